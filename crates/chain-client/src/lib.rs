@@ -1,0 +1,128 @@
+//! Typed client for the MindOS chain, built on subxt.
+//!
+//! Calls, storage and events come from code generated at compile time out of the runtime's
+//! metadata (`artifacts/metadata.scale`), so a mismatch between this client and the runtime
+//! is a compile error here rather than a bad transaction on chain. The runtime's own test
+//! suite fails when that file drifts from the runtime; regenerate it with
+//! `scripts/update-metadata.sh`.
+//!
+//! Binaries (miner, validator) use this crate and never link the runtime.
+
+use subxt::{utils::AccountId32, OnlineClient, SubstrateConfig};
+use subxt_signer::sr25519::Keypair;
+
+/// Code generated from the runtime metadata: `runtime::transactions()`,
+/// `runtime::storage()`, events and types of every pallet.
+#[allow(missing_docs, unreachable_pub, unused_qualifications, clippy::all)]
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
+#[subxt::subxt(runtime_metadata_path = "artifacts/metadata.scale")]
+pub mod runtime {}
+
+/// The chain's configuration as subxt sees it. MindOS uses Substrate's defaults: 32-byte
+/// account ids, `MultiAddress<AccountId, ()>`, `MultiSignature`, BLAKE2-256 and `u32`
+/// block numbers.
+pub type MindConfig = SubstrateConfig;
+
+/// A balance of MIND in planck (10^-12 MIND).
+pub type Balance = u128;
+
+/// What can go wrong talking to the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The node could not be reached or answered with a transport or RPC error.
+    #[error("chain RPC at {url}: {source}")]
+    Connect {
+        /// The endpoint tried.
+        url: String,
+        /// What went wrong.
+        #[source]
+        source: Box<subxt::Error>,
+    },
+    /// A call, storage read or transaction failed.
+    #[error(transparent)]
+    Subxt(#[from] Box<subxt::Error>),
+}
+
+impl ChainError {
+    fn from_subxt(error: impl Into<subxt::Error>) -> Self {
+        ChainError::Subxt(Box::new(error.into()))
+    }
+}
+
+/// A transaction that made it into a finalized block and succeeded there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finalized {
+    /// Hash of the finalized block that holds the transaction.
+    pub block_hash: subxt::config::HashFor<MindConfig>,
+    /// Hash of the transaction itself.
+    pub extrinsic_hash: subxt::config::HashFor<MindConfig>,
+}
+
+/// A connection to one MindOS node.
+#[derive(Clone)]
+pub struct ChainClient {
+    api: OnlineClient<MindConfig>,
+}
+
+impl ChainClient {
+    /// Connects to a node's JSON-RPC WebSocket endpoint, e.g. `ws://127.0.0.1:9944`.
+    ///
+    /// Plain `ws://` is accepted because nodes usually run beside their miner or validator;
+    /// put a TLS proxy in front of a node that is reached over the internet.
+    pub async fn connect(url: &str) -> Result<Self, ChainError> {
+        let api = OnlineClient::<MindConfig>::from_insecure_url(url).await.map_err(|e| {
+            ChainError::Connect { url: url.to_string(), source: Box::new(e.into()) }
+        })?;
+        tracing::debug!(target: "mindos::chain", %url, "connected to chain");
+        Ok(Self { api })
+    }
+
+    /// The underlying subxt client, for calls this wrapper does not cover.
+    pub fn api(&self) -> &OnlineClient<MindConfig> {
+        &self.api
+    }
+
+    /// The number of the newest finalized block.
+    pub async fn finalized_number(&self) -> Result<u64, ChainError> {
+        let at = self.api.at_current_block().await.map_err(ChainError::from_subxt)?;
+        Ok(at.block_number())
+    }
+
+    /// Free balance of `who` at the newest finalized block (zero for an unknown account).
+    pub async fn free_balance(&self, who: &AccountId32) -> Result<Balance, ChainError> {
+        let at = self.api.at_current_block().await.map_err(ChainError::from_subxt)?;
+        let account = at
+            .storage()
+            .try_fetch(runtime::storage().system().account(), (who.clone(),))
+            .await
+            .map_err(ChainError::from_subxt)?;
+        match account {
+            Some(value) => Ok(value.decode().map_err(ChainError::from_subxt)?.data.free),
+            None => Ok(0),
+        }
+    }
+
+    /// Transfers `amount` planck from `signer` to `dest`, keeping the sender alive, and waits
+    /// until the transfer is in a finalized block and succeeded.
+    pub async fn transfer_keep_alive(
+        &self,
+        signer: &Keypair,
+        dest: AccountId32,
+        amount: Balance,
+    ) -> Result<Finalized, ChainError> {
+        let call = runtime::transactions().balances().transfer_keep_alive(dest.into(), amount);
+        let mut txs = self.api.transactions().await.map_err(ChainError::from_subxt)?;
+        let progress = txs
+            .sign_and_submit_then_watch_default(&call, signer)
+            .await
+            .map_err(ChainError::from_subxt)?;
+        let in_block = progress.wait_for_finalized().await.map_err(ChainError::from_subxt)?;
+        in_block.wait_for_success().await.map_err(ChainError::from_subxt)?;
+        let finalized = Finalized {
+            block_hash: in_block.block_hash(),
+            extrinsic_hash: in_block.extrinsic_hash(),
+        };
+        tracing::info!(target: "mindos::chain", block = ?finalized.block_hash, amount, "transfer finalized");
+        Ok(finalized)
+    }
+}

@@ -1,0 +1,231 @@
+//! The MindOS runtime.
+//!
+//! A FRAME runtime for the MindOS chain. This first cut composes the chain's foundation:
+//! accounts and the MIND token (`Balances`), fees (`TransactionPayment`), block authoring
+//! (`Aura`), finality (`Grandpa`), time (`Timestamp`) and a bootstrap key for dev/test chains
+//! (`Sudo`). The MindOS pallets (subnets, neurons, stake, consensus, sentinel, directives)
+//! are added on top of this in later releases.
+//!
+//! # The MIND token
+//! - **Decimals: 12.** One MIND is `10^12` planck (the smallest unit), the same precision as
+//!   Kusama: small enough for per-inference micro-rewards, and `u128` balances leave room for
+//!   any plausible supply.
+//! - **SS58 prefix: 2424.** Free in the SS58 registry at the time of writing; addresses
+//!   rendered for MindOS use it. Tools that ignore the prefix still work: the account bytes are
+//!   the same as on any Substrate chain.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime` needs a deep recursion limit for its generated code.
+#![recursion_limit = "256"]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::arithmetic_side_effects,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::unwrap_used
+    )
+)]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+pub mod apis;
+pub mod configs;
+pub mod genesis_config_presets;
+#[cfg(test)]
+mod tests;
+
+use sp_runtime::{
+    generic, impl_opaque_keys,
+    traits::{BlakeTwo256, IdentifyAccount, Verify},
+    MultiAddress, MultiSignature,
+};
+use sp_version::RuntimeVersion;
+
+pub use frame_system::Call as SystemCall;
+pub use pallet_balances::Call as BalancesCall;
+pub use pallet_timestamp::Call as TimestampCall;
+#[cfg(any(feature = "std", test))]
+pub use sp_runtime::BuildStorage;
+
+/// Types the node needs without knowing the runtime's extrinsic format, so it keeps syncing
+/// across runtime upgrades that change that format.
+pub mod opaque {
+    use super::*;
+    use sp_runtime::traits::Hash as HashT;
+
+    pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+    /// Opaque block header type.
+    pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+    /// Opaque block type.
+    pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+    /// Opaque block hash type.
+    pub type Hash = <BlakeTwo256 as HashT>::Output;
+}
+
+impl_opaque_keys! {
+    /// The session keys of a block-producing authority: Aura for authoring, GRANDPA for finality.
+    pub struct SessionKeys {
+        /// Block authoring key.
+        pub aura: Aura,
+        /// Finality voting key.
+        pub grandpa: Grandpa,
+    }
+}
+
+/// The runtime's version. Bump `spec_version` with every change to runtime logic and
+/// `transaction_version` whenever call indices or extrinsic encoding change.
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+    spec_name: alloc::borrow::Cow::Borrowed("mindos"),
+    impl_name: alloc::borrow::Cow::Borrowed("mindos-node"),
+    authoring_version: 1,
+    spec_version: 100,
+    impl_version: 1,
+    apis: apis::RUNTIME_API_VERSIONS,
+    transaction_version: 1,
+    system_version: 1,
+};
+
+/// Target block time in milliseconds: 6 s on real networks, 1 s with the `fast-blocks`
+/// feature (local dev network and end-to-end tests).
+pub const MILLI_SECS_PER_BLOCK: u64 = if cfg!(feature = "fast-blocks") { 1_000 } else { 6_000 };
+
+/// Aura slot duration. It cannot change after genesis without halting block production.
+pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+
+/// Blocks per minute at the target block time.
+pub const MINUTES: BlockNumber = (60_000 / MILLI_SECS_PER_BLOCK) as BlockNumber;
+/// Blocks per hour at the target block time.
+pub const HOURS: BlockNumber = MINUTES * 60;
+/// Blocks per day at the target block time.
+pub const DAYS: BlockNumber = HOURS * 24;
+
+/// Number of decimals of the MIND token.
+pub const TOKEN_DECIMALS: u8 = 12;
+/// The token's symbol, as shown by wallets and explorers.
+pub const TOKEN_SYMBOL: &str = "MIND";
+/// The SS58 address prefix of MindOS accounts.
+pub const SS58_PREFIX: u16 = 2424;
+
+/// One MIND in planck.
+pub const MIND: Balance = 1_000_000_000_000;
+/// One thousandth of a MIND.
+pub const MILLI_MIND: Balance = MIND / 1_000;
+/// One millionth of a MIND.
+pub const MICRO_MIND: Balance = MIND / 1_000_000;
+
+/// The smallest balance an account may hold; below it the account is reaped. Kept tiny so a
+/// device that earns micro-rewards is not reaped, large enough to make state spam cost.
+pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_MIND;
+
+/// Transaction signature: sr25519 (the default for wallets), ed25519 or ecdsa.
+pub type Signature = MultiSignature;
+
+/// An account on chain: the public key of the signing scheme.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+
+/// A balance of MIND, in planck.
+pub type Balance = u128;
+
+/// Transaction counter of an account.
+pub type Nonce = u32;
+
+/// Hash of blocks, extrinsics and state.
+pub type Hash = sp_core::H256;
+
+/// Block height.
+pub type BlockNumber = u32;
+
+/// How an account is addressed in calls.
+pub type Address = MultiAddress<AccountId, ()>;
+
+/// Block header.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+
+/// Block.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+
+/// The checks every signed transaction passes, in order.
+pub type TxExtension = (
+    frame_system::CheckNonZeroSender<Runtime>,
+    frame_system::CheckSpecVersion<Runtime>,
+    frame_system::CheckTxVersion<Runtime>,
+    frame_system::CheckGenesis<Runtime>,
+    frame_system::CheckEra<Runtime>,
+    frame_system::CheckNonce<Runtime>,
+    frame_system::CheckWeight<Runtime>,
+    pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+    frame_system::WeightReclaim<Runtime>,
+);
+
+/// An extrinsic as the runtime decodes it.
+pub type UncheckedExtrinsic =
+    generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+
+/// The payload a transaction's signature covers.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// Runtime migrations beyond the pallets' own. None yet.
+type Migrations = ();
+
+/// Dispatches blocks and extrinsics to the pallets.
+pub type Executive = frame_executive::Executive<
+    Runtime,
+    Block,
+    frame_system::ChainContext<Runtime>,
+    Runtime,
+    AllPalletsWithSystem,
+    Migrations,
+>;
+
+#[frame_support::runtime]
+mod runtime {
+    /// The MindOS runtime.
+    #[runtime::runtime]
+    #[runtime::derive(
+        RuntimeCall,
+        RuntimeEvent,
+        RuntimeError,
+        RuntimeOrigin,
+        RuntimeFreezeReason,
+        RuntimeHoldReason,
+        RuntimeSlashReason,
+        RuntimeLockId,
+        RuntimeTask,
+        RuntimeViewFunction
+    )]
+    pub struct Runtime;
+
+    /// Accounts, blocks, events.
+    #[runtime::pallet_index(0)]
+    pub type System = frame_system;
+
+    /// Block timestamps.
+    #[runtime::pallet_index(1)]
+    pub type Timestamp = pallet_timestamp;
+
+    /// Round-robin block authoring.
+    #[runtime::pallet_index(2)]
+    pub type Aura = pallet_aura;
+
+    /// Block finality.
+    #[runtime::pallet_index(3)]
+    pub type Grandpa = pallet_grandpa;
+
+    /// MIND balances.
+    #[runtime::pallet_index(4)]
+    pub type Balances = pallet_balances;
+
+    /// Transaction fees.
+    #[runtime::pallet_index(5)]
+    pub type TransactionPayment = pallet_transaction_payment;
+
+    /// Bootstrap key for dev and test chains.
+    #[runtime::pallet_index(6)]
+    pub type Sudo = pallet_sudo;
+}

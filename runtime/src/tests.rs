@@ -1,0 +1,282 @@
+//! Runtime-level tests: genesis presets, transfers, fees, bad signatures, metadata.
+
+use crate::{
+    genesis_config_presets::{self, DEV_ENDOWMENT},
+    AccountId, Balance, Balances, BalancesCall, Executive, Runtime, RuntimeCall,
+    RuntimeGenesisConfig, RuntimeOrigin, SignedPayload, System, TransactionPayment, TxExtension,
+    UncheckedExtrinsic, EXISTENTIAL_DEPOSIT, MIND, VERSION,
+};
+use codec::Encode;
+use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo};
+use sp_core::{crypto::Pair, H256};
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{
+    generic::Era,
+    traits::Header as _,
+    transaction_validity::{InvalidTransaction, TransactionValidityError},
+    BuildStorage, MultiAddress,
+};
+
+/// RFC 7386 JSON merge patch: how the node applies a preset to the default genesis config.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+    match (base, patch) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+            for (key, value) in patch {
+                if value.is_null() {
+                    base.remove(&key);
+                } else {
+                    merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+                }
+            }
+        },
+        (base, patch) => *base = patch,
+    }
+}
+
+/// The full genesis config of preset `name`, exactly as a chain spec would build it.
+fn genesis_config(name: &str) -> RuntimeGenesisConfig {
+    let patch = genesis_config_presets::get_preset(&PresetId::from(name)).expect("known preset");
+    let patch: serde_json::Value = serde_json::from_slice(&patch).expect("preset is JSON");
+    let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serialises");
+    merge(&mut config, patch);
+    serde_json::from_value(config).expect("preset patch yields a valid genesis config")
+}
+
+fn externalities(preset: &str) -> sp_io::TestExternalities {
+    let storage = genesis_config(preset).build_storage().expect("genesis storage builds");
+    let mut ext = sp_io::TestExternalities::new(storage);
+    ext.execute_with(|| System::set_block_number(1));
+    ext
+}
+
+fn account(who: Sr25519Keyring) -> AccountId {
+    who.to_account_id()
+}
+
+fn free(who: Sr25519Keyring) -> Balance {
+    Balances::free_balance(account(who))
+}
+
+#[test]
+fn every_listed_preset_builds_and_unknown_ones_do_not_exist() {
+    let names = genesis_config_presets::preset_names();
+    assert_eq!(names.len(), 2);
+    for name in &names {
+        let name = core::str::from_utf8(name.as_ref()).expect("utf8");
+        genesis_config(name).build_storage().expect("genesis storage builds");
+    }
+    assert!(genesis_config_presets::get_preset(&PresetId::from("mainnet")).is_none());
+}
+
+#[test]
+fn development_preset_has_one_authority_and_funded_dev_accounts() {
+    externalities(DEV_RUNTIME_PRESET).execute_with(|| {
+        assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+        assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
+        assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(account(Sr25519Keyring::Alice)));
+        for who in [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Ferdie] {
+            assert_eq!(free(who), DEV_ENDOWMENT);
+        }
+        // Twelve dev accounts (six names and their stashes), nothing else minted.
+        assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), 12 * DEV_ENDOWMENT);
+    });
+}
+
+#[test]
+fn local_testnet_preset_has_three_authorities() {
+    externalities(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+        assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
+        let grandpa = pallet_grandpa::Pallet::<Runtime>::grandpa_authorities();
+        assert_eq!(grandpa.len(), 3);
+        assert!(grandpa.iter().all(|(_, weight)| *weight == 1));
+    });
+}
+
+#[test]
+fn transfer_moves_balance() {
+    externalities(DEV_RUNTIME_PRESET).execute_with(|| {
+        let amount = 5 * MIND;
+        assert_ok!(Balances::transfer_keep_alive(
+            RuntimeOrigin::signed(account(Sr25519Keyring::Alice)),
+            MultiAddress::Id(account(Sr25519Keyring::Bob)),
+            amount,
+        ));
+        assert_eq!(free(Sr25519Keyring::Alice), DEV_ENDOWMENT - amount);
+        assert_eq!(free(Sr25519Keyring::Bob), DEV_ENDOWMENT + amount);
+    });
+}
+
+#[test]
+fn transfer_of_more_than_free_balance_fails_and_changes_nothing() {
+    externalities(DEV_RUNTIME_PRESET).execute_with(|| {
+        assert_noop!(
+            Balances::transfer_keep_alive(
+                RuntimeOrigin::signed(account(Sr25519Keyring::Alice)),
+                MultiAddress::Id(account(Sr25519Keyring::Bob)),
+                DEV_ENDOWMENT + 1,
+            ),
+            pallet_balances::Error::<Runtime>::FundsUnavailable
+        );
+        // A new account needs at least the existential deposit.
+        assert_noop!(
+            Balances::transfer_keep_alive(
+                RuntimeOrigin::signed(account(Sr25519Keyring::Alice)),
+                MultiAddress::Id(account(Sr25519Keyring::One)),
+                EXISTENTIAL_DEPOSIT - 1,
+            ),
+            sp_runtime::TokenError::BelowMinimum
+        );
+    });
+}
+
+/// The extensions a wallet would attach to its `nonce`-th immortal transaction.
+fn tx_extension(nonce: u32) -> TxExtension {
+    (
+        frame_system::CheckNonZeroSender::new(),
+        frame_system::CheckSpecVersion::new(),
+        frame_system::CheckTxVersion::new(),
+        frame_system::CheckGenesis::new(),
+        frame_system::CheckEra::from(Era::Immortal),
+        frame_system::CheckNonce::from(nonce),
+        frame_system::CheckWeight::new(),
+        pallet_transaction_payment::ChargeTransactionPayment::from(0),
+        frame_system::WeightReclaim::new(),
+    )
+}
+
+/// A transaction from `claimed` carrying a signature made by `signer`.
+fn signed_transfer(
+    claimed: Sr25519Keyring,
+    signer: Sr25519Keyring,
+    dest: Sr25519Keyring,
+    amount: Balance,
+) -> UncheckedExtrinsic {
+    let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
+        dest: MultiAddress::Id(account(dest)),
+        value: amount,
+    });
+    let extension = tx_extension(System::account_nonce(account(claimed)));
+    let payload = SignedPayload::new(call.clone(), extension.clone()).expect("payload builds");
+    let signature = payload.using_encoded(|bytes| signer.pair().sign(bytes));
+    UncheckedExtrinsic::new_signed(
+        call,
+        MultiAddress::Id(account(claimed)),
+        signature.into(),
+        extension,
+    )
+}
+
+/// Starts block 1 on top of genesis, as a block author would.
+fn initialize_block_one() {
+    let header = crate::Header::new(
+        1,
+        H256::zero(),
+        H256::zero(),
+        frame_system::BlockHash::<Runtime>::get(0),
+        Default::default(),
+    );
+    Executive::initialize_block(&header);
+}
+
+#[test]
+fn signed_transfer_pays_the_computed_fee() {
+    externalities(DEV_RUNTIME_PRESET).execute_with(|| {
+        initialize_block_one();
+        let amount = 7 * MIND;
+        let xt = signed_transfer(
+            Sr25519Keyring::Alice,
+            Sr25519Keyring::Alice,
+            Sr25519Keyring::Bob,
+            amount,
+        );
+        let len = xt.encoded_size() as u32;
+        let info = xt.function.get_dispatch_info();
+        let expected_fee = TransactionPayment::compute_fee(len, &info, 0);
+        assert!(expected_fee > 0, "transactions must cost something");
+
+        assert_ok!(Executive::apply_extrinsic(xt).expect("valid transaction"));
+
+        let paid = DEV_ENDOWMENT - amount - free(Sr25519Keyring::Alice);
+        // The fee is charged on the pre-dispatch weight and refunded down to the actual one.
+        assert!(paid > 0 && paid <= expected_fee, "paid {paid}, quoted {expected_fee}");
+        assert_eq!(free(Sr25519Keyring::Bob), DEV_ENDOWMENT + amount);
+        assert_eq!(System::account_nonce(account(Sr25519Keyring::Alice)), 1);
+        // Fees are burned: issuance drops by exactly what Alice paid beyond the transfer.
+        assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), 12 * DEV_ENDOWMENT - paid);
+    });
+}
+
+#[test]
+fn transfer_signed_by_the_wrong_key_is_rejected_and_changes_nothing() {
+    externalities(DEV_RUNTIME_PRESET).execute_with(|| {
+        initialize_block_one();
+        let xt = signed_transfer(
+            Sr25519Keyring::Alice,
+            Sr25519Keyring::Bob,
+            Sr25519Keyring::Charlie,
+            MIND,
+        );
+        assert_eq!(
+            Executive::apply_extrinsic(xt),
+            Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof))
+        );
+        assert_eq!(free(Sr25519Keyring::Alice), DEV_ENDOWMENT);
+        assert_eq!(free(Sr25519Keyring::Charlie), DEV_ENDOWMENT);
+        assert_eq!(System::account_nonce(account(Sr25519Keyring::Alice)), 0);
+    });
+}
+
+#[test]
+fn block_time_matches_the_build() {
+    let expected = if cfg!(feature = "fast-blocks") { 1_000 } else { 6_000 };
+    assert_eq!(crate::MILLI_SECS_PER_BLOCK, expected);
+    assert_eq!(pallet_aura::MinimumPeriodTimesTwo::<Runtime>::get(), expected);
+}
+
+#[test]
+fn runtime_offers_metadata_v16() {
+    let versions = Runtime::metadata_versions();
+    assert!(versions.contains(&16), "metadata versions: {versions:?}");
+    assert_eq!(versions.iter().max(), Some(&16));
+    assert!(Runtime::metadata_at_version(16).is_some());
+    assert_eq!(VERSION.spec_name, "mindos");
+}
+
+/// The metadata with constant values blanked: constants such as the block time differ between
+/// the `fast-blocks` and production builds, while the chain client's generated code depends
+/// only on types, calls, storage and events.
+fn metadata_shape(bytes: &[u8]) -> Vec<u8> {
+    use codec::Decode;
+    use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
+    let mut prefixed = RuntimeMetadataPrefixed::decode(&mut &bytes[..]).expect("metadata decodes");
+    let RuntimeMetadata::V16(ref mut metadata) = prefixed.1 else {
+        panic!("expected metadata v16");
+    };
+    for pallet in &mut metadata.pallets {
+        for constant in &mut pallet.constants {
+            constant.value.clear();
+        }
+    }
+    prefixed.encode()
+}
+
+/// The chain client (`crates/chain-client`) compiles its API from a copy of this runtime's
+/// metadata. This fails when that copy is stale; `MINDOS_UPDATE_METADATA=1` rewrites it
+/// (which `scripts/update-metadata.sh` does).
+#[test]
+fn chain_client_metadata_artifact_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/chain-client/artifacts/metadata.scale");
+    let current = Runtime::metadata_at_version(16).expect("v16 is offered").to_vec();
+    if std::env::var_os("MINDOS_UPDATE_METADATA").is_some() {
+        // Only the shape is compared, so a `fast-blocks` build may write it as well.
+        std::fs::write(&path, &current).expect("write metadata artifact");
+        return;
+    }
+    let stored = std::fs::read(&path).expect("metadata artifact exists; run scripts/update-metadata.sh");
+    assert!(
+        metadata_shape(&stored) == metadata_shape(&current),
+        "crates/chain-client/artifacts/metadata.scale is stale: run scripts/update-metadata.sh"
+    );
+}

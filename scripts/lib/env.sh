@@ -1,0 +1,26 @@
+# Shared environment for the MindOS scripts. Source it; it sets no shell options.
+#
+# - One persistent target directory for every build (also CI on this machine), so a warm
+#   build stays warm: CARGO_TARGET_DIR defaults to /var/tmp/mindos-target.
+# - With a target directory outside the repo the Wasm builder cannot find Cargo.lock;
+#   WASM_BUILD_WORKSPACE_HINT points it back at the repo root.
+# - Where rustup could not provide wasm32v1-none, setup.sh linked Debian's toolchain as
+#   `mindos-wasm`; the runtime's Wasm build then uses it.
+
+MINDOS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export MINDOS_ROOT
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/mindos-target}
+export WASM_BUILD_WORKSPACE_HINT=${WASM_BUILD_WORKSPACE_HINT:-$MINDOS_ROOT}
+
+if [ -z "${WASM_BUILD_TOOLCHAIN:-}" ]; then
+  _sysroot=$(rustc --print sysroot 2>/dev/null || true)
+  if [ ! -d "$_sysroot/lib/rustlib/wasm32v1-none/lib" ] \
+    && rustup toolchain list 2>/dev/null | grep -q '^mindos-wasm'; then
+    export WASM_BUILD_TOOLCHAIN=mindos-wasm
+  fi
+  unset _sysroot
+fi
+
+# The node binary that run.sh and the end-to-end tests use.
+MINDOS_NODE_BIN="$CARGO_TARGET_DIR/debug/mindos-node"
+export MINDOS_NODE_BIN

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Install what a fresh Debian/Ubuntu machine lacks to build and test MindOS.
+# Idempotent: every step checks first and says what it does; a second run changes nothing.
+set -euo pipefail
+
+log() { printf '[setup] %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- system packages -------------------------------------------------------------------
+# protoc: protobuf code generation in the networking crates. clang/libclang: bindgen users.
+need_pkgs=()
+command -v protoc >/dev/null 2>&1 || need_pkgs+=(protobuf-compiler)
+command -v clang >/dev/null 2>&1 || need_pkgs+=(clang)
+dpkg -s libclang-dev >/dev/null 2>&1 || need_pkgs+=(libclang-dev)
+command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
+command -v unzip >/dev/null 2>&1 || need_pkgs+=(unzip)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "installing Debian packages: ${need_pkgs[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+else
+  log "system packages present (protoc, clang, libclang-dev, curl, unzip)"
+fi
+
+# --- Rust toolchain for the Wasm runtime ---------------------------------------------------
+# substrate-wasm-builder needs a toolchain with the wasm32v1-none std. Prefer rustup's
+# component; where rustup cannot download, build core+alloc from Debian's std sources
+# (see shared/toolchain.md) into a linked toolchain and point WASM_BUILD_TOOLCHAIN at it.
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "[setup] error: cargo not found; install Rust (https://rustup.rs) and re-run" >&2
+  exit 1
+fi
+
+wasm_target_installed() {
+  local sysroot
+  sysroot=$(rustc --print sysroot 2>/dev/null) || return 1
+  [ -d "$sysroot/lib/rustlib/wasm32v1-none/lib" ]
+}
+
+if wasm_target_installed; then
+  log "wasm32v1-none target present in $(rustc --print sysroot)"
+elif command -v rustup >/dev/null 2>&1 && rustup target add wasm32v1-none >/dev/null 2>&1 && wasm_target_installed; then
+  log "installed wasm32v1-none with rustup"
+else
+  log "rustup cannot provide wasm32v1-none; using Debian's rustc-web with a self-built sysroot"
+  deb_pkgs=()
+  for p in rustc-web cargo-web rust-web-src rust-web-llvm lld-22; do
+    dpkg -s "$p" >/dev/null 2>&1 || deb_pkgs+=("$p")
+  done
+  if [ ${#deb_pkgs[@]} -gt 0 ]; then
+    log "installing Debian packages: ${deb_pkgs[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${deb_pkgs[@]}" >/dev/null
+  fi
+  if ! rustup toolchain list | grep -q '^mindos-wasm'; then
+    log "linking /usr as rustup toolchain mindos-wasm"
+    rustup toolchain link mindos-wasm /usr
+  fi
+  if [ ! -d /usr/lib/rustlib/wasm32v1-none/lib ] || ! ls /usr/lib/rustlib/wasm32v1-none/lib/libcore-*.rlib >/dev/null 2>&1; then
+    log "compiling core+alloc for wasm32v1-none (about a minute)"
+    tmp=$(mktemp -d)
+    (
+      cd "$tmp"
+      cargo +mindos-wasm new --lib sysroot-probe -q
+      cd sysroot-probe
+      printf '#![no_std]\nextern crate alloc;\npub fn f(x: u32) -> alloc::vec::Vec<u32> { alloc::vec![x] }\n' > src/lib.rs
+      RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Cembed-bitcode=yes" CARGO_TARGET_DIR="$tmp/target" \
+        cargo +mindos-wasm build -q --release --target wasm32v1-none \
+        -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem
+      as_root mkdir -p /usr/lib/rustlib/wasm32v1-none/lib
+      as_root cp "$tmp"/target/wasm32v1-none/release/deps/lib{core,alloc,compiler_builtins}-*.rlib \
+        /usr/lib/rustlib/wasm32v1-none/lib/
+    )
+    rm -rf "$tmp"
+  else
+    log "wasm32v1-none sysroot present in /usr/lib/rustlib"
+  fi
+fi
+log "done"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every MindOS test. Installs what is missing first (scripts/setup.sh, idempotent).
+#
+#   scripts/test.sh            all tests, node end-to-end tests included
+#   scripts/test.sh -- ARGS    extra arguments for `cargo test` (e.g. a test name filter)
+#
+# The node and runtime are built with `fast-blocks` (1 s blocks) so the end-to-end tests
+# finish quickly; production builds use 6 s blocks.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/setup.sh"
+# shellcheck source=lib/env.sh
+source "$here/lib/env.sh"
+cd "$MINDOS_ROOT"
+
+[ "${1:-}" = "--" ] && shift
+start=$(date +%s)
+echo "[test] cargo test --workspace --features mindos-node/fast-blocks (target: $CARGO_TARGET_DIR)"
+cargo test --locked --workspace --features mindos-node/fast-blocks "$@"
+echo "[test] all tests passed in $(( $(date +%s) - start )) s"
