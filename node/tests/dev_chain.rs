@@ -4,145 +4,21 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use std::{
-    net::TcpListener,
-    path::{Path, PathBuf},
-    process::Stdio,
-    time::Duration,
-};
+mod common;
 
-use anyhow::{bail, Context, Result};
-use jsonrpsee::{
-    core::client::ClientT,
-    http_client::{HttpClient, HttpClientBuilder},
-    rpc_params,
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use common::{
+    best_number, finalized_number, header_number, prometheus_metrics, wait_until_at_least, Node,
 };
-use mindos_chain_client::{runtime, ChainClient, MindConfig};
+use jsonrpsee::{core::client::ClientT, rpc_params};
+use mindos_chain_client::{runtime, MindConfig};
 use subxt::{
     tx::{DefaultParams, Signer},
     utils::AccountId32,
 };
 use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
-use tokio::{process::Child, time::Instant};
-
-/// Upper bound for any single wait: a debug node compiles the Wasm runtime at start.
-const WAIT: Duration = Duration::from_secs(180);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-/// A running node and the ports it listens on.
-struct Node {
-    child: Child,
-    rpc_port: u16,
-    prometheus_port: u16,
-}
-
-impl Node {
-    fn start(base_path: &Path, log: &Path) -> Result<Self> {
-        let (rpc_port, p2p_port, prometheus_port) = (free_port(), free_port(), free_port());
-        let log_file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mindos-node"))
-            .args(["--dev", "--no-telemetry", "--no-mdns", "--base-path"])
-            .arg(base_path)
-            .args(["--rpc-port", &rpc_port.to_string()])
-            .args(["--port", &p2p_port.to_string()])
-            .args(["--prometheus-port", &prometheus_port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log_file))
-            .kill_on_drop(true)
-            .spawn()
-            .context("spawn mindos-node")?;
-        Ok(Self { child, rpc_port, prometheus_port })
-    }
-
-    fn ws_url(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.rpc_port)
-    }
-
-    fn http(&self) -> HttpClient {
-        HttpClientBuilder::default()
-            .build(format!("http://127.0.0.1:{}", self.rpc_port))
-            .expect("http client")
-    }
-
-    /// Waits until the RPC answers and the chain client connects.
-    async fn connect(&mut self) -> Result<ChainClient> {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                bail!("mindos-node exited early with {status}");
-            }
-            match ChainClient::connect(&self.ws_url()).await {
-                Ok(client) => return Ok(client),
-                Err(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                },
-                Err(e) => bail!("node RPC never came up: {e}"),
-            }
-        }
-    }
-
-    /// Stops the node as an operator would (SIGTERM) and waits for it to exit.
-    async fn stop(mut self) -> Result<()> {
-        let pid = self.child.id().context("node already exited")?;
-        let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status()?;
-        assert!(status.success(), "kill -TERM failed");
-        tokio::time::timeout(Duration::from_secs(60), self.child.wait())
-            .await
-            .context("node did not stop within 60 s of SIGTERM")??;
-        Ok(())
-    }
-}
-
-async fn header_number(http: &HttpClient, hash: Option<String>) -> Result<u64> {
-    let header: serde_json::Value = match hash {
-        Some(hash) => http.request("chain_getHeader", rpc_params![hash]).await?,
-        None => http.request("chain_getHeader", rpc_params![]).await?,
-    };
-    let number = header["number"].as_str().context("header has a number")?;
-    Ok(u64::from_str_radix(number.trim_start_matches("0x"), 16)?)
-}
-
-async fn best_number(http: &HttpClient) -> Result<u64> {
-    header_number(http, None).await
-}
-
-async fn finalized_number(http: &HttpClient) -> Result<u64> {
-    let hash: String = http.request("chain_getFinalizedHead", rpc_params![]).await?;
-    header_number(http, Some(hash)).await
-}
-
-/// Waits until `read` reports at least `target`.
-async fn wait_until_at_least<F, Fut>(what: &str, target: u64, mut read: F) -> Result<u64>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<u64>>,
-{
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let now = read().await.unwrap_or(0);
-        if now >= target {
-            return Ok(now);
-        }
-        if Instant::now() > deadline {
-            bail!("{what} stuck at {now}, expected {target}");
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-/// Fetches the Prometheus endpoint over plain HTTP/1.0.
-async fn prometheus_metrics(port: u16) -> Result<String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-    stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n").await?;
-    let mut body = String::new();
-    stream.read_to_string(&mut body).await?;
-    Ok(body)
-}
-
 fn recipient() -> Keypair {
     let uri: SecretUri = "//MindosEndToEndRecipient".parse().expect("valid uri");
     Keypair::from_uri(&uri).expect("derive recipient")
@@ -157,12 +33,7 @@ async fn dev_chain_produces_finalizes_transfers_rejects_bad_input_and_survives_r
     let result = scenario(&base_path, &log).await;
     if result.is_err() {
         // Keep the node's own words next to the failure.
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        let tail: Vec<&str> = text.lines().rev().take(40).collect();
-        eprintln!("--- mindos-node log (last 40 lines) ---");
-        for line in tail.into_iter().rev() {
-            eprintln!("{line}");
-        }
+        common::print_log_tail(&log, 40);
     }
     result
 }

@@ -17,6 +17,9 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime` needs a deep recursion limit for its generated code.
 #![recursion_limit = "256"]
+// `#[frame_support::runtime]` generates public items (the `Runtime*` enums and their variants)
+// without docs, outside any scope an `allow` could be put on. Hand-written items are documented.
+#![allow(missing_docs)]
 #![cfg_attr(
     test,
     allow(
@@ -27,10 +30,18 @@
     )
 )]
 
+/// The Wasm runtime blob built by `build.rs` (`None` when built with `SKIP_WASM_BUILD`).
 #[cfg(feature = "std")]
-include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+#[allow(missing_docs)]
+mod wasm_binary {
+    include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+}
+#[cfg(feature = "std")]
+pub use wasm_binary::{WASM_BINARY, WASM_BINARY_BLOATY, WASM_BINARY_PATH};
 
 extern crate alloc;
+
+use alloc::vec::Vec;
 
 pub mod apis;
 pub mod configs;

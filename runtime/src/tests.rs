@@ -4,10 +4,10 @@ use crate::{
     genesis_config_presets::{self, DEV_ENDOWMENT},
     AccountId, Balance, Balances, BalancesCall, Executive, Runtime, RuntimeCall,
     RuntimeGenesisConfig, RuntimeOrigin, SignedPayload, System, TransactionPayment, TxExtension,
-    UncheckedExtrinsic, EXISTENTIAL_DEPOSIT, MIND, VERSION,
+    UncheckedExtrinsic, EXISTENTIAL_DEPOSIT, MILLI_MIND, MIND, VERSION,
 };
 use codec::Encode;
-use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo};
+use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::Get};
 use sp_core::{crypto::Pair, H256};
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring;
@@ -45,9 +45,8 @@ fn genesis_config(name: &str) -> RuntimeGenesisConfig {
 
 fn externalities(preset: &str) -> sp_io::TestExternalities {
     let storage = genesis_config(preset).build_storage().expect("genesis storage builds");
-    let mut ext = sp_io::TestExternalities::new(storage);
-    ext.execute_with(|| System::set_block_number(1));
-    ext
+    // At genesis (block 0): tests that need a block open one with `initialize_block_one`.
+    sp_io::TestExternalities::new(storage)
 }
 
 fn account(who: Sr25519Keyring) -> AccountId {
@@ -116,7 +115,7 @@ fn transfer_of_more_than_free_balance_fails_and_changes_nothing() {
                 MultiAddress::Id(account(Sr25519Keyring::Bob)),
                 DEV_ENDOWMENT + 1,
             ),
-            pallet_balances::Error::<Runtime>::FundsUnavailable
+            sp_runtime::TokenError::FundsUnavailable
         );
         // A new account needs at least the existential deposit.
         assert_noop!(
@@ -191,9 +190,11 @@ fn signed_transfer_pays_the_computed_fee() {
             amount,
         );
         let len = xt.encoded_size() as u32;
-        let info = xt.function.get_dispatch_info();
+        let info = xt.get_dispatch_info();
         let expected_fee = TransactionPayment::compute_fee(len, &info, 0);
         assert!(expected_fee > 0, "transactions must cost something");
+        // The README promises transfers cost less than a thousandth of a MIND.
+        assert!(expected_fee < MILLI_MIND, "transfer fee {expected_fee} planck");
 
         assert_ok!(Executive::apply_extrinsic(xt).expect("valid transaction"));
 

@@ -1,7 +1,9 @@
 //! Configuration of each pallet in the runtime.
 
 use frame_support::{
-    derive_impl, parameter_types,
+    derive_impl,
+    dispatch::DispatchClass,
+    parameter_types,
     traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
     weights::{
         constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -15,14 +17,17 @@ use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-    AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, Runtime, RuntimeCall,
-    RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, System, EXISTENTIAL_DEPOSIT,
-    MICRO_MIND, SLOT_DURATION, SS58_PREFIX, VERSION,
+    AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
+    RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
+    RuntimeTask, System, EXISTENTIAL_DEPOSIT, MICRO_MIND, SLOT_DURATION, SS58_PREFIX, VERSION,
 };
 
 /// Share of a block's weight and length that ordinary transactions may use; the rest is kept
 /// for operational ones (e.g. governance and sentinel calls in later releases).
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+
+/// At most 5 MiB of extrinsics per block.
+const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 
 parameter_types! {
     /// How many recent block hashes the chain keeps (mortal transactions need them).
@@ -36,9 +41,13 @@ parameter_types! {
         Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
         NORMAL_DISPATCH_RATIO,
     );
-    /// At most 5 MiB of extrinsics per block.
-    pub RuntimeBlockLength: BlockLength =
-        BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+    /// Block length limit; ordinary transactions get [`NORMAL_DISPATCH_RATIO`] of it.
+    pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+        .max_length(MAX_BLOCK_LENGTH)
+        .modify_max_length_for_class(DispatchClass::Normal, |max| {
+            *max = NORMAL_DISPATCH_RATIO.mul_floor(*max)
+        })
+        .build();
     /// See [`SS58_PREFIX`].
     pub const SS58Prefix: u16 = SS58_PREFIX;
 }

@@ -1,0 +1,69 @@
+//! End-to-end: `--chain local` as three real nodes (Alice, Bob, Charlie) on loopback. They
+//! find each other through a bootnode, author in turn and finalize together; with one node
+//! gone the other two keep authoring.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+mod common;
+
+use std::path::Path;
+
+use anyhow::Result;
+use common::{best_number, finalized_number, peer_count, peer_id, wait_until_at_least, Node};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_authorities_author_and_finalize_together() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let result = scenario(dir.path()).await;
+    if result.is_err() {
+        for name in ["alice", "bob", "charlie"] {
+            common::print_log_tail(&dir.path().join(format!("{name}.log")), 25);
+        }
+    }
+    result
+}
+
+async fn scenario(dir: &Path) -> Result<()> {
+    let mut alice = Node::start_with(
+        &["--chain", "local", "--alice"],
+        &dir.join("alice"),
+        &dir.join("alice.log"),
+    )?;
+    alice.connect().await?;
+    let alice_http = alice.http();
+    let bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", alice.p2p_port, peer_id(&alice_http).await?);
+
+    let mut bob = Node::start_with(
+        &["--chain", "local", "--bob", "--bootnodes", &bootnode],
+        &dir.join("bob"),
+        &dir.join("bob.log"),
+    )?;
+    let mut charlie = Node::start_with(
+        &["--chain", "local", "--charlie", "--bootnodes", &bootnode],
+        &dir.join("charlie"),
+        &dir.join("charlie.log"),
+    )?;
+    bob.connect().await?;
+    charlie.connect().await?;
+    let bob_http = bob.http();
+    let charlie_http = charlie.http();
+
+    // Everyone sees the other two.
+    for http in [&alice_http, &bob_http, &charlie_http] {
+        wait_until_at_least("peers", 2, || peer_count(http)).await?;
+    }
+    // Blocks from all three authors are finalized, and every node agrees on it.
+    wait_until_at_least("best block", 6, || best_number(&alice_http)).await?;
+    for http in [&alice_http, &bob_http, &charlie_http] {
+        wait_until_at_least("finalized block", 4, || finalized_number(http)).await?;
+    }
+
+    // Charlie leaves: Alice and Bob still author (Charlie's slots stay empty).
+    charlie.stop().await?;
+    let best = best_number(&alice_http).await?;
+    wait_until_at_least("best block without Charlie", best + 3, || best_number(&bob_http)).await?;
+
+    bob.stop().await?;
+    alice.stop().await?;
+    Ok(())
+}
