@@ -62,7 +62,9 @@ pub(crate) fn new_partial(config: &Configuration) -> Result<Service, ServiceErro
     let client = Arc::new(client);
 
     let telemetry = telemetry.map(|(worker, telemetry)| {
-        task_manager.spawn_handle().spawn("telemetry", None, worker.run());
+        task_manager
+            .spawn_handle()
+            .spawn("telemetry", None, worker.run());
         telemetry
     });
 
@@ -88,16 +90,18 @@ pub(crate) fn new_partial(config: &Configuration) -> Result<Service, ServiceErro
     )?;
 
     let cidp_client = client.clone();
-    let import_queue =
-        sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
+    let import_queue = sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(
+        ImportQueueParams {
             block_import: grandpa_block_import.clone(),
             justification_import: Some(Box::new(grandpa_block_import.clone())),
             client: client.clone(),
             create_inherent_data_providers: move |parent_hash, _| {
                 let cidp_client = cidp_client.clone();
                 async move {
-                    let slot_duration =
-                        sc_consensus_aura::standalone::slot_duration_at(&*cidp_client, parent_hash)?;
+                    let slot_duration = sc_consensus_aura::standalone::slot_duration_at(
+                        &*cidp_client,
+                        parent_hash,
+                    )?;
                     let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
                     let slot =
                         sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
@@ -112,7 +116,8 @@ pub(crate) fn new_partial(config: &Configuration) -> Result<Service, ServiceErro
             check_for_equivocation: Default::default(),
             telemetry: telemetry.as_ref().map(|x| x.handle()),
             compatibility_mode: Default::default(),
-        })?;
+        },
+    )?;
 
     Ok(sc_service::PartialComponents {
         client,
@@ -128,7 +133,9 @@ pub(crate) fn new_partial(config: &Configuration) -> Result<Service, ServiceErro
 
 /// Builds and starts a full node: networking, RPC, and — on authorities — Aura authoring
 /// and the GRANDPA voter.
-pub(crate) fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
+pub(crate) fn new_full<
+    N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
+>(
     config: Configuration,
 ) -> Result<TaskManager, ServiceError> {
     let sc_service::PartialComponents {
@@ -202,7 +209,9 @@ pub(crate) fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime
         task_manager.spawn_handle().spawn(
             "offchain-workers-runner",
             "offchain-worker",
-            offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
+            offchain_workers
+                .run(client.clone(), task_manager.spawn_handle())
+                .boxed(),
         );
     }
 
@@ -218,7 +227,10 @@ pub(crate) fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime
         let pool = transaction_pool.clone();
 
         Box::new(move |_| {
-            let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+            let deps = crate::rpc::FullDeps {
+                client: client.clone(),
+                pool: pool.clone(),
+            };
             crate::rpc::create_full(deps).map_err(Into::into)
         })
     };
@@ -279,12 +291,18 @@ pub(crate) fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime
         )?;
 
         // Authoring is essential: if it fails, the node stops instead of idling silently.
-        task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
+        task_manager
+            .spawn_essential_handle()
+            .spawn_blocking("aura", Some("block-authoring"), aura);
     }
 
     if enable_grandpa {
         // Only authorities vote, so only they need the keystore.
-        let keystore = if role.is_authority() { Some(keystore_container.keystore()) } else { None };
+        let keystore = if role.is_authority() {
+            Some(keystore_container.keystore())
+        } else {
+            None
+        };
 
         let grandpa_config = sc_consensus_grandpa::Config {
             gossip_duration: Duration::from_millis(333),

@@ -2,7 +2,12 @@
 //! path. Blocks and finality over JSON-RPC, a signed transfer through the chain client,
 //! bad input rejected, and chain data kept across a restart.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 
@@ -25,8 +30,8 @@ fn recipient() -> Keypair {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dev_chain_produces_finalizes_transfers_rejects_bad_input_and_survives_restart() -> Result<()>
-{
+async fn dev_chain_produces_finalizes_transfers_rejects_bad_input_and_survives_restart(
+) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let base_path: PathBuf = dir.path().join("chain");
     let log = dir.path().join("node.log");
@@ -45,8 +50,12 @@ async fn scenario(base_path: &Path, log: &Path) -> Result<()> {
     let http = node.http();
 
     let methods: serde_json::Value = http.request("rpc_methods", rpc_params![]).await?;
-    let methods: Vec<&str> =
-        methods["methods"].as_array().context("methods")?.iter().filter_map(|m| m.as_str()).collect();
+    let methods: Vec<&str> = methods["methods"]
+        .as_array()
+        .context("methods")?
+        .iter()
+        .filter_map(|m| m.as_str())
+        .collect();
     for expected in [
         "system_health",
         "chain_getFinalizedHead",
@@ -68,21 +77,37 @@ async fn scenario(base_path: &Path, log: &Path) -> Result<()> {
     wait_until_at_least("finalized block", 2, || finalized_number(&http)).await?;
 
     let metrics = prometheus_metrics(node.prometheus_port).await?;
-    assert!(metrics.contains("substrate_block_height"), "prometheus exposes block height");
+    assert!(
+        metrics.contains("substrate_block_height"),
+        "prometheus exposes block height"
+    );
 
     // --- a signed transfer, built and signed by the chain client, finalized ---
     let alice = dev::alice();
+    let alice_id: AccountId32 = alice.public_key().into();
     let dest: AccountId32 = recipient().public_key().into();
     let amount = 25 * 1_000_000_000_000u128; // 25 MIND
-    let alice_before = client.free_balance(&alice.account_id()).await?;
-    assert_eq!(client.free_balance(&dest).await?, 0, "recipient starts empty");
-    let finalized = client.transfer_keep_alive(&alice, dest.clone(), amount).await?;
+    let alice_before = client.free_balance(&alice_id).await?;
+    assert_eq!(
+        client.free_balance(&dest).await?,
+        0,
+        "recipient starts empty"
+    );
+    let finalized = client
+        .transfer_keep_alive(&alice, dest.clone(), amount)
+        .await?;
     let block_number = header_number(&http, Some(format!("{:?}", finalized.block_hash))).await?;
     assert!(block_number >= 1);
-    assert!(finalized_number(&http).await? >= block_number, "the block is finalized");
+    assert!(
+        finalized_number(&http).await? >= block_number,
+        "the block is finalized"
+    );
     assert_eq!(client.free_balance(&dest).await?, amount);
-    let alice_after = client.free_balance(&alice.account_id()).await?;
-    assert!(alice_after < alice_before - amount, "Alice paid the amount and a fee");
+    let alice_after = client.free_balance(&alice_id).await?;
+    assert!(
+        alice_after < alice_before - amount,
+        "Alice paid the amount and a fee"
+    );
 
     // --- bad input: garbage bytes and a transfer signed by the wrong key ---
     let garbage = http
@@ -99,27 +124,41 @@ async fn scenario(base_path: &Path, log: &Path) -> Result<()> {
     assert!(not_hex.is_err(), "non-hex input is rejected");
 
     let bob = dev::bob();
-    let call = runtime::transactions().balances().transfer_keep_alive(dest.clone().into(), 1_000_000);
+    let call = runtime::transactions()
+        .balances()
+        .transfer_keep_alive(dest.clone().into(), 1_000_000);
     let at = client.api().at_current_block().await?;
     let txs = at.transactions();
     let mut signable = txs
-        .create_signable(&call, &alice.account_id(), DefaultParams::default_params())
+        .create_signable(&call, &alice_id, DefaultParams::default_params())
         .await?;
     let payload = signable.signer_payload()?;
     let wrong_signature = <Keypair as Signer<MindConfig>>::sign(&bob, &payload);
-    let forged = signable.sign_with_account_and_signature(&alice.account_id(), &wrong_signature)?;
-    let forged_err = forged.submit().await.expect_err("wrong signature is rejected").to_string();
+    let forged = signable.sign_with_account_and_signature(&alice_id, &wrong_signature)?;
+    let forged_err = forged
+        .submit()
+        .await
+        .expect_err("wrong signature is rejected")
+        .to_string();
     assert!(
-        forged_err.contains("bad signature") || forged_err.contains("BadProof") || forged_err.contains("1010"),
+        forged_err.contains("bad signature")
+            || forged_err.contains("BadProof")
+            || forged_err.contains("1010"),
         "forged transfer gets an invalid-transaction error, got: {forged_err}"
     );
     assert_eq!(client.free_balance(&dest).await?, amount, "nothing moved");
 
     // The chain keeps producing and finalizing after the bad input.
     let best_now = best_number(&http).await?;
-    wait_until_at_least("best block after bad input", best_now + 2, || best_number(&http)).await?;
+    wait_until_at_least("best block after bad input", best_now + 2, || {
+        best_number(&http)
+    })
+    .await?;
     let finalized_before_restart =
-        wait_until_at_least("finalized after bad input", block_number + 1, || finalized_number(&http)).await?;
+        wait_until_at_least("finalized after bad input", block_number + 1, || {
+            finalized_number(&http)
+        })
+        .await?;
 
     // --- restart on the same base path: state is kept ---
     drop(client);
@@ -131,9 +170,16 @@ async fn scenario(base_path: &Path, log: &Path) -> Result<()> {
         finalized_number(&http).await? >= finalized_before_restart,
         "finalized chain survives the restart"
     );
-    assert_eq!(client.free_balance(&dest).await?, amount, "balance survives the restart");
+    assert_eq!(
+        client.free_balance(&dest).await?,
+        amount,
+        "balance survives the restart"
+    );
     let best_now = best_number(&http).await?;
-    wait_until_at_least("best block after restart", best_now + 2, || best_number(&http)).await?;
+    wait_until_at_least("best block after restart", best_now + 2, || {
+        best_number(&http)
+    })
+    .await?;
     node.stop().await?;
     Ok(())
 }

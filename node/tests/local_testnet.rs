@@ -2,7 +2,12 @@
 //! find each other through a bootnode, author in turn and finalize together; with one node
 //! gone the other two keep authoring.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 
@@ -23,23 +28,48 @@ async fn three_authorities_author_and_finalize_together() -> Result<()> {
     result
 }
 
+/// A fixed libp2p secret per node: a non-dev chain refuses to invent one silently.
+fn node_key(n: u8) -> String {
+    format!("{n:064x}")
+}
+
 async fn scenario(dir: &Path) -> Result<()> {
     let mut alice = Node::start_with(
-        &["--chain", "local", "--alice"],
+        &["--chain", "local", "--alice", "--node-key", &node_key(1)],
         &dir.join("alice"),
         &dir.join("alice.log"),
     )?;
     alice.connect().await?;
     let alice_http = alice.http();
-    let bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", alice.p2p_port, peer_id(&alice_http).await?);
+    let bootnode = format!(
+        "/ip4/127.0.0.1/tcp/{}/p2p/{}",
+        alice.p2p_port,
+        peer_id(&alice_http).await?
+    );
 
     let mut bob = Node::start_with(
-        &["--chain", "local", "--bob", "--bootnodes", &bootnode],
+        &[
+            "--chain",
+            "local",
+            "--bob",
+            "--node-key",
+            &node_key(2),
+            "--bootnodes",
+            &bootnode,
+        ],
         &dir.join("bob"),
         &dir.join("bob.log"),
     )?;
     let mut charlie = Node::start_with(
-        &["--chain", "local", "--charlie", "--bootnodes", &bootnode],
+        &[
+            "--chain",
+            "local",
+            "--charlie",
+            "--node-key",
+            &node_key(3),
+            "--bootnodes",
+            &bootnode,
+        ],
         &dir.join("charlie"),
         &dir.join("charlie.log"),
     )?;
@@ -61,7 +91,10 @@ async fn scenario(dir: &Path) -> Result<()> {
     // Charlie leaves: Alice and Bob still author (Charlie's slots stay empty).
     charlie.stop().await?;
     let best = best_number(&alice_http).await?;
-    wait_until_at_least("best block without Charlie", best + 3, || best_number(&bob_http)).await?;
+    wait_until_at_least("best block without Charlie", best + 3, || {
+        best_number(&bob_http)
+    })
+    .await?;
 
     bob.stop().await?;
     alice.stop().await?;

@@ -104,7 +104,11 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 
 /// Target block time in milliseconds: 6 s on real networks, 1 s with the `fast-blocks`
 /// feature (local dev network and end-to-end tests).
-pub const MILLI_SECS_PER_BLOCK: u64 = if cfg!(feature = "fast-blocks") { 1_000 } else { 6_000 };
+pub const MILLI_SECS_PER_BLOCK: u64 = if cfg!(feature = "fast-blocks") {
+    1_000
+} else {
+    6_000
+};
 
 /// Aura slot duration. It cannot change after genesis without halting block production.
 pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;

@@ -29,7 +29,7 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
                     merge(base.entry(key).or_insert(serde_json::Value::Null), value);
                 }
             }
-        },
+        }
         (base, patch) => *base = patch,
     }
 }
@@ -44,7 +44,9 @@ fn genesis_config(name: &str) -> RuntimeGenesisConfig {
 }
 
 fn externalities(preset: &str) -> sp_io::TestExternalities {
-    let storage = genesis_config(preset).build_storage().expect("genesis storage builds");
+    let storage = genesis_config(preset)
+        .build_storage()
+        .expect("genesis storage builds");
     // At genesis (block 0): tests that need a block open one with `initialize_block_one`.
     sp_io::TestExternalities::new(storage)
 }
@@ -63,7 +65,9 @@ fn every_listed_preset_builds_and_unknown_ones_do_not_exist() {
     assert_eq!(names.len(), 2);
     for name in &names {
         let name = core::str::from_utf8(name.as_ref()).expect("utf8");
-        genesis_config(name).build_storage().expect("genesis storage builds");
+        genesis_config(name)
+            .build_storage()
+            .expect("genesis storage builds");
     }
     assert!(genesis_config_presets::get_preset(&PresetId::from("mainnet")).is_none());
 }
@@ -72,13 +76,26 @@ fn every_listed_preset_builds_and_unknown_ones_do_not_exist() {
 fn development_preset_has_one_authority_and_funded_dev_accounts() {
     externalities(DEV_RUNTIME_PRESET).execute_with(|| {
         assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
-        assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
-        assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(account(Sr25519Keyring::Alice)));
-        for who in [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Ferdie] {
+        assert_eq!(
+            pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(),
+            1
+        );
+        assert_eq!(
+            pallet_sudo::Key::<Runtime>::get(),
+            Some(account(Sr25519Keyring::Alice))
+        );
+        for who in [
+            Sr25519Keyring::Alice,
+            Sr25519Keyring::Bob,
+            Sr25519Keyring::Ferdie,
+        ] {
             assert_eq!(free(who), DEV_ENDOWMENT);
         }
         // Twelve dev accounts (six names and their stashes), nothing else minted.
-        assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), 12 * DEV_ENDOWMENT);
+        assert_eq!(
+            pallet_balances::TotalIssuance::<Runtime>::get(),
+            12 * DEV_ENDOWMENT
+        );
     });
 }
 
@@ -194,17 +211,26 @@ fn signed_transfer_pays_the_computed_fee() {
         let expected_fee = TransactionPayment::compute_fee(len, &info, 0);
         assert!(expected_fee > 0, "transactions must cost something");
         // The README promises transfers cost less than a thousandth of a MIND.
-        assert!(expected_fee < MILLI_MIND, "transfer fee {expected_fee} planck");
+        assert!(
+            expected_fee < MILLI_MIND,
+            "transfer fee {expected_fee} planck"
+        );
 
         assert_ok!(Executive::apply_extrinsic(xt).expect("valid transaction"));
 
         let paid = DEV_ENDOWMENT - amount - free(Sr25519Keyring::Alice);
         // The fee is charged on the pre-dispatch weight and refunded down to the actual one.
-        assert!(paid > 0 && paid <= expected_fee, "paid {paid}, quoted {expected_fee}");
+        assert!(
+            paid > 0 && paid <= expected_fee,
+            "paid {paid}, quoted {expected_fee}"
+        );
         assert_eq!(free(Sr25519Keyring::Bob), DEV_ENDOWMENT + amount);
         assert_eq!(System::account_nonce(account(Sr25519Keyring::Alice)), 1);
         // Fees are burned: issuance drops by exactly what Alice paid beyond the transfer.
-        assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), 12 * DEV_ENDOWMENT - paid);
+        assert_eq!(
+            pallet_balances::TotalIssuance::<Runtime>::get(),
+            12 * DEV_ENDOWMENT - paid
+        );
     });
 }
 
@@ -220,7 +246,9 @@ fn transfer_signed_by_the_wrong_key_is_rejected_and_changes_nothing() {
         );
         assert_eq!(
             Executive::apply_extrinsic(xt),
-            Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof))
+            Err(TransactionValidityError::Invalid(
+                InvalidTransaction::BadProof
+            ))
         );
         assert_eq!(free(Sr25519Keyring::Alice), DEV_ENDOWMENT);
         assert_eq!(free(Sr25519Keyring::Charlie), DEV_ENDOWMENT);
@@ -230,9 +258,16 @@ fn transfer_signed_by_the_wrong_key_is_rejected_and_changes_nothing() {
 
 #[test]
 fn block_time_matches_the_build() {
-    let expected = if cfg!(feature = "fast-blocks") { 1_000 } else { 6_000 };
+    let expected = if cfg!(feature = "fast-blocks") {
+        1_000
+    } else {
+        6_000
+    };
     assert_eq!(crate::MILLI_SECS_PER_BLOCK, expected);
-    assert_eq!(pallet_aura::MinimumPeriodTimesTwo::<Runtime>::get(), expected);
+    assert_eq!(
+        pallet_aura::MinimumPeriodTimesTwo::<Runtime>::get(),
+        expected
+    );
 }
 
 #[test]
@@ -269,13 +304,16 @@ fn metadata_shape(bytes: &[u8]) -> Vec<u8> {
 fn chain_client_metadata_artifact_is_current() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../crates/chain-client/artifacts/metadata.scale");
-    let current = Runtime::metadata_at_version(16).expect("v16 is offered").to_vec();
+    let current = Runtime::metadata_at_version(16)
+        .expect("v16 is offered")
+        .to_vec();
     if std::env::var_os("MINDOS_UPDATE_METADATA").is_some() {
         // Only the shape is compared, so a `fast-blocks` build may write it as well.
         std::fs::write(&path, &current).expect("write metadata artifact");
         return;
     }
-    let stored = std::fs::read(&path).expect("metadata artifact exists; run scripts/update-metadata.sh");
+    let stored =
+        std::fs::read(&path).expect("metadata artifact exists; run scripts/update-metadata.sh");
     assert!(
         metadata_shape(&stored) == metadata_shape(&current),
         "crates/chain-client/artifacts/metadata.scale is stale: run scripts/update-metadata.sh"

@@ -14,7 +14,12 @@ use subxt_signer::sr25519::Keypair;
 /// Code generated from the runtime metadata: `runtime::transactions()`,
 /// `runtime::storage()`, events and types of every pallet.
 #[allow(missing_docs, unreachable_pub, unused_qualifications, clippy::all)]
-#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
+#[allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 #[subxt::subxt(runtime_metadata_path = "artifacts/metadata.scale")]
 pub mod runtime {}
 
@@ -70,9 +75,12 @@ impl ChainClient {
     /// Plain `ws://` is accepted because nodes usually run beside their miner or validator;
     /// put a TLS proxy in front of a node that is reached over the internet.
     pub async fn connect(url: &str) -> Result<Self, ChainError> {
-        let api = OnlineClient::<MindConfig>::from_insecure_url(url).await.map_err(|e| {
-            ChainError::Connect { url: url.to_string(), source: Box::new(e.into()) }
-        })?;
+        let api = OnlineClient::<MindConfig>::from_insecure_url(url)
+            .await
+            .map_err(|e| ChainError::Connect {
+                url: url.to_string(),
+                source: Box::new(e.into()),
+            })?;
         tracing::debug!(target: "mindos::chain", %url, "connected to chain");
         Ok(Self { api })
     }
@@ -84,13 +92,21 @@ impl ChainClient {
 
     /// The number of the newest finalized block.
     pub async fn finalized_number(&self) -> Result<u64, ChainError> {
-        let at = self.api.at_current_block().await.map_err(ChainError::from_subxt)?;
+        let at = self
+            .api
+            .at_current_block()
+            .await
+            .map_err(ChainError::from_subxt)?;
         Ok(at.block_number())
     }
 
     /// Free balance of `who` at the newest finalized block (zero for an unknown account).
     pub async fn free_balance(&self, who: &AccountId32) -> Result<Balance, ChainError> {
-        let at = self.api.at_current_block().await.map_err(ChainError::from_subxt)?;
+        let at = self
+            .api
+            .at_current_block()
+            .await
+            .map_err(ChainError::from_subxt)?;
         let account = at
             .storage()
             .try_fetch(runtime::storage().system().account(), (who.clone(),))
@@ -110,14 +126,26 @@ impl ChainClient {
         dest: AccountId32,
         amount: Balance,
     ) -> Result<Finalized, ChainError> {
-        let call = runtime::transactions().balances().transfer_keep_alive(dest.into(), amount);
-        let mut txs = self.api.transactions().await.map_err(ChainError::from_subxt)?;
+        let call = runtime::transactions()
+            .balances()
+            .transfer_keep_alive(dest.into(), amount);
+        let mut txs = self
+            .api
+            .transactions()
+            .await
+            .map_err(ChainError::from_subxt)?;
         let progress = txs
             .sign_and_submit_then_watch_default(&call, signer)
             .await
             .map_err(ChainError::from_subxt)?;
-        let in_block = progress.wait_for_finalized().await.map_err(ChainError::from_subxt)?;
-        in_block.wait_for_success().await.map_err(ChainError::from_subxt)?;
+        let in_block = progress
+            .wait_for_finalized()
+            .await
+            .map_err(ChainError::from_subxt)?;
+        in_block
+            .wait_for_success()
+            .await
+            .map_err(ChainError::from_subxt)?;
         let finalized = Finalized {
             block_hash: in_block.block_hash(),
             extrinsic_hash: in_block.extrinsic_hash(),

@@ -2,7 +2,12 @@
 //! loopback ports, talk JSON-RPC to it, wait for chain progress with a time bound.
 
 #![allow(dead_code, unreachable_pub, missing_docs)]
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use std::{net::TcpListener, path::Path, process::Stdio, time::Duration};
 
@@ -19,7 +24,11 @@ use tokio::{process::Child, time::Instant};
 pub const WAIT: Duration = Duration::from_secs(180);
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// A running node and the ports it listens on.
@@ -42,7 +51,10 @@ impl Node {
     /// A node with `args` (chain selection, identity, bootnodes) on fresh ports.
     pub fn start_with(args: &[&str], base_path: &Path, log: &Path) -> Result<Self> {
         let (rpc_port, p2p_port, prometheus_port) = (free_port(), free_port(), free_port());
-        let log_file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)?;
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mindos-node"))
             .args(args)
             .args(["--no-telemetry", "--no-mdns", "--base-path"])
@@ -55,7 +67,12 @@ impl Node {
             .kill_on_drop(true)
             .spawn()
             .context("spawn mindos-node")?;
-        Ok(Self { child, rpc_port, p2p_port, prometheus_port })
+        Ok(Self {
+            child,
+            rpc_port,
+            p2p_port,
+            prometheus_port,
+        })
     }
 
     pub fn ws_url(&self) -> String {
@@ -79,7 +96,7 @@ impl Node {
                 Ok(client) => return Ok(client),
                 Err(_) if Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(500)).await;
-                },
+                }
                 Err(e) => bail!("node RPC never came up: {e}"),
             }
         }
@@ -88,7 +105,9 @@ impl Node {
     /// Stops the node as an operator would (SIGTERM) and waits for it to exit.
     pub async fn stop(mut self) -> Result<()> {
         let pid = self.child.id().context("node already exited")?;
-        let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status()?;
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()?;
         assert!(status.success(), "kill -TERM failed");
         tokio::time::timeout(Duration::from_secs(60), self.child.wait())
             .await
@@ -111,7 +130,9 @@ pub async fn best_number(http: &HttpClient) -> Result<u64> {
 }
 
 pub async fn finalized_number(http: &HttpClient) -> Result<u64> {
-    let hash: String = http.request("chain_getFinalizedHead", rpc_params![]).await?;
+    let hash: String = http
+        .request("chain_getFinalizedHead", rpc_params![])
+        .await?;
     header_number(http, Some(hash)).await
 }
 
@@ -138,12 +159,13 @@ where
 pub async fn prometheus_metrics(port: u16) -> Result<String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-    stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n").await?;
+    stream
+        .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .await?;
     let mut body = String::new();
     stream.read_to_string(&mut body).await?;
     Ok(body)
 }
-
 
 /// Prints the last lines of a node log next to a test failure.
 pub fn print_log_tail(log: &Path, lines: usize) {

@@ -1,0 +1,260 @@
+//! The logic behind the calls, and the [`SubnetsInfo`] view other pallets use.
+//!
+//! Every `do_*` checks everything first and writes storage last, so a failed call changes
+//! nothing.
+
+use crate::{pallet::*, HoldReason, OnSubnetDissolved, SubnetInfo, Visibility, LOG_TARGET};
+use alloc::vec::Vec;
+use frame_support::{
+    pallet_prelude::*,
+    traits::{fungible::MutateHold, tokens::Precision},
+};
+use mindos_primitives::{HyperparameterError, Hyperparameters, NetUid, TaskSpec};
+use sp_runtime::traits::{Saturating, Zero};
+
+/// What other pallets may ask about subnets.
+pub trait SubnetsInfo<AccountId, Balance> {
+    /// Whether `netuid` is a live subnet.
+    fn exists(netuid: NetUid) -> bool;
+    /// The owner of a live subnet.
+    fn owner(netuid: NetUid) -> Option<AccountId>;
+    /// The hyperparameters of a live subnet.
+    fn hyperparameters(netuid: NetUid) -> Option<Hyperparameters<Balance>>;
+    /// Whether `hotkey` may register on `netuid` (false for unknown subnets).
+    fn allows_registration(netuid: NetUid, hotkey: &AccountId) -> bool;
+    /// Ids of all live subnets, in id order.
+    fn netuids() -> Vec<NetUid>;
+}
+
+impl<T: Config> SubnetsInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
+    fn exists(netuid: NetUid) -> bool {
+        SubnetInfoOf::<T>::contains_key(netuid)
+    }
+
+    fn owner(netuid: NetUid) -> Option<T::AccountId> {
+        SubnetInfoOf::<T>::get(netuid).map(|s| s.owner)
+    }
+
+    fn hyperparameters(netuid: NetUid) -> Option<Hyperparameters<BalanceOf<T>>> {
+        SubnetInfoOf::<T>::get(netuid).map(|s| s.hyperparameters)
+    }
+
+    fn allows_registration(netuid: NetUid, hotkey: &T::AccountId) -> bool {
+        SubnetInfoOf::<T>::get(netuid).is_some_and(|s| s.visibility.allows(hotkey))
+    }
+
+    fn netuids() -> Vec<NetUid> {
+        let mut ids: Vec<NetUid> = SubnetInfoOf::<T>::iter_keys().collect();
+        ids.sort();
+        ids
+    }
+}
+
+impl<T: Config> Pallet<T> {
+    /// The deposit the next subnet must hold: `BaseLockDeposit + LockDepositPerLiveSubnet ×
+    /// live subnets`. Bounded because the number of live subnets is (`MaxSubnets`).
+    pub fn lock_deposit() -> BalanceOf<T> {
+        let live: BalanceOf<T> = SubnetCount::<T>::get().into();
+        T::BaseLockDeposit::get()
+            .saturating_add(T::LockDepositPerLiveSubnet::get().saturating_mul(live))
+    }
+
+    /// Checks `params` against the governed bounds.
+    pub fn check_hyperparameters(params: &Hyperparameters<BalanceOf<T>>) -> DispatchResult {
+        let bounds = HyperparameterBoundsOf::<T>::get().ok_or(Error::<T>::NoBounds)?;
+        bounds.check(params).map_err(|e| {
+            match e {
+                HyperparameterError::Tempo => Error::<T>::TempoOutOfBounds,
+                HyperparameterError::MaxNeurons => Error::<T>::MaxNeuronsOutOfBounds,
+                HyperparameterError::MaxValidators => Error::<T>::MaxValidatorsOutOfBounds,
+                HyperparameterError::ImmunityPeriod => Error::<T>::ImmunityPeriodOutOfBounds,
+                HyperparameterError::Kappa => Error::<T>::KappaOutOfBounds,
+                HyperparameterError::MinValidatorStake => Error::<T>::MinValidatorStakeOutOfBounds,
+            }
+            .into()
+        })
+    }
+
+    fn check_visibility(visibility: &VisibilityOf<T>) -> DispatchResult {
+        if let Visibility::Permissioned(list) = visibility {
+            ensure!(!list.is_empty(), Error::<T>::EmptyAllowList);
+        }
+        Ok(())
+    }
+
+    fn owned_subnet(who: &T::AccountId, netuid: NetUid) -> Result<SubnetOf<T>, DispatchError> {
+        let subnet = SubnetInfoOf::<T>::get(netuid).ok_or(Error::<T>::UnknownSubnet)?;
+        ensure!(subnet.owner == *who, Error::<T>::NotSubnetOwner);
+        Ok(subnet)
+    }
+
+    /// Stores a new subnet under the next id; used by calls and genesis. Holds nothing.
+    pub(crate) fn insert_subnet(
+        owner: T::AccountId,
+        name: BoundedVec<u8, T::MaxNameLength>,
+        task: TaskSpec,
+        hyperparameters: Hyperparameters<BalanceOf<T>>,
+        visibility: VisibilityOf<T>,
+        deposit: BalanceOf<T>,
+    ) -> Result<NetUid, DispatchError> {
+        let count = SubnetCount::<T>::get();
+        ensure!(count < T::MaxSubnets::get(), Error::<T>::TooManySubnets);
+        let netuid = NextNetUid::<T>::get();
+        let next = netuid.next().ok_or(Error::<T>::NetUidsExhausted)?;
+        let new_count = count.checked_add(1).ok_or(Error::<T>::TooManySubnets)?;
+        let subnet = SubnetInfo {
+            owner,
+            name,
+            task,
+            hyperparameters,
+            visibility,
+            deposit,
+            created_at: frame_system::Pallet::<T>::block_number(),
+        };
+        SubnetInfoOf::<T>::insert(netuid, subnet);
+        NextNetUid::<T>::put(next);
+        SubnetCount::<T>::put(new_count);
+        Ok(netuid)
+    }
+
+    pub(crate) fn do_create_subnet(
+        owner: T::AccountId,
+        name: BoundedVec<u8, T::MaxNameLength>,
+        task: TaskSpec,
+        hyperparameters: Hyperparameters<BalanceOf<T>>,
+        visibility: VisibilityOf<T>,
+    ) -> DispatchResult {
+        ensure!(!name.is_empty(), Error::<T>::EmptyName);
+        ensure!(
+            SubnetCount::<T>::get() < T::MaxSubnets::get(),
+            Error::<T>::TooManySubnets
+        );
+        NextNetUid::<T>::get()
+            .next()
+            .ok_or(Error::<T>::NetUidsExhausted)?;
+        Self::check_hyperparameters(&hyperparameters)?;
+        Self::check_visibility(&visibility)?;
+        let deposit = Self::lock_deposit();
+        // Hold first: if it fails nothing has been written.
+        T::Currency::hold(&HoldReason::SubnetLock.into(), &owner, deposit)
+            .map_err(|_| Error::<T>::InsufficientBalanceForDeposit)?;
+        let netuid = Self::insert_subnet(
+            owner.clone(),
+            name,
+            task,
+            hyperparameters,
+            visibility,
+            deposit,
+        )?;
+        log::debug!(target: LOG_TARGET, "subnet {netuid:?} created");
+        Self::deposit_event(Event::SubnetCreated {
+            netuid,
+            owner,
+            deposit,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn do_set_hyperparameters(
+        who: T::AccountId,
+        netuid: NetUid,
+        hyperparameters: Hyperparameters<BalanceOf<T>>,
+    ) -> DispatchResult {
+        let mut subnet = Self::owned_subnet(&who, netuid)?;
+        Self::check_hyperparameters(&hyperparameters)?;
+        subnet.hyperparameters = hyperparameters.clone();
+        SubnetInfoOf::<T>::insert(netuid, subnet);
+        Self::deposit_event(Event::HyperparametersSet {
+            netuid,
+            hyperparameters,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn do_set_visibility(
+        who: T::AccountId,
+        netuid: NetUid,
+        visibility: VisibilityOf<T>,
+    ) -> DispatchResult {
+        let mut subnet = Self::owned_subnet(&who, netuid)?;
+        Self::check_visibility(&visibility)?;
+        let permissioned = visibility.is_permissioned();
+        subnet.visibility = visibility;
+        SubnetInfoOf::<T>::insert(netuid, subnet);
+        Self::deposit_event(Event::VisibilitySet {
+            netuid,
+            permissioned,
+        });
+        Ok(())
+    }
+
+    /// Returns the weight the dissolution hook used.
+    pub(crate) fn do_dissolve_subnet(
+        who: T::AccountId,
+        netuid: NetUid,
+    ) -> Result<Weight, DispatchError> {
+        let subnet = Self::owned_subnet(&who, netuid)?;
+        // Release what is actually held for this subnet. Slashing of holds is not possible for
+        // this reason, so it is the full deposit; `BestEffort` keeps a discrepancy from
+        // trapping the subnet forever.
+        let released = if subnet.deposit.is_zero() {
+            Zero::zero()
+        } else {
+            T::Currency::release(
+                &HoldReason::SubnetLock.into(),
+                &subnet.owner,
+                subnet.deposit,
+                Precision::BestEffort,
+            )?
+        };
+        SubnetInfoOf::<T>::remove(netuid);
+        SubnetCount::<T>::mutate(|count| *count = count.saturating_sub(1));
+        let cleanup = T::OnDissolve::on_subnet_dissolved(netuid);
+        log::debug!(target: LOG_TARGET, "subnet {netuid:?} dissolved");
+        Self::deposit_event(Event::SubnetDissolved {
+            netuid,
+            owner: subnet.owner,
+            deposit_released: released,
+        });
+        Ok(cleanup)
+    }
+
+    /// Invariants: the count matches the map, ids are below `NextNetUid`, every deposit is
+    /// held, and every subnet respects the hard caps.
+    #[cfg(any(feature = "try-runtime", test))]
+    pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+        use frame_support::traits::fungible::InspectHold;
+        let next = NextNetUid::<T>::get();
+        let mut count: u32 = 0;
+        let mut held: alloc::collections::BTreeMap<T::AccountId, BalanceOf<T>> = Default::default();
+        for (netuid, subnet) in SubnetInfoOf::<T>::iter() {
+            count = count.saturating_add(1);
+            ensure!(netuid < next, "subnet id at or above NextNetUid");
+            ensure!(
+                subnet.hyperparameters.max_neurons <= mindos_primitives::MAX_NEURONS_PER_SUBNET,
+                "subnet above the hard neuron cap"
+            );
+            ensure!(
+                subnet.hyperparameters.max_validators <= subnet.hyperparameters.max_neurons,
+                "more validators than neurons"
+            );
+            let entry = held.entry(subnet.owner.clone()).or_default();
+            *entry = entry.saturating_add(subnet.deposit);
+        }
+        ensure!(
+            count == SubnetCount::<T>::get(),
+            "SubnetCount does not match Subnets"
+        );
+        ensure!(
+            count <= T::MaxSubnets::get(),
+            "more subnets than MaxSubnets"
+        );
+        for (owner, deposits) in held {
+            ensure!(
+                T::Currency::balance_on_hold(&HoldReason::SubnetLock.into(), &owner) == deposits,
+                "held subnet deposits differ from recorded deposits"
+            );
+        }
+        Ok(())
+    }
+}

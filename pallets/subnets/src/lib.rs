@@ -1,0 +1,393 @@
+//! # Subnets pallet
+//!
+//! The registry of MindOS subnets. A subnet is a task — a model, the data it serves and how
+//! answers are scored — that miners serve and validators score. This pallet records who owns
+//! each subnet, its [`TaskSpec`], its [`Hyperparameters`] and who may join it.
+//!
+//! - [`Pallet::create_subnet`]: anyone with the lock deposit creates a subnet and owns it.
+//!   The deposit is held (not transferred) and rises with the number of live subnets, so the
+//!   registry cannot be spammed.
+//! - [`Pallet::set_hyperparameters`], [`Pallet::set_visibility`]: the owner tunes the subnet,
+//!   within [`HyperparameterBoundsOf`], which only `BoundsOrigin` (governance) changes.
+//! - [`Pallet::dissolve_subnet`]: the owner ends the subnet; [`Config::OnDissolve`] clears
+//!   what other pallets keep for it, and the deposit is released.
+//!
+//! Other pallets read subnets through the [`SubnetsInfo`] trait.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::arithmetic_side_effects,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::unwrap_used
+    )
+)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod impls;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+pub use impls::SubnetsInfo;
+pub use mindos_primitives::{
+    HyperparameterBounds, Hyperparameters, Modality, NetUid, Range, ScoringRule, TaskSpec,
+};
+pub use types::{OnSubnetDissolved, SubnetInfo, Visibility};
+pub use weights::WeightInfo;
+
+const LOG_TARGET: &str = "runtime::subnets";
+
+#[frame_support::pallet]
+pub mod pallet {
+    use super::*;
+    use alloc::vec::Vec;
+    use frame_support::{
+        pallet_prelude::*,
+        traits::fungible::{Inspect, MutateHold},
+    };
+    use frame_system::pallet_prelude::*;
+
+    /// Balance type of the currency deposits are held in.
+    pub type BalanceOf<T> =
+        <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+    /// The stored record of one subnet.
+    pub type SubnetOf<T> = SubnetInfo<
+        <T as frame_system::Config>::AccountId,
+        BalanceOf<T>,
+        BlockNumberFor<T>,
+        <T as Config>::MaxNameLength,
+        <T as Config>::MaxAllowList,
+    >;
+
+    /// Who may register on a subnet, as stored.
+    pub type VisibilityOf<T> =
+        Visibility<<T as frame_system::Config>::AccountId, <T as Config>::MaxAllowList>;
+
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+    #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
+    pub struct Pallet<T>(_);
+
+    #[pallet::config]
+    pub trait Config: frame_system::Config {
+        /// The currency the lock deposit is held in.
+        type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+        /// The runtime's hold reasons; the deposit is held under [`HoldReason::SubnetLock`].
+        type RuntimeHoldReason: From<HoldReason>;
+
+        /// Deposit for the first live subnet.
+        #[pallet::constant]
+        type BaseLockDeposit: Get<BalanceOf<Self>>;
+
+        /// Extra deposit for every subnet already live, so each new subnet costs more.
+        #[pallet::constant]
+        type LockDepositPerLiveSubnet: Get<BalanceOf<Self>>;
+
+        /// The most subnets that can be live at once. Shrinking it needs a migration that
+        /// dissolves the surplus.
+        #[pallet::constant]
+        type MaxSubnets: Get<u32>;
+
+        /// The longest subnet name, in bytes.
+        #[pallet::constant]
+        type MaxNameLength: Get<u32>;
+
+        /// The longest allow-list of a permissioned subnet. Shrinking it needs a migration
+        /// that truncates or converts longer lists.
+        #[pallet::constant]
+        type MaxAllowList: Get<u32>;
+
+        /// May change [`HyperparameterBoundsOf`] (governance; root on dev chains).
+        type BoundsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+        /// Clears what other pallets keep for a dissolved subnet (its neurons, weights).
+        type OnDissolve: OnSubnetDissolved;
+
+        /// Weights of this pallet's calls, from its benchmarks.
+        type WeightInfo: WeightInfo;
+    }
+
+    /// Why this pallet holds funds.
+    #[pallet::composite_enum]
+    pub enum HoldReason {
+        /// The lock deposit of a subnet the account owns.
+        #[codec(index = 0)]
+        SubnetLock,
+    }
+
+    /// Live subnets by id.
+    ///
+    /// TWOX-NOTE: safe, the chain assigns ids sequentially; users cannot choose them.
+    #[pallet::storage]
+    pub type SubnetInfoOf<T: Config> =
+        StorageMap<_, Twox64Concat, NetUid, SubnetOf<T>, OptionQuery>;
+
+    /// The id the next subnet gets. Ids are never reused, so old references cannot point at a
+    /// new subnet.
+    #[pallet::storage]
+    pub type NextNetUid<T: Config> = StorageValue<_, NetUid, ValueQuery>;
+
+    /// Number of live subnets (kept so the deposit and the cap need no iteration).
+    #[pallet::storage]
+    pub type SubnetCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+    /// The bounds every subnet's hyperparameters must respect.
+    #[pallet::storage]
+    pub type HyperparameterBoundsOf<T: Config> =
+        StorageValue<_, HyperparameterBounds<BalanceOf<T>>, OptionQuery>;
+
+    #[pallet::genesis_config]
+    #[derive(frame_support::DefaultNoBound)]
+    pub struct GenesisConfig<T: Config> {
+        /// Initial hyperparameter bounds (required for subnets to be created).
+        pub bounds: Option<HyperparameterBounds<BalanceOf<T>>>,
+        /// Subnets that exist from genesis: owner, name, task, hyperparameters. No deposit is
+        /// held for them.
+        pub subnets: Vec<(
+            T::AccountId,
+            Vec<u8>,
+            TaskSpec,
+            Hyperparameters<BalanceOf<T>>,
+        )>,
+    }
+
+    #[pallet::genesis_build]
+    impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+        fn build(&self) {
+            if let Some(bounds) = &self.bounds {
+                assert!(
+                    bounds.is_valid(),
+                    "genesis hyperparameter bounds are invalid"
+                );
+                HyperparameterBoundsOf::<T>::put(bounds);
+            }
+            for (owner, name, task, params) in &self.subnets {
+                let name: BoundedVec<u8, T::MaxNameLength> = name
+                    .clone()
+                    .try_into()
+                    .expect("genesis subnet name too long");
+                Pallet::<T>::check_hyperparameters(params).expect("genesis hyperparameters");
+                Pallet::<T>::insert_subnet(
+                    owner.clone(),
+                    name,
+                    task.clone(),
+                    params.clone(),
+                    Visibility::Public,
+                    Default::default(),
+                )
+                .expect("genesis subnets fit");
+            }
+        }
+    }
+
+    #[pallet::event]
+    #[pallet::generate_deposit(pub(super) fn deposit_event)]
+    pub enum Event<T: Config> {
+        /// A subnet was created and its lock deposit held.
+        SubnetCreated {
+            /// The new subnet's id.
+            netuid: NetUid,
+            /// Its owner, who paid the deposit.
+            owner: T::AccountId,
+            /// The deposit now held.
+            deposit: BalanceOf<T>,
+        },
+        /// A subnet's owner changed its hyperparameters.
+        HyperparametersSet {
+            /// The subnet.
+            netuid: NetUid,
+            /// Its new hyperparameters.
+            hyperparameters: Hyperparameters<BalanceOf<T>>,
+        },
+        /// A subnet's owner changed who may register on it.
+        VisibilitySet {
+            /// The subnet.
+            netuid: NetUid,
+            /// Whether only allow-listed hotkeys may now register.
+            permissioned: bool,
+        },
+        /// A subnet was dissolved and its deposit released to the owner.
+        SubnetDissolved {
+            /// The dissolved subnet's id (never reused).
+            netuid: NetUid,
+            /// Its former owner.
+            owner: T::AccountId,
+            /// The deposit released back to the owner.
+            deposit_released: BalanceOf<T>,
+        },
+        /// Governance changed the hyperparameter bounds.
+        HyperparameterBoundsSet {
+            /// The new bounds.
+            bounds: HyperparameterBounds<BalanceOf<T>>,
+        },
+    }
+
+    #[pallet::error]
+    pub enum Error<T> {
+        /// The name is empty.
+        EmptyName,
+        /// The name is longer than `MaxNameLength`.
+        NameTooLong,
+        /// `MaxSubnets` subnets are live already.
+        TooManySubnets,
+        /// Every subnet id has been used.
+        NetUidsExhausted,
+        /// No live subnet has this id.
+        UnknownSubnet,
+        /// Only the subnet's owner may do this.
+        NotSubnetOwner,
+        /// The caller cannot hold the lock deposit.
+        InsufficientBalanceForDeposit,
+        /// No hyperparameter bounds are set yet, so no subnet can be created.
+        NoBounds,
+        /// `tempo` is outside the governed bounds.
+        TempoOutOfBounds,
+        /// `max_neurons` is outside the governed bounds.
+        MaxNeuronsOutOfBounds,
+        /// `max_validators` is outside the governed bounds or above `max_neurons`.
+        MaxValidatorsOutOfBounds,
+        /// `immunity_period` is outside the governed bounds.
+        ImmunityPeriodOutOfBounds,
+        /// `kappa` is outside the governed bounds.
+        KappaOutOfBounds,
+        /// `min_validator_stake` is outside the governed bounds.
+        MinValidatorStakeOutOfBounds,
+        /// A permissioned subnet needs at least one account on its allow-list.
+        EmptyAllowList,
+        /// The bounds are empty ranges or exceed hard limits.
+        InvalidBounds,
+    }
+
+    #[pallet::hooks]
+    impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        fn integrity_test() {
+            assert!(T::MaxSubnets::get() > 0, "MaxSubnets must be positive");
+            assert!(
+                T::MaxNameLength::get() > 0,
+                "MaxNameLength must be positive"
+            );
+            assert!(T::MaxAllowList::get() > 0, "MaxAllowList must be positive");
+        }
+
+        #[cfg(feature = "try-runtime")]
+        fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+            Self::do_try_state()
+        }
+    }
+
+    #[pallet::call(weight(<T as Config>::WeightInfo))]
+    impl<T: Config> Pallet<T> {
+        /// Create a subnet owned by the caller.
+        ///
+        /// - `origin`: `Signed` by the future owner, who must be able to hold the lock deposit
+        ///   ([`Pallet::lock_deposit`]: `BaseLockDeposit + LockDepositPerLiveSubnet × live
+        ///   subnets`).
+        /// - `name`: 1 to `MaxNameLength` bytes.
+        /// - `task`: the model digest, schemas and scoring rule miners and validators follow.
+        /// - `hyperparameters`: within [`HyperparameterBoundsOf`].
+        /// - `visibility`: `Public`, or `Permissioned` with a non-empty allow-list of hotkeys.
+        ///
+        /// Emits [`Event::SubnetCreated`]. Fails with [`Error::EmptyName`],
+        /// [`Error::NameTooLong`], [`Error::TooManySubnets`], [`Error::NoBounds`], an
+        /// `*OutOfBounds` error, [`Error::EmptyAllowList`] or
+        /// [`Error::InsufficientBalanceForDeposit`].
+        #[pallet::call_index(0)]
+        pub fn create_subnet(
+            origin: OriginFor<T>,
+            name: BoundedVec<u8, T::MaxNameLength>,
+            task: TaskSpec,
+            hyperparameters: Hyperparameters<BalanceOf<T>>,
+            visibility: VisibilityOf<T>,
+        ) -> DispatchResult {
+            let owner = ensure_signed(origin)?;
+            Self::do_create_subnet(owner, name, task, hyperparameters, visibility)
+        }
+
+        /// Change a subnet's hyperparameters.
+        ///
+        /// - `origin`: `Signed` by the subnet's owner.
+        /// - `netuid`: a live subnet.
+        /// - `hyperparameters`: within [`HyperparameterBoundsOf`].
+        ///
+        /// Emits [`Event::HyperparametersSet`]. Fails with [`Error::UnknownSubnet`],
+        /// [`Error::NotSubnetOwner`] or an `*OutOfBounds` error.
+        #[pallet::call_index(1)]
+        pub fn set_hyperparameters(
+            origin: OriginFor<T>,
+            netuid: NetUid,
+            hyperparameters: Hyperparameters<BalanceOf<T>>,
+        ) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            Self::do_set_hyperparameters(who, netuid, hyperparameters)
+        }
+
+        /// Change who may register on a subnet. Neurons already registered stay.
+        ///
+        /// - `origin`: `Signed` by the subnet's owner.
+        /// - `netuid`: a live subnet.
+        /// - `visibility`: `Public`, or `Permissioned` with a non-empty allow-list.
+        ///
+        /// Emits [`Event::VisibilitySet`]. Fails with [`Error::UnknownSubnet`],
+        /// [`Error::NotSubnetOwner`] or [`Error::EmptyAllowList`].
+        #[pallet::call_index(2)]
+        pub fn set_visibility(
+            origin: OriginFor<T>,
+            netuid: NetUid,
+            visibility: VisibilityOf<T>,
+        ) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            Self::do_set_visibility(who, netuid, visibility)
+        }
+
+        /// Dissolve a subnet: its neurons are removed (stake stays with the stakers) and the
+        /// lock deposit is released to the owner.
+        ///
+        /// - `origin`: `Signed` by the subnet's owner.
+        /// - `netuid`: a live subnet.
+        ///
+        /// Emits [`Event::SubnetDissolved`]. Fails with [`Error::UnknownSubnet`] or
+        /// [`Error::NotSubnetOwner`].
+        #[pallet::call_index(3)]
+        #[pallet::weight(
+            <T as Config>::WeightInfo::dissolve_subnet().saturating_add(T::OnDissolve::max_weight())
+        )]
+        pub fn dissolve_subnet(origin: OriginFor<T>, netuid: NetUid) -> DispatchResultWithPostInfo {
+            let who = ensure_signed(origin)?;
+            let cleanup = Self::do_dissolve_subnet(who, netuid)?;
+            Ok(Some(<T as Config>::WeightInfo::dissolve_subnet().saturating_add(cleanup)).into())
+        }
+
+        /// Set the bounds subnet owners must keep their hyperparameters in. Subnets already
+        /// outside the new bounds keep their values until their owner next changes them.
+        ///
+        /// - `origin`: `BoundsOrigin` (governance).
+        /// - `bounds`: non-empty ranges; `max_neurons` at most 4,096; `tempo` at least 1.
+        ///
+        /// Emits [`Event::HyperparameterBoundsSet`]. Fails with [`Error::InvalidBounds`].
+        #[pallet::call_index(4)]
+        pub fn set_hyperparameter_bounds(
+            origin: OriginFor<T>,
+            bounds: HyperparameterBounds<BalanceOf<T>>,
+        ) -> DispatchResult {
+            T::BoundsOrigin::ensure_origin(origin)?;
+            ensure!(bounds.is_valid(), Error::<T>::InvalidBounds);
+            HyperparameterBoundsOf::<T>::put(&bounds);
+            Self::deposit_event(Event::HyperparameterBoundsSet { bounds });
+            Ok(())
+        }
+    }
+}

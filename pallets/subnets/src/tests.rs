@@ -1,0 +1,365 @@
+//! Tests of every call: one success and the failures each can meet, state untouched on error.
+
+use crate::{mock::*, pallet::*, Event, HoldReason, Visibility};
+use frame_support::{
+    assert_noop, assert_ok,
+    traits::fungible::{InspectHold, Mutate},
+    BoundedVec,
+};
+use mindos_primitives::{NetUid, Range};
+use sp_runtime::DispatchError;
+
+fn name(s: &str) -> BoundedVec<u8, ConstName> {
+    s.as_bytes().to_vec().try_into().unwrap()
+}
+type ConstName = <Test as crate::Config>::MaxNameLength;
+
+fn create(owner: AccountId) -> NetUid {
+    let netuid = NextNetUid::<Test>::get();
+    assert_ok!(Subnets::create_subnet(
+        RuntimeOrigin::signed(owner),
+        name("embeddings"),
+        task(),
+        hyperparameters(),
+        Visibility::Public,
+    ));
+    netuid
+}
+
+fn held(who: AccountId) -> Balance {
+    Balances::balance_on_hold(&RuntimeHoldReason::Subnets(HoldReason::SubnetLock), &who)
+}
+
+fn check_invariants() {
+    Subnets::do_try_state().expect("invariants hold");
+}
+
+#[test]
+fn create_subnet_holds_a_rising_deposit_and_assigns_ids() {
+    new_test_ext().execute_with(|| {
+        let first = create(ALICE);
+        assert_eq!(first, NetUid(0));
+        assert_eq!(held(ALICE), 100);
+        System::assert_last_event(
+            Event::SubnetCreated {
+                netuid: NetUid(0),
+                owner: ALICE,
+                deposit: 100,
+            }
+            .into(),
+        );
+        let second = create(BOB);
+        assert_eq!(second, NetUid(1));
+        assert_eq!(
+            held(BOB),
+            110,
+            "the second live subnet costs one increment more"
+        );
+        let subnet = SubnetInfoOf::<Test>::get(first).unwrap();
+        assert_eq!(subnet.owner, ALICE);
+        assert_eq!(subnet.task, task());
+        assert_eq!(subnet.created_at, 1);
+        assert_eq!(SubnetCount::<Test>::get(), 2);
+        check_invariants();
+    });
+}
+
+#[test]
+fn create_subnet_rejects_bad_input_and_changes_nothing() {
+    new_test_ext().execute_with(|| {
+        let origin = || RuntimeOrigin::signed(ALICE);
+        assert_noop!(
+            Subnets::create_subnet(
+                origin(),
+                name(""),
+                task(),
+                hyperparameters(),
+                Visibility::Public
+            ),
+            Error::<Test>::EmptyName
+        );
+        let mut p = hyperparameters();
+        p.tempo = 1;
+        assert_noop!(
+            Subnets::create_subnet(origin(), name("x"), task(), p, Visibility::Public),
+            Error::<Test>::TempoOutOfBounds
+        );
+        let mut p = hyperparameters();
+        p.max_neurons = 4_097;
+        assert_noop!(
+            Subnets::create_subnet(origin(), name("x"), task(), p, Visibility::Public),
+            Error::<Test>::MaxNeuronsOutOfBounds
+        );
+        assert_noop!(
+            Subnets::create_subnet(
+                origin(),
+                name("x"),
+                task(),
+                hyperparameters(),
+                Visibility::Permissioned(BoundedVec::new())
+            ),
+            Error::<Test>::EmptyAllowList
+        );
+        assert_noop!(
+            Subnets::create_subnet(
+                RuntimeOrigin::signed(POOR),
+                name("x"),
+                task(),
+                hyperparameters(),
+                Visibility::Public
+            ),
+            Error::<Test>::InsufficientBalanceForDeposit
+        );
+        assert_noop!(
+            Subnets::create_subnet(
+                RuntimeOrigin::none(),
+                name("x"),
+                task(),
+                hyperparameters(),
+                Visibility::Public
+            ),
+            DispatchError::BadOrigin
+        );
+        check_invariants();
+    });
+}
+
+#[test]
+fn create_subnet_stops_at_max_subnets() {
+    new_test_ext().execute_with(|| {
+        for _ in 0..4 {
+            create(ALICE);
+        }
+        assert_noop!(
+            Subnets::create_subnet(
+                RuntimeOrigin::signed(BOB),
+                name("fifth"),
+                task(),
+                hyperparameters(),
+                Visibility::Public
+            ),
+            Error::<Test>::TooManySubnets
+        );
+        check_invariants();
+    });
+}
+
+#[test]
+fn create_subnet_without_bounds_is_refused() {
+    new_test_ext().execute_with(|| {
+        HyperparameterBoundsOf::<Test>::kill();
+        assert_noop!(
+            Subnets::create_subnet(
+                RuntimeOrigin::signed(ALICE),
+                name("x"),
+                task(),
+                hyperparameters(),
+                Visibility::Public
+            ),
+            Error::<Test>::NoBounds
+        );
+    });
+}
+
+#[test]
+fn set_hyperparameters_by_owner_within_bounds() {
+    new_test_ext().execute_with(|| {
+        let netuid = create(ALICE);
+        let mut p = hyperparameters();
+        p.tempo = 360;
+        p.commit_reveal = false;
+        assert_ok!(Subnets::set_hyperparameters(
+            RuntimeOrigin::signed(ALICE),
+            netuid,
+            p.clone()
+        ));
+        assert_eq!(
+            SubnetInfoOf::<Test>::get(netuid).unwrap().hyperparameters,
+            p
+        );
+        System::assert_last_event(
+            Event::HyperparametersSet {
+                netuid,
+                hyperparameters: p,
+            }
+            .into(),
+        );
+    });
+}
+
+#[test]
+fn set_hyperparameters_failures_change_nothing() {
+    new_test_ext().execute_with(|| {
+        let netuid = create(ALICE);
+        assert_noop!(
+            Subnets::set_hyperparameters(RuntimeOrigin::signed(BOB), netuid, hyperparameters()),
+            Error::<Test>::NotSubnetOwner
+        );
+        assert_noop!(
+            Subnets::set_hyperparameters(
+                RuntimeOrigin::signed(ALICE),
+                NetUid(9),
+                hyperparameters()
+            ),
+            Error::<Test>::UnknownSubnet
+        );
+        let mut p = hyperparameters();
+        p.max_validators = p.max_neurons + 1;
+        assert_noop!(
+            Subnets::set_hyperparameters(RuntimeOrigin::signed(ALICE), netuid, p),
+            Error::<Test>::MaxValidatorsOutOfBounds
+        );
+        let mut p = hyperparameters();
+        p.kappa = mindos_primitives::Perbill::from_percent(99);
+        assert_noop!(
+            Subnets::set_hyperparameters(RuntimeOrigin::signed(ALICE), netuid, p),
+            Error::<Test>::KappaOutOfBounds
+        );
+    });
+}
+
+#[test]
+fn set_visibility_switches_to_an_allow_list() {
+    new_test_ext().execute_with(|| {
+        let netuid = create(ALICE);
+        let list: BoundedVec<AccountId, _> = vec![BOB].try_into().unwrap();
+        assert_ok!(Subnets::set_visibility(
+            RuntimeOrigin::signed(ALICE),
+            netuid,
+            Visibility::Permissioned(list)
+        ));
+        use crate::SubnetsInfo;
+        assert!(<Subnets as SubnetsInfo<_, _>>::allows_registration(
+            netuid, &BOB
+        ));
+        assert!(!<Subnets as SubnetsInfo<_, _>>::allows_registration(
+            netuid, &ALICE
+        ));
+        System::assert_last_event(
+            Event::VisibilitySet {
+                netuid,
+                permissioned: true,
+            }
+            .into(),
+        );
+    });
+}
+
+#[test]
+fn set_visibility_failures_change_nothing() {
+    new_test_ext().execute_with(|| {
+        let netuid = create(ALICE);
+        assert_noop!(
+            Subnets::set_visibility(RuntimeOrigin::signed(BOB), netuid, Visibility::Public),
+            Error::<Test>::NotSubnetOwner
+        );
+        assert_noop!(
+            Subnets::set_visibility(
+                RuntimeOrigin::signed(ALICE),
+                netuid,
+                Visibility::Permissioned(BoundedVec::new())
+            ),
+            Error::<Test>::EmptyAllowList
+        );
+        assert_noop!(
+            Subnets::set_visibility(RuntimeOrigin::signed(ALICE), NetUid(3), Visibility::Public),
+            Error::<Test>::UnknownSubnet
+        );
+    });
+}
+
+#[test]
+fn dissolve_subnet_releases_the_deposit_and_notifies() {
+    new_test_ext().execute_with(|| {
+        let netuid = create(ALICE);
+        assert_ok!(Subnets::dissolve_subnet(
+            RuntimeOrigin::signed(ALICE),
+            netuid
+        ));
+        assert_eq!(held(ALICE), 0);
+        assert_eq!(Balances::free_balance(ALICE), ENDOWMENT);
+        assert!(SubnetInfoOf::<Test>::get(netuid).is_none());
+        assert_eq!(SubnetCount::<Test>::get(), 0);
+        assert_eq!(Dissolved::get(), vec![netuid]);
+        System::assert_last_event(
+            Event::SubnetDissolved {
+                netuid,
+                owner: ALICE,
+                deposit_released: 100,
+            }
+            .into(),
+        );
+        // Ids are never reused.
+        assert_eq!(create(BOB), NetUid(1));
+        check_invariants();
+    });
+}
+
+#[test]
+fn dissolve_subnet_failures_change_nothing() {
+    new_test_ext().execute_with(|| {
+        let netuid = create(ALICE);
+        assert_noop!(
+            Subnets::dissolve_subnet(RuntimeOrigin::signed(BOB), netuid),
+            Error::<Test>::NotSubnetOwner
+        );
+        assert_noop!(
+            Subnets::dissolve_subnet(RuntimeOrigin::signed(ALICE), NetUid(7)),
+            Error::<Test>::UnknownSubnet
+        );
+        assert!(Dissolved::get().is_empty());
+    });
+}
+
+#[test]
+fn deposit_cannot_be_spent_while_held() {
+    new_test_ext().execute_with(|| {
+        create(ALICE);
+        // Everything but the deposit can go; the held part cannot be transferred away.
+        assert!(<Balances as Mutate<_>>::transfer(
+            &ALICE,
+            &BOB,
+            ENDOWMENT,
+            frame_support::traits::tokens::Preservation::Expendable
+        )
+        .is_err());
+        check_invariants();
+    });
+}
+
+#[test]
+fn set_hyperparameter_bounds_by_governance_only() {
+    new_test_ext().execute_with(|| {
+        let mut b = bounds();
+        b.tempo = Range { min: 50, max: 500 };
+        assert_ok!(Subnets::set_hyperparameter_bounds(
+            RuntimeOrigin::root(),
+            b.clone()
+        ));
+        assert_eq!(HyperparameterBoundsOf::<Test>::get(), Some(b.clone()));
+        System::assert_last_event(Event::HyperparameterBoundsSet { bounds: b.clone() }.into());
+        // The new bounds bind owners at their next change.
+        let mut p = hyperparameters();
+        p.tempo = 20;
+        assert_noop!(
+            Subnets::create_subnet(
+                RuntimeOrigin::signed(ALICE),
+                name("x"),
+                task(),
+                p,
+                Visibility::Public
+            ),
+            Error::<Test>::TempoOutOfBounds
+        );
+        assert_noop!(
+            Subnets::set_hyperparameter_bounds(RuntimeOrigin::signed(ALICE), b),
+            DispatchError::BadOrigin
+        );
+        let mut bad = bounds();
+        bad.max_neurons.max = 5_000;
+        assert_noop!(
+            Subnets::set_hyperparameter_bounds(RuntimeOrigin::root(), bad),
+            Error::<Test>::InvalidBounds
+        );
+    });
+}
