@@ -17,4 +17,10 @@ cd "$MINDOS_ROOT"
 start=$(date +%s)
 echo "[test] cargo test --workspace --features mindos-node/fast-blocks (target: $CARGO_TARGET_DIR)"
 cargo test --locked --workspace --features mindos-node/fast-blocks "$@"
+# Each pallet's benchmarks also run as tests against its mock runtime. Separately, because
+# `runtime-benchmarks` must not leak into the node and runtime built above.
+for manifest in pallets/*/Cargo.toml; do
+  echo "[test] cargo test --manifest-path $manifest --features runtime-benchmarks"
+  cargo test --locked --manifest-path "$manifest" --features runtime-benchmarks "$@"
+done
 echo "[test] all tests passed in $(( $(date +%s) - start )) s"

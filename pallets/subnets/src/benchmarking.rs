@@ -5,12 +5,15 @@ use crate::pallet::{BalanceOf, HyperparameterBoundsOf, NextNetUid, SubnetCount};
 use alloc::vec;
 use frame_benchmarking::v2::*;
 use frame_support::{
-    traits::{fungible::Mutate, Get},
+    traits::{
+        fungible::{Inspect, Mutate},
+        EnsureOrigin, Get,
+    },
     BoundedVec,
 };
 use frame_system::RawOrigin;
 use mindos_primitives::{Perbill, MAX_NEURONS_PER_SUBNET};
-use sp_runtime::traits::Bounded;
+use sp_runtime::traits::{Bounded, Saturating};
 
 fn bounds<T: Config>() -> HyperparameterBounds<BalanceOf<T>> {
     HyperparameterBounds {

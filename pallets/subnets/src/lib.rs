@@ -54,7 +54,7 @@ pub mod pallet {
     use alloc::vec::Vec;
     use frame_support::{
         pallet_prelude::*,
-        traits::fungible::{Inspect, MutateHold},
+        traits::fungible::{Inspect, Mutate, MutateHold},
     };
     use frame_system::pallet_prelude::*;
 
@@ -84,7 +84,8 @@ pub mod pallet {
     #[pallet::config]
     pub trait Config: frame_system::Config {
         /// The currency the lock deposit is held in.
-        type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+        type Currency: Mutate<Self::AccountId>
+            + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
         /// The runtime's hold reasons; the deposit is held under [`HoldReason::SubnetLock`].
         type RuntimeHoldReason: From<HoldReason>;

@@ -1,4 +1,6 @@
-//! PLACEHOLDER until `scripts/benchmark.sh` generates this file.
+//! NOT YET GENERATED. Zero weights, used only by this crate's mock runtime while the pallet is
+//! outside `mindos-runtime`. The runtime must not include the pallet before `benchmark pallet`
+//! (template: `scripts/templates/pallet-weights.hbs`) has replaced this file.
 #![allow(unused_parens, unused_imports, missing_docs)]
 use core::marker::PhantomData;
 use frame_support::weights::Weight;
