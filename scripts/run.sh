@@ -23,20 +23,23 @@ else
 fi
 log_file="$base_path/node.log"
 
+# The same cargo invocation as scripts/test.sh (minus running the tests), so both share one
+# build: a narrower `cargo build -p mindos-node` resolves other features and rebuilds much.
 echo "[run] building mindos-node (fast-blocks) into $CARGO_TARGET_DIR"
-cargo build --locked -p mindos-node --features fast-blocks
+cargo test --locked --workspace --features mindos-node/fast-blocks --no-run
 
 node_pid=
-stop() {
+cleanup() {
   if [ -n "$node_pid" ] && kill -0 "$node_pid" 2>/dev/null; then
     echo; echo "[run] stopping node (pid $node_pid)"
     kill -TERM "$node_pid" 2>/dev/null || true
     wait "$node_pid" 2>/dev/null || true
   fi
-  [ "$cleanup_base" = 1 ] && rm -rf "$base_path"
-  exit 0
+  if [ "$cleanup_base" = 1 ]; then rm -rf "$base_path"; fi
 }
-trap stop INT TERM EXIT
+trap cleanup EXIT
+# Ctrl-C is the normal way to stop: exit 0 (the EXIT trap stops the node).
+trap 'exit 0' INT TERM
 
 "$MINDOS_NODE_BIN" --dev --base-path "$base_path" --rpc-port "$rpc_port" \
   --prometheus-port "$prometheus_port" --no-telemetry >"$log_file" 2>&1 &
@@ -50,13 +53,19 @@ rpc() {
 number_of() { sed -n 's/.*"number":"\(0x[0-9a-fA-F]*\)".*/\1/p' | head -n1; }
 
 echo "[run] waiting for the node's RPC (log: $log_file)"
-for _ in $(seq 1 120); do
-  rpc system_health >/dev/null 2>&1 && break
+up=0
+for _ in $(seq 1 180); do
+  if rpc system_health 2>/dev/null | grep -q '"result"'; then up=1; break; fi
   if ! kill -0 "$node_pid" 2>/dev/null; then
     echo "[run] the node exited; last log lines:" >&2; tail -n 30 "$log_file" >&2; exit 1
   fi
   sleep 1
 done
+if [ "$up" != 1 ]; then
+  echo "[run] no RPC answer on port $rpc_port after 180 s; last log lines:" >&2
+  tail -n 30 "$log_file" >&2
+  exit 1
+fi
 
 echo "[run] MindOS dev chain is up"
 echo "[run]   JSON-RPC (HTTP and WebSocket): ws://127.0.0.1:$rpc_port"

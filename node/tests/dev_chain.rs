@@ -24,6 +24,7 @@ use subxt::{
     utils::AccountId32,
 };
 use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
+
 fn recipient() -> Keypair {
     let uri: SecretUri = "//MindosEndToEndRecipient".parse().expect("valid uri");
     Keypair::from_uri(&uri).expect("derive recipient")
