@@ -1,5 +1,8 @@
 //! Benchmarks of every call, in their worst case (the weights in `weights.rs` come from here).
 
+// A setup step that fails is a bug in the benchmark itself; stop with its message.
+#![allow(clippy::expect_used)]
+
 use super::*;
 use crate::pallet::{BalanceOf, HyperparameterBoundsOf, NextNetUid, SubnetCount};
 use alloc::vec;

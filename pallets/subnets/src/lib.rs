@@ -176,21 +176,24 @@ pub mod pallet {
                 );
                 HyperparameterBoundsOf::<T>::put(bounds);
             }
+            // A chain spec that breaks these rules must not produce a chain: fail loudly here.
             for (owner, name, task, params) in &self.subnets {
-                let name: BoundedVec<u8, T::MaxNameLength> = name
-                    .clone()
-                    .try_into()
-                    .expect("genesis subnet name too long");
-                Pallet::<T>::check_hyperparameters(params).expect("genesis hyperparameters");
-                Pallet::<T>::insert_subnet(
+                let Ok(name) = BoundedVec::<u8, T::MaxNameLength>::try_from(name.clone()) else {
+                    panic!("genesis subnet name is longer than MaxNameLength");
+                };
+                if let Err(e) = Pallet::<T>::check_hyperparameters(params) {
+                    panic!("genesis subnet hyperparameters out of bounds: {e:?}");
+                }
+                if let Err(e) = Pallet::<T>::insert_subnet(
                     owner.clone(),
                     name,
                     task.clone(),
                     params.clone(),
                     Visibility::Public,
                     Default::default(),
-                )
-                .expect("genesis subnets fit");
+                ) {
+                    panic!("genesis subnets do not fit: {e:?}");
+                }
             }
         }
     }

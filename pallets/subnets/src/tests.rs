@@ -363,3 +363,38 @@ fn set_hyperparameter_bounds_by_governance_only() {
         );
     });
 }
+
+#[test]
+fn genesis_subnets_exist_without_a_deposit() {
+    use sp_runtime::BuildStorage;
+    let mut storage = frame_system::GenesisConfig::<Test>::default()
+        .build_storage()
+        .unwrap();
+    crate::GenesisConfig::<Test> {
+        bounds: Some(bounds()),
+        subnets: vec![(ALICE, b"embeddings".to_vec(), task(), hyperparameters())],
+    }
+    .assimilate_storage(&mut storage)
+    .unwrap();
+    sp_io::TestExternalities::new(storage).execute_with(|| {
+        let subnet = SubnetInfoOf::<Test>::get(NetUid(0)).expect("genesis subnet");
+        assert_eq!(subnet.owner, ALICE);
+        assert_eq!(subnet.deposit, 0);
+        assert_eq!(SubnetCount::<Test>::get(), 1);
+        assert_eq!(NextNetUid::<Test>::get(), NetUid(1));
+        check_invariants();
+    });
+}
+
+#[test]
+#[should_panic(expected = "genesis subnet hyperparameters out of bounds")]
+fn genesis_subnet_out_of_bounds_is_refused() {
+    use sp_runtime::BuildStorage;
+    let mut params = hyperparameters();
+    params.tempo = 1;
+    let _ = crate::GenesisConfig::<Test> {
+        bounds: Some(bounds()),
+        subnets: vec![(ALICE, b"bad".to_vec(), task(), params)],
+    }
+    .build_storage();
+}
