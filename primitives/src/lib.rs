@@ -305,7 +305,8 @@ mod tests {
     #[test]
     fn each_out_of_bounds_parameter_is_named() {
         let b = bounds();
-        let cases: [(fn(&mut Hyperparameters<u128>), HyperparameterError); 7] = [
+        type Case = (fn(&mut Hyperparameters<u128>), HyperparameterError);
+        let cases: [Case; 7] = [
             (|p| p.tempo = 5, HyperparameterError::Tempo),
             (
                 |p| p.max_neurons = MAX_NEURONS_PER_SUBNET + 1,

@@ -109,7 +109,7 @@ impl ChainClient {
             .map_err(ChainError::from_subxt)?;
         let account = at
             .storage()
-            .try_fetch(runtime::storage().system().account(), (who.clone(),))
+            .try_fetch(runtime::storage().system().account(), (*who,))
             .await
             .map_err(ChainError::from_subxt)?;
         match account {

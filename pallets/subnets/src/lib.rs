@@ -48,6 +48,9 @@ pub use weights::WeightInfo;
 
 const LOG_TARGET: &str = "runtime::subnets";
 
+// FRAME's pallet macros expand to `expect` calls on values they guarantee themselves (e.g.
+// storage prefixes); the hand-written logic lives in `impls.rs`, where the lint holds.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
     use super::*;
@@ -74,6 +77,14 @@ pub mod pallet {
     /// Who may register on a subnet, as stored.
     pub type VisibilityOf<T> =
         Visibility<<T as frame_system::Config>::AccountId, <T as Config>::MaxAllowList>;
+
+    /// A subnet in the genesis config: owner, name, task, hyperparameters.
+    pub type GenesisSubnet<T> = (
+        <T as frame_system::Config>::AccountId,
+        Vec<u8>,
+        TaskSpec,
+        Hyperparameters<BalanceOf<T>>,
+    );
 
     const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
@@ -158,12 +169,7 @@ pub mod pallet {
         pub bounds: Option<HyperparameterBounds<BalanceOf<T>>>,
         /// Subnets that exist from genesis: owner, name, task, hyperparameters. No deposit is
         /// held for them.
-        pub subnets: Vec<(
-            T::AccountId,
-            Vec<u8>,
-            TaskSpec,
-            Hyperparameters<BalanceOf<T>>,
-        )>,
+        pub subnets: Vec<GenesisSubnet<T>>,
     }
 
     #[pallet::genesis_build]
