@@ -46,4 +46,10 @@ pub(crate) enum Subcommand {
 
     /// Database metadata.
     ChainInfo(sc_cli::ChainInfoCmd),
+
+    /// Benchmark pallets (to generate `weights.rs`), blocks or this machine. Only in builds
+    /// with the `runtime-benchmarks` feature (`scripts/benchmark.sh` makes one).
+    #[cfg(feature = "runtime-benchmarks")]
+    #[command(subcommand)]
+    Benchmark(frame_benchmarking_cli::BenchmarkCmd),
 }

@@ -50,6 +50,11 @@ impl SubstrateCli for Cli {
 /// Parses the command line and runs what it asks for.
 pub(crate) fn run() -> sc_cli::Result<()> {
     let cli = Cli::from_args();
+    // Accounts in logs and JSON-RPC answers (e.g. `mindos_metagraph`) in MindOS's own SS58
+    // format rather than Substrate's generic 42.
+    sp_core::crypto::set_default_ss58_version(sp_core::crypto::Ss58AddressFormat::custom(
+        mindos_runtime::SS58_PREFIX,
+    ));
 
     match &cli.subcommand {
         Some(Subcommand::Key(cmd)) => cmd.run(&cli),
@@ -127,6 +132,8 @@ pub(crate) fn run() -> sc_cli::Result<()> {
             let runner = cli.create_runner(cmd)?;
             runner.sync_run(|config| cmd.run::<Block>(&config))
         }
+        #[cfg(feature = "runtime-benchmarks")]
+        Some(Subcommand::Benchmark(cmd)) => run_benchmark(&cli, cmd),
         None => {
             let runner = cli.create_runner(&cli.run)?;
             runner.run_node_until_exit(|config| async move {
@@ -146,4 +153,28 @@ pub(crate) fn run() -> sc_cli::Result<()> {
             })
         }
     }
+}
+
+/// `benchmark pallet` (weights), `benchmark block` and `benchmark machine`. The storage,
+/// overhead and extrinsic benchmarks need more node plumbing than MindOS uses yet.
+#[cfg(feature = "runtime-benchmarks")]
+fn run_benchmark(cli: &Cli, cmd: &frame_benchmarking_cli::BenchmarkCmd) -> sc_cli::Result<()> {
+    use frame_benchmarking_cli::{BenchmarkCmd, SUBSTRATE_REFERENCE_HARDWARE};
+    use sp_runtime::traits::HashingFor;
+
+    let runner = cli.create_runner(cmd)?;
+    runner.sync_run(|config| match cmd {
+        BenchmarkCmd::Pallet(cmd) => {
+            cmd.run_with_spec::<HashingFor<Block>, ()>(Some(config.chain_spec))
+        }
+        BenchmarkCmd::Block(cmd) => {
+            let PartialComponents { client, .. } = service::new_partial(&config)?;
+            cmd.run(client)
+        }
+        BenchmarkCmd::Machine(cmd) => cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone()),
+        BenchmarkCmd::Storage(_) | BenchmarkCmd::Overhead(_) | BenchmarkCmd::Extrinsic(_) => Err(
+            "this benchmark is not supported by mindos-node; use `pallet`, `block` or `machine`"
+                .into(),
+        ),
+    })
 }

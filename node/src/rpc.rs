@@ -1,10 +1,11 @@
 //! The node's extra JSON-RPC methods, on top of the standard Substrate set
-//! (`system_*`, `chain_*`, `state_*`, `author_*`, `rpc_methods`) that `sc-service` adds.
+//! (`system_*`, `chain_*`, `state_*`, `author_*`, `rpc_methods`) that `sc-service` adds:
+//! nonces, fees, and the `mindos_*` subnet and metagraph queries.
 
 use std::sync::Arc;
 
 use jsonrpsee::RpcModule;
-use mindos_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use mindos_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
@@ -18,7 +19,7 @@ pub(crate) struct FullDeps<C, P> {
     pub(crate) pool: Arc<P>,
 }
 
-/// `system_accountNextIndex` and the `payment_*` fee queries.
+/// `system_accountNextIndex`, the `payment_*` fee queries and `mindos_*`.
 pub(crate) fn create_full<C, P>(
     deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
@@ -29,8 +30,10 @@ where
     C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
     C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
     C::Api: BlockBuilder<Block>,
+    C::Api: mindos_rpc::MindosRuntimeApi<Block, AccountId, Balance, BlockNumber>,
     P: TransactionPool + 'static,
 {
+    use mindos_rpc::{Mindos, MindosApiServer};
     use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
     use substrate_frame_rpc_system::{System, SystemApiServer};
 
@@ -38,7 +41,12 @@ where
     let FullDeps { client, pool } = deps;
 
     module.merge(System::new(client.clone(), pool).into_rpc())?;
-    module.merge(TransactionPayment::new(client).into_rpc())?;
+    module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+    module.merge(
+        MindosApiServer::<_, AccountId, Balance, BlockNumber>::into_rpc(Mindos::<C, Block>::new(
+            client,
+        )),
+    )?;
 
     Ok(module)
 }

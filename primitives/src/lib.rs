@@ -4,6 +4,28 @@
 //! Everything here is plain data plus validation, so it can be tested without a runtime.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::arithmetic_side_effects,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::unwrap_used
+    )
+)]
+
+extern crate alloc;
+
+mod neuron;
+#[cfg(feature = "serde")]
+pub mod serde_helpers;
+mod traits;
+
+pub use neuron::{
+    is_epoch_boundary, DeviceClass, DeviceProfile, Endpoint, MultiaddrBytes, NeuronView,
+    PeerIdBytes, PowerSource, SubnetView, MAX_MULTIADDRS, MAX_MULTIADDR_LEN, MAX_PEER_ID_LEN,
+};
+pub use traits::{NeuronsInfo, StakeInfo};
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -107,6 +129,7 @@ pub struct TaskSpec {
     /// Kind of input.
     pub modality: Modality,
     /// BLAKE2-256 of the ONNX model file.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::hex"))]
     pub model_digest: ModelDigest,
     /// Identifies the input encoding the off-chain `subnets` crate decodes.
     pub input_schema: u32,
@@ -132,7 +155,8 @@ pub struct Hyperparameters<Balance> {
     pub immunity_period: u32,
     /// Share of stake that must back a weight for it to count in consensus.
     pub kappa: Perbill,
-    /// Stake a hotkey needs to be considered for a validator permit.
+    /// Stake a hotkey needs to be considered for a validator permit. A plain JSON number
+    /// (genesis configs need no `Display` bound on the balance type).
     pub min_validator_stake: Balance,
     /// Validators commit weights before revealing them (copying protection).
     pub commit_reveal: bool,

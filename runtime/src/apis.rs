@@ -18,9 +18,11 @@ use sp_runtime::{
 use sp_session::OpaqueGeneratedSessionKeys;
 use sp_version::RuntimeVersion;
 
+use mindos_primitives::{NetUid, NeuronView, SubnetView};
+
 use super::{
-    AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-    RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+    AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, InherentDataExt, Nonce,
+    Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -196,6 +198,24 @@ impl_runtime_apis! {
         }
     }
 
+    impl mindos_runtime_api::MindosApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+        fn subnets() -> Vec<SubnetView<AccountId, Balance, BlockNumber>> {
+            pallet_mindos_subnets::SubnetInfoOf::<Runtime>::iter_keys()
+                .filter_map(subnet_view)
+                .collect::<alloc::collections::BTreeMap<_, _>>()
+                .into_values()
+                .collect()
+        }
+
+        fn subnet(netuid: NetUid) -> Option<SubnetView<AccountId, Balance, BlockNumber>> {
+            subnet_view(netuid).map(|(_, view)| view)
+        }
+
+        fn metagraph(netuid: NetUid) -> Option<Vec<NeuronView<AccountId, Balance, BlockNumber>>> {
+            pallet_mindos_neurons::Pallet::<Runtime>::metagraph(netuid)
+        }
+    }
+
     impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
         fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
             build_state::<RuntimeGenesisConfig>(config)
@@ -209,4 +229,64 @@ impl_runtime_apis! {
             crate::genesis_config_presets::preset_names()
         }
     }
+
+    #[cfg(feature = "runtime-benchmarks")]
+    impl frame_benchmarking::Benchmark<Block> for Runtime {
+        fn benchmark_metadata(extra: bool) -> (
+            Vec<frame_benchmarking::BenchmarkList>,
+            Vec<frame_support::traits::StorageInfo>,
+        ) {
+            use frame_benchmarking::{baseline, BenchmarkList};
+            use frame_support::traits::StorageInfoTrait;
+            use frame_system_benchmarking::Pallet as SystemBench;
+            use baseline::Pallet as BaselineBench;
+            use crate::*;
+
+            let mut list = Vec::<BenchmarkList>::new();
+            list_benchmarks!(list, extra);
+            let storage_info = AllPalletsWithSystem::storage_info();
+            (list, storage_info)
+        }
+
+        #[allow(non_local_definitions)]
+        fn dispatch_benchmark(
+            config: frame_benchmarking::BenchmarkConfig,
+        ) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
+            use frame_benchmarking::{baseline, BenchmarkBatch};
+            use frame_support::traits::WhitelistedStorageKeys;
+            use frame_system_benchmarking::Pallet as SystemBench;
+            use baseline::Pallet as BaselineBench;
+            use sp_storage::TrackedStorageKey;
+            use crate::*;
+
+            impl frame_system_benchmarking::Config for Runtime {}
+            impl baseline::Config for Runtime {}
+
+            let whitelist: Vec<TrackedStorageKey> =
+                AllPalletsWithSystem::whitelisted_storage_keys();
+            let mut batches = Vec::<BenchmarkBatch>::new();
+            let params = (&config, &whitelist);
+            add_benchmarks!(params, batches);
+            Ok(batches)
+        }
+    }
+}
+
+/// One subnet's view for the runtime API, keyed by its id (for ordering).
+fn subnet_view(netuid: NetUid) -> Option<(NetUid, SubnetView<AccountId, Balance, BlockNumber>)> {
+    let subnet = pallet_mindos_subnets::SubnetInfoOf::<Runtime>::get(netuid)?;
+    let view = SubnetView {
+        netuid,
+        owner: subnet.owner,
+        name: subnet.name.into_inner(),
+        task: subnet.task,
+        hyperparameters: subnet.hyperparameters,
+        permissioned: subnet.visibility.is_permissioned(),
+        deposit: subnet.deposit,
+        created_at: subnet.created_at,
+        neurons: pallet_mindos_neurons::NeuronCount::<Runtime>::get(netuid),
+        registration_burn: pallet_mindos_neurons::Pallet::<Runtime>::burn_price(netuid)
+            .unwrap_or_default(),
+    };
+    Some((netuid, view))
 }

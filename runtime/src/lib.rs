@@ -43,8 +43,14 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
+// `#[macro_use]` and before `apis`: `define_benchmarks!` makes local macros that `apis` uses.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
 pub mod apis;
 pub mod configs;
+#[cfg(test)]
+mod economy_tests;
 pub mod genesis_config_presets;
 #[cfg(test)]
 mod tests;
@@ -243,4 +249,16 @@ mod runtime {
     /// Bootstrap key for dev and test chains.
     #[runtime::pallet_index(6)]
     pub type Sudo = pallet_sudo;
+
+    /// The subnet registry: owners, tasks, hyperparameters, lock deposits.
+    #[runtime::pallet_index(10)]
+    pub type Subnets = pallet_mindos_subnets;
+
+    /// Neuron registration into subnet uid slots, burns, pruning, endpoints.
+    #[runtime::pallet_index(11)]
+    pub type Neurons = pallet_mindos_neurons;
+
+    /// Stake and delegation on hotkeys, unbonding, validator permits, slashing.
+    #[runtime::pallet_index(12)]
+    pub type Stake = pallet_mindos_stake;
 }

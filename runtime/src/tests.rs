@@ -319,3 +319,90 @@ fn chain_client_metadata_artifact_is_current() {
         "crates/chain-client/artifacts/metadata.scale is stale: run scripts/update-metadata.sh"
     );
 }
+
+#[test]
+fn presets_set_the_hyperparameter_bounds_and_dev_has_the_demo_subnets() {
+    use mindos_primitives::{NetUid, ScoringRule};
+    use pallet_mindos_subnets::{HyperparameterBoundsOf, SubnetCount, SubnetInfoOf};
+    externalities(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+        assert_eq!(
+            HyperparameterBoundsOf::<Runtime>::get(),
+            Some(genesis_config_presets::default_hyperparameter_bounds())
+        );
+        assert_eq!(SubnetCount::<Runtime>::get(), 0);
+    });
+    externalities(DEV_RUNTIME_PRESET).execute_with(|| {
+        assert_eq!(SubnetCount::<Runtime>::get(), 2);
+        let embedding = SubnetInfoOf::<Runtime>::get(NetUid(0)).expect("subnet 0");
+        let digits = SubnetInfoOf::<Runtime>::get(NetUid(1)).expect("subnet 1");
+        for subnet in [&embedding, &digits] {
+            assert_eq!(subnet.owner, account(Sr25519Keyring::Alice));
+            assert_eq!(subnet.deposit, 0, "genesis subnets hold no deposit");
+        }
+        assert_eq!(embedding.name.to_vec(), b"text-embedding".to_vec());
+        assert_eq!(embedding.task.scoring_rule, ScoringRule::CosineSimilarity);
+        assert_eq!(
+            embedding.task.model_digest,
+            genesis_config_presets::MINILM_INT8_DIGEST
+        );
+        assert_eq!(digits.name.to_vec(), b"digits".to_vec());
+        assert_eq!(digits.task.scoring_rule, ScoringRule::Correctness);
+        assert_eq!(
+            digits.task.model_digest,
+            genesis_config_presets::DIGITS_DIGEST
+        );
+    });
+}
+
+#[test]
+fn the_digits_digest_is_the_blake2_256_of_the_committed_model() {
+    let model = include_bytes!("../../subnets/models/digits/model.onnx");
+    assert_eq!(
+        sp_io::hashing::blake2_256(model),
+        genesis_config_presets::DIGITS_DIGEST
+    );
+}
+
+#[test]
+fn creating_a_subnet_holds_the_lock_deposit() {
+    use mindos_primitives::{Modality, NetUid, ScoringRule, TaskSpec};
+    use pallet_mindos_subnets::{HoldReason, SubnetInfoOf, Visibility};
+    externalities(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+        initialize_block_one();
+        let bob = account(Sr25519Keyring::Bob);
+        let params = pallet_mindos_subnets::Hyperparameters {
+            tempo: 100,
+            max_neurons: 64,
+            max_validators: 8,
+            immunity_period: 100,
+            kappa: sp_runtime::Perbill::from_percent(50),
+            min_validator_stake: MIND,
+            commit_reveal: true,
+        };
+        assert_ok!(crate::Subnets::create_subnet(
+            RuntimeOrigin::signed(bob.clone()),
+            b"sensors".to_vec().try_into().unwrap(),
+            TaskSpec {
+                modality: Modality::Sensor,
+                model_digest: [1; 32],
+                input_schema: 9,
+                output_schema: 9,
+                scoring_rule: ScoringRule::Correctness,
+            },
+            params,
+            Visibility::Public,
+        ));
+        use frame_support::traits::fungible::InspectHold;
+        assert_eq!(
+            Balances::balance_on_hold(
+                &crate::RuntimeHoldReason::Subnets(HoldReason::SubnetLock),
+                &bob
+            ),
+            100 * MIND
+        );
+        assert_eq!(
+            SubnetInfoOf::<Runtime>::get(NetUid(0)).map(|s| s.owner),
+            Some(bob)
+        );
+    });
+}

@@ -129,13 +129,26 @@ impl ChainClient {
         let call = runtime::transactions()
             .balances()
             .transfer_keep_alive(dest.into(), amount);
+        let finalized = self.submit(&call, signer).await?;
+        tracing::info!(target: "mindos::chain", block = ?finalized.block_hash, amount, "transfer finalized");
+        Ok(finalized)
+    }
+
+    /// Signs `call` with `signer` (next nonce, immortal, no tip), submits it and waits until
+    /// it is in a finalized block. A dispatch error (e.g. `Neurons.BurnAboveMax`) comes back
+    /// as an error naming the pallet and variant; nothing is retried.
+    pub async fn submit<Call: subxt::transactions::Payload>(
+        &self,
+        call: &Call,
+        signer: &Keypair,
+    ) -> Result<Finalized, ChainError> {
         let mut txs = self
             .api
             .transactions()
             .await
             .map_err(ChainError::from_subxt)?;
         let progress = txs
-            .sign_and_submit_then_watch_default(&call, signer)
+            .sign_and_submit_then_watch_default(call, signer)
             .await
             .map_err(ChainError::from_subxt)?;
         let in_block = progress
@@ -146,11 +159,9 @@ impl ChainClient {
             .wait_for_success()
             .await
             .map_err(ChainError::from_subxt)?;
-        let finalized = Finalized {
+        Ok(Finalized {
             block_hash: in_block.block_hash(),
             extrinsic_hash: in_block.extrinsic_hash(),
-        };
-        tracing::info!(target: "mindos::chain", block = ?finalized.block_hash, amount, "transfer finalized");
-        Ok(finalized)
+        })
     }
 }

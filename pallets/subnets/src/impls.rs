@@ -24,6 +24,9 @@ pub trait SubnetsInfo<AccountId, Balance> {
     fn allows_registration(netuid: NetUid, hotkey: &AccountId) -> bool;
     /// Ids of all live subnets, in id order.
     fn netuids() -> Vec<NetUid>;
+    /// Live subnets whose epoch boundary ([`mindos_primitives::is_epoch_boundary`]) is
+    /// `block`. One storage read.
+    fn epochs_due(block: u64) -> Vec<NetUid>;
 }
 
 impl<T: Config> SubnetsInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
@@ -44,9 +47,18 @@ impl<T: Config> SubnetsInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
     }
 
     fn netuids() -> Vec<NetUid> {
-        let mut ids: Vec<NetUid> = SubnetInfoOf::<T>::iter_keys().collect();
-        ids.sort();
-        ids
+        EpochSchedule::<T>::get()
+            .iter()
+            .map(|(netuid, _)| *netuid)
+            .collect()
+    }
+
+    fn epochs_due(block: u64) -> Vec<NetUid> {
+        EpochSchedule::<T>::get()
+            .iter()
+            .filter(|(netuid, tempo)| mindos_primitives::is_epoch_boundary(*netuid, *tempo, block))
+            .map(|(netuid, _)| *netuid)
+            .collect()
     }
 }
 
@@ -102,6 +114,11 @@ impl<T: Config> Pallet<T> {
         let netuid = NextNetUid::<T>::get();
         let next = netuid.next().ok_or(Error::<T>::NetUidsExhausted)?;
         let new_count = count.checked_add(1).ok_or(Error::<T>::TooManySubnets)?;
+        let mut schedule = EpochSchedule::<T>::get();
+        // Ids only grow, so pushing keeps the schedule in id order.
+        schedule
+            .try_push((netuid, hyperparameters.tempo))
+            .map_err(|_| Error::<T>::TooManySubnets)?;
         let subnet = SubnetInfo {
             owner,
             name,
@@ -112,6 +129,7 @@ impl<T: Config> Pallet<T> {
             created_at: frame_system::Pallet::<T>::block_number(),
         };
         SubnetInfoOf::<T>::insert(netuid, subnet);
+        EpochSchedule::<T>::put(schedule);
         NextNetUid::<T>::put(next);
         SubnetCount::<T>::put(new_count);
         Ok(netuid)
@@ -164,6 +182,11 @@ impl<T: Config> Pallet<T> {
         Self::check_hyperparameters(&hyperparameters)?;
         subnet.hyperparameters = hyperparameters.clone();
         SubnetInfoOf::<T>::insert(netuid, subnet);
+        EpochSchedule::<T>::mutate(|schedule| {
+            for entry in schedule.iter_mut().filter(|(id, _)| *id == netuid) {
+                entry.1 = hyperparameters.tempo;
+            }
+        });
         Self::deposit_event(Event::HyperparametersSet {
             netuid,
             hyperparameters,
@@ -208,6 +231,7 @@ impl<T: Config> Pallet<T> {
             )?
         };
         SubnetInfoOf::<T>::remove(netuid);
+        EpochSchedule::<T>::mutate(|schedule| schedule.retain(|(id, _)| *id != netuid));
         SubnetCount::<T>::mutate(|count| *count = count.saturating_sub(1));
         let cleanup = T::OnDissolve::on_subnet_dissolved(netuid);
         log::debug!(target: LOG_TARGET, "subnet {netuid:?} dissolved");
@@ -227,8 +251,13 @@ impl<T: Config> Pallet<T> {
         let next = NextNetUid::<T>::get();
         let mut count: u32 = 0;
         let mut held: alloc::collections::BTreeMap<T::AccountId, BalanceOf<T>> = Default::default();
+        let schedule = EpochSchedule::<T>::get();
         for (netuid, subnet) in SubnetInfoOf::<T>::iter() {
             count = count.saturating_add(1);
+            ensure!(
+                schedule.contains(&(netuid, subnet.hyperparameters.tempo)),
+                "subnet missing from EpochSchedule or with a stale tempo"
+            );
             ensure!(netuid < next, "subnet id at or above NextNetUid");
             ensure!(
                 subnet.hyperparameters.max_neurons <= mindos_primitives::MAX_NEURONS_PER_SUBNET,
@@ -244,6 +273,16 @@ impl<T: Config> Pallet<T> {
         ensure!(
             count == SubnetCount::<T>::get(),
             "SubnetCount does not match Subnets"
+        );
+        ensure!(
+            schedule.len() == count as usize,
+            "EpochSchedule lists subnets that do not exist"
+        );
+        ensure!(
+            schedule
+                .windows(2)
+                .all(|w| matches!(w, [a, b] if a.0 < b.0)),
+            "EpochSchedule out of id order"
         );
         ensure!(
             count <= T::MaxSubnets::get(),

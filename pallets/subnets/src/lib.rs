@@ -157,6 +157,13 @@ pub mod pallet {
     #[pallet::storage]
     pub type SubnetCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
+    /// `(netuid, tempo)` of every live subnet, in id order: one small read per block tells
+    /// which subnets reach an epoch boundary ([`SubnetsInfo::epochs_due`]) without loading
+    /// whole subnet records.
+    #[pallet::storage]
+    pub type EpochSchedule<T: Config> =
+        StorageValue<_, BoundedVec<(NetUid, u16), T::MaxSubnets>, ValueQuery>;
+
     /// The bounds every subnet's hyperparameters must respect.
     #[pallet::storage]
     pub type HyperparameterBoundsOf<T: Config> =

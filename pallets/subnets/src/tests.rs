@@ -398,3 +398,33 @@ fn genesis_subnet_out_of_bounds_is_refused() {
     }
     .build_storage();
 }
+
+#[test]
+fn epoch_schedule_follows_creation_tempo_changes_and_dissolution() {
+    use crate::SubnetsInfo;
+    new_test_ext().execute_with(|| {
+        let a = create(ALICE); // tempo 100
+        let b = create(BOB);
+        assert_eq!(<Subnets as SubnetsInfo<_, _>>::netuids(), vec![a, b]);
+        // Staggered: with tempo 100 the period is 101 blocks, offset by the id.
+        assert_eq!(Subnets::epochs_due(100), vec![a]);
+        assert_eq!(Subnets::epochs_due(99), vec![b]);
+        assert!(Subnets::epochs_due(98).is_empty());
+
+        let mut params = hyperparameters();
+        params.tempo = 10;
+        assert_ok!(Subnets::set_hyperparameters(
+            RuntimeOrigin::signed(BOB),
+            b,
+            params
+        ));
+        assert_eq!(Subnets::epochs_due(9), vec![b]);
+        assert!(!Subnets::epochs_due(99).contains(&b));
+        check_invariants();
+
+        assert_ok!(Subnets::dissolve_subnet(RuntimeOrigin::signed(ALICE), a));
+        assert!(Subnets::epochs_due(100).is_empty());
+        assert_eq!(<Subnets as SubnetsInfo<_, _>>::netuids(), vec![b]);
+        check_invariants();
+    });
+}

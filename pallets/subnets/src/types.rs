@@ -94,3 +94,14 @@ impl OnSubnetDissolved for () {
         frame_support::weights::Weight::zero()
     }
 }
+
+/// Both hooks run, in order; used to clear neurons and stake state together.
+impl<A: OnSubnetDissolved, B: OnSubnetDissolved> OnSubnetDissolved for (A, B) {
+    fn on_subnet_dissolved(netuid: mindos_primitives::NetUid) -> frame_support::weights::Weight {
+        A::on_subnet_dissolved(netuid).saturating_add(B::on_subnet_dissolved(netuid))
+    }
+
+    fn max_weight() -> frame_support::weights::Weight {
+        A::max_weight().saturating_add(B::max_weight())
+    }
+}

@@ -13,13 +13,14 @@ use frame_support::{
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{traits::One, FixedU128, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-    AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-    RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-    System, EXISTENTIAL_DEPOSIT, MICRO_MIND, SLOT_DURATION, SS58_PREFIX, VERSION,
+    AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Neurons, Nonce, PalletInfo,
+    Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
+    RuntimeTask, Stake, Subnets, System, DAYS, EXISTENTIAL_DEPOSIT, MICRO_MIND, MIND,
+    SLOT_DURATION, SS58_PREFIX, VERSION,
 };
 
 /// Share of a block's weight and length that ordinary transactions may use; the rest is kept
@@ -135,4 +136,128 @@ impl pallet_sudo::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;
     type RuntimeCall = RuntimeCall;
     type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+    /// The first live subnet locks 100 MIND ...
+    pub const SubnetBaseLockDeposit: Balance = 100 * MIND;
+    /// ... and every live subnet adds 10 MIND to the next one's lock.
+    pub const SubnetLockDepositPerLiveSubnet: Balance = 10 * MIND;
+}
+
+impl pallet_mindos_subnets::Config for Runtime {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type BaseLockDeposit = SubnetBaseLockDeposit;
+    type LockDepositPerLiveSubnet = SubnetLockDepositPerLiveSubnet;
+    /// With the per-subnet increment the 128th subnet locks 1,370 MIND.
+    type MaxSubnets = ConstU32<128>;
+    type MaxNameLength = ConstU32<64>;
+    type MaxAllowList = ConstU32<256>;
+    /// Root until the directives pallet takes the bounds over.
+    type BoundsOrigin = frame_system::EnsureRoot<AccountId>;
+    /// Dissolving a subnet removes its neurons and its validator permits; stake stays with
+    /// the stakers (it is on hotkeys, not subnets).
+    type OnDissolve = (Neurons, Stake);
+    type WeightInfo = pallet_mindos_subnets::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+    /// Registering never costs less than 1 MIND (burned).
+    pub const RegistrationBurnFloor: Balance = MIND;
+    /// Each registration raises a subnet's burn price by 20 % ...
+    pub RegistrationBurnIncrease: FixedU128 = FixedU128::from_rational(6, 5);
+    /// ... and the excess over the floor halves every day without registrations.
+    pub const RegistrationBurnHalfLife: BlockNumber = DAYS;
+}
+
+impl pallet_mindos_neurons::Config for Runtime {
+    type Currency = Balances;
+    type Subnets = Subnets;
+    type Stake = Stake;
+    type BurnFloor = RegistrationBurnFloor;
+    type BurnIncreaseFactor = RegistrationBurnIncrease;
+    type BurnHalfLife = RegistrationBurnHalfLife;
+    /// A neuron may re-announce its endpoint every 10 blocks (a minute at 6 s blocks).
+    type ServeRateLimit = ConstU32<10>;
+    type WeightInfo = pallet_mindos_neurons::weights::SubstrateWeight<Runtime>;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = pallet_mindos_neurons::SubnetsBenchmarkHelper<Runtime>;
+}
+
+parameter_types! {
+    /// Unbonded stake stays held (and slashable) for a week.
+    pub const StakeUnbondingPeriod: BlockNumber = 7 * DAYS;
+    /// The smallest stake, and the smallest nomination left after a partial unstake.
+    pub const MinStake: Balance = MIND;
+    /// What a hotkey keeps of its nominators' dividends unless its owner lowers it; also the
+    /// most it may set.
+    pub const MaxTake: Perbill = Perbill::from_percent(18);
+    /// Takes may rise once a day; they may fall at any time.
+    pub const TakeIncreaseRateLimit: BlockNumber = DAYS;
+}
+
+impl pallet_mindos_stake::Config for Runtime {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Subnets = Subnets;
+    type Neurons = Neurons;
+    type UnbondingPeriod = StakeUnbondingPeriod;
+    type MaxUnbondingChunks = ConstU32<32>;
+    type MaxNominators = ConstU32<512>;
+    type MinStake = MinStake;
+    type DefaultTake = MaxTake;
+    type MaxTake = MaxTake;
+    type TakeIncreaseRateLimit = TakeIncreaseRateLimit;
+    type MaxValidatorsPerSubnet = ConstU32<64>;
+    /// One subnet's permit recomputation per block; others due in the same block wait.
+    type MaxPermitUpdatesPerBlock = ConstU32<1>;
+    /// One pending update per possible subnet.
+    type MaxPendingPermitUpdates = ConstU32<128>;
+    type WeightInfo = pallet_mindos_stake::weights::SubstrateWeight<Runtime>;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = StakeBenchmarkHelper;
+}
+
+/// Sets up the stake benchmarks in this runtime: a subnet with 4,096 slots and 64
+/// validator seats (the worst case for permits), and registrations written straight into the
+/// neurons pallet's storage (a real registration would burn and move the price; the stake
+/// benchmarks only need the hotkey to be known and on the subnet).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct StakeBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_mindos_stake::BenchmarkHelper<AccountId> for StakeBenchmarkHelper {
+    fn create_subnet(
+        owner: AccountId,
+    ) -> Result<mindos_primitives::NetUid, sp_runtime::DispatchError> {
+        use pallet_mindos_neurons::BenchmarkHelper as _;
+        let netuid = pallet_mindos_neurons::SubnetsBenchmarkHelper::<Runtime>::create_subnet(
+            owner,
+            mindos_primitives::MAX_NEURONS_PER_SUBNET,
+            0,
+        )?;
+        pallet_mindos_subnets::SubnetInfoOf::<Runtime>::mutate(netuid, |subnet| {
+            if let Some(subnet) = subnet {
+                subnet.hyperparameters.max_validators = 64;
+            }
+        });
+        Ok(netuid)
+    }
+
+    fn register_hotkey(
+        netuid: mindos_primitives::NetUid,
+        coldkey: AccountId,
+        hotkey: AccountId,
+    ) -> Result<(), sp_runtime::DispatchError> {
+        let uid = pallet_mindos_neurons::NeuronCount::<Runtime>::get(netuid);
+        let next = uid
+            .checked_add(1)
+            .ok_or(sp_runtime::DispatchError::Exhausted)?;
+        pallet_mindos_neurons::HotkeyOwner::<Runtime>::insert(&hotkey, coldkey);
+        pallet_mindos_neurons::Keys::<Runtime>::insert(netuid, uid, &hotkey);
+        pallet_mindos_neurons::Uids::<Runtime>::insert(netuid, &hotkey, uid);
+        pallet_mindos_neurons::NeuronCount::<Runtime>::insert(netuid, next);
+        Ok(())
+    }
 }

@@ -1,0 +1,145 @@
+//! `mindos_subnets`, `mindos_subnet` and `mindos_metagraph`: the node's JSON-RPC view of
+//! subnets and their metagraphs, served from the [`MindosApi`] runtime API.
+//!
+//! Every method takes an optional block hash (`at`); without it the best block is read.
+//! Balances are decimal strings, byte strings `0x…` hex (see `mindos_primitives::serde_helpers`).
+
+use std::{fmt::Display, marker::PhantomData, str::FromStr, sync::Arc};
+
+use codec::Codec;
+use jsonrpsee::{
+    core::RpcResult,
+    proc_macros::rpc,
+    types::{error::ErrorObjectOwned, ErrorObject},
+};
+pub use mindos_runtime_api::MindosApi as MindosRuntimeApi;
+use mindos_runtime_api::{NetUid, NeuronView, SubnetView};
+use serde::{de::DeserializeOwned, Serialize};
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_runtime::traits::Block as BlockT;
+
+/// JSON-RPC error code: no live subnet has the requested id.
+pub const UNKNOWN_SUBNET: i32 = 4001;
+/// JSON-RPC error code: the runtime API call failed (e.g. unknown block hash).
+pub const RUNTIME_ERROR: i32 = 5001;
+
+/// The `mindos_*` methods.
+#[rpc(client, server, namespace = "mindos")]
+pub trait MindosApi<BlockHash, AccountId, Balance, BlockNumber>
+where
+    AccountId: Serialize + DeserializeOwned,
+    Balance: Serialize + DeserializeOwned + Display + FromStr + TryFrom<u64>,
+    BlockNumber: Serialize + DeserializeOwned,
+{
+    /// Every live subnet, in id order.
+    #[method(name = "subnets")]
+    fn subnets(
+        &self,
+        at: Option<BlockHash>,
+    ) -> RpcResult<Vec<SubnetView<AccountId, Balance, BlockNumber>>>;
+
+    /// One subnet; error [`UNKNOWN_SUBNET`] if no live subnet has id `netuid`.
+    #[method(name = "subnet")]
+    fn subnet(
+        &self,
+        netuid: u16,
+        at: Option<BlockHash>,
+    ) -> RpcResult<SubnetView<AccountId, Balance, BlockNumber>>;
+
+    /// The neurons of subnet `netuid` in uid order (uid, hotkey, coldkey, stake, validator
+    /// permit, endpoint, device, registration block, immunity); error [`UNKNOWN_SUBNET`] if
+    /// no live subnet has that id.
+    #[method(name = "metagraph")]
+    fn metagraph(
+        &self,
+        netuid: u16,
+        at: Option<BlockHash>,
+    ) -> RpcResult<Vec<NeuronView<AccountId, Balance, BlockNumber>>>;
+}
+
+/// Serves [`MindosApiServer`] from a client with the [`MindosRuntimeApi`].
+pub struct Mindos<C, Block> {
+    client: Arc<C>,
+    _block: PhantomData<Block>,
+}
+
+impl<C, Block> Mindos<C, Block> {
+    /// Serve the methods from `client`.
+    pub fn new(client: Arc<C>) -> Self {
+        Self {
+            client,
+            _block: PhantomData,
+        }
+    }
+}
+
+fn unknown_subnet(netuid: u16) -> ErrorObjectOwned {
+    ErrorObject::owned(
+        UNKNOWN_SUBNET,
+        format!("unknown subnet {netuid}: no live subnet has this id"),
+        None::<()>,
+    )
+}
+
+fn runtime_error(err: impl std::fmt::Debug) -> ErrorObjectOwned {
+    ErrorObject::owned(
+        RUNTIME_ERROR,
+        "runtime API call failed",
+        Some(format!("{err:?}")),
+    )
+}
+
+impl<C, Block, AccountId, Balance, BlockNumber>
+    MindosApiServer<<Block as BlockT>::Hash, AccountId, Balance, BlockNumber> for Mindos<C, Block>
+where
+    Block: BlockT,
+    C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+    C::Api: MindosRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+    AccountId: Codec + Serialize + DeserializeOwned + Send + Sync + Clone + 'static,
+    Balance: Codec
+        + Serialize
+        + DeserializeOwned
+        + Display
+        + FromStr
+        + TryFrom<u64>
+        + Send
+        + Sync
+        + Clone
+        + 'static,
+    BlockNumber: Codec + Serialize + DeserializeOwned + Send + Sync + Clone + 'static,
+{
+    fn subnets(
+        &self,
+        at: Option<<Block as BlockT>::Hash>,
+    ) -> RpcResult<Vec<SubnetView<AccountId, Balance, BlockNumber>>> {
+        let at = at.unwrap_or_else(|| self.client.info().best_hash);
+        self.client.runtime_api().subnets(at).map_err(runtime_error)
+    }
+
+    fn subnet(
+        &self,
+        netuid: u16,
+        at: Option<<Block as BlockT>::Hash>,
+    ) -> RpcResult<SubnetView<AccountId, Balance, BlockNumber>> {
+        let at = at.unwrap_or_else(|| self.client.info().best_hash);
+        self.client
+            .runtime_api()
+            .subnet(at, NetUid(netuid))
+            .map_err(runtime_error)?
+            .ok_or_else(|| unknown_subnet(netuid))
+    }
+
+    fn metagraph(
+        &self,
+        netuid: u16,
+        at: Option<<Block as BlockT>::Hash>,
+    ) -> RpcResult<Vec<NeuronView<AccountId, Balance, BlockNumber>>> {
+        let at = at.unwrap_or_else(|| self.client.info().best_hash);
+        self.client
+            .runtime_api()
+            .metagraph(at, NetUid(netuid))
+            .map_err(runtime_error)?
+            .ok_or_else(|| unknown_subnet(netuid))
+    }
+}

@@ -1,0 +1,27 @@
+//! The runtime API behind the node's `mindos_*` JSON-RPC methods. `no_std`: the runtime
+//! implements it in Wasm, the node calls it.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::Codec;
+pub use mindos_primitives::{NetUid, NeuronView, SubnetView};
+
+sp_api::decl_runtime_apis! {
+    /// Read access to MindOS subnets and their metagraphs.
+    pub trait MindosApi<AccountId, Balance, BlockNumber>
+    where
+        AccountId: Codec,
+        Balance: Codec,
+        BlockNumber: Codec,
+    {
+        /// Every live subnet, in id order.
+        fn subnets() -> Vec<SubnetView<AccountId, Balance, BlockNumber>>;
+        /// One subnet, or `None` if no live subnet has this id.
+        fn subnet(netuid: NetUid) -> Option<SubnetView<AccountId, Balance, BlockNumber>>;
+        /// The neurons of a subnet in uid order, or `None` for an unknown subnet.
+        fn metagraph(netuid: NetUid) -> Option<Vec<NeuronView<AccountId, Balance, BlockNumber>>>;
+    }
+}

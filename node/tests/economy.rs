@@ -1,0 +1,190 @@
+//! End-to-end: the economy on a real `mindos-node --dev`. The demo subnets are there from
+//! genesis; a coldkey registers a hotkey (paying the burn, protected by `max_burn`), the
+//! hotkey serves its endpoint, stake is delegated to it, and `mindos_*` JSON-RPC shows it
+//! all. Bad input to `mindos_*` gets typed errors.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+use anyhow::{Context, Result};
+use common::{finalized_number, wait_until_at_least, Node};
+use jsonrpsee::{core::client::ClientT, rpc_params};
+use mindos_chain_client::runtime::{
+    self,
+    runtime_types::mindos_primitives::{
+        neuron::{DeviceClass, DeviceProfile, PowerSource},
+        NetUid,
+    },
+};
+use subxt::utils::AccountId32;
+use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
+
+const MIND: u128 = 1_000_000_000_000;
+
+fn hotkey() -> Keypair {
+    let uri: SecretUri = "//MindosEconomyHotkey".parse().expect("valid uri");
+    Keypair::from_uri(&uri).expect("derive hotkey")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_serve_stake_and_read_the_metagraph_over_rpc() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let log = dir.path().join("node.log");
+    let result = scenario(dir.path(), &log).await;
+    if result.is_err() {
+        common::print_log_tail(&log, 40);
+    }
+    result
+}
+
+async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
+    let mut node = Node::start(&dir.join("chain"), log)?;
+    let client = node.connect().await?;
+    let http = node.http();
+    wait_until_at_least("finalized block", 1, || finalized_number(&http)).await?;
+
+    // --- the demo subnets from genesis ---
+    let subnets: serde_json::Value = http.request("mindos_subnets", rpc_params![]).await?;
+    let subnets = subnets
+        .as_array()
+        .context("mindos_subnets returns a list")?;
+    let names: Vec<&str> = subnets.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names, ["text-embedding", "digits"]);
+    let digits: serde_json::Value = http.request("mindos_subnet", rpc_params![1]).await?;
+    assert_eq!(digits["netuid"], 1);
+    assert_eq!(digits["task"]["scoring_rule"], "Correctness");
+    assert_eq!(
+        digits["task"]["model_digest"],
+        "0xc8699f306b3e2ce667e7bc9e284d080bc066d34ccbf2e2250d739192df5eb0ec"
+    );
+    assert_eq!(digits["neurons"], 0);
+    let price: u128 = digits["registrationBurn"]
+        .as_str()
+        .context("burn is a decimal string")?
+        .parse()?;
+    assert_eq!(price, MIND, "a fresh subnet costs the floor");
+
+    // --- bad input to mindos_* ---
+    let unknown = rpc_error_code(&http, "mindos_subnet", rpc_params![77]).await;
+    assert_eq!(unknown.0, 4001, "unknown subnet, got {unknown:?}");
+    assert!(unknown.1.contains("unknown subnet 77"), "got {unknown:?}");
+    let wrong_type = rpc_error_code(&http, "mindos_metagraph", rpc_params!["digits"]).await;
+    assert_eq!(wrong_type.0, -32602, "invalid params, got {wrong_type:?}");
+    let unknown_graph = rpc_error_code(&http, "mindos_metagraph", rpc_params![77]).await;
+    assert_eq!(unknown_graph.0, 4001, "got {unknown_graph:?}");
+    let missing = rpc_error_code(&http, "mindos_subnet", rpc_params![]).await;
+    assert_eq!(
+        missing.0, -32602,
+        "a missing netuid is invalid params, got {missing:?}"
+    );
+
+    // --- Bob registers a hotkey on the digits subnet ---
+    let bob = dev::bob();
+    let bob_id: AccountId32 = bob.public_key().into();
+    let hot = hotkey();
+    let hot_id: AccountId32 = hot.public_key().into();
+    // A max_burn below the price is refused and costs only the fee.
+    let too_cheap = runtime::transactions()
+        .neurons()
+        .register(NetUid(1), hot_id, price - 1);
+    let err = client
+        .submit(&too_cheap, &bob)
+        .await
+        .expect_err("max_burn below the price")
+        .to_string();
+    assert!(err.contains("BurnAboveMax"), "got: {err}");
+
+    let bob_before = client.free_balance(&bob_id).await?;
+    let register = runtime::transactions()
+        .neurons()
+        .register(NetUid(1), hot_id, price);
+    client.submit(&register, &bob).await?;
+    let bob_after = client.free_balance(&bob_id).await?;
+    assert!(bob_before - bob_after >= price, "Bob paid the burn");
+
+    // The hotkey needs funds for its own fees, then serves its endpoint.
+    client.transfer_keep_alive(&bob, hot_id, 10 * MIND).await?;
+    let peer_id = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20, 7, 7, 7, 7];
+    let multiaddr = vec![0x04, 127, 0, 0, 1, 0x06, 0x75, 0x30];
+    let serve = runtime::transactions().neurons().serve(
+        NetUid(1),
+        peer_id.clone(),
+        vec![multiaddr.clone()],
+        DeviceProfile {
+            class: DeviceClass::Laptop,
+            compute_score: 42,
+            power: PowerSource::Battery,
+            region: *b"DE",
+        },
+    );
+    client.submit(&serve, &hot).await?;
+
+    // Charlie delegates 500 MIND to the hotkey.
+    let stake = runtime::transactions()
+        .stake()
+        .add_stake(hot_id, 500 * MIND);
+    client.submit(&stake, &dev::charlie()).await?;
+
+    // --- the metagraph shows all of it ---
+    let graph: serde_json::Value = http.request("mindos_metagraph", rpc_params![1]).await?;
+    let graph = graph.as_array().context("metagraph is a list")?;
+    assert_eq!(graph.len(), 1);
+    let neuron = &graph[0];
+    assert_eq!(neuron["uid"], 0);
+    assert_eq!(
+        neuron["hotkey"],
+        serde_json::to_value(sp_core_account(&hot_id))?
+    );
+    assert_eq!(
+        neuron["coldkey"],
+        serde_json::to_value(sp_core_account(&bob_id))?
+    );
+    assert_eq!(neuron["stake"], (500 * MIND).to_string());
+    assert_eq!(neuron["immune"], true);
+    assert_eq!(neuron["device"]["class"], "Laptop");
+    assert_eq!(neuron["device"]["power"], "Battery");
+    assert_eq!(
+        neuron["endpoint"]["peer_id"],
+        format!("0x{}", hex(&peer_id))
+    );
+    assert_eq!(
+        neuron["endpoint"]["multiaddrs"][0],
+        format!("0x{}", hex(&multiaddr))
+    );
+    let digits: serde_json::Value = http.request("mindos_subnet", rpc_params![1]).await?;
+    assert_eq!(digits["neurons"], 1);
+    let new_price: u128 = digits["registrationBurn"].as_str().unwrap().parse()?;
+    assert!(new_price > price, "the price rose after a registration");
+
+    node.stop().await?;
+    Ok(())
+}
+
+/// The JSON-RPC error code and message a call gets; panics if the call succeeds.
+async fn rpc_error_code(
+    http: &jsonrpsee::http_client::HttpClient,
+    method: &str,
+    params: jsonrpsee::core::params::ArrayParams,
+) -> (i32, String) {
+    match http.request::<serde_json::Value, _>(method, params).await {
+        Err(jsonrpsee::core::client::Error::Call(e)) => (e.code(), e.message().to_string()),
+        other => panic!("{method} should fail with a JSON-RPC error, got {other:?}"),
+    }
+}
+
+/// How the node's JSON shows an account: SS58 with the MindOS prefix.
+fn sp_core_account(id: &AccountId32) -> String {
+    use sp_core::crypto::{Ss58AddressFormat, Ss58Codec};
+    sp_core::crypto::AccountId32::new(id.0)
+        .to_ss58check_with_version(Ss58AddressFormat::custom(2424))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

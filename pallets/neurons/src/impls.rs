@@ -1,0 +1,543 @@
+//! The logic behind the calls, the read side, and the traits other pallets use.
+//!
+//! Every `do_*` checks everything first and writes storage last, so a failed call changes
+//! nothing.
+
+use crate::{burn, pallet::*, weights::WeightInfo, BurnState, ServeInfo, LOG_TARGET};
+use alloc::{vec, vec::Vec};
+use frame_support::{
+    pallet_prelude::*,
+    traits::{
+        fungible::Mutate,
+        tokens::{Fortitude, Precision, Preservation},
+    },
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use mindos_primitives::{
+    DeviceProfile, Endpoint, NetUid, NeuronsInfo, StakeInfo, MAX_MULTIADDRS, MAX_MULTIADDR_LEN,
+    MAX_NEURONS_PER_SUBNET, MAX_PEER_ID_LEN,
+};
+use pallet_mindos_subnets::{OnSubnetDissolved, SubnetsInfo};
+use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
+
+/// The uid a registration takes.
+enum Slot<AccountId> {
+    /// A freed uid, popped from [`FreeUids`].
+    Free(u16),
+    /// A new uid at the end of the vectors.
+    Append(u16),
+    /// The uid of a pruned neuron.
+    Prune { uid: u16, hotkey: AccountId },
+}
+
+impl<T: Config> Pallet<T> {
+    /// The registration price of `netuid` now, or `None` for an unknown subnet.
+    pub fn burn_price(netuid: NetUid) -> Option<BalanceOf<T>> {
+        T::Subnets::exists(netuid)
+            .then(|| Self::current_burn(netuid, frame_system::Pallet::<T>::block_number()))
+    }
+
+    /// The price of `netuid` at block `now`: the stored price decayed toward the floor.
+    fn current_burn(netuid: NetUid, now: BlockNumberFor<T>) -> BalanceOf<T> {
+        let floor = T::BurnFloor::get();
+        BurnOf::<T>::get(netuid).map_or(floor, |state| {
+            burn::decayed_price(
+                floor,
+                state.price,
+                now.saturating_sub(state.updated_at).unique_saturated_into(),
+                T::BurnHalfLife::get().unique_saturated_into(),
+            )
+        })
+    }
+
+    /// The subnet size `register` is charged for: its `max_neurons` (`MAX_NEURONS_PER_SUBNET`
+    /// for an unknown subnet), or the uids it has already allocated if that is more (after the
+    /// owner lowered `max_neurons`, the pruning scan still reads every allocated uid).
+    pub fn register_weight_size(netuid: NetUid) -> u32 {
+        let max =
+            T::Subnets::hyperparameters(netuid).map_or(MAX_NEURONS_PER_SUBNET, |h| h.max_neurons);
+        // Reads only the length prefix of the vector.
+        let allocated = RegisteredAt::<T>::decode_len(netuid).unwrap_or(0);
+        u32::try_from(allocated)
+            .unwrap_or(u32::MAX)
+            .max(u32::from(max))
+            .clamp(1, u32::from(MAX_NEURONS_PER_SUBNET))
+    }
+
+    /// Records the emission `uid` earned on `netuid` in the last epoch (pruning removes the
+    /// lowest). For the consensus pallet.
+    pub fn note_emission(netuid: NetUid, uid: u16, amount: BalanceOf<T>) -> DispatchResult {
+        Self::note_emissions(netuid, [(uid, amount)])
+    }
+
+    /// Records the emission of several uids with one read and one write of the vector. Fails
+    /// with [`Error::NotRegistered`], writing nothing, if any uid is not registered.
+    pub fn note_emissions(
+        netuid: NetUid,
+        emissions: impl IntoIterator<Item = (u16, BalanceOf<T>)>,
+    ) -> DispatchResult {
+        let mut vector = Emission::<T>::get(netuid);
+        let mut changed = false;
+        for (uid, amount) in emissions {
+            ensure!(
+                Keys::<T>::contains_key(netuid, uid),
+                Error::<T>::NotRegistered
+            );
+            let slot = vector
+                .get_mut(usize::from(uid))
+                .ok_or(Error::<T>::InconsistentState)?;
+            *slot = amount;
+            changed = true;
+        }
+        // Nothing to note must not create an entry (the subnet may not even exist).
+        if changed {
+            Emission::<T>::insert(netuid, vector);
+        }
+        Ok(())
+    }
+
+    /// The metagraph of `netuid` in uid order, or `None` for an unknown subnet.
+    pub fn metagraph(netuid: NetUid) -> Option<Vec<NeuronViewOf<T>>> {
+        let params = T::Subnets::hyperparameters(netuid)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        let registered_at = RegisteredAt::<T>::get(netuid);
+        let immunity: BlockNumberFor<T> = params.immunity_period.into();
+        let rows = Self::neurons_in_order(netuid)
+            .into_iter()
+            .filter_map(|(uid, hotkey)| {
+                // Every registered hotkey has an owner (`try_state` checks it).
+                let coldkey = HotkeyOwner::<T>::get(&hotkey)?;
+                let at = registered_at
+                    .get(usize::from(uid))
+                    .copied()
+                    .unwrap_or_default();
+                let served = Axons::<T>::get(netuid, &hotkey);
+                Some(NeuronViewOf::<T> {
+                    uid,
+                    stake: T::Stake::hotkey_stake(&hotkey),
+                    validator_permit: T::Stake::has_validator_permit(netuid, &hotkey),
+                    endpoint: served.as_ref().map(|s| s.endpoint.clone()),
+                    device: served.map(|s| s.device),
+                    registered_at: at,
+                    immune: now < at.saturating_add(immunity),
+                    hotkey,
+                    coldkey,
+                })
+            })
+            .collect();
+        Some(rows)
+    }
+
+    /// `(uid, hotkey)` of every neuron on `netuid`, in uid order.
+    fn neurons_in_order(netuid: NetUid) -> Vec<(u16, T::AccountId)> {
+        let mut neurons: Vec<_> = Keys::<T>::iter_prefix(netuid).collect();
+        neurons.sort_unstable_by_key(|(uid, _)| *uid);
+        neurons
+    }
+
+    /// The neuron to prune: among the allocated, registered and non-immune uids, the lowest
+    /// `(emission, registered_at, uid)`. Reads nothing but its arguments.
+    fn prune_candidate(
+        registered_at: &[BlockNumberFor<T>],
+        emission: &[BalanceOf<T>],
+        free: &[u16],
+        now: BlockNumberFor<T>,
+        immunity: BlockNumberFor<T>,
+    ) -> Option<u16> {
+        // Free uids only exist next to a full subnet when its owner lowered `max_neurons`.
+        let mut is_free = vec![
+            false;
+            if free.is_empty() {
+                0
+            } else {
+                registered_at.len()
+            }
+        ];
+        for uid in free {
+            if let Some(flag) = is_free.get_mut(usize::from(*uid)) {
+                *flag = true;
+            }
+        }
+        let mut best: Option<(BalanceOf<T>, BlockNumberFor<T>, u16)> = None;
+        for (index, (at, earned)) in registered_at.iter().zip(emission).enumerate() {
+            let Ok(uid) = u16::try_from(index) else { break };
+            if is_free.get(index).copied().unwrap_or(false) || now < at.saturating_add(immunity) {
+                continue;
+            }
+            let key = (*earned, *at, uid);
+            if best.as_ref().is_none_or(|b| key < *b) {
+                best = Some(key);
+            }
+        }
+        best.map(|(_, _, uid)| uid)
+    }
+
+    pub(crate) fn do_register(
+        coldkey: T::AccountId,
+        netuid: NetUid,
+        hotkey: T::AccountId,
+        max_burn: BalanceOf<T>,
+    ) -> DispatchResult {
+        let params = T::Subnets::hyperparameters(netuid).ok_or(Error::<T>::UnknownSubnet)?;
+        ensure!(
+            T::Subnets::allows_registration(netuid, &hotkey),
+            Error::<T>::NotOnAllowList
+        );
+        ensure!(
+            !Uids::<T>::contains_key(netuid, &hotkey),
+            Error::<T>::AlreadyRegistered
+        );
+        let known_owner = HotkeyOwner::<T>::get(&hotkey);
+        if let Some(owner) = &known_owner {
+            ensure!(*owner == coldkey, Error::<T>::HotkeyOwnedByAnother);
+        }
+        let now = frame_system::Pallet::<T>::block_number();
+        let price = Self::current_burn(netuid, now);
+        ensure!(price <= max_burn, Error::<T>::BurnAboveMax);
+
+        let count = NeuronCount::<T>::get(netuid);
+        let mut registered_at = RegisteredAt::<T>::get(netuid);
+        let mut emission = Emission::<T>::get(netuid);
+        let mut free = FreeUids::<T>::get(netuid);
+        ensure!(
+            registered_at.len() == emission.len(),
+            Error::<T>::InconsistentState
+        );
+        // Capacity first: after the owner lowered `max_neurons`, free uids must not let the
+        // subnet grow further.
+        let slot = if count < params.max_neurons {
+            match free.pop() {
+                Some(uid) => Slot::Free(uid),
+                None => Slot::Append(
+                    u16::try_from(registered_at.len()).map_err(|_| Error::<T>::UidsExhausted)?,
+                ),
+            }
+        } else {
+            let uid = Self::prune_candidate(
+                &registered_at,
+                &emission,
+                &free,
+                now,
+                params.immunity_period.into(),
+            )
+            .ok_or(Error::<T>::SubnetFullAllImmune)?;
+            let hotkey = Keys::<T>::get(netuid, uid).ok_or(Error::<T>::InconsistentState)?;
+            Slot::Prune { uid, hotkey }
+        };
+        let uid = match &slot {
+            Slot::Free(uid) | Slot::Append(uid) | Slot::Prune { uid, .. } => *uid,
+        };
+        if let Slot::Append(_) = slot {
+            registered_at
+                .try_push(now)
+                .map_err(|_| Error::<T>::UidsExhausted)?;
+            emission
+                .try_push(Zero::zero())
+                .map_err(|_| Error::<T>::UidsExhausted)?;
+        } else {
+            let at = registered_at
+                .get_mut(usize::from(uid))
+                .ok_or(Error::<T>::InconsistentState)?;
+            *at = now;
+            let earned = emission
+                .get_mut(usize::from(uid))
+                .ok_or(Error::<T>::InconsistentState)?;
+            *earned = Zero::zero();
+        }
+        let new_count = match slot {
+            Slot::Prune { .. } => count,
+            _ => count.checked_add(1).ok_or(Error::<T>::UidsExhausted)?,
+        };
+
+        // The burn is the first write: if it fails, nothing has changed.
+        if !price.is_zero() {
+            T::Currency::burn_from(
+                &coldkey,
+                price,
+                Preservation::Preserve,
+                Precision::Exact,
+                Fortitude::Polite,
+            )
+            .map_err(|_| Error::<T>::InsufficientBalance)?;
+        }
+
+        match slot {
+            Slot::Prune {
+                uid,
+                hotkey: pruned,
+            } => {
+                Uids::<T>::remove(netuid, &pruned);
+                Axons::<T>::remove(netuid, &pruned);
+                log::debug!(target: LOG_TARGET, "pruned uid {uid} of subnet {netuid:?}");
+                Self::deposit_event(Event::NeuronPruned {
+                    netuid,
+                    uid,
+                    hotkey: pruned,
+                });
+            }
+            Slot::Free(_) => FreeUids::<T>::insert(netuid, free),
+            Slot::Append(_) => {}
+        }
+        if known_owner.is_none() {
+            HotkeyOwner::<T>::insert(&hotkey, &coldkey);
+        }
+        Keys::<T>::insert(netuid, uid, &hotkey);
+        Uids::<T>::insert(netuid, &hotkey, uid);
+        RegisteredAt::<T>::insert(netuid, registered_at);
+        Emission::<T>::insert(netuid, emission);
+        NeuronCount::<T>::insert(netuid, new_count);
+        BurnOf::<T>::insert(
+            netuid,
+            BurnState {
+                price: burn::increased_price(price, T::BurnIncreaseFactor::get()),
+                updated_at: now,
+            },
+        );
+        Self::deposit_event(Event::NeuronRegistered {
+            netuid,
+            uid,
+            hotkey,
+            coldkey,
+            burned: price,
+        });
+        Ok(())
+    }
+
+    /// Checks the sizes of a `serve` input before copying anything, then bounds it.
+    fn endpoint_from(peer_id: Vec<u8>, multiaddrs: Vec<Vec<u8>>) -> Result<Endpoint, Error<T>> {
+        ensure!(!peer_id.is_empty(), Error::<T>::EmptyPeerId);
+        ensure!(
+            peer_id.len() <= MAX_PEER_ID_LEN as usize,
+            Error::<T>::PeerIdTooLong
+        );
+        ensure!(!multiaddrs.is_empty(), Error::<T>::NoMultiaddrs);
+        ensure!(
+            multiaddrs.len() <= MAX_MULTIADDRS as usize,
+            Error::<T>::TooManyMultiaddrs
+        );
+        ensure!(
+            multiaddrs
+                .iter()
+                .all(|a| a.len() <= MAX_MULTIADDR_LEN as usize),
+            Error::<T>::MultiaddrTooLong
+        );
+        let multiaddrs = multiaddrs
+            .into_iter()
+            .map(|a| a.try_into().map_err(|_| Error::<T>::MultiaddrTooLong))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Endpoint {
+            peer_id: peer_id.try_into().map_err(|_| Error::<T>::PeerIdTooLong)?,
+            multiaddrs: multiaddrs
+                .try_into()
+                .map_err(|_| Error::<T>::TooManyMultiaddrs)?,
+        })
+    }
+
+    pub(crate) fn do_serve(
+        hotkey: T::AccountId,
+        netuid: NetUid,
+        peer_id: Vec<u8>,
+        multiaddrs: Vec<Vec<u8>>,
+        device: DeviceProfile,
+    ) -> DispatchResult {
+        let endpoint = Self::endpoint_from(peer_id, multiaddrs)?;
+        ensure!(device.has_valid_region(), Error::<T>::InvalidRegion);
+        let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        if let Some(previous) = Axons::<T>::get(netuid, &hotkey) {
+            ensure!(
+                now >= previous.served_at.saturating_add(T::ServeRateLimit::get()),
+                Error::<T>::ServeRateLimited
+            );
+        }
+        Axons::<T>::insert(
+            netuid,
+            &hotkey,
+            ServeInfo {
+                endpoint,
+                device,
+                served_at: now,
+            },
+        );
+        Self::deposit_event(Event::NeuronServed {
+            netuid,
+            uid,
+            hotkey,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn do_deregister(
+        coldkey: T::AccountId,
+        netuid: NetUid,
+        hotkey: T::AccountId,
+    ) -> DispatchResult {
+        ensure!(
+            HotkeyOwner::<T>::get(&hotkey).as_ref() == Some(&coldkey),
+            Error::<T>::NotHotkeyOwner
+        );
+        let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
+        let mut registered_at = RegisteredAt::<T>::get(netuid);
+        let mut emission = Emission::<T>::get(netuid);
+        let mut free = FreeUids::<T>::get(netuid);
+        let at = registered_at
+            .get_mut(usize::from(uid))
+            .ok_or(Error::<T>::InconsistentState)?;
+        *at = Zero::zero();
+        let earned = emission
+            .get_mut(usize::from(uid))
+            .ok_or(Error::<T>::InconsistentState)?;
+        *earned = Zero::zero();
+        free.try_push(uid)
+            .map_err(|_| Error::<T>::InconsistentState)?;
+        let count = NeuronCount::<T>::get(netuid)
+            .checked_sub(1)
+            .ok_or(Error::<T>::InconsistentState)?;
+
+        Keys::<T>::remove(netuid, uid);
+        Uids::<T>::remove(netuid, &hotkey);
+        Axons::<T>::remove(netuid, &hotkey);
+        RegisteredAt::<T>::insert(netuid, registered_at);
+        Emission::<T>::insert(netuid, emission);
+        FreeUids::<T>::insert(netuid, free);
+        NeuronCount::<T>::insert(netuid, count);
+        Self::deposit_event(Event::NeuronDeregistered {
+            netuid,
+            uid,
+            hotkey,
+        });
+        Ok(())
+    }
+
+    /// Invariants, per subnet: the count matches [`Keys`] and [`Uids`], which are inverse;
+    /// the uid vectors have equal length, cover every registered and free uid, stay within
+    /// `MAX_NEURONS_PER_SUBNET` and hold exactly the registered plus the free uids; free uids
+    /// are unique and unregistered; registered hotkeys have an owner; served hotkeys are
+    /// registered; and no state is kept for subnets that do not exist.
+    #[cfg(any(feature = "try-runtime", test))]
+    pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+        use alloc::collections::{BTreeMap, BTreeSet};
+
+        let mut keys: BTreeMap<NetUid, u32> = BTreeMap::new();
+        for (netuid, uid, hotkey) in Keys::<T>::iter() {
+            ensure!(
+                Uids::<T>::get(netuid, &hotkey) == Some(uid),
+                "Keys entry without the matching Uids entry"
+            );
+            ensure!(
+                HotkeyOwner::<T>::contains_key(&hotkey),
+                "registered hotkey without an owner"
+            );
+            let len = RegisteredAt::<T>::decode_len(netuid).unwrap_or(0);
+            ensure!(usize::from(uid) < len, "uid beyond the uid vectors");
+            let n = keys.entry(netuid).or_default();
+            *n = n.saturating_add(1);
+        }
+        let mut uids: BTreeMap<NetUid, u32> = BTreeMap::new();
+        for (netuid, hotkey, uid) in Uids::<T>::iter() {
+            ensure!(
+                Keys::<T>::get(netuid, uid).as_ref() == Some(&hotkey),
+                "Uids entry without the matching Keys entry"
+            );
+            let n = uids.entry(netuid).or_default();
+            *n = n.saturating_add(1);
+        }
+        ensure!(keys == uids, "Keys and Uids count differently");
+
+        let mut netuids: BTreeSet<NetUid> = keys.keys().copied().collect();
+        netuids.extend(NeuronCount::<T>::iter_keys());
+        netuids.extend(RegisteredAt::<T>::iter_keys());
+        netuids.extend(Emission::<T>::iter_keys());
+        netuids.extend(FreeUids::<T>::iter_keys());
+        netuids.extend(BurnOf::<T>::iter_keys());
+        for (netuid, hotkey, _) in Axons::<T>::iter() {
+            ensure!(
+                Uids::<T>::contains_key(netuid, &hotkey),
+                "Axons entry of an unregistered hotkey"
+            );
+            netuids.insert(netuid);
+        }
+
+        for netuid in netuids {
+            ensure!(
+                T::Subnets::exists(netuid),
+                "neuron state kept for a subnet that does not exist"
+            );
+            let count = u32::from(NeuronCount::<T>::get(netuid));
+            ensure!(
+                count == keys.get(&netuid).copied().unwrap_or(0),
+                "NeuronCount differs from the number of Keys"
+            );
+            let len = RegisteredAt::<T>::get(netuid).len();
+            ensure!(
+                Emission::<T>::get(netuid).len() == len,
+                "RegisteredAt and Emission differ in length"
+            );
+            ensure!(
+                len <= usize::from(MAX_NEURONS_PER_SUBNET),
+                "uid vectors above MAX_NEURONS_PER_SUBNET"
+            );
+            let free = FreeUids::<T>::get(netuid);
+            let unique: BTreeSet<u16> = free.iter().copied().collect();
+            ensure!(unique.len() == free.len(), "duplicate free uids");
+            for uid in &free {
+                ensure!(usize::from(*uid) < len, "free uid beyond the uid vectors");
+                ensure!(
+                    !Keys::<T>::contains_key(netuid, uid),
+                    "free uid is registered"
+                );
+            }
+            ensure!(
+                usize::try_from(count)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(free.len())
+                    == len,
+                "uid vectors are not exactly the registered plus the free uids"
+            );
+        }
+        Ok(())
+    }
+}
+
+impl<T: Config> NeuronsInfo<T::AccountId> for Pallet<T> {
+    fn hotkey_owner(hotkey: &T::AccountId) -> Option<T::AccountId> {
+        HotkeyOwner::<T>::get(hotkey)
+    }
+
+    fn neurons(netuid: NetUid) -> Vec<(u16, T::AccountId)> {
+        Self::neurons_in_order(netuid)
+    }
+
+    fn uid(netuid: NetUid, hotkey: &T::AccountId) -> Option<u16> {
+        Uids::<T>::get(netuid, hotkey)
+    }
+}
+
+impl<T: Config> OnSubnetDissolved for Pallet<T> {
+    /// Removes every neuron of `netuid` (stake stays with the stakers, hotkeys keep their
+    /// owners) and the subnet's uid vectors, free list, count and burn state.
+    fn on_subnet_dissolved(netuid: NetUid) -> Weight {
+        let count = NeuronCount::<T>::get(netuid);
+        let limit = u32::from(MAX_NEURONS_PER_SUBNET);
+        let cleared = [
+            Keys::<T>::clear_prefix(netuid, limit, None),
+            Uids::<T>::clear_prefix(netuid, limit, None),
+            Axons::<T>::clear_prefix(netuid, limit, None),
+        ];
+        if cleared.iter().any(|r| r.maybe_cursor.is_some()) {
+            // Cannot happen: a subnet has at most `MAX_NEURONS_PER_SUBNET` entries in each.
+            log::error!(target: LOG_TARGET, "subnet {netuid:?} left neurons behind");
+        }
+        RegisteredAt::<T>::remove(netuid);
+        Emission::<T>::remove(netuid);
+        FreeUids::<T>::remove(netuid);
+        NeuronCount::<T>::remove(netuid);
+        BurnOf::<T>::remove(netuid);
+        log::debug!(target: LOG_TARGET, "cleared {count} neurons of subnet {netuid:?}");
+        <T as Config>::WeightInfo::on_subnet_dissolved(u32::from(count))
+    }
+
+    fn max_weight() -> Weight {
+        <T as Config>::WeightInfo::on_subnet_dissolved(u32::from(MAX_NEURONS_PER_SUBNET))
+    }
+}

@@ -1,0 +1,133 @@
+//! Storage types of the neurons pallet, and the benchmark helper other runtimes implement.
+
+use codec::{Decode, Encode, MaxEncodedLen};
+use frame_support::traits::ConstU32;
+use mindos_primitives::{DeviceProfile, Endpoint, MAX_NEURONS_PER_SUBNET};
+use scale_info::TypeInfo;
+
+/// The bound of every per-subnet vector indexed by uid (and of the free-uid list):
+/// [`MAX_NEURONS_PER_SUBNET`]. Shrinking it needs a migration that truncates the vectors and
+/// deregisters the neurons above the new bound.
+pub type MaxNeurons = ConstU32<{ MAX_NEURONS_PER_SUBNET as u32 }>;
+
+/// What a neuron last published with `serve`.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct ServeInfo<BlockNumber> {
+    /// How to reach the neuron on the mesh.
+    pub endpoint: Endpoint,
+    /// The device it declares.
+    pub device: DeviceProfile,
+    /// Block of the last `serve`; the next one is allowed `ServeRateLimit` blocks later.
+    pub served_at: BlockNumber,
+}
+
+/// The registration burn of a subnet when it last changed.
+///
+/// The price to pay now is derived from it with [`crate::burn::decayed_price`]; a subnet
+/// without a stored state costs the floor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct BurnState<Balance, BlockNumber> {
+    /// The price right after the last registration (already raised by the increase factor).
+    pub price: Balance,
+    /// Block of the last registration; the excess over the floor decays from here.
+    pub updated_at: BlockNumber,
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub use bench::{BenchmarkHelper, SubnetsBenchmarkHelper};
+
+#[cfg(feature = "runtime-benchmarks")]
+mod bench {
+    use core::marker::PhantomData;
+    use frame_support::{
+        traits::fungible::{Inspect, Mutate},
+        BoundedVec,
+    };
+    use mindos_primitives::{
+        HyperparameterBounds, Hyperparameters, Modality, NetUid, Perbill, Range, ScoringRule,
+        TaskSpec, MAX_NEURONS_PER_SUBNET,
+    };
+    use pallet_mindos_subnets::{self as subnets, BalanceOf, Visibility};
+    use sp_runtime::{
+        traits::{Bounded, Saturating, Zero},
+        DispatchError,
+    };
+
+    /// Sets up what the neurons benchmarks need from outside this pallet.
+    pub trait BenchmarkHelper<AccountId> {
+        /// Creates a public subnet owned by `owner` with `max_neurons` uid slots, in which a
+        /// neuron is immune for `immunity_period` blocks after it registers. Returns its id.
+        fn create_subnet(
+            owner: AccountId,
+            max_neurons: u16,
+            immunity_period: u32,
+        ) -> Result<NetUid, DispatchError>;
+    }
+
+    /// [`BenchmarkHelper`] through the real subnets pallet: widens the hyperparameter bounds,
+    /// funds the owner's lock deposit and dispatches `create_subnet`. Use it in any runtime
+    /// (and mock) that contains `pallet_mindos_subnets`.
+    pub struct SubnetsBenchmarkHelper<T>(PhantomData<T>);
+
+    impl<T: subnets::Config> BenchmarkHelper<T::AccountId> for SubnetsBenchmarkHelper<T> {
+        fn create_subnet(
+            owner: T::AccountId,
+            max_neurons: u16,
+            immunity_period: u32,
+        ) -> Result<NetUid, DispatchError> {
+            subnets::HyperparameterBoundsOf::<T>::put(HyperparameterBounds {
+                tempo: Range {
+                    min: 1,
+                    max: u16::MAX,
+                },
+                max_neurons: Range {
+                    min: 1,
+                    max: MAX_NEURONS_PER_SUBNET,
+                },
+                max_validators: Range {
+                    min: 1,
+                    max: MAX_NEURONS_PER_SUBNET,
+                },
+                immunity_period: Range {
+                    min: 0,
+                    max: u32::MAX,
+                },
+                kappa: Range {
+                    min: Perbill::zero(),
+                    max: Perbill::one(),
+                },
+                min_validator_stake: Range {
+                    min: Zero::zero(),
+                    max: BalanceOf::<T>::max_value(),
+                },
+            });
+            let funds = subnets::Pallet::<T>::lock_deposit()
+                .saturating_mul(2u32.into())
+                .saturating_add(T::Currency::minimum_balance().saturating_mul(10u32.into()));
+            T::Currency::set_balance(&owner, T::Currency::balance(&owner).saturating_add(funds));
+            let netuid = subnets::NextNetUid::<T>::get();
+            subnets::Pallet::<T>::create_subnet(
+                frame_system::RawOrigin::Signed(owner).into(),
+                BoundedVec::truncate_from(b"bench".to_vec()),
+                TaskSpec {
+                    modality: Modality::Text,
+                    model_digest: [1u8; 32],
+                    input_schema: 1,
+                    output_schema: 1,
+                    scoring_rule: ScoringRule::CosineSimilarity,
+                },
+                Hyperparameters {
+                    tempo: 360,
+                    max_neurons,
+                    max_validators: 1,
+                    immunity_period,
+                    kappa: Perbill::from_percent(50),
+                    min_validator_stake: Zero::zero(),
+                    commit_reveal: true,
+                },
+                Visibility::Public,
+            )?;
+            Ok(netuid)
+        }
+    }
+}

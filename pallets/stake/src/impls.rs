@@ -1,0 +1,559 @@
+//! The logic behind the calls and hooks, and the [`StakeInfo`] view other pallets use.
+//!
+//! Every `do_*` checks everything first and writes storage last, so a failed call changes
+//! nothing. Totals are kept next to the per-account entries so reads never iterate; the
+//! `try_state` checks hold them equal.
+
+use crate::{pallet::*, HoldReason, UnbondingChunk, WeightInfo, LOG_TARGET};
+use alloc::vec::Vec;
+use frame_support::{
+    pallet_prelude::*,
+    traits::{
+        fungible::MutateHold,
+        tokens::{Fortitude, Precision},
+    },
+    BoundedVec,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use mindos_primitives::{NetUid, NeuronsInfo, StakeInfo};
+use pallet_mindos_subnets::{OnSubnetDissolved, SubnetsInfo};
+use sp_runtime::{
+    traits::{CheckedAdd, Saturating, Zero},
+    Perbill, SaturatedConversion,
+};
+
+impl<T: Config> Pallet<T> {
+    fn is_nominator(hotkey: &T::AccountId, coldkey: &T::AccountId) -> bool {
+        !StakeOf::<T>::get(hotkey, coldkey).is_zero()
+            || !UnbondingOf::<T>::get(hotkey, coldkey).is_zero()
+    }
+
+    /// Writes `value` or removes the entry when it is zero (no zero entries are stored).
+    fn put_stake(hotkey: &T::AccountId, coldkey: &T::AccountId, value: BalanceOf<T>) {
+        if value.is_zero() {
+            StakeOf::<T>::remove(hotkey, coldkey);
+        } else {
+            StakeOf::<T>::insert(hotkey, coldkey, value);
+        }
+    }
+
+    fn put_hotkey_stake(hotkey: &T::AccountId, value: BalanceOf<T>) {
+        if value.is_zero() {
+            HotkeyStake::<T>::remove(hotkey);
+        } else {
+            HotkeyStake::<T>::insert(hotkey, value);
+        }
+    }
+
+    fn put_unbonding_of(hotkey: &T::AccountId, coldkey: &T::AccountId, value: BalanceOf<T>) {
+        if value.is_zero() {
+            UnbondingOf::<T>::remove(hotkey, coldkey);
+        } else {
+            UnbondingOf::<T>::insert(hotkey, coldkey, value);
+        }
+    }
+
+    /// After a decrease: if `coldkey` has nothing left on `hotkey`, it stops counting as a
+    /// nominator.
+    fn forget_nominator_if_gone(hotkey: &T::AccountId, coldkey: &T::AccountId) {
+        if !Self::is_nominator(hotkey, coldkey) {
+            NominatorCount::<T>::mutate_exists(hotkey, |count| {
+                let left = count.unwrap_or_default().saturating_sub(1);
+                *count = (left > 0).then_some(left);
+            });
+        }
+    }
+
+    pub(crate) fn do_add_stake(
+        coldkey: T::AccountId,
+        hotkey: T::AccountId,
+        amount: BalanceOf<T>,
+    ) -> DispatchResult {
+        ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+        ensure!(amount >= T::MinStake::get(), Error::<T>::AmountBelowMinimum);
+        ensure!(
+            T::Neurons::hotkey_owner(&hotkey).is_some(),
+            Error::<T>::HotkeyNotRegistered
+        );
+        let count = NominatorCount::<T>::get(&hotkey);
+        let new_count = if Self::is_nominator(&hotkey, &coldkey) {
+            count
+        } else {
+            ensure!(
+                count < T::MaxNominators::get(),
+                Error::<T>::TooManyNominators
+            );
+            count.checked_add(1).ok_or(Error::<T>::Overflow)?
+        };
+        let stake = StakeOf::<T>::get(&hotkey, &coldkey)
+            .checked_add(&amount)
+            .ok_or(Error::<T>::Overflow)?;
+        let hotkey_stake = HotkeyStake::<T>::get(&hotkey)
+            .checked_add(&amount)
+            .ok_or(Error::<T>::Overflow)?;
+        let total = TotalStake::<T>::get()
+            .checked_add(&amount)
+            .ok_or(Error::<T>::Overflow)?;
+        // Hold first: if the coldkey cannot afford it, nothing has been written.
+        T::Currency::hold(&HoldReason::Staked.into(), &coldkey, amount)
+            .map_err(|_| Error::<T>::InsufficientBalance)?;
+        StakeOf::<T>::insert(&hotkey, &coldkey, stake);
+        HotkeyStake::<T>::insert(&hotkey, hotkey_stake);
+        TotalStake::<T>::put(total);
+        NominatorCount::<T>::insert(&hotkey, new_count);
+        Self::deposit_event(Event::StakeAdded {
+            coldkey,
+            hotkey,
+            amount,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn do_remove_stake(
+        coldkey: T::AccountId,
+        hotkey: T::AccountId,
+        amount: BalanceOf<T>,
+    ) -> DispatchResult {
+        ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+        let active = StakeOf::<T>::get(&hotkey, &coldkey);
+        ensure!(active >= amount, Error::<T>::NotEnoughStake);
+        let remaining = active.saturating_sub(amount);
+        // A remainder below the minimum would be dust nobody can add to or act on.
+        let unbond = if !remaining.is_zero() && remaining < T::MinStake::get() {
+            active
+        } else {
+            amount
+        };
+        let remaining = active.saturating_sub(unbond);
+        let unlock_at =
+            frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+        let mut chunks = Unbonding::<T>::get(&coldkey);
+        if let Some(chunk) = chunks
+            .iter_mut()
+            .find(|c| c.hotkey == hotkey && c.unlock_at == unlock_at)
+        {
+            chunk.amount = chunk
+                .amount
+                .checked_add(&unbond)
+                .ok_or(Error::<T>::Overflow)?;
+        } else {
+            chunks
+                .try_push(UnbondingChunk {
+                    hotkey: hotkey.clone(),
+                    amount: unbond,
+                    unlock_at,
+                })
+                .map_err(|_| Error::<T>::TooManyUnbondingChunks)?;
+        }
+        let unbonding_of = UnbondingOf::<T>::get(&hotkey, &coldkey)
+            .checked_add(&unbond)
+            .ok_or(Error::<T>::Overflow)?;
+        let total_unbonding = TotalUnbonding::<T>::get()
+            .checked_add(&unbond)
+            .ok_or(Error::<T>::Overflow)?;
+
+        Self::put_stake(&hotkey, &coldkey, remaining);
+        Self::put_hotkey_stake(
+            &hotkey,
+            HotkeyStake::<T>::get(&hotkey).saturating_sub(unbond),
+        );
+        TotalStake::<T>::mutate(|total| *total = total.saturating_sub(unbond));
+        Unbonding::<T>::insert(&coldkey, chunks);
+        UnbondingOf::<T>::insert(&hotkey, &coldkey, unbonding_of);
+        TotalUnbonding::<T>::put(total_unbonding);
+        Self::deposit_event(Event::StakeUnbonding {
+            coldkey,
+            hotkey,
+            amount: unbond,
+            unlock_at,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn do_withdraw_unbonded(coldkey: T::AccountId) -> DispatchResult {
+        let now = frame_system::Pallet::<T>::block_number();
+        let (matured, pending): (Vec<_>, Vec<_>) = Unbonding::<T>::get(&coldkey)
+            .into_iter()
+            .partition(|chunk| chunk.unlock_at <= now);
+        ensure!(!matured.is_empty(), Error::<T>::NothingToWithdraw);
+        let amount = matured.iter().fold(BalanceOf::<T>::zero(), |sum, chunk| {
+            sum.saturating_add(chunk.amount)
+        });
+        // Release first: if it fails, nothing has been written. `BestEffort` because the
+        // hold always covers the chunks (try_state checks it); an exact release would turn a
+        // bookkeeping bug into stuck funds.
+        let released = T::Currency::release(
+            &HoldReason::Staked.into(),
+            &coldkey,
+            amount,
+            Precision::BestEffort,
+        )?;
+        for chunk in &matured {
+            Self::put_unbonding_of(
+                &chunk.hotkey,
+                &coldkey,
+                UnbondingOf::<T>::get(&chunk.hotkey, &coldkey).saturating_sub(chunk.amount),
+            );
+            Self::forget_nominator_if_gone(&chunk.hotkey, &coldkey);
+        }
+        TotalUnbonding::<T>::mutate(|total| *total = total.saturating_sub(amount));
+        if pending.is_empty() {
+            Unbonding::<T>::remove(&coldkey);
+        } else {
+            // `pending` is a subset of a bounded list, so it fits.
+            Unbonding::<T>::insert(&coldkey, BoundedVec::truncate_from(pending));
+        }
+        log::debug!(target: LOG_TARGET, "withdrew {released:?} of {amount:?} unbonded stake");
+        Self::deposit_event(Event::StakeWithdrawn {
+            coldkey,
+            amount: released,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn do_set_take(
+        coldkey: T::AccountId,
+        hotkey: T::AccountId,
+        take: Perbill,
+    ) -> DispatchResult {
+        ensure!(
+            T::Neurons::hotkey_owner(&hotkey).as_ref() == Some(&coldkey),
+            Error::<T>::NotHotkeyOwner
+        );
+        ensure!(take <= T::MaxTake::get(), Error::<T>::TakeTooHigh);
+        let now = frame_system::Pallet::<T>::block_number();
+        if take > TakeOf::<T>::get(&hotkey) {
+            if let Some(at) = TakeIncreasedAt::<T>::get(&hotkey) {
+                ensure!(
+                    now >= at.saturating_add(T::TakeIncreaseRateLimit::get()),
+                    Error::<T>::TakeRateLimited
+                );
+            }
+            TakeIncreasedAt::<T>::insert(&hotkey, now);
+        }
+        TakeOf::<T>::insert(&hotkey, take);
+        Self::deposit_event(Event::TakeSet { hotkey, take });
+        Ok(())
+    }
+
+    /// Queues the subnets whose epoch boundary is `now` and recomputes the permits of at most
+    /// `MaxPermitUpdatesPerBlock` queued subnets. Returns the weight used.
+    pub(crate) fn update_permits_at(now: BlockNumberFor<T>) -> Weight {
+        let due = T::Subnets::epochs_due(now.saturated_into::<u64>());
+        let mut pending = PendingPermitUpdates::<T>::get();
+        if due.is_empty() && pending.is_empty() {
+            return T::WeightInfo::on_initialize_base();
+        }
+        for netuid in due {
+            if !pending.contains(&netuid) && pending.try_push(netuid).is_err() {
+                // It comes round again at its next epoch; permits stay as they were.
+                log::warn!(target: LOG_TARGET, "permit queue full; {netuid:?} skipped this epoch");
+            }
+        }
+        let batch = (T::MaxPermitUpdatesPerBlock::get() as usize).min(pending.len());
+        let mut queue = pending.into_inner();
+        let rest = queue.split_off(batch);
+        PendingPermitUpdates::<T>::put(BoundedVec::truncate_from(rest));
+        let mut weight = T::WeightInfo::on_initialize_base();
+        for netuid in queue {
+            let neurons = Self::update_validator_permits(netuid);
+            weight = weight.saturating_add(T::WeightInfo::update_validator_permits(neurons));
+        }
+        weight
+    }
+
+    /// Gives the permits of `netuid` to its top `max_validators` (at most
+    /// `MaxValidatorsPerSubnet`) registered hotkeys by active stake, counting only those with
+    /// at least the subnet's `min_validator_stake`. Ties go to the lower uid. An unknown or
+    /// dissolved subnet is skipped (dissolution already cleared its permits). Returns the
+    /// number of neurons looked at, which is what the weight scales with.
+    pub(crate) fn update_validator_permits(netuid: NetUid) -> u32 {
+        let Some(params) = T::Subnets::hyperparameters(netuid) else {
+            log::debug!(target: LOG_TARGET, "permits of unknown subnet {netuid:?} skipped");
+            return 0;
+        };
+        let neurons = T::Neurons::neurons(netuid);
+        let looked_at = u32::try_from(neurons.len()).unwrap_or(u32::MAX);
+        let mut candidates: Vec<(BalanceOf<T>, u16, T::AccountId)> = neurons
+            .into_iter()
+            .map(|(uid, hotkey)| (HotkeyStake::<T>::get(&hotkey), uid, hotkey))
+            .filter(|(stake, _, _)| *stake >= params.min_validator_stake)
+            .collect();
+        // Highest stake first, then lowest uid; uids are unique, so the order is total.
+        candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let seats = u32::from(params.max_validators).min(T::MaxValidatorsPerSubnet::get());
+        candidates.truncate(seats as usize);
+        let permits = BoundedVec::<T::AccountId, T::MaxValidatorsPerSubnet>::truncate_from(
+            candidates
+                .into_iter()
+                .map(|(_, _, hotkey)| hotkey)
+                .collect(),
+        );
+        let validators = u32::try_from(permits.len()).unwrap_or(u32::MAX);
+        if permits.is_empty() {
+            ValidatorPermits::<T>::remove(netuid);
+        } else {
+            ValidatorPermits::<T>::insert(netuid, permits);
+        }
+        Self::deposit_event(Event::ValidatorPermitsUpdated { netuid, validators });
+        looked_at
+    }
+
+    /// The most a [`StakeInfo::slash`] can weigh (a hotkey with `MaxNominators`
+    /// nominators); pallets that slash charge it.
+    pub fn slash_weight() -> Weight {
+        T::WeightInfo::slash(T::MaxNominators::get())
+    }
+
+    /// Burns `cut` from what `coldkey` holds for stake; returns what was burned.
+    fn burn_staked(coldkey: &T::AccountId, cut: BalanceOf<T>) -> BalanceOf<T> {
+        if cut.is_zero() {
+            return cut;
+        }
+        T::Currency::burn_held(
+            &HoldReason::Staked.into(),
+            coldkey,
+            cut,
+            Precision::BestEffort,
+            Fortitude::Force,
+        )
+        .unwrap_or_else(|e| {
+            log::error!(target: LOG_TARGET, "burning held stake failed: {e:?}");
+            Zero::zero()
+        })
+    }
+
+    /// Takes `amount` out of `coldkey`'s chunks for `hotkey`, latest unlock first (the stake
+    /// that would have stayed at risk longest pays first). Empty chunks are dropped.
+    fn reduce_chunks(coldkey: &T::AccountId, hotkey: &T::AccountId, amount: BalanceOf<T>) {
+        let mut left = amount;
+        let mut chunks = Unbonding::<T>::get(coldkey).into_inner();
+        let mut order: Vec<usize> = (0..chunks.len()).collect();
+        order.sort_by_key(|i| core::cmp::Reverse(chunks.get(*i).map(|c| c.unlock_at)));
+        for i in order {
+            if left.is_zero() {
+                break;
+            }
+            if let Some(chunk) = chunks.get_mut(i).filter(|c| c.hotkey == *hotkey) {
+                let cut = left.min(chunk.amount);
+                chunk.amount = chunk.amount.saturating_sub(cut);
+                left = left.saturating_sub(cut);
+            }
+        }
+        chunks.retain(|c| !c.amount.is_zero());
+        if chunks.is_empty() {
+            Unbonding::<T>::remove(coldkey);
+        } else {
+            Unbonding::<T>::insert(coldkey, BoundedVec::truncate_from(chunks));
+        }
+    }
+
+    /// Invariants: totals equal the sums of their entries; every coldkey's hold equals its
+    /// active plus unbonding stake; nominator counts match; no zero entries; bounds hold.
+    #[cfg(any(feature = "try-runtime", test))]
+    pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+        use alloc::collections::BTreeMap;
+        use frame_support::traits::fungible::InspectHold;
+        let mut owed: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+        let mut per_hotkey: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+        let mut nominators: BTreeMap<T::AccountId, alloc::collections::BTreeSet<T::AccountId>> =
+            BTreeMap::new();
+        let mut active = BalanceOf::<T>::zero();
+        for (hotkey, coldkey, stake) in StakeOf::<T>::iter() {
+            ensure!(!stake.is_zero(), "zero StakeOf entry");
+            active = active.saturating_add(stake);
+            let o = owed.entry(coldkey.clone()).or_default();
+            *o = o.saturating_add(stake);
+            let h = per_hotkey.entry(hotkey.clone()).or_default();
+            *h = h.saturating_add(stake);
+            nominators.entry(hotkey).or_default().insert(coldkey);
+        }
+        ensure!(
+            active == TotalStake::<T>::get(),
+            "TotalStake != sum of StakeOf"
+        );
+        let mut hotkey_sum = BalanceOf::<T>::zero();
+        for (hotkey, stake) in HotkeyStake::<T>::iter() {
+            ensure!(!stake.is_zero(), "zero HotkeyStake entry");
+            ensure!(
+                per_hotkey.get(&hotkey) == Some(&stake),
+                "HotkeyStake != sum of its StakeOf"
+            );
+            hotkey_sum = hotkey_sum.saturating_add(stake);
+        }
+        ensure!(hotkey_sum == active, "sum of HotkeyStake != TotalStake");
+
+        let mut unbonding = BalanceOf::<T>::zero();
+        let mut chunk_sums: BTreeMap<(T::AccountId, T::AccountId), BalanceOf<T>> = BTreeMap::new();
+        for (coldkey, chunks) in Unbonding::<T>::iter() {
+            ensure!(!chunks.is_empty(), "empty Unbonding entry");
+            for chunk in chunks {
+                ensure!(!chunk.amount.is_zero(), "zero unbonding chunk");
+                unbonding = unbonding.saturating_add(chunk.amount);
+                let o = owed.entry(coldkey.clone()).or_default();
+                *o = o.saturating_add(chunk.amount);
+                let s = chunk_sums
+                    .entry((chunk.hotkey.clone(), coldkey.clone()))
+                    .or_default();
+                *s = s.saturating_add(chunk.amount);
+            }
+        }
+        ensure!(
+            unbonding == TotalUnbonding::<T>::get(),
+            "TotalUnbonding != sum of chunks"
+        );
+        let mut unbonding_of_entries = 0usize;
+        for (hotkey, coldkey, amount) in UnbondingOf::<T>::iter() {
+            unbonding_of_entries = unbonding_of_entries.saturating_add(1);
+            ensure!(
+                chunk_sums.get(&(hotkey.clone(), coldkey.clone())) == Some(&amount),
+                "UnbondingOf != sum of that coldkey's chunks for the hotkey"
+            );
+            nominators.entry(hotkey).or_default().insert(coldkey);
+        }
+        ensure!(
+            unbonding_of_entries == chunk_sums.len(),
+            "chunks without an UnbondingOf entry"
+        );
+        for (coldkey, owed) in owed {
+            ensure!(
+                T::Currency::balance_on_hold(&HoldReason::Staked.into(), &coldkey) == owed,
+                "held stake != active + unbonding of the coldkey"
+            );
+        }
+        let mut counted = 0usize;
+        for (hotkey, count) in NominatorCount::<T>::iter() {
+            counted = counted.saturating_add(1);
+            ensure!(count > 0, "zero NominatorCount entry");
+            let actual = nominators.get(&hotkey).map_or(0, |n| n.len());
+            ensure!(count as usize == actual, "NominatorCount wrong");
+            ensure!(count <= T::MaxNominators::get(), "more than MaxNominators");
+        }
+        ensure!(
+            counted == nominators.len(),
+            "nominated hotkey without a count"
+        );
+        for (_, take) in TakeOf::<T>::iter() {
+            ensure!(take <= T::MaxTake::get(), "take above MaxTake");
+        }
+        let pending = PendingPermitUpdates::<T>::get();
+        ensure!(
+            pending.iter().enumerate().all(|(i, id)| !pending
+                .iter()
+                .skip(i.saturating_add(1))
+                .any(|other| other == id)),
+            "a subnet queued twice for a permit update"
+        );
+        // A permit may outlive its hotkey's registration until the next epoch boundary
+        // (`has_validator_permit` checks registration); it may not outlive its subnet.
+        for (netuid, permits) in ValidatorPermits::<T>::iter() {
+            ensure!(T::Subnets::exists(netuid), "permits of a dissolved subnet");
+            ensure!(!permits.is_empty(), "empty ValidatorPermits entry");
+            ensure!(
+                permits.len() <= T::MaxValidatorsPerSubnet::get() as usize,
+                "more permits than MaxValidatorsPerSubnet"
+            );
+        }
+        Ok(())
+    }
+}
+
+impl<T: Config> StakeInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
+    fn hotkey_stake(hotkey: &T::AccountId) -> BalanceOf<T> {
+        HotkeyStake::<T>::get(hotkey)
+    }
+
+    fn stake_weights(netuid: NetUid) -> Vec<(u16, BalanceOf<T>)> {
+        T::Neurons::neurons(netuid)
+            .into_iter()
+            .map(|(uid, hotkey)| (uid, HotkeyStake::<T>::get(&hotkey)))
+            .collect()
+    }
+
+    /// A permit counts only while the hotkey is still registered: one deregistered or
+    /// pruned since the last epoch boundary has lost it already.
+    fn has_validator_permit(netuid: NetUid, hotkey: &T::AccountId) -> bool {
+        ValidatorPermits::<T>::get(netuid).contains(hotkey)
+            && T::Neurons::uid(netuid, hotkey).is_some()
+    }
+
+    /// Bounded: both prefixes hold at most `MaxNominators` coldkeys, each with at most
+    /// `MaxUnbondingChunks` chunks; [`Pallet::slash_weight`] is what callers should charge.
+    /// Each nominator loses `share` (rounded down) of its active and of its unbonding stake
+    /// on `hotkey`; the burned funds leave the total issuance.
+    fn slash(hotkey: &T::AccountId, share: Perbill) -> BalanceOf<T> {
+        if share.is_zero() {
+            return Zero::zero();
+        }
+        let mut burned = BalanceOf::<T>::zero();
+        let mut burned_active = BalanceOf::<T>::zero();
+        let active: Vec<(T::AccountId, BalanceOf<T>)> = StakeOf::<T>::iter_prefix(hotkey).collect();
+        for (coldkey, stake) in active {
+            let cut = Self::burn_staked(&coldkey, share.mul_floor(stake));
+            if cut.is_zero() {
+                continue;
+            }
+            Self::put_stake(hotkey, &coldkey, stake.saturating_sub(cut));
+            burned_active = burned_active.saturating_add(cut);
+        }
+        if !burned_active.is_zero() {
+            Self::put_hotkey_stake(
+                hotkey,
+                HotkeyStake::<T>::get(hotkey).saturating_sub(burned_active),
+            );
+            TotalStake::<T>::mutate(|total| *total = total.saturating_sub(burned_active));
+            burned = burned_active;
+        }
+        let mut burned_unbonding = BalanceOf::<T>::zero();
+        let unbonding: Vec<(T::AccountId, BalanceOf<T>)> =
+            UnbondingOf::<T>::iter_prefix(hotkey).collect();
+        for (coldkey, amount) in unbonding {
+            let cut = Self::burn_staked(&coldkey, share.mul_floor(amount));
+            if cut.is_zero() {
+                continue;
+            }
+            Self::reduce_chunks(&coldkey, hotkey, cut);
+            Self::put_unbonding_of(hotkey, &coldkey, amount.saturating_sub(cut));
+            burned_unbonding = burned_unbonding.saturating_add(cut);
+        }
+        if !burned_unbonding.is_zero() {
+            TotalUnbonding::<T>::mutate(|total| *total = total.saturating_sub(burned_unbonding));
+            burned = burned.saturating_add(burned_unbonding);
+        }
+        if burned.is_zero() {
+            return burned;
+        }
+        // Recount: a nominator slashed to nothing no longer counts.
+        let count = u32::try_from(
+            StakeOf::<T>::iter_key_prefix(hotkey)
+                .chain(UnbondingOf::<T>::iter_key_prefix(hotkey))
+                .collect::<alloc::collections::BTreeSet<_>>()
+                .len(),
+        )
+        .unwrap_or(u32::MAX);
+        if count == 0 {
+            NominatorCount::<T>::remove(hotkey);
+        } else {
+            NominatorCount::<T>::insert(hotkey, count);
+        }
+        log::info!(target: LOG_TARGET, "slashed {burned:?} ({share:?}) of a hotkey's stake");
+        Self::deposit_event(Event::StakeSlashed {
+            hotkey: hotkey.clone(),
+            amount: burned,
+        });
+        burned
+    }
+}
+
+impl<T: Config> OnSubnetDissolved for Pallet<T> {
+    /// Permits of the subnet go; stake stays where it is (on hotkeys, with the stakers).
+    fn on_subnet_dissolved(netuid: NetUid) -> Weight {
+        ValidatorPermits::<T>::remove(netuid);
+        PendingPermitUpdates::<T>::mutate(|queue| queue.retain(|id| *id != netuid));
+        T::WeightInfo::on_subnet_dissolved()
+    }
+
+    fn max_weight() -> Weight {
+        T::WeightInfo::on_subnet_dissolved()
+    }
+}

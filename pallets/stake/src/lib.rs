@@ -1,0 +1,440 @@
+//! # Stake pallet
+//!
+//! Stake is MIND a coldkey puts behind a hotkey. It never leaves the coldkey's account: it
+//! is held there under [`HoldReason::Staked`] (fungible holds), so every staked planck is
+//! visible on the owner's account and no pallet account can lose track of it.
+//!
+//! - [`Pallet::add_stake`]: any coldkey stakes on any registered hotkey (delegation).
+//! - [`Pallet::remove_stake`]: starts unbonding; the stake stays held and slashable for
+//!   `UnbondingPeriod` blocks; [`Pallet::withdraw_unbonded`] then releases it.
+//! - [`Pallet::set_take`]: the hotkey's owner sets the share of its nominators' dividends it
+//!   keeps (at most `MaxTake`; raised at most once per `TakeIncreaseRateLimit`).
+//! - Validator permits: at each subnet's epoch boundary the top `max_validators` registered
+//!   hotkeys by stake (with at least the subnet's `min_validator_stake`) get a permit.
+//! - [`StakeInfo`] for other pallets, including [`StakeInfo::slash`], which burns a share of
+//!   a hotkey's stake — active and unbonding — spread over its nominators. Slashed stake is
+//!   burned, not moved: there is no treasury yet, and burning rewards no one for a fault.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::arithmetic_side_effects,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::unwrap_used
+    )
+)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod impls;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+pub use mindos_primitives::{NetUid, StakeInfo};
+#[cfg(feature = "runtime-benchmarks")]
+pub use types::BenchmarkHelper;
+pub use types::UnbondingChunk;
+pub use weights::WeightInfo;
+
+const LOG_TARGET: &str = "runtime::stake";
+
+// FRAME's pallet macros expand to `expect` calls on values they guarantee themselves; the
+// hand-written logic lives in `impls.rs`, where the lint holds.
+#[allow(clippy::expect_used)]
+#[frame_support::pallet]
+pub mod pallet {
+    use super::*;
+    use frame_support::{
+        pallet_prelude::*,
+        traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
+    };
+    use frame_system::pallet_prelude::*;
+    use sp_runtime::Perbill;
+
+    /// Balance type of the staked currency.
+    pub type BalanceOf<T> =
+        <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+    /// One unbonding chunk as stored.
+    pub type UnbondingChunkOf<T> =
+        UnbondingChunk<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+    #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
+    pub struct Pallet<T>(_);
+
+    #[pallet::config]
+    pub trait Config: frame_system::Config {
+        /// The staked currency; stake is held in the coldkey's account.
+        type Currency: Mutate<Self::AccountId>
+            + InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+            + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+        /// The runtime's hold reasons; stake is held under [`HoldReason::Staked`].
+        type RuntimeHoldReason: From<HoldReason>;
+
+        /// Subnets: their hyperparameters and epoch boundaries.
+        type Subnets: pallet_mindos_subnets::SubnetsInfo<Self::AccountId, BalanceOf<Self>>;
+
+        /// Registrations: who owns a hotkey and which hotkeys are on a subnet.
+        type Neurons: mindos_primitives::NeuronsInfo<Self::AccountId>;
+
+        /// Blocks unbonding stake stays held (and slashable) before it can be withdrawn.
+        #[pallet::constant]
+        type UnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+        /// Most unbonding chunks one coldkey may have at once. Shrinking it needs a migration
+        /// that merges or releases the surplus chunks (a longer list no longer decodes).
+        #[pallet::constant]
+        type MaxUnbondingChunks: Get<u32>;
+
+        /// Most coldkeys with stake (active or unbonding) on one hotkey; bounds a slash.
+        /// Shrinking it leaves existing nominations in place (only new ones are refused), so
+        /// a slash may then touch more than the new bound until they leave.
+        #[pallet::constant]
+        type MaxNominators: Get<u32>;
+
+        /// The smallest stake accepted, and the smallest nomination left after a partial
+        /// unstake (a smaller remainder is unbonded with it: no dust nominations).
+        #[pallet::constant]
+        type MinStake: Get<BalanceOf<Self>>;
+
+        /// The take of a hotkey whose owner never set one.
+        #[pallet::constant]
+        type DefaultTake: Get<Perbill>;
+
+        /// The highest take an owner may set.
+        #[pallet::constant]
+        type MaxTake: Get<Perbill>;
+
+        /// Blocks between two take increases of one hotkey (decreases are immediate).
+        #[pallet::constant]
+        type TakeIncreaseRateLimit: Get<BlockNumberFor<Self>>;
+
+        /// Most validator permits stored per subnet (subnets asking for more get this many).
+        /// Shrinking it needs a migration that truncates the stored lists.
+        #[pallet::constant]
+        type MaxValidatorsPerSubnet: Get<u32>;
+
+        /// Most subnets whose permits are recomputed in one block; the rest wait. Together
+        /// with `MAX_NEURONS_PER_SUBNET` it bounds the weight of `on_initialize`.
+        #[pallet::constant]
+        type MaxPermitUpdatesPerBlock: Get<u32>;
+
+        /// Most subnets waiting for a permit recomputation; a subnet due while the queue is
+        /// full is dropped until its next epoch. Shrinking it needs a migration that truncates
+        /// the queue.
+        #[pallet::constant]
+        type MaxPendingPermitUpdates: Get<u32>;
+
+        /// Weights of this pallet's calls and hooks, from its benchmarks.
+        type WeightInfo: WeightInfo;
+
+        /// Sets up subnets and registrations for the benchmarks.
+        #[cfg(feature = "runtime-benchmarks")]
+        type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+    }
+
+    /// Why this pallet holds funds.
+    #[pallet::composite_enum]
+    pub enum HoldReason {
+        /// Stake, active or unbonding.
+        #[codec(index = 0)]
+        Staked,
+    }
+
+    /// Active stake of a coldkey (second key) on a hotkey (first key).
+    #[pallet::storage]
+    pub type StakeOf<T: Config> = StorageDoubleMap<
+        _,
+        Blake2_128Concat,
+        T::AccountId,
+        Blake2_128Concat,
+        T::AccountId,
+        BalanceOf<T>,
+        ValueQuery,
+    >;
+
+    /// Active stake on a hotkey from all its nominators.
+    #[pallet::storage]
+    pub type HotkeyStake<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
+
+    /// All active stake.
+    #[pallet::storage]
+    pub type TotalStake<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
+    /// A coldkey's unbonding chunks.
+    #[pallet::storage]
+    pub type Unbonding<T: Config> = StorageMap<
+        _,
+        Blake2_128Concat,
+        T::AccountId,
+        BoundedVec<UnbondingChunkOf<T>, T::MaxUnbondingChunks>,
+        ValueQuery,
+    >;
+
+    /// What a coldkey (second key) is unbonding from a hotkey (first key): the sum of its
+    /// chunks for that hotkey, so a slash finds unbonding stake without scanning accounts.
+    #[pallet::storage]
+    pub type UnbondingOf<T: Config> = StorageDoubleMap<
+        _,
+        Blake2_128Concat,
+        T::AccountId,
+        Blake2_128Concat,
+        T::AccountId,
+        BalanceOf<T>,
+        ValueQuery,
+    >;
+
+    /// All unbonding stake.
+    #[pallet::storage]
+    pub type TotalUnbonding<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
+    /// Coldkeys with active or unbonding stake on a hotkey.
+    #[pallet::storage]
+    pub type NominatorCount<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+    /// The default take.
+    #[pallet::type_value]
+    pub fn DefaultTakeValue<T: Config>() -> Perbill {
+        T::DefaultTake::get()
+    }
+
+    /// The share of its nominators' dividends a hotkey keeps.
+    #[pallet::storage]
+    pub type TakeOf<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, Perbill, ValueQuery, DefaultTakeValue<T>>;
+
+    /// When a hotkey's take was last raised.
+    #[pallet::storage]
+    pub type TakeIncreasedAt<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>, OptionQuery>;
+
+    /// Hotkeys holding a validator permit on a subnet, highest stake first.
+    ///
+    /// TWOX-NOTE: safe, subnet ids are assigned by the chain.
+    #[pallet::storage]
+    pub type ValidatorPermits<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        BoundedVec<T::AccountId, T::MaxValidatorsPerSubnet>,
+        ValueQuery,
+    >;
+
+    /// Subnets that reached an epoch boundary and wait for their permits to be recomputed.
+    #[pallet::storage]
+    pub type PendingPermitUpdates<T: Config> =
+        StorageValue<_, BoundedVec<NetUid, T::MaxPendingPermitUpdates>, ValueQuery>;
+
+    #[pallet::event]
+    #[pallet::generate_deposit(pub(super) fn deposit_event)]
+    pub enum Event<T: Config> {
+        /// A coldkey staked on a hotkey.
+        StakeAdded {
+            /// Whose funds.
+            coldkey: T::AccountId,
+            /// On which hotkey.
+            hotkey: T::AccountId,
+            /// How much was added (now held).
+            amount: BalanceOf<T>,
+        },
+        /// A coldkey started unbonding stake from a hotkey.
+        StakeUnbonding {
+            /// Whose funds.
+            coldkey: T::AccountId,
+            /// From which hotkey.
+            hotkey: T::AccountId,
+            /// How much is unbonding (more than asked when the remainder was below
+            /// `MinStake`).
+            amount: BalanceOf<T>,
+            /// First block it can be withdrawn.
+            unlock_at: BlockNumberFor<T>,
+        },
+        /// Matured unbonding stake was released to its coldkey.
+        StakeWithdrawn {
+            /// Whose funds.
+            coldkey: T::AccountId,
+            /// How much was released.
+            amount: BalanceOf<T>,
+        },
+        /// A hotkey's owner changed its take.
+        TakeSet {
+            /// The hotkey.
+            hotkey: T::AccountId,
+            /// Its new take.
+            take: Perbill,
+        },
+        /// Stake on a hotkey was slashed (burned).
+        StakeSlashed {
+            /// The slashed hotkey.
+            hotkey: T::AccountId,
+            /// Total burned from its nominators, active and unbonding.
+            amount: BalanceOf<T>,
+        },
+        /// A subnet's validator permits were recomputed at its epoch boundary.
+        ValidatorPermitsUpdated {
+            /// The subnet.
+            netuid: NetUid,
+            /// How many hotkeys now hold a permit.
+            validators: u32,
+        },
+    }
+
+    #[pallet::error]
+    pub enum Error<T> {
+        /// The amount is zero.
+        ZeroAmount,
+        /// The amount is below `MinStake`.
+        AmountBelowMinimum,
+        /// The hotkey was never registered, so stake on it would serve nothing.
+        HotkeyNotRegistered,
+        /// The coldkey cannot hold this much (keeping its account alive).
+        InsufficientBalance,
+        /// The coldkey has less active stake on this hotkey than asked.
+        NotEnoughStake,
+        /// The coldkey already has `MaxUnbondingChunks` chunks; withdraw matured ones first.
+        TooManyUnbondingChunks,
+        /// The hotkey already has `MaxNominators` nominators.
+        TooManyNominators,
+        /// No unbonding chunk of the caller has matured.
+        NothingToWithdraw,
+        /// Only the coldkey that owns the hotkey may do this.
+        NotHotkeyOwner,
+        /// The take is above `MaxTake`.
+        TakeTooHigh,
+        /// The take was raised less than `TakeIncreaseRateLimit` blocks ago.
+        TakeRateLimited,
+        /// A total would overflow.
+        Overflow,
+    }
+
+    #[pallet::hooks]
+    impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        // Permits of the subnets at an epoch boundary. Bounded: at most
+        // `MaxPermitUpdatesPerBlock` subnets of at most `MAX_NEURONS_PER_SUBNET` neurons.
+        fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+            Self::update_permits_at(now)
+        }
+
+        fn integrity_test() {
+            assert!(
+                T::MaxUnbondingChunks::get() > 0,
+                "MaxUnbondingChunks must be positive"
+            );
+            assert!(
+                T::MaxNominators::get() > 0,
+                "MaxNominators must be positive"
+            );
+            assert!(
+                T::MaxValidatorsPerSubnet::get() > 0,
+                "MaxValidatorsPerSubnet must be positive"
+            );
+            assert!(
+                T::MaxPermitUpdatesPerBlock::get() > 0,
+                "MaxPermitUpdatesPerBlock must be positive"
+            );
+            assert!(
+                T::MaxPendingPermitUpdates::get() > 0,
+                "MaxPendingPermitUpdates must be positive"
+            );
+            assert!(
+                T::DefaultTake::get() <= T::MaxTake::get(),
+                "DefaultTake must not exceed MaxTake"
+            );
+        }
+
+        #[cfg(feature = "try-runtime")]
+        fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+            Self::do_try_state()
+        }
+    }
+
+    #[pallet::call(weight(<T as Config>::WeightInfo))]
+    impl<T: Config> Pallet<T> {
+        /// Stake `amount` from the caller's free balance on `hotkey`. The funds stay in the
+        /// caller's account, held under [`HoldReason::Staked`].
+        ///
+        /// - `origin`: `Signed` by the coldkey whose funds are staked; any coldkey may stake
+        ///   on any registered hotkey (delegation).
+        /// - `hotkey`: a hotkey that has been registered on some subnet.
+        /// - `amount`: at least `MinStake`.
+        ///
+        /// Emits [`Event::StakeAdded`]. Fails with [`Error::ZeroAmount`],
+        /// [`Error::AmountBelowMinimum`], [`Error::HotkeyNotRegistered`],
+        /// [`Error::TooManyNominators`] or [`Error::InsufficientBalance`].
+        #[pallet::call_index(0)]
+        pub fn add_stake(
+            origin: OriginFor<T>,
+            hotkey: T::AccountId,
+            amount: BalanceOf<T>,
+        ) -> DispatchResult {
+            let coldkey = ensure_signed(origin)?;
+            Self::do_add_stake(coldkey, hotkey, amount)
+        }
+
+        /// Start unbonding `amount` of the caller's active stake on `hotkey`. It stays held
+        /// and slashable for `UnbondingPeriod` blocks; then [`Pallet::withdraw_unbonded`]
+        /// releases it. If less than `MinStake` would remain active, all of it unbonds.
+        ///
+        /// - `origin`: `Signed` by the coldkey that staked.
+        /// - `hotkey`: the hotkey the stake is on.
+        /// - `amount`: non-zero, at most the active stake.
+        ///
+        /// Emits [`Event::StakeUnbonding`]. Fails with [`Error::ZeroAmount`],
+        /// [`Error::NotEnoughStake`] or [`Error::TooManyUnbondingChunks`].
+        #[pallet::call_index(1)]
+        pub fn remove_stake(
+            origin: OriginFor<T>,
+            hotkey: T::AccountId,
+            amount: BalanceOf<T>,
+        ) -> DispatchResult {
+            let coldkey = ensure_signed(origin)?;
+            Self::do_remove_stake(coldkey, hotkey, amount)
+        }
+
+        /// Release every unbonding chunk of the caller that has matured.
+        ///
+        /// - `origin`: `Signed` by the coldkey.
+        ///
+        /// Emits [`Event::StakeWithdrawn`]. Fails with [`Error::NothingToWithdraw`].
+        #[pallet::call_index(2)]
+        pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+            let coldkey = ensure_signed(origin)?;
+            Self::do_withdraw_unbonded(coldkey)
+        }
+
+        /// Set the share of its nominators' dividends `hotkey` keeps. Lowering takes effect at
+        /// once; raising is allowed once per `TakeIncreaseRateLimit` blocks, so nominators
+        /// can leave before a raised take bites.
+        ///
+        /// - `origin`: `Signed` by the coldkey that owns `hotkey`.
+        /// - `take`: at most `MaxTake`.
+        ///
+        /// Emits [`Event::TakeSet`]. Fails with [`Error::NotHotkeyOwner`],
+        /// [`Error::TakeTooHigh`] or [`Error::TakeRateLimited`].
+        #[pallet::call_index(3)]
+        pub fn set_take(
+            origin: OriginFor<T>,
+            hotkey: T::AccountId,
+            take: Perbill,
+        ) -> DispatchResult {
+            let coldkey = ensure_signed(origin)?;
+            Self::do_set_take(coldkey, hotkey, take)
+        }
+    }
+}

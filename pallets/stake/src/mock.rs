@@ -1,0 +1,234 @@
+//! A minimal runtime for the stake pallet's tests and benchmarks: the real subnets pallet and
+//! a fake neurons registry that tests fill directly.
+
+use crate as pallet_stake;
+use alloc::collections::BTreeMap;
+use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use mindos_primitives::{
+    HyperparameterBounds, Hyperparameters, Modality, NetUid, NeuronsInfo, Perbill, Range,
+    ScoringRule, TaskSpec, MAX_NEURONS_PER_SUBNET,
+};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub(crate) type AccountId = u64;
+pub(crate) type Balance = u64;
+
+frame_support::construct_runtime!(
+    pub enum Test {
+        System: frame_system,
+        Balances: pallet_balances,
+        Subnets: pallet_mindos_subnets,
+        Stake: pallet_stake,
+    }
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+    type Block = Block;
+    type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+    type AccountStore = System;
+    type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+parameter_types! {
+    pub const BaseLockDeposit: Balance = 100;
+    pub const LockDepositPerLiveSubnet: Balance = 10;
+}
+
+impl pallet_mindos_subnets::Config for Test {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type BaseLockDeposit = BaseLockDeposit;
+    type LockDepositPerLiveSubnet = LockDepositPerLiveSubnet;
+    type MaxSubnets = ConstU32<8>;
+    type MaxNameLength = ConstU32<32>;
+    type MaxAllowList = ConstU32<8>;
+    type BoundsOrigin = frame_system::EnsureRoot<AccountId>;
+    type OnDissolve = Stake;
+    type WeightInfo = ();
+}
+
+parameter_types! {
+    /// The fake registry: hotkey -> owning coldkey.
+    pub static HotkeyOwners: BTreeMap<AccountId, AccountId> = BTreeMap::new();
+    /// The fake registry: netuid -> (uid, hotkey) in uid order.
+    pub static Registered: BTreeMap<NetUid, Vec<(u16, AccountId)>> = BTreeMap::new();
+    pub const UnbondingPeriod: u64 = 10;
+    pub const MinStake: Balance = 10;
+    pub const DefaultTake: Perbill = Perbill::from_percent(18);
+    pub const MaxTake: Perbill = Perbill::from_percent(18);
+    pub const TakeIncreaseRateLimit: u64 = 100;
+}
+
+/// Neurons as the tests set them up.
+#[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
+pub struct FakeNeurons;
+impl NeuronsInfo<AccountId> for FakeNeurons {
+    fn hotkey_owner(hotkey: &AccountId) -> Option<AccountId> {
+        HotkeyOwners::get().get(hotkey).copied()
+    }
+    fn neurons(netuid: NetUid) -> Vec<(u16, AccountId)> {
+        Registered::get().get(&netuid).cloned().unwrap_or_default()
+    }
+    fn uid(netuid: NetUid, hotkey: &AccountId) -> Option<u16> {
+        Self::neurons(netuid)
+            .into_iter()
+            .find(|(_, h)| h == hotkey)
+            .map(|(uid, _)| uid)
+    }
+}
+
+/// Registers `hotkey` (owned by `coldkey`) on `netuid` in the fake registry.
+pub(crate) fn register(netuid: NetUid, coldkey: AccountId, hotkey: AccountId) {
+    HotkeyOwners::mutate(|owners| {
+        owners.insert(hotkey, coldkey);
+    });
+    Registered::mutate(|registered| {
+        let list = registered.entry(netuid).or_default();
+        let uid = list.len() as u16;
+        list.push((uid, hotkey));
+    });
+}
+
+impl pallet_stake::Config for Test {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Subnets = Subnets;
+    type Neurons = FakeNeurons;
+    type UnbondingPeriod = UnbondingPeriod;
+    type MaxUnbondingChunks = ConstU32<4>;
+    type MaxNominators = ConstU32<3>;
+    type MinStake = MinStake;
+    type DefaultTake = DefaultTake;
+    type MaxTake = MaxTake;
+    type TakeIncreaseRateLimit = TakeIncreaseRateLimit;
+    type MaxValidatorsPerSubnet = ConstU32<4>;
+    type MaxPermitUpdatesPerBlock = ConstU32<1>;
+    type MaxPendingPermitUpdates = ConstU32<8>;
+    type WeightInfo = ();
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+/// Benchmark setup through the real subnets pallet and the fake registry.
+#[cfg(feature = "runtime-benchmarks")]
+#[allow(unreachable_pub)]
+pub struct MockBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+    fn create_subnet(owner: AccountId) -> Result<NetUid, sp_runtime::DispatchError> {
+        use frame_support::traits::fungible::Mutate;
+        Balances::set_balance(&owner, 1_000_000);
+        let netuid = pallet_mindos_subnets::NextNetUid::<Test>::get();
+        let mut params = hyperparameters();
+        params.max_neurons = MAX_NEURONS_PER_SUBNET;
+        params.max_validators = 64;
+        params.min_validator_stake = 0;
+        Subnets::create_subnet(
+            RuntimeOrigin::signed(owner),
+            b"bench".to_vec().try_into().unwrap_or_default(),
+            task(),
+            params,
+            pallet_mindos_subnets::Visibility::Public,
+        )?;
+        Ok(netuid)
+    }
+    fn register_hotkey(
+        netuid: NetUid,
+        coldkey: AccountId,
+        hotkey: AccountId,
+    ) -> Result<(), sp_runtime::DispatchError> {
+        register(netuid, coldkey, hotkey);
+        Ok(())
+    }
+}
+
+pub(crate) const ALICE: AccountId = 1;
+pub(crate) const BOB: AccountId = 2;
+pub(crate) const CHARLIE: AccountId = 3;
+pub(crate) const DAVE: AccountId = 4;
+pub(crate) const POOR: AccountId = 5;
+/// Hotkeys live in their own range so they never collide with coldkeys.
+pub(crate) const HOT_A: AccountId = 101;
+pub(crate) const HOT_B: AccountId = 102;
+pub(crate) const HOT_C: AccountId = 103;
+pub(crate) const ENDOWMENT: Balance = 100_000;
+
+pub(crate) fn bounds() -> HyperparameterBounds<Balance> {
+    HyperparameterBounds {
+        tempo: Range { min: 1, max: 1_000 },
+        max_neurons: Range {
+            min: 1,
+            max: MAX_NEURONS_PER_SUBNET,
+        },
+        max_validators: Range { min: 1, max: 64 },
+        immunity_period: Range {
+            min: 0,
+            max: 10_000,
+        },
+        kappa: Range {
+            min: Perbill::from_percent(10),
+            max: Perbill::from_percent(90),
+        },
+        min_validator_stake: Range {
+            min: 0,
+            max: 1_000_000,
+        },
+    }
+}
+
+pub(crate) fn hyperparameters() -> Hyperparameters<Balance> {
+    Hyperparameters {
+        tempo: 9,
+        max_neurons: 16,
+        max_validators: 2,
+        immunity_period: 5,
+        kappa: Perbill::from_percent(50),
+        min_validator_stake: 50,
+        commit_reveal: true,
+    }
+}
+
+pub(crate) fn task() -> TaskSpec {
+    TaskSpec {
+        modality: Modality::Text,
+        model_digest: [7u8; 32],
+        input_schema: 1,
+        output_schema: 1,
+        scoring_rule: ScoringRule::CosineSimilarity,
+    }
+}
+
+pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
+    HotkeyOwners::set(BTreeMap::new());
+    Registered::set(BTreeMap::new());
+    let mut storage = frame_system::GenesisConfig::<Test>::default()
+        .build_storage()
+        .unwrap();
+    pallet_balances::GenesisConfig::<Test> {
+        balances: vec![
+            (ALICE, ENDOWMENT),
+            (BOB, ENDOWMENT),
+            (CHARLIE, ENDOWMENT),
+            (DAVE, ENDOWMENT),
+            (POOR, 20),
+        ],
+        ..Default::default()
+    }
+    .assimilate_storage(&mut storage)
+    .unwrap();
+    pallet_mindos_subnets::GenesisConfig::<Test> {
+        bounds: Some(bounds()),
+        subnets: vec![],
+    }
+    .assimilate_storage(&mut storage)
+    .unwrap();
+    let mut ext = sp_io::TestExternalities::new(storage);
+    ext.execute_with(|| System::set_block_number(1));
+    ext
+}
