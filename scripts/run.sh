@@ -71,6 +71,13 @@ echo "[run] MindOS dev chain is up"
 echo "[run]   JSON-RPC (HTTP and WebSocket): ws://127.0.0.1:$rpc_port"
 echo "[run]   Prometheus metrics:            http://127.0.0.1:$prometheus_port/metrics"
 echo "[run]   chain data:                    $base_path"
+echo "[run] sample query: mindos_subnets (the subnets this chain serves)"
+rpc mindos_subnets | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["result"]:
+    print(f"[run]   subnet {s['"'"'netuid'"'"']}: {s['"'"'name'"'"']:<16} scoring {s['"'"'task'"'"']['"'"'scoring_rule'"'"']:<18}"
+          f" neurons {s['"'"'neurons'"'"']}  registration burn {int(s['"'"'registrationBurn'"'"']) / 1e12:g} MIND")
+' || echo "[run]   (mindos_subnets did not answer as expected)" >&2
 echo "[run] following blocks (Ctrl-C to stop)"
 while kill -0 "$node_pid" 2>/dev/null; do
   best=$(rpc chain_getHeader | number_of)
