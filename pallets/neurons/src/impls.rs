@@ -64,6 +64,24 @@ impl<T: Config> Pallet<T> {
             .clamp(1, u32::from(MAX_NEURONS_PER_SUBNET))
     }
 
+    /// Puts `hotkey` (owned by `coldkey`) in the next uid of `netuid` without a burn or
+    /// checks, for other pallets' benchmarks that only need a registered hotkey. Keeping it
+    /// here keeps this pallet's storage layout private to it.
+    #[cfg(feature = "runtime-benchmarks")]
+    pub fn register_for_benchmarks(
+        netuid: NetUid,
+        coldkey: T::AccountId,
+        hotkey: T::AccountId,
+    ) -> DispatchResult {
+        let uid = NeuronCount::<T>::get(netuid);
+        let next = uid.checked_add(1).ok_or(Error::<T>::UidsExhausted)?;
+        HotkeyOwner::<T>::insert(&hotkey, coldkey);
+        Keys::<T>::insert(netuid, uid, &hotkey);
+        Uids::<T>::insert(netuid, &hotkey, uid);
+        NeuronCount::<T>::insert(netuid, next);
+        Ok(())
+    }
+
     /// Records the emission `uid` earned on `netuid` in the last epoch (pruning removes the
     /// lowest). For the consensus pallet.
     pub fn note_emission(netuid: NetUid, uid: u16, amount: BalanceOf<T>) -> DispatchResult {

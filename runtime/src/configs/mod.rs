@@ -220,9 +220,9 @@ impl pallet_mindos_stake::Config for Runtime {
 }
 
 /// Sets up the stake benchmarks in this runtime: a subnet with 4,096 slots and 64
-/// validator seats (the worst case for permits), and registrations written straight into the
-/// neurons pallet's storage (a real registration would burn and move the price; the stake
-/// benchmarks only need the hotkey to be known and on the subnet).
+/// validator seats (the worst case for permits), and registrations without a burn (a real one
+/// would move the price; the stake benchmarks only need the hotkey to be known and on the
+/// subnet).
 #[cfg(feature = "runtime-benchmarks")]
 pub struct StakeBenchmarkHelper;
 
@@ -250,14 +250,6 @@ impl pallet_mindos_stake::BenchmarkHelper<AccountId> for StakeBenchmarkHelper {
         coldkey: AccountId,
         hotkey: AccountId,
     ) -> Result<(), sp_runtime::DispatchError> {
-        let uid = pallet_mindos_neurons::NeuronCount::<Runtime>::get(netuid);
-        let next = uid
-            .checked_add(1)
-            .ok_or(sp_runtime::DispatchError::Exhausted)?;
-        pallet_mindos_neurons::HotkeyOwner::<Runtime>::insert(&hotkey, coldkey);
-        pallet_mindos_neurons::Keys::<Runtime>::insert(netuid, uid, &hotkey);
-        pallet_mindos_neurons::Uids::<Runtime>::insert(netuid, &hotkey, uid);
-        pallet_mindos_neurons::NeuronCount::<Runtime>::insert(netuid, next);
-        Ok(())
+        Neurons::register_for_benchmarks(netuid, coldkey, hotkey)
     }
 }
