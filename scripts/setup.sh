@@ -76,4 +76,8 @@ else
     log "wasm32v1-none sysroot present in /usr/lib/rustlib"
   fi
 fi
+
+# --- inference assets ----------------------------------------------------------------------
+# ONNX Runtime library and the text-embedding model, pinned by sha256, into the cache.
+"$(dirname "$0")/fetch-models.sh"
 log "done"

@@ -24,3 +24,10 @@ fi
 # The node binary that run.sh and the end-to-end tests use.
 MINDOS_NODE_BIN="$CARGO_TARGET_DIR/debug/mindos-node"
 export MINDOS_NODE_BIN
+
+# Inference assets fetched by scripts/fetch-models.sh (setup.sh runs it): the ONNX Runtime
+# library the `ort` crate loads at run time, and the subnet models too large for git.
+# mindos-subnets falls back to the same defaults when these are unset.
+export MINDOS_CACHE_DIR=${MINDOS_CACHE_DIR:-$HOME/.cache/mindos}
+export ORT_DYLIB_PATH=${ORT_DYLIB_PATH:-$MINDOS_CACHE_DIR/onnxruntime-1.31.1/libonnxruntime.so.1.31.1}
+export MINDOS_MODELS_DIR=${MINDOS_MODELS_DIR:-$MINDOS_CACHE_DIR/models}

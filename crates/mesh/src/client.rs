@@ -1,0 +1,268 @@
+//! The application's side of the mesh: [`MeshClient`], [`MeshEvent`] and [`Responder`].
+
+use std::{fmt, time::Duration};
+
+use libp2p::{request_response::ResponseChannel, Multiaddr, PeerId};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+    codec::encoded_len,
+    wire::{CapacityBeat, ErrorCode, InferRequest, InferResponse},
+    MeshError,
+};
+
+/// What the mesh knows about one peer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PeerInfo {
+    /// The peer.
+    pub peer_id: PeerId,
+    /// Addresses it listens on or was reached at (most recent last, at most a few).
+    pub addrs: Vec<Multiaddr>,
+    /// Latest round-trip time measured by ping, if any.
+    pub rtt: Option<Duration>,
+    /// Latest valid capacity beat it published, on any subnet.
+    pub last_beat: Option<CapacityBeat>,
+    /// Whether at least one connection to it is open.
+    pub connected: bool,
+}
+
+/// Something the application should know about or act on.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MeshEvent {
+    /// The first connection to `peer` opened.
+    PeerConnected {
+        /// The peer.
+        peer: PeerId,
+    },
+    /// The last connection to `peer` closed.
+    PeerDisconnected {
+        /// The peer.
+        peer: PeerId,
+    },
+    /// `peer` published a valid capacity beat on a subnet we subscribe to.
+    CapacityBeat {
+        /// The peer that signed and published the beat (not the one that relayed it).
+        peer: PeerId,
+        /// The beat.
+        beat: CapacityBeat,
+    },
+    /// `peer` asks us to run an inference; answer through `responder`.
+    InboundRequest {
+        /// The caller.
+        peer: PeerId,
+        /// What it asks.
+        request: InferRequest,
+        /// Sends the answer; dropping it answers [`ErrorCode::Internal`].
+        responder: Responder,
+    },
+}
+
+/// A response on its way from a [`Responder`] to the event loop.
+pub(crate) struct PendingResponse {
+    pub(crate) channel: ResponseChannel<InferResponse>,
+    pub(crate) response: InferResponse,
+}
+
+/// Answers one inbound request. Use it once with [`Responder::respond`]; if it is dropped
+/// unanswered, the caller gets [`InferResponse::Err`] with [`ErrorCode::Internal`].
+///
+/// It is `Send`, so the request can be handed to a worker task and answered from there. A
+/// request must be answered within [`MeshConfig::request_timeout`](crate::MeshConfig); later
+/// answers are discarded.
+pub struct Responder {
+    inner: Option<(
+        ResponseChannel<InferResponse>,
+        mpsc::UnboundedSender<PendingResponse>,
+    )>,
+}
+
+impl Responder {
+    pub(crate) fn new(
+        channel: ResponseChannel<InferResponse>,
+        to_loop: mpsc::UnboundedSender<PendingResponse>,
+    ) -> Self {
+        Self {
+            inner: Some((channel, to_loop)),
+        }
+    }
+
+    /// Sends `response` to the caller.
+    pub fn respond(mut self, response: InferResponse) {
+        self.send(response);
+    }
+
+    /// Whether the caller may still receive an answer (the request has not timed out and the
+    /// connection is open).
+    pub fn is_open(&self) -> bool {
+        self.inner
+            .as_ref()
+            .is_some_and(|(channel, to_loop)| channel.is_open() && !to_loop.is_closed())
+    }
+
+    fn send(&mut self, response: InferResponse) {
+        if let Some((channel, to_loop)) = self.inner.take() {
+            // Fails only if the event loop has stopped, and then there is no one to answer.
+            let _ = to_loop.send(PendingResponse { channel, response });
+        }
+    }
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        if self.inner.is_some() {
+            tracing::debug!("inbound request dropped without an answer");
+            self.send(InferResponse::error(
+                ErrorCode::Internal,
+                "the server dropped the request without answering",
+            ));
+        }
+    }
+}
+
+impl fmt::Debug for Responder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Responder")
+            .field("answered", &self.inner.is_none())
+            .finish()
+    }
+}
+
+/// Instructions from [`MeshClient`] to the event loop.
+pub(crate) enum Command {
+    ListenAddrs {
+        reply: oneshot::Sender<Vec<Multiaddr>>,
+    },
+    Dial {
+        addr: Multiaddr,
+        reply: oneshot::Sender<Result<PeerId, MeshError>>,
+    },
+    AddAddress {
+        peer: PeerId,
+        addr: Multiaddr,
+        reply: oneshot::Sender<()>,
+    },
+    Request {
+        peer: PeerId,
+        request: InferRequest,
+        reply: oneshot::Sender<Result<InferResponse, MeshError>>,
+    },
+    Publish {
+        beat: CapacityBeat,
+        reply: oneshot::Sender<Result<(), MeshError>>,
+    },
+    Subscribe {
+        netuid: u16,
+        reply: oneshot::Sender<Result<(), MeshError>>,
+    },
+    Unsubscribe {
+        netuid: u16,
+        reply: oneshot::Sender<()>,
+    },
+    Peers {
+        reply: oneshot::Sender<Vec<PeerInfo>>,
+    },
+}
+
+/// A cheap, cloneable handle on a running mesh.
+///
+/// Every method sends a command to the [`EventLoop`](crate::EventLoop) and waits for its
+/// answer; they fail with [`MeshError::Shutdown`] once the loop has stopped.
+#[derive(Clone, Debug)]
+pub struct MeshClient {
+    pub(crate) peer_id: PeerId,
+    pub(crate) commands: mpsc::Sender<Command>,
+    pub(crate) max_request_size: u32,
+}
+
+impl MeshClient {
+    /// This node's peer id.
+    pub fn peer_id(&self) -> PeerId {
+        self.peer_id
+    }
+
+    /// The addresses this node listens on. Waits until every listener has reported at least
+    /// one address, so with port 0 the real ports are known when this returns.
+    pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>, MeshError> {
+        self.call(|reply| Command::ListenAddrs { reply }).await
+    }
+
+    /// Connects to `addr` and returns the peer reached there. If `addr` ends in
+    /// `/p2p/<id>` and that peer is already connected, returns at once.
+    pub async fn dial(&self, addr: Multiaddr) -> Result<PeerId, MeshError> {
+        self.call(|reply| Command::Dial { addr, reply }).await?
+    }
+
+    /// Remembers `addr` for `peer` (Kademlia and the dialler use it when a request needs a
+    /// connection).
+    pub async fn add_address(&self, peer: PeerId, addr: Multiaddr) -> Result<(), MeshError> {
+        self.call(|reply| Command::AddAddress { peer, addr, reply })
+            .await
+    }
+
+    /// Sends `request` to `peer` over `/mindos/infer/1` and waits at most `timeout` (and at
+    /// most [`MeshConfig::request_timeout`](crate::MeshConfig)) for the answer. Dials the
+    /// peer if needed.
+    ///
+    /// A server-side refusal is `Ok(InferResponse::Err { .. })`; `Err` means no answer came:
+    /// [`MeshError::Timeout`], [`MeshError::RequestTooLarge`] (checked before sending),
+    /// [`MeshError::ResponseTooLarge`], [`MeshError::Unreachable`], ….
+    pub async fn request(
+        &self,
+        peer: PeerId,
+        request: InferRequest,
+        timeout: Duration,
+    ) -> Result<InferResponse, MeshError> {
+        let size = encoded_len(&request).map_err(|e| MeshError::Stream(e.to_string()))?;
+        let limit = u64::from(self.max_request_size);
+        if size > limit {
+            return Err(MeshError::RequestTooLarge { size, limit });
+        }
+        let call = self.call(|reply| Command::Request {
+            peer,
+            request,
+            reply,
+        });
+        match tokio::time::timeout(timeout, call).await {
+            Ok(answer) => answer?,
+            Err(_elapsed) => Err(MeshError::Timeout),
+        }
+    }
+
+    /// Publishes `beat` on its subnet's capacity topic. Fails with
+    /// [`MeshError::InvalidBeat`] if the beat does not validate, and with
+    /// [`MeshError::Publish`] if, for instance, no peer subscribes to the subnet yet.
+    pub async fn publish_capacity(&self, beat: CapacityBeat) -> Result<(), MeshError> {
+        beat.validate()?;
+        self.call(|reply| Command::Publish { beat, reply }).await?
+    }
+
+    /// Receives capacity beats of subnet `netuid` from now on (as [`MeshEvent::CapacityBeat`]).
+    pub async fn subscribe(&self, netuid: u16) -> Result<(), MeshError> {
+        self.call(|reply| Command::Subscribe { netuid, reply })
+            .await?
+    }
+
+    /// Stops receiving capacity beats of subnet `netuid`.
+    pub async fn unsubscribe(&self, netuid: u16) -> Result<(), MeshError> {
+        self.call(|reply| Command::Unsubscribe { netuid, reply })
+            .await
+    }
+
+    /// Everything the mesh knows about its peers, connected or not.
+    pub async fn peers(&self) -> Result<Vec<PeerInfo>, MeshError> {
+        self.call(|reply| Command::Peers { reply }).await
+    }
+
+    async fn call<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, MeshError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(command(reply))
+            .await
+            .map_err(|_| MeshError::Shutdown)?;
+        answer.await.map_err(|_| MeshError::Shutdown)
+    }
+}

@@ -1,0 +1,266 @@
+//! Mesh configuration.
+
+use std::{net::Ipv4Addr, time::Duration};
+
+use libp2p::{identity::Keypair, multiaddr::Protocol, Multiaddr, PeerId};
+
+use crate::MeshError;
+
+/// Default limit on an encoded inference request: 1 MiB.
+pub const DEFAULT_MAX_REQUEST_SIZE: u32 = 1024 * 1024;
+/// Default limit on an encoded inference response: 4 MiB.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u32 = 4 * 1024 * 1024;
+/// Smallest size limit accepted, so that error responses always fit.
+pub const MIN_SIZE_LIMIT: u32 = 1024;
+
+/// Everything [`Mesh::new`](crate::Mesh::new) needs.
+///
+/// Build one with [`MeshConfig::new`] and adjust the public fields; [`Mesh::new`](crate::Mesh::new) checks it
+/// with [`MeshConfig::validate`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct MeshConfig {
+    /// The node's identity (must be ed25519; see [`crate::keys`]).
+    pub keypair: Keypair,
+    /// Addresses to listen on, e.g. `/ip4/0.0.0.0/tcp/30444` and `/ip4/0.0.0.0/udp/30444/quic-v1`.
+    pub listen_addrs: Vec<Multiaddr>,
+    /// Peers to dial and seed Kademlia with at start; each must end in `/p2p/<peer id>`.
+    pub bootstrap_peers: Vec<Multiaddr>,
+    /// Discover peers on the local network with mDNS.
+    pub mdns: bool,
+    /// Largest encoded request sent or accepted.
+    pub max_request_size: u32,
+    /// Largest encoded response sent or accepted.
+    pub max_response_size: u32,
+    /// Upper bound on any request: the protocol gives up on a request (in or out) after
+    /// this long, whatever timeout the caller passed.
+    pub request_timeout: Duration,
+    /// Close a connection after it has been idle (no open streams) this long.
+    pub idle_connection_timeout: Duration,
+    /// How often each connection is pinged to measure its round-trip time.
+    pub ping_interval: Duration,
+    /// Capacity beats older than this (by the local clock) are ignored.
+    pub beat_max_age: Duration,
+    /// Capacity beats dated further than this into the future are ignored.
+    pub beat_max_clock_skew: Duration,
+    /// How many [`MeshEvent`](crate::MeshEvent)s may wait for the application before new
+    /// ones are dropped (inbound requests are then answered `busy`).
+    pub event_buffer: usize,
+    /// At most this many concurrent request streams per connection.
+    pub max_concurrent_streams: usize,
+    /// Gossipsub tuning.
+    pub gossip: GossipConfig,
+    /// How long shutdown waits for connections to close gracefully.
+    pub shutdown_grace: Duration,
+}
+
+/// Gossipsub parameters; the defaults suit a network of dozens of peers or more.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GossipConfig {
+    /// Interval of the gossipsub heartbeat (mesh maintenance, gossip emission).
+    pub heartbeat_interval: Duration,
+    /// Target number of mesh peers per topic.
+    pub mesh_n: usize,
+    /// Graft more peers below this many.
+    pub mesh_n_low: usize,
+    /// Prune peers above this many.
+    pub mesh_n_high: usize,
+    /// Minimum outbound peers in the mesh (at most `mesh_n_low` and `mesh_n / 2`).
+    pub mesh_outbound_min: usize,
+    /// Publish our own messages to every subscribed peer, not only the mesh.
+    pub flood_publish: bool,
+    /// Largest gossip RPC accepted, in bytes.
+    pub max_transmit_size: usize,
+}
+
+impl Default for GossipConfig {
+    fn default() -> Self {
+        Self {
+            heartbeat_interval: Duration::from_secs(1),
+            mesh_n: 6,
+            mesh_n_low: 4,
+            mesh_n_high: 12,
+            mesh_outbound_min: 2,
+            flood_publish: true,
+            max_transmit_size: 16 * 1024,
+        }
+    }
+}
+
+impl GossipConfig {
+    /// Parameters for a handful of peers (tests, a LAN sub-swarm): a mesh of one or two
+    /// peers and a fast heartbeat.
+    pub fn small_network() -> Self {
+        Self {
+            heartbeat_interval: Duration::from_millis(200),
+            mesh_n: 2,
+            mesh_n_low: 1,
+            mesh_n_high: 4,
+            mesh_outbound_min: 0,
+            ..Self::default()
+        }
+    }
+}
+
+impl MeshConfig {
+    /// Defaults around `keypair`: listen on TCP and QUIC on all interfaces (random ports),
+    /// no bootstrap peers, mDNS on, 1 MiB / 4 MiB request / response limits.
+    pub fn new(keypair: Keypair) -> Self {
+        Self {
+            keypair,
+            listen_addrs: vec![
+                Multiaddr::empty()
+                    .with(Protocol::Ip4(Ipv4Addr::UNSPECIFIED))
+                    .with(Protocol::Tcp(0)),
+                Multiaddr::empty()
+                    .with(Protocol::Ip4(Ipv4Addr::UNSPECIFIED))
+                    .with(Protocol::Udp(0))
+                    .with(Protocol::QuicV1),
+            ],
+            bootstrap_peers: Vec::new(),
+            mdns: true,
+            max_request_size: DEFAULT_MAX_REQUEST_SIZE,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            request_timeout: Duration::from_secs(30),
+            idle_connection_timeout: Duration::from_secs(60),
+            ping_interval: Duration::from_secs(15),
+            beat_max_age: Duration::from_secs(120),
+            beat_max_clock_skew: Duration::from_secs(30),
+            event_buffer: 1024,
+            max_concurrent_streams: 128,
+            gossip: GossipConfig::default(),
+            shutdown_grace: Duration::from_millis(500),
+        }
+    }
+
+    /// A configuration for tests and local tooling: listens on TCP `127.0.0.1` (random port),
+    /// mDNS off, small-network gossip, 1 s pings.
+    pub fn local(keypair: Keypair) -> Self {
+        Self {
+            listen_addrs: vec![Multiaddr::empty()
+                .with(Protocol::Ip4(Ipv4Addr::LOCALHOST))
+                .with(Protocol::Tcp(0))],
+            mdns: false,
+            ping_interval: Duration::from_secs(1),
+            gossip: GossipConfig::small_network(),
+            ..Self::new(keypair)
+        }
+    }
+
+    /// The peer id of [`MeshConfig::keypair`].
+    pub fn peer_id(&self) -> PeerId {
+        self.keypair.public().to_peer_id()
+    }
+
+    /// Checks the configuration; [`Mesh::new`](crate::Mesh::new) calls this first.
+    pub fn validate(&self) -> Result<(), MeshError> {
+        let invalid = |msg: String| Err(MeshError::InvalidConfig(msg));
+        if self.keypair.clone().try_into_ed25519().is_err() {
+            return invalid("the node key must be ed25519".into());
+        }
+        if self.listen_addrs.is_empty() {
+            return invalid("at least one listen address is needed".into());
+        }
+        for (name, limit) in [
+            ("max_request_size", self.max_request_size),
+            ("max_response_size", self.max_response_size),
+        ] {
+            if limit < MIN_SIZE_LIMIT {
+                return invalid(format!("{name} must be at least {MIN_SIZE_LIMIT} bytes"));
+            }
+        }
+        for addr in &self.bootstrap_peers {
+            if split_peer_addr(addr).is_none() {
+                return invalid(format!(
+                    "bootstrap address {addr} must end in /p2p/<peer id>"
+                ));
+            }
+        }
+        for (name, d) in [
+            ("request_timeout", self.request_timeout),
+            ("ping_interval", self.ping_interval),
+            ("gossip.heartbeat_interval", self.gossip.heartbeat_interval),
+        ] {
+            if d.is_zero() {
+                return invalid(format!("{name} must be positive"));
+            }
+        }
+        if self.event_buffer == 0 || self.max_concurrent_streams == 0 {
+            return invalid("event_buffer and max_concurrent_streams must be positive".into());
+        }
+        let g = &self.gossip;
+        let outbound_ok = g
+            .mesh_outbound_min
+            .checked_mul(2)
+            .is_some_and(|d| d <= g.mesh_n);
+        if !(g.mesh_outbound_min <= g.mesh_n_low
+            && g.mesh_n_low <= g.mesh_n
+            && g.mesh_n <= g.mesh_n_high
+            && outbound_ok)
+        {
+            return invalid(
+                "gossip needs mesh_outbound_min <= mesh_n_low <= mesh_n <= mesh_n_high \
+                 and 2 * mesh_outbound_min <= mesh_n"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Splits `/…/p2p/<id>` into the peer id and the address without the `/p2p` suffix.
+pub(crate) fn split_peer_addr(addr: &Multiaddr) -> Option<(PeerId, Multiaddr)> {
+    let mut base = addr.clone();
+    match base.pop()? {
+        Protocol::P2p(peer) => Some((peer, base)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> MeshConfig {
+        MeshConfig::local(Keypair::generate_ed25519())
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        config().validate().unwrap();
+        MeshConfig::new(Keypair::generate_ed25519())
+            .validate()
+            .unwrap();
+    }
+
+    #[test]
+    fn bad_configs_are_refused() {
+        let mut c = config();
+        c.max_request_size = 10;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+
+        let mut c = config();
+        c.bootstrap_peers = vec!["/ip4/127.0.0.1/tcp/1".parse().unwrap()];
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+
+        let mut c = config();
+        c.gossip.mesh_n_low = 10;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+
+        let mut c = config();
+        c.listen_addrs.clear();
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+    }
+
+    #[test]
+    fn peer_addresses_split() {
+        let peer = PeerId::random();
+        let addr: Multiaddr = format!("/ip4/10.0.0.1/tcp/4001/p2p/{peer}")
+            .parse()
+            .unwrap();
+        let (p, base) = split_peer_addr(&addr).unwrap();
+        assert_eq!(p, peer);
+        assert_eq!(base, "/ip4/10.0.0.1/tcp/4001".parse::<Multiaddr>().unwrap());
+    }
+}

@@ -1,0 +1,120 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+use libp2p::{Multiaddr, PeerId};
+
+use crate::wire::BeatError;
+
+/// What can go wrong in the mesh.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MeshError {
+    /// The [`MeshConfig`](crate::MeshConfig) is inconsistent.
+    #[error("invalid mesh configuration: {0}")]
+    InvalidConfig(String),
+    /// Reading or writing the node key file failed.
+    #[error("node key file {path}: {source}")]
+    KeyFile {
+        /// The key file.
+        path: PathBuf,
+        /// The I/O failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The key material is not a valid ed25519 secret.
+    #[error("invalid node key: {0}")]
+    InvalidKey(String),
+    /// Building the transports or behaviours failed.
+    #[error("mesh setup failed: {0}")]
+    Setup(String),
+    /// A listen address could not be bound.
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen {
+        /// The address.
+        addr: Multiaddr,
+        /// Why.
+        reason: String,
+    },
+    /// Dialling an address failed.
+    #[error("dialling {addr} failed: {reason}")]
+    Dial {
+        /// The address.
+        addr: Multiaddr,
+        /// Why.
+        reason: String,
+    },
+    /// The request is larger than the local request limit; nothing was sent.
+    #[error("request of {size} bytes exceeds the {limit}-byte limit")]
+    RequestTooLarge {
+        /// Encoded size of the request.
+        size: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// The peer's response is larger than the local response limit; it was not read.
+    #[error("response of {size} bytes exceeds the {limit}-byte limit")]
+    ResponseTooLarge {
+        /// Announced size of the response.
+        size: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// No response arrived in time.
+    #[error("request timed out")]
+    Timeout,
+    /// The peer could not be dialled (no known address, or every address failed).
+    #[error("peer {0} is unreachable")]
+    Unreachable(PeerId),
+    /// The connection closed before the response arrived.
+    #[error("connection closed before the response arrived")]
+    ConnectionClosed,
+    /// The peer does not speak `/mindos/infer/1`.
+    #[error("peer does not support /mindos/infer/1")]
+    UnsupportedProtocol,
+    /// The peer's response could not be decoded.
+    #[error("malformed response: {0}")]
+    InvalidResponse(String),
+    /// The request stream failed (reset by the peer, for instance after it refused an
+    /// oversized request).
+    #[error("stream failed: {0}")]
+    Stream(String),
+    /// A capacity beat failed validation before publishing.
+    #[error("invalid capacity beat: {0}")]
+    InvalidBeat(#[from] BeatError),
+    /// No connected peer subscribes to the subnet's capacity topic yet; nothing was sent.
+    #[error("no peer subscribes to the capacity topic of subnet {netuid}")]
+    NoSubscribers {
+        /// The subnet.
+        netuid: u16,
+    },
+    /// Gossip publishing failed for another reason.
+    #[error("publishing failed: {0}")]
+    Publish(String),
+    /// Subscribing to a gossip topic failed.
+    #[error("subscribing failed: {0}")]
+    Subscribe(String),
+    /// The mesh event loop has stopped.
+    #[error("the mesh has shut down")]
+    Shutdown,
+}
+
+impl MeshError {
+    /// Whether the same request may succeed on another peer.
+    ///
+    /// Failures of the request itself (too large) and of the local node (shut down, bad
+    /// configuration) are not retryable; failures of the peer or the connection are.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Timeout
+                | Self::Unreachable(_)
+                | Self::ConnectionClosed
+                | Self::UnsupportedProtocol
+                | Self::InvalidResponse(_)
+                | Self::ResponseTooLarge { .. }
+                | Self::Stream(_)
+                | Self::Dial { .. }
+        )
+    }
+}

@@ -1,0 +1,613 @@
+//! The task that owns the [`Swarm`]: it turns [`Command`]s into swarm calls and swarm events
+//! into answers and [`MeshEvent`]s.
+
+use std::{
+    collections::{hash_map::Entry, HashMap},
+    future::Future,
+    time::Duration,
+};
+
+use futures::StreamExt;
+use libp2p::{
+    core::transport::ListenerId,
+    gossipsub::{self, MessageAcceptance},
+    identify, kad, mdns, ping,
+    request_response::{self, OutboundFailure, OutboundRequestId},
+    swarm::{
+        dial_opts::{DialOpts, PeerCondition},
+        ConnectionId, DialError, SwarmEvent,
+    },
+    Multiaddr, PeerId, Swarm,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+    behaviour::{Behaviour, BehaviourEvent, KAD_PROTOCOL},
+    client::{Command, MeshEvent, PeerInfo, PendingResponse, Responder},
+    codec::{Direction, FrameTooLarge, RequestFrame},
+    config::split_peer_addr,
+    wire::{capacity_topic, unix_time_ms, BeatError, CapacityBeat, ErrorCode, InferResponse},
+    MeshError,
+};
+
+/// Most peers remembered; beyond it, disconnected peers make room for new ones.
+const MAX_TRACKED_PEERS: usize = 4096;
+/// Most addresses remembered per peer (the oldest is dropped).
+const MAX_ADDRS_PER_PEER: usize = 8;
+
+type Reply<T> = oneshot::Sender<Result<T, MeshError>>;
+
+/// Drives the mesh. Spawn [`EventLoop::run`] on the Tokio runtime; it stops on the shutdown
+/// signal, or once every [`MeshClient`](crate::MeshClient) and the event receiver are gone.
+pub struct EventLoop {
+    pub(crate) swarm: Swarm<Behaviour>,
+    pub(crate) commands: mpsc::Receiver<Command>,
+    pub(crate) events: mpsc::Sender<MeshEvent>,
+    pub(crate) responses_tx: mpsc::UnboundedSender<PendingResponse>,
+    pub(crate) responses: mpsc::UnboundedReceiver<PendingResponse>,
+    pub(crate) beat_max_age_ms: u64,
+    pub(crate) beat_max_skew_ms: u64,
+    pub(crate) shutdown_grace: Duration,
+    /// Open listeners and the addresses each has reported so far.
+    pub(crate) listeners: HashMap<ListenerId, Vec<Multiaddr>>,
+    pub(crate) listen_waiters: Vec<oneshot::Sender<Vec<Multiaddr>>>,
+    pub(crate) pending_dials: HashMap<ConnectionId, (Multiaddr, Reply<PeerId>)>,
+    pub(crate) pending_requests: HashMap<OutboundRequestId, (PeerId, Reply<InferResponse>)>,
+    pub(crate) peers: HashMap<PeerId, PeerInfo>,
+    /// `sent_at_ms` of the newest beat per (publisher, subnet): older ones are replays.
+    pub(crate) newest_beat: HashMap<(PeerId, u16), u64>,
+}
+
+impl std::fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("peer_id", self.swarm.local_peer_id())
+            .field("peers", &self.peers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventLoop {
+    /// Runs the mesh until `shutdown` completes, then closes the listeners and connections
+    /// (waiting at most [`MeshConfig::shutdown_grace`](crate::MeshConfig)) and returns.
+    ///
+    /// Requests still in flight fail with [`MeshError::Shutdown`].
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut commands_open = true;
+        tracing::info!(peer_id = %self.swarm.local_peer_id(), "mesh started");
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                command = self.commands.recv(), if commands_open => match command {
+                    Some(command) => self.on_command(command),
+                    None => commands_open = false,
+                },
+                Some(pending) = self.responses.recv() => self.on_response(pending),
+                // No client and no event receiver left: nobody can use the mesh any more.
+                () = self.events.closed(), if !commands_open => break,
+            }
+        }
+        self.close().await;
+    }
+
+    async fn close(mut self) {
+        tracing::info!(peer_id = %self.swarm.local_peer_id(), "mesh shutting down");
+        for id in self.listeners.keys().copied().collect::<Vec<_>>() {
+            self.swarm.remove_listener(id);
+        }
+        let connected: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
+        for peer in connected {
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
+        let grace = tokio::time::sleep(self.shutdown_grace);
+        let mut grace = std::pin::pin!(grace);
+        while self.swarm.connected_peers().next().is_some() {
+            tokio::select! {
+                () = &mut grace => break,
+                _ = self.swarm.select_next_some() => {}
+            }
+        }
+        // Dropping the swarm closes what is left; dropping the pending replies tells their
+        // callers `MeshError::Shutdown`.
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::ListenAddrs { reply } => {
+                self.listen_waiters.push(reply);
+                self.answer_listen_waiters();
+            }
+            Command::Dial { addr, reply } => self.dial(addr, reply),
+            Command::AddAddress { peer, addr, reply } => {
+                self.learn_address(peer, addr);
+                let _ = reply.send(());
+            }
+            Command::Request {
+                peer,
+                request,
+                reply,
+            } => {
+                if peer == *self.swarm.local_peer_id() {
+                    let _ = reply.send(Err(MeshError::Unreachable(peer)));
+                    return;
+                }
+                tracing::debug!(%peer, netuid = request.netuid, request_id = request.request_id, "sending request");
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .infer
+                    .send_request(&peer, RequestFrame::Request(request));
+                self.pending_requests.insert(id, (peer, reply));
+            }
+            Command::Publish { beat, reply } => {
+                let _ = reply.send(self.publish(&beat));
+            }
+            Command::Subscribe { netuid, reply } => {
+                let result = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .subscribe(&capacity_topic(netuid))
+                    .map(|_| ())
+                    .map_err(|e| MeshError::Subscribe(e.to_string()));
+                let _ = reply.send(result);
+            }
+            Command::Unsubscribe { netuid, reply } => {
+                self.swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .unsubscribe(&capacity_topic(netuid));
+                let _ = reply.send(());
+            }
+            Command::Peers { reply } => {
+                let _ = reply.send(self.peers.values().cloned().collect());
+            }
+        }
+    }
+
+    fn dial(&mut self, addr: Multiaddr, reply: Reply<PeerId>) {
+        let known_peer = split_peer_addr(&addr).map(|(peer, _)| peer);
+        let opts = match known_peer {
+            Some(peer) => DialOpts::peer_id(peer)
+                .condition(PeerCondition::DisconnectedAndNotDialing)
+                .addresses(vec![addr.clone()])
+                .build(),
+            None => DialOpts::unknown_peer_id().address(addr.clone()).build(),
+        };
+        let connection = opts.connection_id();
+        match (self.swarm.dial(opts), known_peer) {
+            (Ok(()), _) => {
+                self.pending_dials.insert(connection, (addr, reply));
+            }
+            // Already connected or being dialled: the caller gets the peer either way.
+            (Err(DialError::DialPeerConditionFalse(_)), Some(peer)) => {
+                let _ = reply.send(Ok(peer));
+            }
+            (Err(e), _) => {
+                let _ = reply.send(Err(MeshError::Dial {
+                    addr,
+                    reason: e.to_string(),
+                }));
+            }
+        }
+    }
+
+    fn publish(&mut self, beat: &CapacityBeat) -> Result<(), MeshError> {
+        let data = serde_json::to_vec(beat).map_err(|e| MeshError::Publish(e.to_string()))?;
+        match self
+            .swarm
+            .behaviour_mut()
+            .gossipsub
+            .publish(capacity_topic(beat.netuid), data)
+        {
+            Ok(_) => Ok(()),
+            Err(gossipsub::PublishError::NoPeersSubscribedToTopic) => {
+                Err(MeshError::NoSubscribers {
+                    netuid: beat.netuid,
+                })
+            }
+            Err(e) => Err(MeshError::Publish(e.to_string())),
+        }
+    }
+
+    fn on_response(&mut self, pending: PendingResponse) {
+        if self
+            .swarm
+            .behaviour_mut()
+            .infer
+            .send_response(pending.channel, pending.response)
+            .is_err()
+        {
+            tracing::debug!("answer arrived after the request timed out or its connection closed");
+        }
+    }
+
+    fn answer_listen_waiters(&mut self) {
+        let ready = self.listeners.values().all(|addrs| !addrs.is_empty());
+        if !ready || self.listen_waiters.is_empty() {
+            return;
+        }
+        let addrs: Vec<Multiaddr> = self.listeners.values().flatten().cloned().collect();
+        for waiter in self.listen_waiters.drain(..) {
+            let _ = waiter.send(addrs.clone());
+        }
+    }
+
+    /// The entry for `peer`, created if there is room (evicting a disconnected peer if not).
+    fn peer_entry(&mut self, peer: PeerId) -> Option<&mut PeerInfo> {
+        if !self.peers.contains_key(&peer) && self.peers.len() >= MAX_TRACKED_PEERS {
+            let evict = self
+                .peers
+                .iter()
+                .find(|(_, info)| !info.connected)
+                .map(|(id, _)| *id)?;
+            self.peers.remove(&evict);
+            self.newest_beat.retain(|(p, _), _| *p != evict);
+        }
+        Some(self.peers.entry(peer).or_insert_with(|| PeerInfo {
+            peer_id: peer,
+            addrs: Vec::new(),
+            rtt: None,
+            last_beat: None,
+            connected: false,
+        }))
+    }
+
+    fn remember_addr(&mut self, peer: PeerId, addr: Multiaddr) {
+        if let Some(info) = self.peer_entry(peer) {
+            if !info.addrs.contains(&addr) {
+                if info.addrs.len() >= MAX_ADDRS_PER_PEER {
+                    info.addrs.remove(0);
+                }
+                info.addrs.push(addr);
+            }
+        }
+    }
+
+    /// An address from the application or mDNS: tell Kademlia and the dialler too.
+    fn learn_address(&mut self, peer: PeerId, addr: Multiaddr) {
+        let addr = match split_peer_addr(&addr) {
+            Some((p, base)) if p == peer => base,
+            _ => addr,
+        };
+        self.swarm
+            .behaviour_mut()
+            .kademlia
+            .add_address(&peer, addr.clone());
+        self.swarm.add_peer_address(peer, addr.clone());
+        self.remember_addr(peer, addr);
+    }
+
+    fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::Behaviour(event) => self.on_behaviour_event(event),
+            SwarmEvent::NewListenAddr {
+                listener_id,
+                address,
+            } => {
+                tracing::info!(%address, "listening");
+                self.listeners.entry(listener_id).or_default().push(address);
+                self.answer_listen_waiters();
+            }
+            SwarmEvent::ExpiredListenAddr {
+                listener_id,
+                address,
+            } => {
+                if let Some(addrs) = self.listeners.get_mut(&listener_id) {
+                    addrs.retain(|a| *a != address);
+                }
+            }
+            SwarmEvent::ListenerClosed {
+                listener_id,
+                reason,
+                ..
+            } => {
+                if let Err(e) = reason {
+                    tracing::warn!(error = %e, "listener closed");
+                }
+                self.listeners.remove(&listener_id);
+                self.answer_listen_waiters();
+            }
+            SwarmEvent::ListenerError { error, .. } => {
+                tracing::warn!(%error, "listener error");
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                connection_id,
+                endpoint,
+                num_established,
+                ..
+            } => {
+                tracing::debug!(peer = %peer_id, addr = %endpoint.get_remote_address(), "connection established");
+                if let Some((_, reply)) = self.pending_dials.remove(&connection_id) {
+                    let _ = reply.send(Ok(peer_id));
+                }
+                if endpoint.is_dialer() {
+                    self.remember_addr(peer_id, endpoint.get_remote_address().clone());
+                }
+                if let Some(info) = self.peer_entry(peer_id) {
+                    info.connected = true;
+                }
+                if num_established.get() == 1 {
+                    self.emit(MeshEvent::PeerConnected { peer: peer_id });
+                }
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established,
+                cause,
+                ..
+            } => {
+                tracing::debug!(peer = %peer_id, cause = ?cause, "connection closed");
+                if num_established == 0 {
+                    if let Some(info) = self.peers.get_mut(&peer_id) {
+                        info.connected = false;
+                    }
+                    self.emit(MeshEvent::PeerDisconnected { peer: peer_id });
+                }
+            }
+            SwarmEvent::OutgoingConnectionError {
+                connection_id,
+                peer_id,
+                error,
+            } => {
+                tracing::debug!(peer = ?peer_id, %error, "outgoing connection failed");
+                if let Some((addr, reply)) = self.pending_dials.remove(&connection_id) {
+                    let _ = reply.send(Err(MeshError::Dial {
+                        addr,
+                        reason: error.to_string(),
+                    }));
+                }
+            }
+            SwarmEvent::IncomingConnectionError {
+                send_back_addr,
+                error,
+                ..
+            } => {
+                tracing::debug!(addr = %send_back_addr, %error, "incoming connection failed");
+            }
+            _ => {}
+        }
+    }
+
+    fn on_behaviour_event(&mut self, event: BehaviourEvent) {
+        match event {
+            BehaviourEvent::Infer(event) => self.on_infer_event(event),
+            BehaviourEvent::Gossipsub(event) => self.on_gossip_event(event),
+            BehaviourEvent::Ping(ping::Event { peer, result, .. }) => match result {
+                Ok(rtt) => {
+                    tracing::trace!(%peer, ?rtt, "ping");
+                    if let Some(info) = self.peer_entry(peer) {
+                        info.rtt = Some(rtt);
+                    }
+                }
+                Err(e) => tracing::debug!(%peer, error = %e, "ping failed"),
+            },
+            BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+                let speaks_kad = info.protocols.contains(&KAD_PROTOCOL);
+                for addr in info.listen_addrs.into_iter().take(MAX_ADDRS_PER_PEER) {
+                    if speaks_kad {
+                        self.swarm
+                            .behaviour_mut()
+                            .kademlia
+                            .add_address(&peer_id, addr.clone());
+                    }
+                    self.remember_addr(peer_id, addr);
+                }
+            }
+            BehaviourEvent::Identify(_) => {}
+            BehaviourEvent::Kademlia(kad::Event::RoutingUpdated {
+                peer, addresses, ..
+            }) => {
+                for addr in addresses.iter().take(MAX_ADDRS_PER_PEER) {
+                    self.remember_addr(peer, addr.clone());
+                }
+            }
+            BehaviourEvent::Kademlia(_) => {}
+            BehaviourEvent::Mdns(mdns::Event::Discovered(found)) => {
+                for (peer, addr) in found {
+                    tracing::debug!(%peer, %addr, "discovered on the LAN");
+                    self.learn_address(peer, addr.clone());
+                    if !self.swarm.is_connected(&peer) {
+                        let opts = DialOpts::peer_id(peer).addresses(vec![addr]).build();
+                        if let Err(e) = self.swarm.dial(opts) {
+                            tracing::trace!(%peer, error = %e, "not dialling LAN peer");
+                        }
+                    }
+                }
+            }
+            BehaviourEvent::Mdns(mdns::Event::Expired(_)) => {}
+        }
+    }
+
+    fn on_infer_event(&mut self, event: request_response::Event<RequestFrame, InferResponse>) {
+        use request_response::{Event, Message};
+        match event {
+            Event::Message {
+                peer,
+                message:
+                    Message::Request {
+                        request, channel, ..
+                    },
+                ..
+            } => match request {
+                RequestFrame::Request(request) => {
+                    let responder = Responder::new(channel, self.responses_tx.clone());
+                    self.emit(MeshEvent::InboundRequest {
+                        peer,
+                        request,
+                        responder,
+                    });
+                }
+                RequestFrame::Refused { code, message } => {
+                    tracing::info!(%peer, ?code, %message, "refused inbound request");
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .infer
+                        .send_response(channel, InferResponse::Err { code, message });
+                }
+            },
+            Event::Message {
+                message:
+                    Message::Response {
+                        request_id,
+                        response,
+                    },
+                ..
+            } => {
+                if let Some((_, reply)) = self.pending_requests.remove(&request_id) {
+                    let _ = reply.send(Ok(response));
+                }
+            }
+            Event::OutboundFailure {
+                peer,
+                request_id,
+                error,
+                ..
+            } => {
+                tracing::debug!(%peer, %error, "outbound request failed");
+                if let Some((peer, reply)) = self.pending_requests.remove(&request_id) {
+                    let _ = reply.send(Err(outbound_error(peer, error)));
+                }
+            }
+            Event::InboundFailure { peer, error, .. } => {
+                tracing::debug!(%peer, %error, "inbound request failed");
+            }
+            Event::ResponseSent { .. } => {}
+        }
+    }
+
+    fn on_gossip_event(&mut self, event: gossipsub::Event) {
+        let gossipsub::Event::Message {
+            propagation_source,
+            message_id,
+            message,
+        } = event
+        else {
+            return;
+        };
+        let checked = message
+            .source
+            .ok_or(BeatError::NoSource)
+            .and_then(|source| {
+                CapacityBeat::decode_checked(
+                    message.topic.as_str(),
+                    &message.data,
+                    unix_time_ms(),
+                    self.beat_max_age_ms,
+                    self.beat_max_skew_ms,
+                )
+                .map(|beat| (source, beat))
+            });
+        let acceptance = match checked {
+            Ok((source, beat)) => self.accept_beat(source, beat),
+            Err(error) => {
+                tracing::debug!(from = %propagation_source, source = ?message.source, %error, "ignored invalid capacity beat");
+                match error {
+                    // Clock trouble, not malice.
+                    BeatError::Stale { .. } | BeatError::FromTheFuture { .. } => {
+                        MessageAcceptance::Ignore
+                    }
+                    _ => MessageAcceptance::Reject,
+                }
+            }
+        };
+        self.swarm
+            .behaviour_mut()
+            .gossipsub
+            .report_message_validation_result(&message_id, &propagation_source, acceptance);
+    }
+
+    fn accept_beat(&mut self, source: PeerId, beat: CapacityBeat) -> MessageAcceptance {
+        match self.newest_beat.entry((source, beat.netuid)) {
+            Entry::Occupied(mut newest) => {
+                if *newest.get() >= beat.sent_at_ms {
+                    tracing::trace!(%source, netuid = beat.netuid, "ignored replayed capacity beat");
+                    return MessageAcceptance::Ignore;
+                }
+                newest.insert(beat.sent_at_ms);
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(beat.sent_at_ms);
+            }
+        }
+        let Some(info) = self.peer_entry(source) else {
+            return MessageAcceptance::Ignore;
+        };
+        let newer = info
+            .last_beat
+            .as_ref()
+            .is_none_or(|last| last.sent_at_ms <= beat.sent_at_ms);
+        if newer {
+            info.last_beat = Some(beat.clone());
+        }
+        tracing::trace!(%source, netuid = beat.netuid, load = beat.load, "capacity beat");
+        self.emit(MeshEvent::CapacityBeat { peer: source, beat });
+        MessageAcceptance::Accept
+    }
+
+    /// Hands `event` to the application without ever blocking the swarm. If the application
+    /// is not keeping up, the event is dropped; a dropped inbound request is answered `busy`.
+    fn emit(&mut self, event: MeshEvent) {
+        match self.events.try_send(event) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(event)) => {
+                tracing::warn!("mesh event queue full; dropping an event");
+                if let MeshEvent::InboundRequest { responder, .. } = event {
+                    responder.respond(InferResponse::error(
+                        ErrorCode::Busy,
+                        "the server is not keeping up with requests",
+                    ));
+                }
+            }
+            Err(mpsc::error::TrySendError::Closed(event)) => {
+                if let MeshEvent::InboundRequest { responder, .. } = event {
+                    responder.respond(InferResponse::error(
+                        ErrorCode::Internal,
+                        "this node does not serve requests",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Maps a request-response failure to the error the caller sees.
+fn outbound_error(peer: PeerId, error: OutboundFailure) -> MeshError {
+    match error {
+        OutboundFailure::DialFailure => MeshError::Unreachable(peer),
+        OutboundFailure::Timeout => MeshError::Timeout,
+        OutboundFailure::ConnectionClosed => MeshError::ConnectionClosed,
+        OutboundFailure::UnsupportedProtocols => MeshError::UnsupportedProtocol,
+        OutboundFailure::Io(e) => {
+            match e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<FrameTooLarge>())
+            {
+                Some(FrameTooLarge {
+                    direction: Direction::Request,
+                    size,
+                    limit,
+                }) => MeshError::RequestTooLarge {
+                    size: *size,
+                    limit: *limit,
+                },
+                Some(FrameTooLarge {
+                    direction: Direction::Response,
+                    size,
+                    limit,
+                }) => MeshError::ResponseTooLarge {
+                    size: *size,
+                    limit: *limit,
+                },
+                None if e.kind() == std::io::ErrorKind::InvalidData => {
+                    MeshError::InvalidResponse(e.to_string())
+                }
+                None => MeshError::Stream(e.to_string()),
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::arithmetic_side_effects,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::unwrap_used
+    )
+)]
+
+mod behaviour;
+mod client;
+mod codec;
+mod config;
+mod error;
+mod event_loop;
+pub mod keys;
+pub mod route;
+pub mod wire;
+
+use std::collections::HashMap;
+
+use tokio::sync::mpsc;
+
+pub use client::{MeshClient, MeshEvent, PeerInfo, Responder};
+pub use codec::INFER_PROTOCOL;
+pub use config::{
+    GossipConfig, MeshConfig, DEFAULT_MAX_REQUEST_SIZE, DEFAULT_MAX_RESPONSE_SIZE, MIN_SIZE_LIMIT,
+};
+pub use error::MeshError;
+pub use event_loop::EventLoop;
+/// The libp2p version this crate is built on, for addresses, peer ids and keys.
+pub use libp2p;
+pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
+pub use wire::{
+    BeatError, CapacityBeat, ErrorCode, InferRequest, InferResponse, PowerSource, PowerStatus,
+};
+
+/// Room for commands from [`MeshClient`]s before senders wait.
+const COMMAND_BUFFER: usize = 256;
+
+/// Entry point: builds a mesh node.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Mesh;
+
+impl Mesh {
+    /// Builds the swarm, starts listening on `config.listen_addrs` and dials the bootstrap
+    /// peers. Returns the client handle, the stream of [`MeshEvent`]s and the [`EventLoop`]
+    /// to spawn; nothing happens on the network until the loop runs.
+    ///
+    /// Must be called inside a Tokio runtime. Fails with [`MeshError::InvalidConfig`],
+    /// [`MeshError::Setup`] or [`MeshError::Listen`].
+    #[allow(clippy::new_ret_no_self)] // the mesh is its three parts; there is no `Mesh` value
+    pub fn new(
+        config: MeshConfig,
+    ) -> Result<(MeshClient, mpsc::Receiver<MeshEvent>, EventLoop), MeshError> {
+        config.validate()?;
+        let mut swarm = behaviour::build_swarm(&config)?;
+
+        let mut listeners = HashMap::new();
+        for addr in &config.listen_addrs {
+            let id = swarm
+                .listen_on(addr.clone())
+                .map_err(|e| MeshError::Listen {
+                    addr: addr.clone(),
+                    reason: e.to_string(),
+                })?;
+            listeners.insert(id, Vec::new());
+        }
+
+        for addr in &config.bootstrap_peers {
+            if let Some((peer, base)) = config::split_peer_addr(addr) {
+                swarm.behaviour_mut().kademlia.add_address(&peer, base);
+                if let Err(e) = swarm.dial(addr.clone()) {
+                    tracing::warn!(%addr, error = %e, "cannot dial bootstrap peer");
+                }
+            }
+        }
+        if !config.bootstrap_peers.is_empty() {
+            if let Err(e) = swarm.behaviour_mut().kademlia.bootstrap() {
+                tracing::warn!(error = %e, "Kademlia bootstrap not started");
+            }
+        }
+
+        let (commands_tx, commands) = mpsc::channel(COMMAND_BUFFER);
+        let (events, events_rx) = mpsc::channel(config.event_buffer);
+        let (responses_tx, responses) = mpsc::unbounded_channel();
+        let client = MeshClient {
+            peer_id: *swarm.local_peer_id(),
+            commands: commands_tx,
+            max_request_size: config.max_request_size,
+        };
+        let event_loop = EventLoop {
+            swarm,
+            commands,
+            events,
+            responses_tx,
+            responses,
+            beat_max_age_ms: duration_ms(config.beat_max_age),
+            beat_max_skew_ms: duration_ms(config.beat_max_clock_skew),
+            shutdown_grace: config.shutdown_grace,
+            listeners,
+            listen_waiters: Vec::new(),
+            pending_dials: HashMap::new(),
+            pending_requests: HashMap::new(),
+            peers: HashMap::new(),
+            newest_beat: HashMap::new(),
+        };
+        Ok((client, events_rx, event_loop))
+    }
+}
+
+fn duration_ms(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,402 @@
+//! Subnet `digits`: a small MLP classifying 8×8 handwritten digits (scikit-learn's
+//! `load_digits`), built into the crate with its held-out set (`models/digits/`).
+//!
+//! - Input `{"pixels": [64 numbers]}`: row-major grey levels, each finite and in 0..=16.
+//! - Output `{"label": 0..=9, "probabilities": [10 numbers]}`: the model's class and its
+//!   softmax; `probabilities[i]` is digit `i`.
+//! - Score: correctness, 1 if the label equals the reference label, else 0.
+//! - Aggregate: majority vote on the label; ties go to the label with the larger total
+//!   probability over the valid responses, then to the smaller label. The aggregate's
+//!   probabilities are the coordinate-wise median of the winning voters', renormalised.
+//!   Agreement is the winner's share of all responses.
+//!
+//! The validation set is the 360-sample held-out split (`models/digits/heldout.json`);
+//! the model gets 349 of them right (0.9694). A reference output there is the true label
+//! with a one-hot `probabilities`.
+
+use mindos_primitives::{Modality, ModelDigest, ScoringRule};
+use ndarray::Array2;
+use ort::value::Tensor;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    digest,
+    engine::{Aggregate, Subnet, SubnetInfo},
+    math,
+    runtime::{read_asset, EngineConfig, SessionPool, MODELS_DIR_ENV},
+    SubnetError,
+};
+
+/// The on-chain subnet name.
+pub const NAME: &str = "digits";
+/// Pixels per image (8×8).
+pub const PIXELS: usize = 64;
+/// Classes (digits 0–9).
+pub const CLASSES: usize = 10;
+/// Largest pixel value; the smallest is 0.
+pub const MAX_PIXEL: f32 = 16.0;
+/// Default largest batch.
+pub const DEFAULT_MAX_BATCH: usize = 1024;
+/// `TaskSpec::input_schema` of this subnet.
+pub const INPUT_SCHEMA: u32 = 2;
+/// `TaskSpec::output_schema` of this subnet.
+pub const OUTPUT_SCHEMA: u32 = 2;
+/// BLAKE2b-256 of `models/digits/model.onnx` (`DIGITS_DIGEST` in the genesis).
+pub const MODEL_DIGEST: ModelDigest = [
+    0xc8, 0x69, 0x9f, 0x30, 0x6b, 0x3e, 0x2c, 0xe6, 0x67, 0xe7, 0xbc, 0x9e, 0x28, 0x4d, 0x08, 0x0b,
+    0xc0, 0x66, 0xd3, 0x4c, 0xcb, 0xf2, 0xe2, 0x25, 0x0d, 0x73, 0x91, 0x92, 0xdf, 0x5e, 0xb0, 0xec,
+];
+/// The model file, built in (10,713 bytes).
+pub const MODEL_ONNX: &[u8] = include_bytes!("../models/digits/model.onnx");
+/// Held-out samples the model reaches [`HELDOUT_CORRECT`] on.
+pub const HELDOUT_LEN: usize = 360;
+/// Held-out samples the model classifies correctly (0.9694).
+pub const HELDOUT_CORRECT: usize = 349;
+
+const HELDOUT_JSON: &str = include_str!("../models/digits/heldout.json");
+
+/// One request: `{"pixels": [64 numbers in 0..=16]}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigitsInput {
+    /// Row-major 8×8 grey levels.
+    pub pixels: Vec<f32>,
+}
+
+/// One answer: `{"label": 0..=9, "probabilities": [10 numbers]}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigitsOutput {
+    /// The predicted digit.
+    pub label: u8,
+    /// Class probabilities; index `i` is digit `i`.
+    pub probabilities: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+struct HeldoutFile {
+    inputs: Vec<Vec<f32>>,
+    labels: Vec<u8>,
+}
+
+/// The digits subnet with its model loaded.
+pub struct Digits {
+    info: SubnetInfo,
+    pool: SessionPool,
+    heldout: Vec<(DigitsInput, u8)>,
+}
+
+impl Digits {
+    /// Loads the built-in model (or `config.model_path`) and checks its digest.
+    pub fn load(config: &EngineConfig) -> Result<Self, SubnetError> {
+        let expected = config.expected_digest.unwrap_or(MODEL_DIGEST);
+        let (model, file) = match &config.model_path {
+            Some(path) => (
+                read_asset("digits model", path, MODELS_DIR_ENV)?,
+                path.display().to_string(),
+            ),
+            None => (MODEL_ONNX.to_vec(), "digits/model.onnx (built in)".to_owned()),
+        };
+        let model_digest = digest::check(&file, &model, &expected)?;
+        let pool = SessionPool::new(&model, config)?;
+        Ok(Self {
+            info: SubnetInfo {
+                name: NAME,
+                modality: Modality::Image,
+                scoring_rule: ScoringRule::Correctness,
+                input_schema: INPUT_SCHEMA,
+                output_schema: OUTPUT_SCHEMA,
+                model_digest,
+                max_batch: config.max_batch.unwrap_or(DEFAULT_MAX_BATCH),
+            },
+            pool,
+            heldout: heldout()?,
+        })
+    }
+}
+
+/// The held-out set: inputs with their true labels.
+pub fn heldout() -> Result<Vec<(DigitsInput, u8)>, SubnetError> {
+    let bad = |message: String| SubnetError::ValidationData { subnet: NAME, message };
+    let file: HeldoutFile = serde_json::from_str(HELDOUT_JSON).map_err(|e| bad(e.to_string()))?;
+    if file.inputs.len() != file.labels.len() {
+        return Err(bad(format!(
+            "{} inputs but {} labels",
+            file.inputs.len(),
+            file.labels.len()
+        )));
+    }
+    file.inputs
+        .into_iter()
+        .zip(file.labels)
+        .map(|(pixels, label)| {
+            let input = DigitsInput { pixels };
+            check_input(&input).map_err(|e| bad(e.to_string()))?;
+            if usize::from(label) >= CLASSES {
+                return Err(bad(format!("label {label}")));
+            }
+            Ok((input, label))
+        })
+        .collect()
+}
+
+fn check_input(input: &DigitsInput) -> Result<(), SubnetError> {
+    check_vector("pixels", &input.pixels, PIXELS, MAX_PIXEL)
+}
+
+fn check_output(output: &DigitsOutput) -> Result<(), SubnetError> {
+    if usize::from(output.label) >= CLASSES {
+        return Err(SubnetError::OutOfRange {
+            what: "label",
+            index: 0,
+            value: f64::from(output.label),
+            min: 0.0,
+            max: 9.0,
+        });
+    }
+    check_vector("probabilities", &output.probabilities, CLASSES, 1.0)
+}
+
+/// `len` finite values in `0..=max`.
+fn check_vector(what: &'static str, v: &[f32], len: usize, max: f32) -> Result<(), SubnetError> {
+    if v.len() != len {
+        return Err(SubnetError::WrongLength {
+            what,
+            expected: len,
+            got: v.len(),
+        });
+    }
+    for (index, &x) in v.iter().enumerate() {
+        if !x.is_finite() {
+            return Err(SubnetError::NonFinite { what, index });
+        }
+        if !(0.0..=max).contains(&x) {
+            return Err(SubnetError::OutOfRange {
+                what,
+                index,
+                value: f64::from(x),
+                min: 0.0,
+                max: f64::from(max),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn one_hot(label: u8) -> Vec<f32> {
+    (0..CLASSES)
+        .map(|i| if i == usize::from(label) { 1.0 } else { 0.0 })
+        .collect()
+}
+
+impl Subnet for Digits {
+    type Input = DigitsInput;
+    type Output = DigitsOutput;
+
+    fn info(&self) -> &SubnetInfo {
+        &self.info
+    }
+
+    fn validate_input(&self, input: &DigitsInput) -> Result<(), SubnetError> {
+        check_input(input)
+    }
+
+    fn validate_output(&self, output: &DigitsOutput) -> Result<(), SubnetError> {
+        check_output(output)
+    }
+
+    fn run(&self, inputs: &[DigitsInput]) -> Result<Vec<DigitsOutput>, SubnetError> {
+        inputs.iter().try_for_each(check_input)?;
+        let rows = inputs.len();
+        let flat: Vec<f32> = inputs.iter().flat_map(|i| i.pixels.iter().copied()).collect();
+        let x = Array2::from_shape_vec((rows, PIXELS), flat).map_err(|_| SubnetError::WrongLength {
+            what: "pixels",
+            expected: PIXELS,
+            got: 0,
+        })?;
+        let x = Tensor::from_array(x).map_err(|e| SubnetError::ort("building inputs", e))?;
+        let mut session = self.pool.get()?;
+        let outputs = session
+            .run(ort::inputs!["input" => x])
+            .map_err(|e| SubnetError::ort("running digits", e))?;
+        let get = |name: &'static str| {
+            outputs
+                .get(name)
+                .ok_or_else(|| SubnetError::ort("running digits", format!("no output `{name}`")))
+        };
+        let labels = get("label")?
+            .try_extract_array::<i64>()
+            .map_err(|e| SubnetError::ort("reading label", e))?;
+        let probabilities = get("probabilities")?
+            .try_extract_array::<f32>()
+            .map_err(|e| SubnetError::ort("reading probabilities", e))?;
+        if labels.shape() != [rows] {
+            return Err(SubnetError::WrongShape {
+                output: "label",
+                expected: format!("[{rows}]"),
+                got: labels.shape().to_vec(),
+            });
+        }
+        if probabilities.shape() != [rows, CLASSES] {
+            return Err(SubnetError::WrongShape {
+                output: "probabilities",
+                expected: format!("[{rows}, {CLASSES}]"),
+                got: probabilities.shape().to_vec(),
+            });
+        }
+        labels
+            .iter()
+            .zip(probabilities.rows())
+            .map(|(&label, probs)| {
+                let output = DigitsOutput {
+                    label: u8::try_from(label).map_err(|_| SubnetError::InvalidOutput {
+                        what: "label",
+                        reason: format!("model returned {label}"),
+                    })?,
+                    probabilities: probs.to_vec(),
+                };
+                check_output(&output)?;
+                Ok(output)
+            })
+            .collect()
+    }
+
+    fn score(&self, response: &DigitsOutput, reference: &DigitsOutput) -> f32 {
+        score_label(response, reference.label)
+    }
+
+    fn aggregate(&self, responses: &[DigitsOutput]) -> Result<Aggregate<DigitsOutput>, SubnetError> {
+        aggregate_votes(responses)
+    }
+
+    fn validation_len(&self) -> usize {
+        self.heldout.len()
+    }
+
+    fn validation_sample(&self, index: usize) -> Option<(DigitsInput, DigitsOutput)> {
+        self.heldout.get(index).map(|(input, label)| {
+            (
+                input.clone(),
+                DigitsOutput {
+                    label: *label,
+                    probabilities: one_hot(*label),
+                },
+            )
+        })
+    }
+}
+
+fn score_label(response: &DigitsOutput, label: u8) -> f32 {
+    if check_output(response).is_ok() && response.label == label {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// Majority vote over the valid responses. See the [module docs](self) and [`Aggregate`].
+pub fn aggregate_votes(responses: &[DigitsOutput]) -> Result<Aggregate<DigitsOutput>, SubnetError> {
+    if responses.is_empty() {
+        return Err(SubnetError::EmptyBatch);
+    }
+    let valid: Vec<&DigitsOutput> = responses.iter().filter(|r| check_output(r).is_ok()).collect();
+    let votes: Vec<u8> = valid.iter().map(|r| r.label).collect();
+    let mut column = Vec::with_capacity(valid.len());
+    let (label, count) = math::majority_vote(&votes, |class| {
+        column.clear();
+        column.extend(valid.iter().filter_map(|r| r.probabilities.get(usize::from(class))));
+        math::order_independent_sum(&mut column)
+    })
+    .ok_or(SubnetError::NoValidResponses {
+        responses: responses.len(),
+    })?;
+    let winners: Vec<&[f32]> = valid
+        .iter()
+        .filter(|r| r.label == label)
+        .map(|r| r.probabilities.as_slice())
+        .collect();
+    let mut probabilities = math::coordinate_median(&winners).unwrap_or_else(|| one_hot(label));
+    let total: f32 = probabilities.iter().sum();
+    if total > 0.0 && total.is_finite() {
+        probabilities.iter_mut().for_each(|p| *p /= total);
+    }
+    let value = DigitsOutput { label, probabilities };
+    Ok(Aggregate {
+        scores: responses.iter().map(|r| score_label(r, label)).collect(),
+        agreement: count as f32 / responses.len() as f32,
+        valid: valid.len(),
+        value,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    use super::*;
+
+    fn out(label: u8, p: f32) -> DigitsOutput {
+        let mut probabilities = vec![(1.0 - p) / 9.0; CLASSES];
+        probabilities[usize::from(label)] = p;
+        DigitsOutput { label, probabilities }
+    }
+
+    #[test]
+    fn majority_wins_with_agreement_ratio() {
+        let agg = aggregate_votes(&[out(3, 0.9), out(3, 0.8), out(5, 0.99), out(3, 0.7)]).unwrap();
+        assert_eq!(agg.value.label, 3);
+        assert_eq!(agg.agreement, 0.75);
+        assert_eq!(agg.scores, vec![1.0, 1.0, 0.0, 1.0]);
+        assert_eq!(agg.valid, 4);
+        let sum: f32 = agg.value.probabilities.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-6);
+        // Median of the winners' p(3): 0.8.
+        assert!((agg.value.probabilities[3] - 0.8).abs() < 1e-6);
+    }
+
+    #[test]
+    fn ties_are_broken_by_probability_mass_then_smaller_label_in_any_order() {
+        let a = out(2, 0.6);
+        let b = out(8, 0.9);
+        assert_eq!(aggregate_votes(&[a.clone(), b.clone()]).unwrap().value.label, 8);
+        assert_eq!(aggregate_votes(&[b, a]).unwrap().value.label, 8);
+        // Same mass for 1 and 4 (0.5 + 0.3 each): the smaller label, in either order.
+        let mixed = |label: u8, other: u8| {
+            let mut probabilities = vec![0.025; CLASSES];
+            probabilities[usize::from(label)] = 0.5;
+            probabilities[usize::from(other)] = 0.3;
+            DigitsOutput { label, probabilities }
+        };
+        let (x, y) = (mixed(1, 4), mixed(4, 1));
+        for pair in [[x.clone(), y.clone()], [y, x]] {
+            let agg = aggregate_votes(&pair).unwrap();
+            assert_eq!(agg.value.label, 1);
+            assert_eq!(agg.agreement, 0.5);
+        }
+    }
+
+    #[test]
+    fn invalid_responses_cannot_vote_and_count_as_disagreeing() {
+        let mut bad_label = out(3, 0.9);
+        bad_label.label = 12;
+        let mut nan = out(7, 0.9);
+        nan.probabilities[0] = f32::NAN;
+        let agg = aggregate_votes(&[bad_label.clone(), nan, out(7, 0.6), bad_label]).unwrap();
+        assert_eq!(agg.value.label, 7);
+        assert_eq!(agg.valid, 1);
+        assert_eq!(agg.agreement, 0.25);
+        assert_eq!(agg.scores, vec![0.0, 0.0, 1.0, 0.0]);
+        let mut only_bad = out(1, 0.5);
+        only_bad.probabilities.pop();
+        assert!(matches!(
+            aggregate_votes(&[only_bad]),
+            Err(SubnetError::NoValidResponses { responses: 1 })
+        ));
+        assert!(matches!(aggregate_votes(&[]), Err(SubnetError::EmptyBatch)));
+    }
+
+    #[test]
+    fn heldout_parses() {
+        let set = heldout().unwrap();
+        assert_eq!(set.len(), HELDOUT_LEN);
+    }
+}

@@ -1,0 +1,432 @@
+//! The [`Subnet`] trait (typed, one implementation per task) and [`SubnetEngine`] (the
+//! object-safe face miners and validators hold as `Arc<dyn SubnetEngine>`).
+
+use std::fmt::Debug;
+
+use mindos_primitives::{Modality, ModelDigest, ScoringRule, TaskSpec};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::{
+    digest::to_hex,
+    digits::{DigitsInput, DigitsOutput},
+    text_embedding::{Embedding, TextInput},
+    SubnetError,
+};
+
+/// What a subnet is, as the chain's `TaskSpec` describes it, plus local limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubnetInfo {
+    /// The on-chain subnet name, e.g. `text-embedding`.
+    pub name: &'static str,
+    /// Kind of input.
+    pub modality: Modality,
+    /// How responses are scored (and aggregated).
+    pub scoring_rule: ScoringRule,
+    /// `TaskSpec::input_schema`: version of the input wire format.
+    pub input_schema: u32,
+    /// `TaskSpec::output_schema`: version of the output wire format.
+    pub output_schema: u32,
+    /// BLAKE2b-256 of the model file loaded (checked at load).
+    pub model_digest: ModelDigest,
+    /// Largest batch `infer_batch` accepts.
+    pub max_batch: usize,
+}
+
+impl SubnetInfo {
+    /// Fails unless `spec` describes this subnet and this exact model file.
+    pub fn check_task(&self, spec: &TaskSpec) -> Result<(), SubnetError> {
+        if spec.model_digest != self.model_digest {
+            return Err(SubnetError::DigestMismatch {
+                file: format!("the `{}` model", self.name),
+                expected: to_hex(&spec.model_digest),
+                actual: to_hex(&self.model_digest),
+            });
+        }
+        let mismatch = |field, chain: &dyn Debug, local: &dyn Debug| SubnetError::TaskSpecMismatch {
+            field,
+            chain: format!("{chain:?}"),
+            local: format!("{local:?}"),
+        };
+        if spec.modality != self.modality {
+            return Err(mismatch("modality", &spec.modality, &self.modality));
+        }
+        if spec.scoring_rule != self.scoring_rule {
+            return Err(mismatch("scoring_rule", &spec.scoring_rule, &self.scoring_rule));
+        }
+        if spec.input_schema != self.input_schema {
+            return Err(mismatch("input_schema", &spec.input_schema, &self.input_schema));
+        }
+        if spec.output_schema != self.output_schema {
+            return Err(mismatch("output_schema", &spec.output_schema, &self.output_schema));
+        }
+        Ok(())
+    }
+}
+
+/// An input of any subnet. Serializes to the subnet's wire format (untagged): see
+/// [`TextInput`] and [`DigitsInput`]. Deserializing does not validate; decode request
+/// bytes with [`SubnetEngine::decode_input`], which does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Input {
+    /// `{"text": "..."}`
+    TextEmbedding(TextInput),
+    /// `{"pixels": [64 numbers]}`
+    Digits(DigitsInput),
+}
+
+/// An output of any subnet, serialized in the subnet's wire format (untagged): see
+/// [`Embedding`] and [`DigitsOutput`]. Decode response bytes with
+/// [`SubnetEngine::decode_output`], which validates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Output {
+    /// `{"embedding": [384 numbers]}`
+    TextEmbedding(Embedding),
+    /// `{"label": 0..=9, "probabilities": [10 numbers]}`
+    Digits(DigitsOutput),
+}
+
+impl Input {
+    /// The subnet this input belongs to.
+    pub fn subnet(&self) -> &'static str {
+        match self {
+            Self::TextEmbedding(_) => crate::text_embedding::NAME,
+            Self::Digits(_) => crate::digits::NAME,
+        }
+    }
+}
+
+impl Output {
+    /// The subnet this output belongs to.
+    pub fn subnet(&self) -> &'static str {
+        match self {
+            Self::TextEmbedding(_) => crate::text_embedding::NAME,
+            Self::Digits(_) => crate::digits::NAME,
+        }
+    }
+}
+
+/// A type that is one variant of the wire enum `E` ([`Input`] or [`Output`]).
+pub trait Variant<E>: Sized {
+    /// Wraps `self` into the enum.
+    fn wrap(self) -> E;
+    /// The variant's value, or `None` if `e` belongs to another subnet.
+    fn peek(e: &E) -> Option<&Self>;
+    /// The variant's value, or `e` back if it belongs to another subnet.
+    fn unwrap(e: E) -> Result<Self, E>;
+}
+
+macro_rules! variant {
+    ($enum:ident :: $variant:ident ($ty:ty)) => {
+        impl Variant<$enum> for $ty {
+            fn wrap(self) -> $enum {
+                $enum::$variant(self)
+            }
+            fn peek(e: &$enum) -> Option<&Self> {
+                match e {
+                    $enum::$variant(v) => Some(v),
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+            fn unwrap(e: $enum) -> Result<Self, $enum> {
+                match e {
+                    $enum::$variant(v) => Ok(v),
+                    #[allow(unreachable_patterns)]
+                    other => Err(other),
+                }
+            }
+        }
+    };
+}
+variant!(Input::TextEmbedding(TextInput));
+variant!(Input::Digits(DigitsInput));
+variant!(Output::TextEmbedding(Embedding));
+variant!(Output::Digits(DigitsOutput));
+
+/// The robust aggregate of `k` responses to one input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Aggregate<O> {
+    /// The aggregated answer.
+    pub value: O,
+    /// Share of all `k` responses that agree with `value` (0..=1); invalid responses count
+    /// as disagreeing. For embeddings: cosine to `value` at least
+    /// [`AGREEMENT_COSINE`](crate::text_embedding::AGREEMENT_COSINE); for classes: same label.
+    pub agreement: f32,
+    /// Each response's score against `value`, in input order (0 for invalid ones).
+    pub scores: Vec<f32>,
+    /// How many responses were valid outputs and took part.
+    pub valid: usize,
+}
+
+/// A validation sample: an input and the answer it must get.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Challenge {
+    /// Position in the subnet's validation set.
+    pub index: usize,
+    /// What to send to a miner.
+    pub input: Input,
+    /// What to score its response against with [`SubnetEngine::score`].
+    pub reference: Output,
+}
+
+/// What a subnet computes, with its own input and output types. One implementation per
+/// task; miners and validators use it through [`SubnetEngine`].
+///
+/// Implementations never panic, whatever the input.
+pub trait Subnet: Send + Sync + 'static {
+    /// One request, e.g. [`TextInput`].
+    type Input: Variant<Input> + Clone + Debug + Serialize + DeserializeOwned + Send + Sync;
+    /// One answer, e.g. [`Embedding`].
+    type Output: Variant<Output> + Clone + Debug + Serialize + DeserializeOwned + Send + Sync;
+
+    /// Name, task spec fields, model digest and limits.
+    fn info(&self) -> &SubnetInfo;
+
+    /// Checks an input the way [`Subnet::run`] will (length, range, token limit).
+    fn validate_input(&self, input: &Self::Input) -> Result<(), SubnetError>;
+
+    /// Checks that `output` could be an answer (size, finiteness, label range).
+    fn validate_output(&self, output: &Self::Output) -> Result<(), SubnetError>;
+
+    /// Runs the model on all `inputs` as one batch, validating each. Callers go through
+    /// [`Subnet::infer`], which checks the batch size first.
+    fn run(&self, inputs: &[Self::Input]) -> Result<Vec<Self::Output>, SubnetError>;
+
+    /// How good `response` is against `reference`, in 0..=1; 0 for an invalid response.
+    fn score(&self, response: &Self::Output, reference: &Self::Output) -> f32;
+
+    /// Robust aggregate of `k` responses to the same input.
+    fn aggregate(&self, responses: &[Self::Output]) -> Result<Aggregate<Self::Output>, SubnetError>;
+
+    /// Size of the validation set.
+    fn validation_len(&self) -> usize;
+
+    /// Validation sample `index`: input and reference answer.
+    fn validation_sample(&self, index: usize) -> Option<(Self::Input, Self::Output)>;
+
+    /// Runs a batch: fails on an empty or too large batch, or any invalid input.
+    fn infer(&self, inputs: &[Self::Input]) -> Result<Vec<Self::Output>, SubnetError> {
+        check_batch(inputs.len(), self.info().max_batch)?;
+        self.run(inputs)
+    }
+
+    /// Decodes and validates one input from its JSON bytes.
+    fn decode_input(&self, bytes: &[u8]) -> Result<Self::Input, SubnetError> {
+        let input = decode_json(bytes, "input")?;
+        self.validate_input(&input)?;
+        Ok(input)
+    }
+
+    /// The wire bytes of an input (what a validator sends).
+    fn encode_input(&self, input: &Self::Input) -> Result<Vec<u8>, SubnetError> {
+        encode_json(input, "input")
+    }
+
+    /// The wire bytes of an output (what a miner answers).
+    fn encode_output(&self, output: &Self::Output) -> Result<Vec<u8>, SubnetError> {
+        encode_json(output, "output")
+    }
+
+    /// Decodes and validates one output (a miner's response) from its JSON bytes.
+    fn decode_output(&self, bytes: &[u8]) -> Result<Self::Output, SubnetError> {
+        let output = decode_json(bytes, "output")?;
+        self.validate_output(&output)?;
+        Ok(output)
+    }
+}
+
+/// Fails on an empty batch or one larger than `max`.
+pub(crate) fn check_batch(len: usize, max: usize) -> Result<(), SubnetError> {
+    if len == 0 {
+        Err(SubnetError::EmptyBatch)
+    } else if len > max {
+        Err(SubnetError::BatchTooLarge { len, max })
+    } else {
+        Ok(())
+    }
+}
+
+fn decode_json<T: DeserializeOwned>(bytes: &[u8], what: &'static str) -> Result<T, SubnetError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| SubnetError::InvalidUtf8 {
+        valid_up_to: e.valid_up_to(),
+    })?;
+    // serde would also accept a struct written as an array (`["..."]`); the wire
+    // format is an object, nothing else.
+    if !text.trim_start().starts_with('{') {
+        return Err(SubnetError::MalformedJson {
+            what,
+            message: "expected a JSON object".to_owned(),
+        });
+    }
+    serde_json::from_str(text).map_err(|e| SubnetError::MalformedJson {
+        what,
+        message: e.to_string(),
+    })
+}
+
+fn encode_json<T: Serialize>(value: &T, what: &'static str) -> Result<Vec<u8>, SubnetError> {
+    serde_json::to_vec(value).map_err(|e| SubnetError::MalformedJson {
+        what,
+        message: e.to_string(),
+    })
+}
+
+/// A subnet behind a trait object: look it up by name with [`crate::load`] and call it
+/// with bytes or the [`Input`]/[`Output`] enums, without knowing its type.
+///
+/// Inference is blocking CPU work: call [`SubnetEngine::infer_batch`] from a blocking
+/// thread (`tokio::task::spawn_blocking`), never on an async executor.
+pub trait SubnetEngine: Send + Sync {
+    /// Name, task spec fields, model digest and limits.
+    fn info(&self) -> &SubnetInfo;
+
+    /// The subnet's name, e.g. `digits`.
+    fn name(&self) -> &'static str {
+        self.info().name
+    }
+
+    /// BLAKE2b-256 of the loaded model file, to compare with `TaskSpec::model_digest`.
+    fn model_digest(&self) -> ModelDigest {
+        self.info().model_digest
+    }
+
+    /// Fails unless the chain's `spec` describes this subnet and this model file.
+    fn check_task(&self, spec: &TaskSpec) -> Result<(), SubnetError> {
+        self.info().check_task(spec)
+    }
+
+    /// Decodes and validates one request body. Decode each request before batching, so
+    /// one bad request cannot fail a batch.
+    fn decode_input(&self, bytes: &[u8]) -> Result<Input, SubnetError>;
+
+    /// Validates an input (e.g. one built in code, or deserialized elsewhere).
+    fn validate_input(&self, input: &Input) -> Result<(), SubnetError>;
+
+    /// Runs `inputs` as one batch, in order. Fails as a whole on an empty or too large
+    /// batch, an input of another subnet, an invalid input or an ONNX Runtime error.
+    fn infer_batch(&self, inputs: Vec<Input>) -> Result<Vec<Output>, SubnetError>;
+
+    /// Decodes and validates a response body.
+    fn decode_output(&self, bytes: &[u8]) -> Result<Output, SubnetError>;
+
+    /// The wire bytes of an input (what a validator sends).
+    fn encode_input(&self, input: &Input) -> Result<Vec<u8>, SubnetError> {
+        encode_json(input, "input")
+    }
+
+    /// The wire bytes of an output (what a miner answers).
+    fn encode_output(&self, output: &Output) -> Result<Vec<u8>, SubnetError> {
+        encode_json(output, "output")
+    }
+
+    /// Decode, run and encode one request: bytes in, bytes out.
+    fn infer_json(&self, request: &[u8]) -> Result<Vec<u8>, SubnetError> {
+        let input = self.decode_input(request)?;
+        let output = self.infer_batch(vec![input])?.into_iter().next().ok_or(SubnetError::EmptyBatch)?;
+        self.encode_output(&output)
+    }
+
+    /// `response` scored against `reference`, in 0..=1; 0 if either is invalid or of
+    /// another subnet.
+    fn score(&self, response: &Output, reference: &Output) -> f32;
+
+    /// Robust aggregate of `k` responses to one input. Fails on no responses, a response of
+    /// another subnet, or no valid response.
+    fn aggregate(&self, responses: &[Output]) -> Result<Aggregate<Output>, SubnetError>;
+
+    /// Size of the validation set validators challenge miners with.
+    fn validation_len(&self) -> usize;
+
+    /// Validation sample `index` (`None` past the end).
+    fn challenge(&self, index: usize) -> Option<Challenge>;
+}
+
+/// Adapts a [`Subnet`] to [`SubnetEngine`].
+pub(crate) struct Engine<S>(pub(crate) S);
+
+impl<S: Subnet> Engine<S> {
+    fn typed_input(&self, input: Input) -> Result<S::Input, SubnetError> {
+        S::Input::unwrap(input).map_err(|other| SubnetError::WrongSubnet {
+            kind: "input",
+            expected: self.0.info().name,
+            got: other.subnet(),
+        })
+    }
+}
+
+impl<S: Subnet> SubnetEngine for Engine<S> {
+    fn info(&self) -> &SubnetInfo {
+        self.0.info()
+    }
+
+    fn decode_input(&self, bytes: &[u8]) -> Result<Input, SubnetError> {
+        self.0.decode_input(bytes).map(Variant::wrap)
+    }
+
+    fn validate_input(&self, input: &Input) -> Result<(), SubnetError> {
+        match S::Input::peek(input) {
+            Some(typed) => self.0.validate_input(typed),
+            None => Err(SubnetError::WrongSubnet {
+                kind: "input",
+                expected: self.0.info().name,
+                got: input.subnet(),
+            }),
+        }
+    }
+
+    fn infer_batch(&self, inputs: Vec<Input>) -> Result<Vec<Output>, SubnetError> {
+        check_batch(inputs.len(), self.0.info().max_batch)?;
+        let typed = inputs
+            .into_iter()
+            .map(|i| self.typed_input(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.0.infer(&typed)?.into_iter().map(Variant::wrap).collect())
+    }
+
+    fn decode_output(&self, bytes: &[u8]) -> Result<Output, SubnetError> {
+        self.0.decode_output(bytes).map(Variant::wrap)
+    }
+
+    fn score(&self, response: &Output, reference: &Output) -> f32 {
+        match (S::Output::peek(response), S::Output::peek(reference)) {
+            (Some(response), Some(reference)) => self.0.score(response, reference),
+            _ => 0.0,
+        }
+    }
+
+    fn aggregate(&self, responses: &[Output]) -> Result<Aggregate<Output>, SubnetError> {
+        let typed = responses
+            .iter()
+            .map(|r| {
+                S::Output::peek(r).cloned().ok_or(SubnetError::WrongSubnet {
+                    kind: "output",
+                    expected: self.0.info().name,
+                    got: r.subnet(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let agg = self.0.aggregate(&typed)?;
+        Ok(Aggregate {
+            value: agg.value.wrap(),
+            agreement: agg.agreement,
+            scores: agg.scores,
+            valid: agg.valid,
+        })
+    }
+
+    fn validation_len(&self) -> usize {
+        self.0.validation_len()
+    }
+
+    fn challenge(&self, index: usize) -> Option<Challenge> {
+        self.0.validation_sample(index).map(|(input, reference)| Challenge {
+            index,
+            input: input.wrap(),
+            reference: reference.wrap(),
+        })
+    }
+}

