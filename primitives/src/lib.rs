@@ -22,10 +22,11 @@ pub mod serde_helpers;
 mod traits;
 
 pub use neuron::{
-    is_epoch_boundary, DeviceClass, DeviceProfile, Endpoint, MultiaddrBytes, NeuronView,
+    is_epoch_boundary, Contribution, DeviceClass, DeviceProfile, Endpoint, MultiaddrBytes,
+    NeuronDetail, NeuronView,
     PeerIdBytes, PowerSource, SubnetView, MAX_MULTIADDRS, MAX_MULTIADDR_LEN, MAX_PEER_ID_LEN,
 };
-pub use traits::{NeuronsInfo, StakeInfo};
+pub use traits::{EmissionRecorder, NeuronsInfo, StakeInfo};
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;

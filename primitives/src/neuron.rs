@@ -3,6 +3,7 @@
 use bounded_collections::{BoundedVec, ConstU32};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
+use sp_arithmetic::Perbill;
 
 /// Longest libp2p PeerId accepted, in bytes. An Ed25519 identity PeerId is 38 bytes; a
 /// SHA-256 PeerId of an RSA key is 34. 64 leaves room without inviting blobs.
@@ -145,6 +146,70 @@ pub struct NeuronView<AccountId, Balance, BlockNumber> {
     pub registered_at: BlockNumber,
     /// Whether it is still inside its immunity period.
     pub immune: bool,
+    /// Stake-weighted kappa-median of the weights validators gave it in the last epoch.
+    pub consensus: Perbill,
+    /// Its share of the miners' emission in the last epoch.
+    pub incentive: Perbill,
+    /// Its share of the validators' emission in the last epoch.
+    pub dividends: Perbill,
+    /// Share of its weighted support that survived clipping to consensus (miners).
+    pub trust: Perbill,
+    /// Share of its weights that survived clipping to consensus (validators).
+    pub validator_trust: Perbill,
+    /// Moving average of its consensus over past epochs.
+    pub reputation: Perbill,
+    /// What it earned in the last epoch.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::decimal"))]
+    pub emission: Balance,
+    /// Block at which it last set weights, if it ever did (validators).
+    pub last_update: Option<BlockNumber>,
+}
+
+/// What one neuron contributed and earned in one epoch.
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "Balance: core::fmt::Display, BlockNumber: serde::Serialize",
+        deserialize = "Balance: core::str::FromStr + TryFrom<u64>, BlockNumber: serde::Deserialize<'de>"
+    ))
+)]
+pub struct Contribution<Balance, BlockNumber> {
+    /// The subnet's epoch counter when it was recorded.
+    pub epoch: u64,
+    /// Block of that epoch.
+    pub block: BlockNumber,
+    /// Its share of the miners' emission.
+    pub incentive: Perbill,
+    /// Its share of the validators' emission.
+    pub dividend: Perbill,
+    /// Its consensus weight.
+    pub consensus: Perbill,
+    /// What it earned.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::decimal"))]
+    pub emission: Balance,
+}
+
+/// One neuron with its recent contributions, as `mindos_neuron` returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "AccountId: serde::Serialize, Balance: core::fmt::Display, BlockNumber: serde::Serialize",
+        deserialize = "AccountId: serde::Deserialize<'de>, Balance: core::str::FromStr + TryFrom<u64>, BlockNumber: serde::Deserialize<'de>"
+    ))
+)]
+pub struct NeuronDetail<AccountId, Balance, BlockNumber> {
+    /// Its metagraph row.
+    pub neuron: NeuronView<AccountId, Balance, BlockNumber>,
+    /// Its contributions in the subnet's recent epochs since it registered, oldest first.
+    pub contributions: alloc::vec::Vec<Contribution<Balance, BlockNumber>>,
 }
 
 /// One subnet as the runtime API and `mindos_subnets` / `mindos_subnet` return it.

@@ -17,6 +17,14 @@ pub trait StakeInfo<AccountId, Balance> {
     /// Burns `share` of everything staked on `hotkey` — active and unbonding — spread over its
     /// nominators in proportion to what each has at stake. Returns the amount burned.
     fn slash(hotkey: &AccountId, share: Perbill) -> Balance;
+    /// Hotkeys holding a validator permit on `netuid` and still registered there, highest
+    /// stake first.
+    fn validators(netuid: NetUid) -> Vec<AccountId>;
+    /// Pays `amount` of new issuance to `hotkey` as validator dividends: the hotkey's take goes
+    /// to its owner at once, the rest to its nominators in proportion to their active stake,
+    /// claimable as free balance. Returns what could not be attributed (nothing when the
+    /// hotkey has an owner); the caller decides what happens to it.
+    fn reward(hotkey: &AccountId, amount: Balance) -> Balance;
 }
 
 /// What the neurons pallet tells others about registrations.
@@ -27,4 +35,17 @@ pub trait NeuronsInfo<AccountId> {
     fn neurons(netuid: NetUid) -> Vec<(u16, AccountId)>;
     /// The uid of `hotkey` on `netuid`, if registered there.
     fn uid(netuid: NetUid, hotkey: &AccountId) -> Option<u16>;
+    /// The hotkey in `uid`'s slot on `netuid`, if one is registered there.
+    fn hotkey(netuid: NetUid, uid: u16) -> Option<AccountId>;
+    /// Block of registration of every uid the subnet ever allocated (zero for freed slots),
+    /// in uid order: its length is the subnet's uid count `n`. One storage read.
+    fn registered_at(netuid: NetUid) -> Vec<u64>;
+}
+
+/// Where the consensus pallet records each epoch's emission per uid (pruning uses it).
+pub trait EmissionRecorder<Balance> {
+    /// Records what every uid earned in the epoch just run: `emissions[uid]`, zero for uids
+    /// past its end. Free slots stay zero. A constant number of storage operations, whatever
+    /// the subnet's size.
+    fn record_emissions(netuid: NetUid, emissions: &[Balance]);
 }

@@ -18,7 +18,7 @@ use sp_runtime::{
 use sp_session::OpaqueGeneratedSessionKeys;
 use sp_version::RuntimeVersion;
 
-use mindos_primitives::{NetUid, NeuronView, SubnetView};
+use mindos_primitives::{NetUid, NeuronDetail, NeuronView, SubnetView};
 
 use super::{
     AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, InherentDataExt, Nonce,
@@ -212,7 +212,22 @@ impl_runtime_apis! {
         }
 
         fn metagraph(netuid: NetUid) -> Option<Vec<NeuronView<AccountId, Balance, BlockNumber>>> {
-            pallet_mindos_neurons::Pallet::<Runtime>::metagraph(netuid)
+            let mut rows = pallet_mindos_neurons::Pallet::<Runtime>::metagraph(netuid)?;
+            pallet_mindos_consensus::Pallet::<Runtime>::decorate_metagraph(netuid, &mut rows);
+            Some(rows)
+        }
+
+        fn neuron(
+            netuid: NetUid,
+            uid: u16,
+        ) -> Option<NeuronDetail<AccountId, Balance, BlockNumber>> {
+            let neuron = Self::metagraph(netuid)?.into_iter().find(|n| n.uid == uid)?;
+            let contributions = pallet_mindos_consensus::Pallet::<Runtime>::contributions(
+                netuid,
+                uid,
+                neuron.registered_at,
+            );
+            Some(NeuronDetail { neuron, contributions })
         }
     }
 

@@ -261,4 +261,8 @@ mod runtime {
     /// Stake and delegation on hotkeys, unbonding, validator permits, slashing.
     #[runtime::pallet_index(12)]
     pub type Stake = pallet_mindos_stake;
+
+    /// Weights (commit-reveal), the per-subnet epoch, emission, contributions, reputation.
+    #[runtime::pallet_index(13)]
+    pub type Consensus = pallet_mindos_consensus;
 }

@@ -406,3 +406,26 @@ fn creating_a_subnet_holds_the_lock_deposit() {
         );
     });
 }
+
+/// The capacity goal, checked against the benchmarked weights the runtime charges:
+/// one epoch of a full subnet (4,096 uids, 64 validators each weighting 1,024 miners) takes at
+/// most a quarter of a block, and a page of miner payouts and a block's accrual fit beside it.
+#[test]
+fn a_full_subnet_epoch_fits_in_a_quarter_of_a_block() {
+    use pallet_mindos_consensus::WeightInfo as _;
+    type ConsensusWeights = <Runtime as pallet_mindos_consensus::Config>::WeightInfo;
+    let max = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+    let epoch = ConsensusWeights::epoch(4_096, 64, 64 * 1_024);
+    let share = epoch.ref_time() as f64 / max.ref_time() as f64;
+    println!(
+        "epoch(4096, 64, 65536): {} ps = {:.1}% of the block's {} ps",
+        epoch.ref_time(),
+        share * 100.0,
+        max.ref_time()
+    );
+    assert!(share <= 0.25, "epoch takes {:.1}% of a block", share * 100.0);
+    let busy = epoch
+        .saturating_add(ConsensusWeights::pay_miners(256))
+        .saturating_add(ConsensusWeights::accrue(128));
+    assert!(busy.all_lte(max), "an epoch block's hooks fit in the block");
+}

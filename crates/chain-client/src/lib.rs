@@ -31,6 +31,20 @@ pub type MindConfig = SubstrateConfig;
 /// A balance of MIND in planck (10^-12 MIND).
 pub type Balance = u128;
 
+/// The hash a validator commits with `Consensus::commit_weights` and must match with
+/// `reveal_weights`: BLAKE2b-256 of the SCALE encoding of `(hotkey, netuid, uids, weights,
+/// salt)` — the same as the pallet's `commit_hash`.
+pub fn weights_commit_hash(
+    hotkey: &AccountId32,
+    netuid: u16,
+    uids: &[u16],
+    weights: &[u16],
+    salt: &[u8; 32],
+) -> [u8; 32] {
+    use codec::Encode;
+    sp_crypto_hashing::blake2_256(&(hotkey.0, netuid, uids, weights, salt).encode())
+}
+
 /// What can go wrong talking to the chain.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {

@@ -1,5 +1,6 @@
-//! `mindos_subnets`, `mindos_subnet` and `mindos_metagraph`: the node's JSON-RPC view of
-//! subnets and their metagraphs, served from the [`MindosApi`] runtime API.
+//! `mindos_subnets`, `mindos_subnet`, `mindos_metagraph` and `mindos_neuron`: the node's
+//! JSON-RPC view of subnets, their metagraphs and each neuron's recent contributions, served
+//! from the [`MindosApi`] runtime API.
 //!
 //! Every method takes an optional block hash (`at`); without it the best block is read.
 //! Balances are decimal strings, byte strings `0x…` hex (see `mindos_primitives::serde_helpers`).
@@ -13,7 +14,7 @@ use jsonrpsee::{
     types::{error::ErrorObjectOwned, ErrorObject},
 };
 pub use mindos_runtime_api::MindosApi as MindosRuntimeApi;
-use mindos_runtime_api::{NetUid, NeuronView, SubnetView};
+use mindos_runtime_api::{NetUid, NeuronDetail, NeuronView, SubnetView};
 use serde::{de::DeserializeOwned, Serialize};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
@@ -21,6 +22,8 @@ use sp_runtime::traits::Block as BlockT;
 
 /// JSON-RPC error code: no live subnet has the requested id.
 pub const UNKNOWN_SUBNET: i32 = 4001;
+/// JSON-RPC error code: the subnet exists but no neuron holds the requested uid.
+pub const UNKNOWN_NEURON: i32 = 4002;
 /// JSON-RPC error code: the runtime API call failed (e.g. unknown block hash).
 pub const RUNTIME_ERROR: i32 = 5001;
 
@@ -48,14 +51,27 @@ where
     ) -> RpcResult<SubnetView<AccountId, Balance, BlockNumber>>;
 
     /// The neurons of subnet `netuid` in uid order (uid, hotkey, coldkey, stake, validator
-    /// permit, endpoint, device, registration block, immunity); error [`UNKNOWN_SUBNET`] if
-    /// no live subnet has that id.
+    /// permit, endpoint, device, registration block, immunity, and from the last epoch:
+    /// consensus, incentive, dividends, trust, validator trust, reputation — `Perbill` parts
+    /// per billion — emission and last weight update); error [`UNKNOWN_SUBNET`] if no live
+    /// subnet has that id.
     #[method(name = "metagraph")]
     fn metagraph(
         &self,
         netuid: u16,
         at: Option<BlockHash>,
     ) -> RpcResult<Vec<NeuronView<AccountId, Balance, BlockNumber>>>;
+
+    /// One neuron's metagraph row and its contributions (epoch, block, incentive, dividend,
+    /// consensus, emission) in the subnet's kept epochs since it registered, oldest first;
+    /// error [`UNKNOWN_SUBNET`] or [`UNKNOWN_NEURON`].
+    #[method(name = "neuron")]
+    fn neuron(
+        &self,
+        netuid: u16,
+        uid: u16,
+        at: Option<BlockHash>,
+    ) -> RpcResult<NeuronDetail<AccountId, Balance, BlockNumber>>;
 }
 
 /// Serves [`MindosApiServer`] from a client with the [`MindosRuntimeApi`].
@@ -78,6 +94,14 @@ fn unknown_subnet(netuid: u16) -> ErrorObjectOwned {
     ErrorObject::owned(
         UNKNOWN_SUBNET,
         format!("unknown subnet {netuid}: no live subnet has this id"),
+        None::<()>,
+    )
+}
+
+fn unknown_neuron(netuid: u16, uid: u16) -> ErrorObjectOwned {
+    ErrorObject::owned(
+        UNKNOWN_NEURON,
+        format!("no neuron holds uid {uid} on subnet {netuid}"),
         None::<()>,
     )
 }
@@ -141,5 +165,22 @@ where
             .metagraph(at, NetUid(netuid))
             .map_err(runtime_error)?
             .ok_or_else(|| unknown_subnet(netuid))
+    }
+
+    fn neuron(
+        &self,
+        netuid: u16,
+        uid: u16,
+        at: Option<<Block as BlockT>::Hash>,
+    ) -> RpcResult<NeuronDetail<AccountId, Balance, BlockNumber>> {
+        let at = at.unwrap_or_else(|| self.client.info().best_hash);
+        let api = self.client.runtime_api();
+        if let Some(detail) = api.neuron(at, NetUid(netuid), uid).map_err(runtime_error)? {
+            return Ok(detail);
+        }
+        match api.subnet(at, NetUid(netuid)).map_err(runtime_error)? {
+            Some(_) => Err(unknown_neuron(netuid, uid)),
+            None => Err(unknown_subnet(netuid)),
+        }
     }
 }

@@ -7,7 +7,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::Codec;
-pub use mindos_primitives::{NetUid, NeuronView, SubnetView};
+pub use mindos_primitives::{NetUid, NeuronDetail, NeuronView, SubnetView};
 
 sp_api::decl_runtime_apis! {
     /// Read access to MindOS subnets and their metagraphs.
@@ -23,5 +23,8 @@ sp_api::decl_runtime_apis! {
         fn subnet(netuid: NetUid) -> Option<SubnetView<AccountId, Balance, BlockNumber>>;
         /// The neurons of a subnet in uid order, or `None` for an unknown subnet.
         fn metagraph(netuid: NetUid) -> Option<Vec<NeuronView<AccountId, Balance, BlockNumber>>>;
+        /// One neuron with its contributions in the subnet's recent epochs, or `None` for an
+        /// unknown subnet or an empty uid.
+        fn neuron(netuid: NetUid, uid: u16) -> Option<NeuronDetail<AccountId, Balance, BlockNumber>>;
     }
 }

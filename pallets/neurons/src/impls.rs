@@ -18,7 +18,10 @@ use mindos_primitives::{
     MAX_NEURONS_PER_SUBNET, MAX_PEER_ID_LEN,
 };
 use pallet_mindos_subnets::{OnSubnetDissolved, SubnetsInfo};
-use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
+use sp_runtime::{
+    traits::{Saturating, UniqueSaturatedInto, Zero},
+    SaturatedConversion,
+};
 
 /// The uid a registration takes.
 enum Slot<AccountId> {
@@ -75,6 +78,13 @@ impl<T: Config> Pallet<T> {
     ) -> DispatchResult {
         let uid = NeuronCount::<T>::get(netuid);
         let next = uid.checked_add(1).ok_or(Error::<T>::UidsExhausted)?;
+        // Registration block zero marks a free slot, so a neuron registered at genesis (as
+        // benchmarks do) is recorded at block one.
+        let now = frame_system::Pallet::<T>::block_number().max(sp_runtime::traits::One::one());
+        RegisteredAt::<T>::try_mutate(netuid, |v| v.try_push(now))
+            .map_err(|_| Error::<T>::UidsExhausted)?;
+        Emission::<T>::try_mutate(netuid, |v| v.try_push(Zero::zero()))
+            .map_err(|_| Error::<T>::UidsExhausted)?;
         HotkeyOwner::<T>::insert(&hotkey, coldkey);
         Keys::<T>::insert(netuid, uid, &hotkey);
         Uids::<T>::insert(netuid, &hotkey, uid);
@@ -119,6 +129,7 @@ impl<T: Config> Pallet<T> {
         let params = T::Subnets::hyperparameters(netuid)?;
         let now = frame_system::Pallet::<T>::block_number();
         let registered_at = RegisteredAt::<T>::get(netuid);
+        let emissions = Emission::<T>::get(netuid);
         let immunity: BlockNumberFor<T> = params.immunity_period.into();
         let rows = Self::neurons_in_order(netuid)
             .into_iter()
@@ -130,6 +141,10 @@ impl<T: Config> Pallet<T> {
                     .copied()
                     .unwrap_or_default();
                 let served = Axons::<T>::get(netuid, &hotkey);
+                let emission = emissions
+                    .get(usize::from(uid))
+                    .copied()
+                    .unwrap_or_default();
                 Some(NeuronViewOf::<T> {
                     uid,
                     stake: T::Stake::hotkey_stake(&hotkey),
@@ -140,6 +155,15 @@ impl<T: Config> Pallet<T> {
                     immune: now < at.saturating_add(immunity),
                     hotkey,
                     coldkey,
+                    // The consensus pallet fills in what its epochs computed.
+                    consensus: Default::default(),
+                    incentive: Default::default(),
+                    dividends: Default::default(),
+                    trust: Default::default(),
+                    validator_trust: Default::default(),
+                    reputation: Default::default(),
+                    emission,
+                    last_update: None,
                 })
             })
             .collect();
@@ -528,6 +552,39 @@ impl<T: Config> NeuronsInfo<T::AccountId> for Pallet<T> {
 
     fn uid(netuid: NetUid, hotkey: &T::AccountId) -> Option<u16> {
         Uids::<T>::get(netuid, hotkey)
+    }
+
+    fn hotkey(netuid: NetUid, uid: u16) -> Option<T::AccountId> {
+        Keys::<T>::get(netuid, uid)
+    }
+
+    fn registered_at(netuid: NetUid) -> Vec<u64> {
+        RegisteredAt::<T>::get(netuid)
+            .iter()
+            .map(|at| (*at).saturated_into::<u64>())
+            .collect()
+    }
+}
+
+impl<T: Config> mindos_primitives::EmissionRecorder<BalanceOf<T>> for Pallet<T> {
+    fn record_emissions(netuid: NetUid, emissions: &[BalanceOf<T>]) {
+        let registered_at = RegisteredAt::<T>::get(netuid);
+        if registered_at.is_empty() {
+            return;
+        }
+        let vector: Vec<BalanceOf<T>> = registered_at
+            .iter()
+            .enumerate()
+            .map(|(uid, at)| {
+                // A free slot records block zero and earns nothing.
+                if at.is_zero() {
+                    Zero::zero()
+                } else {
+                    emissions.get(uid).copied().unwrap_or_else(Zero::zero)
+                }
+            })
+            .collect();
+        Emission::<T>::insert(netuid, BoundedVec::truncate_from(vector));
     }
 }
 

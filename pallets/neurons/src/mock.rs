@@ -88,6 +88,18 @@ impl StakeInfo<AccountId, Balance> for FakeStake {
     fn slash(_hotkey: &AccountId, _share: Perbill) -> Balance {
         0
     }
+
+    fn validators(netuid: NetUid) -> Vec<AccountId> {
+        Permits::get()
+            .into_iter()
+            .filter(|(n, _)| *n == netuid)
+            .map(|(_, hotkey)| hotkey)
+            .collect()
+    }
+
+    fn reward(_hotkey: &AccountId, amount: Balance) -> Balance {
+        amount
+    }
 }
 
 impl pallet_neurons::Config for Test {

@@ -201,6 +201,28 @@ mod benchmarks {
         assert_eq!(TakeOf::<T>::get(&hotkey), take);
     }
 
+    /// A nominator with dividends waiting: its share minted, its snapshot moved.
+    #[benchmark]
+    fn claim_rewards() {
+        let netuid = subnet::<T>();
+        let (_, hotkey) = registered_hotkey::<T>(netuid, 0);
+        let coldkey = funded::<T>("nominator", 0);
+        let amount = stake_amount::<T>();
+        Pallet::<T>::add_stake(RawOrigin::Signed(coldkey.clone()).into(), hotkey.clone(), amount)
+            .expect("nominator stakes");
+        assert!(sp_runtime::traits::Zero::is_zero(
+            &<Pallet<T> as StakeInfo<_, _>>::reward(&hotkey, amount)
+        ));
+
+        #[extrinsic_call]
+        _(RawOrigin::Signed(coldkey.clone()), hotkey.clone());
+
+        assert_eq!(
+            RewardSnapshot::<T>::get(&hotkey, &coldkey),
+            RewardIndex::<T>::get(&hotkey)
+        );
+    }
+
     /// A block with nothing due and nothing queued: the schedule and the queue are read.
     #[benchmark]
     fn on_initialize_base() {

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use frame_support::{
     pallet_prelude::*,
     traits::{
-        fungible::MutateHold,
+        fungible::{Mutate, MutateHold},
         tokens::{Fortitude, Precision},
     },
     BoundedVec,
@@ -19,7 +19,7 @@ use mindos_primitives::{NetUid, NeuronsInfo, StakeInfo};
 use pallet_mindos_subnets::{OnSubnetDissolved, SubnetsInfo};
 use sp_runtime::{
     traits::{CheckedAdd, Saturating, Zero},
-    Perbill, SaturatedConversion,
+    FixedPointNumber, FixedU128, Perbill, SaturatedConversion,
 };
 
 impl<T: Config> Pallet<T> {
@@ -50,6 +50,41 @@ impl<T: Config> Pallet<T> {
             UnbondingOf::<T>::remove(hotkey, coldkey);
         } else {
             UnbondingOf::<T>::insert(hotkey, coldkey, value);
+        }
+    }
+
+    /// Pays `coldkey` the dividends its active stake on `hotkey` earned since its last
+    /// payment (minted as free balance) and moves its snapshot to the current index. Call it
+    /// before the stake changes; [`Self::mark_paid`] after. Returns the amount paid.
+    pub(crate) fn settle_rewards(
+        hotkey: &T::AccountId,
+        coldkey: &T::AccountId,
+    ) -> Result<BalanceOf<T>, DispatchError> {
+        let index = RewardIndex::<T>::get(hotkey);
+        let stake = StakeOf::<T>::get(hotkey, coldkey);
+        // Rounds down: the chain never pays more than it attributed.
+        let owed = index
+            .saturating_sub(RewardSnapshot::<T>::get(hotkey, coldkey))
+            .saturating_mul_int(stake);
+        Self::mark_paid(hotkey, coldkey);
+        if !owed.is_zero() {
+            T::Currency::mint_into(coldkey, owed)?;
+            Self::deposit_event(Event::RewardsPaid {
+                coldkey: coldkey.clone(),
+                hotkey: hotkey.clone(),
+                amount: owed,
+            });
+        }
+        Ok(owed)
+    }
+
+    /// Sets `coldkey`'s snapshot on `hotkey` to the current index, or removes it when the
+    /// coldkey has no active stake there (nothing accrues to zero stake).
+    fn mark_paid(hotkey: &T::AccountId, coldkey: &T::AccountId) {
+        if StakeOf::<T>::get(hotkey, coldkey).is_zero() {
+            RewardSnapshot::<T>::remove(hotkey, coldkey);
+        } else {
+            RewardSnapshot::<T>::insert(hotkey, coldkey, RewardIndex::<T>::get(hotkey));
         }
     }
 
@@ -97,7 +132,10 @@ impl<T: Config> Pallet<T> {
         // Hold first: if the coldkey cannot afford it, nothing has been written.
         T::Currency::hold(&HoldReason::Staked.into(), &coldkey, amount)
             .map_err(|_| Error::<T>::InsufficientBalance)?;
+        // Dividends earned by the old stake are paid before the new stake starts earning.
+        Self::settle_rewards(&hotkey, &coldkey)?;
         StakeOf::<T>::insert(&hotkey, &coldkey, stake);
+        Self::mark_paid(&hotkey, &coldkey);
         HotkeyStake::<T>::insert(&hotkey, hotkey_stake);
         TotalStake::<T>::put(total);
         NominatorCount::<T>::insert(&hotkey, new_count);
@@ -152,7 +190,9 @@ impl<T: Config> Pallet<T> {
             .checked_add(&unbond)
             .ok_or(Error::<T>::Overflow)?;
 
+        Self::settle_rewards(&hotkey, &coldkey)?;
         Self::put_stake(&hotkey, &coldkey, remaining);
+        Self::mark_paid(&hotkey, &coldkey);
         Self::put_hotkey_stake(
             &hotkey,
             HotkeyStake::<T>::get(&hotkey).saturating_sub(unbond),
@@ -260,6 +300,13 @@ impl<T: Config> Pallet<T> {
             weight = weight.saturating_add(T::WeightInfo::update_validator_permits(neurons));
         }
         weight
+    }
+
+    /// Recomputes `netuid`'s permits now, for other pallets' benchmarks that need validators
+    /// without waiting for an epoch boundary.
+    #[cfg(feature = "runtime-benchmarks")]
+    pub fn refresh_validator_permits(netuid: NetUid) {
+        Self::update_validator_permits(netuid);
     }
 
     /// Gives the permits of `netuid` to its top `max_validators` (at most
@@ -382,6 +429,16 @@ impl<T: Config> Pallet<T> {
             hotkey_sum = hotkey_sum.saturating_add(stake);
         }
         ensure!(hotkey_sum == active, "sum of HotkeyStake != TotalStake");
+        for (hotkey, coldkey, snapshot) in RewardSnapshot::<T>::iter() {
+            ensure!(
+                !StakeOf::<T>::get(&hotkey, &coldkey).is_zero(),
+                "RewardSnapshot without active stake"
+            );
+            ensure!(
+                snapshot <= RewardIndex::<T>::get(&hotkey),
+                "RewardSnapshot above its RewardIndex"
+            );
+        }
 
         let mut unbonding = BalanceOf::<T>::zero();
         let mut chunk_sums: BTreeMap<(T::AccountId, T::AccountId), BalanceOf<T>> = BTreeMap::new();
@@ -459,6 +516,53 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> StakeInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
+    fn validators(netuid: NetUid) -> Vec<T::AccountId> {
+        ValidatorPermits::<T>::get(netuid)
+            .into_iter()
+            .filter(|hotkey| T::Neurons::uid(netuid, hotkey).is_some())
+            .collect()
+    }
+
+    /// The take (rounded down) is minted to the owner; the rest raises [`RewardIndex`] by
+    /// `rest / active stake`, rounded down (at most one unit in 10¹⁸ per unit of stake is
+    /// never minted: rounding only ever keeps back). A hotkey nobody stakes on pays its owner
+    /// all.
+    fn reward(hotkey: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+        if amount.is_zero() {
+            return amount;
+        }
+        let Some(owner) = T::Neurons::hotkey_owner(hotkey) else {
+            return amount;
+        };
+        let stake = HotkeyStake::<T>::get(hotkey);
+        let take = TakeOf::<T>::get(hotkey).mul_floor(amount);
+        let rest = amount.saturating_sub(take);
+        let delta = if stake.is_zero() {
+            None
+        } else {
+            FixedU128::checked_from_rational(rest, stake)
+        };
+        let (to_owner, to_nominators) = match delta {
+            Some(_) => (take, rest),
+            None => (amount, Zero::zero()),
+        };
+        if !to_owner.is_zero() {
+            if let Err(e) = T::Currency::mint_into(&owner, to_owner) {
+                log::warn!(target: LOG_TARGET, "take of {hotkey:?} not minted: {e:?}");
+                return to_owner;
+            }
+        }
+        if let Some(delta) = delta {
+            RewardIndex::<T>::mutate(hotkey, |index| *index = index.saturating_add(delta));
+        }
+        Self::deposit_event(Event::ValidatorRewarded {
+            hotkey: hotkey.clone(),
+            to_owner,
+            to_nominators,
+        });
+        Zero::zero()
+    }
+
     fn hotkey_stake(hotkey: &T::AccountId) -> BalanceOf<T> {
         HotkeyStake::<T>::get(hotkey)
     }
@@ -480,7 +584,8 @@ impl<T: Config> StakeInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
     /// Bounded: both prefixes hold at most `MaxNominators` coldkeys, each with at most
     /// `MaxUnbondingChunks` chunks; [`Pallet::slash_weight`] is what callers should charge.
     /// Each nominator loses `share` (rounded down) of its active and of its unbonding stake
-    /// on `hotkey`; the burned funds leave the total issuance.
+    /// on `hotkey`; the burned funds leave the total issuance. Unclaimed dividends shrink by
+    /// the same share: they are owed in proportion to the (now smaller) active stake.
     fn slash(hotkey: &T::AccountId, share: Perbill) -> BalanceOf<T> {
         if share.is_zero() {
             return Zero::zero();
@@ -494,6 +599,9 @@ impl<T: Config> StakeInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
                 continue;
             }
             Self::put_stake(hotkey, &coldkey, stake.saturating_sub(cut));
+            if StakeOf::<T>::get(hotkey, &coldkey).is_zero() {
+                RewardSnapshot::<T>::remove(hotkey, &coldkey);
+            }
             burned_active = burned_active.saturating_add(cut);
         }
         if !burned_active.is_zero() {

@@ -59,7 +59,7 @@ pub mod pallet {
         traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
     };
     use frame_system::pallet_prelude::*;
-    use sp_runtime::Perbill;
+    use sp_runtime::{FixedU128, Perbill};
 
     /// Balance type of the staked currency.
     pub type BalanceOf<T> =
@@ -219,6 +219,26 @@ pub mod pallet {
     pub type TakeOf<T: Config> =
         StorageMap<_, Blake2_128Concat, T::AccountId, Perbill, ValueQuery, DefaultTakeValue<T>>;
 
+    /// Validator dividends paid to a hotkey's nominators per unit of active stake, summed
+    /// since genesis. A nominator is owed `stake × (index − its snapshot)`; paying it moves the
+    /// snapshot up. One write per reward instead of one per nominator.
+    #[pallet::storage]
+    pub type RewardIndex<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, FixedU128, ValueQuery>;
+
+    /// The [`RewardIndex`] of a hotkey (first key) at which a coldkey (second key) was last
+    /// paid. Present exactly while the coldkey has active stake on the hotkey.
+    #[pallet::storage]
+    pub type RewardSnapshot<T: Config> = StorageDoubleMap<
+        _,
+        Blake2_128Concat,
+        T::AccountId,
+        Blake2_128Concat,
+        T::AccountId,
+        FixedU128,
+        ValueQuery,
+    >;
+
     /// When a hotkey's take was last raised.
     #[pallet::storage]
     pub type TakeIncreasedAt<T: Config> =
@@ -286,6 +306,25 @@ pub mod pallet {
             /// Total burned from its nominators, active and unbonding.
             amount: BalanceOf<T>,
         },
+        /// A hotkey was paid validator dividends.
+        ValidatorRewarded {
+            /// The hotkey.
+            hotkey: T::AccountId,
+            /// Minted at once to the hotkey's owner (its take, or everything when nobody
+            /// stakes on it).
+            to_owner: BalanceOf<T>,
+            /// Left to its nominators, claimable with [`Pallet::claim_rewards`].
+            to_nominators: BalanceOf<T>,
+        },
+        /// A nominator was paid its share of a hotkey's dividends (minted as free balance).
+        RewardsPaid {
+            /// The nominator.
+            coldkey: T::AccountId,
+            /// The hotkey it stakes on.
+            hotkey: T::AccountId,
+            /// How much.
+            amount: BalanceOf<T>,
+        },
         /// A subnet's validator permits were recomputed at its epoch boundary.
         ValidatorPermitsUpdated {
             /// The subnet.
@@ -321,6 +360,8 @@ pub mod pallet {
         TakeRateLimited,
         /// A total would overflow.
         Overflow,
+        /// The caller has no dividends waiting on this hotkey.
+        NothingToClaim,
     }
 
     #[pallet::hooks]
@@ -435,6 +476,22 @@ pub mod pallet {
         ) -> DispatchResult {
             let coldkey = ensure_signed(origin)?;
             Self::do_set_take(coldkey, hotkey, take)
+        }
+
+        /// Pay the caller its share of the validator dividends `hotkey` earned since the
+        /// caller's stake on it last changed, as free balance. Adding or removing stake pays
+        /// this share too, so it is never lost by changing stake.
+        ///
+        /// - `origin`: `Signed` by a coldkey with active stake on `hotkey`.
+        /// - `hotkey`: the hotkey it stakes on.
+        ///
+        /// Emits [`Event::RewardsPaid`]. Fails with [`Error::NothingToClaim`].
+        #[pallet::call_index(4)]
+        pub fn claim_rewards(origin: OriginFor<T>, hotkey: T::AccountId) -> DispatchResult {
+            let coldkey = ensure_signed(origin)?;
+            let paid = Self::settle_rewards(&hotkey, &coldkey)?;
+            ensure!(!paid.is_zero(), Error::<T>::NothingToClaim);
+            Ok(())
         }
     }
 }

@@ -81,6 +81,15 @@ impl NeuronsInfo<AccountId> for FakeNeurons {
             .find(|(_, h)| h == hotkey)
             .map(|(uid, _)| uid)
     }
+    fn hotkey(netuid: NetUid, uid: u16) -> Option<AccountId> {
+        Self::neurons(netuid)
+            .into_iter()
+            .find(|(u, _)| *u == uid)
+            .map(|(_, hotkey)| hotkey)
+    }
+    fn registered_at(netuid: NetUid) -> Vec<u64> {
+        alloc::vec![0; Self::neurons(netuid).len()]
+    }
 }
 
 /// Registers `hotkey` (owned by `coldkey`) on `netuid` in the fake registry.

@@ -551,6 +551,91 @@ fn a_full_queue_drops_new_subnets_and_unknown_subnets_are_skipped() {
 
 // ---------------------------------------------------------------- slashing
 
+// ---------------------------------------------------------------- rewards
+
+#[test]
+fn reward_pays_the_take_at_once_and_the_rest_to_nominators_by_stake() {
+    new_test_ext().execute_with(|| {
+        setup();
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(ALICE), HOT_A, 1_000));
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(BOB), HOT_A, 3_000));
+        let (alice, bob) = (Balances::free_balance(ALICE), Balances::free_balance(BOB));
+        let issuance = Balances::total_issuance();
+        // 18% take of 10,000 to Alice (HOT_A's owner); 8,200 over 4,000 stake.
+        assert_eq!(<Stake as StakeInfo<_, _>>::reward(&HOT_A, 10_000), 0);
+        assert_eq!(Balances::free_balance(ALICE), alice + 1_800);
+        System::assert_last_event(
+            Event::ValidatorRewarded { hotkey: HOT_A, to_owner: 1_800, to_nominators: 8_200 }
+                .into(),
+        );
+        // Nominators are paid when they claim: 1/4 and 3/4 of 8,200.
+        assert_ok!(Stake::claim_rewards(RuntimeOrigin::signed(ALICE), HOT_A));
+        assert_eq!(Balances::free_balance(ALICE), alice + 1_800 + 2_050);
+        assert_ok!(Stake::claim_rewards(RuntimeOrigin::signed(BOB), HOT_A));
+        assert_eq!(Balances::free_balance(BOB), bob + 6_150);
+        assert_eq!(Balances::total_issuance(), issuance + 10_000, "minted exactly the reward");
+        check();
+    });
+}
+
+#[test]
+fn stake_changes_pay_what_the_old_stake_earned_and_new_stake_earns_only_later() {
+    new_test_ext().execute_with(|| {
+        setup();
+        assert_ok!(Stake::set_take(RuntimeOrigin::signed(ALICE), HOT_A, Perbill::zero()));
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(BOB), HOT_A, 1_000));
+        <Stake as StakeInfo<_, _>>::reward(&HOT_A, 500);
+        let bob = Balances::free_balance(BOB);
+        // Adding stake pays the 500 earned so far (and holds the 1,000 added).
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(BOB), HOT_A, 1_000));
+        assert_eq!(Balances::free_balance(BOB), bob + 500 - 1_000);
+        assert_noop!(
+            Stake::claim_rewards(RuntimeOrigin::signed(BOB), HOT_A),
+            Error::<Test>::NothingToClaim
+        );
+        // The doubled stake earns the next reward; unbonding pays it.
+        <Stake as StakeInfo<_, _>>::reward(&HOT_A, 400);
+        let bob = Balances::free_balance(BOB);
+        assert_ok!(Stake::remove_stake(RuntimeOrigin::signed(BOB), HOT_A, 2_000));
+        assert_eq!(Balances::free_balance(BOB), bob + 400);
+        assert!(!RewardSnapshot::<Test>::contains_key(HOT_A, BOB));
+        // Unbonding stake earns nothing more.
+        <Stake as StakeInfo<_, _>>::reward(&HOT_A, 300);
+        assert_noop!(
+            Stake::claim_rewards(RuntimeOrigin::signed(BOB), HOT_A),
+            Error::<Test>::NothingToClaim
+        );
+        check();
+    });
+}
+
+#[test]
+fn reward_of_an_unstaked_hotkey_goes_to_its_owner_and_of_an_unknown_one_is_returned() {
+    new_test_ext().execute_with(|| {
+        setup();
+        let alice = Balances::free_balance(ALICE);
+        assert_eq!(<Stake as StakeInfo<_, _>>::reward(&HOT_A, 700), 0);
+        assert_eq!(Balances::free_balance(ALICE), alice + 700);
+        let issuance = Balances::total_issuance();
+        assert_eq!(<Stake as StakeInfo<_, _>>::reward(&99, 700), 700, "no owner: unpaid");
+        assert_eq!(Balances::total_issuance(), issuance);
+        check();
+    });
+}
+
+#[test]
+fn validators_lists_permit_holders_still_registered() {
+    new_test_ext().execute_with(|| {
+        let netuid = setup();
+        ValidatorPermits::<Test>::insert(
+            netuid,
+            frame_support::BoundedVec::truncate_from(vec![HOT_B, 77]),
+        );
+        assert_eq!(<Stake as StakeInfo<_, _>>::validators(netuid), vec![HOT_B]);
+        assert!(<Stake as StakeInfo<_, _>>::validators(NetUid(9)).is_empty());
+    });
+}
+
 #[test]
 fn slash_spreads_over_nominators_including_unbonding_stake() {
     new_test_ext().execute_with(|| {
@@ -687,6 +772,10 @@ fn calls_are_charged_their_benchmarked_weights() {
         }),
         <() as WeightInfo>::set_take()
     );
+    assert_eq!(
+        weight(crate::Call::claim_rewards { hotkey: HOT_A }),
+        <() as WeightInfo>::claim_rewards()
+    );
     assert!(Stake::slash_weight().all_gte(<() as WeightInfo>::slash(1)));
     assert!(
         <Stake as pallet_mindos_subnets::OnSubnetDissolved>::max_weight().all_gt(Weight::zero())
@@ -705,6 +794,8 @@ mod properties {
         Remove(u8, u8, u64),
         Withdraw(u8),
         Slash(u8, u32),
+        Reward(u8, u64),
+        Claim(u8, u8),
         Advance(u64),
     }
 
@@ -717,6 +808,8 @@ mod properties {
             (0u8..5, 0u8..3, 0u64..3_000).prop_map(|(c, h, a)| Op::Remove(c, h, a)),
             (0u8..5).prop_map(Op::Withdraw),
             (0u8..3, 0u32..=100).prop_map(|(h, p)| Op::Slash(h, p)),
+            (0u8..3, 0u64..10_000).prop_map(|(h, a)| Op::Reward(h, a)),
+            (0u8..5, 0u8..3).prop_map(|(c, h)| Op::Claim(c, h)),
             (1u64..15).prop_map(Op::Advance),
         ]
     }
@@ -725,11 +818,16 @@ mod properties {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
         #[test]
-        fn books_balance_and_only_slashes_burn(ops in proptest::collection::vec(op(), 1..60)) {
+        fn books_balance_and_only_slashes_burn_and_rewards_never_overpay(
+            ops in proptest::collection::vec(op(), 1..60)
+        ) {
             new_test_ext().execute_with(|| {
                 setup();
                 let start = Balances::total_issuance();
                 let mut burned = 0;
+                // Rewarded so far, and the most rounding may keep back: one unit per payment
+                // to a nominator, one per reward.
+                let mut rewarded = 0;
                 for op in ops {
                     match op {
                         Op::Add(c, h, a) => {
@@ -757,11 +855,33 @@ mod properties {
                                 Perbill::from_percent(p),
                             );
                         }
+                        Op::Reward(h, a) => {
+                            let unpaid =
+                                <Stake as StakeInfo<_, _>>::reward(&HOTKEYS[h as usize], a);
+                            assert_eq!(unpaid, 0, "registered hotkeys always have an owner");
+                            rewarded += a;
+                        }
+                        Op::Claim(c, h) => {
+                            let _ = Stake::claim_rewards(
+                                RuntimeOrigin::signed(COLDKEYS[c as usize]),
+                                HOTKEYS[h as usize],
+                            );
+                        }
                         Op::Advance(n) => run_to(System::block_number() + n),
                     }
                     check();
-                    assert_eq!(Balances::total_issuance(), start - burned);
+                    // Minting never exceeds what was rewarded; slashes burn exactly.
+                    let issuance = Balances::total_issuance();
+                    assert!(issuance + burned <= start + rewarded, "rewards overpaid");
                 }
+                // Everyone claims: all that was rewarded is paid, except what slashes cut from
+                // unclaimed dividends and per-payment rounding (checked loosely: never more).
+                for c in COLDKEYS {
+                    for h in HOTKEYS {
+                        let _ = Stake::claim_rewards(RuntimeOrigin::signed(c), h);
+                    }
+                }
+                assert!(Balances::total_issuance() + burned <= start + rewarded);
             });
         }
     }

@@ -17,7 +17,8 @@ use sp_runtime::{traits::One, FixedU128, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-    AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Neurons, Nonce, PalletInfo,
+    AccountId, Aura, Balance, Balances, Block, BlockNumber, Consensus, Hash, Neurons, Nonce,
+    PalletInfo,
     Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
     RuntimeTask, Stake, Subnets, System, DAYS, EXISTENTIAL_DEPOSIT, MICRO_MIND, MIND,
     SLOT_DURATION, SS58_PREFIX, VERSION,
@@ -156,9 +157,10 @@ impl pallet_mindos_subnets::Config for Runtime {
     type MaxAllowList = ConstU32<256>;
     /// Root until the directives pallet takes the bounds over.
     type BoundsOrigin = frame_system::EnsureRoot<AccountId>;
-    /// Dissolving a subnet removes its neurons and its validator permits; stake stays with
-    /// the stakers (it is on hotkeys, not subnets).
-    type OnDissolve = (Neurons, Stake);
+    /// Dissolving a subnet removes its neurons, its validator permits and its consensus
+    /// state (weights, bonds, records, unpaid accrual); stake stays with the stakers (it is on
+    /// hotkeys, not subnets).
+    type OnDissolve = ((Neurons, Stake), Consensus);
     type WeightInfo = pallet_mindos_subnets::weights::SubstrateWeight<Runtime>;
 }
 
@@ -251,5 +253,87 @@ impl pallet_mindos_stake::BenchmarkHelper<AccountId> for StakeBenchmarkHelper {
         hotkey: AccountId,
     ) -> Result<(), sp_runtime::DispatchError> {
         Neurons::register_for_benchmarks(netuid, coldkey, hotkey)
+    }
+}
+
+parameter_types! {
+    /// 1 MIND of new issuance per block at launch ...
+    pub const InitialBlockEmission: Balance = MIND;
+    /// ... halving every 10,512,000 blocks (two years of 6 s blocks), so emission converges
+    /// to 21,024,000 MIND in all.
+    pub const EmissionHalvingInterval: u64 = 10_512_000;
+}
+
+impl pallet_mindos_consensus::Config for Runtime {
+    type Currency = Balances;
+    type Subnets = Subnets;
+    type Neurons = Neurons;
+    type Stake = Stake;
+    type Emissions = Neurons;
+    /// A fixed schedule until the directives pallet governs it.
+    type Parameters =
+        pallet_mindos_consensus::HalvingSchedule<InitialBlockEmission, EmissionHalvingInterval>;
+    /// Direct weights (subnets with commit-reveal off) at most every 50 blocks.
+    type WeightsRateLimit = ConstU32<50>;
+    /// Epochs are staggered by netuid; a second one due in the same block waits a block.
+    type MaxEpochsPerBlock = ConstU32<1>;
+    /// A full subnet's miners are paid within 16 blocks of its epoch.
+    type MaxPayoutsPerBlock = ConstU32<256>;
+    /// Sixteen epochs of contributions per neuron.
+    type HistoryDepth = ConstU32<16>;
+    type MaxSubnets = ConstU32<128>;
+    type WeightInfo = pallet_mindos_consensus::weights::SubstrateWeight<Runtime>;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = ConsensusBenchmarkHelper;
+}
+
+/// Sets up the consensus benchmarks: a subnet with 4,096 slots and 64 validator seats,
+/// registrations without a burn, stake on the validators and permits computed at once.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ConsensusBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_mindos_consensus::BenchmarkHelper<AccountId> for ConsensusBenchmarkHelper {
+    fn subnet_with_neurons(
+        neurons: u32,
+        validators: u32,
+    ) -> (mindos_primitives::NetUid, alloc::vec::Vec<AccountId>) {
+        use frame_support::traits::fungible::Mutate;
+        use pallet_mindos_stake::BenchmarkHelper as _;
+        let owner: AccountId = frame_benchmarking::account("subnet-owner", 0, 0);
+        let netuid = StakeBenchmarkHelper::create_subnet(owner).expect("benchmark subnet");
+        pallet_mindos_subnets::SubnetInfoOf::<Runtime>::mutate(netuid, |subnet| {
+            if let Some(subnet) = subnet {
+                // Unstaked neurons must not take seats: the benchmark picks the validators.
+                subnet.hyperparameters.min_validator_stake = 1;
+            }
+        });
+        let mut hotkeys = alloc::vec::Vec::new();
+        for i in 0..neurons {
+            let coldkey: AccountId = frame_benchmarking::account("coldkey", i, 0);
+            let hotkey: AccountId = frame_benchmarking::account("hotkey", i, 0);
+            Neurons::register_for_benchmarks(netuid, coldkey.clone(), hotkey.clone())
+                .expect("registers");
+            Balances::set_balance(&coldkey, 1_000 * MIND);
+            if i < validators {
+                Stake::add_stake(
+                    RuntimeOrigin::signed(coldkey),
+                    hotkey.clone(),
+                    MIND.saturating_mul(u128::from(i).saturating_add(100)),
+                )
+                .expect("stakes");
+            }
+            hotkeys.push(hotkey);
+        }
+        pallet_mindos_stake::Pallet::<Runtime>::refresh_validator_permits(netuid);
+        (netuid, hotkeys)
+    }
+
+    fn set_commit_reveal(netuid: mindos_primitives::NetUid, enabled: bool) {
+        pallet_mindos_subnets::SubnetInfoOf::<Runtime>::mutate(netuid, |subnet| {
+            if let Some(subnet) = subnet {
+                subnet.hyperparameters.commit_reveal = enabled;
+            }
+        });
     }
 }

@@ -1,0 +1,283 @@
+//! A runtime for the consensus pallet's tests and benchmarks with the real subnets, neurons
+//! and stake pallets, so epochs run against real registrations, stake and permits.
+
+use crate as pallet_consensus;
+use frame_support::{
+    derive_impl, parameter_types,
+    traits::{ConstU32, ConstU64, OnInitialize},
+};
+use mindos_primitives::{
+    HyperparameterBounds, Hyperparameters, Modality, Perbill, Range, ScoringRule,
+    TaskSpec, MAX_NEURONS_PER_SUBNET,
+};
+use sp_runtime::{BuildStorage, FixedU128};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub(crate) type AccountId = u64;
+pub(crate) type Balance = u64;
+
+frame_support::construct_runtime!(
+    pub enum Test {
+        System: frame_system,
+        Balances: pallet_balances,
+        Subnets: pallet_mindos_subnets,
+        Neurons: pallet_mindos_neurons,
+        Stake: pallet_mindos_stake,
+        Consensus: pallet_consensus,
+    }
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+    type Block = Block;
+    type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+    type AccountStore = System;
+    type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+parameter_types! {
+    pub const BaseLockDeposit: Balance = 100;
+    pub const LockDepositPerLiveSubnet: Balance = 10;
+}
+
+impl pallet_mindos_subnets::Config for Test {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type BaseLockDeposit = BaseLockDeposit;
+    type LockDepositPerLiveSubnet = LockDepositPerLiveSubnet;
+    type MaxSubnets = ConstU32<4>;
+    type MaxNameLength = ConstU32<32>;
+    type MaxAllowList = ConstU32<8>;
+    type BoundsOrigin = frame_system::EnsureRoot<AccountId>;
+    type OnDissolve = ((Neurons, Stake), Consensus);
+    type WeightInfo = ();
+}
+
+parameter_types! {
+    pub const BurnFloor: Balance = 1;
+    pub BurnIncreaseFactor: FixedU128 = FixedU128::from_rational(11, 10);
+}
+
+impl pallet_mindos_neurons::Config for Test {
+    type Currency = Balances;
+    type Subnets = Subnets;
+    type Stake = Stake;
+    type BurnFloor = BurnFloor;
+    type BurnIncreaseFactor = BurnIncreaseFactor;
+    type BurnHalfLife = ConstU64<100>;
+    type ServeRateLimit = ConstU64<10>;
+    type WeightInfo = ();
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = pallet_mindos_neurons::SubnetsBenchmarkHelper<Test>;
+}
+
+parameter_types! {
+    pub const DefaultTake: Perbill = Perbill::from_percent(10);
+    pub const MaxTake: Perbill = Perbill::from_percent(18);
+}
+
+impl pallet_mindos_stake::Config for Test {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Subnets = Subnets;
+    type Neurons = Neurons;
+    type UnbondingPeriod = ConstU64<10>;
+    type MaxUnbondingChunks = ConstU32<4>;
+    type MaxNominators = ConstU32<8>;
+    type MinStake = ConstU64<10>;
+    type DefaultTake = DefaultTake;
+    type MaxTake = MaxTake;
+    type TakeIncreaseRateLimit = ConstU64<100>;
+    type MaxValidatorsPerSubnet = ConstU32<64>;
+    type MaxPermitUpdatesPerBlock = ConstU32<4>;
+    type MaxPendingPermitUpdates = ConstU32<8>;
+    type WeightInfo = ();
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+parameter_types! {
+    /// Emission per block; a static so tests can change the governed value.
+    pub static BlockEmission: Balance = 1_000;
+    pub const HalvingInterval: u64 = 1_000_000;
+    /// Payouts minted per block; small so tests see paging.
+    pub static PayoutsPerBlock: u32 = 2;
+}
+
+impl pallet_consensus::Config for Test {
+    type Currency = Balances;
+    type Subnets = Subnets;
+    type Neurons = Neurons;
+    type Stake = Stake;
+    type Emissions = Neurons;
+    type Parameters = pallet_consensus::HalvingSchedule<BlockEmission, HalvingInterval>;
+    type WeightsRateLimit = ConstU64<5>;
+    type MaxEpochsPerBlock = ConstU32<1>;
+    type MaxPayoutsPerBlock = PayoutsPerBlock;
+    type HistoryDepth = ConstU32<4>;
+    type MaxSubnets = ConstU32<4>;
+    type WeightInfo = ();
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+/// Benchmark setup through the real pallets.
+#[cfg(feature = "runtime-benchmarks")]
+#[allow(unreachable_pub)]
+pub struct MockBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+use mindos_primitives::NetUid;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_mindos_stake::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+    fn create_subnet(owner: AccountId) -> Result<NetUid, sp_runtime::DispatchError> {
+        use frame_support::traits::fungible::Mutate;
+        Balances::set_balance(&owner, 1_000_000);
+        let netuid = pallet_mindos_subnets::NextNetUid::<Test>::get();
+        let mut params = hyperparameters();
+        params.max_neurons = MAX_NEURONS_PER_SUBNET;
+        params.max_validators = 64;
+        // Unstaked neurons must not take permits: benchmarks choose the validator count.
+        params.min_validator_stake = 1;
+        Subnets::create_subnet(
+            RuntimeOrigin::signed(owner),
+            b"bench".to_vec().try_into().unwrap_or_default(),
+            task(),
+            params,
+            pallet_mindos_subnets::Visibility::Public,
+        )?;
+        Ok(netuid)
+    }
+    fn register_hotkey(
+        netuid: NetUid,
+        coldkey: AccountId,
+        hotkey: AccountId,
+    ) -> Result<(), sp_runtime::DispatchError> {
+        Neurons::register_for_benchmarks(netuid, coldkey, hotkey)
+    }
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+    fn subnet_with_neurons(neurons: u32, validators: u32) -> (NetUid, Vec<AccountId>) {
+        use frame_support::traits::fungible::Mutate;
+        let owner = 9_999_999;
+        let netuid = <Self as pallet_mindos_stake::BenchmarkHelper<_>>::create_subnet(owner)
+            .expect("bench subnet");
+        let mut hotkeys = Vec::new();
+        for i in 0..u64::from(neurons) {
+            let (coldkey, hotkey) = (1_000_000 + i, 2_000_000 + i);
+            Neurons::register_for_benchmarks(netuid, coldkey, hotkey).expect("registers");
+            if i < u64::from(validators) {
+                Balances::set_balance(&coldkey, 1_000_000);
+                Stake::add_stake(RuntimeOrigin::signed(coldkey), hotkey, 1_000 + i)
+                    .expect("stakes");
+            }
+            hotkeys.push(hotkey);
+        }
+        pallet_mindos_stake::Pallet::<Test>::refresh_validator_permits(netuid);
+        (netuid, hotkeys)
+    }
+    fn set_commit_reveal(netuid: NetUid, enabled: bool) {
+        use pallet_mindos_subnets::SubnetsInfo;
+        let mut params = <Subnets as SubnetsInfo<AccountId, Balance>>::hyperparameters(netuid)
+            .expect("live subnet");
+        let owner = <Subnets as SubnetsInfo<AccountId, Balance>>::owner(netuid).expect("owner");
+        params.commit_reveal = enabled;
+        Subnets::set_hyperparameters(RuntimeOrigin::signed(owner), netuid, params)
+            .expect("owner may set hyperparameters");
+    }
+}
+
+/// Owns the test subnets.
+pub(crate) const OWNER: AccountId = 1;
+/// Coldkeys of validators and miners (10 + i) and their hotkeys (100 + i).
+pub(crate) const fn coldkey(i: u64) -> AccountId {
+    10 + i
+}
+pub(crate) const fn hotkey(i: u64) -> AccountId {
+    100 + i
+}
+pub(crate) const ENDOWMENT: Balance = 1_000_000;
+
+pub(crate) fn bounds() -> HyperparameterBounds<Balance> {
+    HyperparameterBounds {
+        tempo: Range { min: 1, max: 1_000 },
+        max_neurons: Range {
+            min: 1,
+            max: MAX_NEURONS_PER_SUBNET,
+        },
+        max_validators: Range { min: 1, max: 64 },
+        immunity_period: Range { min: 0, max: 10_000 },
+        kappa: Range {
+            min: Perbill::from_percent(10),
+            max: Perbill::from_percent(90),
+        },
+        min_validator_stake: Range {
+            min: 0,
+            max: 1_000_000,
+        },
+    }
+}
+
+/// Tempo 9: subnet 0's epochs run at blocks 9, 19, 29, …; subnet 1's at 8, 18, 28, ….
+pub(crate) fn hyperparameters() -> Hyperparameters<Balance> {
+    Hyperparameters {
+        tempo: 9,
+        max_neurons: 16,
+        max_validators: 4,
+        immunity_period: 0,
+        kappa: Perbill::from_percent(50),
+        min_validator_stake: 100,
+        commit_reveal: true,
+    }
+}
+
+pub(crate) fn task() -> TaskSpec {
+    TaskSpec {
+        modality: Modality::Text,
+        model_digest: [7u8; 32],
+        input_schema: 1,
+        output_schema: 1,
+        scoring_rule: ScoringRule::CosineSimilarity,
+    }
+}
+
+pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
+    BlockEmission::set(1_000);
+    PayoutsPerBlock::set(2);
+    let mut storage = frame_system::GenesisConfig::<Test>::default()
+        .build_storage()
+        .unwrap();
+    let mut balances = vec![(OWNER, ENDOWMENT)];
+    balances.extend((0..16).map(|i| (coldkey(i), ENDOWMENT)));
+    pallet_balances::GenesisConfig::<Test> {
+        balances,
+        ..Default::default()
+    }
+    .assimilate_storage(&mut storage)
+    .unwrap();
+    pallet_mindos_subnets::GenesisConfig::<Test> {
+        bounds: Some(bounds()),
+        subnets: vec![],
+    }
+    .assimilate_storage(&mut storage)
+    .unwrap();
+    let mut ext = sp_io::TestExternalities::new(storage);
+    ext.execute_with(|| System::set_block_number(1));
+    ext
+}
+
+/// Runs the hooks of every block up to `block`.
+pub(crate) fn run_to(block: u64) {
+    while System::block_number() < block {
+        let next = System::block_number() + 1;
+        System::set_block_number(next);
+        AllPalletsWithSystem::on_initialize(next);
+    }
+}
