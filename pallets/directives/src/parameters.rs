@@ -1,0 +1,560 @@
+//! The governed parameters: one typed registry ([`GovernedParameters`]), the single change a
+//! `SetParameter` proposal makes to it ([`ParameterValue`]), and the checks that keep it
+//! sensible ([`GovernedParameters::validate`]). Storage-free, so it is tested without a
+//! runtime.
+//!
+//! Every rule lives in [`GovernedParameters::validate`], and a proposal is checked by applying
+//! its change to a copy of the registry and validating the copy: the same code runs at
+//! `propose` (so nonsense is refused before anyone votes on it) and again at enactment.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use mindos_consensus_math::EmissionSplit;
+use mindos_primitives::{HyperparameterBounds, Hyperparameters, Range, MAX_NEURONS_PER_SUBNET};
+use scale_info::TypeInfo;
+use serde::{Deserialize, Serialize};
+use sp_runtime::{
+    traits::{AtLeast32BitUnsigned, One, Zero},
+    FixedU128, Perbill, SaturatedConversion,
+};
+
+/// The smallest sentinel committee governance may set: with fewer than four members a
+/// two-thirds threshold cannot tolerate a single faulty member (`n ≥ 3f + 1`).
+pub const MIN_COMMITTEE_SIZE: u32 = 4;
+
+/// One MIND in planck (12 decimals); the defaults below are written in it.
+const MIND: u128 = 1_000_000_000_000;
+/// Blocks per day at the 6 s target block time.
+const DAY: u32 = 14_400;
+
+/// The `serde` shape of [`EmissionSplit`] (the math crate has no `serde`): three Perbills.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "EmissionSplit")]
+struct EmissionSplitDef {
+    owner: Perbill,
+    miners: Perbill,
+    validators: Perbill,
+}
+
+/// Every parameter governance owns, in one storage value. Other pallets read it through
+/// [`crate::ConsensusParameters`], [`crate::SentinelParameters`] and the `Get` adapters
+/// (e.g. [`crate::BurnFloor`]), never through compile-time constants.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct GovernedParameters<Balance, BlockNumber> {
+    /// Owner / miners / validators split of each epoch's emission; sums to exactly 100%.
+    #[serde(with = "EmissionSplitDef")]
+    pub emission_split: EmissionSplit,
+    /// New issuance per block before any halving.
+    pub block_emission: Balance,
+    /// Blocks between two halvings of the block emission (counted from genesis); positive.
+    pub halving_interval: BlockNumber,
+    /// What each registration multiplies a subnet's registration burn by; above one.
+    pub burn_increase_factor: FixedU128,
+    /// Blocks in which the burn's excess over the floor halves; positive.
+    pub burn_half_life: BlockNumber,
+    /// The lowest registration burn; positive, or a subnet's price could stay zero forever.
+    pub burn_floor: Balance,
+    /// Lock deposit of the first live subnet; positive, or subnets cost nothing to spam.
+    pub subnet_lock_base: Balance,
+    /// Extra lock deposit for every subnet already live.
+    pub subnet_lock_per_subnet: Balance,
+    /// Blocks unbonding stake stays held; longer than the voting period (see the crate docs:
+    /// stake that voted must not be spendable elsewhere before the vote closes).
+    pub unbonding_period: BlockNumber,
+    /// The ranges subnet owners must keep their hyperparameters in.
+    pub hyperparameter_bounds: HyperparameterBounds<Balance>,
+    /// Members of a sentinel committee; at least [`MIN_COMMITTEE_SIZE`].
+    pub sentinel_committee_size: u32,
+    /// Members that must agree before a sentinel verdict stands: more than two thirds of the
+    /// committee (`3 · threshold > 2 · size`) and at most all of it.
+    pub sentinel_threshold: u32,
+    /// Epochs a quarantined miner stays quarantined; at least one.
+    pub sentinel_quarantine_epochs: u32,
+    /// Share of a quarantined miner's stake that is slashed.
+    pub sentinel_slash_share: Perbill,
+}
+
+impl<Balance: AtLeast32BitUnsigned, BlockNumber: AtLeast32BitUnsigned> Default
+    for GovernedParameters<Balance, BlockNumber>
+{
+    /// MindOS at launch (6 s blocks, 12 decimals): emission 18/41/41, 1 MIND per block
+    /// halving every 10,512,000 blocks (two years), registration burn ×1.2 per registration
+    /// decaying to a 1 MIND floor with a one-day half-life, subnet locks of 100 MIND plus
+    /// 10 MIND per live subnet, a seven-day unbonding period, and sentinel committees of 7
+    /// with a threshold of 5, three quarantine epochs and a 10% slash.
+    fn default() -> Self {
+        let mind = |n: u128| Balance::saturated_from(n.saturating_mul(MIND));
+        Self {
+            emission_split: EmissionSplit::default(),
+            block_emission: mind(1),
+            halving_interval: BlockNumber::from(10_512_000u32),
+            burn_increase_factor: FixedU128::from_rational(6, 5),
+            burn_half_life: BlockNumber::from(DAY),
+            burn_floor: mind(1),
+            subnet_lock_base: mind(100),
+            subnet_lock_per_subnet: mind(10),
+            unbonding_period: BlockNumber::from(DAY.saturating_mul(7)),
+            hyperparameter_bounds: HyperparameterBounds {
+                // From 10 blocks (a minute) to a day.
+                tempo: Range {
+                    min: 10,
+                    max: 14_400,
+                },
+                max_neurons: Range {
+                    min: 1,
+                    max: MAX_NEURONS_PER_SUBNET,
+                },
+                max_validators: Range { min: 1, max: 64 },
+                // Up to a week of immunity.
+                immunity_period: Range {
+                    min: 0,
+                    max: DAY.saturating_mul(7),
+                },
+                kappa: Range {
+                    min: Perbill::from_percent(10),
+                    max: Perbill::from_percent(90),
+                },
+                min_validator_stake: Range {
+                    min: Balance::zero(),
+                    max: mind(1_000_000),
+                },
+            },
+            sentinel_committee_size: 7,
+            sentinel_threshold: 5,
+            sentinel_quarantine_epochs: 3,
+            sentinel_slash_share: Perbill::from_percent(10),
+        }
+    }
+}
+
+/// Why a registry (or the change a proposal would make to it) is refused. Each variant has a
+/// pallet error of the same name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParameterError {
+    /// The emission split does not sum to exactly 100%.
+    EmissionSplitNotHundredPercent,
+    /// The halving interval is zero.
+    ZeroHalvingInterval,
+    /// The burn increase factor is not above one.
+    BurnIncreaseNotAboveOne,
+    /// The burn half-life is zero.
+    ZeroBurnHalfLife,
+    /// The burn floor is zero.
+    ZeroBurnFloor,
+    /// The base subnet lock deposit is zero.
+    ZeroSubnetLockBase,
+    /// The unbonding period is not longer than the voting period.
+    UnbondingNotLongerThanVoting,
+    /// A hyperparameter range is empty or beyond a hard limit.
+    InvalidHyperparameterBounds,
+    /// The sentinel committee has fewer than [`MIN_COMMITTEE_SIZE`] members.
+    CommitteeTooSmall,
+    /// The sentinel committee has more members than the runtime allows.
+    CommitteeTooLarge,
+    /// The sentinel threshold is not above two thirds of the committee.
+    ThresholdNotSupermajority,
+    /// The sentinel threshold exceeds the committee size.
+    ThresholdAboveCommittee,
+    /// Quarantine lasts zero epochs.
+    ZeroQuarantineEpochs,
+    /// Subnet hyperparameters are set on a subnet, not in the network registry.
+    NotANetworkParameter,
+}
+
+/// Limits of a registry that come from the runtime, not from governance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParameterLimits<BlockNumber> {
+    /// The voting period; the unbonding period must be longer.
+    pub voting_period: BlockNumber,
+    /// The largest sentinel committee the runtime's storage bounds allow.
+    pub max_committee_size: u32,
+}
+
+/// Whether `threshold` of `size` members is a valid sentinel threshold: more than two thirds
+/// (`3 · threshold > 2 · size`) and at most `size`.
+pub fn check_sentinel_threshold(size: u32, threshold: u32) -> Result<(), ParameterError> {
+    // u32 × 3 fits in u64, so the products are exact.
+    if u64::from(threshold).saturating_mul(3) <= u64::from(size).saturating_mul(2) {
+        return Err(ParameterError::ThresholdNotSupermajority);
+    }
+    if threshold > size {
+        return Err(ParameterError::ThresholdAboveCommittee);
+    }
+    Ok(())
+}
+
+impl<Balance, BlockNumber> GovernedParameters<Balance, BlockNumber>
+where
+    Balance: AtLeast32BitUnsigned,
+    BlockNumber: AtLeast32BitUnsigned,
+{
+    /// Checks every rule, naming the first one broken.
+    pub fn validate(&self, limits: &ParameterLimits<BlockNumber>) -> Result<(), ParameterError> {
+        use ParameterError::*;
+        self.emission_split
+            .validate()
+            .map_err(|_| EmissionSplitNotHundredPercent)?;
+        if self.halving_interval.is_zero() {
+            return Err(ZeroHalvingInterval);
+        }
+        if self.burn_increase_factor <= FixedU128::one() {
+            return Err(BurnIncreaseNotAboveOne);
+        }
+        if self.burn_half_life.is_zero() {
+            return Err(ZeroBurnHalfLife);
+        }
+        if self.burn_floor.is_zero() {
+            return Err(ZeroBurnFloor);
+        }
+        if self.subnet_lock_base.is_zero() {
+            return Err(ZeroSubnetLockBase);
+        }
+        if self.unbonding_period <= limits.voting_period {
+            return Err(UnbondingNotLongerThanVoting);
+        }
+        if !self.hyperparameter_bounds.is_valid() {
+            return Err(InvalidHyperparameterBounds);
+        }
+        if self.sentinel_committee_size < MIN_COMMITTEE_SIZE {
+            return Err(CommitteeTooSmall);
+        }
+        if self.sentinel_committee_size > limits.max_committee_size {
+            return Err(CommitteeTooLarge);
+        }
+        check_sentinel_threshold(self.sentinel_committee_size, self.sentinel_threshold)?;
+        if self.sentinel_quarantine_epochs == 0 {
+            return Err(ZeroQuarantineEpochs);
+        }
+        Ok(())
+    }
+
+    /// New issuance at `block`: the block emission halved once per elapsed halving interval.
+    pub fn block_emission_at(&self, block: u64) -> Balance {
+        let interval: u64 = self.halving_interval.clone().saturated_into();
+        let halvings = block.checked_div(interval).unwrap_or(0);
+        // 128 halvings take any u128 to zero.
+        if halvings >= 128 {
+            return Balance::zero();
+        }
+        let mut emission = self.block_emission.clone();
+        for _ in 0..halvings {
+            emission = emission
+                .checked_div(&Balance::from(2u32))
+                .unwrap_or_else(Zero::zero);
+        }
+        emission
+    }
+}
+
+/// Which governed parameter a [`ParameterValue`] sets (for events and views).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum Parameter {
+    /// [`GovernedParameters::emission_split`].
+    EmissionSplit,
+    /// [`GovernedParameters::block_emission`].
+    BlockEmission,
+    /// [`GovernedParameters::halving_interval`].
+    HalvingInterval,
+    /// [`GovernedParameters::burn_increase_factor`].
+    BurnIncreaseFactor,
+    /// [`GovernedParameters::burn_half_life`].
+    BurnHalfLife,
+    /// [`GovernedParameters::burn_floor`].
+    BurnFloor,
+    /// [`GovernedParameters::subnet_lock_base`].
+    SubnetLockBase,
+    /// [`GovernedParameters::subnet_lock_per_subnet`].
+    SubnetLockPerSubnet,
+    /// [`GovernedParameters::unbonding_period`].
+    UnbondingPeriod,
+    /// [`GovernedParameters::hyperparameter_bounds`].
+    HyperparameterBounds,
+    /// [`GovernedParameters::sentinel_committee_size`] and
+    /// [`GovernedParameters::sentinel_threshold`].
+    SentinelCommittee,
+    /// [`GovernedParameters::sentinel_quarantine_epochs`].
+    SentinelQuarantineEpochs,
+    /// [`GovernedParameters::sentinel_slash_share`].
+    SentinelSlashShare,
+    /// One subnet's hyperparameters (a `Subnet`-scope proposal).
+    SubnetHyperparameters,
+}
+
+/// The one change a `SetParameter` proposal makes: the variant names the parameter, its field
+/// is the new value.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum ParameterValue<Balance, BlockNumber> {
+    /// Owner / miners / validators split; must sum to 100%.
+    EmissionSplit(#[serde(with = "EmissionSplitDef")] EmissionSplit),
+    /// Block emission before halvings.
+    BlockEmission(Balance),
+    /// Blocks between halvings; positive.
+    HalvingInterval(BlockNumber),
+    /// Registration burn increase factor; above one.
+    BurnIncreaseFactor(FixedU128),
+    /// Registration burn half-life in blocks; positive.
+    BurnHalfLife(BlockNumber),
+    /// Registration burn floor; positive.
+    BurnFloor(Balance),
+    /// Lock deposit of the first live subnet; positive.
+    SubnetLockBase(Balance),
+    /// Extra lock deposit per live subnet.
+    SubnetLockPerSubnet(Balance),
+    /// Unbonding period in blocks; longer than the voting period.
+    UnbondingPeriod(BlockNumber),
+    /// Hyperparameter bounds; non-empty ranges within hard limits. Enacting them also sets
+    /// them in the subnets pallet, which holds owners to them.
+    HyperparameterBounds(HyperparameterBounds<Balance>),
+    /// Sentinel committee size and threshold, together (each constrains the other).
+    SentinelCommittee {
+        /// Members; at least [`MIN_COMMITTEE_SIZE`].
+        size: u32,
+        /// Members that must agree; above two thirds of `size` and at most `size`.
+        threshold: u32,
+    },
+    /// Quarantine epochs; at least one.
+    SentinelQuarantineEpochs(u32),
+    /// Sentinel slash share.
+    SentinelSlashShare(Perbill),
+    /// A subnet's hyperparameters, within the governed bounds; only in `Subnet` scope.
+    SubnetHyperparameters(Hyperparameters<Balance>),
+}
+
+impl<Balance: Clone, BlockNumber: Clone> ParameterValue<Balance, BlockNumber> {
+    /// Which parameter this sets.
+    pub fn parameter(&self) -> Parameter {
+        match self {
+            Self::EmissionSplit(_) => Parameter::EmissionSplit,
+            Self::BlockEmission(_) => Parameter::BlockEmission,
+            Self::HalvingInterval(_) => Parameter::HalvingInterval,
+            Self::BurnIncreaseFactor(_) => Parameter::BurnIncreaseFactor,
+            Self::BurnHalfLife(_) => Parameter::BurnHalfLife,
+            Self::BurnFloor(_) => Parameter::BurnFloor,
+            Self::SubnetLockBase(_) => Parameter::SubnetLockBase,
+            Self::SubnetLockPerSubnet(_) => Parameter::SubnetLockPerSubnet,
+            Self::UnbondingPeriod(_) => Parameter::UnbondingPeriod,
+            Self::HyperparameterBounds(_) => Parameter::HyperparameterBounds,
+            Self::SentinelCommittee { .. } => Parameter::SentinelCommittee,
+            Self::SentinelQuarantineEpochs(_) => Parameter::SentinelQuarantineEpochs,
+            Self::SentinelSlashShare(_) => Parameter::SentinelSlashShare,
+            Self::SubnetHyperparameters(_) => Parameter::SubnetHyperparameters,
+        }
+    }
+
+    /// Writes this value into `params`. Refuses subnet hyperparameters, which are not in the
+    /// registry. Does not validate: call [`GovernedParameters::validate`] on the result.
+    pub fn apply_to(
+        &self,
+        params: &mut GovernedParameters<Balance, BlockNumber>,
+    ) -> Result<(), ParameterError> {
+        match self.clone() {
+            Self::EmissionSplit(v) => params.emission_split = v,
+            Self::BlockEmission(v) => params.block_emission = v,
+            Self::HalvingInterval(v) => params.halving_interval = v,
+            Self::BurnIncreaseFactor(v) => params.burn_increase_factor = v,
+            Self::BurnHalfLife(v) => params.burn_half_life = v,
+            Self::BurnFloor(v) => params.burn_floor = v,
+            Self::SubnetLockBase(v) => params.subnet_lock_base = v,
+            Self::SubnetLockPerSubnet(v) => params.subnet_lock_per_subnet = v,
+            Self::UnbondingPeriod(v) => params.unbonding_period = v,
+            Self::HyperparameterBounds(v) => params.hyperparameter_bounds = v,
+            Self::SentinelCommittee { size, threshold } => {
+                params.sentinel_committee_size = size;
+                params.sentinel_threshold = threshold;
+            }
+            Self::SentinelQuarantineEpochs(v) => params.sentinel_quarantine_epochs = v,
+            Self::SentinelSlashShare(v) => params.sentinel_slash_share = v,
+            Self::SubnetHyperparameters(_) => return Err(ParameterError::NotANetworkParameter),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Params = GovernedParameters<u128, u32>;
+
+    const LIMITS: ParameterLimits<u32> = ParameterLimits {
+        voting_period: 100,
+        max_committee_size: 64,
+    };
+
+    fn with(value: ParameterValue<u128, u32>) -> Result<Params, ParameterError> {
+        let mut p = Params::default();
+        value.apply_to(&mut p)?;
+        p.validate(&LIMITS).map(|_| p)
+    }
+
+    #[test]
+    fn defaults_are_valid_and_match_the_launch_economy() {
+        let p = Params::default();
+        assert_eq!(p.validate(&LIMITS), Ok(()));
+        assert_eq!(p.emission_split, EmissionSplit::default());
+        assert_eq!(p.block_emission, MIND);
+        assert_eq!(p.halving_interval, 10_512_000);
+        assert_eq!(p.burn_increase_factor, FixedU128::from_rational(12, 10));
+        assert_eq!(p.unbonding_period, 100_800);
+        assert_eq!((p.sentinel_committee_size, p.sentinel_threshold), (7, 5));
+        assert_eq!(p.sentinel_quarantine_epochs, 3);
+        assert_eq!(p.sentinel_slash_share, Perbill::from_percent(10));
+    }
+
+    #[test]
+    fn each_nonsense_value_is_named() {
+        use ParameterError::*;
+        use ParameterValue as V;
+        let bad_split = EmissionSplit {
+            owner: Perbill::from_percent(20),
+            miners: Perbill::from_percent(41),
+            validators: Perbill::from_percent(41),
+        };
+        let mut empty_bounds = Params::default().hyperparameter_bounds;
+        empty_bounds.tempo = Range { min: 10, max: 9 };
+        let cases: [(V<u128, u32>, ParameterError); 14] = [
+            (V::EmissionSplit(bad_split), EmissionSplitNotHundredPercent),
+            (V::HalvingInterval(0), ZeroHalvingInterval),
+            (V::BurnIncreaseFactor(FixedU128::one()), BurnIncreaseNotAboveOne),
+            (V::BurnHalfLife(0), ZeroBurnHalfLife),
+            (V::BurnFloor(0), ZeroBurnFloor),
+            (V::SubnetLockBase(0), ZeroSubnetLockBase),
+            (V::UnbondingPeriod(0), UnbondingNotLongerThanVoting),
+            (V::UnbondingPeriod(100), UnbondingNotLongerThanVoting),
+            (V::HyperparameterBounds(empty_bounds), InvalidHyperparameterBounds),
+            (V::SentinelCommittee { size: 3, threshold: 3 }, CommitteeTooSmall),
+            (V::SentinelCommittee { size: 65, threshold: 65 }, CommitteeTooLarge),
+            (V::SentinelCommittee { size: 6, threshold: 4 }, ThresholdNotSupermajority),
+            (V::SentinelCommittee { size: 6, threshold: 7 }, ThresholdAboveCommittee),
+            (V::SentinelQuarantineEpochs(0), ZeroQuarantineEpochs),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(with(value.clone()), Err(expected), "{value:?}");
+        }
+        let params = Hyperparameters {
+            tempo: 100,
+            max_neurons: 8,
+            max_validators: 2,
+            immunity_period: 0,
+            kappa: Perbill::from_percent(50),
+            min_validator_stake: 0u128,
+            commit_reveal: true,
+        };
+        assert_eq!(
+            with(V::SubnetHyperparameters(params)),
+            Err(NotANetworkParameter)
+        );
+    }
+
+    #[test]
+    fn sensible_values_are_accepted_and_written() {
+        use ParameterValue as V;
+        let split = EmissionSplit {
+            owner: Perbill::from_percent(10),
+            miners: Perbill::from_percent(45),
+            validators: Perbill::from_percent(45),
+        };
+        assert_eq!(with(V::EmissionSplit(split)).unwrap().emission_split, split);
+        assert_eq!(with(V::UnbondingPeriod(101)).unwrap().unbonding_period, 101);
+        // The smallest committee: 3 of 4 is above two thirds (9 > 8), 2 of 4 is not.
+        assert!(with(V::SentinelCommittee { size: 4, threshold: 3 }).is_ok());
+        assert_eq!(
+            with(V::SentinelCommittee { size: 4, threshold: 2 }),
+            Err(ParameterError::ThresholdNotSupermajority)
+        );
+        let p = with(V::SentinelCommittee {
+            size: 10,
+            threshold: 7,
+        })
+        .unwrap();
+        assert_eq!((p.sentinel_committee_size, p.sentinel_threshold), (10, 7));
+        assert_eq!(
+            with(V::SentinelSlashShare(Perbill::zero()))
+                .unwrap()
+                .sentinel_slash_share,
+            Perbill::zero()
+        );
+    }
+
+    #[test]
+    fn sentinel_threshold_is_strictly_above_two_thirds() {
+        // 7 members: 5 is the smallest threshold (15 > 14), 4 is not (12 > 14 fails).
+        assert_eq!(check_sentinel_threshold(7, 5), Ok(()));
+        assert_eq!(
+            check_sentinel_threshold(7, 4),
+            Err(ParameterError::ThresholdNotSupermajority)
+        );
+        // 6 members: exactly two thirds (4) is not enough.
+        assert_eq!(
+            check_sentinel_threshold(6, 4),
+            Err(ParameterError::ThresholdNotSupermajority)
+        );
+        assert_eq!(check_sentinel_threshold(6, 5), Ok(()));
+        assert_eq!(check_sentinel_threshold(u32::MAX, u32::MAX), Ok(()));
+    }
+
+    #[test]
+    fn block_emission_halves_per_interval_and_reaches_zero() {
+        let mut p = Params {
+            halving_interval: 10,
+            ..Default::default()
+        };
+        assert_eq!(p.block_emission_at(0), MIND);
+        assert_eq!(p.block_emission_at(9), MIND);
+        assert_eq!(p.block_emission_at(10), MIND / 2);
+        assert_eq!(p.block_emission_at(35), MIND / 8);
+        assert_eq!(p.block_emission_at(10 * 200), 0);
+        assert_eq!(p.block_emission_at(u64::MAX), 0);
+        p.halving_interval = 0;
+        assert_eq!(p.block_emission_at(1_000), MIND, "no interval, no halving");
+    }
+
+    #[test]
+    fn registry_json_round_trips() {
+        let p = Params::default();
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["emissionSplit"]["owner"], 180_000_000);
+        assert_eq!(json["sentinelCommitteeSize"], 7);
+        let back: Params = serde_json::from_value(json).unwrap();
+        assert_eq!(back, p);
+    }
+}

@@ -1,0 +1,227 @@
+//! `propose`: every action kind, the deposit, and every check made before a vote.
+
+use super::*;
+use crate::{Directive, DirectiveStatus, EmissionSplit, PRIME_DIRECTIVE};
+use frame_support::assert_noop;
+use mindos_primitives::{NetUid, Range};
+use sp_runtime::{DispatchError, FixedU128};
+
+#[test]
+fn propose_holds_the_deposit_and_opens_the_vote() {
+    build_and_execute(|| {
+        let index = propose(BOB, add("Share compute fairly"), Scope::Network);
+        assert_eq!(index, 0);
+        assert_eq!(held(BOB), 100);
+        assert_eq!(Balances::free_balance(BOB), ENDOWMENT - 100);
+        let proposal = Proposals::<Test>::get(index).unwrap();
+        assert_eq!(proposal.proposer, BOB);
+        assert_eq!(proposal.submitted_at, 1);
+        assert_eq!(proposal.voting_ends, 11);
+        assert_eq!(proposal.status, ProposalStatus::Voting);
+        assert_eq!(NextProposalIndex::<Test>::get(), 1);
+        System::assert_last_event(
+            Event::Proposed {
+                index,
+                proposer: BOB,
+                action: add("Share compute fairly"),
+                scope: Scope::Network,
+                deposit: 100,
+                voting_ends: 11,
+            }
+            .into(),
+        );
+    });
+}
+
+#[test]
+fn propose_accepts_every_other_action_kind() {
+    build_and_execute(|| {
+        propose(
+            ALICE,
+            ProposalAction::AmendDirective {
+                id: 1,
+                title: title("Humans first"),
+                text: text("Human well-being comes first."),
+            },
+            Scope::Network,
+        );
+        propose(ALICE, ProposalAction::RepealDirective { id: 3 }, Scope::Network);
+        propose(
+            ALICE,
+            set(ParameterValue::BurnIncreaseFactor(FixedU128::from_rational(3, 2))),
+            Scope::Network,
+        );
+        propose(ALICE, subnet_action(), Scope::Subnet(SUBNET));
+        assert_eq!(Proposals::<Test>::count(), 4);
+        assert_eq!(held(ALICE), 400);
+    });
+}
+
+#[test]
+fn propose_refuses_bad_directive_changes() {
+    build_and_execute(|| {
+        let origin = || RuntimeOrigin::signed(ALICE);
+        let empty_title = ProposalAction::AddDirective {
+            title: title(""),
+            text: text("x"),
+        };
+        assert_noop!(
+            Directives::propose(origin(), empty_title, Scope::Network),
+            Error::<Test>::EmptyTitle
+        );
+        let empty_text = ProposalAction::AmendDirective {
+            id: 1,
+            title: title("x"),
+            text: text(""),
+        };
+        assert_noop!(
+            Directives::propose(origin(), empty_text, Scope::Network),
+            Error::<Test>::EmptyText
+        );
+        assert_noop!(
+            Directives::propose(origin(), ProposalAction::RepealDirective { id: 9 }, Scope::Network),
+            Error::<Test>::UnknownDirective
+        );
+        assert_noop!(
+            Directives::propose(
+                origin(),
+                ProposalAction::RepealDirective {
+                    id: PRIME_DIRECTIVE
+                },
+                Scope::Network
+            ),
+            Error::<Test>::CannotRepealPrimeDirective
+        );
+        DirectiveOf::<Test>::mutate(2, |d| {
+            d.as_mut().unwrap().status = DirectiveStatus::Repealed { at: 1 }
+        });
+        assert_noop!(
+            Directives::propose(origin(), ProposalAction::RepealDirective { id: 2 }, Scope::Network),
+            Error::<Test>::DirectiveNotActive
+        );
+        // MaxDirectives is 6; genesis wrote 4.
+        for id in 4..6 {
+            DirectiveOf::<Test>::insert(
+                id,
+                Directive {
+                    title: title("t"),
+                    text: text("t"),
+                    status: DirectiveStatus::Active,
+                    enacted_at: 1,
+                    amended_at: None,
+                },
+            );
+        }
+        NextDirectiveId::<Test>::put(6);
+        assert_noop!(
+            Directives::propose(origin(), add("one too many"), Scope::Network),
+            Error::<Test>::TooManyDirectives
+        );
+    });
+}
+
+#[test]
+fn propose_refuses_actions_outside_their_scope() {
+    build_and_execute(|| {
+        let origin = || RuntimeOrigin::signed(ALICE);
+        assert_noop!(
+            Directives::propose(origin(), add("t"), Scope::Subnet(SUBNET)),
+            Error::<Test>::WrongScope
+        );
+        assert_noop!(
+            Directives::propose(
+                origin(),
+                set(ParameterValue::BurnFloor(5)),
+                Scope::Subnet(SUBNET)
+            ),
+            Error::<Test>::WrongScope
+        );
+        assert_noop!(
+            Directives::propose(origin(), subnet_action(), Scope::Network),
+            Error::<Test>::WrongScope
+        );
+        assert_noop!(
+            Directives::propose(origin(), subnet_action(), Scope::Subnet(NetUid(9))),
+            Error::<Test>::UnknownSubnet
+        );
+        let mut params = subnet_params();
+        params.tempo = 5;
+        assert_noop!(
+            Directives::propose(
+                origin(),
+                set(ParameterValue::SubnetHyperparameters(params)),
+                Scope::Subnet(SUBNET)
+            ),
+            Error::<Test>::HyperparametersOutOfBounds
+        );
+    });
+}
+
+#[test]
+fn invalid_parameter_values_are_rejected_at_propose() {
+    build_and_execute(|| {
+        use ParameterValue as V;
+        let bad_split = EmissionSplit {
+            owner: Perbill::from_percent(18),
+            miners: Perbill::from_percent(41),
+            validators: Perbill::from_percent(40),
+        };
+        let mut bad_bounds = Directives::parameters().hyperparameter_bounds;
+        bad_bounds.max_neurons = Range { min: 1, max: 5_000 };
+        let cases: Vec<(ParameterValueOf<Test>, Error<Test>)> = vec![
+            (V::EmissionSplit(bad_split), Error::EmissionSplitNotHundredPercent),
+            (V::HalvingInterval(0), Error::ZeroHalvingInterval),
+            (V::BurnIncreaseFactor(FixedU128::from_u32(1)), Error::BurnIncreaseNotAboveOne),
+            (V::BurnHalfLife(0), Error::ZeroBurnHalfLife),
+            (V::BurnFloor(0), Error::ZeroBurnFloor),
+            (V::SubnetLockBase(0), Error::ZeroSubnetLockBase),
+            (V::UnbondingPeriod(0), Error::UnbondingNotLongerThanVoting),
+            // The voting period is 10 blocks: stake that voted must stay unspendable longer.
+            (V::UnbondingPeriod(10), Error::UnbondingNotLongerThanVoting),
+            (V::HyperparameterBounds(bad_bounds), Error::InvalidHyperparameterBounds),
+            (V::SentinelCommittee { size: 3, threshold: 3 }, Error::CommitteeTooSmall),
+            (V::SentinelCommittee { size: 17, threshold: 17 }, Error::CommitteeTooLarge),
+            (V::SentinelCommittee { size: 9, threshold: 6 }, Error::ThresholdNotSupermajority),
+            (V::SentinelCommittee { size: 9, threshold: 10 }, Error::ThresholdAboveCommittee),
+            (V::SentinelQuarantineEpochs(0), Error::ZeroQuarantineEpochs),
+        ];
+        for (value, error) in cases {
+            assert_noop!(
+                Directives::propose(RuntimeOrigin::signed(ALICE), set(value), Scope::Network),
+                error
+            );
+        }
+        // The edge values pass.
+        propose(ALICE, set(V::UnbondingPeriod(11)), Scope::Network);
+        propose(
+            ALICE,
+            set(V::SentinelCommittee {
+                size: 4,
+                threshold: 3,
+            }),
+            Scope::Network,
+        );
+    });
+}
+
+#[test]
+fn propose_refuses_when_full_or_unaffordable() {
+    build_and_execute(|| {
+        assert_noop!(
+            Directives::propose(RuntimeOrigin::signed(POOR), add("t"), Scope::Network),
+            Error::<Test>::InsufficientBalance
+        );
+        assert_noop!(
+            Directives::propose(RuntimeOrigin::none(), add("t"), Scope::Network),
+            DispatchError::BadOrigin
+        );
+        // MaxActiveProposals is 4.
+        for who in [ALICE, BOB, CHARLIE, DAVE] {
+            propose(who, add("t"), Scope::Network);
+        }
+        assert_noop!(
+            Directives::propose(RuntimeOrigin::signed(EVE), add("t"), Scope::Network),
+            Error::<Test>::TooManyProposals
+        );
+    });
+}
