@@ -66,7 +66,7 @@ impl SubnetInfo {
 /// An input of any subnet. Serializes to the subnet's wire format (untagged): see
 /// [`TextInput`] and [`DigitsInput`]. Deserializing does not validate; decode request
 /// bytes with [`SubnetEngine::decode_input`], which does.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum Input {
@@ -79,7 +79,7 @@ pub enum Input {
 /// An output of any subnet, serialized in the subnet's wire format (untagged): see
 /// [`Embedding`] and [`DigitsOutput`]. Decode response bytes with
 /// [`SubnetEngine::decode_output`], which validates.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum Output {
@@ -87,6 +87,43 @@ pub enum Output {
     TextEmbedding(Embedding),
     /// `{"label": 0..=9, "probabilities": [10 numbers]}`
     Digits(DigitsOutput),
+}
+
+// Deserialized by the key that tells the variants apart, through `serde_json::Value`, not
+// `#[serde(untagged)]`: serde's untagged buffering cannot hold numbers when another crate in
+// the build enables serde_json's `arbitrary_precision`, and then every output fails to parse.
+impl<'de> Deserialize<'de> for Input {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| D::Error::custom("an input is a JSON object"))?;
+        if object.contains_key("text") {
+            serde_json::from_value(value).map(Input::TextEmbedding).map_err(D::Error::custom)
+        } else if object.contains_key("pixels") {
+            serde_json::from_value(value).map(Input::Digits).map_err(D::Error::custom)
+        } else {
+            Err(D::Error::custom("an input has `text` or `pixels`"))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Output {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| D::Error::custom("an output is a JSON object"))?;
+        if object.contains_key("embedding") {
+            serde_json::from_value(value).map(Output::TextEmbedding).map_err(D::Error::custom)
+        } else if object.contains_key("label") {
+            serde_json::from_value(value).map(Output::Digits).map_err(D::Error::custom)
+        } else {
+            Err(D::Error::custom("an output has `embedding` or `label`"))
+        }
+    }
 }
 
 impl Input {
