@@ -89,7 +89,9 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
     // The next boundary gives the permit; commit after it.
     let permit_at = next_boundary(best_number(&http).await? + 1);
     wait_until_at_least("permit boundary", permit_at + 1, || best_number(&http)).await?;
-    let graph: serde_json::Value = http.request("mindos_metagraph", rpc_params![DIGITS]).await?;
+    let graph: serde_json::Value = http
+        .request("mindos_metagraph", rpc_params![DIGITS])
+        .await?;
     assert_eq!(graph[0]["validatorPermit"], true, "graph: {graph}");
 
     let (uids, weights, salt) = (vec![1u16, 2], vec![3u16, 1], [9u8; 32]);
@@ -129,30 +131,51 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
     // Payouts are minted a page per block after the epoch.
     wait_until_at_least("paying epoch", paid_at + 3, || finalized_number(&http)).await?;
 
-    let graph: serde_json::Value = http.request("mindos_metagraph", rpc_params![DIGITS]).await?;
+    let graph: serde_json::Value = http
+        .request("mindos_metagraph", rpc_params![DIGITS])
+        .await?;
     let graph = graph.as_array().context("metagraph is a list")?;
     let parts = |row: &serde_json::Value, field: &str| row[field].as_u64().unwrap_or(0);
     let emission = |row: &serde_json::Value| -> u128 {
         row["emission"].as_str().unwrap_or("0").parse().unwrap_or(0)
     };
-    assert!(parts(&graph[1], "incentive") > parts(&graph[2], "incentive"), "3:1 weights: {graph:?}");
+    assert!(
+        parts(&graph[1], "incentive") > parts(&graph[2], "incentive"),
+        "3:1 weights: {graph:?}"
+    );
     assert!(parts(&graph[2], "incentive") > 0);
     assert!(parts(&graph[1], "consensus") > 0);
-    assert!(parts(&graph[0], "dividends") > 0, "the only validator earns all dividends");
+    assert!(
+        parts(&graph[0], "dividends") > 0,
+        "the only validator earns all dividends"
+    );
     assert!(parts(&graph[0], "validatorTrust") > 0);
     assert!(emission(&graph[1]) > emission(&graph[2]));
     assert!(emission(&graph[0]) > 0);
-    assert!(graph[0]["lastUpdate"].as_u64().is_some(), "the validator's reveal block");
+    assert!(
+        graph[0]["lastUpdate"].as_u64().is_some(),
+        "the validator's reveal block"
+    );
     assert!(graph[1]["lastUpdate"].is_null(), "miners set no weights");
     for (who, was) in miner_coldkeys.iter().zip(before) {
-        assert!(client.free_balance(who).await? > was, "miner coldkey {who} was paid");
+        assert!(
+            client.free_balance(who).await? > was,
+            "miner coldkey {who} was paid"
+        );
     }
 
-    let detail: serde_json::Value = http.request("mindos_neuron", rpc_params![DIGITS, 1]).await?;
+    let detail: serde_json::Value = http
+        .request("mindos_neuron", rpc_params![DIGITS, 1])
+        .await?;
     assert_eq!(detail["neuron"]["uid"], 1);
-    let contributions = detail["contributions"].as_array().context("contributions")?;
+    let contributions = detail["contributions"]
+        .as_array()
+        .context("contributions")?;
     let last = contributions.last().context("at least one contribution")?;
-    assert!(last["incentive"].as_u64().unwrap_or(0) > 0, "detail: {detail}");
+    assert!(
+        last["incentive"].as_u64().unwrap_or(0) > 0,
+        "detail: {detail}"
+    );
     assert_eq!(last["emission"], graph[1]["emission"]);
     match http
         .request::<serde_json::Value, _>("mindos_neuron", rpc_params![DIGITS, 99])

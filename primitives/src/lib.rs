@@ -23,8 +23,8 @@ mod traits;
 
 pub use neuron::{
     is_epoch_boundary, Contribution, DeviceClass, DeviceProfile, Endpoint, MultiaddrBytes,
-    NeuronDetail, NeuronView,
-    PeerIdBytes, PowerSource, SubnetView, MAX_MULTIADDRS, MAX_MULTIADDR_LEN, MAX_PEER_ID_LEN,
+    NeuronDetail, NeuronView, PeerIdBytes, PowerSource, SubnetView, MAX_MULTIADDRS,
+    MAX_MULTIADDR_LEN, MAX_PEER_ID_LEN,
 };
 pub use traits::{EmissionRecorder, NeuronsInfo, StakeInfo};
 

@@ -423,7 +423,11 @@ fn a_full_subnet_epoch_fits_in_a_quarter_of_a_block() {
         share * 100.0,
         max.ref_time()
     );
-    assert!(share <= 0.25, "epoch takes {:.1}% of a block", share * 100.0);
+    assert!(
+        share <= 0.25,
+        "epoch takes {:.1}% of a block",
+        share * 100.0
+    );
     let busy = epoch
         .saturating_add(ConsensusWeights::pay_miners(256))
         .saturating_add(ConsensusWeights::accrue(128));

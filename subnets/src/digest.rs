@@ -33,7 +33,11 @@ pub fn to_hex(digest: &ModelDigest) -> String {
 }
 
 /// Fails with [`SubnetError::DigestMismatch`] unless `bytes` hash to `expected`.
-pub(crate) fn check(file: &str, bytes: &[u8], expected: &ModelDigest) -> Result<ModelDigest, SubnetError> {
+pub(crate) fn check(
+    file: &str,
+    bytes: &[u8],
+    expected: &ModelDigest,
+) -> Result<ModelDigest, SubnetError> {
     let actual = model_digest(bytes);
     if &actual == expected {
         Ok(actual)

@@ -95,7 +95,10 @@ impl Digits {
                 read_asset("digits model", path, MODELS_DIR_ENV)?,
                 path.display().to_string(),
             ),
-            None => (MODEL_ONNX.to_vec(), "digits/model.onnx (built in)".to_owned()),
+            None => (
+                MODEL_ONNX.to_vec(),
+                "digits/model.onnx (built in)".to_owned(),
+            ),
         };
         let model_digest = digest::check(&file, &model, &expected)?;
         let pool = SessionPool::new(&model, config)?;
@@ -117,7 +120,10 @@ impl Digits {
 
 /// The held-out set: inputs with their true labels.
 pub fn heldout() -> Result<Vec<(DigitsInput, u8)>, SubnetError> {
-    let bad = |message: String| SubnetError::ValidationData { subnet: NAME, message };
+    let bad = |message: String| SubnetError::ValidationData {
+        subnet: NAME,
+        message,
+    };
     let file: HeldoutFile = serde_json::from_str(HELDOUT_JSON).map_err(|e| bad(e.to_string()))?;
     if file.inputs.len() != file.labels.len() {
         return Err(bad(format!(
@@ -208,12 +214,16 @@ impl Subnet for Digits {
     fn run(&self, inputs: &[DigitsInput]) -> Result<Vec<DigitsOutput>, SubnetError> {
         inputs.iter().try_for_each(check_input)?;
         let rows = inputs.len();
-        let flat: Vec<f32> = inputs.iter().flat_map(|i| i.pixels.iter().copied()).collect();
-        let x = Array2::from_shape_vec((rows, PIXELS), flat).map_err(|_| SubnetError::WrongLength {
-            what: "pixels",
-            expected: PIXELS,
-            got: 0,
-        })?;
+        let flat: Vec<f32> = inputs
+            .iter()
+            .flat_map(|i| i.pixels.iter().copied())
+            .collect();
+        let x =
+            Array2::from_shape_vec((rows, PIXELS), flat).map_err(|_| SubnetError::WrongLength {
+                what: "pixels",
+                expected: PIXELS,
+                got: 0,
+            })?;
         let x = Tensor::from_array(x).map_err(|e| SubnetError::ort("building inputs", e))?;
         let mut session = self.pool.get()?;
         let outputs = session
@@ -265,7 +275,10 @@ impl Subnet for Digits {
         score_label(response, reference.label)
     }
 
-    fn aggregate(&self, responses: &[DigitsOutput]) -> Result<Aggregate<DigitsOutput>, SubnetError> {
+    fn aggregate(
+        &self,
+        responses: &[DigitsOutput],
+    ) -> Result<Aggregate<DigitsOutput>, SubnetError> {
         aggregate_votes(responses)
     }
 
@@ -299,12 +312,19 @@ pub fn aggregate_votes(responses: &[DigitsOutput]) -> Result<Aggregate<DigitsOut
     if responses.is_empty() {
         return Err(SubnetError::EmptyBatch);
     }
-    let valid: Vec<&DigitsOutput> = responses.iter().filter(|r| check_output(r).is_ok()).collect();
+    let valid: Vec<&DigitsOutput> = responses
+        .iter()
+        .filter(|r| check_output(r).is_ok())
+        .collect();
     let votes: Vec<u8> = valid.iter().map(|r| r.label).collect();
     let mut column = Vec::with_capacity(valid.len());
     let (label, count) = math::majority_vote(&votes, |class| {
         column.clear();
-        column.extend(valid.iter().filter_map(|r| r.probabilities.get(usize::from(class))));
+        column.extend(
+            valid
+                .iter()
+                .filter_map(|r| r.probabilities.get(usize::from(class))),
+        );
         math::order_independent_sum(&mut column)
     })
     .ok_or(SubnetError::NoValidResponses {
@@ -320,7 +340,10 @@ pub fn aggregate_votes(responses: &[DigitsOutput]) -> Result<Aggregate<DigitsOut
     if total > 0.0 && total.is_finite() {
         probabilities.iter_mut().for_each(|p| *p /= total);
     }
-    let value = DigitsOutput { label, probabilities };
+    let value = DigitsOutput {
+        label,
+        probabilities,
+    };
     Ok(Aggregate {
         scores: responses.iter().map(|r| score_label(r, label)).collect(),
         agreement: count as f32 / responses.len() as f32,
@@ -331,13 +354,20 @@ pub fn aggregate_votes(responses: &[DigitsOutput]) -> Result<Aggregate<DigitsOut
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )]
     use super::*;
 
     fn out(label: u8, p: f32) -> DigitsOutput {
         let mut probabilities = vec![(1.0 - p) / 9.0; CLASSES];
         probabilities[usize::from(label)] = p;
-        DigitsOutput { label, probabilities }
+        DigitsOutput {
+            label,
+            probabilities,
+        }
     }
 
     #[test]
@@ -357,14 +387,23 @@ mod tests {
     fn ties_are_broken_by_probability_mass_then_smaller_label_in_any_order() {
         let a = out(2, 0.6);
         let b = out(8, 0.9);
-        assert_eq!(aggregate_votes(&[a.clone(), b.clone()]).unwrap().value.label, 8);
+        assert_eq!(
+            aggregate_votes(&[a.clone(), b.clone()])
+                .unwrap()
+                .value
+                .label,
+            8
+        );
         assert_eq!(aggregate_votes(&[b, a]).unwrap().value.label, 8);
         // Same mass for 1 and 4 (0.5 + 0.3 each): the smaller label, in either order.
         let mixed = |label: u8, other: u8| {
             let mut probabilities = vec![0.025; CLASSES];
             probabilities[usize::from(label)] = 0.5;
             probabilities[usize::from(other)] = 0.3;
-            DigitsOutput { label, probabilities }
+            DigitsOutput {
+                label,
+                probabilities,
+            }
         };
         let (x, y) = (mixed(1, 4), mixed(4, 1));
         for pair in [[x.clone(), y.clone()], [y, x]] {

@@ -42,22 +42,35 @@ impl SubnetInfo {
                 actual: to_hex(&self.model_digest),
             });
         }
-        let mismatch = |field, chain: &dyn Debug, local: &dyn Debug| SubnetError::TaskSpecMismatch {
-            field,
-            chain: format!("{chain:?}"),
-            local: format!("{local:?}"),
-        };
+        let mismatch =
+            |field, chain: &dyn Debug, local: &dyn Debug| SubnetError::TaskSpecMismatch {
+                field,
+                chain: format!("{chain:?}"),
+                local: format!("{local:?}"),
+            };
         if spec.modality != self.modality {
             return Err(mismatch("modality", &spec.modality, &self.modality));
         }
         if spec.scoring_rule != self.scoring_rule {
-            return Err(mismatch("scoring_rule", &spec.scoring_rule, &self.scoring_rule));
+            return Err(mismatch(
+                "scoring_rule",
+                &spec.scoring_rule,
+                &self.scoring_rule,
+            ));
         }
         if spec.input_schema != self.input_schema {
-            return Err(mismatch("input_schema", &spec.input_schema, &self.input_schema));
+            return Err(mismatch(
+                "input_schema",
+                &spec.input_schema,
+                &self.input_schema,
+            ));
         }
         if spec.output_schema != self.output_schema {
-            return Err(mismatch("output_schema", &spec.output_schema, &self.output_schema));
+            return Err(mismatch(
+                "output_schema",
+                &spec.output_schema,
+                &self.output_schema,
+            ));
         }
         Ok(())
     }
@@ -100,9 +113,13 @@ impl<'de> Deserialize<'de> for Input {
             .as_object()
             .ok_or_else(|| D::Error::custom("an input is a JSON object"))?;
         if object.contains_key("text") {
-            serde_json::from_value(value).map(Input::TextEmbedding).map_err(D::Error::custom)
+            serde_json::from_value(value)
+                .map(Input::TextEmbedding)
+                .map_err(D::Error::custom)
         } else if object.contains_key("pixels") {
-            serde_json::from_value(value).map(Input::Digits).map_err(D::Error::custom)
+            serde_json::from_value(value)
+                .map(Input::Digits)
+                .map_err(D::Error::custom)
         } else {
             Err(D::Error::custom("an input has `text` or `pixels`"))
         }
@@ -117,9 +134,13 @@ impl<'de> Deserialize<'de> for Output {
             .as_object()
             .ok_or_else(|| D::Error::custom("an output is a JSON object"))?;
         if object.contains_key("embedding") {
-            serde_json::from_value(value).map(Output::TextEmbedding).map_err(D::Error::custom)
+            serde_json::from_value(value)
+                .map(Output::TextEmbedding)
+                .map_err(D::Error::custom)
         } else if object.contains_key("label") {
-            serde_json::from_value(value).map(Output::Digits).map_err(D::Error::custom)
+            serde_json::from_value(value)
+                .map(Output::Digits)
+                .map_err(D::Error::custom)
         } else {
             Err(D::Error::custom("an output has `embedding` or `label`"))
         }
@@ -237,7 +258,8 @@ pub trait Subnet: Send + Sync + 'static {
     fn score(&self, response: &Self::Output, reference: &Self::Output) -> f32;
 
     /// Robust aggregate of `k` responses to the same input.
-    fn aggregate(&self, responses: &[Self::Output]) -> Result<Aggregate<Self::Output>, SubnetError>;
+    fn aggregate(&self, responses: &[Self::Output])
+        -> Result<Aggregate<Self::Output>, SubnetError>;
 
     /// Size of the validation set.
     fn validation_len(&self) -> usize;
@@ -363,7 +385,11 @@ pub trait SubnetEngine: Send + Sync {
     /// Decode, run and encode one request: bytes in, bytes out.
     fn infer_json(&self, request: &[u8]) -> Result<Vec<u8>, SubnetError> {
         let input = self.decode_input(request)?;
-        let output = self.infer_batch(vec![input])?.into_iter().next().ok_or(SubnetError::EmptyBatch)?;
+        let output = self
+            .infer_batch(vec![input])?
+            .into_iter()
+            .next()
+            .ok_or(SubnetError::EmptyBatch)?;
         self.encode_output(&output)
     }
 
@@ -421,7 +447,12 @@ impl<S: Subnet> SubnetEngine for Engine<S> {
             .into_iter()
             .map(|i| self.typed_input(i))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(self.0.infer(&typed)?.into_iter().map(Variant::wrap).collect())
+        Ok(self
+            .0
+            .infer(&typed)?
+            .into_iter()
+            .map(Variant::wrap)
+            .collect())
     }
 
     fn decode_output(&self, bytes: &[u8]) -> Result<Output, SubnetError> {
@@ -460,10 +491,12 @@ impl<S: Subnet> SubnetEngine for Engine<S> {
     }
 
     fn challenge(&self, index: usize) -> Option<Challenge> {
-        self.0.validation_sample(index).map(|(input, reference)| Challenge {
-            index,
-            input: input.wrap(),
-            reference: reference.wrap(),
-        })
+        self.0
+            .validation_sample(index)
+            .map(|(input, reference)| Challenge {
+                index,
+                input: input.wrap(),
+                reference: reference.wrap(),
+            })
     }
 }

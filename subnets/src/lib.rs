@@ -89,7 +89,11 @@ pub fn load(name: &str, config: &EngineConfig) -> Result<Arc<dyn SubnetEngine>, 
 
 /// Loads the subnet for an on-chain subnet: requires the model file to have the chain's
 /// `spec.model_digest`, and the spec's modality, scoring rule and schemas to match.
-pub fn load_for_task(name: &str, spec: &TaskSpec, config: &EngineConfig) -> Result<Arc<dyn SubnetEngine>, SubnetError> {
+pub fn load_for_task(
+    name: &str,
+    spec: &TaskSpec,
+    config: &EngineConfig,
+) -> Result<Arc<dyn SubnetEngine>, SubnetError> {
     let config = EngineConfig {
         expected_digest: Some(spec.model_digest),
         ..config.clone()

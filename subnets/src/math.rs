@@ -35,7 +35,11 @@ pub fn normalized(v: &[f32]) -> Option<Vec<f32>> {
     if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
         return None;
     }
-    let norm = v.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>().sqrt();
+    let norm = v
+        .iter()
+        .map(|&x| f64::from(x) * f64::from(x))
+        .sum::<f64>()
+        .sqrt();
     if norm <= 0.0 || !norm.is_finite() {
         return None;
     }
@@ -112,7 +116,11 @@ pub fn majority_vote(votes: &[u8], mut weight: impl FnMut(u8) -> f64) -> Option<
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )]
     use super::*;
 
     #[test]
@@ -151,7 +159,11 @@ mod tests {
         let m = coordinate_median(&[&honest_a, &garbage, &honest_b]).unwrap();
         for i in 0..3 {
             let (lo, hi) = (honest_a[i].min(honest_b[i]), honest_a[i].max(honest_b[i]));
-            assert!(lo <= m[i] && m[i] <= hi, "coordinate {i}: {} not in [{lo}, {hi}]", m[i]);
+            assert!(
+                lo <= m[i] && m[i] <= hi,
+                "coordinate {i}: {} not in [{lo}, {hi}]",
+                m[i]
+            );
         }
         assert!(cosine(&m, &honest_a).unwrap() > 0.999);
     }

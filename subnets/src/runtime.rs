@@ -79,14 +79,16 @@ impl EngineConfig {
 
     /// The models directory this configuration points at.
     pub fn models_dir(&self) -> PathBuf {
-        self.models_dir
-            .clone()
-            .unwrap_or_else(|| env_path(MODELS_DIR_ENV).unwrap_or_else(|| cache_dir().join("models")))
+        self.models_dir.clone().unwrap_or_else(|| {
+            env_path(MODELS_DIR_ENV).unwrap_or_else(|| cache_dir().join("models"))
+        })
     }
 }
 
 fn env_path(var: &str) -> Option<PathBuf> {
-    std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 fn cache_dir() -> PathBuf {
@@ -99,7 +101,11 @@ fn cache_dir() -> PathBuf {
 }
 
 /// Reads an asset, reporting a missing file as [`SubnetError::AssetMissing`].
-pub(crate) fn read_asset(what: &'static str, path: &Path, env: &'static str) -> Result<Vec<u8>, SubnetError> {
+pub(crate) fn read_asset(
+    what: &'static str,
+    path: &Path,
+    env: &'static str,
+) -> Result<Vec<u8>, SubnetError> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(SubnetError::AssetMissing {
@@ -184,7 +190,11 @@ impl SessionPool {
     /// Exclusive use of one session until the guard drops.
     pub(crate) fn get(&self) -> Result<MutexGuard<'_, Session>, SubnetError> {
         let len = self.sessions.len();
-        let start = self.next.fetch_add(1, Ordering::Relaxed).checked_rem(len).unwrap_or(0);
+        let start = self
+            .next
+            .fetch_add(1, Ordering::Relaxed)
+            .checked_rem(len)
+            .unwrap_or(0);
         for offset in 0..len {
             let i = start.wrapping_add(offset).checked_rem(len).unwrap_or(0);
             if let Some(Ok(guard)) = self.sessions.get(i).map(Mutex::try_lock) {

@@ -93,16 +93,24 @@ impl TextEmbedding {
     /// and checks their digests.
     pub fn load(config: &EngineConfig) -> Result<Self, SubnetError> {
         let dir = config.models_dir().join(NAME);
-        let model_path = config.model_path.clone().unwrap_or_else(|| dir.join("model.onnx"));
+        let model_path = config
+            .model_path
+            .clone()
+            .unwrap_or_else(|| dir.join("model.onnx"));
         let model = read_asset("text-embedding model", &model_path, MODELS_DIR_ENV)?;
         let expected = config.expected_digest.unwrap_or(MODEL_DIGEST);
         let model_digest = digest::check(&model_path.display().to_string(), &model, &expected)?;
 
         let tokenizer_path = dir.join("tokenizer.json");
-        let tokenizer_json = read_asset("text-embedding tokenizer", &tokenizer_path, MODELS_DIR_ENV)?;
-        digest::check(&tokenizer_path.display().to_string(), &tokenizer_json, &TOKENIZER_DIGEST)?;
-        let mut tokenizer =
-            Tokenizer::from_bytes(&tokenizer_json).map_err(|e| SubnetError::Tokenizer(e.to_string()))?;
+        let tokenizer_json =
+            read_asset("text-embedding tokenizer", &tokenizer_path, MODELS_DIR_ENV)?;
+        digest::check(
+            &tokenizer_path.display().to_string(),
+            &tokenizer_json,
+            &TOKENIZER_DIGEST,
+        )?;
+        let mut tokenizer = Tokenizer::from_bytes(&tokenizer_json)
+            .map_err(|e| SubnetError::Tokenizer(e.to_string()))?;
         // The shipped file pads every text to 128 (ten times slower for short texts) and
         // truncates silently; batches are padded to their longest text below instead, and
         // over-long texts are rejected.
@@ -183,8 +191,12 @@ impl TextEmbedding {
 }
 
 fn validation_set() -> Result<Vec<(TextInput, Embedding)>, SubnetError> {
-    let bad = |message: String| SubnetError::ValidationData { subnet: NAME, message };
-    let file: ValidationFile = serde_json::from_str(VALIDATION_JSON).map_err(|e| bad(e.to_string()))?;
+    let bad = |message: String| SubnetError::ValidationData {
+        subnet: NAME,
+        message,
+    };
+    let file: ValidationFile =
+        serde_json::from_str(VALIDATION_JSON).map_err(|e| bad(e.to_string()))?;
     if file.texts.len() != file.embeddings.len() {
         return Err(bad(format!(
             "{} texts but {} embeddings",
@@ -268,7 +280,9 @@ impl Subnet for TextEmbedding {
             .collect::<Result<Vec<_>, _>>()?;
         let (ids, mask, types) = self.tensors(&encodings);
         let (rows, seq) = ids.dim();
-        let tensor = |a: Array2<i64>| Tensor::from_array(a).map_err(|e| SubnetError::ort("building inputs", e));
+        let tensor = |a: Array2<i64>| {
+            Tensor::from_array(a).map_err(|e| SubnetError::ort("building inputs", e))
+        };
         let inputs = ort::inputs![
             "input_ids" => tensor(ids)?,
             "attention_mask" => tensor(mask)?,
@@ -280,7 +294,9 @@ impl Subnet for TextEmbedding {
             .map_err(|e| SubnetError::ort("running text-embedding", e))?;
         let hidden = outputs
             .get("last_hidden_state")
-            .ok_or_else(|| SubnetError::ort("running text-embedding", "no output `last_hidden_state`"))?
+            .ok_or_else(|| {
+                SubnetError::ort("running text-embedding", "no output `last_hidden_state`")
+            })?
             .try_extract_array::<f32>()
             .map_err(|e| SubnetError::ort("reading last_hidden_state", e))?;
         let wrong_shape = |got: &[usize]| SubnetError::WrongShape {
@@ -366,7 +382,11 @@ pub fn aggregate_embeddings(responses: &[Embedding]) -> Result<Aggregate<Embeddi
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )]
     use super::*;
 
     fn unit(seed: u32) -> Embedding {
@@ -387,7 +407,12 @@ mod tests {
 
     fn perturbed(e: &Embedding, eps: f32, seed: u32) -> Embedding {
         let noise = unit(seed);
-        let v: Vec<f32> = e.embedding.iter().zip(&noise.embedding).map(|(a, n)| a + eps * n).collect();
+        let v: Vec<f32> = e
+            .embedding
+            .iter()
+            .zip(&noise.embedding)
+            .map(|(a, n)| a + eps * n)
+            .collect();
         Embedding {
             embedding: math::normalized(&v).unwrap(),
         }
@@ -406,8 +431,16 @@ mod tests {
         let cos = math::cosine(&agg.value.embedding, &truth.embedding).unwrap();
         assert!(cos > 0.999, "aggregate drifted: cosine {cos}");
         assert_eq!(agg.valid, 3);
-        assert!((agg.agreement - 2.0 / 3.0).abs() < 1e-6, "agreement {}", agg.agreement);
-        assert!(agg.scores[0] > 0.99 && agg.scores[2] > 0.99, "{:?}", agg.scores);
+        assert!(
+            (agg.agreement - 2.0 / 3.0).abs() < 1e-6,
+            "agreement {}",
+            agg.agreement
+        );
+        assert!(
+            agg.scores[0] > 0.99 && agg.scores[2] > 0.99,
+            "{:?}",
+            agg.scores
+        );
         assert_eq!(agg.scores[1], 0.0);
         // The mean would have been dragged to the adversary's side.
         let mean: Vec<f32> = (0..DIM)
@@ -434,7 +467,10 @@ mod tests {
 
     #[test]
     fn aggregate_of_nothing_valid_fails() {
-        assert!(matches!(aggregate_embeddings(&[]), Err(SubnetError::EmptyBatch)));
+        assert!(matches!(
+            aggregate_embeddings(&[]),
+            Err(SubnetError::EmptyBatch)
+        ));
         let zero = Embedding {
             embedding: vec![0.0; DIM],
         };

@@ -13,8 +13,20 @@ fn missing_library_and_models_name_the_setup_script() {
     config.ort_dylib_path = Some(dir.path().join("libonnxruntime.so.1.31.1"));
     let err = load("digits", &config).err().unwrap();
     let text = err.to_string();
-    assert!(matches!(err, SubnetError::AssetMissing { what: "ONNX Runtime library", .. }), "{text}");
-    assert!(text.contains("scripts/setup.sh") && text.contains("ORT_DYLIB_PATH"), "{text}");
+    assert!(
+        matches!(
+            err,
+            SubnetError::AssetMissing {
+                what: "ONNX Runtime library",
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("scripts/setup.sh") && text.contains("ORT_DYLIB_PATH"),
+        "{text}"
+    );
 
     // A file that is not a library.
     let fake = dir.path().join("libonnxruntime.so");
@@ -30,8 +42,20 @@ fn missing_library_and_models_name_the_setup_script() {
     config.models_dir = Some(dir.path().join("models"));
     let err = load("text-embedding", &config).err().unwrap();
     let text = err.to_string();
-    assert!(matches!(err, SubnetError::AssetMissing { what: "text-embedding model", .. }), "{text}");
-    assert!(text.contains("scripts/setup.sh") && text.contains("MINDOS_MODELS_DIR"), "{text}");
+    assert!(
+        matches!(
+            err,
+            SubnetError::AssetMissing {
+                what: "text-embedding model",
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("scripts/setup.sh") && text.contains("MINDOS_MODELS_DIR"),
+        "{text}"
+    );
 
     // After the failures, the real library still loads.
     load("digits", &EngineConfig::default()).unwrap_or_else(|e| panic!("cannot load digits: {e}"));

@@ -1,5 +1,10 @@
 //! Looking subnets up by name, and the pinned digests agreeing everywhere they are written.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 
@@ -8,9 +13,17 @@ use mindos_subnets::{digits, load, text_embedding, to_hex, EngineConfig, SubnetE
 
 #[test]
 fn unknown_subnet_names_are_an_error() {
-    for name in ["", "Digits", "text_embedding", "image-classification", "digits "] {
+    for name in [
+        "",
+        "Digits",
+        "text_embedding",
+        "image-classification",
+        "digits ",
+    ] {
         let err = load(name, &EngineConfig::default()).err().unwrap();
-        let SubnetError::UnknownSubnet { name: got, known } = &err else { panic!("{name:?}: {err}") };
+        let SubnetError::UnknownSubnet { name: got, known } = &err else {
+            panic!("{name:?}: {err}")
+        };
         assert_eq!(got, name);
         assert_eq!(known, "text-embedding, digits");
         assert!(!err.is_bad_input());
@@ -33,7 +46,10 @@ fn every_subnet_loads_by_name_and_answers_its_own_challenges_over_the_wire() {
         assert!(score > 0.999, "{name}: score {score}");
         // A challenge round-trips through serde as well (validators may store them).
         let json = serde_json::to_string(&challenge).unwrap();
-        assert_eq!(serde_json::from_str::<mindos_subnets::Challenge>(&json).unwrap(), challenge);
+        assert_eq!(
+            serde_json::from_str::<mindos_subnets::Challenge>(&json).unwrap(),
+            challenge
+        );
     }
 }
 
@@ -54,23 +70,37 @@ fn fetch_script_pins_match_models_md() {
     // Three wheels and three extracted files.
     assert_eq!(script_pins.len(), 6, "{script_pins:?}");
     for pin in &script_pins {
-        assert!(pinned.contains(pin), "fetch-models.sh pins {pin}, which MODELS.md does not list");
+        assert!(
+            pinned.contains(pin),
+            "fetch-models.sh pins {pin}, which MODELS.md does not list"
+        );
     }
 }
 
 #[test]
 fn crate_digests_match_models_md_and_genesis() {
     let models_md = std::fs::read_to_string(crate_file("models/MODELS.md")).unwrap();
-    for digest in [text_embedding::MODEL_DIGEST, text_embedding::TOKENIZER_DIGEST, digits::MODEL_DIGEST] {
-        assert!(models_md.contains(&to_hex(&digest)), "{} not in MODELS.md", to_hex(&digest));
+    for digest in [
+        text_embedding::MODEL_DIGEST,
+        text_embedding::TOKENIZER_DIGEST,
+        digits::MODEL_DIGEST,
+    ] {
+        assert!(
+            models_md.contains(&to_hex(&digest)),
+            "{} not in MODELS.md",
+            to_hex(&digest)
+        );
     }
     // The genesis pins the same model digests on chain (runtime/src/genesis_config_presets.rs).
-    let genesis = std::fs::read_to_string(crate_file("../runtime/src/genesis_config_presets.rs")).unwrap();
+    let genesis =
+        std::fs::read_to_string(crate_file("../runtime/src/genesis_config_presets.rs")).unwrap();
     for (constant, digest) in [
         ("MINILM_INT8_DIGEST", text_embedding::MODEL_DIGEST),
         ("DIGITS_DIGEST", digits::MODEL_DIGEST),
     ] {
-        let start = genesis.find(&format!("const {constant}: [u8; 32] = [")).unwrap();
+        let start = genesis
+            .find(&format!("const {constant}: [u8; 32] = ["))
+            .unwrap();
         let body = &genesis[start..];
         let body = &body[body.find('=').unwrap()..body.find("];").unwrap()];
         let bytes: Vec<u8> = body

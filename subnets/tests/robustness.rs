@@ -1,6 +1,11 @@
 //! No input makes a subnet panic: random bytes, odd Unicode and odd numbers all give
 //! `Ok` or a typed error, and every `Ok` output is valid.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 
@@ -46,9 +51,38 @@ fn random_bytes_never_panic() {
 fn odd_texts_embed_or_fail_cleanly() {
     let engine = engine("text-embedding");
     let pieces = [
-        "\u{0}", "\u{7}", "\t", "\n", "\r\n", " ", "\u{200b}", "\u{301}", "e\u{301}", "\u{feff}",
-        "\u{ffff}", "\u{10ffff}", "😀", "👩‍👩‍👧", "東京", "مرحبا", "שלום", "[CLS]", "[SEP]", "[PAD]",
-        "[UNK]", "[MASK]", "##ing", "a", "Z", "0", "...", "\\", "\"", "{}", "<s>", "ﬁ",
+        "\u{0}",
+        "\u{7}",
+        "\t",
+        "\n",
+        "\r\n",
+        " ",
+        "\u{200b}",
+        "\u{301}",
+        "e\u{301}",
+        "\u{feff}",
+        "\u{ffff}",
+        "\u{10ffff}",
+        "😀",
+        "👩‍👩‍👧",
+        "東京",
+        "مرحبا",
+        "שלום",
+        "[CLS]",
+        "[SEP]",
+        "[PAD]",
+        "[UNK]",
+        "[MASK]",
+        "##ing",
+        "a",
+        "Z",
+        "0",
+        "...",
+        "\\",
+        "\"",
+        "{}",
+        "<s>",
+        "ﬁ",
     ];
     let long_word = "x".repeat(300);
     let mut rng = Rng(42);
@@ -64,10 +98,13 @@ fn odd_texts_embed_or_fail_cleanly() {
         if round % 50 == 0 {
             t.push_str(&long_word);
         }
-        let input = Input::TextEmbedding(mindos_subnets::text_embedding::TextInput { text: t.clone() });
+        let input =
+            Input::TextEmbedding(mindos_subnets::text_embedding::TextInput { text: t.clone() });
         match engine.validate_input(&input) {
             Ok(()) => {
-                let out = engine.infer_batch(vec![input]).unwrap_or_else(|e| panic!("{t:?}: {e}"));
+                let out = engine
+                    .infer_batch(vec![input])
+                    .unwrap_or_else(|e| panic!("{t:?}: {e}"));
                 check_output(&*engine, &out[0]);
             }
             Err(e) => assert!(e.is_bad_input(), "{t:?}: {e}"),
@@ -79,17 +116,39 @@ fn odd_texts_embed_or_fail_cleanly() {
 fn odd_numbers_classify_or_fail_cleanly() {
     let engine = engine("digits");
     let numbers = [
-        "0", "16", "16.0", "-0", "-0.0", "1e-45", "1e-400", "15.999999", "16.000001", "-1e-30", "1e39",
-        "1e999", "-1e999", "3", "8.5", "0.1", "true", "null", "\"3\"", "[]",
+        "0",
+        "16",
+        "16.0",
+        "-0",
+        "-0.0",
+        "1e-45",
+        "1e-400",
+        "15.999999",
+        "16.000001",
+        "-1e-30",
+        "1e39",
+        "1e999",
+        "-1e999",
+        "3",
+        "8.5",
+        "0.1",
+        "true",
+        "null",
+        "\"3\"",
+        "[]",
     ];
     let mut rng = Rng(7);
     for _ in 0..500 {
         let len = if rng.below(4) == 0 { rng.below(70) } else { 64 };
-        let pixels: Vec<&str> = (0..len).map(|_| numbers[rng.below(numbers.len())]).collect();
+        let pixels: Vec<&str> = (0..len)
+            .map(|_| numbers[rng.below(numbers.len())])
+            .collect();
         let body = format!(r#"{{"pixels": [{}]}}"#, pixels.join(","));
         match engine.decode_input(body.as_bytes()) {
             Ok(input) => {
-                let out = engine.infer_batch(vec![input]).unwrap_or_else(|e| panic!("{body}: {e}"));
+                let out = engine
+                    .infer_batch(vec![input])
+                    .unwrap_or_else(|e| panic!("{body}: {e}"));
                 check_output(&*engine, &out[0]);
             }
             Err(e) => assert!(e.is_bad_input(), "{body}: {e}"),

@@ -1,5 +1,10 @@
 //! The text-embedding subnet against onnxruntime's Python API.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 
@@ -8,10 +13,10 @@ use std::sync::OnceLock;
 use common::{engine, fixture, floats};
 use mindos_primitives::{Modality, ScoringRule, TaskSpec};
 use mindos_subnets::{
-    digits,
+    digits, load, load_for_task,
     math::cosine,
     text_embedding::{self, Embedding, TextInput, MAX_TOKENS},
-    load, load_for_task, EngineConfig, Input, Output, SubnetError, TextEmbedding,
+    EngineConfig, Input, Output, SubnetError, TextEmbedding,
 };
 
 /// Cosine every Rust embedding must reach against onnxruntime's Python output.
@@ -20,7 +25,8 @@ const PARITY: f32 = 0.9999;
 fn typed() -> &'static TextEmbedding {
     static SUBNET: OnceLock<TextEmbedding> = OnceLock::new();
     SUBNET.get_or_init(|| {
-        TextEmbedding::load(&EngineConfig::default()).unwrap_or_else(|e| panic!("cannot load text-embedding: {e}"))
+        TextEmbedding::load(&EngineConfig::default())
+            .unwrap_or_else(|e| panic!("cannot load text-embedding: {e}"))
     })
 }
 
@@ -44,18 +50,47 @@ struct Reference {
 
 fn reference() -> Reference {
     let f = fixture("tests/fixtures/minilm_reference.json");
-    assert_eq!(f["model_blake2b_256"], mindos_subnets::to_hex(&text_embedding::MODEL_DIGEST));
-    let texts: Vec<String> = f["texts"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect();
-    let counts = f["token_counts"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap() as usize).collect();
+    assert_eq!(
+        f["model_blake2b_256"],
+        mindos_subnets::to_hex(&text_embedding::MODEL_DIGEST)
+    );
+    let texts: Vec<String> = f["texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_owned())
+        .collect();
+    let counts = f["token_counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap() as usize)
+        .collect();
     let ids = f["input_ids"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|row| row.as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as u32).collect())
+        .map(|row| {
+            row.as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_u64().unwrap() as u32)
+                .collect()
+        })
         .collect();
-    let embeddings = f["embeddings"].as_array().unwrap().iter().map(floats).collect();
+    let embeddings = f["embeddings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(floats)
+        .collect();
     assert_eq!(texts.len(), 8);
-    Reference { texts, counts, ids, embeddings }
+    Reference {
+        texts,
+        counts,
+        ids,
+        embeddings,
+    }
 }
 
 #[test]
@@ -74,7 +109,9 @@ fn token_ids_match_python_tokenizers() {
 fn batched_embeddings_match_onnxruntime_python() {
     let r = reference();
     let engine = engine("text-embedding");
-    let outputs = engine.infer_batch(r.texts.iter().map(|t| text(t)).collect()).unwrap();
+    let outputs = engine
+        .infer_batch(r.texts.iter().map(|t| text(t)).collect())
+        .unwrap();
     assert_eq!(outputs.len(), r.texts.len());
     for (i, (out, want)) in outputs.iter().zip(&r.embeddings).enumerate() {
         let got = embedding(out);
@@ -102,9 +139,13 @@ fn single_embeddings_match_onnxruntime_python() {
 fn validation_set_is_answered_by_the_model() {
     let engine = engine("text-embedding");
     assert!(engine.validation_len() >= 20);
-    let challenges: Vec<_> = (0..engine.validation_len()).map(|i| engine.challenge(i).unwrap()).collect();
+    let challenges: Vec<_> = (0..engine.validation_len())
+        .map(|i| engine.challenge(i).unwrap())
+        .collect();
     assert!(engine.challenge(engine.validation_len()).is_none());
-    let outputs = engine.infer_batch(challenges.iter().map(|c| c.input.clone()).collect()).unwrap();
+    let outputs = engine
+        .infer_batch(challenges.iter().map(|c| c.input.clone()).collect())
+        .unwrap();
     for (c, out) in challenges.iter().zip(&outputs) {
         let score = engine.score(out, &c.reference);
         assert!(score >= PARITY, "challenge {}: score {score}", c.index);
@@ -119,7 +160,10 @@ fn paraphrases_are_closer_than_unrelated_texts() {
         .unwrap();
     let para = cosine(embedding(&outputs[0]), embedding(&outputs[1])).unwrap();
     let unrelated = cosine(embedding(&outputs[0]), embedding(&outputs[2])).unwrap();
-    assert!(para > 0.5 && unrelated < 0.3 && para > unrelated + 0.3, "{para} vs {unrelated}");
+    assert!(
+        para > 0.5 && unrelated < 0.3 && para > unrelated + 0.3,
+        "{para} vs {unrelated}"
+    );
 }
 
 #[test]
@@ -130,35 +174,79 @@ fn text_beyond_128_tokens_is_rejected_not_truncated() {
     assert!(engine.validate_input(&text(longest)).is_ok());
     let too_long = format!("{longest} dog");
     let err = engine.validate_input(&text(&too_long)).unwrap_err();
-    assert!(matches!(err, SubnetError::TextTooLong { tokens: 129, max: 128 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            SubnetError::TextTooLong {
+                tokens: 129,
+                max: 128
+            }
+        ),
+        "{err}"
+    );
     assert!(err.is_bad_input());
     // Through the wire, and inside a batch (which fails as a whole).
     let body = serde_json::to_vec(&serde_json::json!({ "text": too_long })).unwrap();
     let err = engine.decode_input(&body).unwrap_err();
-    assert!(matches!(err, SubnetError::TextTooLong { tokens: 129, .. }), "{err}");
-    let err = engine.infer_batch(vec![text("fine"), text(&too_long)]).unwrap_err();
-    assert!(matches!(err, SubnetError::TextTooLong { tokens: 129, .. }), "{err}");
+    assert!(
+        matches!(err, SubnetError::TextTooLong { tokens: 129, .. }),
+        "{err}"
+    );
+    let err = engine
+        .infer_batch(vec![text("fine"), text(&too_long)])
+        .unwrap_err();
+    assert!(
+        matches!(err, SubnetError::TextTooLong { tokens: 129, .. }),
+        "{err}"
+    );
     // Far too long: refused by size before tokenizing.
     let huge = "word ".repeat(10_000);
     let err = engine.validate_input(&text(&huge)).unwrap_err();
-    assert!(matches!(err, SubnetError::TextTooLarge { bytes: 50_000, max: 16_384 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            SubnetError::TextTooLarge {
+                bytes: 50_000,
+                max: 16_384
+            }
+        ),
+        "{err}"
+    );
     // Under the byte limit but over the token limit.
-    let err = engine.validate_input(&text(&"word ".repeat(1000))).unwrap_err();
-    assert!(matches!(err, SubnetError::TextTooLong { tokens: 1002, .. }), "{err}");
+    let err = engine
+        .validate_input(&text(&"word ".repeat(1000)))
+        .unwrap_err();
+    assert!(
+        matches!(err, SubnetError::TextTooLong { tokens: 1002, .. }),
+        "{err}"
+    );
 }
 
 #[test]
 fn invalid_utf8_and_malformed_json_are_rejected() {
     let engine = engine("text-embedding");
     let err = engine.decode_input(b"{\"text\": \"caf\xc3\"}").unwrap_err();
-    assert!(matches!(err, SubnetError::InvalidUtf8 { valid_up_to: 13 }), "{err}");
+    assert!(
+        matches!(err, SubnetError::InvalidUtf8 { valid_up_to: 13 }),
+        "{err}"
+    );
     let err = engine.decode_input(b"\xff").unwrap_err();
-    assert!(matches!(err, SubnetError::InvalidUtf8 { valid_up_to: 0 }), "{err}");
-    for body in [&br#"{"txt": "a"}"#[..], br#"{"text": 5}"#, br#"["a"]"#, br#"{"text": "a"#] {
+    assert!(
+        matches!(err, SubnetError::InvalidUtf8 { valid_up_to: 0 }),
+        "{err}"
+    );
+    for body in [
+        &br#"{"txt": "a"}"#[..],
+        br#"{"text": 5}"#,
+        br#"["a"]"#,
+        br#"{"text": "a"#,
+    ] {
         let err = engine.decode_input(body).unwrap_err();
         assert!(matches!(err, SubnetError::MalformedJson { .. }), "{err}");
     }
-    let ok = engine.decode_input("{\"text\": \"caf\u{e9} \\u00e9\"}".as_bytes()).unwrap();
+    let ok = engine
+        .decode_input("{\"text\": \"caf\u{e9} \\u00e9\"}".as_bytes())
+        .unwrap();
     assert_eq!(ok, text("café é"));
 }
 
@@ -168,26 +256,51 @@ fn batch_limits_and_wrong_subnet() {
     let err = engine.infer_batch(vec![]).unwrap_err();
     assert!(matches!(err, SubnetError::EmptyBatch), "{err}");
     let err = engine.infer_batch(vec![text("a"); 65]).unwrap_err();
-    assert!(matches!(err, SubnetError::BatchTooLarge { len: 65, max: 64 }), "{err}");
+    assert!(
+        matches!(err, SubnetError::BatchTooLarge { len: 65, max: 64 }),
+        "{err}"
+    );
     let err = engine
-        .infer_batch(vec![Input::Digits(digits::DigitsInput { pixels: vec![0.0; 64] })])
+        .infer_batch(vec![Input::Digits(digits::DigitsInput {
+            pixels: vec![0.0; 64],
+        })])
         .unwrap_err();
     assert!(
-        matches!(err, SubnetError::WrongSubnet { kind: "input", expected: "text-embedding", got: "digits" }),
+        matches!(
+            err,
+            SubnetError::WrongSubnet {
+                kind: "input",
+                expected: "text-embedding",
+                got: "digits"
+            }
+        ),
         "{err}"
     );
 }
 
 #[test]
 fn digests_and_task_spec_are_checked() {
-    assert_eq!(engine("text-embedding").model_digest(), text_embedding::MODEL_DIGEST);
+    assert_eq!(
+        engine("text-embedding").model_digest(),
+        text_embedding::MODEL_DIGEST
+    );
     let mut config = EngineConfig::default();
     config.expected_digest = Some(digits::MODEL_DIGEST);
     let err = load("text-embedding", &config).err().unwrap();
-    let SubnetError::DigestMismatch { file, expected, actual } = &err else { panic!("{err}") };
+    let SubnetError::DigestMismatch {
+        file,
+        expected,
+        actual,
+    } = &err
+    else {
+        panic!("{err}")
+    };
     assert!(file.ends_with("text-embedding/model.onnx"), "{file}");
     assert_eq!(expected, &mindos_subnets::to_hex(&digits::MODEL_DIGEST));
-    assert_eq!(actual, &mindos_subnets::to_hex(&text_embedding::MODEL_DIGEST));
+    assert_eq!(
+        actual,
+        &mindos_subnets::to_hex(&text_embedding::MODEL_DIGEST)
+    );
 
     let spec = TaskSpec {
         modality: Modality::Text,
@@ -201,17 +314,30 @@ fn digests_and_task_spec_are_checked() {
     let mut wrong = spec.clone();
     wrong.modality = Modality::Image;
     let err = engine.check_task(&wrong).unwrap_err();
-    assert!(matches!(err, SubnetError::TaskSpecMismatch { field: "modality", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            SubnetError::TaskSpecMismatch {
+                field: "modality",
+                ..
+            }
+        ),
+        "{err}"
+    );
     let mut wrong = spec;
     wrong.model_digest = [0; 32];
-    let err = load_for_task("text-embedding", &wrong, &EngineConfig::default()).err().unwrap();
+    let err = load_for_task("text-embedding", &wrong, &EngineConfig::default())
+        .err()
+        .unwrap();
     assert!(matches!(err, SubnetError::DigestMismatch { .. }), "{err}");
 }
 
 #[test]
 fn wire_format_scoring_and_aggregation() {
     let engine = engine("text-embedding");
-    let bytes = engine.infer_json(br#"{"text": "A man is playing a guitar on stage."}"#).unwrap();
+    let bytes = engine
+        .infer_json(br#"{"text": "A man is playing a guitar on stage."}"#)
+        .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(json.as_object().unwrap().len(), 1);
     assert_eq!(json["embedding"].as_array().unwrap().len(), 384);
@@ -219,21 +345,42 @@ fn wire_format_scoring_and_aggregation() {
     let r = reference();
     assert!(cosine(embedding(&honest), &r.embeddings[0]).unwrap() >= PARITY);
 
-    let err = engine.decode_output(br#"{"embedding": [1, 2, 3]}"#).unwrap_err();
-    assert!(matches!(err, SubnetError::WrongLength { what: "embedding", expected: 384, got: 3 }), "{err}");
+    let err = engine
+        .decode_output(br#"{"embedding": [1, 2, 3]}"#)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SubnetError::WrongLength {
+                what: "embedding",
+                expected: 384,
+                got: 3
+            }
+        ),
+        "{err}"
+    );
 
     // Two honest miners (one answered a paraphrase-free near copy) and one adversary.
-    let other = engine.infer_batch(vec![text("A man is playing a guitar on stage!")]).unwrap().remove(0);
+    let other = engine
+        .infer_batch(vec![text("A man is playing a guitar on stage!")])
+        .unwrap()
+        .remove(0);
     let garbage = Output::TextEmbedding(Embedding {
         embedding: embedding(&honest).iter().map(|x| -x).collect(),
     });
     assert_eq!(engine.score(&garbage, &honest), 0.0);
     assert!(engine.score(&honest, &honest) > 0.9999);
-    let agg = engine.aggregate(&[honest.clone(), garbage, other.clone()]).unwrap();
+    let agg = engine
+        .aggregate(&[honest.clone(), garbage, other.clone()])
+        .unwrap();
     assert!(cosine(embedding(&agg.value), embedding(&honest)).unwrap() > 0.98);
     assert_eq!(agg.scores[1], 0.0);
     assert_eq!(agg.valid, 3);
-    let agreeing = agg.scores.iter().filter(|&&s| s >= text_embedding::AGREEMENT_COSINE).count();
+    let agreeing = agg
+        .scores
+        .iter()
+        .filter(|&&s| s >= text_embedding::AGREEMENT_COSINE)
+        .count();
     assert_eq!(agg.agreement, agreeing as f32 / 3.0);
     assert!(agreeing <= 2);
 }

@@ -93,7 +93,10 @@ mod benchmarks {
         #[extrinsic_call]
         _(RawOrigin::Signed(validator), netuid, uids, weights, salt);
 
-        assert_eq!(Weights::<T>::get(netuid, 0).unwrap().entries.len() as u32, k);
+        assert_eq!(
+            Weights::<T>::get(netuid, 0).unwrap().entries.len() as u32,
+            k
+        );
     }
 
     /// Setting `k` weights on a subnet with commit-reveal off.
@@ -112,7 +115,10 @@ mod benchmarks {
         #[extrinsic_call]
         _(RawOrigin::Signed(validator), netuid, uids, weights);
 
-        assert_eq!(Weights::<T>::get(netuid, 0).unwrap().entries.len() as u32, k);
+        assert_eq!(
+            Weights::<T>::get(netuid, 0).unwrap().entries.len() as u32,
+            k
+        );
     }
 
     /// One block's accrual over `s` subnets.
@@ -189,7 +195,10 @@ mod benchmarks {
 
         assert_eq!(EpochIndex::<T>::get(netuid), 1);
         if w >= v {
-            assert!(PayoutsOf::<T>::get(netuid).is_some(), "weighted miners are paid");
+            assert!(
+                PayoutsOf::<T>::get(netuid).is_some(),
+                "weighted miners are paid"
+            );
         }
     }
 

@@ -4,8 +4,8 @@
 //! nothing.
 
 use crate::{
-    pallet::*, BondRow, ConsensusParameters, ContributionEntry, EpochRecord, MinerPayouts, Salt, SubnetAccrual,
-    UidMetrics, WeightCommit, WeightInfo, WeightRow, LOG_TARGET,
+    pallet::*, BondRow, ConsensusParameters, ContributionEntry, EpochRecord, MinerPayouts, Salt,
+    SubnetAccrual, UidMetrics, WeightCommit, WeightInfo, WeightRow, LOG_TARGET,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -74,7 +74,10 @@ impl<T: Config> Pallet<T> {
         ensure!(uids.len() == weights.len(), Error::<T>::LengthMismatch);
         ensure!(!uids.is_empty(), Error::<T>::NoWeights);
         let registered_at = T::Neurons::registered_at(netuid);
-        ensure!(uids.len() <= registered_at.len(), Error::<T>::TooManyWeights);
+        ensure!(
+            uids.len() <= registered_at.len(),
+            Error::<T>::TooManyWeights
+        );
         ensure!(
             uids.windows(2).all(|pair| matches!(pair, [a, b] if a < b)),
             Error::<T>::UidsNotSorted
@@ -195,8 +198,8 @@ impl<T: Config> Pallet<T> {
     /// snapshots, rounding each share down (at most one unit per subnet per block is never
     /// minted). With no stake anywhere, nothing accrues.
     pub(crate) fn accrue(now: BlockNumberFor<T>) -> Weight {
-        let emission: u128 = T::Parameters::block_emission(now.saturated_into::<u64>())
-            .saturated_into::<u128>();
+        let emission: u128 =
+            T::Parameters::block_emission(now.saturated_into::<u64>()).saturated_into::<u128>();
         let mut accruals = Accrual::<T>::get();
         let subnets = u32::try_from(accruals.len()).unwrap_or(u32::MAX);
         let total: u128 = accruals
@@ -369,8 +372,8 @@ impl<T: Config> Pallet<T> {
             if amount == 0 {
                 continue;
             }
-            let unpaid = T::Stake::reward(&row.hotkey, amount.saturated_into())
-                .saturated_into::<u128>();
+            let unpaid =
+                T::Stake::reward(&row.hotkey, amount.saturated_into()).saturated_into::<u128>();
             carried = carried.saturating_add(unpaid);
             let paid = amount.saturating_sub(unpaid);
             to_validators = to_validators.saturating_add(paid);
@@ -634,20 +637,21 @@ impl<T: Config> Pallet<T> {
         uid: u16,
         registered_at: BlockNumberFor<T>,
     ) -> Vec<Contribution<BalanceOf<T>, BlockNumberFor<T>>> {
-        let mut out: Vec<Contribution<BalanceOf<T>, BlockNumberFor<T>>> = History::<T>::iter_prefix_values(netuid)
-            .filter(|record| record.block > registered_at)
-            .filter_map(|record| {
-                let entry = record.entries.get(usize::from(uid))?;
-                Some(Contribution {
-                    epoch: record.epoch,
-                    block: record.block,
-                    incentive: entry.incentive,
-                    dividend: entry.dividend,
-                    consensus: entry.consensus,
-                    emission: entry.emission,
+        let mut out: Vec<Contribution<BalanceOf<T>, BlockNumberFor<T>>> =
+            History::<T>::iter_prefix_values(netuid)
+                .filter(|record| record.block > registered_at)
+                .filter_map(|record| {
+                    let entry = record.entries.get(usize::from(uid))?;
+                    Some(Contribution {
+                        epoch: record.epoch,
+                        block: record.block,
+                        incentive: entry.incentive,
+                        dividend: entry.dividend,
+                        consensus: entry.consensus,
+                        emission: entry.emission,
+                    })
                 })
-            })
-            .collect();
+                .collect();
         out.sort_by_key(|c| c.epoch);
         out
     }
@@ -659,7 +663,9 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         let accruals = Accrual::<T>::get();
         ensure!(
-            accruals.windows(2).all(|p| matches!(p, [a, b] if a.netuid < b.netuid)),
+            accruals
+                .windows(2)
+                .all(|p| matches!(p, [a, b] if a.netuid < b.netuid)),
             "Accrual not sorted by netuid"
         );
         for a in accruals.iter() {
@@ -670,7 +676,9 @@ impl<T: Config> Pallet<T> {
             let n = T::Neurons::registered_at(netuid).len();
             ensure!(usize::from(uid) < n, "Weights row of an unallocated uid");
             ensure!(
-                row.entries.windows(2).all(|p| matches!(p, [a, b] if a.0 < b.0)),
+                row.entries
+                    .windows(2)
+                    .all(|p| matches!(p, [a, b] if a.0 < b.0)),
                 "Weights row not sorted"
             );
             ensure!(
@@ -681,7 +689,9 @@ impl<T: Config> Pallet<T> {
         for (netuid, _, row) in Bonds::<T>::iter() {
             ensure!(T::Subnets::exists(netuid), "Bonds of a dead subnet");
             ensure!(
-                row.entries.windows(2).all(|p| matches!(p, [a, b] if a.0 < b.0)),
+                row.entries
+                    .windows(2)
+                    .all(|p| matches!(p, [a, b] if a.0 < b.0)),
                 "Bonds row not sorted"
             );
         }

@@ -7,8 +7,8 @@ use frame_support::{
     traits::{ConstU32, ConstU64, OnInitialize},
 };
 use mindos_primitives::{
-    HyperparameterBounds, Hyperparameters, Modality, Perbill, Range, ScoringRule,
-    TaskSpec, MAX_NEURONS_PER_SUBNET,
+    HyperparameterBounds, Hyperparameters, Modality, Perbill, Range, ScoringRule, TaskSpec,
+    MAX_NEURONS_PER_SUBNET,
 };
 use sp_runtime::{BuildStorage, FixedU128};
 
@@ -213,7 +213,10 @@ pub(crate) fn bounds() -> HyperparameterBounds<Balance> {
             max: MAX_NEURONS_PER_SUBNET,
         },
         max_validators: Range { min: 1, max: 64 },
-        immunity_period: Range { min: 0, max: 10_000 },
+        immunity_period: Range {
+            min: 0,
+            max: 10_000,
+        },
         kappa: Range {
             min: Perbill::from_percent(10),
             max: Perbill::from_percent(90),

@@ -222,7 +222,13 @@ fn reveal_failures_change_nothing() {
             Error::<Test>::CommitMismatch
         );
         assert_noop!(
-            Consensus::reveal_weights(RuntimeOrigin::signed(hotkey(0)), NetUid(9), vec![3], vec![1], SALT),
+            Consensus::reveal_weights(
+                RuntimeOrigin::signed(hotkey(0)),
+                NetUid(9),
+                vec![3],
+                vec![1],
+                SALT
+            ),
             Error::<Test>::UnknownSubnet
         );
         run_to(29);
@@ -278,7 +284,10 @@ fn set_weights_without_commit_reveal_is_rate_limited() {
             vec![10, 20]
         ));
         assert_eq!(
-            Weights::<Test>::get(netuid, 2).unwrap().entries.into_inner(),
+            Weights::<Test>::get(netuid, 2)
+                .unwrap()
+                .entries
+                .into_inner(),
             vec![(3, 10), (5, 20)]
         );
         System::assert_last_event(
@@ -314,7 +323,12 @@ fn set_weights_failures_change_nothing() {
         );
         set_commit_reveal(netuid, false);
         assert_noop!(
-            Consensus::set_weights(RuntimeOrigin::signed(hotkey(0)), NetUid(9), vec![3], vec![1]),
+            Consensus::set_weights(
+                RuntimeOrigin::signed(hotkey(0)),
+                NetUid(9),
+                vec![3],
+                vec![1]
+            ),
             Error::<Test>::UnknownSubnet
         );
         assert_noop!(
@@ -339,7 +353,14 @@ fn an_epoch_pays_owner_miners_and_validators_exactly_what_accrued() {
         commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
         // Epoch at 19: no weights counted yet, so only the owner is paid; the rest carries.
         let event = last_epoch_event();
-        let Event::EpochRun { accrued, to_owner, to_miners, to_validators, carried, .. } = event
+        let Event::EpochRun {
+            accrued,
+            to_owner,
+            to_miners,
+            to_validators,
+            carried,
+            ..
+        } = event
         else {
             unreachable!()
         };
@@ -352,8 +373,16 @@ fn an_epoch_pays_owner_miners_and_validators_exactly_what_accrued() {
         let owner = Balances::free_balance(OWNER);
         let miners: Vec<Balance> = (3..6).map(|i| Balances::free_balance(coldkey(i))).collect();
         run_to(29);
-        let Event::EpochRun { epoch, validators, accrued, to_owner, to_miners, to_validators, carried, .. } =
-            last_epoch_event()
+        let Event::EpochRun {
+            epoch,
+            validators,
+            accrued,
+            to_owner,
+            to_miners,
+            to_validators,
+            carried,
+            ..
+        } = last_epoch_event()
         else {
             unreachable!()
         };
@@ -374,8 +403,14 @@ fn an_epoch_pays_owner_miners_and_validators_exactly_what_accrued() {
         assert_eq!(earned.iter().sum::<Balance>(), to_miners);
         // By weight 1:2:1; largest-remainder rounding gives a leftover unit to one of the
         // equal shares.
-        assert!(earned[1] > earned[0] + earned[0] / 2, "by weight 1:2:1: {earned:?}");
-        assert!(earned[0].abs_diff(earned[2]) <= 1, "equal weights: {earned:?}");
+        assert!(
+            earned[1] > earned[0] + earned[0] / 2,
+            "by weight 1:2:1: {earned:?}"
+        );
+        assert!(
+            earned[0].abs_diff(earned[2]) <= 1,
+            "equal weights: {earned:?}"
+        );
         // Validators: the take went to their owners at once; the rest waits for claims.
         let mut claimed = 0;
         for i in VALIDATORS {
@@ -424,12 +459,25 @@ fn accrual_follows_validator_stake_across_subnets() {
         let b = create_subnet();
         // Subnet 1's validator (3,000 stake against subnet 0's 6,000).
         for i in 6..8 {
-            assert_ok!(Neurons::register(RuntimeOrigin::signed(coldkey(i)), b, hotkey(i), 1_000));
+            assert_ok!(Neurons::register(
+                RuntimeOrigin::signed(coldkey(i)),
+                b,
+                hotkey(i),
+                1_000
+            ));
         }
-        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(coldkey(6)), hotkey(6), 3_000));
+        assert_ok!(Stake::add_stake(
+            RuntimeOrigin::signed(coldkey(6)),
+            hotkey(6),
+            3_000
+        ));
         run_to(18); // subnet 1's first epoch: permits, stake snapshot, accrual entry
         let pending = |netuid: NetUid| {
-            Accrual::<Test>::get().iter().find(|x| x.netuid == netuid).unwrap().pending
+            Accrual::<Test>::get()
+                .iter()
+                .find(|x| x.netuid == netuid)
+                .unwrap()
+                .pending
         };
         assert_eq!(pending(b), 0);
         run_to(20);
@@ -438,8 +486,16 @@ fn accrual_follows_validator_stake_across_subnets() {
         let accrual = Accrual::<Test>::get();
         let stakes: Vec<Balance> = accrual.iter().map(|x| x.stake).collect();
         assert_eq!(stakes, vec![6_000, 3_000]);
-        assert_eq!(pending(a) - a_at_20, 666 * 7, "blocks 21..=27: 1,000 × 6/9, rounded down");
-        assert_eq!(pending(b), 333 * 9, "blocks 19..=27: 1,000 × 3/9, rounded down");
+        assert_eq!(
+            pending(a) - a_at_20,
+            666 * 7,
+            "blocks 21..=27: 1,000 × 6/9, rounded down"
+        );
+        assert_eq!(
+            pending(b),
+            333 * 9,
+            "blocks 19..=27: 1,000 × 3/9, rounded down"
+        );
         check();
     });
 }
@@ -450,11 +506,15 @@ fn governed_emission_changes_what_accrues() {
         let netuid = setup();
         BlockEmission::set(0);
         run_to(19);
-        let Event::EpochRun { accrued, .. } = last_epoch_event() else { unreachable!() };
+        let Event::EpochRun { accrued, .. } = last_epoch_event() else {
+            unreachable!()
+        };
         assert_eq!(accrued, 0);
         BlockEmission::set(50);
         run_to(29);
-        let Event::EpochRun { accrued, .. } = last_epoch_event() else { unreachable!() };
+        let Event::EpochRun { accrued, .. } = last_epoch_event() else {
+            unreachable!()
+        };
         assert_eq!(accrued, 500);
         let _ = netuid;
         check();
@@ -472,11 +532,24 @@ fn weights_and_payouts_of_a_replaced_neuron_do_not_pass_to_its_successor() {
         assert_eq!(PayoutsOf::<Test>::get(netuid).unwrap().entries.len(), 2);
         PayoutsPerBlock::set(2);
         // Miner uid 5 leaves before its payout is minted; a newcomer takes the slot.
-        assert_ok!(Neurons::deregister(RuntimeOrigin::signed(coldkey(5)), netuid, hotkey(5)));
-        assert_ok!(Neurons::register(RuntimeOrigin::signed(coldkey(8)), netuid, hotkey(8), 1_000));
+        assert_ok!(Neurons::deregister(
+            RuntimeOrigin::signed(coldkey(5)),
+            netuid,
+            hotkey(5)
+        ));
+        assert_ok!(Neurons::register(
+            RuntimeOrigin::signed(coldkey(8)),
+            netuid,
+            hotkey(8),
+            1_000
+        ));
         let newcomer = Balances::free_balance(coldkey(8));
         run_to(31);
-        assert_eq!(Balances::free_balance(coldkey(8)), newcomer, "not the newcomer's payout");
+        assert_eq!(
+            Balances::free_balance(coldkey(8)),
+            newcomer,
+            "not the newcomer's payout"
+        );
         assert!(System::events().iter().any(|r| matches!(
             r.event,
             RuntimeEvent::Consensus(Event::MinersPaid { forfeited, .. }) if forfeited > 0
@@ -525,7 +598,10 @@ fn dissolution_clears_everything_of_the_subnet() {
         commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
         commit(netuid, 0, &[3], &[1]);
         run_to(29);
-        assert_ok!(Subnets::dissolve_subnet(RuntimeOrigin::signed(OWNER), netuid));
+        assert_ok!(Subnets::dissolve_subnet(
+            RuntimeOrigin::signed(OWNER),
+            netuid
+        ));
         assert_eq!(Weights::<Test>::iter_prefix(netuid).count(), 0);
         assert_eq!(Bonds::<Test>::iter_prefix(netuid).count(), 0);
         assert_eq!(Commits::<Test>::iter_prefix(netuid).count(), 0);
@@ -612,7 +688,11 @@ fn a_validator_copying_the_public_consensus_earns_less_per_stake_than_honest_one
                         .iter()
                         .map(|u| (published[*u as usize].consensus.deconstruct() / 1_000) as u16)
                         .collect();
-                    if copied.iter().all(|w| *w == 0) { vec![1, 1, 1] } else { copied }
+                    if copied.iter().all(|w| *w == 0) {
+                        vec![1, 1, 1]
+                    } else {
+                        copied
+                    }
                 } else {
                     quality(round)
                 };

@@ -44,9 +44,7 @@ pub struct WeightCommit<BlockNumber> {
 
 /// What the last epoch computed for one uid (emission lives in the neurons pallet, which
 /// prunes by it).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct UidMetrics {
     /// Stake-weighted kappa-median of the weights it received.
     pub consensus: Perbill,
@@ -63,9 +61,7 @@ pub struct UidMetrics {
 }
 
 /// One uid's line in an [`EpochRecord`].
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct ContributionEntry<Balance> {
     /// Share of the miners' emission.
     pub incentive: Perbill,
@@ -137,7 +133,9 @@ where
         let mut emission = Initial::get();
         // 128 halvings take any u128 to zero.
         for _ in 0..halvings.min(128) {
-            emission = emission.checked_div(&Balance::from(2u32)).unwrap_or_else(Zero::zero);
+            emission = emission
+                .checked_div(&Balance::from(2u32))
+                .unwrap_or_else(Zero::zero);
         }
         emission
     }

@@ -103,9 +103,7 @@ fn approved<T: Config>(
     NextProposalIndex::<T>::put(index.saturating_add(1));
     let later = now.saturating_add(T::VotingPeriod::get());
     let mut queue: Vec<(BlockNumberFor<T>, ProposalIndex)> = vec![(now, index)];
-    queue.extend(
-        (1..T::MaxActiveProposals::get()).map(|i| (later, index.saturating_add(i))),
-    );
+    queue.extend((1..T::MaxActiveProposals::get()).map(|i| (later, index.saturating_add(i))));
     EnactmentQueue::<T>::put(BoundedVec::truncate_from(queue));
     index
 }
@@ -178,8 +176,9 @@ mod benchmarks {
     fn on_initialize_base() {
         let now = start::<T>();
         let later = now.saturating_add(T::VotingPeriod::get());
-        let queue: Vec<(BlockNumberFor<T>, ProposalIndex)> =
-            (0..T::MaxActiveProposals::get()).map(|i| (later, i)).collect();
+        let queue: Vec<(BlockNumberFor<T>, ProposalIndex)> = (0..T::MaxActiveProposals::get())
+            .map(|i| (later, i))
+            .collect();
         EnactmentQueue::<T>::put(BoundedVec::truncate_from(queue));
 
         #[block]

@@ -4,10 +4,10 @@
 //! nothing. Enactments run in their own storage layer, so a failed one changes nothing either.
 
 use crate::{
-    pallet::*, Directive, DirectiveId, DirectiveStatus, DirectiveView, HoldReason,
-    ParameterError, ParameterLimits, ParameterValue, Proposal, ProposalAction, ProposalIndex,
-    ProposalStatus, ProposalView, RejectionReason, Scope, SubnetsGovernance, Tally, Vote,
-    VotingStake, WeightInfo, LOG_TARGET, PRIME_DIRECTIVE,
+    pallet::*, Directive, DirectiveId, DirectiveStatus, DirectiveView, HoldReason, ParameterError,
+    ParameterLimits, ParameterValue, Proposal, ProposalAction, ProposalIndex, ProposalStatus,
+    ProposalView, RejectionReason, Scope, SubnetsGovernance, Tally, Vote, VotingStake, WeightInfo,
+    LOG_TARGET, PRIME_DIRECTIVE,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::{
@@ -300,7 +300,11 @@ impl<T: Config> Pallet<T> {
                 tally.voters = tally.voters.checked_add(1).ok_or(Error::<T>::Overflow)?;
             }
         }
-        let side = if aye { &mut tally.ayes } else { &mut tally.nays };
+        let side = if aye {
+            &mut tally.ayes
+        } else {
+            &mut tally.nays
+        };
         *side = side.checked_add(&weight).ok_or(Error::<T>::Overflow)?;
         VoteOf::<T>::insert(index, &who, Vote { aye, weight });
         Proposals::<T>::insert(index, proposal);
@@ -317,9 +321,7 @@ impl<T: Config> Pallet<T> {
     fn count(index: ProposalIndex, proposal: &ProposalOf<T>) -> Outcome<BalanceOf<T>> {
         let (mut ayes, mut nays) = (BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
         for (voter, vote) in VoteOf::<T>::iter_prefix(index) {
-            let counted = vote
-                .weight
-                .min(Self::voting_stake(&proposal.scope, &voter));
+            let counted = vote.weight.min(Self::voting_stake(&proposal.scope, &voter));
             if vote.aye {
                 ayes = ayes.saturating_add(counted);
             } else {
@@ -509,9 +511,7 @@ impl<T: Config> Pallet<T> {
                     Error::<T>::TooManyDirectives
                 );
                 let id = NextDirectiveId::<T>::get();
-                let next = id
-                    .checked_add(1)
-                    .ok_or(Error::<T>::DirectiveIdsExhausted)?;
+                let next = id.checked_add(1).ok_or(Error::<T>::DirectiveIdsExhausted)?;
                 DirectiveOf::<T>::insert(
                     id,
                     Directive {
@@ -629,12 +629,7 @@ impl<T: Config> Pallet<T> {
                         }
                     }
                     ensure!(
-                        proposal.tally
-                            == Tally {
-                                ayes,
-                                nays,
-                                voters
-                            },
+                        proposal.tally == Tally { ayes, nays, voters },
                         "tally != its recorded votes"
                     );
                     ensure!(
@@ -674,8 +669,7 @@ impl<T: Config> Pallet<T> {
         }
         for (who, deposit) in deposits {
             ensure!(
-                T::Currency::balance_on_hold(&HoldReason::ProposalDeposit.into(), &who)
-                    == deposit,
+                T::Currency::balance_on_hold(&HoldReason::ProposalDeposit.into(), &who) == deposit,
                 "held deposit != deposits of the proposer's voting proposals"
             );
         }

@@ -454,17 +454,47 @@ mod tests {
         let cases: [(V<u128, u32>, ParameterError); 14] = [
             (V::EmissionSplit(bad_split), EmissionSplitNotHundredPercent),
             (V::HalvingInterval(0), ZeroHalvingInterval),
-            (V::BurnIncreaseFactor(FixedU128::one()), BurnIncreaseNotAboveOne),
+            (
+                V::BurnIncreaseFactor(FixedU128::one()),
+                BurnIncreaseNotAboveOne,
+            ),
             (V::BurnHalfLife(0), ZeroBurnHalfLife),
             (V::BurnFloor(0), ZeroBurnFloor),
             (V::SubnetLockBase(0), ZeroSubnetLockBase),
             (V::UnbondingPeriod(0), UnbondingNotLongerThanVoting),
             (V::UnbondingPeriod(100), UnbondingNotLongerThanVoting),
-            (V::HyperparameterBounds(empty_bounds), InvalidHyperparameterBounds),
-            (V::SentinelCommittee { size: 3, threshold: 3 }, CommitteeTooSmall),
-            (V::SentinelCommittee { size: 65, threshold: 65 }, CommitteeTooLarge),
-            (V::SentinelCommittee { size: 6, threshold: 4 }, ThresholdNotSupermajority),
-            (V::SentinelCommittee { size: 6, threshold: 7 }, ThresholdAboveCommittee),
+            (
+                V::HyperparameterBounds(empty_bounds),
+                InvalidHyperparameterBounds,
+            ),
+            (
+                V::SentinelCommittee {
+                    size: 3,
+                    threshold: 3,
+                },
+                CommitteeTooSmall,
+            ),
+            (
+                V::SentinelCommittee {
+                    size: 65,
+                    threshold: 65,
+                },
+                CommitteeTooLarge,
+            ),
+            (
+                V::SentinelCommittee {
+                    size: 6,
+                    threshold: 4,
+                },
+                ThresholdNotSupermajority,
+            ),
+            (
+                V::SentinelCommittee {
+                    size: 6,
+                    threshold: 7,
+                },
+                ThresholdAboveCommittee,
+            ),
             (V::SentinelQuarantineEpochs(0), ZeroQuarantineEpochs),
         ];
         for (value, expected) in cases {
@@ -496,9 +526,16 @@ mod tests {
         assert_eq!(with(V::EmissionSplit(split)).unwrap().emission_split, split);
         assert_eq!(with(V::UnbondingPeriod(101)).unwrap().unbonding_period, 101);
         // The smallest committee: 3 of 4 is above two thirds (9 > 8), 2 of 4 is not.
-        assert!(with(V::SentinelCommittee { size: 4, threshold: 3 }).is_ok());
+        assert!(with(V::SentinelCommittee {
+            size: 4,
+            threshold: 3
+        })
+        .is_ok());
         assert_eq!(
-            with(V::SentinelCommittee { size: 4, threshold: 2 }),
+            with(V::SentinelCommittee {
+                size: 4,
+                threshold: 2
+            }),
             Err(ParameterError::ThresholdNotSupermajority)
         );
         let p = with(V::SentinelCommittee {

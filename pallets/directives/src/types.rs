@@ -48,15 +48,7 @@ pub enum DirectiveStatus<BlockNumber> {
 /// One directive as stored: `Title` and `Text` are bounded byte strings (UTF-8 by
 /// convention).
 #[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub struct Directive<Title, Text, BlockNumber> {
     /// A short name.
@@ -226,15 +218,7 @@ pub enum ProposalStatus<BlockNumber> {
 
 /// One proposal as stored.
 #[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub struct Proposal<AccountId, Action, Balance, BlockNumber> {
     /// Who proposed it and put up the deposit.

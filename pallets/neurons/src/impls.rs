@@ -141,10 +141,7 @@ impl<T: Config> Pallet<T> {
                     .copied()
                     .unwrap_or_default();
                 let served = Axons::<T>::get(netuid, &hotkey);
-                let emission = emissions
-                    .get(usize::from(uid))
-                    .copied()
-                    .unwrap_or_default();
+                let emission = emissions.get(usize::from(uid)).copied().unwrap_or_default();
                 Some(NeuronViewOf::<T> {
                     uid,
                     stake: T::Stake::hotkey_stake(&hotkey),

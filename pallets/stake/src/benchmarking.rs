@@ -208,8 +208,12 @@ mod benchmarks {
         let (_, hotkey) = registered_hotkey::<T>(netuid, 0);
         let coldkey = funded::<T>("nominator", 0);
         let amount = stake_amount::<T>();
-        Pallet::<T>::add_stake(RawOrigin::Signed(coldkey.clone()).into(), hotkey.clone(), amount)
-            .expect("nominator stakes");
+        Pallet::<T>::add_stake(
+            RawOrigin::Signed(coldkey.clone()).into(),
+            hotkey.clone(),
+            amount,
+        )
+        .expect("nominator stakes");
         assert!(sp_runtime::traits::Zero::is_zero(
             &<Pallet<T> as StakeInfo<_, _>>::reward(&hotkey, amount)
         ));

@@ -18,10 +18,9 @@ use sp_version::RuntimeVersion;
 
 use super::{
     AccountId, Aura, Balance, Balances, Block, BlockNumber, Consensus, Hash, Neurons, Nonce,
-    PalletInfo,
-    Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
-    RuntimeTask, Stake, Subnets, System, DAYS, EXISTENTIAL_DEPOSIT, MICRO_MIND, MIND,
-    SLOT_DURATION, SS58_PREFIX, VERSION,
+    PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+    RuntimeOrigin, RuntimeTask, Stake, Subnets, System, DAYS, EXISTENTIAL_DEPOSIT, MICRO_MIND,
+    MIND, SLOT_DURATION, SS58_PREFIX, VERSION,
 };
 
 /// Share of a block's weight and length that ordinary transactions may use; the rest is kept

@@ -1,6 +1,11 @@
 //! Shared helpers: load each subnet once per test binary, failing loudly (with the
 //! error's advice to run scripts/setup.sh) if models or the ONNX Runtime library are missing.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use std::{
     path::PathBuf,
@@ -39,5 +44,9 @@ pub(crate) fn fixture(relative: &str) -> serde_json::Value {
 
 /// A JSON array of numbers as f32.
 pub(crate) fn floats(v: &serde_json::Value) -> Vec<f32> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
 }

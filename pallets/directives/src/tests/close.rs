@@ -25,8 +25,15 @@ fn close_approves_with_quorum_and_majority_and_returns_the_deposit() {
             Proposals::<Test>::get(index).unwrap().status,
             ProposalStatus::Approved { enact_at: 16 }
         );
-        assert_eq!(EnactmentQueue::<Test>::get().into_inner(), vec![(16, index)]);
-        assert_eq!(VoteOf::<Test>::iter_prefix(index).count(), 0, "votes cleared");
+        assert_eq!(
+            EnactmentQueue::<Test>::get().into_inner(),
+            vec![(16, index)]
+        );
+        assert_eq!(
+            VoteOf::<Test>::iter_prefix(index).count(),
+            0,
+            "votes cleared"
+        );
         assert_eq!(held(CHARLIE), 0);
         assert_eq!(Balances::free_balance(CHARLIE), ENDOWMENT);
         let tail = events();
@@ -243,7 +250,9 @@ fn exactly_two_thirds_amends_the_prime_directive_after_the_longer_delay() {
         );
         run_to(30);
         assert_eq!(
-            DirectiveOf::<Test>::get(PRIME_DIRECTIVE).unwrap().amended_at,
+            DirectiveOf::<Test>::get(PRIME_DIRECTIVE)
+                .unwrap()
+                .amended_at,
             None
         );
         run_to(31);

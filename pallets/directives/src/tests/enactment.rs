@@ -2,9 +2,7 @@
 //! that read the registry seeing a new value only once it is enacted.
 
 use super::*;
-use crate::{
-    BurnFloor, ConsensusParameters, DirectiveStatus, EmissionSplit, SentinelParameters,
-};
+use crate::{BurnFloor, ConsensusParameters, DirectiveStatus, EmissionSplit, SentinelParameters};
 use mindos_primitives::Range;
 use sp_runtime::DispatchError;
 
@@ -15,7 +13,10 @@ fn add_directive_lifecycle() {
         let (index, enact_at) = pass(add("Share compute fairly"), Scope::Network);
         assert_eq!(enact_at, 16);
         run_to(enact_at - 1);
-        assert!(DirectiveOf::<Test>::get(4).is_none(), "not before the delay");
+        assert!(
+            DirectiveOf::<Test>::get(4).is_none(),
+            "not before the delay"
+        );
         run_to(enact_at);
         let added = DirectiveOf::<Test>::get(4).unwrap();
         assert_eq!(added.title, title("Share compute fairly"));
@@ -64,7 +65,10 @@ fn repeal_directive_lifecycle() {
         stakes();
         let (_, enact_at) = pass(ProposalAction::RepealDirective { id: 3 }, Scope::Network);
         run_to(enact_at - 1);
-        assert_eq!(DirectiveOf::<Test>::get(3).unwrap().status, DirectiveStatus::Active);
+        assert_eq!(
+            DirectiveOf::<Test>::get(3).unwrap().status,
+            DirectiveStatus::Active
+        );
         run_to(enact_at);
         assert_eq!(
             DirectiveOf::<Test>::get(3).unwrap().status,
@@ -87,7 +91,10 @@ fn set_parameter_lifecycle_changes_what_a_consumer_reads_only_once_enacted() {
         run_to(enact_at - 1);
         assert_eq!(RegistrationPrice::<BurnFloor<Test>>::idle_price(), floor);
         run_to(enact_at);
-        assert_eq!(RegistrationPrice::<BurnFloor<Test>>::idle_price(), 5 * floor);
+        assert_eq!(
+            RegistrationPrice::<BurnFloor<Test>>::idle_price(),
+            5 * floor
+        );
         assert_eq!(Directives::parameters().burn_floor, 5 * floor);
         let tail = events();
         assert_eq!(
@@ -108,15 +115,27 @@ fn consensus_and_sentinel_parameters_follow_the_registry() {
         stakes();
         let emission = <Directives as ConsensusParameters<Balance>>::block_emission;
         assert_eq!(emission(0), 1_000_000_000_000);
-        assert_eq!(emission(10_512_000), 500_000_000_000, "halved after two years");
+        assert_eq!(
+            emission(10_512_000),
+            500_000_000_000,
+            "halved after two years"
+        );
         let split = EmissionSplit {
             owner: Perbill::from_percent(10),
             miners: Perbill::from_percent(50),
             validators: Perbill::from_percent(40),
         };
         let proposals = [
-            propose(ALICE, set(ParameterValue::EmissionSplit(split)), Scope::Network),
-            propose(ALICE, set(ParameterValue::BlockEmission(2_000)), Scope::Network),
+            propose(
+                ALICE,
+                set(ParameterValue::EmissionSplit(split)),
+                Scope::Network,
+            ),
+            propose(
+                ALICE,
+                set(ParameterValue::BlockEmission(2_000)),
+                Scope::Network,
+            ),
             propose(
                 ALICE,
                 set(ParameterValue::SentinelCommittee {
@@ -173,7 +192,10 @@ fn every_get_adapter_reads_its_field() {
         assert_eq!(SubnetLockBase::<Test>::get(), p.subnet_lock_base);
         assert_eq!(SubnetLockPerSubnet::<Test>::get(), p.subnet_lock_per_subnet);
         assert_eq!(UnbondingPeriod::<Test>::get(), p.unbonding_period);
-        assert_eq!(HyperparameterBoundsOf::<Test>::get(), p.hyperparameter_bounds);
+        assert_eq!(
+            HyperparameterBoundsOf::<Test>::get(),
+            p.hyperparameter_bounds
+        );
         assert_eq!(SentinelCommitteeSize::<Test>::get(), 7);
         assert_eq!(SentinelThreshold::<Test>::get(), 5);
         assert_eq!(SentinelQuarantineEpochs::<Test>::get(), 3);
@@ -211,7 +233,10 @@ fn subnet_hyperparameters_lifecycle() {
         run_to(enact_at - 1);
         assert!(SubnetHyperparameters::get().is_empty());
         run_to(enact_at);
-        assert_eq!(SubnetHyperparameters::get().get(&SUBNET), Some(&subnet_params()));
+        assert_eq!(
+            SubnetHyperparameters::get().get(&SUBNET),
+            Some(&subnet_params())
+        );
         assert!(events().contains(&Event::SubnetHyperparametersSet { netuid: SUBNET }));
         assert!(events().contains(&Event::ProposalEnacted { index }));
     });
@@ -222,8 +247,16 @@ fn an_enactment_that_no_longer_applies_changes_nothing() {
     build_and_execute(|| {
         stakes();
         // Two repeals of the same directive pass; the second finds it repealed.
-        let first = propose(ALICE, ProposalAction::RepealDirective { id: 3 }, Scope::Network);
-        let second = propose(BOB, ProposalAction::RepealDirective { id: 3 }, Scope::Network);
+        let first = propose(
+            ALICE,
+            ProposalAction::RepealDirective { id: 3 },
+            Scope::Network,
+        );
+        let second = propose(
+            BOB,
+            ProposalAction::RepealDirective { id: 3 },
+            Scope::Network,
+        );
         // A subnet change passes, then the subnet is dissolved.
         let subnet = propose(CHARLIE, subnet_action(), Scope::Subnet(SUBNET));
         for index in [first, second] {
@@ -238,7 +271,10 @@ fn an_enactment_that_no_longer_applies_changes_nothing() {
         LiveSubnets::mutate(|live| live.remove(&SUBNET));
         // MaxEnactmentsPerBlock is 2: two enacted at 16, the third at 17.
         run_to(16);
-        assert_eq!(EnactmentQueue::<Test>::get().into_inner(), vec![(16, subnet)]);
+        assert_eq!(
+            EnactmentQueue::<Test>::get().into_inner(),
+            vec![(16, subnet)]
+        );
         run_to(17);
         assert!(events().contains(&Event::ProposalEnacted { index: first }));
         assert!(events().contains(&Event::EnactmentFailed {

@@ -95,7 +95,11 @@ pub(crate) fn subnet_action() -> ProposalActionOf<Test> {
 }
 
 /// Proposes `action` as `who` and returns its index.
-pub(crate) fn propose(who: AccountId, action: ProposalActionOf<Test>, scope: Scope) -> ProposalIndex {
+pub(crate) fn propose(
+    who: AccountId,
+    action: ProposalActionOf<Test>,
+    scope: Scope,
+) -> ProposalIndex {
     let index = NextProposalIndex::<Test>::get();
     assert_ok!(Directives::propose(
         RuntimeOrigin::signed(who),
@@ -189,10 +193,7 @@ fn on_initialize_charges_the_queue_read_and_each_enactment() {
             Directives::on_initialize(1),
             <() as WeightInfo>::on_initialize_base()
         );
-        let (_, enact_at) = pass(
-            set(ParameterValue::BurnFloor(5)),
-            Scope::Network,
-        );
+        let (_, enact_at) = pass(set(ParameterValue::BurnFloor(5)), Scope::Network);
         System::set_block_number(enact_at);
         assert_eq!(
             Directives::on_initialize(enact_at),

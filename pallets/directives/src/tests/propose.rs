@@ -45,10 +45,16 @@ fn propose_accepts_every_other_action_kind() {
             },
             Scope::Network,
         );
-        propose(ALICE, ProposalAction::RepealDirective { id: 3 }, Scope::Network);
         propose(
             ALICE,
-            set(ParameterValue::BurnIncreaseFactor(FixedU128::from_rational(3, 2))),
+            ProposalAction::RepealDirective { id: 3 },
+            Scope::Network,
+        );
+        propose(
+            ALICE,
+            set(ParameterValue::BurnIncreaseFactor(
+                FixedU128::from_rational(3, 2),
+            )),
             Scope::Network,
         );
         propose(ALICE, subnet_action(), Scope::Subnet(SUBNET));
@@ -79,7 +85,11 @@ fn propose_refuses_bad_directive_changes() {
             Error::<Test>::EmptyText
         );
         assert_noop!(
-            Directives::propose(origin(), ProposalAction::RepealDirective { id: 9 }, Scope::Network),
+            Directives::propose(
+                origin(),
+                ProposalAction::RepealDirective { id: 9 },
+                Scope::Network
+            ),
             Error::<Test>::UnknownDirective
         );
         assert_noop!(
@@ -96,7 +106,11 @@ fn propose_refuses_bad_directive_changes() {
             d.as_mut().unwrap().status = DirectiveStatus::Repealed { at: 1 }
         });
         assert_noop!(
-            Directives::propose(origin(), ProposalAction::RepealDirective { id: 2 }, Scope::Network),
+            Directives::propose(
+                origin(),
+                ProposalAction::RepealDirective { id: 2 },
+                Scope::Network
+            ),
             Error::<Test>::DirectiveNotActive
         );
         // MaxDirectives is 6; genesis wrote 4.
@@ -169,20 +183,53 @@ fn invalid_parameter_values_are_rejected_at_propose() {
         let mut bad_bounds = Directives::parameters().hyperparameter_bounds;
         bad_bounds.max_neurons = Range { min: 1, max: 5_000 };
         let cases: Vec<(ParameterValueOf<Test>, Error<Test>)> = vec![
-            (V::EmissionSplit(bad_split), Error::EmissionSplitNotHundredPercent),
+            (
+                V::EmissionSplit(bad_split),
+                Error::EmissionSplitNotHundredPercent,
+            ),
             (V::HalvingInterval(0), Error::ZeroHalvingInterval),
-            (V::BurnIncreaseFactor(FixedU128::from_u32(1)), Error::BurnIncreaseNotAboveOne),
+            (
+                V::BurnIncreaseFactor(FixedU128::from_u32(1)),
+                Error::BurnIncreaseNotAboveOne,
+            ),
             (V::BurnHalfLife(0), Error::ZeroBurnHalfLife),
             (V::BurnFloor(0), Error::ZeroBurnFloor),
             (V::SubnetLockBase(0), Error::ZeroSubnetLockBase),
             (V::UnbondingPeriod(0), Error::UnbondingNotLongerThanVoting),
             // The voting period is 10 blocks: stake that voted must stay unspendable longer.
             (V::UnbondingPeriod(10), Error::UnbondingNotLongerThanVoting),
-            (V::HyperparameterBounds(bad_bounds), Error::InvalidHyperparameterBounds),
-            (V::SentinelCommittee { size: 3, threshold: 3 }, Error::CommitteeTooSmall),
-            (V::SentinelCommittee { size: 17, threshold: 17 }, Error::CommitteeTooLarge),
-            (V::SentinelCommittee { size: 9, threshold: 6 }, Error::ThresholdNotSupermajority),
-            (V::SentinelCommittee { size: 9, threshold: 10 }, Error::ThresholdAboveCommittee),
+            (
+                V::HyperparameterBounds(bad_bounds),
+                Error::InvalidHyperparameterBounds,
+            ),
+            (
+                V::SentinelCommittee {
+                    size: 3,
+                    threshold: 3,
+                },
+                Error::CommitteeTooSmall,
+            ),
+            (
+                V::SentinelCommittee {
+                    size: 17,
+                    threshold: 17,
+                },
+                Error::CommitteeTooLarge,
+            ),
+            (
+                V::SentinelCommittee {
+                    size: 9,
+                    threshold: 6,
+                },
+                Error::ThresholdNotSupermajority,
+            ),
+            (
+                V::SentinelCommittee {
+                    size: 9,
+                    threshold: 10,
+                },
+                Error::ThresholdAboveCommittee,
+            ),
             (V::SentinelQuarantineEpochs(0), Error::ZeroQuarantineEpochs),
         ];
         for (value, error) in cases {

@@ -10,7 +10,10 @@ fn directives_lists_every_directive_in_id_order() {
         let (_, enact_at) = pass(ProposalAction::RepealDirective { id: 1 }, Scope::Network);
         run_to(enact_at);
         let all = Directives::directives();
-        assert_eq!(all.iter().map(|d| d.id).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+        assert_eq!(
+            all.iter().map(|d| d.id).collect::<Vec<_>>(),
+            vec![0, 1, 2, 3]
+        );
         assert_eq!(all[1].status, DirectiveStatus::Repealed { at: enact_at });
         let json = serde_json::to_value(&all).unwrap();
         assert_eq!(

@@ -167,7 +167,11 @@ fn stake_handed_to_another_coldkey_mid_vote_counts_once() {
         stake(ALICE, HOT_A, 0);
         stake(EVE, HOT_A, 400);
         vote(EVE, index, true);
-        assert_eq!(Proposals::<Test>::get(index).unwrap().tally.ayes, 800, "as recorded");
+        assert_eq!(
+            Proposals::<Test>::get(index).unwrap().tally.ayes,
+            800,
+            "as recorded"
+        );
         close(index);
         assert_eq!(counted(index), (400, 0));
     });
