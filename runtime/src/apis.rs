@@ -229,6 +229,18 @@ impl_runtime_apis! {
             );
             Some(NeuronDetail { neuron, contributions })
         }
+
+        fn directives() -> Vec<pallet_mindos_directives::DirectiveViewOf<Runtime>> {
+            pallet_mindos_directives::Pallet::<Runtime>::directives()
+        }
+
+        fn proposals() -> Vec<pallet_mindos_directives::ProposalViewOf<Runtime>> {
+            pallet_mindos_directives::Pallet::<Runtime>::proposals()
+        }
+
+        fn parameters() -> pallet_mindos_directives::GovernedParametersOf<Runtime> {
+            pallet_mindos_directives::Pallet::<Runtime>::parameters()
+        }
     }
 
     impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {

@@ -10,4 +10,5 @@ frame_benchmarking::define_benchmarks!(
     [pallet_mindos_neurons, Neurons]
     [pallet_mindos_stake, Stake]
     [pallet_mindos_consensus, Consensus]
+    [pallet_mindos_directives, Directives]
 );

@@ -6,7 +6,7 @@ use crate::{
     genesis_config_presets, AccountId, Balance, Balances, Neurons, Runtime, RuntimeHoldReason,
     RuntimeOrigin, Stake, Subnets, System, MIND,
 };
-use frame_support::traits::{fungible::InspectHold, Hooks};
+use frame_support::traits::{fungible::InspectHold, Get, Hooks};
 use mindos_primitives::{
     Hyperparameters, Modality, NetUid, Perbill, ScoringRule, StakeInfo, TaskSpec,
 };
@@ -237,6 +237,7 @@ fn ext() -> sp_io::TestExternalities {
         .map(|k| (k.to_account_id(), genesis_config_presets::DEV_ENDOWMENT))
         .collect();
     config.subnets.bounds = Some(genesis_config_presets::default_hyperparameter_bounds());
+    config.directives.parameters = genesis_config_presets::launch_parameters();
     let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
     ext.execute_with(|| System::set_block_number(1));
     ext
@@ -267,7 +268,7 @@ proptest! {
                     }
                 }
             }
-            advance(crate::configs::StakeUnbondingPeriod::get() + 1);
+            advance(<Runtime as pallet_mindos_stake::Config>::UnbondingPeriod::get() + 1);
             for c in 0..3u8 {
                 let _ = Stake::withdraw_unbonded(RuntimeOrigin::signed(coldkey(c)));
                 assert_eq!(staked(&coldkey(c)), 0, "all stake released");

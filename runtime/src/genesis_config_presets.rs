@@ -4,7 +4,8 @@
 //! the sudo key. They are for dev and test chains only: the keys are public.
 
 use crate::{
-    AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SubnetsConfig, SudoConfig, MIND,
+    AccountId, Balance, BalancesConfig, BlockNumber, DirectivesConfig, RuntimeGenesisConfig,
+    SubnetsConfig, SudoConfig, DAYS, MIND,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -47,6 +48,20 @@ pub fn default_hyperparameter_bounds() -> HyperparameterBounds<Balance> {
             min: 0,
             max: 1_000_000 * MIND,
         },
+    }
+}
+
+/// The governed parameters at genesis: MindOS at launch
+/// ([`pallet_mindos_directives::GovernedParameters::default`]) with its periods in this
+/// runtime's blocks (the default counts 6 s blocks; `fast-blocks` builds make a day 86,400
+/// blocks, and the unbonding period must stay longer than the voting period) and the same
+/// hyperparameter bounds the subnets pallet starts with.
+pub fn launch_parameters() -> pallet_mindos_directives::GovernedParameters<Balance, BlockNumber> {
+    pallet_mindos_directives::GovernedParameters {
+        burn_half_life: DAYS,
+        unbonding_period: 7 * DAYS,
+        hyperparameter_bounds: default_hyperparameter_bounds(),
+        ..Default::default()
     }
 }
 
@@ -139,6 +154,9 @@ fn testnet_genesis(
         subnets: SubnetsConfig {
             bounds: Some(default_hyperparameter_bounds()),
             subnets,
+        },
+        directives: DirectivesConfig {
+            parameters: launch_parameters(),
         },
     })
 }

@@ -51,6 +51,8 @@ pub mod apis;
 pub mod configs;
 #[cfg(test)]
 mod economy_tests;
+#[cfg(test)]
+mod governance_tests;
 pub mod genesis_config_presets;
 #[cfg(test)]
 mod tests;
@@ -265,4 +267,9 @@ mod runtime {
     /// Weights (commit-reveal), the per-subnet epoch, emission, contributions, reputation.
     #[runtime::pallet_index(13)]
     pub type Consensus = pallet_mindos_consensus;
+
+    /// Directive governance: the prime directive and principles, the governed parameters the
+    /// other pallets read, stake-weighted proposals and votes.
+    #[runtime::pallet_index(14)]
+    pub type Directives = pallet_mindos_directives;
 }

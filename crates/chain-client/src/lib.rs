@@ -23,6 +23,10 @@ use subxt_signer::sr25519::Keypair;
 #[subxt::subxt(runtime_metadata_path = "artifacts/metadata.scale")]
 pub mod runtime {}
 
+// The subxt macro reads the metadata without telling cargo, so a regenerated artifact would
+// not rebuild this crate; including the bytes makes the file a tracked input.
+const _METADATA_IS_A_BUILD_INPUT: &[u8] = include_bytes!("../artifacts/metadata.scale");
+
 /// The chain's configuration as subxt sees it. MindOS uses Substrate's defaults: 32-byte
 /// account ids, `MultiAddress<AccountId, ()>`, `MultiSignature`, BLAKE2-256 and `u32`
 /// block numbers.

@@ -1,6 +1,7 @@
 //! `mindos_subnets`, `mindos_subnet`, `mindos_metagraph` and `mindos_neuron`: the node's
-//! JSON-RPC view of subnets, their metagraphs and each neuron's recent contributions, served
-//! from the [`MindosApi`] runtime API.
+//! JSON-RPC view of subnets, their metagraphs and each neuron's recent contributions; and
+//! `mindos_directives`, `mindos_proposals` and `mindos_parameters`: directive governance.
+//! Served from the [`MindosApi`] runtime API.
 //!
 //! Every method takes an optional block hash (`at`); without it the best block is read.
 //! Balances are decimal strings, byte strings `0x…` hex (see `mindos_primitives::serde_helpers`).
@@ -14,7 +15,9 @@ use jsonrpsee::{
     types::{error::ErrorObjectOwned, ErrorObject},
 };
 pub use mindos_runtime_api::MindosApi as MindosRuntimeApi;
-use mindos_runtime_api::{NetUid, NeuronDetail, NeuronView, SubnetView};
+use mindos_runtime_api::{
+    DirectiveView, GovernedParameters, NetUid, NeuronDetail, NeuronView, ProposalView, SubnetView,
+};
 use serde::{de::DeserializeOwned, Serialize};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
@@ -72,6 +75,26 @@ where
         uid: u16,
         at: Option<BlockHash>,
     ) -> RpcResult<NeuronDetail<AccountId, Balance, BlockNumber>>;
+
+    /// Every directive, repealed ones included, in id order: id (0 is the prime directive),
+    /// title, text, status (`active` or `{repealed: {at}}`), enactment and last amendment
+    /// block.
+    #[method(name = "directives")]
+    fn directives(&self, at: Option<BlockHash>) -> RpcResult<Vec<DirectiveView<BlockNumber>>>;
+
+    /// Proposals voting or approved and waiting for enactment, in index order: proposer,
+    /// action, scope, deposit, voting window, recorded ayes and nays, voters, whether the
+    /// prime-directive supermajority applies, status.
+    #[method(name = "proposals")]
+    fn proposals(
+        &self,
+        at: Option<BlockHash>,
+    ) -> RpcResult<Vec<ProposalView<AccountId, Balance, BlockNumber>>>;
+
+    /// The governed parameters in force: emission split and block emission, registration
+    /// burn, subnet lock, unbonding period, hyperparameter bounds, sentinel parameters.
+    #[method(name = "parameters")]
+    fn parameters(&self, at: Option<BlockHash>) -> RpcResult<GovernedParameters<Balance, BlockNumber>>;
 }
 
 /// Serves [`MindosApiServer`] from a client with the [`MindosRuntimeApi`].
@@ -182,5 +205,29 @@ where
             Some(_) => Err(unknown_neuron(netuid, uid)),
             None => Err(unknown_subnet(netuid)),
         }
+    }
+
+    fn directives(
+        &self,
+        at: Option<<Block as BlockT>::Hash>,
+    ) -> RpcResult<Vec<DirectiveView<BlockNumber>>> {
+        let at = at.unwrap_or_else(|| self.client.info().best_hash);
+        self.client.runtime_api().directives(at).map_err(runtime_error)
+    }
+
+    fn proposals(
+        &self,
+        at: Option<<Block as BlockT>::Hash>,
+    ) -> RpcResult<Vec<ProposalView<AccountId, Balance, BlockNumber>>> {
+        let at = at.unwrap_or_else(|| self.client.info().best_hash);
+        self.client.runtime_api().proposals(at).map_err(runtime_error)
+    }
+
+    fn parameters(
+        &self,
+        at: Option<<Block as BlockT>::Hash>,
+    ) -> RpcResult<GovernedParameters<Balance, BlockNumber>> {
+        let at = at.unwrap_or_else(|| self.client.info().best_hash);
+        self.client.runtime_api().parameters(at).map_err(runtime_error)
     }
 }

@@ -8,9 +8,10 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::Codec;
 pub use mindos_primitives::{NetUid, NeuronDetail, NeuronView, SubnetView};
+pub use pallet_mindos_directives::{DirectiveView, GovernedParameters, ProposalView};
 
 sp_api::decl_runtime_apis! {
-    /// Read access to MindOS subnets and their metagraphs.
+    /// Read access to MindOS subnets, their metagraphs and directive governance.
     pub trait MindosApi<AccountId, Balance, BlockNumber>
     where
         AccountId: Codec,
@@ -26,5 +27,11 @@ sp_api::decl_runtime_apis! {
         /// One neuron with its contributions in the subnet's recent epochs, or `None` for an
         /// unknown subnet or an empty uid.
         fn neuron(netuid: NetUid, uid: u16) -> Option<NeuronDetail<AccountId, Balance, BlockNumber>>;
+        /// Every directive, repealed ones included, in id order (0 is the prime directive).
+        fn directives() -> Vec<DirectiveView<BlockNumber>>;
+        /// Proposals voting or approved and waiting for enactment, in index order.
+        fn proposals() -> Vec<ProposalView<AccountId, Balance, BlockNumber>>;
+        /// The governed parameters in force.
+        fn parameters() -> GovernedParameters<Balance, BlockNumber>;
     }
 }

@@ -88,6 +88,7 @@ impl pallet_mindos_stake::Config for Test {
     type UnbondingPeriod = ConstU64<10>;
     type MaxUnbondingChunks = ConstU32<4>;
     type MaxNominators = ConstU32<8>;
+    type MaxStakedHotkeys = ConstU32<8>;
     type MinStake = ConstU64<10>;
     type DefaultTake = DefaultTake;
     type MaxTake = MaxTake;

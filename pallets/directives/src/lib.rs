@@ -284,6 +284,11 @@ pub mod pallet {
         #[pallet::constant]
         type MaxCommitteeSize: Get<u32>;
 
+        /// The governed parameters of a genesis config that names none: MindOS at launch in
+        /// the runtime's blocks. (Block counts depend on the block time, which only the
+        /// runtime knows; [`GovernedParameters::default`] counts 6 s blocks.)
+        type LaunchParameters: Get<GovernedParametersOf<Self>>;
+
         /// Weights of this pallet's calls and hooks, from its benchmarks.
         type WeightInfo: WeightInfo;
 
@@ -364,8 +369,7 @@ pub mod pallet {
         /// The directives in force at genesis, getting ids 0, 1, …: the first is the prime
         /// directive. The default is the prime directive and the founding principles.
         pub directives: Vec<GenesisDirective>,
-        /// The governed parameters at genesis. The default is MindOS at launch
-        /// ([`GovernedParameters::default`]).
+        /// The governed parameters at genesis. The default is [`Config::LaunchParameters`].
         pub parameters: GovernedParametersOf<T>,
     }
 
@@ -373,7 +377,7 @@ pub mod pallet {
         fn default() -> Self {
             Self {
                 directives: Pallet::<T>::founding_directives(),
-                parameters: Default::default(),
+                parameters: T::LaunchParameters::get(),
             }
         }
     }

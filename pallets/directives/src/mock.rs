@@ -36,6 +36,8 @@ impl pallet_balances::Config for Test {
 }
 
 parameter_types! {
+    /// MindOS at launch: the mock counts 6 s blocks, like the registry's default.
+    pub LaunchParameters: pallet_directives::GovernedParameters<Balance, u64> = Default::default();
     /// Active stake: (coldkey, hotkey) -> amount.
     pub static StakeTable: BTreeMap<(AccountId, AccountId), Balance> = BTreeMap::new();
     /// The subnets each hotkey is registered on.
@@ -144,6 +146,7 @@ impl pallet_directives::Config for Test {
     type MaxTitleLength = ConstU32<32>;
     type MaxTextLength = ConstU32<128>;
     type MaxCommitteeSize = ConstU32<16>;
+    type LaunchParameters = LaunchParameters;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = MockBenchmarkHelper;

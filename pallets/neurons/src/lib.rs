@@ -121,15 +121,18 @@ pub mod pallet {
 
         /// The lowest registration price: it never decays below, and a fresh subnet starts
         /// there. Keep it above zero, or a subnet's price stays zero forever.
-        #[pallet::constant]
+        // Not a `pallet::constant`: a runtime may govern it from storage (MindOS reads it
+        // from the directives registry), and metadata cannot read storage.
         type BurnFloor: Get<BalanceOf<Self>>;
 
         /// What each registration multiplies the price by; must exceed one.
-        #[pallet::constant]
+        // Not a `pallet::constant`: a runtime may govern it from storage (MindOS reads it
+        // from the directives registry), and metadata cannot read storage.
         type BurnIncreaseFactor: Get<FixedU128>;
 
         /// Blocks in which the excess of the price over the floor halves; must be positive.
-        #[pallet::constant]
+        // Not a `pallet::constant`: a runtime may govern it from storage (MindOS reads it
+        // from the directives registry), and metadata cannot read storage.
         type BurnHalfLife: Get<BlockNumberFor<Self>>;
 
         /// Blocks between two `serve` calls of one hotkey on one subnet.

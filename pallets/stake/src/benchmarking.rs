@@ -83,6 +83,12 @@ fn full_nominator<T: Config>(hotkey: &T::AccountId, coldkey: &T::AccountId, amou
     StakeOf::<T>::insert(hotkey, coldkey, amount);
     HotkeyStake::<T>::mutate(hotkey, |stake| *stake = stake.saturating_add(amount));
     TotalStake::<T>::mutate(|total| *total = total.saturating_add(amount));
+    ColdkeyStake::<T>::mutate(coldkey, |stake| *stake = stake.saturating_add(amount));
+    StakedHotkeys::<T>::mutate(coldkey, |hotkeys| {
+        if !hotkeys.contains(hotkey) {
+            hotkeys.try_push(hotkey.clone()).expect("a fresh nominator");
+        }
+    });
     let list: Vec<UnbondingChunkOf<T>> = (0..chunks)
         .map(|i| UnbondingChunk {
             hotkey: hotkey.clone(),

@@ -23,6 +23,32 @@ use sp_runtime::{
 };
 
 impl<T: Config> Pallet<T> {
+    /// All active stake of `coldkey`. One read.
+    pub fn coldkey_stake(coldkey: &T::AccountId) -> BalanceOf<T> {
+        ColdkeyStake::<T>::get(coldkey)
+    }
+
+    /// Active stake of `coldkey` on hotkeys registered on `netuid` now. At most
+    /// `1 + 2 · MaxStakedHotkeys` reads.
+    pub fn coldkey_stake_on_subnet(netuid: NetUid, coldkey: &T::AccountId) -> BalanceOf<T> {
+        StakedHotkeys::<T>::get(coldkey)
+            .iter()
+            .filter(|hotkey| T::Neurons::uid(netuid, hotkey).is_some())
+            .fold(Zero::zero(), |sum: BalanceOf<T>, hotkey| {
+                sum.saturating_add(StakeOf::<T>::get(hotkey, coldkey))
+            })
+    }
+
+    /// All active stake.
+    pub fn total_stake() -> BalanceOf<T> {
+        TotalStake::<T>::get()
+    }
+
+    /// Active stake on `netuid`'s hotkeys as of its last epoch boundary ([`SubnetStake`]).
+    pub fn subnet_stake(netuid: NetUid) -> BalanceOf<T> {
+        SubnetStake::<T>::get(netuid)
+    }
+
     fn is_nominator(hotkey: &T::AccountId, coldkey: &T::AccountId) -> bool {
         !StakeOf::<T>::get(hotkey, coldkey).is_zero()
             || !UnbondingOf::<T>::get(hotkey, coldkey).is_zero()
@@ -34,6 +60,25 @@ impl<T: Config> Pallet<T> {
             StakeOf::<T>::remove(hotkey, coldkey);
         } else {
             StakeOf::<T>::insert(hotkey, coldkey, value);
+        }
+    }
+
+    /// Lowers `coldkey`'s active total by `amount` and, when nothing is left on `hotkey`,
+    /// drops `hotkey` from its staked hotkeys. Call it after [`Self::put_stake`].
+    fn reduce_coldkey_stake(coldkey: &T::AccountId, hotkey: &T::AccountId, amount: BalanceOf<T>) {
+        ColdkeyStake::<T>::mutate_exists(coldkey, |stake| {
+            let left = stake.unwrap_or_default().saturating_sub(amount);
+            *stake = (!left.is_zero()).then_some(left);
+        });
+        if StakeOf::<T>::get(hotkey, coldkey).is_zero() {
+            StakedHotkeys::<T>::mutate_exists(coldkey, |hotkeys| {
+                if let Some(list) = hotkeys {
+                    list.retain(|h| h != hotkey);
+                    if list.is_empty() {
+                        *hotkeys = None;
+                    }
+                }
+            });
         }
     }
 
@@ -129,6 +174,15 @@ impl<T: Config> Pallet<T> {
         let total = TotalStake::<T>::get()
             .checked_add(&amount)
             .ok_or(Error::<T>::Overflow)?;
+        let coldkey_stake = ColdkeyStake::<T>::get(&coldkey)
+            .checked_add(&amount)
+            .ok_or(Error::<T>::Overflow)?;
+        let mut staked_hotkeys = StakedHotkeys::<T>::get(&coldkey);
+        if !staked_hotkeys.contains(&hotkey) {
+            staked_hotkeys
+                .try_push(hotkey.clone())
+                .map_err(|_| Error::<T>::TooManyStakedHotkeys)?;
+        }
         // Hold first: if the coldkey cannot afford it, nothing has been written.
         T::Currency::hold(&HoldReason::Staked.into(), &coldkey, amount)
             .map_err(|_| Error::<T>::InsufficientBalance)?;
@@ -138,6 +192,8 @@ impl<T: Config> Pallet<T> {
         Self::mark_paid(&hotkey, &coldkey);
         HotkeyStake::<T>::insert(&hotkey, hotkey_stake);
         TotalStake::<T>::put(total);
+        ColdkeyStake::<T>::insert(&coldkey, coldkey_stake);
+        StakedHotkeys::<T>::insert(&coldkey, staked_hotkeys);
         NominatorCount::<T>::insert(&hotkey, new_count);
         Self::deposit_event(Event::StakeAdded {
             coldkey,
@@ -192,6 +248,7 @@ impl<T: Config> Pallet<T> {
 
         Self::settle_rewards(&hotkey, &coldkey)?;
         Self::put_stake(&hotkey, &coldkey, remaining);
+        Self::reduce_coldkey_stake(&coldkey, &hotkey, unbond);
         Self::mark_paid(&hotkey, &coldkey);
         Self::put_hotkey_stake(
             &hotkey,
@@ -321,9 +378,21 @@ impl<T: Config> Pallet<T> {
         };
         let neurons = T::Neurons::neurons(netuid);
         let looked_at = u32::try_from(neurons.len()).unwrap_or(u32::MAX);
-        let mut candidates: Vec<(BalanceOf<T>, u16, T::AccountId)> = neurons
+        let staked: Vec<(BalanceOf<T>, u16, T::AccountId)> = neurons
             .into_iter()
             .map(|(uid, hotkey)| (HotkeyStake::<T>::get(&hotkey), uid, hotkey))
+            .collect();
+        // The stakes are read here anyway: keep their sum for subnet-scoped quorums.
+        let subnet_stake = staked
+            .iter()
+            .fold(BalanceOf::<T>::zero(), |sum, (stake, _, _)| sum.saturating_add(*stake));
+        if subnet_stake.is_zero() {
+            SubnetStake::<T>::remove(netuid);
+        } else {
+            SubnetStake::<T>::insert(netuid, subnet_stake);
+        }
+        let mut candidates: Vec<(BalanceOf<T>, u16, T::AccountId)> = staked
+            .into_iter()
             .filter(|(stake, _, _)| *stake >= params.min_validator_stake)
             .collect();
         // Highest stake first, then lowest uid; uids are unique, so the order is total.
@@ -405,10 +474,15 @@ impl<T: Config> Pallet<T> {
         let mut per_hotkey: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
         let mut nominators: BTreeMap<T::AccountId, alloc::collections::BTreeSet<T::AccountId>> =
             BTreeMap::new();
+        let mut per_coldkey: BTreeMap<T::AccountId, (BalanceOf<T>, alloc::collections::BTreeSet<T::AccountId>)> =
+            BTreeMap::new();
         let mut active = BalanceOf::<T>::zero();
         for (hotkey, coldkey, stake) in StakeOf::<T>::iter() {
             ensure!(!stake.is_zero(), "zero StakeOf entry");
             active = active.saturating_add(stake);
+            let c = per_coldkey.entry(coldkey.clone()).or_default();
+            c.0 = c.0.saturating_add(stake);
+            c.1.insert(hotkey.clone());
             let o = owed.entry(coldkey.clone()).or_default();
             *o = o.saturating_add(stake);
             let h = per_hotkey.entry(hotkey.clone()).or_default();
@@ -429,6 +503,29 @@ impl<T: Config> Pallet<T> {
             hotkey_sum = hotkey_sum.saturating_add(stake);
         }
         ensure!(hotkey_sum == active, "sum of HotkeyStake != TotalStake");
+        for (coldkey, stake) in ColdkeyStake::<T>::iter() {
+            ensure!(
+                per_coldkey.get(&coldkey).map(|c| c.0) == Some(stake),
+                "ColdkeyStake != sum of its StakeOf"
+            );
+        }
+        ensure!(
+            ColdkeyStake::<T>::iter().count() == per_coldkey.len(),
+            "a coldkey with active stake has no ColdkeyStake"
+        );
+        for (coldkey, hotkeys) in StakedHotkeys::<T>::iter() {
+            let listed: alloc::collections::BTreeSet<T::AccountId> =
+                hotkeys.iter().cloned().collect();
+            ensure!(listed.len() == hotkeys.len(), "StakedHotkeys lists a hotkey twice");
+            ensure!(
+                per_coldkey.get(&coldkey).map(|c| &c.1) == Some(&listed),
+                "StakedHotkeys != the hotkeys its StakeOf entries name"
+            );
+        }
+        ensure!(
+            StakedHotkeys::<T>::iter().count() == per_coldkey.len(),
+            "a coldkey with active stake has no StakedHotkeys"
+        );
         for (hotkey, coldkey, snapshot) in RewardSnapshot::<T>::iter() {
             ensure!(
                 !StakeOf::<T>::get(&hotkey, &coldkey).is_zero(),
@@ -599,6 +696,7 @@ impl<T: Config> StakeInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
                 continue;
             }
             Self::put_stake(hotkey, &coldkey, stake.saturating_sub(cut));
+            Self::reduce_coldkey_stake(&coldkey, hotkey, cut);
             if StakeOf::<T>::get(hotkey, &coldkey).is_zero() {
                 RewardSnapshot::<T>::remove(hotkey, &coldkey);
             }
@@ -657,6 +755,7 @@ impl<T: Config> OnSubnetDissolved for Pallet<T> {
     /// Permits of the subnet go; stake stays where it is (on hotkeys, with the stakers).
     fn on_subnet_dissolved(netuid: NetUid) -> Weight {
         ValidatorPermits::<T>::remove(netuid);
+        SubnetStake::<T>::remove(netuid);
         PendingPermitUpdates::<T>::mutate(|queue| queue.retain(|id| *id != netuid));
         T::WeightInfo::on_subnet_dissolved()
     }

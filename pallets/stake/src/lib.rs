@@ -92,7 +92,8 @@ pub mod pallet {
         type Neurons: mindos_primitives::NeuronsInfo<Self::AccountId>;
 
         /// Blocks unbonding stake stays held (and slashable) before it can be withdrawn.
-        #[pallet::constant]
+        // Not a `pallet::constant`: a runtime may govern it from storage (MindOS reads it
+        // from the directives registry), and metadata cannot read storage.
         type UnbondingPeriod: Get<BlockNumberFor<Self>>;
 
         /// Most unbonding chunks one coldkey may have at once. Shrinking it needs a migration
@@ -105,6 +106,12 @@ pub mod pallet {
         /// a slash may then touch more than the new bound until they leave.
         #[pallet::constant]
         type MaxNominators: Get<u32>;
+
+        /// Most hotkeys one coldkey may have active stake on at once; bounds what reading a
+        /// coldkey's stake on one subnet costs (governance votes do it for every voter).
+        /// Shrinking it leaves existing stake in place (only new hotkeys are refused).
+        #[pallet::constant]
+        type MaxStakedHotkeys: Get<u32>;
 
         /// The smallest stake accepted, and the smallest nomination left after a partial
         /// unstake (a smaller remainder is unbonded with it: no dust nominations).
@@ -175,6 +182,32 @@ pub mod pallet {
     /// All active stake.
     #[pallet::storage]
     pub type TotalStake<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
+    /// All active stake of a coldkey, on whatever hotkeys: its network voting weight, read
+    /// without iterating.
+    #[pallet::storage]
+    pub type ColdkeyStake<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
+
+    /// The hotkeys a coldkey has active stake on, in the order it first staked. Present exactly
+    /// while the coldkey has active stake.
+    #[pallet::storage]
+    pub type StakedHotkeys<T: Config> = StorageMap<
+        _,
+        Blake2_128Concat,
+        T::AccountId,
+        BoundedVec<T::AccountId, T::MaxStakedHotkeys>,
+        ValueQuery,
+    >;
+
+    /// Active stake on the hotkeys registered on a subnet, as counted at the subnet's last
+    /// permit recomputation (its epoch boundary): the denominator of subnet-scoped quorums,
+    /// one read instead of one per neuron.
+    ///
+    /// TWOX-NOTE: safe, subnet ids are assigned by the chain.
+    #[pallet::storage]
+    pub type SubnetStake<T: Config> =
+        StorageMap<_, Twox64Concat, NetUid, BalanceOf<T>, ValueQuery>;
 
     /// A coldkey's unbonding chunks.
     #[pallet::storage]
@@ -362,6 +395,9 @@ pub mod pallet {
         Overflow,
         /// The caller has no dividends waiting on this hotkey.
         NothingToClaim,
+        /// The coldkey already has active stake on `MaxStakedHotkeys` hotkeys; unstake from
+        /// one first.
+        TooManyStakedHotkeys,
     }
 
     #[pallet::hooks]
@@ -380,6 +416,10 @@ pub mod pallet {
             assert!(
                 T::MaxNominators::get() > 0,
                 "MaxNominators must be positive"
+            );
+            assert!(
+                T::MaxStakedHotkeys::get() > 0,
+                "MaxStakedHotkeys must be positive"
             );
             assert!(
                 T::MaxValidatorsPerSubnet::get() > 0,
@@ -417,7 +457,8 @@ pub mod pallet {
         ///
         /// Emits [`Event::StakeAdded`]. Fails with [`Error::ZeroAmount`],
         /// [`Error::AmountBelowMinimum`], [`Error::HotkeyNotRegistered`],
-        /// [`Error::TooManyNominators`] or [`Error::InsufficientBalance`].
+        /// [`Error::TooManyNominators`], [`Error::TooManyStakedHotkeys`] or
+        /// [`Error::InsufficientBalance`].
         #[pallet::call_index(0)]
         pub fn add_stake(
             origin: OriginFor<T>,

@@ -112,6 +112,7 @@ impl pallet_stake::Config for Test {
     type UnbondingPeriod = UnbondingPeriod;
     type MaxUnbondingChunks = ConstU32<4>;
     type MaxNominators = ConstU32<3>;
+    type MaxStakedHotkeys = ConstU32<3>;
     type MinStake = MinStake;
     type DefaultTake = DefaultTake;
     type MaxTake = MaxTake;

@@ -145,6 +145,78 @@ fn add_stake_never_reaps_the_coldkey() {
     });
 }
 
+#[test]
+fn coldkey_indexes_follow_stake_across_hotkeys_and_subnets() {
+    new_test_ext().execute_with(|| {
+        let netuid = setup();
+        let other = setup(); // a second subnet with HOT_A, HOT_B, HOT_C re-registered
+        let hot_d = 104;
+        register(other, DAVE, hot_d);
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(ALICE), HOT_A, 100));
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(ALICE), hot_d, 40));
+        assert_eq!(Stake::coldkey_stake(&ALICE), 140);
+        assert_eq!(StakedHotkeys::<Test>::get(ALICE).into_inner(), vec![HOT_A, hot_d]);
+        // HOT_D is only on the second subnet.
+        assert_eq!(Stake::coldkey_stake_on_subnet(netuid, &ALICE), 100);
+        assert_eq!(Stake::coldkey_stake_on_subnet(other, &ALICE), 140);
+        // Unstaking everything from a hotkey drops it from the list; partial keeps it.
+        assert_ok!(Stake::remove_stake(RuntimeOrigin::signed(ALICE), HOT_A, 50));
+        assert_eq!(StakedHotkeys::<Test>::get(ALICE).into_inner(), vec![HOT_A, hot_d]);
+        assert_ok!(Stake::remove_stake(RuntimeOrigin::signed(ALICE), HOT_A, 50));
+        assert_eq!(StakedHotkeys::<Test>::get(ALICE).into_inner(), vec![hot_d]);
+        assert_eq!(Stake::coldkey_stake(&ALICE), 40);
+        assert_eq!(Stake::coldkey_stake_on_subnet(netuid, &ALICE), 0);
+        // Unbonding stake does not count: it votes nowhere.
+        assert_ok!(Stake::remove_stake(RuntimeOrigin::signed(ALICE), hot_d, 40));
+        assert!(!ColdkeyStake::<Test>::contains_key(ALICE));
+        assert!(!StakedHotkeys::<Test>::contains_key(ALICE));
+        check();
+    });
+}
+
+#[test]
+fn a_coldkey_stakes_on_at_most_max_staked_hotkeys() {
+    new_test_ext().execute_with(|| {
+        let netuid = setup();
+        let hot_d = 104;
+        register(netuid, DAVE, hot_d);
+        // MaxStakedHotkeys is 3 in the mock.
+        for hotkey in [HOT_A, HOT_B, HOT_C] {
+            assert_ok!(Stake::add_stake(RuntimeOrigin::signed(DAVE), hotkey, 10));
+        }
+        assert_noop!(
+            Stake::add_stake(RuntimeOrigin::signed(DAVE), hot_d, 10),
+            Error::<Test>::TooManyStakedHotkeys
+        );
+        // More on a hotkey already listed is fine, and a freed place can be reused.
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(DAVE), HOT_A, 10));
+        assert_ok!(Stake::remove_stake(RuntimeOrigin::signed(DAVE), HOT_B, 10));
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(DAVE), hot_d, 10));
+        assert_eq!(Stake::coldkey_stake(&DAVE), 40);
+        check();
+    });
+}
+
+#[test]
+fn subnet_stake_is_counted_at_each_permit_recomputation() {
+    new_test_ext().execute_with(|| {
+        let netuid = setup(); // tempo 9: boundaries at 9, 19, ...
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(ALICE), HOT_A, 100));
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(BOB), HOT_B, 30));
+        assert_eq!(Stake::subnet_stake(netuid), 0, "not counted before the boundary");
+        run_to(9);
+        assert_eq!(Stake::subnet_stake(netuid), 130);
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(CHARLIE), HOT_C, 70));
+        assert_eq!(Stake::subnet_stake(netuid), 130, "until the next boundary");
+        run_to(19);
+        assert_eq!(Stake::subnet_stake(netuid), 200);
+        assert_eq!(Stake::total_stake(), 200);
+        assert_ok!(Subnets::dissolve_subnet(RuntimeOrigin::signed(DAVE), netuid));
+        assert!(!SubnetStake::<Test>::contains_key(netuid));
+        check();
+    });
+}
+
 // ---------------------------------------------------------------- remove_stake
 
 #[test]

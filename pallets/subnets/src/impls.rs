@@ -9,7 +9,7 @@ use frame_support::{
     pallet_prelude::*,
     traits::{fungible::MutateHold, tokens::Precision},
 };
-use mindos_primitives::{HyperparameterError, Hyperparameters, NetUid, TaskSpec};
+use mindos_primitives::{HyperparameterBounds, HyperparameterError, Hyperparameters, NetUid, TaskSpec};
 use sp_runtime::traits::{Saturating, Zero};
 
 /// What other pallets may ask about subnets.
@@ -178,7 +178,18 @@ impl<T: Config> Pallet<T> {
         netuid: NetUid,
         hyperparameters: Hyperparameters<BalanceOf<T>>,
     ) -> DispatchResult {
-        let mut subnet = Self::owned_subnet(&who, netuid)?;
+        Self::owned_subnet(&who, netuid)?;
+        Self::apply_hyperparameters(netuid, hyperparameters)
+    }
+
+    /// Sets a live subnet's hyperparameters within the current bounds, as its owner could,
+    /// without asking for the owner: governance (subnet-scoped proposals) calls it.
+    /// Fails with [`Error::UnknownSubnet`] or an `*OutOfBounds` error, changing nothing.
+    pub fn apply_hyperparameters(
+        netuid: NetUid,
+        hyperparameters: Hyperparameters<BalanceOf<T>>,
+    ) -> DispatchResult {
+        let mut subnet = SubnetInfoOf::<T>::get(netuid).ok_or(Error::<T>::UnknownSubnet)?;
         Self::check_hyperparameters(&hyperparameters)?;
         subnet.hyperparameters = hyperparameters.clone();
         SubnetInfoOf::<T>::insert(netuid, subnet);
@@ -191,6 +202,17 @@ impl<T: Config> Pallet<T> {
             netuid,
             hyperparameters,
         });
+        Ok(())
+    }
+
+    /// Replaces the bounds subnet owners must keep their hyperparameters in: the
+    /// `set_hyperparameter_bounds` call after its origin check, and the path a governance
+    /// pallet takes when the runtime routes bounds through it. Fails with
+    /// [`Error::InvalidBounds`], changing nothing.
+    pub fn apply_bounds(bounds: HyperparameterBounds<BalanceOf<T>>) -> DispatchResult {
+        ensure!(bounds.is_valid(), Error::<T>::InvalidBounds);
+        HyperparameterBoundsOf::<T>::put(&bounds);
+        Self::deposit_event(Event::HyperparameterBoundsSet { bounds });
         Ok(())
     }
 

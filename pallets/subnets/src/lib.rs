@@ -102,11 +102,13 @@ pub mod pallet {
         type RuntimeHoldReason: From<HoldReason>;
 
         /// Deposit for the first live subnet.
-        #[pallet::constant]
+        // Not a `pallet::constant`: a runtime may govern it from storage (MindOS reads it
+        // from the directives registry), and metadata cannot read storage.
         type BaseLockDeposit: Get<BalanceOf<Self>>;
 
         /// Extra deposit for every subnet already live, so each new subnet costs more.
-        #[pallet::constant]
+        // Not a `pallet::constant`: a runtime may govern it from storage (MindOS reads it
+        // from the directives registry), and metadata cannot read storage.
         type LockDepositPerLiveSubnet: Get<BalanceOf<Self>>;
 
         /// The most subnets that can be live at once. Shrinking it needs a migration that
@@ -401,10 +403,7 @@ pub mod pallet {
             bounds: HyperparameterBounds<BalanceOf<T>>,
         ) -> DispatchResult {
             T::BoundsOrigin::ensure_origin(origin)?;
-            ensure!(bounds.is_valid(), Error::<T>::InvalidBounds);
-            HyperparameterBoundsOf::<T>::put(&bounds);
-            Self::deposit_event(Event::HyperparameterBoundsSet { bounds });
-            Ok(())
+            Self::apply_bounds(bounds)
         }
     }
 }

@@ -219,6 +219,31 @@ fn set_hyperparameters_failures_change_nothing() {
 }
 
 #[test]
+fn governance_applies_hyperparameters_within_bounds_only() {
+    new_test_ext().execute_with(|| {
+        let netuid = create(ALICE);
+        let mut p = hyperparameters();
+        p.tempo = 360;
+        assert_ok!(Subnets::apply_hyperparameters(netuid, p.clone()));
+        assert_eq!(
+            SubnetInfoOf::<Test>::get(netuid).unwrap().hyperparameters,
+            p
+        );
+        assert_noop!(
+            Subnets::apply_hyperparameters(NetUid(9), hyperparameters()),
+            Error::<Test>::UnknownSubnet
+        );
+        // Governance is held to the same bounds as the owner.
+        let mut out = hyperparameters();
+        out.max_validators = out.max_neurons + 1;
+        assert_noop!(
+            Subnets::apply_hyperparameters(netuid, out),
+            Error::<Test>::MaxValidatorsOutOfBounds
+        );
+    });
+}
+
+#[test]
 fn set_visibility_switches_to_an_allow_list() {
     new_test_ext().execute_with(|| {
         let netuid = create(ALICE);

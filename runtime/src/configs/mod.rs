@@ -13,11 +13,11 @@ use frame_support::{
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, FixedU128, Perbill};
+use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-    AccountId, Aura, Balance, Balances, Block, BlockNumber, Consensus, Hash, Neurons, Nonce,
+    AccountId, Aura, Balance, Balances, Block, BlockNumber, Consensus, Directives, Hash, Neurons, Nonce,
     PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
     RuntimeOrigin, RuntimeTask, Stake, Subnets, System, DAYS, EXISTENTIAL_DEPOSIT, MICRO_MIND,
     MIND, SLOT_DURATION, SS58_PREFIX, VERSION,
@@ -138,24 +138,21 @@ impl pallet_sudo::Config for Runtime {
     type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
 
-parameter_types! {
-    /// The first live subnet locks 100 MIND ...
-    pub const SubnetBaseLockDeposit: Balance = 100 * MIND;
-    /// ... and every live subnet adds 10 MIND to the next one's lock.
-    pub const SubnetLockDepositPerLiveSubnet: Balance = 10 * MIND;
-}
-
 impl pallet_mindos_subnets::Config for Runtime {
     type Currency = Balances;
     type RuntimeHoldReason = RuntimeHoldReason;
-    type BaseLockDeposit = SubnetBaseLockDeposit;
-    type LockDepositPerLiveSubnet = SubnetLockDepositPerLiveSubnet;
-    /// With the per-subnet increment the 128th subnet locks 1,370 MIND.
+    /// Governed: 100 MIND for the first live subnet at launch ...
+    type BaseLockDeposit = pallet_mindos_directives::SubnetLockBase<Runtime>;
+    /// ... plus 10 MIND per live subnet.
+    type LockDepositPerLiveSubnet = pallet_mindos_directives::SubnetLockPerSubnet<Runtime>;
+    /// With the launch increment the 128th subnet locks 1,370 MIND.
     type MaxSubnets = ConstU32<128>;
     type MaxNameLength = ConstU32<64>;
     type MaxAllowList = ConstU32<256>;
-    /// Root until the directives pallet takes the bounds over.
-    type BoundsOrigin = frame_system::EnsureRoot<AccountId>;
+    /// No origin: the bounds change only through a directives `SetParameter` proposal
+    /// (see [`SubnetsGovernanceAdapter`]), so the registry and the subnets pallet never
+    /// disagree, and not even the sudo key bypasses governance.
+    type BoundsOrigin = frame_system::EnsureNever<()>;
     /// Dissolving a subnet removes its neurons, its validator permits and its consensus
     /// state (weights, bonds, records, unpaid accrual); stake stays with the stakers (it is on
     /// hotkeys, not subnets).
@@ -163,22 +160,16 @@ impl pallet_mindos_subnets::Config for Runtime {
     type WeightInfo = pallet_mindos_subnets::weights::SubstrateWeight<Runtime>;
 }
 
-parameter_types! {
-    /// Registering never costs less than 1 MIND (burned).
-    pub const RegistrationBurnFloor: Balance = MIND;
-    /// Each registration raises a subnet's burn price by 20 % ...
-    pub RegistrationBurnIncrease: FixedU128 = FixedU128::from_rational(6, 5);
-    /// ... and the excess over the floor halves every day without registrations.
-    pub const RegistrationBurnHalfLife: BlockNumber = DAYS;
-}
-
 impl pallet_mindos_neurons::Config for Runtime {
     type Currency = Balances;
     type Subnets = Subnets;
     type Stake = Stake;
-    type BurnFloor = RegistrationBurnFloor;
-    type BurnIncreaseFactor = RegistrationBurnIncrease;
-    type BurnHalfLife = RegistrationBurnHalfLife;
+    /// Governed: registering never costs less than 1 MIND (burned) at launch ...
+    type BurnFloor = pallet_mindos_directives::BurnFloor<Runtime>;
+    /// ... each registration raises a subnet's burn price by 20 % ...
+    type BurnIncreaseFactor = pallet_mindos_directives::BurnIncreaseFactor<Runtime>;
+    /// ... and the excess over the floor halves every day without registrations.
+    type BurnHalfLife = pallet_mindos_directives::BurnHalfLife<Runtime>;
     /// A neuron may re-announce its endpoint every 10 blocks (a minute at 6 s blocks).
     type ServeRateLimit = ConstU32<10>;
     type WeightInfo = pallet_mindos_neurons::weights::SubstrateWeight<Runtime>;
@@ -187,8 +178,6 @@ impl pallet_mindos_neurons::Config for Runtime {
 }
 
 parameter_types! {
-    /// Unbonded stake stays held (and slashable) for a week.
-    pub const StakeUnbondingPeriod: BlockNumber = 7 * DAYS;
     /// The smallest stake, and the smallest nomination left after a partial unstake.
     pub const MinStake: Balance = MIND;
     /// What a hotkey keeps of its nominators' dividends unless its owner lowers it; also the
@@ -203,9 +192,12 @@ impl pallet_mindos_stake::Config for Runtime {
     type RuntimeHoldReason = RuntimeHoldReason;
     type Subnets = Subnets;
     type Neurons = Neurons;
-    type UnbondingPeriod = StakeUnbondingPeriod;
+    /// Governed: a week at launch, always longer than a vote (see the directives pallet).
+    type UnbondingPeriod = pallet_mindos_directives::UnbondingPeriod<Runtime>;
     type MaxUnbondingChunks = ConstU32<32>;
     type MaxNominators = ConstU32<512>;
+    /// Reading a voter's stake on a subnet touches at most 16 hotkeys.
+    type MaxStakedHotkeys = ConstU32<16>;
     type MinStake = MinStake;
     type DefaultTake = MaxTake;
     type MaxTake = MaxTake;
@@ -255,23 +247,15 @@ impl pallet_mindos_stake::BenchmarkHelper<AccountId> for StakeBenchmarkHelper {
     }
 }
 
-parameter_types! {
-    /// 1 MIND of new issuance per block at launch ...
-    pub const InitialBlockEmission: Balance = MIND;
-    /// ... halving every 10,512,000 blocks (two years of 6 s blocks), so emission converges
-    /// to 21,024,000 MIND in all.
-    pub const EmissionHalvingInterval: u64 = 10_512_000;
-}
-
 impl pallet_mindos_consensus::Config for Runtime {
     type Currency = Balances;
     type Subnets = Subnets;
     type Neurons = Neurons;
     type Stake = Stake;
     type Emissions = Neurons;
-    /// A fixed schedule until the directives pallet governs it.
-    type Parameters =
-        pallet_mindos_consensus::HalvingSchedule<InitialBlockEmission, EmissionHalvingInterval>;
+    /// Governed: block emission, its halving interval and the owner/miners/validators split
+    /// (1 MIND per block halving every 10,512,000 blocks, 18/41/41, at launch).
+    type Parameters = Directives;
     /// Direct weights (subnets with commit-reveal off) at most every 50 blocks.
     type WeightsRateLimit = ConstU32<50>;
     /// Epochs are staggered by netuid; a second one due in the same block waits a block.
@@ -334,5 +318,156 @@ impl pallet_mindos_consensus::BenchmarkHelper<AccountId> for ConsensusBenchmarkH
                 subnet.hyperparameters.commit_reveal = enabled;
             }
         });
+    }
+}
+
+parameter_types! {
+    /// A proposal puts 100 MIND on hold until it closes ...
+    pub const ProposalDeposit: Balance = 100 * MIND;
+    /// ... and a vote needs 10 MIND of stake behind it.
+    pub const MinVotingStake: Balance = 10 * MIND;
+    /// Proposals are open for three days ...
+    pub const VotingPeriod: BlockNumber = 3 * DAYS;
+    /// ... and enacted a day after passing ...
+    pub const EnactmentDelay: BlockNumber = DAYS;
+    /// ... or a week for the prime directive.
+    pub const PrimeEnactmentDelay: BlockNumber = 7 * DAYS;
+    /// More than half of the votes cast must be ayes ...
+    pub const ApprovalThreshold: Perbill = Perbill::from_percent(50);
+    /// ... two thirds for the prime directive (rounded down: exactly two thirds passes) ...
+    pub PrimeApprovalThreshold: Perbill = Perbill::from_rational(2u32, 3u32);
+    /// ... and more than a fifth of the scope's active stake must vote.
+    pub const Quorum: Perbill = Perbill::from_percent(20);
+    /// A failed proposal whose ayes stay below 1 % of the scope's stake loses its deposit.
+    pub const DepositBurnThreshold: Perbill = Perbill::from_percent(1);
+    /// MindOS at launch, in this build's blocks.
+    pub LaunchParameters: pallet_mindos_directives::GovernedParameters<Balance, BlockNumber> =
+        crate::genesis_config_presets::launch_parameters();
+}
+
+impl pallet_mindos_directives::Config for Runtime {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type VotingStake = StakeVotingAdapter;
+    type Subnets = SubnetsGovernanceAdapter;
+    type ProposalDeposit = ProposalDeposit;
+    type MinVotingStake = MinVotingStake;
+    type VotingPeriod = VotingPeriod;
+    type EnactmentDelay = EnactmentDelay;
+    type PrimeEnactmentDelay = PrimeEnactmentDelay;
+    type ApprovalThreshold = ApprovalThreshold;
+    type PrimeApprovalThreshold = PrimeApprovalThreshold;
+    type Quorum = Quorum;
+    type DepositBurnThreshold = DepositBurnThreshold;
+    type MaxActiveProposals = ConstU32<32>;
+    type MaxVotesPerProposal = ConstU32<1024>;
+    type MaxEnactmentsPerBlock = ConstU32<4>;
+    type MaxDirectives = ConstU32<256>;
+    type MaxTitleLength = ConstU32<128>;
+    type MaxTextLength = ConstU32<4096>;
+    /// The sentinel committee the next wave stores is at most 64 validators.
+    type MaxCommitteeSize = ConstU32<64>;
+    type LaunchParameters = LaunchParameters;
+    type WeightInfo = pallet_mindos_directives::weights::SubstrateWeight<Runtime>;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = DirectivesBenchmarkHelper;
+}
+
+/// Voting stake from the stake pallet: a coldkey's active stake (unbonding stake votes
+/// nowhere), on a subnet only what sits on hotkeys registered there now; the subnet quorum
+/// counts the stake on the subnet at its last epoch boundary.
+pub struct StakeVotingAdapter;
+
+impl pallet_mindos_directives::VotingStake<AccountId, Balance> for StakeVotingAdapter {
+    fn network_stake(coldkey: &AccountId) -> Balance {
+        Stake::coldkey_stake(coldkey)
+    }
+    fn subnet_stake(netuid: mindos_primitives::NetUid, coldkey: &AccountId) -> Balance {
+        Stake::coldkey_stake_on_subnet(netuid, coldkey)
+    }
+    fn total_network_stake() -> Balance {
+        Stake::total_stake()
+    }
+    fn total_subnet_stake(netuid: mindos_primitives::NetUid) -> Balance {
+        Stake::subnet_stake(netuid)
+    }
+}
+
+/// What governance changes in the subnets pallet: the bounds (the only way they change) and a
+/// subnet's hyperparameters within them, as its owner could.
+pub struct SubnetsGovernanceAdapter;
+
+impl pallet_mindos_directives::SubnetsGovernance<Balance> for SubnetsGovernanceAdapter {
+    fn exists(netuid: mindos_primitives::NetUid) -> bool {
+        pallet_mindos_subnets::SubnetInfoOf::<Runtime>::contains_key(netuid)
+    }
+    fn set_bounds(
+        bounds: mindos_primitives::HyperparameterBounds<Balance>,
+    ) -> sp_runtime::DispatchResult {
+        Subnets::apply_bounds(bounds)
+    }
+    fn set_hyperparameters(
+        netuid: mindos_primitives::NetUid,
+        params: mindos_primitives::Hyperparameters<Balance>,
+    ) -> sp_runtime::DispatchResult {
+        Subnets::apply_hyperparameters(netuid, params)
+    }
+}
+
+/// Sets up the directives benchmarks: a subnet through the real pallets, and voters whose
+/// stake on it is as dear to read as it gets — each on `MaxStakedHotkeys` hotkeys registered
+/// on the subnet (its own plus hotkeys of a shared pool, filled to `MaxNominators` each).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct DirectivesBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_mindos_directives::BenchmarkHelper<AccountId, Balance> for DirectivesBenchmarkHelper {
+    fn create_subnet() -> Result<mindos_primitives::NetUid, sp_runtime::DispatchError> {
+        use pallet_mindos_neurons::BenchmarkHelper as _;
+        let owner: AccountId = frame_benchmarking::account("subnet-owner", 0, 0);
+        pallet_mindos_neurons::SubnetsBenchmarkHelper::<Runtime>::create_subnet(
+            owner,
+            mindos_primitives::MAX_NEURONS_PER_SUBNET,
+            0,
+        )
+    }
+
+    fn add_stake(
+        netuid: mindos_primitives::NetUid,
+        coldkey: &AccountId,
+        amount: Balance,
+    ) -> sp_runtime::DispatchResult {
+        use frame_support::traits::{fungible::Mutate, Get};
+        let amount = amount.max(MinStake::get());
+        let slots = <Runtime as pallet_mindos_stake::Config>::MaxStakedHotkeys::get();
+        let nominators = <Runtime as pallet_mindos_stake::Config>::MaxNominators::get();
+        Balances::set_balance(
+            coldkey,
+            amount
+                .saturating_mul(u128::from(slots).saturating_add(1))
+                .saturating_add(EXISTENTIAL_DEPOSIT),
+        );
+        // The coldkey's own hotkey: fresh, since the benchmarks call this once per coldkey.
+        let index = u32::from(pallet_mindos_neurons::NeuronCount::<Runtime>::get(netuid));
+        let own: AccountId = frame_benchmarking::account("voter-hotkey", index, u32::from(netuid.0));
+        Neurons::register_for_benchmarks(netuid, coldkey.clone(), own.clone())?;
+        Stake::add_stake(RuntimeOrigin::signed(coldkey.clone()), own, amount)?;
+        // The rest of its hotkey slots on pool hotkeys of the subnet with room for a nominator.
+        let pool_owner: AccountId = frame_benchmarking::account("pool-owner", 0, 0);
+        let mut staked = 1;
+        let mut j = 0u32;
+        while staked < slots {
+            let hotkey: AccountId = frame_benchmarking::account("pool-hotkey", j, u32::from(netuid.0));
+            j = j.checked_add(1).ok_or(sp_runtime::DispatchError::Other("pool exhausted"))?;
+            if <Neurons as mindos_primitives::NeuronsInfo<AccountId>>::uid(netuid, &hotkey).is_none() {
+                Neurons::register_for_benchmarks(netuid, pool_owner.clone(), hotkey.clone())?;
+            }
+            if pallet_mindos_stake::NominatorCount::<Runtime>::get(&hotkey) >= nominators {
+                continue;
+            }
+            Stake::add_stake(RuntimeOrigin::signed(coldkey.clone()), hotkey, amount)?;
+            staked = staked.saturating_add(1);
+        }
+        Ok(())
     }
 }

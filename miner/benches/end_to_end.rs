@@ -1,0 +1,532 @@
+//! What serving costs: a raw ONNX session (`mindos-subnets` `infer_batch`, in this process)
+//! against the `mindos-miner` binary end to end over loopback libp2p, on MiniLM
+//! (text-embedding) with one intra-op thread. Prints ratios, asserts nothing.
+//!
+//! - Latency at concurrency 1: p50 and p99 of each, and what the miner adds (goal: ≤ 0.3 ms
+//!   at p50). Raw is `infer_batch([input])` on a decoded input; the miner's time also holds
+//!   the JSON both ways, decoding (tokenizing) the request and the mesh round trip.
+//! - Throughput at concurrency 8: raw is 8 threads calling `infer_batch([input])` on the one
+//!   session (what the miner's one worker could do without batching); the miner is 8 callers
+//!   in flight (goal: ≥ 0.85× raw).
+//! - The miner process's resident memory idle (after start-up) and its peak under load,
+//!   against the model file's size (goal: model + ≤ 60 MB).
+//!
+//! Raw and miner rounds alternate, so background load on the machine hits both alike.
+//! Run it with `miner/bench.sh` (release build). `BENCH_REQUESTS` (default 300) sets the
+//! requests per latency round, `BENCH_ROUNDS` (default 3) the rounds, `BENCH_SUBNET`
+//! (default `text-embedding`; `digits` shows the serving overhead alone, its model taking
+//! microseconds) the subnet, `BENCH_MINER_ARGS` extra flags for the miner (e.g.
+//! `--max-batch 4`).
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)]
+
+use std::{
+    path::Path,
+    process::Stdio,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use mindos_mesh::{
+    keys::keypair_from_secret, libp2p::multiaddr::Protocol, InferRequest, InferResponse, Keypair,
+    Mesh, MeshClient, MeshConfig, Multiaddr, PeerId,
+};
+use mindos_subnets::{EngineConfig, Input, SubnetEngine};
+
+const CONCURRENCY: usize = 8;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let requests = env_usize("BENCH_REQUESTS", 300);
+    let rounds = env_usize("BENCH_ROUNDS", 3);
+    let subnet = std::env::var("BENCH_SUBNET").unwrap_or_else(|_| "text-embedding".to_owned());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(bench(&subnet, requests, rounds));
+}
+
+async fn bench(subnet: &str, requests: usize, rounds: usize) {
+    let netuid = if subnet == "digits" { 1 } else { 0 };
+    let rss_before_load = self_rss_kib();
+    let engine = mindos_subnets::load(subnet, &EngineConfig::default())
+        .expect("MiniLM and the ONNX Runtime library: run scripts/setup.sh (bench.sh sources scripts/lib/env.sh)");
+    let samples: Vec<Input> = (0..engine.validation_len())
+        .filter_map(|i| engine.challenge(i).map(|c| c.input))
+        .collect();
+    let payloads: Vec<serde_json::Value> = samples
+        .iter()
+        .map(|i| serde_json::to_value(i).unwrap())
+        .collect();
+    let engine_rss = self_rss_kib().saturating_sub(rss_before_load);
+    let model_bytes = if subnet == "digits" {
+        mindos_subnets::digits::MODEL_ONNX.len() as u64
+    } else {
+        std::fs::metadata(
+            EngineConfig::default()
+                .models_dir()
+                .join(subnet)
+                .join("model.onnx"),
+        )
+        .map(|m| m.len())
+        .unwrap_or(0)
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let caller_key = Keypair::generate_ed25519();
+    let caller_id = caller_key.public().to_peer_id();
+    let miner = MinerProcess::spawn(dir.path(), subnet, netuid, caller_id).await;
+    let caller = caller(caller_key);
+    let peer = connect(&caller, &miner.addr).await;
+    let rss_idle = miner.rss_kib();
+    // The mesh alone: an in-process node that answers at once with a real output.
+    let sample_output = serde_json::to_value(
+        engine
+            .infer_batch(vec![samples[0].clone()])
+            .unwrap()
+            .remove(0),
+    )
+    .unwrap();
+    let echo = echo_node(sample_output);
+    let echo_peer = connect(&caller, &echo).await;
+
+    // Warm both paths (first runs allocate ONNX Runtime's arenas).
+    for payload in payloads.iter().take(20) {
+        ask(&caller, peer, netuid, payload.clone()).await;
+    }
+    for input in samples.iter().take(20) {
+        engine.infer_batch(vec![input.clone()]).unwrap();
+    }
+
+    let (mut raw_lat, mut miner_lat, mut echo_lat) = (Vec::new(), Vec::new(), Vec::new());
+    let mut handoff_lat = Vec::new();
+    let (mut raw_tput, mut miner_tput) = (Vec::new(), Vec::new());
+    let mut rss_peak = 0;
+    let (mut model_sum, mut model_count) = (0.0, 0.0);
+    for round in 0..rounds {
+        raw_lat.extend(raw_latency(&engine, &samples, requests));
+        handoff_lat.extend(handoff_latency(&engine, &samples, requests).await);
+        let before = miner.model_time().await;
+        miner_lat.extend(miner_latency(&caller, peer, netuid, &payloads, requests).await);
+        let after = miner.model_time().await;
+        model_sum += after.0 - before.0;
+        model_count += after.1 - before.1;
+        echo_lat.extend(miner_latency(&caller, echo_peer, netuid, &payloads, requests).await);
+        raw_tput.push(raw_throughput(engine.clone(), &samples, requests));
+        let (tput, peak) =
+            miner_throughput(&caller, peer, netuid, &payloads, requests, &miner).await;
+        miner_tput.push(tput);
+        rss_peak = rss_peak.max(peak);
+        eprintln!("round {}/{rounds} done", round + 1);
+    }
+    let rss_hwm = miner.hwm_kib();
+    miner.stop().await;
+
+    raw_lat.sort();
+    miner_lat.sort();
+    echo_lat.sort();
+    handoff_lat.sort();
+    let (e50, e99) = (percentile(&echo_lat, 50), percentile(&echo_lat, 99));
+    let mean = |v: &[Duration]| {
+        v.iter().map(Duration::as_secs_f64).sum::<f64>() / v.len().max(1) as f64 * 1000.0
+    };
+    let model_mean = model_sum / model_count.max(1.0) * 1000.0;
+    let (raw50, raw99) = (percentile(&raw_lat, 50), percentile(&raw_lat, 99));
+    let (m50, m99) = (percentile(&miner_lat, 50), percentile(&miner_lat, 99));
+    let raw_t = median_f64(&mut raw_tput);
+    let miner_t = median_f64(&mut miner_tput);
+    let model_mib = model_bytes as f64 / 1048576.0;
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let added = |m: Duration, r: Duration| (m.as_secs_f64() - r.as_secs_f64()) * 1000.0;
+
+    println!("mindos-miner vs a raw ONNX session: {subnet}, 1 intra-op thread, {rounds} rounds x {requests} requests");
+    println!("latency at concurrency 1                  p50          p99         mean");
+    println!(
+        "  raw infer_batch([x])              {:>9.3} ms {:>9.3} ms {:>9.3} ms",
+        ms(raw50),
+        ms(raw99),
+        mean(&raw_lat)
+    );
+    println!(
+        "  miner over loopback libp2p        {:>9.3} ms {:>9.3} ms {:>9.3} ms",
+        ms(m50),
+        ms(m99),
+        mean(&miner_lat)
+    );
+    println!(
+        "  added by the miner                {:>9.3} ms {:>9.3} ms   (goal: p50 <= 0.3 ms)",
+        added(m50, raw50),
+        added(m99, raw99)
+    );
+    println!(
+        "  raw on a worker thread, awaited   {:>9.3} ms {:>9.3} ms {:>9.3} ms   (the handoff off the executor)",
+        ms(percentile(&handoff_lat, 50)),
+        ms(percentile(&handoff_lat, 99)),
+        mean(&handoff_lat)
+    );
+    println!(
+        "  the model inside the miner                               {model_mean:>9.3} ms   (its batch time)"
+    );
+    println!(
+        "  miner minus its model time                               {:>9.3} ms   (serving overhead)",
+        mean(&miner_lat) - model_mean
+    );
+    println!(
+        "  the mesh alone                    {:>9.3} ms {:>9.3} ms {:>9.3} ms   (in-process node answering at once)",
+        ms(e50),
+        ms(e99),
+        mean(&echo_lat)
+    );
+    println!("throughput at concurrency {CONCURRENCY}");
+    println!("  raw, one session                  {raw_t:>9.1} req/s");
+    println!("  miner                             {miner_t:>9.1} req/s");
+    println!(
+        "  miner / raw                       {:>9.3}x       (goal: >= 0.85x)",
+        miner_t / raw_t
+    );
+    println!("resident memory (model file {model_mib:.1} MiB)");
+    println!(
+        "  miner idle after start-up         {:>9.1} MiB   = model + {:.1} MiB",
+        mib(rss_idle),
+        mib(rss_idle) - model_mib
+    );
+    println!(
+        "  miner peak under load             {:>9.1} MiB   = model + {:.1} MiB   (goal: model + <= 60 MiB)",
+        mib(rss_peak),
+        mib(rss_peak) - model_mib
+    );
+    println!(
+        "  miner high-water mark             {:>9.1} MiB   (includes loading the model)",
+        mib(rss_hwm)
+    );
+    println!(
+        "  the loaded engine alone (growth of this bench process on load): {:.1} MiB",
+        mib(engine_rss)
+    );
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() - 1) * p + 50) / 100;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn median_f64(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn raw_latency(engine: &Arc<dyn SubnetEngine>, samples: &[Input], n: usize) -> Vec<Duration> {
+    (0..n)
+        .map(|i| {
+            let input = samples[i % samples.len()].clone();
+            let started = Instant::now();
+            engine.infer_batch(vec![input]).unwrap();
+            started.elapsed()
+        })
+        .collect()
+}
+
+/// Raw inference on a dedicated thread, awaited from a task through a oneshot: the
+/// cross-thread handoff any server that keeps inference off its executor pays.
+async fn handoff_latency(
+    engine: &Arc<dyn SubnetEngine>,
+    samples: &[Input],
+    n: usize,
+) -> Vec<Duration> {
+    let (jobs, rx) = std::sync::mpsc::channel::<(Input, tokio::sync::oneshot::Sender<()>)>();
+    let worker = {
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            for (input, done) in rx {
+                engine.infer_batch(vec![input]).unwrap();
+                let _ = done.send(());
+            }
+        })
+    };
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let started = Instant::now();
+        jobs.send((samples[i % samples.len()].clone(), done))
+            .unwrap();
+        finished.await.unwrap();
+        out.push(started.elapsed());
+    }
+    drop(jobs);
+    worker.join().unwrap();
+    out
+}
+
+fn raw_throughput(engine: Arc<dyn SubnetEngine>, samples: &[Input], n: usize) -> f64 {
+    let per_thread = n / CONCURRENCY;
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for t in 0..CONCURRENCY {
+            let engine = engine.clone();
+            scope.spawn(move || {
+                for i in 0..per_thread {
+                    let input = samples[(t * per_thread + i) % samples.len()].clone();
+                    engine.infer_batch(vec![input]).unwrap();
+                }
+            });
+        }
+    });
+    (per_thread * CONCURRENCY) as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn miner_latency(
+    caller: &MeshClient,
+    peer: PeerId,
+    netuid: u16,
+    payloads: &[serde_json::Value],
+    n: usize,
+) -> Vec<Duration> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let payload = payloads[i % payloads.len()].clone();
+        let started = Instant::now();
+        ask(caller, peer, netuid, payload).await;
+        out.push(started.elapsed());
+    }
+    out
+}
+
+/// Requests per second with 8 in flight, and the miner's peak RSS (KiB) meanwhile.
+async fn miner_throughput(
+    caller: &MeshClient,
+    peer: PeerId,
+    netuid: u16,
+    payloads: &[serde_json::Value],
+    n: usize,
+    miner: &MinerProcess,
+) -> (f64, u64) {
+    let per_task = n / CONCURRENCY;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|t| {
+            let caller = caller.clone();
+            let payloads: Vec<_> = (0..per_task)
+                .map(|i| payloads[(t * per_task + i) % payloads.len()].clone())
+                .collect();
+            tokio::spawn(async move {
+                for payload in payloads {
+                    ask(&caller, peer, netuid, payload).await;
+                }
+            })
+        })
+        .collect();
+    let mut peak = 0;
+    let all = futures::future::join_all(tasks);
+    tokio::pin!(all);
+    loop {
+        tokio::select! {
+            results = &mut all => {
+                for r in results { r.unwrap(); }
+                break;
+            }
+            () = tokio::time::sleep(Duration::from_millis(20)) => peak = peak.max(miner.rss_kib()),
+        }
+    }
+    (
+        (per_task * CONCURRENCY) as f64 / started.elapsed().as_secs_f64(),
+        peak,
+    )
+}
+
+async fn ask(caller: &MeshClient, peer: PeerId, netuid: u16, payload: serde_json::Value) {
+    let request = InferRequest {
+        netuid,
+        request_id: 0,
+        payload,
+    };
+    match caller.request(peer, request, Duration::from_secs(30)).await {
+        Ok(InferResponse::Ok { .. }) => {}
+        other => panic!("the miner did not answer: {other:?}"),
+    }
+}
+
+fn caller(key: Keypair) -> MeshClient {
+    let (client, mut events, event_loop) = Mesh::new(MeshConfig::local(key)).unwrap();
+    tokio::spawn(event_loop.run(std::future::pending()));
+    tokio::spawn(async move { while events.recv().await.is_some() {} });
+    client
+}
+
+/// A mesh node in this process that answers every request with `output` at once.
+fn echo_node(output: serde_json::Value) -> Multiaddr {
+    let key = Keypair::generate_ed25519();
+    let peer = key.public().to_peer_id();
+    let (client, mut events, event_loop) = Mesh::new(MeshConfig::local(key)).unwrap();
+    tokio::spawn(event_loop.run(std::future::pending()));
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if let mindos_mesh::MeshEvent::InboundRequest { responder, .. } = event {
+                responder.respond(InferResponse::Ok {
+                    payload: output.clone(),
+                });
+            }
+        }
+    });
+    let addr = futures::executor::block_on(client.listen_addrs())
+        .unwrap()
+        .remove(0);
+    std::mem::forget(client);
+    addr.with(Protocol::P2p(peer))
+}
+
+async fn connect(caller: &MeshClient, addr: &Multiaddr) -> PeerId {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match caller.dial(addr.clone()).await {
+            Ok(peer) => return peer,
+            Err(e) if Instant::now() > deadline => {
+                panic!("the miner never listened at {addr}: {e}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// The `mindos-miner` binary (release, next to this bench) in private mode.
+struct MinerProcess {
+    child: tokio::process::Child,
+    addr: Multiaddr,
+    metrics_port: u16,
+}
+
+impl MinerProcess {
+    async fn spawn(dir: &Path, subnet: &str, netuid: u16, caller: PeerId) -> Self {
+        let secret = [42u8; 32];
+        write_private(&dir.join("node.key"), &secret);
+        let peer = keypair_from_secret(secret).unwrap().public().to_peer_id();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("/ip4/127.0.0.1/tcp/{port}");
+        let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        std::fs::create_dir_all(dir.join("power_supply")).unwrap();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mindos-miner"))
+            .args([
+                "--no-chain",
+                "--subnet",
+                subnet,
+                "--netuid",
+                &netuid.to_string(),
+            ])
+            .args(["--no-mdns", "--no-rpc", "--compute-score", "1"])
+            .args(["--metrics-addr", &format!("127.0.0.1:{metrics_port}")])
+            .args(["--listen", &listen, "--allow-peer", &caller.to_string()])
+            .arg("--base-path")
+            .arg(dir)
+            .arg("--power-supply-dir")
+            .arg(dir.join("power_supply"))
+            .args(
+                std::env::var("BENCH_MINER_ARGS")
+                    .unwrap_or_default()
+                    .split_whitespace(),
+            )
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn mindos-miner");
+        let addr: Multiaddr = listen.parse().unwrap();
+        Self {
+            child,
+            addr: addr.with(Protocol::P2p(peer)),
+            metrics_port,
+        }
+    }
+
+    /// Sum and count of `mindos_miner_batch_duration_seconds`.
+    async fn model_time(&self) -> (f64, f64) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.metrics_port))
+            .await
+            .unwrap();
+        stream
+            .write_all(b"GET /metrics HTTP/1.0\r\n\r\n")
+            .await
+            .unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).await.unwrap();
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (
+            value("mindos_miner_batch_duration_seconds_sum "),
+            value("mindos_miner_batch_duration_seconds_count "),
+        )
+    }
+
+    fn rss_kib(&self) -> u64 {
+        status_kib(
+            &self.child.id().expect("miner running").to_string(),
+            "VmRSS:",
+        )
+    }
+
+    fn hwm_kib(&self) -> u64 {
+        status_kib(
+            &self.child.id().expect("miner running").to_string(),
+            "VmHWM:",
+        )
+    }
+
+    async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
+    }
+}
+
+/// A field of `/proc/<pid>/status` in KiB (0 if unreadable).
+fn status_kib(pid: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn self_rss_kib() -> u64 {
+    status_kib("self", "VmRSS:")
+}
+
+fn write_private(path: &Path, contents: &[u8]) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, contents).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}

@@ -1,0 +1,206 @@
+//! Fault injection for tests (cargo feature `fault-injection`, off by default and in release
+//! builds): a miner that misbehaves on purpose, so validator tests can check that scoring
+//! and routing notice. Never compiled into a miner that serves real traffic.
+//!
+//! The behaviour comes from `MINDOS_MINER_FAULT` at start (one per process, which is how the
+//! end-to-end tests run miners: as separate binaries):
+//!
+//! | value | behaviour |
+//! |---|---|
+//! | `garbage` | answers a well-formed but wrong output (another label, a random unit vector) |
+//! | `copy:MULTIADDR/p2p/PEER` | does not run its model: relays each request to that miner and returns its answer |
+//! | `slow:MS` | answers correctly after an extra delay of `MS` milliseconds |
+//! | `drop` | never answers (holds the request until the caller gives up) |
+
+use std::{sync::Arc, time::Duration};
+
+use mindos_mesh::{
+    libp2p::multiaddr::Protocol, InferRequest, InferResponse, MeshClient, Multiaddr, PeerId,
+    Responder,
+};
+
+use crate::{config::ConfigError, serve::Server};
+
+/// The environment variable that selects the fault.
+pub(crate) const FAULT_ENV: &str = "MINDOS_MINER_FAULT";
+
+/// How long a dropped request is held before the responder is released (the caller's
+/// timeout is shorter; releasing it answers `internal`, which nobody waits for any more).
+const DROP_HOLD: Duration = Duration::from_secs(120);
+
+/// One injected misbehaviour.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    Garbage,
+    Copy { peer: PeerId, addr: Multiaddr },
+    Slow(Duration),
+    Drop,
+}
+
+impl Fault {
+    /// The fault named by [`FAULT_ENV`], if set.
+    pub(crate) fn from_env() -> Result<Option<Self>, ConfigError> {
+        match std::env::var(FAULT_ENV) {
+            Ok(value) if !value.trim().is_empty() => Self::parse(value.trim()).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, ConfigError> {
+        let bad = |reason: String| ConfigError::Invalid {
+            field: "fault",
+            reason,
+        };
+        let (kind, arg) = value.split_once(':').unwrap_or((value, ""));
+        match kind {
+            "garbage" => Ok(Self::Garbage),
+            "drop" => Ok(Self::Drop),
+            "slow" => arg
+                .parse::<u64>()
+                .map(|ms| Self::Slow(Duration::from_millis(ms)))
+                .map_err(|e| bad(format!("slow:MS needs milliseconds: {e}"))),
+            "copy" => {
+                let addr: Multiaddr = arg
+                    .parse()
+                    .map_err(|e| bad(format!("copy:MULTIADDR: {e}")))?;
+                match addr.iter().last() {
+                    Some(Protocol::P2p(peer)) => Ok(Self::Copy { peer, addr }),
+                    _ => Err(bad("copy:MULTIADDR must end in /p2p/<peer id>".into())),
+                }
+            }
+            other => Err(bad(format!(
+                "unknown fault `{other}` (garbage, copy:ADDR, slow:MS, drop)"
+            ))),
+        }
+    }
+}
+
+/// Answers `request` with `fault` applied.
+pub(crate) async fn answer(
+    fault: &Fault,
+    mesh: &MeshClient,
+    server: &Arc<Server>,
+    peer: PeerId,
+    request: InferRequest,
+    responder: Responder,
+) {
+    match fault {
+        Fault::Garbage => {
+            let honest = server.answer(peer, request).await;
+            responder.respond(garble(honest));
+        }
+        Fault::Slow(delay) => {
+            let honest = server.answer(peer, request).await;
+            tokio::time::sleep(*delay).await;
+            responder.respond(honest);
+        }
+        Fault::Drop => {
+            // Not tracked by shutdown: holding the responder is the misbehaviour.
+            tokio::spawn(async move {
+                tokio::time::sleep(DROP_HOLD).await;
+                drop(responder);
+            });
+        }
+        Fault::Copy { peer: target, addr } => {
+            if let Err(e) = mesh.dial(addr.clone()).await {
+                tracing::debug!(error = %e, "copy fault: cannot reach the copied miner");
+            }
+            let answer = mesh
+                .request(*target, request, Duration::from_secs(10))
+                .await
+                .unwrap_or_else(|e| {
+                    InferResponse::error(mindos_mesh::ErrorCode::Internal, e.to_string())
+                });
+            responder.respond(answer);
+        }
+    }
+}
+
+/// A well-formed wrong answer in place of an honest one: another label (probabilities to
+/// match) or a random unit vector of the same length. Refusals pass through unchanged.
+fn garble(response: InferResponse) -> InferResponse {
+    let InferResponse::Ok { mut payload } = response else {
+        return response;
+    };
+    let mut seed = [0u8; 8];
+    let _ = getrandom::getrandom(&mut seed);
+    let mut state = u64::from_le_bytes(seed) | 1;
+    let mut next = move || {
+        // xorshift64: cheap noise, nothing depends on its quality.
+        state ^= state.wrapping_shl(13);
+        state ^= state.wrapping_shr(7);
+        state ^= state.wrapping_shl(17);
+        state
+    };
+    if let Some(label) = payload.get("label").and_then(serde_json::Value::as_u64) {
+        let wrong = label
+            .wrapping_add(1)
+            .wrapping_add(next().checked_rem(9).unwrap_or(0))
+            .checked_rem(10)
+            .unwrap_or(0);
+        let probabilities: Vec<f32> = (0..10u64)
+            .map(|i| if i == wrong { 0.91 } else { 0.01 })
+            .collect();
+        payload["label"] = serde_json::json!(wrong);
+        payload["probabilities"] = serde_json::json!(probabilities);
+    } else if let Some(len) = payload
+        .get("embedding")
+        .and_then(serde_json::Value::as_array)
+        .map(Vec::len)
+    {
+        let raw: Vec<f64> = (0..len)
+            .map(|_| (next().wrapping_shr(11) as f64 / (1u64 << 53) as f64) - 0.5)
+            .collect();
+        let norm = raw.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-9);
+        let unit: Vec<f32> = raw.iter().map(|x| (x / norm) as f32).collect();
+        payload["embedding"] = serde_json::json!(unit);
+    }
+    InferResponse::Ok { payload }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_parse() {
+        assert_eq!(Fault::parse("garbage").unwrap(), Fault::Garbage);
+        assert_eq!(Fault::parse("drop").unwrap(), Fault::Drop);
+        assert_eq!(
+            Fault::parse("slow:250").unwrap(),
+            Fault::Slow(Duration::from_millis(250))
+        );
+        let peer = PeerId::random();
+        let copy = Fault::parse(&format!("copy:/ip4/127.0.0.1/tcp/1/p2p/{peer}")).unwrap();
+        assert!(matches!(copy, Fault::Copy { peer: p, .. } if p == peer));
+        for bad in ["slow:x", "copy:/ip4/127.0.0.1/tcp/1", "explode"] {
+            assert!(Fault::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_well_formed_and_wrong() {
+        let honest = InferResponse::Ok {
+            payload: serde_json::json!({"label": 3, "probabilities": vec![0.1; 10]}),
+        };
+        for _ in 0..50 {
+            let InferResponse::Ok { payload } = garble(honest.clone()) else {
+                panic!("an answer");
+            };
+            let label = payload["label"].as_u64().unwrap();
+            assert!(label < 10 && label != 3, "{payload}");
+        }
+        let InferResponse::Ok { payload } = garble(InferResponse::Ok {
+            payload: serde_json::json!({"embedding": [1.0, 0.0, 0.0, 0.0]}),
+        }) else {
+            panic!("an answer");
+        };
+        let norm: f64 = payload["embedding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap().powi(2))
+            .sum();
+        assert!((norm - 1.0).abs() < 1e-4);
+    }
+}

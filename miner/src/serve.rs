@@ -1,0 +1,312 @@
+//! The request path shared by the mesh and the owner RPC: who may call, which subnet,
+//! decoding, queueing, answering — and the outcome counted in the metrics.
+
+use std::{
+    collections::HashSet,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, PoisonError, RwLock,
+    },
+    time::Instant,
+};
+
+use mindos_mesh::{ErrorCode, InferRequest, InferResponse, PeerId};
+use mindos_subnets::{Input, SubnetEngine, SubnetError};
+
+use crate::{
+    metrics::Metrics,
+    service::{Service, SubmitError},
+};
+
+/// How a request ended, as counted in `mindos_miner_requests_total{outcome}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Outcome {
+    Ok,
+    Unauthorized,
+    UnknownSubnet,
+    InvalidInput,
+    Busy,
+    Internal,
+}
+
+impl Outcome {
+    pub(crate) const ALL: [Outcome; 6] = [
+        Outcome::Ok,
+        Outcome::Unauthorized,
+        Outcome::UnknownSubnet,
+        Outcome::InvalidInput,
+        Outcome::Busy,
+        Outcome::Internal,
+    ];
+
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Unauthorized => "unauthorized",
+            Outcome::UnknownSubnet => "unknown_subnet",
+            Outcome::InvalidInput => "invalid_input",
+            Outcome::Busy => "busy",
+            Outcome::Internal => "internal",
+        }
+    }
+}
+
+/// Why a request got no output. Each maps to one mesh [`ErrorCode`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The caller is neither a permitted validator of the subnet nor allow-listed.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The request names another subnet.
+    #[error("{0}")]
+    UnknownSubnet(String),
+    /// The input does not fit the subnet's schema; the subnet's own message.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The queue is full or the miner is shutting down; try another miner.
+    #[error("{0}")]
+    Busy(String),
+    /// The model failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ServeError {
+    /// The mesh error code for this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::UnknownSubnet(_) => ErrorCode::UnknownSubnet,
+            Self::InvalidInput(_) => ErrorCode::InvalidInput,
+            Self::Busy(_) => ErrorCode::Busy,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub(crate) fn outcome(&self) -> Outcome {
+        match self {
+            Self::Unauthorized(_) => Outcome::Unauthorized,
+            Self::UnknownSubnet(_) => Outcome::UnknownSubnet,
+            Self::InvalidInput(_) => Outcome::InvalidInput,
+            Self::Busy(_) => Outcome::Busy,
+            Self::Internal(_) => Outcome::Internal,
+        }
+    }
+}
+
+/// Who may call: a fixed allow-list plus the subnet's permitted validators' PeerIds as last
+/// read from the chain.
+#[derive(Debug, Default)]
+pub(crate) struct Authorizer {
+    allow: HashSet<PeerId>,
+    validators: RwLock<Arc<HashSet<PeerId>>>,
+}
+
+impl Authorizer {
+    pub(crate) fn new(allow: impl IntoIterator<Item = PeerId>) -> Self {
+        Self {
+            allow: allow.into_iter().collect(),
+            validators: RwLock::default(),
+        }
+    }
+
+    pub(crate) fn is_allowed(&self, peer: &PeerId) -> bool {
+        self.allow.contains(peer)
+            || self
+                .validators
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(peer)
+    }
+
+    /// Replaces the validators' PeerIds; returns whether the set changed.
+    pub(crate) fn set_validators(&self, peers: HashSet<PeerId>) -> bool {
+        let mut current = self
+            .validators
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if **current == peers {
+            return false;
+        }
+        *current = Arc::new(peers);
+        true
+    }
+
+    pub(crate) fn validator_count(&self) -> usize {
+        self.validators
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+/// Answers requests: see the module docs.
+pub(crate) struct Server {
+    pub(crate) netuid: u16,
+    pub(crate) engine: Arc<dyn SubnetEngine>,
+    pub(crate) service: Service,
+    pub(crate) auth: Authorizer,
+    pub(crate) metrics: Arc<Metrics>,
+    accepting: AtomicBool,
+}
+
+impl Server {
+    pub(crate) fn new(
+        netuid: u16,
+        engine: Arc<dyn SubnetEngine>,
+        service: Service,
+        auth: Authorizer,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            netuid,
+            engine,
+            service,
+            auth,
+            metrics,
+            accepting: AtomicBool::new(true),
+        }
+    }
+
+    /// From now on every request is answered `busy` (shutdown).
+    pub(crate) fn stop_accepting(&self) {
+        self.accepting.store(false, Ordering::SeqCst);
+    }
+
+    /// Answers one `/mindos/infer/1` request from `peer`.
+    #[tracing::instrument(level = "debug", skip_all, fields(%peer, request_id = request.request_id))]
+    pub(crate) async fn answer(&self, peer: PeerId, request: InferRequest) -> InferResponse {
+        let started = Instant::now();
+        let result = match self.admit(&peer, request.netuid) {
+            Ok(()) => self.infer_json(&request.payload).await,
+            Err(e) => Err(e),
+        };
+        self.count(&result, started);
+        match result {
+            Ok(payload) => InferResponse::Ok { payload },
+            Err(e) => {
+                tracing::debug!(code = ?e.code(), error = %e, "request refused");
+                InferResponse::error(e.code(), e.to_string())
+            }
+        }
+    }
+
+    /// Runs `input` for the owner (RPC): the same validation and queue, no caller check.
+    pub(crate) async fn answer_local(
+        &self,
+        input: &serde_json::Value,
+    ) -> Result<serde_json::Value, ServeError> {
+        let started = Instant::now();
+        let result = self.infer_json(input).await;
+        self.count(&result, started);
+        result
+    }
+
+    fn count(&self, result: &Result<serde_json::Value, ServeError>, started: Instant) {
+        let outcome = result
+            .as_ref()
+            .map_or_else(ServeError::outcome, |_| Outcome::Ok);
+        self.metrics.answered(outcome, started.elapsed());
+    }
+
+    /// Checks the caller and the subnet, in that order (an unknown caller learns nothing).
+    fn admit(&self, peer: &PeerId, netuid: u16) -> Result<(), ServeError> {
+        if !self.auth.is_allowed(peer) {
+            return Err(ServeError::Unauthorized(format!(
+                "peer {peer} is not a permitted validator of subnet {} nor allow-listed",
+                self.netuid
+            )));
+        }
+        if netuid != self.netuid {
+            return Err(ServeError::UnknownSubnet(format!(
+                "this miner serves subnet {} only, not {netuid}",
+                self.netuid
+            )));
+        }
+        Ok(())
+    }
+
+    /// Decodes, queues and runs one input; `busy` once shutdown has begun.
+    async fn infer_json(
+        &self,
+        payload: &serde_json::Value,
+    ) -> Result<serde_json::Value, ServeError> {
+        if !self.accepting.load(Ordering::SeqCst) {
+            return Err(ServeError::Busy("the miner is shutting down".into()));
+        }
+        let bytes =
+            serde_json::to_vec(payload).map_err(|e| ServeError::InvalidInput(e.to_string()))?;
+        let input = self.decode(&bytes)?;
+        let answer = self.service.submit(input).map_err(|e| match e {
+            SubmitError::Full { .. } | SubmitError::Closed => ServeError::Busy(e.to_string()),
+        })?;
+        let output = answer
+            .await
+            .map_err(|_| ServeError::Internal("the inference worker stopped".into()))?
+            .map_err(|failed| {
+                if failed.bad_input {
+                    ServeError::InvalidInput(failed.message)
+                } else {
+                    ServeError::Internal(failed.message)
+                }
+            })?;
+        serde_json::to_value(&output).map_err(|e| ServeError::Internal(e.to_string()))
+    }
+
+    /// Decodes and validates one input (before it may join a batch).
+    pub(crate) fn decode(&self, bytes: &[u8]) -> Result<Input, ServeError> {
+        self.engine.decode_input(bytes).map_err(input_error)
+    }
+}
+
+fn input_error(e: SubnetError) -> ServeError {
+    if e.is_bad_input() {
+        ServeError::InvalidInput(e.to_string())
+    } else {
+        ServeError::Internal(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorizer_combines_allow_list_and_validators() {
+        let (a, b, c) = (PeerId::random(), PeerId::random(), PeerId::random());
+        let auth = Authorizer::new([a]);
+        assert!(auth.is_allowed(&a));
+        assert!(!auth.is_allowed(&b));
+        assert!(auth.set_validators([b].into()));
+        assert!(!auth.set_validators([b].into()), "unchanged");
+        assert!(auth.is_allowed(&b));
+        assert!(!auth.is_allowed(&c));
+        assert_eq!(auth.validator_count(), 1);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_invalid_input() {
+        let engine =
+            mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default()).unwrap();
+        let metrics = Arc::new(Metrics::new().unwrap());
+        let infer: crate::service::InferFn = {
+            let engine = engine.clone();
+            Arc::new(move |inputs| engine.infer_batch(inputs))
+        };
+        let limits = crate::service::ServiceLimits {
+            workers: 1,
+            max_batch: 1,
+            max_wait: std::time::Duration::ZERO,
+            queue_capacity: 1,
+        };
+        let service = Service::start(infer, limits, metrics.clone()).unwrap();
+        let server = Server::new(1, engine, service, Authorizer::default(), metrics);
+        match server.decode(b"{\"pixels\": [\xff\xfe]}") {
+            Err(ServeError::InvalidInput(message)) => {
+                assert!(message.contains("UTF-8"), "{message}")
+            }
+            other => panic!("expected invalid input, got {other:?}"),
+        }
+    }
+}

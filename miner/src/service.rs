@@ -1,0 +1,517 @@
+//! The inference service: a bounded queue of decoded inputs and worker threads that run
+//! them in dynamic batches, off the async executor.
+//!
+//! - [`Service::submit`] queues one input and returns a receiver for its output, or refuses at
+//!   once when the queue is full ([`SubmitError::Full`], answered `busy`) — the queue never
+//!   grows past its capacity.
+//! - Each worker is a dedicated OS thread (ONNX Runtime's `run` blocks) owning one ONNX
+//!   session in turn. A free worker takes up to `max_batch` queued inputs; if the batch is not
+//!   full it may wait up to `max_wait` after the first input's arrival for more. So batches
+//!   form from requests that queue while workers are busy, and a lone request is not delayed
+//!   unless `max_wait` says so.
+//! - The power policy lowers `max_batch` and the number of active workers at run time
+//!   ([`Service::set_limits`]).
+//! - [`Service::close`] refuses new inputs; workers finish everything queued, then exit.
+
+use std::{
+    collections::VecDeque,
+    panic::{catch_unwind, AssertUnwindSafe},
+    sync::{
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+        Arc, Condvar, Mutex, MutexGuard, PoisonError,
+    },
+    thread::JoinHandle,
+    time::{Duration, Instant},
+};
+
+use mindos_subnets::{Input, Output, SubnetError};
+use tokio::sync::oneshot;
+
+use crate::metrics::Metrics;
+
+/// Why an input was not queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum SubmitError {
+    /// The queue holds `capacity` inputs already.
+    #[error("the queue is full ({capacity} requests waiting)")]
+    Full {
+        /// The queue's capacity.
+        capacity: usize,
+    },
+    /// The service is shutting down.
+    #[error("the miner is shutting down")]
+    Closed,
+}
+
+/// A batch that failed as a whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BatchFailed {
+    /// Whether the subnet blamed the input (should not happen: inputs are decoded first).
+    pub(crate) bad_input: bool,
+    /// The subnet's message.
+    pub(crate) message: String,
+}
+
+/// What a queued input gets back.
+pub(crate) type JobResult = Result<Output, BatchFailed>;
+
+/// Runs one batch: the subnet's blocking `infer_batch` (a fake in tests).
+pub(crate) type InferFn = Arc<dyn Fn(Vec<Input>) -> Result<Vec<Output>, SubnetError> + Send + Sync>;
+
+struct Job {
+    input: Input,
+    reply: oneshot::Sender<JobResult>,
+    queued_at: Instant,
+}
+
+struct State {
+    queue: VecDeque<Job>,
+    closed: bool,
+}
+
+struct Shared {
+    infer: InferFn,
+    state: Mutex<State>,
+    /// Signalled when work arrives, limits change or the service closes.
+    work: Condvar,
+    capacity: usize,
+    max_wait: Duration,
+    max_batch: AtomicUsize,
+    active_workers: AtomicUsize,
+    busy_workers: AtomicUsize,
+    busy_nanos: AtomicU64,
+    batches: AtomicU64,
+    metrics: Arc<Metrics>,
+}
+
+/// The queue and its workers. See the module docs.
+pub(crate) struct Service {
+    shared: Arc<Shared>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    workers: usize,
+}
+
+/// Limits the service starts with.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ServiceLimits {
+    pub(crate) workers: usize,
+    pub(crate) max_batch: usize,
+    pub(crate) max_wait: Duration,
+    pub(crate) queue_capacity: usize,
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A worker that panicked held no invariant across the lock; carry on.
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Service {
+    /// Starts `limits.workers` worker threads that run batches with `infer`.
+    pub(crate) fn start(
+        infer: InferFn,
+        limits: ServiceLimits,
+        metrics: Arc<Metrics>,
+    ) -> std::io::Result<Self> {
+        let workers = limits.workers.max(1);
+        let shared = Arc::new(Shared {
+            infer,
+            state: Mutex::new(State {
+                queue: VecDeque::with_capacity(limits.queue_capacity),
+                closed: false,
+            }),
+            work: Condvar::new(),
+            capacity: limits.queue_capacity.max(1),
+            max_wait: limits.max_wait,
+            max_batch: AtomicUsize::new(limits.max_batch.max(1)),
+            active_workers: AtomicUsize::new(workers),
+            busy_workers: AtomicUsize::new(0),
+            busy_nanos: AtomicU64::new(0),
+            batches: AtomicU64::new(0),
+            metrics,
+        });
+        let mut threads = Vec::with_capacity(workers);
+        for index in 0..workers {
+            let worker = shared.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("mindos-infer-{index}"))
+                .spawn(move || worker.work_loop(index));
+            match spawned {
+                Ok(handle) => threads.push(handle),
+                Err(e) => {
+                    shared.close();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Self {
+            shared,
+            threads: Mutex::new(threads),
+            workers,
+        })
+    }
+
+    /// Queues `input`; the receiver gets its output once its batch has run.
+    pub(crate) fn submit(&self, input: Input) -> Result<oneshot::Receiver<JobResult>, SubmitError> {
+        let (reply, answer) = oneshot::channel();
+        let mut state = lock(&self.shared.state);
+        if state.closed {
+            return Err(SubmitError::Closed);
+        }
+        if state.queue.len() >= self.shared.capacity {
+            return Err(SubmitError::Full {
+                capacity: self.shared.capacity,
+            });
+        }
+        state.queue.push_back(Job {
+            input,
+            reply,
+            queued_at: Instant::now(),
+        });
+        self.shared.metrics.set_queue_depth(state.queue.len());
+        drop(state);
+        // Every waiting worker: the one woken may be above the active limit, or be collecting
+        // a batch. There are only a few.
+        self.shared.work.notify_all();
+        Ok(answer)
+    }
+
+    /// Sets the largest batch and how many workers may run batches (at least 1 each, at most
+    /// the workers started).
+    pub(crate) fn set_limits(&self, max_batch: usize, workers: usize) {
+        self.shared
+            .max_batch
+            .store(max_batch.max(1), Ordering::Relaxed);
+        self.shared
+            .active_workers
+            .store(workers.clamp(1, self.workers), Ordering::Relaxed);
+        self.shared.work.notify_all();
+    }
+
+    /// Current largest batch.
+    pub(crate) fn max_batch(&self) -> usize {
+        self.shared.max_batch.load(Ordering::Relaxed)
+    }
+
+    /// Current number of workers allowed to run batches.
+    pub(crate) fn active_workers(&self) -> usize {
+        self.shared.active_workers.load(Ordering::Relaxed)
+    }
+
+    /// Inputs waiting for a worker.
+    pub(crate) fn queue_depth(&self) -> usize {
+        lock(&self.shared.state).queue.len()
+    }
+
+    /// Total time workers have spent running batches, in nanoseconds.
+    pub(crate) fn busy_nanos(&self) -> u64 {
+        self.shared.busy_nanos.load(Ordering::Relaxed)
+    }
+
+    /// Batches run so far.
+    pub(crate) fn batches(&self) -> u64 {
+        self.shared.batches.load(Ordering::Relaxed)
+    }
+
+    /// Refuses new inputs; queued ones still run.
+    #[cfg(test)]
+    pub(crate) fn close(&self) {
+        self.shared.close();
+    }
+
+    /// Closes the service and waits until the workers have run everything queued and exited.
+    /// Blocks: call it from a blocking thread.
+    pub(crate) fn close_and_join(&self) {
+        self.shared.close();
+        let threads =
+            std::mem::take(&mut *self.threads.lock().unwrap_or_else(PoisonError::into_inner));
+        for thread in threads {
+            if thread.join().is_err() {
+                tracing::error!("an inference worker panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        // Workers exit once the queue is empty; nobody waits for them here.
+        self.shared.close();
+    }
+}
+
+impl Shared {
+    fn close(&self) {
+        lock(&self.state).closed = true;
+        self.work.notify_all();
+    }
+
+    fn work_loop(&self, index: usize) {
+        while let Some(batch) = self.next_batch(index) {
+            self.run(batch);
+        }
+    }
+
+    /// Waits for work this worker may take; `None` once closed and drained.
+    fn next_batch(&self, index: usize) -> Option<Vec<Job>> {
+        let mut state = lock(&self.state);
+        loop {
+            // Worker 0 is always active, so a closed queue always drains.
+            let active = index < self.active_workers.load(Ordering::Relaxed);
+            if active && !state.queue.is_empty() {
+                break;
+            }
+            if state.closed && state.queue.is_empty() {
+                return None;
+            }
+            state = self
+                .work
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        let max = self.max_batch.load(Ordering::Relaxed).max(1);
+        let mut batch = Vec::with_capacity(max.min(state.queue.len()));
+        take(&mut state.queue, &mut batch, max);
+        let deadline = batch
+            .first()
+            .and_then(|first| first.queued_at.checked_add(self.max_wait));
+        if let Some(deadline) = deadline.filter(|_| !self.max_wait.is_zero()) {
+            while batch.len() < max && !state.closed {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                state = self
+                    .work
+                    .wait_timeout(state, left)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+                take(&mut state.queue, &mut batch, max);
+            }
+        }
+        self.metrics.set_queue_depth(state.queue.len());
+        Some(batch)
+    }
+
+    fn run(&self, batch: Vec<Job>) {
+        let size = batch.len();
+        let (inputs, replies): (Vec<Input>, Vec<oneshot::Sender<JobResult>>) =
+            batch.into_iter().map(|job| (job.input, job.reply)).unzip();
+        self.busy_workers.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let result = catch_unwind(AssertUnwindSafe(|| (self.infer)(inputs)));
+        let took = started.elapsed();
+        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        self.busy_nanos.fetch_add(nanos, Ordering::Relaxed);
+        self.busy_workers.fetch_sub(1, Ordering::Relaxed);
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.metrics.batch(size, took);
+        let failed = |bad_input, message: String| BatchFailed { bad_input, message };
+        match result {
+            Ok(Ok(outputs)) if outputs.len() == replies.len() => {
+                for (reply, output) in replies.into_iter().zip(outputs) {
+                    // The caller may have given up; nothing to do then.
+                    let _ = reply.send(Ok(output));
+                }
+            }
+            Ok(Ok(outputs)) => {
+                let message = format!(
+                    "the model returned {} outputs for {size} inputs",
+                    outputs.len()
+                );
+                tracing::error!(%message);
+                for reply in replies {
+                    let _ = reply.send(Err(failed(false, message.clone())));
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, size, "batch failed");
+                for reply in replies {
+                    let _ = reply.send(Err(failed(e.is_bad_input(), e.to_string())));
+                }
+            }
+            Err(_panic) => {
+                tracing::error!(size, "the model panicked on a batch");
+                for reply in replies {
+                    let _ = reply.send(Err(failed(false, "the model failed".to_owned())));
+                }
+            }
+        }
+    }
+}
+
+fn take(queue: &mut VecDeque<Job>, batch: &mut Vec<Job>, max: usize) {
+    let room = max.saturating_sub(batch.len()).min(queue.len());
+    batch.extend(queue.drain(..room));
+}
+
+#[cfg(test)]
+mod tests {
+    use mindos_subnets::SubnetEngine;
+
+    use super::*;
+
+    /// A gate the fake model waits at until the test opens it.
+    #[derive(Clone, Default)]
+    struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+    impl Gate {
+        fn wait(&self) {
+            let (open, changed) = &*self.0;
+            let mut open = open.lock().unwrap();
+            while !*open {
+                open = changed.wait(open).unwrap();
+            }
+        }
+        fn open(&self) {
+            *self.0 .0.lock().unwrap() = true;
+            self.0 .1.notify_all();
+        }
+    }
+
+    fn digits() -> Arc<dyn SubnetEngine> {
+        mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default()).expect(
+            "the digits model is built in; the ONNX Runtime library comes from scripts/setup.sh",
+        )
+    }
+
+    /// The digits model behind `gate`.
+    fn gated(gate: &Gate) -> InferFn {
+        let (engine, gate) = (digits(), gate.clone());
+        Arc::new(move |inputs| {
+            gate.wait();
+            engine.infer_batch(inputs)
+        })
+    }
+
+    fn pixels() -> Input {
+        digits().challenge(0).expect("a validation sample").input
+    }
+
+    fn start(infer: InferFn, max_batch: usize, queue_capacity: usize) -> Service {
+        let limits = ServiceLimits {
+            workers: 1,
+            max_batch,
+            max_wait: Duration::ZERO,
+            queue_capacity,
+        };
+        Service::start(infer, limits, Arc::new(Metrics::new().unwrap())).unwrap()
+    }
+
+    /// Waits until the worker has taken everything queued (it is then blocked at the gate).
+    async fn until_taken(service: &Service) {
+        while service.queue_depth() > 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_queued_behind_a_busy_worker_run_as_one_batch() {
+        let gate = Gate::default();
+        let service = start(gated(&gate), 8, 64);
+        let first = service.submit(pixels()).unwrap();
+        until_taken(&service).await;
+        let rest: Vec<_> = (0..7).map(|_| service.submit(pixels()).unwrap()).collect();
+        gate.open();
+        first.await.unwrap().unwrap();
+        for answer in rest {
+            answer.await.unwrap().unwrap();
+        }
+        assert_eq!(
+            service.batches(),
+            2,
+            "1 request, then the 7 that queued behind it"
+        );
+        tokio::task::spawn_blocking(move || service.close_and_join())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn max_wait_collects_a_batch() {
+        let engine = digits();
+        let infer: InferFn = Arc::new(move |inputs| engine.infer_batch(inputs));
+        let limits = ServiceLimits {
+            workers: 1,
+            max_batch: 4,
+            max_wait: Duration::from_secs(5),
+            queue_capacity: 64,
+        };
+        let service = Service::start(infer, limits, Arc::new(Metrics::new().unwrap())).unwrap();
+        let started = Instant::now();
+        let answers: Vec<_> = (0..4).map(|_| service.submit(pixels()).unwrap()).collect();
+        for answer in answers {
+            answer.await.unwrap().unwrap();
+        }
+        assert_eq!(service.batches(), 1);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "a full batch leaves without waiting"
+        );
+        tokio::task::spawn_blocking(move || service.close_and_join())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_and_a_closed_one_drains() {
+        let gate = Gate::default();
+        let service = start(gated(&gate), 1, 2);
+        let first = service.submit(pixels()).unwrap();
+        until_taken(&service).await;
+        let queued = [
+            service.submit(pixels()).unwrap(),
+            service.submit(pixels()).unwrap(),
+        ];
+        assert_eq!(
+            service.submit(pixels()).unwrap_err(),
+            SubmitError::Full { capacity: 2 }
+        );
+        service.close();
+        assert_eq!(service.submit(pixels()).unwrap_err(), SubmitError::Closed);
+        gate.open();
+        first.await.unwrap().unwrap();
+        for answer in queued {
+            answer.await.unwrap().unwrap();
+        }
+        tokio::task::spawn_blocking(move || service.close_and_join())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_failing_or_panicking_model_fails_its_batch_only() {
+        let engine = digits();
+        let infer: InferFn = Arc::new(move |inputs: Vec<Input>| {
+            if inputs.len() == 2 {
+                panic!("fake model panic");
+            }
+            engine.infer_batch(inputs)
+        });
+        let gate = Gate::default();
+        let gated_infer: InferFn = {
+            let gate = gate.clone();
+            Arc::new(move |inputs| {
+                gate.wait();
+                infer(inputs)
+            })
+        };
+        let service = start(gated_infer, 2, 8);
+        let first = service.submit(pixels()).unwrap();
+        until_taken(&service).await;
+        let pair = [
+            service.submit(pixels()).unwrap(),
+            service.submit(pixels()).unwrap(),
+        ];
+        gate.open();
+        first.await.unwrap().unwrap();
+        for answer in pair {
+            let failed = answer.await.unwrap().unwrap_err();
+            assert!(!failed.bad_input);
+        }
+        // The worker survived the panic.
+        service.submit(pixels()).unwrap().await.unwrap().unwrap();
+        tokio::task::spawn_blocking(move || service.close_and_join())
+            .await
+            .unwrap();
+    }
+}

@@ -1,0 +1,327 @@
+//! The miner against a real `mindos-node --dev` (the binary the node's tests use,
+//! `$CARGO_TARGET_DIR/debug/mindos-node`, built with `--features fast-blocks`; override with
+//! `MINDOS_NODE_BIN`). One node for all scenarios, in order:
+//!
+//! 1. a model whose digest differs from subnet 1's TaskSpec stops start-up;
+//! 2. an unregistered hotkey without a coldkey stops start-up with instructions, and so does
+//!    an unknown subnet;
+//! 3. a miner registers (Bob's coldkey pays), funds its hotkey and serves its endpoint, which
+//!    the metagraph shows; a caller is refused until it is bound on chain to a hotkey with a
+//!    validator permit, then answered.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)]
+
+mod common;
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use common::{digit_zero, label, refusal, Caller, RunningMiner};
+use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
+use mindos_chain_client::{
+    runtime::{
+        self,
+        runtime_types::mindos_primitives::{
+            neuron::{DeviceClass, DeviceProfile, PowerSource},
+            NetUid,
+        },
+    },
+    ChainClient,
+};
+use mindos_mesh::{ErrorCode, InferResponse};
+use mindos_miner::{Config, Miner, MinerError, Settings};
+use subxt::utils::AccountId32;
+use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
+use tokio::time::Instant;
+
+const MIND: u128 = 1_000_000_000_000;
+const DIGITS: u16 = 1;
+/// A debug node compiles the Wasm runtime at start.
+const NODE_WAIT: Duration = Duration::from_secs(180);
+
+fn node_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("MINDOS_NODE_BIN").filter(|b| !b.is_empty()) {
+        return bin.into();
+    }
+    // This test runs from $CARGO_TARGET_DIR/debug/deps/; the node is in debug/.
+    let exe = std::env::current_exe().unwrap();
+    exe.parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("mindos-node")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn key(uri: &str) -> Keypair {
+    let uri: SecretUri = uri.parse().unwrap();
+    Keypair::from_uri(&uri).unwrap()
+}
+
+struct DevNode {
+    _child: tokio::process::Child,
+    rpc_port: u16,
+}
+
+impl DevNode {
+    async fn start(dir: &Path) -> (Self, ChainClient) {
+        let bin = node_bin();
+        assert!(
+            bin.is_file(),
+            "{} is missing: build it with `cargo build -p mindos-node --features fast-blocks` \
+             (scripts/test.sh does), or set MINDOS_NODE_BIN",
+            bin.display()
+        );
+        let rpc_port = free_port();
+        let log = std::fs::File::create(dir.join("node.log")).unwrap();
+        let child = tokio::process::Command::new(&bin)
+            .args(["--dev", "--no-telemetry", "--no-mdns", "--base-path"])
+            .arg(dir.join("chain"))
+            .args(["--rpc-port", &rpc_port.to_string()])
+            .args(["--port", &free_port().to_string()])
+            .args(["--prometheus-port", &free_port().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn mindos-node");
+        let url = format!("ws://127.0.0.1:{rpc_port}");
+        let deadline = Instant::now() + NODE_WAIT;
+        let client = loop {
+            match ChainClient::connect(&url).await {
+                Ok(client) => break client,
+                Err(e) if Instant::now() > deadline => panic!("node RPC never came up: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        };
+        while client.finalized_number().await.unwrap_or(0) < 1 {
+            assert!(Instant::now() < deadline, "no finalized block");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        (
+            Self {
+                _child: child,
+                rpc_port,
+            },
+            client,
+        )
+    }
+
+    fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.rpc_port)
+    }
+}
+
+/// Chain-mode settings: subnet 1 on `node`, keys in `dir` (hotkey from `hotkey_uri`).
+fn chain_settings(dir: &Path, node: &DevNode, hotkey_uri: &str) -> Settings {
+    std::fs::create_dir_all(dir).unwrap();
+    let hotkey = dir.join("hotkey");
+    write_key(&hotkey, hotkey_uri);
+    Settings {
+        no_chain: false,
+        subnet: None,
+        allow_peer: Vec::new(),
+        chain_rpc: Some(node.ws_url()),
+        hotkey_file: Some(hotkey),
+        ..common::private_settings(dir, "digits", DIGITS, &[])
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_checks_serving_and_validator_permits_on_a_dev_chain() {
+    common::init_tracing();
+    let dir = tempfile::tempdir().unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(600), scenario(dir.path())).await;
+    if !matches!(result, Ok(())) {
+        let log = std::fs::read_to_string(dir.path().join("node.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(30).collect();
+        eprintln!(
+            "--- node log (last lines) ---\n{}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+        panic!("scenario failed or timed out");
+    }
+}
+
+async fn scenario(dir: &Path) {
+    let (node, client) = DevNode::start(dir).await;
+
+    // 1. A model file that is not the one subnet 1 pins.
+    let mut settings = chain_settings(&dir.join("mismatch"), &node, "//MindosMinerMismatch");
+    settings.model = Some(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../subnets/tests/fixtures/wrong_shape.onnx"),
+    );
+    let err = Miner::start(Config::from_settings(settings).unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, MinerError::ModelMismatch { netuid: DIGITS, .. }),
+        "{err}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("refusing to start") && message.contains("c8699f30"),
+        "{message}"
+    );
+
+    // 2. Not registered, no coldkey.
+    let settings = chain_settings(
+        &dir.join("unregistered"),
+        &node,
+        "//MindosMinerUnregistered",
+    );
+    let err = Miner::start(Config::from_settings(settings).unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, MinerError::NotRegistered { netuid: DIGITS, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--coldkey-file"), "{err}");
+
+    // A subnet that does not exist.
+    let mut settings = chain_settings(&dir.join("unknown"), &node, "//MindosMinerUnknown");
+    settings.netuid = Some(77);
+    let err = Miner::start(Config::from_settings(settings).unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, MinerError::UnknownSubnet { netuid: 77 }),
+        "{err}"
+    );
+
+    // 3. Bob's coldkey registers the miner's hotkey and funds it; the miner serves.
+    let miner_dir = dir.join("miner");
+    let mut settings = chain_settings(&miner_dir, &node, "//MindosMinerHot");
+    let coldkey = miner_dir.join("coldkey");
+    write_key(&coldkey, "//Bob");
+    settings.coldkey_file = Some(coldkey);
+    settings.fund_hotkey = Some("1".into());
+    settings.max_burn = Some("100".into());
+    settings.device_class = Some(mindos_miner::config::DeviceClass::Server);
+    settings.region = Some("DE".into());
+    let mut miner = RunningMiner::start(settings).await;
+    let status = miner.status().await;
+    assert!(status.uid.is_some(), "{status:?}");
+    assert_eq!(
+        status.hotkey.as_deref(),
+        Some(hex_account(&key("//MindosMinerHot")).as_str())
+    );
+    assert!(status.finalized_block.is_some());
+    assert_eq!(status.permitted_validators, 0);
+
+    let http = HttpClientBuilder::default()
+        .build(format!("http://127.0.0.1:{}", node.rpc_port))
+        .unwrap();
+    let graph: serde_json::Value = http
+        .request("mindos_metagraph", rpc_params![DIGITS])
+        .await
+        .unwrap();
+    let row = graph
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["uid"] == status.uid.unwrap())
+        .expect("the miner's row");
+    assert_eq!(
+        row["endpoint"]["peer_id"],
+        format!("0x{}", hex(&miner.peer_id.to_bytes()))
+    );
+    assert_eq!(row["device"]["class"], "Server");
+
+    // A caller not bound to a permitted validator is refused.
+    let caller = Caller::start();
+    caller.connect(&miner).await;
+    let (code, _) = refusal(
+        caller
+            .ask(miner.peer_id, DIGITS, digit_zero())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(code, ErrorCode::Unauthorized);
+
+    // Charlie registers a validator hotkey bound to the caller's PeerId; Alice stakes on it.
+    let validator = key("//MindosMinerValidator");
+    let validator_id: AccountId32 = validator.public_key().into();
+    let register =
+        runtime::transactions()
+            .neurons()
+            .register(NetUid(DIGITS), validator_id, 100 * MIND);
+    client.submit(&register, &dev::charlie()).await.unwrap();
+    client
+        .transfer_keep_alive(&dev::charlie(), validator_id, 10 * MIND)
+        .await
+        .unwrap();
+    let serve = runtime::transactions().neurons().serve(
+        NetUid(DIGITS),
+        caller.peer_id().to_bytes(),
+        vec![vec![0x04, 127, 0, 0, 1, 0x06, 0x75, 0x30]],
+        DeviceProfile {
+            class: DeviceClass::Server,
+            compute_score: 1,
+            power: PowerSource::Mains,
+            region: *b"DE",
+        },
+    );
+    client.submit(&serve, &validator).await.unwrap();
+    let stake = runtime::transactions()
+        .stake()
+        .add_stake(validator_id, 200 * MIND);
+    client.submit(&stake, &dev::alice()).await.unwrap();
+
+    // The permit comes at the subnet's next epoch boundary (tempo 20 with 1 s blocks); the
+    // miner picks it up from the finalized blocks it follows.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        match caller
+            .ask(miner.peer_id, DIGITS, digit_zero())
+            .await
+            .unwrap()
+        {
+            InferResponse::Err {
+                code: ErrorCode::Unauthorized,
+                ..
+            } if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(500)).await,
+            answer => {
+                assert_eq!(label(&answer), 0);
+                break;
+            }
+        }
+    }
+    let status = miner.status().await;
+    assert_eq!(status.permitted_validators, 1);
+    assert_eq!(status.served, 1);
+    miner.shutdown().await;
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex_account(key: &Keypair) -> String {
+    format!("0x{}", hex(&key.public_key().0))
+}
+
+/// Writes a key file as an operator should: readable by the owner only.
+fn write_key(path: &Path, uri: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, format!("{uri}\n")).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}

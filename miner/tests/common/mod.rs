@@ -1,0 +1,251 @@
+//! Helpers for the miner's integration tests: miners on loopback with random ports, callers
+//! (plain mesh nodes), JSON-RPC and metrics clients, time bounds.
+
+#![allow(dead_code, unreachable_pub, missing_docs)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use std::{future::Future, path::Path, time::Duration};
+
+use jsonrpsee::{
+    core::client::ClientT,
+    http_client::{HttpClient, HttpClientBuilder},
+    rpc_params,
+};
+use mindos_mesh::{
+    libp2p::multiaddr::Protocol, InferRequest, InferResponse, Keypair, Mesh, MeshClient,
+    MeshConfig, MeshError, Multiaddr, PeerId,
+};
+use mindos_miner::{Config, Miner, MinerStatus, Settings};
+use serde_json::{json, Value};
+use tokio::{sync::oneshot, task::JoinHandle};
+
+/// Upper bound for one test without a chain; they take a few seconds.
+pub const DEADLINE: Duration = Duration::from_secs(120);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub fn init_tracing() {
+    // `RUST_LOG=mindos_miner=debug cargo test -p mindos-miner` shows what the miners do.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+/// Runs `test` with a deadline, so a hang fails instead of blocking CI.
+pub async fn bounded<F: Future<Output = ()>>(limit: Duration, test: F) {
+    init_tracing();
+    tokio::time::timeout(limit, test)
+        .await
+        .expect("test exceeded its deadline");
+}
+
+/// Settings for a private (`--no-chain`) miner of `subnet` on loopback that serves `allow`,
+/// with every port random and the key files in `dir`. The power-supply directory is an empty
+/// folder so the host's battery does not change the limits.
+pub fn private_settings(dir: &Path, subnet: &str, netuid: u16, allow: &[PeerId]) -> Settings {
+    let power_dir = dir.join("power_supply");
+    std::fs::create_dir_all(&power_dir).unwrap();
+    Settings {
+        netuid: Some(netuid),
+        subnet: Some(subnet.to_owned()),
+        no_chain: true,
+        base_path: Some(dir.to_owned()),
+        listen: vec!["/ip4/127.0.0.1/tcp/0".to_owned()],
+        no_mdns: true,
+        allow_peer: allow.iter().map(ToString::to_string).collect(),
+        rpc_addr: Some("127.0.0.1:0".to_owned()),
+        metrics_addr: Some("127.0.0.1:0".to_owned()),
+        power_supply_dir: Some(power_dir),
+        beat_interval_secs: Some(1),
+        ..Settings::default()
+    }
+}
+
+/// A miner running in this process.
+pub struct RunningMiner {
+    pub peer_id: PeerId,
+    pub addr: Multiaddr,
+    pub rpc: HttpClient,
+    pub rpc_port: u16,
+    pub metrics_port: u16,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), mindos_miner::MinerError>>>,
+}
+
+impl RunningMiner {
+    pub async fn start(settings: Settings) -> Self {
+        let config = Config::from_settings(settings).expect("valid settings");
+        let miner = Miner::start(config).await.expect("miner starts");
+        let peer_id = miner.peer_id();
+        let addr = miner.listen_addrs()[0].clone().with(Protocol::P2p(peer_id));
+        let rpc_addr = miner.rpc_addr().expect("rpc enabled");
+        let rpc = HttpClientBuilder::default()
+            .build(format!("http://{rpc_addr}"))
+            .unwrap();
+        let metrics_port = miner.metrics_addr().expect("metrics enabled").port();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(miner.run(async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            peer_id,
+            addr,
+            rpc,
+            rpc_port: rpc_addr.port(),
+            metrics_port,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Signals shutdown and waits until the miner has stopped.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("miner stops within 30 s")
+                .expect("miner task")
+                .expect("clean shutdown");
+        }
+    }
+
+    pub async fn status(&self) -> MinerStatus {
+        self.rpc
+            .request("miner_status", rpc_params![])
+            .await
+            .expect("miner_status")
+    }
+
+    pub async fn metrics(&self) -> String {
+        http_get(self.metrics_port, "/metrics").await
+    }
+}
+
+/// A plain mesh node that sends requests.
+pub struct Caller {
+    pub client: MeshClient,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Caller {
+    pub fn start() -> Self {
+        Self::with_config(MeshConfig::local(Keypair::generate_ed25519()))
+    }
+
+    pub fn with_config(config: MeshConfig) -> Self {
+        let (client, mut events, event_loop) = Mesh::new(config).unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(event_loop.run(async move {
+            let _ = stopped.await;
+        }));
+        // Drain events so the loop never drops anything.
+        tokio::spawn(async move { while events.recv().await.is_some() {} });
+        Self {
+            client,
+            stop: Some(stop),
+        }
+    }
+
+    pub fn peer_id(&self) -> PeerId {
+        self.client.peer_id()
+    }
+
+    pub async fn connect(&self, miner: &RunningMiner) {
+        let peer = self
+            .client
+            .dial(miner.addr.clone())
+            .await
+            .expect("dial miner");
+        assert_eq!(peer, miner.peer_id);
+    }
+
+    pub async fn ask(
+        &self,
+        miner: PeerId,
+        netuid: u16,
+        payload: Value,
+    ) -> Result<InferResponse, MeshError> {
+        let request = InferRequest {
+            netuid,
+            request_id: 1,
+            payload,
+        };
+        self.client.request(miner, request, REQUEST_TIMEOUT).await
+    }
+}
+
+impl Drop for Caller {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A digits input (a held-out sample whose label is 0).
+pub fn digit_zero() -> Value {
+    json!({"pixels": [0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0]})
+}
+
+/// The label of an ok digits answer; panics with the response otherwise.
+pub fn label(response: &InferResponse) -> u64 {
+    match response {
+        InferResponse::Ok { payload } => payload["label"].as_u64().expect("a label"),
+        other => panic!("expected an answer, got {other:?}"),
+    }
+}
+
+/// The error code and message of a refusal; panics on an answer.
+pub fn refusal(response: InferResponse) -> (mindos_mesh::ErrorCode, String) {
+    match response {
+        InferResponse::Err { code, message } => (code, message),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// `GET path` over plain HTTP; returns the body.
+pub async fn http_get(port: u16, path: &str) -> String {
+    http_raw(
+        port,
+        format!("GET {path} HTTP/1.0\r\nhost: localhost\r\n\r\n").as_bytes(),
+    )
+    .await
+}
+
+/// Sends raw bytes to `127.0.0.1:port` and returns what comes back after the headers.
+pub async fn http_raw(port: u16, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    match text.split_once("\r\n\r\n") {
+        Some((_, body)) => body.to_owned(),
+        None => text,
+    }
+}
+
+/// The value of a Prometheus sample line `name value` (labels included in `name`).
+pub fn sample(metrics: &str, name: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(' '))
+        })
+        .unwrap_or_else(|| panic!("no sample {name} in:\n{metrics}"))
+        .trim()
+        .parse()
+        .unwrap()
+}

@@ -1,0 +1,131 @@
+//! End-to-end: directive governance on a real `mindos-node --dev`. Genesis holds the prime
+//! directive and the governed parameters (`mindos_directives`, `mindos_parameters`); a staked
+//! coldkey's vote on a proposal shows in `mindos_proposals`; an unstaked coldkey cannot vote
+//! and an invalid parameter is refused at `propose`, both leaving the proposal as it was.
+//! (Closing and enactment take days of blocks; the runtime tests cover them.)
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+use anyhow::{Context, Result};
+use common::{finalized_number, wait_until_at_least, Node};
+use jsonrpsee::{core::client::ClientT, rpc_params};
+use mindos_chain_client::runtime::{
+    self,
+    // The call's own argument types (the runtime API's view types share their names).
+    directives::calls::propose::{Action as ProposalAction, Scope},
+    runtime_types::{
+        bounded_collections::bounded_vec::BoundedVec, mindos_primitives::NetUid,
+        pallet_mindos_directives::parameters::ParameterValue,
+    },
+};
+use subxt::utils::AccountId32;
+use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
+
+const MIND: u128 = 1_000_000_000_000;
+
+fn hotkey() -> Keypair {
+    let uri: SecretUri = "//MindosGovernanceHotkey".parse().expect("valid uri");
+    Keypair::from_uri(&uri).expect("derive hotkey")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn directives_parameters_and_a_vote_over_rpc() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let log = dir.path().join("node.log");
+    let result = scenario(dir.path(), &log).await;
+    if result.is_err() {
+        common::print_log_tail(&log, 40);
+    }
+    result
+}
+
+async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
+    let mut node = Node::start(&dir.join("chain"), log)?;
+    let client = node.connect().await?;
+    let http = node.http();
+    wait_until_at_least("finalized block", 1, || finalized_number(&http)).await?;
+
+    // --- genesis: the prime directive and the principles, the launch parameters ---
+    let directives: serde_json::Value = http.request("mindos_directives", rpc_params![]).await?;
+    let directives = directives.as_array().context("a list")?;
+    assert!(directives.len() >= 4, "the prime directive and principles: {directives:?}");
+    assert_eq!(directives[0]["id"], 0);
+    assert!(
+        directives[0]["text"]
+            .as_str()
+            .context("text is a string")?
+            .contains("may not harm the hive"),
+        "got {:?}",
+        directives[0]
+    );
+    assert_eq!(directives[0]["status"], "active");
+    let params: serde_json::Value = http.request("mindos_parameters", rpc_params![]).await?;
+    assert_eq!(params["emissionSplit"]["owner"], 180_000_000, "18 % in parts per billion");
+    assert!(params["unbondingPeriod"].as_u64().context("a block count")? > 0);
+    let none: serde_json::Value = http.request("mindos_proposals", rpc_params![]).await?;
+    assert_eq!(none, serde_json::json!([]));
+
+    // --- Bob stakes on a hotkey of his, Alice proposes a directive, Bob votes ---
+    let bob = dev::bob();
+    let hot = hotkey();
+    let hot_id: AccountId32 = hot.public_key().into();
+    let register = runtime::transactions()
+        .neurons()
+        .register(NetUid(1), hot_id.clone(), 10 * MIND);
+    client.submit(&register, &bob).await?;
+    let stake = runtime::transactions()
+        .stake()
+        .add_stake(hot_id, 1_000 * MIND);
+    client.submit(&stake, &bob).await?;
+
+    let propose = runtime::transactions().directives().propose(
+        ProposalAction::AddDirective {
+            title: BoundedVec(b"Open models".to_vec()),
+            text: BoundedVec(b"Subnet models are published with their digests.".to_vec()),
+        },
+        Scope::Network,
+    );
+    client.submit(&propose, &dev::alice()).await?;
+    let vote = runtime::transactions().directives().vote(0, true);
+    client.submit(&vote, &bob).await?;
+
+    // Ferdie has no stake: no vote. An unbonding period as short as a vote: refused.
+    let err = client
+        .submit(&runtime::transactions().directives().vote(0, false), &dev::ferdie())
+        .await
+        .expect_err("no stake, no vote")
+        .to_string();
+    assert!(err.contains("InsufficientVotingStake"), "got: {err}");
+    let bad = runtime::transactions().directives().propose(
+        ProposalAction::SetParameter(ParameterValue::UnbondingPeriod(1)),
+        Scope::Network,
+    );
+    let err = client
+        .submit(&bad, &dev::alice())
+        .await
+        .expect_err("invalid parameter")
+        .to_string();
+    assert!(err.contains("UnbondingNotLongerThanVoting"), "got: {err}");
+
+    let proposals: serde_json::Value = http.request("mindos_proposals", rpc_params![]).await?;
+    let proposals = proposals.as_array().context("a list")?;
+    assert_eq!(proposals.len(), 1, "the invalid proposal was never stored: {proposals:?}");
+    let proposal = &proposals[0];
+    assert_eq!(proposal["index"], 0);
+    assert_eq!(proposal["ayes"], (1_000 * MIND).to_string());
+    assert_eq!(proposal["nays"], "0");
+    assert_eq!(proposal["voters"], 1);
+    assert_eq!(proposal["deposit"], (100 * MIND).to_string());
+    assert_eq!(proposal["supermajority"], false);
+    assert_eq!(proposal["status"], "voting");
+
+    node.stop().await?;
+    Ok(())
+}
