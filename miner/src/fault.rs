@@ -141,8 +141,10 @@ fn garble(response: InferResponse) -> InferResponse {
         let probabilities: Vec<f32> = (0..10u64)
             .map(|i| if i == wrong { 0.91 } else { 0.01 })
             .collect();
-        payload["label"] = serde_json::json!(wrong);
-        payload["probabilities"] = serde_json::json!(probabilities);
+        if let Some(fields) = payload.as_object_mut() {
+            fields.insert("label".into(), serde_json::json!(wrong));
+            fields.insert("probabilities".into(), serde_json::json!(probabilities));
+        }
     } else if let Some(len) = payload
         .get("embedding")
         .and_then(serde_json::Value::as_array)
@@ -153,7 +155,9 @@ fn garble(response: InferResponse) -> InferResponse {
             .collect();
         let norm = raw.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-9);
         let unit: Vec<f32> = raw.iter().map(|x| (x / norm) as f32).collect();
-        payload["embedding"] = serde_json::json!(unit);
+        if let Some(fields) = payload.as_object_mut() {
+            fields.insert("embedding".into(), serde_json::json!(unit));
+        }
     }
     InferResponse::Ok { payload }
 }

@@ -1,0 +1,411 @@
+//! Everything the validator does on chain, through the subxt client (never the runtime
+//! crate): read subnets and metagraphs (the `MindosApi` runtime API the node's `mindos_*`
+//! RPC also serves), register, fund, stake and `serve`, read the epoch counter and its own
+//! weight commit, and submit commits, reveals and plain weights.
+
+use std::sync::Arc;
+
+use mindos_chain_client::{
+    runtime::{
+        self,
+        runtime_types::mindos_primitives::{
+            self as chain_types,
+            neuron::{DeviceClass, DeviceProfile, PowerSource},
+            NetUid,
+        },
+    },
+    ChainClient, ChainError, MindConfig,
+};
+use mindos_mesh::{Multiaddr, PeerId};
+use mindos_primitives::{Modality, ScoringRule, TaskSpec};
+use subxt::{
+    client::OnlineClientAtBlock,
+    utils::{AccountId32, H256},
+};
+use subxt_signer::sr25519::Keypair;
+
+use crate::{
+    metagraph::{ChainSubnet, Neuron},
+    ValidatorError,
+};
+
+/// The chain at one (finalized) block.
+pub(crate) type AtBlock = OnlineClientAtBlock<MindConfig>;
+
+pub(crate) fn chain_error(e: impl Into<subxt::Error>) -> ValidatorError {
+    ValidatorError::Chain(ChainError::Subxt(Box::new(e.into())))
+}
+
+/// The validator's weight commit as the chain holds it (`Consensus::Commits`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ChainCommit {
+    pub(crate) hash: [u8; 32],
+    /// The subnet's epoch counter at commit; the reveal window is `epoch + 1`.
+    pub(crate) epoch: u64,
+}
+
+/// What [`ChainSession::serve`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Served {
+    Published,
+    Unchanged,
+    /// The last `serve` is too recent; allowed from this block on.
+    RateLimitedUntil(u64),
+}
+
+/// One hotkey's view of the chain.
+#[derive(Clone)]
+pub(crate) struct ChainSession {
+    pub(crate) client: ChainClient,
+    pub(crate) url: String,
+    pub(crate) hotkey: Arc<Keypair>,
+    pub(crate) hotkey_id: AccountId32,
+    /// Held while a transaction signed by the hotkey is in flight. Every subnet's weight task
+    /// signs with the one hotkey; sent at once, two transactions take the same nonce and one
+    /// is refused ("priority too low", then "outdated").
+    hotkey_tx: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl ChainSession {
+    pub(crate) async fn connect(url: &str, hotkey: Keypair) -> Result<Self, ValidatorError> {
+        let client = ChainClient::connect(url).await?;
+        let hotkey_id: AccountId32 = hotkey.public_key().into();
+        Ok(Self {
+            client,
+            url: url.to_owned(),
+            hotkey: Arc::new(hotkey),
+            hotkey_id,
+            hotkey_tx: Arc::default(),
+        })
+    }
+
+    /// The hotkey's account, `0x`-hex.
+    pub(crate) fn hotkey_hex(&self) -> String {
+        format!("0x{}", mindos_subnets::to_hex(&self.hotkey_id.0))
+    }
+
+    pub(crate) async fn at_finalized(&self) -> Result<AtBlock, ValidatorError> {
+        self.client
+            .api()
+            .at_current_block()
+            .await
+            .map_err(chain_error)
+    }
+
+    /// Every live subnet.
+    pub(crate) async fn subnets(&self, at: &AtBlock) -> Result<Vec<ChainSubnet>, ValidatorError> {
+        let views = at
+            .runtime_apis()
+            .call(runtime::runtime_apis().mindos_api().subnets())
+            .await
+            .map_err(chain_error)?;
+        Ok(views
+            .into_iter()
+            .map(|view| ChainSubnet {
+                netuid: view.netuid.0,
+                name: String::from_utf8_lossy(&view.name).into_owned(),
+                task: Some(task_spec(view.task)),
+                tempo: view.hyperparameters.tempo,
+                commit_reveal: view.hyperparameters.commit_reveal,
+            })
+            .collect())
+    }
+
+    /// The neurons of `netuid` in uid order, or `None` for a subnet that is gone.
+    pub(crate) async fn metagraph(
+        &self,
+        at: &AtBlock,
+        netuid: u16,
+    ) -> Result<Option<Vec<Neuron>>, ValidatorError> {
+        let rows = at
+            .runtime_apis()
+            .call(
+                runtime::runtime_apis()
+                    .mindos_api()
+                    .metagraph(NetUid(netuid)),
+            )
+            .await
+            .map_err(chain_error)?;
+        Ok(rows.map(|rows| {
+            rows.into_iter()
+                .map(|row| {
+                    let (peer, addrs) = match row.endpoint {
+                        Some(endpoint) => (
+                            PeerId::from_bytes(&endpoint.peer_id.0).ok(),
+                            endpoint
+                                .multiaddrs
+                                .0
+                                .into_iter()
+                                .filter_map(|a| Multiaddr::try_from(a.0).ok())
+                                .collect(),
+                        ),
+                        None => (None, Vec::new()),
+                    };
+                    Neuron {
+                        uid: row.uid,
+                        hotkey: row.hotkey.0,
+                        peer,
+                        addrs,
+                        validator_permit: row.validator_permit,
+                        stake: row.stake,
+                        reputation: f64::from(row.reputation.0) / 1e9,
+                        incentive: row.incentive.0,
+                        emission: row.emission,
+                    }
+                })
+                .collect()
+        }))
+    }
+
+    /// The subnet's epoch counter (`Consensus::EpochIndex`).
+    pub(crate) async fn epoch_index(
+        &self,
+        at: &AtBlock,
+        netuid: u16,
+    ) -> Result<u64, ValidatorError> {
+        let value = at
+            .storage()
+            .try_fetch(
+                runtime::storage().consensus().epoch_index(),
+                (NetUid(netuid),),
+            )
+            .await
+            .map_err(chain_error)?;
+        Ok(value
+            .map(|v| v.decode().map_err(chain_error))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
+    /// This hotkey's pending weight commit on `netuid`, if any.
+    pub(crate) async fn commit_of(
+        &self,
+        at: &AtBlock,
+        netuid: u16,
+    ) -> Result<Option<ChainCommit>, ValidatorError> {
+        let value = at
+            .storage()
+            .try_fetch(
+                runtime::storage().consensus().commits(),
+                (NetUid(netuid), self.hotkey_id),
+            )
+            .await
+            .map_err(chain_error)?;
+        value
+            .map(|v| {
+                v.decode().map_err(chain_error).map(|c| ChainCommit {
+                    hash: c.hash.0,
+                    epoch: c.epoch,
+                })
+            })
+            .transpose()
+    }
+
+    /// The hotkey's uid on `netuid`, if registered.
+    pub(crate) async fn uid(
+        &self,
+        at: &AtBlock,
+        netuid: u16,
+    ) -> Result<Option<u16>, ValidatorError> {
+        let value = at
+            .storage()
+            .try_fetch(
+                runtime::storage().neurons().uids(),
+                (NetUid(netuid), self.hotkey_id),
+            )
+            .await
+            .map_err(chain_error)?;
+        value.map(|v| v.decode().map_err(chain_error)).transpose()
+    }
+
+    /// Registers the hotkey on `netuid` with `coldkey` unless it is registered; its uid.
+    pub(crate) async fn ensure_registered(
+        &self,
+        netuid: u16,
+        coldkey: Option<&Keypair>,
+        max_burn: u128,
+    ) -> Result<u16, ValidatorError> {
+        let not_registered = || ValidatorError::NotRegistered {
+            hotkey: self.hotkey_hex(),
+            netuid,
+        };
+        if let Some(uid) = self.uid(&self.at_finalized().await?, netuid).await? {
+            return Ok(uid);
+        }
+        let coldkey = coldkey.ok_or_else(not_registered)?;
+        tracing::info!(hotkey = %self.hotkey_hex(), netuid, max_burn, "registering the hotkey");
+        let call =
+            runtime::transactions()
+                .neurons()
+                .register(NetUid(netuid), self.hotkey_id, max_burn);
+        self.client.submit(&call, coldkey).await?;
+        self.uid(&self.at_finalized().await?, netuid)
+            .await?
+            .ok_or_else(not_registered)
+    }
+
+    /// Tops the hotkey's free balance up to `target` from `coldkey`.
+    pub(crate) async fn ensure_funded(
+        &self,
+        coldkey: &Keypair,
+        target: u128,
+    ) -> Result<(), ValidatorError> {
+        let balance = self.client.free_balance(&self.hotkey_id).await?;
+        if balance < target {
+            let amount = target.saturating_sub(balance);
+            tracing::info!(hotkey = %self.hotkey_hex(), amount, "funding the hotkey from the coldkey");
+            self.client
+                .transfer_keep_alive(coldkey, self.hotkey_id, amount)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Stakes from `coldkey` until the hotkey's total stake is at least `target`.
+    pub(crate) async fn ensure_staked(
+        &self,
+        coldkey: &Keypair,
+        target: u128,
+    ) -> Result<(), ValidatorError> {
+        let at = self.at_finalized().await?;
+        let stake = at
+            .storage()
+            .try_fetch(runtime::storage().stake().hotkey_stake(), (self.hotkey_id,))
+            .await
+            .map_err(chain_error)?
+            .map(|v| v.decode().map_err(chain_error))
+            .transpose()?
+            .unwrap_or(0);
+        if stake < target {
+            let amount = target.saturating_sub(stake);
+            tracing::info!(hotkey = %self.hotkey_hex(), amount, "staking to the hotkey from the coldkey");
+            let call = runtime::transactions()
+                .stake()
+                .add_stake(self.hotkey_id, amount);
+            self.client.submit(&call, coldkey).await?;
+        }
+        Ok(())
+    }
+
+    /// Publishes the PeerId and addresses on `netuid`, unless the chain has them already or
+    /// the serve rate limit forbids it for now.
+    pub(crate) async fn serve(
+        &self,
+        netuid: u16,
+        peer: PeerId,
+        addrs: &[Multiaddr],
+    ) -> Result<Served, ValidatorError> {
+        let peer_bytes = peer.to_bytes();
+        let addr_bytes: Vec<Vec<u8>> = addrs.iter().map(|a| a.to_vec()).collect();
+        let at = self.at_finalized().await?;
+        let current = at
+            .storage()
+            .try_fetch(
+                runtime::storage().neurons().axons(),
+                (NetUid(netuid), self.hotkey_id),
+            )
+            .await
+            .map_err(chain_error)?
+            .map(|v| v.decode().map_err(chain_error))
+            .transpose()?;
+        if let Some(current) = current {
+            let same = current.endpoint.peer_id.0 == peer_bytes
+                && current
+                    .endpoint
+                    .multiaddrs
+                    .0
+                    .iter()
+                    .map(|a| &a.0)
+                    .eq(addr_bytes.iter());
+            if same {
+                return Ok(Served::Unchanged);
+            }
+            let limit = at
+                .constants()
+                .entry(runtime::constants().neurons().serve_rate_limit())
+                .map_err(chain_error)?;
+            let allowed_from = u64::from(current.served_at).saturating_add(u64::from(limit));
+            if at.block_number().saturating_add(1) < allowed_from {
+                return Ok(Served::RateLimitedUntil(allowed_from));
+            }
+        }
+        // A validator declares a server on mains: routing never picks validators, and the
+        // profile only has to be well-formed.
+        let device = DeviceProfile {
+            class: DeviceClass::Server,
+            compute_score: 0,
+            power: PowerSource::Mains,
+            region: *b"ZZ",
+        };
+        let call =
+            runtime::transactions()
+                .neurons()
+                .serve(NetUid(netuid), peer_bytes, addr_bytes, device);
+        let _one_at_a_time = self.hotkey_tx.lock().await;
+        self.client.submit(&call, &self.hotkey).await?;
+        Ok(Served::Published)
+    }
+
+    pub(crate) async fn commit_weights(
+        &self,
+        netuid: u16,
+        hash: [u8; 32],
+    ) -> Result<(), ValidatorError> {
+        let call = runtime::transactions()
+            .consensus()
+            .commit_weights(NetUid(netuid), H256(hash));
+        let _one_at_a_time = self.hotkey_tx.lock().await;
+        self.client.submit(&call, &self.hotkey).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn reveal_weights(
+        &self,
+        netuid: u16,
+        uids: Vec<u16>,
+        weights: Vec<u16>,
+        salt: [u8; 32],
+    ) -> Result<(), ValidatorError> {
+        let call =
+            runtime::transactions()
+                .consensus()
+                .reveal_weights(NetUid(netuid), uids, weights, salt);
+        let _one_at_a_time = self.hotkey_tx.lock().await;
+        self.client.submit(&call, &self.hotkey).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn set_weights(
+        &self,
+        netuid: u16,
+        uids: Vec<u16>,
+        weights: Vec<u16>,
+    ) -> Result<(), ValidatorError> {
+        let call = runtime::transactions()
+            .consensus()
+            .set_weights(NetUid(netuid), uids, weights);
+        let _one_at_a_time = self.hotkey_tx.lock().await;
+        self.client.submit(&call, &self.hotkey).await?;
+        Ok(())
+    }
+}
+
+/// The chain's TaskSpec (generated type) as the primitives type the subnets crate checks.
+fn task_spec(task: chain_types::TaskSpec) -> TaskSpec {
+    TaskSpec {
+        modality: match task.modality {
+            chain_types::Modality::Text => Modality::Text,
+            chain_types::Modality::Image => Modality::Image,
+            chain_types::Modality::Audio => Modality::Audio,
+            chain_types::Modality::Sensor => Modality::Sensor,
+            chain_types::Modality::Bytes => Modality::Bytes,
+        },
+        model_digest: task.model_digest,
+        input_schema: task.input_schema,
+        output_schema: task.output_schema,
+        scoring_rule: match task.scoring_rule {
+            chain_types::ScoringRule::CosineSimilarity => ScoringRule::CosineSimilarity,
+            chain_types::ScoringRule::Correctness => ScoringRule::Correctness,
+        },
+    }
+}

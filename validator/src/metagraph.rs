@@ -1,0 +1,219 @@
+//! The validator's local view of each validated subnet: its record on chain, its neurons as
+//! of the last finalized block read, the subnet engine (validation data, scoring and
+//! aggregation), the challenge scores, and per-miner health and latency that routing uses.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex, PoisonError, RwLock},
+    time::{Duration, Instant},
+};
+
+use mindos_mesh::{Multiaddr, PeerId};
+use mindos_primitives::TaskSpec;
+use mindos_subnets::SubnetEngine;
+
+use crate::scoring::Scoreboard;
+
+/// A subnet as listed on chain.
+#[derive(Clone, Debug)]
+pub(crate) struct ChainSubnet {
+    pub(crate) netuid: u16,
+    pub(crate) name: String,
+    /// The chain's TaskSpec (`None` without a chain: the build's pinned model).
+    pub(crate) task: Option<TaskSpec>,
+    pub(crate) tempo: u16,
+    pub(crate) commit_reveal: bool,
+}
+
+/// One metagraph row, as much of it as the validator uses.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Neuron {
+    pub(crate) uid: u16,
+    pub(crate) hotkey: [u8; 32],
+    /// Its served PeerId, once it has called `serve`.
+    pub(crate) peer: Option<PeerId>,
+    pub(crate) addrs: Vec<Multiaddr>,
+    pub(crate) validator_permit: bool,
+    pub(crate) stake: u128,
+    /// The chain's reputation, `0.0..=1.0`.
+    pub(crate) reputation: f64,
+    /// Incentive of the last epoch, Perbill parts.
+    pub(crate) incentive: u32,
+    /// Emission of the last epoch, planck.
+    pub(crate) emission: u128,
+}
+
+/// After this many failures in a row a miner rests (routing and challenges skip it) for
+/// [`REST`]; one good answer clears the count.
+const FAILURES_TO_REST: u32 = 3;
+/// How long a failing miner rests.
+const REST: Duration = Duration::from_secs(10);
+/// Latencies kept per subnet for the hedging percentile.
+const LATENCY_WINDOW: usize = 256;
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Health {
+    failures: u32,
+    resting_until: Option<Instant>,
+}
+
+/// Everything the validator keeps about one subnet.
+pub(crate) struct SubnetState {
+    pub(crate) netuid: u16,
+    pub(crate) name: String,
+    pub(crate) engine: Arc<dyn SubnetEngine>,
+    pub(crate) tempo: u16,
+    pub(crate) commit_reveal: bool,
+    neurons: RwLock<Arc<Vec<Neuron>>>,
+    own_uid: RwLock<Option<u16>>,
+    pub(crate) scores: Mutex<Scoreboard>,
+    health: Mutex<HashMap<PeerId, Health>>,
+    latencies: Mutex<VecDeque<Duration>>,
+}
+
+impl std::fmt::Debug for SubnetState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubnetState")
+            .field("netuid", &self.netuid)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SubnetState {
+    pub(crate) fn new(
+        subnet: &ChainSubnet,
+        engine: Arc<dyn SubnetEngine>,
+        scores: Scoreboard,
+    ) -> Self {
+        Self {
+            netuid: subnet.netuid,
+            name: subnet.name.clone(),
+            engine,
+            tempo: subnet.tempo,
+            commit_reveal: subnet.commit_reveal,
+            neurons: RwLock::default(),
+            own_uid: RwLock::default(),
+            scores: Mutex::new(scores),
+            health: Mutex::default(),
+            latencies: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn neurons(&self) -> Arc<Vec<Neuron>> {
+        self.neurons
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the neurons; returns whether the served miners (uid, PeerId, addresses)
+    /// changed.
+    pub(crate) fn set_neurons(&self, neurons: Vec<Neuron>) -> bool {
+        let mut current = self.neurons.write().unwrap_or_else(PoisonError::into_inner);
+        let served = |list: &[Neuron]| -> Vec<(u16, Option<PeerId>, Vec<Multiaddr>)> {
+            list.iter()
+                .map(|n| (n.uid, n.peer, n.addrs.clone()))
+                .collect()
+        };
+        let changed = served(&current) != served(&neurons);
+        *current = Arc::new(neurons);
+        changed
+    }
+
+    pub(crate) fn own_uid(&self) -> Option<u16> {
+        *self.own_uid.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn set_own_uid(&self, uid: Option<u16>) {
+        *self.own_uid.write().unwrap_or_else(PoisonError::into_inner) = uid;
+    }
+
+    /// Miners with an endpoint, other than this validator: what challenges and routing use.
+    pub(crate) fn served_miners(&self) -> Vec<Neuron> {
+        let own = self.own_uid();
+        self.neurons()
+            .iter()
+            .filter(|n| n.peer.is_some() && Some(n.uid) != own)
+            .cloned()
+            .collect()
+    }
+
+    /// Whether `peer` is resting after repeated failures.
+    pub(crate) fn is_resting(&self, peer: &PeerId, now: Instant) -> bool {
+        self.health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(peer)
+            .and_then(|h| h.resting_until)
+            .is_some_and(|until| until > now)
+    }
+
+    /// Records an answer (`Some(latency)`) or a failure of `peer`.
+    pub(crate) fn record_attempt(&self, peer: PeerId, latency: Option<Duration>) {
+        let mut health = self.health.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = health.entry(peer).or_default();
+        match latency {
+            Some(latency) => {
+                *entry = Health::default();
+                drop(health);
+                let mut window = self
+                    .latencies
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if window.len() >= LATENCY_WINDOW {
+                    window.pop_front();
+                }
+                window.push_back(latency);
+            }
+            None => {
+                entry.failures = entry.failures.saturating_add(1);
+                if entry.failures >= FAILURES_TO_REST {
+                    entry.resting_until = Some(
+                        Instant::now()
+                            .checked_add(REST)
+                            .unwrap_or_else(Instant::now),
+                    );
+                    entry.failures = 0;
+                    tracing::debug!(netuid = self.netuid, %peer, "miner failed repeatedly; resting it");
+                }
+            }
+        }
+    }
+
+    /// The 90th percentile of recent answer latencies, if there are enough to tell.
+    pub(crate) fn latency_p90(&self) -> Option<Duration> {
+        let window = self
+            .latencies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        percentile(window.iter().copied(), 0.9)
+    }
+}
+
+/// The `q` quantile (nearest rank) of `samples`; `None` under 10 samples.
+pub(crate) fn percentile(samples: impl Iterator<Item = Duration>, q: f64) -> Option<Duration> {
+    let mut sorted: Vec<Duration> = samples.collect();
+    if sorted.len() < 10 {
+        return None;
+    }
+    sorted.sort_unstable();
+    let rank = ((sorted.len() as f64) * q).ceil() as usize;
+    sorted
+        .get(rank.saturating_sub(1).min(sorted.len().saturating_sub(1)))
+        .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_is_nearest_rank() {
+        let ms = |n: u64| Duration::from_millis(n);
+        assert_eq!(percentile((1..=5).map(ms), 0.9), None);
+        assert_eq!(percentile((1..=100).map(ms), 0.9), Some(ms(90)));
+        assert_eq!(percentile((1..=10).map(ms), 0.9), Some(ms(9)));
+        assert_eq!(percentile((1..=10).rev().map(ms), 1.0), Some(ms(10)));
+    }
+}

@@ -1,0 +1,178 @@
+//! Prometheus metrics and the plain-HTTP endpoint that serves them at `/metrics`.
+//!
+//! | metric | type | what |
+//! |---|---|---|
+//! | `mindos_validator_gateway_calls_total{method,outcome}` | counter | gateway calls by method and outcome (`ok` or the error name) |
+//! | `mindos_validator_query_duration_seconds{netuid}` | histogram | `subnet_query` receipt to answer, answered ones |
+//! | `mindos_validator_query_attempts_total{netuid,kind}` | counter | requests sent to miners for queries: `primary`, `hedge`, `failover` |
+//! | `mindos_validator_challenges_total{netuid,outcome}` | counter | challenges by outcome: `answered`, `failed`, `not_permitted` |
+//! | `mindos_validator_miner_score{netuid,uid}` | gauge | a miner's challenge score, `0..=1` |
+//! | `mindos_validator_weights_total{netuid,action,outcome}` | counter | `commit`, `reveal`, `set` transactions: `ok`, `error` |
+//! | `mindos_validator_finalized_block` | gauge | the last finalized block followed |
+//!
+//! Each validator owns its registry, so several can run in one process (tests do).
+
+use std::{sync::Arc, time::Duration};
+
+use prometheus::{
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+};
+use tokio_util::sync::CancellationToken;
+
+/// The validator's metrics.
+#[derive(Debug)]
+pub(crate) struct Metrics {
+    registry: Registry,
+    pub(crate) gateway_calls: IntCounterVec,
+    pub(crate) query_duration: HistogramVec,
+    pub(crate) query_attempts: IntCounterVec,
+    pub(crate) challenges: IntCounterVec,
+    pub(crate) miner_score: GaugeVec,
+    pub(crate) weights: IntCounterVec,
+    pub(crate) finalized_block: IntGauge,
+}
+
+impl Metrics {
+    pub(crate) fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let gateway_calls = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_gateway_calls_total",
+                "Gateway calls by method and outcome.",
+            ),
+            &["method", "outcome"],
+        )?;
+        let query_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "mindos_validator_query_duration_seconds",
+                "subnet_query receipt to answer (answered queries).",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["netuid"],
+        )?;
+        let query_attempts = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_query_attempts_total",
+                "Requests sent to miners for queries: primary, hedge, failover.",
+            ),
+            &["netuid", "kind"],
+        )?;
+        let challenges = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_challenges_total",
+                "Challenges by outcome: answered, failed, not_permitted.",
+            ),
+            &["netuid", "outcome"],
+        )?;
+        let miner_score = GaugeVec::new(
+            Opts::new(
+                "mindos_validator_miner_score",
+                "A miner's challenge score, 0..=1.",
+            ),
+            &["netuid", "uid"],
+        )?;
+        let weights = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_weights_total",
+                "Weight transactions: commit, reveal, set; ok or error.",
+            ),
+            &["netuid", "action", "outcome"],
+        )?;
+        let finalized_block = IntGauge::new(
+            "mindos_validator_finalized_block",
+            "The last finalized block followed.",
+        )?;
+        registry.register(Box::new(gateway_calls.clone()))?;
+        registry.register(Box::new(query_duration.clone()))?;
+        registry.register(Box::new(query_attempts.clone()))?;
+        registry.register(Box::new(challenges.clone()))?;
+        registry.register(Box::new(miner_score.clone()))?;
+        registry.register(Box::new(weights.clone()))?;
+        registry.register(Box::new(finalized_block.clone()))?;
+        Ok(Self {
+            registry,
+            gateway_calls,
+            query_duration,
+            query_attempts,
+            challenges,
+            miner_score,
+            weights,
+            finalized_block,
+        })
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
+            tracing::warn!(error = %e, "encoding metrics failed");
+        }
+        out
+    }
+}
+
+/// Largest request head read before answering.
+const MAX_HEAD: usize = 8 * 1024;
+
+/// Serves `GET /metrics` on `listener` until `cancel`.
+pub(crate) async fn serve(listener: TcpListener, metrics: Arc<Metrics>, cancel: CancellationToken) {
+    loop {
+        let stream = tokio::select! {
+            () = cancel.cancelled() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    tracing::warn!(error = %e, "metrics: accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            let answer = tokio::time::timeout(Duration::from_secs(5), respond(stream, &metrics));
+            if let Ok(Err(e)) = answer.await {
+                tracing::debug!(error = %e, "metrics: request failed");
+            }
+        });
+    }
+}
+
+async fn respond(mut stream: TcpStream, metrics: &Metrics) -> std::io::Result<()> {
+    let mut head = Vec::with_capacity(256);
+    let mut chunk = [0u8; 512];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_HEAD {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(chunk.get(..n).unwrap_or_default());
+    }
+    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let mut words = line.split(|b| *b == b' ');
+    let (status, content_type, body) = match (words.next(), words.next()) {
+        (Some(b"GET"), Some(b"/metrics")) => (
+            "200 OK",
+            TextEncoder::new().format_type().to_owned(),
+            metrics.encode(),
+        ),
+        _ => (
+            "404 Not Found",
+            "text/plain".to_owned(),
+            b"try GET /metrics\n".to_vec(),
+        ),
+    };
+    let header = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(header.as_bytes()).await?;
+    stream.write_all(&body).await?;
+    stream.shutdown().await
+}

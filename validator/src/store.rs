@@ -1,0 +1,234 @@
+//! The validator's persistent state in one `redb` file: what it must not forget across a
+//! restart. redb commits are atomic and durable, so a crash leaves either the old or the new
+//! value, never a torn one.
+//!
+//! | table | key | value |
+//! |---|---|---|
+//! | `pending_commits` | netuid | the weights, salt, hash and epoch of the last commit (JSON) — to reveal it after a restart |
+//! | `committed_epochs` | netuid | the last epoch a commit was attempted in — never twice per epoch |
+//! | `scores` | netuid | the challenge averages per uid (JSON) |
+//!
+//! A pending commit is written **before** the commit transaction is sent: a commit that
+//! lands must always be revealable.
+
+use std::{collections::BTreeMap, path::Path};
+
+use redb::{Database, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::scoring::MinerScore;
+
+const PENDING: TableDefinition<u16, &[u8]> = TableDefinition::new("pending_commits");
+const COMMITTED: TableDefinition<u16, u64> = TableDefinition::new("committed_epochs");
+const SCORES: TableDefinition<u16, &[u8]> = TableDefinition::new("scores");
+
+/// The state store failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// redb failed (I/O, corruption, a lock held by another process).
+    #[error("state store: {0}")]
+    Db(Box<redb::Error>),
+    /// A stored value does not decode (written by an incompatible version).
+    #[error("state store: a stored {what} does not decode: {message}")]
+    Decode {
+        /// Which value.
+        what: &'static str,
+        /// serde_json's message.
+        message: String,
+    },
+    /// The directory could not be created.
+    #[error("state store directory: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn db_error(e: impl Into<redb::Error>) -> StoreError {
+    StoreError::Db(Box::new(e.into()))
+}
+
+/// Weights committed and not yet revealed, with everything the reveal needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PendingCommit {
+    /// The subnet's epoch counter when committed; reveal in `epoch + 1`.
+    pub(crate) epoch: u64,
+    pub(crate) hash: [u8; 32],
+    pub(crate) uids: Vec<u16>,
+    pub(crate) weights: Vec<u16>,
+    pub(crate) salt: [u8; 32],
+}
+
+/// The store; cheap to share behind an `Arc`.
+pub(crate) struct Store {
+    db: Database,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`. Fails if another process holds it.
+    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let db = Database::create(path).map_err(db_error)?;
+        // Create the tables once, so reads never meet a missing table.
+        let tx = db.begin_write().map_err(db_error)?;
+        tx.open_table(PENDING).map_err(db_error)?;
+        tx.open_table(COMMITTED).map_err(db_error)?;
+        tx.open_table(SCORES).map_err(db_error)?;
+        tx.commit().map_err(db_error)?;
+        Ok(Self { db })
+    }
+
+    fn put_bytes(
+        &self,
+        table: TableDefinition<u16, &[u8]>,
+        netuid: u16,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(db_error)?;
+        {
+            let mut t = tx.open_table(table).map_err(db_error)?;
+            t.insert(netuid, bytes).map_err(db_error)?;
+        }
+        tx.commit().map_err(db_error)
+    }
+
+    fn get_bytes(
+        &self,
+        table: TableDefinition<u16, &[u8]>,
+        netuid: u16,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.begin_read().map_err(db_error)?;
+        let t = tx.open_table(table).map_err(db_error)?;
+        Ok(t.get(netuid).map_err(db_error)?.map(|v| v.value().to_vec()))
+    }
+
+    pub(crate) fn put_pending(
+        &self,
+        netuid: u16,
+        commit: &PendingCommit,
+    ) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(commit).map_err(|e| StoreError::Decode {
+            what: "pending commit",
+            message: e.to_string(),
+        })?;
+        self.put_bytes(PENDING, netuid, &bytes)
+    }
+
+    pub(crate) fn pending(&self, netuid: u16) -> Result<Option<PendingCommit>, StoreError> {
+        self.get_bytes(PENDING, netuid)?
+            .map(|bytes| {
+                serde_json::from_slice(&bytes).map_err(|e| StoreError::Decode {
+                    what: "pending commit",
+                    message: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    pub(crate) fn remove_pending(&self, netuid: u16) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(db_error)?;
+        {
+            let mut t = tx.open_table(PENDING).map_err(db_error)?;
+            t.remove(netuid).map_err(db_error)?;
+        }
+        tx.commit().map_err(db_error)
+    }
+
+    pub(crate) fn set_committed_epoch(&self, netuid: u16, epoch: u64) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(db_error)?;
+        {
+            let mut t = tx.open_table(COMMITTED).map_err(db_error)?;
+            t.insert(netuid, epoch).map_err(db_error)?;
+        }
+        tx.commit().map_err(db_error)
+    }
+
+    pub(crate) fn committed_epoch(&self, netuid: u16) -> Result<Option<u64>, StoreError> {
+        let tx = self.db.begin_read().map_err(db_error)?;
+        let t = tx.open_table(COMMITTED).map_err(db_error)?;
+        Ok(t.get(netuid).map_err(db_error)?.map(|v| v.value()))
+    }
+
+    pub(crate) fn put_scores(
+        &self,
+        netuid: u16,
+        scores: &BTreeMap<u16, MinerScore>,
+    ) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(scores).map_err(|e| StoreError::Decode {
+            what: "score table",
+            message: e.to_string(),
+        })?;
+        self.put_bytes(SCORES, netuid, &bytes)
+    }
+
+    pub(crate) fn scores(&self, netuid: u16) -> Result<BTreeMap<u16, MinerScore>, StoreError> {
+        Ok(self
+            .get_bytes(SCORES, netuid)?
+            .map(|bytes| {
+                serde_json::from_slice(&bytes).map_err(|e| StoreError::Decode {
+                    what: "score table",
+                    message: e.to_string(),
+                })
+            })
+            .transpose()?
+            .unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_survives_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/state.redb");
+        let commit = PendingCommit {
+            epoch: 7,
+            hash: [3; 32],
+            uids: vec![1, 2],
+            weights: vec![65535, 100],
+            salt: [9; 32],
+        };
+        let mut scores = BTreeMap::new();
+        scores.insert(
+            2,
+            MinerScore {
+                hotkey: [5; 32],
+                quality: Some(0.5),
+                latency: None,
+                availability: 0.25,
+                samples: 3,
+            },
+        );
+        {
+            let store = Store::open(&path).unwrap();
+            assert_eq!(store.pending(1).unwrap(), None);
+            assert_eq!(store.committed_epoch(1).unwrap(), None);
+            store.put_pending(1, &commit).unwrap();
+            store.set_committed_epoch(1, 7).unwrap();
+            store.put_scores(1, &scores).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.pending(1).unwrap(), Some(commit));
+        assert_eq!(store.pending(0).unwrap(), None);
+        assert_eq!(store.committed_epoch(1).unwrap(), Some(7));
+        assert_eq!(store.scores(1).unwrap(), scores);
+        store.remove_pending(1).unwrap();
+        assert_eq!(store.pending(1).unwrap(), None);
+    }
+
+    #[test]
+    fn a_second_process_cannot_open_the_same_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.redb");
+        let _first = Store::open(&path).unwrap();
+        assert!(Store::open(&path).is_err());
+    }
+}

@@ -1,0 +1,131 @@
+//! The `mindos-validator` binary: `--help`, bad settings are failures naming the setting, an
+//! unreachable chain is a clear failure, and SIGTERM stops a running validator cleanly.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)]
+
+mod common;
+
+use std::{path::Path, time::Duration};
+
+use common::{free_port, http, wait_for, Proc, VALIDATOR_BIN};
+use jsonrpsee::{core::client::ClientT, rpc_params};
+use serde_json::Value;
+use tokio::process::Command;
+
+#[tokio::test]
+async fn help_and_bad_settings() {
+    let help = Command::new(VALIDATOR_BIN)
+        .arg("--help")
+        .output()
+        .await
+        .unwrap();
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for flag in [
+        "--gateway-addr",
+        "--stake",
+        "--challenge-interval-ms",
+        "--state-file",
+    ] {
+        assert!(text.contains(flag), "--help lacks {flag}: {text}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (&["--no-chain"], "--subnet"),
+        (
+            &["--no-chain", "--subnet", "1=chess"],
+            "unknown subnet `chess`",
+        ),
+        (&["--gateway-rate", "0"], "--gateway-rate"),
+    ];
+    for (args, expected) in cases {
+        let out = Command::new(VALIDATOR_BIN)
+            .args(args)
+            .arg("--base-path")
+            .arg(dir.path())
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+
+    // No node listens there: a clear error, not a hang.
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        Command::new(VALIDATOR_BIN)
+            .args(["--chain-rpc", &format!("ws://127.0.0.1:{}", free_port())])
+            .arg("--base-path")
+            .arg(dir.path())
+            .output(),
+    )
+    .await
+    .expect("fails fast")
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("chain RPC at ws://127.0.0.1"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_validator_cleanly_and_websocket_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = free_port();
+    let args: Vec<String> = [
+        "--no-chain",
+        "--subnet",
+        "1=digits",
+        "--base-path",
+        dir.path().to_str().unwrap(),
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+        "--no-mdns",
+        "--no-metrics",
+        "--gateway-addr",
+        &format!("127.0.0.1:{gateway}"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut proc = Proc::spawn(
+        Path::new(VALIDATOR_BIN),
+        &args,
+        &[],
+        &dir.path().join("validator.log"),
+    );
+    let client = http(gateway);
+    let list: Value = wait_for("the gateway", Duration::from_secs(60), || async {
+        client.request("subnet_list", rpc_params![]).await.ok()
+    })
+    .await;
+    assert_eq!(list[0]["miners"], 0);
+    // The same address speaks WebSocket.
+    let ws = jsonrpsee::ws_client::WsClientBuilder::default()
+        .build(format!("ws://127.0.0.1:{gateway}"))
+        .await
+        .unwrap();
+    let info: Value = ws.request("subnet_info", rpc_params![1]).await.unwrap();
+    assert_eq!(info["name"], "digits");
+    // No miners: a query has nowhere to go.
+    let no_miner: Result<Value, _> = ws
+        .request(
+            "subnet_query",
+            rpc_params![1, serde_json::json!({"pixels": vec![0; 64]})],
+        )
+        .await;
+    assert_eq!(
+        common::code_of(no_miner),
+        mindos_validator::gateway::NO_MINER_AVAILABLE
+    );
+    let status = proc.terminate().await;
+    assert!(status.success(), "{status}: {}", proc.log_text());
+    assert!(proc.log_text().contains("validator stopped"));
+}

@@ -1,0 +1,513 @@
+//! End to end on a real `mindos-node --dev` (1 s blocks, tempo 20): every part is a real
+//! binary on loopback. Three digits miners (one answers garbage: `fault-injection`), one
+//! text-embedding miner and the validator, each registering itself with its own coldkey;
+//! the validator also stakes. In order:
+//!
+//! 1. once the validator holds its permits, miners answer its challenges;
+//! 2. `subnet_query` gives held-out digits their class (redundancy 3 outvotes the garbage
+//!    miner) and embeddings within cosine 0.99 of the reference;
+//! 3. the validator's weights land on chain and an epoch pays: the garbage miner earns
+//!    clearly less than the honest ones (the ratio is printed);
+//! 4. SIGKILL of an honest miner during a stream of 200 queries keeps ≥ 99 % successful;
+//! 5. bad input still gets documented errors; SIGTERM stops the validator cleanly, and a
+//!    restarted validator finds its state (no double commit, scores kept).
+//!
+//! Needs `$CARGO_TARGET_DIR/debug/mindos-node` (built with `--features fast-blocks`) and
+//! `mindos-miner` (built with `--features fault-injection`), or `MINDOS_NODE_BIN` /
+//! `MINDOS_MINER_BIN`.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)]
+
+mod common;
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use common::{
+    code_of, cosine, floats, free_port, http, query, sibling_bin, spawn_miner, wait_for, write_key,
+    write_node_key, MinerSpec, Proc, VALIDATOR_BIN,
+};
+use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
+use mindos_subnets::{EngineConfig, Output};
+use mindos_validator::gateway::{INVALID_INPUT, UNKNOWN_SUBNET};
+use serde_json::{json, Value};
+
+const TEXT: u16 = 0;
+const DIGITS: u16 = 1;
+
+struct Setup {
+    dir: PathBuf,
+    node: Proc,
+    node_rpc: u16,
+}
+
+impl Setup {
+    fn ws(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.node_rpc)
+    }
+
+    fn node_http(&self) -> HttpClient {
+        http(self.node_rpc)
+    }
+}
+
+async fn start_node(dir: &Path) -> Setup {
+    let bin = sibling_bin("mindos-node", "MINDOS_NODE_BIN");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it with `cargo build -p mindos-node --features fast-blocks`",
+        bin.display()
+    );
+    let node_rpc = free_port();
+    let args: Vec<String> = [
+        "--dev",
+        "--no-telemetry",
+        "--no-mdns",
+        "--base-path",
+        dir.join("chain").to_str().unwrap(),
+        "--rpc-port",
+        &node_rpc.to_string(),
+        "--port",
+        &free_port().to_string(),
+        "--prometheus-port",
+        &free_port().to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let node = Proc::spawn(&bin, &args, &[], &dir.join("node.log"));
+    let setup = Setup {
+        dir: dir.to_owned(),
+        node,
+        node_rpc,
+    };
+    let client = setup.node_http();
+    wait_for("a finalized block", Duration::from_secs(180), || async {
+        let hash: String = client
+            .request("chain_getFinalizedHead", rpc_params![])
+            .await
+            .ok()?;
+        let header: Value = client
+            .request("chain_getHeader", rpc_params![hash])
+            .await
+            .ok()?;
+        let number =
+            u64::from_str_radix(header["number"].as_str()?.trim_start_matches("0x"), 16).ok()?;
+        (number >= 1).then_some(())
+    })
+    .await;
+    setup
+}
+
+/// A chain miner: its hotkey, a dev coldkey that registers and funds it.
+fn chain_miner(
+    setup: &Setup,
+    name: &str,
+    subnet: &str,
+    netuid: u16,
+    key: u8,
+    coldkey: &str,
+    fault: Option<&str>,
+) -> Proc {
+    let dir = setup.dir.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    write_key(&dir.join("hotkey"), &format!("//MindosE2E{name}"));
+    write_key(&dir.join("coldkey"), coldkey);
+    let spec = MinerSpec {
+        dir: &setup.dir,
+        name,
+        subnet,
+        netuid,
+        key,
+        fault,
+    };
+    spawn_miner(
+        &spec,
+        free_port(),
+        &[
+            "--chain-rpc".into(),
+            setup.ws(),
+            "--hotkey-file".into(),
+            dir.join("hotkey").to_str().unwrap().into(),
+            "--coldkey-file".into(),
+            dir.join("coldkey").to_str().unwrap().into(),
+            "--max-burn".into(),
+            "100".into(),
+            "--fund-hotkey".into(),
+            "1".into(),
+            "--device-class".into(),
+            "server".into(),
+        ],
+    )
+}
+
+struct ValidatorProc {
+    proc: Proc,
+    gateway: u16,
+    metrics: u16,
+}
+
+fn start_validator(setup: &Setup, log: &str) -> ValidatorProc {
+    let dir = setup.dir.join("validator");
+    std::fs::create_dir_all(&dir).unwrap();
+    write_key(&dir.join("hotkey"), "//MindosE2EValidator");
+    write_key(&dir.join("coldkey"), "//Bob");
+    if !dir.join("node.key").exists() {
+        write_node_key(&dir.join("node.key"), 40);
+    }
+    let (gateway, metrics) = (free_port(), free_port());
+    let args: Vec<String> = [
+        "--chain-rpc",
+        &setup.ws(),
+        "--base-path",
+        dir.to_str().unwrap(),
+        "--coldkey-file",
+        dir.join("coldkey").to_str().unwrap(),
+        "--max-burn",
+        "100",
+        "--fund-hotkey",
+        "10",
+        "--stake",
+        "200",
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+        "--no-mdns",
+        "--gateway-addr",
+        &format!("127.0.0.1:{gateway}"),
+        "--metrics-addr",
+        &format!("127.0.0.1:{metrics}"),
+        "--challenge-interval-ms",
+        "500",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    ValidatorProc {
+        proc: Proc::spawn(Path::new(VALIDATOR_BIN), &args, &[], &setup.dir.join(log)),
+        gateway,
+        metrics,
+    }
+}
+
+fn peer(key: u8) -> String {
+    mindos_mesh::keys::keypair_from_secret([key; 32])
+        .unwrap()
+        .public()
+        .to_peer_id()
+        .to_string()
+}
+
+/// uid of the miner with node key `[key; 32]`, from `subnet_info`.
+fn uid_of(info: &Value, key: u8) -> Option<u64> {
+    let peer = peer(key);
+    info["miners"]
+        .as_array()?
+        .iter()
+        .find(|m| m["peer_id"] == peer.as_str())
+        .and_then(|m| m["uid"].as_u64())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validator_scores_sets_weights_and_serves_queries_on_a_dev_chain() {
+    common::init_tracing();
+    let dir = tempfile::tempdir().unwrap();
+    let setup = start_node(dir.path()).await;
+    let mut procs = Procs::default();
+    let result = tokio::time::timeout(Duration::from_secs(900), scenario(&setup, &mut procs)).await;
+    // E2E_KEEP=1 keeps every log (and the chain) for a look afterwards.
+    if std::env::var_os("E2E_KEEP").is_some() {
+        eprintln!("logs kept in {}", dir.keep().display());
+    }
+    if !matches!(result, Ok(())) {
+        setup.node.print_tail("node", 20);
+        for (name, proc) in &procs.all {
+            proc.print_tail(name, 25);
+        }
+        panic!("scenario failed or timed out");
+    }
+}
+
+#[derive(Default)]
+struct Procs {
+    all: Vec<(String, Proc)>,
+}
+
+impl Procs {
+    fn get(&mut self, name: &str) -> &mut Proc {
+        &mut self.all.iter_mut().find(|(n, _)| n == name).unwrap().1
+    }
+}
+
+async fn scenario(setup: &Setup, procs: &mut Procs) {
+    // Miners 1 and 2 are honest, miner 3 answers garbage; uids come from registration order.
+    let miners = [
+        ("digits1", "digits", DIGITS, 31u8, "//Charlie", None),
+        ("digits2", "digits", DIGITS, 32, "//Dave", None),
+        ("digits3", "digits", DIGITS, 33, "//Eve", Some("garbage")),
+        ("text1", "text-embedding", TEXT, 34, "//Ferdie", None),
+    ];
+    for (name, subnet, netuid, key, coldkey, fault) in miners {
+        let proc = chain_miner(setup, name, subnet, netuid, key, coldkey, fault);
+        procs.all.push((name.to_owned(), proc));
+    }
+    let validator = start_validator(setup, "validator.log");
+    let gateway = http(validator.gateway);
+    procs.all.push(("validator".into(), validator.proc));
+
+    // 1. Permits, then answered challenges on both subnets.
+    let (digits_info, _) = wait_for(
+        "miners scored on both subnets",
+        Duration::from_secs(300),
+        || async {
+            let digits: Value = gateway
+                .request("subnet_info", rpc_params![DIGITS])
+                .await
+                .ok()?;
+            let text: Value = gateway
+                .request("subnet_info", rpc_params![TEXT])
+                .await
+                .ok()?;
+            let scored = |info: &Value, n: usize| {
+                info["miners"].as_array().is_some_and(|m| {
+                    m.len() == n && m.iter().all(|m| m["samples"].as_u64() >= Some(3))
+                })
+            };
+            (scored(&digits, 3) && scored(&text, 1)).then_some((digits, text))
+        },
+    )
+    .await;
+    let garbage_log = procs.get("digits3").log_text();
+    assert!(
+        garbage_log.contains("FAULT INJECTION"),
+        "the garbage miner runs without fault injection: build the miner with \
+         `cargo build -p mindos-miner --features fault-injection`"
+    );
+    let (honest, garbage) = (
+        uid_of(&digits_info, 31).unwrap(),
+        uid_of(&digits_info, 33).unwrap(),
+    );
+
+    // 2. Queries: digits at redundancy 3 outvote the garbage miner; embeddings match.
+    let digits = mindos_subnets::load("digits", &EngineConfig::default()).unwrap();
+    for i in 0..15usize {
+        let challenge = digits.challenge(i * 23 % digits.validation_len()).unwrap();
+        let Output::Digits(local) = digits
+            .infer_batch(vec![challenge.input.clone()])
+            .unwrap()
+            .remove(0)
+        else {
+            panic!("digits output");
+        };
+        let answer = query(
+            &gateway,
+            DIGITS,
+            serde_json::to_value(&challenge.input).unwrap(),
+            json!({"redundancy": 3, "timeout_ms": 10_000}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer["output"]["label"], local.label, "{answer}");
+        assert_eq!(answer["served_by"].as_array().unwrap().len(), 3, "{answer}");
+    }
+    let text = mindos_subnets::load("text-embedding", &EngineConfig::default()).unwrap();
+    for i in 0..5usize.min(text.validation_len()) {
+        let challenge = text.challenge(i).unwrap();
+        let Output::TextEmbedding(reference) = &challenge.reference else {
+            panic!("an embedding reference");
+        };
+        let answer = query(
+            &gateway,
+            TEXT,
+            serde_json::to_value(&challenge.input).unwrap(),
+            json!({"timeout_ms": 10_000}),
+        )
+        .await
+        .unwrap();
+        let got = floats(&answer["output"]["embedding"]);
+        let want: Vec<f64> = reference.embedding.iter().map(|x| f64::from(*x)).collect();
+        let c = cosine(&got, &want);
+        assert!(c >= 0.99, "sample {i}: cosine {c}");
+    }
+
+    // 3. Weights land and an epoch pays; the garbage miner earns clearly less.
+    let node = setup.node_http();
+    let graph = wait_for(
+        "an epoch paying the validator's weights",
+        Duration::from_secs(300),
+        || async {
+            let graph: Value = node
+                .request("mindos_metagraph", rpc_params![DIGITS])
+                .await
+                .ok()?;
+            let rows = graph.as_array()?;
+            let row = |uid: u64| rows.iter().find(|r| r["uid"].as_u64() == Some(uid));
+            let revealed = rows
+                .iter()
+                .any(|r| r["validatorPermit"] == true && !r["lastUpdate"].is_null());
+            let paid = row(honest)?["incentive"].as_u64()? > 0;
+            (revealed && paid).then_some(graph)
+        },
+    )
+    .await;
+    let rows = graph.as_array().unwrap();
+    let row = |uid: u64| {
+        rows.iter()
+            .find(|r| r["uid"].as_u64() == Some(uid))
+            .unwrap()
+    };
+    let emission = |uid: u64| {
+        row(uid)["emission"]
+            .as_str()
+            .unwrap()
+            .parse::<u128>()
+            .unwrap()
+    };
+    let incentive = |uid: u64| row(uid)["incentive"].as_u64().unwrap();
+    let ratio = emission(garbage) as f64 / emission(honest).max(1) as f64;
+    eprintln!(
+        "epoch paid: honest miner uid {honest} incentive {} emission {}, garbage miner uid \
+         {garbage} incentive {} emission {} (garbage/honest emission ratio {ratio:.3})",
+        incentive(honest),
+        emission(honest),
+        incentive(garbage),
+        emission(garbage),
+    );
+    assert!(emission(honest) > 0);
+    assert!(
+        ratio < 0.2,
+        "the garbage miner earns {ratio:.3} of an honest one"
+    );
+    let metrics = common::metrics(validator.metrics).await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("mindos_validator_weights_total")
+                && l.contains("action=\"reveal\"")
+                && l.contains("netuid=\"1\"")
+                && l.contains("outcome=\"ok\"")),
+        "{metrics}"
+    );
+
+    // 4. SIGKILL an honest miner during a stream of 200 queries.
+    let ok = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicUsize::new(0));
+    let sample = serde_json::to_value(&digits.challenge(5).unwrap().input).unwrap();
+    let mut stream = Vec::new();
+    for worker in 0..4 {
+        let (gateway, ok, done, sample) =
+            (gateway.clone(), ok.clone(), done.clone(), sample.clone());
+        stream.push(tokio::spawn(async move {
+            for _ in 0..50 {
+                let answer = query(
+                    &gateway,
+                    DIGITS,
+                    sample.clone(),
+                    json!({"timeout_ms": 5000}),
+                )
+                .await;
+                match answer {
+                    Ok(_) => {
+                        ok.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(e) => eprintln!("worker {worker}: query failed: {e}"),
+                }
+                done.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    wait_for("50 queries", Duration::from_secs(60), || async {
+        (done.load(Ordering::SeqCst) >= 50).then_some(())
+    })
+    .await;
+    procs.get("digits1").kill().await;
+    for task in stream {
+        task.await.unwrap();
+    }
+    let ok = ok.load(Ordering::SeqCst);
+    eprintln!("queries answered with a miner killed mid-stream: {ok} of 200");
+    assert!(ok >= 198, "{ok} of 200 answered");
+
+    // 5. Bad input still gets documented errors, then a clean stop and a restart.
+    assert_eq!(
+        code_of(query(&gateway, DIGITS, json!({"pixels": [1]}), json!({})).await),
+        INVALID_INPUT
+    );
+    assert_eq!(
+        code_of(query(&gateway, 9, sample.clone(), json!({})).await),
+        UNKNOWN_SUBNET
+    );
+    let status = procs.get("validator").terminate().await;
+    assert!(status.success(), "validator exit: {status}");
+    let before = node_last_update(&node).await;
+    let restarted = start_validator(setup, "validator-restart.log");
+    let gateway = http(restarted.gateway);
+    procs.all.push(("validator-restart".into(), restarted.proc));
+    let info: Value = wait_for(
+        "the restarted gateway",
+        Duration::from_secs(120),
+        || async {
+            gateway
+                .request("subnet_info", rpc_params![DIGITS])
+                .await
+                .ok()
+        },
+    )
+    .await;
+    let kept = info["miners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["uid"].as_u64() == Some(honest))
+        .map(|m| m["samples"].as_u64().unwrap())
+        .unwrap();
+    assert!(kept >= 3, "scores survive a restart: {info}");
+    // The restarted validator reveals what its predecessor committed (from the store), and
+    // the reveal lands on chain.
+    wait_for(
+        "a reveal by the restarted validator",
+        Duration::from_secs(120),
+        || async {
+            procs_log(setup, "validator-restart.log")
+                .contains("weights revealed netuid=1 ")
+                .then_some(())
+        },
+    )
+    .await;
+    assert!(
+        node_last_update(&node).await > before,
+        "the reveal is on chain"
+    );
+    let log = procs.get("validator-restart").log_text();
+    assert!(!log.contains("cannot be revealed"), "{log}");
+}
+
+fn procs_log(setup: &Setup, name: &str) -> String {
+    std::fs::read_to_string(setup.dir.join(name)).unwrap_or_default()
+}
+
+/// The validator's `lastUpdate` on the digits subnet (the block of its last reveal).
+async fn node_last_update(node: &HttpClient) -> u64 {
+    let graph: Value = node
+        .request("mindos_metagraph", rpc_params![DIGITS])
+        .await
+        .unwrap();
+    graph
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["lastUpdate"].as_u64())
+        .max()
+        .unwrap_or(0)
+}

@@ -1,0 +1,402 @@
+//! The gateway on a private mesh (no chain): real `mindos-miner` and `mindos-validator`
+//! binaries on loopback.
+//!
+//! 1. Three digits miners; `subnet_query` answers held-out samples with their labels at
+//!    redundancy 1 and 3, `subnet_list`, `subnet_info` and `mesh_peers` describe them.
+//! 2. Bad input — malformed JSON, unknown method, wrong types, an oversized body, an
+//!    oversized or malformed input, an unknown subnet, bad options — gets the documented
+//!    errors, and the gateway keeps serving.
+//! 3. A client over its call rate is refused with `rate_limited`, others are not.
+//! 4. The OpenRPC document, `rpc.discover`, the README and the code agree on methods and
+//!    error codes.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)]
+
+mod common;
+
+use std::{collections::BTreeSet, time::Duration};
+
+use common::{
+    code_of, free_port, http, multiaddr, post_raw, query, spawn_miner, wait_for, write_node_key,
+    MinerSpec, Proc, VALIDATOR_BIN,
+};
+use jsonrpsee::{core::client::ClientT, rpc_params};
+use mindos_subnets::{EngineConfig, Output};
+use mindos_validator::gateway::{
+    self, GatewayApiServer, ERROR_CODES, INVALID_INPUT, RATE_LIMITED, UNKNOWN_SUBNET,
+};
+use serde_json::{json, Value};
+
+const DIGITS: u16 = 1;
+
+struct Mesh {
+    _miners: Vec<Proc>,
+    validator: Proc,
+    gateway_port: u16,
+}
+
+async fn private_mesh(dir: &std::path::Path, extra: &[&str]) -> Mesh {
+    let validator_key = dir.join("validator.key");
+    let validator_peer = write_node_key(&validator_key, 10);
+    let mut miners = Vec::new();
+    let mut miner_flags = Vec::new();
+    for (i, key) in [11u8, 12, 13].into_iter().enumerate() {
+        let port = free_port();
+        let name = format!("miner{i}");
+        let spec = MinerSpec {
+            dir,
+            name: &name,
+            subnet: "digits",
+            netuid: DIGITS,
+            key,
+            fault: None,
+        };
+        let proc = spawn_miner(
+            &spec,
+            port,
+            &[
+                "--no-chain".into(),
+                "--subnet".into(),
+                "digits".into(),
+                "--allow-peer".into(),
+                validator_peer.to_string(),
+            ],
+        );
+        let peer = mindos_mesh::keys::keypair_from_secret([key; 32])
+            .unwrap()
+            .public()
+            .to_peer_id();
+        miner_flags.push("--miner".to_owned());
+        miner_flags.push(format!("{DIGITS}={}", multiaddr(port, peer)));
+        miners.push(proc);
+    }
+    let gateway_port = free_port();
+    let mut args: Vec<String> = vec![
+        "--no-chain".into(),
+        "--subnet".into(),
+        format!("{DIGITS}=digits"),
+        "--base-path".into(),
+        dir.to_str().unwrap().into(),
+        "--node-key-file".into(),
+        validator_key.to_str().unwrap().into(),
+        "--listen".into(),
+        "/ip4/127.0.0.1/tcp/0".into(),
+        "--no-mdns".into(),
+        "--no-metrics".into(),
+        "--gateway-addr".into(),
+        format!("127.0.0.1:{gateway_port}"),
+        "--challenge-interval-ms".into(),
+        "300".into(),
+        "--gateway-max-request-bytes".into(),
+        "16384".into(),
+    ];
+    args.extend(miner_flags);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let validator = Proc::spawn(
+        std::path::Path::new(VALIDATOR_BIN),
+        &args,
+        &[],
+        &dir.join("validator.log"),
+    );
+    Mesh {
+        _miners: miners,
+        validator,
+        gateway_port,
+    }
+}
+
+fn digits() -> std::sync::Arc<dyn mindos_subnets::SubnetEngine> {
+    mindos_subnets::load("digits", &EngineConfig::default()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_bad_input_and_documentation() {
+    common::init_tracing();
+    let dir = tempfile::tempdir().unwrap();
+    let mesh = private_mesh(dir.path(), &[]).await;
+    let result = tokio::time::timeout(Duration::from_secs(180), scenario(&mesh)).await;
+    if !matches!(result, Ok(())) {
+        mesh.validator.print_tail("validator", 40);
+        panic!("scenario failed or timed out");
+    }
+}
+
+async fn scenario(mesh: &Mesh) {
+    let client = http(mesh.gateway_port);
+    // Up once every miner has answered a challenge.
+    wait_for("three scored miners", Duration::from_secs(60), || async {
+        let info: Value = client
+            .request("subnet_info", rpc_params![DIGITS])
+            .await
+            .ok()?;
+        let miners = info["miners"].as_array()?;
+        (miners.len() == 3 && miners.iter().all(|m| m["samples"].as_u64() > Some(0))).then_some(())
+    })
+    .await;
+
+    // 1. Held-out samples get the class the subnet's model gives them (the miners run the
+    // same model), which is the true label for nearly all of them.
+    let engine = digits();
+    let mut right = 0;
+    for (i, redundancy) in (0..20usize).zip([1u32, 3].into_iter().cycle()) {
+        let index = i * 17 % engine.validation_len();
+        let challenge = engine.challenge(index).unwrap();
+        let Output::Digits(reference) = &challenge.reference else {
+            panic!("a digits reference");
+        };
+        let Output::Digits(local) = engine
+            .infer_batch(vec![challenge.input.clone()])
+            .unwrap()
+            .remove(0)
+        else {
+            panic!("a digits output");
+        };
+        let answer = query(
+            &client,
+            DIGITS,
+            serde_json::to_value(&challenge.input).unwrap(),
+            json!({"redundancy": redundancy, "timeout_ms": 10_000}),
+        )
+        .await
+        .unwrap();
+        let label = answer["output"]["label"].as_u64().unwrap();
+        assert_eq!(label, u64::from(local.label), "sample {index}: {answer}");
+        if label == u64::from(reference.label) {
+            right += 1;
+        }
+        let served = answer["served_by"].as_array().unwrap();
+        assert_eq!(served.len(), redundancy as usize, "{answer}");
+        let uids: BTreeSet<u64> = served.iter().map(|s| s["uid"].as_u64().unwrap()).collect();
+        assert_eq!(uids.len(), served.len(), "distinct miners: {answer}");
+        assert!((answer["agreement"].as_f64().unwrap() - 1.0).abs() < 1e-6);
+    }
+    eprintln!("held-out digits through the gateway: {right} of 20 right");
+    assert!(right >= 18, "{right} of 20 right");
+    let list: Value = client.request("subnet_list", rpc_params![]).await.unwrap();
+    assert_eq!(list[0]["netuid"], DIGITS);
+    assert_eq!(list[0]["name"], "digits");
+    assert_eq!(list[0]["scoring_rule"], "correctness");
+    assert_eq!(list[0]["miners"], 3);
+    let peers: Value = client.request("mesh_peers", rpc_params![]).await.unwrap();
+    assert!(
+        peers
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["connected"] == true)
+            .count()
+            >= 3,
+        "{peers}"
+    );
+
+    // 2. Bad input gets documented errors.
+    let port = mesh.gateway_port;
+    let (status, body) = post_raw(port, b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":").await;
+    assert_eq!(
+        body.unwrap()["error"]["code"],
+        -32700,
+        "malformed JSON ({status})"
+    );
+    let (_, body) = post_raw(
+        port,
+        br#"{"jsonrpc":"2.0","id":1,"method":"subnet_destroy","params":[]}"#,
+    )
+    .await;
+    assert_eq!(body.unwrap()["error"]["code"], -32601, "unknown method");
+    let (_, body) = post_raw(
+        port,
+        br#"{"jsonrpc":"2.0","id":1,"method":"subnet_info","params":["one"]}"#,
+    )
+    .await;
+    assert_eq!(body.unwrap()["error"]["code"], -32602, "wrong type");
+    let (_, body) = post_raw(
+        port,
+        br#"{"jsonrpc":"2.0","id":1,"method":"subnet_query","params":[1,{"pixels":[0]},{"redundancy":"many"}]}"#,
+    )
+    .await;
+    assert_eq!(body.unwrap()["error"]["code"], -32602, "wrong option type");
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"subnet_query","params":[1,{{"text":"{}"}}]}}"#,
+        "a".repeat(64 * 1024)
+    );
+    let (status, body) = post_raw(port, huge.as_bytes()).await;
+    assert_eq!(status, 413, "oversized body");
+    assert_eq!(body.unwrap()["error"]["code"], -32007);
+    let bad_inputs = [
+        json!({"pixels": [0]}),
+        json!({"pixels": vec![99; 64]}),
+        json!({"text": "digits want pixels"}),
+        json!([1, 2, 3]),
+    ];
+    for input in bad_inputs {
+        assert_eq!(
+            code_of(query(&client, DIGITS, input.clone(), json!({})).await),
+            INVALID_INPUT,
+            "{input}"
+        );
+    }
+    let sample = serde_json::to_value(&engine.challenge(0).unwrap().input).unwrap();
+    for options in [
+        json!({"redundancy": 0}),
+        json!({"redundancy": 17}),
+        json!({"timeout_ms": 0}),
+        json!({"min_agreement": 1.5}),
+    ] {
+        assert_eq!(
+            code_of(query(&client, DIGITS, sample.clone(), options.clone()).await),
+            INVALID_INPUT,
+            "{options}"
+        );
+    }
+    let unknown_option: Result<Value, _> = client
+        .request(
+            "subnet_query",
+            rpc_params![DIGITS, sample.clone(), json!({"redundnacy": 2})],
+        )
+        .await;
+    assert_eq!(code_of(unknown_option), -32602, "a misspelt option");
+    assert_eq!(
+        code_of(query(&client, 77, sample.clone(), json!({})).await),
+        UNKNOWN_SUBNET
+    );
+    let info: Result<Value, _> = client.request("subnet_info", rpc_params![77]).await;
+    assert_eq!(code_of(info), UNKNOWN_SUBNET);
+    // … and it keeps serving.
+    let answer = query(&client, DIGITS, sample, json!(null)).await.unwrap();
+    let Output::Digits(local) = engine
+        .infer_batch(vec![engine.challenge(0).unwrap().input])
+        .unwrap()
+        .remove(0)
+    else {
+        panic!("a digits output");
+    };
+    assert_eq!(answer["output"]["label"], local.label);
+
+    // 4. Documentation and code agree.
+    documentation_matches(&client).await;
+}
+
+/// A stub implementation of the API: if a method is added to the trait, this stops
+/// compiling until the test (and so the documentation check) is updated.
+struct Stub;
+
+#[jsonrpsee::core::async_trait]
+impl GatewayApiServer for Stub {
+    fn subnet_list(&self) -> jsonrpsee::core::RpcResult<Vec<gateway::SubnetSummary>> {
+        Ok(Vec::new())
+    }
+    fn subnet_info(&self, _: u16) -> jsonrpsee::core::RpcResult<gateway::SubnetDetail> {
+        Err(jsonrpsee::types::ErrorObjectOwned::owned(
+            UNKNOWN_SUBNET,
+            "stub",
+            None::<()>,
+        ))
+    }
+    async fn subnet_query(
+        &self,
+        _: u16,
+        _: Value,
+        _: Option<gateway::QueryOptions>,
+    ) -> jsonrpsee::core::RpcResult<gateway::QueryResult> {
+        Err(jsonrpsee::types::ErrorObjectOwned::owned(
+            UNKNOWN_SUBNET,
+            "stub",
+            None::<()>,
+        ))
+    }
+    async fn mesh_peers(&self) -> jsonrpsee::core::RpcResult<Vec<gateway::PeerSummary>> {
+        Ok(Vec::new())
+    }
+    fn discover(&self) -> jsonrpsee::core::RpcResult<Value> {
+        Ok(Value::Null)
+    }
+}
+
+async fn documentation_matches(client: &jsonrpsee::http_client::HttpClient) {
+    let document: Value = serde_json::from_str(gateway::OPENRPC).unwrap();
+    let documented: BTreeSet<String> = document["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap().to_owned())
+        .collect();
+    let registered: BTreeSet<String> = Stub.into_rpc().method_names().map(str::to_owned).collect();
+    assert_eq!(documented, registered, "openrpc.json vs the code");
+    let codes: BTreeSet<i64> = document["components"]["errors"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|e| e["code"].as_i64().unwrap())
+        .collect();
+    let in_code: BTreeSet<i64> = ERROR_CODES.iter().map(|(c, _)| i64::from(*c)).collect();
+    assert_eq!(codes, in_code, "openrpc.json error codes vs the code");
+    let served: Value = client.request("rpc.discover", rpc_params![]).await.unwrap();
+    assert_eq!(served, document);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for method in &documented {
+        assert!(
+            readme.contains(&format!("`{method}`")),
+            "README lacks `{method}`"
+        );
+    }
+    for (code, name) in ERROR_CODES {
+        assert!(
+            readme.contains(&code.to_string()) && readme.contains(name),
+            "README lacks {code} {name}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_over_its_rate_is_refused() {
+    common::init_tracing();
+    let dir = tempfile::tempdir().unwrap();
+    let mesh = private_mesh(
+        dir.path(),
+        &["--gateway-rate", "5", "--gateway-concurrency", "4"],
+    )
+    .await;
+    let result = tokio::time::timeout(Duration::from_secs(120), async {
+        let client = http(mesh.gateway_port);
+        wait_for("the gateway", Duration::from_secs(60), || async {
+            client
+                .request::<Value, _>("subnet_list", rpc_params![])
+                .await
+                .ok()
+        })
+        .await;
+        tokio::time::sleep(Duration::from_secs(2)).await; // refill the burst
+        let mut limited = 0;
+        for _ in 0..30 {
+            match client
+                .request::<Value, _>("subnet_list", rpc_params![])
+                .await
+            {
+                Ok(_) => {}
+                Err(e) => {
+                    assert_eq!(code_of::<Value>(Err(e)), RATE_LIMITED);
+                    limited += 1;
+                }
+            }
+        }
+        // A burst of 10 tokens, refilled at 5 per second.
+        assert!((15..=20).contains(&limited), "{limited} of 30 refused");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        client
+            .request::<Value, _>("subnet_list", rpc_params![])
+            .await
+            .expect("served again after a pause");
+    })
+    .await;
+    if result.is_err() {
+        mesh.validator.print_tail("validator", 40);
+        panic!("timed out");
+    }
+}
