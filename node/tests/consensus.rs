@@ -15,23 +15,18 @@
 mod common;
 
 use anyhow::{Context, Result};
-use common::{best_number, finalized_number, wait_until_at_least, Node};
+use common::{best_number, finalized_number, key, wait_until_at_least, Node};
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_chain_client::{
     runtime::{self, runtime_types::mindos_primitives::NetUid},
     weights_commit_hash,
 };
 use subxt::utils::{AccountId32, H256};
-use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
+use subxt_signer::sr25519::dev;
 
 const MIND: u128 = 1_000_000_000_000;
 const DIGITS: u16 = 1;
 const TEMPO: u64 = 20;
-
-fn key(uri: &str) -> Keypair {
-    let uri: SecretUri = uri.parse().expect("valid uri");
-    Keypair::from_uri(&uri).expect("derive key")
-}
 
 /// The first epoch boundary of the digits subnet at or after `block`.
 fn next_boundary(block: u64) -> u64 {

@@ -26,13 +26,12 @@ use mindos_chain_client::runtime::{
     },
 };
 use subxt::utils::AccountId32;
-use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
+use subxt_signer::{sr25519::dev, sr25519::Keypair};
 
 const MIND: u128 = 1_000_000_000_000;
 
 fn hotkey() -> Keypair {
-    let uri: SecretUri = "//MindosGovernanceHotkey".parse().expect("valid uri");
-    Keypair::from_uri(&uri).expect("derive hotkey")
+    common::key("//MindosGovernanceHotkey")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -112,6 +112,21 @@ fn jump_to(to: BlockNumber) {
     Directives::on_initialize(to);
 }
 
+/// Proposes `action`, has Bob (who must have stake in `scope`) vote aye, closes the vote and
+/// moves to the enactment block.
+fn pass_with_bobs_vote(action: pallet_mindos_directives::ProposalActionOf<Runtime>, scope: Scope) {
+    let index = propose(action, scope);
+    let ends = voting_ends();
+    vote(Sr25519Keyring::Bob, index, true);
+    jump_to(ends);
+    assert_ok!(Directives::close(
+        RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
+        index
+    ));
+    assert!(counted(index).2, "the proposal passed");
+    jump_to(ends + EnactmentDelay::get());
+}
+
 fn voting_ends() -> BlockNumber {
     System::block_number() + VotingPeriod::get()
 }
@@ -240,18 +255,10 @@ fn a_passed_emission_split_is_what_the_consensus_pallet_pays_with() {
             miners: Perbill::from_percent(45),
             validators: Perbill::from_percent(45),
         };
-        let index = propose(
+        pass_with_bobs_vote(
             ProposalAction::SetParameter(ParameterValue::EmissionSplit(split)),
             Scope::Network,
         );
-        let ends = voting_ends();
-        vote(Sr25519Keyring::Bob, index, true);
-        jump_to(ends);
-        assert_ok!(Directives::close(
-            RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
-            index
-        ));
-        jump_to(ends + EnactmentDelay::get());
         assert_eq!(
             <Runtime as pallet_mindos_consensus::Config>::Parameters::emission_split(),
             split
@@ -390,18 +397,10 @@ fn the_bounds_change_only_through_governance() {
             DispatchError::BadOrigin
         );
         staked(Sr25519Keyring::Bob, DIGITS, &hotkey(1), 1_000 * MIND);
-        let index = propose(
+        pass_with_bobs_vote(
             ProposalAction::SetParameter(ParameterValue::HyperparameterBounds(bounds.clone())),
             Scope::Network,
         );
-        let ends = voting_ends();
-        vote(Sr25519Keyring::Bob, index, true);
-        jump_to(ends);
-        assert_ok!(Directives::close(
-            RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
-            index
-        ));
-        jump_to(ends + EnactmentDelay::get());
         assert_eq!(
             pallet_mindos_subnets::HyperparameterBoundsOf::<Runtime>::get(),
             Some(bounds.clone())

@@ -18,7 +18,14 @@ use jsonrpsee::{
     rpc_params,
 };
 use mindos_chain_client::ChainClient;
+use subxt_signer::{sr25519::Keypair, SecretUri};
 use tokio::{process::Child, time::Instant};
+
+/// The sr25519 key derived from a secret URI such as `//MindosEconomyHotkey`.
+pub fn key(uri: &str) -> Keypair {
+    let uri: SecretUri = uri.parse().expect("valid uri");
+    Keypair::from_uri(&uri).expect("derive key")
+}
 
 /// Upper bound for any single wait: a debug node compiles the Wasm runtime at start.
 pub const WAIT: Duration = Duration::from_secs(180);

@@ -454,7 +454,7 @@ impl pallet_mindos_directives::BenchmarkHelper<AccountId, Balance> for Directive
         Stake::add_stake(RuntimeOrigin::signed(coldkey.clone()), own, amount)?;
         // The rest of its hotkey slots on pool hotkeys of the subnet with room for a nominator.
         let pool_owner: AccountId = frame_benchmarking::account("pool-owner", 0, 0);
-        let mut staked = 1;
+        let mut staked: u32 = 1;
         let mut j = 0u32;
         while staked < slots {
             let hotkey: AccountId = frame_benchmarking::account("pool-hotkey", j, u32::from(netuid.0));
