@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Builds and starts a local MindOS development chain, prints its RPC URL and follows block
-# height and finality until Ctrl-C.
+# Builds and starts a local MindOS network — a development chain, three miners (two on the
+# digits subnet, one on text embedding) and a validator with its JSON-RPC gateway — sends a
+# sample query through the gateway, then follows block height and finality until Ctrl-C.
 #
-#   scripts/run.sh                 dev chain on ws://127.0.0.1:9944, data in a temp dir
-#   MINDOS_RPC_PORT=9955 scripts/run.sh
-#   MINDOS_BASE_PATH=~/.mindos-dev scripts/run.sh   keep chain data between runs
+#   scripts/run.sh                 chain on ws://127.0.0.1:9944, gateway on http://127.0.0.1:9946
+#   MINDOS_RPC_PORT=9955 MINDOS_GATEWAY_PORT=9956 scripts/run.sh
+#   MINDOS_BASE_PATH=~/.mindos-dev scripts/run.sh   keep chain data and keys between runs
+#   MINDOS_CHAIN_ONLY=1 scripts/run.sh              only the chain
+#
+# The dev accounts pay: Bob, Dave and Eve register the miners, Charlie the validator and its
+# stake.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/setup.sh"
@@ -14,6 +19,8 @@ cd "$MINDOS_ROOT"
 
 rpc_port=${MINDOS_RPC_PORT:-9944}
 prometheus_port=${MINDOS_PROMETHEUS_PORT:-9615}
+gateway_port=${MINDOS_GATEWAY_PORT:-9946}
+mesh_port=${MINDOS_MESH_PORT:-30401}   # miners on this port and the next two, the validator +9
 base_path=${MINDOS_BASE_PATH:-}
 if [ -z "$base_path" ]; then
   base_path=$(mktemp -d -t mindos-dev.XXXXXX)
@@ -29,7 +36,11 @@ echo "[run] building mindos-node (fast-blocks) into $CARGO_TARGET_DIR"
 cargo test --locked --workspace --features mindos-node/fast-blocks --no-run
 
 node_pid=
+service_pids=()
 cleanup() {
+  # Miners and validator first (they finish in-flight work on SIGTERM), then the chain.
+  for pid in "${service_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${service_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ -n "$node_pid" ] && kill -0 "$node_pid" 2>/dev/null; then
     echo; echo "[run] stopping node (pid $node_pid)"
     kill -TERM "$node_pid" 2>/dev/null || true
@@ -78,6 +89,67 @@ for s in json.load(sys.stdin)["result"]:
     print(f"[run]   subnet {s['"'"'netuid'"'"']}: {s['"'"'name'"'"']:<16} scoring {s['"'"'task'"'"']['"'"'scoring_rule'"'"']:<18}"
           f" neurons {s['"'"'neurons'"'"']}  registration burn {int(s['"'"'registrationBurn'"'"']) / 1e12:g} MIND")
 ' || echo "[run]   (mindos_subnets did not answer as expected)" >&2
+
+# Starts a service in the background with its log in the base path.
+start() {
+  local name=$1; shift
+  "$@" >"$base_path/$name.log" 2>&1 &
+  service_pids+=($!)
+  echo "[run]   $name (pid $!, log $base_path/$name.log)"
+}
+
+if [ -z "${MINDOS_CHAIN_ONLY:-}" ]; then
+  chain="ws://127.0.0.1:$rpc_port"
+  miner_bin="$CARGO_TARGET_DIR/debug/mindos-miner"
+  validator_bin="$CARGO_TARGET_DIR/debug/mindos-validator"
+  # Key files hold a secret URI; the well-known dev accounts fund everything here, one
+  # coldkey per process (two processes registering with one coldkey at the same moment
+  # would race for its nonce).
+  (umask 077
+   for who in Bob Dave Eve Charlie; do echo "//$who" >"$base_path/$who.coldkey"; done)
+  echo "[run] starting three miners and a validator"
+  offset=0
+  for spec in "digits 1 Bob" "digits 1 Dave" "text-embedding 0 Eve"; do
+    set -- $spec
+    port=$((mesh_port + offset)); offset=$((offset + 1))
+    start "miner-$1-$port" "$miner_bin" --netuid "$2" --chain-rpc "$chain" \
+      --base-path "$base_path/miner-$port" --coldkey-file "$base_path/$3.coldkey" \
+      --max-burn 100 --fund-hotkey 1 --listen "/ip4/127.0.0.1/tcp/$port" --no-mdns \
+      --no-rpc --no-metrics
+  done
+  start validator "$validator_bin" --chain-rpc "$chain" --base-path "$base_path/validator" \
+    --coldkey-file "$base_path/Charlie.coldkey" --max-burn 100 --fund-hotkey 10 --stake 200 \
+    --listen "/ip4/127.0.0.1/tcp/$((mesh_port + 9))" --no-mdns \
+    --gateway-addr "127.0.0.1:$gateway_port" --no-metrics
+
+  # A handwritten 0 from scikit-learn's digits (8x8, intensities 0-16). Miners answer only
+  # validators with a permit, which the chain grants at the subnet's next epoch boundary.
+  query='{"jsonrpc":"2.0","id":1,"method":"subnet_query","params":[1,{"pixels":[0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0]},{"redundancy":2}]}'
+  echo "[run] sample query: subnet_query on digits through the gateway (waits for the validator's permit)"
+  answer=
+  for _ in $(seq 1 120); do
+    answer=$(curl -s -H 'Content-Type: application/json' -d "$query" "http://127.0.0.1:$gateway_port" || true)
+    if echo "$answer" | grep -q '"result"'; then break; fi
+    for pid in "${service_pids[@]}"; do
+      if ! kill -0 "$pid" 2>/dev/null; then
+        echo "[run] a miner or the validator exited; see the logs in $base_path" >&2; exit 1
+      fi
+    done
+    sleep 2
+  done
+  if echo "$answer" | grep -q '"result"'; then
+    echo "$answer" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["result"]
+served = ", ".join(f"uid {s['"'"'uid'"'"']} in {s['"'"'latency_ms'"'"']:.1f} ms" for s in r["served_by"])
+print(f"[run]   label {r['"'"'output'"'"']['"'"'label'"'"']} (a 0), agreement {r['"'"'agreement'"'"']}, served by {served}")
+'
+  else
+    echo "[run]   no answer yet (last reply: $answer); the network keeps running" >&2
+  fi
+  echo "[run] gateway: http://127.0.0.1:$gateway_port (subnet_list, subnet_info, subnet_query, mesh_peers;"
+  echo "[run]          reference: validator/README.md)"
+fi
 echo "[run] following blocks (Ctrl-C to stop)"
 while kill -0 "$node_pid" 2>/dev/null; do
   best=$(rpc chain_getHeader | number_of)

@@ -2,13 +2,15 @@
 //! read the subnet's record, register and fund the hotkey, `serve` the endpoint, and follow
 //! finalized blocks to keep the set of permitted validators' PeerIds current.
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{collections::HashSet, sync::Arc};
 
+pub(crate) use mindos_chain_client::neuron::Served;
 use mindos_chain_client::{
+    follow::FinalizedBlocks,
+    neuron::{account_hex, task_spec, AtBlock},
     runtime::{
         self,
         runtime_types::mindos_primitives::{
-            self as chain_types,
             neuron::{
                 DeviceClass as ChainDeviceClass, DeviceProfile as ChainDeviceProfile,
                 PowerSource as ChainPower,
@@ -16,17 +18,15 @@ use mindos_chain_client::{
             NetUid,
         },
     },
-    ChainClient, ChainError, MindConfig,
+    ChainClient, ChainError,
 };
 use mindos_mesh::{Multiaddr, PeerId};
-use mindos_primitives::{Modality, ScoringRule, TaskSpec};
-use subxt::{client::OnlineClientAtBlock, utils::AccountId32};
+use mindos_primitives::TaskSpec;
+use subxt::utils::AccountId32;
 use subxt_signer::sr25519::Keypair;
 use tokio_util::sync::CancellationToken;
 
 use crate::{config::DeviceClass, serve::Authorizer, status::LiveState, MinerError};
-
-type AtBlock = OnlineClientAtBlock<MindConfig>;
 
 fn chain_error(e: impl Into<subxt::Error>) -> MinerError {
     MinerError::Chain(ChainError::Subxt(Box::new(e.into())))
@@ -71,17 +71,6 @@ impl Device {
     }
 }
 
-/// What [`ChainSession::serve`] did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Served {
-    /// The `serve` transaction is finalized.
-    Published,
-    /// The chain already holds exactly this endpoint and device.
-    Unchanged,
-    /// The last `serve` is too recent; allowed from this block on.
-    RateLimitedUntil(u64),
-}
-
 /// The miner's view of the chain: one subnet, one hotkey.
 #[derive(Clone)]
 pub(crate) struct ChainSession {
@@ -111,15 +100,11 @@ impl ChainSession {
 
     /// The hotkey's account, `0x`-hex.
     pub(crate) fn hotkey_hex(&self) -> String {
-        format!("0x{}", mindos_subnets::to_hex(&self.hotkey_id.0))
+        account_hex(&self.hotkey_id)
     }
 
     async fn at_finalized(&self) -> Result<AtBlock, MinerError> {
-        self.client
-            .api()
-            .at_current_block()
-            .await
-            .map_err(chain_error)
+        Ok(self.client.at_finalized().await?)
     }
 
     /// The subnet's name and TaskSpec (`Subnets::SubnetInfoOf`).
@@ -143,22 +128,9 @@ impl ChainSession {
         })
     }
 
-    /// The hotkey's uid on the subnet, if registered.
-    pub(crate) async fn uid(&self) -> Result<Option<u16>, MinerError> {
-        let at = self.at_finalized().await?;
-        self.uid_at(&at).await
-    }
-
+    /// The hotkey's uid on the subnet at `at`, if registered.
     async fn uid_at(&self, at: &AtBlock) -> Result<Option<u16>, MinerError> {
-        let value = at
-            .storage()
-            .try_fetch(
-                runtime::storage().neurons().uids(),
-                (NetUid(self.netuid), self.hotkey_id),
-            )
-            .await
-            .map_err(chain_error)?;
-        value.map(|v| v.decode().map_err(chain_error)).transpose()
+        Ok(self.client.uid(at, self.netuid, &self.hotkey_id).await?)
     }
 
     /// Registers the hotkey with `coldkey` unless it is registered; returns its uid.
@@ -167,26 +139,13 @@ impl ChainSession {
         coldkey: Option<&Keypair>,
         max_burn: u128,
     ) -> Result<u16, MinerError> {
-        if let Some(uid) = self.uid().await? {
-            return Ok(uid);
-        }
-        let Some(coldkey) = coldkey else {
-            return Err(MinerError::NotRegistered {
+        self.client
+            .ensure_registered(self.netuid, &self.hotkey_id, coldkey, max_burn)
+            .await?
+            .ok_or(MinerError::NotRegistered {
                 hotkey: self.hotkey_hex(),
                 netuid: self.netuid,
-            });
-        };
-        tracing::info!(hotkey = %self.hotkey_hex(), netuid = self.netuid, max_burn, "registering the hotkey");
-        let call = runtime::transactions().neurons().register(
-            NetUid(self.netuid),
-            self.hotkey_id,
-            max_burn,
-        );
-        self.client.submit(&call, coldkey).await?;
-        self.uid().await?.ok_or(MinerError::NotRegistered {
-            hotkey: self.hotkey_hex(),
-            netuid: self.netuid,
-        })
+            })
     }
 
     /// Makes sure the hotkey can pay the `serve` fee: tops it up to `target` from the
@@ -196,21 +155,18 @@ impl ChainSession {
         coldkey: Option<&Keypair>,
         target: Option<u128>,
     ) -> Result<(), MinerError> {
-        let balance = self.client.free_balance(&self.hotkey_id).await?;
-        match (coldkey, target) {
-            (Some(coldkey), Some(target)) if balance < target => {
-                let amount = target.saturating_sub(balance);
-                tracing::info!(hotkey = %self.hotkey_hex(), amount, "funding the hotkey from the coldkey");
-                self.client
-                    .transfer_keep_alive(coldkey, self.hotkey_id, amount)
-                    .await?;
-                Ok(())
+        let balance = match (coldkey, target) {
+            (Some(coldkey), Some(target)) => {
+                self.client.top_up(coldkey, &self.hotkey_id, target).await?
             }
-            _ if balance == 0 => Err(MinerError::HotkeyUnfunded {
+            _ => self.client.free_balance(&self.hotkey_id).await?,
+        };
+        if balance == 0 {
+            return Err(MinerError::HotkeyUnfunded {
                 hotkey: self.hotkey_hex(),
-            }),
-            _ => Ok(()),
+            });
         }
+        Ok(())
     }
 
     /// Publishes PeerId, addresses and device with `serve` (signed by the hotkey), unless the
@@ -221,52 +177,17 @@ impl ChainSession {
         addrs: &[Multiaddr],
         device: Device,
     ) -> Result<Served, MinerError> {
-        let peer_bytes = peer.to_bytes();
-        let addr_bytes: Vec<Vec<u8>> = addrs.iter().map(|a| a.to_vec()).collect();
-        let device = device.to_chain();
-        let at = self.at_finalized().await?;
-        let current = at
-            .storage()
-            .try_fetch(
-                runtime::storage().neurons().axons(),
-                (NetUid(self.netuid), self.hotkey_id),
+        let addrs = addrs.iter().map(|a| a.to_vec()).collect();
+        Ok(self
+            .client
+            .serve(
+                &self.hotkey,
+                self.netuid,
+                peer.to_bytes(),
+                addrs,
+                device.to_chain(),
             )
-            .await
-            .map_err(chain_error)?
-            .map(|v| v.decode().map_err(chain_error))
-            .transpose()?;
-        if let Some(current) = current {
-            // The generated types have no `PartialEq`; their `Debug` shows every field.
-            let same = current.endpoint.peer_id.0 == peer_bytes
-                && current
-                    .endpoint
-                    .multiaddrs
-                    .0
-                    .iter()
-                    .map(|a| &a.0)
-                    .eq(addr_bytes.iter())
-                && format!("{:?}", current.device) == format!("{device:?}");
-            if same {
-                return Ok(Served::Unchanged);
-            }
-            let limit = at
-                .constants()
-                .entry(runtime::constants().neurons().serve_rate_limit())
-                .map_err(chain_error)?;
-            let allowed_from = u64::from(current.served_at).saturating_add(u64::from(limit));
-            // The transaction lands in a later block than the finalized one read here.
-            if at.block_number().saturating_add(1) < allowed_from {
-                return Ok(Served::RateLimitedUntil(allowed_from));
-            }
-        }
-        let call = runtime::transactions().neurons().serve(
-            NetUid(self.netuid),
-            peer_bytes,
-            addr_bytes,
-            device,
-        );
-        self.client.submit(&call, &self.hotkey).await?;
-        Ok(Served::Published)
+            .await?)
     }
 
     /// PeerIds bound (by `serve`) to hotkeys holding a validator permit on the subnet.
@@ -354,53 +275,17 @@ impl ChainSession {
         mut pending_serve: Option<(u64, PeerId, Vec<Multiaddr>, Device)>,
         cancel: CancellationToken,
     ) {
-        let mut backoff = Duration::from_millis(500);
-        loop {
-            let blocks = tokio::select! {
-                () = cancel.cancelled() => return,
-                blocks = self.client.api().stream_blocks() => blocks,
-            };
-            match blocks {
-                Ok(mut blocks) => loop {
-                    let next = tokio::select! {
-                        () = cancel.cancelled() => return,
-                        next = blocks.next() => next,
-                    };
-                    let block = match next {
-                        Some(Ok(block)) => block,
-                        Some(Err(e)) => {
-                            tracing::warn!(error = %e, "finalized block stream failed");
-                            break;
-                        }
-                        None => break,
-                    };
-                    backoff = Duration::from_millis(500);
-                    let at = match block.at().await {
-                        Ok(at) => at,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "cannot read the chain at a finalized block");
-                            continue;
-                        }
-                    };
-                    if let Err(e) = self.refresh(&at, &server.auth, &live).await {
-                        tracing::warn!(error = %e, "refreshing permitted validators failed");
-                    }
-                    if let Some((from, peer, addrs, device)) = pending_serve.take() {
-                        pending_serve = self
-                            .retry_serve(at.block_number(), from, peer, addrs, device)
-                            .await;
-                    }
-                },
-                Err(e) => tracing::warn!(error = %e, "cannot follow finalized blocks"),
+        let mut blocks = FinalizedBlocks::new(self.client.clone(), self.url.clone());
+        while let Some(at) = blocks.next(&cancel).await {
+            // A reconnect replaces the client; reads and `serve` below use the live one.
+            self.client = blocks.client().clone();
+            if let Err(e) = self.refresh(&at, &server.auth, &live).await {
+                tracing::warn!(error = %e, "refreshing permitted validators failed");
             }
-            tokio::select! {
-                () = cancel.cancelled() => return,
-                () = tokio::time::sleep(backoff) => {}
-            }
-            backoff = backoff.saturating_mul(2).min(Duration::from_secs(30));
-            match ChainClient::connect(&self.url).await {
-                Ok(client) => self.client = client,
-                Err(e) => tracing::warn!(error = %e, "reconnecting to the chain failed"),
+            if let Some((from, peer, addrs, device)) = pending_serve.take() {
+                pending_serve = self
+                    .retry_serve(at.block_number(), from, peer, addrs, device)
+                    .await;
             }
         }
     }
@@ -428,25 +313,5 @@ impl ChainSession {
                 Some((block.saturating_add(10), peer, addrs, device))
             }
         }
-    }
-}
-
-/// The chain's TaskSpec (generated type) as the primitives type the subnets crate checks.
-fn task_spec(task: chain_types::TaskSpec) -> TaskSpec {
-    TaskSpec {
-        modality: match task.modality {
-            chain_types::Modality::Text => Modality::Text,
-            chain_types::Modality::Image => Modality::Image,
-            chain_types::Modality::Audio => Modality::Audio,
-            chain_types::Modality::Sensor => Modality::Sensor,
-            chain_types::Modality::Bytes => Modality::Bytes,
-        },
-        model_digest: task.model_digest,
-        input_schema: task.input_schema,
-        output_schema: task.output_schema,
-        scoring_rule: match task.scoring_rule {
-            chain_types::ScoringRule::CosineSimilarity => ScoringRule::CosineSimilarity,
-            chain_types::ScoringRule::Correctness => ScoringRule::Correctness,
-        },
     }
 }

@@ -12,11 +12,11 @@ use std::{
 };
 
 use clap::{Parser, ValueEnum};
+use mindos_daemon::config::{self, in_range, invalid, parse_socket};
 use mindos_mesh::{libp2p::multiaddr::Protocol, Multiaddr, PeerId, MIN_SIZE_LIMIT};
 use serde::Deserialize;
 
-/// Planck per MIND (12 decimals).
-pub const PLANCK_PER_MIND: u128 = 1_000_000_000_000;
+pub use mindos_daemon::config::{parse_mind, ConfigError, PLANCK_PER_MIND};
 
 /// Largest batch the miner accepts in its configuration (the subnet may allow fewer).
 pub const MAX_BATCH_LIMIT: usize = 1024;
@@ -280,35 +280,15 @@ pub struct Settings {
     pub no_metrics: bool,
 }
 
-/// Builds a [`Settings`] from two, field by field: options from `$a` unless absent, lists
-/// from `$a` unless empty, flags set in either. Listing every field keeps the merge
-/// exhaustive (the struct literal does not compile if one is missing).
-macro_rules! merge_settings {
-    ($a:ident, $b:ident; options: $($o:ident),*; lists: $($l:ident),*; flags: $($f:ident),* $(,)?) => {
-        Settings {
-            $($o: $a.$o.or($b.$o),)*
-            $($l: if $a.$l.is_empty() { $b.$l } else { $a.$l },)*
-            $($f: $a.$f || $b.$f,)*
-        }
-    };
-}
-
 impl Settings {
     /// Reads a TOML file of settings; unknown keys are an error.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })
+        config::read_toml(path)
     }
 
     /// `self`, with `other` filling what `self` leaves unset.
     pub fn or(self, other: Settings) -> Settings {
-        merge_settings!(self, other;
+        mindos_daemon::merge_settings!(self, other;
             options: netuid, subnet, chain_rpc, max_burn, fund_hotkey, base_path, hotkey_file,
                 coldkey_file, node_key_file, ort_dylib, models_dir, model, intra_threads,
                 max_request_bytes, beat_interval_secs, max_batch, max_wait_ms, workers,
@@ -318,54 +298,6 @@ impl Settings {
             lists: listen, public_addr, bootstrap, allow_peer;
             flags: no_chain, no_mdns, on_battery, no_rpc, no_metrics,
         )
-    }
-}
-
-/// A setting that is missing, malformed or out of range, or a config file that cannot be
-/// read. The message names the setting as flag and file key.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The config file could not be read.
-    #[error("reading config file {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The config file is not valid TOML or has unknown keys or wrong types.
-    #[error("config file {}: {message}", path.display())]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// The parser's message (with line and column).
-        message: String,
-    },
-    /// A setting has a bad value, or a required one is missing.
-    #[error("invalid setting `{field}` (--{}): {reason}", field.replace('_', "-"))]
-    Invalid {
-        /// The setting's file key (the flag is the same with `-`).
-        field: &'static str,
-        /// What is wrong.
-        reason: String,
-    },
-}
-
-impl ConfigError {
-    /// The setting at fault, if the error is about one.
-    pub fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Invalid { field, .. } => Some(field),
-            _ => None,
-        }
-    }
-}
-
-fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        field,
-        reason: reason.into(),
     }
 }
 
@@ -756,28 +688,7 @@ impl Config {
 }
 
 fn default_base_path() -> Result<PathBuf, ConfigError> {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|home| PathBuf::from(home).join(".local/share/mindos-miner"))
-        .ok_or_else(|| {
-            invalid(
-                "base_path",
-                "missing: $HOME is not set, so there is no default",
-            )
-        })
-}
-
-fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
-    field: &'static str,
-    value: T,
-    min: T,
-    max: T,
-) -> Result<T, ConfigError> {
-    if value < min || value > max {
-        Err(invalid(field, format!("{value} is outside {min}..={max}")))
-    } else {
-        Ok(value)
-    }
+    config::default_base_path("mindos-miner")
 }
 
 fn default_addr(addr: &str) -> Result<Multiaddr, ConfigError> {
@@ -786,73 +697,12 @@ fn default_addr(addr: &str) -> Result<Multiaddr, ConfigError> {
 }
 
 fn parse_addrs(field: &'static str, addrs: &[String]) -> Result<Vec<Multiaddr>, ConfigError> {
-    addrs
-        .iter()
-        .map(|a| {
-            a.parse::<Multiaddr>()
-                .map_err(|e| invalid(field, format!("`{a}` is not a multiaddr: {e}")))
-        })
-        .collect()
-}
-
-fn parse_socket(field: &'static str, addr: &str) -> Result<SocketAddr, ConfigError> {
-    addr.parse()
-        .map_err(|e| invalid(field, format!("`{addr}` is not an IP:port address: {e}")))
-}
-
-/// Parses a decimal MIND amount (`10`, `0.25`) into planck. At most 12 decimals.
-pub fn parse_mind(field: &'static str, text: &str) -> Result<u128, ConfigError> {
-    let bad = || {
-        invalid(
-            field,
-            format!("`{text}` is not an amount of MIND like `10` or `0.5`"),
-        )
-    };
-    let (whole, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-    if whole.is_empty() && frac.is_empty() {
-        return Err(bad());
-    }
-    if !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    if frac.len() > 12 {
-        return Err(invalid(
-            field,
-            format!("`{text}` has more than 12 decimals"),
-        ));
-    }
-    let whole: u128 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| bad())?
-    };
-    let frac_planck: u128 = if frac.is_empty() {
-        0
-    } else {
-        let padded = format!("{frac:0<12}");
-        padded.parse().map_err(|_| bad())?
-    };
-    whole
-        .checked_mul(PLANCK_PER_MIND)
-        .and_then(|w| w.checked_add(frac_planck))
-        .ok_or_else(|| invalid(field, format!("`{text}` is too large")))
+    config::parse_each(field, addrs, "a multiaddr")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mind_amounts_parse_to_planck() {
-        assert_eq!(parse_mind("f", "10").unwrap(), 10 * PLANCK_PER_MIND);
-        assert_eq!(parse_mind("f", "0.5").unwrap(), PLANCK_PER_MIND / 2);
-        assert_eq!(parse_mind("f", ".000000000001").unwrap(), 1);
-        assert_eq!(parse_mind("f", "1.").unwrap(), PLANCK_PER_MIND);
-        for bad in ["", ".", "-1", "1e3", "1.2.3", "0.0000000000001", "x"] {
-            assert!(parse_mind("f", bad).is_err(), "{bad:?} should be refused");
-        }
-        assert!(parse_mind("f", &"9".repeat(40)).is_err());
-    }
 
     #[test]
     fn flags_win_over_the_file_and_lists_replace() {

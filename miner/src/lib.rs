@@ -10,10 +10,11 @@
 )]
 
 mod chain;
+/// Account key files; shared with the validator through the chain client.
+pub use mindos_chain_client::keys;
 pub mod config;
 #[cfg(feature = "fault-injection")]
 mod fault;
-pub mod keys;
 mod metrics;
 pub mod power;
 mod rpc;
@@ -348,7 +349,13 @@ impl Miner {
 
         let mut hotkey = None;
         if let Some((session, _)) = chain {
-            let public = publishable(&config.mesh.public_addrs, &listen_addrs);
+            // What `serve` may publish: the chain's limits on count and length.
+            let public = mindos_mesh::publishable(
+                &config.mesh.public_addrs,
+                &listen_addrs,
+                mindos_primitives::MAX_MULTIADDR_LEN,
+                mindos_primitives::MAX_MULTIADDRS,
+            );
             let device = Device {
                 class: config.device.class.unwrap_or(
                     if reading.origin == power::PowerOrigin::Sysfs
@@ -409,24 +416,15 @@ impl Miner {
         };
         let metrics_addr = match config.metrics_addr {
             Some(addr) => {
-                let listener = tokio::net::TcpListener::bind(addr)
-                    .await
-                    .map_err(|source| MinerError::Bind {
-                        what: "metrics",
-                        addr,
-                        source,
-                    })?;
-                let bound = listener.local_addr().map_err(|source| MinerError::Bind {
-                    what: "metrics",
-                    addr,
-                    source,
-                })?;
-                tracing::info!(addr = %bound, "Prometheus metrics at /metrics");
-                background.push(tokio::spawn(metrics::serve(
-                    listener,
-                    metrics.clone(),
-                    cancel.clone(),
-                )));
+                let (bound, task) =
+                    mindos_daemon::metrics::start(addr, metrics.registry().clone(), cancel.clone())
+                        .await
+                        .map_err(|source| MinerError::Bind {
+                            what: "metrics",
+                            addr,
+                            source,
+                        })?;
+                background.push(task);
                 Some(bound)
             }
             None => None,
@@ -581,30 +579,6 @@ fn measure_compute_score(engine: &dyn SubnetEngine) -> u32 {
     }
     let micros = best.as_micros().max(1);
     u32::try_from(1_000_000u128.checked_div(micros).unwrap_or(0)).unwrap_or(u32::MAX)
-}
-
-/// The addresses to publish: the configured ones, else the listen addresses (without
-/// unspecified IPs), at most as many as the chain takes.
-fn publishable(configured: &[Multiaddr], listening: &[Multiaddr]) -> Vec<Multiaddr> {
-    use mindos_mesh::libp2p::multiaddr::Protocol;
-    let source = if configured.is_empty() {
-        listening
-    } else {
-        configured
-    };
-    source
-        .iter()
-        .filter(|a| {
-            !a.iter().any(|p| match p {
-                Protocol::Ip4(ip) => ip.is_unspecified(),
-                Protocol::Ip6(ip) => ip.is_unspecified(),
-                _ => false,
-            })
-        })
-        .filter(|a| a.to_vec().len() <= mindos_primitives::MAX_MULTIADDR_LEN as usize)
-        .take(mindos_primitives::MAX_MULTIADDRS as usize)
-        .cloned()
-        .collect()
 }
 
 fn apply_power_limits(
@@ -763,8 +737,15 @@ mod tests {
         .iter()
         .map(|a| a.parse().unwrap())
         .collect();
-        let published = publishable(&[], &addrs);
-        assert_eq!(published, addrs[1..].to_vec());
-        assert_eq!(publishable(&addrs[..1], &addrs), Vec::<Multiaddr>::new());
+        let publishable = |configured: &[Multiaddr]| {
+            mindos_mesh::publishable(
+                configured,
+                &addrs,
+                mindos_primitives::MAX_MULTIADDR_LEN,
+                mindos_primitives::MAX_MULTIADDRS,
+            )
+        };
+        assert_eq!(publishable(&[]), addrs[1..].to_vec());
+        assert_eq!(publishable(&addrs[..1]), Vec::<Multiaddr>::new());
     }
 }

@@ -1,4 +1,4 @@
-//! Prometheus metrics and the plain-HTTP endpoint that serves them at `/metrics`.
+//! Prometheus metrics; `mindos_daemon::metrics` serves them over plain HTTP at `/metrics`.
 //!
 //! | metric | type | what |
 //! |---|---|---|
@@ -12,16 +12,9 @@
 //! Each miner owns its registry (not the process-global one), so several miners can run in
 //! one process (tests do).
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
-};
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
-};
-use tokio_util::sync::CancellationToken;
+use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry};
 
 use crate::serve::Outcome;
 
@@ -121,73 +114,8 @@ impl Metrics {
         self.low_power.set(i64::from(low));
     }
 
-    /// The text exposition of every metric.
-    pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut buffer = Vec::new();
-        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
-            tracing::warn!(error = %e, "encoding metrics failed");
-        }
-        buffer
+    /// The registry, for the endpoint that serves it.
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
     }
-}
-
-/// Largest request head read; `GET /metrics` needs a few dozen bytes.
-const MAX_HEAD: usize = 8 * 1024;
-
-/// Serves `GET /metrics` on `listener` until `cancel` fires.
-pub(crate) async fn serve(listener: TcpListener, metrics: Arc<Metrics>, cancel: CancellationToken) {
-    loop {
-        let stream = tokio::select! {
-            () = cancel.cancelled() => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    tracing::warn!(error = %e, "metrics: accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
-        let metrics = metrics.clone();
-        tokio::spawn(async move {
-            let answer = tokio::time::timeout(Duration::from_secs(5), respond(stream, &metrics));
-            if let Ok(Err(e)) = answer.await {
-                tracing::debug!(error = %e, "metrics: request failed");
-            }
-        });
-    }
-}
-
-async fn respond(mut stream: TcpStream, metrics: &Metrics) -> std::io::Result<()> {
-    let mut head = Vec::with_capacity(256);
-    let mut chunk = [0u8; 512];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_HEAD {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(chunk.get(..n).unwrap_or_default());
-    }
-    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
-    let mut words = line.split(|b| *b == b' ');
-    let (method, path) = (words.next(), words.next());
-    let (status, content_type, body) = match (method, path) {
-        (Some(b"GET"), Some(b"/metrics")) => (
-            "200 OK",
-            TextEncoder::new().format_type().to_owned(),
-            metrics.encode(),
-        ),
-        _ => (
-            "404 Not Found",
-            "text/plain".to_owned(),
-            b"try GET /metrics\n".to_vec(),
-        ),
-    };
-    let header = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(header.as_bytes()).await?;
-    stream.write_all(&body).await?;
-    stream.shutdown().await
 }

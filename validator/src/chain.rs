@@ -6,22 +6,18 @@
 use std::sync::Arc;
 
 use mindos_chain_client::{
+    neuron::{account_hex, task_spec},
     runtime::{
         self,
         runtime_types::mindos_primitives::{
-            self as chain_types,
             neuron::{DeviceClass, DeviceProfile, PowerSource},
             NetUid,
         },
     },
-    ChainClient, ChainError, MindConfig,
+    ChainClient, ChainError,
 };
 use mindos_mesh::{Multiaddr, PeerId};
-use mindos_primitives::{Modality, ScoringRule, TaskSpec};
-use subxt::{
-    client::OnlineClientAtBlock,
-    utils::{AccountId32, H256},
-};
+use subxt::utils::{AccountId32, H256};
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
@@ -29,8 +25,7 @@ use crate::{
     ValidatorError,
 };
 
-/// The chain at one (finalized) block.
-pub(crate) type AtBlock = OnlineClientAtBlock<MindConfig>;
+pub(crate) use mindos_chain_client::neuron::{AtBlock, Served};
 
 pub(crate) fn chain_error(e: impl Into<subxt::Error>) -> ValidatorError {
     ValidatorError::Chain(ChainError::Subxt(Box::new(e.into())))
@@ -42,15 +37,6 @@ pub(crate) struct ChainCommit {
     pub(crate) hash: [u8; 32],
     /// The subnet's epoch counter at commit; the reveal window is `epoch + 1`.
     pub(crate) epoch: u64,
-}
-
-/// What [`ChainSession::serve`] did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Served {
-    Published,
-    Unchanged,
-    /// The last `serve` is too recent; allowed from this block on.
-    RateLimitedUntil(u64),
 }
 
 /// One hotkey's view of the chain.
@@ -81,15 +67,11 @@ impl ChainSession {
 
     /// The hotkey's account, `0x`-hex.
     pub(crate) fn hotkey_hex(&self) -> String {
-        format!("0x{}", mindos_subnets::to_hex(&self.hotkey_id.0))
+        account_hex(&self.hotkey_id)
     }
 
     pub(crate) async fn at_finalized(&self) -> Result<AtBlock, ValidatorError> {
-        self.client
-            .api()
-            .at_current_block()
-            .await
-            .map_err(chain_error)
+        Ok(self.client.at_finalized().await?)
     }
 
     /// Every live subnet.
@@ -201,23 +183,6 @@ impl ChainSession {
             .transpose()
     }
 
-    /// The hotkey's uid on `netuid`, if registered.
-    pub(crate) async fn uid(
-        &self,
-        at: &AtBlock,
-        netuid: u16,
-    ) -> Result<Option<u16>, ValidatorError> {
-        let value = at
-            .storage()
-            .try_fetch(
-                runtime::storage().neurons().uids(),
-                (NetUid(netuid), self.hotkey_id),
-            )
-            .await
-            .map_err(chain_error)?;
-        value.map(|v| v.decode().map_err(chain_error)).transpose()
-    }
-
     /// Registers the hotkey on `netuid` with `coldkey` unless it is registered; its uid.
     pub(crate) async fn ensure_registered(
         &self,
@@ -225,23 +190,13 @@ impl ChainSession {
         coldkey: Option<&Keypair>,
         max_burn: u128,
     ) -> Result<u16, ValidatorError> {
-        let not_registered = || ValidatorError::NotRegistered {
-            hotkey: self.hotkey_hex(),
-            netuid,
-        };
-        if let Some(uid) = self.uid(&self.at_finalized().await?, netuid).await? {
-            return Ok(uid);
-        }
-        let coldkey = coldkey.ok_or_else(not_registered)?;
-        tracing::info!(hotkey = %self.hotkey_hex(), netuid, max_burn, "registering the hotkey");
-        let call =
-            runtime::transactions()
-                .neurons()
-                .register(NetUid(netuid), self.hotkey_id, max_burn);
-        self.client.submit(&call, coldkey).await?;
-        self.uid(&self.at_finalized().await?, netuid)
+        self.client
+            .ensure_registered(netuid, &self.hotkey_id, coldkey, max_burn)
             .await?
-            .ok_or_else(not_registered)
+            .ok_or_else(|| ValidatorError::NotRegistered {
+                hotkey: self.hotkey_hex(),
+                netuid,
+            })
     }
 
     /// Tops the hotkey's free balance up to `target` from `coldkey`.
@@ -250,14 +205,7 @@ impl ChainSession {
         coldkey: &Keypair,
         target: u128,
     ) -> Result<(), ValidatorError> {
-        let balance = self.client.free_balance(&self.hotkey_id).await?;
-        if balance < target {
-            let amount = target.saturating_sub(balance);
-            tracing::info!(hotkey = %self.hotkey_hex(), amount, "funding the hotkey from the coldkey");
-            self.client
-                .transfer_keep_alive(coldkey, self.hotkey_id, amount)
-                .await?;
-        }
+        self.client.top_up(coldkey, &self.hotkey_id, target).await?;
         Ok(())
     }
 
@@ -295,40 +243,7 @@ impl ChainSession {
         peer: PeerId,
         addrs: &[Multiaddr],
     ) -> Result<Served, ValidatorError> {
-        let peer_bytes = peer.to_bytes();
-        let addr_bytes: Vec<Vec<u8>> = addrs.iter().map(|a| a.to_vec()).collect();
-        let at = self.at_finalized().await?;
-        let current = at
-            .storage()
-            .try_fetch(
-                runtime::storage().neurons().axons(),
-                (NetUid(netuid), self.hotkey_id),
-            )
-            .await
-            .map_err(chain_error)?
-            .map(|v| v.decode().map_err(chain_error))
-            .transpose()?;
-        if let Some(current) = current {
-            let same = current.endpoint.peer_id.0 == peer_bytes
-                && current
-                    .endpoint
-                    .multiaddrs
-                    .0
-                    .iter()
-                    .map(|a| &a.0)
-                    .eq(addr_bytes.iter());
-            if same {
-                return Ok(Served::Unchanged);
-            }
-            let limit = at
-                .constants()
-                .entry(runtime::constants().neurons().serve_rate_limit())
-                .map_err(chain_error)?;
-            let allowed_from = u64::from(current.served_at).saturating_add(u64::from(limit));
-            if at.block_number().saturating_add(1) < allowed_from {
-                return Ok(Served::RateLimitedUntil(allowed_from));
-            }
-        }
+        let addrs = addrs.iter().map(|a| a.to_vec()).collect();
         // A validator declares a server on mains: routing never picks validators, and the
         // profile only has to be well-formed.
         let device = DeviceProfile {
@@ -337,13 +252,12 @@ impl ChainSession {
             power: PowerSource::Mains,
             region: *b"ZZ",
         };
-        let call =
-            runtime::transactions()
-                .neurons()
-                .serve(NetUid(netuid), peer_bytes, addr_bytes, device);
+        // Held over the whole call (a storage read, then the transaction): serves are rare.
         let _one_at_a_time = self.hotkey_tx.lock().await;
-        self.client.submit(&call, &self.hotkey).await?;
-        Ok(Served::Published)
+        Ok(self
+            .client
+            .serve(&self.hotkey, netuid, peer.to_bytes(), addrs, device)
+            .await?)
     }
 
     pub(crate) async fn commit_weights(
@@ -387,25 +301,5 @@ impl ChainSession {
         let _one_at_a_time = self.hotkey_tx.lock().await;
         self.client.submit(&call, &self.hotkey).await?;
         Ok(())
-    }
-}
-
-/// The chain's TaskSpec (generated type) as the primitives type the subnets crate checks.
-fn task_spec(task: chain_types::TaskSpec) -> TaskSpec {
-    TaskSpec {
-        modality: match task.modality {
-            chain_types::Modality::Text => Modality::Text,
-            chain_types::Modality::Image => Modality::Image,
-            chain_types::Modality::Audio => Modality::Audio,
-            chain_types::Modality::Sensor => Modality::Sensor,
-            chain_types::Modality::Bytes => Modality::Bytes,
-        },
-        model_digest: task.model_digest,
-        input_schema: task.input_schema,
-        output_schema: task.output_schema,
-        scoring_rule: match task.scoring_rule {
-            chain_types::ScoringRule::CosineSimilarity => ScoringRule::CosineSimilarity,
-            chain_types::ScoringRule::Correctness => ScoringRule::Correctness,
-        },
     }
 }

@@ -10,10 +10,11 @@
 )]
 
 mod chain;
+/// Account key files; shared with the miner through the chain client.
+pub use mindos_chain_client::keys;
 mod challenge;
 pub mod config;
 pub mod gateway;
-pub mod keys;
 mod metagraph;
 mod metrics;
 mod scoring;
@@ -346,7 +347,13 @@ impl Validator {
         }
 
         if let Some(session) = &session {
-            let public = publishable(&config.public_addrs, &listen_addrs);
+            // What `serve` may publish: the chain's limits on count and length.
+            let public = mindos_mesh::publishable(
+                &config.public_addrs,
+                &listen_addrs,
+                mindos_primitives::MAX_MULTIADDR_LEN,
+                mindos_primitives::MAX_MULTIADDRS,
+            );
             let mut pending_serves = Vec::new();
             for netuid in subnets.keys() {
                 match session.serve(*netuid, peer_id, &public).await? {
@@ -422,19 +429,15 @@ impl Validator {
         };
         let metrics_addr = match config.metrics_addr {
             Some(addr) => {
-                let bind = |source| ValidatorError::Bind {
-                    what: "metrics",
-                    addr,
-                    source,
-                };
-                let listener = tokio::net::TcpListener::bind(addr).await.map_err(bind)?;
-                let bound = listener.local_addr().map_err(bind)?;
-                tracing::info!(addr = %bound, "Prometheus metrics at /metrics");
-                tasks.push(tokio::spawn(metrics::serve(
-                    listener,
-                    metrics.clone(),
-                    cancel.clone(),
-                )));
+                let (bound, task) =
+                    mindos_daemon::metrics::start(addr, metrics.registry().clone(), cancel.clone())
+                        .await
+                        .map_err(|source| ValidatorError::Bind {
+                            what: "metrics",
+                            addr,
+                            source,
+                        })?;
+                tasks.push(task);
                 Some(bound)
             }
             None => None,
@@ -506,30 +509,6 @@ async fn drain(mut events: tokio::sync::mpsc::Receiver<MeshEvent>) {
     }
 }
 
-/// The addresses to publish: the configured ones, else the listen addresses without
-/// unspecified IPs, at most as many as the chain takes.
-fn publishable(configured: &[Multiaddr], listening: &[Multiaddr]) -> Vec<Multiaddr> {
-    use mindos_mesh::libp2p::multiaddr::Protocol;
-    let source = if configured.is_empty() {
-        listening
-    } else {
-        configured
-    };
-    source
-        .iter()
-        .filter(|a| {
-            !a.iter().any(|p| match p {
-                Protocol::Ip4(ip) => ip.is_unspecified(),
-                Protocol::Ip6(ip) => ip.is_unspecified(),
-                _ => false,
-            })
-        })
-        .filter(|a| a.to_vec().len() <= mindos_primitives::MAX_MULTIADDR_LEN as usize)
-        .take(mindos_primitives::MAX_MULTIADDRS as usize)
-        .cloned()
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,14 +522,5 @@ mod tests {
         for v in 0..10 {
             assert!(draws.contains(&v), "{v} never drawn");
         }
-    }
-
-    #[test]
-    fn only_specific_addresses_are_published() {
-        let addrs: Vec<Multiaddr> = ["/ip4/0.0.0.0/tcp/1", "/ip4/127.0.0.1/tcp/1"]
-            .iter()
-            .map(|a| a.parse().unwrap())
-            .collect();
-        assert_eq!(publishable(&[], &addrs), addrs[1..].to_vec());
     }
 }

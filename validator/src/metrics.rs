@@ -1,4 +1,4 @@
-//! Prometheus metrics and the plain-HTTP endpoint that serves them at `/metrics`.
+//! Prometheus metrics; `mindos_daemon::metrics` serves them over plain HTTP at `/metrics`.
 //!
 //! | metric | type | what |
 //! |---|---|---|
@@ -12,17 +12,7 @@
 //!
 //! Each validator owns its registry, so several can run in one process (tests do).
 
-use std::{sync::Arc, time::Duration};
-
-use prometheus::{
-    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
-};
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
-};
-use tokio_util::sync::CancellationToken;
+use prometheus::{GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
 
 /// The validator's metrics.
 #[derive(Debug)]
@@ -108,71 +98,8 @@ impl Metrics {
         })
     }
 
-    pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
-            tracing::warn!(error = %e, "encoding metrics failed");
-        }
-        out
+    /// The registry, for the endpoint that serves it.
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
     }
-}
-
-/// Largest request head read before answering.
-const MAX_HEAD: usize = 8 * 1024;
-
-/// Serves `GET /metrics` on `listener` until `cancel`.
-pub(crate) async fn serve(listener: TcpListener, metrics: Arc<Metrics>, cancel: CancellationToken) {
-    loop {
-        let stream = tokio::select! {
-            () = cancel.cancelled() => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    tracing::warn!(error = %e, "metrics: accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
-        let metrics = metrics.clone();
-        tokio::spawn(async move {
-            let answer = tokio::time::timeout(Duration::from_secs(5), respond(stream, &metrics));
-            if let Ok(Err(e)) = answer.await {
-                tracing::debug!(error = %e, "metrics: request failed");
-            }
-        });
-    }
-}
-
-async fn respond(mut stream: TcpStream, metrics: &Metrics) -> std::io::Result<()> {
-    let mut head = Vec::with_capacity(256);
-    let mut chunk = [0u8; 512];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_HEAD {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(chunk.get(..n).unwrap_or_default());
-    }
-    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
-    let mut words = line.split(|b| *b == b' ');
-    let (status, content_type, body) = match (words.next(), words.next()) {
-        (Some(b"GET"), Some(b"/metrics")) => (
-            "200 OK",
-            TextEncoder::new().format_type().to_owned(),
-            metrics.encode(),
-        ),
-        _ => (
-            "404 Not Found",
-            "text/plain".to_owned(),
-            b"try GET /metrics\n".to_vec(),
-        ),
-    };
-    let header = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(header.as_bytes()).await?;
-    stream.write_all(&body).await?;
-    stream.shutdown().await
 }

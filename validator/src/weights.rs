@@ -20,9 +20,9 @@
 //!
 //! Each step is tried at most [`MAX_ATTEMPTS`] times per epoch.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc};
 
-use mindos_chain_client::{weights_commit_hash, ChainClient};
+use mindos_chain_client::{follow::FinalizedBlocks, weights_commit_hash};
 use mindos_mesh::{MeshClient, Multiaddr, PeerId};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -96,57 +96,21 @@ pub(crate) async fn follow(
     serve_as: (PeerId, Vec<Multiaddr>),
     cancel: CancellationToken,
 ) {
-    let mut backoff = Duration::from_millis(500);
-    loop {
-        let stream = tokio::select! {
-            () = cancel.cancelled() => return,
-            blocks = session.client.api().stream_blocks() => blocks,
-        };
-        match stream {
-            Ok(mut blocks) => loop {
-                let next = tokio::select! {
-                    () = cancel.cancelled() => return,
-                    next = blocks.next() => next,
-                };
-                let block = match next {
-                    Some(Ok(block)) => block,
-                    Some(Err(e)) => {
-                        tracing::warn!(error = %e, "finalized block stream failed");
-                        break;
-                    }
-                    None => break,
-                };
-                backoff = Duration::from_millis(500);
-                let at = match block.at().await {
-                    Ok(at) => at,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot read the chain at a finalized block");
-                        continue;
-                    }
-                };
-                for subnet in &subnets {
-                    if let Err(e) = refresh(&session, &at, subnet, &mesh).await {
-                        tracing::warn!(netuid = subnet.netuid, error = %e, "refreshing the metagraph failed");
-                    }
-                }
-                let number = at.block_number();
-                metrics
-                    .finalized_block
-                    .set(i64::try_from(number).unwrap_or(i64::MAX));
-                blocks_tx.send_replace(number);
-                pending_serves = retry_serves(&session, number, pending_serves, &serve_as).await;
-            },
-            Err(e) => tracing::warn!(error = %e, "cannot follow finalized blocks"),
+    let mut blocks = FinalizedBlocks::new(session.client.clone(), session.url.clone());
+    while let Some(at) = blocks.next(&cancel).await {
+        // A reconnect replaces the client; reads and transactions below use the live one.
+        session.client = blocks.client().clone();
+        for subnet in &subnets {
+            if let Err(e) = refresh(&session, &at, subnet, &mesh).await {
+                tracing::warn!(netuid = subnet.netuid, error = %e, "refreshing the metagraph failed");
+            }
         }
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            () = tokio::time::sleep(backoff) => {}
-        }
-        backoff = backoff.saturating_mul(2).min(Duration::from_secs(30));
-        match ChainClient::connect(&session.url).await {
-            Ok(client) => session.client = client,
-            Err(e) => tracing::warn!(error = %e, "reconnecting to the chain failed"),
-        }
+        let number = at.block_number();
+        metrics
+            .finalized_block
+            .set(i64::try_from(number).unwrap_or(i64::MAX));
+        blocks_tx.send_replace(number);
+        pending_serves = retry_serves(&session, number, pending_serves, &serve_as).await;
     }
 }
 

@@ -8,6 +8,10 @@
 //!
 //! Binaries (miner, validator) use this crate and never link the runtime.
 
+pub mod follow;
+pub mod keys;
+pub mod neuron;
+
 use subxt::{utils::AccountId32, OnlineClient, SubstrateConfig};
 use subxt_signer::sr25519::Keypair;
 
@@ -47,6 +51,18 @@ pub fn weights_commit_hash(
 ) -> [u8; 32] {
     use codec::Encode;
     sp_crypto_hashing::blake2_256(&(hotkey.0, netuid, uids, weights, salt).encode())
+}
+
+/// Lower-case hex of `bytes`, without `0x`: how keys and accounts are written in files and
+/// logs.
+pub fn to_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len().saturating_mul(2));
+    for byte in bytes {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
 }
 
 /// What can go wrong talking to the chain.

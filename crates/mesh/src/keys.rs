@@ -4,13 +4,10 @@
 //! reads); 64 hexadecimal characters are accepted too. New files are created with mode
 //! `0600` on Unix.
 
-use std::{
-    fs,
-    io::{self, Write},
-    path::Path,
-};
+use std::{fs, io, path::Path};
 
 use libp2p::identity::{ed25519, Keypair};
+use mindos_daemon::keyfile::{warn_if_exposed, write_private};
 
 use crate::MeshError;
 
@@ -34,7 +31,7 @@ pub fn load_or_create_keypair(path: &Path) -> Result<Keypair, MeshError> {
     let secret = ed25519::SecretKey::generate();
     let bytes = <[u8; SECRET_LEN]>::try_from(secret.as_ref())
         .map_err(|_| MeshError::InvalidKey("generated secret has the wrong length".into()))?;
-    match write_new_key_file(path, &bytes) {
+    match write_private(path, &bytes) {
         Ok(()) => {
             tracing::info!(path = %path.display(), "created a new node key");
             keypair_from_secret(bytes)
@@ -55,7 +52,7 @@ pub fn load_keypair(path: &Path) -> Result<Keypair, MeshError> {
         source,
     };
     let contents = fs::read(path).map_err(key_file_error)?;
-    warn_if_exposed(path);
+    warn_if_exposed(path, "node key file");
     let secret = parse_secret(&contents).ok_or_else(|| {
         MeshError::InvalidKey(format!(
             "{} holds neither 32 raw bytes nor 64 hex characters",
@@ -80,41 +77,6 @@ fn parse_secret(contents: &[u8]) -> Option<[u8; SECRET_LEN]> {
         *byte = u8::from_str_radix(pair, 16).ok()?;
     }
     Some(secret)
-}
-
-fn write_new_key_file(path: &Path, secret: &[u8; SECRET_LEN]) -> io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent)?;
-    }
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(secret)?;
-    file.sync_all()
-}
-
-fn warn_if_exposed(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = fs::metadata(path) {
-            let mode = meta.permissions().mode();
-            if mode & 0o077 != 0 {
-                tracing::warn!(
-                    path = %path.display(),
-                    mode = format_args!("{:o}", mode & 0o777),
-                    "node key file is readable by other users; chmod 600 it"
-                );
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }
 
 #[cfg(test)]

@@ -37,6 +37,39 @@ pub use wire::{
     BeatError, CapacityBeat, ErrorCode, InferRequest, InferResponse, PowerSource, PowerStatus,
 };
 
+/// The addresses a node should publish for others to dial: `configured` if any, else
+/// `listening`, without unspecified IPs (`0.0.0.0` is where a node listens, never where it
+/// is reached), and within a registry's limits: at most `max_count` addresses of at most
+/// `max_len` bytes each (the chain's `serve` limits, for the miner and the validator).
+pub fn publishable(
+    configured: &[Multiaddr],
+    listening: &[Multiaddr],
+    max_len: u32,
+    max_count: u32,
+) -> Vec<Multiaddr> {
+    use libp2p::multiaddr::Protocol;
+    let max_len = usize::try_from(max_len).unwrap_or(usize::MAX);
+    let max_count = usize::try_from(max_count).unwrap_or(usize::MAX);
+    let source = if configured.is_empty() {
+        listening
+    } else {
+        configured
+    };
+    source
+        .iter()
+        .filter(|a| {
+            !a.iter().any(|p| match p {
+                Protocol::Ip4(ip) => ip.is_unspecified(),
+                Protocol::Ip6(ip) => ip.is_unspecified(),
+                _ => false,
+            })
+        })
+        .filter(|a| a.to_vec().len() <= max_len)
+        .take(max_count)
+        .cloned()
+        .collect()
+}
+
 /// Room for commands from [`MeshClient`]s before senders wait.
 const COMMAND_BUFFER: usize = 256;
 

@@ -3,15 +3,17 @@
 //! A key file holds one secret URI — `//Alice` for development, a BIP-39 mnemonic with
 //! optional `//hard/soft` junctions and `///password`, or `0x` and 64 hex digits — or a bare
 //! 64-hex-digit seed. A missing hotkey file is created with a random seed, mode `0600`; a
-//! coldkey file is never created. The libp2p identity has its own file
-//! ([`mindos_mesh::keys`]).
+//! coldkey file is never created. The libp2p identity has its own file (`mindos_mesh::keys`).
+//!
+//! The miner and the validator both read their keys through this module, so the two agree
+//! on the file format and on what counts as an exposed key file.
 
 use std::{
-    fs,
-    io::{self, Write},
+    fs, io,
     path::{Path, PathBuf},
 };
 
+use mindos_daemon::keyfile::{warn_if_exposed, write_private};
 use subxt_signer::{sr25519::Keypair, SecretUri};
 
 /// A key file could not be read, created or parsed.
@@ -34,7 +36,7 @@ fn key_error(path: &Path, reason: impl Into<String>) -> KeyError {
 /// Loads the sr25519 key in `path`.
 pub fn load_key(path: &Path) -> Result<Keypair, KeyError> {
     let text = fs::read_to_string(path).map_err(|e| key_error(path, e.to_string()))?;
-    warn_if_exposed(path);
+    warn_if_exposed(path, "key file");
     parse_key(text.trim()).map_err(|reason| key_error(path, reason))
 }
 
@@ -46,7 +48,7 @@ pub fn load_or_create_key(path: &Path) -> Result<Keypair, KeyError> {
     }
     let mut seed = [0u8; 32];
     getrandom::getrandom(&mut seed).map_err(|e| key_error(path, format!("no randomness: {e}")))?;
-    let text = format!("0x{}\n", mindos_subnets::to_hex(&seed));
+    let text = format!("0x{}\n", crate::to_hex(&seed));
     match write_private(path, text.as_bytes()) {
         Ok(()) => tracing::info!(path = %path.display(), "created a new hotkey"),
         // Created by someone else between our check and our write: use theirs.
@@ -74,42 +76,8 @@ pub fn parse_key(text: &str) -> Result<Keypair, String> {
     Keypair::from_uri(&uri).map_err(|e| format!("cannot derive a key: {e}"))
 }
 
-fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent)?;
-    }
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(contents)?;
-    file.sync_all()
-}
-
-fn warn_if_exposed(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = fs::metadata(path) {
-            let mode = meta.permissions().mode();
-            if mode & 0o077 != 0 {
-                tracing::warn!(
-                    path = %path.display(),
-                    mode = format_args!("{:o}", mode & 0o777),
-                    "key file is readable by other users; chmod 600 it"
-                );
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-}
-
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use subxt_signer::sr25519::dev;
