@@ -54,7 +54,10 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
     // --- genesis: the prime directive and the principles, the launch parameters ---
     let directives: serde_json::Value = http.request("mindos_directives", rpc_params![]).await?;
     let directives = directives.as_array().context("a list")?;
-    assert!(directives.len() >= 4, "the prime directive and principles: {directives:?}");
+    assert!(
+        directives.len() >= 4,
+        "the prime directive and principles: {directives:?}"
+    );
     assert_eq!(directives[0]["id"], 0);
     assert!(
         directives[0]["text"]
@@ -66,8 +69,16 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
     );
     assert_eq!(directives[0]["status"], "active");
     let params: serde_json::Value = http.request("mindos_parameters", rpc_params![]).await?;
-    assert_eq!(params["emissionSplit"]["owner"], 180_000_000, "18 % in parts per billion");
-    assert!(params["unbondingPeriod"].as_u64().context("a block count")? > 0);
+    assert_eq!(
+        params["emissionSplit"]["owner"], 180_000_000,
+        "18 % in parts per billion"
+    );
+    assert!(
+        params["unbondingPeriod"]
+            .as_u64()
+            .context("a block count")?
+            > 0
+    );
     let none: serde_json::Value = http.request("mindos_proposals", rpc_params![]).await?;
     assert_eq!(none, serde_json::json!([]));
 
@@ -97,7 +108,10 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
 
     // Ferdie has no stake: no vote. An unbonding period as short as a vote: refused.
     let err = client
-        .submit(&runtime::transactions().directives().vote(0, false), &dev::ferdie())
+        .submit(
+            &runtime::transactions().directives().vote(0, false),
+            &dev::ferdie(),
+        )
         .await
         .expect_err("no stake, no vote")
         .to_string();
@@ -115,7 +129,11 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
 
     let proposals: serde_json::Value = http.request("mindos_proposals", rpc_params![]).await?;
     let proposals = proposals.as_array().context("a list")?;
-    assert_eq!(proposals.len(), 1, "the invalid proposal was never stored: {proposals:?}");
+    assert_eq!(
+        proposals.len(),
+        1,
+        "the invalid proposal was never stored: {proposals:?}"
+    );
     let proposal = &proposals[0];
     assert_eq!(proposal["index"], 0);
     assert_eq!(proposal["ayes"], (1_000 * MIND).to_string());

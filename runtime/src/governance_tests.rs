@@ -87,7 +87,10 @@ fn staked(coldkey: Sr25519Keyring, netuid: NetUid, hotkey: &AccountId, amount: B
     ));
 }
 
-fn propose(action: pallet_mindos_directives::ProposalActionOf<Runtime>, scope: Scope) -> ProposalIndex {
+fn propose(
+    action: pallet_mindos_directives::ProposalActionOf<Runtime>,
+    scope: Scope,
+) -> ProposalIndex {
     let index = pallet_mindos_directives::NextProposalIndex::<Runtime>::get();
     assert_ok!(Directives::propose(
         RuntimeOrigin::signed(account(Sr25519Keyring::Alice)),
@@ -183,7 +186,10 @@ fn genesis_registry_matches_the_subnets_bounds_and_holds_the_prime_directive() {
             "stake that voted must stay unspendable until the vote closes"
         );
         let directives = Directives::directives();
-        assert!(directives.len() >= 4, "the prime directive and the principles");
+        assert!(
+            directives.len() >= 4,
+            "the prime directive and the principles"
+        );
         assert!(String::from_utf8_lossy(&directives[0].text).contains("may not harm the hive"));
         // The consuming pallets read the registry.
         assert_eq!(
@@ -231,7 +237,11 @@ fn a_passed_burn_floor_raises_the_registration_burn_after_the_delay_only() {
         jump_to(enact_at);
         assert_eq!(Directives::parameters().burn_floor, 50 * MIND);
         let after = Neurons::burn_price(TEXT).unwrap();
-        assert_eq!(after, 50 * MIND, "the registration burn never goes below the new floor");
+        assert_eq!(
+            after,
+            50 * MIND,
+            "the registration burn never goes below the new floor"
+        );
         let free = Balances::free_balance(account(Sr25519Keyring::Eve));
         assert_ok!(Neurons::register(
             RuntimeOrigin::signed(account(Sr25519Keyring::Eve)),
@@ -322,7 +332,11 @@ fn subnet_votes_weigh_only_stake_on_the_subnet_and_follow_it_when_it_moves() {
                 Stake::subnet_stake(DIGITS) > 0
             })
             .expect("an epoch boundary within 100 blocks");
-        assert_eq!(Stake::subnet_stake(DIGITS), 1_000 * MIND, "at block {boundary}");
+        assert_eq!(
+            Stake::subnet_stake(DIGITS),
+            1_000 * MIND,
+            "at block {boundary}"
+        );
         let mut params = pallet_mindos_subnets::SubnetInfoOf::<Runtime>::get(DIGITS)
             .unwrap()
             .hyperparameters;

@@ -51,9 +51,9 @@ pub mod apis;
 pub mod configs;
 #[cfg(test)]
 mod economy_tests;
+pub mod genesis_config_presets;
 #[cfg(test)]
 mod governance_tests;
-pub mod genesis_config_presets;
 #[cfg(test)]
 mod tests;
 

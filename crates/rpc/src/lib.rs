@@ -94,7 +94,10 @@ where
     /// The governed parameters in force: emission split and block emission, registration
     /// burn, subnet lock, unbonding period, hyperparameter bounds, sentinel parameters.
     #[method(name = "parameters")]
-    fn parameters(&self, at: Option<BlockHash>) -> RpcResult<GovernedParameters<Balance, BlockNumber>>;
+    fn parameters(
+        &self,
+        at: Option<BlockHash>,
+    ) -> RpcResult<GovernedParameters<Balance, BlockNumber>>;
 }
 
 /// Serves [`MindosApiServer`] from a client with the [`MindosRuntimeApi`].
@@ -212,7 +215,10 @@ where
         at: Option<<Block as BlockT>::Hash>,
     ) -> RpcResult<Vec<DirectiveView<BlockNumber>>> {
         let at = at.unwrap_or_else(|| self.client.info().best_hash);
-        self.client.runtime_api().directives(at).map_err(runtime_error)
+        self.client
+            .runtime_api()
+            .directives(at)
+            .map_err(runtime_error)
     }
 
     fn proposals(
@@ -220,7 +226,10 @@ where
         at: Option<<Block as BlockT>::Hash>,
     ) -> RpcResult<Vec<ProposalView<AccountId, Balance, BlockNumber>>> {
         let at = at.unwrap_or_else(|| self.client.info().best_hash);
-        self.client.runtime_api().proposals(at).map_err(runtime_error)
+        self.client
+            .runtime_api()
+            .proposals(at)
+            .map_err(runtime_error)
     }
 
     fn parameters(
@@ -228,6 +237,9 @@ where
         at: Option<<Block as BlockT>::Hash>,
     ) -> RpcResult<GovernedParameters<Balance, BlockNumber>> {
         let at = at.unwrap_or_else(|| self.client.info().best_hash);
-        self.client.runtime_api().parameters(at).map_err(runtime_error)
+        self.client
+            .runtime_api()
+            .parameters(at)
+            .map_err(runtime_error)
     }
 }

@@ -385,7 +385,9 @@ impl<T: Config> Pallet<T> {
         // The stakes are read here anyway: keep their sum for subnet-scoped quorums.
         let subnet_stake = staked
             .iter()
-            .fold(BalanceOf::<T>::zero(), |sum, (stake, _, _)| sum.saturating_add(*stake));
+            .fold(BalanceOf::<T>::zero(), |sum, (stake, _, _)| {
+                sum.saturating_add(*stake)
+            });
         if subnet_stake.is_zero() {
             SubnetStake::<T>::remove(netuid);
         } else {
@@ -474,15 +476,21 @@ impl<T: Config> Pallet<T> {
         let mut per_hotkey: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
         let mut nominators: BTreeMap<T::AccountId, alloc::collections::BTreeSet<T::AccountId>> =
             BTreeMap::new();
-        let mut per_coldkey: BTreeMap<T::AccountId, (BalanceOf<T>, alloc::collections::BTreeSet<T::AccountId>)> =
-            BTreeMap::new();
+        let mut coldkey_totals: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+        let mut coldkey_hotkeys: BTreeMap<
+            T::AccountId,
+            alloc::collections::BTreeSet<T::AccountId>,
+        > = BTreeMap::new();
         let mut active = BalanceOf::<T>::zero();
         for (hotkey, coldkey, stake) in StakeOf::<T>::iter() {
             ensure!(!stake.is_zero(), "zero StakeOf entry");
             active = active.saturating_add(stake);
-            let c = per_coldkey.entry(coldkey.clone()).or_default();
-            c.0 = c.0.saturating_add(stake);
-            c.1.insert(hotkey.clone());
+            let c = coldkey_totals.entry(coldkey.clone()).or_default();
+            *c = c.saturating_add(stake);
+            coldkey_hotkeys
+                .entry(coldkey.clone())
+                .or_default()
+                .insert(hotkey.clone());
             let o = owed.entry(coldkey.clone()).or_default();
             *o = o.saturating_add(stake);
             let h = per_hotkey.entry(hotkey.clone()).or_default();
@@ -505,25 +513,28 @@ impl<T: Config> Pallet<T> {
         ensure!(hotkey_sum == active, "sum of HotkeyStake != TotalStake");
         for (coldkey, stake) in ColdkeyStake::<T>::iter() {
             ensure!(
-                per_coldkey.get(&coldkey).map(|c| c.0) == Some(stake),
+                coldkey_totals.get(&coldkey) == Some(&stake),
                 "ColdkeyStake != sum of its StakeOf"
             );
         }
         ensure!(
-            ColdkeyStake::<T>::iter().count() == per_coldkey.len(),
+            ColdkeyStake::<T>::iter().count() == coldkey_totals.len(),
             "a coldkey with active stake has no ColdkeyStake"
         );
         for (coldkey, hotkeys) in StakedHotkeys::<T>::iter() {
             let listed: alloc::collections::BTreeSet<T::AccountId> =
                 hotkeys.iter().cloned().collect();
-            ensure!(listed.len() == hotkeys.len(), "StakedHotkeys lists a hotkey twice");
             ensure!(
-                per_coldkey.get(&coldkey).map(|c| &c.1) == Some(&listed),
+                listed.len() == hotkeys.len(),
+                "StakedHotkeys lists a hotkey twice"
+            );
+            ensure!(
+                coldkey_hotkeys.get(&coldkey) == Some(&listed),
                 "StakedHotkeys != the hotkeys its StakeOf entries name"
             );
         }
         ensure!(
-            StakedHotkeys::<T>::iter().count() == per_coldkey.len(),
+            StakedHotkeys::<T>::iter().count() == coldkey_hotkeys.len(),
             "a coldkey with active stake has no StakedHotkeys"
         );
         for (hotkey, coldkey, snapshot) in RewardSnapshot::<T>::iter() {

@@ -206,8 +206,7 @@ pub mod pallet {
     ///
     /// TWOX-NOTE: safe, subnet ids are assigned by the chain.
     #[pallet::storage]
-    pub type SubnetStake<T: Config> =
-        StorageMap<_, Twox64Concat, NetUid, BalanceOf<T>, ValueQuery>;
+    pub type SubnetStake<T: Config> = StorageMap<_, Twox64Concat, NetUid, BalanceOf<T>, ValueQuery>;
 
     /// A coldkey's unbonding chunks.
     #[pallet::storage]

@@ -155,13 +155,19 @@ fn coldkey_indexes_follow_stake_across_hotkeys_and_subnets() {
         assert_ok!(Stake::add_stake(RuntimeOrigin::signed(ALICE), HOT_A, 100));
         assert_ok!(Stake::add_stake(RuntimeOrigin::signed(ALICE), hot_d, 40));
         assert_eq!(Stake::coldkey_stake(&ALICE), 140);
-        assert_eq!(StakedHotkeys::<Test>::get(ALICE).into_inner(), vec![HOT_A, hot_d]);
+        assert_eq!(
+            StakedHotkeys::<Test>::get(ALICE).into_inner(),
+            vec![HOT_A, hot_d]
+        );
         // HOT_D is only on the second subnet.
         assert_eq!(Stake::coldkey_stake_on_subnet(netuid, &ALICE), 100);
         assert_eq!(Stake::coldkey_stake_on_subnet(other, &ALICE), 140);
         // Unstaking everything from a hotkey drops it from the list; partial keeps it.
         assert_ok!(Stake::remove_stake(RuntimeOrigin::signed(ALICE), HOT_A, 50));
-        assert_eq!(StakedHotkeys::<Test>::get(ALICE).into_inner(), vec![HOT_A, hot_d]);
+        assert_eq!(
+            StakedHotkeys::<Test>::get(ALICE).into_inner(),
+            vec![HOT_A, hot_d]
+        );
         assert_ok!(Stake::remove_stake(RuntimeOrigin::signed(ALICE), HOT_A, 50));
         assert_eq!(StakedHotkeys::<Test>::get(ALICE).into_inner(), vec![hot_d]);
         assert_eq!(Stake::coldkey_stake(&ALICE), 40);
@@ -203,7 +209,11 @@ fn subnet_stake_is_counted_at_each_permit_recomputation() {
         let netuid = setup(); // tempo 9: boundaries at 9, 19, ...
         assert_ok!(Stake::add_stake(RuntimeOrigin::signed(ALICE), HOT_A, 100));
         assert_ok!(Stake::add_stake(RuntimeOrigin::signed(BOB), HOT_B, 30));
-        assert_eq!(Stake::subnet_stake(netuid), 0, "not counted before the boundary");
+        assert_eq!(
+            Stake::subnet_stake(netuid),
+            0,
+            "not counted before the boundary"
+        );
         run_to(9);
         assert_eq!(Stake::subnet_stake(netuid), 130);
         assert_ok!(Stake::add_stake(RuntimeOrigin::signed(CHARLIE), HOT_C, 70));
@@ -211,7 +221,10 @@ fn subnet_stake_is_counted_at_each_permit_recomputation() {
         run_to(19);
         assert_eq!(Stake::subnet_stake(netuid), 200);
         assert_eq!(Stake::total_stake(), 200);
-        assert_ok!(Subnets::dissolve_subnet(RuntimeOrigin::signed(DAVE), netuid));
+        assert_ok!(Subnets::dissolve_subnet(
+            RuntimeOrigin::signed(DAVE),
+            netuid
+        ));
         assert!(!SubnetStake::<Test>::contains_key(netuid));
         check();
     });

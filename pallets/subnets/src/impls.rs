@@ -9,7 +9,9 @@ use frame_support::{
     pallet_prelude::*,
     traits::{fungible::MutateHold, tokens::Precision},
 };
-use mindos_primitives::{HyperparameterBounds, HyperparameterError, Hyperparameters, NetUid, TaskSpec};
+use mindos_primitives::{
+    HyperparameterBounds, HyperparameterError, Hyperparameters, NetUid, TaskSpec,
+};
 use sp_runtime::traits::{Saturating, Zero};
 
 /// What other pallets may ask about subnets.

@@ -17,8 +17,8 @@ use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-    AccountId, Aura, Balance, Balances, Block, BlockNumber, Consensus, Directives, Hash, Neurons, Nonce,
-    PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+    AccountId, Aura, Balance, Balances, Block, BlockNumber, Consensus, Directives, Hash, Neurons,
+    Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
     RuntimeOrigin, RuntimeTask, Stake, Subnets, System, DAYS, EXISTENTIAL_DEPOSIT, MICRO_MIND,
     MIND, SLOT_DURATION, SS58_PREFIX, VERSION,
 };
@@ -449,7 +449,8 @@ impl pallet_mindos_directives::BenchmarkHelper<AccountId, Balance> for Directive
         );
         // The coldkey's own hotkey: fresh, since the benchmarks call this once per coldkey.
         let index = u32::from(pallet_mindos_neurons::NeuronCount::<Runtime>::get(netuid));
-        let own: AccountId = frame_benchmarking::account("voter-hotkey", index, u32::from(netuid.0));
+        let own: AccountId =
+            frame_benchmarking::account("voter-hotkey", index, u32::from(netuid.0));
         Neurons::register_for_benchmarks(netuid, coldkey.clone(), own.clone())?;
         Stake::add_stake(RuntimeOrigin::signed(coldkey.clone()), own, amount)?;
         // The rest of its hotkey slots on pool hotkeys of the subnet with room for a nominator.
@@ -457,9 +458,14 @@ impl pallet_mindos_directives::BenchmarkHelper<AccountId, Balance> for Directive
         let mut staked: u32 = 1;
         let mut j = 0u32;
         while staked < slots {
-            let hotkey: AccountId = frame_benchmarking::account("pool-hotkey", j, u32::from(netuid.0));
-            j = j.checked_add(1).ok_or(sp_runtime::DispatchError::Other("pool exhausted"))?;
-            if <Neurons as mindos_primitives::NeuronsInfo<AccountId>>::uid(netuid, &hotkey).is_none() {
+            let hotkey: AccountId =
+                frame_benchmarking::account("pool-hotkey", j, u32::from(netuid.0));
+            j = j
+                .checked_add(1)
+                .ok_or(sp_runtime::DispatchError::Other("pool exhausted"))?;
+            if <Neurons as mindos_primitives::NeuronsInfo<AccountId>>::uid(netuid, &hotkey)
+                .is_none()
+            {
                 Neurons::register_for_benchmarks(netuid, pool_owner.clone(), hotkey.clone())?;
             }
             if pallet_mindos_stake::NominatorCount::<Runtime>::get(&hotkey) >= nominators {
