@@ -82,9 +82,29 @@ pub enum ChainError {
     Subxt(#[from] Box<subxt::Error>),
 }
 
+/// How often [`ChainClient::submit`] signs a transaction again after losing its nonce to
+/// another transaction of the same signer.
+pub const NONCE_RETRIES: u32 = 10;
+
 impl ChainError {
     fn from_subxt(error: impl Into<subxt::Error>) -> Self {
         ChainError::Subxt(Box::new(error.into()))
+    }
+
+    /// Whether the pool refused the transaction because another transaction of the same
+    /// signer holds (or already used) its nonce: the node says the priority is too low for a
+    /// replacement, or the transaction is outdated or stale. subxt reports these only as
+    /// text (JSON-RPC errors 1010/1014 and invalid-transaction statuses).
+    pub fn is_nonce_race(&self) -> bool {
+        let text = self.to_string().to_ascii_lowercase();
+        [
+            "priority is too low",
+            "priority of the transaction is too low",
+            "outdated",
+            "stale",
+        ]
+        .iter()
+        .any(|needle| text.contains(needle))
     }
 }
 
@@ -170,8 +190,35 @@ impl ChainClient {
 
     /// Signs `call` with `signer` (next nonce, immortal, no tip), submits it and waits until
     /// it is in a finalized block. A dispatch error (e.g. `Neurons.BurnAboveMax`) comes back
-    /// as an error naming the pallet and variant; nothing is retried.
+    /// as an error naming the pallet and variant and is not retried. A transaction the pool
+    /// refuses because another transaction of the same signer took its nonce (two processes
+    /// sharing a coldkey, e.g. miners registering at the same moment) is signed again with a
+    /// fresh nonce, at most [`NONCE_RETRIES`] times: the pool never held it, so it cannot
+    /// land twice.
     pub async fn submit<Call: subxt::transactions::Payload>(
+        &self,
+        call: &Call,
+        signer: &Keypair,
+    ) -> Result<Finalized, ChainError> {
+        let mut attempt: u32 = 0;
+        loop {
+            match self.submit_once(call, signer).await {
+                Err(e) if attempt < NONCE_RETRIES && e.is_nonce_race() => {
+                    attempt = attempt.saturating_add(1);
+                    tracing::info!(target: "mindos::chain", attempt, error = %e, "nonce taken by another transaction of the signer; signing again");
+                    // The fresh nonce is read at a finalized block: wait for the
+                    // transaction that took it to be finalized (blocks are 1-6 s).
+                    tokio::time::sleep(std::time::Duration::from_millis(
+                        500u64.saturating_mul(u64::from(attempt)).min(3_000),
+                    ))
+                    .await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn submit_once<Call: subxt::transactions::Payload>(
         &self,
         call: &Call,
         signer: &Keypair,
@@ -197,5 +244,24 @@ impl ChainClient {
             block_hash: in_block.block_hash(),
             extrinsic_hash: in_block.extrinsic_hash(),
         })
+    }
+}
+
+#[cfg(test)]
+mod nonce_race_tests {
+    use super::ChainError;
+
+    fn error(text: &str) -> ChainError {
+        ChainError::Subxt(Box::new(subxt::Error::other_str(text)))
+    }
+
+    #[test]
+    fn pool_refusals_for_a_taken_nonce_are_retried_and_nothing_else() {
+        // What the node said when two miners registered with one coldkey at once.
+        assert!(error("Error during transaction progress: The transaction is not valid: The priority of the transaction is too low (pool 248 > current 248)").is_nonce_race());
+        assert!(error("Invalid Transaction: Transaction is outdated").is_nonce_race());
+        assert!(error("1014: Priority is too low: (248 vs 248)").is_nonce_race());
+        assert!(!error("Module error: Neurons.BurnAboveMax").is_nonce_race());
+        assert!(!error("Invalid Transaction: Inability to pay some fees").is_nonce_race());
     }
 }
