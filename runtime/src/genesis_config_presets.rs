@@ -4,8 +4,8 @@
 //! the sudo key. They are for dev and test chains only: the keys are public.
 
 use crate::{
-    AccountId, Balance, BalancesConfig, BlockNumber, DirectivesConfig, RuntimeGenesisConfig,
-    SubnetsConfig, SudoConfig, DAYS, MIND,
+    AccountId, Balance, BalancesConfig, BlockNumber, RuntimeGenesisConfig, SubnetsConfig,
+    SudoConfig, DAYS, MIND,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -154,9 +154,6 @@ fn testnet_genesis(
         subnets: SubnetsConfig {
             bounds: Some(default_hyperparameter_bounds()),
             subnets,
-        },
-        directives: DirectivesConfig {
-            parameters: launch_parameters(),
         },
     })
 }

@@ -39,7 +39,6 @@ fn ext() -> sp_io::TestExternalities {
         .map(|k| (k.to_account_id(), genesis_config_presets::DEV_ENDOWMENT))
         .collect();
     config.subnets.bounds = Some(genesis_config_presets::default_hyperparameter_bounds());
-    config.directives.parameters = genesis_config_presets::launch_parameters();
     let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
     ext.execute_with(|| {
         System::set_block_number(1);
