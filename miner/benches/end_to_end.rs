@@ -11,7 +11,8 @@
 //! - The miner process's resident memory idle (after start-up) and its peak under load,
 //!   against the model file's size (goal: model + ≤ 60 MB).
 //!
-//! Raw and miner rounds alternate, so background load on the machine hits both alike.
+//! Latency requests alternate one by one (raw, raw handed to a thread, miner, bare mesh) and
+//! throughput rounds alternate, so background load on the machine hits all alike.
 //! Run it with `miner/bench.sh` (release build). `BENCH_REQUESTS` (default 300) sets the
 //! requests per latency round, `BENCH_ROUNDS` (default 3) the rounds, `BENCH_SUBNET`
 //! (default `text-embedding`; `digits` shows the serving overhead alone, its model taking
@@ -118,15 +119,25 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
     let (mut raw_tput, mut miner_tput) = (Vec::new(), Vec::new());
     let mut rss_peak = 0;
     let (mut model_sum, mut model_count) = (0.0, 0.0);
+    let (mut handled_sum, mut handled_count) = (0.0, 0.0);
+    let handoff = Handoff::start(engine.clone());
     for round in 0..rounds {
-        raw_lat.extend(raw_latency(&engine, &samples, requests));
-        handoff_lat.extend(handoff_latency(&engine, &samples, requests).await);
         let before = miner.model_time().await;
-        miner_lat.extend(miner_latency(&caller, peer, netuid, &payloads, requests).await);
+        // One request of each kind in turn, so a change in the machine's background load
+        // hits all four alike.
+        for i in 0..requests {
+            let input = &samples[i % samples.len()];
+            let payload = &payloads[i % payloads.len()];
+            raw_lat.push(raw_once(&engine, input));
+            handoff_lat.push(handoff.once(input).await);
+            miner_lat.push(ask_timed(&caller, peer, netuid, payload).await);
+            echo_lat.push(ask_timed(&caller, echo_peer, netuid, payload).await);
+        }
         let after = miner.model_time().await;
-        model_sum += after.0 - before.0;
-        model_count += after.1 - before.1;
-        echo_lat.extend(miner_latency(&caller, echo_peer, netuid, &payloads, requests).await);
+        model_sum += after.model_sum - before.model_sum;
+        model_count += after.model_count - before.model_count;
+        handled_sum += after.handled_sum - before.handled_sum;
+        handled_count += after.handled_count - before.handled_count;
         raw_tput.push(raw_throughput(engine.clone(), &samples, requests));
         let (tput, peak) =
             miner_throughput(&caller, peer, netuid, &payloads, requests, &miner).await;
@@ -146,6 +157,7 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
         v.iter().map(Duration::as_secs_f64).sum::<f64>() / v.len().max(1) as f64 * 1000.0
     };
     let model_mean = model_sum / model_count.max(1.0) * 1000.0;
+    let handled_mean = handled_sum / handled_count.max(1.0) * 1000.0;
     let (raw50, raw99) = (percentile(&raw_lat, 50), percentile(&raw_lat, 99));
     let (m50, m99) = (percentile(&miner_lat, 50), percentile(&miner_lat, 99));
     let raw_t = median_f64(&mut raw_tput);
@@ -186,6 +198,10 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
     println!(
         "  miner minus its model time                               {:>9.3} ms   (serving overhead)",
         mean(&miner_lat) - model_mean
+    );
+    println!(
+        "    of it inside the miner, receipt to answer              {:>9.3} ms   (checks, decoding, queue, encoding)",
+        handled_mean - model_mean
     );
     println!(
         "  the mesh alone                    {:>9.3} ms {:>9.3} ms {:>9.3} ms   (in-process node answering at once)",
@@ -234,46 +250,39 @@ fn median_f64(values: &mut [f64]) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
-fn raw_latency(engine: &Arc<dyn SubnetEngine>, samples: &[Input], n: usize) -> Vec<Duration> {
-    (0..n)
-        .map(|i| {
-            let input = samples[i % samples.len()].clone();
-            let started = Instant::now();
-            engine.infer_batch(vec![input]).unwrap();
-            started.elapsed()
-        })
-        .collect()
+fn raw_once(engine: &Arc<dyn SubnetEngine>, input: &Input) -> Duration {
+    let input = input.clone();
+    let started = Instant::now();
+    engine.infer_batch(vec![input]).unwrap();
+    started.elapsed()
 }
 
 /// Raw inference on a dedicated thread, awaited from a task through a oneshot: the
 /// cross-thread handoff any server that keeps inference off its executor pays.
-async fn handoff_latency(
-    engine: &Arc<dyn SubnetEngine>,
-    samples: &[Input],
-    n: usize,
-) -> Vec<Duration> {
-    let (jobs, rx) = std::sync::mpsc::channel::<(Input, tokio::sync::oneshot::Sender<()>)>();
-    let worker = {
-        let engine = engine.clone();
+struct Handoff {
+    jobs: std::sync::mpsc::Sender<(Input, tokio::sync::oneshot::Sender<()>)>,
+}
+
+impl Handoff {
+    fn start(engine: Arc<dyn SubnetEngine>) -> Self {
+        let (jobs, rx) = std::sync::mpsc::channel::<(Input, tokio::sync::oneshot::Sender<()>)>();
         std::thread::spawn(move || {
             for (input, done) in rx {
                 engine.infer_batch(vec![input]).unwrap();
                 let _ = done.send(());
             }
-        })
-    };
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let (done, finished) = tokio::sync::oneshot::channel();
-        let started = Instant::now();
-        jobs.send((samples[i % samples.len()].clone(), done))
-            .unwrap();
-        finished.await.unwrap();
-        out.push(started.elapsed());
+        });
+        Self { jobs }
     }
-    drop(jobs);
-    worker.join().unwrap();
-    out
+
+    async fn once(&self, input: &Input) -> Duration {
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let input = input.clone();
+        let started = Instant::now();
+        self.jobs.send((input, done)).unwrap();
+        finished.await.unwrap();
+        started.elapsed()
+    }
 }
 
 fn raw_throughput(engine: Arc<dyn SubnetEngine>, samples: &[Input], n: usize) -> f64 {
@@ -293,21 +302,16 @@ fn raw_throughput(engine: Arc<dyn SubnetEngine>, samples: &[Input], n: usize) ->
     (per_thread * CONCURRENCY) as f64 / started.elapsed().as_secs_f64()
 }
 
-async fn miner_latency(
+async fn ask_timed(
     caller: &MeshClient,
     peer: PeerId,
     netuid: u16,
-    payloads: &[serde_json::Value],
-    n: usize,
-) -> Vec<Duration> {
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let payload = payloads[i % payloads.len()].clone();
-        let started = Instant::now();
-        ask(caller, peer, netuid, payload).await;
-        out.push(started.elapsed());
-    }
-    out
+    payload: &serde_json::Value,
+) -> Duration {
+    let payload = payload.clone();
+    let started = Instant::now();
+    ask(caller, peer, netuid, payload).await;
+    started.elapsed()
 }
 
 /// Requests per second with 8 in flight, and the miner's peak RSS (KiB) meanwhile.
@@ -406,6 +410,14 @@ async fn connect(caller: &MeshClient, addr: &Multiaddr) -> PeerId {
     }
 }
 
+/// Cumulative times from the miner's metrics, in seconds.
+struct ServedTimes {
+    model_sum: f64,
+    model_count: f64,
+    handled_sum: f64,
+    handled_count: f64,
+}
+
 /// The `mindos-miner` binary (release, next to this bench) in private mode.
 struct MinerProcess {
     child: tokio::process::Child,
@@ -463,8 +475,8 @@ impl MinerProcess {
         }
     }
 
-    /// Sum and count of `mindos_miner_batch_duration_seconds`.
-    async fn model_time(&self) -> (f64, f64) {
+    /// Sums and counts of the miner's batch and request durations.
+    async fn model_time(&self) -> ServedTimes {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.metrics_port))
             .await
@@ -481,10 +493,12 @@ impl MinerProcess {
                 .and_then(|v| v.trim().parse::<f64>().ok())
                 .unwrap_or(0.0)
         };
-        (
-            value("mindos_miner_batch_duration_seconds_sum "),
-            value("mindos_miner_batch_duration_seconds_count "),
-        )
+        ServedTimes {
+            model_sum: value("mindos_miner_batch_duration_seconds_sum "),
+            model_count: value("mindos_miner_batch_duration_seconds_count "),
+            handled_sum: value("mindos_miner_request_duration_seconds_sum "),
+            handled_count: value("mindos_miner_request_duration_seconds_count "),
+        }
     }
 
     fn rss_kib(&self) -> u64 {

@@ -453,7 +453,7 @@ impl Miner {
             ))
         };
         #[cfg(not(feature = "fault-injection"))]
-        let dispatcher = tokio::spawn(dispatch(events, server, tracker.clone()));
+        let dispatcher = tokio::spawn(dispatch(events, server));
         tracing::info!(%peer_id, netuid, "miner serving");
 
         Ok(Self {
@@ -598,12 +598,9 @@ fn apply_power_limits(
     metrics.set_low_power(low_power);
 }
 
-/// Hands each inbound request to its own task (tracked, so shutdown can wait for it).
-async fn dispatch(
-    mut events: tokio::sync::mpsc::Receiver<MeshEvent>,
-    server: Arc<Server>,
-    tracker: TaskTracker,
-) {
+/// Checks, decodes and queues each inbound request; the inference worker answers it
+/// (shutdown waits for the queue to drain, so nothing in flight is lost).
+async fn dispatch(mut events: tokio::sync::mpsc::Receiver<MeshEvent>, server: Arc<Server>) {
     while let Some(event) = events.recv().await {
         if let MeshEvent::InboundRequest {
             peer,
@@ -611,11 +608,7 @@ async fn dispatch(
             responder,
         } = event
         {
-            let server = server.clone();
-            tracker.spawn(async move {
-                let response = server.answer(peer, request).await;
-                responder.respond(response);
-            });
+            server.answer_to(peer, request, responder);
         }
     }
 }
@@ -630,7 +623,7 @@ async fn dispatch_with_fault(
     mesh: MeshClient,
 ) {
     let Some(fault) = fault.map(Arc::new) else {
-        return dispatch(events, server, tracker).await;
+        return dispatch(events, server).await;
     };
     while let Some(event) = events.recv().await {
         if let MeshEvent::InboundRequest {

@@ -10,12 +10,12 @@ use std::{
     time::Instant,
 };
 
-use mindos_mesh::{ErrorCode, InferRequest, InferResponse, PeerId};
+use mindos_mesh::{ErrorCode, InferRequest, InferResponse, PeerId, Responder};
 use mindos_subnets::{Input, SubnetEngine, SubnetError};
 
 use crate::{
     metrics::Metrics,
-    service::{Service, SubmitError},
+    service::{JobError, JobResult, Service},
 };
 
 /// How a request ended, as counted in `mindos_miner_requests_total{outcome}`.
@@ -174,22 +174,45 @@ impl Server {
         self.accepting.store(false, Ordering::SeqCst);
     }
 
-    /// Answers one `/mindos/infer/1` request from `peer`.
-    #[tracing::instrument(level = "debug", skip_all, fields(%peer, request_id = request.request_id))]
+    /// Answers one `/mindos/infer/1` request from `peer` through `responder`. Refusals are
+    /// answered at once; an output is answered by the inference worker that computed it, so
+    /// no task has to wake in between (the mesh's dispatcher calls this for every request).
+    pub(crate) fn answer_to(&self, peer: PeerId, request: InferRequest, responder: Responder) {
+        let started = Instant::now();
+        let metrics = self.metrics.clone();
+        let request_id = request.request_id;
+        let finish = move |result: Result<serde_json::Value, ServeError>| {
+            count(&metrics, &result, started);
+            if let Err(e) = &result {
+                tracing::debug!(%peer, request_id, code = ?e.code(), error = %e, "request refused");
+            }
+            responder.respond(into_response(result));
+        };
+        match self
+            .admit(&peer, request.netuid)
+            .and_then(|()| self.accept(&request.payload))
+        {
+            Ok(input) => {
+                // A refusal (queue full, shutting down) reaches `finish` as `busy`.
+                let _ = self
+                    .service
+                    .submit_with(input, Box::new(move |job| finish(job_output(job))));
+            }
+            Err(e) => finish(Err(e)),
+        }
+    }
+
+    /// [`Server::answer_to`], awaited: the response instead of a responder (for a faulty
+    /// miner that alters it).
+    #[cfg(feature = "fault-injection")]
     pub(crate) async fn answer(&self, peer: PeerId, request: InferRequest) -> InferResponse {
         let started = Instant::now();
         let result = match self.admit(&peer, request.netuid) {
             Ok(()) => self.infer_json(&request.payload).await,
             Err(e) => Err(e),
         };
-        self.count(&result, started);
-        match result {
-            Ok(payload) => InferResponse::Ok { payload },
-            Err(e) => {
-                tracing::debug!(code = ?e.code(), error = %e, "request refused");
-                InferResponse::error(e.code(), e.to_string())
-            }
-        }
+        count(&self.metrics, &result, started);
+        into_response(result)
     }
 
     /// Runs `input` for the owner (RPC): the same validation and queue, no caller check.
@@ -199,15 +222,8 @@ impl Server {
     ) -> Result<serde_json::Value, ServeError> {
         let started = Instant::now();
         let result = self.infer_json(input).await;
-        self.count(&result, started);
+        count(&self.metrics, &result, started);
         result
-    }
-
-    fn count(&self, result: &Result<serde_json::Value, ServeError>, started: Instant) {
-        let outcome = result
-            .as_ref()
-            .map_or_else(ServeError::outcome, |_| Outcome::Ok);
-        self.metrics.answered(outcome, started.elapsed());
     }
 
     /// Checks the caller and the subnet, in that order (an unknown caller learns nothing).
@@ -232,32 +248,59 @@ impl Server {
         &self,
         payload: &serde_json::Value,
     ) -> Result<serde_json::Value, ServeError> {
+        let input = self.accept(payload)?;
+        let answer = self
+            .service
+            .submit(input)
+            .map_err(|e| ServeError::Busy(e.to_string()))?;
+        let job = answer
+            .await
+            .map_err(|_| ServeError::Internal("the inference worker stopped".into()))?;
+        job_output(job)
+    }
+
+    /// The decoded input of a payload, unless shutdown has begun or it is invalid.
+    fn accept(&self, payload: &serde_json::Value) -> Result<Input, ServeError> {
         if !self.accepting.load(Ordering::SeqCst) {
             return Err(ServeError::Busy("the miner is shutting down".into()));
         }
         let bytes =
             serde_json::to_vec(payload).map_err(|e| ServeError::InvalidInput(e.to_string()))?;
-        let input = self.decode(&bytes)?;
-        let answer = self.service.submit(input).map_err(|e| match e {
-            SubmitError::Full { .. } | SubmitError::Closed => ServeError::Busy(e.to_string()),
-        })?;
-        let output = answer
-            .await
-            .map_err(|_| ServeError::Internal("the inference worker stopped".into()))?
-            .map_err(|failed| {
-                if failed.bad_input {
-                    ServeError::InvalidInput(failed.message)
-                } else {
-                    ServeError::Internal(failed.message)
-                }
-            })?;
-        serde_json::to_value(&output).map_err(|e| ServeError::Internal(e.to_string()))
+        self.decode(&bytes)
     }
 
     /// Decodes and validates one input (before it may join a batch).
     pub(crate) fn decode(&self, bytes: &[u8]) -> Result<Input, ServeError> {
         self.engine.decode_input(bytes).map_err(input_error)
     }
+}
+
+/// A job's output as the JSON payload of an answer, or why there is none.
+fn job_output(job: JobResult) -> Result<serde_json::Value, ServeError> {
+    match job {
+        Ok(output) => {
+            serde_json::to_value(&output).map_err(|e| ServeError::Internal(e.to_string()))
+        }
+        Err(JobError::Refused(e)) => Err(ServeError::Busy(e.to_string())),
+        Err(JobError::Failed(failed)) if failed.bad_input => {
+            Err(ServeError::InvalidInput(failed.message))
+        }
+        Err(JobError::Failed(failed)) => Err(ServeError::Internal(failed.message)),
+    }
+}
+
+fn into_response(result: Result<serde_json::Value, ServeError>) -> InferResponse {
+    match result {
+        Ok(payload) => InferResponse::Ok { payload },
+        Err(e) => InferResponse::error(e.code(), e.to_string()),
+    }
+}
+
+fn count(metrics: &Metrics, result: &Result<serde_json::Value, ServeError>, started: Instant) {
+    let outcome = result
+        .as_ref()
+        .map_or_else(ServeError::outcome, |_| Outcome::Ok);
+    metrics.answered(outcome, started.elapsed());
 }
 
 fn input_error(e: SubnetError) -> ServeError {

@@ -1,9 +1,11 @@
 //! The inference service: a bounded queue of decoded inputs and worker threads that run
 //! them in dynamic batches, off the async executor.
 //!
-//! - [`Service::submit`] queues one input and returns a receiver for its output, or refuses at
-//!   once when the queue is full ([`SubmitError::Full`], answered `busy`) — the queue never
-//!   grows past its capacity.
+//! - [`Service::submit_with`] queues one input with the callback that takes its result, or
+//!   refuses at once when the queue is full ([`SubmitError::Full`], answered `busy`) — the
+//!   queue never grows past its capacity. The worker calls the callback itself, so a mesh
+//!   answer leaves from the thread that computed it, without waking a task in between.
+//!   [`Service::submit`] is the same with a channel for callers that await the result.
 //! - Each worker is a dedicated OS thread (ONNX Runtime's `run` blocks) owning one ONNX
 //!   session in turn. A free worker takes up to `max_batch` queued inputs; if the batch is not
 //!   full it may wait up to `max_wait` after the first input's arrival for more. So batches
@@ -52,15 +54,28 @@ pub(crate) struct BatchFailed {
     pub(crate) message: String,
 }
 
+/// Why a job produced no output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum JobError {
+    /// The job was never queued.
+    Refused(SubmitError),
+    /// Its batch failed.
+    Failed(BatchFailed),
+}
+
 /// What a queued input gets back.
-pub(crate) type JobResult = Result<Output, BatchFailed>;
+pub(crate) type JobResult = Result<Output, JobError>;
+
+/// Takes a job's result. Called exactly once: on the worker thread that ran the batch, or
+/// at once by [`Service::submit_with`] when the job is refused. It must not block.
+pub(crate) type Reply = Box<dyn FnOnce(JobResult) + Send + 'static>;
 
 /// Runs one batch: the subnet's blocking `infer_batch` (a fake in tests).
 pub(crate) type InferFn = Arc<dyn Fn(Vec<Input>) -> Result<Vec<Output>, SubnetError> + Send + Sync>;
 
 struct Job {
     input: Input,
-    reply: oneshot::Sender<JobResult>,
+    reply: Reply,
     queued_at: Instant,
 }
 
@@ -152,15 +167,34 @@ impl Service {
 
     /// Queues `input`; the receiver gets its output once its batch has run.
     pub(crate) fn submit(&self, input: Input) -> Result<oneshot::Receiver<JobResult>, SubmitError> {
-        let (reply, answer) = oneshot::channel();
+        let (sender, answer) = oneshot::channel();
+        self.submit_with(
+            input,
+            Box::new(move |result| {
+                // The caller may have given up; nothing to do then.
+                let _ = sender.send(result);
+            }),
+        )?;
+        Ok(answer)
+    }
+
+    /// Queues `input`; `reply` takes its result once its batch has run. A refused input's
+    /// `reply` gets [`JobError::Refused`] before this returns the same error.
+    pub(crate) fn submit_with(&self, input: Input, reply: Reply) -> Result<(), SubmitError> {
         let mut state = lock(&self.shared.state);
-        if state.closed {
-            return Err(SubmitError::Closed);
-        }
-        if state.queue.len() >= self.shared.capacity {
-            return Err(SubmitError::Full {
+        let refused = if state.closed {
+            Some(SubmitError::Closed)
+        } else if state.queue.len() >= self.shared.capacity {
+            Some(SubmitError::Full {
                 capacity: self.shared.capacity,
-            });
+            })
+        } else {
+            None
+        };
+        if let Some(error) = refused {
+            drop(state);
+            reply(Err(JobError::Refused(error)));
+            return Err(error);
         }
         state.queue.push_back(Job {
             input,
@@ -172,7 +206,7 @@ impl Service {
         // Every waiting worker: the one woken may be above the active limit, or be collecting
         // a batch. There are only a few.
         self.shared.work.notify_all();
-        Ok(answer)
+        Ok(())
     }
 
     /// Sets the largest batch and how many workers may run batches (at least 1 each, at most
@@ -294,7 +328,7 @@ impl Shared {
 
     fn run(&self, batch: Vec<Job>) {
         let size = batch.len();
-        let (inputs, replies): (Vec<Input>, Vec<oneshot::Sender<JobResult>>) =
+        let (inputs, replies): (Vec<Input>, Vec<Reply>) =
             batch.into_iter().map(|job| (job.input, job.reply)).unzip();
         self.busy_workers.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
@@ -305,12 +339,12 @@ impl Shared {
         self.busy_workers.fetch_sub(1, Ordering::Relaxed);
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.metrics.batch(size, took);
-        let failed = |bad_input, message: String| BatchFailed { bad_input, message };
+        let failed =
+            |bad_input, message: String| Err(JobError::Failed(BatchFailed { bad_input, message }));
         match result {
             Ok(Ok(outputs)) if outputs.len() == replies.len() => {
                 for (reply, output) in replies.into_iter().zip(outputs) {
-                    // The caller may have given up; nothing to do then.
-                    let _ = reply.send(Ok(output));
+                    reply(Ok(output));
                 }
             }
             Ok(Ok(outputs)) => {
@@ -320,19 +354,19 @@ impl Shared {
                 );
                 tracing::error!(%message);
                 for reply in replies {
-                    let _ = reply.send(Err(failed(false, message.clone())));
+                    reply(failed(false, message.clone()));
                 }
             }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, size, "batch failed");
                 for reply in replies {
-                    let _ = reply.send(Err(failed(e.is_bad_input(), e.to_string())));
+                    reply(failed(e.is_bad_input(), e.to_string()));
                 }
             }
             Err(_panic) => {
                 tracing::error!(size, "the model panicked on a batch");
                 for reply in replies {
-                    let _ = reply.send(Err(failed(false, "the model failed".to_owned())));
+                    reply(failed(false, "the model failed".to_owned()));
                 }
             }
         }
@@ -466,6 +500,17 @@ mod tests {
             service.submit(pixels()).unwrap_err(),
             SubmitError::Full { capacity: 2 }
         );
+        // A refused job's callback hears why, before `submit_with` returns.
+        let (heard, hearing) = std::sync::mpsc::channel();
+        let reply: Reply = Box::new(move |result| heard.send(result).unwrap());
+        assert_eq!(
+            service.submit_with(pixels(), reply).unwrap_err(),
+            SubmitError::Full { capacity: 2 }
+        );
+        assert_eq!(
+            hearing.try_recv().unwrap().unwrap_err(),
+            JobError::Refused(SubmitError::Full { capacity: 2 })
+        );
         service.close();
         assert_eq!(service.submit(pixels()).unwrap_err(), SubmitError::Closed);
         gate.open();
@@ -505,8 +550,10 @@ mod tests {
         gate.open();
         first.await.unwrap().unwrap();
         for answer in pair {
-            let failed = answer.await.unwrap().unwrap_err();
-            assert!(!failed.bad_input);
+            match answer.await.unwrap() {
+                Err(JobError::Failed(failed)) => assert!(!failed.bad_input),
+                other => panic!("expected a failed batch, got {other:?}"),
+            }
         }
         // The worker survived the panic.
         service.submit(pixels()).unwrap().await.unwrap().unwrap();

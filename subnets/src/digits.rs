@@ -101,7 +101,7 @@ impl Digits {
             ),
         };
         let model_digest = digest::check(&file, &model, &expected)?;
-        let pool = SessionPool::new(&model, config)?;
+        let pool = SessionPool::new(model, config)?;
         Ok(Self {
             info: SubnetInfo {
                 name: NAME,

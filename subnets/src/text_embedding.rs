@@ -120,7 +120,7 @@ impl TextEmbedding {
             .with_truncation(None)
             .map_err(|e| SubnetError::Tokenizer(e.to_string()))?;
 
-        let pool = SessionPool::new(&model, config)?;
+        let pool = SessionPool::new(model, config)?;
         Ok(Self {
             info: SubnetInfo {
                 name: NAME,
