@@ -569,15 +569,23 @@ mod tests {
         model
     }
 
-    fn op_types(model: &[u8]) -> Vec<String> {
+    /// `(op_type, name)` of every node of `model`'s graph, in order.
+    fn graph_nodes(model: &[u8]) -> Vec<(String, Option<String>)> {
         let model_fields = fields(model).unwrap();
         let graph = model_fields.iter().find(|f| f.number == 7).unwrap();
         fields(graph.bytes().unwrap())
             .unwrap()
             .iter()
             .filter(|f| f.number == 1)
-            .map(|f| Node::parse(f.bytes().unwrap()).unwrap().op_type.to_owned())
+            .map(|f| {
+                let node = Node::parse(f.bytes().unwrap()).unwrap();
+                (node.op_type.to_owned(), node.name.map(str::to_owned))
+            })
             .collect()
+    }
+
+    fn op_types(model: &[u8]) -> Vec<String> {
+        graph_nodes(model).into_iter().map(|(op, _)| op).collect()
     }
 
     fn run(model: &[u8], ids: &[i64]) -> Vec<f32> {
@@ -613,19 +621,6 @@ mod tests {
             .join("text-embedding/model.onnx");
         let model = std::fs::read(&path).expect("MiniLM (scripts/setup.sh)");
         let rewritten = gather_before_dequantize(&model).expect("MiniLM's lookups match");
-        let graph_nodes = |model: &[u8]| -> Vec<(String, Option<String>)> {
-            let model_fields = fields(model).unwrap();
-            let graph = model_fields.iter().find(|f| f.number == 7).unwrap();
-            fields(graph.bytes().unwrap())
-                .unwrap()
-                .iter()
-                .filter(|f| f.number == 1)
-                .map(|f| {
-                    let node = Node::parse(f.bytes().unwrap()).unwrap();
-                    (node.op_type.to_owned(), node.name.map(str::to_owned))
-                })
-                .collect()
-        };
         let (before, after) = (graph_nodes(&model), graph_nodes(&rewritten));
         let dequantized: Vec<_> = after
             .iter()
