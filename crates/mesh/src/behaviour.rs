@@ -1,6 +1,7 @@
 //! The composed libp2p behaviour and the swarm that runs it.
 
 use libp2p::{
+    core::upgrade,
     gossipsub, identify, kad, mdns, noise, ping,
     request_response::{self, ProtocolSupport},
     swarm::{behaviour::toggle::Toggle, NetworkBehaviour},
@@ -44,7 +45,14 @@ pub(crate) fn build_swarm(config: &MeshConfig) -> Result<Swarm<Behaviour>, MeshE
         .with_quic()
         .with_behaviour(|key| build_behaviour(key, config))
         .map_err(|e| setup(&e))?
-        .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_connection_timeout))
+        .with_swarm_config(|c| {
+            c.with_idle_connection_timeout(config.idle_connection_timeout)
+                // Each request opens a substream. With multistream-select V1 the opener
+                // waits for the protocol to be confirmed before it may write: one more
+                // round trip per request. V1Lazy sends the request right behind its single
+                // protocol proposal; listeners accept both, so peers still interoperate.
+                .with_substream_upgrade_protocol_override(upgrade::Version::V1Lazy)
+        })
         .build();
     Ok(swarm)
 }

@@ -126,10 +126,26 @@ async fn discard<T: AsyncRead + Unpin + Send>(io: &mut T, len: u32) -> io::Resul
     Ok(())
 }
 
-async fn write_frame<T: AsyncWrite + Unpin + Send>(io: &mut T, body: &[u8]) -> io::Result<()> {
-    let len = u32::try_from(body.len()).map_err(io::Error::other)?;
-    io.write_all(&len.to_be_bytes()).await?;
-    io.write_all(body).await?;
+/// `value` as one frame, length prefix included, so that it leaves in one write (one yamux
+/// frame and one noise message rather than two of each).
+fn encode_frame<T: serde::Serialize>(value: &T) -> io::Result<Vec<u8>> {
+    let mut frame = Vec::with_capacity(1024);
+    frame.extend_from_slice(&[0; LEN_PREFIX]);
+    serde_json::to_writer(&mut frame, value).map_err(io::Error::other)?;
+    let len = u32::try_from(body_len(&frame)).map_err(io::Error::other)?;
+    if let Some(prefix) = frame.get_mut(..LEN_PREFIX) {
+        prefix.copy_from_slice(&len.to_be_bytes());
+    }
+    Ok(frame)
+}
+
+/// Bytes of a frame's body (without its length prefix).
+fn body_len(frame: &[u8]) -> u64 {
+    u64::try_from(frame.len().saturating_sub(LEN_PREFIX)).unwrap_or(u64::MAX)
+}
+
+async fn write_frame<T: AsyncWrite + Unpin + Send>(io: &mut T, frame: &[u8]) -> io::Result<()> {
+    io.write_all(frame).await?;
     io.flush().await
 }
 
@@ -218,12 +234,12 @@ impl libp2p::request_response::Codec for InferCodec {
                 "refused requests are never sent",
             ));
         };
-        let body = serde_json::to_vec(&request).map_err(io::Error::other)?;
-        let size = u64::try_from(body.len()).unwrap_or(u64::MAX);
+        let frame = encode_frame(&request)?;
+        let size = body_len(&frame);
         if size > u64::from(self.max_request_size) {
             return Err(too_large(Direction::Request, size, self.max_request_size));
         }
-        write_frame(io, &body).await
+        write_frame(io, &frame).await
     }
 
     async fn write_response<T>(
@@ -235,24 +251,24 @@ impl libp2p::request_response::Codec for InferCodec {
     where
         T: AsyncWrite + Unpin + Send,
     {
-        let mut body = serde_json::to_vec(&response).map_err(io::Error::other)?;
-        if body.len() > usize::try_from(self.max_response_size).unwrap_or(usize::MAX) {
+        let mut frame = encode_frame(&response)?;
+        let size = body_len(&frame);
+        if size > u64::from(self.max_response_size) {
             tracing::warn!(
-                size = body.len(),
+                size,
                 limit = self.max_response_size,
                 "response over the size limit replaced by a too_large error"
             );
             let refusal = InferResponse::error(
                 ErrorCode::TooLarge,
                 format!(
-                    "response of {} bytes exceeds the {}-byte limit",
-                    body.len(),
+                    "response of {size} bytes exceeds the {}-byte limit",
                     self.max_response_size
                 ),
             );
-            body = serde_json::to_vec(&refusal).map_err(io::Error::other)?;
+            frame = encode_frame(&refusal)?;
         }
-        write_frame(io, &body).await
+        write_frame(io, &frame).await
     }
 }
 

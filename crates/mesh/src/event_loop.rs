@@ -9,7 +9,7 @@ use std::{
 
 use futures::StreamExt;
 use libp2p::{
-    core::transport::ListenerId,
+    core::{transport::ListenerId, upgrade::NegotiationError},
     gossipsub::{self, MessageAcceptance},
     identify, kad, mdns, ping,
     request_response::{self, OutboundFailure, OutboundRequestId},
@@ -582,6 +582,15 @@ fn outbound_error(peer: PeerId, error: OutboundFailure) -> MeshError {
         OutboundFailure::Timeout => MeshError::Timeout,
         OutboundFailure::ConnectionClosed => MeshError::ConnectionClosed,
         OutboundFailure::UnsupportedProtocols => MeshError::UnsupportedProtocol,
+        // Substreams negotiate lazily (`build_swarm`): a peer without the protocol refuses it
+        // when the answer is read, not when the stream opens.
+        OutboundFailure::Io(e)
+            if e.get_ref()
+                .and_then(|inner| inner.downcast_ref::<NegotiationError>())
+                .is_some_and(|n| matches!(n, NegotiationError::Failed)) =>
+        {
+            MeshError::UnsupportedProtocol
+        }
         OutboundFailure::Io(e) => {
             match e
                 .get_ref()

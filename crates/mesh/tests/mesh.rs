@@ -180,6 +180,52 @@ async fn request_is_answered_and_rtt_is_measured() {
     .await;
 }
 
+/// A libp2p node that speaks noise, yamux and ping but not `/mindos/infer/1`.
+async fn foreign_node() -> Multiaddr {
+    use mindos_mesh::libp2p::{futures::StreamExt, noise, ping, swarm::SwarmEvent, tcp, yamux};
+    let mut swarm = mindos_mesh::libp2p::SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::new(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(|_| ping::Behaviour::default())
+        .unwrap()
+        .build();
+    let peer = *swarm.local_peer_id();
+    swarm
+        .listen_on("/ip4/127.0.0.1/tcp/0".parse().unwrap())
+        .unwrap();
+    let addr = loop {
+        if let SwarmEvent::NewListenAddr { address, .. } = swarm.select_next_some().await {
+            break address;
+        }
+    };
+    tokio::spawn(async move { while swarm.next().await.is_some() {} });
+    addr.with(Protocol::P2p(peer))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_without_the_protocol_is_reported_as_such() {
+    within("test", async {
+        let client = Node::local();
+        let foreign = client.client.dial(foreign_node().await).await.unwrap();
+        let error = client
+            .client
+            .request(foreign, request(1, json!({"x": 1})), REQUEST_TIMEOUT)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, MeshError::UnsupportedProtocol),
+            "expected unsupported protocol, got {error:?}"
+        );
+        client.stop().await;
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_requests_are_refused_and_the_peer_stays_usable() {
     within("test", async {
