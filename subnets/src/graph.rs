@@ -60,7 +60,15 @@ fn rewrite_graph(graph: &[u8]) -> Option<Vec<u8>> {
     let mut consumers: HashMap<&str, usize> = HashMap::new();
     for field in &graph_fields {
         match field.number {
-            1 => nodes.push(Node::parse(field.bytes()?)?),
+            1 => {
+                let node = Node::parse(field.bytes()?)?;
+                // A subgraph (`If`, `Loop`, `Scan`) may read any outer value; counting
+                // consumers there is not worth it for models that have none to rewrite.
+                if node.has_subgraph {
+                    return None;
+                }
+                nodes.push(node);
+            }
             5 => {
                 let tensor = Tensor::parse(field.bytes()?)?;
                 tensors.insert(tensor.name, tensor);
@@ -280,6 +288,8 @@ struct Node<'a> {
     domain: &'a str,
     /// `(name, i)` of each attribute (`i` is 0 when the attribute is not an integer).
     attributes: Vec<(&'a str, u64)>,
+    /// Whether an attribute holds a graph.
+    has_subgraph: bool,
 }
 
 impl<'a> Node<'a> {
@@ -291,6 +301,7 @@ impl<'a> Node<'a> {
             op_type: "",
             domain: "",
             attributes: Vec::new(),
+            has_subgraph: false,
         };
         for field in fields(bytes)? {
             match field.number {
@@ -298,7 +309,11 @@ impl<'a> Node<'a> {
                 2 => node.outputs.push(field.text()?),
                 3 => node.name = Some(field.text()?),
                 4 => node.op_type = field.text()?,
-                5 => node.attributes.push(attribute(field.bytes()?)?),
+                5 => {
+                    let (name, value, graph) = attribute(field.bytes()?)?;
+                    node.attributes.push((name, value));
+                    node.has_subgraph |= graph;
+                }
                 7 => node.domain = field.text()?,
                 _ => {}
             }
@@ -324,16 +339,19 @@ impl<'a> Node<'a> {
     }
 }
 
-fn attribute(bytes: &[u8]) -> Option<(&str, u64)> {
-    let (mut name, mut value) = (None, 0);
+/// An attribute's name, its integer value (0 if it has none) and whether it holds a graph
+/// (`AttributeProto.g` or `.graphs`).
+fn attribute(bytes: &[u8]) -> Option<(&str, u64, bool)> {
+    let (mut name, mut value, mut graph) = (None, 0, false);
     for field in fields(bytes)? {
         match (field.number, field.value) {
             (1, _) => name = Some(field.text()?),
             (3, Value::Varint(i)) => value = i,
+            (6 | 11, _) => graph = true,
             _ => {}
         }
     }
-    Some((name?, value))
+    Some((name?, value, graph))
 }
 
 /// What the rewrite reads of a `TensorProto`.
@@ -507,6 +525,11 @@ mod tests {
     /// `y = Gather(Mul(Cast(table), scales), ids)` with a 4 × 3 int8 table; with `leak`, the
     /// dequantized table is a graph output too (so it must stay).
     fn lookup_model(leak: bool) -> Vec<u8> {
+        lookup_model_with(leak, None)
+    }
+
+    /// [`lookup_model`], with the node `extra` appended to the graph.
+    fn lookup_model_with(leak: bool, extra: Option<&[u8]>) -> Vec<u8> {
         let table: Vec<u8> = [-128i8, -3, 0, 1, 2, 127, 50, -50, 7, -1, 64, -64]
             .iter()
             .map(|v| v.to_le_bytes()[0])
@@ -545,6 +568,9 @@ mod tests {
             "y",
             None,
         );
+        if let Some(extra) = extra {
+            put_bytes(&mut graph, 1, extra);
+        }
         put_bytes(&mut graph, 2, b"lookup");
         put_bytes(&mut graph, 5, &initializer("table", INT8, &[4, 3], &table));
         put_bytes(
@@ -638,6 +664,17 @@ mod tests {
     #[test]
     fn a_table_used_elsewhere_or_a_foreign_model_is_left_alone() {
         assert!(gather_before_dequantize(&lookup_model(true)).is_none());
+        // A node with a subgraph (which could read the dequantized table) stops the rewrite.
+        let mut then_branch = Vec::new();
+        put_bytes(&mut then_branch, 1, b"then_branch");
+        put_bytes(&mut then_branch, 6, b"");
+        let mut branch = Vec::new();
+        put_bytes(&mut branch, 1, b"flag");
+        put_bytes(&mut branch, 2, b"z");
+        put_bytes(&mut branch, 4, b"If");
+        put_bytes(&mut branch, 5, &then_branch);
+        assert!(gather_before_dequantize(&lookup_model_with(false, None)).is_some());
+        assert!(gather_before_dequantize(&lookup_model_with(false, Some(&branch))).is_none());
         assert!(gather_before_dequantize(b"not a model \xff\xff\xff").is_none());
         assert!(gather_before_dequantize(&[]).is_none());
         // Cut inside its graph, the model is refused rather than half-rewritten.

@@ -196,15 +196,18 @@ impl SessionPool {
     /// they are freed as soon as ONNX Runtime no longer needs them.
     pub(crate) fn new(model: Vec<u8>, config: &EngineConfig) -> Result<Self, SubnetError> {
         let env = environment(config)?;
-        // What ONNX Runtime gets may be an equivalent graph that needs less memory.
-        let model = crate::graph::gather_before_dequantize(&model).unwrap_or(model);
-        let sessions = (0..config.sessions.max(1))
-            .map(|_| {
-                build_session(&env, &model, config.intra_threads)
-                    .map(Mutex::new)
-                    .map_err(|e| SubnetError::ort("loading the model", e))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let build = |model: &[u8]| {
+            (0..config.sessions.max(1))
+                .map(|_| build_session(&env, model, config.intra_threads).map(Mutex::new))
+                .collect::<ort::Result<Vec<_>>>()
+        };
+        // ONNX Runtime gets an equivalent graph that needs less memory when there is one;
+        // should it refuse that graph, the file as it is still serves.
+        let sessions = match crate::graph::gather_before_dequantize(&model) {
+            Some(rewritten) => build(&rewritten).or_else(|_| build(&model)),
+            None => build(&model),
+        }
+        .map_err(|e| SubnetError::ort("loading the model", e))?;
         Ok(Self {
             sessions,
             next: AtomicUsize::new(0),
