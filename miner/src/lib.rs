@@ -31,7 +31,9 @@ use mindos_mesh::{
 };
 use mindos_subnets::{EngineConfig, SubnetEngine, SubnetError};
 use tokio::{sync::oneshot, task::JoinHandle};
-use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tokio_util::sync::CancellationToken;
+#[cfg(feature = "fault-injection")]
+use tokio_util::task::TaskTracker;
 
 use crate::{
     chain::{ChainSession, Device, Served},
@@ -210,6 +212,9 @@ pub struct Miner {
     rpc_addr: Option<SocketAddr>,
     rpc: Option<jsonrpsee::server::ServerHandle>,
     metrics_addr: Option<SocketAddr>,
+    /// The faulty dispatcher's per-request tasks (the honest path answers from the
+    /// inference workers, which shutdown drains).
+    #[cfg(feature = "fault-injection")]
     tracker: TaskTracker,
     cancel: CancellationToken,
     background: Vec<JoinHandle<()>>,
@@ -437,6 +442,7 @@ impl Miner {
             config.clone(),
             cancel.clone(),
         )));
+        #[cfg(feature = "fault-injection")]
         let tracker = TaskTracker::new();
         #[cfg(feature = "fault-injection")]
         let dispatcher = {
@@ -461,6 +467,7 @@ impl Miner {
             rpc_addr,
             rpc,
             metrics_addr,
+            #[cfg(feature = "fault-injection")]
             tracker,
             cancel,
             background,
@@ -505,8 +512,11 @@ impl Miner {
             let _ = rpc.stop();
             rpc.stopped().await;
         }
-        self.tracker.close();
-        self.tracker.wait().await;
+        #[cfg(feature = "fault-injection")]
+        {
+            self.tracker.close();
+            self.tracker.wait().await;
+        }
         let server = self.ctx.server.clone();
         if tokio::task::spawn_blocking(move || server.service.close_and_join())
             .await

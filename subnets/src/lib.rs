@@ -78,19 +78,14 @@ pub const SUBNETS: [&str; 2] = [text_embedding::NAME, digits::NAME];
 /// object. The model's digest is checked against `config.expected_digest`, else against
 /// the digest this crate pins.
 pub fn load(name: &str, config: &EngineConfig) -> Result<Arc<dyn SubnetEngine>, SubnetError> {
-    let engine: Arc<dyn SubnetEngine> = match name {
-        text_embedding::NAME => Arc::new(engine::Engine(TextEmbedding::load(config)?)),
-        digits::NAME => Arc::new(engine::Engine(Digits::load(config)?)),
-        _ => {
-            return Err(SubnetError::UnknownSubnet {
-                name: name.to_owned(),
-                known: SUBNETS.join(", "),
-            })
-        }
-    };
-    // The model file and the session builder's copies are gone by now.
-    runtime::release_free_memory();
-    Ok(engine)
+    match name {
+        text_embedding::NAME => Ok(Arc::new(engine::Engine(TextEmbedding::load(config)?))),
+        digits::NAME => Ok(Arc::new(engine::Engine(Digits::load(config)?))),
+        _ => Err(SubnetError::UnknownSubnet {
+            name: name.to_owned(),
+            known: SUBNETS.join(", "),
+        }),
+    }
 }
 
 /// Loads the subnet for an on-chain subnet: requires the model file to have the chain's

@@ -175,7 +175,7 @@ fn build_session(env: &Environment, model: &[u8], intra_threads: usize) -> ort::
 /// Building a session copies and rewrites the graph (MiniLM's int8 weights are folded into
 /// float32 ones); the copies are freed but glibc keeps the pages (about 60 MiB for MiniLM)
 /// until asked. Elsewhere this is a no-op.
-pub(crate) fn release_free_memory() {
+fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` only hands free pages of glibc's heaps back to the kernel; it
     // does not touch allocated memory and is safe to call from any thread at any time.
@@ -208,6 +208,8 @@ impl SessionPool {
             None => build(&model),
         }
         .map_err(|e| SubnetError::ort("loading the model", e))?;
+        drop(model);
+        release_free_memory();
         Ok(Self {
             sessions,
             next: AtomicUsize::new(0),
