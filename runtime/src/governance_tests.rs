@@ -118,6 +118,14 @@ fn jump_to(to: BlockNumber) {
 /// moves to the enactment block.
 fn pass_with_bobs_vote(action: pallet_mindos_directives::ProposalActionOf<Runtime>, scope: Scope) {
     let index = propose(action, scope);
+    let ends = close_with_bobs_vote(index);
+    assert!(counted(index).2, "the proposal passed");
+    jump_to(ends + EnactmentDelay::get());
+}
+
+/// Bob votes aye on proposal `index`, which is closed at the end of its vote; returns that
+/// block.
+fn close_with_bobs_vote(index: ProposalIndex) -> BlockNumber {
     let ends = voting_ends();
     vote(Sr25519Keyring::Bob, index, true);
     jump_to(ends);
@@ -125,8 +133,7 @@ fn pass_with_bobs_vote(action: pallet_mindos_directives::ProposalActionOf<Runtim
         RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
         index
     ));
-    assert!(counted(index).2, "the proposal passed");
-    jump_to(ends + EnactmentDelay::get());
+    ends
 }
 
 fn voting_ends() -> BlockNumber {
@@ -353,13 +360,7 @@ fn subnet_votes_weigh_only_stake_on_the_subnet_and_follow_it_when_it_moves() {
             ),
             pallet_mindos_directives::Error::<Runtime>::InsufficientVotingStake
         );
-        let ends = voting_ends();
-        vote(Sr25519Keyring::Bob, index, true);
-        jump_to(ends);
-        assert_ok!(Directives::close(
-            RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
-            index
-        ));
+        let ends = close_with_bobs_vote(index);
         assert_eq!(counted(index), (1_000 * MIND, 0, true));
         jump_to(ends + EnactmentDelay::get());
         assert_eq!(

@@ -27,10 +27,20 @@ use jsonrpsee::{
     rpc_params,
 };
 use mindos_mesh::{keys::keypair_from_secret, PeerId};
+use mindos_subnets::{Input, Output, SubnetEngine};
 use serde_json::Value;
 use tokio::{process::Child, time::Instant};
 
 pub const VALIDATOR_BIN: &str = env!("CARGO_BIN_EXE_mindos-validator");
+
+/// The label this process's digits model gives `input` — what honest miners, which run the
+/// same model, must answer.
+pub fn local_digits_label(engine: &dyn SubnetEngine, input: &Input) -> u8 {
+    let Output::Digits(local) = engine.infer_batch(vec![input.clone()]).unwrap().remove(0) else {
+        panic!("a digits output");
+    };
+    local.label
+}
 
 pub fn init_tracing() {
     let _ = tracing_subscriber::fmt()
