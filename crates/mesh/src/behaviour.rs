@@ -1,17 +1,12 @@
 //! The composed libp2p behaviour and the swarm that runs it.
 
 use libp2p::{
-    core::upgrade,
     gossipsub, identify, kad, mdns, noise, ping,
-    request_response::{self, ProtocolSupport},
     swarm::{behaviour::toggle::Toggle, NetworkBehaviour},
     tcp, yamux, StreamProtocol, Swarm, SwarmBuilder,
 };
 
-use crate::{
-    codec::{InferCodec, INFER_PROTOCOL},
-    MeshConfig, MeshError,
-};
+use crate::{MeshConfig, MeshError};
 
 /// Identify protocol version: peers from other networks are told apart by it.
 pub(crate) const IDENTIFY_PROTOCOL_VERSION: &str = "/mindos/1.0.0";
@@ -27,7 +22,8 @@ pub(crate) struct Behaviour {
     pub(crate) ping: ping::Behaviour,
     pub(crate) kademlia: kad::Behaviour<kad::store::MemoryStore>,
     pub(crate) gossipsub: gossipsub::Behaviour,
-    pub(crate) infer: request_response::Behaviour<InferCodec>,
+    /// Raw streams: `/mindos/infer/1` links (`inbound`, `outbound`).
+    pub(crate) streams: libp2p_stream::Behaviour,
     pub(crate) mdns: Toggle<mdns::tokio::Behaviour>,
 }
 
@@ -47,11 +43,6 @@ pub(crate) fn build_swarm(config: &MeshConfig) -> Result<Swarm<Behaviour>, MeshE
         .map_err(|e| setup(&e))?
         .with_swarm_config(|c| {
             c.with_idle_connection_timeout(config.idle_connection_timeout)
-                // Each request opens a substream. With multistream-select V1 the opener
-                // waits for the protocol to be confirmed before it may write: one more
-                // round trip per request. V1Lazy sends the request right behind its single
-                // protocol proposal; listeners accept both, so peers still interoperate.
-                .with_substream_upgrade_protocol_override(upgrade::Version::V1Lazy)
         })
         .build();
     Ok(swarm)
@@ -98,17 +89,6 @@ fn build_behaviour(
         gossip_config,
     )?;
 
-    let infer = request_response::Behaviour::with_codec(
-        InferCodec {
-            max_request_size: config.max_request_size,
-            max_response_size: config.max_response_size,
-        },
-        [(INFER_PROTOCOL, ProtocolSupport::Full)],
-        request_response::Config::default()
-            .with_request_timeout(config.request_timeout)
-            .with_max_concurrent_streams(config.max_concurrent_streams),
-    );
-
     let mdns = if config.mdns {
         Some(mdns::tokio::Behaviour::new(
             mdns::Config::default(),
@@ -123,7 +103,7 @@ fn build_behaviour(
         ping,
         kademlia,
         gossipsub,
-        infer,
+        streams: libp2p_stream::Behaviour::new(),
         mdns: mdns.into(),
     })
 }

@@ -1,14 +1,14 @@
-//! The application's side of the mesh: [`MeshClient`], [`MeshEvent`] and [`Responder`].
+//! The application's side of the mesh: [`MeshClient`] and [`MeshEvent`].
 
-use std::{fmt, time::Duration};
+use std::{sync::Arc, time::Duration};
 
-use libp2p::{request_response::ResponseChannel, Multiaddr, PeerId};
+use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    codec::encoded_len,
-    wire::{CapacityBeat, ErrorCode, InferRequest, InferResponse},
-    MeshError,
+    outbound::Outbound,
+    wire::{CapacityBeat, InferRequest, InferResponse},
+    MeshError, Responder,
 };
 
 /// What the mesh knows about one peer.
@@ -53,79 +53,10 @@ pub enum MeshEvent {
         peer: PeerId,
         /// What it asks.
         request: InferRequest,
-        /// Sends the answer; dropping it answers [`ErrorCode::Internal`].
+        /// Sends the answer; dropping it answers
+        /// [`ErrorCode::Internal`](crate::ErrorCode::Internal).
         responder: Responder,
     },
-}
-
-/// A response on its way from a [`Responder`] to the event loop.
-pub(crate) struct PendingResponse {
-    pub(crate) channel: ResponseChannel<InferResponse>,
-    pub(crate) response: InferResponse,
-}
-
-/// Answers one inbound request. Use it once with [`Responder::respond`]; if it is dropped
-/// unanswered, the caller gets [`InferResponse::Err`] with [`ErrorCode::Internal`].
-///
-/// It is `Send`, so the request can be handed to a worker task and answered from there. A
-/// request must be answered within [`MeshConfig::request_timeout`](crate::MeshConfig); later
-/// answers are discarded.
-pub struct Responder {
-    inner: Option<(
-        ResponseChannel<InferResponse>,
-        mpsc::UnboundedSender<PendingResponse>,
-    )>,
-}
-
-impl Responder {
-    pub(crate) fn new(
-        channel: ResponseChannel<InferResponse>,
-        to_loop: mpsc::UnboundedSender<PendingResponse>,
-    ) -> Self {
-        Self {
-            inner: Some((channel, to_loop)),
-        }
-    }
-
-    /// Sends `response` to the caller.
-    pub fn respond(mut self, response: InferResponse) {
-        self.send(response);
-    }
-
-    /// Whether the caller may still receive an answer (the request has not timed out and the
-    /// connection is open).
-    pub fn is_open(&self) -> bool {
-        self.inner
-            .as_ref()
-            .is_some_and(|(channel, to_loop)| channel.is_open() && !to_loop.is_closed())
-    }
-
-    fn send(&mut self, response: InferResponse) {
-        if let Some((channel, to_loop)) = self.inner.take() {
-            // Fails only if the event loop has stopped, and then there is no one to answer.
-            let _ = to_loop.send(PendingResponse { channel, response });
-        }
-    }
-}
-
-impl Drop for Responder {
-    fn drop(&mut self) {
-        if self.inner.is_some() {
-            tracing::debug!("inbound request dropped without an answer");
-            self.send(InferResponse::error(
-                ErrorCode::Internal,
-                "the server dropped the request without answering",
-            ));
-        }
-    }
-}
-
-impl fmt::Debug for Responder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Responder")
-            .field("answered", &self.inner.is_none())
-            .finish()
-    }
 }
 
 /// Instructions from [`MeshClient`] to the event loop.
@@ -141,11 +72,6 @@ pub(crate) enum Command {
         peer: PeerId,
         addr: Multiaddr,
         reply: oneshot::Sender<()>,
-    },
-    Request {
-        peer: PeerId,
-        request: InferRequest,
-        reply: oneshot::Sender<Result<InferResponse, MeshError>>,
     },
     Publish {
         beat: CapacityBeat,
@@ -166,13 +92,14 @@ pub(crate) enum Command {
 
 /// A cheap, cloneable handle on a running mesh.
 ///
-/// Every method sends a command to the [`EventLoop`](crate::EventLoop) and waits for its
-/// answer; they fail with [`MeshError::Shutdown`] once the loop has stopped.
+/// Every method but [`request`](Self::request) sends a command to the
+/// [`EventLoop`](crate::EventLoop) and waits for its answer; requests travel on links of their
+/// own (see the crate docs). All fail with [`MeshError::Shutdown`] once the loop has stopped.
 #[derive(Clone, Debug)]
 pub struct MeshClient {
     pub(crate) peer_id: PeerId,
     pub(crate) commands: mpsc::Sender<Command>,
-    pub(crate) max_request_size: u32,
+    pub(crate) outbound: Arc<Outbound>,
 }
 
 impl MeshClient {
@@ -201,8 +128,8 @@ impl MeshClient {
     }
 
     /// Sends `request` to `peer` over `/mindos/infer/1` and waits at most `timeout` (and at
-    /// most [`MeshConfig::request_timeout`](crate::MeshConfig)) for the answer. Dials the
-    /// peer if needed.
+    /// most [`MeshConfig::request_timeout`](crate::MeshConfig)) for the answer. Opens a link
+    /// to the peer, and dials it, if needed.
     ///
     /// A server-side refusal is `Ok(InferResponse::Err { .. })`; `Err` means no answer came:
     /// [`MeshError::Timeout`], [`MeshError::RequestTooLarge`] (checked before sending),
@@ -213,20 +140,11 @@ impl MeshClient {
         request: InferRequest,
         timeout: Duration,
     ) -> Result<InferResponse, MeshError> {
-        let size = encoded_len(&request).map_err(|e| MeshError::Stream(e.to_string()))?;
-        let limit = u64::from(self.max_request_size);
-        if size > limit {
-            return Err(MeshError::RequestTooLarge { size, limit });
+        if peer == self.peer_id {
+            return Err(MeshError::Unreachable(peer));
         }
-        let call = self.call(|reply| Command::Request {
-            peer,
-            request,
-            reply,
-        });
-        match tokio::time::timeout(timeout, call).await {
-            Ok(answer) => answer?,
-            Err(_elapsed) => Err(MeshError::Timeout),
-        }
+        tracing::trace!(%peer, netuid = request.netuid, request_id = request.request_id, "sending request");
+        self.outbound.request(peer, &request, timeout).await
     }
 
     /// Publishes `beat` on its subnet's capacity topic. Fails with

@@ -1,29 +1,36 @@
-//! The `/mindos/infer/1` codec: length-prefixed JSON with size limits on both directions.
+//! The `/mindos/infer/1` framing: tagged, length-prefixed JSON with size limits on both
+//! directions.
 //!
-//! A frame is a 4-byte big-endian length followed by that many bytes of JSON. The reader
-//! checks the length against its limit *before* allocating anything, and then reads
-//! incrementally (`take(len).read_to_end`), so a peer that announces a large frame and then
-//! stalls costs no more memory than it actually sent.
+//! A caller keeps one long-lived stream (a *link*) per peer and sends every request over it;
+//! answers come back on the same stream in whatever order they are ready. Each message is a
+//! frame: an 8-byte big-endian **tag** chosen by the caller, a 4-byte big-endian body
+//! length, and that many bytes of JSON. An answer carries its request's tag.
+//!
+//! The reader checks the length against its limit *before* allocating anything, and then
+//! reads incrementally (`take(len).read_to_end`), so a peer that announces a large frame and
+//! then stalls costs no more memory than it actually sent.
 
 use std::{fmt, io};
 
-use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use futures::{AsyncRead, AsyncReadExt};
 use libp2p::StreamProtocol;
 
 use crate::wire::{ErrorCode, InferRequest, InferResponse};
 
-/// Protocol name of the inference request-response protocol.
+/// Protocol name of the inference protocol.
 pub const INFER_PROTOCOL: StreamProtocol = StreamProtocol::new("/mindos/infer/1");
 
-/// Length-prefix size in bytes.
-const LEN_PREFIX: usize = 4;
+/// Tag size in bytes.
+const TAG_LEN: usize = 8;
+/// Tag and length prefix.
+pub(crate) const HEADER_LEN: usize = TAG_LEN + 4;
 
 /// First allocation for a frame body; larger bodies grow as bytes actually arrive.
 const INITIAL_BUFFER: usize = 16 * 1024;
 
-/// An oversized request up to this many times the limit is read and discarded so that its
-/// sender gets a `too_large` answer; a larger one resets the stream.
-const DRAIN_FACTOR: u64 = 16;
+/// An oversized frame up to this many times the limit is read and discarded, so that the
+/// link survives and the request gets a `too_large` answer; a larger one ends the link.
+pub(crate) const DRAIN_FACTOR: u64 = 16;
 
 /// Which message a [`FrameTooLarge`] refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,9 +39,8 @@ pub(crate) enum Direction {
     Response,
 }
 
-/// A frame exceeded a size limit. Travels inside an [`io::Error`] out of the codec so the
-/// event loop can turn it back into a typed [`MeshError`](crate::MeshError).
-#[derive(Debug)]
+/// A frame exceeded a size limit.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct FrameTooLarge {
     pub(crate) direction: Direction,
     pub(crate) size: u64,
@@ -53,55 +59,41 @@ impl fmt::Display for FrameTooLarge {
 
 impl std::error::Error for FrameTooLarge {}
 
-/// The inbound side of a request, as the codec hands it to the behaviour.
+/// What precedes every body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) tag: u64,
+    pub(crate) len: u32,
+}
+
+/// Reads the next header. `Ok(None)` is a clean end of the stream between two frames; an end
+/// inside a header is `UnexpectedEof`.
 ///
-/// Requests the codec refuses (too large, not JSON) still reach the event loop, which answers
-/// them with a typed [`InferResponse::Err`] instead of resetting the stream.
-#[derive(Debug)]
-pub(crate) enum RequestFrame {
-    /// A well-formed request.
-    Request(InferRequest),
-    /// A request refused by the codec; `message` says why.
-    Refused { code: ErrorCode, message: String },
-}
-
-/// Codec for [`INFER_PROTOCOL`] with per-direction size limits.
-#[derive(Clone, Debug)]
-pub(crate) struct InferCodec {
-    pub(crate) max_request_size: u32,
-    pub(crate) max_response_size: u32,
-}
-
-/// Counts bytes without storing them, to size a message before encoding it for real.
-struct CountingWriter(u64);
-
-impl io::Write for CountingWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = u64::try_from(buf.len()).unwrap_or(u64::MAX);
-        self.0 = self.0.saturating_add(n);
-        Ok(buf.len())
+/// Not cancel-safe: a caller that gives up on the future loses the bytes it read.
+pub(crate) async fn read_header<T: AsyncRead + Unpin>(io: &mut T) -> io::Result<Option<Header>> {
+    let mut buf = [0u8; HEADER_LEN];
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..).filter(|rest| !rest.is_empty()) {
+        match io.read(rest).await? {
+            0 if filled == 0 => return Ok(None),
+            0 => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "stream ended inside a frame header",
+                ))
+            }
+            n => filled = filled.saturating_add(n),
+        }
     }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Encoded size of `value` in bytes, without allocating the encoding.
-pub(crate) fn encoded_len<T: serde::Serialize>(value: &T) -> io::Result<u64> {
-    let mut counter = CountingWriter(0);
-    serde_json::to_writer(&mut counter, value).map_err(io::Error::other)?;
-    Ok(counter.0)
-}
-
-async fn read_len<T: AsyncRead + Unpin + Send>(io: &mut T) -> io::Result<u32> {
-    let mut prefix = [0u8; LEN_PREFIX];
-    io.read_exact(&mut prefix).await?;
-    Ok(u32::from_be_bytes(prefix))
+    let (tag, len) = buf.split_at(TAG_LEN);
+    Ok(Some(Header {
+        tag: u64::from_be_bytes(tag.try_into().map_err(io::Error::other)?),
+        len: u32::from_be_bytes(len.try_into().map_err(io::Error::other)?),
+    }))
 }
 
 /// Reads exactly `len` bytes (already checked against the limit).
-async fn read_body<T: AsyncRead + Unpin + Send>(io: &mut T, len: u32) -> io::Result<Vec<u8>> {
+pub(crate) async fn read_body<T: AsyncRead + Unpin>(io: &mut T, len: u32) -> io::Result<Vec<u8>> {
     let expected = usize::try_from(len).map_err(io::Error::other)?;
     let mut body = Vec::with_capacity(expected.min(INITIAL_BUFFER));
     io.take(u64::from(len)).read_to_end(&mut body).await?;
@@ -115,7 +107,7 @@ async fn read_body<T: AsyncRead + Unpin + Send>(io: &mut T, len: u32) -> io::Res
 }
 
 /// Reads and drops `len` bytes, holding at most one small buffer.
-async fn discard<T: AsyncRead + Unpin + Send>(io: &mut T, len: u32) -> io::Result<()> {
+pub(crate) async fn discard<T: AsyncRead + Unpin>(io: &mut T, len: u32) -> io::Result<()> {
     let copied = futures::io::copy(io.take(u64::from(len)), &mut futures::io::sink()).await?;
     if copied != u64::from(len) {
         return Err(io::Error::new(
@@ -126,165 +118,184 @@ async fn discard<T: AsyncRead + Unpin + Send>(io: &mut T, len: u32) -> io::Resul
     Ok(())
 }
 
-/// `value` as one frame, length prefix included, so that it leaves in one write (one yamux
-/// frame and one noise message rather than two of each).
-fn encode_frame<T: serde::Serialize>(value: &T) -> io::Result<Vec<u8>> {
+/// `value` as one frame tagged `tag`, header included, so that it leaves in one write (one
+/// yamux frame and one noise message rather than several).
+pub(crate) fn encode_frame<T: serde::Serialize>(tag: u64, value: &T) -> io::Result<Vec<u8>> {
     let mut frame = Vec::with_capacity(1024);
-    frame.extend_from_slice(&[0; LEN_PREFIX]);
+    frame.extend_from_slice(&[0; HEADER_LEN]);
     serde_json::to_writer(&mut frame, value).map_err(io::Error::other)?;
     let len = u32::try_from(body_len(&frame)).map_err(io::Error::other)?;
-    if let Some(prefix) = frame.get_mut(..LEN_PREFIX) {
+    let (tag_bytes, rest) = frame.split_at_mut(TAG_LEN);
+    tag_bytes.copy_from_slice(&tag.to_be_bytes());
+    if let Some(prefix) = rest.get_mut(..HEADER_LEN.saturating_sub(TAG_LEN)) {
         prefix.copy_from_slice(&len.to_be_bytes());
     }
     Ok(frame)
 }
 
-/// Bytes of a frame's body (without its length prefix).
-fn body_len(frame: &[u8]) -> u64 {
-    u64::try_from(frame.len().saturating_sub(LEN_PREFIX)).unwrap_or(u64::MAX)
+/// Rewrites the tag of an encoded frame.
+pub(crate) fn set_tag(frame: &mut [u8], tag: u64) {
+    if let Some(tag_bytes) = frame.get_mut(..TAG_LEN) {
+        tag_bytes.copy_from_slice(&tag.to_be_bytes());
+    }
 }
 
-async fn write_frame<T: AsyncWrite + Unpin + Send>(io: &mut T, frame: &[u8]) -> io::Result<()> {
-    io.write_all(frame).await?;
-    io.flush().await
+/// Bytes of a frame's body (without its header).
+pub(crate) fn body_len(frame: &[u8]) -> u64 {
+    u64::try_from(frame.len().saturating_sub(HEADER_LEN)).unwrap_or(u64::MAX)
 }
 
-fn too_large(direction: Direction, size: u64, limit: u32) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        FrameTooLarge {
-            direction,
-            size,
+/// An inbound request as the server's link reader hands it on.
+#[derive(Debug, PartialEq)]
+pub(crate) enum RequestFrame {
+    /// A well-formed request.
+    Request { tag: u64, request: InferRequest },
+    /// A request that is answered at once with an error; `message` says why.
+    Refused {
+        tag: u64,
+        code: ErrorCode,
+        message: String,
+    },
+}
+
+/// Reads the next request, `Ok(None)` at a clean end of the link.
+///
+/// A malformed body or one over `limit` (up to [`DRAIN_FACTOR`] times) becomes
+/// [`RequestFrame::Refused`] and the link stays usable. A larger one is an
+/// [`io::ErrorKind::InvalidData`] error carrying [`FrameTooLarge`], read no further: the
+/// server answers it and then closes the link.
+pub(crate) async fn read_request<T: AsyncRead + Unpin>(
+    io: &mut T,
+    limit: u32,
+) -> Result<Option<RequestFrame>, ReadError> {
+    let Some(Header { tag, len }) = read_header(io).await? else {
+        return Ok(None);
+    };
+    if len > limit {
+        let too_large = FrameTooLarge {
+            direction: Direction::Request,
+            size: u64::from(len),
             limit: u64::from(limit),
+        };
+        if u64::from(len) > u64::from(limit).saturating_mul(DRAIN_FACTOR) {
+            // Not worth the bandwidth.
+            return Err(ReadError::TooLarge { tag, too_large });
+        }
+        // The sender may be blocked on flow control until its frame is read, so consume the
+        // body into a fixed-size scratch buffer, then answer `too_large`.
+        discard(io, len).await?;
+        return Ok(Some(RequestFrame::Refused {
+            tag,
+            code: ErrorCode::TooLarge,
+            message: format!("request of {len} bytes exceeds the {limit}-byte limit"),
+        }));
+    }
+    let body = read_body(io, len).await?;
+    Ok(Some(match serde_json::from_slice::<InferRequest>(&body) {
+        Ok(request) => RequestFrame::Request { tag, request },
+        Err(e) => RequestFrame::Refused {
+            tag,
+            code: ErrorCode::InvalidInput,
+            message: format!("malformed request: {e}"),
         },
-    )
+    }))
 }
 
-impl libp2p::request_response::Codec for InferCodec {
-    type Protocol = StreamProtocol;
-    type Request = RequestFrame;
-    type Response = InferResponse;
+/// An answer as the caller's link reader hands it on.
+#[derive(Debug, PartialEq)]
+pub(crate) enum ResponseFrame {
+    /// A well-formed answer.
+    Response { tag: u64, response: InferResponse },
+    /// An answer over the limit, read no further than its header.
+    TooLarge { tag: u64, too_large: FrameTooLarge },
+    /// An answer that is not valid JSON of the expected shape.
+    Malformed { tag: u64, reason: String },
+}
 
-    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<RequestFrame>
-    where
-        T: AsyncRead + Unpin + Send,
-    {
-        let len = read_len(io).await?;
-        if len > self.max_request_size {
-            let limit = u64::from(self.max_request_size);
-            if u64::from(len) > limit.saturating_mul(DRAIN_FACTOR) {
-                // Not worth the bandwidth: reset the stream.
-                return Err(too_large(
-                    Direction::Request,
-                    u64::from(len),
-                    self.max_request_size,
-                ));
-            }
-            // The sender cannot read our answer until it has finished writing (and it may be
-            // blocked on flow control), so consume the body into a fixed-size scratch buffer,
-            // then answer `too_large`.
-            discard(io, len).await?;
-            return Ok(RequestFrame::Refused {
-                code: ErrorCode::TooLarge,
-                message: format!("request of {len} bytes exceeds the {limit}-byte limit"),
-            });
-        }
-        let body = read_body(io, len).await?;
-        Ok(match serde_json::from_slice::<InferRequest>(&body) {
-            Ok(request) => RequestFrame::Request(request),
-            Err(e) => RequestFrame::Refused {
-                code: ErrorCode::InvalidInput,
-                message: format!("malformed request: {e}"),
-            },
-        })
-    }
-
-    async fn read_response<T>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-    ) -> io::Result<InferResponse>
-    where
-        T: AsyncRead + Unpin + Send,
-    {
-        let len = read_len(io).await?;
-        if len > self.max_response_size {
-            return Err(too_large(
-                Direction::Response,
-                u64::from(len),
-                self.max_response_size,
-            ));
-        }
-        let body = read_body(io, len).await?;
-        serde_json::from_slice(&body).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-    }
-
-    async fn write_request<T>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-        request: RequestFrame,
-    ) -> io::Result<()>
-    where
-        T: AsyncWrite + Unpin + Send,
-    {
-        let RequestFrame::Request(request) = request else {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "refused requests are never sent",
-            ));
+/// Reads the next answer, `Ok(None)` at a clean end of the link.
+///
+/// An answer over `limit` is discarded if it is at most [`DRAIN_FACTOR`] times the limit
+/// (the link stays usable); a larger one is [`ReadError::TooLarge`] and ends the link.
+pub(crate) async fn read_response<T: AsyncRead + Unpin>(
+    io: &mut T,
+    limit: u32,
+) -> Result<Option<ResponseFrame>, ReadError> {
+    let Some(Header { tag, len }) = read_header(io).await? else {
+        return Ok(None);
+    };
+    if len > limit {
+        let too_large = FrameTooLarge {
+            direction: Direction::Response,
+            size: u64::from(len),
+            limit: u64::from(limit),
         };
-        let frame = encode_frame(&request)?;
-        let size = body_len(&frame);
-        if size > u64::from(self.max_request_size) {
-            return Err(too_large(Direction::Request, size, self.max_request_size));
+        if u64::from(len) > u64::from(limit).saturating_mul(DRAIN_FACTOR) {
+            return Err(ReadError::TooLarge { tag, too_large });
         }
-        write_frame(io, &frame).await
+        discard(io, len).await?;
+        return Ok(Some(ResponseFrame::TooLarge { tag, too_large }));
     }
+    let body = read_body(io, len).await?;
+    Ok(Some(match serde_json::from_slice(&body) {
+        Ok(response) => ResponseFrame::Response { tag, response },
+        Err(e) => ResponseFrame::Malformed {
+            tag,
+            reason: e.to_string(),
+        },
+    }))
+}
 
-    async fn write_response<T>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-        response: InferResponse,
-    ) -> io::Result<()>
-    where
-        T: AsyncWrite + Unpin + Send,
-    {
-        let mut frame = encode_frame(&response)?;
+/// Why a link could not be read further.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReadError {
+    /// The frame tagged `tag` is too large to even drain.
+    #[error("frame {tag}: {too_large}")]
+    TooLarge { tag: u64, too_large: FrameTooLarge },
+    /// The stream failed or ended inside a frame.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Encodes `response` as the answer tagged `tag`, replacing it with a `too_large` error if
+/// its body would exceed `limit`.
+pub(crate) fn encode_response(tag: u64, response: &InferResponse, limit: u32) -> Vec<u8> {
+    let encoded = encode_frame(tag, response).and_then(|frame| {
         let size = body_len(&frame);
-        if size > u64::from(self.max_response_size) {
+        if size > u64::from(limit) {
             tracing::warn!(
                 size,
-                limit = self.max_response_size,
+                limit,
                 "response over the size limit replaced by a too_large error"
             );
-            let refusal = InferResponse::error(
-                ErrorCode::TooLarge,
-                format!(
-                    "response of {size} bytes exceeds the {}-byte limit",
-                    self.max_response_size
+            encode_frame(
+                tag,
+                &InferResponse::error(
+                    ErrorCode::TooLarge,
+                    format!("response of {size} bytes exceeds the {limit}-byte limit"),
                 ),
-            );
-            frame = encode_frame(&refusal)?;
+            )
+        } else {
+            Ok(frame)
         }
-        write_frame(io, &frame).await
-    }
+    });
+    encoded.unwrap_or_else(|e| {
+        // Serialising our own wire types into memory does not fail; if it ever did, the
+        // caller still gets an answer.
+        tracing::error!(error = %e, "could not encode a response");
+        let mut frame = Vec::with_capacity(HEADER_LEN.saturating_add(64));
+        frame.extend_from_slice(&tag.to_be_bytes());
+        let body = br#"{"status":"err","code":"internal","message":"unencodable response"}"#;
+        frame.extend_from_slice(&u32::try_from(body.len()).unwrap_or(0).to_be_bytes());
+        frame.extend_from_slice(body);
+        frame
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use futures::io::Cursor;
-    use libp2p::request_response::Codec;
 
     use super::*;
-
-    fn codec(max_request_size: u32, max_response_size: u32) -> InferCodec {
-        InferCodec {
-            max_request_size,
-            max_response_size,
-        }
-    }
 
     fn request(payload: serde_json::Value) -> InferRequest {
         InferRequest {
@@ -294,143 +305,170 @@ mod tests {
         }
     }
 
+    fn header(tag: u64, len: u32) -> Vec<u8> {
+        let mut wire = tag.to_be_bytes().to_vec();
+        wire.extend_from_slice(&len.to_be_bytes());
+        wire
+    }
+
     #[tokio::test]
-    async fn request_round_trips() {
-        let mut c = codec(1024, 1024);
-        let mut wire = Vec::new();
-        let req = request(serde_json::json!({"x": [1, 2, 3]}));
-        c.write_request(
-            &INFER_PROTOCOL,
-            &mut wire,
-            RequestFrame::Request(req.clone()),
-        )
-        .await
-        .unwrap();
-        let got = c
-            .read_request(&INFER_PROTOCOL, &mut Cursor::new(wire))
-            .await
-            .unwrap();
-        assert!(matches!(got, RequestFrame::Request(r) if r == req));
+    async fn requests_round_trip_with_their_tags() {
+        let first = request(serde_json::json!({"x": [1, 2, 3]}));
+        let second = request(serde_json::json!("ü"));
+        let mut wire = encode_frame(7, &first).unwrap();
+        wire.extend(encode_frame(u64::MAX, &second).unwrap());
+        let mut cursor = Cursor::new(wire);
+        assert_eq!(
+            read_request(&mut cursor, 1024).await.unwrap(),
+            Some(RequestFrame::Request {
+                tag: 7,
+                request: first
+            })
+        );
+        assert_eq!(
+            read_request(&mut cursor, 1024).await.unwrap(),
+            Some(RequestFrame::Request {
+                tag: u64::MAX,
+                request: second
+            })
+        );
+        assert_eq!(read_request(&mut cursor, 1024).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn set_tag_retags_an_encoded_frame() {
+        let mut frame = encode_frame(1, &request(serde_json::json!(1))).unwrap();
+        set_tag(&mut frame, 99);
+        let got = read_request(&mut Cursor::new(frame), 1024).await.unwrap();
+        assert!(matches!(got, Some(RequestFrame::Request { tag: 99, .. })));
     }
 
     #[tokio::test]
     async fn hugely_oversized_request_fails_without_reading_the_body() {
-        // Only a length prefix claiming 4 GiB; a reader that trusted it would allocate.
-        let wire = u32::MAX.to_be_bytes().to_vec();
-        let err = codec(1024, 1024)
-            .read_request(&INFER_PROTOCOL, &mut Cursor::new(wire))
+        // Only a header claiming 4 GiB; a reader that trusted it would allocate.
+        let wire = header(3, u32::MAX);
+        let err = read_request(&mut Cursor::new(wire), 1024)
             .await
             .unwrap_err();
-        let inner = err
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<FrameTooLarge>())
-            .unwrap();
-        assert_eq!(inner.direction, Direction::Request);
+        let ReadError::TooLarge { tag, too_large } = err else {
+            panic!("expected too large, got {err:?}");
+        };
+        assert_eq!(tag, 3);
+        assert_eq!(too_large.direction, Direction::Request);
+        assert_eq!(too_large.size, u64::from(u32::MAX));
     }
 
     #[tokio::test]
     async fn moderately_oversized_request_is_drained_and_refused() {
-        let mut wire = 5000u32.to_be_bytes().to_vec();
+        let mut wire = header(5, 5000);
         wire.extend_from_slice(&[b'x'; 5000]);
         wire.extend_from_slice(b"after");
         let mut cursor = Cursor::new(wire);
-        let got = codec(1024, 1024)
-            .read_request(&INFER_PROTOCOL, &mut cursor)
-            .await
-            .unwrap();
+        let got = read_request(&mut cursor, 1024).await.unwrap();
         assert!(matches!(
             got,
-            RequestFrame::Refused {
+            Some(RequestFrame::Refused {
+                tag: 5,
                 code: ErrorCode::TooLarge,
                 ..
-            }
+            })
         ));
         // Exactly the body was consumed.
-        assert_eq!(cursor.position(), 4 + 5000);
+        assert_eq!(cursor.position(), HEADER_LEN as u64 + 5000);
     }
 
     #[tokio::test]
     async fn malformed_request_is_refused_as_invalid_input() {
-        let mut wire = 3u32.to_be_bytes().to_vec();
+        let mut wire = header(1, 3);
         wire.extend_from_slice(b"{x}");
-        let got = codec(1024, 1024)
-            .read_request(&INFER_PROTOCOL, &mut Cursor::new(wire))
-            .await
-            .unwrap();
+        let got = read_request(&mut Cursor::new(wire), 1024).await.unwrap();
         assert!(matches!(
             got,
-            RequestFrame::Refused {
+            Some(RequestFrame::Refused {
+                tag: 1,
                 code: ErrorCode::InvalidInput,
                 ..
-            }
+            })
         ));
     }
 
     #[tokio::test]
-    async fn truncated_frame_is_an_error() {
-        let mut wire = 100u32.to_be_bytes().to_vec();
+    async fn truncated_frames_are_errors() {
+        let mut wire = header(1, 100);
         wire.extend_from_slice(b"{}");
-        let err = codec(1024, 1024)
-            .read_request(&INFER_PROTOCOL, &mut Cursor::new(wire))
+        let err = read_request(&mut Cursor::new(wire), 1024)
             .await
             .unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(
+            matches!(&err, ReadError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof),
+            "{err:?}"
+        );
+        let half_header = header(1, 100)[..6].to_vec();
+        let err = read_response(&mut Cursor::new(half_header), 1024)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, ReadError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof),
+            "{err:?}"
+        );
     }
 
     #[tokio::test]
-    async fn oversized_response_is_a_typed_error_on_read() {
-        let wire = (1u32 << 30).to_be_bytes().to_vec();
-        let err = codec(1024, 1024)
-            .read_response(&INFER_PROTOCOL, &mut Cursor::new(wire))
+    async fn oversized_responses_are_typed_and_drained_when_affordable() {
+        let mut wire = header(4, 2000);
+        wire.extend_from_slice(&[b'y'; 2000]);
+        wire.extend(encode_response(
+            5,
+            &InferResponse::Ok {
+                payload: serde_json::json!(1),
+            },
+            1024,
+        ));
+        let mut cursor = Cursor::new(wire);
+        let got = read_response(&mut cursor, 1024).await.unwrap();
+        assert_eq!(
+            got,
+            Some(ResponseFrame::TooLarge {
+                tag: 4,
+                too_large: FrameTooLarge {
+                    direction: Direction::Response,
+                    size: 2000,
+                    limit: 1024
+                }
+            })
+        );
+        // The next answer on the link is still read.
+        let got = read_response(&mut cursor, 1024).await.unwrap();
+        assert!(matches!(got, Some(ResponseFrame::Response { tag: 5, .. })));
+
+        let err = read_response(&mut Cursor::new(header(6, 1 << 30)), 1024)
             .await
             .unwrap_err();
-        let inner = err
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<FrameTooLarge>())
-            .unwrap();
-        assert_eq!(inner.direction, Direction::Response);
-        assert_eq!(inner.size, 1 << 30);
-        assert_eq!(inner.limit, 1024);
+        assert!(
+            matches!(err, ReadError::TooLarge { tag: 6, ref too_large } if too_large.size == 1 << 30),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn malformed_responses_are_reported_with_their_tag() {
+        let mut wire = header(8, 5);
+        wire.extend_from_slice(b"[1,2]");
+        let got = read_response(&mut Cursor::new(wire), 1024).await.unwrap();
+        assert!(matches!(got, Some(ResponseFrame::Malformed { tag: 8, .. })));
     }
 
     #[tokio::test]
     async fn oversized_response_is_replaced_on_write() {
-        let mut c = codec(1024, 200);
-        let mut wire = Vec::new();
         let big = InferResponse::Ok {
             payload: serde_json::json!("x".repeat(500)),
         };
-        c.write_response(&INFER_PROTOCOL, &mut wire, big)
-            .await
-            .unwrap();
-        let got = c
-            .read_response(&INFER_PROTOCOL, &mut Cursor::new(wire))
-            .await
-            .unwrap();
-        assert_eq!(got.error_code(), Some(ErrorCode::TooLarge));
-    }
-
-    #[tokio::test]
-    async fn oversized_request_is_not_written() {
-        let mut wire = Vec::new();
-        let big = request(serde_json::json!("x".repeat(2000)));
-        let err = codec(1024, 1024)
-            .write_request(&INFER_PROTOCOL, &mut wire, RequestFrame::Request(big))
-            .await
-            .unwrap_err();
-        assert!(err
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<FrameTooLarge>())
-            .is_some());
-        assert!(wire.is_empty());
-    }
-
-    #[test]
-    fn encoded_len_matches_serde_json() {
-        let req = request(serde_json::json!({"a": "ü", "b": [1.5, null]}));
-        assert_eq!(
-            encoded_len(&req).unwrap(),
-            serde_json::to_vec(&req).unwrap().len() as u64
-        );
+        let wire = encode_response(2, &big, 200);
+        assert!(body_len(&wire) <= 200);
+        let got = read_response(&mut Cursor::new(wire), 200).await.unwrap();
+        let Some(ResponseFrame::Response { tag: 2, response }) = got else {
+            panic!("expected a response, got {got:?}");
+        };
+        assert_eq!(response.error_code(), Some(ErrorCode::TooLarge));
     }
 }

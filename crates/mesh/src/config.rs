@@ -35,7 +35,8 @@ pub struct MeshConfig {
     /// Upper bound on any request: the protocol gives up on a request (in or out) after
     /// this long, whatever timeout the caller passed.
     pub request_timeout: Duration,
-    /// Close a connection after it has been idle (no open streams) this long.
+    /// Close a link after this long without requests, and a connection after it has been
+    /// idle (no open streams) this long.
     pub idle_connection_timeout: Duration,
     /// How often each connection is pinged to measure its round-trip time.
     pub ping_interval: Duration,
@@ -46,8 +47,9 @@ pub struct MeshConfig {
     /// How many [`MeshEvent`](crate::MeshEvent)s may wait for the application before new
     /// ones are dropped (inbound requests are then answered `busy`).
     pub event_buffer: usize,
-    /// At most this many concurrent request streams per connection.
-    pub max_concurrent_streams: usize,
+    /// At most this many requests of one inbound link waiting for their answers; further
+    /// ones are answered `busy` at once.
+    pub max_in_flight_per_link: usize,
     /// Gossipsub tuning.
     pub gossip: GossipConfig,
     /// How long shutdown waits for connections to close gracefully.
@@ -128,7 +130,7 @@ impl MeshConfig {
             beat_max_age: Duration::from_secs(120),
             beat_max_clock_skew: Duration::from_secs(30),
             event_buffer: 1024,
-            max_concurrent_streams: 128,
+            max_in_flight_per_link: 128,
             gossip: GossipConfig::default(),
             shutdown_grace: Duration::from_millis(500),
         }
@@ -186,8 +188,8 @@ impl MeshConfig {
                 return invalid(format!("{name} must be positive"));
             }
         }
-        if self.event_buffer == 0 || self.max_concurrent_streams == 0 {
-            return invalid("event_buffer and max_concurrent_streams must be positive".into());
+        if self.event_buffer == 0 || self.max_in_flight_per_link == 0 {
+            return invalid("event_buffer and max_in_flight_per_link must be positive".into());
         }
         let g = &self.gossip;
         let outbound_ok = g

@@ -4,29 +4,31 @@
 use std::{
     collections::{hash_map::Entry, HashMap},
     future::Future,
+    sync::Arc,
     time::Duration,
 };
 
 use futures::StreamExt;
 use libp2p::{
-    core::{transport::ListenerId, upgrade::NegotiationError},
+    core::transport::ListenerId,
     gossipsub::{self, MessageAcceptance},
     identify, kad, mdns, ping,
-    request_response::{self, OutboundFailure, OutboundRequestId},
     swarm::{
         dial_opts::{DialOpts, PeerCondition},
         ConnectionId, DialError, SwarmEvent,
     },
     Multiaddr, PeerId, Swarm,
 };
+use libp2p_stream::IncomingStreams;
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::DropGuard;
 
 use crate::{
     behaviour::{Behaviour, BehaviourEvent, KAD_PROTOCOL},
-    client::{Command, MeshEvent, PeerInfo, PendingResponse, Responder},
-    codec::{Direction, FrameTooLarge, RequestFrame},
+    client::{Command, MeshEvent, PeerInfo},
     config::split_peer_addr,
-    wire::{capacity_topic, unix_time_ms, BeatError, CapacityBeat, ErrorCode, InferResponse},
+    inbound::Inbound,
+    wire::{capacity_topic, unix_time_ms, BeatError, CapacityBeat},
     MeshError,
 };
 
@@ -43,8 +45,11 @@ pub struct EventLoop {
     pub(crate) swarm: Swarm<Behaviour>,
     pub(crate) commands: mpsc::Receiver<Command>,
     pub(crate) events: mpsc::Sender<MeshEvent>,
-    pub(crate) responses_tx: mpsc::UnboundedSender<PendingResponse>,
-    pub(crate) responses: mpsc::UnboundedReceiver<PendingResponse>,
+    /// Links callers open to us; taken by the acceptor task when the loop starts.
+    pub(crate) incoming: Option<IncomingStreams>,
+    pub(crate) inbound: Arc<Inbound>,
+    /// Tells links and callers the mesh has stopped, when the loop ends or is dropped.
+    pub(crate) stopped: DropGuard,
     pub(crate) beat_max_age_ms: u64,
     pub(crate) beat_max_skew_ms: u64,
     pub(crate) shutdown_grace: Duration,
@@ -52,7 +57,6 @@ pub struct EventLoop {
     pub(crate) listeners: HashMap<ListenerId, Vec<Multiaddr>>,
     pub(crate) listen_waiters: Vec<oneshot::Sender<Vec<Multiaddr>>>,
     pub(crate) pending_dials: HashMap<ConnectionId, (Multiaddr, Reply<PeerId>)>,
-    pub(crate) pending_requests: HashMap<OutboundRequestId, (PeerId, Reply<InferResponse>)>,
     pub(crate) peers: HashMap<PeerId, PeerInfo>,
     /// `sent_at_ms` of the newest beat per (publisher, subnet): older ones are replays.
     pub(crate) newest_beat: HashMap<(PeerId, u16), u64>,
@@ -75,6 +79,9 @@ impl EventLoop {
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
         let mut shutdown = std::pin::pin!(shutdown);
         let mut commands_open = true;
+        if let Some(incoming) = self.incoming.take() {
+            tokio::spawn(accept_links(incoming, self.inbound.clone()));
+        }
         tracing::info!(peer_id = %self.swarm.local_peer_id(), "mesh started");
         loop {
             tokio::select! {
@@ -84,7 +91,6 @@ impl EventLoop {
                     Some(command) => self.on_command(command),
                     None => commands_open = false,
                 },
-                Some(pending) = self.responses.recv() => self.on_response(pending),
                 // No client and no event receiver left: nobody can use the mesh any more.
                 () = self.events.closed(), if !commands_open => break,
             }
@@ -94,6 +100,9 @@ impl EventLoop {
 
     async fn close(mut self) {
         tracing::info!(peer_id = %self.swarm.local_peer_id(), "mesh shutting down");
+        // Before the connections go: requests in flight then fail as `Shutdown`, not as
+        // closed connections.
+        self.stopped.disarm().cancel();
         for id in self.listeners.keys().copied().collect::<Vec<_>>() {
             self.swarm.remove_listener(id);
         }
@@ -123,23 +132,6 @@ impl EventLoop {
             Command::AddAddress { peer, addr, reply } => {
                 self.learn_address(peer, addr);
                 let _ = reply.send(());
-            }
-            Command::Request {
-                peer,
-                request,
-                reply,
-            } => {
-                if peer == *self.swarm.local_peer_id() {
-                    let _ = reply.send(Err(MeshError::Unreachable(peer)));
-                    return;
-                }
-                tracing::debug!(%peer, netuid = request.netuid, request_id = request.request_id, "sending request");
-                let id = self
-                    .swarm
-                    .behaviour_mut()
-                    .infer
-                    .send_request(&peer, RequestFrame::Request(request));
-                self.pending_requests.insert(id, (peer, reply));
             }
             Command::Publish { beat, reply } => {
                 let _ = reply.send(self.publish(&beat));
@@ -209,18 +201,6 @@ impl EventLoop {
                 })
             }
             Err(e) => Err(MeshError::Publish(e.to_string())),
-        }
-    }
-
-    fn on_response(&mut self, pending: PendingResponse) {
-        if self
-            .swarm
-            .behaviour_mut()
-            .infer
-            .send_response(pending.channel, pending.response)
-            .is_err()
-        {
-            tracing::debug!("answer arrived after the request timed out or its connection closed");
         }
     }
 
@@ -374,7 +354,7 @@ impl EventLoop {
 
     fn on_behaviour_event(&mut self, event: BehaviourEvent) {
         match event {
-            BehaviourEvent::Infer(event) => self.on_infer_event(event),
+            BehaviourEvent::Streams(()) => {}
             BehaviourEvent::Gossipsub(event) => self.on_gossip_event(event),
             BehaviourEvent::Ping(ping::Event { peer, result, .. }) => match result {
                 Ok(rtt) => {
@@ -419,64 +399,6 @@ impl EventLoop {
                 }
             }
             BehaviourEvent::Mdns(mdns::Event::Expired(_)) => {}
-        }
-    }
-
-    fn on_infer_event(&mut self, event: request_response::Event<RequestFrame, InferResponse>) {
-        use request_response::{Event, Message};
-        match event {
-            Event::Message {
-                peer,
-                message:
-                    Message::Request {
-                        request, channel, ..
-                    },
-                ..
-            } => match request {
-                RequestFrame::Request(request) => {
-                    let responder = Responder::new(channel, self.responses_tx.clone());
-                    self.emit(MeshEvent::InboundRequest {
-                        peer,
-                        request,
-                        responder,
-                    });
-                }
-                RequestFrame::Refused { code, message } => {
-                    tracing::info!(%peer, ?code, %message, "refused inbound request");
-                    let _ = self
-                        .swarm
-                        .behaviour_mut()
-                        .infer
-                        .send_response(channel, InferResponse::Err { code, message });
-                }
-            },
-            Event::Message {
-                message:
-                    Message::Response {
-                        request_id,
-                        response,
-                    },
-                ..
-            } => {
-                if let Some((_, reply)) = self.pending_requests.remove(&request_id) {
-                    let _ = reply.send(Ok(response));
-                }
-            }
-            Event::OutboundFailure {
-                peer,
-                request_id,
-                error,
-                ..
-            } => {
-                tracing::debug!(%peer, %error, "outbound request failed");
-                if let Some((peer, reply)) = self.pending_requests.remove(&request_id) {
-                    let _ = reply.send(Err(outbound_error(peer, error)));
-                }
-            }
-            Event::InboundFailure { peer, error, .. } => {
-                tracing::debug!(%peer, %error, "inbound request failed");
-            }
-            Event::ResponseSent { .. } => {}
         }
     }
 
@@ -550,73 +472,25 @@ impl EventLoop {
     }
 
     /// Hands `event` to the application without ever blocking the swarm. If the application
-    /// is not keeping up, the event is dropped; a dropped inbound request is answered `busy`.
+    /// is not keeping up, the event is dropped. (Inbound requests come from the links, not
+    /// from here: `inbound::emit`.)
     fn emit(&mut self, event: MeshEvent) {
-        match self.events.try_send(event) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(event)) => {
-                tracing::warn!("mesh event queue full; dropping an event");
-                if let MeshEvent::InboundRequest { responder, .. } = event {
-                    responder.respond(InferResponse::error(
-                        ErrorCode::Busy,
-                        "the server is not keeping up with requests",
-                    ));
-                }
-            }
-            Err(mpsc::error::TrySendError::Closed(event)) => {
-                if let MeshEvent::InboundRequest { responder, .. } = event {
-                    responder.respond(InferResponse::error(
-                        ErrorCode::Internal,
-                        "this node does not serve requests",
-                    ));
-                }
-            }
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send(event) {
+            tracing::warn!("mesh event queue full; dropping an event");
         }
     }
 }
 
-/// Maps a request-response failure to the error the caller sees.
-fn outbound_error(peer: PeerId, error: OutboundFailure) -> MeshError {
-    match error {
-        OutboundFailure::DialFailure => MeshError::Unreachable(peer),
-        OutboundFailure::Timeout => MeshError::Timeout,
-        OutboundFailure::ConnectionClosed => MeshError::ConnectionClosed,
-        OutboundFailure::UnsupportedProtocols => MeshError::UnsupportedProtocol,
-        // Substreams negotiate lazily (`build_swarm`): a peer without the protocol refuses it
-        // when the answer is read, not when the stream opens.
-        OutboundFailure::Io(e)
-            if e.get_ref()
-                .and_then(|inner| inner.downcast_ref::<NegotiationError>())
-                .is_some_and(|n| matches!(n, NegotiationError::Failed)) =>
-        {
-            MeshError::UnsupportedProtocol
-        }
-        OutboundFailure::Io(e) => {
-            match e
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<FrameTooLarge>())
-            {
-                Some(FrameTooLarge {
-                    direction: Direction::Request,
-                    size,
-                    limit,
-                }) => MeshError::RequestTooLarge {
-                    size: *size,
-                    limit: *limit,
-                },
-                Some(FrameTooLarge {
-                    direction: Direction::Response,
-                    size,
-                    limit,
-                }) => MeshError::ResponseTooLarge {
-                    size: *size,
-                    limit: *limit,
-                },
-                None if e.kind() == std::io::ErrorKind::InvalidData => {
-                    MeshError::InvalidResponse(e.to_string())
-                }
-                None => MeshError::Stream(e.to_string()),
-            }
+/// Hands every link a caller opens to its own task. A task of its own, because libp2p-stream
+/// drops an inbound stream it cannot hand over at once, and the event loop may be busy.
+async fn accept_links(mut incoming: IncomingStreams, inbound: Arc<Inbound>) {
+    loop {
+        tokio::select! {
+            next = incoming.next() => match next {
+                Some((peer, stream)) => inbound.serve(peer, stream),
+                None => return,
+            },
+            () = inbound.stopped.cancelled() => return,
         }
     }
 }

@@ -15,21 +15,25 @@ mod codec;
 mod config;
 mod error;
 mod event_loop;
+mod inbound;
 pub mod keys;
+mod outbound;
 pub mod route;
 pub mod wire;
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
-pub use client::{MeshClient, MeshEvent, PeerInfo, Responder};
+pub use client::{MeshClient, MeshEvent, PeerInfo};
 pub use codec::INFER_PROTOCOL;
 pub use config::{
     GossipConfig, MeshConfig, DEFAULT_MAX_REQUEST_SIZE, DEFAULT_MAX_RESPONSE_SIZE, MIN_SIZE_LIMIT,
 };
 pub use error::MeshError;
 pub use event_loop::EventLoop;
+pub use inbound::Responder;
 /// The libp2p version this crate is built on, for addresses, peer ids and keys.
 pub use libp2p;
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
@@ -117,27 +121,50 @@ impl Mesh {
             }
         }
 
+        let mut control = swarm.behaviour().streams.new_control();
+        let incoming = control
+            .accept(codec::INFER_PROTOCOL)
+            .map_err(|e| MeshError::Setup(e.to_string()))?;
+        let stopped = CancellationToken::new();
+
         let (commands_tx, commands) = mpsc::channel(COMMAND_BUFFER);
         let (events, events_rx) = mpsc::channel(config.event_buffer);
-        let (responses_tx, responses) = mpsc::unbounded_channel();
+        let outbound = outbound::Outbound::new(
+            control,
+            outbound::OutboundLimits {
+                max_request_size: config.max_request_size,
+                max_response_size: config.max_response_size,
+                request_timeout: config.request_timeout,
+                idle_timeout: config.idle_connection_timeout,
+            },
+            stopped.clone(),
+        );
+        let inbound = inbound::Inbound::new(
+            events.clone(),
+            config.max_request_size,
+            config.max_response_size,
+            config.request_timeout,
+            config.max_in_flight_per_link,
+            stopped.clone(),
+        );
         let client = MeshClient {
             peer_id: *swarm.local_peer_id(),
             commands: commands_tx,
-            max_request_size: config.max_request_size,
+            outbound: Arc::new(outbound),
         };
         let event_loop = EventLoop {
             swarm,
             commands,
             events,
-            responses_tx,
-            responses,
+            incoming: Some(incoming),
+            inbound: Arc::new(inbound),
+            stopped: stopped.drop_guard(),
             beat_max_age_ms: duration_ms(config.beat_max_age),
             beat_max_skew_ms: duration_ms(config.beat_max_clock_skew),
             shutdown_grace: config.shutdown_grace,
             listeners,
             listen_waiters: Vec::new(),
             pending_dials: HashMap::new(),
-            pending_requests: HashMap::new(),
             peers: HashMap::new(),
             newest_beat: HashMap::new(),
         };

@@ -260,18 +260,19 @@ async fn oversized_requests_are_refused_and_the_peer_stays_usable() {
             .unwrap();
         assert_eq!(answer.error_code(), Some(ErrorCode::TooLarge), "{answer:?}");
 
-        // Far over the server's limit: the server resets the stream at once.
+        // Far over the server's limit: the server does not read it, answers at once and
+        // closes the link (the caller is still blocked writing it).
         let started = tokio::time::Instant::now();
         let huge = request(3, json!("x".repeat(900 * 1024)));
-        let err = client
+        let answer = client
             .client
             .request(server_id, huge, REQUEST_TIMEOUT)
             .await
-            .unwrap_err();
-        assert!(matches!(err, MeshError::Stream(_)), "{err:?}");
+            .unwrap();
+        assert_eq!(answer.error_code(), Some(ErrorCode::TooLarge), "{answer:?}");
         assert!(started.elapsed() < Duration::from_secs(5));
 
-        // The same peer still serves normal requests.
+        // The same peer still serves normal requests, on a new link.
         let answer = client
             .client
             .request(server_id, request(4, json!("small")), REQUEST_TIMEOUT)
@@ -560,6 +561,136 @@ async fn requests_also_travel_over_quic() {
                 payload: json!({"server": "quic", "echo": "hi", "id": 1})
             }
         );
+
+        client.stop().await;
+        server.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_share_a_link_and_get_their_own_answers() {
+    within("test", async {
+        // Requests 0..8 are held and answered in reverse order; request 100 is answered
+        // only after its caller gave up.
+        let held: Arc<Mutex<Vec<(u64, Responder)>>> = Arc::default();
+        let late: Arc<Mutex<Option<Responder>>> = Arc::default();
+        let mut server = Node::local();
+        let (keep, keep_late) = (held.clone(), late.clone());
+        server.serve(move |request, responder| {
+            let id = request.request_id;
+            if id == 100 {
+                *keep_late.lock().unwrap() = Some(responder);
+                return;
+            }
+            if id >= 8 {
+                return echo("a")(request, responder);
+            }
+            let mut held = keep.lock().unwrap();
+            held.push((id, responder));
+            if held.len() == 8 {
+                held.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+                for (id, responder) in held.drain(..) {
+                    responder.respond(InferResponse::Ok {
+                        payload: json!({ "answer_to": id }),
+                    });
+                }
+            }
+        });
+        let client = Node::local();
+        client.client.dial(server.addr().await).await.unwrap();
+        let server_id = server.peer_id();
+
+        let asks: Vec<_> = (0..8)
+            .map(|id| {
+                let client = client.client.clone();
+                tokio::spawn(async move {
+                    client
+                        .request(server_id, request(id, json!(id)), REQUEST_TIMEOUT)
+                        .await
+                })
+            })
+            .collect();
+        for (id, ask) in asks.into_iter().enumerate() {
+            let answer = ask.await.unwrap().unwrap();
+            assert_eq!(answer, InferResponse::Ok { payload: json!({ "answer_to": id }) });
+        }
+
+        // An answer that comes after its request timed out is not taken for the next one's.
+        let err = client
+            .client
+            .request(server_id, request(100, json!(null)), Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, MeshError::Timeout), "{err:?}");
+        late.lock().unwrap().take().unwrap().respond(InferResponse::Ok {
+            payload: json!("late"),
+        });
+        let answer = client
+            .client
+            .request(server_id, request(9, json!(9)), REQUEST_TIMEOUT)
+            .await
+            .unwrap();
+        assert_eq!(
+            answer,
+            InferResponse::Ok {
+                payload: json!({"server": "a", "echo": 9, "id": 9})
+            }
+        );
+
+        client.stop().await;
+        server.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_over_its_in_flight_allowance_is_answered_busy() {
+    within("test", async {
+        let held: Arc<Mutex<Vec<Responder>>> = Arc::default();
+        let mut config = MeshConfig::local(Keypair::generate_ed25519());
+        config.max_in_flight_per_link = 1;
+        let mut server = Node::start(config);
+        let keep = held.clone();
+        server.serve(move |request, responder| match request.request_id {
+            1 => keep.lock().unwrap().push(responder),
+            _ => echo("a")(request, responder),
+        });
+        let client = Node::local();
+        client.client.dial(server.addr().await).await.unwrap();
+        let server_id = server.peer_id();
+
+        let first = {
+            let client = client.client.clone();
+            tokio::spawn(async move {
+                client
+                    .request(server_id, request(1, json!(1)), REQUEST_TIMEOUT)
+                    .await
+            })
+        };
+        eventually("the first request is held", Duration::from_secs(10), || async {
+            (!held.lock().unwrap().is_empty()).then_some(())
+        })
+        .await;
+        let answer = client
+            .client
+            .request(server_id, request(2, json!(2)), REQUEST_TIMEOUT)
+            .await
+            .unwrap();
+        assert_eq!(answer.error_code(), Some(ErrorCode::Busy), "{answer:?}");
+
+        // Once the first is answered there is room again.
+        held.lock().unwrap().pop().unwrap().respond(InferResponse::Ok {
+            payload: json!("first"),
+        });
+        let answer = first.await.unwrap().unwrap();
+        assert_eq!(answer, InferResponse::Ok { payload: json!("first") });
+        let answer = client
+            .client
+            .request(server_id, request(3, json!(3)), REQUEST_TIMEOUT)
+            .await
+            .unwrap();
+        assert!(matches!(answer, InferResponse::Ok { .. }), "{answer:?}");
 
         client.stop().await;
         server.stop().await;
