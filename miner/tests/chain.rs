@@ -165,7 +165,10 @@ async fn scenario(dir: &Path) {
     // 1. A model file that is not the one subnet 1 pins.
     let mut settings = chain_settings(&dir.join("mismatch"), &node, "//MindosMinerMismatch");
     settings.model = Some(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        // The runtime value: cargo reuses test binaries when the workspace moves.
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
             .join("../subnets/tests/fixtures/wrong_shape.onnx"),
     );
     let err = Miner::start(Config::from_settings(settings).unwrap())

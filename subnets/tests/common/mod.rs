@@ -31,8 +31,15 @@ pub(crate) fn engine(name: &str) -> Arc<dyn SubnetEngine> {
 }
 
 /// A file of this crate, e.g. `tests/fixtures/minilm_reference.json`.
+///
+/// Where `cargo test` says the crate is now: cargo reuses test binaries when a workspace
+/// moves (a clean clone elsewhere sharing the target dir), so the compile-time path can be
+/// stale.
 pub(crate) fn crate_file(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join(relative)
 }
 
 /// A JSON fixture, parsed.
