@@ -23,14 +23,14 @@ pub const INFER_PROTOCOL: StreamProtocol = StreamProtocol::new("/mindos/infer/1"
 /// Tag size in bytes.
 const TAG_LEN: usize = 8;
 /// Tag and length prefix.
-pub(crate) const HEADER_LEN: usize = TAG_LEN + 4;
+const HEADER_LEN: usize = TAG_LEN + 4;
 
 /// First allocation for a frame body; larger bodies grow as bytes actually arrive.
 const INITIAL_BUFFER: usize = 16 * 1024;
 
 /// An oversized frame up to this many times the limit is read and discarded, so that the
 /// link survives and the request gets a `too_large` answer; a larger one ends the link.
-pub(crate) const DRAIN_FACTOR: u64 = 16;
+const DRAIN_FACTOR: u64 = 16;
 
 /// Which message a [`FrameTooLarge`] refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +61,7 @@ impl std::error::Error for FrameTooLarge {}
 
 /// What precedes every body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Header {
+struct Header {
     pub(crate) tag: u64,
     pub(crate) len: u32,
 }
@@ -70,7 +70,7 @@ pub(crate) struct Header {
 /// inside a header is `UnexpectedEof`.
 ///
 /// Not cancel-safe: a caller that gives up on the future loses the bytes it read.
-pub(crate) async fn read_header<T: AsyncRead + Unpin>(io: &mut T) -> io::Result<Option<Header>> {
+async fn read_header<T: AsyncRead + Unpin>(io: &mut T) -> io::Result<Option<Header>> {
     let mut buf = [0u8; HEADER_LEN];
     let mut filled = 0;
     while let Some(rest) = buf.get_mut(filled..).filter(|rest| !rest.is_empty()) {
@@ -93,7 +93,7 @@ pub(crate) async fn read_header<T: AsyncRead + Unpin>(io: &mut T) -> io::Result<
 }
 
 /// Reads exactly `len` bytes (already checked against the limit).
-pub(crate) async fn read_body<T: AsyncRead + Unpin>(io: &mut T, len: u32) -> io::Result<Vec<u8>> {
+async fn read_body<T: AsyncRead + Unpin>(io: &mut T, len: u32) -> io::Result<Vec<u8>> {
     let expected = usize::try_from(len).map_err(io::Error::other)?;
     let mut body = Vec::with_capacity(expected.min(INITIAL_BUFFER));
     io.take(u64::from(len)).read_to_end(&mut body).await?;
@@ -107,7 +107,7 @@ pub(crate) async fn read_body<T: AsyncRead + Unpin>(io: &mut T, len: u32) -> io:
 }
 
 /// Reads and drops `len` bytes, holding at most one small buffer.
-pub(crate) async fn discard<T: AsyncRead + Unpin>(io: &mut T, len: u32) -> io::Result<()> {
+async fn discard<T: AsyncRead + Unpin>(io: &mut T, len: u32) -> io::Result<()> {
     let copied = futures::io::copy(io.take(u64::from(len)), &mut futures::io::sink()).await?;
     if copied != u64::from(len) {
         return Err(io::Error::new(
@@ -145,6 +145,43 @@ pub(crate) fn body_len(frame: &[u8]) -> u64 {
     u64::try_from(frame.len().saturating_sub(HEADER_LEN)).unwrap_or(u64::MAX)
 }
 
+/// A frame as read off a link, before its body is parsed.
+enum RawFrame {
+    /// A body within the limit.
+    Body { tag: u64, body: Vec<u8> },
+    /// A body over the limit (at most [`DRAIN_FACTOR`] times), read and dropped.
+    Skipped { tag: u64, too_large: FrameTooLarge },
+}
+
+/// Reads the next frame, `Ok(None)` at a clean end of the link. A body over `limit` is read
+/// into a fixed-size scratch buffer and dropped if it is at most [`DRAIN_FACTOR`] times the
+/// limit, so the link stays usable (the sender may be blocked on flow control until its
+/// frame is read); a larger one is [`ReadError::TooLarge`], read no further.
+async fn read_frame<T: AsyncRead + Unpin>(
+    io: &mut T,
+    limit: u32,
+    direction: Direction,
+) -> Result<Option<RawFrame>, ReadError> {
+    let Some(Header { tag, len }) = read_header(io).await? else {
+        return Ok(None);
+    };
+    if len <= limit {
+        let body = read_body(io, len).await?;
+        return Ok(Some(RawFrame::Body { tag, body }));
+    }
+    let too_large = FrameTooLarge {
+        direction,
+        size: u64::from(len),
+        limit: u64::from(limit),
+    };
+    if u64::from(len) > u64::from(limit).saturating_mul(DRAIN_FACTOR) {
+        // Not worth the bandwidth.
+        return Err(ReadError::TooLarge { tag, too_large });
+    }
+    discard(io, len).await?;
+    Ok(Some(RawFrame::Skipped { tag, too_large }))
+}
+
 /// An inbound request as the server's link reader hands it on.
 #[derive(Debug, PartialEq)]
 pub(crate) enum RequestFrame {
@@ -160,45 +197,34 @@ pub(crate) enum RequestFrame {
 
 /// Reads the next request, `Ok(None)` at a clean end of the link.
 ///
-/// A malformed body or one over `limit` (up to [`DRAIN_FACTOR`] times) becomes
-/// [`RequestFrame::Refused`] and the link stays usable. A larger one is an
-/// [`io::ErrorKind::InvalidData`] error carrying [`FrameTooLarge`], read no further: the
-/// server answers it and then closes the link.
+/// A malformed body, or one over `limit` that [`read_frame`] could skip, becomes
+/// [`RequestFrame::Refused`] and the link stays usable; a larger one is
+/// [`ReadError::TooLarge`]: the server answers it and then closes the link.
 pub(crate) async fn read_request<T: AsyncRead + Unpin>(
     io: &mut T,
     limit: u32,
 ) -> Result<Option<RequestFrame>, ReadError> {
-    let Some(Header { tag, len }) = read_header(io).await? else {
-        return Ok(None);
-    };
-    if len > limit {
-        let too_large = FrameTooLarge {
-            direction: Direction::Request,
-            size: u64::from(len),
-            limit: u64::from(limit),
-        };
-        if u64::from(len) > u64::from(limit).saturating_mul(DRAIN_FACTOR) {
-            // Not worth the bandwidth.
-            return Err(ReadError::TooLarge { tag, too_large });
-        }
-        // The sender may be blocked on flow control until its frame is read, so consume the
-        // body into a fixed-size scratch buffer, then answer `too_large`.
-        discard(io, len).await?;
-        return Ok(Some(RequestFrame::Refused {
+    Ok(match read_frame(io, limit, Direction::Request).await? {
+        None => None,
+        Some(RawFrame::Skipped { tag, too_large }) => Some(RequestFrame::Refused {
             tag,
             code: ErrorCode::TooLarge,
-            message: format!("request of {len} bytes exceeds the {limit}-byte limit"),
-        }));
-    }
-    let body = read_body(io, len).await?;
-    Ok(Some(match serde_json::from_slice::<InferRequest>(&body) {
-        Ok(request) => RequestFrame::Request { tag, request },
-        Err(e) => RequestFrame::Refused {
-            tag,
-            code: ErrorCode::InvalidInput,
-            message: format!("malformed request: {e}"),
-        },
-    }))
+            message: format!(
+                "request of {} bytes exceeds the {limit}-byte limit",
+                too_large.size
+            ),
+        }),
+        Some(RawFrame::Body { tag, body }) => {
+            Some(match serde_json::from_slice::<InferRequest>(&body) {
+                Ok(request) => RequestFrame::Request { tag, request },
+                Err(e) => RequestFrame::Refused {
+                    tag,
+                    code: ErrorCode::InvalidInput,
+                    message: format!("malformed request: {e}"),
+                },
+            })
+        }
+    })
 }
 
 /// An answer as the caller's link reader hands it on.
@@ -206,43 +232,32 @@ pub(crate) async fn read_request<T: AsyncRead + Unpin>(
 pub(crate) enum ResponseFrame {
     /// A well-formed answer.
     Response { tag: u64, response: InferResponse },
-    /// An answer over the limit, read no further than its header.
+    /// An answer over the limit, skipped.
     TooLarge { tag: u64, too_large: FrameTooLarge },
     /// An answer that is not valid JSON of the expected shape.
     Malformed { tag: u64, reason: String },
 }
 
-/// Reads the next answer, `Ok(None)` at a clean end of the link.
-///
-/// An answer over `limit` is discarded if it is at most [`DRAIN_FACTOR`] times the limit
-/// (the link stays usable); a larger one is [`ReadError::TooLarge`] and ends the link.
+/// Reads the next answer, `Ok(None)` at a clean end of the link. An answer over `limit`
+/// that [`read_frame`] could skip is [`ResponseFrame::TooLarge`] and the link stays usable;
+/// a larger one is [`ReadError::TooLarge`] and ends the link.
 pub(crate) async fn read_response<T: AsyncRead + Unpin>(
     io: &mut T,
     limit: u32,
 ) -> Result<Option<ResponseFrame>, ReadError> {
-    let Some(Header { tag, len }) = read_header(io).await? else {
-        return Ok(None);
-    };
-    if len > limit {
-        let too_large = FrameTooLarge {
-            direction: Direction::Response,
-            size: u64::from(len),
-            limit: u64::from(limit),
-        };
-        if u64::from(len) > u64::from(limit).saturating_mul(DRAIN_FACTOR) {
-            return Err(ReadError::TooLarge { tag, too_large });
+    Ok(match read_frame(io, limit, Direction::Response).await? {
+        None => None,
+        Some(RawFrame::Skipped { tag, too_large }) => {
+            Some(ResponseFrame::TooLarge { tag, too_large })
         }
-        discard(io, len).await?;
-        return Ok(Some(ResponseFrame::TooLarge { tag, too_large }));
-    }
-    let body = read_body(io, len).await?;
-    Ok(Some(match serde_json::from_slice(&body) {
-        Ok(response) => ResponseFrame::Response { tag, response },
-        Err(e) => ResponseFrame::Malformed {
-            tag,
-            reason: e.to_string(),
-        },
-    }))
+        Some(RawFrame::Body { tag, body }) => Some(match serde_json::from_slice(&body) {
+            Ok(response) => ResponseFrame::Response { tag, response },
+            Err(e) => ResponseFrame::Malformed {
+                tag,
+                reason: e.to_string(),
+            },
+        }),
+    })
 }
 
 /// Why a link could not be read further.
