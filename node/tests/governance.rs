@@ -79,6 +79,15 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
             .context("a block count")?
             > 0
     );
+    // Amounts are decimal strings (planck): JavaScript numbers lose precision above 2^53.
+    assert_eq!(params["blockEmission"], MIND.to_string());
+    assert_eq!(params["burnFloor"], MIND.to_string());
+    assert_eq!(params["subnetLockBase"], (100 * MIND).to_string());
+    assert_eq!(params["subnetLockPerSubnet"], (10 * MIND).to_string());
+    assert_eq!(
+        params["hyperparameterBounds"]["min_validator_stake"]["max"],
+        (1_000_000 * MIND).to_string()
+    );
     let none: serde_json::Value = http.request("mindos_proposals", rpc_params![]).await?;
     assert_eq!(none, serde_json::json!([]));
 

@@ -145,6 +145,13 @@ pub struct TaskSpec {
     Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "Balance: serde::Serialize",
+        deserialize = "Balance: serde::Deserialize<'de>"
+    ))
+)]
 pub struct Hyperparameters<Balance> {
     /// Blocks between two consensus epochs.
     pub tempo: u16,
@@ -156,8 +163,13 @@ pub struct Hyperparameters<Balance> {
     pub immunity_period: u32,
     /// Share of stake that must back a weight for it to count in consensus.
     pub kappa: Perbill,
-    /// Stake a hotkey needs to be considered for a validator permit. A plain JSON number
-    /// (genesis configs need no `Display` bound on the balance type).
+    /// Stake a hotkey needs to be considered for a validator permit. A decimal string in
+    /// JSON (`serde_helpers::decimal_via_serde`: genesis configs need no `Display` bound on
+    /// the balance type).
+    #[cfg_attr(
+        feature = "serde",
+        serde(with = "crate::serde_helpers::decimal_via_serde")
+    )]
     pub min_validator_stake: Balance,
     /// Validators commit weights before revealing them (copying protection).
     pub commit_reveal: bool,
@@ -218,6 +230,13 @@ pub enum HyperparameterError {
     Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "Balance: serde::Serialize",
+        deserialize = "Balance: serde::Deserialize<'de>"
+    ))
+)]
 pub struct HyperparameterBounds<Balance> {
     /// Allowed `tempo`.
     pub tempo: Range<u16>,
@@ -229,7 +248,9 @@ pub struct HyperparameterBounds<Balance> {
     pub immunity_period: Range<u32>,
     /// Allowed `kappa`.
     pub kappa: Range<Perbill>,
-    /// Allowed `min_validator_stake`.
+    /// Allowed `min_validator_stake`; its bounds are decimal strings in JSON
+    /// (`serde_helpers::decimal_range`).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::decimal_range"))]
     pub min_validator_stake: Range<Balance>,
 }
 

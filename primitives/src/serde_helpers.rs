@@ -103,6 +103,15 @@ pub mod hex_list {
     }
 }
 
+/// How a balance may appear in JSON: a decimal string (what we write) or a plain number
+/// (hand-written chain specs).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DecimalRepr {
+    Text(String),
+    Number(u64),
+}
+
 /// Numbers as decimal strings.
 pub mod decimal {
     use super::*;
@@ -118,18 +127,197 @@ pub mod decimal {
         D: Deserializer<'de>,
         T: FromStr + TryFrom<u64>,
     {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Repr {
-            Text(String),
-            Number(u64),
-        }
-        match Repr::deserialize(d)? {
-            Repr::Text(text) => text
+        match DecimalRepr::deserialize(d)? {
+            DecimalRepr::Text(text) => text
                 .parse()
                 .map_err(|_| D::Error::custom("not a decimal number")),
-            Repr::Number(n) => T::try_from(n).map_err(|_| D::Error::custom("number out of range")),
+            DecimalRepr::Number(n) => {
+                T::try_from(n).map_err(|_| D::Error::custom("number out of range"))
+            }
         }
+    }
+}
+
+/// Unsigned integers up to `u128` as decimal strings, like [`decimal`], but through the
+/// type's own `Serialize` / `Deserialize` instead of `Display` / `FromStr`. For generic
+/// balances whose only serde bounds are those (FRAME genesis configs require nothing more of
+/// a pallet's `Balance`), so one JSON shape serves both chain specs and JSON-RPC.
+///
+/// Serializing refuses a type that does not serialize as an integer; parsing takes a decimal
+/// string or a plain JSON number (for hand-written chain specs) and refuses what the type
+/// cannot hold.
+pub mod decimal_via_serde {
+    use super::*;
+    use serde::{
+        de::value::{U128Deserializer, U64Deserializer},
+        ser::{Error as _, Impossible},
+        Serialize,
+    };
+
+    /// Serializes the integer `value` serializes as, as a decimal string.
+    pub fn serialize<S: Serializer, T: Serialize + ?Sized>(
+        value: &T,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.serialize(AsDecimal(s))
+    }
+
+    /// Parses a decimal string (or a plain JSON number) and hands the integer to `T`.
+    pub fn deserialize<'de, D, T>(d: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        let n: u128 = match DecimalRepr::deserialize(d)? {
+            DecimalRepr::Text(text) => text
+                .parse()
+                .map_err(|_| D::Error::custom("not a decimal number"))?,
+            DecimalRepr::Number(n) => u128::from(n),
+        };
+        // Primitive visitors below `u128` do not take `visit_u128`: hand small values over
+        // as `u64`.
+        match u64::try_from(n) {
+            Ok(small) => T::deserialize(U64Deserializer::<D::Error>::new(small)),
+            Err(_) => T::deserialize(U128Deserializer::<D::Error>::new(n)),
+        }
+    }
+
+    /// Passes integers on to the inner serializer as decimal strings; refuses anything else.
+    struct AsDecimal<S>(S);
+
+    macro_rules! as_decimal {
+        ($($method:ident: $ty:ty),* $(,)?) => {$(
+            fn $method(self, v: $ty) -> Result<S::Ok, S::Error> {
+                self.0.collect_str(&v)
+            }
+        )*};
+    }
+
+    macro_rules! not_integer {
+        ($($method:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+            fn $method(self, $(_: $ty),*) -> Result<$ret, S::Error> {
+                Err(S::Error::custom("expected an integer"))
+            }
+        )*};
+    }
+
+    impl<S: Serializer> Serializer for AsDecimal<S> {
+        type Ok = S::Ok;
+        type Error = S::Error;
+        type SerializeSeq = Impossible<S::Ok, S::Error>;
+        type SerializeTuple = Impossible<S::Ok, S::Error>;
+        type SerializeTupleStruct = Impossible<S::Ok, S::Error>;
+        type SerializeTupleVariant = Impossible<S::Ok, S::Error>;
+        type SerializeMap = Impossible<S::Ok, S::Error>;
+        type SerializeStruct = Impossible<S::Ok, S::Error>;
+        type SerializeStructVariant = Impossible<S::Ok, S::Error>;
+
+        as_decimal! {
+            serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
+            serialize_u128: u128, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+            serialize_i64: i64, serialize_i128: i128,
+        }
+
+        not_integer! {
+            serialize_bool(v: bool) -> S::Ok;
+            serialize_f32(v: f32) -> S::Ok;
+            serialize_f64(v: f64) -> S::Ok;
+            serialize_char(v: char) -> S::Ok;
+            serialize_str(v: &str) -> S::Ok;
+            serialize_bytes(v: &[u8]) -> S::Ok;
+            serialize_none() -> S::Ok;
+            serialize_unit() -> S::Ok;
+            serialize_unit_struct(name: &'static str) -> S::Ok;
+            serialize_unit_variant(name: &'static str, index: u32, variant: &'static str) -> S::Ok;
+            serialize_seq(len: Option<usize>) -> Self::SerializeSeq;
+            serialize_tuple(len: usize) -> Self::SerializeTuple;
+            serialize_tuple_struct(name: &'static str, len: usize) -> Self::SerializeTupleStruct;
+            serialize_tuple_variant(
+                name: &'static str,
+                index: u32,
+                variant: &'static str,
+                len: usize
+            ) -> Self::SerializeTupleVariant;
+            serialize_map(len: Option<usize>) -> Self::SerializeMap;
+            serialize_struct(name: &'static str, len: usize) -> Self::SerializeStruct;
+            serialize_struct_variant(
+                name: &'static str,
+                index: u32,
+                variant: &'static str,
+                len: usize
+            ) -> Self::SerializeStructVariant;
+        }
+
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<S::Ok, S::Error> {
+            Err(S::Error::custom("expected an integer"))
+        }
+
+        /// A newtype around an integer (`struct Planck(u128)`) is its integer.
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            value: &T,
+        ) -> Result<S::Ok, S::Error> {
+            value.serialize(self)
+        }
+
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<S::Ok, S::Error> {
+            Err(S::Error::custom("expected an integer"))
+        }
+    }
+}
+
+/// A [`crate::Range`] of balances as `{"min": "…", "max": "…"}`, each bound as
+/// [`decimal_via_serde`] writes it.
+pub mod decimal_range {
+    use super::*;
+    use crate::Range;
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    #[serde(bound(serialize = "T: Serialize"))]
+    struct Out<'a, T> {
+        #[serde(with = "super::decimal_via_serde")]
+        min: &'a T,
+        #[serde(with = "super::decimal_via_serde")]
+        max: &'a T,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(bound(deserialize = "T: Deserialize<'de>"))]
+    struct In<T> {
+        #[serde(with = "super::decimal_via_serde")]
+        min: T,
+        #[serde(with = "super::decimal_via_serde")]
+        max: T,
+    }
+
+    /// Serializes both bounds as decimal strings.
+    pub fn serialize<S: Serializer, T: Serialize>(
+        range: &Range<T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        Out {
+            min: &range.min,
+            max: &range.max,
+        }
+        .serialize(s)
+    }
+
+    /// Parses both bounds (decimal strings or plain JSON numbers).
+    pub fn deserialize<'de, D, T>(d: D) -> Result<Range<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        let In { min, max } = In::deserialize(d)?;
+        Ok(Range { min, max })
     }
 }
 
@@ -208,8 +396,8 @@ mod tests {
             format!("0x{}", "ab".repeat(32))
         );
         assert_eq!(
-            json["hyperparameters"]["min_validator_stake"].as_u64(),
-            Some(1_000_000_000_000_000)
+            json["hyperparameters"]["min_validator_stake"],
+            "1000000000000000"
         );
         assert_eq!(json["registrationBurn"], "1");
         let back: SubnetView<u64, u128, u32> = serde_json::from_value(json).unwrap();
@@ -223,5 +411,84 @@ mod tests {
         let long =
             serde_json::json!({"peer_id": format!("0x{}", "00".repeat(65)), "multiaddrs": []});
         assert!(serde_json::from_value::<Endpoint>(long).is_err());
+    }
+
+    #[test]
+    fn hyperparameter_balances_are_exact_decimal_strings() {
+        use crate::*;
+        // 2^53 + 1: the first integer a JavaScript number cannot hold.
+        let big: u128 = 9_007_199_254_740_993;
+        let params = Hyperparameters::<u128> {
+            tempo: 20,
+            max_neurons: 256,
+            max_validators: 8,
+            immunity_period: 200,
+            kappa: Perbill::from_percent(50),
+            min_validator_stake: big,
+            commit_reveal: true,
+        };
+        let json = serde_json::to_value(&params).unwrap();
+        assert_eq!(json["min_validator_stake"], "9007199254740993");
+        assert_eq!(json["tempo"], 20, "other integers stay numbers");
+        assert_eq!(
+            serde_json::from_value::<Hyperparameters<u128>>(json).unwrap(),
+            params
+        );
+
+        let bounds = HyperparameterBounds::<u128> {
+            tempo: Range {
+                min: 10,
+                max: 1_000,
+            },
+            max_neurons: Range { min: 1, max: 64 },
+            max_validators: Range { min: 1, max: 8 },
+            immunity_period: Range { min: 0, max: 100 },
+            kappa: Range {
+                min: Perbill::from_percent(10),
+                max: Perbill::from_percent(90),
+            },
+            min_validator_stake: Range {
+                min: 0,
+                max: u128::MAX,
+            },
+        };
+        let json = serde_json::to_value(&bounds).unwrap();
+        assert_eq!(
+            json["min_validator_stake"],
+            serde_json::json!({"min": "0", "max": u128::MAX.to_string()})
+        );
+        assert_eq!(json["tempo"], serde_json::json!({"min": 10, "max": 1000}));
+        assert_eq!(
+            serde_json::from_value::<HyperparameterBounds<u128>>(json).unwrap(),
+            bounds
+        );
+    }
+
+    #[test]
+    fn decimal_via_serde_takes_numbers_and_refuses_what_does_not_fit() {
+        #[derive(Debug, PartialEq, serde::Serialize, Deserialize)]
+        #[serde(bound(serialize = "T: serde::Serialize", deserialize = "T: Deserialize<'de>"))]
+        struct Amount<T>(#[serde(with = "decimal_via_serde")] T);
+        let parse = |text: &str| serde_json::from_str::<Amount<u64>>(text).map(|a| a.0);
+        assert_eq!(parse("\"18446744073709551615\"").unwrap(), u64::MAX);
+        assert_eq!(
+            parse("7").unwrap(),
+            7,
+            "plain numbers, for hand-written chain specs"
+        );
+        assert!(parse("\"18446744073709551616\"").is_err(), "above u64::MAX");
+        assert!(parse("\"-1\"").is_err());
+        assert!(parse("\"1.5\"").is_err());
+        assert!(parse("\"\"").is_err());
+        assert_eq!(
+            serde_json::from_str::<Amount<u128>>("\"340282366920938463463374607431768211455\"")
+                .unwrap()
+                .0,
+            u128::MAX
+        );
+        assert_eq!(serde_json::to_string(&Amount(42u8)).unwrap(), "\"42\"");
+        // Only integers are written as decimals.
+        assert!(serde_json::to_string(&Amount("42")).is_err());
+        assert!(serde_json::to_string(&Amount(1.5f64)).is_err());
     }
 }

@@ -93,6 +93,7 @@ where
 
     /// The governed parameters in force: emission split and block emission, registration
     /// burn, subnet lock, unbonding period, hyperparameter bounds, sentinel parameters.
+    /// Amounts are decimal strings (planck), block counts numbers.
     #[method(name = "parameters")]
     fn parameters(
         &self,

@@ -78,9 +78,9 @@
 //! ## Read side
 //!
 //! [`Pallet::directives`], [`Pallet::proposals`] and [`Pallet::parameters`] serve the
-//! `mindos_directives` and `mindos_proposals` runtime APIs; the view types
-//! ([`DirectiveView`], [`ProposalView`]) derive `serde` (byte strings as text, balances as
-//! decimal strings).
+//! `mindos_directives`, `mindos_proposals` and `mindos_parameters` runtime APIs; the view
+//! types ([`DirectiveView`], [`ProposalView`]) and [`GovernedParameters`] derive `serde`
+//! (byte strings as text, balances as decimal strings).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(

@@ -38,6 +38,9 @@ struct EmissionSplitDef {
 /// Every parameter governance owns, in one storage value. Other pallets read it through
 /// [`crate::ConsensusParameters`], [`crate::SentinelParameters`] and the `Get` adapters
 /// (e.g. [`crate::BurnFloor`]), never through compile-time constants.
+///
+/// In JSON (`mindos_parameters`, chain specs) balances are decimal strings in planck
+/// (JavaScript numbers lose precision above 2^53); block numbers and counts are numbers.
 #[derive(
     Clone,
     Debug,
@@ -52,11 +55,16 @@ struct EmissionSplitDef {
     Deserialize,
 )]
 #[serde(rename_all = "camelCase")]
+#[serde(bound(
+    serialize = "Balance: Serialize, BlockNumber: Serialize",
+    deserialize = "Balance: Deserialize<'de>, BlockNumber: Deserialize<'de>"
+))]
 pub struct GovernedParameters<Balance, BlockNumber> {
     /// Owner / miners / validators split of each epoch's emission; sums to exactly 100%.
     #[serde(with = "EmissionSplitDef")]
     pub emission_split: EmissionSplit,
     /// New issuance per block before any halving.
+    #[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")]
     pub block_emission: Balance,
     /// Blocks between two halvings of the block emission (counted from genesis); positive.
     pub halving_interval: BlockNumber,
@@ -65,10 +73,13 @@ pub struct GovernedParameters<Balance, BlockNumber> {
     /// Blocks in which the burn's excess over the floor halves; positive.
     pub burn_half_life: BlockNumber,
     /// The lowest registration burn; positive, or a subnet's price could stay zero forever.
+    #[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")]
     pub burn_floor: Balance,
     /// Lock deposit of the first live subnet; positive, or subnets cost nothing to spam.
+    #[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")]
     pub subnet_lock_base: Balance,
     /// Extra lock deposit for every subnet already live.
+    #[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")]
     pub subnet_lock_per_subnet: Balance,
     /// Blocks unbonding stake stays held; longer than the voting period (see the crate docs:
     /// stake that voted must not be spendable elsewhere before the vote closes).
@@ -307,7 +318,8 @@ pub enum Parameter {
 }
 
 /// The one change a `SetParameter` proposal makes: the variant names the parameter, its field
-/// is the new value.
+/// is the new value. In JSON balances are decimal strings in planck, as in
+/// [`GovernedParameters`].
 #[derive(
     Clone,
     Debug,
@@ -322,11 +334,15 @@ pub enum Parameter {
     Deserialize,
 )]
 #[serde(rename_all = "camelCase")]
+#[serde(bound(
+    serialize = "Balance: Serialize, BlockNumber: Serialize",
+    deserialize = "Balance: Deserialize<'de>, BlockNumber: Deserialize<'de>"
+))]
 pub enum ParameterValue<Balance, BlockNumber> {
     /// Owner / miners / validators split; must sum to 100%.
     EmissionSplit(#[serde(with = "EmissionSplitDef")] EmissionSplit),
     /// Block emission before halvings.
-    BlockEmission(Balance),
+    BlockEmission(#[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")] Balance),
     /// Blocks between halvings; positive.
     HalvingInterval(BlockNumber),
     /// Registration burn increase factor; above one.
@@ -334,11 +350,13 @@ pub enum ParameterValue<Balance, BlockNumber> {
     /// Registration burn half-life in blocks; positive.
     BurnHalfLife(BlockNumber),
     /// Registration burn floor; positive.
-    BurnFloor(Balance),
+    BurnFloor(#[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")] Balance),
     /// Lock deposit of the first live subnet; positive.
-    SubnetLockBase(Balance),
+    SubnetLockBase(#[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")] Balance),
     /// Extra lock deposit per live subnet.
-    SubnetLockPerSubnet(Balance),
+    SubnetLockPerSubnet(
+        #[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")] Balance,
+    ),
     /// Unbonding period in blocks; longer than the voting period.
     UnbondingPeriod(BlockNumber),
     /// Hyperparameter bounds; non-empty ranges within hard limits. Enacting them also sets
@@ -593,5 +611,116 @@ mod tests {
         assert_eq!(json["sentinelCommitteeSize"], 7);
         let back: Params = serde_json::from_value(json).unwrap();
         assert_eq!(back, p);
+    }
+
+    /// 2^53 + 1 planck: the first integer a JavaScript number cannot hold exactly.
+    const ABOVE_2_53: u128 = 9_007_199_254_740_993;
+
+    #[test]
+    fn registry_balances_are_decimal_strings() {
+        let p = Params::default();
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["blockEmission"], "1000000000000");
+        assert_eq!(json["burnFloor"], "1000000000000");
+        assert_eq!(json["subnetLockBase"], "100000000000000");
+        assert_eq!(json["subnetLockPerSubnet"], "10000000000000");
+        assert_eq!(
+            json["hyperparameterBounds"]["min_validator_stake"],
+            serde_json::json!({"min": "0", "max": "1000000000000000000"})
+        );
+        // Block numbers, counts and ranges of small integers stay JSON numbers.
+        assert_eq!(json["halvingInterval"], 10_512_000);
+        assert_eq!(json["unbondingPeriod"], 100_800);
+        assert_eq!(json["hyperparameterBounds"]["tempo"]["max"], 14_400);
+        assert_eq!(serde_json::from_value::<Params>(json).unwrap(), p);
+
+        // Amounts a JavaScript number would round keep every digit.
+        let big = Params {
+            block_emission: ABOVE_2_53,
+            burn_floor: u128::MAX,
+            ..Params::default()
+        };
+        let text = serde_json::to_string(&big).unwrap();
+        assert!(
+            text.contains("\"blockEmission\":\"9007199254740993\""),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("\"burnFloor\":\"{}\"", u128::MAX)),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<Params>(&text).unwrap(), big);
+    }
+
+    #[test]
+    fn parameter_value_balances_are_decimal_strings() {
+        use ParameterValue as V;
+        let value: V<u128, u32> = V::BlockEmission(ABOVE_2_53);
+        let json = serde_json::to_value(&value).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"blockEmission": "9007199254740993"})
+        );
+        assert_eq!(serde_json::from_value::<V<u128, u32>>(json).unwrap(), value);
+
+        let cases: [(V<u128, u32>, serde_json::Value); 6] = [
+            (
+                V::BurnFloor(u128::MAX),
+                serde_json::json!({"burnFloor": u128::MAX.to_string()}),
+            ),
+            (
+                V::SubnetLockBase(ABOVE_2_53),
+                serde_json::json!({"subnetLockBase": "9007199254740993"}),
+            ),
+            (
+                V::SubnetLockPerSubnet(1),
+                serde_json::json!({"subnetLockPerSubnet": "1"}),
+            ),
+            (
+                V::HalvingInterval(7),
+                serde_json::json!({"halvingInterval": 7}),
+            ),
+            (
+                V::SubnetHyperparameters(Hyperparameters {
+                    tempo: 100,
+                    max_neurons: 8,
+                    max_validators: 2,
+                    immunity_period: 0,
+                    kappa: Perbill::from_percent(50),
+                    min_validator_stake: ABOVE_2_53,
+                    commit_reveal: true,
+                }),
+                serde_json::json!({"subnetHyperparameters": {
+                    "tempo": 100,
+                    "max_neurons": 8,
+                    "max_validators": 2,
+                    "immunity_period": 0,
+                    "kappa": 500_000_000,
+                    "min_validator_stake": "9007199254740993",
+                    "commit_reveal": true
+                }}),
+            ),
+            (
+                V::HyperparameterBounds(Params::default().hyperparameter_bounds),
+                serde_json::json!({"hyperparameterBounds": {
+                    "tempo": {"min": 10, "max": 14_400},
+                    "max_neurons": {"min": 1, "max": 4096},
+                    "max_validators": {"min": 1, "max": 64},
+                    "immunity_period": {"min": 0, "max": 100_800},
+                    "kappa": {"min": 100_000_000, "max": 900_000_000},
+                    "min_validator_stake": {"min": "0", "max": "1000000000000000000"}
+                }}),
+            ),
+        ];
+        for (value, expected) in cases {
+            let json = serde_json::to_value(&value).unwrap();
+            assert_eq!(json, expected, "{value:?}");
+            assert_eq!(serde_json::from_value::<V<u128, u32>>(json).unwrap(), value);
+        }
+        // Plain JSON numbers (hand-written chain specs) still parse.
+        assert_eq!(
+            serde_json::from_value::<V<u128, u32>>(serde_json::json!({"burnFloor": 5})).unwrap(),
+            V::BurnFloor(5)
+        );
     }
 }

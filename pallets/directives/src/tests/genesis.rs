@@ -76,6 +76,9 @@ fn genesis_config_json_names_directives_in_text() {
     let json = serde_json::to_value(GenesisConfig::<Test>::default()).unwrap();
     assert_eq!(json["directives"][0]["title"], "The prime directive");
     assert_eq!(json["parameters"]["sentinelThreshold"], 5);
+    // Chain specs carry balances as decimal strings, as `mindos_parameters` does.
+    assert_eq!(json["parameters"]["blockEmission"], "1000000000000");
     let back: GenesisConfig<Test> = serde_json::from_value(json).unwrap();
     assert_eq!(back.directives, GenesisConfig::<Test>::default().directives);
+    assert_eq!(back.parameters, GenesisConfig::<Test>::default().parameters);
 }

@@ -72,7 +72,7 @@ fn proposals_lists_live_proposals_with_their_tallies() {
             }
         );
         let json = serde_json::to_value(&all).unwrap();
-        assert_eq!(json[0]["action"]["setParameter"]["burnFloor"], 7);
+        assert_eq!(json[0]["action"]["setParameter"]["burnFloor"], "7");
         assert_eq!(json[0]["status"]["approved"]["enactAt"], enact_at);
         assert_eq!(json[1]["action"]["amendDirective"]["text"], "Do no harm.");
         assert_eq!(json[1]["deposit"], "100");
