@@ -308,7 +308,7 @@ impl Miner {
 
         let infer: InferFn = {
             let engine = engine.clone();
-            Arc::new(move |inputs| engine.infer_batch(inputs))
+            Arc::new(move |inputs| engine.infer_prepared(inputs))
         };
         let service = Service::start(
             infer,

@@ -11,7 +11,7 @@ use std::{
 };
 
 use mindos_mesh::{ErrorCode, InferRequest, InferResponse, PeerId, Responder};
-use mindos_subnets::{Input, SubnetEngine, SubnetError};
+use mindos_subnets::{PreparedInput, SubnetEngine, SubnetError};
 
 use crate::{
     metrics::Metrics,
@@ -259,8 +259,8 @@ impl Server {
         job_output(job)
     }
 
-    /// The decoded input of a payload, unless shutdown has begun or it is invalid.
-    fn accept(&self, payload: &serde_json::Value) -> Result<Input, ServeError> {
+    /// The prepared input of a payload, unless shutdown has begun or it is invalid.
+    fn accept(&self, payload: &serde_json::Value) -> Result<PreparedInput, ServeError> {
         if !self.accepting.load(Ordering::SeqCst) {
             return Err(ServeError::Busy("the miner is shutting down".into()));
         }
@@ -269,9 +269,10 @@ impl Server {
         self.decode(&bytes)
     }
 
-    /// Decodes and validates one input (before it may join a batch).
-    pub(crate) fn decode(&self, bytes: &[u8]) -> Result<Input, ServeError> {
-        self.engine.decode_input(bytes).map_err(input_error)
+    /// Decodes, validates and prepares one input (before it may join a batch; a text is
+    /// tokenized here, once).
+    pub(crate) fn decode(&self, bytes: &[u8]) -> Result<PreparedInput, ServeError> {
+        self.engine.prepare_input(bytes).map_err(input_error)
     }
 }
 
@@ -335,7 +336,7 @@ mod tests {
         let metrics = Arc::new(Metrics::new().unwrap());
         let infer: crate::service::InferFn = {
             let engine = engine.clone();
-            Arc::new(move |inputs| engine.infer_batch(inputs))
+            Arc::new(move |inputs| engine.infer_prepared(inputs))
         };
         let limits = crate::service::ServiceLimits {
             workers: 1,

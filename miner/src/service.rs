@@ -26,7 +26,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use mindos_subnets::{Input, Output, SubnetError};
+use mindos_subnets::{Output, PreparedInput, SubnetError};
 use tokio::sync::oneshot;
 
 use crate::metrics::Metrics;
@@ -70,11 +70,12 @@ pub(crate) type JobResult = Result<Output, JobError>;
 /// at once by [`Service::submit_with`] when the job is refused. It must not block.
 pub(crate) type Reply = Box<dyn FnOnce(JobResult) + Send + 'static>;
 
-/// Runs one batch: the subnet's blocking `infer_batch` (a fake in tests).
-pub(crate) type InferFn = Arc<dyn Fn(Vec<Input>) -> Result<Vec<Output>, SubnetError> + Send + Sync>;
+/// Runs one batch: the subnet's blocking `infer_prepared` (a fake in tests).
+pub(crate) type InferFn =
+    Arc<dyn Fn(Vec<PreparedInput>) -> Result<Vec<Output>, SubnetError> + Send + Sync>;
 
 struct Job {
-    input: Input,
+    input: PreparedInput,
     reply: Reply,
     queued_at: Instant,
 }
@@ -166,7 +167,7 @@ impl Service {
     }
 
     /// Queues `input`; the receiver gets its output once its batch has run.
-    pub(crate) fn submit(&self, input: Input) -> Result<oneshot::Receiver<JobResult>, SubmitError> {
+    pub(crate) fn submit(&self, input: PreparedInput) -> Result<oneshot::Receiver<JobResult>, SubmitError> {
         let (sender, answer) = oneshot::channel();
         self.submit_with(
             input,
@@ -180,7 +181,7 @@ impl Service {
 
     /// Queues `input`; `reply` takes its result once its batch has run. A refused input's
     /// `reply` gets [`JobError::Refused`] before this returns the same error.
-    pub(crate) fn submit_with(&self, input: Input, reply: Reply) -> Result<(), SubmitError> {
+    pub(crate) fn submit_with(&self, input: PreparedInput, reply: Reply) -> Result<(), SubmitError> {
         let mut state = lock(&self.shared.state);
         let refused = if state.closed {
             Some(SubmitError::Closed)
@@ -328,7 +329,7 @@ impl Shared {
 
     fn run(&self, batch: Vec<Job>) {
         let size = batch.len();
-        let (inputs, replies): (Vec<Input>, Vec<Reply>) =
+        let (inputs, replies): (Vec<PreparedInput>, Vec<Reply>) =
             batch.into_iter().map(|job| (job.input, job.reply)).unzip();
         self.busy_workers.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
@@ -413,12 +414,16 @@ mod tests {
         let (engine, gate) = (digits(), gate.clone());
         Arc::new(move |inputs| {
             gate.wait();
-            engine.infer_batch(inputs)
+            engine.infer_prepared(inputs)
         })
     }
 
-    fn pixels() -> Input {
-        digits().challenge(0).expect("a validation sample").input
+    fn pixels() -> PreparedInput {
+        let engine = digits();
+        let input = engine.challenge(0).expect("a validation sample").input;
+        engine
+            .prepare_input(&engine.encode_input(&input).unwrap())
+            .unwrap()
     }
 
     fn start(infer: InferFn, max_batch: usize, queue_capacity: usize) -> Service {
@@ -463,7 +468,7 @@ mod tests {
     #[tokio::test]
     async fn max_wait_collects_a_batch() {
         let engine = digits();
-        let infer: InferFn = Arc::new(move |inputs| engine.infer_batch(inputs));
+        let infer: InferFn = Arc::new(move |inputs| engine.infer_prepared(inputs));
         let limits = ServiceLimits {
             workers: 1,
             max_batch: 4,
@@ -526,11 +531,11 @@ mod tests {
     #[tokio::test]
     async fn a_failing_or_panicking_model_fails_its_batch_only() {
         let engine = digits();
-        let infer: InferFn = Arc::new(move |inputs: Vec<Input>| {
+        let infer: InferFn = Arc::new(move |inputs: Vec<PreparedInput>| {
             if inputs.len() == 2 {
                 panic!("fake model panic");
             }
-            engine.infer_batch(inputs)
+            engine.infer_prepared(inputs)
         });
         let gate = Gate::default();
         let gated_infer: InferFn = {

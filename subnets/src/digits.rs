@@ -198,13 +198,16 @@ fn one_hot(label: u8) -> Vec<f32> {
 impl Subnet for Digits {
     type Input = DigitsInput;
     type Output = DigitsOutput;
+    /// Checking pixels produces nothing new: the prepared input is the input.
+    type Prepared = DigitsInput;
 
     fn info(&self) -> &SubnetInfo {
         &self.info
     }
 
-    fn validate_input(&self, input: &DigitsInput) -> Result<(), SubnetError> {
-        check_input(input)
+    fn prepare(&self, input: &DigitsInput) -> Result<DigitsInput, SubnetError> {
+        check_input(input)?;
+        Ok(input.clone())
     }
 
     fn validate_output(&self, output: &DigitsOutput) -> Result<(), SubnetError> {
@@ -212,7 +215,6 @@ impl Subnet for Digits {
     }
 
     fn run(&self, inputs: &[DigitsInput]) -> Result<Vec<DigitsOutput>, SubnetError> {
-        inputs.iter().try_for_each(check_input)?;
         let rows = inputs.len();
         let flat: Vec<f32> = inputs
             .iter()

@@ -1,7 +1,7 @@
 //! The [`Subnet`] trait (typed, one implementation per task) and [`SubnetEngine`] (the
 //! object-safe face miners and validators hold as `Arc<dyn SubnetEngine>`).
 
-use std::fmt::Debug;
+use std::{any::Any, fmt::Debug};
 
 use mindos_primitives::{Modality, ModelDigest, ScoringRule, TaskSpec};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -167,6 +167,29 @@ impl Output {
     }
 }
 
+/// An input decoded, checked and made ready for the model (text already tokenized), from
+/// [`SubnetEngine::prepare_input`]. [`SubnetEngine::infer_prepared`] runs it without
+/// repeating the work the check did. Opaque; it belongs to the subnet that prepared it.
+pub struct PreparedInput {
+    subnet: &'static str,
+    value: Box<dyn Any + Send>,
+}
+
+impl PreparedInput {
+    /// The subnet this input belongs to.
+    pub fn subnet(&self) -> &'static str {
+        self.subnet
+    }
+}
+
+impl Debug for PreparedInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedInput")
+            .field("subnet", &self.subnet)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A type that is one variant of the wire enum `E` ([`Input`] or [`Output`]).
 pub trait Variant<E>: Sized {
     /// Wraps `self` into the enum.
@@ -241,18 +264,29 @@ pub trait Subnet: Send + Sync + 'static {
     /// One answer, e.g. [`Embedding`].
     type Output: Variant<Output> + Clone + Debug + Serialize + DeserializeOwned + Send + Sync;
 
+    /// An input checked and ready for the model, e.g. its tokens: checking a text means
+    /// tokenizing it, and a miner checks each request before it joins a batch, so the batch
+    /// runs on what the check produced instead of tokenizing twice.
+    type Prepared: Send + 'static;
+
     /// Name, task spec fields, model digest and limits.
     fn info(&self) -> &SubnetInfo;
 
-    /// Checks an input the way [`Subnet::run`] will (length, range, token limit).
-    fn validate_input(&self, input: &Self::Input) -> Result<(), SubnetError>;
+    /// Checks an input the way the model needs it (length, range, token limit) and prepares
+    /// it for [`Subnet::run`].
+    fn prepare(&self, input: &Self::Input) -> Result<Self::Prepared, SubnetError>;
+
+    /// Checks an input without keeping what [`Subnet::prepare`] made of it.
+    fn validate_input(&self, input: &Self::Input) -> Result<(), SubnetError> {
+        self.prepare(input).map(drop)
+    }
 
     /// Checks that `output` could be an answer (size, finiteness, label range).
     fn validate_output(&self, output: &Self::Output) -> Result<(), SubnetError>;
 
-    /// Runs the model on all `inputs` as one batch, validating each. Callers go through
-    /// [`Subnet::infer`], which checks the batch size first.
-    fn run(&self, inputs: &[Self::Input]) -> Result<Vec<Self::Output>, SubnetError>;
+    /// Runs the model on all `inputs` as one batch. Callers go through [`Subnet::infer`] or
+    /// [`SubnetEngine::infer_prepared`], which check the batch size first.
+    fn run(&self, inputs: &[Self::Prepared]) -> Result<Vec<Self::Output>, SubnetError>;
 
     /// How good `response` is against `reference`, in 0..=1; 0 for an invalid response.
     fn score(&self, response: &Self::Output, reference: &Self::Output) -> f32;
@@ -270,7 +304,11 @@ pub trait Subnet: Send + Sync + 'static {
     /// Runs a batch: fails on an empty or too large batch, or any invalid input.
     fn infer(&self, inputs: &[Self::Input]) -> Result<Vec<Self::Output>, SubnetError> {
         check_batch(inputs.len(), self.info().max_batch)?;
-        self.run(inputs)
+        let prepared = inputs
+            .iter()
+            .map(|input| self.prepare(input))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.run(&prepared)
     }
 
     /// Decodes and validates one input from its JSON bytes.
@@ -369,6 +407,14 @@ pub trait SubnetEngine: Send + Sync {
     /// batch, an input of another subnet, an invalid input or an ONNX Runtime error.
     fn infer_batch(&self, inputs: Vec<Input>) -> Result<Vec<Output>, SubnetError>;
 
+    /// Decodes, validates and prepares one request body (text is tokenized once, here), for
+    /// [`SubnetEngine::infer_prepared`]. Fails like [`SubnetEngine::decode_input`].
+    fn prepare_input(&self, bytes: &[u8]) -> Result<PreparedInput, SubnetError>;
+
+    /// Runs prepared inputs as one batch, in order. Fails as a whole on an empty or too
+    /// large batch, an input another subnet prepared or an ONNX Runtime error.
+    fn infer_prepared(&self, inputs: Vec<PreparedInput>) -> Result<Vec<Output>, SubnetError>;
+
     /// Decodes and validates a response body.
     fn decode_output(&self, bytes: &[u8]) -> Result<Output, SubnetError>;
 
@@ -450,6 +496,39 @@ impl<S: Subnet> SubnetEngine for Engine<S> {
         Ok(self
             .0
             .infer(&typed)?
+            .into_iter()
+            .map(Variant::wrap)
+            .collect())
+    }
+
+    fn prepare_input(&self, bytes: &[u8]) -> Result<PreparedInput, SubnetError> {
+        let input = decode_json::<S::Input>(bytes, "input")?;
+        Ok(PreparedInput {
+            subnet: self.0.info().name,
+            value: Box::new(self.0.prepare(&input)?),
+        })
+    }
+
+    fn infer_prepared(&self, inputs: Vec<PreparedInput>) -> Result<Vec<Output>, SubnetError> {
+        check_batch(inputs.len(), self.0.info().max_batch)?;
+        let typed = inputs
+            .into_iter()
+            .map(|input| {
+                let got = input.subnet;
+                input
+                    .value
+                    .downcast::<S::Prepared>()
+                    .map(|typed| *typed)
+                    .map_err(|_| SubnetError::WrongSubnet {
+                        kind: "input",
+                        expected: self.0.info().name,
+                        got,
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self
+            .0
+            .run(&typed)?
             .into_iter()
             .map(Variant::wrap)
             .collect())

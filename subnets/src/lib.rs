@@ -64,7 +64,10 @@ use mindos_primitives::TaskSpec;
 pub use crate::{
     digest::{model_digest, to_hex},
     digits::Digits,
-    engine::{Aggregate, Challenge, Input, Output, Subnet, SubnetEngine, SubnetInfo, Variant},
+    engine::{
+        Aggregate, Challenge, Input, Output, PreparedInput, Subnet, SubnetEngine, SubnetInfo,
+        Variant,
+    },
     error::SubnetError,
     runtime::{EngineConfig, CACHE_DIR_ENV, MODELS_DIR_ENV, ORT_DYLIB_ENV, ORT_VERSION},
     text_embedding::TextEmbedding,

@@ -260,25 +260,23 @@ fn mean_pool(tokens: ndarray::ArrayView2<'_, f32>, mask: &[u32]) -> Vec<f32> {
 impl Subnet for TextEmbedding {
     type Input = TextInput;
     type Output = Embedding;
+    /// The text's tokens: the check (the token limit) and the model need the same encoding.
+    type Prepared = Encoding;
 
     fn info(&self) -> &SubnetInfo {
         &self.info
     }
 
-    fn validate_input(&self, input: &TextInput) -> Result<(), SubnetError> {
-        self.encode(&input.text).map(|_| ())
+    fn prepare(&self, input: &TextInput) -> Result<Encoding, SubnetError> {
+        self.encode(&input.text)
     }
 
     fn validate_output(&self, output: &Embedding) -> Result<(), SubnetError> {
         check_embedding(output)
     }
 
-    fn run(&self, inputs: &[TextInput]) -> Result<Vec<Embedding>, SubnetError> {
-        let encodings = inputs
-            .iter()
-            .map(|i| self.encode(&i.text))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (ids, mask, types) = self.tensors(&encodings);
+    fn run(&self, encodings: &[Encoding]) -> Result<Vec<Embedding>, SubnetError> {
+        let (ids, mask, types) = self.tensors(encodings);
         let (rows, seq) = ids.dim();
         let tensor = |a: Array2<i64>| {
             Tensor::from_array(a).map_err(|e| SubnetError::ort("building inputs", e))
@@ -312,7 +310,7 @@ impl Subnet for TextEmbedding {
             .map_err(|_| wrong_shape(&[]))?;
         Ok(hidden
             .outer_iter()
-            .zip(&encodings)
+            .zip(encodings)
             .map(|(tokens, enc)| Embedding {
                 embedding: mean_pool(tokens, enc.get_attention_mask()),
             })

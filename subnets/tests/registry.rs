@@ -53,6 +53,59 @@ fn every_subnet_loads_by_name_and_answers_its_own_challenges_over_the_wire() {
     }
 }
 
+#[test]
+fn prepared_inputs_give_what_decoded_inputs_give_and_stay_with_their_subnet() {
+    for name in SUBNETS {
+        let engine = engine(name);
+        let inputs: Vec<_> = (0..3).map(|i| engine.challenge(i).unwrap().input).collect();
+        let bodies: Vec<_> = inputs
+            .iter()
+            .map(|input| engine.encode_input(input).unwrap())
+            .collect();
+        let prepared = bodies
+            .iter()
+            .map(|body| engine.prepare_input(body).unwrap())
+            .collect::<Vec<_>>();
+        assert!(prepared.iter().all(|p| p.subnet() == name));
+        assert_eq!(
+            engine.infer_prepared(prepared).unwrap(),
+            engine.infer_batch(inputs).unwrap(),
+            "{name}: one batch, two ways in"
+        );
+        // Bad bodies fail as decode_input fails them.
+        for bad in [&b"[]"[..], b"{\"text\": 1, \"pixels\": 2}", b"\xff"] {
+            assert_eq!(
+                engine.prepare_input(bad).unwrap_err().to_string(),
+                engine.decode_input(bad).unwrap_err().to_string(),
+                "{name}: {}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert!(matches!(
+            engine.infer_prepared(Vec::new()),
+            Err(SubnetError::EmptyBatch)
+        ));
+    }
+    // Another subnet's prepared input is refused by name, not misread.
+    let text = engine(text_embedding::NAME);
+    let digits = engine(digits::NAME);
+    let foreign = digits
+        .prepare_input(&digits.encode_input(&digits.challenge(0).unwrap().input).unwrap())
+        .unwrap();
+    match text.infer_prepared(vec![foreign]) {
+        Err(SubnetError::WrongSubnet { expected, got, .. }) => {
+            assert_eq!((expected, got), (text_embedding::NAME, digits::NAME))
+        }
+        other => panic!("expected WrongSubnet, got {other:?}"),
+    }
+    // Too long a text is refused when it is prepared, before it can join a batch.
+    let too_long = format!("{{\"text\": \"{}\"}}", "word ".repeat(1000));
+    assert!(matches!(
+        text.prepare_input(too_long.as_bytes()),
+        Err(SubnetError::TextTooLong { .. })
+    ));
+}
+
 /// Lower-case hex strings of 64 characters in `text`.
 fn hex64(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_ascii_hexdigit())
