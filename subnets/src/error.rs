@@ -74,9 +74,13 @@ pub enum SubnetError {
         index: usize,
     },
     /// The text tokenizes to more tokens than the model takes. Never truncated silently.
-    #[error("text has {tokens} tokens (special tokens included), more than the limit of {max}")]
+    #[error(
+        "text has at least {tokens} tokens (special tokens included), more than the limit of {max}"
+    )]
     TextTooLong {
-        /// Tokens the text needs, `[CLS]` and `[SEP]` included.
+        /// Tokens the text needs, `[CLS]` and `[SEP]` included: the exact count, or a lower
+        /// bound when the text was refused without tokenizing it
+        /// ([`crate::text_embedding::min_tokens`]).
         tokens: usize,
         /// The limit.
         max: usize,

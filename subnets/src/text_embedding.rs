@@ -150,6 +150,13 @@ impl TextEmbedding {
                 max: MAX_TEXT_BYTES,
             });
         }
+        let at_least = min_tokens(text);
+        if at_least > MAX_TOKENS {
+            return Err(SubnetError::TextTooLong {
+                tokens: at_least,
+                max: MAX_TOKENS,
+            });
+        }
         let encoding = self
             .tokenizer
             .encode_fast(text, true)
@@ -237,6 +244,44 @@ fn check_embedding(output: &Embedding) -> Result<(), SubnetError> {
         });
     }
     Ok(())
+}
+
+/// A lower bound on the tokens `text` encodes to, `[CLS]` and `[SEP]` included, from one
+/// pass over it. Tokenizing takes milliseconds for a text near [`MAX_TEXT_BYTES`] (8 ms for
+/// 16 KiB of punctuation on the build machine), so a text that is surely too long is refused
+/// for the price of this scan.
+///
+/// Sound for the pinned `tokenizer.json` ([`TOKENIZER_DIGEST`]: BERT normalizer and
+/// pre-tokenizer, WordPiece, one `[CLS]` and one `[SEP]`), where every word is at least one
+/// token (`[UNK]` at worst): each ASCII punctuation mark and each CJK ideograph is a word of
+/// its own, and each run between those and ASCII whitespace that holds an ASCII letter or
+/// digit is at least one word. Other characters count for nothing and split nothing. That
+/// can only lower the bound: normalizing may drop them or split words at them, and it never
+/// removes the separators counted here, so it never joins two counted words.
+pub fn min_tokens(text: &str) -> usize {
+    let mut count = 2usize;
+    let mut counted_run = false;
+    for c in text.chars() {
+        if c.is_ascii_punctuation() || is_cjk_ideograph(c) {
+            count = count.saturating_add(1);
+            counted_run = false;
+        } else if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            counted_run = false;
+        } else if c.is_ascii_alphanumeric() && !counted_run {
+            count = count.saturating_add(1);
+            counted_run = true;
+        }
+    }
+    count
+}
+
+/// CJK ideographs the BERT normalizer puts spaces around (blocks every `tokenizers` version
+/// treats so; a block left out here only lowers [`min_tokens`]).
+fn is_cjk_ideograph(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF
+    )
 }
 
 /// Mean of `tokens` rows where `mask` is 1, L2-normalised (as sentence-transformers does:

@@ -384,3 +384,73 @@ fn wire_format_scoring_and_aggregation() {
     assert_eq!(agg.agreement, agreeing as f32 / 3.0);
     assert!(agreeing <= 2);
 }
+
+/// The shipped tokenizer with padding and truncation off: the exact token count of any text,
+/// with no limit applied.
+fn raw_tokenizer() -> tokenizers::Tokenizer {
+    let path = EngineConfig::default()
+        .models_dir()
+        .join("text-embedding/tokenizer.json");
+    let mut tokenizer = tokenizers::Tokenizer::from_file(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    tokenizer.with_padding(None);
+    tokenizer.with_truncation(None).unwrap();
+    tokenizer
+}
+
+#[test]
+fn the_token_lower_bound_never_exceeds_the_real_count() {
+    let tokenizer = raw_tokenizer();
+    let count = |s: &str| tokenizer.encode_fast(s, true).unwrap().len();
+    // Pieces that exercise each rule of the BERT normalizer and pre-tokenizer: separators
+    // the bound knows and ones it does not, characters normalization drops, CJK, accents
+    // NFD splits off, characters whose lowercase or decomposition is longer or is ASCII.
+    let pieces = [
+        "a", "Z", "7", "word", "Über", "naïve", "café", "İstanbul", "ß", "ﬁ", "Ａ", "１",
+        "!", "?", ".", "-", "'", "`", "~", "(", "]", "¿", "«", "—", "、", "。", "\u{37e}",
+        " ", "  ", "\t", "\n", "\r", "\u{b}", "\u{c}", "\u{85}", "\u{a0}", "\u{2003}",
+        "\u{3000}", "\u{0}", "\u{7f}", "\u{200b}", "\u{feff}", "\u{fffd}", "\u{301}",
+        "\u{e000}", "\u{378}", "漢", "字", "\u{f900}", "\u{20000}", "\u{3400}", "ｶ", "한국",
+        "ไทย", "नमस्ते", "🙂", "👍🏽", "x".repeat(150).leak(), "ab1-cd2", "e.g.", "U.S.A.",
+        "don't", "http://x.io/a?b=c", "#tag", "@user", "$5.00", "3.14",
+    ];
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: usize| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % n as u64) as usize
+    };
+    for _ in 0..4000 {
+        let len = next(40);
+        let text: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();
+        let (bound, exact) = (text_embedding::min_tokens(&text), count(&text));
+        assert!(bound <= exact, "bound {bound} > {exact} tokens for {text:?}");
+    }
+    // Plain words: the bound is exact, so texts over the limit are refused without
+    // tokenizing them, with the true count.
+    for text in ["", "hello world", &"word ".repeat(1000), "a, b. c!"] {
+        assert_eq!(text_embedding::min_tokens(text), count(text), "{text:?}");
+    }
+}
+
+#[test]
+fn texts_surely_over_the_limit_are_refused_with_their_lower_bound() {
+    let engine = engine("text-embedding");
+    // 16 KiB of punctuation: 16,380 words; refused from the scan.
+    let punctuation = "!".repeat(16 * 1024 - 4);
+    match engine.validate_input(&text(&punctuation)).unwrap_err() {
+        SubnetError::TextTooLong { tokens, max } => {
+            assert_eq!((tokens, max), (16 * 1024 - 2, MAX_TOKENS));
+        }
+        other => panic!("expected TextTooLong, got {other}"),
+    }
+    // Texts the scan cannot judge are still tokenized: 200 CJK ideographs of a block the
+    // bound leaves out (Extension C) are over the limit all the same.
+    let cjk = "\u{2a700}".repeat(200);
+    assert_eq!(text_embedding::min_tokens(&cjk), 2);
+    assert!(matches!(
+        engine.validate_input(&text(&cjk)).unwrap_err(),
+        SubnetError::TextTooLong { tokens: 202, .. }
+    ));
+}
