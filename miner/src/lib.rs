@@ -40,7 +40,7 @@ use crate::{
     config::{ChainMode, DeviceClass},
     power::PowerMonitor,
     serve::{Authorizer, Server},
-    service::{InferFn, Service, ServiceLimits},
+    service::{Model, Service, ServiceLimits},
     status::LiveState,
 };
 pub use crate::{
@@ -306,12 +306,8 @@ impl Miner {
             }
         };
 
-        let infer: InferFn = {
-            let engine = engine.clone();
-            Arc::new(move |inputs| engine.infer_prepared(inputs))
-        };
         let service = Service::start(
-            infer,
+            Model::of(&engine),
             ServiceLimits {
                 workers: config.batching.workers,
                 max_batch: config.batching.max_batch,
@@ -608,8 +604,8 @@ fn apply_power_limits(
     metrics.set_low_power(low_power);
 }
 
-/// Checks, decodes and queues each inbound request; the inference worker answers it
-/// (shutdown waits for the queue to drain, so nothing in flight is lost).
+/// Checks the caller of each inbound request and queues it; the inference worker decodes,
+/// runs and answers it (shutdown waits for the queue to drain, so nothing in flight is lost).
 async fn dispatch(mut events: tokio::sync::mpsc::Receiver<MeshEvent>, server: Arc<Server>) {
     while let Some(event) = events.recv().await {
         if let MeshEvent::InboundRequest {

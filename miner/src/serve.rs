@@ -1,5 +1,5 @@
 //! The request path shared by the mesh and the owner RPC: who may call, which subnet,
-//! decoding, queueing, answering — and the outcome counted in the metrics.
+//! queueing, answering — and the outcome counted in the metrics.
 
 use std::{
     collections::HashSet,
@@ -11,7 +11,7 @@ use std::{
 };
 
 use mindos_mesh::{ErrorCode, InferRequest, InferResponse, PeerId, Responder};
-use mindos_subnets::{PreparedInput, SubnetEngine, SubnetError};
+use mindos_subnets::SubnetEngine;
 
 use crate::{
     metrics::Metrics,
@@ -243,7 +243,7 @@ impl Server {
         Ok(())
     }
 
-    /// Decodes, queues and runs one input; `busy` once shutdown has begun.
+    /// Queues and runs one input; `busy` once shutdown has begun.
     async fn infer_json(
         &self,
         payload: &serde_json::Value,
@@ -259,20 +259,13 @@ impl Server {
         job_output(job)
     }
 
-    /// The prepared input of a payload, unless shutdown has begun or it is invalid.
-    fn accept(&self, payload: &serde_json::Value) -> Result<PreparedInput, ServeError> {
+    /// The request body of a payload, unless shutdown has begun. The inference worker
+    /// decodes and checks it (off the async executor: tokenizing can take milliseconds).
+    fn accept(&self, payload: &serde_json::Value) -> Result<Vec<u8>, ServeError> {
         if !self.accepting.load(Ordering::SeqCst) {
             return Err(ServeError::Busy("the miner is shutting down".into()));
         }
-        let bytes =
-            serde_json::to_vec(payload).map_err(|e| ServeError::InvalidInput(e.to_string()))?;
-        self.decode(&bytes)
-    }
-
-    /// Decodes, validates and prepares one input (before it may join a batch; a text is
-    /// tokenized here, once).
-    pub(crate) fn decode(&self, bytes: &[u8]) -> Result<PreparedInput, ServeError> {
-        self.engine.prepare_input(bytes).map_err(input_error)
+        serde_json::to_vec(payload).map_err(|e| ServeError::InvalidInput(e.to_string()))
     }
 }
 
@@ -304,14 +297,6 @@ fn count(metrics: &Metrics, result: &Result<serde_json::Value, ServeError>, star
     metrics.answered(outcome, started.elapsed());
 }
 
-fn input_error(e: SubnetError) -> ServeError {
-    if e.is_bad_input() {
-        ServeError::InvalidInput(e.to_string())
-    } else {
-        ServeError::Internal(e.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,28 +314,34 @@ mod tests {
         assert_eq!(auth.validator_count(), 1);
     }
 
-    #[test]
-    fn bytes_that_are_not_utf8_are_invalid_input() {
+    #[tokio::test]
+    async fn bytes_that_are_not_utf8_are_invalid_input_and_the_miner_keeps_serving() {
         let engine =
             mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default()).unwrap();
         let metrics = Arc::new(Metrics::new().unwrap());
-        let infer: crate::service::InferFn = {
-            let engine = engine.clone();
-            Arc::new(move |inputs| engine.infer_prepared(inputs))
-        };
         let limits = crate::service::ServiceLimits {
             workers: 1,
-            max_batch: 1,
+            max_batch: 4,
             max_wait: std::time::Duration::ZERO,
-            queue_capacity: 1,
+            queue_capacity: 4,
         };
-        let service = Service::start(infer, limits, metrics.clone()).unwrap();
-        let server = Server::new(1, engine, service, Authorizer::default(), metrics);
-        match server.decode(b"{\"pixels\": [\xff\xfe]}") {
+        let service =
+            Service::start(crate::service::Model::of(&engine), limits, metrics.clone()).unwrap();
+        let sample = engine.challenge(0).unwrap().input;
+        let good = engine.encode_input(&sample).unwrap();
+        let bad = service
+            .submit(b"{\"pixels\": [\xff\xfe]}".to_vec())
+            .unwrap();
+        let fine = service.submit(good).unwrap();
+        match job_output(bad.await.unwrap()) {
             Err(ServeError::InvalidInput(message)) => {
                 assert!(message.contains("UTF-8"), "{message}")
             }
             other => panic!("expected invalid input, got {other:?}"),
         }
+        assert!(job_output(fine.await.unwrap()).is_ok());
+        tokio::task::spawn_blocking(move || service.close_and_join())
+            .await
+            .unwrap();
     }
 }

@@ -1,16 +1,21 @@
-//! The inference service: a bounded queue of decoded inputs and worker threads that run
-//! them in dynamic batches, off the async executor.
+//! The inference service: a bounded queue of request bodies and worker threads that prepare
+//! them (decode, check, tokenize) and run them in dynamic batches, off the async executor.
 //!
-//! - [`Service::submit_with`] queues one input with the callback that takes its result, or
+//! - [`Service::submit_with`] queues one request body with the callback that takes its
+//!   result, or
 //!   refuses at once when the queue is full ([`SubmitError::Full`], answered `busy`) — the
 //!   queue never grows past its capacity. The worker calls the callback itself, so a mesh
 //!   answer leaves from the thread that computed it, without waking a task in between.
 //!   [`Service::submit`] is the same with a channel for callers that await the result.
 //! - Each worker is a dedicated OS thread (ONNX Runtime's `run` blocks) owning one ONNX
-//!   session in turn. A free worker takes up to `max_batch` queued inputs; if the batch is not
-//!   full it may wait up to `max_wait` after the first input's arrival for more. So batches
+//!   session in turn. A free worker takes up to `max_batch` queued requests; if the batch is
+//!   not full it may wait up to `max_wait` after the first one's arrival for more. So batches
 //!   form from requests that queue while workers are busy, and a lone request is not delayed
 //!   unless `max_wait` says so.
+//! - The worker prepares each request before the batch runs: preparing is CPU work too
+//!   (tokenizing a 16 KiB text takes milliseconds) and must not stall the async tasks that
+//!   receive requests. A request that fails to prepare is answered at once with its own
+//!   error; the rest of the batch runs.
 //! - The power policy lowers `max_batch` and the number of active workers at run time
 //!   ([`Service::set_limits`]).
 //! - [`Service::close`] refuses new inputs; workers finish everything queued, then exit.
@@ -26,7 +31,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use mindos_subnets::{Output, PreparedInput, SubnetError};
+use mindos_subnets::{Output, PreparedInput, SubnetEngine, SubnetError};
 use tokio::sync::oneshot;
 
 use crate::metrics::Metrics;
@@ -45,10 +50,10 @@ pub(crate) enum SubmitError {
     Closed,
 }
 
-/// A batch that failed as a whole.
+/// Why a request got no output from the model: its input was refused, or its batch failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct BatchFailed {
-    /// Whether the subnet blamed the input (should not happen: inputs are decoded first).
+pub(crate) struct JobFailed {
+    /// Whether the subnet blamed the input.
     pub(crate) bad_input: bool,
     /// The subnet's message.
     pub(crate) message: String,
@@ -59,8 +64,8 @@ pub(crate) struct BatchFailed {
 pub(crate) enum JobError {
     /// The job was never queued.
     Refused(SubmitError),
-    /// Its batch failed.
-    Failed(BatchFailed),
+    /// Its input could not be prepared, or its batch failed.
+    Failed(JobFailed),
 }
 
 /// What a queued input gets back.
@@ -74,8 +79,29 @@ pub(crate) type Reply = Box<dyn FnOnce(JobResult) + Send + 'static>;
 pub(crate) type InferFn =
     Arc<dyn Fn(Vec<PreparedInput>) -> Result<Vec<Output>, SubnetError> + Send + Sync>;
 
+/// Prepares one request body: the subnet's `prepare_input`.
+pub(crate) type PrepareFn = Arc<dyn Fn(&[u8]) -> Result<PreparedInput, SubnetError> + Send + Sync>;
+
+/// What the workers run.
+#[derive(Clone)]
+pub(crate) struct Model {
+    pub(crate) prepare: PrepareFn,
+    pub(crate) infer: InferFn,
+}
+
+impl Model {
+    /// The subnet `engine`'s preparation and batch inference.
+    pub(crate) fn of(engine: &Arc<dyn SubnetEngine>) -> Self {
+        let (for_prepare, for_infer) = (engine.clone(), engine.clone());
+        Self {
+            prepare: Arc::new(move |bytes| for_prepare.prepare_input(bytes)),
+            infer: Arc::new(move |inputs| for_infer.infer_prepared(inputs)),
+        }
+    }
+}
+
 struct Job {
-    input: PreparedInput,
+    request: Vec<u8>,
     reply: Reply,
     queued_at: Instant,
 }
@@ -86,7 +112,7 @@ struct State {
 }
 
 struct Shared {
-    infer: InferFn,
+    model: Model,
     state: Mutex<State>,
     /// Signalled when work arrives, limits change or the service closes.
     work: Condvar,
@@ -122,15 +148,16 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl Service {
-    /// Starts `limits.workers` worker threads that run batches with `infer`.
+    /// Starts `limits.workers` worker threads that prepare requests and run batches with
+    /// `model`.
     pub(crate) fn start(
-        infer: InferFn,
+        model: Model,
         limits: ServiceLimits,
         metrics: Arc<Metrics>,
     ) -> std::io::Result<Self> {
         let workers = limits.workers.max(1);
         let shared = Arc::new(Shared {
-            infer,
+            model,
             state: Mutex::new(State {
                 queue: VecDeque::with_capacity(limits.queue_capacity),
                 closed: false,
@@ -166,11 +193,14 @@ impl Service {
         })
     }
 
-    /// Queues `input`; the receiver gets its output once its batch has run.
-    pub(crate) fn submit(&self, input: PreparedInput) -> Result<oneshot::Receiver<JobResult>, SubmitError> {
+    /// Queues the request body `request`; the receiver gets its output once its batch has run.
+    pub(crate) fn submit(
+        &self,
+        request: Vec<u8>,
+    ) -> Result<oneshot::Receiver<JobResult>, SubmitError> {
         let (sender, answer) = oneshot::channel();
         self.submit_with(
-            input,
+            request,
             Box::new(move |result| {
                 // The caller may have given up; nothing to do then.
                 let _ = sender.send(result);
@@ -179,9 +209,10 @@ impl Service {
         Ok(answer)
     }
 
-    /// Queues `input`; `reply` takes its result once its batch has run. A refused input's
-    /// `reply` gets [`JobError::Refused`] before this returns the same error.
-    pub(crate) fn submit_with(&self, input: PreparedInput, reply: Reply) -> Result<(), SubmitError> {
+    /// Queues the request body `request`; `reply` takes its result once it has run (or
+    /// failed to prepare). A refused request's `reply` gets [`JobError::Refused`] before this
+    /// returns the same error.
+    pub(crate) fn submit_with(&self, request: Vec<u8>, reply: Reply) -> Result<(), SubmitError> {
         let mut state = lock(&self.shared.state);
         let refused = if state.closed {
             Some(SubmitError::Closed)
@@ -198,7 +229,7 @@ impl Service {
             return Err(error);
         }
         state.queue.push_back(Job {
-            input,
+            request,
             reply,
             queued_at: Instant::now(),
         });
@@ -328,22 +359,23 @@ impl Shared {
     }
 
     fn run(&self, batch: Vec<Job>) {
-        let size = batch.len();
-        let (inputs, replies): (Vec<PreparedInput>, Vec<Reply>) =
-            batch.into_iter().map(|job| (job.input, job.reply)).unzip();
         self.busy_workers.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let result = catch_unwind(AssertUnwindSafe(|| (self.infer)(inputs)));
+        let (inputs, replies) = self.prepare(batch);
+        let size = inputs.len();
+        let result =
+            (size > 0).then(|| catch_unwind(AssertUnwindSafe(|| (self.model.infer)(inputs))));
         let took = started.elapsed();
         let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
         self.busy_nanos.fetch_add(nanos, Ordering::Relaxed);
         self.busy_workers.fetch_sub(1, Ordering::Relaxed);
+        let Some(result) = result else {
+            return;
+        };
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.metrics.batch(size, took);
-        let failed =
-            |bad_input, message: String| Err(JobError::Failed(BatchFailed { bad_input, message }));
         match result {
-            Ok(Ok(outputs)) if outputs.len() == replies.len() => {
+            Ok(Ok(outputs)) if outputs.len() == size => {
                 for (reply, output) in replies.into_iter().zip(outputs) {
                     reply(Ok(output));
                 }
@@ -372,6 +404,31 @@ impl Shared {
             }
         }
     }
+
+    /// The prepared inputs of `batch` with their replies; a request that fails to prepare is
+    /// answered here with its own error.
+    fn prepare(&self, batch: Vec<Job>) -> (Vec<PreparedInput>, Vec<Reply>) {
+        let mut inputs = Vec::with_capacity(batch.len());
+        let mut replies = Vec::with_capacity(batch.len());
+        for job in batch {
+            match catch_unwind(AssertUnwindSafe(|| (self.model.prepare)(&job.request))) {
+                Ok(Ok(input)) => {
+                    inputs.push(input);
+                    replies.push(job.reply);
+                }
+                Ok(Err(e)) => (job.reply)(failed(e.is_bad_input(), e.to_string())),
+                Err(_panic) => {
+                    tracing::error!("the subnet panicked preparing a request");
+                    (job.reply)(failed(false, "the model failed".to_owned()));
+                }
+            }
+        }
+        (inputs, replies)
+    }
+}
+
+fn failed(bad_input: bool, message: String) -> JobResult {
+    Err(JobError::Failed(JobFailed { bad_input, message }))
 }
 
 fn take(queue: &mut VecDeque<Job>, batch: &mut Vec<Job>, max: usize) {
@@ -410,30 +467,33 @@ mod tests {
     }
 
     /// The digits model behind `gate`.
-    fn gated(gate: &Gate) -> InferFn {
+    fn gated(gate: &Gate) -> Model {
         let (engine, gate) = (digits(), gate.clone());
-        Arc::new(move |inputs| {
-            gate.wait();
-            engine.infer_prepared(inputs)
-        })
+        let model = Model::of(&engine);
+        Model {
+            infer: Arc::new(move |inputs| {
+                gate.wait();
+                engine.infer_prepared(inputs)
+            }),
+            ..model
+        }
     }
 
-    fn pixels() -> PreparedInput {
+    /// The body of a valid digits request.
+    fn pixels() -> Vec<u8> {
         let engine = digits();
         let input = engine.challenge(0).expect("a validation sample").input;
-        engine
-            .prepare_input(&engine.encode_input(&input).unwrap())
-            .unwrap()
+        engine.encode_input(&input).unwrap()
     }
 
-    fn start(infer: InferFn, max_batch: usize, queue_capacity: usize) -> Service {
+    fn start(model: Model, max_batch: usize, queue_capacity: usize) -> Service {
         let limits = ServiceLimits {
             workers: 1,
             max_batch,
             max_wait: Duration::ZERO,
             queue_capacity,
         };
-        Service::start(infer, limits, Arc::new(Metrics::new().unwrap())).unwrap()
+        Service::start(model, limits, Arc::new(Metrics::new().unwrap())).unwrap()
     }
 
     /// Waits until the worker has taken everything queued (it is then blocked at the gate).
@@ -466,16 +526,49 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_request_that_fails_to_decode_fails_alone_and_its_batch_runs() {
+        let gate = Gate::default();
+        let service = start(gated(&gate), 8, 64);
+        let first = service.submit(pixels()).unwrap();
+        until_taken(&service).await;
+        let good = service.submit(pixels()).unwrap();
+        let out_of_range = service.submit(br#"{"pixels": [99]}"#.to_vec()).unwrap();
+        let also_good = service.submit(pixels()).unwrap();
+        gate.open();
+        first.await.unwrap().unwrap();
+        match out_of_range.await.unwrap() {
+            Err(JobError::Failed(failed)) => {
+                assert!(failed.bad_input, "{}", failed.message);
+                assert!(failed.message.contains("pixels"), "{}", failed.message);
+            }
+            other => panic!("expected the input to be refused, got {other:?}"),
+        }
+        good.await.unwrap().unwrap();
+        also_good.await.unwrap().unwrap();
+        assert_eq!(
+            service.batches(),
+            2,
+            "the two good requests ran as one batch"
+        );
+        tokio::task::spawn_blocking(move || service.close_and_join())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
     async fn max_wait_collects_a_batch() {
-        let engine = digits();
-        let infer: InferFn = Arc::new(move |inputs| engine.infer_prepared(inputs));
         let limits = ServiceLimits {
             workers: 1,
             max_batch: 4,
             max_wait: Duration::from_secs(5),
             queue_capacity: 64,
         };
-        let service = Service::start(infer, limits, Arc::new(Metrics::new().unwrap())).unwrap();
+        let service = Service::start(
+            Model::of(&digits()),
+            limits,
+            Arc::new(Metrics::new().unwrap()),
+        )
+        .unwrap();
         let started = Instant::now();
         let answers: Vec<_> = (0..4).map(|_| service.submit(pixels()).unwrap()).collect();
         for answer in answers {
@@ -538,14 +631,17 @@ mod tests {
             engine.infer_prepared(inputs)
         });
         let gate = Gate::default();
-        let gated_infer: InferFn = {
-            let gate = gate.clone();
-            Arc::new(move |inputs| {
-                gate.wait();
-                infer(inputs)
-            })
+        let gated = Model {
+            infer: {
+                let gate = gate.clone();
+                Arc::new(move |inputs| {
+                    gate.wait();
+                    infer(inputs)
+                })
+            },
+            ..Model::of(&digits())
         };
-        let service = start(gated_infer, 2, 8);
+        let service = start(gated, 2, 8);
         let first = service.submit(pixels()).unwrap();
         until_taken(&service).await;
         let pair = [

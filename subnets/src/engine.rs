@@ -526,12 +526,7 @@ impl<S: Subnet> SubnetEngine for Engine<S> {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(self
-            .0
-            .run(&typed)?
-            .into_iter()
-            .map(Variant::wrap)
-            .collect())
+        Ok(self.0.run(&typed)?.into_iter().map(Variant::wrap).collect())
     }
 
     fn decode_output(&self, bytes: &[u8]) -> Result<Output, SubnetError> {

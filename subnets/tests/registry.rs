@@ -90,7 +90,11 @@ fn prepared_inputs_give_what_decoded_inputs_give_and_stay_with_their_subnet() {
     let text = engine(text_embedding::NAME);
     let digits = engine(digits::NAME);
     let foreign = digits
-        .prepare_input(&digits.encode_input(&digits.challenge(0).unwrap().input).unwrap())
+        .prepare_input(
+            &digits
+                .encode_input(&digits.challenge(0).unwrap().input)
+                .unwrap(),
+        )
         .unwrap();
     match text.infer_prepared(vec![foreign]) {
         Err(SubnetError::WrongSubnet { expected, got, .. }) => {

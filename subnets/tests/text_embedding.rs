@@ -406,13 +406,73 @@ fn the_token_lower_bound_never_exceeds_the_real_count() {
     // the bound knows and ones it does not, characters normalization drops, CJK, accents
     // NFD splits off, characters whose lowercase or decomposition is longer or is ASCII.
     let pieces = [
-        "a", "Z", "7", "word", "Über", "naïve", "café", "İstanbul", "ß", "ﬁ", "Ａ", "１",
-        "!", "?", ".", "-", "'", "`", "~", "(", "]", "¿", "«", "—", "、", "。", "\u{37e}",
-        " ", "  ", "\t", "\n", "\r", "\u{b}", "\u{c}", "\u{85}", "\u{a0}", "\u{2003}",
-        "\u{3000}", "\u{0}", "\u{7f}", "\u{200b}", "\u{feff}", "\u{fffd}", "\u{301}",
-        "\u{e000}", "\u{378}", "漢", "字", "\u{f900}", "\u{20000}", "\u{3400}", "ｶ", "한국",
-        "ไทย", "नमस्ते", "🙂", "👍🏽", "x".repeat(150).leak(), "ab1-cd2", "e.g.", "U.S.A.",
-        "don't", "http://x.io/a?b=c", "#tag", "@user", "$5.00", "3.14",
+        "a",
+        "Z",
+        "7",
+        "word",
+        "Über",
+        "naïve",
+        "café",
+        "İstanbul",
+        "ß",
+        "ﬁ",
+        "Ａ",
+        "１",
+        "!",
+        "?",
+        ".",
+        "-",
+        "'",
+        "`",
+        "~",
+        "(",
+        "]",
+        "¿",
+        "«",
+        "—",
+        "、",
+        "。",
+        "\u{37e}",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r",
+        "\u{b}",
+        "\u{c}",
+        "\u{85}",
+        "\u{a0}",
+        "\u{2003}",
+        "\u{3000}",
+        "\u{0}",
+        "\u{7f}",
+        "\u{200b}",
+        "\u{feff}",
+        "\u{fffd}",
+        "\u{301}",
+        "\u{e000}",
+        "\u{378}",
+        "漢",
+        "字",
+        "\u{f900}",
+        "\u{20000}",
+        "\u{3400}",
+        "ｶ",
+        "한국",
+        "ไทย",
+        "नमस्ते",
+        "🙂",
+        "👍🏽",
+        "x".repeat(150).leak(),
+        "ab1-cd2",
+        "e.g.",
+        "U.S.A.",
+        "don't",
+        "http://x.io/a?b=c",
+        "#tag",
+        "@user",
+        "$5.00",
+        "3.14",
     ];
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut next = |n: usize| {
@@ -425,7 +485,10 @@ fn the_token_lower_bound_never_exceeds_the_real_count() {
         let len = next(40);
         let text: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();
         let (bound, exact) = (text_embedding::min_tokens(&text), count(&text));
-        assert!(bound <= exact, "bound {bound} > {exact} tokens for {text:?}");
+        assert!(
+            bound <= exact,
+            "bound {bound} > {exact} tokens for {text:?}"
+        );
     }
     // Plain words: the bound is exact, so texts over the limit are refused without
     // tokenizing them, with the true count.

@@ -225,6 +225,8 @@ async fn scenario(mesh: &Mesh) {
     let bad_inputs = [
         json!({"pixels": [0]}),
         json!({"pixels": vec![99; 64]}),
+        // Over the gateway's inline limit: checked on a blocking thread, refused the same.
+        json!({"pixels": vec![1000.25; 64]}),
         json!({"text": "digits want pixels"}),
         json!([1, 2, 3]),
     ];
@@ -261,7 +263,12 @@ async fn scenario(mesh: &Mesh) {
     );
     let info: Result<Value, _> = client.request("subnet_info", rpc_params![77]).await;
     assert_eq!(code_of(info), UNKNOWN_SUBNET);
-    // … and it keeps serving.
+    // … and it keeps serving, long inputs too (checked on a blocking thread).
+    let long_but_valid = json!({"pixels": vec![0.000_001_25; 64]});
+    assert!(long_but_valid.to_string().len() > 256);
+    query(&client, DIGITS, long_but_valid, json!(null))
+        .await
+        .unwrap();
     let answer = query(&client, DIGITS, sample, json!(null)).await.unwrap();
     let local_label = local_digits_label(&*engine, &engine.challenge(0).unwrap().input);
     assert_eq!(answer["output"]["label"], local_label);
