@@ -3,8 +3,8 @@
 //! (text-embedding) with one intra-op thread. Prints ratios, asserts nothing.
 //!
 //! - Latency at concurrency 1: p50 and p99 of each, and what the miner adds (goal: ≤ 0.3 ms
-//!   at p50). Raw is `infer_batch([input])` on a decoded input; the miner's time also holds
-//!   the JSON both ways, decoding (tokenizing) the request and the mesh round trip.
+//!   at p50). Raw is `infer_batch([input])` on a decoded input (it tokenizes the text); the
+//!   miner's time also holds the JSON both ways and the mesh round trip.
 //! - Throughput at concurrency 8: raw is 8 threads calling `infer_batch([input])` on the one
 //!   session (what the miner's one worker could do without batching); the miner is 8 callers
 //!   in flight (goal: ≥ 0.85× raw).
@@ -193,14 +193,14 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
         mean(&handoff_lat)
     );
     println!(
-        "  the model inside the miner                               {model_mean:>9.3} ms   (its batch time)"
+        "  the model inside the miner                               {model_mean:>9.3} ms   (its batch time: decoding, tokenizing, the model)"
     );
     println!(
         "  miner minus its model time                               {:>9.3} ms   (serving overhead)",
         mean(&miner_lat) - model_mean
     );
     println!(
-        "    of it inside the miner, receipt to answer              {:>9.3} ms   (checks, decoding, queue, encoding)",
+        "    of it inside the miner, receipt to answer              {:>9.3} ms   (checks, queue, encoding the answer)",
         handled_mean - model_mean
     );
     println!(
