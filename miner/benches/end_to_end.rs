@@ -11,6 +11,10 @@
 //! - The miner process's resident memory idle (after start-up) and its peak under load,
 //!   against the model file's size (goal: model + ≤ 60 MB).
 //!
+//! - The transport's share: the same requests to an in-process mesh node that answers at
+//!   once, and to one that answers from a thread after sleeping as long as the model runs
+//!   (minus that sleep) — what any server pays for threads that parked meanwhile.
+//!
 //! Latency requests alternate one by one (raw, raw handed to a thread, miner, bare mesh) and
 //! throughput rounds alternate, so background load on the machine hits all alike.
 //! Run it with `miner/bench.sh` (release build). `BENCH_REQUESTS` (default 300) sets the
@@ -103,8 +107,22 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
             .remove(0),
     )
     .unwrap();
-    let echo = echo_node(sample_output);
+    let echo = echo_node(sample_output.clone(), None);
     let echo_peer = connect(&caller, &echo).await;
+    // The mesh alone again, but the answer leaves a thread that slept as long as the model
+    // runs, as the miner's does: both sides' threads park meanwhile and must wake.
+    let model_p50 = {
+        let mut runs: Vec<Duration> = samples
+            .iter()
+            .take(20)
+            .map(|i| raw_once(&engine, i))
+            .collect();
+        runs.sort();
+        percentile(&runs, 50)
+    };
+    let held = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let slow_echo = echo_node(sample_output, Some((model_p50, held.clone())));
+    let slow_echo_peer = connect(&caller, &slow_echo).await;
 
     // Warm both paths (first runs allocate ONNX Runtime's arenas).
     for payload in payloads.iter().take(20) {
@@ -115,6 +133,7 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
     }
 
     let (mut raw_lat, mut miner_lat, mut echo_lat) = (Vec::new(), Vec::new(), Vec::new());
+    let mut slow_echo_over = Vec::new();
     let mut handoff_lat = Vec::new();
     let (mut raw_tput, mut miner_tput) = (Vec::new(), Vec::new());
     let mut rss_peak = 0;
@@ -132,6 +151,9 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
             handoff_lat.push(handoff.once(input).await);
             miner_lat.push(ask_timed(&caller, peer, netuid, payload).await);
             echo_lat.push(ask_timed(&caller, echo_peer, netuid, payload).await);
+            let round_trip = ask_timed(&caller, slow_echo_peer, netuid, payload).await;
+            let hold = held.lock().unwrap().pop().unwrap_or_default();
+            slow_echo_over.push(round_trip.saturating_sub(hold));
         }
         let after = miner.model_time().await;
         model_sum += after.model_sum - before.model_sum;
@@ -151,6 +173,7 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
     raw_lat.sort();
     miner_lat.sort();
     echo_lat.sort();
+    slow_echo_over.sort();
     handoff_lat.sort();
     let (e50, e99) = (percentile(&echo_lat, 50), percentile(&echo_lat, 99));
     let mean = |v: &[Duration]| {
@@ -208,6 +231,13 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
         ms(e50),
         ms(e99),
         mean(&echo_lat)
+    );
+    println!(
+        "  the mesh alone, after a {:.1} ms wait {:>7.3} ms {:>9.3} ms {:>9.3} ms   (the same node answering from a thread that slept as long as the model runs; minus the wait)",
+        ms(model_p50),
+        ms(percentile(&slow_echo_over, 50)),
+        ms(percentile(&slow_echo_over, 99)),
+        mean(&slow_echo_over)
     );
     println!("throughput at concurrency {CONCURRENCY}");
     println!("  raw, one session                  {raw_t:>9.1} req/s");
@@ -375,18 +405,40 @@ fn caller(key: Keypair) -> MeshClient {
     client
 }
 
-/// A mesh node in this process that answers every request with `output` at once.
-fn echo_node(output: serde_json::Value) -> Multiaddr {
+/// A mesh node in this process that answers every request with `output`: at once, or with
+/// `hold = Some((wait, held))` from a thread of its own after sleeping `wait`, recording in
+/// `held` how long each request was held from receipt to answer.
+fn echo_node(
+    output: serde_json::Value,
+    hold: Option<(Duration, Arc<std::sync::Mutex<Vec<Duration>>>)>,
+) -> Multiaddr {
     let key = Keypair::generate_ed25519();
     let peer = key.public().to_peer_id();
     let (client, mut events, event_loop) = Mesh::new(MeshConfig::local(key)).unwrap();
     tokio::spawn(event_loop.run(std::future::pending()));
-    tokio::spawn(async move {
-        while let Some(event) = events.recv().await {
-            if let mindos_mesh::MeshEvent::InboundRequest { responder, .. } = event {
+    let sleeper = hold.map(|(wait, held)| {
+        let (jobs, queue) = std::sync::mpsc::channel::<(mindos_mesh::Responder, Instant)>();
+        let output = output.clone();
+        std::thread::spawn(move || {
+            for (responder, received) in queue {
+                std::thread::sleep(wait);
+                held.lock().unwrap().push(received.elapsed());
                 responder.respond(InferResponse::Ok {
                     payload: output.clone(),
                 });
+            }
+        });
+        jobs
+    });
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if let mindos_mesh::MeshEvent::InboundRequest { responder, .. } = event {
+                match &sleeper {
+                    Some(jobs) => jobs.send((responder, Instant::now())).unwrap(),
+                    None => responder.respond(InferResponse::Ok {
+                        payload: output.clone(),
+                    }),
+                }
             }
         }
     });
