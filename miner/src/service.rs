@@ -503,12 +503,30 @@ mod tests {
         }
     }
 
+    /// A service running `model` whose one worker has taken a first request and is held at
+    /// its gate: whatever is submitted next queues.
+    async fn held(
+        model: Model,
+        max_batch: usize,
+        queue_capacity: usize,
+    ) -> (Service, oneshot::Receiver<JobResult>) {
+        let service = start(model, max_batch, queue_capacity);
+        let first = service.submit(pixels()).unwrap();
+        until_taken(&service).await;
+        (service, first)
+    }
+
+    /// Closes `service` and waits for its worker to finish.
+    async fn close(service: Service) {
+        tokio::task::spawn_blocking(move || service.close_and_join())
+            .await
+            .unwrap();
+    }
+
     #[tokio::test]
     async fn requests_queued_behind_a_busy_worker_run_as_one_batch() {
         let gate = Gate::default();
-        let service = start(gated(&gate), 8, 64);
-        let first = service.submit(pixels()).unwrap();
-        until_taken(&service).await;
+        let (service, first) = held(gated(&gate), 8, 64).await;
         let rest: Vec<_> = (0..7).map(|_| service.submit(pixels()).unwrap()).collect();
         gate.open();
         first.await.unwrap().unwrap();
@@ -520,17 +538,13 @@ mod tests {
             2,
             "1 request, then the 7 that queued behind it"
         );
-        tokio::task::spawn_blocking(move || service.close_and_join())
-            .await
-            .unwrap();
+        close(service).await;
     }
 
     #[tokio::test]
     async fn a_request_that_fails_to_decode_fails_alone_and_its_batch_runs() {
         let gate = Gate::default();
-        let service = start(gated(&gate), 8, 64);
-        let first = service.submit(pixels()).unwrap();
-        until_taken(&service).await;
+        let (service, first) = held(gated(&gate), 8, 64).await;
         let good = service.submit(pixels()).unwrap();
         let out_of_range = service.submit(br#"{"pixels": [99]}"#.to_vec()).unwrap();
         let also_good = service.submit(pixels()).unwrap();
@@ -550,9 +564,7 @@ mod tests {
             2,
             "the two good requests ran as one batch"
         );
-        tokio::task::spawn_blocking(move || service.close_and_join())
-            .await
-            .unwrap();
+        close(service).await;
     }
 
     #[tokio::test]
@@ -579,17 +591,13 @@ mod tests {
             started.elapsed() < Duration::from_secs(5),
             "a full batch leaves without waiting"
         );
-        tokio::task::spawn_blocking(move || service.close_and_join())
-            .await
-            .unwrap();
+        close(service).await;
     }
 
     #[tokio::test]
     async fn a_full_queue_refuses_and_a_closed_one_drains() {
         let gate = Gate::default();
-        let service = start(gated(&gate), 1, 2);
-        let first = service.submit(pixels()).unwrap();
-        until_taken(&service).await;
+        let (service, first) = held(gated(&gate), 1, 2).await;
         let queued = [
             service.submit(pixels()).unwrap(),
             service.submit(pixels()).unwrap(),
@@ -616,9 +624,7 @@ mod tests {
         for answer in queued {
             answer.await.unwrap().unwrap();
         }
-        tokio::task::spawn_blocking(move || service.close_and_join())
-            .await
-            .unwrap();
+        close(service).await;
     }
 
     #[tokio::test]
@@ -641,9 +647,7 @@ mod tests {
             },
             ..Model::of(&digits())
         };
-        let service = start(gated, 2, 8);
-        let first = service.submit(pixels()).unwrap();
-        until_taken(&service).await;
+        let (service, first) = held(gated, 2, 8).await;
         let pair = [
             service.submit(pixels()).unwrap(),
             service.submit(pixels()).unwrap(),
@@ -658,8 +662,6 @@ mod tests {
         }
         // The worker survived the panic.
         service.submit(pixels()).unwrap().await.unwrap().unwrap();
-        tokio::task::spawn_blocking(move || service.close_and_join())
-            .await
-            .unwrap();
+        close(service).await;
     }
 }
