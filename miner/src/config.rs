@@ -156,6 +156,11 @@ pub struct Settings {
     #[arg(long, value_name = "FILE", help_heading = "Model")]
     pub model: Option<PathBuf>,
 
+    /// A `tokenizer.json` to load instead of the one in the models directory (text subnets);
+    /// its digest must still be the one this build pins.
+    #[arg(long, value_name = "FILE", help_heading = "Model")]
+    pub tokenizer: Option<PathBuf>,
+
     /// Threads ONNX Runtime uses inside one operator [default: 1].
     #[arg(long, value_name = "N", help_heading = "Model")]
     pub intra_threads: Option<usize>,
@@ -290,7 +295,7 @@ impl Settings {
     pub fn or(self, other: Settings) -> Settings {
         mindos_daemon::merge_settings!(self, other;
             options: netuid, subnet, chain_rpc, max_burn, fund_hotkey, base_path, hotkey_file,
-                coldkey_file, node_key_file, ort_dylib, models_dir, model, intra_threads,
+                coldkey_file, node_key_file, ort_dylib, models_dir, model, tokenizer, intra_threads,
                 max_request_bytes, beat_interval_secs, max_batch, max_wait_ms, workers,
                 queue_capacity, power_supply_dir, power_status_file, battery_percent,
                 low_battery_percent, low_power_max_batch, low_power_workers, device_class,
@@ -337,6 +342,8 @@ pub struct ModelSettings {
     pub models_dir: Option<PathBuf>,
     /// A model file replacing the subnet's default one.
     pub model: Option<PathBuf>,
+    /// A tokenizer file replacing the one in the models directory.
+    pub tokenizer: Option<PathBuf>,
     /// ONNX Runtime intra-op threads.
     pub intra_threads: usize,
 }
@@ -522,6 +529,7 @@ impl Config {
             ort_dylib: s.ort_dylib,
             models_dir: s.models_dir,
             model: s.model,
+            tokenizer: s.tokenizer,
             intra_threads: in_range("intra_threads", s.intra_threads.unwrap_or(1), 1, 64)?,
         };
 

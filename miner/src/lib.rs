@@ -544,6 +544,7 @@ async fn load_engine(
     engine_config.ort_dylib_path = config.model.ort_dylib.clone();
     engine_config.models_dir = config.model.models_dir.clone();
     engine_config.model_path = config.model.model.clone();
+    engine_config.tokenizer_path = config.model.tokenizer.clone();
     engine_config.intra_threads = config.model.intra_threads;
     engine_config.sessions = config.batching.workers;
     let name = subnet.to_owned();

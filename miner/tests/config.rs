@@ -139,6 +139,8 @@ workers = 2
 listen = ["/ip4/127.0.0.1/tcp/0"]
 region = "DE"
 device_class = "server"
+model = "/models/minilm.onnx"
+tokenizer = "/models/minilm-tokenizer.json"
 "#
         ),
     )
@@ -151,9 +153,20 @@ device_class = "server"
         "8",
         "--base-path",
         "/tmp/m",
+        "--tokenizer",
+        "/elsewhere/tokenizer.json",
     ])
     .unwrap();
     assert_eq!(config.chain, ChainMode::Private);
+    assert_eq!(
+        config.model.model.as_deref(),
+        Some(std::path::Path::new("/models/minilm.onnx"))
+    );
+    assert_eq!(
+        config.model.tokenizer.as_deref(),
+        Some(std::path::Path::new("/elsewhere/tokenizer.json")),
+        "the flag wins"
+    );
     assert_eq!(config.batching.max_batch, 8, "the flag wins");
     assert_eq!(config.batching.workers, 2, "the file fills in");
     assert_eq!(config.mesh.allow_peers.len(), 1);
@@ -197,6 +210,7 @@ fn help_explains_every_setting() {
         "--ort-dylib",
         "--models-dir",
         "--model",
+        "--tokenizer",
         "--intra-threads",
         "--listen",
         "--public-addr",

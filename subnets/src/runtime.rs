@@ -41,6 +41,9 @@ pub struct EngineConfig {
     /// A model file to load instead of the subnet's default one (the digits model is
     /// built into the crate; this overrides it too).
     pub model_path: Option<PathBuf>,
+    /// A `tokenizer.json` to load instead of the one in the models directory (text subnets;
+    /// digits has no tokenizer). Its digest must still be the pinned one.
+    pub tokenizer_path: Option<PathBuf>,
     /// The digest the model file must have, e.g. the chain's `TaskSpec::model_digest`.
     /// `None`: the digest this crate pins for the subnet.
     pub expected_digest: Option<ModelDigest>,
@@ -58,6 +61,7 @@ impl Default for EngineConfig {
             ort_dylib_path: None,
             models_dir: None,
             model_path: None,
+            tokenizer_path: None,
             expected_digest: None,
             intra_threads: 1,
             sessions: 1,

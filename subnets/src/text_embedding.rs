@@ -89,8 +89,8 @@ pub struct TextEmbedding {
 }
 
 impl TextEmbedding {
-    /// Loads tokenizer and model from `config`'s models directory (or `config.model_path`)
-    /// and checks their digests.
+    /// Loads tokenizer and model from `config`'s models directory (or `config.model_path`
+    /// and `config.tokenizer_path`) and checks their digests.
     pub fn load(config: &EngineConfig) -> Result<Self, SubnetError> {
         let dir = config.models_dir().join(NAME);
         let model_path = config
@@ -101,7 +101,10 @@ impl TextEmbedding {
         let expected = config.expected_digest.unwrap_or(MODEL_DIGEST);
         let model_digest = digest::check(&model_path.display().to_string(), &model, &expected)?;
 
-        let tokenizer_path = dir.join("tokenizer.json");
+        let tokenizer_path = config
+            .tokenizer_path
+            .clone()
+            .unwrap_or_else(|| dir.join("tokenizer.json"));
         let tokenizer_json =
             read_asset("text-embedding tokenizer", &tokenizer_path, MODELS_DIR_ENV)?;
         digest::check(

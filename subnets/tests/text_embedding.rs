@@ -517,3 +517,48 @@ fn texts_surely_over_the_limit_are_refused_with_their_lower_bound() {
         SubnetError::TextTooLong { tokens: 202, .. }
     ));
 }
+
+#[test]
+fn model_and_tokenizer_load_from_paths_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = EngineConfig::default()
+        .models_dir()
+        .join(text_embedding::NAME);
+    let (model, tokenizer) = (
+        dir.path().join("minilm.onnx"),
+        dir.path().join("vocab.json"),
+    );
+    std::fs::copy(shipped.join("model.onnx"), &model).unwrap();
+    std::fs::copy(shipped.join("tokenizer.json"), &tokenizer).unwrap();
+    let mut config = EngineConfig::default();
+    config.models_dir = Some(dir.path().join("empty"));
+    config.model_path = Some(model);
+    config.tokenizer_path = Some(tokenizer.clone());
+    let moved = load(text_embedding::NAME, &config).unwrap();
+    let input = text("A man is playing a guitar.");
+    assert_eq!(
+        moved.infer_batch(vec![input.clone()]).unwrap(),
+        engine(text_embedding::NAME)
+            .infer_batch(vec![input])
+            .unwrap()
+    );
+
+    // Without the override the tokenizer is looked for in the (empty) models directory.
+    config.tokenizer_path = None;
+    match load(text_embedding::NAME, &config).err().unwrap() {
+        SubnetError::AssetMissing { path, .. } => {
+            assert!(
+                path.ends_with("empty/text-embedding/tokenizer.json"),
+                "{path:?}"
+            )
+        }
+        other => panic!("expected AssetMissing, got {other}"),
+    }
+    // Another tokenizer file is refused by its digest, and named.
+    std::fs::write(&tokenizer, b"{}").unwrap();
+    config.tokenizer_path = Some(tokenizer);
+    match load(text_embedding::NAME, &config).err().unwrap() {
+        SubnetError::DigestMismatch { file, .. } => assert!(file.ends_with("vocab.json"), "{file}"),
+        other => panic!("expected DigestMismatch, got {other}"),
+    }
+}
