@@ -304,8 +304,10 @@ fn metadata_shape(bytes: &[u8]) -> Vec<u8> {
 fn chain_client_metadata_artifact_is_current() {
     // Where `cargo test` says the crate is now, not where it was compiled: cargo reuses test
     // binaries when a workspace moves (a clean clone sharing the target dir).
-    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), std::path::PathBuf::from);
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || env!("CARGO_MANIFEST_DIR").into(),
+        std::path::PathBuf::from,
+    );
     let path = crate_dir.join("../crates/chain-client/artifacts/metadata.scale");
     let current = Runtime::metadata_at_version(16)
         .expect("v16 is offered")

@@ -41,9 +41,7 @@ pub(crate) fn build_swarm(config: &MeshConfig) -> Result<Swarm<Behaviour>, MeshE
         .with_quic()
         .with_behaviour(|key| build_behaviour(key, config))
         .map_err(|e| setup(&e))?
-        .with_swarm_config(|c| {
-            c.with_idle_connection_timeout(config.idle_connection_timeout)
-        })
+        .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_connection_timeout))
         .build();
     Ok(swarm)
 }

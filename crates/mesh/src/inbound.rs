@@ -61,7 +61,9 @@ impl Inbound {
     }
 
     fn links(&self) -> MutexGuard<'_, HashMap<PeerId, usize>> {
-        self.links_per_peer.lock().unwrap_or_else(|e| e.into_inner())
+        self.links_per_peer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Serves a link `peer` opened, on a task of its own.
@@ -255,7 +257,8 @@ struct Pending {
 
 impl Pending {
     fn expired(&self) -> bool {
-        self.deadline.is_some_and(|deadline| Instant::now() >= deadline)
+        self.deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
     }
 }
 

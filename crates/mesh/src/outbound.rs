@@ -76,7 +76,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Outbound {
-    pub(crate) fn new(control: Control, limits: OutboundLimits, stopped: CancellationToken) -> Self {
+    pub(crate) fn new(
+        control: Control,
+        limits: OutboundLimits,
+        stopped: CancellationToken,
+    ) -> Self {
         Self {
             control: Mutex::new(control),
             links: Mutex::new(HashMap::new()),
@@ -94,7 +98,8 @@ impl Outbound {
         timeout: Duration,
     ) -> Answer {
         // Encoded once: the size check and the wire use the same bytes.
-        let frame = codec::encode_frame(0, request).map_err(|e| MeshError::Stream(e.to_string()))?;
+        let frame =
+            codec::encode_frame(0, request).map_err(|e| MeshError::Stream(e.to_string()))?;
         let size = codec::body_len(&frame);
         let limit = u64::from(self.limits.max_request_size);
         if size > limit {
@@ -124,10 +129,7 @@ impl Outbound {
         let Some((link, tag, answer)) = registered else {
             return Err(MeshError::ConnectionClosed);
         };
-        let _pending = PendingGuard {
-            link: &link,
-            tag,
-        };
+        let _pending = PendingGuard { link: &link, tag };
         codec::set_tag(&mut frame, tag);
 
         let write = link.write(&frame);
@@ -346,10 +348,7 @@ enum Wake {
 /// The link's reader: hands each answer to its request, and ends the link when the stream
 /// ends, the mesh stops, or the link is retired (or idle) with nothing left in flight.
 async fn read_answers(link: Arc<Link>, mut reader: ReadHalf<Stream>, outbound: Weak<Outbound>) {
-    let Some((limits, stopped)) = outbound
-        .upgrade()
-        .map(|o| (o.limits, o.stopped.clone()))
-    else {
+    let Some((limits, stopped)) = outbound.upgrade().map(|o| (o.limits, o.stopped.clone())) else {
         return;
     };
     let peer = link.peer;
@@ -455,7 +454,10 @@ mod tests {
         tokio::spawn(event_loop.run(std::future::pending()));
         tokio::spawn(async move {
             while let Some(event) = events.recv().await {
-                if let MeshEvent::InboundRequest { request, responder, .. } = event {
+                if let MeshEvent::InboundRequest {
+                    request, responder, ..
+                } = event
+                {
                     responder.respond(InferResponse::Ok {
                         payload: request.payload,
                     });
@@ -468,15 +470,25 @@ mod tests {
         tokio::spawn(event_loop.run(std::future::pending()));
         let addr = server.listen_addrs().await.unwrap().remove(0);
         let server_id = server.peer_id();
-        client.dial(addr.with(Protocol::P2p(server_id))).await.unwrap();
+        client
+            .dial(addr.with(Protocol::P2p(server_id)))
+            .await
+            .unwrap();
 
         let ask = |n: u64| InferRequest {
             netuid: 1,
             request_id: n,
             payload: serde_json::json!(n),
         };
-        let answer = client.request(server_id, ask(1), Duration::from_secs(10)).await;
-        assert_eq!(answer.unwrap(), InferResponse::Ok { payload: serde_json::json!(1) });
+        let answer = client
+            .request(server_id, ask(1), Duration::from_secs(10))
+            .await;
+        assert_eq!(
+            answer.unwrap(),
+            InferResponse::Ok {
+                payload: serde_json::json!(1)
+            }
+        );
         assert_eq!(links(&client), 1);
 
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -485,8 +497,15 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
 
-        let answer = client.request(server_id, ask(2), Duration::from_secs(10)).await;
-        assert_eq!(answer.unwrap(), InferResponse::Ok { payload: serde_json::json!(2) });
+        let answer = client
+            .request(server_id, ask(2), Duration::from_secs(10))
+            .await;
+        assert_eq!(
+            answer.unwrap(),
+            InferResponse::Ok {
+                payload: serde_json::json!(2)
+            }
+        );
         assert_eq!(links(&client), 1);
     }
 }

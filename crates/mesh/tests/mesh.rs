@@ -613,19 +613,32 @@ async fn concurrent_requests_share_a_link_and_get_their_own_answers() {
             .collect();
         for (id, ask) in asks.into_iter().enumerate() {
             let answer = ask.await.unwrap().unwrap();
-            assert_eq!(answer, InferResponse::Ok { payload: json!({ "answer_to": id }) });
+            assert_eq!(
+                answer,
+                InferResponse::Ok {
+                    payload: json!({ "answer_to": id })
+                }
+            );
         }
 
         // An answer that comes after its request timed out is not taken for the next one's.
         let err = client
             .client
-            .request(server_id, request(100, json!(null)), Duration::from_millis(300))
+            .request(
+                server_id,
+                request(100, json!(null)),
+                Duration::from_millis(300),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, MeshError::Timeout), "{err:?}");
-        late.lock().unwrap().take().unwrap().respond(InferResponse::Ok {
-            payload: json!("late"),
-        });
+        late.lock()
+            .unwrap()
+            .take()
+            .unwrap()
+            .respond(InferResponse::Ok {
+                payload: json!("late"),
+            });
         let answer = client
             .client
             .request(server_id, request(9, json!(9)), REQUEST_TIMEOUT)
@@ -668,9 +681,11 @@ async fn a_link_over_its_in_flight_allowance_is_answered_busy() {
                     .await
             })
         };
-        eventually("the first request is held", Duration::from_secs(10), || async {
-            (!held.lock().unwrap().is_empty()).then_some(())
-        })
+        eventually(
+            "the first request is held",
+            Duration::from_secs(10),
+            || async { (!held.lock().unwrap().is_empty()).then_some(()) },
+        )
         .await;
         let answer = client
             .client
@@ -680,11 +695,20 @@ async fn a_link_over_its_in_flight_allowance_is_answered_busy() {
         assert_eq!(answer.error_code(), Some(ErrorCode::Busy), "{answer:?}");
 
         // Once the first is answered there is room again.
-        held.lock().unwrap().pop().unwrap().respond(InferResponse::Ok {
-            payload: json!("first"),
-        });
+        held.lock()
+            .unwrap()
+            .pop()
+            .unwrap()
+            .respond(InferResponse::Ok {
+                payload: json!("first"),
+            });
         let answer = first.await.unwrap().unwrap();
-        assert_eq!(answer, InferResponse::Ok { payload: json!("first") });
+        assert_eq!(
+            answer,
+            InferResponse::Ok {
+                payload: json!("first")
+            }
+        );
         let answer = client
             .client
             .request(server_id, request(3, json!(3)), REQUEST_TIMEOUT)
