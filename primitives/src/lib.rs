@@ -148,8 +148,8 @@ pub struct TaskSpec {
 #[cfg_attr(
     feature = "serde",
     serde(bound(
-        serialize = "Balance: serde::Serialize",
-        deserialize = "Balance: serde::Deserialize<'de>"
+        serialize = "Balance: Copy + TryInto<u128>",
+        deserialize = "Balance: TryFrom<u128>"
     ))
 )]
 pub struct Hyperparameters<Balance> {
@@ -164,12 +164,8 @@ pub struct Hyperparameters<Balance> {
     /// Share of stake that must back a weight for it to count in consensus.
     pub kappa: Perbill,
     /// Stake a hotkey needs to be considered for a validator permit. A decimal string in
-    /// JSON (`serde_helpers::decimal_via_serde`: genesis configs need no `Display` bound on
-    /// the balance type).
-    #[cfg_attr(
-        feature = "serde",
-        serde(with = "crate::serde_helpers::decimal_via_serde")
-    )]
+    /// JSON ([`serde_helpers::balance`]).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::balance"))]
     pub min_validator_stake: Balance,
     /// Validators commit weights before revealing them (copying protection).
     pub commit_reveal: bool,
@@ -233,8 +229,8 @@ pub enum HyperparameterError {
 #[cfg_attr(
     feature = "serde",
     serde(bound(
-        serialize = "Balance: serde::Serialize",
-        deserialize = "Balance: serde::Deserialize<'de>"
+        serialize = "Balance: Copy + TryInto<u128>",
+        deserialize = "Balance: TryFrom<u128>"
     ))
 )]
 pub struct HyperparameterBounds<Balance> {
@@ -249,8 +245,8 @@ pub struct HyperparameterBounds<Balance> {
     /// Allowed `kappa`.
     pub kappa: Range<Perbill>,
     /// Allowed `min_validator_stake`; its bounds are decimal strings in JSON
-    /// (`serde_helpers::decimal_range`).
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::decimal_range"))]
+    /// ([`serde_helpers::balance_range`]).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::balance_range"))]
     pub min_validator_stake: Range<Balance>,
 }
 

@@ -228,8 +228,8 @@ pub struct NeuronDetail<AccountId, Balance, BlockNumber> {
 #[cfg_attr(
     feature = "serde",
     serde(bound(
-        serialize = "AccountId: serde::Serialize, Balance: serde::Serialize + core::fmt::Display, BlockNumber: serde::Serialize",
-        deserialize = "AccountId: serde::Deserialize<'de>, Balance: serde::Deserialize<'de> + core::str::FromStr + TryFrom<u64>, BlockNumber: serde::Deserialize<'de>"
+        serialize = "AccountId: serde::Serialize, Balance: core::fmt::Display + Copy + TryInto<u128>, BlockNumber: serde::Serialize",
+        deserialize = "AccountId: serde::Deserialize<'de>, Balance: core::str::FromStr + TryFrom<u64> + TryFrom<u128>, BlockNumber: serde::Deserialize<'de>"
     ))
 )]
 pub struct SubnetView<AccountId, Balance, BlockNumber> {

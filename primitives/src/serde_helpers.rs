@@ -138,35 +138,31 @@ pub mod decimal {
     }
 }
 
-/// Unsigned integers up to `u128` as decimal strings, like [`decimal`], but through the
-/// type's own `Serialize` / `Deserialize` instead of `Display` / `FromStr`. For generic
-/// balances whose only serde bounds are those (FRAME genesis configs require nothing more of
-/// a pallet's `Balance`), so one JSON shape serves both chain specs and JSON-RPC.
-///
-/// Serializing refuses a type that does not serialize as an integer; parsing takes a decimal
-/// string or a plain JSON number (for hand-written chain specs) and refuses what the type
-/// cannot hold.
-pub mod decimal_via_serde {
+/// Balances as decimal strings, like [`decimal`], but by way of `u128` instead of `Display`
+/// and `FromStr`: FRAME's balance types (`AtLeast32BitUnsigned`) convert to and from `u128`
+/// without a `Display` bound, and genesis configs must serialize with only the pallet's
+/// `Config` bounds to go on. Parsing takes a decimal string or a plain JSON number (for
+/// hand-written chain specs) and refuses what the type cannot hold.
+pub mod balance {
     use super::*;
-    use serde::{
-        de::value::{U128Deserializer, U64Deserializer},
-        ser::{Error as _, Impossible},
-        Serialize,
-    };
+    use serde::ser::Error as _;
 
-    /// Serializes the integer `value` serializes as, as a decimal string.
-    pub fn serialize<S: Serializer, T: Serialize + ?Sized>(
+    /// Serializes `value` as a decimal string.
+    pub fn serialize<S: Serializer, T: Copy + TryInto<u128>>(
         value: &T,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        value.serialize(AsDecimal(s))
+        let n: u128 = (*value)
+            .try_into()
+            .map_err(|_| S::Error::custom("balance above u128"))?;
+        s.collect_str(&n)
     }
 
-    /// Parses a decimal string (or a plain JSON number) and hands the integer to `T`.
+    /// Parses a decimal string (or a plain JSON number).
     pub fn deserialize<'de, D, T>(d: D) -> Result<T, D::Error>
     where
         D: Deserializer<'de>,
-        T: Deserialize<'de>,
+        T: TryFrom<u128>,
     {
         let n: u128 = match DecimalRepr::deserialize(d)? {
             DecimalRepr::Text(text) => text
@@ -174,138 +170,43 @@ pub mod decimal_via_serde {
                 .map_err(|_| D::Error::custom("not a decimal number"))?,
             DecimalRepr::Number(n) => u128::from(n),
         };
-        // Primitive visitors below `u128` do not take `visit_u128`: hand small values over
-        // as `u64`.
-        match u64::try_from(n) {
-            Ok(small) => T::deserialize(U64Deserializer::<D::Error>::new(small)),
-            Err(_) => T::deserialize(U128Deserializer::<D::Error>::new(n)),
-        }
-    }
-
-    /// Passes integers on to the inner serializer as decimal strings; refuses anything else.
-    struct AsDecimal<S>(S);
-
-    macro_rules! as_decimal {
-        ($($method:ident: $ty:ty),* $(,)?) => {$(
-            fn $method(self, v: $ty) -> Result<S::Ok, S::Error> {
-                self.0.collect_str(&v)
-            }
-        )*};
-    }
-
-    macro_rules! not_integer {
-        ($($method:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
-            fn $method(self, $(_: $ty),*) -> Result<$ret, S::Error> {
-                Err(S::Error::custom("expected an integer"))
-            }
-        )*};
-    }
-
-    impl<S: Serializer> Serializer for AsDecimal<S> {
-        type Ok = S::Ok;
-        type Error = S::Error;
-        type SerializeSeq = Impossible<S::Ok, S::Error>;
-        type SerializeTuple = Impossible<S::Ok, S::Error>;
-        type SerializeTupleStruct = Impossible<S::Ok, S::Error>;
-        type SerializeTupleVariant = Impossible<S::Ok, S::Error>;
-        type SerializeMap = Impossible<S::Ok, S::Error>;
-        type SerializeStruct = Impossible<S::Ok, S::Error>;
-        type SerializeStructVariant = Impossible<S::Ok, S::Error>;
-
-        as_decimal! {
-            serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
-            serialize_u128: u128, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
-            serialize_i64: i64, serialize_i128: i128,
-        }
-
-        not_integer! {
-            serialize_bool(v: bool) -> S::Ok;
-            serialize_f32(v: f32) -> S::Ok;
-            serialize_f64(v: f64) -> S::Ok;
-            serialize_char(v: char) -> S::Ok;
-            serialize_str(v: &str) -> S::Ok;
-            serialize_bytes(v: &[u8]) -> S::Ok;
-            serialize_none() -> S::Ok;
-            serialize_unit() -> S::Ok;
-            serialize_unit_struct(name: &'static str) -> S::Ok;
-            serialize_unit_variant(name: &'static str, index: u32, variant: &'static str) -> S::Ok;
-            serialize_seq(len: Option<usize>) -> Self::SerializeSeq;
-            serialize_tuple(len: usize) -> Self::SerializeTuple;
-            serialize_tuple_struct(name: &'static str, len: usize) -> Self::SerializeTupleStruct;
-            serialize_tuple_variant(
-                name: &'static str,
-                index: u32,
-                variant: &'static str,
-                len: usize
-            ) -> Self::SerializeTupleVariant;
-            serialize_map(len: Option<usize>) -> Self::SerializeMap;
-            serialize_struct(name: &'static str, len: usize) -> Self::SerializeStruct;
-            serialize_struct_variant(
-                name: &'static str,
-                index: u32,
-                variant: &'static str,
-                len: usize
-            ) -> Self::SerializeStructVariant;
-        }
-
-        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<S::Ok, S::Error> {
-            Err(S::Error::custom("expected an integer"))
-        }
-
-        /// A newtype around an integer (`struct Planck(u128)`) is its integer.
-        fn serialize_newtype_struct<T: Serialize + ?Sized>(
-            self,
-            _: &'static str,
-            value: &T,
-        ) -> Result<S::Ok, S::Error> {
-            value.serialize(self)
-        }
-
-        fn serialize_newtype_variant<T: Serialize + ?Sized>(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: &T,
-        ) -> Result<S::Ok, S::Error> {
-            Err(S::Error::custom("expected an integer"))
-        }
+        T::try_from(n).map_err(|_| D::Error::custom("number out of range"))
     }
 }
 
 /// A [`crate::Range`] of balances as `{"min": "…", "max": "…"}`, each bound as
-/// [`decimal_via_serde`] writes it.
-pub mod decimal_range {
+/// [`balance`] writes it.
+pub mod balance_range {
     use super::*;
     use crate::Range;
     use serde::Serialize;
 
     #[derive(Serialize)]
-    #[serde(bound(serialize = "T: Serialize"))]
-    struct Out<'a, T> {
-        #[serde(with = "super::decimal_via_serde")]
-        min: &'a T,
-        #[serde(with = "super::decimal_via_serde")]
-        max: &'a T,
+    #[serde(bound(serialize = "T: Copy + TryInto<u128>"))]
+    struct Out<T> {
+        #[serde(with = "super::balance")]
+        min: T,
+        #[serde(with = "super::balance")]
+        max: T,
     }
 
     #[derive(Deserialize)]
-    #[serde(bound(deserialize = "T: Deserialize<'de>"))]
+    #[serde(bound(deserialize = "T: TryFrom<u128>"))]
     struct In<T> {
-        #[serde(with = "super::decimal_via_serde")]
+        #[serde(with = "super::balance")]
         min: T,
-        #[serde(with = "super::decimal_via_serde")]
+        #[serde(with = "super::balance")]
         max: T,
     }
 
     /// Serializes both bounds as decimal strings.
-    pub fn serialize<S: Serializer, T: Serialize>(
+    pub fn serialize<S: Serializer, T: Copy + TryInto<u128>>(
         range: &Range<T>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
         Out {
-            min: &range.min,
-            max: &range.max,
+            min: range.min,
+            max: range.max,
         }
         .serialize(s)
     }
@@ -314,7 +215,7 @@ pub mod decimal_range {
     pub fn deserialize<'de, D, T>(d: D) -> Result<Range<T>, D::Error>
     where
         D: Deserializer<'de>,
-        T: Deserialize<'de>,
+        T: TryFrom<u128>,
     {
         let In { min, max } = In::deserialize(d)?;
         Ok(Range { min, max })
@@ -465,10 +366,13 @@ mod tests {
     }
 
     #[test]
-    fn decimal_via_serde_takes_numbers_and_refuses_what_does_not_fit() {
+    fn balance_takes_numbers_and_refuses_what_does_not_fit() {
         #[derive(Debug, PartialEq, serde::Serialize, Deserialize)]
-        #[serde(bound(serialize = "T: serde::Serialize", deserialize = "T: Deserialize<'de>"))]
-        struct Amount<T>(#[serde(with = "decimal_via_serde")] T);
+        #[serde(bound(
+            serialize = "T: Copy + TryInto<u128>",
+            deserialize = "T: TryFrom<u128>"
+        ))]
+        struct Amount<T>(#[serde(with = "balance")] T);
         let parse = |text: &str| serde_json::from_str::<Amount<u64>>(text).map(|a| a.0);
         assert_eq!(parse("\"18446744073709551615\"").unwrap(), u64::MAX);
         assert_eq!(
@@ -487,8 +391,5 @@ mod tests {
             u128::MAX
         );
         assert_eq!(serde_json::to_string(&Amount(42u8)).unwrap(), "\"42\"");
-        // Only integers are written as decimals.
-        assert!(serde_json::to_string(&Amount("42")).is_err());
-        assert!(serde_json::to_string(&Amount(1.5f64)).is_err());
     }
 }

@@ -35,7 +35,14 @@ pub const RUNTIME_ERROR: i32 = 5001;
 pub trait MindosApi<BlockHash, AccountId, Balance, BlockNumber>
 where
     AccountId: Serialize + DeserializeOwned,
-    Balance: Serialize + DeserializeOwned + Display + FromStr + TryFrom<u64>,
+    Balance: Serialize
+        + DeserializeOwned
+        + Display
+        + FromStr
+        + TryFrom<u64>
+        + Copy
+        + TryInto<u128>
+        + TryFrom<u128>,
     BlockNumber: Serialize + DeserializeOwned,
 {
     /// Every live subnet, in id order.
@@ -154,6 +161,9 @@ where
         + Display
         + FromStr
         + TryFrom<u64>
+        + Copy
+        + TryInto<u128>
+        + TryFrom<u128>
         + Send
         + Sync
         + Clone

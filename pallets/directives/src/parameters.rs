@@ -56,15 +56,15 @@ struct EmissionSplitDef {
 )]
 #[serde(rename_all = "camelCase")]
 #[serde(bound(
-    serialize = "Balance: Serialize, BlockNumber: Serialize",
-    deserialize = "Balance: Deserialize<'de>, BlockNumber: Deserialize<'de>"
+    serialize = "Balance: Copy + TryInto<u128>, BlockNumber: Serialize",
+    deserialize = "Balance: TryFrom<u128>, BlockNumber: Deserialize<'de>"
 ))]
 pub struct GovernedParameters<Balance, BlockNumber> {
     /// Owner / miners / validators split of each epoch's emission; sums to exactly 100%.
     #[serde(with = "EmissionSplitDef")]
     pub emission_split: EmissionSplit,
     /// New issuance per block before any halving.
-    #[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")]
+    #[serde(with = "mindos_primitives::serde_helpers::balance")]
     pub block_emission: Balance,
     /// Blocks between two halvings of the block emission (counted from genesis); positive.
     pub halving_interval: BlockNumber,
@@ -73,13 +73,13 @@ pub struct GovernedParameters<Balance, BlockNumber> {
     /// Blocks in which the burn's excess over the floor halves; positive.
     pub burn_half_life: BlockNumber,
     /// The lowest registration burn; positive, or a subnet's price could stay zero forever.
-    #[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")]
+    #[serde(with = "mindos_primitives::serde_helpers::balance")]
     pub burn_floor: Balance,
     /// Lock deposit of the first live subnet; positive, or subnets cost nothing to spam.
-    #[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")]
+    #[serde(with = "mindos_primitives::serde_helpers::balance")]
     pub subnet_lock_base: Balance,
     /// Extra lock deposit for every subnet already live.
-    #[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")]
+    #[serde(with = "mindos_primitives::serde_helpers::balance")]
     pub subnet_lock_per_subnet: Balance,
     /// Blocks unbonding stake stays held; longer than the voting period (see the crate docs:
     /// stake that voted must not be spendable elsewhere before the vote closes).
@@ -335,14 +335,14 @@ pub enum Parameter {
 )]
 #[serde(rename_all = "camelCase")]
 #[serde(bound(
-    serialize = "Balance: Serialize, BlockNumber: Serialize",
-    deserialize = "Balance: Deserialize<'de>, BlockNumber: Deserialize<'de>"
+    serialize = "Balance: Copy + TryInto<u128>, BlockNumber: Serialize",
+    deserialize = "Balance: TryFrom<u128>, BlockNumber: Deserialize<'de>"
 ))]
 pub enum ParameterValue<Balance, BlockNumber> {
     /// Owner / miners / validators split; must sum to 100%.
     EmissionSplit(#[serde(with = "EmissionSplitDef")] EmissionSplit),
     /// Block emission before halvings.
-    BlockEmission(#[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")] Balance),
+    BlockEmission(#[serde(with = "mindos_primitives::serde_helpers::balance")] Balance),
     /// Blocks between halvings; positive.
     HalvingInterval(BlockNumber),
     /// Registration burn increase factor; above one.
@@ -350,13 +350,11 @@ pub enum ParameterValue<Balance, BlockNumber> {
     /// Registration burn half-life in blocks; positive.
     BurnHalfLife(BlockNumber),
     /// Registration burn floor; positive.
-    BurnFloor(#[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")] Balance),
+    BurnFloor(#[serde(with = "mindos_primitives::serde_helpers::balance")] Balance),
     /// Lock deposit of the first live subnet; positive.
-    SubnetLockBase(#[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")] Balance),
+    SubnetLockBase(#[serde(with = "mindos_primitives::serde_helpers::balance")] Balance),
     /// Extra lock deposit per live subnet.
-    SubnetLockPerSubnet(
-        #[serde(with = "mindos_primitives::serde_helpers::decimal_via_serde")] Balance,
-    ),
+    SubnetLockPerSubnet(#[serde(with = "mindos_primitives::serde_helpers::balance")] Balance),
     /// Unbonding period in blocks; longer than the voting period.
     UnbondingPeriod(BlockNumber),
     /// Hyperparameter bounds; non-empty ranges within hard limits. Enacting them also sets

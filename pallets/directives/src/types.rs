@@ -103,8 +103,8 @@ pub enum Scope {
 )]
 #[serde(rename_all = "camelCase")]
 #[serde(bound(
-    serialize = "Title: AsRef<[u8]>, Text: AsRef<[u8]>, Balance: Serialize, BlockNumber: Serialize",
-    deserialize = "Title: TryFrom<Vec<u8>>, Text: TryFrom<Vec<u8>>, Balance: Deserialize<'de>, BlockNumber: Deserialize<'de>"
+    serialize = "Title: AsRef<[u8]>, Text: AsRef<[u8]>, Balance: Copy + TryInto<u128>, BlockNumber: Serialize",
+    deserialize = "Title: TryFrom<Vec<u8>>, Text: TryFrom<Vec<u8>>, Balance: TryFrom<u128>, BlockNumber: Deserialize<'de>"
 ))]
 pub enum ProposalAction<Title, Text, Balance, BlockNumber> {
     /// Add a directive under the next id.
@@ -284,8 +284,8 @@ pub struct DirectiveView<BlockNumber> {
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[serde(bound(
-    serialize = "AccountId: Serialize, Balance: Serialize + core::fmt::Display, BlockNumber: Serialize",
-    deserialize = "AccountId: Deserialize<'de>, Balance: Deserialize<'de> + core::str::FromStr + TryFrom<u64>, BlockNumber: Deserialize<'de>"
+    serialize = "AccountId: Serialize, Balance: core::fmt::Display + Copy + TryInto<u128>, BlockNumber: Serialize",
+    deserialize = "AccountId: Deserialize<'de>, Balance: core::str::FromStr + TryFrom<u64> + TryFrom<u128>, BlockNumber: Deserialize<'de>"
 ))]
 pub struct ProposalView<AccountId, Balance, BlockNumber> {
     /// Its index.
