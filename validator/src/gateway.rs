@@ -374,8 +374,7 @@ impl Gateway {
             subnet.engine.decode_input(&bytes).map(drop)
         } else {
             let engine = subnet.engine.clone();
-            let body = bytes.clone();
-            match tokio::task::spawn_blocking(move || engine.decode_input(&body).map(drop)).await {
+            match tokio::task::spawn_blocking(move || engine.decode_input(&bytes).map(drop)).await {
                 Ok(checked) => checked,
                 Err(e) => {
                     return Err(error(
