@@ -30,19 +30,38 @@ pub const UNKNOWN_NEURON: i32 = 4002;
 /// JSON-RPC error code: the runtime API call failed (e.g. unknown block hash).
 pub const RUNTIME_ERROR: i32 = 5001;
 
-/// The `mindos_*` methods.
-#[rpc(client, server, namespace = "mindos")]
-pub trait MindosApi<BlockHash, AccountId, Balance, BlockNumber>
-where
-    AccountId: Serialize + DeserializeOwned,
-    Balance: Serialize
+/// What the methods need of a balance: it travels as a decimal string (the views'
+/// `serde_helpers::decimal` and `balance` fields) or as a plain number.
+pub trait RpcBalance:
+    Serialize
+    + DeserializeOwned
+    + Display
+    + FromStr
+    + TryFrom<u64>
+    + Copy
+    + TryInto<u128>
+    + TryFrom<u128>
+{
+}
+
+impl<T> RpcBalance for T where
+    T: Serialize
         + DeserializeOwned
         + Display
         + FromStr
         + TryFrom<u64>
         + Copy
         + TryInto<u128>
-        + TryFrom<u128>,
+        + TryFrom<u128>
+{
+}
+
+/// The `mindos_*` methods.
+#[rpc(client, server, namespace = "mindos")]
+pub trait MindosApi<BlockHash, AccountId, Balance, BlockNumber>
+where
+    AccountId: Serialize + DeserializeOwned,
+    Balance: RpcBalance,
     BlockNumber: Serialize + DeserializeOwned,
 {
     /// Every live subnet, in id order.
@@ -155,19 +174,7 @@ where
     C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
     C::Api: MindosRuntimeApi<Block, AccountId, Balance, BlockNumber>,
     AccountId: Codec + Serialize + DeserializeOwned + Send + Sync + Clone + 'static,
-    Balance: Codec
-        + Serialize
-        + DeserializeOwned
-        + Display
-        + FromStr
-        + TryFrom<u64>
-        + Copy
-        + TryInto<u128>
-        + TryFrom<u128>
-        + Send
-        + Sync
-        + Clone
-        + 'static,
+    Balance: Codec + RpcBalance + Send + Sync + 'static,
     BlockNumber: Codec + Serialize + DeserializeOwned + Send + Sync + Clone + 'static,
 {
     fn subnets(
