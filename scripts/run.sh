@@ -37,6 +37,7 @@ cargo test --locked --workspace --features mindos-node/fast-blocks --no-run
 
 node_pid=
 service_pids=()
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   # Miners and validator first (they finish in-flight work on SIGTERM), then the chain.
   for pid in "${service_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -110,10 +111,10 @@ if [ -z "${MINDOS_CHAIN_ONLY:-}" ]; then
   echo "[run] starting three miners and a validator"
   offset=0
   for spec in "digits 1 Bob" "digits 1 Dave" "text-embedding 0 Eve"; do
-    set -- $spec
+    read -r subnet netuid payer <<<"$spec"
     port=$((mesh_port + offset)); offset=$((offset + 1))
-    start "miner-$1-$port" "$miner_bin" --netuid "$2" --chain-rpc "$chain" \
-      --base-path "$base_path/miner-$port" --coldkey-file "$base_path/$3.coldkey" \
+    start "miner-$subnet-$port" "$miner_bin" --netuid "$netuid" --chain-rpc "$chain" \
+      --base-path "$base_path/miner-$port" --coldkey-file "$base_path/$payer.coldkey" \
       --max-burn 100 --fund-hotkey 1 --listen "/ip4/127.0.0.1/tcp/$port" --no-mdns \
       --no-rpc --no-metrics
   done

@@ -8,18 +8,20 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- system packages -------------------------------------------------------------------
 # protoc: protobuf code generation in the networking crates. clang/libclang: bindgen users.
+# ShellCheck, the linter that scripts/test.sh runs over every shell script first.
 need_pkgs=()
 command -v protoc >/dev/null 2>&1 || need_pkgs+=(protobuf-compiler)
 command -v clang >/dev/null 2>&1 || need_pkgs+=(clang)
 dpkg -s libclang-dev >/dev/null 2>&1 || need_pkgs+=(libclang-dev)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 command -v unzip >/dev/null 2>&1 || need_pkgs+=(unzip)
+command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_pkgs[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 else
-  log "system packages present (protoc, clang, libclang-dev, curl, unzip)"
+  log "system packages present (protoc, clang, libclang-dev, curl, unzip, shellcheck)"
 fi
 
 # --- Rust toolchain for the Wasm runtime ---------------------------------------------------

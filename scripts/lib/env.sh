@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared environment for the MindOS scripts. Source it; it sets no shell options.
 #
 # - One persistent target directory for every build (also CI on this machine), so a warm
