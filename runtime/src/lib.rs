@@ -1,10 +1,12 @@
 //! The MindOS runtime.
 //!
-//! A FRAME runtime for the MindOS chain. This first cut composes the chain's foundation:
-//! accounts and the MIND token (`Balances`), fees (`TransactionPayment`), block authoring
-//! (`Aura`), finality (`Grandpa`), time (`Timestamp`) and a bootstrap key for dev/test chains
-//! (`Sudo`). The MindOS pallets (subnets, neurons, stake, consensus, sentinel, directives)
-//! are added on top of this in later releases.
+//! A FRAME runtime for the MindOS chain. It composes the chain's foundation — accounts and
+//! the MIND token (`Balances`), fees (`TransactionPayment`), block authoring (`Aura`),
+//! finality (`Grandpa`), time (`Timestamp`) and a bootstrap key for dev/test chains (`Sudo`)
+//! — with the MindOS pallets: `Subnets` (the subnet registry), `Neurons` (registration and
+//! endpoints), `Stake` (held stake, delegation, permits, slashing), `Consensus` (weights,
+//! epochs, emission) and `Directives` (directives and the governed parameters). Each pallet's
+//! crate docs describe it; `configs/` wires them together and explains every constant.
 //!
 //! # The MIND token
 //! - **Decimals: 12.** One MIND is `10^12` planck (the smallest unit), the same precision as

@@ -210,7 +210,7 @@ fn signed_transfer_pays_the_computed_fee() {
         let info = xt.get_dispatch_info();
         let expected_fee = TransactionPayment::compute_fee(len, &info, 0);
         assert!(expected_fee > 0, "transactions must cost something");
-        // The README promises transfers cost less than a thousandth of a MIND.
+        // `configs::WeightToFee` promises transfers cost less than a thousandth of a MIND.
         assert!(
             expected_fee < MILLI_MIND,
             "transfer fee {expected_fee} planck"

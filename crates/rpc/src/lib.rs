@@ -1,10 +1,4 @@
-//! `mindos_subnets`, `mindos_subnet`, `mindos_metagraph` and `mindos_neuron`: the node's
-//! JSON-RPC view of subnets, their metagraphs and each neuron's recent contributions; and
-//! `mindos_directives`, `mindos_proposals` and `mindos_parameters`: directive governance.
-//! Served from the [`MindosApi`] runtime API.
-//!
-//! Every method takes an optional block hash (`at`); without it the best block is read.
-//! Balances are decimal strings, byte strings `0x…` hex (see `mindos_primitives::serde_helpers`).
+#![doc = include_str!("../README.md")]
 
 use std::{fmt::Display, marker::PhantomData, str::FromStr, sync::Arc};
 

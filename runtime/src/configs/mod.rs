@@ -124,7 +124,9 @@ impl pallet_transaction_payment::Config for Runtime {
     /// Fees are withdrawn from the signer and burned (no treasury yet).
     type OnChargeTransaction = FungibleAdapter<Balances, ()>;
     type OperationalFeeMultiplier = ConstU8<5>;
-    /// One planck per unit of `ref_time`: a balance transfer costs about 0.0002 MIND.
+    /// One planck per unit of `ref_time`. With `LengthToFee` below, a balance transfer costs
+    /// under a thousandth of a MIND; the test `signed_transfer_pays_the_computed_fee` holds it
+    /// there.
     type WeightToFee = IdentityFee<Balance>;
     /// One micro-MIND per byte, so large payloads pay for the block space they take.
     type LengthToFee = ConstantMultiplier<Balance, ConstU128<MICRO_MIND>>;

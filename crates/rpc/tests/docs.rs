@@ -1,0 +1,39 @@
+//! The README (also the crate docs) documents every `mindos_*` method and error code the code
+//! defines, so the two cannot drift apart.
+
+#![allow(clippy::expect_used, missing_docs)]
+
+use std::fs;
+
+fn crate_file(path: &str) -> String {
+    // Cargo's runtime value, not `env!`: a reused test binary may come from another checkout.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    fs::read_to_string(format!("{dir}/{path}")).expect("readable crate file")
+}
+
+#[test]
+fn readme_documents_every_method_and_error_code() {
+    let source = crate_file("src/lib.rs");
+    let readme = crate_file("README.md");
+
+    let methods: Vec<&str> = source
+        .split("#[method(name = \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(methods.len() >= 7, "found only {methods:?} in src/lib.rs");
+    for method in methods {
+        assert!(
+            readme.contains(&format!("`mindos_{method}(")),
+            "README lacks `mindos_{method}`"
+        );
+    }
+
+    for code in [
+        mindos_rpc::UNKNOWN_SUBNET,
+        mindos_rpc::UNKNOWN_NEURON,
+        mindos_rpc::RUNTIME_ERROR,
+    ] {
+        assert!(readme.contains(&format!("`{code}`")), "README lacks error {code}");
+    }
+}
