@@ -83,7 +83,8 @@ impl QueryOptions {
 }
 
 impl Gateway {
-    /// Runs `input` on the subnet's miners as `options` say and aggregates their answers.
+    /// Runs `input` on the subnet's miners as `options` say and aggregates their answers:
+    /// check, rank, ask `redundancy` miners at once, aggregate.
     pub(super) async fn query(
         &self,
         netuid: u16,
@@ -92,27 +93,39 @@ impl Gateway {
     ) -> RpcResult<QueryResult> {
         let started = Instant::now();
         let subnet = self.subnet(netuid)?.clone();
-        let Checked {
-            redundancy,
-            timeout,
-            min_agreement,
-        } = options.check(self.default_timeout)?;
+        let checked = options.check(self.default_timeout)?;
         self.check_input(&subnet, &input).await?;
+        let answers = self.fan_out(&subnet, input, &checked).await?;
+        let result = aggregate(&subnet, answers, &checked)?;
+        self.metrics
+            .query_duration
+            .with_label_values(&[netuid.to_string().as_str()])
+            .observe(started.elapsed().as_secs_f64());
+        Ok(result)
+    }
 
-        let candidates = self.candidates(&subnet).await;
+    /// Asks the best `redundancy` miners at once, each slot with the spares shared between
+    /// them; one result per slot.
+    async fn fan_out(
+        &self,
+        subnet: &SubnetState,
+        input: serde_json::Value,
+        checked: &Checked,
+    ) -> Result<Vec<Result<Answer, SlotError>>, ErrorObjectOwned> {
+        let candidates = self.candidates(subnet).await;
         if candidates.is_empty() {
             return Err(error(
                 NO_MINER_AVAILABLE,
-                format!("subnet {netuid} has no miner available"),
+                format!("subnet {} has no miner available", subnet.netuid),
             ));
         }
-        let k = usize::try_from(redundancy)
+        let k = usize::try_from(checked.redundancy)
             .unwrap_or(1)
             .min(candidates.len());
         let spares: Arc<Mutex<VecDeque<(PeerId, Neuron)>>> =
             Arc::new(Mutex::new(candidates.into_iter().collect()));
         let deadline = tokio::time::Instant::now()
-            .checked_add(timeout)
+            .checked_add(checked.timeout)
             .unwrap_or_else(tokio::time::Instant::now);
         let hedge_delay = subnet
             .latency_p90()
@@ -122,7 +135,7 @@ impl Gateway {
             .next_request_id
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let request = InferRequest {
-            netuid,
+            netuid: subnet.netuid,
             request_id: base_id,
             payload: input,
         };
@@ -136,7 +149,7 @@ impl Gateway {
                 slot(
                     &self.mesh,
                     &self.metrics,
-                    &subnet,
+                    subnet,
                     &request,
                     first,
                     spares.clone(),
@@ -147,62 +160,7 @@ impl Gateway {
                 )
             })
             .collect();
-        let results = futures::future::join_all(slots).await;
-        let mut outputs: Vec<Output> = Vec::new();
-        let mut served_by = Vec::new();
-        let mut timed_out = false;
-        for result in results {
-            match result {
-                Ok((uid, output, latency)) => {
-                    outputs.push(output);
-                    served_by.push(ServedBy {
-                        uid,
-                        latency_ms: latency.as_secs_f64() * 1000.0,
-                    });
-                }
-                Err(SlotError::Timeout) => timed_out = true,
-                Err(SlotError::Exhausted) => {}
-            }
-        }
-        if outputs.is_empty() {
-            return Err(if timed_out {
-                error(
-                    TIMEOUT,
-                    format!("no miner answered within {} ms", timeout.as_millis()),
-                )
-            } else {
-                error(
-                    NO_MINER_AVAILABLE,
-                    format!("every miner asked on subnet {netuid} failed"),
-                )
-            });
-        }
-        let aggregate = subnet.engine.aggregate(&outputs).map_err(|e| {
-            error(
-                NO_MINER_AVAILABLE,
-                format!("no valid answer to aggregate: {e}"),
-            )
-        })?;
-        let agreement = f64::from(aggregate.agreement);
-        if agreement < min_agreement {
-            return Err(error(
-                LOW_AGREEMENT,
-                format!(
-                    "the answers agree {agreement:.2}, less than min_agreement {min_agreement:.2}"
-                ),
-            ));
-        }
-        let output = serde_json::to_value(&aggregate.value)
-            .map_err(|e| error(NO_MINER_AVAILABLE, format!("encoding the answer: {e}")))?;
-        self.metrics
-            .query_duration
-            .with_label_values(&[netuid.to_string().as_str()])
-            .observe(started.elapsed().as_secs_f64());
-        Ok(QueryResult {
-            output,
-            agreement,
-            served_by,
-        })
+        Ok(futures::future::join_all(slots).await)
     }
 
     /// Refuses an input larger than the limit or outside the subnet's schema.
@@ -302,6 +260,72 @@ impl Gateway {
     }
 }
 
+/// The slots' answers aggregated by the subnet's rule, or why there is no answer: none came
+/// (`timeout` if a slot ran out of time, else `no_miner_available`), or they agree less
+/// than `min_agreement`.
+fn aggregate(
+    subnet: &SubnetState,
+    answers: Vec<Result<Answer, SlotError>>,
+    checked: &Checked,
+) -> RpcResult<QueryResult> {
+    let mut outputs: Vec<Output> = Vec::new();
+    let mut served_by = Vec::new();
+    let mut timed_out = false;
+    for answer in answers {
+        match answer {
+            Ok((uid, output, latency)) => {
+                outputs.push(output);
+                served_by.push(ServedBy {
+                    uid,
+                    latency_ms: latency.as_secs_f64() * 1000.0,
+                });
+            }
+            Err(SlotError::Timeout) => timed_out = true,
+            Err(SlotError::Exhausted) => {}
+        }
+    }
+    if outputs.is_empty() {
+        return Err(if timed_out {
+            error(
+                TIMEOUT,
+                format!(
+                    "no miner answered within {} ms",
+                    checked.timeout.as_millis()
+                ),
+            )
+        } else {
+            error(
+                NO_MINER_AVAILABLE,
+                format!("every miner asked on subnet {} failed", subnet.netuid),
+            )
+        });
+    }
+    let aggregate = subnet.engine.aggregate(&outputs).map_err(|e| {
+        error(
+            NO_MINER_AVAILABLE,
+            format!("no valid answer to aggregate: {e}"),
+        )
+    })?;
+    let agreement = f64::from(aggregate.agreement);
+    let min_agreement = checked.min_agreement;
+    if agreement < min_agreement {
+        return Err(error(
+            LOW_AGREEMENT,
+            format!("the answers agree {agreement:.2}, less than min_agreement {min_agreement:.2}"),
+        ));
+    }
+    let output = serde_json::to_value(&aggregate.value)
+        .map_err(|e| error(NO_MINER_AVAILABLE, format!("encoding the answer: {e}")))?;
+    Ok(QueryResult {
+        output,
+        agreement,
+        served_by,
+    })
+}
+
+/// One slot's answer: the miner's uid, its decoded output and its latency.
+type Answer = (u16, Output, Duration);
+
 /// Why a slot has no answer.
 enum SlotError {
     /// The deadline passed, or a miner timed out before the spares ran out.
@@ -332,7 +356,7 @@ async fn slot<T: InferTransport>(
         deadline,
         hedge_delay,
     }: Timing,
-) -> Result<(u16, Output, Duration), SlotError> {
+) -> Result<Answer, SlotError> {
     let Some(first) = first else {
         return Err(SlotError::Exhausted);
     };
