@@ -8,7 +8,7 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | `mod.rs` | [`Gateway`], the methods, [`start`] and the accept loop |
+//! | `mod.rs` | `Gateway` (state and methods), `start` and the accept loop |
 //! | `api.rs` | the `#[rpc]` trait, its types, the error codes, [`OPENRPC`] |
 //! | `query.rs` | `subnet_query`: option and input checks, ranking, fan-out, aggregation |
 //! | `limits.rs` | per-client limits and their jsonrpsee middleware |
