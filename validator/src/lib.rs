@@ -23,10 +23,7 @@ mod weights;
 
 use std::{collections::BTreeMap, future::Future, net::SocketAddr, sync::Arc};
 
-use mindos_mesh::{
-    route::{RouteConfig, Router},
-    Mesh, MeshConfig, MeshError, MeshEvent, Multiaddr, PeerId,
-};
+use mindos_mesh::{Mesh, MeshConfig, MeshError, MeshEvent, Multiaddr, PeerId};
 use mindos_subnets::{EngineConfig, SubnetEngine, SubnetError};
 use tokio::{
     sync::{oneshot, watch},
@@ -410,18 +407,12 @@ impl Validator {
 
         let (gateway_addr, gateway) = match &config.gateway {
             Some(settings) => {
-                let gateway = Arc::new(Gateway {
-                    subnets: subnets.clone(),
-                    mesh: mesh.clone(),
-                    router: std::sync::Mutex::new(Router::from_entropy(RouteConfig::default())),
-                    metrics: metrics.clone(),
-                    default_timeout: settings.default_timeout,
-                    max_input_bytes: usize::try_from(settings.max_request_bytes)
-                        .unwrap_or(usize::MAX),
-                    next_request_id: std::sync::atomic::AtomicU64::new(
-                        Rng::from_entropy().next_u64(),
-                    ),
-                });
+                let gateway = Arc::new(Gateway::new(
+                    subnets.clone(),
+                    mesh.clone(),
+                    metrics.clone(),
+                    settings,
+                ));
                 let (addr, handle) = gateway::start(settings, gateway, cancel.clone()).await?;
                 (Some(addr), Some(handle))
             }

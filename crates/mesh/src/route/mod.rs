@@ -25,19 +25,34 @@
 //! best — and otherwise to the best remaining candidate. The random source is seeded, so a
 //! selection is reproducible in tests.
 //!
-//! # Failover
+//! # Failover and hedging
 //!
-//! [`request_with_failover`] tries candidates in order until one answers. Hedging (sending
-//! to a second peer when the first is slow) can be built from the same pieces: a
-//! [`Router`] ranking and an [`InferTransport`].
+//! [`request_with_policy`] sends a request to ranked candidates, one at a time, and moves
+//! to the next one when an attempt fails; with [`FailoverPolicy::hedge_after`] set it also
+//! sends to the next candidate once when the first is slow, and takes whichever answers
+//! first. A [`Judge`] decides what counts as an answer and sees every attempt (for
+//! metrics and peer health). [`request_with_failover`] is the common case: one attempt at a
+//! time, judged by [`ErrorCode::is_retryable`] and [`MeshError::is_retryable`]. Both are
+//! written against [`InferTransport`], implemented by the [`MeshClient`] and by fakes in
+//! tests.
+//!
+//! [`ErrorCode::is_retryable`]: crate::ErrorCode::is_retryable
+//! [`MeshError::is_retryable`]: crate::MeshError::is_retryable
+//! [`MeshClient`]: crate::MeshClient
 
-use std::{collections::HashSet, future::Future, time::Duration};
+mod failover;
+
+use std::{collections::HashSet, time::Duration};
 
 use libp2p::PeerId;
 
+pub use self::failover::{
+    request_with_failover, request_with_policy, AttemptError, DefaultJudge, FailedAttempt,
+    FailoverError, FailoverPolicy, InferTransport, Judge, Served, TryKind, Verdict,
+};
 use crate::{
-    wire::{CapacityBeat, ErrorCode, InferRequest, InferResponse, PowerSource},
-    MeshClient, MeshError, PeerInfo,
+    wire::{CapacityBeat, PowerSource},
+    PeerInfo,
 };
 
 /// Weights and thresholds of the routing score; see the [module docs](self).
@@ -270,147 +285,8 @@ impl SplitMix64 {
     }
 }
 
-/// Something that can carry an [`InferRequest`] to a peer: the [`MeshClient`], or a fake in
-/// tests. Routing strategies (failover now, hedging later) are written against it.
-pub trait InferTransport: Sync {
-    /// Sends `request` to `peer` and waits at most `timeout` for the answer.
-    fn send(
-        &self,
-        peer: PeerId,
-        request: InferRequest,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<InferResponse, MeshError>> + Send;
-}
-
-impl InferTransport for MeshClient {
-    fn send(
-        &self,
-        peer: PeerId,
-        request: InferRequest,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<InferResponse, MeshError>> + Send {
-        self.request(peer, request, timeout)
-    }
-}
-
-/// Why one attempt of [`request_with_failover`] did not count as served.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum AttemptError {
-    /// No answer: timeout, unreachable peer, broken stream, …
-    Mesh(MeshError),
-    /// The peer answered with a retryable error code (busy, internal, …).
-    Refused {
-        /// The code.
-        code: ErrorCode,
-        /// The peer's message.
-        message: String,
-    },
-}
-
-/// One failed attempt.
-#[derive(Debug)]
-pub struct FailedAttempt {
-    /// The peer tried.
-    pub peer: PeerId,
-    /// What went wrong.
-    pub error: AttemptError,
-}
-
-/// The outcome of [`request_with_failover`] when some peer answered.
-#[derive(Debug)]
-pub struct Served {
-    /// The peer whose answer this is.
-    pub peer: PeerId,
-    /// Its answer: a payload, or an error that retrying elsewhere would not fix
-    /// ([`ErrorCode::is_retryable`] is false).
-    pub response: InferResponse,
-    /// The attempts that failed before, in order (feed them to scoring).
-    pub failed: Vec<FailedAttempt>,
-}
-
-/// Why [`request_with_failover`] produced no answer.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum FailoverError {
-    /// The candidate list was empty.
-    #[error("no candidate peers")]
-    NoCandidates,
-    /// Every candidate failed.
-    #[error("all {} candidates failed", attempts.len())]
-    Exhausted {
-        /// Every attempt, in order.
-        attempts: Vec<FailedAttempt>,
-    },
-    /// A failure that no other peer would avoid (the request is too large, the mesh is shut
-    /// down); the remaining candidates were not tried.
-    #[error("request failed at {peer}: {error}")]
-    Fatal {
-        /// The peer being tried.
-        peer: PeerId,
-        /// The error.
-        error: MeshError,
-        /// Earlier failed attempts.
-        attempts: Vec<FailedAttempt>,
-    },
-}
-
-/// Sends `request` to `candidates` in order, moving to the next one on a transport error,
-/// a timeout (`per_try_timeout` each) or a retryable error code, and reports who served.
-///
-/// Pass candidates ranked by [`Router::select`] or [`Router::rank`].
-pub async fn request_with_failover<T: InferTransport + ?Sized>(
-    transport: &T,
-    candidates: &[PeerId],
-    request: &InferRequest,
-    per_try_timeout: Duration,
-) -> Result<Served, FailoverError> {
-    if candidates.is_empty() {
-        return Err(FailoverError::NoCandidates);
-    }
-    let mut failed = Vec::new();
-    for &peer in candidates {
-        match transport.send(peer, request.clone(), per_try_timeout).await {
-            Ok(InferResponse::Err { code, message }) if code.is_retryable() => {
-                tracing::debug!(%peer, ?code, %message, "peer refused; failing over");
-                failed.push(FailedAttempt {
-                    peer,
-                    error: AttemptError::Refused { code, message },
-                });
-            }
-            Ok(response) => {
-                return Ok(Served {
-                    peer,
-                    response,
-                    failed,
-                })
-            }
-            Err(error) if error.is_retryable() => {
-                tracing::debug!(%peer, %error, "request failed; failing over");
-                failed.push(FailedAttempt {
-                    peer,
-                    error: AttemptError::Mesh(error),
-                });
-            }
-            Err(error) => {
-                return Err(FailoverError::Fatal {
-                    peer,
-                    error,
-                    attempts: failed,
-                })
-            }
-        }
-    }
-    Err(FailoverError::Exhausted { attempts: failed })
-}
-
 #[cfg(test)]
 mod tests {
-    use std::{
-        collections::HashMap,
-        sync::{Arc, Mutex},
-    };
-
     use super::*;
     use crate::wire::{PowerStatus, LOAD_FULL};
 
@@ -597,108 +473,5 @@ mod tests {
         );
         // Deterministic for a given seed.
         assert_eq!(count(0.1, 3), explored);
-    }
-
-    /// A scripted answer: a response, or a maker of the error.
-    type Script = Result<InferResponse, fn() -> MeshError>;
-
-    /// A transport that answers from a script and records who was asked.
-    struct Scripted {
-        answers: HashMap<PeerId, Script>,
-        asked: Arc<Mutex<Vec<PeerId>>>,
-    }
-
-    impl InferTransport for Scripted {
-        fn send(
-            &self,
-            peer: PeerId,
-            _request: InferRequest,
-            _timeout: Duration,
-        ) -> impl Future<Output = Result<InferResponse, MeshError>> + Send {
-            self.asked.lock().unwrap().push(peer);
-            let answer = match self.answers.get(&peer) {
-                Some(Ok(r)) => Ok(r.clone()),
-                Some(Err(make)) => Err(make()),
-                None => Err(MeshError::Unreachable(peer)),
-            };
-            async move { answer }
-        }
-    }
-
-    fn request() -> InferRequest {
-        InferRequest {
-            netuid: 1,
-            request_id: 1,
-            payload: serde_json::json!(null),
-        }
-    }
-
-    #[tokio::test]
-    async fn failover_skips_failures_and_reports_the_server() {
-        let (a, b, c) = (peer(1), peer(2), peer(3));
-        let ok = InferResponse::Ok {
-            payload: serde_json::json!("done"),
-        };
-        let t = Scripted {
-            answers: HashMap::from([
-                (a, Err((|| MeshError::Timeout) as fn() -> MeshError)),
-                (b, Ok(InferResponse::error(ErrorCode::Busy, "hot"))),
-                (c, Ok(ok.clone())),
-            ]),
-            asked: Arc::default(),
-        };
-        let served = request_with_failover(&t, &[a, b, c], &request(), Duration::from_secs(1))
-            .await
-            .unwrap();
-        assert_eq!(served.peer, c);
-        assert_eq!(served.response, ok);
-        assert_eq!(served.failed.len(), 2);
-        assert!(matches!(
-            served.failed[1].error,
-            AttemptError::Refused {
-                code: ErrorCode::Busy,
-                ..
-            }
-        ));
-    }
-
-    #[tokio::test]
-    async fn failover_stops_on_non_retryable_outcomes() {
-        let (a, b) = (peer(1), peer(2));
-        let invalid = InferResponse::error(ErrorCode::InvalidInput, "bad");
-        let t = Scripted {
-            answers: HashMap::from([(a, Ok(invalid.clone())), (b, Ok(invalid.clone()))]),
-            asked: Arc::default(),
-        };
-        let served = request_with_failover(&t, &[a, b], &request(), Duration::from_secs(1))
-            .await
-            .unwrap();
-        assert_eq!((served.peer, served.response), (a, invalid));
-        assert_eq!(*t.asked.lock().unwrap(), vec![a]);
-
-        let t = Scripted {
-            answers: HashMap::from([(
-                a,
-                Err((|| MeshError::RequestTooLarge { size: 9, limit: 1 }) as fn() -> MeshError),
-            )]),
-            asked: Arc::default(),
-        };
-        let err = request_with_failover(&t, &[a, b], &request(), Duration::from_secs(1))
-            .await
-            .unwrap_err();
-        assert!(matches!(err, FailoverError::Fatal { peer, .. } if peer == a));
-
-        let t = Scripted {
-            answers: HashMap::new(),
-            asked: Arc::default(),
-        };
-        let err = request_with_failover(&t, &[a, b], &request(), Duration::from_secs(1))
-            .await
-            .unwrap_err();
-        assert!(matches!(err, FailoverError::Exhausted { attempts } if attempts.len() == 2));
-        assert!(matches!(
-            request_with_failover(&t, &[], &request(), Duration::from_secs(1)).await,
-            Err(FailoverError::NoCandidates)
-        ));
     }
 }

@@ -1,0 +1,204 @@
+//! The gateway's API: the `#[rpc]` trait, the types its methods take and return, the error
+//! codes and the OpenRPC document that describes them (`validator/openrpc.json`, served by
+//! `rpc.discover`; `tests/gateway.rs` keeps it, the README and this file in sync).
+
+use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
+use serde::{Deserialize, Serialize};
+
+/// The OpenRPC document of the gateway.
+pub const OPENRPC: &str = include_str!("../../openrpc.json");
+
+/// No validated subnet has this netuid.
+pub const UNKNOWN_SUBNET: i32 = 4201;
+/// No miner could be asked (none served, all resting) or every miner asked failed.
+pub const NO_MINER_AVAILABLE: i32 = 4202;
+/// The query's time budget ran out before any miner answered.
+pub const TIMEOUT: i32 = 4203;
+/// The input does not fit the subnet's schema, or an option is out of range.
+pub const INVALID_INPUT: i32 = 4204;
+/// The client exceeded its call rate or its calls in flight.
+pub const RATE_LIMITED: i32 = 4205;
+/// The miners' answers agree less than `min_agreement`.
+pub const LOW_AGREEMENT: i32 = 4206;
+
+/// Every gateway error code with its name, as documented.
+pub const ERROR_CODES: [(i32, &str); 6] = [
+    (UNKNOWN_SUBNET, "unknown_subnet"),
+    (NO_MINER_AVAILABLE, "no_miner_available"),
+    (TIMEOUT, "timeout"),
+    (INVALID_INPUT, "invalid_input"),
+    (RATE_LIMITED, "rate_limited"),
+    (LOW_AGREEMENT, "low_agreement"),
+];
+
+/// The gateway's methods (metric labels).
+pub(super) const METHODS: [&str; 5] = [
+    "subnet_list",
+    "subnet_info",
+    "subnet_query",
+    "mesh_peers",
+    "rpc.discover",
+];
+
+/// A gateway error: `code` (one of [`ERROR_CODES`]) with `message`.
+pub(super) fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(code, message.into(), None::<()>)
+}
+
+/// The documented name of `code` (a metric label); `other` for codes not in [`ERROR_CODES`].
+pub(super) fn error_name(code: i32) -> &'static str {
+    ERROR_CODES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("other", |(_, name)| name)
+}
+
+/// A subnet in `subnet_list`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubnetSummary {
+    /// The subnet's id.
+    pub netuid: u16,
+    /// Its task name.
+    pub name: String,
+    /// `text`, `image`, …
+    pub modality: String,
+    /// `cosine_similarity` or `correctness`.
+    pub scoring_rule: String,
+    /// Miners with an endpoint.
+    pub miners: usize,
+}
+
+/// A miner in `subnet_info`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MinerInfo {
+    /// Its uid.
+    pub uid: u16,
+    /// Its PeerId.
+    pub peer_id: String,
+    /// This validator's challenge score, `0..=1`.
+    pub score: f64,
+    /// Challenges scored.
+    pub samples: u64,
+    /// The chain's reputation, `0..=1`.
+    pub reputation: f64,
+    /// Skipped by routing for now after repeated failures.
+    pub resting: bool,
+}
+
+/// `subnet_info`'s answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubnetDetail {
+    /// The subnet's id.
+    pub netuid: u16,
+    /// Its task name.
+    pub name: String,
+    /// `text`, `image`, …
+    pub modality: String,
+    /// `cosine_similarity` or `correctness`.
+    pub scoring_rule: String,
+    /// Version of the input wire format.
+    pub input_schema: u32,
+    /// Version of the output wire format.
+    pub output_schema: u32,
+    /// BLAKE2b-256 of the model, `0x` hex.
+    pub model_digest: String,
+    /// Blocks per epoch (0 without a chain).
+    pub tempo: u16,
+    /// Miners with an endpoint.
+    pub miners: Vec<MinerInfo>,
+}
+
+/// `subnet_query` options; every field optional.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryOptions {
+    /// Miners to ask, `1..=16` [default 1].
+    pub redundancy: Option<u32>,
+    /// Time budget in ms, `1..=120000` [default: the gateway's].
+    pub timeout_ms: Option<u64>,
+    /// Least share of answers that must agree, `0..=1` [default 0].
+    pub min_agreement: Option<f64>,
+}
+
+/// Who answered a query.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServedBy {
+    /// The miner's uid.
+    pub uid: u16,
+    /// Request to answer, in milliseconds.
+    pub latency_ms: f64,
+}
+
+/// `subnet_query`'s answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueryResult {
+    /// The aggregated output, in the subnet's wire format.
+    pub output: serde_json::Value,
+    /// Share of answers that agree with `output`, `0..=1`.
+    pub agreement: f64,
+    /// The miners whose answers were aggregated.
+    pub served_by: Vec<ServedBy>,
+}
+
+/// A peer in `mesh_peers`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PeerSummary {
+    /// Its PeerId.
+    pub peer_id: String,
+    /// Addresses known for it.
+    pub addrs: Vec<String>,
+    /// Whether a connection is open.
+    pub connected: bool,
+    /// Last ping round trip in ms.
+    pub rtt_ms: Option<f64>,
+    /// Subnet of its last capacity beat.
+    pub beat_netuid: Option<u16>,
+    /// Load of its last capacity beat, `0..=1`.
+    pub load: Option<f64>,
+    /// Queue depth of its last capacity beat.
+    pub queue_depth: Option<u32>,
+}
+
+/// The gateway's methods.
+#[rpc(server)]
+pub trait GatewayApi {
+    /// The validated subnets.
+    #[method(name = "subnet_list")]
+    fn subnet_list(&self) -> RpcResult<Vec<SubnetSummary>>;
+
+    /// One subnet with its miners.
+    #[method(name = "subnet_info")]
+    fn subnet_info(&self, netuid: u16) -> RpcResult<SubnetDetail>;
+
+    /// Runs `input` on `redundancy` miners and aggregates their answers.
+    #[method(name = "subnet_query")]
+    async fn subnet_query(
+        &self,
+        netuid: u16,
+        input: serde_json::Value,
+        options: Option<QueryOptions>,
+    ) -> RpcResult<QueryResult>;
+
+    /// What the mesh knows about its peers.
+    #[method(name = "mesh_peers")]
+    async fn mesh_peers(&self) -> RpcResult<Vec<PeerSummary>>;
+
+    /// This API's OpenRPC document.
+    #[method(name = "rpc.discover")]
+    fn discover(&self) -> RpcResult<serde_json::Value>;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn error_codes_are_distinct_and_named() {
+        let codes: HashSet<i32> = ERROR_CODES.iter().map(|(c, _)| *c).collect();
+        assert_eq!(codes.len(), ERROR_CODES.len());
+        assert_eq!(error_name(RATE_LIMITED), "rate_limited");
+        assert_eq!(error_name(-32601), "other");
+    }
+}

@@ -1,0 +1,328 @@
+//! The query gateway: JSON-RPC 2.0 over HTTP and WebSocket on one address (jsonrpsee).
+//! The methods are documented in `validator/openrpc.json` (also served by `rpc.discover`)
+//! and `validator/README.md`; a test keeps both in sync with the code.
+//!
+//! Every call passes a per-client-IP token bucket (`--gateway-rate` per second, bursts up to
+//! twice that) and a per-client-IP cap on calls in flight (`--gateway-concurrency`); bodies
+//! are capped (`--gateway-max-request-bytes`) and so are open connections.
+//!
+//! | module | what |
+//! |---|---|
+//! | `mod.rs` | `Gateway` (state and methods), `start` and the accept loop |
+//! | `api.rs` | the `#[rpc]` trait, its types, the error codes, [`OPENRPC`] |
+//! | `query.rs` | `subnet_query`: option and input checks, ranking, fan-out, aggregation |
+//! | `limits.rs` | per-client limits and their jsonrpsee middleware |
+
+mod api;
+mod limits;
+mod query;
+
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    sync::{atomic::AtomicU64, Arc, Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+use jsonrpsee::{
+    core::{async_trait, RpcResult},
+    server::{
+        middleware::rpc::RpcServiceBuilder, serve_with_graceful_shutdown, stop_channel,
+        BatchRequestConfig, Server, ServerHandle, StopHandle,
+    },
+    types::ErrorObjectOwned,
+    RpcModule,
+};
+use mindos_mesh::{
+    route::{RouteConfig, Router},
+    MeshClient,
+};
+use tokio::{net::TcpListener, sync::Semaphore};
+use tokio_util::sync::CancellationToken;
+
+pub use self::api::{
+    GatewayApiServer, MinerInfo, PeerSummary, QueryOptions, QueryResult, ServedBy, SubnetDetail,
+    SubnetSummary, ERROR_CODES, INVALID_INPUT, LOW_AGREEMENT, NO_MINER_AVAILABLE, OPENRPC,
+    RATE_LIMITED, TIMEOUT, UNKNOWN_SUBNET,
+};
+use self::{
+    api::{error, error_name},
+    limits::{ClientLimits, Limited},
+};
+use crate::{
+    config::GatewaySettings, metagraph::SubnetState, metrics::Metrics, Rng, ValidatorError,
+};
+
+/// What the gateway's methods need.
+pub(crate) struct Gateway {
+    subnets: Arc<BTreeMap<u16, Arc<SubnetState>>>,
+    mesh: MeshClient,
+    router: Mutex<Router>,
+    metrics: Arc<Metrics>,
+    default_timeout: Duration,
+    max_input_bytes: usize,
+    next_request_id: AtomicU64,
+}
+
+impl Gateway {
+    /// A gateway over `subnets` that reaches miners through `mesh`, with a router and
+    /// request ids seeded from the OS.
+    pub(crate) fn new(
+        subnets: Arc<BTreeMap<u16, Arc<SubnetState>>>,
+        mesh: MeshClient,
+        metrics: Arc<Metrics>,
+        settings: &GatewaySettings,
+    ) -> Self {
+        Self {
+            subnets,
+            mesh,
+            router: Mutex::new(Router::from_entropy(RouteConfig::default())),
+            metrics,
+            default_timeout: settings.default_timeout,
+            max_input_bytes: usize::try_from(settings.max_request_bytes).unwrap_or(usize::MAX),
+            next_request_id: AtomicU64::new(Rng::from_entropy().next_u64()),
+        }
+    }
+
+    /// The subnet `netuid`, or an `unknown_subnet` error.
+    fn subnet(&self, netuid: u16) -> Result<&Arc<SubnetState>, ErrorObjectOwned> {
+        self.subnets.get(&netuid).ok_or_else(|| {
+            error(
+                UNKNOWN_SUBNET,
+                format!(
+                    "this validator serves no subnet {netuid}; subnet_list shows those it serves"
+                ),
+            )
+        })
+    }
+
+    /// Counts a call of `method` by its outcome.
+    fn observe<T>(&self, method: &str, result: &RpcResult<T>) {
+        let outcome = match result {
+            Ok(_) => "ok",
+            Err(e) => error_name(e.code()),
+        };
+        self.metrics
+            .gateway_calls
+            .with_label_values(&[method, outcome])
+            .inc();
+    }
+}
+
+fn modality(subnet: &SubnetState) -> String {
+    format!("{:?}", subnet.engine.info().modality).to_lowercase()
+}
+
+fn scoring_rule(subnet: &SubnetState) -> String {
+    match subnet.engine.info().scoring_rule {
+        mindos_primitives::ScoringRule::CosineSimilarity => "cosine_similarity".into(),
+        mindos_primitives::ScoringRule::Correctness => "correctness".into(),
+    }
+}
+
+#[async_trait]
+impl GatewayApiServer for Arc<Gateway> {
+    fn subnet_list(&self) -> RpcResult<Vec<SubnetSummary>> {
+        let result = Ok(self
+            .subnets
+            .values()
+            .map(|s| SubnetSummary {
+                netuid: s.netuid,
+                name: s.name.clone(),
+                modality: modality(s),
+                scoring_rule: scoring_rule(s),
+                miners: s.served_miners().len(),
+            })
+            .collect());
+        self.observe("subnet_list", &result);
+        result
+    }
+
+    fn subnet_info(&self, netuid: u16) -> RpcResult<SubnetDetail> {
+        let result = self.subnet(netuid).map(|s| {
+            let scores = s
+                .scores
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .scores()
+                .clone();
+            let now = Instant::now();
+            SubnetDetail {
+                netuid: s.netuid,
+                name: s.name.clone(),
+                modality: modality(s),
+                scoring_rule: scoring_rule(s),
+                input_schema: s.engine.info().input_schema,
+                output_schema: s.engine.info().output_schema,
+                model_digest: format!("0x{}", mindos_subnets::to_hex(&s.engine.model_digest())),
+                tempo: s.tempo,
+                miners: s
+                    .served_miners()
+                    .into_iter()
+                    .filter_map(|m| {
+                        let peer = m.peer?;
+                        let score = scores.get(&m.uid).filter(|sc| sc.hotkey == m.hotkey);
+                        Some(MinerInfo {
+                            uid: m.uid,
+                            peer_id: peer.to_string(),
+                            score: score.map_or(0.0, |sc| sc.score()),
+                            samples: score.map_or(0, |sc| sc.samples),
+                            reputation: m.reputation,
+                            resting: s.is_resting(&peer, now),
+                        })
+                    })
+                    .collect(),
+            }
+        });
+        self.observe("subnet_info", &result);
+        result
+    }
+
+    async fn subnet_query(
+        &self,
+        netuid: u16,
+        input: serde_json::Value,
+        options: Option<QueryOptions>,
+    ) -> RpcResult<QueryResult> {
+        let result = self.query(netuid, input, options.unwrap_or_default()).await;
+        self.observe("subnet_query", &result);
+        result
+    }
+
+    async fn mesh_peers(&self) -> RpcResult<Vec<PeerSummary>> {
+        let peers = self
+            .mesh
+            .peers()
+            .await
+            .map_err(|e| error(NO_MINER_AVAILABLE, format!("the mesh is not running: {e}")));
+        let result = peers.map(|peers| {
+            peers
+                .into_iter()
+                .map(|p| PeerSummary {
+                    peer_id: p.peer_id.to_string(),
+                    addrs: p.addrs.iter().map(ToString::to_string).collect(),
+                    connected: p.connected,
+                    rtt_ms: p.rtt.map(|d| d.as_secs_f64() * 1000.0),
+                    beat_netuid: p.last_beat.as_ref().map(|b| b.netuid),
+                    load: p.last_beat.as_ref().map(|b| b.load_fraction()),
+                    queue_depth: p.last_beat.as_ref().map(|b| b.queue_depth),
+                })
+                .collect()
+        });
+        self.observe("mesh_peers", &result);
+        result
+    }
+
+    fn discover(&self) -> RpcResult<serde_json::Value> {
+        serde_json::from_str(OPENRPC)
+            .map_err(|e| error(NO_MINER_AVAILABLE, format!("the OpenRPC document: {e}")))
+    }
+}
+
+/// Binds the gateway and serves it until `cancel`; returns the bound address and a handle
+/// that stops it (finishing calls in flight).
+pub(crate) async fn start(
+    settings: &GatewaySettings,
+    gateway: Arc<Gateway>,
+    cancel: CancellationToken,
+) -> Result<(SocketAddr, ServerHandle), ValidatorError> {
+    let addr = settings.addr;
+    let bind = |source| ValidatorError::Bind {
+        what: "gateway",
+        addr,
+        source,
+    };
+    let listener = TcpListener::bind(addr).await.map_err(bind)?;
+    let bound = listener.local_addr().map_err(bind)?;
+    let (stop_handle, server_handle) = stop_channel();
+    let limits = Arc::new(ClientLimits::new(
+        settings.rate_per_sec,
+        settings.concurrency,
+    ));
+    let connections = Arc::new(Semaphore::new(
+        usize::try_from(settings.max_connections).unwrap_or(1),
+    ));
+    let acceptor = Acceptor {
+        listener,
+        stop_handle,
+        limits,
+        connections,
+        metrics: gateway.metrics.clone(),
+        max_body: settings.max_request_bytes,
+        methods: gateway.into_rpc(),
+    };
+    tokio::spawn(acceptor.run(cancel));
+    tracing::info!(addr = %bound, "gateway listening (JSON-RPC over HTTP and WebSocket)");
+    Ok((bound, server_handle))
+}
+
+/// The accept loop's state: the listener and what every connection is served with.
+struct Acceptor {
+    listener: TcpListener,
+    /// The gateway's methods, cloned into each connection's service.
+    methods: RpcModule<Arc<Gateway>>,
+    /// Stops the loop and, gracefully, every connection.
+    stop_handle: StopHandle,
+    limits: Arc<ClientLimits>,
+    /// One permit per open connection (`--gateway-max-connections`).
+    connections: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
+    /// Largest request body (`--gateway-max-request-bytes`).
+    max_body: u32,
+}
+
+impl Acceptor {
+    /// Accepts connections until the server is stopped or `cancel` fires; each connection is
+    /// served on a task of its own, behind the per-client limits.
+    async fn run(self, cancel: CancellationToken) {
+        let Self {
+            listener,
+            methods,
+            stop_handle,
+            limits,
+            connections,
+            metrics,
+            max_body,
+        } = self;
+        loop {
+            let (socket, remote) = tokio::select! {
+                () = stop_handle.clone().shutdown() => return,
+                () = cancel.cancelled() => return,
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "gateway: accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let Ok(permit) = connections.clone().try_acquire_owned() else {
+                tracing::debug!(%remote, "gateway: connection limit reached; closing");
+                drop(socket);
+                continue;
+            };
+            let (ip, limits, metrics) = (remote.ip(), limits.clone(), metrics.clone());
+            let middleware = RpcServiceBuilder::new().layer_fn(move |inner| Limited {
+                inner,
+                ip,
+                limits: limits.clone(),
+                metrics: metrics.clone(),
+            });
+            let service = Server::builder()
+                .max_request_body_size(max_body)
+                .max_response_body_size(16 * 1024 * 1024)
+                .set_batch_request_config(BatchRequestConfig::Limit(32))
+                .set_rpc_middleware(middleware)
+                .to_service_builder()
+                .build(methods.clone(), stop_handle.clone());
+            let stopped = stop_handle.clone().shutdown();
+            tokio::spawn(async move {
+                if let Err(e) = serve_with_graceful_shutdown(socket, service, stopped).await {
+                    tracing::debug!(%remote, error = %e, "gateway connection ended with an error");
+                }
+                drop(permit);
+            });
+        }
+    }
+}

@@ -1,0 +1,455 @@
+//! `subnet_query`: check the options and the input, rank the subnet's miners, ask
+//! `redundancy` of them at once (each slot hedged and failed over by
+//! [`mindos_mesh::route::request_with_policy`]), and aggregate the answers.
+
+use std::{
+    collections::{HashMap, HashSet, VecDeque},
+    sync::{Arc, Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+use jsonrpsee::{core::RpcResult, types::ErrorObjectOwned};
+use mindos_mesh::{
+    route::{
+        request_with_policy, AttemptError, Candidate, FailoverPolicy, InferTransport, Judge,
+        TryKind, Verdict,
+    },
+    InferRequest, InferResponse, MeshError, PeerId,
+};
+use mindos_subnets::Output;
+
+use super::{
+    api::{
+        error, QueryOptions, QueryResult, ServedBy, INVALID_INPUT, LOW_AGREEMENT,
+        NO_MINER_AVAILABLE, TIMEOUT,
+    },
+    Gateway,
+};
+use crate::{
+    config::MAX_REDUNDANCY,
+    metagraph::{Neuron, SubnetState},
+    metrics::Metrics,
+};
+
+/// Inputs up to this many bytes are checked on the query's task (a short text tokenizes in
+/// tens of microseconds); larger ones on a blocking thread.
+const INLINE_CHECK_BYTES: usize = 256;
+/// Hedging waits at least this long, so a fast subnet does not double every request.
+const MIN_HEDGE_DELAY: Duration = Duration::from_millis(5);
+/// Hedge delay before enough latencies are known for a p90.
+const DEFAULT_HEDGE_DELAY: Duration = Duration::from_millis(250);
+
+/// [`QueryOptions`] with the defaults filled in, each within its range.
+struct Checked {
+    redundancy: u32,
+    timeout: Duration,
+    min_agreement: f64,
+}
+
+impl QueryOptions {
+    /// The options with defaults filled in, or an `invalid_input` error naming the first one
+    /// out of range.
+    fn check(self, default_timeout: Duration) -> Result<Checked, ErrorObjectOwned> {
+        let redundancy = self.redundancy.unwrap_or(1);
+        if !(1..=MAX_REDUNDANCY).contains(&redundancy) {
+            return Err(error(
+                INVALID_INPUT,
+                format!("redundancy {redundancy} is outside 1..={MAX_REDUNDANCY}"),
+            ));
+        }
+        let timeout = match self.timeout_ms {
+            Some(ms) if (1..=120_000).contains(&ms) => Duration::from_millis(ms),
+            Some(ms) => {
+                return Err(error(
+                    INVALID_INPUT,
+                    format!("timeout_ms {ms} is outside 1..=120000"),
+                ))
+            }
+            None => default_timeout,
+        };
+        let min_agreement = self.min_agreement.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&min_agreement) {
+            return Err(error(
+                INVALID_INPUT,
+                format!("min_agreement {min_agreement} is outside 0..=1"),
+            ));
+        }
+        Ok(Checked {
+            redundancy,
+            timeout,
+            min_agreement,
+        })
+    }
+}
+
+impl Gateway {
+    /// Runs `input` on the subnet's miners as `options` say and aggregates their answers:
+    /// check, rank, ask `redundancy` miners at once, aggregate.
+    pub(super) async fn query(
+        &self,
+        netuid: u16,
+        input: serde_json::Value,
+        options: QueryOptions,
+    ) -> RpcResult<QueryResult> {
+        let started = Instant::now();
+        let subnet = self.subnet(netuid)?.clone();
+        let checked = options.check(self.default_timeout)?;
+        self.check_input(&subnet, &input).await?;
+        let answers = self.fan_out(&subnet, input, &checked).await?;
+        let result = aggregate(&subnet, answers, &checked)?;
+        self.metrics
+            .query_duration
+            .with_label_values(&[netuid.to_string().as_str()])
+            .observe(started.elapsed().as_secs_f64());
+        Ok(result)
+    }
+
+    /// Asks the best `redundancy` miners at once, each slot with the spares shared between
+    /// them; one result per slot.
+    async fn fan_out(
+        &self,
+        subnet: &SubnetState,
+        input: serde_json::Value,
+        checked: &Checked,
+    ) -> Result<Vec<Result<Answer, SlotError>>, ErrorObjectOwned> {
+        let candidates = self.candidates(subnet).await;
+        if candidates.is_empty() {
+            return Err(error(
+                NO_MINER_AVAILABLE,
+                format!("subnet {} has no miner available", subnet.netuid),
+            ));
+        }
+        let k = usize::try_from(checked.redundancy)
+            .unwrap_or(1)
+            .min(candidates.len());
+        let spares: Arc<Mutex<VecDeque<(PeerId, Neuron)>>> =
+            Arc::new(Mutex::new(candidates.into_iter().collect()));
+        let deadline = tokio::time::Instant::now()
+            .checked_add(checked.timeout)
+            .unwrap_or_else(tokio::time::Instant::now);
+        let hedge_delay = subnet
+            .latency_p90()
+            .unwrap_or(DEFAULT_HEDGE_DELAY)
+            .max(MIN_HEDGE_DELAY);
+        let base_id = self
+            .next_request_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let request = InferRequest {
+            netuid: subnet.netuid,
+            request_id: base_id,
+            payload: input,
+        };
+        // Each slot takes its first miner now, so slot i starts on the i-th best.
+        let slots: Vec<_> = (0..k)
+            .map(|_| {
+                let first = spares
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .pop_front();
+                slot(
+                    &self.mesh,
+                    &self.metrics,
+                    subnet,
+                    &request,
+                    first,
+                    spares.clone(),
+                    Timing {
+                        deadline,
+                        hedge_delay,
+                    },
+                )
+            })
+            .collect();
+        Ok(futures::future::join_all(slots).await)
+    }
+
+    /// Refuses an input larger than the limit or outside the subnet's schema.
+    async fn check_input(
+        &self,
+        subnet: &SubnetState,
+        input: &serde_json::Value,
+    ) -> Result<(), ErrorObjectOwned> {
+        let bytes =
+            serde_json::to_vec(input).map_err(|e| error(INVALID_INPUT, format!("input: {e}")))?;
+        if bytes.len() > self.max_input_bytes {
+            return Err(error(
+                INVALID_INPUT,
+                format!(
+                    "input is {} bytes, more than the limit of {}",
+                    bytes.len(),
+                    self.max_input_bytes
+                ),
+            ));
+        }
+        // Checking a text means tokenizing it: microseconds for a sentence, milliseconds for
+        // 16 KiB, which must not hold up the executor's other queries.
+        let checked = if bytes.len() <= INLINE_CHECK_BYTES {
+            subnet.engine.decode_input(&bytes).map(drop)
+        } else {
+            let engine = subnet.engine.clone();
+            match tokio::task::spawn_blocking(move || engine.decode_input(&bytes).map(drop)).await {
+                Ok(checked) => checked,
+                Err(e) => {
+                    return Err(error(
+                        NO_MINER_AVAILABLE,
+                        format!("the input could not be checked: {e}"),
+                    ))
+                }
+            }
+        };
+        checked.map_err(|e| {
+            if e.is_bad_input() {
+                error(INVALID_INPUT, e.to_string())
+            } else {
+                error(
+                    NO_MINER_AVAILABLE,
+                    format!("the input could not be checked: {e}"),
+                )
+            }
+        })
+    }
+
+    /// Candidates for `subnet`, best first with exploration; resting miners left out.
+    async fn candidates(&self, subnet: &SubnetState) -> Vec<(PeerId, Neuron)> {
+        let now = Instant::now();
+        let miners: Vec<Neuron> = subnet
+            .served_miners()
+            .into_iter()
+            .filter(|m| m.peer.is_some_and(|p| !subnet.is_resting(&p, now)))
+            .collect();
+        let infos = self.mesh.peers().await.unwrap_or_default();
+        let scores = subnet
+            .scores
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .scores()
+            .clone();
+        let candidates: Vec<Candidate> = miners
+            .iter()
+            .filter_map(|m| {
+                let peer = m.peer?;
+                let info = infos.iter().find(|i| i.peer_id == peer);
+                let mut candidate = Candidate::new(peer);
+                candidate.rtt = info.and_then(|i| i.rtt);
+                candidate.beat = info
+                    .and_then(|i| i.last_beat.clone())
+                    .filter(|b| b.netuid == subnet.netuid);
+                // This validator's own score is the freshest reputation; the chain's is the
+                // fallback for miners not challenged yet.
+                candidate.reputation = match scores.get(&m.uid) {
+                    Some(s) if s.hotkey == m.hotkey && s.samples > 0 => Some(s.score()),
+                    _ => (m.reputation > 0.0).then_some(m.reputation),
+                };
+                Some(candidate)
+            })
+            .collect();
+        let order = self
+            .router
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .select(&candidates, candidates.len(), &HashSet::new());
+        order
+            .into_iter()
+            .filter_map(|peer| {
+                miners
+                    .iter()
+                    .find(|m| m.peer == Some(peer))
+                    .map(|m| (peer, m.clone()))
+            })
+            .collect()
+    }
+}
+
+/// The slots' answers aggregated by the subnet's rule, or why there is no answer: none came
+/// (`timeout` if a slot ran out of time, else `no_miner_available`), or they agree less
+/// than `min_agreement`.
+fn aggregate(
+    subnet: &SubnetState,
+    answers: Vec<Result<Answer, SlotError>>,
+    checked: &Checked,
+) -> RpcResult<QueryResult> {
+    let mut outputs: Vec<Output> = Vec::new();
+    let mut served_by = Vec::new();
+    let mut timed_out = false;
+    for answer in answers {
+        match answer {
+            Ok((uid, output, latency)) => {
+                outputs.push(output);
+                served_by.push(ServedBy {
+                    uid,
+                    latency_ms: latency.as_secs_f64() * 1000.0,
+                });
+            }
+            Err(SlotError::Timeout) => timed_out = true,
+            Err(SlotError::Exhausted) => {}
+        }
+    }
+    if outputs.is_empty() {
+        return Err(if timed_out {
+            error(
+                TIMEOUT,
+                format!(
+                    "no miner answered within {} ms",
+                    checked.timeout.as_millis()
+                ),
+            )
+        } else {
+            error(
+                NO_MINER_AVAILABLE,
+                format!("every miner asked on subnet {} failed", subnet.netuid),
+            )
+        });
+    }
+    let aggregate = subnet.engine.aggregate(&outputs).map_err(|e| {
+        error(
+            NO_MINER_AVAILABLE,
+            format!("no valid answer to aggregate: {e}"),
+        )
+    })?;
+    let agreement = f64::from(aggregate.agreement);
+    let min_agreement = checked.min_agreement;
+    if agreement < min_agreement {
+        return Err(error(
+            LOW_AGREEMENT,
+            format!("the answers agree {agreement:.2}, less than min_agreement {min_agreement:.2}"),
+        ));
+    }
+    let output = serde_json::to_value(&aggregate.value)
+        .map_err(|e| error(NO_MINER_AVAILABLE, format!("encoding the answer: {e}")))?;
+    Ok(QueryResult {
+        output,
+        agreement,
+        served_by,
+    })
+}
+
+/// One slot's answer: the miner's uid, its decoded output and its latency.
+type Answer = (u16, Output, Duration);
+
+/// Why a slot has no answer.
+enum SlotError {
+    /// The deadline passed, or a miner timed out before the spares ran out.
+    Timeout,
+    /// Every miner it asked failed.
+    Exhausted,
+}
+
+/// When a query must be answered, and when a slow request is hedged.
+#[derive(Clone, Copy, Debug)]
+struct Timing {
+    deadline: tokio::time::Instant,
+    hedge_delay: Duration,
+}
+
+/// One of `redundancy` answers: asks `first`, hedges to a spare once the request runs past
+/// the hedge delay, fails over to spares on errors, until one answers or the deadline.
+/// The policy is the mesh's ([`request_with_policy`]); [`SlotJudge`] adds what only the
+/// gateway knows: which answers decode, the metrics and the miners' health.
+async fn slot<T: InferTransport>(
+    transport: &T,
+    metrics: &Metrics,
+    subnet: &SubnetState,
+    request: &InferRequest,
+    first: Option<(PeerId, Neuron)>,
+    spares: Arc<Mutex<VecDeque<(PeerId, Neuron)>>>,
+    Timing {
+        deadline,
+        hedge_delay,
+    }: Timing,
+) -> Result<Answer, SlotError> {
+    let Some(first) = first else {
+        return Err(SlotError::Exhausted);
+    };
+    let take_spare = || {
+        spares
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()
+    };
+    // The slot's own miner and the spares still free: every peer it may ask.
+    let uids: HashMap<PeerId, u16> = std::iter::once(&first)
+        .chain(spares.lock().unwrap_or_else(PoisonError::into_inner).iter())
+        .map(|(peer, miner)| (*peer, miner.uid))
+        .collect();
+    let candidates =
+        std::iter::once(first.0).chain(std::iter::from_fn(|| take_spare().map(|(peer, _)| peer)));
+    let policy =
+        FailoverPolicy::sequential(deadline.saturating_duration_since(tokio::time::Instant::now()))
+            .with_deadline(deadline)
+            .with_hedge_after(hedge_delay);
+    let judge = SlotJudge {
+        metrics,
+        subnet,
+        netuid: subnet.netuid.to_string(),
+    };
+    match request_with_policy(transport, candidates, request, policy, judge).await {
+        Ok(served) => match uids.get(&served.peer) {
+            Some(uid) => Ok((*uid, served.response, served.latency)),
+            // Cannot happen: every peer asked came from `uids`.
+            None => Err(SlotError::Exhausted),
+        },
+        Err(e) if e.timed_out() => Err(SlotError::Timeout),
+        Err(_) => Err(SlotError::Exhausted),
+    }
+}
+
+/// The gateway's judgement of a miner's answer: only an output that decodes counts; any
+/// other answer fails over. Counts each attempt and records each answer in the miner's
+/// health as it comes.
+struct SlotJudge<'a> {
+    metrics: &'a Metrics,
+    subnet: &'a SubnetState,
+    /// The subnet as a metric label.
+    netuid: String,
+}
+
+impl Judge for SlotJudge<'_> {
+    type Output = Output;
+
+    fn sent(&mut self, _peer: PeerId, kind: TryKind) {
+        self.metrics
+            .query_attempts
+            .with_label_values(&[self.netuid.as_str(), kind.as_str()])
+            .inc();
+    }
+
+    fn judge(
+        &mut self,
+        peer: PeerId,
+        latency: Duration,
+        answer: Result<InferResponse, MeshError>,
+    ) -> Verdict<Output> {
+        let output = match answer {
+            Ok(InferResponse::Ok { payload }) => serde_json::to_vec(&payload)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    self.subnet
+                        .engine
+                        .decode_output(&bytes)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(|reason| AttemptError::Unusable { reason }),
+            Ok(InferResponse::Err { code, message }) => {
+                tracing::debug!(%peer, ?code, %message, "miner refused a query");
+                Err(AttemptError::Refused { code, message })
+            }
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "query to a miner failed");
+                Err(AttemptError::Mesh(e))
+            }
+        };
+        match output {
+            Ok(output) => {
+                self.subnet.record_attempt(peer, Some(latency));
+                Verdict::Served(output)
+            }
+            Err(error) => {
+                self.subnet.record_attempt(peer, None);
+                Verdict::FailOver(error)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
