@@ -63,7 +63,9 @@ macro_rules! governed_parameters {
             $variant [$(#[doc = $variant_doc])*]
             [{ $($(#[doc = $doc])* $(#[serde(with = $with)])? $name: $ty,)+ }]
             [{ $($name: $field,)+ }]
-            [$({ [$(#[doc = $doc])*] [$(#[serde(with = $with)])?] $field [$ty] [$launch] $adapter })+]
+            [$({
+                [$(#[doc = $doc])*] [$(#[serde(with = $with)])?] $field [$ty] [$launch] $adapter
+            })+]
             []
         }] $($rest)*);
     };
@@ -209,9 +211,13 @@ macro_rules! governed_parameters {
         }
 
         $($(
-            $($doc)*
+            #[doc = concat!(
+                "A `Get` adapter for [`GovernedParameters::",
+                stringify!($field),
+                "`]:"
+            )]
             #[doc = ""]
-            #[doc = concat!("A `Get` adapter for [`GovernedParameters::", stringify!($field), "`].")]
+            $($doc)*
             pub struct $adapter<S>(PhantomData<S>);
 
             impl<S, Balance, BlockNumber> Get<$ty> for $adapter<S>
@@ -224,6 +230,7 @@ macro_rules! governed_parameters {
             }
         )*)*
     };
+    // Anything else is a mistake in the table: say where, instead of recursing to the limit.
     (@entries [$($done:tt)*] $($unread:tt)+) => {
         compile_error!(concat!(
             "governed_parameters!: not an entry (see the module docs): ",
