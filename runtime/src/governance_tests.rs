@@ -14,7 +14,8 @@ use frame_support::{
 use mindos_primitives::NetUid;
 use pallet_mindos_consensus::{ConsensusParameters, EmissionSplit};
 use pallet_mindos_directives::{
-    Event as DirectivesEvent, HoldReason, ParameterValue, ProposalAction, ProposalIndex, Scope,
+    Event as DirectivesEvent, HoldReason, ParameterError, ParameterValue, ProposalAction,
+    ProposalIndex, Scope,
 };
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{BuildStorage, DispatchError, Perbill};
@@ -443,11 +444,15 @@ fn invalid_parameters_are_refused_at_propose() {
         for (value, error) in [
             (
                 ParameterValue::UnbondingPeriod(VotingPeriod::get()),
-                pallet_mindos_directives::Error::<Runtime>::UnbondingNotLongerThanVoting,
+                pallet_mindos_directives::Error::<Runtime>::InvalidParameter(
+                    ParameterError::UnbondingNotLongerThanVoting,
+                ),
             ),
             (
                 ParameterValue::BurnFloor(0),
-                pallet_mindos_directives::Error::<Runtime>::ZeroBurnFloor,
+                pallet_mindos_directives::Error::<Runtime>::InvalidParameter(
+                    ParameterError::ZeroBurnFloor,
+                ),
             ),
             (
                 ParameterValue::EmissionSplit(EmissionSplit {
@@ -455,7 +460,9 @@ fn invalid_parameters_are_refused_at_propose() {
                     miners: Perbill::from_percent(41),
                     validators: Perbill::from_percent(41),
                 }),
-                pallet_mindos_directives::Error::<Runtime>::EmissionSplitNotHundredPercent,
+                pallet_mindos_directives::Error::<Runtime>::InvalidParameter(
+                    ParameterError::EmissionSplitNotHundredPercent,
+                ),
             ),
         ] {
             assert_noop!(

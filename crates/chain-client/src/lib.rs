@@ -80,6 +80,16 @@ pub enum ChainError {
     /// A call, storage read or transaction failed.
     #[error(transparent)]
     Subxt(#[from] Box<subxt::Error>),
+    /// The runtime refused a transaction with a pallet error that carries a value, such as
+    /// `Directives::InvalidParameter` and the rule broken.
+    #[error("{source}: {detail}")]
+    PalletError {
+        /// The error with its value, e.g. `Directives(InvalidParameter(ZeroBurnFloor))`.
+        detail: String,
+        /// The dispatch error as subxt reports it (pallet and variant only).
+        #[source]
+        source: Box<subxt::Error>,
+    },
 }
 
 /// How often [`ChainClient::submit`] signs a transaction again after losing its nonce to
@@ -89,6 +99,27 @@ pub const NONCE_RETRIES: u32 = 10;
 impl ChainError {
     fn from_subxt(error: impl Into<subxt::Error>) -> Self {
         ChainError::Subxt(Box::new(error.into()))
+    }
+
+    /// The error of a transaction that failed in its block. subxt names a pallet error by its
+    /// pallet and variant only; for a variant that carries a value the value is decoded too,
+    /// since only it says what was wrong.
+    fn from_failed_transaction(error: subxt::error::TransactionEventsError) -> Self {
+        use subxt::error::{DispatchError, TransactionEventsError};
+        if let TransactionEventsError::ExtrinsicFailed(DispatchError::Module(module)) = &error {
+            let carries_value = module
+                .details()
+                .is_ok_and(|details| !details.variant.fields.is_empty());
+            if carries_value {
+                if let Ok(detail) = module.as_root_error::<subxt::ext::scale_value::Value>() {
+                    return ChainError::PalletError {
+                        detail: detail.to_string(),
+                        source: Box::new(error.into()),
+                    };
+                }
+            }
+        }
+        Self::from_subxt(error)
     }
 
     /// Whether the pool refused the transaction because another transaction of the same
@@ -190,7 +221,8 @@ impl ChainClient {
 
     /// Signs `call` with `signer` (next nonce, immortal, no tip), submits it and waits until
     /// it is in a finalized block. A dispatch error (e.g. `Neurons.BurnAboveMax`) comes back
-    /// as an error naming the pallet and variant and is not retried. A transaction the pool
+    /// as an error naming the pallet and variant, and the variant's value if it has one
+    /// ([`ChainError::PalletError`]), and is not retried. A transaction the pool
     /// refuses because another transaction of the same signer took its nonce (two processes
     /// sharing a coldkey, e.g. miners registering at the same moment) is signed again with a
     /// fresh nonce, at most [`NONCE_RETRIES`] times: the pool never held it, so it cannot
@@ -239,7 +271,7 @@ impl ChainClient {
         in_block
             .wait_for_success()
             .await
-            .map_err(ChainError::from_subxt)?;
+            .map_err(ChainError::from_failed_transaction)?;
         Ok(Finalized {
             block_hash: in_block.block_hash(),
             extrinsic_hash: in_block.extrinsic_hash(),

@@ -23,26 +23,7 @@ use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
 
 impl<T: Config> From<ParameterError> for Error<T> {
     fn from(e: ParameterError) -> Self {
-        match e {
-            ParameterError::EmissionSplitNotHundredPercent => {
-                Error::<T>::EmissionSplitNotHundredPercent
-            }
-            ParameterError::ZeroHalvingInterval => Error::<T>::ZeroHalvingInterval,
-            ParameterError::BurnIncreaseNotAboveOne => Error::<T>::BurnIncreaseNotAboveOne,
-            ParameterError::ZeroBurnHalfLife => Error::<T>::ZeroBurnHalfLife,
-            ParameterError::ZeroBurnFloor => Error::<T>::ZeroBurnFloor,
-            ParameterError::ZeroSubnetLockBase => Error::<T>::ZeroSubnetLockBase,
-            ParameterError::UnbondingNotLongerThanVoting => {
-                Error::<T>::UnbondingNotLongerThanVoting
-            }
-            ParameterError::InvalidHyperparameterBounds => Error::<T>::InvalidHyperparameterBounds,
-            ParameterError::CommitteeTooSmall => Error::<T>::CommitteeTooSmall,
-            ParameterError::CommitteeTooLarge => Error::<T>::CommitteeTooLarge,
-            ParameterError::ThresholdNotSupermajority => Error::<T>::ThresholdNotSupermajority,
-            ParameterError::ThresholdAboveCommittee => Error::<T>::ThresholdAboveCommittee,
-            ParameterError::ZeroQuarantineEpochs => Error::<T>::ZeroQuarantineEpochs,
-            ParameterError::NotANetworkParameter => Error::<T>::NotANetworkParameter,
-        }
+        Error::<T>::InvalidParameter(e)
     }
 }
 

@@ -109,17 +109,10 @@ mod tests;
 mod types;
 pub mod weights;
 
-pub use adapters::{
-    BlockEmission, BurnFloor, BurnHalfLife, BurnIncreaseFactor, EmissionSplitOf, HalvingInterval,
-    HyperparameterBoundsOf, SentinelCommitteeSize, SentinelQuarantineEpochs, SentinelSlashShare,
-    SentinelThreshold, SubnetLockBase, SubnetLockPerSubnet, UnbondingPeriod,
-};
 pub use mindos_primitives::NetUid;
 pub use pallet_mindos_consensus::{ConsensusParameters, EmissionSplit};
-pub use parameters::{
-    GovernedParameters, Parameter, ParameterError, ParameterLimits, ParameterValue,
-    MIN_COMMITTEE_SIZE,
-};
+// The registry, its errors, and one `Get` adapter per field (e.g. `BurnFloor`).
+pub use parameters::*;
 #[cfg(feature = "runtime-benchmarks")]
 pub use types::BenchmarkHelper;
 pub use types::{
@@ -560,34 +553,9 @@ pub mod pallet {
         WrongScope,
         /// No live subnet has this id.
         UnknownSubnet,
-        /// The emission split does not sum to exactly 100%.
-        EmissionSplitNotHundredPercent,
-        /// The halving interval is zero.
-        ZeroHalvingInterval,
-        /// The burn increase factor is not above one.
-        BurnIncreaseNotAboveOne,
-        /// The burn half-life is zero.
-        ZeroBurnHalfLife,
-        /// The burn floor is zero.
-        ZeroBurnFloor,
-        /// The base subnet lock deposit is zero.
-        ZeroSubnetLockBase,
-        /// The unbonding period is not longer than the voting period.
-        UnbondingNotLongerThanVoting,
-        /// A hyperparameter range is empty or beyond a hard limit.
-        InvalidHyperparameterBounds,
-        /// The sentinel committee has fewer than four members.
-        CommitteeTooSmall,
-        /// The sentinel committee has more than `MaxCommitteeSize` members.
-        CommitteeTooLarge,
-        /// The sentinel threshold is not above two thirds of the committee.
-        ThresholdNotSupermajority,
-        /// The sentinel threshold exceeds the committee size.
-        ThresholdAboveCommittee,
-        /// Quarantine lasts zero epochs.
-        ZeroQuarantineEpochs,
-        /// Subnet hyperparameters are set in `Subnet` scope, not in the network registry.
-        NotANetworkParameter,
+        /// A governed parameter value breaks a rule of the registry; the [`ParameterError`]
+        /// names which.
+        InvalidParameter(ParameterError),
         /// The subnet hyperparameters are outside the governed bounds.
         HyperparametersOutOfBounds,
         /// `MaxActiveProposals` proposals are voting or waiting for enactment already.
@@ -685,8 +653,8 @@ pub mod pallet {
         /// [`Error::WrongScope`], [`Error::EmptyTitle`], [`Error::EmptyText`],
         /// [`Error::UnknownDirective`], [`Error::DirectiveNotActive`],
         /// [`Error::CannotRepealPrimeDirective`], [`Error::TooManyDirectives`],
-        /// [`Error::UnknownSubnet`], [`Error::HyperparametersOutOfBounds`], an error naming
-        /// the broken parameter rule (e.g. [`Error::EmissionSplitNotHundredPercent`]),
+        /// [`Error::UnknownSubnet`], [`Error::HyperparametersOutOfBounds`],
+        /// [`Error::InvalidParameter`] naming the broken parameter rule,
         /// [`Error::TooManyProposals`] or [`Error::InsufficientBalance`].
         #[pallet::call_index(0)]
         pub fn propose(

@@ -3,11 +3,18 @@
 //! sensible ([`GovernedParameters::validate`]). Storage-free, so it is tested without a
 //! runtime.
 //!
-//! Every rule lives in [`GovernedParameters::validate`], and a proposal is checked by applying
-//! its change to a copy of the registry and validating the copy: the same code runs at
-//! `propose` (so nonsense is refused before anyone votes on it) and again at enactment.
+//! Each parameter is declared once, in the `governed_parameters!` table below: its field, launch
+//! value, variant and `Get` adapter (`table.rs` generates the rest). Every rule lives in
+//! [`GovernedParameters::validate`], and a proposal is checked by applying its change to a copy
+//! of the registry and validating the copy: the same code runs at `propose` (so nonsense is
+//! refused before anyone votes on it) and again at enactment.
+//!
+//! Adding a parameter: an entry at the end of the table, a rule in `validate` (and a
+//! [`ParameterError`] variant, appended) if it has one, and the runtime wiring of its adapter.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use core::marker::PhantomData;
+use frame_support::traits::Get;
 use mindos_consensus_math::EmissionSplit;
 use mindos_primitives::{HyperparameterBounds, Hyperparameters, Range, MAX_NEURONS_PER_SUBNET};
 use scale_info::TypeInfo;
@@ -16,6 +23,9 @@ use sp_runtime::{
     traits::{AtLeast32BitUnsigned, One, Zero},
     FixedU128, Perbill, SaturatedConversion,
 };
+
+mod table;
+use table::governed_parameters;
 
 /// The smallest sentinel committee governance may set: with fewer than four members a
 /// two-thirds threshold cannot tolerate a single faulty member (`n ≥ 3f + 1`).
@@ -35,124 +45,121 @@ struct EmissionSplitDef {
     validators: Perbill,
 }
 
-/// Every parameter governance owns, in one storage value. Other pallets read it through
-/// [`crate::ConsensusParameters`], [`crate::SentinelParameters`] and the `Get` adapters
-/// (e.g. [`crate::BurnFloor`]), never through compile-time constants.
-///
-/// In JSON (`mindos_parameters`, chain specs) balances are decimal strings in planck
-/// (JavaScript numbers lose precision above 2^53); block numbers and counts are numbers.
+// MindOS at launch (6 s blocks, 12 decimals): emission 18/41/41, 1 MIND per block halving
+// every 10,512,000 blocks (two years), registration burn ×1.2 per registration decaying to a
+// 1 MIND floor with a one-day half-life, subnet locks of 100 MIND plus 10 MIND per live subnet,
+// a seven-day unbonding period, and sentinel committees of 7 with a threshold of 5, three
+// quarantine epochs and a 10% slash.
+//
+// Append only: SCALE encodes the fields and variants by position (see `table.rs`).
+governed_parameters! {
+    /// Owner / miners / validators split of each epoch's emission; sums to exactly 100%.
+    #[serde(with = "EmissionSplitDef")]
+    emission_split: EmissionSplit = EmissionSplit::default() => EmissionSplit as EmissionSplitOf;
+    /// New issuance per block before any halving.
+    #[serde(with = "mindos_primitives::serde_helpers::balance")]
+    block_emission: Balance = mind(1) => BlockEmission as BlockEmission;
+    /// Blocks between two halvings of the block emission (counted from genesis); positive.
+    halving_interval: BlockNumber = BlockNumber::from(10_512_000u32)
+        => HalvingInterval as HalvingInterval;
+    /// What each registration multiplies a subnet's registration burn by; above one.
+    burn_increase_factor: FixedU128 = FixedU128::from_rational(6, 5)
+        => BurnIncreaseFactor as BurnIncreaseFactor;
+    /// Blocks in which the burn's excess over the floor halves; positive.
+    burn_half_life: BlockNumber = BlockNumber::from(DAY) => BurnHalfLife as BurnHalfLife;
+    /// The lowest registration burn; positive, or a subnet's price could stay zero forever.
+    #[serde(with = "mindos_primitives::serde_helpers::balance")]
+    burn_floor: Balance = mind(1) => BurnFloor as BurnFloor;
+    /// Lock deposit of the first live subnet; positive, or subnets cost nothing to spam.
+    #[serde(with = "mindos_primitives::serde_helpers::balance")]
+    subnet_lock_base: Balance = mind(100) => SubnetLockBase as SubnetLockBase;
+    /// Extra lock deposit for every subnet already live.
+    #[serde(with = "mindos_primitives::serde_helpers::balance")]
+    subnet_lock_per_subnet: Balance = mind(10) => SubnetLockPerSubnet as SubnetLockPerSubnet;
+    /// Blocks unbonding stake stays held; longer than the voting period (see the crate docs:
+    /// stake that voted must not be spendable elsewhere before the vote closes).
+    unbonding_period: BlockNumber = BlockNumber::from(DAY.saturating_mul(7))
+        => UnbondingPeriod as UnbondingPeriod;
+    /// The ranges subnet owners must keep their hyperparameters in: non-empty and within hard
+    /// limits. Enacting them also sets them in the subnets pallet, which holds owners to them.
+    hyperparameter_bounds: HyperparameterBounds<Balance> = launch_hyperparameter_bounds()
+        => HyperparameterBounds as HyperparameterBoundsOf;
+    /// Sentinel committee size and threshold, set together (each constrains the other).
+    SentinelCommittee {
+        /// Members of a sentinel committee; at least [`MIN_COMMITTEE_SIZE`].
+        sentinel_committee_size: u32 = 7 => size as SentinelCommitteeSize;
+        /// Members that must agree before a sentinel verdict stands: more than two thirds of
+        /// the committee (`3 · threshold > 2 · size`) and at most all of it.
+        sentinel_threshold: u32 = 5 => threshold as SentinelThreshold;
+    }
+    /// Epochs a quarantined miner stays quarantined; at least one.
+    sentinel_quarantine_epochs: u32 = 3 => SentinelQuarantineEpochs as SentinelQuarantineEpochs;
+    /// Share of a quarantined miner's stake that is slashed.
+    sentinel_slash_share: Perbill = Perbill::from_percent(10)
+        => SentinelSlashShare as SentinelSlashShare;
+    /// A subnet's hyperparameters, within the governed bounds; only in `Subnet` scope.
+    SubnetHyperparameters(Hyperparameters<Balance>) outside the registry;
+}
+
+/// `n` MIND in planck.
+fn mind<Balance: AtLeast32BitUnsigned>(n: u128) -> Balance {
+    Balance::saturated_from(n.saturating_mul(MIND))
+}
+
+/// The launch ranges for subnet hyperparameters.
+fn launch_hyperparameter_bounds<Balance: AtLeast32BitUnsigned>() -> HyperparameterBounds<Balance> {
+    HyperparameterBounds {
+        // From 10 blocks (a minute) to a day.
+        tempo: Range {
+            min: 10,
+            max: 14_400,
+        },
+        max_neurons: Range {
+            min: 1,
+            max: MAX_NEURONS_PER_SUBNET,
+        },
+        max_validators: Range { min: 1, max: 64 },
+        // Up to a week of immunity.
+        immunity_period: Range {
+            min: 0,
+            max: DAY.saturating_mul(7),
+        },
+        kappa: Range {
+            min: Perbill::from_percent(10),
+            max: Perbill::from_percent(90),
+        },
+        min_validator_stake: Range {
+            min: Balance::zero(),
+            max: mind(1_000_000),
+        },
+    }
+}
+
+/// Where the `Get` adapters (e.g. [`BurnFloor`]) read the registry: the pallet implements it
+/// for every runtime, reading its storage, so `BurnFloor<Runtime>` is a `Get<Balance>`.
+pub trait ParameterSource {
+    /// The registry's balance type.
+    type Balance;
+    /// The registry's block number type.
+    type BlockNumber;
+    /// The registry as it is now.
+    fn parameters() -> GovernedParameters<Self::Balance, Self::BlockNumber>;
+}
+
+/// Why a registry (or the change a proposal would make to it) is refused; the pallet reports
+/// it as `Error::InvalidParameter`. Append only: the chain client decodes it by position.
 #[derive(
     Clone,
+    Copy,
     Debug,
     PartialEq,
     Eq,
     Encode,
     Decode,
     DecodeWithMemTracking,
-    MaxEncodedLen,
     TypeInfo,
-    Serialize,
-    Deserialize,
+    frame_support::PalletError,
 )]
-#[serde(rename_all = "camelCase")]
-#[serde(bound(
-    serialize = "Balance: Copy + TryInto<u128>, BlockNumber: Serialize",
-    deserialize = "Balance: TryFrom<u128>, BlockNumber: Deserialize<'de>"
-))]
-pub struct GovernedParameters<Balance, BlockNumber> {
-    /// Owner / miners / validators split of each epoch's emission; sums to exactly 100%.
-    #[serde(with = "EmissionSplitDef")]
-    pub emission_split: EmissionSplit,
-    /// New issuance per block before any halving.
-    #[serde(with = "mindos_primitives::serde_helpers::balance")]
-    pub block_emission: Balance,
-    /// Blocks between two halvings of the block emission (counted from genesis); positive.
-    pub halving_interval: BlockNumber,
-    /// What each registration multiplies a subnet's registration burn by; above one.
-    pub burn_increase_factor: FixedU128,
-    /// Blocks in which the burn's excess over the floor halves; positive.
-    pub burn_half_life: BlockNumber,
-    /// The lowest registration burn; positive, or a subnet's price could stay zero forever.
-    #[serde(with = "mindos_primitives::serde_helpers::balance")]
-    pub burn_floor: Balance,
-    /// Lock deposit of the first live subnet; positive, or subnets cost nothing to spam.
-    #[serde(with = "mindos_primitives::serde_helpers::balance")]
-    pub subnet_lock_base: Balance,
-    /// Extra lock deposit for every subnet already live.
-    #[serde(with = "mindos_primitives::serde_helpers::balance")]
-    pub subnet_lock_per_subnet: Balance,
-    /// Blocks unbonding stake stays held; longer than the voting period (see the crate docs:
-    /// stake that voted must not be spendable elsewhere before the vote closes).
-    pub unbonding_period: BlockNumber,
-    /// The ranges subnet owners must keep their hyperparameters in.
-    pub hyperparameter_bounds: HyperparameterBounds<Balance>,
-    /// Members of a sentinel committee; at least [`MIN_COMMITTEE_SIZE`].
-    pub sentinel_committee_size: u32,
-    /// Members that must agree before a sentinel verdict stands: more than two thirds of the
-    /// committee (`3 · threshold > 2 · size`) and at most all of it.
-    pub sentinel_threshold: u32,
-    /// Epochs a quarantined miner stays quarantined; at least one.
-    pub sentinel_quarantine_epochs: u32,
-    /// Share of a quarantined miner's stake that is slashed.
-    pub sentinel_slash_share: Perbill,
-}
-
-impl<Balance: AtLeast32BitUnsigned, BlockNumber: AtLeast32BitUnsigned> Default
-    for GovernedParameters<Balance, BlockNumber>
-{
-    /// MindOS at launch (6 s blocks, 12 decimals): emission 18/41/41, 1 MIND per block
-    /// halving every 10,512,000 blocks (two years), registration burn ×1.2 per registration
-    /// decaying to a 1 MIND floor with a one-day half-life, subnet locks of 100 MIND plus
-    /// 10 MIND per live subnet, a seven-day unbonding period, and sentinel committees of 7
-    /// with a threshold of 5, three quarantine epochs and a 10% slash.
-    fn default() -> Self {
-        let mind = |n: u128| Balance::saturated_from(n.saturating_mul(MIND));
-        Self {
-            emission_split: EmissionSplit::default(),
-            block_emission: mind(1),
-            halving_interval: BlockNumber::from(10_512_000u32),
-            burn_increase_factor: FixedU128::from_rational(6, 5),
-            burn_half_life: BlockNumber::from(DAY),
-            burn_floor: mind(1),
-            subnet_lock_base: mind(100),
-            subnet_lock_per_subnet: mind(10),
-            unbonding_period: BlockNumber::from(DAY.saturating_mul(7)),
-            hyperparameter_bounds: HyperparameterBounds {
-                // From 10 blocks (a minute) to a day.
-                tempo: Range {
-                    min: 10,
-                    max: 14_400,
-                },
-                max_neurons: Range {
-                    min: 1,
-                    max: MAX_NEURONS_PER_SUBNET,
-                },
-                max_validators: Range { min: 1, max: 64 },
-                // Up to a week of immunity.
-                immunity_period: Range {
-                    min: 0,
-                    max: DAY.saturating_mul(7),
-                },
-                kappa: Range {
-                    min: Perbill::from_percent(10),
-                    max: Perbill::from_percent(90),
-                },
-                min_validator_stake: Range {
-                    min: Balance::zero(),
-                    max: mind(1_000_000),
-                },
-            },
-            sentinel_committee_size: 7,
-            sentinel_threshold: 5,
-            sentinel_quarantine_epochs: 3,
-            sentinel_slash_share: Perbill::from_percent(10),
-        }
-    }
-}
-
-/// Why a registry (or the change a proposal would make to it) is refused. Each variant has a
-/// pallet error of the same name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParameterError {
     /// The emission split does not sum to exactly 100%.
     EmissionSplitNotHundredPercent,
@@ -269,162 +276,6 @@ where
     }
 }
 
-/// Which governed parameter a [`ParameterValue`] sets (for events and views).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-    Serialize,
-    Deserialize,
-)]
-#[serde(rename_all = "camelCase")]
-pub enum Parameter {
-    /// [`GovernedParameters::emission_split`].
-    EmissionSplit,
-    /// [`GovernedParameters::block_emission`].
-    BlockEmission,
-    /// [`GovernedParameters::halving_interval`].
-    HalvingInterval,
-    /// [`GovernedParameters::burn_increase_factor`].
-    BurnIncreaseFactor,
-    /// [`GovernedParameters::burn_half_life`].
-    BurnHalfLife,
-    /// [`GovernedParameters::burn_floor`].
-    BurnFloor,
-    /// [`GovernedParameters::subnet_lock_base`].
-    SubnetLockBase,
-    /// [`GovernedParameters::subnet_lock_per_subnet`].
-    SubnetLockPerSubnet,
-    /// [`GovernedParameters::unbonding_period`].
-    UnbondingPeriod,
-    /// [`GovernedParameters::hyperparameter_bounds`].
-    HyperparameterBounds,
-    /// [`GovernedParameters::sentinel_committee_size`] and
-    /// [`GovernedParameters::sentinel_threshold`].
-    SentinelCommittee,
-    /// [`GovernedParameters::sentinel_quarantine_epochs`].
-    SentinelQuarantineEpochs,
-    /// [`GovernedParameters::sentinel_slash_share`].
-    SentinelSlashShare,
-    /// One subnet's hyperparameters (a `Subnet`-scope proposal).
-    SubnetHyperparameters,
-}
-
-/// The one change a `SetParameter` proposal makes: the variant names the parameter, its field
-/// is the new value. In JSON balances are decimal strings in planck, as in
-/// [`GovernedParameters`].
-#[derive(
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-    Serialize,
-    Deserialize,
-)]
-#[serde(rename_all = "camelCase")]
-#[serde(bound(
-    serialize = "Balance: Copy + TryInto<u128>, BlockNumber: Serialize",
-    deserialize = "Balance: TryFrom<u128>, BlockNumber: Deserialize<'de>"
-))]
-pub enum ParameterValue<Balance, BlockNumber> {
-    /// Owner / miners / validators split; must sum to 100%.
-    EmissionSplit(#[serde(with = "EmissionSplitDef")] EmissionSplit),
-    /// Block emission before halvings.
-    BlockEmission(#[serde(with = "mindos_primitives::serde_helpers::balance")] Balance),
-    /// Blocks between halvings; positive.
-    HalvingInterval(BlockNumber),
-    /// Registration burn increase factor; above one.
-    BurnIncreaseFactor(FixedU128),
-    /// Registration burn half-life in blocks; positive.
-    BurnHalfLife(BlockNumber),
-    /// Registration burn floor; positive.
-    BurnFloor(#[serde(with = "mindos_primitives::serde_helpers::balance")] Balance),
-    /// Lock deposit of the first live subnet; positive.
-    SubnetLockBase(#[serde(with = "mindos_primitives::serde_helpers::balance")] Balance),
-    /// Extra lock deposit per live subnet.
-    SubnetLockPerSubnet(#[serde(with = "mindos_primitives::serde_helpers::balance")] Balance),
-    /// Unbonding period in blocks; longer than the voting period.
-    UnbondingPeriod(BlockNumber),
-    /// Hyperparameter bounds; non-empty ranges within hard limits. Enacting them also sets
-    /// them in the subnets pallet, which holds owners to them.
-    HyperparameterBounds(HyperparameterBounds<Balance>),
-    /// Sentinel committee size and threshold, together (each constrains the other).
-    SentinelCommittee {
-        /// Members; at least [`MIN_COMMITTEE_SIZE`].
-        size: u32,
-        /// Members that must agree; above two thirds of `size` and at most `size`.
-        threshold: u32,
-    },
-    /// Quarantine epochs; at least one.
-    SentinelQuarantineEpochs(u32),
-    /// Sentinel slash share.
-    SentinelSlashShare(Perbill),
-    /// A subnet's hyperparameters, within the governed bounds; only in `Subnet` scope.
-    SubnetHyperparameters(Hyperparameters<Balance>),
-}
-
-impl<Balance: Clone, BlockNumber: Clone> ParameterValue<Balance, BlockNumber> {
-    /// Which parameter this sets.
-    pub fn parameter(&self) -> Parameter {
-        match self {
-            Self::EmissionSplit(_) => Parameter::EmissionSplit,
-            Self::BlockEmission(_) => Parameter::BlockEmission,
-            Self::HalvingInterval(_) => Parameter::HalvingInterval,
-            Self::BurnIncreaseFactor(_) => Parameter::BurnIncreaseFactor,
-            Self::BurnHalfLife(_) => Parameter::BurnHalfLife,
-            Self::BurnFloor(_) => Parameter::BurnFloor,
-            Self::SubnetLockBase(_) => Parameter::SubnetLockBase,
-            Self::SubnetLockPerSubnet(_) => Parameter::SubnetLockPerSubnet,
-            Self::UnbondingPeriod(_) => Parameter::UnbondingPeriod,
-            Self::HyperparameterBounds(_) => Parameter::HyperparameterBounds,
-            Self::SentinelCommittee { .. } => Parameter::SentinelCommittee,
-            Self::SentinelQuarantineEpochs(_) => Parameter::SentinelQuarantineEpochs,
-            Self::SentinelSlashShare(_) => Parameter::SentinelSlashShare,
-            Self::SubnetHyperparameters(_) => Parameter::SubnetHyperparameters,
-        }
-    }
-
-    /// Writes this value into `params`. Refuses subnet hyperparameters, which are not in the
-    /// registry. Does not validate: call [`GovernedParameters::validate`] on the result.
-    pub fn apply_to(
-        &self,
-        params: &mut GovernedParameters<Balance, BlockNumber>,
-    ) -> Result<(), ParameterError> {
-        match self.clone() {
-            Self::EmissionSplit(v) => params.emission_split = v,
-            Self::BlockEmission(v) => params.block_emission = v,
-            Self::HalvingInterval(v) => params.halving_interval = v,
-            Self::BurnIncreaseFactor(v) => params.burn_increase_factor = v,
-            Self::BurnHalfLife(v) => params.burn_half_life = v,
-            Self::BurnFloor(v) => params.burn_floor = v,
-            Self::SubnetLockBase(v) => params.subnet_lock_base = v,
-            Self::SubnetLockPerSubnet(v) => params.subnet_lock_per_subnet = v,
-            Self::UnbondingPeriod(v) => params.unbonding_period = v,
-            Self::HyperparameterBounds(v) => params.hyperparameter_bounds = v,
-            Self::SentinelCommittee { size, threshold } => {
-                params.sentinel_committee_size = size;
-                params.sentinel_threshold = threshold;
-            }
-            Self::SentinelQuarantineEpochs(v) => params.sentinel_quarantine_epochs = v,
-            Self::SentinelSlashShare(v) => params.sentinel_slash_share = v,
-            Self::SubnetHyperparameters(_) => return Err(ParameterError::NotANetworkParameter),
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,7 +318,7 @@ mod tests {
         };
         let mut empty_bounds = Params::default().hyperparameter_bounds;
         empty_bounds.tempo = Range { min: 10, max: 9 };
-        let cases: [(V<u128, u32>, ParameterError); 14] = [
+        let cases: &[(V<u128, u32>, ParameterError)] = &[
             (V::EmissionSplit(bad_split), EmissionSplitNotHundredPercent),
             (V::HalvingInterval(0), ZeroHalvingInterval),
             (
@@ -514,7 +365,7 @@ mod tests {
             (V::SentinelQuarantineEpochs(0), ZeroQuarantineEpochs),
         ];
         for (value, expected) in cases {
-            assert_eq!(with(value.clone()), Err(expected), "{value:?}");
+            assert_eq!(with(value.clone()), Err(*expected), "{value:?}");
         }
         let params = Hyperparameters {
             tempo: 100,
@@ -611,6 +462,156 @@ mod tests {
         assert_eq!(back, p);
     }
 
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// One value of every `ParameterValue` variant, in declaration order, none of them a
+    /// default, so that each field's encoding shows.
+    fn one_of_each() -> Vec<ParameterValue<u128, u32>> {
+        use ParameterValue as V;
+        let mut bounds = Params::default().hyperparameter_bounds;
+        bounds.tempo = Range { min: 11, max: 12 };
+        bounds.min_validator_stake = Range {
+            min: 3,
+            max: ABOVE_2_53,
+        };
+        vec![
+            V::EmissionSplit(EmissionSplit {
+                owner: Perbill::from_percent(10),
+                miners: Perbill::from_percent(45),
+                validators: Perbill::from_percent(45),
+            }),
+            V::BlockEmission(ABOVE_2_53),
+            V::HalvingInterval(7),
+            V::BurnIncreaseFactor(FixedU128::from_rational(3, 2)),
+            V::BurnHalfLife(9),
+            V::BurnFloor(u128::MAX),
+            V::SubnetLockBase(5),
+            V::SubnetLockPerSubnet(6),
+            V::UnbondingPeriod(101),
+            V::HyperparameterBounds(bounds),
+            V::SentinelCommittee {
+                size: 10,
+                threshold: 7,
+            },
+            V::SentinelQuarantineEpochs(4),
+            V::SentinelSlashShare(Perbill::from_percent(25)),
+            V::SubnetHyperparameters(Hyperparameters {
+                tempo: 100,
+                max_neurons: 8,
+                max_validators: 2,
+                immunity_period: 1,
+                kappa: Perbill::from_percent(50),
+                min_validator_stake: 12,
+                commit_reveal: true,
+            }),
+        ]
+    }
+
+    /// The SCALE bytes storage holds and the chain client decodes, pinned: reordering,
+    /// removing or retyping an entry of the table fails here.
+    #[test]
+    fn scale_encoding_is_pinned() {
+        use codec::Encode;
+        let registry = [
+            "0095ba0a801a7018801a70180010a5d4e800000000000000000000008066a00000007862a441a710",
+            "0000000000000000403800000010a5d4e8000000000000000000000000407a10f35a000000000000",
+            "0000000000a0724e180900000000000000000000c08901000a004038010000100100400000000000",
+            "c089010000e1f50500e9a43500000000000000000000000000000000000064a7b3b6e00d00000000",
+            "0000000007000000050000000300000000e1f505",
+        ]
+        .concat();
+        assert_eq!(hex(&Params::default().encode()), registry);
+        let values = [
+            "0000e1f5058074d21a8074d21a",
+            "0101000000000020000000000000000000",
+            "0207000000",
+            "030000167b0d12d1140000000000000000",
+            "0409000000",
+            "05ffffffffffffffffffffffffffffffff",
+            "0605000000000000000000000000000000",
+            "0706000000000000000000000000000000",
+            "0865000000",
+            concat!(
+                "090b000c00010000100100400000000000c089010000e1f50500e9a435",
+                "0300000000000000000000000000000001000000000020000000000000000000",
+            ),
+            "0a0a00000007000000",
+            "0b04000000",
+            "0c80b2e60e",
+            "0d640008000200010000000065cd1d0c00000000000000000000000000000001",
+        ];
+        let all = one_of_each();
+        assert_eq!(all.len(), values.len());
+        for (index, (value, bytes)) in all.iter().zip(values).enumerate() {
+            assert_eq!(hex(&value.encode()), bytes, "{value:?}");
+            assert_eq!(value.parameter().encode(), [index as u8], "{value:?}");
+        }
+        // The pallet reports these inside `Error::InvalidParameter`; the chain client decodes
+        // them by position too.
+        assert_eq!(ParameterError::EmissionSplitNotHundredPercent.encode(), [0]);
+        assert_eq!(ParameterError::NotANetworkParameter.encode(), [13]);
+    }
+
+    /// The JSON the node RPC (`mindos_parameters`) and chain specs show, pinned.
+    #[test]
+    fn json_shape_is_pinned() {
+        assert_eq!(
+            serde_json::to_string(&Params::default()).unwrap(),
+            concat!(
+                r#"{"emissionSplit":{"owner":180000000,"miners":410000000,"#,
+                r#""validators":410000000},"blockEmission":"1000000000000","#,
+                r#""halvingInterval":10512000,"burnIncreaseFactor":"1200000000000000000","#,
+                r#""burnHalfLife":14400,"burnFloor":"1000000000000","#,
+                r#""subnetLockBase":"100000000000000","#,
+                r#""subnetLockPerSubnet":"10000000000000","unbondingPeriod":100800,"#,
+                r#""hyperparameterBounds":{"tempo":{"min":10,"max":14400},"#,
+                r#""max_neurons":{"min":1,"max":4096},"max_validators":{"min":1,"max":64},"#,
+                r#""immunity_period":{"min":0,"max":100800},"kappa":{"min":100000000,"#,
+                r#""max":900000000},"min_validator_stake":{"min":"0","#,
+                r#""max":"1000000000000000000"}},"sentinelCommitteeSize":7,"#,
+                r#""sentinelThreshold":5,"sentinelQuarantineEpochs":3,"#,
+                r#""sentinelSlashShare":100000000}"#,
+            )
+        );
+        let values = [
+            r#"{"emissionSplit":{"owner":100000000,"miners":450000000,"validators":450000000}}"#,
+            r#"{"blockEmission":"9007199254740993"}"#,
+            r#"{"halvingInterval":7}"#,
+            r#"{"burnIncreaseFactor":"1500000000000000000"}"#,
+            r#"{"burnHalfLife":9}"#,
+            r#"{"burnFloor":"340282366920938463463374607431768211455"}"#,
+            r#"{"subnetLockBase":"5"}"#,
+            r#"{"subnetLockPerSubnet":"6"}"#,
+            r#"{"unbondingPeriod":101}"#,
+            concat!(
+                r#"{"hyperparameterBounds":{"tempo":{"min":11,"max":12},"#,
+                r#""max_neurons":{"min":1,"max":4096},"max_validators":{"min":1,"max":64},"#,
+                r#""immunity_period":{"min":0,"max":100800},"#,
+                r#""kappa":{"min":100000000,"max":900000000},"#,
+                r#""min_validator_stake":{"min":"3","max":"9007199254740993"}}}"#,
+            ),
+            r#"{"sentinelCommittee":{"size":10,"threshold":7}}"#,
+            r#"{"sentinelQuarantineEpochs":4}"#,
+            r#"{"sentinelSlashShare":250000000}"#,
+            concat!(
+                r#"{"subnetHyperparameters":{"tempo":100,"max_neurons":8,"max_validators":2,"#,
+                r#""immunity_period":1,"kappa":500000000,"min_validator_stake":"12","#,
+                r#""commit_reveal":true}}"#,
+            ),
+        ];
+        let all = one_of_each();
+        assert_eq!(all.len(), values.len());
+        for (value, json) in all.iter().zip(values) {
+            assert_eq!(serde_json::to_string(value).unwrap(), json);
+            assert_eq!(
+                &serde_json::from_str::<ParameterValue<u128, u32>>(json).unwrap(),
+                value
+            );
+        }
+    }
+
     /// 2^53 + 1 planck: the first integer a JavaScript number cannot hold exactly.
     const ABOVE_2_53: u128 = 9_007_199_254_740_993;
 
@@ -661,7 +662,7 @@ mod tests {
         );
         assert_eq!(serde_json::from_value::<V<u128, u32>>(json).unwrap(), value);
 
-        let cases: [(V<u128, u32>, serde_json::Value); 6] = [
+        let cases: &[(V<u128, u32>, serde_json::Value)] = &[
             (
                 V::BurnFloor(u128::MAX),
                 serde_json::json!({"burnFloor": u128::MAX.to_string()}),
@@ -711,9 +712,12 @@ mod tests {
             ),
         ];
         for (value, expected) in cases {
-            let json = serde_json::to_value(&value).unwrap();
-            assert_eq!(json, expected, "{value:?}");
-            assert_eq!(serde_json::from_value::<V<u128, u32>>(json).unwrap(), value);
+            let json = serde_json::to_value(value).unwrap();
+            assert_eq!(&json, expected, "{value:?}");
+            assert_eq!(
+                &serde_json::from_value::<V<u128, u32>>(json).unwrap(),
+                value
+            );
         }
         // Plain JSON numbers (hand-written chain specs) still parse.
         assert_eq!(

@@ -1,7 +1,7 @@
 //! `propose`: every action kind, the deposit, and every check made before a vote.
 
 use super::*;
-use crate::{Directive, DirectiveStatus, EmissionSplit, PRIME_DIRECTIVE};
+use crate::{Directive, DirectiveStatus, EmissionSplit, ParameterError, PRIME_DIRECTIVE};
 use frame_support::assert_noop;
 use mindos_primitives::{NetUid, Range};
 use sp_runtime::{DispatchError, FixedU128};
@@ -185,52 +185,73 @@ fn invalid_parameter_values_are_rejected_at_propose() {
         let cases: Vec<(ParameterValueOf<Test>, Error<Test>)> = vec![
             (
                 V::EmissionSplit(bad_split),
-                Error::EmissionSplitNotHundredPercent,
+                Error::InvalidParameter(ParameterError::EmissionSplitNotHundredPercent),
             ),
-            (V::HalvingInterval(0), Error::ZeroHalvingInterval),
+            (
+                V::HalvingInterval(0),
+                Error::InvalidParameter(ParameterError::ZeroHalvingInterval),
+            ),
             (
                 V::BurnIncreaseFactor(FixedU128::from_u32(1)),
-                Error::BurnIncreaseNotAboveOne,
+                Error::InvalidParameter(ParameterError::BurnIncreaseNotAboveOne),
             ),
-            (V::BurnHalfLife(0), Error::ZeroBurnHalfLife),
-            (V::BurnFloor(0), Error::ZeroBurnFloor),
-            (V::SubnetLockBase(0), Error::ZeroSubnetLockBase),
-            (V::UnbondingPeriod(0), Error::UnbondingNotLongerThanVoting),
+            (
+                V::BurnHalfLife(0),
+                Error::InvalidParameter(ParameterError::ZeroBurnHalfLife),
+            ),
+            (
+                V::BurnFloor(0),
+                Error::InvalidParameter(ParameterError::ZeroBurnFloor),
+            ),
+            (
+                V::SubnetLockBase(0),
+                Error::InvalidParameter(ParameterError::ZeroSubnetLockBase),
+            ),
+            (
+                V::UnbondingPeriod(0),
+                Error::InvalidParameter(ParameterError::UnbondingNotLongerThanVoting),
+            ),
             // The voting period is 10 blocks: stake that voted must stay unspendable longer.
-            (V::UnbondingPeriod(10), Error::UnbondingNotLongerThanVoting),
+            (
+                V::UnbondingPeriod(10),
+                Error::InvalidParameter(ParameterError::UnbondingNotLongerThanVoting),
+            ),
             (
                 V::HyperparameterBounds(bad_bounds),
-                Error::InvalidHyperparameterBounds,
+                Error::InvalidParameter(ParameterError::InvalidHyperparameterBounds),
             ),
             (
                 V::SentinelCommittee {
                     size: 3,
                     threshold: 3,
                 },
-                Error::CommitteeTooSmall,
+                Error::InvalidParameter(ParameterError::CommitteeTooSmall),
             ),
             (
                 V::SentinelCommittee {
                     size: 17,
                     threshold: 17,
                 },
-                Error::CommitteeTooLarge,
+                Error::InvalidParameter(ParameterError::CommitteeTooLarge),
             ),
             (
                 V::SentinelCommittee {
                     size: 9,
                     threshold: 6,
                 },
-                Error::ThresholdNotSupermajority,
+                Error::InvalidParameter(ParameterError::ThresholdNotSupermajority),
             ),
             (
                 V::SentinelCommittee {
                     size: 9,
                     threshold: 10,
                 },
-                Error::ThresholdAboveCommittee,
+                Error::InvalidParameter(ParameterError::ThresholdAboveCommittee),
             ),
-            (V::SentinelQuarantineEpochs(0), Error::ZeroQuarantineEpochs),
+            (
+                V::SentinelQuarantineEpochs(0),
+                Error::InvalidParameter(ParameterError::ZeroQuarantineEpochs),
+            ),
         ];
         for (value, error) in cases {
             assert_noop!(
