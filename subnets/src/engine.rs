@@ -130,7 +130,9 @@ pub struct Challenge {
 }
 
 /// What a subnet computes, with its own input and output types. One implementation per
-/// task; miners and validators use it through [`SubnetEngine`].
+/// task; miners and validators use it through [`SubnetEngine`]. An implementation is
+/// registered by its line in the `subnets!` list in `lib.rs`, which gives its `Input` and
+/// `Output` their variants in [`Input`] and [`Output`].
 ///
 /// Implementations never panic, whatever the input.
 pub trait Subnet: Send + Sync + 'static {

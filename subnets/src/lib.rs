@@ -13,7 +13,8 @@
 //!   (JSON) or the [`Input`]/[`Output`] enums.
 //! - Subnets: [`text_embedding`] (all-MiniLM-L6-v2 int8, 384-d) and [`digits`] (8×8 digit
 //!   classifier). Wire formats, scoring and aggregation are documented on each module and
-//!   in `subnets/README.md`.
+//!   in `subnets/README.md`. Each is one module plus its line in the `subnets!` list below,
+//!   the one place that names every subnet.
 //! - [`model_digest`]: the BLAKE2b-256 the chain pins in `TaskSpec::model_digest`.
 //!
 //! ```no_run

@@ -1,4 +1,4 @@
-//! The one list of subnets. [`subnets!`] turns one line per subnet into everything that has
+//! The one list of subnets. `subnets!` turns one line per subnet into everything that has
 //! to name every subnet:
 //!
 //! - the `pub use` of the subnet's type;
