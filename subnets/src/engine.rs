@@ -1,17 +1,12 @@
 //! The [`Subnet`] trait (typed, one implementation per task) and [`SubnetEngine`] (the
 //! object-safe face miners and validators hold as `Arc<dyn SubnetEngine>`).
 
-use std::{any::Any, fmt::Debug};
+use std::fmt::Debug;
 
 use mindos_primitives::{Modality, ModelDigest, ScoringRule, TaskSpec};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::{
-    digest::to_hex,
-    digits::{DigitsInput, DigitsOutput},
-    text_embedding::{Embedding, TextInput},
-    SubnetError,
-};
+use crate::{digest::to_hex, Input, Output, Prepared, SubnetError};
 
 /// What a subnet is, as the chain's `TaskSpec` describes it, plus local limits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,121 +71,29 @@ impl SubnetInfo {
     }
 }
 
-/// An input of any subnet. Serializes to the subnet's wire format (untagged): see
-/// [`TextInput`] and [`DigitsInput`]. Deserializing does not validate; decode request
-/// bytes with [`SubnetEngine::decode_input`], which does.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-#[non_exhaustive]
-pub enum Input {
-    /// `{"text": "..."}`
-    TextEmbedding(TextInput),
-    /// `{"pixels": [64 numbers]}`
-    Digits(DigitsInput),
-}
-
-/// An output of any subnet, serialized in the subnet's wire format (untagged): see
-/// [`Embedding`] and [`DigitsOutput`]. Decode response bytes with
-/// [`SubnetEngine::decode_output`], which validates.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-#[non_exhaustive]
-pub enum Output {
-    /// `{"embedding": [384 numbers]}`
-    TextEmbedding(Embedding),
-    /// `{"label": 0..=9, "probabilities": [10 numbers]}`
-    Digits(DigitsOutput),
-}
-
-// Deserialized by the key that tells the variants apart, through `serde_json::Value`, not
-// `#[serde(untagged)]`: serde's untagged buffering cannot hold numbers when another crate in
-// the build enables serde_json's `arbitrary_precision`, and then every output fails to parse.
-impl<'de> Deserialize<'de> for Input {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let object = value
-            .as_object()
-            .ok_or_else(|| D::Error::custom("an input is a JSON object"))?;
-        if object.contains_key("text") {
-            serde_json::from_value(value)
-                .map(Input::TextEmbedding)
-                .map_err(D::Error::custom)
-        } else if object.contains_key("pixels") {
-            serde_json::from_value(value)
-                .map(Input::Digits)
-                .map_err(D::Error::custom)
-        } else {
-            Err(D::Error::custom("an input has `text` or `pixels`"))
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Output {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let object = value
-            .as_object()
-            .ok_or_else(|| D::Error::custom("an output is a JSON object"))?;
-        if object.contains_key("embedding") {
-            serde_json::from_value(value)
-                .map(Output::TextEmbedding)
-                .map_err(D::Error::custom)
-        } else if object.contains_key("label") {
-            serde_json::from_value(value)
-                .map(Output::Digits)
-                .map_err(D::Error::custom)
-        } else {
-            Err(D::Error::custom("an output has `embedding` or `label`"))
-        }
-    }
-}
-
-impl Input {
-    /// The subnet this input belongs to.
-    pub fn subnet(&self) -> &'static str {
-        match self {
-            Self::TextEmbedding(_) => crate::text_embedding::NAME,
-            Self::Digits(_) => crate::digits::NAME,
-        }
-    }
-}
-
-impl Output {
-    /// The subnet this output belongs to.
-    pub fn subnet(&self) -> &'static str {
-        match self {
-            Self::TextEmbedding(_) => crate::text_embedding::NAME,
-            Self::Digits(_) => crate::digits::NAME,
-        }
-    }
-}
-
 /// An input decoded, checked and made ready for the model (text already tokenized), from
 /// [`SubnetEngine::prepare_input`]. [`SubnetEngine::infer_prepared`] runs it without
 /// repeating the work the check did. Opaque; it belongs to the subnet that prepared it.
-pub struct PreparedInput {
-    subnet: &'static str,
-    value: Box<dyn Any + Send>,
-}
+pub struct PreparedInput(Prepared);
 
 impl PreparedInput {
     /// The subnet this input belongs to.
     pub fn subnet(&self) -> &'static str {
-        self.subnet
+        self.0.subnet()
     }
 }
 
 impl Debug for PreparedInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedInput")
-            .field("subnet", &self.subnet)
+            .field("subnet", &self.subnet())
             .finish_non_exhaustive()
     }
 }
 
-/// A type that is one variant of the wire enum `E` ([`Input`] or [`Output`]).
+/// A type that is one variant of an enum `E` of all subnets ([`Input`], [`Output`]): how
+/// the generic adapter from [`Subnet`] to [`SubnetEngine`] moves typed values in and out of
+/// the enums. The registry in `lib.rs` implements it for each subnet's types.
 pub trait Variant<E>: Sized {
     /// Wraps `self` into the enum.
     fn wrap(self) -> E;
@@ -199,34 +102,6 @@ pub trait Variant<E>: Sized {
     /// The variant's value, or `e` back if it belongs to another subnet.
     fn unwrap(e: E) -> Result<Self, E>;
 }
-
-macro_rules! variant {
-    ($enum:ident :: $variant:ident ($ty:ty)) => {
-        impl Variant<$enum> for $ty {
-            fn wrap(self) -> $enum {
-                $enum::$variant(self)
-            }
-            fn peek(e: &$enum) -> Option<&Self> {
-                match e {
-                    $enum::$variant(v) => Some(v),
-                    #[allow(unreachable_patterns)]
-                    _ => None,
-                }
-            }
-            fn unwrap(e: $enum) -> Result<Self, $enum> {
-                match e {
-                    $enum::$variant(v) => Ok(v),
-                    #[allow(unreachable_patterns)]
-                    other => Err(other),
-                }
-            }
-        }
-    };
-}
-variant!(Input::TextEmbedding(TextInput));
-variant!(Input::Digits(DigitsInput));
-variant!(Output::TextEmbedding(Embedding));
-variant!(Output::Digits(DigitsOutput));
 
 /// The robust aggregate of `k` responses to one input.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -255,13 +130,15 @@ pub struct Challenge {
 }
 
 /// What a subnet computes, with its own input and output types. One implementation per
-/// task; miners and validators use it through [`SubnetEngine`].
+/// task; miners and validators use it through [`SubnetEngine`]. An implementation is
+/// registered by its line in the `subnets!` list in `lib.rs`, which gives its `Input` and
+/// `Output` their variants in [`Input`] and [`Output`].
 ///
 /// Implementations never panic, whatever the input.
 pub trait Subnet: Send + Sync + 'static {
-    /// One request, e.g. [`TextInput`].
+    /// One request, e.g. [`TextInput`](crate::text_embedding::TextInput).
     type Input: Variant<Input> + Clone + Debug + Serialize + DeserializeOwned + Send + Sync;
-    /// One answer, e.g. [`Embedding`].
+    /// One answer, e.g. [`Embedding`](crate::text_embedding::Embedding).
     type Output: Variant<Output> + Clone + Debug + Serialize + DeserializeOwned + Send + Sync;
 
     /// An input checked and ready for the model, e.g. its tokens: checking a text means
@@ -467,7 +344,11 @@ impl<S: Subnet> Engine<S> {
     }
 }
 
-impl<S: Subnet> SubnetEngine for Engine<S> {
+// `Prepared` is private, so its bound sits here rather than on `Subnet::Prepared`.
+impl<S: Subnet> SubnetEngine for Engine<S>
+where
+    S::Prepared: Variant<Prepared>,
+{
     fn info(&self) -> &SubnetInfo {
         self.0.info()
     }
@@ -503,10 +384,7 @@ impl<S: Subnet> SubnetEngine for Engine<S> {
 
     fn prepare_input(&self, bytes: &[u8]) -> Result<PreparedInput, SubnetError> {
         let input = decode_json::<S::Input>(bytes, "input")?;
-        Ok(PreparedInput {
-            subnet: self.0.info().name,
-            value: Box::new(self.0.prepare(&input)?),
-        })
+        Ok(PreparedInput(self.0.prepare(&input)?.wrap()))
     }
 
     fn infer_prepared(&self, inputs: Vec<PreparedInput>) -> Result<Vec<Output>, SubnetError> {
@@ -514,16 +392,11 @@ impl<S: Subnet> SubnetEngine for Engine<S> {
         let typed = inputs
             .into_iter()
             .map(|input| {
-                let got = input.subnet;
-                input
-                    .value
-                    .downcast::<S::Prepared>()
-                    .map(|typed| *typed)
-                    .map_err(|_| SubnetError::WrongSubnet {
-                        kind: "input",
-                        expected: self.0.info().name,
-                        got,
-                    })
+                S::Prepared::unwrap(input.0).map_err(|other| SubnetError::WrongSubnet {
+                    kind: "input",
+                    expected: self.0.info().name,
+                    got: other.subnet(),
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(self.0.run(&typed)?.into_iter().map(Variant::wrap).collect())

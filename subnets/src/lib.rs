@@ -13,7 +13,8 @@
 //!   (JSON) or the [`Input`]/[`Output`] enums.
 //! - Subnets: [`text_embedding`] (all-MiniLM-L6-v2 int8, 384-d) and [`digits`] (8×8 digit
 //!   classifier). Wire formats, scoring and aggregation are documented on each module and
-//!   in `subnets/README.md`.
+//!   in `subnets/README.md`. Each is one module plus its line in the `subnets!` list below,
+//!   the one place that names every subnet.
 //! - [`model_digest`]: the BLAKE2b-256 the chain pins in `TaskSpec::model_digest`.
 //!
 //! ```no_run
@@ -48,6 +49,9 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+#[macro_use]
+mod registry;
+
 mod digest;
 pub mod digits;
 mod engine;
@@ -63,32 +67,20 @@ use mindos_primitives::TaskSpec;
 
 pub use crate::{
     digest::{model_digest, to_hex},
-    digits::Digits,
-    engine::{
-        Aggregate, Challenge, Input, Output, PreparedInput, Subnet, SubnetEngine, SubnetInfo,
-        Variant,
-    },
+    engine::{Aggregate, Challenge, PreparedInput, Subnet, SubnetEngine, SubnetInfo, Variant},
     error::SubnetError,
     runtime::{EngineConfig, CACHE_DIR_ENV, MODELS_DIR_ENV, ORT_DYLIB_ENV, ORT_VERSION},
-    text_embedding::TextEmbedding,
 };
 pub use mindos_primitives::ModelDigest;
 
-/// The subnets this crate implements, by on-chain name.
-pub const SUBNETS: [&str; 2] = [text_embedding::NAME, digits::NAME];
-
-/// Loads the subnet named `name` (its on-chain name) and returns it behind a trait
-/// object. The model's digest is checked against `config.expected_digest`, else against
-/// the digest this crate pins.
-pub fn load(name: &str, config: &EngineConfig) -> Result<Arc<dyn SubnetEngine>, SubnetError> {
-    match name {
-        text_embedding::NAME => Ok(Arc::new(engine::Engine(TextEmbedding::load(config)?))),
-        digits::NAME => Ok(Arc::new(engine::Engine(Digits::load(config)?))),
-        _ => Err(SubnetError::UnknownSubnet {
-            name: name.to_owned(),
-            known: SUBNETS.join(", "),
-        }),
-    }
+// The one list of subnets. Each line re-exports the subnet's type and gives it a variant in
+// `Input`, `Output` and the prepared inputs, with the JSON keys that tell its values apart
+// from the other subnets'; the list also makes `SUBNETS` and `load` (see `registry.rs`).
+// Adding a subnet is its module (declared above, outside the macro, so that `cargo fmt`
+// still reaches the file) plus one line here.
+subnets! {
+    TextEmbedding(text_embedding::TextEmbedding) { input_key: "text",   output_key: "embedding" },
+    Digits(digits::Digits)                       { input_key: "pixels", output_key: "label" },
 }
 
 /// Loads the subnet for an on-chain subnet: requires the model file to have the chain's
