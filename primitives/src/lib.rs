@@ -16,11 +16,13 @@
 
 extern crate alloc;
 
+mod ids;
 mod neuron;
 #[cfg(feature = "serde")]
 pub mod serde_helpers;
 mod traits;
 
+pub use ids::Uid;
 pub use neuron::{
     is_epoch_boundary, Contribution, DeviceClass, DeviceProfile, Endpoint, MultiaddrBytes,
     NeuronDetail, NeuronView, PeerIdBytes, PowerSource, SubnetView, MAX_MULTIADDRS,

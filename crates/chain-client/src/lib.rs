@@ -44,7 +44,7 @@ pub type Balance = u128;
 /// salt)` — the same as the pallet's `commit_hash`.
 pub fn weights_commit_hash(
     hotkey: &AccountId32,
-    netuid: u16,
+    netuid: mindos_primitives::NetUid,
     uids: &[u16],
     weights: &[u16],
     salt: &[u8; 32],

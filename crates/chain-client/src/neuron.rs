@@ -3,13 +3,16 @@
 //! endpoint with `serve`. The miner and the validator both use these, so the rules (e.g.
 //! skip a `serve` the chain already holds, respect the serve rate limit) live in one place.
 
+use mindos_primitives::{NetUid, Uid};
 use subxt::{client::OnlineClientAtBlock, utils::AccountId32};
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
     runtime::{
         self,
-        runtime_types::mindos_primitives::{self as chain_types, neuron::DeviceProfile, NetUid},
+        runtime_types::mindos_primitives::{
+            self as chain_types, neuron::DeviceProfile, NetUid as ChainNetUid,
+        },
     },
     to_hex, Balance, ChainClient, ChainError, MindConfig,
 };
@@ -46,19 +49,19 @@ impl ChainClient {
     pub async fn uid(
         &self,
         at: &AtBlock,
-        netuid: u16,
+        netuid: NetUid,
         hotkey: &AccountId32,
-    ) -> Result<Option<u16>, ChainError> {
+    ) -> Result<Option<Uid>, ChainError> {
         let value = at
             .storage()
             .try_fetch(
                 runtime::storage().neurons().uids(),
-                (NetUid(netuid), *hotkey),
+                (ChainNetUid(netuid.0), *hotkey),
             )
             .await
             .map_err(ChainError::from_subxt)?;
         value
-            .map(|v| v.decode().map_err(ChainError::from_subxt))
+            .map(|v| v.decode().map(Uid).map_err(ChainError::from_subxt))
             .transpose()
     }
 
@@ -68,11 +71,11 @@ impl ChainClient {
     /// what to do about it in its own terms.
     pub async fn ensure_registered(
         &self,
-        netuid: u16,
+        netuid: NetUid,
         hotkey: &AccountId32,
         coldkey: Option<&Keypair>,
         max_burn: Balance,
-    ) -> Result<Option<u16>, ChainError> {
+    ) -> Result<Option<Uid>, ChainError> {
         if let Some(uid) = self
             .uid(&self.at_finalized().await?, netuid, hotkey)
             .await?
@@ -82,10 +85,10 @@ impl ChainClient {
         let Some(coldkey) = coldkey else {
             return Ok(None);
         };
-        tracing::info!(target: "mindos::chain", hotkey = %account_hex(hotkey), netuid, max_burn, "registering the hotkey");
+        tracing::info!(target: "mindos::chain", hotkey = %account_hex(hotkey), %netuid, max_burn, "registering the hotkey");
         let call = runtime::transactions()
             .neurons()
-            .register(NetUid(netuid), *hotkey, max_burn);
+            .register(ChainNetUid(netuid.0), *hotkey, max_burn);
         self.submit(&call, coldkey).await?;
         self.uid(&self.at_finalized().await?, netuid, hotkey).await
     }
@@ -114,7 +117,7 @@ impl ChainClient {
     pub async fn serve(
         &self,
         hotkey: &Keypair,
-        netuid: u16,
+        netuid: NetUid,
         peer_id: Vec<u8>,
         multiaddrs: Vec<Vec<u8>>,
         device: DeviceProfile,
@@ -125,7 +128,7 @@ impl ChainClient {
             .storage()
             .try_fetch(
                 runtime::storage().neurons().axons(),
-                (NetUid(netuid), hotkey_id),
+                (ChainNetUid(netuid.0), hotkey_id),
             )
             .await
             .map_err(ChainError::from_subxt)?
@@ -158,7 +161,7 @@ impl ChainClient {
         let call =
             runtime::transactions()
                 .neurons()
-                .serve(NetUid(netuid), peer_id, multiaddrs, device);
+                .serve(ChainNetUid(netuid.0), peer_id, multiaddrs, device);
         self.submit(&call, hotkey).await?;
         Ok(Served::Published)
     }

@@ -6,6 +6,7 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
+    NetUid,
     outbound::Outbound,
     wire::{CapacityBeat, InferRequest, InferResponse},
     MeshError, Responder,
@@ -78,11 +79,11 @@ pub(crate) enum Command {
         reply: oneshot::Sender<Result<(), MeshError>>,
     },
     Subscribe {
-        netuid: u16,
+        netuid: NetUid,
         reply: oneshot::Sender<Result<(), MeshError>>,
     },
     Unsubscribe {
-        netuid: u16,
+        netuid: NetUid,
         reply: oneshot::Sender<()>,
     },
     Peers {
@@ -143,7 +144,7 @@ impl MeshClient {
         if peer == self.peer_id {
             return Err(MeshError::Unreachable(peer));
         }
-        tracing::trace!(%peer, netuid = request.netuid, request_id = request.request_id, "sending request");
+        tracing::trace!(%peer, netuid = %request.netuid, request_id = request.request_id, "sending request");
         self.outbound.request(peer, &request, timeout).await
     }
 
@@ -156,13 +157,13 @@ impl MeshClient {
     }
 
     /// Receives capacity beats of subnet `netuid` from now on (as [`MeshEvent::CapacityBeat`]).
-    pub async fn subscribe(&self, netuid: u16) -> Result<(), MeshError> {
+    pub async fn subscribe(&self, netuid: NetUid) -> Result<(), MeshError> {
         self.call(|reply| Command::Subscribe { netuid, reply })
             .await?
     }
 
     /// Stops receiving capacity beats of subnet `netuid`.
-    pub async fn unsubscribe(&self, netuid: u16) -> Result<(), MeshError> {
+    pub async fn unsubscribe(&self, netuid: NetUid) -> Result<(), MeshError> {
         self.call(|reply| Command::Unsubscribe { netuid, reply })
             .await
     }

@@ -311,10 +311,11 @@ mod tests {
     use futures::io::Cursor;
 
     use super::*;
+    use crate::NetUid;
 
     fn request(payload: serde_json::Value) -> InferRequest {
         InferRequest {
-            netuid: 1,
+            netuid: NetUid(1),
             request_id: 9,
             payload,
         }

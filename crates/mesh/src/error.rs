@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use libp2p::{Multiaddr, PeerId};
 
-use crate::wire::BeatError;
+use crate::{wire::BeatError, NetUid};
 
 /// What can go wrong in the mesh.
 #[derive(Debug, thiserror::Error)]
@@ -86,7 +86,7 @@ pub enum MeshError {
     #[error("no peer subscribes to the capacity topic of subnet {netuid}")]
     NoSubscribers {
         /// The subnet.
-        netuid: u16,
+        netuid: NetUid,
     },
     /// Gossip publishing failed for another reason.
     #[error("publishing failed: {0}")]

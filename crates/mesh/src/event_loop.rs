@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::DropGuard;
 
 use crate::{
+    NetUid,
     behaviour::{Behaviour, BehaviourEvent, KAD_PROTOCOL},
     client::{Command, MeshEvent, PeerInfo},
     config::split_peer_addr,
@@ -59,7 +60,7 @@ pub struct EventLoop {
     pub(crate) pending_dials: HashMap<ConnectionId, (Multiaddr, Reply<PeerId>)>,
     pub(crate) peers: HashMap<PeerId, PeerInfo>,
     /// `sent_at_ms` of the newest beat per (publisher, subnet): older ones are replays.
-    pub(crate) newest_beat: HashMap<(PeerId, u16), u64>,
+    pub(crate) newest_beat: HashMap<(PeerId, NetUid), u64>,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -447,7 +448,7 @@ impl EventLoop {
         match self.newest_beat.entry((source, beat.netuid)) {
             Entry::Occupied(mut newest) => {
                 if *newest.get() >= beat.sent_at_ms {
-                    tracing::trace!(%source, netuid = beat.netuid, "ignored replayed capacity beat");
+                    tracing::trace!(%source, netuid = %beat.netuid, "ignored replayed capacity beat");
                     return MessageAcceptance::Ignore;
                 }
                 newest.insert(beat.sent_at_ms);
@@ -466,7 +467,7 @@ impl EventLoop {
         if newer {
             info.last_beat = Some(beat.clone());
         }
-        tracing::trace!(%source, netuid = beat.netuid, load = beat.load, "capacity beat");
+        tracing::trace!(%source, netuid = %beat.netuid, load = beat.load, "capacity beat");
         self.emit(MeshEvent::CapacityBeat { peer: source, beat });
         MessageAcceptance::Accept
     }

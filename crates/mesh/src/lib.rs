@@ -37,6 +37,9 @@ pub use inbound::Responder;
 /// The libp2p version this crate is built on, for addresses, peer ids and keys.
 pub use libp2p;
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
+/// Subnet ids and neuron uids travel typed (see `mindos_primitives`); re-exported so users of
+/// the mesh name the same types.
+pub use mindos_primitives::{NetUid, Uid};
 pub use wire::{
     BeatError, CapacityBeat, ErrorCode, InferRequest, InferResponse, PowerSource, PowerStatus,
 };

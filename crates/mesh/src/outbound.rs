@@ -441,7 +441,7 @@ mod tests {
     use libp2p::multiaddr::Protocol;
 
     use super::*;
-    use crate::{Keypair, Mesh, MeshConfig, MeshEvent};
+    use crate::{Keypair, Mesh, MeshConfig, MeshEvent, NetUid};
 
     fn links(client: &crate::MeshClient) -> usize {
         lock(&client.outbound.links).len()
@@ -476,7 +476,7 @@ mod tests {
             .unwrap();
 
         let ask = |n: u64| InferRequest {
-            netuid: 1,
+            netuid: NetUid(1),
             request_id: n,
             payload: serde_json::json!(n),
         };

@@ -8,6 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use libp2p::gossipsub::IdentTopic;
 use serde::{Deserialize, Serialize};
 
+use crate::NetUid;
+
 /// `load` value that means "fully loaded" (parts per billion, like `Perbill`).
 pub const LOAD_FULL: u32 = 1_000_000_000;
 
@@ -15,7 +17,7 @@ pub const LOAD_FULL: u32 = 1_000_000_000;
 pub const CAPACITY_TOPIC_PREFIX: &str = "mindos/capacity/";
 
 /// The gossipsub topic that carries the capacity beats of subnet `netuid`.
-pub fn capacity_topic(netuid: u16) -> IdentTopic {
+pub fn capacity_topic(netuid: NetUid) -> IdentTopic {
     IdentTopic::new(format!("{CAPACITY_TOPIC_PREFIX}{netuid}"))
 }
 
@@ -23,9 +25,9 @@ pub fn capacity_topic(netuid: u16) -> IdentTopic {
 ///
 /// Only the canonical decimal form is accepted (`mindos/capacity/7`, not `…/07`), so every
 /// subnet has exactly one topic.
-pub fn netuid_of_topic(topic: &str) -> Option<u16> {
+pub fn netuid_of_topic(topic: &str) -> Option<NetUid> {
     let digits = topic.strip_prefix(CAPACITY_TOPIC_PREFIX)?;
-    let netuid: u16 = digits.parse().ok()?;
+    let netuid: NetUid = digits.parse().ok()?;
     (netuid.to_string() == digits).then_some(netuid)
 }
 
@@ -41,7 +43,7 @@ pub fn unix_time_ms() -> u64 {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InferRequest {
     /// The subnet whose task the caller wants served.
-    pub netuid: u16,
+    pub netuid: NetUid,
     /// Caller-chosen id, echoed in logs on both sides; not interpreted by the mesh.
     pub request_id: u64,
     /// Task input, in the subnet's input schema.
@@ -122,7 +124,7 @@ impl ErrorCode {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapacityBeat {
     /// The subnet this capacity is for; must match the topic it arrives on.
-    pub netuid: u16,
+    pub netuid: NetUid,
     /// Current load in parts per billion: 0 is idle, [`LOAD_FULL`] is saturated.
     pub load: u32,
     /// Requests waiting in the miner's queue.
@@ -175,9 +177,9 @@ pub enum BeatError {
     #[error("beat for subnet {beat} arrived on the topic of subnet {topic}")]
     TopicMismatch {
         /// Subnet named in the beat.
-        beat: u16,
+        beat: NetUid,
         /// Subnet of the topic.
-        topic: u16,
+        topic: NetUid,
     },
     /// `load` is above [`LOAD_FULL`].
     #[error("load {0} is above {LOAD_FULL}")]
@@ -273,7 +275,7 @@ mod tests {
 
     fn beat() -> CapacityBeat {
         CapacityBeat {
-            netuid: 3,
+            netuid: NetUid(3),
             load: LOAD_FULL / 2,
             queue_depth: 4,
             max_batch: 8,
@@ -304,8 +306,8 @@ mod tests {
 
     #[test]
     fn topics_round_trip_and_reject_non_canonical() {
-        assert_eq!(capacity_topic(7).to_string(), "mindos/capacity/7");
-        assert_eq!(netuid_of_topic("mindos/capacity/7"), Some(7));
+        assert_eq!(capacity_topic(NetUid(7)).to_string(), "mindos/capacity/7");
+        assert_eq!(netuid_of_topic("mindos/capacity/7"), Some(NetUid(7)));
         assert_eq!(netuid_of_topic("mindos/capacity/07"), None);
         assert_eq!(netuid_of_topic("mindos/capacity/70000"), None);
         assert_eq!(netuid_of_topic("other/7"), None);
@@ -340,7 +342,7 @@ mod tests {
         assert_eq!(check(&b, topic), Err(BeatError::BatteryOutOfRange(101)));
         assert_eq!(
             check(&beat(), "mindos/capacity/4"),
-            Err(BeatError::TopicMismatch { beat: 3, topic: 4 })
+            Err(BeatError::TopicMismatch { beat: NetUid(3), topic: NetUid(4) })
         );
         let mut b = beat();
         b.sent_at_ms = 0;

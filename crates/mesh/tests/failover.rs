@@ -18,6 +18,7 @@ use std::{
 };
 
 use mindos_mesh::{
+    NetUid,
     route::{
         request_with_policy, DefaultJudge, FailoverError, FailoverPolicy, InferTransport, Judge,
         Served, TryKind, Verdict,
@@ -98,7 +99,7 @@ impl Run {
 
 fn request() -> InferRequest {
     InferRequest {
-        netuid: 1,
+        netuid: NetUid(1),
         request_id: 1,
         payload: json!(null),
     }

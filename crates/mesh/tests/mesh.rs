@@ -15,6 +15,7 @@ use std::{
 };
 
 use mindos_mesh::{
+    NetUid,
     libp2p::multiaddr::Protocol,
     route::{request_with_failover, AttemptError},
     wire::{unix_time_ms, LOAD_FULL},
@@ -107,7 +108,7 @@ fn echo(name: &'static str) -> impl Fn(InferRequest, Responder) + Send + 'static
 
 fn request(id: u64, payload: serde_json::Value) -> InferRequest {
     InferRequest {
-        netuid: 1,
+        netuid: NetUid(1),
         request_id: id,
         payload,
     }
@@ -351,11 +352,11 @@ async fn capacity_beats_reach_subscribers() {
         let mut validator = Node::local();
         let mut beats = validator.events.take().unwrap();
         validator.client.dial(miner.addr().await).await.unwrap();
-        validator.client.subscribe(7).await.unwrap();
-        miner.client.subscribe(7).await.unwrap();
+        validator.client.subscribe(NetUid(7)).await.unwrap();
+        miner.client.subscribe(NetUid(7)).await.unwrap();
 
         let beat = CapacityBeat {
-            netuid: 7,
+            netuid: NetUid(7),
             load: LOAD_FULL / 4,
             queue_depth: 3,
             max_batch: 8,
@@ -402,13 +403,13 @@ async fn capacity_beats_reach_subscribers() {
             }
         };
         assert_eq!(received.0, miner_id);
-        assert_eq!(received.1.netuid, 7);
+        assert_eq!(received.1.netuid, NetUid(7));
         assert_eq!(received.1.queue_depth, 3);
         assert_eq!(received.1.power.battery_percent, Some(64));
 
         let peers = validator.client.peers().await.unwrap();
         let info = peers.iter().find(|p| p.peer_id == miner_id).unwrap();
-        assert_eq!(info.last_beat.as_ref().map(|b| b.netuid), Some(7));
+        assert_eq!(info.last_beat.as_ref().map(|b| b.netuid), Some(NetUid(7)));
 
         validator.stop().await;
         miner.stop().await;

@@ -404,6 +404,7 @@ mod tests {
     };
 
     use super::*;
+    use crate::NetUid;
 
     fn peer(n: u8) -> PeerId {
         crate::keys::keypair_from_secret([n; 32])
@@ -440,7 +441,7 @@ mod tests {
 
     fn request() -> InferRequest {
         InferRequest {
-            netuid: 1,
+            netuid: NetUid(1),
             request_id: 1,
             payload: serde_json::json!(null),
         }

@@ -288,7 +288,10 @@ impl SplitMix64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{PowerStatus, LOAD_FULL};
+    use crate::{
+        wire::{PowerStatus, LOAD_FULL},
+        NetUid,
+    };
 
     fn peer(n: u8) -> PeerId {
         crate::keys::keypair_from_secret([n; 32])
@@ -299,7 +302,7 @@ mod tests {
 
     fn beat(load: u32, queue_depth: u32, power: PowerStatus) -> CapacityBeat {
         CapacityBeat {
-            netuid: 1,
+            netuid: NetUid(1),
             load,
             queue_depth,
             max_batch: 4,
