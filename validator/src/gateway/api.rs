@@ -201,4 +201,37 @@ mod tests {
         assert_eq!(error_name(RATE_LIMITED), "rate_limited");
         assert_eq!(error_name(-32601), "other");
     }
+
+    /// Every field and parameter name in the document, wherever it is declared.
+    fn names(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::Object(properties)) = map.get("properties") {
+                    out.extend(properties.keys().cloned());
+                }
+                if let Some(serde_json::Value::Array(params)) = map.get("params") {
+                    out.extend(params.iter().filter_map(|p| p["name"].as_str().map(str::to_owned)));
+                }
+                map.values().for_each(|v| names(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| names(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_field_follows_the_casing_rule_the_document_states() {
+        let document: serde_json::Value = serde_json::from_str(OPENRPC).unwrap();
+        let description = document["info"]["description"].as_str().unwrap();
+        assert!(description.contains("snake_case"), "{description}");
+        let mut all = Vec::new();
+        names(&document, &mut all);
+        assert!(all.len() > 20, "{all:?}");
+        for name in all {
+            let snake = name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            assert!(snake, "`{name}` is not snake_case");
+        }
+    }
 }
