@@ -93,7 +93,7 @@ impl StartError {
 /// `From` conversions into a binary's error (which wraps [`StartError`] with
 /// `#[from]`) for the library errors [`StartError`] holds boxed, so `?` works on them:
 ///
-/// ```ignore
+/// ```text
 /// mindos_daemon::start_error_from!(MinerError { KeyError => key, ChainError => chain, MeshError => mesh });
 /// ```
 #[macro_export]
