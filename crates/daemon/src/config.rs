@@ -161,6 +161,25 @@ pub fn file_key(arg: &Arg) -> Option<(String, String)> {
     Some((section, key))
 }
 
+/// The flags of `command` whose file key (by [`file_key`]) the settings type `S` does not
+/// accept; each binary's tests check this is empty, so the layering's rule holds for every
+/// setting.
+pub fn flags_without_file_key<S: DeserializeOwned>(command: &Command) -> Vec<String> {
+    command
+        .get_arguments()
+        .filter_map(|arg| {
+            let (section, key) = file_key(arg)?;
+            // A value no setting accepts: a known key fails on its type, an unknown one on
+            // its name.
+            let err = toml::from_str::<S>(&format!("[{section}]\n{key} = {{}}\n")).err()?;
+            err.to_string().contains("unknown field").then(|| {
+                let flag = arg.get_long().unwrap_or_default();
+                format!("--{flag} (`{key}` under `[{section}]`)")
+            })
+        })
+        .collect()
+}
+
 /// The file keys of the settings in `matches` that hold only their default.
 fn defaulted(command: &Command, matches: &ArgMatches) -> Vec<(String, String)> {
     command
@@ -496,5 +515,20 @@ mod tests {
                 "{keys:?}"
             );
         }
+        assert_eq!(
+            flags_without_file_key::<Settings>(&Args::command()),
+            Vec::<String>::new()
+        );
+        #[derive(Debug, Default, serde::Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        struct NoWork {
+            #[allow(dead_code)]
+            chain: crate::args::ChainArgs,
+        }
+        assert_eq!(
+            flags_without_file_key::<NoWork>(&Args::command()).len(),
+            3,
+            "--work-batch, --peer and --quiet have no key in a file without [work]"
+        );
     }
 }
