@@ -133,14 +133,13 @@ fn chain_settings(dir: &Path, node: &DevNode, hotkey_uri: &str) -> Settings {
     std::fs::create_dir_all(dir).unwrap();
     let hotkey = dir.join("hotkey");
     write_key(&hotkey, hotkey_uri);
-    Settings {
-        no_chain: false,
-        subnet: None,
-        allow_peer: Vec::new(),
-        chain_rpc: Some(node.ws_url()),
-        hotkey_file: Some(hotkey),
-        ..common::private_settings(dir, "digits", DIGITS, &[])
-    }
+    let mut settings = common::private_settings(dir, "digits", DIGITS, &[]);
+    settings.chain.no_chain = false;
+    settings.subnet.subnet = None;
+    settings.peers.allow_peer = Vec::new();
+    settings.chain.rpc = Some(node.ws_url());
+    settings.keys.hotkey_file = Some(hotkey);
+    settings
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,7 +163,7 @@ async fn scenario(dir: &Path) {
 
     // 1. A model file that is not the one subnet 1 pins.
     let mut settings = chain_settings(&dir.join("mismatch"), &node, "//MindosMinerMismatch");
-    settings.model = Some(
+    settings.model.model = Some(
         // The runtime value: cargo reuses test binaries when the workspace moves.
         std::env::var_os("CARGO_MANIFEST_DIR")
             .map(PathBuf::from)
@@ -201,7 +200,7 @@ async fn scenario(dir: &Path) {
 
     // A subnet that does not exist.
     let mut settings = chain_settings(&dir.join("unknown"), &node, "//MindosMinerUnknown");
-    settings.netuid = Some(77);
+    settings.subnet.netuid = Some(77);
     let err = Miner::start(Config::from_settings(settings).unwrap())
         .await
         .unwrap_err();
@@ -215,11 +214,11 @@ async fn scenario(dir: &Path) {
     let mut settings = chain_settings(&miner_dir, &node, "//MindosMinerHot");
     let coldkey = miner_dir.join("coldkey");
     write_key(&coldkey, "//Bob");
-    settings.coldkey_file = Some(coldkey);
-    settings.fund_hotkey = Some("1".into());
-    settings.max_burn = Some("100".into());
-    settings.device_class = Some(mindos_miner::config::DeviceClass::Server);
-    settings.region = Some("DE".into());
+    settings.keys.coldkey_file = Some(coldkey);
+    settings.chain.fund_hotkey = Some("1".into());
+    settings.chain.max_burn = Some("100".into());
+    settings.device.class = Some(mindos_miner::config::DeviceClass::Server);
+    settings.device.region = Some("DE".into());
     let mut miner = RunningMiner::start(settings).await;
     let status = miner.status().await;
     assert!(status.uid.is_some(), "{status:?}");

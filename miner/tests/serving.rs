@@ -27,7 +27,7 @@ async fn bad_input_gets_typed_errors_and_the_miner_keeps_serving() {
         let dir = tempfile::tempdir().unwrap();
         let caller = Caller::start();
         let mut settings = private_settings(dir.path(), "digits", DIGITS, &[caller.peer_id()]);
-        settings.max_request_bytes = Some(2048);
+        settings.peers.max_request_bytes = Some(2048);
         let mut miner = RunningMiner::start(settings).await;
         caller.connect(&miner).await;
 
@@ -250,8 +250,8 @@ async fn concurrent_requests_are_batched() {
         let dir = tempfile::tempdir().unwrap();
         let caller = Caller::start();
         let mut settings = private_settings(dir.path(), "digits", DIGITS, &[caller.peer_id()]);
-        settings.max_batch = Some(8);
-        settings.max_wait_ms = Some(200);
+        settings.batching.max_batch = Some(8);
+        settings.batching.max_wait_ms = Some(200);
         let mut miner = RunningMiner::start(settings).await;
         caller.connect(&miner).await;
 
@@ -288,8 +288,8 @@ async fn a_full_queue_answers_busy_instead_of_growing() {
         // MiniLM takes milliseconds per text: one worker, batches of one, room for one waiting.
         let mut settings =
             private_settings(dir.path(), "text-embedding", TEXT, &[caller.peer_id()]);
-        settings.max_batch = Some(1);
-        settings.queue_capacity = Some(1);
+        settings.batching.max_batch = Some(1);
+        settings.batching.queue_capacity = Some(1);
         let mut miner = RunningMiner::start(settings).await;
         caller.connect(&miner).await;
 
@@ -402,9 +402,9 @@ async fn low_battery_lowers_limits_and_is_gossiped() {
         let status_file = dir.path().join("power-status");
         std::fs::write(&status_file, "battery 12\n").unwrap();
         let mut settings = private_settings(dir.path(), "digits", DIGITS, &[client.peer_id()]);
-        settings.max_batch = Some(16);
-        settings.workers = Some(2);
-        settings.power_status_file = Some(status_file.clone());
+        settings.batching.max_batch = Some(16);
+        settings.batching.workers = Some(2);
+        settings.power.status_file = Some(status_file.clone());
         let mut miner = RunningMiner::start(settings).await;
         client.dial(miner.addr.clone()).await.unwrap();
 

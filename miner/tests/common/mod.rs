@@ -50,20 +50,19 @@ pub async fn bounded<F: Future<Output = ()>>(limit: Duration, test: F) {
 pub fn private_settings(dir: &Path, subnet: &str, netuid: u16, allow: &[PeerId]) -> Settings {
     let power_dir = dir.join("power_supply");
     std::fs::create_dir_all(&power_dir).unwrap();
-    Settings {
-        netuid: Some(netuid),
-        subnet: Some(subnet.to_owned()),
-        no_chain: true,
-        base_path: Some(dir.to_owned()),
-        listen: vec!["/ip4/127.0.0.1/tcp/0".to_owned()],
-        no_mdns: true,
-        allow_peer: allow.iter().map(ToString::to_string).collect(),
-        rpc_addr: Some("127.0.0.1:0".to_owned()),
-        metrics_addr: Some("127.0.0.1:0".to_owned()),
-        power_supply_dir: Some(power_dir),
-        beat_interval_secs: Some(1),
-        ..Settings::default()
-    }
+    let mut settings = Settings::default();
+    settings.subnet.netuid = Some(netuid);
+    settings.subnet.subnet = Some(subnet.to_owned());
+    settings.chain.no_chain = true;
+    settings.keys.base_path = Some(dir.to_owned());
+    settings.mesh.listen = vec!["/ip4/127.0.0.1/tcp/0".to_owned()];
+    settings.mesh.no_mdns = true;
+    settings.peers.allow_peer = allow.iter().map(ToString::to_string).collect();
+    settings.rpc.addr = Some("127.0.0.1:0".to_owned());
+    settings.metrics.addr = Some("127.0.0.1:0".to_owned());
+    settings.power.supply_dir = Some(power_dir);
+    settings.peers.beat_interval_secs = Some(1);
+    settings
 }
 
 /// A miner running in this process.
