@@ -178,8 +178,9 @@ pub async fn header_number(http: &HttpClient, hash: Option<String>) -> Result<u6
         Some(hash) => http.request("chain_getHeader", rpc_params![hash]).await?,
         None => http.request("chain_getHeader", rpc_params![]).await?,
     };
-    header["number"]
-        .as_str()
+    header
+        .get("number")
+        .and_then(serde_json::Value::as_str)
         .and_then(|number| u64::from_str_radix(number.trim_start_matches("0x"), 16).ok())
         .ok_or(QueryError::NoNumber(header))
 }

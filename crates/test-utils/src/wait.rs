@@ -53,6 +53,9 @@ mod tests {
     #[tokio::test]
     #[should_panic(expected = "timed out waiting for nothing")]
     async fn panics_when_the_time_runs_out() {
-        wait_for("nothing", Duration::from_millis(600), || async { None::<()> }).await;
+        wait_for("nothing", Duration::from_millis(600), || async {
+            None::<()>
+        })
+        .await;
     }
 }
