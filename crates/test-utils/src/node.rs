@@ -1,12 +1,6 @@
 //! [`DevNode`]: a real `mindos-node` on loopback, and the chain queries tests wait on.
 
-use std::{
-    future::Future,
-    net::SocketAddr,
-    path::{Path, PathBuf},
-    process::ExitStatus,
-    time::Duration,
-};
+use std::{future::Future, net::SocketAddr, path::PathBuf, process::ExitStatus, time::Duration};
 
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_chain_client::ChainClient;
@@ -153,11 +147,6 @@ impl DevNode {
     /// Stops the node as an operator would (SIGTERM) and waits up to 60 s for it to exit.
     pub async fn stop(mut self) -> ExitStatus {
         self.proc.terminate_within(STOP_WAIT).await
-    }
-
-    /// The log file.
-    pub fn log(&self) -> &Path {
-        self.proc.log()
     }
 }
 

@@ -24,8 +24,8 @@ pub struct MinerSpec<'a> {
     pub netuid: u16,
     /// Its libp2p node key is `[key; 32]`.
     pub key: u8,
-    /// `MINDOS_MINER_FAULT` (`garbage`, `copy`, `slow`, `drop`): the binary must be built
-    /// with the `fault-injection` feature.
+    /// `MINDOS_MINER_FAULT` (`garbage`, `copy:ADDR`, `slow:MS`, `drop`): the binary must be
+    /// built with the `fault-injection` feature.
     pub fault: Option<&'a str>,
 }
 
@@ -35,8 +35,8 @@ impl MinerSpec<'_> {
         self.dir.join(self.name)
     }
 
-    /// The flags that make it a loopback test miner, then `extra`.
-    pub fn args(&self, extra: &[String]) -> Vec<String> {
+    /// The flags that make it a loopback test miner, then `extra`; writes its node key.
+    fn args(&self, extra: &[String]) -> Vec<String> {
         let home = self.home();
         let power = home.join("power_supply");
         std::fs::create_dir_all(&power)
@@ -61,7 +61,7 @@ impl MinerSpec<'_> {
         args
     }
 
-    /// Starts the miner with `extra` flags after [`MinerSpec::args`].
+    /// Starts the miner: the loopback test flags described above, then `extra`.
     pub fn spawn(&self, extra: &[String]) -> Proc {
         let envs: Vec<(&str, &str)> = self
             .fault
