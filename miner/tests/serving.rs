@@ -12,10 +12,11 @@
 mod common;
 
 use common::{
-    bounded, digit_zero, label, private_settings, refusal, sample, Caller, RunningMiner, DEADLINE,
+    bounded, digit_zero, label, private_settings, refusal, Caller, RunningMiner, DEADLINE,
 };
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_mesh::{ErrorCode, InferResponse, MeshConfig};
+use mindos_test_utils::{metrics::sample, raw_http};
 use serde_json::json;
 
 const DIGITS: u16 = 1;
@@ -364,7 +365,6 @@ async fn the_owner_rpc_reports_status_and_runs_the_model() {
         }
 
         // Bytes that are not UTF-8 never reach the model: the JSON-RPC layer refuses them.
-        let port = miner.rpc_port;
         let body: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"miner_infer\",\"params\":[{\"pixels\":\"\xff\xfe\"}]}";
         let mut request = format!(
             "POST / HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
@@ -372,7 +372,7 @@ async fn the_owner_rpc_reports_status_and_runs_the_model() {
         )
         .into_bytes();
         request.extend_from_slice(body);
-        let reply: serde_json::Value = serde_json::from_str(&common::http_raw(port, &request).await).unwrap();
+        let reply: serde_json::Value = serde_json::from_str(&raw_http(miner.rpc_addr, &request).await).unwrap();
         let code = reply["error"]["code"].as_i64();
         assert!(matches!(code, Some(-32700 | -32600)), "a JSON-RPC parse error: {reply}");
 
