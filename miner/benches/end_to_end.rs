@@ -482,17 +482,9 @@ impl MinerProcess {
         let secret = [42u8; 32];
         write_private(&dir.join("node.key"), &secret);
         let peer = keypair_from_secret(secret).unwrap().public().to_peer_id();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = mindos_test_utils::free_port();
         let listen = format!("/ip4/127.0.0.1/tcp/{port}");
-        let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let metrics_port = mindos_test_utils::free_port();
         std::fs::create_dir_all(dir.join("power_supply")).unwrap();
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mindos-miner"))
             .args([

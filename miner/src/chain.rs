@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{config::DeviceClass, serve::Authorizer, status::LiveState, MinerError};
 
 fn chain_error(e: impl Into<subxt::Error>) -> MinerError {
-    MinerError::Chain(ChainError::Subxt(Box::new(e.into())))
+    ChainError::Subxt(Box::new(e.into())).into()
 }
 
 /// What the chain says about the subnet served.

@@ -20,29 +20,23 @@ pub mod power;
 mod rpc;
 mod serve;
 mod service;
+pub mod settings;
+mod start;
 mod status;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration, time::Instant};
 
+use mindos_daemon::start::{StartError, StoppableTask, Tasks};
 use mindos_mesh::{
     wire::{unix_time_ms, LOAD_FULL},
-    CapacityBeat, Mesh, MeshClient, MeshConfig, MeshError, MeshEvent, Multiaddr, PeerId,
-    PowerSource,
+    CapacityBeat, MeshClient, MeshError, MeshEvent, Multiaddr, PeerId,
 };
-use mindos_subnets::{EngineConfig, SubnetEngine, SubnetError};
-use tokio::{sync::oneshot, task::JoinHandle};
+use mindos_subnets::SubnetError;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 #[cfg(feature = "fault-injection")]
 use tokio_util::task::TaskTracker;
 
-use crate::{
-    chain::{ChainSession, Device, Served},
-    config::{ChainMode, DeviceClass},
-    power::PowerMonitor,
-    serve::{Authorizer, Server},
-    service::{Model, Service, ServiceLimits},
-    status::LiveState,
-};
 pub use crate::{
     config::{Cli, Config, ConfigError, Settings},
     keys::KeyError,
@@ -50,6 +44,7 @@ pub use crate::{
     serve::ServeError,
     status::{MinerStatus, PowerView},
 };
+use crate::{power::PowerMonitor, serve::Server, service::Service, status::LiveState};
 
 /// After the last in-flight answer is handed to the mesh, how long it gets to write it out
 /// before the mesh stops (the mesh's shutdown does not flush queued answers itself).
@@ -59,12 +54,10 @@ const ANSWER_FLUSH: Duration = Duration::from_millis(200);
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MinerError {
-    /// A setting is invalid.
+    /// A failure any binary can have: a setting, a key file, the chain, the mesh, a local
+    /// endpoint, a worker.
     #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// A hotkey or coldkey file.
-    #[error(transparent)]
-    Key(#[from] KeyError),
+    Start(#[from] StartError),
     /// The model or the ONNX Runtime library could not be loaded.
     #[error("loading the `{subnet}` subnet: {source}")]
     Model {
@@ -86,9 +79,6 @@ pub enum MinerError {
         #[source]
         source: SubnetError,
     },
-    /// Talking to the chain failed.
-    #[error("chain: {0}")]
-    Chain(#[from] mindos_chain_client::ChainError),
     /// The subnet does not exist on chain.
     #[error("subnet {netuid} does not exist on chain")]
     UnknownSubnet {
@@ -126,33 +116,15 @@ pub enum MinerError {
         /// The hotkey's account, hex.
         hotkey: String,
     },
-    /// The mesh failed to start.
-    #[error("mesh: {0}")]
-    Mesh(#[from] MeshError),
-    /// A local endpoint could not bind its address.
-    #[error("cannot listen for {what} on {addr}: {source}")]
-    Bind {
-        /// Which endpoint.
-        what: &'static str,
-        /// The address.
-        addr: SocketAddr,
-        /// The OS error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Metrics could not be set up.
-    #[error("metrics: {0}")]
-    Metrics(#[from] prometheus::Error),
-    /// Starting a worker thread or task failed.
-    #[error("{what}: {source}")]
-    Runtime {
-        /// What was being started.
-        what: &'static str,
-        /// The error.
-        #[source]
-        source: std::io::Error,
-    },
 }
+
+mindos_daemon::start_error_from!(MinerError {
+    ConfigError => config,
+    KeyError => key,
+    mindos_chain_client::ChainError => chain,
+    MeshError => mesh,
+    prometheus::Error => metrics,
+});
 
 /// Starts a miner with `config` and serves until `shutdown` completes, then shuts down
 /// gracefully: stops accepting requests (new ones get `busy`), finishes those in flight,
@@ -215,12 +187,12 @@ pub struct Miner {
     /// The faulty dispatcher's per-request tasks (the honest path answers from the
     /// inference workers, which shutdown drains).
     #[cfg(feature = "fault-injection")]
-    tracker: TaskTracker,
-    cancel: CancellationToken,
-    background: Vec<JoinHandle<()>>,
+    requests: TaskTracker,
+    /// Following the chain, capacity beats, the metrics endpoint.
+    tasks: Tasks,
+    /// Reads mesh events until the mesh stops, so it is awaited after the mesh.
     dispatcher: JoinHandle<()>,
-    mesh_stop: oneshot::Sender<()>,
-    mesh_task: JoinHandle<()>,
+    mesh: StoppableTask,
 }
 
 impl std::fmt::Debug for Miner {
@@ -233,246 +205,6 @@ impl std::fmt::Debug for Miner {
 }
 
 impl Miner {
-    /// Loads the model, checks it against the chain, registers and serves (unless
-    /// `--no-chain`), and starts the mesh, the workers and the local endpoints.
-    pub async fn start(config: Config) -> Result<Self, MinerError> {
-        let netuid = config.netuid;
-        let node_key = mindos_mesh::keys::load_or_create_keypair(&config.mesh.node_key_file)?;
-        let metrics = Arc::new(metrics::Metrics::new()?);
-        let monitor = PowerMonitor::new(config.power.clone());
-        let reading = monitor.read();
-        let power = monitor.status(reading);
-
-        // The chain first: it says which task this subnet is and which model it pins.
-        let mut chain = None;
-        let mut coldkey = None;
-        let mut task = None;
-        let mut subnet = config.subnet.clone().unwrap_or_default();
-        if let ChainMode::Chain(settings) = &config.chain {
-            let hotkey = keys::load_or_create_key(&settings.hotkey_file)?;
-            coldkey = settings
-                .coldkey_file
-                .as_deref()
-                .map(keys::load_key)
-                .transpose()?;
-            let session = ChainSession::connect(&settings.rpc_url, netuid, hotkey).await?;
-            let record = session.subnet().await?;
-            if let Some(configured) = &config.subnet {
-                if *configured != record.name {
-                    return Err(MinerError::SubnetMismatch {
-                        netuid,
-                        chain: record.name,
-                        configured: configured.clone(),
-                    });
-                }
-            }
-            subnet = record.name;
-            task = Some(record.task);
-            chain = Some((session, settings.clone()));
-        }
-
-        let engine = load_engine(&config, &subnet, task).await?;
-        let subnet_max = engine.info().max_batch;
-        if config.batching.max_batch > subnet_max {
-            return Err(ConfigError::Invalid {
-                field: "max_batch",
-                reason: format!(
-                    "{} is more than subnet `{subnet}` runs in one batch ({subnet_max})",
-                    config.batching.max_batch
-                ),
-            }
-            .into());
-        }
-        // Register and fund only once the model is known to be the subnet's, and before the
-        // mesh opens: nothing is spent, and nothing listens, for a miner that cannot serve.
-        let mut uid = None;
-        if let Some((session, settings)) = &chain {
-            let registered = session
-                .ensure_registered(coldkey.as_ref(), settings.max_burn)
-                .await?;
-            tracing::info!(hotkey = %session.hotkey_hex(), uid = registered, netuid, "hotkey registered");
-            session
-                .ensure_funded(coldkey.as_ref(), settings.fund_hotkey)
-                .await?;
-            uid = Some(registered);
-        }
-        let compute_score = match config.device.compute_score {
-            Some(score) => score,
-            None => {
-                let engine = engine.clone();
-                tokio::task::spawn_blocking(move || measure_compute_score(&*engine))
-                    .await
-                    .unwrap_or(0)
-            }
-        };
-
-        let service = Service::start(
-            Model::of(&engine),
-            ServiceLimits {
-                workers: config.batching.workers,
-                max_batch: config.batching.max_batch,
-                max_wait: config.batching.max_wait,
-                queue_capacity: config.batching.queue_capacity,
-            },
-            metrics.clone(),
-        )
-        .map_err(|source| MinerError::Runtime {
-            what: "starting inference workers",
-            source,
-        })?;
-        apply_power_limits(&service, &metrics, &config, power.low_power);
-
-        let mut mesh_config = MeshConfig::new(node_key);
-        mesh_config.listen_addrs = config.mesh.listen.clone();
-        mesh_config.bootstrap_peers = config.mesh.bootstrap.clone();
-        mesh_config.mdns = config.mesh.mdns;
-        mesh_config.max_request_size = config.mesh.max_request_bytes;
-        let (mesh, events, event_loop) = Mesh::new(mesh_config)?;
-        let (mesh_stop, mesh_stopped) = oneshot::channel::<()>();
-        // Dropping `mesh_stop` (an error return below) stops the mesh too.
-        let mesh_task = tokio::spawn(event_loop.run(async move {
-            let _ = mesh_stopped.await;
-        }));
-        let listen_addrs = mesh.listen_addrs().await?;
-        let peer_id = mesh.peer_id();
-        tracing::info!(%peer_id, addrs = ?listen_addrs, netuid, %subnet, "mesh listening");
-
-        let server = Arc::new(Server::new(
-            netuid,
-            engine,
-            service,
-            Authorizer::new(config.mesh.allow_peers.iter().copied()),
-            metrics.clone(),
-        ));
-        let live = Arc::new(LiveState::new(uid, power));
-        let cancel = CancellationToken::new();
-        let mut background = Vec::new();
-
-        let mut hotkey = None;
-        if let Some((session, _)) = chain {
-            // What `serve` may publish: the chain's limits on count and length.
-            let public = mindos_mesh::publishable(
-                &config.mesh.public_addrs,
-                &listen_addrs,
-                mindos_primitives::MAX_MULTIADDR_LEN,
-                mindos_primitives::MAX_MULTIADDRS,
-            );
-            let device = Device {
-                class: config.device.class.unwrap_or(
-                    if reading.origin == power::PowerOrigin::Sysfs
-                        || reading.source == PowerSource::Battery
-                    {
-                        DeviceClass::Laptop
-                    } else {
-                        DeviceClass::Desktop
-                    },
-                ),
-                compute_score,
-                on_battery: reading.source == PowerSource::Battery,
-                region: config.device.region,
-            };
-            let pending = match session.serve(peer_id, &public, device).await? {
-                Served::Published => {
-                    tracing::info!(%peer_id, addrs = ?public, "endpoint served on chain");
-                    None
-                }
-                Served::Unchanged => {
-                    tracing::info!("the chain already has this endpoint and device");
-                    None
-                }
-                Served::RateLimitedUntil(block) => {
-                    tracing::warn!(
-                        block,
-                        "serve is rate-limited; publishing the new endpoint at that block"
-                    );
-                    Some((block, peer_id, public, device))
-                }
-            };
-            session.refresh_now(&server.auth, &live).await?;
-            hotkey = Some(session.hotkey_hex());
-            background.push(tokio::spawn(session.watch(
-                server.clone(),
-                live.clone(),
-                pending,
-                cancel.clone(),
-            )));
-        }
-
-        let ctx = Arc::new(Context {
-            server: server.clone(),
-            live: live.clone(),
-            peer_id,
-            listen_addrs,
-            subnet,
-            hotkey,
-            chain: matches!(config.chain, ChainMode::Chain(_)),
-        });
-
-        let (rpc_addr, rpc) = match config.rpc_addr {
-            Some(addr) => {
-                let (bound, handle) = rpc::start(addr, ctx.clone()).await?;
-                (Some(bound), Some(handle))
-            }
-            None => (None, None),
-        };
-        let metrics_addr = match config.metrics_addr {
-            Some(addr) => {
-                let (bound, task) =
-                    mindos_daemon::metrics::start(addr, metrics.registry().clone(), cancel.clone())
-                        .await
-                        .map_err(|source| MinerError::Bind {
-                            what: "metrics",
-                            addr,
-                            source,
-                        })?;
-                background.push(task);
-                Some(bound)
-            }
-            None => None,
-        };
-
-        background.push(tokio::spawn(beats(
-            ctx.clone(),
-            mesh.clone(),
-            monitor,
-            config.clone(),
-            cancel.clone(),
-        )));
-        #[cfg(feature = "fault-injection")]
-        let tracker = TaskTracker::new();
-        #[cfg(feature = "fault-injection")]
-        let dispatcher = {
-            let fault = fault::Fault::from_env()?;
-            if let Some(fault) = &fault {
-                tracing::warn!(?fault, "FAULT INJECTION: this miner misbehaves on purpose");
-            }
-            tokio::spawn(dispatch_with_fault(
-                events,
-                server,
-                tracker.clone(),
-                fault,
-                mesh.clone(),
-            ))
-        };
-        #[cfg(not(feature = "fault-injection"))]
-        let dispatcher = tokio::spawn(dispatch(events, server));
-        tracing::info!(%peer_id, netuid, "miner serving");
-
-        Ok(Self {
-            ctx,
-            rpc_addr,
-            rpc,
-            metrics_addr,
-            #[cfg(feature = "fault-injection")]
-            tracker,
-            cancel,
-            background,
-            dispatcher,
-            mesh_stop,
-            mesh_task,
-        })
-    }
-
     /// The miner's libp2p PeerId.
     pub fn peer_id(&self) -> PeerId {
         self.ctx.peer_id
@@ -510,82 +242,23 @@ impl Miner {
         }
         #[cfg(feature = "fault-injection")]
         {
-            self.tracker.close();
-            self.tracker.wait().await;
+            self.requests.close();
+            self.requests.wait().await;
         }
         let server = self.ctx.server.clone();
-        if tokio::task::spawn_blocking(move || server.service.close_and_join())
-            .await
-            .is_err()
-        {
-            tracing::error!("stopping the inference workers failed");
+        let drained = mindos_daemon::start::blocking("stopping the inference workers", move || {
+            server.service.close_and_join()
+        });
+        if let Err(e) = drained.await {
+            tracing::error!(error = %e, "stopping the inference workers failed");
         }
-        self.cancel.cancel();
-        for task in self.background {
-            let _ = task.await;
-        }
+        self.tasks.shutdown().await;
         tokio::time::sleep(ANSWER_FLUSH).await;
-        let _ = self.mesh_stop.send(());
-        let _ = self.mesh_task.await;
+        self.mesh.stop().await;
         let _ = self.dispatcher.await;
         tracing::info!("miner stopped");
         Ok(())
     }
-}
-
-/// Loads the subnet's model: against the chain's TaskSpec if there is one, else against the
-/// digest this build pins. Blocking (file read, hashing, session setup): off the executor.
-async fn load_engine(
-    config: &Config,
-    subnet: &str,
-    task: Option<mindos_primitives::TaskSpec>,
-) -> Result<Arc<dyn SubnetEngine>, MinerError> {
-    let mut engine_config = EngineConfig::default();
-    engine_config.ort_dylib_path = config.model.ort_dylib.clone();
-    engine_config.models_dir = config.model.models_dir.clone();
-    engine_config.model_path = config.model.model.clone();
-    engine_config.tokenizer_path = config.model.tokenizer.clone();
-    engine_config.intra_threads = config.model.intra_threads;
-    engine_config.sessions = config.batching.workers;
-    let name = subnet.to_owned();
-    let netuid = config.netuid;
-    let on_chain = task.is_some();
-    let loaded = tokio::task::spawn_blocking(move || match &task {
-        Some(spec) => mindos_subnets::load_for_task(&name, spec, &engine_config),
-        None => mindos_subnets::load(&name, &engine_config),
-    })
-    .await
-    .map_err(|e| MinerError::Runtime {
-        what: "loading the model",
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    loaded.map_err(|source| match source {
-        SubnetError::DigestMismatch { .. } | SubnetError::TaskSpecMismatch { .. } if on_chain => {
-            MinerError::ModelMismatch { netuid, source }
-        }
-        source => MinerError::Model {
-            subnet: subnet.to_owned(),
-            source,
-        },
-    })
-}
-
-/// Inferences per second on one validation sample (best of a few runs): the device
-/// profile's compute score when none is configured.
-fn measure_compute_score(engine: &dyn SubnetEngine) -> u32 {
-    let Some(sample) = engine.challenge(0) else {
-        return 0;
-    };
-    let mut best = Duration::MAX;
-    for _ in 0..5 {
-        let started = Instant::now();
-        if engine.infer_batch(vec![sample.input.clone()]).is_err() {
-            return 0;
-        }
-        best = best.min(started.elapsed());
-    }
-    let micros = best.as_micros().max(1);
-    u32::try_from(1_000_000u128.checked_div(micros).unwrap_or(0)).unwrap_or(u32::MAX)
 }
 
 fn apply_power_limits(

@@ -64,7 +64,7 @@ pub(crate) async fn start(
     addr: SocketAddr,
     ctx: Arc<Context>,
 ) -> Result<(SocketAddr, ServerHandle), MinerError> {
-    let bind = |source| MinerError::Bind {
+    let bind = |source| mindos_daemon::start::StartError::Bind {
         what: "owner JSON-RPC",
         addr,
         source,

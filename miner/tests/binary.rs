@@ -9,22 +9,15 @@
     missing_docs
 )]
 
-use std::{process::Stdio, time::Duration};
+use std::{path::Path, time::Duration};
 
-use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
+use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_miner::MinerStatus;
-use tokio::{io::AsyncReadExt, process::Command};
+use mindos_test_utils::{http_client, wait_for, AddrLine, Proc};
+use tokio::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mindos-miner");
 const PEER: &str = "12D3KooWGzHhwGGbP6dVmDT2pWh2Xz4ZZZqP5RhfH2ZTNfyvHFBU";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[tokio::test]
 async fn help_and_a_bad_setting() {
@@ -54,44 +47,34 @@ async fn help_and_a_bad_setting() {
 async fn sigterm_stops_the_miner_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("power_supply")).unwrap();
-    let rpc_port = free_port();
-    let mut child = Command::new(BIN)
-        .args([
-            "--no-chain",
-            "--subnet",
-            "digits",
-            "--netuid",
-            "1",
-            "--allow-peer",
-            PEER,
-            "--no-mdns",
-        ])
-        .args(["--listen", "/ip4/127.0.0.1/tcp/0", "--no-metrics"])
-        .args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
-        .arg("--base-path")
-        .arg(dir.path())
-        .arg("--power-supply-dir")
-        .arg(dir.path().join("power_supply"))
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let args: Vec<String> = [
+        "--no-chain",
+        "--subnet",
+        "digits",
+        "--netuid",
+        "1",
+        "--allow-peer",
+        PEER,
+        "--no-mdns",
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+        "--no-metrics",
+        "--rpc-addr",
+        "127.0.0.1:0",
+        "--base-path",
+        dir.path().to_str().unwrap(),
+        "--power-supply-dir",
+        dir.path().join("power_supply").to_str().unwrap(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let mut miner = Proc::spawn(Path::new(BIN), &args, &[], &dir.path().join("miner.log"));
 
-    let rpc = HttpClientBuilder::default()
-        .build(format!("http://127.0.0.1:{rpc_port}"))
-        .unwrap();
-    let started = tokio::time::Instant::now();
-    let status: MinerStatus = loop {
-        match rpc.request("miner_status", rpc_params![]).await {
-            Ok(status) => break status,
-            Err(_) if started.elapsed() < Duration::from_secs(60) => {
-                tokio::time::sleep(Duration::from_millis(100)).await
-            }
-            Err(e) => panic!("the miner never answered miner_status: {e}"),
-        }
-    };
+    let rpc = http_client(miner.socket_addr(AddrLine::OWNER_RPC).await);
+    let status: MinerStatus = wait_for("miner_status", Duration::from_secs(60), || async {
+        rpc.request("miner_status", rpc_params![]).await.ok()
+    })
+    .await;
     assert_eq!(status.subnet, "digits");
     let key = std::fs::metadata(dir.path().join("node.key")).expect("the node key was created");
     {
@@ -99,25 +82,9 @@ async fn sigterm_stops_the_miner_cleanly() {
         assert_eq!(key.permissions().mode() & 0o777, 0o600);
     }
 
-    let pid = child.id().unwrap();
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap()
-        .success());
-    let exit = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("the miner stops within 30 s of SIGTERM")
-        .unwrap();
+    let exit = miner.terminate().await;
     assert!(exit.success(), "{exit}");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .await
-        .unwrap();
+    let stderr = miner.log_text();
     assert!(
         stderr.contains("SIGTERM received") && stderr.contains("miner stopped"),
         "{stderr}"

@@ -1,6 +1,7 @@
 //! The miner against a real `mindos-node --dev` (the binary the node's tests use,
 //! `$CARGO_TARGET_DIR/debug/mindos-node`, built with `--features fast-blocks`; override with
-//! `MINDOS_NODE_BIN`). One node for all scenarios, in order:
+//! `MINDOS_NODE_BIN`: see `mindos_test_utils::node_bin`). One node for all scenarios, in
+//! order:
 //!
 //! 1. a model whose digest differs from subnet 1's TaskSpec stops start-up;
 //! 2. an unregistered hotkey without a coldkey stops start-up with instructions, and so does
@@ -20,151 +21,62 @@
 mod common;
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
-    process::Stdio,
     time::Duration,
 };
 
 use common::{digit_zero, label, refusal, Caller, RunningMiner};
-use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
-use mindos_chain_client::{
-    runtime::{
-        self,
-        runtime_types::mindos_primitives::{
-            neuron::{DeviceClass, DeviceProfile, PowerSource},
-            NetUid,
-        },
+use jsonrpsee::{core::client::ClientT, rpc_params};
+use mindos_chain_client::runtime::{
+    self,
+    runtime_types::mindos_primitives::{
+        neuron::{DeviceClass, DeviceProfile, PowerSource},
+        NetUid,
     },
-    ChainClient,
 };
 use mindos_mesh::{ErrorCode, InferResponse};
 use mindos_miner::{Config, Miner, MinerError, Settings};
+use mindos_test_utils::{init_tracing, key, write_key, DevNode, NodeArgs};
 use subxt::utils::AccountId32;
-use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
+use subxt_signer::{sr25519::dev, sr25519::Keypair};
 use tokio::time::Instant;
 
 const MIND: u128 = 1_000_000_000_000;
 const DIGITS: u16 = 1;
-/// A debug node compiles the Wasm runtime at start.
-const NODE_WAIT: Duration = Duration::from_secs(180);
-
-fn node_bin() -> PathBuf {
-    if let Some(bin) = std::env::var_os("MINDOS_NODE_BIN").filter(|b| !b.is_empty()) {
-        return bin.into();
-    }
-    // This test runs from $CARGO_TARGET_DIR/debug/deps/; the node is in debug/.
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("mindos-node")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn key(uri: &str) -> Keypair {
-    let uri: SecretUri = uri.parse().unwrap();
-    Keypair::from_uri(&uri).unwrap()
-}
-
-struct DevNode {
-    _child: tokio::process::Child,
-    rpc_port: u16,
-}
-
-impl DevNode {
-    async fn start(dir: &Path) -> (Self, ChainClient) {
-        let bin = node_bin();
-        assert!(
-            bin.is_file(),
-            "{} is missing: build it with `cargo build -p mindos-node --features fast-blocks` \
-             (scripts/test.sh does), or set MINDOS_NODE_BIN",
-            bin.display()
-        );
-        let rpc_port = free_port();
-        let log = std::fs::File::create(dir.join("node.log")).unwrap();
-        let child = tokio::process::Command::new(&bin)
-            .args(["--dev", "--no-telemetry", "--no-mdns", "--base-path"])
-            .arg(dir.join("chain"))
-            .args(["--rpc-port", &rpc_port.to_string()])
-            .args(["--port", &free_port().to_string()])
-            .args(["--prometheus-port", &free_port().to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log))
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn mindos-node");
-        let url = format!("ws://127.0.0.1:{rpc_port}");
-        let deadline = Instant::now() + NODE_WAIT;
-        let client = loop {
-            match ChainClient::connect(&url).await {
-                Ok(client) => break client,
-                Err(e) if Instant::now() > deadline => panic!("node RPC never came up: {e}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-            }
-        };
-        while client.finalized_number().await.unwrap_or(0) < 1 {
-            assert!(Instant::now() < deadline, "no finalized block");
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        (
-            Self {
-                _child: child,
-                rpc_port,
-            },
-            client,
-        )
-    }
-
-    fn ws_url(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.rpc_port)
-    }
-}
 
 /// Chain-mode settings: subnet 1 on `node`, keys in `dir` (hotkey from `hotkey_uri`).
 fn chain_settings(dir: &Path, node: &DevNode, hotkey_uri: &str) -> Settings {
     std::fs::create_dir_all(dir).unwrap();
     let hotkey = dir.join("hotkey");
     write_key(&hotkey, hotkey_uri);
-    Settings {
-        no_chain: false,
-        subnet: None,
-        allow_peer: Vec::new(),
-        chain_rpc: Some(node.ws_url()),
-        hotkey_file: Some(hotkey),
-        ..common::private_settings(dir, "digits", DIGITS, &[])
-    }
+    let mut settings = common::private_settings(dir, "digits", DIGITS, &[]);
+    settings.chain.no_chain = false;
+    settings.subnet.subnet = None;
+    settings.peers.allow_peer = Vec::new();
+    settings.chain.rpc = Some(node.ws_url());
+    settings.keys.hotkey_file = Some(hotkey);
+    settings
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_up_checks_serving_and_validator_permits_on_a_dev_chain() {
-    common::init_tracing();
+    init_tracing();
     let dir = tempfile::tempdir().unwrap();
     let result = tokio::time::timeout(Duration::from_secs(600), scenario(dir.path())).await;
     if !matches!(result, Ok(())) {
-        let log = std::fs::read_to_string(dir.path().join("node.log")).unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(30).collect();
-        eprintln!(
-            "--- node log (last lines) ---\n{}",
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        );
+        mindos_test_utils::print_log_tail(dir.path().join("node.log"), 30);
         panic!("scenario failed or timed out");
     }
 }
 
 async fn scenario(dir: &Path) {
-    let (node, client) = DevNode::start(dir).await;
+    let node = DevNode::start(NodeArgs::dev(dir.join("chain"), dir.join("node.log"))).await;
+    node.wait_for_finalized(1).await;
+    let client = node.connect().await;
 
     // 1. A model file that is not the one subnet 1 pins.
     let mut settings = chain_settings(&dir.join("mismatch"), &node, "//MindosMinerMismatch");
-    settings.model = Some(
+    settings.model.model = Some(
         // The runtime value: cargo reuses test binaries when the workspace moves.
         std::env::var_os("CARGO_MANIFEST_DIR")
             .map(PathBuf::from)
@@ -201,7 +113,7 @@ async fn scenario(dir: &Path) {
 
     // A subnet that does not exist.
     let mut settings = chain_settings(&dir.join("unknown"), &node, "//MindosMinerUnknown");
-    settings.netuid = Some(77);
+    settings.subnet.netuid = Some(77);
     let err = Miner::start(Config::from_settings(settings).unwrap())
         .await
         .unwrap_err();
@@ -215,11 +127,11 @@ async fn scenario(dir: &Path) {
     let mut settings = chain_settings(&miner_dir, &node, "//MindosMinerHot");
     let coldkey = miner_dir.join("coldkey");
     write_key(&coldkey, "//Bob");
-    settings.coldkey_file = Some(coldkey);
-    settings.fund_hotkey = Some("1".into());
-    settings.max_burn = Some("100".into());
-    settings.device_class = Some(mindos_miner::config::DeviceClass::Server);
-    settings.region = Some("DE".into());
+    settings.keys.coldkey_file = Some(coldkey);
+    settings.chain.fund_hotkey = Some("1".into());
+    settings.chain.max_burn = Some("100".into());
+    settings.device.class = Some(mindos_miner::config::DeviceClass::Server);
+    settings.device.region = Some("DE".into());
     let mut miner = RunningMiner::start(settings).await;
     let status = miner.status().await;
     assert!(status.uid.is_some(), "{status:?}");
@@ -230,9 +142,7 @@ async fn scenario(dir: &Path) {
     assert!(status.finalized_block.is_some());
     assert_eq!(status.permitted_validators, 0);
 
-    let http = HttpClientBuilder::default()
-        .build(format!("http://127.0.0.1:{}", node.rpc_port))
-        .unwrap();
+    let http = node.http();
     let graph: serde_json::Value = http
         .request("mindos_metagraph", rpc_params![DIGITS])
         .await
@@ -320,11 +230,4 @@ fn hex(bytes: &[u8]) -> String {
 
 fn hex_account(key: &Keypair) -> String {
     format!("0x{}", hex(&key.public_key().0))
-}
-
-/// Writes a key file as an operator should: readable by the owner only.
-fn write_key(path: &Path, uri: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, format!("{uri}\n")).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }

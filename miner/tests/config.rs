@@ -130,15 +130,28 @@ fn the_file_fills_in_and_flags_win() {
         &file,
         format!(
             r#"
+[subnet]
 netuid = 1
-no_chain = true
 subnet = "digits"
+
+[chain]
+no_chain = true
+
+[peers]
 allow_peer = ["{PEER}"]
+
+[batching]
 max_batch = 32
 workers = 2
+
+[mesh]
 listen = ["/ip4/127.0.0.1/tcp/0"]
+
+[device]
 region = "DE"
-device_class = "server"
+class = "server"
+
+[model]
 model = "/models/minilm.onnx"
 tokenizer = "/models/minilm-tokenizer.json"
 "#
@@ -176,7 +189,7 @@ tokenizer = "/models/minilm-tokenizer.json"
         Some(mindos_miner::config::DeviceClass::Server)
     );
 
-    std::fs::write(&file, "netuid = 1\nmax_bacth = 8\n").unwrap();
+    std::fs::write(&file, "[subnet]\nnetuid = 1\n[batching]\nmax_bacth = 8\n").unwrap();
     let err = parse(&["--config", path]).unwrap_err();
     assert!(matches!(err, ConfigError::Parse { .. }), "{err}");
     assert!(
@@ -184,12 +197,29 @@ tokenizer = "/models/minilm-tokenizer.json"
         "the unknown key is named: {err}"
     );
 
-    std::fs::write(&file, "netuid = \"one\"\n").unwrap();
+    std::fs::write(&file, "[subnet]\nnetuid = \"one\"\n").unwrap();
     let err = parse(&["--config", path]).unwrap_err();
     assert!(err.to_string().contains("netuid"), "{err}");
 
     let err = parse(&["--config", "/nonexistent/miner.toml"]).unwrap_err();
     assert!(matches!(err, ConfigError::Read { .. }), "{err}");
+
+    // The flat keys of before the sections are refused, naming where they went.
+    for (old, new) in [
+        ("netuid = 1", "`netuid` under `[subnet]`"),
+        ("max_batch = 8", "`max_batch` under `[batching]`"),
+        ("chain_rpc = \"ws://x\"", "`rpc` under `[chain]`"),
+        ("power_supply_dir = \"/x\"", "`supply_dir` under `[power]`"),
+        ("device_class = \"server\"", "`class` under `[device]`"),
+        ("rpc_addr = \"127.0.0.1:1\"", "`addr` under `[rpc]`"),
+    ] {
+        std::fs::write(&file, format!("{old}\n")).unwrap();
+        let err = parse(&["--config", path]).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Moved { .. }) && err.to_string().contains(new),
+            "{old}: {err}"
+        );
+    }
 }
 
 #[test]

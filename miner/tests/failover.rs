@@ -29,7 +29,7 @@ async fn the_next_request_fails_over_when_a_miner_shuts_down() {
         let caller = Caller::start();
         // Miner A holds each batch open for 500 ms, so a request is in flight when it stops.
         let mut settings_a = private_settings(dir_a.path(), "digits", DIGITS, &[caller.peer_id()]);
-        settings_a.max_wait_ms = Some(500);
+        settings_a.batching.max_wait_ms = Some(500);
         let mut a = RunningMiner::start(settings_a).await;
         let mut b = RunningMiner::start(private_settings(
             dir_b.path(),

@@ -12,10 +12,11 @@
 mod common;
 
 use common::{
-    bounded, digit_zero, label, private_settings, refusal, sample, Caller, RunningMiner, DEADLINE,
+    bounded, digit_zero, label, private_settings, refusal, Caller, RunningMiner, DEADLINE,
 };
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_mesh::{ErrorCode, InferResponse, MeshConfig};
+use mindos_test_utils::{metrics::sample, raw_http};
 use serde_json::json;
 
 const DIGITS: u16 = 1;
@@ -27,7 +28,7 @@ async fn bad_input_gets_typed_errors_and_the_miner_keeps_serving() {
         let dir = tempfile::tempdir().unwrap();
         let caller = Caller::start();
         let mut settings = private_settings(dir.path(), "digits", DIGITS, &[caller.peer_id()]);
-        settings.max_request_bytes = Some(2048);
+        settings.peers.max_request_bytes = Some(2048);
         let mut miner = RunningMiner::start(settings).await;
         caller.connect(&miner).await;
 
@@ -250,8 +251,8 @@ async fn concurrent_requests_are_batched() {
         let dir = tempfile::tempdir().unwrap();
         let caller = Caller::start();
         let mut settings = private_settings(dir.path(), "digits", DIGITS, &[caller.peer_id()]);
-        settings.max_batch = Some(8);
-        settings.max_wait_ms = Some(200);
+        settings.batching.max_batch = Some(8);
+        settings.batching.max_wait_ms = Some(200);
         let mut miner = RunningMiner::start(settings).await;
         caller.connect(&miner).await;
 
@@ -288,8 +289,8 @@ async fn a_full_queue_answers_busy_instead_of_growing() {
         // MiniLM takes milliseconds per text: one worker, batches of one, room for one waiting.
         let mut settings =
             private_settings(dir.path(), "text-embedding", TEXT, &[caller.peer_id()]);
-        settings.max_batch = Some(1);
-        settings.queue_capacity = Some(1);
+        settings.batching.max_batch = Some(1);
+        settings.batching.queue_capacity = Some(1);
         let mut miner = RunningMiner::start(settings).await;
         caller.connect(&miner).await;
 
@@ -364,7 +365,6 @@ async fn the_owner_rpc_reports_status_and_runs_the_model() {
         }
 
         // Bytes that are not UTF-8 never reach the model: the JSON-RPC layer refuses them.
-        let port = miner.rpc_port;
         let body: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"miner_infer\",\"params\":[{\"pixels\":\"\xff\xfe\"}]}";
         let mut request = format!(
             "POST / HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
@@ -372,7 +372,7 @@ async fn the_owner_rpc_reports_status_and_runs_the_model() {
         )
         .into_bytes();
         request.extend_from_slice(body);
-        let reply: serde_json::Value = serde_json::from_str(&common::http_raw(port, &request).await).unwrap();
+        let reply: serde_json::Value = serde_json::from_str(&raw_http(miner.rpc_addr, &request).await).unwrap();
         let code = reply["error"]["code"].as_i64();
         assert!(matches!(code, Some(-32700 | -32600)), "a JSON-RPC parse error: {reply}");
 
@@ -402,9 +402,9 @@ async fn low_battery_lowers_limits_and_is_gossiped() {
         let status_file = dir.path().join("power-status");
         std::fs::write(&status_file, "battery 12\n").unwrap();
         let mut settings = private_settings(dir.path(), "digits", DIGITS, &[client.peer_id()]);
-        settings.max_batch = Some(16);
-        settings.workers = Some(2);
-        settings.power_status_file = Some(status_file.clone());
+        settings.batching.max_batch = Some(16);
+        settings.batching.workers = Some(2);
+        settings.power.status_file = Some(status_file.clone());
         let mut miner = RunningMiner::start(settings).await;
         client.dial(miner.addr.clone()).await.unwrap();
 

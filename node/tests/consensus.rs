@@ -15,12 +15,12 @@
 mod common;
 
 use anyhow::{Context, Result};
-use common::{best_number, finalized_number, key, wait_until_at_least, Node};
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_chain_client::{
     runtime::{self, runtime_types::mindos_primitives::NetUid},
     weights_commit_hash,
 };
+use mindos_test_utils::{best_number, finalized_number, key, wait_until_at_least, DevNode};
 use subxt::utils::{AccountId32, H256};
 use subxt_signer::sr25519::dev;
 
@@ -45,16 +45,16 @@ async fn weights_commit_reveal_and_an_epoch_pays_miners_and_validators() -> Resu
     let log = dir.path().join("node.log");
     let result = scenario(dir.path(), &log).await;
     if result.is_err() {
-        common::print_log_tail(&log, 40);
+        mindos_test_utils::print_log_tail(&log, 40);
     }
     result
 }
 
 async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
-    let mut node = Node::start(&dir.join("chain"), log)?;
-    let client = node.connect().await?;
+    let node = DevNode::start(common::dev(&dir.join("chain"), log)).await;
+    let client = node.connect().await;
     let http = node.http();
-    wait_until_at_least("finalized block", 1, || finalized_number(&http)).await?;
+    wait_until_at_least("finalized block", 1, || finalized_number(&http)).await;
 
     // Bob's validator hotkey (uid 0), Charlie's and Dave's miners (uids 1 and 2).
     let validator = key("//MindosConsensusValidator");
@@ -83,7 +83,7 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
 
     // The next boundary gives the permit; commit after it.
     let permit_at = next_boundary(best_number(&http).await? + 1);
-    wait_until_at_least("permit boundary", permit_at + 1, || best_number(&http)).await?;
+    wait_until_at_least("permit boundary", permit_at + 1, || best_number(&http)).await;
     let graph: serde_json::Value = http
         .request("mindos_metagraph", rpc_params![DIGITS])
         .await?;
@@ -110,7 +110,7 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
     assert!(early.contains("RevealTooEarly"), "got: {early}");
 
     let reveal_at = next_boundary(best_number(&http).await? + 1);
-    wait_until_at_least("reveal window", reveal_at + 1, || best_number(&http)).await?;
+    wait_until_at_least("reveal window", reveal_at + 1, || best_number(&http)).await;
     client.submit(&reveal, &validator).await?;
 
     // The epoch after the reveal uses the weights and pays.
@@ -124,7 +124,7 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
     }
     let paid_at = next_boundary(best_number(&http).await? + 1);
     // Payouts are minted a page per block after the epoch.
-    wait_until_at_least("paying epoch", paid_at + 3, || finalized_number(&http)).await?;
+    wait_until_at_least("paying epoch", paid_at + 3, || finalized_number(&http)).await;
 
     let graph: serde_json::Value = http
         .request("mindos_metagraph", rpc_params![DIGITS])
@@ -187,6 +187,6 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
         other => panic!("an unknown subnet, got {other:?}"),
     }
 
-    node.stop().await?;
+    node.stop().await;
     Ok(())
 }

@@ -14,11 +14,11 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use common::{
-    best_number, finalized_number, header_number, prometheus_metrics, wait_until_at_least, Node,
-};
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_chain_client::{runtime, MindConfig};
+use mindos_test_utils::{
+    best_number, finalized_number, header_number, metrics, wait_until_at_least, DevNode,
+};
 use subxt::{
     tx::{DefaultParams, Signer},
     utils::AccountId32,
@@ -39,15 +39,15 @@ async fn dev_chain_produces_finalizes_transfers_rejects_bad_input_and_survives_r
     let result = scenario(&base_path, &log).await;
     if result.is_err() {
         // Keep the node's own words next to the failure.
-        common::print_log_tail(&log, 40);
+        mindos_test_utils::print_log_tail(&log, 40);
     }
     result
 }
 
 async fn scenario(base_path: &Path, log: &Path) -> Result<()> {
     // --- first run: blocks, finality, standard RPC, metrics ---
-    let mut node = Node::start(base_path, log)?;
-    let client = node.connect().await?;
+    let node = DevNode::start(common::dev(base_path, log)).await;
+    let client = node.connect().await;
     let http = node.http();
 
     let methods: serde_json::Value = http.request("rpc_methods", rpc_params![]).await?;
@@ -74,10 +74,10 @@ async fn scenario(base_path: &Path, log: &Path) -> Result<()> {
     assert_eq!(properties["tokenDecimals"], 12);
     assert_eq!(properties["ss58Format"], 2424);
 
-    wait_until_at_least("best block", 3, || best_number(&http)).await?;
-    wait_until_at_least("finalized block", 2, || finalized_number(&http)).await?;
+    wait_until_at_least("best block", 3, || best_number(&http)).await;
+    wait_until_at_least("finalized block", 2, || finalized_number(&http)).await;
 
-    let metrics = prometheus_metrics(node.prometheus_port).await?;
+    let metrics = metrics::scrape(node.prometheus_addr()).await;
     assert!(
         metrics.contains("substrate_block_height"),
         "prometheus exposes block height"
@@ -154,18 +154,18 @@ async fn scenario(base_path: &Path, log: &Path) -> Result<()> {
     wait_until_at_least("best block after bad input", best_now + 2, || {
         best_number(&http)
     })
-    .await?;
+    .await;
     let finalized_before_restart =
         wait_until_at_least("finalized after bad input", block_number + 1, || {
             finalized_number(&http)
         })
-        .await?;
+        .await;
 
     // --- restart on the same base path: state is kept ---
     drop(client);
-    node.stop().await?;
-    let mut node = Node::start(base_path, log)?;
-    let client = node.connect().await?;
+    node.stop().await;
+    let node = DevNode::start(common::dev(base_path, log)).await;
+    let client = node.connect().await;
     let http = node.http();
     assert!(
         finalized_number(&http).await? >= finalized_before_restart,
@@ -180,7 +180,7 @@ async fn scenario(base_path: &Path, log: &Path) -> Result<()> {
     wait_until_at_least("best block after restart", best_now + 2, || {
         best_number(&http)
     })
-    .await?;
-    node.stop().await?;
+    .await;
+    node.stop().await;
     Ok(())
 }

@@ -13,7 +13,6 @@
 mod common;
 
 use anyhow::{Context, Result};
-use common::{finalized_number, wait_until_at_least, Node};
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_chain_client::runtime::{
     self,
@@ -22,13 +21,14 @@ use mindos_chain_client::runtime::{
         NetUid,
     },
 };
+use mindos_test_utils::{finalized_number, wait_until_at_least, DevNode};
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::dev, sr25519::Keypair};
 
 const MIND: u128 = 1_000_000_000_000;
 
 fn hotkey() -> Keypair {
-    common::key("//MindosEconomyHotkey")
+    mindos_test_utils::key("//MindosEconomyHotkey")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,16 +37,16 @@ async fn register_serve_stake_and_read_the_metagraph_over_rpc() -> Result<()> {
     let log = dir.path().join("node.log");
     let result = scenario(dir.path(), &log).await;
     if result.is_err() {
-        common::print_log_tail(&log, 40);
+        mindos_test_utils::print_log_tail(&log, 40);
     }
     result
 }
 
 async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
-    let mut node = Node::start(&dir.join("chain"), log)?;
-    let client = node.connect().await?;
+    let node = DevNode::start(common::dev(&dir.join("chain"), log)).await;
+    let client = node.connect().await;
     let http = node.http();
-    wait_until_at_least("finalized block", 1, || finalized_number(&http)).await?;
+    wait_until_at_least("finalized block", 1, || finalized_number(&http)).await;
 
     // --- the demo subnets from genesis ---
     let subnets: serde_json::Value = http.request("mindos_subnets", rpc_params![]).await?;
@@ -161,7 +161,7 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
     let new_price: u128 = digits["registrationBurn"].as_str().unwrap().parse()?;
     assert!(new_price > price, "the price rose after a registration");
 
-    node.stop().await?;
+    node.stop().await;
     Ok(())
 }
 

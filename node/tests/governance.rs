@@ -14,7 +14,6 @@
 mod common;
 
 use anyhow::{Context, Result};
-use common::{finalized_number, wait_until_at_least, Node};
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_chain_client::runtime::{
     self,
@@ -25,13 +24,14 @@ use mindos_chain_client::runtime::{
         pallet_mindos_directives::parameters::ParameterValue,
     },
 };
+use mindos_test_utils::{finalized_number, wait_until_at_least, DevNode};
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::dev, sr25519::Keypair};
 
 const MIND: u128 = 1_000_000_000_000;
 
 fn hotkey() -> Keypair {
-    common::key("//MindosGovernanceHotkey")
+    mindos_test_utils::key("//MindosGovernanceHotkey")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -40,16 +40,16 @@ async fn directives_parameters_and_a_vote_over_rpc() -> Result<()> {
     let log = dir.path().join("node.log");
     let result = scenario(dir.path(), &log).await;
     if result.is_err() {
-        common::print_log_tail(&log, 40);
+        mindos_test_utils::print_log_tail(&log, 40);
     }
     result
 }
 
 async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
-    let mut node = Node::start(&dir.join("chain"), log)?;
-    let client = node.connect().await?;
+    let node = DevNode::start(common::dev(&dir.join("chain"), log)).await;
+    let client = node.connect().await;
     let http = node.http();
-    wait_until_at_least("finalized block", 1, || finalized_number(&http)).await?;
+    wait_until_at_least("finalized block", 1, || finalized_number(&http)).await;
 
     // --- genesis: the prime directive and the principles, the launch parameters ---
     let directives: serde_json::Value = http.request("mindos_directives", rpc_params![]).await?;
@@ -152,6 +152,6 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
     assert_eq!(proposal["supermajority"], false);
     assert_eq!(proposal["status"], "voting");
 
-    node.stop().await?;
+    node.stop().await;
     Ok(())
 }

@@ -14,7 +14,8 @@ mod common;
 use std::path::Path;
 
 use anyhow::Result;
-use common::{best_number, finalized_number, peer_count, peer_id, wait_until_at_least, Node};
+use common::{peer_count, peer_id};
+use mindos_test_utils::{best_number, finalized_number, wait_until_at_least, DevNode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_authorities_author_and_finalize_together() -> Result<()> {
@@ -22,7 +23,7 @@ async fn three_authorities_author_and_finalize_together() -> Result<()> {
     let result = scenario(dir.path()).await;
     if result.is_err() {
         for name in ["alice", "bob", "charlie"] {
-            common::print_log_tail(&dir.path().join(format!("{name}.log")), 25);
+            mindos_test_utils::print_log_tail(&dir.path().join(format!("{name}.log")), 25);
         }
     }
     result
@@ -34,20 +35,21 @@ fn node_key(n: u8) -> String {
 }
 
 async fn scenario(dir: &Path) -> Result<()> {
-    let mut alice = Node::start_with(
+    let alice = DevNode::start(common::with_args(
         &["--chain", "local", "--alice", "--node-key", &node_key(1)],
         &dir.join("alice"),
         &dir.join("alice.log"),
-    )?;
-    alice.connect().await?;
+    ))
+    .await;
+    alice.connect().await;
     let alice_http = alice.http();
     let bootnode = format!(
         "/ip4/127.0.0.1/tcp/{}/p2p/{}",
-        alice.p2p_port,
+        alice.p2p_port().await,
         peer_id(&alice_http).await?
     );
 
-    let mut bob = Node::start_with(
+    let bob = common::with_args(
         &[
             "--chain",
             "local",
@@ -59,8 +61,8 @@ async fn scenario(dir: &Path) -> Result<()> {
         ],
         &dir.join("bob"),
         &dir.join("bob.log"),
-    )?;
-    let mut charlie = Node::start_with(
+    );
+    let charlie = common::with_args(
         &[
             "--chain",
             "local",
@@ -72,31 +74,33 @@ async fn scenario(dir: &Path) -> Result<()> {
         ],
         &dir.join("charlie"),
         &dir.join("charlie.log"),
-    )?;
-    bob.connect().await?;
-    charlie.connect().await?;
+    );
+    // Side by side, as two operators would start them.
+    let (bob, charlie) = tokio::join!(DevNode::start(bob), DevNode::start(charlie));
+    bob.connect().await;
+    charlie.connect().await;
     let bob_http = bob.http();
     let charlie_http = charlie.http();
 
     // Everyone sees the other two.
     for http in [&alice_http, &bob_http, &charlie_http] {
-        wait_until_at_least("peers", 2, || peer_count(http)).await?;
+        wait_until_at_least("peers", 2, || peer_count(http)).await;
     }
     // Blocks from all three authors are finalized, and every node agrees on it.
-    wait_until_at_least("best block", 6, || best_number(&alice_http)).await?;
+    wait_until_at_least("best block", 6, || best_number(&alice_http)).await;
     for http in [&alice_http, &bob_http, &charlie_http] {
-        wait_until_at_least("finalized block", 4, || finalized_number(http)).await?;
+        wait_until_at_least("finalized block", 4, || finalized_number(http)).await;
     }
 
     // Charlie leaves: Alice and Bob still author (Charlie's slots stay empty).
-    charlie.stop().await?;
+    charlie.stop().await;
     let best = best_number(&alice_http).await?;
     wait_until_at_least("best block without Charlie", best + 3, || {
         best_number(&bob_http)
     })
-    .await?;
+    .await;
 
-    bob.stop().await?;
-    alice.stop().await?;
+    bob.stop().await;
+    alice.stop().await;
     Ok(())
 }

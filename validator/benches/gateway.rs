@@ -38,6 +38,7 @@ use mindos_mesh::{
     keys::keypair_from_secret, InferRequest, InferResponse, Mesh, MeshClient, MeshConfig, PeerId,
 };
 use mindos_subnets::EngineConfig;
+use mindos_test_utils::free_port;
 use serde_json::{json, Value};
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -45,14 +46,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn peer_of(n: u8) -> PeerId {

@@ -28,7 +28,7 @@ use crate::{
 pub(crate) use mindos_chain_client::neuron::{AtBlock, Served};
 
 pub(crate) fn chain_error(e: impl Into<subxt::Error>) -> ValidatorError {
-    ValidatorError::Chain(ChainError::Subxt(Box::new(e.into())))
+    ChainError::Subxt(Box::new(e.into())).into()
 }
 
 /// The validator's weight commit as the chain holds it (`Consensus::Commits`).

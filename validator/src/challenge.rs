@@ -12,30 +12,26 @@
 use std::{sync::Arc, time::Instant};
 
 use futures::StreamExt;
-use mindos_mesh::{ErrorCode, InferRequest, InferResponse, MeshClient};
-use tokio_util::sync::CancellationToken;
+use mindos_mesh::{ErrorCode, InferRequest, InferResponse};
 
 use crate::{
-    config::ChallengeSettings,
     metagraph::{Neuron, SubnetState},
-    metrics::Metrics,
     scoring::Outcome,
-    store::Store,
-    Rng,
+    Context, Rng,
 };
 
 /// Challenges in flight at once per subnet.
 const CONCURRENCY: usize = 8;
 
-/// Runs challenge rounds on `subnet` until `cancel`.
-pub(crate) async fn run(
-    subnet: Arc<SubnetState>,
-    mesh: MeshClient,
-    settings: ChallengeSettings,
-    metrics: Arc<Metrics>,
-    store: Arc<Store>,
-    cancel: CancellationToken,
-) {
+/// Runs challenge rounds on `subnet` until shutdown.
+pub(crate) async fn run(ctx: Arc<Context>, subnet: Arc<SubnetState>) {
+    let Context {
+        challenge: settings,
+        metrics,
+        store,
+        cancel,
+        ..
+    } = &*ctx;
     let mut ticker = tokio::time::interval(settings.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut rng = Rng::from_entropy();
@@ -57,9 +53,7 @@ pub(crate) async fn run(
             .collect();
         let round = futures::stream::iter(picks)
             .map(|(miner, index, request_id)| {
-                challenge_one(
-                    &subnet, &mesh, &settings, &metrics, miner, index, request_id,
-                )
+                challenge_one(&ctx, &subnet, miner, index, request_id)
             })
             .buffer_unordered(CONCURRENCY)
             .collect::<Vec<()>>();
@@ -93,14 +87,18 @@ pub(crate) async fn run(
 }
 
 async fn challenge_one(
+    ctx: &Context,
     subnet: &SubnetState,
-    mesh: &MeshClient,
-    settings: &ChallengeSettings,
-    metrics: &Metrics,
     miner: Neuron,
     index: usize,
     request_id: u64,
 ) {
+    let Context {
+        mesh,
+        challenge: settings,
+        metrics,
+        ..
+    } = ctx;
     let netuid = subnet.netuid;
     let Some(peer) = miner.peer else {
         return;

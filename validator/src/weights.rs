@@ -23,16 +23,16 @@
 use std::{collections::HashMap, sync::Arc};
 
 use mindos_chain_client::{follow::FinalizedBlocks, weights_commit_hash};
+use mindos_daemon::start::StartError;
 use mindos_mesh::{MeshClient, Multiaddr, PeerId};
 use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
 use crate::{
     chain::{AtBlock, ChainSession, Served},
     metagraph::SubnetState,
     metrics::Metrics,
     store::{PendingCommit, Store},
-    ValidatorError,
+    Context, ValidatorError,
 };
 
 /// Attempts per step and epoch before giving up until the next epoch.
@@ -84,51 +84,52 @@ pub(crate) async fn refresh(
     Ok(())
 }
 
-/// Follows finalized blocks until `cancel`; see the module docs. Reconnects with back-off.
-#[allow(clippy::too_many_arguments)]
+/// The `serve`s still to publish, and what they publish.
+#[derive(Debug)]
+pub(crate) struct PendingServes {
+    /// Subnets whose `serve` waits for the rate limit.
+    pub(crate) pending: Vec<PendingServe>,
+    /// This validator's PeerId.
+    pub(crate) peer: PeerId,
+    /// The addresses published.
+    pub(crate) addrs: Vec<Multiaddr>,
+}
+
+/// Follows finalized blocks until shutdown; see the module docs. Reconnects with back-off.
 pub(crate) async fn follow(
+    ctx: Arc<Context>,
     mut session: ChainSession,
-    subnets: Vec<Arc<SubnetState>>,
-    mesh: MeshClient,
-    metrics: Arc<Metrics>,
     blocks_tx: watch::Sender<u64>,
-    mut pending_serves: Vec<PendingServe>,
-    serve_as: (PeerId, Vec<Multiaddr>),
-    cancel: CancellationToken,
+    mut serves: PendingServes,
 ) {
     let mut blocks = FinalizedBlocks::new(session.client.clone(), session.url.clone());
-    while let Some(at) = blocks.next(&cancel).await {
+    while let Some(at) = blocks.next(&ctx.cancel).await {
         // A reconnect replaces the client; reads and transactions below use the live one.
         session.client = blocks.client().clone();
-        for subnet in &subnets {
-            if let Err(e) = refresh(&session, &at, subnet, &mesh).await {
+        for subnet in ctx.subnets.values() {
+            if let Err(e) = refresh(&session, &at, subnet, &ctx.mesh).await {
                 tracing::warn!(netuid = subnet.netuid, error = %e, "refreshing the metagraph failed");
             }
         }
         let number = at.block_number();
-        metrics
+        ctx.metrics
             .finalized_block
             .set(i64::try_from(number).unwrap_or(i64::MAX));
         blocks_tx.send_replace(number);
-        pending_serves = retry_serves(&session, number, pending_serves, &serve_as).await;
+        retry_serves(&session, number, &mut serves).await;
     }
 }
 
-async fn retry_serves(
-    session: &ChainSession,
-    block: u64,
-    pending: Vec<PendingServe>,
-    (peer, addrs): &(PeerId, Vec<Multiaddr>),
-) -> Vec<PendingServe> {
+async fn retry_serves(session: &ChainSession, block: u64, serves: &mut PendingServes) {
     let mut later = Vec::new();
-    for (netuid, from) in pending {
+    for (netuid, from) in std::mem::take(&mut serves.pending) {
         if block < from {
             later.push((netuid, from));
             continue;
         }
-        match session.serve(netuid, *peer, addrs).await {
+        match session.serve(netuid, serves.peer, &serves.addrs).await {
             Ok(Served::Published | Served::Unchanged) => {
-                tracing::info!(netuid, %peer, "endpoint served on chain");
+                tracing::info!(netuid, peer = %serves.peer, "endpoint served on chain");
             }
             Ok(Served::RateLimitedUntil(from)) => later.push((netuid, from)),
             Err(e) => {
@@ -137,7 +138,7 @@ async fn retry_serves(
             }
         }
     }
-    later
+    serves.pending = later;
 }
 
 /// What one weight task remembers between blocks (the rest is on chain or in the store).
@@ -165,23 +166,28 @@ impl Memory {
 
 /// One subnet's weight task; see the module docs.
 pub(crate) async fn run(
+    ctx: Arc<Context>,
     session: ChainSession,
     subnet: Arc<SubnetState>,
-    store: Arc<Store>,
-    metrics: Arc<Metrics>,
     mut blocks: watch::Receiver<u64>,
-    cancel: CancellationToken,
 ) {
     let mut memory = Memory::default();
     loop {
         tokio::select! {
-            () = cancel.cancelled() => return,
+            () = ctx.cancel.cancelled() => return,
             changed = blocks.changed() => if changed.is_err() { return },
         }
         let block = *blocks.borrow_and_update();
-        let step = step(&session, &subnet, &store, &metrics, &mut memory, block);
+        let step = step(
+            &session,
+            &subnet,
+            &ctx.store,
+            &ctx.metrics,
+            &mut memory,
+            block,
+        );
         tokio::select! {
-            () = cancel.cancelled() => return,
+            () = ctx.cancel.cancelled() => return,
             result = step => if let Err(e) = result {
                 tracing::warn!(netuid = subnet.netuid, error = %e, "weights step failed");
             },
@@ -195,13 +201,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, ValidatorError> {
     let store = store.clone();
     // redb reads and fsyncing commits: off the executor.
-    tokio::task::spawn_blocking(move || f(&store))
-        .await
-        .map_err(|e| ValidatorError::Runtime {
-            what: "state store",
-            source: std::io::Error::other(e.to_string()),
-        })?
-        .map_err(ValidatorError::from)
+    Ok(mindos_daemon::start::blocking("state store", move || f(&store)).await??)
 }
 
 fn count(metrics: &Metrics, netuid: u16, action: &str, ok: bool) {
@@ -341,9 +341,8 @@ async fn step(
                 return Ok(());
             }
             let mut salt = [0u8; 32];
-            getrandom::getrandom(&mut salt).map_err(|e| ValidatorError::Runtime {
-                what: "drawing a salt",
-                source: std::io::Error::other(e.to_string()),
+            getrandom::getrandom(&mut salt).map_err(|e| {
+                StartError::runtime("drawing a salt", std::io::Error::other(e.to_string()))
             })?;
             let hash = weights_commit_hash(&session.hotkey_id, netuid, &uids, &weights, &salt);
             let commit = PendingCommit {

@@ -13,8 +13,9 @@ mod common;
 
 use std::{path::Path, time::Duration};
 
-use common::{free_port, http, wait_for, Proc, VALIDATOR_BIN};
+use common::VALIDATOR_BIN;
 use jsonrpsee::{core::client::ClientT, rpc_params};
+use mindos_test_utils::{free_port, http_client, spawn_validator, wait_for, AddrLine};
 use serde_json::Value;
 use tokio::process::Command;
 
@@ -78,30 +79,17 @@ async fn help_and_bad_settings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_validator_cleanly_and_websocket_works() {
     let dir = tempfile::tempdir().unwrap();
-    let gateway = free_port();
-    let args: Vec<String> = [
-        "--no-chain",
-        "--subnet",
-        "1=digits",
-        "--base-path",
-        dir.path().to_str().unwrap(),
-        "--listen",
-        "/ip4/127.0.0.1/tcp/0",
-        "--no-mdns",
-        "--no-metrics",
-        "--gateway-addr",
-        &format!("127.0.0.1:{gateway}"),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut proc = Proc::spawn(
+    let args: Vec<String> = ["--no-chain", "--subnet", "1=digits", "--no-metrics"]
+        .map(str::to_owned)
+        .to_vec();
+    let mut proc = spawn_validator(
         Path::new(VALIDATOR_BIN),
+        dir.path(),
         &args,
-        &[],
         &dir.path().join("validator.log"),
     );
-    let client = http(gateway);
+    let gateway = proc.socket_addr(AddrLine::GATEWAY).await;
+    let client = http_client(gateway);
     let list: Value = wait_for("the gateway", Duration::from_secs(60), || async {
         client.request("subnet_list", rpc_params![]).await.ok()
     })
@@ -109,7 +97,7 @@ async fn sigterm_stops_the_validator_cleanly_and_websocket_works() {
     assert_eq!(list[0]["miners"], 0);
     // The same address speaks WebSocket.
     let ws = jsonrpsee::ws_client::WsClientBuilder::default()
-        .build(format!("ws://127.0.0.1:{gateway}"))
+        .build(format!("ws://{gateway}"))
         .await
         .unwrap();
     let info: Value = ws.request("subnet_info", rpc_params![1]).await.unwrap();

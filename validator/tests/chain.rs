@@ -14,7 +14,7 @@
 //!
 //! Needs `$CARGO_TARGET_DIR/debug/mindos-node` (built with `--features fast-blocks`) and
 //! `mindos-miner` (built with `--features fault-injection`), or `MINDOS_NODE_BIN` /
-//! `MINDOS_MINER_BIN`.
+//! `MINDOS_MINER_BIN` (see `mindos_test_utils::{node_bin, miner_bin}`).
 
 #![allow(
     clippy::expect_used,
@@ -27,6 +27,7 @@
 mod common;
 
 use std::{
+    net::SocketAddr,
     path::{Path, PathBuf},
     sync::{
         atomic::{AtomicUsize, Ordering},
@@ -35,12 +36,13 @@ use std::{
     time::Duration,
 };
 
-use common::{
-    code_of, cosine, floats, free_port, http, local_digits_label, query, sibling_bin, spawn_miner,
-    wait_for, write_key, write_node_key, MinerSpec, Proc, VALIDATOR_BIN,
-};
+use common::{code_of, cosine, floats, local_digits_label, query, VALIDATOR_BIN};
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_subnets::{EngineConfig, Output};
+use mindos_test_utils::{
+    http_client, metrics, node_key_peer, spawn_validator, wait_for, write_key, write_node_key,
+    AddrLine, DevNode, NodeArgs, Proc,
+};
 use mindos_validator::gateway::{INVALID_INPUT, UNKNOWN_SUBNET};
 use serde_json::{json, Value};
 
@@ -49,73 +51,22 @@ const DIGITS: u16 = 1;
 
 struct Setup {
     dir: PathBuf,
-    node: Proc,
-    node_rpc: u16,
-}
-
-impl Setup {
-    fn ws(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.node_rpc)
-    }
-
-    fn node_http(&self) -> HttpClient {
-        http(self.node_rpc)
-    }
+    node: DevNode,
 }
 
 async fn start_node(dir: &Path) -> Setup {
-    let bin = sibling_bin("mindos-node", "MINDOS_NODE_BIN");
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it with `cargo build -p mindos-node --features fast-blocks`",
-        bin.display()
-    );
-    let node_rpc = free_port();
-    let args: Vec<String> = [
-        "--dev",
-        "--no-telemetry",
-        "--no-mdns",
-        "--base-path",
-        dir.join("chain").to_str().unwrap(),
-        "--rpc-port",
-        &node_rpc.to_string(),
-        "--port",
-        &free_port().to_string(),
-        "--prometheus-port",
-        &free_port().to_string(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let node = Proc::spawn(&bin, &args, &[], &dir.join("node.log"));
-    let setup = Setup {
+    let node = DevNode::start(NodeArgs::dev(dir.join("chain"), dir.join("node.log"))).await;
+    node.wait_for_finalized(1).await;
+    Setup {
         dir: dir.to_owned(),
         node,
-        node_rpc,
-    };
-    let client = setup.node_http();
-    wait_for("a finalized block", Duration::from_secs(180), || async {
-        let hash: String = client
-            .request("chain_getFinalizedHead", rpc_params![])
-            .await
-            .ok()?;
-        let header: Value = client
-            .request("chain_getHeader", rpc_params![hash])
-            .await
-            .ok()?;
-        let number =
-            u64::from_str_radix(header["number"].as_str()?.trim_start_matches("0x"), 16).ok()?;
-        (number >= 1).then_some(())
-    })
-    .await;
-    setup
+    }
 }
 
 /// A chain miner: its hotkey, a dev coldkey that registers and funds it.
 fn chain_miner(
     setup: &Setup,
     name: &str,
-    subnet: &str,
     netuid: u16,
     key: u8,
     coldkey: &str,
@@ -125,41 +76,29 @@ fn chain_miner(
     std::fs::create_dir_all(&dir).unwrap();
     write_key(&dir.join("hotkey"), &format!("//MindosE2E{name}"));
     write_key(&dir.join("coldkey"), coldkey);
-    let spec = MinerSpec {
-        dir: &setup.dir,
-        name,
-        subnet,
-        netuid,
-        key,
-        fault,
-    };
-    spawn_miner(
-        &spec,
-        free_port(),
-        &[
-            "--chain-rpc".into(),
-            setup.ws(),
-            "--hotkey-file".into(),
-            dir.join("hotkey").to_str().unwrap().into(),
-            "--coldkey-file".into(),
-            dir.join("coldkey").to_str().unwrap().into(),
-            "--max-burn".into(),
-            "100".into(),
-            "--fund-hotkey".into(),
-            "1".into(),
-            "--device-class".into(),
-            "server".into(),
-        ],
-    )
+    common::miner(&setup.dir, name, netuid, key, fault).spawn(&[
+        "--chain-rpc".into(),
+        setup.node.ws_url(),
+        "--hotkey-file".into(),
+        dir.join("hotkey").to_str().unwrap().into(),
+        "--coldkey-file".into(),
+        dir.join("coldkey").to_str().unwrap().into(),
+        "--max-burn".into(),
+        "100".into(),
+        "--fund-hotkey".into(),
+        "1".into(),
+        "--device-class".into(),
+        "server".into(),
+    ])
 }
 
 struct ValidatorProc {
     proc: Proc,
-    gateway: u16,
-    metrics: u16,
+    gateway: SocketAddr,
+    metrics: SocketAddr,
 }
 
-fn start_validator(setup: &Setup, log: &str) -> ValidatorProc {
+async fn start_validator(setup: &Setup, log: &str) -> ValidatorProc {
     let dir = setup.dir.join("validator");
     std::fs::create_dir_all(&dir).unwrap();
     write_key(&dir.join("hotkey"), "//MindosE2EValidator");
@@ -167,12 +106,9 @@ fn start_validator(setup: &Setup, log: &str) -> ValidatorProc {
     if !dir.join("node.key").exists() {
         write_node_key(&dir.join("node.key"), 40);
     }
-    let (gateway, metrics) = (free_port(), free_port());
     let args: Vec<String> = [
         "--chain-rpc",
-        &setup.ws(),
-        "--base-path",
-        dir.to_str().unwrap(),
+        &setup.node.ws_url(),
         "--coldkey-file",
         dir.join("coldkey").to_str().unwrap(),
         "--max-burn",
@@ -181,37 +117,27 @@ fn start_validator(setup: &Setup, log: &str) -> ValidatorProc {
         "10",
         "--stake",
         "200",
-        "--listen",
-        "/ip4/127.0.0.1/tcp/0",
-        "--no-mdns",
-        "--gateway-addr",
-        &format!("127.0.0.1:{gateway}"),
         "--metrics-addr",
-        &format!("127.0.0.1:{metrics}"),
+        "127.0.0.1:0",
         "--challenge-interval-ms",
         "500",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
+    let mut proc = spawn_validator(Path::new(VALIDATOR_BIN), &dir, &args, &setup.dir.join(log));
+    let gateway = proc.socket_addr(AddrLine::GATEWAY).await;
+    let metrics = proc.socket_addr(AddrLine::METRICS).await;
     ValidatorProc {
-        proc: Proc::spawn(Path::new(VALIDATOR_BIN), &args, &[], &setup.dir.join(log)),
+        proc,
         gateway,
         metrics,
     }
 }
 
-fn peer(key: u8) -> String {
-    mindos_mesh::keys::keypair_from_secret([key; 32])
-        .unwrap()
-        .public()
-        .to_peer_id()
-        .to_string()
-}
-
 /// uid of the miner with node key `[key; 32]`, from `subnet_info`.
 fn uid_of(info: &Value, key: u8) -> Option<u64> {
-    let peer = peer(key);
+    let peer = node_key_peer(key).to_string();
     info["miners"]
         .as_array()?
         .iter()
@@ -221,7 +147,7 @@ fn uid_of(info: &Value, key: u8) -> Option<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validator_scores_sets_weights_and_serves_queries_on_a_dev_chain() {
-    common::init_tracing();
+    mindos_test_utils::init_tracing();
     let dir = tempfile::tempdir().unwrap();
     let setup = start_node(dir.path()).await;
     let mut procs = Procs::default();
@@ -231,9 +157,9 @@ async fn validator_scores_sets_weights_and_serves_queries_on_a_dev_chain() {
         eprintln!("logs kept in {}", dir.keep().display());
     }
     if !matches!(result, Ok(())) {
-        setup.node.print_tail("node", 20);
-        for (name, proc) in &procs.all {
-            proc.print_tail(name, 25);
+        setup.node.proc().print_tail(20);
+        for (_, proc) in &procs.all {
+            proc.print_tail(25);
         }
         panic!("scenario failed or timed out");
     }
@@ -258,12 +184,12 @@ async fn scenario(setup: &Setup, procs: &mut Procs) {
         ("digits3", "digits", DIGITS, 33, "//Eve", Some("garbage")),
         ("text1", "text-embedding", TEXT, 34, "//Ferdie", None),
     ];
-    for (name, subnet, netuid, key, coldkey, fault) in miners {
-        let proc = chain_miner(setup, name, subnet, netuid, key, coldkey, fault);
+    for (name, _subnet, netuid, key, coldkey, fault) in miners {
+        let proc = chain_miner(setup, name, netuid, key, coldkey, fault);
         procs.all.push((name.to_owned(), proc));
     }
-    let validator = start_validator(setup, "validator.log");
-    let gateway = http(validator.gateway);
+    let validator = start_validator(setup, "validator.log").await;
+    let gateway = http_client(validator.gateway);
     procs.all.push(("validator".into(), validator.proc));
 
     // 1. Permits, then answered challenges on both subnets.
@@ -336,7 +262,7 @@ async fn scenario(setup: &Setup, procs: &mut Procs) {
     }
 
     // 3. Weights land and an epoch pays; the garbage miner earns clearly less.
-    let node = setup.node_http();
+    let node = setup.node.http();
     let graph = wait_for(
         "an epoch paying the validator's weights",
         Duration::from_secs(300),
@@ -383,7 +309,7 @@ async fn scenario(setup: &Setup, procs: &mut Procs) {
         ratio < 0.2,
         "the garbage miner earns {ratio:.3} of an honest one"
     );
-    let metrics = common::metrics(validator.metrics).await;
+    let metrics = metrics::scrape(validator.metrics).await;
     assert!(
         metrics
             .lines()
@@ -445,8 +371,8 @@ async fn scenario(setup: &Setup, procs: &mut Procs) {
     let status = procs.get("validator").terminate().await;
     assert!(status.success(), "validator exit: {status}");
     let before = node_last_update(&node).await;
-    let restarted = start_validator(setup, "validator-restart.log");
-    let gateway = http(restarted.gateway);
+    let restarted = start_validator(setup, "validator-restart.log").await;
+    let gateway = http_client(restarted.gateway);
     procs.all.push(("validator-restart".into(), restarted.proc));
     let info: Value = wait_for(
         "the restarted gateway",

@@ -20,14 +20,15 @@
 
 mod common;
 
-use std::{collections::BTreeSet, time::Duration};
+use std::{collections::BTreeSet, net::SocketAddr, time::Duration};
 
-use common::{
-    code_of, free_port, http, local_digits_label, multiaddr, post_raw, query, spawn_miner,
-    wait_for, write_node_key, MinerSpec, Proc, VALIDATOR_BIN,
-};
+use common::{code_of, local_digits_label, post_raw, query, VALIDATOR_BIN};
 use jsonrpsee::{core::client::ClientT, rpc_params};
+use mindos_mesh::libp2p::multiaddr::Protocol;
 use mindos_subnets::{EngineConfig, Output};
+use mindos_test_utils::{
+    http_client, node_key_peer, spawn_validator, wait_for, write_node_key, AddrLine, Proc,
+};
 use mindos_validator::gateway::{
     self, GatewayApiServer, ERROR_CODES, INVALID_INPUT, RATE_LIMITED, UNKNOWN_SUBNET,
 };
@@ -38,59 +39,43 @@ const DIGITS: u16 = 1;
 struct Mesh {
     _miners: Vec<Proc>,
     validator: Proc,
-    gateway_port: u16,
+    gateway: SocketAddr,
 }
 
 async fn private_mesh(dir: &std::path::Path, extra: &[&str]) -> Mesh {
     let validator_key = dir.join("validator.key");
     let validator_peer = write_node_key(&validator_key, 10);
-    let mut miners = Vec::new();
-    let mut miner_flags = Vec::new();
-    for (i, key) in [11u8, 12, 13].into_iter().enumerate() {
-        let port = free_port();
-        let name = format!("miner{i}");
-        let spec = MinerSpec {
-            dir,
-            name: &name,
-            subnet: "digits",
-            netuid: DIGITS,
-            key,
-            fault: None,
-        };
-        let proc = spawn_miner(
-            &spec,
-            port,
-            &[
+    let keys = [11u8, 12, 13];
+    let mut miners: Vec<Proc> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, &key)| {
+            common::miner(dir, &format!("miner{i}"), DIGITS, key, None).spawn(&[
                 "--no-chain".into(),
                 "--subnet".into(),
                 "digits".into(),
                 "--allow-peer".into(),
                 validator_peer.to_string(),
-            ],
-        );
-        let peer = mindos_mesh::keys::keypair_from_secret([key; 32])
-            .unwrap()
-            .public()
-            .to_peer_id();
+            ])
+        })
+        .collect();
+    // Each miner picked its own port; the validator is told where they are.
+    let mut miner_flags = Vec::new();
+    for (proc, key) in miners.iter_mut().zip(keys) {
+        let addr = proc
+            .multiaddr(AddrLine::MESH)
+            .await
+            .with(Protocol::P2p(node_key_peer(key)));
         miner_flags.push("--miner".to_owned());
-        miner_flags.push(format!("{DIGITS}={}", multiaddr(port, peer)));
-        miners.push(proc);
+        miner_flags.push(format!("{DIGITS}={addr}"));
     }
-    let gateway_port = free_port();
     let mut args: Vec<String> = vec![
         "--no-chain".into(),
         "--subnet".into(),
         format!("{DIGITS}=digits"),
-        "--base-path".into(),
-        dir.to_str().unwrap().into(),
         "--node-key-file".into(),
         validator_key.to_str().unwrap().into(),
-        "--listen".into(),
-        "/ip4/127.0.0.1/tcp/0".into(),
-        "--no-mdns".into(),
         "--no-metrics".into(),
-        "--gateway-addr".into(),
-        format!("127.0.0.1:{gateway_port}"),
         "--challenge-interval-ms".into(),
         "300".into(),
         "--gateway-max-request-bytes".into(),
@@ -98,16 +83,17 @@ async fn private_mesh(dir: &std::path::Path, extra: &[&str]) -> Mesh {
     ];
     args.extend(miner_flags);
     args.extend(extra.iter().map(|s| s.to_string()));
-    let validator = Proc::spawn(
+    let mut validator = spawn_validator(
         std::path::Path::new(VALIDATOR_BIN),
+        dir,
         &args,
-        &[],
         &dir.join("validator.log"),
     );
+    let gateway = validator.socket_addr(AddrLine::GATEWAY).await;
     Mesh {
         _miners: miners,
         validator,
-        gateway_port,
+        gateway,
     }
 }
 
@@ -117,18 +103,18 @@ fn digits() -> std::sync::Arc<dyn mindos_subnets::SubnetEngine> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_bad_input_and_documentation() {
-    common::init_tracing();
+    mindos_test_utils::init_tracing();
     let dir = tempfile::tempdir().unwrap();
     let mesh = private_mesh(dir.path(), &[]).await;
     let result = tokio::time::timeout(Duration::from_secs(180), scenario(&mesh)).await;
     if !matches!(result, Ok(())) {
-        mesh.validator.print_tail("validator", 40);
+        mesh.validator.print_tail(40);
         panic!("scenario failed or timed out");
     }
 }
 
 async fn scenario(mesh: &Mesh) {
-    let client = http(mesh.gateway_port);
+    let client = http_client(mesh.gateway);
     // Up once every miner has answered a challenge.
     wait_for("three scored miners", Duration::from_secs(60), || async {
         let info: Value = client
@@ -190,7 +176,7 @@ async fn scenario(mesh: &Mesh) {
     );
 
     // 2. Bad input gets documented errors.
-    let port = mesh.gateway_port;
+    let port = mesh.gateway;
     let (status, body) = post_raw(port, b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":").await;
     assert_eq!(
         body.unwrap()["error"]["code"],
@@ -353,7 +339,7 @@ async fn documentation_matches(client: &jsonrpsee::http_client::HttpClient) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_over_its_rate_is_refused() {
-    common::init_tracing();
+    mindos_test_utils::init_tracing();
     let dir = tempfile::tempdir().unwrap();
     let mesh = private_mesh(
         dir.path(),
@@ -361,7 +347,7 @@ async fn a_client_over_its_rate_is_refused() {
     )
     .await;
     let result = tokio::time::timeout(Duration::from_secs(120), async {
-        let client = http(mesh.gateway_port);
+        let client = http_client(mesh.gateway);
         wait_for("the gateway", Duration::from_secs(60), || async {
             client
                 .request::<Value, _>("subnet_list", rpc_params![])
@@ -393,7 +379,7 @@ async fn a_client_over_its_rate_is_refused() {
     })
     .await;
     if result.is_err() {
-        mesh.validator.print_tail("validator", 40);
+        mesh.validator.print_tail(40);
         panic!("timed out");
     }
 }

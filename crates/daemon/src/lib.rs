@@ -1,13 +1,17 @@
 //! Plumbing shared by the off-chain binaries (`mindos-miner`, `mindos-validator`): logging
 //! set-up, the shutdown signal and exit code ([`process`]), the plain-HTTP Prometheus
-//! endpoint ([`metrics`]) and the config-file and setting-validation helpers ([`config`]);
-//! and, for the libraries those binaries use too, guarded key files ([`keyfile`]).
+//! endpoint ([`metrics`]), the settings both binaries share ([`args`]) and how flags, the
+//! environment and the config file combine ([`config`]), the start-up error both wrap
+//! ([`start`]); and, for the libraries those binaries use too, guarded key files
+//! ([`keyfile`]).
 //!
-//! Only process plumbing lives here; what a binary does (its flags, its metrics, its chain
-//! calls) stays in the binary, and chain operations are in `mindos-chain-client`. Everything
-//! but [`keyfile`] is behind the default `process` feature, so the mesh and the chain client
-//! can share the key-file code without pulling in the rest.
+//! Only process plumbing lives here; what a binary does (its own flags, its metrics, its
+//! chain calls) stays in the binary, and chain operations are in `mindos-chain-client`.
+//! Everything but [`keyfile`] is behind the default `process` feature, so the mesh and the
+//! chain client can share the key-file code without pulling in the rest.
 
+#[cfg(feature = "process")]
+pub mod args;
 #[cfg(feature = "process")]
 pub mod config;
 pub mod keyfile;
@@ -15,3 +19,5 @@ pub mod keyfile;
 pub mod metrics;
 #[cfg(feature = "process")]
 pub mod process;
+#[cfg(feature = "process")]
+pub mod start;

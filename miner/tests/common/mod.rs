@@ -1,5 +1,6 @@
-//! Helpers for the miner's integration tests: miners on loopback with random ports, callers
-//! (plain mesh nodes), JSON-RPC and metrics clients, time bounds.
+//! What only the miner's integration tests need on top of `mindos-test-utils`: miners
+//! running in this process on loopback with random ports, callers (plain mesh nodes), digits
+//! inputs and answers, time bounds.
 
 #![allow(dead_code, unreachable_pub, missing_docs)]
 #![allow(
@@ -9,32 +10,21 @@
     clippy::arithmetic_side_effects
 )]
 
-use std::{future::Future, path::Path, time::Duration};
+use std::{future::Future, net::SocketAddr, path::Path, time::Duration};
 
-use jsonrpsee::{
-    core::client::ClientT,
-    http_client::{HttpClient, HttpClientBuilder},
-    rpc_params,
-};
+use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_mesh::{
     libp2p::multiaddr::Protocol, InferRequest, InferResponse, Keypair, Mesh, MeshClient,
     MeshConfig, MeshError, Multiaddr, PeerId,
 };
 use mindos_miner::{Config, Miner, MinerStatus, Settings};
+use mindos_test_utils::{http_client, init_tracing, metrics};
 use serde_json::{json, Value};
 use tokio::{sync::oneshot, task::JoinHandle};
 
 /// Upper bound for one test without a chain; they take a few seconds.
 pub const DEADLINE: Duration = Duration::from_secs(120);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
-
-pub fn init_tracing() {
-    // `RUST_LOG=mindos_miner=debug cargo test -p mindos-miner` shows what the miners do.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-}
 
 /// Runs `test` with a deadline, so a hang fails instead of blocking CI.
 pub async fn bounded<F: Future<Output = ()>>(limit: Duration, test: F) {
@@ -50,20 +40,19 @@ pub async fn bounded<F: Future<Output = ()>>(limit: Duration, test: F) {
 pub fn private_settings(dir: &Path, subnet: &str, netuid: u16, allow: &[PeerId]) -> Settings {
     let power_dir = dir.join("power_supply");
     std::fs::create_dir_all(&power_dir).unwrap();
-    Settings {
-        netuid: Some(netuid),
-        subnet: Some(subnet.to_owned()),
-        no_chain: true,
-        base_path: Some(dir.to_owned()),
-        listen: vec!["/ip4/127.0.0.1/tcp/0".to_owned()],
-        no_mdns: true,
-        allow_peer: allow.iter().map(ToString::to_string).collect(),
-        rpc_addr: Some("127.0.0.1:0".to_owned()),
-        metrics_addr: Some("127.0.0.1:0".to_owned()),
-        power_supply_dir: Some(power_dir),
-        beat_interval_secs: Some(1),
-        ..Settings::default()
-    }
+    let mut settings = Settings::default();
+    settings.subnet.netuid = Some(netuid);
+    settings.subnet.subnet = Some(subnet.to_owned());
+    settings.chain.no_chain = true;
+    settings.keys.base_path = Some(dir.to_owned());
+    settings.mesh.listen = vec!["/ip4/127.0.0.1/tcp/0".to_owned()];
+    settings.mesh.no_mdns = true;
+    settings.peers.allow_peer = allow.iter().map(ToString::to_string).collect();
+    settings.rpc.addr = Some("127.0.0.1:0".to_owned());
+    settings.metrics.addr = Some("127.0.0.1:0".to_owned());
+    settings.power.supply_dir = Some(power_dir);
+    settings.peers.beat_interval_secs = Some(1);
+    settings
 }
 
 /// A miner running in this process.
@@ -71,8 +60,8 @@ pub struct RunningMiner {
     pub peer_id: PeerId,
     pub addr: Multiaddr,
     pub rpc: HttpClient,
-    pub rpc_port: u16,
-    pub metrics_port: u16,
+    pub rpc_addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), mindos_miner::MinerError>>>,
 }
@@ -84,10 +73,8 @@ impl RunningMiner {
         let peer_id = miner.peer_id();
         let addr = miner.listen_addrs()[0].clone().with(Protocol::P2p(peer_id));
         let rpc_addr = miner.rpc_addr().expect("rpc enabled");
-        let rpc = HttpClientBuilder::default()
-            .build(format!("http://{rpc_addr}"))
-            .unwrap();
-        let metrics_port = miner.metrics_addr().expect("metrics enabled").port();
+        let rpc = http_client(rpc_addr);
+        let metrics_addr = miner.metrics_addr().expect("metrics enabled");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(miner.run(async move {
             let _ = stopped.await;
@@ -96,8 +83,8 @@ impl RunningMiner {
             peer_id,
             addr,
             rpc,
-            rpc_port: rpc_addr.port(),
-            metrics_port,
+            rpc_addr,
+            metrics_addr,
             stop: Some(stop),
             task: Some(task),
         }
@@ -125,7 +112,7 @@ impl RunningMiner {
     }
 
     pub async fn metrics(&self) -> String {
-        http_get(self.metrics_port, "/metrics").await
+        metrics::scrape(self.metrics_addr).await
     }
 }
 
@@ -209,43 +196,4 @@ pub fn refusal(response: InferResponse) -> (mindos_mesh::ErrorCode, String) {
         InferResponse::Err { code, message } => (code, message),
         other => panic!("expected a refusal, got {other:?}"),
     }
-}
-
-/// `GET path` over plain HTTP; returns the body.
-pub async fn http_get(port: u16, path: &str) -> String {
-    http_raw(
-        port,
-        format!("GET {path} HTTP/1.0\r\nhost: localhost\r\n\r\n").as_bytes(),
-    )
-    .await
-}
-
-/// Sends raw bytes to `127.0.0.1:port` and returns what comes back after the headers.
-pub async fn http_raw(port: u16, request: &[u8]) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let text = String::from_utf8_lossy(&response).into_owned();
-    match text.split_once("\r\n\r\n") {
-        Some((_, body)) => body.to_owned(),
-        None => text,
-    }
-}
-
-/// The value of a Prometheus sample line `name value` (labels included in `name`).
-pub fn sample(metrics: &str, name: &str) -> f64 {
-    metrics
-        .lines()
-        .find_map(|line| {
-            line.strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix(' '))
-        })
-        .unwrap_or_else(|| panic!("no sample {name} in:\n{metrics}"))
-        .trim()
-        .parse()
-        .unwrap()
 }

@@ -227,10 +227,12 @@ pub(crate) async fn start(
     cancel: CancellationToken,
 ) -> Result<(SocketAddr, ServerHandle), ValidatorError> {
     let addr = settings.addr;
-    let bind = |source| ValidatorError::Bind {
-        what: "gateway",
-        addr,
-        source,
+    let bind = |source| {
+        ValidatorError::from(mindos_daemon::start::StartError::Bind {
+            what: "gateway",
+            addr,
+            source,
+        })
     };
     let listener = TcpListener::bind(addr).await.map_err(bind)?;
     let bound = listener.local_addr().map_err(bind)?;

@@ -1,0 +1,299 @@
+//! What a validator operator can say, unchecked: the command line ([`Cli`]) and the TOML
+//! file, one `clap::Args` group per `--help` heading and file section ([`Settings`]). The
+//! groups both binaries have (`[chain]`, `[keys]`, `[assets]`, `[mesh]`, `[metrics]`) are
+//! `mindos_daemon::args`; the validator's own are here. A setting's file key is its flag in
+//! the section its heading names (`--gateway-addr 0.0.0.0:9933` is `addr = "0.0.0.0:9933"`
+//! under `[gateway]`; `mindos_daemon::config` states the rule). Flags win over the file, the
+//! file over the defaults `--help` shows; repeatable flags (`--netuid`, `--listen`, …)
+//! replace the file's list when given.
+//!
+//! [`crate::config`] checks these into a `Config`.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use mindos_daemon::{
+    args::{AssetArgs, ChainArgs, KeyArgs, MeshArgs, MetricsArgs},
+    config::{CommandLine, SettingsArgs},
+};
+use serde::{Deserialize, Serialize};
+
+/// Default gateway address (JSON-RPC over HTTP and WebSocket).
+pub const DEFAULT_GATEWAY_ADDR: &str = "127.0.0.1:9933";
+/// Default Prometheus address.
+pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9617";
+/// Default mesh listen address.
+pub const DEFAULT_LISTEN: [&str; 1] = ["/ip4/0.0.0.0/tcp/30445"];
+/// Most miners one query may ask at once.
+pub const MAX_REDUNDANCY: u32 = 16;
+/// The state store's file name in the base path, unless `--state-file` says otherwise.
+pub const STATE_FILE: &str = "state.redb";
+/// Default time between two challenge rounds, in milliseconds.
+pub const DEFAULT_CHALLENGE_INTERVAL_MS: u64 = 2000;
+/// Default time a miner has to answer a challenge, in milliseconds.
+pub const DEFAULT_CHALLENGE_TIMEOUT_MS: u64 = 5000;
+/// Default latency at which a challenge's latency factor halves, in milliseconds.
+pub const DEFAULT_LATENCY_REF_MS: u64 = 200;
+/// Default weight of the newest sample in the moving averages, in percent.
+pub const DEFAULT_EMA_PERCENT: u8 = 10;
+/// Default largest gateway request body, in bytes.
+pub const DEFAULT_GATEWAY_MAX_REQUEST_BYTES: u32 = 64 * 1024;
+/// Default sustained gateway calls per second per client IP.
+pub const DEFAULT_GATEWAY_RATE: u32 = 200;
+/// Default gateway calls in flight per client IP.
+pub const DEFAULT_GATEWAY_CONCURRENCY: u32 = 64;
+/// Default open gateway connections at most.
+pub const DEFAULT_GATEWAY_MAX_CONNECTIONS: u32 = 256;
+/// Default time budget of a query that gives none, in milliseconds.
+pub const DEFAULT_QUERY_TIMEOUT_MS: u64 = 5000;
+
+/// The `mindos-validator` command line; parse it with [`Cli`].
+#[derive(Debug, Parser)]
+#[command(
+    name = "mindos-validator",
+    version,
+    about = "Score MindOS miners, set weights on chain and serve the JSON-RPC query gateway.",
+    long_about = "Score MindOS miners, set weights on chain and serve the JSON-RPC query gateway.\n\n\
+        The validator registers its hotkey on each validated subnet if needed (the coldkey pays), \
+        optionally stakes to it, publishes its PeerId with `serve` so miners answer it, follows \
+        finalized blocks, challenges every served miner with held-out validation samples each \
+        tempo, and commits then reveals weights. Users query subnets through its gateway \
+        (subnet_list, subnet_info, subnet_query, mesh_peers).\n\n\
+        Settings come from flags and an optional TOML file (--config) with one section per \
+        heading below: `--gateway-rate 50` is `rate = 50` under `[gateway]`; flags win. With \
+        --no-chain the validator serves a private mesh: --subnet and --miner name the subnets \
+        and miners, and no weights are set.",
+    mut_arg("metrics_addr", |a| a.default_value(DEFAULT_METRICS_ADDR)),
+    mut_arg("listen", |a| a.default_values(DEFAULT_LISTEN))
+)]
+pub struct Args {
+    /// TOML configuration file, one section per heading below.
+    #[arg(
+        long,
+        short = 'c',
+        env = "MINDOS_VALIDATOR_CONFIG",
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
+
+    /// The settings (flags override the file).
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+impl SettingsArgs for Args {
+    type Settings = Settings;
+
+    fn into_parts(self) -> (Option<PathBuf>, Settings) {
+        (self.config, self.settings)
+    }
+}
+
+/// The command line, remembering which settings the config file may fill.
+pub type Cli = CommandLine<Args>;
+
+/// Every setting, unchecked, one field per section of the file.
+#[derive(Clone, Debug, Default, clap::Args, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[allow(missing_docs)] // each group documents its section
+pub struct Settings {
+    #[command(flatten)]
+    pub subnets: SubnetArgs,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub assets: AssetArgs,
+    #[command(flatten)]
+    pub mesh: MeshArgs,
+    #[command(flatten)]
+    pub challenge: ChallengeArgs,
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// `[subnets]`: which subnets to validate, and the stake a permit on them needs.
+#[derive(Clone, Debug, Default, clap::Args, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[command(next_help_heading = "Subnets")]
+pub struct SubnetArgs {
+    /// Subnet to validate (repeatable) [default: every subnet on chain this build knows].
+    #[arg(long = "netuid", value_name = "N")]
+    pub netuid: Vec<u16>,
+
+    /// With --no-chain: a subnet as `NETUID=NAME`, e.g. `1=digits` (repeatable).
+    #[arg(long = "subnet", value_name = "NETUID=NAME")]
+    pub subnet: Vec<String>,
+
+    /// With --no-chain: a miner as `NETUID=MULTIADDR/p2p/PEER_ID` (repeatable); uids follow
+    /// the order given.
+    #[arg(long = "miner", value_name = "NETUID=ADDR")]
+    pub miner: Vec<String>,
+
+    /// If the hotkey's stake is below this many MIND, the coldkey stakes the difference (a
+    /// validator permit needs stake) [default: off].
+    #[arg(long, value_name = "MIND")]
+    pub stake: Option<String>,
+}
+
+/// `[state]`: the validator's state store.
+#[derive(Clone, Debug, Default, clap::Args, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[command(next_help_heading = "State")]
+pub struct StateArgs {
+    /// The state store (pending commits, salts, scores) [default: BASE_PATH/state.redb].
+    #[arg(long = "state-file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// `[challenge]`: how often miners are challenged, and how answers are scored.
+#[derive(Clone, Debug, Default, clap::Args, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[command(next_help_heading = "Challenge")]
+pub struct ChallengeArgs {
+    /// Time between two challenge rounds; each round challenges every served miner once.
+    #[arg(
+        long = "challenge-interval-ms",
+        value_name = "MS",
+        default_value = DEFAULT_CHALLENGE_INTERVAL_MS.to_string()
+    )]
+    pub interval_ms: Option<u64>,
+
+    /// How long a miner has to answer a challenge.
+    #[arg(
+        long = "challenge-timeout-ms",
+        value_name = "MS",
+        default_value = DEFAULT_CHALLENGE_TIMEOUT_MS.to_string()
+    )]
+    pub timeout_ms: Option<u64>,
+
+    /// Latency at which a challenge's latency factor halves.
+    #[arg(long, value_name = "MS", default_value = DEFAULT_LATENCY_REF_MS.to_string())]
+    pub latency_ref_ms: Option<u64>,
+
+    /// Weight of the newest sample in each miner's moving averages, in percent.
+    #[arg(long, value_name = "PERCENT", default_value = DEFAULT_EMA_PERCENT.to_string())]
+    pub ema_percent: Option<u8>,
+}
+
+/// `[gateway]`: the JSON-RPC query gateway and its per-client limits.
+#[derive(Clone, Debug, Default, clap::Args, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[command(next_help_heading = "Gateway")]
+pub struct GatewayArgs {
+    /// Gateway address, JSON-RPC over HTTP and WebSocket.
+    #[arg(
+        id = "gateway_addr",
+        long = "gateway-addr",
+        value_name = "ADDR",
+        default_value = DEFAULT_GATEWAY_ADDR
+    )]
+    pub addr: Option<String>,
+
+    /// Do not start the gateway.
+    #[arg(long)]
+    pub no_gateway: bool,
+
+    /// Largest JSON-RPC request body in bytes.
+    #[arg(
+        long = "gateway-max-request-bytes",
+        value_name = "BYTES",
+        default_value = DEFAULT_GATEWAY_MAX_REQUEST_BYTES.to_string()
+    )]
+    pub max_request_bytes: Option<u32>,
+
+    /// Calls per second one client IP may make (sustained; bursts up to twice this).
+    #[arg(
+        long = "gateway-rate",
+        value_name = "N",
+        default_value = DEFAULT_GATEWAY_RATE.to_string()
+    )]
+    pub rate: Option<u32>,
+
+    /// Calls one client IP may have in flight at once.
+    #[arg(
+        long = "gateway-concurrency",
+        value_name = "N",
+        default_value = DEFAULT_GATEWAY_CONCURRENCY.to_string()
+    )]
+    pub concurrency: Option<u32>,
+
+    /// Open connections at most.
+    #[arg(
+        long = "gateway-max-connections",
+        value_name = "N",
+        default_value = DEFAULT_GATEWAY_MAX_CONNECTIONS.to_string()
+    )]
+    pub max_connections: Option<u32>,
+
+    /// Time budget of a query when the caller gives none.
+    #[arg(long, value_name = "MS", default_value = DEFAULT_QUERY_TIMEOUT_MS.to_string())]
+    pub query_timeout_ms: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mindos_daemon::config::ConfigError;
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("validator.toml");
+        std::fs::write(
+            &file,
+            "[gateway]\nrate = 5\n[subnets]\nnetuid = [0, 1]\n[challenge]\ninterval_ms = 300\n",
+        )
+        .unwrap();
+        let cli = Cli::try_parse_from([
+            "mindos-validator",
+            "--config",
+            file.to_str().unwrap(),
+            "--gateway-rate",
+            "9",
+        ])
+        .unwrap();
+        let merged = cli.into_settings().unwrap();
+        assert_eq!(merged.gateway.rate, Some(9));
+        assert_eq!(merged.subnets.netuid, vec![0, 1]);
+        assert_eq!(merged.challenge.interval_ms, Some(300));
+        assert!(toml::from_str::<Settings>("nonsense = 1").is_err());
+    }
+
+    #[test]
+    fn flat_keys_from_before_the_sections_name_their_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("validator.toml");
+        for (old, new) in [
+            ("gateway_rate = 5", "`rate` under `[gateway]`"),
+            ("chain_rpc = \"ws://x\"", "`rpc` under `[chain]`"),
+            (
+                "challenge_interval_ms = 300",
+                "`interval_ms` under `[challenge]`",
+            ),
+            ("state_file = \"/tmp/s\"", "`file` under `[state]`"),
+            ("metrics_addr = \"127.0.0.1:1\"", "`addr` under `[metrics]`"),
+        ] {
+            std::fs::write(&file, format!("{old}\n")).unwrap();
+            let cli = Cli::try_parse_from(["mindos-validator", "--config", file.to_str().unwrap()])
+                .unwrap();
+            let err = cli.into_settings().unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Moved { .. }) && err.to_string().contains(new),
+                "{old}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_flag_has_a_key_the_file_accepts() {
+        use clap::CommandFactory;
+        let unknown = mindos_daemon::config::flags_without_file_key::<Settings>(&Cli::command());
+        assert!(unknown.is_empty(), "no file key for {unknown:?}");
+    }
+}

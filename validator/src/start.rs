@@ -1,0 +1,404 @@
+//! [`Validator::start`] in named phases, in the order a validator must take them:
+//!
+//! 1. [`open_store`]: the state store (pending commits, salts, saved scores);
+//! 2. [`connect_chain`]: which subnets to validate, and the hotkey registered, funded and
+//!    staked on them as configured (with `--no-chain`: the configured subnets and miners);
+//! 3. [`load_engines`]: each subnet's model, with the scores saved for it;
+//! 4. [`start_mesh`]: listen, and hear each subnet's capacity beats;
+//! 5. [`publish_endpoint`]: `serve` the PeerId on each subnet;
+//! 6. [`spawn_tasks`]: follow the chain, set weights, challenge miners, serve the gateway
+//!    and the metrics.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use mindos_daemon::start::{blocking, StoppableTask, Tasks};
+use mindos_mesh::{Mesh, MeshClient, MeshConfig, MeshEvent, Multiaddr, PeerId};
+use mindos_subnets::{EngineConfig, SubnetEngine};
+use tokio::{
+    sync::{mpsc::Receiver, watch},
+    task::JoinHandle,
+};
+
+use crate::{
+    chain::{ChainSession, Served},
+    challenge,
+    config::{ChainMode, Config, GatewaySettings},
+    gateway::{self, Gateway},
+    keys,
+    metagraph::{ChainSubnet, Neuron, SubnetState},
+    metrics::Metrics,
+    scoring::Scoreboard,
+    store::Store,
+    weights::{self, PendingServes},
+    Context, Validator, ValidatorError,
+};
+
+impl Validator {
+    /// Opens the store, connects to the chain (registering, funding, staking as configured),
+    /// loads each subnet's engine, starts the mesh, serves the PeerId on chain, and starts
+    /// the follower, challenge and weight tasks, the gateway and the metrics endpoint.
+    pub async fn start(config: Config) -> Result<Self, ValidatorError> {
+        let node_key = mindos_mesh::keys::load_or_create_keypair(&config.node_key_file)?;
+        let metrics = Arc::new(Metrics::new()?);
+        let store = open_store(&config).await?;
+        let chain = connect_chain(&config).await?;
+        let subnets = Arc::new(load_engines(&config, &chain.subnets, &store).await?);
+        let mesh = start_mesh(&config, node_key, &subnets).await?;
+        let peer_id = mesh.client.peer_id();
+        add_private_miners(&mesh.client, &subnets, &chain.private_miners).await?;
+
+        let tasks = Tasks::new();
+        let ctx = Arc::new(Context {
+            subnets,
+            mesh: mesh.client.clone(),
+            metrics,
+            store,
+            challenge: config.challenge,
+            cancel: tasks.cancel_token(),
+        });
+        if let Some(session) = chain.session {
+            let serves = publish_endpoint(&session, &ctx, &config, peer_id, &mesh.listen_addrs);
+            let serves = serves.await?;
+            follow_chain(&ctx, session, serves, &tasks).await?;
+        }
+        spawn_tasks(ctx, &config, mesh, peer_id, tasks).await
+    }
+}
+
+/// Opens the state store (blocking: off the executor).
+async fn open_store(config: &Config) -> Result<Arc<Store>, ValidatorError> {
+    let state_file = config.state_file.clone();
+    let store = blocking("opening the state store", move || Store::open(&state_file)).await??;
+    Ok(Arc::new(store))
+}
+
+/// What the chain (or the private-mesh settings) says to validate.
+struct ChainPhase {
+    /// The session that validates, unless `--no-chain`.
+    session: Option<ChainSession>,
+    /// The subnets to validate.
+    subnets: Vec<ChainSubnet>,
+    /// With `--no-chain`: `(netuid, peer, address)` of each configured miner.
+    private_miners: Vec<(u16, PeerId, Multiaddr)>,
+}
+
+/// Lists the subnets to validate and, on a chain, registers, funds and stakes the hotkey
+/// as configured.
+async fn connect_chain(config: &Config) -> Result<ChainPhase, ValidatorError> {
+    let (settings, stake) = match &config.chain {
+        ChainMode::Chain { chain, stake } => (chain, *stake),
+        ChainMode::Private(mesh) => {
+            let subnets = mesh
+                .subnets
+                .iter()
+                .map(|(netuid, name)| ChainSubnet {
+                    netuid: *netuid,
+                    name: name.clone(),
+                    task: None,
+                    tempo: 0,
+                    commit_reveal: false,
+                })
+                .collect();
+            return Ok(ChainPhase {
+                session: None,
+                subnets: non_empty(subnets)?,
+                private_miners: mesh.miners.clone(),
+            });
+        }
+    };
+    let hotkey = keys::load_or_create_key(&settings.hotkey_file)?;
+    let coldkey = settings
+        .coldkey_file
+        .as_deref()
+        .map(keys::load_key)
+        .transpose()?;
+    let session = ChainSession::connect(&settings.rpc_url, hotkey).await?;
+    let at = session.at_finalized().await?;
+    let listed = session.subnets(&at).await?;
+    let subnets = wanted_subnets(config, listed)?;
+    if let (Some(coldkey), Some(target)) = (&coldkey, settings.fund_hotkey) {
+        session.ensure_funded(coldkey, target).await?;
+    }
+    for subnet in &subnets {
+        let uid = session
+            .ensure_registered(subnet.netuid, coldkey.as_ref(), settings.max_burn)
+            .await?;
+        tracing::info!(netuid = subnet.netuid, uid, hotkey = %session.hotkey_hex(), "hotkey registered");
+    }
+    if let (Some(coldkey), Some(target)) = (&coldkey, stake) {
+        session.ensure_staked(coldkey, target).await?;
+    }
+    Ok(ChainPhase {
+        session: Some(session),
+        subnets: non_empty(subnets)?,
+        private_miners: Vec::new(),
+    })
+}
+
+/// The listed subnets the configuration asks for (all this build knows, if it names none);
+/// a named subnet that is missing or unknown to this build is an error.
+fn wanted_subnets(
+    config: &Config,
+    listed: Vec<ChainSubnet>,
+) -> Result<Vec<ChainSubnet>, ValidatorError> {
+    if let Some(netuid) = config
+        .netuids
+        .iter()
+        .find(|netuid| !listed.iter().any(|l| l.netuid == **netuid))
+    {
+        return Err(ValidatorError::UnknownSubnet { netuid: *netuid });
+    }
+    let mut wanted = Vec::new();
+    for subnet in listed {
+        let named = config.netuids.contains(&subnet.netuid);
+        if !(config.netuids.is_empty() || named) {
+            continue;
+        }
+        if !mindos_subnets::SUBNETS.contains(&subnet.name.as_str()) {
+            if named {
+                return Err(ValidatorError::UnknownSubnet {
+                    netuid: subnet.netuid,
+                });
+            }
+            tracing::warn!(netuid = subnet.netuid, name = %subnet.name, "skipping a subnet whose task this build does not know");
+            continue;
+        }
+        wanted.push(subnet);
+    }
+    Ok(wanted)
+}
+
+fn non_empty(subnets: Vec<ChainSubnet>) -> Result<Vec<ChainSubnet>, ValidatorError> {
+    if subnets.is_empty() {
+        return Err(ValidatorError::NoSubnets);
+    }
+    Ok(subnets)
+}
+
+/// Loads each subnet's engine (against the chain's TaskSpec if there is one, else against
+/// the digest this build pins) and its saved scores.
+async fn load_engines(
+    config: &Config,
+    chain_subnets: &[ChainSubnet],
+    store: &Arc<Store>,
+) -> Result<BTreeMap<u16, Arc<SubnetState>>, ValidatorError> {
+    let mut subnets = BTreeMap::new();
+    for subnet in chain_subnets {
+        let engine = load_engine(config, subnet).await?;
+        let netuid = subnet.netuid;
+        let saved_store = store.clone();
+        let saved = blocking("reading scores", move || saved_store.scores(netuid)).await??;
+        let board = Scoreboard::new(config.challenge.ema_alpha, config.challenge.latency_ref)
+            .with_scores(saved);
+        subnets.insert(netuid, Arc::new(SubnetState::new(subnet, engine, board)));
+        tracing::info!(netuid, name = %subnet.name, "validating subnet");
+    }
+    Ok(subnets)
+}
+
+async fn load_engine(
+    config: &Config,
+    subnet: &ChainSubnet,
+) -> Result<Arc<dyn SubnetEngine>, ValidatorError> {
+    let mut engine_config = EngineConfig::default();
+    engine_config.ort_dylib_path = config.ort_dylib.clone();
+    engine_config.models_dir = config.models_dir.clone();
+    let (name, task) = (subnet.name.clone(), subnet.task.clone());
+    let loaded = blocking("loading a model", move || match &task {
+        Some(task) => mindos_subnets::load_for_task(&name, task, &engine_config),
+        None => mindos_subnets::load(&name, &engine_config),
+    })
+    .await?;
+    loaded.map_err(|source| ValidatorError::Model {
+        subnet: subnet.name.clone(),
+        source,
+    })
+}
+
+/// The running mesh node.
+struct MeshPhase {
+    client: MeshClient,
+    /// Where it listens (real ports when configured with port 0).
+    listen_addrs: Vec<Multiaddr>,
+    /// Reads mesh events until the mesh stops.
+    drain: JoinHandle<()>,
+    /// The event loop; it runs until stopped or dropped (so an error return before the
+    /// validator is built stops it too).
+    task: StoppableTask,
+}
+
+/// Starts the mesh node, its event reader, and subscribes to each subnet's capacity beats.
+async fn start_mesh(
+    config: &Config,
+    node_key: mindos_mesh::Keypair,
+    subnets: &BTreeMap<u16, Arc<SubnetState>>,
+) -> Result<MeshPhase, ValidatorError> {
+    let mut mesh_config = MeshConfig::new(node_key);
+    mesh_config.listen_addrs = config.listen.clone();
+    mesh_config.mdns = config.mdns;
+    let (client, events, event_loop) = Mesh::new(mesh_config)?;
+    let task = StoppableTask::spawn(|stopped| event_loop.run(stopped));
+    let listen_addrs = client.listen_addrs().await?;
+    tracing::info!(peer_id = %client.peer_id(), addrs = ?listen_addrs, "mesh listening");
+    for netuid in subnets.keys() {
+        client.subscribe(*netuid).await?;
+    }
+    Ok(MeshPhase {
+        client,
+        listen_addrs,
+        drain: tokio::spawn(drain(events)),
+        task,
+    })
+}
+
+/// Private miners are known up front (chain miners come from the metagraph): dial them and
+/// give them uids in the order configured.
+async fn add_private_miners(
+    mesh: &MeshClient,
+    subnets: &BTreeMap<u16, Arc<SubnetState>>,
+    miners: &[(u16, PeerId, Multiaddr)],
+) -> Result<(), ValidatorError> {
+    for (netuid, peer, addr) in miners {
+        mesh.add_address(*peer, addr.clone()).await?;
+        if let Some(subnet) = subnets.get(netuid) {
+            let mut neurons = subnet.neurons().as_ref().clone();
+            let uid = u16::try_from(neurons.len()).unwrap_or(u16::MAX);
+            neurons.push(Neuron {
+                uid,
+                hotkey: [0; 32],
+                peer: Some(*peer),
+                addrs: vec![addr.clone()],
+                validator_permit: false,
+                stake: 0,
+                reputation: 0.0,
+                incentive: 0,
+                emission: 0,
+            });
+            subnet.set_neurons(neurons);
+        }
+    }
+    Ok(())
+}
+
+/// Serves the PeerId on each subnet; those rate-limited are returned to retry later.
+async fn publish_endpoint(
+    session: &ChainSession,
+    ctx: &Context,
+    config: &Config,
+    peer_id: PeerId,
+    listen_addrs: &[Multiaddr],
+) -> Result<PendingServes, ValidatorError> {
+    // What `serve` may publish: the chain's limits on count and length.
+    let public = mindos_mesh::publishable(
+        &config.public_addrs,
+        listen_addrs,
+        mindos_primitives::MAX_MULTIADDR_LEN,
+        mindos_primitives::MAX_MULTIADDRS,
+    );
+    let mut pending = Vec::new();
+    for netuid in ctx.subnets.keys() {
+        match session.serve(*netuid, peer_id, &public).await? {
+            Served::Published => tracing::info!(netuid, %peer_id, "PeerId served on chain"),
+            Served::Unchanged => {
+                tracing::info!(netuid, "the chain already has this endpoint")
+            }
+            Served::RateLimitedUntil(block) => {
+                tracing::warn!(
+                    netuid,
+                    block,
+                    "serve is rate-limited; publishing at that block"
+                );
+                pending.push((*netuid, block));
+            }
+        }
+    }
+    Ok(PendingServes {
+        pending,
+        peer: peer_id,
+        addrs: public,
+    })
+}
+
+/// Reads the metagraph once, then follows finalized blocks and runs each subnet's weight
+/// task.
+async fn follow_chain(
+    ctx: &Arc<Context>,
+    session: ChainSession,
+    serves: PendingServes,
+    tasks: &Tasks,
+) -> Result<(), ValidatorError> {
+    let at = session.at_finalized().await?;
+    for subnet in ctx.subnets.values() {
+        weights::refresh(&session, &at, subnet, &ctx.mesh).await?;
+    }
+    let (blocks_tx, blocks_rx) = watch::channel(at.block_number());
+    for subnet in ctx.subnets.values() {
+        tasks.spawn_abandoned_at_shutdown(weights::run(
+            ctx.clone(),
+            session.clone(),
+            subnet.clone(),
+            blocks_rx.clone(),
+        ));
+    }
+    tasks.spawn_abandoned_at_shutdown(weights::follow(ctx.clone(), session, blocks_tx, serves));
+    Ok(())
+}
+
+/// Starts the challenges, the gateway and the metrics endpoint: the validator is running
+/// when this returns.
+async fn spawn_tasks(
+    ctx: Arc<Context>,
+    config: &Config,
+    mesh: MeshPhase,
+    peer_id: PeerId,
+    tasks: Tasks,
+) -> Result<Validator, ValidatorError> {
+    for subnet in ctx.subnets.values() {
+        tasks.spawn_abandoned_at_shutdown(challenge::run(ctx.clone(), subnet.clone()));
+    }
+    let (gateway_addr, gateway) = match &config.gateway {
+        Some(settings) => {
+            let (addr, handle) = start_gateway(&ctx, settings).await?;
+            (Some(addr), Some(handle))
+        }
+        None => (None, None),
+    };
+    let metrics_addr = tasks
+        .serve_metrics(config.metrics_addr, ctx.metrics.registry().clone())
+        .await?;
+    tracing::info!(%peer_id, subnets = ctx.subnets.len(), "validator running");
+    Ok(Validator {
+        peer_id,
+        listen_addrs: mesh.listen_addrs,
+        gateway_addr,
+        gateway,
+        metrics_addr,
+        tasks,
+        drain: mesh.drain,
+        mesh: mesh.task,
+    })
+}
+
+/// Starts the query gateway over the validated subnets.
+async fn start_gateway(
+    ctx: &Context,
+    settings: &GatewaySettings,
+) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), ValidatorError> {
+    let gateway = Arc::new(Gateway::new(
+        ctx.subnets.clone(),
+        ctx.mesh.clone(),
+        ctx.metrics.clone(),
+        settings,
+    ));
+    gateway::start(settings, gateway, ctx.cancel.clone()).await
+}
+
+/// Mesh events need a reader; the validator answers no inference requests (dropping the
+/// responder refuses them) and reads capacity beats through `MeshClient::peers`.
+async fn drain(mut events: Receiver<MeshEvent>) {
+    while let Some(event) = events.recv().await {
+        if let MeshEvent::InboundRequest { peer, .. } = event {
+            tracing::debug!(%peer, "refusing an inference request: this is a validator");
+        }
+    }
+}
