@@ -67,7 +67,7 @@ fn main() {
 }
 
 async fn bench(subnet: &str, requests: usize, rounds: usize) {
-    let netuid = if subnet == "digits" { 1 } else { 0 };
+    let netuid = mindos_mesh::NetUid(if subnet == "digits" { 1 } else { 0 });
     let rss_before_load = self_rss_kib();
     let engine = mindos_subnets::load(subnet, &EngineConfig::default())
         .expect("MiniLM and the ONNX Runtime library: run scripts/setup.sh (bench.sh sources scripts/lib/env.sh)");
@@ -335,7 +335,7 @@ fn raw_throughput(engine: Arc<dyn SubnetEngine>, samples: &[Input], n: usize) ->
 async fn ask_timed(
     caller: &MeshClient,
     peer: PeerId,
-    netuid: u16,
+    netuid: mindos_mesh::NetUid,
     payload: &serde_json::Value,
 ) -> Duration {
     let payload = payload.clone();
@@ -348,7 +348,7 @@ async fn ask_timed(
 async fn miner_throughput(
     caller: &MeshClient,
     peer: PeerId,
-    netuid: u16,
+    netuid: mindos_mesh::NetUid,
     payloads: &[serde_json::Value],
     n: usize,
     miner: &MinerProcess,
@@ -386,7 +386,12 @@ async fn miner_throughput(
     )
 }
 
-async fn ask(caller: &MeshClient, peer: PeerId, netuid: u16, payload: serde_json::Value) {
+async fn ask(
+    caller: &MeshClient,
+    peer: PeerId,
+    netuid: mindos_mesh::NetUid,
+    payload: serde_json::Value,
+) {
     let request = InferRequest {
         netuid,
         request_id: 0,
@@ -478,7 +483,7 @@ struct MinerProcess {
 }
 
 impl MinerProcess {
-    async fn spawn(dir: &Path, subnet: &str, netuid: u16, caller: PeerId) -> Self {
+    async fn spawn(dir: &Path, subnet: &str, netuid: mindos_mesh::NetUid, caller: PeerId) -> Self {
         let secret = [42u8; 32];
         write_private(&dir.join("node.key"), &secret);
         let peer = keypair_from_secret(secret).unwrap().public().to_peer_id();

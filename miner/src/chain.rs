@@ -15,13 +15,13 @@ use mindos_chain_client::{
                 DeviceClass as ChainDeviceClass, DeviceProfile as ChainDeviceProfile,
                 PowerSource as ChainPower,
             },
-            NetUid,
+            NetUid as ChainNetUid,
         },
     },
     ChainClient, ChainError,
 };
 use mindos_mesh::{Multiaddr, PeerId};
-use mindos_primitives::TaskSpec;
+use mindos_primitives::{NetUid, TaskSpec, Uid};
 use subxt::utils::AccountId32;
 use subxt_signer::sr25519::Keypair;
 use tokio_util::sync::CancellationToken;
@@ -76,7 +76,7 @@ impl Device {
 pub(crate) struct ChainSession {
     client: ChainClient,
     url: String,
-    netuid: u16,
+    netuid: NetUid,
     hotkey: Arc<Keypair>,
     hotkey_id: AccountId32,
 }
@@ -84,7 +84,7 @@ pub(crate) struct ChainSession {
 impl ChainSession {
     pub(crate) async fn connect(
         url: &str,
-        netuid: u16,
+        netuid: NetUid,
         hotkey: Keypair,
     ) -> Result<Self, MinerError> {
         let client = ChainClient::connect(url).await?;
@@ -114,7 +114,7 @@ impl ChainSession {
             .storage()
             .try_fetch(
                 runtime::storage().subnets().subnet_info_of(),
-                (NetUid(self.netuid),),
+                (ChainNetUid(self.netuid.0),),
             )
             .await
             .map_err(chain_error)?
@@ -129,7 +129,7 @@ impl ChainSession {
     }
 
     /// The hotkey's uid on the subnet at `at`, if registered.
-    async fn uid_at(&self, at: &AtBlock) -> Result<Option<u16>, MinerError> {
+    async fn uid_at(&self, at: &AtBlock) -> Result<Option<Uid>, MinerError> {
         Ok(self.client.uid(at, self.netuid, &self.hotkey_id).await?)
     }
 
@@ -138,7 +138,7 @@ impl ChainSession {
         &self,
         coldkey: Option<&Keypair>,
         max_burn: u128,
-    ) -> Result<u16, MinerError> {
+    ) -> Result<Uid, MinerError> {
         self.client
             .ensure_registered(self.netuid, &self.hotkey_id, coldkey, max_burn)
             .await?
@@ -196,7 +196,7 @@ impl ChainSession {
             .storage()
             .try_fetch(
                 runtime::storage().stake().validator_permits(),
-                (NetUid(self.netuid),),
+                (ChainNetUid(self.netuid.0),),
             )
             .await
             .map_err(chain_error)?
@@ -211,7 +211,7 @@ impl ChainSession {
                 storage
                     .try_fetch(
                         runtime::storage().neurons().axons(),
-                        (NetUid(self.netuid), hotkey),
+                        (ChainNetUid(self.netuid.0), hotkey),
                     )
                     .await
                     .map_err(chain_error)?
@@ -247,7 +247,7 @@ impl ChainSession {
         let before = live.set_uid(uid);
         if before.is_some() && uid.is_none() {
             tracing::warn!(
-                netuid = self.netuid,
+                netuid = %self.netuid,
                 "the hotkey is no longer registered on the subnet (pruned or deregistered)"
             );
         }

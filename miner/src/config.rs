@@ -2,6 +2,7 @@
 //! [`Settings`](crate::settings::Settings) checks itself, and a bad setting is an error
 //! naming it as flag and file key.
 
+use mindos_primitives::NetUid;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use mindos_daemon::{
@@ -116,7 +117,7 @@ pub struct DeviceSettings {
 #[non_exhaustive]
 pub struct Config {
     /// The subnet served.
-    pub netuid: u16,
+    pub netuid: NetUid,
     /// The task name, if configured (always set with [`ChainMode::Private`]).
     pub subnet: Option<String>,
     /// Chain or private mesh.
@@ -199,7 +200,7 @@ impl Config {
 }
 
 impl SubnetArgs {
-    fn check(self) -> Result<(u16, Option<String>), ConfigError> {
+    fn check(self) -> Result<(NetUid, Option<String>), ConfigError> {
         let netuid = self
             .netuid
             .ok_or_else(|| invalid("netuid", "missing: the subnet to serve"))?;

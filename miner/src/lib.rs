@@ -24,6 +24,7 @@ pub mod settings;
 mod start;
 mod status;
 
+use mindos_primitives::NetUid;
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration, time::Instant};
 
 use mindos_daemon::start::{StartError, StoppableTask, Tasks};
@@ -74,7 +75,7 @@ pub enum MinerError {
     )]
     ModelMismatch {
         /// The subnet.
-        netuid: u16,
+        netuid: NetUid,
         /// The digest or task-spec mismatch.
         #[source]
         source: SubnetError,
@@ -83,13 +84,13 @@ pub enum MinerError {
     #[error("subnet {netuid} does not exist on chain")]
     UnknownSubnet {
         /// The configured netuid.
-        netuid: u16,
+        netuid: NetUid,
     },
     /// The chain's subnet has another task than the configured `subnet`.
     #[error("subnet {netuid} on chain is `{chain}`, but `subnet` is set to `{configured}`")]
     SubnetMismatch {
         /// The subnet.
-        netuid: u16,
+        netuid: NetUid,
         /// The chain's name.
         chain: String,
         /// The configured name.
@@ -105,7 +106,7 @@ pub enum MinerError {
         /// The hotkey's account, hex.
         hotkey: String,
         /// The subnet.
-        netuid: u16,
+        netuid: NetUid,
     },
     /// The hotkey holds no MIND to pay the `serve` fee.
     #[error(

@@ -1,6 +1,7 @@
 //! The request path shared by the mesh and the owner RPC: who may call, which subnet,
 //! queueing, answering — and the outcome counted in the metrics.
 
+use mindos_primitives::NetUid;
 use std::{
     collections::HashSet,
     sync::{
@@ -143,7 +144,7 @@ impl Authorizer {
 
 /// Answers requests: see the module docs.
 pub(crate) struct Server {
-    pub(crate) netuid: u16,
+    pub(crate) netuid: NetUid,
     pub(crate) engine: Arc<dyn SubnetEngine>,
     pub(crate) service: Service,
     pub(crate) auth: Authorizer,
@@ -153,7 +154,7 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn new(
-        netuid: u16,
+        netuid: NetUid,
         engine: Arc<dyn SubnetEngine>,
         service: Service,
         auth: Authorizer,
@@ -227,7 +228,7 @@ impl Server {
     }
 
     /// Checks the caller and the subnet, in that order (an unknown caller learns nothing).
-    fn admit(&self, peer: &PeerId, netuid: u16) -> Result<(), ServeError> {
+    fn admit(&self, peer: &PeerId, netuid: NetUid) -> Result<(), ServeError> {
         if !self.auth.is_allowed(peer) {
             return Err(ServeError::Unauthorized(format!(
                 "peer {peer} is not a permitted validator of subnet {} nor allow-listed",

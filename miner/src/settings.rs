@@ -8,6 +8,7 @@
 //!
 //! [`crate::config`] checks these into a `Config`.
 
+use mindos_primitives::NetUid;
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
@@ -126,7 +127,7 @@ pub struct Settings {
 pub struct SubnetArgs {
     /// Subnet to serve (its netuid on chain). Required.
     #[arg(long, value_name = "N")]
-    pub netuid: Option<u16>,
+    pub netuid: Option<NetUid>,
 
     /// Name of the subnet's task (`text-embedding`, `digits`). With the chain it is read from
     /// the subnet's record (and must match if given); with --no-chain it is required.

@@ -12,7 +12,7 @@ use std::{sync::Arc, time::Duration, time::Instant};
 
 use mindos_daemon::start::{blocking, StartError, StoppableTask, Tasks};
 use mindos_mesh::{Mesh, MeshClient, MeshConfig, MeshEvent, Multiaddr, PeerId, PowerSource};
-use mindos_primitives::TaskSpec;
+use mindos_primitives::{NetUid, TaskSpec, Uid};
 use mindos_subnets::{EngineConfig, SubnetEngine, SubnetError};
 use subxt_signer::sr25519::Keypair;
 use tokio::sync::mpsc::Receiver;
@@ -66,7 +66,7 @@ impl Miner {
         let mesh = start_mesh(&config, node_key)?;
         let listen_addrs = mesh.client.listen_addrs().await?;
         let peer_id = mesh.client.peer_id();
-        tracing::info!(%peer_id, addrs = ?listen_addrs, netuid = config.netuid, %subnet, "mesh listening");
+        tracing::info!(%peer_id, addrs = ?listen_addrs, netuid = %config.netuid, %subnet, "mesh listening");
 
         let server = Arc::new(Server::new(
             config.netuid,
@@ -196,12 +196,12 @@ async fn load_engine(
 /// Registers the hotkey and funds it as configured, once the model is known to be the
 /// subnet's and before the mesh opens: nothing is spent, and nothing listens, for a miner
 /// that cannot serve. Returns the hotkey's uid.
-async fn register(chain: &ChainPhase, netuid: u16) -> Result<u16, MinerError> {
+async fn register(chain: &ChainPhase, netuid: NetUid) -> Result<Uid, MinerError> {
     let session = &chain.session;
     let uid = session
         .ensure_registered(chain.coldkey.as_ref(), chain.settings.max_burn)
         .await?;
-    tracing::info!(hotkey = %session.hotkey_hex(), uid, netuid, "hotkey registered");
+    tracing::info!(hotkey = %session.hotkey_hex(), %uid, %netuid, "hotkey registered");
     session
         .ensure_funded(chain.coldkey.as_ref(), chain.settings.fund_hotkey)
         .await?;
@@ -374,7 +374,7 @@ async fn spawn_tasks(
     };
     #[cfg(not(feature = "fault-injection"))]
     let dispatcher = tokio::spawn(crate::dispatch(events, ctx.server.clone()));
-    tracing::info!(peer_id = %ctx.peer_id, netuid = ctx.server.netuid, "miner serving");
+    tracing::info!(peer_id = %ctx.peer_id, netuid = %ctx.server.netuid, "miner serving");
     Ok(Miner {
         ctx,
         rpc_addr,

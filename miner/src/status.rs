@@ -1,5 +1,6 @@
 //! What `miner_status` reports, and the few live values behind it that change after start.
 
+use mindos_primitives::{NetUid, Uid};
 use std::sync::{
     atomic::{AtomicU64, Ordering},
     Mutex, PoisonError,
@@ -11,13 +12,13 @@ use serde::{Deserialize, Serialize};
 /// Values that change while the miner runs (written by the chain watcher and the beat task).
 #[derive(Debug)]
 pub(crate) struct LiveState {
-    uid: Mutex<Option<u16>>,
+    uid: Mutex<Option<Uid>>,
     block: AtomicU64,
     power: Mutex<PowerStatus>,
 }
 
 impl LiveState {
-    pub(crate) fn new(uid: Option<u16>, power: PowerStatus) -> Self {
+    pub(crate) fn new(uid: Option<Uid>, power: PowerStatus) -> Self {
         Self {
             uid: Mutex::new(uid),
             block: AtomicU64::new(0),
@@ -26,14 +27,14 @@ impl LiveState {
     }
 
     /// Sets the uid; returns the previous one.
-    pub(crate) fn set_uid(&self, uid: Option<u16>) -> Option<u16> {
+    pub(crate) fn set_uid(&self, uid: Option<Uid>) -> Option<Uid> {
         std::mem::replace(
             &mut *self.uid.lock().unwrap_or_else(PoisonError::into_inner),
             uid,
         )
     }
 
-    pub(crate) fn uid(&self) -> Option<u16> {
+    pub(crate) fn uid(&self) -> Option<Uid> {
         *self.uid.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -67,13 +68,13 @@ pub struct MinerStatus {
     /// Addresses the mesh listens on.
     pub listen_addrs: Vec<String>,
     /// The subnet served.
-    pub netuid: u16,
+    pub netuid: NetUid,
     /// Its task name.
     pub subnet: String,
     /// The hotkey's account (`0x` hex); `None` with `--no-chain`.
     pub hotkey: Option<String>,
     /// The hotkey's uid on the subnet, if registered.
-    pub uid: Option<u16>,
+    pub uid: Option<Uid>,
     /// BLAKE2b-256 of the loaded model, `0x` hex.
     pub model_digest: String,
     /// Requests waiting for a worker.

@@ -20,6 +20,7 @@
 
 mod common;
 
+use mindos_primitives::NetUid;
 use std::{
     path::{Path, PathBuf},
     time::Duration,
@@ -31,7 +32,7 @@ use mindos_chain_client::runtime::{
     self,
     runtime_types::mindos_primitives::{
         neuron::{DeviceClass, DeviceProfile, PowerSource},
-        NetUid,
+        NetUid as ChainNetUid,
     },
 };
 use mindos_mesh::{ErrorCode, InferResponse};
@@ -42,7 +43,7 @@ use subxt_signer::{sr25519::dev, sr25519::Keypair};
 use tokio::time::Instant;
 
 const MIND: u128 = 1_000_000_000_000;
-const DIGITS: u16 = 1;
+const DIGITS: NetUid = NetUid(1);
 
 /// Chain-mode settings: subnet 1 on `node`, keys in `dir` (hotkey from `hotkey_uri`).
 fn chain_settings(dir: &Path, node: &DevNode, hotkey_uri: &str) -> Settings {
@@ -113,12 +114,12 @@ async fn scenario(dir: &Path) {
 
     // A subnet that does not exist.
     let mut settings = chain_settings(&dir.join("unknown"), &node, "//MindosMinerUnknown");
-    settings.subnet.netuid = Some(77);
+    settings.subnet.netuid = Some(NetUid(77));
     let err = Miner::start(Config::from_settings(settings).unwrap())
         .await
         .unwrap_err();
     assert!(
-        matches!(err, MinerError::UnknownSubnet { netuid: 77 }),
+        matches!(err, MinerError::UnknownSubnet { netuid: NetUid(77) }),
         "{err}"
     );
 
@@ -151,7 +152,7 @@ async fn scenario(dir: &Path) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|row| row["uid"] == status.uid.unwrap())
+        .find(|row| row["uid"] == status.uid.unwrap().0)
         .expect("the miner's row");
     assert_eq!(
         row["endpoint"]["peer_id"],
@@ -176,14 +177,14 @@ async fn scenario(dir: &Path) {
     let register =
         runtime::transactions()
             .neurons()
-            .register(NetUid(DIGITS), validator_id, 100 * MIND);
+            .register(ChainNetUid(DIGITS.0), validator_id, 100 * MIND);
     client.submit(&register, &dev::charlie()).await.unwrap();
     client
         .transfer_keep_alive(&dev::charlie(), validator_id, 10 * MIND)
         .await
         .unwrap();
     let serve = runtime::transactions().neurons().serve(
-        NetUid(DIGITS),
+        ChainNetUid(DIGITS.0),
         caller.peer_id().to_bytes(),
         vec![vec![0x04, 127, 0, 0, 1, 0x06, 0x75, 0x30]],
         DeviceProfile {

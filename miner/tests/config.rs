@@ -38,7 +38,7 @@ fn refused(args: &[&str], field: &str) -> String {
 #[test]
 fn defaults_fill_in_around_the_netuid() {
     let config = parse(&["--netuid", "1", "--base-path", "/tmp/m"]).unwrap();
-    assert_eq!(config.netuid, 1);
+    assert_eq!(config.netuid, mindos_primitives::NetUid(1));
     let ChainMode::Chain(chain) = &config.chain else {
         panic!("chain mode by default");
     };

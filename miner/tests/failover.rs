@@ -12,6 +12,7 @@
 
 mod common;
 
+use mindos_primitives::NetUid;
 use std::time::Duration;
 
 use common::{bounded, digit_zero, label, private_settings, Caller, RunningMiner, DEADLINE};
@@ -20,7 +21,7 @@ use mindos_mesh::{
     InferRequest,
 };
 
-const DIGITS: u16 = 1;
+const DIGITS: NetUid = NetUid(1);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_next_request_fails_over_when_a_miner_shuts_down() {

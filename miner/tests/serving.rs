@@ -16,11 +16,12 @@ use common::{
 };
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_mesh::{ErrorCode, InferResponse, MeshConfig};
+use mindos_primitives::NetUid;
 use mindos_test_utils::{metrics::sample, raw_http};
 use serde_json::json;
 
-const DIGITS: u16 = 1;
-const TEXT: u16 = 0;
+const DIGITS: NetUid = NetUid(1);
+const TEXT: NetUid = NetUid(0);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_typed_errors_and_the_miner_keeps_serving() {
@@ -85,7 +86,12 @@ async fn bad_input_gets_typed_errors_and_the_miner_keeps_serving() {
             );
         }
 
-        let (code, message) = refusal(caller.ask(miner.peer_id, 7, digit_zero()).await.unwrap());
+        let (code, message) = refusal(
+            caller
+                .ask(miner.peer_id, NetUid(7), digit_zero())
+                .await
+                .unwrap(),
+        );
         assert_eq!(code, ErrorCode::UnknownSubnet, "{message}");
         assert!(message.contains("subnet 1 only"), "{message}");
 
@@ -220,7 +226,12 @@ async fn callers_outside_the_allow_list_are_unauthorized() {
             "{message}"
         );
         // A stranger learns nothing about the subnet either.
-        let (code, _) = refusal(stranger.ask(miner.peer_id, 9, digit_zero()).await.unwrap());
+        let (code, _) = refusal(
+            stranger
+                .ask(miner.peer_id, NetUid(9), digit_zero())
+                .await
+                .unwrap(),
+        );
         assert_eq!(code, ErrorCode::Unauthorized);
         assert_eq!(
             label(

@@ -86,7 +86,7 @@ async fn direct(mesh: &MeshClient, peer: PeerId, payload: &Value) -> Duration {
         .request(
             peer,
             InferRequest {
-                netuid: 1,
+                netuid: mindos_mesh::NetUid(1),
                 request_id: 1,
                 payload: payload.clone(),
             },

@@ -3,6 +3,7 @@
 //! RPC also serves), register, fund, stake and `serve`, read the epoch counter and its own
 //! weight commit, and submit commits, reveals and plain weights.
 
+use mindos_primitives::{NetUid, Uid};
 use std::sync::Arc;
 
 use mindos_chain_client::{
@@ -11,7 +12,7 @@ use mindos_chain_client::{
         self,
         runtime_types::mindos_primitives::{
             neuron::{DeviceClass, DeviceProfile, PowerSource},
-            NetUid,
+            NetUid as ChainNetUid,
         },
     },
     ChainClient, ChainError,
@@ -84,7 +85,7 @@ impl ChainSession {
         Ok(views
             .into_iter()
             .map(|view| ChainSubnet {
-                netuid: view.netuid.0,
+                netuid: NetUid(view.netuid.0),
                 name: String::from_utf8_lossy(&view.name).into_owned(),
                 task: Some(task_spec(view.task)),
                 tempo: view.hyperparameters.tempo,
@@ -97,14 +98,14 @@ impl ChainSession {
     pub(crate) async fn metagraph(
         &self,
         at: &AtBlock,
-        netuid: u16,
+        netuid: NetUid,
     ) -> Result<Option<Vec<Neuron>>, ValidatorError> {
         let rows = at
             .runtime_apis()
             .call(
                 runtime::runtime_apis()
                     .mindos_api()
-                    .metagraph(NetUid(netuid)),
+                    .metagraph(ChainNetUid(netuid.0)),
             )
             .await
             .map_err(chain_error)?;
@@ -124,7 +125,7 @@ impl ChainSession {
                         None => (None, Vec::new()),
                     };
                     Neuron {
-                        uid: row.uid,
+                        uid: Uid(row.uid),
                         hotkey: row.hotkey.0,
                         peer,
                         addrs,
@@ -143,13 +144,13 @@ impl ChainSession {
     pub(crate) async fn epoch_index(
         &self,
         at: &AtBlock,
-        netuid: u16,
+        netuid: NetUid,
     ) -> Result<u64, ValidatorError> {
         let value = at
             .storage()
             .try_fetch(
                 runtime::storage().consensus().epoch_index(),
-                (NetUid(netuid),),
+                (ChainNetUid(netuid.0),),
             )
             .await
             .map_err(chain_error)?;
@@ -163,13 +164,13 @@ impl ChainSession {
     pub(crate) async fn commit_of(
         &self,
         at: &AtBlock,
-        netuid: u16,
+        netuid: NetUid,
     ) -> Result<Option<ChainCommit>, ValidatorError> {
         let value = at
             .storage()
             .try_fetch(
                 runtime::storage().consensus().commits(),
-                (NetUid(netuid), self.hotkey_id),
+                (ChainNetUid(netuid.0), self.hotkey_id),
             )
             .await
             .map_err(chain_error)?;
@@ -186,10 +187,10 @@ impl ChainSession {
     /// Registers the hotkey on `netuid` with `coldkey` unless it is registered; its uid.
     pub(crate) async fn ensure_registered(
         &self,
-        netuid: u16,
+        netuid: NetUid,
         coldkey: Option<&Keypair>,
         max_burn: u128,
-    ) -> Result<u16, ValidatorError> {
+    ) -> Result<Uid, ValidatorError> {
         self.client
             .ensure_registered(netuid, &self.hotkey_id, coldkey, max_burn)
             .await?
@@ -239,7 +240,7 @@ impl ChainSession {
     /// the serve rate limit forbids it for now.
     pub(crate) async fn serve(
         &self,
-        netuid: u16,
+        netuid: NetUid,
         peer: PeerId,
         addrs: &[Multiaddr],
     ) -> Result<Served, ValidatorError> {
@@ -262,12 +263,12 @@ impl ChainSession {
 
     pub(crate) async fn commit_weights(
         &self,
-        netuid: u16,
+        netuid: NetUid,
         hash: [u8; 32],
     ) -> Result<(), ValidatorError> {
         let call = runtime::transactions()
             .consensus()
-            .commit_weights(NetUid(netuid), H256(hash));
+            .commit_weights(ChainNetUid(netuid.0), H256(hash));
         let _one_at_a_time = self.hotkey_tx.lock().await;
         self.client.submit(&call, &self.hotkey).await?;
         Ok(())
@@ -275,15 +276,17 @@ impl ChainSession {
 
     pub(crate) async fn reveal_weights(
         &self,
-        netuid: u16,
+        netuid: NetUid,
         uids: Vec<u16>,
         weights: Vec<u16>,
         salt: [u8; 32],
     ) -> Result<(), ValidatorError> {
-        let call =
-            runtime::transactions()
-                .consensus()
-                .reveal_weights(NetUid(netuid), uids, weights, salt);
+        let call = runtime::transactions().consensus().reveal_weights(
+            ChainNetUid(netuid.0),
+            uids,
+            weights,
+            salt,
+        );
         let _one_at_a_time = self.hotkey_tx.lock().await;
         self.client.submit(&call, &self.hotkey).await?;
         Ok(())
@@ -291,13 +294,14 @@ impl ChainSession {
 
     pub(crate) async fn set_weights(
         &self,
-        netuid: u16,
+        netuid: NetUid,
         uids: Vec<u16>,
         weights: Vec<u16>,
     ) -> Result<(), ValidatorError> {
-        let call = runtime::transactions()
-            .consensus()
-            .set_weights(NetUid(netuid), uids, weights);
+        let call =
+            runtime::transactions()
+                .consensus()
+                .set_weights(ChainNetUid(netuid.0), uids, weights);
         let _one_at_a_time = self.hotkey_tx.lock().await;
         self.client.submit(&call, &self.hotkey).await?;
         Ok(())

@@ -79,8 +79,8 @@ pub(crate) async fn run(ctx: Arc<Context>, subnet: Arc<SubnetState>) {
         // redb commits with an fsync: off the executor.
         let saved = tokio::task::spawn_blocking(move || store.put_scores(netuid, &scores)).await;
         match saved {
-            Ok(Err(e)) => tracing::warn!(netuid, error = %e, "saving scores failed"),
-            Err(e) => tracing::warn!(netuid, error = %e, "saving scores failed"),
+            Ok(Err(e)) => tracing::warn!(%netuid, error = %e, "saving scores failed"),
+            Err(e) => tracing::warn!(%netuid, error = %e, "saving scores failed"),
             Ok(Ok(())) => {}
         }
     }
@@ -109,7 +109,7 @@ async fn challenge_one(
     let payload = match serde_json::to_value(&challenge.input) {
         Ok(payload) => payload,
         Err(e) => {
-            tracing::warn!(netuid, error = %e, "cannot encode a challenge");
+            tracing::warn!(%netuid, error = %e, "cannot encode a challenge");
             return;
         }
     };
@@ -150,7 +150,7 @@ async fn challenge_one(
         Outcome::Answered { .. } => "answered",
         Outcome::Failed => "failed",
     };
-    tracing::trace!(netuid, uid = miner.uid, %peer, ?outcome, "challenge scored");
+    tracing::trace!(%netuid, uid = %miner.uid, %peer, ?outcome, "challenge scored");
     metrics
         .challenges
         .with_label_values(&[netuid.to_string().as_str(), label])

@@ -2,6 +2,7 @@
 //! [`Settings`](crate::settings::Settings) checks itself, and a bad setting is an error
 //! naming it as flag and file key.
 
+use mindos_primitives::NetUid;
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -40,9 +41,9 @@ pub enum ChainMode {
 #[non_exhaustive]
 pub struct PrivateMesh {
     /// `(netuid, subnet name)`.
-    pub subnets: Vec<(u16, String)>,
+    pub subnets: Vec<(NetUid, String)>,
     /// `(netuid, peer, address)`, uids in order per subnet.
-    pub miners: Vec<(u16, PeerId, Multiaddr)>,
+    pub miners: Vec<(NetUid, PeerId, Multiaddr)>,
 }
 
 /// Challenge schedule and scoring.
@@ -82,7 +83,7 @@ pub struct GatewaySettings {
 #[non_exhaustive]
 pub struct Config {
     /// Subnets to validate (empty: every subnet on chain this build knows).
-    pub netuids: Vec<u16>,
+    pub netuids: Vec<NetUid>,
     /// Chain or private mesh.
     pub chain: ChainMode,
     /// The libp2p identity file.
@@ -276,11 +277,11 @@ impl GatewayArgs {
     }
 }
 
-fn parse_subnet(entry: &str) -> Result<(u16, String), ConfigError> {
+fn parse_subnet(entry: &str) -> Result<(NetUid, String), ConfigError> {
     let (netuid, name) = entry
         .split_once('=')
         .ok_or_else(|| invalid("subnet", format!("`{entry}` is not NETUID=NAME")))?;
-    let netuid: u16 = netuid
+    let netuid: NetUid = netuid
         .trim()
         .parse()
         .map_err(|e| invalid("subnet", format!("`{entry}`: bad netuid: {e}")))?;
@@ -297,11 +298,11 @@ fn parse_subnet(entry: &str) -> Result<(u16, String), ConfigError> {
     Ok((netuid, name.to_owned()))
 }
 
-fn parse_miner(entry: &str) -> Result<(u16, PeerId, Multiaddr), ConfigError> {
+fn parse_miner(entry: &str) -> Result<(NetUid, PeerId, Multiaddr), ConfigError> {
     let (netuid, addr) = entry
         .split_once('=')
         .ok_or_else(|| invalid("miner", format!("`{entry}` is not NETUID=MULTIADDR")))?;
-    let netuid: u16 = netuid
+    let netuid: NetUid = netuid
         .trim()
         .parse()
         .map_err(|e| invalid("miner", format!("`{entry}`: bad netuid: {e}")))?;
@@ -355,7 +356,7 @@ mod tests {
         let ChainMode::Private(mesh) = &config.chain else {
             panic!("private");
         };
-        assert_eq!(mesh.subnets, vec![(1, "digits".to_owned())]);
+        assert_eq!(mesh.subnets, vec![(NetUid(1), "digits".to_owned())]);
         assert_eq!(mesh.miners.len(), 1);
         assert_eq!(config.state_file, PathBuf::from("/tmp/v/state.redb"));
         assert!((config.challenge.ema_alpha - 0.1).abs() < 1e-12);

@@ -23,6 +23,7 @@ mod start;
 mod store;
 mod weights;
 
+use mindos_primitives::NetUid;
 use std::{collections::BTreeMap, future::Future, net::SocketAddr, sync::Arc};
 
 use mindos_daemon::start::{StartError, StoppableTask, Tasks};
@@ -62,7 +63,7 @@ pub enum ValidatorError {
     #[error("subnet {netuid} does not exist on chain (or this build does not know its task)")]
     UnknownSubnet {
         /// The configured netuid.
-        netuid: u16,
+        netuid: NetUid,
     },
     /// There is nothing to validate.
     #[error("no subnet to validate: the chain lists none this build knows")]
@@ -76,7 +77,7 @@ pub enum ValidatorError {
         /// The hotkey's account, hex.
         hotkey: String,
         /// The subnet.
-        netuid: u16,
+        netuid: NetUid,
     },
 }
 
@@ -126,7 +127,7 @@ impl Rng {
 /// state store, and the token that tells them to stop.
 pub(crate) struct Context {
     /// The validated subnets by netuid.
-    pub(crate) subnets: Arc<BTreeMap<u16, Arc<SubnetState>>>,
+    pub(crate) subnets: Arc<BTreeMap<NetUid, Arc<SubnetState>>>,
     pub(crate) mesh: MeshClient,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) store: Arc<Store>,

@@ -9,7 +9,7 @@ use std::{
 };
 
 use mindos_mesh::{Multiaddr, PeerId};
-use mindos_primitives::TaskSpec;
+use mindos_primitives::{NetUid, TaskSpec, Uid};
 use mindos_subnets::SubnetEngine;
 
 use crate::scoring::Scoreboard;
@@ -17,7 +17,7 @@ use crate::scoring::Scoreboard;
 /// A subnet as listed on chain.
 #[derive(Clone, Debug)]
 pub(crate) struct ChainSubnet {
-    pub(crate) netuid: u16,
+    pub(crate) netuid: NetUid,
     pub(crate) name: String,
     /// The chain's TaskSpec (`None` without a chain: the build's pinned model).
     pub(crate) task: Option<TaskSpec>,
@@ -28,7 +28,7 @@ pub(crate) struct ChainSubnet {
 /// One metagraph row, as much of it as the validator uses.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Neuron {
-    pub(crate) uid: u16,
+    pub(crate) uid: Uid,
     pub(crate) hotkey: [u8; 32],
     /// Its served PeerId, once it has called `serve`.
     pub(crate) peer: Option<PeerId>,
@@ -59,13 +59,13 @@ struct Health {
 
 /// Everything the validator keeps about one subnet.
 pub(crate) struct SubnetState {
-    pub(crate) netuid: u16,
+    pub(crate) netuid: NetUid,
     pub(crate) name: String,
     pub(crate) engine: Arc<dyn SubnetEngine>,
     pub(crate) tempo: u16,
     pub(crate) commit_reveal: bool,
     neurons: RwLock<Arc<Vec<Neuron>>>,
-    own_uid: RwLock<Option<u16>>,
+    own_uid: RwLock<Option<Uid>>,
     pub(crate) scores: Mutex<Scoreboard>,
     health: Mutex<HashMap<PeerId, Health>>,
     latencies: Mutex<VecDeque<Duration>>,
@@ -111,7 +111,7 @@ impl SubnetState {
     /// changed.
     pub(crate) fn set_neurons(&self, neurons: Vec<Neuron>) -> bool {
         let mut current = self.neurons.write().unwrap_or_else(PoisonError::into_inner);
-        let served = |list: &[Neuron]| -> Vec<(u16, Option<PeerId>, Vec<Multiaddr>)> {
+        let served = |list: &[Neuron]| -> Vec<(Uid, Option<PeerId>, Vec<Multiaddr>)> {
             list.iter()
                 .map(|n| (n.uid, n.peer, n.addrs.clone()))
                 .collect()
@@ -121,11 +121,11 @@ impl SubnetState {
         changed
     }
 
-    pub(crate) fn own_uid(&self) -> Option<u16> {
+    pub(crate) fn own_uid(&self) -> Option<Uid> {
         *self.own_uid.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn set_own_uid(&self, uid: Option<u16>) {
+    pub(crate) fn set_own_uid(&self, uid: Option<Uid>) {
         *self.own_uid.write().unwrap_or_else(PoisonError::into_inner) = uid;
     }
 
@@ -175,7 +175,7 @@ impl SubnetState {
                             .unwrap_or_else(Instant::now),
                     );
                     entry.failures = 0;
-                    tracing::debug!(netuid = self.netuid, %peer, "miner failed repeatedly; resting it");
+                    tracing::debug!(netuid = %self.netuid, %peer, "miner failed repeatedly; resting it");
                 }
             }
         }

@@ -13,6 +13,7 @@
 //! there. Weights are scores scaled so the best miner gets `u16::MAX`; miners scoring zero
 //! get no weight. A uid whose hotkey changed (the slot was re-registered) starts over.
 
+use mindos_primitives::Uid;
 use std::{collections::BTreeMap, time::Duration};
 
 use serde::{Deserialize, Serialize};
@@ -59,7 +60,7 @@ fn ema(previous: Option<f64>, sample: f64, alpha: f64) -> f64 {
 pub(crate) struct Scoreboard {
     alpha: f64,
     latency_ref: Duration,
-    scores: BTreeMap<u16, MinerScore>,
+    scores: BTreeMap<Uid, MinerScore>,
 }
 
 impl Scoreboard {
@@ -72,12 +73,12 @@ impl Scoreboard {
     }
 
     /// The averages restored from the store, with this run's settings.
-    pub(crate) fn with_scores(mut self, scores: BTreeMap<u16, MinerScore>) -> Self {
+    pub(crate) fn with_scores(mut self, scores: BTreeMap<Uid, MinerScore>) -> Self {
         self.scores = scores;
         self
     }
 
-    pub(crate) fn scores(&self) -> &BTreeMap<u16, MinerScore> {
+    pub(crate) fn scores(&self) -> &BTreeMap<Uid, MinerScore> {
         &self.scores
     }
 
@@ -88,7 +89,7 @@ impl Scoreboard {
     }
 
     /// Folds one challenge outcome of `uid` (held by `hotkey`) into its averages.
-    pub(crate) fn record(&mut self, uid: u16, hotkey: [u8; 32], outcome: Outcome) {
+    pub(crate) fn record(&mut self, uid: Uid, hotkey: [u8; 32], outcome: Outcome) {
         let alpha = self.alpha;
         let latency_factor = match outcome {
             Outcome::Answered { latency, .. } => Some(self.latency_factor(latency)),
@@ -125,15 +126,15 @@ impl Scoreboard {
     }
 
     /// Forgets uids that `keep` rejects (deregistered, or re-registered by another hotkey).
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(u16, &[u8; 32]) -> bool) {
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(Uid, &[u8; 32]) -> bool) {
         self.scores.retain(|uid, s| keep(*uid, &s.hotkey));
     }
 
     /// Weights for the chain: `(uids, weights)`, uids increasing, the best miner at
     /// `u16::MAX`, zero scores and `exclude` (the validator's own uid) left out. Empty when no
     /// miner scores above zero.
-    pub(crate) fn weights(&self, exclude: Option<u16>) -> (Vec<u16>, Vec<u16>) {
-        let scored: Vec<(u16, f64)> = self
+    pub(crate) fn weights(&self, exclude: Option<Uid>) -> (Vec<u16>, Vec<u16>) {
+        let scored: Vec<(Uid, f64)> = self
             .scores
             .iter()
             .filter(|(uid, _)| Some(**uid) != exclude)
@@ -150,7 +151,8 @@ impl Scoreboard {
                 let weight = (score / best * f64::from(u16::MAX)).round();
                 // In range by construction (0 < score ≤ best); `as` saturates anyway.
                 let weight = weight.clamp(0.0, f64::from(u16::MAX)) as u16;
-                (weight > 0).then_some((uid, weight))
+                // The chain takes uids as their bare number.
+                (weight > 0).then_some((uid.0, weight))
             })
             .unzip()
     }
@@ -173,41 +175,41 @@ mod tests {
     #[test]
     fn score_is_quality_times_latency_times_availability() {
         let mut board = Scoreboard::new(0.5, Duration::from_millis(100));
-        board.record(1, A, answered(1.0, 100));
-        let s = board.scores()[&1];
+        board.record(Uid(1), A, answered(1.0, 100));
+        let s = board.scores()[&Uid(1)];
         assert!((s.score() - 0.5).abs() < 1e-12, "{s:?}");
-        board.record(1, A, Outcome::Failed);
-        let s = board.scores()[&1];
+        board.record(Uid(1), A, Outcome::Failed);
+        let s = board.scores()[&Uid(1)];
         assert!((s.availability - 0.5).abs() < 1e-12);
         assert!((s.score() - 0.25).abs() < 1e-12);
         assert_eq!(s.samples, 2);
         // A miner that never answered scores zero.
-        board.record(2, B, Outcome::Failed);
-        assert_eq!(board.scores()[&2].score(), 0.0);
+        board.record(Uid(2), B, Outcome::Failed);
+        assert_eq!(board.scores()[&Uid(2)].score(), 0.0);
     }
 
     #[test]
     fn wrong_answers_lose_to_right_ones_and_get_no_weight() {
         let mut board = Scoreboard::new(0.1, Duration::from_millis(200));
         for _ in 0..20 {
-            board.record(1, A, answered(1.0, 5));
-            board.record(2, B, answered(0.0, 5));
-            board.record(3, [3; 32], answered(1.0, 400));
+            board.record(Uid(1), A, answered(1.0, 5));
+            board.record(Uid(2), B, answered(0.0, 5));
+            board.record(Uid(3), [3; 32], answered(1.0, 400));
         }
         let (uids, weights) = board.weights(None);
         assert_eq!(uids, vec![1, 3]);
         assert_eq!(weights[0], u16::MAX);
         assert!(weights[1] < weights[0] / 2, "slow miner: {weights:?}");
-        let (uids, _) = board.weights(Some(1));
+        let (uids, _) = board.weights(Some(Uid(1)));
         assert_eq!(uids, vec![3]);
     }
 
     #[test]
     fn a_reregistered_uid_starts_over() {
         let mut board = Scoreboard::new(0.1, Duration::from_millis(100));
-        board.record(4, A, answered(1.0, 1));
-        board.record(4, B, Outcome::Failed);
-        let s = board.scores()[&4];
+        board.record(Uid(4), A, answered(1.0, 1));
+        board.record(Uid(4), B, Outcome::Failed);
+        let s = board.scores()[&Uid(4)];
         assert_eq!((s.hotkey, s.samples, s.quality), (B, 1, None));
         board.retain(|_, hotkey| *hotkey == A);
         assert!(board.scores().is_empty());
@@ -217,10 +219,10 @@ mod tests {
     #[test]
     fn the_moving_average_follows_new_samples() {
         let mut board = Scoreboard::new(0.5, Duration::from_millis(100));
-        board.record(1, A, answered(0.0, 0));
-        board.record(1, A, answered(1.0, 0));
-        board.record(1, A, answered(1.0, 0));
-        let q = board.scores()[&1].quality.unwrap();
+        board.record(Uid(1), A, answered(0.0, 0));
+        board.record(Uid(1), A, answered(1.0, 0));
+        board.record(Uid(1), A, answered(1.0, 0));
+        let q = board.scores()[&Uid(1)].quality.unwrap();
         assert!((q - 0.75).abs() < 1e-12, "{q}");
     }
 }

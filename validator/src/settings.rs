@@ -9,6 +9,7 @@
 //!
 //! [`crate::config`] checks these into a `Config`.
 
+use mindos_primitives::NetUid;
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -124,7 +125,7 @@ pub struct Settings {
 pub struct SubnetArgs {
     /// Subnet to validate (repeatable) [default: every subnet on chain this build knows].
     #[arg(long = "netuid", value_name = "N")]
-    pub netuid: Vec<u16>,
+    pub netuid: Vec<NetUid>,
 
     /// With --no-chain: a subnet as `NETUID=NAME`, e.g. `1=digits` (repeatable).
     #[arg(long = "subnet", value_name = "NETUID=NAME")]
@@ -260,7 +261,7 @@ mod tests {
         .unwrap();
         let merged = cli.into_settings().unwrap();
         assert_eq!(merged.gateway.rate, Some(9));
-        assert_eq!(merged.subnets.netuid, vec![0, 1]);
+        assert_eq!(merged.subnets.netuid, vec![NetUid(0), NetUid(1)]);
         assert_eq!(merged.challenge.interval_ms, Some(300));
         assert!(toml::from_str::<Settings>("nonsense = 1").is_err());
     }

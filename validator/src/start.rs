@@ -9,6 +9,7 @@
 //! 6. [`spawn_tasks`]: follow the chain, set weights, challenge miners, serve the gateway
 //!    and the metrics.
 
+use mindos_primitives::{NetUid, Uid};
 use std::{collections::BTreeMap, sync::Arc};
 
 use mindos_daemon::start::{blocking, StoppableTask, Tasks};
@@ -79,7 +80,7 @@ struct ChainPhase {
     /// The subnets to validate.
     subnets: Vec<ChainSubnet>,
     /// With `--no-chain`: `(netuid, peer, address)` of each configured miner.
-    private_miners: Vec<(u16, PeerId, Multiaddr)>,
+    private_miners: Vec<(NetUid, PeerId, Multiaddr)>,
 }
 
 /// Lists the subnets to validate and, on a chain, registers, funds and stakes the hotkey
@@ -123,7 +124,7 @@ async fn connect_chain(config: &Config) -> Result<ChainPhase, ValidatorError> {
         let uid = session
             .ensure_registered(subnet.netuid, coldkey.as_ref(), settings.max_burn)
             .await?;
-        tracing::info!(netuid = subnet.netuid, uid, hotkey = %session.hotkey_hex(), "hotkey registered");
+        tracing::info!(netuid = %subnet.netuid, %uid, hotkey = %session.hotkey_hex(), "hotkey registered");
     }
     if let (Some(coldkey), Some(target)) = (&coldkey, stake) {
         session.ensure_staked(coldkey, target).await?;
@@ -160,7 +161,7 @@ fn wanted_subnets(
                     netuid: subnet.netuid,
                 });
             }
-            tracing::warn!(netuid = subnet.netuid, name = %subnet.name, "skipping a subnet whose task this build does not know");
+            tracing::warn!(netuid = %subnet.netuid, name = %subnet.name, "skipping a subnet whose task this build does not know");
             continue;
         }
         wanted.push(subnet);
@@ -181,7 +182,7 @@ async fn load_engines(
     config: &Config,
     chain_subnets: &[ChainSubnet],
     store: &Arc<Store>,
-) -> Result<BTreeMap<u16, Arc<SubnetState>>, ValidatorError> {
+) -> Result<BTreeMap<NetUid, Arc<SubnetState>>, ValidatorError> {
     let mut subnets = BTreeMap::new();
     for subnet in chain_subnets {
         let engine = load_engine(config, subnet).await?;
@@ -191,7 +192,7 @@ async fn load_engines(
         let board = Scoreboard::new(config.challenge.ema_alpha, config.challenge.latency_ref)
             .with_scores(saved);
         subnets.insert(netuid, Arc::new(SubnetState::new(subnet, engine, board)));
-        tracing::info!(netuid, name = %subnet.name, "validating subnet");
+        tracing::info!(%netuid, name = %subnet.name, "validating subnet");
     }
     Ok(subnets)
 }
@@ -231,7 +232,7 @@ struct MeshPhase {
 async fn start_mesh(
     config: &Config,
     node_key: mindos_mesh::Keypair,
-    subnets: &BTreeMap<u16, Arc<SubnetState>>,
+    subnets: &BTreeMap<NetUid, Arc<SubnetState>>,
 ) -> Result<MeshPhase, ValidatorError> {
     let mut mesh_config = MeshConfig::new(node_key);
     mesh_config.listen_addrs = config.listen.clone();
@@ -255,14 +256,14 @@ async fn start_mesh(
 /// give them uids in the order configured.
 async fn add_private_miners(
     mesh: &MeshClient,
-    subnets: &BTreeMap<u16, Arc<SubnetState>>,
-    miners: &[(u16, PeerId, Multiaddr)],
+    subnets: &BTreeMap<NetUid, Arc<SubnetState>>,
+    miners: &[(NetUid, PeerId, Multiaddr)],
 ) -> Result<(), ValidatorError> {
     for (netuid, peer, addr) in miners {
         mesh.add_address(*peer, addr.clone()).await?;
         if let Some(subnet) = subnets.get(netuid) {
             let mut neurons = subnet.neurons().as_ref().clone();
-            let uid = u16::try_from(neurons.len()).unwrap_or(u16::MAX);
+            let uid = Uid(u16::try_from(neurons.len()).unwrap_or(u16::MAX));
             neurons.push(Neuron {
                 uid,
                 hotkey: [0; 32],
@@ -298,13 +299,13 @@ async fn publish_endpoint(
     let mut pending = Vec::new();
     for netuid in ctx.subnets.keys() {
         match session.serve(*netuid, peer_id, &public).await? {
-            Served::Published => tracing::info!(netuid, %peer_id, "PeerId served on chain"),
+            Served::Published => tracing::info!(%netuid, %peer_id, "PeerId served on chain"),
             Served::Unchanged => {
-                tracing::info!(netuid, "the chain already has this endpoint")
+                tracing::info!(%netuid, "the chain already has this endpoint")
             }
             Served::RateLimitedUntil(block) => {
                 tracing::warn!(
-                    netuid,
+                    %netuid,
                     block,
                     "serve is rate-limited; publishing at that block"
                 );

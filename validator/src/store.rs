@@ -11,6 +11,7 @@
 //! A pending commit is written **before** the commit transaction is sent: a commit that
 //! lands must always be revealable.
 
+use mindos_primitives::{NetUid, Uid};
 use std::{collections::BTreeMap, path::Path};
 
 use redb::{Database, TableDefinition};
@@ -87,13 +88,13 @@ impl Store {
     fn put_bytes(
         &self,
         table: TableDefinition<u16, &[u8]>,
-        netuid: u16,
+        netuid: NetUid,
         bytes: &[u8],
     ) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(db_error)?;
         {
             let mut t = tx.open_table(table).map_err(db_error)?;
-            t.insert(netuid, bytes).map_err(db_error)?;
+            t.insert(netuid.0, bytes).map_err(db_error)?;
         }
         tx.commit().map_err(db_error)
     }
@@ -101,16 +102,18 @@ impl Store {
     fn get_bytes(
         &self,
         table: TableDefinition<u16, &[u8]>,
-        netuid: u16,
+        netuid: NetUid,
     ) -> Result<Option<Vec<u8>>, StoreError> {
         let tx = self.db.begin_read().map_err(db_error)?;
         let t = tx.open_table(table).map_err(db_error)?;
-        Ok(t.get(netuid).map_err(db_error)?.map(|v| v.value().to_vec()))
+        Ok(t.get(netuid.0)
+            .map_err(db_error)?
+            .map(|v| v.value().to_vec()))
     }
 
     pub(crate) fn put_pending(
         &self,
-        netuid: u16,
+        netuid: NetUid,
         commit: &PendingCommit,
     ) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(commit).map_err(|e| StoreError::Decode {
@@ -120,7 +123,7 @@ impl Store {
         self.put_bytes(PENDING, netuid, &bytes)
     }
 
-    pub(crate) fn pending(&self, netuid: u16) -> Result<Option<PendingCommit>, StoreError> {
+    pub(crate) fn pending(&self, netuid: NetUid) -> Result<Option<PendingCommit>, StoreError> {
         self.get_bytes(PENDING, netuid)?
             .map(|bytes| {
                 serde_json::from_slice(&bytes).map_err(|e| StoreError::Decode {
@@ -131,34 +134,34 @@ impl Store {
             .transpose()
     }
 
-    pub(crate) fn remove_pending(&self, netuid: u16) -> Result<(), StoreError> {
+    pub(crate) fn remove_pending(&self, netuid: NetUid) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(db_error)?;
         {
             let mut t = tx.open_table(PENDING).map_err(db_error)?;
-            t.remove(netuid).map_err(db_error)?;
+            t.remove(netuid.0).map_err(db_error)?;
         }
         tx.commit().map_err(db_error)
     }
 
-    pub(crate) fn set_committed_epoch(&self, netuid: u16, epoch: u64) -> Result<(), StoreError> {
+    pub(crate) fn set_committed_epoch(&self, netuid: NetUid, epoch: u64) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(db_error)?;
         {
             let mut t = tx.open_table(COMMITTED).map_err(db_error)?;
-            t.insert(netuid, epoch).map_err(db_error)?;
+            t.insert(netuid.0, epoch).map_err(db_error)?;
         }
         tx.commit().map_err(db_error)
     }
 
-    pub(crate) fn committed_epoch(&self, netuid: u16) -> Result<Option<u64>, StoreError> {
+    pub(crate) fn committed_epoch(&self, netuid: NetUid) -> Result<Option<u64>, StoreError> {
         let tx = self.db.begin_read().map_err(db_error)?;
         let t = tx.open_table(COMMITTED).map_err(db_error)?;
-        Ok(t.get(netuid).map_err(db_error)?.map(|v| v.value()))
+        Ok(t.get(netuid.0).map_err(db_error)?.map(|v| v.value()))
     }
 
     pub(crate) fn put_scores(
         &self,
-        netuid: u16,
-        scores: &BTreeMap<u16, MinerScore>,
+        netuid: NetUid,
+        scores: &BTreeMap<Uid, MinerScore>,
     ) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(scores).map_err(|e| StoreError::Decode {
             what: "score table",
@@ -167,7 +170,7 @@ impl Store {
         self.put_bytes(SCORES, netuid, &bytes)
     }
 
-    pub(crate) fn scores(&self, netuid: u16) -> Result<BTreeMap<u16, MinerScore>, StoreError> {
+    pub(crate) fn scores(&self, netuid: NetUid) -> Result<BTreeMap<Uid, MinerScore>, StoreError> {
         Ok(self
             .get_bytes(SCORES, netuid)?
             .map(|bytes| {
@@ -198,7 +201,7 @@ mod tests {
         };
         let mut scores = BTreeMap::new();
         scores.insert(
-            2,
+            Uid(2),
             MinerScore {
                 hotkey: [5; 32],
                 quality: Some(0.5),
@@ -209,19 +212,19 @@ mod tests {
         );
         {
             let store = Store::open(&path).unwrap();
-            assert_eq!(store.pending(1).unwrap(), None);
-            assert_eq!(store.committed_epoch(1).unwrap(), None);
-            store.put_pending(1, &commit).unwrap();
-            store.set_committed_epoch(1, 7).unwrap();
-            store.put_scores(1, &scores).unwrap();
+            assert_eq!(store.pending(NetUid(1)).unwrap(), None);
+            assert_eq!(store.committed_epoch(NetUid(1)).unwrap(), None);
+            store.put_pending(NetUid(1), &commit).unwrap();
+            store.set_committed_epoch(NetUid(1), 7).unwrap();
+            store.put_scores(NetUid(1), &scores).unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.pending(1).unwrap(), Some(commit));
-        assert_eq!(store.pending(0).unwrap(), None);
-        assert_eq!(store.committed_epoch(1).unwrap(), Some(7));
-        assert_eq!(store.scores(1).unwrap(), scores);
-        store.remove_pending(1).unwrap();
-        assert_eq!(store.pending(1).unwrap(), None);
+        assert_eq!(store.pending(NetUid(1)).unwrap(), Some(commit));
+        assert_eq!(store.pending(NetUid(0)).unwrap(), None);
+        assert_eq!(store.committed_epoch(NetUid(1)).unwrap(), Some(7));
+        assert_eq!(store.scores(NetUid(1)).unwrap(), scores);
+        store.remove_pending(NetUid(1)).unwrap();
+        assert_eq!(store.pending(NetUid(1)).unwrap(), None);
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //!
 //! Each step is tried at most [`MAX_ATTEMPTS`] times per epoch.
 
+use mindos_primitives::{NetUid, Uid};
 use std::{collections::HashMap, sync::Arc};
 
 use mindos_chain_client::{follow::FinalizedBlocks, weights_commit_hash};
@@ -39,7 +40,7 @@ use crate::{
 const MAX_ATTEMPTS: u32 = 5;
 
 /// A `serve` that must wait for the rate limit: `(netuid, allowed from block)`.
-pub(crate) type PendingServe = (u16, u64);
+pub(crate) type PendingServe = (NetUid, u64);
 
 /// Refreshes `subnet` from the metagraph at `at`: neurons, own uid, miner addresses.
 pub(crate) async fn refresh(
@@ -49,7 +50,7 @@ pub(crate) async fn refresh(
     mesh: &MeshClient,
 ) -> Result<(), ValidatorError> {
     let Some(neurons) = session.metagraph(at, subnet.netuid).await? else {
-        tracing::warn!(netuid = subnet.netuid, "the subnet is gone from the chain");
+        tracing::warn!(netuid = %subnet.netuid, "the subnet is gone from the chain");
         subnet.set_neurons(Vec::new());
         return Ok(());
     };
@@ -71,7 +72,7 @@ pub(crate) async fn refresh(
         .collect();
     if subnet.set_neurons(neurons) {
         tracing::info!(
-            netuid = subnet.netuid,
+            netuid = %subnet.netuid,
             miners = subnet.served_miners().len(),
             "served miners changed"
         );
@@ -108,7 +109,7 @@ pub(crate) async fn follow(
         session.client = blocks.client().clone();
         for subnet in ctx.subnets.values() {
             if let Err(e) = refresh(&session, &at, subnet, &ctx.mesh).await {
-                tracing::warn!(netuid = subnet.netuid, error = %e, "refreshing the metagraph failed");
+                tracing::warn!(netuid = %subnet.netuid, error = %e, "refreshing the metagraph failed");
             }
         }
         let number = at.block_number();
@@ -129,11 +130,11 @@ async fn retry_serves(session: &ChainSession, block: u64, serves: &mut PendingSe
         }
         match session.serve(netuid, serves.peer, &serves.addrs).await {
             Ok(Served::Published | Served::Unchanged) => {
-                tracing::info!(netuid, peer = %serves.peer, "endpoint served on chain");
+                tracing::info!(%netuid, peer = %serves.peer, "endpoint served on chain");
             }
             Ok(Served::RateLimitedUntil(from)) => later.push((netuid, from)),
             Err(e) => {
-                tracing::warn!(netuid, error = %e, "serve failed; retrying in 10 blocks");
+                tracing::warn!(%netuid, error = %e, "serve failed; retrying in 10 blocks");
                 later.push((netuid, block.saturating_add(10)));
             }
         }
@@ -189,7 +190,7 @@ pub(crate) async fn run(
         tokio::select! {
             () = ctx.cancel.cancelled() => return,
             result = step => if let Err(e) = result {
-                tracing::warn!(netuid = subnet.netuid, error = %e, "weights step failed");
+                tracing::warn!(netuid = %subnet.netuid, error = %e, "weights step failed");
             },
         }
     }
@@ -204,7 +205,7 @@ async fn blocking<T: Send + 'static>(
     Ok(mindos_daemon::start::blocking("state store", move || f(&store)).await??)
 }
 
-fn count(metrics: &Metrics, netuid: u16, action: &str, ok: bool) {
+fn count(metrics: &Metrics, netuid: NetUid, action: &str, ok: bool) {
     metrics
         .weights
         .with_label_values(&[
@@ -232,7 +233,7 @@ async fn step(
         .iter()
         .any(|n| n.uid == own_uid && n.validator_permit);
     if !permitted {
-        tracing::debug!(netuid, "no validator permit yet: no weights");
+        tracing::debug!(%netuid, "no validator permit yet: no weights");
         return Ok(());
     }
     let at = session.at_finalized().await?;
@@ -260,10 +261,10 @@ async fn step(
         count(metrics, netuid, "set", result.is_ok());
         match result {
             Ok(()) => {
-                tracing::info!(netuid, epoch, miners = uids.len(), "weights set");
+                tracing::info!(%netuid, epoch, miners = uids.len(), "weights set");
                 blocking(store, move |s| s.set_committed_epoch(netuid, epoch)).await?;
             }
-            Err(e) => tracing::warn!(netuid, epoch, error = %e, "set_weights failed; retrying"),
+            Err(e) => tracing::warn!(%netuid, epoch, error = %e, "set_weights failed; retrying"),
         }
         return Ok(());
     }
@@ -280,12 +281,12 @@ async fn step(
                 count(metrics, netuid, "reveal", result.is_ok());
                 match result {
                     Ok(()) => {
-                        tracing::info!(netuid, epoch, miners = p.uids.len(), "weights revealed");
+                        tracing::info!(%netuid, epoch, miners = p.uids.len(), "weights revealed");
                         blocking(store, move |s| s.remove_pending(netuid)).await?;
                         on_chain = None;
                     }
                     Err(e) => {
-                        tracing::warn!(netuid, epoch, error = %e, "reveal failed; retrying at the next block");
+                        tracing::warn!(%netuid, epoch, error = %e, "reveal failed; retrying at the next block");
                         return Ok(());
                     }
                 }
@@ -295,7 +296,7 @@ async fn step(
                 if memory.reported_lost != Some(epoch) {
                     memory.reported_lost = Some(epoch);
                     tracing::error!(
-                        netuid,
+                        %netuid,
                         epoch,
                         "the chain holds a commit this validator has no weights and salt for \
                          (state store lost or replaced); it cannot be revealed"
@@ -334,7 +335,7 @@ async fn step(
             let (uids, weights) = current_weights(subnet, own_uid);
             if uids.is_empty() {
                 tracing::debug!(
-                    netuid,
+                    %netuid,
                     epoch,
                     "no miner scored above zero yet: nothing to commit"
                 );
@@ -369,20 +370,20 @@ async fn step(
     count(metrics, netuid, "commit", result.is_ok());
     match result {
         Ok(()) => tracing::info!(
-            netuid,
+            %netuid,
             epoch,
             miners = commit.uids.len(),
             "weights committed; revealing next epoch"
         ),
         Err(e) => {
-            tracing::warn!(netuid, epoch, error = %e, "commit failed; retrying at a later block")
+            tracing::warn!(%netuid, epoch, error = %e, "commit failed; retrying at a later block")
         }
     }
     Ok(())
 }
 
 /// Weights from the scores, restricted to uids the metagraph holds now.
-fn current_weights(subnet: &SubnetState, own_uid: u16) -> (Vec<u16>, Vec<u16>) {
+fn current_weights(subnet: &SubnetState, own_uid: Uid) -> (Vec<u16>, Vec<u16>) {
     subnet
         .scores
         .lock()

@@ -26,6 +26,7 @@
 
 mod common;
 
+use mindos_primitives::NetUid;
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -46,8 +47,8 @@ use mindos_test_utils::{
 use mindos_validator::gateway::{INVALID_INPUT, UNKNOWN_SUBNET};
 use serde_json::{json, Value};
 
-const TEXT: u16 = 0;
-const DIGITS: u16 = 1;
+const TEXT: NetUid = NetUid(0);
+const DIGITS: NetUid = NetUid(1);
 
 struct Setup {
     dir: PathBuf,
@@ -67,7 +68,7 @@ async fn start_node(dir: &Path) -> Setup {
 fn chain_miner(
     setup: &Setup,
     name: &str,
-    netuid: u16,
+    netuid: NetUid,
     key: u8,
     coldkey: &str,
     fault: Option<&str>,
@@ -365,7 +366,7 @@ async fn scenario(setup: &Setup, procs: &mut Procs) {
         INVALID_INPUT
     );
     assert_eq!(
-        code_of(query(&gateway, 9, sample.clone(), json!({})).await),
+        code_of(query(&gateway, NetUid(9), sample.clone(), json!({})).await),
         UNKNOWN_SUBNET
     );
     let status = procs.get("validator").terminate().await;

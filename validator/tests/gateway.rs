@@ -20,6 +20,7 @@
 
 mod common;
 
+use mindos_primitives::NetUid;
 use std::{collections::BTreeSet, net::SocketAddr, time::Duration};
 
 use common::{code_of, local_digits_label, post_raw, query, VALIDATOR_BIN};
@@ -34,7 +35,7 @@ use mindos_validator::gateway::{
 };
 use serde_json::{json, Value};
 
-const DIGITS: u16 = 1;
+const DIGITS: NetUid = NetUid(1);
 
 struct Mesh {
     _miners: Vec<Proc>,
@@ -159,7 +160,7 @@ async fn scenario(mesh: &Mesh) {
     eprintln!("held-out digits through the gateway: {right} of 20 right");
     assert!(right >= 18, "{right} of 20 right");
     let list: Value = client.request("subnet_list", rpc_params![]).await.unwrap();
-    assert_eq!(list[0]["netuid"], DIGITS);
+    assert_eq!(list[0]["netuid"], DIGITS.0);
     assert_eq!(list[0]["name"], "digits");
     assert_eq!(list[0]["scoring_rule"], "correctness");
     assert_eq!(list[0]["miners"], 3);
@@ -244,7 +245,7 @@ async fn scenario(mesh: &Mesh) {
         .await;
     assert_eq!(code_of(unknown_option), -32602, "a misspelt option");
     assert_eq!(
-        code_of(query(&client, 77, sample.clone(), json!({})).await),
+        code_of(query(&client, NetUid(77), sample.clone(), json!({})).await),
         UNKNOWN_SUBNET
     );
     let info: Result<Value, _> = client.request("subnet_info", rpc_params![77]).await;
@@ -272,7 +273,7 @@ impl GatewayApiServer for Stub {
     fn subnet_list(&self) -> jsonrpsee::core::RpcResult<Vec<gateway::SubnetSummary>> {
         Ok(Vec::new())
     }
-    fn subnet_info(&self, _: u16) -> jsonrpsee::core::RpcResult<gateway::SubnetDetail> {
+    fn subnet_info(&self, _: NetUid) -> jsonrpsee::core::RpcResult<gateway::SubnetDetail> {
         Err(jsonrpsee::types::ErrorObjectOwned::owned(
             UNKNOWN_SUBNET,
             "stub",
@@ -281,7 +282,7 @@ impl GatewayApiServer for Stub {
     }
     async fn subnet_query(
         &self,
-        _: u16,
+        _: NetUid,
         _: Value,
         _: Option<gateway::QueryOptions>,
     ) -> jsonrpsee::core::RpcResult<gateway::QueryResult> {

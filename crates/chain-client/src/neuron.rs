@@ -86,9 +86,10 @@ impl ChainClient {
             return Ok(None);
         };
         tracing::info!(target: "mindos::chain", hotkey = %account_hex(hotkey), %netuid, max_burn, "registering the hotkey");
-        let call = runtime::transactions()
-            .neurons()
-            .register(ChainNetUid(netuid.0), *hotkey, max_burn);
+        let call =
+            runtime::transactions()
+                .neurons()
+                .register(ChainNetUid(netuid.0), *hotkey, max_burn);
         self.submit(&call, coldkey).await?;
         self.uid(&self.at_finalized().await?, netuid, hotkey).await
     }
@@ -158,10 +159,12 @@ impl ChainClient {
                 return Ok(Served::RateLimitedUntil(allowed_from));
             }
         }
-        let call =
-            runtime::transactions()
-                .neurons()
-                .serve(ChainNetUid(netuid.0), peer_id, multiaddrs, device);
+        let call = runtime::transactions().neurons().serve(
+            ChainNetUid(netuid.0),
+            peer_id,
+            multiaddrs,
+            device,
+        );
         self.submit(&call, hotkey).await?;
         Ok(Served::Published)
     }

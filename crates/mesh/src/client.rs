@@ -6,10 +6,9 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    NetUid,
     outbound::Outbound,
     wire::{CapacityBeat, InferRequest, InferResponse},
-    MeshError, Responder,
+    MeshError, NetUid, Responder,
 };
 
 /// What the mesh knows about one peer.

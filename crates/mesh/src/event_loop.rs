@@ -24,13 +24,12 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::DropGuard;
 
 use crate::{
-    NetUid,
     behaviour::{Behaviour, BehaviourEvent, KAD_PROTOCOL},
     client::{Command, MeshEvent, PeerInfo},
     config::split_peer_addr,
     inbound::Inbound,
     wire::{capacity_topic, unix_time_ms, BeatError, CapacityBeat},
-    MeshError,
+    MeshError, NetUid,
 };
 
 /// Most peers remembered; beyond it, disconnected peers make room for new ones.

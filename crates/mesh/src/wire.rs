@@ -342,7 +342,10 @@ mod tests {
         assert_eq!(check(&b, topic), Err(BeatError::BatteryOutOfRange(101)));
         assert_eq!(
             check(&beat(), "mindos/capacity/4"),
-            Err(BeatError::TopicMismatch { beat: NetUid(3), topic: NetUid(4) })
+            Err(BeatError::TopicMismatch {
+                beat: NetUid(3),
+                topic: NetUid(4)
+            })
         );
         let mut b = beat();
         b.sent_at_ms = 0;

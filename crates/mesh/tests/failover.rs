@@ -18,12 +18,11 @@ use std::{
 };
 
 use mindos_mesh::{
-    NetUid,
     route::{
         request_with_policy, DefaultJudge, FailoverError, FailoverPolicy, InferTransport, Judge,
         Served, TryKind, Verdict,
     },
-    ErrorCode, InferRequest, InferResponse, MeshError, PeerId,
+    ErrorCode, InferRequest, InferResponse, MeshError, NetUid, PeerId,
 };
 use serde_json::json;
 

@@ -15,12 +15,11 @@ use std::{
 };
 
 use mindos_mesh::{
-    NetUid,
     libp2p::multiaddr::Protocol,
     route::{request_with_failover, AttemptError},
     wire::{unix_time_ms, LOAD_FULL},
     CapacityBeat, ErrorCode, InferRequest, InferResponse, Keypair, Mesh, MeshClient, MeshConfig,
-    MeshError, MeshEvent, Multiaddr, PeerId, PowerSource, PowerStatus, Responder,
+    MeshError, MeshEvent, Multiaddr, NetUid, PeerId, PowerSource, PowerStatus, Responder,
 };
 use serde_json::json;
 use tokio::{

@@ -34,6 +34,9 @@ fn readme_documents_every_method_and_error_code() {
         mindos_rpc::UNKNOWN_NEURON,
         mindos_rpc::RUNTIME_ERROR,
     ] {
-        assert!(readme.contains(&format!("`{code}`")), "README lacks error {code}");
+        assert!(
+            readme.contains(&format!("`{code}`")),
+            "README lacks error {code}"
+        );
     }
 }

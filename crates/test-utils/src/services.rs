@@ -21,7 +21,7 @@ pub struct MinerSpec<'a> {
     /// The miner's name: its directory and log file.
     pub name: &'a str,
     /// The subnet it serves.
-    pub netuid: u16,
+    pub netuid: mindos_mesh::NetUid,
     /// Its libp2p node key is `[key; 32]`.
     pub key: u8,
     /// `MINDOS_MINER_FAULT` (`garbage`, `copy:ADDR`, `slow:MS`, `drop`): the binary must be

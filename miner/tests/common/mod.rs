@@ -10,6 +10,7 @@
     clippy::arithmetic_side_effects
 )]
 
+use mindos_primitives::NetUid;
 use std::{future::Future, net::SocketAddr, path::Path, time::Duration};
 
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
@@ -37,7 +38,7 @@ pub async fn bounded<F: Future<Output = ()>>(limit: Duration, test: F) {
 /// Settings for a private (`--no-chain`) miner of `subnet` on loopback that serves `allow`,
 /// with every port random and the key files in `dir`. The power-supply directory is an empty
 /// folder so the host's battery does not change the limits.
-pub fn private_settings(dir: &Path, subnet: &str, netuid: u16, allow: &[PeerId]) -> Settings {
+pub fn private_settings(dir: &Path, subnet: &str, netuid: NetUid, allow: &[PeerId]) -> Settings {
     let power_dir = dir.join("power_supply");
     std::fs::create_dir_all(&power_dir).unwrap();
     let mut settings = Settings::default();
@@ -157,7 +158,7 @@ impl Caller {
     pub async fn ask(
         &self,
         miner: PeerId,
-        netuid: u16,
+        netuid: NetUid,
         payload: Value,
     ) -> Result<InferResponse, MeshError> {
         let request = InferRequest {

@@ -3,6 +3,7 @@
 //! `rpc.discover`; `tests/gateway.rs` keeps it, the README and this file in sync).
 
 use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
+use mindos_primitives::{NetUid, Uid};
 use serde::{Deserialize, Serialize};
 
 /// The OpenRPC document of the gateway.
@@ -57,7 +58,7 @@ pub(super) fn error_name(code: i32) -> &'static str {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SubnetSummary {
     /// The subnet's id.
-    pub netuid: u16,
+    pub netuid: NetUid,
     /// Its task name.
     pub name: String,
     /// `text`, `image`, …
@@ -72,7 +73,7 @@ pub struct SubnetSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MinerInfo {
     /// Its uid.
-    pub uid: u16,
+    pub uid: Uid,
     /// Its PeerId.
     pub peer_id: String,
     /// This validator's challenge score, `0..=1`.
@@ -89,7 +90,7 @@ pub struct MinerInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SubnetDetail {
     /// The subnet's id.
-    pub netuid: u16,
+    pub netuid: NetUid,
     /// Its task name.
     pub name: String,
     /// `text`, `image`, …
@@ -124,7 +125,7 @@ pub struct QueryOptions {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServedBy {
     /// The miner's uid.
-    pub uid: u16,
+    pub uid: Uid,
     /// Request to answer, in milliseconds.
     pub latency_ms: f64,
 }
@@ -152,7 +153,7 @@ pub struct PeerSummary {
     /// Last ping round trip in ms.
     pub rtt_ms: Option<f64>,
     /// Subnet of its last capacity beat.
-    pub beat_netuid: Option<u16>,
+    pub beat_netuid: Option<NetUid>,
     /// Load of its last capacity beat, `0..=1`.
     pub load: Option<f64>,
     /// Queue depth of its last capacity beat.
@@ -168,13 +169,13 @@ pub trait GatewayApi {
 
     /// One subnet with its miners.
     #[method(name = "subnet_info")]
-    fn subnet_info(&self, netuid: u16) -> RpcResult<SubnetDetail>;
+    fn subnet_info(&self, netuid: NetUid) -> RpcResult<SubnetDetail>;
 
     /// Runs `input` on `redundancy` miners and aggregates their answers.
     #[method(name = "subnet_query")]
     async fn subnet_query(
         &self,
-        netuid: u16,
+        netuid: NetUid,
         input: serde_json::Value,
         options: Option<QueryOptions>,
     ) -> RpcResult<QueryResult>;
@@ -210,7 +211,11 @@ mod tests {
                     out.extend(properties.keys().cloned());
                 }
                 if let Some(serde_json::Value::Array(params)) = map.get("params") {
-                    out.extend(params.iter().filter_map(|p| p["name"].as_str().map(str::to_owned)));
+                    out.extend(
+                        params
+                            .iter()
+                            .filter_map(|p| p["name"].as_str().map(str::to_owned)),
+                    );
                 }
                 map.values().for_each(|v| names(v, out));
             }

@@ -17,6 +17,7 @@ mod api;
 mod limits;
 mod query;
 
+use mindos_primitives::NetUid;
 use std::{
     collections::BTreeMap,
     net::SocketAddr,
@@ -55,7 +56,7 @@ use crate::{
 
 /// What the gateway's methods need.
 pub(crate) struct Gateway {
-    subnets: Arc<BTreeMap<u16, Arc<SubnetState>>>,
+    subnets: Arc<BTreeMap<NetUid, Arc<SubnetState>>>,
     mesh: MeshClient,
     router: Mutex<Router>,
     metrics: Arc<Metrics>,
@@ -68,7 +69,7 @@ impl Gateway {
     /// A gateway over `subnets` that reaches miners through `mesh`, with a router and
     /// request ids seeded from the OS.
     pub(crate) fn new(
-        subnets: Arc<BTreeMap<u16, Arc<SubnetState>>>,
+        subnets: Arc<BTreeMap<NetUid, Arc<SubnetState>>>,
         mesh: MeshClient,
         metrics: Arc<Metrics>,
         settings: &GatewaySettings,
@@ -85,7 +86,7 @@ impl Gateway {
     }
 
     /// The subnet `netuid`, or an `unknown_subnet` error.
-    fn subnet(&self, netuid: u16) -> Result<&Arc<SubnetState>, ErrorObjectOwned> {
+    fn subnet(&self, netuid: NetUid) -> Result<&Arc<SubnetState>, ErrorObjectOwned> {
         self.subnets.get(&netuid).ok_or_else(|| {
             error(
                 UNKNOWN_SUBNET,
@@ -138,7 +139,7 @@ impl GatewayApiServer for Arc<Gateway> {
         result
     }
 
-    fn subnet_info(&self, netuid: u16) -> RpcResult<SubnetDetail> {
+    fn subnet_info(&self, netuid: NetUid) -> RpcResult<SubnetDetail> {
         let result = self.subnet(netuid).map(|s| {
             let scores = s
                 .scores
@@ -180,7 +181,7 @@ impl GatewayApiServer for Arc<Gateway> {
 
     async fn subnet_query(
         &self,
-        netuid: u16,
+        netuid: NetUid,
         input: serde_json::Value,
         options: Option<QueryOptions>,
     ) -> RpcResult<QueryResult> {

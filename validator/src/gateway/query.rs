@@ -2,6 +2,7 @@
 //! `redundancy` of them at once (each slot hedged and failed over by
 //! [`mindos_mesh::route::request_with_policy`]), and aggregate the answers.
 
+use mindos_primitives::{NetUid, Uid};
 use std::{
     collections::{HashMap, HashSet, VecDeque},
     sync::{Arc, Mutex, PoisonError},
@@ -87,7 +88,7 @@ impl Gateway {
     /// check, rank, ask `redundancy` miners at once, aggregate.
     pub(super) async fn query(
         &self,
-        netuid: u16,
+        netuid: NetUid,
         input: serde_json::Value,
         options: QueryOptions,
     ) -> RpcResult<QueryResult> {
@@ -324,7 +325,7 @@ fn aggregate(
 }
 
 /// One slot's answer: the miner's uid, its decoded output and its latency.
-type Answer = (u16, Output, Duration);
+type Answer = (Uid, Output, Duration);
 
 /// Why a slot has no answer.
 enum SlotError {
@@ -367,7 +368,7 @@ async fn slot<T: InferTransport>(
             .pop_front()
     };
     // The slot's own miner and the spares still free: every peer it may ask.
-    let uids: HashMap<PeerId, u16> = std::iter::once(&first)
+    let uids: HashMap<PeerId, Uid> = std::iter::once(&first)
         .chain(spares.lock().unwrap_or_else(PoisonError::into_inner).iter())
         .map(|(peer, miner)| (*peer, miner.uid))
         .collect();

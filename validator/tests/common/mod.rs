@@ -15,6 +15,7 @@
     clippy::arithmetic_side_effects
 )]
 
+use mindos_primitives::NetUid;
 use std::net::SocketAddr;
 
 use jsonrpsee::{
@@ -42,7 +43,7 @@ pub fn local_digits_label(engine: &dyn SubnetEngine, input: &Input) -> u8 {
 pub fn miner<'a>(
     dir: &'a std::path::Path,
     name: &'a str,
-    netuid: u16,
+    netuid: NetUid,
     key: u8,
     fault: Option<&'a str>,
 ) -> MinerSpec<'a> {
@@ -92,7 +93,7 @@ pub async fn post_raw(addr: SocketAddr, body: &[u8]) -> (u16, Option<Value>) {
 /// A digits query for held-out sample `pixels`.
 pub async fn query(
     client: &HttpClient,
-    netuid: u16,
+    netuid: NetUid,
     input: Value,
     options: Value,
 ) -> Result<Value, ClientError> {

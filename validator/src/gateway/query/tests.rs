@@ -3,6 +3,7 @@
 //! from exhausted spares. The policy itself is tested in `mindos-mesh` (`tests/failover.rs`).
 
 use super::*;
+use mindos_primitives::{NetUid, Uid};
 
 /// Answers per peer: after a delay, a label (`Some`) or a refusal (`None`).
 struct Scripted(HashMap<PeerId, (Duration, Option<u8>)>);
@@ -38,7 +39,7 @@ impl InferTransport for Scripted {
     }
 }
 
-fn neuron(uid: u16, peer: PeerId) -> (PeerId, Neuron) {
+fn neuron(uid: Uid, peer: PeerId) -> (PeerId, Neuron) {
     (
         peer,
         Neuron {
@@ -59,11 +60,11 @@ async fn run_slot(
     script: &[(Duration, Option<u8>)],
     hedge: Duration,
     budget: Duration,
-) -> (Result<(u16, Output, Duration), SlotError>, Metrics) {
+) -> (Result<(Uid, Output, Duration), SlotError>, Metrics) {
     let engine = mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default()).unwrap();
     let subnet = SubnetState::new(
         &crate::metagraph::ChainSubnet {
-            netuid: 1,
+            netuid: NetUid(1),
             name: "digits".into(),
             task: None,
             tempo: 0,
@@ -77,12 +78,12 @@ async fn run_slot(
     let mut queue: VecDeque<(PeerId, Neuron)> = peers
         .iter()
         .enumerate()
-        .map(|(i, p)| neuron(u16::try_from(i).unwrap(), *p))
+        .map(|(i, p)| neuron(Uid(u16::try_from(i).unwrap()), *p))
         .collect();
     let first = queue.pop_front();
     let metrics = Metrics::new().unwrap();
     let request = InferRequest {
-        netuid: 1,
+        netuid: NetUid(1),
         request_id: 1,
         payload: serde_json::Value::Null,
     };
@@ -117,7 +118,7 @@ async fn a_slow_request_is_hedged_and_the_faster_answer_wins() {
     )
     .await;
     let (uid, output, latency) = result.ok().unwrap();
-    assert_eq!(uid, 1);
+    assert_eq!(uid, Uid(1));
     assert!(matches!(output, Output::Digits(ref d) if d.label == 4));
     assert_eq!(latency, ms(10));
     assert_eq!(
@@ -127,7 +128,7 @@ async fn a_slow_request_is_hedged_and_the_faster_answer_wins() {
     // A fast primary is not hedged.
     let (result, metrics) =
         run_slot(&[(ms(10), Some(3)), (ms(10), Some(4))], ms(50), ms(10_000)).await;
-    assert_eq!(result.ok().unwrap().0, 0);
+    assert_eq!(result.ok().unwrap().0, Uid(0));
     assert_eq!(attempts(&metrics, "hedge"), 0);
 }
 
@@ -137,7 +138,7 @@ async fn failures_fail_over_and_the_budget_bounds_the_slot() {
     // A refusal, then an answer.
     let (result, metrics) =
         run_slot(&[(ms(1), None), (ms(1), Some(7))], ms(1000), ms(10_000)).await;
-    assert_eq!(result.ok().unwrap().0, 1);
+    assert_eq!(result.ok().unwrap().0, Uid(1));
     assert_eq!(attempts(&metrics, "failover"), 1);
     // Everyone refuses.
     let (result, _) = run_slot(&[(ms(1), None), (ms(1), None)], ms(1000), ms(10_000)).await;
