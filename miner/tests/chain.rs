@@ -40,11 +40,11 @@ use mindos_chain_client::{
 };
 use mindos_mesh::{ErrorCode, InferResponse};
 use mindos_miner::{Config, Miner, MinerError, Settings};
+use mindos_primitives::MIND;
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::dev, sr25519::Keypair, SecretUri};
 use tokio::time::Instant;
 
-const MIND: u128 = 1_000_000_000_000;
 const DIGITS: u16 = 1;
 /// A debug node compiles the Wasm runtime at start.
 const NODE_WAIT: Duration = Duration::from_secs(180);

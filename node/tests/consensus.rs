@@ -21,10 +21,10 @@ use mindos_chain_client::{
     runtime::{self, runtime_types::mindos_primitives::NetUid},
     weights_commit_hash,
 };
+use mindos_runtime::MIND;
 use subxt::utils::{AccountId32, H256};
 use subxt_signer::sr25519::dev;
 
-const MIND: u128 = 1_000_000_000_000;
 const DIGITS: u16 = 1;
 const TEMPO: u64 = 20;
 

@@ -25,10 +25,9 @@ use mindos_chain_client::runtime::{
         pallet_mindos_directives::parameters::ParameterValue,
     },
 };
+use mindos_runtime::MIND;
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::dev, sr25519::Keypair};
-
-const MIND: u128 = 1_000_000_000_000;
 
 fn hotkey() -> Keypair {
     common::key("//MindosGovernanceHotkey")

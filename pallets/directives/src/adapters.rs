@@ -10,8 +10,8 @@ use core::marker::PhantomData;
 use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_consensus_math::{EmissionSplit, EpochParams};
+use mindos_primitives::ConsensusParameters;
 use mindos_primitives::HyperparameterBounds;
-use pallet_mindos_consensus::ConsensusParameters;
 use sp_runtime::{FixedU128, Perbill};
 
 impl<T: Config> ConsensusParameters<BalanceOf<T>> for Pallet<T> {

@@ -17,7 +17,7 @@
 //!   the unbonding period, the hyperparameter bounds subnet owners must respect, and the
 //!   sentinel parameters (committee size and threshold, quarantine epochs, slash share).
 //!   Other pallets read it through traits, never constants:
-//!   [`pallet_mindos_consensus::ConsensusParameters`] and [`SentinelParameters`] are
+//!   [`mindos_primitives::ConsensusParameters`] and [`SentinelParameters`] are
 //!   implemented by [`Pallet`], and each scalar has a `Get` adapter ([`BurnFloor`],
 //!   [`UnbondingPeriod`], …) for other pallets' `Config`s. [`GovernedParameters::validate`]
 //!   refuses nonsense: a split that does not sum to 100%, a committee smaller than four, a
@@ -114,8 +114,9 @@ pub use adapters::{
     HyperparameterBoundsOf, SentinelCommitteeSize, SentinelQuarantineEpochs, SentinelSlashShare,
     SentinelThreshold, SubnetLockBase, SubnetLockPerSubnet, UnbondingPeriod,
 };
+pub use mindos_consensus_math::EmissionSplit;
+pub use mindos_primitives::ConsensusParameters;
 pub use mindos_primitives::NetUid;
-pub use pallet_mindos_consensus::{ConsensusParameters, EmissionSplit};
 pub use parameters::{
     GovernedParameters, Parameter, ParameterError, ParameterLimits, ParameterValue,
     MIN_COMMITTEE_SIZE,
