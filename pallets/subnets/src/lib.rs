@@ -12,9 +12,9 @@
 //! - [`Pallet::dissolve_subnet`]: the owner ends the subnet; [`Config::OnDissolve`] clears
 //!   what other pallets keep for it, and the deposit is released.
 //!
-//! Other pallets read subnets through the [`SubnetsInfo`](mindos_primitives::SubnetsInfo)
-//! trait and clear their per-subnet state through [`OnSubnetDissolved`]; both live in
-//! `mindos-primitives`, so those pallets need not depend on this one.
+//! Other pallets read subnets through the [`SubnetsInfo`] trait and clear their per-subnet
+//! state through [`OnSubnetDissolved`]; both live in `mindos-primitives`, so those pallets need
+//! not depend on this one.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(
@@ -50,6 +50,10 @@ pub use types::{SubnetInfo, Visibility};
 pub use weights::WeightInfo;
 
 use mindos_primitives::OnSubnetDissolved;
+// Named only in docs (the crate's, and storage docs that reach the chain's metadata word for
+// word, so they keep the short name).
+#[allow(unused_imports)]
+use mindos_primitives::SubnetsInfo;
 
 const LOG_TARGET: &str = "runtime::subnets";
 
@@ -206,8 +210,8 @@ pub mod pallet {
     pub type SubnetCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
     /// `(netuid, tempo)` of every live subnet, in id order: one small read per block tells
-    /// which subnets reach an epoch boundary
-    /// ([`mindos_primitives::SubnetsInfo::epochs_due`]) without loading whole subnet records.
+    /// which subnets reach an epoch boundary ([`SubnetsInfo::epochs_due`]) without loading
+    /// whole subnet records.
     #[pallet::storage]
     pub type EpochSchedule<T: Config> =
         StorageValue<_, BoundedVec<(NetUid, u16), T::MaxSubnets>, ValueQuery>;
