@@ -37,11 +37,11 @@ use mindos_chain_client::runtime::{
 use mindos_mesh::{ErrorCode, InferResponse};
 use mindos_miner::{Config, Miner, MinerError, Settings};
 use mindos_test_utils::{init_tracing, key, write_key, DevNode, NodeArgs};
+use mindos_primitives::MIND;
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::dev, sr25519::Keypair};
 use tokio::time::Instant;
 
-const MIND: u128 = 1_000_000_000_000;
 const DIGITS: u16 = 1;
 
 /// Chain-mode settings: subnet 1 on `node`, keys in `dir` (hotkey from `hotkey_uri`).

@@ -21,10 +21,10 @@ use mindos_chain_client::{
     weights_commit_hash,
 };
 use mindos_test_utils::{best_number, finalized_number, key, wait_until_at_least, DevNode};
+use mindos_runtime::MIND;
 use subxt::utils::{AccountId32, H256};
 use subxt_signer::sr25519::dev;
 
-const MIND: u128 = 1_000_000_000_000;
 const DIGITS: u16 = 1;
 const TEMPO: u64 = 20;
 
