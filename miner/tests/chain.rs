@@ -20,7 +20,7 @@
 
 mod common;
 
-use mindos_primitives::NetUid;
+use mindos_primitives::{NetUid, MIND};
 use std::{
     path::{Path, PathBuf},
     time::Duration,
@@ -42,7 +42,6 @@ use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::dev, sr25519::Keypair};
 use tokio::time::Instant;
 
-const MIND: u128 = 1_000_000_000_000;
 const DIGITS: NetUid = NetUid(1);
 
 /// Chain-mode settings: subnet 1 on `node`, keys in `dir` (hotkey from `hotkey_uri`).

@@ -20,11 +20,11 @@ use mindos_chain_client::{
     runtime::{self, runtime_types::mindos_primitives::NetUid},
     weights_commit_hash,
 };
+use mindos_runtime::MIND;
 use mindos_test_utils::{best_number, finalized_number, key, wait_until_at_least, DevNode};
 use subxt::utils::{AccountId32, H256};
 use subxt_signer::sr25519::dev;
 
-const MIND: u128 = 1_000_000_000_000;
 const DIGITS: u16 = 1;
 const TEMPO: u64 = 20;
 
@@ -90,7 +90,7 @@ async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
     assert_eq!(graph[0]["validatorPermit"], true, "graph: {graph}");
 
     let (uids, weights, salt) = (vec![1u16, 2], vec![3u16, 1], [9u8; 32]);
-    let hash = weights_commit_hash(&validator_id, DIGITS, &uids, &weights, &salt);
+    let hash = weights_commit_hash(&validator_id, DIGITS.into(), &uids, &weights, &salt);
     let commit = runtime::transactions()
         .consensus()
         .commit_weights(NetUid(DIGITS), H256(hash));

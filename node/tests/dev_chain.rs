@@ -87,7 +87,7 @@ async fn scenario(base_path: &Path, log: &Path) -> Result<()> {
     let alice = dev::alice();
     let alice_id: AccountId32 = alice.public_key().into();
     let dest: AccountId32 = recipient().public_key().into();
-    let amount = 25 * 1_000_000_000_000u128; // 25 MIND
+    let amount = 25 * mindos_runtime::MIND;
     let alice_before = client.free_balance(&alice_id).await?;
     assert_eq!(
         client.free_balance(&dest).await?,

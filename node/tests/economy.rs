@@ -21,11 +21,10 @@ use mindos_chain_client::runtime::{
         NetUid,
     },
 };
+use mindos_runtime::MIND;
 use mindos_test_utils::{finalized_number, wait_until_at_least, DevNode};
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::dev, sr25519::Keypair};
-
-const MIND: u128 = 1_000_000_000_000;
 
 fn hotkey() -> Keypair {
     mindos_test_utils::key("//MindosEconomyHotkey")

@@ -1,7 +1,13 @@
 //! Types shared by the MindOS runtime, its pallets and the off-chain binaries.
 //!
 //! `no_std` with a `std` feature; `serde` (for genesis configs and JSON-RPC) is optional.
-//! Everything here is plain data plus validation, so it can be tested without a runtime.
+//! Everything here is plain data plus validation, so it can be tested without a runtime, plus
+//! the traits through which the pallets read each other ([`SubnetsInfo`], [`StakeInfo`], …)
+//! and the constants every crate shares ([`MIND`], [`DAYS`], the pinned model digests).
+//!
+//! Feature flags: `std` (default), `serde` (genesis configs and JSON-RPC) and `fast-blocks`
+//! (1 s blocks for dev networks: changes [`MILLI_SECS_PER_BLOCK`] and the block counts built
+//! on it; the runtime's `fast-blocks` turns it on).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(
@@ -16,19 +22,26 @@
 
 extern crate alloc;
 
+mod constants;
 mod ids;
 mod neuron;
 #[cfg(feature = "serde")]
 pub mod serde_helpers;
 mod traits;
 
+pub use constants::{
+    DAYS, DIGITS_MODEL_DIGEST, HOURS, MICRO_MIND, MILLI_MIND, MILLI_SECS_PER_BLOCK, MIND, MINUTES,
+    TEXT_EMBEDDING_MODEL_DIGEST, TEXT_EMBEDDING_TOKENIZER_DIGEST, TOKEN_DECIMALS, TOKEN_SYMBOL,
+};
 pub use ids::Uid;
 pub use neuron::{
     is_epoch_boundary, Contribution, DeviceClass, DeviceProfile, Endpoint, MultiaddrBytes,
     NeuronDetail, NeuronView, PeerIdBytes, PowerSource, SubnetView, MAX_MULTIADDRS,
     MAX_MULTIADDR_LEN, MAX_PEER_ID_LEN,
 };
-pub use traits::{EmissionRecorder, NeuronsInfo, StakeInfo};
+pub use traits::{
+    ConsensusParameters, EmissionRecorder, NeuronsInfo, OnSubnetDissolved, StakeInfo, SubnetsInfo,
+};
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;

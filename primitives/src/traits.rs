@@ -1,9 +1,73 @@
-//! Interfaces between the economy pallets. They live here, not in the pallets, because the
-//! neurons and stake pallets read each other: a trait in either crate would make a cycle.
+//! Interfaces between the MindOS pallets. They live here, not in the pallet that implements
+//! them, so a pallet depends on this crate for a trait rather than on another pallet (as
+//! `sp-staking` serves staking and nomination-pools). The neurons and stake pallets even read
+//! each other: a trait in either crate would make a cycle.
 
-use crate::NetUid;
+use crate::{Hyperparameters, NetUid};
 use alloc::vec::Vec;
+use mindos_consensus_math::{EmissionSplit, EpochParams};
 use sp_arithmetic::Perbill;
+use sp_weights::Weight;
+
+/// What the subnets pallet tells others about subnets.
+pub trait SubnetsInfo<AccountId, Balance> {
+    /// Whether `netuid` is a live subnet.
+    fn exists(netuid: NetUid) -> bool;
+    /// The owner of a live subnet.
+    fn owner(netuid: NetUid) -> Option<AccountId>;
+    /// The hyperparameters of a live subnet.
+    fn hyperparameters(netuid: NetUid) -> Option<Hyperparameters<Balance>>;
+    /// Whether `hotkey` may register on `netuid` (false for unknown subnets).
+    fn allows_registration(netuid: NetUid, hotkey: &AccountId) -> bool;
+    /// Ids of all live subnets, in id order.
+    fn netuids() -> Vec<NetUid>;
+    /// Live subnets whose epoch boundary ([`crate::is_epoch_boundary`]) is `block`. One
+    /// storage read.
+    fn epochs_due(block: u64) -> Vec<NetUid>;
+}
+
+/// Called when a subnet is dissolved, so pallets that keep per-subnet state (neurons,
+/// weights) can clear it.
+pub trait OnSubnetDissolved {
+    /// Clear everything kept for `netuid`; returns the weight used.
+    fn on_subnet_dissolved(netuid: NetUid) -> Weight;
+
+    /// The most [`Self::on_subnet_dissolved`] can weigh (for a full subnet); charged up front
+    /// and refunded down to what was used.
+    fn max_weight() -> Weight;
+}
+
+impl OnSubnetDissolved for () {
+    fn on_subnet_dissolved(_netuid: NetUid) -> Weight {
+        Weight::zero()
+    }
+
+    fn max_weight() -> Weight {
+        Weight::zero()
+    }
+}
+
+/// Both hooks run, in order; used to clear neurons and stake state together.
+impl<A: OnSubnetDissolved, B: OnSubnetDissolved> OnSubnetDissolved for (A, B) {
+    fn on_subnet_dissolved(netuid: NetUid) -> Weight {
+        A::on_subnet_dissolved(netuid).saturating_add(B::on_subnet_dissolved(netuid))
+    }
+
+    fn max_weight() -> Weight {
+        A::max_weight().saturating_add(B::max_weight())
+    }
+}
+
+/// Governed parameters the consensus pallet reads. The runtime implements it (from the
+/// directives pallet's registry), so nothing there is a compile-time constant of the pallet.
+pub trait ConsensusParameters<Balance> {
+    /// New issuance per block, split over subnets.
+    fn block_emission(block: u64) -> Balance;
+    /// Owner / miners / validators shares of a subnet's epoch emission.
+    fn emission_split() -> EmissionSplit;
+    /// Bond and reputation averaging; kappa comes from each subnet's hyperparameters.
+    fn epoch_params() -> EpochParams;
+}
 
 /// What the stake pallet tells others about stake.
 pub trait StakeInfo<AccountId, Balance> {

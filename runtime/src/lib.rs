@@ -112,37 +112,18 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     system_version: 1,
 };
 
-/// Target block time in milliseconds: 6 s on real networks, 1 s with the `fast-blocks`
-/// feature (local dev network and end-to-end tests).
-pub const MILLI_SECS_PER_BLOCK: u64 = if cfg!(feature = "fast-blocks") {
-    1_000
-} else {
-    6_000
+// The token's unit and the block time are shared with the pallets and the off-chain crates,
+// so they are defined once, in `mindos-primitives` (its `fast-blocks` follows this crate's).
+pub use mindos_primitives::{
+    DAYS, HOURS, MICRO_MIND, MILLI_MIND, MILLI_SECS_PER_BLOCK, MIND, MINUTES, TOKEN_DECIMALS,
+    TOKEN_SYMBOL,
 };
 
 /// Aura slot duration. It cannot change after genesis without halting block production.
 pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
 
-/// Blocks per minute at the target block time.
-pub const MINUTES: BlockNumber = (60_000 / MILLI_SECS_PER_BLOCK) as BlockNumber;
-/// Blocks per hour at the target block time.
-pub const HOURS: BlockNumber = MINUTES * 60;
-/// Blocks per day at the target block time.
-pub const DAYS: BlockNumber = HOURS * 24;
-
-/// Number of decimals of the MIND token.
-pub const TOKEN_DECIMALS: u8 = 12;
-/// The token's symbol, as shown by wallets and explorers.
-pub const TOKEN_SYMBOL: &str = "MIND";
 /// The SS58 address prefix of MindOS accounts.
 pub const SS58_PREFIX: u16 = 2424;
-
-/// One MIND in planck.
-pub const MIND: Balance = 1_000_000_000_000;
-/// One thousandth of a MIND.
-pub const MILLI_MIND: Balance = MIND / 1_000;
-/// One millionth of a MIND.
-pub const MICRO_MIND: Balance = MIND / 1_000_000;
 
 /// The smallest balance an account may hold; below it the account is reaped. Kept tiny so a
 /// device that earns micro-rewards is not reaped, large enough to make state spam cost.

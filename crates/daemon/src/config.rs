@@ -29,8 +29,8 @@ use clap::{parser::ValueSource, Arg, ArgMatches, Command, CommandFactory, FromAr
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{Map, Value};
 
-/// Planck per MIND (12 decimals).
-pub const PLANCK_PER_MIND: u128 = 1_000_000_000_000;
+/// Planck per MIND (12 decimals): [`mindos_primitives::MIND`].
+pub const PLANCK_PER_MIND: u128 = mindos_primitives::MIND;
 
 /// A setting that is missing, malformed or out of range, or a config file that cannot be
 /// read. The message names the setting as flag and file key.

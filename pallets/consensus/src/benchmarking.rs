@@ -18,8 +18,7 @@ use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
 use frame_support::{traits::Get, BoundedVec};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use mindos_primitives::{NetUid, Perbill, MAX_NEURONS_PER_SUBNET};
-use pallet_mindos_subnets::OnSubnetDissolved;
+use mindos_primitives::{NetUid, OnSubnetDissolved, Perbill, MAX_NEURONS_PER_SUBNET};
 use sp_core::H256;
 use sp_runtime::traits::Saturating;
 

@@ -13,10 +13,9 @@ use frame_support::{pallet_prelude::*, traits::fungible::Mutate, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_consensus_math::{run_epoch, split_emission, EpochInput, ValidatorInput};
 use mindos_primitives::{
-    Contribution, EmissionRecorder, NetUid, NeuronView, NeuronsInfo, Perbill, StakeInfo,
-    MAX_NEURONS_PER_SUBNET,
+    Contribution, EmissionRecorder, NetUid, NeuronView, NeuronsInfo, OnSubnetDissolved, Perbill,
+    StakeInfo, SubnetsInfo, MAX_NEURONS_PER_SUBNET,
 };
-use pallet_mindos_subnets::{OnSubnetDissolved, SubnetsInfo};
 use sp_core::H256;
 use sp_runtime::{
     helpers_128bit::multiply_by_rational_with_rounding,

@@ -68,10 +68,12 @@ pub use mindos_consensus_math::{EmissionSplit, EpochParams};
 #[cfg(feature = "runtime-benchmarks")]
 pub use types::BenchmarkHelper;
 pub use types::{
-    BondRow, ConsensusParameters, ContributionEntry, EpochRecord, HalvingSchedule, MaxNeurons,
-    MinerPayouts, Salt, SubnetAccrual, UidMetrics, WeightCommit, WeightRow,
+    BondRow, ContributionEntry, EpochRecord, HalvingSchedule, MaxNeurons, MinerPayouts, Salt,
+    SubnetAccrual, UidMetrics, WeightCommit, WeightRow,
 };
 pub use weights::WeightInfo;
+
+use mindos_primitives::ConsensusParameters;
 
 const LOG_TARGET: &str = "runtime::consensus";
 
@@ -107,7 +109,7 @@ pub mod pallet {
 
         /// Subnets: existence, owner, hyperparameters (tempo, kappa, commit-reveal) and
         /// which subnets reach an epoch boundary.
-        type Subnets: pallet_mindos_subnets::SubnetsInfo<Self::AccountId, BalanceOf<Self>>;
+        type Subnets: mindos_primitives::SubnetsInfo<Self::AccountId, BalanceOf<Self>>;
 
         /// Registrations: uids, hotkeys, owners and registration blocks.
         type Neurons: NeuronsInfo<Self::AccountId>;

@@ -6,10 +6,7 @@ use frame_support::{
     derive_impl, parameter_types,
     traits::{ConstU32, ConstU64, OnInitialize},
 };
-use mindos_primitives::{
-    HyperparameterBounds, Hyperparameters, Modality, Perbill, Range, ScoringRule, TaskSpec,
-    MAX_NEURONS_PER_SUBNET,
-};
+use mindos_primitives::{HyperparameterBounds, Hyperparameters, Perbill};
 use sp_runtime::{BuildStorage, FixedU128};
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -39,22 +36,10 @@ impl pallet_balances::Config for Test {
     type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-parameter_types! {
-    pub const BaseLockDeposit: Balance = 100;
-    pub const LockDepositPerLiveSubnet: Balance = 10;
-}
-
+#[derive_impl(pallet_mindos_subnets::config_preludes::TestDefaultConfig)]
 impl pallet_mindos_subnets::Config for Test {
     type Currency = Balances;
-    type RuntimeHoldReason = RuntimeHoldReason;
-    type BaseLockDeposit = BaseLockDeposit;
-    type LockDepositPerLiveSubnet = LockDepositPerLiveSubnet;
-    type MaxSubnets = ConstU32<4>;
-    type MaxNameLength = ConstU32<32>;
-    type MaxAllowList = ConstU32<8>;
-    type BoundsOrigin = frame_system::EnsureRoot<AccountId>;
     type OnDissolve = ((Neurons, Stake), Consensus);
-    type WeightInfo = ();
 }
 
 parameter_types! {
@@ -141,7 +126,7 @@ impl pallet_mindos_stake::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
         Balances::set_balance(&owner, 1_000_000);
         let netuid = pallet_mindos_subnets::NextNetUid::<Test>::get();
         let mut params = hyperparameters();
-        params.max_neurons = MAX_NEURONS_PER_SUBNET;
+        params.max_neurons = mindos_primitives::MAX_NEURONS_PER_SUBNET;
         params.max_validators = 64;
         // Unstaked neurons must not take permits: benchmarks choose the validator count.
         params.min_validator_stake = 1;
@@ -185,7 +170,7 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
         (netuid, hotkeys)
     }
     fn set_commit_reveal(netuid: NetUid, enabled: bool) {
-        use pallet_mindos_subnets::SubnetsInfo;
+        use mindos_primitives::SubnetsInfo;
         let mut params = <Subnets as SubnetsInfo<AccountId, Balance>>::hyperparameters(netuid)
             .expect("live subnet");
         let owner = <Subnets as SubnetsInfo<AccountId, Balance>>::owner(netuid).expect("owner");
@@ -206,27 +191,13 @@ pub(crate) const fn hotkey(i: u64) -> AccountId {
 }
 pub(crate) const ENDOWMENT: Balance = 1_000_000;
 
+pub(crate) use pallet_mindos_subnets::testing::task;
+
+/// The shared bounds, with tempos from 1 so the test subnets' epochs come every 10 blocks.
 pub(crate) fn bounds() -> HyperparameterBounds<Balance> {
-    HyperparameterBounds {
-        tempo: Range { min: 1, max: 1_000 },
-        max_neurons: Range {
-            min: 1,
-            max: MAX_NEURONS_PER_SUBNET,
-        },
-        max_validators: Range { min: 1, max: 64 },
-        immunity_period: Range {
-            min: 0,
-            max: 10_000,
-        },
-        kappa: Range {
-            min: Perbill::from_percent(10),
-            max: Perbill::from_percent(90),
-        },
-        min_validator_stake: Range {
-            min: 0,
-            max: 1_000_000,
-        },
-    }
+    let mut bounds = pallet_mindos_subnets::testing::bounds();
+    bounds.tempo.min = 1;
+    bounds
 }
 
 /// Tempo 9: subnet 0's epochs run at blocks 9, 19, 29, …; subnet 1's at 8, 18, 28, ….
@@ -236,45 +207,73 @@ pub(crate) fn hyperparameters() -> Hyperparameters<Balance> {
         max_neurons: 16,
         max_validators: 4,
         immunity_period: 0,
-        kappa: Perbill::from_percent(50),
         min_validator_stake: 100,
-        commit_reveal: true,
+        ..pallet_mindos_subnets::testing::hyperparameters()
     }
 }
 
-pub(crate) fn task() -> TaskSpec {
-    TaskSpec {
-        modality: Modality::Text,
-        model_digest: [7u8; 32],
-        input_schema: 1,
-        output_schema: 1,
-        scoring_rule: ScoringRule::CosineSimilarity,
-    }
+/// Builds the test chain: [`OWNER`] and 16 coldkeys with [`ENDOWMENT`], the subnet [`bounds`]
+/// in place, an emission of 1,000 per block paid 2 payouts a block, at block 1.
+#[derive(Default)]
+pub(crate) struct ExtBuilder {
+    skip_try_state: bool,
 }
 
-pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
-    BlockEmission::set(1_000);
-    PayoutsPerBlock::set(2);
-    let mut storage = frame_system::GenesisConfig::<Test>::default()
-        .build_storage()
+impl ExtBuilder {
+    /// Skips the invariant check after the test: only for a test that breaks an invariant on
+    /// purpose.
+    #[allow(dead_code)] // no consensus test breaks an invariant yet
+    pub(crate) fn skip_try_state(mut self) -> Self {
+        self.skip_try_state = true;
+        self
+    }
+
+    pub(crate) fn build(self) -> sp_io::TestExternalities {
+        BlockEmission::set(1_000);
+        PayoutsPerBlock::set(2);
+        let mut storage = frame_system::GenesisConfig::<Test>::default()
+            .build_storage()
+            .unwrap();
+        let mut balances = vec![(OWNER, ENDOWMENT)];
+        balances.extend((0..16).map(|i| (coldkey(i), ENDOWMENT)));
+        pallet_balances::GenesisConfig::<Test> {
+            balances,
+            ..Default::default()
+        }
+        .assimilate_storage(&mut storage)
         .unwrap();
-    let mut balances = vec![(OWNER, ENDOWMENT)];
-    balances.extend((0..16).map(|i| (coldkey(i), ENDOWMENT)));
-    pallet_balances::GenesisConfig::<Test> {
-        balances,
-        ..Default::default()
+        pallet_mindos_subnets::GenesisConfig::<Test> {
+            bounds: Some(bounds()),
+            subnets: vec![],
+        }
+        .assimilate_storage(&mut storage)
+        .unwrap();
+        let mut ext = sp_io::TestExternalities::new(storage);
+        ext.execute_with(|| System::set_block_number(1));
+        ext
     }
-    .assimilate_storage(&mut storage)
-    .unwrap();
-    pallet_mindos_subnets::GenesisConfig::<Test> {
-        bounds: Some(bounds()),
-        subnets: vec![],
+
+    /// Runs `test` on the built chain, then checks the pallet's invariants (`try_state`)
+    /// unless [`Self::skip_try_state`] was asked for.
+    pub(crate) fn build_and_execute(self, test: impl FnOnce()) {
+        let skip_try_state = self.skip_try_state;
+        let mut ext = self.build();
+        ext.execute_with(test);
+        if !skip_try_state {
+            ext.execute_with(assert_invariants);
+        }
     }
-    .assimilate_storage(&mut storage)
-    .unwrap();
-    let mut ext = sp_io::TestExternalities::new(storage);
-    ext.execute_with(|| System::set_block_number(1));
-    ext
+}
+
+/// The pallet's invariants (its `try_state`), for a check in the middle of a test too.
+pub(crate) fn assert_invariants() {
+    Consensus::do_try_state().expect("consensus invariants hold");
+}
+
+/// A fresh test chain (for the benchmarks' test suite).
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
+    ExtBuilder::default().build()
 }
 
 /// Runs the hooks of every block up to `block`.

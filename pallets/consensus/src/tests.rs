@@ -1,5 +1,7 @@
 //! Tests of every call (a success and the failures, state untouched on error), the epoch and
-//! its payouts against the real subnets, neurons and stake pallets, and the read side.
+//! its payouts against the real subnets, neurons and stake pallets, and the read side. Every
+//! test runs in [`ExtBuilder::build_and_execute`], which checks the `try_state` invariants
+//! afterwards.
 
 use crate::{mock::*, pallet::*, Event, WeightInfo};
 use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo};
@@ -10,10 +12,6 @@ use sp_core::H256;
 const SALT: [u8; 32] = [42; 32];
 /// Validators V0, V1, V2 are uids 0..3 with stake 1,000, 2,000 and 3,000; miners are uids 3..6.
 const VALIDATORS: [u64; 3] = [0, 1, 2];
-
-fn check() {
-    Consensus::do_try_state().expect("consensus invariants hold");
-}
 
 fn create_subnet() -> NetUid {
     let netuid = pallet_mindos_subnets::NextNetUid::<Test>::get();
@@ -106,7 +104,7 @@ fn last_epoch_event() -> Event<Test> {
 
 #[test]
 fn commit_weights_stores_one_commit_per_epoch() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         let hash = H256::repeat_byte(1);
         assert_ok!(Consensus::commit_weights(
@@ -137,13 +135,12 @@ fn commit_weights_stores_one_commit_per_epoch() {
             newer
         ));
         assert_eq!(Commits::<Test>::get(netuid, hotkey(0)).unwrap().epoch, 2);
-        check();
     });
 }
 
 #[test]
 fn commit_weights_failures_change_nothing() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         let hash = H256::repeat_byte(1);
         assert_noop!(
@@ -164,7 +161,6 @@ fn commit_weights_failures_change_nothing() {
             Consensus::commit_weights(RuntimeOrigin::signed(hotkey(0)), netuid, hash),
             Error::<Test>::CommitRevealDisabled
         );
-        check();
     });
 }
 
@@ -172,7 +168,7 @@ fn commit_weights_failures_change_nothing() {
 
 #[test]
 fn reveal_in_the_next_epoch_sets_weights_that_count_from_the_epoch_after() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         // V2 holds half the stake: alone it reaches kappa (50%).
         commit(netuid, 2, &[3, 4], &[1, 3]);
@@ -198,13 +194,12 @@ fn reveal_in_the_next_epoch_sets_weights_that_count_from_the_epoch_after() {
         assert!(metrics[4].incentive > metrics[3].incentive);
         assert!(metrics[3].incentive > Perbill::zero());
         assert_eq!(metrics[5].incentive, Perbill::zero());
-        check();
     });
 }
 
 #[test]
 fn reveal_failures_change_nothing() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         assert_noop!(reveal(netuid, 0, &[3], &[1]), Error::<Test>::NoCommit);
         commit(netuid, 0, &[3], &[1]);
@@ -234,13 +229,12 @@ fn reveal_failures_change_nothing() {
         run_to(29);
         assert_noop!(reveal(netuid, 0, &[3], &[1]), Error::<Test>::RevealTooLate);
         assert!(Weights::<Test>::get(netuid, 0).is_none());
-        check();
     });
 }
 
 #[test]
 fn revealed_weights_are_validated() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         let bad: [(&[u16], &[u16], Error<Test>); 7] = [
             (&[3, 4], &[1], Error::<Test>::LengthMismatch),
@@ -266,7 +260,6 @@ fn revealed_weights_are_validated() {
             assert_noop!(reveal(netuid, 1, &uids, &weights), error);
         }
         assert!(Weights::<Test>::get(netuid, 1).is_none());
-        check();
     });
 }
 
@@ -274,7 +267,7 @@ fn revealed_weights_are_validated() {
 
 #[test]
 fn set_weights_without_commit_reveal_is_rate_limited() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         set_commit_reveal(netuid, false);
         assert_ok!(Consensus::set_weights(
@@ -309,13 +302,12 @@ fn set_weights_without_commit_reveal_is_rate_limited() {
             vec![3],
             vec![1]
         ));
-        check();
     });
 }
 
 #[test]
 fn set_weights_failures_change_nothing() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         assert_noop!(
             Consensus::set_weights(RuntimeOrigin::signed(hotkey(0)), netuid, vec![3], vec![1]),
@@ -339,7 +331,6 @@ fn set_weights_failures_change_nothing() {
             Consensus::set_weights(RuntimeOrigin::signed(hotkey(0)), netuid, vec![0], vec![1]),
             Error::<Test>::SelfWeight
         );
-        check();
     });
 }
 
@@ -347,7 +338,7 @@ fn set_weights_failures_change_nothing() {
 
 #[test]
 fn an_epoch_pays_owner_miners_and_validators_exactly_what_accrued() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         let honest: (&[u16], &[u16]) = (&[3, 4, 5], &[1, 2, 1]);
         commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
@@ -423,13 +414,12 @@ fn an_epoch_pays_owner_miners_and_validators_exactly_what_accrued() {
         // Rounding keeps back at most a unit per nominator and per reward.
         assert!(accrued - minted <= 6, "accrued {accrued}, minted {minted}");
         assert!(claimed > 0);
-        check();
     });
 }
 
 #[test]
 fn a_minority_validator_cannot_give_its_miner_consensus_or_incentive() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         // V0 (1/6 of the stake) puts everything on uid 5; V1 and V2 weight uids 3 and 4.
         let colluding: (&[u16], &[u16]) = (&[5], &[1]);
@@ -448,13 +438,12 @@ fn a_minority_validator_cannot_give_its_miner_consensus_or_incentive() {
             pallet_mindos_neurons::Emission::<Test>::get(netuid)[5] == 0,
             "pruning sees the colluder's miner earned nothing"
         );
-        check();
     });
 }
 
 #[test]
 fn accrual_follows_validator_stake_across_subnets() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let a = setup();
         let b = create_subnet();
         // Subnet 1's validator (3,000 stake against subnet 0's 6,000).
@@ -496,13 +485,12 @@ fn accrual_follows_validator_stake_across_subnets() {
             333 * 9,
             "blocks 19..=27: 1,000 × 3/9, rounded down"
         );
-        check();
     });
 }
 
 #[test]
 fn governed_emission_changes_what_accrues() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         BlockEmission::set(0);
         run_to(19);
@@ -517,13 +505,12 @@ fn governed_emission_changes_what_accrues() {
         };
         assert_eq!(accrued, 500);
         let _ = netuid;
-        check();
     });
 }
 
 #[test]
 fn weights_and_payouts_of_a_replaced_neuron_do_not_pass_to_its_successor() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         let on_five: (&[u16], &[u16]) = (&[4, 5], &[1, 1]);
         commit_and_reveal_all(netuid, &[on_five, on_five, on_five], 19);
@@ -559,7 +546,6 @@ fn weights_and_payouts_of_a_replaced_neuron_do_not_pass_to_its_successor() {
         let metrics = Metrics::<Test>::get(netuid);
         assert_eq!(metrics[5].consensus, Perbill::zero());
         assert!(metrics[4].consensus > Perbill::zero());
-        check();
     });
 }
 
@@ -567,7 +553,7 @@ fn weights_and_payouts_of_a_replaced_neuron_do_not_pass_to_its_successor() {
 
 #[test]
 fn metagraph_and_contributions_show_the_last_epochs() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         let honest: (&[u16], &[u16]) = (&[3, 4], &[1, 1]);
         commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
@@ -586,13 +572,12 @@ fn metagraph_and_contributions_show_the_last_epochs() {
         assert_eq!(epochs, vec![3, 4, 5, 6]);
         assert!(contributions.iter().all(|c| c.emission > 0));
         // Reputation is an average: it grows while the miner keeps consensus.
-        check();
     });
 }
 
 #[test]
 fn dissolution_clears_everything_of_the_subnet() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         let honest: (&[u16], &[u16]) = (&[3, 4], &[1, 1]);
         commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
@@ -611,7 +596,6 @@ fn dissolution_clears_everything_of_the_subnet() {
         assert!(PayoutsOf::<Test>::get(netuid).is_none());
         assert!(PayoutQueue::<Test>::get().is_empty());
         run_to(40);
-        check();
     });
 }
 
@@ -619,7 +603,7 @@ fn dissolution_clears_everything_of_the_subnet() {
 
 #[test]
 fn calls_and_hooks_are_charged_their_benchmarked_weights() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let weight = |call: crate::Call<Test>| call.get_dispatch_info().call_weight;
         assert_eq!(
             weight(crate::Call::commit_weights {
@@ -663,7 +647,7 @@ fn calls_and_hooks_are_charged_their_benchmarked_weights() {
 
 #[test]
 fn a_validator_copying_the_public_consensus_earns_less_per_stake_than_honest_ones() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         // Miners' true quality rotates every epoch; V1 and V2 measure it, V0 (the copier)
         // can only see the consensus the chain published, since commitments hide weights.
@@ -718,6 +702,5 @@ fn a_validator_copying_the_public_consensus_earns_less_per_stake_than_honest_one
             per_stake(1),
             per_stake(2)
         );
-        check();
     });
 }

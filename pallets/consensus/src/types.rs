@@ -4,7 +4,7 @@ use codec::{Decode, Encode, MaxEncodedLen};
 use core::marker::PhantomData;
 use frame_support::{traits::Get, BoundedVec};
 use mindos_consensus_math::{EmissionSplit, EpochParams};
-use mindos_primitives::{NetUid, Perbill, MAX_NEURONS_PER_SUBNET};
+use mindos_primitives::{ConsensusParameters, NetUid, Perbill, MAX_NEURONS_PER_SUBNET};
 use scale_info::TypeInfo;
 use sp_core::{ConstU32, H256};
 use sp_runtime::traits::{AtLeast32BitUnsigned, Zero};
@@ -105,17 +105,6 @@ pub struct MinerPayouts<Balance, BlockNumber> {
     pub epoch_block: BlockNumber,
     /// `(uid, amount)` still to pay.
     pub entries: BoundedVec<(u16, Balance), MaxNeurons>,
-}
-
-/// Governed parameters the consensus pallet reads. The runtime implements it (the
-/// directives pallet will), so nothing here is a compile-time constant of the pallet.
-pub trait ConsensusParameters<Balance> {
-    /// New issuance per block, split over subnets.
-    fn block_emission(block: u64) -> Balance;
-    /// Owner / miners / validators shares of a subnet's epoch emission.
-    fn emission_split() -> EmissionSplit;
-    /// Bond and reputation averaging; kappa comes from each subnet's hyperparameters.
-    fn epoch_params() -> EpochParams;
 }
 
 /// A fixed supply schedule: `Initial` per block, halving every `Interval` blocks (Bitcoin's

@@ -9,7 +9,7 @@
 use crate::{pallet::*, ParameterSource, SentinelParameters};
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_consensus_math::{EmissionSplit, EpochParams};
-use pallet_mindos_consensus::ConsensusParameters;
+use mindos_primitives::ConsensusParameters;
 use sp_runtime::Perbill;
 
 impl<T: Config> ConsensusParameters<BalanceOf<T>> for Pallet<T> {

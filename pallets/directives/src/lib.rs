@@ -17,7 +17,7 @@
 //!   the unbonding period, the hyperparameter bounds subnet owners must respect, and the
 //!   sentinel parameters (committee size and threshold, quarantine epochs, slash share).
 //!   Other pallets read it through traits, never constants:
-//!   [`pallet_mindos_consensus::ConsensusParameters`] and [`SentinelParameters`] are
+//!   [`mindos_primitives::ConsensusParameters`] and [`SentinelParameters`] are
 //!   implemented by [`Pallet`], and each scalar has a `Get` adapter ([`BurnFloor`],
 //!   [`UnbondingPeriod`], …) for other pallets' `Config`s. [`GovernedParameters::validate`]
 //!   refuses nonsense: a split that does not sum to 100%, a committee smaller than four, a
@@ -109,8 +109,8 @@ mod tests;
 mod types;
 pub mod weights;
 
-pub use mindos_primitives::NetUid;
-pub use pallet_mindos_consensus::{ConsensusParameters, EmissionSplit};
+pub use mindos_consensus_math::EmissionSplit;
+pub use mindos_primitives::{ConsensusParameters, NetUid};
 // The registry, its errors, and one `Get` adapter per field (e.g. `BurnFloor`).
 pub use parameters::*;
 #[cfg(feature = "runtime-benchmarks")]

@@ -224,36 +224,75 @@ pub(crate) const ENDOWMENT: Balance = 10_000;
 /// The subnet the tests vote on.
 pub(crate) const SUBNET: NetUid = NetUid(1);
 
-pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
-    StakeTable::set(BTreeMap::new());
-    Registrations::set(BTreeMap::new());
-    LiveSubnets::set(BTreeSet::from([SUBNET]));
-    SubnetBounds::set(None);
-    RefuseBounds::set(false);
-    SubnetHyperparameters::set(BTreeMap::new());
-    let mut storage = frame_system::GenesisConfig::<Test>::default()
-        .build_storage()
-        .unwrap();
-    pallet_balances::GenesisConfig::<Test> {
-        balances: vec![
-            (ALICE, ENDOWMENT),
-            (BOB, ENDOWMENT),
-            (CHARLIE, ENDOWMENT),
-            (DAVE, ENDOWMENT),
-            (EVE, ENDOWMENT),
-            (POOR, 50),
-        ],
-        ..Default::default()
+/// Builds the test chain: the coldkeys with [`ENDOWMENT`] ([`POOR`] with 50), the directives
+/// genesis, [`SUBNET`] live and held to the launch bounds, empty stake tables, at block 1.
+#[derive(Default)]
+pub(crate) struct ExtBuilder {
+    skip_try_state: bool,
+}
+
+impl ExtBuilder {
+    /// Skips the invariant check after the test: only for a test that breaks an invariant on
+    /// purpose.
+    #[allow(dead_code)] // no directives test breaks an invariant yet
+    pub(crate) fn skip_try_state(mut self) -> Self {
+        self.skip_try_state = true;
+        self
     }
-    .assimilate_storage(&mut storage)
-    .unwrap();
-    pallet_directives::GenesisConfig::<Test>::default()
+
+    pub(crate) fn build(self) -> sp_io::TestExternalities {
+        StakeTable::set(BTreeMap::new());
+        Registrations::set(BTreeMap::new());
+        LiveSubnets::set(BTreeSet::from([SUBNET]));
+        SubnetBounds::set(None);
+        RefuseBounds::set(false);
+        SubnetHyperparameters::set(BTreeMap::new());
+        let mut storage = frame_system::GenesisConfig::<Test>::default()
+            .build_storage()
+            .unwrap();
+        pallet_balances::GenesisConfig::<Test> {
+            balances: vec![
+                (ALICE, ENDOWMENT),
+                (BOB, ENDOWMENT),
+                (CHARLIE, ENDOWMENT),
+                (DAVE, ENDOWMENT),
+                (EVE, ENDOWMENT),
+                (POOR, 50),
+            ],
+            ..Default::default()
+        }
         .assimilate_storage(&mut storage)
         .unwrap();
-    let mut ext = sp_io::TestExternalities::new(storage);
-    ext.execute_with(|| {
-        System::set_block_number(1);
-        SubnetBounds::set(Some(Directives::parameters().hyperparameter_bounds));
-    });
-    ext
+        pallet_directives::GenesisConfig::<Test>::default()
+            .assimilate_storage(&mut storage)
+            .unwrap();
+        let mut ext = sp_io::TestExternalities::new(storage);
+        ext.execute_with(|| {
+            System::set_block_number(1);
+            SubnetBounds::set(Some(Directives::parameters().hyperparameter_bounds));
+        });
+        ext
+    }
+
+    /// Runs `test` on the built chain, then checks the pallet's invariants (`try_state`)
+    /// unless [`Self::skip_try_state`] was asked for.
+    pub(crate) fn build_and_execute(self, test: impl FnOnce()) {
+        let skip_try_state = self.skip_try_state;
+        let mut ext = self.build();
+        ext.execute_with(test);
+        if !skip_try_state {
+            ext.execute_with(assert_invariants);
+        }
+    }
+}
+
+/// The pallet's invariants (its `try_state`), for a check in the middle of a test too.
+pub(crate) fn assert_invariants() {
+    Directives::do_try_state().expect("directives invariants hold");
+}
+
+/// A fresh test chain (for the benchmarks' test suite).
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
+    ExtBuilder::default().build()
 }

@@ -20,10 +20,9 @@ use frame_support::{
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use mindos_primitives::{
-    DeviceClass, PowerSource, MAX_MULTIADDRS, MAX_MULTIADDR_LEN, MAX_NEURONS_PER_SUBNET,
-    MAX_PEER_ID_LEN,
+    DeviceClass, OnSubnetDissolved, PowerSource, MAX_MULTIADDRS, MAX_MULTIADDR_LEN,
+    MAX_NEURONS_PER_SUBNET, MAX_PEER_ID_LEN,
 };
-use pallet_mindos_subnets::OnSubnetDissolved;
 use sp_runtime::traits::{Bounded, Saturating};
 
 const MAX_NEURONS: u32 = MAX_NEURONS_PER_SUBNET as u32;

@@ -14,10 +14,9 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_primitives::{
-    DeviceProfile, Endpoint, NetUid, NeuronsInfo, StakeInfo, MAX_MULTIADDRS, MAX_MULTIADDR_LEN,
-    MAX_NEURONS_PER_SUBNET, MAX_PEER_ID_LEN,
+    DeviceProfile, Endpoint, NetUid, NeuronsInfo, OnSubnetDissolved, StakeInfo, SubnetsInfo,
+    MAX_MULTIADDRS, MAX_MULTIADDR_LEN, MAX_NEURONS_PER_SUBNET, MAX_PEER_ID_LEN,
 };
-use pallet_mindos_subnets::{OnSubnetDissolved, SubnetsInfo};
 use sp_runtime::{
     traits::{Saturating, UniqueSaturatedInto, Zero},
     SaturatedConversion,

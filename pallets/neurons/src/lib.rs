@@ -37,7 +37,7 @@
 //! [`Pallet::metagraph`] and [`Pallet::burn_price`] serve runtime APIs;
 //! [`mindos_primitives::NeuronsInfo`] serves other pallets. The consensus pallet records
 //! emission with [`Pallet::note_emission`] / [`Pallet::note_emissions`]. Dissolving a subnet
-//! clears its neurons through [`pallet_mindos_subnets::OnSubnetDissolved`]; hotkey ownership
+//! clears its neurons through [`mindos_primitives::OnSubnetDissolved`]; hotkey ownership
 //! survives so stake stays attributable.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -114,7 +114,7 @@ pub mod pallet {
         type Currency: Mutate<Self::AccountId>;
 
         /// The subnet registry: existence, hyperparameters and allow-lists.
-        type Subnets: pallet_mindos_subnets::SubnetsInfo<Self::AccountId, BalanceOf<Self>>;
+        type Subnets: mindos_primitives::SubnetsInfo<Self::AccountId, BalanceOf<Self>>;
 
         /// Stake per hotkey and validator permits, for the metagraph.
         type Stake: mindos_primitives::StakeInfo<Self::AccountId, BalanceOf<Self>>;

@@ -3,11 +3,8 @@
 
 use crate as pallet_neurons;
 use alloc::collections::BTreeMap;
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
-use mindos_primitives::{
-    HyperparameterBounds, Hyperparameters, Modality, NetUid, Perbill, Range, ScoringRule,
-    StakeInfo, TaskSpec, MAX_NEURONS_PER_SUBNET,
-};
+use frame_support::{derive_impl, parameter_types};
+use mindos_primitives::{Hyperparameters, NetUid, Perbill, StakeInfo};
 use sp_runtime::{BuildStorage, FixedU128};
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -35,22 +32,10 @@ impl pallet_balances::Config for Test {
     type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-parameter_types! {
-    pub const BaseLockDeposit: Balance = 100;
-    pub const LockDepositPerLiveSubnet: Balance = 10;
-}
-
+#[derive_impl(pallet_mindos_subnets::config_preludes::TestDefaultConfig)]
 impl pallet_mindos_subnets::Config for Test {
     type Currency = Balances;
-    type RuntimeHoldReason = RuntimeHoldReason;
-    type BaseLockDeposit = BaseLockDeposit;
-    type LockDepositPerLiveSubnet = LockDepositPerLiveSubnet;
-    type MaxSubnets = ConstU32<4>;
-    type MaxNameLength = ConstU32<32>;
-    type MaxAllowList = ConstU32<8>;
-    type BoundsOrigin = frame_system::EnsureRoot<AccountId>;
     type OnDissolve = Neurons;
-    type WeightInfo = ();
 }
 
 parameter_types! {
@@ -124,85 +109,80 @@ pub(crate) const BOB: AccountId = 3;
 pub(crate) const POOR: AccountId = 4;
 pub(crate) const ENDOWMENT: Balance = 1_000_000;
 
-pub(crate) fn bounds() -> HyperparameterBounds<Balance> {
-    HyperparameterBounds {
-        tempo: Range {
-            min: 10,
-            max: 1_000,
-        },
-        max_neurons: Range {
-            min: 1,
-            max: MAX_NEURONS_PER_SUBNET,
-        },
-        max_validators: Range { min: 1, max: 64 },
-        immunity_period: Range {
-            min: 0,
-            max: 10_000,
-        },
-        kappa: Range {
-            min: Perbill::from_percent(10),
-            max: Perbill::from_percent(90),
-        },
-        min_validator_stake: Range {
-            min: 0,
-            max: 1_000_000,
-        },
-    }
-}
+pub(crate) use pallet_mindos_subnets::testing::{bounds, task};
 
 /// Hyperparameters of a test subnet with `max_neurons` slots and the given immunity.
 pub(crate) fn hyperparameters(max_neurons: u16, immunity_period: u32) -> Hyperparameters<Balance> {
     Hyperparameters {
-        tempo: 100,
         max_neurons,
         max_validators: 1,
         immunity_period,
-        kappa: Perbill::from_percent(50),
         min_validator_stake: 0,
-        commit_reveal: true,
+        ..pallet_mindos_subnets::testing::hyperparameters()
     }
 }
 
-pub(crate) fn task() -> TaskSpec {
-    TaskSpec {
-        modality: Modality::Text,
-        model_digest: [7u8; 32],
-        input_schema: 1,
-        output_schema: 2,
-        scoring_rule: ScoringRule::CosineSimilarity,
-    }
+/// Builds the test chain: [`OWNER`], [`ALICE`] and [`BOB`] with [`ENDOWMENT`], [`POOR`] with
+/// 100, the subnet [`bounds`] in place, at block 1.
+#[derive(Default)]
+pub(crate) struct ExtBuilder {
+    skip_try_state: bool,
 }
 
-pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
-    let mut storage = frame_system::GenesisConfig::<Test>::default()
-        .build_storage()
+impl ExtBuilder {
+    /// Skips the invariant check after the test: only for a test that breaks an invariant on
+    /// purpose.
+    #[allow(dead_code)] // no neurons test breaks an invariant yet
+    pub(crate) fn skip_try_state(mut self) -> Self {
+        self.skip_try_state = true;
+        self
+    }
+
+    pub(crate) fn build(self) -> sp_io::TestExternalities {
+        let mut storage = frame_system::GenesisConfig::<Test>::default()
+            .build_storage()
+            .unwrap();
+        pallet_balances::GenesisConfig::<Test> {
+            balances: vec![
+                (OWNER, ENDOWMENT),
+                (ALICE, ENDOWMENT),
+                (BOB, ENDOWMENT),
+                (POOR, 100),
+            ],
+            ..Default::default()
+        }
+        .assimilate_storage(&mut storage)
         .unwrap();
-    pallet_balances::GenesisConfig::<Test> {
-        balances: vec![
-            (OWNER, ENDOWMENT),
-            (ALICE, ENDOWMENT),
-            (BOB, ENDOWMENT),
-            (POOR, 100),
-        ],
-        ..Default::default()
+        pallet_mindos_subnets::GenesisConfig::<Test> {
+            bounds: Some(bounds()),
+            subnets: vec![],
+        }
+        .assimilate_storage(&mut storage)
+        .unwrap();
+        let mut ext = sp_io::TestExternalities::new(storage);
+        ext.execute_with(|| System::set_block_number(1));
+        ext
     }
-    .assimilate_storage(&mut storage)
-    .unwrap();
-    pallet_mindos_subnets::GenesisConfig::<Test> {
-        bounds: Some(bounds()),
-        subnets: vec![],
+
+    /// Runs `test` on the built chain, then checks the pallet's invariants (`try_state`)
+    /// unless [`Self::skip_try_state`] was asked for.
+    pub(crate) fn build_and_execute(self, test: impl FnOnce()) {
+        let skip_try_state = self.skip_try_state;
+        let mut ext = self.build();
+        ext.execute_with(test);
+        if !skip_try_state {
+            ext.execute_with(assert_invariants);
+        }
     }
-    .assimilate_storage(&mut storage)
-    .unwrap();
-    let mut ext = sp_io::TestExternalities::new(storage);
-    ext.execute_with(|| System::set_block_number(1));
-    ext
 }
 
-/// Runs `test` in a fresh externality and checks the pallet's invariants afterwards.
-pub(crate) fn build_and_execute(test: impl FnOnce()) {
-    new_test_ext().execute_with(|| {
-        test();
-        Neurons::do_try_state().expect("neurons invariants hold");
-    });
+/// The pallet's invariants (its `try_state`), for a check in the middle of a test too.
+pub(crate) fn assert_invariants() {
+    Neurons::do_try_state().expect("neurons invariants hold");
+}
+
+/// A fresh test chain (for the benchmarks' test suite).
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
+    ExtBuilder::default().build()
 }

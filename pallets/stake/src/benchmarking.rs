@@ -19,8 +19,7 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use mindos_primitives::MAX_NEURONS_PER_SUBNET;
-use pallet_mindos_subnets::{OnSubnetDissolved, SubnetsInfo};
+use mindos_primitives::{OnSubnetDissolved, SubnetsInfo, MAX_NEURONS_PER_SUBNET};
 use sp_runtime::{
     traits::{Bounded, CheckedDiv, Saturating},
     Perbill, SaturatedConversion,

@@ -15,8 +15,7 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use mindos_primitives::{NetUid, NeuronsInfo, StakeInfo};
-use pallet_mindos_subnets::{OnSubnetDissolved, SubnetsInfo};
+use mindos_primitives::{NetUid, NeuronsInfo, OnSubnetDissolved, StakeInfo, SubnetsInfo};
 use sp_runtime::{
     traits::{CheckedAdd, Saturating, Zero},
     FixedPointNumber, FixedU128, Perbill, SaturatedConversion,

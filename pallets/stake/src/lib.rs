@@ -86,7 +86,7 @@ pub mod pallet {
         type RuntimeHoldReason: From<HoldReason>;
 
         /// Subnets: their hyperparameters and epoch boundaries.
-        type Subnets: pallet_mindos_subnets::SubnetsInfo<Self::AccountId, BalanceOf<Self>>;
+        type Subnets: mindos_primitives::SubnetsInfo<Self::AccountId, BalanceOf<Self>>;
 
         /// Registrations: who owns a hotkey and which hotkeys are on a subnet.
         type Neurons: mindos_primitives::NeuronsInfo<Self::AccountId>;

@@ -3,11 +3,11 @@
 
 use crate as pallet_stake;
 use alloc::collections::BTreeMap;
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
-use mindos_primitives::{
-    HyperparameterBounds, Hyperparameters, Modality, NetUid, NeuronsInfo, Perbill, Range,
-    ScoringRule, TaskSpec, MAX_NEURONS_PER_SUBNET,
+use frame_support::{
+    derive_impl, parameter_types,
+    traits::{fungible::InspectHold, ConstU32},
 };
+use mindos_primitives::{HyperparameterBounds, Hyperparameters, NetUid, NeuronsInfo, Perbill};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -35,22 +35,11 @@ impl pallet_balances::Config for Test {
     type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-parameter_types! {
-    pub const BaseLockDeposit: Balance = 100;
-    pub const LockDepositPerLiveSubnet: Balance = 10;
-}
-
+#[derive_impl(pallet_mindos_subnets::config_preludes::TestDefaultConfig)]
 impl pallet_mindos_subnets::Config for Test {
     type Currency = Balances;
-    type RuntimeHoldReason = RuntimeHoldReason;
-    type BaseLockDeposit = BaseLockDeposit;
-    type LockDepositPerLiveSubnet = LockDepositPerLiveSubnet;
     type MaxSubnets = ConstU32<8>;
-    type MaxNameLength = ConstU32<32>;
-    type MaxAllowList = ConstU32<8>;
-    type BoundsOrigin = frame_system::EnsureRoot<AccountId>;
     type OnDissolve = Stake;
-    type WeightInfo = ();
 }
 
 parameter_types! {
@@ -136,7 +125,7 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
         Balances::set_balance(&owner, 1_000_000);
         let netuid = pallet_mindos_subnets::NextNetUid::<Test>::get();
         let mut params = hyperparameters();
-        params.max_neurons = MAX_NEURONS_PER_SUBNET;
+        params.max_neurons = mindos_primitives::MAX_NEURONS_PER_SUBNET;
         params.max_validators = 64;
         params.min_validator_stake = 0;
         Subnets::create_subnet(
@@ -169,76 +158,113 @@ pub(crate) const HOT_B: AccountId = 102;
 pub(crate) const HOT_C: AccountId = 103;
 pub(crate) const ENDOWMENT: Balance = 100_000;
 
+pub(crate) use pallet_mindos_subnets::testing::task;
+
+/// The shared bounds, with tempos from 1 so the test subnets' epochs come every 10 blocks.
 pub(crate) fn bounds() -> HyperparameterBounds<Balance> {
-    HyperparameterBounds {
-        tempo: Range { min: 1, max: 1_000 },
-        max_neurons: Range {
-            min: 1,
-            max: MAX_NEURONS_PER_SUBNET,
-        },
-        max_validators: Range { min: 1, max: 64 },
-        immunity_period: Range {
-            min: 0,
-            max: 10_000,
-        },
-        kappa: Range {
-            min: Perbill::from_percent(10),
-            max: Perbill::from_percent(90),
-        },
-        min_validator_stake: Range {
-            min: 0,
-            max: 1_000_000,
-        },
-    }
+    let mut bounds = pallet_mindos_subnets::testing::bounds();
+    bounds.tempo.min = 1;
+    bounds
 }
 
+/// Tempo 9, 16 neurons of which 2 validators needing a stake of 50, immunity 5 blocks.
 pub(crate) fn hyperparameters() -> Hyperparameters<Balance> {
     Hyperparameters {
         tempo: 9,
         max_neurons: 16,
         max_validators: 2,
         immunity_period: 5,
-        kappa: Perbill::from_percent(50),
         min_validator_stake: 50,
-        commit_reveal: true,
+        ..pallet_mindos_subnets::testing::hyperparameters()
     }
 }
 
-pub(crate) fn task() -> TaskSpec {
-    TaskSpec {
-        modality: Modality::Text,
-        model_digest: [7u8; 32],
-        input_schema: 1,
-        output_schema: 1,
-        scoring_rule: ScoringRule::CosineSimilarity,
-    }
+/// What `who` holds as stake (active and unbonding).
+pub(crate) fn held(who: AccountId) -> Balance {
+    Balances::balance_on_hold(&RuntimeHoldReason::Stake(crate::HoldReason::Staked), &who)
 }
 
-pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
-    HotkeyOwners::set(BTreeMap::new());
-    Registered::set(BTreeMap::new());
-    let mut storage = frame_system::GenesisConfig::<Test>::default()
-        .build_storage()
+/// Builds the test chain: the coldkeys with [`ENDOWMENT`] ([`POOR`] with 20), the subnet
+/// [`bounds`] in place, an empty fake registry, at block 1.
+#[derive(Default)]
+pub(crate) struct ExtBuilder {
+    skip_try_state: bool,
+}
+
+impl ExtBuilder {
+    /// Skips the invariant check after the test: only for a test that breaks an invariant on
+    /// purpose.
+    #[allow(dead_code)] // no stake test breaks an invariant yet
+    pub(crate) fn skip_try_state(mut self) -> Self {
+        self.skip_try_state = true;
+        self
+    }
+
+    pub(crate) fn build(self) -> sp_io::TestExternalities {
+        HotkeyOwners::set(BTreeMap::new());
+        Registered::set(BTreeMap::new());
+        let mut storage = frame_system::GenesisConfig::<Test>::default()
+            .build_storage()
+            .unwrap();
+        pallet_balances::GenesisConfig::<Test> {
+            balances: vec![
+                (ALICE, ENDOWMENT),
+                (BOB, ENDOWMENT),
+                (CHARLIE, ENDOWMENT),
+                (DAVE, ENDOWMENT),
+                (POOR, 20),
+            ],
+            ..Default::default()
+        }
+        .assimilate_storage(&mut storage)
         .unwrap();
-    pallet_balances::GenesisConfig::<Test> {
-        balances: vec![
-            (ALICE, ENDOWMENT),
-            (BOB, ENDOWMENT),
-            (CHARLIE, ENDOWMENT),
-            (DAVE, ENDOWMENT),
-            (POOR, 20),
-        ],
-        ..Default::default()
+        pallet_mindos_subnets::GenesisConfig::<Test> {
+            bounds: Some(bounds()),
+            subnets: vec![],
+        }
+        .assimilate_storage(&mut storage)
+        .unwrap();
+        let mut ext = sp_io::TestExternalities::new(storage);
+        ext.execute_with(|| System::set_block_number(1));
+        ext
     }
-    .assimilate_storage(&mut storage)
-    .unwrap();
-    pallet_mindos_subnets::GenesisConfig::<Test> {
-        bounds: Some(bounds()),
-        subnets: vec![],
+
+    /// Runs `test` on the built chain, then checks the invariants ([`assert_invariants`])
+    /// unless [`Self::skip_try_state`] was asked for.
+    pub(crate) fn build_and_execute(self, test: impl FnOnce()) {
+        let skip_try_state = self.skip_try_state;
+        let mut ext = self.build();
+        ext.execute_with(test);
+        if !skip_try_state {
+            ext.execute_with(assert_invariants);
+        }
     }
-    .assimilate_storage(&mut storage)
-    .unwrap();
-    let mut ext = sp_io::TestExternalities::new(storage);
-    ext.execute_with(|| System::set_block_number(1));
-    ext
+}
+
+/// The pallet's invariants (its `try_state`), plus one `try_state` cannot check by itself: no
+/// account the tests use keeps a stake hold without stake entries to show for it. For a check
+/// in the middle of a test too.
+pub(crate) fn assert_invariants() {
+    Stake::do_try_state().expect("stake invariants hold");
+    for who in [ALICE, BOB, CHARLIE, DAVE, POOR] {
+        let active: Balance = crate::StakeOf::<Test>::iter()
+            .filter(|(_, coldkey, _)| *coldkey == who)
+            .map(|(_, _, stake)| stake)
+            .sum();
+        let unbonding: Balance = crate::Unbonding::<Test>::get(who)
+            .iter()
+            .map(|c| c.amount)
+            .sum();
+        assert_eq!(
+            held(who),
+            active + unbonding,
+            "hold of {who} matches its stake"
+        );
+    }
+}
+
+/// A fresh test chain (for the benchmarks' test suite).
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
+    ExtBuilder::default().build()
 }

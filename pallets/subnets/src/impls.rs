@@ -3,33 +3,17 @@
 //! Every `do_*` checks everything first and writes storage last, so a failed call changes
 //! nothing.
 
-use crate::{pallet::*, HoldReason, OnSubnetDissolved, SubnetInfo, Visibility, LOG_TARGET};
+use crate::{pallet::*, HoldReason, SubnetInfo, Visibility, LOG_TARGET};
 use alloc::vec::Vec;
 use frame_support::{
     pallet_prelude::*,
     traits::{fungible::MutateHold, tokens::Precision},
 };
 use mindos_primitives::{
-    HyperparameterBounds, HyperparameterError, Hyperparameters, NetUid, TaskSpec,
+    HyperparameterBounds, HyperparameterError, Hyperparameters, NetUid, OnSubnetDissolved,
+    SubnetsInfo, TaskSpec,
 };
 use sp_runtime::traits::{Saturating, Zero};
-
-/// What other pallets may ask about subnets.
-pub trait SubnetsInfo<AccountId, Balance> {
-    /// Whether `netuid` is a live subnet.
-    fn exists(netuid: NetUid) -> bool;
-    /// The owner of a live subnet.
-    fn owner(netuid: NetUid) -> Option<AccountId>;
-    /// The hyperparameters of a live subnet.
-    fn hyperparameters(netuid: NetUid) -> Option<Hyperparameters<Balance>>;
-    /// Whether `hotkey` may register on `netuid` (false for unknown subnets).
-    fn allows_registration(netuid: NetUid, hotkey: &AccountId) -> bool;
-    /// Ids of all live subnets, in id order.
-    fn netuids() -> Vec<NetUid>;
-    /// Live subnets whose epoch boundary ([`mindos_primitives::is_epoch_boundary`]) is
-    /// `block`. One storage read.
-    fn epochs_due(block: u64) -> Vec<NetUid>;
-}
 
 impl<T: Config> SubnetsInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
     fn exists(netuid: NetUid) -> bool {

@@ -12,7 +12,9 @@
 //! - [`Pallet::dissolve_subnet`]: the owner ends the subnet; [`Config::OnDissolve`] clears
 //!   what other pallets keep for it, and the deposit is released.
 //!
-//! Other pallets read subnets through the [`SubnetsInfo`] trait.
+//! Other pallets read subnets through the [`SubnetsInfo`] trait and clear their per-subnet
+//! state through [`OnSubnetDissolved`]; both live in `mindos-primitives`, so those pallets need
+//! not depend on this one.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(
@@ -34,17 +36,24 @@ mod benchmarking;
 mod impls;
 #[cfg(test)]
 mod mock;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 #[cfg(test)]
 mod tests;
 mod types;
 pub mod weights;
 
-pub use impls::SubnetsInfo;
 pub use mindos_primitives::{
     HyperparameterBounds, Hyperparameters, Modality, NetUid, Range, ScoringRule, TaskSpec,
 };
-pub use types::{OnSubnetDissolved, SubnetInfo, Visibility};
+pub use types::{SubnetInfo, Visibility};
 pub use weights::WeightInfo;
+
+use mindos_primitives::OnSubnetDissolved;
+// Named only in docs (the crate's, and storage docs that reach the chain's metadata word for
+// word, so they keep the short name).
+#[allow(unused_imports)]
+use mindos_primitives::SubnetsInfo;
 
 const LOG_TARGET: &str = "runtime::subnets";
 
@@ -92,23 +101,63 @@ pub mod pallet {
     #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
-    #[pallet::config]
+    /// Defaults for the parts of [`Config`] a test runtime need not choose, so a mock names
+    /// only its currency and its dissolution hook:
+    ///
+    /// ```ignore
+    /// #[derive_impl(pallet_mindos_subnets::config_preludes::TestDefaultConfig)]
+    /// impl pallet_mindos_subnets::Config for Test {
+    ///     type Currency = Balances;
+    ///     type OnDissolve = Neurons;
+    /// }
+    /// ```
+    pub mod config_preludes {
+        use super::*;
+        use frame_support::{derive_impl, traits::ConstUint};
+
+        /// Deposits of 100 plus 10 per live subnet, 4 subnets, names of 32 bytes, allow-lists
+        /// of 8, root sets the bounds, nothing to clear on dissolution, zero weights.
+        pub struct TestDefaultConfig;
+
+        #[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+        impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+        #[frame_support::register_default_impl(TestDefaultConfig)]
+        impl DefaultConfig for TestDefaultConfig {
+            #[inject_runtime_type]
+            type RuntimeHoldReason = ();
+            type BaseLockDeposit = ConstUint<100>;
+            type LockDepositPerLiveSubnet = ConstUint<10>;
+            type MaxSubnets = ConstU32<4>;
+            type MaxNameLength = ConstU32<32>;
+            type MaxAllowList = ConstU32<8>;
+            type BoundsOrigin = frame_system::EnsureRoot<Self::AccountId>;
+            type OnDissolve = ();
+            type WeightInfo = ();
+        }
+    }
+
+    #[pallet::config(with_default)]
     pub trait Config: frame_system::Config {
         /// The currency the lock deposit is held in.
+        #[pallet::no_default]
         type Currency: Mutate<Self::AccountId>
             + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
         /// The runtime's hold reasons; the deposit is held under [`HoldReason::SubnetLock`].
+        #[pallet::no_default_bounds]
         type RuntimeHoldReason: From<HoldReason>;
 
         /// Deposit for the first live subnet.
         // Not a `pallet::constant`: a runtime may govern it from storage (MindOS reads it
         // from the directives registry), and metadata cannot read storage.
+        #[pallet::no_default_bounds]
         type BaseLockDeposit: Get<BalanceOf<Self>>;
 
         /// Extra deposit for every subnet already live, so each new subnet costs more.
         // Not a `pallet::constant`: a runtime may govern it from storage (MindOS reads it
         // from the directives registry), and metadata cannot read storage.
+        #[pallet::no_default_bounds]
         type LockDepositPerLiveSubnet: Get<BalanceOf<Self>>;
 
         /// The most subnets that can be live at once. Shrinking it needs a migration that
@@ -126,6 +175,7 @@ pub mod pallet {
         type MaxAllowList: Get<u32>;
 
         /// May change [`HyperparameterBoundsOf`] (governance; root on dev chains).
+        #[pallet::no_default_bounds]
         type BoundsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
         /// Clears what other pallets keep for a dissolved subnet (its neurons, weights).

@@ -1,11 +1,7 @@
 //! A minimal runtime for the subnets pallet's tests and benchmarks.
 
 use crate as pallet_subnets;
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
-use mindos_primitives::{
-    HyperparameterBounds, Hyperparameters, Modality, Perbill, Range, ScoringRule, TaskSpec,
-    MAX_NEURONS_PER_SUBNET,
-};
+use frame_support::{derive_impl, parameter_types};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -32,22 +28,10 @@ impl pallet_balances::Config for Test {
     type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-parameter_types! {
-    pub const BaseLockDeposit: Balance = 100;
-    pub const LockDepositPerLiveSubnet: Balance = 10;
-}
-
+#[derive_impl(pallet_subnets::config_preludes::TestDefaultConfig)]
 impl pallet_subnets::Config for Test {
     type Currency = Balances;
-    type RuntimeHoldReason = RuntimeHoldReason;
-    type BaseLockDeposit = BaseLockDeposit;
-    type LockDepositPerLiveSubnet = LockDepositPerLiveSubnet;
-    type MaxSubnets = ConstU32<4>;
-    type MaxNameLength = ConstU32<32>;
-    type MaxAllowList = ConstU32<8>;
-    type BoundsOrigin = frame_system::EnsureRoot<AccountId>;
     type OnDissolve = DissolveRecorder;
-    type WeightInfo = ();
 }
 
 parameter_types! {
@@ -58,7 +42,7 @@ parameter_types! {
 /// Records hook calls so tests can see dissolution reached the other pallets.
 #[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
 pub struct DissolveRecorder;
-impl crate::OnSubnetDissolved for DissolveRecorder {
+impl mindos_primitives::OnSubnetDissolved for DissolveRecorder {
     fn on_subnet_dissolved(netuid: mindos_primitives::NetUid) -> frame_support::weights::Weight {
         Dissolved::mutate(|d| d.push(netuid));
         frame_support::weights::Weight::zero()
@@ -74,71 +58,74 @@ pub(crate) const BOB: AccountId = 2;
 pub(crate) const POOR: AccountId = 3;
 pub(crate) const ENDOWMENT: Balance = 10_000;
 
-pub(crate) fn bounds() -> HyperparameterBounds<Balance> {
-    HyperparameterBounds {
-        tempo: Range {
-            min: 10,
-            max: 1_000,
-        },
-        max_neurons: Range {
-            min: 1,
-            max: MAX_NEURONS_PER_SUBNET,
-        },
-        max_validators: Range { min: 1, max: 64 },
-        immunity_period: Range {
-            min: 0,
-            max: 10_000,
-        },
-        kappa: Range {
-            min: Perbill::from_percent(10),
-            max: Perbill::from_percent(90),
-        },
-        min_validator_stake: Range {
-            min: 0,
-            max: 1_000_000,
-        },
-    }
+pub(crate) use crate::testing::{bounds, hyperparameters, task};
+
+/// Builds the test chain: [`ALICE`] and [`BOB`] with [`ENDOWMENT`], [`POOR`] with 50, the
+/// [`bounds`] in place, at block 1.
+#[derive(Default)]
+pub(crate) struct ExtBuilder {
+    genesis_subnets: Vec<pallet_subnets::GenesisSubnet<Test>>,
+    skip_try_state: bool,
 }
 
-pub(crate) fn hyperparameters() -> Hyperparameters<Balance> {
-    Hyperparameters {
-        tempo: 100,
-        max_neurons: 256,
-        max_validators: 16,
-        immunity_period: 500,
-        kappa: Perbill::from_percent(50),
-        min_validator_stake: 1_000,
-        commit_reveal: true,
+impl ExtBuilder {
+    /// Subnets the genesis config creates (without a deposit).
+    pub(crate) fn genesis_subnets(
+        mut self,
+        subnets: Vec<pallet_subnets::GenesisSubnet<Test>>,
+    ) -> Self {
+        self.genesis_subnets = subnets;
+        self
     }
-}
 
-pub(crate) fn task() -> TaskSpec {
-    TaskSpec {
-        modality: Modality::Text,
-        model_digest: [7u8; 32],
-        input_schema: 1,
-        output_schema: 2,
-        scoring_rule: ScoringRule::CosineSimilarity,
+    /// Skips the invariant check after the test: only for a test that breaks an invariant on
+    /// purpose.
+    #[allow(dead_code)] // no subnets test breaks an invariant yet
+    pub(crate) fn skip_try_state(mut self) -> Self {
+        self.skip_try_state = true;
+        self
     }
-}
 
-pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
-    let mut storage = frame_system::GenesisConfig::<Test>::default()
-        .build_storage()
+    pub(crate) fn build(self) -> sp_io::TestExternalities {
+        let mut storage = frame_system::GenesisConfig::<Test>::default()
+            .build_storage()
+            .unwrap();
+        pallet_balances::GenesisConfig::<Test> {
+            balances: vec![(ALICE, ENDOWMENT), (BOB, ENDOWMENT), (POOR, 50)],
+            ..Default::default()
+        }
+        .assimilate_storage(&mut storage)
         .unwrap();
-    pallet_balances::GenesisConfig::<Test> {
-        balances: vec![(ALICE, ENDOWMENT), (BOB, ENDOWMENT), (POOR, 50)],
-        ..Default::default()
+        pallet_subnets::GenesisConfig::<Test> {
+            bounds: Some(bounds()),
+            subnets: self.genesis_subnets,
+        }
+        .assimilate_storage(&mut storage)
+        .unwrap();
+        let mut ext = sp_io::TestExternalities::new(storage);
+        ext.execute_with(|| System::set_block_number(1));
+        ext
     }
-    .assimilate_storage(&mut storage)
-    .unwrap();
-    pallet_subnets::GenesisConfig::<Test> {
-        bounds: Some(bounds()),
-        subnets: vec![],
+
+    /// Runs `test` on the built chain, then checks the pallet's invariants (`try_state`)
+    /// unless [`Self::skip_try_state`] was asked for.
+    pub(crate) fn build_and_execute(self, test: impl FnOnce()) {
+        let skip_try_state = self.skip_try_state;
+        let mut ext = self.build();
+        ext.execute_with(test);
+        if !skip_try_state {
+            ext.execute_with(assert_invariants);
+        }
     }
-    .assimilate_storage(&mut storage)
-    .unwrap();
-    let mut ext = sp_io::TestExternalities::new(storage);
-    ext.execute_with(|| System::set_block_number(1));
-    ext
+}
+
+/// The pallet's invariants (its `try_state`), for a check in the middle of a test too.
+pub(crate) fn assert_invariants() {
+    Subnets::do_try_state().expect("subnets invariants hold");
+}
+
+/// A fresh test chain (for the benchmarks' test suite).
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
+    ExtBuilder::default().build()
 }

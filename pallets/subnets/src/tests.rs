@@ -1,4 +1,6 @@
 //! Tests of every call: one success and the failures each can meet, state untouched on error.
+//! Every test runs in [`ExtBuilder::build_and_execute`], which checks the `try_state`
+//! invariants afterwards.
 
 use crate::{mock::*, pallet::*, Event, HoldReason, Visibility};
 use frame_support::{
@@ -30,13 +32,9 @@ fn held(who: AccountId) -> Balance {
     Balances::balance_on_hold(&RuntimeHoldReason::Subnets(HoldReason::SubnetLock), &who)
 }
 
-fn check_invariants() {
-    Subnets::do_try_state().expect("invariants hold");
-}
-
 #[test]
 fn create_subnet_holds_a_rising_deposit_and_assigns_ids() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let first = create(ALICE);
         assert_eq!(first, NetUid(0));
         assert_eq!(held(ALICE), 100);
@@ -60,13 +58,12 @@ fn create_subnet_holds_a_rising_deposit_and_assigns_ids() {
         assert_eq!(subnet.task, task());
         assert_eq!(subnet.created_at, 1);
         assert_eq!(SubnetCount::<Test>::get(), 2);
-        check_invariants();
     });
 }
 
 #[test]
 fn create_subnet_rejects_bad_input_and_changes_nothing() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let origin = || RuntimeOrigin::signed(ALICE);
         assert_noop!(
             Subnets::create_subnet(
@@ -120,13 +117,12 @@ fn create_subnet_rejects_bad_input_and_changes_nothing() {
             ),
             DispatchError::BadOrigin
         );
-        check_invariants();
     });
 }
 
 #[test]
 fn create_subnet_stops_at_max_subnets() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         for _ in 0..4 {
             create(ALICE);
         }
@@ -140,13 +136,12 @@ fn create_subnet_stops_at_max_subnets() {
             ),
             Error::<Test>::TooManySubnets
         );
-        check_invariants();
     });
 }
 
 #[test]
 fn create_subnet_without_bounds_is_refused() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         HyperparameterBoundsOf::<Test>::kill();
         assert_noop!(
             Subnets::create_subnet(
@@ -163,7 +158,7 @@ fn create_subnet_without_bounds_is_refused() {
 
 #[test]
 fn set_hyperparameters_by_owner_within_bounds() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = create(ALICE);
         let mut p = hyperparameters();
         p.tempo = 360;
@@ -189,7 +184,7 @@ fn set_hyperparameters_by_owner_within_bounds() {
 
 #[test]
 fn set_hyperparameters_failures_change_nothing() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = create(ALICE);
         assert_noop!(
             Subnets::set_hyperparameters(RuntimeOrigin::signed(BOB), netuid, hyperparameters()),
@@ -220,7 +215,7 @@ fn set_hyperparameters_failures_change_nothing() {
 
 #[test]
 fn governance_applies_hyperparameters_within_bounds_only() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = create(ALICE);
         let mut p = hyperparameters();
         p.tempo = 360;
@@ -245,7 +240,7 @@ fn governance_applies_hyperparameters_within_bounds_only() {
 
 #[test]
 fn set_visibility_switches_to_an_allow_list() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = create(ALICE);
         let list: BoundedVec<AccountId, _> = vec![BOB].try_into().unwrap();
         assert_ok!(Subnets::set_visibility(
@@ -253,7 +248,7 @@ fn set_visibility_switches_to_an_allow_list() {
             netuid,
             Visibility::Permissioned(list)
         ));
-        use crate::SubnetsInfo;
+        use mindos_primitives::SubnetsInfo;
         assert!(<Subnets as SubnetsInfo<_, _>>::allows_registration(
             netuid, &BOB
         ));
@@ -272,7 +267,7 @@ fn set_visibility_switches_to_an_allow_list() {
 
 #[test]
 fn set_visibility_failures_change_nothing() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = create(ALICE);
         assert_noop!(
             Subnets::set_visibility(RuntimeOrigin::signed(BOB), netuid, Visibility::Public),
@@ -295,7 +290,7 @@ fn set_visibility_failures_change_nothing() {
 
 #[test]
 fn dissolve_subnet_releases_the_deposit_and_notifies() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = create(ALICE);
         assert_ok!(Subnets::dissolve_subnet(
             RuntimeOrigin::signed(ALICE),
@@ -316,13 +311,12 @@ fn dissolve_subnet_releases_the_deposit_and_notifies() {
         );
         // Ids are never reused.
         assert_eq!(create(BOB), NetUid(1));
-        check_invariants();
     });
 }
 
 #[test]
 fn dissolve_subnet_failures_change_nothing() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let netuid = create(ALICE);
         assert_noop!(
             Subnets::dissolve_subnet(RuntimeOrigin::signed(BOB), netuid),
@@ -338,7 +332,7 @@ fn dissolve_subnet_failures_change_nothing() {
 
 #[test]
 fn deposit_cannot_be_spent_while_held() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         create(ALICE);
         // Everything but the deposit can go; the held part cannot be transferred away.
         assert!(<Balances as Mutate<_>>::transfer(
@@ -348,13 +342,12 @@ fn deposit_cannot_be_spent_while_held() {
             frame_support::traits::tokens::Preservation::Expendable
         )
         .is_err());
-        check_invariants();
     });
 }
 
 #[test]
 fn set_hyperparameter_bounds_by_governance_only() {
-    new_test_ext().execute_with(|| {
+    ExtBuilder::default().build_and_execute(|| {
         let mut b = bounds();
         b.tempo = Range { min: 50, max: 500 };
         assert_ok!(Subnets::set_hyperparameter_bounds(
@@ -391,24 +384,20 @@ fn set_hyperparameter_bounds_by_governance_only() {
 
 #[test]
 fn genesis_subnets_exist_without_a_deposit() {
-    use sp_runtime::BuildStorage;
-    let mut storage = frame_system::GenesisConfig::<Test>::default()
-        .build_storage()
-        .unwrap();
-    crate::GenesisConfig::<Test> {
-        bounds: Some(bounds()),
-        subnets: vec![(ALICE, b"embeddings".to_vec(), task(), hyperparameters())],
-    }
-    .assimilate_storage(&mut storage)
-    .unwrap();
-    sp_io::TestExternalities::new(storage).execute_with(|| {
-        let subnet = SubnetInfoOf::<Test>::get(NetUid(0)).expect("genesis subnet");
-        assert_eq!(subnet.owner, ALICE);
-        assert_eq!(subnet.deposit, 0);
-        assert_eq!(SubnetCount::<Test>::get(), 1);
-        assert_eq!(NextNetUid::<Test>::get(), NetUid(1));
-        check_invariants();
-    });
+    ExtBuilder::default()
+        .genesis_subnets(vec![(
+            ALICE,
+            b"embeddings".to_vec(),
+            task(),
+            hyperparameters(),
+        )])
+        .build_and_execute(|| {
+            let subnet = SubnetInfoOf::<Test>::get(NetUid(0)).expect("genesis subnet");
+            assert_eq!(subnet.owner, ALICE);
+            assert_eq!(subnet.deposit, 0);
+            assert_eq!(SubnetCount::<Test>::get(), 1);
+            assert_eq!(NextNetUid::<Test>::get(), NetUid(1));
+        });
 }
 
 #[test]
@@ -426,8 +415,8 @@ fn genesis_subnet_out_of_bounds_is_refused() {
 
 #[test]
 fn epoch_schedule_follows_creation_tempo_changes_and_dissolution() {
-    use crate::SubnetsInfo;
-    new_test_ext().execute_with(|| {
+    use mindos_primitives::SubnetsInfo;
+    ExtBuilder::default().build_and_execute(|| {
         let a = create(ALICE); // tempo 100
         let b = create(BOB);
         assert_eq!(<Subnets as SubnetsInfo<_, _>>::netuids(), vec![a, b]);
@@ -445,11 +434,10 @@ fn epoch_schedule_follows_creation_tempo_changes_and_dissolution() {
         ));
         assert_eq!(Subnets::epochs_due(9), vec![b]);
         assert!(!Subnets::epochs_due(99).contains(&b));
-        check_invariants();
+        assert_invariants();
 
         assert_ok!(Subnets::dissolve_subnet(RuntimeOrigin::signed(ALICE), a));
         assert!(Subnets::epochs_due(100).is_empty());
         assert_eq!(<Subnets as SubnetsInfo<_, _>>::netuids(), vec![b]);
-        check_invariants();
     });
 }

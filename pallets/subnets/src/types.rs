@@ -73,35 +73,3 @@ pub struct SubnetInfo<
     /// Block of creation.
     pub created_at: BlockNumber,
 }
-
-/// Called when a subnet is dissolved, so pallets that keep per-subnet state (neurons,
-/// weights) can clear it.
-pub trait OnSubnetDissolved {
-    /// Clear everything kept for `netuid`; returns the weight used.
-    fn on_subnet_dissolved(netuid: mindos_primitives::NetUid) -> frame_support::weights::Weight;
-
-    /// The most [`Self::on_subnet_dissolved`] can weigh (for a full subnet); charged up front
-    /// and refunded down to what was used.
-    fn max_weight() -> frame_support::weights::Weight;
-}
-
-impl OnSubnetDissolved for () {
-    fn on_subnet_dissolved(_netuid: mindos_primitives::NetUid) -> frame_support::weights::Weight {
-        frame_support::weights::Weight::zero()
-    }
-
-    fn max_weight() -> frame_support::weights::Weight {
-        frame_support::weights::Weight::zero()
-    }
-}
-
-/// Both hooks run, in order; used to clear neurons and stake state together.
-impl<A: OnSubnetDissolved, B: OnSubnetDissolved> OnSubnetDissolved for (A, B) {
-    fn on_subnet_dissolved(netuid: mindos_primitives::NetUid) -> frame_support::weights::Weight {
-        A::on_subnet_dissolved(netuid).saturating_add(B::on_subnet_dissolved(netuid))
-    }
-
-    fn max_weight() -> frame_support::weights::Weight {
-        A::max_weight().saturating_add(B::max_weight())
-    }
-}

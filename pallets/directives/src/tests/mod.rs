@@ -17,17 +17,10 @@ use crate::{
 use frame_support::{assert_ok, traits::fungible::InspectHold, traits::Hooks, BoundedVec};
 use mindos_primitives::{Hyperparameters, Perbill};
 
-/// Runs `test` on a fresh chain and checks the invariants afterwards.
+/// Runs `test` on a fresh chain and checks the invariants afterwards: shorthand for
+/// [`ExtBuilder::build_and_execute`] with the default chain, which every test here uses.
 pub(crate) fn build_and_execute(test: impl FnOnce()) {
-    new_test_ext().execute_with(|| {
-        test();
-        check();
-    });
-}
-
-/// The pallet's invariants.
-pub(crate) fn check() {
-    Directives::do_try_state().expect("invariants hold");
+    ExtBuilder::default().build_and_execute(test);
 }
 
 /// What `who` holds as proposal deposits.
@@ -205,7 +198,7 @@ fn on_initialize_charges_the_queue_read_and_each_enactment() {
 
 #[test]
 fn integrity_test_passes_for_the_mock() {
-    new_test_ext().execute_with(|| {
+    build_and_execute(|| {
         <Directives as Hooks<u64>>::integrity_test();
     });
 }

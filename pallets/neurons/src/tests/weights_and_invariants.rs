@@ -1,0 +1,86 @@
+//! The weights charged, the mock's integrity test and `try_state` catching broken invariants.
+
+use super::*;
+
+#[test]
+fn register_is_charged_for_the_subnet_size() {
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = create_subnet(8, 10);
+        let weight_of = |netuid| {
+            crate::Call::<Test>::register {
+                netuid,
+                hotkey: HOT_A,
+                max_burn: 0,
+            }
+            .get_dispatch_info()
+            .call_weight
+        };
+        assert_eq!(weight_of(netuid), <() as WeightInfo>::register(8));
+        assert_eq!(
+            weight_of(NetUid(9)),
+            <() as WeightInfo>::register(u32::from(MAX_NEURONS_PER_SUBNET))
+        );
+        // After the owner shrinks the subnet, the uids it already has still count.
+        for hotkey in 200..205 {
+            register(ALICE, netuid, hotkey);
+        }
+        assert_ok!(Subnets::set_hyperparameters(
+            RuntimeOrigin::signed(OWNER),
+            netuid,
+            hyperparameters(2, 10)
+        ));
+        assert_eq!(weight_of(netuid), <() as WeightInfo>::register(5));
+        assert_eq!(
+            crate::Call::<Test>::serve {
+                netuid,
+                peer_id: vec![],
+                multiaddrs: vec![],
+                device: device()
+            }
+            .get_dispatch_info()
+            .call_weight,
+            <() as WeightInfo>::serve()
+        );
+        assert_eq!(
+            crate::Call::<Test>::deregister {
+                netuid,
+                hotkey: HOT_A
+            }
+            .get_dispatch_info()
+            .call_weight,
+            <() as WeightInfo>::deregister()
+        );
+    });
+}
+
+#[test]
+fn mock_config_passes_the_integrity_test() {
+    ExtBuilder::default().build_and_execute(|| {
+        <Neurons as Hooks<u64>>::integrity_test();
+    });
+}
+
+#[test]
+fn try_state_catches_broken_invariants() {
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = create_subnet(8, 10);
+        register(ALICE, netuid, HOT_A);
+        assert_ok!(Neurons::do_try_state());
+        NeuronCount::<Test>::insert(netuid, 2);
+        assert!(Neurons::do_try_state().is_err());
+        NeuronCount::<Test>::insert(netuid, 1);
+        HotkeyOwner::<Test>::remove(HOT_A);
+        assert!(Neurons::do_try_state().is_err());
+        HotkeyOwner::<Test>::insert(HOT_A, ALICE);
+        BurnOf::<Test>::insert(
+            NetUid(9),
+            crate::BurnState {
+                price: 1,
+                updated_at: 1,
+            },
+        );
+        assert!(Neurons::do_try_state().is_err());
+        BurnOf::<Test>::remove(NetUid(9));
+        assert_ok!(Neurons::do_try_state());
+    });
+}
