@@ -122,12 +122,8 @@ async fn connect_chain(config: &Config) -> Result<Option<ChainPhase>, MinerError
         return Ok(None);
     };
     let netuid = config.netuid;
-    let hotkey = keys::load_or_create_key(&settings.hotkey_file)?;
-    let coldkey = settings
-        .coldkey_file
-        .as_deref()
-        .map(keys::load_key)
-        .transpose()?;
+    let (hotkey, coldkey) =
+        keys::load_neuron_keys(&settings.hotkey_file, settings.coldkey_file.as_deref())?;
     let session = ChainSession::connect(&settings.rpc_url, netuid, hotkey).await?;
     let record = session.subnet().await?;
     if let Some(configured) = &config.subnet {

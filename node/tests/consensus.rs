@@ -15,10 +15,10 @@
 mod common;
 
 use anyhow::{Context, Result};
-use jsonrpsee::{core::client::ClientT, rpc_params};
+use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_chain_client::{
     runtime::{self, runtime_types::mindos_primitives::NetUid},
-    weights_commit_hash,
+    weights_commit_hash, ChainClient,
 };
 use mindos_runtime::MIND;
 use mindos_test_utils::{best_number, finalized_number, key, wait_until_at_least, DevNode};
@@ -41,21 +41,10 @@ fn next_boundary(block: u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn weights_commit_reveal_and_an_epoch_pays_miners_and_validators() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let log = dir.path().join("node.log");
-    let result = scenario(dir.path(), &log).await;
-    if result.is_err() {
-        mindos_test_utils::print_log_tail(&log, 40);
-    }
-    result
+    common::on_dev_node(scenario).await
 }
 
-async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
-    let node = DevNode::start(common::dev(&dir.join("chain"), log)).await;
-    let client = node.connect().await;
-    let http = node.http();
-    wait_until_at_least("finalized block", 1, || finalized_number(&http)).await;
-
+async fn scenario(node: DevNode, client: ChainClient, http: HttpClient) -> Result<()> {
     // Bob's validator hotkey (uid 0), Charlie's and Dave's miners (uids 1 and 2).
     let validator = key("//MindosConsensusValidator");
     let validator_id: AccountId32 = validator.public_key().into();

@@ -13,7 +13,7 @@
 mod common;
 
 use anyhow::{Context, Result};
-use jsonrpsee::{core::client::ClientT, rpc_params};
+use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_chain_client::runtime::{
     self,
     runtime_types::mindos_primitives::{
@@ -21,8 +21,9 @@ use mindos_chain_client::runtime::{
         NetUid,
     },
 };
+use mindos_chain_client::ChainClient;
 use mindos_runtime::MIND;
-use mindos_test_utils::{finalized_number, wait_until_at_least, DevNode};
+use mindos_test_utils::DevNode;
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::dev, sr25519::Keypair};
 
@@ -32,21 +33,10 @@ fn hotkey() -> Keypair {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_serve_stake_and_read_the_metagraph_over_rpc() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let log = dir.path().join("node.log");
-    let result = scenario(dir.path(), &log).await;
-    if result.is_err() {
-        mindos_test_utils::print_log_tail(&log, 40);
-    }
-    result
+    common::on_dev_node(scenario).await
 }
 
-async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
-    let node = DevNode::start(common::dev(&dir.join("chain"), log)).await;
-    let client = node.connect().await;
-    let http = node.http();
-    wait_until_at_least("finalized block", 1, || finalized_number(&http)).await;
-
+async fn scenario(node: DevNode, client: ChainClient, http: HttpClient) -> Result<()> {
     // --- the demo subnets from genesis ---
     let subnets: serde_json::Value = http.request("mindos_subnets", rpc_params![]).await?;
     let subnets = subnets

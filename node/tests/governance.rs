@@ -14,7 +14,7 @@
 mod common;
 
 use anyhow::{Context, Result};
-use jsonrpsee::{core::client::ClientT, rpc_params};
+use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_chain_client::runtime::{
     self,
     // The call's own argument types (the runtime API's view types share their names).
@@ -24,8 +24,9 @@ use mindos_chain_client::runtime::{
         pallet_mindos_directives::parameters::ParameterValue,
     },
 };
+use mindos_chain_client::ChainClient;
 use mindos_runtime::MIND;
-use mindos_test_utils::{finalized_number, wait_until_at_least, DevNode};
+use mindos_test_utils::DevNode;
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::dev, sr25519::Keypair};
 
@@ -35,21 +36,10 @@ fn hotkey() -> Keypair {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn directives_parameters_and_a_vote_over_rpc() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let log = dir.path().join("node.log");
-    let result = scenario(dir.path(), &log).await;
-    if result.is_err() {
-        mindos_test_utils::print_log_tail(&log, 40);
-    }
-    result
+    common::on_dev_node(scenario).await
 }
 
-async fn scenario(dir: &std::path::Path, log: &std::path::Path) -> Result<()> {
-    let node = DevNode::start(common::dev(&dir.join("chain"), log)).await;
-    let client = node.connect().await;
-    let http = node.http();
-    wait_until_at_least("finalized block", 1, || finalized_number(&http)).await;
-
+async fn scenario(node: DevNode, client: ChainClient, http: HttpClient) -> Result<()> {
     // --- genesis: the prime directive and the principles, the launch parameters ---
     let directives: serde_json::Value = http.request("mindos_directives", rpc_params![]).await?;
     let directives = directives.as_array().context("a list")?;

@@ -1,81 +1,71 @@
-//! Ids as types, so a subnet id and a neuron's uid cannot be swapped by accident: [`Uid`],
-//! and the text forms of [`NetUid`] and [`Uid`] (logs, metrics labels, command lines).
+//! Ids as types, so a subnet id and a neuron's uid cannot be swapped by accident:
+//! [`NetUid`](crate::NetUid) and [`Uid`](crate::Uid), with their text forms (logs, metrics
+//! labels, command lines).
 //!
 //! On chain the pallets index neurons by a plain `u16` (the metadata and the chain client's
 //! generated types keep that shape); off chain — the mesh's wire types, the binaries, the
-//! gateway — every uid is a [`Uid`]. Both newtypes are `#[repr(transparent)]` and encode as
-//! the bare number in SCALE and JSON, so typing them changes no byte on any wire.
+//! gateway — every uid is a `Uid`. Both newtypes are `#[repr(transparent)]` and encode as the
+//! bare number in SCALE and JSON, so typing them changes no byte on any wire.
 
-use core::{fmt, num::ParseIntError, str::FromStr};
+/// A `u16` id as its own type: the derives the chain needs (SCALE, type info, a fixed size),
+/// the same number in JSON, and the bare number as text. Invoked at the crate root, so the
+/// types' paths in the runtime metadata stay `mindos_primitives::NetUid`.
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $id:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            Default,
+            PartialEq,
+            Eq,
+            PartialOrd,
+            Ord,
+            Hash,
+            codec::Encode,
+            codec::Decode,
+            codec::DecodeWithMemTracking,
+            codec::MaxEncodedLen,
+            scale_info::TypeInfo,
+        )]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+        #[repr(transparent)]
+        pub struct $id(pub u16);
 
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use scale_info::TypeInfo;
-
-use crate::NetUid;
-
-/// A neuron's slot on its subnet, `0 .. max_neurons`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[repr(transparent)]
-pub struct Uid(pub u16);
-
-impl From<u16> for Uid {
-    fn from(value: u16) -> Self {
-        Uid(value)
-    }
-}
-
-impl From<Uid> for u16 {
-    fn from(uid: Uid) -> Self {
-        uid.0
-    }
-}
-
-impl From<NetUid> for u16 {
-    fn from(netuid: NetUid) -> Self {
-        netuid.0
-    }
-}
-
-/// Both print as the bare number: `7`, as the chain, the RPCs and the command lines write them.
-macro_rules! number_text {
-    ($($id:ident),*) => {$(
-        impl fmt::Display for $id {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&self.0, f)
+        impl core::fmt::Display for $id {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                core::fmt::Display::fmt(&self.0, f)
             }
         }
 
-        impl FromStr for $id {
-            type Err = ParseIntError;
+        impl core::str::FromStr for $id {
+            type Err = core::num::ParseIntError;
 
             fn from_str(text: &str) -> Result<Self, Self::Err> {
                 text.parse().map($id)
             }
         }
+
+        impl From<u16> for $id {
+            fn from(value: u16) -> Self {
+                $id(value)
+            }
+        }
+
+        impl From<$id> for u16 {
+            fn from(id: $id) -> Self {
+                id.0
+            }
+        }
     )*};
 }
 
-number_text!(NetUid, Uid);
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use codec::Encode;
+
+    use crate::{NetUid, Uid};
 
     #[test]
     fn ids_read_and_print_as_bare_numbers() {

@@ -10,19 +10,13 @@
 //! on it; the runtime's `fast-blocks` turns it on).
 
 #![cfg_attr(not(feature = "std"), no_std)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::arithmetic_side_effects,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::unwrap_used
-    )
-)]
+// Unwrap, expect and indexing in tests: see clippy.toml.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
 extern crate alloc;
 
 mod constants;
+#[macro_use]
 mod ids;
 mod neuron;
 #[cfg(feature = "serde")]
@@ -33,7 +27,6 @@ pub use constants::{
     DAYS, DIGITS_MODEL_DIGEST, HOURS, MICRO_MIND, MILLI_MIND, MILLI_SECS_PER_BLOCK, MIND, MINUTES,
     TEXT_EMBEDDING_MODEL_DIGEST, TEXT_EMBEDDING_TOKENIZER_DIGEST, TOKEN_DECIMALS, TOKEN_SYMBOL,
 };
-pub use ids::Uid;
 pub use neuron::{
     is_epoch_boundary, Contribution, DeviceClass, DeviceProfile, Endpoint, MultiaddrBytes,
     NeuronDetail, NeuronView, PeerIdBytes, PowerSource, SubnetView, MAX_MULTIADDRS,
@@ -51,37 +44,18 @@ pub use sp_arithmetic::Perbill;
 /// size (O(nnz · log v)); raising it needs a new benchmark of the epoch.
 pub const MAX_NEURONS_PER_SUBNET: u16 = 4096;
 
-/// Identifies a subnet.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[repr(transparent)]
-pub struct NetUid(pub u16);
+id_type! {
+    /// Identifies a subnet.
+    NetUid;
+    /// A neuron's slot on its subnet, `0 .. max_neurons`. The pallets index neurons by a
+    /// plain `u16`; off chain every uid is a `Uid` (see the `ids` module).
+    Uid;
+}
 
 impl NetUid {
     /// The id after this one, or `None` when ids are exhausted.
     pub fn next(self) -> Option<Self> {
         self.0.checked_add(1).map(NetUid)
-    }
-}
-
-impl From<u16> for NetUid {
-    fn from(value: u16) -> Self {
-        NetUid(value)
     }
 }
 

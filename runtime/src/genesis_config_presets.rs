@@ -10,8 +10,8 @@ use crate::{
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use mindos_primitives::{
-    HyperparameterBounds, Hyperparameters, Modality, Perbill, Range, ScoringRule, TaskSpec,
-    DIGITS_MODEL_DIGEST, MAX_NEURONS_PER_SUBNET, TEXT_EMBEDDING_MODEL_DIGEST,
+    HyperparameterBounds, Hyperparameters, Modality, Perbill, ScoringRule, TaskSpec,
+    DIGITS_MODEL_DIGEST, TEXT_EMBEDDING_MODEL_DIGEST,
 };
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -22,33 +22,10 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// What each prefunded dev account starts with.
 pub const DEV_ENDOWMENT: Balance = 1_000_000 * MIND;
 
-/// The bounds subnet owners tune hyperparameters within, until governance changes them.
+/// The bounds subnet owners tune hyperparameters within, until governance changes them: the
+/// governed registry's launch bounds, so the subnets pallet and the registry start equal.
 pub fn default_hyperparameter_bounds() -> HyperparameterBounds<Balance> {
-    HyperparameterBounds {
-        // From 10 blocks (a minute at 6 s blocks) to a day.
-        tempo: Range {
-            min: 10,
-            max: 14_400,
-        },
-        max_neurons: Range {
-            min: 1,
-            max: MAX_NEURONS_PER_SUBNET,
-        },
-        max_validators: Range { min: 1, max: 64 },
-        // Up to a week of immunity.
-        immunity_period: Range {
-            min: 0,
-            max: 100_800,
-        },
-        kappa: Range {
-            min: Perbill::from_percent(10),
-            max: Perbill::from_percent(90),
-        },
-        min_validator_stake: Range {
-            min: 0,
-            max: 1_000_000 * MIND,
-        },
-    }
+    pallet_mindos_directives::launch_hyperparameter_bounds()
 }
 
 /// The governed parameters at genesis: MindOS at launch

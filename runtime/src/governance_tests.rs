@@ -145,10 +145,7 @@ fn voting_ends() -> BlockNumber {
 fn directive_events() -> Vec<DirectivesEvent<Runtime>> {
     System::events()
         .into_iter()
-        .filter_map(|record| match record.event {
-            RuntimeEvent::Directives(event) => Some(event),
-            _ => None,
-        })
+        .filter_map(|record| record.event.try_into().ok())
         .collect()
 }
 

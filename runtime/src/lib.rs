@@ -22,15 +22,8 @@
 // `#[frame_support::runtime]` generates public items (the `Runtime*` enums and their variants)
 // without docs, outside any scope an `allow` could be put on. Hand-written items are documented.
 #![allow(missing_docs)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::arithmetic_side_effects,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::unwrap_used
-    )
-)]
+// Unwrap, expect and indexing in tests: see clippy.toml.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
 /// The Wasm runtime blob built by `build.rs` (`None` when built with `SKIP_WASM_BUILD`).
 #[cfg(feature = "std")]

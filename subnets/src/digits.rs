@@ -354,11 +354,7 @@ pub fn aggregate_votes(responses: &[DigitsOutput]) -> Result<Aggregate<DigitsOut
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::indexing_slicing,
-        clippy::arithmetic_side_effects
-    )]
+    #![allow(clippy::arithmetic_side_effects)]
     use super::*;
 
     fn out(label: u8, p: f32) -> DigitsOutput {

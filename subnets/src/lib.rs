@@ -47,8 +47,6 @@
 //! Everything fails with [`SubnetError`]; nothing panics on any input.
 //! [`SubnetError::is_bad_input`] separates the caller's mistakes from local faults.
 
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
-
 #[macro_use]
 mod registry;
 

@@ -116,11 +116,7 @@ pub fn majority_vote(votes: &[u8], mut weight: impl FnMut(u8) -> f64) -> Option<
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::indexing_slicing,
-        clippy::arithmetic_side_effects
-    )]
+    #![allow(clippy::arithmetic_side_effects)]
     use super::*;
 
     #[test]

@@ -423,11 +423,7 @@ pub fn aggregate_embeddings(responses: &[Embedding]) -> Result<Aggregate<Embeddi
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::indexing_slicing,
-        clippy::arithmetic_side_effects
-    )]
+    #![allow(clippy::arithmetic_side_effects)]
     use super::*;
 
     fn unit(seed: u32) -> Embedding {

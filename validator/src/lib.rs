@@ -1,13 +1,6 @@
 #![doc = include_str!("../README.md")]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::arithmetic_side_effects,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::unwrap_used
-    )
-)]
+// Unwrap, expect and indexing in tests: see clippy.toml.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
 mod chain;
 /// Account key files; shared with the miner through the chain client.

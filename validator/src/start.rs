@@ -107,12 +107,8 @@ async fn connect_chain(config: &Config) -> Result<ChainPhase, ValidatorError> {
             });
         }
     };
-    let hotkey = keys::load_or_create_key(&settings.hotkey_file)?;
-    let coldkey = settings
-        .coldkey_file
-        .as_deref()
-        .map(keys::load_key)
-        .transpose()?;
+    let (hotkey, coldkey) =
+        keys::load_neuron_keys(&settings.hotkey_file, settings.coldkey_file.as_deref())?;
     let session = ChainSession::connect(&settings.rpc_url, hotkey).await?;
     let at = session.at_finalized().await?;
     let listed = session.subnets(&at).await?;

@@ -40,6 +40,17 @@ pub fn load_key(path: &Path) -> Result<Keypair, KeyError> {
     parse_key(text.trim()).map_err(|reason| key_error(path, reason))
 }
 
+/// A neuron's keys as both binaries load them: the hotkey (created if its file is absent) and
+/// the optional coldkey that pays (never created: it must hold MIND).
+pub fn load_neuron_keys(
+    hotkey_file: &Path,
+    coldkey_file: Option<&Path>,
+) -> Result<(Keypair, Option<Keypair>), KeyError> {
+    let hotkey = load_or_create_key(hotkey_file)?;
+    let coldkey = coldkey_file.map(load_key).transpose()?;
+    Ok((hotkey, coldkey))
+}
+
 /// Loads the sr25519 key in `path`, or creates the file with a random seed (mode `0600`) if it
 /// does not exist.
 pub fn load_or_create_key(path: &Path) -> Result<Keypair, KeyError> {

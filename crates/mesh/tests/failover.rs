@@ -12,48 +12,29 @@
 
 use std::{
     collections::{HashMap, VecDeque},
-    future::Future,
     sync::Mutex,
     time::Duration,
 };
 
 use mindos_mesh::{
     route::{
-        request_with_policy, DefaultJudge, FailoverError, FailoverPolicy, InferTransport, Judge,
+        request_with_policy, DefaultJudge, FailoverError, FailoverPolicy, Judge, ScriptedTransport,
         Served, TryKind, Verdict,
     },
-    ErrorCode, InferRequest, InferResponse, MeshError, NetUid, PeerId,
+    InferRequest, InferResponse, MeshError, NetUid, PeerId,
 };
 use serde_json::json;
 
-/// Answers per peer: after a delay, a label (`Some`) or a refusal (`None`).
-struct Scripted(HashMap<PeerId, (Duration, Option<u8>)>);
-
-impl InferTransport for Scripted {
-    fn send(
-        &self,
-        peer: PeerId,
-        _request: InferRequest,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<InferResponse, MeshError>> + Send {
-        let script = self.0.get(&peer).copied();
-        async move {
-            let Some((delay, label)) = script else {
-                return Err(MeshError::Unreachable(peer));
-            };
-            if delay > timeout {
-                tokio::time::sleep(timeout).await;
-                return Err(MeshError::Timeout);
-            }
-            tokio::time::sleep(delay).await;
-            Ok(match label {
-                Some(label) => InferResponse::Ok {
-                    payload: json!({ "label": label }),
-                },
-                None => InferResponse::error(ErrorCode::Busy, "busy"),
-            })
-        }
-    }
+/// A transport that answers each peer's script: after the delay, `{"label": n}` or `busy`.
+fn scripted<'a>(
+    script: impl IntoIterator<Item = (PeerId, &'a (Duration, Option<u8>))>,
+) -> ScriptedTransport {
+    ScriptedTransport(
+        script
+            .into_iter()
+            .map(|(peer, (delay, label))| (peer, (*delay, label.map(|l| json!({ "label": l })))))
+            .collect(),
+    )
 }
 
 /// [`DefaultJudge`], noting every attempt sent.
@@ -107,7 +88,7 @@ fn request() -> InferRequest {
 /// Runs one request over peers scripted in order, hedging after `hedge`, within `budget`.
 async fn run(script: &[(Duration, Option<u8>)], hedge: Duration, budget: Duration) -> Run {
     let peers: Vec<PeerId> = script.iter().map(|_| PeerId::random()).collect();
-    let transport = Scripted(peers.iter().copied().zip(script.iter().copied()).collect());
+    let transport = scripted(peers.iter().copied().zip(script));
     let sent = Mutex::default();
     let policy = FailoverPolicy::sequential(budget)
         .with_deadline(tokio::time::Instant::now() + budget)
@@ -193,7 +174,7 @@ async fn requests_sharing_spares_never_ask_a_peer_twice() {
     // second's primary answers slowly and finds no spare to hedge to.
     let script = [(ms(1), None), (ms(100), Some(2)), (ms(1), Some(3))];
     let peers: Vec<PeerId> = script.iter().map(|_| PeerId::random()).collect();
-    let transport = Scripted(peers.iter().copied().zip(script).collect());
+    let transport = scripted(peers.iter().copied().zip(&script));
     let spares = &Mutex::new(VecDeque::from([peers[2]]));
     let sent = Mutex::default();
     let from_pool = move |first: PeerId| {
@@ -236,7 +217,7 @@ async fn requests_sharing_spares_never_ask_a_peer_twice() {
 async fn without_candidates_nothing_is_sent() {
     let sent = Mutex::default();
     let result = request_with_policy(
-        &Scripted(HashMap::new()),
+        &ScriptedTransport(HashMap::new()),
         std::iter::empty(),
         &request(),
         FailoverPolicy::sequential(Duration::from_secs(1)),

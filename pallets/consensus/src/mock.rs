@@ -9,10 +9,6 @@ use frame_support::{
 use mindos_primitives::{HyperparameterBounds, Hyperparameters, Perbill};
 use sp_runtime::{BuildStorage, FixedU128};
 
-type Block = frame_system::mocking::MockBlock<Test>;
-pub(crate) type AccountId = u64;
-pub(crate) type Balance = u64;
-
 frame_support::construct_runtime!(
     pub enum Test {
         System: frame_system,
@@ -24,17 +20,7 @@ frame_support::construct_runtime!(
     }
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-    type Block = Block;
-    type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-    type AccountStore = System;
-    type RuntimeHoldReason = RuntimeHoldReason;
-}
+pallet_mindos_subnets::test_runtime_base!();
 
 #[derive_impl(pallet_mindos_subnets::config_preludes::TestDefaultConfig)]
 impl pallet_mindos_subnets::Config for Test {
@@ -220,61 +206,25 @@ pub(crate) struct ExtBuilder {
 }
 
 impl ExtBuilder {
-    /// Skips the invariant check after the test: only for a test that breaks an invariant on
-    /// purpose.
-    #[allow(dead_code)] // no consensus test breaks an invariant yet
-    pub(crate) fn skip_try_state(mut self) -> Self {
-        self.skip_try_state = true;
-        self
-    }
-
     pub(crate) fn build(self) -> sp_io::TestExternalities {
         BlockEmission::set(1_000);
         PayoutsPerBlock::set(2);
-        let mut storage = frame_system::GenesisConfig::<Test>::default()
-            .build_storage()
-            .unwrap();
         let mut balances = vec![(OWNER, ENDOWMENT)];
         balances.extend((0..16).map(|i| (coldkey(i), ENDOWMENT)));
-        pallet_balances::GenesisConfig::<Test> {
-            balances,
-            ..Default::default()
-        }
-        .assimilate_storage(&mut storage)
-        .unwrap();
+        let mut storage = genesis_with_balances(balances);
         pallet_mindos_subnets::GenesisConfig::<Test> {
             bounds: Some(bounds()),
             subnets: vec![],
         }
         .assimilate_storage(&mut storage)
         .unwrap();
-        let mut ext = sp_io::TestExternalities::new(storage);
-        ext.execute_with(|| System::set_block_number(1));
-        ext
-    }
-
-    /// Runs `test` on the built chain, then checks the pallet's invariants (`try_state`)
-    /// unless [`Self::skip_try_state`] was asked for.
-    pub(crate) fn build_and_execute(self, test: impl FnOnce()) {
-        let skip_try_state = self.skip_try_state;
-        let mut ext = self.build();
-        ext.execute_with(test);
-        if !skip_try_state {
-            ext.execute_with(assert_invariants);
-        }
+        at_block_one(storage)
     }
 }
 
-/// The pallet's invariants (its `try_state`), for a check in the middle of a test too.
-pub(crate) fn assert_invariants() {
+pallet_mindos_subnets::test_externalities!({
     Consensus::do_try_state().expect("consensus invariants hold");
-}
-
-/// A fresh test chain (for the benchmarks' test suite).
-#[cfg(feature = "runtime-benchmarks")]
-pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
-    ExtBuilder::default().build()
-}
+});
 
 /// Runs the hooks of every block up to `block`.
 pub(crate) fn run_to(block: u64) {

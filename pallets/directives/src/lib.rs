@@ -83,15 +83,8 @@
 //! (byte strings as text, balances as decimal strings).
 
 #![cfg_attr(not(feature = "std"), no_std)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::arithmetic_side_effects,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::unwrap_used
-    )
-)]
+// Unwrap, expect and indexing in tests: see clippy.toml.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
 extern crate alloc;
 

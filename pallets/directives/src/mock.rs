@@ -5,15 +5,11 @@ use crate as pallet_directives;
 use alloc::collections::{BTreeMap, BTreeSet};
 use core::marker::PhantomData;
 use frame_support::{
-    derive_impl, parameter_types,
+    parameter_types,
     traits::{ConstU32, Get},
 };
 use mindos_primitives::{HyperparameterBounds, Hyperparameters, NetUid};
 use sp_runtime::{BuildStorage, DispatchError, DispatchResult, Perbill};
-
-type Block = frame_system::mocking::MockBlock<Test>;
-pub(crate) type AccountId = u64;
-pub(crate) type Balance = u64;
 
 frame_support::construct_runtime!(
     pub enum Test {
@@ -23,17 +19,7 @@ frame_support::construct_runtime!(
     }
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-    type Block = Block;
-    type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-    type AccountStore = System;
-    type RuntimeHoldReason = RuntimeHoldReason;
-}
+pallet_mindos_subnets::test_runtime_base!();
 
 parameter_types! {
     /// MindOS at launch: the mock counts 6 s blocks, like the registry's default.
@@ -232,14 +218,6 @@ pub(crate) struct ExtBuilder {
 }
 
 impl ExtBuilder {
-    /// Skips the invariant check after the test: only for a test that breaks an invariant on
-    /// purpose.
-    #[allow(dead_code)] // no directives test breaks an invariant yet
-    pub(crate) fn skip_try_state(mut self) -> Self {
-        self.skip_try_state = true;
-        self
-    }
-
     pub(crate) fn build(self) -> sp_io::TestExternalities {
         StakeTable::set(BTreeMap::new());
         Registrations::set(BTreeMap::new());
@@ -247,52 +225,25 @@ impl ExtBuilder {
         SubnetBounds::set(None);
         RefuseBounds::set(false);
         SubnetHyperparameters::set(BTreeMap::new());
-        let mut storage = frame_system::GenesisConfig::<Test>::default()
-            .build_storage()
-            .unwrap();
-        pallet_balances::GenesisConfig::<Test> {
-            balances: vec![
-                (ALICE, ENDOWMENT),
-                (BOB, ENDOWMENT),
-                (CHARLIE, ENDOWMENT),
-                (DAVE, ENDOWMENT),
-                (EVE, ENDOWMENT),
-                (POOR, 50),
-            ],
-            ..Default::default()
-        }
-        .assimilate_storage(&mut storage)
-        .unwrap();
+        let mut storage = genesis_with_balances(vec![
+            (ALICE, ENDOWMENT),
+            (BOB, ENDOWMENT),
+            (CHARLIE, ENDOWMENT),
+            (DAVE, ENDOWMENT),
+            (EVE, ENDOWMENT),
+            (POOR, 50),
+        ]);
         pallet_directives::GenesisConfig::<Test>::default()
             .assimilate_storage(&mut storage)
             .unwrap();
-        let mut ext = sp_io::TestExternalities::new(storage);
+        let mut ext = at_block_one(storage);
         ext.execute_with(|| {
-            System::set_block_number(1);
             SubnetBounds::set(Some(Directives::parameters().hyperparameter_bounds));
         });
         ext
     }
-
-    /// Runs `test` on the built chain, then checks the pallet's invariants (`try_state`)
-    /// unless [`Self::skip_try_state`] was asked for.
-    pub(crate) fn build_and_execute(self, test: impl FnOnce()) {
-        let skip_try_state = self.skip_try_state;
-        let mut ext = self.build();
-        ext.execute_with(test);
-        if !skip_try_state {
-            ext.execute_with(assert_invariants);
-        }
-    }
 }
 
-/// The pallet's invariants (its `try_state`), for a check in the middle of a test too.
-pub(crate) fn assert_invariants() {
+pallet_mindos_subnets::test_externalities!({
     Directives::do_try_state().expect("directives invariants hold");
-}
-
-/// A fresh test chain (for the benchmarks' test suite).
-#[cfg(feature = "runtime-benchmarks")]
-pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
-    ExtBuilder::default().build()
-}
+});

@@ -106,8 +106,10 @@ fn mind<Balance: AtLeast32BitUnsigned>(n: u128) -> Balance {
     Balance::saturated_from(n.saturating_mul(MIND))
 }
 
-/// The launch ranges for subnet hyperparameters.
-fn launch_hyperparameter_bounds<Balance: AtLeast32BitUnsigned>() -> HyperparameterBounds<Balance> {
+/// The launch ranges for subnet hyperparameters (the registry's default, and the subnets
+/// pallet's genesis bounds in the runtime).
+pub fn launch_hyperparameter_bounds<Balance: AtLeast32BitUnsigned>() -> HyperparameterBounds<Balance>
+{
     HyperparameterBounds {
         // From 10 blocks (a minute) to a day.
         tempo: Range {

@@ -7,10 +7,6 @@ use frame_support::{derive_impl, parameter_types};
 use mindos_primitives::{Hyperparameters, NetUid, Perbill, StakeInfo};
 use sp_runtime::{BuildStorage, FixedU128};
 
-type Block = frame_system::mocking::MockBlock<Test>;
-pub(crate) type AccountId = u64;
-pub(crate) type Balance = u64;
-
 frame_support::construct_runtime!(
     pub enum Test {
         System: frame_system,
@@ -20,17 +16,7 @@ frame_support::construct_runtime!(
     }
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-    type Block = Block;
-    type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-    type AccountStore = System;
-    type RuntimeHoldReason = RuntimeHoldReason;
-}
+pallet_mindos_subnets::test_runtime_base!();
 
 #[derive_impl(pallet_mindos_subnets::config_preludes::TestDefaultConfig)]
 impl pallet_mindos_subnets::Config for Test {
@@ -130,59 +116,23 @@ pub(crate) struct ExtBuilder {
 }
 
 impl ExtBuilder {
-    /// Skips the invariant check after the test: only for a test that breaks an invariant on
-    /// purpose.
-    #[allow(dead_code)] // no neurons test breaks an invariant yet
-    pub(crate) fn skip_try_state(mut self) -> Self {
-        self.skip_try_state = true;
-        self
-    }
-
     pub(crate) fn build(self) -> sp_io::TestExternalities {
-        let mut storage = frame_system::GenesisConfig::<Test>::default()
-            .build_storage()
-            .unwrap();
-        pallet_balances::GenesisConfig::<Test> {
-            balances: vec![
-                (OWNER, ENDOWMENT),
-                (ALICE, ENDOWMENT),
-                (BOB, ENDOWMENT),
-                (POOR, 100),
-            ],
-            ..Default::default()
-        }
-        .assimilate_storage(&mut storage)
-        .unwrap();
+        let mut storage = genesis_with_balances(vec![
+            (OWNER, ENDOWMENT),
+            (ALICE, ENDOWMENT),
+            (BOB, ENDOWMENT),
+            (POOR, 100),
+        ]);
         pallet_mindos_subnets::GenesisConfig::<Test> {
             bounds: Some(bounds()),
             subnets: vec![],
         }
         .assimilate_storage(&mut storage)
         .unwrap();
-        let mut ext = sp_io::TestExternalities::new(storage);
-        ext.execute_with(|| System::set_block_number(1));
-        ext
-    }
-
-    /// Runs `test` on the built chain, then checks the pallet's invariants (`try_state`)
-    /// unless [`Self::skip_try_state`] was asked for.
-    pub(crate) fn build_and_execute(self, test: impl FnOnce()) {
-        let skip_try_state = self.skip_try_state;
-        let mut ext = self.build();
-        ext.execute_with(test);
-        if !skip_try_state {
-            ext.execute_with(assert_invariants);
-        }
+        at_block_one(storage)
     }
 }
 
-/// The pallet's invariants (its `try_state`), for a check in the middle of a test too.
-pub(crate) fn assert_invariants() {
+pallet_mindos_subnets::test_externalities!({
     Neurons::do_try_state().expect("neurons invariants hold");
-}
-
-/// A fresh test chain (for the benchmarks' test suite).
-#[cfg(feature = "runtime-benchmarks")]
-pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
-    ExtBuilder::default().build()
-}
+});

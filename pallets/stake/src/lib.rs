@@ -16,15 +16,8 @@
 //!   burned, not moved: there is no treasury yet, and burning rewards no one for a fault.
 
 #![cfg_attr(not(feature = "std"), no_std)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::arithmetic_side_effects,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::unwrap_used
-    )
-)]
+// Unwrap, expect and indexing in tests: see clippy.toml.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
 extern crate alloc;
 

@@ -4,10 +4,6 @@ use crate as pallet_subnets;
 use frame_support::{derive_impl, parameter_types};
 use sp_runtime::BuildStorage;
 
-type Block = frame_system::mocking::MockBlock<Test>;
-pub(crate) type AccountId = u64;
-pub(crate) type Balance = u64;
-
 frame_support::construct_runtime!(
     pub enum Test {
         System: frame_system,
@@ -16,17 +12,7 @@ frame_support::construct_runtime!(
     }
 );
 
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-    type Block = Block;
-    type AccountData = pallet_balances::AccountData<Balance>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-    type AccountStore = System;
-    type RuntimeHoldReason = RuntimeHoldReason;
-}
+crate::test_runtime_base!();
 
 #[derive_impl(pallet_subnets::config_preludes::TestDefaultConfig)]
 impl pallet_subnets::Config for Test {
@@ -78,54 +64,19 @@ impl ExtBuilder {
         self
     }
 
-    /// Skips the invariant check after the test: only for a test that breaks an invariant on
-    /// purpose.
-    #[allow(dead_code)] // no subnets test breaks an invariant yet
-    pub(crate) fn skip_try_state(mut self) -> Self {
-        self.skip_try_state = true;
-        self
-    }
-
     pub(crate) fn build(self) -> sp_io::TestExternalities {
-        let mut storage = frame_system::GenesisConfig::<Test>::default()
-            .build_storage()
-            .unwrap();
-        pallet_balances::GenesisConfig::<Test> {
-            balances: vec![(ALICE, ENDOWMENT), (BOB, ENDOWMENT), (POOR, 50)],
-            ..Default::default()
-        }
-        .assimilate_storage(&mut storage)
-        .unwrap();
+        let mut storage =
+            genesis_with_balances(vec![(ALICE, ENDOWMENT), (BOB, ENDOWMENT), (POOR, 50)]);
         pallet_subnets::GenesisConfig::<Test> {
             bounds: Some(bounds()),
             subnets: self.genesis_subnets,
         }
         .assimilate_storage(&mut storage)
         .unwrap();
-        let mut ext = sp_io::TestExternalities::new(storage);
-        ext.execute_with(|| System::set_block_number(1));
-        ext
-    }
-
-    /// Runs `test` on the built chain, then checks the pallet's invariants (`try_state`)
-    /// unless [`Self::skip_try_state`] was asked for.
-    pub(crate) fn build_and_execute(self, test: impl FnOnce()) {
-        let skip_try_state = self.skip_try_state;
-        let mut ext = self.build();
-        ext.execute_with(test);
-        if !skip_try_state {
-            ext.execute_with(assert_invariants);
-        }
+        at_block_one(storage)
     }
 }
 
-/// The pallet's invariants (its `try_state`), for a check in the middle of a test too.
-pub(crate) fn assert_invariants() {
+crate::test_externalities!({
     Subnets::do_try_state().expect("subnets invariants hold");
-}
-
-/// A fresh test chain (for the benchmarks' test suite).
-#[cfg(feature = "runtime-benchmarks")]
-pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
-    ExtBuilder::default().build()
-}
+});

@@ -60,3 +60,100 @@ pub fn task() -> TaskSpec {
         scoring_rule: ScoringRule::CosineSimilarity,
     }
 }
+
+/// What every MindOS pallet's test runtime (`mock.rs`) says the same way, written once: the
+/// `ExtBuilder`'s `build_and_execute` that always checks the pallet's invariants after the
+/// test (opt out with `skip_try_state`, only for a test that breaks one on purpose), the
+/// invariant check itself for use mid-test (`assert_invariants`), the benchmarks' fresh chain
+/// (`new_test_ext`) and the genesis steps every mock takes (`genesis_with_balances`,
+/// `at_block_one`).
+///
+/// Invoke it in a mock that defines `Test` (with `frame_system` and `pallet_balances`), a
+/// `#[derive(Default)] struct ExtBuilder { skip_try_state: bool, … }` with a
+/// `build(self) -> sp_io::TestExternalities`, and `System`; `$invariants` is the block
+/// `assert_invariants` runs.
+#[macro_export]
+macro_rules! test_externalities {
+    ($invariants:block) => {
+        impl ExtBuilder {
+            /// Skips the invariant check after the test: only for a test that breaks an
+            /// invariant on purpose.
+            #[allow(dead_code)] // no test breaks an invariant on purpose yet
+            pub(crate) fn skip_try_state(mut self) -> Self {
+                self.skip_try_state = true;
+                self
+            }
+
+            /// Runs `test` on the built chain, then checks the invariants
+            /// ([`assert_invariants`]) unless [`Self::skip_try_state`] was asked for.
+            pub(crate) fn build_and_execute(self, test: impl FnOnce()) {
+                let skip_try_state = self.skip_try_state;
+                let mut ext = self.build();
+                ext.execute_with(test);
+                if !skip_try_state {
+                    ext.execute_with(assert_invariants);
+                }
+            }
+        }
+
+        /// The pallet's invariants (its `try_state`), for a check in the middle of a test too.
+        pub(crate) fn assert_invariants() $invariants
+
+        /// A fresh test chain (for the benchmarks' test suite).
+        #[cfg(feature = "runtime-benchmarks")]
+        pub(crate) fn new_test_ext() -> sp_io::TestExternalities {
+            ExtBuilder::default().build()
+        }
+
+        /// Genesis storage: frame-system's defaults and these free balances.
+        fn genesis_with_balances(
+            balances: Vec<(
+                <Test as frame_system::Config>::AccountId,
+                <Test as pallet_balances::Config>::Balance,
+            )>,
+        ) -> sp_runtime::Storage {
+            use sp_runtime::BuildStorage;
+            let mut storage = frame_system::GenesisConfig::<Test>::default()
+                .build_storage()
+                .expect("frame-system genesis builds");
+            pallet_balances::GenesisConfig::<Test> {
+                balances,
+                ..Default::default()
+            }
+            .assimilate_storage(&mut storage)
+            .expect("balances genesis builds");
+            storage
+        }
+
+        /// The chain over `storage`, at block 1 (events are recorded from block 1 on).
+        fn at_block_one(storage: sp_runtime::Storage) -> sp_io::TestExternalities {
+            let mut ext = sp_io::TestExternalities::new(storage);
+            ext.execute_with(|| System::set_block_number(1));
+            ext
+        }
+    };
+}
+
+/// The frame-system and balances half of every MindOS pallet's test runtime: `u64` accounts
+/// and balances, and the two pallets' test defaults. Invoke it beside the mock's
+/// `construct_runtime!` (which must name `System` and `Balances`).
+#[macro_export]
+macro_rules! test_runtime_base {
+    () => {
+        type Block = frame_system::mocking::MockBlock<Test>;
+        pub(crate) type AccountId = u64;
+        pub(crate) type Balance = u64;
+
+        #[frame_support::derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+        impl frame_system::Config for Test {
+            type Block = Block;
+            type AccountData = pallet_balances::AccountData<Balance>;
+        }
+
+        #[frame_support::derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+        impl pallet_balances::Config for Test {
+            type AccountStore = System;
+            type RuntimeHoldReason = RuntimeHoldReason;
+        }
+    };
+}

@@ -41,6 +41,8 @@
 //! [`MeshClient`]: crate::MeshClient
 
 mod failover;
+#[cfg(any(test, feature = "testing"))]
+mod scripted;
 
 use std::{collections::HashSet, time::Duration};
 
@@ -50,6 +52,8 @@ pub use self::failover::{
     request_with_failover, request_with_policy, AttemptError, DefaultJudge, FailedAttempt,
     FailoverError, FailoverPolicy, InferTransport, Judge, Served, TryKind, Verdict,
 };
+#[cfg(any(test, feature = "testing"))]
+pub use self::scripted::ScriptedTransport;
 use crate::{
     wire::{CapacityBeat, PowerSource},
     PeerInfo,

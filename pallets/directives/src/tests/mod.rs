@@ -44,10 +44,7 @@ pub(crate) fn run_to(block: u64) {
 pub(crate) fn events() -> Vec<Event<Test>> {
     System::events()
         .into_iter()
-        .filter_map(|record| match record.event {
-            RuntimeEvent::Directives(event) => Some(event),
-            _ => None,
-        })
+        .filter_map(|record| record.event.try_into().ok())
         .collect()
 }
 

@@ -5,38 +5,25 @@
 use super::*;
 use mindos_primitives::{NetUid, Uid};
 
-/// Answers per peer: after a delay, a label (`Some`) or a refusal (`None`).
-struct Scripted(HashMap<PeerId, (Duration, Option<u8>)>);
-
-impl InferTransport for Scripted {
-    fn send(
-        &self,
-        peer: PeerId,
-        _request: InferRequest,
-        timeout: Duration,
-    ) -> impl std::future::Future<Output = Result<InferResponse, mindos_mesh::MeshError>> + Send
-    {
-        let script = self.0.get(&peer).copied();
-        async move {
-            let Some((delay, label)) = script else {
-                return Err(mindos_mesh::MeshError::Unreachable(peer));
-            };
-            if delay > timeout {
-                tokio::time::sleep(timeout).await;
-                return Err(mindos_mesh::MeshError::Timeout);
-            }
-            tokio::time::sleep(delay).await;
-            Ok(match label {
-                Some(label) => InferResponse::Ok {
-                    payload: serde_json::json!({
+/// A transport that answers each peer's script like a digits miner: after the delay, the
+/// label with flat probabilities, or `busy`.
+fn scripted(
+    script: impl IntoIterator<Item = (PeerId, (Duration, Option<u8>))>,
+) -> mindos_mesh::route::ScriptedTransport {
+    mindos_mesh::route::ScriptedTransport(
+        script
+            .into_iter()
+            .map(|(peer, (delay, label))| {
+                let answer = label.map(|label| {
+                    serde_json::json!({
                         "label": label,
                         "probabilities": [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
-                    }),
-                },
-                None => InferResponse::error(mindos_mesh::ErrorCode::Busy, "busy"),
+                    })
+                });
+                (peer, (delay, answer))
             })
-        }
-    }
+            .collect(),
+    )
 }
 
 fn neuron(uid: Uid, peer: PeerId) -> (PeerId, Neuron) {
@@ -74,7 +61,7 @@ async fn run_slot(
         crate::scoring::Scoreboard::new(0.1, Duration::from_millis(100)),
     );
     let peers: Vec<PeerId> = script.iter().map(|_| PeerId::random()).collect();
-    let transport = Scripted(peers.iter().copied().zip(script.iter().copied()).collect());
+    let transport = scripted(peers.iter().copied().zip(script.iter().copied()));
     let mut queue: VecDeque<(PeerId, Neuron)> = peers
         .iter()
         .enumerate()
