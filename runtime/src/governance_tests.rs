@@ -5,7 +5,7 @@
 use crate::{
     configs::{EnactmentDelay, ProposalDeposit, VotingPeriod},
     genesis_config_presets, AccountId, Balance, Balances, BlockNumber, Directives, Neurons,
-    Runtime, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Stake, Subnets, System, MIND,
+    Runtime, RuntimeHoldReason, RuntimeOrigin, Stake, Subnets, System, MIND,
 };
 use frame_support::{
     assert_noop, assert_ok,

@@ -5,7 +5,7 @@ use crate as pallet_directives;
 use alloc::collections::{BTreeMap, BTreeSet};
 use core::marker::PhantomData;
 use frame_support::{
-    parameter_types,
+    derive_impl, parameter_types,
     traits::{ConstU32, Get},
 };
 use mindos_primitives::{HyperparameterBounds, Hyperparameters, NetUid};
@@ -19,7 +19,8 @@ frame_support::construct_runtime!(
     }
 );
 
-pallet_mindos_subnets::test_runtime_base!();
+pallet_mindos_subnets::test_system_config!();
+pallet_mindos_subnets::test_balances_config!();
 
 parameter_types! {
     /// MindOS at launch: the mock counts 6 s blocks, like the registry's default.

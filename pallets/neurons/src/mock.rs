@@ -16,7 +16,8 @@ frame_support::construct_runtime!(
     }
 );
 
-pallet_mindos_subnets::test_runtime_base!();
+pallet_mindos_subnets::test_system_config!();
+pallet_mindos_subnets::test_balances_config!();
 
 #[derive_impl(pallet_mindos_subnets::config_preludes::TestDefaultConfig)]
 impl pallet_mindos_subnets::Config for Test {

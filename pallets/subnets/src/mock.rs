@@ -12,7 +12,8 @@ frame_support::construct_runtime!(
     }
 );
 
-crate::test_runtime_base!();
+crate::test_system_config!();
+crate::test_balances_config!();
 
 #[derive_impl(pallet_subnets::config_preludes::TestDefaultConfig)]
 impl pallet_subnets::Config for Test {

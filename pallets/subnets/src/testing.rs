@@ -134,23 +134,30 @@ macro_rules! test_externalities {
     };
 }
 
-/// The frame-system and balances half of every MindOS pallet's test runtime: `u64` accounts
-/// and balances, and the two pallets' test defaults. Invoke it beside the mock's
-/// `construct_runtime!` (which must name `System` and `Balances`).
+/// frame-system's half of every MindOS pallet's test runtime: `u64` accounts, `u64` balances
+/// and frame-system's test defaults. Invoke it beside the mock's `construct_runtime!` (which
+/// must name `System` and `Balances`), with `frame_support::derive_impl` in scope.
 #[macro_export]
-macro_rules! test_runtime_base {
+macro_rules! test_system_config {
     () => {
         type Block = frame_system::mocking::MockBlock<Test>;
         pub(crate) type AccountId = u64;
         pub(crate) type Balance = u64;
 
-        #[frame_support::derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+        #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
         impl frame_system::Config for Test {
             type Block = Block;
             type AccountData = pallet_balances::AccountData<Balance>;
         }
+    };
+}
 
-        #[frame_support::derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+/// Balances' half of every MindOS pallet's test runtime: balances' test defaults with holds.
+/// Invoke it beside [`test_system_config!`].
+#[macro_export]
+macro_rules! test_balances_config {
+    () => {
+        #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
         impl pallet_balances::Config for Test {
             type AccountStore = System;
             type RuntimeHoldReason = RuntimeHoldReason;

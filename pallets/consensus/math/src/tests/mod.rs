@@ -111,30 +111,29 @@ fn normalised_dense(weights: &[(u16, u16)], n: u16) -> Vec<u32> {
 /// A sparse weight row over `0..n`: sorted and unique, or (with `garbage`) possibly unsorted,
 /// duplicated and out of range.
 fn weight_row(n: u16, garbage: bool) -> impl Strategy<Value = Vec<(u16, u16)>> {
-    let hi = if garbage { n.saturating_add(3) } else { n };
     let raw = prop_oneof![3 => any::<u16>(), 1 => Just(0u16), 1 => 0u16..4];
-    (
-        prop::collection::vec((0..hi.max(1), raw), 0..=usize::from(hi)),
-        any::<bool>(),
-    )
-        .prop_map(move |(mut row, keep_order)| {
-            if !(garbage && keep_order) {
-                row.sort_by_key(|e| e.0);
-                row.dedup_by_key(|e| e.0);
-            }
-            row.retain(|e| garbage || e.0 < n);
-            row
-        })
+    sparse_row(n, garbage, raw)
 }
 
 /// A sparse bond row over `0..n`, like [`weight_row`]; with `garbage`, values may exceed one.
 fn bond_row(n: u16, garbage: bool) -> impl Strategy<Value = Vec<(u16, u32)>> {
-    let hi = if garbage { n.saturating_add(3) } else { n };
     let value = if garbage {
         (0u32..=u32::MAX).boxed()
     } else {
         (0u32..=ONE).boxed()
     };
+    sparse_row(n, garbage, value)
+}
+
+/// The shape both rows share: entries over `0..n` with values from `value`, sorted and
+/// deduplicated by column; with `garbage`, columns may also be out of range, unsorted and
+/// duplicated.
+fn sparse_row<V: Clone + core::fmt::Debug>(
+    n: u16,
+    garbage: bool,
+    value: impl Strategy<Value = V>,
+) -> impl Strategy<Value = Vec<(u16, V)>> {
+    let hi = if garbage { n.saturating_add(3) } else { n };
     (
         prop::collection::vec((0..hi.max(1), value), 0..=usize::from(hi)),
         any::<bool>(),
