@@ -210,6 +210,13 @@ mod tests {
                 if let Some(serde_json::Value::Object(properties)) = map.get("properties") {
                     out.extend(properties.keys().cloned());
                 }
+                if let Some(serde_json::Value::Array(required)) = map.get("required") {
+                    out.extend(
+                        required
+                            .iter()
+                            .filter_map(|r| r.as_str().map(str::to_owned)),
+                    );
+                }
                 if let Some(serde_json::Value::Array(params)) = map.get("params") {
                     out.extend(
                         params
