@@ -64,11 +64,18 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Checks a weight vector against the subnet's registered uids and turns it into a row.
+    ///
+    /// `committed_at`: the block of the commit a reveal opens. A slot freed since then, or
+    /// taken by a neuron registered after it, no longer holds the neuron the validator
+    /// weighted: its entry is dropped instead of voiding the whole reveal (a deregistration
+    /// between commit and reveal must not cost the validator its epoch). A uid that was never
+    /// a slot of the subnet is still refused.
     fn weight_row(
         netuid: NetUid,
         own_uid: u16,
         uids: Vec<u16>,
         weights: Vec<u16>,
+        committed_at: Option<BlockNumberFor<T>>,
     ) -> Result<WeightRow<BlockNumberFor<T>>, Error<T>> {
         ensure!(uids.len() == weights.len(), Error::<T>::LengthMismatch);
         ensure!(!uids.is_empty(), Error::<T>::NoWeights);
@@ -81,16 +88,23 @@ impl<T: Config> Pallet<T> {
             uids.windows(2).all(|pair| matches!(pair, [a, b] if a < b)),
             Error::<T>::UidsNotSorted
         );
-        for uid in &uids {
+        let committed_at = committed_at.map(|block| block.saturated_into::<u64>());
+        let mut entries: Vec<(u16, u16)> = Vec::with_capacity(uids.len());
+        for (uid, weight) in uids.into_iter().zip(weights) {
+            ensure!(uid != own_uid, Error::<T>::SelfWeight);
             // A freed slot records registration block zero.
-            let registered = registered_at
-                .get(usize::from(*uid))
-                .is_some_and(|at| *at != 0);
-            ensure!(registered, Error::<T>::UnknownUid);
-            ensure!(*uid != own_uid, Error::<T>::SelfWeight);
+            let slot = registered_at.get(usize::from(uid)).copied();
+            match (slot, committed_at) {
+                (Some(at), Some(committed_at)) if at == 0 || at > committed_at => continue,
+                (Some(at), _) if at != 0 => entries.push((uid, weight)),
+                _ => return Err(Error::<T>::UnknownUid),
+            }
         }
-        ensure!(weights.iter().any(|w| *w != 0), Error::<T>::AllZeroWeights);
-        let entries: Vec<(u16, u16)> = uids.into_iter().zip(weights).collect();
+        ensure!(!entries.is_empty(), Error::<T>::NoWeights);
+        ensure!(
+            entries.iter().any(|(_, w)| *w != 0),
+            Error::<T>::AllZeroWeights
+        );
         Ok(WeightRow {
             set_at: frame_system::Pallet::<T>::block_number(),
             entries: BoundedVec::try_from(entries).map_err(|_| Error::<T>::TooManyWeights)?,
@@ -144,7 +158,7 @@ impl<T: Config> Pallet<T> {
             Error::<T>::CommitMismatch
         );
         let uid = Self::validator_uid(&hotkey, netuid)?;
-        let row = Self::weight_row(netuid, uid, uids, weights)?;
+        let row = Self::weight_row(netuid, uid, uids, weights, Some(commit.committed_at))?;
         let count = u32::try_from(row.entries.len()).unwrap_or(u32::MAX);
         Commits::<T>::remove(netuid, &hotkey);
         Weights::<T>::insert(netuid, uid, row);
@@ -176,7 +190,7 @@ impl<T: Config> Pallet<T> {
                 );
             }
         }
-        let row = Self::weight_row(netuid, uid, uids, weights)?;
+        let row = Self::weight_row(netuid, uid, uids, weights, None)?;
         let count = u32::try_from(row.entries.len()).unwrap_or(u32::MAX);
         Weights::<T>::insert(netuid, uid, row);
         Self::deposit_event(Event::WeightsSet { netuid, uid, count });

@@ -412,7 +412,8 @@ pub mod pallet {
         /// - `origin`: `Signed` by the hotkey that committed; it must still hold a permit.
         /// - `netuid`: the subnet.
         /// - `uids`: weighted uids, strictly increasing, registered on the subnet, not the
-        ///   caller's own.
+        ///   caller's own. A uid whose slot was freed since the commit, or taken by a neuron
+        ///   registered after it, is dropped rather than failing the reveal.
         /// - `weights`: one per uid, not all zero; normalised by the epoch.
         /// - `salt`: the salt hashed into the commit.
         ///

@@ -233,6 +233,38 @@ fn reveal_failures_change_nothing() {
 }
 
 #[test]
+fn a_uid_freed_or_retaken_after_the_commit_is_dropped_from_the_reveal() {
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = setup();
+        // Validator 1 weights miners 3, 4 and 5; then 4 is deregistered and 5's slot is
+        // freed and taken by a newcomer before the reveal.
+        commit(netuid, 1, &[3, 4, 5], &[10, 20, 30]);
+        run_to(12);
+        assert_ok!(Neurons::deregister(
+            RuntimeOrigin::signed(coldkey(4)),
+            netuid,
+            hotkey(4)
+        ));
+        assert_ok!(Neurons::deregister(
+            RuntimeOrigin::signed(coldkey(5)),
+            netuid,
+            hotkey(5)
+        ));
+        assert_ok!(Neurons::register(
+            RuntimeOrigin::signed(coldkey(6)),
+            netuid,
+            hotkey(6),
+            1_000
+        ));
+        run_to(19);
+        assert_ok!(reveal(netuid, 1, &[3, 4, 5], &[10, 20, 30]));
+        let row = Weights::<Test>::get(netuid, 1).expect("revealed");
+        assert_eq!(row.entries.to_vec(), vec![(3, 10)]);
+        assert!(Commits::<Test>::get(netuid, hotkey(1)).is_none());
+    });
+}
+
+#[test]
 fn revealed_weights_are_validated() {
     ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
