@@ -85,6 +85,9 @@ mod benchmarks {
         let weights: Vec<u16> = uids.iter().map(|u| 1 + (*u % 97)).collect();
         let salt = [3u8; 32];
         let hash = Pallet::<T>::commit_hash(&validator, netuid, &uids, &weights, &salt);
+        // Committed after the setup's registrations (block 1), so every weighted uid still
+        // holds the neuron the commit meant and none is dropped.
+        frame_system::Pallet::<T>::set_block_number(2u32.into());
         Pallet::<T>::commit_weights(RawOrigin::Signed(validator.clone()).into(), netuid, hash)
             .expect("commits");
         EpochIndex::<T>::insert(netuid, 1);
