@@ -73,6 +73,10 @@ pub trait ConsensusParameters<Balance> {
 pub trait StakeInfo<AccountId, Balance> {
     /// Active (bonded, not unbonding) stake on `hotkey`, from all its nominators.
     fn hotkey_stake(hotkey: &AccountId) -> Balance;
+    /// Per subnet with validator permits, sorted by netuid: the stake counted for splitting
+    /// block emission between subnets. Each hotkey's stake is divided over the subnets it
+    /// holds a permit on, so the sum over subnets never exceeds the total active stake.
+    fn counted_stakes() -> Vec<(NetUid, Balance)>;
     /// Stake weights of a subnet: `(uid, active stake of the uid's hotkey)` for every
     /// registered uid, in uid order.
     fn stake_weights(netuid: NetUid) -> Vec<(u16, Balance)>;

@@ -129,10 +129,11 @@ mod benchmarks {
         let entries: Vec<SubnetAccrual<BalanceOf<T>>> = (0..s)
             .map(|i| SubnetAccrual {
                 netuid: NetUid(i as u16),
-                stake: (1_000u32 + i).into(),
                 pending: 0u32.into(),
             })
             .collect();
+        let netuids: Vec<NetUid> = entries.iter().map(|a| a.netuid).collect();
+        T::BenchmarkHelper::set_counted_stakes(&netuids);
         Accrual::<T>::put(BoundedVec::truncate_from(entries));
         let now: BlockNumberFor<T> = 5u32.into();
 
@@ -184,7 +185,6 @@ mod benchmarks {
         );
         Accrual::<T>::put(BoundedVec::truncate_from(alloc::vec![SubnetAccrual {
             netuid,
-            stake: 1_000u32.into(),
             pending: 1_000_000_000u32.into(),
         }]));
         let now: BlockNumberFor<T> = 3u32.into();

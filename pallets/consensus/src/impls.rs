@@ -207,25 +207,37 @@ impl<T: Config> Pallet<T> {
         weight
     }
 
-    /// Adds this block's emission to the subnets' accruals in proportion to their stake
-    /// snapshots, rounding each share down (at most one unit per subnet per block is never
-    /// minted). With no stake anywhere, nothing accrues.
+    /// Adds this block's emission to the subnets' accruals in proportion to their counted
+    /// stake ([`StakeInfo::counted_stakes`]: each hotkey's stake divided over the subnets it
+    /// validates on, so no stake counts twice), rounding each share down (at most one unit
+    /// per subnet per block is never minted). With no counted stake, nothing accrues.
     pub(crate) fn accrue(now: BlockNumberFor<T>) -> Weight {
         let emission: u128 =
             T::Parameters::block_emission(now.saturated_into::<u64>()).saturated_into::<u128>();
         let mut accruals = Accrual::<T>::get();
         let subnets = u32::try_from(accruals.len()).unwrap_or(u32::MAX);
+        if emission == 0 || accruals.is_empty() {
+            return T::WeightInfo::accrue(subnets);
+        }
+        let counted = T::Stake::counted_stakes();
+        let stake_of = |netuid: NetUid| -> u128 {
+            counted
+                .binary_search_by_key(&netuid, |(id, _)| *id)
+                .ok()
+                .and_then(|i| counted.get(i))
+                .map_or(0, |(_, stake)| (*stake).saturated_into::<u128>())
+        };
         let total: u128 = accruals
             .iter()
-            .map(|a| a.stake.saturated_into::<u128>())
+            .map(|a| stake_of(a.netuid))
             .fold(0u128, |sum, s| sum.saturating_add(s));
-        if emission == 0 || total == 0 {
+        if total == 0 {
             return T::WeightInfo::accrue(subnets);
         }
         for accrual in accruals.iter_mut() {
             let share = multiply_by_rational_with_rounding(
                 emission,
-                accrual.stake.saturated_into::<u128>(),
+                stake_of(accrual.netuid),
                 total,
                 Rounding::Down,
             )
@@ -357,11 +369,7 @@ impl<T: Config> Pallet<T> {
             params: epoch_params,
         });
 
-        // Emission: what accrued, plus a fresh snapshot of the subnet's validator stake.
-        let validator_stake = rows
-            .iter()
-            .fold(0u128, |sum, row| sum.saturating_add(row.stake));
-        let accrued = Self::take_accrual(netuid, validator_stake.saturated_into());
+        let accrued = Self::take_accrual(netuid);
         let payout = split_emission(
             accrued.saturated_into::<u128>(),
             &T::Parameters::emission_split(),
@@ -371,7 +379,11 @@ impl<T: Config> Pallet<T> {
         let mut carried: u128 = payout.carried;
         let mut per_uid: Vec<u128> = alloc::vec![0; usize::from(n)];
 
-        let to_owner = payout.owner;
+        // The owner is paid for a subnet that did work: in an epoch where no miner pool is
+        // paid, its cut is carried with the pools (review finding C1).
+        let miners_paid = payout.miners.iter().any(|amount| *amount != 0);
+        let to_owner = if miners_paid { payout.owner } else { 0 };
+        carried = carried.saturating_add(payout.owner.saturating_sub(to_owner));
         if to_owner != 0 {
             let minted = T::Subnets::owner(netuid).is_some_and(|owner| {
                 T::Currency::mint_into(&owner, to_owner.saturated_into()).is_ok()
@@ -496,19 +508,17 @@ impl<T: Config> Pallet<T> {
         u32::try_from(epoch.checked_rem(depth).unwrap_or(0)).unwrap_or(0)
     }
 
-    /// Takes what `netuid` accrued and records its new stake snapshot (creating its entry at
-    /// its first epoch).
-    fn take_accrual(netuid: NetUid, stake: BalanceOf<T>) -> BalanceOf<T> {
+    /// Takes what `netuid` accrued (creating its entry at its first epoch: a subnet accrues
+    /// from its first epoch on).
+    fn take_accrual(netuid: NetUid) -> BalanceOf<T> {
         let mut accruals = Accrual::<T>::get();
         let accrued = match accruals.binary_search_by_key(&netuid, |a| a.netuid) {
-            Ok(i) => accruals.get_mut(i).map_or(Zero::zero(), |a| {
-                a.stake = stake;
-                core::mem::take(&mut a.pending)
-            }),
+            Ok(i) => accruals
+                .get_mut(i)
+                .map_or(Zero::zero(), |a| core::mem::take(&mut a.pending)),
             Err(i) => {
                 let entry = SubnetAccrual {
                     netuid,
-                    stake,
                     pending: Zero::zero(),
                 };
                 if accruals.try_insert(i, entry).is_err() {

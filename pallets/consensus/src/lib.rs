@@ -20,16 +20,23 @@
 //!   miner, clipping, validator trust, incentive, bonds (exponential moving average) and
 //!   dividends, and reputation (moving average of consensus).
 //! - **Emission.** Each block mints nothing but *accrues*
-//!   [`ConsensusParameters::block_emission`] to the subnets in proportion to the active stake
-//!   of their permitted validators at their last epoch ([`Accrual`]). The epoch pays what its
-//!   subnet accrued, split by [`ConsensusParameters::emission_split`] (default 18% owner, 41%
-//!   miners by incentive, 41% validators by dividends): the owner and validators at once
-//!   (validator dividends pass through the hotkey's take to its nominators, who claim them as
-//!   free balance from the stake pallet), the miners' shares a page of
-//!   [`Config::MaxPayoutsPerBlock`] per block ([`MinerPayouts`]), as free balance of each
-//!   miner's coldkey. A pool nobody qualifies for (no miner has incentive, no validator
-//!   dividends) and anything that cannot be minted are carried to the next epoch; rounding
-//!   only ever keeps units back, it never mints extra.
+//!   [`ConsensusParameters::block_emission`] to the subnets (from their first epoch on,
+//!   [`Accrual`]) in proportion to their **counted stake**
+//!   ([`mindos_primitives::StakeInfo::counted_stakes`]): the stake of their permitted
+//!   validators, each hotkey's stake divided over the subnets it holds a permit on. A unit of
+//!   stake therefore counts at most once across subnets, and a validator that creates or
+//!   joins more subnets spreads its weight instead of multiplying it (review finding C1; the
+//!   stake pallet's docs give the design and why it divides rather than asks for an explicit
+//!   allocation). The epoch pays what its subnet accrued, split by
+//!   [`ConsensusParameters::emission_split`] (default 18% owner, 41% miners by incentive, 41%
+//!   validators by dividends): the owner and validators at once (validator dividends pass
+//!   through the hotkey's take to its nominators, who claim them as free balance from the
+//!   stake pallet), the miners' shares a page of [`Config::MaxPayoutsPerBlock`] per block
+//!   ([`MinerPayouts`]), as free balance of each miner's coldkey. A pool nobody qualifies for
+//!   (no miner has incentive, no validator dividends) and anything that cannot be minted are
+//!   carried to the next epoch, and so is the owner's cut of an epoch in which no miner pool
+//!   is paid: an owner is paid for a subnet that works. Rounding only ever keeps units back,
+//!   it never mints extra.
 //! - **Records.** [`Metrics`] holds each uid's last results and reputation; [`History`] the
 //!   last [`Config::HistoryDepth`] epochs per uid (the contribution ring buffer read by
 //!   `mindos_neuron`); the neurons pallet gets each uid's emission for pruning.

@@ -68,6 +68,7 @@ impl pallet_mindos_stake::Config for Test {
     type MaxValidatorsPerSubnet = ConstU32<64>;
     type MaxPermitUpdatesPerBlock = ConstU32<4>;
     type MaxPendingPermitUpdates = ConstU32<8>;
+    type MaxSubnets = ConstU32<8>;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = MockBenchmarkHelper;
@@ -164,6 +165,9 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
         params.commit_reveal = enabled;
         Subnets::set_hyperparameters(RuntimeOrigin::signed(owner), netuid, params)
             .expect("owner may set hyperparameters");
+    }
+    fn set_counted_stakes(netuids: &[NetUid]) {
+        pallet_mindos_stake::Pallet::<Test>::set_counted_stakes_for_benchmarks(netuids);
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::{mock::*, pallet::*, Event, WeightInfo};
 use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo};
-use mindos_primitives::{NetUid, Perbill};
+use mindos_primitives::{NetUid, Perbill, StakeInfo};
 use pallet_mindos_subnets::Visibility;
 use sp_core::H256;
 
@@ -374,7 +374,8 @@ fn an_epoch_pays_owner_miners_and_validators_exactly_what_accrued() {
         let netuid = setup();
         let honest: (&[u16], &[u16]) = (&[3, 4, 5], &[1, 2, 1]);
         commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
-        // Epoch at 19: no weights counted yet, so only the owner is paid; the rest carries.
+        // Epoch at 19: no weights counted yet, so no miner pool is paid and the owner's cut
+        // carries with the pools (review C1: before, the owner was paid 1,800 for no work).
         let event = last_epoch_event();
         let Event::EpochRun {
             accrued,
@@ -388,9 +389,9 @@ fn an_epoch_pays_owner_miners_and_validators_exactly_what_accrued() {
             unreachable!()
         };
         assert_eq!(accrued, 10_000, "blocks 10..=19 at 1,000 each");
-        assert_eq!(to_owner, 1_800);
+        assert_eq!(to_owner, 0);
         assert_eq!((to_miners, to_validators), (0, 0));
-        assert_eq!(carried, 8_200);
+        assert_eq!(carried, 10_000);
 
         let issuance = Balances::total_issuance();
         let owner = Balances::free_balance(OWNER);
@@ -410,8 +411,8 @@ fn an_epoch_pays_owner_miners_and_validators_exactly_what_accrued() {
             unreachable!()
         };
         assert_eq!((epoch, validators), (3, 3));
-        assert_eq!(accrued, 8_200 + 10_000);
-        assert_eq!(to_owner, 3_276, "18%");
+        assert_eq!(accrued, 10_000 + 10_000);
+        assert_eq!(to_owner, 3_600, "18%");
         assert_eq!(carried, 0);
         assert_eq!(to_owner + to_miners + to_validators + carried, accrued);
         assert_eq!(Balances::free_balance(OWNER), owner + to_owner);
@@ -504,9 +505,8 @@ fn accrual_follows_validator_stake_across_subnets() {
         run_to(20);
         let a_at_20 = pending(a);
         run_to(27);
-        let accrual = Accrual::<Test>::get();
-        let stakes: Vec<Balance> = accrual.iter().map(|x| x.stake).collect();
-        assert_eq!(stakes, vec![6_000, 3_000]);
+        let stakes = <Stake as StakeInfo<_, _>>::counted_stakes();
+        assert_eq!(stakes, vec![(a, 6_000), (b, 3_000)]);
         assert_eq!(
             pending(a) - a_at_20,
             666 * 7,
@@ -517,6 +517,65 @@ fn accrual_follows_validator_stake_across_subnets() {
             333 * 9,
             "blocks 19..=27: 1,000 × 3/9, rounded down"
         );
+    });
+}
+
+#[test]
+fn a_validator_joining_another_subnet_does_not_raise_their_emission_share() {
+    ExtBuilder::default().build_and_execute(|| {
+        // Subnet a: validators of 1,000, 2,000 and 3,000 (hotkeys 0..3); subnet b: an
+        // unrelated validator of 3,000. Boundaries: a at 9, 19, …; b at 8, 18, …
+        let a = setup();
+        let b = create_subnet();
+        for i in 6..8 {
+            assert_ok!(Neurons::register(
+                RuntimeOrigin::signed(coldkey(i)),
+                b,
+                hotkey(i),
+                1_000
+            ));
+        }
+        assert_ok!(Stake::add_stake(
+            RuntimeOrigin::signed(coldkey(6)),
+            hotkey(6),
+            3_000
+        ));
+        let pending = |netuid: NetUid| {
+            Accrual::<Test>::get()
+                .iter()
+                .find(|x| x.netuid == netuid)
+                .map_or(0, |x| x.pending)
+        };
+        // Emission of one block without epochs (1,000 per block) to the given subnets.
+        let one_block = |subnets: &[NetUid], from: u64| {
+            run_to(from);
+            let before: Balance = subnets.iter().map(|n| pending(*n)).sum();
+            run_to(from + 1);
+            subnets.iter().map(|n| pending(*n)).sum::<Balance>() - before
+        };
+        assert_eq!(one_block(&[a], 20), 666, "6,000 of 9,000 counted stake");
+
+        // The largest validator of a creates subnet c (boundaries 7, 17, …) and validates
+        // there too, with a miner of its own.
+        let c = create_subnet();
+        for i in [2, 7] {
+            assert_ok!(Neurons::register(
+                RuntimeOrigin::signed(coldkey(i)),
+                c,
+                hotkey(i),
+                1_000
+            ));
+        }
+        run_to(40); // every subnet refreshed twice since
+        assert!(<Stake as StakeInfo<_, _>>::has_validator_permit(c, &hotkey(2)));
+        // Its stake now counts half on a and half on c: together still 6,000 of 9,000.
+        // (Before this fix each subnet counted it whole: 9,000 of 12,000 = 750.)
+        assert!(one_block(&[a, c], 41) <= 666, "joining c raised a and c's share");
+        let counted: Balance = <Stake as StakeInfo<_, _>>::counted_stakes()
+            .iter()
+            .map(|(_, stake)| stake)
+            .sum();
+        assert!(counted <= pallet_mindos_stake::Pallet::<Test>::total_stake());
     });
 }
 

@@ -91,9 +91,6 @@ pub struct EpochRecord<Balance, BlockNumber> {
 pub struct SubnetAccrual<Balance> {
     /// The subnet.
     pub netuid: NetUid,
-    /// Active stake of its permitted validators at its last epoch: its share of each block's
-    /// emission is proportional to this.
-    pub stake: Balance,
     /// Accrued since its last epoch, paid at the next.
     pub pending: Balance,
 }
@@ -147,6 +144,11 @@ pub trait BenchmarkHelper<AccountId> {
     fn subnet_with_neurons(neurons: u32, validators: u32) -> (NetUid, alloc::vec::Vec<AccountId>);
     /// Turns commit-reveal on or off for `netuid`.
     fn set_commit_reveal(netuid: NetUid, enabled: bool);
+    /// Gives each of `netuids` a non-zero counted stake ([`StakeInfo::counted_stakes`]), so
+    /// that every subnet's accrual does real work.
+    ///
+    /// [`StakeInfo::counted_stakes`]: mindos_primitives::StakeInfo::counted_stakes
+    fn set_counted_stakes(netuids: &[NetUid]);
 }
 
 /// The salt of a weight commit.

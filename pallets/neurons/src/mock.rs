@@ -61,6 +61,11 @@ impl StakeInfo<AccountId, Balance> for FakeStake {
         0
     }
 
+    /// The neurons pallet never splits emission.
+    fn counted_stakes() -> Vec<(NetUid, Balance)> {
+        Vec::new()
+    }
+
     fn validators(netuid: NetUid) -> Vec<AccountId> {
         Permits::get()
             .into_iter()

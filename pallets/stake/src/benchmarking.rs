@@ -6,7 +6,8 @@
 
 use super::*;
 use crate::pallet::{
-    BalanceOf, HotkeyStake, NominatorCount, PendingPermitUpdates, StakeOf, TakeIncreasedAt, TakeOf,
+    BalanceOf, CountedStake, CountedSumOf, HotkeyStake, NominatorCount, PendingPermitUpdates, StakeOf,
+    TakeIncreasedAt, TakeOf,
     TotalStake, TotalUnbonding, Unbonding, UnbondingChunkOf, UnbondingOf, ValidatorPermits,
 };
 use alloc::vec::Vec;
@@ -21,7 +22,7 @@ use frame_support::{
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use mindos_primitives::{OnSubnetDissolved, SubnetsInfo, MAX_NEURONS_PER_SUBNET};
 use sp_runtime::{
-    traits::{Bounded, CheckedDiv, Saturating},
+    traits::{Bounded, CheckedDiv, Saturating, Zero},
     Perbill, SaturatedConversion,
 };
 
@@ -259,6 +260,20 @@ mod benchmarks {
             let stake = stake_amount::<T>().saturating_add(i.into());
             HotkeyStake::<T>::insert(&hotkey, stake);
         }
+        // Worst case for counted stake: a full list of former holders, each dropping its
+        // entry before the new holders take theirs.
+        let former: Vec<T::AccountId> = (0..T::MaxValidatorsPerSubnet::get())
+            .map(|i| account("former", i, 0))
+            .collect();
+        for hotkey in &former {
+            CountedStake::<T>::insert(hotkey, netuid, BalanceOf::<T>::zero());
+            let sum = crate::CountedSum {
+                total: BalanceOf::<T>::zero(),
+                subnets: 1,
+            };
+            CountedSumOf::<T>::insert(hotkey, sum);
+        }
+        ValidatorPermits::<T>::insert(netuid, BoundedVec::truncate_from(former));
         let boundary = next_boundary::<T>(netuid);
 
         #[block]

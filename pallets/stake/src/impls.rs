@@ -17,7 +17,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_primitives::{NetUid, NeuronsInfo, OnSubnetDissolved, StakeInfo, SubnetsInfo};
 use sp_runtime::{
-    traits::{CheckedAdd, Saturating, Zero},
+    traits::{CheckedAdd, CheckedDiv, Saturating, Zero},
     FixedPointNumber, FixedU128, Perbill, SaturatedConversion,
 };
 
@@ -202,11 +202,13 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
+    /// Starts unbonding; returns how many counted-stake entries of the hotkey it visited
+    /// (what the refunded weight scales with).
     pub(crate) fn do_remove_stake(
         coldkey: T::AccountId,
         hotkey: T::AccountId,
         amount: BalanceOf<T>,
-    ) -> DispatchResult {
+    ) -> Result<u32, DispatchError> {
         ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
         let active = StakeOf::<T>::get(&hotkey, &coldkey);
         ensure!(active >= amount, Error::<T>::NotEnoughStake);
@@ -257,13 +259,147 @@ impl<T: Config> Pallet<T> {
         Unbonding::<T>::insert(&coldkey, chunks);
         UnbondingOf::<T>::insert(&hotkey, &coldkey, unbonding_of);
         TotalUnbonding::<T>::put(total_unbonding);
+        let visited = Self::lower_counted(&hotkey);
         Self::deposit_event(Event::StakeUnbonding {
             coldkey,
             hotkey,
             amount: unbond,
             unlock_at,
         });
-        Ok(())
+        Ok(visited)
+    }
+
+    /// `remove_stake`'s weight when the hotkey has counted stake on `subnets` subnets.
+    pub fn remove_stake_weight(subnets: u32) -> Weight {
+        T::WeightInfo::remove_stake().saturating_add(Self::lower_counted_weight(subnets))
+    }
+
+    /// What lowering a hotkey's counted stake on `subnets` subnets weighs: its entries and
+    /// the two totals, each read and written once. Plain storage work, so it is priced by the
+    /// runtime's database weights rather than benchmarked.
+    fn lower_counted_weight(subnets: u32) -> Weight {
+        let ops = u64::from(subnets).saturating_add(2);
+        T::DbWeight::get().reads_writes(ops, ops)
+    }
+
+    /// After `hotkey`'s active stake fell: caps each of its counted entries at
+    /// `stake / permits`, so they again add up to at most its stake. Returns the number of
+    /// entries visited.
+    pub(crate) fn lower_counted(hotkey: &T::AccountId) -> u32 {
+        let Some(mut sum) = CountedSumOf::<T>::get(hotkey) else {
+            return 0;
+        };
+        let stake = HotkeyStake::<T>::get(hotkey);
+        if sum.total <= stake {
+            return 0;
+        }
+        let cap = Self::equal_share(stake, sum.subnets);
+        let mut totals = SubnetCountedStake::<T>::get();
+        let mut visited = 0u32;
+        let mut new_total = BalanceOf::<T>::zero();
+        let entries: Vec<(NetUid, BalanceOf<T>)> = CountedStake::<T>::iter_prefix(hotkey).collect();
+        for (netuid, value) in entries {
+            visited = visited.saturating_add(1);
+            if value > cap {
+                CountedStake::<T>::insert(hotkey, netuid, cap);
+                Self::adjust_subnet_total(&mut totals, netuid, value, cap);
+            }
+            new_total = new_total.saturating_add(value.min(cap));
+        }
+        sum.total = new_total;
+        CountedSumOf::<T>::insert(hotkey, sum);
+        SubnetCountedStake::<T>::put(totals);
+        visited
+    }
+
+    /// `stake` divided equally over `subnets` (rounded down; all of it for zero subnets).
+    fn equal_share(stake: BalanceOf<T>, subnets: u32) -> BalanceOf<T> {
+        stake
+            .checked_div(&BalanceOf::<T>::from(subnets.max(1)))
+            .unwrap_or(stake)
+    }
+
+    /// Replaces `old` by `new` in `netuid`'s total (creating or dropping its entry).
+    fn adjust_subnet_total(
+        totals: &mut BoundedVec<(NetUid, BalanceOf<T>), T::MaxSubnets>,
+        netuid: NetUid,
+        old: BalanceOf<T>,
+        new: BalanceOf<T>,
+    ) {
+        match totals.binary_search_by_key(&netuid, |(id, _)| *id) {
+            Ok(i) => {
+                if let Some((_, total)) = totals.get_mut(i) {
+                    *total = total.saturating_sub(old).saturating_add(new);
+                }
+            }
+            Err(i) => {
+                if totals.try_insert(i, (netuid, new)).is_err() {
+                    // Cannot happen: one entry per live subnet, at most `MaxSubnets`.
+                    log::warn!(target: LOG_TARGET, "counted stake table full; {netuid:?} left out");
+                }
+            }
+        }
+    }
+
+    /// Sets `hotkey`'s counted stake on `netuid`, where it (now) holds a permit, to its
+    /// equal share over its permits, but never above what its other entries leave of its
+    /// `stake`. Returns the new entry.
+    fn refresh_counted(
+        netuid: NetUid,
+        hotkey: &T::AccountId,
+        stake: BalanceOf<T>,
+    ) -> BalanceOf<T> {
+        let old = CountedStake::<T>::get(hotkey, netuid);
+        let mut sum = CountedSumOf::<T>::get(hotkey).unwrap_or_default();
+        if old.is_none() {
+            sum.subnets = sum.subnets.saturating_add(1);
+        }
+        let others = sum.total.saturating_sub(old.unwrap_or_default());
+        let value = Self::equal_share(stake, sum.subnets).min(stake.saturating_sub(others));
+        sum.total = others.saturating_add(value);
+        CountedStake::<T>::insert(hotkey, netuid, value);
+        CountedSumOf::<T>::insert(hotkey, sum);
+        value
+    }
+
+    /// Drops `hotkey`'s counted stake on `netuid` (its permit there is gone). Returns the
+    /// entry it had.
+    fn remove_counted(netuid: NetUid, hotkey: &T::AccountId) -> BalanceOf<T> {
+        let Some(old) = CountedStake::<T>::take(hotkey, netuid) else {
+            return Zero::zero();
+        };
+        CountedSumOf::<T>::mutate_exists(hotkey, |sum| {
+            if let Some(s) = sum {
+                s.total = s.total.saturating_sub(old);
+                s.subnets = s.subnets.saturating_sub(1);
+                if s.subnets == 0 {
+                    *sum = None;
+                }
+            }
+        });
+        old
+    }
+
+    /// Sets `netuid`'s total to `total`, dropping its entry when it has no permits left.
+    fn put_subnet_total(netuid: NetUid, total: Option<BalanceOf<T>>) {
+        SubnetCountedStake::<T>::mutate(|totals| {
+            match (totals.binary_search_by_key(&netuid, |(id, _)| *id), total) {
+                (Ok(i), Some(total)) => {
+                    if let Some(entry) = totals.get_mut(i) {
+                        entry.1 = total;
+                    }
+                }
+                (Ok(i), None) => {
+                    totals.remove(i);
+                }
+                (Err(i), Some(total)) => {
+                    if totals.try_insert(i, (netuid, total)).is_err() {
+                        log::warn!(target: LOG_TARGET, "counted stake table full; {netuid:?} left out");
+                    }
+                }
+                (Err(_), None) => {}
+            }
+        });
     }
 
     pub(crate) fn do_withdraw_unbonded(coldkey: T::AccountId) -> DispatchResult {
@@ -365,6 +501,19 @@ impl<T: Config> Pallet<T> {
         Self::update_validator_permits(netuid);
     }
 
+    /// Gives each of `netuids` a counted stake (distinct, non-zero) without permits, so other
+    /// pallets' benchmarks can split emission without setting up validators on every subnet.
+    #[cfg(feature = "runtime-benchmarks")]
+    pub fn set_counted_stakes_for_benchmarks(netuids: &[NetUid]) {
+        let mut entries: Vec<(NetUid, BalanceOf<T>)> = netuids
+            .iter()
+            .zip(1_000u32..)
+            .map(|(netuid, stake)| (*netuid, stake.into()))
+            .collect();
+        entries.sort_unstable_by_key(|(netuid, _)| *netuid);
+        SubnetCountedStake::<T>::put(BoundedVec::truncate_from(entries));
+    }
+
     /// Gives the permits of `netuid` to its top `max_validators` (at most
     /// `MaxValidatorsPerSubnet`) registered hotkeys by active stake, counting only those with
     /// at least the subnet's `min_validator_stake`. Ties go to the lower uid. An unknown or
@@ -392,14 +541,28 @@ impl<T: Config> Pallet<T> {
         } else {
             SubnetStake::<T>::insert(netuid, subnet_stake);
         }
+        // A permit is the right to use the subnet's miners: never without stake (M11).
         let mut candidates: Vec<(BalanceOf<T>, u16, T::AccountId)> = staked
             .into_iter()
-            .filter(|(stake, _, _)| *stake >= params.min_validator_stake)
+            .filter(|(stake, _, _)| !stake.is_zero() && *stake >= params.min_validator_stake)
             .collect();
         // Highest stake first, then lowest uid; uids are unique, so the order is total.
         candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let seats = u32::from(params.max_validators).min(T::MaxValidatorsPerSubnet::get());
         candidates.truncate(seats as usize);
+        // Counted stake: holders that lost their permit drop their entry first, so that the
+        // headroom the new holders see is already free.
+        for hotkey in ValidatorPermits::<T>::get(netuid) {
+            if !candidates.iter().any(|(_, _, h)| *h == hotkey) {
+                Self::remove_counted(netuid, &hotkey);
+            }
+        }
+        let counted = candidates
+            .iter()
+            .fold(BalanceOf::<T>::zero(), |sum, (stake, _, hotkey)| {
+                sum.saturating_add(Self::refresh_counted(netuid, hotkey, *stake))
+            });
+        Self::put_subnet_total(netuid, (!candidates.is_empty()).then_some(counted));
         let permits = BoundedVec::<T::AccountId, T::MaxValidatorsPerSubnet>::truncate_from(
             candidates
                 .into_iter()
@@ -420,6 +583,7 @@ impl<T: Config> Pallet<T> {
     /// nominators); pallets that slash charge it.
     pub fn slash_weight() -> Weight {
         T::WeightInfo::slash(T::MaxNominators::get())
+            .saturating_add(Self::lower_counted_weight(T::MaxSubnets::get()))
     }
 
     /// Burns `cut` from what `coldkey` holds for stake; returns what was burned.
@@ -618,6 +782,59 @@ impl<T: Config> Pallet<T> {
                 "more permits than MaxValidatorsPerSubnet"
             );
         }
+        Self::counted_try_state()
+    }
+
+    /// Counted stake: an entry exactly per permit; per hotkey the kept sum and count match
+    /// its entries and the sum never exceeds its active stake; per subnet the total matches
+    /// its entries; so the totals over subnets never exceed the total active stake.
+    #[cfg(any(feature = "try-runtime", test))]
+    fn counted_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+        use alloc::collections::BTreeMap;
+        let mut per_hotkey: BTreeMap<T::AccountId, crate::CountedSum<BalanceOf<T>>> = BTreeMap::new();
+        let mut per_subnet: BTreeMap<NetUid, BalanceOf<T>> = BTreeMap::new();
+        for (hotkey, netuid, value) in CountedStake::<T>::iter() {
+            ensure!(
+                ValidatorPermits::<T>::get(netuid).contains(&hotkey),
+                "counted stake without a permit"
+            );
+            let sum = per_hotkey.entry(hotkey).or_default();
+            sum.total = sum.total.saturating_add(value);
+            sum.subnets = sum.subnets.saturating_add(1);
+            let total = per_subnet.entry(netuid).or_default();
+            *total = total.saturating_add(value);
+        }
+        for (netuid, permits) in ValidatorPermits::<T>::iter() {
+            for hotkey in permits {
+                ensure!(
+                    CountedStake::<T>::contains_key(&hotkey, netuid),
+                    "a permit without counted stake"
+                );
+            }
+        }
+        let kept: BTreeMap<T::AccountId, crate::CountedSum<BalanceOf<T>>> =
+            CountedSumOf::<T>::iter().collect();
+        ensure!(kept == per_hotkey, "CountedSumOf differs from the entries");
+        for (hotkey, sum) in &kept {
+            ensure!(
+                sum.total <= HotkeyStake::<T>::get(hotkey),
+                "a hotkey counts more than its active stake"
+            );
+        }
+        let totals = SubnetCountedStake::<T>::get();
+        ensure!(
+            totals.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)),
+            "SubnetCountedStake not sorted by netuid"
+        );
+        let totals: BTreeMap<NetUid, BalanceOf<T>> = totals.into_iter().collect();
+        ensure!(totals == per_subnet, "SubnetCountedStake differs from the entries");
+        let counted = totals
+            .values()
+            .fold(BalanceOf::<T>::zero(), |sum, v| sum.saturating_add(*v));
+        ensure!(
+            counted <= TotalStake::<T>::get(),
+            "counted stake above the total active stake"
+        );
         Ok(())
     }
 }
@@ -674,6 +891,10 @@ impl<T: Config> StakeInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
         HotkeyStake::<T>::get(hotkey)
     }
 
+    fn counted_stakes() -> Vec<(NetUid, BalanceOf<T>)> {
+        SubnetCountedStake::<T>::get().into_inner()
+    }
+
     fn stake_weights(netuid: NetUid) -> Vec<(u16, BalanceOf<T>)> {
         T::Neurons::neurons(netuid)
             .into_iter()
@@ -718,6 +939,7 @@ impl<T: Config> StakeInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
                 HotkeyStake::<T>::get(hotkey).saturating_sub(burned_active),
             );
             TotalStake::<T>::mutate(|total| *total = total.saturating_sub(burned_active));
+            Self::lower_counted(hotkey);
             burned = burned_active;
         }
         let mut burned_unbonding = BalanceOf::<T>::zero();
@@ -764,13 +986,19 @@ impl<T: Config> StakeInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
 impl<T: Config> OnSubnetDissolved for Pallet<T> {
     /// Permits of the subnet go; stake stays where it is (on hotkeys, with the stakers).
     fn on_subnet_dissolved(netuid: NetUid) -> Weight {
-        ValidatorPermits::<T>::remove(netuid);
+        let holders = ValidatorPermits::<T>::take(netuid);
+        let count = u32::try_from(holders.len()).unwrap_or(u32::MAX);
+        for hotkey in holders {
+            Self::remove_counted(netuid, &hotkey);
+        }
+        Self::put_subnet_total(netuid, None);
         SubnetStake::<T>::remove(netuid);
         PendingPermitUpdates::<T>::mutate(|queue| queue.retain(|id| *id != netuid));
-        T::WeightInfo::on_subnet_dissolved()
+        T::WeightInfo::on_subnet_dissolved().saturating_add(Self::lower_counted_weight(count))
     }
 
     fn max_weight() -> Weight {
         T::WeightInfo::on_subnet_dissolved()
+            .saturating_add(Self::lower_counted_weight(T::MaxValidatorsPerSubnet::get()))
     }
 }

@@ -10,10 +10,36 @@
 //! - [`Pallet::set_take`]: the hotkey's owner sets the share of its nominators' dividends it
 //!   keeps (at most `MaxTake`; raised at most once per `TakeIncreaseRateLimit`).
 //! - Validator permits: at each subnet's epoch boundary the top `max_validators` registered
-//!   hotkeys by stake (with at least the subnet's `min_validator_stake`) get a permit.
+//!   hotkeys by stake (with non-zero stake and at least the subnet's `min_validator_stake`)
+//!   get a permit.
+//! - Counted stake ([`CountedStake`]): the stake that decides how block emission is split
+//!   between subnets. See *Each unit of stake counts once* below.
 //! - [`StakeInfo`] for other pallets, including [`StakeInfo::slash`], which burns a share of
 //!   a hotkey's stake — active and unbonding — spread over its nominators. Slashed stake is
 //!   burned, not moved: there is no treasury yet, and burning rewards no one for a fault.
+//!
+//! ## Each unit of stake counts once
+//!
+//! Stake lives on a hotkey, not on a (hotkey, subnet) pair, and one hotkey may hold permits
+//! on many subnets. If each subnet counted its validators' whole stake, a hotkey on K subnets
+//! would count K times, and a large validator could pull most of the emission to subnets it
+//! creates or joins without moving a planck (review finding C1). So each hotkey's stake is
+//! **divided over its permits**: its entry on a subnet is at most `stake / permits`, and its
+//! entries together never exceed its active stake. The consensus pallet splits each block's
+//! emission in proportion to the subnets' totals ([`SubnetCountedStake`]), so the totals over
+//! all subnets never exceed the network's active stake.
+//!
+//! Why divided and not allocated explicitly (as dynamic TAO's per-subnet stake does): an
+//! explicit allocation is one more decision for every nominator, with stake sitting
+//! unallocated by mistake and a market to game; an equal split needs nothing from users and
+//! still makes joining a subnet a choice to move weight, not to add it. A validator that
+//! wants its weight on one subnet validates only there.
+//!
+//! Entries change cheaply and safely: a subnet's entries are refreshed at its permit update
+//! (its epoch boundary), where an entry may rise only into the headroom the hotkey's other
+//! entries leave; anything that lowers what a hotkey may count — less active stake, a lost
+//! permit, a dissolved subnet — lowers its entries at once. So the bound holds in every
+//! block, while a rise waits for the subnet's next epoch.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Unwrap, expect and indexing in tests: see clippy.toml.
@@ -36,7 +62,7 @@ pub mod weights;
 pub use mindos_primitives::{NetUid, StakeInfo};
 #[cfg(feature = "runtime-benchmarks")]
 pub use types::BenchmarkHelper;
-pub use types::UnbondingChunk;
+pub use types::{CountedSum, UnbondingChunk};
 pub use weights::WeightInfo;
 
 const LOG_TARGET: &str = "runtime::stake";
@@ -138,6 +164,11 @@ pub mod pallet {
         /// the queue.
         #[pallet::constant]
         type MaxPendingPermitUpdates: Get<u32>;
+
+        /// Most live subnets; bounds [`SubnetCountedStake`] and so how many subnets one
+        /// hotkey's counted stake is spread over.
+        #[pallet::constant]
+        type MaxSubnets: Get<u32>;
 
         /// Weights of this pallet's calls and hooks, from its benchmarks.
         type WeightInfo: WeightInfo;
@@ -280,6 +311,35 @@ pub mod pallet {
         BoundedVec<T::AccountId, T::MaxValidatorsPerSubnet>,
         ValueQuery,
     >;
+
+    /// The part of a hotkey's (first key) active stake counted for emission on a subnet
+    /// (second key) where it holds a validator permit. An entry exists exactly while the
+    /// permit does; it may be zero while the hotkey's other entries use all its stake. See
+    /// the module docs.
+    ///
+    /// TWOX-NOTE: safe, subnet ids are assigned by the chain.
+    #[pallet::storage]
+    pub type CountedStake<T: Config> = StorageDoubleMap<
+        _,
+        Blake2_128Concat,
+        T::AccountId,
+        Twox64Concat,
+        NetUid,
+        BalanceOf<T>,
+        OptionQuery,
+    >;
+
+    /// Sum and number of a hotkey's [`CountedStake`] entries.
+    #[pallet::storage]
+    pub type CountedSumOf<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, CountedSum<BalanceOf<T>>, OptionQuery>;
+
+    /// Per subnet with permits, sorted by netuid: the sum of its [`CountedStake`] entries.
+    /// Block emission is split between subnets in proportion to it; one value so that the
+    /// consensus pallet reads it once per block.
+    #[pallet::storage]
+    pub type SubnetCountedStake<T: Config> =
+        StorageValue<_, BoundedVec<(NetUid, BalanceOf<T>), T::MaxSubnets>, ValueQuery>;
 
     /// Subnets that reached an epoch boundary and wait for their permits to be recomputed.
     #[pallet::storage]
@@ -469,16 +529,22 @@ pub mod pallet {
         /// - `hotkey`: the hotkey the stake is on.
         /// - `amount`: non-zero, at most the active stake.
         ///
+        /// Less active stake lowers what the hotkey counts for emission on its subnets at
+        /// once (module docs); the weight covers that on `MaxSubnets` subnets and the part not
+        /// used is refunded.
+        ///
         /// Emits [`Event::StakeUnbonding`]. Fails with [`Error::ZeroAmount`],
         /// [`Error::NotEnoughStake`] or [`Error::TooManyUnbondingChunks`].
         #[pallet::call_index(1)]
+        #[pallet::weight(Pallet::<T>::remove_stake_weight(T::MaxSubnets::get()))]
         pub fn remove_stake(
             origin: OriginFor<T>,
             hotkey: T::AccountId,
             amount: BalanceOf<T>,
-        ) -> DispatchResult {
+        ) -> DispatchResultWithPostInfo {
             let coldkey = ensure_signed(origin)?;
-            Self::do_remove_stake(coldkey, hotkey, amount)
+            let lowered = Self::do_remove_stake(coldkey, hotkey, amount)?;
+            Ok(Some(Self::remove_stake_weight(lowered)).into())
         }
 
         /// Release every unbonding chunk of the caller that has matured.

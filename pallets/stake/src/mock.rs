@@ -96,6 +96,7 @@ impl pallet_stake::Config for Test {
     type MaxValidatorsPerSubnet = ConstU32<4>;
     type MaxPermitUpdatesPerBlock = ConstU32<1>;
     type MaxPendingPermitUpdates = ConstU32<8>;
+    type MaxSubnets = ConstU32<8>;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = MockBenchmarkHelper;

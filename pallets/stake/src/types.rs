@@ -14,6 +14,16 @@ pub struct UnbondingChunk<AccountId, Balance, BlockNumber> {
     pub unlock_at: BlockNumber,
 }
 
+/// What a hotkey's [`crate::CountedStake`] entries add up to, kept next to them so that
+/// refreshing one entry costs one read instead of a walk over the hotkey's subnets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct CountedSum<Balance> {
+    /// Sum of the entries; never above the hotkey's active stake.
+    pub total: Balance,
+    /// Number of entries: the subnets on which the hotkey holds a validator permit.
+    pub subnets: u32,
+}
+
 /// Sets up what the benchmarks need from the other pallets: in the runtime the real
 /// subnets and neurons pallets, in the mock its fakes.
 #[cfg(feature = "runtime-benchmarks")]

@@ -209,6 +209,7 @@ impl pallet_mindos_stake::Config for Runtime {
     type MaxPermitUpdatesPerBlock = ConstU32<1>;
     /// One pending update per possible subnet.
     type MaxPendingPermitUpdates = ConstU32<128>;
+    type MaxSubnets = ConstU32<128>;
     type WeightInfo = pallet_mindos_stake::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = StakeBenchmarkHelper;
@@ -320,6 +321,9 @@ impl pallet_mindos_consensus::BenchmarkHelper<AccountId> for ConsensusBenchmarkH
                 subnet.hyperparameters.commit_reveal = enabled;
             }
         });
+    }
+    fn set_counted_stakes(netuids: &[mindos_primitives::NetUid]) {
+        pallet_mindos_stake::Pallet::<Runtime>::set_counted_stakes_for_benchmarks(netuids);
     }
 }
 

@@ -4,6 +4,7 @@
 //! which checks the invariants afterwards.
 
 mod add_stake;
+mod counted;
 mod permits;
 mod properties;
 mod rewards;
@@ -12,7 +13,7 @@ mod slashing;
 mod unbonding;
 mod weights;
 
-use crate::{mock::*, pallet::*, Event, UnbondingChunk, WeightInfo};
+use crate::{mock::*, pallet::*, CountedSum, Event, UnbondingChunk, WeightInfo};
 use frame_support::{
     assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::Hooks, weights::Weight,
 };

@@ -120,7 +120,7 @@ fn permit_updates_beyond_the_per_block_cap_wait_a_block_and_dissolution_clears_t
 }
 
 #[test]
-fn min_validator_stake_zero_admits_unstaked_neurons_by_uid() {
+fn no_permit_without_stake_even_at_a_zero_minimum() {
     ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         let mut params = hyperparameters();
@@ -130,12 +130,14 @@ fn min_validator_stake_zero_admits_unstaked_neurons_by_uid() {
             netuid,
             params
         ));
-        // Nobody has stake: two seats, all tied at zero, the lowest uids win.
+        // Nobody has stake: a permit is the right to use the subnet's miners, so nobody gets
+        // one (review M11; before, the two lowest uids did).
         run_to(9);
-        assert_eq!(
-            ValidatorPermits::<Test>::get(netuid).into_inner(),
-            vec![HOT_A, HOT_B]
-        );
+        assert!(ValidatorPermits::<Test>::get(netuid).is_empty());
+        // With stake, the minimum of zero admits any staked hotkey.
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(ALICE), HOT_C, 10));
+        run_to(20);
+        assert_eq!(ValidatorPermits::<Test>::get(netuid).into_inner(), vec![HOT_C]);
     });
 }
 
