@@ -58,6 +58,12 @@ pub const DIGITS_MODEL_DIGEST: ModelDigest = [
     0xc0, 0x66, 0xd3, 0x4c, 0xcb, 0xf2, 0xe2, 0x25, 0x0d, 0x73, 0x91, 0x92, 0xdf, 0x5e, 0xb0, 0xec,
 ];
 
+/// Epochs a validator's last weights count for at launch (governed as `activity_cutoff`): a
+/// validator that commits every epoch reveals at most two tempos before an epoch, so four
+/// forgive one missed epoch and stop a validator that left from steering consensus a few
+/// epochs later.
+pub const LAUNCH_ACTIVITY_CUTOFF: u32 = 4;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,7 @@ pub mod serde_helpers;
 mod traits;
 
 pub use constants::{
-    DAYS, DAY_OF_6S_BLOCKS, DIGITS_MODEL_DIGEST, HOURS, MICRO_MIND, MILLI_MIND,
+    DAYS, DAY_OF_6S_BLOCKS, DIGITS_MODEL_DIGEST, HOURS, LAUNCH_ACTIVITY_CUTOFF, MICRO_MIND, MILLI_MIND,
     MILLI_SECS_PER_BLOCK, MIND, MINUTES, TEXT_EMBEDDING_MODEL_DIGEST,
     TEXT_EMBEDDING_TOKENIZER_DIGEST, TOKEN_DECIMALS, TOKEN_SYMBOL,
 };
@@ -151,8 +151,6 @@ pub struct Hyperparameters<Balance> {
     pub max_validators: u16,
     /// Blocks a new neuron cannot be pruned.
     pub immunity_period: u32,
-    /// Share of stake that must back a weight for it to count in consensus.
-    pub kappa: Perbill,
     /// Stake a hotkey needs to be considered for a validator permit. A decimal string in
     /// JSON ([`serde_helpers::balance`]).
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::balance"))]
@@ -205,8 +203,6 @@ pub enum HyperparameterError {
     MaxValidators,
     /// `immunity_period` outside its bounds.
     ImmunityPeriod,
-    /// `kappa` outside its bounds.
-    Kappa,
     /// `min_validator_stake` outside its bounds.
     MinValidatorStake,
 }
@@ -232,17 +228,16 @@ pub struct HyperparameterBounds<Balance> {
     pub max_validators: Range<u16>,
     /// Allowed `immunity_period`.
     pub immunity_period: Range<u32>,
-    /// Allowed `kappa`.
-    pub kappa: Range<Perbill>,
     /// Allowed `min_validator_stake`; its bounds are decimal strings in JSON
     /// ([`serde_helpers::balance_range`]).
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::balance_range"))]
     pub min_validator_stake: Range<Balance>,
 }
 
-impl<Balance: PartialOrd> HyperparameterBounds<Balance> {
-    /// Whether every range is non-empty and `max_neurons` stays within
-    /// [`MAX_NEURONS_PER_SUBNET`].
+impl<Balance: PartialOrd + sp_arithmetic::traits::Zero> HyperparameterBounds<Balance> {
+    /// Whether every range is non-empty, `max_neurons` stays within
+    /// [`MAX_NEURONS_PER_SUBNET`] and a validator permit always needs some stake (a permit is
+    /// the right to use a subnet's miners: at zero stake anyone registered would have it).
     pub fn is_valid(&self) -> bool {
         self.tempo.is_valid()
             && self.tempo.min > 0
@@ -251,8 +246,8 @@ impl<Balance: PartialOrd> HyperparameterBounds<Balance> {
             && self.max_neurons.max <= MAX_NEURONS_PER_SUBNET
             && self.max_validators.is_valid()
             && self.immunity_period.is_valid()
-            && self.kappa.is_valid()
             && self.min_validator_stake.is_valid()
+            && !self.min_validator_stake.min.is_zero()
     }
 
     /// Checks `params` against these bounds, naming the first parameter out of bounds.
@@ -272,9 +267,6 @@ impl<Balance: PartialOrd> HyperparameterBounds<Balance> {
         }
         if !self.immunity_period.contains(&params.immunity_period) {
             return Err(HyperparameterError::ImmunityPeriod);
-        }
-        if !self.kappa.contains(&params.kappa) {
-            return Err(HyperparameterError::Kappa);
         }
         if !self
             .min_validator_stake
@@ -305,12 +297,8 @@ mod tests {
                 min: 0,
                 max: 10_000,
             },
-            kappa: Range {
-                min: Perbill::from_percent(10),
-                max: Perbill::from_percent(90),
-            },
             min_validator_stake: Range {
-                min: 0,
+                min: 1,
                 max: 1_000_000,
             },
         }
@@ -322,7 +310,6 @@ mod tests {
             max_neurons: 256,
             max_validators: 16,
             immunity_period: 500,
-            kappa: Perbill::from_percent(50),
             min_validator_stake: 1_000,
             commit_reveal: true,
         }
@@ -338,7 +325,7 @@ mod tests {
     fn each_out_of_bounds_parameter_is_named() {
         let b = bounds();
         type Case = (fn(&mut Hyperparameters<u128>), HyperparameterError);
-        let cases: [Case; 7] = [
+        let cases: [Case; 6] = [
             (|p| p.tempo = 5, HyperparameterError::Tempo),
             (
                 |p| p.max_neurons = MAX_NEURONS_PER_SUBNET + 1,
@@ -355,10 +342,6 @@ mod tests {
             (
                 |p| p.immunity_period = 10_001,
                 HyperparameterError::ImmunityPeriod,
-            ),
-            (
-                |p| p.kappa = Perbill::from_percent(95),
-                HyperparameterError::Kappa,
             ),
             (
                 |p| p.min_validator_stake = 2_000_000,
@@ -390,6 +373,14 @@ mod tests {
         assert!(!b.is_valid());
         let mut b = bounds();
         b.tempo.min = 0;
+        assert!(!b.is_valid());
+    }
+
+    #[test]
+    fn a_validator_permit_never_comes_without_stake() {
+        // Review M11: a zero floor let any registered, unstaked hotkey hold a permit.
+        let mut b = bounds();
+        b.min_validator_stake.min = 0;
         assert!(!b.is_valid());
     }
 

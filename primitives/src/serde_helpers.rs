@@ -280,7 +280,6 @@ mod tests {
                 max_neurons: 256,
                 max_validators: 8,
                 immunity_period: 200,
-                kappa: Perbill::from_percent(50),
                 min_validator_stake: 1_000_000_000_000_000,
                 commit_reveal: true,
             },
@@ -324,7 +323,6 @@ mod tests {
             max_neurons: 256,
             max_validators: 8,
             immunity_period: 200,
-            kappa: Perbill::from_percent(50),
             min_validator_stake: big,
             commit_reveal: true,
         };
@@ -344,10 +342,6 @@ mod tests {
             max_neurons: Range { min: 1, max: 64 },
             max_validators: Range { min: 1, max: 8 },
             immunity_period: Range { min: 0, max: 100 },
-            kappa: Range {
-                min: Perbill::from_percent(10),
-                max: Perbill::from_percent(90),
-            },
             min_validator_stake: Range {
                 min: 0,
                 max: u128::MAX,

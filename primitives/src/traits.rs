@@ -65,8 +65,11 @@ pub trait ConsensusParameters<Balance> {
     fn block_emission(block: u64) -> Balance;
     /// Owner / miners / validators shares of a subnet's epoch emission.
     fn emission_split() -> EmissionSplit;
-    /// Bond and reputation averaging; kappa comes from each subnet's hyperparameters.
+    /// Kappa, bond and reputation averaging: the same for every subnet.
     fn epoch_params() -> EpochParams;
+    /// Epochs (tempos) a validator's last weights count for: a validator that set none for
+    /// longer is inactive — its stake and weights leave the epoch and its bonds decay.
+    fn activity_cutoff() -> u32;
 }
 
 /// What the stake pallet tells others about stake.

@@ -106,7 +106,6 @@ fn params() -> Hyperparameters<Balance> {
         max_neurons: 3,
         max_validators: 2,
         immunity_period: 5,
-        kappa: Perbill::from_percent(50),
         min_validator_stake: MIND,
         commit_reveal: true,
     }

@@ -49,7 +49,6 @@ fn demo_hyperparameters() -> Hyperparameters<Balance> {
         max_neurons: 256,
         max_validators: 8,
         immunity_period: 200,
-        kappa: Perbill::from_percent(50),
         min_validator_stake: 100 * MIND,
         commit_reveal: true,
     }

@@ -62,7 +62,6 @@ fn ext() -> sp_io::TestExternalities {
                     max_neurons: 16,
                     max_validators: 4,
                     immunity_period: 5,
-                    kappa: Perbill::from_percent(50),
                     min_validator_stake: MIND,
                     commit_reveal: true,
                 },

@@ -380,7 +380,6 @@ fn creating_a_subnet_holds_the_lock_deposit() {
             max_neurons: 64,
             max_validators: 8,
             immunity_period: 100,
-            kappa: sp_runtime::Perbill::from_percent(50),
             min_validator_stake: MIND,
             commit_reveal: true,
         };

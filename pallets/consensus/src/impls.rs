@@ -301,15 +301,39 @@ impl<T: Config> Pallet<T> {
                 .is_some_and(|r| *r != 0 && *r <= at)
         };
 
+        // A validator that set no weights for `activity_cutoff` epochs is inactive: its stale
+        // row would otherwise steer consensus and grow its bonds for ever. Like subtensor's
+        // `activity_cutoff`, its stake and weights leave the epoch and its bonds decay.
+        let cutoff = u64::from(T::Parameters::activity_cutoff())
+            .saturating_mul(u64::from(params.tempo).saturating_add(1));
+        let active_since = now.saturated_into::<u64>().saturating_sub(cutoff);
+
         let mut rows: Vec<ValidatorRow<T::AccountId>> = Vec::new();
         let mut entries: u32 = 0;
         for hotkey in T::Stake::validators(netuid) {
             let Some(uid) = T::Neurons::uid(netuid, &hotkey) else {
                 continue;
             };
-            let stake = T::Stake::hotkey_stake(&hotkey).saturated_into::<u128>();
-            let weights = Weights::<T>::get(netuid, uid)
-                .filter(|row| own_row(uid, row.set_at.saturated_into::<u64>()))
+            let row = Weights::<T>::get(netuid, uid)
+                .filter(|row| own_row(uid, row.set_at.saturated_into::<u64>()));
+            // Last sign of life: its weights, or its registration if it set none yet.
+            let last_active = row.as_ref().map_or_else(
+                || {
+                    registered_at
+                        .get(usize::from(uid))
+                        .copied()
+                        .unwrap_or_default()
+                },
+                |row| row.set_at.saturated_into::<u64>(),
+            );
+            let active = last_active >= active_since;
+            let stake = if active {
+                T::Stake::hotkey_stake(&hotkey).saturated_into::<u128>()
+            } else {
+                0
+            };
+            let weights = row
+                .filter(|_| active)
                 .map(|row| {
                     let at = row.set_at.saturated_into::<u64>();
                     row.entries
@@ -351,8 +375,7 @@ impl<T: Config> Pallet<T> {
                     .unwrap_or_default()
             })
             .collect();
-        let mut epoch_params = T::Parameters::epoch_params();
-        epoch_params.kappa = params.kappa;
+        let epoch_params = T::Parameters::epoch_params();
         let inputs: Vec<ValidatorInput> = rows
             .iter()
             .map(|row| ValidatorInput {

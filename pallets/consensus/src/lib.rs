@@ -107,7 +107,7 @@ pub mod pallet {
         /// The currency emission is minted in.
         type Currency: Mutate<Self::AccountId>;
 
-        /// Subnets: existence, owner, hyperparameters (tempo, kappa, commit-reveal) and
+        /// Subnets: existence, owner, hyperparameters (tempo, commit-reveal) and
         /// which subnets reach an epoch boundary.
         type Subnets: mindos_primitives::SubnetsInfo<Self::AccountId, BalanceOf<Self>>;
 

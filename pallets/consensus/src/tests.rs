@@ -521,6 +521,45 @@ fn accrual_follows_validator_stake_across_subnets() {
 }
 
 #[test]
+fn a_validator_that_stopped_setting_weights_stops_counting_after_the_activity_cutoff() {
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = setup();
+        set_commit_reveal(netuid, false);
+        let set = |i: u64, uid: u16| {
+            assert_ok!(Consensus::set_weights(
+                RuntimeOrigin::signed(hotkey(i)),
+                netuid,
+                vec![uid],
+                vec![1]
+            ));
+        };
+        // V2 (half the stake: exactly kappa) backs miner 5 once, at block 10, and leaves;
+        // V0 and V1 back miner 3 every epoch.
+        run_to(10);
+        set(2, 5);
+        for block in [10, 20, 30, 40, 50] {
+            run_to(block);
+            set(0, 3);
+            set(1, 3);
+        }
+        run_to(29);
+        let metrics = Metrics::<Test>::get(netuid);
+        assert!(metrics[5].incentive > Perbill::zero(), "V2 still active");
+        // The cutoff is 4 epochs of 10 blocks: at block 59 its row (block 10) is too old.
+        run_to(59);
+        let metrics = Metrics::<Test>::get(netuid);
+        assert_eq!(
+            metrics[5].incentive,
+            Perbill::zero(),
+            "a stale row kept miner 5 paid"
+        );
+        assert_eq!(metrics[3].incentive, Perbill::one());
+        assert_eq!(metrics[2].validator_trust, Perbill::zero());
+        assert_eq!(metrics[2].dividends, Perbill::zero());
+    });
+}
+
+#[test]
 fn a_validator_joining_another_subnet_does_not_raise_their_emission_share() {
     ExtBuilder::default().build_and_execute(|| {
         // Subnet a: validators of 1,000, 2,000 and 3,000 (hotkeys 0..3); subnet b: an

@@ -133,6 +133,10 @@ where
     fn epoch_params() -> EpochParams {
         EpochParams::default()
     }
+
+    fn activity_cutoff() -> u32 {
+        mindos_primitives::LAUNCH_ACTIVITY_CUTOFF
+    }
 }
 
 /// Builds what the benchmarks need through the other pallets.

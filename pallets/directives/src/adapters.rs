@@ -23,10 +23,17 @@ impl<T: Config> ConsensusParameters<BalanceOf<T>> for Pallet<T> {
         Parameters::<T>::get().emission_split
     }
 
-    /// Not governed yet: the defaults of the epoch math (kappa comes from each subnet's
-    /// hyperparameters).
+    /// The governed kappa; bond and reputation averaging are not governed yet (the epoch
+    /// math's defaults).
     fn epoch_params() -> EpochParams {
-        EpochParams::default()
+        EpochParams {
+            kappa: Parameters::<T>::get().kappa,
+            ..EpochParams::default()
+        }
+    }
+
+    fn activity_cutoff() -> u32 {
+        Parameters::<T>::get().activity_cutoff
     }
 }
 

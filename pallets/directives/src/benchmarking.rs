@@ -55,7 +55,6 @@ fn subnet_params<T: Config>() -> Hyperparameters<BalanceOf<T>> {
         max_neurons: bounds.max_neurons.max,
         max_validators: bounds.max_validators.min,
         immunity_period: bounds.immunity_period.min,
-        kappa: bounds.kappa.min,
         min_validator_stake: bounds.min_validator_stake.min,
         commit_reveal: true,
     }

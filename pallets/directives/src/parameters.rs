@@ -33,6 +33,21 @@ use table::governed_parameters;
 /// two-thirds threshold cannot tolerate a single faulty member (`n ≥ 3f + 1`).
 pub const MIN_COMMITTEE_SIZE: u32 = 4;
 
+/// The kappa governance may set. At 50 % no stake minority can move a miner's consensus out
+/// of the range the majority's weights span, in either direction (the consensus math's
+/// property tests); above it, withholding weights from a miner needs only `1 − kappa` of the
+/// stake, so the range stops at two thirds: zeroing a miner always takes more than a third.
+/// Kappa is not a subnet hyperparameter because an owner could otherwise bend it for its own
+/// miners (at 25 % a 30 % stake minority lifted its miner's consensus 40-fold).
+pub const KAPPA_RANGE: Range<Perbill> = Range {
+    min: Perbill::from_percent(50),
+    max: Perbill::from_parts(666_666_667),
+};
+
+/// The shortest activity cutoff: a validator committing every epoch reveals up to two tempos
+/// before the epoch that reads its weights.
+pub const MIN_ACTIVITY_CUTOFF: u32 = 2;
+
 /// The defaults below count days of 6 s blocks, whatever the build's block time.
 const DAY: u32 = DAY_OF_6S_BLOCKS;
 
@@ -99,6 +114,14 @@ governed_parameters! {
         => SentinelSlashShare as SentinelSlashShare;
     /// A subnet's hyperparameters, within the governed bounds; only in `Subnet` scope.
     SubnetHyperparameters(Hyperparameters<Balance>) outside the registry;
+    /// Share of validator stake that must back a weight for it to count in consensus, the same
+    /// on every subnet: from [`KAPPA_RANGE`]'s 50 % (below it a stake minority lifts its own
+    /// miners) to its two thirds (above, a third of stake zeroes any miner by withholding).
+    kappa: Perbill = Perbill::from_percent(50) => Kappa as Kappa;
+    /// Epochs a validator's last weights count for; an inactive validator's stake and weights
+    /// leave the epoch and its bonds decay. At least [`MIN_ACTIVITY_CUTOFF`].
+    activity_cutoff: u32 = mindos_primitives::LAUNCH_ACTIVITY_CUTOFF
+        => ActivityCutoff as ActivityCutoff;
 }
 
 /// `n` MIND in planck.
@@ -126,12 +149,9 @@ pub fn launch_hyperparameter_bounds<Balance: AtLeast32BitUnsigned>() -> Hyperpar
             min: 0,
             max: DAY.saturating_mul(7),
         },
-        kappa: Range {
-            min: Perbill::from_percent(10),
-            max: Perbill::from_percent(90),
-        },
+        // A permit always needs stake (review M11): at least 1 MIND.
         min_validator_stake: Range {
-            min: Balance::zero(),
+            min: mind(1),
             max: mind(1_000_000),
         },
     }
@@ -191,6 +211,10 @@ pub enum ParameterError {
     ZeroQuarantineEpochs,
     /// Subnet hyperparameters are set on a subnet, not in the network registry.
     NotANetworkParameter,
+    /// Kappa is outside [`KAPPA_RANGE`] (50 % to two thirds).
+    KappaOutOfRange,
+    /// The activity cutoff is shorter than [`MIN_ACTIVITY_CUTOFF`] epochs.
+    ActivityCutoffTooShort,
 }
 
 /// Limits of a registry that come from the runtime, not from governance.
@@ -256,6 +280,12 @@ where
         check_sentinel_threshold(self.sentinel_committee_size, self.sentinel_threshold)?;
         if self.sentinel_quarantine_epochs == 0 {
             return Err(ZeroQuarantineEpochs);
+        }
+        if !KAPPA_RANGE.contains(&self.kappa) {
+            return Err(KappaOutOfRange);
+        }
+        if self.activity_cutoff < MIN_ACTIVITY_CUTOFF {
+            return Err(ActivityCutoffTooShort);
         }
         Ok(())
     }
@@ -374,7 +404,6 @@ mod tests {
             max_neurons: 8,
             max_validators: 2,
             immunity_period: 0,
-            kappa: Perbill::from_percent(50),
             min_validator_stake: 0u128,
             commit_reveal: true,
         };
@@ -504,11 +533,33 @@ mod tests {
                 max_neurons: 8,
                 max_validators: 2,
                 immunity_period: 1,
-                kappa: Perbill::from_percent(50),
                 min_validator_stake: 12,
                 commit_reveal: true,
             }),
+            V::Kappa(Perbill::from_percent(60)),
+            V::ActivityCutoff(9),
         ]
+    }
+
+    #[test]
+    fn kappa_keeps_the_majority_guarantee_and_the_cutoff_forgives_a_missed_epoch() {
+        use ParameterValue as V;
+        let refused = |v| with(v).err();
+        assert_eq!(
+            refused(V::Kappa(Perbill::from_percent(49))),
+            Some(ParameterError::KappaOutOfRange)
+        );
+        assert_eq!(
+            refused(V::Kappa(Perbill::from_percent(67))),
+            Some(ParameterError::KappaOutOfRange)
+        );
+        assert_eq!(refused(V::Kappa(KAPPA_RANGE.min)), None);
+        assert_eq!(refused(V::Kappa(KAPPA_RANGE.max)), None);
+        assert_eq!(
+            refused(V::ActivityCutoff(MIN_ACTIVITY_CUTOFF - 1)),
+            Some(ParameterError::ActivityCutoffTooShort)
+        );
+        assert_eq!(refused(V::ActivityCutoff(MIN_ACTIVITY_CUTOFF)), None);
     }
 
     /// The SCALE bytes storage holds and the chain client decodes, pinned: reordering,
@@ -520,8 +571,8 @@ mod tests {
             "0095ba0a801a7018801a70180010a5d4e800000000000000000000008066a00000007862a441a710",
             "0000000000000000403800000010a5d4e8000000000000000000000000407a10f35a000000000000",
             "0000000000a0724e180900000000000000000000c08901000a004038010000100100400000000000",
-            "c089010000e1f50500e9a43500000000000000000000000000000000000064a7b3b6e00d00000000",
-            "0000000007000000050000000300000000e1f505",
+            "c08901000010a5d4e80000000000000000000000000064a7b3b6e00d000000000000000007000000",
+            "050000000300000000e1f5050065cd1d04000000",
         ]
         .concat();
         assert_eq!(hex(&Params::default().encode()), registry);
@@ -536,13 +587,15 @@ mod tests {
             "0706000000000000000000000000000000",
             "0865000000",
             concat!(
-                "090b000c00010000100100400000000000c089010000e1f50500e9a435",
-                "0300000000000000000000000000000001000000000020000000000000000000",
+                "090b000c00010000100100400000000000c0890100030000000000000000000000000000000100",
+                "0000000020000000000000000000",
             ),
             "0a0a00000007000000",
             "0b04000000",
             "0c80b2e60e",
-            "0d640008000200010000000065cd1d0c00000000000000000000000000000001",
+            "0d640008000200010000000c00000000000000000000000000000001",
+            "0e0046c323",
+            "0f09000000",
         ];
         let all = one_of_each();
         assert_eq!(all.len(), values.len());
@@ -570,11 +623,11 @@ mod tests {
                 r#""subnetLockPerSubnet":"10000000000000","unbondingPeriod":100800,"#,
                 r#""hyperparameterBounds":{"tempo":{"min":10,"max":14400},"#,
                 r#""max_neurons":{"min":1,"max":4096},"max_validators":{"min":1,"max":64},"#,
-                r#""immunity_period":{"min":0,"max":100800},"kappa":{"min":100000000,"#,
-                r#""max":900000000},"min_validator_stake":{"min":"0","#,
+                r#""immunity_period":{"min":0,"max":100800},"#,
+                r#""min_validator_stake":{"min":"1000000000000","#,
                 r#""max":"1000000000000000000"}},"sentinelCommitteeSize":7,"#,
                 r#""sentinelThreshold":5,"sentinelQuarantineEpochs":3,"#,
-                r#""sentinelSlashShare":100000000}"#,
+                r#""sentinelSlashShare":100000000,"kappa":500000000,"activityCutoff":4}"#,
             )
         );
         let values = [
@@ -591,7 +644,6 @@ mod tests {
                 r#"{"hyperparameterBounds":{"tempo":{"min":11,"max":12},"#,
                 r#""max_neurons":{"min":1,"max":4096},"max_validators":{"min":1,"max":64},"#,
                 r#""immunity_period":{"min":0,"max":100800},"#,
-                r#""kappa":{"min":100000000,"max":900000000},"#,
                 r#""min_validator_stake":{"min":"3","max":"9007199254740993"}}}"#,
             ),
             r#"{"sentinelCommittee":{"size":10,"threshold":7}}"#,
@@ -599,9 +651,11 @@ mod tests {
             r#"{"sentinelSlashShare":250000000}"#,
             concat!(
                 r#"{"subnetHyperparameters":{"tempo":100,"max_neurons":8,"max_validators":2,"#,
-                r#""immunity_period":1,"kappa":500000000,"min_validator_stake":"12","#,
+                r#""immunity_period":1,"min_validator_stake":"12","#,
                 r#""commit_reveal":true}}"#,
             ),
+            r#"{"kappa":600000000}"#,
+            r#"{"activityCutoff":9}"#,
         ];
         let all = one_of_each();
         assert_eq!(all.len(), values.len());
@@ -627,7 +681,7 @@ mod tests {
         assert_eq!(json["subnetLockPerSubnet"], "10000000000000");
         assert_eq!(
             json["hyperparameterBounds"]["min_validator_stake"],
-            serde_json::json!({"min": "0", "max": "1000000000000000000"})
+            serde_json::json!({"min": "1000000000000", "max": "1000000000000000000"})
         );
         // Block numbers, counts and ranges of small integers stay JSON numbers.
         assert_eq!(json["halvingInterval"], 10_512_000);
@@ -687,7 +741,6 @@ mod tests {
                     max_neurons: 8,
                     max_validators: 2,
                     immunity_period: 0,
-                    kappa: Perbill::from_percent(50),
                     min_validator_stake: ABOVE_2_53,
                     commit_reveal: true,
                 }),
@@ -696,7 +749,6 @@ mod tests {
                     "max_neurons": 8,
                     "max_validators": 2,
                     "immunity_period": 0,
-                    "kappa": 500_000_000,
                     "min_validator_stake": "9007199254740993",
                     "commit_reveal": true
                 }}),
@@ -708,8 +760,7 @@ mod tests {
                     "max_neurons": {"min": 1, "max": 4096},
                     "max_validators": {"min": 1, "max": 64},
                     "immunity_period": {"min": 0, "max": 100_800},
-                    "kappa": {"min": 100_000_000, "max": 900_000_000},
-                    "min_validator_stake": {"min": "0", "max": "1000000000000000000"}
+                    "min_validator_stake": {"min": "1000000000000", "max": "1000000000000000000"}
                 }}),
             ),
         ];

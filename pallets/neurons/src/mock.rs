@@ -109,7 +109,7 @@ pub(crate) fn hyperparameters(max_neurons: u16, immunity_period: u32) -> Hyperpa
         max_neurons,
         max_validators: 1,
         immunity_period,
-        min_validator_stake: 0,
+        min_validator_stake: 1,
         ..pallet_mindos_subnets::testing::hyperparameters()
     }
 }

@@ -49,7 +49,7 @@ mod bench {
     };
     use pallet_mindos_subnets::{self as subnets, BalanceOf, Visibility};
     use sp_runtime::{
-        traits::{Bounded, Saturating, Zero},
+        traits::{Bounded, One, Saturating},
         DispatchError,
     };
 
@@ -92,12 +92,8 @@ mod bench {
                     min: 0,
                     max: u32::MAX,
                 },
-                kappa: Range {
-                    min: Perbill::zero(),
-                    max: Perbill::one(),
-                },
                 min_validator_stake: Range {
-                    min: Zero::zero(),
+                    min: One::one(),
                     max: BalanceOf::<T>::max_value(),
                 },
             });
@@ -121,8 +117,7 @@ mod bench {
                     max_neurons,
                     max_validators: 1,
                     immunity_period,
-                    kappa: Perbill::from_percent(50),
-                    min_validator_stake: Zero::zero(),
+                    min_validator_stake: One::one(),
                     commit_reveal: true,
                 },
                 Visibility::Public,

@@ -36,12 +36,8 @@ fn bounds<T: Config>() -> HyperparameterBounds<BalanceOf<T>> {
             min: 0,
             max: u32::MAX,
         },
-        kappa: Range {
-            min: Perbill::zero(),
-            max: Perbill::one(),
-        },
         min_validator_stake: Range {
-            min: 0u32.into(),
+            min: 1u32.into(),
             max: BalanceOf::<T>::max_value(),
         },
     }
@@ -53,7 +49,6 @@ fn hyperparameters<T: Config>() -> Hyperparameters<BalanceOf<T>> {
         max_neurons: MAX_NEURONS_PER_SUBNET,
         max_validators: 64,
         immunity_period: 7_200,
-        kappa: Perbill::from_percent(50),
         min_validator_stake: 0u32.into(),
         commit_reveal: true,
     }

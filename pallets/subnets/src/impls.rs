@@ -66,7 +66,6 @@ impl<T: Config> Pallet<T> {
                 HyperparameterError::MaxNeurons => Error::<T>::MaxNeuronsOutOfBounds,
                 HyperparameterError::MaxValidators => Error::<T>::MaxValidatorsOutOfBounds,
                 HyperparameterError::ImmunityPeriod => Error::<T>::ImmunityPeriodOutOfBounds,
-                HyperparameterError::Kappa => Error::<T>::KappaOutOfBounds,
                 HyperparameterError::MinValidatorStake => Error::<T>::MinValidatorStakeOutOfBounds,
             }
             .into()

@@ -324,8 +324,6 @@ pub mod pallet {
         MaxValidatorsOutOfBounds,
         /// `immunity_period` is outside the governed bounds.
         ImmunityPeriodOutOfBounds,
-        /// `kappa` is outside the governed bounds.
-        KappaOutOfBounds,
         /// `min_validator_stake` is outside the governed bounds.
         MinValidatorStakeOutOfBounds,
         /// A permissioned subnet needs at least one account on its allow-list.

@@ -205,10 +205,10 @@ fn set_hyperparameters_failures_change_nothing() {
             Error::<Test>::MaxValidatorsOutOfBounds
         );
         let mut p = hyperparameters();
-        p.kappa = mindos_primitives::Perbill::from_percent(99);
+        p.min_validator_stake = 0;
         assert_noop!(
             Subnets::set_hyperparameters(RuntimeOrigin::signed(ALICE), netuid, p),
-            Error::<Test>::KappaOutOfBounds
+            Error::<Test>::MinValidatorStakeOutOfBounds
         );
     });
 }

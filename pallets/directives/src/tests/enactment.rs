@@ -200,6 +200,30 @@ fn every_get_adapter_reads_its_field() {
         assert_eq!(SentinelThreshold::<Test>::get(), 5);
         assert_eq!(SentinelQuarantineEpochs::<Test>::get(), 3);
         assert_eq!(SentinelSlashShare::<Test>::get(), Perbill::from_percent(10));
+        assert_eq!(Kappa::<Test>::get(), p.kappa);
+        assert_eq!(ActivityCutoff::<Test>::get(), p.activity_cutoff);
+    });
+}
+
+#[test]
+fn an_enacted_kappa_and_activity_cutoff_reach_the_consensus_pallet() {
+    build_and_execute(|| {
+        stakes();
+        let consensus = || {
+            (
+                <Directives as ConsensusParameters<Balance>>::epoch_params().kappa,
+                <Directives as ConsensusParameters<Balance>>::activity_cutoff(),
+            )
+        };
+        assert_eq!(consensus(), (Perbill::from_percent(50), 4));
+        let (_, enact_at) = pass(
+            set(ParameterValue::Kappa(Perbill::from_percent(60))),
+            Scope::Network,
+        );
+        run_to(enact_at);
+        let (_, enact_at) = pass(set(ParameterValue::ActivityCutoff(6)), Scope::Network);
+        run_to(enact_at);
+        assert_eq!(consensus(), (Perbill::from_percent(60), 6));
     });
 }
 

@@ -74,8 +74,7 @@ pub(crate) fn subnet_params() -> Hyperparameters<Balance> {
         max_neurons: 64,
         max_validators: 8,
         immunity_period: 100,
-        kappa: Perbill::from_percent(50),
-        min_validator_stake: 0,
+        min_validator_stake: 1_000_000_000_000,
         commit_reveal: true,
     }
 }
