@@ -437,3 +437,48 @@ fn a_full_subnet_epoch_fits_in_a_quarter_of_a_block() {
         .saturating_add(ConsensusWeights::accrue(128));
     assert!(busy.all_lte(max), "an epoch block's hooks fit in the block");
 }
+
+/// Review M2: the heaviest block the hooks can make — an accrual over every subnet, one
+/// epoch of a full subnet at the most weights it can hold (64 validators × 4,095 miners, with
+/// the previous epoch's payouts still queued, which the epoch's benchmark includes), a page
+/// of miner payouts, a full permit recomputation and the most enactments — is charged in full
+/// by the hooks and stays under half of the block, so ordinary transactions keep their share.
+#[test]
+fn the_heaviest_hook_block_stays_under_half_the_block() {
+    use pallet_mindos_consensus::WeightInfo as _;
+    use pallet_mindos_directives::WeightInfo as _;
+    use pallet_mindos_stake::WeightInfo as _;
+    type Consensus = <Runtime as pallet_mindos_consensus::Config>::WeightInfo;
+    type Stake = <Runtime as pallet_mindos_stake::Config>::WeightInfo;
+    type Directives = <Runtime as pallet_mindos_directives::Config>::WeightInfo;
+    let get = |n: u32| u64::from(n);
+    let max = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+    let subnets = <Runtime as pallet_mindos_consensus::Config>::MaxSubnets::get();
+    let epochs = <Runtime as pallet_mindos_consensus::Config>::MaxEpochsPerBlock::get();
+    let payouts = <Runtime as pallet_mindos_consensus::Config>::MaxPayoutsPerBlock::get();
+    let permits = <Runtime as pallet_mindos_stake::Config>::MaxPermitUpdatesPerBlock::get();
+    let enactments = <Runtime as pallet_mindos_directives::Config>::MaxEnactmentsPerBlock::get();
+    let n = u32::from(mindos_primitives::MAX_NEURONS_PER_SUBNET);
+    let worst_enactment = Directives::enact_directive()
+        .max(Directives::enact_parameter())
+        .max(Directives::enact_subnet_parameter());
+    let hooks = Consensus::accrue(subnets)
+        .saturating_add(Consensus::epoch(n, 64, 64 * (n - 1)).saturating_mul(get(epochs)))
+        .saturating_add(Consensus::pay_miners(payouts))
+        .saturating_add(Stake::on_initialize_base())
+        .saturating_add(Stake::update_validator_permits(n).saturating_mul(get(permits)))
+        .saturating_add(Directives::on_initialize_base())
+        .saturating_add(worst_enactment.saturating_mul(get(enactments)));
+    let share = hooks.ref_time() as f64 / max.ref_time() as f64;
+    println!(
+        "heaviest hook block: {} ps = {:.1}% of the block's {} ps",
+        hooks.ref_time(),
+        share * 100.0,
+        max.ref_time()
+    );
+    assert!(share < 0.5, "the hooks take {:.1}% of a block", share * 100.0);
+    assert!(
+        hooks.proof_size() < max.proof_size() / 2,
+        "the hooks' proof takes half a block"
+    );
+}

@@ -151,7 +151,9 @@ mod benchmarks {
     /// One epoch of a subnet with `n` uids, `v` validators and `w` weight entries in all
     /// (split evenly over the validators, as many bonds as weights), paying a full accrual.
     /// All validators weight the same miners, so every weighted miner reaches consensus and
-    /// is queued a payout: the most storage an epoch writes.
+    /// is queued a payout: the most storage an epoch writes. The previous epoch's payouts are
+    /// still queued for every uid (a tempo shorter than its pages), so the merge of the
+    /// backlog is measured too.
     #[benchmark]
     fn epoch(
         n: Linear<{ MAX_VALIDATORS + 1 }, MAX_NEURONS>,
@@ -187,6 +189,15 @@ mod benchmarks {
             netuid,
             pending: 1_000_000_000u32.into(),
         }]));
+        PayoutsOf::<T>::insert(
+            netuid,
+            MinerPayouts {
+                epoch_block: 2u32.into(),
+                entries: BoundedVec::truncate_from(
+                    (0..n).map(|uid| (uid as u16, 1u32.into())).collect(),
+                ),
+            },
+        );
         let now: BlockNumberFor<T> = 3u32.into();
         frame_system::Pallet::<T>::set_block_number(now);
 

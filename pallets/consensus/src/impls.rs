@@ -564,14 +564,39 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Stores an epoch's miner payouts. Payouts of the subnet's previous epoch still unpaid
-    /// (only possible with a tempo shorter than the pages it needs) are minted first.
+    /// (a tempo shorter than the pages the queue needs) are merged in, never minted here:
+    /// minting them inside the epoch would be up to 4,095 uncharged mints (review M2). An
+    /// entry whose uid changed holder since its own epoch is forfeited at the merge, as
+    /// paying it would; the rest sum per uid, so the queue keeps one entry per uid.
     fn queue_miner_payouts(
         netuid: NetUid,
         epoch_block: BlockNumberFor<T>,
-        entries: Vec<(u16, BalanceOf<T>)>,
+        mut entries: Vec<(u16, BalanceOf<T>)>,
     ) {
-        if PayoutsOf::<T>::contains_key(netuid) {
-            Self::pay_subnet_miners(netuid, u32::from(MAX_NEURONS_PER_SUBNET));
+        if let Some(backlog) = PayoutsOf::<T>::take(netuid) {
+            let registered_at = T::Neurons::registered_at(netuid);
+            let backlog_block = backlog.epoch_block.saturated_into::<u64>();
+            let mut forfeited = BalanceOf::<T>::zero();
+            let mut kept: Vec<(u16, BalanceOf<T>)> = Vec::with_capacity(backlog.entries.len());
+            for (uid, value) in backlog.entries {
+                let same_holder = registered_at
+                    .get(usize::from(uid))
+                    .is_some_and(|at| *at != 0 && *at < backlog_block);
+                if same_holder {
+                    kept.push((uid, value));
+                } else {
+                    forfeited = forfeited.saturating_add(value);
+                }
+            }
+            entries = merge_by_uid(kept, entries);
+            if !forfeited.is_zero() {
+                Self::deposit_event(Event::MinersPaid {
+                    netuid,
+                    paid: 0,
+                    amount: Zero::zero(),
+                    forfeited,
+                });
+            }
         }
         PayoutsOf::<T>::insert(
             netuid,
@@ -786,4 +811,41 @@ impl<T: Config> OnSubnetDissolved for Pallet<T> {
     fn max_weight() -> Weight {
         T::WeightInfo::on_subnet_dissolved(u32::from(MAX_NEURONS_PER_SUBNET).saturating_mul(3))
     }
+}
+
+/// Merges two lists of `(uid, amount)` sorted by uid into one sorted list with one entry per
+/// uid, summing the amounts of a uid in both. Linear: both lists come sorted.
+fn merge_by_uid<Balance: Saturating + Copy>(
+    a: Vec<(u16, Balance)>,
+    b: Vec<(u16, Balance)>,
+) -> Vec<(u16, Balance)> {
+    let mut merged = Vec::with_capacity(a.len().saturating_add(b.len()));
+    let mut a = a.into_iter().peekable();
+    let mut b = b.into_iter().peekable();
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if x.0 == y.0 => {
+                let uid = x.0;
+                let sum = x.1.saturating_add(y.1);
+                a.next();
+                b.next();
+                (uid, sum)
+            }
+            (Some(x), Some(y)) if x.0 < y.0 => match a.next() {
+                Some(entry) => entry,
+                None => break,
+            },
+            (_, Some(_)) => match b.next() {
+                Some(entry) => entry,
+                None => break,
+            },
+            (Some(_), None) => match a.next() {
+                Some(entry) => entry,
+                None => break,
+            },
+            (None, None) => break,
+        };
+        merged.push(next);
+    }
+    merged
 }

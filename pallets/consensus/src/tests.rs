@@ -3,7 +3,7 @@
 //! test runs in [`ExtBuilder::build_and_execute`], which checks the `try_state` invariants
 //! afterwards.
 
-use crate::{mock::*, pallet::*, Event, WeightInfo};
+use crate::{mock::*, pallet::*, Event, MinerPayouts, WeightInfo};
 use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo};
 use mindos_primitives::{NetUid, Perbill, StakeInfo};
 use pallet_mindos_subnets::Visibility;
@@ -517,6 +517,51 @@ fn accrual_follows_validator_stake_across_subnets() {
             333 * 9,
             "blocks 19..=27: 1,000 × 3/9, rounded down"
         );
+    });
+}
+
+#[test]
+fn an_epoch_merges_an_unpaid_backlog_instead_of_minting_it_uncharged() {
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = setup();
+        let honest: (&[u16], &[u16]) = (&[3, 4, 5], &[1, 2, 1]);
+        commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
+        run_to(28);
+        // A backlog from the previous epoch, as a tempo shorter than its pages leaves one.
+        PayoutsOf::<Test>::insert(
+            netuid,
+            MinerPayouts {
+                epoch_block: 19,
+                entries: frame_support::BoundedVec::truncate_from(vec![
+                    (3, 100),
+                    (4, 200),
+                    (5, 300),
+                ]),
+            },
+        );
+        PayoutQueue::<Test>::put(frame_support::BoundedVec::truncate_from(vec![netuid]));
+        let before: Vec<Balance> = (3..6).map(|i| Balances::free_balance(coldkey(i))).collect();
+        System::reset_events();
+        run_to(29);
+        let Event::EpochRun { to_miners, .. } = last_epoch_event() else {
+            unreachable!()
+        };
+        // The epoch block mints one charged page (two payouts), not the backlog on top.
+        let minted_now: u32 = System::events()
+            .into_iter()
+            .filter_map(|r| match r.event {
+                RuntimeEvent::Consensus(Event::MinersPaid { paid, .. }) => Some(paid),
+                _ => None,
+            })
+            .sum();
+        assert_eq!(minted_now, 2, "the backlog was minted inside the epoch");
+        let queued = PayoutsOf::<Test>::get(netuid).unwrap().entries;
+        assert!(queued.windows(2).all(|w| w[0].0 < w[1].0), "one entry per uid");
+        run_to(31);
+        let earned: Balance = (3..6)
+            .map(|i| Balances::free_balance(coldkey(i)) - before[(i - 3) as usize])
+            .sum();
+        assert_eq!(earned, to_miners + 600, "this epoch's pool and the whole backlog");
     });
 }
 
