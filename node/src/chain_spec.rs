@@ -1,4 +1,5 @@
-//! Built-in chain specifications: `dev` (one authority) and `local` (three authorities).
+//! Built-in chain specifications: `dev` (one authority), `local` (three authorities) and
+//! `production` (the template of a real network, completed by its operators).
 
 use mindos_runtime::{SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL, WASM_BINARY};
 use sc_service::{ChainType, Properties};
@@ -29,6 +30,19 @@ pub(crate) fn development_chain_spec() -> Result<ChainSpec, String> {
         .with_id("mindos_dev")
         .with_chain_type(ChainType::Development)
         .with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+        .with_properties(properties())
+        .build())
+}
+
+/// A real network's template: no dev accounts, no sudo key, no authorities yet. Its operators
+/// export it (`build-spec --chain production`), add the launch's Aura and GRANDPA keys and
+/// genesis balances, and start every node with the completed file.
+pub(crate) fn production_chain_spec_template() -> Result<ChainSpec, String> {
+    Ok(ChainSpec::builder(wasm_binary()?, None)
+        .with_name("MindOS")
+        .with_id("mindos")
+        .with_chain_type(ChainType::Live)
+        .with_genesis_config_preset_name(mindos_runtime::genesis_config_presets::PRODUCTION_RUNTIME_PRESET)
         .with_properties(properties())
         .build())
 }

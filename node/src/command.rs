@@ -35,11 +35,13 @@ impl SubstrateCli for Cli {
     }
 
     /// `dev`: single-node development chain; `local` (or nothing): three-authority local
-    /// testnet; anything else: a chain-spec JSON file.
+    /// testnet; `production`: the template of a real network (no authorities yet: export it
+    /// with `build-spec` and complete it); anything else: a chain-spec JSON file.
     fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
         Ok(match id {
             "dev" => Box::new(chain_spec::development_chain_spec()?),
             "" | "local" => Box::new(chain_spec::local_chain_spec()?),
+            "production" => Box::new(chain_spec::production_chain_spec_template()?),
             path => Box::new(chain_spec::ChainSpec::from_json_file(
                 std::path::PathBuf::from(path),
             )?),

@@ -1,7 +1,13 @@
-//! Genesis presets: `development` (one authority) and `local_testnet` (three authorities).
+//! Genesis presets: `development` (one authority), `local_testnet` (three authorities) and
+//! `production` (a template for a real network).
 //!
-//! Both prefund the well-known dev accounts (Alice … Ferdie and their stashes) and make Alice
-//! the sudo key. They are for dev and test chains only: the keys are public.
+//! `development` and `local_testnet` prefund the well-known dev accounts (Alice … Ferdie and
+//! their stashes) and make Alice the sudo key. They are for dev and test chains only: the
+//! keys are public, and the sudo key can do anything Root can (see the node README).
+//!
+//! `production` holds no account anyone else has a key to: no dev accounts, no sudo key, no
+//! demo subnets. Without a key the sudo pallet is inert, and only a key could set one, so no
+//! account can act as Root. Its operators add the launch's authorities and genesis balances.
 
 use crate::{
     AccountId, Balance, BalancesConfig, BlockNumber, RuntimeGenesisConfig, SubnetsConfig,
@@ -10,7 +16,7 @@ use crate::{
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use mindos_primitives::{
-    HyperparameterBounds, Hyperparameters, Modality, Perbill, ScoringRule, TaskSpec,
+    HyperparameterBounds, Hyperparameters, Modality, ScoringRule, TaskSpec,
     DIGITS_MODEL_DIGEST, TEXT_EMBEDDING_MODEL_DIGEST,
 };
 use serde_json::Value;
@@ -158,11 +164,29 @@ pub fn local_testnet_config_genesis() -> Value {
     )
 }
 
+/// Name of the preset for a real network.
+pub const PRODUCTION_RUNTIME_PRESET: &str = "production";
+
+/// A real network's genesis, to be completed by its operators: no dev accounts, no sudo key,
+/// no subnets, and no authorities — the launch's Aura and GRANDPA keys and its genesis
+/// balances go in with `chain-spec-builder` or by editing the spec (node README). The governed
+/// parameters and hyperparameter bounds are the launch values.
+pub fn production_config_genesis() -> Value {
+    build_struct_json_patch!(RuntimeGenesisConfig {
+        sudo: SudoConfig { key: None },
+        subnets: SubnetsConfig {
+            bounds: Some(default_hyperparameter_bounds()),
+            subnets: Vec::new(),
+        },
+    })
+}
+
 /// The JSON genesis patch of preset `id`, or `None` for an unknown preset.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
     let patch = match id.as_ref() {
         sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
         sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_config_genesis(),
+        PRODUCTION_RUNTIME_PRESET => production_config_genesis(),
         _ => return None,
     };
     // Serialising a `serde_json::Value` to a string cannot fail; `None` keeps the runtime
@@ -175,5 +199,6 @@ pub fn preset_names() -> Vec<PresetId> {
     vec![
         PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
         PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+        PresetId::from(PRODUCTION_RUNTIME_PRESET),
     ]
 }

@@ -2,8 +2,9 @@
 //!
 //! A FRAME runtime for the MindOS chain. It composes the chain's foundation — accounts and
 //! the MIND token (`Balances`), fees (`TransactionPayment`), block authoring (`Aura`),
-//! finality (`Grandpa`), time (`Timestamp`) and a bootstrap key for dev/test chains (`Sudo`)
-//! — with the MindOS pallets: `Subnets` (the subnet registry), `Neurons` (registration and
+//! finality (`Grandpa`), time (`Timestamp`) and a bootstrap key for dev/test chains (`Sudo`;
+//! the `production` preset sets no key, node/README.md says what a key can do) — with the
+//! MindOS pallets: `Subnets` (the subnet registry), `Neurons` (registration and
 //! endpoints), `Stake` (held stake, delegation, permits, slashing), `Consensus` (weights,
 //! epochs, emission) and `Directives` (directives and the governed parameters). Each pallet's
 //! crate docs describe it; `configs/` wires them together and explains every constant.
@@ -149,7 +150,8 @@ pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 /// Block.
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 
-/// The checks every signed transaction passes, in order.
+/// The checks every signed transaction passes, in order. `PermittedWeightsFirst` carries no
+/// data; it gives permitted validators' weight transactions priority (review M10).
 pub type TxExtension = (
     frame_system::CheckNonZeroSender<Runtime>,
     frame_system::CheckSpecVersion<Runtime>,
@@ -159,6 +161,7 @@ pub type TxExtension = (
     frame_system::CheckNonce<Runtime>,
     frame_system::CheckWeight<Runtime>,
     pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+    pallet_mindos_consensus::PermittedWeightsFirst<Runtime>,
     frame_system::WeightReclaim<Runtime>,
 );
 

@@ -2,8 +2,8 @@
 
 use crate::{
     genesis_config_presets::{self, DEV_ENDOWMENT},
-    AccountId, Balance, Balances, BalancesCall, Executive, Runtime, RuntimeCall,
-    RuntimeGenesisConfig, RuntimeOrigin, SignedPayload, System, TransactionPayment, TxExtension,
+    AccountId, Balance, Balances, BalancesCall, Directives, Executive, Runtime, RuntimeCall,
+    RuntimeGenesisConfig, RuntimeOrigin, SignedPayload, Sudo, System, TransactionPayment, TxExtension,
     UncheckedExtrinsic, EXISTENTIAL_DEPOSIT, MILLI_MIND, MIND, VERSION,
 };
 use codec::Encode;
@@ -62,7 +62,7 @@ fn free(who: Sr25519Keyring) -> Balance {
 #[test]
 fn every_listed_preset_builds_and_unknown_ones_do_not_exist() {
     let names = genesis_config_presets::preset_names();
-    assert_eq!(names.len(), 2);
+    assert_eq!(names.len(), 3);
     for name in &names {
         let name = core::str::from_utf8(name.as_ref()).expect("utf8");
         genesis_config(name)
@@ -96,6 +96,36 @@ fn development_preset_has_one_authority_and_funded_dev_accounts() {
             pallet_balances::TotalIssuance::<Runtime>::get(),
             12 * DEV_ENDOWMENT
         );
+    });
+}
+
+/// Review M9: a real network starts with no key anyone else knows and nobody able to act as
+/// Root — before, every preset made Alice (a public key) the sudo key.
+#[test]
+fn production_preset_has_no_dev_accounts_and_nobody_can_act_as_root() {
+    externalities(genesis_config_presets::PRODUCTION_RUNTIME_PRESET).execute_with(|| {
+        assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+        assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), 0);
+        assert_eq!(free(Sr25519Keyring::Alice), 0);
+        assert!(pallet_mindos_subnets::SubnetInfoOf::<Runtime>::iter().next().is_none());
+        assert_eq!(
+            Directives::parameters().hyperparameter_bounds,
+            genesis_config_presets::default_hyperparameter_bounds()
+        );
+        let remark = Box::new(RuntimeCall::System(frame_system::Call::remark {
+            remark: vec![],
+        }));
+        for who in [Sr25519Keyring::Alice, Sr25519Keyring::Bob] {
+            let origin = RuntimeOrigin::signed(account(who));
+            assert_noop!(
+                Sudo::sudo(origin.clone(), remark.clone()),
+                pallet_sudo::Error::<Runtime>::RequireSudo
+            );
+            assert_noop!(
+                Sudo::set_key(origin, account(who).into()),
+                pallet_sudo::Error::<Runtime>::RequireSudo
+            );
+        }
     });
 }
 
@@ -157,6 +187,7 @@ fn tx_extension(nonce: u32) -> TxExtension {
         frame_system::CheckNonce::from(nonce),
         frame_system::CheckWeight::new(),
         pallet_transaction_payment::ChargeTransactionPayment::from(0),
+        pallet_mindos_consensus::PermittedWeightsFirst::new(),
         frame_system::WeightReclaim::new(),
     )
 }
@@ -481,4 +512,27 @@ fn the_heaviest_hook_block_stays_under_half_the_block() {
         hooks.proof_size() < max.proof_size() / 2,
         "the hooks' proof takes half a block"
     );
+}
+
+/// Review M10: fees rise while blocks are congested and fall back (never below the base)
+/// when they are not; before, the multiplier was a constant one.
+#[test]
+fn fees_rise_with_congestion_and_never_fall_below_the_base() {
+    use pallet_transaction_payment::Multiplier;
+    use sp_runtime::traits::{Convert, One};
+    type Update = <Runtime as pallet_transaction_payment::Config>::FeeMultiplierUpdate;
+    externalities(DEV_RUNTIME_PRESET).execute_with(|| {
+        let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+        let normal = weights
+            .get(frame_support::dispatch::DispatchClass::Normal)
+            .max_total
+            .unwrap_or(weights.max_block);
+        System::set_block_consumed_resources(normal, 0);
+        let congested = Update::convert(Multiplier::one());
+        assert!(congested > Multiplier::one(), "a full block raises fees");
+        assert!(Update::convert(congested) > congested, "and keeps raising them");
+        System::set_block_consumed_resources(frame_support::weights::Weight::zero(), 0);
+        assert!(Update::convert(congested) < congested, "an empty block lowers them");
+        assert_eq!(Update::convert(Multiplier::one()), Multiplier::one(), "never below one");
+    });
 }

@@ -56,6 +56,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod extension;
 mod impls;
 #[cfg(test)]
 mod mock;
@@ -64,6 +65,7 @@ mod tests;
 mod types;
 pub mod weights;
 
+pub use extension::{PermittedWeightsFirst, PERMITTED_WEIGHTS_PRIORITY};
 pub use mindos_consensus_math::{EmissionSplit, EpochParams};
 #[cfg(feature = "runtime-benchmarks")]
 pub use types::BenchmarkHelper;

@@ -879,3 +879,53 @@ fn a_validator_copying_the_public_consensus_earns_less_per_stake_than_honest_one
         );
     });
 }
+
+// ---------------------------------------------------------------- transaction priority
+
+#[test]
+fn permitted_validators_weight_transactions_go_first_and_nobody_else_can_buy_that() {
+    use crate::{PermittedWeightsFirst, PERMITTED_WEIGHTS_PRIORITY};
+    use sp_runtime::{
+        traits::DispatchTransaction, transaction_validity::TransactionSource::External,
+    };
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = setup();
+        let priority = |who: u64, call: RuntimeCall| {
+            let info = call.get_dispatch_info();
+            PermittedWeightsFirst::<Test>::new()
+                .validate_only(RuntimeOrigin::signed(who), &call, &info, 0, External, 0)
+                .map(|(valid, _, _)| valid.priority)
+                .unwrap()
+        };
+        let commit = RuntimeCall::Consensus(crate::Call::commit_weights {
+            netuid,
+            commit_hash: H256::repeat_byte(1),
+        });
+        let reveal = RuntimeCall::Consensus(crate::Call::reveal_weights {
+            netuid,
+            uids: vec![3],
+            weights: vec![1],
+            salt: SALT,
+        });
+        let set = RuntimeCall::Consensus(crate::Call::set_weights {
+            netuid,
+            uids: vec![3],
+            weights: vec![1],
+        });
+        for call in [commit.clone(), reveal, set] {
+            assert_eq!(priority(hotkey(0), call), PERMITTED_WEIGHTS_PRIORITY);
+        }
+        // A miner's hotkey (no permit), a permit holder on another subnet, another call.
+        assert_eq!(priority(hotkey(4), commit.clone()), 0);
+        let elsewhere = RuntimeCall::Consensus(crate::Call::commit_weights {
+            netuid: NetUid(9),
+            commit_hash: H256::repeat_byte(1),
+        });
+        assert_eq!(priority(hotkey(0), elsewhere), 0);
+        let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_allow_death {
+            dest: 1,
+            value: 1,
+        });
+        assert_eq!(priority(hotkey(0), transfer), 0);
+    });
+}

@@ -11,9 +11,12 @@ use frame_support::{
     },
 };
 use frame_system::limits::{BlockLength, BlockWeights};
-use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
+use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{
+    traits::{Bounded, One},
+    FixedPointNumber, Perbill, Perquintill,
+};
 use sp_version::RuntimeVersion;
 
 use super::{
@@ -115,8 +118,16 @@ impl pallet_balances::Config for Runtime {
 }
 
 parameter_types! {
-    /// Fees do not float with congestion yet: a constant multiplier of one.
-    pub FeeMultiplier: Multiplier = Multiplier::one();
+    /// Fees float with congestion (review M10): the multiplier rises while blocks are fuller
+    /// than a quarter and falls back while they are emptier, never below one (the quiet-chain
+    /// fees the tests pin). A block stuffed to the normal-class limit raises it by about
+    /// 0.05 %: ×1.35 over an hour of such 6 s blocks, ×1,300 over a day, so sustained stuffing
+    /// prices itself out while a burst costs what it always did. Validators' weights do not
+    /// compete in that market at all: see `pallet_mindos_consensus::PermittedWeightsFirst`.
+    pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
+    pub AdjustmentVariable: Multiplier = Multiplier::saturating_from_rational(1, 1_000);
+    pub MinimumMultiplier: Multiplier = Multiplier::one();
+    pub MaximumMultiplier: Multiplier = Bounded::max_value();
 }
 
 impl pallet_transaction_payment::Config for Runtime {
@@ -130,7 +141,13 @@ impl pallet_transaction_payment::Config for Runtime {
     type WeightToFee = IdentityFee<Balance>;
     /// One micro-MIND per byte, so large payloads pay for the block space they take.
     type LengthToFee = ConstantMultiplier<Balance, ConstU128<MICRO_MIND>>;
-    type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+    type FeeMultiplierUpdate = TargetedFeeAdjustment<
+        Self,
+        TargetBlockFullness,
+        AdjustmentVariable,
+        MinimumMultiplier,
+        MaximumMultiplier,
+    >;
     type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
 }
 
@@ -153,7 +170,8 @@ impl pallet_mindos_subnets::Config for Runtime {
     type MaxAllowList = ConstU32<256>;
     /// No origin: the bounds change only through a directives `SetParameter` proposal
     /// (see [`SubnetsGovernanceAdapter`]), so the registry and the subnets pallet never
-    /// disagree, and not even the sudo key bypasses governance.
+    /// disagree. (This closes one call to Root; on dev and test chains the sudo key can still
+    /// write any storage, governed values included — see the node README.)
     type BoundsOrigin = frame_system::EnsureNever<()>;
     /// Dissolving a subnet removes its neurons, its validator permits and its consensus
     /// state (weights, bonds, records, unpaid accrual); stake stays with the stakers (it is on
