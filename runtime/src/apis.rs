@@ -211,8 +211,13 @@ impl_runtime_apis! {
             subnet_view(netuid).map(|(_, view)| view)
         }
 
-        fn metagraph(netuid: NetUid) -> Option<Vec<NeuronView<AccountId, Balance, BlockNumber>>> {
-            let mut rows = pallet_mindos_neurons::Pallet::<Runtime>::metagraph(netuid)?;
+        fn metagraph(
+            netuid: NetUid,
+            offset: u16,
+            limit: u16,
+        ) -> Option<Vec<NeuronView<AccountId, Balance, BlockNumber>>> {
+            let mut rows =
+                pallet_mindos_neurons::Pallet::<Runtime>::metagraph(netuid, offset, limit)?;
             pallet_mindos_consensus::Pallet::<Runtime>::decorate_metagraph(netuid, &mut rows);
             Some(rows)
         }
@@ -221,7 +226,9 @@ impl_runtime_apis! {
             netuid: NetUid,
             uid: u16,
         ) -> Option<NeuronDetail<AccountId, Balance, BlockNumber>> {
-            let neuron = Self::metagraph(netuid)?.into_iter().find(|n| n.uid == uid)?;
+            let mut rows = alloc::vec![pallet_mindos_neurons::Pallet::<Runtime>::neuron(netuid, uid)?];
+            pallet_mindos_consensus::Pallet::<Runtime>::decorate_metagraph(netuid, &mut rows);
+            let neuron = rows.pop()?;
             let contributions = pallet_mindos_consensus::Pallet::<Runtime>::contributions(
                 netuid,
                 uid,

@@ -105,7 +105,7 @@ impl ChainSession {
             .call(
                 runtime::runtime_apis()
                     .mindos_api()
-                    .metagraph(ChainNetUid(netuid.0)),
+                    .metagraph(ChainNetUid(netuid.0), 0, u16::MAX),
             )
             .await
             .map_err(chain_error)?;

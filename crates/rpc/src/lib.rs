@@ -24,6 +24,10 @@ pub const UNKNOWN_NEURON: i32 = 4002;
 /// JSON-RPC error code: the runtime API call failed (e.g. unknown block hash).
 pub const RUNTIME_ERROR: i32 = 5001;
 
+/// Uid slots in a `mindos_metagraph` page when the caller names no `limit`: a full subnet is
+/// 4,096 rows and megabytes of JSON, more than a public node should build per call.
+pub const METAGRAPH_PAGE: u16 = 1_024;
+
 /// What the methods need of a balance: it travels as a decimal string (the views'
 /// `serde_helpers::decimal` and `balance` fields) or as a plain number.
 pub trait RpcBalance:
@@ -59,14 +63,14 @@ where
     BlockNumber: Serialize + DeserializeOwned,
 {
     /// Every live subnet, in id order.
-    #[method(name = "subnets")]
+    #[method(name = "subnets", blocking)]
     fn subnets(
         &self,
         at: Option<BlockHash>,
     ) -> RpcResult<Vec<SubnetView<AccountId, Balance, BlockNumber>>>;
 
     /// One subnet; error [`UNKNOWN_SUBNET`] if no live subnet has id `netuid`.
-    #[method(name = "subnet")]
+    #[method(name = "subnet", blocking)]
     fn subnet(
         &self,
         netuid: u16,
@@ -77,18 +81,22 @@ where
     /// permit, endpoint, device, registration block, immunity, and from the last epoch:
     /// consensus, incentive, dividends, trust, validator trust, reputation — `Perbill` parts
     /// per billion — emission and last weight update); error [`UNKNOWN_SUBNET`] if no live
-    /// subnet has that id.
-    #[method(name = "metagraph")]
+    /// subnet has that id. A page: the neurons in uid slots `offset .. offset + limit`
+    /// (defaults 0 and [`METAGRAPH_PAGE`]; free slots have no row), so the next page starts at
+    /// `offset + limit`.
+    #[method(name = "metagraph", blocking)]
     fn metagraph(
         &self,
         netuid: u16,
         at: Option<BlockHash>,
+        offset: Option<u16>,
+        limit: Option<u16>,
     ) -> RpcResult<Vec<NeuronView<AccountId, Balance, BlockNumber>>>;
 
     /// One neuron's metagraph row and its contributions (epoch, block, incentive, dividend,
     /// consensus, emission) in the subnet's kept epochs since it registered, oldest first;
     /// error [`UNKNOWN_SUBNET`] or [`UNKNOWN_NEURON`].
-    #[method(name = "neuron")]
+    #[method(name = "neuron", blocking)]
     fn neuron(
         &self,
         netuid: u16,
@@ -99,13 +107,13 @@ where
     /// Every directive, repealed ones included, in id order: id (0 is the prime directive),
     /// title, text, status (`active` or `{repealed: {at}}`), enactment and last amendment
     /// block.
-    #[method(name = "directives")]
+    #[method(name = "directives", blocking)]
     fn directives(&self, at: Option<BlockHash>) -> RpcResult<Vec<DirectiveView<BlockNumber>>>;
 
     /// Proposals voting or approved and waiting for enactment, in index order: proposer,
     /// action, scope, deposit, voting window, recorded ayes and nays, voters, whether the
     /// prime-directive supermajority applies, status.
-    #[method(name = "proposals")]
+    #[method(name = "proposals", blocking)]
     fn proposals(
         &self,
         at: Option<BlockHash>,
@@ -114,7 +122,7 @@ where
     /// The governed parameters in force: emission split and block emission, registration
     /// burn, subnet lock, unbonding period, hyperparameter bounds, sentinel parameters.
     /// Amounts are decimal strings (planck), block counts numbers.
-    #[method(name = "parameters")]
+    #[method(name = "parameters", blocking)]
     fn parameters(
         &self,
         at: Option<BlockHash>,
@@ -196,11 +204,14 @@ where
         &self,
         netuid: u16,
         at: Option<<Block as BlockT>::Hash>,
+        offset: Option<u16>,
+        limit: Option<u16>,
     ) -> RpcResult<Vec<NeuronView<AccountId, Balance, BlockNumber>>> {
         let at = at.unwrap_or_else(|| self.client.info().best_hash);
+        let (offset, limit) = (offset.unwrap_or(0), limit.unwrap_or(METAGRAPH_PAGE));
         self.client
             .runtime_api()
-            .metagraph(at, NetUid(netuid))
+            .metagraph(at, NetUid(netuid), offset, limit)
             .map_err(runtime_error)?
             .ok_or_else(|| unknown_subnet(netuid))
     }

@@ -29,6 +29,18 @@ fn readme_documents_every_method_and_error_code() {
         );
     }
 
+    // The metagraph's default page, as the README writes numbers (1,024).
+    let page = mindos_rpc::METAGRAPH_PAGE;
+    let written = if page >= 1_000 {
+        format!("{},{:03}", page / 1_000, page % 1_000)
+    } else {
+        page.to_string()
+    };
+    assert!(
+        readme.contains(&format!("defaults 0 and {written}")),
+        "README states another default metagraph page than {page}"
+    );
+
     for code in [
         mindos_rpc::UNKNOWN_SUBNET,
         mindos_rpc::UNKNOWN_NEURON,

@@ -22,10 +22,15 @@ sp_api::decl_runtime_apis! {
         fn subnets() -> Vec<SubnetView<AccountId, Balance, BlockNumber>>;
         /// One subnet, or `None` if no live subnet has this id.
         fn subnet(netuid: NetUid) -> Option<SubnetView<AccountId, Balance, BlockNumber>>;
-        /// The neurons of a subnet in uid order, or `None` for an unknown subnet.
-        fn metagraph(netuid: NetUid) -> Option<Vec<NeuronView<AccountId, Balance, BlockNumber>>>;
+        /// The neurons in uid slots `offset .. offset + limit` of a subnet, in uid order (free
+        /// slots have no row), or `None` for an unknown subnet. `(0, u16::MAX)` is all of it.
+        fn metagraph(
+            netuid: NetUid,
+            offset: u16,
+            limit: u16,
+        ) -> Option<Vec<NeuronView<AccountId, Balance, BlockNumber>>>;
         /// One neuron with its contributions in the subnet's recent epochs, or `None` for an
-        /// unknown subnet or an empty uid.
+        /// unknown subnet or an empty uid. Reads that neuron only.
         fn neuron(netuid: NetUid, uid: u16) -> Option<NeuronDetail<AccountId, Balance, BlockNumber>>;
         /// Every directive, repealed ones included, in id order (0 is the prime directive).
         fn directives() -> Vec<DirectiveView<BlockNumber>>;

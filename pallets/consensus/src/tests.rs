@@ -733,7 +733,7 @@ fn metagraph_and_contributions_show_the_last_epochs() {
         let honest: (&[u16], &[u16]) = (&[3, 4], &[1, 1]);
         commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
         run_to(59);
-        let mut rows = Neurons::metagraph(netuid).unwrap();
+        let mut rows = Neurons::metagraph(netuid, 0, u16::MAX).unwrap();
         Consensus::decorate_metagraph(netuid, &mut rows);
         assert!(rows[3].incentive > Perbill::zero());
         assert!(rows[3].reputation > Perbill::zero());

@@ -14,7 +14,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_primitives::{
-    DeviceProfile, Endpoint, NetUid, NeuronsInfo, OnSubnetDissolved, StakeInfo, SubnetsInfo,
+    DeviceProfile, Endpoint, Hyperparameters, NetUid, NeuronsInfo, OnSubnetDissolved, StakeInfo, SubnetsInfo,
     MAX_MULTIADDRS, MAX_MULTIADDR_LEN, MAX_NEURONS_PER_SUBNET, MAX_PEER_ID_LEN,
 };
 use sp_runtime::{
@@ -123,47 +123,82 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// The metagraph of `netuid` in uid order, or `None` for an unknown subnet.
-    pub fn metagraph(netuid: NetUid) -> Option<Vec<NeuronViewOf<T>>> {
+    /// The metagraph rows of `netuid`'s uid slots `offset .. offset + limit` in uid order
+    /// (free slots have no row), or `None` for an unknown subnet. Reads the uids asked for, not the whole subnet, and the
+    /// validator permits once (review M5: a full subnet is ~25,000 reads and megabytes of
+    /// rows, so public nodes page it).
+    pub fn metagraph(netuid: NetUid, offset: u16, limit: u16) -> Option<Vec<NeuronViewOf<T>>> {
         let params = T::Subnets::hyperparameters(netuid)?;
-        let now = frame_system::Pallet::<T>::block_number();
         let registered_at = RegisteredAt::<T>::get(netuid);
         let emissions = Emission::<T>::get(netuid);
-        let immunity: BlockNumberFor<T> = params.immunity_period.into();
-        let rows = Self::neurons_in_order(netuid)
-            .into_iter()
-            .filter_map(|(uid, hotkey)| {
-                // Every registered hotkey has an owner (`try_state` checks it).
-                let coldkey = HotkeyOwner::<T>::get(&hotkey)?;
-                let at = registered_at
-                    .get(usize::from(uid))
-                    .copied()
-                    .unwrap_or_default();
-                let served = Axons::<T>::get(netuid, &hotkey);
-                let emission = emissions.get(usize::from(uid)).copied().unwrap_or_default();
-                Some(NeuronViewOf::<T> {
-                    uid,
-                    stake: T::Stake::hotkey_stake(&hotkey),
-                    validator_permit: T::Stake::has_validator_permit(netuid, &hotkey),
-                    endpoint: served.as_ref().map(|s| s.endpoint.clone()),
-                    device: served.map(|s| s.device),
-                    registered_at: at,
-                    immune: now < at.saturating_add(immunity),
-                    hotkey,
-                    coldkey,
-                    // The consensus pallet fills in what its epochs computed.
-                    consensus: Default::default(),
-                    incentive: Default::default(),
-                    dividends: Default::default(),
-                    trust: Default::default(),
-                    validator_trust: Default::default(),
-                    reputation: Default::default(),
-                    emission,
-                    last_update: None,
-                })
+        let permits = T::Stake::validators(netuid);
+        let allocated = u16::try_from(registered_at.len()).unwrap_or(u16::MAX);
+        let end = offset.saturating_add(limit).min(allocated);
+        let rows = (offset..end)
+            .filter_map(|uid| {
+                let hotkey = Keys::<T>::get(netuid, uid)?;
+                let permitted = permits.contains(&hotkey);
+                Self::neuron_view(netuid, uid, hotkey, permitted, &params, &registered_at, &emissions)
             })
             .collect();
         Some(rows)
+    }
+
+    /// The metagraph row of `uid` on `netuid`, or `None` for an unknown subnet or an empty
+    /// uid. Reads that one neuron, not the subnet.
+    pub fn neuron(netuid: NetUid, uid: u16) -> Option<NeuronViewOf<T>> {
+        let params = T::Subnets::hyperparameters(netuid)?;
+        let hotkey = Keys::<T>::get(netuid, uid)?;
+        let permitted = T::Stake::has_validator_permit(netuid, &hotkey);
+        Self::neuron_view(
+            netuid,
+            uid,
+            hotkey,
+            permitted,
+            &params,
+            &RegisteredAt::<T>::get(netuid),
+            &Emission::<T>::get(netuid),
+        )
+    }
+
+    /// One metagraph row from what the caller read; the consensus pallet fills in what its
+    /// epochs computed. `None` only if the hotkey has no owner, which `try_state` rules out.
+    fn neuron_view(
+        netuid: NetUid,
+        uid: u16,
+        hotkey: T::AccountId,
+        validator_permit: bool,
+        params: &Hyperparameters<BalanceOf<T>>,
+        registered_at: &[BlockNumberFor<T>],
+        emissions: &[BalanceOf<T>],
+    ) -> Option<NeuronViewOf<T>> {
+        let coldkey = HotkeyOwner::<T>::get(&hotkey)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        let immunity: BlockNumberFor<T> = params.immunity_period.into();
+        let at = registered_at
+            .get(usize::from(uid))
+            .copied()
+            .unwrap_or_default();
+        let served = Axons::<T>::get(netuid, &hotkey);
+        Some(NeuronViewOf::<T> {
+            uid,
+            stake: T::Stake::hotkey_stake(&hotkey),
+            validator_permit,
+            endpoint: served.as_ref().map(|s| s.endpoint.clone()),
+            device: served.map(|s| s.device),
+            registered_at: at,
+            immune: now < at.saturating_add(immunity),
+            hotkey,
+            coldkey,
+            consensus: Default::default(),
+            incentive: Default::default(),
+            dividends: Default::default(),
+            trust: Default::default(),
+            validator_trust: Default::default(),
+            reputation: Default::default(),
+            emission: emissions.get(usize::from(uid)).copied().unwrap_or_default(),
+            last_update: None,
+        })
     }
 
     /// `(uid, hotkey)` of every neuron on `netuid`, in uid order.

@@ -32,7 +32,7 @@ fn dissolving_a_subnet_clears_its_neurons_only() {
         assert!(!FreeUids::<Test>::contains_key(netuid));
         assert!(!BurnOf::<Test>::contains_key(netuid));
         assert_eq!(HotkeyOwner::<Test>::get(HOT_C), Some(BOB), "owners survive");
-        assert_eq!(Neurons::metagraph(netuid), None);
+        assert_eq!(Neurons::metagraph(netuid, 0, u16::MAX), None);
         // The other subnet is untouched.
         assert_eq!(Keys::<Test>::get(other, 0), Some(HOT_A));
         assert_eq!(NeuronCount::<Test>::get(other), 1);
