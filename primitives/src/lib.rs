@@ -10,6 +10,12 @@
 //! on it; the runtime's `fast-blocks` turns it on).
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Code that runs in blocks must not abort them (review L15): panics only in tests, and in
+// genesis building where FRAME expects them.
+#![cfg_attr(
+    not(test),
+    deny(clippy::panic, clippy::unreachable, clippy::todo, clippy::unimplemented)
+)]
 // Unwrap, expect and indexing in tests: see clippy.toml.
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 

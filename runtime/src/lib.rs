@@ -18,6 +18,12 @@
 //!   the same as on any Substrate chain.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Code that runs in blocks must not abort them (review L15): panics only in tests, and in
+// genesis building where FRAME expects them.
+#![cfg_attr(
+    not(test),
+    deny(clippy::panic, clippy::unreachable, clippy::todo, clippy::unimplemented)
+)]
 // `construct_runtime` needs a deep recursion limit for its generated code.
 #![recursion_limit = "256"]
 // `#[frame_support::runtime]` generates public items (the `Runtime*` enums and their variants)

@@ -47,6 +47,12 @@
 //! ([`WeightInfo::epoch`]) and charged in `on_initialize` for what was actually processed.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Code that runs in blocks must not abort them (review L15): panics only in tests, and in
+// genesis building where FRAME expects them.
+#![cfg_attr(
+    not(test),
+    deny(clippy::panic, clippy::unreachable, clippy::todo, clippy::unimplemented)
+)]
 // Unwrap, expect and indexing in tests: see clippy.toml.
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
@@ -79,9 +85,9 @@ use mindos_primitives::ConsensusParameters;
 
 const LOG_TARGET: &str = "runtime::consensus";
 
-// FRAME's pallet macros expand to `expect` calls on values they guarantee themselves; the
-// hand-written logic lives in `impls.rs`, where the lint holds.
-#[allow(clippy::expect_used)]
+// FRAME's pallet macros expand to `expect` and `unreachable!` on values they guarantee
+// themselves; the hand-written logic lives in `impls.rs`, where the lint holds.
+#[allow(clippy::expect_used, clippy::unreachable)]
 #[frame_support::pallet]
 pub mod pallet {
     use super::*;

@@ -83,6 +83,12 @@
 //! (byte strings as text, balances as decimal strings).
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Code that runs in blocks must not abort them (review L15): panics only in tests, and in
+// genesis building where FRAME expects them.
+#![cfg_attr(
+    not(test),
+    deny(clippy::panic, clippy::unreachable, clippy::todo, clippy::unimplemented)
+)]
 // Unwrap, expect and indexing in tests: see clippy.toml.
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
@@ -117,9 +123,9 @@ pub use weights::WeightInfo;
 
 const LOG_TARGET: &str = "runtime::directives";
 
-// FRAME's pallet macros expand to `expect` calls on values they guarantee themselves; the
-// hand-written logic lives in `impls.rs`, where the lint holds.
-#[allow(clippy::expect_used)]
+// FRAME's pallet macros expand to `expect` and `unreachable!` on values they guarantee
+// themselves; the hand-written logic lives in `impls.rs`, where the lint holds.
+#[allow(clippy::expect_used, clippy::unreachable)]
 #[frame_support::pallet]
 pub mod pallet {
     use super::*;
@@ -370,6 +376,7 @@ pub mod pallet {
 
     #[pallet::genesis_build]
     impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+        #[allow(clippy::panic)] // a broken chain spec must not produce a chain
         fn build(&self) {
             // A chain spec that breaks these rules must not produce a chain: fail loudly here.
             if let Err(e) = self.parameters.validate(&Pallet::<T>::parameter_limits()) {

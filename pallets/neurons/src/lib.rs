@@ -41,6 +41,12 @@
 //! survives so stake stays attributable.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Code that runs in blocks must not abort them (review L15): panics only in tests, and in
+// genesis building where FRAME expects them.
+#![cfg_attr(
+    not(test),
+    deny(clippy::panic, clippy::unreachable, clippy::todo, clippy::unimplemented)
+)]
 // Unwrap, expect and indexing in tests: see clippy.toml.
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
@@ -67,9 +73,10 @@ pub use weights::WeightInfo;
 
 const LOG_TARGET: &str = "runtime::neurons";
 
-// FRAME's pallet macros expand to `expect` calls on values they guarantee themselves (e.g.
-// storage prefixes); the hand-written logic lives in `impls.rs`, where the lint holds.
-#[allow(clippy::expect_used)]
+// FRAME's pallet macros expand to `expect` and `unreachable!` on values they guarantee
+// themselves (e.g. storage prefixes); the hand-written logic lives in `impls.rs`, where the
+// lints hold.
+#[allow(clippy::expect_used, clippy::unreachable)]
 #[frame_support::pallet]
 pub mod pallet {
     use super::*;

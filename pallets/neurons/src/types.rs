@@ -44,7 +44,7 @@ mod bench {
         BoundedVec,
     };
     use mindos_primitives::{
-        HyperparameterBounds, Hyperparameters, Modality, NetUid, Perbill, Range, ScoringRule,
+        HyperparameterBounds, Hyperparameters, Modality, NetUid, Range, ScoringRule,
         TaskSpec, MAX_NEURONS_PER_SUBNET,
     };
     use pallet_mindos_subnets::{self as subnets, BalanceOf, Visibility};

@@ -15,7 +15,7 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::RawOrigin;
-use mindos_primitives::{Perbill, MAX_NEURONS_PER_SUBNET};
+use mindos_primitives::MAX_NEURONS_PER_SUBNET;
 use sp_runtime::traits::{Bounded, Saturating};
 
 fn bounds<T: Config>() -> HyperparameterBounds<BalanceOf<T>> {

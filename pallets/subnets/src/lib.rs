@@ -17,6 +17,12 @@
 //! not depend on this one.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Code that runs in blocks must not abort them (review L15): panics only in tests, and in
+// genesis building where FRAME expects them.
+#![cfg_attr(
+    not(test),
+    deny(clippy::panic, clippy::unreachable, clippy::todo, clippy::unimplemented)
+)]
 // Unwrap, expect and indexing in tests: see clippy.toml.
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
@@ -50,9 +56,10 @@ use mindos_primitives::SubnetsInfo;
 
 const LOG_TARGET: &str = "runtime::subnets";
 
-// FRAME's pallet macros expand to `expect` calls on values they guarantee themselves (e.g.
-// storage prefixes); the hand-written logic lives in `impls.rs`, where the lint holds.
-#[allow(clippy::expect_used)]
+// FRAME's pallet macros expand to `expect` and `unreachable!` on values they guarantee
+// themselves (e.g. storage prefixes); the hand-written logic lives in `impls.rs`, where the
+// lints hold.
+#[allow(clippy::expect_used, clippy::unreachable)]
 #[frame_support::pallet]
 pub mod pallet {
     use super::*;
@@ -226,6 +233,7 @@ pub mod pallet {
 
     #[pallet::genesis_build]
     impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+        #[allow(clippy::panic)] // a broken chain spec must not produce a chain
         fn build(&self) {
             if let Some(bounds) = &self.bounds {
                 assert!(

@@ -297,6 +297,8 @@ impl pallet_mindos_consensus::Config for Runtime {
 pub struct ConsensusBenchmarkHelper;
 
 #[cfg(feature = "runtime-benchmarks")]
+// Benchmark setup only: a failed step is a broken benchmark, and the trait returns no `Result`.
+#[allow(clippy::expect_used)]
 impl pallet_mindos_consensus::BenchmarkHelper<AccountId> for ConsensusBenchmarkHelper {
     fn subnet_with_neurons(
         neurons: u32,
