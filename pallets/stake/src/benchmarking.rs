@@ -7,7 +7,7 @@
 use super::*;
 use crate::pallet::{
     BalanceOf, CountedStake, CountedSumOf, HotkeyStake, NominatorCount, PendingPermitUpdates, StakeOf,
-    TakeIncreasedAt, TakeOf,
+    PendingTake, TakeIncreasedAt, TakeOf,
     TotalStake, TotalUnbonding, Unbonding, UnbondingChunkOf, UnbondingOf, ValidatorPermits,
 };
 use alloc::vec::Vec;
@@ -190,13 +190,18 @@ mod benchmarks {
         assert!(Unbonding::<T>::get(&coldkey).is_empty());
     }
 
-    /// A raise after an earlier raise (both rate-limit entries read and written).
+    /// A raise after an earlier raise that came due (the rate-limit entry, the stored and the
+    /// pending take all read and written).
     #[benchmark]
     fn set_take() {
         let netuid = subnet::<T>();
         let (owner, hotkey) = registered_hotkey::<T>(netuid, 0);
         TakeOf::<T>::insert(&hotkey, Perbill::zero());
         TakeIncreasedAt::<T>::insert(&hotkey, BlockNumberFor::<T>::from(1u32));
+        PendingTake::<T>::insert(
+            &hotkey,
+            (Perbill::from_percent(1), BlockNumberFor::<T>::from(2u32)),
+        );
         let later = T::TakeIncreaseRateLimit::get().saturating_add(2u32.into());
         frame_system::Pallet::<T>::set_block_number(later);
         let take = T::MaxTake::get();
@@ -204,7 +209,7 @@ mod benchmarks {
         #[extrinsic_call]
         _(RawOrigin::Signed(owner), hotkey.clone(), take);
 
-        assert_eq!(TakeOf::<T>::get(&hotkey), take);
+        assert_eq!(PendingTake::<T>::get(&hotkey).map(|(t, _)| t), Some(take));
     }
 
     /// A nominator with dividends waiting: its share minted, its snapshot moved.

@@ -306,6 +306,13 @@ pub mod pallet {
     pub type TakeIncreasedAt<T: Config> =
         StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>, OptionQuery>;
 
+    /// A raised take and the block from which it applies (one `UnbondingPeriod` after the
+    /// raise). Until then [`TakeOf`] applies; from then on this does
+    /// ([`Pallet::take_of`]).
+    #[pallet::storage]
+    pub type PendingTake<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, (Perbill, BlockNumberFor<T>), OptionQuery>;
+
     /// Hotkeys holding a validator permit on a subnet, highest stake first.
     ///
     /// TWOX-NOTE: safe, subnet ids are assigned by the chain.
@@ -383,12 +390,22 @@ pub mod pallet {
             /// How much was released.
             amount: BalanceOf<T>,
         },
-        /// A hotkey's owner changed its take.
+        /// A hotkey's owner lowered (or kept) its take; it applies at once.
         TakeSet {
             /// The hotkey.
             hotkey: T::AccountId,
             /// Its new take.
             take: Perbill,
+        },
+        /// A hotkey's owner raised its take; it applies from block `at`, one unbonding period
+        /// away, so nominators can leave before it does.
+        TakeIncreaseScheduled {
+            /// The hotkey.
+            hotkey: T::AccountId,
+            /// The raised take.
+            take: Perbill,
+            /// First block it applies.
+            at: BlockNumberFor<T>,
         },
         /// Stake on a hotkey was slashed (burned).
         StakeSlashed {
@@ -441,6 +458,10 @@ pub mod pallet {
         TooManyUnbondingChunks,
         /// The hotkey already has `MaxNominators` nominators.
         TooManyNominators,
+        /// A new nominator on this hotkey must stake at least
+        /// [`Pallet::new_nomination_minimum`], which doubles with every eighth of
+        /// `MaxNominators` taken, so dust cannot fill a popular validator's slots.
+        NominationBelowMinimum,
         /// No unbonding chunk of the caller has matured.
         NothingToWithdraw,
         /// Only the coldkey that owns the hotkey may do this.
@@ -511,12 +532,14 @@ pub mod pallet {
         /// - `origin`: `Signed` by the coldkey whose funds are staked; any coldkey may stake
         ///   on any registered hotkey (delegation).
         /// - `hotkey`: a hotkey that has been registered on some subnet.
-        /// - `amount`: at least `MinStake`.
+        /// - `amount`: at least `MinStake`; a coldkey not yet nominating the hotkey needs at
+        ///   least [`Pallet::new_nomination_minimum`] (review L2: 512 dust nominations once
+        ///   locked a validator out of delegation for 512 MIND).
         ///
         /// Emits [`Event::StakeAdded`]. Fails with [`Error::ZeroAmount`],
-        /// [`Error::AmountBelowMinimum`], [`Error::HotkeyNotRegistered`],
-        /// [`Error::TooManyNominators`], [`Error::TooManyStakedHotkeys`] or
-        /// [`Error::InsufficientBalance`].
+        /// [`Error::AmountBelowMinimum`], [`Error::NominationBelowMinimum`],
+        /// [`Error::HotkeyNotRegistered`], [`Error::TooManyNominators`],
+        /// [`Error::TooManyStakedHotkeys`] or [`Error::InsufficientBalance`].
         #[pallet::call_index(0)]
         pub fn add_stake(
             origin: OriginFor<T>,
@@ -565,14 +588,16 @@ pub mod pallet {
         }
 
         /// Set the share of its nominators' dividends `hotkey` keeps. Lowering takes effect at
-        /// once; raising is allowed once per `TakeIncreaseRateLimit` blocks, so nominators
-        /// can leave before a raised take bites.
+        /// once (and drops a raise still pending). Raising is allowed once per
+        /// `TakeIncreaseRateLimit` blocks and applies only one `UnbondingPeriod` later
+        /// (review L1: it used to bite at the next epoch), so a nominator who unbonds when it
+        /// is announced is out before it applies. Shrinking a pending raise keeps its date.
         ///
         /// - `origin`: `Signed` by the coldkey that owns `hotkey`.
         /// - `take`: at most `MaxTake`.
         ///
-        /// Emits [`Event::TakeSet`]. Fails with [`Error::NotHotkeyOwner`],
-        /// [`Error::TakeTooHigh`] or [`Error::TakeRateLimited`].
+        /// Emits [`Event::TakeSet`] or [`Event::TakeIncreaseScheduled`]. Fails with
+        /// [`Error::NotHotkeyOwner`], [`Error::TakeTooHigh`] or [`Error::TakeRateLimited`].
         #[pallet::call_index(3)]
         pub fn set_take(
             origin: OriginFor<T>,

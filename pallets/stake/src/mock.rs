@@ -115,7 +115,7 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
         let mut params = hyperparameters();
         params.max_neurons = mindos_primitives::MAX_NEURONS_PER_SUBNET;
         params.max_validators = 64;
-        params.min_validator_stake = 0;
+        params.min_validator_stake = 1;
         Subnets::create_subnet(
             RuntimeOrigin::signed(owner),
             b"bench".to_vec().try_into().unwrap_or_default(),

@@ -49,7 +49,7 @@ fn hyperparameters<T: Config>() -> Hyperparameters<BalanceOf<T>> {
         max_neurons: MAX_NEURONS_PER_SUBNET,
         max_validators: 64,
         immunity_period: 7_200,
-        min_validator_stake: 0u32.into(),
+        min_validator_stake: 1u32.into(),
         commit_reveal: true,
     }
 }

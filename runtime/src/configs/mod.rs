@@ -467,9 +467,11 @@ impl pallet_mindos_directives::BenchmarkHelper<AccountId, Balance> for Directive
         let amount = amount.max(MinStake::get());
         let slots = <Runtime as pallet_mindos_stake::Config>::MaxStakedHotkeys::get();
         let nominators = <Runtime as pallet_mindos_stake::Config>::MaxNominators::get();
+        // A new nomination on a busy pool hotkey needs up to 128 × `MinStake`.
         Balances::set_balance(
             coldkey,
             amount
+                .saturating_mul(128)
                 .saturating_mul(u128::from(slots).saturating_add(1))
                 .saturating_add(EXISTENTIAL_DEPOSIT),
         );
@@ -497,7 +499,8 @@ impl pallet_mindos_directives::BenchmarkHelper<AccountId, Balance> for Directive
             if pallet_mindos_stake::NominatorCount::<Runtime>::get(&hotkey) >= nominators {
                 continue;
             }
-            Stake::add_stake(RuntimeOrigin::signed(coldkey.clone()), hotkey, amount)?;
+            let nomination = amount.max(Stake::new_nomination_minimum(&hotkey));
+            Stake::add_stake(RuntimeOrigin::signed(coldkey.clone()), hotkey, nomination)?;
             staked = staked.saturating_add(1);
         }
         Ok(())

@@ -166,3 +166,29 @@ fn subnet_stake_is_counted_at_each_permit_recomputation() {
         assert!(!SubnetStake::<Test>::contains_key(netuid));
     });
 }
+
+/// Review L2: with a flat minimum, dust nominations filled every slot of a popular hotkey for
+/// `MaxNominators × MinStake`. The mock allows 3 nominators (an eighth rounds up to one), so
+/// each new nominator needs twice what the one before needed: 10, 20, 40.
+#[test]
+fn a_new_nomination_must_grow_with_the_hotkeys_nominators() {
+    ExtBuilder::default().build_and_execute(|| {
+        setup();
+        assert_eq!(Stake::new_nomination_minimum(&HOT_A), 10);
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(ALICE), HOT_A, 10));
+        assert_eq!(Stake::new_nomination_minimum(&HOT_A), 20);
+        assert_noop!(
+            Stake::add_stake(RuntimeOrigin::signed(BOB), HOT_A, 19),
+            Error::<Test>::NominationBelowMinimum
+        );
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(BOB), HOT_A, 20));
+        assert_eq!(Stake::new_nomination_minimum(&HOT_A), 40);
+        // Existing nominators top up with any amount above `MinStake`.
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(ALICE), HOT_A, 10));
+        assert_noop!(
+            Stake::add_stake(RuntimeOrigin::signed(CHARLIE), HOT_A, 39),
+            Error::<Test>::NominationBelowMinimum
+        );
+        assert_ok!(Stake::add_stake(RuntimeOrigin::signed(CHARLIE), HOT_A, 40));
+    });
+}
