@@ -404,7 +404,8 @@ pub mod pallet {
         /// - `origin`: `Signed` by a hotkey holding a validator permit on `netuid`.
         /// - `netuid`: a live subnet with commit-reveal on.
         /// - `commit_hash`: BLAKE2b-256 of the SCALE encoding of `(hotkey, netuid, uids,
-        ///   weights, salt)`.
+        ///   weights, salt)`. Draw a fresh random 32-byte salt for every commit: a reused salt
+        ///   lets anyone see that two commits hold the same weights.
         ///
         /// One commit per validator per epoch; a commit from an earlier epoch is replaced.
         ///
