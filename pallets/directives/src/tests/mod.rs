@@ -158,7 +158,7 @@ fn calls_are_charged_their_benchmarked_weights() {
     );
     assert_eq!(
         weight(crate::Call::close { index: 0 }),
-        <() as WeightInfo>::close(5).saturating_add(db.reads_writes(1, 1)),
+        <() as WeightInfo>::close(5).saturating_add(db.reads_writes(2, 2)),
         "close is charged for MaxVotesPerProposal votes up front"
     );
 }
@@ -178,7 +178,7 @@ fn close_refunds_down_to_the_votes_counted() {
             <Test as frame_system::Config>::DbWeight::get();
         assert_eq!(
             post.actual_weight,
-            Some(<() as WeightInfo>::close(2).saturating_add(db.reads_writes(1, 1)))
+            Some(<() as WeightInfo>::close(2).saturating_add(db.reads_writes(2, 2)))
         );
     });
 }
