@@ -347,6 +347,7 @@ impl<T: Config> Pallet<T> {
             None
         };
         let tally = &mut proposal.tally;
+        // A leaving vote takes its weight off the side it was on.
         match leaving {
             Some(old) if old.aye => tally.ayes = tally.ayes.saturating_sub(old.weight),
             Some(old) => tally.nays = tally.nays.saturating_sub(old.weight),
