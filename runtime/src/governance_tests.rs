@@ -487,3 +487,103 @@ fn invalid_parameters_are_refused_at_propose() {
         );
     });
 }
+
+/// Issue 17 (H5) on the real pallets: 2,000 coldkeys stake the least a vote needs (10 MIND)
+/// and vote nay on a proposal as soon as it is up, more than its 1,024 votes. Bob, with 22 %
+/// of all stake, votes aye afterwards: his vote evicts a dust vote and the proposal passes.
+#[test]
+fn dust_voters_cannot_keep_a_large_holder_out_of_a_vote() {
+    use frame_support::traits::fungible::Mutate;
+    ext().execute_with(|| {
+        const DUST: u32 = 2_000;
+        let dust_stake = crate::configs::MinVotingStake::get();
+        // Charlie's hotkeys carry the dust (512 nominators each at most, Charlie included).
+        let carriers: Vec<AccountId> = (0..8).map(|i| hotkey(100 + i)).collect();
+        for carrier in &carriers {
+            staked(Sr25519Keyring::Charlie, TEXT, carrier, MIND);
+        }
+        staked(Sr25519Keyring::Alice, TEXT, &hotkey(1), 50_000 * MIND);
+        staked(Sr25519Keyring::Bob, TEXT, &hotkey(2), 20_000 * MIND);
+        let dust = |i: u32| {
+            let mut raw = [0xd5u8; 32];
+            raw[..4].copy_from_slice(&i.to_le_bytes());
+            AccountId::new(raw)
+        };
+        for i in 0..DUST {
+            Balances::set_balance(&dust(i), dust_stake + MIND);
+            assert_ok!(Stake::add_stake(
+                RuntimeOrigin::signed(dust(i)),
+                carriers[(i / 256) as usize].clone(),
+                dust_stake
+            ));
+        }
+        let index = propose(
+            ProposalAction::SetParameter(ParameterValue::BurnFloor(2 * MIND)),
+            Scope::Network,
+        );
+        let ends = voting_ends();
+        for i in 0..DUST {
+            let voted = Directives::vote(RuntimeOrigin::signed(dust(i)), index, false);
+            if i < 1_024 {
+                assert_ok!(voted);
+            } else {
+                assert_eq!(
+                    voted,
+                    Err(
+                        pallet_mindos_directives::Error::<Runtime>::StakeNotAboveSmallestVote
+                            .into()
+                    )
+                );
+            }
+        }
+        vote(Sr25519Keyring::Bob, index, true);
+        assert!(directive_events().contains(&DirectivesEvent::VoteEvicted {
+            index,
+            voter: dust(1_023),
+            weight: dust_stake
+        }));
+        jump_to(ends);
+        assert_ok!(Directives::close(
+            RuntimeOrigin::signed(account(Sr25519Keyring::Dave)),
+            index
+        ));
+        assert_eq!(
+            counted(index),
+            (20_000 * MIND, 1_023 * dust_stake, true),
+            "Bob's 20,000 against the 1,023 dust votes left"
+        );
+    });
+}
+
+/// The deposit doubles with every four live proposals, and one account has at most four
+/// voting.
+#[test]
+fn the_proposal_deposit_grows_with_the_table_and_each_account_is_limited() {
+    ext().execute_with(|| {
+        let action = || ProposalAction::SetParameter(ParameterValue::BurnFloor(2 * MIND));
+        for _ in 0..4 {
+            propose(action(), Scope::Network);
+        }
+        assert_eq!(
+            deposit_held(Sr25519Keyring::Alice),
+            4 * ProposalDeposit::get()
+        );
+        assert_noop!(
+            Directives::propose(
+                RuntimeOrigin::signed(account(Sr25519Keyring::Alice)),
+                action(),
+                Scope::Network
+            ),
+            pallet_mindos_directives::Error::<Runtime>::TooManyProposalsFromAccount
+        );
+        assert_eq!(Directives::next_deposit(), 2 * ProposalDeposit::get());
+        assert_ok!(Directives::propose(
+            RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
+            action(),
+            Scope::Network
+        ));
+        assert_eq!(deposit_held(Sr25519Keyring::Bob), 200 * MIND);
+        // The last of 32 would hold 128 times the base.
+        assert_eq!(Directives::deposit_with_live(31), 12_800 * MIND);
+    });
+}

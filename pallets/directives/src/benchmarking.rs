@@ -7,7 +7,7 @@
 use super::*;
 use crate::pallet::{
     BalanceOf, EnactmentQueue, NextProposalIndex, Parameters, ProposalActionOf, ProposalOf,
-    Proposals, TextOf, TitleOf, VoteOf,
+    Proposals, TextOf, TitleOf, VoteListOf, VotesOf,
 };
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
@@ -22,11 +22,12 @@ use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use mindos_primitives::Hyperparameters;
 use sp_runtime::traits::{One, Saturating, Zero};
 
-/// An account that can hold the proposal deposit.
+/// An account that can hold the deposits of as many proposals as it may make, each at the
+/// deposit of a full table.
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
     let who: T::AccountId = account(name, index, 0);
-    let funds = T::ProposalDeposit::get()
-        .saturating_mul(10u32.into())
+    let funds = Pallet::<T>::deposit_with_live(T::MaxActiveProposals::get())
+        .saturating_mul(T::MaxProposalsPerAccount::get().saturating_add(1).into())
         .saturating_add(T::Currency::minimum_balance().saturating_mul(100u32.into()));
     T::Currency::set_balance(&who, funds);
     who
@@ -93,6 +94,7 @@ fn approved<T: Config>(
         action,
         scope,
         deposit: Zero::zero(),
+        surcharge: Zero::zero(),
         submitted_at: Zero::zero(),
         voting_ends: now,
         tally: Tally::default(),
@@ -111,11 +113,35 @@ fn approved<T: Config>(
 mod benchmarks {
     use super::*;
 
-    /// The largest action: the prime directive amended with the longest title and text.
+    /// The largest action, the prime directive amended with the longest title and text, into
+    /// a table one short of full (the largest deposit), by a proposer one short of its limit.
     #[benchmark]
     fn propose() {
         start::<T>();
         let who = funded::<T>("proposer", 0);
+        let filler = |who: &T::AccountId| {
+            Pallet::<T>::propose(
+                RawOrigin::Signed(who.clone()).into(),
+                ProposalAction::AddDirective {
+                    title: longest_title::<T>(),
+                    text: longest_text::<T>(),
+                },
+                Scope::Network,
+            )
+            .expect("a valid proposal with room for it");
+        };
+        let own = T::MaxProposalsPerAccount::get().saturating_sub(1);
+        for _ in 0..own {
+            filler(&who);
+        }
+        let others = T::MaxActiveProposals::get()
+            .saturating_sub(1)
+            .saturating_sub(own);
+        for i in 0..others {
+            filler(&funded::<T>("filler", i));
+        }
+        let live = T::MaxActiveProposals::get().saturating_sub(1);
+        assert_eq!(Proposals::<T>::count(), live);
         let action = ProposalAction::AmendDirective {
             id: PRIME_DIRECTIVE,
             title: longest_title::<T>(),
@@ -125,14 +151,40 @@ mod benchmarks {
         #[extrinsic_call]
         _(RawOrigin::Signed(who), action, Scope::Network);
 
-        assert_eq!(Proposals::<T>::count(), 1);
+        assert_eq!(Proposals::<T>::count(), live.saturating_add(1));
     }
 
-    /// A first vote on a subnet proposal (subnet stake is the dearer stake to read).
+    /// A first vote on a subnet proposal (subnet stake is the dearer stake to read) whose
+    /// vote list is full of smaller votes: the caller is looked for in the whole list, the
+    /// smallest vote is evicted and the new one goes last.
     #[benchmark]
     fn vote() {
         start::<T>();
         let (netuid, index) = subnet_proposal::<T>();
+        let smallest = T::MinVotingStake::get().max(One::one());
+        let full: Vec<_> = (0..T::MaxVotesPerProposal::get())
+            .map(|i| {
+                let voter: T::AccountId = account("recorded-voter", i, 0);
+                (
+                    voter,
+                    Vote {
+                        aye: false,
+                        weight: smallest,
+                    },
+                )
+            })
+            .collect();
+        let recorded = T::MaxVotesPerProposal::get();
+        VotesOf::<T>::insert(index, VoteListOf::<T>::truncate_from(full));
+        Proposals::<T>::mutate(index, |proposal| {
+            if let Some(proposal) = proposal {
+                proposal.tally = Tally {
+                    ayes: Zero::zero(),
+                    nays: smallest.saturating_mul(recorded.into()),
+                    voters: recorded,
+                };
+            }
+        });
         let voter: T::AccountId = account("voter", 0, 0);
         T::BenchmarkHelper::add_stake(netuid, &voter, stake_amount::<T>())
             .expect("the helper stakes");
@@ -140,7 +192,9 @@ mod benchmarks {
         #[extrinsic_call]
         _(RawOrigin::Signed(voter.clone()), index, true);
 
-        assert!(VoteOf::<T>::contains_key(index, &voter));
+        let votes = VotesOf::<T>::get(index);
+        assert_eq!(votes.len() as u32, recorded);
+        assert!(matches!(votes.last(), Some((last, _)) if *last == voter));
     }
 
     /// A subnet proposal with `v` votes, each voter's stake read again; it passes and is

@@ -33,6 +33,8 @@ struct Outcome<Balance> {
     nays: Balance,
     total_stake: Balance,
     rejection: Option<RejectionReason>,
+    /// The failed proposal's ayes stayed below `DepositBurnThreshold`: all of its deposit
+    /// is burned, not only the surcharge.
     burn_deposit: bool,
 }
 
@@ -133,6 +135,54 @@ impl<T: Config> Pallet<T> {
         all
     }
 
+    /// The deposit a proposal holds when `live` proposals are live before it:
+    /// `ProposalDeposit × 2^(live / ProposalDepositDoublesEvery)`, saturating.
+    pub fn deposit_with_live(live: u32) -> BalanceOf<T> {
+        let doublings = live
+            .checked_div(T::ProposalDepositDoublesEvery::get())
+            .unwrap_or(0);
+        let factor = BalanceOf::<T>::from(2u32).saturating_pow(doublings as usize);
+        T::ProposalDeposit::get().saturating_mul(factor)
+    }
+
+    /// The deposit a proposal made now holds.
+    pub fn next_deposit() -> BalanceOf<T> {
+        Self::deposit_with_live(Proposals::<T>::count())
+    }
+
+    /// `who`'s vote on proposal `index`, if it is voting and `who`'s vote is recorded.
+    pub fn vote_of(index: ProposalIndex, who: &T::AccountId) -> Option<Vote<BalanceOf<T>>> {
+        VotesOf::<T>::get(index)
+            .into_iter()
+            .find_map(|(voter, vote)| (voter == *who).then_some(vote))
+    }
+
+    // `weights.rs` was measured before the vote list and the per-account counter existed;
+    // until it is measured again from the benchmarks in `benchmarking.rs` (which cover both),
+    // each weight below adds what that measurement lacks, as reads, writes and proof size.
+
+    /// `propose`: the measured call plus the proposer's [`OpenProposalsOf`] entry.
+    pub(crate) fn propose_weight() -> Weight {
+        T::WeightInfo::propose().saturating_add(T::DbWeight::get().reads_writes(1, 1))
+    }
+
+    /// `vote`: the measured call, which read and wrote one `(proposal, coldkey)` entry where
+    /// the proposal's whole vote list is now read and written (the same count of reads and
+    /// writes), plus the list's proof size.
+    pub(crate) fn vote_weight() -> Weight {
+        let list = u64::try_from(VoteListOf::<T>::max_encoded_len()).unwrap_or(u64::MAX);
+        T::WeightInfo::vote().saturating_add(Weight::from_parts(0, list))
+    }
+
+    /// `close` with `votes` votes: the measured call (which read and removed one entry per
+    /// vote where the list is now one value) plus the proposer's [`OpenProposalsOf`] entry,
+    /// plus the total issuance: the benchmark closes a passing proposal, whose deposit is only
+    /// released, while a failed one with a surcharge also burns (one read and write more,
+    /// which stays to add after the weights are measured again).
+    pub(crate) fn close_weight(votes: u32) -> Weight {
+        T::WeightInfo::close(votes).saturating_add(T::DbWeight::get().reads_writes(2, 2))
+    }
+
     /// `who`'s voting stake in `scope` now.
     fn voting_stake(scope: &Scope, who: &T::AccountId) -> BalanceOf<T> {
         match scope {
@@ -215,17 +265,25 @@ impl<T: Config> Pallet<T> {
         scope: Scope,
     ) -> DispatchResult {
         Self::check_action(&action, &scope)?;
+        let live = Proposals::<T>::count();
         ensure!(
-            Proposals::<T>::count() < T::MaxActiveProposals::get(),
+            live < T::MaxActiveProposals::get(),
             Error::<T>::TooManyProposals
         );
+        let open = OpenProposalsOf::<T>::get(&who).unwrap_or(0);
+        ensure!(
+            open < T::MaxProposalsPerAccount::get(),
+            Error::<T>::TooManyProposalsFromAccount
+        );
+        let open = open.checked_add(1).ok_or(Error::<T>::Overflow)?;
         let index = NextProposalIndex::<T>::get();
         let next = index
             .checked_add(1)
             .ok_or(Error::<T>::ProposalIndicesExhausted)?;
         let now = frame_system::Pallet::<T>::block_number();
         let voting_ends = now.saturating_add(T::VotingPeriod::get());
-        let deposit = T::ProposalDeposit::get();
+        let deposit = Self::deposit_with_live(live);
+        let surcharge = deposit.saturating_sub(T::ProposalDeposit::get());
         // Hold first: if the proposer cannot afford it, nothing has been written.
         if !deposit.is_zero() {
             T::Currency::hold(&HoldReason::ProposalDeposit.into(), &who, deposit)
@@ -238,12 +296,14 @@ impl<T: Config> Pallet<T> {
                 action: action.clone(),
                 scope,
                 deposit,
+                surcharge,
                 submitted_at: now,
                 voting_ends,
                 tally: Tally::default(),
                 status: ProposalStatus::Voting,
             },
         );
+        OpenProposalsOf::<T>::insert(&who, open);
         NextProposalIndex::<T>::put(next);
         Self::deposit_event(Event::Proposed {
             index,
@@ -268,18 +328,30 @@ impl<T: Config> Pallet<T> {
             !weight.is_zero() && weight >= T::MinVotingStake::get(),
             Error::<T>::InsufficientVotingStake
         );
+        let mut votes = VotesOf::<T>::get(index);
+        // The entry that leaves the list: the caller's old vote, or the smallest vote when the
+        // list is full and the caller has more stake.
+        let mut evicted = None;
+        let leaving = if let Some(at) = votes.iter().position(|(voter, _)| *voter == who) {
+            Some(votes.remove(at).1)
+        } else if votes.is_full() {
+            let smallest = votes
+                .first()
+                .map(|(_, vote)| vote.weight)
+                .ok_or(Error::<T>::StakeNotAboveSmallestVote)?;
+            ensure!(weight > smallest, Error::<T>::StakeNotAboveSmallestVote);
+            let (voter, vote) = votes.remove(0);
+            evicted = Some((voter, vote.weight));
+            Some(vote)
+        } else {
+            None
+        };
         let tally = &mut proposal.tally;
-        match VoteOf::<T>::get(index, &who) {
-            // A changed vote takes its old weight off the side it was on.
+        // A leaving vote takes its weight off the side it was on.
+        match leaving {
             Some(old) if old.aye => tally.ayes = tally.ayes.saturating_sub(old.weight),
             Some(old) => tally.nays = tally.nays.saturating_sub(old.weight),
-            None => {
-                ensure!(
-                    tally.voters < T::MaxVotesPerProposal::get(),
-                    Error::<T>::TooManyVotes
-                );
-                tally.voters = tally.voters.checked_add(1).ok_or(Error::<T>::Overflow)?;
-            }
+            None => {}
         }
         let side = if aye {
             &mut tally.ayes
@@ -287,8 +359,22 @@ impl<T: Config> Pallet<T> {
             &mut tally.nays
         };
         *side = side.checked_add(&weight).ok_or(Error::<T>::Overflow)?;
-        VoteOf::<T>::insert(index, &who, Vote { aye, weight });
+        // Before the equal ones: among equally small votes the latest is evicted first, so a
+        // vote keeps its place against later votes of the same stake.
+        let at = votes.partition_point(|(_, vote)| vote.weight < weight);
+        votes
+            .try_insert(at, (who.clone(), Vote { aye, weight }))
+            .map_err(|_| Error::<T>::StakeNotAboveSmallestVote)?;
+        tally.voters = u32::try_from(votes.len()).map_err(|_| Error::<T>::Overflow)?;
+        VotesOf::<T>::insert(index, votes);
         Proposals::<T>::insert(index, proposal);
+        if let Some((voter, weight)) = evicted {
+            Self::deposit_event(Event::VoteEvicted {
+                index,
+                voter,
+                weight,
+            });
+        }
         Self::deposit_event(Event::Voted {
             index,
             voter: who,
@@ -298,11 +384,11 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// Counts `index`'s votes, each at `min(recorded, current stake)`, and decides.
-    fn count(index: ProposalIndex, proposal: &ProposalOf<T>) -> Outcome<BalanceOf<T>> {
+    /// Counts `votes`, each at `min(recorded, current stake)`, and decides.
+    fn count(votes: &VoteListOf<T>, proposal: &ProposalOf<T>) -> Outcome<BalanceOf<T>> {
         let (mut ayes, mut nays) = (BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
-        for (voter, vote) in VoteOf::<T>::iter_prefix(index) {
-            let counted = vote.weight.min(Self::voting_stake(&proposal.scope, &voter));
+        for (voter, vote) in votes {
+            let counted = vote.weight.min(Self::voting_stake(&proposal.scope, voter));
             if vote.aye {
                 ayes = ayes.saturating_add(counted);
             } else {
@@ -345,9 +431,13 @@ impl<T: Config> Pallet<T> {
         );
         let now = frame_system::Pallet::<T>::block_number();
         ensure!(now >= proposal.voting_ends, Error::<T>::VotingNotOver);
-        let outcome = Self::count(index, &proposal);
-        let votes = proposal.tally.voters;
+        let votes = VotesOf::<T>::get(index);
+        let outcome = Self::count(&votes, &proposal);
+        let counted = u32::try_from(votes.len()).unwrap_or(u32::MAX);
         let who = proposal.proposer.clone();
+        let open = OpenProposalsOf::<T>::get(&who)
+            .unwrap_or(0)
+            .saturating_sub(1);
         let reason = HoldReason::ProposalDeposit.into();
         let decision = match outcome.rejection {
             None => {
@@ -369,26 +459,41 @@ impl<T: Config> Pallet<T> {
             Some(reason) => Err(reason),
         };
 
+        // What is burned: nothing if it passed; all of it if it failed with almost no ayes;
+        // otherwise the surcharge, so a table kept full by proposals that fail costs their
+        // surcharges every voting period, whatever stake votes aye on them.
+        let to_burn = match (&decision, outcome.burn_deposit) {
+            (Ok(_), _) => Zero::zero(),
+            (Err(_), true) => proposal.deposit,
+            (Err(_), false) => proposal.surcharge.min(proposal.deposit),
+        };
+        let to_return = proposal.deposit.saturating_sub(to_burn);
+
         // Decided; from here on only writes. Release and burn are best effort: the hold
         // covers the deposit (try_state checks it), and a short one must not keep the
         // proposal from closing.
-        let (returned, burned) = if proposal.deposit.is_zero() {
-            (Zero::zero(), Zero::zero())
-        } else if outcome.burn_deposit {
-            let burned = T::Currency::burn_held(
+        let burned = if to_burn.is_zero() {
+            Zero::zero()
+        } else {
+            T::Currency::burn_held(
                 &reason,
                 &who,
-                proposal.deposit,
+                to_burn,
                 Precision::BestEffort,
                 Fortitude::Force,
-            )?;
-            (Zero::zero(), burned)
-        } else {
-            let returned =
-                T::Currency::release(&reason, &who, proposal.deposit, Precision::BestEffort)?;
-            (returned, Zero::zero())
+            )?
         };
-        let _ = VoteOf::<T>::clear_prefix(index, T::MaxVotesPerProposal::get(), None);
+        let returned = if to_return.is_zero() {
+            Zero::zero()
+        } else {
+            T::Currency::release(&reason, &who, to_return, Precision::BestEffort)?
+        };
+        VotesOf::<T>::remove(index);
+        if open == 0 {
+            OpenProposalsOf::<T>::remove(&who);
+        } else {
+            OpenProposalsOf::<T>::insert(&who, open);
+        }
         match decision {
             Ok((queue, enact_at)) => {
                 proposal.status = ProposalStatus::Approved { enact_at };
@@ -427,7 +532,7 @@ impl<T: Config> Pallet<T> {
                 amount: burned,
             });
         }
-        Ok(votes)
+        Ok(counted)
     }
 
     /// Enacts the queued proposals due at `now`, at most `MaxEnactmentsPerBlock`; the rest
@@ -548,12 +653,13 @@ impl<T: Config> Pallet<T> {
 
     /// Invariants: the prime directive exists and is in force; directives are below
     /// `NextDirectiveId`, within bounds and not empty; the registry is valid; every proposal
-    /// is below `NextProposalIndex`; voting proposals have exactly their recorded votes and no
-    /// queue entry; approved ones exactly one queue entry, in order; every proposer holds
-    /// exactly the deposits of its voting proposals.
+    /// is below `NextProposalIndex`; voting proposals have a vote list with each coldkey once,
+    /// smallest first, matching their tally, and no queue entry; approved ones no votes and
+    /// exactly one queue entry, in order; every proposer holds exactly the deposits of its
+    /// voting proposals, and [`OpenProposalsOf`] counts them.
     #[cfg(any(feature = "try-runtime", test))]
     pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-        use alloc::collections::BTreeMap;
+        use alloc::collections::{BTreeMap, BTreeSet};
         use frame_support::traits::fungible::InspectHold;
 
         let prime = DirectiveOf::<T>::get(PRIME_DIRECTIVE).ok_or("the prime directive is gone")?;
@@ -590,6 +696,7 @@ impl<T: Config> Pallet<T> {
         );
         let next_index = NextProposalIndex::<T>::get();
         let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+        let mut open_proposals: BTreeMap<T::AccountId, u32> = BTreeMap::new();
         let mut proposals = 0u32;
         let mut approved = 0usize;
         for (index, proposal) in Proposals::<T>::iter() {
@@ -599,10 +706,11 @@ impl<T: Config> Pallet<T> {
             match proposal.status {
                 ProposalStatus::Voting => {
                     ensure!(queued.is_empty(), "a voting proposal is queued");
-                    let (mut ayes, mut nays, mut voters) =
-                        (BalanceOf::<T>::zero(), BalanceOf::<T>::zero(), 0u32);
-                    for (_, vote) in VoteOf::<T>::iter_prefix(index) {
-                        voters = voters.saturating_add(1);
+                    let votes = VotesOf::<T>::get(index);
+                    let (mut ayes, mut nays) = (BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
+                    let mut voters = BTreeSet::new();
+                    for (voter, vote) in &votes {
+                        ensure!(voters.insert(voter), "a coldkey voted twice");
                         if vote.aye {
                             ayes = ayes.saturating_add(vote.weight);
                         } else {
@@ -610,15 +718,24 @@ impl<T: Config> Pallet<T> {
                         }
                     }
                     ensure!(
+                        votes
+                            .windows(2)
+                            .all(|w| matches!(w, [a, b] if a.1.weight <= b.1.weight)),
+                        "vote list not smallest first"
+                    );
+                    let voters = u32::try_from(voters.len()).unwrap_or(u32::MAX);
+                    ensure!(
                         proposal.tally == Tally { ayes, nays, voters },
                         "tally != its recorded votes"
                     );
                     ensure!(
-                        voters <= T::MaxVotesPerProposal::get(),
-                        "more than MaxVotesPerProposal votes"
+                        proposal.surcharge <= proposal.deposit,
+                        "surcharge above the deposit"
                     );
                     let held = deposits.entry(proposal.proposer.clone()).or_default();
                     *held = held.saturating_add(proposal.deposit);
+                    let open = open_proposals.entry(proposal.proposer.clone()).or_default();
+                    *open = open.saturating_add(1);
                 }
                 ProposalStatus::Approved { enact_at } => {
                     approved = approved.saturating_add(1);
@@ -627,7 +744,7 @@ impl<T: Config> Pallet<T> {
                         "an approved proposal is not queued exactly once"
                     );
                     ensure!(
-                        VoteOf::<T>::iter_prefix(index).next().is_none(),
+                        !VotesOf::<T>::contains_key(index),
                         "votes left on a closed proposal"
                     );
                 }
@@ -642,12 +759,17 @@ impl<T: Config> Pallet<T> {
             "more than MaxActiveProposals proposals"
         );
         ensure!(queue.len() == approved, "queue entry without its proposal");
-        for (index, _, _) in VoteOf::<T>::iter() {
+        for index in VotesOf::<T>::iter_keys() {
             ensure!(
                 Proposals::<T>::contains_key(index),
                 "votes on a proposal that left storage"
             );
         }
+        let counted: BTreeMap<T::AccountId, u32> = OpenProposalsOf::<T>::iter().collect();
+        ensure!(
+            counted == open_proposals,
+            "OpenProposalsOf != the voting proposals of each proposer"
+        );
         for (who, deposit) in deposits {
             ensure!(
                 T::Currency::balance_on_hold(&HoldReason::ProposalDeposit.into(), &who) == deposit,

@@ -22,23 +22,28 @@
 //!   [`UnbondingPeriod`], …) for other pallets' `Config`s. [`GovernedParameters::validate`]
 //!   refuses nonsense: a split that does not sum to 100%, a committee smaller than four, a
 //!   zero unbonding period.
-//! - **Proposals.** [`Pallet::propose`] puts up [`Config::ProposalDeposit`] (held under
+//! - **Proposals.** [`Pallet::propose`] puts up a deposit (held under
 //!   [`HoldReason::ProposalDeposit`]) for a [`ProposalAction`] — `AddDirective`,
 //!   `AmendDirective`, `RepealDirective` or `SetParameter` — in a [`Scope`]: `Network`, or
 //!   `Subnet(netuid)` for a subnet's hyperparameters. Everything that can be checked is
-//!   checked here, so an invalid parameter never reaches a vote.
+//!   checked here, so an invalid parameter never reaches a vote. The deposit is
+//!   [`Config::ProposalDeposit`] while the table is quiet and doubles with every
+//!   [`Config::ProposalDepositDoublesEvery`] live proposals; an account may have at most
+//!   [`Config::MaxProposalsPerAccount`] proposals voting (see *Governance cannot be jammed*).
 //! - **Votes.** [`Pallet::vote`] records the caller's aye or nay with its voting stake: in
 //!   network scope all its active stake, in subnet scope its active stake on hotkeys
 //!   registered on the subnet ([`VotingStake`]). One vote per coldkey, changeable until the
-//!   voting period ends.
+//!   voting period ends. A proposal records at most [`Config::MaxVotesPerProposal`] votes
+//!   ([`VotesOf`], smallest first); a full list takes a vote with more stake than its
+//!   smallest one, which is evicted ([`Event::VoteEvicted`]).
 //! - **Close.** After [`Config::VotingPeriod`] anyone may [`Pallet::close`] a proposal. It
 //!   passes when turnout is above [`Config::Quorum`] of the scope's active stake and approval
 //!   (ayes over votes cast) is above [`Config::ApprovalThreshold`] — for the prime directive
 //!   above [`Config::PrimeApprovalThreshold`], two thirds. A passed proposal is enacted
 //!   [`Config::EnactmentDelay`] blocks later ([`Config::PrimeEnactmentDelay`] for the prime
-//!   directive, which may be amended but never repealed). The deposit is returned, unless
-//!   the proposal failed with ayes below [`Config::DepositBurnThreshold`] of the scope's
-//!   stake: then it is burned.
+//!   directive, which may be amended but never repealed). A passed proposal gets its whole
+//!   deposit back; a failed one loses the surcharge above the base deposit, and all of it if
+//!   its ayes were below [`Config::DepositBurnThreshold`] of the scope's stake.
 //!
 //! ## Stake cannot vote twice
 //!
@@ -63,6 +68,68 @@
 //! stake at proposal time would need a copy of every stake entry. The minimum rule needs
 //! neither, and its cost is bounded: `close` reads the current stake of at most
 //! [`Config::MaxVotesPerProposal`] voters.
+//!
+//! ## Governance cannot be jammed
+//!
+//! Voting stake is not consumed by a vote, so the same stake can vote on every open
+//! proposal; and a deposit that comes back costs nothing but time. Any slot that is free to
+//! take and keep can be filled by an attacker on every proposal at once. The bounds stay
+//! (they bound the weight of `vote` and `close`), but taking a slot now has to beat stake or
+//! cost money.
+//!
+//! **Votes: the smallest vote makes room.** When a proposal's [`Config::MaxVotesPerProposal`]
+//! votes are all recorded, a new voter with more voting stake than the smallest recorded vote
+//! evicts it ([`Event::VoteEvicted`]); a voter with no more is refused with
+//! [`Error::StakeNotAboveSmallestVote`]. Among equally small votes the latest is evicted, so
+//! an earlier vote keeps its place against later ones of the same size. The list therefore
+//! holds the largest votes cast, and dust cannot keep out a larger voter: a coldkey with
+//! more than `1 / MaxVotesPerProposal` of the scope's stake (with 1,024 votes, 0.1 %)
+//! always finds a smaller vote, because `MaxVotesPerProposal` votes at least as large would
+//! add up to more than all stake. (Only votes whose stake has since left the scope can push
+//! the recorded sum past it; they count only what is left at `close`, and holding slots
+//! that way still takes that much stake — in network scope, stake put into a week of
+//! unbonding.) Filling 1,024 slots with 10 MIND dust, the attack this replaces, now keeps
+//! out nobody with more than 10 MIND.
+//!
+//! Considered and not done:
+//! - *A relative minimum* (at least `total stake / MaxVotesPerProposal` to vote at all)
+//!   gives large holders the same guarantee but shuts out every smaller holder even from a
+//!   list with room; with eviction they vote while there is room, and leave only to larger
+//!   votes. [`Config::MinVotingStake`] stays an absolute floor against dust.
+//! - *Freezing the voting stake with an incremental tally* (`close` in O(1)): stake lives in
+//!   the stake pallet under a hold, and a freeze in this pallet does not stop it from
+//!   unbonding; keeping the tally exact as stake moves would need the stake pallet to call
+//!   back into this one on every stake change. The minimum rule above keeps stake from
+//!   counting twice without that coupling, at the price of a `close` linear in the votes
+//!   recorded, which is bounded and charged ([`Pallet::close`] refunds down to the votes
+//!   counted). The list itself is one storage value, so `close` reads and clears it in one
+//!   access each.
+//!
+//! **Proposals: a crowded table costs money, and one account cannot crowd it.** A proposal
+//! made while `n` proposals are live (voting or waiting for enactment) holds
+//! `ProposalDeposit × 2^(n / ProposalDepositDoublesEvery)`. Exponential rather than linear so
+//! that ordinary use — a few proposals at a time — pays the flat base, while the last
+//! quarter of the table costs more than everything before it; in MindOS (100 MIND base,
+//! doubling every 4, 32 live at most) the deposits run 100, 200, … 12,800 MIND and a full
+//! table holds 102,000 MIND. The part above the base, the *surcharge*, is returned only if
+//! the proposal passes; a failed proposal with ayes of at least
+//! [`Config::DepositBurnThreshold`] of the scope's stake gets the base back, one with fewer
+//! loses everything. Before, with 1 % of stake voting aye on its own proposals, an attacker
+//! got every deposit back and kept all 32 slots for free; now every slot past the fourth
+//! burns its surcharge each voting period — keeping the table full burns 98,800 MIND every
+//! three days, whatever stake supports the proposals. [`Config::MaxProposalsPerAccount`]
+//! keeps one account from taking even the cheap slots; it is no defence against many
+//! accounts, which is what the deposit curve is for. A proposer reads the deposit it will
+//! pay from [`Pallet::next_deposit`]; the [`Event::Proposed`] event states what was held.
+//!
+//! The review also suggested queueing proposals (seconding) instead of refusing them when
+//! the table is full. With the curve above a full table costs its filler ~100,000 MIND of
+//! burns per voting period, so refusal with [`Error::TooManyProposals`] stays; a queue would
+//! add a second bounded list and its own jamming question.
+//!
+//! No network holds state yet, so these storage changes ([`VotesOf`] replacing the
+//! per-coldkey vote map, [`OpenProposalsOf`], the proposal's surcharge) come without a
+//! migration.
 //!
 //! ## Enactment
 //!
@@ -160,6 +227,12 @@ pub mod pallet {
     pub type ProposalActionOf<T> =
         ProposalAction<TitleOf<T>, TextOf<T>, BalanceOf<T>, BlockNumberFor<T>>;
 
+    /// A proposal's votes as stored: `(coldkey, vote)`, smallest recorded stake first.
+    pub type VoteListOf<T> = BoundedVec<
+        (<T as frame_system::Config>::AccountId, Vote<BalanceOf<T>>),
+        <T as Config>::MaxVotesPerProposal,
+    >;
+
     /// One proposal as stored.
     pub type ProposalOf<T> = Proposal<
         <T as frame_system::Config>::AccountId,
@@ -199,12 +272,24 @@ pub mod pallet {
         /// governance sets there.
         type Subnets: SubnetsGovernance<BalanceOf<Self>>;
 
-        /// Held from the proposer until `close`.
+        /// The base deposit, held from the proposer until `close`: what a proposal costs
+        /// while fewer than `ProposalDepositDoublesEvery` proposals are live.
         #[pallet::constant]
         type ProposalDeposit: Get<BalanceOf<Self>>;
 
-        /// The least voting stake a vote needs; raises the cost of filling a proposal's
-        /// `MaxVotesPerProposal` slots with dust votes.
+        /// The deposit doubles with every this many live proposals: a proposal made while
+        /// `n` are live holds `ProposalDeposit × 2^(n / ProposalDepositDoublesEvery)`. The
+        /// part above the base (the surcharge) comes back only if the proposal passes (see
+        /// the crate docs). Positive.
+        #[pallet::constant]
+        type ProposalDepositDoublesEvery: Get<u32>;
+
+        /// Most proposals one account may have voting at once. Shrinking it leaves existing
+        /// proposals in place (only new ones are refused).
+        #[pallet::constant]
+        type MaxProposalsPerAccount: Get<u32>;
+
+        /// The least voting stake a vote needs, so that a vote is never dust.
         #[pallet::constant]
         type MinVotingStake: Get<BalanceOf<Self>>;
 
@@ -248,7 +333,10 @@ pub mod pallet {
         #[pallet::constant]
         type MaxActiveProposals: Get<u32>;
 
-        /// Most coldkeys voting on one proposal; bounds the weight of `close`.
+        /// Most votes recorded on one proposal; bounds the weight of `vote` and `close`. A
+        /// full list takes a new vote only if its stake is above the smallest recorded one,
+        /// which it evicts. Shrinking it needs a migration that evicts the surplus (the vote
+        /// lists no longer decode).
         #[pallet::constant]
         type MaxVotesPerProposal: Get<u32>;
 
@@ -323,19 +411,19 @@ pub mod pallet {
     #[pallet::storage]
     pub type NextProposalIndex<T: Config> = StorageValue<_, ProposalIndex, ValueQuery>;
 
-    /// The vote of a coldkey (second key) on a proposal (first key) that is still voting.
+    /// The votes on a proposal that is still voting: each coldkey at most once, smallest
+    /// recorded stake first (among equal stakes the latest vote first). When the list is
+    /// full a larger vote evicts the first entry.
     ///
-    /// TWOX-NOTE: proposal indices are assigned by the chain; coldkeys use Blake2.
+    /// TWOX-NOTE: safe, indices are assigned by the chain in order.
     #[pallet::storage]
-    pub type VoteOf<T: Config> = StorageDoubleMap<
-        _,
-        Twox64Concat,
-        ProposalIndex,
-        Blake2_128Concat,
-        T::AccountId,
-        Vote<BalanceOf<T>>,
-        OptionQuery,
-    >;
+    pub type VotesOf<T: Config> =
+        StorageMap<_, Twox64Concat, ProposalIndex, VoteListOf<T>, ValueQuery>;
+
+    /// How many proposals each account has voting (its deposits held); no entry is zero.
+    #[pallet::storage]
+    pub type OpenProposalsOf<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
 
     /// Passed proposals waiting for enactment: `(enact_at, index)`, earliest first.
     #[pallet::storage]
@@ -437,6 +525,17 @@ pub mod pallet {
             /// The first block in which it can be closed.
             voting_ends: BlockNumberFor<T>,
         },
+        /// A vote left a full list to make room for a vote with more stake; the evicted
+        /// coldkey no longer counts on the proposal unless it votes again with more stake
+        /// than the smallest vote then recorded.
+        VoteEvicted {
+            /// The proposal.
+            index: ProposalIndex,
+            /// The coldkey whose vote was evicted.
+            voter: T::AccountId,
+            /// The stake its vote had recorded.
+            weight: BalanceOf<T>,
+        },
         /// A coldkey voted (or changed its vote).
         Voted {
             /// The proposal.
@@ -483,7 +582,9 @@ pub mod pallet {
             /// How much.
             amount: BalanceOf<T>,
         },
-        /// A proposal's deposit was burned: it failed with almost no ayes.
+        /// A proposal's deposit, or its surcharge, was burned: it failed with almost no
+        /// ayes (all of it), or failed after being proposed into a crowded table (the
+        /// surcharge above the base deposit).
         DepositBurned {
             /// The proposal.
             index: ProposalIndex,
@@ -560,6 +661,8 @@ pub mod pallet {
         HyperparametersOutOfBounds,
         /// `MaxActiveProposals` proposals are voting or waiting for enactment already.
         TooManyProposals,
+        /// The proposer has `MaxProposalsPerAccount` proposals voting already.
+        TooManyProposalsFromAccount,
         /// Proposal indices are exhausted.
         ProposalIndicesExhausted,
         /// The proposer cannot hold the deposit (keeping its account alive).
@@ -574,8 +677,10 @@ pub mod pallet {
         AlreadyClosed,
         /// The caller's voting stake in the proposal's scope is below `MinVotingStake`.
         InsufficientVotingStake,
-        /// `MaxVotesPerProposal` coldkeys voted on this proposal already.
-        TooManyVotes,
+        /// `MaxVotesPerProposal` coldkeys voted on this proposal already, and the caller's
+        /// voting stake is not above the smallest of their votes, so it cannot take its
+        /// place.
+        StakeNotAboveSmallestVote,
         /// A tally would overflow.
         Overflow,
     }
@@ -595,6 +700,14 @@ pub mod pallet {
             assert!(
                 T::MaxVotesPerProposal::get() > 0,
                 "MaxVotesPerProposal must be positive"
+            );
+            assert!(
+                T::MaxProposalsPerAccount::get() > 0,
+                "MaxProposalsPerAccount must be positive"
+            );
+            assert!(
+                T::ProposalDepositDoublesEvery::get() > 0,
+                "ProposalDepositDoublesEvery must be positive"
             );
             assert!(
                 T::MaxEnactmentsPerBlock::get() > 0,
@@ -638,10 +751,13 @@ pub mod pallet {
 
     #[pallet::call(weight(<T as Config>::WeightInfo))]
     impl<T: Config> Pallet<T> {
-        /// Propose `action` for a vote in `scope`, holding `ProposalDeposit` from the caller
-        /// until the proposal is closed.
+        /// Propose `action` for a vote in `scope`, holding a deposit from the caller until the
+        /// proposal is closed: `ProposalDeposit × 2^(live / ProposalDepositDoublesEvery)`,
+        /// where `live` counts the proposals voting or waiting for enactment now. The part
+        /// above `ProposalDeposit` (the surcharge) comes back only if the proposal passes.
         ///
-        /// - `origin`: `Signed` by the proposer, who must be able to hold the deposit.
+        /// - `origin`: `Signed` by the proposer, who must be able to hold the deposit and may
+        ///   have at most `MaxProposalsPerAccount` proposals voting.
         /// - `action`: `AddDirective`, `AmendDirective`, `RepealDirective` (not the prime
         ///   directive) or `SetParameter`. Titles and texts must not be empty; a parameter
         ///   value must pass [`GovernedParameters::validate`] (subnet hyperparameters: the
@@ -649,14 +765,17 @@ pub mod pallet {
         /// - `scope`: `Network` for directives and network parameters; `Subnet(netuid)` of a
         ///   live subnet for `SetParameter(SubnetHyperparameters(..))`.
         ///
-        /// Voting is open for `VotingPeriod` blocks. Emits [`Event::Proposed`]. Fails with
+        /// Voting is open for `VotingPeriod` blocks. Emits [`Event::Proposed`] with the
+        /// deposit held. Fails with
         /// [`Error::WrongScope`], [`Error::EmptyTitle`], [`Error::EmptyText`],
         /// [`Error::UnknownDirective`], [`Error::DirectiveNotActive`],
         /// [`Error::CannotRepealPrimeDirective`], [`Error::TooManyDirectives`],
         /// [`Error::UnknownSubnet`], [`Error::HyperparametersOutOfBounds`],
         /// [`Error::InvalidParameter`] naming the broken parameter rule,
-        /// [`Error::TooManyProposals`] or [`Error::InsufficientBalance`].
+        /// [`Error::TooManyProposals`], [`Error::TooManyProposalsFromAccount`] or
+        /// [`Error::InsufficientBalance`].
         #[pallet::call_index(0)]
+        #[pallet::weight(Pallet::<T>::propose_weight())]
         pub fn propose(
             origin: OriginFor<T>,
             action: ProposalActionOf<T>,
@@ -676,11 +795,17 @@ pub mod pallet {
         ///
         /// The vote records the caller's stake now; at `close` it counts at most that and at
         /// most the caller's stake then, so stake moved after voting cannot count twice.
+        /// A proposal records at most `MaxVotesPerProposal` votes: when they are all taken, a
+        /// new voter with more stake than the smallest recorded vote evicts that vote, and a
+        /// voter with no more is refused. Dust cannot keep stake out: while the recorded
+        /// votes add up to no more than the scope's stake, a coldkey with more than
+        /// `1 / MaxVotesPerProposal` of it finds a smaller vote to evict.
         ///
-        /// Emits [`Event::Voted`]. Fails with [`Error::UnknownProposal`],
-        /// [`Error::VotingClosed`], [`Error::InsufficientVotingStake`] or
-        /// [`Error::TooManyVotes`].
+        /// Emits [`Event::VoteEvicted`] when a vote made room, then [`Event::Voted`]. Fails
+        /// with [`Error::UnknownProposal`], [`Error::VotingClosed`],
+        /// [`Error::InsufficientVotingStake`] or [`Error::StakeNotAboveSmallestVote`].
         #[pallet::call_index(1)]
+        #[pallet::weight(Pallet::<T>::vote_weight())]
         pub fn vote(origin: OriginFor<T>, index: ProposalIndex, aye: bool) -> DispatchResult {
             let who = ensure_signed(origin)?;
             Self::do_vote(who, index, aye)
@@ -696,19 +821,20 @@ pub mod pallet {
         /// It passes when the votes cast are more than `Quorum` of the scope's active stake
         /// and the ayes more than `ApprovalThreshold` of the votes cast
         /// (`PrimeApprovalThreshold` for the prime directive); it is then enacted after
-        /// `EnactmentDelay` (`PrimeEnactmentDelay`) blocks. The deposit is returned, or
-        /// burned if the proposal failed with ayes below `DepositBurnThreshold` of the
-        /// scope's stake. The weight scales with the number of votes.
+        /// `EnactmentDelay` (`PrimeEnactmentDelay`) blocks. A passed proposal gets its whole
+        /// deposit back. A failed one loses all of it if its ayes were below
+        /// `DepositBurnThreshold` of the scope's stake, and otherwise gets back the base
+        /// deposit while its surcharge is burned. The weight scales with the number of votes.
         ///
         /// Emits [`Event::ProposalApproved`] or [`Event::ProposalRejected`], and
-        /// [`Event::DepositReturned`] or [`Event::DepositBurned`]. Fails with
+        /// [`Event::DepositReturned`] and/or [`Event::DepositBurned`]. Fails with
         /// [`Error::UnknownProposal`], [`Error::AlreadyClosed`] or [`Error::VotingNotOver`].
         #[pallet::call_index(2)]
-        #[pallet::weight(<T as Config>::WeightInfo::close(T::MaxVotesPerProposal::get()))]
+        #[pallet::weight(Pallet::<T>::close_weight(T::MaxVotesPerProposal::get()))]
         pub fn close(origin: OriginFor<T>, index: ProposalIndex) -> DispatchResultWithPostInfo {
             ensure_signed(origin)?;
             let votes = Self::do_close(index)?;
-            Ok(Some(<T as Config>::WeightInfo::close(votes)).into())
+            Ok(Some(Self::close_weight(votes)).into())
         }
     }
 }

@@ -38,6 +38,9 @@ parameter_types! {
     /// Hyperparameters governance set on each subnet.
     pub static SubnetHyperparameters: BTreeMap<NetUid, Hyperparameters<Balance>> =
         BTreeMap::new();
+    /// `MaxVotesPerProposal`: 5 keeps the list-full cases short; the dust test sets the
+    /// runtime's 1,024.
+    pub static MaxVotes: u32 = 5;
     pub const ProposalDeposit: Balance = 100;
     pub const MinVotingStake: Balance = 10;
     pub const VotingPeriod: u64 = 10;
@@ -118,6 +121,8 @@ impl pallet_directives::Config for Test {
     type VotingStake = MockVotingStake;
     type Subnets = MockSubnets;
     type ProposalDeposit = ProposalDeposit;
+    type ProposalDepositDoublesEvery = ConstU32<2>;
+    type MaxProposalsPerAccount = ConstU32<2>;
     type MinVotingStake = MinVotingStake;
     type VotingPeriod = VotingPeriod;
     type EnactmentDelay = EnactmentDelay;
@@ -127,7 +132,7 @@ impl pallet_directives::Config for Test {
     type Quorum = Quorum;
     type DepositBurnThreshold = DepositBurnThreshold;
     type MaxActiveProposals = ConstU32<4>;
-    type MaxVotesPerProposal = ConstU32<5>;
+    type MaxVotesPerProposal = MaxVotes;
     type MaxEnactmentsPerBlock = ConstU32<2>;
     type MaxDirectives = ConstU32<6>;
     type MaxTitleLength = ConstU32<32>;
@@ -226,6 +231,7 @@ impl ExtBuilder {
         SubnetBounds::set(None);
         RefuseBounds::set(false);
         SubnetHyperparameters::set(BTreeMap::new());
+        MaxVotes::set(5);
         let mut storage = genesis_with_balances(vec![
             (ALICE, ENDOWMENT),
             (BOB, ENDOWMENT),

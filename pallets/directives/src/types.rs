@@ -164,7 +164,7 @@ pub struct Tally<Balance> {
     pub ayes: Balance,
     /// Stake behind nay votes, as recorded at each vote.
     pub nays: Balance,
-    /// Coldkeys that voted.
+    /// Votes recorded: coldkeys that voted and were not evicted.
     pub voters: u32,
 }
 
@@ -229,6 +229,9 @@ pub struct Proposal<AccountId, Action, Balance, BlockNumber> {
     pub scope: Scope,
     /// The deposit held from the proposer while it is voted on.
     pub deposit: Balance,
+    /// The part of `deposit` above the base deposit, charged because other proposals were
+    /// live; returned only if the proposal passes.
+    pub surcharge: Balance,
     /// Block it was proposed.
     pub submitted_at: BlockNumber,
     /// The first block in which it can no longer be voted on and can be closed.
@@ -310,7 +313,7 @@ pub struct ProposalView<AccountId, Balance, BlockNumber> {
     /// Stake behind nays as recorded at each vote.
     #[serde(with = "mindos_primitives::serde_helpers::decimal")]
     pub nays: Balance,
-    /// Coldkeys that voted.
+    /// Votes recorded: coldkeys that voted and were not evicted.
     pub voters: u32,
     /// Whether it needs the supermajority (it changes the prime directive).
     pub supermajority: bool,

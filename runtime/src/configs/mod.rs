@@ -348,8 +348,13 @@ impl pallet_mindos_consensus::BenchmarkHelper<AccountId> for ConsensusBenchmarkH
 }
 
 parameter_types! {
-    /// A proposal puts 100 MIND on hold until it closes ...
+    /// A proposal puts 100 MIND on hold until it closes while fewer than four are live ...
     pub const ProposalDeposit: Balance = 100 * MIND;
+    /// ... doubling with every four live proposals (12,800 MIND for the last of 32); the
+    /// part above 100 MIND is burned unless the proposal passes ...
+    pub const ProposalDepositDoublesEvery: u32 = 4;
+    /// ... one account has at most four proposals voting ...
+    pub const MaxProposalsPerAccount: u32 = 4;
     /// ... and a vote needs 10 MIND of stake behind it.
     pub const MinVotingStake: Balance = 10 * MIND;
     /// Proposals are open for three days ...
@@ -377,6 +382,8 @@ impl pallet_mindos_directives::Config for Runtime {
     type VotingStake = StakeVotingAdapter;
     type Subnets = SubnetsGovernanceAdapter;
     type ProposalDeposit = ProposalDeposit;
+    type ProposalDepositDoublesEvery = ProposalDepositDoublesEvery;
+    type MaxProposalsPerAccount = MaxProposalsPerAccount;
     type MinVotingStake = MinVotingStake;
     type VotingPeriod = VotingPeriod;
     type EnactmentDelay = EnactmentDelay;
@@ -386,6 +393,8 @@ impl pallet_mindos_directives::Config for Runtime {
     type Quorum = Quorum;
     type DepositBurnThreshold = DepositBurnThreshold;
     type MaxActiveProposals = ConstU32<32>;
+    /// The 1,024 largest votes count; a coldkey with more than 0.1 % of the scope's stake
+    /// always gets in (a full list evicts its smallest vote).
     type MaxVotesPerProposal = ConstU32<1024>;
     type MaxEnactmentsPerBlock = ConstU32<4>;
     type MaxDirectives = ConstU32<256>;

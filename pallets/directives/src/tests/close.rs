@@ -29,11 +29,7 @@ fn close_approves_with_quorum_and_majority_and_returns_the_deposit() {
             EnactmentQueue::<Test>::get().into_inner(),
             vec![(16, index)]
         );
-        assert_eq!(
-            VoteOf::<Test>::iter_prefix(index).count(),
-            0,
-            "votes cleared"
-        );
+        assert!(!VotesOf::<Test>::contains_key(index), "votes cleared");
         assert_eq!(held(CHARLIE), 0);
         assert_eq!(Balances::free_balance(CHARLIE), ENDOWMENT);
         let tail = events();
@@ -262,5 +258,43 @@ fn exactly_two_thirds_amends_the_prime_directive_after_the_longer_delay() {
         assert!(events().contains(&Event::DirectiveAmended {
             id: PRIME_DIRECTIVE
         }));
+    });
+}
+
+#[test]
+fn a_passed_proposal_gets_its_surcharge_back_and_one_without_ayes_loses_it_all() {
+    build_and_execute(|| {
+        stakes();
+        let issuance = Balances::total_issuance();
+        propose(ALICE, add("a"), Scope::Network);
+        propose(BOB, add("b"), Scope::Network);
+        // The third live proposal holds 200: 100 base, 100 surcharge.
+        let passes = propose(CHARLIE, add("c"), Scope::Network);
+        let fails = propose(DAVE, add("d"), Scope::Network);
+        assert_eq!((held(CHARLIE), held(DAVE)), (200, 200));
+        vote(ALICE, passes, true);
+        vote(BOB, passes, true);
+        close(passes);
+        System::assert_last_event(
+            Event::DepositReturned {
+                index: passes,
+                who: CHARLIE,
+                amount: 200,
+            }
+            .into(),
+        );
+        // Nobody votes aye on Dave's: below the 5 % line, base and surcharge are burned.
+        assert_ok!(Directives::close(RuntimeOrigin::signed(EVE), fails));
+        System::assert_last_event(
+            Event::DepositBurned {
+                index: fails,
+                who: DAVE,
+                amount: 200,
+            }
+            .into(),
+        );
+        assert_eq!(Balances::free_balance(CHARLIE), ENDOWMENT);
+        assert_eq!(Balances::free_balance(DAVE), ENDOWMENT - 200);
+        assert_eq!(Balances::total_issuance(), issuance - 200);
     });
 }

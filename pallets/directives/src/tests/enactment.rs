@@ -136,8 +136,9 @@ fn consensus_and_sentinel_parameters_follow_the_registry() {
                 set(ParameterValue::BlockEmission(2_000)),
                 Scope::Network,
             ),
+            // Alice may have two proposals voting (MaxProposalsPerAccount).
             propose(
-                ALICE,
+                BOB,
                 set(ParameterValue::SentinelCommittee {
                     size: 10,
                     threshold: 7,

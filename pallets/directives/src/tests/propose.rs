@@ -51,15 +51,17 @@ fn propose_accepts_every_other_action_kind() {
             Scope::Network,
         );
         propose(
-            ALICE,
+            BOB,
             set(ParameterValue::BurnIncreaseFactor(
                 FixedU128::from_rational(3, 2),
             )),
             Scope::Network,
         );
-        propose(ALICE, subnet_action(), Scope::Subnet(SUBNET));
+        propose(BOB, subnet_action(), Scope::Subnet(SUBNET));
         assert_eq!(Proposals::<Test>::count(), 4);
-        assert_eq!(held(ALICE), 400);
+        // Two each (MaxProposalsPerAccount); the deposit doubles from the third proposal on.
+        assert_eq!(held(ALICE), 200);
+        assert_eq!(held(BOB), 400);
     });
 }
 
@@ -291,5 +293,121 @@ fn propose_refuses_when_full_or_unaffordable() {
             Directives::propose(RuntimeOrigin::signed(EVE), add("t"), Scope::Network),
             Error::<Test>::TooManyProposals
         );
+    });
+}
+
+#[test]
+fn an_account_may_have_only_so_many_proposals_voting() {
+    build_and_execute(|| {
+        stakes();
+        // MaxProposalsPerAccount is 2.
+        let first = propose(ALICE, add("one"), Scope::Network);
+        propose(ALICE, add("two"), Scope::Network);
+        assert_eq!(OpenProposalsOf::<Test>::get(ALICE), Some(2));
+        assert_noop!(
+            Directives::propose(RuntimeOrigin::signed(ALICE), add("three"), Scope::Network),
+            Error::<Test>::TooManyProposalsFromAccount
+        );
+        // Others may still propose ...
+        propose(BOB, add("four"), Scope::Network);
+        // ... and once one of hers closes (approved: it counts no more), so may Alice.
+        vote(ALICE, first, true);
+        vote(BOB, first, true);
+        close(first);
+        assert_eq!(OpenProposalsOf::<Test>::get(ALICE), Some(1));
+        propose(ALICE, add("three"), Scope::Network);
+        assert_eq!(OpenProposalsOf::<Test>::get(ALICE), Some(2));
+    });
+}
+
+#[test]
+fn the_deposit_doubles_with_every_two_live_proposals() {
+    build_and_execute(|| {
+        // ProposalDeposit 100, doubling with every 2 proposals live (MaxActiveProposals 4).
+        assert_eq!(Directives::next_deposit(), 100);
+        for who in [ALICE, BOB, CHARLIE, DAVE] {
+            propose(who, add("t"), Scope::Network);
+        }
+        assert_eq!(
+            [held(ALICE), held(BOB), held(CHARLIE), held(DAVE)],
+            [100, 100, 200, 200]
+        );
+        let surcharges: Vec<_> = (0..4)
+            .map(|i| Proposals::<Test>::get(i).unwrap().surcharge)
+            .collect();
+        assert_eq!(surcharges, [0, 0, 100, 100]);
+        assert!(events().contains(&Event::Proposed {
+            index: 3,
+            proposer: DAVE,
+            action: add("t"),
+            scope: Scope::Network,
+            deposit: 200,
+            voting_ends: 11,
+        }));
+        // The curve goes on past the table: 400 for the 5th and 6th, 800 for the 7th.
+        assert_eq!(Directives::deposit_with_live(4), 400);
+        assert_eq!(Directives::deposit_with_live(6), 800);
+        assert_eq!(Directives::deposit_with_live(u32::MAX), Balance::MAX);
+    });
+}
+
+#[test]
+fn a_proposer_who_cannot_hold_the_grown_deposit_is_refused() {
+    build_and_execute(|| {
+        use frame_support::traits::fungible::Mutate;
+        Balances::set_balance(&EVE, 150);
+        propose(ALICE, add("t"), Scope::Network);
+        propose(BOB, add("t"), Scope::Network);
+        // 200 now: Eve's 150 is not enough.
+        assert_noop!(
+            Directives::propose(RuntimeOrigin::signed(EVE), add("t"), Scope::Network),
+            Error::<Test>::InsufficientBalance
+        );
+    });
+}
+
+/// What keeping the proposal table full costs: four proposals with enough aye stake to keep
+/// their base deposits (Dave's 10 % is above the 5 % burn line) but no quorum. The crowding
+/// surcharges (100 on each of the last two) are burned, every cycle.
+#[test]
+fn filling_the_proposal_table_burns_the_surcharges() {
+    build_and_execute(|| {
+        stakes();
+        let issuance = Balances::total_issuance();
+        let proposers = [ALICE, BOB, CHARLIE, DAVE];
+        let indices: Vec<_> = proposers
+            .iter()
+            .map(|who| propose(*who, add("t"), Scope::Network))
+            .collect();
+        for index in &indices {
+            vote(DAVE, *index, true);
+        }
+        run_to(11);
+        for index in indices {
+            assert_ok!(Directives::close(RuntimeOrigin::signed(EVE), index));
+        }
+        assert_eq!(Balances::total_issuance(), issuance - 200);
+        for who in proposers {
+            assert_eq!(held(who), 0);
+        }
+        assert_eq!(Balances::free_balance(ALICE), ENDOWMENT);
+        assert_eq!(Balances::free_balance(CHARLIE), ENDOWMENT - 100);
+        let tail = events();
+        assert_eq!(
+            tail[tail.len() - 2..],
+            [
+                Event::DepositReturned {
+                    index: 3,
+                    who: DAVE,
+                    amount: 100
+                },
+                Event::DepositBurned {
+                    index: 3,
+                    who: DAVE,
+                    amount: 100
+                }
+            ]
+        );
+        assert_eq!(OpenProposalsOf::<Test>::iter().count(), 0);
     });
 }
