@@ -497,8 +497,9 @@ fn dust_voters_cannot_keep_a_large_holder_out_of_a_vote() {
     ext().execute_with(|| {
         const DUST: u32 = 2_000;
         let dust_stake = crate::configs::MinVotingStake::get();
-        // Charlie's hotkeys carry the dust (512 nominators each at most, Charlie included).
-        let carriers: Vec<AccountId> = (0..8).map(|i| hotkey(100 + i)).collect();
+        // Charlie's hotkeys carry the dust, 143 nominators each: past a quarter of a hotkey's
+        // 512 slots a new nomination needs more than the 10 MIND a vote needs (stake L2).
+        let carriers: Vec<AccountId> = (0..14).map(|i| hotkey(100 + i)).collect();
         for carrier in &carriers {
             staked(Sr25519Keyring::Charlie, TEXT, carrier, MIND);
         }
@@ -513,7 +514,7 @@ fn dust_voters_cannot_keep_a_large_holder_out_of_a_vote() {
             Balances::set_balance(&dust(i), dust_stake + MIND);
             assert_ok!(Stake::add_stake(
                 RuntimeOrigin::signed(dust(i)),
-                carriers[(i / 256) as usize].clone(),
+                carriers[(i / 143) as usize].clone(),
                 dust_stake
             ));
         }
