@@ -102,6 +102,7 @@ mod bench {
                 },
             });
             let funds = subnets::Pallet::<T>::lock_deposit()
+                .saturating_add(T::CreationBurn::get())
                 .saturating_mul(2u32.into())
                 .saturating_add(T::Currency::minimum_balance().saturating_mul(10u32.into()));
             T::Currency::set_balance(&owner, T::Currency::balance(&owner).saturating_add(funds));

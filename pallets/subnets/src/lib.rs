@@ -4,17 +4,66 @@
 //! answers are scored — that miners serve and validators score. This pallet records who owns
 //! each subnet, its [`TaskSpec`], its [`Hyperparameters`] and who may join it.
 //!
-//! - [`Pallet::create_subnet`]: anyone with the lock deposit creates a subnet and owns it.
-//!   The deposit is held (not transferred) and rises with the number of live subnets, so the
-//!   registry cannot be spammed.
-//! - [`Pallet::set_hyperparameters`], [`Pallet::set_visibility`]: the owner tunes the subnet,
-//!   within [`HyperparameterBoundsOf`], which only `BoundsOrigin` (governance) changes.
+//! - [`Pallet::create_subnet`]: anyone who pays the creation burn ([`Config::CreationBurn`],
+//!   never refunded) and can hold the lock deposit creates a subnet and owns it. The deposit
+//!   is held (not transferred) and rises with the number of live subnets, so the registry
+//!   cannot be spammed; at most one subnet is created per [`Config::SubnetCreationInterval`]
+//!   blocks, network-wide.
+//! - [`Pallet::set_hyperparameters`]: the owner queues a change, within
+//!   [`HyperparameterBoundsOf`] (which only `BoundsOrigin`, governance, changes); it takes
+//!   effect at the subnet's next epoch boundary (see *Hyperparameter changes*).
+//! - [`Pallet::set_visibility`]: the owner changes who may register, at once.
 //! - [`Pallet::dissolve_subnet`]: the owner ends the subnet; [`Config::OnDissolve`] clears
 //!   what other pallets keep for it, and the deposit is released.
 //!
 //! Other pallets read subnets through the [`SubnetsInfo`] trait and clear their per-subnet
 //! state through [`OnSubnetDissolved`]; both live in `mindos-primitives`, so those pallets need
 //! not depend on this one.
+//!
+//! ## Hyperparameter changes
+//!
+//! An owner who could change hyperparameters at any block could pick epoch blocks at will
+//! (the boundary depended only on the current tempo), squeeze the reveal window below what
+//! validators acting on finalized blocks can meet, evict validators mid-epoch or turn
+//! commit-reveal off under them. So:
+//!
+//! - The owner's change is stored in [`PendingHyperparameters`] (one per subnet; a newer one
+//!   replaces it) and applied by this pallet's `on_initialize` at the subnet's next epoch
+//!   boundary. The pallet must come before the stake and consensus pallets in the runtime, so
+//!   the boundary's permit update and epoch already use the new values. The change is checked
+//!   against the bounds when queued and again when applied (dropped with
+//!   [`Event::PendingHyperparametersDropped`] if the bounds moved).
+//! - At most one change per [`Config::HyperparametersRateLimit`] epochs of the subnet,
+//!   counted from the block the last one was queued ([`Error::HyperparametersRateLimited`]).
+//! - The epoch schedule is anchored ([`EpochSchedule`], [`EpochTiming`]): a new tempo
+//!   changes the periods after the boundary it takes effect at, never that boundary, so no
+//!   epoch comes sooner than the schedule in force said. A new subnet's epochs follow the
+//!   staggered rule [`mindos_primitives::is_epoch_boundary`] until its first tempo change.
+//! - Governance ([`Pallet::apply_hyperparameters`], what an enacted subnet-scoped proposal
+//!   calls) wins: its values take effect at once — the proposal was public for its whole vote
+//!   and enactment delay, so validators had time to prepare — except the tempo, which is
+//!   anchored the same way (the next boundary stays). It drops a change the owner had queued,
+//!   and the owner may not change the hyperparameters for [`Config::GovernanceCooldown`]
+//!   blocks ([`Error::HyperparametersGoverned`]).
+//!
+//! ## Subnet ids
+//!
+//! [`NetUid`] is a `u16` and ids are never reused, so old references (a validator's config,
+//! an explorer link, a past proposal) can never point at a different subnet. The id space is
+//! kept from running out by cost and time, not width: every creation burns
+//! [`Config::CreationBurn`] (dissolving releases only the deposit), and creations are
+//! [`Config::SubnetCreationInterval`] blocks apart. MindOS burns 100 MIND and allows one
+//! creation an hour, so the 65,535 ids take at least 65,535 hours (7.5 years) of creations
+//! back to back and burn 6,553,500 MIND, 31 % of the 21,024,000 MIND there will ever be (the
+//! runtime test `subnet_ids_cannot_be_used_up_quickly_or_cheaply` checks this against the
+//! runtime's constants). Before the burn and the limit, 65,535 create-and-dissolve pairs cost
+//! about 150 MIND of fees and could be done in days. Widening to `u32` would touch every
+//! `NetUid`-keyed map and every off-chain user; `NextNetUid` is public, so an approaching end
+//! is visible years ahead and can be met with a migration then.
+//!
+//! No network holds state of this pallet yet: the storage added for these rules
+//! ([`LastSubnetCreatedAt`], [`PendingHyperparameters`], [`HyperparametersQueuedAt`],
+//! [`GovernedUntil`]) and the anchored [`EpochSchedule`] need no migration.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Unwrap, expect and indexing in tests: see clippy.toml.

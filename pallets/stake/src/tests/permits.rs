@@ -125,11 +125,8 @@ fn min_validator_stake_zero_admits_unstaked_neurons_by_uid() {
         let netuid = setup();
         let mut params = hyperparameters();
         params.min_validator_stake = 0;
-        assert_ok!(Subnets::set_hyperparameters(
-            RuntimeOrigin::signed(DAVE),
-            netuid,
-            params
-        ));
+        // At once, as governance does (an owner's change waits for the next boundary).
+        assert_ok!(Subnets::apply_hyperparameters(netuid, params));
         // Nobody has stake: two seats, all tied at zero, the lowest uids win.
         run_to(9);
         assert_eq!(
