@@ -449,7 +449,8 @@ fn subnet_ids_cannot_be_used_up_quickly_or_cheaply() {
     type Interval = <Runtime as pallet_mindos_subnets::Config>::SubnetCreationInterval;
     // `NextNetUid` runs from 0 to `u16::MAX`, which is never handed out.
     let ids = u64::from(u16::MAX);
-    let interval_ms = u64::from(Interval::get()) * crate::MILLI_SECS_PER_BLOCK;
+    let interval: crate::BlockNumber = Interval::get();
+    let interval_ms = u64::from(interval) * crate::MILLI_SECS_PER_BLOCK;
     let year_ms = 365 * 24 * 3_600 * 1_000u64;
     let years = ids * interval_ms / year_ms;
     assert!(years >= 7, "ids last {years} years of back-to-back creations");
