@@ -258,10 +258,13 @@ pub struct SubnetView<AccountId, Balance, BlockNumber> {
     pub registration_burn: Balance,
 }
 
-/// Whether `block` is an epoch boundary of subnet `netuid` with the given `tempo`.
+/// Whether `block` is an epoch boundary of subnet `netuid` with the given `tempo`, by the
+/// staggered rule a new subnet's schedule starts from.
 ///
 /// Subnets are staggered by their id, so subnets with the same tempo never share an epoch
-/// block; the rule is the same one the consensus epoch uses.
+/// block. Once a subnet's tempo changes, its schedule is anchored at the boundary the change
+/// took effect at (the subnets pallet's `EpochTiming`), and [`crate::SubnetsInfo::epochs_due`]
+/// is what says which subnets are due.
 pub fn is_epoch_boundary(netuid: crate::NetUid, tempo: u16, block: u64) -> bool {
     let period = u64::from(tempo).saturating_add(1);
     block

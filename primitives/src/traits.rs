@@ -21,8 +21,9 @@ pub trait SubnetsInfo<AccountId, Balance> {
     fn allows_registration(netuid: NetUid, hotkey: &AccountId) -> bool;
     /// Ids of all live subnets, in id order.
     fn netuids() -> Vec<NetUid>;
-    /// Live subnets whose epoch boundary ([`crate::is_epoch_boundary`]) is `block`. One
-    /// storage read.
+    /// Live subnets whose epoch boundary is `block`, by each subnet's anchored schedule (it
+    /// starts from [`crate::is_epoch_boundary`]; a tempo change moves only the periods after
+    /// the boundary it takes effect at). One storage read.
     fn epochs_due(block: u64) -> Vec<NetUid>;
 }
 

@@ -536,3 +536,27 @@ fn fees_rise_with_congestion_and_never_fall_below_the_base() {
         assert_eq!(Update::convert(Multiplier::one()), Multiplier::one(), "never below one");
     });
 }
+
+/// Issue 17, H7: subnet ids stay `u16` because using them up is both slow and dear with this
+/// runtime's constants. Ids are never reused and every creation burns `SubnetCreationBurn`
+/// (dissolving refunds only the deposit), at most one an hour: the 65,535 ids last at least
+/// 7 years of back-to-back creations and burn more than a quarter of all MIND that will ever
+/// exist (two halving intervals of the launch block emission).
+#[test]
+fn subnet_ids_cannot_be_used_up_quickly_or_cheaply() {
+    type Interval = <Runtime as pallet_mindos_subnets::Config>::SubnetCreationInterval;
+    // `NextNetUid` runs from 0 to `u16::MAX`, which is never handed out.
+    let ids = u64::from(u16::MAX);
+    let interval: crate::BlockNumber = Interval::get();
+    let interval_ms = u64::from(interval) * crate::MILLI_SECS_PER_BLOCK;
+    let year_ms = 365 * 24 * 3_600 * 1_000u64;
+    let years = ids * interval_ms / year_ms;
+    assert!(years >= 7, "ids last {years} years of back-to-back creations");
+
+    let launch = pallet_mindos_directives::GovernedParameters::<Balance, crate::BlockNumber>::default();
+    let supply = 2 * launch.block_emission * Balance::from(launch.halving_interval);
+    assert_eq!(supply, 21_024_000 * MIND);
+    let burned = Balance::from(ids) * crate::configs::SubnetCreationBurn::get();
+    assert_eq!(burned, 6_553_500 * MIND);
+    assert!(burned > supply / 4, "using up the ids burns {burned}");
+}

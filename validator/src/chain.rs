@@ -94,6 +94,33 @@ impl ChainSession {
             .collect())
     }
 
+    /// `(tempo, commit_reveal)` of `netuid` at `at`, or `None` for a subnet that is gone: one
+    /// storage read (`Subnets::SubnetInfoOf`), made at every finalized block.
+    pub(crate) async fn subnet_parameters(
+        &self,
+        at: &AtBlock,
+        netuid: NetUid,
+    ) -> Result<Option<(u16, bool)>, ValidatorError> {
+        let value = at
+            .storage()
+            .try_fetch(
+                runtime::storage().subnets().subnet_info_of(),
+                (ChainNetUid(netuid.0),),
+            )
+            .await
+            .map_err(chain_error)?;
+        value
+            .map(|v| {
+                v.decode().map_err(chain_error).map(|subnet| {
+                    (
+                        subnet.hyperparameters.tempo,
+                        subnet.hyperparameters.commit_reveal,
+                    )
+                })
+            })
+            .transpose()
+    }
+
     /// The neurons of `netuid` in uid order, or `None` for a subnet that is gone.
     pub(crate) async fn metagraph(
         &self,

@@ -4,7 +4,10 @@
 
 use std::{
     collections::{HashMap, VecDeque},
-    sync::{Arc, Mutex, PoisonError, RwLock},
+    sync::{
+        atomic::{AtomicBool, AtomicU16, Ordering},
+        Arc, Mutex, PoisonError, RwLock,
+    },
     time::{Duration, Instant},
 };
 
@@ -62,8 +65,10 @@ pub(crate) struct SubnetState {
     pub(crate) netuid: NetUid,
     pub(crate) name: String,
     pub(crate) engine: Arc<dyn SubnetEngine>,
-    pub(crate) tempo: u16,
-    pub(crate) commit_reveal: bool,
+    /// The subnet's tempo and commit-reveal flag as of the last finalized block read: its
+    /// owner (at an epoch boundary) or governance may change them while the validator runs.
+    tempo: AtomicU16,
+    commit_reveal: AtomicBool,
     neurons: RwLock<Arc<Vec<Neuron>>>,
     own_uid: RwLock<Option<Uid>>,
     pub(crate) scores: Mutex<Scoreboard>,
@@ -90,14 +95,32 @@ impl SubnetState {
             netuid: subnet.netuid,
             name: subnet.name.clone(),
             engine,
-            tempo: subnet.tempo,
-            commit_reveal: subnet.commit_reveal,
+            tempo: AtomicU16::new(subnet.tempo),
+            commit_reveal: AtomicBool::new(subnet.commit_reveal),
             neurons: RwLock::default(),
             own_uid: RwLock::default(),
             scores: Mutex::new(scores),
             health: Mutex::default(),
             latencies: Mutex::default(),
         }
+    }
+
+    /// The subnet's tempo (blocks per epoch, minus one).
+    pub(crate) fn tempo(&self) -> u16 {
+        self.tempo.load(Ordering::Relaxed)
+    }
+
+    /// Whether the subnet takes weights by commit and reveal (else `set_weights`).
+    pub(crate) fn commit_reveal(&self) -> bool {
+        self.commit_reveal.load(Ordering::Relaxed)
+    }
+
+    /// Records the subnet's tempo and commit-reveal flag as read from the chain; returns
+    /// whether either changed.
+    pub(crate) fn set_parameters(&self, tempo: u16, commit_reveal: bool) -> bool {
+        let old_tempo = self.tempo.swap(tempo, Ordering::Relaxed);
+        let old_commit_reveal = self.commit_reveal.swap(commit_reveal, Ordering::Relaxed);
+        old_tempo != tempo || old_commit_reveal != commit_reveal
     }
 
     pub(crate) fn neurons(&self) -> Arc<Vec<Neuron>> {

@@ -1,7 +1,9 @@
 //! Following the chain and setting weights.
 //!
 //! [`follow`] reads every finalized block: each validated subnet's metagraph (miners'
-//! endpoints, permits, this hotkey's uid), and tells the weight tasks a block arrived.
+//! endpoints, permits, this hotkey's uid) and its tempo and commit-reveal flag (which the
+//! owner may change at an epoch boundary, or governance at any block, while the validator
+//! runs), and tells the weight tasks a block arrived.
 //!
 //! [`run`] is one subnet's weight task. At each finalized block, reading the chain's own
 //! record of this hotkey's commit (`Consensus::Commits`) and epoch counter
@@ -16,7 +18,9 @@
 //!    submission (nonce, pool, connection) is retried at later blocks with the *same*
 //!    weights and salt, and only while the chain shows no commit for the epoch: whichever
 //!    transaction lands is revealable, and the pallet refuses a second one.
-//! 3. Subnets with commit-reveal off get `set_weights` once per epoch instead.
+//! 3. Subnets with commit-reveal off get `set_weights` once per epoch instead. The flag and the
+//!    tempo are the ones read at the latest finalized block, so the task follows a switch
+//!    without a restart.
 //!
 //! Each step is tried at most [`MAX_ATTEMPTS`] times per epoch.
 
@@ -42,13 +46,24 @@ const MAX_ATTEMPTS: u32 = 5;
 /// A `serve` that must wait for the rate limit: `(netuid, allowed from block)`.
 pub(crate) type PendingServe = (NetUid, u64);
 
-/// Refreshes `subnet` from the metagraph at `at`: neurons, own uid, miner addresses.
+/// Refreshes `subnet` from the chain at `at`: its tempo and commit-reveal flag, and from the
+/// metagraph its neurons, own uid and miner addresses.
 pub(crate) async fn refresh(
     session: &ChainSession,
     at: &AtBlock,
     subnet: &SubnetState,
     mesh: &MeshClient,
 ) -> Result<(), ValidatorError> {
+    if let Some((tempo, commit_reveal)) = session.subnet_parameters(at, subnet.netuid).await? {
+        if subnet.set_parameters(tempo, commit_reveal) {
+            tracing::info!(
+                netuid = %subnet.netuid,
+                tempo,
+                commit_reveal,
+                "subnet parameters changed"
+            );
+        }
+    }
     let Some(neurons) = session.metagraph(at, subnet.netuid).await? else {
         tracing::warn!(netuid = %subnet.netuid, "the subnet is gone from the chain");
         subnet.set_neurons(Vec::new());
@@ -246,10 +261,10 @@ async fn step(
             block
         }
     };
-    let half_tempo = u64::from(subnet.tempo).checked_div(2).unwrap_or(0);
+    let half_tempo = u64::from(subnet.tempo()).checked_div(2).unwrap_or(0);
     let ready = block.saturating_sub(started_at) >= half_tempo;
 
-    if !subnet.commit_reveal {
+    if !subnet.commit_reveal() {
         if !ready || blocking(store, move |s| s.committed_epoch(netuid)).await? == Some(epoch) {
             return Ok(());
         }

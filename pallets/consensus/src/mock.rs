@@ -161,10 +161,9 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
         use mindos_primitives::SubnetsInfo;
         let mut params = <Subnets as SubnetsInfo<AccountId, Balance>>::hyperparameters(netuid)
             .expect("live subnet");
-        let owner = <Subnets as SubnetsInfo<AccountId, Balance>>::owner(netuid).expect("owner");
         params.commit_reveal = enabled;
-        Subnets::set_hyperparameters(RuntimeOrigin::signed(owner), netuid, params)
-            .expect("owner may set hyperparameters");
+        // At once, as governance does (an owner's change waits for the next boundary).
+        Subnets::apply_hyperparameters(netuid, params).expect("within the bounds");
     }
     fn set_counted_stakes(netuids: &[NetUid]) {
         pallet_mindos_stake::Pallet::<Test>::set_counted_stakes_for_benchmarks(netuids);

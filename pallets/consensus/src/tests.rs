@@ -49,14 +49,12 @@ fn setup() -> NetUid {
     netuid
 }
 
+/// Switches commit-reveal at once, as governance does (an owner's change waits for the
+/// subnet's next epoch boundary).
 fn set_commit_reveal(netuid: NetUid, enabled: bool) {
     let mut params = hyperparameters();
     params.commit_reveal = enabled;
-    assert_ok!(Subnets::set_hyperparameters(
-        RuntimeOrigin::signed(OWNER),
-        netuid,
-        params
-    ));
+    assert_ok!(Subnets::apply_hyperparameters(netuid, params));
 }
 
 fn commit(netuid: NetUid, i: u64, uids: &[u16], weights: &[u16]) {

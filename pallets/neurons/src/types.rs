@@ -40,7 +40,10 @@ pub use bench::{BenchmarkHelper, SubnetsBenchmarkHelper};
 mod bench {
     use core::marker::PhantomData;
     use frame_support::{
-        traits::fungible::{Inspect, Mutate},
+        traits::{
+            fungible::{Inspect, Mutate},
+            Get,
+        },
         BoundedVec,
     };
     use mindos_primitives::{
@@ -98,9 +101,13 @@ mod bench {
                 },
             });
             let funds = subnets::Pallet::<T>::lock_deposit()
+                .saturating_add(T::CreationBurn::get())
                 .saturating_mul(2u32.into())
                 .saturating_add(T::Currency::minimum_balance().saturating_mul(10u32.into()));
             T::Currency::set_balance(&owner, T::Currency::balance(&owner).saturating_add(funds));
+            // A setup may create several subnets; the creation rate limit is not what it
+            // measures.
+            subnets::LastSubnetCreatedAt::<T>::kill();
             let netuid = subnets::NextNetUid::<T>::get();
             subnets::Pallet::<T>::create_subnet(
                 frame_system::RawOrigin::Signed(owner).into(),

@@ -4,7 +4,10 @@
 #![allow(clippy::expect_used)]
 
 use super::*;
-use crate::pallet::{BalanceOf, HyperparameterBoundsOf, NextNetUid, SubnetCount};
+use crate::pallet::{
+    BalanceOf, EpochSchedule, GovernedUntil, HyperparameterBoundsOf, HyperparametersQueuedAt,
+    LastSubnetCreatedAt, NextNetUid, PendingHyperparameters, SubnetCount,
+};
 use alloc::vec;
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -14,9 +17,9 @@ use frame_support::{
     },
     BoundedVec,
 };
-use frame_system::RawOrigin;
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use mindos_primitives::MAX_NEURONS_PER_SUBNET;
-use sp_runtime::traits::{Bounded, Saturating};
+use sp_runtime::traits::{Bounded, Saturating, Zero};
 
 fn bounds<T: Config>() -> HyperparameterBounds<BalanceOf<T>> {
     HyperparameterBounds {
@@ -80,17 +83,19 @@ fn longest_name<T: Config>() -> BoundedVec<u8, T::MaxNameLength> {
 fn funded<T: Config>(name: &'static str) -> T::AccountId {
     let who: T::AccountId = account(name, 0, 0);
     let amount = Pallet::<T>::lock_deposit()
+        .saturating_add(T::CreationBurn::get())
         .saturating_mul(1_000u32.into())
         .saturating_add(T::Currency::minimum_balance().saturating_mul(1_000u32.into()));
     T::Currency::set_balance(&who, amount);
     who
 }
 
-/// Fills the registry to one below its cap so the deposit is at its highest.
-fn fill_to_cap_minus_one<T: Config>() {
+/// Creates subnets until `count` are live. The creation rate limit is not what the setup
+/// measures: it is lifted before each creation.
+fn fill_to<T: Config>(count: u32) {
     let filler: T::AccountId = funded::<T>("filler");
-    let target = T::MaxSubnets::get().saturating_sub(1);
-    while SubnetCount::<T>::get() < target {
+    while SubnetCount::<T>::get() < count {
+        LastSubnetCreatedAt::<T>::kill();
         Pallet::<T>::do_create_subnet(
             filler.clone(),
             longest_name::<T>(),
@@ -100,10 +105,17 @@ fn fill_to_cap_minus_one<T: Config>() {
         )
         .expect("filler subnet");
     }
+    LastSubnetCreatedAt::<T>::kill();
+}
+
+/// A block late enough for every rate limit a setup leaves behind.
+fn late_block<T: Config>() -> BlockNumberFor<T> {
+    BlockNumberFor::<T>::from(1_000_000u32)
 }
 
 fn setup_subnet<T: Config>(owner: &T::AccountId) -> NetUid {
     let netuid = NextNetUid::<T>::get();
+    LastSubnetCreatedAt::<T>::kill();
     Pallet::<T>::do_create_subnet(
         owner.clone(),
         longest_name::<T>(),
@@ -122,9 +134,13 @@ mod benchmarks {
     #[benchmark]
     fn create_subnet() {
         HyperparameterBoundsOf::<T>::put(bounds::<T>());
-        fill_to_cap_minus_one::<T>();
+        // One below the cap: the deposit is at its highest.
+        fill_to::<T>(T::MaxSubnets::get().saturating_sub(1));
         let owner = funded::<T>("owner");
         let netuid = NextNetUid::<T>::get();
+        // A creation long enough ago: the rate limit is read and passed.
+        LastSubnetCreatedAt::<T>::put(BlockNumberFor::<T>::zero());
+        frame_system::Pallet::<T>::set_block_number(late_block::<T>());
 
         #[extrinsic_call]
         _(
@@ -139,6 +155,7 @@ mod benchmarks {
             crate::SubnetInfoOf::<T>::get(netuid).map(|s| s.owner),
             Some(owner)
         );
+        assert_eq!(LastSubnetCreatedAt::<T>::get(), Some(late_block::<T>()));
     }
 
     #[benchmark]
@@ -148,14 +165,44 @@ mod benchmarks {
         let netuid = setup_subnet::<T>(&owner);
         let mut params = hyperparameters::<T>();
         params.tempo = 100;
+        // The slowest path: an expired governance lock and an earlier change, both read and
+        // passed, and no change waiting (which would skip the rate limit).
+        GovernedUntil::<T>::insert(netuid, BlockNumberFor::<T>::zero());
+        HyperparametersQueuedAt::<T>::insert(netuid, BlockNumberFor::<T>::zero());
+        frame_system::Pallet::<T>::set_block_number(late_block::<T>());
 
         #[extrinsic_call]
         _(RawOrigin::Signed(owner), netuid, params.clone());
 
-        assert_eq!(
-            crate::SubnetInfoOf::<T>::get(netuid).map(|s| s.hyperparameters),
-            Some(params)
-        );
+        assert_eq!(PendingHyperparameters::<T>::get(netuid), Some(params));
+    }
+
+    /// `on_initialize` at a block where `n` subnets reach their boundary, each with a queued
+    /// change of its tempo.
+    #[benchmark]
+    fn apply_pending_hyperparameters(n: Linear<0, { T::MaxSubnets::get() }>) {
+        HyperparameterBoundsOf::<T>::put(bounds::<T>());
+        fill_to::<T>(n);
+        let boundary: u64 = 1_000;
+        let mut changed = hyperparameters::<T>();
+        changed.tempo = 100;
+        EpochSchedule::<T>::mutate(|schedule| {
+            for (netuid, timing) in schedule.iter_mut() {
+                timing.anchor = boundary;
+                PendingHyperparameters::<T>::insert(*netuid, changed.clone());
+            }
+        });
+        let now = BlockNumberFor::<T>::from(1_000u32);
+
+        #[block]
+        {
+            Pallet::<T>::apply_pending_at(now);
+        }
+
+        assert_eq!(PendingHyperparameters::<T>::iter().count(), 0);
+        assert!(EpochSchedule::<T>::get()
+            .iter()
+            .all(|(_, timing)| timing.tempo == 100 && timing.anchor == boundary));
     }
 
     #[benchmark]
@@ -177,11 +224,16 @@ mod benchmarks {
         HyperparameterBoundsOf::<T>::put(bounds::<T>());
         let owner = funded::<T>("owner");
         let netuid = setup_subnet::<T>(&owner);
+        // Everything a subnet can hold about hyperparameter changes is cleared too.
+        PendingHyperparameters::<T>::insert(netuid, hyperparameters::<T>());
+        HyperparametersQueuedAt::<T>::insert(netuid, BlockNumberFor::<T>::zero());
+        GovernedUntil::<T>::insert(netuid, BlockNumberFor::<T>::zero());
 
         #[extrinsic_call]
         _(RawOrigin::Signed(owner), netuid);
 
         assert!(crate::SubnetInfoOf::<T>::get(netuid).is_none());
+        assert!(!PendingHyperparameters::<T>::contains_key(netuid));
     }
 
     #[benchmark]

@@ -3,17 +3,21 @@
 //! Every `do_*` checks everything first and writes storage last, so a failed call changes
 //! nothing.
 
-use crate::{pallet::*, HoldReason, SubnetInfo, Visibility, LOG_TARGET};
+use crate::{pallet::*, EpochTiming, HoldReason, SubnetInfo, Visibility, WeightInfo, LOG_TARGET};
 use alloc::vec::Vec;
 use frame_support::{
     pallet_prelude::*,
-    traits::{fungible::MutateHold, tokens::Precision},
+    traits::{
+        fungible::{Inspect, Mutate, MutateHold},
+        tokens::{Fortitude, Precision, Preservation},
+    },
 };
+use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_primitives::{
     HyperparameterBounds, HyperparameterError, Hyperparameters, NetUid, OnSubnetDissolved,
     SubnetsInfo, TaskSpec,
 };
-use sp_runtime::traits::{Saturating, Zero};
+use sp_runtime::traits::{SaturatedConversion, Saturating, Zero};
 
 impl<T: Config> SubnetsInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
     fn exists(netuid: NetUid) -> bool {
@@ -42,7 +46,7 @@ impl<T: Config> SubnetsInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
     fn epochs_due(block: u64) -> Vec<NetUid> {
         EpochSchedule::<T>::get()
             .iter()
-            .filter(|(netuid, tempo)| mindos_primitives::is_epoch_boundary(*netuid, *tempo, block))
+            .filter(|(_, timing)| timing.is_boundary(block))
             .map(|(netuid, _)| *netuid)
             .collect()
     }
@@ -79,6 +83,21 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
+    /// The epoch timing of a live subnet.
+    pub fn epoch_timing(netuid: NetUid) -> Option<EpochTiming> {
+        EpochSchedule::<T>::get()
+            .iter()
+            .find(|(id, _)| *id == netuid)
+            .map(|(_, timing)| *timing)
+    }
+
+    /// The first block from which `create_subnet` is allowed again.
+    pub fn next_creation_allowed_at() -> BlockNumberFor<T> {
+        LastSubnetCreatedAt::<T>::get()
+            .map(|last| last.saturating_add(T::SubnetCreationInterval::get()))
+            .unwrap_or_default()
+    }
+
     fn owned_subnet(who: &T::AccountId, netuid: NetUid) -> Result<SubnetOf<T>, DispatchError> {
         let subnet = SubnetInfoOf::<T>::get(netuid).ok_or(Error::<T>::UnknownSubnet)?;
         ensure!(subnet.owner == *who, Error::<T>::NotSubnetOwner);
@@ -102,7 +121,10 @@ impl<T: Config> Pallet<T> {
         let mut schedule = EpochSchedule::<T>::get();
         // Ids only grow, so pushing keeps the schedule in id order.
         schedule
-            .try_push((netuid, hyperparameters.tempo))
+            .try_push((
+                netuid,
+                EpochTiming::staggered(netuid, hyperparameters.tempo),
+            ))
             .map_err(|_| Error::<T>::TooManySubnets)?;
         let subnet = SubnetInfo {
             owner,
@@ -135,12 +157,35 @@ impl<T: Config> Pallet<T> {
         NextNetUid::<T>::get()
             .next()
             .ok_or(Error::<T>::NetUidsExhausted)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        ensure!(
+            now >= Self::next_creation_allowed_at(),
+            Error::<T>::SubnetCreationRateLimited
+        );
         Self::check_hyperparameters(&hyperparameters)?;
         Self::check_visibility(&visibility)?;
         let deposit = Self::lock_deposit();
-        // Hold first: if it fails nothing has been written.
+        let burn = T::CreationBurn::get();
+        // Both must fit in what the owner can spend while staying alive, so neither the hold
+        // nor the burn below can fail half-way.
+        let spendable =
+            T::Currency::reducible_balance(&owner, Preservation::Preserve, Fortitude::Polite);
+        ensure!(
+            spendable >= deposit.saturating_add(burn),
+            Error::<T>::InsufficientBalanceForDeposit
+        );
         T::Currency::hold(&HoldReason::SubnetLock.into(), &owner, deposit)
             .map_err(|_| Error::<T>::InsufficientBalanceForDeposit)?;
+        if !burn.is_zero() {
+            T::Currency::burn_from(
+                &owner,
+                burn,
+                Preservation::Preserve,
+                Precision::Exact,
+                Fortitude::Polite,
+            )
+            .map_err(|_| Error::<T>::InsufficientBalanceForDeposit)?;
+        }
         let netuid = Self::insert_subnet(
             owner.clone(),
             name,
@@ -149,11 +194,13 @@ impl<T: Config> Pallet<T> {
             visibility,
             deposit,
         )?;
+        LastSubnetCreatedAt::<T>::put(now);
         log::debug!(target: LOG_TARGET, "subnet {netuid:?} created");
         Self::deposit_event(Event::SubnetCreated {
             netuid,
             owner,
             deposit,
+            burned: burn,
         });
         Ok(())
     }
@@ -163,12 +210,94 @@ impl<T: Config> Pallet<T> {
         netuid: NetUid,
         hyperparameters: Hyperparameters<BalanceOf<T>>,
     ) -> DispatchResult {
-        Self::owned_subnet(&who, netuid)?;
-        Self::apply_hyperparameters(netuid, hyperparameters)
+        let subnet = Self::owned_subnet(&who, netuid)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        if let Some(until) = GovernedUntil::<T>::get(netuid) {
+            ensure!(now >= until, Error::<T>::HyperparametersGoverned);
+        }
+        // Replacing a change that has not taken effect yet is free; a new change waits for
+        // the rate limit, counted in the subnet's current epochs.
+        if !PendingHyperparameters::<T>::contains_key(netuid) {
+            if let Some(queued_at) = HyperparametersQueuedAt::<T>::get(netuid) {
+                let period = u64::from(subnet.hyperparameters.tempo).saturating_add(1);
+                let wait = period.saturating_mul(u64::from(T::HyperparametersRateLimit::get()));
+                let allowed_from = queued_at.saturated_into::<u64>().saturating_add(wait);
+                ensure!(
+                    now.saturated_into::<u64>() >= allowed_from,
+                    Error::<T>::HyperparametersRateLimited
+                );
+            }
+        }
+        Self::check_hyperparameters(&hyperparameters)?;
+        let timing = Self::epoch_timing(netuid).ok_or(Error::<T>::UnknownSubnet)?;
+        // Hooks run before extrinsics: this block's boundary, if it is one, has passed.
+        let effective_at = timing
+            .next_boundary(now.saturated_into::<u64>().saturating_add(1))
+            .saturated_into::<BlockNumberFor<T>>();
+        PendingHyperparameters::<T>::insert(netuid, &hyperparameters);
+        HyperparametersQueuedAt::<T>::insert(netuid, now);
+        Self::deposit_event(Event::HyperparametersQueued {
+            netuid,
+            hyperparameters,
+            effective_at,
+        });
+        Ok(())
     }
 
-    /// Sets a live subnet's hyperparameters within the current bounds, as its owner could,
-    /// without asking for the owner: governance (subnet-scoped proposals) calls it.
+    /// Applies the queued changes of the subnets whose epoch boundary is `now` (see
+    /// [`Pallet::set_hyperparameters`]); `on_initialize`. Returns the weight used.
+    pub(crate) fn apply_pending_at(now: BlockNumberFor<T>) -> Weight {
+        let block = now.saturated_into::<u64>();
+        let mut schedule = EpochSchedule::<T>::get();
+        let due: Vec<NetUid> = schedule
+            .iter()
+            .filter(|(_, timing)| timing.is_boundary(block))
+            .map(|(netuid, _)| *netuid)
+            .collect();
+        let weight = T::WeightInfo::apply_pending_hyperparameters(
+            u32::try_from(due.len()).unwrap_or(u32::MAX),
+        );
+        let mut rescheduled = false;
+        for netuid in due {
+            let Some(params) = PendingHyperparameters::<T>::take(netuid) else {
+                continue;
+            };
+            let Some(mut subnet) = SubnetInfoOf::<T>::get(netuid) else {
+                continue;
+            };
+            // The bounds may have changed since the owner asked.
+            if Self::check_hyperparameters(&params).is_err() {
+                log::debug!(target: LOG_TARGET, "queued change of {netuid:?} out of bounds; dropped");
+                Self::deposit_event(Event::PendingHyperparametersDropped {
+                    netuid,
+                    hyperparameters: params,
+                });
+                continue;
+            }
+            for (_, timing) in schedule.iter_mut().filter(|(id, _)| *id == netuid) {
+                // `now` is the boundary itself: it stays, the new tempo counts from it.
+                *timing = timing.with_tempo(params.tempo, block);
+                rescheduled = true;
+            }
+            subnet.hyperparameters = params.clone();
+            SubnetInfoOf::<T>::insert(netuid, subnet);
+            Self::deposit_event(Event::HyperparametersSet {
+                netuid,
+                hyperparameters: params,
+            });
+        }
+        if rescheduled {
+            EpochSchedule::<T>::put(schedule);
+        }
+        weight
+    }
+
+    /// Sets a live subnet's hyperparameters within the current bounds on governance's behalf
+    /// (subnet-scoped proposals), without asking for the owner. Unlike the owner's changes
+    /// they take effect at once — a passed proposal has been public for its whole vote and
+    /// enactment delay — except the tempo, which changes the periods after the next epoch
+    /// boundary, not the boundary itself. A change the owner had queued is dropped, and the
+    /// owner may not change the hyperparameters for `GovernanceCooldown` blocks.
     /// Fails with [`Error::UnknownSubnet`] or an `*OutOfBounds` error, changing nothing.
     pub fn apply_hyperparameters(
         netuid: NetUid,
@@ -176,16 +305,29 @@ impl<T: Config> Pallet<T> {
     ) -> DispatchResult {
         let mut subnet = SubnetInfoOf::<T>::get(netuid).ok_or(Error::<T>::UnknownSubnet)?;
         Self::check_hyperparameters(&hyperparameters)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        // Governance enacts in hooks or extrinsics, after this block's epochs ran: the next
+        // boundary stays where it was scheduled.
+        let from = now.saturated_into::<u64>().saturating_add(1);
         subnet.hyperparameters = hyperparameters.clone();
         SubnetInfoOf::<T>::insert(netuid, subnet);
         EpochSchedule::<T>::mutate(|schedule| {
-            for entry in schedule.iter_mut().filter(|(id, _)| *id == netuid) {
-                entry.1 = hyperparameters.tempo;
+            for (_, timing) in schedule.iter_mut().filter(|(id, _)| *id == netuid) {
+                *timing = timing.with_tempo(hyperparameters.tempo, from);
             }
         });
-        Self::deposit_event(Event::HyperparametersSet {
+        if let Some(dropped) = PendingHyperparameters::<T>::take(netuid) {
+            Self::deposit_event(Event::PendingHyperparametersDropped {
+                netuid,
+                hyperparameters: dropped,
+            });
+        }
+        let owner_locked_until = now.saturating_add(T::GovernanceCooldown::get());
+        GovernedUntil::<T>::insert(netuid, owner_locked_until);
+        Self::deposit_event(Event::HyperparametersSetByGovernance {
             netuid,
             hyperparameters,
+            owner_locked_until,
         });
         Ok(())
     }
@@ -238,6 +380,9 @@ impl<T: Config> Pallet<T> {
             )?
         };
         SubnetInfoOf::<T>::remove(netuid);
+        PendingHyperparameters::<T>::remove(netuid);
+        HyperparametersQueuedAt::<T>::remove(netuid);
+        GovernedUntil::<T>::remove(netuid);
         EpochSchedule::<T>::mutate(|schedule| schedule.retain(|(id, _)| *id != netuid));
         SubnetCount::<T>::mutate(|count| *count = count.saturating_sub(1));
         let cleanup = T::OnDissolve::on_subnet_dissolved(netuid);
@@ -262,7 +407,10 @@ impl<T: Config> Pallet<T> {
         for (netuid, subnet) in SubnetInfoOf::<T>::iter() {
             count = count.saturating_add(1);
             ensure!(
-                schedule.contains(&(netuid, subnet.hyperparameters.tempo)),
+                schedule
+                    .iter()
+                    .any(|(id, timing)| *id == netuid
+                        && timing.tempo == subnet.hyperparameters.tempo),
                 "subnet missing from EpochSchedule or with a stale tempo"
             );
             ensure!(netuid < next, "subnet id at or above NextNetUid");
@@ -295,6 +443,26 @@ impl<T: Config> Pallet<T> {
             count <= T::MaxSubnets::get(),
             "more subnets than MaxSubnets"
         );
+        for netuid in PendingHyperparameters::<T>::iter_keys()
+            .chain(HyperparametersQueuedAt::<T>::iter_keys())
+            .chain(GovernedUntil::<T>::iter_keys())
+        {
+            ensure!(
+                SubnetInfoOf::<T>::contains_key(netuid),
+                "hyperparameter change state kept for a subnet that does not exist"
+            );
+        }
+        for (netuid, pending) in PendingHyperparameters::<T>::iter() {
+            ensure!(
+                HyperparametersQueuedAt::<T>::contains_key(netuid),
+                "a queued change without the block it was queued at"
+            );
+            ensure!(
+                pending.max_validators <= pending.max_neurons
+                    && pending.max_neurons <= mindos_primitives::MAX_NEURONS_PER_SUBNET,
+                "a queued change above the hard caps"
+            );
+        }
         for (owner, deposits) in held {
             ensure!(
                 T::Currency::balance_on_hold(&HoldReason::SubnetLock.into(), &owner) == deposits,

@@ -4,17 +4,66 @@
 //! answers are scored — that miners serve and validators score. This pallet records who owns
 //! each subnet, its [`TaskSpec`], its [`Hyperparameters`] and who may join it.
 //!
-//! - [`Pallet::create_subnet`]: anyone with the lock deposit creates a subnet and owns it.
-//!   The deposit is held (not transferred) and rises with the number of live subnets, so the
-//!   registry cannot be spammed.
-//! - [`Pallet::set_hyperparameters`], [`Pallet::set_visibility`]: the owner tunes the subnet,
-//!   within [`HyperparameterBoundsOf`], which only `BoundsOrigin` (governance) changes.
+//! - [`Pallet::create_subnet`]: anyone who pays the creation burn ([`Config::CreationBurn`],
+//!   never refunded) and can hold the lock deposit creates a subnet and owns it. The deposit
+//!   is held (not transferred) and rises with the number of live subnets, so the registry
+//!   cannot be spammed; at most one subnet is created per [`Config::SubnetCreationInterval`]
+//!   blocks, network-wide.
+//! - [`Pallet::set_hyperparameters`]: the owner queues a change, within
+//!   [`HyperparameterBoundsOf`] (which only `BoundsOrigin`, governance, changes); it takes
+//!   effect at the subnet's next epoch boundary (see *Hyperparameter changes*).
+//! - [`Pallet::set_visibility`]: the owner changes who may register, at once.
 //! - [`Pallet::dissolve_subnet`]: the owner ends the subnet; [`Config::OnDissolve`] clears
 //!   what other pallets keep for it, and the deposit is released.
 //!
 //! Other pallets read subnets through the [`SubnetsInfo`] trait and clear their per-subnet
 //! state through [`OnSubnetDissolved`]; both live in `mindos-primitives`, so those pallets need
 //! not depend on this one.
+//!
+//! ## Hyperparameter changes
+//!
+//! An owner who could change hyperparameters at any block could pick epoch blocks at will
+//! (the boundary depended only on the current tempo), squeeze the reveal window below what
+//! validators acting on finalized blocks can meet, evict validators mid-epoch or turn
+//! commit-reveal off under them. So:
+//!
+//! - The owner's change is stored in [`PendingHyperparameters`] (one per subnet; a newer one
+//!   replaces it) and applied by this pallet's `on_initialize` at the subnet's next epoch
+//!   boundary. The pallet must come before the stake and consensus pallets in the runtime, so
+//!   the boundary's permit update and epoch already use the new values. The change is checked
+//!   against the bounds when queued and again when applied (dropped with
+//!   [`Event::PendingHyperparametersDropped`] if the bounds moved).
+//! - At most one change per [`Config::HyperparametersRateLimit`] epochs of the subnet,
+//!   counted from the block the last one was queued ([`Error::HyperparametersRateLimited`]).
+//! - The epoch schedule is anchored ([`EpochSchedule`], [`EpochTiming`]): a new tempo
+//!   changes the periods after the boundary it takes effect at, never that boundary, so no
+//!   epoch comes sooner than the schedule in force said. A new subnet's epochs follow the
+//!   staggered rule [`mindos_primitives::is_epoch_boundary`] until its first tempo change.
+//! - Governance ([`Pallet::apply_hyperparameters`], what an enacted subnet-scoped proposal
+//!   calls) wins: its values take effect at once — the proposal was public for its whole vote
+//!   and enactment delay, so validators had time to prepare — except the tempo, which is
+//!   anchored the same way (the next boundary stays). It drops a change the owner had queued,
+//!   and the owner may not change the hyperparameters for [`Config::GovernanceCooldown`]
+//!   blocks ([`Error::HyperparametersGoverned`]).
+//!
+//! ## Subnet ids
+//!
+//! [`NetUid`] is a `u16` and ids are never reused, so old references (a validator's config,
+//! an explorer link, a past proposal) can never point at a different subnet. The id space is
+//! kept from running out by cost and time, not width: every creation burns
+//! [`Config::CreationBurn`] (dissolving releases only the deposit), and creations are
+//! [`Config::SubnetCreationInterval`] blocks apart. MindOS burns 100 MIND and allows one
+//! creation an hour, so the 65,535 ids take at least 65,535 hours (7.5 years) of creations
+//! back to back and burn 6,553,500 MIND, 31 % of the 21,024,000 MIND there will ever be (the
+//! runtime test `subnet_ids_cannot_be_used_up_quickly_or_cheaply` checks this against the
+//! runtime's constants). Before the burn and the limit, 65,535 create-and-dissolve pairs cost
+//! about 150 MIND of fees and could be done in days. Widening to `u32` would touch every
+//! `NetUid`-keyed map and every off-chain user; `NextNetUid` is public, so an approaching end
+//! is visible years ahead and can be met with a migration then.
+//!
+//! No network holds state of this pallet yet: the storage added for these rules
+//! ([`LastSubnetCreatedAt`], [`PendingHyperparameters`], [`HyperparametersQueuedAt`],
+//! [`GovernedUntil`]) and the anchored [`EpochSchedule`] need no migration.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Code that runs in blocks must not abort them (review L15): panics only in tests, and in
@@ -45,7 +94,7 @@ pub mod weights;
 pub use mindos_primitives::{
     HyperparameterBounds, Hyperparameters, Modality, NetUid, Range, ScoringRule, TaskSpec,
 };
-pub use types::{SubnetInfo, Visibility};
+pub use types::{EpochTiming, SubnetInfo, Visibility};
 pub use weights::WeightInfo;
 
 use mindos_primitives::OnSubnetDissolved;
@@ -115,8 +164,11 @@ pub mod pallet {
         use super::*;
         use frame_support::{derive_impl, traits::ConstUint};
 
-        /// Deposits of 100 plus 10 per live subnet, 4 subnets, names of 32 bytes, allow-lists
-        /// of 8, root sets the bounds, nothing to clear on dissolution, zero weights.
+        /// Deposits of 100 plus 10 per live subnet, no creation burn and no creation rate
+        /// limit (so other pallets' tests create subnets freely; this pallet's mock sets
+        /// both), owner changes at most every 2 epochs, governed values binding for 100
+        /// blocks, 4 subnets, names of 32 bytes, allow-lists of 8, root sets the bounds,
+        /// nothing to clear on dissolution, zero weights.
         pub struct TestDefaultConfig;
 
         #[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
@@ -128,6 +180,10 @@ pub mod pallet {
             type RuntimeHoldReason = ();
             type BaseLockDeposit = ConstUint<100>;
             type LockDepositPerLiveSubnet = ConstUint<10>;
+            type CreationBurn = ConstUint<0>;
+            type SubnetCreationInterval = ConstUint<0>;
+            type HyperparametersRateLimit = ConstU32<2>;
+            type GovernanceCooldown = ConstUint<100>;
             type MaxSubnets = ConstU32<4>;
             type MaxNameLength = ConstU32<32>;
             type MaxAllowList = ConstU32<8>;
@@ -159,6 +215,31 @@ pub mod pallet {
         // from the directives registry), and metadata cannot read storage.
         #[pallet::no_default_bounds]
         type LockDepositPerLiveSubnet: Get<BalanceOf<Self>>;
+
+        /// Burned (not held) from the owner at every creation, and never refunded: what
+        /// makes creating and dissolving subnets in a loop cost real money, since the
+        /// deposit comes back. See the crate docs for why this and
+        /// [`Config::SubnetCreationInterval`] keep the `u16` id space from running out.
+        #[pallet::constant]
+        #[pallet::no_default_bounds]
+        type CreationBurn: Get<BalanceOf<Self>>;
+
+        /// Blocks that must pass after a creation before the next one, network-wide (zero:
+        /// no limit). Bounds how fast subnet ids can be used up.
+        #[pallet::constant]
+        #[pallet::no_default_bounds]
+        type SubnetCreationInterval: Get<BlockNumberFor<Self>>;
+
+        /// An owner may queue a hyperparameter change at most once per this many of the
+        /// subnet's epochs (`tempo + 1` blocks each, at the tempo in force when asking).
+        #[pallet::constant]
+        type HyperparametersRateLimit: Get<u32>;
+
+        /// Blocks after governance sets a subnet's hyperparameters during which its owner may
+        /// not change them.
+        #[pallet::constant]
+        #[pallet::no_default_bounds]
+        type GovernanceCooldown: Get<BlockNumberFor<Self>>;
 
         /// The most subnets that can be live at once. Shrinking it needs a migration that
         /// dissolves the surplus.
@@ -205,16 +286,46 @@ pub mod pallet {
     #[pallet::storage]
     pub type NextNetUid<T: Config> = StorageValue<_, NetUid, ValueQuery>;
 
+    /// Block of the last `create_subnet` (genesis subnets do not count): the next creation
+    /// is allowed from this block plus [`Config::SubnetCreationInterval`].
+    #[pallet::storage]
+    pub type LastSubnetCreatedAt<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
     /// Number of live subnets (kept so the deposit and the cap need no iteration).
     #[pallet::storage]
     pub type SubnetCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
-    /// `(netuid, tempo)` of every live subnet, in id order: one small read per block tells
+    /// `(netuid, timing)` of every live subnet, in id order: one small read per block tells
     /// which subnets reach an epoch boundary ([`SubnetsInfo::epochs_due`]) without loading
-    /// whole subnet records.
+    /// whole subnet records. The timing is anchored ([`EpochTiming`]): a tempo change takes
+    /// effect at a boundary and changes only the periods after it.
     #[pallet::storage]
     pub type EpochSchedule<T: Config> =
-        StorageValue<_, BoundedVec<(NetUid, u16), T::MaxSubnets>, ValueQuery>;
+        StorageValue<_, BoundedVec<(NetUid, EpochTiming), T::MaxSubnets>, ValueQuery>;
+
+    /// The owner's queued hyperparameter change of a subnet, applied at its next epoch
+    /// boundary. One per subnet: a new one replaces it.
+    ///
+    /// TWOX-NOTE: safe, keys are chain-assigned subnet ids.
+    #[pallet::storage]
+    pub type PendingHyperparameters<T: Config> =
+        StorageMap<_, Twox64Concat, NetUid, Hyperparameters<BalanceOf<T>>, OptionQuery>;
+
+    /// Block at which a subnet's owner last queued a hyperparameter change (the rate limit,
+    /// [`Config::HyperparametersRateLimit`], counts from it).
+    ///
+    /// TWOX-NOTE: safe, keys are chain-assigned subnet ids.
+    #[pallet::storage]
+    pub type HyperparametersQueuedAt<T: Config> =
+        StorageMap<_, Twox64Concat, NetUid, BlockNumberFor<T>, OptionQuery>;
+
+    /// Until this block the subnet's owner may not change its hyperparameters: governance set
+    /// them ([`Config::GovernanceCooldown`]).
+    ///
+    /// TWOX-NOTE: safe, keys are chain-assigned subnet ids.
+    #[pallet::storage]
+    pub type GovernedUntil<T: Config> =
+        StorageMap<_, Twox64Concat, NetUid, BlockNumberFor<T>, OptionQuery>;
 
     /// The bounds every subnet's hyperparameters must respect.
     #[pallet::storage]
@@ -267,20 +378,51 @@ pub mod pallet {
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
-        /// A subnet was created and its lock deposit held.
+        /// A subnet was created, its creation burn burned and its lock deposit held.
         SubnetCreated {
             /// The new subnet's id.
             netuid: NetUid,
-            /// Its owner, who paid the deposit.
+            /// Its owner, who paid the burn and the deposit.
             owner: T::AccountId,
             /// The deposit now held.
             deposit: BalanceOf<T>,
+            /// What was burned; never refunded.
+            burned: BalanceOf<T>,
         },
-        /// A subnet's owner changed its hyperparameters.
+        /// A subnet's owner queued a hyperparameter change for the subnet's next epoch
+        /// boundary (replacing any change queued before).
+        HyperparametersQueued {
+            /// The subnet.
+            netuid: NetUid,
+            /// The hyperparameters it will have.
+            hyperparameters: Hyperparameters<BalanceOf<T>>,
+            /// The boundary block the change takes effect at.
+            effective_at: BlockNumberFor<T>,
+        },
+        /// A subnet's queued hyperparameters took effect at its epoch boundary.
         HyperparametersSet {
             /// The subnet.
             netuid: NetUid,
             /// Its new hyperparameters.
+            hyperparameters: Hyperparameters<BalanceOf<T>>,
+        },
+        /// Governance set a subnet's hyperparameters; they take effect at once (a new tempo
+        /// from the next epoch boundary on) and its owner may not change them for a while.
+        HyperparametersSetByGovernance {
+            /// The subnet.
+            netuid: NetUid,
+            /// Its new hyperparameters.
+            hyperparameters: Hyperparameters<BalanceOf<T>>,
+            /// The first block at which the owner may queue a change again.
+            owner_locked_until: BlockNumberFor<T>,
+        },
+        /// A subnet's queued hyperparameter change was dropped without taking effect:
+        /// governance set the hyperparameters first, or at the boundary the change no longer
+        /// fitted the bounds.
+        PendingHyperparametersDropped {
+            /// The subnet.
+            netuid: NetUid,
+            /// The change that was dropped.
             hyperparameters: Hyperparameters<BalanceOf<T>>,
         },
         /// A subnet's owner changed who may register on it.
@@ -320,8 +462,18 @@ pub mod pallet {
         UnknownSubnet,
         /// Only the subnet's owner may do this.
         NotSubnetOwner,
-        /// The caller cannot hold the lock deposit.
+        /// The caller cannot pay the creation burn and hold the lock deposit.
         InsufficientBalanceForDeposit,
+        /// A subnet was created less than `SubnetCreationInterval` blocks ago; the next
+        /// creation is allowed from block [`LastSubnetCreatedAt`] + `SubnetCreationInterval`.
+        SubnetCreationRateLimited,
+        /// The owner queued a change less than `HyperparametersRateLimit` epochs ago (and it
+        /// already took effect); the next is allowed from block [`HyperparametersQueuedAt`] +
+        /// `HyperparametersRateLimit × (tempo + 1)`.
+        HyperparametersRateLimited,
+        /// Governance set this subnet's hyperparameters; its owner may change them again from
+        /// block [`GovernedUntil`].
+        HyperparametersGoverned,
         /// No hyperparameter bounds are set yet, so no subnet can be created.
         NoBounds,
         /// `tempo` is outside the governed bounds.
@@ -342,6 +494,13 @@ pub mod pallet {
 
     #[pallet::hooks]
     impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        /// Applies the queued hyperparameter changes of the subnets whose epoch boundary is
+        /// `now`. This pallet's hooks run before the stake and consensus pallets' (it comes
+        /// first in the runtime), so the boundary's permits and epoch already see them.
+        fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+            Self::apply_pending_at(now)
+        }
+
         fn integrity_test() {
             assert!(T::MaxSubnets::get() > 0, "MaxSubnets must be positive");
             assert!(
@@ -361,18 +520,20 @@ pub mod pallet {
     impl<T: Config> Pallet<T> {
         /// Create a subnet owned by the caller.
         ///
-        /// - `origin`: `Signed` by the future owner, who must be able to hold the lock deposit
+        /// - `origin`: `Signed` by the future owner, who must be able to pay the
+        ///   `CreationBurn` (burned, never refunded) and hold the lock deposit
         ///   ([`Pallet::lock_deposit`]: `BaseLockDeposit + LockDepositPerLiveSubnet × live
-        ///   subnets`).
+        ///   subnets`; released at dissolution). At most one creation per
+        ///   `SubnetCreationInterval` blocks, network-wide.
         /// - `name`: 1 to `MaxNameLength` bytes.
         /// - `task`: the model digest, schemas and scoring rule miners and validators follow.
         /// - `hyperparameters`: within [`HyperparameterBoundsOf`].
         /// - `visibility`: `Public`, or `Permissioned` with a non-empty allow-list of hotkeys.
         ///
         /// Emits [`Event::SubnetCreated`]. Fails with [`Error::EmptyName`],
-        /// [`Error::NameTooLong`], [`Error::TooManySubnets`], [`Error::NoBounds`], an
-        /// `*OutOfBounds` error, [`Error::EmptyAllowList`] or
-        /// [`Error::InsufficientBalanceForDeposit`].
+        /// [`Error::NameTooLong`], [`Error::TooManySubnets`], [`Error::NetUidsExhausted`],
+        /// [`Error::SubnetCreationRateLimited`], [`Error::NoBounds`], an `*OutOfBounds`
+        /// error, [`Error::EmptyAllowList`] or [`Error::InsufficientBalanceForDeposit`].
         #[pallet::call_index(0)]
         pub fn create_subnet(
             origin: OriginFor<T>,
@@ -385,14 +546,22 @@ pub mod pallet {
             Self::do_create_subnet(owner, name, task, hyperparameters, visibility)
         }
 
-        /// Change a subnet's hyperparameters.
+        /// Queue a change of a subnet's hyperparameters for its next epoch boundary, where
+        /// it takes effect before the boundary's permits and epoch (and emits
+        /// [`Event::HyperparametersSet`]). A new tempo changes the periods after that
+        /// boundary, never the boundary itself. A change queued while another waits replaces
+        /// it; otherwise at most one per `HyperparametersRateLimit` epochs. Changes are
+        /// checked against the bounds now and again at the boundary (dropped with
+        /// [`Event::PendingHyperparametersDropped`] if they no longer fit).
         ///
         /// - `origin`: `Signed` by the subnet's owner.
-        /// - `netuid`: a live subnet.
+        /// - `netuid`: a live subnet whose hyperparameters governance has not set within
+        ///   `GovernanceCooldown` blocks.
         /// - `hyperparameters`: within [`HyperparameterBoundsOf`].
         ///
-        /// Emits [`Event::HyperparametersSet`]. Fails with [`Error::UnknownSubnet`],
-        /// [`Error::NotSubnetOwner`] or an `*OutOfBounds` error.
+        /// Emits [`Event::HyperparametersQueued`]. Fails with [`Error::UnknownSubnet`],
+        /// [`Error::NotSubnetOwner`], [`Error::HyperparametersGoverned`],
+        /// [`Error::HyperparametersRateLimited`] or an `*OutOfBounds` error.
         #[pallet::call_index(1)]
         pub fn set_hyperparameters(
             origin: OriginFor<T>,
@@ -421,8 +590,9 @@ pub mod pallet {
             Self::do_set_visibility(who, netuid, visibility)
         }
 
-        /// Dissolve a subnet: its neurons are removed (stake stays with the stakers) and the
-        /// lock deposit is released to the owner.
+        /// Dissolve a subnet: its neurons are removed (stake stays with the stakers), a queued
+        /// hyperparameter change is dropped and the lock deposit is released to the owner
+        /// (the creation burn is not refunded). Its id is never reused.
         ///
         /// - `origin`: `Signed` by the subnet's owner.
         /// - `netuid`: a live subnet.

@@ -1,7 +1,7 @@
 //! A minimal runtime for the subnets pallet's tests and benchmarks.
 
 use crate as pallet_subnets;
-use frame_support::{derive_impl, parameter_types};
+use frame_support::{derive_impl, parameter_types, traits::ConstU64};
 use sp_runtime::BuildStorage;
 
 frame_support::construct_runtime!(
@@ -19,7 +19,17 @@ crate::test_balances_config!();
 impl pallet_subnets::Config for Test {
     type Currency = Balances;
     type OnDissolve = DissolveRecorder;
+    type CreationBurn = ConstU64<CREATION_BURN>;
+    type SubnetCreationInterval = ConstU64<CREATION_INTERVAL>;
+    type GovernanceCooldown = ConstU64<GOVERNANCE_COOLDOWN>;
 }
+
+/// Burned at each creation.
+pub(crate) const CREATION_BURN: Balance = 5;
+/// Blocks between two creations.
+pub(crate) const CREATION_INTERVAL: u64 = 10;
+/// Blocks a governance change binds the owner.
+pub(crate) const GOVERNANCE_COOLDOWN: u64 = 50;
 
 parameter_types! {
     /// Subnets whose dissolution hook ran, in order.

@@ -44,6 +44,7 @@ pub trait WeightInfo {
 	fn set_visibility() -> Weight;
 	fn dissolve_subnet() -> Weight;
 	fn set_hyperparameter_bounds() -> Weight;
+	fn apply_pending_hyperparameters(n: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_mindos_subnets` using the runtime's database weights.
@@ -65,6 +66,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::EpochSchedule` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::SubnetInfoOf` (r:0 w:1)
 	/// Proof: `Subnets::SubnetInfoOf` (`max_values`: None, `max_size`: Some(8396), added: 10871, mode: `MaxEncodedLen`)
+	/// Not measured yet (issue 17, H7): the figures above plus `Subnets::LastSubnetCreatedAt`
+	/// (r:1 w:1) and `Balances::TotalIssuance` (r:1 w:1, the creation burn).
 	fn create_subnet() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1137`
@@ -72,8 +75,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Minimum execution time: 117_869_000 picoseconds.
 		Weight::from_parts(202_227_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Subnets::SubnetInfoOf` (r:1 w:1)
 	/// Proof: `Subnets::SubnetInfoOf` (`max_values`: None, `max_size`: Some(8396), added: 10871, mode: `MaxEncodedLen`)
@@ -81,6 +84,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Subnets::HyperparameterBoundsOf` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
 	/// Storage: `Subnets::EpochSchedule` (r:1 w:1)
 	/// Proof: `Subnets::EpochSchedule` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Not measured yet (issue 17, M1): the figures above (when the call applied the change
+	/// at once) plus `Subnets::GovernedUntil`, `Subnets::PendingHyperparameters` and
+	/// `Subnets::HyperparametersQueuedAt` (r:3); it now writes those two instead.
 	fn set_hyperparameters() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `8659`
@@ -88,7 +94,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Minimum execution time: 39_994_000 picoseconds.
 		Weight::from_parts(53_169_000, 0)
 			.saturating_add(Weight::from_parts(0, 11861))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Subnets::SubnetInfoOf` (r:1 w:1)
@@ -143,6 +149,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Neurons::Emission` (`max_values`: None, `max_size`: Some(65548), added: 68023, mode: `MaxEncodedLen`)
 	/// Storage: `Neurons::FreeUids` (r:0 w:1)
 	/// Proof: `Neurons::FreeUids` (`max_values`: None, `max_size`: Some(8204), added: 10679, mode: `MaxEncodedLen`)
+	/// Not measured yet (issue 17, M1): the figures above plus the removal of
+	/// `Subnets::PendingHyperparameters`, `Subnets::HyperparametersQueuedAt` and
+	/// `Subnets::GovernedUntil` (w:3).
 	fn dissolve_subnet() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `8783`
@@ -151,7 +160,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(175_237_000, 0)
 			.saturating_add(Weight::from_parts(0, 11861))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(20_u64))
+			.saturating_add(T::DbWeight::get().writes(23_u64))
 	}
 	fn set_hyperparameter_bounds() -> Weight {
 		// Proof Size summary in bytes:
@@ -161,6 +170,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(0, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
+	/// Storage: `Subnets::EpochSchedule` (r:1 w:1)
+	/// Storage: `Subnets::HyperparameterBoundsOf` (r:1 w:0)
+	/// Storage: `Subnets::PendingHyperparameters` (r:`n` w:`n`)
+	/// Storage: `Subnets::SubnetInfoOf` (r:`n` w:`n`)
+	/// The range of component `n` is `[0, 128]`.
+	/// Not measured yet (issue 17, M1): per subnet due, the measured `set_hyperparameters`
+	/// of the version that applied changes at once, which did the same work (bounds check,
+	/// subnet record, schedule), plus the queued change's read and removal.
+	fn apply_pending_hyperparameters(n: u32, ) -> Weight {
+		Weight::from_parts(0, 1009)
+			.saturating_add(Weight::from_parts(53_169_000, 11861).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+	}
 }
 
 /// The same weights with ParityDB costs, for tests and mocks.
@@ -168,13 +193,13 @@ impl WeightInfo for () {
 	fn create_subnet() -> Weight {
 		Weight::from_parts(202_227_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn set_hyperparameters() -> Weight {
 		Weight::from_parts(53_169_000, 0)
 			.saturating_add(Weight::from_parts(0, 11861))
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn set_visibility() -> Weight {
@@ -187,10 +212,18 @@ impl WeightInfo for () {
 		Weight::from_parts(175_237_000, 0)
 			.saturating_add(Weight::from_parts(0, 11861))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(20_u64))
+			.saturating_add(ParityDbWeight::get().writes(23_u64))
 	}
 	fn set_hyperparameter_bounds() -> Weight {
 		Weight::from_parts(0, 0)
 			.saturating_add(Weight::from_parts(0, 0))
+	}
+	fn apply_pending_hyperparameters(n: u32, ) -> Weight {
+		Weight::from_parts(0, 1009)
+			.saturating_add(Weight::from_parts(53_169_000, 11861).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 	}
 }

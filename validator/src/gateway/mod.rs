@@ -156,7 +156,7 @@ impl GatewayApiServer for Arc<Gateway> {
                 input_schema: s.engine.info().input_schema,
                 output_schema: s.engine.info().output_schema,
                 model_digest: format!("0x{}", mindos_subnets::to_hex(&s.engine.model_digest())),
-                tempo: s.tempo,
+                tempo: s.tempo(),
                 miners: s
                     .served_miners()
                     .into_iter()

@@ -20,15 +20,12 @@ fn register_is_charged_for_the_subnet_size() {
             weight_of(NetUid(9)),
             <() as WeightInfo>::register(u32::from(MAX_NEURONS_PER_SUBNET))
         );
-        // After the owner shrinks the subnet, the uids it already has still count.
+        // After the subnet shrinks (at once, as governance does it), the uids it already has
+        // still count.
         for hotkey in 200..205 {
             register(ALICE, netuid, hotkey);
         }
-        assert_ok!(Subnets::set_hyperparameters(
-            RuntimeOrigin::signed(OWNER),
-            netuid,
-            hyperparameters(2, 10)
-        ));
+        assert_ok!(Subnets::apply_hyperparameters(netuid, hyperparameters(2, 10)));
         assert_eq!(weight_of(netuid), <() as WeightInfo>::register(5));
         assert_eq!(
             crate::Call::<Test>::serve {

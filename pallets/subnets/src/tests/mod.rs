@@ -11,12 +11,21 @@ use frame_support::{
 use mindos_primitives::{NetUid, Range};
 use sp_runtime::DispatchError;
 
-fn name(s: &str) -> BoundedVec<u8, ConstName> {
+mod creation;
+mod hyperparameters;
+
+pub(super) fn name(s: &str) -> BoundedVec<u8, ConstName> {
     s.as_bytes().to_vec().try_into().unwrap()
 }
 type ConstName = <Test as crate::Config>::MaxNameLength;
 
-fn create(owner: AccountId) -> NetUid {
+/// Creates a public subnet owned by `owner`, first moving to the block the creation rate
+/// limit allows it at.
+pub(super) fn create(owner: AccountId) -> NetUid {
+    let allowed = Subnets::next_creation_allowed_at();
+    if System::block_number() < allowed {
+        System::set_block_number(allowed);
+    }
     let netuid = NextNetUid::<Test>::get();
     assert_ok!(Subnets::create_subnet(
         RuntimeOrigin::signed(owner),
@@ -28,7 +37,7 @@ fn create(owner: AccountId) -> NetUid {
     netuid
 }
 
-fn held(who: AccountId) -> Balance {
+pub(super) fn held(who: AccountId) -> Balance {
     Balances::balance_on_hold(&RuntimeHoldReason::Subnets(HoldReason::SubnetLock), &who)
 }
 
@@ -43,6 +52,7 @@ fn create_subnet_holds_a_rising_deposit_and_assigns_ids() {
                 netuid: NetUid(0),
                 owner: ALICE,
                 deposit: 100,
+                burned: CREATION_BURN,
             }
             .into(),
         );
@@ -157,7 +167,7 @@ fn create_subnet_without_bounds_is_refused() {
 }
 
 #[test]
-fn set_hyperparameters_by_owner_within_bounds() {
+fn set_hyperparameters_by_owner_within_bounds_is_queued() {
     ExtBuilder::default().build_and_execute(|| {
         let netuid = create(ALICE);
         let mut p = hyperparameters();
@@ -168,14 +178,13 @@ fn set_hyperparameters_by_owner_within_bounds() {
             netuid,
             p.clone()
         ));
-        assert_eq!(
-            SubnetInfoOf::<Test>::get(netuid).unwrap().hyperparameters,
-            p
-        );
+        assert_eq!(PendingHyperparameters::<Test>::get(netuid), Some(p.clone()));
+        // Subnet 0 with tempo 100: its next boundary is block 100.
         System::assert_last_event(
-            Event::HyperparametersSet {
+            Event::HyperparametersQueued {
                 netuid,
                 hyperparameters: p,
+                effective_at: 100,
             }
             .into(),
         );
@@ -297,7 +306,11 @@ fn dissolve_subnet_releases_the_deposit_and_notifies() {
             netuid
         ));
         assert_eq!(held(ALICE), 0);
-        assert_eq!(Balances::free_balance(ALICE), ENDOWMENT);
+        assert_eq!(
+            Balances::free_balance(ALICE),
+            ENDOWMENT - CREATION_BURN,
+            "the deposit comes back, the creation burn does not"
+        );
         assert!(SubnetInfoOf::<Test>::get(netuid).is_none());
         assert_eq!(SubnetCount::<Test>::get(), 0);
         assert_eq!(Dissolved::get(), vec![netuid]);
@@ -432,8 +445,11 @@ fn epoch_schedule_follows_creation_tempo_changes_and_dissolution() {
             b,
             params
         ));
-        assert_eq!(Subnets::epochs_due(9), vec![b]);
-        assert!(!Subnets::epochs_due(99).contains(&b));
+        // The new tempo takes effect at b's next boundary (99) and counts from it.
+        hyperparameters::run_to(99);
+        assert_eq!(Subnets::epochs_due(99), vec![b]);
+        assert_eq!(Subnets::epochs_due(110), vec![b]);
+        assert!(!Subnets::epochs_due(200).contains(&b));
         assert_invariants();
 
         assert_ok!(Subnets::dissolve_subnet(RuntimeOrigin::signed(ALICE), a));
