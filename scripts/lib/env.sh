@@ -10,9 +10,7 @@
 
 MINDOS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export MINDOS_ROOT
-# Lead's note: this worktree builds in its own target dir; a shared one mixes worktrees' artifacts
-# (cargo hashes path crates relative to the workspace root, so they collide silently).
-export CARGO_TARGET_DIR=/var/tmp/mindos-target-h2h3
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/mindos-target}
 export WASM_BUILD_WORKSPACE_HINT=${WASM_BUILD_WORKSPACE_HINT:-$MINDOS_ROOT}
 
 if [ -z "${WASM_BUILD_TOOLCHAIN:-}" ]; then
