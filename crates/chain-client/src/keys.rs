@@ -213,7 +213,7 @@ mod tests {
     #[test]
     fn coldkey_addresses_parse_as_ss58_or_hex() {
         let bob: AccountId32 = dev::bob().public_key().into();
-        assert_eq!(parse_account(&bob.to_string()), Some(bob.clone()));
+        assert_eq!(parse_account(&bob.to_string()), Some(bob));
         let hex = format!("0x{}", crate::to_hex(&bob.0));
         assert_eq!(parse_account(&hex), Some(bob));
         assert_eq!(parse_account("0x1234"), None);

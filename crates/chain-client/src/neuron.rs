@@ -8,7 +8,8 @@
 //! key's proof that this hotkey may serve its PeerId. And both binaries refuse to run on a
 //! hotkey the chain says belongs to another coldkey ([`ChainClient::check_hotkey_owner`]).
 
-use libp2p_identity::Keypair as NodeKey;
+/// A node's libp2p identity (the type `mindos_mesh::Keypair` re-exports); it signs serve proofs.
+pub use libp2p_identity::Keypair as NodeKey;
 use mindos_primitives::{NetUid, Uid};
 use subxt::{client::OnlineClientAtBlock, utils::AccountId32};
 use subxt_signer::sr25519::Keypair;
