@@ -7,6 +7,7 @@ use std::{collections::HashSet, sync::Arc};
 pub(crate) use mindos_chain_client::neuron::Served;
 use mindos_chain_client::{
     follow::FinalizedBlocks,
+    keys::Coldkey,
     neuron::{account_hex, task_spec, AtBlock},
     runtime::{
         self,
@@ -71,7 +72,7 @@ impl Device {
     }
 }
 
-/// The miner's view of the chain: one subnet, one hotkey.
+/// The miner's view of the chain: one subnet, one hotkey, one node key.
 #[derive(Clone)]
 pub(crate) struct ChainSession {
     client: ChainClient,
@@ -79,6 +80,8 @@ pub(crate) struct ChainSession {
     netuid: NetUid,
     hotkey: Arc<Keypair>,
     hotkey_id: AccountId32,
+    /// The mesh identity: `serve` publishes its PeerId with its proof.
+    node_key: Arc<mindos_mesh::Keypair>,
 }
 
 impl ChainSession {
@@ -86,6 +89,7 @@ impl ChainSession {
         url: &str,
         netuid: NetUid,
         hotkey: Keypair,
+        node_key: mindos_mesh::Keypair,
     ) -> Result<Self, MinerError> {
         let client = ChainClient::connect(url).await?;
         let hotkey_id: AccountId32 = hotkey.public_key().into();
@@ -95,6 +99,7 @@ impl ChainSession {
             netuid,
             hotkey: Arc::new(hotkey),
             hotkey_id,
+            node_key: Arc::new(node_key),
         })
     }
 
@@ -133,14 +138,15 @@ impl ChainSession {
         Ok(self.client.uid(at, self.netuid, &self.hotkey_id).await?)
     }
 
-    /// Registers the hotkey with `coldkey` unless it is registered; returns its uid.
+    /// Registers the hotkey with `coldkey` unless it is registered; returns its uid. Fails if
+    /// the hotkey belongs to another coldkey.
     pub(crate) async fn ensure_registered(
         &self,
-        coldkey: Option<&Keypair>,
+        coldkey: &Coldkey,
         max_burn: u128,
     ) -> Result<Uid, MinerError> {
         self.client
-            .ensure_registered(self.netuid, &self.hotkey_id, coldkey, max_burn)
+            .ensure_registered(self.netuid, &self.hotkey, coldkey, max_burn)
             .await?
             .ok_or(MinerError::NotRegistered {
                 hotkey: self.hotkey_hex(),
@@ -169,11 +175,11 @@ impl ChainSession {
         Ok(())
     }
 
-    /// Publishes PeerId, addresses and device with `serve` (signed by the hotkey), unless the
-    /// chain already has them or the rate limit forbids it for now.
+    /// Publishes the node key's PeerId (with its proof), addresses and device with `serve`
+    /// (signed by the hotkey), unless the chain already has them or the rate limit forbids it
+    /// for now.
     pub(crate) async fn serve(
         &self,
-        peer: PeerId,
         addrs: &[Multiaddr],
         device: Device,
     ) -> Result<Served, MinerError> {
@@ -182,8 +188,8 @@ impl ChainSession {
             .client
             .serve(
                 &self.hotkey,
+                &self.node_key,
                 self.netuid,
-                peer.to_bytes(),
                 addrs,
                 device.to_chain(),
             )
@@ -302,7 +308,7 @@ impl ChainSession {
         if block < from {
             return Some((from, peer, addrs, device));
         }
-        match self.serve(peer, &addrs, device).await {
+        match self.serve(&addrs, device).await {
             Ok(Served::Published | Served::Unchanged) => {
                 tracing::info!(%peer, "endpoint served on chain");
                 None

@@ -93,7 +93,8 @@ pub enum MinerError {
     #[error(
         "hotkey {hotkey} is not registered on subnet {netuid}; set --coldkey-file (a coldkey with \
          enough MIND for the burn, capped by --max-burn) to let the miner register it, or submit \
-         Neurons::register({netuid}, {hotkey}, max_burn) from your coldkey's wallet"
+         Neurons::register({netuid}, {hotkey}, max_burn, consent) from your coldkey's wallet, \
+         with the hotkey's signed consent to that coldkey"
     )]
     NotRegistered {
         /// The hotkey's account, hex.
@@ -115,6 +116,7 @@ pub enum MinerError {
 mindos_daemon::start_error_from!(MinerError {
     ConfigError => config,
     KeyError => key,
+    keys::NeuronKeyError => key,
     mindos_chain_client::ChainError => chain,
     MeshError => mesh,
     prometheus::Error => metrics,

@@ -10,11 +10,11 @@
 
 use std::{sync::Arc, time::Duration, time::Instant};
 
+use mindos_chain_client::keys::Coldkey;
 use mindos_daemon::start::{blocking, StartError, StoppableTask, Tasks};
 use mindos_mesh::{Mesh, MeshClient, MeshConfig, MeshEvent, Multiaddr, PeerId, PowerSource};
 use mindos_primitives::{NetUid, TaskSpec, Uid};
 use mindos_subnets::{EngineConfig, SubnetEngine, SubnetError};
-use subxt_signer::sr25519::Keypair;
 use tokio::sync::mpsc::Receiver;
 
 use crate::{
@@ -40,7 +40,7 @@ impl Miner {
         let reading = monitor.read();
         let power = monitor.status(reading);
 
-        let chain = connect_chain(&config).await?;
+        let chain = connect_chain(&config, &node_key).await?;
         let subnet = match &chain {
             Some(chain) => chain.subnet.clone(),
             None => config.subnet.clone().unwrap_or_default(),
@@ -109,22 +109,30 @@ impl Miner {
 struct ChainPhase {
     session: ChainSession,
     settings: ChainSettings,
-    coldkey: Option<Keypair>,
+    coldkey: Coldkey,
     /// The subnet's task name, from the chain.
     subnet: String,
     task: TaskSpec,
 }
 
 /// Connects to the chain (unless `--no-chain`) and reads the subnet's record, which must
-/// name the configured task if one is configured.
-async fn connect_chain(config: &Config) -> Result<Option<ChainPhase>, MinerError> {
+/// name the configured task if one is configured. `node_key` is the mesh identity `serve`
+/// publishes.
+async fn connect_chain(
+    config: &Config,
+    node_key: &mindos_mesh::Keypair,
+) -> Result<Option<ChainPhase>, MinerError> {
     let ChainMode::Chain(settings) = &config.chain else {
         return Ok(None);
     };
     let netuid = config.netuid;
-    let (hotkey, coldkey) =
-        keys::load_neuron_keys(&settings.hotkey_file, settings.coldkey_file.as_deref())?;
-    let session = ChainSession::connect(&settings.rpc_url, netuid, hotkey).await?;
+    let (hotkey, coldkey) = keys::load_neuron_keys(
+        &settings.hotkey_file,
+        settings.coldkey_file.as_deref(),
+        settings.coldkey_address.as_deref(),
+    )?;
+    let session =
+        ChainSession::connect(&settings.rpc_url, netuid, hotkey, node_key.clone()).await?;
     let record = session.subnet().await?;
     if let Some(configured) = &config.subnet {
         if *configured != record.name {
@@ -191,15 +199,15 @@ async fn load_engine(
 
 /// Registers the hotkey and funds it as configured, once the model is known to be the
 /// subnet's and before the mesh opens: nothing is spent, and nothing listens, for a miner
-/// that cannot serve. Returns the hotkey's uid.
+/// that cannot serve. Refuses a hotkey owned by another coldkey. Returns the hotkey's uid.
 async fn register(chain: &ChainPhase, netuid: NetUid) -> Result<Uid, MinerError> {
     let session = &chain.session;
     let uid = session
-        .ensure_registered(chain.coldkey.as_ref(), chain.settings.max_burn)
+        .ensure_registered(&chain.coldkey, chain.settings.max_burn)
         .await?;
     tracing::info!(hotkey = %session.hotkey_hex(), %uid, %netuid, "hotkey registered");
     session
-        .ensure_funded(chain.coldkey.as_ref(), chain.settings.fund_hotkey)
+        .ensure_funded(chain.coldkey.pair(), chain.settings.fund_hotkey)
         .await?;
     Ok(uid)
 }
@@ -297,7 +305,7 @@ async fn publish_endpoint(
         mindos_primitives::MAX_MULTIADDR_LEN,
         mindos_primitives::MAX_MULTIADDRS,
     );
-    let pending = match session.serve(peer_id, &public, device).await? {
+    let pending = match session.serve(&public, device).await? {
         Served::Published => {
             tracing::info!(%peer_id, addrs = ?public, "endpoint served on chain");
             None

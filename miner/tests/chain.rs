@@ -5,10 +5,11 @@
 //!
 //! 1. a model whose digest differs from subnet 1's TaskSpec stops start-up;
 //! 2. an unregistered hotkey without a coldkey stops start-up with instructions, and so does
-//!    an unknown subnet;
-//! 3. a miner registers (Bob's coldkey pays), funds its hotkey and serves its endpoint, which
-//!    the metagraph shows; a caller is refused until it is bound on chain to a hotkey with a
-//!    validator permit, then answered.
+//!    an unknown subnet; a chain miner without any coldkey (file or address) stops start-up;
+//! 3. a hotkey another coldkey registered first stops start-up, naming both coldkeys;
+//! 4. a miner registers (Bob's coldkey pays), funds its hotkey and serves its endpoint, which
+//!    the metagraph shows; another hotkey cannot serve the miner's PeerId; a caller is refused
+//!    until it is bound on chain to a hotkey with a validator permit, then answered.
 
 #![allow(
     clippy::expect_used,
@@ -28,11 +29,18 @@ use std::{
 
 use common::{digit_zero, label, refusal, Caller, RunningMiner};
 use jsonrpsee::{core::client::ClientT, rpc_params};
-use mindos_chain_client::runtime::{
-    self,
-    runtime_types::mindos_primitives::{
-        neuron::{DeviceClass, DeviceProfile, PowerSource},
-        NetUid as ChainNetUid,
+use mindos_chain_client::{
+    keys::Coldkey,
+    neuron::account_hex,
+    runtime::{
+        self,
+        runtime_types::{
+            mindos_primitives::{
+                neuron::{DeviceClass, DeviceProfile, PowerSource},
+                NetUid as ChainNetUid,
+            },
+            pallet_mindos_neurons::types::ServeProof,
+        },
     },
 };
 use mindos_mesh::{ErrorCode, InferResponse};
@@ -96,12 +104,19 @@ async fn scenario(dir: &Path) {
         "{message}"
     );
 
-    // 2. Not registered, no coldkey.
-    let settings = chain_settings(
+    // 2. Not registered, and only the coldkey's address known: nothing to register with.
+    let bob_id: AccountId32 = dev::bob().public_key().into();
+    let mut settings = chain_settings(
         &dir.join("unregistered"),
         &node,
         "//MindosMinerUnregistered",
     );
+    // Without a coldkey at all the miner could not tell a hotkey someone else owns.
+    let err = Miner::start(Config::from_settings(settings.clone()).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--coldkey-address"), "{err}");
+    settings.keys.coldkey_address = Some(bob_id.to_string());
     let err = Miner::start(Config::from_settings(settings).unwrap())
         .await
         .unwrap_err();
@@ -122,7 +137,42 @@ async fn scenario(dir: &Path) {
         "{err}"
     );
 
-    // 3. Bob's coldkey registers the miner's hotkey and funds it; the miner serves.
+    // 3. Charlie's coldkey registered the hotkey first (with its consent: say the operator
+    // once ran it for Charlie). A miner configured with Bob's coldkey refuses to start; before
+    // the ownership check it started and served, earning for Charlie.
+    let taken = key("//MindosMinerTaken");
+    let charlie_id: AccountId32 = dev::charlie().public_key().into();
+    client
+        .ensure_registered(
+            DIGITS,
+            &taken,
+            &Coldkey::from_pair(dev::charlie()),
+            100 * MIND,
+        )
+        .await
+        .unwrap()
+        .expect("Charlie registered the hotkey");
+    let taken_dir = dir.join("taken");
+    let mut settings = chain_settings(&taken_dir, &node, "//MindosMinerTaken");
+    let coldkey = taken_dir.join("coldkey");
+    write_key(&coldkey, "//Bob");
+    settings.keys.coldkey_file = Some(coldkey);
+    settings.chain.max_burn = Some("100".into());
+    let err = Miner::start(Config::from_settings(settings).unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("refusing to run")
+            && err.contains(&format!(
+                "owned on chain by coldkey {}",
+                account_hex(&charlie_id)
+            ))
+            && err.contains(&format!("configured coldkey {}", account_hex(&bob_id))),
+        "{err}"
+    );
+
+    // 4. Bob's coldkey registers the miner's hotkey and funds it; the miner serves.
     let miner_dir = dir.join("miner");
     let mut settings = chain_settings(&miner_dir, &node, "//MindosMinerHot");
     let coldkey = miner_dir.join("coldkey");
@@ -173,27 +223,50 @@ async fn scenario(dir: &Path) {
     // Charlie registers a validator hotkey bound to the caller's PeerId; Alice stakes on it.
     let validator = key("//MindosMinerValidator");
     let validator_id: AccountId32 = validator.public_key().into();
-    let register =
-        runtime::transactions()
-            .neurons()
-            .register(ChainNetUid(DIGITS.0), validator_id, 100 * MIND);
-    client.submit(&register, &dev::charlie()).await.unwrap();
+    client
+        .ensure_registered(
+            DIGITS,
+            &validator,
+            &Coldkey::from_pair(dev::charlie()),
+            100 * MIND,
+        )
+        .await
+        .unwrap()
+        .expect("registered");
     client
         .transfer_keep_alive(&dev::charlie(), validator_id, 10 * MIND)
         .await
         .unwrap();
-    let serve = runtime::transactions().neurons().serve(
+    let device = || DeviceProfile {
+        class: DeviceClass::Server,
+        compute_score: 1,
+        power: PowerSource::Mains,
+        region: *b"DE",
+    };
+    let address = vec![0x04, 127, 0, 0, 1, 0x06, 0x75, 0x30];
+    // The validator hotkey cannot publish the miner's PeerId as its own: the chain binds it
+    // to the miner's hotkey (before, it was accepted, and validators scored both uids).
+    let copied = runtime::transactions().neurons().serve(
         ChainNetUid(DIGITS.0),
-        caller.peer_id().to_bytes(),
-        vec![vec![0x04, 127, 0, 0, 1, 0x06, 0x75, 0x30]],
-        DeviceProfile {
-            class: DeviceClass::Server,
-            compute_score: 1,
-            power: PowerSource::Mains,
-            region: *b"DE",
+        miner.peer_id.to_bytes(),
+        vec![address.clone()],
+        device(),
+        ServeProof {
+            signed_at: u32::try_from(client.finalized_number().await.unwrap()).unwrap(),
+            signature: [0; 64],
         },
     );
-    client.submit(&serve, &validator).await.unwrap();
+    let err = client
+        .submit(&copied, &validator)
+        .await
+        .expect_err("a copied PeerId")
+        .to_string();
+    assert!(err.contains("PeerIdTaken"), "{err}");
+    let served = client
+        .serve(&validator, &caller.key, DIGITS, vec![address], device())
+        .await
+        .unwrap();
+    assert_eq!(served, mindos_chain_client::neuron::Served::Published);
     let stake = runtime::transactions()
         .stake()
         .add_stake(validator_id, 200 * MIND);

@@ -236,6 +236,7 @@ fn help_explains_every_setting() {
         "--base-path",
         "--hotkey-file",
         "--coldkey-file",
+        "--coldkey-address",
         "--node-key-file",
         "--ort-dylib",
         "--models-dir",

@@ -17,6 +17,7 @@ mod common;
 use anyhow::{Context, Result};
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_chain_client::{
+    keys::Coldkey,
     runtime::{self, runtime_types::mindos_primitives::NetUid},
     weights_commit_hash, ChainClient,
 };
@@ -50,16 +51,21 @@ async fn scenario(node: DevNode, client: ChainClient, http: HttpClient) -> Resul
     let validator_id: AccountId32 = validator.public_key().into();
     let coldkeys = [dev::bob(), dev::charlie(), dev::dave()];
     let hotkeys = [
-        validator_id.clone(),
-        key("//MindosConsensusMiner1").public_key().into(),
-        key("//MindosConsensusMiner2").public_key().into(),
+        validator.clone(),
+        key("//MindosConsensusMiner1"),
+        key("//MindosConsensusMiner2"),
     ];
     for (coldkey, hotkey) in coldkeys.iter().zip(hotkeys.iter()) {
-        let register =
-            runtime::transactions()
-                .neurons()
-                .register(NetUid(DIGITS), hotkey.clone(), 100 * MIND);
-        client.submit(&register, coldkey).await?;
+        // Registers with the hotkey's consent to the coldkey.
+        client
+            .ensure_registered(
+                mindos_primitives::NetUid(DIGITS),
+                hotkey,
+                &Coldkey::from_pair(coldkey.clone()),
+                100 * MIND,
+            )
+            .await?
+            .context("registered")?;
     }
     client
         .transfer_keep_alive(&dev::bob(), validator_id.clone(), 10 * MIND)

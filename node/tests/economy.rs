@@ -16,12 +16,18 @@ use anyhow::{Context, Result};
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_chain_client::runtime::{
     self,
-    runtime_types::mindos_primitives::{
-        neuron::{DeviceClass, DeviceProfile, PowerSource},
-        NetUid,
+    runtime_types::{
+        mindos_primitives::{
+            neuron::{DeviceClass, DeviceProfile, PowerSource},
+            NetUid,
+        },
+        sp_runtime::MultiSignature,
     },
 };
-use mindos_chain_client::ChainClient;
+use mindos_chain_client::{
+    neuron::{hotkey_consent, NodeKey, Served},
+    ChainClient,
+};
 use mindos_runtime::MIND;
 use mindos_test_utils::DevNode;
 use subxt::utils::AccountId32;
@@ -77,10 +83,19 @@ async fn scenario(node: DevNode, client: ChainClient, http: HttpClient) -> Resul
     let bob_id: AccountId32 = bob.public_key().into();
     let hot = hotkey();
     let hot_id: AccountId32 = hot.public_key().into();
+    // The hotkey consents to Bob's coldkey owning it (its first registration needs that).
+    let consent = || {
+        Some(MultiSignature::Sr25519(hotkey_consent(
+            &hot,
+            &client.genesis_hash(),
+            &bob_id,
+        )))
+    };
     // A max_burn below the price is refused and costs only the fee.
-    let too_cheap = runtime::transactions()
-        .neurons()
-        .register(NetUid(1), hot_id, price - 1);
+    let too_cheap =
+        runtime::transactions()
+            .neurons()
+            .register(NetUid(1), hot_id, price - 1, consent());
     let err = client
         .submit(&too_cheap, &bob)
         .await
@@ -89,29 +104,59 @@ async fn scenario(node: DevNode, client: ChainClient, http: HttpClient) -> Resul
     assert!(err.contains("BurnAboveMax"), "got: {err}");
 
     let bob_before = client.free_balance(&bob_id).await?;
+    // Without the hotkey's consent, or with a consent to another coldkey, Bob cannot bind it.
+    let unconsented = runtime::transactions()
+        .neurons()
+        .register(NetUid(1), hot_id, price, None);
+    let err = client
+        .submit(&unconsented, &bob)
+        .await
+        .expect_err("no consent")
+        .to_string();
+    assert!(err.contains("MissingHotkeyConsent"), "got: {err}");
+    let to_charlie = Some(MultiSignature::Sr25519(hotkey_consent(
+        &hot,
+        &client.genesis_hash(),
+        &dev::charlie().public_key().into(),
+    )));
+    let misdirected =
+        runtime::transactions()
+            .neurons()
+            .register(NetUid(1), hot_id, price, to_charlie);
+    let err = client
+        .submit(&misdirected, &bob)
+        .await
+        .expect_err("a consent to Charlie")
+        .to_string();
+    assert!(err.contains("BadHotkeyConsent"), "got: {err}");
     let register = runtime::transactions()
         .neurons()
-        .register(NetUid(1), hot_id, price);
+        .register(NetUid(1), hot_id, price, consent());
     client.submit(&register, &bob).await?;
     let bob_after = client.free_balance(&bob_id).await?;
     assert!(bob_before - bob_after >= price, "Bob paid the burn");
 
     // The hotkey needs funds for its own fees, then serves its endpoint.
     client.transfer_keep_alive(&bob, hot_id, 10 * MIND).await?;
-    let peer_id = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20, 7, 7, 7, 7];
+    // The node key proves the hotkey may serve its PeerId.
+    let node_key = NodeKey::ed25519_from_bytes([7u8; 32])?;
+    let peer_id = node_key.public().to_peer_id().to_bytes();
     let multiaddr = vec![0x04, 127, 0, 0, 1, 0x06, 0x75, 0x30];
-    let serve = runtime::transactions().neurons().serve(
-        NetUid(1),
-        peer_id.clone(),
-        vec![multiaddr.clone()],
-        DeviceProfile {
-            class: DeviceClass::Laptop,
-            compute_score: 42,
-            power: PowerSource::Battery,
-            region: *b"DE",
-        },
-    );
-    client.submit(&serve, &hot).await?;
+    let served = client
+        .serve(
+            &hot,
+            &node_key,
+            mindos_primitives::NetUid(1),
+            vec![multiaddr.clone()],
+            DeviceProfile {
+                class: DeviceClass::Laptop,
+                compute_score: 42,
+                power: PowerSource::Battery,
+                region: *b"DE",
+            },
+        )
+        .await?;
+    assert_eq!(served, Served::Published);
 
     // Charlie delegates 500 MIND to the hotkey.
     let stake = runtime::transactions()

@@ -84,10 +84,16 @@ async fn scenario(node: DevNode, client: ChainClient, http: HttpClient) -> Resul
     let bob = dev::bob();
     let hot = hotkey();
     let hot_id: AccountId32 = hot.public_key().into();
-    let register = runtime::transactions()
-        .neurons()
-        .register(NetUid(1), hot_id.clone(), 10 * MIND);
-    client.submit(&register, &bob).await?;
+    // Registers with the hotkey's consent to Bob's coldkey.
+    client
+        .ensure_registered(
+            mindos_primitives::NetUid(1),
+            &hot,
+            &mindos_chain_client::keys::Coldkey::from_pair(bob.clone()),
+            10 * MIND,
+        )
+        .await?
+        .context("registered")?;
     let stake = runtime::transactions()
         .stake()
         .add_stake(hot_id, 1_000 * MIND);

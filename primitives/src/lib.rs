@@ -3,7 +3,9 @@
 //! `no_std` with a `std` feature; `serde` (for genesis configs and JSON-RPC) is optional.
 //! Everything here is plain data plus validation, so it can be tested without a runtime, plus
 //! the traits through which the pallets read each other ([`SubnetsInfo`], [`StakeInfo`], …)
-//! and the constants every crate shares ([`MIND`], [`DAYS`], the pinned model digests).
+//! and the constants every crate shares ([`MIND`], [`DAYS`], the pinned model digests), and
+//! the messages keys sign to prove possession or consent ([`proofs`]: what `serve` and
+//! `register` check on chain and the binaries sign).
 //!
 //! Feature flags: `std` (default), `serde` (genesis configs and JSON-RPC) and `fast-blocks`
 //! (1 s blocks for dev networks: changes [`MILLI_SECS_PER_BLOCK`] and the block counts built
@@ -25,6 +27,7 @@ mod constants;
 #[macro_use]
 mod ids;
 mod neuron;
+pub mod proofs;
 #[cfg(feature = "serde")]
 pub mod serde_helpers;
 mod traits;
@@ -39,6 +42,7 @@ pub use neuron::{
     NeuronDetail, NeuronView, PeerIdBytes, PowerSource, SubnetView, MAX_MULTIADDRS,
     MAX_MULTIADDR_LEN, MAX_PEER_ID_LEN,
 };
+pub use proofs::{ed25519_key_of, hotkey_consent_message, serve_proof_message};
 pub use traits::{
     ConsensusParameters, EmissionRecorder, NeuronsInfo, OnSubnetDissolved, StakeInfo, SubnetsInfo,
 };

@@ -20,8 +20,23 @@ const COLDKEYS: [Sr25519Keyring; 3] = [
     Sr25519Keyring::Dave,
 ];
 
+/// The key pair of [`hotkey`] `i`: a hotkey signs its consent to its coldkey.
+fn hotkey_pair(i: u8) -> sp_core::sr25519::Pair {
+    sp_core::Pair::from_seed(&[0xa0u8.wrapping_add(i); 32])
+}
+
 fn hotkey(i: u8) -> AccountId {
-    AccountId::new([0xa0u8.wrapping_add(i); 32])
+    sp_core::Pair::public(&hotkey_pair(i)).into()
+}
+
+/// The consent of `hotkey` (one of [`hotkey`]'s) to `coldkey` owning it, which its first
+/// registration needs.
+fn consent(coldkey: &AccountId, hotkey: &AccountId) -> Option<crate::Signature> {
+    let pair = (0..=u8::MAX)
+        .map(hotkey_pair)
+        .find(|pair| AccountId::from(sp_core::Pair::public(pair)) == *hotkey)?;
+    let message = Neurons::hotkey_consent_payload(coldkey);
+    Some(sp_core::Pair::sign(&pair, &message).into())
 }
 
 fn coldkey(i: u8) -> AccountId {
@@ -178,6 +193,7 @@ fn apply(op: &Op) -> Balance {
                 NetUid(netuid),
                 hotkey(h),
                 1_000 * MIND,
+                consent(&coldkey(c), &hotkey(h)),
             );
         }
         Op::Deregister {

@@ -30,8 +30,23 @@ fn account(who: Sr25519Keyring) -> AccountId {
     who.to_account_id()
 }
 
+/// The key pair of [`hotkey`] `i`: a hotkey signs its consent to its coldkey.
+fn hotkey_pair(i: u8) -> sp_core::sr25519::Pair {
+    sp_core::Pair::from_seed(&[0xb0u8.wrapping_add(i); 32])
+}
+
 fn hotkey(i: u8) -> AccountId {
-    AccountId::new([0xb0u8.wrapping_add(i); 32])
+    sp_core::Pair::public(&hotkey_pair(i)).into()
+}
+
+/// The consent of `hotkey` (one of [`hotkey`]'s) to `coldkey` owning it, which its first
+/// registration needs.
+fn consent(coldkey: &AccountId, hotkey: &AccountId) -> Option<crate::Signature> {
+    let pair = (0..=u8::MAX)
+        .map(hotkey_pair)
+        .find(|pair| AccountId::from(sp_core::Pair::public(pair)) == *hotkey)?;
+    let message = Neurons::hotkey_consent_payload(coldkey);
+    Some(sp_core::Pair::sign(&pair, &message).into())
 }
 
 /// The development preset: dev accounts funded, Alice owns the two demo subnets.
@@ -80,7 +95,8 @@ fn staked(coldkey: Sr25519Keyring, netuid: NetUid, hotkey: &AccountId, amount: B
         RuntimeOrigin::signed(account(coldkey)),
         netuid,
         hotkey.clone(),
-        1_000 * MIND
+        1_000 * MIND,
+        consent(&account(coldkey), hotkey)
     ));
     assert_ok!(Stake::add_stake(
         RuntimeOrigin::signed(account(coldkey)),
@@ -253,7 +269,8 @@ fn a_passed_burn_floor_raises_the_registration_burn_after_the_delay_only() {
             RuntimeOrigin::signed(account(Sr25519Keyring::Eve)),
             TEXT,
             hotkey(9),
-            1_000 * MIND
+            1_000 * MIND,
+            consent(&account(Sr25519Keyring::Eve), &hotkey(9))
         ));
         assert_eq!(
             free - Balances::free_balance(account(Sr25519Keyring::Eve)),

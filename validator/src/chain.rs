@@ -7,6 +7,7 @@ use mindos_primitives::{NetUid, Uid};
 use std::sync::Arc;
 
 use mindos_chain_client::{
+    keys::Coldkey,
     neuron::{account_hex, task_spec},
     runtime::{
         self,
@@ -47,6 +48,8 @@ pub(crate) struct ChainSession {
     pub(crate) url: String,
     pub(crate) hotkey: Arc<Keypair>,
     pub(crate) hotkey_id: AccountId32,
+    /// The mesh identity: `serve` publishes its PeerId with its proof.
+    node_key: Arc<mindos_mesh::Keypair>,
     /// Held while a transaction signed by the hotkey is in flight. Every subnet's weight task
     /// signs with the one hotkey; sent at once, two transactions take the same nonce and one
     /// is refused ("priority too low", then "outdated").
@@ -54,7 +57,11 @@ pub(crate) struct ChainSession {
 }
 
 impl ChainSession {
-    pub(crate) async fn connect(url: &str, hotkey: Keypair) -> Result<Self, ValidatorError> {
+    pub(crate) async fn connect(
+        url: &str,
+        hotkey: Keypair,
+        node_key: mindos_mesh::Keypair,
+    ) -> Result<Self, ValidatorError> {
         let client = ChainClient::connect(url).await?;
         let hotkey_id: AccountId32 = hotkey.public_key().into();
         Ok(Self {
@@ -62,6 +69,7 @@ impl ChainSession {
             url: url.to_owned(),
             hotkey: Arc::new(hotkey),
             hotkey_id,
+            node_key: Arc::new(node_key),
             hotkey_tx: Arc::default(),
         })
     }
@@ -211,15 +219,25 @@ impl ChainSession {
             .transpose()
     }
 
+    /// Fails unless the hotkey is unowned or owned by `coldkey` on chain.
+    pub(crate) async fn check_owner(&self, coldkey: &AccountId32) -> Result<(), ValidatorError> {
+        let at = self.at_finalized().await?;
+        Ok(self
+            .client
+            .check_hotkey_owner(&at, &self.hotkey_id, coldkey)
+            .await?)
+    }
+
     /// Registers the hotkey on `netuid` with `coldkey` unless it is registered; its uid.
+    /// Fails if the hotkey belongs to another coldkey.
     pub(crate) async fn ensure_registered(
         &self,
         netuid: NetUid,
-        coldkey: Option<&Keypair>,
+        coldkey: &Coldkey,
         max_burn: u128,
     ) -> Result<Uid, ValidatorError> {
         self.client
-            .ensure_registered(netuid, &self.hotkey_id, coldkey, max_burn)
+            .ensure_registered(netuid, &self.hotkey, coldkey, max_burn)
             .await?
             .ok_or_else(|| ValidatorError::NotRegistered {
                 hotkey: self.hotkey_hex(),
@@ -263,12 +281,11 @@ impl ChainSession {
         Ok(())
     }
 
-    /// Publishes the PeerId and addresses on `netuid`, unless the chain has them already or
-    /// the serve rate limit forbids it for now.
+    /// Publishes the node key's PeerId (with its proof) and addresses on `netuid`, unless the
+    /// chain has them already or the serve rate limit forbids it for now.
     pub(crate) async fn serve(
         &self,
         netuid: NetUid,
-        peer: PeerId,
         addrs: &[Multiaddr],
     ) -> Result<Served, ValidatorError> {
         let addrs = addrs.iter().map(|a| a.to_vec()).collect();
@@ -284,7 +301,7 @@ impl ChainSession {
         let _one_at_a_time = self.hotkey_tx.lock().await;
         Ok(self
             .client
-            .serve(&self.hotkey, netuid, peer.to_bytes(), addrs, device)
+            .serve(&self.hotkey, &self.node_key, netuid, addrs, device)
             .await?)
     }
 

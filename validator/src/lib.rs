@@ -77,6 +77,7 @@ pub enum ValidatorError {
 mindos_daemon::start_error_from!(ValidatorError {
     ConfigError => config,
     KeyError => key,
+    mindos_chain_client::keys::NeuronKeyError => key,
     mindos_chain_client::ChainError => chain,
     MeshError => mesh,
     prometheus::Error => metrics,

@@ -42,7 +42,7 @@ impl Validator {
         let node_key = mindos_mesh::keys::load_or_create_keypair(&config.node_key_file)?;
         let metrics = Arc::new(Metrics::new()?);
         let store = open_store(&config).await?;
-        let chain = connect_chain(&config).await?;
+        let chain = connect_chain(&config, &node_key).await?;
         let subnets = Arc::new(load_engines(&config, &chain.subnets, &store).await?);
         let mesh = start_mesh(&config, node_key, &subnets).await?;
         let peer_id = mesh.client.peer_id();
@@ -84,8 +84,12 @@ struct ChainPhase {
 }
 
 /// Lists the subnets to validate and, on a chain, registers, funds and stakes the hotkey
-/// as configured.
-async fn connect_chain(config: &Config) -> Result<ChainPhase, ValidatorError> {
+/// as configured, refusing a hotkey owned by another coldkey. `node_key` is the mesh
+/// identity `serve` publishes.
+async fn connect_chain(
+    config: &Config,
+    node_key: &mindos_mesh::Keypair,
+) -> Result<ChainPhase, ValidatorError> {
     let (settings, stake) = match &config.chain {
         ChainMode::Chain { chain, stake } => (chain, *stake),
         ChainMode::Private(mesh) => {
@@ -107,23 +111,29 @@ async fn connect_chain(config: &Config) -> Result<ChainPhase, ValidatorError> {
             });
         }
     };
-    let (hotkey, coldkey) =
-        keys::load_neuron_keys(&settings.hotkey_file, settings.coldkey_file.as_deref())?;
-    let session = ChainSession::connect(&settings.rpc_url, hotkey).await?;
+    let (hotkey, coldkey) = keys::load_neuron_keys(
+        &settings.hotkey_file,
+        settings.coldkey_file.as_deref(),
+        settings.coldkey_address.as_deref(),
+    )?;
+    let session = ChainSession::connect(&settings.rpc_url, hotkey, node_key.clone()).await?;
     let at = session.at_finalized().await?;
     let listed = session.subnets(&at).await?;
     let subnets = wanted_subnets(config, listed)?;
-    if let (Some(coldkey), Some(target)) = (&coldkey, settings.fund_hotkey) {
-        session.ensure_funded(coldkey, target).await?;
+    // Before anything is spent on it: a hotkey another coldkey owns earns for that coldkey.
+    session.check_owner(coldkey.account()).await?;
+    if let (Some(pair), Some(target)) = (coldkey.pair(), settings.fund_hotkey) {
+        session.ensure_funded(pair, target).await?;
     }
     for subnet in &subnets {
         let uid = session
-            .ensure_registered(subnet.netuid, coldkey.as_ref(), settings.max_burn)
+            .ensure_registered(subnet.netuid, &coldkey, settings.max_burn)
             .await?;
         tracing::info!(netuid = %subnet.netuid, %uid, hotkey = %session.hotkey_hex(), "hotkey registered");
     }
-    if let (Some(coldkey), Some(target)) = (&coldkey, stake) {
-        session.ensure_staked(coldkey, target).await?;
+    if let (Some(pair), Some(target)) = (coldkey.pair(), stake) {
+        session.check_owner(coldkey.account()).await?;
+        session.ensure_staked(pair, target).await?;
     }
     Ok(ChainPhase {
         session: Some(session),
@@ -294,7 +304,7 @@ async fn publish_endpoint(
     );
     let mut pending = Vec::new();
     for netuid in ctx.subnets.keys() {
-        match session.serve(*netuid, peer_id, &public).await? {
+        match session.serve(*netuid, &public).await? {
             Served::Published => tracing::info!(%netuid, %peer_id, "PeerId served on chain"),
             Served::Unchanged => {
                 tracing::info!(%netuid, "the chain already has this endpoint")

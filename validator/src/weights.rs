@@ -143,7 +143,7 @@ async fn retry_serves(session: &ChainSession, block: u64, serves: &mut PendingSe
             later.push((netuid, from));
             continue;
         }
-        match session.serve(netuid, serves.peer, &serves.addrs).await {
+        match session.serve(netuid, &serves.addrs).await {
             Ok(Served::Published | Served::Unchanged) => {
                 tracing::info!(%netuid, peer = %serves.peer, "endpoint served on chain");
             }

@@ -7,6 +7,10 @@
 //!
 //! The miner and the validator both read their keys through this module, so the two agree
 //! on the file format and on what counts as an exposed key file.
+//!
+//! A neuron always knows its coldkey's account ([`Coldkey`]): from the coldkey file, or from
+//! a coldkey address when the binary may not spend from the coldkey. The binaries refuse to
+//! run on a hotkey the chain says belongs to another coldkey.
 
 use std::{
     fs, io,
@@ -14,6 +18,7 @@ use std::{
 };
 
 use mindos_daemon::keyfile::{warn_if_exposed, write_private};
+use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::Keypair, SecretUri};
 
 /// A key file could not be read, created or parsed.
@@ -40,15 +45,114 @@ pub fn load_key(path: &Path) -> Result<Keypair, KeyError> {
     parse_key(text.trim()).map_err(|reason| key_error(path, reason))
 }
 
+/// The neuron's keys could not be loaded, or its coldkey is not known.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NeuronKeyError {
+    /// A key file could not be read, created or parsed.
+    #[error(transparent)]
+    File(#[from] KeyError),
+    /// The coldkey address does not parse.
+    #[error("coldkey address `{0}` is neither an SS58 address nor 0x and 64 hex digits")]
+    BadColdkeyAddress(String),
+    /// The coldkey file and the coldkey address name different accounts.
+    #[error("the coldkey file holds account {file}, but the coldkey address is {address}")]
+    ColdkeyMismatch {
+        /// The file's account, `0x`-hex.
+        file: String,
+        /// The address's account, `0x`-hex.
+        address: String,
+    },
+    /// Neither a coldkey file nor a coldkey address is set.
+    #[error(
+        "the hotkey's coldkey is unknown: set --coldkey-file or --coldkey-address (the account \
+         the hotkey must belong to on chain)"
+    )]
+    NoColdkey,
+}
+
+/// The coldkey a neuron's hotkey must belong to: its account always, its key pair when the
+/// binary may pay with it (register, fund, stake).
+#[derive(Clone)]
+pub struct Coldkey {
+    account: AccountId32,
+    pair: Option<Keypair>,
+}
+
+impl Coldkey {
+    /// A coldkey the binary may pay with.
+    pub fn from_pair(pair: Keypair) -> Self {
+        Self {
+            account: pair.public_key().into(),
+            pair: Some(pair),
+        }
+    }
+
+    /// A coldkey known by its account only.
+    pub fn from_account(account: AccountId32) -> Self {
+        Self {
+            account,
+            pair: None,
+        }
+    }
+
+    /// The coldkey's account: the owner the hotkey must have on chain.
+    pub fn account(&self) -> &AccountId32 {
+        &self.account
+    }
+
+    /// The key pair, if the binary may pay with the coldkey.
+    pub fn pair(&self) -> Option<&Keypair> {
+        self.pair.as_ref()
+    }
+}
+
 /// A neuron's keys as both binaries load them: the hotkey (created if its file is absent) and
-/// the optional coldkey that pays (never created: it must hold MIND).
+/// the coldkey it must belong to, from `coldkey_file` (never created: it must hold MIND) or
+/// from `coldkey_address` (SS58 or `0x`-hex). With both, they must name one account.
 pub fn load_neuron_keys(
     hotkey_file: &Path,
     coldkey_file: Option<&Path>,
-) -> Result<(Keypair, Option<Keypair>), KeyError> {
+    coldkey_address: Option<&str>,
+) -> Result<(Keypair, Coldkey), NeuronKeyError> {
     let hotkey = load_or_create_key(hotkey_file)?;
-    let coldkey = coldkey_file.map(load_key).transpose()?;
+    let address = coldkey_address
+        .map(|text| {
+            parse_account(text).ok_or_else(|| NeuronKeyError::BadColdkeyAddress(text.to_owned()))
+        })
+        .transpose()?;
+    let coldkey = match (coldkey_file.map(load_key).transpose()?, address) {
+        (Some(pair), Some(address)) => {
+            let coldkey = Coldkey::from_pair(pair);
+            if *coldkey.account() != address {
+                return Err(NeuronKeyError::ColdkeyMismatch {
+                    file: crate::neuron::account_hex(coldkey.account()),
+                    address: crate::neuron::account_hex(&address),
+                });
+            }
+            coldkey
+        }
+        (Some(pair), None) => Coldkey::from_pair(pair),
+        (None, Some(address)) => Coldkey::from_account(address),
+        (None, None) => return Err(NeuronKeyError::NoColdkey),
+    };
     Ok((hotkey, coldkey))
+}
+
+/// An account from its SS58 address or `0x` and 64 hex digits.
+pub fn parse_account(text: &str) -> Option<AccountId32> {
+    let text = text.trim();
+    if let Some(hex) = text.strip_prefix("0x") {
+        if hex.len() != 64 {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (byte, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+            *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        }
+        return Some(AccountId32(bytes));
+    }
+    text.parse().ok()
 }
 
 /// Loads the sr25519 key in `path`, or creates the file with a random seed (mode `0600`) if it
@@ -104,6 +208,50 @@ mod tests {
         assert!(parse_key("").is_err());
         assert!(parse_key("not a key at all").is_err());
         assert!(parse_key("0x1234").is_err());
+    }
+
+    #[test]
+    fn coldkey_addresses_parse_as_ss58_or_hex() {
+        let bob: AccountId32 = dev::bob().public_key().into();
+        assert_eq!(parse_account(&bob.to_string()), Some(bob));
+        let hex = format!("0x{}", crate::to_hex(&bob.0));
+        assert_eq!(parse_account(&hex), Some(bob));
+        assert_eq!(parse_account("0x1234"), None);
+        assert_eq!(parse_account("not an address"), None);
+    }
+
+    #[test]
+    fn the_coldkey_comes_from_its_file_or_its_address_and_both_must_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let hotkey = dir.path().join("hotkey");
+        let coldkey = dir.path().join("coldkey");
+        fs::write(&coldkey, "//Bob").unwrap();
+        let bob: AccountId32 = dev::bob().public_key().into();
+        let alice: AccountId32 = dev::alice().public_key().into();
+
+        let (_, from_file) = load_neuron_keys(&hotkey, Some(&coldkey), None).unwrap();
+        assert_eq!(from_file.account(), &bob);
+        assert!(from_file.pair().is_some());
+        let (_, from_address) = load_neuron_keys(&hotkey, None, Some(&bob.to_string())).unwrap();
+        assert_eq!(from_address.account(), &bob);
+        assert!(from_address.pair().is_none());
+        let (_, both) = load_neuron_keys(&hotkey, Some(&coldkey), Some(&bob.to_string())).unwrap();
+        assert_eq!(both.account(), &bob);
+
+        assert!(matches!(
+            load_neuron_keys(&hotkey, Some(&coldkey), Some(&alice.to_string())),
+            Err(NeuronKeyError::ColdkeyMismatch { .. })
+        ));
+        assert!(matches!(
+            load_neuron_keys(&hotkey, None, Some("nope")),
+            Err(NeuronKeyError::BadColdkeyAddress(_))
+        ));
+        let missing = load_neuron_keys(&hotkey, None, None).err().unwrap();
+        assert!(matches!(missing, NeuronKeyError::NoColdkey));
+        assert!(
+            missing.to_string().contains("--coldkey-address"),
+            "{missing}"
+        );
     }
 
     #[test]

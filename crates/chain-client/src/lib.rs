@@ -80,6 +80,40 @@ pub enum ChainError {
     /// A call, storage read or transaction failed.
     #[error(transparent)]
     Subxt(#[from] Box<subxt::Error>),
+    /// The PeerId this node would serve is served by another hotkey on the subnet, which the
+    /// chain refuses (`Neurons::PeerIdTaken`): one node key serves one hotkey per subnet.
+    #[error(
+        "PeerId {peer_id} is already served by hotkey {owner} on subnet {netuid}; the chain \
+         binds a PeerId to one hotkey per subnet: give this hotkey its own node key \
+         (--node-key-file), or stop the other neuron"
+    )]
+    PeerIdTaken {
+        /// The PeerId, base58.
+        peer_id: String,
+        /// The hotkey serving it, `0x`-hex.
+        owner: String,
+        /// The subnet.
+        netuid: mindos_primitives::NetUid,
+    },
+    /// The hotkey belongs on chain to another coldkey than the configured one: whatever it
+    /// earned or staked would go to that coldkey, so the binary refuses to run on it.
+    #[error(
+        "refusing to run: hotkey {hotkey} is owned on chain by coldkey {owner}, not by the \
+         configured coldkey {expected}; everything it earns would go to {owner}. Use a hotkey \
+         of your own (a fresh one is bound to your coldkey at its first registration)"
+    )]
+    HotkeyOwnedByAnother {
+        /// The hotkey, `0x`-hex.
+        hotkey: String,
+        /// Its owner on chain, `0x`-hex.
+        owner: String,
+        /// The configured coldkey, `0x`-hex.
+        expected: String,
+    },
+    /// The node's libp2p key is not an ed25519 key: `serve` accepts only ed25519 PeerIds,
+    /// whose key the chain can read to check the proof.
+    #[error("the node key is not an ed25519 key; the chain serves only ed25519 PeerIds")]
+    NodeKeyNotEd25519,
     /// The runtime refused a transaction with a pallet error that carries a value, such as
     /// `Directives::InvalidParameter` and the rule broken.
     #[error("{source}: {detail}")]

@@ -65,6 +65,10 @@ pub struct ChainSettings {
     pub hotkey_file: PathBuf,
     /// The coldkey file, if the binary may register (and fund) its hotkey.
     pub coldkey_file: Option<PathBuf>,
+    /// The coldkey's address (SS58 or `0x`-hex), if given: the account the hotkey must
+    /// belong to on chain. With a coldkey file it must name the file's account; without one
+    /// it is required (the binaries check that when they load the keys, at start).
+    pub coldkey_address: Option<String>,
     /// Most planck one registration may burn.
     pub max_burn: u128,
     /// Top the hotkey up to this many planck from the coldkey when it has less.
@@ -94,6 +98,7 @@ impl ChainArgs {
             rpc_url,
             hotkey_file: keys.hotkey_file.clone(),
             coldkey_file: keys.coldkey_file.clone(),
+            coldkey_address: keys.coldkey_address.clone(),
             max_burn,
             fund_hotkey,
         }))
@@ -120,10 +125,17 @@ pub struct KeyArgs {
     #[arg(long, value_name = "FILE")]
     pub hotkey_file: Option<PathBuf>,
 
-    /// Coldkey file, same format; never created. Needed only to register, fund or stake the
-    /// hotkey.
+    /// Coldkey file, same format; never created. Needed to register, fund or stake the
+    /// hotkey; without it, set --coldkey-address.
     #[arg(long, value_name = "FILE")]
     pub coldkey_file: Option<PathBuf>,
+
+    /// The coldkey's address (SS58 or 0x and 64 hex digits): the account the hotkey must
+    /// belong to on chain; the binary refuses to run on a hotkey another coldkey owns. Needed
+    /// on a chain when no --coldkey-file is given; with one, it must name the same account
+    /// [default: none].
+    #[arg(long, env = "MINDOS_COLDKEY_ADDRESS", value_name = "ACCOUNT")]
+    pub coldkey_address: Option<String>,
 
     /// The libp2p identity (ed25519, 32 raw bytes or 64 hex); created (0600) if absent
     /// [default: BASE_PATH/node.key].
@@ -141,6 +153,8 @@ pub struct Keys {
     pub hotkey_file: PathBuf,
     /// The coldkey file, if any.
     pub coldkey_file: Option<PathBuf>,
+    /// The coldkey's address, if given.
+    pub coldkey_address: Option<String>,
     /// The libp2p identity file.
     pub node_key_file: PathBuf,
 }
@@ -158,6 +172,7 @@ impl KeyArgs {
                 .clone()
                 .unwrap_or_else(|| base_path.join(HOTKEY_FILE)),
             coldkey_file: self.coldkey_file.clone(),
+            coldkey_address: self.coldkey_address.clone(),
             node_key_file: self
                 .node_key_file
                 .clone()

@@ -120,6 +120,8 @@ impl RunningMiner {
 /// A plain mesh node that sends requests.
 pub struct Caller {
     pub client: MeshClient,
+    /// The caller's libp2p identity (it signs the proof of a `serve` of its PeerId).
+    pub key: Keypair,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -129,6 +131,7 @@ impl Caller {
     }
 
     pub fn with_config(config: MeshConfig) -> Self {
+        let key = config.keypair.clone();
         let (client, mut events, event_loop) = Mesh::new(config).unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(event_loop.run(async move {
@@ -138,6 +141,7 @@ impl Caller {
         tokio::spawn(async move { while events.recv().await.is_some() {} });
         Self {
             client,
+            key,
             stop: Some(stop),
         }
     }

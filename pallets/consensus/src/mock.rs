@@ -42,6 +42,9 @@ impl pallet_mindos_neurons::Config for Test {
     type BurnIncreaseFactor = BurnIncreaseFactor;
     type BurnHalfLife = ConstU64<100>;
     type ServeRateLimit = ConstU64<10>;
+    type ServeProofValidity = ConstU64<20>;
+    type Signature = sp_runtime::testing::TestSignature;
+    type Signer = sp_runtime::testing::UintAuthorityId;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = pallet_mindos_neurons::SubnetsBenchmarkHelper<Test>;
@@ -178,6 +181,14 @@ pub(crate) const fn coldkey(i: u64) -> AccountId {
 }
 pub(crate) const fn hotkey(i: u64) -> AccountId {
     100 + i
+}
+/// `hotkey(i)`'s consent to `coldkey(i)` owning it, which its first registration needs (a
+/// hotkey `h` signs `m` as `TestSignature(h, m)` here).
+pub(crate) fn consent(i: u64) -> Option<sp_runtime::testing::TestSignature> {
+    Some(sp_runtime::testing::TestSignature(
+        hotkey(i),
+        Neurons::hotkey_consent_payload(&coldkey(i)),
+    ))
 }
 pub(crate) const ENDOWMENT: Balance = 1_000_000;
 

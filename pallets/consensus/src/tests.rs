@@ -34,7 +34,8 @@ fn setup() -> NetUid {
             RuntimeOrigin::signed(coldkey(i)),
             netuid,
             hotkey(i),
-            1_000
+            1_000,
+            consent(i)
         ));
     }
     for i in VALIDATORS {
@@ -252,7 +253,8 @@ fn a_uid_freed_or_retaken_after_the_commit_is_dropped_from_the_reveal() {
             RuntimeOrigin::signed(coldkey(6)),
             netuid,
             hotkey(6),
-            1_000
+            1_000,
+            consent(6)
         ));
         run_to(19);
         assert_ok!(reveal(netuid, 1, &[3, 4, 5], &[10, 20, 30]));
@@ -483,7 +485,8 @@ fn accrual_follows_validator_stake_across_subnets() {
                 RuntimeOrigin::signed(coldkey(i)),
                 b,
                 hotkey(i),
-                1_000
+                1_000,
+                consent(i)
             ));
         }
         assert_ok!(Stake::add_stake(
@@ -614,7 +617,8 @@ fn a_validator_joining_another_subnet_does_not_raise_their_emission_share() {
                 RuntimeOrigin::signed(coldkey(i)),
                 b,
                 hotkey(i),
-                1_000
+                1_000,
+                consent(i)
             ));
         }
         assert_ok!(Stake::add_stake(
@@ -645,7 +649,8 @@ fn a_validator_joining_another_subnet_does_not_raise_their_emission_share() {
                 RuntimeOrigin::signed(coldkey(i)),
                 c,
                 hotkey(i),
-                1_000
+                1_000,
+                consent(i)
             ));
         }
         run_to(40); // every subnet refreshed twice since
@@ -701,7 +706,8 @@ fn weights_and_payouts_of_a_replaced_neuron_do_not_pass_to_its_successor() {
             RuntimeOrigin::signed(coldkey(8)),
             netuid,
             hotkey(8),
-            1_000
+            1_000,
+            consent(8)
         ));
         let newcomer = Balances::free_balance(coldkey(8));
         run_to(31);

@@ -6,9 +6,10 @@
 
 use super::*;
 use crate::pallet::{
-    Axons, BalanceOf, BurnOf, Emission, FreeUids, HotkeyOwner, Keys, NeuronCount, RegisteredAt,
-    Uids,
+    Axons, BalanceOf, BurnOf, Emission, FreeUids, HotkeyOwner, Keys, NeuronCount, PeerIdOwner,
+    RegisteredAt, Uids,
 };
+use crate::{BenchmarkSignature, BENCHMARK_KEY_TYPE};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -20,8 +21,8 @@ use frame_support::{
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use mindos_primitives::{
-    DeviceClass, OnSubnetDissolved, PowerSource, MAX_MULTIADDRS, MAX_MULTIADDR_LEN,
-    MAX_NEURONS_PER_SUBNET, MAX_PEER_ID_LEN,
+    proofs::ED25519_PEER_ID_PREFIX, DeviceClass, OnSubnetDissolved, PowerSource, MAX_MULTIADDRS,
+    MAX_MULTIADDR_LEN, MAX_NEURONS_PER_SUBNET,
 };
 use sp_runtime::traits::{Bounded, Saturating};
 
@@ -36,18 +37,28 @@ fn device() -> DeviceProfile {
     }
 }
 
-fn max_peer_id() -> Vec<u8> {
-    vec![7u8; MAX_PEER_ID_LEN as usize]
+/// The Ed25519 PeerId of `key`: the only kind `serve` accepts (and, at 38 bytes, the longest).
+fn peer_id_of(key: [u8; 32]) -> Vec<u8> {
+    let mut peer_id = ED25519_PEER_ID_PREFIX.to_vec();
+    peer_id.extend_from_slice(&key);
+    peer_id
+}
+
+/// A distinct PeerId for the neuron in `uid` (never verified: it only fills storage).
+fn filler_peer_id(uid: u32) -> Vec<u8> {
+    let mut key = [7u8; 32];
+    key[..4].copy_from_slice(&uid.to_le_bytes());
+    peer_id_of(key)
 }
 
 fn max_multiaddrs() -> Vec<Vec<u8>> {
     vec![vec![4u8; MAX_MULTIADDR_LEN as usize]; MAX_MULTIADDRS as usize]
 }
 
-/// The largest endpoint a neuron can serve.
-fn max_endpoint() -> Endpoint {
+/// The largest endpoint a neuron can serve, with `peer_id`.
+fn max_endpoint(peer_id: Vec<u8>) -> Endpoint {
     Endpoint {
-        peer_id: BoundedVec::truncate_from(max_peer_id()),
+        peer_id: BoundedVec::truncate_from(peer_id),
         multiaddrs: BoundedVec::truncate_from(
             max_multiaddrs()
                 .into_iter()
@@ -73,7 +84,7 @@ fn funded<T: Config>(name: &'static str) -> T::AccountId {
 }
 
 /// Writes `registered` neurons (uids `0 .. registered`, each served with the largest
-/// endpoint, all registered at block 1) and `free` freed uids after them straight into
+/// endpoint under its own PeerId, all registered at block 1) and `free` freed uids after them straight into
 /// storage, as registrations and deregistrations would have left them. Returns the hotkeys.
 fn fill<T: Config>(netuid: NetUid, registered: u32, free: u32) -> Vec<T::AccountId> {
     let one: BlockNumberFor<T> = 1u32.into();
@@ -84,11 +95,13 @@ fn fill<T: Config>(netuid: NetUid, registered: u32, free: u32) -> Vec<T::Account
         HotkeyOwner::<T>::insert(&hotkey, account::<T::AccountId>("neuron-owner", uid, 0));
         Keys::<T>::insert(netuid, index, &hotkey);
         Uids::<T>::insert(netuid, &hotkey, index);
+        let endpoint = max_endpoint(filler_peer_id(uid));
+        PeerIdOwner::<T>::insert(netuid, &endpoint.peer_id, &hotkey);
         Axons::<T>::insert(
             netuid,
             &hotkey,
             ServeInfo {
-                endpoint: max_endpoint(),
+                endpoint,
                 device: device(),
                 served_at: one,
             },
@@ -114,12 +127,13 @@ fn fill<T: Config>(netuid: NetUid, registered: u32, free: u32) -> Vec<T::Account
     hotkeys
 }
 
-#[benchmarks]
+#[benchmarks(where T::Signature: BenchmarkSignature<T::AccountId>)]
 mod benchmarks {
     use super::*;
 
-    /// A full subnet of `n` non-immune neurons: registering scans all of them and prunes one
-    /// (the one with an endpoint to remove), with a decaying price to compute.
+    /// A fresh hotkey's first registration (its consent verified) on a full subnet of `n`
+    /// non-immune neurons: registering scans all of them and prunes one (the one with an
+    /// endpoint and PeerId to remove), with a decaying price to compute.
     #[benchmark]
     fn register(n: Linear<1, MAX_NEURONS>) {
         let netuid = subnet::<T>(u16::try_from(n).expect("n fits u16"), 0);
@@ -133,45 +147,69 @@ mod benchmarks {
             },
         );
         let coldkey = funded::<T>("coldkey");
-        let hotkey: T::AccountId = account("new-hotkey", 0, 0);
+        let (hotkey, consent) =
+            T::Signature::sign_as_new_hotkey(&Pallet::<T>::hotkey_consent_payload(&coldkey));
 
         #[extrinsic_call]
         _(
-            RawOrigin::Signed(coldkey),
+            RawOrigin::Signed(coldkey.clone()),
             netuid,
             hotkey.clone(),
             BalanceOf::<T>::max_value(),
+            Some(consent),
         );
 
         assert_eq!(Uids::<T>::get(netuid, &hotkey), Some(0));
-        assert!(hotkeys
-            .first()
-            .is_some_and(|pruned| !Uids::<T>::contains_key(netuid, pruned)));
+        assert_eq!(HotkeyOwner::<T>::get(&hotkey), Some(coldkey));
+        let pruned = hotkeys.first().expect("a full subnet");
+        assert!(!Uids::<T>::contains_key(netuid, pruned));
+        assert!(!PeerIdOwner::<T>::contains_key(
+            netuid,
+            BoundedVec::truncate_from(filler_peer_id(0))
+        ));
     }
 
-    /// The largest endpoint, replacing an earlier one.
+    /// The largest endpoint under a new PeerId, replacing an earlier one, with its proof
+    /// verified.
     #[benchmark]
     fn serve() {
         let netuid = subnet::<T>(MAX_NEURONS_PER_SUBNET, 0);
         let hotkeys = fill::<T>(netuid, 1, 0);
         let hotkey = hotkeys.first().cloned().expect("one neuron");
-        frame_system::Pallet::<T>::set_block_number(
-            T::ServeRateLimit::get().saturating_add(2u32.into()),
-        );
+        let now = T::ServeRateLimit::get().saturating_add(2u32.into());
+        frame_system::Pallet::<T>::set_block_number(now);
+        let key = sp_io::crypto::ed25519_generate(BENCHMARK_KEY_TYPE, None);
+        let peer_id = peer_id_of(key.0);
+        let message = Pallet::<T>::serve_proof_payload(netuid, &hotkey, &peer_id, now);
+        let signature = sp_io::crypto::ed25519_sign(BENCHMARK_KEY_TYPE, &key, &message)
+            .expect("the keystore signs with the key it generated");
+        let proof = ServeProof {
+            signed_at: now,
+            signature: signature.0,
+        };
 
         #[extrinsic_call]
         _(
             RawOrigin::Signed(hotkey.clone()),
             netuid,
-            max_peer_id(),
+            peer_id.clone(),
             max_multiaddrs(),
             device(),
+            proof,
         );
 
         assert_eq!(
             Axons::<T>::get(netuid, &hotkey).map(|s| s.served_at),
             Some(frame_system::Pallet::<T>::block_number())
         );
+        assert_eq!(
+            PeerIdOwner::<T>::get(netuid, BoundedVec::truncate_from(peer_id)),
+            Some(hotkey)
+        );
+        assert!(!PeerIdOwner::<T>::contains_key(
+            netuid,
+            BoundedVec::truncate_from(filler_peer_id(0))
+        ));
     }
 
     /// The uid vectors at their longest, with the free list nearly full.
@@ -187,9 +225,10 @@ mod benchmarks {
 
         assert!(!Uids::<T>::contains_key(netuid, &hotkey));
         assert_eq!(FreeUids::<T>::get(netuid).len(), MAX_NEURONS as usize);
+        assert_eq!(PeerIdOwner::<T>::iter_prefix(netuid).count(), 0);
     }
 
-    /// `n` neurons, all served, to clear.
+    /// `n` neurons, all served (endpoints and PeerIds), to clear.
     #[benchmark]
     fn on_subnet_dissolved(n: Linear<0, MAX_NEURONS>) {
         let netuid = subnet::<T>(MAX_NEURONS_PER_SUBNET, 0);
@@ -208,8 +247,9 @@ mod benchmarks {
         }
 
         assert_eq!(Keys::<T>::iter_prefix(netuid).count(), 0);
+        assert_eq!(PeerIdOwner::<T>::iter_prefix(netuid).count(), 0);
         assert!(!NeuronCount::<T>::contains_key(netuid));
     }
 
-    impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+    impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
 }

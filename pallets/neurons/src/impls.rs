@@ -5,6 +5,7 @@
 
 use crate::{burn, pallet::*, weights::WeightInfo, BurnState, ServeInfo, LOG_TARGET};
 use alloc::{vec, vec::Vec};
+use codec::Encode;
 use frame_support::{
     pallet_prelude::*,
     traits::{
@@ -14,13 +15,20 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_primitives::{
-    DeviceProfile, Endpoint, Hyperparameters, NetUid, NeuronsInfo, OnSubnetDissolved, StakeInfo, SubnetsInfo,
+    ed25519_key_of, hotkey_consent_message, serve_proof_message, DeviceProfile, Endpoint,
+    Hyperparameters, NetUid, NeuronsInfo, OnSubnetDissolved, StakeInfo, SubnetsInfo,
     MAX_MULTIADDRS, MAX_MULTIADDR_LEN, MAX_NEURONS_PER_SUBNET, MAX_PEER_ID_LEN,
 };
+use sp_core::ed25519;
 use sp_runtime::{
-    traits::{Saturating, UniqueSaturatedInto, Zero},
+    traits::{Saturating, UniqueSaturatedInto, Verify, Zero},
     SaturatedConversion,
 };
+
+/// What checking one signature (the hotkey's consent, a serve proof) costs on top of the
+/// measured calls: sr25519 and ed25519 verification run natively through a host function in
+/// about 50-60 µs on the build machine; this bound leaves room for slower validators.
+pub(crate) const SIGNATURE_CHECK_WEIGHT: Weight = Weight::from_parts(100_000_000, 0);
 
 /// The uid a registration takes.
 enum Slot<AccountId> {
@@ -64,6 +72,60 @@ impl<T: Config> Pallet<T> {
             .unwrap_or(u32::MAX)
             .max(u32::from(max))
             .clamp(1, u32::from(MAX_NEURONS_PER_SUBNET))
+    }
+
+    /// The weight charged for `register` on `netuid`: the measured
+    /// [`WeightInfo::register`] plus what it does beyond the benchmark it was measured with:
+    /// verifying the hotkey's consent, reading the genesis hash and the pruned neuron's
+    /// endpoint, and freeing that endpoint's PeerId.
+    pub fn register_weight(netuid: NetUid) -> Weight {
+        T::WeightInfo::register(Self::register_weight_size(netuid))
+            .saturating_add(SIGNATURE_CHECK_WEIGHT)
+            .saturating_add(T::DbWeight::get().reads_writes(2, 1))
+    }
+
+    /// The weight charged for `serve`: the measured [`WeightInfo::serve`] plus what it does
+    /// beyond the benchmark it was measured with: verifying the proof, reading the genesis
+    /// hash and the PeerId's owner, and moving [`PeerIdOwner`] from the old PeerId to the new.
+    pub fn serve_weight() -> Weight {
+        T::WeightInfo::serve()
+            .saturating_add(SIGNATURE_CHECK_WEIGHT)
+            .saturating_add(T::DbWeight::get().reads_writes(2, 2))
+    }
+
+    /// The weight charged for `deregister`: the measured [`WeightInfo::deregister`] plus
+    /// reading the endpoint and freeing its PeerId.
+    pub fn deregister_weight() -> Weight {
+        T::WeightInfo::deregister().saturating_add(T::DbWeight::get().reads_writes(1, 1))
+    }
+
+    /// The chain's genesis hash, which serve proofs and hotkey consents sign so they never
+    /// count on another chain. frame-system keeps block zero's hash forever.
+    pub fn genesis_hash() -> T::Hash {
+        frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+    }
+
+    /// What `hotkey` signs to consent to `coldkey` owning it (the `hotkey_consent` of
+    /// [`Pallet::register`]): [`hotkey_consent_message`] for this chain.
+    pub fn hotkey_consent_payload(coldkey: &T::AccountId) -> Vec<u8> {
+        hotkey_consent_message(Self::genesis_hash().as_ref(), &coldkey.encode())
+    }
+
+    /// What the key of `peer_id` signs so `hotkey` may serve it on `netuid` (the `proof` of
+    /// [`Pallet::serve`]): [`serve_proof_message`] for this chain.
+    pub fn serve_proof_payload(
+        netuid: NetUid,
+        hotkey: &T::AccountId,
+        peer_id: &[u8],
+        signed_at: BlockNumberFor<T>,
+    ) -> Vec<u8> {
+        serve_proof_message(
+            Self::genesis_hash().as_ref(),
+            netuid,
+            &hotkey.encode(),
+            peer_id,
+            signed_at.saturated_into::<u64>(),
+        )
     }
 
     /// Puts `hotkey` (owned by `coldkey`) in the next uid of `netuid` without a burn or
@@ -250,6 +312,7 @@ impl<T: Config> Pallet<T> {
         netuid: NetUid,
         hotkey: T::AccountId,
         max_burn: BalanceOf<T>,
+        hotkey_consent: Option<T::Signature>,
     ) -> DispatchResult {
         let params = T::Subnets::hyperparameters(netuid).ok_or(Error::<T>::UnknownSubnet)?;
         ensure!(
@@ -261,8 +324,16 @@ impl<T: Config> Pallet<T> {
             Error::<T>::AlreadyRegistered
         );
         let known_owner = HotkeyOwner::<T>::get(&hotkey);
-        if let Some(owner) = &known_owner {
-            ensure!(*owner == coldkey, Error::<T>::HotkeyOwnedByAnother);
+        match &known_owner {
+            Some(owner) => ensure!(*owner == coldkey, Error::<T>::HotkeyOwnedByAnother),
+            // The owner is bound for good here: only with the hotkey's own word for it.
+            None => {
+                let consent = hotkey_consent.ok_or(Error::<T>::MissingHotkeyConsent)?;
+                ensure!(
+                    consent.verify(&Self::hotkey_consent_payload(&coldkey)[..], &hotkey),
+                    Error::<T>::BadHotkeyConsent
+                );
+            }
         }
         let now = frame_system::Pallet::<T>::block_number();
         let price = Self::current_burn(netuid, now);
@@ -340,7 +411,7 @@ impl<T: Config> Pallet<T> {
                 hotkey: pruned,
             } => {
                 Uids::<T>::remove(netuid, &pruned);
-                Axons::<T>::remove(netuid, &pruned);
+                Self::remove_endpoint(netuid, &pruned);
                 log::debug!(target: LOG_TARGET, "pruned uid {uid} of subnet {netuid:?}");
                 Self::deposit_event(Event::NeuronPruned {
                     netuid,
@@ -406,23 +477,58 @@ impl<T: Config> Pallet<T> {
         })
     }
 
+    /// Removes `hotkey`'s endpoint on `netuid`, if any, and frees its PeerId.
+    fn remove_endpoint(netuid: NetUid, hotkey: &T::AccountId) {
+        if let Some(served) = Axons::<T>::take(netuid, hotkey) {
+            PeerIdOwner::<T>::remove(netuid, &served.endpoint.peer_id);
+        }
+    }
+
     pub(crate) fn do_serve(
         hotkey: T::AccountId,
         netuid: NetUid,
         peer_id: Vec<u8>,
         multiaddrs: Vec<Vec<u8>>,
         device: DeviceProfile,
+        proof: ServeProofOf<T>,
     ) -> DispatchResult {
         let endpoint = Self::endpoint_from(peer_id, multiaddrs)?;
+        let key = ed25519_key_of(&endpoint.peer_id).ok_or(Error::<T>::PeerIdNotEd25519)?;
         ensure!(device.has_valid_region(), Error::<T>::InvalidRegion);
         let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
         let now = frame_system::Pallet::<T>::block_number();
-        if let Some(previous) = Axons::<T>::get(netuid, &hotkey) {
+        let previous = Axons::<T>::get(netuid, &hotkey);
+        if let Some(previous) = &previous {
             ensure!(
                 now >= previous.served_at.saturating_add(T::ServeRateLimit::get()),
                 Error::<T>::ServeRateLimited
             );
         }
+        ensure!(
+            proof.signed_at <= now
+                && now.saturating_sub(proof.signed_at) <= T::ServeProofValidity::get(),
+            Error::<T>::StaleEndpointProof
+        );
+        if let Some(owner) = PeerIdOwner::<T>::get(netuid, &endpoint.peer_id) {
+            ensure!(owner == hotkey, Error::<T>::PeerIdTaken);
+        }
+        let message =
+            Self::serve_proof_payload(netuid, &hotkey, &endpoint.peer_id, proof.signed_at);
+        ensure!(
+            sp_io::crypto::ed25519_verify(
+                &ed25519::Signature::from_raw(proof.signature),
+                &message,
+                &ed25519::Public::from_raw(key),
+            ),
+            Error::<T>::BadEndpointProof
+        );
+
+        if let Some(previous) = previous {
+            if previous.endpoint.peer_id != endpoint.peer_id {
+                PeerIdOwner::<T>::remove(netuid, &previous.endpoint.peer_id);
+            }
+        }
+        PeerIdOwner::<T>::insert(netuid, &endpoint.peer_id, &hotkey);
         Axons::<T>::insert(
             netuid,
             &hotkey,
@@ -469,7 +575,7 @@ impl<T: Config> Pallet<T> {
 
         Keys::<T>::remove(netuid, uid);
         Uids::<T>::remove(netuid, &hotkey);
-        Axons::<T>::remove(netuid, &hotkey);
+        Self::remove_endpoint(netuid, &hotkey);
         RegisteredAt::<T>::insert(netuid, registered_at);
         Emission::<T>::insert(netuid, emission);
         FreeUids::<T>::insert(netuid, free);
@@ -486,7 +592,8 @@ impl<T: Config> Pallet<T> {
     /// the uid vectors have equal length, cover every registered and free uid, stay within
     /// `MAX_NEURONS_PER_SUBNET` and hold exactly the registered plus the free uids; free uids
     /// are unique and unregistered; registered hotkeys have an owner; served hotkeys are
-    /// registered; and no state is kept for subnets that do not exist.
+    /// registered; [`PeerIdOwner`] holds exactly the served PeerIds, each owned by the
+    /// hotkey serving it; and no state is kept for subnets that do not exist.
     #[cfg(any(feature = "try-runtime", test))]
     pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         use alloc::collections::{BTreeMap, BTreeSet};
@@ -523,12 +630,22 @@ impl<T: Config> Pallet<T> {
         netuids.extend(Emission::<T>::iter_keys());
         netuids.extend(FreeUids::<T>::iter_keys());
         netuids.extend(BurnOf::<T>::iter_keys());
-        for (netuid, hotkey, _) in Axons::<T>::iter() {
+        for (netuid, hotkey, served) in Axons::<T>::iter() {
             ensure!(
                 Uids::<T>::contains_key(netuid, &hotkey),
                 "Axons entry of an unregistered hotkey"
             );
+            ensure!(
+                PeerIdOwner::<T>::get(netuid, &served.endpoint.peer_id).as_ref() == Some(&hotkey),
+                "served PeerId without the matching PeerIdOwner entry"
+            );
             netuids.insert(netuid);
+        }
+        for (netuid, peer_id, hotkey) in PeerIdOwner::<T>::iter() {
+            ensure!(
+                Axons::<T>::get(netuid, &hotkey).is_some_and(|s| s.endpoint.peer_id == peer_id),
+                "PeerIdOwner entry without the matching Axons entry"
+            );
         }
 
         for netuid in netuids {
@@ -619,6 +736,16 @@ impl<T: Config> mindos_primitives::EmissionRecorder<BalanceOf<T>> for Pallet<T> 
     }
 }
 
+impl<T: Config> Pallet<T> {
+    /// The weight of dissolving a subnet of `count` neurons: the measured
+    /// [`WeightInfo::on_subnet_dissolved`] plus removing one [`PeerIdOwner`] entry per neuron,
+    /// which that benchmark did not yet clear.
+    fn dissolution_weight(count: u16) -> Weight {
+        <T as Config>::WeightInfo::on_subnet_dissolved(u32::from(count))
+            .saturating_add(T::DbWeight::get().writes(u64::from(count)))
+    }
+}
+
 impl<T: Config> OnSubnetDissolved for Pallet<T> {
     /// Removes every neuron of `netuid` (stake stays with the stakers, hotkeys keep their
     /// owners) and the subnet's uid vectors, free list, count and burn state.
@@ -629,6 +756,7 @@ impl<T: Config> OnSubnetDissolved for Pallet<T> {
             Keys::<T>::clear_prefix(netuid, limit, None),
             Uids::<T>::clear_prefix(netuid, limit, None),
             Axons::<T>::clear_prefix(netuid, limit, None),
+            PeerIdOwner::<T>::clear_prefix(netuid, limit, None),
         ];
         if cleared.iter().any(|r| r.maybe_cursor.is_some()) {
             // Cannot happen: a subnet has at most `MAX_NEURONS_PER_SUBNET` entries in each.
@@ -640,10 +768,10 @@ impl<T: Config> OnSubnetDissolved for Pallet<T> {
         NeuronCount::<T>::remove(netuid);
         BurnOf::<T>::remove(netuid);
         log::debug!(target: LOG_TARGET, "cleared {count} neurons of subnet {netuid:?}");
-        <T as Config>::WeightInfo::on_subnet_dissolved(u32::from(count))
+        Self::dissolution_weight(count)
     }
 
     fn max_weight() -> Weight {
-        <T as Config>::WeightInfo::on_subnet_dissolved(u32::from(MAX_NEURONS_PER_SUBNET))
+        Self::dissolution_weight(MAX_NEURONS_PER_SUBNET)
     }
 }

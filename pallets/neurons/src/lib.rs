@@ -10,13 +10,23 @@
 //!   [`Config::BurnIncreaseFactor`] with every registration and decays back toward
 //!   [`Config::BurnFloor`] with [`Config::BurnHalfLife`] ([`burn`] has the formula), so
 //!   demand, not a fixed fee, sets the cost of a slot. The first registration of a hotkey
-//!   binds it to the coldkey for good ([`HotkeyOwner`]).
+//!   binds it to the coldkey for good ([`HotkeyOwner`]), and only with the hotkey's consent:
+//!   its signature of [`mindos_primitives::hotkey_consent_message`] (genesis hash, coldkey).
+//!   Otherwise anyone who saw a fresh hotkey's registration in the pool could register it
+//!   first under their own coldkey and collect what it earns.
 //! - When a subnet is full, registering **prunes** the weakest neuron that is past its
 //!   immunity period: lowest emission, then oldest registration, then lowest uid. New
 //!   neurons are immune for the subnet's `immunity_period` blocks, so they get a chance to
 //!   earn before they can be displaced.
 //! - [`Pallet::serve`]: the hotkey publishes its mesh [`Endpoint`] (libp2p PeerId and
 //!   multiaddrs) and [`DeviceProfile`], at most once per [`Config::ServeRateLimit`] blocks.
+//!   The endpoint is bound to its key: the PeerId must name an Ed25519 key, which signs a
+//!   [`ServeProof`] of [`mindos_primitives::serve_proof_message`] (genesis hash, subnet,
+//!   hotkey, PeerId, a recent block), and a PeerId is served by at most one hotkey per
+//!   subnet ([`PeerIdOwner`]). So no hotkey can publish another miner's PeerId and be scored
+//!   for that miner's answers, and the key a served PeerId names
+//!   ([`mindos_primitives::ed25519_key_of`]) is the one to check the neuron's mesh
+//!   signatures with.
 //! - [`Pallet::deregister`]: the owner frees the slot; the uid is reused by a later
 //!   registration.
 //!
@@ -30,7 +40,12 @@
 //!
 //! Per-subnet data indexed by uid lives in vectors ([`RegisteredAt`], [`Emission`]), so the
 //! pruning scan reads two values instead of one entry per neuron. Vectors never shrink while a
-//! subnet lives: freed uids go to [`FreeUids`] and are reused first.
+//! subnet lives: freed uids go to [`FreeUids`] and are reused first. [`PeerIdOwner`] is the
+//! inverse of the PeerIds in [`Axons`]; whatever removes an endpoint (a new `serve`,
+//! deregistration, pruning, dissolution) frees its PeerId.
+//!
+//! [`PeerIdOwner`], the serve proof and the hotkey consent are new in storage version 1
+//! without a migration: no network holds state yet.
 //!
 //! ## Read side
 //!
@@ -67,8 +82,8 @@ pub mod weights;
 
 pub use mindos_primitives::{DeviceProfile, Endpoint, NetUid, NeuronView};
 #[cfg(feature = "runtime-benchmarks")]
-pub use types::{BenchmarkHelper, SubnetsBenchmarkHelper};
-pub use types::{BurnState, MaxNeurons, ServeInfo};
+pub use types::{BenchmarkHelper, BenchmarkSignature, SubnetsBenchmarkHelper, BENCHMARK_KEY_TYPE};
+pub use types::{BurnState, MaxNeurons, ServeInfo, ServeProof};
 pub use weights::WeightInfo;
 
 const LOG_TARGET: &str = "runtime::neurons";
@@ -86,7 +101,11 @@ pub mod pallet {
         traits::fungible::{Inspect, Mutate},
     };
     use frame_system::pallet_prelude::*;
-    use sp_runtime::FixedU128;
+    use mindos_primitives::PeerIdBytes;
+    use sp_runtime::{
+        traits::{IdentifyAccount, Verify},
+        FixedU128,
+    };
 
     /// Balance type of the currency the registration burn is paid in.
     pub type BalanceOf<T> =
@@ -94,6 +113,9 @@ pub mod pallet {
 
     /// What a served neuron stores.
     pub type ServeInfoOf<T> = ServeInfo<BlockNumberFor<T>>;
+
+    /// The proof a `serve` carries.
+    pub type ServeProofOf<T> = ServeProof<BlockNumberFor<T>>;
 
     /// A subnet's stored burn state.
     pub type BurnStateOf<T> = BurnState<BalanceOf<T>, BlockNumberFor<T>>;
@@ -138,6 +160,17 @@ pub mod pallet {
         /// Blocks between two `serve` calls of one hotkey on one subnet.
         #[pallet::constant]
         type ServeRateLimit: Get<BlockNumberFor<Self>>;
+
+        /// Blocks a [`ServeProof`] stays valid after the block it names: an older proof is
+        /// refused, so one that leaks (it is public once submitted) soon stops being usable.
+        #[pallet::constant]
+        type ServeProofValidity: Get<BlockNumberFor<Self>>;
+
+        /// A hotkey's signature: its consent to the coldkey at its first registration.
+        type Signature: Verify<Signer = Self::Signer> + Parameter;
+
+        /// The public key behind a [`Config::Signature`], naming an account.
+        type Signer: IdentifyAccount<AccountId = Self::AccountId>;
 
         /// Weights of this pallet's calls, from its benchmarks.
         type WeightInfo: WeightInfo;
@@ -212,6 +245,21 @@ pub mod pallet {
         Blake2_128Concat,
         T::AccountId,
         ServeInfoOf<T>,
+        OptionQuery,
+    >;
+
+    /// The hotkey serving each PeerId on a subnet: one hotkey per PeerId, so no hotkey can
+    /// publish another neuron's endpoint. Exactly the PeerIds in [`Axons`], inverted.
+    ///
+    /// TWOX-NOTE: as for [`Keys`]; PeerIds, which users choose, are hashed with Blake2.
+    #[pallet::storage]
+    pub type PeerIdOwner<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Blake2_128Concat,
+        PeerIdBytes,
+        T::AccountId,
         OptionQuery,
     >;
 
@@ -305,6 +353,21 @@ pub mod pallet {
         /// The pallet's per-subnet records disagree with each other (a bug; `try_state`
         /// names it).
         InconsistentState,
+        /// The PeerId does not name an Ed25519 key (it names another key type or hashes the
+        /// key), so the chain cannot check the serve proof.
+        PeerIdNotEd25519,
+        /// The serve proof is not a signature, by the key the PeerId names, of this serve
+        /// (genesis hash, subnet, hotkey, PeerId, the proof's block).
+        BadEndpointProof,
+        /// The serve proof names a future block, or one more than `ServeProofValidity`
+        /// blocks ago.
+        StaleEndpointProof,
+        /// Another hotkey serves this PeerId on this subnet.
+        PeerIdTaken,
+        /// The hotkey has no owner yet: its first registration needs its consent.
+        MissingHotkeyConsent,
+        /// The consent is not the hotkey's signature of its owner (genesis hash, coldkey).
+        BadHotkeyConsent,
     }
 
     #[pallet::hooks]
@@ -336,6 +399,11 @@ pub mod pallet {
         /// - `hotkey`: not yet registered on `netuid`.
         /// - `max_burn`: the most the caller will burn ([`Pallet::burn_price`] quotes the
         ///   price), so a price rise between quote and inclusion cannot overcharge.
+        /// - `hotkey_consent`: required when `hotkey` has no owner yet (its first
+        ///   registration), ignored after: the hotkey's signature of
+        ///   [`mindos_primitives::hotkey_consent_message`] over the genesis hash and this
+        ///   coldkey ([`Pallet::hotkey_consent_payload`] builds it), so nobody can register a
+        ///   hotkey under a coldkey its holder did not choose.
         ///
         /// The hotkey gets a freed uid, else the next uid while the subnet has room, else the
         /// uid of the pruned neuron: the non-immune one with the lowest emission, then the
@@ -344,48 +412,59 @@ pub mod pallet {
         ///
         /// Emits [`Event::NeuronRegistered`]. Fails with [`Error::UnknownSubnet`],
         /// [`Error::NotOnAllowList`], [`Error::AlreadyRegistered`],
-        /// [`Error::HotkeyOwnedByAnother`], [`Error::BurnAboveMax`],
+        /// [`Error::HotkeyOwnedByAnother`], [`Error::MissingHotkeyConsent`],
+        /// [`Error::BadHotkeyConsent`], [`Error::BurnAboveMax`],
         /// [`Error::SubnetFullAllImmune`] or [`Error::InsufficientBalance`].
         #[pallet::call_index(0)]
-        #[pallet::weight(
-            <T as Config>::WeightInfo::register(Pallet::<T>::register_weight_size(*netuid))
-        )]
+        #[pallet::weight(Pallet::<T>::register_weight(*netuid))]
         pub fn register(
             origin: OriginFor<T>,
             netuid: NetUid,
             hotkey: T::AccountId,
             max_burn: BalanceOf<T>,
+            hotkey_consent: Option<T::Signature>,
         ) -> DispatchResult {
             let coldkey = ensure_signed(origin)?;
-            Self::do_register(coldkey, netuid, hotkey, max_burn)
+            Self::do_register(coldkey, netuid, hotkey, max_burn, hotkey_consent)
         }
 
         /// Publish the caller's mesh endpoint and device profile on a subnet.
         ///
         /// - `origin`: `Signed` by a hotkey registered on `netuid`.
         /// - `netuid`: the subnet.
-        /// - `peer_id`: the node's libp2p PeerId (binary), 1 to `MAX_PEER_ID_LEN` bytes.
+        /// - `peer_id`: the node's libp2p PeerId (binary): an Ed25519 identity PeerId (38
+        ///   bytes, [`mindos_primitives::ed25519_key_of`] reads its key), served by no other
+        ///   hotkey on `netuid`.
         /// - `multiaddrs`: 1 to `MAX_MULTIADDRS` binary multiaddrs of at most
         ///   `MAX_MULTIADDR_LEN` bytes each.
         /// - `device`: the declared device; its region must be two ASCII capitals.
+        /// - `proof`: the signature, by the PeerId's key, of
+        ///   [`mindos_primitives::serve_proof_message`] over the genesis hash, `netuid`, the
+        ///   hotkey, `peer_id` and `proof.signed_at` ([`Pallet::serve_proof_payload`] builds
+        ///   it); `signed_at` is at most `ServeProofValidity` blocks old and not in the future.
         ///
-        /// Replaces what the hotkey served before. The first `serve` after registering is
-        /// always allowed; later ones need `ServeRateLimit` blocks in between.
+        /// Replaces what the hotkey served before and frees its previous PeerId. The first
+        /// `serve` after registering is always allowed; later ones need `ServeRateLimit`
+        /// blocks in between.
         ///
         /// Emits [`Event::NeuronServed`]. Fails with [`Error::EmptyPeerId`],
-        /// [`Error::PeerIdTooLong`], [`Error::NoMultiaddrs`], [`Error::TooManyMultiaddrs`],
-        /// [`Error::MultiaddrTooLong`], [`Error::InvalidRegion`], [`Error::NotRegistered`] or
-        /// [`Error::ServeRateLimited`].
+        /// [`Error::PeerIdTooLong`], [`Error::PeerIdNotEd25519`], [`Error::NoMultiaddrs`],
+        /// [`Error::TooManyMultiaddrs`], [`Error::MultiaddrTooLong`],
+        /// [`Error::InvalidRegion`], [`Error::NotRegistered`], [`Error::ServeRateLimited`],
+        /// [`Error::StaleEndpointProof`], [`Error::PeerIdTaken`] or
+        /// [`Error::BadEndpointProof`].
         #[pallet::call_index(1)]
+        #[pallet::weight(Pallet::<T>::serve_weight())]
         pub fn serve(
             origin: OriginFor<T>,
             netuid: NetUid,
             peer_id: Vec<u8>,
             multiaddrs: Vec<Vec<u8>>,
             device: DeviceProfile,
+            proof: ServeProofOf<T>,
         ) -> DispatchResult {
             let hotkey = ensure_signed(origin)?;
-            Self::do_serve(hotkey, netuid, peer_id, multiaddrs, device)
+            Self::do_serve(hotkey, netuid, peer_id, multiaddrs, device, proof)
         }
 
         /// Deregister a hotkey from a subnet and free its uid. Nothing is refunded; the
@@ -399,6 +478,7 @@ pub mod pallet {
         /// Emits [`Event::NeuronDeregistered`]. Fails with [`Error::NotRegistered`] or
         /// [`Error::NotHotkeyOwner`].
         #[pallet::call_index(2)]
+        #[pallet::weight(Pallet::<T>::deregister_weight())]
         pub fn deregister(
             origin: OriginFor<T>,
             netuid: NetUid,

@@ -31,6 +31,7 @@ parameter_types! {
     pub BurnIncreaseFactor: FixedU128 = FixedU128::from_u32(2);
     pub const BurnHalfLife: u64 = 100;
     pub const ServeRateLimit: u64 = 10;
+    pub const ServeProofValidity: u64 = 20;
     /// Active stake per hotkey, as the fake stake pallet reports it.
     pub static StakeOf: BTreeMap<AccountId, Balance> = BTreeMap::new();
     /// `(netuid, hotkey)` pairs holding a validator permit.
@@ -87,6 +88,10 @@ impl pallet_neurons::Config for Test {
     type BurnIncreaseFactor = BurnIncreaseFactor;
     type BurnHalfLife = BurnHalfLife;
     type ServeRateLimit = ServeRateLimit;
+    type ServeProofValidity = ServeProofValidity;
+    /// A hotkey `h` signs `m` as `TestSignature(h, m)`.
+    type Signature = sp_runtime::testing::TestSignature;
+    type Signer = sp_runtime::testing::UintAuthorityId;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = pallet_neurons::SubnetsBenchmarkHelper<Test>;
@@ -142,3 +147,14 @@ impl ExtBuilder {
 pallet_mindos_subnets::test_externalities!({
     Neurons::do_try_state().expect("neurons invariants hold");
 });
+
+/// The benchmarks' chain: [`new_test_ext`] with an in-memory keystore, in which the
+/// benchmarks generate and sign with their keys (a node's benchmark command has one too).
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) fn new_bench_ext() -> sp_io::TestExternalities {
+    let mut ext = new_test_ext();
+    ext.register_extension(sp_keystore::KeystoreExt::new(
+        sp_keystore::testing::MemoryKeystore::new(),
+    ));
+    ext
+}

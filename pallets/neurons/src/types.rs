@@ -1,6 +1,6 @@
 //! Storage types of the neurons pallet, and the benchmark helper other runtimes implement.
 
-use codec::{Decode, Encode, MaxEncodedLen};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::traits::ConstU32;
 use mindos_primitives::{DeviceProfile, Endpoint, MAX_NEURONS_PER_SUBNET};
 use scale_info::TypeInfo;
@@ -21,6 +21,21 @@ pub struct ServeInfo<BlockNumber> {
     pub served_at: BlockNumber,
 }
 
+/// The proof that the libp2p identity of a served endpoint agreed to be served by this
+/// hotkey on this subnet: an ed25519 signature, by the key the PeerId names, of
+/// [`mindos_primitives::serve_proof_message`] for `(genesis hash, netuid, hotkey, PeerId,
+/// signed_at)`.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct ServeProof<BlockNumber> {
+    /// The block the proof names: not in the future, and at most `ServeProofValidity`
+    /// blocks before the block that includes `serve`.
+    pub signed_at: BlockNumber,
+    /// The ed25519 signature of the message.
+    pub signature: [u8; 64],
+}
+
 /// The registration burn of a subnet when it last changed.
 ///
 /// The price to pay now is derived from it with [`crate::burn::decayed_price`]; a subnet
@@ -34,7 +49,7 @@ pub struct BurnState<Balance, BlockNumber> {
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-pub use bench::{BenchmarkHelper, SubnetsBenchmarkHelper};
+pub use bench::{BenchmarkHelper, BenchmarkSignature, SubnetsBenchmarkHelper, BENCHMARK_KEY_TYPE};
 
 #[cfg(feature = "runtime-benchmarks")]
 mod bench {
@@ -51,10 +66,48 @@ mod bench {
         TaskSpec, MAX_NEURONS_PER_SUBNET,
     };
     use pallet_mindos_subnets::{self as subnets, BalanceOf, Visibility};
+    use sp_core::crypto::KeyTypeId;
     use sp_runtime::{
-        traits::{Bounded, One, Saturating},
-        DispatchError,
+        traits::{Bounded, IdentifyAccount, One, Saturating},
+        AccountId32, DispatchError, MultiSignature, MultiSigner,
     };
+
+    /// The keystore key type the benchmarks generate their keys under (hotkeys, libp2p
+    /// identities). A node's benchmark command provides a keystore; the mock's benchmark
+    /// tests register one.
+    pub const BENCHMARK_KEY_TYPE: KeyTypeId = KeyTypeId(*b"mnds");
+
+    /// A signature type the benchmarks can produce: a fresh hotkey and its signature of
+    /// `message`, so `register` is measured with the consent check a first registration
+    /// makes. Implemented for `MultiSignature` (the MindOS runtime; sr25519 through the
+    /// keystore) and, with `std`, for the mocks' `TestSignature`.
+    pub trait BenchmarkSignature<AccountId>: Sized {
+        /// A new hotkey and its signature of `message`.
+        fn sign_as_new_hotkey(message: &[u8]) -> (AccountId, Self);
+    }
+
+    impl BenchmarkSignature<AccountId32> for MultiSignature {
+        // A keystore that cannot sign with the key it just generated is a broken bench setup.
+        #[allow(clippy::expect_used)]
+        fn sign_as_new_hotkey(message: &[u8]) -> (AccountId32, Self) {
+            let public = sp_io::crypto::sr25519_generate(BENCHMARK_KEY_TYPE, None);
+            let signature = sp_io::crypto::sr25519_sign(BENCHMARK_KEY_TYPE, &public, message)
+                .expect("the keystore signs with the key it generated");
+            (MultiSigner::from(public).into_account(), signature.into())
+        }
+    }
+
+    #[cfg(feature = "std")]
+    impl BenchmarkSignature<u64> for sp_runtime::testing::TestSignature {
+        fn sign_as_new_hotkey(message: &[u8]) -> (u64, Self) {
+            // Fixed: `account(..)` derives this u64 too with odds of 2^-64.
+            const HOTKEY: u64 = u64::MAX - 7;
+            (
+                HOTKEY,
+                sp_runtime::testing::TestSignature(HOTKEY, message.to_vec()),
+            )
+        }
+    }
 
     /// Sets up what the neurons benchmarks need from outside this pallet.
     pub trait BenchmarkHelper<AccountId> {

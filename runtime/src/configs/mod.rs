@@ -207,6 +207,14 @@ impl pallet_mindos_neurons::Config for Runtime {
     type BurnHalfLife = pallet_mindos_directives::BurnHalfLife<Runtime>;
     /// A neuron may re-announce its endpoint every 10 blocks (a minute at 6 s blocks).
     type ServeRateLimit = ConstU32<10>;
+    /// A `serve`'s proof of its PeerId's key names a block at most 600 blocks old (an hour at
+    /// 6 s blocks): ample for a transaction signed at a finalized block to land, short for a
+    /// proof that leaked.
+    type ServeProofValidity = ConstU32<600>;
+    /// Hotkeys consent to their coldkey with the chain's own signatures (sr25519, ed25519 or
+    /// ECDSA, like any account).
+    type Signature = crate::Signature;
+    type Signer = <crate::Signature as sp_runtime::traits::Verify>::Signer;
     type WeightInfo = pallet_mindos_neurons::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = pallet_mindos_neurons::SubnetsBenchmarkHelper<Runtime>;

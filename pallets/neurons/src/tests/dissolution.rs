@@ -12,6 +12,7 @@ fn dissolving_a_subnet_clears_its_neurons_only() {
         register(BOB, netuid, HOT_C);
         register(ALICE, other, HOT_A);
         assert_ok!(serve(HOT_A, netuid));
+        assert_ok!(serve(HOT_A, other));
         assert_ok!(Neurons::deregister(
             RuntimeOrigin::signed(ALICE),
             netuid,
@@ -26,6 +27,7 @@ fn dissolving_a_subnet_clears_its_neurons_only() {
         assert_eq!(Keys::<Test>::iter_prefix(netuid).count(), 0);
         assert_eq!(Uids::<Test>::iter_prefix(netuid).count(), 0);
         assert_eq!(Axons::<Test>::iter_prefix(netuid).count(), 0);
+        assert_eq!(PeerIdOwner::<Test>::iter_prefix(netuid).count(), 0);
         assert!(!NeuronCount::<Test>::contains_key(netuid));
         assert!(!RegisteredAt::<Test>::contains_key(netuid));
         assert!(!Emission::<Test>::contains_key(netuid));
@@ -36,7 +38,21 @@ fn dissolving_a_subnet_clears_its_neurons_only() {
         // The other subnet is untouched.
         assert_eq!(Keys::<Test>::get(other, 0), Some(HOT_A));
         assert_eq!(NeuronCount::<Test>::get(other), 1);
+        assert_eq!(
+            PeerIdOwner::<Test>::get(other, BoundedVec::truncate_from(peer_id_for(HOT_A))),
+            Some(HOT_A)
+        );
     });
+}
+
+/// The measured dissolution of `n` neurons plus removing their `n` PeerIds.
+fn dissolution_weight(n: u16) -> frame_support::weights::Weight {
+    use frame_support::traits::Get;
+    <() as WeightInfo>::on_subnet_dissolved(u32::from(n))
+        + <<Test as frame_system::Config>::DbWeight as Get<
+            frame_support::weights::RuntimeDbWeight,
+        >>::get()
+        .writes(u64::from(n))
 }
 
 #[test]
@@ -52,11 +68,11 @@ fn dissolution_weight_follows_the_neurons_cleared() {
         // A second run on the emptied subnet clears nothing.
         assert_eq!(
             <Neurons as OnSubnetDissolved>::on_subnet_dissolved(netuid),
-            <() as WeightInfo>::on_subnet_dissolved(0)
+            dissolution_weight(0)
         );
         assert_eq!(
             <Neurons as OnSubnetDissolved>::max_weight(),
-            <() as WeightInfo>::on_subnet_dissolved(u32::from(MAX_NEURONS_PER_SUBNET))
+            dissolution_weight(MAX_NEURONS_PER_SUBNET)
         );
         let other = create_subnet(8, 10);
         register(ALICE, other, HOT_C);
@@ -64,7 +80,7 @@ fn dissolution_weight_follows_the_neurons_cleared() {
         register(ALICE, other, 105);
         assert_eq!(
             <Neurons as OnSubnetDissolved>::on_subnet_dissolved(other),
-            <() as WeightInfo>::on_subnet_dissolved(3)
+            dissolution_weight(3)
         );
         // Called directly here, so the subnet still exists in the registry; drop it there too.
         assert_ok!(Subnets::dissolve_subnet(

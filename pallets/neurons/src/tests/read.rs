@@ -31,7 +31,7 @@ fn metagraph_lists_neurons_in_uid_order() {
         assert_eq!(b.device, Some(device()));
         assert_eq!(
             b.endpoint.as_ref().map(|e| e.peer_id.to_vec()),
-            Some(peer_id())
+            Some(peer_id_for(HOT_B))
         );
         assert_eq!(b.registered_at, 1);
         assert!(!b.immune);

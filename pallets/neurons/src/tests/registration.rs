@@ -12,7 +12,8 @@ fn register_burns_the_price_and_assigns_the_next_uid() {
             RuntimeOrigin::signed(ALICE),
             netuid,
             HOT_A,
-            100
+            100,
+            consent(ALICE, HOT_A)
         ));
         System::assert_last_event(
             Event::NeuronRegistered {
@@ -66,27 +67,51 @@ fn register_failures_change_nothing() {
         let netuid = create_subnet(8, 10);
         let signed = RuntimeOrigin::signed;
         assert_noop!(
-            Neurons::register(signed(ALICE), NetUid(9), HOT_A, Balance::MAX),
+            Neurons::register(
+                signed(ALICE),
+                NetUid(9),
+                HOT_A,
+                Balance::MAX,
+                consent(ALICE, HOT_A)
+            ),
             Error::<Test>::UnknownSubnet
         );
         assert_noop!(
-            Neurons::register(RuntimeOrigin::none(), netuid, HOT_A, Balance::MAX),
+            Neurons::register(
+                RuntimeOrigin::none(),
+                netuid,
+                HOT_A,
+                Balance::MAX,
+                consent(ALICE, HOT_A)
+            ),
             DispatchError::BadOrigin
         );
         register(ALICE, netuid, HOT_A);
         assert_noop!(
-            Neurons::register(signed(ALICE), netuid, HOT_A, Balance::MAX),
+            Neurons::register(
+                signed(ALICE),
+                netuid,
+                HOT_A,
+                Balance::MAX,
+                consent(ALICE, HOT_A)
+            ),
             Error::<Test>::AlreadyRegistered
         );
         // HOT_A is ALICE's on every subnet, even after leaving this one.
         let other = create_subnet(8, 10);
         assert_noop!(
-            Neurons::register(signed(BOB), other, HOT_A, Balance::MAX),
+            Neurons::register(signed(BOB), other, HOT_A, Balance::MAX, consent(BOB, HOT_A)),
             Error::<Test>::HotkeyOwnedByAnother
         );
         assert_ok!(Neurons::deregister(signed(ALICE), netuid, HOT_A));
         assert_noop!(
-            Neurons::register(signed(BOB), netuid, HOT_A, Balance::MAX),
+            Neurons::register(
+                signed(BOB),
+                netuid,
+                HOT_A,
+                Balance::MAX,
+                consent(BOB, HOT_A)
+            ),
             Error::<Test>::HotkeyOwnedByAnother
         );
     });
@@ -103,7 +128,13 @@ fn register_refuses_hotkeys_off_the_allow_list() {
             Visibility::Permissioned(list)
         ));
         assert_noop!(
-            Neurons::register(RuntimeOrigin::signed(ALICE), netuid, HOT_A, Balance::MAX),
+            Neurons::register(
+                RuntimeOrigin::signed(ALICE),
+                netuid,
+                HOT_A,
+                Balance::MAX,
+                consent(ALICE, HOT_A)
+            ),
             Error::<Test>::NotOnAllowList
         );
         assert_eq!(register(ALICE, netuid, HOT_B), 0);
@@ -117,20 +148,33 @@ fn max_burn_protects_against_a_price_rise() {
         let quote = Neurons::burn_price(netuid).unwrap();
         register(BOB, netuid, HOT_B); // someone else registers first: the price doubles
         assert_noop!(
-            Neurons::register(RuntimeOrigin::signed(ALICE), netuid, HOT_A, quote),
+            Neurons::register(
+                RuntimeOrigin::signed(ALICE),
+                netuid,
+                HOT_A,
+                quote,
+                consent(ALICE, HOT_A)
+            ),
             Error::<Test>::BurnAboveMax
         );
         let requote = Neurons::burn_price(netuid).unwrap();
         assert_eq!(requote, 2 * quote);
         assert_noop!(
-            Neurons::register(RuntimeOrigin::signed(ALICE), netuid, HOT_A, requote - 1),
+            Neurons::register(
+                RuntimeOrigin::signed(ALICE),
+                netuid,
+                HOT_A,
+                requote - 1,
+                consent(ALICE, HOT_A)
+            ),
             Error::<Test>::BurnAboveMax
         );
         assert_ok!(Neurons::register(
             RuntimeOrigin::signed(ALICE),
             netuid,
             HOT_A,
-            requote
+            requote,
+            consent(ALICE, HOT_A)
         ));
         assert_eq!(Balances::free_balance(ALICE), ENDOWMENT - requote);
     });
@@ -142,11 +186,23 @@ fn register_needs_the_price_plus_a_live_account() {
         let netuid = create_subnet(8, 10);
         // POOR holds exactly the floor: burning it would reap the account.
         assert_noop!(
-            Neurons::register(RuntimeOrigin::signed(POOR), netuid, HOT_A, Balance::MAX),
+            Neurons::register(
+                RuntimeOrigin::signed(POOR),
+                netuid,
+                HOT_A,
+                Balance::MAX,
+                consent(POOR, HOT_A)
+            ),
             Error::<Test>::InsufficientBalance
         );
         assert_noop!(
-            Neurons::register(RuntimeOrigin::signed(77), netuid, HOT_A, Balance::MAX),
+            Neurons::register(
+                RuntimeOrigin::signed(77),
+                netuid,
+                HOT_A,
+                Balance::MAX,
+                consent(77, HOT_A)
+            ),
             Error::<Test>::InsufficientBalance
         );
         assert_ok!(Balances::force_set_balance(
@@ -167,10 +223,89 @@ fn a_full_subnet_of_immune_neurons_refuses_registration() {
         register(ALICE, netuid, HOT_B);
         go_to(10); // registered at 1, immune while block < 11
         assert_noop!(
-            Neurons::register(RuntimeOrigin::signed(BOB), netuid, HOT_C, Balance::MAX),
+            Neurons::register(
+                RuntimeOrigin::signed(BOB),
+                netuid,
+                HOT_C,
+                Balance::MAX,
+                consent(BOB, HOT_C)
+            ),
             Error::<Test>::SubnetFullAllImmune
         );
         go_to(11);
         assert_eq!(register(BOB, netuid, HOT_C), 0);
+    });
+}
+
+#[test]
+fn a_fresh_hotkey_registers_only_under_the_coldkey_it_consented_to() {
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = create_subnet(8, 10);
+        let signed = RuntimeOrigin::signed;
+        // BOB front-runs ALICE's registration of her fresh HOT_A. Before the consent this was
+        // accepted and bound HOT_A to BOB for good.
+        assert_noop!(
+            Neurons::register(signed(BOB), netuid, HOT_A, Balance::MAX, None),
+            Error::<Test>::MissingHotkeyConsent
+        );
+        // HOT_A's consent to ALICE, copied from her pending transaction, does not name BOB.
+        assert_noop!(
+            Neurons::register(
+                signed(BOB),
+                netuid,
+                HOT_A,
+                Balance::MAX,
+                consent(ALICE, HOT_A)
+            ),
+            Error::<Test>::BadHotkeyConsent
+        );
+        // A consent to BOB signed by another key.
+        assert_noop!(
+            Neurons::register(
+                signed(BOB),
+                netuid,
+                HOT_A,
+                Balance::MAX,
+                Some(TestSignature(HOT_B, Neurons::hotkey_consent_payload(&BOB)))
+            ),
+            Error::<Test>::BadHotkeyConsent
+        );
+        // A consent to BOB on another chain.
+        assert_noop!(
+            Neurons::register(
+                signed(BOB),
+                netuid,
+                HOT_A,
+                Balance::MAX,
+                Some(TestSignature(
+                    HOT_A,
+                    mindos_primitives::hotkey_consent_message(
+                        &[1u8; 32],
+                        &codec::Encode::encode(&BOB)
+                    )
+                ))
+            ),
+            Error::<Test>::BadHotkeyConsent
+        );
+        assert_eq!(HotkeyOwner::<Test>::get(HOT_A), None);
+
+        assert_ok!(Neurons::register(
+            signed(ALICE),
+            netuid,
+            HOT_A,
+            Balance::MAX,
+            consent(ALICE, HOT_A)
+        ));
+        assert_eq!(HotkeyOwner::<Test>::get(HOT_A), Some(ALICE));
+        // Once owned, the owner registers it elsewhere without asking again.
+        let other = create_subnet(8, 10);
+        assert_ok!(Neurons::register(
+            signed(ALICE),
+            other,
+            HOT_A,
+            Balance::MAX,
+            None
+        ));
+        assert_eq!(Uids::<Test>::get(other, HOT_A), Some(0));
     });
 }

@@ -2,6 +2,22 @@
 
 use super::*;
 
+/// What `register`, `serve` and `deregister` do beyond their benchmarks: a signature check
+/// (register, serve) and the reads and writes of the genesis hash, endpoints and PeerIds.
+fn extra(signature: bool, reads: u64, writes: u64) -> frame_support::weights::Weight {
+    use frame_support::traits::Get;
+    let check = if signature {
+        crate::impls::SIGNATURE_CHECK_WEIGHT
+    } else {
+        Default::default()
+    };
+    check
+        + <<Test as frame_system::Config>::DbWeight as Get<
+            frame_support::weights::RuntimeDbWeight,
+        >>::get()
+        .reads_writes(reads, writes)
+}
+
 #[test]
 fn register_is_charged_for_the_subnet_size() {
     ExtBuilder::default().build_and_execute(|| {
@@ -11,14 +27,18 @@ fn register_is_charged_for_the_subnet_size() {
                 netuid,
                 hotkey: HOT_A,
                 max_burn: 0,
+                hotkey_consent: None,
             }
             .get_dispatch_info()
             .call_weight
         };
-        assert_eq!(weight_of(netuid), <() as WeightInfo>::register(8));
+        assert_eq!(
+            weight_of(netuid),
+            <() as WeightInfo>::register(8) + extra(true, 2, 1)
+        );
         assert_eq!(
             weight_of(NetUid(9)),
-            <() as WeightInfo>::register(u32::from(MAX_NEURONS_PER_SUBNET))
+            <() as WeightInfo>::register(u32::from(MAX_NEURONS_PER_SUBNET)) + extra(true, 2, 1)
         );
         // After the subnet shrinks (at once, as governance does it), the uids it already has
         // still count.
@@ -26,17 +46,24 @@ fn register_is_charged_for_the_subnet_size() {
             register(ALICE, netuid, hotkey);
         }
         assert_ok!(Subnets::apply_hyperparameters(netuid, hyperparameters(2, 10)));
-        assert_eq!(weight_of(netuid), <() as WeightInfo>::register(5));
+        assert_eq!(
+            weight_of(netuid),
+            <() as WeightInfo>::register(5) + extra(true, 2, 1)
+        );
         assert_eq!(
             crate::Call::<Test>::serve {
                 netuid,
                 peer_id: vec![],
                 multiaddrs: vec![],
-                device: device()
+                device: device(),
+                proof: ServeProof {
+                    signed_at: 0,
+                    signature: [0; 64]
+                },
             }
             .get_dispatch_info()
             .call_weight,
-            <() as WeightInfo>::serve()
+            <() as WeightInfo>::serve() + extra(true, 2, 2)
         );
         assert_eq!(
             crate::Call::<Test>::deregister {
@@ -45,7 +72,7 @@ fn register_is_charged_for_the_subnet_size() {
             }
             .get_dispatch_info()
             .call_weight,
-            <() as WeightInfo>::deregister()
+            <() as WeightInfo>::deregister() + extra(false, 1, 1)
         );
     });
 }
@@ -78,6 +105,17 @@ fn try_state_catches_broken_invariants() {
         );
         assert!(Neurons::do_try_state().is_err());
         BurnOf::<Test>::remove(NetUid(9));
+        assert_ok!(Neurons::do_try_state());
+        // A served PeerId without its owner entry, and an owner entry without an endpoint.
+        assert_ok!(serve(HOT_A, netuid));
+        let peer: mindos_primitives::PeerIdBytes = BoundedVec::truncate_from(peer_id_for(HOT_A));
+        PeerIdOwner::<Test>::remove(netuid, &peer);
+        assert!(Neurons::do_try_state().is_err());
+        PeerIdOwner::<Test>::insert(netuid, &peer, HOT_A);
+        assert_ok!(Neurons::do_try_state());
+        PeerIdOwner::<Test>::insert(netuid, BoundedVec::truncate_from(peer_id_for(HOT_B)), HOT_A);
+        assert!(Neurons::do_try_state().is_err());
+        PeerIdOwner::<Test>::remove(netuid, BoundedVec::truncate_from(peer_id_for(HOT_B)));
         assert_ok!(Neurons::do_try_state());
     });
 }
