@@ -20,7 +20,7 @@ use mindos_chain_client::runtime::{
     // The call's own argument types (the runtime API's view types share their names).
     directives::calls::propose::{Action as ProposalAction, Scope},
     runtime_types::{
-        bounded_collections::bounded_vec::BoundedVec, mindos_primitives::NetUid,
+        bounded_collections::bounded_vec::BoundedVec,
         pallet_mindos_directives::parameters::ParameterValue,
     },
 };
