@@ -83,7 +83,9 @@ async fn scenario(dir: &Path) {
     let client = node.connect().await;
 
     // 1. A model file that is not the one subnet 1 pins.
+    let bob_id: AccountId32 = dev::bob().public_key().into();
     let mut settings = chain_settings(&dir.join("mismatch"), &node, "//MindosMinerMismatch");
+    settings.keys.coldkey_address = Some(bob_id.to_string());
     settings.model.model = Some(
         // The runtime value: cargo reuses test binaries when the workspace moves.
         std::env::var_os("CARGO_MANIFEST_DIR")
@@ -105,7 +107,6 @@ async fn scenario(dir: &Path) {
     );
 
     // 2. Not registered, and only the coldkey's address known: nothing to register with.
-    let bob_id: AccountId32 = dev::bob().public_key().into();
     let mut settings = chain_settings(
         &dir.join("unregistered"),
         &node,
@@ -129,6 +130,7 @@ async fn scenario(dir: &Path) {
     // A subnet that does not exist.
     let mut settings = chain_settings(&dir.join("unknown"), &node, "//MindosMinerUnknown");
     settings.subnet.netuid = Some(NetUid(77));
+    settings.keys.coldkey_address = Some(bob_id.to_string());
     let err = Miner::start(Config::from_settings(settings).unwrap())
         .await
         .unwrap_err();

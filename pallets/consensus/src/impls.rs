@@ -730,8 +730,11 @@ impl<T: Config> Pallet<T> {
     /// Invariants: per-subnet state only for live subnets; weight and bond rows sorted and
     /// within their subnet's uids; the accrual table sorted by netuid; the payout queue and
     /// the stored payouts agree.
-    #[cfg(any(feature = "try-runtime", test))]
-    pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+    ///
+    /// Built with `std` too (not only `try-runtime`), so that the runtime's random-history
+    /// test checks it after every block.
+    #[cfg(any(feature = "try-runtime", feature = "std", test))]
+    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         let accruals = Accrual::<T>::get();
         ensure!(
             accruals

@@ -13,7 +13,8 @@
 //!   less than validators that measure (`mindos-consensus-math`'s property tests show it).
 //!   Subnets that turn `commit_reveal` off use [`Pallet::set_weights`], rate limited by
 //!   [`Config::WeightsRateLimit`].
-//! - **Epoch.** At each subnet's epoch boundary ([`mindos_primitives::is_epoch_boundary`],
+//! - **Epoch.** At each subnet's epoch boundary
+//!   ([`mindos_primitives::SubnetsInfo::epochs_due`]: the subnets pallet's anchored schedule,
 //!   staggered by netuid so subnets do not share a block) the subnet is queued; at most
 //!   [`Config::MaxEpochsPerBlock`] epochs run per block. An epoch runs the sparse Yuma math of
 //!   `mindos-consensus-math` in O(nnz · log v): stake-weighted kappa-median consensus per

@@ -657,8 +657,11 @@ impl<T: Config> Pallet<T> {
     /// smallest first, matching their tally, and no queue entry; approved ones no votes and
     /// exactly one queue entry, in order; every proposer holds exactly the deposits of its
     /// voting proposals, and [`OpenProposalsOf`] counts them.
-    #[cfg(any(feature = "try-runtime", test))]
-    pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+    ///
+    /// Built with `std` too (not only `try-runtime`), so that the runtime's random-history
+    /// test checks it after every block.
+    #[cfg(any(feature = "try-runtime", feature = "std", test))]
+    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         use alloc::collections::{BTreeMap, BTreeSet};
         use frame_support::traits::fungible::InspectHold;
 

@@ -594,8 +594,11 @@ impl<T: Config> Pallet<T> {
     /// are unique and unregistered; registered hotkeys have an owner; served hotkeys are
     /// registered; [`PeerIdOwner`] holds exactly the served PeerIds, each owned by the
     /// hotkey serving it; and no state is kept for subnets that do not exist.
-    #[cfg(any(feature = "try-runtime", test))]
-    pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+    ///
+    /// Built with `std` too (not only `try-runtime`), so that the runtime's random-history
+    /// test checks it after every block.
+    #[cfg(any(feature = "try-runtime", feature = "std", test))]
+    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         use alloc::collections::{BTreeMap, BTreeSet};
 
         let mut keys: BTreeMap<NetUid, u32> = BTreeMap::new();

@@ -672,8 +672,11 @@ impl<T: Config> Pallet<T> {
 
     /// Invariants: totals equal the sums of their entries; every coldkey's hold equals its
     /// active plus unbonding stake; nominator counts match; no zero entries; bounds hold.
-    #[cfg(any(feature = "try-runtime", test))]
-    pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+    ///
+    /// Built with `std` too (not only `try-runtime`), so that the runtime's random-history
+    /// test checks it after every block.
+    #[cfg(any(feature = "try-runtime", feature = "std", test))]
+    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         use alloc::collections::BTreeMap;
         use frame_support::traits::fungible::InspectHold;
         let mut owed: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
@@ -832,7 +835,7 @@ impl<T: Config> Pallet<T> {
     /// Counted stake: an entry exactly per permit; per hotkey the kept sum and count match
     /// its entries and the sum never exceeds its active stake; per subnet the total matches
     /// its entries; so the totals over subnets never exceed the total active stake.
-    #[cfg(any(feature = "try-runtime", test))]
+    #[cfg(any(feature = "try-runtime", feature = "std", test))]
     fn counted_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         use alloc::collections::BTreeMap;
         let mut per_hotkey: BTreeMap<T::AccountId, crate::CountedSum<BalanceOf<T>>> = BTreeMap::new();

@@ -397,8 +397,11 @@ impl<T: Config> Pallet<T> {
 
     /// Invariants: the count matches the map, ids are below `NextNetUid`, every deposit is
     /// held, and every subnet respects the hard caps.
-    #[cfg(any(feature = "try-runtime", test))]
-    pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+    ///
+    /// Built with `std` too (not only `try-runtime`), so that the runtime's random-history
+    /// test checks it after every block.
+    #[cfg(any(feature = "try-runtime", feature = "std", test))]
+    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         use frame_support::traits::fungible::InspectHold;
         let next = NextNetUid::<T>::get();
         let mut count: u32 = 0;
