@@ -64,6 +64,11 @@ async fn help_and_bad_settings() {
         Duration::from_secs(60),
         Command::new(VALIDATOR_BIN)
             .args(["--chain-rpc", &format!("ws://127.0.0.1:{}", free_port())])
+            // The coldkey the hotkey must belong to (Bob's), so start-up gets to the chain.
+            .args([
+                "--coldkey-address",
+                "0x8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48",
+            ])
             .arg("--base-path")
             .arg(dir.path())
             .output(),
