@@ -42,7 +42,9 @@ pub(crate) fn production_chain_spec_template() -> Result<ChainSpec, String> {
         .with_name("MindOS")
         .with_id("mindos")
         .with_chain_type(ChainType::Live)
-        .with_genesis_config_preset_name(mindos_runtime::genesis_config_presets::PRODUCTION_RUNTIME_PRESET)
+        .with_genesis_config_preset_name(
+            mindos_runtime::genesis_config_presets::PRODUCTION_RUNTIME_PRESET,
+        )
         .with_properties(properties())
         .build())
 }

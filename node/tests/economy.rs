@@ -192,11 +192,17 @@ async fn scenario(node: DevNode, client: ChainClient, http: HttpClient) -> Resul
     );
     // Pages: uid slots `offset .. offset + limit`; the slot after the last is empty.
     let page: serde_json::Value = http
-        .request("mindos_metagraph", rpc_params![1, Option::<String>::None, 0, 1])
+        .request(
+            "mindos_metagraph",
+            rpc_params![1, Option::<String>::None, 0, 1],
+        )
         .await?;
     assert_eq!(page, serde_json::Value::Array(graph.clone()));
     let past: serde_json::Value = http
-        .request("mindos_metagraph", rpc_params![1, Option::<String>::None, 1, 10])
+        .request(
+            "mindos_metagraph",
+            rpc_params![1, Option::<String>::None, 1, 10],
+        )
         .await?;
     assert_eq!(past, serde_json::json!([]));
     let digits: serde_json::Value = http.request("mindos_subnet", rpc_params![1]).await?;

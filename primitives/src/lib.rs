@@ -16,7 +16,12 @@
 // genesis building where FRAME expects them.
 #![cfg_attr(
     not(test),
-    deny(clippy::panic, clippy::unreachable, clippy::todo, clippy::unimplemented)
+    deny(
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
 )]
 // Unwrap, expect and indexing in tests: see clippy.toml.
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
@@ -33,8 +38,8 @@ pub mod serde_helpers;
 mod traits;
 
 pub use constants::{
-    DAYS, DAY_OF_6S_BLOCKS, DIGITS_MODEL_DIGEST, HOURS, LAUNCH_ACTIVITY_CUTOFF, MICRO_MIND, MILLI_MIND,
-    MILLI_SECS_PER_BLOCK, MIND, MINUTES, TEXT_EMBEDDING_MODEL_DIGEST,
+    DAYS, DAY_OF_6S_BLOCKS, DIGITS_MODEL_DIGEST, HOURS, LAUNCH_ACTIVITY_CUTOFF, MICRO_MIND,
+    MILLI_MIND, MILLI_SECS_PER_BLOCK, MIND, MINUTES, TEXT_EMBEDDING_MODEL_DIGEST,
     TEXT_EMBEDDING_TOKENIZER_DIGEST, TOKEN_DECIMALS, TOKEN_SYMBOL,
 };
 pub use neuron::{

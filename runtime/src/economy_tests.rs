@@ -277,7 +277,11 @@ impl Books {
         let counted = <Stake as StakeInfo<_, _>>::counted_stakes();
         let accruing = pallet_mindos_consensus::Accrual::<Runtime>::get()
             .iter()
-            .any(|a| counted.iter().any(|(netuid, stake)| *netuid == a.netuid && *stake > 0));
+            .any(|a| {
+                counted
+                    .iter()
+                    .any(|(netuid, stake)| *netuid == a.netuid && *stake > 0)
+            });
         if accruing {
             self.emitted +=
                 <Directives as ConsensusParameters<Balance>>::block_emission(u64::from(next));
@@ -329,11 +333,26 @@ fn still_owed() -> Balance {
 /// Every MindOS pallet's invariants.
 fn check_try_state(after: &dyn core::fmt::Debug) {
     let checks = [
-        ("subnets", pallet_mindos_subnets::Pallet::<Runtime>::do_try_state()),
-        ("neurons", pallet_mindos_neurons::Pallet::<Runtime>::do_try_state()),
-        ("stake", pallet_mindos_stake::Pallet::<Runtime>::do_try_state()),
-        ("consensus", pallet_mindos_consensus::Pallet::<Runtime>::do_try_state()),
-        ("directives", pallet_mindos_directives::Pallet::<Runtime>::do_try_state()),
+        (
+            "subnets",
+            pallet_mindos_subnets::Pallet::<Runtime>::do_try_state(),
+        ),
+        (
+            "neurons",
+            pallet_mindos_neurons::Pallet::<Runtime>::do_try_state(),
+        ),
+        (
+            "stake",
+            pallet_mindos_stake::Pallet::<Runtime>::do_try_state(),
+        ),
+        (
+            "consensus",
+            pallet_mindos_consensus::Pallet::<Runtime>::do_try_state(),
+        ),
+        (
+            "directives",
+            pallet_mindos_directives::Pallet::<Runtime>::do_try_state(),
+        ),
     ];
     for (pallet, result) in checks {
         assert_eq!(result, Ok(()), "{pallet} try_state after {after:?}");
@@ -589,11 +608,112 @@ fn a_fixed_history_mints_emission_and_keeps_the_books() {
             books.check(op);
         }
         assert!(books.minted > 0, "epochs paid something");
-        assert!(books.burned > 0, "registrations and the creation burned something");
+        assert!(
+            books.burned > 0,
+            "registrations and the creation burned something"
+        );
         assert_eq!(
             Directives::parameters().burn_floor,
             3 * MIND,
             "the proposal passed and was enacted"
         );
     });
+}
+
+/// Review C1 on the real runtime: registering a hotkey that validates on some subnets on one
+/// more subnet never raises the share of block emission that this set of subnets (the old
+/// ones and the new one) accrues. The hotkey's stake is divided over its permits instead of
+/// counting again, and whoever it displaces only leaves the set or the count. That the counted
+/// stake never exceeds the total stake is the stake pallet's `try_state`, which
+/// [`Books::run_block`] checks after every block.
+fn counted_share(subnets: &[NetUid]) -> (Balance, Balance) {
+    let accruing: Vec<NetUid> = pallet_mindos_consensus::Accrual::<Runtime>::get()
+        .iter()
+        .map(|a| a.netuid)
+        .collect();
+    let counted = <Stake as StakeInfo<_, _>>::counted_stakes();
+    let of = |netuid: &NetUid| {
+        counted
+            .iter()
+            .find(|(id, _)| id == netuid)
+            .map_or(0, |(_, stake)| *stake)
+    };
+    let total = accruing.iter().map(of).sum();
+    let part = subnets
+        .iter()
+        .filter(|netuid| accruing.contains(netuid))
+        .map(of)
+        .sum();
+    (part, total)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn joining_another_subnet_never_raises_the_emission_share_of_ones_subnets(
+        stakes in proptest::collection::vec((0u8..6, 0u16..3, 1u32..2_000), 3..12),
+        joiner in 0u8..6,
+        target in 0u16..3,
+    ) {
+        ext().execute_with(|| -> Result<(), TestCaseError> {
+            let mut books = Books::new();
+            for owner in 0..3u8 {
+                pallet_mindos_subnets::LastSubnetCreatedAt::<Runtime>::kill();
+                Subnets::create_subnet(
+                    RuntimeOrigin::signed(coldkey(owner)),
+                    b"share".to_vec().try_into().unwrap(),
+                    task(),
+                    Hyperparameters { max_neurons: 8, ..params() },
+                    pallet_mindos_subnets::Visibility::Public,
+                )
+                .expect("three subnets");
+            }
+            // Each hotkey belongs to one coldkey; it registers where the history says and
+            // its coldkey stakes on it.
+            let owner = |h: u8| coldkey(h % 3);
+            for (h, netuid, amount) in &stakes {
+                let _ = Neurons::register(
+                    RuntimeOrigin::signed(owner(*h)),
+                    NetUid(*netuid),
+                    hotkey(*h),
+                    1_000 * MIND,
+                    consent(&owner(*h), &hotkey(*h)),
+                );
+                let _ = Stake::add_stake(
+                    RuntimeOrigin::signed(owner(*h)),
+                    hotkey(*h),
+                    Balance::from(*amount) * MIND,
+                );
+            }
+            books.advance(35); // every subnet refreshes its permits three times
+            let on: Vec<NetUid> = (0..3u16)
+                .map(NetUid)
+                .filter(|netuid| <Stake as StakeInfo<_, _>>::has_validator_permit(*netuid, &hotkey(joiner)))
+                .collect();
+            let target = NetUid(target);
+            prop_assume!(!on.is_empty());
+            prop_assume!(pallet_mindos_neurons::Uids::<Runtime>::get(target, hotkey(joiner)).is_none());
+            let mut set = on.clone();
+            set.push(target);
+            let (before, total_before) = counted_share(&set);
+
+            Neurons::register(
+                RuntimeOrigin::signed(owner(joiner)),
+                target,
+                hotkey(joiner),
+                1_000 * MIND,
+                None,
+            )
+            .expect("the owner registers its hotkey on one more subnet");
+            books.advance(35);
+            let (after, total_after) = counted_share(&set);
+            // after / total_after <= before / total_before, without division.
+            prop_assert!(
+                after * total_before <= before * total_after,
+                "the share of {set:?} rose from {before}/{total_before} to {after}/{total_after}"
+            );
+            Ok(())
+        })?;
+    }
 }

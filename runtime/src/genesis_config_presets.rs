@@ -16,8 +16,8 @@ use crate::{
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use mindos_primitives::{
-    HyperparameterBounds, Hyperparameters, Modality, ScoringRule, TaskSpec,
-    DIGITS_MODEL_DIGEST, TEXT_EMBEDDING_MODEL_DIGEST,
+    HyperparameterBounds, Hyperparameters, Modality, ScoringRule, TaskSpec, DIGITS_MODEL_DIGEST,
+    TEXT_EMBEDDING_MODEL_DIGEST,
 };
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;

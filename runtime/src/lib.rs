@@ -22,7 +22,12 @@
 // genesis building where FRAME expects them.
 #![cfg_attr(
     not(test),
-    deny(clippy::panic, clippy::unreachable, clippy::todo, clippy::unimplemented)
+    deny(
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
 )]
 // `construct_runtime` needs a deep recursion limit for its generated code.
 #![recursion_limit = "256"]

@@ -3,8 +3,8 @@
 use crate::{
     genesis_config_presets::{self, DEV_ENDOWMENT},
     AccountId, Balance, Balances, BalancesCall, Directives, Executive, Runtime, RuntimeCall,
-    RuntimeGenesisConfig, RuntimeOrigin, SignedPayload, Sudo, System, TransactionPayment, TxExtension,
-    UncheckedExtrinsic, EXISTENTIAL_DEPOSIT, MILLI_MIND, MIND, VERSION,
+    RuntimeGenesisConfig, RuntimeOrigin, SignedPayload, Sudo, System, TransactionPayment,
+    TxExtension, UncheckedExtrinsic, EXISTENTIAL_DEPOSIT, MILLI_MIND, MIND, VERSION,
 };
 use codec::Encode;
 use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::Get};
@@ -107,7 +107,9 @@ fn production_preset_has_no_dev_accounts_and_nobody_can_act_as_root() {
         assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
         assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), 0);
         assert_eq!(free(Sr25519Keyring::Alice), 0);
-        assert!(pallet_mindos_subnets::SubnetInfoOf::<Runtime>::iter().next().is_none());
+        assert!(pallet_mindos_subnets::SubnetInfoOf::<Runtime>::iter()
+            .next()
+            .is_none());
         assert_eq!(
             Directives::parameters().hyperparameter_bounds,
             genesis_config_presets::default_hyperparameter_bounds()
@@ -507,7 +509,11 @@ fn the_heaviest_hook_block_stays_under_half_the_block() {
         share * 100.0,
         max.ref_time()
     );
-    assert!(share < 0.5, "the hooks take {:.1}% of a block", share * 100.0);
+    assert!(
+        share < 0.5,
+        "the hooks take {:.1}% of a block",
+        share * 100.0
+    );
     assert!(
         hooks.proof_size() < max.proof_size() / 2,
         "the hooks' proof takes half a block"
@@ -530,10 +536,20 @@ fn fees_rise_with_congestion_and_never_fall_below_the_base() {
         System::set_block_consumed_resources(normal, 0);
         let congested = Update::convert(Multiplier::one());
         assert!(congested > Multiplier::one(), "a full block raises fees");
-        assert!(Update::convert(congested) > congested, "and keeps raising them");
+        assert!(
+            Update::convert(congested) > congested,
+            "and keeps raising them"
+        );
         System::set_block_consumed_resources(frame_support::weights::Weight::zero(), 0);
-        assert!(Update::convert(congested) < congested, "an empty block lowers them");
-        assert_eq!(Update::convert(Multiplier::one()), Multiplier::one(), "never below one");
+        assert!(
+            Update::convert(congested) < congested,
+            "an empty block lowers them"
+        );
+        assert_eq!(
+            Update::convert(Multiplier::one()),
+            Multiplier::one(),
+            "never below one"
+        );
     });
 }
 
@@ -551,9 +567,13 @@ fn subnet_ids_cannot_be_used_up_quickly_or_cheaply() {
     let interval_ms = u64::from(interval) * crate::MILLI_SECS_PER_BLOCK;
     let year_ms = 365 * 24 * 3_600 * 1_000u64;
     let years = ids * interval_ms / year_ms;
-    assert!(years >= 7, "ids last {years} years of back-to-back creations");
+    assert!(
+        years >= 7,
+        "ids last {years} years of back-to-back creations"
+    );
 
-    let launch = pallet_mindos_directives::GovernedParameters::<Balance, crate::BlockNumber>::default();
+    let launch =
+        pallet_mindos_directives::GovernedParameters::<Balance, crate::BlockNumber>::default();
     let supply = 2 * launch.block_emission * Balance::from(launch.halving_interval);
     assert_eq!(supply, 21_024_000 * MIND);
     let burned = Balance::from(ids) * crate::configs::SubnetCreationBurn::get();

@@ -137,11 +137,11 @@ impl ChainSession {
     ) -> Result<Option<Vec<Neuron>>, ValidatorError> {
         let rows = at
             .runtime_apis()
-            .call(
-                runtime::runtime_apis()
-                    .mindos_api()
-                    .metagraph(ChainNetUid(netuid.0), 0, u16::MAX),
-            )
+            .call(runtime::runtime_apis().mindos_api().metagraph(
+                ChainNetUid(netuid.0),
+                0,
+                u16::MAX,
+            ))
             .await
             .map_err(chain_error)?;
         Ok(rows.map(|rows| {

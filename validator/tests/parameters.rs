@@ -46,8 +46,7 @@ async fn the_validator_follows_commit_reveal_and_tempo_changes_without_a_restart
     ))
     .await;
     node.wait_for_finalized(1).await;
-    let result =
-        tokio::time::timeout(Duration::from_secs(600), scenario(dir.path(), &node)).await;
+    let result = tokio::time::timeout(Duration::from_secs(600), scenario(dir.path(), &node)).await;
     let failed = !matches!(result, Ok(()));
     if failed {
         node.proc().print_tail(20);
@@ -129,7 +128,10 @@ async fn scenario(dir: &Path, node: &DevNode) {
     // The owner turns commit-reveal off and lengthens the tempo.
     let client = node.connect().await;
     let mut params = hyperparameters(&client).await;
-    assert!(params.commit_reveal, "the dev chain's digits subnet starts with commit-reveal");
+    assert!(
+        params.commit_reveal,
+        "the dev chain's digits subnet starts with commit-reveal"
+    );
     params.commit_reveal = false;
     params.tempo = NEW_TEMPO;
     let alice = parse_key("//Alice").unwrap();
@@ -145,8 +147,7 @@ async fn scenario(dir: &Path, node: &DevNode) {
         Duration::from_secs(120),
         || async {
             let params = hyperparameters(&client).await;
-            (!params.commit_reveal && params.tempo == NEW_TEMPO)
-                .then_some(())?;
+            (!params.commit_reveal && params.tempo == NEW_TEMPO).then_some(())?;
             client.finalized_number().await.ok()
         },
     )

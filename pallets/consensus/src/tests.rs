@@ -557,12 +557,19 @@ fn an_epoch_merges_an_unpaid_backlog_instead_of_minting_it_uncharged() {
             .sum();
         assert_eq!(minted_now, 2, "the backlog was minted inside the epoch");
         let queued = PayoutsOf::<Test>::get(netuid).unwrap().entries;
-        assert!(queued.windows(2).all(|w| w[0].0 < w[1].0), "one entry per uid");
+        assert!(
+            queued.windows(2).all(|w| w[0].0 < w[1].0),
+            "one entry per uid"
+        );
         run_to(31);
         let earned: Balance = (3..6)
             .map(|i| Balances::free_balance(coldkey(i)) - before[(i - 3) as usize])
             .sum();
-        assert_eq!(earned, to_miners + 600, "this epoch's pool and the whole backlog");
+        assert_eq!(
+            earned,
+            to_miners + 600,
+            "this epoch's pool and the whole backlog"
+        );
     });
 }
 
@@ -654,10 +661,16 @@ fn a_validator_joining_another_subnet_does_not_raise_their_emission_share() {
             ));
         }
         run_to(40); // every subnet refreshed twice since
-        assert!(<Stake as StakeInfo<_, _>>::has_validator_permit(c, &hotkey(2)));
+        assert!(<Stake as StakeInfo<_, _>>::has_validator_permit(
+            c,
+            &hotkey(2)
+        ));
         // Its stake now counts half on a and half on c: together still 6,000 of 9,000.
         // (Before this fix each subnet counted it whole: 9,000 of 12,000 = 750.)
-        assert!(one_block(&[a, c], 41) <= 666, "joining c raised a and c's share");
+        assert!(
+            one_block(&[a, c], 41) <= 666,
+            "joining c raised a and c's share"
+        );
         let counted: Balance = <Stake as StakeInfo<_, _>>::counted_stakes()
             .iter()
             .map(|(_, stake)| stake)

@@ -200,7 +200,15 @@ impl<T: Config> Pallet<T> {
             .filter_map(|uid| {
                 let hotkey = Keys::<T>::get(netuid, uid)?;
                 let permitted = permits.contains(&hotkey);
-                Self::neuron_view(netuid, uid, hotkey, permitted, &params, &registered_at, &emissions)
+                Self::neuron_view(
+                    netuid,
+                    uid,
+                    hotkey,
+                    permitted,
+                    &params,
+                    &registered_at,
+                    &emissions,
+                )
             })
             .collect();
         Some(rows)

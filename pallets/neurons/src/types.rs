@@ -62,8 +62,8 @@ mod bench {
         BoundedVec,
     };
     use mindos_primitives::{
-        HyperparameterBounds, Hyperparameters, Modality, NetUid, Range, ScoringRule,
-        TaskSpec, MAX_NEURONS_PER_SUBNET,
+        HyperparameterBounds, Hyperparameters, Modality, NetUid, Range, ScoringRule, TaskSpec,
+        MAX_NEURONS_PER_SUBNET,
     };
     use pallet_mindos_subnets::{self as subnets, BalanceOf, Visibility};
     use sp_core::crypto::KeyTypeId;

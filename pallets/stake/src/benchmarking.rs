@@ -6,9 +6,9 @@
 
 use super::*;
 use crate::pallet::{
-    BalanceOf, CountedStake, CountedSumOf, HotkeyStake, NominatorCount, PendingPermitUpdates, StakeOf,
-    PendingTake, TakeIncreasedAt, TakeOf,
-    TotalStake, TotalUnbonding, Unbonding, UnbondingChunkOf, UnbondingOf, ValidatorPermits,
+    BalanceOf, CountedStake, CountedSumOf, HotkeyStake, NominatorCount, PendingPermitUpdates,
+    PendingTake, StakeOf, TakeIncreasedAt, TakeOf, TotalStake, TotalUnbonding, Unbonding,
+    UnbondingChunkOf, UnbondingOf, ValidatorPermits,
 };
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;

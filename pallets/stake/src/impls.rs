@@ -363,11 +363,7 @@ impl<T: Config> Pallet<T> {
     /// Sets `hotkey`'s counted stake on `netuid`, where it (now) holds a permit, to its
     /// equal share over its permits, but never above what its other entries leave of its
     /// `stake`. Returns the new entry.
-    fn refresh_counted(
-        netuid: NetUid,
-        hotkey: &T::AccountId,
-        stake: BalanceOf<T>,
-    ) -> BalanceOf<T> {
+    fn refresh_counted(netuid: NetUid, hotkey: &T::AccountId, stake: BalanceOf<T>) -> BalanceOf<T> {
         let old = CountedStake::<T>::get(hotkey, netuid);
         let mut sum = CountedSumOf::<T>::get(hotkey).unwrap_or_default();
         if old.is_none() {
@@ -838,7 +834,8 @@ impl<T: Config> Pallet<T> {
     #[cfg(any(feature = "try-runtime", feature = "std", test))]
     fn counted_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         use alloc::collections::BTreeMap;
-        let mut per_hotkey: BTreeMap<T::AccountId, crate::CountedSum<BalanceOf<T>>> = BTreeMap::new();
+        let mut per_hotkey: BTreeMap<T::AccountId, crate::CountedSum<BalanceOf<T>>> =
+            BTreeMap::new();
         let mut per_subnet: BTreeMap<NetUid, BalanceOf<T>> = BTreeMap::new();
         for (hotkey, netuid, value) in CountedStake::<T>::iter() {
             ensure!(
@@ -874,7 +871,10 @@ impl<T: Config> Pallet<T> {
             "SubnetCountedStake not sorted by netuid"
         );
         let totals: BTreeMap<NetUid, BalanceOf<T>> = totals.into_iter().collect();
-        ensure!(totals == per_subnet, "SubnetCountedStake differs from the entries");
+        ensure!(
+            totals == per_subnet,
+            "SubnetCountedStake differs from the entries"
+        );
         let counted = totals
             .values()
             .fold(BalanceOf::<T>::zero(), |sum, v| sum.saturating_add(*v));

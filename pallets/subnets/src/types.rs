@@ -105,8 +105,14 @@ impl EpochTiming {
     pub fn staggered(netuid: NetUid, tempo: u16) -> Self {
         let period = Self::period_of(tempo);
         // Boundaries are the blocks `b` with `(b + netuid + 1) % period == 0`.
-        let shift = u64::from(netuid.0).saturating_add(1).checked_rem(period).unwrap_or(0);
-        let anchor = period.saturating_sub(shift).checked_rem(period).unwrap_or(0);
+        let shift = u64::from(netuid.0)
+            .saturating_add(1)
+            .checked_rem(period)
+            .unwrap_or(0);
+        let anchor = period
+            .saturating_sub(shift)
+            .checked_rem(period)
+            .unwrap_or(0);
         Self { tempo, anchor }
     }
 

@@ -22,8 +22,8 @@ use sp_version::RuntimeVersion;
 use super::{
     AccountId, Aura, Balance, Balances, Block, BlockNumber, Consensus, Directives, Hash, Neurons,
     Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-    RuntimeOrigin, RuntimeTask, Stake, Subnets, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS, MICRO_MIND,
-    MIND, SLOT_DURATION, SS58_PREFIX, VERSION,
+    RuntimeOrigin, RuntimeTask, Stake, Subnets, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS,
+    MICRO_MIND, MIND, SLOT_DURATION, SS58_PREFIX, VERSION,
 };
 
 /// Share of a block's weight and length that ordinary transactions may use; the rest is kept

@@ -86,7 +86,12 @@
 // genesis building where FRAME expects them.
 #![cfg_attr(
     not(test),
-    deny(clippy::panic, clippy::unreachable, clippy::todo, clippy::unimplemented)
+    deny(
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
 )]
 // Unwrap, expect and indexing in tests: see clippy.toml.
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]

@@ -154,7 +154,10 @@ fn a_lowered_max_neurons_prunes_instead_of_growing_into_free_uids() {
             HOT_C
         ));
         // At once, as governance does (an owner's change waits for the next boundary).
-        assert_ok!(Subnets::apply_hyperparameters(netuid, hyperparameters(2, 0)));
+        assert_ok!(Subnets::apply_hyperparameters(
+            netuid,
+            hyperparameters(2, 0)
+        ));
         // Two neurons on a subnet of two: the free uid 2 must not be taken.
         assert_eq!(register(BOB, netuid, HOT_D), 0);
         assert_eq!(NeuronCount::<Test>::get(netuid), 2);

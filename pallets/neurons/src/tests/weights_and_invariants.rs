@@ -45,7 +45,10 @@ fn register_is_charged_for_the_subnet_size() {
         for hotkey in 200..205 {
             register(ALICE, netuid, hotkey);
         }
-        assert_ok!(Subnets::apply_hyperparameters(netuid, hyperparameters(2, 10)));
+        assert_ok!(Subnets::apply_hyperparameters(
+            netuid,
+            hyperparameters(2, 10)
+        ));
         assert_eq!(
             weight_of(netuid),
             <() as WeightInfo>::register(5) + extra(true, 2, 1)

@@ -41,7 +41,11 @@ fn split_over_two_subnets() -> (NetUid, NetUid) {
     assert_eq!(counted(HOT_A, second), Some(0));
     assert_eq!(counted(HOT_A, first), Some(100));
     run_to(19);
-    assert_eq!(counted(HOT_A, first), Some(50), "refreshed to its equal share");
+    assert_eq!(
+        counted(HOT_A, first),
+        Some(50),
+        "refreshed to its equal share"
+    );
     run_to(28);
     assert_eq!(counted(HOT_A, second), Some(50));
     (first, second)
@@ -122,7 +126,10 @@ fn a_lost_permit_drops_its_entry_and_frees_the_share_for_the_others() {
 fn dissolving_a_subnet_drops_its_counted_stake() {
     ExtBuilder::default().build_and_execute(|| {
         let (first, second) = split_over_two_subnets();
-        assert_ok!(Subnets::dissolve_subnet(RuntimeOrigin::signed(DAVE), second));
+        assert_ok!(Subnets::dissolve_subnet(
+            RuntimeOrigin::signed(DAVE),
+            second
+        ));
         assert_eq!(counted(HOT_A, second), None);
         assert_eq!(subnet_total(second), None);
         assert_eq!(

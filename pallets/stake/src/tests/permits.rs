@@ -135,7 +135,10 @@ fn no_permit_without_stake_even_at_a_zero_minimum() {
         // With stake, the minimum of zero admits any staked hotkey.
         assert_ok!(Stake::add_stake(RuntimeOrigin::signed(ALICE), HOT_C, 10));
         run_to(20);
-        assert_eq!(ValidatorPermits::<Test>::get(netuid).into_inner(), vec![HOT_C]);
+        assert_eq!(
+            ValidatorPermits::<Test>::get(netuid).into_inner(),
+            vec![HOT_C]
+        );
     });
 }
 

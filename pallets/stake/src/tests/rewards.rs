@@ -100,9 +100,17 @@ fn validators_lists_permit_holders_still_registered() {
         // Every permit comes with a (here empty) counted-stake entry.
         for hotkey in [HOT_B, 77] {
             CountedStake::<Test>::insert(hotkey, netuid, 0);
-            CountedSumOf::<Test>::insert(hotkey, CountedSum { total: 0, subnets: 1 });
+            CountedSumOf::<Test>::insert(
+                hotkey,
+                CountedSum {
+                    total: 0,
+                    subnets: 1,
+                },
+            );
         }
-        SubnetCountedStake::<Test>::put(frame_support::BoundedVec::truncate_from(vec![(netuid, 0)]));
+        SubnetCountedStake::<Test>::put(frame_support::BoundedVec::truncate_from(vec![(
+            netuid, 0,
+        )]));
         assert_eq!(<Stake as StakeInfo<_, _>>::validators(netuid), vec![HOT_B]);
         assert!(<Stake as StakeInfo<_, _>>::validators(NetUid(9)).is_empty());
     });

@@ -82,7 +82,11 @@ fn a_raised_take_applies_only_after_an_unbonding_period() {
         // A reward now still goes to the nominator whole.
         let owner = Balances::free_balance(ALICE);
         <Stake as StakeInfo<_, _>>::reward(&HOT_A, 1_000);
-        assert_eq!(Balances::free_balance(ALICE), owner, "no take before the date");
+        assert_eq!(
+            Balances::free_balance(ALICE),
+            owner,
+            "no take before the date"
+        );
         System::set_block_number(at);
         assert_eq!(Stake::take_of(&HOT_A), Perbill::from_percent(18));
         <Stake as StakeInfo<_, _>>::reward(&HOT_A, 1_000);

@@ -217,14 +217,17 @@ fn governance_changes_win_over_the_owner_for_a_cooldown() {
             .into(),
         );
         // The owner is locked out for the cooldown.
-        let change = || {
-            Subnets::set_hyperparameters(RuntimeOrigin::signed(ALICE), netuid, owners.clone())
-        };
+        let change =
+            || Subnets::set_hyperparameters(RuntimeOrigin::signed(ALICE), netuid, owners.clone());
         assert_noop!(change(), Error::<Test>::HyperparametersGoverned);
         run_to(20 + GOVERNANCE_COOLDOWN - 1);
         assert_noop!(change(), Error::<Test>::HyperparametersGoverned);
         run_to(100);
-        assert_eq!(params_of(netuid), governed, "the dropped change never applies");
+        assert_eq!(
+            params_of(netuid),
+            governed,
+            "the dropped change never applies"
+        );
         // After the cooldown only the owner's own rate limit (from its change at block 1)
         // is left.
         assert_noop!(change(), Error::<Test>::HyperparametersRateLimited);
