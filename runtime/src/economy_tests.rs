@@ -271,22 +271,28 @@ impl Books {
     /// Runs the next block's hooks, counts its emission and checks everything. A block
     /// emits only when some subnet accrues (one that ran an epoch and has counted stake);
     /// otherwise its emission is never created, and counting it would hide an overpayment.
+    /// What the accrual saw: the subnets with an accrual entry before the block (an epoch in
+    /// the block may add one after the accrual) and the counted stake after it (the stake
+    /// pallet's permit refresh runs before the consensus pallet's hook; nothing after it
+    /// changes the counted stake).
     fn run_block(&mut self) {
         let next = System::block_number() + 1;
         System::set_block_number(next);
-        let counted = <Stake as StakeInfo<_, _>>::counted_stakes();
-        let accruing = pallet_mindos_consensus::Accrual::<Runtime>::get()
+        let accruals: Vec<NetUid> = pallet_mindos_consensus::Accrual::<Runtime>::get()
             .iter()
-            .any(|a| {
-                counted
-                    .iter()
-                    .any(|(netuid, stake)| *netuid == a.netuid && *stake > 0)
-            });
-        if accruing {
+            .map(|a| a.netuid)
+            .collect();
+        AllPalletsWithSystem::on_initialize(next);
+        let counted = <Stake as StakeInfo<_, _>>::counted_stakes();
+        let accrued = accruals.iter().any(|n| {
+            counted
+                .iter()
+                .any(|(netuid, stake)| netuid == n && *stake > 0)
+        });
+        if accrued {
             self.emitted +=
                 <Directives as ConsensusParameters<Balance>>::block_emission(u64::from(next));
         }
-        AllPalletsWithSystem::on_initialize(next);
         self.check(&format_args!("block {next}"));
     }
 

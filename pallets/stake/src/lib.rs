@@ -62,6 +62,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod counted;
 mod impls;
 #[cfg(test)]
 mod mock;
