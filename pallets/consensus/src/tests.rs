@@ -25,18 +25,23 @@ fn create_subnet() -> NetUid {
     netuid
 }
 
+/// Registers neuron `i` (`coldkey(i)`'s `hotkey(i)`) on `netuid`.
+fn register(netuid: NetUid, i: u64) {
+    assert_ok!(Neurons::register(
+        RuntimeOrigin::signed(coldkey(i)),
+        netuid,
+        hotkey(i),
+        1_000,
+        consent(i)
+    ));
+}
+
 /// Subnet 0 with three staked validators and three miners, run to its first epoch (block 9),
 /// which gives the permits and starts the subnet's accrual.
 fn setup() -> NetUid {
     let netuid = create_subnet();
     for i in 0..6 {
-        assert_ok!(Neurons::register(
-            RuntimeOrigin::signed(coldkey(i)),
-            netuid,
-            hotkey(i),
-            1_000,
-            consent(i)
-        ));
+        register(netuid, i);
     }
     for i in VALIDATORS {
         assert_ok!(Stake::add_stake(
@@ -474,34 +479,35 @@ fn a_minority_validator_cannot_give_its_miner_consensus_or_incentive() {
     });
 }
 
+/// A new subnet (its boundaries at 8, 18, …) with validator 6 (3,000 staked) and miner 7.
+fn subnet_with_a_validator_of_3000() -> NetUid {
+    let netuid = create_subnet();
+    for i in 6..8 {
+        register(netuid, i);
+    }
+    assert_ok!(Stake::add_stake(
+        RuntimeOrigin::signed(coldkey(6)),
+        hotkey(6),
+        3_000
+    ));
+    netuid
+}
+
+/// What `netuid` has accrued since its last epoch (zero before its first).
+fn pending(netuid: NetUid) -> Balance {
+    Accrual::<Test>::get()
+        .iter()
+        .find(|x| x.netuid == netuid)
+        .map_or(0, |x| x.pending)
+}
+
 #[test]
 fn accrual_follows_validator_stake_across_subnets() {
     ExtBuilder::default().build_and_execute(|| {
         let a = setup();
-        let b = create_subnet();
         // Subnet 1's validator (3,000 stake against subnet 0's 6,000).
-        for i in 6..8 {
-            assert_ok!(Neurons::register(
-                RuntimeOrigin::signed(coldkey(i)),
-                b,
-                hotkey(i),
-                1_000,
-                consent(i)
-            ));
-        }
-        assert_ok!(Stake::add_stake(
-            RuntimeOrigin::signed(coldkey(6)),
-            hotkey(6),
-            3_000
-        ));
+        let b = subnet_with_a_validator_of_3000();
         run_to(18); // subnet 1's first epoch: permits, stake snapshot, accrual entry
-        let pending = |netuid: NetUid| {
-            Accrual::<Test>::get()
-                .iter()
-                .find(|x| x.netuid == netuid)
-                .unwrap()
-                .pending
-        };
         assert_eq!(pending(b), 0);
         run_to(20);
         let a_at_20 = pending(a);
@@ -618,28 +624,8 @@ fn a_validator_joining_another_subnet_does_not_raise_their_emission_share() {
         // Subnet a: validators of 1,000, 2,000 and 3,000 (hotkeys 0..3); subnet b: an
         // unrelated validator of 3,000. Boundaries: a at 9, 19, …; b at 8, 18, …
         let a = setup();
-        let b = create_subnet();
-        for i in 6..8 {
-            assert_ok!(Neurons::register(
-                RuntimeOrigin::signed(coldkey(i)),
-                b,
-                hotkey(i),
-                1_000,
-                consent(i)
-            ));
-        }
-        assert_ok!(Stake::add_stake(
-            RuntimeOrigin::signed(coldkey(6)),
-            hotkey(6),
-            3_000
-        ));
-        let pending = |netuid: NetUid| {
-            Accrual::<Test>::get()
-                .iter()
-                .find(|x| x.netuid == netuid)
-                .map_or(0, |x| x.pending)
-        };
-        // Emission of one block without epochs (1,000 per block) to the given subnets.
+        subnet_with_a_validator_of_3000(); // subnet b
+                                           // Emission of one block without epochs (1,000 per block) to the given subnets.
         let one_block = |subnets: &[NetUid], from: u64| {
             run_to(from);
             let before: Balance = subnets.iter().map(|n| pending(*n)).sum();
@@ -652,13 +638,7 @@ fn a_validator_joining_another_subnet_does_not_raise_their_emission_share() {
         // there too, with a miner of its own.
         let c = create_subnet();
         for i in [2, 7] {
-            assert_ok!(Neurons::register(
-                RuntimeOrigin::signed(coldkey(i)),
-                c,
-                hotkey(i),
-                1_000,
-                consent(i)
-            ));
+            register(c, i);
         }
         run_to(40); // every subnet refreshed twice since
         assert!(<Stake as StakeInfo<_, _>>::has_validator_permit(
