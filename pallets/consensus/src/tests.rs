@@ -624,8 +624,9 @@ fn a_validator_joining_another_subnet_does_not_raise_their_emission_share() {
         // Subnet a: validators of 1,000, 2,000 and 3,000 (hotkeys 0..3); subnet b: an
         // unrelated validator of 3,000. Boundaries: a at 9, 19, …; b at 8, 18, …
         let a = setup();
-        subnet_with_a_validator_of_3000(); // subnet b
-                                           // Emission of one block without epochs (1,000 per block) to the given subnets.
+        // Subnet b.
+        subnet_with_a_validator_of_3000();
+        // Emission of one block without epochs (1,000 per block) to the given subnets.
         let one_block = |subnets: &[NetUid], from: u64| {
             run_to(from);
             let before: Balance = subnets.iter().map(|n| pending(*n)).sum();
