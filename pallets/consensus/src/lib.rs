@@ -72,6 +72,7 @@ mod extension;
 mod impls;
 #[cfg(test)]
 mod mock;
+mod payouts;
 #[cfg(test)]
 mod tests;
 mod types;
