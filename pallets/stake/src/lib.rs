@@ -64,6 +64,7 @@ pub use pallet::*;
 mod benchmarking;
 mod counted;
 mod impls;
+mod invariants;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
