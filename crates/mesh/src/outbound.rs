@@ -37,6 +37,9 @@ use crate::{
 };
 
 type Answer = Result<InferResponse, MeshError>;
+/// Links a request is tried on: each of the two ways a link ends without answering (see
+/// [`Outbound::exchange`]) happens at most once in a row unless the peer keeps closing them.
+const LINK_ATTEMPTS: usize = 3;
 /// The link to one peer, if one is open.
 type LinkSlot = tokio::sync::Mutex<Option<Arc<Link>>>;
 
@@ -115,24 +118,33 @@ impl Outbound {
         }
     }
 
+    /// Sends `frame` on a link to `peer`, on a fresh link if the first one ends without
+    /// answering. A link can end with the request unread: it may retire between being
+    /// looked up and taking the request, or the peer may close it with the request already
+    /// written to it (a peer does after a request too large to skip). A peer answers every
+    /// request it read before it closes a link, so going again does not run a request twice
+    /// (short of an answer the peer dropped past its own deadline).
     async fn exchange(self: &Arc<Self>, peer: PeerId, mut frame: Vec<u8>) -> Answer {
-        // A link may retire between being looked up and taking the request; then the next
-        // one is opened. Twice is enough: a fresh link only refuses if it died at once.
-        let mut registered = None;
-        for _ in 0..2 {
-            let link = self.link(peer).await?;
-            if let Some((tag, answer)) = link.register() {
-                registered = Some((link, tag, answer));
-                break;
+        for _ in 1..LINK_ATTEMPTS {
+            match self.exchange_on_one_link(peer, &mut frame).await {
+                Err(MeshError::ConnectionClosed) => {
+                    tracing::debug!(%peer, "a link ended before answering; trying a fresh one");
+                }
+                answer => return answer,
             }
         }
-        let Some((link, tag, answer)) = registered else {
+        self.exchange_on_one_link(peer, &mut frame).await
+    }
+
+    async fn exchange_on_one_link(self: &Arc<Self>, peer: PeerId, frame: &mut [u8]) -> Answer {
+        let link = self.link(peer).await?;
+        let Some((tag, answer)) = link.register() else {
             return Err(MeshError::ConnectionClosed);
         };
         let _pending = PendingGuard { link: &link, tag };
-        codec::set_tag(&mut frame, tag);
+        codec::set_tag(frame, tag);
 
-        let write = link.write(&frame);
+        let write = link.write(frame);
         let mut write = std::pin::pin!(write);
         let mut answer = std::pin::pin!(answer);
         tokio::select! {
@@ -445,6 +457,95 @@ mod tests {
 
     fn links(client: &crate::MeshClient) -> usize {
         lock(&client.outbound.links).len()
+    }
+
+    /// A server that answers the first request of its first link and then closes that link
+    /// without reading further; later links are served normally. Returns its address.
+    async fn server_closing_its_first_link_after_one_answer() -> libp2p::Multiaddr {
+        use futures::StreamExt;
+        use libp2p::swarm::SwarmEvent;
+
+        let config = MeshConfig::local(Keypair::generate_ed25519());
+        let peer = config.peer_id();
+        let mut swarm = crate::behaviour::build_swarm(&config).unwrap();
+        let mut incoming = swarm
+            .behaviour()
+            .streams
+            .new_control()
+            .accept(INFER_PROTOCOL)
+            .unwrap();
+        swarm
+            .listen_on("/ip4/127.0.0.1/tcp/0".parse().unwrap())
+            .unwrap();
+        let addr = loop {
+            if let SwarmEvent::NewListenAddr { address, .. } = swarm.select_next_some().await {
+                break address;
+            }
+        };
+        tokio::spawn(async move { while swarm.next().await.is_some() {} });
+        tokio::spawn(async move {
+            let mut first = true;
+            while let Some((_, stream)) = incoming.next().await {
+                let close_after_one = std::mem::take(&mut first);
+                tokio::spawn(async move {
+                    let (mut reader, mut writer) = stream.split();
+                    while let Ok(Some(codec::RequestFrame::Request { tag, request })) =
+                        codec::read_request(&mut reader, 1 << 20).await
+                    {
+                        let answer = InferResponse::Ok {
+                            payload: request.payload,
+                        };
+                        let frame = codec::encode_response(tag, &answer, 1 << 20);
+                        writer.write_all(&frame).await.unwrap();
+                        writer.flush().await.unwrap();
+                        if close_after_one {
+                            // The caller's next request arrives on this link meanwhile.
+                            tokio::time::sleep(Duration::from_millis(300)).await;
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        addr.with(Protocol::P2p(peer))
+    }
+
+    /// A server may close a link with requests written to it that it never read (it does
+    /// after a request too large to skip); those requests go again on a fresh link.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_the_server_closed_the_link_on_unread_goes_again_on_a_new_link() {
+        let addr = server_closing_its_first_link_after_one_answer().await;
+        let Some(Protocol::P2p(server_id)) = addr.iter().last() else {
+            unreachable!("the address ends with the peer id")
+        };
+        let (client, _events, event_loop) =
+            Mesh::new(MeshConfig::local(Keypair::generate_ed25519())).unwrap();
+        tokio::spawn(event_loop.run(std::future::pending()));
+        client.dial(addr).await.unwrap();
+        let ask = |n: u64| InferRequest {
+            netuid: NetUid(1),
+            request_id: n,
+            payload: serde_json::json!(n),
+        };
+
+        let first = client
+            .request(server_id, ask(1), Duration::from_secs(10))
+            .await;
+        assert_eq!(
+            first.unwrap(),
+            InferResponse::Ok {
+                payload: serde_json::json!(1)
+            }
+        );
+        let second = client
+            .request(server_id, ask(2), Duration::from_secs(10))
+            .await;
+        assert_eq!(
+            second.unwrap(),
+            InferResponse::Ok {
+                payload: serde_json::json!(2)
+            }
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
