@@ -157,30 +157,11 @@ impl<T: Config> Pallet<T> {
             .find_map(|(voter, vote)| (voter == *who).then_some(vote))
     }
 
-    // `weights.rs` was measured before the vote list and the per-account counter existed;
-    // until it is measured again from the benchmarks in `benchmarking.rs` (which cover both),
-    // each weight below adds what that measurement lacks, as reads, writes and proof size.
-
-    /// `propose`: the measured call plus the proposer's [`OpenProposalsOf`] entry.
-    pub(crate) fn propose_weight() -> Weight {
-        T::WeightInfo::propose().saturating_add(T::DbWeight::get().reads_writes(1, 1))
-    }
-
-    /// `vote`: the measured call, which read and wrote one `(proposal, coldkey)` entry where
-    /// the proposal's whole vote list is now read and written (the same count of reads and
-    /// writes), plus the list's proof size.
-    pub(crate) fn vote_weight() -> Weight {
-        let list = u64::try_from(VoteListOf::<T>::max_encoded_len()).unwrap_or(u64::MAX);
-        T::WeightInfo::vote().saturating_add(Weight::from_parts(0, list))
-    }
-
-    /// `close` with `votes` votes: the measured call (which read and removed one entry per
-    /// vote where the list is now one value) plus the proposer's [`OpenProposalsOf`] entry,
-    /// plus the total issuance: the benchmark closes a passing proposal, whose deposit is only
-    /// released, while a failed one with a surcharge also burns (one read and write more,
-    /// which stays to add after the weights are measured again).
+    /// `close` with `votes` votes: the measured call plus the total issuance. The benchmark
+    /// closes a passing proposal, whose deposit is only released, while a failed one with a
+    /// surcharge also burns: one read and one write more.
     pub(crate) fn close_weight(votes: u32) -> Weight {
-        T::WeightInfo::close(votes).saturating_add(T::DbWeight::get().reads_writes(2, 2))
+        T::WeightInfo::close(votes).saturating_add(T::DbWeight::get().reads_writes(1, 1))
     }
 
     /// `who`'s voting stake in `scope` now.

@@ -780,7 +780,7 @@ pub mod pallet {
         /// [`Error::TooManyProposals`], [`Error::TooManyProposalsFromAccount`] or
         /// [`Error::InsufficientBalance`].
         #[pallet::call_index(0)]
-        #[pallet::weight(Pallet::<T>::propose_weight())]
+        #[pallet::weight(<T as Config>::WeightInfo::propose())]
         pub fn propose(
             origin: OriginFor<T>,
             action: ProposalActionOf<T>,
@@ -810,7 +810,7 @@ pub mod pallet {
         /// with [`Error::UnknownProposal`], [`Error::VotingClosed`],
         /// [`Error::InsufficientVotingStake`] or [`Error::StakeNotAboveSmallestVote`].
         #[pallet::call_index(1)]
-        #[pallet::weight(Pallet::<T>::vote_weight())]
+        #[pallet::weight(<T as Config>::WeightInfo::vote())]
         pub fn vote(origin: OriginFor<T>, index: ProposalIndex, aye: bool) -> DispatchResult {
             let who = ensure_signed(origin)?;
             Self::do_vote(who, index, aye)

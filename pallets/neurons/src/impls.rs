@@ -25,11 +25,6 @@ use sp_runtime::{
     SaturatedConversion,
 };
 
-/// What checking one signature (the hotkey's consent, a serve proof) costs on top of the
-/// measured calls: sr25519 and ed25519 verification run natively through a host function in
-/// about 50-60 µs on the build machine; this bound leaves room for slower validators.
-pub(crate) const SIGNATURE_CHECK_WEIGHT: Weight = Weight::from_parts(100_000_000, 0);
-
 /// The uid a registration takes.
 enum Slot<AccountId> {
     /// A freed uid, popped from [`FreeUids`].
@@ -74,29 +69,10 @@ impl<T: Config> Pallet<T> {
             .clamp(1, u32::from(MAX_NEURONS_PER_SUBNET))
     }
 
-    /// The weight charged for `register` on `netuid`: the measured
-    /// [`WeightInfo::register`] plus what it does beyond the benchmark it was measured with:
-    /// verifying the hotkey's consent, reading the genesis hash and the pruned neuron's
-    /// endpoint, and freeing that endpoint's PeerId.
+    /// The weight charged for `register` on `netuid`: [`WeightInfo::register`] measured
+    /// for the subnet's size (the consent check and the pruned neuron's PeerId included).
     pub fn register_weight(netuid: NetUid) -> Weight {
         T::WeightInfo::register(Self::register_weight_size(netuid))
-            .saturating_add(SIGNATURE_CHECK_WEIGHT)
-            .saturating_add(T::DbWeight::get().reads_writes(2, 1))
-    }
-
-    /// The weight charged for `serve`: the measured [`WeightInfo::serve`] plus what it does
-    /// beyond the benchmark it was measured with: verifying the proof, reading the genesis
-    /// hash and the PeerId's owner, and moving [`PeerIdOwner`] from the old PeerId to the new.
-    pub fn serve_weight() -> Weight {
-        T::WeightInfo::serve()
-            .saturating_add(SIGNATURE_CHECK_WEIGHT)
-            .saturating_add(T::DbWeight::get().reads_writes(2, 2))
-    }
-
-    /// The weight charged for `deregister`: the measured [`WeightInfo::deregister`] plus
-    /// reading the endpoint and freeing its PeerId.
-    pub fn deregister_weight() -> Weight {
-        T::WeightInfo::deregister().saturating_add(T::DbWeight::get().reads_writes(1, 1))
     }
 
     /// The chain's genesis hash, which serve proofs and hotkey consents sign so they never
@@ -748,12 +724,9 @@ impl<T: Config> mindos_primitives::EmissionRecorder<BalanceOf<T>> for Pallet<T> 
 }
 
 impl<T: Config> Pallet<T> {
-    /// The weight of dissolving a subnet of `count` neurons: the measured
-    /// [`WeightInfo::on_subnet_dissolved`] plus removing one [`PeerIdOwner`] entry per neuron,
-    /// which that benchmark did not yet clear.
+    /// The weight of dissolving a subnet of `count` neurons (their PeerIds freed included).
     fn dissolution_weight(count: u16) -> Weight {
         <T as Config>::WeightInfo::on_subnet_dissolved(u32::from(count))
-            .saturating_add(T::DbWeight::get().writes(u64::from(count)))
     }
 }
 

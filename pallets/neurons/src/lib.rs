@@ -459,7 +459,7 @@ pub mod pallet {
         /// [`Error::StaleEndpointProof`], [`Error::PeerIdTaken`] or
         /// [`Error::BadEndpointProof`].
         #[pallet::call_index(1)]
-        #[pallet::weight(Pallet::<T>::serve_weight())]
+        #[pallet::weight(<T as Config>::WeightInfo::serve())]
         pub fn serve(
             origin: OriginFor<T>,
             netuid: NetUid,
@@ -483,7 +483,7 @@ pub mod pallet {
         /// Emits [`Event::NeuronDeregistered`]. Fails with [`Error::NotRegistered`] or
         /// [`Error::NotHotkeyOwner`].
         #[pallet::call_index(2)]
-        #[pallet::weight(Pallet::<T>::deregister_weight())]
+        #[pallet::weight(<T as Config>::WeightInfo::deregister())]
         pub fn deregister(
             origin: OriginFor<T>,
             netuid: NetUid,

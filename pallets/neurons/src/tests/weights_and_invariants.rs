@@ -2,22 +2,6 @@
 
 use super::*;
 
-/// What `register`, `serve` and `deregister` do beyond their benchmarks: a signature check
-/// (register, serve) and the reads and writes of the genesis hash, endpoints and PeerIds.
-fn extra(signature: bool, reads: u64, writes: u64) -> frame_support::weights::Weight {
-    use frame_support::traits::Get;
-    let check = if signature {
-        crate::impls::SIGNATURE_CHECK_WEIGHT
-    } else {
-        Default::default()
-    };
-    check
-        + <<Test as frame_system::Config>::DbWeight as Get<
-            frame_support::weights::RuntimeDbWeight,
-        >>::get()
-        .reads_writes(reads, writes)
-}
-
 #[test]
 fn register_is_charged_for_the_subnet_size() {
     ExtBuilder::default().build_and_execute(|| {
@@ -34,11 +18,11 @@ fn register_is_charged_for_the_subnet_size() {
         };
         assert_eq!(
             weight_of(netuid),
-            <() as WeightInfo>::register(8) + extra(true, 2, 1)
+            <() as WeightInfo>::register(8)
         );
         assert_eq!(
             weight_of(NetUid(9)),
-            <() as WeightInfo>::register(u32::from(MAX_NEURONS_PER_SUBNET)) + extra(true, 2, 1)
+            <() as WeightInfo>::register(u32::from(MAX_NEURONS_PER_SUBNET))
         );
         // After the subnet shrinks (at once, as governance does it), the uids it already has
         // still count.
@@ -51,7 +35,7 @@ fn register_is_charged_for_the_subnet_size() {
         ));
         assert_eq!(
             weight_of(netuid),
-            <() as WeightInfo>::register(5) + extra(true, 2, 1)
+            <() as WeightInfo>::register(5)
         );
         assert_eq!(
             crate::Call::<Test>::serve {
@@ -66,7 +50,7 @@ fn register_is_charged_for_the_subnet_size() {
             }
             .get_dispatch_info()
             .call_weight,
-            <() as WeightInfo>::serve() + extra(true, 2, 2)
+            <() as WeightInfo>::serve()
         );
         assert_eq!(
             crate::Call::<Test>::deregister {
@@ -75,7 +59,7 @@ fn register_is_charged_for_the_subnet_size() {
             }
             .get_dispatch_info()
             .call_weight,
-            <() as WeightInfo>::deregister() + extra(false, 1, 1)
+            <() as WeightInfo>::deregister()
         );
     });
 }
