@@ -454,8 +454,9 @@ async fn step(
 }
 
 /// Drops the stored pending commit once the *finalized* chain is past its reveal window:
-/// then a reveal that landed is final, and one that did not never can. Until then it is
-/// kept, so a reveal dropped by a reorg of the best chain is sent again.
+/// then a reveal that landed is final, and one that did not never can. Until then (or until
+/// the next commit replaces it: one per subnet) it is kept, so a reveal dropped by a reorg
+/// of the best chain is sent again.
 async fn forget_final_pending(
     session: &ChainSession,
     store: &Arc<Store>,

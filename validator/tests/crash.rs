@@ -57,7 +57,7 @@ async fn a_validator_killed_at_any_step_of_a_commit_reveals_it_or_left_nothing()
         node.proc().print_tail(10);
         for run in 0..=POINTS.len() {
             let log = dir.path().join(format!("validator{run}.log"));
-            mindos_test_utils::print_log_tail(&log, 15);
+            mindos_test_utils::print_log_tail(log, 15);
         }
     }
     if std::env::var_os("E2E_KEEP").is_some() {

@@ -39,7 +39,7 @@ async fn the_validator_reveals_through_a_finality_stall() {
     let failed = !matches!(result, Ok(()));
     if failed {
         for log in ["alice.log", "charlie.log", "digits1.log", "validator.log"] {
-            mindos_test_utils::print_log_tail(&dir.path().join(log), 20);
+            mindos_test_utils::print_log_tail(dir.path().join(log), 20);
         }
     }
     if std::env::var_os("E2E_KEEP").is_some() {
