@@ -85,6 +85,12 @@ pub(crate) struct ChainSession {
 }
 
 impl ChainSession {
+    /// The connection to the node.
+    #[cfg(feature = "fault-injection")]
+    pub(crate) fn client(&self) -> &ChainClient {
+        &self.client
+    }
+
     pub(crate) async fn connect(
         url: &str,
         netuid: NetUid,

@@ -41,6 +41,10 @@ impl Miner {
         let power = monitor.status(reading);
 
         let chain = connect_chain(&config, &node_key).await?;
+        #[cfg(feature = "fault-injection")]
+        if chain.is_none() {
+            crate::fault::refuse_outside_test_chains(None).await?;
+        }
         let subnet = match &chain {
             Some(chain) => chain.subnet.clone(),
             None => config.subnet.clone().unwrap_or_default(),
@@ -133,6 +137,9 @@ async fn connect_chain(
     )?;
     let session =
         ChainSession::connect(&settings.rpc_url, netuid, hotkey, node_key.clone()).await?;
+    // Before the subnet is even read: a misbehaving miner never touches a real network.
+    #[cfg(feature = "fault-injection")]
+    crate::fault::refuse_outside_test_chains(Some(session.client())).await?;
     let record = session.subnet().await?;
     if let Some(configured) = &config.subnet {
         if *configured != record.name {

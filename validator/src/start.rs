@@ -117,6 +117,8 @@ async fn connect_chain(
         settings.coldkey_address.as_deref(),
     )?;
     let session = ChainSession::connect(&settings.rpc_url, hotkey, node_key.clone()).await?;
+    #[cfg(feature = "crash-points")]
+    crate::crash::refuse_outside_test_chains(&session.client()).await?;
     let at = session.at_finalized().await?;
     let listed = session.subnets(&at).await?;
     let subnets = wanted_subnets(config, listed)?;
@@ -326,8 +328,8 @@ async fn publish_endpoint(
     })
 }
 
-/// Reads the metagraph once, then follows finalized blocks and runs each subnet's weight
-/// task.
+/// Reads the metagraph once, then follows finalized blocks (metagraphs) and the best chain
+/// (each subnet's weight task).
 async fn follow_chain(
     ctx: &Arc<Context>,
     session: ChainSession,
@@ -347,7 +349,8 @@ async fn follow_chain(
             blocks_rx.clone(),
         ));
     }
-    tasks.spawn_abandoned_at_shutdown(weights::follow(ctx.clone(), session, blocks_tx, serves));
+    tasks.spawn_abandoned_at_shutdown(weights::tick(ctx.clone(), session.clone(), blocks_tx));
+    tasks.spawn_abandoned_at_shutdown(weights::follow(ctx.clone(), session, serves));
     Ok(())
 }
 
