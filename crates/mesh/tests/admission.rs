@@ -160,7 +160,7 @@ async fn one_address_cannot_take_every_connection() {
         a.stop().await;
         let e = Node::local();
         let mut again = false;
-        for _ in 0..20 {
+        for _ in 0..10 {
             if served(&e, &v4).await {
                 again = true;
                 break;
@@ -291,6 +291,28 @@ async fn private_addresses_are_refused_unless_allowed() {
         // A node configured for a local network dials loopback.
         let local = Node::local();
         assert_eq!(local.client.dial(loopback).await.unwrap(), other.peer_id());
+
+        // What a peer claims over identify goes through the same filter: `local` announces
+        // its loopback address; `node` must not keep it.
+        let node_addr = node.addr(false).await;
+        assert_eq!(local.client.dial(node_addr).await.unwrap(), node.peer_id());
+        let local_id = local.peer_id();
+        let seen = async {
+            loop {
+                let peers = node.client.peers().await.unwrap();
+                if peers.iter().any(|p| p.peer_id == local_id && p.connected) {
+                    return peers;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), seen)
+            .await
+            .expect("the connection did not show");
+        tokio::time::sleep(Duration::from_secs(1)).await; // identify's exchange
+        let peers = node.client.peers().await.unwrap();
+        let info = peers.iter().find(|p| p.peer_id == local_id).unwrap();
+        assert!(info.addrs.is_empty(), "kept {:?}", info.addrs);
 
         for node in [node, other, local] {
             node.stop().await;
@@ -424,6 +446,85 @@ async fn beats_from_unbound_peers_are_rejected_and_not_forwarded() {
         assert!(stranger_info.is_none_or(|p| p.last_beat.is_none()));
 
         for node in [miner, stranger, relay, third] {
+            node.stop().await;
+        }
+    })
+    .await;
+}
+
+/// A bound publisher that beats faster than `min_beat_interval` has the extra beats ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publisher_over_its_rate_is_capped() {
+    within(async {
+        let miner = Node::local();
+        let mut validator = Node::local();
+        let mut events = validator.events.take().unwrap();
+        validator
+            .client
+            .set_beat_publishers(NETUID, [miner.peer_id()])
+            .await
+            .unwrap();
+        validator
+            .client
+            .dial(miner.addr(false).await)
+            .await
+            .unwrap();
+        validator.client.subscribe(NETUID).await.unwrap();
+        miner.client.subscribe(NETUID).await.unwrap();
+
+        let publish = || async {
+            let mut b = beat();
+            b.sent_at_ms = unix_time_ms();
+            match miner.client.publish_capacity(b).await {
+                Ok(()) | Err(MeshError::NoSubscribers { .. }) => {}
+                Err(e) => panic!("publish failed: {e}"),
+            }
+        };
+        // Once a second until one arrives.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "no beat arrived");
+            publish().await;
+            let heard = beat_sources(&mut events, tokio::time::sleep(Duration::from_secs(1))).await;
+            if !heard.is_empty() {
+                break;
+            }
+        }
+
+        // Ten beats 20 ms apart, all within the 500 ms after the last accepted one.
+        let burst = async {
+            for _ in 0..10 {
+                publish().await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let (heard, ()) = tokio::join!(
+            beat_sources(&mut events, tokio::time::sleep(Duration::from_millis(400))),
+            burst
+        );
+        assert!(
+            heard.len() <= 1,
+            "{} of 10 beats in 200 ms got through",
+            heard.len()
+        );
+
+        // The cap is a rate, not a ban.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let heard = async {
+            loop {
+                publish().await;
+                let heard =
+                    beat_sources(&mut events, tokio::time::sleep(Duration::from_millis(600))).await;
+                if !heard.is_empty() {
+                    return;
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), heard)
+            .await
+            .expect("beats at the allowed rate get through");
+
+        for node in [miner, validator] {
             node.stop().await;
         }
     })
