@@ -160,3 +160,18 @@ pub(crate) fn capacity_topic_params() -> gossipsub::TopicScoreParams {
         ..gossipsub::TopicScoreParams::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn score_parameters_are_valid() {
+        // `set_topic_params` does not check them; a bad set would fail only at run time.
+        capacity_topic_params().validate().unwrap();
+        peer_score_params().validate().unwrap();
+        gossipsub::PeerScoreThresholds::default()
+            .validate()
+            .unwrap();
+    }
+}

@@ -338,6 +338,12 @@ mod tests {
         c.limits.max_incoming_per_ip = 0;
         assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
 
+        for percent in [0, 101] {
+            let mut c = config();
+            c.limits.max_memory_percent = percent;
+            assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+        }
+
         let mut c = MeshConfig::new(Keypair::generate_ed25519());
         c.mdns = true;
         assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));

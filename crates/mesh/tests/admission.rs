@@ -530,3 +530,55 @@ async fn a_publisher_over_its_rate_is_capped() {
     })
     .await;
 }
+
+/// What `addr`'s node announces over identify, as a bare libp2p node sees it.
+async fn announced(addr: Multiaddr) -> Vec<Multiaddr> {
+    use mindos_mesh::libp2p::{
+        futures::StreamExt, identify, noise, swarm::SwarmEvent, tcp, yamux, SwarmBuilder,
+    };
+    let mut swarm = SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::new(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(|key| {
+            identify::Behaviour::new(identify::Config::new("/probe/1".into(), key.public()))
+        })
+        .unwrap()
+        .build();
+    swarm.dial(addr).unwrap();
+    loop {
+        if let SwarmEvent::Behaviour(identify::Event::Received { info, .. }) =
+            swarm.select_next_some().await
+        {
+            return info.listen_addrs;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_global_addresses_are_announced_unless_private_ones_are_allowed() {
+    within(async {
+        // Default settings listening on loopback: nothing global to announce.
+        let mut config = MeshConfig::new(Keypair::generate_ed25519());
+        listen_on(&mut config, &["/ip4/127.0.0.1/tcp/0"]);
+        let public = Node::start(config);
+        let addrs = announced(public.addr(false).await).await;
+        assert!(addrs.is_empty(), "announced {addrs:?}");
+
+        // A node for a local network announces its loopback address.
+        let local = Node::local();
+        let addr = local.addr(false).await;
+        let addrs = announced(addr.clone()).await;
+        let mut bare = addr;
+        bare.pop();
+        assert_eq!(addrs, vec![bare]);
+
+        public.stop().await;
+        local.stop().await;
+    })
+    .await;
+}
