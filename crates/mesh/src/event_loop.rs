@@ -159,9 +159,13 @@ impl EventLoop {
                 let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
                 let result = gossipsub
                     .set_topic_params(topic.clone(), capacity_topic_params())
-                    .and_then(|()| gossipsub.subscribe(&topic).map_err(|_| "subscribe failed"))
-                    .map(|_| ())
-                    .map_err(|e| MeshError::Subscribe(e.to_string()));
+                    .map_err(|e| MeshError::Subscribe(e.to_owned()))
+                    .and_then(|()| {
+                        gossipsub
+                            .subscribe(&topic)
+                            .map(|_| ())
+                            .map_err(|e| MeshError::Subscribe(e.to_string()))
+                    });
                 let _ = reply.send(result);
             }
             Command::Unsubscribe { netuid, reply } => {
