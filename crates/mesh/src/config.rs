@@ -75,7 +75,8 @@ pub struct ConnectionLimits {
     pub max_established_incoming: u32,
     /// Established connections to one PeerId (TCP and QUIC, a simultaneous dial).
     pub max_established_per_peer: u32,
-    /// Inbound connections still in their handshake.
+    /// Inbound connections still in their handshake (at most 10 s each). High enough that
+    /// filling it takes `max_pending_incoming / max_incoming_per_ip` addresses.
     pub max_pending_incoming: u32,
     /// Outbound dials in progress.
     pub max_pending_outgoing: u32,
@@ -94,7 +95,7 @@ impl Default for ConnectionLimits {
             max_established: 512,
             max_established_incoming: 384,
             max_established_per_peer: 4,
-            max_pending_incoming: 64,
+            max_pending_incoming: 256,
             max_pending_outgoing: 64,
             max_incoming_per_ip: 16,
             max_dials_per_ip: 16,
