@@ -582,3 +582,68 @@ async fn only_global_addresses_are_announced_unless_private_ones_are_allowed() {
     })
     .await;
 }
+
+/// 300 idle TCP connections from one address (never a handshake byte): all but
+/// `max_incoming_per_ip` are closed at once, and another address is served meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_from_one_address_do_not_lock_out_another() {
+    within(async {
+        let mut config = MeshConfig::local(Keypair::generate_ed25519());
+        listen_on(&mut config, &["/ip4/127.0.0.1/tcp/0", "/ip6/::1/tcp/0"]);
+        let per_ip = config.limits.max_incoming_per_ip;
+        let mut server = Node::start(config);
+        server.serve();
+        let v4 = server.addr(false).await;
+        let port = v4
+            .iter()
+            .find_map(|p| match p {
+                Protocol::Tcp(port) => Some(port),
+                _ => None,
+            })
+            .unwrap();
+
+        let started = tokio::time::Instant::now();
+        let idle: Vec<JoinHandle<bool>> = (0..300)
+            .map(|_| {
+                tokio::spawn(async move {
+                    use tokio::io::AsyncReadExt;
+                    let Ok(mut socket) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await
+                    else {
+                        return true;
+                    };
+                    // Closed by the server within 2 s (well before the 10 s handshake
+                    // timeout), or still held.
+                    let mut byte = [0u8; 1];
+                    let closed = matches!(
+                        tokio::time::timeout(Duration::from_secs(2), socket.read(&mut byte)).await,
+                        Ok(Ok(0) | Err(_))
+                    );
+                    if !closed {
+                        // Keep it open until the count is in.
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    closed
+                })
+            })
+            .collect();
+
+        let mut config = MeshConfig::local(Keypair::generate_ed25519());
+        listen_on(&mut config, &["/ip6/::1/tcp/0"]);
+        let other = Node::start(config);
+        assert!(served(&other, &server.addr(true).await).await, "::1 is served");
+        let served_after = started.elapsed();
+
+        let mut closed = 0;
+        for task in idle {
+            closed += usize::from(task.await.unwrap());
+        }
+        eprintln!(
+            "300 idle connections: {closed} closed at once; ::1 served {served_after:?} after they began"
+        );
+        assert_eq!(closed, 300 - per_ip as usize, "connections the server let wait");
+
+        other.stop().await;
+        server.stop().await;
+    })
+    .await;
+}
