@@ -256,6 +256,7 @@ fn start_mesh(config: &Config, node_key: mindos_mesh::Keypair) -> Result<MeshPha
     mesh_config.listen_addrs = config.mesh.listen.clone();
     mesh_config.bootstrap_peers = config.mesh.bootstrap.clone();
     mesh_config.mdns = config.mesh.mdns;
+    mesh_config.allow_private_addrs = config.mesh.allow_private_addrs;
     mesh_config.max_request_size = config.mesh.max_request_bytes;
     let (client, events, event_loop) = Mesh::new(mesh_config)?;
     let task = StoppableTask::spawn(|stopped| event_loop.run(stopped));
@@ -309,9 +310,16 @@ async fn publish_endpoint(
     let public = mindos_mesh::publishable(
         &config.mesh.public_addrs,
         listen_addrs,
+        config.mesh.allow_private_addrs,
         mindos_primitives::MAX_MULTIADDR_LEN,
         mindos_primitives::MAX_MULTIADDRS,
     );
+    if public.is_empty() {
+        tracing::warn!(
+            "no global address to publish: set --public-addr (or --allow-private-addrs on a \
+             local network); validators cannot reach this node"
+        );
+    }
     let pending = match session.serve(&public, device).await? {
         Served::Published => {
             tracing::info!(%peer_id, addrs = ?public, "endpoint served on chain");

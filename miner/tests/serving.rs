@@ -417,6 +417,12 @@ async fn low_battery_lowers_limits_and_is_gossiped() {
         settings.batching.workers = Some(2);
         settings.power.status_file = Some(status_file.clone());
         let mut miner = RunningMiner::start(settings).await;
+        // The listener plays a validator that read the miner's PeerId from the chain: the
+        // mesh accepts beats only from bound publishers.
+        client
+            .set_beat_publishers(DIGITS, [miner.peer_id])
+            .await
+            .unwrap();
         client.dial(miner.addr.clone()).await.unwrap();
 
         let status = miner.status().await;

@@ -141,6 +141,7 @@ async fn bench() {
                 "--subnet",
                 "digits",
                 "--no-mdns",
+                "--allow-private-addrs",
             ])
             .args(["--no-rpc", "--no-metrics", "--beat-interval-secs", "1"])
             .arg("--base-path")
@@ -171,6 +172,7 @@ async fn bench() {
             "--subnet",
             "1=digits",
             "--no-mdns",
+            "--allow-private-addrs",
             "--no-metrics",
         ])
         .args(["--listen", "/ip4/127.0.0.1/tcp/0"])

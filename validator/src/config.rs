@@ -100,6 +100,8 @@ pub struct Config {
     pub public_addrs: Vec<Multiaddr>,
     /// mDNS discovery.
     pub mdns: bool,
+    /// Loopback and private addresses dialled and published (local and dev networks).
+    pub allow_private_addrs: bool,
     /// Challenges and scoring.
     pub challenge: ChallengeSettings,
     /// The gateway, if enabled.
@@ -145,6 +147,7 @@ impl Config {
             listen: mesh.listen,
             public_addrs: mesh.public_addrs,
             mdns: mesh.mdns,
+            allow_private_addrs: mesh.allow_private_addrs,
             challenge: s.challenge.check()?,
             gateway: s.gateway.check()?,
             metrics_addr: s.metrics.check(DEFAULT_METRICS_ADDR)?,

@@ -245,6 +245,7 @@ async fn start_mesh(
     let mut mesh_config = MeshConfig::new(node_key);
     mesh_config.listen_addrs = config.listen.clone();
     mesh_config.mdns = config.mdns;
+    mesh_config.allow_private_addrs = config.allow_private_addrs;
     let (client, events, event_loop) = Mesh::new(mesh_config)?;
     let task = StoppableTask::spawn(|stopped| event_loop.run(stopped));
     let listen_addrs = client.listen_addrs().await?;
@@ -284,6 +285,7 @@ async fn add_private_miners(
                 emission: 0,
             });
             subnet.set_neurons(neurons);
+            weights::bind_beat_publishers(mesh, subnet).await;
         }
     }
     Ok(())
@@ -301,9 +303,16 @@ async fn publish_endpoint(
     let public = mindos_mesh::publishable(
         &config.public_addrs,
         listen_addrs,
+        config.allow_private_addrs,
         mindos_primitives::MAX_MULTIADDR_LEN,
         mindos_primitives::MAX_MULTIADDRS,
     );
+    if public.is_empty() {
+        tracing::warn!(
+            "no global address to publish: set --public-addr (or --allow-private-addrs on a \
+             local network); validators cannot reach this node"
+        );
+    }
     let mut pending = Vec::new();
     for netuid in ctx.subnets.keys() {
         match session.serve(*netuid, &public).await? {

@@ -88,7 +88,9 @@ pub(crate) async fn refresh(
     }
     let Some(neurons) = session.metagraph(at, subnet.netuid).await? else {
         tracing::warn!(netuid = %subnet.netuid, "the subnet is gone from the chain");
-        subnet.set_neurons(Vec::new());
+        if subnet.set_neurons(Vec::new()) {
+            bind_beat_publishers(mesh, subnet).await;
+        }
         return Ok(());
     };
     let own = neurons
@@ -113,6 +115,7 @@ pub(crate) async fn refresh(
             miners = subnet.served_miners().len(),
             "served miners changed"
         );
+        bind_beat_publishers(mesh, subnet).await;
         for (peer, addr) in addrs {
             if let Err(e) = mesh.add_address(peer, addr).await {
                 tracing::debug!(error = %e, "cannot add a miner address");
@@ -120,6 +123,15 @@ pub(crate) async fn refresh(
         }
     }
     Ok(())
+}
+
+/// Tells the mesh whose capacity beats to accept on the subnet: the PeerIds its neurons
+/// bound on chain (beats from any other key are rejected and not forwarded).
+pub(crate) async fn bind_beat_publishers(mesh: &MeshClient, subnet: &SubnetState) {
+    let peers: Vec<PeerId> = subnet.neurons().iter().filter_map(|n| n.peer).collect();
+    if let Err(e) = mesh.set_beat_publishers(subnet.netuid, peers).await {
+        tracing::warn!(netuid = %subnet.netuid, error = %e, "cannot update the subnet's beat publishers");
+    }
 }
 
 /// The `serve`s still to publish, and what they publish.

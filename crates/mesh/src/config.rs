@@ -24,10 +24,18 @@ pub struct MeshConfig {
     pub keypair: Keypair,
     /// Addresses to listen on, e.g. `/ip4/0.0.0.0/tcp/30444` and `/ip4/0.0.0.0/udp/30444/quic-v1`.
     pub listen_addrs: Vec<Multiaddr>,
-    /// Peers to dial and seed Kademlia with at start; each must end in `/p2p/<peer id>`.
+    /// Peers to dial at start; each must end in `/p2p/<peer id>` (and be global unless
+    /// `allow_private_addrs`).
     pub bootstrap_peers: Vec<Multiaddr>,
-    /// Discover peers on the local network with mDNS.
+    /// Discover peers on the local network with mDNS (dev only: needs
+    /// `allow_private_addrs`, since LAN addresses are private). Off by default: on café
+    /// Wi-Fi anyone can answer mDNS and have the node dial where they like.
     pub mdns: bool,
+    /// Dial, remember and announce loopback and private-range addresses (local networks,
+    /// tests). Off by default: only global addresses are used (see `addrs`).
+    pub allow_private_addrs: bool,
+    /// Caps on connections and dials.
+    pub limits: ConnectionLimits,
     /// Largest encoded request sent or accepted.
     pub max_request_size: u32,
     /// Largest encoded response sent or accepted.
@@ -56,6 +64,46 @@ pub struct MeshConfig {
     pub shutdown_grace: Duration,
 }
 
+/// Caps on connections, checked when a connection is accepted or dialled, before any
+/// handshake where possible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectionLimits {
+    /// Established connections, inbound and outbound.
+    pub max_established: u32,
+    /// Established inbound connections.
+    pub max_established_incoming: u32,
+    /// Established connections to one PeerId (TCP and QUIC, a simultaneous dial).
+    pub max_established_per_peer: u32,
+    /// Inbound connections still in their handshake (at most 10 s each). High enough that
+    /// filling it takes `max_pending_incoming / max_incoming_per_ip` addresses.
+    pub max_pending_incoming: u32,
+    /// Outbound dials in progress.
+    pub max_pending_outgoing: u32,
+    /// Inbound connections, pending or established, from one IPv4 address or IPv6 /64.
+    pub max_incoming_per_ip: u32,
+    /// Dials in progress to one target IPv4 address or IPv6 /64.
+    pub max_dials_per_ip: u32,
+    /// New connections are refused while the process uses more than this share of the
+    /// machine's memory, in percent.
+    pub max_memory_percent: u8,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_established: 512,
+            max_established_incoming: 384,
+            max_established_per_peer: 4,
+            max_pending_incoming: 256,
+            max_pending_outgoing: 64,
+            max_incoming_per_ip: 16,
+            max_dials_per_ip: 16,
+            max_memory_percent: 80,
+        }
+    }
+}
+
 /// Gossipsub parameters; the defaults suit a network of dozens of peers or more.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -74,6 +122,9 @@ pub struct GossipConfig {
     pub flood_publish: bool,
     /// Largest gossip RPC accepted, in bytes.
     pub max_transmit_size: usize,
+    /// A publisher's beats on one subnet closer together than this (by the local clock) are
+    /// ignored and not forwarded: the publish-rate cap. Miners beat every second at most.
+    pub min_beat_interval: Duration,
 }
 
 impl Default for GossipConfig {
@@ -86,6 +137,7 @@ impl Default for GossipConfig {
             mesh_outbound_min: 2,
             flood_publish: true,
             max_transmit_size: 16 * 1024,
+            min_beat_interval: Duration::from_millis(500),
         }
     }
 }
@@ -107,7 +159,8 @@ impl GossipConfig {
 
 impl MeshConfig {
     /// Defaults around `keypair`: listen on TCP and QUIC on all interfaces (random ports),
-    /// no bootstrap peers, mDNS on, 1 MiB / 4 MiB request / response limits.
+    /// no bootstrap peers, mDNS off, global addresses only, 1 MiB / 4 MiB request / response
+    /// limits.
     pub fn new(keypair: Keypair) -> Self {
         Self {
             keypair,
@@ -121,7 +174,9 @@ impl MeshConfig {
                     .with(Protocol::QuicV1),
             ],
             bootstrap_peers: Vec::new(),
-            mdns: true,
+            mdns: false,
+            allow_private_addrs: false,
+            limits: ConnectionLimits::default(),
             max_request_size: DEFAULT_MAX_REQUEST_SIZE,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             request_timeout: Duration::from_secs(30),
@@ -137,13 +192,14 @@ impl MeshConfig {
     }
 
     /// A configuration for tests and local tooling: listens on TCP `127.0.0.1` (random port),
-    /// mDNS off, small-network gossip, 1 s pings.
+    /// private addresses allowed, mDNS off, small-network gossip, 1 s pings.
     pub fn local(keypair: Keypair) -> Self {
         Self {
             listen_addrs: vec![Multiaddr::empty()
                 .with(Protocol::Ip4(Ipv4Addr::LOCALHOST))
                 .with(Protocol::Tcp(0))],
             mdns: false,
+            allow_private_addrs: true,
             ping_interval: Duration::from_secs(1),
             gossip: GossipConfig::small_network(),
             ..Self::new(keypair)
@@ -178,6 +234,11 @@ impl MeshConfig {
                     "bootstrap address {addr} must end in /p2p/<peer id>"
                 ));
             }
+            if !crate::addrs::is_acceptable(addr, self.allow_private_addrs) {
+                return invalid(format!(
+                    "bootstrap address {addr} is not global; set allow_private_addrs"
+                ));
+            }
         }
         for (name, d) in [
             ("request_timeout", self.request_timeout),
@@ -187,6 +248,26 @@ impl MeshConfig {
             if d.is_zero() {
                 return invalid(format!("{name} must be positive"));
             }
+        }
+        if self.mdns && !self.allow_private_addrs {
+            return invalid("mdns needs allow_private_addrs (LAN addresses are private)".into());
+        }
+        let l = &self.limits;
+        if [
+            l.max_established,
+            l.max_established_incoming,
+            l.max_established_per_peer,
+            l.max_pending_incoming,
+            l.max_pending_outgoing,
+            l.max_incoming_per_ip,
+            l.max_dials_per_ip,
+        ]
+        .contains(&0)
+        {
+            return invalid("connection limits must be positive".into());
+        }
+        if !(1..=100).contains(&l.max_memory_percent) {
+            return invalid("limits.max_memory_percent must be within 1..=100".into());
         }
         if self.event_buffer == 0 || self.max_in_flight_per_link == 0 {
             return invalid("event_buffer and max_in_flight_per_link must be positive".into());
@@ -253,6 +334,33 @@ mod tests {
         let mut c = config();
         c.listen_addrs.clear();
         assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+
+        let mut c = config();
+        c.limits.max_incoming_per_ip = 0;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+
+        for percent in [0, 101] {
+            let mut c = config();
+            c.limits.max_memory_percent = percent;
+            assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+        }
+
+        let mut c = MeshConfig::new(Keypair::generate_ed25519());
+        c.mdns = true;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+        c.allow_private_addrs = true;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn mdns_and_private_addresses_are_off_by_default() {
+        let c = MeshConfig::new(Keypair::generate_ed25519());
+        assert!(!c.mdns);
+        assert!(!c.allow_private_addrs);
+        // The local preset is for tests and dev networks on one machine.
+        let c = config();
+        assert!(!c.mdns);
+        assert!(c.allow_private_addrs);
     }
 
     #[test]

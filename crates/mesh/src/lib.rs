@@ -2,12 +2,14 @@
 // Unwrap, expect and indexing in tests: see clippy.toml.
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
+mod addrs;
 mod behaviour;
 mod client;
 mod codec;
 mod config;
 mod error;
 mod event_loop;
+mod guard;
 mod inbound;
 pub mod keys;
 mod outbound;
@@ -22,7 +24,8 @@ use tokio_util::sync::CancellationToken;
 pub use client::{MeshClient, MeshEvent, PeerInfo};
 pub use codec::INFER_PROTOCOL;
 pub use config::{
-    GossipConfig, MeshConfig, DEFAULT_MAX_REQUEST_SIZE, DEFAULT_MAX_RESPONSE_SIZE, MIN_SIZE_LIMIT,
+    ConnectionLimits, GossipConfig, MeshConfig, DEFAULT_MAX_REQUEST_SIZE,
+    DEFAULT_MAX_RESPONSE_SIZE, MIN_SIZE_LIMIT,
 };
 pub use error::MeshError;
 pub use event_loop::EventLoop;
@@ -38,16 +41,18 @@ pub use wire::{
 };
 
 /// The addresses a node should publish for others to dial: `configured` if any, else
-/// `listening`, without unspecified IPs (`0.0.0.0` is where a node listens, never where it
-/// is reached), and within a registry's limits: at most `max_count` addresses of at most
+/// `listening`; only global addresses unless `allow_private` (loopback and a home
+/// network's private ranges say where a miner lives and make validators dial their own
+/// machine), never unspecified ones (`0.0.0.0` is where a node listens, never where it is
+/// reached); and within a registry's limits: at most `max_count` addresses of at most
 /// `max_len` bytes each (the chain's `serve` limits, for the miner and the validator).
 pub fn publishable(
     configured: &[Multiaddr],
     listening: &[Multiaddr],
+    allow_private: bool,
     max_len: u32,
     max_count: u32,
 ) -> Vec<Multiaddr> {
-    use libp2p::multiaddr::Protocol;
     let max_len = usize::try_from(max_len).unwrap_or(usize::MAX);
     let max_count = usize::try_from(max_count).unwrap_or(usize::MAX);
     let source = if configured.is_empty() {
@@ -57,13 +62,7 @@ pub fn publishable(
     };
     source
         .iter()
-        .filter(|a| {
-            !a.iter().any(|p| match p {
-                Protocol::Ip4(ip) => ip.is_unspecified(),
-                Protocol::Ip6(ip) => ip.is_unspecified(),
-                _ => false,
-            })
-        })
+        .filter(|a| addrs::is_acceptable(a, allow_private))
         .filter(|a| a.to_vec().len() <= max_len)
         .take(max_count)
         .cloned()
@@ -105,15 +104,10 @@ impl Mesh {
 
         for addr in &config.bootstrap_peers {
             if let Some((peer, base)) = config::split_peer_addr(addr) {
-                swarm.behaviour_mut().kademlia.add_address(&peer, base);
+                swarm.behaviour_mut().guard.add_address(peer, base);
                 if let Err(e) = swarm.dial(addr.clone()) {
                     tracing::warn!(%addr, error = %e, "cannot dial bootstrap peer");
                 }
-            }
-        }
-        if !config.bootstrap_peers.is_empty() {
-            if let Err(e) = swarm.behaviour_mut().kademlia.bootstrap() {
-                tracing::warn!(error = %e, "Kademlia bootstrap not started");
             }
         }
 
@@ -163,6 +157,9 @@ impl Mesh {
             pending_dials: HashMap::new(),
             peers: HashMap::new(),
             newest_beat: HashMap::new(),
+            beat_publishers: HashMap::new(),
+            min_beat_interval: config.gossip.min_beat_interval,
+            allow_private_addrs: config.allow_private_addrs,
         };
         Ok((client, events_rx, event_loop))
     }
@@ -170,4 +167,35 @@ impl Mesh {
 
 fn duration_ms(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_global_addresses_are_published_unless_private_ones_are_allowed() {
+        let listening: Vec<Multiaddr> = [
+            "/ip4/0.0.0.0/tcp/1",
+            "/ip4/127.0.0.1/tcp/1",
+            "/ip4/192.168.1.5/tcp/1",
+            "/ip4/169.254.3.3/tcp/1",
+            "/ip4/8.8.4.4/udp/1/quic-v1",
+        ]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+        let public = |allow_private| publishable(&[], &listening, allow_private, 64, 8);
+        assert_eq!(public(false), listening[4..].to_vec());
+        assert_eq!(
+            public(true),
+            vec![
+                listening[1].clone(),
+                listening[2].clone(),
+                listening[4].clone()
+            ]
+        );
+        // Configured addresses go through the same filter.
+        assert!(publishable(&listening[1..2], &listening, false, 64, 8).is_empty());
+    }
 }
