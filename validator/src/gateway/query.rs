@@ -1,11 +1,20 @@
 //! `subnet_query`: check the options and the input, rank the subnet's miners, ask
 //! `redundancy` of them at once (each slot hedged and failed over by
 //! [`mindos_mesh::route::request_with_policy`]), and aggregate the answers.
+//!
+//! What one query may cost the miners is bounded: at most `2 × redundancy` requests in all
+//! (each slot's first, then `redundancy` hedges and failovers shared by the slots), each
+//! also taking a token of the gateway's miner budget ([`MinerBudget`]). It fails over only
+//! on errors another miner may not have (not `invalid_input` or `too_large`), and does not
+//! hedge when the subnet's miners report they are saturated or the budget runs low.
 
 use mindos_primitives::{NetUid, Uid};
 use std::{
     collections::{HashMap, HashSet, VecDeque},
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        Arc, Mutex, PoisonError,
+    },
     time::{Duration, Instant},
 };
 
@@ -22,12 +31,13 @@ use mindos_subnets::Output;
 use super::{
     api::{
         error, QueryOptions, QueryResult, ServedBy, INVALID_INPUT, LOW_AGREEMENT,
-        NO_MINER_AVAILABLE, TIMEOUT,
+        NO_MINER_AVAILABLE, RATE_LIMITED, TIMEOUT,
     },
-    Gateway,
+    limits::MinerBudget,
+    Gateway, PeerTable,
 };
 use crate::{
-    config::MAX_REDUNDANCY,
+    config::{DEFAULT_REDUNDANCY, MAX_PUBLIC_REDUNDANCY, MAX_REDUNDANCY},
     metagraph::{Neuron, SubnetState},
     metrics::Metrics,
 };
@@ -39,6 +49,9 @@ const INLINE_CHECK_BYTES: usize = 256;
 const MIN_HEDGE_DELAY: Duration = Duration::from_millis(5);
 /// Hedge delay before enough latencies are known for a p90.
 const DEFAULT_HEDGE_DELAY: Duration = Duration::from_millis(250);
+/// A miner whose last capacity beat reports at least this load counts as saturated; when
+/// half the candidates are, queries do not hedge (a hedge would only queue behind).
+const SATURATED_LOAD: f64 = 0.9;
 
 /// [`QueryOptions`] with the defaults filled in, each within its range.
 struct Checked {
@@ -49,13 +62,29 @@ struct Checked {
 
 impl QueryOptions {
     /// The options with defaults filled in, or an `invalid_input` error naming the first one
-    /// out of range.
-    fn check(self, default_timeout: Duration) -> Result<Checked, ErrorObjectOwned> {
-        let redundancy = self.redundancy.unwrap_or(1);
-        if !(1..=MAX_REDUNDANCY).contains(&redundancy) {
+    /// out of range. A client without an API key asks at most [`MAX_PUBLIC_REDUNDANCY`]
+    /// miners and needs at least `floor` agreement.
+    fn check(
+        self,
+        default_timeout: Duration,
+        authenticated: bool,
+        floor: f64,
+    ) -> Result<Checked, ErrorObjectOwned> {
+        let redundancy = self.redundancy.unwrap_or(DEFAULT_REDUNDANCY);
+        let max = if authenticated {
+            MAX_REDUNDANCY
+        } else {
+            MAX_PUBLIC_REDUNDANCY
+        };
+        if !(1..=max).contains(&redundancy) {
+            let key = if authenticated {
+                ""
+            } else {
+                " (up to 16 with an API key)"
+            };
             return Err(error(
                 INVALID_INPUT,
-                format!("redundancy {redundancy} is outside 1..={MAX_REDUNDANCY}"),
+                format!("redundancy {redundancy} is outside 1..={max}{key}"),
             ));
         }
         let timeout = match self.timeout_ms {
@@ -75,6 +104,13 @@ impl QueryOptions {
                 format!("min_agreement {min_agreement} is outside 0..=1"),
             ));
         }
+        // A public answer is one that most miners asked agree on (L12): the client may
+        // only raise the floor.
+        let min_agreement = if authenticated {
+            min_agreement
+        } else {
+            min_agreement.max(floor)
+        };
         Ok(Checked {
             redundancy,
             timeout,
@@ -91,10 +127,11 @@ impl Gateway {
         netuid: NetUid,
         input: serde_json::Value,
         options: QueryOptions,
+        authenticated: bool,
     ) -> RpcResult<QueryResult> {
         let started = Instant::now();
         let subnet = self.subnet(netuid)?.clone();
-        let checked = options.check(self.default_timeout)?;
+        let checked = options.check(self.default_timeout, authenticated, self.min_agreement)?;
         self.check_input(&subnet, &input).await?;
         let answers = self.fan_out(&subnet, input, &checked).await?;
         let result = aggregate(&subnet, answers, &checked)?;
@@ -113,7 +150,7 @@ impl Gateway {
         input: serde_json::Value,
         checked: &Checked,
     ) -> Result<Vec<Result<Answer, SlotError>>, ErrorObjectOwned> {
-        let candidates = self.candidates(subnet).await;
+        let (candidates, saturated) = self.candidates(subnet).await;
         if candidates.is_empty() {
             return Err(error(
                 NO_MINER_AVAILABLE,
@@ -128,10 +165,14 @@ impl Gateway {
         let deadline = tokio::time::Instant::now()
             .checked_add(checked.timeout)
             .unwrap_or_else(tokio::time::Instant::now);
-        let hedge_delay = subnet
-            .latency_p90()
-            .unwrap_or(DEFAULT_HEDGE_DELAY)
-            .max(MIN_HEDGE_DELAY);
+        // Hedging doubles a slow request; not when the miners are saturated or the
+        // gateway is near its budget.
+        let hedge_delay = (!saturated && !self.miner_budget.is_strained()).then(|| {
+            subnet
+                .latency_p90()
+                .unwrap_or(DEFAULT_HEDGE_DELAY)
+                .max(MIN_HEDGE_DELAY)
+        });
         let base_id = self
             .next_request_id
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -140,13 +181,30 @@ impl Gateway {
             request_id: base_id,
             payload: input,
         };
-        // Each slot takes its first miner now, so slot i starts on the i-th best.
-        let slots: Vec<_> = (0..k)
-            .map(|_| {
-                let first = spares
+        let allowance = Allowance::new(checked.redundancy, &self.miner_budget);
+        // Each slot takes its first miner now, so slot i starts on the i-th best; a slot
+        // the budget cannot pay for is not started.
+        let mut firsts = Vec::with_capacity(k);
+        for _ in 0..k {
+            if !self.miner_budget.take() {
+                break;
+            }
+            firsts.push(
+                spares
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .pop_front();
+                    .pop_front(),
+            );
+        }
+        if firsts.is_empty() {
+            return Err(error(
+                RATE_LIMITED,
+                "the gateway is sending miners all the requests it may; try again shortly",
+            ));
+        }
+        let slots: Vec<_> = firsts
+            .into_iter()
+            .map(|first| {
                 slot(
                     &self.mesh,
                     &self.metrics,
@@ -154,6 +212,7 @@ impl Gateway {
                     &request,
                     first,
                     spares.clone(),
+                    &allowance,
                     Timing {
                         deadline,
                         hedge_delay,
@@ -210,38 +269,49 @@ impl Gateway {
         })
     }
 
-    /// Candidates for `subnet`, best first with exploration; resting miners left out.
-    async fn candidates(&self, subnet: &SubnetState) -> Vec<(PeerId, Neuron)> {
+    /// Candidates for `subnet`, best first, with exploration; resting miners left out. And
+    /// whether the subnet is saturated: half the candidates with a capacity beat report a
+    /// load of at least [`SATURATED_LOAD`].
+    async fn candidates(&self, subnet: &SubnetState) -> (Vec<(PeerId, Neuron)>, bool) {
         let now = Instant::now();
-        let miners: Vec<Neuron> = subnet
+        let miners: HashMap<PeerId, Neuron> = subnet
             .served_miners()
             .into_iter()
-            .filter(|m| m.peer.is_some_and(|p| !subnet.is_resting(&p, now)))
+            .filter_map(|m| {
+                let peer = m.peer.filter(|p| !subnet.is_resting(p, now))?;
+                Some((peer, m))
+            })
             .collect();
-        let infos = self.mesh.peers().await.unwrap_or_default();
+        let infos = self.peer_table().await;
         let scores = subnet
             .scores
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .scores()
             .clone();
+        let (mut beats, mut saturated) = (0usize, 0usize);
         let candidates: Vec<Candidate> = miners
             .iter()
-            .filter_map(|m| {
-                let peer = m.peer?;
-                let info = infos.iter().find(|i| i.peer_id == peer);
-                let mut candidate = Candidate::new(peer);
+            .map(|(peer, m)| {
+                let info = infos.get(peer);
+                let mut candidate = Candidate::new(*peer);
                 candidate.rtt = info.and_then(|i| i.rtt);
                 candidate.beat = info
                     .and_then(|i| i.last_beat.clone())
                     .filter(|b| b.netuid == subnet.netuid);
+                if let Some(beat) = &candidate.beat {
+                    beats = beats.saturating_add(1);
+                    if beat.load_fraction() >= SATURATED_LOAD {
+                        saturated = saturated.saturating_add(1);
+                    }
+                }
                 // This validator's own score is the freshest reputation; the chain's is the
                 // fallback for miners not challenged yet.
                 candidate.reputation = match scores.get(&m.uid) {
                     Some(s) if s.hotkey == m.hotkey && s.samples > 0 => Some(s.score()),
                     _ => (m.reputation > 0.0).then_some(m.reputation),
                 };
-                Some(candidate)
+                candidate
             })
             .collect();
         let order = self
@@ -249,15 +319,62 @@ impl Gateway {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .select(&candidates, candidates.len(), &HashSet::new());
-        order
+        let ranked = order
             .into_iter()
-            .filter_map(|peer| {
-                miners
-                    .iter()
-                    .find(|m| m.peer == Some(peer))
-                    .map(|m| (peer, m.clone()))
-            })
-            .collect()
+            .filter_map(|peer| miners.get(&peer).map(|m| (peer, m.clone())))
+            .collect();
+        (ranked, beats > 0 && saturated.saturating_mul(2) >= beats)
+    }
+
+    /// The mesh's peer table by PeerId, at most [`PEER_TABLE_MAX_AGE`] old: copying it
+    /// happens on the swarm's task, so queries share one copy instead of asking for each.
+    async fn peer_table(&self) -> PeerTable {
+        let mut cached = self.peer_table.lock().await;
+        if let Some((taken, table)) = &*cached {
+            if taken.elapsed() < PEER_TABLE_MAX_AGE {
+                return table.clone();
+            }
+        }
+        let table: PeerTable = Arc::new(
+            self.mesh
+                .peers()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|info| (info.peer_id, info))
+                .collect(),
+        );
+        *cached = Some((Instant::now(), table.clone()));
+        table
+    }
+}
+
+/// How old the gateway's copy of the mesh's peer table may be (RTTs and capacity beats
+/// change over seconds).
+pub(super) const PEER_TABLE_MAX_AGE: Duration = Duration::from_millis(250);
+
+/// What one query may send beyond each slot's first request: `redundancy` hedges and
+/// failovers in all, shared by its slots (so never more than `2 × redundancy` requests),
+/// each also paid from the gateway's miner budget.
+struct Allowance<'a> {
+    extra: AtomicUsize,
+    budget: &'a MinerBudget,
+}
+
+impl<'a> Allowance<'a> {
+    fn new(redundancy: u32, budget: &'a MinerBudget) -> Self {
+        Self {
+            extra: AtomicUsize::new(usize::try_from(redundancy).unwrap_or(1)),
+            budget,
+        }
+    }
+
+    /// Takes one more request; false once the query's or the gateway's allowance is spent.
+    fn take(&self) -> bool {
+        self.extra
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+            && self.budget.take()
     }
 }
 
@@ -335,15 +452,16 @@ enum SlotError {
     Exhausted,
 }
 
-/// When a query must be answered, and when a slow request is hedged.
+/// When a query must be answered, and when a slow request is hedged (`None`: never).
 #[derive(Clone, Copy, Debug)]
 struct Timing {
     deadline: tokio::time::Instant,
-    hedge_delay: Duration,
+    hedge_delay: Option<Duration>,
 }
 
 /// One of `redundancy` answers: asks `first`, hedges to a spare once the request runs past
-/// the hedge delay, fails over to spares on errors, until one answers or the deadline.
+/// the hedge delay, fails over to spares on retryable errors, until one answers, the
+/// deadline passes or `allowance` is spent.
 /// The policy is the mesh's ([`request_with_policy`]); [`SlotJudge`] adds what only the
 /// gateway knows: which answers decode, the metrics and the miners' health.
 async fn slot<T: InferTransport>(
@@ -353,6 +471,7 @@ async fn slot<T: InferTransport>(
     request: &InferRequest,
     first: Option<(PeerId, Neuron)>,
     spares: Arc<Mutex<VecDeque<(PeerId, Neuron)>>>,
+    allowance: &Allowance<'_>,
     Timing {
         deadline,
         hedge_delay,
@@ -372,16 +491,26 @@ async fn slot<T: InferTransport>(
         .chain(spares.lock().unwrap_or_else(PoisonError::into_inner).iter())
         .map(|(peer, miner)| (*peer, miner.uid))
         .collect();
-    let candidates =
-        std::iter::once(first.0).chain(std::iter::from_fn(|| take_spare().map(|(peer, _)| peer)));
-    let policy =
+    // Set by the judge when a miner refuses the request itself: no other would take it.
+    let hopeless = Arc::new(AtomicBool::new(false));
+    let stop = hopeless.clone();
+    let candidates = std::iter::once(first.0).chain(std::iter::from_fn(move || {
+        if stop.load(Ordering::Relaxed) || !allowance.take() {
+            return None;
+        }
+        take_spare().map(|(peer, _)| peer)
+    }));
+    let mut policy =
         FailoverPolicy::sequential(deadline.saturating_duration_since(tokio::time::Instant::now()))
-            .with_deadline(deadline)
-            .with_hedge_after(hedge_delay);
+            .with_deadline(deadline);
+    if let Some(delay) = hedge_delay {
+        policy = policy.with_hedge_after(delay);
+    }
     let judge = SlotJudge {
         metrics,
         subnet,
         netuid: subnet.netuid.to_string(),
+        hopeless,
     };
     match request_with_policy(transport, candidates, request, policy, judge).await {
         Ok(served) => match uids.get(&served.peer) {
@@ -394,14 +523,17 @@ async fn slot<T: InferTransport>(
     }
 }
 
-/// The gateway's judgement of a miner's answer: only an output that decodes counts; any
-/// other answer fails over. Counts each attempt and records each answer in the miner's
-/// health as it comes.
+/// The gateway's judgement of a miner's answer: only an output that decodes counts; a
+/// retryable failure fails over, a refusal of the request itself (`invalid_input`,
+/// `too_large`) or a local mesh failure ends the slot. Counts each attempt and records each
+/// answer in the miner's health as it comes.
 struct SlotJudge<'a> {
     metrics: &'a Metrics,
     subnet: &'a SubnetState,
     /// The subnet as a metric label.
     netuid: String,
+    /// Set when no other miner would answer: the slot draws no more candidates.
+    hopeless: Arc<AtomicBool>,
 }
 
 impl Judge for SlotJudge<'_> {
@@ -430,9 +562,19 @@ impl Judge for SlotJudge<'_> {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(|reason| AttemptError::Unusable { reason }),
+            Ok(InferResponse::Err { code, message }) if !code.is_retryable() => {
+                // The request's own fault: not the miner's health, and no one else's turn.
+                tracing::debug!(%peer, ?code, %message, "miner refused the query itself");
+                self.hopeless.store(true, Ordering::Relaxed);
+                return Verdict::FailOver(AttemptError::Refused { code, message });
+            }
             Ok(InferResponse::Err { code, message }) => {
                 tracing::debug!(%peer, ?code, %message, "miner refused a query");
                 Err(AttemptError::Refused { code, message })
+            }
+            Err(e) if !e.is_retryable() => {
+                tracing::debug!(%peer, error = %e, "query failed here; not failing over");
+                return Verdict::Stop(e);
             }
             Err(e) => {
                 tracing::debug!(%peer, error = %e, "query to a miner failed");

@@ -75,6 +75,7 @@ async fn run_slot(
         payload: serde_json::Value::Null,
     };
     let deadline = tokio::time::Instant::now() + budget;
+    let miner_budget = MinerBudget::new(1000);
     let result = slot(
         &transport,
         &metrics,
@@ -82,9 +83,10 @@ async fn run_slot(
         &request,
         first,
         Arc::new(Mutex::new(queue)),
+        &Allowance::new(1, &miner_budget),
         Timing {
             deadline,
-            hedge_delay: hedge,
+            hedge_delay: Some(hedge),
         },
     )
     .await;
@@ -138,4 +140,16 @@ async fn failures_fail_over_and_the_budget_bounds_the_slot() {
     )
     .await;
     assert!(matches!(result, Err(SlotError::Timeout)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slot_asks_at_most_two_miners_however_many_refuse() {
+    let ms = Duration::from_millis;
+    // Ten busy miners: the slot's own and one more, then it gives up.
+    let (result, metrics) = run_slot(&[(ms(1), None); 10], ms(1000), ms(10_000)).await;
+    assert!(matches!(result, Err(SlotError::Exhausted)));
+    let sent = attempts(&metrics, "primary")
+        + attempts(&metrics, "hedge")
+        + attempts(&metrics, "failover");
+    assert_eq!(sent, 2, "one query slot, at most 2 miner requests");
 }
