@@ -79,7 +79,7 @@ impl Policy {
         }
         if let Some(origin) = header("origin") {
             let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-            let listed = self.allowed_origins.iter().any(|o| *o == origin);
+            let listed = self.allowed_origins.contains(&origin);
             let allowed = listed
                 || if self.local_only {
                     is_local_origin(&origin)
@@ -212,7 +212,7 @@ where
             headers
                 .get_all(name)
                 .iter()
-                .last()
+                .next_back()
                 .and_then(|v| v.to_str().ok())
         });
         match identified {
@@ -260,12 +260,14 @@ impl Activity {
 
     /// When the connection becomes idle enough to close, if nothing runs by then.
     fn deadline(&self, header_timeout: Duration, idle_timeout: Duration) -> Instant {
-        if self.called.load(Ordering::Relaxed) {
+        let since_open = if self.called.load(Ordering::Relaxed) {
             let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
-            self.opened + last + idle_timeout
+            last.saturating_add(idle_timeout)
         } else {
-            self.opened + header_timeout
-        }
+            header_timeout
+        };
+        // Timeouts are at most an hour (checked in the config): this cannot overflow.
+        self.opened.checked_add(since_open).unwrap_or(self.opened)
     }
 }
 

@@ -160,8 +160,11 @@ impl Gateway {
         let k = usize::try_from(checked.redundancy)
             .unwrap_or(1)
             .min(candidates.len());
-        let spares: Arc<Mutex<VecDeque<(PeerId, Neuron)>>> =
-            Arc::new(Mutex::new(candidates.into_iter().collect()));
+        let spares = Spares::new(
+            candidates.into_iter().collect(),
+            checked.redundancy,
+            &self.miner_budget,
+        );
         let deadline = tokio::time::Instant::now()
             .checked_add(checked.timeout)
             .unwrap_or_else(tokio::time::Instant::now);
@@ -181,7 +184,6 @@ impl Gateway {
             request_id: base_id,
             payload: input,
         };
-        let allowance = Allowance::new(checked.redundancy, &self.miner_budget);
         // Each slot takes its first miner now, so slot i starts on the i-th best; a slot
         // the budget cannot pay for is not started.
         let mut firsts = Vec::with_capacity(k);
@@ -189,12 +191,7 @@ impl Gateway {
             if !self.miner_budget.take() {
                 break;
             }
-            firsts.push(
-                spares
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .pop_front(),
-            );
+            firsts.push(spares.pop());
         }
         if firsts.is_empty() {
             return Err(error(
@@ -211,8 +208,7 @@ impl Gateway {
                     subnet,
                     &request,
                     first,
-                    spares.clone(),
-                    &allowance,
+                    &spares,
                     Timing {
                         deadline,
                         hedge_delay,
@@ -353,28 +349,51 @@ impl Gateway {
 /// change over seconds).
 pub(super) const PEER_TABLE_MAX_AGE: Duration = Duration::from_millis(250);
 
-/// What one query may send beyond each slot's first request: `redundancy` hedges and
-/// failovers in all, shared by its slots (so never more than `2 × redundancy` requests),
-/// each also paid from the gateway's miner budget.
-struct Allowance<'a> {
+/// The miners a query's slots share, best first, and what it may send beyond each slot's
+/// first request: `redundancy` hedges and failovers in all (so never more than
+/// `2 × redundancy` requests), each also paid from the gateway's miner budget.
+struct Spares<'a> {
+    queue: Mutex<VecDeque<(PeerId, Neuron)>>,
     extra: AtomicUsize,
     budget: &'a MinerBudget,
 }
 
-impl<'a> Allowance<'a> {
-    fn new(redundancy: u32, budget: &'a MinerBudget) -> Self {
+impl<'a> Spares<'a> {
+    fn new(queue: VecDeque<(PeerId, Neuron)>, redundancy: u32, budget: &'a MinerBudget) -> Self {
         Self {
+            queue: Mutex::new(queue),
             extra: AtomicUsize::new(usize::try_from(redundancy).unwrap_or(1)),
             budget,
         }
     }
 
-    /// Takes one more request; false once the query's or the gateway's allowance is spent.
-    fn take(&self) -> bool {
-        self.extra
+    /// The best miner left (a slot's first: paid for by the caller).
+    fn pop(&self) -> Option<(PeerId, Neuron)> {
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()
+    }
+
+    /// The best miner left for a hedge or failover; `None` once none is left or the
+    /// query's or the gateway's allowance is spent.
+    fn take(&self) -> Option<(PeerId, Neuron)> {
+        let allowed = self
+            .extra
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
             .is_ok()
-            && self.budget.take()
+            && self.budget.take();
+        allowed.then(|| self.pop()).flatten()
+    }
+
+    /// Every miner's uid, for the peers still queued.
+    fn uids(&self) -> Vec<(PeerId, Uid)> {
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(peer, miner)| (*peer, miner.uid))
+            .collect()
     }
 }
 
@@ -461,7 +480,7 @@ struct Timing {
 
 /// One of `redundancy` answers: asks `first`, hedges to a spare once the request runs past
 /// the hedge delay, fails over to spares on retryable errors, until one answers, the
-/// deadline passes or `allowance` is spent.
+/// deadline passes or the query's allowance ([`Spares`]) is spent.
 /// The policy is the mesh's ([`request_with_policy`]); [`SlotJudge`] adds what only the
 /// gateway knows: which answers decode, the metrics and the miners' health.
 async fn slot<T: InferTransport>(
@@ -470,8 +489,7 @@ async fn slot<T: InferTransport>(
     subnet: &SubnetState,
     request: &InferRequest,
     first: Option<(PeerId, Neuron)>,
-    spares: Arc<Mutex<VecDeque<(PeerId, Neuron)>>>,
-    allowance: &Allowance<'_>,
+    spares: &Spares<'_>,
     Timing {
         deadline,
         hedge_delay,
@@ -480,25 +498,18 @@ async fn slot<T: InferTransport>(
     let Some(first) = first else {
         return Err(SlotError::Exhausted);
     };
-    let take_spare = || {
-        spares
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop_front()
-    };
     // The slot's own miner and the spares still free: every peer it may ask.
-    let uids: HashMap<PeerId, Uid> = std::iter::once(&first)
-        .chain(spares.lock().unwrap_or_else(PoisonError::into_inner).iter())
-        .map(|(peer, miner)| (*peer, miner.uid))
+    let uids: HashMap<PeerId, Uid> = std::iter::once((first.0, first.1.uid))
+        .chain(spares.uids())
         .collect();
     // Set by the judge when a miner refuses the request itself: no other would take it.
     let hopeless = Arc::new(AtomicBool::new(false));
     let stop = hopeless.clone();
     let candidates = std::iter::once(first.0).chain(std::iter::from_fn(move || {
-        if stop.load(Ordering::Relaxed) || !allowance.take() {
+        if stop.load(Ordering::Relaxed) {
             return None;
         }
-        take_spare().map(|(peer, _)| peer)
+        spares.take().map(|(peer, _)| peer)
     }));
     let mut policy =
         FailoverPolicy::sequential(deadline.saturating_duration_since(tokio::time::Instant::now()))

@@ -82,8 +82,7 @@ async fn run_slot(
         &subnet,
         &request,
         first,
-        Arc::new(Mutex::new(queue)),
-        &Allowance::new(1, &miner_budget),
+        &Spares::new(queue, 1, &miner_budget),
         Timing {
             deadline,
             hedge_delay: Some(hedge),
