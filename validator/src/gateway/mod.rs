@@ -17,10 +17,12 @@
 //! | `query.rs` | `subnet_query`: option and input checks, ranking, fan-out, aggregation |
 //! | `limits.rs` | per-client limits and their jsonrpsee middleware, connection caps, the miner budget |
 //! | `client.rs` | who calls (trusted proxies, origins, API keys) and idle connections |
+//! | `peers.rs` | the mesh's peers by PeerId, kept current from mesh events, for ranking |
 
 mod api;
 mod client;
 mod limits;
+mod peers;
 mod query;
 
 use mindos_primitives::NetUid;
@@ -52,6 +54,7 @@ pub use self::api::{
     SubnetSummary, ERROR_CODES, INVALID_INPUT, LOW_AGREEMENT, NO_MINER_AVAILABLE, OPENRPC,
     RATE_LIMITED, TIMEOUT, UNAUTHORIZED, UNKNOWN_SUBNET,
 };
+pub(crate) use self::peers::PeerSnapshot;
 use self::{
     api::{error, error_name},
     client::{Activity, Client, Guarded, IdentifyLayer, Policy},
@@ -74,19 +77,17 @@ pub(crate) struct Gateway {
     miner_budget: MinerBudget,
     /// Least agreement for clients without an API key.
     min_agreement: f64,
-    /// The mesh's peer table as last copied, and when (see [`query`]).
-    peer_table: tokio::sync::Mutex<Option<(Instant, PeerTable)>>,
+    /// The mesh's peers as mesh events describe them.
+    peers: Arc<PeerSnapshot>,
 }
 
-/// The mesh's peers by PeerId.
-type PeerTable = Arc<std::collections::HashMap<mindos_mesh::PeerId, mindos_mesh::PeerInfo>>;
-
 impl Gateway {
-    /// A gateway over `subnets` that reaches miners through `mesh`, with a router and
-    /// request ids seeded from the OS.
+    /// A gateway over `subnets` that reaches miners through `mesh` and ranks them with what
+    /// `peers` knows, with a router and request ids seeded from the OS.
     pub(crate) fn new(
         subnets: Arc<BTreeMap<NetUid, Arc<SubnetState>>>,
         mesh: MeshClient,
+        peers: Arc<PeerSnapshot>,
         metrics: Arc<Metrics>,
         settings: &GatewaySettings,
     ) -> Self {
@@ -100,7 +101,7 @@ impl Gateway {
             next_request_id: AtomicU64::new(Rng::from_entropy().next_u64()),
             miner_budget: MinerBudget::new(settings.miner_rate),
             min_agreement: settings.min_agreement,
-            peer_table: tokio::sync::Mutex::new(None),
+            peers,
         }
     }
 

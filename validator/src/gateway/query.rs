@@ -34,7 +34,7 @@ use super::{
         NO_MINER_AVAILABLE, RATE_LIMITED, TIMEOUT,
     },
     limits::MinerBudget,
-    Gateway, PeerTable,
+    Gateway,
 };
 use crate::{
     config::{DEFAULT_REDUNDANCY, MAX_PUBLIC_REDUNDANCY, MAX_REDUNDANCY},
@@ -184,39 +184,20 @@ impl Gateway {
             request_id: base_id,
             payload: input,
         };
-        // Each slot takes its first miner now, so slot i starts on the i-th best; a slot
-        // the budget cannot pay for is not started.
-        let mut firsts = Vec::with_capacity(k);
-        for _ in 0..k {
-            if !self.miner_budget.take() {
-                break;
-            }
-            firsts.push(spares.pop());
-        }
-        if firsts.is_empty() {
-            return Err(error(
-                RATE_LIMITED,
-                "the gateway is sending miners all the requests it may; try again shortly",
-            ));
-        }
-        let slots: Vec<_> = firsts
-            .into_iter()
-            .map(|first| {
-                slot(
-                    &self.mesh,
-                    &self.metrics,
-                    subnet,
-                    &request,
-                    first,
-                    &spares,
-                    Timing {
-                        deadline,
-                        hedge_delay,
-                    },
-                )
-            })
-            .collect();
-        Ok(futures::future::join_all(slots).await)
+        let timing = Timing {
+            deadline,
+            hedge_delay,
+        };
+        ask(
+            &self.mesh,
+            &self.metrics,
+            subnet,
+            &request,
+            k,
+            &spares,
+            timing,
+        )
+        .await
     }
 
     /// Refuses an input larger than the limit or outside the subnet's schema.
@@ -278,28 +259,23 @@ impl Gateway {
                 Some((peer, m))
             })
             .collect();
-        let infos = self.peer_table().await;
+        self.peers.refresh_rtts(&self.mesh).await;
         let scores = subnet
             .scores
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .scores()
             .clone();
-        let (mut beats, mut saturated) = (0usize, 0usize);
+        let mut loads = Vec::new();
         let candidates: Vec<Candidate> = miners
             .iter()
             .map(|(peer, m)| {
-                let info = infos.get(peer);
+                let seen = self.peers.get(peer).unwrap_or_default();
                 let mut candidate = Candidate::new(*peer);
-                candidate.rtt = info.and_then(|i| i.rtt);
-                candidate.beat = info
-                    .and_then(|i| i.last_beat.clone())
-                    .filter(|b| b.netuid == subnet.netuid);
+                candidate.rtt = seen.rtt;
+                candidate.beat = seen.beat.filter(|b| b.netuid == subnet.netuid);
                 if let Some(beat) = &candidate.beat {
-                    beats = beats.saturating_add(1);
-                    if beat.load_fraction() >= SATURATED_LOAD {
-                        saturated = saturated.saturating_add(1);
-                    }
+                    loads.push(beat.load_fraction());
                 }
                 // This validator's own score is the freshest reputation; the chain's is the
                 // fallback for miners not challenged yet.
@@ -319,35 +295,16 @@ impl Gateway {
             .into_iter()
             .filter_map(|peer| miners.get(&peer).map(|m| (peer, m.clone())))
             .collect();
-        (ranked, beats > 0 && saturated.saturating_mul(2) >= beats)
-    }
-
-    /// The mesh's peer table by PeerId, at most [`PEER_TABLE_MAX_AGE`] old: copying it
-    /// happens on the swarm's task, so queries share one copy instead of asking for each.
-    async fn peer_table(&self) -> PeerTable {
-        let mut cached = self.peer_table.lock().await;
-        if let Some((taken, table)) = &*cached {
-            if taken.elapsed() < PEER_TABLE_MAX_AGE {
-                return table.clone();
-            }
-        }
-        let table: PeerTable = Arc::new(
-            self.mesh
-                .peers()
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(|info| (info.peer_id, info))
-                .collect(),
-        );
-        *cached = Some((Instant::now(), table.clone()));
-        table
+        (ranked, is_saturated(&loads))
     }
 }
 
-/// How old the gateway's copy of the mesh's peer table may be (RTTs and capacity beats
-/// change over seconds).
-pub(super) const PEER_TABLE_MAX_AGE: Duration = Duration::from_millis(250);
+/// Whether a subnet whose miners' capacity beats report `loads` is saturated: at least half
+/// of them at [`SATURATED_LOAD`] or more. Without beats nothing is known: not saturated.
+fn is_saturated(loads: &[f64]) -> bool {
+    let full = loads.iter().filter(|l| **l >= SATURATED_LOAD).count();
+    !loads.is_empty() && full.saturating_mul(2) >= loads.len()
+}
 
 /// The miners a query's slots share, best first, and what it may send beyond each slot's
 /// first request: `redundancy` hedges and failovers in all (so never more than
@@ -395,6 +352,37 @@ impl<'a> Spares<'a> {
             .map(|(peer, miner)| (*peer, miner.uid))
             .collect()
     }
+}
+
+/// Starts `k` slots at once, slot i on the i-th best miner left, as many as the gateway's
+/// miner budget pays for; one result per slot started, or `rate_limited` if the budget
+/// could not pay for any.
+async fn ask<T: InferTransport>(
+    transport: &T,
+    metrics: &Metrics,
+    subnet: &SubnetState,
+    request: &InferRequest,
+    k: usize,
+    spares: &Spares<'_>,
+    timing: Timing,
+) -> Result<Vec<Result<Answer, SlotError>>, ErrorObjectOwned> {
+    let mut firsts = Vec::with_capacity(k);
+    for _ in 0..k {
+        if !spares.budget.take() {
+            break;
+        }
+        firsts.push(spares.pop());
+    }
+    if firsts.is_empty() {
+        return Err(error(
+            RATE_LIMITED,
+            "the gateway is sending miners all the requests it may; try again shortly",
+        ));
+    }
+    let slots = firsts
+        .into_iter()
+        .map(|first| slot(transport, metrics, subnet, request, first, spares, timing));
+    Ok(futures::future::join_all(slots).await)
 }
 
 /// The slots' answers aggregated by the subnet's rule, or why there is no answer: none came
@@ -464,6 +452,7 @@ fn aggregate(
 type Answer = (Uid, Output, Duration);
 
 /// Why a slot has no answer.
+#[derive(Debug)]
 enum SlotError {
     /// The deadline passed, or a miner timed out before the spares ran out.
     Timeout,
