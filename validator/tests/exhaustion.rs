@@ -9,6 +9,8 @@
 //! 3. A browser page (a foreign `Origin`) cannot call a gateway bound to loopback.
 //! 4. A connection that never calls, or stops calling, is closed after the header and idle
 //!    timeouts — plain TCP and WebSocket alike.
+//! 5. When idle connections from many addresses take every place, a new client gets the
+//!    place of the one idle the longest.
 //!
 //! Loopback is 127.0.0.0/8 on Linux, so 127.0.0.1 and 127.0.0.2 are two client addresses.
 
@@ -309,6 +311,42 @@ async fn silent_and_idle_connections_are_closed() {
         // A client that keeps calling is not cut off.
         let (status, _) = post_from(local, gateway, "", SUBNET_LIST).await;
         assert_eq!(status, 200);
+    })
+    .await;
+    if result.is_err() {
+        validator.print_tail(40);
+        panic!("timed out");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_from_many_addresses_give_way_to_a_new_client() {
+    mindos_test_utils::init_tracing();
+    let dir = tempfile::tempdir().unwrap();
+    let (validator, gateway) = validator(dir.path(), &["--gateway-max-connections", "16"]).await;
+    let result = tokio::time::timeout(Duration::from_secs(60), async {
+        wait_for("the gateway", Duration::from_secs(30), || async {
+            let (status, _) = post_from(ip("127.0.0.3"), gateway, "", SUBNET_LIST).await;
+            (status == 200).then_some(())
+        })
+        .await;
+        // Sixteen addresses, one silent connection each: every place, reserve included.
+        let mut held = Vec::new();
+        for i in 1..=16 {
+            held.push(
+                connect_from(ip(&format!("127.0.1.{i}")), gateway)
+                    .await
+                    .unwrap(),
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Three new clients in turn, each taking the place of an idle one.
+        for client in ["127.0.0.2", "127.0.0.4", "127.0.0.5"] {
+            let (status, body) = post_from(ip(client), gateway, "", SUBNET_LIST).await;
+            assert_eq!(status, 200, "{client}: a new client is served");
+            assert_eq!(body.unwrap()["result"][0]["netuid"], 1);
+        }
+        drop(held);
     })
     .await;
     if result.is_err() {

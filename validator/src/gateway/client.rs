@@ -258,6 +258,16 @@ impl Activity {
         CallGuard(self.clone())
     }
 
+    /// Since when the connection has been idle (opened, or its last call ended); `None`
+    /// while a call runs.
+    pub(super) fn idle_since(&self) -> Option<Instant> {
+        if self.running.load(Ordering::Relaxed) > 0 {
+            return None;
+        }
+        let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+        Some(self.opened.checked_add(last).unwrap_or(self.opened))
+    }
+
     /// When the connection becomes idle enough to close, if nothing runs by then.
     fn deadline(&self, header_timeout: Duration, idle_timeout: Duration) -> Instant {
         let since_open = if self.called.load(Ordering::Relaxed) {

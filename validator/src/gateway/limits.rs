@@ -7,7 +7,9 @@
 //!   least recently seen one in O(1).
 //! - [`Connections`]: open connections in total (`--gateway-max-connections`), per client
 //!   (`--gateway-max-connections-per-ip`), and a reserved share for clients with none open
-//!   (`--gateway-reserved-percent`), so one address cannot hold every slot.
+//!   (`--gateway-reserved-percent`), so one address cannot hold every slot. When every
+//!   place is taken, a client with none open gets the place of the connection idle the
+//!   longest (many addresses holding idle connections cannot lock new clients out).
 //! - [`MinerBudget`]: miner requests per second of the whole gateway (`--gateway-miner-rate`).
 
 use std::{
@@ -25,6 +27,7 @@ use jsonrpsee::{
 };
 use lru::LruCache;
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use super::{
     api::{error, METHODS, RATE_LIMITED},
@@ -152,6 +155,18 @@ pub(super) struct Connections {
 struct Open {
     total: usize,
     by_client: HashMap<ClientKey, usize>,
+    /// Every open connection that may still be closed for a new client, by id.
+    closable: HashMap<u64, Closer>,
+    next_id: u64,
+}
+
+/// How [`Connections`] tells whether a connection is idle, and closes it.
+#[derive(Clone, Debug)]
+pub(super) struct Closer {
+    /// Its calls.
+    pub(super) activity: Arc<Activity>,
+    /// Closes it (see `client::Guarded`).
+    pub(super) kill: CancellationToken,
 }
 
 impl Connections {
@@ -166,12 +181,35 @@ impl Connections {
     }
 
     /// A slot for a connection from `client`, held until it is dropped; `exempt` (a trusted
-    /// proxy, which carries many clients) skips the per-client cap and the reserve.
-    pub(super) fn open(self: &Arc<Self>, client: ClientKey, exempt: bool) -> Result<Slot, Refused> {
+    /// proxy, which carries many clients) skips the per-client cap and the reserve. When
+    /// every place is taken and `client` has none, the connection idle the longest is
+    /// closed through its [`Closer`] for it (a scan of the open connections, only then).
+    pub(super) fn open(
+        self: &Arc<Self>,
+        client: ClientKey,
+        exempt: bool,
+        closer: Closer,
+    ) -> Result<Slot, Refused> {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let held = open.by_client.get(&client).copied().unwrap_or(0);
         if open.total >= self.max {
-            return Err(Refused::Full);
+            // The evicted connection still counts until it has closed, which its socket
+            // does at its next poll: the total exceeds the cap by those few at most.
+            let oldest = (held == 0)
+                .then(|| {
+                    open.closable
+                        .iter()
+                        .filter_map(|(id, c)| Some((*id, c.activity.idle_since()?)))
+                        .min_by_key(|(_, since)| *since)
+                })
+                .flatten();
+            let Some((victim, _)) = oldest else {
+                return Err(Refused::Full);
+            };
+            if let Some(closer) = open.closable.remove(&victim) {
+                tracing::debug!("gateway: closing the longest idle connection for a new client");
+                closer.kill.cancel();
+            }
         }
         if !exempt {
             if held >= self.per_client {
@@ -183,14 +221,19 @@ impl Connections {
         }
         open.total = open.total.saturating_add(1);
         *open.by_client.entry(client).or_insert(0) = held.saturating_add(1);
+        let id = open.next_id;
+        open.next_id = id.wrapping_add(1);
+        open.closable.insert(id, closer);
         Ok(Slot {
             connections: self.clone(),
             client,
+            id,
         })
     }
 
-    fn close(&self, client: ClientKey) {
+    fn close(&self, client: ClientKey, id: u64) {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.closable.remove(&id);
         open.total = open.total.saturating_sub(1);
         if let Some(held) = open.by_client.get_mut(&client) {
             *held = held.saturating_sub(1);
@@ -206,11 +249,12 @@ impl Connections {
 pub(super) struct Slot {
     connections: Arc<Connections>,
     client: ClientKey,
+    id: u64,
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.connections.close(self.client);
+        self.connections.close(self.client, self.id);
     }
 }
 
@@ -330,6 +374,13 @@ mod tests {
         ClientKey::of(ip.parse().unwrap())
     }
 
+    fn closer() -> Closer {
+        Closer {
+            activity: Activity::new(),
+            kill: CancellationToken::new(),
+        }
+    }
+
     #[test]
     fn buckets_limit_rate_and_calls_in_flight() {
         let limits = ClientLimits::new(2, 2);
@@ -384,40 +435,88 @@ mod tests {
         let connections = Connections::new(8, 3, 2);
         let attacker = key("192.0.2.1");
         let held: Vec<Slot> = (0..3)
-            .map(|_| connections.open(attacker, false).unwrap())
+            .map(|_| connections.open(attacker, false, closer()).unwrap())
             .collect();
         assert_eq!(
-            connections.open(attacker, false).unwrap_err(),
+            connections.open(attacker, false, closer()).unwrap_err(),
             Refused::PerClient
         );
         // Rotating addresses fills up to the reserve …
         let mut others: Vec<Slot> = (2..5)
             .map(|i| {
-                connections
-                    .open(key(&format!("192.0.2.{i}")), false)
-                    .unwrap()
+                let client = key(&format!("192.0.2.{i}"));
+                connections.open(client, false, closer()).unwrap()
             })
             .collect();
         assert_eq!(
-            connections.open(key("192.0.2.2"), false).unwrap_err(),
+            connections
+                .open(key("192.0.2.2"), false, closer())
+                .unwrap_err(),
             Refused::Reserved
         );
         // … which still takes clients that have no connection open.
-        others.push(connections.open(key("198.51.100.1"), false).unwrap());
-        others.push(connections.open(key("198.51.100.2"), false).unwrap());
+        for client in ["198.51.100.1", "198.51.100.2"] {
+            others.push(connections.open(key(client), false, closer()).unwrap());
+        }
+        // Full: a client with a connection open gets no other.
         assert_eq!(
-            connections.open(key("198.51.100.3"), false).unwrap_err(),
+            connections
+                .open(key("198.51.100.1"), false, closer())
+                .unwrap_err(),
             Refused::Full
         );
         // Closing frees the places.
         drop(held);
-        drop(connections.open(attacker, false).unwrap());
+        drop(connections.open(attacker, false, closer()).unwrap());
         // A trusted proxy is not held to the per-client cap.
         let proxy = key("10.1.1.1");
         let via_proxy: Vec<Slot> = (0..3)
-            .map(|_| connections.open(proxy, true).unwrap())
+            .map(|_| connections.open(proxy, true, closer()).unwrap())
             .collect();
         assert_eq!(via_proxy.len(), 3);
+    }
+
+    #[test]
+    fn a_new_client_takes_the_place_of_the_longest_idle_connection() {
+        let connections = Connections::new(3, 3, 0);
+        let closers: Vec<Closer> = (0..3)
+            .map(|_| {
+                std::thread::sleep(Duration::from_millis(2));
+                closer()
+            })
+            .collect();
+        let busy = closers[0].activity.call();
+        let _slots: Vec<Slot> = closers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let client = key(&format!("192.0.2.{i}"));
+                connections.open(client, false, c.clone()).unwrap()
+            })
+            .collect();
+        // The first runs a call; the second has been idle the longest.
+        let newcomer = closer();
+        let _new = connections
+            .open(key("198.51.100.1"), false, newcomer.clone())
+            .unwrap();
+        let killed: Vec<bool> = closers.iter().map(|c| c.kill.is_cancelled()).collect();
+        assert_eq!(killed, [false, true, false]);
+        // A client with a connection open does not evict anyone.
+        assert_eq!(
+            connections
+                .open(key("192.0.2.0"), false, closer())
+                .unwrap_err(),
+            Refused::Full
+        );
+        // Nor does a new one when every other connection is running a call.
+        let _calls = (closers[2].activity.call(), newcomer.activity.call());
+        assert_eq!(
+            connections
+                .open(key("198.51.100.2"), false, closer())
+                .unwrap_err(),
+            Refused::Full
+        );
+        drop(busy);
     }
 
     #[test]

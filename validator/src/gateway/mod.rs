@@ -58,7 +58,7 @@ pub(crate) use self::peers::PeerSnapshot;
 use self::{
     api::{error, error_name},
     client::{Activity, Client, Guarded, IdentifyLayer, Policy},
-    limits::{ClientKey, ClientLimits, Connections, Limited, MinerBudget},
+    limits::{ClientKey, ClientLimits, Closer, Connections, Limited, MinerBudget},
 };
 use crate::{
     config::GatewaySettings, metagraph::SubnetState, metrics::Metrics, Rng, ValidatorError,
@@ -353,7 +353,14 @@ impl Acceptor {
             // A trusted proxy carries many clients: only the total cap applies to it; its
             // clients are limited per call, by the address it forwards.
             let proxy = self.policy.trusted_proxies.contains(&peer);
-            let slot = match self.connections.open(ClientKey::of(peer), proxy) {
+            let closer = Closer {
+                activity: Activity::new(),
+                kill: CancellationToken::new(),
+            };
+            let slot = match self
+                .connections
+                .open(ClientKey::of(peer), proxy, closer.clone())
+            {
                 Ok(slot) => slot,
                 Err(refused) => {
                     tracing::debug!(%remote, %refused, "gateway: connection refused");
@@ -361,15 +368,20 @@ impl Acceptor {
                     continue;
                 }
             };
-            self.serve(socket, remote, slot);
+            self.serve(socket, remote, slot, closer);
         }
     }
 
     /// Serves one accepted connection on a task of its own, with a watchdog that closes it
     /// when idle.
-    fn serve(&self, socket: tokio::net::TcpStream, remote: SocketAddr, slot: limits::Slot) {
+    fn serve(
+        &self,
+        socket: tokio::net::TcpStream,
+        remote: SocketAddr,
+        slot: limits::Slot,
+        Closer { activity, kill }: Closer,
+    ) {
         let peer = remote.ip();
-        let activity = Activity::new();
         let (limits, metrics) = (self.limits.clone(), self.metrics.clone());
         let watched = activity.clone();
         let middleware = RpcServiceBuilder::new().layer_fn(move |inner| Limited {
@@ -392,7 +404,7 @@ impl Acceptor {
             .set_rpc_middleware(middleware)
             .to_service_builder()
             .build(self.methods.clone(), self.stop_handle.clone());
-        let (kill, closed) = (CancellationToken::new(), CancellationToken::new());
+        let closed = CancellationToken::new();
         tokio::spawn(client::watch(
             activity,
             kill.clone(),

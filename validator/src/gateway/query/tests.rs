@@ -177,11 +177,13 @@ impl InferTransport for Refusing {
     }
 }
 
-/// Runs one query over ten miners that all answer `code`: (slot results, requests sent).
+/// Runs one query over ten miners that all answer `code` after 1 ms, hedging after
+/// `hedge`: (slot results, requests sent).
 async fn query_refused_by_all(
     code: mindos_mesh::ErrorCode,
     redundancy: u32,
     budget: &MinerBudget,
+    hedge: Option<Duration>,
 ) -> (
     Result<Vec<Result<Answer, SlotError>>, ErrorObjectOwned>,
     u64,
@@ -199,7 +201,7 @@ async fn query_refused_by_all(
     };
     let timing = Timing {
         deadline: tokio::time::Instant::now() + Duration::from_secs(10),
-        hedge_delay: Some(Duration::from_millis(1)),
+        hedge_delay: hedge,
     };
     let k = usize::try_from(redundancy).unwrap();
     let result = ask(
@@ -222,8 +224,10 @@ async fn query_refused_by_all(
 async fn one_query_never_sends_more_than_twice_its_redundancy() {
     let budget = MinerBudget::new(10_000);
     for redundancy in 1..=4 {
+        // Hedges as early as the answers come: they count against the same allowance.
+        let hedge = Some(Duration::from_millis(1));
         let (result, sent) =
-            query_refused_by_all(mindos_mesh::ErrorCode::Busy, redundancy, &budget).await;
+            query_refused_by_all(mindos_mesh::ErrorCode::Busy, redundancy, &budget, hedge).await;
         let slots = result.unwrap();
         assert_eq!(slots.len(), usize::try_from(redundancy).unwrap());
         assert!(slots.iter().all(|s| matches!(s, Err(SlotError::Exhausted))));
@@ -238,7 +242,9 @@ async fn a_refusal_of_the_request_itself_is_not_failed_over() {
         mindos_mesh::ErrorCode::InvalidInput,
         mindos_mesh::ErrorCode::TooLarge,
     ] {
-        let (result, sent) = query_refused_by_all(code, 1, &budget).await;
+        // No hedge: one sent before the refusal arrives would be a second request, but not
+        // a failover.
+        let (result, sent) = query_refused_by_all(code, 1, &budget, None).await;
         assert!(matches!(result.unwrap()[..], [Err(SlotError::Exhausted)]));
         assert_eq!(sent, 1, "{code:?}: one miner asked");
     }
@@ -249,10 +255,10 @@ async fn the_gateway_budget_bounds_every_query_together() {
     // 1 request per second, bursts of 2: a query at redundancy 3 starts 2 slots and has
     // nothing left to fail over with; the next query is refused until the budget refills.
     let budget = MinerBudget::new(1);
-    let (result, sent) = query_refused_by_all(mindos_mesh::ErrorCode::Busy, 3, &budget).await;
+    let (result, sent) = query_refused_by_all(mindos_mesh::ErrorCode::Busy, 3, &budget, None).await;
     assert_eq!(result.unwrap().len(), 2);
     assert_eq!(sent, 2);
-    let (result, sent) = query_refused_by_all(mindos_mesh::ErrorCode::Busy, 3, &budget).await;
+    let (result, sent) = query_refused_by_all(mindos_mesh::ErrorCode::Busy, 3, &budget, None).await;
     assert_eq!(result.unwrap_err().code(), RATE_LIMITED);
     assert_eq!(sent, 0);
 }
