@@ -179,6 +179,11 @@ async fn bench() {
         .args(["--gateway-addr", &format!("127.0.0.1:{gateway_port}")])
         .args(["--challenge-interval-ms", "60000"])
         .args(["--gateway-rate", "1000000", "--gateway-concurrency", "1000"])
+        // One address drives the load: lift the per-client connection cap, the gateway's
+        // miner budget and the public agreement floor too.
+        .args(["--gateway-max-connections-per-ip", "1000"])
+        .args(["--gateway-miner-rate", "1000000"])
+        .args(["--gateway-min-agreement-percent", "0"])
         .arg("--base-path")
         .arg(&vdir)
         .args(&miner_flags)

@@ -231,6 +231,8 @@ struct MeshPhase {
     listen_addrs: Vec<Multiaddr>,
     /// Reads mesh events until the mesh stops.
     drain: JoinHandle<()>,
+    /// The peers as the events describe them, for the gateway's ranking.
+    peers: Arc<gateway::PeerSnapshot>,
     /// The event loop; it runs until stopped or dropped (so an error return before the
     /// validator is built stops it too).
     task: StoppableTask,
@@ -253,10 +255,12 @@ async fn start_mesh(
     for netuid in subnets.keys() {
         client.subscribe(*netuid).await?;
     }
+    let peers = Arc::new(gateway::PeerSnapshot::default());
     Ok(MeshPhase {
         client,
         listen_addrs,
-        drain: tokio::spawn(drain(events)),
+        drain: tokio::spawn(drain(events, peers.clone())),
+        peers,
         task,
     })
 }
@@ -377,7 +381,7 @@ async fn spawn_tasks(
     }
     let (gateway_addr, gateway) = match &config.gateway {
         Some(settings) => {
-            let (addr, handle) = start_gateway(&ctx, settings).await?;
+            let (addr, handle) = start_gateway(&ctx, settings, mesh.peers.clone()).await?;
             (Some(addr), Some(handle))
         }
         None => (None, None),
@@ -402,10 +406,12 @@ async fn spawn_tasks(
 async fn start_gateway(
     ctx: &Context,
     settings: &GatewaySettings,
+    peers: Arc<gateway::PeerSnapshot>,
 ) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), ValidatorError> {
     let gateway = Arc::new(Gateway::new(
         ctx.subnets.clone(),
         ctx.mesh.clone(),
+        peers,
         ctx.metrics.clone(),
         settings,
     ));
@@ -413,11 +419,14 @@ async fn start_gateway(
 }
 
 /// Mesh events need a reader; the validator answers no inference requests (dropping the
-/// responder refuses them) and reads capacity beats through `MeshClient::peers`.
-async fn drain(mut events: Receiver<MeshEvent>) {
+/// responder refuses them) and folds connections and capacity beats into `peers`, which
+/// the gateway ranks miners with.
+async fn drain(mut events: Receiver<MeshEvent>, peers: Arc<gateway::PeerSnapshot>) {
     while let Some(event) = events.recv().await {
         if let MeshEvent::InboundRequest { peer, .. } = event {
             tracing::debug!(%peer, "refusing an inference request: this is a validator");
+            continue;
         }
+        peers.observe(&event);
     }
 }
