@@ -6,12 +6,12 @@ use std::{
     collections::HashSet,
     sync::{
         atomic::{AtomicBool, Ordering},
-        Arc, PoisonError, RwLock,
+        Arc,
     },
     time::Instant,
 };
 
-use mindos_mesh::{ErrorCode, InferRequest, InferResponse, PeerId, Responder};
+use mindos_mesh::{Admission, ErrorCode, InferRequest, InferResponse, PeerId, Responder};
 use mindos_subnets::SubnetEngine;
 
 use crate::{
@@ -97,48 +97,37 @@ impl ServeError {
 }
 
 /// Who may call: a fixed allow-list plus the subnet's permitted validators' PeerIds as last
-/// read from the chain.
-#[derive(Debug, Default)]
+/// read from the chain. The mesh applies the same policy when a link is opened, so other
+/// peers are dropped before their requests are read; the check per request covers a
+/// validator that lost its permit while its link was open.
+#[derive(Debug)]
 pub(crate) struct Authorizer {
-    allow: HashSet<PeerId>,
-    validators: RwLock<Arc<HashSet<PeerId>>>,
+    admission: Admission,
 }
 
 impl Authorizer {
     pub(crate) fn new(allow: impl IntoIterator<Item = PeerId>) -> Self {
         Self {
-            allow: allow.into_iter().collect(),
-            validators: RwLock::default(),
+            admission: Admission::only(allow),
         }
     }
 
+    /// The policy to give the mesh (`MeshConfig::admission`); it follows this authorizer.
+    pub(crate) fn admission(&self) -> Admission {
+        self.admission.clone()
+    }
+
     pub(crate) fn is_allowed(&self, peer: &PeerId) -> bool {
-        self.allow.contains(peer)
-            || self
-                .validators
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .contains(peer)
+        self.admission.admits(peer)
     }
 
     /// Replaces the validators' PeerIds; returns whether the set changed.
     pub(crate) fn set_validators(&self, peers: HashSet<PeerId>) -> bool {
-        let mut current = self
-            .validators
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        if **current == peers {
-            return false;
-        }
-        *current = Arc::new(peers);
-        true
+        self.admission.set_admitted(peers)
     }
 
     pub(crate) fn validator_count(&self) -> usize {
-        self.validators
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.admission.admitted_count()
     }
 }
 
@@ -313,6 +302,11 @@ mod tests {
         assert!(auth.is_allowed(&b));
         assert!(!auth.is_allowed(&c));
         assert_eq!(auth.validator_count(), 1);
+        // The mesh's policy is the same one, updated with it.
+        let admission = auth.admission();
+        assert!(admission.admits(&a) && admission.admits(&b) && !admission.admits(&c));
+        assert!(auth.set_validators([c].into()));
+        assert!(admission.admits(&c) && !admission.admits(&b));
     }
 
     #[tokio::test]

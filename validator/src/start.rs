@@ -243,6 +243,9 @@ async fn start_mesh(
     let mut mesh_config = MeshConfig::new(node_key);
     mesh_config.listen_addrs = config.listen.clone();
     mesh_config.mdns = config.mdns;
+    // A validator serves no model: offering the protocol would only let strangers make it
+    // read and answer requests.
+    mesh_config.serve_inference = config.accept_inference;
     let (client, events, event_loop) = Mesh::new(mesh_config)?;
     let task = StoppableTask::spawn(|stopped| event_loop.run(stopped));
     let listen_addrs = client.listen_addrs().await?;
