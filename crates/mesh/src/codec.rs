@@ -26,17 +26,17 @@ pub const INFER_PROTOCOL: StreamProtocol = StreamProtocol::new("/mindos/infer/1"
 /// Tag size in bytes.
 const TAG_LEN: usize = 8;
 /// Tag and length prefix.
-const HEADER_LEN: usize = TAG_LEN + 4;
+pub(crate) const HEADER_LEN: usize = TAG_LEN + 4;
 
 /// First allocation for a frame body; larger bodies grow as bytes actually arrive.
-const INITIAL_BUFFER: usize = 16 * 1024;
+pub(crate) const INITIAL_BUFFER: usize = 16 * 1024;
 
 /// First allocation for an encoded frame.
 const INITIAL_FRAME: usize = 128;
 
 /// An oversized frame up to this many times the limit is read and discarded, so that the
 /// link survives and the request gets a `too_large` answer; a larger one ends the link.
-const DRAIN_FACTOR: u64 = 16;
+pub(crate) const DRAIN_FACTOR: u64 = 16;
 
 /// Which message a [`FrameTooLarge`] refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,16 +103,32 @@ pub(crate) async fn read_tag<T: AsyncRead + Unpin>(io: &mut T) -> io::Result<Opt
     Ok(read_header(io).await?.map(|header| header.tag))
 }
 
-/// Reads exactly `len` bytes (already checked against the limit).
+/// Reads exactly `len` bytes (already checked against the limit). The buffer starts at
+/// [`INITIAL_BUFFER`] and doubles only once it is full, never past `len`: a peer that
+/// announces a large frame and stalls holds at most twice what it sent (or the first buffer),
+/// and a body never holds more memory than its length (`read_to_end` rounded up to the next
+/// power of two, 32 KiB for a 17 KiB body).
 async fn read_body<T: AsyncRead + Unpin>(io: &mut T, len: u32) -> io::Result<Vec<u8>> {
     let expected = usize::try_from(len).map_err(io::Error::other)?;
-    let mut body = Vec::with_capacity(expected.min(INITIAL_BUFFER));
-    io.take(u64::from(len)).read_to_end(&mut body).await?;
-    if body.len() != expected {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "stream ended inside a frame",
-        ));
+    let mut body = vec![0; expected.min(INITIAL_BUFFER)];
+    let mut filled = 0;
+    while filled < expected {
+        if filled == body.len() {
+            let grow = body.len().min(expected.saturating_sub(filled));
+            body.reserve_exact(grow);
+            body.resize(filled.saturating_add(grow), 0);
+        }
+        let read = match body.get_mut(filled..) {
+            Some(free) => io.read(free).await?,
+            None => 0,
+        };
+        if read == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "stream ended inside a frame",
+            ));
+        }
+        filled = filled.saturating_add(read);
     }
     Ok(body)
 }
@@ -164,7 +180,7 @@ pub(crate) fn body_len(frame: &[u8]) -> u64 {
 }
 
 /// A frame as read off a link, before its body is parsed.
-enum RawFrame {
+pub(crate) enum RawFrame {
     /// A body within the limit.
     Body { tag: u64, body: Vec<u8> },
     /// A body over the limit (at most [`DRAIN_FACTOR`] times), read and dropped.
@@ -175,7 +191,7 @@ enum RawFrame {
 /// into a fixed-size scratch buffer and dropped if it is at most [`DRAIN_FACTOR`] times the
 /// limit, so the link stays usable (the sender may be blocked on flow control until its
 /// frame is read); a larger one is [`ReadError::TooLarge`], read no further.
-async fn read_frame<T: AsyncRead + Unpin>(
+pub(crate) async fn read_frame<T: AsyncRead + Unpin>(
     io: &mut T,
     limit: u32,
     direction: Direction,
@@ -500,6 +516,23 @@ mod tests {
             big.capacity(),
             big.len()
         );
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_first_buffer_holds_no_more_than_its_length() {
+        // 20 KiB: past the 16 KiB first buffer, under the limit.
+        let len = 20 * 1024;
+        let mut wire = header(1, len);
+        wire.extend(vec![b' '; len as usize]);
+        let Some(RawFrame::Body { body, .. }) =
+            read_frame(&mut Cursor::new(wire), 64 * 1024, Direction::Request)
+                .await
+                .unwrap()
+        else {
+            panic!("expected a body");
+        };
+        assert_eq!(body.len(), len as usize);
+        assert!(body.capacity() <= len as usize, "{} bytes held", body.capacity());
     }
 
     #[tokio::test]

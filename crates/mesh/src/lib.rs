@@ -9,6 +9,8 @@ mod codec;
 mod config;
 mod error;
 mod event_loop;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod inbound;
 pub mod keys;
 mod outbound;
