@@ -3,7 +3,7 @@
 
 use mindos_primitives::NetUid;
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashMap,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, PoisonError, RwLock,
@@ -11,7 +11,7 @@ use std::{
     time::Instant,
 };
 
-use mindos_mesh::{ErrorCode, InferRequest, InferResponse, PeerId, Responder};
+use mindos_mesh::{Admission, ErrorCode, InferRequest, InferResponse, PeerId, Responder};
 use mindos_subnets::SubnetEngine;
 
 use crate::{
@@ -97,35 +97,38 @@ impl ServeError {
 }
 
 /// Who may call: a fixed allow-list plus the subnet's permitted validators' PeerIds as last
-/// read from the chain, each with its stake in whole MIND (its weight in the queue).
-#[derive(Debug, Default)]
+/// read from the chain, each with its stake in whole MIND (its weight in the queue). The mesh
+/// applies the same policy when a link is opened, so other peers are dropped before their
+/// requests are read; the check per request covers a validator that lost its permit while its
+/// link was open.
+#[derive(Debug)]
 pub(crate) struct Authorizer {
-    allow: HashSet<PeerId>,
-    validators: RwLock<Arc<HashMap<PeerId, u64>>>,
+    admission: Admission,
+    stakes: RwLock<Arc<HashMap<PeerId, u64>>>,
 }
 
 impl Authorizer {
     pub(crate) fn new(allow: impl IntoIterator<Item = PeerId>) -> Self {
         Self {
-            allow: allow.into_iter().collect(),
-            validators: RwLock::default(),
+            admission: Admission::only(allow),
+            stakes: RwLock::default(),
         }
     }
 
+    /// The policy to give the mesh (`MeshConfig::admission`); it follows this authorizer.
+    pub(crate) fn admission(&self) -> Admission {
+        self.admission.clone()
+    }
+
     pub(crate) fn is_allowed(&self, peer: &PeerId) -> bool {
-        self.allow.contains(peer)
-            || self
-                .validators
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .contains_key(peer)
+        self.admission.admits(peer)
     }
 
     /// `peer` as a caller in the queue: weighted by its stake (allow-listed peers, which
     /// have none on record, weigh 1).
     pub(crate) fn caller(&self, peer: &PeerId) -> Caller {
         let stake = self
-            .validators
+            .stakes
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(peer)
@@ -140,22 +143,17 @@ impl Authorizer {
     /// Replaces the validators' PeerIds and stakes (whole MIND); returns whether they
     /// changed.
     pub(crate) fn set_validators(&self, peers: HashMap<PeerId, u64>) -> bool {
-        let mut current = self
-            .validators
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+        let admitted_changed = self.admission.set_admitted(peers.keys().copied().collect());
+        let mut current = self.stakes.write().unwrap_or_else(PoisonError::into_inner);
         if **current == peers {
-            return false;
+            return admitted_changed;
         }
         *current = Arc::new(peers);
         true
     }
 
     pub(crate) fn validator_count(&self) -> usize {
-        self.validators
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.admission.admitted_count()
     }
 }
 
@@ -368,6 +366,11 @@ mod tests {
         assert!(auth.is_allowed(&b));
         assert!(!auth.is_allowed(&c));
         assert_eq!(auth.validator_count(), 1);
+        // The mesh's policy is the same one, updated with it.
+        let admission = auth.admission();
+        assert!(admission.admits(&a) && admission.admits(&b) && !admission.admits(&c));
+        assert!(auth.set_validators([(c, 1)].into()));
+        assert!(admission.admits(&c) && !admission.admits(&b));
     }
 
     #[tokio::test]

@@ -67,7 +67,9 @@ impl Miner {
         };
         let service = start_service(&config, &engine, &metrics, power.low_power)?;
 
-        let mesh = start_mesh(&config, node_key)?;
+        // Before the mesh starts, so that links are admitted by it from the first one on.
+        let auth = Authorizer::new(config.mesh.allow_peers.iter().copied());
+        let mesh = start_mesh(&config, node_key, &auth, engine.info().max_request_bytes)?;
         let listen_addrs = mesh.client.listen_addrs().await?;
         let peer_id = mesh.client.peer_id();
         tracing::info!(%peer_id, addrs = ?listen_addrs, netuid = %config.netuid, %subnet, "mesh listening");
@@ -76,7 +78,7 @@ impl Miner {
             config.netuid,
             engine,
             service,
-            Authorizer::new(config.mesh.allow_peers.iter().copied()),
+            auth,
             metrics.clone(),
         ));
         let live = Arc::new(LiveState::new(uid, power));
@@ -250,14 +252,24 @@ struct MeshPhase {
     task: StoppableTask,
 }
 
-/// Starts the mesh node.
-fn start_mesh(config: &Config, node_key: mindos_mesh::Keypair) -> Result<MeshPhase, MinerError> {
+/// Starts the mesh node. It admits links only from the peers `auth` allows, and requests
+/// for the subnet only up to the subnet's own limit, `subnet_request_limit`.
+fn start_mesh(
+    config: &Config,
+    node_key: mindos_mesh::Keypair,
+    auth: &Authorizer,
+    subnet_request_limit: u32,
+) -> Result<MeshPhase, MinerError> {
     let mut mesh_config = MeshConfig::new(node_key);
     mesh_config.listen_addrs = config.mesh.listen.clone();
     mesh_config.bootstrap_peers = config.mesh.bootstrap.clone();
     mesh_config.mdns = config.mesh.mdns;
     mesh_config.allow_private_addrs = config.mesh.allow_private_addrs;
     mesh_config.max_request_size = config.mesh.max_request_bytes;
+    mesh_config.admission = auth.admission();
+    mesh_config
+        .admission
+        .set_request_limit(config.netuid, subnet_request_limit);
     let (client, events, event_loop) = Mesh::new(mesh_config)?;
     let task = StoppableTask::spawn(|stopped| event_loop.run(stopped));
     Ok(MeshPhase {

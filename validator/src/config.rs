@@ -120,6 +120,8 @@ pub struct Config {
     pub mdns: bool,
     /// Loopback and private addresses dialled and published (local and dev networks).
     pub allow_private_addrs: bool,
+    /// Offer `/mindos/infer/1` to other peers (off by default).
+    pub accept_inference: bool,
     /// Challenges and scoring.
     pub challenge: ChallengeSettings,
     /// The gateway, if enabled.
@@ -166,6 +168,7 @@ impl Config {
             public_addrs: mesh.public_addrs,
             mdns: mesh.mdns,
             allow_private_addrs: mesh.allow_private_addrs,
+            accept_inference: s.inbound.accept_inference,
             challenge: s.challenge.check()?,
             gateway: s.gateway.check()?,
             metrics_addr: s.metrics.check(DEFAULT_METRICS_ADDR)?,
@@ -475,6 +478,13 @@ mod tests {
         assert_eq!(mesh.miners.len(), 1);
         assert_eq!(config.state_file, PathBuf::from("/tmp/v/state.redb"));
         assert!((config.challenge.ema_alpha - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn inference_is_accepted_only_when_configured() {
+        assert!(!Config::from_settings(private()).unwrap().accept_inference);
+        let accepting = private_with(|s| s.inbound.accept_inference = true);
+        assert!(Config::from_settings(accepting).unwrap().accept_inference);
     }
 
     #[test]

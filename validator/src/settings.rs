@@ -133,6 +133,8 @@ pub struct Settings {
     #[command(flatten)]
     pub challenge: ChallengeArgs,
     #[command(flatten)]
+    pub inbound: InboundArgs,
+    #[command(flatten)]
     pub gateway: GatewayArgs,
     #[command(flatten)]
     pub metrics: MetricsArgs,
@@ -200,6 +202,18 @@ pub struct ChallengeArgs {
     /// Weight of the newest sample in each miner's moving averages, in percent.
     #[arg(long, value_name = "PERCENT", default_value = DEFAULT_EMA_PERCENT.to_string())]
     pub ema_percent: Option<u8>,
+}
+
+/// `[inbound]`: what the validator's mesh node accepts from other peers.
+#[derive(Clone, Debug, Default, clap::Args, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[command(next_help_heading = "Inbound")]
+pub struct InboundArgs {
+    /// Accept `/mindos/infer/1` links from other peers (answered `internal`: a validator
+    /// runs no model). Off, the protocol is not offered at all, so no peer can make the
+    /// validator read or queue anything on it.
+    #[arg(long)]
+    pub accept_inference: bool,
 }
 
 /// `[gateway]`: the JSON-RPC query gateway and its per-client limits.

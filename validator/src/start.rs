@@ -248,6 +248,9 @@ async fn start_mesh(
     mesh_config.listen_addrs = config.listen.clone();
     mesh_config.mdns = config.mdns;
     mesh_config.allow_private_addrs = config.allow_private_addrs;
+    // A validator serves no model: offering the protocol would only let strangers make it
+    // read and answer requests.
+    mesh_config.serve_inference = config.accept_inference;
     let (client, events, event_loop) = Mesh::new(mesh_config)?;
     let task = StoppableTask::spawn(|stopped| event_loop.run(stopped));
     let listen_addrs = client.listen_addrs().await?;

@@ -6,6 +6,7 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
+    inbound::{Inbound, InboundStats},
     outbound::Outbound,
     wire::{CapacityBeat, InferRequest, InferResponse},
     MeshError, NetUid, Responder,
@@ -105,6 +106,7 @@ pub struct MeshClient {
     pub(crate) peer_id: PeerId,
     pub(crate) commands: mpsc::Sender<Command>,
     pub(crate) outbound: Arc<Outbound>,
+    pub(crate) inbound: Arc<Inbound>,
 }
 
 impl MeshClient {
@@ -190,6 +192,12 @@ impl MeshClient {
     pub async fn unsubscribe(&self, netuid: NetUid) -> Result<(), MeshError> {
         self.call(|reply| Command::Unsubscribe { netuid, reply })
             .await
+    }
+
+    /// Counters of the inbound links (served, refused, closed for not reading) and the
+    /// largest answer backlog any one link has held.
+    pub fn inbound_stats(&self) -> InboundStats {
+        self.inbound.stats()
     }
 
     /// Everything the mesh knows about its peers, connected or not.

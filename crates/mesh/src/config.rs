@@ -4,7 +4,7 @@ use std::{net::Ipv4Addr, time::Duration};
 
 use libp2p::{identity::Keypair, multiaddr::Protocol, Multiaddr, PeerId};
 
-use crate::MeshError;
+use crate::{Admission, MeshError};
 
 /// Default limit on an encoded inference request: 1 MiB.
 pub const DEFAULT_MAX_REQUEST_SIZE: u32 = 1024 * 1024;
@@ -12,6 +12,11 @@ pub const DEFAULT_MAX_REQUEST_SIZE: u32 = 1024 * 1024;
 pub const DEFAULT_MAX_RESPONSE_SIZE: u32 = 4 * 1024 * 1024;
 /// Smallest size limit accepted, so that error responses always fit.
 pub const MIN_SIZE_LIMIT: u32 = 1024;
+/// Default budget of answers queued on one inbound link and not yet written: 8 MiB, two
+/// answers of the default largest size.
+pub const DEFAULT_MAX_QUEUED_ANSWER_BYTES: u32 = 8 * 1024 * 1024;
+/// Default time one write of answers on an inbound link may take before the link is closed.
+pub const DEFAULT_ANSWER_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Everything [`Mesh::new`](crate::Mesh::new) needs.
 ///
@@ -55,9 +60,21 @@ pub struct MeshConfig {
     /// How many [`MeshEvent`](crate::MeshEvent)s may wait for the application before new
     /// ones are dropped (inbound requests are then answered `busy`).
     pub event_buffer: usize,
-    /// At most this many requests of one inbound link waiting for their answers; further
-    /// ones are answered `busy` at once.
+    /// At most this many requests of one inbound link waiting for their answers (or for
+    /// their answers to be written); further ones are answered `busy` at once.
     pub max_in_flight_per_link: usize,
+    /// Accept `/mindos/infer/1` links at all. Off, peers that open one are told the protocol
+    /// is not supported and no link task ever starts.
+    pub serve_inference: bool,
+    /// Who may open inbound links, decided before anything is read from them, and the
+    /// per-subnet request limits; the application may change it at any time.
+    pub admission: Admission,
+    /// Most bytes of answers one inbound link may hold queued and unwritten; an answer that
+    /// would exceed it closes the link (its caller is not reading).
+    pub max_queued_answer_bytes: u32,
+    /// Longest one write of answers on an inbound link may take; a caller that stops
+    /// reading for longer loses the link.
+    pub answer_write_timeout: Duration,
     /// Gossipsub tuning.
     pub gossip: GossipConfig,
     /// How long shutdown waits for connections to close gracefully.
@@ -186,6 +203,10 @@ impl MeshConfig {
             beat_max_clock_skew: Duration::from_secs(30),
             event_buffer: 1024,
             max_in_flight_per_link: 128,
+            serve_inference: true,
+            admission: Admission::open(),
+            max_queued_answer_bytes: DEFAULT_MAX_QUEUED_ANSWER_BYTES,
+            answer_write_timeout: DEFAULT_ANSWER_WRITE_TIMEOUT,
             gossip: GossipConfig::default(),
             shutdown_grace: Duration::from_millis(500),
         }
@@ -228,6 +249,14 @@ impl MeshConfig {
                 return invalid(format!("{name} must be at least {MIN_SIZE_LIMIT} bytes"));
             }
         }
+        // One answer of the largest size must always fit (with its 12-byte header).
+        if u64::from(self.max_queued_answer_bytes) < u64::from(self.max_response_size) + 12 {
+            return invalid(
+                "max_queued_answer_bytes must exceed max_response_size by the 12-byte frame \
+                 header"
+                    .into(),
+            );
+        }
         for addr in &self.bootstrap_peers {
             if split_peer_addr(addr).is_none() {
                 return invalid(format!(
@@ -242,6 +271,7 @@ impl MeshConfig {
         }
         for (name, d) in [
             ("request_timeout", self.request_timeout),
+            ("answer_write_timeout", self.answer_write_timeout),
             ("ping_interval", self.ping_interval),
             ("gossip.heartbeat_interval", self.gossip.heartbeat_interval),
         ] {
@@ -329,6 +359,14 @@ mod tests {
 
         let mut c = config();
         c.gossip.mesh_n_low = 10;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+
+        let mut c = config();
+        c.max_queued_answer_bytes = c.max_response_size;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+
+        let mut c = config();
+        c.answer_write_timeout = Duration::ZERO;
         assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
 
         let mut c = config();

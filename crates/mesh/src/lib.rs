@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
 mod addrs;
+mod admission;
 mod behaviour;
 mod client;
 mod codec;
@@ -10,6 +11,8 @@ mod config;
 mod error;
 mod event_loop;
 mod guard;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod inbound;
 pub mod keys;
 mod outbound;
@@ -21,15 +24,17 @@ use std::{collections::HashMap, sync::Arc};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+pub use admission::Admission;
 pub use client::{MeshClient, MeshEvent, PeerInfo};
 pub use codec::INFER_PROTOCOL;
 pub use config::{
-    ConnectionLimits, GossipConfig, MeshConfig, DEFAULT_MAX_REQUEST_SIZE,
-    DEFAULT_MAX_RESPONSE_SIZE, MIN_SIZE_LIMIT,
+    ConnectionLimits, GossipConfig, MeshConfig, DEFAULT_ANSWER_WRITE_TIMEOUT,
+    DEFAULT_MAX_QUEUED_ANSWER_BYTES, DEFAULT_MAX_REQUEST_SIZE, DEFAULT_MAX_RESPONSE_SIZE,
+    MIN_SIZE_LIMIT,
 };
 pub use error::MeshError;
 pub use event_loop::EventLoop;
-pub use inbound::Responder;
+pub use inbound::{InboundStats, Responder};
 /// The libp2p version this crate is built on, for addresses, peer ids and keys.
 pub use libp2p;
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
@@ -112,9 +117,17 @@ impl Mesh {
         }
 
         let mut control = swarm.behaviour().streams.new_control();
-        let incoming = control
-            .accept(codec::INFER_PROTOCOL)
-            .map_err(|e| MeshError::Setup(e.to_string()))?;
+        // Not accepting the protocol at all is cheaper than refusing each link: callers are
+        // told during negotiation, and no link task ever starts.
+        let incoming = if config.serve_inference {
+            Some(
+                control
+                    .accept(codec::INFER_PROTOCOL)
+                    .map_err(|e| MeshError::Setup(e.to_string()))?,
+            )
+        } else {
+            None
+        };
         let stopped = CancellationToken::new();
 
         let (commands_tx, commands) = mpsc::channel(COMMAND_BUFFER);
@@ -129,25 +142,31 @@ impl Mesh {
             },
             stopped.clone(),
         );
-        let inbound = inbound::Inbound::new(
+        let inbound = Arc::new(inbound::Inbound::new(
             events.clone(),
-            config.max_request_size,
-            config.max_response_size,
-            config.request_timeout,
-            config.max_in_flight_per_link,
+            inbound::InboundLimits {
+                max_request_size: config.max_request_size,
+                max_response_size: config.max_response_size,
+                request_timeout: config.request_timeout,
+                max_in_flight: config.max_in_flight_per_link,
+                max_queued_bytes: config.max_queued_answer_bytes,
+                write_timeout: config.answer_write_timeout,
+            },
+            config.admission.clone(),
             stopped.clone(),
-        );
+        ));
         let client = MeshClient {
             peer_id: *swarm.local_peer_id(),
             commands: commands_tx,
             outbound: Arc::new(outbound),
+            inbound: inbound.clone(),
         };
         let event_loop = EventLoop {
             swarm,
             commands,
             events,
-            incoming: Some(incoming),
-            inbound: Arc::new(inbound),
+            incoming,
+            inbound,
             stopped: stopped.drop_guard(),
             beat_max_age_ms: duration_ms(config.beat_max_age),
             beat_max_skew_ms: duration_ms(config.beat_max_clock_skew),
