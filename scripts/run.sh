@@ -115,12 +115,12 @@ if [ -z "${MINDOS_CHAIN_ONLY:-}" ]; then
     port=$((mesh_port + offset)); offset=$((offset + 1))
     start "miner-$subnet-$port" "$miner_bin" --netuid "$netuid" --chain-rpc "$chain" \
       --base-path "$base_path/miner-$port" --coldkey-file "$base_path/$payer.coldkey" \
-      --max-burn 100 --fund-hotkey 1 --listen "/ip4/127.0.0.1/tcp/$port" --no-mdns \
+      --max-burn 100 --fund-hotkey 1 --listen "/ip4/127.0.0.1/tcp/$port" --no-mdns --allow-private-addrs \
       --no-rpc --no-metrics
   done
   start validator "$validator_bin" --chain-rpc "$chain" --base-path "$base_path/validator" \
     --coldkey-file "$base_path/Charlie.coldkey" --max-burn 100 --fund-hotkey 10 --stake 200 \
-    --listen "/ip4/127.0.0.1/tcp/$((mesh_port + 9))" --no-mdns \
+    --listen "/ip4/127.0.0.1/tcp/$((mesh_port + 9))" --no-mdns --allow-private-addrs \
     --gateway-addr "127.0.0.1:$gateway_port" --no-metrics
 
   # A handwritten 0 from scikit-learn's digits (8x8, intensities 0-16). Miners answer only

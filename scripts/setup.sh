@@ -79,6 +79,23 @@ else
   fi
 fi
 
+# --- fuzzing -------------------------------------------------------------------------------
+# scripts/fuzz.sh (a short run of each target is part of scripts/test.sh) needs nightly, for
+# libFuzzer's coverage instrumentation, and cargo-fuzz (pinned; installed once, ~2 min).
+CARGO_FUZZ_VERSION=0.13.2
+if rustup run nightly rustc --version >/dev/null 2>&1; then
+  log "nightly toolchain present ($(rustup run nightly rustc --version))"
+else
+  log "installing the nightly toolchain (minimal profile) for fuzzing"
+  rustup toolchain install nightly --profile minimal >/dev/null
+fi
+if cargo +nightly fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+  log "cargo-fuzz $CARGO_FUZZ_VERSION present"
+else
+  log "installing cargo-fuzz $CARGO_FUZZ_VERSION"
+  cargo install --locked --quiet cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+fi
+
 # --- inference assets ----------------------------------------------------------------------
 # ONNX Runtime library and the text-embedding model, pinned by sha256, into the cache.
 "$(dirname "$0")/fetch-models.sh"

@@ -26,4 +26,10 @@ for manifest in pallets/*/Cargo.toml; do
   echo "[test] cargo test --manifest-path $manifest --features runtime-benchmarks"
   cargo test --locked --manifest-path "$manifest" --features runtime-benchmarks "$@"
 done
+# Each fuzz target for a few seconds: a smoke that it builds and holds on fresh inputs
+# (scripts/fuzz.sh SECONDS for a real run). Not with a test-name filter.
+if [ "$#" -eq 0 ]; then
+  echo "[test] scripts/fuzz.sh ${MINDOS_FUZZ_SECONDS:=10}"
+  "$here/fuzz.sh" "$MINDOS_FUZZ_SECONDS"
+fi
 echo "[test] all tests passed in $(( $(date +%s) - start )) s"

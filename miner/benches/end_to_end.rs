@@ -499,7 +499,8 @@ impl MinerProcess {
                 "--netuid",
                 &netuid.to_string(),
             ])
-            .args(["--no-mdns", "--no-rpc", "--compute-score", "1"])
+            .args(["--no-mdns", "--allow-private-addrs", "--no-rpc"])
+            .args(["--compute-score", "1"])
             .args(["--metrics-addr", &format!("127.0.0.1:{metrics_port}")])
             .args(["--listen", &listen, "--allow-peer", &caller.to_string()])
             .arg("--base-path")

@@ -2,7 +2,7 @@
 //! read the subnet's record, register and fund the hotkey, `serve` the endpoint, and follow
 //! finalized blocks to keep the set of permitted validators' PeerIds current.
 
-use std::{collections::HashSet, sync::Arc};
+use std::{collections::HashMap, sync::Arc};
 
 pub(crate) use mindos_chain_client::neuron::Served;
 use mindos_chain_client::{
@@ -85,6 +85,12 @@ pub(crate) struct ChainSession {
 }
 
 impl ChainSession {
+    /// The connection to the node.
+    #[cfg(feature = "fault-injection")]
+    pub(crate) fn client(&self) -> &ChainClient {
+        &self.client
+    }
+
     pub(crate) async fn connect(
         url: &str,
         netuid: NetUid,
@@ -196,8 +202,9 @@ impl ChainSession {
             .await?)
     }
 
-    /// PeerIds bound (by `serve`) to hotkeys holding a validator permit on the subnet.
-    async fn validator_peers(&self, at: &AtBlock) -> Result<HashSet<PeerId>, MinerError> {
+    /// PeerIds bound (by `serve`) to hotkeys holding a validator permit on the subnet, each
+    /// with the hotkey's stake in whole MIND (its weight in the queue).
+    async fn validator_peers(&self, at: &AtBlock) -> Result<HashMap<PeerId, u64>, MinerError> {
         let permits = at
             .storage()
             .try_fetch(
@@ -214,7 +221,7 @@ impl ChainSession {
         let axons = futures::future::try_join_all(permits.into_iter().map(|hotkey| {
             let storage = &storage;
             async move {
-                storage
+                let axon = storage
                     .try_fetch(
                         runtime::storage().neurons().axons(),
                         (ChainNetUid(self.netuid.0), hotkey),
@@ -222,14 +229,26 @@ impl ChainSession {
                     .await
                     .map_err(chain_error)?
                     .map(|v| v.decode().map_err(chain_error))
-                    .transpose()
+                    .transpose()?;
+                let stake = storage
+                    .try_fetch(runtime::storage().stake().hotkey_stake(), (hotkey,))
+                    .await
+                    .map_err(chain_error)?
+                    .map(|v| v.decode().map_err(chain_error))
+                    .transpose()?
+                    .unwrap_or(0);
+                Ok::<_, MinerError>(axon.map(|axon| (axon, stake)))
             }
         }))
         .await?;
         Ok(axons
             .into_iter()
             .flatten()
-            .filter_map(|axon| PeerId::from_bytes(&axon.endpoint.peer_id.0).ok())
+            .filter_map(|(axon, stake)| {
+                let peer = PeerId::from_bytes(&axon.endpoint.peer_id.0).ok()?;
+                let mind = u64::try_from(stake / mindos_primitives::MIND).unwrap_or(u64::MAX);
+                Some((peer, mind))
+            })
             .collect())
     }
 

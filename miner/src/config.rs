@@ -57,6 +57,8 @@ pub struct MeshSettings {
     pub bootstrap: Vec<Multiaddr>,
     /// mDNS discovery.
     pub mdns: bool,
+    /// Loopback and private addresses dialled and published (local and dev networks).
+    pub allow_private_addrs: bool,
     /// Peers always allowed to call.
     pub allow_peers: Vec<PeerId>,
     /// Largest request accepted.
@@ -267,6 +269,7 @@ impl PeerArgs {
             public_addrs: addrs.public_addrs,
             bootstrap,
             mdns: addrs.mdns,
+            allow_private_addrs: addrs.allow_private_addrs,
             allow_peers,
             max_request_bytes: in_range(
                 "max_request_bytes",

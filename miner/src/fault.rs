@@ -11,6 +11,11 @@
 //! | `copy:MULTIADDR/p2p/PEER` | does not run its model: relays each request to that miner and returns its answer |
 //! | `slow:MS` | answers correctly after an extra delay of `MS` milliseconds |
 //! | `drop` | never answers (holds the request until the caller gives up) |
+//!
+//! Even compiled in (a workspace test build unifies the feature into the `mindos-miner` it
+//! builds), a fault runs only against a chain whose node declares itself `Development` or
+//! `Local` (`system_chainType`), checked before anything is spent; a miner asked to
+//! misbehave on any other chain, or on a private mesh with no chain to ask, refuses to start.
 
 use std::{sync::Arc, time::Duration};
 
@@ -23,6 +28,39 @@ use crate::{config::ConfigError, serve::Server};
 
 /// The environment variable that selects the fault.
 pub(crate) const FAULT_ENV: &str = "MINDOS_MINER_FAULT";
+
+/// The chain types (`system_chainType`) a fault may run against: test networks only.
+const TEST_CHAIN_TYPES: [&str; 2] = ["Development", "Local"];
+
+/// Fails unless a fault may run against a chain of `chain_type` (`None`: no chain, a
+/// private mesh).
+pub(crate) fn check_chain_type(chain_type: Option<&str>) -> Result<(), ConfigError> {
+    match chain_type {
+        Some(kind) if TEST_CHAIN_TYPES.contains(&kind) => Ok(()),
+        other => Err(ConfigError::Invalid {
+            field: "fault",
+            reason: format!(
+                "refusing fault injection ({FAULT_ENV}) on {}: it runs only against a \
+                 Development or Local chain; unset {FAULT_ENV}",
+                other.map_or_else(|| "a private mesh".to_owned(), |k| format!("a `{k}` chain")),
+            ),
+        }),
+    }
+}
+
+/// [`check_chain_type`] for the chain `client` is connected to, if a fault is configured.
+pub(crate) async fn refuse_outside_test_chains(
+    client: Option<&mindos_chain_client::ChainClient>,
+) -> Result<(), crate::MinerError> {
+    if Fault::from_env()?.is_none() {
+        return Ok(());
+    }
+    let chain_type = match client {
+        Some(client) => Some(client.chain_type().await?),
+        None => None,
+    };
+    Ok(check_chain_type(chain_type.as_deref())?)
+}
 
 /// How long a dropped request is held before the responder is released (the caller's
 /// timeout is shorter; releasing it answers `internal`, which nobody waits for any more).
@@ -179,6 +217,16 @@ mod tests {
         assert!(matches!(copy, Fault::Copy { peer: p, .. } if p == peer));
         for bad in ["slow:x", "copy:/ip4/127.0.0.1/tcp/1", "explode"] {
             assert!(Fault::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn faults_run_only_on_test_chains() {
+        assert!(check_chain_type(Some("Development")).is_ok());
+        assert!(check_chain_type(Some("Local")).is_ok());
+        for refused in [Some("Live"), Some("Custom"), None] {
+            let error = check_chain_type(refused).unwrap_err().to_string();
+            assert!(error.contains("refusing fault injection"), "{error}");
         }
     }
 

@@ -410,6 +410,7 @@ mod tests {
             mindos_mesh::publishable(
                 configured,
                 &addrs,
+                true,
                 mindos_primitives::MAX_MULTIADDR_LEN,
                 mindos_primitives::MAX_MULTIADDRS,
             )

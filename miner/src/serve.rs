@@ -3,7 +3,7 @@
 
 use mindos_primitives::NetUid;
 use std::{
-    collections::HashSet,
+    collections::HashMap,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, PoisonError, RwLock,
@@ -11,12 +11,12 @@ use std::{
     time::Instant,
 };
 
-use mindos_mesh::{ErrorCode, InferRequest, InferResponse, PeerId, Responder};
+use mindos_mesh::{Admission, ErrorCode, InferRequest, InferResponse, PeerId, Responder};
 use mindos_subnets::SubnetEngine;
 
 use crate::{
     metrics::Metrics,
-    service::{JobError, JobResult, Service},
+    service::{Caller, JobError, JobResult, ReplyTo, Service},
 };
 
 /// How a request ended, as counted in `mindos_miner_requests_total{outcome}`.
@@ -97,48 +97,63 @@ impl ServeError {
 }
 
 /// Who may call: a fixed allow-list plus the subnet's permitted validators' PeerIds as last
-/// read from the chain.
-#[derive(Debug, Default)]
+/// read from the chain, each with its stake in whole MIND (its weight in the queue). The mesh
+/// applies the same policy when a link is opened, so other peers are dropped before their
+/// requests are read; the check per request covers a validator that lost its permit while its
+/// link was open.
+#[derive(Debug)]
 pub(crate) struct Authorizer {
-    allow: HashSet<PeerId>,
-    validators: RwLock<Arc<HashSet<PeerId>>>,
+    admission: Admission,
+    stakes: RwLock<Arc<HashMap<PeerId, u64>>>,
 }
 
 impl Authorizer {
     pub(crate) fn new(allow: impl IntoIterator<Item = PeerId>) -> Self {
         Self {
-            allow: allow.into_iter().collect(),
-            validators: RwLock::default(),
+            admission: Admission::only(allow),
+            stakes: RwLock::default(),
         }
     }
 
-    pub(crate) fn is_allowed(&self, peer: &PeerId) -> bool {
-        self.allow.contains(peer)
-            || self
-                .validators
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .contains(peer)
+    /// The policy to give the mesh (`MeshConfig::admission`); it follows this authorizer.
+    pub(crate) fn admission(&self) -> Admission {
+        self.admission.clone()
     }
 
-    /// Replaces the validators' PeerIds; returns whether the set changed.
-    pub(crate) fn set_validators(&self, peers: HashSet<PeerId>) -> bool {
-        let mut current = self
-            .validators
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+    pub(crate) fn is_allowed(&self, peer: &PeerId) -> bool {
+        self.admission.admits(peer)
+    }
+
+    /// `peer` as a caller in the queue: weighted by its stake (allow-listed peers, which
+    /// have none on record, weigh 1).
+    pub(crate) fn caller(&self, peer: &PeerId) -> Caller {
+        let stake = self
+            .stakes
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(peer)
+            .copied()
+            .unwrap_or(1);
+        Caller {
+            peer: Some(*peer),
+            weight: stake.max(1),
+        }
+    }
+
+    /// Replaces the validators' PeerIds and stakes (whole MIND); returns whether they
+    /// changed.
+    pub(crate) fn set_validators(&self, peers: HashMap<PeerId, u64>) -> bool {
+        let admitted_changed = self.admission.set_admitted(peers.keys().copied().collect());
+        let mut current = self.stakes.write().unwrap_or_else(PoisonError::into_inner);
         if **current == peers {
-            return false;
+            return admitted_changed;
         }
         *current = Arc::new(peers);
         true
     }
 
     pub(crate) fn validator_count(&self) -> usize {
-        self.validators
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.admission.admitted_count()
     }
 }
 
@@ -179,27 +194,24 @@ impl Server {
     /// answered at once; an output is answered by the inference worker that computed it, so
     /// no task has to wake in between (the mesh's dispatcher calls this for every request).
     pub(crate) fn answer_to(&self, peer: PeerId, request: InferRequest, responder: Responder) {
-        let started = Instant::now();
-        let metrics = self.metrics.clone();
-        let request_id = request.request_id;
-        let finish = move |result: Result<serde_json::Value, ServeError>| {
-            count(&metrics, &result, started);
-            if let Err(e) = &result {
-                tracing::debug!(%peer, request_id, code = ?e.code(), error = %e, "request refused");
-            }
-            responder.respond(into_response(result));
+        let answer = Answer {
+            responder,
+            metrics: self.metrics.clone(),
+            started: Instant::now(),
+            peer,
+            request_id: request.request_id,
         };
         match self
             .admit(&peer, request.netuid)
             .and_then(|()| self.accept(&request.payload))
         {
             Ok(input) => {
-                // A refusal (queue full, shutting down) reaches `finish` as `busy`.
+                // A refusal (queue full, shutting down) reaches the answer as `busy`.
                 let _ = self
                     .service
-                    .submit_with(input, Box::new(move |job| finish(job_output(job))));
+                    .submit_with(input, self.auth.caller(&peer), Box::new(answer));
             }
-            Err(e) => finish(Err(e)),
+            Err(e) => answer.finish(Err(e)),
         }
     }
 
@@ -209,7 +221,10 @@ impl Server {
     pub(crate) async fn answer(&self, peer: PeerId, request: InferRequest) -> InferResponse {
         let started = Instant::now();
         let result = match self.admit(&peer, request.netuid) {
-            Ok(()) => self.infer_json(&request.payload).await,
+            Ok(()) => {
+                self.infer_json(&request.payload, self.auth.caller(&peer))
+                    .await
+            }
             Err(e) => Err(e),
         };
         count(&self.metrics, &result, started);
@@ -222,7 +237,7 @@ impl Server {
         input: &serde_json::Value,
     ) -> Result<serde_json::Value, ServeError> {
         let started = Instant::now();
-        let result = self.infer_json(input).await;
+        let result = self.infer_json(input, Caller::local()).await;
         count(&self.metrics, &result, started);
         result
     }
@@ -248,11 +263,12 @@ impl Server {
     async fn infer_json(
         &self,
         payload: &serde_json::Value,
+        caller: Caller,
     ) -> Result<serde_json::Value, ServeError> {
         let input = self.accept(payload)?;
         let answer = self
             .service
-            .submit(input)
+            .submit(input, caller)
             .map_err(|e| ServeError::Busy(e.to_string()))?;
         let job = answer
             .await
@@ -267,6 +283,37 @@ impl Server {
             return Err(ServeError::Busy("the miner is shutting down".into()));
         }
         serde_json::to_vec(payload).map_err(|e| ServeError::InvalidInput(e.to_string()))
+    }
+}
+
+/// A mesh request's way back: counts its outcome and answers through the responder.
+struct Answer {
+    responder: Responder,
+    metrics: Arc<Metrics>,
+    started: Instant,
+    peer: PeerId,
+    request_id: u64,
+}
+
+impl Answer {
+    fn finish(self, result: Result<serde_json::Value, ServeError>) {
+        count(&self.metrics, &result, self.started);
+        if let Err(e) = &result {
+            let (peer, request_id) = (self.peer, self.request_id);
+            tracing::debug!(%peer, request_id, code = ?e.code(), error = %e, "request refused");
+        }
+        self.responder.respond(into_response(result));
+    }
+}
+
+impl ReplyTo for Answer {
+    /// The link is open and the request has not timed out: someone reads the answer.
+    fn wanted(&self) -> bool {
+        self.responder.is_open()
+    }
+
+    fn send(self: Box<Self>, job: JobResult) {
+        self.finish(job_output(job));
     }
 }
 
@@ -308,11 +355,22 @@ mod tests {
         let auth = Authorizer::new([a]);
         assert!(auth.is_allowed(&a));
         assert!(!auth.is_allowed(&b));
-        assert!(auth.set_validators([b].into()));
-        assert!(!auth.set_validators([b].into()), "unchanged");
+        assert!(auth.set_validators([(b, 5)].into()));
+        assert!(!auth.set_validators([(b, 5)].into()), "unchanged");
+        assert_eq!(auth.caller(&b).weight, 5);
+        assert_eq!(
+            auth.caller(&a).weight,
+            1,
+            "allow-listed: no stake on record"
+        );
         assert!(auth.is_allowed(&b));
         assert!(!auth.is_allowed(&c));
         assert_eq!(auth.validator_count(), 1);
+        // The mesh's policy is the same one, updated with it.
+        let admission = auth.admission();
+        assert!(admission.admits(&a) && admission.admits(&b) && !admission.admits(&c));
+        assert!(auth.set_validators([(c, 1)].into()));
+        assert!(admission.admits(&c) && !admission.admits(&b));
     }
 
     #[tokio::test]
@@ -331,9 +389,9 @@ mod tests {
         let sample = engine.challenge(0).unwrap().input;
         let good = engine.encode_input(&sample).unwrap();
         let bad = service
-            .submit(b"{\"pixels\": [\xff\xfe]}".to_vec())
+            .submit(b"{\"pixels\": [\xff\xfe]}".to_vec(), Caller::local())
             .unwrap();
-        let fine = service.submit(good).unwrap();
+        let fine = service.submit(good, Caller::local()).unwrap();
         match job_output(bad.await.unwrap()) {
             Err(ServeError::InvalidInput(message)) => {
                 assert!(message.contains("UTF-8"), "{message}")

@@ -1,12 +1,20 @@
 //! The inference service: a bounded queue of request bodies and worker threads that prepare
 //! them (decode, check, tokenize) and run them in dynamic batches, off the async executor.
 //!
-//! - [`Service::submit_with`] queues one request body with the callback that takes its
-//!   result, or
-//!   refuses at once when the queue is full ([`SubmitError::Full`], answered `busy`) — the
-//!   queue never grows past its capacity. The worker calls the callback itself, so a mesh
-//!   answer leaves from the thread that computed it, without waking a task in between.
-//!   [`Service::submit`] is the same with a channel for callers that await the result.
+//! - [`Service::submit_with`] queues one request body of a [`Caller`] with the [`ReplyTo`]
+//!   that takes its result, or refuses at once when the queue is full
+//!   ([`SubmitError::Full`], answered `busy`) — the queue never grows past its capacity. The
+//!   worker replies itself, so a mesh answer leaves from the thread that computed it,
+//!   without waking a task in between. [`Service::submit`] is the same with a channel for
+//!   callers that await the result.
+//! - The queue is fair between callers (validators, weighted by their stake): each caller
+//!   has its own FIFO, and workers take from the caller that has been served least for its
+//!   weight (start-time fair queuing). No caller may hold more than `capacity − reserved`
+//!   places ([`RESERVED_PERCENT`]), and the reserve goes only to callers under their
+//!   weighted share of the queue — so one validator flooding a miner (with its gateway's
+//!   user queries) cannot make it answer another validator's challenges `busy`.
+//! - A queued job whose caller is gone (its link closed, its request timed out, its
+//!   receiver dropped) is skipped, not run ([`ReplyTo::wanted`]).
 //! - Each worker is a dedicated OS thread (ONNX Runtime's `run` blocks) owning one ONNX
 //!   session in turn. A free worker takes up to `max_batch` queued requests; if the batch is
 //!   not full it may wait up to `max_wait` after the first one's arrival for more. So batches
@@ -21,7 +29,7 @@
 //! - [`Service::close`] refuses new inputs; workers finish everything queued, then exit.
 
 use std::{
-    collections::VecDeque,
+    collections::{HashMap, VecDeque},
     panic::{catch_unwind, AssertUnwindSafe},
     sync::{
         atomic::{AtomicU64, AtomicUsize, Ordering},
@@ -31,6 +39,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use mindos_mesh::PeerId;
 use mindos_subnets::{Output, PreparedInput, SubnetEngine, SubnetError};
 use tokio::sync::oneshot;
 
@@ -71,9 +80,65 @@ pub(crate) enum JobError {
 /// What a queued input gets back.
 pub(crate) type JobResult = Result<Output, JobError>;
 
-/// Takes a job's result. Called exactly once: on the worker thread that ran the batch, or
-/// at once by [`Service::submit_with`] when the job is refused. It must not block.
-pub(crate) type Reply = Box<dyn FnOnce(JobResult) + Send + 'static>;
+/// Takes a job's result: exactly once, on the worker thread that ran the batch, or at once by
+/// [`Service::submit_with`] when the job is refused — unless the job is skipped because
+/// nobody wants it any more. It must not block.
+pub(crate) trait ReplyTo: Send + 'static {
+    /// Whether the caller still waits for the result; a queued job whose caller is gone is
+    /// dropped without running.
+    fn wanted(&self) -> bool {
+        true
+    }
+
+    /// Takes the result.
+    fn send(self: Box<Self>, result: JobResult);
+}
+
+impl<F: FnOnce(JobResult) + Send + 'static> ReplyTo for F {
+    fn send(self: Box<Self>, result: JobResult) {
+        self(result);
+    }
+}
+
+/// A job's [`ReplyTo`].
+pub(crate) type Reply = Box<dyn ReplyTo>;
+
+/// The result goes to a channel; wanted while its receiver is alive.
+struct ToChannel(oneshot::Sender<JobResult>);
+
+impl ReplyTo for ToChannel {
+    fn wanted(&self) -> bool {
+        !self.0.is_closed()
+    }
+
+    fn send(self: Box<Self>, result: JobResult) {
+        // The caller may have given up; nothing to do then.
+        let _ = self.0.send(result);
+    }
+}
+
+/// Share of the queue, in percent, that no single caller may fill: kept for the others
+/// (another validator's challenges), and given only to callers under their weighted share.
+pub(crate) const RESERVED_PERCENT: usize = 25;
+
+/// Who queued a job, for fair queuing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Caller {
+    /// The mesh peer, or `None` for the owner's RPC.
+    pub(crate) peer: Option<PeerId>,
+    /// Its share relative to other callers (its stake in whole MIND, at least 1).
+    pub(crate) weight: u64,
+}
+
+impl Caller {
+    /// The owner, through the local RPC.
+    pub(crate) fn local() -> Self {
+        Self {
+            peer: None,
+            weight: 1,
+        }
+    }
+}
 
 /// Runs one batch: the subnet's blocking `infer_prepared` (a fake in tests).
 pub(crate) type InferFn =
@@ -106,8 +171,108 @@ struct Job {
     queued_at: Instant,
 }
 
+/// One caller's jobs and its place in the fair order.
+struct Lane {
+    jobs: VecDeque<Job>,
+    weight: f64,
+    /// Virtual time at which its next job starts: grows by `1 / weight` per job served.
+    start: f64,
+}
+
+/// The queue: one FIFO lane per caller with jobs waiting (empty lanes are removed, so the
+/// map never holds more lanes than jobs).
+struct Queue {
+    lanes: HashMap<Option<PeerId>, Lane>,
+    len: usize,
+    /// Virtual time of the last job taken; a lane that (re)starts does so from here, so
+    /// idling earns no credit.
+    now: f64,
+}
+
+impl Queue {
+    fn new() -> Self {
+        Self {
+            lanes: HashMap::new(),
+            len: 0,
+            now: 0.0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Why `caller` may not queue one more job in a queue of `capacity`, if it may not.
+    fn refuse(&self, caller: &Caller, capacity: usize) -> Option<SubmitError> {
+        let full = SubmitError::Full { capacity };
+        if self.len >= capacity {
+            return Some(full);
+        }
+        let reserved = capacity.saturating_mul(RESERVED_PERCENT) / 100;
+        let open = capacity.saturating_sub(reserved).max(1);
+        let held = self.lanes.get(&caller.peer).map_or(0, |l| l.jobs.len());
+        if held >= open {
+            return Some(full);
+        }
+        if self.len >= open {
+            // Into the reserve: only below the caller's weighted share of the whole queue.
+            let others: f64 = self
+                .lanes
+                .iter()
+                .filter(|(peer, _)| **peer != caller.peer)
+                .map(|(_, lane)| lane.weight)
+                .sum();
+            let weight = weight_of(caller);
+            let share = (capacity as f64 * weight / (weight + others)).max(1.0);
+            if held as f64 >= share {
+                return Some(full);
+            }
+        }
+        None
+    }
+
+    fn push(&mut self, caller: &Caller, job: Job) {
+        let now = self.now;
+        let lane = self.lanes.entry(caller.peer).or_insert_with(|| Lane {
+            jobs: VecDeque::new(),
+            weight: weight_of(caller),
+            start: now,
+        });
+        lane.weight = weight_of(caller);
+        lane.jobs.push_back(job);
+        self.len = self.len.saturating_add(1);
+    }
+
+    /// The next job in fair order: the front of the lane that starts soonest.
+    fn pop(&mut self) -> Option<Job> {
+        let key = self
+            .lanes
+            .iter()
+            .min_by(|a, b| a.1.start.total_cmp(&b.1.start))
+            .map(|(key, _)| *key)?;
+        let lane = self.lanes.get_mut(&key)?;
+        let job = lane.jobs.pop_front()?;
+        self.now = lane.start;
+        lane.start += 1.0 / lane.weight;
+        if lane.jobs.is_empty() {
+            self.lanes.remove(&key);
+        }
+        self.len = self.len.saturating_sub(1);
+        Some(job)
+    }
+}
+
+/// A caller's weight as a positive float.
+fn weight_of(caller: &Caller) -> f64 {
+    caller.weight.max(1) as f64
+}
+
 struct State {
-    queue: VecDeque<Job>,
+    queue: Queue,
     closed: bool,
 }
 
@@ -123,6 +288,8 @@ struct Shared {
     busy_workers: AtomicUsize,
     busy_nanos: AtomicU64,
     batches: AtomicU64,
+    /// Queued jobs dropped because their caller was gone.
+    skipped: AtomicU64,
     metrics: Arc<Metrics>,
 }
 
@@ -159,7 +326,7 @@ impl Service {
         let shared = Arc::new(Shared {
             model,
             state: Mutex::new(State {
-                queue: VecDeque::with_capacity(limits.queue_capacity),
+                queue: Queue::new(),
                 closed: false,
             }),
             work: Condvar::new(),
@@ -170,6 +337,7 @@ impl Service {
             busy_workers: AtomicUsize::new(0),
             busy_nanos: AtomicU64::new(0),
             batches: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
             metrics,
         });
         let mut threads = Vec::with_capacity(workers);
@@ -193,46 +361,46 @@ impl Service {
         })
     }
 
-    /// Queues the request body `request`; the receiver gets its output once its batch has run.
+    /// Queues the request body `request` of `caller`; the receiver gets its output once its
+    /// batch has run. Dropping the receiver before then skips the job.
     pub(crate) fn submit(
         &self,
         request: Vec<u8>,
+        caller: Caller,
     ) -> Result<oneshot::Receiver<JobResult>, SubmitError> {
         let (sender, answer) = oneshot::channel();
-        self.submit_with(
-            request,
-            Box::new(move |result| {
-                // The caller may have given up; nothing to do then.
-                let _ = sender.send(result);
-            }),
-        )?;
+        self.submit_with(request, caller, Box::new(ToChannel(sender)))?;
         Ok(answer)
     }
 
-    /// Queues the request body `request`; `reply` takes its result once it has run (or
-    /// failed to prepare). A refused request's `reply` gets [`JobError::Refused`] before this
-    /// returns the same error.
-    pub(crate) fn submit_with(&self, request: Vec<u8>, reply: Reply) -> Result<(), SubmitError> {
+    /// Queues the request body `request` of `caller`; `reply` takes its result once it has
+    /// run (or failed to prepare). A refused request's `reply` gets [`JobError::Refused`]
+    /// before this returns the same error.
+    pub(crate) fn submit_with(
+        &self,
+        request: Vec<u8>,
+        caller: Caller,
+        reply: Reply,
+    ) -> Result<(), SubmitError> {
         let mut state = lock(&self.shared.state);
         let refused = if state.closed {
             Some(SubmitError::Closed)
-        } else if state.queue.len() >= self.shared.capacity {
-            Some(SubmitError::Full {
-                capacity: self.shared.capacity,
-            })
         } else {
-            None
+            state.queue.refuse(&caller, self.shared.capacity)
         };
         if let Some(error) = refused {
             drop(state);
-            reply(Err(JobError::Refused(error)));
+            reply.send(Err(JobError::Refused(error)));
             return Err(error);
         }
-        state.queue.push_back(Job {
-            request,
-            reply,
-            queued_at: Instant::now(),
-        });
+        state.queue.push(
+            &caller,
+            Job {
+                request,
+                reply,
+                queued_at: Instant::now(),
+            },
+        );
         self.shared.metrics.set_queue_depth(state.queue.len());
         drop(state);
         // Every waiting worker: the one woken may be above the active limit, or be collecting
@@ -276,6 +444,12 @@ impl Service {
     /// Batches run so far.
     pub(crate) fn batches(&self) -> u64 {
         self.shared.batches.load(Ordering::Relaxed)
+    }
+
+    /// Queued jobs skipped so far because their caller was gone.
+    #[cfg(test)]
+    pub(crate) fn skipped(&self) -> u64 {
+        self.shared.skipped.load(Ordering::Relaxed)
     }
 
     /// Refuses new inputs; queued ones still run.
@@ -336,7 +510,7 @@ impl Shared {
         }
         let max = self.max_batch.load(Ordering::Relaxed).max(1);
         let mut batch = Vec::with_capacity(max.min(state.queue.len()));
-        take(&mut state.queue, &mut batch, max);
+        self.take(&mut state.queue, &mut batch, max);
         let deadline = batch
             .first()
             .and_then(|first| first.queued_at.checked_add(self.max_wait));
@@ -351,11 +525,32 @@ impl Shared {
                     .wait_timeout(state, left)
                     .unwrap_or_else(PoisonError::into_inner)
                     .0;
-                take(&mut state.queue, &mut batch, max);
+                self.take(&mut state.queue, &mut batch, max);
             }
         }
         self.metrics.set_queue_depth(state.queue.len());
+        // Every queued job may have been skipped; wait for more then.
+        if batch.is_empty() {
+            drop(state);
+            return self.next_batch(index);
+        }
         Some(batch)
+    }
+
+    /// Moves jobs from `queue` to `batch` in fair order until it holds `max`, skipping the
+    /// jobs nobody waits for any more.
+    fn take(&self, queue: &mut Queue, batch: &mut Vec<Job>, max: usize) {
+        while batch.len() < max {
+            let Some(job) = queue.pop() else {
+                return;
+            };
+            if job.reply.wanted() {
+                batch.push(job);
+            } else {
+                self.skipped.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!("skipping a queued request: its caller is gone");
+            }
+        }
     }
 
     fn run(&self, batch: Vec<Job>) {
@@ -377,7 +572,7 @@ impl Shared {
         match result {
             Ok(Ok(outputs)) if outputs.len() == size => {
                 for (reply, output) in replies.into_iter().zip(outputs) {
-                    reply(Ok(output));
+                    reply.send(Ok(output));
                 }
             }
             Ok(Ok(outputs)) => {
@@ -387,19 +582,19 @@ impl Shared {
                 );
                 tracing::error!(%message);
                 for reply in replies {
-                    reply(failed(false, message.clone()));
+                    reply.send(failed(false, message.clone()));
                 }
             }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, size, "batch failed");
                 for reply in replies {
-                    reply(failed(e.is_bad_input(), e.to_string()));
+                    reply.send(failed(e.is_bad_input(), e.to_string()));
                 }
             }
             Err(_panic) => {
                 tracing::error!(size, "the model panicked on a batch");
                 for reply in replies {
-                    reply(failed(false, "the model failed".to_owned()));
+                    reply.send(failed(false, "the model failed".to_owned()));
                 }
             }
         }
@@ -416,10 +611,10 @@ impl Shared {
                     inputs.push(input);
                     replies.push(job.reply);
                 }
-                Ok(Err(e)) => (job.reply)(failed(e.is_bad_input(), e.to_string())),
+                Ok(Err(e)) => job.reply.send(failed(e.is_bad_input(), e.to_string())),
                 Err(_panic) => {
                     tracing::error!("the subnet panicked preparing a request");
-                    (job.reply)(failed(false, "the model failed".to_owned()));
+                    job.reply.send(failed(false, "the model failed".to_owned()));
                 }
             }
         }
@@ -429,11 +624,6 @@ impl Shared {
 
 fn failed(bad_input: bool, message: String) -> JobResult {
     Err(JobError::Failed(JobFailed { bad_input, message }))
-}
-
-fn take(queue: &mut VecDeque<Job>, batch: &mut Vec<Job>, max: usize) {
-    let room = max.saturating_sub(batch.len()).min(queue.len());
-    batch.extend(queue.drain(..room));
 }
 
 #[cfg(test)]
@@ -511,7 +701,7 @@ mod tests {
         queue_capacity: usize,
     ) -> (Service, oneshot::Receiver<JobResult>) {
         let service = start(model, max_batch, queue_capacity);
-        let first = service.submit(pixels()).unwrap();
+        let first = service.submit(pixels(), Caller::local()).unwrap();
         until_taken(&service).await;
         (service, first)
     }
@@ -527,7 +717,9 @@ mod tests {
     async fn requests_queued_behind_a_busy_worker_run_as_one_batch() {
         let gate = Gate::default();
         let (service, first) = held(gated(&gate), 8, 64).await;
-        let rest: Vec<_> = (0..7).map(|_| service.submit(pixels()).unwrap()).collect();
+        let rest: Vec<_> = (0..7)
+            .map(|_| service.submit(pixels(), Caller::local()).unwrap())
+            .collect();
         gate.open();
         first.await.unwrap().unwrap();
         for answer in rest {
@@ -545,9 +737,11 @@ mod tests {
     async fn a_request_that_fails_to_decode_fails_alone_and_its_batch_runs() {
         let gate = Gate::default();
         let (service, first) = held(gated(&gate), 8, 64).await;
-        let good = service.submit(pixels()).unwrap();
-        let out_of_range = service.submit(br#"{"pixels": [99]}"#.to_vec()).unwrap();
-        let also_good = service.submit(pixels()).unwrap();
+        let good = service.submit(pixels(), Caller::local()).unwrap();
+        let out_of_range = service
+            .submit(br#"{"pixels": [99]}"#.to_vec(), Caller::local())
+            .unwrap();
+        let also_good = service.submit(pixels(), Caller::local()).unwrap();
         gate.open();
         first.await.unwrap().unwrap();
         match out_of_range.await.unwrap() {
@@ -582,7 +776,9 @@ mod tests {
         )
         .unwrap();
         let started = Instant::now();
-        let answers: Vec<_> = (0..4).map(|_| service.submit(pixels()).unwrap()).collect();
+        let answers: Vec<_> = (0..4)
+            .map(|_| service.submit(pixels(), Caller::local()).unwrap())
+            .collect();
         for answer in answers {
             answer.await.unwrap().unwrap();
         }
@@ -599,18 +795,20 @@ mod tests {
         let gate = Gate::default();
         let (service, first) = held(gated(&gate), 1, 2).await;
         let queued = [
-            service.submit(pixels()).unwrap(),
-            service.submit(pixels()).unwrap(),
+            service.submit(pixels(), Caller::local()).unwrap(),
+            service.submit(pixels(), Caller::local()).unwrap(),
         ];
         assert_eq!(
-            service.submit(pixels()).unwrap_err(),
+            service.submit(pixels(), Caller::local()).unwrap_err(),
             SubmitError::Full { capacity: 2 }
         );
         // A refused job's callback hears why, before `submit_with` returns.
         let (heard, hearing) = std::sync::mpsc::channel();
         let reply: Reply = Box::new(move |result| heard.send(result).unwrap());
         assert_eq!(
-            service.submit_with(pixels(), reply).unwrap_err(),
+            service
+                .submit_with(pixels(), Caller::local(), reply)
+                .unwrap_err(),
             SubmitError::Full { capacity: 2 }
         );
         assert_eq!(
@@ -618,12 +816,118 @@ mod tests {
             JobError::Refused(SubmitError::Full { capacity: 2 })
         );
         service.close();
-        assert_eq!(service.submit(pixels()).unwrap_err(), SubmitError::Closed);
+        assert_eq!(
+            service.submit(pixels(), Caller::local()).unwrap_err(),
+            SubmitError::Closed
+        );
         gate.open();
         first.await.unwrap().unwrap();
         for answer in queued {
             answer.await.unwrap().unwrap();
         }
+        close(service).await;
+    }
+
+    /// Caller `n` with `weight`.
+    fn caller(n: u8, weight: u64) -> Caller {
+        let peer = mindos_mesh::Keypair::ed25519_from_bytes([n; 32])
+            .unwrap()
+            .public()
+            .to_peer_id();
+        Caller {
+            peer: Some(peer),
+            weight,
+        }
+    }
+
+    /// Queues a request of `caller` whose answer appends `label` to `order`.
+    fn submit_labelled(
+        service: &Service,
+        caller: Caller,
+        label: char,
+        order: &Arc<Mutex<String>>,
+    ) -> Result<(), SubmitError> {
+        let order = order.clone();
+        let reply: Reply = Box::new(move |result: JobResult| {
+            if result.is_ok() {
+                order.lock().unwrap().push(label);
+            }
+        });
+        service.submit_with(pixels(), caller, reply)
+    }
+
+    #[tokio::test]
+    async fn a_second_caller_gets_its_share_while_a_first_floods() {
+        let gate = Gate::default();
+        // 8 places, 2 of them kept from any one caller.
+        let (service, first) = held(gated(&gate), 1, 8).await;
+        let order = Arc::new(Mutex::new(String::new()));
+        // A (stake 1000) floods: it gets 6 places, then `busy`.
+        let flooder = caller(1, 1000);
+        let mut queued = 0;
+        while submit_labelled(&service, flooder, 'a', &order).is_ok() {
+            queued += 1;
+            assert!(queued <= 8, "the flood was never refused");
+        }
+        assert_eq!(queued, 6);
+        // B (stake 1, a validator whose challenges must get through) still gets in.
+        let other = caller(2, 1);
+        submit_labelled(&service, other, 'b', &order).unwrap();
+        assert_eq!(
+            submit_labelled(&service, flooder, 'a', &order).unwrap_err(),
+            SubmitError::Full { capacity: 8 }
+        );
+        gate.open();
+        first.await.unwrap().unwrap();
+        close(service).await;
+        // B did not wait behind A's six: lanes alternate from the same start.
+        let order = order.lock().unwrap().clone();
+        assert_eq!(order.len(), 7, "{order}");
+        assert!(order.find('b').unwrap() <= 1, "{order}");
+    }
+
+    #[tokio::test]
+    async fn callers_are_served_in_proportion_to_their_stake() {
+        let gate = Gate::default();
+        let (service, first) = held(gated(&gate), 1, 64).await;
+        let order = Arc::new(Mutex::new(String::new()));
+        let (heavy, light) = (caller(1, 3), caller(2, 1));
+        for _ in 0..12 {
+            submit_labelled(&service, heavy, 'h', &order).unwrap();
+        }
+        for _ in 0..12 {
+            submit_labelled(&service, light, 'l', &order).unwrap();
+        }
+        gate.open();
+        first.await.unwrap().unwrap();
+        close(service).await;
+        let order = order.lock().unwrap().clone();
+        assert_eq!(order.len(), 24, "{order}");
+        // While both wait, 3 of every 4 go to the caller with three times the stake.
+        let light_in_first_8 = order.chars().take(8).filter(|c| *c == 'l').count();
+        assert!((2..=3).contains(&light_in_first_8), "{order}");
+        assert!(order[..16].contains("hhh"), "{order}");
+    }
+
+    #[tokio::test]
+    async fn a_queued_job_whose_caller_is_gone_is_skipped() {
+        let gate = Gate::default();
+        let (service, first) = held(gated(&gate), 8, 64).await;
+        let gone = [
+            service.submit(pixels(), Caller::local()).unwrap(),
+            service.submit(pixels(), Caller::local()).unwrap(),
+        ];
+        let waiting = service.submit(pixels(), Caller::local()).unwrap();
+        drop(gone);
+        gate.open();
+        first.await.unwrap().unwrap();
+        waiting.await.unwrap().unwrap();
+        assert_eq!(service.skipped(), 2);
+        assert_eq!(
+            service.batches(),
+            2,
+            "the held request, then the one still wanted"
+        );
         close(service).await;
     }
 
@@ -649,8 +953,8 @@ mod tests {
         };
         let (service, first) = held(gated, 2, 8).await;
         let pair = [
-            service.submit(pixels()).unwrap(),
-            service.submit(pixels()).unwrap(),
+            service.submit(pixels(), Caller::local()).unwrap(),
+            service.submit(pixels(), Caller::local()).unwrap(),
         ];
         gate.open();
         first.await.unwrap().unwrap();
@@ -661,7 +965,12 @@ mod tests {
             }
         }
         // The worker survived the panic.
-        service.submit(pixels()).unwrap().await.unwrap().unwrap();
+        service
+            .submit(pixels(), Caller::local())
+            .unwrap()
+            .await
+            .unwrap()
+            .unwrap();
         close(service).await;
     }
 }

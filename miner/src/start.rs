@@ -41,6 +41,10 @@ impl Miner {
         let power = monitor.status(reading);
 
         let chain = connect_chain(&config, &node_key).await?;
+        #[cfg(feature = "fault-injection")]
+        if chain.is_none() {
+            crate::fault::refuse_outside_test_chains(None).await?;
+        }
         let subnet = match &chain {
             Some(chain) => chain.subnet.clone(),
             None => config.subnet.clone().unwrap_or_default(),
@@ -63,7 +67,9 @@ impl Miner {
         };
         let service = start_service(&config, &engine, &metrics, power.low_power)?;
 
-        let mesh = start_mesh(&config, node_key)?;
+        // Before the mesh starts, so that links are admitted by it from the first one on.
+        let auth = Authorizer::new(config.mesh.allow_peers.iter().copied());
+        let mesh = start_mesh(&config, node_key, &auth, engine.info().max_request_bytes)?;
         let listen_addrs = mesh.client.listen_addrs().await?;
         let peer_id = mesh.client.peer_id();
         tracing::info!(%peer_id, addrs = ?listen_addrs, netuid = %config.netuid, %subnet, "mesh listening");
@@ -72,7 +78,7 @@ impl Miner {
             config.netuid,
             engine,
             service,
-            Authorizer::new(config.mesh.allow_peers.iter().copied()),
+            auth,
             metrics.clone(),
         ));
         let live = Arc::new(LiveState::new(uid, power));
@@ -133,6 +139,9 @@ async fn connect_chain(
     )?;
     let session =
         ChainSession::connect(&settings.rpc_url, netuid, hotkey, node_key.clone()).await?;
+    // Before the subnet is even read: a misbehaving miner never touches a real network.
+    #[cfg(feature = "fault-injection")]
+    crate::fault::refuse_outside_test_chains(Some(session.client())).await?;
     let record = session.subnet().await?;
     if let Some(configured) = &config.subnet {
         if *configured != record.name {
@@ -243,13 +252,24 @@ struct MeshPhase {
     task: StoppableTask,
 }
 
-/// Starts the mesh node.
-fn start_mesh(config: &Config, node_key: mindos_mesh::Keypair) -> Result<MeshPhase, MinerError> {
+/// Starts the mesh node. It admits links only from the peers `auth` allows, and requests
+/// for the subnet only up to the subnet's own limit, `subnet_request_limit`.
+fn start_mesh(
+    config: &Config,
+    node_key: mindos_mesh::Keypair,
+    auth: &Authorizer,
+    subnet_request_limit: u32,
+) -> Result<MeshPhase, MinerError> {
     let mut mesh_config = MeshConfig::new(node_key);
     mesh_config.listen_addrs = config.mesh.listen.clone();
     mesh_config.bootstrap_peers = config.mesh.bootstrap.clone();
     mesh_config.mdns = config.mesh.mdns;
+    mesh_config.allow_private_addrs = config.mesh.allow_private_addrs;
     mesh_config.max_request_size = config.mesh.max_request_bytes;
+    mesh_config.admission = auth.admission();
+    mesh_config
+        .admission
+        .set_request_limit(config.netuid, subnet_request_limit);
     let (client, events, event_loop) = Mesh::new(mesh_config)?;
     let task = StoppableTask::spawn(|stopped| event_loop.run(stopped));
     Ok(MeshPhase {
@@ -302,9 +322,16 @@ async fn publish_endpoint(
     let public = mindos_mesh::publishable(
         &config.mesh.public_addrs,
         listen_addrs,
+        config.mesh.allow_private_addrs,
         mindos_primitives::MAX_MULTIADDR_LEN,
         mindos_primitives::MAX_MULTIADDRS,
     );
+    if public.is_empty() {
+        tracing::warn!(
+            "no global address to publish: set --public-addr (or --allow-private-addrs on a \
+             local network); validators cannot reach this node"
+        );
+    }
     let pending = match session.serve(&public, device).await? {
         Served::Published => {
             tracing::info!(%peer_id, addrs = ?public, "endpoint served on chain");

@@ -56,6 +56,7 @@ async fn sigterm_stops_the_miner_cleanly() {
         "--allow-peer",
         PEER,
         "--no-mdns",
+        "--allow-private-addrs",
         "--listen",
         "/ip4/127.0.0.1/tcp/0",
         "--no-metrics",

@@ -50,7 +50,12 @@ fn defaults_fill_in_around_the_netuid() {
         std::path::Path::new("/tmp/m/node.key")
     );
     assert_eq!(config.mesh.listen.len(), 2);
-    assert!(config.mesh.mdns);
+    // mDNS and private addresses are for dev networks only.
+    assert!(!config.mesh.mdns);
+    assert!(!config.mesh.allow_private_addrs);
+    let dev = parse(&["--netuid", "1", "--mdns", "--allow-private-addrs"]).unwrap();
+    assert!(dev.mesh.mdns && dev.mesh.allow_private_addrs);
+    refused(&["--netuid", "1", "--mdns"], "mdns");
     assert_eq!(config.batching.max_batch, 16);
     assert_eq!(config.batching.workers, 1);
     assert_eq!(config.batching.queue_capacity, 64);
@@ -247,6 +252,8 @@ fn help_explains_every_setting() {
         "--public-addr",
         "--bootstrap",
         "--no-mdns",
+        "--mdns",
+        "--allow-private-addrs",
         "--allow-peer",
         "--max-request-bytes",
         "--beat-interval-secs",

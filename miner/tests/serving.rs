@@ -200,7 +200,7 @@ async fn text_beyond_the_token_limit_is_refused_with_the_subnets_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn callers_outside_the_allow_list_are_unauthorized() {
+async fn callers_outside_the_allow_list_are_refused_on_the_link() {
     bounded(DEADLINE, async {
         let dir = tempfile::tempdir().unwrap();
         let (friend, stranger) = (Caller::start(), Caller::start());
@@ -243,13 +243,69 @@ async fn callers_outside_the_allow_list_are_unauthorized() {
             0
         );
 
+        // The mesh refused the stranger's links from their first header, by the miner's
+        // policy: its requests never reached the miner (before, both were read, parsed and
+        // refused by it).
         let metrics = miner.metrics().await;
         assert_eq!(
             sample(
                 &metrics,
                 "mindos_miner_requests_total{outcome=\"unauthorized\"}"
             ),
-            2.0
+            0.0
+        );
+        assert_eq!(
+            sample(&metrics, "mindos_miner_requests_total{outcome=\"ok\"}"),
+            1.0
+        );
+        miner.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_over_the_subnets_size_limit_are_refused_by_the_mesh() {
+    bounded(DEADLINE, async {
+        let dir = tempfile::tempdir().unwrap();
+        let friend = Caller::start();
+        let mut miner = RunningMiner::start(private_settings(
+            dir.path(),
+            "digits",
+            DIGITS,
+            &[friend.peer_id()],
+        ))
+        .await;
+        friend.connect(&miner).await;
+        // Well under the miner's `max_request_bytes` (256 KiB), over digits' 2 KiB.
+        let (code, message) = refusal(
+            friend
+                .ask(
+                    miner.peer_id,
+                    DIGITS,
+                    serde_json::json!({"pixels": vec![16; 1000]}),
+                )
+                .await
+                .unwrap(),
+        );
+        assert_eq!(code, ErrorCode::TooLarge, "{message}");
+        assert!(message.contains("2048-byte limit"), "{message}");
+        assert_eq!(
+            label(
+                &friend
+                    .ask(miner.peer_id, DIGITS, digit_zero())
+                    .await
+                    .unwrap()
+            ),
+            0
+        );
+        // Refused before the miner saw it: nothing counted as invalid input.
+        let metrics = miner.metrics().await;
+        assert_eq!(
+            sample(
+                &metrics,
+                "mindos_miner_requests_total{outcome=\"invalid_input\"}"
+            ),
+            0.0
         );
         miner.shutdown().await;
     })
@@ -417,6 +473,12 @@ async fn low_battery_lowers_limits_and_is_gossiped() {
         settings.batching.workers = Some(2);
         settings.power.status_file = Some(status_file.clone());
         let mut miner = RunningMiner::start(settings).await;
+        // The listener plays a validator that read the miner's PeerId from the chain: the
+        // mesh accepts beats only from bound publishers.
+        client
+            .set_beat_publishers(DIGITS, [miner.peer_id])
+            .await
+            .unwrap();
         client.dial(miner.addr.clone()).await.unwrap();
 
         let status = miner.status().await;

@@ -37,6 +37,10 @@ pub const CLASSES: usize = 10;
 pub const MAX_PIXEL: f32 = 16.0;
 /// Default largest batch.
 pub const DEFAULT_MAX_BATCH: usize = 1024;
+/// Largest request body: 64 pixels in their shortest spelling make a request under 1 KiB;
+/// twice that leaves room for the long decimals (`0.30000000000000004`) a gateway may pass
+/// on as its client wrote them.
+pub const MAX_REQUEST_BYTES: u32 = 2 * 1024;
 /// `TaskSpec::input_schema` of this subnet.
 pub const INPUT_SCHEMA: u32 = 2;
 /// `TaskSpec::output_schema` of this subnet.
@@ -109,6 +113,7 @@ impl Digits {
                 output_schema: OUTPUT_SCHEMA,
                 model_digest,
                 max_batch: config.max_batch.unwrap_or(DEFAULT_MAX_BATCH),
+                max_request_bytes: MAX_REQUEST_BYTES,
             },
             pool,
             heldout: heldout()?,

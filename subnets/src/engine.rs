@@ -25,6 +25,9 @@ pub struct SubnetInfo {
     pub model_digest: ModelDigest,
     /// Largest batch `infer_batch` accepts.
     pub max_batch: usize,
+    /// Largest `/mindos/infer/1` request body for this subnet (its JSON, envelope included);
+    /// a miner refuses larger ones before parsing them.
+    pub max_request_bytes: u32,
 }
 
 impl SubnetInfo {

@@ -36,6 +36,9 @@ pub const MAX_TOKENS: usize = 128;
 pub const MAX_TEXT_BYTES: usize = 16 * 1024;
 /// Default largest batch.
 pub const DEFAULT_MAX_BATCH: usize = 64;
+/// Largest request body: a text of [`MAX_TEXT_BYTES`] even if every byte is a control
+/// character JSON escapes in six (`\u0001`), plus the envelope.
+pub const MAX_REQUEST_BYTES: u32 = 6 * 16 * 1024 + 1024;
 /// Cosine to the aggregate from which a response counts as agreeing.
 pub const AGREEMENT_COSINE: f32 = 0.99;
 /// `TaskSpec::input_schema` of this subnet.
@@ -128,6 +131,7 @@ impl TextEmbedding {
                 output_schema: OUTPUT_SCHEMA,
                 model_digest,
                 max_batch: config.max_batch.unwrap_or(DEFAULT_MAX_BATCH),
+                max_request_bytes: MAX_REQUEST_BYTES,
             },
             tokenizer,
             pad_id,

@@ -141,6 +141,7 @@ async fn bench() {
                 "--subnet",
                 "digits",
                 "--no-mdns",
+                "--allow-private-addrs",
             ])
             .args(["--no-rpc", "--no-metrics", "--beat-interval-secs", "1"])
             .arg("--base-path")
@@ -171,12 +172,18 @@ async fn bench() {
             "--subnet",
             "1=digits",
             "--no-mdns",
+            "--allow-private-addrs",
             "--no-metrics",
         ])
         .args(["--listen", "/ip4/127.0.0.1/tcp/0"])
         .args(["--gateway-addr", &format!("127.0.0.1:{gateway_port}")])
         .args(["--challenge-interval-ms", "60000"])
         .args(["--gateway-rate", "1000000", "--gateway-concurrency", "1000"])
+        // One address drives the load: lift the per-client connection cap, the gateway's
+        // miner budget and the public agreement floor too.
+        .args(["--gateway-max-connections-per-ip", "1000"])
+        .args(["--gateway-miner-rate", "1000000"])
+        .args(["--gateway-min-agreement-percent", "0"])
         .arg("--base-path")
         .arg(&vdir)
         .args(&miner_flags)

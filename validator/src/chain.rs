@@ -1,14 +1,16 @@
 //! Everything the validator does on chain, through the subxt client (never the runtime
 //! crate): read subnets and metagraphs (the `MindosApi` runtime API the node's `mindos_*`
 //! RPC also serves), register, fund, stake and `serve`, read the epoch counter and its own
-//! weight commit, and submit commits, reveals and plain weights.
+//! weight commit, and submit commits, reveals and plain weights (pipelined through one
+//! nonce manager for the hotkey, each bounded by [`WEIGHTS_TX_TIMEOUT`]).
 
 use mindos_primitives::{NetUid, Uid};
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use mindos_chain_client::{
     keys::Coldkey,
     neuron::{account_hex, task_spec},
+    nonce::NonceManager,
     runtime::{
         self,
         runtime_types::mindos_primitives::{
@@ -41,19 +43,26 @@ pub(crate) struct ChainCommit {
     pub(crate) epoch: u64,
 }
 
+/// How long a weight transaction (commit, reveal, set) may take to reach a best-chain
+/// block before it counts as failed and is retried at a later block. Blocks are 1-6 s; a
+/// transaction still out after this was dropped, or the connection is gone.
+pub(crate) const WEIGHTS_TX_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// One hotkey's view of the chain.
 #[derive(Clone)]
 pub(crate) struct ChainSession {
-    pub(crate) client: ChainClient,
+    /// The live connection, shared by every task of this session: a follower that
+    /// reconnects replaces it for all of them.
+    live: Arc<std::sync::RwLock<ChainClient>>,
     pub(crate) url: String,
     pub(crate) hotkey: Arc<Keypair>,
     pub(crate) hotkey_id: AccountId32,
     /// The mesh identity: `serve` publishes its PeerId with its proof.
     node_key: Arc<mindos_mesh::Keypair>,
-    /// Held while a transaction signed by the hotkey is in flight. Every subnet's weight task
-    /// signs with the one hotkey; sent at once, two transactions take the same nonce and one
-    /// is refused ("priority too low", then "outdated").
-    hotkey_tx: Arc<tokio::sync::Mutex<()>>,
+    /// The hotkey's nonces. Every subnet's weight task signs with the one hotkey; each
+    /// takes the next nonce and submits without waiting for the others, so subnets never
+    /// queue behind one another's inclusion or finality.
+    nonces: Arc<NonceManager>,
 }
 
 impl ChainSession {
@@ -65,13 +74,29 @@ impl ChainSession {
         let client = ChainClient::connect(url).await?;
         let hotkey_id: AccountId32 = hotkey.public_key().into();
         Ok(Self {
-            client,
+            live: Arc::new(std::sync::RwLock::new(client)),
             url: url.to_owned(),
             hotkey: Arc::new(hotkey),
             hotkey_id,
             node_key: Arc::new(node_key),
-            hotkey_tx: Arc::default(),
+            nonces: Arc::new(NonceManager::new(hotkey_id)),
         })
+    }
+
+    /// The live connection (cheap: a handle).
+    pub(crate) fn client(&self) -> ChainClient {
+        self.live
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the connection for every task of the session (after a reconnect).
+    pub(crate) fn set_client(&self, client: ChainClient) {
+        *self
+            .live
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = client;
     }
 
     /// The hotkey's account, `0x`-hex.
@@ -80,7 +105,13 @@ impl ChainSession {
     }
 
     pub(crate) async fn at_finalized(&self) -> Result<AtBlock, ValidatorError> {
-        Ok(self.client.at_finalized().await?)
+        Ok(self.client().at_finalized().await?)
+    }
+
+    /// The chain at the head of the best chain: where epochs and reveal windows are, even
+    /// while finality stalls.
+    pub(crate) async fn at_best(&self) -> Result<AtBlock, ValidatorError> {
+        Ok(self.client().at_best().await?)
     }
 
     /// Every live subnet.
@@ -223,7 +254,7 @@ impl ChainSession {
     pub(crate) async fn check_owner(&self, coldkey: &AccountId32) -> Result<(), ValidatorError> {
         let at = self.at_finalized().await?;
         Ok(self
-            .client
+            .client()
             .check_hotkey_owner(&at, &self.hotkey_id, coldkey)
             .await?)
     }
@@ -236,7 +267,7 @@ impl ChainSession {
         coldkey: &Coldkey,
         max_burn: u128,
     ) -> Result<Uid, ValidatorError> {
-        self.client
+        self.client()
             .ensure_registered(netuid, &self.hotkey, coldkey, max_burn)
             .await?
             .ok_or_else(|| ValidatorError::NotRegistered {
@@ -251,7 +282,9 @@ impl ChainSession {
         coldkey: &Keypair,
         target: u128,
     ) -> Result<(), ValidatorError> {
-        self.client.top_up(coldkey, &self.hotkey_id, target).await?;
+        self.client()
+            .top_up(coldkey, &self.hotkey_id, target)
+            .await?;
         Ok(())
     }
 
@@ -276,7 +309,7 @@ impl ChainSession {
             let call = runtime::transactions()
                 .stake()
                 .add_stake(self.hotkey_id, amount);
-            self.client.submit(&call, coldkey).await?;
+            self.client().submit(&call, coldkey).await?;
         }
         Ok(())
     }
@@ -297,12 +330,26 @@ impl ChainSession {
             power: PowerSource::Mains,
             region: *b"ZZ",
         };
-        // Held over the whole call (a storage read, then the transaction): serves are rare.
-        let _one_at_a_time = self.hotkey_tx.lock().await;
-        Ok(self
-            .client
+        // `serve` reads the hotkey's nonce itself (serves are rare, and retried on a nonce
+        // race); the manager's count may collide with it, so it re-reads the node's after.
+        let served = self
+            .client()
             .serve(&self.hotkey, &self.node_key, netuid, addrs, device)
-            .await?)
+            .await;
+        self.nonces.resync().await;
+        Ok(served?)
+    }
+
+    /// Submits a transaction signed by the hotkey at the next nonce, and waits (bounded)
+    /// until it is in a best-chain block.
+    async fn submit_weights_tx<Call: subxt::transactions::Payload>(
+        &self,
+        call: &Call,
+    ) -> Result<(), ValidatorError> {
+        self.nonces
+            .submit(&self.client(), call, &self.hotkey, WEIGHTS_TX_TIMEOUT)
+            .await?;
+        Ok(())
     }
 
     pub(crate) async fn commit_weights(
@@ -313,9 +360,22 @@ impl ChainSession {
         let call = runtime::transactions()
             .consensus()
             .commit_weights(ChainNetUid(netuid.0), H256(hash));
-        let _one_at_a_time = self.hotkey_tx.lock().await;
-        self.client.submit(&call, &self.hotkey).await?;
-        Ok(())
+        #[cfg(feature = "crash-points")]
+        if crate::crash::armed("after_submit") {
+            // Submit in the background and stop once the node's pool holds the commit (the
+            // signer's pool-aware nonce moved), before any block includes it.
+            let before = self.client().next_nonce(&self.hotkey_id).await?;
+            let session = self.clone();
+            let same = runtime::transactions()
+                .consensus()
+                .commit_weights(ChainNetUid(netuid.0), H256(hash));
+            tokio::spawn(async move { session.submit_weights_tx(&same).await });
+            while self.client().next_nonce(&self.hotkey_id).await? <= before {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            crate::crash::point("after_submit").await;
+        }
+        self.submit_weights_tx(&call).await
     }
 
     pub(crate) async fn reveal_weights(
@@ -331,9 +391,7 @@ impl ChainSession {
             weights,
             salt,
         );
-        let _one_at_a_time = self.hotkey_tx.lock().await;
-        self.client.submit(&call, &self.hotkey).await?;
-        Ok(())
+        self.submit_weights_tx(&call).await
     }
 
     pub(crate) async fn set_weights(
@@ -346,8 +404,6 @@ impl ChainSession {
             runtime::transactions()
                 .consensus()
                 .set_weights(ChainNetUid(netuid.0), uids, weights);
-        let _one_at_a_time = self.hotkey_tx.lock().await;
-        self.client.submit(&call, &self.hotkey).await?;
-        Ok(())
+        self.submit_weights_tx(&call).await
     }
 }

@@ -7,12 +7,17 @@
 //! Rounds cover every served uid, so within a tempo (many rounds) every validator has
 //! scored every miner: consensus needs validators to overlap on the miners they weigh.
 //! A refusal with `unauthorized` is not the miner's fault (this validator has no permit
-//! yet, or the miner has not seen it) and records nothing.
+//! yet, or the miner has not seen it) and records nothing; nor does `busy` (a full queue is
+//! not a wrong answer, and anyone can fill a miner's queue through a gateway).
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use futures::StreamExt;
-use mindos_mesh::{ErrorCode, InferRequest, InferResponse};
+use mindos_mesh::{ErrorCode, InferRequest, InferResponse, MeshError};
+use mindos_subnets::{Output, SubnetEngine};
 
 use crate::{
     metagraph::{Neuron, SubnetState},
@@ -121,30 +126,15 @@ async fn challenge_one(
     let started = Instant::now();
     let answer = mesh.request(peer, request, settings.timeout).await;
     let latency = started.elapsed();
-    let outcome = match answer {
-        Ok(InferResponse::Ok { payload }) => {
-            match serde_json::to_vec(&payload)
-                .ok()
-                .and_then(|bytes| subnet.engine.decode_output(&bytes).ok())
-            {
-                Some(output) => Outcome::Answered {
-                    quality: f64::from(subnet.engine.score(&output, &challenge.reference)),
-                    latency,
-                },
-                None => Outcome::Failed,
-            }
-        }
-        Ok(InferResponse::Err {
-            code: ErrorCode::Unauthorized,
-            ..
-        }) => {
+    let outcome = match judge(&*subnet.engine, &challenge.reference, answer, latency) {
+        Ok(outcome) => outcome,
+        Err(unscored) => {
             metrics
                 .challenges
-                .with_label_values(&[netuid.to_string().as_str(), "not_permitted"])
+                .with_label_values(&[netuid.to_string().as_str(), unscored.label()])
                 .inc();
             return;
         }
-        Ok(InferResponse::Err { .. }) | Err(_) => Outcome::Failed,
     };
     let label = match outcome {
         Outcome::Answered { .. } => "answered",
@@ -164,4 +154,128 @@ async fn challenge_one(
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .record(miner.uid, miner.hotkey, outcome);
+}
+
+/// Why a challenge's answer says nothing about the miner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unscored {
+    /// `unauthorized`: this validator has no permit yet, or the miner has not seen it.
+    NotPermitted,
+    /// `busy`: the miner's queue is full. Scoring it a failure would let anyone who fills a
+    /// miner's queue (through any gateway) lower its score; the queue is the miner's to
+    /// share fairly, and a miner that is always busy earns nothing from its answers anyway.
+    Busy,
+}
+
+impl Unscored {
+    /// The `outcome` label of `mindos_validator_challenges_total`.
+    fn label(self) -> &'static str {
+        match self {
+            Self::NotPermitted => "not_permitted",
+            Self::Busy => "busy",
+        }
+    }
+}
+
+/// What a challenge's `answer` says about the miner, or why it says nothing.
+fn judge(
+    engine: &dyn SubnetEngine,
+    reference: &Output,
+    answer: Result<InferResponse, MeshError>,
+    latency: Duration,
+) -> Result<Outcome, Unscored> {
+    match answer {
+        Ok(InferResponse::Ok { payload }) => Ok(
+            match serde_json::to_vec(&payload)
+                .ok()
+                .and_then(|bytes| engine.decode_output(&bytes).ok())
+            {
+                Some(output) => Outcome::Answered {
+                    quality: f64::from(engine.score(&output, reference)),
+                    latency,
+                },
+                None => Outcome::Failed,
+            },
+        ),
+        Ok(InferResponse::Err {
+            code: ErrorCode::Unauthorized,
+            ..
+        }) => Err(Unscored::NotPermitted),
+        Ok(InferResponse::Err {
+            code: ErrorCode::Busy,
+            ..
+        }) => Err(Unscored::Busy),
+        Ok(InferResponse::Err { .. }) | Err(_) => Ok(Outcome::Failed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digits() -> Arc<dyn SubnetEngine> {
+        mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn a_busy_miner_is_not_scored_a_wrong_answer_and_a_silent_one_is() {
+        let engine = digits();
+        let reference = engine.challenge(0).unwrap().reference;
+        let latency = Duration::from_millis(3);
+        let busy = Ok(InferResponse::error(ErrorCode::Busy, "the queue is full"));
+        assert_eq!(
+            judge(&*engine, &reference, busy, latency),
+            Err(Unscored::Busy)
+        );
+        let unauthorized = Ok(InferResponse::error(ErrorCode::Unauthorized, "who are you"));
+        assert_eq!(
+            judge(&*engine, &reference, unauthorized, latency).ok(),
+            None
+        );
+        // Failures that are the miner's own still count.
+        let internal = Ok(InferResponse::error(
+            ErrorCode::Internal,
+            "the model failed",
+        ));
+        assert_eq!(
+            judge(&*engine, &reference, internal, latency).ok(),
+            Some(Outcome::Failed)
+        );
+        assert_eq!(
+            judge(&*engine, &reference, Err(MeshError::Timeout), latency).ok(),
+            Some(Outcome::Failed)
+        );
+        let garbage = Ok(InferResponse::Ok {
+            payload: serde_json::json!({"label": "seven"}),
+        });
+        assert_eq!(
+            judge(&*engine, &reference, garbage, latency).ok(),
+            Some(Outcome::Failed)
+        );
+    }
+
+    #[test]
+    fn busy_answers_do_not_lower_a_score() {
+        let engine = digits();
+        let reference = engine.challenge(0).unwrap().reference;
+        let mut board = crate::scoring::Scoreboard::new(0.5, Duration::from_millis(100));
+        let (uid, hotkey) = (mindos_primitives::Uid(3), [7; 32]);
+        let good = Outcome::Answered {
+            quality: 1.0,
+            latency: Duration::from_millis(10),
+        };
+        board.record(uid, hotkey, good);
+        let before = board.scores()[&uid].score();
+        for _ in 0..10 {
+            let busy = Ok(InferResponse::error(ErrorCode::Busy, "busy"));
+            if let Ok(outcome) = judge(&*engine, &reference, busy, Duration::ZERO) {
+                board.record(uid, hotkey, outcome);
+            }
+        }
+        assert!(
+            board.scores()[&uid].score() >= before,
+            "{} < {before}",
+            board.scores()[&uid].score()
+        );
+    }
 }

@@ -4,7 +4,7 @@
 
 use mindos_primitives::NetUid;
 use std::{
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -61,7 +61,7 @@ pub struct ChallengeSettings {
 }
 
 /// The JSON-RPC gateway.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GatewaySettings {
     /// Where it listens.
@@ -74,6 +74,24 @@ pub struct GatewaySettings {
     pub concurrency: u32,
     /// Open connections at most.
     pub max_connections: u32,
+    /// Open connections per client IP (per /64 for IPv6).
+    pub max_connections_per_ip: u32,
+    /// Connections kept for clients that have none open.
+    pub reserved_connections: u32,
+    /// Time a new connection has to make its first call.
+    pub header_timeout: Duration,
+    /// Time a connection may stay open with no call.
+    pub idle_timeout: Duration,
+    /// Peers whose `Forwarded`/`X-Forwarded-For` headers name the client.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Web origins whose pages may call the gateway.
+    pub allowed_origins: Vec<String>,
+    /// API keys of clients with the full options and `mesh_peers`.
+    pub api_keys: Vec<String>,
+    /// Miner requests per second of the whole gateway.
+    pub miner_rate: u32,
+    /// Least agreement for clients without an API key, `0..=1`.
+    pub min_agreement: f64,
     /// Default query time budget.
     pub default_timeout: Duration,
 }
@@ -100,6 +118,10 @@ pub struct Config {
     pub public_addrs: Vec<Multiaddr>,
     /// mDNS discovery.
     pub mdns: bool,
+    /// Loopback and private addresses dialled and published (local and dev networks).
+    pub allow_private_addrs: bool,
+    /// Offer `/mindos/infer/1` to other peers (off by default).
+    pub accept_inference: bool,
     /// Challenges and scoring.
     pub challenge: ChallengeSettings,
     /// The gateway, if enabled.
@@ -145,6 +167,8 @@ impl Config {
             listen: mesh.listen,
             public_addrs: mesh.public_addrs,
             mdns: mesh.mdns,
+            allow_private_addrs: mesh.allow_private_addrs,
+            accept_inference: s.inbound.accept_inference,
             challenge: s.challenge.check()?,
             gateway: s.gateway.check()?,
             metrics_addr: s.metrics.check(DEFAULT_METRICS_ADDR)?,
@@ -234,6 +258,21 @@ impl GatewayArgs {
             in_range(field, value.unwrap_or(default), min, max)
         };
         let timeout_ms = self.query_timeout_ms.unwrap_or(DEFAULT_QUERY_TIMEOUT_MS);
+        let max_connections = limit(
+            "gateway_max_connections",
+            self.max_connections,
+            DEFAULT_GATEWAY_MAX_CONNECTIONS,
+            1,
+            100_000,
+        )?;
+        // At most half: the rest must serve clients that already have a connection.
+        let reserved_percent = in_range(
+            "gateway_reserved_percent",
+            self.reserved_percent
+                .unwrap_or(DEFAULT_GATEWAY_RESERVED_PERCENT),
+            0,
+            50,
+        )?;
         Ok(Some(GatewaySettings {
             addr: parse_socket(
                 "gateway_addr",
@@ -260,13 +299,64 @@ impl GatewayArgs {
                 1,
                 100_000,
             )?,
-            max_connections: limit(
-                "gateway_max_connections",
-                self.max_connections,
-                DEFAULT_GATEWAY_MAX_CONNECTIONS,
+            max_connections,
+            max_connections_per_ip: limit(
+                "gateway_max_connections_per_ip",
+                self.max_connections_per_ip,
+                DEFAULT_GATEWAY_MAX_CONNECTIONS_PER_IP,
                 1,
                 100_000,
             )?,
+            reserved_connections: u32::try_from(
+                u64::from(max_connections).saturating_mul(u64::from(reserved_percent)) / 100,
+            )
+            .unwrap_or(0),
+            header_timeout: Duration::from_millis(in_range(
+                "gateway_header_timeout_ms",
+                self.header_timeout_ms
+                    .unwrap_or(DEFAULT_GATEWAY_HEADER_TIMEOUT_MS),
+                100,
+                600_000,
+            )?),
+            idle_timeout: Duration::from_millis(in_range(
+                "gateway_idle_timeout_ms",
+                self.idle_timeout_ms
+                    .unwrap_or(DEFAULT_GATEWAY_IDLE_TIMEOUT_MS),
+                100,
+                3_600_000,
+            )?),
+            trusted_proxies: self
+                .trusted_proxy
+                .iter()
+                .map(|ip| {
+                    ip.parse().map_err(|e| {
+                        invalid("gateway_trusted_proxy", format!("`{ip}` is not an IP: {e}"))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            allowed_origins: self
+                .allow_origin
+                .iter()
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+                .collect(),
+            api_keys: match &self.api_keys {
+                Some(path) => read_api_keys(path)?,
+                None => Vec::new(),
+            },
+            miner_rate: limit(
+                "gateway_miner_rate",
+                self.miner_rate,
+                DEFAULT_GATEWAY_MINER_RATE,
+                1,
+                1_000_000,
+            )?,
+            min_agreement: f64::from(in_range(
+                "gateway_min_agreement_percent",
+                self.min_agreement_percent
+                    .unwrap_or(DEFAULT_GATEWAY_MIN_AGREEMENT_PERCENT),
+                0,
+                100,
+            )?) / 100.0,
             default_timeout: Duration::from_millis(in_range(
                 "query_timeout_ms",
                 timeout_ms,
@@ -275,6 +365,34 @@ impl GatewayArgs {
             )?),
         }))
     }
+}
+
+/// The API keys in `path`, one per line; blank lines and `#` comments are skipped. Short
+/// keys are refused: they could be guessed.
+fn read_api_keys(path: &Path) -> Result<Vec<String>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        invalid(
+            "gateway_api_keys",
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    let keys: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    if let Some(short) = keys.iter().position(|k| k.len() < 16) {
+        return Err(invalid(
+            "gateway_api_keys",
+            format!(
+                "the key on non-blank line {} of {} is shorter than 16 characters",
+                short.saturating_add(1),
+                path.display()
+            ),
+        ));
+    }
+    Ok(keys)
 }
 
 fn parse_subnet(entry: &str) -> Result<(NetUid, String), ConfigError> {
@@ -360,6 +478,13 @@ mod tests {
         assert_eq!(mesh.miners.len(), 1);
         assert_eq!(config.state_file, PathBuf::from("/tmp/v/state.redb"));
         assert!((config.challenge.ema_alpha - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn inference_is_accepted_only_when_configured() {
+        assert!(!Config::from_settings(private()).unwrap().accept_inference);
+        let accepting = private_with(|s| s.inbound.accept_inference = true);
+        assert!(Config::from_settings(accepting).unwrap().accept_inference);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
 mod chain;
+#[cfg(feature = "crash-points")]
+mod crash;
 /// Account key files; shared with the miner through the chain client.
 pub use mindos_chain_client::keys;
 mod challenge;

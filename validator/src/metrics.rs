@@ -5,7 +5,7 @@
 //! | `mindos_validator_gateway_calls_total{method,outcome}` | counter | gateway calls by method and outcome (`ok` or the error name) |
 //! | `mindos_validator_query_duration_seconds{netuid}` | histogram | `subnet_query` receipt to answer, answered ones |
 //! | `mindos_validator_query_attempts_total{netuid,kind}` | counter | requests sent to miners for queries: `primary`, `hedge`, `failover` |
-//! | `mindos_validator_challenges_total{netuid,outcome}` | counter | challenges by outcome: `answered`, `failed`, `not_permitted` |
+//! | `mindos_validator_challenges_total{netuid,outcome}` | counter | challenges by outcome: `answered`, `failed`, `not_permitted`, `busy` (neither scored) |
 //! | `mindos_validator_miner_score{netuid,uid}` | gauge | a miner's challenge score, `0..=1` |
 //! | `mindos_validator_weights_total{netuid,action,outcome}` | counter | `commit`, `reveal`, `set` transactions: `ok`, `error` |
 //! | `mindos_validator_finalized_block` | gauge | the last finalized block followed |
@@ -57,7 +57,7 @@ impl Metrics {
         let challenges = IntCounterVec::new(
             Opts::new(
                 "mindos_validator_challenges_total",
-                "Challenges by outcome: answered, failed, not_permitted.",
+                "Challenges by outcome: answered, failed, not_permitted, busy.",
             ),
             &["netuid", "outcome"],
         )?;

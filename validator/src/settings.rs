@@ -39,12 +39,32 @@ pub const DEFAULT_LATENCY_REF_MS: u64 = 200;
 pub const DEFAULT_EMA_PERCENT: u8 = 10;
 /// Default largest gateway request body, in bytes.
 pub const DEFAULT_GATEWAY_MAX_REQUEST_BYTES: u32 = 64 * 1024;
-/// Default sustained gateway calls per second per client IP.
-pub const DEFAULT_GATEWAY_RATE: u32 = 200;
+/// Default sustained gateway calls per second per client IP (per /64 for IPv6). Each query
+/// costs miners up to `2 × redundancy` inferences, so a public gateway keeps this low.
+pub const DEFAULT_GATEWAY_RATE: u32 = 5;
 /// Default gateway calls in flight per client IP.
-pub const DEFAULT_GATEWAY_CONCURRENCY: u32 = 64;
+pub const DEFAULT_GATEWAY_CONCURRENCY: u32 = 4;
 /// Default open gateway connections at most.
 pub const DEFAULT_GATEWAY_MAX_CONNECTIONS: u32 = 256;
+/// Default open gateway connections per client IP (per /64 for IPv6).
+pub const DEFAULT_GATEWAY_MAX_CONNECTIONS_PER_IP: u32 = 8;
+/// Default share of the connections, in percent, kept for clients that have none open.
+pub const DEFAULT_GATEWAY_RESERVED_PERCENT: u8 = 25;
+/// Default time a new connection has to make its first call, in milliseconds (a header or
+/// body that never completes, or a silent socket, is closed then).
+pub const DEFAULT_GATEWAY_HEADER_TIMEOUT_MS: u64 = 10_000;
+/// Default time a connection may stay open with no call in flight, in milliseconds.
+pub const DEFAULT_GATEWAY_IDLE_TIMEOUT_MS: u64 = 60_000;
+/// Default miner requests per second the whole gateway may send (bursts up to twice this):
+/// primaries, hedges and failovers of every query, whoever asked.
+pub const DEFAULT_GATEWAY_MINER_RATE: u32 = 200;
+/// Most miners one query of a client without an API key may ask at once.
+pub const MAX_PUBLIC_REDUNDANCY: u32 = 3;
+/// Miners a query asks when it does not say.
+pub const DEFAULT_REDUNDANCY: u32 = 2;
+/// Least share of answers that must agree, in percent, for a client without an API key
+/// (its `min_agreement` may only raise it).
+pub const DEFAULT_GATEWAY_MIN_AGREEMENT_PERCENT: u8 = 51;
 /// Default time budget of a query that gives none, in milliseconds.
 pub const DEFAULT_QUERY_TIMEOUT_MS: u64 = 5000;
 
@@ -112,6 +132,8 @@ pub struct Settings {
     pub mesh: MeshArgs,
     #[command(flatten)]
     pub challenge: ChallengeArgs,
+    #[command(flatten)]
+    pub inbound: InboundArgs,
     #[command(flatten)]
     pub gateway: GatewayArgs,
     #[command(flatten)]
@@ -182,6 +204,18 @@ pub struct ChallengeArgs {
     pub ema_percent: Option<u8>,
 }
 
+/// `[inbound]`: what the validator's mesh node accepts from other peers.
+#[derive(Clone, Debug, Default, clap::Args, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[command(next_help_heading = "Inbound")]
+pub struct InboundArgs {
+    /// Accept `/mindos/infer/1` links from other peers (answered `internal`: a validator
+    /// runs no model). Off, the protocol is not offered at all, so no peer can make the
+    /// validator read or queue anything on it.
+    #[arg(long)]
+    pub accept_inference: bool,
+}
+
 /// `[gateway]`: the JSON-RPC query gateway and its per-client limits.
 #[derive(Clone, Debug, Default, clap::Args, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -231,6 +265,70 @@ pub struct GatewayArgs {
         default_value = DEFAULT_GATEWAY_MAX_CONNECTIONS.to_string()
     )]
     pub max_connections: Option<u32>,
+
+    /// Open connections per client IP (per /64 for IPv6).
+    #[arg(
+        long = "gateway-max-connections-per-ip",
+        value_name = "N",
+        default_value = DEFAULT_GATEWAY_MAX_CONNECTIONS_PER_IP.to_string()
+    )]
+    pub max_connections_per_ip: Option<u32>,
+
+    /// Share of the connections, in percent, kept for clients that have none open.
+    #[arg(
+        long = "gateway-reserved-percent",
+        value_name = "PERCENT",
+        default_value = DEFAULT_GATEWAY_RESERVED_PERCENT.to_string()
+    )]
+    pub reserved_percent: Option<u8>,
+
+    /// Time a new connection has to make its first call.
+    #[arg(
+        long = "gateway-header-timeout-ms",
+        value_name = "MS",
+        default_value = DEFAULT_GATEWAY_HEADER_TIMEOUT_MS.to_string()
+    )]
+    pub header_timeout_ms: Option<u64>,
+
+    /// Time a connection (HTTP keep-alive or WebSocket) may stay open with no call.
+    #[arg(
+        long = "gateway-idle-timeout-ms",
+        value_name = "MS",
+        default_value = DEFAULT_GATEWAY_IDLE_TIMEOUT_MS.to_string()
+    )]
+    pub idle_timeout_ms: Option<u64>,
+
+    /// A reverse proxy whose `Forwarded`/`X-Forwarded-For` header names the client
+    /// (repeatable); from any other peer those headers are ignored.
+    #[arg(long = "gateway-trusted-proxy", value_name = "IP")]
+    pub trusted_proxy: Vec<String>,
+
+    /// A web origin whose pages may call the gateway (repeatable), e.g.
+    /// `https://app.example`. Without one, a gateway on a loopback address refuses every
+    /// request that carries a non-local `Origin`, and a public one any `Origin`.
+    #[arg(long = "gateway-allow-origin", value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
+
+    /// File of API keys, one per line: a client sending `Authorization: Bearer KEY` may use
+    /// redundancy up to 16, any `min_agreement`, and `mesh_peers`.
+    #[arg(long = "gateway-api-keys", value_name = "FILE")]
+    pub api_keys: Option<PathBuf>,
+
+    /// Miner requests per second the whole gateway may send (bursts up to twice this).
+    #[arg(
+        long = "gateway-miner-rate",
+        value_name = "N",
+        default_value = DEFAULT_GATEWAY_MINER_RATE.to_string()
+    )]
+    pub miner_rate: Option<u32>,
+
+    /// Least share of answers that must agree, in percent, for clients without an API key.
+    #[arg(
+        long = "gateway-min-agreement-percent",
+        value_name = "PERCENT",
+        default_value = DEFAULT_GATEWAY_MIN_AGREEMENT_PERCENT.to_string()
+    )]
+    pub min_agreement_percent: Option<u8>,
 
     /// Time budget of a query when the caller gives none.
     #[arg(long, value_name = "MS", default_value = DEFAULT_QUERY_TIMEOUT_MS.to_string())]

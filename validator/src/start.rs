@@ -117,6 +117,8 @@ async fn connect_chain(
         settings.coldkey_address.as_deref(),
     )?;
     let session = ChainSession::connect(&settings.rpc_url, hotkey, node_key.clone()).await?;
+    #[cfg(feature = "crash-points")]
+    crate::crash::refuse_outside_test_chains(&session.client()).await?;
     let at = session.at_finalized().await?;
     let listed = session.subnets(&at).await?;
     let subnets = wanted_subnets(config, listed)?;
@@ -229,6 +231,8 @@ struct MeshPhase {
     listen_addrs: Vec<Multiaddr>,
     /// Reads mesh events until the mesh stops.
     drain: JoinHandle<()>,
+    /// The peers as the events describe them, for the gateway's ranking.
+    peers: Arc<gateway::PeerSnapshot>,
     /// The event loop; it runs until stopped or dropped (so an error return before the
     /// validator is built stops it too).
     task: StoppableTask,
@@ -243,6 +247,10 @@ async fn start_mesh(
     let mut mesh_config = MeshConfig::new(node_key);
     mesh_config.listen_addrs = config.listen.clone();
     mesh_config.mdns = config.mdns;
+    mesh_config.allow_private_addrs = config.allow_private_addrs;
+    // A validator serves no model: offering the protocol would only let strangers make it
+    // read and answer requests.
+    mesh_config.serve_inference = config.accept_inference;
     let (client, events, event_loop) = Mesh::new(mesh_config)?;
     let task = StoppableTask::spawn(|stopped| event_loop.run(stopped));
     let listen_addrs = client.listen_addrs().await?;
@@ -250,10 +258,12 @@ async fn start_mesh(
     for netuid in subnets.keys() {
         client.subscribe(*netuid).await?;
     }
+    let peers = Arc::new(gateway::PeerSnapshot::default());
     Ok(MeshPhase {
         client,
         listen_addrs,
-        drain: tokio::spawn(drain(events)),
+        drain: tokio::spawn(drain(events, peers.clone())),
+        peers,
         task,
     })
 }
@@ -282,6 +292,7 @@ async fn add_private_miners(
                 emission: 0,
             });
             subnet.set_neurons(neurons);
+            weights::bind_beat_publishers(mesh, subnet).await;
         }
     }
     Ok(())
@@ -299,9 +310,16 @@ async fn publish_endpoint(
     let public = mindos_mesh::publishable(
         &config.public_addrs,
         listen_addrs,
+        config.allow_private_addrs,
         mindos_primitives::MAX_MULTIADDR_LEN,
         mindos_primitives::MAX_MULTIADDRS,
     );
+    if public.is_empty() {
+        tracing::warn!(
+            "no global address to publish: set --public-addr (or --allow-private-addrs on a \
+             local network); validators cannot reach this node"
+        );
+    }
     let mut pending = Vec::new();
     for netuid in ctx.subnets.keys() {
         match session.serve(*netuid, &public).await? {
@@ -326,8 +344,8 @@ async fn publish_endpoint(
     })
 }
 
-/// Reads the metagraph once, then follows finalized blocks and runs each subnet's weight
-/// task.
+/// Reads the metagraph once, then follows finalized blocks (metagraphs) and the best chain
+/// (each subnet's weight task).
 async fn follow_chain(
     ctx: &Arc<Context>,
     session: ChainSession,
@@ -347,7 +365,8 @@ async fn follow_chain(
             blocks_rx.clone(),
         ));
     }
-    tasks.spawn_abandoned_at_shutdown(weights::follow(ctx.clone(), session, blocks_tx, serves));
+    tasks.spawn_abandoned_at_shutdown(weights::tick(ctx.clone(), session.clone(), blocks_tx));
+    tasks.spawn_abandoned_at_shutdown(weights::follow(ctx.clone(), session, serves));
     Ok(())
 }
 
@@ -365,7 +384,7 @@ async fn spawn_tasks(
     }
     let (gateway_addr, gateway) = match &config.gateway {
         Some(settings) => {
-            let (addr, handle) = start_gateway(&ctx, settings).await?;
+            let (addr, handle) = start_gateway(&ctx, settings, mesh.peers.clone()).await?;
             (Some(addr), Some(handle))
         }
         None => (None, None),
@@ -390,10 +409,12 @@ async fn spawn_tasks(
 async fn start_gateway(
     ctx: &Context,
     settings: &GatewaySettings,
+    peers: Arc<gateway::PeerSnapshot>,
 ) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), ValidatorError> {
     let gateway = Arc::new(Gateway::new(
         ctx.subnets.clone(),
         ctx.mesh.clone(),
+        peers,
         ctx.metrics.clone(),
         settings,
     ));
@@ -401,11 +422,14 @@ async fn start_gateway(
 }
 
 /// Mesh events need a reader; the validator answers no inference requests (dropping the
-/// responder refuses them) and reads capacity beats through `MeshClient::peers`.
-async fn drain(mut events: Receiver<MeshEvent>) {
+/// responder refuses them) and folds connections and capacity beats into `peers`, which
+/// the gateway ranks miners with.
+async fn drain(mut events: Receiver<MeshEvent>, peers: Arc<gateway::PeerSnapshot>) {
     while let Some(event) = events.recv().await {
         if let MeshEvent::InboundRequest { peer, .. } = event {
             tracing::debug!(%peer, "refusing an inference request: this is a validator");
+            continue;
         }
+        peers.observe(&event);
     }
 }

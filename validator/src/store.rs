@@ -71,10 +71,27 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens (or creates) the store at `path`. Fails if another process holds it.
+    ///
+    /// The file holds the salts and weights of commits not yet revealed, which other local
+    /// users must not read: it is kept mode `0600` (tightened if it was looser), in a
+    /// folder created `0700` (an existing folder readable by others gets a warning).
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)?;
+            let mut dirs = std::fs::DirBuilder::new();
+            dirs.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut dirs, 0o700);
+            dirs.create(parent)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(parent)?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    tracing::warn!(path = %parent.display(), mode = format_args!("{:o}", mode & 0o777), "the state store's folder is open to other users; chmod 700 it");
+                }
+            }
         }
+        restrict_file(path)?;
         let db = Database::create(path).map_err(db_error)?;
         // Create the tables once, so reads never meet a missing table.
         let tx = db.begin_write().map_err(db_error)?;
@@ -184,6 +201,28 @@ impl Store {
     }
 }
 
+/// Creates `path` mode `0600` if missing, or sets an existing file to `0600`.
+fn restrict_file(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)?;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(path = %path.display(), mode = format_args!("{:o}", mode & 0o777), "the state store was readable by other users; setting it to 600");
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +264,23 @@ mod tests {
         assert_eq!(store.scores(NetUid(1)).unwrap(), scores);
         store.remove_pending(NetUid(1)).unwrap();
         assert_eq!(store.pending(NetUid(1)).unwrap(), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_store_is_private_to_its_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("validator/state.redb");
+        drop(Store::open(&path).unwrap());
+        assert_eq!(mode(&path), 0o600, "the store file");
+        assert_eq!(mode(path.parent().unwrap()), 0o700, "the store's folder");
+
+        // A store left readable by an older version is tightened when opened.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(Store::open(&path).unwrap());
+        assert_eq!(mode(&path), 0o600, "a loose store file is tightened");
     }
 
     #[test]

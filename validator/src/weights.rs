@@ -3,11 +3,19 @@
 //! [`follow`] reads every finalized block: each validated subnet's metagraph (miners'
 //! endpoints, permits, this hotkey's uid) and its tempo and commit-reveal flag (which the
 //! owner may change at an epoch boundary, or governance at any block, while the validator
-//! runs), and tells the weight tasks a block arrived.
+//! runs).
 //!
-//! [`run`] is one subnet's weight task. At each finalized block, reading the chain's own
+//! [`tick`] follows the head of the best chain and tells the weight tasks a block arrived.
+//! Epochs and reveal windows run on the best chain whether or not finality keeps up: a
+//! validator that waited for finality would miss every reveal window while one of three
+//! authorities is down. Both followers reconnect with back-off; a reconnect replaces the
+//! session's connection for every task.
+//!
+//! [`run`] is one subnet's weight task. At each best block, reading the chain's own
 //! record of this hotkey's commit (`Consensus::Commits`) and epoch counter
-//! (`Consensus::EpochIndex`) first, so the chain — not memory — decides what is done:
+//! (`Consensus::EpochIndex`) at that block first, so the chain — not memory — decides what
+//! is done (a transaction counts once it is in a best-chain block; should a reorg drop it,
+//! the next block's read shows it missing and the step is taken again):
 //!
 //! 1. **Reveal.** If the chain holds a commit from the previous epoch (the reveal window),
 //!    reveal the weights and salt the store kept for that hash.
@@ -22,10 +30,15 @@
 //!    tempo are the ones read at the latest finalized block, so the task follows a switch
 //!    without a restart.
 //!
-//! Each step is tried at most [`MAX_ATTEMPTS`] times per epoch.
+//! Each step is tried at most [`MAX_ATTEMPTS`] times per epoch. Every transaction is
+//! bounded ([`crate::chain::WEIGHTS_TX_TIMEOUT`]) and so is a whole step ([`STEP_TIMEOUT`]):
+//! a stalled node or a dropped connection costs a subnet a block, never its task. Subnets'
+//! transactions are pipelined (one nonce manager), so one subnet's wait delays no other.
+//! A commit is not started in the last [`COMMIT_MARGIN`] blocks of an epoch whose start the
+//! task saw: it could land after the boundary and count for the next epoch.
 
 use mindos_primitives::{NetUid, Uid};
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use mindos_chain_client::{follow::FinalizedBlocks, weights_commit_hash};
 use mindos_daemon::start::StartError;
@@ -33,7 +46,7 @@ use mindos_mesh::{MeshClient, Multiaddr, PeerId};
 use tokio::sync::watch;
 
 use crate::{
-    chain::{AtBlock, ChainSession, Served},
+    chain::{AtBlock, ChainSession, Served, WEIGHTS_TX_TIMEOUT},
     metagraph::SubnetState,
     metrics::Metrics,
     store::{PendingCommit, Store},
@@ -42,6 +55,15 @@ use crate::{
 
 /// Attempts per step and epoch before giving up until the next epoch.
 const MAX_ATTEMPTS: u32 = 5;
+
+/// Longest one weights step may take: its reads, a reveal and a commit. Past it the step is
+/// abandoned and taken again at the next block.
+pub(crate) const STEP_TIMEOUT: Duration = WEIGHTS_TX_TIMEOUT
+    .saturating_mul(2)
+    .saturating_add(Duration::from_secs(30));
+
+/// Blocks before an epoch's end in which no commit is started.
+pub(crate) const COMMIT_MARGIN: u64 = 3;
 
 /// A `serve` that must wait for the rate limit: `(netuid, allowed from block)`.
 pub(crate) type PendingServe = (NetUid, u64);
@@ -66,7 +88,9 @@ pub(crate) async fn refresh(
     }
     let Some(neurons) = session.metagraph(at, subnet.netuid).await? else {
         tracing::warn!(netuid = %subnet.netuid, "the subnet is gone from the chain");
-        subnet.set_neurons(Vec::new());
+        if subnet.set_neurons(Vec::new()) {
+            bind_beat_publishers(mesh, subnet).await;
+        }
         return Ok(());
     };
     let own = neurons
@@ -91,6 +115,7 @@ pub(crate) async fn refresh(
             miners = subnet.served_miners().len(),
             "served miners changed"
         );
+        bind_beat_publishers(mesh, subnet).await;
         for (peer, addr) in addrs {
             if let Err(e) = mesh.add_address(peer, addr).await {
                 tracing::debug!(error = %e, "cannot add a miner address");
@@ -98,6 +123,15 @@ pub(crate) async fn refresh(
         }
     }
     Ok(())
+}
+
+/// Tells the mesh whose capacity beats to accept on the subnet: the PeerIds its neurons
+/// bound on chain (beats from any other key are rejected and not forwarded).
+pub(crate) async fn bind_beat_publishers(mesh: &MeshClient, subnet: &SubnetState) {
+    let peers: Vec<PeerId> = subnet.neurons().iter().filter_map(|n| n.peer).collect();
+    if let Err(e) = mesh.set_beat_publishers(subnet.netuid, peers).await {
+        tracing::warn!(netuid = %subnet.netuid, error = %e, "cannot update the subnet's beat publishers");
+    }
 }
 
 /// The `serve`s still to publish, and what they publish.
@@ -112,16 +146,15 @@ pub(crate) struct PendingServes {
 }
 
 /// Follows finalized blocks until shutdown; see the module docs. Reconnects with back-off.
-pub(crate) async fn follow(
-    ctx: Arc<Context>,
-    mut session: ChainSession,
-    blocks_tx: watch::Sender<u64>,
-    mut serves: PendingServes,
-) {
-    let mut blocks = FinalizedBlocks::new(session.client.clone(), session.url.clone());
+pub(crate) async fn follow(ctx: Arc<Context>, session: ChainSession, mut serves: PendingServes) {
+    let mut blocks = FinalizedBlocks::new(session.client(), session.url.clone());
+    let mut reconnects = 0;
     while let Some(at) = blocks.next(&ctx.cancel).await {
-        // A reconnect replaces the client; reads and transactions below use the live one.
-        session.client = blocks.client().clone();
+        // A reconnect replaces the client; reads and transactions use the live one.
+        if blocks.reconnects() != reconnects {
+            reconnects = blocks.reconnects();
+            session.set_client(blocks.client().clone());
+        }
         for subnet in ctx.subnets.values() {
             if let Err(e) = refresh(&session, &at, subnet, &ctx.mesh).await {
                 tracing::warn!(netuid = %subnet.netuid, error = %e, "refreshing the metagraph failed");
@@ -131,8 +164,21 @@ pub(crate) async fn follow(
         ctx.metrics
             .finalized_block
             .set(i64::try_from(number).unwrap_or(i64::MAX));
-        blocks_tx.send_replace(number);
         retry_serves(&session, number, &mut serves).await;
+    }
+}
+
+/// Follows the best chain until shutdown and hands each new head's number to the weight
+/// tasks; see the module docs.
+pub(crate) async fn tick(ctx: Arc<Context>, session: ChainSession, blocks_tx: watch::Sender<u64>) {
+    let mut blocks = FinalizedBlocks::best_chain(session.client(), session.url.clone());
+    let mut reconnects = 0;
+    while let Some(at) = blocks.next(&ctx.cancel).await {
+        if blocks.reconnects() != reconnects {
+            reconnects = blocks.reconnects();
+            session.set_client(blocks.client().clone());
+        }
+        blocks_tx.send_replace(at.block_number());
     }
 }
 
@@ -162,6 +208,9 @@ async fn retry_serves(session: &ChainSession, block: u64, serves: &mut PendingSe
 struct Memory {
     /// The epoch counter last seen, and the block it was first seen at.
     epoch: Option<(u64, u64)>,
+    /// Whether that block is the epoch's start (the task saw the counter change) rather
+    /// than the first block after a restart.
+    epoch_start_seen: bool,
     /// Attempts per `(epoch, action)`.
     attempts: HashMap<(u64, &'static str), u32>,
     /// The epoch for which an unrevealable commit was already reported.
@@ -204,8 +253,10 @@ pub(crate) async fn run(
         );
         tokio::select! {
             () = ctx.cancel.cancelled() => return,
-            result = step => if let Err(e) = result {
-                tracing::warn!(netuid = %subnet.netuid, error = %e, "weights step failed");
+            result = tokio::time::timeout(STEP_TIMEOUT, step) => match result {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(netuid = %subnet.netuid, error = %e, "weights step failed"),
+                Err(_) => tracing::warn!(netuid = %subnet.netuid, after = ?STEP_TIMEOUT, "weights step timed out; retrying at the next block"),
             },
         }
     }
@@ -251,18 +302,22 @@ async fn step(
         tracing::debug!(%netuid, "no validator permit yet: no weights");
         return Ok(());
     }
-    let at = session.at_finalized().await?;
+    let at = session.at_best().await?;
+    let block = block.max(at.block_number());
     let epoch = session.epoch_index(&at, netuid).await?;
     let started_at = match memory.epoch {
         Some((seen, at_block)) if seen == epoch => at_block,
-        _ => {
+        previous => {
+            memory.epoch_start_seen = previous.is_some();
             memory.epoch = Some((epoch, block));
             memory.attempts.retain(|(e, _), _| *e >= epoch);
             block
         }
     };
-    let half_tempo = u64::from(subnet.tempo()).checked_div(2).unwrap_or(0);
-    let ready = block.saturating_sub(started_at) >= half_tempo;
+    let tempo = u64::from(subnet.tempo());
+    let into_epoch = block.saturating_sub(started_at);
+    let too_late = memory.epoch_start_seen && into_epoch.saturating_add(COMMIT_MARGIN) >= tempo;
+    let ready = into_epoch >= tempo.checked_div(2).unwrap_or(0) && !too_late;
 
     if !subnet.commit_reveal() {
         if !ready || blocking(store, move |s| s.committed_epoch(netuid)).await? == Some(epoch) {
@@ -284,6 +339,8 @@ async fn step(
         return Ok(());
     }
 
+    forget_final_pending(session, store, netuid, epoch).await?;
+
     // 1. Reveal what the previous epoch committed.
     let mut on_chain = session.commit_of(&at, netuid).await?;
     if let Some(commit) = on_chain.filter(|c| c.epoch.saturating_add(1) == epoch) {
@@ -296,8 +353,11 @@ async fn step(
                 count(metrics, netuid, "reveal", result.is_ok());
                 match result {
                     Ok(()) => {
+                        // The pending commit stays until finality passes its reveal window
+                        // (below): a reorg could drop this block and the reveal with it.
                         tracing::info!(%netuid, epoch, miners = p.uids.len(), "weights revealed");
-                        blocking(store, move |s| s.remove_pending(netuid)).await?;
+                        #[cfg(feature = "crash-points")]
+                        crate::crash::point("after_reveal").await;
                         on_chain = None;
                     }
                     Err(e) => {
@@ -370,11 +430,15 @@ async fn step(
             };
             // Written before the transaction: a commit that lands must be revealable.
             let saved = commit.clone();
+            #[cfg(feature = "crash-points")]
+            crate::crash::point("before_store").await;
             blocking(store, move |s| {
                 s.put_pending(netuid, &saved)?;
                 s.set_committed_epoch(netuid, epoch)
             })
             .await?;
+            #[cfg(feature = "crash-points")]
+            crate::crash::point("after_store").await;
             commit
         }
     };
@@ -384,15 +448,43 @@ async fn step(
     let result = session.commit_weights(netuid, commit.hash).await;
     count(metrics, netuid, "commit", result.is_ok());
     match result {
-        Ok(()) => tracing::info!(
-            %netuid,
-            epoch,
-            miners = commit.uids.len(),
-            "weights committed; revealing next epoch"
-        ),
+        Ok(()) => {
+            tracing::info!(
+                %netuid,
+                epoch,
+                miners = commit.uids.len(),
+                "weights committed; revealing next epoch"
+            );
+            #[cfg(feature = "crash-points")]
+            crate::crash::point("after_inclusion").await;
+        }
         Err(e) => {
             tracing::warn!(%netuid, epoch, error = %e, "commit failed; retrying at a later block")
         }
+    }
+    Ok(())
+}
+
+/// Drops the stored pending commit once the *finalized* chain is past its reveal window:
+/// then a reveal that landed is final, and one that did not never can. Until then (or until
+/// the next commit replaces it: one per subnet) it is kept, so a reveal dropped by a reorg
+/// of the best chain is sent again.
+async fn forget_final_pending(
+    session: &ChainSession,
+    store: &Arc<Store>,
+    netuid: NetUid,
+    best_epoch: u64,
+) -> Result<(), ValidatorError> {
+    let Some(pending) = blocking(store, move |s| s.pending(netuid)).await? else {
+        return Ok(());
+    };
+    let window = pending.epoch.saturating_add(1);
+    if best_epoch <= window {
+        return Ok(());
+    }
+    let finalized = session.at_finalized().await?;
+    if session.epoch_index(&finalized, netuid).await? > window {
+        blocking(store, move |s| s.remove_pending(netuid)).await?;
     }
     Ok(())
 }

@@ -122,3 +122,66 @@ async fn sigterm_stops_the_validator_cleanly_and_websocket_works() {
     assert!(status.success(), "{status}: {}", proc.log_text());
     assert!(proc.log_text().contains("validator stopped"));
 }
+
+/// A validator offers `/mindos/infer/1` only with `--accept-inference`: by default a peer's
+/// link is refused while the protocol is negotiated, so a stranger can make it read or queue
+/// nothing (before, every link was served and each request answered `internal`).
+#[tokio::test]
+async fn inference_links_are_refused_unless_accepted() {
+    use mindos_mesh::{
+        libp2p::multiaddr::Protocol, ErrorCode, InferRequest, Keypair, Mesh, MeshConfig, MeshError,
+        NetUid,
+    };
+    use mindos_test_utils::write_node_key;
+
+    let (caller, _events, event_loop) =
+        Mesh::new(MeshConfig::local(Keypair::generate_ed25519())).unwrap();
+    tokio::spawn(event_loop.run(std::future::pending()));
+    for (extra, offered) in [(None, false), (Some("--accept-inference"), true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("validator.key");
+        let peer = write_node_key(&key, 10);
+        let mut args: Vec<String> = [
+            "--no-chain",
+            "--subnet",
+            "1=digits",
+            "--no-metrics",
+            "--no-gateway",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--node-key-file",
+            key.to_str().unwrap(),
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        args.extend(extra.map(str::to_owned));
+        let mut proc = spawn_validator(
+            Path::new(VALIDATOR_BIN),
+            dir.path(),
+            &args,
+            &dir.path().join("validator.log"),
+        );
+        let addr = proc
+            .multiaddr(AddrLine::MESH)
+            .await
+            .with(Protocol::P2p(peer));
+        caller.dial(addr).await.unwrap();
+        let request = InferRequest {
+            netuid: NetUid(1),
+            request_id: 1,
+            payload: serde_json::json!({"pixels": vec![0; 64]}),
+        };
+        let answer = caller.request(peer, request, Duration::from_secs(10)).await;
+        if offered {
+            let answer = answer.unwrap();
+            assert_eq!(answer.error_code(), Some(ErrorCode::Internal), "{answer:?}");
+        } else {
+            assert!(
+                matches!(answer, Err(MeshError::UnsupportedProtocol)),
+                "{answer:?}"
+            );
+        }
+        let status = proc.terminate().await;
+        assert!(status.success(), "{status}: {}", proc.log_text());
+    }
+}

@@ -122,6 +122,14 @@ async fn start_validator(setup: &Setup, log: &str) -> ValidatorProc {
         "127.0.0.1:0",
         "--challenge-interval-ms",
         "500",
+        // One test client makes hundreds of calls, and the stream below measures failover
+        // at redundancy 1: above the public defaults (rate 5, agreement floor 0.51).
+        "--gateway-rate",
+        "1000",
+        "--gateway-concurrency",
+        "64",
+        "--gateway-min-agreement-percent",
+        "0",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -335,7 +343,7 @@ async fn scenario(setup: &Setup, procs: &mut Procs) {
                     &gateway,
                     DIGITS,
                     sample.clone(),
-                    json!({"timeout_ms": 5000}),
+                    json!({"redundancy": 1, "timeout_ms": 5000}),
                 )
                 .await;
                 match answer {

@@ -7,7 +7,8 @@
 //!    oversized or malformed input, an unknown subnet, bad options — gets the documented
 //!    errors, and the gateway keeps serving.
 //! 3. A client over its call rate is refused with `rate_limited`, others are not.
-//! 4. The OpenRPC document, `rpc.discover`, the README and the code agree on methods and
+//! 4. `mesh_peers` and redundancy above 3 need an API key.
+//! 5. The OpenRPC document, `rpc.discover`, the README and the code agree on methods and
 //!    error codes.
 
 #![allow(
@@ -31,11 +32,26 @@ use mindos_test_utils::{
     http_client, node_key_peer, spawn_validator, wait_for, write_node_key, AddrLine, Proc,
 };
 use mindos_validator::gateway::{
-    self, GatewayApiServer, ERROR_CODES, INVALID_INPUT, RATE_LIMITED, UNKNOWN_SUBNET,
+    self, GatewayApiServer, ERROR_CODES, INVALID_INPUT, RATE_LIMITED, UNAUTHORIZED, UNKNOWN_SUBNET,
 };
 use serde_json::{json, Value};
 
 const DIGITS: NetUid = NetUid(1);
+/// The API key the private mesh's gateway accepts.
+const API_KEY: &str = "test-key-0123456789abcdef";
+
+/// A client that presents [`API_KEY`].
+fn operator_client(addr: SocketAddr) -> jsonrpsee::http_client::HttpClient {
+    let mut headers = jsonrpsee::http_client::HeaderMap::new();
+    headers.insert(
+        "authorization",
+        format!("Bearer {API_KEY}").parse().unwrap(),
+    );
+    jsonrpsee::http_client::HttpClientBuilder::default()
+        .set_headers(headers)
+        .build(format!("http://{addr}"))
+        .unwrap()
+}
 
 struct Mesh {
     _miners: Vec<Proc>,
@@ -44,6 +60,8 @@ struct Mesh {
 }
 
 async fn private_mesh(dir: &std::path::Path, extra: &[&str]) -> Mesh {
+    let api_keys = dir.join("api-keys");
+    std::fs::write(&api_keys, format!("# operators\n{API_KEY}\n")).unwrap();
     let validator_key = dir.join("validator.key");
     let validator_peer = write_node_key(&validator_key, 10);
     let keys = [11u8, 12, 13];
@@ -81,6 +99,8 @@ async fn private_mesh(dir: &std::path::Path, extra: &[&str]) -> Mesh {
         "300".into(),
         "--gateway-max-request-bytes".into(),
         "16384".into(),
+        "--gateway-api-keys".into(),
+        api_keys.to_str().unwrap().into(),
     ];
     args.extend(miner_flags);
     args.extend(extra.iter().map(|s| s.to_string()));
@@ -106,7 +126,8 @@ fn digits() -> std::sync::Arc<dyn mindos_subnets::SubnetEngine> {
 async fn queries_bad_input_and_documentation() {
     mindos_test_utils::init_tracing();
     let dir = tempfile::tempdir().unwrap();
-    let mesh = private_mesh(dir.path(), &[]).await;
+    // One client makes every call of the scenario: above the public default rate.
+    let mesh = private_mesh(dir.path(), &["--gateway-rate", "200"]).await;
     let result = tokio::time::timeout(Duration::from_secs(180), scenario(&mesh)).await;
     if !matches!(result, Ok(())) {
         mesh.validator.print_tail(40);
@@ -164,7 +185,11 @@ async fn scenario(mesh: &Mesh) {
     assert_eq!(list[0]["name"], "digits");
     assert_eq!(list[0]["scoring_rule"], "correctness");
     assert_eq!(list[0]["miners"], 3);
-    let peers: Value = client.request("mesh_peers", rpc_params![]).await.unwrap();
+    // The mesh's peers are for operators (an API key) only.
+    let public: Result<Value, _> = client.request("mesh_peers", rpc_params![]).await;
+    assert_eq!(code_of(public), UNAUTHORIZED);
+    let operator = operator_client(mesh.gateway);
+    let peers: Value = operator.request("mesh_peers", rpc_params![]).await.unwrap();
     assert!(
         peers
             .as_array()
@@ -225,6 +250,16 @@ async fn scenario(mesh: &Mesh) {
         );
     }
     let sample = serde_json::to_value(&engine.challenge(0).unwrap().input).unwrap();
+    // Above 3 miners a query needs an API key, and 16 at most.
+    let wide = json!({"redundancy": 4});
+    assert_eq!(
+        code_of(query(&client, DIGITS, sample.clone(), wide.clone()).await),
+        INVALID_INPUT
+    );
+    let answer = query(&operator, DIGITS, sample.clone(), wide)
+        .await
+        .unwrap();
+    assert_eq!(answer["served_by"].as_array().unwrap().len(), 3, "{answer}");
     for options in [
         json!({"redundancy": 0}),
         json!({"redundancy": 17}),
@@ -282,6 +317,7 @@ impl GatewayApiServer for Stub {
     }
     async fn subnet_query(
         &self,
+        _: &jsonrpsee::server::Extensions,
         _: NetUid,
         _: Value,
         _: Option<gateway::QueryOptions>,
@@ -292,7 +328,10 @@ impl GatewayApiServer for Stub {
             None::<()>,
         ))
     }
-    async fn mesh_peers(&self) -> jsonrpsee::core::RpcResult<Vec<gateway::PeerSummary>> {
+    async fn mesh_peers(
+        &self,
+        _: &jsonrpsee::server::Extensions,
+    ) -> jsonrpsee::core::RpcResult<Vec<gateway::PeerSummary>> {
         Ok(Vec::new())
     }
     fn discover(&self) -> jsonrpsee::core::RpcResult<Value> {

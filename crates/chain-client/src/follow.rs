@@ -4,6 +4,8 @@
 //! retry a postponed `serve`, set weights); both must survive the node going away without
 //! stopping. [`FinalizedBlocks`] hides the reconnecting: it yields the chain at each new
 //! finalized block and, when the stream breaks, waits (backing off to 30 s) and reconnects.
+//! [`FinalizedBlocks::best_chain`] does the same along the best chain, which keeps moving
+//! while finality stalls.
 
 use std::time::Duration;
 
@@ -16,6 +18,9 @@ use crate::{neuron::AtBlock, ChainClient, MindConfig};
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// How long the best chain may go without a new block before the connection is presumed
+/// dead and replaced (blocks come every few seconds).
+pub const BEST_SILENCE: Duration = Duration::from_secs(60);
 
 /// The finalized blocks of one node, reconnecting when the connection breaks.
 pub struct FinalizedBlocks {
@@ -23,6 +28,10 @@ pub struct FinalizedBlocks {
     client: ChainClient,
     blocks: Option<Blocks<MindConfig>>,
     backoff: Duration,
+    /// Follow the best chain's head instead of the finalized one.
+    best: bool,
+    /// Successful reconnections so far.
+    reconnects: u64,
 }
 
 impl FinalizedBlocks {
@@ -33,6 +42,18 @@ impl FinalizedBlocks {
             client,
             blocks: None,
             backoff: FIRST_BACKOFF,
+            best: false,
+            reconnects: 0,
+        }
+    }
+
+    /// Follows the head of `client`'s best chain (not yet final; a reorg may replace a
+    /// block), reconnecting to `url` when needed. What must act while finality stalls (a
+    /// validator's reveal window) follows this.
+    pub fn best_chain(client: ChainClient, url: impl Into<String>) -> Self {
+        Self {
+            best: true,
+            ..Self::new(client, url)
         }
     }
 
@@ -42,18 +63,32 @@ impl FinalizedBlocks {
         &self.client
     }
 
+    /// How often the connection was replaced so far: a caller sharing the connection with
+    /// other tasks hands the new one on when this changes.
+    pub fn reconnects(&self) -> u64 {
+        self.reconnects
+    }
+
     /// The chain at the next finalized block, or `None` once `cancel` fires.
     pub async fn next(&mut self, cancel: &CancellationToken) -> Option<AtBlock> {
         loop {
             if self.blocks.is_none() {
+                let api = self.client.api();
+                let open = async {
+                    if self.best {
+                        api.stream_best_blocks().await
+                    } else {
+                        api.stream_blocks().await
+                    }
+                };
                 let opened = tokio::select! {
                     () = cancel.cancelled() => return None,
-                    opened = self.client.api().stream_blocks() => opened,
+                    opened = open => opened,
                 };
                 match opened {
                     Ok(blocks) => self.blocks = Some(blocks),
                     Err(e) => {
-                        tracing::warn!(error = %e, "cannot follow finalized blocks");
+                        tracing::warn!(error = %e, best = self.best, "cannot follow blocks");
                         self.reconnect(cancel).await?;
                         continue;
                     }
@@ -62,14 +97,30 @@ impl FinalizedBlocks {
             let Some(blocks) = self.blocks.as_mut() else {
                 continue;
             };
+            // The best chain grows every few seconds; silence far longer than that is a
+            // half-open connection. (Finalized heads may legitimately stop: finality stalls.)
+            let silence = if self.best {
+                BEST_SILENCE
+            } else {
+                Duration::MAX
+            };
             let next = tokio::select! {
                 () = cancel.cancelled() => return None,
-                next = blocks.next() => next,
+                next = tokio::time::timeout(silence, blocks.next()) => next,
             };
             let block = match next {
+                Err(_) => {
+                    tracing::warn!(after = ?silence, "no new best block; reconnecting");
+                    self.blocks = None;
+                    self.reconnect(cancel).await?;
+                    continue;
+                }
+                Ok(next) => next,
+            };
+            let block = match block {
                 Some(Ok(block)) => block,
                 Some(Err(e)) => {
-                    tracing::warn!(error = %e, "finalized block stream failed");
+                    tracing::warn!(error = %e, best = self.best, "block stream failed");
                     self.blocks = None;
                     self.reconnect(cancel).await?;
                     continue;
@@ -84,7 +135,7 @@ impl FinalizedBlocks {
             match block.at().await {
                 Ok(at) => return Some(at),
                 Err(e) => {
-                    tracing::warn!(error = %e, "cannot read the chain at a finalized block");
+                    tracing::warn!(error = %e, best = self.best, "cannot read the chain at a block");
                 }
             }
         }
@@ -99,7 +150,10 @@ impl FinalizedBlocks {
         }
         self.backoff = self.backoff.saturating_mul(2).min(MAX_BACKOFF);
         match ChainClient::connect(&self.url).await {
-            Ok(client) => self.client = client,
+            Ok(client) => {
+                self.client = client;
+                self.reconnects = self.reconnects.saturating_add(1);
+            }
             Err(e) => tracing::warn!(error = %e, "reconnecting to the chain failed"),
         }
         Some(())

@@ -165,12 +165,31 @@ pub fn load_or_create_key(path: &Path) -> Result<Keypair, KeyError> {
     getrandom::getrandom(&mut seed).map_err(|e| key_error(path, format!("no randomness: {e}")))?;
     let text = format!("0x{}\n", crate::to_hex(&seed));
     match write_private(path, text.as_bytes()) {
-        Ok(()) => tracing::info!(path = %path.display(), "created a new hotkey"),
+        Ok(()) => {
+            let pair = load_key(path)?;
+            // Logged as a warning and printed: the operator must act on it, and a log may
+            // not be kept. Only the public key is shown.
+            let notice = new_key_notice(path, &pair.public_key().into());
+            tracing::warn!("{notice}");
+            eprintln!("{notice}");
+            return Ok(pair);
+        }
         // Created by someone else between our check and our write: use theirs.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(key_error(path, format!("cannot create: {e}"))),
     }
     load_key(path)
+}
+
+/// What the operator is told when a hotkey file is created: the account it holds, and that
+/// losing the file loses whatever is funded, staked or registered with it.
+pub fn new_key_notice(path: &Path, account: &AccountId32) -> String {
+    format!(
+        "created a new hotkey {account} (0x{hex}) in {path}: BACK UP THIS FILE now — it is the \
+         only copy of the key, and funds, stake and registrations of this hotkey are lost with it",
+        hex = crate::to_hex(&account.0),
+        path = path.display(),
+    )
 }
 
 /// Parses a secret URI or a bare hex seed.
@@ -267,6 +286,13 @@ mod tests {
             let mode = fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        let notice = new_key_notice(&path, &created.public_key().into());
+        assert!(notice.contains("BACK UP"), "{notice}");
+        assert!(
+            notice.contains(&crate::to_hex(&created.public_key().0)),
+            "{notice}"
+        );
+        assert!(notice.contains(&path.display().to_string()), "{notice}");
         let missing = load_key(&dir.path().join("coldkey")).unwrap_err();
         assert!(missing.to_string().contains("coldkey"), "{missing}");
     }

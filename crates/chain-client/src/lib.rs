@@ -11,8 +11,17 @@
 pub mod follow;
 pub mod keys;
 pub mod neuron;
+pub mod nonce;
 
-use subxt::{utils::AccountId32, OnlineClient, SubstrateConfig};
+use std::time::Duration;
+
+use subxt::{
+    config::RpcConfigFor,
+    rpcs::{LegacyRpcMethods, RpcClient},
+    transactions::TransactionStatus,
+    utils::AccountId32,
+    OnlineClient, SubstrateConfig,
+};
 use subxt_signer::sr25519::Keypair;
 
 /// Code generated from the runtime metadata: `runtime::transactions()`,
@@ -80,6 +89,27 @@ pub enum ChainError {
     /// A call, storage read or transaction failed.
     #[error(transparent)]
     Subxt(#[from] Box<subxt::Error>),
+    /// A plain JSON-RPC call (`system_accountNextIndex`, `chain_getBlockHash`) failed.
+    #[error("chain RPC: {0}")]
+    Rpc(Box<subxt::rpcs::Error>),
+    /// The node did not answer, or the transaction did not reach the awaited state, in time:
+    /// a dropped connection, a pool that lost the transaction without a status, or stalled
+    /// finality. Nothing waits on the chain without a bound.
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: &'static str,
+        /// The bound that passed.
+        after: Duration,
+    },
+    /// The pool refused, dropped or failed the transaction before it reached a block.
+    #[error("the transaction pool refused the transaction ({status}): {message}")]
+    Pool {
+        /// `invalid`, `dropped` or `error`.
+        status: &'static str,
+        /// The node's reason.
+        message: String,
+    },
     /// The PeerId this node would serve is served by another hotkey on the subnet, which the
     /// chain refuses (`Neurons::PeerIdTaken`): one node key serves one hotkey per subnet.
     #[error(
@@ -130,6 +160,26 @@ pub enum ChainError {
 /// another transaction of the same signer.
 pub const NONCE_RETRIES: u32 = 10;
 
+/// How long one attempt of [`ChainClient::submit`] waits for its transaction to be
+/// finalized. GRANDPA finalizes within a few blocks when its voters are up; past this bound
+/// finality is stalled or the transaction is lost, and waiting longer would block the caller
+/// forever.
+pub const FINALIZED_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long a plain read (a nonce, the best block's hash, the chain type) may take.
+pub const RPC_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Awaits `future` for at most `after`; [`ChainError::Timeout`] naming `what` past it.
+pub async fn bounded<T>(
+    what: &'static str,
+    after: Duration,
+    future: impl std::future::Future<Output = Result<T, ChainError>>,
+) -> Result<T, ChainError> {
+    tokio::time::timeout(after, future)
+        .await
+        .unwrap_or(Err(ChainError::Timeout { what, after }))
+}
+
 impl ChainError {
     fn from_subxt(error: impl Into<subxt::Error>) -> Self {
         ChainError::Subxt(Box::new(error.into()))
@@ -161,6 +211,9 @@ impl ChainError {
     /// replacement, or the transaction is outdated or stale. subxt reports these only as
     /// text (JSON-RPC errors 1010/1014 and invalid-transaction statuses).
     pub fn is_nonce_race(&self) -> bool {
+        if matches!(self, ChainError::Timeout { .. }) {
+            return false;
+        }
         let text = self.to_string().to_ascii_lowercase();
         [
             "priority is too low",
@@ -171,6 +224,33 @@ impl ChainError {
         .iter()
         .any(|needle| text.contains(needle))
     }
+
+    /// Whether the transaction reached a block and failed there (a pallet refused it): its
+    /// nonce is spent. Every other error leaves it unknown whether the nonce was used.
+    pub fn is_dispatch_error(&self) -> bool {
+        match self {
+            ChainError::PalletError { .. } => true,
+            ChainError::Subxt(e) => matches!(
+                e.as_ref(),
+                subxt::Error::TransactionEventsError(
+                    subxt::error::TransactionEventsError::ExtrinsicFailed(_)
+                )
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// A transaction that made it into a block of the best chain (not yet necessarily final)
+/// and succeeded there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Included {
+    /// Hash of the block that holds the transaction.
+    pub block_hash: subxt::config::HashFor<MindConfig>,
+    /// Hash of the transaction itself.
+    pub extrinsic_hash: subxt::config::HashFor<MindConfig>,
+    /// Whether that block was already finalized when this was reported.
+    pub finalized: bool,
 }
 
 /// A transaction that made it into a finalized block and succeeded there.
@@ -186,6 +266,8 @@ pub struct Finalized {
 #[derive(Clone)]
 pub struct ChainClient {
     api: OnlineClient<MindConfig>,
+    /// The same connection, for the plain RPCs subxt's typed client does not offer.
+    rpc: LegacyRpcMethods<RpcConfigFor<MindConfig>>,
 }
 
 impl ChainClient {
@@ -194,14 +276,72 @@ impl ChainClient {
     /// Plain `ws://` is accepted because nodes usually run beside their miner or validator;
     /// put a TLS proxy in front of a node that is reached over the internet.
     pub async fn connect(url: &str) -> Result<Self, ChainError> {
-        let api = OnlineClient::<MindConfig>::from_insecure_url(url)
-            .await
-            .map_err(|e| ChainError::Connect {
-                url: url.to_string(),
-                source: Box::new(e.into()),
-            })?;
+        let connect = async {
+            let rpc = RpcClient::from_insecure_url(url)
+                .await
+                .map_err(|e| ChainError::Connect {
+                    url: url.to_string(),
+                    source: Box::new(subxt::Error::other(e)),
+                })?;
+            let api = OnlineClient::<MindConfig>::from_rpc_client(rpc.clone())
+                .await
+                .map_err(|e| ChainError::Connect {
+                    url: url.to_string(),
+                    source: Box::new(e.into()),
+                })?;
+            Ok(Self {
+                api,
+                rpc: LegacyRpcMethods::new(rpc),
+            })
+        };
+        // A node that accepts the socket and never answers must not hang the caller.
+        let client = bounded("the chain connection", RPC_TIMEOUT, connect).await?;
         tracing::debug!(target: "mindos::chain", %url, "connected to chain");
-        Ok(Self { api })
+        Ok(client)
+    }
+
+    /// The next nonce of `who` as the node sees it, counting the transactions of `who` that
+    /// wait in its pool (`system_accountNextIndex`), unlike the account's nonce at a block.
+    pub async fn next_nonce(&self, who: &AccountId32) -> Result<u64, ChainError> {
+        bounded("the account's next nonce", RPC_TIMEOUT, async {
+            self.rpc
+                .system_account_next_index(who)
+                .await
+                .map_err(|e| ChainError::Rpc(Box::new(e)))
+        })
+        .await
+    }
+
+    /// The chain at the head of the best chain: ahead of finality, and moving on when
+    /// finality stalls. A reorg may replace it.
+    pub async fn at_best(&self) -> Result<neuron::AtBlock, ChainError> {
+        bounded("the best block", RPC_TIMEOUT, async {
+            let hash = self
+                .rpc
+                .chain_get_block_hash(None)
+                .await
+                .map_err(|e| ChainError::Rpc(Box::new(e)))?
+                .ok_or_else(|| {
+                    ChainError::from_subxt(subxt::Error::other_str("the node has no best block"))
+                })?;
+            self.api
+                .at_block(hash)
+                .await
+                .map_err(ChainError::from_subxt)
+        })
+        .await
+    }
+
+    /// The chain type the node declares (`system_chainType`): `Development`, `Local`,
+    /// `Live` or a custom name.
+    pub async fn chain_type(&self) -> Result<String, ChainError> {
+        bounded("the chain type", RPC_TIMEOUT, async {
+            self.rpc
+                .system_chain_type()
+                .await
+                .map_err(|e| ChainError::Rpc(Box::new(e)))
+        })
+        .await
     }
 
     /// The underlying subxt client, for calls this wrapper does not cover.
@@ -260,15 +400,27 @@ impl ChainClient {
     /// refuses because another transaction of the same signer took its nonce (two processes
     /// sharing a coldkey, e.g. miners registering at the same moment) is signed again with a
     /// fresh nonce, at most [`NONCE_RETRIES`] times: the pool never held it, so it cannot
-    /// land twice.
+    /// land twice. Each attempt waits at most [`FINALIZED_TIMEOUT`]
+    /// ([`ChainError::Timeout`]): with finality stalled this fails instead of blocking.
     pub async fn submit<Call: subxt::transactions::Payload>(
         &self,
         call: &Call,
         signer: &Keypair,
     ) -> Result<Finalized, ChainError> {
+        self.submit_within(call, signer, FINALIZED_TIMEOUT).await
+    }
+
+    /// [`Self::submit`] with each attempt bounded by `timeout`.
+    pub async fn submit_within<Call: subxt::transactions::Payload>(
+        &self,
+        call: &Call,
+        signer: &Keypair,
+        timeout: Duration,
+    ) -> Result<Finalized, ChainError> {
         let mut attempt: u32 = 0;
         loop {
-            match self.submit_once(call, signer).await {
+            let once = self.submit_once(call, signer);
+            match bounded("the transaction to be finalized", timeout, once).await {
                 Err(e) if attempt < NONCE_RETRIES && e.is_nonce_race() => {
                     attempt = attempt.saturating_add(1);
                     tracing::info!(target: "mindos::chain", attempt, error = %e, "nonce taken by another transaction of the signer; signing again");
@@ -310,6 +462,78 @@ impl ChainClient {
             block_hash: in_block.block_hash(),
             extrinsic_hash: in_block.extrinsic_hash(),
         })
+    }
+
+    /// Signs `call` with `signer` at `nonce` (immortal, no tip), submits it and waits — at
+    /// most `timeout` — until it is in a block of the best chain and succeeded there. Does
+    /// not wait for finality: callers that must know it stuck read the chain again later
+    /// (a reorg can drop the block). Use with a [`nonce::NonceManager`] so transactions of
+    /// one signer are pipelined rather than sent one finality wait at a time.
+    pub async fn submit_in_block<Call: subxt::transactions::Payload>(
+        &self,
+        call: &Call,
+        signer: &Keypair,
+        nonce: u64,
+        timeout: Duration,
+    ) -> Result<Included, ChainError> {
+        bounded("the transaction to be in a block", timeout, async {
+            let params = subxt::config::SubstrateExtrinsicParamsBuilder::<MindConfig>::new()
+                .nonce(nonce)
+                .build();
+            let mut txs = self
+                .api
+                .transactions()
+                .await
+                .map_err(ChainError::from_subxt)?;
+            let mut progress = txs
+                .sign_and_submit_then_watch(call, signer, params)
+                .await
+                .map_err(ChainError::from_subxt)?;
+            loop {
+                let status = progress
+                    .next()
+                    .await
+                    .ok_or_else(|| {
+                        ChainError::from_subxt(subxt::Error::other_str(
+                            "the node closed the transaction's status stream",
+                        ))
+                    })?
+                    .map_err(ChainError::from_subxt)?;
+                let (in_block, finalized) = match status {
+                    TransactionStatus::InBestBlock(b) => (b, false),
+                    TransactionStatus::InFinalizedBlock(b) => (b, true),
+                    TransactionStatus::Invalid { message } => {
+                        return Err(ChainError::Pool {
+                            status: "invalid",
+                            message,
+                        })
+                    }
+                    TransactionStatus::Dropped { message } => {
+                        return Err(ChainError::Pool {
+                            status: "dropped",
+                            message,
+                        })
+                    }
+                    TransactionStatus::Error { message } => {
+                        return Err(ChainError::Pool {
+                            status: "error",
+                            message,
+                        })
+                    }
+                    _ => continue,
+                };
+                in_block
+                    .wait_for_success()
+                    .await
+                    .map_err(ChainError::from_failed_transaction)?;
+                return Ok(Included {
+                    block_hash: in_block.block_hash(),
+                    extrinsic_hash: in_block.extrinsic_hash(),
+                    finalized,
+                });
+            }
+        })
+        .await
     }
 }
 

@@ -227,9 +227,20 @@ pub struct MeshArgs {
     #[arg(long = "public-addr", value_name = "MULTIADDR")]
     pub public_addr: Vec<String>,
 
-    /// Turn off mDNS discovery on the local network.
+    /// Discover and dial peers on the local network with mDNS (dev only: needs
+    /// `--allow-private-addrs`; anyone on the LAN can answer).
+    #[arg(long)]
+    pub mdns: bool,
+
+    /// No mDNS, even with `--mdns` (the default; kept so existing command lines and files
+    /// still work).
     #[arg(long)]
     pub no_mdns: bool,
+
+    /// Dial, remember and publish loopback and private-range addresses (a local or dev
+    /// network); without it only global addresses are used.
+    #[arg(long)]
+    pub allow_private_addrs: bool,
 }
 
 /// The mesh addresses, parsed as `A` (a libp2p `Multiaddr`; generic so this crate stays free
@@ -243,6 +254,8 @@ pub struct MeshAddrs<A> {
     pub public_addrs: Vec<A>,
     /// mDNS discovery.
     pub mdns: bool,
+    /// Loopback and private addresses dialled and published.
+    pub allow_private_addrs: bool,
 }
 
 impl MeshArgs {
@@ -258,10 +271,18 @@ impl MeshArgs {
         } else {
             config::parse_each("listen", &self.listen, "a multiaddr")?
         };
+        let mdns = self.mdns && !self.no_mdns;
+        if mdns && !self.allow_private_addrs {
+            return Err(config::invalid(
+                "mdns",
+                "mDNS finds LAN (private) addresses: it needs allow_private_addrs",
+            ));
+        }
         Ok(MeshAddrs {
             listen,
             public_addrs: config::parse_each("public_addr", &self.public_addr, "a multiaddr")?,
-            mdns: !self.no_mdns,
+            mdns,
+            allow_private_addrs: self.allow_private_addrs,
         })
     }
 }

@@ -13,13 +13,21 @@ use std::{
 };
 
 /// Creates `path` (and missing parent directories) holding `contents`, mode `0600` on Unix,
-/// synced to disk. Fails with [`io::ErrorKind::AlreadyExists`] if the file exists, so two
-/// processes creating the same key cannot overwrite each other's: the loser loads the
-/// winner's.
+/// synced to disk — the file and, on Unix, the directory entries that name it (its folder,
+/// and each folder this call created): a power loss right after a new key was funded or
+/// registered must not lose the key. Fails with [`io::ErrorKind::AlreadyExists`] if the
+/// file exists, so two processes creating the same key cannot overwrite each other's: the
+/// loser loads the winner's.
 pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent)?;
-    }
+    let parent = dir_or_cwd(path.parent().unwrap_or(Path::new("")));
+    // The nearest folder that exists already: the entries below it are new.
+    let existing = parent
+        .ancestors()
+        .map(dir_or_cwd)
+        .find(|dir| dir.exists())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    fs::create_dir_all(parent)?;
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -29,7 +37,25 @@ pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
     }
     let mut file = options.open(path)?;
     file.write_all(contents)?;
-    file.sync_all()
+    file.sync_all()?;
+    // Directories cannot be opened for syncing on Windows; there the file's sync is all.
+    #[cfg(unix)]
+    for dir in parent.ancestors().map(dir_or_cwd) {
+        fs::File::open(dir)?.sync_all()?;
+        if dir == existing {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `.` for the empty path a relative file name has as its parent.
+fn dir_or_cwd(dir: &Path) -> &Path {
+    if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }
 }
 
 /// Logs a warning if `path` (a `what`, e.g. "node key file") is readable by group or others.

@@ -1,11 +1,12 @@
 //! The application's side of the mesh: [`MeshClient`] and [`MeshEvent`].
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
+    inbound::{Inbound, InboundStats},
     outbound::Outbound,
     wire::{CapacityBeat, InferRequest, InferResponse},
     MeshError, NetUid, Responder,
@@ -71,7 +72,7 @@ pub(crate) enum Command {
     AddAddress {
         peer: PeerId,
         addr: Multiaddr,
-        reply: oneshot::Sender<()>,
+        reply: oneshot::Sender<Result<(), MeshError>>,
     },
     Publish {
         beat: CapacityBeat,
@@ -88,6 +89,11 @@ pub(crate) enum Command {
     Peers {
         reply: oneshot::Sender<Vec<PeerInfo>>,
     },
+    SetBeatPublishers {
+        netuid: NetUid,
+        peers: HashSet<PeerId>,
+        reply: oneshot::Sender<()>,
+    },
 }
 
 /// A cheap, cloneable handle on a running mesh.
@@ -100,6 +106,7 @@ pub struct MeshClient {
     pub(crate) peer_id: PeerId,
     pub(crate) commands: mpsc::Sender<Command>,
     pub(crate) outbound: Arc<Outbound>,
+    pub(crate) inbound: Arc<Inbound>,
 }
 
 impl MeshClient {
@@ -120,11 +127,31 @@ impl MeshClient {
         self.call(|reply| Command::Dial { addr, reply }).await?
     }
 
-    /// Remembers `addr` for `peer` (Kademlia and the dialler use it when a request needs a
-    /// connection).
+    /// Remembers `addr` for `peer` (the dialler uses it when a request needs a connection).
+    /// Fails with [`MeshError::AddressRefused`] for an address that is not global while
+    /// [`MeshConfig::allow_private_addrs`](crate::MeshConfig) is off.
     pub async fn add_address(&self, peer: PeerId, addr: Multiaddr) -> Result<(), MeshError> {
         self.call(|reply| Command::AddAddress { peer, addr, reply })
-            .await
+            .await?
+    }
+
+    /// Sets the PeerIds bound on chain to the registered neurons of subnet `netuid`: from
+    /// now on, capacity beats of that subnet are accepted (and forwarded) only if one of
+    /// them published it; others are rejected, which lowers the gossip score of the peers
+    /// that relay them. Until this is called for a subnet, its beats are ignored. Replaces
+    /// the previous set; call it whenever the subnet's neurons change.
+    pub async fn set_beat_publishers(
+        &self,
+        netuid: NetUid,
+        peers: impl IntoIterator<Item = PeerId>,
+    ) -> Result<(), MeshError> {
+        let peers = peers.into_iter().collect();
+        self.call(|reply| Command::SetBeatPublishers {
+            netuid,
+            peers,
+            reply,
+        })
+        .await
     }
 
     /// Sends `request` to `peer` over `/mindos/infer/1` and waits at most `timeout` (and at
@@ -165,6 +192,12 @@ impl MeshClient {
     pub async fn unsubscribe(&self, netuid: NetUid) -> Result<(), MeshError> {
         self.call(|reply| Command::Unsubscribe { netuid, reply })
             .await
+    }
+
+    /// Counters of the inbound links (served, refused, closed for not reading) and the
+    /// largest answer backlog any one link has held.
+    pub fn inbound_stats(&self) -> InboundStats {
+        self.inbound.stats()
     }
 
     /// Everything the mesh knows about its peers, connected or not.

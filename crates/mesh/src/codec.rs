@@ -15,7 +15,10 @@ use std::{fmt, io};
 use futures::{AsyncRead, AsyncReadExt};
 use libp2p::StreamProtocol;
 
-use crate::wire::{ErrorCode, InferRequest, InferResponse};
+use crate::{
+    wire::{ErrorCode, InferRequest, InferResponse},
+    NetUid,
+};
 
 /// Protocol name of the inference protocol.
 pub const INFER_PROTOCOL: StreamProtocol = StreamProtocol::new("/mindos/infer/1");
@@ -23,14 +26,17 @@ pub const INFER_PROTOCOL: StreamProtocol = StreamProtocol::new("/mindos/infer/1"
 /// Tag size in bytes.
 const TAG_LEN: usize = 8;
 /// Tag and length prefix.
-const HEADER_LEN: usize = TAG_LEN + 4;
+pub(crate) const HEADER_LEN: usize = TAG_LEN + 4;
 
 /// First allocation for a frame body; larger bodies grow as bytes actually arrive.
-const INITIAL_BUFFER: usize = 16 * 1024;
+pub(crate) const INITIAL_BUFFER: usize = 16 * 1024;
+
+/// First allocation for an encoded frame.
+const INITIAL_FRAME: usize = 128;
 
 /// An oversized frame up to this many times the limit is read and discarded, so that the
 /// link survives and the request gets a `too_large` answer; a larger one ends the link.
-const DRAIN_FACTOR: u64 = 16;
+pub(crate) const DRAIN_FACTOR: u64 = 16;
 
 /// Which message a [`FrameTooLarge`] refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,16 +98,37 @@ async fn read_header<T: AsyncRead + Unpin>(io: &mut T) -> io::Result<Option<Head
     }))
 }
 
-/// Reads exactly `len` bytes (already checked against the limit).
+/// Reads the next frame's tag and nothing more (not its body), `Ok(None)` at a clean end.
+pub(crate) async fn read_tag<T: AsyncRead + Unpin>(io: &mut T) -> io::Result<Option<u64>> {
+    Ok(read_header(io).await?.map(|header| header.tag))
+}
+
+/// Reads exactly `len` bytes (already checked against the limit). The buffer starts at
+/// [`INITIAL_BUFFER`] and doubles only once it is full, never past `len`: a peer that
+/// announces a large frame and stalls holds at most twice what it sent (or the first buffer),
+/// and a body never holds more memory than its length (`read_to_end` rounded up to the next
+/// power of two, 32 KiB for a 17 KiB body).
 async fn read_body<T: AsyncRead + Unpin>(io: &mut T, len: u32) -> io::Result<Vec<u8>> {
     let expected = usize::try_from(len).map_err(io::Error::other)?;
-    let mut body = Vec::with_capacity(expected.min(INITIAL_BUFFER));
-    io.take(u64::from(len)).read_to_end(&mut body).await?;
-    if body.len() != expected {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "stream ended inside a frame",
-        ));
+    let mut body = vec![0; expected.min(INITIAL_BUFFER)];
+    let mut filled = 0;
+    while filled < expected {
+        if filled == body.len() {
+            let grow = body.len().min(expected.saturating_sub(filled));
+            body.reserve_exact(grow);
+            body.resize(filled.saturating_add(grow), 0);
+        }
+        let read = match body.get_mut(filled..) {
+            Some(free) => io.read(free).await?,
+            None => 0,
+        };
+        if read == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "stream ended inside a frame",
+            ));
+        }
+        filled = filled.saturating_add(read);
     }
     Ok(body)
 }
@@ -121,7 +148,9 @@ async fn discard<T: AsyncRead + Unpin>(io: &mut T, len: u32) -> io::Result<()> {
 /// `value` as one frame tagged `tag`, header included, so that it leaves in one write (one
 /// yamux frame and one noise message rather than several).
 pub(crate) fn encode_frame<T: serde::Serialize>(tag: u64, value: &T) -> io::Result<Vec<u8>> {
-    let mut frame = Vec::with_capacity(1024);
+    // Small: most frames are short answers and refusals, and an inbound link may hold many
+    // of them queued; larger ones grow and are trimmed below.
+    let mut frame = Vec::with_capacity(INITIAL_FRAME);
     frame.extend_from_slice(&[0; HEADER_LEN]);
     serde_json::to_writer(&mut frame, value).map_err(io::Error::other)?;
     let len = u32::try_from(body_len(&frame)).map_err(io::Error::other)?;
@@ -129,6 +158,11 @@ pub(crate) fn encode_frame<T: serde::Serialize>(tag: u64, value: &T) -> io::Resu
     tag_bytes.copy_from_slice(&tag.to_be_bytes());
     if let Some(prefix) = rest.get_mut(..HEADER_LEN.saturating_sub(TAG_LEN)) {
         prefix.copy_from_slice(&len.to_be_bytes());
+    }
+    // Growth by doubling may leave up to half the allocation unused; a queued answer should
+    // cost what it says (the inbound byte budget counts capacity).
+    if frame.capacity().saturating_sub(frame.len()) > INITIAL_FRAME {
+        frame.shrink_to_fit();
     }
     Ok(frame)
 }
@@ -146,7 +180,7 @@ pub(crate) fn body_len(frame: &[u8]) -> u64 {
 }
 
 /// A frame as read off a link, before its body is parsed.
-enum RawFrame {
+pub(crate) enum RawFrame {
     /// A body within the limit.
     Body { tag: u64, body: Vec<u8> },
     /// A body over the limit (at most [`DRAIN_FACTOR`] times), read and dropped.
@@ -157,7 +191,7 @@ enum RawFrame {
 /// into a fixed-size scratch buffer and dropped if it is at most [`DRAIN_FACTOR`] times the
 /// limit, so the link stays usable (the sender may be blocked on flow control until its
 /// frame is read); a larger one is [`ReadError::TooLarge`], read no further.
-async fn read_frame<T: AsyncRead + Unpin>(
+pub(crate) async fn read_frame<T: AsyncRead + Unpin>(
     io: &mut T,
     limit: u32,
     direction: Direction,
@@ -197,12 +231,14 @@ pub(crate) enum RequestFrame {
 
 /// Reads the next request, `Ok(None)` at a clean end of the link.
 ///
-/// A malformed body, or one over `limit` that [`read_frame`] could skip, becomes
+/// A malformed body, one over `limit` that [`read_frame`] could skip, or one over its
+/// subnet's own limit (`subnet_limit`, checked before the payload is parsed) becomes
 /// [`RequestFrame::Refused`] and the link stays usable; a larger one is
 /// [`ReadError::TooLarge`]: the server answers it and then closes the link.
 pub(crate) async fn read_request<T: AsyncRead + Unpin>(
     io: &mut T,
     limit: u32,
+    subnet_limit: impl Fn(NetUid) -> Option<u32>,
 ) -> Result<Option<RequestFrame>, ReadError> {
     Ok(match read_frame(io, limit, Direction::Request).await? {
         None => None,
@@ -214,17 +250,45 @@ pub(crate) async fn read_request<T: AsyncRead + Unpin>(
                 too_large.size
             ),
         }),
-        Some(RawFrame::Body { tag, body }) => {
-            Some(match serde_json::from_slice::<InferRequest>(&body) {
-                Ok(request) => RequestFrame::Request { tag, request },
-                Err(e) => RequestFrame::Refused {
-                    tag,
-                    code: ErrorCode::InvalidInput,
-                    message: format!("malformed request: {e}"),
-                },
-            })
-        }
+        Some(RawFrame::Body { tag, body }) => Some(parse_request(tag, &body, subnet_limit)),
     })
+}
+
+/// Just the subnet of a request: serde skips the payload without building it.
+#[derive(serde::Deserialize)]
+struct RequestHead {
+    netuid: NetUid,
+}
+
+/// A request body as the link hands it on; see [`read_request`].
+fn parse_request(
+    tag: u64,
+    body: &[u8],
+    subnet_limit: impl Fn(NetUid) -> Option<u32>,
+) -> RequestFrame {
+    // A subnet's limit is far below the node's (a digits request is under 1 KiB, the node
+    // takes up to `max_request_size` for any subnet), and parsing a payload into a JSON tree
+    // costs many times its size: check the limit first, from a pass that allocates nothing.
+    if let Ok(RequestHead { netuid }) = serde_json::from_slice::<RequestHead>(body) {
+        let size = u64::try_from(body.len()).unwrap_or(u64::MAX);
+        if let Some(max) = subnet_limit(netuid).filter(|&max| size > u64::from(max)) {
+            return RequestFrame::Refused {
+                tag,
+                code: ErrorCode::TooLarge,
+                message: format!(
+                    "request of {size} bytes exceeds the {max}-byte limit of subnet {netuid}"
+                ),
+            };
+        }
+    }
+    match serde_json::from_slice::<InferRequest>(body) {
+        Ok(request) => RequestFrame::Request { tag, request },
+        Err(e) => RequestFrame::Refused {
+            tag,
+            code: ErrorCode::InvalidInput,
+            message: format!("malformed request: {e}"),
+        },
+    }
 }
 
 /// An answer as the caller's link reader hands it on.
@@ -321,6 +385,10 @@ mod tests {
         }
     }
 
+    fn no_limit(_: NetUid) -> Option<u32> {
+        None
+    }
+
     fn header(tag: u64, len: u32) -> Vec<u8> {
         let mut wire = tag.to_be_bytes().to_vec();
         wire.extend_from_slice(&len.to_be_bytes());
@@ -335,27 +403,32 @@ mod tests {
         wire.extend(encode_frame(u64::MAX, &second).unwrap());
         let mut cursor = Cursor::new(wire);
         assert_eq!(
-            read_request(&mut cursor, 1024).await.unwrap(),
+            read_request(&mut cursor, 1024, no_limit).await.unwrap(),
             Some(RequestFrame::Request {
                 tag: 7,
                 request: first
             })
         );
         assert_eq!(
-            read_request(&mut cursor, 1024).await.unwrap(),
+            read_request(&mut cursor, 1024, no_limit).await.unwrap(),
             Some(RequestFrame::Request {
                 tag: u64::MAX,
                 request: second
             })
         );
-        assert_eq!(read_request(&mut cursor, 1024).await.unwrap(), None);
+        assert_eq!(
+            read_request(&mut cursor, 1024, no_limit).await.unwrap(),
+            None
+        );
     }
 
     #[tokio::test]
     async fn set_tag_retags_an_encoded_frame() {
         let mut frame = encode_frame(1, &request(serde_json::json!(1))).unwrap();
         set_tag(&mut frame, 99);
-        let got = read_request(&mut Cursor::new(frame), 1024).await.unwrap();
+        let got = read_request(&mut Cursor::new(frame), 1024, no_limit)
+            .await
+            .unwrap();
         assert!(matches!(got, Some(RequestFrame::Request { tag: 99, .. })));
     }
 
@@ -363,7 +436,7 @@ mod tests {
     async fn hugely_oversized_request_fails_without_reading_the_body() {
         // Only a header claiming 4 GiB; a reader that trusted it would allocate.
         let wire = header(3, u32::MAX);
-        let err = read_request(&mut Cursor::new(wire), 1024)
+        let err = read_request(&mut Cursor::new(wire), 1024, no_limit)
             .await
             .unwrap_err();
         let ReadError::TooLarge { tag, too_large } = err else {
@@ -380,7 +453,7 @@ mod tests {
         wire.extend_from_slice(&[b'x'; 5000]);
         wire.extend_from_slice(b"after");
         let mut cursor = Cursor::new(wire);
-        let got = read_request(&mut cursor, 1024).await.unwrap();
+        let got = read_request(&mut cursor, 1024, no_limit).await.unwrap();
         assert!(matches!(
             got,
             Some(RequestFrame::Refused {
@@ -394,10 +467,81 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_request_over_its_subnets_limit_is_refused_and_the_link_stays_usable() {
+        let big = request(serde_json::json!({"pixels": vec![1; 400]}));
+        let small = request(serde_json::json!({"pixels": [1]}));
+        let mut other = big.clone();
+        other.netuid = NetUid(2);
+        let mut wire = encode_frame(1, &big).unwrap();
+        wire.extend(encode_frame(2, &small).unwrap());
+        wire.extend(encode_frame(3, &other).unwrap());
+        let limits = |netuid: NetUid| (netuid == NetUid(1)).then_some(256);
+        let mut cursor = Cursor::new(wire);
+        let got = read_request(&mut cursor, 4096, limits).await.unwrap();
+        assert!(
+            matches!(
+                &got,
+                Some(RequestFrame::Refused { tag: 1, code: ErrorCode::TooLarge, message })
+                    if message.contains("256-byte limit of subnet 1")
+            ),
+            "{got:?}"
+        );
+        let got = read_request(&mut cursor, 4096, limits).await.unwrap();
+        assert_eq!(
+            got,
+            Some(RequestFrame::Request {
+                tag: 2,
+                request: small
+            })
+        );
+        let got = read_request(&mut cursor, 4096, limits).await.unwrap();
+        assert_eq!(
+            got,
+            Some(RequestFrame::Request {
+                tag: 3,
+                request: other
+            }),
+            "no limit on subnet 2"
+        );
+    }
+
+    #[test]
+    fn encoded_frames_do_not_hold_much_unused_memory() {
+        let small = encode_response(1, &InferResponse::error(ErrorCode::Busy, "busy"), 1024);
+        assert!(small.capacity() <= INITIAL_FRAME, "{}", small.capacity());
+        let big = encode_frame(2, &"x".repeat(100_000)).unwrap();
+        assert!(
+            big.capacity() <= big.len() + INITIAL_FRAME,
+            "{} for {}",
+            big.capacity(),
+            big.len()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_first_buffer_holds_no_more_than_its_length() {
+        // 20 KiB: past the 16 KiB first buffer, under the limit.
+        let len = 20 * 1024;
+        let mut wire = header(1, len);
+        wire.extend(vec![b' '; len as usize]);
+        let Some(RawFrame::Body { body, .. }) =
+            read_frame(&mut Cursor::new(wire), 64 * 1024, Direction::Request)
+                .await
+                .unwrap()
+        else {
+            panic!("expected a body");
+        };
+        assert_eq!(body.len(), len as usize);
+        assert!(body.capacity() <= len as usize, "{} bytes held", body.capacity());
+    }
+
+    #[tokio::test]
     async fn malformed_request_is_refused_as_invalid_input() {
         let mut wire = header(1, 3);
         wire.extend_from_slice(b"{x}");
-        let got = read_request(&mut Cursor::new(wire), 1024).await.unwrap();
+        let got = read_request(&mut Cursor::new(wire), 1024, no_limit)
+            .await
+            .unwrap();
         assert!(matches!(
             got,
             Some(RequestFrame::Refused {
@@ -412,7 +556,7 @@ mod tests {
     async fn truncated_frames_are_errors() {
         let mut wire = header(1, 100);
         wire.extend_from_slice(b"{}");
-        let err = read_request(&mut Cursor::new(wire), 1024)
+        let err = read_request(&mut Cursor::new(wire), 1024, no_limit)
             .await
             .unwrap_err();
         assert!(

@@ -4,7 +4,7 @@ use std::{net::Ipv4Addr, time::Duration};
 
 use libp2p::{identity::Keypair, multiaddr::Protocol, Multiaddr, PeerId};
 
-use crate::MeshError;
+use crate::{Admission, MeshError};
 
 /// Default limit on an encoded inference request: 1 MiB.
 pub const DEFAULT_MAX_REQUEST_SIZE: u32 = 1024 * 1024;
@@ -12,6 +12,11 @@ pub const DEFAULT_MAX_REQUEST_SIZE: u32 = 1024 * 1024;
 pub const DEFAULT_MAX_RESPONSE_SIZE: u32 = 4 * 1024 * 1024;
 /// Smallest size limit accepted, so that error responses always fit.
 pub const MIN_SIZE_LIMIT: u32 = 1024;
+/// Default budget of answers queued on one inbound link and not yet written: 8 MiB, two
+/// answers of the default largest size.
+pub const DEFAULT_MAX_QUEUED_ANSWER_BYTES: u32 = 8 * 1024 * 1024;
+/// Default time one write of answers on an inbound link may take before the link is closed.
+pub const DEFAULT_ANSWER_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Everything [`Mesh::new`](crate::Mesh::new) needs.
 ///
@@ -24,10 +29,18 @@ pub struct MeshConfig {
     pub keypair: Keypair,
     /// Addresses to listen on, e.g. `/ip4/0.0.0.0/tcp/30444` and `/ip4/0.0.0.0/udp/30444/quic-v1`.
     pub listen_addrs: Vec<Multiaddr>,
-    /// Peers to dial and seed Kademlia with at start; each must end in `/p2p/<peer id>`.
+    /// Peers to dial at start; each must end in `/p2p/<peer id>` (and be global unless
+    /// `allow_private_addrs`).
     pub bootstrap_peers: Vec<Multiaddr>,
-    /// Discover peers on the local network with mDNS.
+    /// Discover peers on the local network with mDNS (dev only: needs
+    /// `allow_private_addrs`, since LAN addresses are private). Off by default: on café
+    /// Wi-Fi anyone can answer mDNS and have the node dial where they like.
     pub mdns: bool,
+    /// Dial, remember and announce loopback and private-range addresses (local networks,
+    /// tests). Off by default: only global addresses are used (see `addrs`).
+    pub allow_private_addrs: bool,
+    /// Caps on connections and dials.
+    pub limits: ConnectionLimits,
     /// Largest encoded request sent or accepted.
     pub max_request_size: u32,
     /// Largest encoded response sent or accepted.
@@ -47,13 +60,65 @@ pub struct MeshConfig {
     /// How many [`MeshEvent`](crate::MeshEvent)s may wait for the application before new
     /// ones are dropped (inbound requests are then answered `busy`).
     pub event_buffer: usize,
-    /// At most this many requests of one inbound link waiting for their answers; further
-    /// ones are answered `busy` at once.
+    /// At most this many requests of one inbound link waiting for their answers (or for
+    /// their answers to be written); further ones are answered `busy` at once.
     pub max_in_flight_per_link: usize,
+    /// Accept `/mindos/infer/1` links at all. Off, peers that open one are told the protocol
+    /// is not supported and no link task ever starts.
+    pub serve_inference: bool,
+    /// Who may open inbound links, decided before anything is read from them, and the
+    /// per-subnet request limits; the application may change it at any time.
+    pub admission: Admission,
+    /// Most bytes of answers one inbound link may hold queued and unwritten; an answer that
+    /// would exceed it closes the link (its caller is not reading).
+    pub max_queued_answer_bytes: u32,
+    /// Longest one write of answers on an inbound link may take; a caller that stops
+    /// reading for longer loses the link.
+    pub answer_write_timeout: Duration,
     /// Gossipsub tuning.
     pub gossip: GossipConfig,
     /// How long shutdown waits for connections to close gracefully.
     pub shutdown_grace: Duration,
+}
+
+/// Caps on connections, checked when a connection is accepted or dialled, before any
+/// handshake where possible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectionLimits {
+    /// Established connections, inbound and outbound.
+    pub max_established: u32,
+    /// Established inbound connections.
+    pub max_established_incoming: u32,
+    /// Established connections to one PeerId (TCP and QUIC, a simultaneous dial).
+    pub max_established_per_peer: u32,
+    /// Inbound connections still in their handshake (at most 10 s each). High enough that
+    /// filling it takes `max_pending_incoming / max_incoming_per_ip` addresses.
+    pub max_pending_incoming: u32,
+    /// Outbound dials in progress.
+    pub max_pending_outgoing: u32,
+    /// Inbound connections, pending or established, from one IPv4 address or IPv6 /64.
+    pub max_incoming_per_ip: u32,
+    /// Dials in progress to one target IPv4 address or IPv6 /64.
+    pub max_dials_per_ip: u32,
+    /// New connections are refused while the process uses more than this share of the
+    /// machine's memory, in percent.
+    pub max_memory_percent: u8,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_established: 512,
+            max_established_incoming: 384,
+            max_established_per_peer: 4,
+            max_pending_incoming: 256,
+            max_pending_outgoing: 64,
+            max_incoming_per_ip: 16,
+            max_dials_per_ip: 16,
+            max_memory_percent: 80,
+        }
+    }
 }
 
 /// Gossipsub parameters; the defaults suit a network of dozens of peers or more.
@@ -74,6 +139,9 @@ pub struct GossipConfig {
     pub flood_publish: bool,
     /// Largest gossip RPC accepted, in bytes.
     pub max_transmit_size: usize,
+    /// A publisher's beats on one subnet closer together than this (by the local clock) are
+    /// ignored and not forwarded: the publish-rate cap. Miners beat every second at most.
+    pub min_beat_interval: Duration,
 }
 
 impl Default for GossipConfig {
@@ -86,6 +154,7 @@ impl Default for GossipConfig {
             mesh_outbound_min: 2,
             flood_publish: true,
             max_transmit_size: 16 * 1024,
+            min_beat_interval: Duration::from_millis(500),
         }
     }
 }
@@ -107,7 +176,8 @@ impl GossipConfig {
 
 impl MeshConfig {
     /// Defaults around `keypair`: listen on TCP and QUIC on all interfaces (random ports),
-    /// no bootstrap peers, mDNS on, 1 MiB / 4 MiB request / response limits.
+    /// no bootstrap peers, mDNS off, global addresses only, 1 MiB / 4 MiB request / response
+    /// limits.
     pub fn new(keypair: Keypair) -> Self {
         Self {
             keypair,
@@ -121,7 +191,9 @@ impl MeshConfig {
                     .with(Protocol::QuicV1),
             ],
             bootstrap_peers: Vec::new(),
-            mdns: true,
+            mdns: false,
+            allow_private_addrs: false,
+            limits: ConnectionLimits::default(),
             max_request_size: DEFAULT_MAX_REQUEST_SIZE,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             request_timeout: Duration::from_secs(30),
@@ -131,19 +203,24 @@ impl MeshConfig {
             beat_max_clock_skew: Duration::from_secs(30),
             event_buffer: 1024,
             max_in_flight_per_link: 128,
+            serve_inference: true,
+            admission: Admission::open(),
+            max_queued_answer_bytes: DEFAULT_MAX_QUEUED_ANSWER_BYTES,
+            answer_write_timeout: DEFAULT_ANSWER_WRITE_TIMEOUT,
             gossip: GossipConfig::default(),
             shutdown_grace: Duration::from_millis(500),
         }
     }
 
     /// A configuration for tests and local tooling: listens on TCP `127.0.0.1` (random port),
-    /// mDNS off, small-network gossip, 1 s pings.
+    /// private addresses allowed, mDNS off, small-network gossip, 1 s pings.
     pub fn local(keypair: Keypair) -> Self {
         Self {
             listen_addrs: vec![Multiaddr::empty()
                 .with(Protocol::Ip4(Ipv4Addr::LOCALHOST))
                 .with(Protocol::Tcp(0))],
             mdns: false,
+            allow_private_addrs: true,
             ping_interval: Duration::from_secs(1),
             gossip: GossipConfig::small_network(),
             ..Self::new(keypair)
@@ -172,21 +249,55 @@ impl MeshConfig {
                 return invalid(format!("{name} must be at least {MIN_SIZE_LIMIT} bytes"));
             }
         }
+        // One answer of the largest size must always fit (with its 12-byte header).
+        if u64::from(self.max_queued_answer_bytes) < u64::from(self.max_response_size) + 12 {
+            return invalid(
+                "max_queued_answer_bytes must exceed max_response_size by the 12-byte frame \
+                 header"
+                    .into(),
+            );
+        }
         for addr in &self.bootstrap_peers {
             if split_peer_addr(addr).is_none() {
                 return invalid(format!(
                     "bootstrap address {addr} must end in /p2p/<peer id>"
                 ));
             }
+            if !crate::addrs::is_acceptable(addr, self.allow_private_addrs) {
+                return invalid(format!(
+                    "bootstrap address {addr} is not global; set allow_private_addrs"
+                ));
+            }
         }
         for (name, d) in [
             ("request_timeout", self.request_timeout),
+            ("answer_write_timeout", self.answer_write_timeout),
             ("ping_interval", self.ping_interval),
             ("gossip.heartbeat_interval", self.gossip.heartbeat_interval),
         ] {
             if d.is_zero() {
                 return invalid(format!("{name} must be positive"));
             }
+        }
+        if self.mdns && !self.allow_private_addrs {
+            return invalid("mdns needs allow_private_addrs (LAN addresses are private)".into());
+        }
+        let l = &self.limits;
+        if [
+            l.max_established,
+            l.max_established_incoming,
+            l.max_established_per_peer,
+            l.max_pending_incoming,
+            l.max_pending_outgoing,
+            l.max_incoming_per_ip,
+            l.max_dials_per_ip,
+        ]
+        .contains(&0)
+        {
+            return invalid("connection limits must be positive".into());
+        }
+        if !(1..=100).contains(&l.max_memory_percent) {
+            return invalid("limits.max_memory_percent must be within 1..=100".into());
         }
         if self.event_buffer == 0 || self.max_in_flight_per_link == 0 {
             return invalid("event_buffer and max_in_flight_per_link must be positive".into());
@@ -251,8 +362,43 @@ mod tests {
         assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
 
         let mut c = config();
+        c.max_queued_answer_bytes = c.max_response_size;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+
+        let mut c = config();
+        c.answer_write_timeout = Duration::ZERO;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+
+        let mut c = config();
         c.listen_addrs.clear();
         assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+
+        let mut c = config();
+        c.limits.max_incoming_per_ip = 0;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+
+        for percent in [0, 101] {
+            let mut c = config();
+            c.limits.max_memory_percent = percent;
+            assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+        }
+
+        let mut c = MeshConfig::new(Keypair::generate_ed25519());
+        c.mdns = true;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+        c.allow_private_addrs = true;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn mdns_and_private_addresses_are_off_by_default() {
+        let c = MeshConfig::new(Keypair::generate_ed25519());
+        assert!(!c.mdns);
+        assert!(!c.allow_private_addrs);
+        // The local preset is for tests and dev networks on one machine.
+        let c = config();
+        assert!(!c.mdns);
+        assert!(c.allow_private_addrs);
     }
 
     #[test]

@@ -2,17 +2,17 @@
 //! into answers and [`MeshEvent`]s.
 
 use std::{
-    collections::{hash_map::Entry, HashMap},
+    collections::{hash_map::Entry, HashMap, HashSet},
     future::Future,
     sync::Arc,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use futures::StreamExt;
 use libp2p::{
     core::transport::ListenerId,
     gossipsub::{self, MessageAcceptance},
-    identify, kad, mdns, ping,
+    identify, mdns, ping,
     swarm::{
         dial_opts::{DialOpts, PeerCondition},
         ConnectionId, DialError, SwarmEvent,
@@ -24,7 +24,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::DropGuard;
 
 use crate::{
-    behaviour::{Behaviour, BehaviourEvent, KAD_PROTOCOL},
+    addrs,
+    behaviour::{capacity_topic_params, Behaviour, BehaviourEvent},
     client::{Command, MeshEvent, PeerInfo},
     config::split_peer_addr,
     inbound::Inbound,
@@ -58,8 +59,16 @@ pub struct EventLoop {
     pub(crate) listen_waiters: Vec<oneshot::Sender<Vec<Multiaddr>>>,
     pub(crate) pending_dials: HashMap<ConnectionId, (Multiaddr, Reply<PeerId>)>,
     pub(crate) peers: HashMap<PeerId, PeerInfo>,
-    /// `sent_at_ms` of the newest beat per (publisher, subnet): older ones are replays.
-    pub(crate) newest_beat: HashMap<(PeerId, NetUid), u64>,
+    /// The newest accepted beat per (publisher, subnet): its `sent_at_ms` (older ones are
+    /// replays) and when it arrived (the publish-rate cap). Only bound publishers have
+    /// entries, and they go when the publisher is unbound, so this is as large as the
+    /// subnets' neuron lists at most.
+    pub(crate) newest_beat: HashMap<(PeerId, NetUid), (u64, Instant)>,
+    /// Per subnet, the PeerIds whose beats are accepted (see
+    /// [`MeshClient::set_beat_publishers`](crate::MeshClient::set_beat_publishers)).
+    pub(crate) beat_publishers: HashMap<NetUid, HashSet<PeerId>>,
+    pub(crate) min_beat_interval: Duration,
+    pub(crate) allow_private_addrs: bool,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -130,20 +139,33 @@ impl EventLoop {
             }
             Command::Dial { addr, reply } => self.dial(addr, reply),
             Command::AddAddress { peer, addr, reply } => {
-                self.learn_address(peer, addr);
+                let _ = reply.send(self.learn_address(peer, addr));
+            }
+            Command::SetBeatPublishers {
+                netuid,
+                peers,
+                reply,
+            } => {
+                self.newest_beat
+                    .retain(|(p, n), _| *n != netuid || peers.contains(p));
+                self.beat_publishers.insert(netuid, peers);
                 let _ = reply.send(());
             }
             Command::Publish { beat, reply } => {
                 let _ = reply.send(self.publish(&beat));
             }
             Command::Subscribe { netuid, reply } => {
-                let result = self
-                    .swarm
-                    .behaviour_mut()
-                    .gossipsub
-                    .subscribe(&capacity_topic(netuid))
-                    .map(|_| ())
-                    .map_err(|e| MeshError::Subscribe(e.to_string()));
+                let topic = capacity_topic(netuid);
+                let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
+                let result = gossipsub
+                    .set_topic_params(topic.clone(), capacity_topic_params())
+                    .map_err(|e| MeshError::Subscribe(e.to_owned()))
+                    .and_then(|()| {
+                        gossipsub
+                            .subscribe(&topic)
+                            .map(|_| ())
+                            .map_err(|e| MeshError::Subscribe(e.to_string()))
+                    });
                 let _ = reply.send(result);
             }
             Command::Unsubscribe { netuid, reply } => {
@@ -160,6 +182,10 @@ impl EventLoop {
     }
 
     fn dial(&mut self, addr: Multiaddr, reply: Reply<PeerId>) {
+        if !addrs::is_acceptable(&addr, self.allow_private_addrs) {
+            let _ = reply.send(Err(MeshError::AddressRefused(addr)));
+            return;
+        }
         let known_peer = split_peer_addr(&addr).map(|(peer, _)| peer);
         let opts = match known_peer {
             Some(peer) => DialOpts::peer_id(peer)
@@ -224,7 +250,6 @@ impl EventLoop {
                 .find(|(_, info)| !info.connected)
                 .map(|(id, _)| *id)?;
             self.peers.remove(&evict);
-            self.newest_beat.retain(|(p, _), _| *p != evict);
         }
         Some(self.peers.entry(peer).or_insert_with(|| PeerInfo {
             peer_id: peer,
@@ -246,18 +271,23 @@ impl EventLoop {
         }
     }
 
-    /// An address from the application or mDNS: tell Kademlia and the dialler too.
-    fn learn_address(&mut self, peer: PeerId, addr: Multiaddr) {
+    /// An address from the application, identify or mDNS: unless refused (see `addrs`),
+    /// remembered for the peer table and the dialler.
+    fn learn_address(&mut self, peer: PeerId, addr: Multiaddr) -> Result<(), MeshError> {
         let addr = match split_peer_addr(&addr) {
             Some((p, base)) if p == peer => base,
             _ => addr,
         };
+        if !addrs::is_acceptable(&addr, self.allow_private_addrs) {
+            tracing::debug!(%peer, %addr, "address refused");
+            return Err(MeshError::AddressRefused(addr));
+        }
         self.swarm
             .behaviour_mut()
-            .kademlia
-            .add_address(&peer, addr.clone());
-        self.swarm.add_peer_address(peer, addr.clone());
+            .guard
+            .add_address(peer, addr.clone());
         self.remember_addr(peer, addr);
+        Ok(())
     }
 
     fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
@@ -268,6 +298,11 @@ impl EventLoop {
                 address,
             } => {
                 tracing::info!(%address, "listening");
+                // Without private addresses allowed, identify announces only external
+                // addresses: the global ones we listen on.
+                if !self.allow_private_addrs && addrs::is_acceptable(&address, false) {
+                    self.swarm.add_external_address(address.clone());
+                }
                 self.listeners.entry(listener_id).or_default().push(address);
                 self.answer_listen_waiters();
             }
@@ -275,6 +310,7 @@ impl EventLoop {
                 listener_id,
                 address,
             } => {
+                self.swarm.remove_external_address(&address);
                 if let Some(addrs) = self.listeners.get_mut(&listener_id) {
                     addrs.retain(|a| *a != address);
                 }
@@ -366,30 +402,20 @@ impl EventLoop {
                 Err(e) => tracing::debug!(%peer, error = %e, "ping failed"),
             },
             BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
-                let speaks_kad = info.protocols.contains(&KAD_PROTOCOL);
+                // What a peer claims: refused addresses are dropped (`learn_address`).
                 for addr in info.listen_addrs.into_iter().take(MAX_ADDRS_PER_PEER) {
-                    if speaks_kad {
-                        self.swarm
-                            .behaviour_mut()
-                            .kademlia
-                            .add_address(&peer_id, addr.clone());
-                    }
-                    self.remember_addr(peer_id, addr);
+                    let _ = self.learn_address(peer_id, addr);
                 }
             }
             BehaviourEvent::Identify(_) => {}
-            BehaviourEvent::Kademlia(kad::Event::RoutingUpdated {
-                peer, addresses, ..
-            }) => {
-                for addr in addresses.iter().take(MAX_ADDRS_PER_PEER) {
-                    self.remember_addr(peer, addr.clone());
-                }
-            }
-            BehaviourEvent::Kademlia(_) => {}
+            BehaviourEvent::Limits(never) | BehaviourEvent::Memory(never) => match never {},
+            BehaviourEvent::Guard(never) => match never {},
             BehaviourEvent::Mdns(mdns::Event::Discovered(found)) => {
                 for (peer, addr) in found {
                     tracing::debug!(%peer, %addr, "discovered on the LAN");
-                    self.learn_address(peer, addr.clone());
+                    if self.learn_address(peer, addr.clone()).is_err() {
+                        continue;
+                    }
                     if !self.swarm.is_connected(&peer) {
                         let opts = DialOpts::peer_id(peer).addresses(vec![addr]).build();
                         if let Err(e) = self.swarm.dial(opts) {
@@ -444,16 +470,37 @@ impl EventLoop {
     }
 
     fn accept_beat(&mut self, source: PeerId, beat: CapacityBeat) -> MessageAcceptance {
+        // Only neurons bound on chain to the subnet may beat on it: anyone else is a
+        // stranger with a throwaway key, and rejecting (not ignoring) it lowers the score
+        // of the peers that relay such beats. Before the application has told us the
+        // subnet's neurons we know nothing either way: ignore, without penalty.
+        match self.beat_publishers.get(&beat.netuid) {
+            None => {
+                tracing::trace!(%source, netuid = %beat.netuid, "ignored capacity beat: subnet's publishers not known yet");
+                return MessageAcceptance::Ignore;
+            }
+            Some(bound) if !bound.contains(&source) => {
+                tracing::debug!(%source, netuid = %beat.netuid, "rejected capacity beat from a peer not bound to the subnet");
+                return MessageAcceptance::Reject;
+            }
+            Some(_) => {}
+        }
+        let now = Instant::now();
         match self.newest_beat.entry((source, beat.netuid)) {
             Entry::Occupied(mut newest) => {
-                if *newest.get() >= beat.sent_at_ms {
+                let (newest_sent, arrived) = *newest.get();
+                if newest_sent >= beat.sent_at_ms {
                     tracing::trace!(%source, netuid = %beat.netuid, "ignored replayed capacity beat");
                     return MessageAcceptance::Ignore;
                 }
-                newest.insert(beat.sent_at_ms);
+                if now.saturating_duration_since(arrived) < self.min_beat_interval {
+                    tracing::debug!(%source, netuid = %beat.netuid, "ignored capacity beat: publisher over its rate");
+                    return MessageAcceptance::Ignore;
+                }
+                newest.insert((beat.sent_at_ms, now));
             }
             Entry::Vacant(slot) => {
-                slot.insert(beat.sent_at_ms);
+                slot.insert((beat.sent_at_ms, now));
             }
         }
         let Some(info) = self.peer_entry(source) else {

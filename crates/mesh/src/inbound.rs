@@ -6,7 +6,7 @@ use std::{
     collections::HashMap,
     fmt,
     sync::{
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
         Arc, Mutex, MutexGuard,
     },
     time::{Duration, Instant},
@@ -14,49 +14,109 @@ use std::{
 
 use futures::{io::WriteHalf, AsyncReadExt, AsyncWriteExt};
 use libp2p::{PeerId, Stream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     client::MeshEvent,
     codec::{self, ReadError, RequestFrame},
     wire::{ErrorCode, InferResponse},
+    Admission,
 };
 
 /// Most links one peer may hold open to us at a time; a caller needs one.
 const MAX_LINKS_PER_PEER: usize = 4;
 
-/// What every link's reader needs, shared by all of them.
-pub(crate) struct Inbound {
-    pub(crate) events: mpsc::Sender<MeshEvent>,
+/// Most answers the link's reader itself makes (refusals: `busy`, `too_large`, malformed)
+/// that may wait unwritten; then the reader stops reading until the writer catches up. This
+/// is the backpressure: a caller that does not read its answers soon cannot send either.
+const REFUSALS_QUEUED: usize = 32;
+
+/// Most links of peers that are not admitted being refused at once. A refusal reads the
+/// first request's header (never its body) and answers `unauthorized`, so that a validator
+/// the miner has not seen yet records nothing against it; beyond this many, such links are
+/// dropped without a word.
+const REFUSING_AT_ONCE: usize = 64;
+
+/// How long a refusal waits for the first header and for its answer to be written.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The limits every inbound link works within (see [`MeshConfig`](crate::MeshConfig)).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InboundLimits {
     pub(crate) max_request_size: u32,
     pub(crate) max_response_size: u32,
     /// How long a request may wait for its answer; later answers are not sent.
     pub(crate) request_timeout: Duration,
-    /// Most requests of one link waiting for their answers; more are answered `busy`.
+    /// Most requests of one link waiting for their answers or for those to be written; more
+    /// are answered `busy`.
     pub(crate) max_in_flight: usize,
+    /// Most bytes of answers one link may hold unwritten before it is closed.
+    pub(crate) max_queued_bytes: u32,
+    /// Longest one write of answers may take before the link is closed.
+    pub(crate) write_timeout: Duration,
+}
+
+/// Counters of the inbound links since the mesh started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InboundStats {
+    /// Links served (admitted, within the per-peer allowance).
+    pub links_served: u64,
+    /// Links dropped unread: the peer is not admitted, or holds too many links already.
+    pub links_refused: u64,
+    /// Links closed because their caller did not take its answers (a write timed out, or
+    /// the answers waiting exceeded the byte budget).
+    pub links_closed_backlogged: u64,
+    /// The most bytes of answers any one link has held unwritten.
+    pub peak_queued_bytes: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    links_served: AtomicU64,
+    links_refused: AtomicU64,
+    links_closed_backlogged: AtomicU64,
+    peak_queued_bytes: AtomicU64,
+}
+
+/// What every link's reader needs, shared by all of them.
+pub(crate) struct Inbound {
+    pub(crate) events: mpsc::Sender<MeshEvent>,
+    limits: InboundLimits,
+    admission: Admission,
     /// Cancelled when the event loop stops.
     pub(crate) stopped: CancellationToken,
     links_per_peer: Mutex<HashMap<PeerId, usize>>,
+    counters: Counters,
+    /// Room for refusals of links from peers that are not admitted.
+    refusing: Arc<Semaphore>,
+}
+
+impl fmt::Debug for Inbound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inbound")
+            .field("limits", &self.limits)
+            .field("admission", &self.admission)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Inbound {
     pub(crate) fn new(
         events: mpsc::Sender<MeshEvent>,
-        max_request_size: u32,
-        max_response_size: u32,
-        request_timeout: Duration,
-        max_in_flight: usize,
+        limits: InboundLimits,
+        admission: Admission,
         stopped: CancellationToken,
     ) -> Self {
         Self {
             events,
-            max_request_size,
-            max_response_size,
-            request_timeout,
-            max_in_flight,
+            limits,
+            admission,
             stopped,
             links_per_peer: Mutex::new(HashMap::new()),
+            counters: Counters::default(),
+            refusing: Arc::new(Semaphore::new(REFUSING_AT_ONCE)),
         }
     }
 
@@ -66,22 +126,71 @@ impl Inbound {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Serves a link `peer` opened, on a task of its own.
+    pub(crate) fn stats(&self) -> InboundStats {
+        let c = &self.counters;
+        InboundStats {
+            links_served: c.links_served.load(Ordering::Relaxed),
+            links_refused: c.links_refused.load(Ordering::Relaxed),
+            links_closed_backlogged: c.links_closed_backlogged.load(Ordering::Relaxed),
+            peak_queued_bytes: c.peak_queued_bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Serves a link `peer` opened, on a task of its own, if the admission policy admits the
+    /// peer and it has room for another link; otherwise the link is refused without reading
+    /// a request body (see [`refuse`]).
     pub(crate) fn serve(self: &Arc<Self>, peer: PeerId, stream: Stream) {
+        if !self.admission.admits(&peer) {
+            tracing::debug!(%peer, "refusing a link: the peer is not admitted");
+            self.counters.links_refused.fetch_add(1, Ordering::Relaxed);
+            if let Ok(permit) = self.refusing.clone().try_acquire_owned() {
+                tokio::spawn(refuse(peer, stream, self.limits.max_response_size, permit));
+            }
+            return;
+        }
         {
             let mut links = self.links();
             let open = links.entry(peer).or_default();
             if *open >= MAX_LINKS_PER_PEER {
                 tracing::debug!(%peer, "refusing a link: the peer has too many open");
+                self.counters.links_refused.fetch_add(1, Ordering::Relaxed);
                 return;
             }
             *open = open.saturating_add(1);
         }
+        self.counters.links_served.fetch_add(1, Ordering::Relaxed);
         let link = LinkGuard {
             inbound: self.clone(),
             peer,
         };
         tokio::spawn(read_requests(link, stream));
+    }
+}
+
+/// Answers the first request of a link from a peer that is not admitted `unauthorized`,
+/// from its header alone, and closes the link.
+async fn refuse(
+    peer: PeerId,
+    mut stream: Stream,
+    max_response_size: u32,
+    _permit: OwnedSemaphorePermit,
+) {
+    let refused = tokio::time::timeout(REFUSAL_TIMEOUT, async {
+        let Some(tag) = codec::read_tag(&mut stream).await? else {
+            return Ok(());
+        };
+        let answer = InferResponse::error(
+            ErrorCode::Unauthorized,
+            format!("peer {peer} is not admitted by this node"),
+        );
+        stream
+            .write_all(&codec::encode_response(tag, &answer, max_response_size))
+            .await?;
+        stream.close().await
+    })
+    .await;
+    if let Ok(Err(e)) = refused {
+        tracing::debug!(%peer, error = %e, "could not refuse a link");
     }
 }
 
@@ -103,61 +212,174 @@ impl Drop for LinkGuard {
     }
 }
 
-async fn read_requests(link: LinkGuard, stream: Stream) {
-    let inbound = link.inbound.clone();
-    let peer = link.peer;
+/// What the reader, the writer and the responders of one link share.
+struct Link {
+    peer: PeerId,
+    inbound: Arc<Inbound>,
+    /// Bytes of the answers queued and not yet written.
+    queued_bytes: AtomicUsize,
+    /// Requests handed to the application whose answers are not yet written.
+    in_flight: Arc<AtomicUsize>,
+    /// Room for refusals the reader makes; the reader waits for a permit before reading.
+    refusals: Arc<Semaphore>,
+    /// Cancelled to close the link: the reader and the writer stop, queued answers are
+    /// dropped, and the stream is reset once both halves are gone.
+    closed: CancellationToken,
+}
+
+impl Link {
+    /// Queues `frame` for the writer on `frames`, or closes the link if its caller is this
+    /// far behind. Every answer holds a slot (an in-flight request's or a refusal's), so the
+    /// channel never holds more than its capacity.
+    fn queue(self: &Arc<Self>, frames: &mpsc::Sender<Answer>, frame: Vec<u8>, slot: Slot) {
+        let size = frame.capacity();
+        let budget = usize::try_from(self.inbound.limits.max_queued_bytes).unwrap_or(usize::MAX);
+        let queued = self
+            .queued_bytes
+            .fetch_add(size, Ordering::AcqRel)
+            .saturating_add(size);
+        let answer = Answer {
+            frame,
+            _slot: slot,
+            _bytes: QueuedBytes {
+                link: self.clone(),
+                size,
+            },
+        };
+        if queued > budget {
+            self.close_backlogged("its answers waiting exceed the byte budget");
+            return;
+        }
+        self.inbound
+            .counters
+            .peak_queued_bytes
+            .fetch_max(u64::try_from(queued).unwrap_or(u64::MAX), Ordering::Relaxed);
+        match frames.try_send(answer) {
+            Ok(()) => {}
+            // Cannot happen (every answer holds one of the channel's slots); if it did, the
+            // caller is not reading.
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.close_backlogged("its answer queue is full");
+            }
+            // The link has closed: no one to answer.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    fn close_backlogged(&self, why: &str) {
+        if !self.closed.is_cancelled() {
+            tracing::info!(peer = %self.peer, why, "closing a link whose caller does not take its answers");
+            self.inbound
+                .counters
+                .links_closed_backlogged
+                .fetch_add(1, Ordering::Relaxed);
+            self.closed.cancel();
+        }
+    }
+}
+
+/// An encoded answer on its way to the writer.
+struct Answer {
+    frame: Vec<u8>,
+    /// Released once the answer is written or dropped.
+    _slot: Slot,
+    _bytes: QueuedBytes,
+}
+
+/// What lets an answer be queued: its request's in-flight slot, or a refusal's permit.
+/// Held, never read: dropping it frees the slot.
+enum Slot {
+    InFlight(#[allow(dead_code)] InFlight),
+    Refusal(#[allow(dead_code)] OwnedSemaphorePermit),
+}
+
+/// Counts an answer's bytes against its link's budget until it is written or dropped.
+struct QueuedBytes {
+    link: Arc<Link>,
+    size: usize,
+}
+
+impl Drop for QueuedBytes {
+    fn drop(&mut self) {
+        self.link
+            .queued_bytes
+            .fetch_sub(self.size, Ordering::AcqRel);
+    }
+}
+
+async fn read_requests(guard: LinkGuard, stream: Stream) {
+    let inbound = guard.inbound.clone();
+    let peer = guard.peer;
+    let limits = inbound.limits;
     let (mut reader, writer) = stream.split();
-    let (frames, to_write) = mpsc::unbounded_channel();
-    tokio::spawn(write_answers(writer, to_write, peer));
-    let in_flight = Arc::new(AtomicUsize::new(0));
+    let (frames, to_write) = mpsc::channel(limits.max_in_flight.saturating_add(REFUSALS_QUEUED));
+    let link = Arc::new(Link {
+        peer,
+        inbound: inbound.clone(),
+        queued_bytes: AtomicUsize::new(0),
+        in_flight: Arc::new(AtomicUsize::new(0)),
+        refusals: Arc::new(Semaphore::new(REFUSALS_QUEUED)),
+        closed: inbound.stopped.child_token(),
+    });
+    tokio::spawn(write_answers(writer, to_write, link.clone()));
+    let subnet_limit = |netuid| inbound.admission.request_limit(netuid);
     tracing::debug!(%peer, "serving a link");
     loop {
-        // Only given up when the mesh stops, so the read's cancel-unsafety does not matter.
-        let next = tokio::select! {
-            next = codec::read_request(&mut reader, inbound.max_request_size) => next,
-            () = inbound.stopped.cancelled() => break,
+        // Backpressure: nothing more is read while the caller leaves this many refusals
+        // unread. Any frame may need one, so the permit is taken before reading.
+        let permit = tokio::select! {
+            permit = link.refusals.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = link.closed.cancelled() => break,
         };
-        let send = |tag: u64, response: &InferResponse| {
-            let _ = frames.send(codec::encode_response(
-                tag,
-                response,
-                inbound.max_response_size,
-            ));
+        // Only given up when the link closes, so the read's cancel-unsafety does not matter.
+        let next = tokio::select! {
+            next = codec::read_request(&mut reader, limits.max_request_size, subnet_limit) => next,
+            () = link.closed.cancelled() => break,
+        };
+        let refuse = |tag: u64, response: &InferResponse, permit| {
+            let frame = codec::encode_response(tag, response, limits.max_response_size);
+            link.queue(&frames, frame, Slot::Refusal(permit));
         };
         match next {
             Ok(Some(RequestFrame::Request { tag, request })) => {
-                if in_flight.load(Ordering::Relaxed) >= inbound.max_in_flight {
-                    send(
+                if link.in_flight.load(Ordering::Relaxed) >= limits.max_in_flight {
+                    refuse(
                         tag,
                         &InferResponse::error(
                             ErrorCode::Busy,
                             "too many requests in flight on this link",
                         ),
+                        permit,
                     );
                     continue;
                 }
+                drop(permit);
                 let responder = Responder {
                     inner: Some(Pending {
                         tag,
+                        link: link.clone(),
                         frames: frames.clone(),
-                        max_response_size: inbound.max_response_size,
                         // No deadline (never expires) only for absurd timeouts.
-                        deadline: Instant::now().checked_add(inbound.request_timeout),
-                        _in_flight: InFlight::start(&in_flight),
+                        deadline: Instant::now().checked_add(limits.request_timeout),
+                        in_flight: InFlight::start(&link.in_flight),
                     }),
                 };
                 emit(&inbound.events, peer, request, responder);
             }
             Ok(Some(RequestFrame::Refused { tag, code, message })) => {
                 tracing::info!(%peer, ?code, %message, "refused inbound request");
-                send(tag, &InferResponse::Err { code, message });
+                refuse(tag, &InferResponse::Err { code, message }, permit);
             }
             Ok(None) => break,
             Err(ReadError::TooLarge { tag, too_large }) => {
                 tracing::info!(%peer, %too_large, "closing a link after a request too large to skip");
-                send(
+                refuse(
                     tag,
                     &InferResponse::error(ErrorCode::TooLarge, too_large.to_string()),
+                    permit,
                 );
                 break;
             }
@@ -168,7 +390,9 @@ async fn read_requests(link: LinkGuard, stream: Stream) {
         }
     }
     tracing::debug!(%peer, "link closed");
-    // The writer finishes once every request still in flight is answered or dropped.
+    // The writer finishes once every request still in flight is answered or dropped, or
+    // when the link is closed.
+    drop(guard);
 }
 
 /// Hands a request to the application without ever waiting: a full queue is answered
@@ -206,26 +430,48 @@ fn emit(
     }
 }
 
-/// Writes answers as they come; answers already waiting leave in the same flush.
+/// Writes answers as they come; answers already waiting leave in the same flush. A write
+/// that takes longer than the write timeout (the caller stopped reading) closes the link.
 async fn write_answers(
     mut writer: WriteHalf<Stream>,
-    mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
-    peer: PeerId,
+    mut frames: mpsc::Receiver<Answer>,
+    link: Arc<Link>,
 ) {
-    while let Some(frame) = frames.recv().await {
-        let mut written = writer.write_all(&frame).await;
-        while written.is_ok() {
-            match frames.try_recv() {
-                Ok(frame) => written = writer.write_all(&frame).await,
-                Err(_) => break,
+    let peer = link.peer;
+    let write_timeout = link.inbound.limits.write_timeout;
+    loop {
+        let answer = tokio::select! {
+            answer = frames.recv() => match answer {
+                Some(answer) => answer,
+                // Every request is answered or dropped and the reader is gone.
+                None => return,
+            },
+            () = link.closed.cancelled() => return,
+        };
+        let written = tokio::time::timeout(write_timeout, async {
+            writer.write_all(&answer.frame).await?;
+            // Written: its bytes and its slot are free.
+            drop(answer);
+            while let Ok(answer) = frames.try_recv() {
+                writer.write_all(&answer.frame).await?;
             }
-        }
-        if written.is_ok() {
-            written = writer.flush().await;
-        }
-        if let Err(e) = written {
-            tracing::debug!(%peer, error = %e, "could not write an answer; link closed");
-            return;
+            writer.flush().await
+        });
+        let written = tokio::select! {
+            written = written => written,
+            () = link.closed.cancelled() => return,
+        };
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::debug!(%peer, error = %e, "could not write an answer; link closed");
+                link.closed.cancel();
+                return;
+            }
+            Err(_) => {
+                link.close_backlogged("a write of its answers timed out");
+                return;
+            }
         }
     }
 }
@@ -248,11 +494,11 @@ impl Drop for InFlight {
 
 struct Pending {
     tag: u64,
-    frames: mpsc::UnboundedSender<Vec<u8>>,
-    max_response_size: u32,
+    link: Arc<Link>,
+    frames: mpsc::Sender<Answer>,
     deadline: Option<Instant>,
-    /// Counts against the link's allowance until the request is answered or dropped.
-    _in_flight: InFlight,
+    /// Counts against the link's allowance until the answer is written or dropped.
+    in_flight: InFlight,
 }
 
 impl Pending {
@@ -283,7 +529,7 @@ impl Responder {
     pub fn is_open(&self) -> bool {
         self.inner
             .as_ref()
-            .is_some_and(|p| !p.frames.is_closed() && !p.expired())
+            .is_some_and(|p| !p.frames.is_closed() && !p.link.closed.is_cancelled() && !p.expired())
     }
 
     fn send(&mut self, response: &InferResponse) {
@@ -294,9 +540,17 @@ impl Responder {
             tracing::debug!("answer arrived after the request timed out; not sent");
             return;
         }
-        let frame = codec::encode_response(pending.tag, response, pending.max_response_size);
-        // Fails only if the link has closed, and then there is no one to answer.
-        let _ = pending.frames.send(frame);
+        if pending.link.closed.is_cancelled() {
+            return;
+        }
+        let frame = codec::encode_response(
+            pending.tag,
+            response,
+            pending.link.inbound.limits.max_response_size,
+        );
+        pending
+            .link
+            .queue(&pending.frames, frame, Slot::InFlight(pending.in_flight));
     }
 }
 

@@ -2,12 +2,17 @@
 // Unwrap, expect and indexing in tests: see clippy.toml.
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
+mod addrs;
+mod admission;
 mod behaviour;
 mod client;
 mod codec;
 mod config;
 mod error;
 mod event_loop;
+mod guard;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod inbound;
 pub mod keys;
 mod outbound;
@@ -19,14 +24,17 @@ use std::{collections::HashMap, sync::Arc};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+pub use admission::Admission;
 pub use client::{MeshClient, MeshEvent, PeerInfo};
 pub use codec::INFER_PROTOCOL;
 pub use config::{
-    GossipConfig, MeshConfig, DEFAULT_MAX_REQUEST_SIZE, DEFAULT_MAX_RESPONSE_SIZE, MIN_SIZE_LIMIT,
+    ConnectionLimits, GossipConfig, MeshConfig, DEFAULT_ANSWER_WRITE_TIMEOUT,
+    DEFAULT_MAX_QUEUED_ANSWER_BYTES, DEFAULT_MAX_REQUEST_SIZE, DEFAULT_MAX_RESPONSE_SIZE,
+    MIN_SIZE_LIMIT,
 };
 pub use error::MeshError;
 pub use event_loop::EventLoop;
-pub use inbound::Responder;
+pub use inbound::{InboundStats, Responder};
 /// The libp2p version this crate is built on, for addresses, peer ids and keys.
 pub use libp2p;
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
@@ -38,16 +46,18 @@ pub use wire::{
 };
 
 /// The addresses a node should publish for others to dial: `configured` if any, else
-/// `listening`, without unspecified IPs (`0.0.0.0` is where a node listens, never where it
-/// is reached), and within a registry's limits: at most `max_count` addresses of at most
+/// `listening`; only global addresses unless `allow_private` (loopback and a home
+/// network's private ranges say where a miner lives and make validators dial their own
+/// machine), never unspecified ones (`0.0.0.0` is where a node listens, never where it is
+/// reached); and within a registry's limits: at most `max_count` addresses of at most
 /// `max_len` bytes each (the chain's `serve` limits, for the miner and the validator).
 pub fn publishable(
     configured: &[Multiaddr],
     listening: &[Multiaddr],
+    allow_private: bool,
     max_len: u32,
     max_count: u32,
 ) -> Vec<Multiaddr> {
-    use libp2p::multiaddr::Protocol;
     let max_len = usize::try_from(max_len).unwrap_or(usize::MAX);
     let max_count = usize::try_from(max_count).unwrap_or(usize::MAX);
     let source = if configured.is_empty() {
@@ -57,13 +67,7 @@ pub fn publishable(
     };
     source
         .iter()
-        .filter(|a| {
-            !a.iter().any(|p| match p {
-                Protocol::Ip4(ip) => ip.is_unspecified(),
-                Protocol::Ip6(ip) => ip.is_unspecified(),
-                _ => false,
-            })
-        })
+        .filter(|a| addrs::is_acceptable(a, allow_private))
         .filter(|a| a.to_vec().len() <= max_len)
         .take(max_count)
         .cloned()
@@ -105,22 +109,25 @@ impl Mesh {
 
         for addr in &config.bootstrap_peers {
             if let Some((peer, base)) = config::split_peer_addr(addr) {
-                swarm.behaviour_mut().kademlia.add_address(&peer, base);
+                swarm.behaviour_mut().guard.add_address(peer, base);
                 if let Err(e) = swarm.dial(addr.clone()) {
                     tracing::warn!(%addr, error = %e, "cannot dial bootstrap peer");
                 }
             }
         }
-        if !config.bootstrap_peers.is_empty() {
-            if let Err(e) = swarm.behaviour_mut().kademlia.bootstrap() {
-                tracing::warn!(error = %e, "Kademlia bootstrap not started");
-            }
-        }
 
         let mut control = swarm.behaviour().streams.new_control();
-        let incoming = control
-            .accept(codec::INFER_PROTOCOL)
-            .map_err(|e| MeshError::Setup(e.to_string()))?;
+        // Not accepting the protocol at all is cheaper than refusing each link: callers are
+        // told during negotiation, and no link task ever starts.
+        let incoming = if config.serve_inference {
+            Some(
+                control
+                    .accept(codec::INFER_PROTOCOL)
+                    .map_err(|e| MeshError::Setup(e.to_string()))?,
+            )
+        } else {
+            None
+        };
         let stopped = CancellationToken::new();
 
         let (commands_tx, commands) = mpsc::channel(COMMAND_BUFFER);
@@ -135,25 +142,31 @@ impl Mesh {
             },
             stopped.clone(),
         );
-        let inbound = inbound::Inbound::new(
+        let inbound = Arc::new(inbound::Inbound::new(
             events.clone(),
-            config.max_request_size,
-            config.max_response_size,
-            config.request_timeout,
-            config.max_in_flight_per_link,
+            inbound::InboundLimits {
+                max_request_size: config.max_request_size,
+                max_response_size: config.max_response_size,
+                request_timeout: config.request_timeout,
+                max_in_flight: config.max_in_flight_per_link,
+                max_queued_bytes: config.max_queued_answer_bytes,
+                write_timeout: config.answer_write_timeout,
+            },
+            config.admission.clone(),
             stopped.clone(),
-        );
+        ));
         let client = MeshClient {
             peer_id: *swarm.local_peer_id(),
             commands: commands_tx,
             outbound: Arc::new(outbound),
+            inbound: inbound.clone(),
         };
         let event_loop = EventLoop {
             swarm,
             commands,
             events,
-            incoming: Some(incoming),
-            inbound: Arc::new(inbound),
+            incoming,
+            inbound,
             stopped: stopped.drop_guard(),
             beat_max_age_ms: duration_ms(config.beat_max_age),
             beat_max_skew_ms: duration_ms(config.beat_max_clock_skew),
@@ -163,6 +176,9 @@ impl Mesh {
             pending_dials: HashMap::new(),
             peers: HashMap::new(),
             newest_beat: HashMap::new(),
+            beat_publishers: HashMap::new(),
+            min_beat_interval: config.gossip.min_beat_interval,
+            allow_private_addrs: config.allow_private_addrs,
         };
         Ok((client, events_rx, event_loop))
     }
@@ -170,4 +186,35 @@ impl Mesh {
 
 fn duration_ms(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_global_addresses_are_published_unless_private_ones_are_allowed() {
+        let listening: Vec<Multiaddr> = [
+            "/ip4/0.0.0.0/tcp/1",
+            "/ip4/127.0.0.1/tcp/1",
+            "/ip4/192.168.1.5/tcp/1",
+            "/ip4/169.254.3.3/tcp/1",
+            "/ip4/8.8.4.4/udp/1/quic-v1",
+        ]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+        let public = |allow_private| publishable(&[], &listening, allow_private, 64, 8);
+        assert_eq!(public(false), listening[4..].to_vec());
+        assert_eq!(
+            public(true),
+            vec![
+                listening[1].clone(),
+                listening[2].clone(),
+                listening[4].clone()
+            ]
+        );
+        // Configured addresses go through the same filter.
+        assert!(publishable(&listening[1..2], &listening, false, 64, 8).is_empty());
+    }
 }

@@ -490,7 +490,7 @@ mod tests {
                 tokio::spawn(async move {
                     let (mut reader, mut writer) = stream.split();
                     while let Ok(Some(codec::RequestFrame::Request { tag, request })) =
-                        codec::read_request(&mut reader, 1 << 20).await
+                        codec::read_request(&mut reader, 1 << 20, |_| None).await
                     {
                         let answer = InferResponse::Ok {
                             payload: request.payload,

@@ -351,6 +351,12 @@ async fn capacity_beats_reach_subscribers() {
         let mut validator = Node::local();
         let mut beats = validator.events.take().unwrap();
         validator.client.dial(miner.addr().await).await.unwrap();
+        // Beats count only from peers bound to the subnet (the chain says which).
+        validator
+            .client
+            .set_beat_publishers(NetUid(7), [miner.peer_id()])
+            .await
+            .unwrap();
         validator.client.subscribe(NetUid(7)).await.unwrap();
         miner.client.subscribe(NetUid(7)).await.unwrap();
 

@@ -50,6 +50,7 @@ impl MinerSpec<'_> {
             "--listen".into(),
             "/ip4/127.0.0.1/tcp/0".into(),
             "--no-mdns".into(),
+            "--allow-private-addrs".into(),
             "--no-rpc".into(),
             "--no-metrics".into(),
             "--power-supply-dir".into(),
@@ -87,6 +88,7 @@ pub fn spawn_validator(bin: &Path, base_path: &Path, extra: &[String], log: &Pat
         "--listen".into(),
         "/ip4/127.0.0.1/tcp/0".into(),
         "--no-mdns".into(),
+        "--allow-private-addrs".into(),
         "--gateway-addr".into(),
         "127.0.0.1:0".into(),
     ];

@@ -48,6 +48,7 @@ pub fn private_settings(dir: &Path, subnet: &str, netuid: NetUid, allow: &[PeerI
     settings.keys.base_path = Some(dir.to_owned());
     settings.mesh.listen = vec!["/ip4/127.0.0.1/tcp/0".to_owned()];
     settings.mesh.no_mdns = true;
+    settings.mesh.allow_private_addrs = true;
     settings.peers.allow_peer = allow.iter().map(ToString::to_string).collect();
     settings.rpc.addr = Some("127.0.0.1:0".to_owned());
     settings.metrics.addr = Some("127.0.0.1:0".to_owned());

@@ -21,15 +21,18 @@ pub const INVALID_INPUT: i32 = 4204;
 pub const RATE_LIMITED: i32 = 4205;
 /// The miners' answers agree less than `min_agreement`.
 pub const LOW_AGREEMENT: i32 = 4206;
+/// The method or option needs an API key.
+pub const UNAUTHORIZED: i32 = 4207;
 
 /// Every gateway error code with its name, as documented.
-pub const ERROR_CODES: [(i32, &str); 6] = [
+pub const ERROR_CODES: [(i32, &str); 7] = [
     (UNKNOWN_SUBNET, "unknown_subnet"),
     (NO_MINER_AVAILABLE, "no_miner_available"),
     (TIMEOUT, "timeout"),
     (INVALID_INPUT, "invalid_input"),
     (RATE_LIMITED, "rate_limited"),
     (LOW_AGREEMENT, "low_agreement"),
+    (UNAUTHORIZED, "unauthorized"),
 ];
 
 /// The gateway's methods (metric labels).
@@ -113,11 +116,12 @@ pub struct SubnetDetail {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueryOptions {
-    /// Miners to ask, `1..=16` [default 1].
+    /// Miners to ask, `1..=3`, or `1..=16` with an API key [default 2].
     pub redundancy: Option<u32>,
     /// Time budget in ms, `1..=120000` [default: the gateway's].
     pub timeout_ms: Option<u64>,
-    /// Least share of answers that must agree, `0..=1` [default 0].
+    /// Least share of answers that must agree, `0..=1`; without an API key it can only
+    /// raise the gateway's floor [default: the floor, 0.51; 0 with an API key].
     pub min_agreement: Option<f64>,
 }
 
@@ -172,7 +176,7 @@ pub trait GatewayApi {
     fn subnet_info(&self, netuid: NetUid) -> RpcResult<SubnetDetail>;
 
     /// Runs `input` on `redundancy` miners and aggregates their answers.
-    #[method(name = "subnet_query")]
+    #[method(name = "subnet_query", with_extensions)]
     async fn subnet_query(
         &self,
         netuid: NetUid,
@@ -180,8 +184,8 @@ pub trait GatewayApi {
         options: Option<QueryOptions>,
     ) -> RpcResult<QueryResult>;
 
-    /// What the mesh knows about its peers.
-    #[method(name = "mesh_peers")]
+    /// What the mesh knows about its peers (API key only).
+    #[method(name = "mesh_peers", with_extensions)]
     async fn mesh_peers(&self) -> RpcResult<Vec<PeerSummary>>;
 
     /// This API's OpenRPC document.

@@ -2,19 +2,27 @@
 //! The methods are documented in `validator/openrpc.json` (also served by `rpc.discover`)
 //! and `validator/README.md`; a test keeps both in sync with the code.
 //!
-//! Every call passes a per-client-IP token bucket (`--gateway-rate` per second, bursts up to
-//! twice that) and a per-client-IP cap on calls in flight (`--gateway-concurrency`); bodies
-//! are capped (`--gateway-max-request-bytes`) and so are open connections.
+//! Every call passes a per-client token bucket (`--gateway-rate` per second, bursts up to
+//! twice that) and a per-client cap on calls in flight (`--gateway-concurrency`); a client
+//! is an IP, or its /64 for IPv6, or whom a trusted proxy names. Bodies are capped
+//! (`--gateway-max-request-bytes`), and so are open connections: in total, per client, with
+//! a share kept for clients with none open. A connection must make its first call within
+//! `--gateway-header-timeout-ms` and is closed after `--gateway-idle-timeout-ms` without one;
+//! WebSocket connections are pinged and closed when they stop answering.
 //!
 //! | module | what |
 //! |---|---|
 //! | `mod.rs` | `Gateway` (state and methods), `start` and the accept loop |
 //! | `api.rs` | the `#[rpc]` trait, its types, the error codes, [`OPENRPC`] |
 //! | `query.rs` | `subnet_query`: option and input checks, ranking, fan-out, aggregation |
-//! | `limits.rs` | per-client limits and their jsonrpsee middleware |
+//! | `limits.rs` | per-client limits and their jsonrpsee middleware, connection caps, the miner budget |
+//! | `client.rs` | who calls (trusted proxies, origins, API keys) and idle connections |
+//! | `peers.rs` | the mesh's peers by PeerId, kept current from mesh events, for ranking |
 
 mod api;
+mod client;
 mod limits;
+mod peers;
 mod query;
 
 use mindos_primitives::NetUid;
@@ -29,7 +37,7 @@ use jsonrpsee::{
     core::{async_trait, RpcResult},
     server::{
         middleware::rpc::RpcServiceBuilder, serve_with_graceful_shutdown, stop_channel,
-        BatchRequestConfig, Server, ServerHandle, StopHandle,
+        BatchRequestConfig, Extensions, PingConfig, Server, ServerHandle, StopHandle,
     },
     types::ErrorObjectOwned,
     RpcModule,
@@ -38,17 +46,19 @@ use mindos_mesh::{
     route::{RouteConfig, Router},
     MeshClient,
 };
-use tokio::{net::TcpListener, sync::Semaphore};
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use self::api::{
     GatewayApiServer, MinerInfo, PeerSummary, QueryOptions, QueryResult, ServedBy, SubnetDetail,
     SubnetSummary, ERROR_CODES, INVALID_INPUT, LOW_AGREEMENT, NO_MINER_AVAILABLE, OPENRPC,
-    RATE_LIMITED, TIMEOUT, UNKNOWN_SUBNET,
+    RATE_LIMITED, TIMEOUT, UNAUTHORIZED, UNKNOWN_SUBNET,
 };
+pub(crate) use self::peers::PeerSnapshot;
 use self::{
     api::{error, error_name},
-    limits::{ClientLimits, Limited},
+    client::{Activity, Client, Guarded, IdentifyLayer, Policy},
+    limits::{ClientKey, ClientLimits, Closer, Connections, Limited, MinerBudget},
 };
 use crate::{
     config::GatewaySettings, metagraph::SubnetState, metrics::Metrics, Rng, ValidatorError,
@@ -63,14 +73,21 @@ pub(crate) struct Gateway {
     default_timeout: Duration,
     max_input_bytes: usize,
     next_request_id: AtomicU64,
+    /// Miner requests per second of the whole gateway.
+    miner_budget: MinerBudget,
+    /// Least agreement for clients without an API key.
+    min_agreement: f64,
+    /// The mesh's peers as mesh events describe them.
+    peers: Arc<PeerSnapshot>,
 }
 
 impl Gateway {
-    /// A gateway over `subnets` that reaches miners through `mesh`, with a router and
-    /// request ids seeded from the OS.
+    /// A gateway over `subnets` that reaches miners through `mesh` and ranks them with what
+    /// `peers` knows, with a router and request ids seeded from the OS.
     pub(crate) fn new(
         subnets: Arc<BTreeMap<NetUid, Arc<SubnetState>>>,
         mesh: MeshClient,
+        peers: Arc<PeerSnapshot>,
         metrics: Arc<Metrics>,
         settings: &GatewaySettings,
     ) -> Self {
@@ -82,6 +99,9 @@ impl Gateway {
             default_timeout: settings.default_timeout,
             max_input_bytes: usize::try_from(settings.max_request_bytes).unwrap_or(usize::MAX),
             next_request_id: AtomicU64::new(Rng::from_entropy().next_u64()),
+            miner_budget: MinerBudget::new(settings.miner_rate),
+            min_agreement: settings.min_agreement,
+            peers,
         }
     }
 
@@ -181,16 +201,29 @@ impl GatewayApiServer for Arc<Gateway> {
 
     async fn subnet_query(
         &self,
+        ext: &Extensions,
         netuid: NetUid,
         input: serde_json::Value,
         options: Option<QueryOptions>,
     ) -> RpcResult<QueryResult> {
-        let result = self.query(netuid, input, options.unwrap_or_default()).await;
+        let authenticated = ext.get::<Client>().is_some_and(|c| c.authenticated);
+        let result = self
+            .query(netuid, input, options.unwrap_or_default(), authenticated)
+            .await;
         self.observe("subnet_query", &result);
         result
     }
 
-    async fn mesh_peers(&self) -> RpcResult<Vec<PeerSummary>> {
+    async fn mesh_peers(&self, ext: &Extensions) -> RpcResult<Vec<PeerSummary>> {
+        // Peer addresses and loads map the network for an attacker: operators only.
+        if !ext.get::<Client>().is_some_and(|c| c.authenticated) {
+            let result = Err(error(
+                UNAUTHORIZED,
+                "mesh_peers needs an API key (Authorization: Bearer KEY)",
+            ));
+            self.observe("mesh_peers", &result);
+            return result;
+        }
         let peers = self
             .mesh
             .peers()
@@ -242,16 +275,27 @@ pub(crate) async fn start(
         settings.rate_per_sec,
         settings.concurrency,
     ));
-    let connections = Arc::new(Semaphore::new(
-        usize::try_from(settings.max_connections).unwrap_or(1),
-    ));
+    let connections = Connections::new(
+        settings.max_connections,
+        settings.max_connections_per_ip,
+        settings.reserved_connections,
+    );
+    let policy = Arc::new(Policy {
+        trusted_proxies: settings.trusted_proxies.clone(),
+        allowed_origins: settings.allowed_origins.clone(),
+        local_only: addr.ip().is_loopback(),
+        api_keys: settings.api_keys.clone(),
+    });
     let acceptor = Acceptor {
         listener,
         stop_handle,
         limits,
         connections,
+        policy,
         metrics: gateway.metrics.clone(),
         max_body: settings.max_request_bytes,
+        header_timeout: settings.header_timeout,
+        idle_timeout: settings.idle_timeout,
         methods: gateway.into_rpc(),
     };
     tokio::spawn(acceptor.run(cancel));
@@ -267,31 +311,36 @@ struct Acceptor {
     /// Stops the loop and, gracefully, every connection.
     stop_handle: StopHandle,
     limits: Arc<ClientLimits>,
-    /// One permit per open connection (`--gateway-max-connections`).
-    connections: Arc<Semaphore>,
+    /// Open connections, in total and per client.
+    connections: Arc<Connections>,
+    /// Who a request's client is, and which are refused.
+    policy: Arc<Policy>,
     metrics: Arc<Metrics>,
     /// Largest request body (`--gateway-max-request-bytes`).
     max_body: u32,
+    /// Time to the first call (`--gateway-header-timeout-ms`).
+    header_timeout: Duration,
+    /// Time between calls (`--gateway-idle-timeout-ms`).
+    idle_timeout: Duration,
+}
+
+/// WebSocket pings: every 30 s, and a connection that has not answered (nor sent anything)
+/// for 60 s is closed.
+fn ws_ping() -> PingConfig {
+    PingConfig::new()
+        .ping_interval(Duration::from_secs(30))
+        .inactive_limit(Duration::from_secs(60))
 }
 
 impl Acceptor {
     /// Accepts connections until the server is stopped or `cancel` fires; each connection is
     /// served on a task of its own, behind the per-client limits.
     async fn run(self, cancel: CancellationToken) {
-        let Self {
-            listener,
-            methods,
-            stop_handle,
-            limits,
-            connections,
-            metrics,
-            max_body,
-        } = self;
         loop {
             let (socket, remote) = tokio::select! {
-                () = stop_handle.clone().shutdown() => return,
+                () = self.stop_handle.clone().shutdown() => return,
                 () = cancel.cancelled() => return,
-                accepted = listener.accept() => match accepted {
+                accepted = self.listener.accept() => match accepted {
                     Ok(accepted) => accepted,
                     Err(e) => {
                         tracing::warn!(error = %e, "gateway: accept failed");
@@ -300,32 +349,75 @@ impl Acceptor {
                     }
                 },
             };
-            let Ok(permit) = connections.clone().try_acquire_owned() else {
-                tracing::debug!(%remote, "gateway: connection limit reached; closing");
-                drop(socket);
-                continue;
+            let peer = remote.ip();
+            // A trusted proxy carries many clients: only the total cap applies to it; its
+            // clients are limited per call, by the address it forwards.
+            let proxy = self.policy.trusted_proxies.contains(&peer);
+            let closer = Closer {
+                activity: Activity::new(),
+                kill: CancellationToken::new(),
             };
-            let (ip, limits, metrics) = (remote.ip(), limits.clone(), metrics.clone());
-            let middleware = RpcServiceBuilder::new().layer_fn(move |inner| Limited {
-                inner,
-                ip,
-                limits: limits.clone(),
-                metrics: metrics.clone(),
-            });
-            let service = Server::builder()
-                .max_request_body_size(max_body)
-                .max_response_body_size(16 * 1024 * 1024)
-                .set_batch_request_config(BatchRequestConfig::Limit(32))
-                .set_rpc_middleware(middleware)
-                .to_service_builder()
-                .build(methods.clone(), stop_handle.clone());
-            let stopped = stop_handle.clone().shutdown();
-            tokio::spawn(async move {
-                if let Err(e) = serve_with_graceful_shutdown(socket, service, stopped).await {
-                    tracing::debug!(%remote, error = %e, "gateway connection ended with an error");
+            let slot = match self
+                .connections
+                .open(ClientKey::of(peer), proxy, closer.clone())
+            {
+                Ok(slot) => slot,
+                Err(refused) => {
+                    tracing::debug!(%remote, %refused, "gateway: connection refused");
+                    drop(socket);
+                    continue;
                 }
-                drop(permit);
-            });
+            };
+            self.serve(socket, remote, slot, closer);
         }
+    }
+
+    /// Serves one accepted connection on a task of its own, with a watchdog that closes it
+    /// when idle.
+    fn serve(
+        &self,
+        socket: tokio::net::TcpStream,
+        remote: SocketAddr,
+        slot: limits::Slot,
+        Closer { activity, kill }: Closer,
+    ) {
+        let peer = remote.ip();
+        let (limits, metrics) = (self.limits.clone(), self.metrics.clone());
+        let watched = activity.clone();
+        let middleware = RpcServiceBuilder::new().layer_fn(move |inner| Limited {
+            inner,
+            peer,
+            limits: limits.clone(),
+            activity: watched.clone(),
+            metrics: metrics.clone(),
+        });
+        let identify = IdentifyLayer {
+            peer,
+            policy: self.policy.clone(),
+        };
+        let service = Server::builder()
+            .max_request_body_size(self.max_body)
+            .max_response_body_size(16 * 1024 * 1024)
+            .set_batch_request_config(BatchRequestConfig::Limit(32))
+            .enable_ws_ping(ws_ping())
+            .set_http_middleware(tower::ServiceBuilder::new().layer(identify))
+            .set_rpc_middleware(middleware)
+            .to_service_builder()
+            .build(self.methods.clone(), self.stop_handle.clone());
+        let closed = CancellationToken::new();
+        tokio::spawn(client::watch(
+            activity,
+            kill.clone(),
+            closed.clone(),
+            self.header_timeout,
+            self.idle_timeout,
+        ));
+        let io = Guarded::new(socket, slot, kill, closed);
+        let stopped = self.stop_handle.clone().shutdown();
+        tokio::spawn(async move {
+            if let Err(e) = serve_with_graceful_shutdown(io, service, stopped).await {
+                tracing::debug!(%remote, error = %e, "gateway connection ended with an error");
+            }
+        });
     }
 }

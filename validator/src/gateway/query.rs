@@ -1,11 +1,20 @@
 //! `subnet_query`: check the options and the input, rank the subnet's miners, ask
 //! `redundancy` of them at once (each slot hedged and failed over by
 //! [`mindos_mesh::route::request_with_policy`]), and aggregate the answers.
+//!
+//! What one query may cost the miners is bounded: at most `2 × redundancy` requests in all
+//! (each slot's first, then `redundancy` hedges and failovers shared by the slots), each
+//! also taking a token of the gateway's miner budget ([`MinerBudget`]). It fails over only
+//! on errors another miner may not have (not `invalid_input` or `too_large`), and does not
+//! hedge when the subnet's miners report they are saturated or the budget runs low.
 
 use mindos_primitives::{NetUid, Uid};
 use std::{
     collections::{HashMap, HashSet, VecDeque},
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        Arc, Mutex, PoisonError,
+    },
     time::{Duration, Instant},
 };
 
@@ -22,12 +31,13 @@ use mindos_subnets::Output;
 use super::{
     api::{
         error, QueryOptions, QueryResult, ServedBy, INVALID_INPUT, LOW_AGREEMENT,
-        NO_MINER_AVAILABLE, TIMEOUT,
+        NO_MINER_AVAILABLE, RATE_LIMITED, TIMEOUT,
     },
+    limits::MinerBudget,
     Gateway,
 };
 use crate::{
-    config::MAX_REDUNDANCY,
+    config::{DEFAULT_REDUNDANCY, MAX_PUBLIC_REDUNDANCY, MAX_REDUNDANCY},
     metagraph::{Neuron, SubnetState},
     metrics::Metrics,
 };
@@ -39,6 +49,9 @@ const INLINE_CHECK_BYTES: usize = 256;
 const MIN_HEDGE_DELAY: Duration = Duration::from_millis(5);
 /// Hedge delay before enough latencies are known for a p90.
 const DEFAULT_HEDGE_DELAY: Duration = Duration::from_millis(250);
+/// A miner whose last capacity beat reports at least this load counts as saturated; when
+/// half the candidates are, queries do not hedge (a hedge would only queue behind).
+const SATURATED_LOAD: f64 = 0.9;
 
 /// [`QueryOptions`] with the defaults filled in, each within its range.
 struct Checked {
@@ -49,13 +62,29 @@ struct Checked {
 
 impl QueryOptions {
     /// The options with defaults filled in, or an `invalid_input` error naming the first one
-    /// out of range.
-    fn check(self, default_timeout: Duration) -> Result<Checked, ErrorObjectOwned> {
-        let redundancy = self.redundancy.unwrap_or(1);
-        if !(1..=MAX_REDUNDANCY).contains(&redundancy) {
+    /// out of range. A client without an API key asks at most [`MAX_PUBLIC_REDUNDANCY`]
+    /// miners and needs at least `floor` agreement.
+    fn check(
+        self,
+        default_timeout: Duration,
+        authenticated: bool,
+        floor: f64,
+    ) -> Result<Checked, ErrorObjectOwned> {
+        let redundancy = self.redundancy.unwrap_or(DEFAULT_REDUNDANCY);
+        let max = if authenticated {
+            MAX_REDUNDANCY
+        } else {
+            MAX_PUBLIC_REDUNDANCY
+        };
+        if !(1..=max).contains(&redundancy) {
+            let key = if authenticated {
+                ""
+            } else {
+                " (up to 16 with an API key)"
+            };
             return Err(error(
                 INVALID_INPUT,
-                format!("redundancy {redundancy} is outside 1..={MAX_REDUNDANCY}"),
+                format!("redundancy {redundancy} is outside 1..={max}{key}"),
             ));
         }
         let timeout = match self.timeout_ms {
@@ -75,6 +104,13 @@ impl QueryOptions {
                 format!("min_agreement {min_agreement} is outside 0..=1"),
             ));
         }
+        // A public answer is one that most miners asked agree on (L12): the client may
+        // only raise the floor.
+        let min_agreement = if authenticated {
+            min_agreement
+        } else {
+            min_agreement.max(floor)
+        };
         Ok(Checked {
             redundancy,
             timeout,
@@ -91,10 +127,11 @@ impl Gateway {
         netuid: NetUid,
         input: serde_json::Value,
         options: QueryOptions,
+        authenticated: bool,
     ) -> RpcResult<QueryResult> {
         let started = Instant::now();
         let subnet = self.subnet(netuid)?.clone();
-        let checked = options.check(self.default_timeout)?;
+        let checked = options.check(self.default_timeout, authenticated, self.min_agreement)?;
         self.check_input(&subnet, &input).await?;
         let answers = self.fan_out(&subnet, input, &checked).await?;
         let result = aggregate(&subnet, answers, &checked)?;
@@ -113,7 +150,7 @@ impl Gateway {
         input: serde_json::Value,
         checked: &Checked,
     ) -> Result<Vec<Result<Answer, SlotError>>, ErrorObjectOwned> {
-        let candidates = self.candidates(subnet).await;
+        let (candidates, saturated) = self.candidates(subnet).await;
         if candidates.is_empty() {
             return Err(error(
                 NO_MINER_AVAILABLE,
@@ -123,15 +160,22 @@ impl Gateway {
         let k = usize::try_from(checked.redundancy)
             .unwrap_or(1)
             .min(candidates.len());
-        let spares: Arc<Mutex<VecDeque<(PeerId, Neuron)>>> =
-            Arc::new(Mutex::new(candidates.into_iter().collect()));
+        let spares = Spares::new(
+            candidates.into_iter().collect(),
+            checked.redundancy,
+            &self.miner_budget,
+        );
         let deadline = tokio::time::Instant::now()
             .checked_add(checked.timeout)
             .unwrap_or_else(tokio::time::Instant::now);
-        let hedge_delay = subnet
-            .latency_p90()
-            .unwrap_or(DEFAULT_HEDGE_DELAY)
-            .max(MIN_HEDGE_DELAY);
+        // Hedging doubles a slow request; not when the miners are saturated or the
+        // gateway is near its budget.
+        let hedge_delay = (!saturated && !self.miner_budget.is_strained()).then(|| {
+            subnet
+                .latency_p90()
+                .unwrap_or(DEFAULT_HEDGE_DELAY)
+                .max(MIN_HEDGE_DELAY)
+        });
         let base_id = self
             .next_request_id
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -140,28 +184,20 @@ impl Gateway {
             request_id: base_id,
             payload: input,
         };
-        // Each slot takes its first miner now, so slot i starts on the i-th best.
-        let slots: Vec<_> = (0..k)
-            .map(|_| {
-                let first = spares
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .pop_front();
-                slot(
-                    &self.mesh,
-                    &self.metrics,
-                    subnet,
-                    &request,
-                    first,
-                    spares.clone(),
-                    Timing {
-                        deadline,
-                        hedge_delay,
-                    },
-                )
-            })
-            .collect();
-        Ok(futures::future::join_all(slots).await)
+        let timing = Timing {
+            deadline,
+            hedge_delay,
+        };
+        ask(
+            &self.mesh,
+            &self.metrics,
+            subnet,
+            &request,
+            k,
+            &spares,
+            timing,
+        )
+        .await
     }
 
     /// Refuses an input larger than the limit or outside the subnet's schema.
@@ -210,38 +246,44 @@ impl Gateway {
         })
     }
 
-    /// Candidates for `subnet`, best first with exploration; resting miners left out.
-    async fn candidates(&self, subnet: &SubnetState) -> Vec<(PeerId, Neuron)> {
+    /// Candidates for `subnet`, best first, with exploration; resting miners left out. And
+    /// whether the subnet is saturated: half the candidates with a capacity beat report a
+    /// load of at least [`SATURATED_LOAD`].
+    async fn candidates(&self, subnet: &SubnetState) -> (Vec<(PeerId, Neuron)>, bool) {
         let now = Instant::now();
-        let miners: Vec<Neuron> = subnet
+        let miners: HashMap<PeerId, Neuron> = subnet
             .served_miners()
             .into_iter()
-            .filter(|m| m.peer.is_some_and(|p| !subnet.is_resting(&p, now)))
+            .filter_map(|m| {
+                let peer = m.peer.filter(|p| !subnet.is_resting(p, now))?;
+                Some((peer, m))
+            })
             .collect();
-        let infos = self.mesh.peers().await.unwrap_or_default();
+        self.peers.refresh_rtts(&self.mesh).await;
         let scores = subnet
             .scores
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .scores()
             .clone();
+        let mut loads = Vec::new();
         let candidates: Vec<Candidate> = miners
             .iter()
-            .filter_map(|m| {
-                let peer = m.peer?;
-                let info = infos.iter().find(|i| i.peer_id == peer);
-                let mut candidate = Candidate::new(peer);
-                candidate.rtt = info.and_then(|i| i.rtt);
-                candidate.beat = info
-                    .and_then(|i| i.last_beat.clone())
-                    .filter(|b| b.netuid == subnet.netuid);
+            .map(|(peer, m)| {
+                let seen = self.peers.get(peer).unwrap_or_default();
+                let mut candidate = Candidate::new(*peer);
+                candidate.rtt = seen.rtt;
+                candidate.beat = seen.beat.filter(|b| b.netuid == subnet.netuid);
+                if let Some(beat) = &candidate.beat {
+                    loads.push(beat.load_fraction());
+                }
                 // This validator's own score is the freshest reputation; the chain's is the
                 // fallback for miners not challenged yet.
                 candidate.reputation = match scores.get(&m.uid) {
                     Some(s) if s.hotkey == m.hotkey && s.samples > 0 => Some(s.score()),
                     _ => (m.reputation > 0.0).then_some(m.reputation),
                 };
-                Some(candidate)
+                candidate
             })
             .collect();
         let order = self
@@ -249,16 +291,98 @@ impl Gateway {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .select(&candidates, candidates.len(), &HashSet::new());
-        order
+        let ranked = order
             .into_iter()
-            .filter_map(|peer| {
-                miners
-                    .iter()
-                    .find(|m| m.peer == Some(peer))
-                    .map(|m| (peer, m.clone()))
-            })
+            .filter_map(|peer| miners.get(&peer).map(|m| (peer, m.clone())))
+            .collect();
+        (ranked, is_saturated(&loads))
+    }
+}
+
+/// Whether a subnet whose miners' capacity beats report `loads` is saturated: at least half
+/// of them at [`SATURATED_LOAD`] or more. Without beats nothing is known: not saturated.
+fn is_saturated(loads: &[f64]) -> bool {
+    let full = loads.iter().filter(|l| **l >= SATURATED_LOAD).count();
+    !loads.is_empty() && full.saturating_mul(2) >= loads.len()
+}
+
+/// The miners a query's slots share, best first, and what it may send beyond each slot's
+/// first request: `redundancy` hedges and failovers in all (so never more than
+/// `2 × redundancy` requests), each also paid from the gateway's miner budget.
+struct Spares<'a> {
+    queue: Mutex<VecDeque<(PeerId, Neuron)>>,
+    extra: AtomicUsize,
+    budget: &'a MinerBudget,
+}
+
+impl<'a> Spares<'a> {
+    fn new(queue: VecDeque<(PeerId, Neuron)>, redundancy: u32, budget: &'a MinerBudget) -> Self {
+        Self {
+            queue: Mutex::new(queue),
+            extra: AtomicUsize::new(usize::try_from(redundancy).unwrap_or(1)),
+            budget,
+        }
+    }
+
+    /// The best miner left (a slot's first: paid for by the caller).
+    fn pop(&self) -> Option<(PeerId, Neuron)> {
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()
+    }
+
+    /// The best miner left for a hedge or failover; `None` once none is left or the
+    /// query's or the gateway's allowance is spent.
+    fn take(&self) -> Option<(PeerId, Neuron)> {
+        let allowed = self
+            .extra
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+            && self.budget.take();
+        allowed.then(|| self.pop()).flatten()
+    }
+
+    /// Every miner's uid, for the peers still queued.
+    fn uids(&self) -> Vec<(PeerId, Uid)> {
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(peer, miner)| (*peer, miner.uid))
             .collect()
     }
+}
+
+/// Starts `k` slots at once, slot i on the i-th best miner left, as many as the gateway's
+/// miner budget pays for; one result per slot started, or `rate_limited` if the budget
+/// could not pay for any.
+async fn ask<T: InferTransport>(
+    transport: &T,
+    metrics: &Metrics,
+    subnet: &SubnetState,
+    request: &InferRequest,
+    k: usize,
+    spares: &Spares<'_>,
+    timing: Timing,
+) -> Result<Vec<Result<Answer, SlotError>>, ErrorObjectOwned> {
+    let mut firsts = Vec::with_capacity(k);
+    for _ in 0..k {
+        if !spares.budget.take() {
+            break;
+        }
+        firsts.push(spares.pop());
+    }
+    if firsts.is_empty() {
+        return Err(error(
+            RATE_LIMITED,
+            "the gateway is sending miners all the requests it may; try again shortly",
+        ));
+    }
+    let slots = firsts
+        .into_iter()
+        .map(|first| slot(transport, metrics, subnet, request, first, spares, timing));
+    Ok(futures::future::join_all(slots).await)
 }
 
 /// The slots' answers aggregated by the subnet's rule, or why there is no answer: none came
@@ -328,6 +452,7 @@ fn aggregate(
 type Answer = (Uid, Output, Duration);
 
 /// Why a slot has no answer.
+#[derive(Debug)]
 enum SlotError {
     /// The deadline passed, or a miner timed out before the spares ran out.
     Timeout,
@@ -335,15 +460,16 @@ enum SlotError {
     Exhausted,
 }
 
-/// When a query must be answered, and when a slow request is hedged.
+/// When a query must be answered, and when a slow request is hedged (`None`: never).
 #[derive(Clone, Copy, Debug)]
 struct Timing {
     deadline: tokio::time::Instant,
-    hedge_delay: Duration,
+    hedge_delay: Option<Duration>,
 }
 
 /// One of `redundancy` answers: asks `first`, hedges to a spare once the request runs past
-/// the hedge delay, fails over to spares on errors, until one answers or the deadline.
+/// the hedge delay, fails over to spares on retryable errors, until one answers, the
+/// deadline passes or the query's allowance ([`Spares`]) is spent.
 /// The policy is the mesh's ([`request_with_policy`]); [`SlotJudge`] adds what only the
 /// gateway knows: which answers decode, the metrics and the miners' health.
 async fn slot<T: InferTransport>(
@@ -352,7 +478,7 @@ async fn slot<T: InferTransport>(
     subnet: &SubnetState,
     request: &InferRequest,
     first: Option<(PeerId, Neuron)>,
-    spares: Arc<Mutex<VecDeque<(PeerId, Neuron)>>>,
+    spares: &Spares<'_>,
     Timing {
         deadline,
         hedge_delay,
@@ -361,27 +487,30 @@ async fn slot<T: InferTransport>(
     let Some(first) = first else {
         return Err(SlotError::Exhausted);
     };
-    let take_spare = || {
-        spares
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop_front()
-    };
     // The slot's own miner and the spares still free: every peer it may ask.
-    let uids: HashMap<PeerId, Uid> = std::iter::once(&first)
-        .chain(spares.lock().unwrap_or_else(PoisonError::into_inner).iter())
-        .map(|(peer, miner)| (*peer, miner.uid))
+    let uids: HashMap<PeerId, Uid> = std::iter::once((first.0, first.1.uid))
+        .chain(spares.uids())
         .collect();
-    let candidates =
-        std::iter::once(first.0).chain(std::iter::from_fn(|| take_spare().map(|(peer, _)| peer)));
-    let policy =
+    // Set by the judge when a miner refuses the request itself: no other would take it.
+    let hopeless = Arc::new(AtomicBool::new(false));
+    let stop = hopeless.clone();
+    let candidates = std::iter::once(first.0).chain(std::iter::from_fn(move || {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        spares.take().map(|(peer, _)| peer)
+    }));
+    let mut policy =
         FailoverPolicy::sequential(deadline.saturating_duration_since(tokio::time::Instant::now()))
-            .with_deadline(deadline)
-            .with_hedge_after(hedge_delay);
+            .with_deadline(deadline);
+    if let Some(delay) = hedge_delay {
+        policy = policy.with_hedge_after(delay);
+    }
     let judge = SlotJudge {
         metrics,
         subnet,
         netuid: subnet.netuid.to_string(),
+        hopeless,
     };
     match request_with_policy(transport, candidates, request, policy, judge).await {
         Ok(served) => match uids.get(&served.peer) {
@@ -394,14 +523,17 @@ async fn slot<T: InferTransport>(
     }
 }
 
-/// The gateway's judgement of a miner's answer: only an output that decodes counts; any
-/// other answer fails over. Counts each attempt and records each answer in the miner's
-/// health as it comes.
+/// The gateway's judgement of a miner's answer: only an output that decodes counts; a
+/// retryable failure fails over, a refusal of the request itself (`invalid_input`,
+/// `too_large`) or a local mesh failure ends the slot. Counts each attempt and records each
+/// answer in the miner's health as it comes.
 struct SlotJudge<'a> {
     metrics: &'a Metrics,
     subnet: &'a SubnetState,
     /// The subnet as a metric label.
     netuid: String,
+    /// Set when no other miner would answer: the slot draws no more candidates.
+    hopeless: Arc<AtomicBool>,
 }
 
 impl Judge for SlotJudge<'_> {
@@ -430,9 +562,19 @@ impl Judge for SlotJudge<'_> {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(|reason| AttemptError::Unusable { reason }),
+            Ok(InferResponse::Err { code, message }) if !code.is_retryable() => {
+                // The request's own fault: not the miner's health, and no one else's turn.
+                tracing::debug!(%peer, ?code, %message, "miner refused the query itself");
+                self.hopeless.store(true, Ordering::Relaxed);
+                return Verdict::FailOver(AttemptError::Refused { code, message });
+            }
             Ok(InferResponse::Err { code, message }) => {
                 tracing::debug!(%peer, ?code, %message, "miner refused a query");
                 Err(AttemptError::Refused { code, message })
+            }
+            Err(e) if !e.is_retryable() => {
+                tracing::debug!(%peer, error = %e, "query failed here; not failing over");
+                return Verdict::Stop(e);
             }
             Err(e) => {
                 tracing::debug!(%peer, error = %e, "query to a miner failed");

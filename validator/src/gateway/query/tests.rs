@@ -1,6 +1,8 @@
 //! The slot adapter on a scripted transport and tokio's paused clock: the uid, decoded
 //! output and latency it reports, the attempt metrics it counts, and how it tells a timeout
-//! from exhausted spares. The policy itself is tested in `mindos-mesh` (`tests/failover.rs`).
+//! from exhausted spares; and what one query may cost the miners: at most `2 × redundancy`
+//! requests, within the gateway's budget, no failover on a refusal of the request itself.
+//! The policy itself is tested in `mindos-mesh` (`tests/failover.rs`).
 
 use super::*;
 use mindos_primitives::{NetUid, Uid};
@@ -43,13 +45,9 @@ fn neuron(uid: Uid, peer: PeerId) -> (PeerId, Neuron) {
     )
 }
 
-async fn run_slot(
-    script: &[(Duration, Option<u8>)],
-    hedge: Duration,
-    budget: Duration,
-) -> (Result<(Uid, Output, Duration), SlotError>, Metrics) {
+fn digits_subnet() -> SubnetState {
     let engine = mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default()).unwrap();
-    let subnet = SubnetState::new(
+    SubnetState::new(
         &crate::metagraph::ChainSubnet {
             netuid: NetUid(1),
             name: "digits".into(),
@@ -59,7 +57,15 @@ async fn run_slot(
         },
         engine,
         crate::scoring::Scoreboard::new(0.1, Duration::from_millis(100)),
-    );
+    )
+}
+
+async fn run_slot(
+    script: &[(Duration, Option<u8>)],
+    hedge: Duration,
+    budget: Duration,
+) -> (Result<(Uid, Output, Duration), SlotError>, Metrics) {
+    let subnet = digits_subnet();
     let peers: Vec<PeerId> = script.iter().map(|_| PeerId::random()).collect();
     let transport = scripted(peers.iter().copied().zip(script.iter().copied()));
     let mut queue: VecDeque<(PeerId, Neuron)> = peers
@@ -75,16 +81,17 @@ async fn run_slot(
         payload: serde_json::Value::Null,
     };
     let deadline = tokio::time::Instant::now() + budget;
+    let miner_budget = MinerBudget::new(1000);
     let result = slot(
         &transport,
         &metrics,
         &subnet,
         &request,
         first,
-        Arc::new(Mutex::new(queue)),
+        &Spares::new(queue, 1, &miner_budget),
         Timing {
             deadline,
-            hedge_delay: hedge,
+            hedge_delay: Some(hedge),
         },
     )
     .await;
@@ -138,4 +145,128 @@ async fn failures_fail_over_and_the_budget_bounds_the_slot() {
     )
     .await;
     assert!(matches!(result, Err(SlotError::Timeout)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slot_asks_at_most_two_miners_however_many_refuse() {
+    let ms = Duration::from_millis;
+    // Ten busy miners: the slot's own and one more, then it gives up.
+    let (result, metrics) = run_slot(&[(ms(1), None); 10], ms(1000), ms(10_000)).await;
+    assert!(matches!(result, Err(SlotError::Exhausted)));
+    let sent = attempts(&metrics, "primary")
+        + attempts(&metrics, "hedge")
+        + attempts(&metrics, "failover");
+    assert_eq!(sent, 2, "one query slot, at most 2 miner requests");
+}
+
+/// A transport on which every miner answers `code` after a millisecond.
+struct Refusing(mindos_mesh::ErrorCode);
+
+impl InferTransport for Refusing {
+    fn send(
+        &self,
+        _peer: PeerId,
+        _request: InferRequest,
+        _timeout: Duration,
+    ) -> impl std::future::Future<Output = Result<InferResponse, MeshError>> + Send {
+        let code = self.0;
+        async move {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            Ok(InferResponse::error(code, "refused"))
+        }
+    }
+}
+
+/// Runs one query over ten miners that all answer `code` after 1 ms, hedging after
+/// `hedge`: (slot results, requests sent).
+async fn query_refused_by_all(
+    code: mindos_mesh::ErrorCode,
+    redundancy: u32,
+    budget: &MinerBudget,
+    hedge: Option<Duration>,
+) -> (
+    Result<Vec<Result<Answer, SlotError>>, ErrorObjectOwned>,
+    u64,
+) {
+    let subnet = digits_subnet();
+    let metrics = Metrics::new().unwrap();
+    let miners: VecDeque<(PeerId, Neuron)> = (0..10u16)
+        .map(|i| neuron(Uid(i), PeerId::random()))
+        .collect();
+    let spares = Spares::new(miners, redundancy, budget);
+    let request = InferRequest {
+        netuid: NetUid(1),
+        request_id: 1,
+        payload: serde_json::Value::Null,
+    };
+    let timing = Timing {
+        deadline: tokio::time::Instant::now() + Duration::from_secs(10),
+        hedge_delay: hedge,
+    };
+    let k = usize::try_from(redundancy).unwrap();
+    let result = ask(
+        &Refusing(code),
+        &metrics,
+        &subnet,
+        &request,
+        k,
+        &spares,
+        timing,
+    )
+    .await;
+    let sent = attempts(&metrics, "primary")
+        + attempts(&metrics, "hedge")
+        + attempts(&metrics, "failover");
+    (result, sent)
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_query_never_sends_more_than_twice_its_redundancy() {
+    let budget = MinerBudget::new(10_000);
+    for redundancy in 1..=4 {
+        // Hedges as early as the answers come: they count against the same allowance.
+        let hedge = Some(Duration::from_millis(1));
+        let (result, sent) =
+            query_refused_by_all(mindos_mesh::ErrorCode::Busy, redundancy, &budget, hedge).await;
+        let slots = result.unwrap();
+        assert_eq!(slots.len(), usize::try_from(redundancy).unwrap());
+        assert!(slots.iter().all(|s| matches!(s, Err(SlotError::Exhausted))));
+        assert_eq!(sent, 2 * u64::from(redundancy), "redundancy {redundancy}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refusal_of_the_request_itself_is_not_failed_over() {
+    let budget = MinerBudget::new(10_000);
+    for code in [
+        mindos_mesh::ErrorCode::InvalidInput,
+        mindos_mesh::ErrorCode::TooLarge,
+    ] {
+        // No hedge: one sent before the refusal arrives would be a second request, but not
+        // a failover.
+        let (result, sent) = query_refused_by_all(code, 1, &budget, None).await;
+        assert!(matches!(result.unwrap()[..], [Err(SlotError::Exhausted)]));
+        assert_eq!(sent, 1, "{code:?}: one miner asked");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_gateway_budget_bounds_every_query_together() {
+    // 1 request per second, bursts of 2: a query at redundancy 3 starts 2 slots and has
+    // nothing left to fail over with; the next query is refused until the budget refills.
+    let budget = MinerBudget::new(1);
+    let (result, sent) = query_refused_by_all(mindos_mesh::ErrorCode::Busy, 3, &budget, None).await;
+    assert_eq!(result.unwrap().len(), 2);
+    assert_eq!(sent, 2);
+    let (result, sent) = query_refused_by_all(mindos_mesh::ErrorCode::Busy, 3, &budget, None).await;
+    assert_eq!(result.unwrap_err().code(), RATE_LIMITED);
+    assert_eq!(sent, 0);
+}
+
+#[test]
+fn a_subnet_is_saturated_when_half_its_beats_say_so() {
+    assert!(!is_saturated(&[]), "nothing known");
+    assert!(!is_saturated(&[0.1, 0.95, 0.2]));
+    assert!(is_saturated(&[0.1, 0.95]));
+    assert!(is_saturated(&[1.0, 0.9, 0.3]));
 }

@@ -1,0 +1,469 @@
+//! Resource exhaustion: hostile peers on real meshes on 127.0.0.1. A caller that floods
+//! frames and never reads its answers, one that makes the server answer more than it takes,
+//! peers that are not admitted, and a thousand throwaway identities against one admitted
+//! caller.
+
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    missing_docs
+)]
+
+use std::{
+    future::Future,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
+use mindos_mesh::{
+    libp2p::{multiaddr::Protocol, noise, tcp, yamux, Stream, SwarmBuilder},
+    Admission, ErrorCode, InferRequest, InferResponse, Keypair, Mesh, MeshClient, MeshConfig,
+    MeshEvent, Multiaddr, NetUid, PeerId, Responder, INFER_PROTOCOL,
+};
+use serde_json::json;
+use tokio::sync::oneshot;
+
+const TEST_DEADLINE: Duration = Duration::from_secs(120);
+
+/// A mesh node whose inbound requests go to a handler.
+struct Node {
+    client: MeshClient,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Node {
+    fn start(
+        config: MeshConfig,
+        handler: impl Fn(InferRequest, Responder) + Send + 'static,
+    ) -> Self {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+        let (client, mut events, event_loop) = Mesh::new(config).unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(event_loop.run(async move {
+            let _ = stopped.await;
+        }));
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                if let MeshEvent::InboundRequest {
+                    request, responder, ..
+                } = event
+                {
+                    handler(request, responder);
+                }
+            }
+        });
+        Self {
+            client,
+            stop: Some(stop),
+        }
+    }
+
+    async fn addr(&self) -> Multiaddr {
+        let addrs = self.client.listen_addrs().await.unwrap();
+        addrs[0].clone().with(Protocol::P2p(self.client.peer_id()))
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn echo(request: InferRequest, responder: Responder) {
+    responder.respond(InferResponse::Ok {
+        payload: request.payload,
+    });
+}
+
+fn request(id: u64, payload: serde_json::Value) -> InferRequest {
+    InferRequest {
+        netuid: NetUid(1),
+        request_id: id,
+        payload,
+    }
+}
+
+async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(TEST_DEADLINE, f)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish in {TEST_DEADLINE:?}"))
+}
+
+/// Polls `check` every 50 ms until it holds, for at most `limit`.
+async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A bare libp2p peer with a fresh identity (TCP, noise, yamux, raw streams) connected to
+/// `server`: it writes whatever it likes on `/mindos/infer/1` links.
+async fn raw_peer(server: &Multiaddr) -> mindos_mesh::libp2p::Swarm<libp2p_stream::Behaviour> {
+    let mut swarm = SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::new(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(|_| libp2p_stream::Behaviour::new())
+        .unwrap()
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+        .build();
+    swarm.dial(server.clone()).unwrap();
+    swarm
+}
+
+/// Runs `swarm` in the background and opens a link to `server` through it.
+async fn open_link(
+    swarm: mindos_mesh::libp2p::Swarm<libp2p_stream::Behaviour>,
+    server: PeerId,
+) -> Stream {
+    let mut control = swarm.behaviour().new_control();
+    let mut swarm = swarm;
+    tokio::spawn(async move { while swarm.next().await.is_some() {} });
+    control.open_stream(server, INFER_PROTOCOL).await.unwrap()
+}
+
+fn header(tag: u64, len: u32) -> Vec<u8> {
+    let mut wire = tag.to_be_bytes().to_vec();
+    wire.extend_from_slice(&len.to_be_bytes());
+    wire
+}
+
+fn frame(tag: u64, request: &InferRequest) -> Vec<u8> {
+    let body = serde_json::to_vec(request).unwrap();
+    let mut wire = header(tag, u32::try_from(body.len()).unwrap());
+    wire.extend(body);
+    wire
+}
+
+/// Writes `chunk` until `limit` bytes are sent, a write stalls for `stall`, or the link
+/// fails. Returns the bytes sent and whether it stalled.
+async fn flood(link: &mut Stream, chunk: &[u8], limit: usize, stall: Duration) -> (usize, bool) {
+    let mut sent = 0;
+    while sent < limit {
+        match tokio::time::timeout(stall, link.write_all(chunk)).await {
+            Ok(Ok(())) => sent += chunk.len(),
+            Ok(Err(_)) => return (sent, false),
+            Err(_) => return (sent, true),
+        }
+    }
+    (sent, false)
+}
+
+/// Reads the link to its end (a clean close or a reset) and returns the bytes read; panics
+/// if it stays open for `limit`.
+async fn read_to_close(link: &mut Stream, limit: Duration) -> usize {
+    let mut read = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, link.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return read,
+            Ok(Ok(n)) => read += n,
+            Err(_) => panic!("the server kept the link open for {limit:?} ({read} bytes read)"),
+        }
+    }
+}
+
+/// C2: zero-length frames are malformed requests, each answered `invalid_input` by the mesh
+/// itself (no authorization involved). A caller that sends them and never reads must not
+/// grow the server's memory: the server stops reading once a few answers wait, keeps its
+/// queued answer bytes under a small fixed budget, and closes the link after its write
+/// timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooder_that_never_reads_is_stopped_bounded_and_disconnected() {
+    within("test", async {
+        let mut config = MeshConfig::local(Keypair::generate_ed25519());
+        config.answer_write_timeout = Duration::from_secs(1);
+        let budget = u64::from(config.max_queued_answer_bytes);
+        let server = Node::start(config, echo);
+        let server_id = server.client.peer_id();
+        let mut link = open_link(raw_peer(&server.addr().await).await, server_id).await;
+
+        // 1,000 zero-length frames per write; 8 MiB would be 700,000 answers.
+        let chunk = header(0, 0).repeat(1000);
+        let (sent, stalled) = flood(&mut link, &chunk, 8 << 20, Duration::from_secs(3)).await;
+        // What the server may take before it stops reading: its yamux receive window, the
+        // frames whose answers filled the flooder's window, a few answers' worth more.
+        assert!(
+            sent < 2 << 20,
+            "the server kept reading a caller that never reads: {sent} bytes taken"
+        );
+        eventually(
+            "the server closes the link",
+            Duration::from_secs(10),
+            || server.client.inbound_stats().links_closed_backlogged == 1,
+        )
+        .await;
+        let stats = server.client.inbound_stats();
+        // 32 refusals of ~100 bytes at most wait at once.
+        assert!(
+            stats.peak_queued_bytes <= 64 * 1024 && stats.peak_queued_bytes <= budget,
+            "{stats:?}"
+        );
+        // The flooder sees the close once it reads what the server had managed to write.
+        let read = read_to_close(&mut link, Duration::from_secs(10)).await;
+        assert!(read < 2 << 20, "{read} bytes of answers");
+        eprintln!(
+            "flooder: {sent} bytes sent (stalled: {stalled}), {read} bytes of answers; {stats:?}"
+        );
+
+        // The server still serves others.
+        let client = Node::start(MeshConfig::local(Keypair::generate_ed25519()), echo);
+        client.client.dial(server.addr().await).await.unwrap();
+        let answer = client
+            .client
+            .request(server_id, request(1, json!("ok")), Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(
+            answer,
+            InferResponse::Ok {
+                payload: json!("ok")
+            }
+        );
+    })
+    .await;
+}
+
+/// C2, answers the application makes: a caller that pipelines requests with large answers
+/// and never reads loses the link as soon as the answers waiting would pass the byte budget,
+/// and the server never holds more than the budget for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_past_the_byte_budget_close_the_link() {
+    within("test", async {
+        let mut config = MeshConfig::local(Keypair::generate_ed25519());
+        config.max_response_size = 64 * 1024;
+        config.max_queued_answer_bytes = 256 * 1024;
+        // Long enough that the budget, not the timeout, closes the link.
+        config.answer_write_timeout = Duration::from_secs(60);
+        let server = Node::start(config, |request, responder| {
+            responder.respond(InferResponse::Ok {
+                payload: json!("x".repeat(60_000 + request.request_id as usize % 7)),
+            })
+        });
+        let server_id = server.client.peer_id();
+        let mut link = open_link(raw_peer(&server.addr().await).await, server_id).await;
+
+        let mut wire = Vec::new();
+        for tag in 0..100 {
+            wire.extend(frame(tag, &request(tag, json!(tag))));
+        }
+        let _ = flood(&mut link, &wire, wire.len(), Duration::from_secs(3)).await;
+        eventually(
+            "the server closes the link",
+            Duration::from_secs(10),
+            || server.client.inbound_stats().links_closed_backlogged == 1,
+        )
+        .await;
+        let stats = server.client.inbound_stats();
+        assert!(stats.peak_queued_bytes <= 256 * 1024, "{stats:?}");
+        // 100 answers of 60 KB are 6 MB; the flooder gets what fit in its window, then the
+        // close.
+        let read = read_to_close(&mut link, Duration::from_secs(10)).await;
+        assert!(read < 6_000_000, "{read} bytes of answers");
+    })
+    .await;
+}
+
+/// H1: a link from a peer the admission policy does not admit is refused from its first
+/// header: the request's body is never read (here it is never even sent), the application
+/// never sees it, and the link is closed. Admitting the peer at run time lets it in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_is_not_admitted_is_refused_before_its_body_is_read() {
+    within("test", async {
+        let seen = Arc::new(AtomicUsize::new(0));
+        let mut config = MeshConfig::local(Keypair::generate_ed25519());
+        let admission = Admission::only([]);
+        config.admission = admission.clone();
+        let counted = seen.clone();
+        let server = Node::start(config, move |request, responder| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            echo(request, responder)
+        });
+        let server_id = server.client.peer_id();
+        let addr = server.addr().await;
+
+        // A header announcing a 100 KiB body, and no body.
+        let mut link = open_link(raw_peer(&addr).await, server_id).await;
+        link.write_all(&header(42, 100 * 1024)).await.unwrap();
+        link.flush().await.unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), link.read_to_end(&mut answer))
+            .await
+            .expect("the refusal did not wait for the body")
+            .unwrap();
+        assert_eq!(
+            answer[..8],
+            42u64.to_be_bytes(),
+            "the refusal carries the tag"
+        );
+        let refusal: InferResponse = serde_json::from_slice(&answer[12..]).unwrap();
+        assert_eq!(
+            refusal.error_code(),
+            Some(ErrorCode::Unauthorized),
+            "{refusal:?}"
+        );
+
+        // Through the mesh's own client, the same.
+        let caller = Node::start(MeshConfig::local(Keypair::generate_ed25519()), echo);
+        caller.client.dial(addr).await.unwrap();
+        let answer = caller
+            .client
+            .request(server_id, request(1, json!(1)), Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(
+            answer.error_code(),
+            Some(ErrorCode::Unauthorized),
+            "{answer:?}"
+        );
+        let stats = server.client.inbound_stats();
+        assert_eq!(
+            (stats.links_served, seen.load(Ordering::SeqCst)),
+            (0, 0),
+            "{stats:?}"
+        );
+        assert!(stats.links_refused >= 2, "{stats:?}");
+
+        // Admitted at run time, it is served.
+        assert!(admission.set_admitted([caller.client.peer_id()].into()));
+        let answer = caller
+            .client
+            .request(server_id, request(2, json!(2)), Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(answer, InferResponse::Ok { payload: json!(2) });
+        assert_eq!(seen.load(Ordering::SeqCst), 1);
+    })
+    .await;
+}
+
+/// H1: the subnet's own request limit is applied on the link, before the payload is parsed
+/// or the application sees the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_over_their_subnets_limit_are_refused_on_the_link() {
+    within("test", async {
+        let seen = Arc::new(AtomicUsize::new(0));
+        let config = MeshConfig::local(Keypair::generate_ed25519());
+        config.admission.set_request_limit(NetUid(1), 1024);
+        let counted = seen.clone();
+        let server = Node::start(config, move |request, responder| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            echo(request, responder)
+        });
+        let caller = Node::start(MeshConfig::local(Keypair::generate_ed25519()), echo);
+        caller.client.dial(server.addr().await).await.unwrap();
+        let server_id = server.client.peer_id();
+        let big = request(1, json!({"pixels": vec![16; 600]}));
+        let answer = caller
+            .client
+            .request(server_id, big, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(answer.error_code(), Some(ErrorCode::TooLarge), "{answer:?}");
+        assert_eq!(seen.load(Ordering::SeqCst), 0);
+        let mut other_subnet = request(2, json!({"pixels": vec![16; 600]}));
+        other_subnet.netuid = NetUid(2);
+        let answer = caller
+            .client
+            .request(server_id, other_subnet, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert!(matches!(answer, InferResponse::Ok { .. }), "{answer:?}");
+    })
+    .await;
+}
+
+/// H1: 1,000 throwaway PeerIds, each opening 4 links from this process and announcing a
+/// 200 KiB request, do not stop the one admitted caller (a permitted validator) from being
+/// served within its timeout, and none of their links is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_sybils_do_not_starve_an_admitted_validator() {
+    within("test", async {
+        const SYBILS: usize = 1000;
+        const LINKS: usize = 4;
+        let validator = Node::start(MeshConfig::local(Keypair::generate_ed25519()), echo);
+        let mut config = MeshConfig::local(Keypair::generate_ed25519());
+        config.admission = Admission::only([validator.client.peer_id()]);
+        let server = Node::start(config, echo);
+        let server_id = server.client.peer_id();
+        let addr = server.addr().await;
+        validator.client.dial(addr.clone()).await.unwrap();
+
+        let started = Instant::now();
+        let mut sybils = Vec::with_capacity(SYBILS);
+        for _ in 0..SYBILS {
+            let swarm = raw_peer(&addr).await;
+            let mut control = swarm.behaviour().new_control();
+            let mut swarm = swarm;
+            sybils.push(tokio::spawn(async move {
+                let driver = tokio::spawn(async move { while swarm.next().await.is_some() {} });
+                let mut links = Vec::new();
+                for tag in 0..LINKS as u64 {
+                    if let Ok(mut link) = control.open_stream(server_id, INFER_PROTOCOL).await {
+                        let mut wire = header(tag, 200 * 1024);
+                        wire.extend(vec![b' '; 16 * 1024]);
+                        let _ = link.write_all(&wire).await;
+                        links.push(link);
+                    }
+                }
+                // Hold the links (and the connection) open while the validator is served.
+                tokio::time::sleep(Duration::from_secs(20)).await;
+                drop(links);
+                driver.abort();
+            }));
+        }
+
+        // While they arrive, the validator is served, each request in time.
+        let mut slowest = Duration::ZERO;
+        for id in 0..50 {
+            let asked = Instant::now();
+            let answer = validator
+                .client
+                .request(server_id, request(id, json!(id)), Duration::from_secs(5))
+                .await
+                .unwrap_or_else(|e| panic!("request {id} failed after {:?}: {e}", asked.elapsed()));
+            assert_eq!(answer, InferResponse::Ok { payload: json!(id) });
+            slowest = slowest.max(asked.elapsed());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        eventually(
+            "the sybils' links are refused",
+            Duration::from_secs(60),
+            || server.client.inbound_stats().links_refused >= (SYBILS * LINKS / 2) as u64,
+        )
+        .await;
+        let stats = server.client.inbound_stats();
+        assert_eq!(stats.links_served, 1, "only the validator's link: {stats:?}");
+        eprintln!(
+            "{SYBILS} sybils x {LINKS} links: slowest validator request {slowest:?}, {:?} in all; {stats:?}",
+            started.elapsed()
+        );
+        for sybil in sybils {
+            sybil.abort();
+        }
+    })
+    .await;
+}
