@@ -65,10 +65,11 @@ pub struct MeshConfig {
     /// take to arrive once its first byte has; a caller that stalls inside a frame loses
     /// the link.
     pub request_timeout: Duration,
-    /// A link is closed after this long without a request once none of its requests can
-    /// still be answered (the last is older than `request_timeout`): by the caller, and by
-    /// the server for a caller that keeps it open. A connection is closed after it has had
-    /// no open streams this long.
+    /// A link is closed after this long without a request and with none waiting for its
+    /// answer (a request older than `request_timeout` no longer counts): by the caller, and
+    /// by the server for a caller that keeps it open (at most this long after the last
+    /// answer has gone out). A connection is closed after it has had no open streams this
+    /// long.
     pub idle_connection_timeout: Duration,
     /// How often each connection is pinged to measure its round-trip time.
     pub ping_interval: Duration,
