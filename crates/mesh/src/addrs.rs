@@ -46,11 +46,16 @@ impl IpKey {
 /// Whether the mesh may dial, remember or announce `addr`. Never: unspecified, multicast,
 /// broadcast, link-local (no route beyond the link; `169.254.169.254` is the cloud metadata
 /// service) and documentation ranges. Loopback, private, shared (CGNAT) and unique-local
-/// ranges only with `allow_private`. Addresses without an IP (DNS names) pass: the resolver
-/// decides, and the chain bounds how many a neuron publishes.
+/// ranges only with `allow_private`.
+///
+/// Never addresses without an IP (`/dns4`, `/dns6`, `/dns`, `/dnsaddr`): the swarm has no DNS
+/// transport (TCP and QUIC take IP addresses only), so dialling one can only fail, and
+/// remembering one would take the place of an address that works. Refusing them at the door
+/// says so at once (`MeshError::AddressRefused`); a name resolved elsewhere could also point
+/// at a range refused here.
 pub(crate) fn is_acceptable(addr: &Multiaddr, allow_private: bool) -> bool {
     match ip_of(addr) {
-        None => true,
+        None => false,
         Some(ip) => match classify(ip) {
             Class::Global => true,
             Class::Private => allow_private,
@@ -152,6 +157,11 @@ mod tests {
             "/ip6/ff02::1/udp/1",
             "/ip6/2001:db8::1/tcp/1",
             "/ip6/::ffff:169.254.1.1/tcp/1",
+            // No DNS transport: a name could never be dialled.
+            "/dns4/miner.example.org/tcp/30444",
+            "/dns6/miner.example.org/udp/30444/quic-v1",
+            "/dns/localhost/tcp/1",
+            "/dnsaddr/bootstrap.example.org",
         ] {
             assert!(!ok(addr, false), "{addr}");
             assert!(!ok(addr, true), "{addr} (private allowed)");
@@ -176,12 +186,11 @@ mod tests {
     }
 
     #[test]
-    fn global_and_dns_always() {
+    fn global_always() {
         for addr in [
             "/ip4/8.8.8.8/tcp/30444",
             "/ip4/100.128.0.1/tcp/1",
             "/ip6/2a01:4f8::1/udp/1/quic-v1",
-            "/dns4/miner.example.org/tcp/30444",
         ] {
             assert!(ok(addr, false), "{addr}");
             assert!(ok(addr, true), "{addr}");

@@ -25,6 +25,10 @@ pub struct PeerInfo {
     pub last_beat: Option<CapacityBeat>,
     /// Whether at least one connection to it is open.
     pub connected: bool,
+    /// This node's gossipsub score of the peer, while it is connected: negative once it has
+    /// forwarded rejected beats; below −10 no gossip is exchanged with it, below −80 its
+    /// messages are dropped (see the README's peer scoring).
+    pub gossip_score: Option<f64>,
 }
 
 /// Something the application should know about or act on.
@@ -128,8 +132,9 @@ impl MeshClient {
     }
 
     /// Remembers `addr` for `peer` (the dialler uses it when a request needs a connection).
-    /// Fails with [`MeshError::AddressRefused`] for an address that is not global while
-    /// [`MeshConfig::allow_private_addrs`](crate::MeshConfig) is off.
+    /// Fails with [`MeshError::AddressRefused`] for an address by DNS name (the mesh has no
+    /// DNS transport), one that is never a peer's (link-local, multicast, …), or one that is
+    /// not global while [`MeshConfig::allow_private_addrs`](crate::MeshConfig) is off.
     pub async fn add_address(&self, peer: PeerId, addr: Multiaddr) -> Result<(), MeshError> {
         self.call(|reply| Command::AddAddress { peer, addr, reply })
             .await?
@@ -137,9 +142,10 @@ impl MeshClient {
 
     /// Sets the PeerIds bound on chain to the registered neurons of subnet `netuid`: from
     /// now on, capacity beats of that subnet are accepted (and forwarded) only if one of
-    /// them published it; others are rejected, which lowers the gossip score of the peers
-    /// that relay them. Until this is called for a subnet, its beats are ignored. Replaces
-    /// the previous set; call it whenever the subnet's neurons change.
+    /// them published it; others are ignored: neither delivered nor forwarded, and not held
+    /// against the peers that relay them (their view of the chain may be a block ahead of
+    /// ours). Until this is called for a subnet, its beats are ignored. Replaces the previous
+    /// set; call it whenever the subnet's neurons change.
     pub async fn set_beat_publishers(
         &self,
         netuid: NetUid,

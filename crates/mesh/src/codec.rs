@@ -7,8 +7,9 @@
 //! length, and that many bytes of JSON. An answer carries its request's tag.
 //!
 //! The reader checks the length against its limit *before* allocating anything, and then
-//! reads incrementally (`take(len).read_to_end`), so a peer that announces a large frame and
-//! then stalls costs no more memory than it actually sent.
+//! reads the body incrementally: its buffer starts at 16 KiB and doubles only once full,
+//! never past the announced length (`read_body`), so a peer that announces a large frame and
+//! then stalls holds at most twice what it actually sent (or the first 16 KiB buffer).
 
 use std::{fmt, io};
 
@@ -31,8 +32,9 @@ pub(crate) const HEADER_LEN: usize = TAG_LEN + 4;
 /// First allocation for a frame body; larger bodies grow as bytes actually arrive.
 pub(crate) const INITIAL_BUFFER: usize = 16 * 1024;
 
-/// First allocation for an encoded frame.
-const INITIAL_FRAME: usize = 128;
+/// First allocation for an encoded frame, and the most unused allocation one keeps (see
+/// [`encode_frame`]).
+pub(crate) const INITIAL_FRAME: usize = 128;
 
 /// An oversized frame up to this many times the limit is read and discarded, so that the
 /// link survives and the request gets a `too_large` answer; a larger one ends the link.
@@ -532,7 +534,11 @@ mod tests {
             panic!("expected a body");
         };
         assert_eq!(body.len(), len as usize);
-        assert!(body.capacity() <= len as usize, "{} bytes held", body.capacity());
+        assert!(
+            body.capacity() <= len as usize,
+            "{} bytes held",
+            body.capacity()
+        );
     }
 
     #[tokio::test]

@@ -12,11 +12,26 @@ pub const DEFAULT_MAX_REQUEST_SIZE: u32 = 1024 * 1024;
 pub const DEFAULT_MAX_RESPONSE_SIZE: u32 = 4 * 1024 * 1024;
 /// Smallest size limit accepted, so that error responses always fit.
 pub const MIN_SIZE_LIMIT: u32 = 1024;
-/// Default budget of answers queued on one inbound link and not yet written: 8 MiB, two
-/// answers of the default largest size.
-pub const DEFAULT_MAX_QUEUED_ANSWER_BYTES: u32 = 8 * 1024 * 1024;
+/// Default budget of answers queued on one inbound link and not yet written: two answers of
+/// the default largest size, each counted with its header and allocation slack (8 MiB and
+/// 280 bytes; see [`largest_answer_cost`]).
+pub const DEFAULT_MAX_QUEUED_ANSWER_BYTES: u32 =
+    largest_answer_cost(DEFAULT_MAX_RESPONSE_SIZE).saturating_mul(2);
 /// Default time one write of answers on an inbound link may take before the link is closed.
 pub const DEFAULT_ANSWER_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a queued answer costs beyond its body: its 12-byte header (tag and length) and at
+/// most 128 bytes of unused allocation (an encoded frame keeps no more; the byte budget
+/// counts allocations).
+const ANSWER_OVERHEAD: u32 = 12 + 128;
+
+/// The most bytes one queued answer counts against
+/// [`MeshConfig::max_queued_answer_bytes`] when its body is at most `max_response_size`
+/// bytes (larger ones are replaced by a short `too_large` error): the body, its 12-byte
+/// header and up to 128 bytes of unused allocation.
+pub const fn largest_answer_cost(max_response_size: u32) -> u32 {
+    max_response_size.saturating_add(ANSWER_OVERHEAD)
+}
 
 /// Everything [`Mesh::new`](crate::Mesh::new) needs.
 ///
@@ -46,10 +61,15 @@ pub struct MeshConfig {
     /// Largest encoded response sent or accepted.
     pub max_response_size: u32,
     /// Upper bound on any request: the protocol gives up on a request (in or out) after
-    /// this long, whatever timeout the caller passed.
+    /// this long, whatever timeout the caller passed. Also the longest an inbound frame may
+    /// take to arrive once its first byte has; a caller that stalls inside a frame loses
+    /// the link.
     pub request_timeout: Duration,
-    /// Close a link after this long without requests, and a connection after it has been
-    /// idle (no open streams) this long.
+    /// A link is closed after this long without a request and with none waiting for its
+    /// answer (a request older than `request_timeout` no longer counts): by the caller, and
+    /// by the server for a caller that keeps it open (at most this long after the last
+    /// answer has gone out). A connection is closed after it has had no open streams this
+    /// long.
     pub idle_connection_timeout: Duration,
     /// How often each connection is pinged to measure its round-trip time.
     pub ping_interval: Duration,
@@ -70,7 +90,8 @@ pub struct MeshConfig {
     /// per-subnet request limits; the application may change it at any time.
     pub admission: Admission,
     /// Most bytes of answers one inbound link may hold queued and unwritten; an answer that
-    /// would exceed it closes the link (its caller is not reading).
+    /// would exceed it closes the link (its caller is not reading). Must hold at least one
+    /// answer of the largest size ([`largest_answer_cost`] of `max_response_size`).
     pub max_queued_answer_bytes: u32,
     /// Longest one write of answers on an inbound link may take; a caller that stops
     /// reading for longer loses the link.
@@ -249,13 +270,13 @@ impl MeshConfig {
                 return invalid(format!("{name} must be at least {MIN_SIZE_LIMIT} bytes"));
             }
         }
-        // One answer of the largest size must always fit (with its 12-byte header).
-        if u64::from(self.max_queued_answer_bytes) < u64::from(self.max_response_size) + 12 {
-            return invalid(
-                "max_queued_answer_bytes must exceed max_response_size by the 12-byte frame \
-                 header"
-                    .into(),
-            );
+        // One answer of the largest size must always fit.
+        let largest = largest_answer_cost(self.max_response_size);
+        if self.max_queued_answer_bytes < largest {
+            return invalid(format!(
+                "max_queued_answer_bytes must be at least {largest}: max_response_size and \
+                 {ANSWER_OVERHEAD} bytes of frame header and allocation slack"
+            ));
         }
         for addr in &self.bootstrap_peers {
             if split_peer_addr(addr).is_none() {
@@ -265,12 +286,14 @@ impl MeshConfig {
             }
             if !crate::addrs::is_acceptable(addr, self.allow_private_addrs) {
                 return invalid(format!(
-                    "bootstrap address {addr} is not global; set allow_private_addrs"
+                    "bootstrap address {addr} is not a global IP address (private ones need \
+                     allow_private_addrs)"
                 ));
             }
         }
         for (name, d) in [
             ("request_timeout", self.request_timeout),
+            ("idle_connection_timeout", self.idle_connection_timeout),
             ("answer_write_timeout", self.answer_write_timeout),
             ("ping_interval", self.ping_interval),
             ("gossip.heartbeat_interval", self.gossip.heartbeat_interval),
@@ -364,6 +387,15 @@ mod tests {
         let mut c = config();
         c.max_queued_answer_bytes = c.max_response_size;
         assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+        // The header alone is not enough: an answer may keep some allocation slack.
+        c.max_queued_answer_bytes = c.max_response_size + 12;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
+        c.max_queued_answer_bytes = largest_answer_cost(c.max_response_size);
+        c.validate().unwrap();
+
+        let mut c = config();
+        c.idle_connection_timeout = Duration::ZERO;
+        assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
 
         let mut c = config();
         c.answer_write_timeout = Duration::ZERO;
@@ -388,6 +420,18 @@ mod tests {
         assert!(matches!(c.validate(), Err(MeshError::InvalidConfig(_))));
         c.allow_private_addrs = true;
         c.validate().unwrap();
+    }
+
+    #[test]
+    fn the_default_answer_budget_is_two_answers_of_the_default_largest_size() {
+        assert_eq!(
+            u64::from(DEFAULT_MAX_QUEUED_ANSWER_BYTES),
+            2 * (u64::from(DEFAULT_MAX_RESPONSE_SIZE) + 12 + 128)
+        );
+        assert_eq!(
+            ANSWER_OVERHEAD as usize,
+            crate::codec::HEADER_LEN + crate::codec::INITIAL_FRAME
+        );
     }
 
     #[test]

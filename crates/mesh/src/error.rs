@@ -44,10 +44,13 @@ pub enum MeshError {
         /// Why.
         reason: String,
     },
-    /// The address is loopback, private, link-local or otherwise not a peer's address on the
-    /// open internet, and [`MeshConfig::allow_private_addrs`](crate::MeshConfig) is off;
-    /// it is neither dialled nor remembered.
-    #[error("address {0} refused: not a global address (allow_private_addrs is off)")]
+    /// The address names no IP (a DNS name: the mesh has no DNS transport), is never a
+    /// peer's (link-local, multicast, reserved, …), or is loopback or private while
+    /// [`MeshConfig::allow_private_addrs`](crate::MeshConfig) is off; it is neither dialled
+    /// nor remembered.
+    #[error(
+        "address {0} refused: not a global IP address (private ones need allow_private_addrs)"
+    )]
     AddressRefused(Multiaddr),
     /// The request is larger than the local request limit; nothing was sent.
     #[error("request of {size} bytes exceeds the {limit}-byte limit")]

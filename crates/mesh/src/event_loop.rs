@@ -2,7 +2,7 @@
 //! into answers and [`MeshEvent`]s.
 
 use std::{
-    collections::{hash_map::Entry, HashMap, HashSet},
+    collections::HashMap,
     future::Future,
     sync::Arc,
     time::{Duration, Instant},
@@ -25,12 +25,13 @@ use tokio_util::sync::DropGuard;
 
 use crate::{
     addrs,
+    beats::BeatGate,
     behaviour::{capacity_topic_params, Behaviour, BehaviourEvent},
     client::{Command, MeshEvent, PeerInfo},
     config::split_peer_addr,
     inbound::Inbound,
     wire::{capacity_topic, unix_time_ms, BeatError, CapacityBeat},
-    MeshError, NetUid,
+    MeshError,
 };
 
 /// Most peers remembered; beyond it, disconnected peers make room for new ones.
@@ -59,15 +60,8 @@ pub struct EventLoop {
     pub(crate) listen_waiters: Vec<oneshot::Sender<Vec<Multiaddr>>>,
     pub(crate) pending_dials: HashMap<ConnectionId, (Multiaddr, Reply<PeerId>)>,
     pub(crate) peers: HashMap<PeerId, PeerInfo>,
-    /// The newest accepted beat per (publisher, subnet): its `sent_at_ms` (older ones are
-    /// replays) and when it arrived (the publish-rate cap). Only bound publishers have
-    /// entries, and they go when the publisher is unbound, so this is as large as the
-    /// subnets' neuron lists at most.
-    pub(crate) newest_beat: HashMap<(PeerId, NetUid), (u64, Instant)>,
-    /// Per subnet, the PeerIds whose beats are accepted (see
-    /// [`MeshClient::set_beat_publishers`](crate::MeshClient::set_beat_publishers)).
-    pub(crate) beat_publishers: HashMap<NetUid, HashSet<PeerId>>,
-    pub(crate) min_beat_interval: Duration,
+    /// Which valid beats are delivered: bound publishers, no replays, the rate cap.
+    pub(crate) beats: BeatGate,
     pub(crate) allow_private_addrs: bool,
 }
 
@@ -146,9 +140,7 @@ impl EventLoop {
                 peers,
                 reply,
             } => {
-                self.newest_beat
-                    .retain(|(p, n), _| *n != netuid || peers.contains(p));
-                self.beat_publishers.insert(netuid, peers);
+                self.beats.set_publishers(netuid, peers);
                 let _ = reply.send(());
             }
             Command::Publish { beat, reply } => {
@@ -176,7 +168,17 @@ impl EventLoop {
                 let _ = reply.send(());
             }
             Command::Peers { reply } => {
-                let _ = reply.send(self.peers.values().cloned().collect());
+                let gossipsub = &self.swarm.behaviour().gossipsub;
+                let peers = self
+                    .peers
+                    .values()
+                    .cloned()
+                    .map(|mut info| {
+                        info.gossip_score = gossipsub.peer_score(&info.peer_id);
+                        info
+                    })
+                    .collect();
+                let _ = reply.send(peers);
             }
         }
     }
@@ -257,6 +259,7 @@ impl EventLoop {
             rtt: None,
             last_beat: None,
             connected: false,
+            gossip_score: None,
         }))
     }
 
@@ -453,7 +456,7 @@ impl EventLoop {
         let acceptance = match checked {
             Ok((source, beat)) => self.accept_beat(source, beat),
             Err(error) => {
-                tracing::debug!(from = %propagation_source, source = ?message.source, %error, "ignored invalid capacity beat");
+                tracing::debug!(from = %propagation_source, source = ?message.source, %error, "invalid capacity beat");
                 match error {
                     // Clock trouble, not malice.
                     BeatError::Stale { .. } | BeatError::FromTheFuture { .. } => {
@@ -470,38 +473,9 @@ impl EventLoop {
     }
 
     fn accept_beat(&mut self, source: PeerId, beat: CapacityBeat) -> MessageAcceptance {
-        // Only neurons bound on chain to the subnet may beat on it: anyone else is a
-        // stranger with a throwaway key, and rejecting (not ignoring) it lowers the score
-        // of the peers that relay such beats. Before the application has told us the
-        // subnet's neurons we know nothing either way: ignore, without penalty.
-        match self.beat_publishers.get(&beat.netuid) {
-            None => {
-                tracing::trace!(%source, netuid = %beat.netuid, "ignored capacity beat: subnet's publishers not known yet");
-                return MessageAcceptance::Ignore;
-            }
-            Some(bound) if !bound.contains(&source) => {
-                tracing::debug!(%source, netuid = %beat.netuid, "rejected capacity beat from a peer not bound to the subnet");
-                return MessageAcceptance::Reject;
-            }
-            Some(_) => {}
-        }
-        let now = Instant::now();
-        match self.newest_beat.entry((source, beat.netuid)) {
-            Entry::Occupied(mut newest) => {
-                let (newest_sent, arrived) = *newest.get();
-                if newest_sent >= beat.sent_at_ms {
-                    tracing::trace!(%source, netuid = %beat.netuid, "ignored replayed capacity beat");
-                    return MessageAcceptance::Ignore;
-                }
-                if now.saturating_duration_since(arrived) < self.min_beat_interval {
-                    tracing::debug!(%source, netuid = %beat.netuid, "ignored capacity beat: publisher over its rate");
-                    return MessageAcceptance::Ignore;
-                }
-                newest.insert((beat.sent_at_ms, now));
-            }
-            Entry::Vacant(slot) => {
-                slot.insert((beat.sent_at_ms, now));
-            }
+        let verdict = self.beats.admit(source, &beat, Instant::now());
+        if verdict != MessageAcceptance::Accept {
+            return verdict;
         }
         let Some(info) = self.peer_entry(source) else {
             return MessageAcceptance::Ignore;

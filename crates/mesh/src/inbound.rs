@@ -41,13 +41,22 @@ const REFUSING_AT_ONCE: usize = 64;
 /// How long a refusal waits for the first header and for its answer to be written.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// About thirty years: a deadline never reached.
+const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+
 /// The limits every inbound link works within (see [`MeshConfig`](crate::MeshConfig)).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct InboundLimits {
     pub(crate) max_request_size: u32,
     pub(crate) max_response_size: u32,
-    /// How long a request may wait for its answer; later answers are not sent.
+    /// How long a request may wait for its answer; later answers are not sent. Also how
+    /// long one frame may take to arrive once its first byte has: the caller gives up on a
+    /// request after this long, so a frame still arriving later serves no one.
     pub(crate) request_timeout: Duration,
+    /// How long a link may go without a frame while none of its requests waits for its
+    /// answer (or waits longer than `request_timeout`, when it can no longer be sent); then
+    /// it is closed.
+    pub(crate) idle_timeout: Duration,
     /// Most requests of one link waiting for their answers or for those to be written; more
     /// are answered `busy`.
     pub(crate) max_in_flight: usize,
@@ -159,11 +168,11 @@ impl Inbound {
             *open = open.saturating_add(1);
         }
         self.counters.links_served.fetch_add(1, Ordering::Relaxed);
-        let link = LinkGuard {
+        let counted = LinkGuard {
             inbound: self.clone(),
             peer,
         };
-        tokio::spawn(read_requests(link, stream));
+        tokio::spawn(read_requests(counted, stream));
     }
 }
 
@@ -194,7 +203,8 @@ async fn refuse(
     }
 }
 
-/// Counts a link against its peer's allowance while it is open.
+/// Counts a link against its peer's allowance while any of it is left: its reader, its
+/// writer, an answer queued or a request waiting for its answer ([`Link::_counted`]).
 struct LinkGuard {
     inbound: Arc<Inbound>,
     peer: PeerId,
@@ -225,6 +235,10 @@ struct Link {
     /// Cancelled to close the link: the reader and the writer stop, queued answers are
     /// dropped, and the stream is reset once both halves are gone.
     closed: CancellationToken,
+    /// Released with the last reference to the link, not when its reader stops: a caller
+    /// that half-closes a link leaves its writer and up to `max_in_flight` requests behind,
+    /// and must not be able to open another link in their place.
+    _counted: LinkGuard,
 }
 
 impl Link {
@@ -307,9 +321,9 @@ impl Drop for QueuedBytes {
     }
 }
 
-async fn read_requests(guard: LinkGuard, stream: Stream) {
-    let inbound = guard.inbound.clone();
-    let peer = guard.peer;
+async fn read_requests(counted: LinkGuard, stream: Stream) {
+    let inbound = counted.inbound.clone();
+    let peer = counted.peer;
     let limits = inbound.limits;
     let (mut reader, writer) = stream.split();
     let (frames, to_write) = mpsc::channel(limits.max_in_flight.saturating_add(REFUSALS_QUEUED));
@@ -320,10 +334,13 @@ async fn read_requests(guard: LinkGuard, stream: Stream) {
         in_flight: Arc::new(AtomicUsize::new(0)),
         refusals: Arc::new(Semaphore::new(REFUSALS_QUEUED)),
         closed: inbound.stopped.child_token(),
+        _counted: counted,
     });
     tokio::spawn(write_answers(writer, to_write, link.clone()));
     let subnet_limit = |netuid| inbound.admission.request_limit(netuid);
     tracing::debug!(%peer, "serving a link");
+    let mut idle_at = later(tokio::time::Instant::now(), limits.idle_timeout);
+    let mut last_request = None;
     loop {
         // Backpressure: nothing more is read while the caller leaves this many refusals
         // unread. Any frame may need one, so the permit is taken before reading.
@@ -334,11 +351,59 @@ async fn read_requests(guard: LinkGuard, stream: Stream) {
             },
             () = link.closed.cancelled() => break,
         };
-        // Only given up when the link closes, so the read's cancel-unsafety does not matter.
-        let next = tokio::select! {
-            next = codec::read_request(&mut reader, limits.max_request_size, subnet_limit) => next,
+        // The next frame's first byte, within the idle timeout. Reading one byte is
+        // cancel-safe: a byte that is not returned is not taken.
+        let mut first = [0u8; 1];
+        let started = tokio::select! {
+            read = reader.read(&mut first) => read,
+            () = tokio::time::sleep_until(idle_at) => {
+                let now = tokio::time::Instant::now();
+                let answerable = last_request.map(|at| later(at, limits.request_timeout));
+                match answerable {
+                    // A caller waiting for a slow answer keeps its link: look again in a
+                    // while (once its answers are written, it is idle).
+                    Some(until) if link.in_flight.load(Ordering::Relaxed) > 0 && now < until => {
+                        idle_at = later(now, limits.idle_timeout).min(until);
+                        continue;
+                    }
+                    _ => {
+                        tracing::debug!(%peer, "closing an idle link");
+                        link.closed.cancel();
+                        break;
+                    }
+                }
+            }
             () = link.closed.cancelled() => break,
         };
+        match started {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "link failed");
+                break;
+            }
+        }
+        // The rest of the frame, within the request timeout: a caller that stalls inside a
+        // frame holds the link, its task and one of its peer's link slots for no request.
+        // Given up only when the link closes, so the read's cancel-unsafety does not matter.
+        let mut frame_reader = (&first[..]).chain(&mut reader);
+        let read = tokio::time::timeout(
+            limits.request_timeout,
+            codec::read_request(&mut frame_reader, limits.max_request_size, subnet_limit),
+        );
+        let next = tokio::select! {
+            next = read => match next {
+                Ok(next) => next,
+                Err(_) => {
+                    tracing::debug!(%peer, "closing a link whose caller stalled inside a frame");
+                    link.closed.cancel();
+                    break;
+                }
+            },
+            () = link.closed.cancelled() => break,
+        };
+        let now = tokio::time::Instant::now();
+        idle_at = later(now, limits.idle_timeout);
         let refuse = |tag: u64, response: &InferResponse, permit| {
             let frame = codec::encode_response(tag, response, limits.max_response_size);
             link.queue(&frames, frame, Slot::Refusal(permit));
@@ -357,6 +422,7 @@ async fn read_requests(guard: LinkGuard, stream: Stream) {
                     continue;
                 }
                 drop(permit);
+                last_request = Some(now);
                 let responder = Responder {
                     inner: Some(Pending {
                         tag,
@@ -391,8 +457,14 @@ async fn read_requests(guard: LinkGuard, stream: Stream) {
     }
     tracing::debug!(%peer, "link closed");
     // The writer finishes once every request still in flight is answered or dropped, or
-    // when the link is closed.
-    drop(guard);
+    // when the link is closed; the link counts against its peer until then.
+}
+
+/// `by` after `at`; past the end of time, a moment never reached.
+fn later(at: tokio::time::Instant, by: Duration) -> tokio::time::Instant {
+    at.checked_add(by)
+        .or_else(|| at.checked_add(FAR_FUTURE))
+        .unwrap_or(at)
 }
 
 /// Hands a request to the application without ever waiting: a full queue is answered
@@ -571,5 +643,94 @@ impl fmt::Debug for Responder {
         f.debug_struct("Responder")
             .field("answered", &self.inner.is_none())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{
+        largest_answer_cost, DEFAULT_MAX_QUEUED_ANSWER_BYTES, DEFAULT_MAX_REQUEST_SIZE,
+        DEFAULT_MAX_RESPONSE_SIZE,
+    };
+
+    fn link_with_budget(max_queued_bytes: u32) -> Arc<Link> {
+        let (events, _) = mpsc::channel(1);
+        let limits = InboundLimits {
+            max_request_size: DEFAULT_MAX_REQUEST_SIZE,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            request_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_in_flight: 128,
+            max_queued_bytes,
+            write_timeout: Duration::from_secs(10),
+        };
+        let inbound = Arc::new(Inbound::new(
+            events,
+            limits,
+            Admission::open(),
+            CancellationToken::new(),
+        ));
+        Arc::new(Link {
+            peer: PeerId::random(),
+            inbound: inbound.clone(),
+            queued_bytes: AtomicUsize::new(0),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            refusals: Arc::new(Semaphore::new(REFUSALS_QUEUED)),
+            closed: CancellationToken::new(),
+            _counted: LinkGuard {
+                inbound,
+                peer: PeerId::random(),
+            },
+        })
+    }
+
+    /// An answer whose body is exactly `size` bytes.
+    fn answer_of(tag: u64, size: u32) -> Vec<u8> {
+        let empty = codec::encode_frame(
+            tag,
+            &InferResponse::Ok {
+                payload: serde_json::json!(""),
+            },
+        )
+        .unwrap();
+        let fill = size as usize - codec::body_len(&empty) as usize;
+        let frame = codec::encode_response(
+            tag,
+            &InferResponse::Ok {
+                payload: serde_json::json!("x".repeat(fill)),
+            },
+            size,
+        );
+        assert_eq!(codec::body_len(&frame), u64::from(size), "not replaced");
+        frame
+    }
+
+    /// The documented promise: the default budget holds two answers of the default largest
+    /// size, headers and allocation included; a third closes the link.
+    #[tokio::test]
+    async fn the_default_budget_holds_two_answers_of_the_largest_size() {
+        let link = link_with_budget(DEFAULT_MAX_QUEUED_ANSWER_BYTES);
+        let (frames, _to_write) = mpsc::channel(8);
+        for tag in 0..2 {
+            let frame = answer_of(tag, DEFAULT_MAX_RESPONSE_SIZE);
+            assert!(frame.capacity() <= largest_answer_cost(DEFAULT_MAX_RESPONSE_SIZE) as usize);
+            link.queue(
+                &frames,
+                frame,
+                Slot::InFlight(InFlight::start(&link.in_flight)),
+            );
+            assert!(
+                !link.closed.is_cancelled(),
+                "answer {tag} of the largest size closed the link: {} bytes queued",
+                link.queued_bytes.load(Ordering::Acquire)
+            );
+        }
+        link.queue(
+            &frames,
+            answer_of(2, DEFAULT_MAX_RESPONSE_SIZE),
+            Slot::InFlight(InFlight::start(&link.in_flight)),
+        );
+        assert!(link.closed.is_cancelled(), "a third one fits too");
     }
 }

@@ -4,15 +4,16 @@
 
 mod addrs;
 mod admission;
+mod beats;
 mod behaviour;
 mod client;
 mod codec;
 mod config;
 mod error;
 mod event_loop;
-mod guard;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+mod guard;
 mod inbound;
 pub mod keys;
 mod outbound;
@@ -28,7 +29,7 @@ pub use admission::Admission;
 pub use client::{MeshClient, MeshEvent, PeerInfo};
 pub use codec::INFER_PROTOCOL;
 pub use config::{
-    ConnectionLimits, GossipConfig, MeshConfig, DEFAULT_ANSWER_WRITE_TIMEOUT,
+    largest_answer_cost, ConnectionLimits, GossipConfig, MeshConfig, DEFAULT_ANSWER_WRITE_TIMEOUT,
     DEFAULT_MAX_QUEUED_ANSWER_BYTES, DEFAULT_MAX_REQUEST_SIZE, DEFAULT_MAX_RESPONSE_SIZE,
     MIN_SIZE_LIMIT,
 };
@@ -148,6 +149,7 @@ impl Mesh {
                 max_request_size: config.max_request_size,
                 max_response_size: config.max_response_size,
                 request_timeout: config.request_timeout,
+                idle_timeout: config.idle_connection_timeout,
                 max_in_flight: config.max_in_flight_per_link,
                 max_queued_bytes: config.max_queued_answer_bytes,
                 write_timeout: config.answer_write_timeout,
@@ -175,9 +177,7 @@ impl Mesh {
             listen_waiters: Vec::new(),
             pending_dials: HashMap::new(),
             peers: HashMap::new(),
-            newest_beat: HashMap::new(),
-            beat_publishers: HashMap::new(),
-            min_beat_interval: config.gossip.min_beat_interval,
+            beats: beats::BeatGate::new(config.gossip.min_beat_interval),
             allow_private_addrs: config.allow_private_addrs,
         };
         Ok((client, events_rx, event_loop))

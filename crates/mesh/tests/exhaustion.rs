@@ -467,3 +467,159 @@ async fn a_thousand_sybils_do_not_starve_an_admitted_validator() {
     })
     .await;
 }
+
+/// A link is bounded in time as well as in size. A caller that sends half a header and
+/// stalls loses the link once the frame has taken longer than `request_timeout` (pings keep
+/// the connection alive, so only the link's own timeouts can end it); one that sends nothing
+/// loses it after `idle_connection_timeout`. A caller that keeps sending, or waits for a slow
+/// answer, keeps it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_stalls_loses_its_link() {
+    within("test", async {
+        // Idle links live long here: only the frame timeout can close the first link.
+        let mut config = MeshConfig::local(Keypair::generate_ed25519());
+        config.request_timeout = Duration::from_millis(500);
+        let server = Node::start(config, echo);
+        let server_id = server.client.peer_id();
+        let swarm = raw_peer(&server.addr().await).await;
+        let mut link = open_link(swarm, server_id).await;
+        link.write_all(&header(1, 100)[..6]).await.unwrap();
+        link.flush().await.unwrap();
+        let started = Instant::now();
+        read_to_close(&mut link, Duration::from_secs(8)).await;
+        eprintln!("half a header: link closed after {:?}", started.elapsed());
+
+        // A short idle timeout: a link that never sends is closed after it; one in use, or
+        // waiting for an answer that takes longer than the idle timeout, is not.
+        let mut config = MeshConfig::local(Keypair::generate_ed25519());
+        config.idle_connection_timeout = Duration::from_millis(500);
+        let server = Node::start(config, |request, responder| {
+            if request.payload == json!("slow") {
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(1500)).await;
+                    echo(request, responder);
+                });
+            } else {
+                echo(request, responder);
+            }
+        });
+        let server_id = server.client.peer_id();
+        let addr = server.addr().await;
+        let mut silent = open_link(raw_peer(&addr).await, server_id).await;
+        let started = Instant::now();
+        read_to_close(&mut silent, Duration::from_secs(8)).await;
+        eprintln!("no request: link closed after {:?}", started.elapsed());
+
+        let mut link = open_link(raw_peer(&addr).await, server_id).await;
+        for tag in 0..8 {
+            link.write_all(&frame(tag, &request(tag, json!(tag))))
+                .await
+                .unwrap();
+            link.flush().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        link.write_all(&frame(8, &request(8, json!("slow"))))
+            .await
+            .unwrap();
+        link.flush().await.unwrap();
+        // Nine answers, the last 1.5 s after its request (three idle timeouts), then the
+        // close once the link has been idle after that.
+        let mut answers = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), link.read_to_end(&mut answers))
+            .await
+            .expect("the link was not closed once idle");
+        assert!(read.is_ok() || !answers.is_empty(), "{read:?}");
+        let mut tags = Vec::new();
+        let mut rest = &answers[..];
+        while rest.len() >= 12 {
+            let len = u32::from_be_bytes(rest[8..12].try_into().unwrap()) as usize;
+            tags.push(u64::from_be_bytes(rest[..8].try_into().unwrap()));
+            rest = &rest[(12 + len).min(rest.len())..];
+        }
+        assert_eq!(tags, (0..9).collect::<Vec<_>>(), "every request answered");
+        assert_eq!(server.client.inbound_stats().links_served, 2);
+    })
+    .await;
+}
+
+/// The per-peer cap of 4 links counts a link until all of it is gone. A caller that sends a
+/// request and half-closes its link ends the link's reader, but the writer and the request
+/// waiting for its answer live on; it must not open a fifth link in their place. Once the
+/// answers are written, the links are gone and new ones are served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_closed_links_with_answers_pending_still_count_against_the_cap() {
+    within("test", async {
+        let held: Arc<std::sync::Mutex<Vec<Responder>>> = Arc::default();
+        let keep = held.clone();
+        let server = Node::start(
+            MeshConfig::local(Keypair::generate_ed25519()),
+            move |_, responder| keep.lock().unwrap().push(responder),
+        );
+        let server_id = server.client.peer_id();
+        let swarm = raw_peer(&server.addr().await).await;
+        let mut control = swarm.behaviour().new_control();
+        let mut swarm = swarm;
+        tokio::spawn(async move { while swarm.next().await.is_some() {} });
+        let stats = || server.client.inbound_stats();
+
+        let mut links = Vec::new();
+        for tag in 0..8u64 {
+            let mut link = control
+                .open_stream(server_id, INFER_PROTOCOL)
+                .await
+                .unwrap();
+            eventually(
+                "the link is served or refused",
+                Duration::from_secs(10),
+                || {
+                    let s = stats();
+                    s.links_served + s.links_refused == tag + 1
+                },
+            )
+            .await;
+            let _ = link.write_all(&frame(tag, &request(tag, json!(tag)))).await;
+            let _ = link.flush().await;
+            if stats().links_served == tag + 1 {
+                eventually("the request is held", Duration::from_secs(10), || {
+                    held.lock().unwrap().len() == tag as usize + 1
+                })
+                .await;
+            }
+            // Half-close: the server's reader sees the end of the requests.
+            let _ = link.close().await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            links.push(link);
+        }
+        let s = stats();
+        assert_eq!(
+            (s.links_served, s.links_refused, held.lock().unwrap().len()),
+            (4, 4, 4),
+            "{s:?}"
+        );
+
+        // The answers go out on the half-closed links, which then end and free their slots.
+        for responder in held.lock().unwrap().drain(..) {
+            responder.respond(InferResponse::Ok {
+                payload: json!("late"),
+            });
+        }
+        for link in links.iter_mut().take(4) {
+            let read = read_to_close(link, Duration::from_secs(10)).await;
+            assert!(read > 12, "the answer reached the half-closed link");
+        }
+        let mut link = control
+            .open_stream(server_id, INFER_PROTOCOL)
+            .await
+            .unwrap();
+        link.write_all(&frame(9, &request(9, json!(9))))
+            .await
+            .unwrap();
+        link.flush().await.unwrap();
+        eventually("a new link is served", Duration::from_secs(10), || {
+            held.lock().unwrap().len() == 1
+        })
+        .await;
+        assert_eq!(stats().links_served, 5);
+    })
+    .await;
+}
