@@ -2,7 +2,10 @@
 # Runs every MindOS test. Installs what is missing first (scripts/setup.sh, idempotent).
 #
 #   scripts/test.sh            all tests, node end-to-end tests included
-#   scripts/test.sh -- ARGS    extra arguments for `cargo test` (e.g. a test name filter)
+#   scripts/test.sh -- ARGS    extra arguments for `cargo test` (e.g. a test name filter);
+#                              the fuzz smoke is skipped then
+#
+# Last, each cargo-fuzz target in fuzz/ runs for MINDOS_FUZZ_SECONDS (default 10).
 #
 # The node and runtime are built with `fast-blocks` (1 s blocks) so the end-to-end tests
 # finish quickly; production builds use 6 s blocks.
