@@ -322,6 +322,17 @@ impl Service {
         limits: ServiceLimits,
         metrics: Arc<Metrics>,
     ) -> std::io::Result<Self> {
+        Self::start_with_stack(model, limits, metrics, None)
+    }
+
+    /// [`Self::start`] with workers of `stack_size` bytes of stack (the platform's default
+    /// if `None`).
+    fn start_with_stack(
+        model: Model,
+        limits: ServiceLimits,
+        metrics: Arc<Metrics>,
+        stack_size: Option<usize>,
+    ) -> std::io::Result<Self> {
         let workers = limits.workers.max(1);
         let shared = Arc::new(Shared {
             model,
@@ -343,9 +354,11 @@ impl Service {
         let mut threads = Vec::with_capacity(workers);
         for index in 0..workers {
             let worker = shared.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("mindos-infer-{index}"))
-                .spawn(move || worker.work_loop(index));
+            let mut builder = std::thread::Builder::new().name(format!("mindos-infer-{index}"));
+            if let Some(size) = stack_size {
+                builder = builder.stack_size(size);
+            }
+            let spawned = builder.spawn(move || worker.work_loop(index));
             match spawned {
                 Ok(handle) => threads.push(handle),
                 Err(e) => {
@@ -494,47 +507,50 @@ impl Shared {
     /// Waits for work this worker may take; `None` once closed and drained.
     fn next_batch(&self, index: usize) -> Option<Vec<Job>> {
         let mut state = lock(&self.state);
+        // A loop, not a retry by recursion: every job taken may have been skipped (its
+        // caller gone), round after round — a caller that sends one request and closes its
+        // link, again and again, must not grow this thread's stack.
         loop {
-            // Worker 0 is always active, so a closed queue always drains.
-            let active = index < self.active_workers.load(Ordering::Relaxed);
-            if active && !state.queue.is_empty() {
-                break;
-            }
-            if state.closed && state.queue.is_empty() {
-                return None;
-            }
-            state = self
-                .work
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        let max = self.max_batch.load(Ordering::Relaxed).max(1);
-        let mut batch = Vec::with_capacity(max.min(state.queue.len()));
-        self.take(&mut state.queue, &mut batch, max);
-        let deadline = batch
-            .first()
-            .and_then(|first| first.queued_at.checked_add(self.max_wait));
-        if let Some(deadline) = deadline.filter(|_| !self.max_wait.is_zero()) {
-            while batch.len() < max && !state.closed {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
+            loop {
+                // Worker 0 is always active, so a closed queue always drains.
+                let active = index < self.active_workers.load(Ordering::Relaxed);
+                if active && !state.queue.is_empty() {
                     break;
+                }
+                if state.closed && state.queue.is_empty() {
+                    return None;
                 }
                 state = self
                     .work
-                    .wait_timeout(state, left)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
-                self.take(&mut state.queue, &mut batch, max);
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            let max = self.max_batch.load(Ordering::Relaxed).max(1);
+            let mut batch = Vec::with_capacity(max.min(state.queue.len()));
+            self.take(&mut state.queue, &mut batch, max);
+            let deadline = batch
+                .first()
+                .and_then(|first| first.queued_at.checked_add(self.max_wait));
+            if let Some(deadline) = deadline.filter(|_| !self.max_wait.is_zero()) {
+                while batch.len() < max && !state.closed {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    state = self
+                        .work
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                    self.take(&mut state.queue, &mut batch, max);
+                }
+            }
+            self.metrics.set_queue_depth(state.queue.len());
+            // Every queued job may have been skipped; wait for more then.
+            if !batch.is_empty() {
+                return Some(batch);
             }
         }
-        self.metrics.set_queue_depth(state.queue.len());
-        // Every queued job may have been skipped; wait for more then.
-        if batch.is_empty() {
-            drop(state);
-            return self.next_batch(index);
-        }
-        Some(batch)
     }
 
     /// Moves jobs from `queue` to `batch` in fair order until it holds `max`, skipping the
@@ -929,6 +945,52 @@ mod tests {
             "the held request, then the one still wanted"
         );
         close(service).await;
+    }
+
+    /// Wanted by nobody: says so on `seen` each time a worker asks.
+    struct Gone(std::sync::mpsc::Sender<()>);
+
+    impl ReplyTo for Gone {
+        fn wanted(&self) -> bool {
+            let _ = self.0.send(());
+            false
+        }
+
+        fn send(self: Box<Self>, _result: JobResult) {}
+    }
+
+    #[test]
+    fn rounds_of_only_skipped_jobs_do_not_grow_the_worker_stack() {
+        // A caller that sends one request and closes its link, again and again: each round
+        // the worker wakes, skips the only job and waits again. A worker that retried by
+        // recursion overflowed this small stack (and aborted the process) long before the
+        // last round.
+        const ROUNDS: u64 = 20_000;
+        let limits = ServiceLimits {
+            workers: 1,
+            max_batch: 1,
+            max_wait: Duration::ZERO,
+            queue_capacity: 8,
+        };
+        let service = Service::start_with_stack(
+            Model::of(&digits()),
+            limits,
+            Arc::new(Metrics::new().unwrap()),
+            Some(128 * 1024),
+        )
+        .unwrap();
+        let (seen, seeing) = std::sync::mpsc::channel();
+        for _ in 0..ROUNDS {
+            service
+                .submit_with(Vec::new(), Caller::local(), Box::new(Gone(seen.clone())))
+                .unwrap();
+            // The next job is queued only once the worker has taken this one, so every job
+            // is a round of its own.
+            seeing.recv().unwrap();
+        }
+        service.close_and_join();
+        assert_eq!(service.skipped(), ROUNDS);
+        assert_eq!(service.batches(), 0);
     }
 
     #[tokio::test]
