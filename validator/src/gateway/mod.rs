@@ -54,7 +54,7 @@ pub use self::api::{
     SubnetSummary, ERROR_CODES, INVALID_INPUT, LOW_AGREEMENT, NO_MINER_AVAILABLE, OPENRPC,
     RATE_LIMITED, TIMEOUT, UNAUTHORIZED, UNKNOWN_SUBNET,
 };
-pub(crate) use self::peers::PeerSnapshot;
+pub(crate) use self::peers::{neuron_peers, PeerSnapshot};
 use self::{
     api::{error, error_name},
     client::{Activity, Client, Guarded, IdentifyLayer, Policy},
