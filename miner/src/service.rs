@@ -13,6 +13,13 @@
 //!   places ([`RESERVED_PERCENT`]), and the reserve goes only to callers under their
 //!   weighted share of the queue — so one validator flooding a miner (with its gateway's
 //!   user queries) cannot make it answer another validator's challenges `busy`.
+//! - Each caller may always queue its first [`GUARANTEED_QUEUE_PLACES`] jobs, even past
+//!   `capacity` when others have filled the queue: so each permitted validator's challenges
+//!   find a place whatever the other callers send (and a validator's gateway leaves its own
+//!   challenges room in these places). Challenges are not marked (a miner that could tell
+//!   them from queries could answer only them honestly), so the places are per caller. The
+//!   queue holds at most `capacity + GUARANTEED_QUEUE_PLACES × callers`; callers are the
+//!   subnet's permitted validators, the allow-list and the owner's RPC.
 //! - A queued job whose caller is gone (its link closed, its request timed out, its
 //!   receiver dropped) is skipped, not run ([`ReplyTo::wanted`]).
 //! - Each worker is a dedicated OS thread (ONNX Runtime's `run` blocks) owning one ONNX
@@ -39,7 +46,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use mindos_mesh::PeerId;
+use mindos_mesh::{PeerId, GUARANTEED_QUEUE_PLACES};
 use mindos_subnets::{Output, PreparedInput, SubnetEngine, SubnetError};
 use tokio::sync::oneshot;
 
@@ -209,12 +216,16 @@ impl Queue {
     /// Why `caller` may not queue one more job in a queue of `capacity`, if it may not.
     fn refuse(&self, caller: &Caller, capacity: usize) -> Option<SubmitError> {
         let full = SubmitError::Full { capacity };
+        let held = self.lanes.get(&caller.peer).map_or(0, |l| l.jobs.len());
+        if held < GUARANTEED_QUEUE_PLACES {
+            // Its own places: whatever the others hold.
+            return None;
+        }
         if self.len >= capacity {
             return Some(full);
         }
         let reserved = capacity.saturating_mul(RESERVED_PERCENT) / 100;
         let open = capacity.saturating_sub(reserved).max(1);
-        let held = self.lanes.get(&caller.peer).map_or(0, |l| l.jobs.len());
         if held >= open {
             return Some(full);
         }
@@ -810,10 +821,10 @@ mod tests {
     async fn a_full_queue_refuses_and_a_closed_one_drains() {
         let gate = Gate::default();
         let (service, first) = held(gated(&gate), 1, 2).await;
-        let queued = [
-            service.submit(pixels(), Caller::local()).unwrap(),
-            service.submit(pixels(), Caller::local()).unwrap(),
-        ];
+        // A caller's own places, past the capacity (nobody else is queued), then `busy`.
+        let queued: Vec<_> = (0..GUARANTEED_QUEUE_PLACES)
+            .map(|_| service.submit(pixels(), Caller::local()).unwrap())
+            .collect();
         assert_eq!(
             service.submit(pixels(), Caller::local()).unwrap_err(),
             SubmitError::Full { capacity: 2 }
@@ -875,31 +886,67 @@ mod tests {
     #[tokio::test]
     async fn a_second_caller_gets_its_share_while_a_first_floods() {
         let gate = Gate::default();
-        // 8 places, 2 of them kept from any one caller.
-        let (service, first) = held(gated(&gate), 1, 8).await;
+        // 40 places, 10 of them kept from any one caller.
+        let (service, first) = held(gated(&gate), 1, 40).await;
         let order = Arc::new(Mutex::new(String::new()));
-        // A (stake 1000) floods: it gets 6 places, then `busy`.
+        // A (stake 1000) floods: it gets 30 places, then `busy`.
         let flooder = caller(1, 1000);
         let mut queued = 0;
         while submit_labelled(&service, flooder, 'a', &order).is_ok() {
             queued += 1;
-            assert!(queued <= 8, "the flood was never refused");
+            assert!(queued <= 40, "the flood was never refused");
         }
-        assert_eq!(queued, 6);
+        assert_eq!(queued, 30);
         // B (stake 1, a validator whose challenges must get through) still gets in.
         let other = caller(2, 1);
         submit_labelled(&service, other, 'b', &order).unwrap();
         assert_eq!(
             submit_labelled(&service, flooder, 'a', &order).unwrap_err(),
-            SubmitError::Full { capacity: 8 }
+            SubmitError::Full { capacity: 40 }
         );
         gate.open();
         first.await.unwrap().unwrap();
         close(service).await;
-        // B did not wait behind A's six: lanes alternate from the same start.
+        // B did not wait behind A's thirty: lanes alternate from the same start.
         let order = order.lock().unwrap().clone();
-        assert_eq!(order.len(), 7, "{order}");
+        assert_eq!(order.len(), 31, "{order}");
         assert!(order.find('b').unwrap() <= 1, "{order}");
+    }
+
+    #[tokio::test]
+    async fn each_caller_keeps_its_places_when_others_have_filled_the_queue() {
+        let gate = Gate::default();
+        let (service, first) = held(gated(&gate), 1, 8).await;
+        let order = Arc::new(Mutex::new(String::new()));
+        // Two heavy validators flood a queue of 8 until each is refused.
+        for (n, label) in [(1, 'a'), (2, 'c')] {
+            let mut queued = 0;
+            while submit_labelled(&service, caller(n, 1000), label, &order).is_ok() {
+                queued += 1;
+                assert!(queued <= 64, "the flood was never refused");
+            }
+        }
+        assert!(service.queue_depth() >= 8);
+        // A light validator still queues its first places (its challenges), no more.
+        let light = caller(3, 1);
+        for _ in 0..GUARANTEED_QUEUE_PLACES {
+            submit_labelled(&service, light, 'b', &order).unwrap();
+        }
+        assert_eq!(
+            submit_labelled(&service, light, 'b', &order).unwrap_err(),
+            SubmitError::Full { capacity: 8 }
+        );
+        // Bounded: the capacity plus each caller's own places.
+        assert!(service.queue_depth() <= 8 + 3 * GUARANTEED_QUEUE_PLACES);
+        gate.open();
+        first.await.unwrap().unwrap();
+        close(service).await;
+        let order = order.lock().unwrap().clone();
+        assert_eq!(
+            order.chars().filter(|c| *c == 'b').count(),
+            GUARANTEED_QUEUE_PLACES,
+            "{order}"
+        );
     }
 
     #[tokio::test]

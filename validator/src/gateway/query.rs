@@ -7,6 +7,12 @@
 //! also taking a token of the gateway's miner budget ([`MinerBudget`]). It fails over only
 //! on errors another miner may not have (not `invalid_input` or `too_large`), and does not
 //! hedge when the subnet's miners report they are saturated or the budget runs low.
+//!
+//! The gateway keeps at most [`MINER_IN_FLIGHT`](super::limits::MINER_IN_FLIGHT) requests
+//! in flight at one miner ([`Capped`]): fewer than the queue places the miner keeps for this
+//! validator, so user queries never leave this validator's own challenges to that miner
+//! answered `busy`. A miner at the cap is not a candidate; a request that finds it at the
+//! cap all the same is answered `busy` here, without being sent, and fails over.
 
 use mindos_primitives::{NetUid, Uid};
 use std::{
@@ -24,7 +30,7 @@ use mindos_mesh::{
         request_with_policy, AttemptError, Candidate, FailoverPolicy, InferTransport, Judge,
         TryKind, Verdict,
     },
-    InferRequest, InferResponse, MeshError, PeerId,
+    ErrorCode, InferRequest, InferResponse, MeshError, PeerId,
 };
 use mindos_subnets::Output;
 
@@ -33,7 +39,7 @@ use super::{
         error, QueryOptions, QueryResult, ServedBy, INVALID_INPUT, LOW_AGREEMENT,
         NO_MINER_AVAILABLE, RATE_LIMITED, TIMEOUT,
     },
-    limits::MinerBudget,
+    limits::{MinerBudget, MinerInFlight},
     Gateway,
 };
 use crate::{
@@ -188,8 +194,12 @@ impl Gateway {
             deadline,
             hedge_delay,
         };
+        let transport = Capped {
+            inner: &self.mesh,
+            in_flight: &self.in_flight,
+        };
         ask(
-            &self.mesh,
+            &transport,
             &self.metrics,
             subnet,
             &request,
@@ -246,7 +256,8 @@ impl Gateway {
         })
     }
 
-    /// Candidates for `subnet`, best first, with exploration; resting miners left out. And
+    /// Candidates for `subnet`, best first, with exploration; resting miners and miners with
+    /// as many requests of this gateway in flight as [`MinerInFlight`] allows left out. And
     /// whether the subnet is saturated: half the candidates with a capacity beat report a
     /// load of at least [`SATURATED_LOAD`].
     async fn candidates(&self, subnet: &SubnetState) -> (Vec<(PeerId, Neuron)>, bool) {
@@ -255,7 +266,9 @@ impl Gateway {
             .served_miners()
             .into_iter()
             .filter_map(|m| {
-                let peer = m.peer.filter(|p| !subnet.is_resting(p, now))?;
+                let peer = m
+                    .peer
+                    .filter(|p| !subnet.is_resting(p, now) && !self.in_flight.is_full(p))?;
                 Some((peer, m))
             })
             .collect();
@@ -446,6 +459,39 @@ fn aggregate(
         agreement,
         served_by,
     })
+}
+
+/// `inner` with at most [`MINER_IN_FLIGHT`](super::limits::MINER_IN_FLIGHT) requests in
+/// flight per miner: past it a request is answered `busy` at once, unsent (a retryable
+/// refusal: the slot fails over).
+struct Capped<'a, T> {
+    inner: &'a T,
+    in_flight: &'a MinerInFlight,
+}
+
+impl<T: InferTransport> InferTransport for Capped<'_, T> {
+    fn send(
+        &self,
+        peer: PeerId,
+        request: InferRequest,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = Result<InferResponse, MeshError>> + Send {
+        let place = self.in_flight.acquire(peer);
+        let sent = place
+            .is_some()
+            .then(|| self.inner.send(peer, request, timeout));
+        async move {
+            let Some(sent) = sent else {
+                return Ok(InferResponse::error(
+                    ErrorCode::Busy,
+                    "this gateway has as many requests in flight at the miner as it may",
+                ));
+            };
+            let answer = sent.await;
+            drop(place);
+            answer
+        }
+    }
 }
 
 /// One slot's answer: the miner's uid, its decoded output and its latency.

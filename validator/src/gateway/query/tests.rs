@@ -4,6 +4,7 @@
 //! requests, within the gateway's budget, no failover on a refusal of the request itself.
 //! The policy itself is tested in `mindos-mesh` (`tests/failover.rs`).
 
+use super::super::limits::MINER_IN_FLIGHT;
 use super::*;
 use mindos_primitives::{NetUid, Uid};
 
@@ -269,4 +270,52 @@ fn a_subnet_is_saturated_when_half_its_beats_say_so() {
     assert!(!is_saturated(&[0.1, 0.95, 0.2]));
     assert!(is_saturated(&[0.1, 0.95]));
     assert!(is_saturated(&[1.0, 0.9, 0.3]));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_gateway_keeps_room_for_its_own_challenges_at_each_miner() {
+    let ms = Duration::from_millis;
+    let (busy_miner, other) = (PeerId::random(), PeerId::random());
+    let transport = scripted([(busy_miner, (ms(1000), Some(3))), (other, (ms(1), Some(4)))]);
+    let in_flight = MinerInFlight::default();
+    let capped = Capped {
+        inner: &transport,
+        in_flight: &in_flight,
+    };
+    let request = InferRequest {
+        netuid: NetUid(1),
+        request_id: 1,
+        payload: serde_json::Value::Null,
+    };
+    // A flood of user queries at one miner: the gateway sends it no more than its cap, fewer
+    // than the places the miner keeps for this validator, so its challenges still get in.
+    const { assert!(MINER_IN_FLIGHT < mindos_mesh::GUARANTEED_QUEUE_PLACES) };
+    let flood: Vec<_> = (0..MINER_IN_FLIGHT + 3)
+        .map(|_| capped.send(busy_miner, request.clone(), ms(5000)))
+        .collect();
+    let answers = futures::future::join_all(flood);
+    let watch = async {
+        tokio::time::sleep(ms(10)).await;
+        assert_eq!(in_flight.count(&busy_miner), MINER_IN_FLIGHT);
+        assert!(in_flight.is_full(&busy_miner));
+        // Another miner is not held up.
+        let answer = capped.send(other, request.clone(), ms(5000)).await.unwrap();
+        assert!(matches!(answer, InferResponse::Ok { .. }));
+    };
+    let (answers, ()) = tokio::join!(answers, watch);
+    let refused = answers
+        .iter()
+        .filter(|a| {
+            matches!(
+                a,
+                Ok(InferResponse::Err {
+                    code: mindos_mesh::ErrorCode::Busy,
+                    ..
+                })
+            )
+        })
+        .count();
+    assert_eq!(refused, 3, "only the requests past the cap are refused");
+    assert_eq!(in_flight.count(&busy_miner), 0, "places are given back");
+    assert!(!in_flight.is_full(&busy_miner));
 }
