@@ -43,7 +43,7 @@ use super::{
     Gateway,
 };
 use crate::{
-    config::{DEFAULT_REDUNDANCY, MAX_PUBLIC_REDUNDANCY, MAX_REDUNDANCY},
+    config::{DEFAULT_REDUNDANCY, MAX_PUBLIC_REDUNDANCY, MAX_REDUNDANCY, MIN_PUBLIC_REDUNDANCY},
     metagraph::{Neuron, SubnetState},
     metrics::Metrics,
 };
@@ -68,8 +68,8 @@ struct Checked {
 
 impl QueryOptions {
     /// The options with defaults filled in, or an `invalid_input` error naming the first one
-    /// out of range. A client without an API key asks at most [`MAX_PUBLIC_REDUNDANCY`]
-    /// miners and needs at least `floor` agreement.
+    /// out of range. A client without an API key asks [`MIN_PUBLIC_REDUNDANCY`] to
+    /// [`MAX_PUBLIC_REDUNDANCY`] miners and needs at least `floor` agreement.
     fn check(
         self,
         default_timeout: Duration,
@@ -77,20 +77,20 @@ impl QueryOptions {
         floor: f64,
     ) -> Result<Checked, ErrorObjectOwned> {
         let redundancy = self.redundancy.unwrap_or(DEFAULT_REDUNDANCY);
-        let max = if authenticated {
-            MAX_REDUNDANCY
+        let (min, max) = if authenticated {
+            (1, MAX_REDUNDANCY)
         } else {
-            MAX_PUBLIC_REDUNDANCY
+            (MIN_PUBLIC_REDUNDANCY, MAX_PUBLIC_REDUNDANCY)
         };
-        if !(1..=max).contains(&redundancy) {
+        if !(min..=max).contains(&redundancy) {
             let key = if authenticated {
-                ""
+                String::new()
             } else {
-                " (up to 16 with an API key)"
+                format!(" (1..={MAX_REDUNDANCY} with an API key)")
             };
             return Err(error(
                 INVALID_INPUT,
-                format!("redundancy {redundancy} is outside 1..={max}{key}"),
+                format!("redundancy {redundancy} is outside {min}..={max}{key}"),
             ));
         }
         let timeout = match self.timeout_ms {
@@ -400,7 +400,9 @@ async fn ask<T: InferTransport>(
 
 /// The slots' answers aggregated by the subnet's rule, or why there is no answer: none came
 /// (`timeout` if a slot ran out of time, else `no_miner_available`), or they agree less
-/// than `min_agreement`.
+/// than `min_agreement`. Agreement is counted against the `redundancy` answers the query
+/// asked for, not the answers that arrived: one answer where two were asked agrees ½, so
+/// a lone miner cannot pass a public floor above that.
 fn aggregate(
     subnet: &SubnetState,
     answers: Vec<Result<Answer, SlotError>>,
@@ -444,7 +446,11 @@ fn aggregate(
             format!("no valid answer to aggregate: {e}"),
         )
     })?;
-    let agreement = f64::from(aggregate.agreement);
+    let agreement = required_agreement(
+        f64::from(aggregate.agreement),
+        outputs.len(),
+        checked.redundancy,
+    );
     let min_agreement = checked.min_agreement;
     if agreement < min_agreement {
         return Err(error(
@@ -459,6 +465,14 @@ fn aggregate(
         agreement,
         served_by,
     })
+}
+
+/// The share of `redundancy` required answers that agree, when `share` of the `answers`
+/// that arrived agree with the aggregate.
+fn required_agreement(share: f64, answers: usize, redundancy: u32) -> f64 {
+    // A slot gives at most one answer, so `answers ≤ redundancy`; the `max` only guards.
+    let required = f64::from(redundancy).max(answers as f64).max(1.0);
+    (share * answers as f64 / required).clamp(0.0, 1.0)
 }
 
 /// `inner` with at most [`MINER_IN_FLIGHT`](super::limits::MINER_IN_FLIGHT) requests in
