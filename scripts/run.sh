@@ -30,10 +30,42 @@ else
 fi
 log_file="$base_path/node.log"
 
-# The same cargo invocation as scripts/test.sh (minus running the tests), so both share one
-# build: a narrower `cargo build -p mindos-node` resolves other features and rebuilds much.
+# The node: the same cargo invocation as scripts/test.sh (minus running the tests), so both
+# share one build: a narrower `cargo build -p mindos-node` resolves other features and
+# rebuilds much.
 echo "[run] building mindos-node (fast-blocks) into $CARGO_TARGET_DIR"
 cargo test --locked --workspace --features mindos-node/fast-blocks --no-run
+# That test build unifies the dev-dependencies' test-only features into the miner and
+# validator binaries it leaves in debug/: the miner's fault injection (MINDOS_MINER_FAULT)
+# and the validator's crash points. So the two binaries run here are built again with
+# `cargo build -p`, which leaves dev-dependencies out (warm after the first run), checked
+# for those features, and run from the paths cargo reports.
+echo "[run] building mindos-miner and mindos-validator without test-only features"
+built=$(cargo build --locked -p mindos-miner -p mindos-validator \
+  --message-format=json-render-diagnostics | python3 -c '
+import json, sys
+test_only = {"mindos-miner": "fault-injection", "mindos-validator": "crash-points"}
+found = {}
+for line in sys.stdin:
+    try:
+        message = json.loads(line)
+    except ValueError:
+        continue
+    target = message.get("target") or {}
+    name = target.get("name")
+    if message.get("reason") != "compiler-artifact" or "bin" not in target.get("kind", []):
+        continue
+    if name in test_only:
+        if test_only[name] in message.get("features", []):
+            sys.exit("[run] " + name + " was built with " + test_only[name])
+        found[name] = message["executable"]
+if set(found) != set(test_only):
+    sys.exit("[run] cargo reported no binary for " + ", ".join(sorted(set(test_only) - set(found))))
+print(found["mindos-miner"])
+print(found["mindos-validator"])
+')
+miner_bin=$(sed -n 1p <<<"$built")
+validator_bin=$(sed -n 2p <<<"$built")
 
 node_pid=
 service_pids=()
@@ -101,8 +133,6 @@ start() {
 
 if [ -z "${MINDOS_CHAIN_ONLY:-}" ]; then
   chain="ws://127.0.0.1:$rpc_port"
-  miner_bin="$CARGO_TARGET_DIR/debug/mindos-miner"
-  validator_bin="$CARGO_TARGET_DIR/debug/mindos-validator"
   # Key files hold a secret URI; the well-known dev accounts fund everything here, one
   # coldkey per process (two processes registering with one coldkey at the same moment
   # would race for its nonce).

@@ -1,6 +1,10 @@
-//! Fault injection for tests (cargo feature `fault-injection`, off by default and in release
-//! builds): a miner that misbehaves on purpose, so validator tests can check that scoring
-//! and routing notice. Never compiled into a miner that serves real traffic.
+//! Fault injection for tests (cargo feature `fault-injection`, off by default): a miner that
+//! misbehaves on purpose, so validator tests can check that scoring and routing notice.
+//! Nothing in the build stops a release build from enabling the feature. What keeps it out of
+//! a miner that serves real traffic: only test builds enable it (the validator's
+//! dev-dependency on the miner), `scripts/run.sh` runs binaries it built with
+//! `cargo build -p` (no dev-dependencies, so the feature is not unified in), and a fault
+//! runs only against a test chain (the chain type check described below).
 //!
 //! The behaviour comes from `MINDOS_MINER_FAULT` at start (one per process, which is how the
 //! end-to-end tests run miners: as separate binaries):

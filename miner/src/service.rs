@@ -13,6 +13,13 @@
 //!   places ([`RESERVED_PERCENT`]), and the reserve goes only to callers under their
 //!   weighted share of the queue — so one validator flooding a miner (with its gateway's
 //!   user queries) cannot make it answer another validator's challenges `busy`.
+//! - Each caller may always queue its first [`GUARANTEED_QUEUE_PLACES`] jobs, even past
+//!   `capacity` when others have filled the queue: so each permitted validator's challenges
+//!   find a place whatever the other callers send (and a validator's gateway leaves its own
+//!   challenges room in these places). Challenges are not marked (a miner that could tell
+//!   them from queries could answer only them honestly), so the places are per caller. The
+//!   queue holds at most `capacity + GUARANTEED_QUEUE_PLACES × callers`; callers are the
+//!   subnet's permitted validators, the allow-list and the owner's RPC.
 //! - A queued job whose caller is gone (its link closed, its request timed out, its
 //!   receiver dropped) is skipped, not run ([`ReplyTo::wanted`]).
 //! - Each worker is a dedicated OS thread (ONNX Runtime's `run` blocks) owning one ONNX
@@ -39,7 +46,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use mindos_mesh::PeerId;
+use mindos_mesh::{PeerId, GUARANTEED_QUEUE_PLACES};
 use mindos_subnets::{Output, PreparedInput, SubnetEngine, SubnetError};
 use tokio::sync::oneshot;
 
@@ -209,12 +216,16 @@ impl Queue {
     /// Why `caller` may not queue one more job in a queue of `capacity`, if it may not.
     fn refuse(&self, caller: &Caller, capacity: usize) -> Option<SubmitError> {
         let full = SubmitError::Full { capacity };
+        let held = self.lanes.get(&caller.peer).map_or(0, |l| l.jobs.len());
+        if held < GUARANTEED_QUEUE_PLACES {
+            // Its own places: whatever the others hold.
+            return None;
+        }
         if self.len >= capacity {
             return Some(full);
         }
         let reserved = capacity.saturating_mul(RESERVED_PERCENT) / 100;
         let open = capacity.saturating_sub(reserved).max(1);
-        let held = self.lanes.get(&caller.peer).map_or(0, |l| l.jobs.len());
         if held >= open {
             return Some(full);
         }
@@ -322,6 +333,17 @@ impl Service {
         limits: ServiceLimits,
         metrics: Arc<Metrics>,
     ) -> std::io::Result<Self> {
+        Self::start_with_stack(model, limits, metrics, None)
+    }
+
+    /// [`Self::start`] with workers of `stack_size` bytes of stack (the platform's default
+    /// if `None`).
+    fn start_with_stack(
+        model: Model,
+        limits: ServiceLimits,
+        metrics: Arc<Metrics>,
+        stack_size: Option<usize>,
+    ) -> std::io::Result<Self> {
         let workers = limits.workers.max(1);
         let shared = Arc::new(Shared {
             model,
@@ -343,9 +365,11 @@ impl Service {
         let mut threads = Vec::with_capacity(workers);
         for index in 0..workers {
             let worker = shared.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("mindos-infer-{index}"))
-                .spawn(move || worker.work_loop(index));
+            let mut builder = std::thread::Builder::new().name(format!("mindos-infer-{index}"));
+            if let Some(size) = stack_size {
+                builder = builder.stack_size(size);
+            }
+            let spawned = builder.spawn(move || worker.work_loop(index));
             match spawned {
                 Ok(handle) => threads.push(handle),
                 Err(e) => {
@@ -494,47 +518,50 @@ impl Shared {
     /// Waits for work this worker may take; `None` once closed and drained.
     fn next_batch(&self, index: usize) -> Option<Vec<Job>> {
         let mut state = lock(&self.state);
+        // A loop, not a retry by recursion: every job taken may have been skipped (its
+        // caller gone), round after round — a caller that sends one request and closes its
+        // link, again and again, must not grow this thread's stack.
         loop {
-            // Worker 0 is always active, so a closed queue always drains.
-            let active = index < self.active_workers.load(Ordering::Relaxed);
-            if active && !state.queue.is_empty() {
-                break;
-            }
-            if state.closed && state.queue.is_empty() {
-                return None;
-            }
-            state = self
-                .work
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        let max = self.max_batch.load(Ordering::Relaxed).max(1);
-        let mut batch = Vec::with_capacity(max.min(state.queue.len()));
-        self.take(&mut state.queue, &mut batch, max);
-        let deadline = batch
-            .first()
-            .and_then(|first| first.queued_at.checked_add(self.max_wait));
-        if let Some(deadline) = deadline.filter(|_| !self.max_wait.is_zero()) {
-            while batch.len() < max && !state.closed {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
+            loop {
+                // Worker 0 is always active, so a closed queue always drains.
+                let active = index < self.active_workers.load(Ordering::Relaxed);
+                if active && !state.queue.is_empty() {
                     break;
+                }
+                if state.closed && state.queue.is_empty() {
+                    return None;
                 }
                 state = self
                     .work
-                    .wait_timeout(state, left)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
-                self.take(&mut state.queue, &mut batch, max);
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            let max = self.max_batch.load(Ordering::Relaxed).max(1);
+            let mut batch = Vec::with_capacity(max.min(state.queue.len()));
+            self.take(&mut state.queue, &mut batch, max);
+            let deadline = batch
+                .first()
+                .and_then(|first| first.queued_at.checked_add(self.max_wait));
+            if let Some(deadline) = deadline.filter(|_| !self.max_wait.is_zero()) {
+                while batch.len() < max && !state.closed {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    state = self
+                        .work
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                    self.take(&mut state.queue, &mut batch, max);
+                }
+            }
+            self.metrics.set_queue_depth(state.queue.len());
+            // Every queued job may have been skipped; wait for more then.
+            if !batch.is_empty() {
+                return Some(batch);
             }
         }
-        self.metrics.set_queue_depth(state.queue.len());
-        // Every queued job may have been skipped; wait for more then.
-        if batch.is_empty() {
-            drop(state);
-            return self.next_batch(index);
-        }
-        Some(batch)
     }
 
     /// Moves jobs from `queue` to `batch` in fair order until it holds `max`, skipping the
@@ -627,350 +654,4 @@ fn failed(bad_input: bool, message: String) -> JobResult {
 }
 
 #[cfg(test)]
-mod tests {
-    use mindos_subnets::SubnetEngine;
-
-    use super::*;
-
-    /// A gate the fake model waits at until the test opens it.
-    #[derive(Clone, Default)]
-    struct Gate(Arc<(Mutex<bool>, Condvar)>);
-
-    impl Gate {
-        fn wait(&self) {
-            let (open, changed) = &*self.0;
-            let mut open = open.lock().unwrap();
-            while !*open {
-                open = changed.wait(open).unwrap();
-            }
-        }
-        fn open(&self) {
-            *self.0 .0.lock().unwrap() = true;
-            self.0 .1.notify_all();
-        }
-    }
-
-    fn digits() -> Arc<dyn SubnetEngine> {
-        mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default()).expect(
-            "the digits model is built in; the ONNX Runtime library comes from scripts/setup.sh",
-        )
-    }
-
-    /// The digits model behind `gate`.
-    fn gated(gate: &Gate) -> Model {
-        let (engine, gate) = (digits(), gate.clone());
-        let model = Model::of(&engine);
-        Model {
-            infer: Arc::new(move |inputs| {
-                gate.wait();
-                engine.infer_prepared(inputs)
-            }),
-            ..model
-        }
-    }
-
-    /// The body of a valid digits request.
-    fn pixels() -> Vec<u8> {
-        let engine = digits();
-        let input = engine.challenge(0).expect("a validation sample").input;
-        engine.encode_input(&input).unwrap()
-    }
-
-    fn start(model: Model, max_batch: usize, queue_capacity: usize) -> Service {
-        let limits = ServiceLimits {
-            workers: 1,
-            max_batch,
-            max_wait: Duration::ZERO,
-            queue_capacity,
-        };
-        Service::start(model, limits, Arc::new(Metrics::new().unwrap())).unwrap()
-    }
-
-    /// Waits until the worker has taken everything queued (it is then blocked at the gate).
-    async fn until_taken(service: &Service) {
-        while service.queue_depth() > 0 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    }
-
-    /// A service running `model` whose one worker has taken a first request and is held at
-    /// its gate: whatever is submitted next queues.
-    async fn held(
-        model: Model,
-        max_batch: usize,
-        queue_capacity: usize,
-    ) -> (Service, oneshot::Receiver<JobResult>) {
-        let service = start(model, max_batch, queue_capacity);
-        let first = service.submit(pixels(), Caller::local()).unwrap();
-        until_taken(&service).await;
-        (service, first)
-    }
-
-    /// Closes `service` and waits for its worker to finish.
-    async fn close(service: Service) {
-        tokio::task::spawn_blocking(move || service.close_and_join())
-            .await
-            .unwrap();
-    }
-
-    #[tokio::test]
-    async fn requests_queued_behind_a_busy_worker_run_as_one_batch() {
-        let gate = Gate::default();
-        let (service, first) = held(gated(&gate), 8, 64).await;
-        let rest: Vec<_> = (0..7)
-            .map(|_| service.submit(pixels(), Caller::local()).unwrap())
-            .collect();
-        gate.open();
-        first.await.unwrap().unwrap();
-        for answer in rest {
-            answer.await.unwrap().unwrap();
-        }
-        assert_eq!(
-            service.batches(),
-            2,
-            "1 request, then the 7 that queued behind it"
-        );
-        close(service).await;
-    }
-
-    #[tokio::test]
-    async fn a_request_that_fails_to_decode_fails_alone_and_its_batch_runs() {
-        let gate = Gate::default();
-        let (service, first) = held(gated(&gate), 8, 64).await;
-        let good = service.submit(pixels(), Caller::local()).unwrap();
-        let out_of_range = service
-            .submit(br#"{"pixels": [99]}"#.to_vec(), Caller::local())
-            .unwrap();
-        let also_good = service.submit(pixels(), Caller::local()).unwrap();
-        gate.open();
-        first.await.unwrap().unwrap();
-        match out_of_range.await.unwrap() {
-            Err(JobError::Failed(failed)) => {
-                assert!(failed.bad_input, "{}", failed.message);
-                assert!(failed.message.contains("pixels"), "{}", failed.message);
-            }
-            other => panic!("expected the input to be refused, got {other:?}"),
-        }
-        good.await.unwrap().unwrap();
-        also_good.await.unwrap().unwrap();
-        assert_eq!(
-            service.batches(),
-            2,
-            "the two good requests ran as one batch"
-        );
-        close(service).await;
-    }
-
-    #[tokio::test]
-    async fn max_wait_collects_a_batch() {
-        let limits = ServiceLimits {
-            workers: 1,
-            max_batch: 4,
-            max_wait: Duration::from_secs(5),
-            queue_capacity: 64,
-        };
-        let service = Service::start(
-            Model::of(&digits()),
-            limits,
-            Arc::new(Metrics::new().unwrap()),
-        )
-        .unwrap();
-        let started = Instant::now();
-        let answers: Vec<_> = (0..4)
-            .map(|_| service.submit(pixels(), Caller::local()).unwrap())
-            .collect();
-        for answer in answers {
-            answer.await.unwrap().unwrap();
-        }
-        assert_eq!(service.batches(), 1);
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "a full batch leaves without waiting"
-        );
-        close(service).await;
-    }
-
-    #[tokio::test]
-    async fn a_full_queue_refuses_and_a_closed_one_drains() {
-        let gate = Gate::default();
-        let (service, first) = held(gated(&gate), 1, 2).await;
-        let queued = [
-            service.submit(pixels(), Caller::local()).unwrap(),
-            service.submit(pixels(), Caller::local()).unwrap(),
-        ];
-        assert_eq!(
-            service.submit(pixels(), Caller::local()).unwrap_err(),
-            SubmitError::Full { capacity: 2 }
-        );
-        // A refused job's callback hears why, before `submit_with` returns.
-        let (heard, hearing) = std::sync::mpsc::channel();
-        let reply: Reply = Box::new(move |result| heard.send(result).unwrap());
-        assert_eq!(
-            service
-                .submit_with(pixels(), Caller::local(), reply)
-                .unwrap_err(),
-            SubmitError::Full { capacity: 2 }
-        );
-        assert_eq!(
-            hearing.try_recv().unwrap().unwrap_err(),
-            JobError::Refused(SubmitError::Full { capacity: 2 })
-        );
-        service.close();
-        assert_eq!(
-            service.submit(pixels(), Caller::local()).unwrap_err(),
-            SubmitError::Closed
-        );
-        gate.open();
-        first.await.unwrap().unwrap();
-        for answer in queued {
-            answer.await.unwrap().unwrap();
-        }
-        close(service).await;
-    }
-
-    /// Caller `n` with `weight`.
-    fn caller(n: u8, weight: u64) -> Caller {
-        let peer = mindos_mesh::Keypair::ed25519_from_bytes([n; 32])
-            .unwrap()
-            .public()
-            .to_peer_id();
-        Caller {
-            peer: Some(peer),
-            weight,
-        }
-    }
-
-    /// Queues a request of `caller` whose answer appends `label` to `order`.
-    fn submit_labelled(
-        service: &Service,
-        caller: Caller,
-        label: char,
-        order: &Arc<Mutex<String>>,
-    ) -> Result<(), SubmitError> {
-        let order = order.clone();
-        let reply: Reply = Box::new(move |result: JobResult| {
-            if result.is_ok() {
-                order.lock().unwrap().push(label);
-            }
-        });
-        service.submit_with(pixels(), caller, reply)
-    }
-
-    #[tokio::test]
-    async fn a_second_caller_gets_its_share_while_a_first_floods() {
-        let gate = Gate::default();
-        // 8 places, 2 of them kept from any one caller.
-        let (service, first) = held(gated(&gate), 1, 8).await;
-        let order = Arc::new(Mutex::new(String::new()));
-        // A (stake 1000) floods: it gets 6 places, then `busy`.
-        let flooder = caller(1, 1000);
-        let mut queued = 0;
-        while submit_labelled(&service, flooder, 'a', &order).is_ok() {
-            queued += 1;
-            assert!(queued <= 8, "the flood was never refused");
-        }
-        assert_eq!(queued, 6);
-        // B (stake 1, a validator whose challenges must get through) still gets in.
-        let other = caller(2, 1);
-        submit_labelled(&service, other, 'b', &order).unwrap();
-        assert_eq!(
-            submit_labelled(&service, flooder, 'a', &order).unwrap_err(),
-            SubmitError::Full { capacity: 8 }
-        );
-        gate.open();
-        first.await.unwrap().unwrap();
-        close(service).await;
-        // B did not wait behind A's six: lanes alternate from the same start.
-        let order = order.lock().unwrap().clone();
-        assert_eq!(order.len(), 7, "{order}");
-        assert!(order.find('b').unwrap() <= 1, "{order}");
-    }
-
-    #[tokio::test]
-    async fn callers_are_served_in_proportion_to_their_stake() {
-        let gate = Gate::default();
-        let (service, first) = held(gated(&gate), 1, 64).await;
-        let order = Arc::new(Mutex::new(String::new()));
-        let (heavy, light) = (caller(1, 3), caller(2, 1));
-        for _ in 0..12 {
-            submit_labelled(&service, heavy, 'h', &order).unwrap();
-        }
-        for _ in 0..12 {
-            submit_labelled(&service, light, 'l', &order).unwrap();
-        }
-        gate.open();
-        first.await.unwrap().unwrap();
-        close(service).await;
-        let order = order.lock().unwrap().clone();
-        assert_eq!(order.len(), 24, "{order}");
-        // While both wait, 3 of every 4 go to the caller with three times the stake.
-        let light_in_first_8 = order.chars().take(8).filter(|c| *c == 'l').count();
-        assert!((2..=3).contains(&light_in_first_8), "{order}");
-        assert!(order[..16].contains("hhh"), "{order}");
-    }
-
-    #[tokio::test]
-    async fn a_queued_job_whose_caller_is_gone_is_skipped() {
-        let gate = Gate::default();
-        let (service, first) = held(gated(&gate), 8, 64).await;
-        let gone = [
-            service.submit(pixels(), Caller::local()).unwrap(),
-            service.submit(pixels(), Caller::local()).unwrap(),
-        ];
-        let waiting = service.submit(pixels(), Caller::local()).unwrap();
-        drop(gone);
-        gate.open();
-        first.await.unwrap().unwrap();
-        waiting.await.unwrap().unwrap();
-        assert_eq!(service.skipped(), 2);
-        assert_eq!(
-            service.batches(),
-            2,
-            "the held request, then the one still wanted"
-        );
-        close(service).await;
-    }
-
-    #[tokio::test]
-    async fn a_failing_or_panicking_model_fails_its_batch_only() {
-        let engine = digits();
-        let infer: InferFn = Arc::new(move |inputs: Vec<PreparedInput>| {
-            if inputs.len() == 2 {
-                panic!("fake model panic");
-            }
-            engine.infer_prepared(inputs)
-        });
-        let gate = Gate::default();
-        let gated = Model {
-            infer: {
-                let gate = gate.clone();
-                Arc::new(move |inputs| {
-                    gate.wait();
-                    infer(inputs)
-                })
-            },
-            ..Model::of(&digits())
-        };
-        let (service, first) = held(gated, 2, 8).await;
-        let pair = [
-            service.submit(pixels(), Caller::local()).unwrap(),
-            service.submit(pixels(), Caller::local()).unwrap(),
-        ];
-        gate.open();
-        first.await.unwrap().unwrap();
-        for answer in pair {
-            match answer.await.unwrap() {
-                Err(JobError::Failed(failed)) => assert!(!failed.bad_input),
-                other => panic!("expected a failed batch, got {other:?}"),
-            }
-        }
-        // The worker survived the panic.
-        service
-            .submit(pixels(), Caller::local())
-            .unwrap()
-            .await
-            .unwrap()
-            .unwrap();
-        close(service).await;
-    }
-}
+mod tests;

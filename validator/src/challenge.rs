@@ -7,8 +7,12 @@
 //! Rounds cover every served uid, so within a tempo (many rounds) every validator has
 //! scored every miner: consensus needs validators to overlap on the miners they weigh.
 //! A refusal with `unauthorized` is not the miner's fault (this validator has no permit
-//! yet, or the miner has not seen it) and records nothing; nor does `busy` (a full queue is
-//! not a wrong answer, and anyone can fill a miner's queue through a gateway).
+//! yet, or the miner has not seen it) and records nothing. Nor does one `busy` (a full queue
+//! is not a wrong answer), but a run of them does: every
+//! [`BUSY_RUN_MISS`](crate::scoring::BUSY_RUN_MISS) consecutive `busy` answers count as one
+//! availability miss, so a miner cannot keep its score by refusing whatever looks like a
+//! challenge. The miner's queue keeps places for each validator whatever other callers
+//! send, and the gateway leaves this validator's own challenges room in them.
 
 use std::{
     sync::Arc,
@@ -21,7 +25,7 @@ use mindos_subnets::{Output, SubnetEngine};
 
 use crate::{
     metagraph::{Neuron, SubnetState},
-    scoring::Outcome,
+    scoring::{Outcome, Scoreboard},
     Context, Rng,
 };
 
@@ -133,6 +137,17 @@ async fn challenge_one(
                 .challenges
                 .with_label_values(&[netuid.to_string().as_str(), unscored.label()])
                 .inc();
+            let missed = fold_unscored(
+                &mut subnet
+                    .scores
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+                &miner,
+                unscored,
+            );
+            if missed {
+                tracing::debug!(%netuid, uid = %miner.uid, %peer, "busy for a run of challenges: an availability miss");
+            }
             return;
         }
     };
@@ -174,6 +189,15 @@ impl Unscored {
             Self::NotPermitted => "not_permitted",
             Self::Busy => "busy",
         }
+    }
+}
+
+/// Folds an answer that is no sample into `board`: a `busy` counts toward a run
+/// ([`Scoreboard::record_busy`]). Returns whether an availability miss was recorded.
+fn fold_unscored(board: &mut Scoreboard, miner: &Neuron, unscored: Unscored) -> bool {
+    match unscored {
+        Unscored::NotPermitted => false,
+        Unscored::Busy => board.record_busy(miner.uid, miner.hotkey),
     }
 }
 
@@ -254,28 +278,74 @@ mod tests {
         );
     }
 
-    #[test]
-    fn busy_answers_do_not_lower_a_score() {
+    fn neuron(uid: u16) -> Neuron {
+        Neuron {
+            uid: mindos_primitives::Uid(uid),
+            hotkey: [7; 32],
+            peer: None,
+            addrs: Vec::new(),
+            validator_permit: false,
+            stake: 0,
+            reputation: 0.0,
+            incentive: 0,
+            emission: 0,
+        }
+    }
+
+    /// Judges `answer` and folds it into `board` as a challenge round does.
+    fn challenge(board: &mut Scoreboard, miner: &Neuron, answer: Result<InferResponse, MeshError>) {
         let engine = digits();
         let reference = engine.challenge(0).unwrap().reference;
-        let mut board = crate::scoring::Scoreboard::new(0.5, Duration::from_millis(100));
-        let (uid, hotkey) = (mindos_primitives::Uid(3), [7; 32]);
-        let good = Outcome::Answered {
+        match judge(&*engine, &reference, answer, Duration::from_millis(10)) {
+            Ok(outcome) => board.record(miner.uid, miner.hotkey, outcome),
+            Err(unscored) => {
+                fold_unscored(board, miner, unscored);
+            }
+        }
+    }
+
+    fn busy() -> Result<InferResponse, MeshError> {
+        Ok(InferResponse::error(ErrorCode::Busy, "busy"))
+    }
+
+    /// A right answer, as [`judge`] scores one.
+    fn right(board: &mut Scoreboard, miner: &Neuron) {
+        let outcome = Outcome::Answered {
             quality: 1.0,
             latency: Duration::from_millis(10),
         };
-        board.record(uid, hotkey, good);
-        let before = board.scores()[&uid].score();
-        for _ in 0..10 {
-            let busy = Ok(InferResponse::error(ErrorCode::Busy, "busy"));
-            if let Ok(outcome) = judge(&*engine, &reference, busy, Duration::ZERO) {
-                board.record(uid, hotkey, outcome);
+        board.record(miner.uid, miner.hotkey, outcome);
+    }
+
+    #[test]
+    fn an_occasional_busy_costs_nothing_and_only_busy_loses_the_score() {
+        let mut board = Scoreboard::new(0.1, Duration::from_millis(100));
+        let (steady, refuser) = (neuron(3), neuron(4));
+        for miner in [&steady, &refuser] {
+            for _ in 0..5 {
+                right(&mut board, miner);
             }
         }
-        assert!(
-            board.scores()[&uid].score() >= before,
-            "{} < {before}",
-            board.scores()[&uid].score()
-        );
+        let good = board.scores()[&steady.uid].score();
+        assert!(good > 0.5, "{good}");
+        // One busy in every few challenges: no sample, no loss.
+        for _ in 0..20 {
+            challenge(&mut board, &steady, busy());
+            challenge(&mut board, &steady, busy());
+            right(&mut board, &steady);
+        }
+        let steady_score = board.scores()[&steady.uid].score();
+        assert!(steady_score >= good, "{steady_score} < {good}");
+        // Busy for every challenge: the score falls challenge run after run.
+        let mut last = board.scores()[&refuser.uid].score();
+        for run in 0..20 {
+            for _ in 0..crate::scoring::BUSY_RUN_MISS {
+                challenge(&mut board, &refuser, busy());
+            }
+            let now = board.scores()[&refuser.uid].score();
+            assert!(now < last, "run {run}: {now} >= {last}");
+            last = now;
+        }
+        assert!(last < good / 4.0, "{last}");
     }
 }

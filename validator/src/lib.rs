@@ -125,12 +125,23 @@ pub(crate) struct Context {
     /// The validated subnets by netuid.
     pub(crate) subnets: Arc<BTreeMap<NetUid, Arc<SubnetState>>>,
     pub(crate) mesh: MeshClient,
+    /// The mesh's peers as the gateway ranks them.
+    pub(crate) peers: Arc<gateway::PeerSnapshot>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) store: Arc<Store>,
     /// Challenge schedule and scoring.
     pub(crate) challenge: ChallengeSettings,
     /// Fires when shutdown starts.
     pub(crate) cancel: CancellationToken,
+}
+
+impl Context {
+    /// Forgets the gateway's knowledge of peers that are no longer neurons of a validated
+    /// subnet; run after the metagraphs are read.
+    pub(crate) fn forget_gone_peers(&self) {
+        let neurons = gateway::neuron_peers(self.subnets.values().map(|s| &**s));
+        self.peers.retain_neurons(|peer| neurons.contains(peer));
+    }
 }
 
 /// A started validator. [`Validator::run`] serves until a shutdown signal; the accessors tell

@@ -9,6 +9,12 @@
 //! | latency | `ref / (ref + latency)`, `1` at zero latency, `½` at `ref` | answers |
 //! | availability | `1` for an answer (even a wrong one), `0` for none | every challenge |
 //!
+//! A `busy` answer to a challenge is no sample (a full queue is not a wrong answer), but a
+//! miner that guessed which requests are challenges and answered all of them `busy` would
+//! keep the score it had: so every [`BUSY_RUN_MISS`] consecutive `busy` answers of a uid
+//! count as one availability miss (a `0` availability sample). Any other outcome ends the
+//! run. Runs are not saved: a restart starts them over.
+//!
 //! A miner's score is `quality × latency × availability`, so a miner must be right, fast and
 //! there. Weights are scores scaled so the best miner gets `u16::MAX`; miners scoring zero
 //! get no weight. A uid whose hotkey changed (the slot was re-registered) starts over.
@@ -17,6 +23,12 @@ use mindos_primitives::Uid;
 use std::{collections::BTreeMap, time::Duration};
 
 use serde::{Deserialize, Serialize};
+
+/// Consecutive `busy` answers to challenges that count as one availability miss. An
+/// occasional `busy` (a queue full for a moment) costs nothing; a miner busy for this many
+/// challenges in a row (6 s of refusals at the default 2 s interval), while its queue keeps
+/// places for each validator's own requests, is not there.
+pub(crate) const BUSY_RUN_MISS: u32 = 3;
 
 /// How one challenge ended.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,6 +73,10 @@ pub(crate) struct Scoreboard {
     alpha: f64,
     latency_ref: Duration,
     scores: BTreeMap<Uid, MinerScore>,
+    /// Consecutive `busy` answers per uid since its last sample, with the hotkey that gave
+    /// them.
+    #[serde(skip)]
+    busy_runs: BTreeMap<Uid, ([u8; 32], u32)>,
 }
 
 impl Scoreboard {
@@ -69,6 +85,7 @@ impl Scoreboard {
             alpha: alpha.clamp(f64::MIN_POSITIVE, 1.0),
             latency_ref,
             scores: BTreeMap::new(),
+            busy_runs: BTreeMap::new(),
         }
     }
 
@@ -90,6 +107,7 @@ impl Scoreboard {
 
     /// Folds one challenge outcome of `uid` (held by `hotkey`) into its averages.
     pub(crate) fn record(&mut self, uid: Uid, hotkey: [u8; 32], outcome: Outcome) {
+        self.busy_runs.remove(&uid);
         let alpha = self.alpha;
         let latency_factor = match outcome {
             Outcome::Answered { latency, .. } => Some(self.latency_factor(latency)),
@@ -125,9 +143,27 @@ impl Scoreboard {
         entry.samples = entry.samples.saturating_add(1);
     }
 
+    /// Counts a `busy` answer of `uid` (held by `hotkey`) to a challenge: no sample, unless
+    /// it is the [`BUSY_RUN_MISS`]th in a row, which is recorded as an availability miss
+    /// ([`Outcome::Failed`]) and starts a new run. Returns whether it was.
+    pub(crate) fn record_busy(&mut self, uid: Uid, hotkey: [u8; 32]) -> bool {
+        let run = self.busy_runs.entry(uid).or_insert((hotkey, 0));
+        if run.0 != hotkey {
+            *run = (hotkey, 0);
+        }
+        run.1 = run.1.saturating_add(1);
+        if run.1 < BUSY_RUN_MISS {
+            return false;
+        }
+        // `record` ends the run.
+        self.record(uid, hotkey, Outcome::Failed);
+        true
+    }
+
     /// Forgets uids that `keep` rejects (deregistered, or re-registered by another hotkey).
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(Uid, &[u8; 32]) -> bool) {
         self.scores.retain(|uid, s| keep(*uid, &s.hotkey));
+        self.busy_runs.retain(|uid, (hotkey, _)| keep(*uid, hotkey));
     }
 
     /// Weights for the chain: `(uids, weights)`, uids increasing, the best miner at

@@ -60,6 +60,9 @@ pub const DEFAULT_GATEWAY_IDLE_TIMEOUT_MS: u64 = 60_000;
 pub const DEFAULT_GATEWAY_MINER_RATE: u32 = 200;
 /// Most miners one query of a client without an API key may ask at once.
 pub const MAX_PUBLIC_REDUNDANCY: u32 = 3;
+/// Fewest miners one query of a client without an API key asks: a public answer is checked
+/// against another miner's (with an API key a query may ask one).
+pub const MIN_PUBLIC_REDUNDANCY: u32 = 2;
 /// Miners a query asks when it does not say.
 pub const DEFAULT_REDUNDANCY: u32 = 2;
 /// Least share of answers that must agree, in percent, for a client without an API key

@@ -52,6 +52,7 @@ impl Validator {
         let ctx = Arc::new(Context {
             subnets,
             mesh: mesh.client.clone(),
+            peers: mesh.peers.clone(),
             metrics,
             store,
             challenge: config.challenge,
@@ -251,6 +252,7 @@ async fn start_mesh(
     // A validator serves no model: offering the protocol would only let strangers make it
     // read and answer requests.
     mesh_config.serve_inference = config.accept_inference;
+    let beat_max_age = mesh_config.beat_max_age;
     let (client, events, event_loop) = Mesh::new(mesh_config)?;
     let task = StoppableTask::spawn(|stopped| event_loop.run(stopped));
     let listen_addrs = client.listen_addrs().await?;
@@ -258,7 +260,7 @@ async fn start_mesh(
     for netuid in subnets.keys() {
         client.subscribe(*netuid).await?;
     }
-    let peers = Arc::new(gateway::PeerSnapshot::default());
+    let peers = Arc::new(gateway::PeerSnapshot::new(beat_max_age));
     Ok(MeshPhase {
         client,
         listen_addrs,
@@ -356,6 +358,7 @@ async fn follow_chain(
     for subnet in ctx.subnets.values() {
         weights::refresh(&session, &at, subnet, &ctx.mesh).await?;
     }
+    ctx.forget_gone_peers();
     let (blocks_tx, blocks_rx) = watch::channel(at.block_number());
     for subnet in ctx.subnets.values() {
         tasks.spawn_abandoned_at_shutdown(weights::run(

@@ -160,6 +160,7 @@ pub(crate) async fn follow(ctx: Arc<Context>, session: ChainSession, mut serves:
                 tracing::warn!(netuid = %subnet.netuid, error = %e, "refreshing the metagraph failed");
             }
         }
+        ctx.forget_gone_peers();
         let number = at.block_number();
         ctx.metrics
             .finalized_block

@@ -2,14 +2,14 @@
 //! binaries on loopback.
 //!
 //! 1. Three digits miners; `subnet_query` answers held-out samples with their labels at
-//!    redundancy 1 and 3, `subnet_list`, `subnet_info` and `mesh_peers` describe them.
+//!    redundancy 2 and 3, `subnet_list`, `subnet_info` and `mesh_peers` describe them.
 //! 2. Bad input — malformed JSON, unknown method, wrong types, an oversized body, an
 //!    oversized or malformed input, an unknown subnet, bad options — gets the documented
 //!    errors, and the gateway keeps serving.
 //! 3. A client over its call rate is refused with `rate_limited`, others are not.
-//! 4. `mesh_peers` and redundancy above 3 need an API key.
-//! 5. The OpenRPC document, `rpc.discover`, the README and the code agree on methods and
-//!    error codes.
+//! 4. `mesh_peers` and redundancy 1 or above 3 need an API key.
+//! 5. The OpenRPC document, `rpc.discover`, the README and the code agree on methods, error
+//!    codes and the public redundancy range.
 
 #![allow(
     clippy::expect_used,
@@ -34,6 +34,7 @@ use mindos_test_utils::{
 use mindos_validator::gateway::{
     self, GatewayApiServer, ERROR_CODES, INVALID_INPUT, RATE_LIMITED, UNAUTHORIZED, UNKNOWN_SUBNET,
 };
+use mindos_validator::settings::{MAX_PUBLIC_REDUNDANCY, MIN_PUBLIC_REDUNDANCY};
 use serde_json::{json, Value};
 
 const DIGITS: NetUid = NetUid(1);
@@ -152,7 +153,7 @@ async fn scenario(mesh: &Mesh) {
     // same model), which is the true label for nearly all of them.
     let engine = digits();
     let mut right = 0;
-    for (i, redundancy) in (0..20usize).zip([1u32, 3].into_iter().cycle()) {
+    for (i, redundancy) in (0..20usize).zip([2u32, 3].into_iter().cycle()) {
         let index = i * 17 % engine.validation_len();
         let challenge = engine.challenge(index).unwrap();
         let Output::Digits(reference) = &challenge.reference else {
@@ -250,7 +251,16 @@ async fn scenario(mesh: &Mesh) {
         );
     }
     let sample = serde_json::to_value(&engine.challenge(0).unwrap().input).unwrap();
-    // Above 3 miners a query needs an API key, and 16 at most.
+    // One miner, or above 3, needs an API key, and 16 at most.
+    let lone = json!({"redundancy": 1});
+    assert_eq!(
+        code_of(query(&client, DIGITS, sample.clone(), lone.clone()).await),
+        INVALID_INPUT
+    );
+    let answer = query(&operator, DIGITS, sample.clone(), lone)
+        .await
+        .unwrap();
+    assert_eq!(answer["served_by"].as_array().unwrap().len(), 1, "{answer}");
     let wide = json!({"redundancy": 4});
     assert_eq!(
         code_of(query(&client, DIGITS, sample.clone(), wide.clone()).await),
@@ -375,6 +385,23 @@ async fn documentation_matches(client: &jsonrpsee::http_client::HttpClient) {
             "README lacks {code} {name}"
         );
     }
+    // The redundancy a client without an API key may ask for.
+    let public = format!("{MIN_PUBLIC_REDUNDANCY}..={MAX_PUBLIC_REDUNDANCY}");
+    assert!(
+        readme.contains(&format!("redundancy: {public}")),
+        "README lacks redundancy {public}"
+    );
+    let options = document["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "subnet_query")
+        .unwrap()
+        .to_string();
+    assert!(
+        options.contains(&format!("{public} without an API key")),
+        "openrpc.json lacks redundancy {public}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

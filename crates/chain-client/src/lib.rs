@@ -393,10 +393,10 @@ impl ChainClient {
         Ok(finalized)
     }
 
-    /// Signs `call` with `signer` (next nonce, immortal, no tip), submits it and waits until
-    /// it is in a finalized block. A dispatch error (e.g. `Neurons.BurnAboveMax`) comes back
-    /// as an error naming the pallet and variant, and the variant's value if it has one
-    /// ([`ChainError::PalletError`]), and is not retried. A transaction the pool
+    /// Signs `call` with `signer` (next nonce, mortal as [`Self::submit_in_block`] says, no
+    /// tip), submits it and waits until it is in a finalized block. A dispatch error (e.g.
+    /// `Neurons.BurnAboveMax`) comes back as an error naming the pallet and variant, and the
+    /// variant's value if it has one ([`ChainError::PalletError`]), and is not retried. A transaction the pool
     /// refuses because another transaction of the same signer took its nonce (two processes
     /// sharing a coldkey, e.g. miners registering at the same moment) is signed again with a
     /// fresh nonce, at most [`NONCE_RETRIES`] times: the pool never held it, so it cannot
@@ -464,11 +464,17 @@ impl ChainClient {
         })
     }
 
-    /// Signs `call` with `signer` at `nonce` (immortal, no tip), submits it and waits — at
+    /// Signs `call` with `signer` at `nonce` (no tip), submits it and waits — at
     /// most `timeout` — until it is in a block of the best chain and succeeded there. Does
     /// not wait for finality: callers that must know it stuck read the chain again later
     /// (a reorg can drop the block). Use with a [`nonce::NonceManager`] so transactions of
     /// one signer are pipelined rather than sent one finality wait at a time.
+    ///
+    /// Mortal, as subxt's default parameters make every transaction here: valid for 32
+    /// blocks from the latest finalized block the client knows when it signs (subxt's
+    /// `CheckMortalityParams::default`, immortal only where no block is known, which an
+    /// online client always has). A transaction stuck in a pool expires then instead of
+    /// landing much later.
     pub async fn submit_in_block<Call: subxt::transactions::Payload>(
         &self,
         call: &Call,

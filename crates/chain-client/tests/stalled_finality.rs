@@ -107,7 +107,13 @@ async fn scenario(node: &DevNode) {
     // A gap: a nonce handed out and never used (its transaction lost before the pool). The
     // next transaction waits in the pool's future queue, times out, and the manager re-reads
     // the node's count, so the one after fills the gap — and the waiting one follows.
-    let lost = nonces.reserve(&client).await.unwrap();
+    // (Marked used: a reservation dropped unused would make the manager re-read at once.)
+    let lost = {
+        let reservation = nonces.reserve(&client).await.unwrap();
+        let nonce = reservation.nonce();
+        reservation.used();
+        nonce
+    };
     let behind_gap = nonces
         .submit(
             &client,
@@ -137,7 +143,7 @@ async fn scenario(node: &DevNode) {
     // A stale count: another process of the same signer used the next nonce. The pool
     // refuses the stale transaction; the manager re-reads, and the next one lands.
     let other = NonceManager::new(parse_key("//Alice").unwrap().public_key().into());
-    let mine = nonces.reserve(&client).await.unwrap();
+    let mine = nonces.reserve(&client).await.unwrap().nonce();
     other
         .submit(&client, &transfer_to("//Ferdie"), &alice, IN_BLOCK)
         .await

@@ -46,6 +46,14 @@ pub use wire::{
     BeatError, CapacityBeat, ErrorCode, InferRequest, InferResponse, PowerSource, PowerStatus,
 };
 
+/// Places in a miner's request queue each caller it serves (each permitted validator, the
+/// owner's RPC) may always take, however full others have made the queue: a caller with
+/// fewer requests than this waiting is queued, never answered `busy`. Challenges look like
+/// any query (they carry no mark a miner could serve honestly and ignore elsewhere), so the
+/// places are per caller, not per challenge; a validator's gateway keeps fewer than this
+/// many requests in flight at one miner so that its own challenges always find a place.
+pub const GUARANTEED_QUEUE_PLACES: usize = 8;
+
 /// The addresses a node should publish for others to dial: `configured` if any, else
 /// `listening`; only global addresses unless `allow_private` (loopback and a home
 /// network's private ranges say where a miner lives and make validators dial their own

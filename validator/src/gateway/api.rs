@@ -116,7 +116,7 @@ pub struct SubnetDetail {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueryOptions {
-    /// Miners to ask, `1..=3`, or `1..=16` with an API key [default 2].
+    /// Miners to ask, `2..=3`, or `1..=16` with an API key [default 2].
     pub redundancy: Option<u32>,
     /// Time budget in ms, `1..=120000` [default: the gateway's].
     pub timeout_ms: Option<u64>,
@@ -139,7 +139,8 @@ pub struct ServedBy {
 pub struct QueryResult {
     /// The aggregated output, in the subnet's wire format.
     pub output: serde_json::Value,
-    /// Share of answers that agree with `output`, `0..=1`.
+    /// Share of the `redundancy` answers asked for that agree with `output`, `0..=1` (an
+    /// answer that did not come agrees with nothing).
     pub agreement: f64,
     /// The miners whose answers were aggregated.
     pub served_by: Vec<ServedBy>,

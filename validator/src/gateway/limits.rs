@@ -11,6 +11,9 @@
 //!   place is taken, a client with none open gets the place of the connection idle the
 //!   longest (many addresses holding idle connections cannot lock new clients out).
 //! - [`MinerBudget`]: miner requests per second of the whole gateway (`--gateway-miner-rate`).
+//! - [`MinerInFlight`]: gateway requests in flight at one miner, at most
+//!   [`MINER_IN_FLIGHT`], so this validator's own challenges always find a place in the
+//!   miner's queue.
 
 use std::{
     collections::HashMap,
@@ -304,6 +307,72 @@ impl MinerBudget {
         let tokens = (tokens + now.saturating_duration_since(refilled).as_secs_f64() * self.rate)
             .min(self.burst);
         tokens < self.burst / 2.0
+    }
+}
+
+/// Queue places at each miner the gateway leaves to this validator's own challenges (one
+/// in flight per miner and round, and one spare).
+const CHALLENGE_PLACES: usize = 2;
+
+/// Gateway requests in flight at one miner at most: fewer than the places a miner keeps for
+/// each validator ([`mindos_mesh::GUARANTEED_QUEUE_PLACES`]), so that however many users
+/// query through this gateway, the validator's own challenges to that miner are queued, not
+/// answered `busy`. A miner at the cap is passed over for other miners.
+pub(crate) const MINER_IN_FLIGHT: usize =
+    mindos_mesh::GUARANTEED_QUEUE_PLACES.saturating_sub(CHALLENGE_PLACES);
+
+/// Gateway requests in flight per miner; see [`MINER_IN_FLIGHT`]. Holds an entry only for
+/// miners with requests in flight.
+#[derive(Debug, Default)]
+pub(crate) struct MinerInFlight {
+    peers: Mutex<HashMap<mindos_mesh::PeerId, usize>>,
+}
+
+impl MinerInFlight {
+    /// Whether `peer` has [`MINER_IN_FLIGHT`] requests of the gateway in flight.
+    pub(crate) fn is_full(&self, peer: &mindos_mesh::PeerId) -> bool {
+        let peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
+        peers.get(peer).is_some_and(|n| *n >= MINER_IN_FLIGHT)
+    }
+
+    /// A place for one request to `peer`, held until dropped; `None` at the cap.
+    pub(crate) fn acquire(&self, peer: mindos_mesh::PeerId) -> Option<InFlight<'_>> {
+        let mut peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = peers.entry(peer).or_insert(0);
+        if *count >= MINER_IN_FLIGHT {
+            return None;
+        }
+        *count = count.saturating_add(1);
+        Some(InFlight { table: self, peer })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn count(&self, peer: &mindos_mesh::PeerId) -> usize {
+        let peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
+        peers.get(peer).copied().unwrap_or(0)
+    }
+}
+
+/// One gateway request in flight at a miner ([`MinerInFlight::acquire`]).
+#[derive(Debug)]
+pub(crate) struct InFlight<'a> {
+    table: &'a MinerInFlight,
+    peer: mindos_mesh::PeerId,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut peers = self
+            .table
+            .peers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = peers.get_mut(&self.peer) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                peers.remove(&self.peer);
+            }
+        }
     }
 }
 

@@ -54,11 +54,11 @@ pub use self::api::{
     SubnetSummary, ERROR_CODES, INVALID_INPUT, LOW_AGREEMENT, NO_MINER_AVAILABLE, OPENRPC,
     RATE_LIMITED, TIMEOUT, UNAUTHORIZED, UNKNOWN_SUBNET,
 };
-pub(crate) use self::peers::PeerSnapshot;
+pub(crate) use self::peers::{neuron_peers, PeerSnapshot};
 use self::{
     api::{error, error_name},
     client::{Activity, Client, Guarded, IdentifyLayer, Policy},
-    limits::{ClientKey, ClientLimits, Closer, Connections, Limited, MinerBudget},
+    limits::{ClientKey, ClientLimits, Closer, Connections, Limited, MinerBudget, MinerInFlight},
 };
 use crate::{
     config::GatewaySettings, metagraph::SubnetState, metrics::Metrics, Rng, ValidatorError,
@@ -75,6 +75,8 @@ pub(crate) struct Gateway {
     next_request_id: AtomicU64,
     /// Miner requests per second of the whole gateway.
     miner_budget: MinerBudget,
+    /// Requests in flight per miner, capped to leave this validator's challenges room.
+    in_flight: MinerInFlight,
     /// Least agreement for clients without an API key.
     min_agreement: f64,
     /// The mesh's peers as mesh events describe them.
@@ -100,6 +102,7 @@ impl Gateway {
             max_input_bytes: usize::try_from(settings.max_request_bytes).unwrap_or(usize::MAX),
             next_request_id: AtomicU64::new(Rng::from_entropy().next_u64()),
             miner_budget: MinerBudget::new(settings.miner_rate),
+            in_flight: MinerInFlight::default(),
             min_agreement: settings.min_agreement,
             peers,
         }

@@ -7,6 +7,12 @@
 //! also taking a token of the gateway's miner budget ([`MinerBudget`]). It fails over only
 //! on errors another miner may not have (not `invalid_input` or `too_large`), and does not
 //! hedge when the subnet's miners report they are saturated or the budget runs low.
+//!
+//! The gateway keeps at most [`MINER_IN_FLIGHT`](super::limits::MINER_IN_FLIGHT) requests
+//! in flight at one miner ([`Capped`]): fewer than the queue places the miner keeps for this
+//! validator, so user queries never leave this validator's own challenges to that miner
+//! answered `busy`. A miner at the cap is not a candidate; a request that finds it at the
+//! cap all the same is answered `busy` here, without being sent, and fails over.
 
 use mindos_primitives::{NetUid, Uid};
 use std::{
@@ -24,7 +30,7 @@ use mindos_mesh::{
         request_with_policy, AttemptError, Candidate, FailoverPolicy, InferTransport, Judge,
         TryKind, Verdict,
     },
-    InferRequest, InferResponse, MeshError, PeerId,
+    ErrorCode, InferRequest, InferResponse, MeshError, PeerId,
 };
 use mindos_subnets::Output;
 
@@ -33,11 +39,11 @@ use super::{
         error, QueryOptions, QueryResult, ServedBy, INVALID_INPUT, LOW_AGREEMENT,
         NO_MINER_AVAILABLE, RATE_LIMITED, TIMEOUT,
     },
-    limits::MinerBudget,
+    limits::{MinerBudget, MinerInFlight},
     Gateway,
 };
 use crate::{
-    config::{DEFAULT_REDUNDANCY, MAX_PUBLIC_REDUNDANCY, MAX_REDUNDANCY},
+    config::{DEFAULT_REDUNDANCY, MAX_PUBLIC_REDUNDANCY, MAX_REDUNDANCY, MIN_PUBLIC_REDUNDANCY},
     metagraph::{Neuron, SubnetState},
     metrics::Metrics,
 };
@@ -62,8 +68,8 @@ struct Checked {
 
 impl QueryOptions {
     /// The options with defaults filled in, or an `invalid_input` error naming the first one
-    /// out of range. A client without an API key asks at most [`MAX_PUBLIC_REDUNDANCY`]
-    /// miners and needs at least `floor` agreement.
+    /// out of range. A client without an API key asks [`MIN_PUBLIC_REDUNDANCY`] to
+    /// [`MAX_PUBLIC_REDUNDANCY`] miners and needs at least `floor` agreement.
     fn check(
         self,
         default_timeout: Duration,
@@ -71,20 +77,20 @@ impl QueryOptions {
         floor: f64,
     ) -> Result<Checked, ErrorObjectOwned> {
         let redundancy = self.redundancy.unwrap_or(DEFAULT_REDUNDANCY);
-        let max = if authenticated {
-            MAX_REDUNDANCY
+        let (min, max) = if authenticated {
+            (1, MAX_REDUNDANCY)
         } else {
-            MAX_PUBLIC_REDUNDANCY
+            (MIN_PUBLIC_REDUNDANCY, MAX_PUBLIC_REDUNDANCY)
         };
-        if !(1..=max).contains(&redundancy) {
+        if !(min..=max).contains(&redundancy) {
             let key = if authenticated {
-                ""
+                String::new()
             } else {
-                " (up to 16 with an API key)"
+                format!(" (1..={MAX_REDUNDANCY} with an API key)")
             };
             return Err(error(
                 INVALID_INPUT,
-                format!("redundancy {redundancy} is outside 1..={max}{key}"),
+                format!("redundancy {redundancy} is outside {min}..={max}{key}"),
             ));
         }
         let timeout = match self.timeout_ms {
@@ -188,8 +194,12 @@ impl Gateway {
             deadline,
             hedge_delay,
         };
+        let transport = Capped {
+            inner: &self.mesh,
+            in_flight: &self.in_flight,
+        };
         ask(
-            &self.mesh,
+            &transport,
             &self.metrics,
             subnet,
             &request,
@@ -246,7 +256,8 @@ impl Gateway {
         })
     }
 
-    /// Candidates for `subnet`, best first, with exploration; resting miners left out. And
+    /// Candidates for `subnet`, best first, with exploration; resting miners and miners with
+    /// as many requests of this gateway in flight as [`MinerInFlight`] allows left out. And
     /// whether the subnet is saturated: half the candidates with a capacity beat report a
     /// load of at least [`SATURATED_LOAD`].
     async fn candidates(&self, subnet: &SubnetState) -> (Vec<(PeerId, Neuron)>, bool) {
@@ -255,7 +266,9 @@ impl Gateway {
             .served_miners()
             .into_iter()
             .filter_map(|m| {
-                let peer = m.peer.filter(|p| !subnet.is_resting(p, now))?;
+                let peer = m
+                    .peer
+                    .filter(|p| !subnet.is_resting(p, now) && !self.in_flight.is_full(p))?;
                 Some((peer, m))
             })
             .collect();
@@ -387,7 +400,9 @@ async fn ask<T: InferTransport>(
 
 /// The slots' answers aggregated by the subnet's rule, or why there is no answer: none came
 /// (`timeout` if a slot ran out of time, else `no_miner_available`), or they agree less
-/// than `min_agreement`.
+/// than `min_agreement`. Agreement is counted against the `redundancy` answers the query
+/// asked for, not the answers that arrived: one answer where two were asked agrees ½, so
+/// a lone miner cannot pass a public floor above that.
 fn aggregate(
     subnet: &SubnetState,
     answers: Vec<Result<Answer, SlotError>>,
@@ -431,7 +446,11 @@ fn aggregate(
             format!("no valid answer to aggregate: {e}"),
         )
     })?;
-    let agreement = f64::from(aggregate.agreement);
+    let agreement = required_agreement(
+        f64::from(aggregate.agreement),
+        outputs.len(),
+        checked.redundancy,
+    );
     let min_agreement = checked.min_agreement;
     if agreement < min_agreement {
         return Err(error(
@@ -446,6 +465,47 @@ fn aggregate(
         agreement,
         served_by,
     })
+}
+
+/// The share of `redundancy` required answers that agree, when `share` of the `answers`
+/// that arrived agree with the aggregate.
+fn required_agreement(share: f64, answers: usize, redundancy: u32) -> f64 {
+    // A slot gives at most one answer, so `answers ≤ redundancy`; the `max` only guards.
+    let required = f64::from(redundancy).max(answers as f64).max(1.0);
+    (share * answers as f64 / required).clamp(0.0, 1.0)
+}
+
+/// `inner` with at most [`MINER_IN_FLIGHT`](super::limits::MINER_IN_FLIGHT) requests in
+/// flight per miner: past it a request is answered `busy` at once, unsent (a retryable
+/// refusal: the slot fails over).
+struct Capped<'a, T> {
+    inner: &'a T,
+    in_flight: &'a MinerInFlight,
+}
+
+impl<T: InferTransport> InferTransport for Capped<'_, T> {
+    fn send(
+        &self,
+        peer: PeerId,
+        request: InferRequest,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = Result<InferResponse, MeshError>> + Send {
+        let place = self.in_flight.acquire(peer);
+        let sent = place
+            .is_some()
+            .then(|| self.inner.send(peer, request, timeout));
+        async move {
+            let Some(sent) = sent else {
+                return Ok(InferResponse::error(
+                    ErrorCode::Busy,
+                    "this gateway has as many requests in flight at the miner as it may",
+                ));
+            };
+            let answer = sent.await;
+            drop(place);
+            answer
+        }
+    }
 }
 
 /// One slot's answer: the miner's uid, its decoded output and its latency.

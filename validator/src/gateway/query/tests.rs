@@ -4,6 +4,7 @@
 //! requests, within the gateway's budget, no failover on a refusal of the request itself.
 //! The policy itself is tested in `mindos-mesh` (`tests/failover.rs`).
 
+use super::super::limits::MINER_IN_FLIGHT;
 use super::*;
 use mindos_primitives::{NetUid, Uid};
 
@@ -269,4 +270,142 @@ fn a_subnet_is_saturated_when_half_its_beats_say_so() {
     assert!(!is_saturated(&[0.1, 0.95, 0.2]));
     assert!(is_saturated(&[0.1, 0.95]));
     assert!(is_saturated(&[1.0, 0.9, 0.3]));
+}
+
+/// Runs a query of a client (`authenticated` or not) with `options` on a digits subnet
+/// whose miners answer as `script` says, as [`Gateway::query`] does after ranking: check
+/// the options, ask, aggregate.
+async fn query_scripted(
+    options: QueryOptions,
+    authenticated: bool,
+    script: &[(Duration, Option<u8>)],
+) -> RpcResult<QueryResult> {
+    let checked = options.check(Duration::from_secs(5), authenticated, 0.51)?;
+    let subnet = digits_subnet();
+    let peers: Vec<PeerId> = script.iter().map(|_| PeerId::random()).collect();
+    let transport = scripted(peers.iter().copied().zip(script.iter().copied()));
+    let miners: VecDeque<(PeerId, Neuron)> = peers
+        .iter()
+        .enumerate()
+        .map(|(i, p)| neuron(Uid(u16::try_from(i).unwrap()), *p))
+        .collect();
+    let k = usize::try_from(checked.redundancy)
+        .unwrap()
+        .min(miners.len());
+    let budget = MinerBudget::new(10_000);
+    let spares = Spares::new(miners, checked.redundancy, &budget);
+    let request = InferRequest {
+        netuid: NetUid(1),
+        request_id: 1,
+        payload: serde_json::Value::Null,
+    };
+    let timing = Timing {
+        deadline: tokio::time::Instant::now() + checked.timeout,
+        hedge_delay: None,
+    };
+    let metrics = Metrics::new().unwrap();
+    let answers = ask(&transport, &metrics, &subnet, &request, k, &spares, timing).await?;
+    aggregate(&subnet, answers, &checked)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_public_answer_needs_a_second_miner_to_agree() {
+    let ms = Duration::from_millis;
+    let redundancy = |n| QueryOptions {
+        redundancy: Some(n),
+        ..QueryOptions::default()
+    };
+    // A public client cannot ask for one unchecked answer; with an API key it can.
+    let one = [(ms(1), Some(3))];
+    let refused = query_scripted(redundancy(1), false, &one)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), INVALID_INPUT);
+    assert!(refused.message().contains("2..=3"), "{}", refused.message());
+    let answer = query_scripted(redundancy(1), true, &one).await.unwrap();
+    assert_eq!(answer.agreement, 1.0);
+    // Two asked, one answered (the other busy, no spare): the lone answer agrees ½, under
+    // the public floor of 0.51 — whether the subnet has one miner or the second failed.
+    let lone = [(ms(1), Some(3)), (ms(1), None)];
+    let low = query_scripted(QueryOptions::default(), false, &lone)
+        .await
+        .unwrap_err();
+    assert_eq!(low.code(), LOW_AGREEMENT, "{}", low.message());
+    let low = query_scripted(redundancy(2), false, &one)
+        .await
+        .unwrap_err();
+    assert_eq!(low.code(), LOW_AGREEMENT, "{}", low.message());
+    // Two that agree pass; two of three agreeing pass; one of three does not.
+    let answer = query_scripted(redundancy(2), false, &[(ms(1), Some(3)), (ms(2), Some(3))])
+        .await
+        .unwrap();
+    assert_eq!((answer.agreement, answer.served_by.len()), (1.0, 2));
+    let answer = query_scripted(
+        redundancy(3),
+        false,
+        &[(ms(1), Some(3)), (ms(2), Some(3)), (ms(3), None)],
+    )
+    .await
+    .unwrap();
+    assert!(
+        (answer.agreement - 2.0 / 3.0).abs() < 1e-9,
+        "{}",
+        answer.agreement
+    );
+    let low = query_scripted(
+        redundancy(3),
+        false,
+        &[(ms(1), Some(3)), (ms(2), None), (ms(3), None)],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(low.code(), LOW_AGREEMENT);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_gateway_keeps_room_for_its_own_challenges_at_each_miner() {
+    let ms = Duration::from_millis;
+    let (busy_miner, other) = (PeerId::random(), PeerId::random());
+    let transport = scripted([(busy_miner, (ms(1000), Some(3))), (other, (ms(1), Some(4)))]);
+    let in_flight = MinerInFlight::default();
+    let capped = Capped {
+        inner: &transport,
+        in_flight: &in_flight,
+    };
+    let request = InferRequest {
+        netuid: NetUid(1),
+        request_id: 1,
+        payload: serde_json::Value::Null,
+    };
+    // A flood of user queries at one miner: the gateway sends it no more than its cap, fewer
+    // than the places the miner keeps for this validator, so its challenges still get in.
+    const { assert!(MINER_IN_FLIGHT < mindos_mesh::GUARANTEED_QUEUE_PLACES) };
+    let flood: Vec<_> = (0..MINER_IN_FLIGHT + 3)
+        .map(|_| capped.send(busy_miner, request.clone(), ms(5000)))
+        .collect();
+    let answers = futures::future::join_all(flood);
+    let watch = async {
+        tokio::time::sleep(ms(10)).await;
+        assert_eq!(in_flight.count(&busy_miner), MINER_IN_FLIGHT);
+        assert!(in_flight.is_full(&busy_miner));
+        // Another miner is not held up.
+        let answer = capped.send(other, request.clone(), ms(5000)).await.unwrap();
+        assert!(matches!(answer, InferResponse::Ok { .. }));
+    };
+    let (answers, ()) = tokio::join!(answers, watch);
+    let refused = answers
+        .iter()
+        .filter(|a| {
+            matches!(
+                a,
+                Ok(InferResponse::Err {
+                    code: mindos_mesh::ErrorCode::Busy,
+                    ..
+                })
+            )
+        })
+        .count();
+    assert_eq!(refused, 3, "only the requests past the cap are refused");
+    assert_eq!(in_flight.count(&busy_miner), 0, "places are given back");
+    assert!(!in_flight.is_full(&busy_miner));
 }
