@@ -111,17 +111,12 @@ async fn challenge_one(
     let Some(challenge) = subnet.engine.challenge(index) else {
         return;
     };
-    let payload = match serde_json::to_value(&challenge.input) {
-        Ok(payload) => payload,
+    let request = match InferRequest::encode(netuid, request_id, &challenge.input) {
+        Ok(request) => request,
         Err(e) => {
             tracing::warn!(%netuid, error = %e, "cannot encode a challenge");
             return;
         }
-    };
-    let request = InferRequest {
-        netuid,
-        request_id,
-        payload,
     };
     let started = Instant::now();
     let answer = mesh.request(peer, request, settings.timeout).await;
@@ -177,7 +172,9 @@ impl Unscored {
     }
 }
 
-/// What a challenge's `answer` says about the miner, or why it says nothing.
+/// What a challenge's `answer` says about the miner, or why it says nothing. An answer is
+/// decoded by the subnet, typed, from its JSON text; one over the subnet's response limit
+/// never got here (the mesh refused it as too large: a failure).
 fn judge(
     engine: &dyn SubnetEngine,
     reference: &Output,
@@ -186,10 +183,7 @@ fn judge(
 ) -> Result<Outcome, Unscored> {
     match answer {
         Ok(InferResponse::Ok { payload }) => Ok(
-            match serde_json::to_vec(&payload)
-                .ok()
-                .and_then(|bytes| engine.decode_output(&bytes).ok())
-            {
+            match engine.decode_output(payload.get().as_bytes()).ok() {
                 Some(output) => Outcome::Answered {
                     quality: f64::from(engine.score(&output, reference)),
                     latency,
@@ -245,9 +239,7 @@ mod tests {
             judge(&*engine, &reference, Err(MeshError::Timeout), latency).ok(),
             Some(Outcome::Failed)
         );
-        let garbage = Ok(InferResponse::Ok {
-            payload: serde_json::json!({"label": "seven"}),
-        });
+        let garbage = Ok(InferResponse::encode_ok(&serde_json::json!({"label": "seven"})).unwrap());
         assert_eq!(
             judge(&*engine, &reference, garbage, latency).ok(),
             Some(Outcome::Failed)
