@@ -182,15 +182,15 @@ fn judge(
     latency: Duration,
 ) -> Result<Outcome, Unscored> {
     match answer {
-        Ok(InferResponse::Ok { payload }) => Ok(
-            match engine.decode_output(payload.get().as_bytes()).ok() {
+        Ok(InferResponse::Ok { payload }) => {
+            Ok(match engine.decode_output(payload.get().as_bytes()).ok() {
                 Some(output) => Outcome::Answered {
                     quality: f64::from(engine.score(&output, reference)),
                     latency,
                 },
                 None => Outcome::Failed,
-            },
-        ),
+            })
+        }
         Ok(InferResponse::Err {
             code: ErrorCode::Unauthorized,
             ..

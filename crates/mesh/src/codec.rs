@@ -350,9 +350,9 @@ impl ResponseFrame {
     /// The tag of the request this answers.
     pub(crate) fn tag(&self) -> u64 {
         match self {
-            Self::Response { tag, .. } | Self::TooLarge { tag, .. } | Self::Malformed { tag, .. } => {
-                *tag
-            }
+            Self::Response { tag, .. }
+            | Self::TooLarge { tag, .. }
+            | Self::Malformed { tag, .. } => *tag,
         }
     }
 }
@@ -577,19 +577,21 @@ mod tests {
         let len = 20 * 1024;
         let mut wire = header(1, len);
         wire.extend(vec![b' '; len as usize]);
-        let Some(RawFrame::Body { body, .. }) =
-            read_frame(
-                &mut Cursor::new(wire),
-                uniform_limits(64 * 1024),
-                Direction::Request,
-            )
-                .await
-                .unwrap()
-        else {
+        let Some(RawFrame::Body { body, .. }) = read_frame(
+            &mut Cursor::new(wire),
+            uniform_limits(64 * 1024),
+            Direction::Request,
+        )
+        .await
+        .unwrap() else {
             panic!("expected a body");
         };
         assert_eq!(body.len(), len as usize);
-        assert!(body.capacity() <= len as usize, "{} bytes held", body.capacity());
+        assert!(
+            body.capacity() <= len as usize,
+            "{} bytes held",
+            body.capacity()
+        );
     }
 
     #[tokio::test]
@@ -634,13 +636,11 @@ mod tests {
     async fn oversized_responses_are_typed_and_drained_when_affordable() {
         let mut wire = header(4, 2000);
         wire.extend_from_slice(&[b'y'; 2000]);
-        wire.extend(encode_response(
-            5,
-            &InferResponse::ok(b"1").unwrap(),
-            1024,
-        ));
+        wire.extend(encode_response(5, &InferResponse::ok(b"1").unwrap(), 1024));
         let mut cursor = Cursor::new(wire);
-        let got = read_response(&mut cursor, uniform_limits(1024)).await.unwrap();
+        let got = read_response(&mut cursor, uniform_limits(1024))
+            .await
+            .unwrap();
         assert_eq!(
             got,
             Some(ResponseFrame::TooLarge {
@@ -653,7 +653,9 @@ mod tests {
             })
         );
         // The next answer on the link is still read.
-        let got = read_response(&mut cursor, uniform_limits(1024)).await.unwrap();
+        let got = read_response(&mut cursor, uniform_limits(1024))
+            .await
+            .unwrap();
         assert!(matches!(got, Some(ResponseFrame::Response { tag: 5, .. })));
 
         let err = read_response(&mut Cursor::new(header(6, 1 << 30)), uniform_limits(1024))
@@ -738,7 +740,9 @@ mod tests {
     async fn malformed_responses_are_reported_with_their_tag() {
         let mut wire = header(8, 5);
         wire.extend_from_slice(b"[1,2]");
-        let got = read_response(&mut Cursor::new(wire), uniform_limits(1024)).await.unwrap();
+        let got = read_response(&mut Cursor::new(wire), uniform_limits(1024))
+            .await
+            .unwrap();
         assert!(matches!(got, Some(ResponseFrame::Malformed { tag: 8, .. })));
     }
 
@@ -747,7 +751,9 @@ mod tests {
         let big = InferResponse::encode_ok(&"x".repeat(500)).unwrap();
         let wire = encode_response(2, &big, 200);
         assert!(body_len(&wire) <= 200);
-        let got = read_response(&mut Cursor::new(wire), uniform_limits(200)).await.unwrap();
+        let got = read_response(&mut Cursor::new(wire), uniform_limits(200))
+            .await
+            .unwrap();
         let Some(ResponseFrame::Response { tag: 2, response }) = got else {
             panic!("expected a response, got {got:?}");
         };

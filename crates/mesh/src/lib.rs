@@ -10,9 +10,9 @@ mod codec;
 mod config;
 mod error;
 mod event_loop;
-mod guard;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+mod guard;
 mod inbound;
 pub mod keys;
 mod outbound;

@@ -508,7 +508,10 @@ mod tests {
         }
         let typed = InferResponse::encode_ok(&serde_json::json!({"label": 3})).unwrap();
         assert_eq!(typed.payload_bytes(), Some(&br#"{"label":3}"#[..]));
-        assert_eq!(InferResponse::error(ErrorCode::Busy, "").payload_bytes(), None);
+        assert_eq!(
+            InferResponse::error(ErrorCode::Busy, "").payload_bytes(),
+            None
+        );
     }
 
     #[test]

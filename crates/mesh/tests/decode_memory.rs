@@ -76,7 +76,10 @@ fn peak_while<T>(f: impl FnOnce() -> T) -> (T, usize) {
     COUNTED.with(|c| c.set(true));
     let out = f();
     COUNTED.with(|c| c.set(false));
-    (out, usize::try_from(PEAK.load(Ordering::Relaxed)).unwrap_or(0))
+    (
+        out,
+        usize::try_from(PEAK.load(Ordering::Relaxed)).unwrap_or(0),
+    )
 }
 
 /// One request frame (tag 7) whose payload is `payload`.

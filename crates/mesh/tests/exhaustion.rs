@@ -231,10 +231,7 @@ async fn a_flooder_that_never_reads_is_stopped_bounded_and_disconnected() {
             .request(server_id, request(1, json!("ok")), Duration::from_secs(10))
             .await
             .unwrap();
-        assert_eq!(
-            answer,
-            InferResponse::encode_ok(&json!("ok")).unwrap()
-        );
+        assert_eq!(answer, InferResponse::encode_ok(&json!("ok")).unwrap());
     })
     .await;
 }
@@ -251,7 +248,12 @@ async fn answers_past_the_byte_budget_close_the_link() {
         // Long enough that the budget, not the timeout, closes the link.
         config.answer_write_timeout = Duration::from_secs(60);
         let server = Node::start(config, |request, responder| {
-            responder.respond(InferResponse::encode_ok(&json!("x".repeat(60_000 + request.request_id as usize % 7))).unwrap())
+            responder.respond(
+                InferResponse::encode_ok(&json!(
+                    "x".repeat(60_000 + request.request_id as usize % 7)
+                ))
+                .unwrap(),
+            )
         });
         let server_id = server.client.peer_id();
         let mut link = open_link(raw_peer(&server.addr().await).await, server_id).await;

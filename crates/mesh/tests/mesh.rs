@@ -99,7 +99,12 @@ impl Node {
 
 fn echo(name: &'static str) -> impl Fn(InferRequest, Responder) + Send + 'static {
     move |request, responder| {
-        responder.respond(InferResponse::encode_ok(&json!({ "server": name, "echo": request.payload, "id": request.request_id })).unwrap())
+        responder.respond(
+            InferResponse::encode_ok(
+                &json!({ "server": name, "echo": request.payload, "id": request.request_id }),
+            )
+            .unwrap(),
+        )
     }
 }
 
@@ -153,7 +158,8 @@ async fn request_is_answered_and_rtt_is_measured() {
             .unwrap();
         assert_eq!(
             answer,
-            InferResponse::encode_ok(&json!({"server": "a", "echo": {"x": [1, 2, 3]}, "id": 42})).unwrap()
+            InferResponse::encode_ok(&json!({"server": "a", "echo": {"x": [1, 2, 3]}, "id": 42}))
+                .unwrap()
         );
 
         let server_id = server.peer_id();
@@ -579,7 +585,8 @@ async fn concurrent_requests_share_a_link_and_get_their_own_answers() {
             if held.len() == 8 {
                 held.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
                 for (id, responder) in held.drain(..) {
-                    responder.respond(InferResponse::encode_ok(&json!({ "answer_to": id })).unwrap());
+                    responder
+                        .respond(InferResponse::encode_ok(&json!({ "answer_to": id })).unwrap());
                 }
             }
         });
@@ -681,10 +688,7 @@ async fn a_link_over_its_in_flight_allowance_is_answered_busy() {
             .unwrap()
             .respond(InferResponse::encode_ok(&json!("first")).unwrap());
         let answer = first.await.unwrap().unwrap();
-        assert_eq!(
-            answer,
-            InferResponse::encode_ok(&json!("first")).unwrap()
-        );
+        assert_eq!(answer, InferResponse::encode_ok(&json!("first")).unwrap());
         let answer = client
             .client
             .request(server_id, request(3, json!(3)), REQUEST_TIMEOUT)

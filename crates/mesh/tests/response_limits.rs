@@ -94,7 +94,10 @@ async fn an_answer_over_its_subnets_response_limit_is_too_large() {
                 assert!(size > 100_000, "{size}");
             }
             Err(e) => panic!("expected too_large, got {e:?}"),
-            Ok(answer) => panic!("expected too_large, got an answer of {} bytes", size(&answer)),
+            Ok(answer) => panic!(
+                "expected too_large, got an answer of {} bytes",
+                size(&answer)
+            ),
         }
 
         // An honest answer on the same link is still read.

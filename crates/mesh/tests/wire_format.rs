@@ -29,7 +29,10 @@ const LIMIT: u32 = 64 * 1024;
 
 #[test]
 fn the_frame_layout_is_fixed() {
-    let wire = golden(0x0102_0304_0506_0708, r#"{"status":"err","code":"busy","message":"hot"}"#);
+    let wire = golden(
+        0x0102_0304_0506_0708,
+        r#"{"status":"err","code":"busy","message":"hot"}"#,
+    );
     assert_eq!(
         wire[..12],
         [1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 46],
@@ -37,7 +40,10 @@ fn the_frame_layout_is_fixed() {
     );
     let response: InferResponse = serde_json::from_slice(&wire[12..]).unwrap();
     assert_eq!(response, InferResponse::error(ErrorCode::Busy, "hot"));
-    assert_eq!(encode_response(0x0102_0304_0506_0708, &response, LIMIT), wire);
+    assert_eq!(
+        encode_response(0x0102_0304_0506_0708, &response, LIMIT),
+        wire
+    );
 }
 
 #[test]

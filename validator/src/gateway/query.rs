@@ -209,8 +209,8 @@ impl Gateway {
         subnet: &SubnetState,
         input: &serde_json::Value,
     ) -> Result<Box<RawValue>, ErrorObjectOwned> {
-        let payload = payload_from_value(input)
-            .map_err(|e| error(INVALID_INPUT, format!("input: {e}")))?;
+        let payload =
+            payload_from_value(input).map_err(|e| error(INVALID_INPUT, format!("input: {e}")))?;
         let size = payload.get().len();
         if size > self.max_input_bytes {
             return Err(error(
