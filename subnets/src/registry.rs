@@ -317,6 +317,8 @@ mod tests {
 
                 // The answer and the request fit the subnet's limits, envelopes included.
                 let info = engine.info();
+                let output =
+                    String::from_utf8(engine.encode_output(&challenge.reference).unwrap()).unwrap();
                 let answer = format!(r#"{{"status":"ok","payload":{output}}}"#);
                 assert!(
                     answer.len() <= info.max_response_bytes as usize,
