@@ -55,7 +55,10 @@ impl AsyncRead for Chunked<'_> {
         _: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let size = match self.chunks.get(self.next % self.chunks.len().max(1)) {
+        let size = match self
+            .chunks
+            .get(self.next.checked_rem(self.chunks.len()).unwrap_or(0))
+        {
             Some(&size) => usize::from(size).max(1),
             None => usize::MAX,
         };
