@@ -146,19 +146,18 @@ fn round_trip(stream: &[u8], chunks: &[u8], limit: u32) {
     let text = String::from_utf8_lossy(text).into_owned();
     // Strings only: they round-trip exactly (floats are not guaranteed to without
     // serde_json's `float_roundtrip`).
-    let request = InferRequest {
-        netuid: NetUid(u16::from_be_bytes([n0, n1])),
-        request_id: tag.rotate_left(17),
-        payload: serde_json::Value::String(text.clone()),
-    };
+    let request = InferRequest::encode(
+        NetUid(u16::from_be_bytes([n0, n1])),
+        tag.rotate_left(17),
+        &text,
+    )
+    .expect("a string serialises");
     let mut wire = encode_request(tag, &request).expect("encodes");
     let request_limit = u32::try_from(wire.len() - HEADER_LEN)
         .unwrap()
         .max(MIN_SIZE_LIMIT);
     let response = match code % 3 {
-        0 => InferResponse::Ok {
-            payload: serde_json::Value::String(text.clone()),
-        },
+        0 => InferResponse::encode_ok(&text).expect("a string serialises"),
         1 => InferResponse::error(ErrorCode::Busy, text.clone()),
         _ => InferResponse::error(ErrorCode::InvalidInput, text),
     };

@@ -392,11 +392,7 @@ async fn ask(
     netuid: mindos_mesh::NetUid,
     payload: serde_json::Value,
 ) {
-    let request = InferRequest {
-        netuid,
-        request_id: 0,
-        payload,
-    };
+    let request = InferRequest::encode(netuid, 0, &payload).unwrap();
     match caller.request(peer, request, Duration::from_secs(30)).await {
         Ok(InferResponse::Ok { .. }) => {}
         other => panic!("the miner did not answer: {other:?}"),
@@ -428,9 +424,7 @@ fn echo_node(
             for (responder, received) in queue {
                 std::thread::sleep(wait);
                 held.lock().unwrap().push(received.elapsed());
-                responder.respond(InferResponse::Ok {
-                    payload: output.clone(),
-                });
+                responder.respond(InferResponse::encode_ok(&output).unwrap());
             }
         });
         jobs
@@ -440,9 +434,7 @@ fn echo_node(
             if let mindos_mesh::MeshEvent::InboundRequest { responder, .. } = event {
                 match &sleeper {
                     Some(jobs) => jobs.send((responder, Instant::now())).unwrap(),
-                    None => responder.respond(InferResponse::Ok {
-                        payload: output.clone(),
-                    }),
+                    None => responder.respond(InferResponse::encode_ok(&output).unwrap()),
                 }
             }
         }

@@ -12,7 +12,7 @@ use std::{
 };
 
 use mindos_mesh::{Admission, ErrorCode, InferRequest, InferResponse, PeerId, Responder};
-use mindos_subnets::SubnetEngine;
+use mindos_subnets::{Output, SubnetEngine};
 
 use crate::{
     metrics::Metrics,
@@ -193,6 +193,8 @@ impl Server {
     /// Answers one `/mindos/infer/1` request from `peer` through `responder`. Refusals are
     /// answered at once; an output is answered by the inference worker that computed it, so
     /// no task has to wake in between (the mesh's dispatcher calls this for every request).
+    /// The payload reaches the worker as the JSON text the mesh checked, and the subnet
+    /// decodes it typed there.
     pub(crate) fn answer_to(&self, peer: PeerId, request: InferRequest, responder: Responder) {
         let answer = Answer {
             responder,
@@ -203,7 +205,7 @@ impl Server {
         };
         match self
             .admit(&peer, request.netuid)
-            .and_then(|()| self.accept(&request.payload))
+            .and_then(|()| self.accept(request.into_payload_bytes()))
         {
             Ok(input) => {
                 // A refusal (queue full, shutting down) reaches the answer as `busy`.
@@ -222,8 +224,8 @@ impl Server {
         let started = Instant::now();
         let result = match self.admit(&peer, request.netuid) {
             Ok(()) => {
-                self.infer_json(&request.payload, self.auth.caller(&peer))
-                    .await
+                let caller = self.auth.caller(&peer);
+                self.infer(request.into_payload_bytes(), caller).await
             }
             Err(e) => Err(e),
         };
@@ -237,9 +239,14 @@ impl Server {
         input: &serde_json::Value,
     ) -> Result<serde_json::Value, ServeError> {
         let started = Instant::now();
-        let result = self.infer_json(input, Caller::local()).await;
+        let result = match serde_json::to_vec(input) {
+            Ok(bytes) => self.infer(bytes, Caller::local()).await,
+            Err(e) => Err(ServeError::InvalidInput(e.to_string())),
+        };
         count(&self.metrics, &result, started);
-        result
+        result.and_then(|output| {
+            serde_json::to_value(&output).map_err(|e| ServeError::Internal(e.to_string()))
+        })
     }
 
     /// Checks the caller and the subnet, in that order (an unknown caller learns nothing).
@@ -259,12 +266,8 @@ impl Server {
         Ok(())
     }
 
-    /// Queues and runs one input; `busy` once shutdown has begun.
-    async fn infer_json(
-        &self,
-        payload: &serde_json::Value,
-        caller: Caller,
-    ) -> Result<serde_json::Value, ServeError> {
+    /// Queues and runs one input (its JSON text); `busy` once shutdown has begun.
+    async fn infer(&self, payload: Vec<u8>, caller: Caller) -> Result<Output, ServeError> {
         let input = self.accept(payload)?;
         let answer = self
             .service
@@ -276,13 +279,13 @@ impl Server {
         job_output(job)
     }
 
-    /// The request body of a payload, unless shutdown has begun. The inference worker
-    /// decodes and checks it (off the async executor: tokenizing can take milliseconds).
-    fn accept(&self, payload: &serde_json::Value) -> Result<Vec<u8>, ServeError> {
+    /// A payload's JSON text, unless shutdown has begun. The inference worker decodes and
+    /// checks it with the subnet (off the async executor: tokenizing can take milliseconds).
+    fn accept(&self, payload: Vec<u8>) -> Result<Vec<u8>, ServeError> {
         if !self.accepting.load(Ordering::SeqCst) {
             return Err(ServeError::Busy("the miner is shutting down".into()));
         }
-        serde_json::to_vec(payload).map_err(|e| ServeError::InvalidInput(e.to_string()))
+        Ok(payload)
     }
 }
 
@@ -296,7 +299,7 @@ struct Answer {
 }
 
 impl Answer {
-    fn finish(self, result: Result<serde_json::Value, ServeError>) {
+    fn finish(self, result: Result<Output, ServeError>) {
         count(&self.metrics, &result, self.started);
         if let Err(e) = &result {
             let (peer, request_id) = (self.peer, self.request_id);
@@ -317,12 +320,10 @@ impl ReplyTo for Answer {
     }
 }
 
-/// A job's output as the JSON payload of an answer, or why there is none.
-fn job_output(job: JobResult) -> Result<serde_json::Value, ServeError> {
+/// A job's output, or why there is none.
+fn job_output(job: JobResult) -> Result<Output, ServeError> {
     match job {
-        Ok(output) => {
-            serde_json::to_value(&output).map_err(|e| ServeError::Internal(e.to_string()))
-        }
+        Ok(output) => Ok(output),
         Err(JobError::Refused(e)) => Err(ServeError::Busy(e.to_string())),
         Err(JobError::Failed(failed)) if failed.bad_input => {
             Err(ServeError::InvalidInput(failed.message))
@@ -331,14 +332,15 @@ fn job_output(job: JobResult) -> Result<serde_json::Value, ServeError> {
     }
 }
 
-fn into_response(result: Result<serde_json::Value, ServeError>) -> InferResponse {
-    match result {
-        Ok(payload) => InferResponse::Ok { payload },
-        Err(e) => InferResponse::error(e.code(), e.to_string()),
-    }
+/// The answer: the output serialised straight to its JSON text (no tree), or the error.
+fn into_response(result: Result<Output, ServeError>) -> InferResponse {
+    let encoded = result.and_then(|output| {
+        InferResponse::encode_ok(&output).map_err(|e| ServeError::Internal(e.to_string()))
+    });
+    encoded.unwrap_or_else(|e| InferResponse::error(e.code(), e.to_string()))
 }
 
-fn count(metrics: &Metrics, result: &Result<serde_json::Value, ServeError>, started: Instant) {
+fn count<T>(metrics: &Metrics, result: &Result<T, ServeError>, started: Instant) {
     let outcome = result
         .as_ref()
         .map_or_else(ServeError::outcome, |_| Outcome::Ok);

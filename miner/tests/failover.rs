@@ -42,11 +42,7 @@ async fn the_next_request_fails_over_when_a_miner_shuts_down() {
         caller.connect(&a).await;
         caller.connect(&b).await;
         let candidates = [a.peer_id, b.peer_id];
-        let request = InferRequest {
-            netuid: DIGITS,
-            request_id: 7,
-            payload: digit_zero(),
-        };
+        let request = InferRequest::encode(DIGITS, 7, &digit_zero()).unwrap();
         let per_try = Duration::from_secs(5);
 
         let served = request_with_failover(&caller.client, &candidates, &request, per_try)

@@ -190,6 +190,7 @@ async fn text_beyond_the_token_limit_is_refused_with_the_subnets_message() {
             .unwrap()
         {
             InferResponse::Ok { payload } => {
+                let payload: serde_json::Value = serde_json::from_str(payload.get()).unwrap();
                 assert_eq!(payload["embedding"].as_array().unwrap().len(), 384)
             }
             other => panic!("expected an embedding, got {other:?}"),

@@ -41,6 +41,10 @@ pub const DEFAULT_MAX_BATCH: usize = 1024;
 /// twice that leaves room for the long decimals (`0.30000000000000004`) a gateway may pass
 /// on as its client wrote them.
 pub const MAX_REQUEST_BYTES: u32 = 2 * 1024;
+/// Largest answer body: a label and 10 probabilities make under 256 bytes even with every
+/// number in its longest spelling (24 characters, `-2.2250738585072014e-308`); 1 KiB leaves
+/// room for a refusal's message.
+pub const MAX_RESPONSE_BYTES: u32 = 1024;
 /// `TaskSpec::input_schema` of this subnet.
 pub const INPUT_SCHEMA: u32 = 2;
 /// `TaskSpec::output_schema` of this subnet.
@@ -114,6 +118,7 @@ impl Digits {
                 model_digest,
                 max_batch: config.max_batch.unwrap_or(DEFAULT_MAX_BATCH),
                 max_request_bytes: MAX_REQUEST_BYTES,
+                max_response_bytes: MAX_RESPONSE_BYTES,
             },
             pool,
             heldout: heldout()?,

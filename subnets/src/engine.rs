@@ -28,6 +28,9 @@ pub struct SubnetInfo {
     /// Largest `/mindos/infer/1` request body for this subnet (its JSON, envelope included);
     /// a miner refuses larger ones before parsing them.
     pub max_request_bytes: u32,
+    /// Largest `/mindos/infer/1` answer body for this subnet (its JSON, envelope included);
+    /// a validator refuses larger ones as `too_large` without keeping them.
+    pub max_response_bytes: u32,
 }
 
 impl SubnetInfo {

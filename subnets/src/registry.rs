@@ -314,6 +314,21 @@ mod tests {
                     .prepare_input(&engine.encode_input(&challenge.input).unwrap())
                     .unwrap();
                 assert_eq!(prepared.subnet(), name);
+
+                // The answer and the request fit the subnet's limits, envelopes included.
+                let info = engine.info();
+                let output =
+                    String::from_utf8(engine.encode_output(&challenge.reference).unwrap()).unwrap();
+                let answer = format!(r#"{{"status":"ok","payload":{output}}}"#);
+                assert!(
+                    answer.len() <= info.max_response_bytes as usize,
+                    "{name}: {answer}"
+                );
+                let request = format!(
+                    r#"{{"netuid":65535,"request_id":18446744073709551615,"payload":{input}}}"#,
+                    input = serde_json::to_string(&challenge.input).unwrap()
+                );
+                assert!(request.len() <= info.max_request_bytes as usize, "{name}");
             }
         }
     }

@@ -39,6 +39,10 @@ pub const DEFAULT_MAX_BATCH: usize = 64;
 /// Largest request body: a text of [`MAX_TEXT_BYTES`] even if every byte is a control
 /// character JSON escapes in six (`\u0001`), plus the envelope.
 pub const MAX_REQUEST_BYTES: u32 = 6 * 16 * 1024 + 1024;
+/// Largest answer body: [`DIM`] numbers even in their longest spelling (24 characters,
+/// `-2.2250738585072014e-308`, and a comma each: 9,600 bytes) plus the envelope, with room;
+/// a float32 embedding in its shortest spelling is 4–5 KiB.
+pub const MAX_RESPONSE_BYTES: u32 = 16 * 1024;
 /// Cosine to the aggregate from which a response counts as agreeing.
 pub const AGREEMENT_COSINE: f32 = 0.99;
 /// `TaskSpec::input_schema` of this subnet.
@@ -132,6 +136,7 @@ impl TextEmbedding {
                 model_digest,
                 max_batch: config.max_batch.unwrap_or(DEFAULT_MAX_BATCH),
                 max_request_bytes: MAX_REQUEST_BYTES,
+                max_response_bytes: MAX_RESPONSE_BYTES,
             },
             tokenizer,
             pad_id,

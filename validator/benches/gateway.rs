@@ -85,11 +85,7 @@ async fn direct(mesh: &MeshClient, peer: PeerId, payload: &Value) -> Duration {
     let answer = mesh
         .request(
             peer,
-            InferRequest {
-                netuid: mindos_mesh::NetUid(1),
-                request_id: 1,
-                payload: payload.clone(),
-            },
+            InferRequest::encode(mindos_mesh::NetUid(1), 1, payload).unwrap(),
             Duration::from_secs(10),
         )
         .await

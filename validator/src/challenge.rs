@@ -115,17 +115,12 @@ async fn challenge_one(
     let Some(challenge) = subnet.engine.challenge(index) else {
         return;
     };
-    let payload = match serde_json::to_value(&challenge.input) {
-        Ok(payload) => payload,
+    let request = match InferRequest::encode(netuid, request_id, &challenge.input) {
+        Ok(request) => request,
         Err(e) => {
             tracing::warn!(%netuid, error = %e, "cannot encode a challenge");
             return;
         }
-    };
-    let request = InferRequest {
-        netuid,
-        request_id,
-        payload,
     };
     let started = Instant::now();
     let answer = mesh.request(peer, request, settings.timeout).await;
@@ -201,7 +196,9 @@ fn fold_unscored(board: &mut Scoreboard, miner: &Neuron, unscored: Unscored) -> 
     }
 }
 
-/// What a challenge's `answer` says about the miner, or why it says nothing.
+/// What a challenge's `answer` says about the miner, or why it says nothing. An answer is
+/// decoded by the subnet, typed, from its JSON text; one over the subnet's response limit
+/// never got here (the mesh refused it as too large: a failure).
 fn judge(
     engine: &dyn SubnetEngine,
     reference: &Output,
@@ -209,18 +206,15 @@ fn judge(
     latency: Duration,
 ) -> Result<Outcome, Unscored> {
     match answer {
-        Ok(InferResponse::Ok { payload }) => Ok(
-            match serde_json::to_vec(&payload)
-                .ok()
-                .and_then(|bytes| engine.decode_output(&bytes).ok())
-            {
+        Ok(InferResponse::Ok { payload }) => {
+            Ok(match engine.decode_output(payload.get().as_bytes()).ok() {
                 Some(output) => Outcome::Answered {
                     quality: f64::from(engine.score(&output, reference)),
                     latency,
                 },
                 None => Outcome::Failed,
-            },
-        ),
+            })
+        }
         Ok(InferResponse::Err {
             code: ErrorCode::Unauthorized,
             ..
@@ -269,9 +263,7 @@ mod tests {
             judge(&*engine, &reference, Err(MeshError::Timeout), latency).ok(),
             Some(Outcome::Failed)
         );
-        let garbage = Ok(InferResponse::Ok {
-            payload: serde_json::json!({"label": "seven"}),
-        });
+        let garbage = Ok(InferResponse::encode_ok(&serde_json::json!({"label": "seven"})).unwrap());
         assert_eq!(
             judge(&*engine, &reference, garbage, latency).ok(),
             Some(Outcome::Failed)

@@ -240,6 +240,7 @@ struct MeshPhase {
 }
 
 /// Starts the mesh node, its event reader, and subscribes to each subnet's capacity beats.
+/// Answers are held to their subnet's response limit ([`limit_answers`]).
 async fn start_mesh(
     config: &Config,
     node_key: mindos_mesh::Keypair,
@@ -254,6 +255,7 @@ async fn start_mesh(
     mesh_config.serve_inference = config.accept_inference;
     let beat_max_age = mesh_config.beat_max_age;
     let (client, events, event_loop) = Mesh::new(mesh_config)?;
+    limit_answers(&client, subnets);
     let task = StoppableTask::spawn(|stopped| event_loop.run(stopped));
     let listen_addrs = client.listen_addrs().await?;
     tracing::info!(peer_id = %client.peer_id(), addrs = ?listen_addrs, "mesh listening");
@@ -268,6 +270,15 @@ async fn start_mesh(
         peers,
         task,
     })
+}
+
+/// Holds every answer to a challenge or a gateway query to its subnet's
+/// `max_response_bytes` (digits 1 KiB, text-embedding 16 KiB) rather than the mesh's
+/// `max_response_size` (4 MiB): a larger one is refused as `too_large` unread.
+fn limit_answers(mesh: &MeshClient, subnets: &BTreeMap<NetUid, Arc<SubnetState>>) {
+    for (netuid, subnet) in subnets {
+        mesh.set_response_limit(*netuid, subnet.engine.info().max_response_bytes);
+    }
 }
 
 /// Private miners are known up front (chain miners come from the metagraph): dial them and
@@ -434,5 +445,95 @@ async fn drain(mut events: Receiver<MeshEvent>, peers: Arc<gateway::PeerSnapshot
             continue;
         }
         peers.observe(&event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use mindos_mesh::{
+        libp2p::multiaddr::Protocol, InferRequest, InferResponse, Keypair, MeshError,
+    };
+
+    use super::*;
+    use crate::{metagraph::ChainSubnet, scoring::Scoreboard};
+
+    fn digits() -> BTreeMap<NetUid, Arc<SubnetState>> {
+        let engine = mindos_subnets::load("digits", &EngineConfig::default()).unwrap();
+        let chain = ChainSubnet {
+            netuid: NetUid(1),
+            name: "digits".into(),
+            task: None,
+            tempo: 0,
+            commit_reveal: false,
+        };
+        let board = Scoreboard::new(0.1, Duration::from_millis(100));
+        BTreeMap::from([(NetUid(1), Arc::new(SubnetState::new(&chain, engine, board)))])
+    }
+
+    /// A mesh node that answers every request with `answer`.
+    async fn miner(answer: serde_json::Value) -> (MeshClient, Multiaddr) {
+        let (client, mut events, event_loop) =
+            Mesh::new(MeshConfig::local(Keypair::generate_ed25519())).unwrap();
+        tokio::spawn(event_loop.run(std::future::pending()));
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                if let MeshEvent::InboundRequest { responder, .. } = event {
+                    responder.respond(InferResponse::encode_ok(&answer).unwrap());
+                }
+            }
+        });
+        let addr = client.listen_addrs().await.unwrap().remove(0);
+        let addr = addr.with(Protocol::P2p(client.peer_id()));
+        (client, addr)
+    }
+
+    /// L13: the validator holds a digits answer to the digits limit (1 KiB), not to the
+    /// mesh's 4 MiB: a miner padding a challenge's answer to 64 KiB of valid JSON gets
+    /// `too_large` (the challenge fails), and an honest-sized answer still decodes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_digits_answer_over_the_subnets_limit_is_too_large() {
+        let subnets = digits();
+        let subnet = subnets.get(&NetUid(1)).unwrap().clone();
+        let (validator, _events, event_loop) =
+            Mesh::new(MeshConfig::local(Keypair::generate_ed25519())).unwrap();
+        tokio::spawn(event_loop.run(std::future::pending()));
+        limit_answers(&validator, &subnets);
+
+        let challenge = subnet.engine.challenge(0).unwrap();
+        let ask = |validator: MeshClient, miner: PeerId| {
+            let request = InferRequest::encode(NetUid(1), 1, &challenge.input).unwrap();
+            async move {
+                validator
+                    .request(miner, request, Duration::from_secs(10))
+                    .await
+            }
+        };
+
+        let padded = serde_json::json!({"label": 0, "probabilities": vec![0.1; 8000]});
+        let (padding, addr) = miner(padded).await;
+        validator.dial(addr).await.unwrap();
+        match ask(validator.clone(), padding.peer_id()).await {
+            Err(MeshError::ResponseTooLarge { size, limit }) => {
+                assert_eq!(limit, u64::from(mindos_subnets::digits::MAX_RESPONSE_BYTES));
+                assert!(size > 30_000, "{size}");
+            }
+            Err(e) => panic!("expected too_large, got {e:?}"),
+            Ok(answer) => panic!(
+                "expected too_large, got an answer of {} bytes",
+                answer.payload_bytes().map_or(0, <[u8]>::len)
+            ),
+        }
+
+        let honest = serde_json::to_value(&challenge.reference).unwrap();
+        let (honest, addr) = miner(honest).await;
+        validator.dial(addr).await.unwrap();
+        let answer = ask(validator.clone(), honest.peer_id()).await.unwrap();
+        let output = subnet
+            .engine
+            .decode_output(answer.payload_bytes().unwrap())
+            .unwrap();
+        assert_eq!(output, challenge.reference);
     }
 }

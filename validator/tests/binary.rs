@@ -166,11 +166,9 @@ async fn inference_links_are_refused_unless_accepted() {
             .await
             .with(Protocol::P2p(peer));
         caller.dial(addr).await.unwrap();
-        let request = InferRequest {
-            netuid: NetUid(1),
-            request_id: 1,
-            payload: serde_json::json!({"pixels": vec![0; 64]}),
-        };
+        let request =
+            InferRequest::encode(NetUid(1), 1, &serde_json::json!({"pixels": vec![0; 64]}))
+                .unwrap();
         let answer = caller.request(peer, request, Duration::from_secs(10)).await;
         if offered {
             let answer = answer.unwrap();

@@ -160,13 +160,30 @@ impl MeshClient {
         .await
     }
 
+    /// Limits answers to requests for subnet `netuid` to `bytes` of body (their JSON
+    /// encoding, envelope included); a larger one is drained unread and the request fails
+    /// with [`MeshError::ResponseTooLarge`]. It never raises the node's
+    /// [`MeshConfig::max_response_size`](crate::MeshConfig). Applies to requests sent from
+    /// now on, from every clone of this client.
+    pub fn set_response_limit(&self, netuid: NetUid, bytes: u32) {
+        self.outbound.set_response_limit(netuid, bytes);
+    }
+
+    /// The largest answer a request for `netuid` takes: the limit
+    /// [`set_response_limit`](Self::set_response_limit) set, capped by the node's
+    /// `max_response_size`, or that if none was set.
+    pub fn response_limit(&self, netuid: NetUid) -> u32 {
+        self.outbound.response_limit(netuid)
+    }
+
     /// Sends `request` to `peer` over `/mindos/infer/1` and waits at most `timeout` (and at
     /// most [`MeshConfig::request_timeout`](crate::MeshConfig)) for the answer. Opens a link
     /// to the peer, and dials it, if needed.
     ///
     /// A server-side refusal is `Ok(InferResponse::Err { .. })`; `Err` means no answer came:
     /// [`MeshError::Timeout`], [`MeshError::RequestTooLarge`] (checked before sending),
-    /// [`MeshError::ResponseTooLarge`], [`MeshError::Unreachable`], ….
+    /// [`MeshError::ResponseTooLarge`] (over the subnet's limit, see
+    /// [`set_response_limit`](Self::set_response_limit)), [`MeshError::Unreachable`], ….
     pub async fn request(
         &self,
         peer: PeerId,

@@ -10,11 +10,18 @@
 //! reads the body incrementally: its buffer starts at 16 KiB and doubles only once full,
 //! never past the announced length (`read_body`), so a peer that announces a large frame and
 //! then stalls holds at most twice what it actually sent (or the first 16 KiB buffer).
+//! A caller's limit is per request (its subnet's response limit): the tag in the header says
+//! which one applies.
+//!
+//! Bodies are parsed only as far as the envelope: a payload is checked to be well-formed
+//! JSON and copied as text (a [`RawValue`]), never built into a tree, so decoding a frame
+//! holds at most about twice its bytes whatever its JSON.
 
 use std::{fmt, io};
 
 use futures::{AsyncRead, AsyncReadExt};
 use libp2p::StreamProtocol;
+use serde_json::value::RawValue;
 
 use crate::{
     wire::{ErrorCode, InferRequest, InferResponse},
@@ -189,18 +196,39 @@ pub(crate) enum RawFrame {
     Skipped { tag: u64, too_large: FrameTooLarge },
 }
 
-/// Reads the next frame, `Ok(None)` at a clean end of the link. A body over `limit` is read
-/// into a fixed-size scratch buffer and dropped if it is at most [`DRAIN_FACTOR`] times the
-/// limit, so the link stays usable (the sender may be blocked on flow control until its
-/// frame is read); a larger one is [`ReadError::TooLarge`], read no further.
+/// How large the bodies on a link may be.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FrameLimits<F> {
+    /// The largest body kept, by the frame's tag (a caller's answers each have their
+    /// request's limit).
+    pub(crate) keep: F,
+    /// The link's own limit: a body over `keep` but at most [`DRAIN_FACTOR`] times this is
+    /// read and dropped; a larger one ends the link.
+    pub(crate) drain: u32,
+}
+
+/// Every body up to `limit` is kept, whatever its tag.
+pub(crate) fn uniform_limits(limit: u32) -> FrameLimits<impl Fn(u64) -> u32 + Copy> {
+    FrameLimits {
+        keep: move |_| limit,
+        drain: limit,
+    }
+}
+
+/// Reads the next frame, `Ok(None)` at a clean end of the link. A body over its limit
+/// (`limits.keep` of its tag) is read into a fixed-size scratch buffer and dropped if it is
+/// at most [`DRAIN_FACTOR`] times the link's limit (`limits.drain`), so the link stays
+/// usable (the sender may be blocked on flow control until its frame is read); a larger one
+/// is [`ReadError::TooLarge`], read no further.
 pub(crate) async fn read_frame<T: AsyncRead + Unpin>(
     io: &mut T,
-    limit: u32,
+    limits: FrameLimits<impl FnOnce(u64) -> u32>,
     direction: Direction,
 ) -> Result<Option<RawFrame>, ReadError> {
     let Some(Header { tag, len }) = read_header(io).await? else {
         return Ok(None);
     };
+    let limit = (limits.keep)(tag);
     if len <= limit {
         let body = read_body(io, len).await?;
         return Ok(Some(RawFrame::Body { tag, body }));
@@ -210,7 +238,8 @@ pub(crate) async fn read_frame<T: AsyncRead + Unpin>(
         size: u64::from(len),
         limit: u64::from(limit),
     };
-    if u64::from(len) > u64::from(limit).saturating_mul(DRAIN_FACTOR) {
+    let drain = u64::from(limits.drain.max(limit)).saturating_mul(DRAIN_FACTOR);
+    if u64::from(len) > drain {
         // Not worth the bandwidth.
         return Err(ReadError::TooLarge { tag, too_large });
     }
@@ -234,7 +263,7 @@ pub(crate) enum RequestFrame {
 /// Reads the next request, `Ok(None)` at a clean end of the link.
 ///
 /// A malformed body, one over `limit` that [`read_frame`] could skip, or one over its
-/// subnet's own limit (`subnet_limit`, checked before the payload is parsed) becomes
+/// subnet's own limit (`subnet_limit`, checked before the payload is copied) becomes
 /// [`RequestFrame::Refused`] and the link stays usable; a larger one is
 /// [`ReadError::TooLarge`]: the server answers it and then closes the link.
 pub(crate) async fn read_request<T: AsyncRead + Unpin>(
@@ -242,7 +271,8 @@ pub(crate) async fn read_request<T: AsyncRead + Unpin>(
     limit: u32,
     subnet_limit: impl Fn(NetUid) -> Option<u32>,
 ) -> Result<Option<RequestFrame>, ReadError> {
-    Ok(match read_frame(io, limit, Direction::Request).await? {
+    let limits = uniform_limits(limit);
+    Ok(match read_frame(io, limits, Direction::Request).await? {
         None => None,
         Some(RawFrame::Skipped { tag, too_large }) => Some(RequestFrame::Refused {
             tag,
@@ -256,10 +286,14 @@ pub(crate) async fn read_request<T: AsyncRead + Unpin>(
     })
 }
 
-/// Just the subnet of a request: serde skips the payload without building it.
+/// A request as it lies in its body: the payload is a slice of the body, checked to be
+/// well-formed JSON. The same fields as [`InferRequest`].
 #[derive(serde::Deserialize)]
-struct RequestHead {
+struct RequestInBody<'a> {
     netuid: NetUid,
+    request_id: u64,
+    #[serde(borrow)]
+    payload: &'a RawValue,
 }
 
 /// A request body as the link hands it on; see [`read_request`].
@@ -268,29 +302,40 @@ fn parse_request(
     body: &[u8],
     subnet_limit: impl Fn(NetUid) -> Option<u32>,
 ) -> RequestFrame {
-    // A subnet's limit is far below the node's (a digits request is under 1 KiB, the node
-    // takes up to `max_request_size` for any subnet), and parsing a payload into a JSON tree
-    // costs many times its size: check the limit first, from a pass that allocates nothing.
-    if let Ok(RequestHead { netuid }) = serde_json::from_slice::<RequestHead>(body) {
-        let size = u64::try_from(body.len()).unwrap_or(u64::MAX);
-        if let Some(max) = subnet_limit(netuid).filter(|&max| size > u64::from(max)) {
+    // One pass that allocates nothing but a byte per level of nesting: the payload is
+    // checked, not built. A subnet's limit is far below the node's (a digits request is
+    // under 1 KiB, the node takes up to `max_request_size` for any subnet), so it is
+    // checked before the payload is copied out of the body.
+    let RequestInBody {
+        netuid,
+        request_id,
+        payload,
+    } = match serde_json::from_slice::<RequestInBody<'_>>(body) {
+        Ok(request) => request,
+        Err(e) => {
             return RequestFrame::Refused {
                 tag,
-                code: ErrorCode::TooLarge,
-                message: format!(
-                    "request of {size} bytes exceeds the {max}-byte limit of subnet {netuid}"
-                ),
-            };
+                code: ErrorCode::InvalidInput,
+                message: format!("malformed request: {e}"),
+            }
         }
-    }
-    match serde_json::from_slice::<InferRequest>(body) {
-        Ok(request) => RequestFrame::Request { tag, request },
-        Err(e) => RequestFrame::Refused {
+    };
+    let size = u64::try_from(body.len()).unwrap_or(u64::MAX);
+    if let Some(max) = subnet_limit(netuid).filter(|&max| size > u64::from(max)) {
+        return RequestFrame::Refused {
             tag,
-            code: ErrorCode::InvalidInput,
-            message: format!("malformed request: {e}"),
-        },
+            code: ErrorCode::TooLarge,
+            message: format!(
+                "request of {size} bytes exceeds the {max}-byte limit of subnet {netuid}"
+            ),
+        };
     }
+    let request = InferRequest {
+        netuid,
+        request_id,
+        payload: payload.to_owned(),
+    };
+    RequestFrame::Request { tag, request }
 }
 
 /// An answer as the caller's link reader hands it on.
@@ -304,14 +349,27 @@ pub(crate) enum ResponseFrame {
     Malformed { tag: u64, reason: String },
 }
 
-/// Reads the next answer, `Ok(None)` at a clean end of the link. An answer over `limit`
-/// that [`read_frame`] could skip is [`ResponseFrame::TooLarge`] and the link stays usable;
-/// a larger one is [`ReadError::TooLarge`] and ends the link.
+impl ResponseFrame {
+    /// The tag of the request this answers.
+    pub(crate) fn tag(&self) -> u64 {
+        match self {
+            Self::Response { tag, .. }
+            | Self::TooLarge { tag, .. }
+            | Self::Malformed { tag, .. } => *tag,
+        }
+    }
+}
+
+/// Reads the next answer, `Ok(None)` at a clean end of the link. An answer over its limit
+/// (`limits.keep` of its tag: its request's) that [`read_frame`] could skip is
+/// [`ResponseFrame::TooLarge`] and the link stays usable; a larger one is
+/// [`ReadError::TooLarge`] and ends the link. The payload of an answer kept is checked to
+/// be well-formed JSON and kept as text.
 pub(crate) async fn read_response<T: AsyncRead + Unpin>(
     io: &mut T,
-    limit: u32,
+    limits: FrameLimits<impl FnOnce(u64) -> u32>,
 ) -> Result<Option<ResponseFrame>, ReadError> {
-    Ok(match read_frame(io, limit, Direction::Response).await? {
+    Ok(match read_frame(io, limits, Direction::Response).await? {
         None => None,
         Some(RawFrame::Skipped { tag, too_large }) => {
             Some(ResponseFrame::TooLarge { tag, too_large })
@@ -380,11 +438,7 @@ mod tests {
     use crate::NetUid;
 
     fn request(payload: serde_json::Value) -> InferRequest {
-        InferRequest {
-            netuid: NetUid(1),
-            request_id: 9,
-            payload,
-        }
+        InferRequest::encode(NetUid(1), 9, &payload).unwrap()
     }
 
     fn no_limit(_: NetUid) -> Option<u32> {
@@ -526,11 +580,13 @@ mod tests {
         let len = 20 * 1024;
         let mut wire = header(1, len);
         wire.extend(vec![b' '; len as usize]);
-        let Some(RawFrame::Body { body, .. }) =
-            read_frame(&mut Cursor::new(wire), 64 * 1024, Direction::Request)
-                .await
-                .unwrap()
-        else {
+        let Some(RawFrame::Body { body, .. }) = read_frame(
+            &mut Cursor::new(wire),
+            uniform_limits(64 * 1024),
+            Direction::Request,
+        )
+        .await
+        .unwrap() else {
             panic!("expected a body");
         };
         assert_eq!(body.len(), len as usize);
@@ -570,7 +626,7 @@ mod tests {
             "{err:?}"
         );
         let half_header = header(1, 100)[..6].to_vec();
-        let err = read_response(&mut Cursor::new(half_header), 1024)
+        let err = read_response(&mut Cursor::new(half_header), uniform_limits(1024))
             .await
             .unwrap_err();
         assert!(
@@ -583,15 +639,11 @@ mod tests {
     async fn oversized_responses_are_typed_and_drained_when_affordable() {
         let mut wire = header(4, 2000);
         wire.extend_from_slice(&[b'y'; 2000]);
-        wire.extend(encode_response(
-            5,
-            &InferResponse::Ok {
-                payload: serde_json::json!(1),
-            },
-            1024,
-        ));
+        wire.extend(encode_response(5, &InferResponse::ok(b"1").unwrap(), 1024));
         let mut cursor = Cursor::new(wire);
-        let got = read_response(&mut cursor, 1024).await.unwrap();
+        let got = read_response(&mut cursor, uniform_limits(1024))
+            .await
+            .unwrap();
         assert_eq!(
             got,
             Some(ResponseFrame::TooLarge {
@@ -604,10 +656,12 @@ mod tests {
             })
         );
         // The next answer on the link is still read.
-        let got = read_response(&mut cursor, 1024).await.unwrap();
+        let got = read_response(&mut cursor, uniform_limits(1024))
+            .await
+            .unwrap();
         assert!(matches!(got, Some(ResponseFrame::Response { tag: 5, .. })));
 
-        let err = read_response(&mut Cursor::new(header(6, 1 << 30)), 1024)
+        let err = read_response(&mut Cursor::new(header(6, 1 << 30)), uniform_limits(1024))
             .await
             .unwrap_err();
         assert!(
@@ -617,21 +671,92 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn each_answer_is_held_to_its_own_requests_limit() {
+        // Tag 1 takes 64 bytes, tag 2 the link's 4096.
+        let answer = InferResponse::encode_ok(&"z".repeat(2000)).unwrap();
+        let mut wire = encode_response(1, &answer, 4096);
+        wire.extend(encode_response(2, &answer, 4096));
+        wire.extend(header(3, 16 * 4096 + 1));
+        let limits = FrameLimits {
+            keep: |tag| if tag == 1 { 64 } else { 4096 },
+            drain: 4096,
+        };
+        let mut cursor = Cursor::new(wire);
+        // Over its own limit, and more than 16 times it: still drained, within the link's.
+        let got = read_response(&mut cursor, limits).await.unwrap();
+        assert!(
+            matches!(
+                &got,
+                Some(ResponseFrame::TooLarge { tag: 1, too_large })
+                    if too_large.limit == 64 && too_large.size > 2000
+            ),
+            "{got:?}"
+        );
+        let got = read_response(&mut cursor, limits).await.unwrap();
+        assert_eq!(
+            got,
+            Some(ResponseFrame::Response {
+                tag: 2,
+                response: answer
+            })
+        );
+        // Past 16 times the link's limit: not read at all.
+        let err = read_response(&mut cursor, limits).await.unwrap_err();
+        assert!(matches!(err, ReadError::TooLarge { tag: 3, .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_request_payload_keeps_its_text_and_is_not_built() {
+        // Deeper than any JSON tree serde_json builds (128 levels): only its syntax is
+        // checked here; the subnet's typed decoding refuses it.
+        let nested = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
+        let body = format!(r#"{{"netuid":1,"request_id":2,"payload":{nested}}}"#);
+        let mut wire = header(4, u32::try_from(body.len()).unwrap());
+        wire.extend_from_slice(body.as_bytes());
+        let got = read_request(&mut Cursor::new(wire), 4096, no_limit)
+            .await
+            .unwrap();
+        let Some(RequestFrame::Request { tag: 4, request }) = got else {
+            panic!("expected a request, got {got:?}");
+        };
+        assert_eq!(request.payload_bytes(), nested.as_bytes());
+
+        let mut wire = header(5, 41);
+        wire.extend_from_slice(br#"{"netuid":1,"request_id":2,"payload":[1,}"#);
+        let got = read_request(&mut Cursor::new(wire), 4096, no_limit)
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                got,
+                Some(RequestFrame::Refused {
+                    tag: 5,
+                    code: ErrorCode::InvalidInput,
+                    ..
+                })
+            ),
+            "{got:?}"
+        );
+    }
+
+    #[tokio::test]
     async fn malformed_responses_are_reported_with_their_tag() {
         let mut wire = header(8, 5);
         wire.extend_from_slice(b"[1,2]");
-        let got = read_response(&mut Cursor::new(wire), 1024).await.unwrap();
+        let got = read_response(&mut Cursor::new(wire), uniform_limits(1024))
+            .await
+            .unwrap();
         assert!(matches!(got, Some(ResponseFrame::Malformed { tag: 8, .. })));
     }
 
     #[tokio::test]
     async fn oversized_response_is_replaced_on_write() {
-        let big = InferResponse::Ok {
-            payload: serde_json::json!("x".repeat(500)),
-        };
+        let big = InferResponse::encode_ok(&"x".repeat(500)).unwrap();
         let wire = encode_response(2, &big, 200);
         assert!(body_len(&wire) <= 200);
-        let got = read_response(&mut Cursor::new(wire), 200).await.unwrap();
+        let got = read_response(&mut Cursor::new(wire), uniform_limits(200))
+            .await
+            .unwrap();
         let Some(ResponseFrame::Response { tag: 2, response }) = got else {
             panic!("expected a response, got {got:?}");
         };

@@ -60,12 +60,13 @@ pub enum MeshError {
         /// The configured limit.
         limit: u64,
     },
-    /// The peer's response is larger than the local response limit; it was not read.
+    /// The peer's response is larger than the local response limit (the request's subnet's,
+    /// or the node's); it was not kept.
     #[error("response of {size} bytes exceeds the {limit}-byte limit")]
     ResponseTooLarge {
         /// Announced size of the response.
         size: u64,
-        /// The configured limit.
+        /// The limit that applied.
         limit: u64,
     },
     /// No response arrived in time.

@@ -55,7 +55,10 @@ impl AsyncRead for Chunked<'_> {
         _: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let size = match self.chunks.get(self.next % self.chunks.len().max(1)) {
+        let size = match self
+            .chunks
+            .get(self.next.checked_rem(self.chunks.len()).unwrap_or(0))
+        {
             Some(&size) => usize::from(size).max(1),
             None => usize::MAX,
         };
@@ -107,7 +110,8 @@ pub enum End {
 
 /// Reads the next raw frame from `stream` with body limit `limit`.
 pub fn read_frame(stream: &mut Chunked<'_>, limit: u32) -> Result<Frame, End> {
-    match block_on(codec::read_frame(stream, limit, codec::Direction::Request)) {
+    let limits = codec::uniform_limits(limit);
+    match block_on(codec::read_frame(stream, limits, codec::Direction::Request)) {
         Ok(Some(RawFrame::Body { tag, body })) => Ok(Frame::Body { tag, body }),
         Ok(Some(RawFrame::Skipped { tag, too_large })) => Ok(Frame::Skipped {
             tag,
@@ -148,7 +152,7 @@ pub fn read_response(
     stream: &mut Chunked<'_>,
     limit: u32,
 ) -> Result<(u64, Result<InferResponse, String>), End> {
-    match block_on(codec::read_response(stream, limit)) {
+    match block_on(codec::read_response(stream, codec::uniform_limits(limit))) {
         Ok(Some(ResponseFrame::Response { tag, response })) => Ok((tag, Ok(response))),
         Ok(Some(ResponseFrame::TooLarge { tag, too_large })) => {
             Ok((tag, Err(too_large.to_string())))

@@ -1,12 +1,16 @@
 //! Wire types: what travels over `/mindos/infer/1` and the capacity gossip topics.
 //!
-//! Everything here is serialised as JSON. Inference payloads are opaque
-//! [`serde_json::Value`]s; each subnet defines their shape (see the `mindos-subnets` crate).
+//! Everything here is serialised as JSON. Inference payloads are kept as their JSON text
+//! ([`RawValue`]): the mesh checks that a payload is one well-formed JSON value and never
+//! builds it into a tree; each subnet defines their shape and decodes them typed, from the
+//! bytes (see the `mindos-subnets` crate). The text travels unchanged, so a payload
+//! arrives byte for byte as its sender wrote it.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use libp2p::gossipsub::IdentTopic;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 
 use crate::NetUid;
 
@@ -39,28 +43,91 @@ pub fn unix_time_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// A payload (one JSON value) from its bytes, checked to be well-formed JSON and nothing
+/// more: no tree is built. Whitespace around the value is dropped; inside it, the text is
+/// kept as it is.
+pub fn payload_from_bytes(bytes: &[u8]) -> Result<Box<RawValue>, serde_json::Error> {
+    serde_json::from_slice::<&RawValue>(bytes).map(ToOwned::to_owned)
+}
+
+/// A payload serialised from `value` (compact JSON).
+pub fn payload_from_value<T: Serialize + ?Sized>(
+    value: &T,
+) -> Result<Box<RawValue>, serde_json::Error> {
+    serde_json::value::to_raw_value(value)
+}
+
 /// One inference request: run subnet `netuid`'s task on `payload`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// On the wire: `{"netuid":1,"request_id":42,"payload":…}`, the payload's text as given.
+/// Two requests are equal when their payloads are the same text.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InferRequest {
     /// The subnet whose task the caller wants served.
     pub netuid: NetUid,
     /// Caller-chosen id, echoed in logs on both sides; not interpreted by the mesh.
     pub request_id: u64,
-    /// Task input, in the subnet's input schema.
-    pub payload: serde_json::Value,
+    /// Task input, in the subnet's input schema, as JSON text; decode it with the subnet
+    /// (its `decode_input`/`prepare_input` take [`InferRequest::payload_bytes`]).
+    pub payload: Box<RawValue>,
+}
+
+impl InferRequest {
+    /// A request whose payload is the JSON text `payload`; fails unless it is one
+    /// well-formed JSON value (see [`payload_from_bytes`]).
+    pub fn new(netuid: NetUid, request_id: u64, payload: &[u8]) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            netuid,
+            request_id,
+            payload: payload_from_bytes(payload)?,
+        })
+    }
+
+    /// A request whose payload is `payload` serialised (see [`payload_from_value`]).
+    pub fn encode<T: Serialize + ?Sized>(
+        netuid: NetUid,
+        request_id: u64,
+        payload: &T,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            netuid,
+            request_id,
+            payload: payload_from_value(payload)?,
+        })
+    }
+
+    /// The payload's JSON text, as the subnet decodes it.
+    pub fn payload_bytes(&self) -> &[u8] {
+        self.payload.get().as_bytes()
+    }
+
+    /// The payload's JSON text, owned, without a copy (to hand it to another thread).
+    pub fn into_payload_bytes(self) -> Vec<u8> {
+        Box::<str>::from(self.payload).into_boxed_bytes().into_vec()
+    }
+}
+
+impl PartialEq for InferRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.netuid == other.netuid
+            && self.request_id == other.request_id
+            && self.payload.get() == other.payload.get()
+    }
 }
 
 /// The answer to an [`InferRequest`].
 ///
 /// On the wire: `{"status":"ok","payload":…}` or
-/// `{"status":"err","code":"busy","message":"…"}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `{"status":"err","code":"busy","message":"…"}`. Two answers are equal when their
+/// payloads are the same text.
+#[derive(Clone, Debug, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum InferResponse {
     /// The task ran; `payload` is its output in the subnet's output schema.
     Ok {
-        /// Task output.
-        payload: serde_json::Value,
+        /// Task output, as JSON text; decode it with the subnet's `decode_output`
+        /// (from [`InferResponse::payload_bytes`]).
+        payload: Box<RawValue>,
     },
     /// The server refused or failed the request.
     Err {
@@ -72,6 +139,22 @@ pub enum InferResponse {
 }
 
 impl InferResponse {
+    /// An [`InferResponse::Ok`] whose payload is the JSON text `payload`; fails unless it
+    /// is one well-formed JSON value (see [`payload_from_bytes`]).
+    pub fn ok(payload: &[u8]) -> Result<Self, serde_json::Error> {
+        payload_from_bytes(payload).map(Self::ok_raw)
+    }
+
+    /// An [`InferResponse::Ok`] with a payload already checked (or made by serde_json).
+    pub fn ok_raw(payload: Box<RawValue>) -> Self {
+        Self::Ok { payload }
+    }
+
+    /// An [`InferResponse::Ok`] whose payload is `payload` serialised.
+    pub fn encode_ok<T: Serialize + ?Sized>(payload: &T) -> Result<Self, serde_json::Error> {
+        payload_from_value(payload).map(Self::ok_raw)
+    }
+
     /// An [`InferResponse::Err`] with the given code and message.
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Err {
@@ -85,6 +168,90 @@ impl InferResponse {
         match self {
             Self::Ok { .. } => None,
             Self::Err { code, .. } => Some(*code),
+        }
+    }
+
+    /// The payload's JSON text, if this is an [`InferResponse::Ok`].
+    pub fn payload_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Self::Ok { payload } => Some(payload.get().as_bytes()),
+            Self::Err { .. } => None,
+        }
+    }
+}
+
+impl PartialEq for InferResponse {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Ok { payload: a }, Self::Ok { payload: b }) => a.get() == b.get(),
+            (
+                Self::Err { code, message },
+                Self::Err {
+                    code: other_code,
+                    message: other_message,
+                },
+            ) => code == other_code && message == other_message,
+            _ => false,
+        }
+    }
+}
+
+// By hand: serde's internally tagged enums buffer the fields before they know the variant,
+// and a `RawValue` cannot be taken from that buffer. This reads the same objects as
+// `#[serde(tag = "status")]` did: `status` anywhere among the fields, the variant's fields
+// required, other fields ignored.
+impl<'de> Deserialize<'de> for InferResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Status {
+            Ok,
+            Err,
+        }
+
+        /// Every field as its text, so a field only the other variant has costs no
+        /// parsing and cannot fail the answer.
+        #[derive(Deserialize)]
+        struct Fields {
+            status: Status,
+            #[serde(default, deserialize_with = "present")]
+            payload: Option<Box<RawValue>>,
+            #[serde(default, deserialize_with = "present")]
+            code: Option<Box<RawValue>>,
+            #[serde(default, deserialize_with = "present")]
+            message: Option<Box<RawValue>>,
+        }
+
+        /// `Some` even for `null`, which is a payload like any other.
+        fn present<'a, R: Deserializer<'a>>(d: R) -> Result<Option<Box<RawValue>>, R::Error> {
+            Box::<RawValue>::deserialize(d).map(Some)
+        }
+
+        fn field<'a, E: serde::de::Error>(
+            value: Option<&'a RawValue>,
+            name: &'static str,
+        ) -> Result<&'a str, E> {
+            value
+                .map(RawValue::get)
+                .ok_or_else(|| E::missing_field(name))
+        }
+
+        let fields = Fields::deserialize(deserializer)?;
+        match fields.status {
+            Status::Ok => match fields.payload {
+                Some(payload) => Ok(Self::Ok { payload }),
+                None => Err(D::Error::missing_field("payload")),
+            },
+            Status::Err => {
+                let code = field::<D::Error>(fields.code.as_deref(), "code")?;
+                let message = field::<D::Error>(fields.message.as_deref(), "message")?;
+                Ok(Self::Err {
+                    code: serde_json::from_str(code).map_err(D::Error::custom)?,
+                    message: serde_json::from_str(message).map_err(D::Error::custom)?,
+                })
+            }
         }
     }
 }
@@ -290,9 +457,7 @@ mod tests {
 
     #[test]
     fn response_wire_format_is_tagged() {
-        let ok = InferResponse::Ok {
-            payload: serde_json::json!([1, 2]),
-        };
+        let ok = InferResponse::ok(b"[1,2]").unwrap();
         assert_eq!(
             serde_json::to_string(&ok).unwrap(),
             r#"{"status":"ok","payload":[1,2]}"#
@@ -301,6 +466,51 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&err).unwrap(),
             r#"{"status":"err","code":"unknown_subnet","message":"no"}"#
+        );
+    }
+
+    #[test]
+    fn responses_read_like_the_tagged_enum_did() {
+        let read = |text: &str| serde_json::from_str::<InferResponse>(text);
+        // The tag anywhere; fields of the other variant ignored, even malformed ones.
+        assert_eq!(
+            read(r#"{"payload": {"b": 1, "a": 2}, "code": 7, "status": "ok"}"#).unwrap(),
+            InferResponse::ok(br#"{"b": 1, "a": 2}"#).unwrap()
+        );
+        assert_eq!(
+            read(r#"{"status":"ok","payload":null}"#).unwrap(),
+            InferResponse::ok(b"null").unwrap()
+        );
+        assert_eq!(
+            read(r#"{"message":"hot","payload":[1],"status":"err","code":"busy"}"#).unwrap(),
+            InferResponse::error(ErrorCode::Busy, "hot")
+        );
+        for bad in [
+            r#"{"status":"ok"}"#,
+            r#"{"status":"err","code":"busy"}"#,
+            r#"{"status":"err","code":"nonsense","message":""}"#,
+            r#"{"status":"maybe","payload":1}"#,
+            r#"{"payload":1}"#,
+            r#"{"status":"ok","payload":[1,}"#,
+            r#"[1,2]"#,
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn payloads_must_be_one_json_value_and_keep_their_text() {
+        let request = InferRequest::new(NetUid(1), 2, b" {\"x\": 1.50}\n").unwrap();
+        assert_eq!(request.payload_bytes(), br#"{"x": 1.50}"#);
+        for bad in [&b""[..], b"{", b"1 2", b"{\"x\":1}}", b"\xff"] {
+            assert!(InferRequest::new(NetUid(1), 2, bad).is_err(), "{bad:?}");
+            assert!(InferResponse::ok(bad).is_err(), "{bad:?}");
+        }
+        let typed = InferResponse::encode_ok(&serde_json::json!({"label": 3})).unwrap();
+        assert_eq!(typed.payload_bytes(), Some(&br#"{"label":3}"#[..]));
+        assert_eq!(
+            InferResponse::error(ErrorCode::Busy, "").payload_bytes(),
+            None
         );
     }
 

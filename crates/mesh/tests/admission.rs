@@ -91,9 +91,7 @@ impl Node {
         tokio::spawn(async move {
             while let Some(event) = events.recv().await {
                 if let MeshEvent::InboundRequest { responder, .. } = event {
-                    responder.respond(InferResponse::Ok {
-                        payload: json!("ok"),
-                    });
+                    responder.respond(InferResponse::encode_ok(&json!("ok")).unwrap());
                 }
             }
         });
@@ -115,11 +113,7 @@ async fn within<T>(f: impl Future<Output = T>) -> T {
 }
 
 fn request() -> InferRequest {
-    InferRequest {
-        netuid: NetUid(1),
-        request_id: 1,
-        payload: json!(null),
-    }
+    InferRequest::encode(NetUid(1), 1, &json!(null)).unwrap()
 }
 
 /// Whether `client` gets an answer from the node at `addr` (dialling it first).

@@ -82,17 +82,11 @@ impl Drop for Node {
 }
 
 fn echo(request: InferRequest, responder: Responder) {
-    responder.respond(InferResponse::Ok {
-        payload: request.payload,
-    });
+    responder.respond(InferResponse::ok_raw(request.payload));
 }
 
 fn request(id: u64, payload: serde_json::Value) -> InferRequest {
-    InferRequest {
-        netuid: NetUid(1),
-        request_id: id,
-        payload,
-    }
+    InferRequest::encode(NetUid(1), id, &payload).unwrap()
 }
 
 async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
@@ -237,12 +231,7 @@ async fn a_flooder_that_never_reads_is_stopped_bounded_and_disconnected() {
             .request(server_id, request(1, json!("ok")), Duration::from_secs(10))
             .await
             .unwrap();
-        assert_eq!(
-            answer,
-            InferResponse::Ok {
-                payload: json!("ok")
-            }
-        );
+        assert_eq!(answer, InferResponse::encode_ok(&json!("ok")).unwrap());
     })
     .await;
 }
@@ -259,9 +248,12 @@ async fn answers_past_the_byte_budget_close_the_link() {
         // Long enough that the budget, not the timeout, closes the link.
         config.answer_write_timeout = Duration::from_secs(60);
         let server = Node::start(config, |request, responder| {
-            responder.respond(InferResponse::Ok {
-                payload: json!("x".repeat(60_000 + request.request_id as usize % 7)),
-            })
+            responder.respond(
+                InferResponse::encode_ok(&json!(
+                    "x".repeat(60_000 + request.request_id as usize % 7)
+                ))
+                .unwrap(),
+            )
         });
         let server_id = server.client.peer_id();
         let mut link = open_link(raw_peer(&server.addr().await).await, server_id).await;
@@ -354,13 +346,13 @@ async fn a_peer_that_is_not_admitted_is_refused_before_its_body_is_read() {
             .request(server_id, request(2, json!(2)), Duration::from_secs(10))
             .await
             .unwrap();
-        assert_eq!(answer, InferResponse::Ok { payload: json!(2) });
+        assert_eq!(answer, InferResponse::encode_ok(&json!(2)).unwrap());
         assert_eq!(seen.load(Ordering::SeqCst), 1);
     })
     .await;
 }
 
-/// H1: the subnet's own request limit is applied on the link, before the payload is parsed
+/// H1: the subnet's own request limit is applied on the link, before the payload is copied
 /// or the application sees the request.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_over_their_subnets_limit_are_refused_on_the_link() {
@@ -445,7 +437,7 @@ async fn a_thousand_sybils_do_not_starve_an_admitted_validator() {
                 .request(server_id, request(id, json!(id)), Duration::from_secs(5))
                 .await
                 .unwrap_or_else(|e| panic!("request {id} failed after {:?}: {e}", asked.elapsed()));
-            assert_eq!(answer, InferResponse::Ok { payload: json!(id) });
+            assert_eq!(answer, InferResponse::encode_ok(&json!(id)).unwrap());
             slowest = slowest.max(asked.elapsed());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -78,11 +78,7 @@ impl Run {
 }
 
 fn request() -> InferRequest {
-    InferRequest {
-        netuid: NetUid(1),
-        request_id: 1,
-        payload: json!(null),
-    }
+    InferRequest::encode(NetUid(1), 1, &json!(null)).unwrap()
 }
 
 /// Runs one request over peers scripted in order, hedging after `hedge`, within `budget`.
@@ -121,9 +117,7 @@ async fn a_slow_request_is_hedged_and_the_faster_answer_wins() {
     let served = outcome.result.as_ref().unwrap();
     assert_eq!(
         served.response,
-        InferResponse::Ok {
-            payload: json!({ "label": 4 })
-        }
+        InferResponse::encode_ok(&json!({ "label": 4 })).unwrap()
     );
     assert_eq!(served.latency, ms(10));
     assert_eq!(

@@ -99,18 +99,17 @@ impl Node {
 
 fn echo(name: &'static str) -> impl Fn(InferRequest, Responder) + Send + 'static {
     move |request, responder| {
-        responder.respond(InferResponse::Ok {
-            payload: json!({ "server": name, "echo": request.payload, "id": request.request_id }),
-        })
+        responder.respond(
+            InferResponse::encode_ok(
+                &json!({ "server": name, "echo": request.payload, "id": request.request_id }),
+            )
+            .unwrap(),
+        )
     }
 }
 
 fn request(id: u64, payload: serde_json::Value) -> InferRequest {
-    InferRequest {
-        netuid: NetUid(1),
-        request_id: id,
-        payload,
-    }
+    InferRequest::encode(NetUid(1), id, &payload).unwrap()
 }
 
 async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
@@ -159,9 +158,8 @@ async fn request_is_answered_and_rtt_is_measured() {
             .unwrap();
         assert_eq!(
             answer,
-            InferResponse::Ok {
-                payload: json!({"server": "a", "echo": {"x": [1, 2, 3]}, "id": 42})
-            }
+            InferResponse::encode_ok(&json!({"server": "a", "echo": {"x": [1, 2, 3]}, "id": 42}))
+                .unwrap()
         );
 
         let server_id = server.peer_id();
@@ -290,10 +288,8 @@ async fn oversized_requests_are_refused_and_the_peer_stays_usable() {
 async fn oversized_responses_are_refused_and_the_peer_stays_usable() {
     within("test", async {
         let big_answer = |request: InferRequest, responder: Responder| {
-            let size = request.payload.as_u64().unwrap_or(0) as usize;
-            responder.respond(InferResponse::Ok {
-                payload: json!("y".repeat(size)),
-            });
+            let size: usize = serde_json::from_str(request.payload.get()).unwrap_or(0);
+            responder.respond(InferResponse::encode_ok(&json!("y".repeat(size))).unwrap());
         };
         // The server sends at most 256 KiB; the client reads at most 64 KiB.
         let mut server_config = MeshConfig::local(Keypair::generate_ed25519());
@@ -333,9 +329,7 @@ async fn oversized_responses_are_refused_and_the_peer_stays_usable() {
             .unwrap();
         assert_eq!(
             answer,
-            InferResponse::Ok {
-                payload: json!("y".repeat(10))
-            }
+            InferResponse::encode_ok(&json!("y".repeat(10))).unwrap()
         );
 
         client.stop().await;
@@ -431,9 +425,7 @@ async fn unanswered_requests_time_out_and_dropped_ones_fail_internal() {
         server.serve(move |request, responder| match request.request_id {
             1 => keep.lock().unwrap().push(responder),
             2 => drop(responder),
-            _ => responder.respond(InferResponse::Ok {
-                payload: json!(null),
-            }),
+            _ => responder.respond(InferResponse::encode_ok(&json!(null)).unwrap()),
         });
         let client = Node::local();
         client.client.dial(server.addr().await).await.unwrap();
@@ -507,9 +499,7 @@ async fn failover_moves_to_the_next_server_when_one_shuts_down() {
         assert_eq!(served.peer, second_id);
         assert_eq!(
             served.response,
-            InferResponse::Ok {
-                payload: json!({"server": "second", "echo": 3, "id": 3})
-            }
+            InferResponse::encode_ok(&json!({"server": "second", "echo": 3, "id": 3})).unwrap()
         );
         assert_eq!(served.failed.len(), 1);
         assert_eq!(served.failed[0].peer, first_id);
@@ -563,9 +553,7 @@ async fn requests_also_travel_over_quic() {
             .unwrap();
         assert_eq!(
             answer,
-            InferResponse::Ok {
-                payload: json!({"server": "quic", "echo": "hi", "id": 1})
-            }
+            InferResponse::encode_ok(&json!({"server": "quic", "echo": "hi", "id": 1})).unwrap()
         );
 
         client.stop().await;
@@ -597,9 +585,8 @@ async fn concurrent_requests_share_a_link_and_get_their_own_answers() {
             if held.len() == 8 {
                 held.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
                 for (id, responder) in held.drain(..) {
-                    responder.respond(InferResponse::Ok {
-                        payload: json!({ "answer_to": id }),
-                    });
+                    responder
+                        .respond(InferResponse::encode_ok(&json!({ "answer_to": id })).unwrap());
                 }
             }
         });
@@ -621,9 +608,7 @@ async fn concurrent_requests_share_a_link_and_get_their_own_answers() {
             let answer = ask.await.unwrap().unwrap();
             assert_eq!(
                 answer,
-                InferResponse::Ok {
-                    payload: json!({ "answer_to": id })
-                }
+                InferResponse::encode_ok(&json!({ "answer_to": id })).unwrap()
             );
         }
 
@@ -642,9 +627,7 @@ async fn concurrent_requests_share_a_link_and_get_their_own_answers() {
             .unwrap()
             .take()
             .unwrap()
-            .respond(InferResponse::Ok {
-                payload: json!("late"),
-            });
+            .respond(InferResponse::encode_ok(&json!("late")).unwrap());
         let answer = client
             .client
             .request(server_id, request(9, json!(9)), REQUEST_TIMEOUT)
@@ -652,9 +635,7 @@ async fn concurrent_requests_share_a_link_and_get_their_own_answers() {
             .unwrap();
         assert_eq!(
             answer,
-            InferResponse::Ok {
-                payload: json!({"server": "a", "echo": 9, "id": 9})
-            }
+            InferResponse::encode_ok(&json!({"server": "a", "echo": 9, "id": 9})).unwrap()
         );
 
         client.stop().await;
@@ -705,16 +686,9 @@ async fn a_link_over_its_in_flight_allowance_is_answered_busy() {
             .unwrap()
             .pop()
             .unwrap()
-            .respond(InferResponse::Ok {
-                payload: json!("first"),
-            });
+            .respond(InferResponse::encode_ok(&json!("first")).unwrap());
         let answer = first.await.unwrap().unwrap();
-        assert_eq!(
-            answer,
-            InferResponse::Ok {
-                payload: json!("first")
-            }
-        );
+        assert_eq!(answer, InferResponse::encode_ok(&json!("first")).unwrap());
         let answer = client
             .client
             .request(server_id, request(3, json!(3)), REQUEST_TIMEOUT)

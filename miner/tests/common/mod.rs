@@ -166,11 +166,7 @@ impl Caller {
         netuid: NetUid,
         payload: Value,
     ) -> Result<InferResponse, MeshError> {
-        let request = InferRequest {
-            netuid,
-            request_id: 1,
-            payload,
-        };
+        let request = InferRequest::encode(netuid, 1, &payload).unwrap();
         self.client.request(miner, request, REQUEST_TIMEOUT).await
     }
 }
@@ -191,7 +187,10 @@ pub fn digit_zero() -> Value {
 /// The label of an ok digits answer; panics with the response otherwise.
 pub fn label(response: &InferResponse) -> u64 {
     match response {
-        InferResponse::Ok { payload } => payload["label"].as_u64().expect("a label"),
+        InferResponse::Ok { payload } => serde_json::from_str::<Value>(payload.get())
+            .expect("JSON")["label"]
+            .as_u64()
+            .expect("a label"),
         other => panic!("expected an answer, got {other:?}"),
     }
 }

@@ -30,9 +30,11 @@ use mindos_mesh::{
         request_with_policy, AttemptError, Candidate, FailoverPolicy, InferTransport, Judge,
         TryKind, Verdict,
     },
+    wire::payload_from_value,
     ErrorCode, InferRequest, InferResponse, MeshError, PeerId,
 };
 use mindos_subnets::Output;
+use serde_json::value::RawValue;
 
 use super::{
     api::{
@@ -138,8 +140,8 @@ impl Gateway {
         let started = Instant::now();
         let subnet = self.subnet(netuid)?.clone();
         let checked = options.check(self.default_timeout, authenticated, self.min_agreement)?;
-        self.check_input(&subnet, &input).await?;
-        let answers = self.fan_out(&subnet, input, &checked).await?;
+        let payload = self.check_input(&subnet, &input).await?;
+        let answers = self.fan_out(&subnet, payload, &checked).await?;
         let result = aggregate(&subnet, answers, &checked)?;
         self.metrics
             .query_duration
@@ -153,7 +155,7 @@ impl Gateway {
     async fn fan_out(
         &self,
         subnet: &SubnetState,
-        input: serde_json::Value,
+        payload: Box<RawValue>,
         checked: &Checked,
     ) -> Result<Vec<Result<Answer, SlotError>>, ErrorObjectOwned> {
         let (candidates, saturated) = self.candidates(subnet).await;
@@ -188,7 +190,7 @@ impl Gateway {
         let request = InferRequest {
             netuid: subnet.netuid,
             request_id: base_id,
-            payload: input,
+            payload,
         };
         let timing = Timing {
             deadline,
@@ -210,31 +212,37 @@ impl Gateway {
         .await
     }
 
-    /// Refuses an input larger than the limit or outside the subnet's schema.
+    /// Refuses an input larger than the limit or outside the subnet's schema; returns the
+    /// payload the miners get: the JSON text the subnet checked.
     async fn check_input(
         &self,
         subnet: &SubnetState,
         input: &serde_json::Value,
-    ) -> Result<(), ErrorObjectOwned> {
-        let bytes =
-            serde_json::to_vec(input).map_err(|e| error(INVALID_INPUT, format!("input: {e}")))?;
-        if bytes.len() > self.max_input_bytes {
+    ) -> Result<Box<RawValue>, ErrorObjectOwned> {
+        let payload =
+            payload_from_value(input).map_err(|e| error(INVALID_INPUT, format!("input: {e}")))?;
+        let size = payload.get().len();
+        if size > self.max_input_bytes {
             return Err(error(
                 INVALID_INPUT,
                 format!(
-                    "input is {} bytes, more than the limit of {}",
-                    bytes.len(),
+                    "input is {size} bytes, more than the limit of {}",
                     self.max_input_bytes
                 ),
             ));
         }
         // Checking a text means tokenizing it: microseconds for a sentence, milliseconds for
         // 16 KiB, which must not hold up the executor's other queries.
-        let checked = if bytes.len() <= INLINE_CHECK_BYTES {
-            subnet.engine.decode_input(&bytes).map(drop)
+        let (checked, payload) = if size <= INLINE_CHECK_BYTES {
+            let checked = subnet.engine.decode_input(payload.get().as_bytes());
+            (checked.map(drop), payload)
         } else {
             let engine = subnet.engine.clone();
-            match tokio::task::spawn_blocking(move || engine.decode_input(&bytes).map(drop)).await {
+            let check = move || {
+                let checked = engine.decode_input(payload.get().as_bytes());
+                (checked.map(drop), payload)
+            };
+            match tokio::task::spawn_blocking(check).await {
                 Ok(checked) => checked,
                 Err(e) => {
                     return Err(error(
@@ -244,7 +252,7 @@ impl Gateway {
                 }
             }
         };
-        checked.map_err(|e| {
+        checked.map(|()| payload).map_err(|e| {
             if e.is_bad_input() {
                 error(INVALID_INPUT, e.to_string())
             } else {
@@ -613,15 +621,13 @@ impl Judge for SlotJudge<'_> {
         answer: Result<InferResponse, MeshError>,
     ) -> Verdict<Output> {
         let output = match answer {
-            Ok(InferResponse::Ok { payload }) => serde_json::to_vec(&payload)
-                .map_err(|e| e.to_string())
-                .and_then(|bytes| {
-                    self.subnet
-                        .engine
-                        .decode_output(&bytes)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(|reason| AttemptError::Unusable { reason }),
+            Ok(InferResponse::Ok { payload }) => self
+                .subnet
+                .engine
+                .decode_output(payload.get().as_bytes())
+                .map_err(|e| AttemptError::Unusable {
+                    reason: e.to_string(),
+                }),
             Ok(InferResponse::Err { code, message }) if !code.is_retryable() => {
                 // The request's own fault: not the miner's health, and no one else's turn.
                 tracing::debug!(%peer, ?code, %message, "miner refused the query itself");

@@ -440,19 +440,13 @@ mod tests {
     }
 
     fn request() -> InferRequest {
-        InferRequest {
-            netuid: NetUid(1),
-            request_id: 1,
-            payload: serde_json::json!(null),
-        }
+        InferRequest::encode(NetUid(1), 1, &serde_json::json!(null)).unwrap()
     }
 
     #[tokio::test]
     async fn failover_skips_failures_and_reports_the_server() {
         let (a, b, c) = (peer(1), peer(2), peer(3));
-        let ok = InferResponse::Ok {
-            payload: serde_json::json!("done"),
-        };
+        let ok = InferResponse::encode_ok(&serde_json::json!("done")).unwrap();
         let t = Scripted {
             answers: HashMap::from([
                 (a, Err((|| MeshError::Timeout) as fn() -> MeshError)),

@@ -28,10 +28,11 @@ impl InferTransport for ScriptedTransport {
                 return Err(MeshError::Timeout);
             }
             tokio::time::sleep(delay).await;
-            Ok(match payload {
-                Some(payload) => InferResponse::Ok { payload },
-                None => InferResponse::error(ErrorCode::Busy, "busy"),
-            })
+            match payload {
+                Some(payload) => InferResponse::encode_ok(&payload)
+                    .map_err(|e| MeshError::InvalidResponse(e.to_string())),
+                None => Ok(InferResponse::error(ErrorCode::Busy, "busy")),
+            }
         }
     }
 }

@@ -76,11 +76,7 @@ async fn run_slot(
         .collect();
     let first = queue.pop_front();
     let metrics = Metrics::new().unwrap();
-    let request = InferRequest {
-        netuid: NetUid(1),
-        request_id: 1,
-        payload: serde_json::Value::Null,
-    };
+    let request = InferRequest::encode(NetUid(1), 1, &serde_json::Value::Null).unwrap();
     let deadline = tokio::time::Instant::now() + budget;
     let miner_budget = MinerBudget::new(1000);
     let result = slot(
@@ -195,11 +191,7 @@ async fn query_refused_by_all(
         .map(|i| neuron(Uid(i), PeerId::random()))
         .collect();
     let spares = Spares::new(miners, redundancy, budget);
-    let request = InferRequest {
-        netuid: NetUid(1),
-        request_id: 1,
-        payload: serde_json::Value::Null,
-    };
+    let request = InferRequest::encode(NetUid(1), 1, &serde_json::Value::Null).unwrap();
     let timing = Timing {
         deadline: tokio::time::Instant::now() + Duration::from_secs(10),
         hedge_delay: hedge,
