@@ -16,10 +16,7 @@ fn register_is_charged_for_the_subnet_size() {
             .get_dispatch_info()
             .call_weight
         };
-        assert_eq!(
-            weight_of(netuid),
-            <() as WeightInfo>::register(8)
-        );
+        assert_eq!(weight_of(netuid), <() as WeightInfo>::register(8));
         assert_eq!(
             weight_of(NetUid(9)),
             <() as WeightInfo>::register(u32::from(MAX_NEURONS_PER_SUBNET))
@@ -33,10 +30,7 @@ fn register_is_charged_for_the_subnet_size() {
             netuid,
             hyperparameters(2, 10)
         ));
-        assert_eq!(
-            weight_of(netuid),
-            <() as WeightInfo>::register(5)
-        );
+        assert_eq!(weight_of(netuid), <() as WeightInfo>::register(5));
         assert_eq!(
             crate::Call::<Test>::serve {
                 netuid,
