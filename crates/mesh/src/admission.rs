@@ -57,6 +57,14 @@ impl Admission {
         !policy.restricted || policy.allow.contains(peer) || policy.admitted.contains(peer)
     }
 
+    /// Whether `peer` is admitted by name: the policy is restricted and lists it (allow-list
+    /// or admitted). Such peers have room kept for them when strangers fill the connection
+    /// slots (see the crate README); under an open policy nobody is.
+    pub(crate) fn names(&self, peer: &PeerId) -> bool {
+        let policy = self.read();
+        policy.restricted && (policy.allow.contains(peer) || policy.admitted.contains(peer))
+    }
+
     /// Replaces the peers admitted besides the allow-list; returns whether the set changed.
     /// Links already open stay open (the application still checks each request).
     pub fn set_admitted(&self, peers: HashSet<PeerId>) -> bool {
@@ -127,6 +135,8 @@ mod tests {
         assert!(policy.set_admitted(HashSet::new()));
         assert!(!policy.admits(&b));
         assert!(policy.admits(&a), "the allow-list stays");
+        assert!(policy.names(&a) && !policy.names(&b));
+        assert!(!Admission::open().names(&a), "an open policy names nobody");
     }
 
     #[test]

@@ -8,7 +8,10 @@ use libp2p::{
     tcp, yamux, Swarm, SwarmBuilder,
 };
 
-use crate::{guard::Guard, MeshConfig, MeshError};
+use crate::{
+    guard::{EstablishedLimits, Guard},
+    MeshConfig, MeshError,
+};
 
 /// Identify protocol version: peers from other networks are told apart by it.
 pub(crate) const IDENTIFY_PROTOCOL_VERSION: &str = "/mindos/1.0.0";
@@ -59,8 +62,8 @@ fn build_behaviour(
     let l = &config.limits;
     let limits = connection_limits::Behaviour::new(
         connection_limits::ConnectionLimits::default()
-            .with_max_established(Some(l.max_established))
-            .with_max_established_incoming(Some(l.max_established_incoming))
+            // The totals of established connections are the guard's: it keeps room for
+            // the peers the admission policy names.
             .with_max_established_per_peer(Some(l.max_established_per_peer))
             .with_max_pending_incoming(Some(l.max_pending_incoming))
             .with_max_pending_outgoing(Some(l.max_pending_outgoing)),
@@ -118,7 +121,15 @@ fn build_behaviour(
     Ok(Behaviour {
         limits,
         memory,
-        guard: Guard::new(l.max_incoming_per_ip, l.max_dials_per_ip),
+        guard: Guard::new(
+            l.max_incoming_per_ip,
+            l.max_dials_per_ip,
+            EstablishedLimits {
+                max_incoming: l.max_established_incoming,
+                max_total: l.max_established,
+            },
+            config.admission.clone(),
+        ),
         identify,
         ping,
         gossipsub,

@@ -107,9 +107,12 @@ pub struct MeshConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConnectionLimits {
-    /// Established connections, inbound and outbound.
+    /// Established connections, inbound and outbound, of peers the admission policy does not
+    /// name (see [`MeshConfig::admission`]): a peer it names is checked once its handshake
+    /// has told who it is, and is neither refused by this cap nor counted against it.
     pub max_established: u32,
-    /// Established inbound connections.
+    /// Established inbound connections of peers the admission policy does not name (as for
+    /// `max_established`).
     pub max_established_incoming: u32,
     /// Established connections to one PeerId (TCP and QUIC, a simultaneous dial).
     pub max_established_per_peer: u32,

@@ -83,7 +83,7 @@ impl EventLoop {
         let mut shutdown = std::pin::pin!(shutdown);
         let mut commands_open = true;
         if let Some(incoming) = self.incoming.take() {
-            tokio::spawn(accept_links(incoming, self.inbound.clone()));
+            start_acceptor(incoming, self.inbound.clone());
         }
         tracing::info!(peer_id = %self.swarm.local_peer_id(), "mesh started");
         loop {
@@ -502,8 +502,36 @@ impl EventLoop {
     }
 }
 
-/// Hands every link a caller opens to its own task. A task of its own, because libp2p-stream
-/// drops an inbound stream it cannot hand over at once, and the event loop may be busy.
+/// Runs [`accept_links`] on a thread of its own. libp2p-stream hands inbound streams over a
+/// channel with room for one and drops a stream it cannot hand over at once, whoever opened
+/// it. On a Tokio task the acceptor waits its turn behind every other task, and strangers
+/// opening links fast keep that one slot full: under such a churn a third of the admitted
+/// peers' links were dropped unread. A thread is woken by the OS as soon as a stream waits;
+/// what it does per link is a lookup and a spawn onto the runtime.
+fn start_acceptor(incoming: IncomingStreams, inbound: Arc<Inbound>) {
+    let runtime = tokio::runtime::Handle::current();
+    // Shared so that the acceptor can still run as a task if no thread can be had.
+    let handed = Arc::new(std::sync::Mutex::new(Some((incoming, inbound))));
+    let taken = handed.clone();
+    let spawned = std::thread::Builder::new()
+        .name("mesh-accept".into())
+        .spawn(move || {
+            let _runtime = runtime.enter();
+            let parts = taken.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some((incoming, inbound)) = parts {
+                futures::executor::block_on(accept_links(incoming, inbound));
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no thread for the link acceptor; running it as a task");
+        let parts = handed.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some((incoming, inbound)) = parts {
+            tokio::spawn(accept_links(incoming, inbound));
+        }
+    }
+}
+
+/// Hands every link a caller opens to its own task.
 async fn accept_links(mut incoming: IncomingStreams, inbound: Arc<Inbound>) {
     loop {
         tokio::select! {

@@ -7,6 +7,12 @@
 //! outgoing dials per target IP, so addresses published on chain cannot turn the mesh into
 //! a flood aimed at one host, and it is the mesh's address book: the swarm asks it for a
 //! peer's addresses when it dials by PeerId (instead of Kademlia; see the crate README).
+//!
+//! It also holds the caps on established connections (`max_established_incoming`,
+//! `max_established`), checked once the handshake has told who the peer is: a peer the
+//! [`Admission`] policy names (a permitted validator on a miner) is never refused by them and
+//! does not count against them. Strangers from enough addresses can fill those slots, and a
+//! validator that connects after them must still be served.
 
 use std::{
     collections::{hash_map::Entry, HashMap, HashSet, VecDeque},
@@ -23,7 +29,10 @@ use libp2p::{
     Multiaddr, PeerId,
 };
 
-use crate::addrs::{ip_of, IpKey};
+use crate::{
+    addrs::{ip_of, IpKey},
+    Admission,
+};
 
 /// Most peers in the address book; beyond it a peer that is not connected makes room.
 pub(crate) const MAX_BOOK_PEERS: usize = 4096;
@@ -37,11 +46,26 @@ pub(crate) enum Refused {
     IncomingPerIp { ip: IpKey, limit: u32 },
     #[error("{ip:?} already has {limit} dials pending")]
     DialsPerIp { ip: IpKey, limit: u32 },
+    #[error("{limit}{direction} connections of peers not admitted by name are established")]
+    Established { limit: u32, direction: &'static str },
+}
+
+/// Caps on established connections of peers the admission policy does not name.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EstablishedLimits {
+    pub(crate) max_incoming: u32,
+    pub(crate) max_total: u32,
 }
 
 pub(crate) struct Guard {
     max_incoming_per_ip: u32,
     max_dials_per_ip: u32,
+    established_limits: EstablishedLimits,
+    admission: Admission,
+    /// Established connections of peers not named by the admission policy when they were
+    /// established, and whether each is inbound.
+    counted: HashMap<ConnectionId, bool>,
+    counted_incoming: u32,
     /// Inbound connections, pending or established, per remote IP.
     incoming: HashMap<IpKey, u32>,
     incoming_by_connection: HashMap<ConnectionId, IpKey>,
@@ -53,10 +77,19 @@ pub(crate) struct Guard {
 }
 
 impl Guard {
-    pub(crate) fn new(max_incoming_per_ip: u32, max_dials_per_ip: u32) -> Self {
+    pub(crate) fn new(
+        max_incoming_per_ip: u32,
+        max_dials_per_ip: u32,
+        established_limits: EstablishedLimits,
+        admission: Admission,
+    ) -> Self {
         Self {
             max_incoming_per_ip,
             max_dials_per_ip,
+            established_limits,
+            admission,
+            counted: HashMap::new(),
+            counted_incoming: 0,
             incoming: HashMap::new(),
             incoming_by_connection: HashMap::new(),
             dialling: HashMap::new(),
@@ -88,6 +121,33 @@ impl Guard {
                 addrs.pop_front();
             }
             addrs.push_back(addr);
+        }
+    }
+
+    /// Refuses a connection of `peer` once the connections of strangers fill the caps; a
+    /// peer the admission policy names always has room.
+    fn check_established(&self, peer: &PeerId, inbound: bool) -> Result<(), ConnectionDenied> {
+        if self.admission.names(peer) {
+            return Ok(());
+        }
+        let l = self.established_limits;
+        let total = u32::try_from(self.counted.len()).unwrap_or(u32::MAX);
+        let refused = if inbound && self.counted_incoming >= l.max_incoming {
+            Some((l.max_incoming, " inbound"))
+        } else if total >= l.max_total {
+            Some((l.max_total, ""))
+        } else {
+            None
+        };
+        match refused {
+            Some((limit, direction)) => {
+                tracing::debug!(%peer, limit, direction, "connection refused: established limit");
+                Err(ConnectionDenied::new(Refused::Established {
+                    limit,
+                    direction,
+                }))
+            }
+            None => Ok(()),
         }
     }
 
@@ -146,10 +206,11 @@ impl NetworkBehaviour for Guard {
     fn handle_established_inbound_connection(
         &mut self,
         _connection_id: ConnectionId,
-        _peer: PeerId,
+        peer: PeerId,
         _local_addr: &Multiaddr,
         _remote_addr: &Multiaddr,
     ) -> Result<THandler<Self>, ConnectionDenied> {
+        self.check_established(&peer, true)?;
         Ok(dummy::ConnectionHandler)
     }
 
@@ -192,12 +253,13 @@ impl NetworkBehaviour for Guard {
     fn handle_established_outbound_connection(
         &mut self,
         connection_id: ConnectionId,
-        _peer: PeerId,
+        peer: PeerId,
         _addr: &Multiaddr,
         _role_override: Endpoint,
         _port_use: PortUse,
     ) -> Result<THandler<Self>, ConnectionDenied> {
         self.release_dial(connection_id);
+        self.check_established(&peer, false)?;
         Ok(dummy::ConnectionHandler)
     }
 
@@ -205,6 +267,13 @@ impl NetworkBehaviour for Guard {
         match event {
             FromSwarm::ConnectionEstablished(established) => {
                 self.connected.insert(established.peer_id);
+                if !self.admission.names(&established.peer_id) {
+                    let inbound = established.endpoint.is_listener();
+                    self.counted.insert(established.connection_id, inbound);
+                    if inbound {
+                        self.counted_incoming = self.counted_incoming.saturating_add(1);
+                    }
+                }
             }
             FromSwarm::ConnectionClosed(ConnectionClosed {
                 peer_id,
@@ -213,6 +282,9 @@ impl NetworkBehaviour for Guard {
                 ..
             }) => {
                 self.release_incoming(connection_id);
+                if self.counted.remove(&connection_id) == Some(true) {
+                    self.counted_incoming = self.counted_incoming.saturating_sub(1);
+                }
                 if remaining_established == 0 {
                     self.connected.remove(&peer_id);
                 }

@@ -286,11 +286,7 @@ async fn query_scripted(
         .min(miners.len());
     let budget = MinerBudget::new(10_000);
     let spares = Spares::new(miners, checked.redundancy, &budget);
-    let request = InferRequest {
-        netuid: NetUid(1),
-        request_id: 1,
-        payload: serde_json::Value::Null,
-    };
+    let request = InferRequest::new(NetUid(1), 1, b"null").unwrap();
     let timing = Timing {
         deadline: tokio::time::Instant::now() + checked.timeout,
         hedge_delay: None,
@@ -364,11 +360,7 @@ async fn the_gateway_keeps_room_for_its_own_challenges_at_each_miner() {
         inner: &transport,
         in_flight: &in_flight,
     };
-    let request = InferRequest {
-        netuid: NetUid(1),
-        request_id: 1,
-        payload: serde_json::Value::Null,
-    };
+    let request = InferRequest::new(NetUid(1), 1, b"null").unwrap();
     // A flood of user queries at one miner: the gateway sends it no more than its cap, fewer
     // than the places the miner keeps for this validator, so its challenges still get in.
     const { assert!(MINER_IN_FLIGHT < mindos_mesh::GUARANTEED_QUEUE_PLACES) };
