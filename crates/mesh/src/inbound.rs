@@ -689,17 +689,13 @@ mod tests {
     fn answer_of(tag: u64, size: u32) -> Vec<u8> {
         let empty = codec::encode_frame(
             tag,
-            &InferResponse::Ok {
-                payload: serde_json::json!(""),
-            },
+            &InferResponse::encode_ok(&serde_json::json!("")).unwrap(),
         )
         .unwrap();
         let fill = size as usize - codec::body_len(&empty) as usize;
         let frame = codec::encode_response(
             tag,
-            &InferResponse::Ok {
-                payload: serde_json::json!("x".repeat(fill)),
-            },
+            &InferResponse::encode_ok(&serde_json::json!("x".repeat(fill))).unwrap(),
             size,
         );
         assert_eq!(codec::body_len(&frame), u64::from(size), "not replaced");
