@@ -6,7 +6,7 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    inbound::{Inbound, InboundStats},
+    inbound::{Counters, InboundStats},
     outbound::Outbound,
     wire::{CapacityBeat, InferRequest, InferResponse},
     MeshError, NetUid, Responder,
@@ -110,7 +110,8 @@ pub struct MeshClient {
     pub(crate) peer_id: PeerId,
     pub(crate) commands: mpsc::Sender<Command>,
     pub(crate) outbound: Arc<Outbound>,
-    pub(crate) inbound: Arc<Inbound>,
+    /// Only the counters: holding all of `Inbound` would keep the events channel open.
+    pub(crate) inbound: Arc<Counters>,
 }
 
 impl MeshClient {

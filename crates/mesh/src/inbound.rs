@@ -81,12 +81,26 @@ pub struct InboundStats {
     pub peak_queued_bytes: u64,
 }
 
-#[derive(Default)]
-struct Counters {
+/// The counters behind [`InboundStats`], shared with the [`MeshClient`](crate::MeshClient)
+/// apart from the rest of [`Inbound`]: a client must not keep the events channel open (its
+/// holders wait for that channel to end when the mesh stops).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
     links_served: AtomicU64,
     links_refused: AtomicU64,
     links_closed_backlogged: AtomicU64,
     peak_queued_bytes: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn stats(&self) -> InboundStats {
+        InboundStats {
+            links_served: self.links_served.load(Ordering::Relaxed),
+            links_refused: self.links_refused.load(Ordering::Relaxed),
+            links_closed_backlogged: self.links_closed_backlogged.load(Ordering::Relaxed),
+            peak_queued_bytes: self.peak_queued_bytes.load(Ordering::Relaxed),
+        }
+    }
 }
 
 /// What every link's reader needs, shared by all of them.
@@ -97,7 +111,7 @@ pub(crate) struct Inbound {
     /// Cancelled when the event loop stops.
     pub(crate) stopped: CancellationToken,
     links_per_peer: Mutex<HashMap<PeerId, usize>>,
-    counters: Counters,
+    counters: Arc<Counters>,
     /// Room for refusals of links from peers that are not admitted.
     refusing: Arc<Semaphore>,
 }
@@ -124,7 +138,7 @@ impl Inbound {
             admission,
             stopped,
             links_per_peer: Mutex::new(HashMap::new()),
-            counters: Counters::default(),
+            counters: Arc::default(),
             refusing: Arc::new(Semaphore::new(REFUSING_AT_ONCE)),
         }
     }
@@ -135,14 +149,9 @@ impl Inbound {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn stats(&self) -> InboundStats {
-        let c = &self.counters;
-        InboundStats {
-            links_served: c.links_served.load(Ordering::Relaxed),
-            links_refused: c.links_refused.load(Ordering::Relaxed),
-            links_closed_backlogged: c.links_closed_backlogged.load(Ordering::Relaxed),
-            peak_queued_bytes: c.peak_queued_bytes.load(Ordering::Relaxed),
-        }
+    /// The counters, for the client's [`InboundStats`].
+    pub(crate) fn counters(&self) -> Arc<Counters> {
+        self.counters.clone()
     }
 
     /// Serves a link `peer` opened, on a task of its own, if the admission policy admits the

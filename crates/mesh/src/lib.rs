@@ -169,7 +169,7 @@ impl Mesh {
             peer_id: *swarm.local_peer_id(),
             commands: commands_tx,
             outbound: Arc::new(outbound),
-            inbound: inbound.clone(),
+            inbound: inbound.counters(),
         };
         let event_loop = EventLoop {
             swarm,

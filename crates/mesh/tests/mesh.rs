@@ -531,6 +531,33 @@ async fn the_event_loop_stops_when_everything_is_dropped() {
     .await;
 }
 
+/// An application's dispatcher holds a client (to answer, or to beat) and stops when the
+/// events end: they must end when the mesh stops, whoever still holds a client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_events_end_when_the_mesh_stops_while_a_client_is_held() {
+    within("test", async {
+        let (client, mut events, event_loop) =
+            Mesh::new(MeshConfig::local(Keypair::generate_ed25519())).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(event_loop.run(async move {
+            let _ = stopped.await;
+        }));
+        assert!(!client.listen_addrs().await.unwrap().is_empty());
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("event loop kept running")
+            .unwrap();
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            while events.recv().await.is_some() {}
+        })
+        .await;
+        assert!(ended.is_ok(), "the events stayed open while a client was held");
+        drop(client);
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_also_travel_over_quic() {
     within("test", async {
