@@ -33,14 +33,11 @@ use crate::{config::ConfigError, serve::Server};
 /// The environment variable that selects the fault.
 pub(crate) const FAULT_ENV: &str = "MINDOS_MINER_FAULT";
 
-/// The chain types (`system_chainType`) a fault may run against: test networks only.
-const TEST_CHAIN_TYPES: [&str; 2] = ["Development", "Local"];
-
 /// Fails unless a fault may run against a chain of `chain_type` (`None`: no chain, a
 /// private mesh).
 pub(crate) fn check_chain_type(chain_type: Option<&str>) -> Result<(), ConfigError> {
     match chain_type {
-        Some(kind) if TEST_CHAIN_TYPES.contains(&kind) => Ok(()),
+        Some(kind) if mindos_chain_client::TEST_CHAIN_TYPES.contains(&kind) => Ok(()),
         other => Err(ConfigError::Invalid {
             field: "fault",
             reason: format!(

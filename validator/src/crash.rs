@@ -42,26 +42,47 @@ pub(crate) async fn refuse_outside_test_chains(
     let Ok(value) = std::env::var(CRASH_ENV) else {
         return Ok(());
     };
-    let refuse = |reason: String| {
+    let chain_type = client.chain_type().await?;
+    check(&value, &chain_type).map_err(|reason| {
         crate::ValidatorError::from(mindos_daemon::start::StartError::runtime(
             "crash points",
             std::io::Error::other(reason),
         ))
-    };
-    if !POINTS.contains(&value.trim()) {
-        return Err(refuse(format!(
-            "{CRASH_ENV}={value} is not one of {POINTS:?}"
-        )));
-    }
-    let chain_type = client.chain_type().await?;
-    if !["Development", "Local"].contains(&chain_type.as_str()) {
-        return Err(refuse(format!(
-            "refusing {CRASH_ENV} on a `{chain_type}` chain: crash points are for test networks"
-        )));
-    }
+    })?;
     tracing::warn!(
         point = value.trim(),
         "CRASH POINT set: this validator stops at that step"
     );
     Ok(())
+}
+
+/// Whether crash point `value` may be armed on a chain of `chain_type`, or why not.
+fn check(value: &str, chain_type: &str) -> Result<(), String> {
+    if !POINTS.contains(&value.trim()) {
+        return Err(format!("{CRASH_ENV}={value} is not one of {POINTS:?}"));
+    }
+    if !mindos_chain_client::TEST_CHAIN_TYPES.contains(&chain_type) {
+        return Err(format!(
+            "refusing {CRASH_ENV} on a `{chain_type}` chain: crash points are for test networks"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crash_points_arm_only_on_test_chains() {
+        for chain in ["Development", "Local"] {
+            assert_eq!(check("after_store", chain), Ok(()));
+        }
+        for chain in ["Live", "Custom", ""] {
+            let error = check("after_store", chain).unwrap_err();
+            assert!(error.contains("refusing"), "{error}");
+        }
+        let error = check("halfway", "Development").unwrap_err();
+        assert!(error.contains("is not one of"), "{error}");
+    }
 }

@@ -262,6 +262,10 @@ pub struct Finalized {
     pub extrinsic_hash: subxt::config::HashFor<MindConfig>,
 }
 
+/// The chain types (`system_chainType`) of test networks: the only chains test-only hooks
+/// (the miner's fault injection, the validator's crash points) agree to run against.
+pub const TEST_CHAIN_TYPES: [&str; 2] = ["Development", "Local"];
+
 /// A connection to one MindOS node.
 #[derive(Clone)]
 pub struct ChainClient {
