@@ -35,6 +35,12 @@ impl BeatGate {
         }
     }
 
+    /// Publishers with a newest beat on record (the bookkeeping that must stay bounded).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn tracked(&self) -> usize {
+        self.newest.len()
+    }
+
     /// From now on, only `peers` may beat on `netuid`.
     pub(crate) fn set_publishers(&mut self, netuid: NetUid, peers: HashSet<PeerId>) {
         self.newest

@@ -1,20 +1,24 @@
 //! What the fuzz targets in `fuzz/` drive (feature `fuzzing`, never on by default): the
-//! `/mindos/infer/1` codec over an in-memory stream delivered in chunks of chosen sizes.
+//! `/mindos/infer/1` codec over an in-memory stream delivered in chunks of chosen sizes, and
+//! the gossip handler's gate for capacity beats.
 //! Capacity beats need nothing extra: [`CapacityBeat::decode_checked`](crate::CapacityBeat)
 //! is public.
 
 use std::{
+    collections::HashSet,
     io,
     pin::Pin,
     task::{Context, Poll},
+    time::{Duration, Instant},
 };
 
 use futures::{executor::block_on, AsyncRead};
 
 use crate::{
+    beats,
     codec::{self, RawFrame, ReadError, RequestFrame, ResponseFrame},
     wire::{InferRequest, InferResponse},
-    NetUid,
+    CapacityBeat, NetUid, PeerId,
 };
 
 /// First allocation for a frame body.
@@ -172,4 +176,32 @@ pub fn encode_request(tag: u64, request: &InferRequest) -> io::Result<Vec<u8>> {
 /// `too_large` error over `limit`).
 pub fn encode_response(tag: u64, response: &InferResponse, limit: u32) -> Vec<u8> {
     codec::encode_response(tag, response, limit)
+}
+
+/// The gossip handler's decision on capacity beats that passed decoding: only from publishers
+/// bound to the subnet, no replays, one per minimum interval per publisher.
+#[derive(Debug)]
+pub struct BeatGate(beats::BeatGate);
+
+impl BeatGate {
+    /// A gate allowing one beat per `min_interval` per publisher.
+    pub fn new(min_interval: Duration) -> Self {
+        Self(beats::BeatGate::new(min_interval))
+    }
+
+    /// From now on, only `peers` may beat on `netuid`.
+    pub fn set_publishers(&mut self, netuid: NetUid, peers: HashSet<PeerId>) {
+        self.0.set_publishers(netuid, peers);
+    }
+
+    /// Whether `beat`, signed by `source` and arriving at `now`, is accepted (delivered and
+    /// forwarded).
+    pub fn admit(&mut self, source: PeerId, beat: &CapacityBeat, now: Instant) -> bool {
+        self.0.admit(source, beat, now) == libp2p::gossipsub::MessageAcceptance::Accept
+    }
+
+    /// Publishers with a newest beat on record.
+    pub fn tracked(&self) -> usize {
+        self.0.tracked()
+    }
 }

@@ -552,7 +552,10 @@ async fn the_events_end_when_the_mesh_stops_while_a_client_is_held() {
             while events.recv().await.is_some() {}
         })
         .await;
-        assert!(ended.is_ok(), "the events stayed open while a client was held");
+        assert!(
+            ended.is_ok(),
+            "the events stayed open while a client was held"
+        );
         drop(client);
     })
     .await;
