@@ -16,12 +16,14 @@ dpkg -s libclang-dev >/dev/null 2>&1 || need_pkgs+=(libclang-dev)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 command -v unzip >/dev/null 2>&1 || need_pkgs+=(unzip)
 command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)
+# python3: run.sh reads cargo's JSON messages with it.
+command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_pkgs[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 else
-  log "system packages present (protoc, clang, libclang-dev, curl, unzip, shellcheck)"
+  log "system packages present (protoc, clang, libclang-dev, curl, unzip, shellcheck, python3)"
 fi
 
 # --- Rust toolchain for the Wasm runtime ---------------------------------------------------

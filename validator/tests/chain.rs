@@ -41,8 +41,8 @@ use common::{code_of, cosine, floats, local_digits_label, query, VALIDATOR_BIN};
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_subnets::{EngineConfig, Output};
 use mindos_test_utils::{
-    http_client, metrics, node_key_peer, spawn_validator, wait_for, write_key, write_node_key,
-    AddrLine, DevNode, NodeArgs, Proc,
+    http_client, metrics, node_key_peer, operator_client, spawn_validator, wait_for, write_key,
+    write_node_key, AddrLine, DevNode, NodeArgs, Proc,
 };
 use mindos_validator::gateway::{INVALID_INPUT, UNKNOWN_SUBNET};
 use serde_json::{json, Value};
@@ -93,6 +93,9 @@ fn chain_miner(
     ])
 }
 
+/// The gateway API key of the validator's operator.
+const OPERATOR_KEY: &str = "chain-test-key-0123456789abcdef";
+
 struct ValidatorProc {
     proc: Proc,
     gateway: SocketAddr,
@@ -107,6 +110,7 @@ async fn start_validator(setup: &Setup, log: &str) -> ValidatorProc {
     if !dir.join("node.key").exists() {
         write_node_key(&dir.join("node.key"), 40);
     }
+    std::fs::write(dir.join("api-keys"), format!("{OPERATOR_KEY}\n")).unwrap();
     let args: Vec<String> = [
         "--chain-rpc",
         &setup.node.ws_url(),
@@ -123,7 +127,10 @@ async fn start_validator(setup: &Setup, log: &str) -> ValidatorProc {
         "--challenge-interval-ms",
         "500",
         // One test client makes hundreds of calls, and the stream below measures failover
-        // at redundancy 1: above the public defaults (rate 5, agreement floor 0.51).
+        // at redundancy 1, which only an operator (an API key) may ask for: above the public
+        // defaults (rate 5, agreement floor 0.51).
+        "--gateway-api-keys",
+        dir.join("api-keys").to_str().unwrap(),
         "--gateway-rate",
         "1000",
         "--gateway-concurrency",
@@ -335,8 +342,12 @@ async fn scenario(setup: &Setup, procs: &mut Procs) {
     let sample = serde_json::to_value(&digits.challenge(5).unwrap().input).unwrap();
     let mut stream = Vec::new();
     for worker in 0..4 {
-        let (gateway, ok, done, sample) =
-            (gateway.clone(), ok.clone(), done.clone(), sample.clone());
+        let (gateway, ok, done, sample) = (
+            operator_client(validator.gateway, OPERATOR_KEY),
+            ok.clone(),
+            done.clone(),
+            sample.clone(),
+        );
         stream.push(tokio::spawn(async move {
             for _ in 0..50 {
                 let answer = query(

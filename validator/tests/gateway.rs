@@ -43,15 +43,7 @@ const API_KEY: &str = "test-key-0123456789abcdef";
 
 /// A client that presents [`API_KEY`].
 fn operator_client(addr: SocketAddr) -> jsonrpsee::http_client::HttpClient {
-    let mut headers = jsonrpsee::http_client::HeaderMap::new();
-    headers.insert(
-        "authorization",
-        format!("Bearer {API_KEY}").parse().unwrap(),
-    );
-    jsonrpsee::http_client::HttpClientBuilder::default()
-        .set_headers(headers)
-        .build(format!("http://{addr}"))
-        .unwrap()
+    mindos_test_utils::operator_client(addr, API_KEY)
 }
 
 struct Mesh {

@@ -20,6 +20,23 @@ pub fn http_client(addr: SocketAddr) -> HttpClient {
         .unwrap_or_else(|e| panic!("JSON-RPC client for {addr}: {e}"))
 }
 
+/// A JSON-RPC client for `addr` that presents the gateway API key `key` (an operator: the
+/// gateway's public limits do not apply).
+pub fn operator_client(addr: SocketAddr, key: &str) -> HttpClient {
+    let mut headers = jsonrpsee::http_client::HeaderMap::new();
+    headers.insert(
+        "authorization",
+        format!("Bearer {key}")
+            .parse()
+            .unwrap_or_else(|e| panic!("API key {key:?} as a header: {e}")),
+    );
+    HttpClientBuilder::default()
+        .request_timeout(REQUEST_TIMEOUT)
+        .set_headers(headers)
+        .build(format!("http://{addr}"))
+        .unwrap_or_else(|e| panic!("JSON-RPC client for {addr}: {e}"))
+}
+
 /// `GET path` over HTTP/1.0; returns the body.
 pub async fn http_get(addr: SocketAddr, path: &str) -> String {
     raw_http(

@@ -54,7 +54,7 @@ mod services;
 mod wait;
 
 pub use bins::{miner_bin, node_bin, target_bin};
-pub use http::{http_client, http_get, raw_http};
+pub use http::{http_client, http_get, operator_client, raw_http};
 pub use keys::{key, node_key_peer, write_key, write_node_key};
 pub use log::{print_log_tail, AddrLine};
 pub use node::{
