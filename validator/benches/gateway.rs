@@ -94,6 +94,9 @@ async fn direct(mesh: &MeshClient, peer: PeerId, payload: &Value) -> Duration {
     started.elapsed()
 }
 
+/// The gateway API key the bench presents (redundancy 1 is for operators only).
+const BENCH_API_KEY: &str = "bench-key-0123456789abcdef";
+
 async fn gateway(client: &HttpClient, payload: &Value, redundancy: u32) -> Duration {
     let started = Instant::now();
     let answer: Value = client
@@ -161,6 +164,8 @@ async fn bench() {
     let vdir = dir.path().join("validator");
     std::fs::create_dir_all(&vdir).unwrap();
     write_node_key(&vdir.join("node.key"), validator_key);
+    let api_keys = vdir.join("api-keys");
+    std::fs::write(&api_keys, format!("{BENCH_API_KEY}\n")).unwrap();
     let gateway_port = free_port();
     let validator = tokio::process::Command::new(env!("CARGO_BIN_EXE_mindos-validator"))
         .args([
@@ -180,6 +185,9 @@ async fn bench() {
         .args(["--gateway-max-connections-per-ip", "1000"])
         .args(["--gateway-miner-rate", "1000000"])
         .args(["--gateway-min-agreement-percent", "0"])
+        // Redundancy 1, measured below, is for operators: the bench presents an API key.
+        .arg("--gateway-api-keys")
+        .arg(&api_keys)
         .arg("--base-path")
         .arg(&vdir)
         .args(&miner_flags)
@@ -196,8 +204,14 @@ async fn bench() {
     .unwrap();
     tokio::spawn(event_loop.run(std::future::pending::<()>()));
     tokio::spawn(async move { while events.recv().await.is_some() {} });
+    let mut headers = jsonrpsee::http_client::HeaderMap::new();
+    headers.insert(
+        "authorization",
+        format!("Bearer {BENCH_API_KEY}").parse().unwrap(),
+    );
     let client = HttpClientBuilder::default()
         .max_concurrent_requests(256)
+        .set_headers(headers)
         .build(format!("http://127.0.0.1:{gateway_port}"))
         .unwrap();
     let engine = mindos_subnets::load("digits", &EngineConfig::default()).unwrap();
