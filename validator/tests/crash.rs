@@ -121,6 +121,8 @@ fn spawn(dir: &Path, node: &DevNode, run: usize, point: Option<&str>) -> Proc {
         "--listen",
         "/ip4/127.0.0.1/tcp/0",
         "--no-mdns",
+        // The miner and the node are on loopback.
+        "--allow-private-addrs",
         "--gateway-addr",
         "127.0.0.1:0",
         "--chain-rpc",
