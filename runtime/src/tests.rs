@@ -228,6 +228,22 @@ fn initialize_block_one() {
     Executive::initialize_block(&header);
 }
 
+/// Found by the `runtime_call` fuzz target: a call whose benchmark cannot run in this
+/// runtime (its origin admits nobody) weighed nothing, though anyone may submit it.
+#[test]
+fn a_call_no_origin_may_make_is_still_charged_its_storage() {
+    let call = RuntimeCall::Subnets(pallet_mindos_subnets::Call::set_hyperparameter_bounds {
+        bounds: crate::genesis_config_presets::default_hyperparameter_bounds(),
+    });
+    let weight = call.get_dispatch_info().call_weight;
+    let db = <Runtime as frame_system::Config>::DbWeight::get();
+    assert!(
+        weight.ref_time() >= db.reads_writes(1, 1).ref_time(),
+        "{weight:?}"
+    );
+    assert!(weight.proof_size() > 0, "{weight:?}");
+}
+
 #[test]
 fn signed_transfer_pays_the_computed_fee() {
     externalities(DEV_RUNTIME_PRESET).execute_with(|| {

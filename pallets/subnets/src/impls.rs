@@ -53,6 +53,20 @@ impl<T: Config> SubnetsInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
 }
 
 impl<T: Config> Pallet<T> {
+    /// The weight charged for `set_hyperparameter_bounds`: the measured call, and never less
+    /// than reading and writing the bounds. A runtime whose `BoundsOrigin` admits nobody
+    /// (MindOS's: the bounds change by governance only) cannot run that call's benchmark,
+    /// which then reports 0; yet anyone may still submit the call, to fail.
+    pub(crate) fn bounds_weight() -> Weight {
+        let proof = u64::try_from(HyperparameterBounds::<BalanceOf<T>>::max_encoded_len())
+            .unwrap_or(u64::MAX);
+        T::WeightInfo::set_hyperparameter_bounds().max(
+            T::DbWeight::get()
+                .reads_writes(1, 1)
+                .saturating_add(Weight::from_parts(0, proof)),
+        )
+    }
+
     /// The deposit the next subnet must hold: `BaseLockDeposit + LockDepositPerLiveSubnet ×
     /// live subnets`. Bounded because the number of live subnets is (`MaxSubnets`).
     pub fn lock_deposit() -> BalanceOf<T> {

@@ -622,6 +622,7 @@ pub mod pallet {
         ///
         /// Emits [`Event::HyperparameterBoundsSet`]. Fails with [`Error::InvalidBounds`].
         #[pallet::call_index(4)]
+        #[pallet::weight(Pallet::<T>::bounds_weight())]
         pub fn set_hyperparameter_bounds(
             origin: OriginFor<T>,
             bounds: HyperparameterBounds<BalanceOf<T>>,
