@@ -23,7 +23,9 @@ use mindos_primitives::NetUid;
 use std::{path::Path, time::Duration};
 
 use common::VALIDATOR_BIN;
-use mindos_test_utils::{write_key, write_node_key, DevNode, NodeArgs, Proc};
+use mindos_test_utils::{
+    spawn_validator_with_env, write_key, write_node_key, DevNode, NodeArgs, Proc,
+};
 
 const DIGITS: NetUid = NetUid(1);
 
@@ -116,15 +118,6 @@ async fn scenario(dir: &Path, node: &DevNode) {
 fn spawn(dir: &Path, node: &DevNode, run: usize, point: Option<&str>) -> Proc {
     let validator_dir = dir.join("validator");
     let args: Vec<String> = [
-        "--base-path",
-        validator_dir.to_str().unwrap(),
-        "--listen",
-        "/ip4/127.0.0.1/tcp/0",
-        "--no-mdns",
-        // The miner and the node are on loopback.
-        "--allow-private-addrs",
-        "--gateway-addr",
-        "127.0.0.1:0",
         "--chain-rpc",
         &node.ws_url(),
         "--coldkey-file",
@@ -148,9 +141,10 @@ fn spawn(dir: &Path, node: &DevNode, run: usize, point: Option<&str>) -> Proc {
     let envs: Vec<(&str, &str)> = point
         .map(|p| vec![("MINDOS_VALIDATOR_CRASH_AT", p)])
         .unwrap_or_default();
-    Proc::spawn(
+    spawn_validator_with_env(
         Path::new(VALIDATOR_BIN),
-        args,
+        &validator_dir,
+        &args,
         &envs,
         &dir.join(format!("validator{run}.log")),
     )

@@ -63,5 +63,5 @@ pub use node::{
 };
 pub use ports::free_port;
 pub use proc::Proc;
-pub use services::{spawn_validator, MinerSpec};
+pub use services::{spawn_validator, spawn_validator_with_env, MinerSpec};
 pub use wait::{init_tracing, wait_for, POLL};

@@ -82,6 +82,17 @@ impl MinerSpec<'_> {
 /// `proc.multiaddr(AddrLine::MESH)` and `proc.socket_addr(AddrLine::GATEWAY)`), without
 /// mDNS, then `extra` flags (chain or `--no-chain`, subnets, metrics), logging to `log`.
 pub fn spawn_validator(bin: &Path, base_path: &Path, extra: &[String], log: &Path) -> Proc {
+    spawn_validator_with_env(bin, base_path, extra, &[], log)
+}
+
+/// [`spawn_validator`] with environment variables `envs` set for the process.
+pub fn spawn_validator_with_env(
+    bin: &Path,
+    base_path: &Path,
+    extra: &[String],
+    envs: &[(&str, &str)],
+    log: &Path,
+) -> Proc {
     let mut args: Vec<String> = vec![
         "--base-path".into(),
         base_path.display().to_string(),
@@ -93,5 +104,5 @@ pub fn spawn_validator(bin: &Path, base_path: &Path, extra: &[String], log: &Pat
         "127.0.0.1:0".into(),
     ];
     args.extend_from_slice(extra);
-    Proc::spawn(bin, args, &[], log)
+    Proc::spawn(bin, args, envs, log)
 }
