@@ -1,7 +1,7 @@
 //! The gateway under hostile clients (the validator binary on loopback, no chain, no miners):
 //!
-//! 1. Idle connections from one address — 100 WebSocket connections that complete the
-//!    upgrade and stay silent, then 300 plain TCP connections that never send a byte — do
+//! 1. Idle connections from one address — 300 WebSocket upgrade attempts (those let in stay
+//!    silent after the upgrade), then 300 plain TCP connections that never send a byte — do
 //!    not stop a second address being served.
 //! 2. `Forwarded`/`X-Forwarded-For` are ignored from peers that are not configured proxies
 //!    (the header cannot buy a fresh rate bucket) and honoured from a trusted proxy (each
@@ -128,7 +128,7 @@ async fn idle_connections_from_one_address_do_not_lock_out_another() {
         let attacker = ip("127.0.0.1");
         let mut held = Vec::new();
         let mut upgraded = 0;
-        for _ in 0..100 {
+        for _ in 0..300 {
             if let Some(ws) = websocket_from(attacker, gateway).await {
                 upgraded += 1;
                 held.push(ws);

@@ -1,8 +1,11 @@
 //! Liveness end to end (M8): three authorities (Alice, Bob, Charlie) on the development
-//! chain's genesis (so the demo subnets exist), one digits miner and the validator, both on
-//! Alice's node. GRANDPA needs all three voters here, so when Charlie stops finality stalls
-//! while blocks — and epochs — go on. The validator must keep revealing and committing on
-//! the best chain during the stall, and its reveal must be final once Charlie is back.
+//! chain's genesis (so the demo subnets exist), a digits and a text-embedding miner and the
+//! validator of both subnets, all on Alice's node; the validator reaches it through a proxy
+//! the test can cut. GRANDPA needs all three voters here, so when Charlie stops finality
+//! stalls while blocks — and epochs — go on. During the stall the validator's connection is
+//! dropped mid-submit (when the node reports a transaction in its pool). Both subnets must
+//! keep revealing and committing on the best chain through the stall and the drop, and the
+//! reveals must be final once Charlie is back.
 //!
 //! Needs `mindos-node` and `mindos-miner` (see `common`).
 
@@ -23,14 +26,16 @@ use common::VALIDATOR_BIN;
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_test_utils::{
     best_number, finalized_number, spawn_validator, wait_for, wait_until_at_least, write_key,
-    write_node_key, DevNode, NodeArgs,
+    write_node_key, DevNode, NodeArgs, Proc, RpcProxy, TRANSACTION_STATUS,
 };
 use serde_json::Value;
 
+const TEXT: NetUid = NetUid(0);
 const DIGITS: NetUid = NetUid(1);
+const SUBNETS: [NetUid; 2] = [TEXT, DIGITS];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_validator_reveals_through_a_finality_stall() {
+async fn both_subnets_reveal_through_a_finality_stall_and_a_dropped_connection() {
     mindos_test_utils::init_tracing();
     let dir = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
@@ -38,7 +43,13 @@ async fn the_validator_reveals_through_a_finality_stall() {
     eprintln!("finality scenario took {:?}", started.elapsed());
     let failed = !matches!(result, Ok(()));
     if failed {
-        for log in ["alice.log", "charlie.log", "digits1.log", "validator.log"] {
+        for log in [
+            "alice.log",
+            "charlie.log",
+            "digits1.log",
+            "text0.log",
+            "validator.log",
+        ] {
             mindos_test_utils::print_log_tail(dir.path().join(log), 20);
         }
     }
@@ -75,12 +86,16 @@ fn three_authority_spec(dir: &Path) -> std::path::PathBuf {
 
 fn authority(dir: &Path, spec: &Path, who: &str, key: u8, bootnode: Option<&str>) -> NodeArgs {
     let node_key = format!("{key:064x}");
+    // The validator reaches Alice through the test's proxy, so its requests name the proxy's
+    // port as their host; a node outside `--dev` refuses such hosts (403) unless CORS is open.
     let mut args = vec![
         "--chain",
         spec.to_str().unwrap(),
         who,
         "--node-key",
         &node_key,
+        "--rpc-cors",
+        "all",
     ];
     if let Some(bootnode) = bootnode {
         args.extend(["--bootnodes", bootnode]);
@@ -107,24 +122,9 @@ async fn scenario(dir: &Path) {
     })
     .await;
 
-    let miner_dir = dir.join("digits1");
-    std::fs::create_dir_all(&miner_dir).unwrap();
-    write_key(&miner_dir.join("hotkey"), "//MindosE2EStallMiner");
-    write_key(&miner_dir.join("coldkey"), "//Charlie");
-    let _miner = common::miner(dir, "digits1", DIGITS, 81, None).spawn(&[
-        "--chain-rpc".into(),
-        alice.ws_url(),
-        "--hotkey-file".into(),
-        miner_dir.join("hotkey").to_str().unwrap().into(),
-        "--coldkey-file".into(),
-        miner_dir.join("coldkey").to_str().unwrap().into(),
-        "--max-burn".into(),
-        "100".into(),
-        "--fund-hotkey".into(),
-        "1".into(),
-        "--device-class".into(),
-        "server".into(),
-    ]);
+    let _digits = stall_miner(dir, &alice, "digits1", DIGITS, 81, "//Charlie");
+    let _text = stall_miner(dir, &alice, "text0", TEXT, 83, "//Dave");
+    let proxy = RpcProxy::start(alice.rpc_addr()).await;
     let validator_dir = dir.join("validator");
     std::fs::create_dir_all(&validator_dir).unwrap();
     write_key(&validator_dir.join("hotkey"), "//MindosE2EStallValidator");
@@ -132,9 +132,11 @@ async fn scenario(dir: &Path) {
     write_node_key(&validator_dir.join("node.key"), 82);
     let args: Vec<String> = [
         "--chain-rpc",
-        &alice.ws_url(),
+        &proxy.url(),
         "--coldkey-file",
         validator_dir.join("coldkey").to_str().unwrap(),
+        "--netuid",
+        "0",
         "--netuid",
         "1",
         "--max-burn",
@@ -156,46 +158,78 @@ async fn scenario(dir: &Path) {
     let validator_log = || std::fs::read_to_string(&log).unwrap_or_default();
     let count = |marker: &str| validator_log().matches(marker).count();
 
-    let first = wait_for(
-        "the validator's first weight commit",
-        Duration::from_secs(240),
-        || async {
-            let log = validator_log();
-            let line = log
-                .lines()
-                .find(|l| l.contains("weights committed; revealing next epoch netuid=1 "))?;
-            epoch_in(line)
-        },
-    )
-    .await;
+    let commits = |netuid: NetUid| count(&committed_marker(netuid));
+    let reveals = |netuid: NetUid| count(&format!("weights revealed netuid={netuid} "));
 
-    // The commit is final while all three vote.
+    let mut first = Vec::new();
+    for netuid in SUBNETS {
+        let epoch = wait_for(
+            &format!("the validator's first weight commit on subnet {netuid}"),
+            Duration::from_secs(240),
+            || async {
+                let log = validator_log();
+                let line = log
+                    .lines()
+                    .find(|l| l.contains(&committed_marker(netuid)))?;
+                epoch_in(line)
+            },
+        )
+        .await;
+        first.push((netuid, epoch));
+    }
+
+    // The commits are final while all three vote.
     wait_for(
-        "the first commit to be final",
+        "the first commits to be final",
         Duration::from_secs(60),
-        || async { committed_on_finalized(&alice, first).await.then_some(()) },
+        || async {
+            for &(netuid, epoch) in &first {
+                if !committed_on_finalized(&alice, netuid, epoch).await {
+                    return None;
+                }
+            }
+            Some(())
+        },
     )
     .await;
 
     // Charlie stops: blocks go on, finality does not.
     charlie.stop().await;
     let stalled_at = finalized_number(&alice_http).await.unwrap();
-    let committed_before = count("weights committed; revealing next epoch netuid=1 ");
-    eprintln!("commit in epoch {first}; finality stalled at block {stalled_at}");
+    eprintln!("first commits {first:?}; finality stalled at block {stalled_at}");
+    // Past a transaction's 32-block lifetime: one signed at the finalized block is refused
+    // from here on, so what follows needs transactions signed at the best block.
+    wait_until_at_least(
+        "the best chain to run 40 blocks past finality",
+        stalled_at + 40,
+        || best_number(&alice_http),
+    )
+    .await;
+    let committed_before = SUBNETS.map(commits);
+    let revealed_before = SUBNETS.map(reveals);
 
-    // The validator reveals that commit in the next epoch and commits again, on the best
-    // chain, while nothing is finalized.
-    let reveal = format!("weights revealed netuid=1 epoch={}", first + 1);
+    // The next transaction the node takes into its pool loses its connection before the
+    // validator hears of it.
+    let connections_before = proxy.accepted();
+    proxy.cut_when_node_sends(TRANSACTION_STATUS, 1);
+
+    // Each subnet reveals and commits again, on the best chain, while nothing is finalized
+    // and after the drop.
     wait_for(
-        "a reveal and a new commit while finality is stalled",
-        Duration::from_secs(120),
+        "both subnets to reveal and commit again through the stall and the drop",
+        Duration::from_secs(180),
         || async {
-            let committed =
-                count("weights committed; revealing next epoch netuid=1 ") > committed_before;
-            (validator_log().contains(&reveal) && committed).then_some(())
+            let done = SUBNETS.iter().enumerate().all(|(i, &netuid)| {
+                commits(netuid) > committed_before[i] && reveals(netuid) > revealed_before[i]
+            });
+            (done && proxy.cuts() == 1).then_some(())
         },
     )
     .await;
+    assert!(
+        proxy.accepted() > connections_before,
+        "the validator went on without reconnecting after its connection was dropped"
+    );
     let finalized = finalized_number(&alice_http).await.unwrap();
     let best = best_number(&alice_http).await.unwrap();
     eprintln!("revealed and committed again by best block {best}; finalized {finalized}");
@@ -203,37 +237,101 @@ async fn scenario(dir: &Path) {
         finalized <= stalled_at + 2,
         "finality was not stalled: finalized {finalized}, stalled at {stalled_at}"
     );
-    assert!(
-        committed_on_finalized(&alice, first).await,
-        "before finality resumes the finalized chain still holds the epoch-{first} commit"
-    );
+    for &(netuid, epoch) in &first {
+        assert!(
+            committed_on_finalized(&alice, netuid, epoch).await,
+            "before finality resumes the finalized chain still holds subnet {netuid}'s \
+             epoch-{epoch} commit"
+        );
+    }
 
-    // Charlie comes back: finality resumes and takes in the reveal: the finalized chain
-    // no longer holds the epoch's commit.
+    // Charlie comes back: finality resumes and takes in the reveals: the finalized chain
+    // no longer holds the epochs' commits.
     let _charlie = DevNode::start(authority(dir, &spec, "--charlie", 3, Some(&bootnode))).await;
-    wait_until_at_least("finality to pass the reveal", best, || {
+    wait_until_at_least("finality to pass the reveals", best, || {
         finalized_number(&alice_http)
     })
     .await;
-    assert!(
-        !committed_on_finalized(&alice, first).await,
-        "the epoch-{first} commit is still unrevealed on the finalized chain"
-    );
-    let log = validator_log();
-    for lost in ["cannot be revealed", "reveal failed"] {
-        assert!(!log.contains(lost), "the validator logged `{lost}`:\n{log}");
+    for &(netuid, epoch) in &first {
+        assert!(
+            !committed_on_finalized(&alice, netuid, epoch).await,
+            "subnet {netuid}'s epoch-{epoch} commit is still unrevealed on the finalized chain"
+        );
     }
+    // No commit was lost. A reveal that failed with the dropped connection either was
+    // retried to success, or had reached the node before the drop and landed by itself: then
+    // the validator committed again in that epoch, which it does only once the chain no
+    // longer holds the previous epoch's commit unrevealed.
+    let log = validator_log();
+    assert!(
+        !log.contains("cannot be revealed"),
+        "the validator lost a commit:\n{log}"
+    );
+    for failed in log.lines().filter(|l| l.contains("reveal failed")) {
+        let (netuid, epoch) = (
+            field(failed, "netuid").unwrap(),
+            field(failed, "epoch").unwrap(),
+        );
+        let revealed = format!("weights revealed netuid={netuid} epoch={epoch} ");
+        let moved_on =
+            format!("weights committed; revealing next epoch netuid={netuid} epoch={epoch} ");
+        assert!(
+            log.contains(&revealed) || log.contains(&moved_on),
+            "a failed reveal neither landed nor was retried to success:\n{failed}\n{log}"
+        );
+    }
+}
+
+/// What the validator logs when it commits weights on `netuid`.
+fn committed_marker(netuid: NetUid) -> String {
+    format!("weights committed; revealing next epoch netuid={netuid} ")
+}
+
+/// A miner of `netuid` on `node`, registered and funded by `coldkey`.
+fn stall_miner(
+    dir: &Path,
+    node: &DevNode,
+    name: &str,
+    netuid: NetUid,
+    key: u8,
+    coldkey: &str,
+) -> Proc {
+    let miner_dir = dir.join(name);
+    std::fs::create_dir_all(&miner_dir).unwrap();
+    write_key(
+        &miner_dir.join("hotkey"),
+        &format!("//MindosE2EStall{name}"),
+    );
+    write_key(&miner_dir.join("coldkey"), coldkey);
+    common::miner(dir, name, netuid, key, None).spawn(&[
+        "--chain-rpc".into(),
+        node.ws_url(),
+        "--hotkey-file".into(),
+        miner_dir.join("hotkey").to_str().unwrap().into(),
+        "--coldkey-file".into(),
+        miner_dir.join("coldkey").to_str().unwrap().into(),
+        "--max-burn".into(),
+        "100".into(),
+        "--fund-hotkey".into(),
+        "1".into(),
+        "--device-class".into(),
+        "server".into(),
+    ])
 }
 
 /// The `epoch=N` field of a log line.
 fn epoch_in(line: &str) -> Option<u64> {
-    line.split_whitespace()
-        .find_map(|field| field.strip_prefix("epoch="))
-        .and_then(|n| n.parse().ok())
+    field(line, "epoch")?.parse().ok()
 }
 
-/// Whether the finalized chain holds the validator's commit from `epoch`.
-async fn committed_on_finalized(node: &DevNode, epoch: u64) -> bool {
+/// The value of a `name=value` field of a log line.
+fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    line.split_whitespace()
+        .find_map(|f| f.strip_prefix(name)?.strip_prefix('='))
+}
+
+/// Whether the finalized chain holds the validator's commit on `netuid` from `epoch`.
+async fn committed_on_finalized(node: &DevNode, netuid: NetUid, epoch: u64) -> bool {
     use mindos_chain_client::runtime::{
         self, runtime_types::mindos_primitives::NetUid as ChainNetUid,
     };
@@ -248,7 +346,7 @@ async fn committed_on_finalized(node: &DevNode, epoch: u64) -> bool {
         .storage()
         .try_fetch(
             runtime::storage().consensus().commits(),
-            (ChainNetUid(DIGITS.0), hotkey),
+            (ChainNetUid(netuid.0), hotkey),
         )
         .await
         .unwrap();

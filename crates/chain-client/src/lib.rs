@@ -166,6 +166,12 @@ pub const NONCE_RETRIES: u32 = 10;
 /// forever.
 pub const FINALIZED_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// How far finality may lag the best block before new transactions are signed at the best
+/// block instead of the finalized one (see [`ChainClient::submit_in_block`]). Half of subxt's
+/// 32-block mortality: a transaction signed at the finalized block still has at least 16
+/// blocks to land in.
+pub const MAX_FINALITY_LAG: u64 = 16;
+
 /// How long a plain read (a nonce, the best block's hash, the chain type) may take.
 pub const RPC_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -336,6 +342,33 @@ impl ChainClient {
         .await
     }
 
+    /// The block a new transaction is signed at, which its mortality counts from: the newest
+    /// finalized block, or the best block once finality lags it by more than
+    /// [`MAX_FINALITY_LAG`] (as polkadot-js signs).
+    ///
+    /// A transaction is valid for 32 blocks from that block. Signed at a finalized block that
+    /// lags further, it is dead on arrival: the node derives the era's start from the current
+    /// block, finds a different block there and refuses the signature ("bad signature"). So
+    /// while finality stalls nothing could be sent at all — not even the reveal a validator
+    /// must get into its window. The best block may be reorganised away, which costs that one
+    /// transaction; callers retry.
+    async fn signing_block(&self) -> Result<neuron::AtBlock, ChainError> {
+        let finalized = bounded("the finalized block", RPC_TIMEOUT, async {
+            self.api
+                .at_current_block()
+                .await
+                .map_err(ChainError::from_subxt)
+        })
+        .await?;
+        let best = self.at_best().await?;
+        let lag = best.block_number().saturating_sub(finalized.block_number());
+        Ok(if lag > MAX_FINALITY_LAG {
+            best
+        } else {
+            finalized
+        })
+    }
+
     /// The chain type the node declares (`system_chainType`): `Development`, `Local`,
     /// `Live` or a custom name.
     pub async fn chain_type(&self) -> Result<String, ChainError> {
@@ -445,11 +478,7 @@ impl ChainClient {
         call: &Call,
         signer: &Keypair,
     ) -> Result<Finalized, ChainError> {
-        let mut txs = self
-            .api
-            .transactions()
-            .await
-            .map_err(ChainError::from_subxt)?;
+        let mut txs = self.signing_block().await?.transactions();
         let progress = txs
             .sign_and_submit_then_watch_default(call, signer)
             .await
@@ -475,10 +504,10 @@ impl ChainClient {
     /// one signer are pipelined rather than sent one finality wait at a time.
     ///
     /// Mortal, as subxt's default parameters make every transaction here: valid for 32
-    /// blocks from the latest finalized block the client knows when it signs (subxt's
-    /// `CheckMortalityParams::default`, immortal only where no block is known, which an
-    /// online client always has). A transaction stuck in a pool expires then instead of
-    /// landing much later.
+    /// blocks (subxt's `CheckMortalityParams::default`) from the block it is signed at — the
+    /// latest finalized block, or the best block while finality lags
+    /// ([`MAX_FINALITY_LAG`]). A transaction stuck in a pool expires then instead of landing
+    /// much later.
     pub async fn submit_in_block<Call: subxt::transactions::Payload>(
         &self,
         call: &Call,
@@ -490,11 +519,7 @@ impl ChainClient {
             let params = subxt::config::SubstrateExtrinsicParamsBuilder::<MindConfig>::new()
                 .nonce(nonce)
                 .build();
-            let mut txs = self
-                .api
-                .transactions()
-                .await
-                .map_err(ChainError::from_subxt)?;
+            let mut txs = self.signing_block().await?.transactions();
             let mut progress = txs
                 .sign_and_submit_then_watch(call, signer, params)
                 .await

@@ -18,6 +18,8 @@
 //! - [`http_client`] talks JSON-RPC over HTTP to any of them; [`raw_http`] sends bytes a
 //!   JSON-RPC client would refuse to send.
 //! - [`metrics::scrape`] and [`metrics::sample`] read a Prometheus endpoint.
+//! - [`RpcProxy`] sits between a client and a node's RPC port and makes the link go silent
+//!   or drop at a chosen message (a transaction's status: [`TRANSACTION_STATUS`]).
 //! - [`key`], [`write_key`] and [`write_node_key`] make accounts, key files and libp2p
 //!   node keys.
 //!
@@ -50,6 +52,7 @@ pub mod metrics;
 mod node;
 mod ports;
 mod proc;
+mod proxy;
 mod services;
 mod wait;
 
@@ -63,5 +66,6 @@ pub use node::{
 };
 pub use ports::free_port;
 pub use proc::Proc;
+pub use proxy::{RpcProxy, TRANSACTION_STATUS};
 pub use services::{spawn_validator, spawn_validator_with_env, MinerSpec};
 pub use wait::{init_tracing, wait_for, POLL};

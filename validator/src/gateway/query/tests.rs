@@ -185,10 +185,28 @@ async fn query_refused_by_all(
     Result<Vec<Result<Answer, SlotError>>, ErrorObjectOwned>,
     u64,
 ) {
+    let miners = (0..10).map(|_| PeerId::random()).collect();
+    query_over(&Refusing(code), miners, redundancy, budget, hedge).await
+}
+
+/// Runs one query over `miners` (in rank order) on `transport`, hedging after `hedge`, with
+/// 10 s to answer: (slot results, requests sent).
+async fn query_over(
+    transport: &impl InferTransport,
+    miners: Vec<PeerId>,
+    redundancy: u32,
+    budget: &MinerBudget,
+    hedge: Option<Duration>,
+) -> (
+    Result<Vec<Result<Answer, SlotError>>, ErrorObjectOwned>,
+    u64,
+) {
     let subnet = digits_subnet();
     let metrics = Metrics::new().unwrap();
-    let miners: VecDeque<(PeerId, Neuron)> = (0..10u16)
-        .map(|i| neuron(Uid(i), PeerId::random()))
+    let miners: VecDeque<(PeerId, Neuron)> = miners
+        .into_iter()
+        .enumerate()
+        .map(|(i, peer)| neuron(Uid(u16::try_from(i).unwrap()), peer))
         .collect();
     let spares = Spares::new(miners, redundancy, budget);
     let request = InferRequest::encode(NetUid(1), 1, &serde_json::Value::Null).unwrap();
@@ -197,16 +215,7 @@ async fn query_refused_by_all(
         hedge_delay: hedge,
     };
     let k = usize::try_from(redundancy).unwrap();
-    let result = ask(
-        &Refusing(code),
-        &metrics,
-        &subnet,
-        &request,
-        k,
-        &spares,
-        timing,
-    )
-    .await;
+    let result = ask(transport, &metrics, &subnet, &request, k, &spares, timing).await;
     let sent = attempts(&metrics, "primary")
         + attempts(&metrics, "hedge")
         + attempts(&metrics, "failover");
@@ -225,6 +234,35 @@ async fn one_query_never_sends_more_than_twice_its_redundancy() {
         assert_eq!(slots.len(), usize::try_from(redundancy).unwrap());
         assert!(slots.iter().all(|s| matches!(s, Err(SlotError::Exhausted))));
         assert_eq!(sent, 2 * u64::from(redundancy), "redundancy {redundancy}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn slow_silent_and_unreachable_miners_cost_at_most_twice_the_redundancy() {
+    let budget = MinerBudget::new(10_000);
+    for redundancy in 1..=4 {
+        // Twelve miners in rank order, cycling through three failures a failover is meant
+        // for: an answer after the deadline (a timeout), no route at all (not in the
+        // script: unreachable at once), and a busy answer after half a second.
+        let miners: Vec<PeerId> = (0..12).map(|_| PeerId::random()).collect();
+        let script = miners
+            .iter()
+            .enumerate()
+            .filter_map(|(i, peer)| match i % 3 {
+                0 => Some((*peer, (Duration::from_secs(60), Some(1)))),
+                1 => None,
+                _ => Some((*peer, (Duration::from_millis(500), None))),
+            });
+        let transport = scripted(script);
+        let hedge = Some(Duration::from_millis(1));
+        let (result, sent) = query_over(&transport, miners, redundancy, &budget, hedge).await;
+        let slots = result.unwrap();
+        assert_eq!(slots.len(), usize::try_from(redundancy).unwrap());
+        assert!(slots.iter().all(Result::is_err), "redundancy {redundancy}");
+        assert!(
+            (u64::from(redundancy)..=2 * u64::from(redundancy)).contains(&sent),
+            "redundancy {redundancy}: {sent} miner requests"
+        );
     }
 }
 
