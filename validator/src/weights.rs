@@ -65,6 +65,17 @@ pub(crate) const STEP_TIMEOUT: Duration = WEIGHTS_TX_TIMEOUT
 /// Blocks before an epoch's end in which no commit is started.
 pub(crate) const COMMIT_MARGIN: u64 = 3;
 
+/// Whether a commit (or `set_weights`) may start `into_epoch` blocks into an epoch of `tempo`
+/// blocks: from half the tempo on (every miner has been challenged several times by then),
+/// and not in the last [`COMMIT_MARGIN`] blocks, where it could land after the boundary and
+/// count for the next epoch. After a restart the task does not know when the epoch began
+/// (`start_seen` false: it counts from the first block it saw), so only the half-tempo rule
+/// holds until the next boundary.
+fn in_commit_window(into_epoch: u64, tempo: u64, start_seen: bool) -> bool {
+    let too_late = start_seen && into_epoch.saturating_add(COMMIT_MARGIN) >= tempo;
+    into_epoch >= tempo.checked_div(2).unwrap_or(0) && !too_late
+}
+
 /// A `serve` that must wait for the rate limit: `(netuid, allowed from block)`.
 pub(crate) type PendingServe = (NetUid, u64);
 
@@ -315,10 +326,12 @@ async fn step(
             block
         }
     };
-    let tempo = u64::from(subnet.tempo());
     let into_epoch = block.saturating_sub(started_at);
-    let too_late = memory.epoch_start_seen && into_epoch.saturating_add(COMMIT_MARGIN) >= tempo;
-    let ready = into_epoch >= tempo.checked_div(2).unwrap_or(0) && !too_late;
+    let ready = in_commit_window(
+        into_epoch,
+        u64::from(subnet.tempo()),
+        memory.epoch_start_seen,
+    );
 
     if !subnet.commit_reveal() {
         if !ready || blocking(store, move |s| s.committed_epoch(netuid)).await? == Some(epoch) {
@@ -502,6 +515,22 @@ fn current_weights(subnet: &SubnetState, own_uid: Uid) -> (Vec<u16>, Vec<u16>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commits_start_from_half_the_tempo_and_not_in_the_epochs_last_blocks() {
+        let window = |start_seen| {
+            (0..20)
+                .filter(|&into| in_commit_window(into, 20, start_seen))
+                .collect::<Vec<u64>>()
+        };
+        // Tempo 20 with COMMIT_MARGIN 3: blocks 10..=16 of the epoch; at 17 a commit could
+        // land in the next epoch's first block.
+        assert_eq!(window(true), (10..=16).collect::<Vec<_>>());
+        // After a restart the start is unknown: only the half-tempo rule.
+        assert_eq!(window(false), (10..20).collect::<Vec<_>>());
+        // A tempo shorter than the margin leaves no window once the start was seen.
+        assert!((0..3).all(|into| !in_commit_window(into, 3, true)));
+    }
 
     #[test]
     fn attempts_are_bounded_per_epoch_and_action() {
