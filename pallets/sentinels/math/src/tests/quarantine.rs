@@ -47,11 +47,16 @@ proptest! {
         base in 0u32..100,
         max in 0u32..10_000,
         after in 0u32..6,
-        window in prop_oneof![0u64..40, any::<u64>()],
-        now in prop_oneof![0u64..60, any::<u64>()],
-        past in prop::collection::vec(prop_oneof![0u64..60, any::<u64>()], 0..8),
+        window in prop_oneof![3 => 0u64..40, 1 => any::<u64>()],
+        now in prop_oneof![3 => 0u64..200, 1 => any::<u64>()],
+        // Past offences as distances back from `now` (often right at the window's edge), and
+        // some after `now`, which must be ignored.
+        back in prop::collection::vec(0u64..60, 0..8),
+        ahead in prop::collection::vec(1u64..10, 0..2),
         prior in 0u32..40,
     ) {
+        let mut past: Vec<u64> = back.iter().map(|&d| now.saturating_sub(d)).collect();
+        past.extend(ahead.iter().filter_map(|&d| now.checked_add(d)));
         let p = QuarantineParams { base_epochs: base, max_epochs: max, deregister_after: after, window_epochs: window };
         let len = quarantine_epochs(&p, prior);
         prop_assert!(len >= 1 && (len <= max || max == 0));
