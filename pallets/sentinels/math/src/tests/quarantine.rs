@@ -39,6 +39,8 @@ fn lengths_and_deregistration_by_hand() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 4_096, ..ProptestConfig::default() })]
+
     /// Lengths are at least 1 and at most the cap, never shrink with more priors, and double
     /// exactly until the cap. Deregistration happens exactly when `deregister_after` offences
     /// (this one included) fall within the window.
