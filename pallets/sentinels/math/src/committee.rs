@@ -27,7 +27,7 @@
 //! without a word), over at most `n` passes: at most `(E − 1)(n + 1)` words, that is
 //! [`max_hash_calls`] `= ⌈(E − 1)(n + 1) / 4⌉` BLAKE2b-256 calls, plus `O(E · n)` comparisons.
 //! At `n = 13`: 221 hashes for 64 candidates, 14,333 for the 4,096 ([`MAX_CANDIDATES`]) a draw
-//! accepts. Equal weights need only about `2n / 4` hashes.
+//! accepts. Equal weights need only the shuffle: about `n / 4` hashes.
 //!
 //! # Fixed point
 //!
