@@ -2,6 +2,11 @@
 //! them, so a pallet depends on this crate for a trait rather than on another pallet (as
 //! `sp-staking` serves staking and nomination-pools). The neurons and stake pallets even read
 //! each other: a trait in either crate would make a cycle.
+//!
+//! The sentinel traits at the end ([`SentinelParameters`], [`QuarantineInfo`], [`SaltSink`],
+//! [`ReputationInfo`], [`MeshKeys`], [`NeuronDeregistration`]) connect the sentinels pallet to
+//! the directives, consensus and neurons pallets. Each has a `()` implementation that does
+//! nothing (or answers neutrally), so a runtime or mock can leave out what it does not use.
 
 use crate::{Hyperparameters, NetUid};
 use alloc::vec::Vec;
@@ -120,4 +125,100 @@ pub trait EmissionRecorder<Balance> {
     /// past its end. Free slots stay zero. A constant number of storage operations, whatever
     /// the subnet's size.
     fn record_emissions(netuid: NetUid, emissions: &[Balance]);
+}
+
+/// The governed sentinel parameters the sentinels pallet reads. The runtime implements it from
+/// the directives pallet's registry, so none of them is a compile-time constant of the pallet.
+pub trait SentinelParameters {
+    /// Members of a sentinel committee (at least 4; the sentinels pallet caps it at 13).
+    fn committee_size() -> u32;
+    /// Guilty votes that quarantine when the committee has its full governed size: more than
+    /// two thirds of it (`3 · threshold > 2 · size`) and at most all of it. A smaller committee
+    /// (fewer eligible validators) needs its own `2f + 1`.
+    fn threshold() -> u32;
+    /// Epochs a first offence's quarantine lasts (at least 1); each repeat doubles it. The
+    /// issue's default is 2; the registry's launch value is still 3.
+    fn quarantine_epochs() -> u32;
+    /// Share of a quarantined miner's stake that is slashed. Not read by the sentinels pallet
+    /// yet, which slashes at the rates of `mindos-sentinels-math` (5% proven, 0.01% judged).
+    fn slash_share() -> Perbill;
+}
+
+/// Which uids of a subnet are quarantined: the consensus pallet skips their incentive column and
+/// the metagraph shows the flag. Implemented by the sentinels pallet.
+pub trait QuarantineInfo {
+    /// Whether `uid` on `netuid` is quarantined now (the neuron holding the slot is the one that
+    /// was quarantined; a slot taken over by a new hotkey is not).
+    fn is_quarantined(netuid: NetUid, uid: u16) -> bool;
+    /// The quarantined uids of `netuid`, ascending.
+    fn quarantined(netuid: NetUid) -> Vec<u16>;
+}
+
+/// Nobody is quarantined.
+impl QuarantineInfo for () {
+    fn is_quarantined(_netuid: NetUid, _uid: u16) -> bool {
+        false
+    }
+
+    fn quarantined(_netuid: NetUid) -> Vec<u16> {
+        Vec::new()
+    }
+}
+
+/// Where the consensus pallet sends the salt hash of every weights reveal, so the sentinels
+/// pallet can fold it into its per-subnet RANDAO mix (the committee seeds come from it).
+pub trait SaltSink {
+    /// A validator revealed weights on `netuid` in the consensus pallet's `epoch`, with a salt
+    /// whose BLAKE2b-256 hash is `salt_hash`.
+    fn on_reveal(netuid: NetUid, epoch: u64, salt_hash: [u8; 32]);
+}
+
+/// Salts go nowhere.
+impl SaltSink for () {
+    fn on_reveal(_netuid: NetUid, _epoch: u64, _salt_hash: [u8; 32]) {}
+}
+
+/// The reputation consensus gave each uid (a moving average of its consensus): with stake, what
+/// a validator's seat weight in a sentinel committee draw is made of.
+pub trait ReputationInfo {
+    /// The reputation of `uid` on `netuid`.
+    fn reputation(netuid: NetUid, uid: u16) -> Perbill;
+}
+
+/// Everyone has full reputation, so committee seats are drawn by stake alone.
+impl ReputationInfo for () {
+    fn reputation(_netuid: NetUid, _uid: u16) -> Perbill {
+        Perbill::one()
+    }
+}
+
+/// The key a neuron signs its mesh messages with: the Ed25519 key its served PeerId names
+/// ([`crate::ed25519_key_of`] of the PeerId in its endpoint). Sentinel evidence against a miner
+/// is verified with it.
+pub trait MeshKeys {
+    /// The Ed25519 public key bound to `uid` on `netuid` through its served endpoint, or `None`
+    /// when the slot is empty or serves nothing.
+    fn bound_key(netuid: NetUid, uid: u16) -> Option<[u8; 32]>;
+}
+
+/// No neuron has a bound key: no signed evidence verifies.
+impl MeshKeys for () {
+    fn bound_key(_netuid: NetUid, _uid: u16) -> Option<[u8; 32]> {
+        None
+    }
+}
+
+/// Frees a uid by force (the sentinels pallet deregisters a miner after three offences in 30
+/// epochs). The owner's own deregistration stays a call of the neurons pallet.
+pub trait NeuronDeregistration {
+    /// Deregisters the neuron in `uid`'s slot on `netuid` and frees the slot. Returns whether a
+    /// neuron was removed (false for an empty slot or a failure, leaving state unchanged).
+    fn deregister(netuid: NetUid, uid: u16) -> bool;
+}
+
+/// Nobody is ever deregistered by force.
+impl NeuronDeregistration for () {
+    fn deregister(_netuid: NetUid, _uid: u16) -> bool {
+        false
+    }
 }
