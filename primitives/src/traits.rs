@@ -214,11 +214,18 @@ pub trait NeuronDeregistration {
     /// Deregisters the neuron in `uid`'s slot on `netuid` and frees the slot. Returns whether a
     /// neuron was removed (false for an empty slot or a failure, leaving state unchanged).
     fn deregister(netuid: NetUid, uid: u16) -> bool;
+
+    /// The most [`Self::deregister`] can weigh; the caller charges it.
+    fn max_weight() -> Weight;
 }
 
 /// Nobody is ever deregistered by force.
 impl NeuronDeregistration for () {
     fn deregister(_netuid: NetUid, _uid: u16) -> bool {
         false
+    }
+
+    fn max_weight() -> Weight {
+        Weight::zero()
     }
 }
