@@ -1,0 +1,353 @@
+//! What the pallet stores and what evidence carries, and the bytes a miner signs.
+//!
+//! # The signed response (for the miner's signer)
+//!
+//! A sentinel challenges a miner with a [`Challenge`]; the miner answers with a [`Response`]
+//! that repeats the challenge in full and signs, with the Ed25519 key its served PeerId names
+//! (its *bound key*, [`mindos_primitives::ed25519_key_of`]), the bytes of [`response_message`]:
+//!
+//! ```text
+//! b"mindos/sentinel/response/v1" ‖ SCALE((genesis_hash: Vec<u8>, response: Response))
+//! ```
+//!
+//! where `genesis_hash` is the chain's genesis block hash as a SCALE `Vec<u8>` (a compact length,
+//! then its 32 bytes) and [`Response`] is SCALE-encoded field by field, in declaration order:
+//!
+//! | field | type | SCALE |
+//! |---|---|---|
+//! | `challenge.netuid` | `NetUid` | u16 LE |
+//! | `challenge.uid` | `u16` | u16 LE |
+//! | `challenge.epoch` | `u64` | u64 LE, the subnet's *sentinel* epoch ([`crate::SubnetEpoch`]) |
+//! | `challenge.nonce` | `u64` | u64 LE, chosen by the sentinel |
+//! | `challenge.input_hash` | `[u8; 32]` | 32 bytes, BLAKE2b-256 of the input |
+//! | `challenge.model_digest` | `[u8; 32]` | 32 bytes, the subnet's pinned model |
+//! | `challenge.deadline` | `u64` | u64 LE, block number the answer is due by |
+//! | `output_hash` | `[u8; 32]` | 32 bytes, BLAKE2b-256 of the output |
+//! | `latency_ms` | `u32` | u32 LE |
+//!
+//! The domain tag keeps the signature from meaning anything else; the genesis hash keeps it on
+//! one chain; the challenge in full binds the answer to one input, one model and one subnet slot.
+//! An honest miner signs at most one response per challenge: two signed responses to the same
+//! challenge with different output hashes are *equivocation*, which the chain punishes without a
+//! vote ([`crate::Pallet::submit_equivocation`]). Because the whole challenge must match, a
+//! sentinel cannot frame a deterministic miner by sending it two different inputs under one
+//! nonce.
+//!
+//! # Canary commitments
+//!
+//! A canary is an input whose right answer a validator knows in advance. What it commits is
+//! [`canary_commitment`]: `blake2_256(b"mindos/sentinel/canary/v1" ‖ SCALE((netuid, input_hash,
+//! expected_output_hash, salt)))`. The input hash is hidden behind the salt on purpose: were
+//! `H(input)` on chain, a miner could hash every input it gets, recognise canaries and answer
+//! only those honestly. The commitment is opened by [`crate::Pallet::submit_canary_failure`].
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::ConstU32, BoundedVec};
+use mindos_primitives::NetUid;
+use mindos_sentinels_math::{CommitteeSize, Tally, MAX_COMMITTEE_SIZE};
+use scale_info::TypeInfo;
+use sp_runtime::Perbill;
+
+/// Domain tag of the message a miner signs for a [`Response`].
+pub const RESPONSE_DOMAIN: &[u8] = b"mindos/sentinel/response/v1";
+
+/// Domain tag of a [`canary_commitment`].
+pub const CANARY_DOMAIN: &[u8] = b"mindos/sentinel/canary/v1";
+
+/// A 32-byte BLAKE2b-256 hash.
+pub type Hash32 = [u8; 32];
+
+/// Identifies a judged case.
+pub type CaseId = u64;
+
+/// Seats of a committee at most ([`MAX_COMMITTEE_SIZE`]); a `u16` bitmap covers them.
+pub type MaxCommitteeMembers = ConstU32<{ MAX_COMMITTEE_SIZE as u32 }>;
+
+/// Past offence epochs kept per miner ([`mindos_sentinels_math::MAX_OFFENCE_HISTORY`]).
+pub type MaxOffenceHistory = ConstU32<{ mindos_sentinels_math::MAX_OFFENCE_HISTORY as u32 }>;
+
+/// A sentinel's challenge to a miner, as the miner's [`Response`] repeats it.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Challenge {
+    /// The subnet.
+    pub netuid: NetUid,
+    /// The challenged miner's uid.
+    pub uid: u16,
+    /// The subnet's sentinel epoch the challenge was sent in ([`crate::SubnetEpoch`]).
+    pub epoch: u64,
+    /// Chosen by the sentinel; names the challenge.
+    pub nonce: u64,
+    /// BLAKE2b-256 of the input.
+    pub input_hash: Hash32,
+    /// The digest of the model the subnet pins.
+    pub model_digest: Hash32,
+    /// Block number the answer is due by.
+    pub deadline: u64,
+}
+
+/// A miner's answer to a [`Challenge`].
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Response {
+    /// The challenge answered, in full.
+    pub challenge: Challenge,
+    /// BLAKE2b-256 of the output.
+    pub output_hash: Hash32,
+    /// How long the miner says it took.
+    pub latency_ms: u32,
+}
+
+/// A [`Response`] with the miner's Ed25519 signature of [`response_message`].
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct SignedResponse {
+    /// What was signed.
+    pub response: Response,
+    /// Signature by the miner's bound key.
+    pub signature: [u8; 64],
+}
+
+/// The bytes a miner's bound key signs for `response` on the chain with `genesis_hash`:
+/// [`RESPONSE_DOMAIN`] followed by the SCALE encoding of `(genesis_hash, response)` (module docs).
+pub fn response_message(genesis_hash: &[u8], response: &Response) -> Vec<u8> {
+    let mut message = RESPONSE_DOMAIN.to_vec();
+    (genesis_hash, response).encode_to(&mut message);
+    message
+}
+
+/// What a validator commits for a canary: `blake2_256(CANARY_DOMAIN ‖ SCALE((netuid,
+/// input_hash, expected_output_hash, salt)))` (module docs).
+pub fn canary_commitment(
+    netuid: NetUid,
+    input_hash: &Hash32,
+    expected_output_hash: &Hash32,
+    salt: &Hash32,
+) -> Hash32 {
+    let mut preimage = CANARY_DOMAIN.to_vec();
+    (netuid, input_hash, expected_output_hash, salt).encode_to(&mut preimage);
+    sp_io::hashing::blake2_256(&preimage)
+}
+
+/// What a committee judges: offences only re-execution or observation shows, so a vote
+/// decides (offence class (c) of `shared/sentinels.md`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub enum JudgedOffence {
+    /// Re-executing the pinned model gave a different output.
+    WrongOutput,
+    /// No answer by the deadline.
+    Timeout,
+    /// Outputs far from the other miners' over many challenges.
+    PersistentOutlier,
+    /// Output that does not parse as the subnet's output schema.
+    MalformedOutput,
+}
+
+/// Every offence a miner can be quarantined for.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub enum OffenceKind {
+    /// Two different signed outputs for one challenge (self-verifying).
+    Equivocation,
+    /// A wrong answer to a committed canary (self-verifying once the commitment is opened).
+    CanaryFailure,
+    /// Judged by a committee vote.
+    Judged(JudgedOffence),
+}
+
+impl OffenceKind {
+    /// The slashing class of the math crate.
+    pub fn slash_class(self) -> mindos_sentinels_math::Offence {
+        match self {
+            Self::Equivocation | Self::CanaryFailure => {
+                mindos_sentinels_math::Offence::MinerSelfVerifying
+            }
+            Self::Judged(_) => mindos_sentinels_math::Offence::MinerJudged,
+        }
+    }
+}
+
+/// The sentinel committee of one subnet and epoch.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct CommitteeRecord<AccountId, BlockNumber> {
+    /// Its size `n` and fault tolerance `f`.
+    pub size: CommitteeSize,
+    /// `(uid, hotkey)` of each member, ascending by uid. Members act by their hotkey, which
+    /// survives uid reuse; the uid is for readers (the metagraph, the sentinels off chain).
+    pub members: BoundedVec<(u16, AccountId), MaxCommitteeMembers>,
+    /// Block of the draw (one epoch before the committee sits).
+    pub drawn_at: BlockNumber,
+}
+
+/// A judged case, open until a verdict or its expiry.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Case<AccountId, Balance, BlockNumber> {
+    /// The subnet.
+    pub netuid: NetUid,
+    /// The accused miner's uid.
+    pub uid: u16,
+    /// The hotkey in that slot when reported; the verdict applies only to it.
+    pub accused: AccountId,
+    /// What it is accused of.
+    pub offence: JudgedOffence,
+    /// BLAKE2b-256 of the off-chain transcript (the chain never stores payloads).
+    pub evidence_hash: Hash32,
+    /// The committee member that reported (its hotkey); it holds the bond.
+    pub reporter: AccountId,
+    /// The report bond held from the reporter.
+    pub bond: Balance,
+    /// The sentinel epoch of the committee that judges.
+    pub epoch: u64,
+    /// That committee's size.
+    pub size: CommitteeSize,
+    /// Guilty votes that quarantine: the governed threshold for a full-size committee, `2f + 1`
+    /// for a smaller one; never below `2f + 1`.
+    pub threshold: u8,
+    /// The committee's hotkeys, by seat (ascending uid at the draw). Copied so that the case
+    /// can outlive the epoch.
+    pub members: BoundedVec<AccountId, MaxCommitteeMembers>,
+    /// Seats that voted guilty (bit `i` = `members[i]`).
+    pub guilty: u16,
+    /// Seats that voted not guilty.
+    pub not_guilty: u16,
+    /// Block of the report.
+    pub opened_at: BlockNumber,
+    /// Last block in which votes count; from the next one the case can only be dismissed.
+    pub expires_at: BlockNumber,
+}
+
+impl<AccountId, Balance, BlockNumber> Case<AccountId, Balance, BlockNumber> {
+    /// The votes cast so far.
+    pub fn tally(&self) -> Tally {
+        Tally {
+            guilty: u8::try_from(self.guilty.count_ones()).unwrap_or(u8::MAX),
+            not_guilty: u8::try_from(self.not_guilty.count_ones()).unwrap_or(u8::MAX),
+        }
+    }
+
+    /// Whether seat `seat` has voted.
+    pub fn has_voted(&self, seat: usize) -> bool {
+        let bit = 1u16.checked_shl(u32::try_from(seat).unwrap_or(u32::MAX));
+        bit.is_some_and(|bit| (self.guilty | self.not_guilty) & bit != 0)
+    }
+}
+
+/// How a case ended.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub enum CaseOutcome {
+    /// The threshold of guilty votes was reached: the miner is sanctioned.
+    Guilty,
+    /// Enough not-guilty votes that the threshold can no longer be reached.
+    Dismissed,
+    /// Its voting period ended without a verdict.
+    Expired,
+    /// Guilty, but the slot changed hands or the miner was already quarantined: nothing more.
+    Superseded,
+}
+
+/// A quarantined miner.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Quarantine<AccountId, BlockNumber> {
+    /// The quarantined hotkey; a new hotkey in the same slot is not quarantined.
+    pub hotkey: AccountId,
+    /// Why.
+    pub offence: OffenceKind,
+    /// Sentinel epoch it began in.
+    pub since_epoch: u64,
+    /// Block it began in.
+    pub since_block: BlockNumber,
+    /// First sentinel epoch in which [`crate::Pallet::unquarantine`] succeeds.
+    pub until_epoch: u64,
+    /// Offences of this hotkey on this subnet within the window, this one included.
+    pub offences: u32,
+}
+
+/// A canary a validator committed ([`canary_commitment`]).
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Canary<AccountId, BlockNumber> {
+    /// The commitment.
+    pub commitment: Hash32,
+    /// The validator (hotkey) that committed it; accountable for its expected output.
+    pub committer: AccountId,
+    /// Sentinel epoch of the commitment: only challenges of later epochs can fail it.
+    pub epoch: u64,
+    /// Block of the commitment.
+    pub block: BlockNumber,
+}
+
+/// A slash waiting for its audit window to pass.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct PendingSlash<AccountId> {
+    /// The miner's hotkey.
+    pub hotkey: AccountId,
+    /// Its uid when sanctioned.
+    pub uid: u16,
+    /// Why.
+    pub offence: OffenceKind,
+    /// Share of its stake to slash.
+    pub rate: Perbill,
+    /// Who proved or reported the offence; paid the reporter share of the slash.
+    pub reporter: AccountId,
+    /// Sentinel epoch from which it is settled.
+    pub due_epoch: u64,
+}
+
+/// A judged case in a subnet's open list: enough to refuse a duplicate report or a reporter's
+/// surplus reports without reading the cases.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct OpenCase<AccountId> {
+    /// The case.
+    pub id: CaseId,
+    /// The accused uid.
+    pub uid: u16,
+    /// The reporter's hotkey.
+    pub reporter: AccountId,
+}
