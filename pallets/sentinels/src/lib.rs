@@ -83,6 +83,10 @@ pub use pallet::*;
 
 mod impls;
 mod invariants;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
 pub mod types;
 pub mod weights;
 

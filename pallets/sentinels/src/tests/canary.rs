@@ -1,0 +1,215 @@
+//! `commit_canary` and `submit_canary_failure`: a hidden canary committed before a challenge,
+//! opened to prove a miner's wrong answer; its lifetime.
+
+use super::*;
+use crate::{canary_commitment, Canary, OffenceKind};
+use frame_support::assert_noop;
+use mindos_primitives::QuarantineInfo;
+
+/// The input of the test canary, its right output and its salt.
+const INPUT: u8 = 50;
+const EXPECTED: u8 = 60;
+const SALT: [u8; 32] = [70; 32];
+
+fn commitment() -> [u8; 32] {
+    canary_commitment(NET, &[INPUT; 32], &[EXPECTED; 32], &SALT)
+}
+
+fn commit() {
+    assert_ok!(Sentinels::commit_canary(
+        RuntimeOrigin::signed(VALIDATORS[0]),
+        NET,
+        commitment()
+    ));
+}
+
+/// The miner at `uid` answers the canary's input with `output` in `epoch`.
+fn canary_answer(uid: u16, epoch: u64, output: u8) -> SignedResponse {
+    answer(challenge(uid, epoch, 9, INPUT), output)
+}
+
+fn prove(response: SignedResponse) -> frame_support::dispatch::DispatchResultWithPostInfo {
+    Sentinels::submit_canary_failure(
+        RuntimeOrigin::signed(VALIDATORS[1]),
+        NET,
+        UID_A,
+        response,
+        [EXPECTED; 32],
+        SALT,
+    )
+}
+
+#[test]
+fn commit_canary_stores_the_hidden_commitment() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        commit();
+        System::assert_last_event(
+            Event::CanaryCommitted {
+                netuid: NET,
+                commitment: commitment(),
+                committer: VALIDATORS[0],
+            }
+            .into(),
+        );
+        assert_eq!(
+            Canaries::<Test>::get(NET).into_inner(),
+            vec![Canary {
+                commitment: commitment(),
+                committer: VALIDATORS[0],
+                epoch: 1,
+                block: 10
+            }]
+        );
+        // The input hash itself is nowhere on chain: a miner cannot spot the canary.
+        assert_ne!(commitment(), [INPUT; 32]);
+    });
+}
+
+#[test]
+fn commit_canary_failures_change_nothing() {
+    build_and_execute(|| {
+        assert_noop!(
+            Sentinels::commit_canary(RuntimeOrigin::signed(OUTSIDER), NET, commitment()),
+            Error::<Test>::NoValidatorPermit
+        );
+        assert_noop!(
+            Sentinels::commit_canary(RuntimeOrigin::signed(VALIDATORS[0]), NetUid(9), [1; 32]),
+            Error::<Test>::UnknownSubnet
+        );
+        commit();
+        assert_noop!(
+            Sentinels::commit_canary(RuntimeOrigin::signed(VALIDATORS[2]), NET, commitment()),
+            Error::<Test>::CanaryAlreadyCommitted
+        );
+        for c in [1u8, 2] {
+            assert_ok!(Sentinels::commit_canary(
+                RuntimeOrigin::signed(VALIDATORS[0]),
+                NET,
+                [c; 32]
+            ));
+        }
+        // MaxCanariesPerSubnet = 3.
+        assert_noop!(
+            Sentinels::commit_canary(RuntimeOrigin::signed(VALIDATORS[0]), NET, [3; 32]),
+            Error::<Test>::TooManyCanaries
+        );
+    });
+}
+
+#[test]
+fn a_wrong_answer_to_a_committed_canary_quarantines_at_once() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        commit();
+        run_to_epoch(2);
+        assert_ok!(prove(canary_answer(UID_A, 2, 61)));
+        let evs = events();
+        let proven = Event::CanaryFailureProven {
+            netuid: NET,
+            uid: UID_A,
+            hotkey: MINER_A,
+            reporter: VALIDATORS[1],
+            commitment: commitment(),
+        };
+        let at = evs.iter().position(|e| *e == proven).expect("proven");
+        assert!(matches!(
+            evs.get(at + 1),
+            Some(Event::MinerQuarantined {
+                offence: OffenceKind::CanaryFailure,
+                until_epoch: 4,
+                ..
+            })
+        ));
+        assert!(Sentinels::is_quarantined(NET, UID_A));
+        assert!(
+            Canaries::<Test>::get(NET).is_empty(),
+            "an opened canary is public and dropped"
+        );
+    });
+}
+
+#[test]
+fn canary_failure_proofs_that_do_not_hold_change_nothing() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        commit();
+        // A challenge in the commitment's own epoch: the canary was not committed before it.
+        assert_noop!(
+            prove(canary_answer(UID_A, 1, 61)),
+            Error::<Test>::CanaryNotBeforeChallenge
+        );
+        run_to_epoch(2);
+        // The right answer.
+        assert_noop!(
+            prove(canary_answer(UID_A, 2, EXPECTED)),
+            Error::<Test>::CanaryAnsweredCorrectly
+        );
+        // A wrong opening (salt), or a challenge on another input.
+        assert_noop!(
+            Sentinels::submit_canary_failure(
+                RuntimeOrigin::signed(VALIDATORS[1]),
+                NET,
+                UID_A,
+                canary_answer(UID_A, 2, 61),
+                [EXPECTED; 32],
+                [71; 32],
+            ),
+            Error::<Test>::UnknownCanary
+        );
+        assert_noop!(
+            prove(answer(challenge(UID_A, 2, 9, INPUT + 1), 61)),
+            Error::<Test>::UnknownCanary
+        );
+        // Another miner's answer, or one from the future.
+        assert_noop!(
+            prove(canary_answer(UID_B, 2, 61)),
+            Error::<Test>::WrongSubject
+        );
+        assert_noop!(
+            prove(canary_answer(UID_A, 3, 61)),
+            Error::<Test>::EvidenceFromFuture
+        );
+        // Not signed by the miner's key.
+        let forged = sign_with(&miner_pair(UID_B), canary_answer(UID_A, 2, 61).response);
+        assert_noop!(prove(forged), Error::<Test>::BadSignature);
+        assert_noop!(
+            Sentinels::submit_canary_failure(
+                RuntimeOrigin::signed(OUTSIDER),
+                NET,
+                UID_A,
+                canary_answer(UID_A, 2, 61),
+                [EXPECTED; 32],
+                SALT,
+            ),
+            Error::<Test>::NoValidatorPermit
+        );
+        // Already quarantined for something else.
+        equivocate(UID_A);
+        assert_noop!(
+            prove(canary_answer(UID_A, 2, 61)),
+            Error::<Test>::AlreadyQuarantined
+        );
+    });
+}
+
+#[test]
+fn canaries_expire_after_their_lifetime() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        commit();
+        run_to_epoch(4);
+        assert_eq!(Canaries::<Test>::get(NET).len(), 1);
+        // CanaryLifetimeEpochs = 4: committed in epoch 1, dropped entering epoch 5.
+        run_to_epoch(5);
+        assert!(Canaries::<Test>::get(NET).is_empty());
+        assert!(events().contains(&Event::CanariesExpired {
+            netuid: NET,
+            count: 1
+        }));
+        assert_noop!(
+            prove(canary_answer(UID_A, 5, 61)),
+            Error::<Test>::UnknownCanary
+        );
+    });
+}

@@ -1,0 +1,236 @@
+//! `submit_equivocation`: two different outputs signed by the miner's bound key for one
+//! challenge quarantine it in the same block, without a vote; anything less changes nothing.
+
+use super::*;
+use crate::{OffenceKind, Quarantine};
+use frame_support::assert_noop;
+use mindos_primitives::{Perbill, QuarantineInfo};
+
+fn submit(
+    first: SignedResponse,
+    second: SignedResponse,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+    Sentinels::submit_equivocation(
+        RuntimeOrigin::signed(VALIDATORS[0]),
+        NET,
+        UID_A,
+        first,
+        second,
+    )
+}
+
+#[test]
+fn equivocation_quarantines_in_the_same_block_without_a_committee() {
+    build_and_execute(|| {
+        // Epoch 0: no committee exists, yet proven evidence works.
+        assert!(Sentinels::current_committee(NET).is_none());
+        let (first, second) = equivocation(UID_A, 42);
+        assert_ok!(Sentinels::submit_equivocation(
+            RuntimeOrigin::signed(VALIDATORS[3]),
+            NET,
+            UID_A,
+            first,
+            second
+        ));
+        assert_eq!(
+            events(),
+            vec![
+                Event::EquivocationProven {
+                    netuid: NET,
+                    uid: UID_A,
+                    hotkey: MINER_A,
+                    reporter: VALIDATORS[3],
+                    nonce: 42
+                },
+                Event::MinerQuarantined {
+                    netuid: NET,
+                    uid: UID_A,
+                    hotkey: MINER_A,
+                    offence: OffenceKind::Equivocation,
+                    until_epoch: 2,
+                    offences: 1
+                },
+                Event::SlashScheduled {
+                    netuid: NET,
+                    hotkey: MINER_A,
+                    rate: Perbill::from_percent(5),
+                    due_epoch: 2
+                },
+            ]
+        );
+        assert_eq!(
+            Quarantines::<Test>::get(NET, UID_A),
+            Some(Quarantine {
+                hotkey: MINER_A,
+                offence: OffenceKind::Equivocation,
+                since_epoch: 0,
+                since_block: 1,
+                until_epoch: 2,
+                offences: 1
+            })
+        );
+        assert!(Sentinels::is_quarantined(NET, UID_A));
+        assert_eq!(Sentinels::quarantined(NET), vec![UID_A]);
+        assert!(!Sentinels::is_quarantined(NET, UID_B));
+        assert_eq!(
+            OffenceHistory::<Test>::get(NET, MINER_A).into_inner(),
+            vec![0]
+        );
+    });
+}
+
+#[test]
+fn identical_outputs_are_no_equivocation() {
+    build_and_execute(|| {
+        let c = challenge(UID_A, 0, 1, 1);
+        assert_noop!(
+            submit(answer(c.clone(), 3), answer(c, 3)),
+            Error::<Test>::SameOutput
+        );
+    });
+}
+
+#[test]
+fn answers_to_different_challenges_are_no_equivocation() {
+    build_and_execute(|| {
+        // Same nonce, different input: an honest miner answers both differently.
+        let a = answer(challenge(UID_A, 0, 1, 1), 1);
+        let b = answer(challenge(UID_A, 0, 1, 2), 2);
+        assert_noop!(submit(a, b), Error::<Test>::ChallengesDiffer);
+        let a = answer(challenge(UID_A, 0, 1, 1), 1);
+        let b = answer(challenge(UID_A, 0, 2, 1), 2);
+        assert_noop!(submit(a, b), Error::<Test>::ChallengesDiffer);
+    });
+}
+
+#[test]
+fn bad_signatures_are_refused_and_change_nothing() {
+    build_and_execute(|| {
+        let c = challenge(UID_A, 0, 1, 1);
+        let good = answer(c.clone(), 1);
+        let response = |output: u8| Response {
+            challenge: c.clone(),
+            output_hash: [output; 32],
+            latency_ms: 12,
+        };
+        // Signed by another key (the other miner's).
+        let forged = sign_with(&miner_pair(UID_B), response(2));
+        assert_noop!(submit(good.clone(), forged), Error::<Test>::BadSignature);
+        // A valid signature moved onto another output.
+        let mut moved = answer(c.clone(), 1);
+        moved.response.output_hash = [2; 32];
+        assert_noop!(submit(good.clone(), moved), Error::<Test>::BadSignature);
+        // Signed for another chain (genesis hash).
+        let message = crate::response_message(&[9u8; 32], &response(2));
+        let other_chain = SignedResponse {
+            signature: miner_pair(UID_A).sign(&message).0,
+            response: response(2),
+        };
+        assert_noop!(submit(other_chain, good), Error::<Test>::BadSignature);
+    });
+}
+
+#[test]
+fn evidence_must_name_the_accused_slot() {
+    build_and_execute(|| {
+        let (first, second) = equivocation(UID_B, 1);
+        assert_noop!(submit(first, second), Error::<Test>::WrongSubject);
+        let mut c = challenge(UID_A, 0, 1, 1);
+        c.netuid = OTHER_NET;
+        assert_noop!(
+            submit(answer(c.clone(), 1), answer(c, 2)),
+            Error::<Test>::WrongSubject
+        );
+    });
+}
+
+#[test]
+fn evidence_must_be_recent_and_not_from_the_future() {
+    build_and_execute(|| {
+        let future = challenge(UID_A, 1, 1, 1);
+        assert_noop!(
+            submit(answer(future.clone(), 1), answer(future, 2)),
+            Error::<Test>::EvidenceFromFuture
+        );
+        run_to_epoch(3);
+        // MaxEvidenceAgeEpochs = 2: epoch 1 is still usable at 3, epoch 0 is not.
+        let old = challenge(UID_A, 0, 1, 1);
+        assert_noop!(
+            submit(answer(old.clone(), 1), answer(old, 2)),
+            Error::<Test>::EvidenceTooOld
+        );
+        let recent = challenge(UID_A, 1, 1, 1);
+        assert_ok!(submit(answer(recent.clone(), 1), answer(recent, 2)));
+    });
+}
+
+#[test]
+fn replayed_evidence_is_refused_after_release() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        let (first, second) = equivocation(UID_A, 1);
+        assert_ok!(submit(first.clone(), second.clone()));
+        assert_noop!(
+            submit(first.clone(), second.clone()),
+            Error::<Test>::AlreadyQuarantined
+        );
+        run_to_epoch(3);
+        assert_ok!(Sentinels::unquarantine(
+            RuntimeOrigin::signed(MINER_A),
+            NET,
+            UID_A
+        ));
+        // Still recent enough, but the offence was sanctioned already.
+        assert_noop!(
+            submit(first, second),
+            Error::<Test>::EvidenceAlreadySanctioned
+        );
+    });
+}
+
+#[test]
+fn only_permit_holders_submit_about_live_neurons_with_keys() {
+    build_and_execute(|| {
+        let (first, second) = equivocation(UID_A, 1);
+        assert_noop!(
+            Sentinels::submit_equivocation(
+                RuntimeOrigin::signed(OUTSIDER),
+                NET,
+                UID_A,
+                first.clone(),
+                second.clone()
+            ),
+            Error::<Test>::NoValidatorPermit
+        );
+        assert_noop!(
+            Sentinels::submit_equivocation(
+                RuntimeOrigin::signed(VALIDATORS[0]),
+                NetUid(9),
+                UID_A,
+                first.clone(),
+                second.clone()
+            ),
+            Error::<Test>::UnknownSubnet
+        );
+        assert_noop!(
+            Sentinels::submit_equivocation(
+                RuntimeOrigin::none(),
+                NET,
+                UID_A,
+                first.clone(),
+                second.clone()
+            ),
+            sp_runtime::DispatchError::BadOrigin
+        );
+        // The slot was freed.
+        Slots::mutate(|s| s.remove(&(NET, UID_A)));
+        assert_noop!(
+            submit(first.clone(), second.clone()),
+            Error::<Test>::UnknownNeuron
+        );
+        // The slot is held again but serves no Ed25519 key.
+        Slots::mutate(|s| s.insert((NET, UID_A), MINER_A));
+        BoundKeys::mutate(|k| k.remove(&(NET, UID_A)));
+        assert_noop!(submit(first, second), Error::<Test>::NoBoundKey);
+    });
+}

@@ -1,0 +1,261 @@
+//! Tests of the sentinels pallet, by topic: committees and the RANDAO mix, each call (a success,
+//! every failure with state untouched), quarantines and deregistration, delayed slashing. Every
+//! test ends with the `try_state` invariants.
+
+mod canary;
+mod cases;
+mod committee;
+mod equivocation;
+mod quarantine;
+mod slashing;
+
+use crate::{
+    mock::*, pallet::*, response_message, Challenge, Event, HoldReason, NetUid, Response,
+    SignedResponse,
+};
+use frame_support::{assert_ok, traits::fungible::InspectHold, traits::Hooks};
+use sp_core::{ed25519, Pair};
+
+/// Runs `test` on a fresh chain and checks the invariants afterwards.
+pub(crate) fn build_and_execute(test: impl FnOnce()) {
+    ExtBuilder::default().build_and_execute(test);
+}
+
+/// Runs blocks (with the pallet's `on_initialize`) up to and including `block`.
+pub(crate) fn run_to(block: u64) {
+    while System::block_number() < block {
+        let next = System::block_number() + 1;
+        System::set_block_number(next);
+        Sentinels::on_initialize(next);
+    }
+}
+
+/// Runs to the boundary that starts sentinel epoch `epoch` of the test subnets.
+pub(crate) fn run_to_epoch(epoch: u64) {
+    run_to(epoch * Tempo::get());
+    assert_eq!(Sentinels::epoch(NET), epoch);
+}
+
+/// This pallet's events so far, oldest first.
+pub(crate) fn events() -> Vec<Event<Test>> {
+    System::events()
+        .into_iter()
+        .filter_map(|record| record.event.try_into().ok())
+        .collect()
+}
+
+/// What `who` holds as report bonds.
+pub(crate) fn held(who: AccountId) -> Balance {
+    Balances::balance_on_hold(&RuntimeHoldReason::Sentinels(HoldReason::ReportBond), &who)
+}
+
+/// A challenge to the miner at `uid` of [`NET`] in `epoch`, with input `[input; 32]`.
+pub(crate) fn challenge(uid: u16, epoch: u64, nonce: u64, input: u8) -> Challenge {
+    Challenge {
+        netuid: NET,
+        uid,
+        epoch,
+        nonce,
+        input_hash: [input; 32],
+        model_digest: [7; 32],
+        deadline: 1_000,
+    }
+}
+
+/// `response` signed by `pair` for this chain.
+pub(crate) fn sign_with(pair: &ed25519::Pair, response: Response) -> SignedResponse {
+    let message = response_message(Sentinels::genesis_hash().as_ref(), &response);
+    SignedResponse {
+        signature: pair.sign(&message).0,
+        response,
+    }
+}
+
+/// The miner's own signed answer `[output; 32]` to `challenge`.
+pub(crate) fn answer(challenge: Challenge, output: u8) -> SignedResponse {
+    let pair = miner_pair(challenge.uid);
+    sign_with(
+        &pair,
+        Response {
+            challenge,
+            output_hash: [output; 32],
+            latency_ms: 12,
+        },
+    )
+}
+
+/// Two different signed outputs of the miner at `uid` for one challenge of the current epoch.
+pub(crate) fn equivocation(uid: u16, nonce: u64) -> (SignedResponse, SignedResponse) {
+    let c = challenge(uid, Sentinels::epoch(NET), nonce, 1);
+    (answer(c.clone(), 1), answer(c, 2))
+}
+
+/// Proves an equivocation of the miner at `uid` in the current epoch, as [`VALIDATORS`]`[0]`.
+pub(crate) fn equivocate(uid: u16) {
+    let (first, second) = equivocation(uid, 1);
+    assert_ok!(Sentinels::submit_equivocation(
+        RuntimeOrigin::signed(VALIDATORS[0]),
+        NET,
+        uid,
+        first,
+        second
+    ));
+}
+
+/// The hotkeys on `netuid`'s committee of `epoch`.
+pub(crate) fn committee(netuid: NetUid, epoch: u64) -> Vec<AccountId> {
+    Committees::<Test>::get(netuid, epoch)
+        .map(|c| c.members.iter().map(|(_, h)| *h).collect())
+        .unwrap_or_default()
+}
+
+/// The hotkeys on [`NET`]'s committee of the current epoch.
+pub(crate) fn sitting() -> Vec<AccountId> {
+    committee(NET, Sentinels::epoch(NET))
+}
+
+/// Validators not on [`NET`]'s current committee.
+pub(crate) fn not_sitting() -> Vec<AccountId> {
+    let members = sitting();
+    VALIDATORS
+        .into_iter()
+        .filter(|v| !members.contains(v))
+        .collect()
+}
+
+/// The worst forced deregistration, as the mock charges it.
+pub(crate) fn deregistration_weight() -> frame_support::weights::Weight {
+    <FakeDeregistration as mindos_primitives::NeuronDeregistration>::max_weight()
+}
+
+#[test]
+fn calls_are_charged_their_estimated_weights() {
+    use crate::WeightInfo;
+    use frame_support::dispatch::GetDispatchInfo;
+    build_and_execute(|| {
+        let weight = |call: crate::Call<Test>| call.get_dispatch_info().call_weight;
+        let (first, second) = equivocation(UID_A, 1);
+        let worst_sanction = <() as WeightInfo>::sanction()
+            + deregistration_weight()
+            + <() as WeightInfo>::settle_slash()
+            + SlashWeight::get();
+        assert_eq!(
+            weight(crate::Call::submit_equivocation {
+                netuid: NET,
+                uid: UID_A,
+                first: first.clone(),
+                second
+            }),
+            <() as WeightInfo>::submit_equivocation() + worst_sanction,
+            "charged up front for a sanction that slashes at once"
+        );
+        assert_eq!(
+            weight(crate::Call::submit_canary_failure {
+                netuid: NET,
+                uid: UID_A,
+                response: first,
+                expected_output_hash: [0; 32],
+                salt: [0; 32],
+            }),
+            <() as WeightInfo>::submit_canary_failure() + worst_sanction
+        );
+        assert_eq!(
+            weight(crate::Call::vote {
+                case: 0,
+                guilty: true
+            }),
+            <() as WeightInfo>::vote() + <() as WeightInfo>::close_case() + worst_sanction
+        );
+        assert_eq!(
+            weight(crate::Call::commit_canary {
+                netuid: NET,
+                commitment: [0; 32]
+            }),
+            <() as WeightInfo>::commit_canary()
+        );
+        assert_eq!(
+            weight(crate::Call::report {
+                netuid: NET,
+                uid: UID_A,
+                offence: crate::JudgedOffence::Timeout,
+                evidence_hash: [0; 32]
+            }),
+            <() as WeightInfo>::report()
+        );
+        assert_eq!(
+            weight(crate::Call::close_case { case: 0 }),
+            <() as WeightInfo>::close_case()
+        );
+        assert_eq!(
+            weight(crate::Call::unquarantine {
+                netuid: NET,
+                uid: UID_A
+            }),
+            <() as WeightInfo>::unquarantine()
+        );
+        // Every estimate costs something: a zero would let a call be spammed for free.
+        for w in [
+            <() as WeightInfo>::submit_equivocation(),
+            <() as WeightInfo>::commit_canary(),
+            <() as WeightInfo>::report(),
+            <() as WeightInfo>::vote(),
+            <() as WeightInfo>::unquarantine(),
+            <() as WeightInfo>::boundary(0, 0),
+        ] {
+            assert!(w.ref_time() > 0);
+        }
+    });
+}
+
+#[test]
+fn a_queued_slash_is_refunded_from_the_charged_weight() {
+    use crate::WeightInfo;
+    build_and_execute(|| {
+        run_to_epoch(1);
+        let (first, second) = equivocation(UID_A, 1);
+        let post = Sentinels::submit_equivocation(
+            RuntimeOrigin::signed(VALIDATORS[0]),
+            NET,
+            UID_A,
+            first,
+            second,
+        )
+        .unwrap();
+        assert_eq!(
+            post.actual_weight,
+            Some(
+                <() as WeightInfo>::submit_equivocation()
+                    + <() as WeightInfo>::sanction()
+                    + deregistration_weight()
+            )
+        );
+    });
+}
+
+#[test]
+fn on_initialize_charges_the_base_each_boundary_and_each_slash() {
+    use crate::WeightInfo;
+    build_and_execute(|| {
+        assert_eq!(
+            Sentinels::on_initialize(2),
+            <() as WeightInfo>::on_initialize_base()
+        );
+        System::set_block_number(10);
+        // Two live subnets at their boundary: two epochs advanced, two draws (nine candidates
+        // on NET, none on OTHER_NET), no case.
+        assert_eq!(
+            Sentinels::on_initialize(10),
+            <() as WeightInfo>::on_initialize_base()
+                + <() as WeightInfo>::advance_epoch() * 2
+                + <() as WeightInfo>::boundary(9, 0)
+                + <() as WeightInfo>::boundary(0, 0)
+        );
+    });
+}
+
+#[test]
+fn integrity_test_passes_for_the_mock() {
+    build_and_execute(|| {
+        <Sentinels as Hooks<u64>>::integrity_test();
+    });
+}
