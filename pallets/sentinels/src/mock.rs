@@ -69,6 +69,8 @@ pub(crate) fn miner_pair(uid: u16) -> ed25519::Pair {
 }
 
 parameter_types! {
+    /// Owners other than the default `hotkey + 100`.
+    pub static OwnerOverrides: BTreeMap<AccountId, AccountId> = BTreeMap::new();
     /// Live subnets.
     pub static LiveSubnets: Vec<NetUid> = Vec::new();
     /// Blocks from one epoch boundary to the next, for every subnet.
@@ -135,12 +137,18 @@ impl SubnetsInfo<AccountId, Balance> for FakeSubnets {
     }
 }
 
-/// Registrations from [`Slots`]; hotkey `h` is owned by `h + 100`.
+/// Registrations from [`Slots`]; hotkey `h` is owned by `h + 100` unless [`OwnerOverrides`]
+/// says otherwise.
 #[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
 pub struct FakeNeurons;
 impl NeuronsInfo<AccountId> for FakeNeurons {
     fn hotkey_owner(hotkey: &AccountId) -> Option<AccountId> {
-        Some(owner(*hotkey))
+        Some(
+            OwnerOverrides::get()
+                .get(hotkey)
+                .copied()
+                .unwrap_or(owner(*hotkey)),
+        )
     }
 
     fn neurons(netuid: NetUid) -> Vec<(u16, AccountId)> {
@@ -331,6 +339,7 @@ impl ExtBuilder {
             keys.insert((NET, uid), miner_pair(uid).public().0);
         }
         Slots::set(slots);
+        OwnerOverrides::set(BTreeMap::new());
         StakeOf::set(stake);
         Permits::set(permits);
         Reputations::set(BTreeMap::new());

@@ -140,6 +140,24 @@ fn report_failures_change_nothing() {
 }
 
 #[test]
+fn members_whose_coldkey_owns_the_accused_neither_report_nor_vote() {
+    build_and_execute(|| {
+        let members = seated();
+        // Miner A belongs to the coldkey of member 1.
+        OwnerOverrides::mutate(|o| {
+            o.insert(MINER_A, owner(members[1]));
+        });
+        assert_noop!(report(members[1], UID_A), Error::<Test>::ConflictOfInterest);
+        assert_ok!(report(members[0], UID_A));
+        assert_noop!(
+            Sentinels::vote(RuntimeOrigin::signed(members[1]), 0, false),
+            Error::<Test>::ConflictOfInterest
+        );
+        vote(members[2], 0, false);
+    });
+}
+
+#[test]
 fn a_reporter_that_cannot_hold_the_bond_is_refused() {
     build_and_execute(|| {
         let members = seated();
