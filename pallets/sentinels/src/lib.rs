@@ -81,16 +81,18 @@ extern crate alloc;
 
 pub use pallet::*;
 
+mod epochs;
 mod impls;
 mod invariants;
 #[cfg(test)]
 mod mock;
+mod sanctions;
 #[cfg(test)]
 mod tests;
 pub mod types;
 pub mod weights;
 
-pub use impls::Randao;
+pub use epochs::Randao;
 pub use mindos_primitives::NetUid;
 pub use types::{
     canary_commitment, response_message, Canary, Case, CaseId, CaseOutcome, Challenge,

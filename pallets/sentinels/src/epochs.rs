@@ -1,0 +1,221 @@
+//! Epochs: advancing each subnet's sentinel epoch at its boundary, the queued boundary work
+//! (the next committee's draw, expiries), and the RANDAO source the draw reads.
+
+use crate::{
+    pallet::*,
+    types::{CaseOutcome, CommitteeRecord, MaxCommitteeMembers},
+    weights::WeightInfo,
+    LOG_TARGET,
+};
+use alloc::vec::Vec;
+use core::marker::PhantomData;
+use frame_support::pallet_prelude::*;
+use frame_system::pallet_prelude::BlockNumberFor;
+use mindos_primitives::{
+    NetUid, NeuronsInfo, ReputationInfo, SentinelParameters, StakeInfo, SubnetsInfo,
+};
+use mindos_sentinels_math::{
+    draw_committee, Candidate, CommitteeError, RandaoMix, RandomnessSource, Seed,
+};
+use sp_runtime::SaturatedConversion;
+
+/// RANDAO over the mixes this pallet stores, as the math crate's [`RandomnessSource`]: the
+/// committee of a subnet's epoch `e` comes from the mix completed at the end of epoch `e − 2`
+/// ([`CompletedMix`]). A drand beacon can replace it behind the same trait.
+pub struct Randao<T>(PhantomData<T>);
+
+impl<T> Default for Randao<T> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T: Config> RandomnessSource for Randao<T> {
+    fn committee_seed(&self, netuid: u16, epoch: u64) -> Option<Seed> {
+        let (mix_epoch, mix) = CompletedMix::<T>::get(NetUid(netuid))?;
+        RandaoMix { mix, mix_epoch }.committee_seed(netuid, epoch)
+    }
+}
+
+impl<T: Config> Pallet<T> {
+    /// Everything `on_initialize` does: advance the epoch of the subnets at a boundary, run
+    /// the boundary work of up to `MaxBoundariesPerBlock` queued subnets, settle up to
+    /// `MaxSlashesPerBlock` slashes. Returns the weight used.
+    pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
+        let mut weight = T::WeightInfo::on_initialize_base();
+        let due = T::Subnets::epochs_due(now.saturated_into::<u64>());
+        let mut pending = PendingBoundaries::<T>::get();
+        if !due.is_empty() || !pending.is_empty() {
+            for netuid in due {
+                Self::advance_epoch(netuid);
+                weight.saturating_accrue(T::WeightInfo::advance_epoch());
+                if !pending.contains(&netuid) && pending.try_push(netuid).is_err() {
+                    // Cannot happen while the queue holds `MaxSubnets`: a subnet is queued once.
+                    log::warn!(target: LOG_TARGET, "boundary queue full; {netuid:?} skipped");
+                }
+            }
+            let batch = (T::MaxBoundariesPerBlock::get() as usize).min(pending.len());
+            let mut queue = pending.into_inner();
+            let rest = queue.split_off(batch);
+            PendingBoundaries::<T>::put(BoundedVec::truncate_from(rest));
+            for netuid in queue {
+                weight.saturating_accrue(Self::process_boundary(netuid, now));
+            }
+        }
+        let settled = Self::settle_due_slashes(T::MaxSlashesPerBlock::get());
+        let per_slash = T::WeightInfo::settle_slash().saturating_add(T::SlashWeight::get());
+        weight.saturating_accrue(per_slash.saturating_mul(u64::from(settled)));
+        weight
+    }
+
+    /// Enters `netuid`'s next epoch and completes the mix of the one that ended.
+    fn advance_epoch(netuid: NetUid) {
+        let ended = Self::epoch(netuid);
+        SubnetEpoch::<T>::insert(netuid, ended.saturating_add(1));
+        CompletedMix::<T>::insert(netuid, (ended, Mix::<T>::get(netuid)));
+    }
+
+    /// A subnet's boundary work: drop the committees of past epochs, draw the next epoch's,
+    /// dismiss expired cases, drop expired canaries, mark due slashes. Returns its weight.
+    fn process_boundary(netuid: NetUid, now: BlockNumberFor<T>) -> Weight {
+        if !T::Subnets::exists(netuid) {
+            // Dissolved while queued; part 2 clears a dissolved subnet's state.
+            return T::WeightInfo::boundary(0, 0);
+        }
+        let epoch = Self::epoch(netuid);
+        let past: Vec<u64> = Committees::<T>::iter_key_prefix(netuid)
+            .filter(|e| *e < epoch)
+            .collect();
+        for e in past {
+            Committees::<T>::remove(netuid, e);
+        }
+        let candidates = Self::draw(netuid, epoch.saturating_add(1), now);
+        let (examined, closed) = Self::expire_cases(netuid, now);
+        Self::expire_canaries(netuid, epoch);
+        Self::mark_slashes_due(netuid, epoch);
+        T::WeightInfo::boundary(candidates, examined)
+            .saturating_add(T::WeightInfo::close_case().saturating_mul(u64::from(closed)))
+    }
+
+    /// Draws `netuid`'s committee for `epoch` from the completed mix, among at most
+    /// `MaxCandidates` validators, quarantined ones excluded. Returns the candidates read.
+    fn draw(netuid: NetUid, epoch: u64, now: BlockNumberFor<T>) -> u32 {
+        Committees::<T>::remove(netuid, epoch);
+        let Some(seed) = Randao::<T>::default().committee_seed(netuid.0, epoch) else {
+            log::warn!(target: LOG_TARGET, "no seed for subnet {netuid} epoch {epoch}");
+            Self::deposit_event(Event::CommitteeNotDrawn { netuid, epoch });
+            return 0;
+        };
+        let mut seats: Vec<(Candidate, T::AccountId)> = Vec::new();
+        for hotkey in T::Stake::validators(netuid)
+            .into_iter()
+            .take(T::MaxCandidates::get() as usize)
+        {
+            let Some(uid) = T::Neurons::uid(netuid, &hotkey) else {
+                continue;
+            };
+            let excluded = Quarantines::<T>::get(netuid, uid).is_some_and(|q| q.hotkey == hotkey);
+            let candidate = Candidate {
+                uid,
+                stake: T::Stake::hotkey_stake(&hotkey).saturated_into::<u128>(),
+                reputation: T::Reputation::reputation(netuid, uid),
+                excluded,
+            };
+            seats.push((candidate, hotkey));
+        }
+        seats.sort_by_key(|(candidate, _)| candidate.uid);
+        let read = u32::try_from(seats.len()).unwrap_or(u32::MAX);
+        let candidates: Vec<Candidate> = seats.iter().map(|(candidate, _)| *candidate).collect();
+        let requested = u8::try_from(T::Parameters::committee_size()).unwrap_or(u8::MAX);
+        match draw_committee(&candidates, requested, &seed) {
+            Ok(committee) => {
+                let members: Vec<(u16, T::AccountId)> = committee
+                    .members
+                    .iter()
+                    .filter_map(|uid| {
+                        seats
+                            .binary_search_by_key(uid, |(candidate, _)| candidate.uid)
+                            .ok()
+                            .and_then(|i| seats.get(i))
+                            .map(|(candidate, hotkey)| (candidate.uid, hotkey.clone()))
+                    })
+                    .collect();
+                let uids: BoundedVec<u16, MaxCommitteeMembers> =
+                    BoundedVec::truncate_from(committee.members);
+                Committees::<T>::insert(
+                    netuid,
+                    epoch,
+                    CommitteeRecord {
+                        size: committee.size,
+                        members: BoundedVec::truncate_from(members),
+                        drawn_at: now,
+                    },
+                );
+                Self::deposit_event(Event::CommitteeDrawn {
+                    netuid,
+                    epoch,
+                    members: uids,
+                });
+            }
+            Err(error) => {
+                if error != CommitteeError::NotEnoughEligible {
+                    log::error!(target: LOG_TARGET, "committee draw of subnet {netuid} failed: {error}");
+                }
+                Self::deposit_event(Event::CommitteeNotDrawn { netuid, epoch });
+            }
+        }
+        read
+    }
+
+    /// Dismisses `netuid`'s cases whose voting period is over. Returns the cases examined and
+    /// those closed.
+    fn expire_cases(netuid: NetUid, now: BlockNumberFor<T>) -> (u32, u32) {
+        let open = OpenCases::<T>::get(netuid);
+        let mut closed = 0u32;
+        for entry in open.iter() {
+            if let Some(case) = Cases::<T>::get(entry.id) {
+                if now > case.expires_at {
+                    Self::close(entry.id, case, CaseOutcome::Expired);
+                    closed = closed.saturating_add(1);
+                }
+            }
+        }
+        (u32::try_from(open.len()).unwrap_or(u32::MAX), closed)
+    }
+
+    /// Drops `netuid`'s canaries older than `CanaryLifetimeEpochs`.
+    fn expire_canaries(netuid: NetUid, epoch: u64) {
+        let lifetime = u64::from(T::CanaryLifetimeEpochs::get());
+        let mut canaries = Canaries::<T>::get(netuid);
+        let before = canaries.len();
+        canaries.retain(|c| c.epoch.saturating_add(lifetime) > epoch);
+        let expired = before.saturating_sub(canaries.len());
+        if expired == 0 {
+            return;
+        }
+        if canaries.is_empty() {
+            Canaries::<T>::remove(netuid);
+        } else {
+            Canaries::<T>::insert(netuid, canaries);
+        }
+        Self::deposit_event(Event::CanariesExpired {
+            netuid,
+            count: u32::try_from(expired).unwrap_or(u32::MAX),
+        });
+    }
+
+    /// Queues `netuid` for settlement if one of its slashes is past its audit window.
+    fn mark_slashes_due(netuid: NetUid, epoch: u64) {
+        if !PendingSlashes::<T>::get(netuid)
+            .iter()
+            .any(|s| s.due_epoch <= epoch)
+        {
+            return;
+        }
+        SlashesDue::<T>::mutate(|due| {
+            if !due.contains(&netuid) && due.try_push(netuid).is_err() {
+                log::warn!(target: LOG_TARGET, "slash queue full; {netuid:?} waits a boundary");
+            }
+        });
+    }
+}

@@ -1,0 +1,201 @@
+//! Sanctions and slashes: recording an offence, quarantining (doubling) or deregistering,
+//! queueing the slash until the audit window has passed, and settling it.
+
+use crate::{
+    pallet::*,
+    types::{OffenceKind, PendingSlash, Quarantine},
+    LOG_TARGET,
+};
+use alloc::vec::Vec;
+use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
+use mindos_primitives::{NetUid, NeuronDeregistration, StakeInfo};
+use mindos_sentinels_math::{sanction, slash_rate, Sanction};
+use sp_runtime::traits::Zero;
+
+impl<T: Config> Pallet<T> {
+    /// Sanctions `hotkey` in `uid`'s slot for `offence`: records the offence, quarantines the
+    /// miner for the doubling length (or deregisters it at its third offence in the window)
+    /// and queues its slash after the audit window. Returns whether the slash was settled at
+    /// once because the subnet's queue was full.
+    pub(crate) fn apply_sanction(
+        netuid: NetUid,
+        uid: u16,
+        hotkey: T::AccountId,
+        offence: OffenceKind,
+        reporter: T::AccountId,
+    ) -> bool {
+        let epoch = Self::epoch(netuid);
+        let params = Self::quarantine_params();
+        let mut history = OffenceHistory::<T>::get(netuid, &hotkey);
+        history.retain(|e| *e <= epoch && epoch.saturating_sub(*e) < params.window_epochs);
+        let outcome = sanction(&params, epoch, &history);
+        if history.is_full() {
+            history.remove(0);
+        }
+        if history.try_push(epoch).is_err() {
+            log::error!(target: LOG_TARGET, "offence history full after making room");
+        }
+        let offences = u32::try_from(history.len()).unwrap_or(u32::MAX);
+        OffenceHistory::<T>::insert(netuid, &hotkey, history);
+
+        match outcome {
+            Sanction::Deregister if T::Deregistration::deregister(netuid, uid) => {
+                Quarantines::<T>::remove(netuid, uid);
+                Self::deposit_event(Event::MinerDeregistered {
+                    netuid,
+                    uid,
+                    hotkey: hotkey.clone(),
+                    offence,
+                });
+            }
+            Sanction::Deregister => {
+                log::warn!(
+                    target: LOG_TARGET,
+                    "uid {uid} of subnet {netuid} not deregistered; quarantined for the longest"
+                );
+                let until = epoch.saturating_add(u64::from(params.max_epochs));
+                Self::quarantine(netuid, uid, &hotkey, offence, until, offences);
+            }
+            Sanction::Quarantine { until } => {
+                Self::quarantine(netuid, uid, &hotkey, offence, until, offences);
+            }
+        }
+        Self::schedule_slash(netuid, uid, hotkey, offence, reporter, epoch)
+    }
+
+    fn quarantine(
+        netuid: NetUid,
+        uid: u16,
+        hotkey: &T::AccountId,
+        offence: OffenceKind,
+        until_epoch: u64,
+        offences: u32,
+    ) {
+        Quarantines::<T>::insert(
+            netuid,
+            uid,
+            Quarantine {
+                hotkey: hotkey.clone(),
+                offence,
+                since_epoch: Self::epoch(netuid),
+                since_block: frame_system::Pallet::<T>::block_number(),
+                until_epoch,
+                offences,
+            },
+        );
+        Self::deposit_event(Event::MinerQuarantined {
+            netuid,
+            uid,
+            hotkey: hotkey.clone(),
+            offence,
+            until_epoch,
+            offences,
+        });
+    }
+
+    /// Queues the slash of `offence` until the audit window has passed; if the subnet's queue
+    /// is full, settles it now and returns true.
+    fn schedule_slash(
+        netuid: NetUid,
+        uid: u16,
+        hotkey: T::AccountId,
+        offence: OffenceKind,
+        reporter: T::AccountId,
+        epoch: u64,
+    ) -> bool {
+        let rate = slash_rate(&Self::slash_rates(), offence.slash_class());
+        let due_epoch = epoch.saturating_add(u64::from(T::AuditWindowEpochs::get()));
+        let slash = PendingSlash {
+            hotkey: hotkey.clone(),
+            uid,
+            offence,
+            rate,
+            reporter,
+            due_epoch,
+        };
+        let mut queue = PendingSlashes::<T>::get(netuid);
+        match queue.try_push(slash) {
+            Ok(()) => {
+                PendingSlashes::<T>::insert(netuid, queue);
+                Self::deposit_event(Event::SlashScheduled {
+                    netuid,
+                    hotkey,
+                    rate,
+                    due_epoch,
+                });
+                false
+            }
+            Err(slash) => {
+                log::warn!(
+                    target: LOG_TARGET,
+                    "slash queue of subnet {netuid} full; slashing without an audit window"
+                );
+                Self::settle(netuid, slash);
+                true
+            }
+        }
+    }
+
+    /// Burns the slash from the miner's stake and mints the reporter's share: issuance falls
+    /// by exactly `slashed − reward`.
+    fn settle(netuid: NetUid, slash: PendingSlash<T::AccountId>) {
+        let slashed = T::Stake::slash(&slash.hotkey, slash.rate);
+        let reward = Self::slash_rates().reporter_reward.mul_floor(slashed);
+        let reward = if reward.is_zero() {
+            reward
+        } else {
+            T::Currency::mint_into(&slash.reporter, reward).unwrap_or_else(|e| {
+                log::warn!(target: LOG_TARGET, "reporter reward not minted: {e:?}");
+                Zero::zero()
+            })
+        };
+        Self::deposit_event(Event::MinerSlashed {
+            netuid,
+            hotkey: slash.hotkey,
+            slashed,
+            reporter: slash.reporter,
+            reward,
+        });
+    }
+
+    /// Settles at most `budget` slashes past their audit window, oldest subnet first. Returns
+    /// how many.
+    pub(crate) fn settle_due_slashes(budget: u32) -> u32 {
+        let mut due = SlashesDue::<T>::get();
+        if due.is_empty() {
+            return 0;
+        }
+        let mut settled = 0u32;
+        let mut done: Vec<NetUid> = Vec::new();
+        for &netuid in due.iter() {
+            if settled >= budget {
+                break;
+            }
+            let epoch = Self::epoch(netuid);
+            let mut still_due = false;
+            let mut kept = Vec::new();
+            for slash in PendingSlashes::<T>::get(netuid) {
+                if slash.due_epoch > epoch {
+                    kept.push(slash);
+                } else if settled < budget {
+                    Self::settle(netuid, slash);
+                    settled = settled.saturating_add(1);
+                } else {
+                    still_due = true;
+                    kept.push(slash);
+                }
+            }
+            if kept.is_empty() {
+                PendingSlashes::<T>::remove(netuid);
+            } else {
+                PendingSlashes::<T>::insert(netuid, BoundedVec::truncate_from(kept));
+            }
+            if !still_due {
+                done.push(netuid);
+            }
+        }
+        due.retain(|netuid| !done.contains(netuid));
+        SlashesDue::<T>::put(due);
+        settled
+    }
+}
