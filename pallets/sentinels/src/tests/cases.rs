@@ -158,6 +158,15 @@ fn members_whose_coldkey_owns_the_accused_neither_report_nor_vote() {
 }
 
 #[test]
+fn case_ids_never_wrap() {
+    build_and_execute(|| {
+        let members = seated();
+        NextCaseId::<Test>::put(u64::MAX);
+        assert_noop!(report(members[0], UID_A), Error::<Test>::Overflow);
+    });
+}
+
+#[test]
 fn a_reporter_that_cannot_hold_the_bond_is_refused() {
     build_and_execute(|| {
         let members = seated();
