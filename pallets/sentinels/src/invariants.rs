@@ -16,8 +16,8 @@ impl<T: Config> Pallet<T> {
     /// Invariants:
     ///
     /// - committees have a valid size, exactly that many distinct members in uid order, sit in
-    ///   the current or the next epoch (the previous one too while the subnet's boundary work
-    ///   is queued), and hold no member that was quarantined before the draw;
+    ///   the current or the next epoch (past ones too while the subnet's boundary work is
+    ///   queued), and hold no member that was quarantined before the draw;
     /// - every open case is listed once in its subnet's open list and the reverse; its voters
     ///   are seats of its committee, no seat voted twice, the reporter voted guilty, its
     ///   threshold lies in `2f + 1 ..= n`, it has no verdict yet, and each reporter's held bond
@@ -64,14 +64,15 @@ impl<T: Config> Pallet<T> {
                 "a hotkey sits twice on one committee"
             );
             let current = Self::epoch(netuid);
-            let oldest = if pending.contains(&netuid) {
-                current.saturating_sub(1)
-            } else {
-                current
-            };
             ensure!(
-                epoch >= oldest && epoch <= current.saturating_add(1),
-                "committee kept for an epoch other than the current or the next"
+                epoch <= current.saturating_add(1),
+                "committee drawn more than one epoch ahead"
+            );
+            // Past committees go with the subnet's next boundary work, which may wait in the
+            // queue (for more than one boundary when many subnets are due at once).
+            ensure!(
+                epoch >= current || pending.contains(&netuid),
+                "a past committee kept after the boundary work"
             );
             for (uid, hotkey) in committee.members.iter() {
                 if let Some(q) = Quarantines::<T>::get(netuid, uid) {
