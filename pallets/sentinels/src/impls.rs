@@ -8,7 +8,7 @@ use crate::{
     pallet::*,
     types::{
         canary_commitment, response_message, Canary, Case, CaseId, CaseOutcome, Challenge, Hash32,
-        JudgedOffence, OffenceKind, OpenCase, SignedResponse,
+        JudgedOffence, OffenceKind, OpenCase, SeenBlock, SignedResponse,
     },
     weights::WeightInfo,
     LOG_TARGET,
@@ -167,6 +167,27 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
+    /// `seen` is a sealed block of this chain whose hash the chain still keeps.
+    fn ensure_seen_block(seen: &SeenBlock) -> Result<BlockNumberFor<T>, Error<T>> {
+        let number =
+            BlockNumberFor::<T>::try_from(seen.number).map_err(|_| Error::<T>::UnknownSeenBlock)?;
+        ensure!(
+            number < frame_system::Pallet::<T>::block_number() && seen.hash != [0u8; 32],
+            Error::<T>::UnknownSeenBlock
+        );
+        let stored = frame_system::Pallet::<T>::block_hash(number);
+        // frame-system answers zero for a block whose hash it pruned (past `BlockHashCount`).
+        ensure!(
+            stored.as_ref().iter().any(|b| *b != 0),
+            Error::<T>::SeenBlockTooOld
+        );
+        ensure!(
+            stored.as_ref() == seen.hash.as_slice(),
+            Error::<T>::UnknownSeenBlock
+        );
+        Ok(number)
+    }
+
     /// Neither `member` nor its coldkey owns `accused`.
     fn ensure_no_conflict(member: &T::AccountId, accused: &T::AccountId) -> Result<(), Error<T>> {
         ensure!(member != accused, Error::<T>::ConflictOfInterest);
@@ -232,7 +253,7 @@ impl<T: Config> Pallet<T> {
                 commitment,
                 committer: committer.clone(),
                 epoch: Self::epoch(netuid),
-                block: frame_system::Pallet::<T>::block_number(),
+                committed_at_block: frame_system::Pallet::<T>::block_number(),
             })
             .map_err(|_| Error::<T>::TooManyCanaries)?;
         Canaries::<T>::insert(netuid, canaries);
@@ -267,10 +288,17 @@ impl<T: Config> Pallet<T> {
             .iter()
             .position(|c| c.commitment == commitment)
             .ok_or(Error::<T>::UnknownCanary)?;
-        let canary_epoch = canaries.get(index).map_or(u64::MAX, |c| c.epoch);
+        let canary = canaries.get(index).ok_or(Error::<T>::UnknownCanary)?;
         ensure!(
-            canary_epoch < response.challenge.epoch,
+            canary.epoch < response.challenge.epoch,
             Error::<T>::CanaryNotBeforeChallenge
+        );
+        // The challenge's epoch is the challenger's word; the seen block is the miner's, and a
+        // block hash cannot be known before the block: the answer came after the commitment.
+        let seen = Self::ensure_seen_block(&response.seen_block)?;
+        ensure!(
+            canary.committed_at_block < seen,
+            Error::<T>::CanaryNotBeforeSeenBlock
         );
         ensure!(
             response.output_hash != expected_output_hash,

@@ -18,7 +18,8 @@
 //!   any validator-permit holder may submit it even when no committee can form:
 //!   [`Pallet::submit_equivocation`] (two different outputs signed by the miner's bound key for
 //!   one challenge) and [`Pallet::submit_canary_failure`] (a wrong signed answer to a canary
-//!   committed with [`Pallet::commit_canary`] in an earlier epoch).
+//!   committed with [`Pallet::commit_canary`] in an earlier epoch and before the block the miner
+//!   says it saw when answering, [`SeenBlock`]).
 //! - **Judged offences**: a member of the current committee [`Pallet::report`]s a miner with a
 //!   bond; members [`Pallet::vote`]; the threshold (governed, 5 of 7) quarantines, enough
 //!   not-guilty votes or expiry ([`Pallet::close_case`]) dismiss.
@@ -97,7 +98,8 @@ pub use mindos_primitives::NetUid;
 pub use types::{
     canary_commitment, response_message, Canary, Case, CaseId, CaseOutcome, Challenge,
     CommitteeRecord, Hash32, JudgedOffence, MaxCommitteeMembers, MaxOffenceHistory, OffenceKind,
-    OpenCase, PendingSlash, Quarantine, Response, SignedResponse, CANARY_DOMAIN, RESPONSE_DOMAIN,
+    OpenCase, PendingSlash, Quarantine, Response, SeenBlock, SignedResponse, CANARY_DOMAIN,
+    RESPONSE_DOMAIN,
 };
 pub use weights::WeightInfo;
 
@@ -569,6 +571,16 @@ pub mod pallet {
         UnknownCanary,
         /// The challenge is not from an epoch after the canary's commitment.
         CanaryNotBeforeChallenge,
+        /// The canary was not committed in a block before the one the miner saw when it
+        /// answered: it may have been made up after the answer.
+        CanaryNotBeforeSeenBlock,
+        /// The miner's seen block is not a block of this chain: its hash is zero or differs
+        /// from the chain's, or the block is not sealed yet.
+        UnknownSeenBlock,
+        /// The chain no longer keeps the hash of the miner's seen block (it is older than
+        /// frame-system's `BlockHashCount`), so the answer cannot be dated: submit canary
+        /// failures sooner.
+        SeenBlockTooOld,
         /// The miner's answer is the canary's expected output: no failure.
         CanaryAnsweredCorrectly,
         /// The subnet has no committee this epoch.
@@ -733,7 +745,9 @@ pub mod pallet {
         /// - `netuid`, `uid`: the miner.
         /// - `response`: its signed response; its challenge names `netuid` and `uid`, an epoch
         ///   after the canary's commitment (and within `MaxEvidenceAgeEpochs`), and the canary's
-        ///   input hash; its output hash differs from `expected_output_hash`.
+        ///   input hash; its seen block is a block of this chain after the one the canary was
+        ///   committed in (the challenge's epoch is the challenger's choice, the seen block is
+        ///   the miner's: [`types`]); its output hash differs from `expected_output_hash`.
         /// - `expected_output_hash`, `salt`: the rest of the commitment's opening (the input
         ///   hash is the challenge's).
         ///
@@ -744,7 +758,8 @@ pub mod pallet {
         /// [`Event::MinerDeregistered`], and [`Event::SlashScheduled`]. Fails with
         /// [`Error::UnknownSubnet`], [`Error::NoValidatorPermit`], [`Error::WrongSubject`],
         /// [`Error::UnknownCanary`], [`Error::CanaryNotBeforeChallenge`],
-        /// [`Error::CanaryAnsweredCorrectly`], [`Error::EvidenceFromFuture`],
+        /// [`Error::UnknownSeenBlock`], [`Error::SeenBlockTooOld`],
+        /// [`Error::CanaryNotBeforeSeenBlock`], [`Error::CanaryAnsweredCorrectly`], [`Error::EvidenceFromFuture`],
         /// [`Error::EvidenceTooOld`], [`Error::UnknownNeuron`], [`Error::AlreadyQuarantined`],
         /// [`Error::EvidenceAlreadySanctioned`], [`Error::NoBoundKey`] or
         /// [`Error::BadSignature`].

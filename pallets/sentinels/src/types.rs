@@ -22,6 +22,8 @@
 //! | `challenge.input_hash` | `[u8; 32]` | 32 bytes, BLAKE2b-256 of the input |
 //! | `challenge.model_digest` | `[u8; 32]` | 32 bytes, the subnet's pinned model |
 //! | `challenge.deadline` | `u64` | u64 LE, block number the answer is due by |
+//! | `seen_block.number` | `u64` | u64 LE, the miner's best block when it answered |
+//! | `seen_block.hash` | `[u8; 32]` | 32 bytes, that block's hash |
 //! | `output_hash` | `[u8; 32]` | 32 bytes, BLAKE2b-256 of the output |
 //! | `latency_ms` | `u32` | u32 LE |
 //!
@@ -32,6 +34,18 @@
 //! vote ([`crate::Pallet::submit_equivocation`]). Because the whole challenge must match, a
 //! sentinel cannot frame a deterministic miner by sending it two different inputs under one
 //! nonce.
+//!
+//! ## The seen block
+//!
+//! The miner's signer fills `seen_block` from **its own best block** when it answers, never from
+//! anything the challenger sent: the challenge's `epoch` is chosen by the challenger, so it cannot
+//! prove *when* the miner answered, while a block hash cannot be known before the block exists.
+//! A canary failure counts only if the canary was committed in a block before `seen_block`, and
+//! the chain checks that `seen_block.hash` is the hash of block `seen_block.number`
+//! (`frame_system::block_hash`): so a sentinel cannot first ask a miner and then commit a
+//! "canary" for the answer it got. The chain keeps only the last `BlockHashCount` block hashes, so
+//! a canary failure must be submitted within that many blocks of the answer
+//! ([`crate::Error::SeenBlockTooOld`]). Equivocation evidence does not read the seen block.
 //!
 //! # Canary commitments
 //!
@@ -88,6 +102,26 @@ pub struct Challenge {
     pub deadline: u64,
 }
 
+/// A block of this chain as the miner saw it when it answered: its number and hash.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub struct SeenBlock {
+    /// The block's number.
+    pub number: u64,
+    /// Its hash (never zero).
+    pub hash: Hash32,
+}
+
 /// A miner's answer to a [`Challenge`].
 #[derive(
     Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
@@ -95,6 +129,10 @@ pub struct Challenge {
 pub struct Response {
     /// The challenge answered, in full.
     pub challenge: Challenge,
+    /// The miner's best block when it answered, filled in by the miner's signer (never by the
+    /// challenger): the answer cannot predate it, which is what dates a canary failure
+    /// ([`crate::Pallet::submit_canary_failure`]).
+    pub seen_block: SeenBlock,
     /// BLAKE2b-256 of the output.
     pub output_hash: Hash32,
     /// How long the miner says it took.
@@ -315,8 +353,9 @@ pub struct Canary<AccountId, BlockNumber> {
     pub committer: AccountId,
     /// Sentinel epoch of the commitment: only challenges of later epochs can fail it.
     pub epoch: u64,
-    /// Block of the commitment.
-    pub block: BlockNumber,
+    /// Block of the commitment: only answers whose seen block ([`Response::seen_block`]) comes
+    /// after it can fail it.
+    pub committed_at_block: BlockNumber,
 }
 
 /// A slash waiting for its audit window to pass.

@@ -94,12 +94,13 @@ impl Estimates {
         self.of(4, 1, CALL_BASE)
     }
 
-    // As equivocation plus the canaries (read and write); one signature check, one hash.
+    // As equivocation plus the canaries (read and write) and the seen block's hash; one
+    // signature check, one hash.
     fn submit_canary_failure(&self) -> Weight {
         let compute = CALL_BASE
             .saturating_add(ED25519_VERIFY)
             .saturating_add(HASH);
-        self.of(10, 1, compute)
+        self.of(11, 1, compute)
     }
 
     // Reads: subnet exists, epoch, committee, slot's hotkey, two owners, quarantine record,

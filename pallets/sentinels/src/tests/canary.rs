@@ -2,7 +2,7 @@
 //! opened to prove a miner's wrong answer; its lifetime.
 
 use super::*;
-use crate::{canary_commitment, Canary, OffenceKind};
+use crate::{canary_commitment, Canary, OffenceKind, SeenBlock};
 use frame_support::assert_noop;
 use mindos_primitives::QuarantineInfo;
 
@@ -21,6 +21,11 @@ fn commit() {
         NET,
         commitment()
     ));
+}
+
+/// `response` signed by its miner's key as it stands.
+fn answer_as_is(response: crate::Response) -> SignedResponse {
+    sign_with(&miner_pair(response.challenge.uid), response)
 }
 
 /// The miner at `uid` answers the canary's input with `output` in `epoch`.
@@ -58,7 +63,7 @@ fn commit_canary_stores_the_hidden_commitment() {
                 commitment: commitment(),
                 committer: VALIDATORS[0],
                 epoch: 1,
-                block: 10
+                committed_at_block: 10
             }]
         );
         // The input hash itself is nowhere on chain: a miner cannot spot the canary.
@@ -211,5 +216,58 @@ fn canaries_expire_after_their_lifetime() {
             prove(canary_answer(UID_A, 5, 61)),
             Error::<Test>::UnknownCanary
         );
+    });
+}
+
+#[test]
+fn a_canary_committed_after_the_miners_answer_proves_nothing() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        // The sentinel asks the miner at block 12, naming a later epoch of its choice...
+        run_to(12);
+        let framed = canary_answer(UID_A, 2, 61);
+        // ...and only then commits the "expected" output of the input it sent.
+        run_to(15);
+        commit();
+        run_to_epoch(2);
+        assert_noop!(prove(framed), Error::<Test>::CanaryNotBeforeSeenBlock);
+    });
+}
+
+#[test]
+fn the_seen_block_must_be_a_block_of_this_chain_whose_hash_is_kept() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        commit();
+        run_to(21);
+        let honest = canary_answer(UID_A, 2, 61);
+        let with_seen = |number: u64, hash: [u8; 32]| {
+            let mut response = honest.response.clone();
+            response.seen_block = SeenBlock { number, hash };
+            answer_as_is(response)
+        };
+        // A hash that is not the block's, a zero hash, a block not sealed yet.
+        assert_noop!(
+            prove(with_seen(19, [1; 32])),
+            Error::<Test>::UnknownSeenBlock
+        );
+        assert_noop!(
+            prove(with_seen(19, [0; 32])),
+            Error::<Test>::UnknownSeenBlock
+        );
+        assert_noop!(
+            prove(with_seen(21, hash_of(21).0)),
+            Error::<Test>::UnknownSeenBlock
+        );
+        // The seen block is the canary's own block: not after it.
+        assert_noop!(
+            prove(with_seen(10, hash_of(10).0)),
+            Error::<Test>::CanaryNotBeforeSeenBlock
+        );
+        // BlockHashCount = 10: in block 26 the chain keeps the hashes of blocks 15..=25 only.
+        let late = with_seen(14, hash_of(14).0);
+        run_to(26);
+        assert_noop!(prove(late), Error::<Test>::SeenBlockTooOld);
+        assert_ok!(prove(with_seen(20, hash_of(20).0)));
     });
 }

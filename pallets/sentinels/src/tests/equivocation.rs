@@ -110,6 +110,7 @@ fn bad_signatures_are_refused_and_change_nothing() {
         let good = answer(c.clone(), 1);
         let response = |output: u8| Response {
             challenge: c.clone(),
+            seen_block: seen_block(),
             output_hash: [output; 32],
             latency_ms: 12,
         };

@@ -11,7 +11,7 @@ mod slashing;
 
 use crate::{
     mock::*, pallet::*, response_message, Challenge, Event, HoldReason, NetUid, Response,
-    SignedResponse,
+    SeenBlock, SignedResponse,
 };
 use frame_support::{assert_ok, traits::fungible::InspectHold, traits::Hooks};
 use sp_core::{ed25519, Pair};
@@ -21,12 +21,38 @@ pub(crate) fn build_and_execute(test: impl FnOnce()) {
     ExtBuilder::default().build_and_execute(test);
 }
 
-/// Runs blocks (with the pallet's `on_initialize`) up to and including `block`.
+/// The hash the test chain gives block `number` (genesis keeps frame-system's).
+pub(crate) fn hash_of(number: u64) -> sp_core::H256 {
+    sp_core::H256(sp_io::hashing::blake2_256(&number.to_le_bytes()))
+}
+
+/// Runs blocks (with the pallet's `on_initialize`) up to and including `block`. Keeps block
+/// hashes as frame-system does: each block's is stored when the next begins, and only the last
+/// `BlockHashCount` (10 in the mock) besides genesis.
 pub(crate) fn run_to(block: u64) {
+    use frame_support::traits::Get;
     while System::block_number() < block {
-        let next = System::block_number() + 1;
+        let parent = System::block_number();
+        if parent > 0 {
+            frame_system::BlockHash::<Test>::insert(parent, hash_of(parent));
+        }
+        let count: u64 = <Test as frame_system::Config>::BlockHashCount::get();
+        let pruned = parent.saturating_sub(count).saturating_sub(1);
+        if pruned > 0 {
+            frame_system::BlockHash::<Test>::remove(pruned);
+        }
+        let next = parent + 1;
         System::set_block_number(next);
         Sentinels::on_initialize(next);
+    }
+}
+
+/// The block before the current one, as a miner's signer names it in its answer.
+pub(crate) fn seen_block() -> SeenBlock {
+    let number = System::block_number() - 1;
+    SeenBlock {
+        number,
+        hash: System::block_hash(number).0,
     }
 }
 
@@ -78,6 +104,7 @@ pub(crate) fn answer(challenge: Challenge, output: u8) -> SignedResponse {
         &pair,
         Response {
             challenge,
+            seen_block: seen_block(),
             output_hash: [output; 32],
             latency_ms: 12,
         },
