@@ -91,10 +91,11 @@ impl<T: Config> Pallet<T> {
         }
         let candidates = Self::draw(netuid, epoch.saturating_add(1), now);
         let (examined, closed) = Self::expire_cases(netuid, now);
-        Self::expire_canaries(netuid, epoch);
+        let expired = Self::expire_canaries(netuid, epoch);
         Self::mark_slashes_due(netuid, epoch);
         T::WeightInfo::boundary(candidates, examined)
             .saturating_add(T::WeightInfo::close_case().saturating_mul(u64::from(closed)))
+            .saturating_add(T::WeightInfo::expire_canary().saturating_mul(u64::from(expired)))
     }
 
     /// Draws `netuid`'s committee for `epoch` from the completed mix, among at most
@@ -183,16 +184,21 @@ impl<T: Config> Pallet<T> {
         (u32::try_from(open.len()).unwrap_or(u32::MAX), closed)
     }
 
-    /// Drops `netuid`'s canaries older than `CanaryLifetimeEpochs`.
-    fn expire_canaries(netuid: NetUid, epoch: u64) {
+    /// Drops `netuid`'s canaries older than `CanaryLifetimeEpochs` and releases their
+    /// deposits: unused, they proved nothing wrong. Returns how many.
+    fn expire_canaries(netuid: NetUid, epoch: u64) -> u32 {
         let lifetime = u64::from(T::CanaryLifetimeEpochs::get());
-        let mut canaries = Canaries::<T>::get(netuid);
-        let before = canaries.len();
-        canaries.retain(|c| c.epoch.saturating_add(lifetime) > epoch);
-        let expired = before.saturating_sub(canaries.len());
-        if expired == 0 {
-            return;
+        let (canaries, expired): (Vec<_>, Vec<_>) = Canaries::<T>::get(netuid)
+            .into_iter()
+            .partition(|c| c.epoch.saturating_add(lifetime) > epoch);
+        if expired.is_empty() {
+            return 0;
         }
+        for canary in &expired {
+            Self::release_canary_deposit(&canary.committer, canary.deposit);
+        }
+        let expired = u32::try_from(expired.len()).unwrap_or(u32::MAX);
+        let canaries = BoundedVec::<_, T::MaxCanariesPerSubnet>::truncate_from(canaries);
         if canaries.is_empty() {
             Canaries::<T>::remove(netuid);
         } else {
@@ -200,8 +206,9 @@ impl<T: Config> Pallet<T> {
         }
         Self::deposit_event(Event::CanariesExpired {
             netuid,
-            count: u32::try_from(expired).unwrap_or(u32::MAX),
+            count: expired,
         });
+        expired
     }
 
     /// Queues `netuid` for settlement if one of its slashes is past its audit window.

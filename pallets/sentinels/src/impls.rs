@@ -234,6 +234,7 @@ impl<T: Config> Pallet<T> {
             hotkey,
             OffenceKind::Equivocation,
             reporter,
+            Zero::zero(),
         ))
     }
 
@@ -248,19 +249,29 @@ impl<T: Config> Pallet<T> {
             !canaries.iter().any(|c| c.commitment == commitment),
             Error::<T>::CanaryAlreadyCommitted
         );
+        let own = canaries.iter().filter(|c| c.committer == committer).count();
+        ensure!(
+            own < T::MaxCanariesPerCommitter::get() as usize,
+            Error::<T>::TooManyCanariesOfCommitter
+        );
+        let deposit = T::CanaryDeposit::get();
         canaries
             .try_push(Canary {
                 commitment,
                 committer: committer.clone(),
+                deposit,
                 epoch: Self::epoch(netuid),
                 committed_at_block: frame_system::Pallet::<T>::block_number(),
             })
             .map_err(|_| Error::<T>::TooManyCanaries)?;
+        T::Currency::hold(&HoldReason::CanaryDeposit.into(), &committer, deposit)
+            .map_err(|_| Error::<T>::InsufficientCanaryDeposit)?;
         Canaries::<T>::insert(netuid, canaries);
         Self::deposit_event(Event::CanaryCommitted {
             netuid,
             commitment,
             committer,
+            deposit,
         });
         Ok(())
     }
@@ -309,8 +320,9 @@ impl<T: Config> Pallet<T> {
         let key = Self::bound_key(netuid, uid)?;
         Self::verify(&key, &signed)?;
 
-        // Opened, the canary's input is public: it cannot catch anyone else.
-        canaries.remove(index);
+        // Opened, the canary's input is public: it cannot catch anyone else. Its deposit stays
+        // held, now by the slash, until the audit window has passed.
+        let canary = canaries.remove(index);
         if canaries.is_empty() {
             Canaries::<T>::remove(netuid);
         } else {
@@ -320,15 +332,19 @@ impl<T: Config> Pallet<T> {
             netuid,
             uid,
             hotkey: hotkey.clone(),
-            reporter: reporter.clone(),
+            reporter,
+            committer: canary.committer.clone(),
             commitment,
         });
+        // The committer, not the submitter, is paid: it chose the canary and answers for it,
+        // and an opening copied from the transaction pool earns nothing.
         Ok(Self::apply_sanction(
             netuid,
             uid,
             hotkey,
             OffenceKind::CanaryFailure,
-            reporter,
+            canary.committer,
+            canary.deposit,
         ))
     }
 
@@ -477,6 +493,7 @@ impl<T: Config> Pallet<T> {
                         case.accused.clone(),
                         OffenceKind::Judged(case.offence),
                         case.reporter.clone(),
+                        Zero::zero(),
                     );
                     Self::close(id, case, CaseOutcome::Guilty);
                     Ok((true, Some(slashed_now)))

@@ -25,7 +25,10 @@ impl<T: Config> Pallet<T> {
     ///   `MaxOpenReportsPerReporter`;
     /// - quarantines end after they begin and count at least one offence; offence histories
     ///   are ordered and not from the future;
-    /// - canaries are distinct, ordered by epoch and not from the future;
+    /// - canaries are distinct, ordered by epoch and not from the future, at most
+    ///   `MaxCanariesPerCommitter` per committer and subnet; each committer's held canary
+    ///   deposit is the sum of its live canaries' deposits and of those the pending slashes of
+    ///   its opened canaries hold;
     /// - pending slashes fall due at most `AuditWindowEpochs` after the current epoch, in
     ///   order, and any past due waits in [`SlashesDue`] (or behind a queued boundary); the
     ///   queues hold each subnet once.
@@ -191,7 +194,27 @@ impl<T: Config> Pallet<T> {
     }
 
     fn check_canaries() -> Result<(), TryRuntimeError> {
+        let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+        for (_, slashes) in PendingSlashes::<T>::iter() {
+            for slash in slashes.iter() {
+                let held = deposits.entry(slash.reporter.clone()).or_default();
+                *held = held.saturating_add(slash.canary_deposit);
+            }
+        }
         for (netuid, canaries) in Canaries::<T>::iter() {
+            let mut per_committer: BTreeMap<&T::AccountId, u32> = BTreeMap::new();
+            for canary in canaries.iter() {
+                let count = per_committer.entry(&canary.committer).or_default();
+                *count = count.saturating_add(1);
+                let held = deposits.entry(canary.committer.clone()).or_default();
+                *held = held.saturating_add(canary.deposit);
+            }
+            ensure!(
+                per_committer
+                    .values()
+                    .all(|c| *c <= T::MaxCanariesPerCommitter::get()),
+                "a committer has more than MaxCanariesPerCommitter canaries on a subnet"
+            );
             let distinct: BTreeSet<_> = canaries.iter().map(|c| c.commitment).collect();
             ensure!(distinct.len() == canaries.len(), "a canary committed twice");
             ensure!(
@@ -205,6 +228,13 @@ impl<T: Config> Pallet<T> {
                     .last()
                     .is_none_or(|c| c.epoch <= Self::epoch(netuid)),
                 "a canary from the future"
+            );
+        }
+        for (committer, deposit) in deposits {
+            ensure!(
+                T::Currency::balance_on_hold(&HoldReason::CanaryDeposit.into(), &committer)
+                    == deposit,
+                "a committer's held canary deposit differs from its canaries' and slashes'"
             );
         }
         Ok(())

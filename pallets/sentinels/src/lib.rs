@@ -29,7 +29,8 @@
 //!   deregister the uid.
 //! - **Slashing** waits for an audit window: a sanction queues a [`PendingSlash`] that is
 //!   settled `AuditWindowEpochs` sentinel epochs later, at the rates of the math crate (5% for
-//!   proven offences, 0.01% for judged ones), and the reporter is paid 10% of what was slashed.
+//!   proven offences, 0.01% for judged ones), and the reporter is paid 10% of what was slashed
+//!   (for a canary failure, the canary's committer, not whoever submitted the opening).
 //!
 //! The chain stores hashes and signatures, never payloads.
 //!
@@ -51,6 +52,12 @@
 //!   stake and directives pallets hold funds. They are returned when the case closes, whatever
 //!   the outcome: forfeiting a bond needs the audit committee to say a report was wrong, which
 //!   is part 2. The bond bounds spam together with `MaxOpenReportsPerReporter`.
+//! - **Canary deposits** ([`HoldReason::CanaryDeposit`]): the committer alone chooses a canary's
+//!   expected output, so each canary holds `CanaryDeposit` (at most `MaxCanariesPerCommitter` per
+//!   committer and subnet). It is released when the canary expires unused, or when the slash of
+//!   the miner it convicted settles after the audit window; part 2 forfeits it when an appeal
+//!   overturns that conviction. The reporter's share of that slash goes to the committer, so
+//!   copying an opening from the transaction pool (front-running) earns nothing.
 //! - **Slashing burns, the reward is minted**: [`mindos_primitives::StakeInfo::slash`] burns
 //!   `slashed`; the pallet then mints `⌊10% · slashed⌋` to the reporter, so issuance falls by
 //!   exactly `slashed − reward`, the math crate's `burned`: no unit is created or lost.
@@ -139,7 +146,11 @@ pub mod pallet {
         Quarantine<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
     /// A canary as stored.
-    pub type CanaryOf<T> = Canary<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+    pub type CanaryOf<T> =
+        Canary<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+    /// A pending slash as stored.
+    pub type PendingSlashOf<T> = PendingSlash<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
     const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
@@ -154,7 +165,8 @@ pub mod pallet {
             + InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
             + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
-        /// The runtime's hold reasons; bonds are held under [`HoldReason::ReportBond`].
+        /// The runtime's hold reasons; bonds are held under [`HoldReason::ReportBond`], canary
+        /// deposits under [`HoldReason::CanaryDeposit`].
         type RuntimeHoldReason: From<HoldReason>;
 
         /// Subnets: existence and epoch boundaries.
@@ -200,6 +212,19 @@ pub mod pallet {
         /// Sentinel epochs a canary commitment stays usable; then it is dropped.
         #[pallet::constant]
         type CanaryLifetimeEpochs: Get<u32>;
+
+        /// What a validator holds for each canary it commits. The committer alone chooses a
+        /// canary's expected output, so the deposit backs it: it is released when the canary
+        /// expires unused, or, once the canary convicted a miner, when that slash settles after
+        /// the audit window; part 2 forfeits it when the audit overturns the conviction on
+        /// appeal (the expected output was wrong).
+        #[pallet::constant]
+        type CanaryDeposit: Get<BalanceOf<Self>>;
+
+        /// Most canaries one committer may have on one subnet at once, so a single validator
+        /// cannot fill the subnet's list (`MaxCanariesPerSubnet`).
+        #[pallet::constant]
+        type MaxCanariesPerCommitter: Get<u32>;
 
         /// Most canaries committed on one subnet at once. Shrinking it needs a migration that
         /// truncates the stored lists.
@@ -255,6 +280,10 @@ pub mod pallet {
         /// A committee member's bond on its open report.
         #[codec(index = 0)]
         ReportBond,
+        /// A validator's deposit on a canary it committed, held until the canary expires unused
+        /// or the slash it caused settles.
+        #[codec(index = 1)]
+        CanaryDeposit,
     }
 
     /// Each subnet's sentinel epoch: the boundaries this pallet has seen. Challenges, canary
@@ -364,7 +393,7 @@ pub mod pallet {
         _,
         Twox64Concat,
         NetUid,
-        BoundedVec<PendingSlash<T::AccountId>, T::MaxPendingSlashesPerSubnet>,
+        BoundedVec<PendingSlashOf<T>, T::MaxPendingSlashesPerSubnet>,
         ValueQuery,
     >;
 
@@ -409,6 +438,8 @@ pub mod pallet {
             commitment: Hash32,
             /// The validator's hotkey.
             committer: T::AccountId,
+            /// Held from it until the canary expires or the slash it causes settles.
+            deposit: BalanceOf<T>,
         },
         /// A miner's wrong answer to a committed canary was proven.
         CanaryFailureProven {
@@ -420,10 +451,14 @@ pub mod pallet {
             hotkey: T::AccountId,
             /// Who submitted the evidence.
             reporter: T::AccountId,
+            /// Who committed the canary: it answers for the expected output and is paid the
+            /// reporter's share of the slash (not the submitter, so copying an opening seen in
+            /// the transaction pool earns nothing).
+            committer: T::AccountId,
             /// The opened commitment (now dropped: its input is public).
             commitment: Hash32,
         },
-        /// Canaries past their lifetime were dropped.
+        /// Canaries past their lifetime were dropped and their deposits released.
         CanariesExpired {
             /// The subnet.
             netuid: NetUid,
@@ -567,6 +602,10 @@ pub mod pallet {
         CanaryAlreadyCommitted,
         /// The subnet has `MaxCanariesPerSubnet` canaries; wait for some to expire.
         TooManyCanaries,
+        /// The caller has `MaxCanariesPerCommitter` canaries on this subnet.
+        TooManyCanariesOfCommitter,
+        /// The caller cannot hold the canary deposit.
+        InsufficientCanaryDeposit,
         /// No canary on this subnet has this commitment (wrong opening, or it expired).
         UnknownCanary,
         /// The challenge is not from an epoch after the canary's commitment.
@@ -644,6 +683,11 @@ pub mod pallet {
                 "MaxCanariesPerSubnet must be positive"
             );
             assert!(
+                T::MaxCanariesPerCommitter::get() > 0
+                    && T::MaxCanariesPerCommitter::get() <= T::MaxCanariesPerSubnet::get(),
+                "MaxCanariesPerCommitter must be in 1..=MaxCanariesPerSubnet"
+            );
+            assert!(
                 T::MaxOpenReportsPerReporter::get() > 0
                     && T::MaxOpenReportsPerReporter::get() <= T::MaxOpenCasesPerSubnet::get(),
                 "MaxOpenReportsPerReporter must be in 1..=MaxOpenCasesPerSubnet"
@@ -717,17 +761,21 @@ pub mod pallet {
         /// ([`canary_commitment`]), so that a miner's wrong answer to it in a later epoch can be
         /// proven with [`Pallet::submit_canary_failure`].
         ///
-        /// - `origin`: `Signed` by a hotkey holding a validator permit on `netuid`. It answers
-        ///   for the expected output it commits (an audit can re-execute it once opened).
+        /// - `origin`: `Signed` by a hotkey holding a validator permit on `netuid`, able to hold
+        ///   `CanaryDeposit`. It answers for the expected output it commits (an audit can
+        ///   re-execute it once opened): the deposit is released when the canary expires unused
+        ///   or when the slash it causes settles, and it earns the reporter's share of that
+        ///   slash.
         /// - `commitment`: [`canary_commitment`]`(netuid, input_hash, expected_output_hash,
         ///   salt)` with a fresh random salt.
         ///
         /// It stays usable for `CanaryLifetimeEpochs` sentinel epochs; a subnet holds at most
-        /// `MaxCanariesPerSubnet`.
+        /// `MaxCanariesPerSubnet`, a committer at most `MaxCanariesPerCommitter` of them.
         ///
         /// Emits [`Event::CanaryCommitted`]. Fails with [`Error::UnknownSubnet`],
-        /// [`Error::NoValidatorPermit`], [`Error::CanaryAlreadyCommitted`] or
-        /// [`Error::TooManyCanaries`].
+        /// [`Error::NoValidatorPermit`], [`Error::CanaryAlreadyCommitted`],
+        /// [`Error::TooManyCanariesOfCommitter`], [`Error::TooManyCanaries`] or
+        /// [`Error::InsufficientCanaryDeposit`].
         #[pallet::call_index(1)]
         pub fn commit_canary(
             origin: OriginFor<T>,
@@ -751,8 +799,9 @@ pub mod pallet {
         /// - `expected_output_hash`, `salt`: the rest of the commitment's opening (the input
         ///   hash is the challenge's).
         ///
-        /// The canary is dropped (its input is now public). Sanctions as
-        /// [`Pallet::submit_equivocation`] does.
+        /// The canary is dropped (its input is now public); its deposit stays held until the
+        /// slash settles. Sanctions as [`Pallet::submit_equivocation`] does, except that the
+        /// reporter's share of the slash goes to the canary's committer, not to the caller.
         ///
         /// Emits [`Event::CanaryFailureProven`], [`Event::MinerQuarantined`] or
         /// [`Event::MinerDeregistered`], and [`Event::SlashScheduled`]. Fails with

@@ -57,6 +57,8 @@ pub(crate) const MINER_STAKE: Balance = 1_000_000;
 pub(crate) const BOND: Balance = 100;
 /// `CaseDuration`.
 pub(crate) const CASE_DURATION: u64 = 15;
+/// `CanaryDeposit`.
+pub(crate) const CANARY_DEPOSIT: Balance = 40;
 
 /// The coldkey owning hotkey `hotkey`.
 pub(crate) fn owner(hotkey: AccountId) -> AccountId {
@@ -300,6 +302,8 @@ impl pallet_sentinels::Config for Test {
     type AuditWindowEpochs = ConstU32<2>;
     type MaxEvidenceAgeEpochs = ConstU32<2>;
     type CanaryLifetimeEpochs = ConstU32<4>;
+    type CanaryDeposit = ConstU64<CANARY_DEPOSIT>;
+    type MaxCanariesPerCommitter = ConstU32<2>;
     type MaxCanariesPerSubnet = ConstU32<3>;
     type MaxOpenCasesPerSubnet = ConstU32<4>;
     type MaxOpenReportsPerReporter = ConstU32<2>;

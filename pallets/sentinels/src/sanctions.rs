@@ -7,7 +7,13 @@ use crate::{
     LOG_TARGET,
 };
 use alloc::vec::Vec;
-use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
+use frame_support::{
+    pallet_prelude::*,
+    traits::{
+        fungible::{Mutate, MutateHold},
+        tokens::Precision,
+    },
+};
 use mindos_primitives::{NetUid, NeuronDeregistration, StakeInfo};
 use mindos_sentinels_math::{sanction, slash_rate, Sanction};
 use sp_runtime::traits::Zero;
@@ -15,14 +21,16 @@ use sp_runtime::traits::Zero;
 impl<T: Config> Pallet<T> {
     /// Sanctions `hotkey` in `uid`'s slot for `offence`: records the offence, quarantines the
     /// miner for the doubling length (or deregisters it at its third offence in the window)
-    /// and queues its slash after the audit window. Returns whether the slash was settled at
-    /// once because the subnet's queue was full.
+    /// and queues its slash after the audit window, with the canary deposit held from
+    /// `reporter` (zero for offences without a canary). Returns whether the slash was settled
+    /// at once because the subnet's queue was full.
     pub(crate) fn apply_sanction(
         netuid: NetUid,
         uid: u16,
         hotkey: T::AccountId,
         offence: OffenceKind,
         reporter: T::AccountId,
+        canary_deposit: BalanceOf<T>,
     ) -> bool {
         let epoch = Self::epoch(netuid);
         let params = Self::quarantine_params();
@@ -60,7 +68,14 @@ impl<T: Config> Pallet<T> {
                 Self::quarantine(netuid, uid, &hotkey, offence, until, offences);
             }
         }
-        Self::schedule_slash(netuid, uid, hotkey, offence, reporter, epoch)
+        Self::schedule_slash(
+            netuid,
+            uid,
+            hotkey,
+            offence,
+            (reporter, canary_deposit),
+            epoch,
+        )
     }
 
     fn quarantine(
@@ -100,7 +115,7 @@ impl<T: Config> Pallet<T> {
         uid: u16,
         hotkey: T::AccountId,
         offence: OffenceKind,
-        reporter: T::AccountId,
+        (reporter, canary_deposit): (T::AccountId, BalanceOf<T>),
         epoch: u64,
     ) -> bool {
         let rate = slash_rate(&Self::slash_rates(), offence.slash_class());
@@ -111,6 +126,7 @@ impl<T: Config> Pallet<T> {
             offence,
             rate,
             reporter,
+            canary_deposit,
             due_epoch,
         };
         let mut queue = PendingSlashes::<T>::get(netuid);
@@ -137,8 +153,11 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Burns the slash from the miner's stake and mints the reporter's share: issuance falls
-    /// by exactly `slashed − reward`.
-    fn settle(netuid: NetUid, slash: PendingSlash<T::AccountId>) {
+    /// by exactly `slashed − reward`. Releases the canary deposit the slash held.
+    fn settle(netuid: NetUid, slash: PendingSlashOf<T>) {
+        if !slash.canary_deposit.is_zero() {
+            Self::release_canary_deposit(&slash.reporter, slash.canary_deposit);
+        }
         let slashed = T::Stake::slash(&slash.hotkey, slash.rate);
         let reward = Self::slash_rates().reporter_reward.mul_floor(slashed);
         let reward = if reward.is_zero() {
@@ -156,6 +175,18 @@ impl<T: Config> Pallet<T> {
             reporter: slash.reporter,
             reward,
         });
+    }
+
+    /// Releases `amount` of `committer`'s canary deposits.
+    pub(crate) fn release_canary_deposit(committer: &T::AccountId, amount: BalanceOf<T>) {
+        if let Err(e) = T::Currency::release(
+            &HoldReason::CanaryDeposit.into(),
+            committer,
+            amount,
+            Precision::BestEffort,
+        ) {
+            log::error!(target: LOG_TARGET, "canary deposit not released: {e:?}");
+        }
     }
 
     /// Settles at most `budget` slashes past their audit window, oldest subnet first. Returns

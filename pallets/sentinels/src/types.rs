@@ -346,11 +346,14 @@ pub struct Quarantine<AccountId, BlockNumber> {
 #[derive(
     Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct Canary<AccountId, BlockNumber> {
+pub struct Canary<AccountId, Balance, BlockNumber> {
     /// The commitment.
     pub commitment: Hash32,
-    /// The validator (hotkey) that committed it; accountable for its expected output.
+    /// The validator (hotkey) that committed it; accountable for its expected output, and paid
+    /// the reporter's share of the slash it causes.
     pub committer: AccountId,
+    /// Held from the committer ([`crate::HoldReason::CanaryDeposit`]).
+    pub deposit: Balance,
     /// Sentinel epoch of the commitment: only challenges of later epochs can fail it.
     pub epoch: u64,
     /// Block of the commitment: only answers whose seen block ([`Response::seen_block`]) comes
@@ -362,7 +365,7 @@ pub struct Canary<AccountId, BlockNumber> {
 #[derive(
     Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct PendingSlash<AccountId> {
+pub struct PendingSlash<AccountId, Balance> {
     /// The miner's hotkey.
     pub hotkey: AccountId,
     /// Its uid when sanctioned.
@@ -371,8 +374,12 @@ pub struct PendingSlash<AccountId> {
     pub offence: OffenceKind,
     /// Share of its stake to slash.
     pub rate: Perbill,
-    /// Who proved or reported the offence; paid the reporter share of the slash.
+    /// Who is paid the reporter share of the slash: the reporter of a judged offence, the
+    /// submitter of an equivocation, the committer of the canary a miner failed.
     pub reporter: AccountId,
+    /// The canary deposit held from `reporter` (a canary failure's committer) until the slash
+    /// settles; zero for other offences.
+    pub canary_deposit: Balance,
     /// Sentinel epoch from which it is settled.
     pub due_epoch: u64,
 }

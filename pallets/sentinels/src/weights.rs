@@ -64,6 +64,8 @@ pub trait WeightInfo {
     fn boundary(c: u32, k: u32) -> Weight;
     /// Settling one slash, without `StakeInfo::slash` itself.
     fn settle_slash() -> Weight;
+    /// Releasing the deposit of one expired canary.
+    fn expire_canary() -> Weight;
 }
 
 /// The estimates priced at `db`.
@@ -89,9 +91,10 @@ impl Estimates {
         self.of(9, 0, compute)
     }
 
-    // Reads: subnet exists, permit, epoch, canaries. Writes: canaries.
+    // Reads: subnet exists, permit, epoch, canaries, account and holds (the hold). Writes:
+    // canaries, account, holds.
     fn commit_canary(&self) -> Weight {
-        self.of(4, 1, CALL_BASE)
+        self.of(6, 3, CALL_BASE)
     }
 
     // As equivocation plus the canaries (read and write) and the seen block's hash; one
@@ -161,9 +164,15 @@ impl Estimates {
         )
     }
 
-    // Reads: slash queue, epoch. Writes: slash queue, the reporter's account (the mint).
+    // Reads: slash queue, epoch, the reporter's account and holds (a canary deposit's
+    // release). Writes: slash queue, the reporter's account (the mint) and holds.
     fn settle_slash(&self) -> Weight {
-        self.of(3, 2, CALL_BASE)
+        self.of(4, 3, CALL_BASE)
+    }
+
+    // Reads: account and holds. Writes: account and holds.
+    fn expire_canary(&self) -> Weight {
+        self.of(2, 2, PER_ITEM)
     }
 }
 
@@ -207,6 +216,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn settle_slash() -> Weight {
         estimates(T::DbWeight::get()).settle_slash()
     }
+    fn expire_canary() -> Weight {
+        estimates(T::DbWeight::get()).expire_canary()
+    }
 }
 
 /// The estimates priced at RocksDB's weights, for tests.
@@ -246,5 +258,8 @@ impl WeightInfo for () {
     }
     fn settle_slash() -> Weight {
         estimates(RocksDbWeight::get()).settle_slash()
+    }
+    fn expire_canary() -> Weight {
+        estimates(RocksDbWeight::get()).expire_canary()
     }
 }

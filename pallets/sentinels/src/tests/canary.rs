@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::{canary_commitment, Canary, OffenceKind, SeenBlock};
-use frame_support::assert_noop;
+use frame_support::{assert_noop, traits::fungible::Mutate};
 use mindos_primitives::QuarantineInfo;
 
 /// The input of the test canary, its right output and its salt.
@@ -54,6 +54,7 @@ fn commit_canary_stores_the_hidden_commitment() {
                 netuid: NET,
                 commitment: commitment(),
                 committer: VALIDATORS[0],
+                deposit: CANARY_DEPOSIT,
             }
             .into(),
         );
@@ -62,6 +63,7 @@ fn commit_canary_stores_the_hidden_commitment() {
             vec![Canary {
                 commitment: commitment(),
                 committer: VALIDATORS[0],
+                deposit: CANARY_DEPOSIT,
                 epoch: 1,
                 committed_at_block: 10
             }]
@@ -87,16 +89,23 @@ fn commit_canary_failures_change_nothing() {
             Sentinels::commit_canary(RuntimeOrigin::signed(VALIDATORS[2]), NET, commitment()),
             Error::<Test>::CanaryAlreadyCommitted
         );
-        for c in [1u8, 2] {
+        // A committer that cannot hold the deposit.
+        Balances::set_balance(&VALIDATORS[3], CANARY_DEPOSIT);
+        assert_noop!(
+            Sentinels::commit_canary(RuntimeOrigin::signed(VALIDATORS[3]), NET, [1; 32]),
+            Error::<Test>::InsufficientCanaryDeposit
+        );
+        // Two committers fill the subnet (MaxCanariesPerCommitter = 2).
+        for (committer, c) in [(VALIDATORS[0], 1u8), (VALIDATORS[1], 2)] {
             assert_ok!(Sentinels::commit_canary(
-                RuntimeOrigin::signed(VALIDATORS[0]),
+                RuntimeOrigin::signed(committer),
                 NET,
                 [c; 32]
             ));
         }
         // MaxCanariesPerSubnet = 3.
         assert_noop!(
-            Sentinels::commit_canary(RuntimeOrigin::signed(VALIDATORS[0]), NET, [3; 32]),
+            Sentinels::commit_canary(RuntimeOrigin::signed(VALIDATORS[1]), NET, [3; 32]),
             Error::<Test>::TooManyCanaries
         );
     });
@@ -115,6 +124,7 @@ fn a_wrong_answer_to_a_committed_canary_quarantines_at_once() {
             uid: UID_A,
             hotkey: MINER_A,
             reporter: VALIDATORS[1],
+            committer: VALIDATORS[0],
             commitment: commitment(),
         };
         let at = evs.iter().position(|e| *e == proven).expect("proven");
@@ -269,5 +279,85 @@ fn the_seen_block_must_be_a_block_of_this_chain_whose_hash_is_kept() {
         run_to(26);
         assert_noop!(prove(late), Error::<Test>::SeenBlockTooOld);
         assert_ok!(prove(with_seen(20, hash_of(20).0)));
+    });
+}
+
+/// Everything `who` has on hold, whatever the reason.
+fn on_hold(who: AccountId) -> Balance {
+    use frame_support::traits::fungible::InspectHold;
+    Balances::total_balance_on_hold(&who)
+}
+
+#[test]
+fn a_canary_holds_a_deposit_until_it_expires_unused() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        let free = Balances::free_balance(VALIDATORS[0]);
+        commit();
+        assert_eq!(on_hold(VALIDATORS[0]), CANARY_DEPOSIT);
+        assert_eq!(Balances::free_balance(VALIDATORS[0]), free - CANARY_DEPOSIT);
+        run_to_epoch(5);
+        assert!(Canaries::<Test>::get(NET).is_empty());
+        assert_eq!(
+            on_hold(VALIDATORS[0]),
+            0,
+            "released when the canary expires"
+        );
+        assert_eq!(Balances::free_balance(VALIDATORS[0]), free);
+    });
+}
+
+#[test]
+fn one_committer_holds_at_most_max_canaries_per_committer() {
+    build_and_execute(|| {
+        // MaxCanariesPerCommitter = 2, MaxCanariesPerSubnet = 3.
+        for c in [1u8, 2] {
+            assert_ok!(Sentinels::commit_canary(
+                RuntimeOrigin::signed(VALIDATORS[0]),
+                NET,
+                [c; 32]
+            ));
+        }
+        assert_noop!(
+            Sentinels::commit_canary(RuntimeOrigin::signed(VALIDATORS[0]), NET, [3; 32]),
+            Error::<Test>::TooManyCanariesOfCommitter
+        );
+        assert_ok!(Sentinels::commit_canary(
+            RuntimeOrigin::signed(VALIDATORS[1]),
+            NET,
+            [3; 32]
+        ));
+    });
+}
+
+#[test]
+fn a_canary_failure_pays_the_committer_and_releases_its_deposit_after_the_audit_window() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        commit();
+        run_to_epoch(2);
+        // VALIDATORS[1] submits; VALIDATORS[0] committed the canary and answers for it.
+        assert_ok!(prove(canary_answer(UID_A, 2, 61)));
+        assert_eq!(
+            on_hold(VALIDATORS[0]),
+            CANARY_DEPOSIT,
+            "held through the audit window"
+        );
+        let committer = Balances::free_balance(VALIDATORS[0]);
+        let submitter = Balances::free_balance(VALIDATORS[1]);
+        run_to_epoch(4);
+        let slashed = MINER_STAKE / 20;
+        assert_eq!(Slashes::get().len(), 1);
+        assert_eq!(on_hold(VALIDATORS[0]), 0, "released when the slash settles");
+        assert_eq!(
+            Balances::free_balance(VALIDATORS[0]),
+            committer + CANARY_DEPOSIT + slashed / 10,
+            "the committer is rewarded"
+        );
+        assert_eq!(
+            Balances::free_balance(VALIDATORS[1]),
+            submitter,
+            "whoever submits the opening earns nothing: front-running it pays nothing"
+        );
     });
 }
