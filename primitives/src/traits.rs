@@ -8,7 +8,7 @@
 //! the directives, consensus and neurons pallets. Each has a `()` implementation that does
 //! nothing (or answers neutrally), so a runtime or mock can leave out what it does not use.
 
-use crate::{Hyperparameters, NetUid};
+use crate::{Hyperparameters, NetUid, TaskSpec};
 use alloc::vec::Vec;
 use mindos_consensus_math::{EmissionSplit, EpochParams};
 use sp_arithmetic::Perbill;
@@ -30,6 +30,10 @@ pub trait SubnetsInfo<AccountId, Balance> {
     /// starts from [`crate::is_epoch_boundary`]; a tempo change moves only the periods after
     /// the boundary it takes effect at). One storage read.
     fn epochs_due(block: u64) -> Vec<NetUid>;
+    /// The task of a live subnet, fixed at its creation: the model digest it pins (sentinel
+    /// evidence must name it) and its scoring rule (only exactly scored subnets take canaries).
+    /// One storage read.
+    fn task(netuid: NetUid) -> Option<TaskSpec>;
 }
 
 /// Called when a subnet is dissolved, so pallets that keep per-subnet state (neurons,

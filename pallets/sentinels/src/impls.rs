@@ -20,8 +20,8 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_primitives::{
-    MeshKeys, NetUid, NeuronDeregistration, NeuronsInfo, QuarantineInfo, SaltSink,
-    SentinelParameters, StakeInfo, SubnetsInfo,
+    MeshKeys, NetUid, NeuronDeregistration, NeuronsInfo, QuarantineInfo, SaltSink, ScoringRule,
+    SentinelParameters, StakeInfo, SubnetsInfo, TaskSpec,
 };
 use mindos_sentinels_math::{
     may_release, mix_next, verdict, CommitteeSize, QuarantineParams, SlashRates, Verdict,
@@ -99,12 +99,34 @@ impl<T: Config> Pallet<T> {
 
     // ----- checks shared by the evidence calls -----
 
-    /// `who` holds a validator permit on the live subnet `netuid`.
-    fn ensure_permit(netuid: NetUid, who: &T::AccountId) -> Result<(), Error<T>> {
-        ensure!(T::Subnets::exists(netuid), Error::<T>::UnknownSubnet);
+    /// `who` holds a validator permit on the live subnet `netuid`; returns the subnet's task.
+    fn ensure_permit(netuid: NetUid, who: &T::AccountId) -> Result<TaskSpec, Error<T>> {
+        let task = T::Subnets::task(netuid).ok_or(Error::<T>::UnknownSubnet)?;
         ensure!(
             T::Stake::has_validator_permit(netuid, who),
             Error::<T>::NoValidatorPermit
+        );
+        Ok(task)
+    }
+
+    /// The subnet scores exactly, so one expected output hash can judge an answer: a float
+    /// subnet compares outputs within a tolerance, and an honest miner's answer may differ from
+    /// the committer's in its last bits.
+    fn ensure_exact(task: &TaskSpec) -> Result<(), Error<T>> {
+        ensure!(
+            task.scoring_rule == ScoringRule::Correctness,
+            Error::<T>::InexactScoring
+        );
+        Ok(())
+    }
+
+    /// The challenge names the model the subnet pins: an answer under another model says
+    /// nothing about this subnet's task, and re-sending one nonce under another model must not
+    /// make two "answers to one challenge".
+    fn ensure_model(task: &TaskSpec, challenge: &Challenge) -> Result<(), Error<T>> {
+        ensure!(
+            challenge.model_digest == task.model_digest,
+            Error::<T>::WrongModel
         );
         Ok(())
     }
@@ -210,10 +232,11 @@ impl<T: Config> Pallet<T> {
         first: SignedResponse,
         second: SignedResponse,
     ) -> Result<bool, DispatchError> {
-        Self::ensure_permit(netuid, &reporter)?;
+        let task = Self::ensure_permit(netuid, &reporter)?;
         let (a, b) = (&first.response, &second.response);
         Self::ensure_subject(netuid, uid, &a.challenge)?;
         ensure!(a.challenge == b.challenge, Error::<T>::ChallengesDiffer);
+        Self::ensure_model(&task, &a.challenge)?;
         ensure!(a.output_hash != b.output_hash, Error::<T>::SameOutput);
         Self::ensure_recent(netuid, a.challenge.epoch)?;
         let hotkey = Self::accused(netuid, uid, a.challenge.epoch)?;
@@ -243,7 +266,8 @@ impl<T: Config> Pallet<T> {
         netuid: NetUid,
         commitment: Hash32,
     ) -> DispatchResult {
-        Self::ensure_permit(netuid, &committer)?;
+        let task = Self::ensure_permit(netuid, &committer)?;
+        Self::ensure_exact(&task)?;
         let mut canaries = Canaries::<T>::get(netuid);
         ensure!(
             !canaries.iter().any(|c| c.commitment == commitment),
@@ -285,9 +309,11 @@ impl<T: Config> Pallet<T> {
         expected_output_hash: Hash32,
         salt: Hash32,
     ) -> Result<bool, DispatchError> {
-        Self::ensure_permit(netuid, &reporter)?;
+        let task = Self::ensure_permit(netuid, &reporter)?;
+        Self::ensure_exact(&task)?;
         let response = &signed.response;
         Self::ensure_subject(netuid, uid, &response.challenge)?;
+        Self::ensure_model(&task, &response.challenge)?;
         let commitment = canary_commitment(
             netuid,
             &response.challenge.input_hash,

@@ -19,7 +19,10 @@
 //!   [`Pallet::submit_equivocation`] (two different outputs signed by the miner's bound key for
 //!   one challenge) and [`Pallet::submit_canary_failure`] (a wrong signed answer to a canary
 //!   committed with [`Pallet::commit_canary`] in an earlier epoch and before the block the miner
-//!   says it saw when answering, [`SeenBlock`]).
+//!   says it saw when answering, [`SeenBlock`], on a subnet that scores exactly). Both must name
+//!   the subnet's pinned model. Equivocation proves itself outright; a canary failure only
+//!   *given an honest commitment* (the committer alone chooses the expected output), which its
+//!   deposit and part 2's audit back.
 //! - **Judged offences**: a member of the current committee [`Pallet::report`]s a miner with a
 //!   bond; members [`Pallet::vote`]; the threshold (governed, 5 of 7) quarantines, enough
 //!   not-guilty votes or expiry ([`Pallet::close_case`]) dismiss.
@@ -583,6 +586,13 @@ pub mod pallet {
         NoBoundKey,
         /// The challenge names another subnet or uid than the call.
         WrongSubject,
+        /// The challenge names another model than the one the subnet pins
+        /// (`TaskSpec::model_digest`): the answer is no evidence about this subnet's task.
+        WrongModel,
+        /// The subnet does not score exactly (`ScoringRule::Correctness`): float outputs are
+        /// compared within a tolerance, which one expected hash cannot judge, so it takes no
+        /// canaries.
+        InexactScoring,
         /// The challenge names a sentinel epoch that has not begun.
         EvidenceFromFuture,
         /// The challenge is older than `MaxEvidenceAgeEpochs`.
@@ -723,10 +733,11 @@ pub mod pallet {
         ///   needed).
         /// - `netuid`, `uid`: the miner.
         /// - `first`, `second`: its two signed responses ([`types`] documents the signed
-        ///   bytes). Both must answer the same challenge, naming `netuid` and `uid`, of a
-        ///   sentinel epoch not in the future and at most `MaxEvidenceAgeEpochs` old, after the
-        ///   miner's last sanctioned offence; their output hashes must differ; both signatures
-        ///   must verify with the miner's bound key (its served PeerId's Ed25519 key).
+        ///   bytes). Both must answer the same challenge, naming `netuid`, `uid` and the
+        ///   subnet's pinned model digest, of a sentinel epoch not in the future and at most
+        ///   `MaxEvidenceAgeEpochs` old, after the miner's last sanctioned offence; their output
+        ///   hashes must differ; both signatures must verify with the miner's bound key (its
+        ///   served PeerId's Ed25519 key).
         ///
         /// The miner is quarantined (or deregistered at its third offence in 30 epochs) and a
         /// 5% slash is scheduled after the audit window, 10% of it for the caller.
@@ -734,7 +745,8 @@ pub mod pallet {
         /// Emits [`Event::EquivocationProven`], [`Event::MinerQuarantined`] or
         /// [`Event::MinerDeregistered`], and [`Event::SlashScheduled`]. Fails with
         /// [`Error::UnknownSubnet`], [`Error::NoValidatorPermit`], [`Error::WrongSubject`],
-        /// [`Error::ChallengesDiffer`], [`Error::SameOutput`], [`Error::EvidenceFromFuture`],
+        /// [`Error::ChallengesDiffer`], [`Error::WrongModel`], [`Error::SameOutput`],
+        /// [`Error::EvidenceFromFuture`],
         /// [`Error::EvidenceTooOld`], [`Error::UnknownNeuron`], [`Error::AlreadyQuarantined`],
         /// [`Error::EvidenceAlreadySanctioned`], [`Error::NoBoundKey`] or
         /// [`Error::BadSignature`].
@@ -762,7 +774,8 @@ pub mod pallet {
         /// proven with [`Pallet::submit_canary_failure`].
         ///
         /// - `origin`: `Signed` by a hotkey holding a validator permit on `netuid`, able to hold
-        ///   `CanaryDeposit`. It answers for the expected output it commits (an audit can
+        ///   `CanaryDeposit`; the subnet must score exactly (`ScoringRule::Correctness`), as one
+        ///   expected hash cannot judge outputs compared within a tolerance. It answers for the expected output it commits (an audit can
         ///   re-execute it once opened): the deposit is released when the canary expires unused
         ///   or when the slash it causes settles, and it earns the reporter's share of that
         ///   slash.
@@ -773,7 +786,8 @@ pub mod pallet {
         /// `MaxCanariesPerSubnet`, a committer at most `MaxCanariesPerCommitter` of them.
         ///
         /// Emits [`Event::CanaryCommitted`]. Fails with [`Error::UnknownSubnet`],
-        /// [`Error::NoValidatorPermit`], [`Error::CanaryAlreadyCommitted`],
+        /// [`Error::NoValidatorPermit`], [`Error::InexactScoring`],
+        /// [`Error::CanaryAlreadyCommitted`],
         /// [`Error::TooManyCanariesOfCommitter`], [`Error::TooManyCanaries`] or
         /// [`Error::InsufficientCanaryDeposit`].
         #[pallet::call_index(1)]
@@ -789,11 +803,16 @@ pub mod pallet {
         /// Prove that a miner answered a committed canary wrongly, by opening the commitment,
         /// and quarantine it in this block, without a vote.
         ///
+        /// The proof verifies itself *given an honest commitment*: the chain checks that the
+        /// miner signed an answer other than the committed one, not that the committed one is
+        /// right. The committer's deposit and part 2's audit (which re-executes the opened
+        /// canary on appeal) back the commitment.
+        ///
         /// - `origin`: `Signed` by a hotkey holding a validator permit on `netuid`.
         /// - `netuid`, `uid`: the miner.
-        /// - `response`: its signed response; its challenge names `netuid` and `uid`, an epoch
-        ///   after the canary's commitment (and within `MaxEvidenceAgeEpochs`), and the canary's
-        ///   input hash; its seen block is a block of this chain after the one the canary was
+        /// - `response`: its signed response; its challenge names `netuid`, `uid`, the subnet's
+        ///   pinned model digest, an epoch after the canary's commitment (and within
+        ///   `MaxEvidenceAgeEpochs`), and the canary's input hash; its seen block is a block of this chain after the one the canary was
         ///   committed in (the challenge's epoch is the challenger's choice, the seen block is
         ///   the miner's: [`types`]); its output hash differs from `expected_output_hash`.
         /// - `expected_output_hash`, `salt`: the rest of the commitment's opening (the input
@@ -805,8 +824,9 @@ pub mod pallet {
         ///
         /// Emits [`Event::CanaryFailureProven`], [`Event::MinerQuarantined`] or
         /// [`Event::MinerDeregistered`], and [`Event::SlashScheduled`]. Fails with
-        /// [`Error::UnknownSubnet`], [`Error::NoValidatorPermit`], [`Error::WrongSubject`],
-        /// [`Error::UnknownCanary`], [`Error::CanaryNotBeforeChallenge`],
+        /// [`Error::UnknownSubnet`], [`Error::NoValidatorPermit`], [`Error::InexactScoring`],
+        /// [`Error::WrongSubject`], [`Error::WrongModel`], [`Error::UnknownCanary`],
+        /// [`Error::CanaryNotBeforeChallenge`],
         /// [`Error::UnknownSeenBlock`], [`Error::SeenBlockTooOld`],
         /// [`Error::CanaryNotBeforeSeenBlock`], [`Error::CanaryAnsweredCorrectly`], [`Error::EvidenceFromFuture`],
         /// [`Error::EvidenceTooOld`], [`Error::UnknownNeuron`], [`Error::AlreadyQuarantined`],

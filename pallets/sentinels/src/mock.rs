@@ -15,8 +15,8 @@ use frame_support::{
     weights::Weight,
 };
 use mindos_primitives::{
-    Hyperparameters, MeshKeys, NetUid, NeuronDeregistration, NeuronsInfo, Perbill, ReputationInfo,
-    SentinelParameters, StakeInfo, SubnetsInfo,
+    Hyperparameters, MeshKeys, Modality, NetUid, NeuronDeregistration, NeuronsInfo, Perbill,
+    ReputationInfo, ScoringRule, SentinelParameters, StakeInfo, SubnetsInfo, TaskSpec,
 };
 use sp_core::{ed25519, Pair};
 
@@ -47,6 +47,20 @@ pub(crate) const UID_A: u16 = 10;
 pub(crate) const UID_B: u16 = 11;
 /// A funded account with no permit and no neuron.
 pub(crate) const OUTSIDER: AccountId = 99;
+/// The model every test subnet pins (what [`crate::tests::challenge`] names).
+pub(crate) const MODEL: [u8; 32] = [7; 32];
+
+/// A subnet's task: [`MODEL`], scored by `scoring_rule`.
+pub(crate) fn task(scoring_rule: ScoringRule) -> TaskSpec {
+    TaskSpec {
+        modality: Modality::Bytes,
+        model_digest: MODEL,
+        input_schema: 1,
+        output_schema: 1,
+        scoring_rule,
+    }
+}
+
 /// Free balance of every hotkey and coldkey at genesis.
 pub(crate) const ENDOWMENT: Balance = 10_000;
 /// Stake of every validator at genesis.
@@ -75,6 +89,8 @@ parameter_types! {
     pub static OwnerOverrides: BTreeMap<AccountId, AccountId> = BTreeMap::new();
     /// Live subnets.
     pub static LiveSubnets: Vec<NetUid> = Vec::new();
+    /// Each live subnet's task (exact scoring, [`MODEL`], when absent).
+    pub static Tasks: BTreeMap<NetUid, TaskSpec> = BTreeMap::new();
     /// Blocks from one epoch boundary to the next, for every subnet.
     pub static Tempo: u64 = 10;
     /// The hotkey in each `(netuid, uid)` slot.
@@ -136,6 +152,15 @@ impl SubnetsInfo<AccountId, Balance> for FakeSubnets {
             return Vec::new();
         }
         LiveSubnets::get()
+    }
+
+    fn task(netuid: NetUid) -> Option<TaskSpec> {
+        Self::exists(netuid).then(|| {
+            Tasks::get()
+                .get(&netuid)
+                .cloned()
+                .unwrap_or(task(ScoringRule::Correctness))
+        })
     }
 }
 
@@ -327,6 +352,7 @@ impl ExtBuilder {
     pub(crate) fn build(self) -> sp_io::TestExternalities {
         // The fakes keep their state in thread-locals: start every test from the same.
         LiveSubnets::set(vec![NET, OTHER_NET]);
+        Tasks::set(BTreeMap::new());
         Tempo::set(10);
         let mut slots = BTreeMap::new();
         let mut stake = BTreeMap::new();

@@ -54,6 +54,16 @@
 //! expected_output_hash, salt)))`. The input hash is hidden behind the salt on purpose: were
 //! `H(input)` on chain, a miner could hash every input it gets, recognise canaries and answer
 //! only those honestly. The commitment is opened by [`crate::Pallet::submit_canary_failure`].
+//!
+//! A canary failure is self-verifying only *given an honest commitment*: the chain checks that
+//! the miner's signed output differs from the committed one, not that the committed one is the
+//! model's right output; the committer alone chooses it. So a canary holds the committer's
+//! deposit until it expires or the slash it caused settles (part 2's audit re-executes the opened
+//! canary on appeal and forfeits the deposit of a wrong one), and canaries are taken only on
+//! subnets that score exactly (`ScoringRule::Correctness`): a float subnet compares outputs
+//! within a tolerance, and an honest miner's output may differ from the committer's in its last
+//! bits, which an exact hash would call a failure. Both kinds of evidence must name the model
+//! the subnet pins (`TaskSpec::model_digest`).
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -212,7 +222,9 @@ pub enum JudgedOffence {
 pub enum OffenceKind {
     /// Two different signed outputs for one challenge (self-verifying).
     Equivocation,
-    /// A wrong answer to a committed canary (self-verifying once the commitment is opened).
+    /// A wrong answer to a committed canary: self-verifying *given an honest commitment* (the
+    /// chain checks the answer differs from the committed one, not that the committed one is
+    /// right), which the committer's deposit and part 2's audit back.
     CanaryFailure,
     /// Judged by a committee vote.
     Judged(JudgedOffence),

@@ -361,3 +361,41 @@ fn a_canary_failure_pays_the_committer_and_releases_its_deposit_after_the_audit_
         );
     });
 }
+
+#[test]
+fn canaries_need_exactly_scored_subnets() {
+    build_and_execute(|| {
+        // A float subnet is judged within a tolerance: an exact hash cannot judge it.
+        Tasks::mutate(|t| {
+            t.insert(NET, task(mindos_primitives::ScoringRule::CosineSimilarity));
+        });
+        assert_noop!(
+            Sentinels::commit_canary(RuntimeOrigin::signed(VALIDATORS[0]), NET, commitment()),
+            Error::<Test>::InexactScoring
+        );
+        // Nor is a canary committed before proof against a float subnet's miner.
+        Tasks::set(Default::default());
+        commit();
+        run_to_epoch(1);
+        Tasks::mutate(|t| {
+            t.insert(NET, task(mindos_primitives::ScoringRule::CosineSimilarity));
+        });
+        assert_noop!(
+            prove(canary_answer(UID_A, 1, 61)),
+            Error::<Test>::InexactScoring
+        );
+    });
+}
+
+#[test]
+fn a_canary_failure_must_name_the_pinned_model() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        commit();
+        run_to_epoch(2);
+        let mut c = challenge(UID_A, 2, 9, INPUT);
+        c.model_digest = [8; 32];
+        // An answer computed with another model proves nothing about this subnet.
+        assert_noop!(prove(answer(c, 61)), Error::<Test>::WrongModel);
+    });
+}

@@ -235,3 +235,16 @@ fn only_permit_holders_submit_about_live_neurons_with_keys() {
         assert_noop!(submit(first, second), Error::<Test>::NoBoundKey);
     });
 }
+
+#[test]
+fn equivocation_must_name_the_pinned_model() {
+    build_and_execute(|| {
+        let mut c = challenge(UID_A, 0, 1, 1);
+        c.model_digest = [8; 32];
+        // A challenge under another model is not the subnet's task.
+        assert_noop!(
+            submit(answer(c.clone(), 1), answer(c, 2)),
+            Error::<Test>::WrongModel
+        );
+    });
+}
