@@ -49,7 +49,7 @@ pub use neuron::{
 };
 pub use proofs::{ed25519_key_of, hotkey_consent_message, serve_proof_message};
 pub use traits::{
-    ConsensusParameters, EmissionRecorder, MeshKeys, NeuronDeregistration, NeuronsInfo,
+    ConsensusParameters, EmissionRecorder, EndpointObserver, NeuronDeregistration, NeuronsInfo,
     OnSubnetDissolved, QuarantineInfo, ReputationInfo, SaltSink, SentinelParameters, StakeInfo,
     SubnetsInfo,
 };

@@ -4,7 +4,7 @@
 //! each other: a trait in either crate would make a cycle.
 //!
 //! The sentinel traits at the end ([`SentinelParameters`], [`QuarantineInfo`], [`SaltSink`],
-//! [`ReputationInfo`], [`MeshKeys`], [`NeuronDeregistration`]) connect the sentinels pallet to
+//! [`ReputationInfo`], [`EndpointObserver`], [`NeuronDeregistration`]) connect the sentinels pallet to
 //! the directives, consensus and neurons pallets. Each has a `()` implementation that does
 //! nothing (or answers neutrally), so a runtime or mock can leave out what it does not use.
 
@@ -196,19 +196,31 @@ impl ReputationInfo for () {
     }
 }
 
-/// The key a neuron signs its mesh messages with: the Ed25519 key its served PeerId names
-/// ([`crate::ed25519_key_of`] of the PeerId in its endpoint). Sentinel evidence against a miner
-/// is verified with it.
-pub trait MeshKeys {
-    /// The Ed25519 public key bound to `uid` on `netuid` through its served endpoint, or `None`
-    /// when the slot is empty or serves nothing.
-    fn bound_key(netuid: NetUid, uid: u16) -> Option<[u8; 32]>;
+/// Where the neurons pallet reports every Ed25519 key a neuron binds by serving an endpoint (the
+/// key its PeerId names, [`crate::ed25519_key_of`]): a neuron signs its mesh messages with it, and
+/// sentinel evidence against a miner is verified with the key it had bound *when it answered*.
+/// A push, not a read of the current endpoint, so that a miner cannot escape evidence by serving
+/// a new PeerId before the evidence lands: the sentinels pallet keeps the recent keys of each
+/// `(netuid, hotkey)`.
+pub trait EndpointObserver<AccountId> {
+    /// `hotkey` on `netuid` now serves an endpoint whose PeerId names the Ed25519 key `key`.
+    /// Call it from the dispatch that binds the key, before it succeeds: `false` means the key
+    /// cannot be recorded (the hotkey rotated its key too often within the evidence window),
+    /// and the caller must then refuse the binding (a failed dispatch rolls the call back).
+    fn on_key_bound(netuid: NetUid, hotkey: &AccountId, key: [u8; 32]) -> bool;
+
+    /// The most [`Self::on_key_bound`] can weigh; the caller charges it.
+    fn max_weight() -> Weight;
 }
 
-/// No neuron has a bound key: no signed evidence verifies.
-impl MeshKeys for () {
-    fn bound_key(_netuid: NetUid, _uid: u16) -> Option<[u8; 32]> {
-        None
+/// Keys go nowhere and every binding is accepted.
+impl<AccountId> EndpointObserver<AccountId> for () {
+    fn on_key_bound(_netuid: NetUid, _hotkey: &AccountId, _key: [u8; 32]) -> bool {
+        true
+    }
+
+    fn max_weight() -> Weight {
+        Weight::zero()
     }
 }
 

@@ -8,7 +8,7 @@ use crate::{
     pallet::*,
     types::{
         canary_commitment, response_message, Canary, Case, CaseId, CaseOutcome, Challenge, Hash32,
-        JudgedOffence, OffenceKind, OpenCase, SeenBlock, SignedResponse,
+        JudgedOffence, KeyBinding, OffenceKind, OpenCase, SeenBlock, SignedResponse,
     },
     weights::WeightInfo,
     LOG_TARGET,
@@ -20,8 +20,8 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_primitives::{
-    MeshKeys, NetUid, NeuronDeregistration, NeuronsInfo, QuarantineInfo, SaltSink, ScoringRule,
-    SentinelParameters, StakeInfo, SubnetsInfo, TaskSpec,
+    EndpointObserver, NetUid, NeuronDeregistration, NeuronsInfo, QuarantineInfo, SaltSink,
+    ScoringRule, SentinelParameters, StakeInfo, SubnetsInfo, TaskSpec,
 };
 use mindos_sentinels_math::{
     may_release, mix_next, verdict, CommitteeSize, QuarantineParams, SlashRates, Verdict,
@@ -123,7 +123,7 @@ impl<T: Config> Pallet<T> {
     /// The challenge names the model the subnet pins: an answer under another model says
     /// nothing about this subnet's task, and re-sending one nonce under another model must not
     /// make two "answers to one challenge".
-    fn ensure_model(task: &TaskSpec, challenge: &Challenge) -> Result<(), Error<T>> {
+    fn ensure_model(task: &TaskSpec, challenge: &Challenge<T::AccountId>) -> Result<(), Error<T>> {
         ensure!(
             challenge.model_digest == task.model_digest,
             Error::<T>::WrongModel
@@ -132,7 +132,11 @@ impl<T: Config> Pallet<T> {
     }
 
     /// The challenge names `netuid` and `uid`.
-    fn ensure_subject(netuid: NetUid, uid: u16, challenge: &Challenge) -> Result<(), Error<T>> {
+    fn ensure_subject(
+        netuid: NetUid,
+        uid: u16,
+        challenge: &Challenge<T::AccountId>,
+    ) -> Result<(), Error<T>> {
         ensure!(
             challenge.netuid == netuid && challenge.uid == uid,
             Error::<T>::WrongSubject
@@ -151,10 +155,17 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// The hotkey in `uid`'s slot, if it is not quarantined and has no sanctioned offence in
-    /// or after `challenge_epoch` (which makes replayed evidence useless).
-    fn accused(netuid: NetUid, uid: u16, challenge_epoch: u64) -> Result<T::AccountId, Error<T>> {
+    /// The challenged hotkey, which must hold `uid`'s slot, if it is not quarantined and has
+    /// no sanctioned offence in or after the challenge's epoch (which makes replayed evidence
+    /// useless).
+    fn accused(
+        netuid: NetUid,
+        uid: u16,
+        challenge: &Challenge<T::AccountId>,
+    ) -> Result<T::AccountId, Error<T>> {
+        let challenge_epoch = challenge.epoch;
         let hotkey = T::Neurons::hotkey(netuid, uid).ok_or(Error::<T>::UnknownNeuron)?;
+        ensure!(hotkey == challenge.hotkey, Error::<T>::WrongSubject);
         ensure!(
             Self::active_quarantine(netuid, uid).is_none(),
             Error::<T>::AlreadyQuarantined
@@ -168,22 +179,37 @@ impl<T: Config> Pallet<T> {
         Ok(hotkey)
     }
 
-    /// The Ed25519 key `uid`'s served PeerId names.
-    fn bound_key(netuid: NetUid, uid: u16) -> Result<ed25519::Public, Error<T>> {
-        T::MeshKeys::bound_key(netuid, uid)
-            .map(ed25519::Public::from_raw)
-            .ok_or(Error::<T>::NoBoundKey)
+    /// The keys `hotkey` had bound on `netuid` in sentinel epoch `epoch` ([`KeyHistory`]):
+    /// binding `i` verifies epochs from its own to the next binding's, both included (a key
+    /// replaced during an epoch signed the earlier part of it). At most [`MaxBoundKeys`].
+    pub fn keys_at(netuid: NetUid, hotkey: &T::AccountId, epoch: u64) -> Vec<[u8; 32]> {
+        let history = KeyHistory::<T>::get(netuid, hotkey);
+        let ends = history
+            .iter()
+            .skip(1)
+            .map(|next| Some(next.from_epoch))
+            .chain(core::iter::once(None));
+        history
+            .iter()
+            .zip(ends)
+            .filter(|(binding, end)| {
+                binding.from_epoch <= epoch && end.is_none_or(|end| epoch <= end)
+            })
+            .map(|(binding, _)| binding.key)
+            .collect()
     }
 
-    /// `signed` carries a signature of its response by `key`, on this chain.
-    fn verify(key: &ed25519::Public, signed: &SignedResponse) -> Result<(), Error<T>> {
+    /// `signed` carries a signature of its response, on this chain, by one of `keys`.
+    fn verify(keys: &[[u8; 32]], signed: &SignedResponse<T::AccountId>) -> Result<(), Error<T>> {
+        ensure!(!keys.is_empty(), Error::<T>::NoBoundKey);
         let message = response_message(Self::genesis_hash().as_ref(), &signed.response);
+        let signature = ed25519::Signature::from_raw(signed.signature);
         ensure!(
-            sp_io::crypto::ed25519_verify(
-                &ed25519::Signature::from_raw(signed.signature),
+            keys.iter().any(|key| sp_io::crypto::ed25519_verify(
+                &signature,
                 &message,
-                key,
-            ),
+                &ed25519::Public::from_raw(*key),
+            )),
             Error::<T>::BadSignature
         );
         Ok(())
@@ -229,8 +255,8 @@ impl<T: Config> Pallet<T> {
         reporter: T::AccountId,
         netuid: NetUid,
         uid: u16,
-        first: SignedResponse,
-        second: SignedResponse,
+        first: SignedResponse<T::AccountId>,
+        second: SignedResponse<T::AccountId>,
     ) -> Result<bool, DispatchError> {
         let task = Self::ensure_permit(netuid, &reporter)?;
         let (a, b) = (&first.response, &second.response);
@@ -239,10 +265,10 @@ impl<T: Config> Pallet<T> {
         Self::ensure_model(&task, &a.challenge)?;
         ensure!(a.output_hash != b.output_hash, Error::<T>::SameOutput);
         Self::ensure_recent(netuid, a.challenge.epoch)?;
-        let hotkey = Self::accused(netuid, uid, a.challenge.epoch)?;
-        let key = Self::bound_key(netuid, uid)?;
-        Self::verify(&key, &first)?;
-        Self::verify(&key, &second)?;
+        let hotkey = Self::accused(netuid, uid, &a.challenge)?;
+        let keys = Self::keys_at(netuid, &hotkey, a.challenge.epoch);
+        Self::verify(&keys, &first)?;
+        Self::verify(&keys, &second)?;
 
         Self::deposit_event(Event::EquivocationProven {
             netuid,
@@ -305,7 +331,7 @@ impl<T: Config> Pallet<T> {
         reporter: T::AccountId,
         netuid: NetUid,
         uid: u16,
-        signed: SignedResponse,
+        signed: SignedResponse<T::AccountId>,
         expected_output_hash: Hash32,
         salt: Hash32,
     ) -> Result<bool, DispatchError> {
@@ -342,9 +368,9 @@ impl<T: Config> Pallet<T> {
             Error::<T>::CanaryAnsweredCorrectly
         );
         Self::ensure_recent(netuid, response.challenge.epoch)?;
-        let hotkey = Self::accused(netuid, uid, response.challenge.epoch)?;
-        let key = Self::bound_key(netuid, uid)?;
-        Self::verify(&key, &signed)?;
+        let hotkey = Self::accused(netuid, uid, &response.challenge)?;
+        let keys = Self::keys_at(netuid, &hotkey, response.challenge.epoch);
+        Self::verify(&keys, &signed)?;
 
         // Opened, the canary's input is public: it cannot catch anyone else. Its deposit stays
         // held, now by the slash, until the audit window has passed.
@@ -650,5 +676,45 @@ impl<T: Config> QuarantineInfo for Pallet<T> {
 impl<T: Config> SaltSink for Pallet<T> {
     fn on_reveal(netuid: NetUid, _epoch: u64, salt_hash: [u8; 32]) {
         Mix::<T>::mutate(netuid, |mix| *mix = mix_next(mix, &salt_hash));
+    }
+}
+
+/// Records each key a miner binds, with the sentinel epoch, so that evidence is verified with the
+/// key the miner had when it answered ([`KeyHistory`]). The neurons pallet calls it from `serve`
+/// (wired in part 2; the mock calls it).
+impl<T: Config> EndpointObserver<T::AccountId> for Pallet<T> {
+    fn on_key_bound(netuid: NetUid, hotkey: &T::AccountId, key: [u8; 32]) -> bool {
+        let epoch = Self::epoch(netuid);
+        let mut history = KeyHistory::<T>::get(netuid, hotkey);
+        if history.last().is_some_and(|last| last.key == key) {
+            return true;
+        }
+        // A binding whose successor came before the oldest usable evidence epoch verifies
+        // nothing any more.
+        let oldest_usable = epoch.saturating_sub(u64::from(T::MaxEvidenceAgeEpochs::get()));
+        let stale = history
+            .iter()
+            .skip(1)
+            .take_while(|next| next.from_epoch < oldest_usable)
+            .count();
+        let mut kept = history.into_inner();
+        kept.drain(..stale);
+        history = BoundedVec::truncate_from(kept);
+        if history
+            .try_push(KeyBinding {
+                key,
+                from_epoch: epoch,
+            })
+            .is_err()
+        {
+            // Forgetting a recent key would let its evidence escape: refuse the rotation.
+            return false;
+        }
+        KeyHistory::<T>::insert(netuid, hotkey, history);
+        true
+    }
+
+    fn max_weight() -> Weight {
+        T::WeightInfo::on_key_bound()
     }
 }

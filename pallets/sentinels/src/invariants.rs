@@ -25,6 +25,8 @@ impl<T: Config> Pallet<T> {
     ///   `MaxOpenReportsPerReporter`;
     /// - quarantines end after they begin and count at least one offence; offence histories
     ///   are ordered and not from the future;
+    /// - key histories are ordered by epoch, not from the future, and never bind the same key
+    ///   twice in a row;
     /// - canaries are distinct, ordered by epoch and not from the future, at most
     ///   `MaxCanariesPerCommitter` per committer and subnet; each committer's held canary
     ///   deposit is the sum of its live canaries' deposits and of those the pending slashes of
@@ -36,6 +38,7 @@ impl<T: Config> Pallet<T> {
         Self::check_committees()?;
         Self::check_cases()?;
         Self::check_quarantines()?;
+        Self::check_keys()?;
         Self::check_canaries()?;
         Self::check_slashes()?;
         Ok(())
@@ -188,6 +191,24 @@ impl<T: Config> Pallet<T> {
             ensure!(
                 history.last().is_none_or(|e| *e <= Self::epoch(netuid)),
                 "an offence from the future"
+            );
+        }
+        Ok(())
+    }
+
+    fn check_keys() -> Result<(), TryRuntimeError> {
+        for (netuid, _hotkey, history) in KeyHistory::<T>::iter() {
+            ensure!(
+                history
+                    .windows(2)
+                    .all(|w| matches!(w, [a, b] if a.from_epoch <= b.from_epoch && a.key != b.key)),
+                "a key history out of order or repeating a key"
+            );
+            ensure!(
+                history
+                    .last()
+                    .is_none_or(|b| b.from_epoch <= Self::epoch(netuid)),
+                "a key bound in the future"
             );
         }
         Ok(())

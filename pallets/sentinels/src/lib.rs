@@ -16,8 +16,8 @@
 //!   weights reveal the consensus pallet reports ([`mindos_primitives::SaltSink`]).
 //! - **Self-verifying evidence** quarantines in the block that includes it, without a vote, and
 //!   any validator-permit holder may submit it even when no committee can form:
-//!   [`Pallet::submit_equivocation`] (two different outputs signed by the miner's bound key for
-//!   one challenge) and [`Pallet::submit_canary_failure`] (a wrong signed answer to a canary
+//!   [`Pallet::submit_equivocation`] (two different outputs for one challenge, signed by a key
+//!   the challenged hotkey had bound in the challenge's epoch, [`KeyHistory`]) and [`Pallet::submit_canary_failure`] (a wrong signed answer to a canary
 //!   committed with [`Pallet::commit_canary`] in an earlier epoch and before the block the miner
 //!   says it saw when answering, [`SeenBlock`], on a subnet that scores exactly). Both must name
 //!   the subnet's pinned model. Equivocation proves itself outright; a canary failure only
@@ -68,8 +68,9 @@
 //! ## Not yet (part 2)
 //!
 //! Appeals and the audit committee's re-judging, slashing sentinels on an overturn (and the
-//! pending slash being dropped then), the runtime wiring (the neurons pallet implementing
-//! [`mindos_primitives::MeshKeys`] and [`mindos_primitives::NeuronDeregistration`], the
+//! pending slash being dropped then), the runtime wiring (the neurons pallet calling
+//! [`mindos_primitives::EndpointObserver`] from `serve` and refusing a binding it declines, and
+//! implementing [`mindos_primitives::NeuronDeregistration`], the
 //! consensus pallet calling [`mindos_primitives::SaltSink`] and reading
 //! [`mindos_primitives::QuarantineInfo`], [`mindos_primitives::ReputationInfo`] from consensus),
 //! clearing state when a subnet dissolves, runtime API and RPC, benchmarks.
@@ -107,9 +108,9 @@ pub use epochs::Randao;
 pub use mindos_primitives::NetUid;
 pub use types::{
     canary_commitment, response_message, Canary, Case, CaseId, CaseOutcome, Challenge,
-    CommitteeRecord, Hash32, JudgedOffence, MaxCommitteeMembers, MaxOffenceHistory, OffenceKind,
-    OpenCase, PendingSlash, Quarantine, Response, SeenBlock, SignedResponse, CANARY_DOMAIN,
-    RESPONSE_DOMAIN,
+    CommitteeRecord, Hash32, JudgedOffence, KeyBinding, MaxBoundKeys, MaxCommitteeMembers,
+    MaxOffenceHistory, OffenceKind, OpenCase, PendingSlash, Quarantine, Response, SeenBlock,
+    SignedResponse, CANARY_DOMAIN, RESPONSE_DOMAIN,
 };
 pub use weights::WeightInfo;
 
@@ -127,7 +128,7 @@ pub mod pallet {
     };
     use frame_system::pallet_prelude::*;
     use mindos_primitives::{
-        MeshKeys, NeuronDeregistration, NeuronsInfo, ReputationInfo, SentinelParameters, StakeInfo,
+        NeuronDeregistration, NeuronsInfo, ReputationInfo, SentinelParameters, StakeInfo,
         SubnetsInfo,
     };
     use sp_runtime::Perbill;
@@ -183,9 +184,6 @@ pub mod pallet {
 
         /// Reputation, the second factor of a seat's weight.
         type Reputation: ReputationInfo;
-
-        /// The Ed25519 key each miner's served PeerId names, to verify its signed responses.
-        type MeshKeys: MeshKeys;
 
         /// Frees the uid of a miner with three offences in the window.
         type Deregistration: NeuronDeregistration;
@@ -373,6 +371,26 @@ pub mod pallet {
         Blake2_128Concat,
         T::AccountId,
         BoundedVec<u64, MaxOffenceHistory>,
+        ValueQuery,
+    >;
+
+    /// The Ed25519 keys each miner hotkey (second key) bound on a subnet (first key), with the
+    /// sentinel epoch of each binding, oldest first: evidence is verified with the keys the
+    /// hotkey had in the challenge's epoch, so serving a new PeerId after answering does not
+    /// escape it. Fed by [`mindos_primitives::EndpointObserver`]; at most [`MaxBoundKeys`],
+    /// bindings that verify no usable evidence epoch any more are pruned at the next binding,
+    /// and a rotation that would forget a recent key is refused. Entries stay after the hotkey
+    /// deregisters (evidence may land after it left), until part 2 clears them once too old.
+    ///
+    /// TWOX-NOTE: as for [`OffenceHistory`].
+    #[pallet::storage]
+    pub type KeyHistory<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Blake2_128Concat,
+        T::AccountId,
+        BoundedVec<KeyBinding, MaxBoundKeys>,
         ValueQuery,
     >;
 
@@ -582,9 +600,11 @@ pub mod pallet {
         NoValidatorPermit,
         /// No neuron holds this uid.
         UnknownNeuron,
-        /// The miner serves no endpoint with an Ed25519 PeerId, so no signature of it verifies.
+        /// The challenged hotkey had bound no Ed25519 key on the subnet in the challenge's epoch
+        /// (it served no endpoint with an Ed25519 PeerId), so no signature of it verifies.
         NoBoundKey,
-        /// The challenge names another subnet or uid than the call.
+        /// The challenge names another subnet or uid than the call, or another hotkey than the
+        /// one holding the uid.
         WrongSubject,
         /// The challenge names another model than the one the subnet pins
         /// (`TaskSpec::model_digest`): the answer is no evidence about this subnet's task.
@@ -600,7 +620,8 @@ pub mod pallet {
         /// The miner was already sanctioned for an offence in or after the challenge's epoch:
         /// this evidence was used or is superseded.
         EvidenceAlreadySanctioned,
-        /// A signature does not verify with the miner's bound key.
+        /// A signature does not verify with any key the miner had bound in the challenge's
+        /// epoch.
         BadSignature,
         /// The two responses answer different challenges.
         ChallengesDiffer,
@@ -733,11 +754,12 @@ pub mod pallet {
         ///   needed).
         /// - `netuid`, `uid`: the miner.
         /// - `first`, `second`: its two signed responses ([`types`] documents the signed
-        ///   bytes). Both must answer the same challenge, naming `netuid`, `uid` and the
-        ///   subnet's pinned model digest, of a sentinel epoch not in the future and at most
-        ///   `MaxEvidenceAgeEpochs` old, after the miner's last sanctioned offence; their output
-        ///   hashes must differ; both signatures must verify with the miner's bound key (its
-        ///   served PeerId's Ed25519 key).
+        ///   bytes). Both must answer the same challenge, naming `netuid`, `uid`, the hotkey
+        ///   holding `uid` and the subnet's pinned model digest, of a sentinel epoch not in the
+        ///   future and at most `MaxEvidenceAgeEpochs` old, after the miner's last sanctioned
+        ///   offence; their output hashes must differ; both signatures must verify with a key
+        ///   the hotkey had bound in the challenge's epoch (its served PeerId's Ed25519 key then,
+        ///   [`KeyHistory`]: serving a new PeerId since does not void the evidence).
         ///
         /// The miner is quarantined (or deregistered at its third offence in 30 epochs) and a
         /// 5% slash is scheduled after the audit window, 10% of it for the caller.
@@ -757,8 +779,8 @@ pub mod pallet {
             origin: OriginFor<T>,
             netuid: NetUid,
             uid: u16,
-            first: SignedResponse,
-            second: SignedResponse,
+            first: SignedResponse<T::AccountId>,
+            second: SignedResponse<T::AccountId>,
         ) -> DispatchResultWithPostInfo {
             let reporter = ensure_signed(origin)?;
             let slashed_now = Self::do_submit_equivocation(reporter, netuid, uid, first, second)?;
@@ -839,7 +861,7 @@ pub mod pallet {
             origin: OriginFor<T>,
             netuid: NetUid,
             uid: u16,
-            response: SignedResponse,
+            response: SignedResponse<T::AccountId>,
             expected_output_hash: Hash32,
             salt: Hash32,
         ) -> DispatchResultWithPostInfo {

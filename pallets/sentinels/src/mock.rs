@@ -1,10 +1,11 @@
 //! A minimal runtime for the sentinels pallet's tests: balances for bonds and rewards, and
-//! in-memory fakes of the subnets, neurons, stake, reputation, mesh-key, deregistration and
+//! in-memory fakes of the subnets, neurons, stake, reputation, deregistration and
 //! governed-parameter interfaces, which the tests change between calls.
 //!
 //! The test subnet [`NET`] reaches an epoch boundary every [`Tempo`] blocks (10). Nine
 //! validators ([`VALIDATORS`], uids 0..=8) hold permits and 1,000 stake each; two miners
-//! ([`MINER_A`] at uid 10 and [`MINER_B`] at uid 11) serve Ed25519 keys ([`miner_pair`]). Every
+//! ([`MINER_A`] at uid 10 and [`MINER_B`] at uid 11) served Ed25519 keys ([`miner_pair`],
+//! reported to the pallet as the neurons pallet will: [`bind_key`]) before epoch 0. Every
 //! hotkey `h` is owned by the coldkey `h + 100`.
 
 use crate as pallet_sentinels;
@@ -15,8 +16,8 @@ use frame_support::{
     weights::Weight,
 };
 use mindos_primitives::{
-    Hyperparameters, MeshKeys, Modality, NetUid, NeuronDeregistration, NeuronsInfo, Perbill,
-    ReputationInfo, ScoringRule, SentinelParameters, StakeInfo, SubnetsInfo, TaskSpec,
+    EndpointObserver, Hyperparameters, Modality, NetUid, NeuronDeregistration, NeuronsInfo,
+    Perbill, ReputationInfo, ScoringRule, SentinelParameters, StakeInfo, SubnetsInfo, TaskSpec,
 };
 use sp_core::{ed25519, Pair};
 
@@ -101,8 +102,6 @@ parameter_types! {
     pub static Permits: Vec<(NetUid, AccountId)> = Vec::new();
     /// Reputation per slot (full when absent).
     pub static Reputations: BTreeMap<(NetUid, u16), Perbill> = BTreeMap::new();
-    /// The Ed25519 key each slot serves.
-    pub static BoundKeys: BTreeMap<(NetUid, u16), [u8; 32]> = BTreeMap::new();
     /// Slots freed by force, in order.
     pub static Deregistered: Vec<(NetUid, u16)> = Vec::new();
     /// Makes forced deregistration fail.
@@ -264,16 +263,17 @@ impl ReputationInfo for FakeReputation {
     }
 }
 
-/// Bound keys from [`BoundKeys`].
-#[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
-pub struct FakeMeshKeys;
-impl MeshKeys for FakeMeshKeys {
-    fn bound_key(netuid: NetUid, uid: u16) -> Option<[u8; 32]> {
-        BoundKeys::get().get(&(netuid, uid)).copied()
-    }
+/// The hotkey in `uid`'s slot of `netuid` serves a PeerId naming `key`: what the neurons
+/// pallet's `serve` reports to the sentinels pallet. Panics if the pallet refuses the binding.
+pub(crate) fn bind_key(netuid: NetUid, uid: u16, key: [u8; 32]) {
+    let hotkey = FakeNeurons::hotkey(netuid, uid).expect("a neuron serves");
+    assert!(
+        <Sentinels as EndpointObserver<AccountId>>::on_key_bound(netuid, &hotkey, key),
+        "binding refused"
+    );
 }
 
-/// Frees a slot of [`Slots`] (and its key), unless [`RefuseDeregistration`].
+/// Frees a slot of [`Slots`], unless [`RefuseDeregistration`].
 #[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
 pub struct FakeDeregistration;
 impl NeuronDeregistration for FakeDeregistration {
@@ -281,7 +281,6 @@ impl NeuronDeregistration for FakeDeregistration {
         if RefuseDeregistration::get() || Slots::mutate(|s| s.remove(&(netuid, uid))).is_none() {
             return false;
         }
-        BoundKeys::mutate(|k| k.remove(&(netuid, uid)));
         Deregistered::mutate(|d| d.push((netuid, uid)));
         true
     }
@@ -319,7 +318,6 @@ impl pallet_sentinels::Config for Test {
     type Neurons = FakeNeurons;
     type Stake = FakeStake;
     type Reputation = FakeReputation;
-    type MeshKeys = FakeMeshKeys;
     type Deregistration = FakeDeregistration;
     type Parameters = FakeParameters;
     type ReportBond = ConstU64<BOND>;
@@ -362,18 +360,15 @@ impl ExtBuilder {
             stake.insert(hotkey, VALIDATOR_STAKE);
             permits.push((NET, hotkey));
         }
-        let mut keys = BTreeMap::new();
         for (uid, hotkey) in [(UID_A, MINER_A), (UID_B, MINER_B)] {
             slots.insert((NET, uid), hotkey);
             stake.insert(hotkey, MINER_STAKE);
-            keys.insert((NET, uid), miner_pair(uid).public().0);
         }
         Slots::set(slots);
         OwnerOverrides::set(BTreeMap::new());
         StakeOf::set(stake);
         Permits::set(permits);
         Reputations::set(BTreeMap::new());
-        BoundKeys::set(keys);
         Deregistered::set(Vec::new());
         RefuseDeregistration::set(false);
         Slashes::set(Vec::new());
@@ -388,7 +383,14 @@ impl ExtBuilder {
         let coldkeys: Vec<AccountId> = accounts.iter().map(|h| owner(*h)).collect();
         accounts.extend(coldkeys);
         let balances = accounts.into_iter().map(|a| (a, ENDOWMENT)).collect();
-        at_block_one(genesis_with_balances(balances))
+        let mut ext = at_block_one(genesis_with_balances(balances));
+        // The miners served their keys before the chain's first sentinel epoch.
+        ext.execute_with(|| {
+            for uid in [UID_A, UID_B] {
+                bind_key(NET, uid, miner_pair(uid).public().0);
+            }
+        });
+        ext
     }
 }
 

@@ -17,6 +17,7 @@
 //! |---|---|---|
 //! | `challenge.netuid` | `NetUid` | u16 LE |
 //! | `challenge.uid` | `u16` | u16 LE |
+//! | `challenge.hotkey` | `AccountId` | the miner's hotkey, 32 bytes (the runtime's `AccountId32`) |
 //! | `challenge.epoch` | `u64` | u64 LE, the subnet's *sentinel* epoch ([`crate::SubnetEpoch`]) |
 //! | `challenge.nonce` | `u64` | u64 LE, chosen by the sentinel |
 //! | `challenge.input_hash` | `[u8; 32]` | 32 bytes, BLAKE2b-256 of the input |
@@ -28,7 +29,16 @@
 //! | `latency_ms` | `u32` | u32 LE |
 //!
 //! The domain tag keeps the signature from meaning anything else; the genesis hash keeps it on
-//! one chain; the challenge in full binds the answer to one input, one model and one subnet slot.
+//! one chain; the challenge in full binds the answer to one input, one model and one miner.
+//!
+//! ## Which key verifies
+//!
+//! The chain verifies a response with a key the challenged *hotkey* had bound on the subnet in
+//! the challenge's sentinel epoch, not with the key it serves when the evidence lands: the
+//! neurons pallet reports every key bound ([`mindos_primitives::EndpointObserver`]) and this
+//! pallet keeps the last [`MaxBoundKeys`] of each `(netuid, hotkey)` with the epoch each was
+//! bound in ([`crate::KeyHistory`]). So serving a new PeerId after answering does not escape
+//! the evidence. A key replaced during epoch `e` still verifies challenges of `e`.
 //! An honest miner signs at most one response per challenge: two signed responses to the same
 //! challenge with different output hashes are *equivocation*, which the chain punishes without a
 //! vote ([`crate::Pallet::submit_equivocation`]). Because the whole challenge must match, a
@@ -91,15 +101,44 @@ pub type MaxCommitteeMembers = ConstU32<{ MAX_COMMITTEE_SIZE as u32 }>;
 /// Past offence epochs kept per miner ([`mindos_sentinels_math::MAX_OFFENCE_HISTORY`]).
 pub type MaxOffenceHistory = ConstU32<{ mindos_sentinels_math::MAX_OFFENCE_HISTORY as u32 }>;
 
+/// Keys kept per `(netuid, hotkey)` in [`crate::KeyHistory`]: a miner may bind at most this
+/// many keys within `MaxEvidenceAgeEpochs` (older ones are pruned); a further rotation is refused
+/// until one ages out, so no key that signed usable evidence is ever forgotten.
+pub type MaxBoundKeys = ConstU32<4>;
+
+/// An Ed25519 key a miner's hotkey bound on a subnet, and the sentinel epoch it was bound in.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub struct KeyBinding {
+    /// The Ed25519 public key.
+    pub key: [u8; 32],
+    /// The subnet's sentinel epoch it was bound in; it verifies challenges from this epoch to
+    /// the epoch the next key was bound in, both included.
+    pub from_epoch: u64,
+}
+
 /// A sentinel's challenge to a miner, as the miner's [`Response`] repeats it.
 #[derive(
     Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct Challenge {
+pub struct Challenge<AccountId> {
     /// The subnet.
     pub netuid: NetUid,
     /// The challenged miner's uid.
     pub uid: u16,
+    /// The challenged miner's hotkey: evidence is held against it (and verified with the key it
+    /// had bound in `epoch`), whatever it serves or whichever uid it holds later.
+    pub hotkey: AccountId,
     /// The subnet's sentinel epoch the challenge was sent in ([`crate::SubnetEpoch`]).
     pub epoch: u64,
     /// Chosen by the sentinel; names the challenge.
@@ -136,9 +175,9 @@ pub struct SeenBlock {
 #[derive(
     Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct Response {
+pub struct Response<AccountId> {
     /// The challenge answered, in full.
-    pub challenge: Challenge,
+    pub challenge: Challenge<AccountId>,
     /// The miner's best block when it answered, filled in by the miner's signer (never by the
     /// challenger): the answer cannot predate it, which is what dates a canary failure
     /// ([`crate::Pallet::submit_canary_failure`]).
@@ -153,16 +192,19 @@ pub struct Response {
 #[derive(
     Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct SignedResponse {
+pub struct SignedResponse<AccountId> {
     /// What was signed.
-    pub response: Response,
+    pub response: Response<AccountId>,
     /// Signature by the miner's bound key.
     pub signature: [u8; 64],
 }
 
 /// The bytes a miner's bound key signs for `response` on the chain with `genesis_hash`:
 /// [`RESPONSE_DOMAIN`] followed by the SCALE encoding of `(genesis_hash, response)` (module docs).
-pub fn response_message(genesis_hash: &[u8], response: &Response) -> Vec<u8> {
+pub fn response_message<AccountId: Encode>(
+    genesis_hash: &[u8],
+    response: &Response<AccountId>,
+) -> Vec<u8> {
     let mut message = RESPONSE_DOMAIN.to_vec();
     (genesis_hash, response).encode_to(&mut message);
     message

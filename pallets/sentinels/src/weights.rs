@@ -35,6 +35,10 @@ pub const HASH: u64 = 5_000_000;
 pub const CALL_BASE: u64 = 20_000_000;
 /// The compute per element a loop touches, in picoseconds.
 pub const PER_ITEM: u64 = 2_000_000;
+/// Keys kept per miner ([`crate::MaxBoundKeys`]): the signature checks of one response at most.
+fn max_keys() -> u64 {
+    u64::from(<crate::MaxBoundKeys as Get<u32>>::get())
+}
 
 /// Weight functions needed by `pallet_mindos_sentinels`.
 pub trait WeightInfo {
@@ -66,6 +70,8 @@ pub trait WeightInfo {
     fn settle_slash() -> Weight;
     /// Releasing the deposit of one expired canary.
     fn expire_canary() -> Weight;
+    /// Recording one key binding ([`mindos_primitives::EndpointObserver::on_key_bound`]).
+    fn on_key_bound() -> Weight;
 }
 
 /// The estimates priced at `db`.
@@ -83,12 +89,13 @@ impl Estimates {
         Weight::from_parts(compute, 0).saturating_add(self.db.reads_writes(reads, writes))
     }
 
-    // Reads: subnet exists, permit, epoch, slot's hotkey, quarantine record, offence history,
-    // bound key (the neurons pallet reads the uid's hotkey and its endpoint: 2), genesis hash.
-    // Two signature checks.
+    // Reads: subnet task, permit, epoch, slot's hotkey, quarantine record, offence history,
+    // key history, genesis hash. Each of the two signatures is checked against at most
+    // `MaxBoundKeys` keys (those bound in the challenge's epoch).
     fn submit_equivocation(&self) -> Weight {
-        let compute = CALL_BASE.saturating_add(ED25519_VERIFY.saturating_mul(2));
-        self.of(9, 0, compute)
+        let compute =
+            CALL_BASE.saturating_add(ED25519_VERIFY.saturating_mul(max_keys().saturating_mul(2)));
+        self.of(8, 0, compute)
     }
 
     // Reads: subnet exists, permit, epoch, canaries, account and holds (the hold). Writes:
@@ -98,12 +105,21 @@ impl Estimates {
     }
 
     // As equivocation plus the canaries (read and write) and the seen block's hash; one
-    // signature check, one hash.
+    // signature checked against at most `MaxBoundKeys` keys, one hash.
     fn submit_canary_failure(&self) -> Weight {
         let compute = CALL_BASE
-            .saturating_add(ED25519_VERIFY)
+            .saturating_add(ED25519_VERIFY.saturating_mul(max_keys()))
             .saturating_add(HASH);
-        self.of(11, 1, compute)
+        self.of(10, 1, compute)
+    }
+
+    // Reads: epoch, key history. Writes: key history. Pruning touches at most `MaxBoundKeys`.
+    fn on_key_bound(&self) -> Weight {
+        self.of(
+            2,
+            1,
+            CALL_BASE.saturating_add(PER_ITEM.saturating_mul(max_keys())),
+        )
     }
 
     // Reads: subnet exists, epoch, committee, slot's hotkey, two owners, quarantine record,
@@ -219,6 +235,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn expire_canary() -> Weight {
         estimates(T::DbWeight::get()).expire_canary()
     }
+    fn on_key_bound() -> Weight {
+        estimates(T::DbWeight::get()).on_key_bound()
+    }
 }
 
 /// The estimates priced at RocksDB's weights, for tests.
@@ -261,5 +280,8 @@ impl WeightInfo for () {
     }
     fn expire_canary() -> Weight {
         estimates(RocksDbWeight::get()).expire_canary()
+    }
+    fn on_key_bound() -> Weight {
+        estimates(RocksDbWeight::get()).on_key_bound()
     }
 }

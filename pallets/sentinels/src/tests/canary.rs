@@ -24,16 +24,18 @@ fn commit() {
 }
 
 /// `response` signed by its miner's key as it stands.
-fn answer_as_is(response: crate::Response) -> SignedResponse {
+fn answer_as_is(response: crate::Response<AccountId>) -> SignedResponse<AccountId> {
     sign_with(&miner_pair(response.challenge.uid), response)
 }
 
 /// The miner at `uid` answers the canary's input with `output` in `epoch`.
-fn canary_answer(uid: u16, epoch: u64, output: u8) -> SignedResponse {
+fn canary_answer(uid: u16, epoch: u64, output: u8) -> SignedResponse<AccountId> {
     answer(challenge(uid, epoch, 9, INPUT), output)
 }
 
-fn prove(response: SignedResponse) -> frame_support::dispatch::DispatchResultWithPostInfo {
+fn prove(
+    response: SignedResponse<AccountId>,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
     Sentinels::submit_canary_failure(
         RuntimeOrigin::signed(VALIDATORS[1]),
         NET,

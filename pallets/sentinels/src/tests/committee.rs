@@ -142,9 +142,7 @@ fn quarantined_and_weightless_validators_never_sit() {
     build_and_execute(|| {
         // The validator at uid 8 serves a key and equivocates; the one at uid 7 has no
         // reputation.
-        BoundKeys::mutate(|k| {
-            k.insert((NET, 8), miner_pair(8).public().0);
-        });
+        bind_key(NET, 8, miner_pair(8).public().0);
         Reputations::mutate(|r| {
             r.insert((NET, 7), Perbill::zero());
         });

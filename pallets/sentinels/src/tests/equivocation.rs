@@ -7,8 +7,8 @@ use frame_support::assert_noop;
 use mindos_primitives::{Perbill, QuarantineInfo};
 
 fn submit(
-    first: SignedResponse,
-    second: SignedResponse,
+    first: SignedResponse<AccountId>,
+    second: SignedResponse<AccountId>,
 ) -> frame_support::dispatch::DispatchResultWithPostInfo {
     Sentinels::submit_equivocation(
         RuntimeOrigin::signed(VALIDATORS[0]),
@@ -229,9 +229,9 @@ fn only_permit_holders_submit_about_live_neurons_with_keys() {
             submit(first.clone(), second.clone()),
             Error::<Test>::UnknownNeuron
         );
-        // The slot is held again but serves no Ed25519 key.
+        // The slot is held again, but the hotkey never served an Ed25519 key.
         Slots::mutate(|s| s.insert((NET, UID_A), MINER_A));
-        BoundKeys::mutate(|k| k.remove(&(NET, UID_A)));
+        KeyHistory::<Test>::remove(NET, MINER_A);
         assert_noop!(submit(first, second), Error::<Test>::NoBoundKey);
     });
 }
@@ -245,6 +245,100 @@ fn equivocation_must_name_the_pinned_model() {
         assert_noop!(
             submit(answer(c.clone(), 1), answer(c, 2)),
             Error::<Test>::WrongModel
+        );
+    });
+}
+
+#[test]
+fn rotating_the_peer_id_before_the_evidence_lands_does_not_escape_it() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        let (first, second) = equivocation(UID_A, 1);
+        // The miner serves a new PeerId (another Ed25519 key) before anyone submits.
+        let rotated = ed25519::Pair::from_seed(&[200; 32]);
+        bind_key(NET, UID_A, rotated.public().0);
+        run_to(15);
+        assert_ok!(submit(first, second));
+        assert!(Sentinels::is_quarantined(NET, UID_A));
+    });
+}
+
+#[test]
+fn the_challenge_must_name_the_hotkey_holding_the_uid() {
+    build_and_execute(|| {
+        let mut c = challenge(UID_A, 0, 1, 1);
+        c.hotkey = MINER_B;
+        assert_noop!(
+            submit(answer(c.clone(), 1), answer(c, 2)),
+            Error::<Test>::WrongSubject
+        );
+    });
+}
+
+#[test]
+fn evidence_verifies_with_the_key_bound_in_the_challenges_epoch_only() {
+    build_and_execute(|| {
+        let rotated = ed25519::Pair::from_seed(&[200; 32]);
+        let by = |pair: &ed25519::Pair, epoch: u64| {
+            let c = challenge(UID_A, epoch, 1, 1);
+            let response = |output: u8| Response {
+                challenge: c.clone(),
+                seen_block: seen_block(),
+                output_hash: [output; 32],
+                latency_ms: 12,
+            };
+            (sign_with(pair, response(1)), sign_with(pair, response(2)))
+        };
+        run_to_epoch(1);
+        // Rotated during epoch 1: both keys verify epoch 1, only the old one epoch 0.
+        bind_key(NET, UID_A, rotated.public().0);
+        assert_eq!(
+            Sentinels::keys_at(NET, &MINER_A, 1),
+            vec![miner_pair(UID_A).public().0, rotated.public().0]
+        );
+        let (a, b) = by(&rotated, 0);
+        assert_noop!(submit(a, b), Error::<Test>::BadSignature);
+        run_to_epoch(2);
+        assert_eq!(
+            Sentinels::keys_at(NET, &MINER_A, 2),
+            vec![rotated.public().0]
+        );
+        let (a, b) = by(&miner_pair(UID_A), 2);
+        assert_noop!(submit(a, b), Error::<Test>::BadSignature);
+        let (a, b) = by(&rotated, 1);
+        assert_ok!(submit(a, b));
+    });
+}
+
+#[test]
+fn a_rotation_that_would_forget_a_recent_key_is_refused() {
+    use mindos_primitives::EndpointObserver;
+    build_and_execute(|| {
+        let key = |seed: u8| ed25519::Pair::from_seed(&[seed; 32]).public().0;
+        let bind = |seed: u8| {
+            <Sentinels as EndpointObserver<AccountId>>::on_key_bound(NET, &MINER_A, key(seed))
+        };
+        // Genesis bound one key; three more fill MaxBoundKeys = 4.
+        for seed in [201, 202, 203] {
+            assert!(bind(seed));
+        }
+        // Serving the same key again records nothing.
+        assert!(bind(203));
+        assert_eq!(KeyHistory::<Test>::get(NET, MINER_A).len(), 4);
+        assert!(!bind(204), "the genesis key still verifies usable evidence");
+        // MaxEvidenceAgeEpochs = 2: at epoch 3, epoch 0's bindings verify nothing usable.
+        run_to_epoch(2);
+        assert!(!bind(204));
+        run_to_epoch(3);
+        assert!(bind(204));
+        let history = KeyHistory::<Test>::get(NET, MINER_A);
+        assert_eq!(
+            history
+                .iter()
+                .map(|b| (b.key, b.from_epoch))
+                .collect::<Vec<_>>(),
+            vec![(key(203), 0), (key(204), 3)],
+            "the bindings that verify no usable epoch were pruned"
         );
     });
 }

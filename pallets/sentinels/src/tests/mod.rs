@@ -75,11 +75,13 @@ pub(crate) fn held(who: AccountId) -> Balance {
     Balances::balance_on_hold(&RuntimeHoldReason::Sentinels(HoldReason::ReportBond), &who)
 }
 
-/// A challenge to the miner at `uid` of [`NET`] in `epoch`, with input `[input; 32]`.
-pub(crate) fn challenge(uid: u16, epoch: u64, nonce: u64, input: u8) -> Challenge {
+/// A challenge to the miner at `uid` of [`NET`] (the hotkey holding it now) in `epoch`, with
+/// input `[input; 32]`, under the pinned model.
+pub(crate) fn challenge(uid: u16, epoch: u64, nonce: u64, input: u8) -> Challenge<AccountId> {
     Challenge {
         netuid: NET,
         uid,
+        hotkey: Slots::get().get(&(NET, uid)).copied().unwrap_or(OUTSIDER),
         epoch,
         nonce,
         input_hash: [input; 32],
@@ -89,7 +91,10 @@ pub(crate) fn challenge(uid: u16, epoch: u64, nonce: u64, input: u8) -> Challeng
 }
 
 /// `response` signed by `pair` for this chain.
-pub(crate) fn sign_with(pair: &ed25519::Pair, response: Response) -> SignedResponse {
+pub(crate) fn sign_with(
+    pair: &ed25519::Pair,
+    response: Response<AccountId>,
+) -> SignedResponse<AccountId> {
     let message = response_message(Sentinels::genesis_hash().as_ref(), &response);
     SignedResponse {
         signature: pair.sign(&message).0,
@@ -98,7 +103,7 @@ pub(crate) fn sign_with(pair: &ed25519::Pair, response: Response) -> SignedRespo
 }
 
 /// The miner's own signed answer `[output; 32]` to `challenge`.
-pub(crate) fn answer(challenge: Challenge, output: u8) -> SignedResponse {
+pub(crate) fn answer(challenge: Challenge<AccountId>, output: u8) -> SignedResponse<AccountId> {
     let pair = miner_pair(challenge.uid);
     sign_with(
         &pair,
@@ -112,7 +117,10 @@ pub(crate) fn answer(challenge: Challenge, output: u8) -> SignedResponse {
 }
 
 /// Two different signed outputs of the miner at `uid` for one challenge of the current epoch.
-pub(crate) fn equivocation(uid: u16, nonce: u64) -> (SignedResponse, SignedResponse) {
+pub(crate) fn equivocation(
+    uid: u16,
+    nonce: u64,
+) -> (SignedResponse<AccountId>, SignedResponse<AccountId>) {
     let c = challenge(uid, Sentinels::epoch(NET), nonce, 1);
     (answer(c.clone(), 1), answer(c, 2))
 }

@@ -102,9 +102,7 @@ fn a_full_queue_slashes_at_once() {
 fn settlement_is_bounded_per_block() {
     build_and_execute(|| {
         // Three miners offend in epoch 0 (MaxSlashesPerBlock = 2).
-        BoundKeys::mutate(|k| {
-            k.insert((NET, 8), miner_pair(8).public().0);
-        });
+        bind_key(NET, 8, miner_pair(8).public().0);
         equivocate(UID_A);
         equivocate(UID_B);
         equivocate(8);
