@@ -151,8 +151,9 @@ pub trait SentinelParameters {
 /// Which uids of a subnet are quarantined: the consensus pallet skips their incentive column and
 /// the metagraph shows the flag. Implemented by the sentinels pallet.
 pub trait QuarantineInfo {
-    /// Whether `uid` on `netuid` is quarantined now (the neuron holding the slot is the one that
-    /// was quarantined; a slot taken over by a new hotkey is not).
+    /// Whether the hotkey holding `uid` on `netuid` now is quarantined. Quarantines follow the
+    /// hotkey: one that re-registers into another uid is still quarantined there, and a new
+    /// hotkey in its old uid is not.
     fn is_quarantined(netuid: NetUid, uid: u16) -> bool;
     /// The quarantined uids of `netuid`, ascending.
     fn quarantined(netuid: NetUid) -> Vec<u16>;

@@ -115,7 +115,7 @@ impl<T: Config> Pallet<T> {
             let Some(uid) = T::Neurons::uid(netuid, &hotkey) else {
                 continue;
             };
-            let excluded = Quarantines::<T>::get(netuid, uid).is_some_and(|q| q.hotkey == hotkey);
+            let excluded = Quarantines::<T>::contains_key(netuid, &hotkey);
             let candidate = Candidate {
                 uid,
                 stake: T::Stake::hotkey_stake(&hotkey).saturated_into::<u128>(),

@@ -63,10 +63,10 @@ impl<T: Config> Pallet<T> {
         SlashRates::default()
     }
 
-    /// The quarantine of `uid` on `netuid` if it names the hotkey holding the slot now.
+    /// The quarantine of the hotkey holding `uid` on `netuid` now, if any.
     pub fn active_quarantine(netuid: NetUid, uid: u16) -> Option<QuarantineOf<T>> {
-        let quarantine = Quarantines::<T>::get(netuid, uid)?;
-        (T::Neurons::hotkey(netuid, uid).as_ref() == Some(&quarantine.hotkey)).then_some(quarantine)
+        let hotkey = T::Neurons::hotkey(netuid, uid)?;
+        Quarantines::<T>::get(netuid, hotkey)
     }
 
     // ----- weights -----
@@ -155,19 +155,21 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// The challenged hotkey, which must hold `uid`'s slot, if it is not quarantined and has
-    /// no sanctioned offence in or after the challenge's epoch (which makes replayed evidence
-    /// useless).
+    /// The challenged hotkey, if it is registered on `netuid` (in the challenge's uid or, having
+    /// moved, in another: evidence follows the hotkey), not quarantined, and has no sanctioned
+    /// offence in or after the challenge's epoch (which makes replayed evidence useless).
     fn accused(
         netuid: NetUid,
-        uid: u16,
         challenge: &Challenge<T::AccountId>,
     ) -> Result<T::AccountId, Error<T>> {
         let challenge_epoch = challenge.epoch;
-        let hotkey = T::Neurons::hotkey(netuid, uid).ok_or(Error::<T>::UnknownNeuron)?;
-        ensure!(hotkey == challenge.hotkey, Error::<T>::WrongSubject);
+        let hotkey = challenge.hotkey.clone();
         ensure!(
-            Self::active_quarantine(netuid, uid).is_none(),
+            T::Neurons::uid(netuid, &hotkey).is_some(),
+            Error::<T>::UnknownNeuron
+        );
+        ensure!(
+            !Quarantines::<T>::contains_key(netuid, &hotkey),
             Error::<T>::AlreadyQuarantined
         );
         ensure!(
@@ -265,7 +267,7 @@ impl<T: Config> Pallet<T> {
         Self::ensure_model(&task, &a.challenge)?;
         ensure!(a.output_hash != b.output_hash, Error::<T>::SameOutput);
         Self::ensure_recent(netuid, a.challenge.epoch)?;
-        let hotkey = Self::accused(netuid, uid, &a.challenge)?;
+        let hotkey = Self::accused(netuid, &a.challenge)?;
         let keys = Self::keys_at(netuid, &hotkey, a.challenge.epoch);
         Self::verify(&keys, &first)?;
         Self::verify(&keys, &second)?;
@@ -368,7 +370,7 @@ impl<T: Config> Pallet<T> {
             Error::<T>::CanaryAnsweredCorrectly
         );
         Self::ensure_recent(netuid, response.challenge.epoch)?;
-        let hotkey = Self::accused(netuid, uid, &response.challenge)?;
+        let hotkey = Self::accused(netuid, &response.challenge)?;
         let keys = Self::keys_at(netuid, &hotkey, response.challenge.epoch);
         Self::verify(&keys, &signed)?;
 
@@ -418,7 +420,7 @@ impl<T: Config> Pallet<T> {
         let accused = T::Neurons::hotkey(netuid, uid).ok_or(Error::<T>::UnknownNeuron)?;
         Self::ensure_no_conflict(&reporter, &accused)?;
         ensure!(
-            Self::active_quarantine(netuid, uid).is_none(),
+            !Quarantines::<T>::contains_key(netuid, &accused),
             Error::<T>::AlreadyQuarantined
         );
         let mut open = OpenCases::<T>::get(netuid);
@@ -534,11 +536,11 @@ impl<T: Config> Pallet<T> {
                 Ok((true, None))
             }
             Verdict::Quarantine => {
-                // The verdict is about the hotkey reported; a slot that changed hands, or a
-                // miner quarantined meanwhile by proven evidence, is not sanctioned again.
-                let still_there =
-                    T::Neurons::hotkey(case.netuid, case.uid).as_ref() == Some(&case.accused);
-                if still_there && Self::active_quarantine(case.netuid, case.uid).is_none() {
+                // The verdict is about the hotkey reported, wherever it is now: if it left (the
+                // slot changed hands), its quarantine waits for it to come back, and the
+                // newcomer is untouched. A miner quarantined meanwhile by proven evidence is not
+                // sanctioned again.
+                if !Quarantines::<T>::contains_key(case.netuid, &case.accused) {
                     let slashed_now = Self::apply_sanction(
                         case.netuid,
                         case.uid,
@@ -566,21 +568,22 @@ impl<T: Config> Pallet<T> {
     }
 
     pub(crate) fn do_unquarantine(who: T::AccountId, netuid: NetUid, uid: u16) -> DispatchResult {
-        let quarantine = Quarantines::<T>::get(netuid, uid).ok_or(Error::<T>::NotQuarantined)?;
+        let hotkey = T::Neurons::hotkey(netuid, uid).ok_or(Error::<T>::NotQuarantined)?;
+        let quarantine =
+            Quarantines::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotQuarantined)?;
         ensure!(
-            who == quarantine.hotkey
-                || T::Neurons::hotkey_owner(&quarantine.hotkey).as_ref() == Some(&who),
+            who == hotkey || T::Neurons::hotkey_owner(&hotkey).as_ref() == Some(&who),
             Error::<T>::NotMinerOwner
         );
         ensure!(
             may_release(Self::epoch(netuid), quarantine.until_epoch),
             Error::<T>::QuarantineNotOver
         );
-        Quarantines::<T>::remove(netuid, uid);
+        Quarantines::<T>::remove(netuid, &hotkey);
         Self::deposit_event(Event::MinerReleased {
             netuid,
             uid,
-            hotkey: quarantine.hotkey,
+            hotkey,
         });
         Ok(())
     }
@@ -661,10 +664,11 @@ impl<T: Config> QuarantineInfo for Pallet<T> {
         Self::active_quarantine(netuid, uid).is_some()
     }
 
+    /// The uids of the quarantined hotkeys registered on `netuid`; entries of hotkeys that left
+    /// are ignored (they apply again if the hotkey comes back).
     fn quarantined(netuid: NetUid) -> Vec<u16> {
-        let mut uids: Vec<u16> = Quarantines::<T>::iter_prefix(netuid)
-            .filter(|(uid, q)| T::Neurons::hotkey(netuid, *uid).as_ref() == Some(&q.hotkey))
-            .map(|(uid, _)| uid)
+        let mut uids: Vec<u16> = Quarantines::<T>::iter_key_prefix(netuid)
+            .filter_map(|hotkey| T::Neurons::uid(netuid, &hotkey))
             .collect();
         uids.sort_unstable();
         uids

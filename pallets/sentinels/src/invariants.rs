@@ -80,10 +80,10 @@ impl<T: Config> Pallet<T> {
                 epoch >= current || pending.contains(&netuid),
                 "a past committee kept after the boundary work"
             );
-            for (uid, hotkey) in committee.members.iter() {
-                if let Some(q) = Quarantines::<T>::get(netuid, uid) {
+            for (_, hotkey) in committee.members.iter() {
+                if let Some(q) = Quarantines::<T>::get(netuid, hotkey) {
                     ensure!(
-                        !(q.hotkey == *hotkey && q.since_block < committee.drawn_at),
+                        q.since_block >= committee.drawn_at,
                         "a validator quarantined before the draw sits on the committee"
                     );
                 }
@@ -172,7 +172,7 @@ impl<T: Config> Pallet<T> {
     }
 
     fn check_quarantines() -> Result<(), TryRuntimeError> {
-        for (netuid, _uid, q) in Quarantines::<T>::iter() {
+        for (netuid, _hotkey, q) in Quarantines::<T>::iter() {
             ensure!(
                 q.until_epoch > q.since_epoch,
                 "a quarantine does not end after it begins"

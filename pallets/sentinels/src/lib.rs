@@ -26,7 +26,8 @@
 //! - **Judged offences**: a member of the current committee [`Pallet::report`]s a miner with a
 //!   bond; members [`Pallet::vote`]; the threshold (governed, 5 of 7) quarantines, enough
 //!   not-guilty votes or expiry ([`Pallet::close_case`]) dismiss.
-//! - **Quarantine**: the uid earns nothing (the consensus pallet skips it through
+//! - **Quarantine** is of the miner's hotkey, not its uid ([`Quarantines`]), so changing uid does
+//!   not escape it: the uid the hotkey holds earns nothing (the consensus pallet skips it through
 //!   [`mindos_primitives::QuarantineInfo`]) until its owner calls [`Pallet::unquarantine`] after
 //!   it ends. Lengths double on repeats (2, 4, … epochs); three offences within 30 epochs
 //!   deregister the uid.
@@ -146,8 +147,7 @@ pub mod pallet {
         Case<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
     /// A quarantine as stored.
-    pub type QuarantineOf<T> =
-        Quarantine<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+    pub type QuarantineOf<T> = Quarantine<BlockNumberFor<T>>;
 
     /// A canary as stored.
     pub type CanaryOf<T> =
@@ -349,13 +349,24 @@ pub mod pallet {
         ValueQuery,
     >;
 
-    /// Quarantined uids of a subnet (first key) by uid (second key). An entry stays until
-    /// [`Pallet::unquarantine`], even past its end: release is explicit.
+    /// Quarantined miners of a subnet (first key) by hotkey (second key), not by uid: a miner
+    /// that deregisters, lets a throwaway take its freed uid and registers again elsewhere is
+    /// still quarantined, and a newcomer in its old uid is not. An entry stays until
+    /// [`Pallet::unquarantine`], even past its end (release is explicit) and while the hotkey
+    /// is not registered (it applies again if the hotkey comes back); readers
+    /// ([`mindos_primitives::QuarantineInfo`]) ignore entries of hotkeys not registered.
     ///
-    /// TWOX-NOTE: as for [`SubnetEpoch`]; uids are assigned by the chain.
+    /// TWOX-NOTE: as for [`OffenceHistory`].
     #[pallet::storage]
-    pub type Quarantines<T: Config> =
-        StorageDoubleMap<_, Twox64Concat, NetUid, Twox64Concat, u16, QuarantineOf<T>, OptionQuery>;
+    pub type Quarantines<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Blake2_128Concat,
+        T::AccountId,
+        QuarantineOf<T>,
+        OptionQuery,
+    >;
 
     /// The sentinel epochs of a miner hotkey's (second key) past offences on a subnet (first
     /// key), oldest first: what doubles its quarantines and deregisters it. Keyed by hotkey, not
@@ -598,13 +609,12 @@ pub mod pallet {
         UnknownSubnet,
         /// The caller holds no validator permit on this subnet.
         NoValidatorPermit,
-        /// No neuron holds this uid.
+        /// No neuron holds this uid, or the challenged hotkey is not registered on the subnet.
         UnknownNeuron,
         /// The challenged hotkey had bound no Ed25519 key on the subnet in the challenge's epoch
         /// (it served no endpoint with an Ed25519 PeerId), so no signature of it verifies.
         NoBoundKey,
-        /// The challenge names another subnet or uid than the call, or another hotkey than the
-        /// one holding the uid.
+        /// The challenge names another subnet or uid than the call.
         WrongSubject,
         /// The challenge names another model than the one the subnet pins
         /// (`TaskSpec::model_digest`): the answer is no evidence about this subnet's task.
@@ -754,8 +764,10 @@ pub mod pallet {
         ///   needed).
         /// - `netuid`, `uid`: the miner.
         /// - `first`, `second`: its two signed responses ([`types`] documents the signed
-        ///   bytes). Both must answer the same challenge, naming `netuid`, `uid`, the hotkey
-        ///   holding `uid` and the subnet's pinned model digest, of a sentinel epoch not in the
+        ///   bytes). Both must answer the same challenge, naming `netuid`, `uid` (the miner's uid
+        ///   when challenged), its hotkey (registered on `netuid`, in `uid` or, having moved
+        ///   since, in another: the evidence follows the hotkey) and the subnet's pinned model
+        ///   digest, of a sentinel epoch not in the
         ///   future and at most `MaxEvidenceAgeEpochs` old, after the miner's last sanctioned
         ///   offence; their output hashes must differ; both signatures must verify with a key
         ///   the hotkey had bound in the challenge's epoch (its served PeerId's Ed25519 key then,
@@ -957,7 +969,7 @@ pub mod pallet {
         /// earns again from the next epoch.
         ///
         /// - `origin`: `Signed` by the quarantined hotkey or the coldkey that owns it.
-        /// - `netuid`, `uid`: the quarantined slot.
+        /// - `netuid`, `uid`: the uid the quarantined hotkey holds now.
         ///
         /// Emits [`Event::MinerReleased`]. Fails with [`Error::NotQuarantined`],
         /// [`Error::NotMinerOwner`] or [`Error::QuarantineNotOver`].

@@ -14,13 +14,15 @@ use frame_support::{
         tokens::Precision,
     },
 };
-use mindos_primitives::{NetUid, NeuronDeregistration, StakeInfo};
+use mindos_primitives::{NetUid, NeuronDeregistration, NeuronsInfo, StakeInfo};
 use mindos_sentinels_math::{sanction, slash_rate, Sanction};
 use sp_runtime::traits::Zero;
 
 impl<T: Config> Pallet<T> {
-    /// Sanctions `hotkey` in `uid`'s slot for `offence`: records the offence, quarantines the
-    /// miner for the doubling length (or deregisters it at its third offence in the window)
+    /// Sanctions `hotkey` for `offence` named at `uid` (the challenge's or the case's uid; the
+    /// hotkey may hold another uid now, or none): records the offence, quarantines the hotkey
+    /// for the doubling length (or deregisters it from its current uid at its third offence in
+    /// the window; a hotkey not registered cannot be, and is quarantined for the longest)
     /// and queues its slash after the audit window, with the canary deposit held from
     /// `reporter` (zero for offences without a canary). Returns whether the slash was settled
     /// at once because the subnet's queue was full.
@@ -46,25 +48,28 @@ impl<T: Config> Pallet<T> {
         let offences = u32::try_from(history.len()).unwrap_or(u32::MAX);
         OffenceHistory::<T>::insert(netuid, &hotkey, history);
 
-        match outcome {
-            Sanction::Deregister if T::Deregistration::deregister(netuid, uid) => {
-                Quarantines::<T>::remove(netuid, uid);
+        let current = T::Neurons::uid(netuid, &hotkey);
+        match (outcome, current) {
+            (Sanction::Deregister, Some(current))
+                if T::Deregistration::deregister(netuid, current) =>
+            {
+                Quarantines::<T>::remove(netuid, &hotkey);
                 Self::deposit_event(Event::MinerDeregistered {
                     netuid,
-                    uid,
+                    uid: current,
                     hotkey: hotkey.clone(),
                     offence,
                 });
             }
-            Sanction::Deregister => {
+            (Sanction::Deregister, _) => {
                 log::warn!(
                     target: LOG_TARGET,
-                    "uid {uid} of subnet {netuid} not deregistered; quarantined for the longest"
+                    "a miner of subnet {netuid} not deregistered; quarantined for the longest"
                 );
                 let until = epoch.saturating_add(u64::from(params.max_epochs));
                 Self::quarantine(netuid, uid, &hotkey, offence, until, offences);
             }
-            Sanction::Quarantine { until } => {
+            (Sanction::Quarantine { until }, _) => {
                 Self::quarantine(netuid, uid, &hotkey, offence, until, offences);
             }
         }
@@ -88,9 +93,9 @@ impl<T: Config> Pallet<T> {
     ) {
         Quarantines::<T>::insert(
             netuid,
-            uid,
+            hotkey,
             Quarantine {
-                hotkey: hotkey.clone(),
+                uid,
                 offence,
                 since_epoch: Self::epoch(netuid),
                 since_block: frame_system::Pallet::<T>::block_number(),

@@ -307,7 +307,8 @@ pub struct Case<AccountId, Balance, BlockNumber> {
     pub netuid: NetUid,
     /// The accused miner's uid.
     pub uid: u16,
-    /// The hotkey in that slot when reported; the verdict applies only to it.
+    /// The hotkey in that slot when reported; the verdict applies to it wherever it is then
+    /// (a newcomer in the slot is untouched).
     pub accused: AccountId,
     /// What it is accused of.
     pub offence: JudgedOffence,
@@ -373,7 +374,8 @@ pub enum CaseOutcome {
     Dismissed,
     /// Its voting period ended without a verdict.
     Expired,
-    /// Guilty, but the slot changed hands or the miner was already quarantined: nothing more.
+    /// Guilty, but the accused hotkey was quarantined meanwhile (by proven evidence): nothing
+    /// more. A verdict on a hotkey that left its uid is not superseded: it follows the hotkey.
     Superseded,
 }
 
@@ -381,9 +383,10 @@ pub enum CaseOutcome {
 #[derive(
     Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
-pub struct Quarantine<AccountId, BlockNumber> {
-    /// The quarantined hotkey; a new hotkey in the same slot is not quarantined.
-    pub hotkey: AccountId,
+pub struct Quarantine<BlockNumber> {
+    /// The uid the offence was named at (the challenge's or the case's), for readers: the
+    /// quarantine is keyed by hotkey ([`crate::Quarantines`]) and follows it to any uid.
+    pub uid: u16,
     /// Why.
     pub offence: OffenceKind,
     /// Sentinel epoch it began in.

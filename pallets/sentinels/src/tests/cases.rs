@@ -190,7 +190,7 @@ fn the_threshold_of_guilty_votes_quarantines_and_returns_the_bond() {
         vote(members[5], 0, true);
         assert!(Sentinels::is_quarantined(NET, UID_A));
         assert_eq!(
-            Quarantines::<Test>::get(NET, UID_A).unwrap().offence,
+            Quarantines::<Test>::get(NET, MINER_A).unwrap().offence,
             OffenceKind::Judged(JudgedOffence::WrongOutput)
         );
         assert!(Cases::<Test>::get(0).is_none());
@@ -414,6 +414,31 @@ fn a_guilty_verdict_on_a_miner_quarantined_meanwhile_is_superseded() {
             .into(),
         );
         // One offence only.
+        assert_eq!(OffenceHistory::<Test>::get(NET, MINER_A).len(), 1);
+    });
+}
+
+#[test]
+fn a_guilty_verdict_follows_the_accused_hotkey_when_the_slot_changes_hands() {
+    build_and_execute(|| {
+        let members = seated();
+        assert_ok!(report(members[0], UID_A));
+        // Miner A leaves while the vote runs; a newcomer takes its uid.
+        Slots::mutate(|s| {
+            s.insert((NET, UID_A), 31);
+        });
+        for voter in &members[1..5] {
+            vote(*voter, 0, true);
+        }
+        assert!(
+            !Sentinels::is_quarantined(NET, UID_A),
+            "the newcomer is not the accused"
+        );
+        // Leaving did not escape the verdict: A is quarantined when it comes back.
+        Slots::mutate(|s| {
+            s.insert((NET, 12), MINER_A);
+        });
+        assert!(Sentinels::is_quarantined(NET, 12));
         assert_eq!(OffenceHistory::<Test>::get(NET, MINER_A).len(), 1);
     });
 }

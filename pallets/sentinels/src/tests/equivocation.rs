@@ -59,9 +59,9 @@ fn equivocation_quarantines_in_the_same_block_without_a_committee() {
             ]
         );
         assert_eq!(
-            Quarantines::<Test>::get(NET, UID_A),
+            Quarantines::<Test>::get(NET, MINER_A),
             Some(Quarantine {
-                hotkey: MINER_A,
+                uid: UID_A,
                 offence: OffenceKind::Equivocation,
                 since_epoch: 0,
                 since_block: 1,
@@ -264,13 +264,21 @@ fn rotating_the_peer_id_before_the_evidence_lands_does_not_escape_it() {
 }
 
 #[test]
-fn the_challenge_must_name_the_hotkey_holding_the_uid() {
+fn evidence_is_held_against_the_challenged_hotkey_and_must_carry_its_signature() {
     build_and_execute(|| {
+        // Miner A's signatures on a challenge naming miner B convict nobody: B did not sign.
         let mut c = challenge(UID_A, 0, 1, 1);
         c.hotkey = MINER_B;
         assert_noop!(
             submit(answer(c.clone(), 1), answer(c, 2)),
-            Error::<Test>::WrongSubject
+            Error::<Test>::BadSignature
+        );
+        // Nor does evidence against a hotkey not registered on the subnet.
+        let mut c = challenge(UID_A, 0, 1, 1);
+        c.hotkey = OUTSIDER;
+        assert_noop!(
+            submit(answer(c.clone(), 1), answer(c, 2)),
+            Error::<Test>::UnknownNeuron
         );
     });
 }
@@ -339,6 +347,25 @@ fn a_rotation_that_would_forget_a_recent_key_is_refused() {
                 .collect::<Vec<_>>(),
             vec![(key(203), 0), (key(204), 3)],
             "the bindings that verify no usable epoch were pruned"
+        );
+    });
+}
+
+#[test]
+fn evidence_follows_the_hotkey_into_its_new_uid() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        let (first, second) = equivocation(UID_A, 1);
+        // Miner A moves from uid 10 to uid 12 before the evidence lands; a throwaway takes 10.
+        Slots::mutate(|s| {
+            s.insert((NET, UID_A), 31);
+            s.insert((NET, 12), MINER_A);
+        });
+        assert_ok!(submit(first, second));
+        assert!(Sentinels::is_quarantined(NET, 12));
+        assert!(
+            !Sentinels::is_quarantined(NET, UID_A),
+            "the throwaway is clean"
         );
     });
 }

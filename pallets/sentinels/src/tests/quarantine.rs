@@ -11,7 +11,7 @@ fn release(who: AccountId) -> frame_support::dispatch::DispatchResult {
 }
 
 fn until() -> u64 {
-    Quarantines::<Test>::get(NET, UID_A).unwrap().until_epoch
+    Quarantines::<Test>::get(NET, MINER_A).unwrap().until_epoch
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn the_owning_coldkey_may_release_too() {
         equivocate(UID_A);
         run_to_epoch(2);
         assert_ok!(release(owner(MINER_A)));
-        assert!(Quarantines::<Test>::get(NET, UID_A).is_none());
+        assert!(Quarantines::<Test>::get(NET, MINER_A).is_none());
     });
 }
 
@@ -61,7 +61,7 @@ fn repeat_offences_double_the_quarantine() {
         assert_ok!(release(MINER_A));
         equivocate(UID_A);
         assert_eq!(until(), 3 + 4, "the second offence doubles");
-        assert_eq!(Quarantines::<Test>::get(NET, UID_A).unwrap().offences, 2);
+        assert_eq!(Quarantines::<Test>::get(NET, MINER_A).unwrap().offences, 2);
     });
 }
 
@@ -86,7 +86,7 @@ fn the_third_offence_within_thirty_epochs_deregisters() {
         assert_ok!(release(MINER_A));
         equivocate(UID_A);
         assert_eq!(Deregistered::get(), vec![(NET, UID_A)]);
-        assert!(Quarantines::<Test>::get(NET, UID_A).is_none());
+        assert!(Quarantines::<Test>::get(NET, MINER_A).is_none());
         assert!(!Sentinels::is_quarantined(NET, UID_A));
         assert!(events().contains(&Event::MinerDeregistered {
             netuid: NET,
@@ -115,7 +115,7 @@ fn offences_thirty_epochs_apart_do_not_add_up() {
         assert_ok!(release(MINER_A));
         equivocate(UID_A);
         assert!(Deregistered::get().is_empty());
-        assert_eq!(Quarantines::<Test>::get(NET, UID_A).unwrap().offences, 2);
+        assert_eq!(Quarantines::<Test>::get(NET, MINER_A).unwrap().offences, 2);
         assert_eq!(
             until(),
             31 + 4,
@@ -156,5 +156,30 @@ fn a_slot_taken_by_a_new_hotkey_is_not_quarantined() {
         assert!(!Sentinels::is_quarantined(NET, UID_A));
         assert_eq!(Sentinels::quarantined(NET), vec![UID_B]);
         assert_eq!(Sentinels::quarantined(OTHER_NET), Vec::<u16>::new());
+    });
+}
+
+/// The hotkey `hotkey` leaves its uid on [`NET`], and `newcomer` registers into it.
+fn slot_changes_hands(uid: u16, newcomer: AccountId) {
+    Slots::mutate(|s| {
+        s.insert((NET, uid), newcomer);
+    });
+}
+
+#[test]
+fn changing_uid_does_not_escape_quarantine() {
+    build_and_execute(|| {
+        equivocate(UID_A);
+        // Miner A deregisters and a throwaway takes its uid: A is gone, the throwaway clean.
+        slot_changes_hands(UID_A, 31);
+        assert!(!Sentinels::is_quarantined(NET, UID_A));
+        assert_eq!(Sentinels::quarantined(NET), Vec::<u16>::new());
+        // A re-registers into another uid: still quarantined there.
+        Slots::mutate(|s| {
+            s.insert((NET, 12), MINER_A);
+        });
+        assert!(Sentinels::is_quarantined(NET, 12));
+        assert!(!Sentinels::is_quarantined(NET, UID_A));
+        assert_eq!(Sentinels::quarantined(NET), vec![12]);
     });
 }
