@@ -62,9 +62,10 @@ impl<T: Config> Pallet<T> {
                 weight.saturating_accrue(Self::process_boundary(netuid, now));
             }
         }
-        let settled = Self::settle_due_slashes(T::MaxSlashesPerBlock::get());
+        let (settled, dropped) = Self::settle_due_slashes(T::MaxSlashesPerBlock::get());
         let per_slash = T::WeightInfo::settle_slash().saturating_add(T::SlashWeight::get());
         weight.saturating_accrue(per_slash.saturating_mul(u64::from(settled)));
+        weight.saturating_accrue(T::WeightInfo::settle_slash().saturating_mul(u64::from(dropped)));
         weight
     }
 
@@ -213,10 +214,12 @@ impl<T: Config> Pallet<T> {
 
     /// Queues `netuid` for settlement if one of its slashes is past its audit window.
     fn mark_slashes_due(netuid: NetUid, epoch: u64) {
-        if !PendingSlashes::<T>::get(netuid)
-            .iter()
-            .any(|s| s.due_epoch <= epoch)
-        {
+        let (head, tail) = SlashQueueBounds::<T>::get(netuid);
+        let head_due = (head < tail)
+            .then(|| SlashQueue::<T>::get(netuid, head))
+            .flatten()
+            .is_some_and(|(_, due_epoch)| due_epoch <= epoch);
+        if !head_due {
             return;
         }
         SlashesDue::<T>::mutate(|due| {

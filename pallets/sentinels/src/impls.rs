@@ -71,28 +71,20 @@ impl<T: Config> Pallet<T> {
 
     // ----- weights -----
 
-    /// The weight of a sanction: its bookkeeping, the worst deregistration, and a slash
-    /// settled at once when `slashed_now` (the subnet's slash queue was full).
-    pub fn sanction_weight(slashed_now: bool) -> Weight {
-        let weight = T::WeightInfo::sanction().saturating_add(T::Deregistration::max_weight());
-        if slashed_now {
-            weight
-                .saturating_add(T::WeightInfo::settle_slash())
-                .saturating_add(T::SlashWeight::get())
-        } else {
-            weight
-        }
+    /// The weight of a sanction: its bookkeeping (the slash is only scheduled) and the worst
+    /// deregistration.
+    pub fn sanction_weight() -> Weight {
+        T::WeightInfo::sanction().saturating_add(T::Deregistration::max_weight())
     }
 
-    /// The weight of a vote that `closed` its case, with a sanction (`Some(slashed_now)`) or
-    /// none.
-    pub fn vote_weight(closed: bool, sanction: Option<bool>) -> Weight {
+    /// The weight of a vote that `closed` its case, with a sanction or none.
+    pub fn vote_weight(closed: bool, sanctioned: bool) -> Weight {
         let mut weight = T::WeightInfo::vote();
         if closed {
             weight.saturating_accrue(T::WeightInfo::close_case());
         }
-        if let Some(slashed_now) = sanction {
-            weight.saturating_accrue(Self::sanction_weight(slashed_now));
+        if sanctioned {
+            weight.saturating_accrue(Self::sanction_weight());
         }
         weight
     }
@@ -252,14 +244,13 @@ impl<T: Config> Pallet<T> {
 
     // ----- calls -----
 
-    /// Returns whether the slash was settled at once (the subnet's slash queue was full).
     pub(crate) fn do_submit_equivocation(
         reporter: T::AccountId,
         netuid: NetUid,
         uid: u16,
         first: SignedResponse<T::AccountId>,
         second: SignedResponse<T::AccountId>,
-    ) -> Result<bool, DispatchError> {
+    ) -> DispatchResult {
         let task = Self::ensure_permit(netuid, &reporter)?;
         let (a, b) = (&first.response, &second.response);
         Self::ensure_subject(netuid, uid, &a.challenge)?;
@@ -279,14 +270,15 @@ impl<T: Config> Pallet<T> {
             reporter: reporter.clone(),
             nonce: a.challenge.nonce,
         });
-        Ok(Self::apply_sanction(
+        Self::apply_sanction(
             netuid,
             uid,
             hotkey,
             OffenceKind::Equivocation,
             reporter,
             Zero::zero(),
-        ))
+        );
+        Ok(())
     }
 
     pub(crate) fn do_commit_canary(
@@ -328,7 +320,6 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// Returns whether the slash was settled at once.
     pub(crate) fn do_submit_canary_failure(
         reporter: T::AccountId,
         netuid: NetUid,
@@ -336,7 +327,7 @@ impl<T: Config> Pallet<T> {
         signed: SignedResponse<T::AccountId>,
         expected_output_hash: Hash32,
         salt: Hash32,
-    ) -> Result<bool, DispatchError> {
+    ) -> DispatchResult {
         let task = Self::ensure_permit(netuid, &reporter)?;
         Self::ensure_exact(&task)?;
         let response = &signed.response;
@@ -371,6 +362,7 @@ impl<T: Config> Pallet<T> {
         );
         Self::ensure_recent(netuid, response.challenge.epoch)?;
         let hotkey = Self::accused(netuid, &response.challenge)?;
+        Self::ensure_canary_deposit_room(netuid, &hotkey)?;
         let keys = Self::keys_at(netuid, &hotkey, response.challenge.epoch);
         Self::verify(&keys, &signed)?;
 
@@ -392,14 +384,15 @@ impl<T: Config> Pallet<T> {
         });
         // The committer, not the submitter, is paid: it chose the canary and answers for it,
         // and an opening copied from the transaction pool earns nothing.
-        Ok(Self::apply_sanction(
+        Self::apply_sanction(
             netuid,
             uid,
             hotkey,
             OffenceKind::CanaryFailure,
             canary.committer,
             canary.deposit,
-        ))
+        );
+        Ok(())
     }
 
     pub(crate) fn do_report(
@@ -494,13 +487,12 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// Returns whether the vote closed the case, and if it sanctioned the miner whether the
-    /// slash was settled at once.
+    /// Returns whether the vote closed the case and whether it sanctioned the miner.
     pub(crate) fn do_vote(
         voter: T::AccountId,
         id: CaseId,
         guilty: bool,
-    ) -> Result<(bool, Option<bool>), DispatchError> {
+    ) -> Result<(bool, bool), DispatchError> {
         let mut case = Cases::<T>::get(id).ok_or(Error::<T>::UnknownCase)?;
         let now = frame_system::Pallet::<T>::block_number();
         ensure!(now <= case.expires_at, Error::<T>::CaseExpired);
@@ -529,11 +521,11 @@ impl<T: Config> Pallet<T> {
         match Self::judge(&case, false) {
             Verdict::Open => {
                 Cases::<T>::insert(id, case);
-                Ok((false, None))
+                Ok((false, false))
             }
             Verdict::Dismissed => {
                 Self::close(id, case, CaseOutcome::Dismissed);
-                Ok((true, None))
+                Ok((true, false))
             }
             Verdict::Quarantine => {
                 // The verdict is about the hotkey reported, wherever it is now: if it left (the
@@ -541,7 +533,7 @@ impl<T: Config> Pallet<T> {
                 // newcomer is untouched. A miner quarantined meanwhile by proven evidence is not
                 // sanctioned again.
                 if !Quarantines::<T>::contains_key(case.netuid, &case.accused) {
-                    let slashed_now = Self::apply_sanction(
+                    Self::apply_sanction(
                         case.netuid,
                         case.uid,
                         case.accused.clone(),
@@ -550,10 +542,10 @@ impl<T: Config> Pallet<T> {
                         Zero::zero(),
                     );
                     Self::close(id, case, CaseOutcome::Guilty);
-                    Ok((true, Some(slashed_now)))
+                    Ok((true, true))
                 } else {
                     Self::close(id, case, CaseOutcome::Superseded);
-                    Ok((true, None))
+                    Ok((true, false))
                 }
             }
         }

@@ -31,9 +31,10 @@ impl<T: Config> Pallet<T> {
     ///   `MaxCanariesPerCommitter` per committer and subnet; each committer's held canary
     ///   deposit is the sum of its live canaries' deposits and of those the pending slashes of
     ///   its opened canaries hold;
-    /// - pending slashes fall due at most `AuditWindowEpochs` after the current epoch, in
-    ///   order, and any past due waits in [`SlashesDue`] (or behind a queued boundary); the
-    ///   queues hold each subnet once.
+    /// - pending slashes fall due at most `AuditWindowEpochs` after the current epoch and each
+    ///   sits in its subnet's settlement queue at its due epoch; each queue's entries are
+    ///   exactly its bounds, in due-epoch order, and a queue whose head is past due waits in
+    ///   [`SlashesDue`] (or behind a queued boundary); the subnet queues hold each subnet once.
     pub fn do_try_state() -> Result<(), TryRuntimeError> {
         Self::check_committees()?;
         Self::check_cases()?;
@@ -216,10 +217,10 @@ impl<T: Config> Pallet<T> {
 
     fn check_canaries() -> Result<(), TryRuntimeError> {
         let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-        for (_, slashes) in PendingSlashes::<T>::iter() {
-            for slash in slashes.iter() {
-                let held = deposits.entry(slash.reporter.clone()).or_default();
-                *held = held.saturating_add(slash.canary_deposit);
+        for (_, _, slash) in PendingSlashes::<T>::iter() {
+            for (committer, deposit) in slash.canary_deposits.iter() {
+                let held = deposits.entry(committer.clone()).or_default();
+                *held = held.saturating_add(*deposit);
             }
         }
         for (netuid, canaries) in Canaries::<T>::iter() {
@@ -268,24 +269,55 @@ impl<T: Config> Pallet<T> {
             let distinct: BTreeSet<&NetUid> = queue.iter().collect();
             ensure!(distinct.len() == queue.len(), "a subnet queued twice");
         }
-        for (netuid, slashes) in PendingSlashes::<T>::iter() {
-            let epoch = Self::epoch(netuid);
-            let latest = epoch.saturating_add(u64::from(T::AuditWindowEpochs::get()));
+        // Every settlement queue: its entries are exactly `head..tail`, in due-epoch order.
+        let mut queued: BTreeMap<NetUid, BTreeMap<u64, (T::AccountId, u64)>> = BTreeMap::new();
+        for (netuid, index, entry) in SlashQueue::<T>::iter() {
+            queued.entry(netuid).or_default().insert(index, entry);
+        }
+        for (netuid, entries) in queued.iter() {
+            let (head, tail) = SlashQueueBounds::<T>::get(netuid);
             ensure!(
-                slashes.iter().all(|s| s.due_epoch <= latest),
-                "a slash due after the audit window"
+                entries.keys().copied().eq(head..tail),
+                "a settlement queue's entries differ from its bounds"
             );
-            let dues: Vec<u64> = slashes.iter().map(|s| s.due_epoch).collect();
             ensure!(
-                dues.windows(2).all(|w| matches!(w, [a, b] if a <= b)),
-                "pending slashes out of order"
+                entries
+                    .values()
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    .all(|w| matches!(w, [a, b] if a.1 <= b.1)),
+                "a settlement queue out of due-epoch order"
             );
-            if dues.iter().any(|d| *d < epoch) {
+            if entries
+                .values()
+                .next()
+                .is_some_and(|(_, d)| *d < Self::epoch(*netuid))
+            {
                 ensure!(
-                    due.contains(&netuid) || pending.contains(&netuid),
+                    due.contains(netuid) || pending.contains(netuid),
                     "a slash past its audit window is not queued for settlement"
                 );
             }
+        }
+        for (netuid, _, _) in SlashQueueBounds::<T>::iter().map(|(n, b)| (n, b.0, b.1)) {
+            ensure!(
+                queued.contains_key(&netuid),
+                "settlement queue bounds without entries"
+            );
+        }
+        for (netuid, hotkey, slash) in PendingSlashes::<T>::iter() {
+            let latest = Self::epoch(netuid).saturating_add(u64::from(T::AuditWindowEpochs::get()));
+            ensure!(
+                slash.due_epoch <= latest,
+                "a slash due after the audit window"
+            );
+            ensure!(slash.offences >= 1, "a pending slash merges no offence");
+            ensure!(
+                queued.get(&netuid).is_some_and(|q| q
+                    .values()
+                    .any(|(h, d)| *h == hotkey && *d == slash.due_epoch)),
+                "a pending slash is not in its subnet's settlement queue"
+            );
         }
         Ok(())
     }

@@ -31,10 +31,11 @@
 //!   [`mindos_primitives::QuarantineInfo`]) until its owner calls [`Pallet::unquarantine`] after
 //!   it ends. Lengths double on repeats (2, 4, … epochs); three offences within 30 epochs
 //!   deregister the uid.
-//! - **Slashing** waits for an audit window: a sanction queues a [`PendingSlash`] that is
-//!   settled `AuditWindowEpochs` sentinel epochs later, at the rates of the math crate (5% for
-//!   proven offences, 0.01% for judged ones), and the reporter is paid 10% of what was slashed
-//!   (for a canary failure, the canary's committer, not whoever submitted the opening).
+//! - **Slashing** waits for an audit window: a sanction schedules a [`PendingSlash`] that is
+//!   settled `AuditWindowEpochs` sentinel epochs later, never earlier however many are pending
+//!   (one per miner hotkey, repeats merged at the larger rate), at the rates of the math crate
+//!   (5% for proven offences, 0.01% for judged ones), and the reporter is paid 10% of what was
+//!   slashed (for a canary failure, the canary's committer, not whoever submitted the opening).
 //!
 //! The chain stores hashes and signatures, never payloads.
 //!
@@ -242,11 +243,6 @@ pub mod pallet {
         #[pallet::constant]
         type MaxOpenReportsPerReporter: Get<u32>;
 
-        /// Most slashes waiting for their audit window on one subnet; a sanction beyond it is
-        /// slashed at once. Shrinking it needs a migration that settles the surplus.
-        #[pallet::constant]
-        type MaxPendingSlashesPerSubnet: Get<u32>;
-
         /// Most validators considered in one committee draw (the heaviest by stake, as the
         /// stake pallet lists them); bounds the draw's hashing
         /// ([`mindos_sentinels_math::max_hash_calls`]).
@@ -322,8 +318,8 @@ pub mod pallet {
     pub type PendingBoundaries<T: Config> =
         StorageValue<_, BoundedVec<NetUid, T::MaxSubnets>, ValueQuery>;
 
-    /// Subnets with slashes past their audit window, settled at most `MaxSlashesPerBlock` a
-    /// block.
+    /// Subnets whose settlement queue ([`SlashQueue`]) starts with an entry past its audit
+    /// window; entries are taken at most `MaxSlashesPerBlock` a block.
     #[pallet::storage]
     pub type SlashesDue<T: Config> = StorageValue<_, BoundedVec<NetUid, T::MaxSubnets>, ValueQuery>;
 
@@ -417,17 +413,47 @@ pub mod pallet {
         ValueQuery,
     >;
 
-    /// Slashes of each subnet waiting for their audit window, oldest first.
+    /// The slash of each miner hotkey (second key) of a subnet (first key) waiting for its
+    /// audit window: one per hotkey, repeats merged ([`PendingSlash`] says how). One entry per
+    /// hotkey and no cap per subnet, so however many miners are sanctioned at once, none is
+    /// slashed before its window has passed.
     ///
-    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    /// TWOX-NOTE: as for [`OffenceHistory`].
     #[pallet::storage]
-    pub type PendingSlashes<T: Config> = StorageMap<
+    pub type PendingSlashes<T: Config> = StorageDoubleMap<
         _,
         Twox64Concat,
         NetUid,
-        BoundedVec<PendingSlashOf<T>, T::MaxPendingSlashesPerSubnet>,
-        ValueQuery,
+        Blake2_128Concat,
+        T::AccountId,
+        PendingSlashOf<T>,
+        OptionQuery,
     >;
+
+    /// Each subnet's settlement queue, in scheduling order (so in due-epoch order): entry `i`
+    /// (second key) names a hotkey and the due epoch it was queued for. Unbounded in length
+    /// but one storage item per entry, read at most `MaxSlashesPerBlock` a block; an entry
+    /// whose slash was postponed by a higher-rate repeat is dropped when reached.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`]; indices are assigned by the chain.
+    #[pallet::storage]
+    pub type SlashQueue<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Twox64Concat,
+        u64,
+        (T::AccountId, u64),
+        OptionQuery,
+    >;
+
+    /// Each subnet's settlement queue bounds: `(head, tail)`, the entries `head..tail` of
+    /// [`SlashQueue`] are live. Removed when the queue empties.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type SlashQueueBounds<T: Config> =
+        StorageMap<_, Twox64Concat, NetUid, (u64, u64), ValueQuery>;
 
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -643,6 +669,9 @@ pub mod pallet {
         CanaryAlreadyCommitted,
         /// The subnet has `MaxCanariesPerSubnet` canaries; wait for some to expire.
         TooManyCanaries,
+        /// The miner's pending slash already holds `MaxOffenceHistory` canary deposits; wait
+        /// for it to settle.
+        TooManyPendingCanaryDeposits,
         /// The caller has `MaxCanariesPerCommitter` canaries on this subnet.
         TooManyCanariesOfCommitter,
         /// The caller cannot hold the canary deposit.
@@ -786,21 +815,16 @@ pub mod pallet {
         /// [`Error::BadSignature`].
         #[pallet::call_index(0)]
         #[pallet::weight(T::WeightInfo::submit_equivocation()
-            .saturating_add(Pallet::<T>::sanction_weight(true)))]
+            .saturating_add(Pallet::<T>::sanction_weight()))]
         pub fn submit_equivocation(
             origin: OriginFor<T>,
             netuid: NetUid,
             uid: u16,
             first: SignedResponse<T::AccountId>,
             second: SignedResponse<T::AccountId>,
-        ) -> DispatchResultWithPostInfo {
+        ) -> DispatchResult {
             let reporter = ensure_signed(origin)?;
-            let slashed_now = Self::do_submit_equivocation(reporter, netuid, uid, first, second)?;
-            Ok(Some(
-                T::WeightInfo::submit_equivocation()
-                    .saturating_add(Self::sanction_weight(slashed_now)),
-            )
-            .into())
+            Self::do_submit_equivocation(reporter, netuid, uid, first, second)
         }
 
         /// Commit a canary: an input whose right output the caller knows, hidden behind a salt
@@ -868,7 +892,7 @@ pub mod pallet {
         /// [`Error::BadSignature`].
         #[pallet::call_index(2)]
         #[pallet::weight(T::WeightInfo::submit_canary_failure()
-            .saturating_add(Pallet::<T>::sanction_weight(true)))]
+            .saturating_add(Pallet::<T>::sanction_weight()))]
         pub fn submit_canary_failure(
             origin: OriginFor<T>,
             netuid: NetUid,
@@ -876,21 +900,16 @@ pub mod pallet {
             response: SignedResponse<T::AccountId>,
             expected_output_hash: Hash32,
             salt: Hash32,
-        ) -> DispatchResultWithPostInfo {
+        ) -> DispatchResult {
             let reporter = ensure_signed(origin)?;
-            let slashed_now = Self::do_submit_canary_failure(
+            Self::do_submit_canary_failure(
                 reporter,
                 netuid,
                 uid,
                 response,
                 expected_output_hash,
                 salt,
-            )?;
-            Ok(Some(
-                T::WeightInfo::submit_canary_failure()
-                    .saturating_add(Self::sanction_weight(slashed_now)),
             )
-            .into())
         }
 
         /// Report a miner for an offence the committee must judge, and open a case; the report
@@ -940,7 +959,7 @@ pub mod pallet {
         /// events). Fails with [`Error::UnknownCase`], [`Error::CaseExpired`],
         /// [`Error::NotCaseMember`], [`Error::AlreadyVoted`] or [`Error::ConflictOfInterest`].
         #[pallet::call_index(4)]
-        #[pallet::weight(Pallet::<T>::vote_weight(true, Some(true)))]
+        #[pallet::weight(Pallet::<T>::vote_weight(true, true))]
         pub fn vote(
             origin: OriginFor<T>,
             case: CaseId,

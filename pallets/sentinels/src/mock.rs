@@ -114,8 +114,6 @@ parameter_types! {
     pub static ThresholdParam: u32 = 5;
     /// Governed first quarantine length.
     pub static QuarantineEpochsParam: u32 = 2;
-    /// `MaxPendingSlashesPerSubnet`.
-    pub static MaxPendingSlashes: u32 = 16;
     /// `MaxBoundariesPerBlock`.
     pub static MaxBoundaries: u32 = 4;
     /// `SlashWeight`.
@@ -330,7 +328,6 @@ impl pallet_sentinels::Config for Test {
     type MaxCanariesPerSubnet = ConstU32<3>;
     type MaxOpenCasesPerSubnet = ConstU32<4>;
     type MaxOpenReportsPerReporter = ConstU32<2>;
-    type MaxPendingSlashesPerSubnet = MaxPendingSlashes;
     type SlashWeight = SlashWeight;
     type MaxSlashesPerBlock = ConstU32<2>;
     type MaxCandidates = ConstU32<64>;
@@ -375,7 +372,6 @@ impl ExtBuilder {
         CommitteeSizeParam::set(7);
         ThresholdParam::set(5);
         QuarantineEpochsParam::set(2);
-        MaxPendingSlashes::set(16);
         MaxBoundaries::set(4);
 
         let mut accounts: Vec<AccountId> = VALIDATORS.to_vec();

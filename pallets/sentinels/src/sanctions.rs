@@ -23,9 +23,8 @@ impl<T: Config> Pallet<T> {
     /// hotkey may hold another uid now, or none): records the offence, quarantines the hotkey
     /// for the doubling length (or deregisters it from its current uid at its third offence in
     /// the window; a hotkey not registered cannot be, and is quarantined for the longest)
-    /// and queues its slash after the audit window, with the canary deposit held from
-    /// `reporter` (zero for offences without a canary). Returns whether the slash was settled
-    /// at once because the subnet's queue was full.
+    /// and schedules its slash after the audit window, with the canary deposit held from
+    /// `reporter` (zero for offences without a canary).
     pub(crate) fn apply_sanction(
         netuid: NetUid,
         uid: u16,
@@ -33,7 +32,7 @@ impl<T: Config> Pallet<T> {
         offence: OffenceKind,
         reporter: T::AccountId,
         canary_deposit: BalanceOf<T>,
-    ) -> bool {
+    ) {
         let epoch = Self::epoch(netuid);
         let params = Self::quarantine_params();
         let mut history = OffenceHistory::<T>::get(netuid, &hotkey);
@@ -80,7 +79,7 @@ impl<T: Config> Pallet<T> {
             offence,
             (reporter, canary_deposit),
             epoch,
-        )
+        );
     }
 
     fn quarantine(
@@ -113,8 +112,10 @@ impl<T: Config> Pallet<T> {
         });
     }
 
-    /// Queues the slash of `offence` until the audit window has passed; if the subnet's queue
-    /// is full, settles it now and returns true.
+    /// Schedules the slash of `offence` after the audit window, merged into the hotkey's
+    /// pending slash if it has one ([`PendingSlashes`]): the merged slash keeps the larger rate,
+    /// with that offence's reporter and due epoch (a repeat at no higher rate neither postpones
+    /// nor changes it), and holds every canary deposit until it settles. Never settles early.
     fn schedule_slash(
         netuid: NetUid,
         uid: u16,
@@ -122,48 +123,84 @@ impl<T: Config> Pallet<T> {
         offence: OffenceKind,
         (reporter, canary_deposit): (T::AccountId, BalanceOf<T>),
         epoch: u64,
-    ) -> bool {
+    ) {
         let rate = slash_rate(&Self::slash_rates(), offence.slash_class());
         let due_epoch = epoch.saturating_add(u64::from(T::AuditWindowEpochs::get()));
-        let slash = PendingSlash {
-            hotkey: hotkey.clone(),
-            uid,
-            offence,
-            rate,
-            reporter,
-            canary_deposit,
-            due_epoch,
-        };
-        let mut queue = PendingSlashes::<T>::get(netuid);
-        match queue.try_push(slash) {
-            Ok(()) => {
-                PendingSlashes::<T>::insert(netuid, queue);
-                Self::deposit_event(Event::SlashScheduled {
-                    netuid,
-                    hotkey,
+        let (mut slash, enqueue) = match PendingSlashes::<T>::get(netuid, &hotkey) {
+            None => (
+                PendingSlash {
+                    uid,
+                    offence,
                     rate,
+                    reporter: reporter.clone(),
+                    canary_deposits: BoundedVec::new(),
                     due_epoch,
-                });
-                false
+                    offences: 1,
+                },
+                true,
+            ),
+            Some(mut slash) => {
+                slash.offences = slash.offences.saturating_add(1);
+                let raised = rate > slash.rate;
+                if raised {
+                    slash.uid = uid;
+                    slash.offence = offence;
+                    slash.rate = rate;
+                    slash.reporter = reporter.clone();
+                    slash.due_epoch = due_epoch;
+                }
+                (slash, raised)
             }
-            Err(slash) => {
-                log::warn!(
-                    target: LOG_TARGET,
-                    "slash queue of subnet {netuid} full; slashing without an audit window"
-                );
-                Self::settle(netuid, slash);
-                true
-            }
+        };
+        if !canary_deposit.is_zero()
+            && slash
+                .canary_deposits
+                .try_push((reporter, canary_deposit))
+                .is_err()
+        {
+            // Refused before any write by `ensure_canary_deposit_room`.
+            log::error!(target: LOG_TARGET, "canary deposits of a pending slash full");
         }
+        if enqueue {
+            Self::enqueue_slash(netuid, &hotkey, slash.due_epoch);
+        }
+        Self::deposit_event(Event::SlashScheduled {
+            netuid,
+            hotkey: hotkey.clone(),
+            rate: slash.rate,
+            due_epoch: slash.due_epoch,
+        });
+        PendingSlashes::<T>::insert(netuid, &hotkey, slash);
+    }
+
+    /// Whether a canary failure of `hotkey` can still merge its deposit into the hotkey's
+    /// pending slash (at most [`crate::MaxOffenceHistory`] deposits wait in one).
+    pub(crate) fn ensure_canary_deposit_room(
+        netuid: NetUid,
+        hotkey: &T::AccountId,
+    ) -> Result<(), Error<T>> {
+        ensure!(
+            PendingSlashes::<T>::get(netuid, hotkey).is_none_or(|s| !s.canary_deposits.is_full()),
+            Error::<T>::TooManyPendingCanaryDeposits
+        );
+        Ok(())
+    }
+
+    /// Appends `(hotkey, due_epoch)` to `netuid`'s settlement queue.
+    fn enqueue_slash(netuid: NetUid, hotkey: &T::AccountId, due_epoch: u64) {
+        SlashQueueBounds::<T>::mutate(netuid, |(_, tail)| {
+            SlashQueue::<T>::insert(netuid, *tail, (hotkey.clone(), due_epoch));
+            *tail = tail.saturating_add(1);
+        });
     }
 
     /// Burns the slash from the miner's stake and mints the reporter's share: issuance falls
-    /// by exactly `slashed − reward`. Releases the canary deposit the slash held.
-    fn settle(netuid: NetUid, slash: PendingSlashOf<T>) {
-        if !slash.canary_deposit.is_zero() {
-            Self::release_canary_deposit(&slash.reporter, slash.canary_deposit);
+    /// by exactly `slashed − reward`. Releases the canary deposits the slash held.
+    fn settle(netuid: NetUid, hotkey: T::AccountId, slash: PendingSlashOf<T>) {
+        for (committer, deposit) in slash.canary_deposits.iter() {
+            Self::release_canary_deposit(committer, *deposit);
         }
-        let slashed = T::Stake::slash(&slash.hotkey, slash.rate);
+        let slashed = T::Stake::slash(&hotkey, slash.rate);
         let reward = Self::slash_rates().reporter_reward.mul_floor(slashed);
         let reward = if reward.is_zero() {
             reward
@@ -175,7 +212,7 @@ impl<T: Config> Pallet<T> {
         };
         Self::deposit_event(Event::MinerSlashed {
             netuid,
-            hotkey: slash.hotkey,
+            hotkey,
             slashed,
             reporter: slash.reporter,
             reward,
@@ -194,44 +231,58 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Settles at most `budget` slashes past their audit window, oldest subnet first. Returns
-    /// how many.
-    pub(crate) fn settle_due_slashes(budget: u32) -> u32 {
+    /// Works through the settlement queues of the subnets in [`SlashesDue`], oldest subnet
+    /// first and each queue in order, taking at most `budget` entries; an entry whose due epoch
+    /// has come settles its hotkey's pending slash, unless that slash was postponed by a
+    /// higher-rate repeat (then a later entry settles it and this one is dropped). Returns the
+    /// slashes settled and the entries dropped.
+    pub(crate) fn settle_due_slashes(budget: u32) -> (u32, u32) {
         let mut due = SlashesDue::<T>::get();
         if due.is_empty() {
-            return 0;
+            return (0, 0);
         }
-        let mut settled = 0u32;
+        let (mut settled, mut dropped) = (0u32, 0u32);
         let mut done: Vec<NetUid> = Vec::new();
         for &netuid in due.iter() {
-            if settled >= budget {
-                break;
-            }
             let epoch = Self::epoch(netuid);
-            let mut still_due = false;
-            let mut kept = Vec::new();
-            for slash in PendingSlashes::<T>::get(netuid) {
-                if slash.due_epoch > epoch {
-                    kept.push(slash);
-                } else if settled < budget {
-                    Self::settle(netuid, slash);
-                    settled = settled.saturating_add(1);
-                } else {
-                    still_due = true;
-                    kept.push(slash);
+            let (mut head, tail) = SlashQueueBounds::<T>::get(netuid);
+            let mut finished = false;
+            while settled.saturating_add(dropped) < budget {
+                let Some((hotkey, due_epoch)) = (head < tail)
+                    .then(|| SlashQueue::<T>::get(netuid, head))
+                    .flatten()
+                else {
+                    finished = true;
+                    break;
+                };
+                if due_epoch > epoch {
+                    finished = true;
+                    break;
+                }
+                SlashQueue::<T>::remove(netuid, head);
+                head = head.saturating_add(1);
+                match PendingSlashes::<T>::get(netuid, &hotkey) {
+                    Some(slash) if slash.due_epoch == due_epoch => {
+                        PendingSlashes::<T>::remove(netuid, &hotkey);
+                        Self::settle(netuid, hotkey, slash);
+                        settled = settled.saturating_add(1);
+                    }
+                    _ => dropped = dropped.saturating_add(1),
                 }
             }
-            if kept.is_empty() {
-                PendingSlashes::<T>::remove(netuid);
+            if head >= tail {
+                SlashQueueBounds::<T>::remove(netuid);
             } else {
-                PendingSlashes::<T>::insert(netuid, BoundedVec::truncate_from(kept));
+                SlashQueueBounds::<T>::insert(netuid, (head, tail));
             }
-            if !still_due {
+            if finished {
                 done.push(netuid);
+            } else {
+                break;
             }
         }
         due.retain(|netuid| !done.contains(netuid));
         SlashesDue::<T>::put(due);
-        settled
+        (settled, dropped)
     }
 }

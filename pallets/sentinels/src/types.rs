@@ -418,25 +418,36 @@ pub struct Canary<AccountId, Balance, BlockNumber> {
     pub committed_at_block: BlockNumber,
 }
 
-/// A slash waiting for its audit window to pass.
+/// The slash of one miner hotkey on one subnet waiting for its audit window to pass
+/// ([`crate::PendingSlashes`]). Repeat sanctions before it settles merge into it.
+///
+/// **Merging keeps the larger rate, not the sum**, as Polkadot's slashing spans apply only the
+/// largest slash within a span: a burst of evidence about one fault (one broken deploy caught by
+/// an equivocation and by a canary) is one fault, and the number of reporters who pile on must
+/// not compound the stake lost; repeat offences already cost more through the doubling
+/// quarantine and deregistration. A repeat at a higher rate (a proven offence after a judged one)
+/// takes over the due epoch too, so it gets its full audit window; that can happen once per slash
+/// (there are two rates), so a miner cannot postpone its slash by offending again. Part 2 drops
+/// or re-rates the entry when the audit overturns an offence in it.
 #[derive(
     Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub struct PendingSlash<AccountId, Balance> {
-    /// The miner's hotkey.
-    pub hotkey: AccountId,
-    /// Its uid when sanctioned.
+    /// The uid the offence whose rate is kept was named at.
     pub uid: u16,
-    /// Why.
+    /// The offence whose rate is kept.
     pub offence: OffenceKind,
-    /// Share of its stake to slash.
+    /// Share of the hotkey's stake to slash: the largest of the merged offences'.
     pub rate: Perbill,
-    /// Who is paid the reporter share of the slash: the reporter of a judged offence, the
-    /// submitter of an equivocation, the committer of the canary a miner failed.
+    /// Who is paid the reporter share of the slash, for the offence whose rate is kept: the
+    /// reporter of a judged offence, the submitter of an equivocation, the committer of the
+    /// canary a miner failed.
     pub reporter: AccountId,
-    /// The canary deposit held from `reporter` (a canary failure's committer) until the slash
-    /// settles; zero for other offences.
-    pub canary_deposit: Balance,
+    /// The canary deposits `(committer, amount)` of the merged canary failures, held until the
+    /// slash settles.
+    pub canary_deposits: BoundedVec<(AccountId, Balance), MaxOffenceHistory>,
+    /// Sanctions merged into it.
+    pub offences: u32,
     /// Sentinel epoch from which it is settled.
     pub due_epoch: u64,
 }

@@ -145,9 +145,10 @@ impl Estimates {
         self.of(3, 1, CALL_BASE)
     }
 
-    // Reads: epoch, history, slash queue. Writes: history, slash queue, quarantine record.
+    // Reads: epoch, history, the hotkey's uid, pending slash, queue bounds. Writes: history,
+    // quarantine record, pending slash, queue entry, queue bounds.
     fn sanction(&self) -> Weight {
-        self.of(3, 3, CALL_BASE)
+        self.of(5, 5, CALL_BASE)
     }
 
     // Reads: due subnets, boundary queue, slash queue.

@@ -33,9 +33,7 @@ fn canary_answer(uid: u16, epoch: u64, output: u8) -> SignedResponse<AccountId> 
     answer(challenge(uid, epoch, 9, INPUT), output)
 }
 
-fn prove(
-    response: SignedResponse<AccountId>,
-) -> frame_support::dispatch::DispatchResultWithPostInfo {
+fn prove(response: SignedResponse<AccountId>) -> frame_support::dispatch::DispatchResult {
     Sentinels::submit_canary_failure(
         RuntimeOrigin::signed(VALIDATORS[1]),
         NET,

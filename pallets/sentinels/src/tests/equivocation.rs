@@ -9,7 +9,7 @@ use mindos_primitives::{Perbill, QuarantineInfo};
 fn submit(
     first: SignedResponse<AccountId>,
     second: SignedResponse<AccountId>,
-) -> frame_support::dispatch::DispatchResultWithPostInfo {
+) -> frame_support::dispatch::DispatchResult {
     Sentinels::submit_equivocation(
         RuntimeOrigin::signed(VALIDATORS[0]),
         NET,

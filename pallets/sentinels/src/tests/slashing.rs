@@ -1,5 +1,6 @@
 //! Slashes wait for the audit window, then burn at the math crate's rates and pay the reporter
-//! 10%; a full queue slashes at once; settlement is bounded per block.
+//! 10%; however many are pending, none settles early; repeats of one hotkey merge; settlement
+//! is bounded per block.
 
 use super::*;
 use crate::JudgedOffence;
@@ -10,7 +11,7 @@ fn a_proven_offence_is_slashed_five_percent_after_the_audit_window() {
     build_and_execute(|| {
         run_to_epoch(1);
         equivocate(UID_A);
-        assert_eq!(PendingSlashes::<Test>::get(NET).len(), 1);
+        assert_eq!(PendingSlashes::<Test>::iter_prefix(NET).count(), 1);
         run_to_epoch(2);
         assert!(Slashes::get().is_empty(), "still in the audit window");
         let issuance = Balances::total_issuance();
@@ -31,7 +32,8 @@ fn a_proven_offence_is_slashed_five_percent_after_the_audit_window() {
             reporter: VALIDATORS[0],
             reward: slashed / 10,
         }));
-        assert!(PendingSlashes::<Test>::get(NET).is_empty());
+        assert_eq!(PendingSlashes::<Test>::iter_prefix(NET).count(), 0);
+        assert_eq!(SlashQueue::<Test>::iter_prefix(NET).count(), 0);
         assert!(SlashesDue::<Test>::get().is_empty());
     });
 }
@@ -67,38 +69,6 @@ fn a_judged_offence_is_slashed_a_hundredth_of_a_percent() {
 }
 
 #[test]
-fn a_full_queue_slashes_at_once() {
-    build_and_execute(|| {
-        MaxPendingSlashes::set(1);
-        equivocate(UID_A);
-        assert!(Slashes::get().is_empty());
-        let (first, second) = equivocation(UID_B, 1);
-        let post = Sentinels::submit_equivocation(
-            RuntimeOrigin::signed(VALIDATORS[0]),
-            NET,
-            UID_B,
-            first,
-            second,
-        )
-        .unwrap();
-        assert_eq!(Slashes::get().len(), 1);
-        assert_eq!(Slashes::get()[0].0, MINER_B);
-        // Charged for the slash it settled.
-        use crate::WeightInfo;
-        assert_eq!(
-            post.actual_weight,
-            Some(
-                <() as WeightInfo>::submit_equivocation()
-                    + <() as WeightInfo>::sanction()
-                    + deregistration_weight()
-                    + <() as WeightInfo>::settle_slash()
-                    + SlashWeight::get()
-            )
-        );
-    });
-}
-
-#[test]
 fn settlement_is_bounded_per_block() {
     build_and_execute(|| {
         // Three miners offend in epoch 0 (MaxSlashesPerBlock = 2).
@@ -116,6 +86,102 @@ fn settlement_is_bounded_per_block() {
             Slashes::get().iter().map(|s| s.0).collect::<Vec<_>>(),
             vec![MINER_A, MINER_B, VALIDATORS[8]],
             "oldest first"
+        );
+    });
+}
+
+#[test]
+fn many_sanctions_never_skip_the_audit_window() {
+    build_and_execute(|| {
+        // More sanctions in one epoch than the old per-subnet queue (of 1 here) held.
+        bind_key(NET, 8, miner_pair(8).public().0);
+        equivocate(UID_A);
+        equivocate(UID_B);
+        equivocate(8);
+        run_to_epoch(1);
+        assert!(
+            Slashes::get().is_empty(),
+            "nothing slashed inside the window"
+        );
+        run_to(21);
+        assert_eq!(Slashes::get().len(), 3);
+    });
+}
+
+#[test]
+fn repeat_sanctions_of_one_hotkey_merge_into_one_slash_at_the_larger_rate() {
+    build_and_execute(|| {
+        // One-epoch quarantines let the miner offend again within the audit window (2).
+        QuarantineEpochsParam::set(1);
+        run_to_epoch(1);
+        equivocate(UID_A);
+        run_to_epoch(2);
+        assert_ok!(Sentinels::unquarantine(
+            RuntimeOrigin::signed(MINER_A),
+            NET,
+            UID_A
+        ));
+        equivocate(UID_A);
+        // Same rate: one 5% slash, due when the first was (the repeat does not postpone it).
+        run_to_epoch(3);
+        assert_eq!(
+            Slashes::get(),
+            vec![(MINER_A, Perbill::from_percent(5), MINER_STAKE / 20)]
+        );
+        run_to_epoch(6);
+        assert_eq!(Slashes::get().len(), 1, "merged: slashed once");
+    });
+}
+
+#[test]
+fn a_proven_repeat_after_a_judged_offence_raises_the_rate_and_gets_its_own_window() {
+    build_and_execute(|| {
+        QuarantineEpochsParam::set(1);
+        run_to_epoch(2);
+        let members = sitting();
+        assert_ok!(Sentinels::report(
+            RuntimeOrigin::signed(members[0]),
+            NET,
+            UID_A,
+            JudgedOffence::Timeout,
+            [1; 32]
+        ));
+        for voter in &members[1..5] {
+            assert_ok!(Sentinels::vote(RuntimeOrigin::signed(*voter), 0, true));
+        }
+        assert_eq!(
+            PendingSlashes::<Test>::get(NET, MINER_A).map(|s| (s.rate, s.due_epoch)),
+            Some((Perbill::from_parts(100_000), 4))
+        );
+        run_to_epoch(3);
+        assert_ok!(Sentinels::unquarantine(
+            RuntimeOrigin::signed(MINER_A),
+            NET,
+            UID_A
+        ));
+        equivocate(UID_A);
+        let merged = PendingSlashes::<Test>::get(NET, MINER_A).unwrap();
+        assert_eq!(
+            (
+                merged.rate,
+                merged.due_epoch,
+                merged.reporter,
+                merged.offences
+            ),
+            (Perbill::from_percent(5), 5, VALIDATORS[0], 2),
+            "the larger rate, with its reporter and its own audit window"
+        );
+        run_to_epoch(4);
+        assert!(Slashes::get().is_empty(), "the 5% is still in its window");
+        assert_eq!(
+            SlashQueue::<Test>::iter_prefix(NET).count(),
+            1,
+            "the judged offence's queue entry was dropped"
+        );
+        run_to_epoch(5);
+        assert_eq!(
+            Slashes::get(),
+            vec![(MINER_A, Perbill::from_percent(5), MINER_STAKE / 20)]
         );
     });
 }
