@@ -3,7 +3,9 @@
 
 use crate::{
     pallet::*,
-    types::{CaseOutcome, CommitteeRecord, MaxCommitteeMembers},
+    types::{
+        CandidateSnapshot, CaseOutcome, CommitteeRecord, MaxCommitteeMembers, SnapshotCandidate,
+    },
     weights::WeightInfo,
     LOG_TARGET,
 };
@@ -47,8 +49,8 @@ impl<T: Config> Pallet<T> {
         let mut pending = PendingBoundaries::<T>::get();
         if !due.is_empty() || !pending.is_empty() {
             for netuid in due {
-                Self::advance_epoch(netuid);
-                weight.saturating_accrue(T::WeightInfo::advance_epoch());
+                let candidates = Self::advance_epoch(netuid, now);
+                weight.saturating_accrue(T::WeightInfo::advance_epoch(candidates));
                 if !pending.contains(&netuid) && pending.try_push(netuid).is_err() {
                     // Cannot happen while the queue holds `MaxSubnets`: a subnet is queued once.
                     log::warn!(target: LOG_TARGET, "boundary queue full; {netuid:?} skipped");
@@ -69,18 +71,57 @@ impl<T: Config> Pallet<T> {
         weight
     }
 
-    /// Enters `netuid`'s next epoch and completes the mix of the one that ended.
-    fn advance_epoch(netuid: NetUid) {
+    /// Enters `netuid`'s next epoch, completes the mix of the one that ended, and snapshots
+    /// the candidates of the next epoch's draw. Returns the candidates read.
+    ///
+    /// The snapshot is taken here, in the block the mix completes and before any extrinsic of
+    /// it, because the mix makes the draw's seed public: a draw that read stake when it ran
+    /// (it may wait in [`PendingBoundaries`]) could be steered by staking in between.
+    fn advance_epoch(netuid: NetUid, now: BlockNumberFor<T>) -> u32 {
         let ended = Self::epoch(netuid);
-        SubnetEpoch::<T>::insert(netuid, ended.saturating_add(1));
+        let entered = ended.saturating_add(1);
+        SubnetEpoch::<T>::insert(netuid, entered);
         CompletedMix::<T>::insert(netuid, (ended, Mix::<T>::get(netuid)));
+        Self::snapshot_candidates(netuid, entered.saturating_add(1), now)
+    }
+
+    /// Records the candidates for `netuid`'s committee of `epoch`: at most `MaxCandidates`
+    /// validators (the heaviest by stake), with stake, reputation and whether they are
+    /// quarantined, in uid order. Returns how many.
+    fn snapshot_candidates(netuid: NetUid, epoch: u64, now: BlockNumberFor<T>) -> u32 {
+        let mut candidates: Vec<SnapshotCandidate<T::AccountId>> = T::Stake::validators(netuid)
+            .into_iter()
+            .take(T::MaxCandidates::get() as usize)
+            .filter_map(|hotkey| {
+                let uid = T::Neurons::uid(netuid, &hotkey)?;
+                Some(SnapshotCandidate {
+                    uid,
+                    stake: T::Stake::hotkey_stake(&hotkey).saturated_into::<u128>(),
+                    reputation: T::Reputation::reputation(netuid, uid),
+                    excluded: Quarantines::<T>::contains_key(netuid, &hotkey),
+                    hotkey,
+                })
+            })
+            .collect();
+        candidates.sort_by_key(|c| c.uid);
+        let read = u32::try_from(candidates.len()).unwrap_or(u32::MAX);
+        Candidates::<T>::insert(
+            netuid,
+            CandidateSnapshot {
+                epoch,
+                taken_at: now,
+                candidates: BoundedVec::truncate_from(candidates),
+            },
+        );
+        read
     }
 
     /// A subnet's boundary work: drop the committees of past epochs, draw the next epoch's,
     /// dismiss expired cases, drop expired canaries, mark due slashes. Returns its weight.
     fn process_boundary(netuid: NetUid, now: BlockNumberFor<T>) -> Weight {
         if !T::Subnets::exists(netuid) {
-            // Dissolved while queued; part 2 clears a dissolved subnet's state.
+            // Dissolved while queued: no draw. Part 2 clears a dissolved subnet's other state.
+            Candidates::<T>::remove(netuid);
             return T::WeightInfo::boundary(0, 0);
         }
         let epoch = Self::epoch(netuid);
@@ -90,7 +131,7 @@ impl<T: Config> Pallet<T> {
         for e in past {
             Committees::<T>::remove(netuid, e);
         }
-        let candidates = Self::draw(netuid, epoch.saturating_add(1), now);
+        let candidates = Self::draw(netuid, epoch.saturating_add(1));
         let (examined, closed) = Self::expire_cases(netuid, now);
         let expired = Self::expire_canaries(netuid, epoch);
         Self::mark_slashes_due(netuid, epoch);
@@ -99,35 +140,29 @@ impl<T: Config> Pallet<T> {
             .saturating_add(T::WeightInfo::expire_canary().saturating_mul(u64::from(expired)))
     }
 
-    /// Draws `netuid`'s committee for `epoch` from the completed mix, among at most
-    /// `MaxCandidates` validators, quarantined ones excluded. Returns the candidates read.
-    fn draw(netuid: NetUid, epoch: u64, now: BlockNumberFor<T>) -> u32 {
+    /// Draws `netuid`'s committee for `epoch` from the completed mix and the candidates
+    /// snapshotted at the boundary ([`Candidates`], taken and removed here). Returns the
+    /// candidates read.
+    fn draw(netuid: NetUid, epoch: u64) -> u32 {
         Committees::<T>::remove(netuid, epoch);
-        let Some(seed) = Randao::<T>::default().committee_seed(netuid.0, epoch) else {
-            log::warn!(target: LOG_TARGET, "no seed for subnet {netuid} epoch {epoch}");
+        let snapshot = Candidates::<T>::take(netuid).filter(|s| s.epoch == epoch);
+        let seed = Randao::<T>::default().committee_seed(netuid.0, epoch);
+        let (Some(snapshot), Some(seed)) = (snapshot, seed) else {
+            log::warn!(target: LOG_TARGET, "no seed or candidates for subnet {netuid} epoch {epoch}");
             Self::deposit_event(Event::CommitteeNotDrawn { netuid, epoch });
             return 0;
         };
-        let mut seats: Vec<(Candidate, T::AccountId)> = Vec::new();
-        for hotkey in T::Stake::validators(netuid)
-            .into_iter()
-            .take(T::MaxCandidates::get() as usize)
-        {
-            let Some(uid) = T::Neurons::uid(netuid, &hotkey) else {
-                continue;
-            };
-            let excluded = Quarantines::<T>::contains_key(netuid, &hotkey);
-            let candidate = Candidate {
-                uid,
-                stake: T::Stake::hotkey_stake(&hotkey).saturated_into::<u128>(),
-                reputation: T::Reputation::reputation(netuid, uid),
-                excluded,
-            };
-            seats.push((candidate, hotkey));
-        }
-        seats.sort_by_key(|(candidate, _)| candidate.uid);
+        let seats = snapshot.candidates;
         let read = u32::try_from(seats.len()).unwrap_or(u32::MAX);
-        let candidates: Vec<Candidate> = seats.iter().map(|(candidate, _)| *candidate).collect();
+        let candidates: Vec<Candidate> = seats
+            .iter()
+            .map(|c| Candidate {
+                uid: c.uid,
+                stake: c.stake,
+                reputation: c.reputation,
+                excluded: c.excluded,
+            })
+            .collect();
         let requested = u8::try_from(T::Parameters::committee_size()).unwrap_or(u8::MAX);
         match draw_committee(&candidates, requested, &seed) {
             Ok(committee) => {
@@ -136,10 +171,10 @@ impl<T: Config> Pallet<T> {
                     .iter()
                     .filter_map(|uid| {
                         seats
-                            .binary_search_by_key(uid, |(candidate, _)| candidate.uid)
+                            .binary_search_by_key(uid, |c| c.uid)
                             .ok()
                             .and_then(|i| seats.get(i))
-                            .map(|(candidate, hotkey)| (candidate.uid, hotkey.clone()))
+                            .map(|c| (c.uid, c.hotkey.clone()))
                     })
                     .collect();
                 let uids: BoundedVec<u16, MaxCommitteeMembers> =
@@ -150,7 +185,7 @@ impl<T: Config> Pallet<T> {
                     CommitteeRecord {
                         size: committee.size,
                         members: BoundedVec::truncate_from(members),
-                        drawn_at: now,
+                        drawn_at: snapshot.taken_at,
                     },
                 );
                 Self::deposit_event(Event::CommitteeDrawn {

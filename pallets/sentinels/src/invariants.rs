@@ -15,6 +15,8 @@ use sp_runtime::{traits::Saturating, TryRuntimeError};
 impl<T: Config> Pallet<T> {
     /// Invariants:
     ///
+    /// - candidate snapshots wait only with their subnet's queued boundary work, for the next
+    ///   epoch, in strictly ascending uid order;
     /// - committees have a valid size, exactly that many distinct members in uid order, sit in
     ///   the current or the next epoch (past ones too while the subnet's boundary work is
     ///   queued), and hold no member that was quarantined before the draw;
@@ -47,6 +49,23 @@ impl<T: Config> Pallet<T> {
 
     fn check_committees() -> Result<(), TryRuntimeError> {
         let pending = PendingBoundaries::<T>::get();
+        for (netuid, snapshot) in Candidates::<T>::iter() {
+            ensure!(
+                pending.contains(&netuid),
+                "a candidate snapshot kept after its draw"
+            );
+            ensure!(
+                snapshot.epoch == Self::epoch(netuid).saturating_add(1),
+                "a candidate snapshot for another epoch than the next"
+            );
+            ensure!(
+                snapshot
+                    .candidates
+                    .windows(2)
+                    .all(|w| matches!(w, [a, b] if a.uid < b.uid)),
+                "snapshot candidates not in strictly ascending uid order"
+            );
+        }
         for (netuid, epoch, committee) in Committees::<T>::iter() {
             let n = committee.size.n();
             ensure!(

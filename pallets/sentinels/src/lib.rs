@@ -45,9 +45,12 @@
 //!   consensus and stake pallets do (one storage read per block). The alternative, a function
 //!   the consensus pallet calls when it runs an epoch, would tie committee duties to the
 //!   consensus pallet's queue (epochs may run blocks late there) and change that pallet now.
-//!   Advancing the epoch and snapshotting the mix happen exactly at the boundary (a read and two
-//!   writes per due subnet); the expensive part (the draw, expiries, slashes) is queued in
-//!   [`PendingBoundaries`] and done for at most `MaxBoundariesPerBlock` subnets per block.
+//!   Advancing the epoch, completing the mix and snapshotting the next draw's candidates
+//!   ([`Candidates`]: at most `MaxCandidates` reads per due subnet) happen exactly at the
+//!   boundary, in `on_initialize` before any extrinsic: the completed mix makes the draw's seed
+//!   public, so stake read any later could be steered. The rest (the draw from the snapshot,
+//!   expiries, slashes) is queued in [`PendingBoundaries`] and done for at most
+//!   `MaxBoundariesPerBlock` subnets per block.
 //!   The sentinel epoch counts the boundaries this pallet has seen; challenges name it.
 //! - **Members are hotkeys** (with their uid beside them for readers): a uid can be reused by
 //!   another neuron within the epoch a committee sits; the hotkey that was drawn cannot.
@@ -109,10 +112,10 @@ pub mod weights;
 pub use epochs::Randao;
 pub use mindos_primitives::NetUid;
 pub use types::{
-    canary_commitment, response_message, Canary, Case, CaseId, CaseOutcome, Challenge,
-    CommitteeRecord, Hash32, JudgedOffence, KeyBinding, MaxBoundKeys, MaxCommitteeMembers,
-    MaxOffenceHistory, OffenceKind, OpenCase, PendingSlash, Quarantine, Response, SeenBlock,
-    SignedResponse, CANARY_DOMAIN, RESPONSE_DOMAIN,
+    canary_commitment, response_message, Canary, CandidateSnapshot, Case, CaseId, CaseOutcome,
+    Challenge, CommitteeRecord, Hash32, JudgedOffence, KeyBinding, MaxBoundKeys,
+    MaxCommitteeMembers, MaxOffenceHistory, OffenceKind, OpenCase, PendingSlash, Quarantine,
+    Response, SeenBlock, SignedResponse, SnapshotCandidate, CANARY_DOMAIN, RESPONSE_DOMAIN,
 };
 pub use weights::WeightInfo;
 
@@ -312,6 +315,19 @@ pub mod pallet {
     #[pallet::storage]
     pub type Committees<T: Config> =
         StorageDoubleMap<_, Twox64Concat, NetUid, Twox64Concat, u64, CommitteeOf<T>, OptionQuery>;
+
+    /// The candidates of each subnet's next committee draw, snapshotted at the boundary where
+    /// the mix seeding it completes ([`CandidateSnapshot`] says why); taken by the draw.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type Candidates<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        CandidateSnapshot<T::AccountId, BlockNumberFor<T>, T::MaxCandidates>,
+        OptionQuery,
+    >;
 
     /// Subnets past a boundary whose draw, expiries and slashes wait for a block with room.
     #[pallet::storage]

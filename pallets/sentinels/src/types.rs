@@ -77,7 +77,10 @@
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{traits::ConstU32, BoundedVec};
+use frame_support::{
+    traits::{ConstU32, Get},
+    BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
 use mindos_primitives::NetUid;
 use mindos_sentinels_math::{CommitteeSize, Tally, MAX_COMMITTEE_SIZE};
 use scale_info::TypeInfo;
@@ -284,6 +287,45 @@ impl OffenceKind {
     }
 }
 
+/// One validator in a [`CandidateSnapshot`]: what its seat weight in a committee draw is made
+/// of, as read at the boundary.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct SnapshotCandidate<AccountId> {
+    /// Its uid then.
+    pub uid: u16,
+    /// Its hotkey (members act by hotkey).
+    pub hotkey: AccountId,
+    /// Its active stake then.
+    pub stake: u128,
+    /// Its reputation then; the seat weight is `stake × reputation`.
+    pub reputation: Perbill,
+    /// Quarantined then: it cannot sit.
+    pub excluded: bool,
+}
+
+/// The candidates of a subnet's next committee draw, read in the boundary block where the mix
+/// that seeds it completes, before any extrinsic of that block: the draw itself may wait in the
+/// boundary queue, and reading stake then would let anyone who saw the seed stake to steer it.
+#[derive(
+    CloneNoBound, DebugNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxCandidates))]
+#[codec(mel_bound(AccountId: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
+pub struct CandidateSnapshot<
+    AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+    BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+    MaxCandidates: Get<u32>,
+> {
+    /// The sentinel epoch of the committee they are candidates for.
+    pub epoch: u64,
+    /// The boundary block they were read in.
+    pub taken_at: BlockNumber,
+    /// At most `MaxCandidates`, ascending by uid.
+    pub candidates: BoundedVec<SnapshotCandidate<AccountId>, MaxCandidates>,
+}
+
 /// The sentinel committee of one subnet and epoch.
 #[derive(
     Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
@@ -294,7 +336,8 @@ pub struct CommitteeRecord<AccountId, BlockNumber> {
     /// `(uid, hotkey)` of each member, ascending by uid. Members act by their hotkey, which
     /// survives uid reuse; the uid is for readers (the metagraph, the sentinels off chain).
     pub members: BoundedVec<(u16, AccountId), MaxCommitteeMembers>,
-    /// Block of the draw (one epoch before the committee sits).
+    /// Block its candidates were read in: the boundary one epoch before it sits (the draw
+    /// itself may run a few blocks later, from that snapshot).
     pub drawn_at: BlockNumber,
 }
 

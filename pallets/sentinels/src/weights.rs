@@ -61,8 +61,9 @@ pub trait WeightInfo {
     fn sanction() -> Weight;
     /// `on_initialize` with nothing due: the due subnets and the queues.
     fn on_initialize_base() -> Weight;
-    /// Advancing one due subnet's epoch and completing its mix.
-    fn advance_epoch() -> Weight;
+    /// Advancing one due subnet's epoch, completing its mix and snapshotting `c` candidates of
+    /// the next draw.
+    fn advance_epoch(c: u32) -> Weight;
     /// The boundary work of one subnet: a draw among `c` candidates and `k` open cases
     /// examined, without closing any ([`WeightInfo::close_case`] each).
     fn boundary(c: u32, k: u32) -> Weight;
@@ -156,17 +157,22 @@ impl Estimates {
         self.of(3, 0, PER_ITEM)
     }
 
-    // Reads: epoch, mix. Writes: epoch, completed mix, boundary queue.
-    fn advance_epoch(&self) -> Weight {
-        self.of(2, 3, PER_ITEM)
+    // Reads: epoch, mix, validators. Writes: epoch, completed mix, snapshot, boundary queue.
+    // Per candidate: uid, stake, reputation, quarantine record (4 reads), and its encoding.
+    fn advance_epoch(&self, c: u32) -> Weight {
+        let c = u64::from(c);
+        self.of(
+            3u64.saturating_add(c.saturating_mul(4)),
+            4,
+            PER_ITEM.saturating_add(PER_ITEM.saturating_mul(c)),
+        )
     }
 
     // Fixed: subnet exists, epoch, committees of the subnet (at most three kept: 3 reads and 2
-    // removals), completed mix, validators, parameters; writes the committee, the open cases
-    // (expiries), the canaries (expiries), the slash-due queue. Per candidate: uid, stake,
-    // reputation, quarantine record and the slot's hotkey (5 reads) and the draw's hashing
-    // (at most `(c − 1)(13 + 1) / 4` hashes: about 3.5 per candidate, counted as 4). Per case:
-    // its record.
+    // removals), completed mix, the candidate snapshot, parameters; writes the committee, the
+    // snapshot (taken), the open cases (expiries), the canaries (expiries), the slash-due
+    // queue. Per candidate: decoding it and the draw's hashing (at most `(c − 1)(13 + 1) / 4`
+    // hashes: about 3.5 per candidate, counted as 4). Per case: its record.
     fn boundary(&self, c: u32, k: u32) -> Weight {
         let c = u64::from(c);
         let k = u64::from(k);
@@ -174,11 +180,7 @@ impl Estimates {
         let compute = CALL_BASE
             .saturating_add(per_candidate.saturating_mul(c))
             .saturating_add(PER_ITEM.saturating_mul(k));
-        self.of(
-            10u64.saturating_add(c.saturating_mul(5)).saturating_add(k),
-            6,
-            compute,
-        )
+        self.of(10u64.saturating_add(k), 7, compute)
     }
 
     // Reads: slash queue, epoch, the reporter's account and holds (a canary deposit's
@@ -224,8 +226,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn on_initialize_base() -> Weight {
         estimates(T::DbWeight::get()).on_initialize_base()
     }
-    fn advance_epoch() -> Weight {
-        estimates(T::DbWeight::get()).advance_epoch()
+    fn advance_epoch(c: u32) -> Weight {
+        estimates(T::DbWeight::get()).advance_epoch(c)
     }
     fn boundary(c: u32, k: u32) -> Weight {
         estimates(T::DbWeight::get()).boundary(c, k)
@@ -270,8 +272,8 @@ impl WeightInfo for () {
     fn on_initialize_base() -> Weight {
         estimates(RocksDbWeight::get()).on_initialize_base()
     }
-    fn advance_epoch() -> Weight {
-        estimates(RocksDbWeight::get()).advance_epoch()
+    fn advance_epoch(c: u32) -> Weight {
+        estimates(RocksDbWeight::get()).advance_epoch(c)
     }
     fn boundary(c: u32, k: u32) -> Weight {
         estimates(RocksDbWeight::get()).boundary(c, k)

@@ -4,7 +4,9 @@
 
 use super::*;
 use mindos_primitives::{Perbill, SaltSink};
-use mindos_sentinels_math::{committee_seed, draw_committee, mix_next, Candidate};
+use mindos_sentinels_math::{
+    committee_seed, draw_committee, mix_next, Candidate, RandomnessSource,
+};
 
 #[test]
 fn committees_are_drawn_one_epoch_ahead_at_each_boundary() {
@@ -202,5 +204,44 @@ fn boundary_work_waits_for_a_block_with_room() {
                 epoch: 2
             })
         );
+    });
+}
+
+#[test]
+fn stake_added_after_the_seed_is_public_does_not_steer_a_queued_draw() {
+    build_and_execute(|| {
+        // NET's boundary work waits a block behind OTHER_NET's.
+        LiveSubnets::set(vec![OTHER_NET, NET]);
+        MaxBoundaries::set(1);
+        CommitteeSizeParam::set(4);
+        run_to_epoch(1);
+        assert_eq!(PendingBoundaries::<Test>::get().into_inner(), vec![NET]);
+        // The mix is public now: what an equal-stake draw gives is known.
+        let (mix_epoch, mix) = CompletedMix::<Test>::get(NET).unwrap();
+        let candidates: Vec<Candidate> = (0u16..9)
+            .map(|uid| Candidate {
+                uid,
+                stake: u128::from(VALIDATOR_STAKE),
+                reputation: Perbill::one(),
+                excluded: false,
+            })
+            .collect();
+        let seed = mindos_sentinels_math::RandaoMix { mix, mix_epoch }
+            .committee_seed(NET.0, 2)
+            .unwrap();
+        let expected = draw_committee(&candidates, 4, &seed).unwrap().members;
+        // A validator left out stakes heavily before the queued draw runs.
+        let outsider = (0u16..9).find(|uid| !expected.contains(uid)).unwrap();
+        StakeOf::mutate(|s| {
+            s.insert(VALIDATORS[usize::from(outsider)], 1_000 * VALIDATOR_STAKE);
+        });
+        run_to(11);
+        let drawn: Vec<u16> = Committees::<Test>::get(NET, 2)
+            .unwrap()
+            .members
+            .iter()
+            .map(|(uid, _)| *uid)
+            .collect();
+        assert_eq!(drawn, expected, "drawn from the stake at the boundary");
     });
 }

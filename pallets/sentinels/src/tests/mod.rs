@@ -249,12 +249,13 @@ fn on_initialize_charges_the_base_each_boundary_and_each_slash() {
             <() as WeightInfo>::on_initialize_base()
         );
         System::set_block_number(10);
-        // Two live subnets at their boundary: two epochs advanced, two draws (nine candidates
-        // on NET, none on OTHER_NET), no case.
+        // Two live subnets at their boundary: two epochs advanced with their candidates
+        // snapshotted, two draws (nine candidates on NET, none on OTHER_NET), no case.
         assert_eq!(
             Sentinels::on_initialize(10),
             <() as WeightInfo>::on_initialize_base()
-                + <() as WeightInfo>::advance_epoch() * 2
+                + <() as WeightInfo>::advance_epoch(9)
+                + <() as WeightInfo>::advance_epoch(0)
                 + <() as WeightInfo>::boundary(9, 0)
                 + <() as WeightInfo>::boundary(0, 0)
         );
