@@ -43,7 +43,20 @@
 //! challenge with different output hashes are *equivocation*, which the chain punishes without a
 //! vote ([`crate::Pallet::submit_equivocation`]). Because the whole challenge must match, a
 //! sentinel cannot frame a deterministic miner by sending it two different inputs under one
-//! nonce.
+//! nonce, nor one input under another model (the challenge must name the subnet's pinned model
+//! digest).
+//!
+//! ## The signer's rule: sign once, re-send
+//!
+//! A miner whose output is not bit-for-bit deterministic (float kernels, batching, another
+//! GPU) would compute two different outputs if asked the same challenge twice, and a sentinel
+//! can always re-send a challenge. So **a miner's signer must keep the one response it signed
+//! for each `(netuid, hotkey, epoch, nonce)` and re-send that response, byte for byte, when the
+//! same challenge comes again, never compute and sign a second one**; a challenge that repeats
+//! `(netuid, hotkey, epoch, nonce)` with other fields is refused unsigned. It needs to keep them
+//! only while evidence is usable (`MaxEvidenceAgeEpochs` sentinel epochs). The chain cannot tell
+//! a re-signed honest answer from a lie, so this rule, implemented by the miner's client (issue
+//! 20), is what keeps an honest non-deterministic miner from being framed.
 //!
 //! ## The seen block
 //!
