@@ -232,14 +232,22 @@ impl<T: Config> Pallet<T> {
 
     /// Neither `member` nor its coldkey owns `accused`.
     fn ensure_no_conflict(member: &T::AccountId, accused: &T::AccountId) -> Result<(), Error<T>> {
-        ensure!(member != accused, Error::<T>::ConflictOfInterest);
-        if let Some(owner) = T::Neurons::hotkey_owner(accused) {
-            ensure!(
-                T::Neurons::hotkey_owner(member).as_ref() != Some(&owner),
-                Error::<T>::ConflictOfInterest
-            );
-        }
+        ensure!(
+            Self::impartial(member, accused, T::Neurons::hotkey_owner(accused).as_ref()),
+            Error::<T>::ConflictOfInterest
+        );
         Ok(())
+    }
+
+    /// `member` is not `accused` and its coldkey is not `accused_owner`.
+    fn impartial(
+        member: &T::AccountId,
+        accused: &T::AccountId,
+        accused_owner: Option<&T::AccountId>,
+    ) -> bool {
+        member != accused
+            && accused_owner
+                .is_none_or(|owner| T::Neurons::hotkey_owner(member).as_ref() != Some(owner))
     }
 
     // ----- calls -----
@@ -405,13 +413,33 @@ impl<T: Config> Pallet<T> {
         ensure!(T::Subnets::exists(netuid), Error::<T>::UnknownSubnet);
         let epoch = Self::epoch(netuid);
         let committee = Committees::<T>::get(netuid, epoch).ok_or(Error::<T>::NoCommittee)?;
-        let seat = committee
-            .members
-            .iter()
-            .position(|(_, hotkey)| *hotkey == reporter)
-            .ok_or(Error::<T>::NotCommitteeMember)?;
+        ensure!(
+            committee
+                .members
+                .iter()
+                .any(|(_, hotkey)| *hotkey == reporter),
+            Error::<T>::NotCommitteeMember
+        );
         let accused = T::Neurons::hotkey(netuid, uid).ok_or(Error::<T>::UnknownNeuron)?;
         Self::ensure_no_conflict(&reporter, &accused)?;
+        // The case's committee is the members who may judge the accused: a seat whose coldkey
+        // owns it cannot vote, so it must not count toward `n` either (it would raise the votes
+        // needed beyond those who can cast them).
+        let accused_owner = T::Neurons::hotkey_owner(&accused);
+        let members: Vec<T::AccountId> = committee
+            .members
+            .iter()
+            .map(|(_, hotkey)| hotkey.clone())
+            .filter(|member| Self::impartial(member, &accused, accused_owner.as_ref()))
+            .collect();
+        let size = u8::try_from(members.len())
+            .ok()
+            .and_then(CommitteeSize::new)
+            .ok_or(Error::<T>::TooFewImpartialMembers)?;
+        let seat = members
+            .iter()
+            .position(|member| *member == reporter)
+            .ok_or(Error::<T>::NotCommitteeMember)?;
         ensure!(
             !Quarantines::<T>::contains_key(netuid, &accused),
             Error::<T>::AlreadyQuarantined
@@ -441,11 +469,6 @@ impl<T: Config> Pallet<T> {
 
         let now = frame_system::Pallet::<T>::block_number();
         let expires_at = now.saturating_add(T::CaseDuration::get());
-        let members: Vec<T::AccountId> = committee
-            .members
-            .iter()
-            .map(|(_, hotkey)| hotkey.clone())
-            .collect();
         let case = Case {
             netuid,
             uid,
@@ -455,8 +478,8 @@ impl<T: Config> Pallet<T> {
             reporter: reporter.clone(),
             bond,
             epoch,
-            size: committee.size,
-            threshold: Self::case_threshold(committee.size),
+            size,
+            threshold: Self::case_threshold(size),
             members: BoundedVec::truncate_from(members),
             guilty,
             not_guilty: 0,
@@ -496,13 +519,14 @@ impl<T: Config> Pallet<T> {
         let mut case = Cases::<T>::get(id).ok_or(Error::<T>::UnknownCase)?;
         let now = frame_system::Pallet::<T>::block_number();
         ensure!(now <= case.expires_at, Error::<T>::CaseExpired);
+        // A conflicted member of the drawn committee is left out of the case's: say why.
+        Self::ensure_no_conflict(&voter, &case.accused)?;
         let seat = case
             .members
             .iter()
             .position(|member| *member == voter)
             .ok_or(Error::<T>::NotCaseMember)?;
         ensure!(!case.has_voted(seat), Error::<T>::AlreadyVoted);
-        Self::ensure_no_conflict(&voter, &case.accused)?;
         let bit = Self::seat_bit(seat).ok_or(Error::<T>::NotCaseMember)?;
 
         if guilty {

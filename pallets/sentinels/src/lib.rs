@@ -714,6 +714,9 @@ pub mod pallet {
         NotCommitteeMember,
         /// The caller's coldkey owns the accused miner.
         ConflictOfInterest,
+        /// Fewer than 4 members of the committee may judge the accused (the others' coldkeys
+        /// own it): no case can be judged; only self-verifying evidence works then.
+        TooFewImpartialMembers,
         /// A case on this uid is open already.
         CaseAlreadyOpen,
         /// The subnet has `MaxOpenCasesPerSubnet` open cases.
@@ -938,14 +941,17 @@ pub mod pallet {
         /// - `offence`: what it did.
         /// - `evidence_hash`: BLAKE2b-256 of the transcript the members re-check off chain.
         ///
-        /// The case takes votes for `CaseDuration` blocks. A reporter may have at most
-        /// `MaxOpenReportsPerReporter` open cases on a subnet, a subnet
-        /// `MaxOpenCasesPerSubnet`.
+        /// The case is judged by the committee's impartial members only (those whose coldkey
+        /// does not own the accused): its `n`, `f`, `2f + 1` and dismissal threshold come from
+        /// them, and the governed threshold applies only when they are the full governed size.
+        /// Fewer than 4 impartial members cannot judge. The case takes votes for
+        /// `CaseDuration` blocks. A reporter may have at most `MaxOpenReportsPerReporter` open
+        /// cases on a subnet, a subnet `MaxOpenCasesPerSubnet`.
         ///
         /// Emits [`Event::CaseOpened`] and [`Event::Voted`]. Fails with
         /// [`Error::UnknownSubnet`], [`Error::NoCommittee`], [`Error::NotCommitteeMember`],
         /// [`Error::UnknownNeuron`], [`Error::ConflictOfInterest`],
-        /// [`Error::AlreadyQuarantined`], [`Error::CaseAlreadyOpen`],
+        /// [`Error::TooFewImpartialMembers`], [`Error::AlreadyQuarantined`], [`Error::CaseAlreadyOpen`],
         /// [`Error::TooManyOpenCases`], [`Error::TooManyReports`], [`Error::Overflow`] or
         /// [`Error::InsufficientBond`].
         #[pallet::call_index(3)]

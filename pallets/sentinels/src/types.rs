@@ -376,13 +376,16 @@ pub struct Case<AccountId, Balance, BlockNumber> {
     pub bond: Balance,
     /// The sentinel epoch of the committee that judges.
     pub epoch: u64,
-    /// That committee's size.
+    /// The size of the case's committee: the drawn committee's *impartial* members, those
+    /// whose coldkey does not own the accused (a conflicted seat cannot vote, so it must not
+    /// count toward `n` either); `f` and the thresholds come from it.
     pub size: CommitteeSize,
-    /// Guilty votes that quarantine: the governed threshold for a full-size committee, `2f + 1`
-    /// for a smaller one; never below `2f + 1`.
+    /// Guilty votes that quarantine: the governed threshold when the impartial committee has
+    /// the full governed size, `2f + 1` of the impartial members otherwise; never below
+    /// `2f + 1`.
     pub threshold: u8,
-    /// The committee's hotkeys, by seat (ascending uid at the draw). Copied so that the case
-    /// can outlive the epoch.
+    /// The impartial members' hotkeys, by seat (ascending uid at the draw). Copied so that the
+    /// case can outlive the epoch.
     pub members: BoundedVec<AccountId, MaxCommitteeMembers>,
     /// Seats that voted guilty (bit `i` = `members[i]`).
     pub guilty: u16,

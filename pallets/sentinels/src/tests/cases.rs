@@ -442,3 +442,49 @@ fn a_guilty_verdict_follows_the_accused_hotkey_when_the_slot_changes_hands() {
         assert_eq!(OffenceHistory::<Test>::get(NET, MINER_A).len(), 1);
     });
 }
+
+/// Gives miner A and the `conflicted` members one coldkey.
+fn owned_with_miner_a(conflicted: &[AccountId]) {
+    OwnerOverrides::mutate(|o| {
+        for member in conflicted {
+            o.insert(*member, 500);
+        }
+        o.insert(MINER_A, 500);
+    });
+}
+
+#[test]
+fn conflicted_seats_do_not_count_toward_the_committee() {
+    build_and_execute(|| {
+        let members = seated();
+        // Three of the seven cannot judge miner A: four impartial members, f = 1.
+        owned_with_miner_a(&members[4..7]);
+        assert_ok!(report(members[0], UID_A));
+        vote(members[1], 0, true);
+        vote(members[2], 0, true);
+        assert!(
+            Sentinels::is_quarantined(NET, UID_A),
+            "2f + 1 = 3 of the four impartial members"
+        );
+    });
+}
+
+#[test]
+fn fewer_than_four_impartial_members_cannot_judge() {
+    build_and_execute(|| {
+        let members = seated();
+        owned_with_miner_a(&members[3..7]);
+        assert_noop!(
+            report(members[0], UID_A),
+            Error::<Test>::TooFewImpartialMembers
+        );
+        // With one more impartial member, four judge: n = 4, 2f + 1 = 3.
+        OwnerOverrides::mutate(|o| {
+            o.remove(&members[3]);
+        });
+        assert_ok!(report(members[0], UID_A));
+        let case = Cases::<Test>::get(0).unwrap();
+        assert_eq!((case.size.n(), case.threshold), (4, 3));
+        assert_eq!(case.members.to_vec(), members[..4].to_vec());
+    });
+}
