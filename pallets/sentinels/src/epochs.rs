@@ -44,7 +44,7 @@ impl<T: Config> Pallet<T> {
     /// the boundary work of up to `MaxBoundariesPerBlock` queued subnets, settle up to
     /// `MaxSlashesPerBlock` slashes. Returns the weight used.
     pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
-        let mut weight = T::WeightInfo::on_initialize_base();
+        let mut weight = T::WeightInfo::on_initialize_base(T::MaxSubnets::get());
         let due = T::Subnets::epochs_due(now.saturated_into::<u64>());
         let mut pending = PendingBoundaries::<T>::get();
         if !due.is_empty() || !pending.is_empty() {
@@ -64,10 +64,13 @@ impl<T: Config> Pallet<T> {
                 weight.saturating_accrue(Self::process_boundary(netuid, now));
             }
         }
-        let (settled, dropped) = Self::settle_due_slashes(T::MaxSlashesPerBlock::get());
+        let (settled, dropped, released) = Self::settle_due_slashes(T::MaxSlashesPerBlock::get());
         let per_slash = T::WeightInfo::settle_slash().saturating_add(T::SlashWeight::get());
         weight.saturating_accrue(per_slash.saturating_mul(u64::from(settled)));
         weight.saturating_accrue(T::WeightInfo::settle_slash().saturating_mul(u64::from(dropped)));
+        weight.saturating_accrue(
+            T::WeightInfo::release_canary_deposit().saturating_mul(u64::from(released)),
+        );
         weight
     }
 
@@ -122,7 +125,7 @@ impl<T: Config> Pallet<T> {
         if !T::Subnets::exists(netuid) {
             // Dissolved while queued: no draw. Part 2 clears a dissolved subnet's other state.
             Candidates::<T>::remove(netuid);
-            return T::WeightInfo::boundary(0, 0);
+            return T::WeightInfo::boundary(0, 0, 0);
         }
         let epoch = Self::epoch(netuid);
         let past: Vec<u64> = Committees::<T>::iter_key_prefix(netuid)
@@ -133,11 +136,14 @@ impl<T: Config> Pallet<T> {
         }
         let candidates = Self::draw(netuid, epoch.saturating_add(1));
         let (examined, closed) = Self::expire_cases(netuid, now);
-        let expired = Self::expire_canaries(netuid, epoch);
+        let (canaries, expired) = Self::expire_canaries(netuid, epoch);
         Self::mark_slashes_due(netuid, epoch);
-        T::WeightInfo::boundary(candidates, examined)
-            .saturating_add(T::WeightInfo::close_case().saturating_mul(u64::from(closed)))
-            .saturating_add(T::WeightInfo::expire_canary().saturating_mul(u64::from(expired)))
+        let close = T::WeightInfo::close_case(examined);
+        T::WeightInfo::boundary(candidates, examined, canaries)
+            .saturating_add(close.saturating_mul(u64::from(closed)))
+            .saturating_add(
+                T::WeightInfo::release_canary_deposit().saturating_mul(u64::from(expired)),
+            )
     }
 
     /// Draws `netuid`'s committee for `epoch` from the completed mix and the candidates
@@ -221,14 +227,17 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Drops `netuid`'s canaries older than `CanaryLifetimeEpochs` and releases their
-    /// deposits: unused, they proved nothing wrong. Returns how many.
-    fn expire_canaries(netuid: NetUid, epoch: u64) -> u32 {
+    /// deposits: unused, they proved nothing wrong. Returns the canaries read and those
+    /// expired.
+    fn expire_canaries(netuid: NetUid, epoch: u64) -> (u32, u32) {
         let lifetime = u64::from(T::CanaryLifetimeEpochs::get());
-        let (canaries, expired): (Vec<_>, Vec<_>) = Canaries::<T>::get(netuid)
+        let all = Canaries::<T>::get(netuid);
+        let read = u32::try_from(all.len()).unwrap_or(u32::MAX);
+        let (canaries, expired): (Vec<_>, Vec<_>) = all
             .into_iter()
             .partition(|c| c.epoch.saturating_add(lifetime) > epoch);
         if expired.is_empty() {
-            return 0;
+            return (read, 0);
         }
         for canary in &expired {
             Self::release_canary_deposit(&canary.committer, canary.deposit);
@@ -244,7 +253,7 @@ impl<T: Config> Pallet<T> {
             netuid,
             count: expired,
         });
-        expired
+        (read, expired)
     }
 
     /// Queues `netuid` for settlement if one of its slashes is past its audit window.

@@ -77,11 +77,37 @@ impl<T: Config> Pallet<T> {
         T::WeightInfo::sanction().saturating_add(T::Deregistration::max_weight())
     }
 
+    /// The most `on_initialize` can weigh: every subnet at its boundary in one block (each
+    /// snapshotting `MaxCandidates`), `MaxBoundariesPerBlock` boundary works at their largest
+    /// (every open case expiring, every canary expiring) and `MaxSlashesPerBlock` settlements
+    /// each releasing the most canary deposits. `integrity_test` checks it fits the block.
+    pub fn max_on_initialize_weight() -> Weight {
+        let subnets = T::MaxSubnets::get();
+        let candidates = T::MaxCandidates::get();
+        let cases = T::MaxOpenCasesPerSubnet::get();
+        let canaries = T::MaxCanariesPerSubnet::get();
+        let release = T::WeightInfo::release_canary_deposit();
+        let boundary = T::WeightInfo::boundary(candidates, cases, canaries)
+            .saturating_add(T::WeightInfo::close_case(cases).saturating_mul(u64::from(cases)))
+            .saturating_add(release.saturating_mul(u64::from(canaries)));
+        let boundaries = T::MaxBoundariesPerBlock::get().min(subnets);
+        let deposits = <crate::MaxOffenceHistory as Get<u32>>::get();
+        let slash = T::WeightInfo::settle_slash()
+            .saturating_add(T::SlashWeight::get())
+            .saturating_add(release.saturating_mul(u64::from(deposits)));
+        T::WeightInfo::on_initialize_base(subnets)
+            .saturating_add(
+                T::WeightInfo::advance_epoch(candidates).saturating_mul(u64::from(subnets)),
+            )
+            .saturating_add(boundary.saturating_mul(u64::from(boundaries)))
+            .saturating_add(slash.saturating_mul(u64::from(T::MaxSlashesPerBlock::get())))
+    }
+
     /// The weight of a vote that `closed` its case, with a sanction or none.
     pub fn vote_weight(closed: bool, sanctioned: bool) -> Weight {
         let mut weight = T::WeightInfo::vote();
         if closed {
-            weight.saturating_accrue(T::WeightInfo::close_case());
+            weight.saturating_accrue(T::WeightInfo::close_case(T::MaxOpenCasesPerSubnet::get()));
         }
         if sanctioned {
             weight.saturating_accrue(Self::sanction_weight());

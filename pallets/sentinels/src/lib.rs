@@ -760,6 +760,18 @@ pub mod pallet {
                 "CaseDuration must be positive"
             );
             assert!(
+                T::AuditWindowEpochs::get() > 0,
+                "AuditWindowEpochs must be positive: a slash must leave the audit time to act"
+            );
+            assert!(
+                !T::CanaryDeposit::get().is_zero(),
+                "CanaryDeposit must be positive: it backs the canary's expected output"
+            );
+            assert!(
+                T::MaxOpenCasesPerSubnet::get() > 0,
+                "MaxOpenCasesPerSubnet must be positive"
+            );
+            assert!(
                 T::MaxEvidenceAgeEpochs::get() > 0,
                 "MaxEvidenceAgeEpochs must be positive"
             );
@@ -794,6 +806,15 @@ pub mod pallet {
             assert!(
                 T::MaxSlashesPerBlock::get() > 0,
                 "MaxSlashesPerBlock must be positive"
+            );
+            // The hook is mandatory: at its worst it must leave at least half the block to
+            // extrinsics.
+            let max_block = <T as frame_system::Config>::BlockWeights::get().max_block;
+            assert!(
+                Pallet::<T>::max_on_initialize_weight()
+                    .all_lte(max_block.checked_div(2).unwrap_or_default()),
+                "the worst on_initialize (MaxSubnets boundaries, MaxBoundariesPerBlock boundary works, \
+                 MaxSlashesPerBlock slashes) must fit half of BlockWeights::max_block"
             );
         }
 
@@ -868,6 +889,7 @@ pub mod pallet {
         /// [`Error::TooManyCanariesOfCommitter`], [`Error::TooManyCanaries`] or
         /// [`Error::InsufficientCanaryDeposit`].
         #[pallet::call_index(1)]
+        #[pallet::weight(T::WeightInfo::commit_canary(T::MaxCanariesPerSubnet::get()))]
         pub fn commit_canary(
             origin: OriginFor<T>,
             netuid: NetUid,
@@ -910,7 +932,7 @@ pub mod pallet {
         /// [`Error::EvidenceAlreadySanctioned`], [`Error::NoBoundKey`] or
         /// [`Error::BadSignature`].
         #[pallet::call_index(2)]
-        #[pallet::weight(T::WeightInfo::submit_canary_failure()
+        #[pallet::weight(T::WeightInfo::submit_canary_failure(T::MaxCanariesPerSubnet::get())
             .saturating_add(Pallet::<T>::sanction_weight()))]
         pub fn submit_canary_failure(
             origin: OriginFor<T>,
@@ -955,6 +977,7 @@ pub mod pallet {
         /// [`Error::TooManyOpenCases`], [`Error::TooManyReports`], [`Error::Overflow`] or
         /// [`Error::InsufficientBond`].
         #[pallet::call_index(3)]
+        #[pallet::weight(T::WeightInfo::report(T::MaxOpenCasesPerSubnet::get()))]
         pub fn report(
             origin: OriginFor<T>,
             netuid: NetUid,
@@ -1001,6 +1024,7 @@ pub mod pallet {
         /// Emits [`Event::CaseClosed`]. Fails with [`Error::UnknownCase`] or
         /// [`Error::CaseNotExpired`].
         #[pallet::call_index(5)]
+        #[pallet::weight(T::WeightInfo::close_case(T::MaxOpenCasesPerSubnet::get()))]
         pub fn close_case(origin: OriginFor<T>, case: CaseId) -> DispatchResult {
             ensure_signed(origin)?;
             Self::do_close_case(case)

@@ -117,7 +117,9 @@ parameter_types! {
     /// `MaxBoundariesPerBlock`.
     pub static MaxBoundaries: u32 = 4;
     /// `SlashWeight`.
-    pub const SlashWeight: Weight = Weight::from_parts(1_000_000_000, 0);
+    pub static SlashWeight: Weight = Weight::from_parts(1_000_000_000, 0);
+    /// `AuditWindowEpochs`.
+    pub static AuditWindow: u32 = 2;
 }
 
 /// Subnets from [`LiveSubnets`], each at a boundary every [`Tempo`] blocks.
@@ -320,7 +322,7 @@ impl pallet_sentinels::Config for Test {
     type Parameters = FakeParameters;
     type ReportBond = ConstU64<BOND>;
     type CaseDuration = ConstU64<CASE_DURATION>;
-    type AuditWindowEpochs = ConstU32<2>;
+    type AuditWindowEpochs = AuditWindow;
     type MaxEvidenceAgeEpochs = ConstU32<2>;
     type CanaryLifetimeEpochs = ConstU32<4>;
     type CanaryDeposit = ConstU64<CANARY_DEPOSIT>;
@@ -373,6 +375,8 @@ impl ExtBuilder {
         ThresholdParam::set(5);
         QuarantineEpochsParam::set(2);
         MaxBoundaries::set(4);
+        SlashWeight::set(Weight::from_parts(1_000_000_000, 0));
+        AuditWindow::set(2);
 
         let mut accounts: Vec<AccountId> = VALIDATORS.to_vec();
         accounts.extend([MINER_A, MINER_B, OUTSIDER]);

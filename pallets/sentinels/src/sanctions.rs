@@ -195,8 +195,10 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Burns the slash from the miner's stake and mints the reporter's share: issuance falls
-    /// by exactly `slashed − reward`. Releases the canary deposits the slash held.
-    fn settle(netuid: NetUid, hotkey: T::AccountId, slash: PendingSlashOf<T>) {
+    /// by exactly `slashed − reward`. Releases the canary deposits the slash held; returns how
+    /// many.
+    fn settle(netuid: NetUid, hotkey: T::AccountId, slash: PendingSlashOf<T>) -> u32 {
+        let released = u32::try_from(slash.canary_deposits.len()).unwrap_or(u32::MAX);
         for (committer, deposit) in slash.canary_deposits.iter() {
             Self::release_canary_deposit(committer, *deposit);
         }
@@ -217,6 +219,7 @@ impl<T: Config> Pallet<T> {
             reporter: slash.reporter,
             reward,
         });
+        released
     }
 
     /// Releases `amount` of `committer`'s canary deposits.
@@ -235,13 +238,13 @@ impl<T: Config> Pallet<T> {
     /// first and each queue in order, taking at most `budget` entries; an entry whose due epoch
     /// has come settles its hotkey's pending slash, unless that slash was postponed by a
     /// higher-rate repeat (then a later entry settles it and this one is dropped). Returns the
-    /// slashes settled and the entries dropped.
-    pub(crate) fn settle_due_slashes(budget: u32) -> (u32, u32) {
+    /// slashes settled, the entries dropped and the canary deposits released.
+    pub(crate) fn settle_due_slashes(budget: u32) -> (u32, u32, u32) {
         let mut due = SlashesDue::<T>::get();
         if due.is_empty() {
-            return (0, 0);
+            return (0, 0, 0);
         }
-        let (mut settled, mut dropped) = (0u32, 0u32);
+        let (mut settled, mut dropped, mut released) = (0u32, 0u32, 0u32);
         let mut done: Vec<NetUid> = Vec::new();
         for &netuid in due.iter() {
             let epoch = Self::epoch(netuid);
@@ -264,7 +267,8 @@ impl<T: Config> Pallet<T> {
                 match PendingSlashes::<T>::get(netuid, &hotkey) {
                     Some(slash) if slash.due_epoch == due_epoch => {
                         PendingSlashes::<T>::remove(netuid, &hotkey);
-                        Self::settle(netuid, hotkey, slash);
+                        let deposits = Self::settle(netuid, hotkey, slash);
+                        released = released.saturating_add(deposits);
                         settled = settled.saturating_add(1);
                     }
                     _ => dropped = dropped.saturating_add(1),
@@ -283,6 +287,6 @@ impl<T: Config> Pallet<T> {
         }
         due.retain(|netuid| !done.contains(netuid));
         SlashesDue::<T>::put(due);
-        (settled, dropped)
+        (settled, dropped, released)
     }
 }

@@ -168,6 +168,7 @@ fn calls_are_charged_their_estimated_weights() {
     use crate::WeightInfo;
     use frame_support::dispatch::GetDispatchInfo;
     build_and_execute(|| {
+        // The mock: MaxCanariesPerSubnet = 3, MaxOpenCasesPerSubnet = 4, MaxSubnets = 8.
         let weight = |call: crate::Call<Test>| call.get_dispatch_info().call_weight;
         let (first, second) = equivocation(UID_A, 1);
         // A sanction only schedules its slash: its bookkeeping and the worst deregistration.
@@ -190,21 +191,21 @@ fn calls_are_charged_their_estimated_weights() {
                 expected_output_hash: [0; 32],
                 salt: [0; 32],
             }),
-            <() as WeightInfo>::submit_canary_failure() + worst_sanction
+            <() as WeightInfo>::submit_canary_failure(3) + worst_sanction
         );
         assert_eq!(
             weight(crate::Call::vote {
                 case: 0,
                 guilty: true
             }),
-            <() as WeightInfo>::vote() + <() as WeightInfo>::close_case() + worst_sanction
+            <() as WeightInfo>::vote() + <() as WeightInfo>::close_case(4) + worst_sanction
         );
         assert_eq!(
             weight(crate::Call::commit_canary {
                 netuid: NET,
                 commitment: [0; 32]
             }),
-            <() as WeightInfo>::commit_canary()
+            <() as WeightInfo>::commit_canary(3)
         );
         assert_eq!(
             weight(crate::Call::report {
@@ -213,11 +214,11 @@ fn calls_are_charged_their_estimated_weights() {
                 offence: crate::JudgedOffence::Timeout,
                 evidence_hash: [0; 32]
             }),
-            <() as WeightInfo>::report()
+            <() as WeightInfo>::report(4)
         );
         assert_eq!(
             weight(crate::Call::close_case { case: 0 }),
-            <() as WeightInfo>::close_case()
+            <() as WeightInfo>::close_case(4)
         );
         assert_eq!(
             weight(crate::Call::unquarantine {
@@ -229,11 +230,11 @@ fn calls_are_charged_their_estimated_weights() {
         // Every estimate costs something: a zero would let a call be spammed for free.
         for w in [
             <() as WeightInfo>::submit_equivocation(),
-            <() as WeightInfo>::commit_canary(),
-            <() as WeightInfo>::report(),
+            <() as WeightInfo>::commit_canary(0),
+            <() as WeightInfo>::report(0),
             <() as WeightInfo>::vote(),
             <() as WeightInfo>::unquarantine(),
-            <() as WeightInfo>::boundary(0, 0),
+            <() as WeightInfo>::boundary(0, 0, 0),
         ] {
             assert!(w.ref_time() > 0);
         }
@@ -246,18 +247,18 @@ fn on_initialize_charges_the_base_each_boundary_and_each_slash() {
     build_and_execute(|| {
         assert_eq!(
             Sentinels::on_initialize(2),
-            <() as WeightInfo>::on_initialize_base()
+            <() as WeightInfo>::on_initialize_base(8)
         );
         System::set_block_number(10);
         // Two live subnets at their boundary: two epochs advanced with their candidates
         // snapshotted, two draws (nine candidates on NET, none on OTHER_NET), no case.
         assert_eq!(
             Sentinels::on_initialize(10),
-            <() as WeightInfo>::on_initialize_base()
+            <() as WeightInfo>::on_initialize_base(8)
                 + <() as WeightInfo>::advance_epoch(9)
                 + <() as WeightInfo>::advance_epoch(0)
-                + <() as WeightInfo>::boundary(9, 0)
-                + <() as WeightInfo>::boundary(0, 0)
+                + <() as WeightInfo>::boundary(9, 0, 0)
+                + <() as WeightInfo>::boundary(0, 0, 0)
         );
     });
 }
@@ -265,6 +266,29 @@ fn on_initialize_charges_the_base_each_boundary_and_each_slash() {
 #[test]
 fn integrity_test_passes_for_the_mock() {
     build_and_execute(|| {
+        <Sentinels as Hooks<u64>>::integrity_test();
+    });
+}
+
+#[test]
+#[should_panic(expected = "on_initialize")]
+fn integrity_test_refuses_an_on_initialize_that_cannot_fit_the_block() {
+    use frame_support::traits::Get;
+    build_and_execute(|| {
+        // Two slashes a block (MaxSlashesPerBlock) of half a block each leave no room.
+        let limits: frame_system::limits::BlockWeights =
+            <Test as frame_system::Config>::BlockWeights::get();
+        let max_block = limits.max_block;
+        SlashWeight::set(max_block / 2);
+        <Sentinels as Hooks<u64>>::integrity_test();
+    });
+}
+
+#[test]
+#[should_panic(expected = "AuditWindowEpochs")]
+fn integrity_test_refuses_a_zero_audit_window() {
+    build_and_execute(|| {
+        AuditWindow::set(0);
         <Sentinels as Hooks<u64>>::integrity_test();
     });
 }
