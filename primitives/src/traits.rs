@@ -34,6 +34,9 @@ pub trait SubnetsInfo<AccountId, Balance> {
     /// evidence must name it) and its scoring rule (only exactly scored subnets take canaries).
     /// One storage read.
     fn task(netuid: NetUid) -> Option<TaskSpec>;
+    /// The most subnets that can be live at once (the subnets pallet's `MaxSubnets`): pallets
+    /// that queue per-subnet work in bounded lists check theirs is not smaller.
+    fn max_subnets() -> u32;
 }
 
 /// Called when a subnet is dissolved, so pallets that keep per-subnet state (neurons,

@@ -265,7 +265,11 @@ pub mod pallet {
         #[pallet::constant]
         type MaxBoundariesPerBlock: Get<u32>;
 
-        /// Most live subnets; bounds [`PendingBoundaries`].
+        /// Most live subnets; bounds [`PendingBoundaries`] and [`SlashesDue`], which hold each
+        /// live subnet at most once. The runtime must set it to at least the subnets pallet's
+        /// `MaxSubnets` ([`mindos_primitives::SubnetsInfo::max_subnets`]; `integrity_test`
+        /// checks it): a smaller value would leave subnets out of the boundary queue (no draw,
+        /// no expiries, slashes marked due a boundary late).
         #[pallet::constant]
         type MaxSubnets: Get<u32>;
 
@@ -803,6 +807,10 @@ pub mod pallet {
                 "MaxBoundariesPerBlock must be positive"
             );
             assert!(T::MaxSubnets::get() > 0, "MaxSubnets must be positive");
+            assert!(
+                T::MaxSubnets::get() >= T::Subnets::max_subnets(),
+                "MaxSubnets must be at least the subnets pallet's MaxSubnets"
+            );
             assert!(
                 T::MaxSlashesPerBlock::get() > 0,
                 "MaxSlashesPerBlock must be positive"

@@ -90,6 +90,8 @@ parameter_types! {
     pub static OwnerOverrides: BTreeMap<AccountId, AccountId> = BTreeMap::new();
     /// Live subnets.
     pub static LiveSubnets: Vec<NetUid> = Vec::new();
+    /// The subnets pallet's `MaxSubnets`.
+    pub static SubnetsCap: u32 = 8;
     /// Each live subnet's task (exact scoring, [`MODEL`], when absent).
     pub static Tasks: BTreeMap<NetUid, TaskSpec> = BTreeMap::new();
     /// Blocks from one epoch boundary to the next, for every subnet.
@@ -151,6 +153,10 @@ impl SubnetsInfo<AccountId, Balance> for FakeSubnets {
             return Vec::new();
         }
         LiveSubnets::get()
+    }
+
+    fn max_subnets() -> u32 {
+        SubnetsCap::get()
     }
 
     fn task(netuid: NetUid) -> Option<TaskSpec> {
@@ -350,6 +356,7 @@ impl ExtBuilder {
         // The fakes keep their state in thread-locals: start every test from the same.
         LiveSubnets::set(vec![NET, OTHER_NET]);
         Tasks::set(BTreeMap::new());
+        SubnetsCap::set(8);
         Tempo::set(10);
         let mut slots = BTreeMap::new();
         let mut stake = BTreeMap::new();

@@ -54,6 +54,10 @@ impl<T: Config> SubnetsInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
     fn task(netuid: NetUid) -> Option<TaskSpec> {
         SubnetInfoOf::<T>::get(netuid).map(|s| s.task)
     }
+
+    fn max_subnets() -> u32 {
+        T::MaxSubnets::get()
+    }
 }
 
 impl<T: Config> Pallet<T> {

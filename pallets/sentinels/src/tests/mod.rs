@@ -292,3 +292,13 @@ fn integrity_test_refuses_a_zero_audit_window() {
         <Sentinels as Hooks<u64>>::integrity_test();
     });
 }
+
+#[test]
+#[should_panic(expected = "MaxSubnets")]
+fn integrity_test_refuses_fewer_subnet_slots_than_the_subnets_pallet_allows() {
+    build_and_execute(|| {
+        // The subnets pallet allows 9 live subnets; this pallet's queues hold 8.
+        SubnetsCap::set(9);
+        <Sentinels as Hooks<u64>>::integrity_test();
+    });
+}
