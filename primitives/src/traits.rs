@@ -143,8 +143,8 @@ pub trait SentinelParameters {
     /// two thirds of it (`3 · threshold > 2 · size`) and at most all of it. A smaller committee
     /// (fewer eligible validators) needs its own `2f + 1`.
     fn threshold() -> u32;
-    /// Epochs a first offence's quarantine lasts (at least 1); each repeat doubles it. The
-    /// issue's default is 2; the registry's launch value is still 3.
+    /// Epochs a first offence's quarantine lasts (at least 1); a second offence within the
+    /// window doubles it, a third deregisters. The registry's launch value is 2 (issue 19).
     fn quarantine_epochs() -> u32;
     /// Share of a quarantined miner's stake that is slashed. Not read by the sentinels pallet
     /// yet, which slashes at the rates of `mindos-sentinels-math` (5% proven, 0.01% judged).

@@ -29,8 +29,11 @@
 //! - **Quarantine** is of the miner's hotkey, not its uid ([`Quarantines`]), so changing uid does
 //!   not escape it: the uid the hotkey holds earns nothing (the consensus pallet skips it through
 //!   [`mindos_primitives::QuarantineInfo`]) until its owner calls [`Pallet::unquarantine`] after
-//!   it ends. Lengths double on repeats (2, 4, … epochs); three offences within 30 epochs
-//!   deregister the uid.
+//!   it ends. A first offence quarantines for the governed length (2 epochs), a second within
+//!   30 epochs for twice that (4); the third within 30 epochs does not quarantine for 8 but
+//!   deregisters the hotkey's uid. So only the lengths 2 and 4 occur in practice; longer ones
+//!   (doubling, capped at 64 epochs) appear only if governance raises the deregistration count
+//!   or a deregistration fails (then the cap).
 //! - **Slashing** waits for an audit window: a sanction schedules a [`PendingSlash`] that is
 //!   settled `AuditWindowEpochs` sentinel epochs later, never earlier however many are pending
 //!   (one per miner hotkey, repeats merged at the larger rate), at the rates of the math crate
@@ -56,6 +59,13 @@
 //!   another neuron within the epoch a committee sits; the hotkey that was drawn cannot.
 //! - **Cases copy their committee**, so voting can outlast the epoch and [`Committees`] keeps
 //!   only the current and the next epoch.
+//! - **Judged votes run for `CaseDuration` blocks, not to the end of the epoch.** The design
+//!   (`shared/sentinels.md`) asks for the votes "within the epoch"; we chose a fixed window from
+//!   the report instead, so a report made late in an epoch gets the same time to re-execute and
+//!   vote as one made early, and no case depends on a subnet's tempo. The case keeps the
+//!   committee of the epoch it was reported in. A case that expires is dismissed (its bond
+//!   returned), and the next epoch's committee may report the miner again: that is how a
+//!   blocked round is retried. The runtime should set `CaseDuration` to about one tempo.
 //! - **Bonds** are fungible holds on the reporter's hotkey ([`HoldReason::ReportBond`]), as the
 //!   stake and directives pallets hold funds. They are returned when the case closes, whatever
 //!   the outcome: forfeiting a bond needs the audit committee to say a report was wrong, which
@@ -199,7 +209,8 @@ pub mod pallet {
         #[pallet::constant]
         type ReportBond: Get<BalanceOf<Self>>;
 
-        /// Blocks a judged case takes votes for; then it can only be dismissed.
+        /// Blocks a judged case takes votes for, from its report (not to the end of the epoch:
+        /// the crate docs say why); then it can only be dismissed. About one tempo.
         #[pallet::constant]
         type CaseDuration: Get<BlockNumberFor<Self>>;
 
