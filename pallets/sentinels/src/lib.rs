@@ -53,7 +53,13 @@
 //!   boundary, in `on_initialize` before any extrinsic: the completed mix makes the draw's seed
 //!   public, so stake read any later could be steered. The rest (the draw from the snapshot,
 //!   expiries, slashes) is queued in [`PendingBoundaries`] and done for at most
-//!   `MaxBoundariesPerBlock` subnets per block.
+//!   `MaxBoundariesPerBlock` subnets per block. A subnet whose queued work still waits at its
+//!   next boundary loses the draw of the epoch in between (its snapshot and mix are replaced;
+//!   the draw, when it runs, is for the epoch after the current one): that epoch has no
+//!   committee, and only self-verifying evidence works in it. The runtime avoids it by letting
+//!   `MaxBoundariesPerBlock` clear, within the shortest tempo, the subnets that can share a
+//!   boundary block (the subnets pallet staggers boundaries, so few do); a subnet dissolved while
+//!   queued is skipped.
 //!   The sentinel epoch counts the boundaries this pallet has seen; challenges name it.
 //! - **Members are hotkeys** (with their uid beside them for readers): a uid can be reused by
 //!   another neuron within the epoch a committee sits; the hotkey that was drawn cannot.

@@ -110,6 +110,9 @@ parameter_types! {
     pub static RefuseDeregistration: bool = false;
     /// `(hotkey, share, burned)` of every slash, in order.
     pub static Slashes: Vec<(AccountId, Perbill, Balance)> = Vec::new();
+    /// Makes a slash also burn what it takes from the hotkey's free balance (as the stake
+    /// pallet burns held stake), so issuance falls as on the real chain.
+    pub static BurnFromBalances: bool = false;
     /// Governed committee size.
     pub static CommitteeSizeParam: u32 = 7;
     /// Governed threshold.
@@ -237,6 +240,20 @@ impl StakeInfo<AccountId, Balance> for FakeStake {
         StakeOf::mutate(|s| {
             s.insert(*hotkey, stake - burned);
         });
+        if BurnFromBalances::get() {
+            use frame_support::traits::{
+                fungible::Mutate,
+                tokens::{Fortitude, Precision, Preservation},
+            };
+            Balances::burn_from(
+                hotkey,
+                burned,
+                Preservation::Expendable,
+                Precision::Exact,
+                Fortitude::Force,
+            )
+            .expect("the test gave the hotkey its stake as free balance");
+        }
         Slashes::mutate(|s| s.push((*hotkey, share, burned)));
         burned
     }
@@ -378,6 +395,7 @@ impl ExtBuilder {
         Deregistered::set(Vec::new());
         RefuseDeregistration::set(false);
         Slashes::set(Vec::new());
+        BurnFromBalances::set(false);
         CommitteeSizeParam::set(7);
         ThresholdParam::set(5);
         QuarantineEpochsParam::set(2);

@@ -245,3 +245,59 @@ fn stake_added_after_the_seed_is_public_does_not_steer_a_queued_draw() {
         assert_eq!(drawn, expected, "drawn from the stake at the boundary");
     });
 }
+
+#[test]
+fn a_subnet_dissolved_while_its_boundary_work_waits_is_skipped() {
+    build_and_execute(|| {
+        LiveSubnets::set(vec![OTHER_NET, NET]);
+        MaxBoundaries::set(1);
+        run_to(10);
+        assert_eq!(PendingBoundaries::<Test>::get().into_inner(), vec![NET]);
+        assert!(Candidates::<Test>::get(NET).is_some());
+        // NET is dissolved before its draw runs.
+        LiveSubnets::set(vec![OTHER_NET]);
+        run_to(11);
+        assert!(PendingBoundaries::<Test>::get().is_empty());
+        assert!(
+            Candidates::<Test>::get(NET).is_none(),
+            "its snapshot is dropped"
+        );
+        assert!(Committees::<Test>::get(NET, 2).is_none(), "nothing drawn");
+        // Its later blocks do nothing for it.
+        run_to(30);
+        assert_eq!(Sentinels::epoch(NET), 1);
+        assert_eq!(Committees::<Test>::iter_prefix(NET).count(), 0);
+    });
+}
+
+/// A subnet whose queued boundary work waits past its next boundary (more subnets due at once
+/// than `MaxBoundariesPerBlock` clears in a tempo) loses the draw of the epoch in between: the
+/// snapshot and the mix of the older boundary are overwritten, and the draw, when it runs, is
+/// for the epoch after the subnet's current one. That epoch has no committee (only
+/// self-verifying evidence then); the next is drawn as usual. Documented in the crate docs.
+#[test]
+fn two_boundaries_before_a_queued_draw_leave_the_epoch_in_between_without_a_committee() {
+    build_and_execute(|| {
+        // Every block is a boundary of both subnets; one boundary work a block.
+        Tempo::set(1);
+        LiveSubnets::set(vec![OTHER_NET, NET]);
+        MaxBoundaries::set(1);
+        run_to(2);
+        // Both entered epoch 1; OTHER_NET's work ran, NET's waits.
+        assert_eq!(Sentinels::epoch(NET), 1);
+        assert_eq!(PendingBoundaries::<Test>::get().into_inner(), vec![NET]);
+        run_to(3);
+        // NET entered epoch 2 before its work ran: the draw is for epoch 3.
+        assert_eq!(Sentinels::epoch(NET), 2);
+        assert!(
+            Committees::<Test>::get(NET, 2).is_none(),
+            "the skipped epoch"
+        );
+        assert_eq!(committee(NET, 3).len(), 7, "the next one is drawn");
+        run_to(4);
+        assert_eq!(
+            Sentinels::current_committee(NET).map(|c| c.members.len()),
+            Some(7)
+        );
+    });
+}

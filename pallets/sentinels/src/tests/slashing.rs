@@ -185,3 +185,62 @@ fn a_proven_repeat_after_a_judged_offence_raises_the_rate_and_gets_its_own_windo
         );
     });
 }
+
+#[test]
+fn issuance_falls_by_exactly_the_burned_part_when_the_slash_really_burns() {
+    use mindos_sentinels_math::{settle, Offence};
+    build_and_execute(|| {
+        // Miner A's stake is its free balance here, and a slash burns it from Balances.
+        BurnFromBalances::set(true);
+        StakeOf::mutate(|s| {
+            s.insert(MINER_A, ENDOWMENT);
+        });
+        run_to_epoch(1);
+        equivocate(UID_A);
+        let issuance = Balances::total_issuance();
+        let free = Balances::free_balance(VALIDATORS[0]);
+        run_to_epoch(3);
+        let expected = settle(
+            &Sentinels::slash_rates(),
+            Offence::MinerSelfVerifying,
+            u128::from(ENDOWMENT),
+            true,
+        );
+        let reward = Balance::try_from(expected.reporter_reward).unwrap();
+        let burned = Balance::try_from(expected.burned).unwrap();
+        assert!(reward > 0 && burned > 0);
+        assert_eq!(Balances::free_balance(VALIDATORS[0]), free + reward);
+        assert_eq!(
+            Balances::total_issuance(),
+            issuance - burned,
+            "no unit created or lost: slashed − reward leaves the supply"
+        );
+    });
+}
+
+#[test]
+fn a_reward_that_cannot_be_minted_still_settles_the_slash() {
+    build_and_execute(|| {
+        run_to_epoch(1);
+        equivocate(UID_A);
+        // Issuance at its ceiling: minting the reporter's share overflows.
+        pallet_balances::TotalIssuance::<Test>::put(Balance::MAX);
+        let free = Balances::free_balance(VALIDATORS[0]);
+        run_to_epoch(3);
+        let slashed = MINER_STAKE / 20;
+        assert_eq!(
+            Slashes::get(),
+            vec![(MINER_A, Perbill::from_percent(5), slashed)]
+        );
+        assert!(events().contains(&Event::MinerSlashed {
+            netuid: NET,
+            hotkey: MINER_A,
+            slashed,
+            reporter: VALIDATORS[0],
+            reward: 0,
+        }));
+        assert_eq!(Balances::free_balance(VALIDATORS[0]), free);
+        assert_eq!(Balances::total_issuance(), Balance::MAX);
+        assert_eq!(PendingSlashes::<Test>::iter_prefix(NET).count(), 0);
+    });
+}
