@@ -49,7 +49,9 @@ pub use neuron::{
 };
 pub use proofs::{ed25519_key_of, hotkey_consent_message, serve_proof_message};
 pub use traits::{
-    ConsensusParameters, EmissionRecorder, NeuronsInfo, OnSubnetDissolved, StakeInfo, SubnetsInfo,
+    ConsensusParameters, EmissionRecorder, EndpointObserver, NeuronDeregistration, NeuronsInfo,
+    OnSubnetDissolved, QuarantineInfo, ReputationInfo, SaltSink, SentinelParameters, StakeInfo,
+    SubnetsInfo,
 };
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

@@ -2,8 +2,13 @@
 //! them, so a pallet depends on this crate for a trait rather than on another pallet (as
 //! `sp-staking` serves staking and nomination-pools). The neurons and stake pallets even read
 //! each other: a trait in either crate would make a cycle.
+//!
+//! The sentinel traits at the end ([`SentinelParameters`], [`QuarantineInfo`], [`SaltSink`],
+//! [`ReputationInfo`], [`EndpointObserver`], [`NeuronDeregistration`]) connect the sentinels pallet to
+//! the directives, consensus and neurons pallets. Each has a `()` implementation that does
+//! nothing (or answers neutrally), so a runtime or mock can leave out what it does not use.
 
-use crate::{Hyperparameters, NetUid};
+use crate::{Hyperparameters, NetUid, TaskSpec};
 use alloc::vec::Vec;
 use mindos_consensus_math::{EmissionSplit, EpochParams};
 use sp_arithmetic::Perbill;
@@ -25,6 +30,13 @@ pub trait SubnetsInfo<AccountId, Balance> {
     /// starts from [`crate::is_epoch_boundary`]; a tempo change moves only the periods after
     /// the boundary it takes effect at). One storage read.
     fn epochs_due(block: u64) -> Vec<NetUid>;
+    /// The task of a live subnet, fixed at its creation: the model digest it pins (sentinel
+    /// evidence must name it) and its scoring rule (only exactly scored subnets take canaries).
+    /// One storage read.
+    fn task(netuid: NetUid) -> Option<TaskSpec>;
+    /// The most subnets that can be live at once (the subnets pallet's `MaxSubnets`): pallets
+    /// that queue per-subnet work in bounded lists check theirs is not smaller.
+    fn max_subnets() -> u32;
 }
 
 /// Called when a subnet is dissolved, so pallets that keep per-subnet state (neurons,
@@ -120,4 +132,120 @@ pub trait EmissionRecorder<Balance> {
     /// past its end. Free slots stay zero. A constant number of storage operations, whatever
     /// the subnet's size.
     fn record_emissions(netuid: NetUid, emissions: &[Balance]);
+}
+
+/// The governed sentinel parameters the sentinels pallet reads. The runtime implements it from
+/// the directives pallet's registry, so none of them is a compile-time constant of the pallet.
+pub trait SentinelParameters {
+    /// Members of a sentinel committee (at least 4; the sentinels pallet caps it at 13).
+    fn committee_size() -> u32;
+    /// Guilty votes that quarantine when the committee has its full governed size: more than
+    /// two thirds of it (`3 · threshold > 2 · size`) and at most all of it. A smaller committee
+    /// (fewer eligible validators) needs its own `2f + 1`.
+    fn threshold() -> u32;
+    /// Epochs a first offence's quarantine lasts (at least 1); a second offence within the
+    /// window doubles it, a third deregisters. The registry's launch value is 2 (issue 19).
+    fn quarantine_epochs() -> u32;
+    /// Share of a quarantined miner's stake that is slashed. Not read by the sentinels pallet
+    /// yet, which slashes at the rates of `mindos-sentinels-math` (5% proven, 0.01% judged).
+    fn slash_share() -> Perbill;
+}
+
+/// Which uids of a subnet are quarantined: the consensus pallet skips their incentive column and
+/// the metagraph shows the flag. Implemented by the sentinels pallet.
+pub trait QuarantineInfo {
+    /// Whether the hotkey holding `uid` on `netuid` now is quarantined. Quarantines follow the
+    /// hotkey: one that re-registers into another uid is still quarantined there, and a new
+    /// hotkey in its old uid is not.
+    fn is_quarantined(netuid: NetUid, uid: u16) -> bool;
+    /// The quarantined uids of `netuid`, ascending.
+    fn quarantined(netuid: NetUid) -> Vec<u16>;
+}
+
+/// Nobody is quarantined.
+impl QuarantineInfo for () {
+    fn is_quarantined(_netuid: NetUid, _uid: u16) -> bool {
+        false
+    }
+
+    fn quarantined(_netuid: NetUid) -> Vec<u16> {
+        Vec::new()
+    }
+}
+
+/// Where the consensus pallet sends the salt hash of every weights reveal, so the sentinels
+/// pallet can fold it into its per-subnet RANDAO mix (the committee seeds come from it).
+pub trait SaltSink {
+    /// A validator revealed weights on `netuid` in the consensus pallet's `epoch`, with a salt
+    /// whose BLAKE2b-256 hash is `salt_hash`.
+    fn on_reveal(netuid: NetUid, epoch: u64, salt_hash: [u8; 32]);
+}
+
+/// Salts go nowhere.
+impl SaltSink for () {
+    fn on_reveal(_netuid: NetUid, _epoch: u64, _salt_hash: [u8; 32]) {}
+}
+
+/// The reputation consensus gave each uid (a moving average of its consensus): with stake, what
+/// a validator's seat weight in a sentinel committee draw is made of.
+pub trait ReputationInfo {
+    /// The reputation of `uid` on `netuid`.
+    fn reputation(netuid: NetUid, uid: u16) -> Perbill;
+}
+
+/// Everyone has full reputation, so committee seats are drawn by stake alone.
+impl ReputationInfo for () {
+    fn reputation(_netuid: NetUid, _uid: u16) -> Perbill {
+        Perbill::one()
+    }
+}
+
+/// Where the neurons pallet reports every Ed25519 key a neuron binds by serving an endpoint (the
+/// key its PeerId names, [`crate::ed25519_key_of`]): a neuron signs its mesh messages with it, and
+/// sentinel evidence against a miner is verified with the key it had bound *when it answered*.
+/// A push, not a read of the current endpoint, so that a miner cannot escape evidence by serving
+/// a new PeerId before the evidence lands: the sentinels pallet keeps the recent keys of each
+/// `(netuid, hotkey)`.
+pub trait EndpointObserver<AccountId> {
+    /// `hotkey` on `netuid` now serves an endpoint whose PeerId names the Ed25519 key `key`.
+    /// Call it from the dispatch that binds the key, before it succeeds: `false` means the key
+    /// cannot be recorded (the hotkey rotated its key too often within the evidence window),
+    /// and the caller must then refuse the binding (a failed dispatch rolls the call back).
+    fn on_key_bound(netuid: NetUid, hotkey: &AccountId, key: [u8; 32]) -> bool;
+
+    /// The most [`Self::on_key_bound`] can weigh; the caller charges it.
+    fn max_weight() -> Weight;
+}
+
+/// Keys go nowhere and every binding is accepted.
+impl<AccountId> EndpointObserver<AccountId> for () {
+    fn on_key_bound(_netuid: NetUid, _hotkey: &AccountId, _key: [u8; 32]) -> bool {
+        true
+    }
+
+    fn max_weight() -> Weight {
+        Weight::zero()
+    }
+}
+
+/// Frees a uid by force (the sentinels pallet deregisters a miner after three offences in 30
+/// epochs). The owner's own deregistration stays a call of the neurons pallet.
+pub trait NeuronDeregistration {
+    /// Deregisters the neuron in `uid`'s slot on `netuid` and frees the slot. Returns whether a
+    /// neuron was removed (false for an empty slot or a failure, leaving state unchanged).
+    fn deregister(netuid: NetUid, uid: u16) -> bool;
+
+    /// The most [`Self::deregister`] can weigh; the caller charges it.
+    fn max_weight() -> Weight;
+}
+
+/// Nobody is ever deregistered by force.
+impl NeuronDeregistration for () {
+    fn deregister(_netuid: NetUid, _uid: u16) -> bool {
+        false
+    }
+
+    fn max_weight() -> Weight {
+        Weight::zero()
+    }
 }

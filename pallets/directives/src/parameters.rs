@@ -107,8 +107,9 @@ governed_parameters! {
         /// the committee (`3 · threshold > 2 · size`) and at most all of it.
         sentinel_threshold: u32 = 5 => threshold as SentinelThreshold;
     }
-    /// Epochs a quarantined miner stays quarantined; at least one.
-    sentinel_quarantine_epochs: u32 = 3 => SentinelQuarantineEpochs as SentinelQuarantineEpochs;
+    /// Epochs a first offence's quarantine lasts (a second within 30 epochs doubles it); at
+    /// least one. 2, issue 19's target: a garbage miner is out within 2 epochs.
+    sentinel_quarantine_epochs: u32 = 2 => SentinelQuarantineEpochs as SentinelQuarantineEpochs;
     /// Share of a quarantined miner's stake that is slashed.
     sentinel_slash_share: Perbill = Perbill::from_percent(10)
         => SentinelSlashShare as SentinelSlashShare;
@@ -335,7 +336,7 @@ mod tests {
         assert_eq!(p.burn_increase_factor, FixedU128::from_rational(12, 10));
         assert_eq!(p.unbonding_period, 100_800);
         assert_eq!((p.sentinel_committee_size, p.sentinel_threshold), (7, 5));
-        assert_eq!(p.sentinel_quarantine_epochs, 3);
+        assert_eq!(p.sentinel_quarantine_epochs, 2);
         assert_eq!(p.sentinel_slash_share, Perbill::from_percent(10));
     }
 
@@ -572,7 +573,7 @@ mod tests {
             "0000000000000000403800000010a5d4e8000000000000000000000000407a10f35a000000000000",
             "0000000000a0724e180900000000000000000000c08901000a004038010000100100400000000000",
             "c08901000010a5d4e80000000000000000000000000064a7b3b6e00d000000000000000007000000",
-            "050000000300000000e1f5050065cd1d04000000",
+            "050000000200000000e1f5050065cd1d04000000",
         ]
         .concat();
         assert_eq!(hex(&Params::default().encode()), registry);
@@ -626,7 +627,7 @@ mod tests {
                 r#""immunity_period":{"min":0,"max":100800},"#,
                 r#""min_validator_stake":{"min":"1000000000000","#,
                 r#""max":"1000000000000000000"}},"sentinelCommitteeSize":7,"#,
-                r#""sentinelThreshold":5,"sentinelQuarantineEpochs":3,"#,
+                r#""sentinelThreshold":5,"sentinelQuarantineEpochs":2,"#,
                 r#""sentinelSlashShare":100000000,"kappa":500000000,"activityCutoff":4}"#,
             )
         );

@@ -350,18 +350,10 @@ pub trait SubnetsGovernance<Balance> {
     fn set_hyperparameters(netuid: NetUid, params: Hyperparameters<Balance>) -> DispatchResult;
 }
 
-/// The sentinel parameters the sentinel pallet reads (implemented by this pallet from the
-/// governed registry).
-pub trait SentinelParameters {
-    /// Members of a sentinel committee (at least 4).
-    fn committee_size() -> u32;
-    /// Members that must agree (more than two thirds of the committee, at most all).
-    fn threshold() -> u32;
-    /// Epochs a quarantine lasts (at least 1).
-    fn quarantine_epochs() -> u32;
-    /// Share of a quarantined miner's stake that is slashed.
-    fn slash_share() -> sp_runtime::Perbill;
-}
+/// The sentinel parameters the sentinels pallet reads, implemented by this pallet from the
+/// governed registry. The trait lives in `mindos_primitives` (the sentinels pallet reads it
+/// without depending on this pallet); re-exported here where it used to be.
+pub use mindos_primitives::SentinelParameters;
 
 /// Sets up what the benchmarks need from outside this pallet: in the runtime the real
 /// subnets, neurons and stake pallets, in the mock its fakes.

@@ -50,6 +50,14 @@ impl<T: Config> SubnetsInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
             .map(|(netuid, _)| *netuid)
             .collect()
     }
+
+    fn task(netuid: NetUid) -> Option<TaskSpec> {
+        SubnetInfoOf::<T>::get(netuid).map(|s| s.task)
+    }
+
+    fn max_subnets() -> u32 {
+        T::MaxSubnets::get()
+    }
 }
 
 impl<T: Config> Pallet<T> {

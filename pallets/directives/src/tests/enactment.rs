@@ -170,7 +170,7 @@ fn consensus_and_sentinel_parameters_follow_the_registry() {
         assert_eq!(emission(10_512_000), 1_000);
         assert_eq!(<Directives as SentinelParameters>::committee_size(), 10);
         assert_eq!(<Directives as SentinelParameters>::threshold(), 7);
-        assert_eq!(<Directives as SentinelParameters>::quarantine_epochs(), 3);
+        assert_eq!(<Directives as SentinelParameters>::quarantine_epochs(), 2);
         assert_eq!(
             <Directives as SentinelParameters>::slash_share(),
             Perbill::from_percent(10)
@@ -199,7 +199,7 @@ fn every_get_adapter_reads_its_field() {
         );
         assert_eq!(SentinelCommitteeSize::<Test>::get(), 7);
         assert_eq!(SentinelThreshold::<Test>::get(), 5);
-        assert_eq!(SentinelQuarantineEpochs::<Test>::get(), 3);
+        assert_eq!(SentinelQuarantineEpochs::<Test>::get(), 2);
         assert_eq!(SentinelSlashShare::<Test>::get(), Perbill::from_percent(10));
         assert_eq!(Kappa::<Test>::get(), p.kappa);
         assert_eq!(ActivityCutoff::<Test>::get(), p.activity_cutoff);

@@ -1,0 +1,343 @@
+//! The sentinels pallet's invariants (`try_state`): committees, cases and their bonds,
+//! quarantines, canaries and the slash queues. Built with `std` too, as the other pallets'
+//! invariants are, so a runtime test can check them after every block.
+#![cfg(any(feature = "try-runtime", feature = "std", test))]
+
+use crate::{pallet::*, HoldReason, NetUid};
+use alloc::{
+    collections::{BTreeMap, BTreeSet},
+    vec::Vec,
+};
+use frame_support::{pallet_prelude::*, traits::fungible::InspectHold};
+use mindos_sentinels_math::{CommitteeSize, Verdict};
+use sp_runtime::{traits::Saturating, TryRuntimeError};
+
+impl<T: Config> Pallet<T> {
+    /// Invariants:
+    ///
+    /// - candidate snapshots wait only with their subnet's queued boundary work, for the next
+    ///   epoch, in strictly ascending uid order;
+    /// - committees have a valid size, exactly that many distinct members in uid order, sit in
+    ///   the current or the next epoch (past ones too while the subnet's boundary work is
+    ///   queued), and hold no member that was quarantined before the draw;
+    /// - every open case is listed once in its subnet's open list and the reverse; its voters
+    ///   are seats of its committee, no seat voted twice, the reporter voted guilty, its
+    ///   threshold lies in `2f + 1 ..= n`, it has no verdict yet, and each reporter's held bond
+    ///   is the sum of its cases' bonds; no uid has two open cases, no reporter more than
+    ///   `MaxOpenReportsPerReporter`;
+    /// - quarantines end after they begin and count at least one offence; offence histories
+    ///   are ordered and not from the future;
+    /// - key histories are ordered by epoch, not from the future, and never bind the same key
+    ///   twice in a row;
+    /// - canaries are distinct, ordered by epoch and not from the future, at most
+    ///   `MaxCanariesPerCommitter` per committer and subnet; each committer's held canary
+    ///   deposit is the sum of its live canaries' deposits and of those the pending slashes of
+    ///   its opened canaries hold;
+    /// - pending slashes fall due at most `AuditWindowEpochs` after the current epoch and each
+    ///   sits in its subnet's settlement queue at its due epoch; each queue's entries are
+    ///   exactly its bounds, in due-epoch order, and a queue whose head is past due waits in
+    ///   [`SlashesDue`] (or behind a queued boundary); the subnet queues hold each subnet once.
+    pub fn do_try_state() -> Result<(), TryRuntimeError> {
+        Self::check_committees()?;
+        Self::check_cases()?;
+        Self::check_quarantines()?;
+        Self::check_keys()?;
+        Self::check_canaries()?;
+        Self::check_slashes()?;
+        Ok(())
+    }
+
+    fn check_committees() -> Result<(), TryRuntimeError> {
+        let pending = PendingBoundaries::<T>::get();
+        for (netuid, snapshot) in Candidates::<T>::iter() {
+            ensure!(
+                pending.contains(&netuid),
+                "a candidate snapshot kept after its draw"
+            );
+            ensure!(
+                snapshot.epoch == Self::epoch(netuid).saturating_add(1),
+                "a candidate snapshot for another epoch than the next"
+            );
+            ensure!(
+                snapshot
+                    .candidates
+                    .windows(2)
+                    .all(|w| matches!(w, [a, b] if a.uid < b.uid)),
+                "snapshot candidates not in strictly ascending uid order"
+            );
+        }
+        for (netuid, epoch, committee) in Committees::<T>::iter() {
+            let n = committee.size.n();
+            ensure!(
+                CommitteeSize::new(n) == Some(committee.size),
+                "committee of an invalid size"
+            );
+            ensure!(
+                committee.members.len() == usize::from(n),
+                "committee with a seat count other than its size"
+            );
+            ensure!(
+                committee
+                    .members
+                    .windows(2)
+                    .all(|w| matches!(w, [a, b] if a.0 < b.0)),
+                "committee members not in strictly ascending uid order"
+            );
+            let hotkeys: BTreeSet<&T::AccountId> =
+                committee.members.iter().map(|(_, h)| h).collect();
+            ensure!(
+                hotkeys.len() == committee.members.len(),
+                "a hotkey sits twice on one committee"
+            );
+            let current = Self::epoch(netuid);
+            ensure!(
+                epoch <= current.saturating_add(1),
+                "committee drawn more than one epoch ahead"
+            );
+            // Past committees go with the subnet's next boundary work, which may wait in the
+            // queue (for more than one boundary when many subnets are due at once).
+            ensure!(
+                epoch >= current || pending.contains(&netuid),
+                "a past committee kept after the boundary work"
+            );
+            for (_, hotkey) in committee.members.iter() {
+                if let Some(q) = Quarantines::<T>::get(netuid, hotkey) {
+                    ensure!(
+                        q.since_block >= committee.drawn_at,
+                        "a validator quarantined before the draw sits on the committee"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_cases() -> Result<(), TryRuntimeError> {
+        let next = NextCaseId::<T>::get();
+        let mut listed: BTreeMap<u64, (NetUid, u16, T::AccountId)> = BTreeMap::new();
+        for (netuid, open) in OpenCases::<T>::iter() {
+            let uids: BTreeSet<u16> = open.iter().map(|o| o.uid).collect();
+            ensure!(uids.len() == open.len(), "two open cases on one uid");
+            let mut per_reporter: BTreeMap<&T::AccountId, u32> = BTreeMap::new();
+            for entry in open.iter() {
+                let count = per_reporter.entry(&entry.reporter).or_default();
+                *count = count.saturating_add(1);
+                ensure!(
+                    listed
+                        .insert(entry.id, (netuid, entry.uid, entry.reporter.clone()))
+                        .is_none(),
+                    "a case is listed twice"
+                );
+            }
+            ensure!(
+                per_reporter
+                    .values()
+                    .all(|c| *c <= T::MaxOpenReportsPerReporter::get()),
+                "a reporter has more than MaxOpenReportsPerReporter open cases"
+            );
+        }
+        let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+        let mut cases = 0usize;
+        for (id, case) in Cases::<T>::iter() {
+            cases = cases.saturating_add(1);
+            ensure!(id < next, "a case id at or above NextCaseId");
+            ensure!(
+                listed.get(&id) == Some(&(case.netuid, case.uid, case.reporter.clone())),
+                "a case missing from its subnet's open list, or listed differently"
+            );
+            let n = usize::from(case.size.n());
+            ensure!(
+                CommitteeSize::new(case.size.n()) == Some(case.size) && case.members.len() == n,
+                "a case's committee has an invalid size"
+            );
+            let distinct: BTreeSet<&T::AccountId> = case.members.iter().collect();
+            ensure!(distinct.len() == n, "a case's committee repeats a member");
+            let seats = 1u16.checked_shl(u32::from(case.size.n())).unwrap_or(0);
+            let voters = case.guilty | case.not_guilty;
+            ensure!(
+                voters < seats,
+                "a case has a voter outside its committee's seats"
+            );
+            ensure!(case.guilty & case.not_guilty == 0, "a seat voted both ways");
+            let reporter_seat = case.members.iter().position(|m| *m == case.reporter);
+            ensure!(
+                reporter_seat.is_some_and(|seat| {
+                    1u16.checked_shl(u32::try_from(seat).unwrap_or(u32::MAX))
+                        .is_some_and(|bit| case.guilty & bit != 0)
+                }),
+                "the reporter is not on the case's committee or did not vote guilty"
+            );
+            ensure!(
+                case.threshold >= case.size.threshold() && case.threshold <= case.size.n(),
+                "a case's threshold is outside 2f + 1 ..= n"
+            );
+            ensure!(
+                Self::judge(&case, false) == Verdict::Open,
+                "an open case already has a verdict"
+            );
+            let bond = bonds.entry(case.reporter.clone()).or_default();
+            *bond = bond.saturating_add(case.bond);
+        }
+        ensure!(
+            cases == listed.len(),
+            "an open list names a case that does not exist"
+        );
+        for (reporter, bond) in bonds {
+            ensure!(
+                T::Currency::balance_on_hold(&HoldReason::ReportBond.into(), &reporter) == bond,
+                "a reporter's held bond differs from its open cases' bonds"
+            );
+        }
+        Ok(())
+    }
+
+    fn check_quarantines() -> Result<(), TryRuntimeError> {
+        for (netuid, _hotkey, q) in Quarantines::<T>::iter() {
+            ensure!(
+                q.until_epoch > q.since_epoch,
+                "a quarantine does not end after it begins"
+            );
+            ensure!(q.offences >= 1, "a quarantine counts no offence");
+            ensure!(
+                q.since_epoch <= Self::epoch(netuid),
+                "a quarantine begins in the future"
+            );
+        }
+        for (netuid, _hotkey, history) in OffenceHistory::<T>::iter() {
+            ensure!(
+                history.windows(2).all(|w| matches!(w, [a, b] if a <= b)),
+                "an offence history out of order"
+            );
+            ensure!(
+                history.last().is_none_or(|e| *e <= Self::epoch(netuid)),
+                "an offence from the future"
+            );
+        }
+        Ok(())
+    }
+
+    fn check_keys() -> Result<(), TryRuntimeError> {
+        for (netuid, _hotkey, history) in KeyHistory::<T>::iter() {
+            ensure!(
+                history
+                    .windows(2)
+                    .all(|w| matches!(w, [a, b] if a.from_epoch <= b.from_epoch && a.key != b.key)),
+                "a key history out of order or repeating a key"
+            );
+            ensure!(
+                history
+                    .last()
+                    .is_none_or(|b| b.from_epoch <= Self::epoch(netuid)),
+                "a key bound in the future"
+            );
+        }
+        Ok(())
+    }
+
+    fn check_canaries() -> Result<(), TryRuntimeError> {
+        let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+        for (_, _, slash) in PendingSlashes::<T>::iter() {
+            for (committer, deposit) in slash.canary_deposits.iter() {
+                let held = deposits.entry(committer.clone()).or_default();
+                *held = held.saturating_add(*deposit);
+            }
+        }
+        for (netuid, canaries) in Canaries::<T>::iter() {
+            let mut per_committer: BTreeMap<&T::AccountId, u32> = BTreeMap::new();
+            for canary in canaries.iter() {
+                let count = per_committer.entry(&canary.committer).or_default();
+                *count = count.saturating_add(1);
+                let held = deposits.entry(canary.committer.clone()).or_default();
+                *held = held.saturating_add(canary.deposit);
+            }
+            ensure!(
+                per_committer
+                    .values()
+                    .all(|c| *c <= T::MaxCanariesPerCommitter::get()),
+                "a committer has more than MaxCanariesPerCommitter canaries on a subnet"
+            );
+            let distinct: BTreeSet<_> = canaries.iter().map(|c| c.commitment).collect();
+            ensure!(distinct.len() == canaries.len(), "a canary committed twice");
+            ensure!(
+                canaries
+                    .windows(2)
+                    .all(|w| matches!(w, [a, b] if a.epoch <= b.epoch)),
+                "canaries out of order"
+            );
+            ensure!(
+                canaries
+                    .last()
+                    .is_none_or(|c| c.epoch <= Self::epoch(netuid)),
+                "a canary from the future"
+            );
+        }
+        for (committer, deposit) in deposits {
+            ensure!(
+                T::Currency::balance_on_hold(&HoldReason::CanaryDeposit.into(), &committer)
+                    == deposit,
+                "a committer's held canary deposit differs from its canaries' and slashes'"
+            );
+        }
+        Ok(())
+    }
+
+    fn check_slashes() -> Result<(), TryRuntimeError> {
+        let due = SlashesDue::<T>::get();
+        let pending = PendingBoundaries::<T>::get();
+        for queue in [&due, &pending] {
+            let distinct: BTreeSet<&NetUid> = queue.iter().collect();
+            ensure!(distinct.len() == queue.len(), "a subnet queued twice");
+        }
+        // Every settlement queue: its entries are exactly `head..tail`, in due-epoch order.
+        let mut queued: BTreeMap<NetUid, BTreeMap<u64, (T::AccountId, u64)>> = BTreeMap::new();
+        for (netuid, index, entry) in SlashQueue::<T>::iter() {
+            queued.entry(netuid).or_default().insert(index, entry);
+        }
+        for (netuid, entries) in queued.iter() {
+            let (head, tail) = SlashQueueBounds::<T>::get(netuid);
+            ensure!(
+                entries.keys().copied().eq(head..tail),
+                "a settlement queue's entries differ from its bounds"
+            );
+            ensure!(
+                entries
+                    .values()
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    .all(|w| matches!(w, [a, b] if a.1 <= b.1)),
+                "a settlement queue out of due-epoch order"
+            );
+            if entries
+                .values()
+                .next()
+                .is_some_and(|(_, d)| *d < Self::epoch(*netuid))
+            {
+                ensure!(
+                    due.contains(netuid) || pending.contains(netuid),
+                    "a slash past its audit window is not queued for settlement"
+                );
+            }
+        }
+        for (netuid, _, _) in SlashQueueBounds::<T>::iter().map(|(n, b)| (n, b.0, b.1)) {
+            ensure!(
+                queued.contains_key(&netuid),
+                "settlement queue bounds without entries"
+            );
+        }
+        for (netuid, hotkey, slash) in PendingSlashes::<T>::iter() {
+            let latest = Self::epoch(netuid).saturating_add(u64::from(T::AuditWindowEpochs::get()));
+            ensure!(
+                slash.due_epoch <= latest,
+                "a slash due after the audit window"
+            );
+            ensure!(slash.offences >= 1, "a pending slash merges no offence");
+            ensure!(
+                queued.get(&netuid).is_some_and(|q| q
+                    .values()
+                    .any(|(h, d)| *h == hotkey && *d == slash.due_epoch)),
+                "a pending slash is not in its subnet's settlement queue"
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1072 @@
+//! # Sentinels pallet
+//!
+//! Sentinels are validators drawn into small committees, per subnet and epoch, that catch
+//! misbehaving miners and quarantine them (issue 19; design `shared/sentinels.md`; the math in
+//! `mindos-sentinels-math`).
+//!
+//! ## Overview
+//!
+//! - **Epochs and committees.** At each subnet's epoch boundary
+//!   ([`mindos_primitives::SubnetsInfo::epochs_due`]) the pallet advances the subnet's sentinel
+//!   epoch ([`SubnetEpoch`]), completes the RANDAO mix of the epoch that ended ([`Mix`] →
+//!   [`CompletedMix`]) and draws the committee of the *next* epoch from it ([`Committees`]), so
+//!   duties are known one epoch ahead. Seats go to validator-permit holders by stake ×
+//!   reputation, without replacement, quarantined validators excluded: 7 seats by default
+//!   (governed), 4 when fewer are eligible, none below 4. The mix folds the salt hash of every
+//!   weights reveal the consensus pallet reports ([`mindos_primitives::SaltSink`]).
+//! - **Self-verifying evidence** quarantines in the block that includes it, without a vote, and
+//!   any validator-permit holder may submit it even when no committee can form:
+//!   [`Pallet::submit_equivocation`] (two different outputs for one challenge, signed by a key
+//!   the challenged hotkey had bound in the challenge's epoch, [`KeyHistory`]) and [`Pallet::submit_canary_failure`] (a wrong signed answer to a canary
+//!   committed with [`Pallet::commit_canary`] in an earlier epoch and before the block the miner
+//!   says it saw when answering, [`SeenBlock`], on a subnet that scores exactly). Both must name
+//!   the subnet's pinned model. Equivocation proves itself outright; a canary failure only
+//!   *given an honest commitment* (the committer alone chooses the expected output), which its
+//!   deposit and part 2's audit back.
+//! - **Judged offences**: a member of the current committee [`Pallet::report`]s a miner with a
+//!   bond; members [`Pallet::vote`]; the threshold (governed, 5 of 7) quarantines, enough
+//!   not-guilty votes or expiry ([`Pallet::close_case`]) dismiss.
+//! - **Quarantine** is of the miner's hotkey, not its uid ([`Quarantines`]), so changing uid does
+//!   not escape it: the uid the hotkey holds earns nothing (the consensus pallet skips it through
+//!   [`mindos_primitives::QuarantineInfo`]) until its owner calls [`Pallet::unquarantine`] after
+//!   it ends. A first offence quarantines for the governed length (2 epochs), a second within
+//!   30 epochs for twice that (4); the third within 30 epochs does not quarantine for 8 but
+//!   deregisters the hotkey's uid. So only the lengths 2 and 4 occur in practice; longer ones
+//!   (doubling, capped at 64 epochs) appear only if governance raises the deregistration count
+//!   or a deregistration fails (then the cap).
+//! - **Slashing** waits for an audit window: a sanction schedules a [`PendingSlash`] that is
+//!   settled `AuditWindowEpochs` sentinel epochs later, never earlier however many are pending
+//!   (one per miner hotkey, repeats merged at the larger rate), at the rates of the math crate
+//!   (5% for proven offences, 0.01% for judged ones), and the reporter is paid 10% of what was
+//!   slashed (for a canary failure, the canary's committer, not whoever submitted the opening).
+//!
+//! The chain stores hashes and signatures, never payloads.
+//!
+//! ## Design decisions
+//!
+//! - **Where the draw runs: this pallet's own `on_initialize`**, reading `epochs_due` as the
+//!   consensus and stake pallets do (one storage read per block). The alternative, a function
+//!   the consensus pallet calls when it runs an epoch, would tie committee duties to the
+//!   consensus pallet's queue (epochs may run blocks late there) and change that pallet now.
+//!   Advancing the epoch, completing the mix and snapshotting the next draw's candidates
+//!   ([`Candidates`]: at most `MaxCandidates` reads per due subnet) happen exactly at the
+//!   boundary, in `on_initialize` before any extrinsic: the completed mix makes the draw's seed
+//!   public, so stake read any later could be steered. The rest (the draw from the snapshot,
+//!   expiries, slashes) is queued in [`PendingBoundaries`] and done for at most
+//!   `MaxBoundariesPerBlock` subnets per block. A subnet whose queued work still waits at its
+//!   next boundary loses the draw of the epoch in between (its snapshot and mix are replaced;
+//!   the draw, when it runs, is for the epoch after the current one): that epoch has no
+//!   committee, and only self-verifying evidence works in it. The runtime avoids it by letting
+//!   `MaxBoundariesPerBlock` clear, within the shortest tempo, the subnets that can share a
+//!   boundary block (the subnets pallet staggers boundaries, so few do); a subnet dissolved while
+//!   queued is skipped.
+//!   The sentinel epoch counts the boundaries this pallet has seen; challenges name it.
+//! - **Members are hotkeys** (with their uid beside them for readers): a uid can be reused by
+//!   another neuron within the epoch a committee sits; the hotkey that was drawn cannot.
+//! - **Cases copy their committee**, so voting can outlast the epoch and [`Committees`] keeps
+//!   only the current and the next epoch.
+//! - **Judged votes run for `CaseDuration` blocks, not to the end of the epoch.** The design
+//!   (`shared/sentinels.md`) asks for the votes "within the epoch"; we chose a fixed window from
+//!   the report instead, so a report made late in an epoch gets the same time to re-execute and
+//!   vote as one made early, and no case depends on a subnet's tempo. The case keeps the
+//!   committee of the epoch it was reported in. A case that expires is dismissed (its bond
+//!   returned), and the next epoch's committee may report the miner again: that is how a
+//!   blocked round is retried. The runtime should set `CaseDuration` to about one tempo.
+//! - **Bonds** are fungible holds on the reporter's hotkey ([`HoldReason::ReportBond`]), as the
+//!   stake and directives pallets hold funds. They are returned when the case closes, whatever
+//!   the outcome: forfeiting a bond needs the audit committee to say a report was wrong, which
+//!   is part 2. The bond bounds spam together with `MaxOpenReportsPerReporter`.
+//! - **Canary deposits** ([`HoldReason::CanaryDeposit`]): the committer alone chooses a canary's
+//!   expected output, so each canary holds `CanaryDeposit` (at most `MaxCanariesPerCommitter` per
+//!   committer and subnet). It is released when the canary expires unused, or when the slash of
+//!   the miner it convicted settles after the audit window; part 2 forfeits it when an appeal
+//!   overturns that conviction. The reporter's share of that slash goes to the committer, so
+//!   copying an opening from the transaction pool (front-running) earns nothing.
+//! - **Slashing burns, the reward is minted**: [`mindos_primitives::StakeInfo::slash`] burns
+//!   `slashed`; the pallet then mints `⌊10% · slashed⌋` to the reporter, so issuance falls by
+//!   exactly `slashed − reward`, the math crate's `burned`: no unit is created or lost.
+//!
+//! ## Not yet (part 2)
+//!
+//! Appeals and the audit committee's re-judging, slashing sentinels on an overturn (and the
+//! pending slash being dropped then), the runtime wiring (the neurons pallet calling
+//! [`mindos_primitives::EndpointObserver`] from `serve` and refusing a binding it declines, and
+//! implementing [`mindos_primitives::NeuronDeregistration`], the
+//! consensus pallet calling [`mindos_primitives::SaltSink`] and reading
+//! [`mindos_primitives::QuarantineInfo`], [`mindos_primitives::ReputationInfo`] from consensus),
+//! clearing state when a subnet dissolves, runtime API and RPC, benchmarks.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// Code that runs in blocks must not abort them (review L15): panics only in tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+// Unwrap, expect and indexing in tests: see clippy.toml.
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod epochs;
+mod impls;
+mod invariants;
+#[cfg(test)]
+mod mock;
+mod sanctions;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use epochs::Randao;
+pub use mindos_primitives::NetUid;
+pub use types::{
+    canary_commitment, response_message, Canary, CandidateSnapshot, Case, CaseId, CaseOutcome,
+    Challenge, CommitteeRecord, Hash32, JudgedOffence, KeyBinding, MaxBoundKeys,
+    MaxCommitteeMembers, MaxOffenceHistory, OffenceKind, OpenCase, PendingSlash, Quarantine,
+    Response, SeenBlock, SignedResponse, SnapshotCandidate, CANARY_DOMAIN, RESPONSE_DOMAIN,
+};
+pub use weights::WeightInfo;
+
+const LOG_TARGET: &str = "runtime::sentinels";
+
+// FRAME's pallet macros expand to `expect` and `unreachable!` on values they guarantee
+// themselves; the hand-written logic lives in `impls.rs`, where the lint holds.
+#[allow(clippy::expect_used, clippy::unreachable)]
+#[frame_support::pallet]
+pub mod pallet {
+    use super::*;
+    use frame_support::{
+        pallet_prelude::*,
+        traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
+    };
+    use frame_system::pallet_prelude::*;
+    use mindos_primitives::{
+        NeuronDeregistration, NeuronsInfo, ReputationInfo, SentinelParameters, StakeInfo,
+        SubnetsInfo,
+    };
+    use sp_runtime::Perbill;
+
+    /// Balance type of the currency bonds are held and rewards minted in.
+    pub type BalanceOf<T> =
+        <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+    /// A committee as stored.
+    pub type CommitteeOf<T> =
+        CommitteeRecord<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+    /// A case as stored.
+    pub type CaseOf<T> =
+        Case<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+    /// A quarantine as stored.
+    pub type QuarantineOf<T> = Quarantine<BlockNumberFor<T>>;
+
+    /// A canary as stored.
+    pub type CanaryOf<T> =
+        Canary<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+    /// A pending slash as stored.
+    pub type PendingSlashOf<T> = PendingSlash<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+    #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
+    pub struct Pallet<T>(_);
+
+    #[pallet::config]
+    pub trait Config: frame_system::Config {
+        /// The currency report bonds are held in and reporter rewards minted in.
+        type Currency: Mutate<Self::AccountId>
+            + InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+            + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+        /// The runtime's hold reasons; bonds are held under [`HoldReason::ReportBond`], canary
+        /// deposits under [`HoldReason::CanaryDeposit`].
+        type RuntimeHoldReason: From<HoldReason>;
+
+        /// Subnets: existence and epoch boundaries.
+        type Subnets: SubnetsInfo<Self::AccountId, BalanceOf<Self>>;
+
+        /// Registrations: uids, hotkeys and their owners.
+        type Neurons: NeuronsInfo<Self::AccountId>;
+
+        /// Stake and validator permits; slashes.
+        type Stake: StakeInfo<Self::AccountId, BalanceOf<Self>>;
+
+        /// Reputation, the second factor of a seat's weight.
+        type Reputation: ReputationInfo;
+
+        /// Frees the uid of a miner with three offences in the window.
+        type Deregistration: NeuronDeregistration;
+
+        /// Governed committee size, threshold and first quarantine length.
+        type Parameters: SentinelParameters;
+
+        /// The bond a committee member holds while its report is open.
+        #[pallet::constant]
+        type ReportBond: Get<BalanceOf<Self>>;
+
+        /// Blocks a judged case takes votes for, from its report (not to the end of the epoch:
+        /// the crate docs say why); then it can only be dismissed. About one tempo.
+        #[pallet::constant]
+        type CaseDuration: Get<BlockNumberFor<Self>>;
+
+        /// Sentinel epochs between a sanction and its slash: the audit window in which part 2's
+        /// audit committee can overturn it. Must be shorter than the stake unbonding period in
+        /// epochs, or the miner could unbond and withdraw first.
+        #[pallet::constant]
+        type AuditWindowEpochs: Get<u32>;
+
+        /// Sentinel epochs a challenge stays usable as evidence: older signed responses are
+        /// refused, so a miner is not haunted by evidence nobody submitted in time.
+        #[pallet::constant]
+        type MaxEvidenceAgeEpochs: Get<u32>;
+
+        /// Sentinel epochs a canary commitment stays usable; then it is dropped.
+        #[pallet::constant]
+        type CanaryLifetimeEpochs: Get<u32>;
+
+        /// What a validator holds for each canary it commits. The committer alone chooses a
+        /// canary's expected output, so the deposit backs it: it is released when the canary
+        /// expires unused, or, once the canary convicted a miner, when that slash settles after
+        /// the audit window; part 2 forfeits it when the audit overturns the conviction on
+        /// appeal (the expected output was wrong).
+        #[pallet::constant]
+        type CanaryDeposit: Get<BalanceOf<Self>>;
+
+        /// Most canaries one committer may have on one subnet at once, so a single validator
+        /// cannot fill the subnet's list (`MaxCanariesPerSubnet`).
+        #[pallet::constant]
+        type MaxCanariesPerCommitter: Get<u32>;
+
+        /// Most canaries committed on one subnet at once. Shrinking it needs a migration that
+        /// truncates the stored lists.
+        #[pallet::constant]
+        type MaxCanariesPerSubnet: Get<u32>;
+
+        /// Most open judged cases on one subnet. Shrinking it needs a migration that closes the
+        /// surplus cases (and releases their bonds).
+        #[pallet::constant]
+        type MaxOpenCasesPerSubnet: Get<u32>;
+
+        /// Most open cases one reporter may have on one subnet, so a single member cannot fill
+        /// the subnet's list.
+        #[pallet::constant]
+        type MaxOpenReportsPerReporter: Get<u32>;
+
+        /// Most validators considered in one committee draw (the heaviest by stake, as the
+        /// stake pallet lists them); bounds the draw's hashing
+        /// ([`mindos_sentinels_math::max_hash_calls`]).
+        #[pallet::constant]
+        type MaxCandidates: Get<u32>;
+
+        /// The weight of one [`mindos_primitives::StakeInfo::slash`] at its worst (the stake
+        /// pallet's `slash(MaxNominators)` benchmark): charged per settled slash.
+        type SlashWeight: Get<Weight>;
+
+        /// Most slashes settled in one block; the rest wait for the next.
+        #[pallet::constant]
+        type MaxSlashesPerBlock: Get<u32>;
+
+        /// Most subnets whose boundary work (draw, expiries) runs in one block; the rest wait
+        /// in [`PendingBoundaries`].
+        #[pallet::constant]
+        type MaxBoundariesPerBlock: Get<u32>;
+
+        /// Most live subnets; bounds [`PendingBoundaries`] and [`SlashesDue`], which hold each
+        /// live subnet at most once. The runtime must set it to at least the subnets pallet's
+        /// `MaxSubnets` ([`mindos_primitives::SubnetsInfo::max_subnets`]; `integrity_test`
+        /// checks it): a smaller value would leave subnets out of the boundary queue (no draw,
+        /// no expiries, slashes marked due a boundary late).
+        #[pallet::constant]
+        type MaxSubnets: Get<u32>;
+
+        /// Weights of this pallet's calls and hooks (hand estimates until part 2 benchmarks
+        /// them; see [`weights`]).
+        type WeightInfo: WeightInfo;
+    }
+
+    /// Why this pallet holds funds.
+    #[pallet::composite_enum]
+    pub enum HoldReason {
+        /// A committee member's bond on its open report.
+        #[codec(index = 0)]
+        ReportBond,
+        /// A validator's deposit on a canary it committed, held until the canary expires unused
+        /// or the slash it caused settles.
+        #[codec(index = 1)]
+        CanaryDeposit,
+    }
+
+    /// Each subnet's sentinel epoch: the boundaries this pallet has seen. Challenges, canary
+    /// commitments and quarantines count in it.
+    ///
+    /// TWOX-NOTE: safe, subnet ids are assigned by the chain.
+    #[pallet::storage]
+    pub type SubnetEpoch<T: Config> = StorageMap<_, Twox64Concat, NetUid, u64, ValueQuery>;
+
+    /// Each subnet's running RANDAO accumulator: every reported salt hash is folded in with
+    /// [`mindos_sentinels_math::mix_next`].
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type Mix<T: Config> = StorageMap<_, Twox64Concat, NetUid, Hash32, ValueQuery>;
+
+    /// The accumulator as it stood at a subnet's last boundary, and the epoch it completed: the
+    /// committee of `epoch + 2` is drawn from it.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type CompletedMix<T: Config> =
+        StorageMap<_, Twox64Concat, NetUid, (u64, Hash32), OptionQuery>;
+
+    /// The sentinel committee of a subnet (first key) for an epoch (second key). Kept for the
+    /// current and the next epoch only.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`]; epochs are counted by the chain.
+    #[pallet::storage]
+    pub type Committees<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, NetUid, Twox64Concat, u64, CommitteeOf<T>, OptionQuery>;
+
+    /// The candidates of each subnet's next committee draw, snapshotted at the boundary where
+    /// the mix seeding it completes ([`CandidateSnapshot`] says why); taken by the draw.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type Candidates<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        CandidateSnapshot<T::AccountId, BlockNumberFor<T>, T::MaxCandidates>,
+        OptionQuery,
+    >;
+
+    /// Subnets past a boundary whose draw, expiries and slashes wait for a block with room.
+    #[pallet::storage]
+    pub type PendingBoundaries<T: Config> =
+        StorageValue<_, BoundedVec<NetUid, T::MaxSubnets>, ValueQuery>;
+
+    /// Subnets whose settlement queue ([`SlashQueue`]) starts with an entry past its audit
+    /// window; entries are taken at most `MaxSlashesPerBlock` a block.
+    #[pallet::storage]
+    pub type SlashesDue<T: Config> = StorageValue<_, BoundedVec<NetUid, T::MaxSubnets>, ValueQuery>;
+
+    /// The next case id.
+    #[pallet::storage]
+    pub type NextCaseId<T: Config> = StorageValue<_, CaseId, ValueQuery>;
+
+    /// Open judged cases.
+    ///
+    /// TWOX-NOTE: safe, case ids are assigned by the chain.
+    #[pallet::storage]
+    pub type Cases<T: Config> = StorageMap<_, Twox64Concat, CaseId, CaseOf<T>, OptionQuery>;
+
+    /// The open cases of each subnet, oldest first.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type OpenCases<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        BoundedVec<OpenCase<T::AccountId>, T::MaxOpenCasesPerSubnet>,
+        ValueQuery,
+    >;
+
+    /// Quarantined miners of a subnet (first key) by hotkey (second key), not by uid: a miner
+    /// that deregisters, lets a throwaway take its freed uid and registers again elsewhere is
+    /// still quarantined, and a newcomer in its old uid is not. An entry stays until
+    /// [`Pallet::unquarantine`], even past its end (release is explicit) and while the hotkey
+    /// is not registered (it applies again if the hotkey comes back); readers
+    /// ([`mindos_primitives::QuarantineInfo`]) ignore entries of hotkeys not registered.
+    ///
+    /// TWOX-NOTE: as for [`OffenceHistory`].
+    #[pallet::storage]
+    pub type Quarantines<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Blake2_128Concat,
+        T::AccountId,
+        QuarantineOf<T>,
+        OptionQuery,
+    >;
+
+    /// The sentinel epochs of a miner hotkey's (second key) past offences on a subnet (first
+    /// key), oldest first: what doubles its quarantines and deregisters it. Keyed by hotkey, not
+    /// uid, so a new neuron in the slot starts clean and a deregistered one that comes back
+    /// does not. Entries older than the window are dropped at the next offence.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`]; hotkeys, which users choose, are hashed with Blake2.
+    #[pallet::storage]
+    pub type OffenceHistory<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Blake2_128Concat,
+        T::AccountId,
+        BoundedVec<u64, MaxOffenceHistory>,
+        ValueQuery,
+    >;
+
+    /// The Ed25519 keys each miner hotkey (second key) bound on a subnet (first key), with the
+    /// sentinel epoch of each binding, oldest first: evidence is verified with the keys the
+    /// hotkey had in the challenge's epoch, so serving a new PeerId after answering does not
+    /// escape it. Fed by [`mindos_primitives::EndpointObserver`]; at most [`MaxBoundKeys`],
+    /// bindings that verify no usable evidence epoch any more are pruned at the next binding,
+    /// and a rotation that would forget a recent key is refused. Entries stay after the hotkey
+    /// deregisters (evidence may land after it left), until part 2 clears them once too old.
+    ///
+    /// TWOX-NOTE: as for [`OffenceHistory`].
+    #[pallet::storage]
+    pub type KeyHistory<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Blake2_128Concat,
+        T::AccountId,
+        BoundedVec<KeyBinding, MaxBoundKeys>,
+        ValueQuery,
+    >;
+
+    /// Canary commitments of each subnet, oldest first.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type Canaries<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        BoundedVec<CanaryOf<T>, T::MaxCanariesPerSubnet>,
+        ValueQuery,
+    >;
+
+    /// The slash of each miner hotkey (second key) of a subnet (first key) waiting for its
+    /// audit window: one per hotkey, repeats merged ([`PendingSlash`] says how). One entry per
+    /// hotkey and no cap per subnet, so however many miners are sanctioned at once, none is
+    /// slashed before its window has passed.
+    ///
+    /// TWOX-NOTE: as for [`OffenceHistory`].
+    #[pallet::storage]
+    pub type PendingSlashes<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Blake2_128Concat,
+        T::AccountId,
+        PendingSlashOf<T>,
+        OptionQuery,
+    >;
+
+    /// Each subnet's settlement queue, in scheduling order (so in due-epoch order): entry `i`
+    /// (second key) names a hotkey and the due epoch it was queued for. Unbounded in length
+    /// but one storage item per entry, read at most `MaxSlashesPerBlock` a block; an entry
+    /// whose slash was postponed by a higher-rate repeat is dropped when reached.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`]; indices are assigned by the chain.
+    #[pallet::storage]
+    pub type SlashQueue<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Twox64Concat,
+        u64,
+        (T::AccountId, u64),
+        OptionQuery,
+    >;
+
+    /// Each subnet's settlement queue bounds: `(head, tail)`, the entries `head..tail` of
+    /// [`SlashQueue`] are live. Removed when the queue empties.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type SlashQueueBounds<T: Config> =
+        StorageMap<_, Twox64Concat, NetUid, (u64, u64), ValueQuery>;
+
+    #[pallet::event]
+    #[pallet::generate_deposit(pub(super) fn deposit_event)]
+    pub enum Event<T: Config> {
+        /// A committee was drawn for a subnet's coming epoch.
+        CommitteeDrawn {
+            /// The subnet.
+            netuid: NetUid,
+            /// The epoch it sits in (the one after the current).
+            epoch: u64,
+            /// The members' uids, ascending.
+            members: BoundedVec<u16, MaxCommitteeMembers>,
+        },
+        /// No committee could be drawn for a subnet's coming epoch: fewer than four validators
+        /// were eligible. Self-verifying evidence still works.
+        CommitteeNotDrawn {
+            /// The subnet.
+            netuid: NetUid,
+            /// The epoch left without a committee.
+            epoch: u64,
+        },
+        /// Two different signed outputs for one challenge were proven.
+        EquivocationProven {
+            /// The subnet.
+            netuid: NetUid,
+            /// The miner's uid.
+            uid: u16,
+            /// The miner's hotkey.
+            hotkey: T::AccountId,
+            /// Who submitted the evidence.
+            reporter: T::AccountId,
+            /// The challenge's nonce.
+            nonce: u64,
+        },
+        /// A validator committed a canary.
+        CanaryCommitted {
+            /// The subnet.
+            netuid: NetUid,
+            /// The commitment.
+            commitment: Hash32,
+            /// The validator's hotkey.
+            committer: T::AccountId,
+            /// Held from it until the canary expires or the slash it causes settles.
+            deposit: BalanceOf<T>,
+        },
+        /// A miner's wrong answer to a committed canary was proven.
+        CanaryFailureProven {
+            /// The subnet.
+            netuid: NetUid,
+            /// The miner's uid.
+            uid: u16,
+            /// The miner's hotkey.
+            hotkey: T::AccountId,
+            /// Who submitted the evidence.
+            reporter: T::AccountId,
+            /// Who committed the canary: it answers for the expected output and is paid the
+            /// reporter's share of the slash (not the submitter, so copying an opening seen in
+            /// the transaction pool earns nothing).
+            committer: T::AccountId,
+            /// The opened commitment (now dropped: its input is public).
+            commitment: Hash32,
+        },
+        /// Canaries past their lifetime were dropped and their deposits released.
+        CanariesExpired {
+            /// The subnet.
+            netuid: NetUid,
+            /// How many.
+            count: u32,
+        },
+        /// A committee member reported a miner; the case is open for votes.
+        CaseOpened {
+            /// The case.
+            case: CaseId,
+            /// The subnet.
+            netuid: NetUid,
+            /// The accused uid.
+            uid: u16,
+            /// The accused hotkey.
+            accused: T::AccountId,
+            /// The offence.
+            offence: JudgedOffence,
+            /// The reporter (whose report counts as its guilty vote).
+            reporter: T::AccountId,
+            /// Hash of the off-chain transcript.
+            evidence_hash: Hash32,
+            /// Last block votes count.
+            expires_at: BlockNumberFor<T>,
+        },
+        /// A committee member voted on a case.
+        Voted {
+            /// The case.
+            case: CaseId,
+            /// The member's hotkey.
+            voter: T::AccountId,
+            /// Its vote.
+            guilty: bool,
+            /// Guilty votes so far.
+            guilty_votes: u8,
+            /// Not-guilty votes so far.
+            not_guilty_votes: u8,
+        },
+        /// A case closed and its bond went back to the reporter.
+        CaseClosed {
+            /// The case.
+            case: CaseId,
+            /// The subnet.
+            netuid: NetUid,
+            /// The accused uid.
+            uid: u16,
+            /// How it ended.
+            outcome: CaseOutcome,
+            /// Bond released to the reporter.
+            bond_returned: BalanceOf<T>,
+        },
+        /// A miner was quarantined: it earns nothing until released.
+        MinerQuarantined {
+            /// The subnet.
+            netuid: NetUid,
+            /// Its uid.
+            uid: u16,
+            /// Its hotkey.
+            hotkey: T::AccountId,
+            /// Why.
+            offence: OffenceKind,
+            /// First sentinel epoch it may be released in.
+            until_epoch: u64,
+            /// Its offences in the window, this one included.
+            offences: u32,
+        },
+        /// A miner reached the offences that deregister and its uid was freed.
+        MinerDeregistered {
+            /// The subnet.
+            netuid: NetUid,
+            /// The freed uid.
+            uid: u16,
+            /// Its hotkey.
+            hotkey: T::AccountId,
+            /// Why (the last offence).
+            offence: OffenceKind,
+        },
+        /// A miner's slash was queued until its audit window passes.
+        SlashScheduled {
+            /// The subnet.
+            netuid: NetUid,
+            /// The miner's hotkey.
+            hotkey: T::AccountId,
+            /// Share of its stake to slash.
+            rate: Perbill,
+            /// Sentinel epoch it is settled in.
+            due_epoch: u64,
+        },
+        /// A miner's stake was slashed (burned) and the reporter paid its share (minted).
+        MinerSlashed {
+            /// The subnet.
+            netuid: NetUid,
+            /// The miner's hotkey.
+            hotkey: T::AccountId,
+            /// Burned from its stake.
+            slashed: BalanceOf<T>,
+            /// Who proved or reported the offence.
+            reporter: T::AccountId,
+            /// Minted to the reporter.
+            reward: BalanceOf<T>,
+        },
+        /// A quarantined miner was released.
+        MinerReleased {
+            /// The subnet.
+            netuid: NetUid,
+            /// Its uid.
+            uid: u16,
+            /// Its hotkey.
+            hotkey: T::AccountId,
+        },
+    }
+
+    #[pallet::error]
+    pub enum Error<T> {
+        /// No live subnet has this id.
+        UnknownSubnet,
+        /// The caller holds no validator permit on this subnet.
+        NoValidatorPermit,
+        /// No neuron holds this uid, or the challenged hotkey is not registered on the subnet.
+        UnknownNeuron,
+        /// The challenged hotkey had bound no Ed25519 key on the subnet in the challenge's epoch
+        /// (it served no endpoint with an Ed25519 PeerId), so no signature of it verifies.
+        NoBoundKey,
+        /// The challenge names another subnet or uid than the call.
+        WrongSubject,
+        /// The challenge names another model than the one the subnet pins
+        /// (`TaskSpec::model_digest`): the answer is no evidence about this subnet's task.
+        WrongModel,
+        /// The subnet does not score exactly (`ScoringRule::Correctness`): float outputs are
+        /// compared within a tolerance, which one expected hash cannot judge, so it takes no
+        /// canaries.
+        InexactScoring,
+        /// The challenge names a sentinel epoch that has not begun.
+        EvidenceFromFuture,
+        /// The challenge is older than `MaxEvidenceAgeEpochs`.
+        EvidenceTooOld,
+        /// The miner was already sanctioned for an offence in or after the challenge's epoch:
+        /// this evidence was used or is superseded.
+        EvidenceAlreadySanctioned,
+        /// A signature does not verify with any key the miner had bound in the challenge's
+        /// epoch.
+        BadSignature,
+        /// The two responses answer different challenges.
+        ChallengesDiffer,
+        /// The two responses have the same output: no equivocation.
+        SameOutput,
+        /// The miner is quarantined already.
+        AlreadyQuarantined,
+        /// This canary is committed already on this subnet.
+        CanaryAlreadyCommitted,
+        /// The subnet has `MaxCanariesPerSubnet` canaries; wait for some to expire.
+        TooManyCanaries,
+        /// The miner's pending slash already holds `MaxOffenceHistory` canary deposits; wait
+        /// for it to settle.
+        TooManyPendingCanaryDeposits,
+        /// The caller has `MaxCanariesPerCommitter` canaries on this subnet.
+        TooManyCanariesOfCommitter,
+        /// The caller cannot hold the canary deposit.
+        InsufficientCanaryDeposit,
+        /// No canary on this subnet has this commitment (wrong opening, or it expired).
+        UnknownCanary,
+        /// The challenge is not from an epoch after the canary's commitment.
+        CanaryNotBeforeChallenge,
+        /// The canary was not committed in a block before the one the miner saw when it
+        /// answered: it may have been made up after the answer.
+        CanaryNotBeforeSeenBlock,
+        /// The miner's seen block is not a block of this chain: its hash is zero or differs
+        /// from the chain's, or the block is not sealed yet.
+        UnknownSeenBlock,
+        /// The chain no longer keeps the hash of the miner's seen block (it is older than
+        /// frame-system's `BlockHashCount`), so the answer cannot be dated: submit canary
+        /// failures sooner.
+        SeenBlockTooOld,
+        /// The miner's answer is the canary's expected output: no failure.
+        CanaryAnsweredCorrectly,
+        /// The subnet has no committee this epoch.
+        NoCommittee,
+        /// The caller is not on the committee.
+        NotCommitteeMember,
+        /// The caller's coldkey owns the accused miner.
+        ConflictOfInterest,
+        /// Fewer than 4 members of the committee may judge the accused (the others' coldkeys
+        /// own it): no case can be judged; only self-verifying evidence works then.
+        TooFewImpartialMembers,
+        /// A case on this uid is open already.
+        CaseAlreadyOpen,
+        /// The subnet has `MaxOpenCasesPerSubnet` open cases.
+        TooManyOpenCases,
+        /// The caller has `MaxOpenReportsPerReporter` open reports on this subnet.
+        TooManyReports,
+        /// The caller cannot hold the report bond.
+        InsufficientBond,
+        /// No open case has this id.
+        UnknownCase,
+        /// The case's voting period is over.
+        CaseExpired,
+        /// The caller did not sit on the case's committee.
+        NotCaseMember,
+        /// The caller voted on this case already.
+        AlreadyVoted,
+        /// The case's voting period has not ended.
+        CaseNotExpired,
+        /// This uid is not quarantined.
+        NotQuarantined,
+        /// Only the quarantined hotkey or its coldkey may release it.
+        NotMinerOwner,
+        /// The quarantine has not ended.
+        QuarantineNotOver,
+        /// A counter would overflow.
+        Overflow,
+    }
+
+    #[pallet::hooks]
+    impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        // Bounded: one read of the due subnets, a constant number of operations per due
+        // subnet (at most `MaxSubnets`), and the boundary work of at most
+        // `MaxBoundariesPerBlock` subnets, each bounded by the `Max*` constants.
+        fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+            Self::on_block(now)
+        }
+
+        fn integrity_test() {
+            assert!(
+                !T::CaseDuration::get().is_zero(),
+                "CaseDuration must be positive"
+            );
+            assert!(
+                T::AuditWindowEpochs::get() > 0,
+                "AuditWindowEpochs must be positive: a slash must leave the audit time to act"
+            );
+            assert!(
+                !T::CanaryDeposit::get().is_zero(),
+                "CanaryDeposit must be positive: it backs the canary's expected output"
+            );
+            assert!(
+                T::MaxOpenCasesPerSubnet::get() > 0,
+                "MaxOpenCasesPerSubnet must be positive"
+            );
+            assert!(
+                T::MaxEvidenceAgeEpochs::get() > 0,
+                "MaxEvidenceAgeEpochs must be positive"
+            );
+            assert!(
+                T::CanaryLifetimeEpochs::get() > 0,
+                "CanaryLifetimeEpochs must be positive"
+            );
+            assert!(
+                T::MaxCanariesPerSubnet::get() > 0,
+                "MaxCanariesPerSubnet must be positive"
+            );
+            assert!(
+                T::MaxCanariesPerCommitter::get() > 0
+                    && T::MaxCanariesPerCommitter::get() <= T::MaxCanariesPerSubnet::get(),
+                "MaxCanariesPerCommitter must be in 1..=MaxCanariesPerSubnet"
+            );
+            assert!(
+                T::MaxOpenReportsPerReporter::get() > 0
+                    && T::MaxOpenReportsPerReporter::get() <= T::MaxOpenCasesPerSubnet::get(),
+                "MaxOpenReportsPerReporter must be in 1..=MaxOpenCasesPerSubnet"
+            );
+            assert!(
+                T::MaxCandidates::get() > 0
+                    && T::MaxCandidates::get() as usize <= mindos_sentinels_math::MAX_CANDIDATES,
+                "MaxCandidates must be in 1..=MAX_CANDIDATES"
+            );
+            assert!(
+                T::MaxBoundariesPerBlock::get() > 0,
+                "MaxBoundariesPerBlock must be positive"
+            );
+            assert!(T::MaxSubnets::get() > 0, "MaxSubnets must be positive");
+            assert!(
+                T::MaxSubnets::get() >= T::Subnets::max_subnets(),
+                "MaxSubnets must be at least the subnets pallet's MaxSubnets"
+            );
+            assert!(
+                T::MaxSlashesPerBlock::get() > 0,
+                "MaxSlashesPerBlock must be positive"
+            );
+            // The hook is mandatory: at its worst it must leave at least half the block to
+            // extrinsics.
+            let max_block = <T as frame_system::Config>::BlockWeights::get().max_block;
+            assert!(
+                Pallet::<T>::max_on_initialize_weight()
+                    .all_lte(max_block.checked_div(2).unwrap_or_default()),
+                "the worst on_initialize (MaxSubnets boundaries, MaxBoundariesPerBlock boundary works, \
+                 MaxSlashesPerBlock slashes) must fit half of BlockWeights::max_block"
+            );
+        }
+
+        #[cfg(feature = "try-runtime")]
+        fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+            Self::do_try_state()
+        }
+    }
+
+    #[pallet::call(weight(<T as Config>::WeightInfo))]
+    impl<T: Config> Pallet<T> {
+        /// Prove that a miner signed two different outputs for one challenge, and quarantine it
+        /// in this block, without a vote.
+        ///
+        /// - `origin`: `Signed` by a hotkey holding a validator permit on `netuid` (no committee
+        ///   needed).
+        /// - `netuid`, `uid`: the miner.
+        /// - `first`, `second`: its two signed responses ([`types`] documents the signed
+        ///   bytes). Both must answer the same challenge, naming `netuid`, `uid` (the miner's uid
+        ///   when challenged), its hotkey (registered on `netuid`, in `uid` or, having moved
+        ///   since, in another: the evidence follows the hotkey) and the subnet's pinned model
+        ///   digest, of a sentinel epoch not in the
+        ///   future and at most `MaxEvidenceAgeEpochs` old, after the miner's last sanctioned
+        ///   offence; their output hashes must differ; both signatures must verify with a key
+        ///   the hotkey had bound in the challenge's epoch (its served PeerId's Ed25519 key then,
+        ///   [`KeyHistory`]: serving a new PeerId since does not void the evidence).
+        ///
+        /// The miner is quarantined (or deregistered at its third offence in 30 epochs) and a
+        /// 5% slash is scheduled after the audit window, 10% of it for the caller.
+        ///
+        /// Emits [`Event::EquivocationProven`], [`Event::MinerQuarantined`] or
+        /// [`Event::MinerDeregistered`], and [`Event::SlashScheduled`]. Fails with
+        /// [`Error::UnknownSubnet`], [`Error::NoValidatorPermit`], [`Error::WrongSubject`],
+        /// [`Error::ChallengesDiffer`], [`Error::WrongModel`], [`Error::SameOutput`],
+        /// [`Error::EvidenceFromFuture`],
+        /// [`Error::EvidenceTooOld`], [`Error::UnknownNeuron`], [`Error::AlreadyQuarantined`],
+        /// [`Error::EvidenceAlreadySanctioned`], [`Error::NoBoundKey`] or
+        /// [`Error::BadSignature`].
+        #[pallet::call_index(0)]
+        #[pallet::weight(T::WeightInfo::submit_equivocation()
+            .saturating_add(Pallet::<T>::sanction_weight()))]
+        pub fn submit_equivocation(
+            origin: OriginFor<T>,
+            netuid: NetUid,
+            uid: u16,
+            first: SignedResponse<T::AccountId>,
+            second: SignedResponse<T::AccountId>,
+        ) -> DispatchResult {
+            let reporter = ensure_signed(origin)?;
+            Self::do_submit_equivocation(reporter, netuid, uid, first, second)
+        }
+
+        /// Commit a canary: an input whose right output the caller knows, hidden behind a salt
+        /// ([`canary_commitment`]), so that a miner's wrong answer to it in a later epoch can be
+        /// proven with [`Pallet::submit_canary_failure`].
+        ///
+        /// - `origin`: `Signed` by a hotkey holding a validator permit on `netuid`, able to hold
+        ///   `CanaryDeposit`; the subnet must score exactly (`ScoringRule::Correctness`), as one
+        ///   expected hash cannot judge outputs compared within a tolerance. It answers for the expected output it commits (an audit can
+        ///   re-execute it once opened): the deposit is released when the canary expires unused
+        ///   or when the slash it causes settles, and it earns the reporter's share of that
+        ///   slash.
+        /// - `commitment`: [`canary_commitment`]`(netuid, input_hash, expected_output_hash,
+        ///   salt)` with a fresh random salt.
+        ///
+        /// It stays usable for `CanaryLifetimeEpochs` sentinel epochs; a subnet holds at most
+        /// `MaxCanariesPerSubnet`, a committer at most `MaxCanariesPerCommitter` of them.
+        ///
+        /// Emits [`Event::CanaryCommitted`]. Fails with [`Error::UnknownSubnet`],
+        /// [`Error::NoValidatorPermit`], [`Error::InexactScoring`],
+        /// [`Error::CanaryAlreadyCommitted`],
+        /// [`Error::TooManyCanariesOfCommitter`], [`Error::TooManyCanaries`] or
+        /// [`Error::InsufficientCanaryDeposit`].
+        #[pallet::call_index(1)]
+        #[pallet::weight(T::WeightInfo::commit_canary(T::MaxCanariesPerSubnet::get()))]
+        pub fn commit_canary(
+            origin: OriginFor<T>,
+            netuid: NetUid,
+            commitment: Hash32,
+        ) -> DispatchResult {
+            let committer = ensure_signed(origin)?;
+            Self::do_commit_canary(committer, netuid, commitment)
+        }
+
+        /// Prove that a miner answered a committed canary wrongly, by opening the commitment,
+        /// and quarantine it in this block, without a vote.
+        ///
+        /// The proof verifies itself *given an honest commitment*: the chain checks that the
+        /// miner signed an answer other than the committed one, not that the committed one is
+        /// right. The committer's deposit and part 2's audit (which re-executes the opened
+        /// canary on appeal) back the commitment.
+        ///
+        /// - `origin`: `Signed` by a hotkey holding a validator permit on `netuid`.
+        /// - `netuid`, `uid`: the miner.
+        /// - `response`: its signed response; its challenge names `netuid`, `uid`, the subnet's
+        ///   pinned model digest, an epoch after the canary's commitment (and within
+        ///   `MaxEvidenceAgeEpochs`), and the canary's input hash; its seen block is a block of this chain after the one the canary was
+        ///   committed in (the challenge's epoch is the challenger's choice, the seen block is
+        ///   the miner's: [`types`]); its output hash differs from `expected_output_hash`.
+        /// - `expected_output_hash`, `salt`: the rest of the commitment's opening (the input
+        ///   hash is the challenge's).
+        ///
+        /// The canary is dropped (its input is now public); its deposit stays held until the
+        /// slash settles. Sanctions as [`Pallet::submit_equivocation`] does, except that the
+        /// reporter's share of the slash goes to the canary's committer, not to the caller.
+        ///
+        /// Emits [`Event::CanaryFailureProven`], [`Event::MinerQuarantined`] or
+        /// [`Event::MinerDeregistered`], and [`Event::SlashScheduled`]. Fails with
+        /// [`Error::UnknownSubnet`], [`Error::NoValidatorPermit`], [`Error::InexactScoring`],
+        /// [`Error::WrongSubject`], [`Error::WrongModel`], [`Error::UnknownCanary`],
+        /// [`Error::CanaryNotBeforeChallenge`],
+        /// [`Error::UnknownSeenBlock`], [`Error::SeenBlockTooOld`],
+        /// [`Error::CanaryNotBeforeSeenBlock`], [`Error::CanaryAnsweredCorrectly`], [`Error::EvidenceFromFuture`],
+        /// [`Error::EvidenceTooOld`], [`Error::UnknownNeuron`], [`Error::AlreadyQuarantined`],
+        /// [`Error::EvidenceAlreadySanctioned`], [`Error::NoBoundKey`] or
+        /// [`Error::BadSignature`].
+        #[pallet::call_index(2)]
+        #[pallet::weight(T::WeightInfo::submit_canary_failure(T::MaxCanariesPerSubnet::get())
+            .saturating_add(Pallet::<T>::sanction_weight()))]
+        pub fn submit_canary_failure(
+            origin: OriginFor<T>,
+            netuid: NetUid,
+            uid: u16,
+            response: SignedResponse<T::AccountId>,
+            expected_output_hash: Hash32,
+            salt: Hash32,
+        ) -> DispatchResult {
+            let reporter = ensure_signed(origin)?;
+            Self::do_submit_canary_failure(
+                reporter,
+                netuid,
+                uid,
+                response,
+                expected_output_hash,
+                salt,
+            )
+        }
+
+        /// Report a miner for an offence the committee must judge, and open a case; the report
+        /// counts as the reporter's guilty vote.
+        ///
+        /// - `origin`: `Signed` by a member (hotkey) of `netuid`'s committee of the current
+        ///   sentinel epoch, whose coldkey does not own the accused; it must be able to hold
+        ///   `ReportBond`, returned when the case closes.
+        /// - `netuid`, `uid`: the accused miner, not quarantined, with no case open.
+        /// - `offence`: what it did.
+        /// - `evidence_hash`: BLAKE2b-256 of the transcript the members re-check off chain.
+        ///
+        /// The case is judged by the committee's impartial members only (those whose coldkey
+        /// does not own the accused): its `n`, `f`, `2f + 1` and dismissal threshold come from
+        /// them, and the governed threshold applies only when they are the full governed size.
+        /// Fewer than 4 impartial members cannot judge. The case takes votes for
+        /// `CaseDuration` blocks. A reporter may have at most `MaxOpenReportsPerReporter` open
+        /// cases on a subnet, a subnet `MaxOpenCasesPerSubnet`.
+        ///
+        /// Emits [`Event::CaseOpened`] and [`Event::Voted`]. Fails with
+        /// [`Error::UnknownSubnet`], [`Error::NoCommittee`], [`Error::NotCommitteeMember`],
+        /// [`Error::UnknownNeuron`], [`Error::ConflictOfInterest`],
+        /// [`Error::TooFewImpartialMembers`], [`Error::AlreadyQuarantined`], [`Error::CaseAlreadyOpen`],
+        /// [`Error::TooManyOpenCases`], [`Error::TooManyReports`], [`Error::Overflow`] or
+        /// [`Error::InsufficientBond`].
+        #[pallet::call_index(3)]
+        #[pallet::weight(T::WeightInfo::report(T::MaxOpenCasesPerSubnet::get()))]
+        pub fn report(
+            origin: OriginFor<T>,
+            netuid: NetUid,
+            uid: u16,
+            offence: JudgedOffence,
+            evidence_hash: Hash32,
+        ) -> DispatchResult {
+            let reporter = ensure_signed(origin)?;
+            Self::do_report(reporter, netuid, uid, offence, evidence_hash)
+        }
+
+        /// Vote on an open case, once.
+        ///
+        /// - `origin`: `Signed` by a hotkey that sat on the case's committee, whose coldkey
+        ///   does not own the accused.
+        /// - `case`: the case, within its voting period.
+        /// - `guilty`: the vote.
+        ///
+        /// At the threshold of guilty votes the miner is sanctioned (a 0.01% slash after the
+        /// audit window, 10% of it to the reporter); once the threshold is out of reach the
+        /// case is dismissed. Either way the reporter's bond is returned.
+        ///
+        /// Emits [`Event::Voted`], and on a verdict [`Event::CaseClosed`] (with the sanction's
+        /// events). Fails with [`Error::UnknownCase`], [`Error::CaseExpired`],
+        /// [`Error::NotCaseMember`], [`Error::AlreadyVoted`] or [`Error::ConflictOfInterest`].
+        #[pallet::call_index(4)]
+        #[pallet::weight(Pallet::<T>::vote_weight(true, true))]
+        pub fn vote(
+            origin: OriginFor<T>,
+            case: CaseId,
+            guilty: bool,
+        ) -> DispatchResultWithPostInfo {
+            let voter = ensure_signed(origin)?;
+            let (closed, sanction) = Self::do_vote(voter, case, guilty)?;
+            Ok(Some(Self::vote_weight(closed, sanction)).into())
+        }
+
+        /// Dismiss a case whose voting period ended without a verdict, and return the
+        /// reporter's bond. Expired cases are also dismissed at their subnet's next boundary.
+        ///
+        /// - `origin`: `Signed` by anyone.
+        /// - `case`: an open case past its `expires_at` block.
+        ///
+        /// Emits [`Event::CaseClosed`]. Fails with [`Error::UnknownCase`] or
+        /// [`Error::CaseNotExpired`].
+        #[pallet::call_index(5)]
+        #[pallet::weight(T::WeightInfo::close_case(T::MaxOpenCasesPerSubnet::get()))]
+        pub fn close_case(origin: OriginFor<T>, case: CaseId) -> DispatchResult {
+            ensure_signed(origin)?;
+            Self::do_close_case(case)
+        }
+
+        /// Release a quarantined miner whose quarantine has ended (Cosmos `MsgUnjail`): it
+        /// earns again from the next epoch.
+        ///
+        /// - `origin`: `Signed` by the quarantined hotkey or the coldkey that owns it.
+        /// - `netuid`, `uid`: the uid the quarantined hotkey holds now.
+        ///
+        /// Emits [`Event::MinerReleased`]. Fails with [`Error::NotQuarantined`],
+        /// [`Error::NotMinerOwner`] or [`Error::QuarantineNotOver`].
+        #[pallet::call_index(6)]
+        pub fn unquarantine(origin: OriginFor<T>, netuid: NetUid, uid: u16) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            Self::do_unquarantine(who, netuid, uid)
+        }
+    }
+}

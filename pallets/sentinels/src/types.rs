@@ -1,0 +1,526 @@
+//! What the pallet stores and what evidence carries, and the bytes a miner signs.
+//!
+//! # The signed response (for the miner's signer)
+//!
+//! A sentinel challenges a miner with a [`Challenge`]; the miner answers with a [`Response`]
+//! that repeats the challenge in full and signs, with the Ed25519 key its served PeerId names
+//! (its *bound key*, [`mindos_primitives::ed25519_key_of`]), the bytes of [`response_message`]:
+//!
+//! ```text
+//! b"mindos/sentinel/response/v1" ‖ SCALE((genesis_hash: Vec<u8>, response: Response))
+//! ```
+//!
+//! where `genesis_hash` is the chain's genesis block hash as a SCALE `Vec<u8>` (a compact length,
+//! then its 32 bytes) and [`Response`] is SCALE-encoded field by field, in declaration order:
+//!
+//! | field | type | SCALE |
+//! |---|---|---|
+//! | `challenge.netuid` | `NetUid` | u16 LE |
+//! | `challenge.uid` | `u16` | u16 LE |
+//! | `challenge.hotkey` | `AccountId` | the miner's hotkey, 32 bytes (the runtime's `AccountId32`) |
+//! | `challenge.epoch` | `u64` | u64 LE, the subnet's *sentinel* epoch ([`crate::SubnetEpoch`]) |
+//! | `challenge.nonce` | `u64` | u64 LE, chosen by the sentinel |
+//! | `challenge.input_hash` | `[u8; 32]` | 32 bytes, BLAKE2b-256 of the input |
+//! | `challenge.model_digest` | `[u8; 32]` | 32 bytes, the subnet's pinned model |
+//! | `challenge.deadline` | `u64` | u64 LE, block number the answer is due by |
+//! | `seen_block.number` | `u64` | u64 LE, the miner's best block when it answered |
+//! | `seen_block.hash` | `[u8; 32]` | 32 bytes, that block's hash |
+//! | `output_hash` | `[u8; 32]` | 32 bytes, BLAKE2b-256 of the output |
+//! | `latency_ms` | `u32` | u32 LE |
+//!
+//! The domain tag keeps the signature from meaning anything else; the genesis hash keeps it on
+//! one chain; the challenge in full binds the answer to one input, one model and one miner.
+//!
+//! ## Which key verifies
+//!
+//! The chain verifies a response with a key the challenged *hotkey* had bound on the subnet in
+//! the challenge's sentinel epoch, not with the key it serves when the evidence lands: the
+//! neurons pallet reports every key bound ([`mindos_primitives::EndpointObserver`]) and this
+//! pallet keeps the last [`MaxBoundKeys`] of each `(netuid, hotkey)` with the epoch each was
+//! bound in ([`crate::KeyHistory`]). So serving a new PeerId after answering does not escape
+//! the evidence. A key replaced during epoch `e` still verifies challenges of `e`.
+//! An honest miner signs at most one response per challenge: two signed responses to the same
+//! challenge with different output hashes are *equivocation*, which the chain punishes without a
+//! vote ([`crate::Pallet::submit_equivocation`]). Because the whole challenge must match, a
+//! sentinel cannot frame a deterministic miner by sending it two different inputs under one
+//! nonce, nor one input under another model (the challenge must name the subnet's pinned model
+//! digest).
+//!
+//! ## The signer's rule: sign once, re-send
+//!
+//! A miner whose output is not bit-for-bit deterministic (float kernels, batching, another
+//! GPU) would compute two different outputs if asked the same challenge twice, and a sentinel
+//! can always re-send a challenge. So **a miner's signer must keep the one response it signed
+//! for each `(netuid, hotkey, epoch, nonce)` and re-send that response, byte for byte, when the
+//! same challenge comes again, never compute and sign a second one**; a challenge that repeats
+//! `(netuid, hotkey, epoch, nonce)` with other fields is refused unsigned. It needs to keep them
+//! only while evidence is usable (`MaxEvidenceAgeEpochs` sentinel epochs). The chain cannot tell
+//! a re-signed honest answer from a lie, so this rule, implemented by the miner's client (issue
+//! 20), is what keeps an honest non-deterministic miner from being framed.
+//!
+//! ## The seen block
+//!
+//! The miner's signer fills `seen_block` from **its own best block** when it answers, never from
+//! anything the challenger sent: the challenge's `epoch` is chosen by the challenger, so it cannot
+//! prove *when* the miner answered, while a block hash cannot be known before the block exists.
+//! A canary failure counts only if the canary was committed in a block before `seen_block`, and
+//! the chain checks that `seen_block.hash` is the hash of block `seen_block.number`
+//! (`frame_system::block_hash`): so a sentinel cannot first ask a miner and then commit a
+//! "canary" for the answer it got. The chain keeps only the last `BlockHashCount` block hashes, so
+//! a canary failure must be submitted within that many blocks of the answer
+//! ([`crate::Error::SeenBlockTooOld`]). Equivocation evidence does not read the seen block.
+//!
+//! # Canary commitments
+//!
+//! A canary is an input whose right answer a validator knows in advance. What it commits is
+//! [`canary_commitment`]: `blake2_256(b"mindos/sentinel/canary/v1" ‖ SCALE((netuid, input_hash,
+//! expected_output_hash, salt)))`. The input hash is hidden behind the salt on purpose: were
+//! `H(input)` on chain, a miner could hash every input it gets, recognise canaries and answer
+//! only those honestly. The commitment is opened by [`crate::Pallet::submit_canary_failure`].
+//!
+//! A canary failure is self-verifying only *given an honest commitment*: the chain checks that
+//! the miner's signed output differs from the committed one, not that the committed one is the
+//! model's right output; the committer alone chooses it. So a canary holds the committer's
+//! deposit until it expires or the slash it caused settles (part 2's audit re-executes the opened
+//! canary on appeal and forfeits the deposit of a wrong one), and canaries are taken only on
+//! subnets that score exactly (`ScoringRule::Correctness`): a float subnet compares outputs
+//! within a tolerance, and an honest miner's output may differ from the committer's in its last
+//! bits, which an exact hash would call a failure. Both kinds of evidence must name the model
+//! the subnet pins (`TaskSpec::model_digest`).
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+    traits::{ConstU32, Get},
+    BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use mindos_primitives::NetUid;
+use mindos_sentinels_math::{CommitteeSize, Tally, MAX_COMMITTEE_SIZE};
+use scale_info::TypeInfo;
+use sp_runtime::Perbill;
+
+/// Domain tag of the message a miner signs for a [`Response`].
+pub const RESPONSE_DOMAIN: &[u8] = b"mindos/sentinel/response/v1";
+
+/// Domain tag of a [`canary_commitment`].
+pub const CANARY_DOMAIN: &[u8] = b"mindos/sentinel/canary/v1";
+
+/// A 32-byte BLAKE2b-256 hash.
+pub type Hash32 = [u8; 32];
+
+/// Identifies a judged case.
+pub type CaseId = u64;
+
+/// Seats of a committee at most ([`MAX_COMMITTEE_SIZE`]); a `u16` bitmap covers them.
+pub type MaxCommitteeMembers = ConstU32<{ MAX_COMMITTEE_SIZE as u32 }>;
+
+/// Past offence epochs kept per miner ([`mindos_sentinels_math::MAX_OFFENCE_HISTORY`]).
+pub type MaxOffenceHistory = ConstU32<{ mindos_sentinels_math::MAX_OFFENCE_HISTORY as u32 }>;
+
+/// Keys kept per `(netuid, hotkey)` in [`crate::KeyHistory`]: a miner may bind at most this
+/// many keys within `MaxEvidenceAgeEpochs` (older ones are pruned); a further rotation is refused
+/// until one ages out, so no key that signed usable evidence is ever forgotten.
+pub type MaxBoundKeys = ConstU32<4>;
+
+/// An Ed25519 key a miner's hotkey bound on a subnet, and the sentinel epoch it was bound in.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub struct KeyBinding {
+    /// The Ed25519 public key.
+    pub key: [u8; 32],
+    /// The subnet's sentinel epoch it was bound in; it verifies challenges from this epoch to
+    /// the epoch the next key was bound in, both included.
+    pub from_epoch: u64,
+}
+
+/// A sentinel's challenge to a miner, as the miner's [`Response`] repeats it.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Challenge<AccountId> {
+    /// The subnet.
+    pub netuid: NetUid,
+    /// The challenged miner's uid.
+    pub uid: u16,
+    /// The challenged miner's hotkey: evidence is held against it (and verified with the key it
+    /// had bound in `epoch`), whatever it serves or whichever uid it holds later.
+    pub hotkey: AccountId,
+    /// The subnet's sentinel epoch the challenge was sent in ([`crate::SubnetEpoch`]).
+    pub epoch: u64,
+    /// Chosen by the sentinel; names the challenge.
+    pub nonce: u64,
+    /// BLAKE2b-256 of the input.
+    pub input_hash: Hash32,
+    /// The digest of the model the subnet pins.
+    pub model_digest: Hash32,
+    /// Block number the answer is due by.
+    pub deadline: u64,
+}
+
+/// A block of this chain as the miner saw it when it answered: its number and hash.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub struct SeenBlock {
+    /// The block's number.
+    pub number: u64,
+    /// Its hash (never zero).
+    pub hash: Hash32,
+}
+
+/// A miner's answer to a [`Challenge`].
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Response<AccountId> {
+    /// The challenge answered, in full.
+    pub challenge: Challenge<AccountId>,
+    /// The miner's best block when it answered, filled in by the miner's signer (never by the
+    /// challenger): the answer cannot predate it, which is what dates a canary failure
+    /// ([`crate::Pallet::submit_canary_failure`]).
+    pub seen_block: SeenBlock,
+    /// BLAKE2b-256 of the output.
+    pub output_hash: Hash32,
+    /// How long the miner says it took.
+    pub latency_ms: u32,
+}
+
+/// A [`Response`] with the miner's Ed25519 signature of [`response_message`].
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct SignedResponse<AccountId> {
+    /// What was signed.
+    pub response: Response<AccountId>,
+    /// Signature by the miner's bound key.
+    pub signature: [u8; 64],
+}
+
+/// The bytes a miner's bound key signs for `response` on the chain with `genesis_hash`:
+/// [`RESPONSE_DOMAIN`] followed by the SCALE encoding of `(genesis_hash, response)` (module docs).
+pub fn response_message<AccountId: Encode>(
+    genesis_hash: &[u8],
+    response: &Response<AccountId>,
+) -> Vec<u8> {
+    let mut message = RESPONSE_DOMAIN.to_vec();
+    (genesis_hash, response).encode_to(&mut message);
+    message
+}
+
+/// What a validator commits for a canary: `blake2_256(CANARY_DOMAIN ‖ SCALE((netuid,
+/// input_hash, expected_output_hash, salt)))` (module docs).
+pub fn canary_commitment(
+    netuid: NetUid,
+    input_hash: &Hash32,
+    expected_output_hash: &Hash32,
+    salt: &Hash32,
+) -> Hash32 {
+    let mut preimage = CANARY_DOMAIN.to_vec();
+    (netuid, input_hash, expected_output_hash, salt).encode_to(&mut preimage);
+    sp_io::hashing::blake2_256(&preimage)
+}
+
+/// What a committee judges: offences only re-execution or observation shows, so a vote
+/// decides (offence class (c) of `shared/sentinels.md`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub enum JudgedOffence {
+    /// Re-executing the pinned model gave a different output.
+    WrongOutput,
+    /// No answer by the deadline.
+    Timeout,
+    /// Outputs far from the other miners' over many challenges.
+    PersistentOutlier,
+    /// Output that does not parse as the subnet's output schema.
+    MalformedOutput,
+}
+
+/// Every offence a miner can be quarantined for.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub enum OffenceKind {
+    /// Two different signed outputs for one challenge (self-verifying).
+    Equivocation,
+    /// A wrong answer to a committed canary: self-verifying *given an honest commitment* (the
+    /// chain checks the answer differs from the committed one, not that the committed one is
+    /// right), which the committer's deposit and part 2's audit back.
+    CanaryFailure,
+    /// Judged by a committee vote.
+    Judged(JudgedOffence),
+}
+
+impl OffenceKind {
+    /// The slashing class of the math crate.
+    pub fn slash_class(self) -> mindos_sentinels_math::Offence {
+        match self {
+            Self::Equivocation | Self::CanaryFailure => {
+                mindos_sentinels_math::Offence::MinerSelfVerifying
+            }
+            Self::Judged(_) => mindos_sentinels_math::Offence::MinerJudged,
+        }
+    }
+}
+
+/// One validator in a [`CandidateSnapshot`]: what its seat weight in a committee draw is made
+/// of, as read at the boundary.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct SnapshotCandidate<AccountId> {
+    /// Its uid then.
+    pub uid: u16,
+    /// Its hotkey (members act by hotkey).
+    pub hotkey: AccountId,
+    /// Its active stake then.
+    pub stake: u128,
+    /// Its reputation then; the seat weight is `stake × reputation`.
+    pub reputation: Perbill,
+    /// Quarantined then: it cannot sit.
+    pub excluded: bool,
+}
+
+/// The candidates of a subnet's next committee draw, read in the boundary block where the mix
+/// that seeds it completes, before any extrinsic of that block: the draw itself may wait in the
+/// boundary queue, and reading stake then would let anyone who saw the seed stake to steer it.
+#[derive(
+    CloneNoBound, DebugNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxCandidates))]
+#[codec(mel_bound(AccountId: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
+pub struct CandidateSnapshot<
+    AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+    BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+    MaxCandidates: Get<u32>,
+> {
+    /// The sentinel epoch of the committee they are candidates for.
+    pub epoch: u64,
+    /// The boundary block they were read in.
+    pub taken_at: BlockNumber,
+    /// At most `MaxCandidates`, ascending by uid.
+    pub candidates: BoundedVec<SnapshotCandidate<AccountId>, MaxCandidates>,
+}
+
+/// The sentinel committee of one subnet and epoch.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct CommitteeRecord<AccountId, BlockNumber> {
+    /// Its size `n` and fault tolerance `f`.
+    pub size: CommitteeSize,
+    /// `(uid, hotkey)` of each member, ascending by uid. Members act by their hotkey, which
+    /// survives uid reuse; the uid is for readers (the metagraph, the sentinels off chain).
+    pub members: BoundedVec<(u16, AccountId), MaxCommitteeMembers>,
+    /// Block its candidates were read in: the boundary one epoch before it sits (the draw
+    /// itself may run a few blocks later, from that snapshot).
+    pub drawn_at: BlockNumber,
+}
+
+/// A judged case, open until a verdict or its expiry.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Case<AccountId, Balance, BlockNumber> {
+    /// The subnet.
+    pub netuid: NetUid,
+    /// The accused miner's uid.
+    pub uid: u16,
+    /// The hotkey in that slot when reported; the verdict applies to it wherever it is then
+    /// (a newcomer in the slot is untouched).
+    pub accused: AccountId,
+    /// What it is accused of.
+    pub offence: JudgedOffence,
+    /// BLAKE2b-256 of the off-chain transcript (the chain never stores payloads).
+    pub evidence_hash: Hash32,
+    /// The committee member that reported (its hotkey); it holds the bond.
+    pub reporter: AccountId,
+    /// The report bond held from the reporter.
+    pub bond: Balance,
+    /// The sentinel epoch of the committee that judges.
+    pub epoch: u64,
+    /// The size of the case's committee: the drawn committee's *impartial* members, those
+    /// whose coldkey does not own the accused (a conflicted seat cannot vote, so it must not
+    /// count toward `n` either); `f` and the thresholds come from it.
+    pub size: CommitteeSize,
+    /// Guilty votes that quarantine: the governed threshold when the impartial committee has
+    /// the full governed size, `2f + 1` of the impartial members otherwise; never below
+    /// `2f + 1`.
+    pub threshold: u8,
+    /// The impartial members' hotkeys, by seat (ascending uid at the draw). Copied so that the
+    /// case can outlive the epoch.
+    pub members: BoundedVec<AccountId, MaxCommitteeMembers>,
+    /// Seats that voted guilty (bit `i` = `members[i]`).
+    pub guilty: u16,
+    /// Seats that voted not guilty.
+    pub not_guilty: u16,
+    /// Block of the report.
+    pub opened_at: BlockNumber,
+    /// Last block in which votes count; from the next one the case can only be dismissed.
+    pub expires_at: BlockNumber,
+}
+
+impl<AccountId, Balance, BlockNumber> Case<AccountId, Balance, BlockNumber> {
+    /// The votes cast so far.
+    pub fn tally(&self) -> Tally {
+        Tally {
+            guilty: u8::try_from(self.guilty.count_ones()).unwrap_or(u8::MAX),
+            not_guilty: u8::try_from(self.not_guilty.count_ones()).unwrap_or(u8::MAX),
+        }
+    }
+
+    /// Whether seat `seat` has voted.
+    pub fn has_voted(&self, seat: usize) -> bool {
+        let bit = 1u16.checked_shl(u32::try_from(seat).unwrap_or(u32::MAX));
+        bit.is_some_and(|bit| (self.guilty | self.not_guilty) & bit != 0)
+    }
+}
+
+/// How a case ended.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub enum CaseOutcome {
+    /// The threshold of guilty votes was reached: the miner is sanctioned.
+    Guilty,
+    /// Enough not-guilty votes that the threshold can no longer be reached.
+    Dismissed,
+    /// Its voting period ended without a verdict.
+    Expired,
+    /// Guilty, but the accused hotkey was quarantined meanwhile (by proven evidence): nothing
+    /// more. A verdict on a hotkey that left its uid is not superseded: it follows the hotkey.
+    Superseded,
+}
+
+/// A quarantined miner.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Quarantine<BlockNumber> {
+    /// The uid the offence was named at (the challenge's or the case's), for readers: the
+    /// quarantine is keyed by hotkey ([`crate::Quarantines`]) and follows it to any uid.
+    pub uid: u16,
+    /// Why.
+    pub offence: OffenceKind,
+    /// Sentinel epoch it began in.
+    pub since_epoch: u64,
+    /// Block it began in.
+    pub since_block: BlockNumber,
+    /// First sentinel epoch in which [`crate::Pallet::unquarantine`] succeeds.
+    pub until_epoch: u64,
+    /// Offences of this hotkey on this subnet within the window, this one included.
+    pub offences: u32,
+}
+
+/// A canary a validator committed ([`canary_commitment`]).
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Canary<AccountId, Balance, BlockNumber> {
+    /// The commitment.
+    pub commitment: Hash32,
+    /// The validator (hotkey) that committed it; accountable for its expected output, and paid
+    /// the reporter's share of the slash it causes.
+    pub committer: AccountId,
+    /// Held from the committer ([`crate::HoldReason::CanaryDeposit`]).
+    pub deposit: Balance,
+    /// Sentinel epoch of the commitment: only challenges of later epochs can fail it.
+    pub epoch: u64,
+    /// Block of the commitment: only answers whose seen block ([`Response::seen_block`]) comes
+    /// after it can fail it.
+    pub committed_at_block: BlockNumber,
+}
+
+/// The slash of one miner hotkey on one subnet waiting for its audit window to pass
+/// ([`crate::PendingSlashes`]). Repeat sanctions before it settles merge into it.
+///
+/// **Merging keeps the larger rate, not the sum**, as Polkadot's slashing spans apply only the
+/// largest slash within a span: a burst of evidence about one fault (one broken deploy caught by
+/// an equivocation and by a canary) is one fault, and the number of reporters who pile on must
+/// not compound the stake lost; repeat offences already cost more through the doubling
+/// quarantine and deregistration. A repeat at a higher rate (a proven offence after a judged one)
+/// takes over the due epoch too, so it gets its full audit window; that can happen once per slash
+/// (there are two rates), so a miner cannot postpone its slash by offending again. Part 2 drops
+/// or re-rates the entry when the audit overturns an offence in it.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct PendingSlash<AccountId, Balance> {
+    /// The uid the offence whose rate is kept was named at.
+    pub uid: u16,
+    /// The offence whose rate is kept.
+    pub offence: OffenceKind,
+    /// Share of the hotkey's stake to slash: the largest of the merged offences'.
+    pub rate: Perbill,
+    /// Who is paid the reporter share of the slash, for the offence whose rate is kept: the
+    /// reporter of a judged offence, the submitter of an equivocation, the committer of the
+    /// canary a miner failed.
+    pub reporter: AccountId,
+    /// The canary deposits `(committer, amount)` of the merged canary failures, held until the
+    /// slash settles.
+    pub canary_deposits: BoundedVec<(AccountId, Balance), MaxOffenceHistory>,
+    /// Sanctions merged into it.
+    pub offences: u32,
+    /// Sentinel epoch from which it is settled.
+    pub due_epoch: u64,
+}
+
+/// A judged case in a subnet's open list: enough to refuse a duplicate report or a reporter's
+/// surplus reports without reading the cases.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct OpenCase<AccountId> {
+    /// The case.
+    pub id: CaseId,
+    /// The accused uid.
+    pub uid: u16,
+    /// The reporter's hotkey.
+    pub reporter: AccountId,
+}
