@@ -45,6 +45,7 @@ impl pallet_mindos_neurons::Config for Test {
     type ServeProofValidity = ConstU64<20>;
     type Signature = sp_runtime::testing::TestSignature;
     type Signer = sp_runtime::testing::UintAuthorityId;
+    type EndpointObserver = ();
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = pallet_mindos_neurons::SubnetsBenchmarkHelper<Test>;

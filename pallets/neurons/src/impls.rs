@@ -16,8 +16,9 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_primitives::{
     ed25519_key_of, hotkey_consent_message, serve_proof_message, DeviceProfile, Endpoint,
-    Hyperparameters, NetUid, NeuronsInfo, OnSubnetDissolved, StakeInfo, SubnetsInfo,
-    MAX_MULTIADDRS, MAX_MULTIADDR_LEN, MAX_NEURONS_PER_SUBNET, MAX_PEER_ID_LEN,
+    EndpointObserver, Hyperparameters, NetUid, NeuronDeregistration, NeuronsInfo,
+    OnSubnetDissolved, StakeInfo, SubnetsInfo, MAX_MULTIADDRS, MAX_MULTIADDR_LEN,
+    MAX_NEURONS_PER_SUBNET, MAX_PEER_ID_LEN,
 };
 use sp_core::ed25519;
 use sp_runtime::{
@@ -73,6 +74,12 @@ impl<T: Config> Pallet<T> {
     /// for the subnet's size (the consent check and the pruned neuron's PeerId included).
     pub fn register_weight(netuid: NetUid) -> Weight {
         T::WeightInfo::register(Self::register_weight_size(netuid))
+    }
+
+    /// The weight charged for `serve`: [`WeightInfo::serve`] and the most the
+    /// [`Config::EndpointObserver`] told of a new key can weigh.
+    pub fn serve_weight() -> Weight {
+        T::WeightInfo::serve().saturating_add(T::EndpointObserver::max_weight())
     }
 
     /// The chain's genesis hash, which serve proofs and hotkey consents sign so they never
@@ -506,6 +513,17 @@ impl<T: Config> Pallet<T> {
             ),
             Error::<T>::BadEndpointProof
         );
+        // The last check, as it records the key: a new PeerId binds a new key, which sentinel
+        // evidence will be verified with. A refusal fails the call, so nothing is written.
+        let new_peer_id = previous
+            .as_ref()
+            .is_none_or(|p| p.endpoint.peer_id != endpoint.peer_id);
+        if new_peer_id {
+            ensure!(
+                T::EndpointObserver::on_key_bound(netuid, &hotkey, key),
+                Error::<T>::KeyBindingRefused
+            );
+        }
 
         if let Some(previous) = previous {
             if previous.endpoint.peer_id != endpoint.peer_id {
@@ -540,6 +558,20 @@ impl<T: Config> Pallet<T> {
             Error::<T>::NotHotkeyOwner
         );
         let uid = Uids::<T>::get(netuid, &hotkey).ok_or(Error::<T>::NotRegistered)?;
+        Self::free_slot(netuid, uid, &hotkey)?;
+        Self::deposit_event(Event::NeuronDeregistered {
+            netuid,
+            uid,
+            hotkey,
+        });
+        Ok(())
+    }
+
+    /// Removes `hotkey` from `uid`'s slot on `netuid` and frees the uid for the next
+    /// registration: what `deregister` does after its checks, and what
+    /// [`NeuronDeregistration`] does by force. Checks everything before writing, so an error
+    /// changes nothing.
+    fn free_slot(netuid: NetUid, uid: u16, hotkey: &T::AccountId) -> DispatchResult {
         let mut registered_at = RegisteredAt::<T>::get(netuid);
         let mut emission = Emission::<T>::get(netuid);
         let mut free = FreeUids::<T>::get(netuid);
@@ -558,17 +590,12 @@ impl<T: Config> Pallet<T> {
             .ok_or(Error::<T>::InconsistentState)?;
 
         Keys::<T>::remove(netuid, uid);
-        Uids::<T>::remove(netuid, &hotkey);
-        Self::remove_endpoint(netuid, &hotkey);
+        Uids::<T>::remove(netuid, hotkey);
+        Self::remove_endpoint(netuid, hotkey);
         RegisteredAt::<T>::insert(netuid, registered_at);
         Emission::<T>::insert(netuid, emission);
         FreeUids::<T>::insert(netuid, free);
         NeuronCount::<T>::insert(netuid, count);
-        Self::deposit_event(Event::NeuronDeregistered {
-            netuid,
-            uid,
-            hotkey,
-        });
         Ok(())
     }
 
@@ -698,6 +725,36 @@ impl<T: Config> NeuronsInfo<T::AccountId> for Pallet<T> {
             .iter()
             .map(|at| (*at).saturated_into::<u64>())
             .collect()
+    }
+}
+
+impl<T: Config> NeuronDeregistration for Pallet<T> {
+    /// Frees `uid`'s slot on `netuid` as the owner's `deregister` does (the hotkey keeps its
+    /// owner and may register again, at the price of the day) and emits
+    /// [`Event::NeuronForceDeregistered`]. False, changing nothing, for an empty slot.
+    fn deregister(netuid: NetUid, uid: u16) -> bool {
+        let Some(hotkey) = Keys::<T>::get(netuid, uid) else {
+            return false;
+        };
+        if let Err(error) = Self::free_slot(netuid, uid, &hotkey) {
+            log::error!(
+                target: LOG_TARGET,
+                "forced deregistration of uid {uid} on subnet {netuid:?} failed: {error:?}"
+            );
+            return false;
+        }
+        Self::deposit_event(Event::NeuronForceDeregistered {
+            netuid,
+            uid,
+            hotkey,
+        });
+        true
+    }
+
+    /// The benchmarked `deregister` call: the same reads and writes, with a read of
+    /// [`Keys`] instead of [`HotkeyOwner`].
+    fn max_weight() -> Weight {
+        <T as Config>::WeightInfo::deregister()
     }
 }
 

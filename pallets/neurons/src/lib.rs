@@ -27,8 +27,13 @@
 //!   for that miner's answers, and the key a served PeerId names
 //!   ([`mindos_primitives::ed25519_key_of`]) is the one to check the neuron's mesh
 //!   signatures with.
+//!   Serving a new PeerId reports its key to [`Config::EndpointObserver`] (the sentinels
+//!   pallet, which keeps the keys sentinel evidence is verified with) and is refused
+//!   ([`Error::KeyBindingRefused`]) when the observer cannot record it.
 //! - [`Pallet::deregister`]: the owner frees the slot; the uid is reused by a later
-//!   registration.
+//!   registration. Another pallet may free a slot by force through
+//!   [`mindos_primitives::NeuronDeregistration`] (the sentinels pallet, after repeated
+//!   offences), exactly as the owner's call does.
 //!
 //! ## Terminology
 //!
@@ -177,6 +182,11 @@ pub mod pallet {
         /// The public key behind a [`Config::Signature`], naming an account.
         type Signer: IdentifyAccount<AccountId = Self::AccountId>;
 
+        /// Told of every Ed25519 key a neuron binds by serving a new PeerId (the sentinels
+        /// pallet keeps the recent keys of each hotkey to verify evidence with); a `false`
+        /// refuses the binding ([`Error::KeyBindingRefused`]). `()` accepts every key.
+        type EndpointObserver: mindos_primitives::EndpointObserver<Self::AccountId>;
+
         /// Weights of this pallet's calls, from its benchmarks.
         type WeightInfo: WeightInfo;
 
@@ -317,6 +327,17 @@ pub mod pallet {
             /// The deregistered hotkey (it keeps its owner).
             hotkey: T::AccountId,
         },
+        /// A neuron was deregistered by another pallet
+        /// ([`mindos_primitives::NeuronDeregistration`]: the sentinels pallet, after repeated
+        /// offences) and its uid freed, as its owner's `deregister` frees it.
+        NeuronForceDeregistered {
+            /// The subnet.
+            netuid: NetUid,
+            /// The freed slot.
+            uid: u16,
+            /// The deregistered hotkey (it keeps its owner).
+            hotkey: T::AccountId,
+        },
     }
 
     #[pallet::error]
@@ -371,6 +392,10 @@ pub mod pallet {
         PeerIdTaken,
         /// The hotkey has no owner yet: its first registration needs its consent.
         MissingHotkeyConsent,
+        /// The endpoint observer refused the Ed25519 key of the new PeerId: the hotkey rotated
+        /// its key so often that recording this one would forget a key still usable as
+        /// sentinel evidence. Serve the previous PeerId again, or wait some epochs.
+        KeyBindingRefused,
         /// The consent is not the hotkey's signature of its owner (genesis hash, coldkey).
         BadHotkeyConsent,
     }
@@ -456,10 +481,13 @@ pub mod pallet {
         /// [`Error::PeerIdTooLong`], [`Error::PeerIdNotEd25519`], [`Error::NoMultiaddrs`],
         /// [`Error::TooManyMultiaddrs`], [`Error::MultiaddrTooLong`],
         /// [`Error::InvalidRegion`], [`Error::NotRegistered`], [`Error::ServeRateLimited`],
-        /// [`Error::StaleEndpointProof`], [`Error::PeerIdTaken`] or
-        /// [`Error::BadEndpointProof`].
+        /// [`Error::StaleEndpointProof`], [`Error::PeerIdTaken`],
+        /// [`Error::BadEndpointProof`] or [`Error::KeyBindingRefused`].
+        ///
+        /// A new PeerId (one the hotkey did not serve just before) reports its key to
+        /// [`Config::EndpointObserver`], whose weight is charged on top.
         #[pallet::call_index(1)]
-        #[pallet::weight(<T as Config>::WeightInfo::serve())]
+        #[pallet::weight(Pallet::<T>::serve_weight())]
         pub fn serve(
             origin: OriginFor<T>,
             netuid: NetUid,

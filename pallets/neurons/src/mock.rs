@@ -36,6 +36,28 @@ parameter_types! {
     pub static StakeOf: BTreeMap<AccountId, Balance> = BTreeMap::new();
     /// `(netuid, hotkey)` pairs holding a validator permit.
     pub static Permits: Vec<(NetUid, AccountId)> = Vec::new();
+    /// Every key reported to the fake endpoint observer, in order.
+    pub static BoundKeys: Vec<(NetUid, AccountId, [u8; 32])> = Vec::new();
+    /// Whether the fake endpoint observer refuses every new key.
+    pub static RefuseKeys: bool = false;
+}
+
+/// Records the keys [`BoundKeys`] and refuses them while [`RefuseKeys`] is set, as the
+/// sentinels pallet refuses a rotation that would forget a key still usable as evidence.
+#[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
+pub struct FakeObserver;
+impl mindos_primitives::EndpointObserver<AccountId> for FakeObserver {
+    fn on_key_bound(netuid: NetUid, hotkey: &AccountId, key: [u8; 32]) -> bool {
+        if RefuseKeys::get() {
+            return false;
+        }
+        BoundKeys::mutate(|keys| keys.push((netuid, *hotkey, key)));
+        true
+    }
+
+    fn max_weight() -> frame_support::weights::Weight {
+        frame_support::weights::Weight::from_parts(1_000, 10)
+    }
 }
 
 /// Answers stake questions from [`StakeOf`] and [`Permits`].
@@ -92,6 +114,7 @@ impl pallet_neurons::Config for Test {
     /// A hotkey `h` signs `m` as `TestSignature(h, m)`.
     type Signature = sp_runtime::testing::TestSignature;
     type Signer = sp_runtime::testing::UintAuthorityId;
+    type EndpointObserver = FakeObserver;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = pallet_neurons::SubnetsBenchmarkHelper<Test>;

@@ -215,6 +215,8 @@ impl pallet_mindos_neurons::Config for Runtime {
     /// ECDSA, like any account).
     type Signature = crate::Signature;
     type Signer = <crate::Signature as sp_runtime::traits::Verify>::Signer;
+    /// Not wired yet (the sentinels pallet joins the runtime in a later step).
+    type EndpointObserver = ();
     type WeightInfo = pallet_mindos_neurons::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = pallet_mindos_neurons::SubnetsBenchmarkHelper<Runtime>;

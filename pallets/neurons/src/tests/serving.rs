@@ -414,3 +414,54 @@ fn deregistering_or_pruning_frees_the_peer_id() {
         assert_ok!(serve_with(HOT_D, netuid, &node_key(HOT_B)));
     });
 }
+
+#[test]
+fn serving_a_new_peer_id_reports_its_key_to_the_observer() {
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = create_subnet(8, 10);
+        register(ALICE, netuid, HOT_A);
+        let first = node_key(HOT_A);
+        assert_ok!(serve_with(HOT_A, netuid, &first));
+        assert_eq!(BoundKeys::get(), vec![(netuid, HOT_A, first.public().0)]);
+        // Serving the same PeerId again binds no new key.
+        go_to(11);
+        assert_ok!(serve_with(HOT_A, netuid, &first));
+        assert_eq!(BoundKeys::get().len(), 1);
+        // A rotation reports the new key.
+        go_to(21);
+        let second = node_key(HOT_D);
+        assert_ok!(serve_with(HOT_A, netuid, &second));
+        assert_eq!(
+            BoundKeys::get(),
+            vec![
+                (netuid, HOT_A, first.public().0),
+                (netuid, HOT_A, second.public().0)
+            ]
+        );
+    });
+}
+
+#[test]
+fn serve_fails_and_changes_nothing_when_the_observer_refuses_the_key() {
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = create_subnet(8, 10);
+        register(ALICE, netuid, HOT_A);
+        let first = node_key(HOT_A);
+        assert_ok!(serve_with(HOT_A, netuid, &first));
+        RefuseKeys::set(true);
+        go_to(11);
+        let second = node_key(HOT_D);
+        assert_noop!(
+            serve_with(HOT_A, netuid, &second),
+            Error::<Test>::KeyBindingRefused
+        );
+        assert_eq!(
+            peer_owner(netuid, peer_id_of(&first)),
+            Some(HOT_A),
+            "the old PeerId stays bound"
+        );
+        assert_eq!(peer_owner(netuid, peer_id_of(&second)), None);
+        // Re-serving the bound PeerId binds no new key, so the observer is not asked.
+        assert_ok!(serve_with(HOT_A, netuid, &first));
+    });
+}

@@ -45,6 +45,7 @@ fn register_is_charged_for_the_subnet_size() {
             .get_dispatch_info()
             .call_weight,
             <() as WeightInfo>::serve()
+                + <FakeObserver as mindos_primitives::EndpointObserver<AccountId>>::max_weight()
         );
         assert_eq!(
             crate::Call::<Test>::deregister {
