@@ -14,7 +14,7 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_consensus_math::{run_epoch, split_emission, EpochInput, ValidatorInput};
 use mindos_primitives::{
     Contribution, EmissionRecorder, NetUid, NeuronView, NeuronsInfo, OnSubnetDissolved, Perbill,
-    StakeInfo, SubnetsInfo, MAX_NEURONS_PER_SUBNET,
+    QuarantineInfo, ReputationInfo, SaltSink, StakeInfo, SubnetsInfo, MAX_NEURONS_PER_SUBNET,
 };
 use sp_core::H256;
 use sp_runtime::{
@@ -162,6 +162,8 @@ impl<T: Config> Pallet<T> {
         let count = u32::try_from(row.entries.len()).unwrap_or(u32::MAX);
         Commits::<T>::remove(netuid, &hotkey);
         Weights::<T>::insert(netuid, uid, row);
+        // BLAKE2b-256 of the raw salt bytes.
+        T::SaltSink::on_reveal(netuid, epoch, BlakeTwo256::hash(&salt[..]).0);
         Self::deposit_event(Event::WeightsRevealed { netuid, uid, count });
         Ok(())
     }
@@ -307,6 +309,10 @@ impl<T: Config> Pallet<T> {
         let cutoff = u64::from(T::Parameters::activity_cutoff())
             .saturating_mul(u64::from(params.tempo).saturating_add(1));
         let active_since = now.saturated_into::<u64>().saturating_sub(cutoff);
+        // Quarantined uids earn nothing: their column is zeroed here, before the math, and a
+        // quarantined validator counts as inactive (see the crate docs).
+        let quarantined = T::Quarantine::quarantined(netuid);
+        let is_quarantined = |uid: u16| quarantined.binary_search(&uid).is_ok();
 
         let mut rows: Vec<ValidatorRow<T::AccountId>> = Vec::new();
         let mut entries: u32 = 0;
@@ -326,7 +332,7 @@ impl<T: Config> Pallet<T> {
                 },
                 |row| row.set_at.saturated_into::<u64>(),
             );
-            let active = last_active >= active_since;
+            let active = last_active >= active_since && !is_quarantined(uid);
             let stake = if active {
                 T::Stake::hotkey_stake(&hotkey).saturated_into::<u128>()
             } else {
@@ -338,7 +344,7 @@ impl<T: Config> Pallet<T> {
                     let at = row.set_at.saturated_into::<u64>();
                     row.entries
                         .into_iter()
-                        .filter(|(j, _)| held_since(*j, at))
+                        .filter(|(j, _)| held_since(*j, at) && !is_quarantined(*j))
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default();
@@ -523,7 +529,13 @@ impl<T: Config> Pallet<T> {
             to_validators: to_validators.saturated_into(),
             carried: carried.saturated_into(),
         });
+        // The quarantine query: a prefix scan and a uid lookup per quarantined hotkey.
+        let quarantine_reads = u64::try_from(quarantined.len())
+            .unwrap_or(u64::MAX)
+            .saturating_mul(2)
+            .saturating_add(1);
         T::WeightInfo::epoch(u32::from(n), validators, entries)
+            .saturating_add(T::DbWeight::get().reads(quarantine_reads))
     }
 
     fn history_slot(epoch: u64) -> u32 {
@@ -676,6 +688,28 @@ impl<T: Config> Pallet<T> {
             );
         }
         Ok(())
+    }
+}
+
+/// The reputation of the last epoch ([`Metrics`]): the sentinels pallet weighs committee seats
+/// by stake × reputation. A uid whose current neuron registered at or after that epoch's block
+/// has none yet (the stored value is its predecessor's), as the next epoch will treat it. Two
+/// storage reads of per-subnet vectors and one of the epoch's block.
+impl<T: Config> ReputationInfo for Pallet<T> {
+    fn reputation(netuid: NetUid, uid: u16) -> Perbill {
+        let last_epoch = LastEpochAt::<T>::get(netuid)
+            .map(|b| b.saturated_into::<u64>())
+            .unwrap_or(0);
+        let held = T::Neurons::registered_at(netuid)
+            .get(usize::from(uid))
+            .is_some_and(|r| *r != 0 && *r < last_epoch);
+        if !held {
+            return Perbill::zero();
+        }
+        Metrics::<T>::get(netuid)
+            .get(usize::from(uid))
+            .map(|m| m.reputation)
+            .unwrap_or_default()
     }
 }
 

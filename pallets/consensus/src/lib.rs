@@ -38,6 +38,16 @@
 //!   carried to the next epoch, and so is the owner's cut of an epoch in which no miner pool
 //!   is paid: an owner is paid for a subnet that works. Rounding only ever keeps units back,
 //!   it never mints extra.
+//! - **Quarantine.** A uid quarantined by the sentinels pallet
+//!   ([`Config::Quarantine`]) earns nothing in an epoch: its column of the weight matrix is
+//!   zeroed before the math runs (validators' weights on it are dropped, so it gets no
+//!   consensus, incentive or miner emission, and the miners' pool goes to the others), and if it
+//!   holds a validator permit it counts as inactive (no stake in the epoch, so no dividends,
+//!   its weights steer nothing and its bonds are not carried). We chose to withhold dividends
+//!   too: quarantine withdraws everything a uid earns, and a validator's judgement is not to
+//!   be trusted while its own work is proven bad.
+//! - **Salts.** Every successful reveal sends `blake2_256(salt)` to [`Config::SaltSink`]
+//!   with the subnet's epoch index: the sentinels pallet's RANDAO mix.
 //! - **Records.** [`Metrics`] holds each uid's last results and reputation; [`History`] the
 //!   last [`Config::HistoryDepth`] epochs per uid (the contribution ring buffer read by
 //!   `mindos_neuron`); the neurons pallet gets each uid's emission for pruning.
@@ -137,6 +147,14 @@ pub mod pallet {
 
         /// Governed parameters: block emission, emission split, averaging rates.
         type Parameters: ConsensusParameters<BalanceOf<Self>>;
+
+        /// Where the salt hash of every successful weights reveal goes (the sentinels pallet
+        /// folds it into its committee seed). `()` drops it.
+        type SaltSink: mindos_primitives::SaltSink;
+
+        /// Which uids are quarantined (the sentinels pallet): an epoch gives them no incentive,
+        /// dividends or emission. `()` quarantines nobody.
+        type Quarantine: mindos_primitives::QuarantineInfo;
 
         /// Blocks between two `set_weights` of one validator on one subnet.
         #[pallet::constant]

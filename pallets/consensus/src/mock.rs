@@ -84,6 +84,38 @@ parameter_types! {
     pub const HalvingInterval: u64 = 1_000_000;
     /// Payouts minted per block; small so tests see paging.
     pub static PayoutsPerBlock: u32 = 2;
+    /// `(netuid, uid)` pairs the fake quarantine reports.
+    pub static QuarantinedUids: Vec<(mindos_primitives::NetUid, u16)> = Vec::new();
+    /// Every `(netuid, epoch, salt hash)` the fake salt sink received, in order.
+    pub static RevealedSalts: Vec<(mindos_primitives::NetUid, u64, [u8; 32])> = Vec::new();
+}
+
+/// Quarantines the uids in [`QuarantinedUids`], as the sentinels pallet would.
+#[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
+pub struct FakeQuarantine;
+impl mindos_primitives::QuarantineInfo for FakeQuarantine {
+    fn is_quarantined(netuid: mindos_primitives::NetUid, uid: u16) -> bool {
+        QuarantinedUids::get().contains(&(netuid, uid))
+    }
+
+    fn quarantined(netuid: mindos_primitives::NetUid) -> Vec<u16> {
+        let mut uids: Vec<u16> = QuarantinedUids::get()
+            .into_iter()
+            .filter(|(n, _)| *n == netuid)
+            .map(|(_, uid)| uid)
+            .collect();
+        uids.sort_unstable();
+        uids
+    }
+}
+
+/// Records every salt hash in [`RevealedSalts`].
+#[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
+pub struct FakeSaltSink;
+impl mindos_primitives::SaltSink for FakeSaltSink {
+    fn on_reveal(netuid: mindos_primitives::NetUid, epoch: u64, salt_hash: [u8; 32]) {
+        RevealedSalts::mutate(|salts| salts.push((netuid, epoch, salt_hash)));
+    }
 }
 
 impl pallet_consensus::Config for Test {
@@ -93,6 +125,8 @@ impl pallet_consensus::Config for Test {
     type Stake = Stake;
     type Emissions = Neurons;
     type Parameters = pallet_consensus::HalvingSchedule<BlockEmission, HalvingInterval>;
+    type SaltSink = FakeSaltSink;
+    type Quarantine = FakeQuarantine;
     type WeightsRateLimit = ConstU64<5>;
     type MaxEpochsPerBlock = ConstU32<1>;
     type MaxPayoutsPerBlock = PayoutsPerBlock;

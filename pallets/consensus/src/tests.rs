@@ -927,3 +927,114 @@ fn permitted_validators_weight_transactions_go_first_and_nobody_else_can_buy_tha
         assert_eq!(priority(hotkey(0), transfer), 0);
     });
 }
+
+// ---------------------------------------------------------------- sentinels
+
+#[test]
+fn a_successful_reveal_sends_its_salt_hash_to_the_sink_and_a_failed_one_nothing() {
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = setup();
+        commit(netuid, 0, &[3], &[1]);
+        run_to(19);
+        assert_noop!(reveal(netuid, 0, &[3], &[2]), Error::<Test>::CommitMismatch);
+        assert!(RevealedSalts::get().is_empty());
+        assert_ok!(reveal(netuid, 0, &[3], &[1]));
+        assert_eq!(
+            RevealedSalts::get(),
+            vec![(netuid, 2, sp_io::hashing::blake2_256(&SALT))]
+        );
+    });
+}
+
+#[test]
+fn a_quarantined_miner_earns_nothing_in_an_epoch_where_it_otherwise_would() {
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = setup();
+        let honest: (&[u16], &[u16]) = (&[3, 4, 5], &[1, 2, 1]);
+        commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
+        QuarantinedUids::set(vec![(netuid, 4)]);
+        let before: Vec<Balance> = (3..6).map(|i| Balances::free_balance(coldkey(i))).collect();
+        run_to(30);
+        let Event::EpochRun {
+            accrued,
+            to_owner,
+            to_miners,
+            to_validators,
+            carried,
+            ..
+        } = last_epoch_event()
+        else {
+            unreachable!()
+        };
+        assert_eq!(to_owner + to_miners + to_validators + carried, accrued);
+        assert!(to_miners > 0, "the other miners are paid");
+        let metrics = Metrics::<Test>::get(netuid);
+        assert_eq!(metrics[4].consensus, Perbill::zero());
+        assert_eq!(metrics[4].incentive, Perbill::zero());
+        assert!(metrics[3].incentive > Perbill::zero());
+        let earned: Vec<Balance> = (3..6)
+            .map(|i| Balances::free_balance(coldkey(i)) - before[(i - 3) as usize])
+            .collect();
+        assert_eq!(earned[1], 0, "the quarantined miner: {earned:?}");
+        assert_eq!(earned[0] + earned[2], to_miners);
+        assert_eq!(pallet_mindos_neurons::Emission::<Test>::get(netuid)[4], 0);
+        // Released, it earns again from the next epoch (the validators' weights on it stayed).
+        QuarantinedUids::set(vec![]);
+        run_to(39);
+        assert!(Metrics::<Test>::get(netuid)[4].incentive > Perbill::zero());
+    });
+}
+
+#[test]
+fn a_quarantined_validator_gets_no_dividends() {
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = setup();
+        let honest: (&[u16], &[u16]) = (&[3, 4, 5], &[1, 2, 1]);
+        commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
+        run_to(29);
+        assert!(Metrics::<Test>::get(netuid)[2].dividends > Perbill::zero());
+        QuarantinedUids::set(vec![(netuid, 2)]);
+        run_to(39);
+        let metrics = Metrics::<Test>::get(netuid);
+        assert_eq!(metrics[2].dividends, Perbill::zero());
+        assert!(metrics[0].dividends > Perbill::zero());
+        assert!(
+            metrics[4].incentive > Perbill::zero(),
+            "the others' weights count"
+        );
+        assert!(
+            Bonds::<Test>::get(netuid, 2).is_none(),
+            "its bonds are not carried"
+        );
+    });
+}
+
+#[test]
+fn reputation_info_reads_the_last_epoch_and_ignores_a_predecessor() {
+    use mindos_primitives::ReputationInfo;
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = setup();
+        let honest: (&[u16], &[u16]) = (&[3, 4, 5], &[1, 2, 1]);
+        commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
+        run_to(29);
+        let stored = Metrics::<Test>::get(netuid)[4].reputation;
+        assert!(stored > Perbill::zero());
+        assert_eq!(Consensus::reputation(netuid, 4), stored);
+        assert_eq!(Consensus::reputation(netuid, 60), Perbill::zero());
+        assert_eq!(Consensus::reputation(NetUid(9), 4), Perbill::zero());
+        // A newcomer in uid 4's slot has no reputation of its own yet.
+        assert_ok!(Neurons::deregister(
+            RuntimeOrigin::signed(coldkey(4)),
+            netuid,
+            hotkey(4)
+        ));
+        assert_ok!(Neurons::register(
+            RuntimeOrigin::signed(coldkey(8)),
+            netuid,
+            hotkey(8),
+            1_000,
+            consent(8)
+        ));
+        assert_eq!(Consensus::reputation(netuid, 4), Perbill::zero());
+    });
+}

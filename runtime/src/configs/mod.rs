@@ -302,6 +302,9 @@ impl pallet_mindos_consensus::Config for Runtime {
     /// Governed: block emission, its halving interval and the owner/miners/validators split
     /// (1 MIND per block halving every 10,512,000 blocks, 18/41/41, at launch).
     type Parameters = Directives;
+    /// Not wired yet (the sentinels pallet joins the runtime in a later step).
+    type SaltSink = ();
+    type Quarantine = ();
     /// Direct weights (subnets with commit-reveal off) at most every 50 blocks.
     type WeightsRateLimit = ConstU32<50>;
     /// Epochs are staggered by netuid; a second one due in the same block waits a block.
