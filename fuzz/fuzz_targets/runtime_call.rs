@@ -14,8 +14,8 @@ use libfuzzer_sys::fuzz_target;
 use mindos_runtime::RuntimeCall;
 
 /// The pallet indices of the MindOS pallets in `construct_runtime` (runtime/src/lib.rs):
-/// Subnets, Neurons, Stake, Consensus, Directives.
-const MINDOS_PALLETS: [u8; 5] = [10, 11, 12, 13, 14];
+/// Subnets, Neurons, Stake, Consensus, Directives, Sentinels.
+const MINDOS_PALLETS: [u8; 6] = [10, 11, 12, 13, 14, 15];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, args)) = data.split_first() else {

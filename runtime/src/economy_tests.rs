@@ -359,6 +359,10 @@ fn check_try_state(after: &dyn core::fmt::Debug) {
             "directives",
             pallet_mindos_directives::Pallet::<Runtime>::do_try_state(),
         ),
+        (
+            "sentinels",
+            pallet_mindos_sentinels::Pallet::<Runtime>::do_try_state(),
+        ),
     ];
     for (pallet, result) in checks {
         assert_eq!(result, Ok(()), "{pallet} try_state after {after:?}");

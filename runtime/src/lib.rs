@@ -262,4 +262,9 @@ mod runtime {
     /// other pallets read, stake-weighted proposals and votes.
     #[runtime::pallet_index(14)]
     pub type Directives = pallet_mindos_directives;
+
+    /// Sentinel committees: evidence against miners, quarantine, judged cases, slashes after
+    /// an audit window.
+    #[runtime::pallet_index(15)]
+    pub type Sentinels = pallet_mindos_sentinels;
 }

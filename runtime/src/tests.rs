@@ -517,7 +517,8 @@ fn the_heaviest_hook_block_stays_under_half_the_block() {
         .saturating_add(Stake::on_initialize_base())
         .saturating_add(Stake::update_validator_permits(n).saturating_mul(get(permits)))
         .saturating_add(Directives::on_initialize_base())
-        .saturating_add(worst_enactment.saturating_mul(get(enactments)));
+        .saturating_add(worst_enactment.saturating_mul(get(enactments)))
+        .saturating_add(pallet_mindos_sentinels::Pallet::<Runtime>::max_on_initialize_weight());
     let share = hooks.ref_time() as f64 / max.ref_time() as f64;
     println!(
         "heaviest hook block: {} ps = {:.1}% of the block's {} ps",
@@ -595,4 +596,52 @@ fn subnet_ids_cannot_be_used_up_quickly_or_cheaply() {
     let burned = Balance::from(ids) * crate::configs::SubnetCreationBurn::get();
     assert_eq!(burned, 6_553_500 * MIND);
     assert!(burned > supply / 4, "using up the ids burns {burned}");
+}
+
+/// A sentinel slash settles `AuditWindowEpochs` epochs after its sanction: even at the slowest
+/// tempo the launch bounds allow, that is shorter than the voting period, which the directives
+/// registry keeps below the unbonding period, so a miner cannot withdraw before its slash.
+#[test]
+fn the_sentinel_audit_window_ends_before_stake_can_be_withdrawn() {
+    let window =
+        <<Runtime as pallet_mindos_sentinels::Config>::AuditWindowEpochs as Get<u32>>::get();
+    let slowest_tempo = pallet_mindos_directives::launch_hyperparameter_bounds::<Balance>()
+        .tempo
+        .max;
+    // A boundary is `tempo + 1` blocks after the previous one at most, and the slash settles
+    // at the boundary that ends the window.
+    let window_blocks = window * (u32::from(slowest_tempo) + 1);
+    let voting = <<Runtime as pallet_mindos_directives::Config>::VotingPeriod as Get<u32>>::get();
+    assert!(
+        window_blocks < voting,
+        "audit window of {window_blocks} blocks is not shorter than the voting period {voting}"
+    );
+    externalities(DEV_RUNTIME_PRESET).execute_with(|| {
+        assert!(window_blocks < Directives::parameters().unbonding_period);
+    });
+}
+
+/// The sentinels pallet's bounds match the pallets it reads: every subnet fits its queues and
+/// every validator-permit holder can be a candidate.
+#[test]
+fn sentinel_bounds_cover_every_subnet_and_every_permit_holder() {
+    use crate::Subnets;
+    use mindos_primitives::SubnetsInfo;
+    assert!(
+        <<Runtime as pallet_mindos_sentinels::Config>::MaxSubnets as Get<u32>>::get()
+            >= <Subnets as SubnetsInfo<AccountId, Balance>>::max_subnets()
+    );
+    assert!(
+        <<Runtime as pallet_mindos_sentinels::Config>::MaxCandidates as Get<u32>>::get()
+            >= <<Runtime as pallet_mindos_stake::Config>::MaxValidatorsPerSubnet as Get<u32>>::get(
+            )
+    );
+    assert!(
+        <<Runtime as pallet_mindos_sentinels::Config>::MaxCandidates as Get<u32>>::get()
+            >= u32::from(
+                pallet_mindos_directives::launch_hyperparameter_bounds::<Balance>()
+                    .max_validators
+                    .max
+            )
+    );
 }

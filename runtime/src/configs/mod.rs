@@ -22,8 +22,8 @@ use sp_version::RuntimeVersion;
 use super::{
     AccountId, Aura, Balance, Balances, Block, BlockNumber, Consensus, Directives, Hash, Neurons,
     Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-    RuntimeOrigin, RuntimeTask, Stake, Subnets, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS,
-    MICRO_MIND, MIND, SLOT_DURATION, SS58_PREFIX, VERSION,
+    RuntimeOrigin, RuntimeTask, Sentinels, Stake, Subnets, System, DAYS, EXISTENTIAL_DEPOSIT,
+    HOURS, MICRO_MIND, MIND, SLOT_DURATION, SS58_PREFIX, VERSION,
 };
 
 /// Share of a block's weight and length that ordinary transactions may use; the rest is kept
@@ -215,8 +215,10 @@ impl pallet_mindos_neurons::Config for Runtime {
     /// ECDSA, like any account).
     type Signature = crate::Signature;
     type Signer = <crate::Signature as sp_runtime::traits::Verify>::Signer;
-    /// Not wired yet (the sentinels pallet joins the runtime in a later step).
-    type EndpointObserver = ();
+    /// Every key a neuron binds by serving a new PeerId is recorded by the sentinels pallet,
+    /// which verifies evidence with the key a miner had when it answered, and refuses a
+    /// rotation that would forget a key still usable as evidence.
+    type EndpointObserver = Sentinels;
     type WeightInfo = pallet_mindos_neurons::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = pallet_mindos_neurons::SubnetsBenchmarkHelper<Runtime>;
@@ -247,7 +249,7 @@ impl pallet_mindos_stake::Config for Runtime {
     type DefaultTake = MaxTake;
     type MaxTake = MaxTake;
     type TakeIncreaseRateLimit = TakeIncreaseRateLimit;
-    type MaxValidatorsPerSubnet = ConstU32<64>;
+    type MaxValidatorsPerSubnet = ConstU32<MAX_VALIDATORS_PER_SUBNET>;
     /// One subnet's permit recomputation per block; others due in the same block wait.
     type MaxPermitUpdatesPerBlock = ConstU32<1>;
     /// One pending update per possible subnet.
@@ -302,9 +304,10 @@ impl pallet_mindos_consensus::Config for Runtime {
     /// Governed: block emission, its halving interval and the owner/miners/validators split
     /// (1 MIND per block halving every 10,512,000 blocks, 18/41/41, at launch).
     type Parameters = Directives;
-    /// Not wired yet (the sentinels pallet joins the runtime in a later step).
-    type SaltSink = ();
-    type Quarantine = ();
+    /// Revealed salts seed the sentinel committees (the sentinels pallet's RANDAO mix) ...
+    type SaltSink = Sentinels;
+    /// ... and quarantined miners earn nothing in an epoch.
+    type Quarantine = Sentinels;
     /// Direct weights (subnets with commit-reveal off) at most every 50 blocks.
     type WeightsRateLimit = ConstU32<50>;
     /// Epochs are staggered by netuid; a second one due in the same block waits a block.
@@ -542,4 +545,76 @@ impl pallet_mindos_directives::BenchmarkHelper<AccountId, Balance> for Directive
         }
         Ok(())
     }
+}
+
+parameter_types! {
+    /// The worst settled slash: the stake pallet's `slash` over `MaxNominators` (512).
+    pub SentinelSlashWeight: Weight =
+        <pallet_mindos_stake::weights::SubstrateWeight<Runtime> as pallet_mindos_stake::WeightInfo>::slash(512);
+}
+
+/// The stake pallet's `MaxValidatorsPerSubnet`: no subnet has more validator-permit holders,
+/// so no more can be sentinel candidates.
+const MAX_VALIDATORS_PER_SUBNET: u32 = 64;
+
+impl pallet_mindos_sentinels::Config for Runtime {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Subnets = Subnets;
+    type Neurons = Neurons;
+    type Stake = Stake;
+    /// Seats are drawn by stake × the reputation consensus gave the validator's uid.
+    type Reputation = Consensus;
+    /// The third offence in 30 epochs frees the miner's uid in the neurons pallet.
+    type Deregistration = Neurons;
+    /// Governed: committees of 7 with a threshold of 5, a first quarantine of 2 epochs (the
+    /// directives registry validates size ≥ 4, size ≤ its `MaxCommitteeSize`, 3·threshold >
+    /// 2·size and threshold ≤ size; the sentinels pallet caps committees at 13 on top).
+    type Parameters = Directives;
+    /// A report holds 10 MIND (ten registration burns at the floor) until its case closes:
+    /// with at most two open reports per reporter, spam costs more than it can block.
+    type ReportBond = ConstU128<{ 10 * MIND }>;
+    /// Votes are taken for an hour (600 blocks): about a tempo of the busier subnets, ample
+    /// for a member to re-execute the challenged input and vote.
+    type CaseDuration = ConstU32<600>;
+    /// A sanction's slash settles two sentinel epochs later. Two epochs of the slowest tempo
+    /// the launch bounds allow (14,400 blocks, a day) is two days, shorter than the voting
+    /// period (3 days), which the directives registry keeps below the unbonding period: so a
+    /// miner cannot unbond and withdraw before its slash (a runtime test checks it).
+    type AuditWindowEpochs = ConstU32<2>;
+    /// A signed response is usable as evidence for 4 sentinel epochs; the neurons pallet
+    /// refuses a key rotation that would forget a key still usable within them.
+    type MaxEvidenceAgeEpochs = ConstU32<4>;
+    /// A canary commitment stays usable for 8 sentinel epochs, then its deposit is released.
+    type CanaryLifetimeEpochs = ConstU32<8>;
+    /// Each canary holds 10 MIND: its committer alone chooses the expected output.
+    type CanaryDeposit = ConstU128<{ 10 * MIND }>;
+    /// A validator may have 8 canaries pending per subnet ...
+    type MaxCanariesPerCommitter = ConstU32<8>;
+    /// ... and a subnet 64 (so at least eight committers fill it).
+    type MaxCanariesPerSubnet = ConstU32<64>;
+    /// 16 judged cases open per subnet at once (a committee of 7 rarely needs more within
+    /// one case duration) ...
+    type MaxOpenCasesPerSubnet = ConstU32<16>;
+    /// ... at most two of them from one reporter.
+    type MaxOpenReportsPerReporter = ConstU32<2>;
+    /// Every validator-permit holder is a candidate: the stake pallet grants at most 64
+    /// permits per subnet, so 64 candidates never leave one out. (The draw's snapshot and
+    /// hashing scale with this bound, so it is not the subnets' 4,096 neuron slots: only
+    /// permit holders can sit on a committee.)
+    type MaxCandidates = ConstU32<MAX_VALIDATORS_PER_SUBNET>;
+    type SlashWeight = SentinelSlashWeight;
+    /// One slash per block: a slash over 512 nominators weighs about 14 % of a block, so
+    /// more would not leave the other hooks room (`the_heaviest_hook_block_stays_under_half_
+    /// the_block`); slashes due together settle in consecutive blocks, never early.
+    type MaxSlashesPerBlock = ConstU32<1>;
+    /// The subnets pallet staggers epoch boundaries by netuid: at the shortest tempo (10) at
+    /// most ⌈128 / 11⌉ = 12 subnets share a boundary block, and two per block clear them in
+    /// 6 blocks, within that tempo (the pallet docs: a subnet still queued at its next
+    /// boundary loses a draw).
+    type MaxBoundariesPerBlock = ConstU32<2>;
+    /// The subnets pallet's `MaxSubnets` (`integrity_test` checks it is not smaller).
+    type MaxSubnets = ConstU32<128>;
+    /// Hand estimates until the pallet is benchmarked.
+    type WeightInfo = pallet_mindos_sentinels::weights::SubstrateWeight<Runtime>;
 }
