@@ -62,6 +62,8 @@ pub mod genesis_config_presets;
 #[cfg(test)]
 mod governance_tests;
 #[cfg(test)]
+mod sentinel_tests;
+#[cfg(test)]
 mod tests;
 
 use sp_runtime::{
