@@ -73,23 +73,41 @@
 //!   returned), and the next epoch's committee may report the miner again: that is how a
 //!   blocked round is retried. The runtime should set `CaseDuration` to about one tempo.
 //! - **Bonds** are fungible holds on the reporter's hotkey ([`HoldReason::ReportBond`]), as the
-//!   stake and directives pallets hold funds. They are returned when the case closes, whatever
-//!   the outcome: forfeiting a bond needs the audit committee to say a report was wrong, which
-//!   is part 2. The bond bounds spam together with `MaxOpenReportsPerReporter`.
+//!   stake and directives pallets hold funds. A dismissed or expired case returns its bond when
+//!   it closes; a conviction keeps it held until the miner's slash settles after the audit
+//!   window, and an audit that overturns the conviction burns it. The bond bounds spam together
+//!   with `MaxOpenReportsPerReporter`.
 //! - **Canary deposits** ([`HoldReason::CanaryDeposit`]): the committer alone chooses a canary's
 //!   expected output, so each canary holds `CanaryDeposit` (at most `MaxCanariesPerCommitter` per
 //!   committer and subnet). It is released when the canary expires unused, or when the slash of
-//!   the miner it convicted settles after the audit window; part 2 forfeits it when an appeal
+//!   the miner it convicted settles after the audit window; it is burned when an audit
 //!   overturns that conviction. The reporter's share of that slash goes to the committer, so
 //!   copying an opening from the transaction pool (front-running) earns nothing.
 //! - **Slashing burns, the reward is minted**: [`mindos_primitives::StakeInfo::slash`] burns
 //!   `slashed`; the pallet then mints `⌊10% · slashed⌋` to the reporter, so issuance falls by
 //!   exactly `slashed − reward`, the math crate's `burned`: no unit is created or lost.
 //!
-//! ## Not yet (part 2)
+//! ## The audit layer (part 2, `audit.rs`)
 //!
-//! Appeals and the audit committee's re-judging, slashing sentinels on an overturn (and the
-//! pending slash being dropped then), the runtime wiring (the neurons pallet calling
+//! Every judged or canary conviction is recorded as a [`Judgment`] under its case id
+//! ([`Event::Appealable`]); the miner's coldkey may [`Pallet::appeal`] it with `AppealDeposit`
+//! until its slash falls due. An audit committee drawn disjoint from the case committee
+//! re-judges every appeal, a random 10% of judged convictions (picked at the verdict from the
+//! running mix) and every split vote ([`Pallet::audit_vote`], `2f + 1` overturn, `f + 1`
+//! uphold; [`Pallet::close_audit`] after `AuditDuration`: the verdict stands, the deposit is
+//! returned). A slash whose conviction is under audit waits for it, so an overturn always drops
+//! a pending slash and never refunds. Overturned conviction: quarantine lifted, offence
+//! forgotten, slash dropped, deposit returned, reporter bond and canary deposit burned, guilty
+//! voters slashed 0.1% (×3 when `f + 1`) with their reputation halved through
+//! [`Config::ReputationSink`] (the consensus pallet will implement it; `()` does nothing).
+//! Overturned split dismissal: the miner is sanctioned and those who cleared it are slashed 2%
+//! (×3 likewise). Upheld appeal: the deposit is burned. The `audit` module documents the
+//! decisions and what is not done (escalation to all permit holders).
+//!
+//! ## Not yet
+//!
+//! Escalation of a disagreement between the committees to all permit holders, the runtime
+//! wiring (the neurons pallet calling
 //! [`mindos_primitives::EndpointObserver`] from `serve` and refusing a binding it declines, and
 //! implementing [`mindos_primitives::NeuronDeregistration`], the
 //! consensus pallet calling [`mindos_primitives::SaltSink`] and reading

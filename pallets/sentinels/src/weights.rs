@@ -150,18 +150,19 @@ impl Estimates {
 
     // Reads: subnet task, permit, canaries, block number, the seen block's hash, epoch, the
     // hotkey's uid, quarantine record, offence history, pending slash (room for the deposit),
-    // key history, genesis hash (12). Writes: canaries. One signature checked against at most
-    // `MaxBoundKeys` keys, one hash. Decoding: the canaries, the offence history, the pending
-    // slash's deposits, the key history.
+    // key history, genesis hash, the pending slash again (room for the judgment), next case id
+    // (14). Writes: canaries, next case id, the judgment (3). One signature checked against at
+    // most `MaxBoundKeys` keys, one hash. Decoding: the canaries, the offence history, the
+    // pending slash's deposits and cases, the key history.
     fn submit_canary_failure(&self, q: u32) -> Weight {
         let decoded = u64::from(q)
-            .saturating_add(max_history().saturating_mul(2))
+            .saturating_add(max_history().saturating_mul(3))
             .saturating_add(max_keys());
         let compute = CALL_BASE
             .saturating_add(ED25519_VERIFY.saturating_mul(max_keys()))
             .saturating_add(HASH)
             .saturating_add(items(decoded));
-        self.of(12, 1, compute)
+        self.of(14, 3, compute)
     }
 
     // Reads: subnet exists, epoch, committee, slot's hotkey, the reporter's conflict check (the
@@ -202,7 +203,8 @@ impl Estimates {
     // Reads: epoch (twice), the governed first quarantine length, offence history, the
     // hotkey's uid, block number, pending slash, queue bounds (8). Writes: offence history,
     // quarantine record, pending slash, queue entry, queue bounds (5). Decoding: the offence
-    // history and the pending slash's deposits.
+    // history and the pending slash's deposits. A judged conviction's judgment is charged to
+    // the verdict's audit opening ([`WeightInfo::open_audit`] writes it).
     fn sanction(&self) -> Weight {
         let compute = CALL_BASE.saturating_add(items(max_history().saturating_mul(2)));
         self.of(8, 5, compute)
@@ -247,10 +249,17 @@ impl Estimates {
     }
 
     // Reads: epoch, queue bounds, queue entry, pending slash, the reporter's account (the
-    // mint), total issuance (6). Writes: queue entry, pending slash, queue bounds, account,
-    // total issuance, slash-due list (6). Decoding: the pending slash's deposits.
+    // mint), total issuance, the open audit of each judgment it carries (6 + `MaxOffenceHistory`).
+    // Writes: queue entry, pending slash, queue bounds, account, total issuance, slash-due list
+    // (6). Per judgment carried: the judgment read and removed, its bond released (account and
+    // holds): 3 reads, 3 writes. Decoding: the pending slash's deposits and cases.
     fn settle_slash(&self) -> Weight {
-        self.of(6, 6, CALL_BASE.saturating_add(items(max_history())))
+        let h = max_history();
+        self.of(
+            6u64.saturating_add(h.saturating_mul(4)),
+            6u64.saturating_add(h.saturating_mul(3)),
+            CALL_BASE.saturating_add(items(h.saturating_mul(2))),
+        )
     }
 
     // Reads: account and holds. Writes: account and holds.

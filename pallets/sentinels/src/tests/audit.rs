@@ -576,3 +576,34 @@ fn an_equivocation_is_not_appealable() {
         assert_noop!(appeal(0), Error::<Test>::UnknownJudgment);
     });
 }
+
+#[test]
+fn try_state_catches_broken_audits() {
+    build_and_execute(|| {
+        let members = seated4();
+        convict(&members, 0, false);
+        assert_ok!(appeal(0));
+        assert_ok!(Sentinels::do_try_state());
+        let audit = Audits::<Test>::get(0).unwrap();
+        let broken = |change: &dyn Fn(&mut crate::AuditOf<Test>)| {
+            let mut bad = audit.clone();
+            change(&mut bad);
+            Audits::<Test>::insert(0, bad);
+            let result = Sentinels::do_try_state();
+            Audits::<Test>::insert(0, audit.clone());
+            result
+        };
+        // The audit committee shares a member with the case committee.
+        let mut shared = audit.members.clone().into_inner();
+        shared[0] = members[3];
+        assert!(
+            broken(&|a| a.members = frame_support::BoundedVec::truncate_from(shared.clone()))
+                .is_err()
+        );
+        // A voter beyond the audit's seats.
+        assert!(broken(&|a| a.uphold = 1 << 5).is_err());
+        // The appeal deposit held differs from the open appeals'.
+        assert!(broken(&|a| a.appellant = Some((owner(MINER_A), APPEAL_DEPOSIT - 1))).is_err());
+        assert_ok!(Sentinels::do_try_state());
+    });
+}
