@@ -662,7 +662,7 @@ impl<T: Config> Pallet<T> {
 }
 
 /// Whether case `case` of a conviction is picked for the random audit with the accumulator
-/// `mix`: what [`Pallet::record_conviction`] decides (tests predict it with this).
+/// `mix`: what a judged conviction decides at its verdict (tests predict it with this).
 pub fn picked_at_random(mix: &[u8; 32], case: CaseId) -> bool {
     randomly_audited(mix, case, DEFAULT_AUDIT_RATE)
 }

@@ -206,7 +206,7 @@ impl<T: Config> Pallet<T> {
 
     /// The keys `hotkey` had bound on `netuid` in sentinel epoch `epoch` ([`KeyHistory`]):
     /// binding `i` verifies epochs from its own to the next binding's, both included (a key
-    /// replaced during an epoch signed the earlier part of it). At most [`MaxBoundKeys`].
+    /// replaced during an epoch signed the earlier part of it). At most [`crate::MaxBoundKeys`].
     pub fn keys_at(netuid: NetUid, hotkey: &T::AccountId, epoch: u64) -> Vec<[u8; 32]> {
         let history = KeyHistory::<T>::get(netuid, hotkey);
         let ends = history

@@ -607,3 +607,50 @@ fn try_state_catches_broken_audits() {
         assert_ok!(Sentinels::do_try_state());
     });
 }
+
+#[test]
+fn a_picked_conviction_without_enough_auditors_stands_unaudited() {
+    build_and_execute(|| {
+        let members = seated4();
+        let outside = not_sitting();
+        Permits::mutate(|p| p.retain(|(_, h)| !outside[..2].contains(h)));
+        convict(&members, 0, true);
+        assert!(Audits::<Test>::get(0).is_none());
+        System::assert_has_event(
+            Event::AuditNotOpened {
+                case: 0,
+                netuid: NET,
+                reason: AuditReason::Random,
+            }
+            .into(),
+        );
+        let judgment = Judgments::<Test>::get(0).unwrap();
+        assert!(judgment.convicted && !judgment.audited);
+        assert_eq!(held(members[0]), BOND);
+    });
+}
+
+#[test]
+fn an_expired_audit_is_closed_at_the_subnets_boundary() {
+    build_and_execute(|| {
+        let members = seated4();
+        convict(&members, 0, false);
+        run_to(31);
+        assert_ok!(appeal(0));
+        // Expires after block 43; the boundary at block 50 closes it.
+        run_to_epoch(5);
+        assert!(Audits::<Test>::get(0).is_none());
+        assert!(OpenAudits::<Test>::get(NET).is_empty());
+        System::assert_has_event(
+            Event::AuditClosed {
+                case: 0,
+                netuid: NET,
+                outcome: AuditOutcome::Expired,
+                deposit_returned: APPEAL_DEPOSIT,
+                deposit_burned: 0,
+            }
+            .into(),
+        );
+        assert_eq!(appeal_held(owner(MINER_A)), 0);
+    });
+}
