@@ -247,9 +247,13 @@ impl<T: Config> Pallet<T> {
     /// Opens an automatic audit of `judgment`, or emits [`Event::AuditNotOpened`]. Returns
     /// whether it opened.
     fn try_open_audit(id: CaseId, judgment: &mut JudgmentOf<T>, reason: AuditReason) -> bool {
-        match Self::open_audit(id, judgment, reason, None) {
-            Ok(()) => true,
-            Err(_) => {
+        let opened = (!OpenAudits::<T>::get(judgment.netuid).is_full())
+            .then(|| Self::draw_auditors(judgment, id))
+            .flatten()
+            .map(|committee| Self::open_audit(id, judgment, reason, None, committee));
+        match opened {
+            Some(()) => true,
+            None => {
                 Self::deposit_event(Event::AuditNotOpened {
                     case: id,
                     netuid: judgment.netuid,
@@ -260,20 +264,21 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Draws the audit committee of `judgment` and opens the audit (writes the audit and the
-    /// subnet's open list; the caller writes the judgment, marked audited).
+    /// Opens the audit of `judgment` by the drawn `(size, members)`: writes the audit and the
+    /// subnet's open list (the caller checked it has room, and writes the judgment, marked
+    /// audited).
     fn open_audit(
         id: CaseId,
         judgment: &mut JudgmentOf<T>,
         reason: AuditReason,
         appellant: Option<(T::AccountId, BalanceOf<T>)>,
-    ) -> Result<(), Error<T>> {
+        (size, members): (CommitteeSize, Vec<T::AccountId>),
+    ) {
         let netuid = judgment.netuid;
         let mut open = OpenAudits::<T>::get(netuid);
-        ensure!(!open.is_full(), Error::<T>::TooManyAudits);
-        let (size, members) =
-            Self::draw_auditors(judgment, id).ok_or(Error::<T>::NoAuditCommittee)?;
-        open.try_push(id).map_err(|_| Error::<T>::TooManyAudits)?;
+        if open.try_push(id).is_err() {
+            log::error!(target: LOG_TARGET, "open audits of {netuid:?} full after the check");
+        }
         let expires_at =
             frame_system::Pallet::<T>::block_number().saturating_add(T::AuditDuration::get());
         let members = BoundedVec::<_, MaxCommitteeMembers>::truncate_from(members);
@@ -299,7 +304,6 @@ impl<T: Config> Pallet<T> {
             members,
             expires_at,
         });
-        Ok(())
     }
 
     /// The audit committee of `judgment`: drawn from the subnet's validators now, the case
@@ -382,11 +386,17 @@ impl<T: Config> Pallet<T> {
             !OpenAudits::<T>::get(judgment.netuid).is_full(),
             Error::<T>::TooManyAudits
         );
-        Self::draw_auditors(&judgment, id).ok_or(Error::<T>::NoAuditCommittee)?;
+        let committee = Self::draw_auditors(&judgment, id).ok_or(Error::<T>::NoAuditCommittee)?;
         let deposit = T::AppealDeposit::get();
         T::Currency::hold(&HoldReason::AppealDeposit.into(), &who, deposit)
             .map_err(|_| Error::<T>::InsufficientAppealDeposit)?;
-        Self::open_audit(id, &mut judgment, AuditReason::Appeal, Some((who, deposit)))?;
+        Self::open_audit(
+            id,
+            &mut judgment,
+            AuditReason::Appeal,
+            Some((who, deposit)),
+            committee,
+        );
         Judgments::<T>::insert(id, judgment);
         Ok(())
     }
