@@ -137,13 +137,16 @@ impl<T: Config> Pallet<T> {
         let candidates = Self::draw(netuid, epoch.saturating_add(1));
         let (examined, closed) = Self::expire_cases(netuid, now);
         let (canaries, expired) = Self::expire_canaries(netuid, epoch);
+        let (audits, audits_closed) = Self::expire_audits(netuid, now);
         Self::mark_slashes_due(netuid, epoch);
         let close = T::WeightInfo::close_case(examined);
+        let close_audit = T::WeightInfo::close_audit(audits);
         T::WeightInfo::boundary(candidates, examined, canaries)
             .saturating_add(close.saturating_mul(u64::from(closed)))
             .saturating_add(
                 T::WeightInfo::release_canary_deposit().saturating_mul(u64::from(expired)),
             )
+            .saturating_add(close_audit.saturating_mul(u64::from(audits_closed)))
     }
 
     /// Draws `netuid`'s committee for `epoch` from the completed mix and the candidates

@@ -89,7 +89,11 @@ impl<T: Config> Pallet<T> {
         let release = T::WeightInfo::release_canary_deposit();
         let boundary = T::WeightInfo::boundary(candidates, cases, canaries)
             .saturating_add(T::WeightInfo::close_case(cases).saturating_mul(u64::from(cases)))
-            .saturating_add(release.saturating_mul(u64::from(canaries)));
+            .saturating_add(release.saturating_mul(u64::from(canaries)))
+            .saturating_add(
+                T::WeightInfo::close_audit(T::MaxOpenAuditsPerSubnet::get())
+                    .saturating_mul(u64::from(T::MaxOpenAuditsPerSubnet::get())),
+            );
         let boundaries = T::MaxBoundariesPerBlock::get().min(subnets);
         let deposits = <crate::MaxOffenceHistory as Get<u32>>::get();
         let slash = T::WeightInfo::settle_slash()
@@ -108,6 +112,7 @@ impl<T: Config> Pallet<T> {
         let mut weight = T::WeightInfo::vote();
         if closed {
             weight.saturating_accrue(T::WeightInfo::close_case(T::MaxOpenCasesPerSubnet::get()));
+            weight.saturating_accrue(Self::open_audit_weight());
         }
         if sanctioned {
             weight.saturating_accrue(Self::sanction_weight());
@@ -201,7 +206,7 @@ impl<T: Config> Pallet<T> {
 
     /// The keys `hotkey` had bound on `netuid` in sentinel epoch `epoch` ([`KeyHistory`]):
     /// binding `i` verifies epochs from its own to the next binding's, both included (a key
-    /// replaced during an epoch signed the earlier part of it). At most [`MaxBoundKeys`].
+    /// replaced during an epoch signed the earlier part of it). At most [`crate::MaxBoundKeys`].
     pub fn keys_at(netuid: NetUid, hotkey: &T::AccountId, epoch: u64) -> Vec<[u8; 32]> {
         let history = KeyHistory::<T>::get(netuid, hotkey);
         let ends = history
@@ -266,7 +271,7 @@ impl<T: Config> Pallet<T> {
     }
 
     /// `member` is not `accused` and its coldkey is not `accused_owner`.
-    fn impartial(
+    pub(crate) fn impartial(
         member: &T::AccountId,
         accused: &T::AccountId,
         accused_owner: Option<&T::AccountId>,
@@ -311,6 +316,7 @@ impl<T: Config> Pallet<T> {
             OffenceKind::Equivocation,
             reporter,
             Zero::zero(),
+            None,
         );
         Ok(())
     }
@@ -418,6 +424,8 @@ impl<T: Config> Pallet<T> {
         });
         // The committer, not the submitter, is paid: it chose the canary and answers for it,
         // and an opening copied from the transaction pool earns nothing.
+        let case =
+            Self::record_canary_conviction(netuid, uid, &hotkey, &canary.committer, canary.deposit);
         Self::apply_sanction(
             netuid,
             uid,
@@ -425,7 +433,11 @@ impl<T: Config> Pallet<T> {
             OffenceKind::CanaryFailure,
             canary.committer,
             canary.deposit,
+            case,
         );
+        if let Some(case) = case {
+            Self::canary_appealable(case);
+        }
         Ok(())
     }
 
@@ -574,6 +586,7 @@ impl<T: Config> Pallet<T> {
                 Ok((false, false))
             }
             Verdict::Dismissed => {
+                Self::audit_dismissal(id, &case);
                 Self::close(id, case, CaseOutcome::Dismissed);
                 Ok((true, false))
             }
@@ -583,6 +596,9 @@ impl<T: Config> Pallet<T> {
                 // newcomer is untouched. A miner quarantined meanwhile by proven evidence is not
                 // sanctioned again.
                 if !Quarantines::<T>::contains_key(case.netuid, &case.accused) {
+                    // Appealable (its bond held until the slash settles) unless its pending
+                    // slash carries `MaxOffenceHistory` convictions already.
+                    let appealable = Self::judgment_room(case.netuid, &case.accused);
                     Self::apply_sanction(
                         case.netuid,
                         case.uid,
@@ -590,7 +606,11 @@ impl<T: Config> Pallet<T> {
                         OffenceKind::Judged(case.offence),
                         case.reporter.clone(),
                         Zero::zero(),
+                        appealable.then_some(id),
                     );
+                    if appealable {
+                        Self::record_conviction(id, &case);
+                    }
                     Self::close(id, case, CaseOutcome::Guilty);
                     Ok((true, true))
                 } else {
@@ -633,7 +653,7 @@ impl<T: Config> Pallet<T> {
     // ----- cases -----
 
     /// The bit of seat `seat` in a case's vote bitmaps.
-    fn seat_bit(seat: usize) -> Option<u16> {
+    pub(crate) fn seat_bit(seat: usize) -> Option<u16> {
         (seat < usize::from(MAX_COMMITTEE_SIZE))
             .then(|| 1u16.checked_shl(u32::try_from(seat).unwrap_or(u32::MAX)))
             .flatten()
@@ -677,18 +697,23 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Closes `case`: releases the bond, removes it, emits [`Event::CaseClosed`].
+    /// Closes `case`: releases the bond (except a conviction's, held until its slash settles
+    /// for the audit to forfeit), removes it, emits [`Event::CaseClosed`].
     pub(crate) fn close(id: CaseId, case: CaseOf<T>, outcome: CaseOutcome) {
-        let returned = T::Currency::release(
-            &HoldReason::ReportBond.into(),
-            &case.reporter,
-            case.bond,
-            Precision::BestEffort,
-        )
-        .unwrap_or_else(|e| {
-            log::error!(target: LOG_TARGET, "report bond of case {id} not released: {e:?}");
+        let returned = if outcome == CaseOutcome::Guilty && Judgments::<T>::contains_key(id) {
             Zero::zero()
-        });
+        } else {
+            T::Currency::release(
+                &HoldReason::ReportBond.into(),
+                &case.reporter,
+                case.bond,
+                Precision::BestEffort,
+            )
+            .unwrap_or_else(|e| {
+                log::error!(target: LOG_TARGET, "report bond of case {id} not released: {e:?}");
+                Zero::zero()
+            })
+        };
         OpenCases::<T>::mutate(case.netuid, |open| open.retain(|o| o.id != id));
         Cases::<T>::remove(id);
         Self::deposit_event(Event::CaseClosed {

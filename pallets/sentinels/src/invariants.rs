@@ -44,6 +44,101 @@ impl<T: Config> Pallet<T> {
         Self::check_keys()?;
         Self::check_canaries()?;
         Self::check_slashes()?;
+        Self::check_audits()?;
+        Ok(())
+    }
+
+    /// Audits: each open audit is listed once in its subnet's open list and the reverse,
+    /// re-judges an audited judgment of that subnet, has a valid size with that many distinct
+    /// members, none of them on the case committee; its voters are its seats and none voted
+    /// twice; it is undecided. Each appellant's held appeal deposit is the sum of its open
+    /// appeals' deposits. A conviction's judgment is carried by its miner's pending slash;
+    /// a dismissal's judgment exists only under audit.
+    fn check_audits() -> Result<(), TryRuntimeError> {
+        let mut listed: BTreeMap<crate::CaseId, NetUid> = BTreeMap::new();
+        for (netuid, open) in OpenAudits::<T>::iter() {
+            ensure!(
+                open.len() <= T::MaxOpenAuditsPerSubnet::get() as usize,
+                "more open audits than MaxOpenAuditsPerSubnet"
+            );
+            for id in open.iter() {
+                ensure!(
+                    listed.insert(*id, netuid).is_none(),
+                    "an audit listed twice"
+                );
+            }
+        }
+        let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+        let mut audits = 0usize;
+        for (id, audit) in Audits::<T>::iter() {
+            audits = audits.saturating_add(1);
+            ensure!(
+                listed.get(&id) == Some(&audit.netuid),
+                "an open audit not in its subnet's open list"
+            );
+            let judgment = Judgments::<T>::get(id).ok_or("an audit without its judgment")?;
+            ensure!(judgment.audited, "an audited judgment not marked audited");
+            ensure!(
+                judgment.netuid == audit.netuid,
+                "an audit on another subnet than its judgment"
+            );
+            let n = audit.members.len();
+            ensure!(
+                n == usize::from(audit.size.n()),
+                "an audit committee's size differs from its members"
+            );
+            let distinct: BTreeSet<&T::AccountId> = audit.members.iter().collect();
+            ensure!(distinct.len() == n, "an audit committee repeats a member");
+            ensure!(
+                audit.members.iter().all(|m| !judgment.members.contains(m)),
+                "an audit committee shares a member with the case committee"
+            );
+            let seats = 1u16
+                .checked_shl(u32::try_from(n).unwrap_or(u32::MAX))
+                .unwrap_or(0)
+                .wrapping_sub(1);
+            ensure!(
+                (audit.uphold | audit.overturn) & !seats == 0,
+                "an audit voter is not on the audit committee"
+            );
+            ensure!(
+                audit.uphold & audit.overturn == 0,
+                "an audit seat voted both ways"
+            );
+            ensure!(
+                mindos_sentinels_math::verdict(audit.size, audit.tally(), false)
+                    == Ok(Verdict::Open),
+                "an open audit already has a decision"
+            );
+            if let Some((appellant, deposit)) = &audit.appellant {
+                let held = deposits.entry(appellant.clone()).or_default();
+                *held = held.saturating_add(*deposit);
+            }
+        }
+        ensure!(
+            audits == listed.len(),
+            "an open audit list names an audit that does not exist"
+        );
+        for (who, deposit) in deposits {
+            ensure!(
+                T::Currency::balance_on_hold(&HoldReason::AppealDeposit.into(), &who) == deposit,
+                "an appellant's held deposit differs from its open appeals'"
+            );
+        }
+        for (id, judgment) in Judgments::<T>::iter() {
+            if judgment.convicted {
+                ensure!(
+                    PendingSlashes::<T>::get(judgment.netuid, &judgment.accused)
+                        .is_some_and(|s| s.cases.contains(&id)),
+                    "a conviction not carried by its miner's pending slash"
+                );
+            } else {
+                ensure!(
+                    Audits::<T>::contains_key(id),
+                    "a dismissal's judgment outside an audit"
+                );
+            }
+        }
         Ok(())
     }
 
@@ -182,10 +277,15 @@ impl<T: Config> Pallet<T> {
             cases == listed.len(),
             "an open list names a case that does not exist"
         );
+        // A conviction's bond stays held until its slash settles.
+        for (_, judgment) in Judgments::<T>::iter() {
+            let bond = bonds.entry(judgment.reporter.clone()).or_default();
+            *bond = bond.saturating_add(judgment.bond);
+        }
         for (reporter, bond) in bonds {
             ensure!(
                 T::Currency::balance_on_hold(&HoldReason::ReportBond.into(), &reporter) == bond,
-                "a reporter's held bond differs from its open cases' bonds"
+                "a reporter's held bond differs from its open cases' and convictions' bonds"
             );
         }
         Ok(())

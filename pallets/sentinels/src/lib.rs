@@ -73,23 +73,41 @@
 //!   returned), and the next epoch's committee may report the miner again: that is how a
 //!   blocked round is retried. The runtime should set `CaseDuration` to about one tempo.
 //! - **Bonds** are fungible holds on the reporter's hotkey ([`HoldReason::ReportBond`]), as the
-//!   stake and directives pallets hold funds. They are returned when the case closes, whatever
-//!   the outcome: forfeiting a bond needs the audit committee to say a report was wrong, which
-//!   is part 2. The bond bounds spam together with `MaxOpenReportsPerReporter`.
+//!   stake and directives pallets hold funds. A dismissed or expired case returns its bond when
+//!   it closes; a conviction keeps it held until the miner's slash settles after the audit
+//!   window, and an audit that overturns the conviction burns it. The bond bounds spam together
+//!   with `MaxOpenReportsPerReporter`.
 //! - **Canary deposits** ([`HoldReason::CanaryDeposit`]): the committer alone chooses a canary's
 //!   expected output, so each canary holds `CanaryDeposit` (at most `MaxCanariesPerCommitter` per
 //!   committer and subnet). It is released when the canary expires unused, or when the slash of
-//!   the miner it convicted settles after the audit window; part 2 forfeits it when an appeal
+//!   the miner it convicted settles after the audit window; it is burned when an audit
 //!   overturns that conviction. The reporter's share of that slash goes to the committer, so
 //!   copying an opening from the transaction pool (front-running) earns nothing.
 //! - **Slashing burns, the reward is minted**: [`mindos_primitives::StakeInfo::slash`] burns
 //!   `slashed`; the pallet then mints `⌊10% · slashed⌋` to the reporter, so issuance falls by
 //!   exactly `slashed − reward`, the math crate's `burned`: no unit is created or lost.
 //!
-//! ## Not yet (part 2)
+//! ## The audit layer (part 2, `audit.rs`)
 //!
-//! Appeals and the audit committee's re-judging, slashing sentinels on an overturn (and the
-//! pending slash being dropped then), the runtime wiring (the neurons pallet calling
+//! Every judged or canary conviction is recorded as a [`Judgment`] under its case id
+//! ([`Event::Appealable`]); the miner's coldkey may [`Pallet::appeal`] it with `AppealDeposit`
+//! until its slash falls due. An audit committee drawn disjoint from the case committee
+//! re-judges every appeal, a random 10% of judged convictions (picked at the verdict from the
+//! running mix) and every split vote ([`Pallet::audit_vote`], `2f + 1` overturn, `f + 1`
+//! uphold; [`Pallet::close_audit`] after `AuditDuration`: the verdict stands, the deposit is
+//! returned). A slash whose conviction is under audit waits for it, so an overturn always drops
+//! a pending slash and never refunds. Overturned conviction: quarantine lifted, offence
+//! forgotten, slash dropped, deposit returned, reporter bond and canary deposit burned, guilty
+//! voters slashed 0.1% (×3 when `f + 1`) with their reputation halved through
+//! [`Config::ReputationSink`] (the consensus pallet will implement it; `()` does nothing).
+//! Overturned split dismissal: the miner is sanctioned and those who cleared it are slashed 2%
+//! (×3 likewise). Upheld appeal: the deposit is burned. The `audit` module documents the
+//! decisions and what is not done (escalation to all permit holders).
+//!
+//! ## Not yet
+//!
+//! Escalation of a disagreement between the committees to all permit holders, the runtime
+//! wiring (the neurons pallet calling
 //! [`mindos_primitives::EndpointObserver`] from `serve` and refusing a binding it declines, and
 //! implementing [`mindos_primitives::NeuronDeregistration`], the
 //! consensus pallet calling [`mindos_primitives::SaltSink`] and reading
@@ -114,6 +132,7 @@ extern crate alloc;
 
 pub use pallet::*;
 
+mod audit;
 mod epochs;
 mod impls;
 mod invariants;
@@ -125,13 +144,15 @@ mod tests;
 pub mod types;
 pub mod weights;
 
+pub use audit::{picked_at_random, ReputationSink, REPUTATION_CUT};
 pub use epochs::Randao;
 pub use mindos_primitives::NetUid;
 pub use types::{
-    canary_commitment, response_message, Canary, CandidateSnapshot, Case, CaseId, CaseOutcome,
-    Challenge, CommitteeRecord, Hash32, JudgedOffence, KeyBinding, MaxBoundKeys,
-    MaxCommitteeMembers, MaxOffenceHistory, OffenceKind, OpenCase, PendingSlash, Quarantine,
-    Response, SeenBlock, SignedResponse, SnapshotCandidate, CANARY_DOMAIN, RESPONSE_DOMAIN,
+    canary_commitment, response_message, Audit, AuditOutcome, Canary, CandidateSnapshot, Case,
+    CaseId, CaseOutcome, Challenge, CommitteeRecord, Hash32, JudgedOffence, Judgment, KeyBinding,
+    MaxBoundKeys, MaxCommitteeMembers, MaxOffenceHistory, OffenceKind, OpenCase, PendingSlash,
+    Quarantine, Response, SeenBlock, SignedResponse, SnapshotCandidate, CANARY_DOMAIN,
+    RESPONSE_DOMAIN,
 };
 pub use weights::WeightInfo;
 
@@ -152,6 +173,7 @@ pub mod pallet {
         NeuronDeregistration, NeuronsInfo, ReputationInfo, SentinelParameters, StakeInfo,
         SubnetsInfo,
     };
+    use mindos_sentinels_math::{AuditReason, Offence as SlashOffence};
     use sp_runtime::Perbill;
 
     /// Balance type of the currency bonds are held and rewards minted in.
@@ -172,6 +194,13 @@ pub mod pallet {
     /// A canary as stored.
     pub type CanaryOf<T> =
         Canary<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+    /// A judgment the audit may re-judge, as stored.
+    pub type JudgmentOf<T> = Judgment<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+    /// An audit as stored.
+    pub type AuditOf<T> =
+        Audit<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
     /// A pending slash as stored.
     pub type PendingSlashOf<T> = PendingSlash<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
@@ -205,6 +234,11 @@ pub mod pallet {
         /// Reputation, the second factor of a seat's weight.
         type Reputation: ReputationInfo;
 
+        /// Where a sentinel's reputation is cut when the audit overturns its guilty vote
+        /// (halved). The consensus pallet, which keeps reputation, will implement it; `()` does
+        /// nothing.
+        type ReputationSink: ReputationSink<Self::AccountId>;
+
         /// Frees the uid of a miner with three offences in the window.
         type Deregistration: NeuronDeregistration;
 
@@ -214,6 +248,20 @@ pub mod pallet {
         /// The bond a committee member holds while its report is open.
         #[pallet::constant]
         type ReportBond: Get<BalanceOf<Self>>;
+
+        /// What a miner's coldkey holds while its appeal is audited: returned if the verdict is
+        /// overturned or the audit expires undecided, burned if it is upheld.
+        #[pallet::constant]
+        type AppealDeposit: Get<BalanceOf<Self>>;
+
+        /// Blocks an audit takes votes for, from its opening; then the verdict stands.
+        #[pallet::constant]
+        type AuditDuration: Get<BlockNumberFor<Self>>;
+
+        /// Open audits a subnet may have at once; an appeal beyond it is refused, a random or
+        /// split-vote audit beyond it is not opened ([`Event::AuditNotOpened`]).
+        #[pallet::constant]
+        type MaxOpenAuditsPerSubnet: Get<u32>;
 
         /// Blocks a judged case takes votes for, from its report (not to the end of the epoch:
         /// the crate docs say why); then it can only be dismissed. About one tempo.
@@ -305,6 +353,9 @@ pub mod pallet {
         /// or the slash it caused settles.
         #[codec(index = 1)]
         CanaryDeposit,
+        /// A miner coldkey's deposit on its appeal, held while the audit is open.
+        #[codec(index = 2)]
+        AppealDeposit,
     }
 
     /// Each subnet's sentinel epoch: the boundaries this pallet has seen. Challenges, canary
@@ -492,6 +543,33 @@ pub mod pallet {
     pub type SlashQueueBounds<T: Config> =
         StorageMap<_, Twox64Concat, NetUid, (u64, u64), ValueQuery>;
 
+    /// Verdicts the audit committee may re-judge, by case id ([`Judgment`]): convictions
+    /// (judged or by a canary) until their slash settles or an audit overturns them, split
+    /// dismissals while their audit is open. One storage item each, at most
+    /// `MaxOffenceHistory` per pending slash.
+    ///
+    /// TWOX-NOTE: safe, case ids are assigned by the chain.
+    #[pallet::storage]
+    pub type Judgments<T: Config> = StorageMap<_, Twox64Concat, CaseId, JudgmentOf<T>, OptionQuery>;
+
+    /// Open audits, by the case id of the verdict they re-judge.
+    ///
+    /// TWOX-NOTE: as for [`Judgments`].
+    #[pallet::storage]
+    pub type Audits<T: Config> = StorageMap<_, Twox64Concat, CaseId, AuditOf<T>, OptionQuery>;
+
+    /// The open audits of each subnet, oldest first (at most `MaxOpenAuditsPerSubnet`).
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type OpenAudits<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        BoundedVec<CaseId, T::MaxOpenAuditsPerSubnet>,
+        ValueQuery,
+    >;
+
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
@@ -655,6 +733,101 @@ pub mod pallet {
             /// Minted to the reporter.
             reward: BalanceOf<T>,
         },
+        /// A verdict may be appealed (by the miner's coldkey, [`Pallet::appeal`]) until its
+        /// slash falls due.
+        Appealable {
+            /// The case id to appeal.
+            case: CaseId,
+            /// The subnet.
+            netuid: NetUid,
+            /// The miner's hotkey.
+            hotkey: T::AccountId,
+            /// Appeals are taken before this sentinel epoch.
+            until_epoch: u64,
+        },
+        /// An audit committee, disjoint from the case committee, was drawn to re-judge a
+        /// verdict.
+        AuditOpened {
+            /// The case re-judged.
+            case: CaseId,
+            /// The subnet.
+            netuid: NetUid,
+            /// Why.
+            reason: AuditReason,
+            /// The audit committee's hotkeys.
+            members: BoundedVec<T::AccountId, MaxCommitteeMembers>,
+            /// Last block votes count.
+            expires_at: BlockNumberFor<T>,
+        },
+        /// A verdict picked for audit (random or split vote) could not be audited: too few
+        /// validators outside the case committee, no seed yet, or `MaxOpenAuditsPerSubnet`
+        /// open. The verdict stands.
+        AuditNotOpened {
+            /// The case.
+            case: CaseId,
+            /// The subnet.
+            netuid: NetUid,
+            /// Why it was picked.
+            reason: AuditReason,
+        },
+        /// An audit committee member voted.
+        AuditVoted {
+            /// The case re-judged.
+            case: CaseId,
+            /// The member's hotkey.
+            voter: T::AccountId,
+            /// Its vote.
+            uphold: bool,
+            /// Votes to uphold so far.
+            uphold_votes: u8,
+            /// Votes to overturn so far.
+            overturn_votes: u8,
+        },
+        /// An audit closed: the verdict was upheld, overturned, or stands by expiry.
+        AuditClosed {
+            /// The case re-judged.
+            case: CaseId,
+            /// The subnet.
+            netuid: NetUid,
+            /// How it ended.
+            outcome: AuditOutcome,
+            /// The appeal deposit returned to the appellant (overturned or expired).
+            deposit_returned: BalanceOf<T>,
+            /// The appeal deposit burned (upheld).
+            deposit_burned: BalanceOf<T>,
+        },
+        /// An overturned conviction was undone: quarantine lifted, pending slash dropped, the
+        /// reporter's bond and the canary committer's deposit burned.
+        ConvictionOverturned {
+            /// The case.
+            case: CaseId,
+            /// The subnet.
+            netuid: NetUid,
+            /// The miner's hotkey.
+            hotkey: T::AccountId,
+            /// Whether its quarantine was lifted.
+            quarantine_lifted: bool,
+            /// Whether its pending slash was dropped (not when another offence shares it).
+            slash_dropped: bool,
+            /// The reporter's bond burned.
+            bond_forfeited: BalanceOf<T>,
+            /// The canary committer's deposit burned (canary convictions).
+            canary_deposit_forfeited: BalanceOf<T>,
+        },
+        /// A sentinel the audit proved wrong was slashed (burned) and, for a wrong guilty vote,
+        /// its reputation cut.
+        SentinelSlashed {
+            /// The subnet.
+            netuid: NetUid,
+            /// The sentinel's hotkey.
+            hotkey: T::AccountId,
+            /// Why, and whether correlated (×3).
+            offence: SlashOffence,
+            /// Share of its stake slashed.
+            rate: Perbill,
+            /// Burned from its stake.
+            slashed: BalanceOf<T>,
+        },
         /// A quarantined miner was released.
         MinerReleased {
             /// The subnet.
@@ -762,6 +935,32 @@ pub mod pallet {
         NotMinerOwner,
         /// The quarantine has not ended.
         QuarantineNotOver,
+        /// No verdict with this case id may be audited: unknown, dismissed, settled, or proven
+        /// by equivocation (which proves itself).
+        UnknownJudgment,
+        /// Only a conviction can be appealed.
+        NotConvicted,
+        /// Only the coldkey owning the convicted hotkey may appeal.
+        NotAccusedOwner,
+        /// The audit window is over: the slash has fallen due.
+        AppealWindowOver,
+        /// This verdict was audited already (at most one audit per verdict).
+        AlreadyAudited,
+        /// The caller cannot hold the appeal deposit.
+        InsufficientAppealDeposit,
+        /// No audit committee can be drawn: fewer than 4 eligible validators outside the case
+        /// committee, or no seed for the current epoch yet.
+        NoAuditCommittee,
+        /// The subnet has `MaxOpenAuditsPerSubnet` open audits.
+        TooManyAudits,
+        /// No open audit has this case id.
+        UnknownAudit,
+        /// The audit's voting period is over.
+        AuditExpired,
+        /// The caller is not on the audit committee.
+        NotAuditMember,
+        /// The audit's voting period has not ended.
+        AuditNotExpired,
         /// A counter would overflow.
         Overflow,
     }
@@ -787,6 +986,14 @@ pub mod pallet {
             assert!(
                 !T::CanaryDeposit::get().is_zero(),
                 "CanaryDeposit must be positive: it backs the canary's expected output"
+            );
+            assert!(
+                !T::AuditDuration::get().is_zero(),
+                "AuditDuration must be positive"
+            );
+            assert!(
+                T::MaxOpenAuditsPerSubnet::get() > 0,
+                "MaxOpenAuditsPerSubnet must be positive"
             );
             assert!(
                 T::MaxOpenCasesPerSubnet::get() > 0,
@@ -1067,6 +1274,82 @@ pub mod pallet {
         pub fn unquarantine(origin: OriginFor<T>, netuid: NetUid, uid: u16) -> DispatchResult {
             let who = ensure_signed(origin)?;
             Self::do_unquarantine(who, netuid, uid)
+        }
+
+        /// Appeal a conviction: the audit committee, drawn now from the validators outside the
+        /// case committee, re-judges it.
+        ///
+        /// - `origin`: `Signed` by the coldkey owning the convicted hotkey, able to hold
+        ///   `AppealDeposit`.
+        /// - `case`: the conviction's case id ([`Event::Appealable`]): a judged conviction or a
+        ///   canary failure (equivocation proves itself and is not appealable), before its slash
+        ///   falls due, not audited yet.
+        ///
+        /// The audit takes votes for `AuditDuration` blocks ([`Pallet::audit_vote`]); the
+        /// slash waits for it. Overturned: the deposit is returned; upheld: burned; expired
+        /// undecided: returned, and the verdict stands.
+        ///
+        /// Emits [`Event::AuditOpened`]. Fails with [`Error::UnknownJudgment`],
+        /// [`Error::NotConvicted`], [`Error::NotAccusedOwner`], [`Error::AppealWindowOver`],
+        /// [`Error::AlreadyAudited`], [`Error::TooManyAudits`], [`Error::NoAuditCommittee`] or
+        /// [`Error::InsufficientAppealDeposit`].
+        #[pallet::call_index(7)]
+        #[pallet::weight(T::WeightInfo::appeal(
+            T::MaxCandidates::get(),
+            T::MaxOpenAuditsPerSubnet::get()
+        ))]
+        pub fn appeal(origin: OriginFor<T>, case: CaseId) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            Self::do_appeal(who, case)
+        }
+
+        /// Vote on an open audit, once.
+        ///
+        /// - `origin`: `Signed` by a hotkey on the audit's committee.
+        /// - `case`: the audited case, within the audit's voting period.
+        /// - `uphold`: keep the verdict (`true`) or overturn it.
+        ///
+        /// `2f + 1` votes to overturn overturn it; `f + 1` to uphold uphold it (the verdict
+        /// stands unless a supermajority of the audit says otherwise). An overturned conviction
+        /// lifts the quarantine, drops the pending slash, returns the appeal deposit, burns the
+        /// reporter's bond (and the canary committer's deposit), slashes each guilty voter
+        /// `overturned_sentinel` (0.1%, ×3 when `f + 1` of the committee, which a conviction's
+        /// `2f + 1` guilty votes always are) and halves its reputation
+        /// ([`Config::ReputationSink`]). An overturned dismissal sanctions the miner and
+        /// slashes each not-guilty voter `cleared_bad_miner` (2%, ×3 likewise). An upheld appeal
+        /// burns the deposit.
+        ///
+        /// Emits [`Event::AuditVoted`], and on a decision [`Event::AuditClosed`] (with
+        /// [`Event::ConvictionOverturned`], [`Event::SentinelSlashed`] or the sanction's events).
+        /// Fails with [`Error::UnknownAudit`], [`Error::AuditExpired`],
+        /// [`Error::NotAuditMember`] or [`Error::AlreadyVoted`].
+        #[pallet::call_index(8)]
+        #[pallet::weight(Pallet::<T>::audit_vote_weight(true))]
+        pub fn audit_vote(
+            origin: OriginFor<T>,
+            case: CaseId,
+            uphold: bool,
+        ) -> DispatchResultWithPostInfo {
+            let voter = ensure_signed(origin)?;
+            let decided = Self::do_audit_vote(voter, case, uphold)?;
+            Ok(Some(Self::audit_vote_weight(decided)).into())
+        }
+
+        /// Close an audit whose voting period ended undecided: the verdict stands (no quorum
+        /// to overturn it), the appeal deposit is returned (an audit committee that did not
+        /// decide is no fault of the appellant), and the held slash may settle. Expired audits
+        /// are also closed at their subnet's next boundary.
+        ///
+        /// - `origin`: `Signed` by anyone.
+        /// - `case`: an open audit past its `expires_at` block.
+        ///
+        /// Emits [`Event::AuditClosed`]. Fails with [`Error::UnknownAudit`] or
+        /// [`Error::AuditNotExpired`].
+        #[pallet::call_index(9)]
+        #[pallet::weight(T::WeightInfo::close_audit(T::MaxOpenAuditsPerSubnet::get()))]
+        pub fn close_audit(origin: OriginFor<T>, case: CaseId) -> DispatchResult {
+            ensure_signed(origin)?;
+            Self::do_close_audit(case)
         }
     }
 }

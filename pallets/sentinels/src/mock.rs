@@ -74,6 +74,10 @@ pub(crate) const BOND: Balance = 100;
 pub(crate) const CASE_DURATION: u64 = 15;
 /// `CanaryDeposit`.
 pub(crate) const CANARY_DEPOSIT: Balance = 40;
+/// The appeal deposit.
+pub(crate) const APPEAL_DEPOSIT: Balance = 300;
+/// Blocks an audit takes votes for.
+pub(crate) const AUDIT_DURATION: u64 = 12;
 
 /// The coldkey owning hotkey `hotkey`.
 pub(crate) fn owner(hotkey: AccountId) -> AccountId {
@@ -125,6 +129,8 @@ parameter_types! {
     pub static SlashWeight: Weight = Weight::from_parts(1_000_000_000, 0);
     /// `AuditWindowEpochs`.
     pub static AuditWindow: u32 = 2;
+    /// `(netuid, hotkey, share)` of every reputation cut, in order.
+    pub static ReputationCuts: Vec<(NetUid, AccountId, Perbill)> = Vec::new();
 }
 
 /// Subnets from [`LiveSubnets`], each at a boundary every [`Tempo`] blocks.
@@ -274,6 +280,15 @@ impl StakeInfo<AccountId, Balance> for FakeStake {
     }
 }
 
+/// Records every reputation cut in [`ReputationCuts`].
+#[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
+pub struct FakeReputationSink;
+impl crate::ReputationSink<AccountId> for FakeReputationSink {
+    fn cut(netuid: NetUid, hotkey: &AccountId, share: Perbill) {
+        ReputationCuts::mutate(|c| c.push((netuid, *hotkey, share)));
+    }
+}
+
 /// Reputation from [`Reputations`].
 #[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
 pub struct FakeReputation;
@@ -341,9 +356,13 @@ impl pallet_sentinels::Config for Test {
     type Neurons = FakeNeurons;
     type Stake = FakeStake;
     type Reputation = FakeReputation;
+    type ReputationSink = FakeReputationSink;
     type Deregistration = FakeDeregistration;
     type Parameters = FakeParameters;
     type ReportBond = ConstU64<BOND>;
+    type AppealDeposit = ConstU64<APPEAL_DEPOSIT>;
+    type AuditDuration = ConstU64<AUDIT_DURATION>;
+    type MaxOpenAuditsPerSubnet = ConstU32<2>;
     type CaseDuration = ConstU64<CASE_DURATION>;
     type AuditWindowEpochs = AuditWindow;
     type MaxEvidenceAgeEpochs = ConstU32<2>;
@@ -402,6 +421,7 @@ impl ExtBuilder {
         MaxBoundaries::set(4);
         SlashWeight::set(Weight::from_parts(1_000_000_000, 0));
         AuditWindow::set(2);
+        ReputationCuts::set(Vec::new());
 
         let mut accounts: Vec<AccountId> = VALIDATORS.to_vec();
         accounts.extend([MINER_A, MINER_B, OUTSIDER]);

@@ -3,7 +3,7 @@
 
 use crate::{
     pallet::*,
-    types::{OffenceKind, PendingSlash, Quarantine},
+    types::{CaseId, OffenceKind, PendingSlash, Quarantine},
     LOG_TARGET,
 };
 use alloc::vec::Vec;
@@ -32,6 +32,7 @@ impl<T: Config> Pallet<T> {
         offence: OffenceKind,
         reporter: T::AccountId,
         canary_deposit: BalanceOf<T>,
+        case: Option<CaseId>,
     ) {
         let epoch = Self::epoch(netuid);
         let params = Self::quarantine_params();
@@ -79,6 +80,7 @@ impl<T: Config> Pallet<T> {
             offence,
             (reporter, canary_deposit),
             epoch,
+            case,
         );
     }
 
@@ -123,6 +125,7 @@ impl<T: Config> Pallet<T> {
         offence: OffenceKind,
         (reporter, canary_deposit): (T::AccountId, BalanceOf<T>),
         epoch: u64,
+        case: Option<CaseId>,
     ) {
         let rate = slash_rate(&Self::slash_rates(), offence.slash_class());
         let due_epoch = epoch.saturating_add(u64::from(T::AuditWindowEpochs::get()));
@@ -134,6 +137,7 @@ impl<T: Config> Pallet<T> {
                     rate,
                     reporter: reporter.clone(),
                     canary_deposits: BoundedVec::new(),
+                    cases: BoundedVec::new(),
                     due_epoch,
                     offences: 1,
                 },
@@ -160,6 +164,12 @@ impl<T: Config> Pallet<T> {
         {
             // Refused before any write by `ensure_canary_deposit_room`.
             log::error!(target: LOG_TARGET, "canary deposits of a pending slash full");
+        }
+        if let Some(case) = case {
+            if slash.cases.try_push(case).is_err() {
+                // Refused before by `judgment_room`.
+                log::error!(target: LOG_TARGET, "judgments of a pending slash full");
+            }
         }
         if enqueue {
             Self::enqueue_slash(netuid, &hotkey, slash.due_epoch);
@@ -199,6 +209,7 @@ impl<T: Config> Pallet<T> {
     /// many.
     fn settle(netuid: NetUid, hotkey: T::AccountId, slash: PendingSlashOf<T>) -> u32 {
         let released = u32::try_from(slash.canary_deposits.len()).unwrap_or(u32::MAX);
+        Self::settle_judgments(&slash.cases);
         for (committer, deposit) in slash.canary_deposits.iter() {
             Self::release_canary_deposit(committer, *deposit);
         }
@@ -250,6 +261,8 @@ impl<T: Config> Pallet<T> {
             let epoch = Self::epoch(netuid);
             let (mut head, tail) = SlashQueueBounds::<T>::get(netuid);
             let mut finished = false;
+            // A head whose conviction is under audit waits for the audit: the subnet stays due.
+            let mut waiting = false;
             while settled.saturating_add(dropped) < budget {
                 let Some((hotkey, due_epoch)) = (head < tail)
                     .then(|| SlashQueue::<T>::get(netuid, head))
@@ -262,9 +275,17 @@ impl<T: Config> Pallet<T> {
                     finished = true;
                     break;
                 }
+                let pending = PendingSlashes::<T>::get(netuid, &hotkey);
+                if pending
+                    .as_ref()
+                    .is_some_and(|s| s.due_epoch == due_epoch && Self::under_audit(&s.cases))
+                {
+                    waiting = true;
+                    break;
+                }
                 SlashQueue::<T>::remove(netuid, head);
                 head = head.saturating_add(1);
-                match PendingSlashes::<T>::get(netuid, &hotkey) {
+                match pending {
                     Some(slash) if slash.due_epoch == due_epoch => {
                         PendingSlashes::<T>::remove(netuid, &hotkey);
                         let deposits = Self::settle(netuid, hotkey, slash);
@@ -281,7 +302,7 @@ impl<T: Config> Pallet<T> {
             }
             if finished {
                 done.push(netuid);
-            } else {
+            } else if !waiting {
                 break;
             }
         }

@@ -95,7 +95,7 @@ use frame_support::{
     BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use mindos_primitives::NetUid;
-use mindos_sentinels_math::{CommitteeSize, Tally, MAX_COMMITTEE_SIZE};
+use mindos_sentinels_math::{AuditReason, CommitteeSize, Tally, MAX_COMMITTEE_SIZE};
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
 
@@ -505,6 +505,9 @@ pub struct PendingSlash<AccountId, Balance> {
     /// The canary deposits `(committer, amount)` of the merged canary failures, held until the
     /// slash settles.
     pub canary_deposits: BoundedVec<(AccountId, Balance), MaxOffenceHistory>,
+    /// The appealable judgments ([`crate::Judgments`]) this slash carries, by case id: each
+    /// one's reporter bond stays held until the slash settles, and an overturn drops it.
+    pub cases: BoundedVec<CaseId, MaxOffenceHistory>,
     /// Sanctions merged into it.
     pub offences: u32,
     /// Sentinel epoch from which it is settled.
@@ -523,4 +526,99 @@ pub struct OpenCase<AccountId> {
     pub uid: u16,
     /// The reporter's hotkey.
     pub reporter: AccountId,
+}
+
+/// A verdict the audit committee may re-judge (issue 19, part 2), kept by case id in
+/// [`crate::Judgments`]: a judged conviction or a canary conviction until its slash settles
+/// (appealable until then), a split dismissal while its audit is open.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Judgment<AccountId, Balance> {
+    /// The subnet.
+    pub netuid: NetUid,
+    /// The miner's uid when judged.
+    pub uid: u16,
+    /// The miner's hotkey.
+    pub accused: AccountId,
+    /// The offence judged.
+    pub offence: OffenceKind,
+    /// Whether the verdict convicted (quarantine) or dismissed.
+    pub convicted: bool,
+    /// The reporter (for a canary conviction, the canary's committer).
+    pub reporter: AccountId,
+    /// The reporter's bond, held while a conviction awaits its audit window (zero otherwise).
+    pub bond: Balance,
+    /// The canary's committer and deposit, for a canary conviction.
+    pub canary: Option<(AccountId, Balance)>,
+    /// The case committee's size (`None` for a canary conviction: no committee voted).
+    pub size: Option<CommitteeSize>,
+    /// The case committee, by seat.
+    pub members: BoundedVec<AccountId, MaxCommitteeMembers>,
+    /// Seats that voted guilty (bitmap).
+    pub guilty: u16,
+    /// Seats that voted not guilty (bitmap).
+    pub not_guilty: u16,
+    /// The sentinel epoch of the verdict.
+    pub epoch: u64,
+    /// The epoch its slash falls due: appeals are taken before it.
+    pub due_epoch: u64,
+    /// Whether an audit was opened on it (at most one per verdict).
+    pub audited: bool,
+}
+
+/// An open audit of a [`Judgment`], by the same case id, in [`crate::Audits`].
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Audit<AccountId, Balance, BlockNumber> {
+    /// The subnet.
+    pub netuid: NetUid,
+    /// Why it was opened.
+    pub reason: AuditReason,
+    /// The appellant (the miner's coldkey) and its held deposit, for an appeal.
+    pub appellant: Option<(AccountId, Balance)>,
+    /// The audit committee's size.
+    pub size: CommitteeSize,
+    /// The audit committee (hotkeys), disjoint from the case committee.
+    pub members: BoundedVec<AccountId, MaxCommitteeMembers>,
+    /// Seats that voted to uphold (bitmap).
+    pub uphold: u16,
+    /// Seats that voted to overturn (bitmap).
+    pub overturn: u16,
+    /// Last block votes count.
+    pub expires_at: BlockNumber,
+}
+
+impl<AccountId, Balance, BlockNumber> Audit<AccountId, Balance, BlockNumber> {
+    /// The votes, overturning counted as "guilty" so the math crate's verdict applies:
+    /// `2f + 1` overturn, `f + 1` uphold.
+    pub fn tally(&self) -> Tally {
+        Tally {
+            guilty: u8::try_from(self.overturn.count_ones()).unwrap_or(u8::MAX),
+            not_guilty: u8::try_from(self.uphold.count_ones()).unwrap_or(u8::MAX),
+        }
+    }
+}
+
+/// How an audit ended.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
+pub enum AuditOutcome {
+    /// `f + 1` members upheld the verdict.
+    Upheld,
+    /// `2f + 1` members overturned it.
+    Overturned,
+    /// No decision before it expired: the verdict stands.
+    Expired,
 }

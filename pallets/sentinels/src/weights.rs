@@ -77,6 +77,21 @@ pub trait WeightInfo {
     fn release_canary_deposit() -> Weight;
     /// Recording one key binding ([`mindos_primitives::EndpointObserver::on_key_bound`]).
     fn on_key_bound() -> Weight;
+    /// Drawing an audit committee among at most `c` candidates (`MaxCandidates`) and opening
+    /// the audit on a subnet with at most `a` open audits (`MaxOpenAuditsPerSubnet`): charged
+    /// to `appeal`, and to a verdict that opens a random or split-vote audit.
+    fn open_audit(c: u32, a: u32) -> Weight;
+    /// `appeal`, the audit's opening ([`WeightInfo::open_audit`]) included.
+    fn appeal(c: u32, a: u32) -> Weight;
+    /// `audit_vote`, without the decision ([`WeightInfo::close_audit`],
+    /// [`WeightInfo::overturn`]).
+    fn audit_vote() -> Weight;
+    /// Closing one audit of a subnet with at most `a` open audits, and its deposit.
+    fn close_audit(a: u32) -> Weight;
+    /// Undoing an overturned conviction (quarantine, pending slash, bond, canary deposit) and
+    /// the bookkeeping of slashing each of the case committee's members, without
+    /// `StakeInfo::slash` itself (`Config::SlashWeight` each).
+    fn overturn() -> Weight;
 }
 
 /// The estimates priced at `db`.
@@ -135,18 +150,19 @@ impl Estimates {
 
     // Reads: subnet task, permit, canaries, block number, the seen block's hash, epoch, the
     // hotkey's uid, quarantine record, offence history, pending slash (room for the deposit),
-    // key history, genesis hash (12). Writes: canaries. One signature checked against at most
-    // `MaxBoundKeys` keys, one hash. Decoding: the canaries, the offence history, the pending
-    // slash's deposits, the key history.
+    // key history, genesis hash, the pending slash again (room for the judgment), next case id
+    // (14). Writes: canaries, next case id, the judgment (3). One signature checked against at
+    // most `MaxBoundKeys` keys, one hash. Decoding: the canaries, the offence history, the
+    // pending slash's deposits and cases, the key history.
     fn submit_canary_failure(&self, q: u32) -> Weight {
         let decoded = u64::from(q)
-            .saturating_add(max_history().saturating_mul(2))
+            .saturating_add(max_history().saturating_mul(3))
             .saturating_add(max_keys());
         let compute = CALL_BASE
             .saturating_add(ED25519_VERIFY.saturating_mul(max_keys()))
             .saturating_add(HASH)
             .saturating_add(items(decoded));
-        self.of(12, 1, compute)
+        self.of(14, 3, compute)
     }
 
     // Reads: subnet exists, epoch, committee, slot's hotkey, the reporter's conflict check (the
@@ -187,7 +203,8 @@ impl Estimates {
     // Reads: epoch (twice), the governed first quarantine length, offence history, the
     // hotkey's uid, block number, pending slash, queue bounds (8). Writes: offence history,
     // quarantine record, pending slash, queue entry, queue bounds (5). Decoding: the offence
-    // history and the pending slash's deposits.
+    // history and the pending slash's deposits. A judged conviction's judgment is charged to
+    // the verdict's audit opening ([`WeightInfo::open_audit`] writes it).
     fn sanction(&self) -> Weight {
         let compute = CALL_BASE.saturating_add(items(max_history().saturating_mul(2)));
         self.of(8, 5, compute)
@@ -232,10 +249,17 @@ impl Estimates {
     }
 
     // Reads: epoch, queue bounds, queue entry, pending slash, the reporter's account (the
-    // mint), total issuance (6). Writes: queue entry, pending slash, queue bounds, account,
-    // total issuance, slash-due list (6). Decoding: the pending slash's deposits.
+    // mint), total issuance, the open audit of each judgment it carries (6 + `MaxOffenceHistory`).
+    // Writes: queue entry, pending slash, queue bounds, account, total issuance, slash-due list
+    // (6). Per judgment carried: the judgment read and removed, its bond released (account and
+    // holds): 3 reads, 3 writes. Decoding: the pending slash's deposits and cases.
     fn settle_slash(&self) -> Weight {
-        self.of(6, 6, CALL_BASE.saturating_add(items(max_history())))
+        let h = max_history();
+        self.of(
+            6u64.saturating_add(h.saturating_mul(4)),
+            6u64.saturating_add(h.saturating_mul(3)),
+            CALL_BASE.saturating_add(items(h.saturating_mul(2))),
+        )
     }
 
     // Reads: account and holds. Writes: account and holds.
@@ -246,6 +270,51 @@ impl Estimates {
     // Reads: epoch, key history. Writes: key history. Pruning touches at most `MaxBoundKeys`.
     fn on_key_bound(&self) -> Weight {
         self.of(2, 1, CALL_BASE.saturating_add(items(max_keys())))
+    }
+
+    // Reads: completed mix, validators, the governed size, the accused's owner, open audits,
+    // block number (6); per candidate: uid, stake, reputation, quarantine record, owner (5).
+    // Writes: judgment, audit, open audits (3). Compute: per candidate its decoding and the
+    // draw's hashing (counted as 4 hashes, as for the boundary draw), the case committee barred.
+    fn open_audit(&self, c: u32, a: u32) -> Weight {
+        let c = u64::from(c);
+        let per_candidate = HASH.saturating_mul(4).saturating_add(PER_ITEM);
+        let compute = CALL_BASE
+            .saturating_add(HASH)
+            .saturating_add(per_candidate.saturating_mul(c))
+            .saturating_add(items(u64::from(a).saturating_add(max_members())));
+        self.of(6u64.saturating_add(c.saturating_mul(5)), 3, compute)
+    }
+
+    // Reads: judgment, the accused's owner, epoch, account and holds (the hold) (5). Writes:
+    // account, holds (2). Plus the audit's opening.
+    fn appeal(&self, c: u32, a: u32) -> Weight {
+        self.of(5, 2, CALL_BASE)
+            .saturating_add(self.open_audit(c, a))
+    }
+
+    // Reads: audit, block number (2). Writes: audit. Decoding: the audit's members.
+    fn audit_vote(&self) -> Weight {
+        self.of(2, 1, CALL_BASE.saturating_add(items(max_members())))
+    }
+
+    // Reads: audit, judgment, block number, open audits, account and holds (the deposit) (6).
+    // Writes: audit, judgment, open audits, account, holds, total issuance (6). Decoding: the
+    // open audits and the case's members.
+    fn close_audit(&self, a: u32) -> Weight {
+        let decoded = u64::from(a).saturating_add(max_members());
+        self.of(6, 6, CALL_BASE.saturating_add(items(decoded)))
+    }
+
+    // Reads: quarantine, offence history, pending slash, the reporter's and the committer's
+    // account and holds (4), total issuance (8). Writes: the same (8). Per member: its
+    // reputation cut's event and bookkeeping (the slash itself is `SlashWeight`). Decoding: the
+    // pending slash's deposits and cases, the offence history.
+    fn overturn(&self) -> Weight {
+        let compute = CALL_BASE
+            .saturating_add(items(max_history().saturating_mul(3)))
+            .saturating_add(items(max_members()));
+        self.of(8, 8, compute)
     }
 }
 
@@ -295,6 +364,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn on_key_bound() -> Weight {
         estimates(T::DbWeight::get()).on_key_bound()
     }
+    fn open_audit(c: u32, a: u32) -> Weight {
+        estimates(T::DbWeight::get()).open_audit(c, a)
+    }
+    fn appeal(c: u32, a: u32) -> Weight {
+        estimates(T::DbWeight::get()).appeal(c, a)
+    }
+    fn audit_vote() -> Weight {
+        estimates(T::DbWeight::get()).audit_vote()
+    }
+    fn close_audit(a: u32) -> Weight {
+        estimates(T::DbWeight::get()).close_audit(a)
+    }
+    fn overturn() -> Weight {
+        estimates(T::DbWeight::get()).overturn()
+    }
 }
 
 /// The estimates priced at RocksDB's weights, for tests.
@@ -340,5 +424,20 @@ impl WeightInfo for () {
     }
     fn on_key_bound() -> Weight {
         estimates(RocksDbWeight::get()).on_key_bound()
+    }
+    fn open_audit(c: u32, a: u32) -> Weight {
+        estimates(RocksDbWeight::get()).open_audit(c, a)
+    }
+    fn appeal(c: u32, a: u32) -> Weight {
+        estimates(RocksDbWeight::get()).appeal(c, a)
+    }
+    fn audit_vote() -> Weight {
+        estimates(RocksDbWeight::get()).audit_vote()
+    }
+    fn close_audit(a: u32) -> Weight {
+        estimates(RocksDbWeight::get()).close_audit(a)
+    }
+    fn overturn() -> Weight {
+        estimates(RocksDbWeight::get()).overturn()
     }
 }

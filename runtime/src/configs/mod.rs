@@ -565,6 +565,9 @@ impl pallet_mindos_sentinels::Config for Runtime {
     type Stake = Stake;
     /// Seats are drawn by stake × the reputation consensus gave the validator's uid.
     type Reputation = Consensus;
+    /// Not yet wired: the consensus pallet does not implement the cut, so an overturned guilty
+    /// vote costs the sentinel its slash but not yet its reputation (issue 19, part 2).
+    type ReputationSink = ();
     /// The third offence in 30 epochs frees the miner's uid in the neurons pallet.
     type Deregistration = Neurons;
     /// Governed: committees of 7 with a threshold of 5, a first quarantine of 2 epochs (the
@@ -577,6 +580,16 @@ impl pallet_mindos_sentinels::Config for Runtime {
     /// Votes are taken for an hour (600 blocks): about a tempo of the busier subnets, ample
     /// for a member to re-execute the challenged input and vote.
     type CaseDuration = ConstU32<600>;
+    /// An appeal holds 5 MIND from the miner's coldkey: returned when the verdict is
+    /// overturned or the audit expires undecided, burned when it is upheld — dearer than a
+    /// reflex appeal, cheap against the 5 % of stake a proven offence costs.
+    type AppealDeposit = ConstU128<{ 5 * MIND }>;
+    /// Audits take votes for two hours (1,200 blocks): the audit committee re-executes the
+    /// stored transcripts; the convicted miner's slash waits for the audit to close.
+    type AuditDuration = ConstU32<1200>;
+    /// At most 8 audits open per subnet; random and split-vote audits past it are skipped
+    /// (and say so in an event), appeals past it are refused until one closes.
+    type MaxOpenAuditsPerSubnet = ConstU32<8>;
     /// A sanction's slash settles two sentinel epochs later. Two epochs of the slowest tempo
     /// the launch bounds allow (14,400 blocks, a day) is two days, shorter than the voting
     /// period (3 days), which the directives registry keeps below the unbonding period: so a

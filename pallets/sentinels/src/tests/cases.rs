@@ -176,7 +176,7 @@ fn a_reporter_that_cannot_hold_the_bond_is_refused() {
 }
 
 #[test]
-fn the_threshold_of_guilty_votes_quarantines_and_returns_the_bond() {
+fn the_threshold_of_guilty_votes_quarantines_and_holds_the_bond_until_the_slash_settles() {
     build_and_execute(|| {
         let members = seated();
         assert_ok!(report(members[0], UID_A));
@@ -195,8 +195,10 @@ fn the_threshold_of_guilty_votes_quarantines_and_returns_the_bond() {
         );
         assert!(Cases::<Test>::get(0).is_none());
         assert!(OpenCases::<Test>::get(NET).is_empty());
-        assert_eq!(held(members[0]), 0);
-        assert_eq!(Balances::free_balance(members[0]), free + BOND);
+        // The bond stays held for the audit to forfeit, until the slash settles.
+        assert_eq!(held(members[0]), BOND);
+        assert_eq!(Balances::free_balance(members[0]), free);
+        assert!(Judgments::<Test>::get(0).is_some_and(|j| j.convicted && j.bond == BOND));
         let evs = events();
         assert!(evs.contains(&Event::SlashScheduled {
             netuid: NET,
@@ -211,14 +213,28 @@ fn the_threshold_of_guilty_votes_quarantines_and_returns_the_bond() {
                 netuid: NET,
                 uid: UID_A,
                 outcome: CaseOutcome::Guilty,
-                bond_returned: BOND
+                bond_returned: 0
             })
         );
+        assert!(evs.contains(&Event::Appealable {
+            case: 0,
+            netuid: NET,
+            hotkey: MINER_A,
+            until_epoch: 4
+        }));
         // Closed: no more votes.
         assert_noop!(
             Sentinels::vote(RuntimeOrigin::signed(members[6]), 0, true),
             Error::<Test>::UnknownCase
         );
+        // Settled after the audit window: the bond is returned, the judgment forgotten.
+        run_to_epoch(4);
+        run_to(System::block_number() + 1);
+        assert!(PendingSlashes::<Test>::get(NET, MINER_A).is_none());
+        assert_eq!(held(members[0]), 0);
+        // The bond, and the reward of 10% of the 0.01% slash of the miner's stake.
+        assert_eq!(Balances::free_balance(members[0]), free + BOND + 10);
+        assert!(Judgments::<Test>::get(0).is_none());
     });
 }
 

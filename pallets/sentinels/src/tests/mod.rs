@@ -2,6 +2,7 @@
 //! every failure with state untouched), quarantines and deregistration, delayed slashing. Every
 //! test ends with the `try_state` invariants.
 
+mod audit;
 mod canary;
 mod cases;
 mod committee;
@@ -198,7 +199,37 @@ fn calls_are_charged_their_estimated_weights() {
                 case: 0,
                 guilty: true
             }),
-            <() as WeightInfo>::vote() + <() as WeightInfo>::close_case(4) + worst_sanction
+            <() as WeightInfo>::vote()
+                + <() as WeightInfo>::close_case(4)
+                + <() as WeightInfo>::open_audit(64, 2)
+                + worst_sanction,
+            "charged for the audit a verdict may open"
+        );
+        assert_eq!(
+            weight(crate::Call::appeal { case: 0 }),
+            <() as WeightInfo>::appeal(64, 2)
+        );
+        assert_eq!(
+            weight(crate::Call::close_audit { case: 0 }),
+            <() as WeightInfo>::close_audit(2)
+        );
+        // An audit vote that decides: at worst every case member slashed (and its reputation
+        // cut, free in the mock), or a sanction, whichever is heavier.
+        let members = 13u64;
+        let per_member = SlashWeight::get();
+        assert_eq!(
+            weight(crate::Call::audit_vote {
+                case: 0,
+                uphold: false
+            }),
+            <() as WeightInfo>::audit_vote()
+                + <() as WeightInfo>::close_audit(2)
+                + (<() as WeightInfo>::overturn() + per_member * members)
+                    .max(worst_sanction + per_member * members)
+        );
+        assert!(
+            <() as WeightInfo>::appeal(0, 0).ref_time()
+                > <() as WeightInfo>::open_audit(0, 0).ref_time()
         );
         assert_eq!(
             weight(crate::Call::commit_canary {
@@ -235,6 +266,9 @@ fn calls_are_charged_their_estimated_weights() {
             <() as WeightInfo>::vote(),
             <() as WeightInfo>::unquarantine(),
             <() as WeightInfo>::boundary(0, 0, 0),
+            <() as WeightInfo>::audit_vote(),
+            <() as WeightInfo>::close_audit(0),
+            <() as WeightInfo>::overturn(),
         ] {
             assert!(w.ref_time() > 0);
         }
