@@ -104,15 +104,20 @@
 //! (×3 likewise). Upheld appeal: the deposit is burned. The `audit` module documents the
 //! decisions and what is not done (escalation to all permit holders).
 //!
-//! ## Not yet
+//! ## Wired in the runtime, and not yet
 //!
-//! Escalation of a disagreement between the committees to all permit holders, the runtime
-//! wiring (the neurons pallet calling
-//! [`mindos_primitives::EndpointObserver`] from `serve` and refusing a binding it declines, and
-//! implementing [`mindos_primitives::NeuronDeregistration`], the
-//! consensus pallet calling [`mindos_primitives::SaltSink`] and reading
-//! [`mindos_primitives::QuarantineInfo`], [`mindos_primitives::ReputationInfo`] from consensus),
-//! clearing state when a subnet dissolves, runtime API and RPC, benchmarks.
+//! In the runtime (index 15): the neurons pallet reports every newly bound key through
+//! [`mindos_primitives::EndpointObserver`] (and refuses a binding this pallet declines) and
+//! deregisters by force through [`mindos_primitives::NeuronDeregistration`]; the consensus
+//! pallet feeds each reveal's salt hash to [`mindos_primitives::SaltSink`], skips quarantined
+//! uids through [`mindos_primitives::QuarantineInfo`] and provides
+//! [`mindos_primitives::ReputationInfo`].
+//!
+//! Not yet: the consensus pallet implementing [`ReputationSink`] (the runtime passes `()`, so
+//! an overturned sentinel is slashed but keeps its reputation), escalation of a disagreement
+//! between the committees to all permit holders, clearing state when a subnet dissolves or a
+//! hotkey leaves, the runtime API and RPC, and frame benchmarks (the weights are hand
+//! estimates).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Code that runs in blocks must not abort them (review L15): panics only in tests.
