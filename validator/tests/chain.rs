@@ -64,35 +64,6 @@ async fn start_node(dir: &Path) -> Setup {
     }
 }
 
-/// A chain miner: its hotkey, a dev coldkey that registers and funds it.
-fn chain_miner(
-    setup: &Setup,
-    name: &str,
-    netuid: NetUid,
-    key: u8,
-    coldkey: &str,
-    fault: Option<&str>,
-) -> Proc {
-    let dir = setup.dir.join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    write_key(&dir.join("hotkey"), &format!("//MindosE2E{name}"));
-    write_key(&dir.join("coldkey"), coldkey);
-    common::miner(&setup.dir, name, netuid, key, fault).spawn(&[
-        "--chain-rpc".into(),
-        setup.node.ws_url(),
-        "--hotkey-file".into(),
-        dir.join("hotkey").to_str().unwrap().into(),
-        "--coldkey-file".into(),
-        dir.join("coldkey").to_str().unwrap().into(),
-        "--max-burn".into(),
-        "100".into(),
-        "--fund-hotkey".into(),
-        "1".into(),
-        "--device-class".into(),
-        "server".into(),
-    ])
-}
-
 /// The gateway API key of the validator's operator.
 const OPERATOR_KEY: &str = "chain-test-key-0123456789abcdef";
 
@@ -201,7 +172,16 @@ async fn scenario(setup: &Setup, procs: &mut Procs) {
         ("text1", "text-embedding", TEXT, 34, "//Ferdie", None),
     ];
     for (name, _subnet, netuid, key, coldkey, fault) in miners {
-        let proc = chain_miner(setup, name, netuid, key, coldkey, fault);
+        let proc = common::chain_miner(
+            &setup.dir,
+            setup.node.ws_url(),
+            name,
+            &format!("//MindosE2E{name}"),
+            netuid,
+            key,
+            coldkey,
+            fault,
+        );
         procs.all.push((name.to_owned(), proc));
     }
     let validator = start_validator(setup, "validator.log").await;

@@ -26,7 +26,7 @@ use common::VALIDATOR_BIN;
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_test_utils::{
     best_number, finalized_number, spawn_validator, wait_for, wait_until_at_least, write_key,
-    write_node_key, DevNode, NodeArgs, Proc, RpcProxy, TRANSACTION_STATUS,
+    write_node_key, DevNode, NodeArgs, RpcProxy, TRANSACTION_STATUS,
 };
 use serde_json::Value;
 
@@ -122,8 +122,26 @@ async fn scenario(dir: &Path) {
     })
     .await;
 
-    let _digits = stall_miner(dir, &alice, "digits1", DIGITS, 81, "//Charlie");
-    let _text = stall_miner(dir, &alice, "text0", TEXT, 83, "//Dave");
+    let _digits = common::chain_miner(
+        dir,
+        alice.ws_url(),
+        "digits1",
+        "//MindosE2EStalldigits1",
+        DIGITS,
+        81,
+        "//Charlie",
+        None,
+    );
+    let _text = common::chain_miner(
+        dir,
+        alice.ws_url(),
+        "text0",
+        "//MindosE2EStalltext0",
+        TEXT,
+        83,
+        "//Dave",
+        None,
+    );
     let proxy = RpcProxy::start(alice.rpc_addr()).await;
     let validator_dir = dir.join("validator");
     std::fs::create_dir_all(&validator_dir).unwrap();
@@ -285,38 +303,6 @@ async fn scenario(dir: &Path) {
 /// What the validator logs when it commits weights on `netuid`.
 fn committed_marker(netuid: NetUid) -> String {
     format!("weights committed; revealing next epoch netuid={netuid} ")
-}
-
-/// A miner of `netuid` on `node`, registered and funded by `coldkey`.
-fn stall_miner(
-    dir: &Path,
-    node: &DevNode,
-    name: &str,
-    netuid: NetUid,
-    key: u8,
-    coldkey: &str,
-) -> Proc {
-    let miner_dir = dir.join(name);
-    std::fs::create_dir_all(&miner_dir).unwrap();
-    write_key(
-        &miner_dir.join("hotkey"),
-        &format!("//MindosE2EStall{name}"),
-    );
-    write_key(&miner_dir.join("coldkey"), coldkey);
-    common::miner(dir, name, netuid, key, None).spawn(&[
-        "--chain-rpc".into(),
-        node.ws_url(),
-        "--hotkey-file".into(),
-        miner_dir.join("hotkey").to_str().unwrap().into(),
-        "--coldkey-file".into(),
-        miner_dir.join("coldkey").to_str().unwrap().into(),
-        "--max-burn".into(),
-        "100".into(),
-        "--fund-hotkey".into(),
-        "1".into(),
-        "--device-class".into(),
-        "server".into(),
-    ])
 }
 
 /// The `epoch=N` field of a log line.

@@ -57,6 +57,39 @@ pub fn miner<'a>(
     }
 }
 
+/// A chain miner named `name` in `dir`: its hotkey `hotkey_uri`, registered on `netuid` and
+/// funded by the dev `coldkey` through the node at `chain_ws`, misbehaving as `fault` says.
+#[allow(clippy::too_many_arguments)]
+pub fn chain_miner(
+    dir: &std::path::Path,
+    chain_ws: String,
+    name: &str,
+    hotkey_uri: &str,
+    netuid: NetUid,
+    key: u8,
+    coldkey: &str,
+    fault: Option<&str>,
+) -> mindos_test_utils::Proc {
+    let miner_dir = dir.join(name);
+    std::fs::create_dir_all(&miner_dir).unwrap();
+    mindos_test_utils::write_key(&miner_dir.join("hotkey"), hotkey_uri);
+    mindos_test_utils::write_key(&miner_dir.join("coldkey"), coldkey);
+    miner(dir, name, netuid, key, fault).spawn(&[
+        "--chain-rpc".into(),
+        chain_ws,
+        "--hotkey-file".into(),
+        miner_dir.join("hotkey").to_str().unwrap().into(),
+        "--coldkey-file".into(),
+        miner_dir.join("coldkey").to_str().unwrap().into(),
+        "--max-burn".into(),
+        "100".into(),
+        "--fund-hotkey".into(),
+        "1".into(),
+        "--device-class".into(),
+        "server".into(),
+    ])
+}
+
 /// The JSON-RPC error code of a failed call; panics on success or a transport error.
 pub fn code_of<T: std::fmt::Debug>(result: Result<T, ClientError>) -> i32 {
     match result {
