@@ -246,7 +246,7 @@ impl<T: Config> Pallet<T> {
 
     /// Opens an automatic audit of `judgment`, or emits [`Event::AuditNotOpened`]. Returns
     /// whether it opened.
-    fn try_open_audit(id: CaseId, judgment: &mut JudgmentOf<T>, reason: AuditReason) -> bool {
+    pub(crate) fn try_open_audit(id: CaseId, judgment: &mut JudgmentOf<T>, reason: AuditReason) -> bool {
         let opened = (!OpenAudits::<T>::get(judgment.netuid).is_full())
             .then(|| Self::draw_auditors(judgment, id))
             .flatten()
@@ -528,7 +528,7 @@ impl<T: Config> Pallet<T> {
     /// Undoes an overturned conviction: lifts the quarantine, forgets the offence, drops the
     /// pending slash (or this offence's share of it), burns the reporter's bond and the canary
     /// committer's deposit, and slashes the guilty voters.
-    fn overturn_conviction(id: CaseId, judgment: JudgmentOf<T>) {
+    pub(crate) fn overturn_conviction(id: CaseId, judgment: JudgmentOf<T>) {
         let netuid = judgment.netuid;
         let hotkey = &judgment.accused;
         let lifted = Quarantines::<T>::take(netuid, hotkey).is_some();

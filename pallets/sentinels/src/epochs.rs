@@ -80,7 +80,7 @@ impl<T: Config> Pallet<T> {
     /// The snapshot is taken here, in the block the mix completes and before any extrinsic of
     /// it, because the mix makes the draw's seed public: a draw that read stake when it ran
     /// (it may wait in [`PendingBoundaries`]) could be steered by staking in between.
-    fn advance_epoch(netuid: NetUid, now: BlockNumberFor<T>) -> u32 {
+    pub(crate) fn advance_epoch(netuid: NetUid, now: BlockNumberFor<T>) -> u32 {
         let ended = Self::epoch(netuid);
         let entered = ended.saturating_add(1);
         SubnetEpoch::<T>::insert(netuid, entered);
@@ -121,7 +121,7 @@ impl<T: Config> Pallet<T> {
 
     /// A subnet's boundary work: drop the committees of past epochs, draw the next epoch's,
     /// dismiss expired cases, drop expired canaries, mark due slashes. Returns its weight.
-    fn process_boundary(netuid: NetUid, now: BlockNumberFor<T>) -> Weight {
+    pub(crate) fn process_boundary(netuid: NetUid, now: BlockNumberFor<T>) -> Weight {
         if !T::Subnets::exists(netuid) {
             // Dissolved while queued: no draw. Part 2 clears a dissolved subnet's other state.
             Candidates::<T>::remove(netuid);

@@ -138,6 +138,8 @@ extern crate alloc;
 pub use pallet::*;
 
 mod audit;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 mod epochs;
 mod impls;
 mod invariants;
@@ -159,6 +161,8 @@ pub use types::{
     Quarantine, Response, SeenBlock, SignedResponse, SnapshotCandidate, CANARY_DOMAIN,
     RESPONSE_DOMAIN,
 };
+#[cfg(feature = "runtime-benchmarks")]
+pub use types::{BenchmarkHelper, BENCHMARK_KEY_TYPE};
 pub use weights::WeightInfo;
 
 const LOG_TARGET: &str = "runtime::sentinels";
@@ -343,9 +347,15 @@ pub mod pallet {
         #[pallet::constant]
         type MaxSubnets: Get<u32>;
 
-        /// Weights of this pallet's calls and hooks (hand estimates until part 2 benchmarks
-        /// them; see [`weights`]).
+        /// Weights of this pallet's calls and hooks, generated from its benchmarks
+        /// ([`weights`]).
         type WeightInfo: WeightInfo;
+
+        /// Builds what the benchmarks need from the other pallets: a subnet with registered
+        /// neurons, staked validators holding permits, reputations, and the governed committee
+        /// size.
+        #[cfg(feature = "runtime-benchmarks")]
+        type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
     }
 
     /// Why this pallet holds funds.
@@ -1092,7 +1102,7 @@ pub mod pallet {
         /// [`Error::BadSignature`].
         #[pallet::call_index(0)]
         #[pallet::weight(T::WeightInfo::submit_equivocation()
-            .saturating_add(Pallet::<T>::sanction_weight()))]
+            .saturating_add(T::Deregistration::max_weight()))]
         pub fn submit_equivocation(
             origin: OriginFor<T>,
             netuid: NetUid,
@@ -1170,7 +1180,7 @@ pub mod pallet {
         /// [`Error::BadSignature`].
         #[pallet::call_index(2)]
         #[pallet::weight(T::WeightInfo::submit_canary_failure(T::MaxCanariesPerSubnet::get())
-            .saturating_add(Pallet::<T>::sanction_weight()))]
+            .saturating_add(T::Deregistration::max_weight()))]
         pub fn submit_canary_failure(
             origin: OriginFor<T>,
             netuid: NetUid,

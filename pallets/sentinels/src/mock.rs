@@ -378,6 +378,49 @@ impl pallet_sentinels::Config for Test {
     type MaxBoundariesPerBlock = MaxBoundaries;
     type MaxSubnets = ConstU32<8>;
     type WeightInfo = ();
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+/// Benchmark setup on the fakes: a new live subnet whose hotkeys are `1_000_000 · netuid + uid`
+/// (so each is owned by a coldkey of its own, `hotkey + 100`), the first `validators` staked
+/// and holding permits.
+#[cfg(feature = "runtime-benchmarks")]
+#[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
+pub struct MockBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+    fn subnet(neurons: u32, validators: u32) -> (NetUid, Vec<AccountId>) {
+        let netuid = NetUid(LiveSubnets::get().iter().map(|n| n.0).max().unwrap_or(0) + 1);
+        LiveSubnets::mutate(|live| live.push(netuid));
+        let base = 1_000_000 * u64::from(netuid.0);
+        let hotkeys: Vec<AccountId> = (0..u64::from(neurons)).map(|uid| base + uid).collect();
+        Slots::mutate(|slots| {
+            for (uid, hotkey) in (0u16..).zip(&hotkeys) {
+                slots.insert((netuid, uid), *hotkey);
+            }
+        });
+        let validators = &hotkeys[..validators as usize];
+        StakeOf::mutate(|stake| {
+            for (extra, hotkey) in (0..).zip(validators) {
+                stake.insert(*hotkey, VALIDATOR_STAKE + extra);
+            }
+        });
+        Permits::mutate(|permits| permits.extend(validators.iter().map(|h| (netuid, *h))));
+        (netuid, hotkeys)
+    }
+
+    fn set_reputation(netuid: NetUid, uid: u16, reputation: Perbill) {
+        Reputations::mutate(|r| {
+            r.insert((netuid, uid), reputation);
+        });
+    }
+
+    fn set_committee(size: u32, threshold: u32) {
+        CommitteeSizeParam::set(size);
+        ThresholdParam::set(threshold);
+    }
 }
 
 /// Builds the test chain described in the module docs, at block 1 (sentinel epoch 0, no
@@ -442,3 +485,15 @@ impl ExtBuilder {
 pallet_mindos_subnets::test_externalities!({
     Sentinels::do_try_state().expect("sentinel invariants hold");
 });
+
+/// The benchmarks' chain: [`new_test_ext`] with an in-memory keystore, in which the benchmarks
+/// generate the miners' Ed25519 keys and sign their responses (a node's benchmark command has
+/// one too).
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) fn new_bench_ext() -> sp_io::TestExternalities {
+    let mut ext = new_test_ext();
+    ext.register_extension(sp_keystore::KeystoreExt::new(
+        sp_keystore::testing::MemoryKeystore::new(),
+    ));
+    ext
+}

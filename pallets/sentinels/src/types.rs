@@ -622,3 +622,27 @@ pub enum AuditOutcome {
     /// No decision before it expired: the verdict stands.
     Expired,
 }
+
+/// The keystore key type the benchmarks generate miners' Ed25519 keys under. A node's benchmark
+/// command provides a keystore; the mock's benchmark tests register one.
+#[cfg(feature = "runtime-benchmarks")]
+pub const BENCHMARK_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"msnt");
+
+/// Sets up what the sentinels benchmarks need from outside this pallet. The pallet reads the
+/// other pallets only through the `mindos_primitives` traits, so the benchmarks cannot write
+/// their state themselves.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+    /// A live subnet that scores exactly (`ScoringRule::Correctness`, so it takes canaries) with
+    /// `neurons` registered hotkeys (uids `0..neurons`, in order, each owned by a coldkey of its
+    /// own), of which the first `validators` are staked and hold validator permits. Every uid
+    /// has a reputation record, so reading one costs what it costs on a subnet of `neurons`
+    /// uids. Returns the netuid and the hotkeys in uid order.
+    fn subnet(neurons: u32, validators: u32) -> (NetUid, Vec<AccountId>);
+
+    /// Sets the reputation of `uid` on `netuid` (a seat's weight is stake × reputation).
+    fn set_reputation(netuid: NetUid, uid: u16, reputation: Perbill);
+
+    /// Sets the governed committee size and threshold.
+    fn set_committee(size: u32, threshold: u32);
+}

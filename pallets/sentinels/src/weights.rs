@@ -41,11 +41,13 @@ pub const PER_ITEM: u64 = 2_000_000;
 
 /// Weight functions needed by `pallet_mindos_sentinels`.
 pub trait WeightInfo {
-    /// `submit_equivocation`, without the sanction ([`WeightInfo::sanction`]).
+    /// `submit_equivocation`, its sanction's bookkeeping included (the call runs it), a
+    /// deregistration not ([`mindos_primitives::NeuronDeregistration::max_weight`]).
     fn submit_equivocation() -> Weight;
     /// `commit_canary` on a subnet holding at most `q` canaries (`MaxCanariesPerSubnet`).
     fn commit_canary(q: u32) -> Weight;
-    /// `submit_canary_failure` with at most `q` canaries, without the sanction.
+    /// `submit_canary_failure` with at most `q` canaries, its sanction's bookkeeping included,
+    /// a deregistration not.
     fn submit_canary_failure(q: u32) -> Weight;
     /// `report` on a subnet with at most `k` open cases (`MaxOpenCasesPerSubnet`).
     fn report(k: u32) -> Weight;
@@ -138,7 +140,7 @@ impl Estimates {
         let compute = CALL_BASE
             .saturating_add(ED25519_VERIFY.saturating_mul(max_keys().saturating_mul(2)))
             .saturating_add(items(max_history().saturating_add(max_keys())));
-        self.of(8, 0, compute)
+        self.of(8, 0, compute).saturating_add(self.sanction())
     }
 
     // Reads: subnet task, permit, canaries, epoch, block number, account and holds (the hold)
@@ -162,7 +164,7 @@ impl Estimates {
             .saturating_add(ED25519_VERIFY.saturating_mul(max_keys()))
             .saturating_add(HASH)
             .saturating_add(items(decoded));
-        self.of(14, 3, compute)
+        self.of(14, 3, compute).saturating_add(self.sanction())
     }
 
     // Reads: subnet exists, epoch, committee, slot's hotkey, the reporter's conflict check (the
