@@ -11,4 +11,5 @@ frame_benchmarking::define_benchmarks!(
     [pallet_mindos_stake, Stake]
     [pallet_mindos_consensus, Consensus]
     [pallet_mindos_directives, Directives]
+    [pallet_mindos_sentinels, Sentinels]
 );
