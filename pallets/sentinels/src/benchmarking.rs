@@ -116,7 +116,11 @@ fn bind_keys<T: Config>(netuid: NetUid, hotkey: &T::AccountId) -> ed25519::Publi
 }
 
 /// A challenge of epoch [`EPOCH`] to `hotkey` at `uid`, naming the subnet's model.
-fn challenge<T: Config>(netuid: NetUid, uid: u16, hotkey: &T::AccountId) -> Challenge<T::AccountId> {
+fn challenge<T: Config>(
+    netuid: NetUid,
+    uid: u16,
+    hotkey: &T::AccountId,
+) -> Challenge<T::AccountId> {
     Challenge {
         netuid,
         uid,
@@ -417,7 +421,14 @@ mod benchmarks {
         );
 
         #[extrinsic_call]
-        _(RawOrigin::Signed(reporter), netuid, 1, signed, expected, salt);
+        _(
+            RawOrigin::Signed(reporter),
+            netuid,
+            1,
+            signed,
+            expected,
+            salt,
+        );
 
         assert!(Quarantines::<T>::contains_key(netuid, &miner));
         assert_eq!(Canaries::<T>::get(netuid).len() as u32, q - 1);
@@ -429,8 +440,9 @@ mod benchmarks {
     #[benchmark]
     fn report(k: Linear<0, { T::MaxOpenCasesPerSubnet::get() - 1 }>) {
         let (netuid, hotkeys) = subnet::<T>(SEATS + 1, SEATS);
-        let members: Vec<(u16, T::AccountId)> =
-            (0u16..).zip(hotkeys[..SEATS as usize].iter().cloned()).collect();
+        let members: Vec<(u16, T::AccountId)> = (0u16..)
+            .zip(hotkeys[..SEATS as usize].iter().cloned())
+            .collect();
         Committees::<T>::insert(netuid, EPOCH, committee::<T>(&members));
         let reporter = hotkeys[SEATS as usize - 1].clone();
         fund::<T>(&reporter);
@@ -669,9 +681,8 @@ mod benchmarks {
             },
         );
         CompletedMix::<T>::insert(netuid, (EPOCH - 1, [7u8; 32]));
-        let members: Vec<(u16, T::AccountId)> = (0u16..)
-            .zip(accounts::<T>("member", SEATS))
-            .collect();
+        let members: Vec<(u16, T::AccountId)> =
+            (0u16..).zip(accounts::<T>("member", SEATS)).collect();
         for epoch in [EPOCH - 1, EPOCH, EPOCH + 1] {
             Committees::<T>::insert(netuid, epoch, committee::<T>(&members));
         }
@@ -757,7 +768,10 @@ mod benchmarks {
             PendingSlash {
                 uid: 0,
                 offence: OffenceKind::Equivocation,
-                rate: slash_rate(&Pallet::<T>::slash_rates(), SlashOffence::MinerSelfVerifying),
+                rate: slash_rate(
+                    &Pallet::<T>::slash_rates(),
+                    SlashOffence::MinerSelfVerifying,
+                ),
                 reporter: reporter.clone(),
                 canary_deposits: BoundedVec::new(),
                 cases: BoundedVec::truncate_from(cases),
@@ -825,7 +839,10 @@ mod benchmarks {
         }
 
         assert!(bound);
-        assert_eq!(KeyHistory::<T>::get(netuid, &hotkey).len() as u32, max_keys());
+        assert_eq!(
+            KeyHistory::<T>::get(netuid, &hotkey).len() as u32,
+            max_keys()
+        );
     }
 
     /// Drawing an audit committee of 13 among `c` validators of a subnet of 4,096 uids (the

@@ -648,8 +648,7 @@ impl pallet_mindos_sentinels::BenchmarkHelper<AccountId> for SentinelsBenchmarkH
         validators: u32,
     ) -> (mindos_primitives::NetUid, alloc::vec::Vec<AccountId>) {
         use pallet_mindos_consensus::BenchmarkHelper as _;
-        let (netuid, hotkeys) =
-            ConsensusBenchmarkHelper::subnet_with_neurons(neurons, validators);
+        let (netuid, hotkeys) = ConsensusBenchmarkHelper::subnet_with_neurons(neurons, validators);
         pallet_mindos_subnets::SubnetInfoOf::<Runtime>::mutate(netuid, |subnet| {
             if let Some(subnet) = subnet {
                 // Canaries need exact scoring.
