@@ -116,8 +116,13 @@
 //! Not yet: the consensus pallet implementing [`ReputationSink`] (the runtime passes `()`, so
 //! an overturned sentinel is slashed but keeps its reputation), escalation of a disagreement
 //! between the committees to all permit holders, clearing state when a subnet dissolves or a
-//! hotkey leaves, the runtime API and RPC, and frame benchmarks (the weights are hand
-//! estimates).
+//! hotkey leaves, and the runtime API and RPC.
+//!
+//! ## Weights
+//!
+//! `benchmarking.rs` measures every [`WeightInfo`] function in its worst case (each benchmark's
+//! doc says which); `scripts/benchmark.sh sentinels` writes [`weights`] from them. Until it has
+//! run on the release node, [`weights`] holds the hand estimates made before the benchmarks.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Code that runs in blocks must not abort them (review L15): panics only in tests.
@@ -347,8 +352,8 @@ pub mod pallet {
         #[pallet::constant]
         type MaxSubnets: Get<u32>;
 
-        /// Weights of this pallet's calls and hooks, generated from its benchmarks
-        /// ([`weights`]).
+        /// Weights of this pallet's calls and hooks ([`weights`]; the crate docs say where they
+        /// come from).
         type WeightInfo: WeightInfo;
 
         /// Builds what the benchmarks need from the other pallets: a subnet with registered

@@ -1,5 +1,6 @@
-//! Weights for `pallet_mindos_sentinels`: **hand estimates made before any benchmark**, to be
-//! replaced by `frame-benchmarking` output (`scripts/benchmark.sh`) in part 2.
+//! Weights for `pallet_mindos_sentinels`: **hand estimates made before the benchmarks ran**.
+//! `src/benchmarking.rs` measures each function below in its worst case; `scripts/benchmark.sh
+//! sentinels` replaces this file with their output (from `scripts/templates/pallet-weights.hbs`).
 //!
 //! Each weight is the storage operations the code performs, counted from the code and rounded
 //! up, priced at the runtime's `DbWeight`, plus a stated compute term. The compute terms are
