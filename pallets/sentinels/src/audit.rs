@@ -246,11 +246,7 @@ impl<T: Config> Pallet<T> {
 
     /// Opens an automatic audit of `judgment`, or emits [`Event::AuditNotOpened`]. Returns
     /// whether it opened.
-    pub(crate) fn try_open_audit(
-        id: CaseId,
-        judgment: &mut JudgmentOf<T>,
-        reason: AuditReason,
-    ) -> bool {
+    fn try_open_audit(id: CaseId, judgment: &mut JudgmentOf<T>, reason: AuditReason) -> bool {
         let opened = (!OpenAudits::<T>::get(judgment.netuid).is_full())
             .then(|| Self::draw_auditors(judgment, id))
             .flatten()

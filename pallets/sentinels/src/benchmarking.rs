@@ -845,9 +845,10 @@ mod benchmarks {
         );
     }
 
-    /// Drawing an audit committee of 13 among `c` validators of a subnet of 4,096 uids (the
-    /// case committee's 13 members barred, seat weights spread) and opening the audit on a
-    /// subnet with `a` open audits.
+    /// A verdict's audit: recording a conviction picked for the random audit (its pending
+    /// slash and the running mix read, the judgment written), an audit committee of 13 drawn
+    /// among `c` validators of a subnet of 4,096 uids (the case committee's 13 members barred,
+    /// seat weights spread) and the audit opened on a subnet with `a` open audits.
     #[benchmark]
     fn open_audit(
         c: Linear<4, { T::MaxCandidates::get() }>,
@@ -859,15 +860,31 @@ mod benchmarks {
         let members = hotkeys[c + 1..c + 1 + SEATS as usize].to_vec();
         let reporter = members[0].clone();
         open_audits::<T>(netuid, a);
-        let mut judgment = conviction::<T>(netuid, &accused, &reporter, members);
-        let opened;
+        pending_judged_slash::<T>(netuid, &accused, &reporter, 0, 1);
+        let id: CaseId = 0;
+        // A running mix that picks this case for the random audit (one in ten do).
+        let mix = (0u32..1_000)
+            .map(|i| sp_io::hashing::blake2_256(&i.to_le_bytes()))
+            .find(|mix| picked_at_random(mix, id))
+            .expect("a tenth of the mixes pick a case");
+        Mix::<T>::insert(netuid, mix);
+        let mut convicted = case::<T>(
+            netuid,
+            c as u16,
+            &accused,
+            &reporter,
+            members,
+            1_000u32.into(),
+        );
+        convicted.guilty = seat_bits(0, SEATS);
 
         #[block]
         {
-            opened = Pallet::<T>::try_open_audit(0, &mut judgment, AuditReason::SplitVote);
+            Pallet::<T>::record_conviction(id, &convicted);
         }
 
-        assert!(opened);
+        assert!(Audits::<T>::contains_key(id));
+        assert!(Judgments::<T>::get(id).unwrap().audited);
         assert_eq!(OpenAudits::<T>::get(netuid).len() as u32, a + 1);
     }
 
