@@ -537,6 +537,55 @@ fn the_heaviest_hook_block_stays_under_half_the_block() {
     );
 }
 
+/// Issue 19's closing note: what a report, a vote and a committee draw weigh at `n = 13` over a
+/// full subnet (4,096 uids) with 64 validators, from the weights in the tree (the benchmarks
+/// measure 13-seat committees and snapshot the candidates from a 4,096-uid subnet). Print them
+/// with `cargo test -p mindos-runtime --lib closing_note -- --nocapture`.
+#[test]
+fn sentinel_weights_for_the_closing_note_fit_an_extrinsic() {
+    use frame_support::{dispatch::DispatchClass, weights::Weight};
+    use pallet_mindos_sentinels::WeightInfo as _;
+    type Sentinels = <Runtime as pallet_mindos_sentinels::Config>::WeightInfo;
+    let cases = <Runtime as pallet_mindos_sentinels::Config>::MaxOpenCasesPerSubnet::get();
+    let candidates = <Runtime as pallet_mindos_sentinels::Config>::MaxCandidates::get();
+    assert_eq!(
+        candidates, 64,
+        "every one of a subnet's 64 validators is a candidate"
+    );
+    // A report as charged (on a subnet with the most open cases); a vote that leaves its case
+    // open, and the most a vote is charged (it closes the case, sanctions and opens an audit).
+    let report = Sentinels::report(cases);
+    let vote = Sentinels::vote();
+    let vote_charged = pallet_mindos_sentinels::Pallet::<Runtime>::vote_weight(true, true);
+    // The draw: 64 candidates snapshotted at the boundary from the 4,096-uid subnet, then the
+    // 13-seat committee drawn among them (with no case, canary or audit to examine).
+    let snapshot = Sentinels::advance_epoch(candidates);
+    let draw = Sentinels::boundary(candidates, 0, 0);
+    let show = |name: &str, w: Weight| {
+        println!(
+            "{name}: {:.1} µs, proof size {} bytes",
+            w.ref_time() as f64 / 1e6,
+            w.proof_size()
+        )
+    };
+    show("report", report);
+    show("vote (case stays open)", vote);
+    show("vote (charged at most)", vote_charged);
+    show("draw: snapshot of 64 candidates", snapshot);
+    show("draw: 13 seats among 64", draw);
+    show("draw: both", snapshot.saturating_add(draw));
+    let max_extrinsic = <Runtime as frame_system::Config>::BlockWeights::get()
+        .get(DispatchClass::Normal)
+        .max_extrinsic
+        .expect("normal extrinsics are limited");
+    for weight in [report, vote_charged, snapshot.saturating_add(draw)] {
+        assert!(
+            weight.all_lte(max_extrinsic),
+            "{weight:?} exceeds an extrinsic"
+        );
+    }
+}
+
 /// Review M10: fees rise while blocks are congested and fall back (never below the base)
 /// when they are not; before, the multiplier was a constant one.
 #[test]
