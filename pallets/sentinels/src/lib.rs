@@ -138,6 +138,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod audit;
+mod cleanup;
 mod epochs;
 mod impls;
 mod invariants;
@@ -342,6 +343,18 @@ pub mod pallet {
         /// no expiries, slashes marked due a boundary late).
         #[pallet::constant]
         type MaxSubnets: Get<u32>;
+
+        /// Most entries of dissolved subnets' per-hotkey state (pending slashes, with the
+        /// deposits and bonds they hold, their settlement queue, quarantines, offence and key
+        /// histories, departures, committees) cleared in one block; the rest wait for the next
+        /// ([`Dissolved`]).
+        #[pallet::constant]
+        type MaxClearedPerBlock: Get<u32>;
+
+        /// Most departed hotkeys one boundary of a subnet examines for pruning
+        /// ([`DepartureQueue`]); the rest wait for its next boundary.
+        #[pallet::constant]
+        type MaxDeparturesPerBoundary: Get<u32>;
 
         /// Weights of this pallet's calls and hooks (hand estimates until part 2 benchmarks
         /// them; see [`weights`]).
@@ -574,6 +587,54 @@ pub mod pallet {
         BoundedVec<CaseId, T::MaxOpenAuditsPerSubnet>,
         ValueQuery,
     >;
+
+    /// Dissolved subnets whose per-hotkey state is still being cleared, `MaxClearedPerBlock`
+    /// entries a block (the crate docs' "Dissolution"). The subnets pallet never reuses a
+    /// subnet id, so no live subnet can see what is left.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type Dissolved<T: Config> = StorageMap<_, Twox64Concat, NetUid, (), OptionQuery>;
+
+    /// The sentinel epoch in which a hotkey (second key) last left a subnet (first key), while
+    /// its state there waits in [`DepartureQueue`] to be pruned. Removed when the hotkey is
+    /// found registered again or nothing of its state is left to prune.
+    ///
+    /// TWOX-NOTE: as for [`OffenceHistory`].
+    #[pallet::storage]
+    pub type DepartedAt<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Blake2_128Concat,
+        T::AccountId,
+        u64,
+        OptionQuery,
+    >;
+
+    /// Each subnet's departure queue: entry `i` (second key) names a hotkey of
+    /// [`DepartedAt`] (one entry each) and the sentinel epoch from which its state is
+    /// examined, in that order. Read at most `MaxDeparturesPerBoundary` a boundary.
+    ///
+    /// TWOX-NOTE: as for [`SlashQueue`].
+    #[pallet::storage]
+    pub type DepartureQueue<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Twox64Concat,
+        u64,
+        (T::AccountId, u64),
+        OptionQuery,
+    >;
+
+    /// Each subnet's departure queue bounds: `(head, tail)`, the entries `head..tail` of
+    /// [`DepartureQueue`] are live. Removed when the queue empties.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type DepartureQueueBounds<T: Config> =
+        StorageMap<_, Twox64Concat, NetUid, (u64, u64), ValueQuery>;
 
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -833,6 +894,40 @@ pub mod pallet {
             /// Burned from its stake.
             slashed: BalanceOf<T>,
         },
+        /// A subnet was dissolved: its open cases, canaries and audits were dropped and every
+        /// bond and deposit they held returned (a dissolution burns nothing). Its per-hotkey
+        /// state is cleared over the next blocks ([`Event::SubnetStateCleared`]).
+        SubnetStateReleased {
+            /// The dissolved subnet.
+            netuid: NetUid,
+            /// Open cases dropped.
+            cases: u32,
+            /// Report bonds returned to their reporters.
+            bonds_returned: BalanceOf<T>,
+            /// Canaries dropped.
+            canaries: u32,
+            /// Canary deposits returned to their committers.
+            canary_deposits_returned: BalanceOf<T>,
+            /// Open audits dropped.
+            audits: u32,
+            /// Appeal deposits returned to their appellants.
+            appeal_deposits_returned: BalanceOf<T>,
+        },
+        /// A dissolved subnet's pending slash was dropped unsettled (its audit window can no
+        /// longer pass); the deposits and bonds it held were returned.
+        PendingSlashDropped {
+            /// The dissolved subnet.
+            netuid: NetUid,
+            /// The miner's hotkey.
+            hotkey: T::AccountId,
+            /// The rate it would have been slashed at.
+            rate: Perbill,
+        },
+        /// Nothing of a dissolved subnet is left in this pallet.
+        SubnetStateCleared {
+            /// The dissolved subnet.
+            netuid: NetUid,
+        },
         /// A quarantined miner was released.
         MinerReleased {
             /// The subnet.
@@ -1036,6 +1131,14 @@ pub mod pallet {
                 "MaxBoundariesPerBlock must be positive"
             );
             assert!(T::MaxSubnets::get() > 0, "MaxSubnets must be positive");
+            assert!(
+                T::MaxClearedPerBlock::get() > 0,
+                "MaxClearedPerBlock must be positive: a dissolved subnet must be cleared"
+            );
+            assert!(
+                T::MaxDeparturesPerBoundary::get() > 0,
+                "MaxDeparturesPerBoundary must be positive: departed hotkeys must be pruned"
+            );
             assert!(
                 T::MaxSubnets::get() >= T::Subnets::max_subnets(),
                 "MaxSubnets must be at least the subnets pallet's MaxSubnets"
@@ -1295,6 +1398,7 @@ pub mod pallet {
         /// undecided: returned, and the verdict stands.
         ///
         /// Emits [`Event::AuditOpened`]. Fails with [`Error::UnknownJudgment`],
+        /// [`Error::UnknownSubnet`] (the subnet was dissolved),
         /// [`Error::NotConvicted`], [`Error::NotAccusedOwner`], [`Error::AppealWindowOver`],
         /// [`Error::AlreadyAudited`], [`Error::TooManyAudits`], [`Error::NoAuditCommittee`] or
         /// [`Error::InsufficientAppealDeposit`].
