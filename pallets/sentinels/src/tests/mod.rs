@@ -5,6 +5,7 @@
 mod audit;
 mod canary;
 mod cases;
+mod cleanup;
 mod committee;
 mod equivocation;
 mod quarantine;
