@@ -630,8 +630,8 @@ impl pallet_mindos_sentinels::Config for Runtime {
     /// The subnets pallet's `MaxSubnets` (`integrity_test` checks it is not smaller).
     type MaxSubnets = ConstU32<128>;
     /// A dissolved subnet's per-hotkey state goes 16 entries a block (at worst 16 pending
-    /// slashes, each returning up to 8 deposits and 8 bonds: about 5 % of a block): a full
-    /// subnet's few thousand entries clear within minutes, and nothing live reads them.
+    /// slashes, each returning up to 8 deposits and 8 bonds: about 2 % of a block): a full
+    /// subnet's few thousand entries clear within an hour, and nothing live reads them.
     type MaxClearedPerBlock = ConstU32<16>;
     /// Each boundary examines at most 16 hotkeys that left the subnet: registration burns
     /// make more departures per epoch than that costly, and a longer queue only waits.
