@@ -334,9 +334,8 @@ fn dissolving_a_subnet_returns_sentinel_deposits_and_clears_its_state() {
             netuid,
             [5; 32]
         ));
-        let canary_reason = crate::RuntimeHoldReason::Sentinels(
-            pallet_mindos_sentinels::HoldReason::CanaryDeposit,
-        );
+        let canary_reason =
+            crate::RuntimeHoldReason::Sentinels(pallet_mindos_sentinels::HoldReason::CanaryDeposit);
         let deposit = <Runtime as pallet_mindos_sentinels::Config>::CanaryDeposit::get();
         assert_eq!(
             crate::Balances::balance_on_hold(&canary_reason, &validator),
@@ -376,13 +375,18 @@ fn dissolving_a_subnet_returns_sentinel_deposits_and_clears_its_state() {
         let stake = <Stake as mindos_primitives::StakeInfo<_, _>>::hotkey_stake(&miner);
         let issuance = crate::Balances::total_issuance();
 
-        assert_ok!(Subnets::dissolve_subnet(RuntimeOrigin::signed(owner), netuid));
+        assert_ok!(Subnets::dissolve_subnet(
+            RuntimeOrigin::signed(owner),
+            netuid
+        ));
         assert_eq!(
             crate::Balances::balance_on_hold(&canary_reason, &validator),
             0,
             "the canary deposit is returned at once"
         );
-        assert!(pallet_mindos_sentinels::Dissolved::<Runtime>::contains_key(netuid));
+        assert!(pallet_mindos_sentinels::Dissolved::<Runtime>::contains_key(
+            netuid
+        ));
         run_to(System::block_number() + 1);
         assert!(!pallet_mindos_sentinels::Dissolved::<Runtime>::contains_key(netuid));
         assert!(System::events().iter().any(|r| matches!(

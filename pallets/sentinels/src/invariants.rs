@@ -4,12 +4,12 @@
 #![cfg(any(feature = "try-runtime", feature = "std", test))]
 
 use crate::{pallet::*, HoldReason, NetUid};
-use mindos_primitives::SubnetsInfo;
 use alloc::{
     collections::{BTreeMap, BTreeSet},
     vec::Vec,
 };
 use frame_support::{pallet_prelude::*, traits::fungible::InspectHold};
+use mindos_primitives::SubnetsInfo;
 use mindos_sentinels_math::{CommitteeSize, Verdict};
 use sp_runtime::{traits::Saturating, TryRuntimeError};
 
@@ -165,10 +165,7 @@ impl<T: Config> Pallet<T> {
                 waiting.contains(&(netuid, hotkey)),
                 "a departure not in its subnet's queue"
             );
-            ensure!(
-                epoch <= Self::epoch(netuid),
-                "a departure from the future"
-            );
+            ensure!(epoch <= Self::epoch(netuid), "a departure from the future");
         }
         ensure!(
             departed == waiting.len(),

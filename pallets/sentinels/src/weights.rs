@@ -361,7 +361,11 @@ impl Estimates {
     // entry its key (1). Writes: per entry its removal (1), and the dissolved set.
     fn clear_dissolved(&self, e: u32) -> Weight {
         let e = u64::from(e);
-        self.of(9u64.saturating_add(e), 1u64.saturating_add(e), PER_ITEM.saturating_add(items(e)))
+        self.of(
+            9u64.saturating_add(e),
+            1u64.saturating_add(e),
+            PER_ITEM.saturating_add(items(e)),
+        )
     }
 
     // Reads: the pending slash (1). Writes: its removal (1). Per canary deposit: the

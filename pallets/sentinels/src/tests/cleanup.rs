@@ -5,11 +5,7 @@
 use super::*;
 use crate::{canary_commitment, picked_at_random, CaseId, JudgedOffence, PendingSlashOf};
 use codec::Encode;
-use frame_support::{
-    assert_noop,
-    traits::fungible::InspectHold,
-    BoundedVec,
-};
+use frame_support::{assert_noop, traits::fungible::InspectHold, BoundedVec};
 use mindos_primitives::{EndpointObserver, OnSubnetDissolved, QuarantineInfo};
 
 /// A third miner, for a case left open.
@@ -39,15 +35,27 @@ fn dissolve(netuid: NetUid) -> frame_support::weights::Weight {
 /// the cases, judgments and audits naming it.
 fn state_of(netuid: NetUid) -> Vec<Vec<u8>> {
     let mut state: Vec<Vec<u8>> = Vec::new();
-    state.extend(SubnetEpoch::<Test>::try_get(netuid).ok().map(|e| e.encode()));
+    state.extend(
+        SubnetEpoch::<Test>::try_get(netuid)
+            .ok()
+            .map(|e| e.encode()),
+    );
     state.extend(Mix::<Test>::try_get(netuid).ok().map(|m| m.encode()));
     state.extend(CompletedMix::<Test>::get(netuid).map(|m| m.encode()));
     state.extend(Candidates::<Test>::get(netuid).map(|c| c.encode()));
     state.extend(OpenCases::<Test>::try_get(netuid).ok().map(|c| c.encode()));
     state.extend(Canaries::<Test>::try_get(netuid).ok().map(|c| c.encode()));
     state.extend(OpenAudits::<Test>::try_get(netuid).ok().map(|a| a.encode()));
-    state.extend(SlashQueueBounds::<Test>::try_get(netuid).ok().map(|b| b.encode()));
-    state.extend(DepartureQueueBounds::<Test>::try_get(netuid).ok().map(|b| b.encode()));
+    state.extend(
+        SlashQueueBounds::<Test>::try_get(netuid)
+            .ok()
+            .map(|b| b.encode()),
+    );
+    state.extend(
+        DepartureQueueBounds::<Test>::try_get(netuid)
+            .ok()
+            .map(|b| b.encode()),
+    );
     state.extend(Committees::<Test>::iter_prefix(netuid).map(|e| e.encode()));
     state.extend(Quarantines::<Test>::iter_prefix(netuid).map(|e| e.encode()));
     state.extend(OffenceHistory::<Test>::iter_prefix(netuid).map(|e| e.encode()));
@@ -240,13 +248,20 @@ fn dissolution_returns_every_hold_and_clears_the_subnet_leaving_others_untouched
 
         assert_eq!(state_of(NET), Vec::<Vec<u8>>::new(), "nothing left of NET");
         assert_eq!(held_by_sentinels(), 0, "every bond and deposit returned");
-        assert_eq!(Balances::total_issuance(), issuance, "nothing burned or minted");
+        assert_eq!(
+            Balances::total_issuance(),
+            issuance,
+            "nothing burned or minted"
+        );
         let after: Vec<Balance> = accounts()
             .into_iter()
             .map(|who| Balances::free_balance(who))
             .collect();
         assert_eq!(after, free, "each got back what it had put in");
-        assert!(Slashes::get().is_empty(), "the pending slashes were dropped");
+        assert!(
+            Slashes::get().is_empty(),
+            "the pending slashes were dropped"
+        );
         assert_eq!(state_of(OTHER_NET), other, "OTHER_NET untouched");
         // Nothing more to do.
         let before = System::events().len();
@@ -263,7 +278,10 @@ fn a_dissolved_subnets_convictions_cannot_be_appealed_while_it_is_cleared() {
         let canary_case = PendingSlashes::<Test>::get(NET, MINER_B).unwrap().cases[0];
         assert!(!Audits::<Test>::contains_key(canary_case));
         dissolve(NET);
-        assert!(Judgments::<Test>::contains_key(canary_case), "cleared later");
+        assert!(
+            Judgments::<Test>::contains_key(canary_case),
+            "cleared later"
+        );
         assert_noop!(
             Sentinels::appeal(RuntimeOrigin::signed(owner(MINER_B)), canary_case),
             Error::<Test>::UnknownSubnet
@@ -420,7 +438,10 @@ fn a_departed_miner_keeps_its_quarantine_and_offences_and_its_slash_lands() {
         run_to_epoch_fast(1 + Sentinels::departure_horizon() + 1);
         assert_eq!(DepartedAt::<Test>::get(NET, MINER_A), None);
         assert!(!DepartureQueueBounds::<Test>::contains_key(NET));
-        assert!(Quarantines::<Test>::contains_key(NET, MINER_A), "release is explicit");
+        assert!(
+            Quarantines::<Test>::contains_key(NET, MINER_A),
+            "release is explicit"
+        );
         assert!(!KeyHistory::<Test>::get(NET, MINER_A).is_empty());
     });
 }
@@ -456,7 +477,10 @@ fn what_a_departed_miner_left_is_pruned_once_nothing_can_need_it() {
         // MINER_B leaves without any sanction.
         leave(UID_B);
         let horizon = Sentinels::departure_horizon();
-        assert_eq!(horizon, 30, "the quarantine window outlasts the evidence age");
+        assert_eq!(
+            horizon, 30,
+            "the quarantine window outlasts the evidence age"
+        );
         // Before the horizon, nothing goes: evidence and offences could still matter.
         run_to_epoch_fast(1 + horizon);
         assert!(!KeyHistory::<Test>::get(NET, MINER_A).is_empty());
@@ -496,7 +520,10 @@ fn a_running_quarantine_outlives_the_horizon_and_is_pruned_when_it_ends() {
             OffenceHistory::<Test>::get(NET, MINER_A).is_empty(),
             "the offence is out of the window"
         );
-        assert!(DepartedAt::<Test>::contains_key(NET, MINER_A), "examined again later");
+        assert!(
+            DepartedAt::<Test>::contains_key(NET, MINER_A),
+            "examined again later"
+        );
         run_to_epoch_fast(3 + 2 * horizon);
         assert!(!Quarantines::<Test>::contains_key(NET, MINER_A));
         assert!(!DepartedAt::<Test>::contains_key(NET, MINER_A));
@@ -519,7 +546,11 @@ fn departures_are_examined_at_most_max_departures_per_boundary() {
         assert_eq!(DepartureQueue::<Test>::iter_prefix(NET).count(), 2);
         let horizon = Sentinels::departure_horizon();
         run_to_epoch_fast(2 + horizon);
-        assert_eq!(DepartureQueue::<Test>::iter_prefix(NET).count(), 1, "one a boundary");
+        assert_eq!(
+            DepartureQueue::<Test>::iter_prefix(NET).count(),
+            1,
+            "one a boundary"
+        );
         run_to_epoch_fast(3 + horizon);
         assert_eq!(DepartureQueue::<Test>::iter_prefix(NET).count(), 0);
         assert!(KeyHistory::<Test>::get(NET, MINER_A).is_empty());
