@@ -255,7 +255,7 @@ fn dissolution_returns_every_hold_and_clears_the_subnet_leaving_others_untouched
         );
         let after: Vec<Balance> = accounts()
             .into_iter()
-            .map(|who| Balances::free_balance(who))
+            .map(Balances::free_balance)
             .collect();
         assert_eq!(after, free, "each got back what it had put in");
         assert!(
