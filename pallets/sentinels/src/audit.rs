@@ -654,7 +654,8 @@ impl<T: Config> Pallet<T> {
         })
     }
 
-    /// At settlement: releases the bonds the judgments of a settled slash held and forgets them.
+    /// When a slash settles (or a dissolved subnet's is dropped): releases the bonds its
+    /// judgments held and forgets them.
     pub(crate) fn settle_judgments(cases: &[CaseId]) {
         for id in cases {
             if let Some(judgment) = Judgments::<T>::take(id) {

@@ -15,7 +15,8 @@ use mindos_sentinels_math::may_release;
 use sp_runtime::traits::{Saturating, Zero};
 
 impl<T: Config> Pallet<T> {
-    /// Releases `amount` held from `who` for `reason`; returns what was released.
+    /// Releases `amount` held from `who` for `reason`; returns what was released (for the
+    /// dissolution's event; `release_canary_deposit` and `settle_judgments` only log).
     fn release_hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
         if amount.is_zero() {
             return amount;
@@ -158,7 +159,7 @@ impl<T: Config> Pallet<T> {
     /// convictions to their reporters, and its judgments are forgotten.
     fn drop_slash(netuid: NetUid, hotkey: T::AccountId, slash: PendingSlashOf<T>) {
         for (committer, deposit) in slash.canary_deposits.iter() {
-            Self::release_hold(HoldReason::CanaryDeposit, committer, *deposit);
+            Self::release_canary_deposit(committer, *deposit);
         }
         Self::settle_judgments(&slash.cases);
         Self::deposit_event(Event::PendingSlashDropped {

@@ -253,10 +253,7 @@ fn dissolution_returns_every_hold_and_clears_the_subnet_leaving_others_untouched
             issuance,
             "nothing burned or minted"
         );
-        let after: Vec<Balance> = accounts()
-            .into_iter()
-            .map(Balances::free_balance)
-            .collect();
+        let after: Vec<Balance> = accounts().into_iter().map(Balances::free_balance).collect();
         assert_eq!(after, free, "each got back what it had put in");
         assert!(
             Slashes::get().is_empty(),
