@@ -31,6 +31,14 @@ impl<T: Config> Pallet<T> {
 
     // ----- dissolution -----
 
+    /// The most one block's clearing of a dissolved subnet can weigh: `MaxClearedPerBlock`
+    /// pending slashes dropped (the heaviest entries), and as many entries removed.
+    pub fn max_clear_weight() -> Weight {
+        let cleared = T::MaxClearedPerBlock::get();
+        T::WeightInfo::clear_dissolved(cleared)
+            .saturating_add(T::WeightInfo::drop_slash().saturating_mul(u64::from(cleared)))
+    }
+
     /// The first, bounded part of a dissolution: drops `netuid`'s open cases, canaries and
     /// audits and returns what they hold, removes its per-subnet items and takes it off the
     /// boundary and settlement queues, then queues it in [`Dissolved`] for the rest. Returns

@@ -111,13 +111,6 @@ impl<T: Config> Pallet<T> {
             .saturating_add(Self::max_clear_weight())
     }
 
-    /// The most one block's clearing of a dissolved subnet can weigh: `MaxClearedPerBlock`
-    /// pending slashes dropped (the heaviest entries), and as many entries removed.
-    pub fn max_clear_weight() -> Weight {
-        let cleared = T::MaxClearedPerBlock::get();
-        T::WeightInfo::clear_dissolved(cleared)
-            .saturating_add(T::WeightInfo::drop_slash().saturating_mul(u64::from(cleared)))
-    }
 
     /// The weight of a vote that `closed` its case, with a sanction or none.
     pub fn vote_weight(closed: bool, sanctioned: bool) -> Weight {
