@@ -111,7 +111,6 @@ impl<T: Config> Pallet<T> {
             .saturating_add(Self::max_clear_weight())
     }
 
-
     /// The weight of a vote that `closed` its case, with a sanction or none.
     pub fn vote_weight(closed: bool, sanctioned: bool) -> Weight {
         let mut weight = T::WeightInfo::vote();
