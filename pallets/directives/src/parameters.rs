@@ -19,11 +19,12 @@ use mindos_consensus_math::EmissionSplit;
 use mindos_primitives::{
     HyperparameterBounds, Hyperparameters, Range, DAY_OF_6S_BLOCKS, MAX_NEURONS_PER_SUBNET, MIND,
 };
+use mindos_sentinels_math::SlashRates;
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_runtime::{
     traits::{AtLeast32BitUnsigned, One, Zero},
-    FixedU128, Perbill, SaturatedConversion,
+    FixedU128, PerThing, Perbill, SaturatedConversion,
 };
 
 mod table;
@@ -42,6 +43,41 @@ pub const MIN_COMMITTEE_SIZE: u32 = 4;
 pub const KAPPA_RANGE: Range<Perbill> = Range {
     min: Perbill::from_percent(50),
     max: Perbill::from_parts(666_666_667),
+};
+
+/// The share of a miner's stake a proven offence may cost. Evidence that proves itself cannot
+/// be wrong, so up to all of it; at least 1 %, or equivocating would cost little more than the
+/// quarantine.
+pub const PROVEN_SLASH_RANGE: Range<Perbill> = Range {
+    min: Perbill::from_percent(1),
+    max: Perbill::from_percent(100),
+};
+
+/// The share of a miner's stake a judged conviction may cost: at most 1 %, as a committee can
+/// be captured (≈ 0.5 % of committees of 7 at 20 % adversarial weight, `shared/sentinels.md`)
+/// and its verdict be wrong; zero leaves the quarantine as the whole penalty.
+pub const JUDGED_SLASH_RANGE: Range<Perbill> = Range {
+    min: Perbill::from_percent(0),
+    max: Perbill::from_percent(1),
+};
+
+/// The share of a sentinel's stake one wrong vote may cost before correlation: at most half.
+pub const SENTINEL_SLASH_RANGE: Range<Perbill> = Range {
+    min: Perbill::from_percent(0),
+    max: Perbill::from_percent(50),
+};
+
+/// The correlation multiplier: at least 1 (correlated errors never cost less than one) and at
+/// most 10, a multiplier of the base rate rather than a penalty of its own. The product with
+/// each sentinel rate must also stay at most 100 %
+/// ([`ParameterError::CorrelatedSlashAboveWholeStake`]).
+pub const CORRELATION_FACTOR_RANGE: Range<u32> = Range { min: 1, max: 10 };
+
+/// The reporter's share of a miner's slash: at most half, so a validator reporting its own
+/// (or a colluding) miner always loses at least half of what is slashed.
+pub const REPORTER_SHARE_RANGE: Range<Perbill> = Range {
+    min: Perbill::from_percent(0),
+    max: Perbill::from_percent(50),
 };
 
 /// The shortest activity cutoff: a validator committing every epoch reveals up to two tempos
@@ -63,8 +99,10 @@ struct EmissionSplitDef {
 // MindOS at launch (6 s blocks, 12 decimals): emission 18/41/41, 1 MIND per block halving
 // every 10,512,000 blocks (two years), registration burn ×1.2 per registration decaying to a
 // 1 MIND floor with a one-day half-life, subnet locks of 100 MIND plus 10 MIND per live subnet,
-// a seven-day unbonding period, and sentinel committees of 7 with a threshold of 5, three
-// quarantine epochs and a 10% slash.
+// a seven-day unbonding period, and sentinel committees of 7 with a threshold of 5, two
+// quarantine epochs and the sentinel slash rates of `mindos-sentinels-math` (5 % proven,
+// 0.01 % judged, 0.1 % and 2 % for sentinels proven wrong, ×3 correlated, 10 % to the
+// reporter).
 //
 // Append only: SCALE encodes the fields and variants by position (see `table.rs`).
 governed_parameters! {
@@ -110,9 +148,10 @@ governed_parameters! {
     /// Epochs a first offence's quarantine lasts (a second within 30 epochs doubles it); at
     /// least one. 2, issue 19's target: a garbage miner is out within 2 epochs.
     sentinel_quarantine_epochs: u32 = 2 => SentinelQuarantineEpochs as SentinelQuarantineEpochs;
-    /// Share of a quarantined miner's stake that is slashed.
-    sentinel_slash_share: Perbill = Perbill::from_percent(10)
-        => SentinelSlashShare as SentinelSlashShare;
+    /// Share of a miner's sentinel slash paid to whoever reported it (a canary's committer);
+    /// within [`REPORTER_SHARE_RANGE`]. 10 %, Polkadot's `slashRewardFraction`.
+    sentinel_reporter_share: Perbill = SlashRates::default().reporter_reward
+        => SentinelReporterShare as SentinelReporterShare;
     /// A subnet's hyperparameters, within the governed bounds; only in `Subnet` scope.
     SubnetHyperparameters(Hyperparameters<Balance>) outside the registry;
     /// Share of validator stake that must back a weight for it to count in consensus, the same
@@ -123,6 +162,29 @@ governed_parameters! {
     /// leave the epoch and its bonds decay. At least [`MIN_ACTIVITY_CUTOFF`].
     activity_cutoff: u32 = mindos_primitives::LAUNCH_ACTIVITY_CUTOFF
         => ActivityCutoff as ActivityCutoff;
+    /// Share of a miner's stake slashed for an offence that proves itself (equivocation, a
+    /// canary failure); within [`PROVEN_SLASH_RANGE`]. 5 %, the Cosmos double-sign slash.
+    sentinel_proven_slash: Perbill = SlashRates::default().miner_self_verifying
+        => SentinelProvenSlash as SentinelProvenSlash;
+    /// Share of a miner's stake slashed for a judged offence (a committee's `2f + 1` guilty
+    /// votes), on top of the quarantine; within [`JUDGED_SLASH_RANGE`]. 0.01 %, the Cosmos
+    /// downtime slash.
+    sentinel_judged_slash: Perbill = SlashRates::default().miner_judged
+        => SentinelJudgedSlash as SentinelJudgedSlash;
+    /// Share of a sentinel's stake slashed when an audit overturns the conviction it voted
+    /// for; within [`SENTINEL_SLASH_RANGE`]. 0.1 %, Polkadot's former `AgainstValid`.
+    sentinel_overturned_slash: Perbill = SlashRates::default().overturned_sentinel
+        => SentinelOverturnedSlash as SentinelOverturnedSlash;
+    /// Share of a sentinel's stake slashed when an audit convicts a miner it voted to clear;
+    /// within [`SENTINEL_SLASH_RANGE`]. 2 %, Polkadot's `ForInvalidApproved`: covering for a
+    /// miner is the profitable lie, so it costs 20 times a wrong accusation.
+    sentinel_cleared_slash: Perbill = SlashRates::default().cleared_bad_miner
+        => SentinelClearedSlash as SentinelClearedSlash;
+    /// What the two sentinel rates are multiplied by when at least `f + 1` members of one
+    /// committee are proven wrong together; within [`CORRELATION_FACTOR_RANGE`], and the
+    /// product stays at most 100 %. 3, Ethereum's correlation penalty.
+    sentinel_correlation_factor: u32 = SlashRates::default().correlation_factor
+        => SentinelCorrelationFactor as SentinelCorrelationFactor;
 }
 
 /// `n` MIND in planck.
@@ -216,6 +278,23 @@ pub enum ParameterError {
     KappaOutOfRange,
     /// The activity cutoff is shorter than [`MIN_ACTIVITY_CUTOFF`] epochs.
     ActivityCutoffTooShort,
+    /// The unbonding period does not outlast the longest wait of a sentinel slash (the audit
+    /// window at the slowest tempo the hyperparameter bounds allow): an offender could
+    /// withdraw its stake before its slash settles.
+    UnbondingNotLongerThanAuditWindow,
+    /// The proven-offence slash is outside [`PROVEN_SLASH_RANGE`] (1 % to 100 %).
+    ProvenSlashOutOfRange,
+    /// The judged-offence slash is outside [`JUDGED_SLASH_RANGE`] (0 to 1 %).
+    JudgedSlashOutOfRange,
+    /// A sentinel slash (overturned or cleared) is outside [`SENTINEL_SLASH_RANGE`] (0 to
+    /// 50 %).
+    SentinelSlashOutOfRange,
+    /// The correlation factor is outside [`CORRELATION_FACTOR_RANGE`] (1 to 10).
+    CorrelationFactorOutOfRange,
+    /// A sentinel slash times the correlation factor is above 100 % of the stake.
+    CorrelatedSlashAboveWholeStake,
+    /// The reporter's share is outside [`REPORTER_SHARE_RANGE`] (0 to 50 %).
+    ReporterShareOutOfRange,
 }
 
 /// Limits of a registry that come from the runtime, not from governance.
@@ -225,6 +304,23 @@ pub struct ParameterLimits<BlockNumber> {
     pub voting_period: BlockNumber,
     /// The largest sentinel committee the runtime's storage bounds allow.
     pub max_committee_size: u32,
+    /// Subnet epochs a sentinel slash can wait after its sanction, at most
+    /// ([`mindos_primitives::AuditWindow::epochs`]).
+    pub audit_window_epochs: u32,
+    /// Blocks it can wait on top ([`mindos_primitives::AuditWindow::extra_blocks`]).
+    pub audit_window_blocks: u64,
+}
+
+impl<BlockNumber> ParameterLimits<BlockNumber> {
+    /// The most blocks a sentinel slash can wait after its sanction when no subnet's tempo
+    /// exceeds `max_tempo`: an epoch is at most `tempo + 1` blocks
+    /// ([`mindos_primitives::is_epoch_boundary`]). Saturates (a window that large fails the
+    /// unbonding rule anyway).
+    pub fn audit_window_at(&self, max_tempo: u16) -> u64 {
+        u64::from(self.audit_window_epochs)
+            .saturating_mul(u64::from(max_tempo).saturating_add(1))
+            .saturating_add(self.audit_window_blocks)
+    }
 }
 
 /// Whether `threshold` of `size` members is a valid sentinel threshold: more than two thirds
@@ -272,6 +368,12 @@ where
         if !self.hyperparameter_bounds.is_valid() {
             return Err(InvalidHyperparameterBounds);
         }
+        // Checked against the whole registry, so a proposal that raises the slowest tempo past
+        // the unbonding period is refused as well as one that shortens the period.
+        let audit_window = limits.audit_window_at(self.hyperparameter_bounds.tempo.max);
+        if self.unbonding_period.clone().saturated_into::<u64>() <= audit_window {
+            return Err(UnbondingNotLongerThanAuditWindow);
+        }
         if self.sentinel_committee_size < MIN_COMMITTEE_SIZE {
             return Err(CommitteeTooSmall);
         }
@@ -288,7 +390,55 @@ where
         if self.activity_cutoff < MIN_ACTIVITY_CUTOFF {
             return Err(ActivityCutoffTooShort);
         }
+        self.validate_slash_rates()
+    }
+
+    /// The sentinel slash rules: each rate in its range, the factor in its range, and the
+    /// worst single slash (a sentinel rate times the factor) at most 100 % of the stake.
+    fn validate_slash_rates(&self) -> Result<(), ParameterError> {
+        use ParameterError::*;
+        if !PROVEN_SLASH_RANGE.contains(&self.sentinel_proven_slash) {
+            return Err(ProvenSlashOutOfRange);
+        }
+        if !JUDGED_SLASH_RANGE.contains(&self.sentinel_judged_slash) {
+            return Err(JudgedSlashOutOfRange);
+        }
+        let sentinel_rates = [self.sentinel_overturned_slash, self.sentinel_cleared_slash];
+        if !sentinel_rates
+            .iter()
+            .all(|r| SENTINEL_SLASH_RANGE.contains(r))
+        {
+            return Err(SentinelSlashOutOfRange);
+        }
+        if !CORRELATION_FACTOR_RANGE.contains(&self.sentinel_correlation_factor) {
+            return Err(CorrelationFactorOutOfRange);
+        }
+        // Parts × factor ≤ 5·10⁸ × 10 fits in u64; compared unsaturated, unlike the math
+        // crate's `slash_rate`, which clamps at 100 %.
+        let factor = u64::from(self.sentinel_correlation_factor);
+        let whole = u64::from(Perbill::ACCURACY);
+        if sentinel_rates
+            .iter()
+            .any(|r| u64::from(r.deconstruct()).saturating_mul(factor) > whole)
+        {
+            return Err(CorrelatedSlashAboveWholeStake);
+        }
+        if !REPORTER_SHARE_RANGE.contains(&self.sentinel_reporter_share) {
+            return Err(ReporterShareOutOfRange);
+        }
         Ok(())
+    }
+
+    /// The sentinel slash rates, as the sentinels pallet applies them.
+    pub fn sentinel_slash_rates(&self) -> SlashRates {
+        SlashRates {
+            miner_self_verifying: self.sentinel_proven_slash,
+            miner_judged: self.sentinel_judged_slash,
+            overturned_sentinel: self.sentinel_overturned_slash,
+            cleared_bad_miner: self.sentinel_cleared_slash,
+            correlation_factor: self.sentinel_correlation_factor,
+            reporter_reward: self.sentinel_reporter_share,
+        }
     }
 
     /// New issuance at `block`: the block emission halved once per elapsed halving interval.
@@ -315,9 +465,19 @@ mod tests {
 
     type Params = GovernedParameters<u128, u32>;
 
+    /// No audit window, so the voting period is the unbonding period's binding rule.
     const LIMITS: ParameterLimits<u32> = ParameterLimits {
         voting_period: 100,
         max_committee_size: 64,
+        audit_window_epochs: 0,
+        audit_window_blocks: 0,
+    };
+
+    /// The runtime's audit window: a slash waits at most 3 epochs and 1,200 blocks.
+    const AUDITED: ParameterLimits<u32> = ParameterLimits {
+        audit_window_epochs: 3,
+        audit_window_blocks: 1_200,
+        ..LIMITS
     };
 
     fn with(value: ParameterValue<u128, u32>) -> Result<Params, ParameterError> {
@@ -337,7 +497,8 @@ mod tests {
         assert_eq!(p.unbonding_period, 100_800);
         assert_eq!((p.sentinel_committee_size, p.sentinel_threshold), (7, 5));
         assert_eq!(p.sentinel_quarantine_epochs, 2);
-        assert_eq!(p.sentinel_slash_share, Perbill::from_percent(10));
+        assert_eq!(p.sentinel_slash_rates(), SlashRates::default());
+        assert_eq!(p.validate(&AUDITED), Ok(()));
     }
 
     #[test]
@@ -444,9 +605,9 @@ mod tests {
         .unwrap();
         assert_eq!((p.sentinel_committee_size, p.sentinel_threshold), (10, 7));
         assert_eq!(
-            with(V::SentinelSlashShare(Perbill::zero()))
+            with(V::SentinelReporterShare(Perbill::zero()))
                 .unwrap()
-                .sentinel_slash_share,
+                .sentinel_reporter_share,
             Perbill::zero()
         );
     }
@@ -528,7 +689,7 @@ mod tests {
                 threshold: 7,
             },
             V::SentinelQuarantineEpochs(4),
-            V::SentinelSlashShare(Perbill::from_percent(25)),
+            V::SentinelReporterShare(Perbill::from_percent(25)),
             V::SubnetHyperparameters(Hyperparameters {
                 tempo: 100,
                 max_neurons: 8,
@@ -539,6 +700,11 @@ mod tests {
             }),
             V::Kappa(Perbill::from_percent(60)),
             V::ActivityCutoff(9),
+            V::SentinelProvenSlash(Perbill::from_percent(7)),
+            V::SentinelJudgedSlash(Perbill::from_parts(200_000)),
+            V::SentinelOverturnedSlash(Perbill::from_percent(1)),
+            V::SentinelClearedSlash(Perbill::from_percent(4)),
+            V::SentinelCorrelationFactor(2),
         ]
     }
 
@@ -573,7 +739,8 @@ mod tests {
             "0000000000000000403800000010a5d4e8000000000000000000000000407a10f35a000000000000",
             "0000000000a0724e180900000000000000000000c08901000a004038010000100100400000000000",
             "c08901000010a5d4e80000000000000000000000000064a7b3b6e00d000000000000000007000000",
-            "050000000200000000e1f5050065cd1d04000000",
+            "050000000200000000e1f5050065cd1d0400000080f0fa02a086010040420f00002d3101",
+            "03000000",
         ]
         .concat();
         assert_eq!(hex(&Params::default().encode()), registry);
@@ -597,6 +764,11 @@ mod tests {
             "0d640008000200010000000c00000000000000000000000000000001",
             "0e0046c323",
             "0f09000000",
+            "10801d2c04",
+            "11400d0300",
+            "1280969800",
+            "13005a6202",
+            "1402000000",
         ];
         let all = one_of_each();
         assert_eq!(all.len(), values.len());
@@ -628,7 +800,10 @@ mod tests {
                 r#""min_validator_stake":{"min":"1000000000000","#,
                 r#""max":"1000000000000000000"}},"sentinelCommitteeSize":7,"#,
                 r#""sentinelThreshold":5,"sentinelQuarantineEpochs":2,"#,
-                r#""sentinelSlashShare":100000000,"kappa":500000000,"activityCutoff":4}"#,
+                r#""sentinelReporterShare":100000000,"kappa":500000000,"activityCutoff":4,"#,
+                r#""sentinelProvenSlash":50000000,"sentinelJudgedSlash":100000,"#,
+                r#""sentinelOverturnedSlash":1000000,"sentinelClearedSlash":20000000,"#,
+                r#""sentinelCorrelationFactor":3}"#,
             )
         );
         let values = [
@@ -649,7 +824,7 @@ mod tests {
             ),
             r#"{"sentinelCommittee":{"size":10,"threshold":7}}"#,
             r#"{"sentinelQuarantineEpochs":4}"#,
-            r#"{"sentinelSlashShare":250000000}"#,
+            r#"{"sentinelReporterShare":250000000}"#,
             concat!(
                 r#"{"subnetHyperparameters":{"tempo":100,"max_neurons":8,"max_validators":2,"#,
                 r#""immunity_period":1,"min_validator_stake":"12","#,
@@ -657,6 +832,11 @@ mod tests {
             ),
             r#"{"kappa":600000000}"#,
             r#"{"activityCutoff":9}"#,
+            r#"{"sentinelProvenSlash":70000000}"#,
+            r#"{"sentinelJudgedSlash":200000}"#,
+            r#"{"sentinelOverturnedSlash":10000000}"#,
+            r#"{"sentinelClearedSlash":40000000}"#,
+            r#"{"sentinelCorrelationFactor":2}"#,
         ];
         let all = one_of_each();
         assert_eq!(all.len(), values.len());
@@ -778,5 +958,123 @@ mod tests {
             serde_json::from_value::<V<u128, u32>>(serde_json::json!({"burnFloor": 5})).unwrap(),
             V::BurnFloor(5)
         );
+    }
+
+    #[test]
+    fn each_slash_rate_outside_its_range_is_named() {
+        use ParameterError::*;
+        use ParameterValue as V;
+        let cases: &[(V<u128, u32>, ParameterError)] = &[
+            (
+                V::SentinelProvenSlash(Perbill::from_parts(9_999_999)),
+                ProvenSlashOutOfRange,
+            ),
+            (
+                V::SentinelJudgedSlash(Perbill::from_parts(10_000_001)),
+                JudgedSlashOutOfRange,
+            ),
+            (
+                V::SentinelOverturnedSlash(Perbill::from_parts(500_000_001)),
+                SentinelSlashOutOfRange,
+            ),
+            (
+                V::SentinelClearedSlash(Perbill::from_percent(51)),
+                SentinelSlashOutOfRange,
+            ),
+            (V::SentinelCorrelationFactor(0), CorrelationFactorOutOfRange),
+            (
+                V::SentinelCorrelationFactor(11),
+                CorrelationFactorOutOfRange,
+            ),
+            // 2 % × 10 is fine, 40 % × 3 is not.
+            (
+                V::SentinelClearedSlash(Perbill::from_percent(40)),
+                CorrelatedSlashAboveWholeStake,
+            ),
+            (
+                V::SentinelReporterShare(Perbill::from_parts(500_000_001)),
+                ReporterShareOutOfRange,
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(with(value.clone()), Err(*expected), "{value:?}");
+        }
+        // The bounds themselves are accepted.
+        let accepted = [
+            V::SentinelProvenSlash(PROVEN_SLASH_RANGE.min),
+            V::SentinelProvenSlash(PROVEN_SLASH_RANGE.max),
+            V::SentinelJudgedSlash(JUDGED_SLASH_RANGE.min),
+            V::SentinelJudgedSlash(JUDGED_SLASH_RANGE.max),
+            V::SentinelCorrelationFactor(CORRELATION_FACTOR_RANGE.min),
+            V::SentinelCorrelationFactor(CORRELATION_FACTOR_RANGE.max),
+            V::SentinelReporterShare(REPORTER_SHARE_RANGE.max),
+        ];
+        for value in accepted {
+            assert!(with(value.clone()).is_ok(), "{value:?}");
+        }
+        // A correlated slash of exactly 100 %: 50 % × 2.
+        let mut p = Params {
+            sentinel_overturned_slash: Perbill::from_percent(50),
+            sentinel_correlation_factor: 2,
+            ..Params::default()
+        };
+        assert_eq!(p.validate(&LIMITS), Ok(()));
+        p.sentinel_correlation_factor = 3;
+        assert_eq!(p.validate(&LIMITS), Err(CorrelatedSlashAboveWholeStake));
+    }
+
+    #[test]
+    fn the_slash_rates_the_sentinels_pallet_reads_are_the_governed_ones() {
+        let p = with(ParameterValue::SentinelCorrelationFactor(1)).unwrap();
+        let p = Params {
+            sentinel_judged_slash: Perbill::from_percent(1),
+            ..p
+        };
+        let rates = p.sentinel_slash_rates();
+        assert_eq!(rates.correlation_factor, 1);
+        assert_eq!(rates.miner_judged, Perbill::from_percent(1));
+        assert_eq!(
+            rates,
+            SlashRates {
+                correlation_factor: 1,
+                miner_judged: Perbill::from_percent(1),
+                ..SlashRates::default()
+            }
+        );
+    }
+
+    #[test]
+    fn the_unbonding_period_outlasts_the_audit_window_at_the_slowest_tempo() {
+        use ParameterValue as V;
+        let with_audit = |value: V<u128, u32>| {
+            let mut p = Params::default();
+            value.apply_to(&mut p)?;
+            p.validate(&AUDITED)
+        };
+        // 3 epochs of 14,401 blocks and 1,200 blocks: 44,403.
+        assert_eq!(AUDITED.audit_window_at(14_400), 44_403);
+        assert_eq!(Params::default().validate(&AUDITED), Ok(()));
+        assert_eq!(
+            with_audit(V::UnbondingPeriod(44_403)),
+            Err(ParameterError::UnbondingNotLongerThanAuditWindow)
+        );
+        assert_eq!(with_audit(V::UnbondingPeriod(44_404)), Ok(()));
+        // Raising the slowest tempo lengthens the window to the launch unbonding period
+        // (100,800 blocks): 3 · (33,199 + 1) + 1,200 = 100,800.
+        let mut bounds = Params::default().hyperparameter_bounds;
+        bounds.tempo.max = 33_199;
+        assert_eq!(
+            with_audit(V::HyperparameterBounds(bounds.clone())),
+            Err(ParameterError::UnbondingNotLongerThanAuditWindow)
+        );
+        bounds.tempo.max = 33_198;
+        assert_eq!(with_audit(V::HyperparameterBounds(bounds)), Ok(()));
+        // The largest window saturates instead of wrapping.
+        let huge = ParameterLimits::<u32> {
+            audit_window_epochs: u32::MAX,
+            audit_window_blocks: u64::MAX,
+            ..LIMITS
+        };
+        assert_eq!(huge.audit_window_at(u16::MAX), u64::MAX);
     }
 }

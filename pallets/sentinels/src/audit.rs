@@ -60,21 +60,10 @@ use sp_runtime::{
     Perbill, SaturatedConversion,
 };
 
-/// Where a sentinel's reputation is cut when the audit overturns its guilty vote. The consensus
-/// pallet, which keeps reputation, implements it (not yet wired); `()` does nothing.
-pub trait ReputationSink<AccountId> {
-    /// Cut `hotkey`'s reputation on `netuid` by `share` (the audit passes 50%).
-    fn cut(netuid: NetUid, hotkey: &AccountId, share: Perbill);
-
-    /// The most one [`ReputationSink::cut`] weighs.
-    fn cut_weight() -> Weight {
-        Weight::zero()
-    }
-}
-
-impl<AccountId> ReputationSink<AccountId> for () {
-    fn cut(_netuid: NetUid, _hotkey: &AccountId, _share: Perbill) {}
-}
+/// Where a sentinel's reputation is cut when the audit overturns its guilty vote: the
+/// consensus pallet, which keeps reputation, implements it (defined in `mindos-primitives`, so
+/// that pallet does not depend on this one); `()` does nothing.
+pub use mindos_primitives::ReputationSink;
 
 /// The share of a sentinel's reputation an overturn cuts.
 pub const REPUTATION_CUT: Perbill = Perbill::from_percent(50);
@@ -668,6 +657,25 @@ impl<T: Config> Pallet<T> {
     /// Whether a pending slash's conviction is under audit (then it waits).
     pub(crate) fn under_audit(cases: &[CaseId]) -> bool {
         cases.iter().any(Audits::<T>::contains_key)
+    }
+}
+
+/// How long a sanction's slash can wait: `AuditWindowEpochs` epochs until it falls due, and
+/// then an appeal made just before that holds it for the audit's `AuditDuration` blocks and at
+/// most one more epoch, until the boundary that expires the audit if nobody closes it sooner
+/// ([`Pallet::close_audit`]). The directives registry keeps the unbonding period longer than
+/// this at the slowest tempo it allows, so an offender cannot withdraw before its slash.
+///
+/// Not counted: blocks a boundary's work or a settlement waits in its queue
+/// (`MaxBoundariesPerBlock`, `MaxSlashesPerBlock`), a few blocks that the runtime's margin
+/// covers.
+impl<T: Config> mindos_primitives::AuditWindow for Pallet<T> {
+    fn epochs() -> u32 {
+        T::AuditWindowEpochs::get().saturating_add(1)
+    }
+
+    fn extra_blocks() -> u64 {
+        T::AuditDuration::get().saturated_into()
     }
 }
 
