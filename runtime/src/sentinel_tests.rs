@@ -19,7 +19,7 @@ use pallet_mindos_sentinels::{
 };
 use sp_core::{ed25519, Pair};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{BuildStorage, Saturating};
+use sp_runtime::BuildStorage;
 
 const MODEL: [u8; 32] = [3; 32];
 
@@ -394,9 +394,11 @@ fn an_overturned_guilty_voter_loses_half_its_reputation() {
         ));
 
         // The three guilty voters' reputation is halved; the fourth member's is untouched.
+        assert_eq!(REPUTATION_CUT, Perbill::from_percent(50));
         for (seat, (uid, _)) in members.iter().enumerate() {
             let expected = if seat < 3 {
-                before[seat].saturating_sub(REPUTATION_CUT * before[seat])
+                // Halved, rounded down.
+                Perbill::from_parts(before[seat].deconstruct() / 2)
             } else {
                 before[seat]
             };

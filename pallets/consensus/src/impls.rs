@@ -21,7 +21,7 @@ use sp_core::H256;
 use sp_runtime::{
     helpers_128bit::multiply_by_rational_with_rounding,
     traits::{BlakeTwo256, Hash, Saturating, Zero},
-    Rounding, SaturatedConversion,
+    PerThing, Rounding, SaturatedConversion,
 };
 
 /// One validator as the epoch reads it.
@@ -739,9 +739,8 @@ impl<T: Config> ReputationSink<T::AccountId> for Pallet<T> {
         let Some(row) = metrics.get_mut(usize::from(uid)) else {
             return;
         };
-        // Rounded to the nearest part: a halving of an odd number of parts may keep the half
-        // part.
-        row.reputation = row.reputation.saturating_sub(share * row.reputation);
+        // What is kept rounds down: the cut is never less than `share`.
+        row.reputation = row.reputation.saturating_mul(share.left_from_one());
         Metrics::<T>::insert(netuid, metrics);
     }
 

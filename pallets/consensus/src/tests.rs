@@ -1042,7 +1042,6 @@ fn reputation_info_reads_the_last_epoch_and_ignores_a_predecessor() {
 #[test]
 fn a_reputation_cut_halves_the_hotkeys_last_epoch_reputation() {
     use mindos_primitives::{ReputationInfo, ReputationSink};
-    use sp_runtime::Saturating;
     ExtBuilder::default().build_and_execute(|| {
         let netuid = setup();
         let honest: (&[u16], &[u16]) = (&[3, 4, 5], &[1, 2, 1]);
@@ -1053,9 +1052,8 @@ fn a_reputation_cut_halves_the_hotkeys_last_epoch_reputation() {
         assert!(reputation > Perbill::zero());
         Consensus::cut(netuid, &hotkey(4), Perbill::from_percent(50));
         let after = Metrics::<Test>::get(netuid);
-        let halved = reputation.saturating_sub(Perbill::from_percent(50) * reputation);
+        let halved = Perbill::from_parts(reputation.deconstruct() / 2);
         assert_eq!(after[4].reputation, halved);
-        assert!(halved.deconstruct().abs_diff(reputation.deconstruct() / 2) <= 1);
         assert_eq!(Consensus::reputation(netuid, 4), halved);
         // Only its reputation changed.
         let mut expected = before.clone();
@@ -1065,7 +1063,7 @@ fn a_reputation_cut_halves_the_hotkeys_last_epoch_reputation() {
         Consensus::cut(netuid, &hotkey(4), Perbill::from_percent(50));
         assert_eq!(
             Consensus::reputation(netuid, 4),
-            halved.saturating_sub(Perbill::from_percent(50) * halved)
+            Perbill::from_parts(halved.deconstruct() / 2)
         );
     });
 }
