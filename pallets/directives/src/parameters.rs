@@ -413,8 +413,8 @@ where
         if !CORRELATION_FACTOR_RANGE.contains(&self.sentinel_correlation_factor) {
             return Err(CorrelationFactorOutOfRange);
         }
-        // Parts × factor ≤ 5·10⁸ × 10 fits in u64; compared unsaturated, unlike the math
-        // crate's `slash_rate`, which clamps at 100 %.
+        // Exact in u64 (at most 5·10⁸ parts × 10 once the ranges hold), and compared before any
+        // clamping: the math crate's `slash_rate` would clamp an excess to 100 % silently.
         let factor = u64::from(self.sentinel_correlation_factor);
         let whole = u64::from(Perbill::ACCURACY);
         if sentinel_rates

@@ -436,8 +436,8 @@ impl pallet_mindos_directives::Config for Runtime {
     /// A sentinel slash waits at most 3 epochs (the 2-epoch audit window and the boundary that
     /// expires a late appeal's audit) and 1,200 blocks (that audit): at the launch bounds'
     /// slowest tempo (14,400) 3 · 14,401 + 1,200 = 44,403 blocks, which the registry keeps
-    /// below the unbonding period (7 days, 100,800 blocks); raising the slowest tempo past
-    /// 33,198 would need a longer unbonding period first.
+    /// below the unbonding period (7 days: 100,800 blocks of 6 s); with 6 s blocks, raising the
+    /// slowest tempo past 33,198 would need a longer unbonding period first.
     type AuditWindow = Sentinels;
     type LaunchParameters = LaunchParameters;
     type WeightInfo = pallet_mindos_directives::weights::SubstrateWeight<Runtime>;
