@@ -1,7 +1,8 @@
 //! The sentinels pallet wired into the real runtime: a miner that signs two different outputs
 //! for one challenge with the Ed25519 key it served is quarantined by a validator-permit
 //! holder's `submit_equivocation`, earns no emission in the next epoch, and is released by
-//! `unquarantine` once its quarantine is over.
+//! `unquarantine` once its quarantine is over; an audit that overturns a judged conviction
+//! halves the guilty voters' reputation in the consensus pallet.
 
 use crate::{
     genesis_config_presets, AccountId, AllPalletsWithSystem, Balance, Consensus, Neurons, Runtime,
@@ -9,12 +10,12 @@ use crate::{
 };
 use frame_support::{assert_noop, assert_ok, traits::OnInitialize};
 use mindos_primitives::{
-    DeviceClass, DeviceProfile, Hyperparameters, Modality, NetUid, PowerSource, QuarantineInfo,
-    ScoringRule, TaskSpec,
+    DeviceClass, DeviceProfile, Hyperparameters, Modality, NetUid, Perbill, PowerSource,
+    QuarantineInfo, ReputationInfo, ScoringRule, TaskSpec,
 };
 use pallet_mindos_sentinels::{
-    response_message, Challenge, Error as SentinelError, Event as SentinelEvent, OffenceKind,
-    Response, SeenBlock, SignedResponse,
+    picked_at_random, response_message, Challenge, Error as SentinelError, Event as SentinelEvent,
+    JudgedOffence, OffenceKind, Response, SeenBlock, SignedResponse, REPUTATION_CUT,
 };
 use sp_core::{ed25519, Pair};
 use sp_keyring::Sr25519Keyring;
@@ -414,5 +415,139 @@ fn dissolving_a_subnet_returns_sentinel_deposits_and_clears_its_state() {
         }
         assert!(!pallet_mindos_sentinels::SubnetEpoch::<Runtime>::contains_key(netuid));
         Sentinels::do_try_state().expect("sentinel invariants hold");
+
+/// A subnet of nine validators (hotkeys 0..=8, owned by coldkey 1) and one miner (hotkey 9,
+/// owned by coldkey 2), committees of 4 (`f = 1`): a case committee and a disjoint audit
+/// committee of 4 fit. Returns the validators' uids and the miner's.
+fn nine_validators_and_a_miner() -> (Vec<u16>, u16) {
+    assert_ok!(Subnets::create_subnet(
+        RuntimeOrigin::signed(coldkey(0)),
+        b"sentinels".to_vec().try_into().unwrap(),
+        TaskSpec {
+            modality: Modality::Text,
+            model_digest: MODEL,
+            input_schema: 1,
+            output_schema: 1,
+            scoring_rule: ScoringRule::CosineSimilarity,
+        },
+        Hyperparameters {
+            tempo: 20,
+            max_neurons: 10,
+            max_validators: 9,
+            immunity_period: 100,
+            min_validator_stake: MIND,
+            commit_reveal: false,
+        },
+        pallet_mindos_subnets::Visibility::Public,
+    ));
+    // As an enacted `SentinelCommittee { size: 4, threshold: 3 }` proposal would.
+    pallet_mindos_directives::Parameters::<Runtime>::mutate(|p| {
+        p.sentinel_committee_size = 4;
+        p.sentinel_threshold = 3;
+    });
+    let validators: Vec<u16> = (0..9).map(|i| register(&coldkey(1), i)).collect();
+    let miner = register(&coldkey(2), 9);
+    for i in 0..9u8 {
+        assert_ok!(Stake::add_stake(
+            RuntimeOrigin::signed(coldkey(1)),
+            hotkey(i),
+            1_000 * MIND + Balance::from(i) * MIND
+        ));
+        // A report holds its bond on the reporter's hotkey.
+        assert_ok!(
+            <crate::Balances as frame_support::traits::fungible::Mutate<_>>::mint_into(
+                &hotkey(i),
+                100 * MIND
+            )
+        );
+    }
+    (validators, miner)
+}
+
+#[test]
+fn an_overturned_guilty_voter_loses_half_its_reputation() {
+    ext().execute_with(|| {
+        let netuid = NetUid(0);
+        let (validators, miner) = nine_validators_and_a_miner();
+        // Permits come at the subnet's boundary; then every validator weights every other uid,
+        // so each validator's uid gains consensus and, through its moving average, reputation.
+        run_to(next_boundary());
+        run_to(next_boundary());
+        let mut everyone = validators.clone();
+        everyone.push(miner);
+        for (i, own) in (0..9u8).zip(&validators) {
+            let others: Vec<u16> = everyone.iter().copied().filter(|u| u != own).collect();
+            assert_ok!(Consensus::set_weights(
+                RuntimeOrigin::signed(hotkey(i)),
+                netuid,
+                others.clone(),
+                vec![1; others.len()]
+            ));
+        }
+        // Reputation before the candidates' snapshot, and the committee drawn from it sitting.
+        for _ in 0..4 {
+            run_to(next_boundary());
+        }
+        let committee = Sentinels::current_committee(netuid).expect("a committee sits");
+        let members: Vec<(u16, AccountId)> = committee.members.into_inner();
+        assert_eq!(members.len(), 4);
+        let reputation = |uid: u16| <Consensus as ReputationInfo>::reputation(netuid, uid);
+        let before: Vec<Perbill> = members.iter().map(|(uid, _)| reputation(*uid)).collect();
+        assert!(before.iter().all(|r| *r > Perbill::zero()), "{before:?}");
+
+        // Three of the four convict the miner (the report is the reporter's guilty vote); the
+        // random audit does not pick the case, its coldkey appeals.
+        let case = pallet_mindos_sentinels::NextCaseId::<Runtime>::get();
+        assert_ok!(Sentinels::report(
+            RuntimeOrigin::signed(members[0].1.clone()),
+            netuid,
+            miner,
+            JudgedOffence::WrongOutput,
+            [3; 32]
+        ));
+        let unpicked = (0u8..=255)
+            .map(|i| [i; 32])
+            .find(|mix| !picked_at_random(mix, case))
+            .expect("some accumulator does not pick the case");
+        pallet_mindos_sentinels::Mix::<Runtime>::insert(netuid, unpicked);
+        for (_, voter) in &members[1..3] {
+            assert_ok!(Sentinels::vote(
+                RuntimeOrigin::signed(voter.clone()),
+                case,
+                true
+            ));
+        }
+        assert!(<Sentinels as QuarantineInfo>::is_quarantined(netuid, miner));
+        assert_ok!(Sentinels::appeal(RuntimeOrigin::signed(coldkey(2)), case));
+
+        // The audit committee, disjoint from the case's, overturns the conviction.
+        let auditors = pallet_mindos_sentinels::Audits::<Runtime>::get(case)
+            .expect("the appeal opened an audit")
+            .members
+            .into_inner();
+        assert!(auditors.iter().all(|a| members.iter().all(|(_, m)| m != a)));
+        for auditor in &auditors[..3] {
+            assert_ok!(Sentinels::audit_vote(
+                RuntimeOrigin::signed(auditor.clone()),
+                case,
+                false
+            ));
+        }
+        assert!(!<Sentinels as QuarantineInfo>::is_quarantined(
+            netuid, miner
+        ));
+
+        // The three guilty voters' reputation is halved; the fourth member's is untouched.
+        assert_eq!(REPUTATION_CUT, Perbill::from_percent(50));
+        for (seat, (uid, _)) in members.iter().enumerate() {
+            let expected = if seat < 3 {
+                // Halved, rounded down.
+                Perbill::from_parts(before[seat].deconstruct() / 2)
+            } else {
+                before[seat]
+            };
+            assert_eq!(reputation(*uid), expected, "seat {seat}");
+        }
+        assert!(reputation(members[0].0) < before[0]);
     });
 }

@@ -23,10 +23,21 @@
 //!   and the appeal deposit is returned.
 //! - **The random pick** is [`randomly_audited`] over the subnet's running RANDAO accumulator
 //!   ([`Mix`]) at the verdict, which moves with every reveal.
-//! - **Correlation**: a sentinel's slash is tripled when at least `f + 1` members of its case
-//!   committee are proven wrong together ([`correlated`]); as a conviction needs `2f + 1` guilty
-//!   votes and a vote dismissal `f + 1` not-guilty ones, every overturn of a voted verdict is
-//!   correlated. The reporter's report counts as its guilty vote, so it is slashed too.
+//! - **Correlation**: a sentinel's slash is multiplied by the governed correlation factor (×3)
+//!   when at least `f + 1` members of its case committee are proven wrong together
+//!   ([`correlated`]); as a conviction needs `2f + 1` guilty votes and a vote dismissal `f + 1`
+//!   not-guilty ones, every overturn of a voted verdict is correlated. The reporter's report
+//!   counts as its guilty vote, so it is slashed too.
+//!
+//!   *Counting across cases instead* (×3 only when `f + 1` members of one committee are proven
+//!   wrong in the overturns of one epoch, ×1 otherwise) was weighed and not done, because it
+//!   changes nothing and would cost state: every overturned verdict already proves at least
+//!   `f + 1` members wrong (`2f + 1` guilty voters, or the `f + 1` who cleared), so the count
+//!   reaches `f + 1` at the first overturn under either reading. A reading that spares a single
+//!   shared mistake (×3 only from the second overturned case of a committee) would need a
+//!   per-committee record kept for the whole audit window and a second, retroactive slash of
+//!   the members slashed at ×1 before the count was reached, for a lighter penalty that
+//!   governance can already set: a correlation factor of 1 turns the multiplier off.
 //!
 //! # Not done
 //!
@@ -62,23 +73,13 @@ use sp_runtime::{
     Perbill, SaturatedConversion,
 };
 
-/// Where a sentinel's reputation is cut when the audit overturns its guilty vote. The consensus
-/// pallet, which keeps reputation, implements it (not yet wired); `()` does nothing.
-pub trait ReputationSink<AccountId> {
-    /// Cut `hotkey`'s reputation on `netuid` by `share` (the audit passes 50%).
-    fn cut(netuid: NetUid, hotkey: &AccountId, share: Perbill);
+/// Where a sentinel's reputation is cut when the audit overturns its guilty vote: the
+/// consensus pallet, which keeps reputation, implements it (defined in `mindos-primitives`, so
+/// that pallet does not depend on this one); `()` does nothing.
+pub use mindos_primitives::ReputationSink;
 
-    /// The most one [`ReputationSink::cut`] weighs.
-    fn cut_weight() -> Weight {
-        Weight::zero()
-    }
-}
-
-impl<AccountId> ReputationSink<AccountId> for () {
-    fn cut(_netuid: NetUid, _hotkey: &AccountId, _share: Perbill) {}
-}
-
-/// The share of a sentinel's reputation an overturn cuts.
+/// The share of a sentinel's reputation an overturn cuts (`shared/sentinels.md`: −50 %). Not a
+/// governed parameter: the issue governs the slash rates only.
 pub const REPUTATION_CUT: Perbill = Perbill::from_percent(50);
 
 impl<T: Config> Pallet<T> {
@@ -676,6 +677,25 @@ impl<T: Config> Pallet<T> {
     /// Whether a pending slash's conviction is under audit (then it waits).
     pub(crate) fn under_audit(cases: &[CaseId]) -> bool {
         cases.iter().any(Audits::<T>::contains_key)
+    }
+}
+
+/// How long a sanction's slash can wait: `AuditWindowEpochs` epochs until it falls due, and
+/// then an appeal made just before that holds it for the audit's `AuditDuration` blocks and at
+/// most one more epoch, until the boundary that expires the audit if nobody closes it sooner
+/// ([`Pallet::close_audit`]). The directives registry keeps the unbonding period longer than
+/// this at the slowest tempo it allows, so an offender cannot withdraw before its slash.
+///
+/// Not counted: blocks a boundary's work or a settlement waits in its queue
+/// (`MaxBoundariesPerBlock`, `MaxSlashesPerBlock`), a few blocks that the runtime's margin
+/// covers.
+impl<T: Config> mindos_primitives::AuditWindow for Pallet<T> {
+    fn epochs() -> u32 {
+        T::AuditWindowEpochs::get().saturating_add(1)
+    }
+
+    fn extra_blocks() -> u64 {
+        T::AuditDuration::get().saturated_into()
     }
 }
 

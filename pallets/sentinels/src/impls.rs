@@ -57,10 +57,11 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// The slash rates: the math crate's defaults (5% proven, 0.01% judged, 10% to the
-    /// reporter).
+    /// The governed slash rates (at launch the math crate's defaults: 5% proven, 0.01%
+    /// judged, 0.1% and 2% for sentinels proven wrong, ×3 correlated, 10% to the reporter).
+    /// One read of the registry.
     pub fn slash_rates() -> SlashRates {
-        SlashRates::default()
+        T::Parameters::slash_rates()
     }
 
     /// The quarantine of the hotkey holding `uid` on `netuid` now, if any.

@@ -36,9 +36,13 @@
 //!   or a deregistration fails (then the cap).
 //! - **Slashing** waits for an audit window: a sanction schedules a [`PendingSlash`] that is
 //!   settled `AuditWindowEpochs` sentinel epochs later, never earlier however many are pending
-//!   (one per miner hotkey, repeats merged at the larger rate), at the rates of the math crate
-//!   (5% for proven offences, 0.01% for judged ones), and the reporter is paid 10% of what was
+//!   (one per miner hotkey, repeats merged at the larger rate), at the governed rates
+//!   ([`mindos_primitives::SentinelParameters::slash_rates`]; at launch 5% for proven offences,
+//!   0.01% for judged ones), and the reporter is paid the governed share (10%) of what was
 //!   slashed (for a canary failure, the canary's committer, not whoever submitted the opening).
+//!   A slash's rate is fixed when it is scheduled; the reporter's share is read when it
+//!   settles. The directives registry keeps the unbonding period longer than a slash can wait
+//!   (this pallet's [`mindos_primitives::AuditWindow`]), so an offender cannot withdraw first.
 //!
 //! The chain stores hashes and signatures, never payloads.
 //!
@@ -98,8 +102,8 @@
 //! returned). A slash whose conviction is under audit waits for it, so an overturn always drops
 //! a pending slash and never refunds. Overturned conviction: quarantine lifted, offence
 //! forgotten, slash dropped, deposit returned, reporter bond and canary deposit burned, guilty
-//! voters slashed 0.1% (×3 when `f + 1`) with their reputation halved through
-//! [`Config::ReputationSink`] (the consensus pallet will implement it; `()` does nothing).
+//! voters slashed 0.1% (×3 when `f + 1`; both governed) with their reputation halved through
+//! [`Config::ReputationSink`] (the consensus pallet in the runtime; `()` does nothing).
 //! Overturned split dismissal: the miner is sanctioned and those who cleared it are slashed 2%
 //! (×3 likewise). Upheld appeal: the deposit is burned. The `audit` module documents the
 //! decisions and what is not done (escalation to all permit holders).
@@ -150,14 +154,14 @@
 //! departure through [`mindos_primitives::EndpointObserver`] (and refuses a binding this pallet
 //! declines) and deregisters by force through [`mindos_primitives::NeuronDeregistration`]; the
 //! consensus pallet feeds each reveal's salt hash to [`mindos_primitives::SaltSink`], skips
-//! quarantined uids through [`mindos_primitives::QuarantineInfo`] and provides
-//! [`mindos_primitives::ReputationInfo`]; the subnets pallet's `OnDissolve` calls
-//! [`mindos_primitives::OnSubnetDissolved`].
+//! quarantined uids through [`mindos_primitives::QuarantineInfo`], provides
+//! [`mindos_primitives::ReputationInfo`] and cuts an overturned sentinel's reputation as the
+//! [`ReputationSink`]; the directives pallet provides the governed [`Config::Parameters`]
+//! (slash rates included) and reads this pallet's [`mindos_primitives::AuditWindow`]; the
+//! subnets pallet's `OnDissolve` calls [`mindos_primitives::OnSubnetDissolved`].
 //!
-//! Not yet: the consensus pallet implementing [`ReputationSink`] (the runtime passes `()`, so
-//! an overturned sentinel is slashed but keeps its reputation), escalation of a disagreement
-//! between the committees to all permit holders, the runtime API and RPC, and frame
-//! benchmarks (the weights are hand estimates).
+//! Not yet: escalation of a disagreement between the committees to all permit holders, the
+//! runtime API and RPC, and frame benchmarks (the weights are hand estimates).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Code that runs in blocks must not abort them (review L15): panics only in tests.
@@ -281,14 +285,13 @@ pub mod pallet {
         type Reputation: ReputationInfo;
 
         /// Where a sentinel's reputation is cut when the audit overturns its guilty vote
-        /// (halved). The consensus pallet, which keeps reputation, will implement it; `()` does
-        /// nothing.
+        /// (halved): the consensus pallet, which keeps reputation; `()` does nothing.
         type ReputationSink: ReputationSink<Self::AccountId>;
 
         /// Frees the uid of a miner with three offences in the window.
         type Deregistration: NeuronDeregistration;
 
-        /// Governed committee size, threshold and first quarantine length.
+        /// Governed committee size, threshold, first quarantine length and slash rates.
         type Parameters: SentinelParameters;
 
         /// The bond a committee member holds while its report is open.
@@ -315,8 +318,9 @@ pub mod pallet {
         type CaseDuration: Get<BlockNumberFor<Self>>;
 
         /// Sentinel epochs between a sanction and its slash: the audit window in which part 2's
-        /// audit committee can overturn it. Must be shorter than the stake unbonding period in
-        /// epochs, or the miner could unbond and withdraw first.
+        /// audit committee can overturn it. The stake unbonding period must be longer, or the
+        /// miner could unbond and withdraw first: the directives registry checks it through
+        /// this pallet's [`mindos_primitives::AuditWindow`] (which adds a late appeal's audit).
         #[pallet::constant]
         type AuditWindowEpochs: Get<u32>;
 
@@ -1459,10 +1463,11 @@ pub mod pallet {
         /// stands unless a supermajority of the audit says otherwise). An overturned conviction
         /// lifts the quarantine, drops the pending slash, returns the appeal deposit, burns the
         /// reporter's bond (and the canary committer's deposit), slashes each guilty voter
-        /// `overturned_sentinel` (0.1%, ×3 when `f + 1` of the committee, which a conviction's
-        /// `2f + 1` guilty votes always are) and halves its reputation
+        /// the governed `overturned_sentinel` rate (0.1%, ×3 when `f + 1` of the committee,
+        /// which a conviction's `2f + 1` guilty votes always are) and halves its reputation
         /// ([`Config::ReputationSink`]). An overturned dismissal sanctions the miner and
-        /// slashes each not-guilty voter `cleared_bad_miner` (2%, ×3 likewise). An upheld appeal
+        /// slashes each not-guilty voter the governed `cleared_bad_miner` rate (2%, ×3
+        /// likewise). An upheld appeal
         /// burns the deposit.
         ///
         /// Emits [`Event::AuditVoted`], and on a decision [`Event::AuditClosed`] (with

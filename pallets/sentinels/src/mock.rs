@@ -17,7 +17,8 @@ use frame_support::{
 };
 use mindos_primitives::{
     EndpointObserver, Hyperparameters, Modality, NetUid, NeuronDeregistration, NeuronsInfo,
-    Perbill, ReputationInfo, ScoringRule, SentinelParameters, StakeInfo, SubnetsInfo, TaskSpec,
+    Perbill, ReputationInfo, ScoringRule, SentinelParameters, SlashRates, StakeInfo, SubnetsInfo,
+    TaskSpec,
 };
 use sp_core::{ed25519, Pair};
 
@@ -123,6 +124,8 @@ parameter_types! {
     pub static ThresholdParam: u32 = 5;
     /// Governed first quarantine length.
     pub static QuarantineEpochsParam: u32 = 2;
+    /// Governed slash rates.
+    pub static SlashRatesParam: SlashRates = SlashRates::default();
     /// `MaxBoundariesPerBlock`.
     pub static MaxBoundaries: u32 = 4;
     /// `SlashWeight`.
@@ -348,8 +351,8 @@ impl SentinelParameters for FakeParameters {
         QuarantineEpochsParam::get()
     }
 
-    fn slash_share() -> Perbill {
-        Perbill::from_percent(10)
+    fn slash_rates() -> SlashRates {
+        SlashRatesParam::get()
     }
 }
 
@@ -424,6 +427,7 @@ impl ExtBuilder {
         CommitteeSizeParam::set(7);
         ThresholdParam::set(5);
         QuarantineEpochsParam::set(2);
+        SlashRatesParam::set(SlashRates::default());
         MaxBoundaries::set(4);
         SlashWeight::set(Weight::from_parts(1_000_000_000, 0));
         AuditWindow::set(2);

@@ -266,14 +266,15 @@ impl Estimates {
     }
 
     // Reads: epoch, queue bounds, queue entry, pending slash, the reporter's account (the
-    // mint), total issuance, the open audit of each judgment it carries (6 + `MaxOffenceHistory`).
+    // mint), total issuance, the governed reporter share, the open audit of each judgment it
+    // carries (7 + `MaxOffenceHistory`).
     // Writes: queue entry, pending slash, queue bounds, account, total issuance, slash-due list
     // (6). Per judgment carried: the judgment read and removed, its bond released (account and
     // holds): 3 reads, 3 writes. Decoding: the pending slash's deposits and cases.
     fn settle_slash(&self) -> Weight {
         let h = max_history();
         self.of(
-            6u64.saturating_add(h.saturating_mul(4)),
+            7u64.saturating_add(h.saturating_mul(4)),
             6u64.saturating_add(h.saturating_mul(3)),
             CALL_BASE.saturating_add(items(h.saturating_mul(2))),
         )
@@ -324,14 +325,15 @@ impl Estimates {
     }
 
     // Reads: quarantine, offence history, pending slash, the reporter's and the committer's
-    // account and holds (4), total issuance (8). Writes: the same (8). Per member: its
+    // account and holds (4), total issuance, the governed slash rates (9). Writes: the same
+    // but the rates (8). Per member: its
     // reputation cut's event and bookkeeping (the slash itself is `SlashWeight`). Decoding: the
     // pending slash's deposits and cases, the offence history.
     fn overturn(&self) -> Weight {
         let compute = CALL_BASE
             .saturating_add(items(max_history().saturating_mul(3)))
             .saturating_add(items(max_members()));
-        self.of(8, 8, compute)
+        self.of(9, 8, compute)
     }
 
     // Reads: open cases, canaries, open audits, the boundary queue, the slash-due list (5).

@@ -654,3 +654,33 @@ fn an_expired_audit_is_closed_at_the_subnets_boundary() {
         assert_eq!(appeal_held(owner(MINER_A)), 0);
     });
 }
+
+#[test]
+fn an_overturn_slashes_the_guilty_voters_at_the_governed_rate_and_factor() {
+    build_and_execute(|| {
+        // Governance set 1 % for a wrong conviction and no correlation penalty.
+        SlashRatesParam::set(mindos_primitives::SlashRates {
+            overturned_sentinel: Perbill::from_percent(1),
+            correlation_factor: 1,
+            ..Default::default()
+        });
+        let members = seated4();
+        convict(&members, 0, false);
+        assert_ok!(appeal(0));
+        let judges = auditors(0);
+        for judge in &judges[..3] {
+            audit_vote(*judge, 0, false);
+        }
+        let rate = Perbill::from_percent(1);
+        let each = rate.mul_floor(VALIDATOR_STAKE);
+        let expected: Vec<_> = members[..3].iter().map(|m| (*m, rate, each)).collect();
+        assert_eq!(Slashes::get(), expected);
+        assert!(events().contains(&Event::SentinelSlashed {
+            netuid: NET,
+            hotkey: members[0],
+            offence: Offence::OverturnedSentinel { correlated: true },
+            rate,
+            slashed: each,
+        }));
+    });
+}
