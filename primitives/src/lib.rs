@@ -33,6 +33,7 @@ mod constants;
 mod ids;
 mod neuron;
 pub mod proofs;
+mod sentinels;
 #[cfg(feature = "serde")]
 pub mod serde_helpers;
 mod traits;
@@ -46,6 +47,10 @@ pub use neuron::{
     is_epoch_boundary, Contribution, DeviceClass, DeviceProfile, Endpoint, MultiaddrBytes,
     NeuronDetail, NeuronView, PeerIdBytes, PowerSource, SubnetView, MAX_MULTIADDRS,
     MAX_MULTIADDR_LEN, MAX_PEER_ID_LEN,
+};
+pub use sentinels::{
+    AuditKind, AuditView, CaseView, CasesView, CommitteeDuty, CommitteeMember, CommitteeQueryError,
+    CommitteeView, QuarantineView, SentinelOffence, VoteStatus,
 };
 pub use proofs::{ed25519_key_of, hotkey_consent_message, serve_proof_message};
 pub use traits::{
