@@ -33,6 +33,7 @@ mod constants;
 mod ids;
 mod neuron;
 pub mod proofs;
+pub mod rpc_errors;
 mod sentinels;
 #[cfg(feature = "serde")]
 pub mod serde_helpers;
