@@ -49,9 +49,11 @@ where
             client.clone(),
         )),
     )?;
-    module.merge(SentinelsApiServer::<_, AccountId, Balance, BlockNumber>::into_rpc(
-        Sentinels::<C, Block>::new(client),
-    ))?;
+    module.merge(
+        SentinelsApiServer::<_, AccountId, Balance, BlockNumber>::into_rpc(
+            Sentinels::<C, Block>::new(client),
+        ),
+    )?;
 
     Ok(module)
 }

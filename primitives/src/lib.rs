@@ -49,11 +49,11 @@ pub use neuron::{
     NeuronDetail, NeuronView, PeerIdBytes, PowerSource, SubnetView, MAX_MULTIADDRS,
     MAX_MULTIADDR_LEN, MAX_PEER_ID_LEN,
 };
+pub use proofs::{ed25519_key_of, hotkey_consent_message, serve_proof_message};
 pub use sentinels::{
     AuditKind, AuditView, CaseView, CasesView, CommitteeDuty, CommitteeMember, CommitteeQueryError,
     CommitteeView, QuarantineView, SentinelOffence, VoteStatus,
 };
-pub use proofs::{ed25519_key_of, hotkey_consent_message, serve_proof_message};
 pub use traits::{
     ConsensusParameters, EmissionRecorder, EndpointObserver, NeuronDeregistration, NeuronsInfo,
     OnSubnetDissolved, QuarantineInfo, ReputationInfo, SaltSink, SentinelParameters, StakeInfo,

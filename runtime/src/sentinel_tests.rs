@@ -300,10 +300,14 @@ mod api {
         netuid: NetUid,
         epoch: Option<u64>,
     ) -> Result<CommitteeView<AccountId, BlockNumber>, CommitteeQueryError> {
-        <Runtime as SentinelsApiV1<Block, AccountId, Balance, BlockNumber>>::committee(netuid, epoch)
+        <Runtime as SentinelsApiV1<Block, AccountId, Balance, BlockNumber>>::committee(
+            netuid, epoch,
+        )
     }
 
-    pub(super) fn cases(netuid: Option<NetUid>) -> Option<CasesView<AccountId, Balance, BlockNumber>> {
+    pub(super) fn cases(
+        netuid: Option<NetUid>,
+    ) -> Option<CasesView<AccountId, Balance, BlockNumber>> {
         <Runtime as SentinelsApiV1<Block, AccountId, Balance, BlockNumber>>::cases(netuid)
     }
 
@@ -318,7 +322,9 @@ mod api {
         offset: u16,
         limit: u16,
     ) -> Option<Vec<NeuronView<AccountId, Balance, BlockNumber>>> {
-        <Runtime as MindosApiV1<Block, AccountId, Balance, BlockNumber>>::metagraph(netuid, offset, limit)
+        <Runtime as MindosApiV1<Block, AccountId, Balance, BlockNumber>>::metagraph(
+            netuid, offset, limit,
+        )
     }
 
     pub(super) fn neuron(
@@ -396,8 +402,7 @@ fn the_sentinels_api_shows_the_committee_an_open_case_and_a_quarantine() {
             false
         ));
 
-        let committee = api::committee(netuid, None)
-            .expect("the current committee");
+        let committee = api::committee(netuid, None).expect("the current committee");
         assert_eq!(committee.epoch, epoch);
         assert_eq!(committee.duty, CommitteeDuty::Current);
         assert_eq!((committee.size, committee.threshold), (4, 3));
@@ -434,14 +439,8 @@ fn the_sentinels_api_shows_the_committee_an_open_case_and_a_quarantine() {
         assert_eq!(case.not_guilty, vec![validators[1].1.clone()]);
         assert_eq!(case.status, VoteStatus::Voting);
         assert!(cases.audits.is_empty());
-        assert_eq!(
-            api::cases(None),
-            Some(cases)
-        );
-        assert_eq!(
-            api::cases(Some(NetUid(9))),
-            None
-        );
+        assert_eq!(api::cases(None), Some(cases));
+        assert_eq!(api::cases(Some(NetUid(9))), None);
 
         let quarantines = api::quarantines(Some(netuid)).expect("a live subnet");
         let [q] = quarantines.as_slice() else {
@@ -451,10 +450,7 @@ fn the_sentinels_api_shows_the_committee_an_open_case_and_a_quarantine() {
         assert_eq!(q.offence, SentinelOffence::Equivocation);
         assert_eq!(q.until_epoch, until);
         assert!(!q.releasable);
-        assert_eq!(
-            api::quarantines(Some(NetUid(9))),
-            None
-        );
+        assert_eq!(api::quarantines(Some(NetUid(9))), None);
 
         // The metagraph flags the quarantined miner only, by the epoch it may be released in.
         let rows = api::metagraph(netuid, 0, u16::MAX).expect("a live subnet");

@@ -58,7 +58,11 @@ impl ChainClient {
 
 /// The [`ChainError`] of a failed `mindos_*` sentinel read about `netuid` (`requested`: the
 /// committee epoch asked for, if any): the node's typed errors as their own variants.
-fn read_error(error: subxt::rpcs::Error, netuid: Option<NetUid>, requested: Option<u64>) -> ChainError {
+fn read_error(
+    error: subxt::rpcs::Error,
+    netuid: Option<NetUid>,
+    requested: Option<u64>,
+) -> ChainError {
     if let subxt::rpcs::Error::User(user) = &error {
         match (user.code, netuid) {
             (UNKNOWN_SUBNET, Some(netuid)) => return ChainError::UnknownSubnet { netuid },
@@ -117,10 +121,7 @@ impl Sentinels<'_> {
 
     /// The quarantined hotkeys of `netuid`, or of every live subnet for `None`, at the best
     /// block. Fails with [`ChainError::UnknownSubnet`].
-    pub async fn quarantines(
-        &self,
-        netuid: Option<NetUid>,
-    ) -> Result<Vec<Quarantine>, ChainError> {
+    pub async fn quarantines(&self, netuid: Option<NetUid>) -> Result<Vec<Quarantine>, ChainError> {
         crate::bounded("mindos_quarantines", crate::RPC_TIMEOUT, async {
             self.client
                 .raw_rpc
@@ -266,8 +267,7 @@ impl Sentinels<'_> {
 mod tests {
     use super::*;
     use mindos_primitives::{
-        AuditKind, AuditView, CaseView, CommitteeDuty, CommitteeMember, SentinelOffence,
-        VoteStatus,
+        AuditKind, AuditView, CaseView, CommitteeDuty, CommitteeMember, SentinelOffence, VoteStatus,
     };
     use serde_json::json;
     use sp_core::crypto::{Ss58AddressFormat, Ss58Codec};
@@ -372,7 +372,10 @@ mod tests {
         let json = serde_json::to_value(&cases).unwrap();
         let case = &json["cases"][0];
         assert_eq!(case["bond"], json!("10000000000000001"));
-        assert_eq!(case["evidenceHash"], json!(format!("0x{}", "05".repeat(32))));
+        assert_eq!(
+            case["evidenceHash"],
+            json!(format!("0x{}", "05".repeat(32)))
+        );
         assert_eq!(case["offence"], json!("wrongOutput"));
         assert_eq!(case["notGuilty"], json!([account(3).to_string()]));
         assert_eq!(case["dismissAt"], json!(2));
@@ -403,7 +406,7 @@ mod tests {
         let [row] = rows.as_slice() else {
             panic!("one row: {rows:?}")
         };
-        assert_eq!((row.hotkey.clone(), row.uid), (account(4), None));
+        assert_eq!((row.hotkey, row.uid), (account(4), None));
         assert_eq!(row.offence, SentinelOffence::Equivocation);
         assert_eq!((row.since_block, row.until_epoch), (61, 5));
         assert_eq!(
@@ -438,7 +441,10 @@ mod tests {
                 current,
                 stored,
             } => {
-                assert_eq!((netuid, requested, current, stored), (NetUid(3), 4, 4, vec![4]));
+                assert_eq!(
+                    (netuid, requested, current, stored),
+                    (NetUid(3), 4, 4, vec![4])
+                );
             }
             other => panic!("{other:?}"),
         }

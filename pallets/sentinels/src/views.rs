@@ -19,9 +19,9 @@ use crate::{
 use alloc::vec::Vec;
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_primitives::{
-    AuditKind, AuditView, CaseView, CasesView, CommitteeDuty, CommitteeMember,
-    CommitteeQueryError, CommitteeView, NetUid, NeuronView, NeuronsInfo, QuarantineView,
-    SentinelOffence, SubnetsInfo, VoteStatus, MAX_NEURONS_PER_SUBNET,
+    AuditKind, AuditView, CaseView, CasesView, CommitteeDuty, CommitteeMember, CommitteeQueryError,
+    CommitteeView, NetUid, NeuronView, NeuronsInfo, QuarantineView, SentinelOffence, SubnetsInfo,
+    VoteStatus, MAX_NEURONS_PER_SUBNET,
 };
 use mindos_sentinels_math::{may_release, AuditReason, RandomnessSource, SEED_LOOKAHEAD_EPOCHS};
 
