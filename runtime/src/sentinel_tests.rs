@@ -359,12 +359,13 @@ fn the_sentinels_api_shows_the_committee_an_open_case_and_a_quarantine() {
         run_to(next_boundary());
         run_to(next_boundary());
         run_to(System::block_number() + 2);
+        let (first, second) = equivocation(&cheat, c);
         assert_ok!(Sentinels::submit_equivocation(
             RuntimeOrigin::signed(validators[0].1.clone()),
             netuid,
             c,
-            equivocation(&cheat, c).0,
-            equivocation(&cheat, c).1,
+            first,
+            second
         ));
         let until = pallet_mindos_sentinels::Quarantines::<Runtime>::get(netuid, &cheat)
             .expect("quarantined")
