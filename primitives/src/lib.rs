@@ -33,6 +33,8 @@ mod constants;
 mod ids;
 mod neuron;
 pub mod proofs;
+pub mod rpc_errors;
+mod sentinels;
 #[cfg(feature = "serde")]
 pub mod serde_helpers;
 mod traits;
@@ -49,6 +51,10 @@ pub use neuron::{
     MAX_MULTIADDR_LEN, MAX_PEER_ID_LEN,
 };
 pub use proofs::{ed25519_key_of, hotkey_consent_message, serve_proof_message};
+pub use sentinels::{
+    AuditKind, AuditView, CaseView, CasesView, CommitteeDuty, CommitteeMember, CommitteeQueryError,
+    CommitteeView, QuarantineView, SentinelOffence, VoteStatus,
+};
 pub use traits::{
     AuditWindow, ConsensusParameters, EmissionRecorder, EndpointObserver, NeuronDeregistration,
     NeuronsInfo, OnSubnetDissolved, QuarantineInfo, ReputationInfo, ReputationSink, SaltSink,

@@ -2,7 +2,9 @@
 //! for one challenge with the Ed25519 key it served is quarantined by a validator-permit
 //! holder's `submit_equivocation`, earns no emission in the next epoch, and is released by
 //! `unquarantine` once its quarantine is over; an audit that overturns a judged conviction
-//! halves the guilty voters' reputation in the consensus pallet.
+//! halves the guilty voters' reputation in the consensus pallet; dissolving a subnet returns
+//! what the pallet held for it. And the read side: the `SentinelsApi` runtime API and the
+//! metagraph's quarantine flag.
 
 use crate::{
     genesis_config_presets, AccountId, AllPalletsWithSystem, Balance, Consensus, Neurons, Runtime,
@@ -138,32 +140,56 @@ fn next_boundary() -> crate::BlockNumber {
         .expect("a boundary within 100 blocks")
 }
 
+/// Subnet 0, owned by coldkey 0, with `max_neurons` slots and `max_validators` permits.
+fn create_subnet(max_neurons: u16, max_validators: u16) {
+    assert_ok!(Subnets::create_subnet(
+        RuntimeOrigin::signed(coldkey(0)),
+        b"sentinels".to_vec().try_into().unwrap(),
+        TaskSpec {
+            modality: Modality::Text,
+            model_digest: MODEL,
+            input_schema: 1,
+            output_schema: 1,
+            scoring_rule: ScoringRule::CosineSimilarity,
+        },
+        Hyperparameters {
+            // Long enough that a validator can set weights (every 50 blocks at most) within
+            // the activity cutoff (4 epochs).
+            tempo: 20,
+            max_neurons,
+            max_validators,
+            immunity_period: 100,
+            min_validator_stake: MIND,
+            commit_reveal: false,
+        },
+        pallet_mindos_subnets::Visibility::Public,
+    ));
+}
+
+/// Two different signed answers of the miner `hotkey` at `uid` to one challenge of the
+/// current sentinel epoch.
+fn equivocation(
+    hotkey: &AccountId,
+    uid: u16,
+) -> (SignedResponse<AccountId>, SignedResponse<AccountId>) {
+    let challenge = Challenge {
+        netuid: NetUid(0),
+        uid,
+        hotkey: hotkey.clone(),
+        epoch: Sentinels::epoch(NetUid(0)),
+        nonce: 42,
+        input_hash: [9; 32],
+        model_digest: MODEL,
+        deadline: u64::from(System::block_number()) + 10,
+    };
+    (answer(&challenge, 1), answer(&challenge, 2))
+}
+
 #[test]
 fn an_equivocating_miner_is_quarantined_earns_nothing_and_is_released_after_expiry() {
     ext().execute_with(|| {
-        let (owner, validator_owner, miner_owner) = (coldkey(0), coldkey(1), coldkey(2));
-        assert_ok!(Subnets::create_subnet(
-            RuntimeOrigin::signed(owner),
-            b"sentinels".to_vec().try_into().unwrap(),
-            TaskSpec {
-                modality: Modality::Text,
-                model_digest: MODEL,
-                input_schema: 1,
-                output_schema: 1,
-                scoring_rule: ScoringRule::CosineSimilarity,
-            },
-            Hyperparameters {
-                // Long enough that a validator can set weights (every 50 blocks at most) within
-                // the activity cutoff (4 epochs).
-                tempo: 20,
-                max_neurons: 4,
-                max_validators: 1,
-                immunity_period: 100,
-                min_validator_stake: MIND,
-                commit_reveal: false,
-            },
-            pallet_mindos_subnets::Visibility::Public,
-        ));
+        let (validator_owner, miner_owner) = (coldkey(1), coldkey(2));
+        create_subnet(4, 1);
         let netuid = NetUid(0);
         let (validator, miner, honest) = (hotkey(0), hotkey(1), hotkey(2));
         register(&validator_owner, 0);
@@ -198,17 +224,7 @@ fn an_equivocating_miner_is_quarantined_earns_nothing_and_is_released_after_expi
         assert!(emission(h) > 0);
 
         // It answers one challenge twice, differently, with the key it served.
-        let challenge = Challenge {
-            netuid,
-            uid: m,
-            hotkey: miner.clone(),
-            epoch: Sentinels::epoch(netuid),
-            nonce: 42,
-            input_hash: [9; 32],
-            model_digest: MODEL,
-            deadline: u64::from(System::block_number()) + 10,
-        };
-        let (first, second) = (answer(&challenge, 1), answer(&challenge, 2));
+        let (first, second) = equivocation(&miner, m);
         // Only a validator-permit holder may submit the evidence.
         assert_noop!(
             Sentinels::submit_equivocation(
@@ -549,5 +565,182 @@ fn an_overturned_guilty_voter_loses_half_its_reputation() {
             assert_eq!(reputation(*uid), expected, "seat {seat}");
         }
         assert!(reputation(members[0].0) < before[0]);
+
+/// The runtime APIs as the node calls them, without the node.
+mod api {
+    use crate::{AccountId, Balance, Block, BlockNumber, Runtime};
+    use mindos_primitives::{
+        CasesView, CommitteeQueryError, CommitteeView, NetUid, NeuronDetail, NeuronView,
+        QuarantineView,
+    };
+    use mindos_runtime_api::runtime_decl_for_mindos_api::MindosApiV1;
+    use mindos_runtime_api::runtime_decl_for_sentinels_api::SentinelsApiV1;
+
+    pub(super) fn committee(
+        netuid: NetUid,
+        epoch: Option<u64>,
+    ) -> Result<CommitteeView<AccountId, BlockNumber>, CommitteeQueryError> {
+        <Runtime as SentinelsApiV1<Block, AccountId, Balance, BlockNumber>>::committee(
+            netuid, epoch,
+        )
+    }
+
+    pub(super) fn cases(
+        netuid: Option<NetUid>,
+    ) -> Option<CasesView<AccountId, Balance, BlockNumber>> {
+        <Runtime as SentinelsApiV1<Block, AccountId, Balance, BlockNumber>>::cases(netuid)
+    }
+
+    pub(super) fn quarantines(
+        netuid: Option<NetUid>,
+    ) -> Option<Vec<QuarantineView<AccountId, BlockNumber>>> {
+        <Runtime as SentinelsApiV1<Block, AccountId, Balance, BlockNumber>>::quarantines(netuid)
+    }
+
+    pub(super) fn metagraph(
+        netuid: NetUid,
+        offset: u16,
+        limit: u16,
+    ) -> Option<Vec<NeuronView<AccountId, Balance, BlockNumber>>> {
+        <Runtime as MindosApiV1<Block, AccountId, Balance, BlockNumber>>::metagraph(
+            netuid, offset, limit,
+        )
+    }
+
+    pub(super) fn neuron(
+        netuid: NetUid,
+        uid: u16,
+    ) -> Option<NeuronDetail<AccountId, Balance, BlockNumber>> {
+        <Runtime as MindosApiV1<Block, AccountId, Balance, BlockNumber>>::neuron(netuid, uid)
+    }
+}
+
+#[test]
+fn the_sentinels_api_shows_the_committee_an_open_case_and_a_quarantine() {
+    use mindos_primitives::{CommitteeDuty, CommitteeQueryError, SentinelOffence, VoteStatus};
+
+    ext().execute_with(|| {
+        let (validator_owner, miner_owner) = (coldkey(1), coldkey(2));
+        create_subnet(8, 4);
+        let netuid = NetUid(0);
+        let validators: Vec<(u16, AccountId)> = (0..4)
+            .map(|i| (register(&validator_owner, i), hotkey(i)))
+            .collect();
+        let (cheat, accused) = (hotkey(4), hotkey(5));
+        let c = register(&miner_owner, 4);
+        let a = register(&miner_owner, 5);
+        serve(&cheat);
+        // A permit for the first validator, to submit the equivocation.
+        assert_ok!(Stake::add_stake(
+            RuntimeOrigin::signed(validator_owner.clone()),
+            validators[0].1.clone(),
+            1_000 * MIND
+        ));
+        run_to(next_boundary());
+        run_to(next_boundary());
+        run_to(System::block_number() + 2);
+        let (first, second) = equivocation(&cheat, c);
+        assert_ok!(Sentinels::submit_equivocation(
+            RuntimeOrigin::signed(validators[0].1.clone()),
+            netuid,
+            c,
+            first,
+            second
+        ));
+        let until = pallet_mindos_sentinels::Quarantines::<Runtime>::get(netuid, &cheat)
+            .expect("quarantined")
+            .until_epoch;
+
+        // Seats weigh stake × reputation, and reputation takes epochs of consensus to build:
+        // seat the four validators directly (the pallet's tests cover the draw).
+        let epoch = Sentinels::epoch(netuid);
+        let size = codec::Decode::decode(&mut &[4u8][..]).expect("a committee size is a u8");
+        pallet_mindos_sentinels::Committees::<Runtime>::insert(
+            netuid,
+            epoch,
+            pallet_mindos_sentinels::CommitteeRecord {
+                size,
+                members: validators.clone().try_into().unwrap(),
+                drawn_at: System::block_number(),
+            },
+        );
+        // The reporter's hotkey holds the bond.
+        assert_ok!(crate::Balances::transfer_keep_alive(
+            RuntimeOrigin::signed(validator_owner),
+            validators[0].1.clone().into(),
+            100 * MIND
+        ));
+        assert_ok!(Sentinels::report(
+            RuntimeOrigin::signed(validators[0].1.clone()),
+            netuid,
+            a,
+            pallet_mindos_sentinels::JudgedOffence::WrongOutput,
+            [6; 32]
+        ));
+        assert_ok!(Sentinels::vote(
+            RuntimeOrigin::signed(validators[1].1.clone()),
+            0,
+            false
+        ));
+
+        let committee = api::committee(netuid, None).expect("the current committee");
+        assert_eq!(committee.epoch, epoch);
+        assert_eq!(committee.duty, CommitteeDuty::Current);
+        assert_eq!((committee.size, committee.threshold), (4, 3));
+        assert_eq!(
+            committee
+                .members
+                .iter()
+                .map(|m| (m.uid, m.hotkey.clone()))
+                .collect::<Vec<_>>(),
+            validators
+        );
+        assert_eq!(
+            api::committee(netuid, Some(epoch + 1)),
+            Err(CommitteeQueryError::NotStored {
+                requested: epoch + 1,
+                current: epoch,
+                stored: vec![epoch]
+            }),
+            "no validator has reputation yet, so no next committee was drawn"
+        );
+        assert_eq!(
+            api::committee(NetUid(9), None),
+            Err(CommitteeQueryError::UnknownSubnet)
+        );
+
+        let cases = api::cases(Some(netuid)).expect("a live subnet");
+        let [case] = cases.cases.as_slice() else {
+            panic!("one open case: {cases:?}")
+        };
+        assert_eq!((case.id, case.uid, &case.accused), (0, a, &accused));
+        assert_eq!(case.offence, SentinelOffence::WrongOutput);
+        assert_eq!(case.bond, 10 * MIND);
+        assert_eq!(case.guilty, vec![validators[0].1.clone()]);
+        assert_eq!(case.not_guilty, vec![validators[1].1.clone()]);
+        assert_eq!(case.status, VoteStatus::Voting);
+        assert!(cases.audits.is_empty());
+        assert_eq!(api::cases(None), Some(cases));
+        assert_eq!(api::cases(Some(NetUid(9))), None);
+
+        let quarantines = api::quarantines(Some(netuid)).expect("a live subnet");
+        let [q] = quarantines.as_slice() else {
+            panic!("one quarantine: {quarantines:?}")
+        };
+        assert_eq!((&q.hotkey, q.uid), (&cheat, Some(c)));
+        assert_eq!(q.offence, SentinelOffence::Equivocation);
+        assert_eq!(q.until_epoch, until);
+        assert!(!q.releasable);
+        assert_eq!(api::quarantines(Some(NetUid(9))), None);
+
+        // The metagraph flags the quarantined miner only, by the epoch it may be released in.
+        let rows = api::metagraph(netuid, 0, u16::MAX).expect("a live subnet");
+        for row in &rows {
+            let expected = (row.uid == c).then_some(until);
+            assert_eq!(row.quarantined_until, expected, "uid {}", row.uid);
+        }
+        assert_eq!(rows.len(), 6);
+        let detail = api::neuron(netuid, c).expect("registered");
+        assert_eq!(detail.neuron.quarantined_until, Some(until));
     });
 }

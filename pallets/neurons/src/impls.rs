@@ -258,6 +258,8 @@ impl<T: Config> Pallet<T> {
             reputation: Default::default(),
             emission: emissions.get(usize::from(uid)).copied().unwrap_or_default(),
             last_update: None,
+            // The sentinels pallet's to fill (the runtime API does).
+            quarantined_until: None,
         })
     }
 

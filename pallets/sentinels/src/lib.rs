@@ -192,6 +192,7 @@ mod sanctions;
 #[cfg(test)]
 mod tests;
 pub mod types;
+pub mod views;
 pub mod weights;
 
 pub use audit::{picked_at_random, ReputationSink, REPUTATION_CUT};
