@@ -19,7 +19,8 @@
 //!   committee seed of the latest completed mix (the next epoch's) hashed with the case id (the
 //!   draw applies the audit domain).
 //! - **Deciding**: votes to overturn count as "guilty" in the math crate's verdict: `2f + 1`
-//!   overturn, `f + 1` uphold. Expiry (`AuditDuration` blocks) without either: the verdict stands
+//!   overturn, `f + 1` uphold. An overturn is a disagreement between the committees and goes
+//!   to every permit holder first (the `escalation` module); it takes effect when they confirm. Expiry (`AuditDuration` blocks) without either: the verdict stands
 //!   and the appeal deposit is returned.
 //! - **The random pick** is [`randomly_audited`] over the subnet's running RANDAO accumulator
 //!   ([`Mix`]) at the verdict, which moves with every reveal.
@@ -30,8 +31,7 @@
 //!
 //! # Not done
 //!
-//! Escalation of a disagreement between the two committees to all permit holders; slashing
-//! audit members who do not vote; slashing (2%) the sentinels who dismissed a miner that is
+//! Slashing audit members who do not vote; slashing (2%) the sentinels who dismissed a miner that is
 //! later convicted by other evidence (only an overturned dismissal does).
 
 use crate::{
@@ -85,18 +85,24 @@ impl<T: Config> Pallet<T> {
     pub fn audit_vote_weight(decided: bool) -> Weight {
         let mut weight = T::WeightInfo::audit_vote();
         if decided {
-            let members = u64::from(<MaxCommitteeMembers as Get<u32>>::get());
-            let per_member = T::SlashWeight::get().saturating_add(T::ReputationSink::cut_weight());
-            weight.saturating_accrue(T::WeightInfo::close_audit(T::MaxOpenAuditsPerSubnet::get()));
+            // An overturn escalates, or takes effect at once when nobody can vote on it.
             weight.saturating_accrue(
-                T::WeightInfo::overturn()
-                    .saturating_add(per_member.saturating_mul(members))
-                    .max(
-                        Self::sanction_weight().saturating_add(per_member.saturating_mul(members)),
-                    ),
+                Self::open_escalation_weight().max(Self::audit_decision_weight()),
             );
         }
         weight
+    }
+
+    /// The weight of closing an audit with its decision: at worst an overturn slashing every
+    /// member of the case committee, or a sanction.
+    pub(crate) fn audit_decision_weight() -> Weight {
+        let members = u64::from(<MaxCommitteeMembers as Get<u32>>::get());
+        let per_member = T::SlashWeight::get().saturating_add(T::ReputationSink::cut_weight());
+        T::WeightInfo::close_audit(T::MaxOpenAuditsPerSubnet::get()).saturating_add(
+            T::WeightInfo::overturn()
+                .saturating_add(per_member.saturating_mul(members))
+                .max(Self::sanction_weight().saturating_add(per_member.saturating_mul(members))),
+        )
     }
 
     /// The weight of opening an audit at a verdict.
@@ -408,6 +414,10 @@ impl<T: Config> Pallet<T> {
         uphold: bool,
     ) -> Result<bool, DispatchError> {
         let mut audit = Audits::<T>::get(id).ok_or(Error::<T>::UnknownAudit)?;
+        ensure!(
+            !Escalations::<T>::contains_key(id),
+            Error::<T>::AuditEscalated
+        );
         let now = frame_system::Pallet::<T>::block_number();
         ensure!(now <= audit.expires_at, Error::<T>::AuditExpired);
         let seat = audit
@@ -443,7 +453,12 @@ impl<T: Config> Pallet<T> {
                 Ok(true)
             }
             Verdict::Quarantine => {
-                Self::finish_audit(id, audit, AuditOutcome::Overturned);
+                // The committees disagree: everyone with a permit decides (`escalation`).
+                if Self::escalate(id, &mut audit) {
+                    Audits::<T>::insert(id, audit);
+                } else {
+                    Self::finish_audit(id, audit, AuditOutcome::Overturned);
+                }
                 Ok(true)
             }
         }
@@ -477,8 +492,9 @@ impl<T: Config> Pallet<T> {
 
     /// Closes audit `id` with `outcome`: the appeal deposit returned (overturned, expired) or
     /// burned (upheld), and the verdict undone when overturned.
-    fn finish_audit(id: CaseId, audit: AuditOf<T>, outcome: AuditOutcome) {
+    pub(crate) fn finish_audit(id: CaseId, audit: AuditOf<T>, outcome: AuditOutcome) {
         Audits::<T>::remove(id);
+        Escalations::<T>::remove(id);
         OpenAudits::<T>::mutate(audit.netuid, |open| open.retain(|o| *o != id));
         let (mut returned, mut burned) = (Zero::zero(), Zero::zero());
         if let Some((appellant, deposit)) = &audit.appellant {

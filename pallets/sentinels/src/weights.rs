@@ -92,6 +92,13 @@ pub trait WeightInfo {
     /// the bookkeeping of slashing each of the case committee's members, without
     /// `StakeInfo::slash` itself (`Config::SlashWeight` each).
     fn overturn() -> Weight;
+    /// Opening an escalation: reading the subnet's validators, at most `c` (`MaxCandidates`),
+    /// their uids, quarantines, owners and stakes, and writing the electorate. Charged to the
+    /// audit vote that overturns.
+    fn open_escalation(c: u32) -> Weight;
+    /// `escalation_vote` in an electorate of at most `c` (`MaxCandidates`), without the
+    /// decision ([`WeightInfo::close_audit`], [`WeightInfo::overturn`]).
+    fn escalation_vote(c: u32) -> Weight;
 }
 
 /// The estimates priced at `db`.
@@ -316,6 +323,28 @@ impl Estimates {
             .saturating_add(items(max_members()));
         self.of(8, 8, compute)
     }
+
+    // Reads: judgment, the accused's owner, the validators list, block number (4); per
+    // candidate its uid, quarantine, owner and stake (4). Writes: audit, escalation (2).
+    // Decoding and encoding the electorate.
+    fn open_escalation(&self, c: u32) -> Weight {
+        let c = u64::from(c);
+        self.of(
+            4u64.saturating_add(c.saturating_mul(4)),
+            2,
+            CALL_BASE.saturating_add(items(c.saturating_mul(2))),
+        )
+    }
+
+    // Reads: escalation, block number (2). Writes: escalation. Decoding and encoding the
+    // electorate.
+    fn escalation_vote(&self, c: u32) -> Weight {
+        self.of(
+            2,
+            1,
+            CALL_BASE.saturating_add(items(u64::from(c).saturating_mul(2))),
+        )
+    }
 }
 
 /// The estimates priced at the runtime's database weights.
@@ -379,6 +408,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn overturn() -> Weight {
         estimates(T::DbWeight::get()).overturn()
     }
+    fn open_escalation(c: u32) -> Weight {
+        estimates(T::DbWeight::get()).open_escalation(c)
+    }
+    fn escalation_vote(c: u32) -> Weight {
+        estimates(T::DbWeight::get()).escalation_vote(c)
+    }
 }
 
 /// The estimates priced at RocksDB's weights, for tests.
@@ -439,5 +474,11 @@ impl WeightInfo for () {
     }
     fn overturn() -> Weight {
         estimates(RocksDbWeight::get()).overturn()
+    }
+    fn open_escalation(c: u32) -> Weight {
+        estimates(RocksDbWeight::get()).open_escalation(c)
+    }
+    fn escalation_vote(c: u32) -> Weight {
+        estimates(RocksDbWeight::get()).escalation_vote(c)
     }
 }

@@ -587,6 +587,10 @@ impl pallet_mindos_sentinels::Config for Runtime {
     /// Audits take votes for two hours (1,200 blocks): the audit committee re-executes the
     /// stored transcripts; the convicted miner's slash waits for the audit to close.
     type AuditDuration = ConstU32<1200>;
+    /// An overturn the audit committee votes is put to every permit holder of the subnet for
+    /// two hours (1,200 blocks) too: time for each to re-execute the transcript; the slash
+    /// keeps waiting meanwhile.
+    type EscalationDuration = ConstU32<1200>;
     /// At most 8 audits open per subnet; random and split-vote audits past it are skipped
     /// (and say so in an event), appeals past it are refused until one closes.
     type MaxOpenAuditsPerSubnet = ConstU32<8>;

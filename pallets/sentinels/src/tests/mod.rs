@@ -7,6 +7,7 @@ mod canary;
 mod cases;
 mod committee;
 mod equivocation;
+mod escalation;
 mod quarantine;
 mod slashing;
 
@@ -217,15 +218,26 @@ fn calls_are_charged_their_estimated_weights() {
         // cut, free in the mock), or a sanction, whichever is heavier.
         let members = 13u64;
         let per_member = SlashWeight::get();
+        let decision = <() as WeightInfo>::close_audit(2)
+            + (<() as WeightInfo>::overturn() + per_member * members)
+                .max(worst_sanction + per_member * members);
+        // ... or, when it overturns, opening the escalation among 64 candidates instead.
         assert_eq!(
             weight(crate::Call::audit_vote {
                 case: 0,
                 uphold: false
             }),
             <() as WeightInfo>::audit_vote()
-                + <() as WeightInfo>::close_audit(2)
-                + (<() as WeightInfo>::overturn() + per_member * members)
-                    .max(worst_sanction + per_member * members)
+                + decision.max(<() as WeightInfo>::open_escalation(64))
+        );
+        // An escalation vote that decides: the same decision, after the vote in an electorate
+        // of 64.
+        assert_eq!(
+            weight(crate::Call::escalation_vote {
+                case: 0,
+                overturn: true
+            }),
+            <() as WeightInfo>::escalation_vote(64) + decision
         );
         assert!(
             <() as WeightInfo>::appeal(0, 0).ref_time()
@@ -269,6 +281,8 @@ fn calls_are_charged_their_estimated_weights() {
             <() as WeightInfo>::audit_vote(),
             <() as WeightInfo>::close_audit(0),
             <() as WeightInfo>::overturn(),
+            <() as WeightInfo>::open_escalation(0),
+            <() as WeightInfo>::escalation_vote(0),
         ] {
             assert!(w.ref_time() > 0);
         }
