@@ -20,7 +20,8 @@
 //!   draw applies the audit domain).
 //! - **Deciding**: votes to overturn count as "guilty" in the math crate's verdict: `2f + 1`
 //!   overturn, `f + 1` uphold. An overturn is a disagreement between the committees and goes
-//!   to every permit holder first (the `escalation` module); it takes effect when they confirm. Expiry (`AuditDuration` blocks) without either: the verdict stands
+//!   to every permit holder first (the `escalation` module); it takes effect when they confirm
+//!   it, or at once if none of them holds stake. Expiry (`AuditDuration` blocks) without either: the verdict stands
 //!   and the appeal deposit is returned.
 //! - **The random pick** is [`randomly_audited`] over the subnet's running RANDAO accumulator
 //!   ([`Mix`]) at the verdict, which moves with every reveal.
@@ -85,9 +86,10 @@ impl<T: Config> Pallet<T> {
     pub fn audit_vote_weight(decided: bool) -> Weight {
         let mut weight = T::WeightInfo::audit_vote();
         if decided {
-            // An overturn escalates, or takes effect at once when nobody can vote on it.
+            // An overturn escalates, or, after reading an electorate without stake, takes
+            // effect at once.
             weight.saturating_accrue(
-                Self::open_escalation_weight().max(Self::audit_decision_weight()),
+                Self::open_escalation_weight().saturating_add(Self::audit_decision_weight()),
             );
         }
         weight
@@ -547,7 +549,12 @@ impl<T: Config> Pallet<T> {
     fn overturn_conviction(id: CaseId, judgment: JudgmentOf<T>) {
         let netuid = judgment.netuid;
         let hotkey = &judgment.accused;
-        let lifted = Quarantines::<T>::take(netuid, hotkey).is_some();
+        // Only the quarantine this conviction began: by the time an audit and its escalation
+        // end, the miner may have served it and been quarantined again for another offence.
+        let lifted = Quarantines::<T>::get(netuid, hotkey)
+            .filter(|q| q.since_epoch == judgment.epoch)
+            .inspect(|_| Quarantines::<T>::remove(netuid, hotkey))
+            .is_some();
         OffenceHistory::<T>::mutate(netuid, hotkey, |history| {
             if let Some(i) = history.iter().rposition(|e| *e == judgment.epoch) {
                 history.remove(i);

@@ -13,8 +13,7 @@
 //!   escalates.
 //! - **The electorate** is the subnet's validators when the escalation opens (the heaviest
 //!   `MaxCandidates`, as the stake pallet lists them and the committee draw reads them), with
-//!   their stake snapshotted then: stake moved later does not change the tally, so a vote cannot
-//!   be bought by restaking. Quarantined validators and those sharing the accused miner's coldkey
+//!   their stake snapshotted then: stake moved later does not change the tally. Quarantined validators and those sharing the accused miner's coldkey
 //!   are left out, as in the draws. Members of both committees belong to it and vote again: their
 //!   first votes are the disagreement being settled, and a committee that voted honestly is
 //!   part of the honest stake the thresholds count on.
@@ -25,15 +24,27 @@
 //!   slash keeps waiting (`under_audit`) and the existing expiry paths (`close_audit`, the
 //!   boundary's sweep) close an undecided escalation: the verdict stands, the appeal deposit is
 //!   returned, as for an undecided audit.
-//! - **Deciding**: overturn → the audit closes [`AuditOutcome::Overturned`] and undoes the
-//!   verdict exactly as an audit's overturn did; uphold → it closes [`AuditOutcome::Upheld`]
-//!   (an appeal's deposit is burned: the appellant lost before everyone).
-//!
+//! - **Deciding** (thresholds in the math crate): more than 2/3 of the electorate's stake to
+//!   overturn → the audit closes [`AuditOutcome::Overturned`] and undoes the verdict exactly as
+//!   an audit's overturn did; more than 2/3 to uphold → it closes [`AuditOutcome::Upheld`] (an
+//!   appeal's deposit is burned: the appellant lost before everyone). Neither side able to reach
+//!   2/3 any more, or neither by expiry → [`AuditOutcome::Expired`]: the verdict stands and the
+//!   deposit is returned, as for an undecided audit. A blocking minority can keep an overturn
+//!   from happening but cannot burn the appellant's deposit.
+//! - **Stake is read when the escalation opens**, across all subnets (as the committee draws
+//!   read it). The deciding audit vote is visible in advance (`2f` overturn votes), so a staker
+//!   can bond to a permit holder just before it; the stake is then locked for the unbonding
+//!   period, which is the cost of that influence.
+
 //! # Not done
 //!
-//! Slashing the audit members whose overturn the escalation rejects: the specification's
-//! slashing table names no penalty for auditors, and a rejected overturn costs the appellant its
-//! deposit already.
+//! - Accountability of the electorate: nobody is paid to vote or slashed for the losing side
+//!   (Polkadot slashes it), so an abstaining third keeps any verdict. The validator votes as part
+//!   of its sentinel duty (issue 20).
+//! - Slashing the audit members whose overturn the escalation rejects: the specification's
+//!   slashing table names no penalty for auditors.
+//! - Reading stake at the last epoch boundary instead of at opening (the candidate snapshot is
+//!   consumed by the draw today).
 
 use crate::{
     pallet::*,
@@ -159,6 +170,8 @@ impl<T: Config> Pallet<T> {
             }
             EscalationVerdict::Overturn => AuditOutcome::Overturned,
             EscalationVerdict::Uphold => AuditOutcome::Upheld,
+            // As at expiry: nothing can change the verdict any more.
+            EscalationVerdict::Deadlocked => AuditOutcome::Expired,
         };
         // `finish_audit` forgets the escalation with its audit.
         let audit = Audits::<T>::get(id).ok_or(Error::<T>::UnknownAudit)?;

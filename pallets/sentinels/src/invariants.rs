@@ -54,15 +54,30 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// Escalations: each belongs to an open audit (checked there); its electorate is distinct,
-    /// within `MaxCandidates`, with positive stakes summing to its total, and its tallies are
-    /// the stakes voted each way, undecided.
+    /// Escalations: each belongs to an open audit (checked there) and ends at most
+    /// `EscalationDuration` from now; its electorate is distinct, without the accused miner,
+    /// with positive stakes summing to its total, and its tallies are the stakes voted each
+    /// way, undecided.
     fn check_escalations() -> Result<(), TryRuntimeError> {
+        let now = frame_system::Pallet::<T>::block_number();
         for (id, escalation) in Escalations::<T>::iter() {
             ensure!(
                 Audits::<T>::contains_key(id),
                 "an escalation without its audit"
             );
+            ensure!(
+                escalation.expires_at <= now.saturating_add(T::EscalationDuration::get()),
+                "an escalation ends later than EscalationDuration from now"
+            );
+            if let Some(judgment) = Judgments::<T>::get(id) {
+                ensure!(
+                    escalation
+                        .electorate
+                        .iter()
+                        .all(|e| e.hotkey != judgment.accused),
+                    "the accused miner votes on its own escalation"
+                );
+            }
             let distinct: BTreeSet<&T::AccountId> =
                 escalation.electorate.iter().map(|e| &e.hotkey).collect();
             ensure!(

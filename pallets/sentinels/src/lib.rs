@@ -106,8 +106,8 @@
 //!
 //! An audit that overturns means the two committees disagree, and neither decides alone: the
 //! overturn is *escalated* to every permit holder of the subnet ([`Pallet::escalation_vote`],
-//! weighted by the stake each held when it opened; more than 2/3 overturns, 1/3 upholds, and
-//! after `EscalationDuration` undecided the verdict stands). The `escalation` module documents
+//! weighted by the stake each held when it opened; more than 2/3 overturns or upholds, and
+//! undecided after `EscalationDuration` the verdict stands). The `escalation` module documents
 //! the electorate and why.
 //!
 //! ## Wired in the runtime, and not yet
@@ -1029,8 +1029,9 @@ pub mod pallet {
         UnknownEscalation,
         /// The escalation's voting period is over.
         EscalationExpired,
-        /// The caller held no validator permit on the subnet (or shares the accused miner's
-        /// coldkey, or was quarantined) when the escalation opened.
+        /// The caller was not in the escalation's electorate: it held no validator permit with
+        /// stake on the subnet (among the heaviest `MaxCandidates`) when the escalation opened,
+        /// was quarantined, or shares the accused miner's coldkey.
         NotElector,
         /// A counter would overflow.
         Overflow,
@@ -1413,9 +1414,9 @@ pub mod pallet {
             Ok(Some(Self::audit_vote_weight(decided)).into())
         }
 
-        /// Close an audit whose voting period ended undecided: the verdict stands (no quorum
-        /// to overturn it), the appeal deposit is returned (an audit committee that did not
-        /// decide is no fault of the appellant), and the held slash may settle. Expired audits
+        /// Close an audit, or an escalation, whose voting period ended undecided: the verdict
+        /// stands (no quorum to overturn it), the appeal deposit is returned (voters who did not
+        /// decide are no fault of the appellant), and the held slash may settle. Expired audits
         /// are also closed at their subnet's next boundary.
         ///
         /// - `origin`: `Signed` by anyone.
@@ -1440,9 +1441,10 @@ pub mod pallet {
         /// - `overturn`: `true` to overturn the verdict, `false` to uphold it.
         ///
         /// More than 2/3 of the electorate's stake to overturn: the overturn takes effect as
-        /// [`Pallet::audit_vote`] describes it. At least 1/3 to uphold: the verdict stands and an
-        /// appeal's deposit is burned. Neither by `EscalationDuration` blocks after it opened:
-        /// the verdict stands and the deposit is returned ([`Pallet::close_audit`]).
+        /// [`Pallet::audit_vote`] describes it. More than 2/3 to uphold: the verdict stands and
+        /// an appeal's deposit is burned. Neither side able to reach 2/3 any more, or neither by
+        /// `EscalationDuration` blocks after it opened ([`Pallet::close_audit`]): the verdict
+        /// stands and the deposit is returned.
         ///
         /// Emits [`Event::EscalationVoted`], and on a decision [`Event::AuditClosed`] with the
         /// overturn's events. Fails with [`Error::UnknownEscalation`],

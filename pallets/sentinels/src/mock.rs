@@ -79,7 +79,7 @@ pub(crate) const APPEAL_DEPOSIT: Balance = 300;
 /// Blocks an audit takes votes for.
 pub(crate) const AUDIT_DURATION: u64 = 12;
 /// Blocks an escalation takes votes for.
-pub(crate) const ESCALATION_DURATION: u64 = 20;
+pub(crate) const ESCALATION_DURATION: u64 = 45;
 
 /// The coldkey owning hotkey `hotkey`.
 pub(crate) fn owner(hotkey: AccountId) -> AccountId {

@@ -300,17 +300,17 @@ impl Estimates {
             .saturating_add(self.open_audit(c, a))
     }
 
-    // Reads: audit, block number (2). Writes: audit. Decoding: the audit's members.
+    // Reads: audit, escalation, block number (3). Writes: audit. Decoding: the audit's members.
     fn audit_vote(&self) -> Weight {
-        self.of(2, 1, CALL_BASE.saturating_add(items(max_members())))
+        self.of(3, 1, CALL_BASE.saturating_add(items(max_members())))
     }
 
     // Reads: audit, judgment, block number, open audits, account and holds (the deposit) (6).
-    // Writes: audit, judgment, open audits, account, holds, total issuance (6). Decoding: the
-    // open audits and the case's members.
+    // Writes: audit, escalation, judgment, open audits, account, holds, total issuance (7).
+    // Decoding: the open audits and the case's members.
     fn close_audit(&self, a: u32) -> Weight {
         let decoded = u64::from(a).saturating_add(max_members());
-        self.of(6, 6, CALL_BASE.saturating_add(items(decoded)))
+        self.of(6, 7, CALL_BASE.saturating_add(items(decoded)))
     }
 
     // Reads: quarantine, offence history, pending slash, the reporter's and the committer's

@@ -7,29 +7,34 @@
 //!
 //! Stake, not seats, decides here: the electorate is everyone with a permit, so there is no drawn
 //! committee whose size bounds the liars, only the assumption that less than a third of the
-//! subnet's validator stake lies (the same one the committee draw's capture bound rests on).
+//! electorate's stake lies.
 //!
-//! - **Overturn** at strictly more than 2/3 of the electorate's stake: that much includes more
-//!   than a third honest stake beyond any lying third, so liars alone can never overturn an honest
-//!   verdict and slash the sentinels who gave it.
-//! - **Uphold** at 1/3 or more against: the overturn can then no longer reach its supermajority,
-//!   so the vote ends early. Liars holding a third can therefore block an overturn; that is the
-//!   safe side to fail on (the verdict, reached by `2f + 1` of a committee, stands).
-//! - Both at once is impossible: `o > 2T/3` and `u ≥ T/3` would need `o + u > T`.
-//! - Undecided at expiry, the verdict stands (the pallet's business, not this function's).
+//! - **Either side** needs strictly more than 2/3 of the electorate's stake (not of the votes
+//!   cast): that much includes more than a third honest stake beyond any lying third, so liars
+//!   alone can never overturn an honest verdict (and slash the sentinels who gave it), nor
+//!   uphold a false one and burn the appellant's deposit. Honest stake above 2/3, voting
+//!   together, always decides, whatever the liars do.
+//! - **Deadlocked** once neither side can reach 2/3 any more (each has more than a third
+//!   against it): the vote ends early, and the verdict stands as at expiry.
+//! - **Undecided** at expiry (the pallet's business): the verdict stands. Abstaining therefore
+//!   counts for the status quo, as a Polkadot dispute that does not conclude changes nothing;
+//!   validators vote as part of their sentinel duty.
+//! - Both sides at once is impossible: two shares above 2/3 would exceed the whole.
 //!
-//! The comparisons are exact in integers for every `u128` stake: `3o > 2T` is evaluated as
-//! `o ≥ 2q + ⌊2r/3⌋ + 1` with `T = 3q + r`, which never overflows.
+//! The comparison `3s > 2T` is exact in integers for every `u128` stake: it is evaluated as
+//! `s ≥ 2q + ⌊2r/3⌋ + 1` with `T = 3q + r`, which never overflows.
 
 /// The state of an escalation after a vote.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EscalationVerdict {
-    /// Neither threshold reached yet.
+    /// Neither side has more than 2/3, and either still can.
     Open,
     /// More than 2/3 of the electorate's stake voted to overturn: the audit's overturn stands.
     Overturn,
-    /// At least 1/3 voted to uphold: the verdict stands.
+    /// More than 2/3 voted to uphold: the verdict stands and the appeal lost.
     Uphold,
+    /// Neither side can reach 2/3 any more: the verdict stands, as at expiry.
+    Deadlocked,
 }
 
 /// Why an escalation's tally cannot be judged.
@@ -50,8 +55,8 @@ impl core::fmt::Display for EscalationError {
     }
 }
 
-/// The smallest stake strictly above 2/3 of `total`.
-pub fn overturn_threshold(total: u128) -> u128 {
+/// The smallest stake strictly above 2/3 of `total`: what either side of an escalation needs.
+pub fn supermajority(total: u128) -> u128 {
     let (q, r) = (total / 3, total % 3);
     // 3o > 2T  ⇔  3(o − 2q) > 2r  ⇔  o − 2q ≥ ⌊2r/3⌋ + 1; 2q ≤ 2T/3 cannot overflow.
     q.saturating_mul(2)
@@ -59,13 +64,8 @@ pub fn overturn_threshold(total: u128) -> u128 {
         .saturating_add(1)
 }
 
-/// The smallest stake of at least 1/3 of `total` (`⌈T/3⌉`).
-pub fn uphold_threshold(total: u128) -> u128 {
-    (total / 3).saturating_add(u128::from(!total.is_multiple_of(3)))
-}
-
 /// The escalation's state with `overturn` and `uphold` stake voted out of the electorate's
-/// `total`. Overturn is checked first, though both cannot hold at once (module docs).
+/// `total` (module docs).
 pub fn escalation_verdict(
     overturn: u128,
     uphold: u128,
@@ -74,13 +74,19 @@ pub fn escalation_verdict(
     if total == 0 {
         return Err(EscalationError::NoStake);
     }
-    if overturn.checked_add(uphold).is_none_or(|cast| cast > total) {
-        return Err(EscalationError::MoreVotesThanStake);
-    }
-    Ok(if overturn >= overturn_threshold(total) {
+    let cast = overturn
+        .checked_add(uphold)
+        .filter(|cast| *cast <= total)
+        .ok_or(EscalationError::MoreVotesThanStake)?;
+    let threshold = supermajority(total);
+    // What either side could still reach: its votes and everything not cast.
+    let open = total.saturating_sub(cast);
+    Ok(if overturn >= threshold {
         EscalationVerdict::Overturn
-    } else if uphold >= uphold_threshold(total) {
+    } else if uphold >= threshold {
         EscalationVerdict::Uphold
+    } else if overturn.saturating_add(open) < threshold && uphold.saturating_add(open) < threshold {
+        EscalationVerdict::Deadlocked
     } else {
         EscalationVerdict::Open
     })

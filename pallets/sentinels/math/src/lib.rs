@@ -65,9 +65,7 @@ pub use committee::{
     draw_audit_committee, draw_committee, max_hash_calls, Candidate, Committee, CommitteeError,
     CommitteeSize, DEFAULT_COMMITTEE_SIZE, MAX_CANDIDATES, MAX_COMMITTEE_SIZE, MIN_COMMITTEE_SIZE,
 };
-pub use escalation::{
-    escalation_verdict, overturn_threshold, uphold_threshold, EscalationError, EscalationVerdict,
-};
+pub use escalation::{escalation_verdict, supermajority, EscalationError, EscalationVerdict};
 pub use quarantine::{
     may_release, quarantine_epochs, sanction, QuarantineParams, Sanction, MAX_OFFENCE_HISTORY,
 };

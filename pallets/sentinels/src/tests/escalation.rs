@@ -3,10 +3,13 @@
 //! expiry, and the overturn taking effect at once when nobody holds stake.
 //!
 //! The chain is `audit`'s: committees of 4, an appeal audited by 4 others, 3 votes to overturn.
-//! The electorate is the 9 validators with 1,000 each: 7 overturn (7,000 > 6,000 = 2/3), 3
-//! uphold (3,000 = 1/3).
+//! The electorate is the 9 validators with 1,000 each: 7 of them decide either way
+//! (7,000 > 6,000 = 2/3); 3 against each side deadlock it.
 
-use super::audit::{appeal, appeal_held, audit_vote, auditors, convict, seated4};
+use super::audit::{
+    appeal, appeal_held, audit_vote, auditors, burn_for_real, convict, escalation_overturns,
+    seated4,
+};
 use super::*;
 use crate::{AuditOutcome, CaseId};
 use frame_support::{assert_noop, dispatch::DispatchResultWithPostInfo};
@@ -91,15 +94,19 @@ fn an_overturning_audit_escalates_and_nothing_is_undone_below_two_thirds_of_the_
 }
 
 #[test]
-fn a_third_of_the_stake_upholds_the_verdict_and_burns_the_appeal_deposit() {
+fn two_thirds_of_the_stake_upholding_keep_the_verdict_and_burn_the_appeal_deposit() {
     build_and_execute(|| {
         let members = escalated();
         let issuance = Balances::total_issuance();
-        for voter in &VALIDATORS[..2] {
+        // A blocking third upholding decides nothing by itself.
+        for voter in &VALIDATORS[..3] {
             assert_ok!(escalation_vote(*voter, 0, false));
         }
-        assert!(Escalations::<Test>::contains_key(0), "2,000 < 1/3");
-        assert_ok!(escalation_vote(VALIDATORS[2], 0, false));
+        assert!(Escalations::<Test>::contains_key(0));
+        assert_eq!(appeal_held(owner(MINER_A)), APPEAL_DEPOSIT);
+        for voter in &VALIDATORS[3..7] {
+            assert_ok!(escalation_vote(*voter, 0, false));
+        }
         assert!(Escalations::<Test>::get(0).is_none());
         assert!(Audits::<Test>::get(0).is_none());
         // The verdict stands: still quarantined, the slash still pending, the bond held.
@@ -120,6 +127,35 @@ fn a_third_of_the_stake_upholds_the_verdict_and_burns_the_appeal_deposit() {
 }
 
 #[test]
+fn a_deadlocked_escalation_ends_at_once_and_the_verdict_stands_with_the_deposit_returned() {
+    build_and_execute(|| {
+        escalated();
+        for voter in &VALIDATORS[..3] {
+            assert_ok!(escalation_vote(*voter, 0, false));
+        }
+        for voter in &VALIDATORS[3..5] {
+            assert_ok!(escalation_vote(*voter, 0, true));
+        }
+        assert!(
+            Escalations::<Test>::contains_key(0),
+            "the 4,000 uncast could still overturn"
+        );
+        assert_ok!(escalation_vote(VALIDATORS[5], 0, true));
+        // 3,000 against each side: neither can reach 6,001.
+        assert!(Escalations::<Test>::get(0).is_none());
+        assert!(Sentinels::is_quarantined(NET, UID_A));
+        assert_eq!(appeal_held(owner(MINER_A)), 0);
+        assert!(events().contains(&Event::AuditClosed {
+            case: 0,
+            netuid: NET,
+            outcome: AuditOutcome::Expired,
+            deposit_returned: APPEAL_DEPOSIT,
+            deposit_burned: 0,
+        }));
+    });
+}
+
+#[test]
 fn an_undecided_escalation_expires_and_the_verdict_stands() {
     build_and_execute(|| {
         escalated();
@@ -129,8 +165,10 @@ fn an_undecided_escalation_expires_and_the_verdict_stands() {
             Sentinels::close_audit(RuntimeOrigin::signed(OUTSIDER), 0),
             Error::<Test>::AuditNotExpired
         );
-        // Within the subnet's epoch, so no boundary closes it first.
+        // The block after it ends is not a boundary of the subnet (every `Tempo` blocks), so
+        // no sweep closes it first.
         run_to(expires_at + 1);
+        assert_ne!((expires_at + 1) % Tempo::get(), 0);
         assert!(Escalations::<Test>::contains_key(0));
         assert_noop!(
             escalation_vote(VALIDATORS[1], 0, true),
@@ -260,5 +298,117 @@ fn without_electorate_stake_the_audits_overturn_takes_effect_at_once() {
         assert!(!events()
             .iter()
             .any(|e| matches!(e, Event::AuditEscalated { .. })));
+    });
+}
+
+#[test]
+fn quarantined_and_stakeless_validators_are_not_electors() {
+    build_and_execute(|| {
+        let members = seated4();
+        convict(&members, 0, false);
+        assert_ok!(appeal(0));
+        let judges = auditors(0);
+        let others: Vec<AccountId> = VALIDATORS
+            .into_iter()
+            .filter(|v| !members.contains(v) && !judges.contains(v))
+            .collect();
+        assert_eq!(others.len(), 1);
+        // A case committee member unbonds everything; the validator on neither committee is
+        // quarantined for equivocating.
+        StakeOf::mutate(|stakes| {
+            stakes.insert(members[3], 0);
+        });
+        let quarantined = others[0];
+        Quarantines::<Test>::insert(
+            NET,
+            quarantined,
+            crate::Quarantine {
+                uid: 0,
+                offence: crate::OffenceKind::Equivocation,
+                since_epoch: Sentinels::epoch(NET),
+                since_block: System::block_number(),
+                until_epoch: Sentinels::epoch(NET) + 2,
+                offences: 1,
+            },
+        );
+        OffenceHistory::<Test>::insert(
+            NET,
+            quarantined,
+            frame_support::BoundedVec::truncate_from(vec![Sentinels::epoch(NET)]),
+        );
+        for judge in &judges[..3] {
+            audit_vote(*judge, 0, false);
+        }
+        let escalation = Escalations::<Test>::get(0).unwrap();
+        assert_eq!(escalation.electorate.len(), 7);
+        assert_eq!(escalation.total, 7 * VALIDATOR_STAKE);
+        for excluded in [members[3], quarantined] {
+            assert_noop!(
+                escalation_vote(excluded, 0, true),
+                Error::<Test>::NotElector
+            );
+        }
+    });
+}
+
+#[test]
+fn the_boundary_closes_an_expired_escalation_and_the_waiting_slash_then_settles() {
+    build_and_execute(|| {
+        burn_for_real();
+        escalated();
+        let due = PendingSlashes::<Test>::get(NET, MINER_A).unwrap().due_epoch;
+        let expires_at = Escalations::<Test>::get(0).unwrap().expires_at;
+        // Past the slash's due epoch while the escalation is open: the slash waits.
+        run_to_epoch(due + 1);
+        assert!(System::block_number() <= expires_at, "still open");
+        assert!(Escalations::<Test>::contains_key(0));
+        assert!(PendingSlashes::<Test>::get(NET, MINER_A).is_some());
+        assert!(Slashes::get().iter().all(|(h, _, _)| *h != MINER_A));
+        // The first boundary after it ends closes it (the verdict stands); the slash follows.
+        run_to(expires_at + 1);
+        let next = Sentinels::epoch(NET) + 1;
+        run_to_epoch(next + 1);
+        assert!(Escalations::<Test>::get(0).is_none());
+        assert!(Audits::<Test>::get(0).is_none());
+        assert!(events().contains(&Event::AuditClosed {
+            case: 0,
+            netuid: NET,
+            outcome: AuditOutcome::Expired,
+            deposit_returned: APPEAL_DEPOSIT,
+            deposit_burned: 0,
+        }));
+        assert!(Slashes::get().iter().any(|(h, _, _)| *h == MINER_A));
+    });
+}
+
+#[test]
+fn an_overturn_lifts_only_the_quarantine_its_conviction_began() {
+    build_and_execute(|| {
+        escalated();
+        let first = Quarantines::<Test>::get(NET, MINER_A).unwrap();
+        // While the escalation runs, the miner serves that quarantine, is released, and is
+        // quarantined again for equivocating.
+        run_to_epoch(first.until_epoch);
+        assert_ok!(Sentinels::unquarantine(
+            RuntimeOrigin::signed(owner(MINER_A)),
+            NET,
+            UID_A
+        ));
+        equivocate(UID_A);
+        let second = Quarantines::<Test>::get(NET, MINER_A).unwrap();
+        assert_eq!(second.offence, crate::OffenceKind::Equivocation);
+        assert!(Escalations::<Test>::contains_key(0), "still open");
+        escalation_overturns(0);
+        // The judged conviction is undone; the equivocation's quarantine stands.
+        assert_eq!(Quarantines::<Test>::get(NET, MINER_A), Some(second));
+        assert!(events().contains(&Event::ConvictionOverturned {
+            case: 0,
+            netuid: NET,
+            hotkey: MINER_A,
+            quarantine_lifted: false,
+            slash_dropped: false,
+            bond_forfeited: BOND,
+            canary_deposit_forfeited: 0,
+        }));
     });
 }
