@@ -213,7 +213,15 @@ pub trait EndpointObserver<AccountId> {
     /// and the caller must then refuse the binding (a failed dispatch rolls the call back).
     fn on_key_bound(netuid: NetUid, hotkey: &AccountId, key: [u8; 32]) -> bool;
 
-    /// The most [`Self::on_key_bound`] can weigh; the caller charges it.
+    /// `hotkey` left `netuid` (deregistered, by its owner or by force, or pruned to make room
+    /// for a registration), so its endpoint is gone. Call it after the slot is freed. The
+    /// sentinels pallet notes the epoch, to forget the hotkey's keys and expired sanctions once
+    /// no evidence can need them, while a hotkey that comes back still finds its quarantine
+    /// and offences. By default nothing happens.
+    fn on_neuron_left(_netuid: NetUid, _hotkey: &AccountId) {}
+
+    /// The most [`Self::on_key_bound`] or [`Self::on_neuron_left`] can weigh; the caller
+    /// charges it for each.
     fn max_weight() -> Weight;
 }
 

@@ -270,3 +270,149 @@ fn an_equivocating_miner_is_quarantined_earns_nothing_and_is_released_after_expi
         assert!(emission(m) > 0, "released, it earns again");
     });
 }
+
+/// Issue 19, part 2: dissolving a subnet through the subnets pallet returns what the sentinels
+/// pallet held for it (here a canary deposit), drops the pending slash of a quarantined miner
+/// that had left it (stake stays with its staker) and clears everything else over the next
+/// blocks; a hotkey that leaves is noted for pruning.
+#[test]
+fn dissolving_a_subnet_returns_sentinel_deposits_and_clears_its_state() {
+    use frame_support::traits::{fungible::InspectHold, Get};
+    ext().execute_with(|| {
+        let (owner, validator_owner, miner_owner) = (coldkey(0), coldkey(1), coldkey(2));
+        assert_ok!(Subnets::create_subnet(
+            RuntimeOrigin::signed(owner.clone()),
+            b"sentinels".to_vec().try_into().unwrap(),
+            TaskSpec {
+                modality: Modality::Text,
+                model_digest: MODEL,
+                input_schema: 1,
+                output_schema: 1,
+                // Exactly scored, so that it takes canaries.
+                scoring_rule: ScoringRule::Correctness,
+            },
+            Hyperparameters {
+                tempo: 20,
+                max_neurons: 4,
+                max_validators: 1,
+                immunity_period: 100,
+                min_validator_stake: MIND,
+                commit_reveal: false,
+            },
+            pallet_mindos_subnets::Visibility::Public,
+        ));
+        let netuid = NetUid(0);
+        let (validator, miner) = (hotkey(0), hotkey(1));
+        register(&validator_owner, 0);
+        let m = register(&miner_owner, 1);
+        assert_ok!(Stake::add_stake(
+            RuntimeOrigin::signed(validator_owner.clone()),
+            validator.clone(),
+            1_000 * MIND
+        ));
+        // The validator's hotkey pays its canary deposits.
+        assert_ok!(crate::Balances::transfer_keep_alive(
+            RuntimeOrigin::signed(validator_owner),
+            validator.clone().into(),
+            100 * MIND
+        ));
+        assert_ok!(Stake::add_stake(
+            RuntimeOrigin::signed(miner_owner.clone()),
+            miner.clone(),
+            100 * MIND
+        ));
+        serve(&miner);
+        run_to(next_boundary());
+        run_to(next_boundary());
+        assert!(
+            <Stake as mindos_primitives::StakeInfo<_, _>>::has_validator_permit(netuid, &validator)
+        );
+        // The validator commits a canary; the miner equivocates and is quarantined, with a
+        // slash pending; then its owner deregisters it.
+        assert_ok!(Sentinels::commit_canary(
+            RuntimeOrigin::signed(validator.clone()),
+            netuid,
+            [5; 32]
+        ));
+        let canary_reason =
+            crate::RuntimeHoldReason::Sentinels(pallet_mindos_sentinels::HoldReason::CanaryDeposit);
+        let deposit = <Runtime as pallet_mindos_sentinels::Config>::CanaryDeposit::get();
+        assert_eq!(
+            crate::Balances::balance_on_hold(&canary_reason, &validator),
+            deposit
+        );
+        let challenge = Challenge {
+            netuid,
+            uid: m,
+            hotkey: miner.clone(),
+            epoch: Sentinels::epoch(netuid),
+            nonce: 42,
+            input_hash: [9; 32],
+            model_digest: MODEL,
+            deadline: u64::from(System::block_number()) + 10,
+        };
+        assert_ok!(Sentinels::submit_equivocation(
+            RuntimeOrigin::signed(validator.clone()),
+            netuid,
+            m,
+            answer(&challenge, 1),
+            answer(&challenge, 2)
+        ));
+        assert!(pallet_mindos_sentinels::PendingSlashes::<Runtime>::contains_key(netuid, &miner));
+        assert_ok!(Neurons::deregister(
+            RuntimeOrigin::signed(miner_owner),
+            netuid,
+            miner.clone()
+        ));
+        assert!(
+            pallet_mindos_sentinels::DepartedAt::<Runtime>::contains_key(netuid, &miner),
+            "the neurons pallet reports the departure"
+        );
+        assert!(
+            pallet_mindos_sentinels::Quarantines::<Runtime>::contains_key(netuid, &miner),
+            "leaving does not lift the quarantine"
+        );
+        let stake = <Stake as mindos_primitives::StakeInfo<_, _>>::hotkey_stake(&miner);
+        let issuance = crate::Balances::total_issuance();
+
+        assert_ok!(Subnets::dissolve_subnet(
+            RuntimeOrigin::signed(owner),
+            netuid
+        ));
+        assert_eq!(
+            crate::Balances::balance_on_hold(&canary_reason, &validator),
+            0,
+            "the canary deposit is returned at once"
+        );
+        assert!(pallet_mindos_sentinels::Dissolved::<Runtime>::contains_key(
+            netuid
+        ));
+        run_to(System::block_number() + 1);
+        assert!(!pallet_mindos_sentinels::Dissolved::<Runtime>::contains_key(netuid));
+        assert!(System::events().iter().any(|r| matches!(
+            &r.event,
+            crate::RuntimeEvent::Sentinels(SentinelEvent::PendingSlashDropped { hotkey, .. })
+                if *hotkey == miner
+        )));
+        assert_eq!(
+            <Stake as mindos_primitives::StakeInfo<_, _>>::hotkey_stake(&miner),
+            stake,
+            "the dropped slash burned nothing"
+        );
+        assert_eq!(crate::Balances::total_issuance(), issuance);
+        for key in [
+            pallet_mindos_sentinels::Quarantines::<Runtime>::iter_keys().count(),
+            pallet_mindos_sentinels::OffenceHistory::<Runtime>::iter_keys().count(),
+            pallet_mindos_sentinels::KeyHistory::<Runtime>::iter_keys().count(),
+            pallet_mindos_sentinels::PendingSlashes::<Runtime>::iter_keys().count(),
+            pallet_mindos_sentinels::SlashQueue::<Runtime>::iter_keys().count(),
+            pallet_mindos_sentinels::DepartedAt::<Runtime>::iter_keys().count(),
+            pallet_mindos_sentinels::Committees::<Runtime>::iter_keys().count(),
+            pallet_mindos_sentinels::Canaries::<Runtime>::iter_keys().count(),
+        ] {
+            assert_eq!(key, 0, "nothing of the subnet is left");
+        }
+        assert!(!pallet_mindos_sentinels::SubnetEpoch::<Runtime>::contains_key(netuid));
+        Sentinels::do_try_state().expect("sentinel invariants hold");
+    });
+}

@@ -50,7 +50,9 @@ use frame_support::{
     },
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use mindos_primitives::{NetUid, NeuronsInfo, ReputationInfo, SentinelParameters, StakeInfo};
+use mindos_primitives::{
+    NetUid, NeuronsInfo, ReputationInfo, SentinelParameters, StakeInfo, SubnetsInfo,
+};
 use mindos_sentinels_math::{
     audit_reason, correlated, draw_audit_committee, randomly_audited, slash_rate, verdict,
     AuditReason, Candidate, Committee, CommitteeSize, Offence, RandomnessSource, Verdict,
@@ -380,6 +382,11 @@ impl<T: Config> Pallet<T> {
 
     pub(crate) fn do_appeal(who: T::AccountId, id: CaseId) -> DispatchResult {
         let mut judgment = Judgments::<T>::get(id).ok_or(Error::<T>::UnknownJudgment)?;
+        // A dissolved subnet's convictions wait to be dropped with their slashes.
+        ensure!(
+            T::Subnets::exists(judgment.netuid),
+            Error::<T>::UnknownSubnet
+        );
         ensure!(judgment.convicted, Error::<T>::NotConvicted);
         ensure!(
             T::Neurons::hotkey_owner(&judgment.accused).as_ref() == Some(&who),
@@ -670,7 +677,8 @@ impl<T: Config> Pallet<T> {
         })
     }
 
-    /// At settlement: releases the bonds the judgments of a settled slash held and forgets them.
+    /// When a slash settles (or a dissolved subnet's is dropped): releases the bonds its
+    /// judgments held and forgets them.
     pub(crate) fn settle_judgments(cases: &[CaseId]) {
         for id in cases {
             if let Some(judgment) = Judgments::<T>::take(id) {

@@ -110,19 +110,59 @@
 //! undecided after `EscalationDuration` the verdict stands). The `escalation` module documents
 //! the electorate and why.
 //!
+//! ## Dissolution and departures (`cleanup.rs`)
+//!
+//! - **A dissolved subnet** ([`mindos_primitives::OnSubnetDissolved`], called by the subnets
+//!   pallet's `dissolve_subnet`) loses at once, in a bounded step, what is bounded per subnet:
+//!   its open cases, canaries and open audits, each returning what it holds (report bonds,
+//!   canary deposits, appeal deposits), its epoch, mix, snapshot and queue bounds, and its
+//!   place in the boundary and settlement queues ([`Event::SubnetStateReleased`]). **A
+//!   dissolution never burns or loses funds: every hold goes back to its owner.** What grows
+//!   with the subnet's hotkeys (pending slashes, the settlement queue, quarantines, offence and
+//!   key histories, departures, committees) is queued in [`Dissolved`] and cleared by
+//!   `on_initialize`, `MaxClearedPerBlock` entries a block ([`Event::SubnetStateCleared`]).
+//!   Nothing live reads it meanwhile, and since the subnets pallet never reuses a subnet id
+//!   (`NextNetUid`), no new subnet can see it; `try_state` checks that nothing is kept for a
+//!   subnet that neither exists nor is being cleared.
+//! - **Pending slashes of a dissolved subnet are dropped, not settled**
+//!   ([`Event::PendingSlashDropped`]), their canary deposits and report bonds returned. A slash
+//!   settles only after its audit window, counted in the subnet's sentinel epochs, which stop
+//!   with it; settling at once would slash before the window, while an appeal could still have
+//!   overturned the conviction (and the open audits go with the subnet). This matches the
+//!   other pallets: the stake pallet leaves stake on the hotkeys untouched, and the consensus
+//!   pallet forfeits the subnet's unpaid accrual rather than pay it out (so no reporter reward
+//!   is minted either). The miner keeps its stake; what it escapes is bounded by the owner's
+//!   cost of dissolving (the creation burn is not refunded), and its quarantine ends with the
+//!   subnet it was quarantined on.
+//! - **A hotkey that leaves a subnet** (deregistered, by its owner or by force, or pruned to
+//!   make room; the neurons pallet calls
+//!   [`mindos_primitives::EndpointObserver::on_neuron_left`]) keeps its quarantine, offence
+//!   history, key history and pending slash: coming back escapes nothing, evidence of a
+//!   challenge from before it left still lands when it is registered again, and its slash
+//!   settles on its due epoch (stake stays on the hotkey). The departure is noted
+//!   ([`DepartedAt`], [`DepartureQueue`]) and examined at the subnet's boundary
+//!   `max(MaxEvidenceAgeEpochs, 30)` epochs later, at most `MaxDeparturesPerBoundary` a
+//!   boundary: a hotkey registered again is left alone; otherwise its key history goes (no
+//!   evidence can name an epoch it was registered in any more), offences outside the 30-epoch
+//!   window go (they no longer count), an ended quarantine goes (only an `unquarantine` that
+//!   would succeed stood between it and release), and a running one stays and is examined
+//!   again later. So per-hotkey state is bounded by the registered hotkeys plus the recent
+//!   departures. Registered hotkeys prune as before: offences outside the window at the next
+//!   offence, stale keys at the next binding, a quarantine by `unquarantine`.
+//!
 //! ## Wired in the runtime, and not yet
 //!
-//! In the runtime (index 15): the neurons pallet reports every newly bound key through
-//! [`mindos_primitives::EndpointObserver`] (and refuses a binding this pallet declines) and
-//! deregisters by force through [`mindos_primitives::NeuronDeregistration`]; the consensus
-//! pallet feeds each reveal's salt hash to [`mindos_primitives::SaltSink`], skips quarantined
-//! uids through [`mindos_primitives::QuarantineInfo`] and provides
-//! [`mindos_primitives::ReputationInfo`].
+//! In the runtime (index 15): the neurons pallet reports every newly bound key and every
+//! departure through [`mindos_primitives::EndpointObserver`] (and refuses a binding this pallet
+//! declines) and deregisters by force through [`mindos_primitives::NeuronDeregistration`]; the
+//! consensus pallet feeds each reveal's salt hash to [`mindos_primitives::SaltSink`], skips
+//! quarantined uids through [`mindos_primitives::QuarantineInfo`] and provides
+//! [`mindos_primitives::ReputationInfo`]; the subnets pallet's `OnDissolve` calls
+//! [`mindos_primitives::OnSubnetDissolved`].
 //!
 //! Not yet: the consensus pallet implementing [`ReputationSink`] (the runtime passes `()`, so
-//! an overturned sentinel is slashed but keeps its reputation), clearing state when a subnet dissolves or a
-//! hotkey leaves, the runtime API and RPC, and frame benchmarks (the weights are hand
-//! estimates).
+//! an overturned sentinel is slashed but keeps its reputation), the runtime API and RPC, and
+//! frame benchmarks (the weights are hand estimates).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Code that runs in blocks must not abort them (review L15): panics only in tests.
@@ -143,6 +183,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod audit;
+mod cleanup;
 mod epochs;
 mod escalation;
 mod impls;
@@ -362,6 +403,18 @@ pub mod pallet {
         #[pallet::constant]
         type MaxSubnets: Get<u32>;
 
+        /// Most entries of dissolved subnets' per-hotkey state (pending slashes, with the
+        /// deposits and bonds they hold, their settlement queue, quarantines, offence and key
+        /// histories, departures, committees) cleared in one block; the rest wait for the next
+        /// ([`Dissolved`]).
+        #[pallet::constant]
+        type MaxClearedPerBlock: Get<u32>;
+
+        /// Most departed hotkeys one boundary of a subnet examines for pruning
+        /// ([`DepartureQueue`]); the rest wait for its next boundary.
+        #[pallet::constant]
+        type MaxDeparturesPerBoundary: Get<u32>;
+
         /// Weights of this pallet's calls and hooks (hand estimates until part 2 benchmarks
         /// them; see [`weights`]).
         type WeightInfo: WeightInfo;
@@ -461,7 +514,8 @@ pub mod pallet {
     /// that deregisters, lets a throwaway take its freed uid and registers again elsewhere is
     /// still quarantined, and a newcomer in its old uid is not. An entry stays until
     /// [`Pallet::unquarantine`], even past its end (release is explicit) and while the hotkey
-    /// is not registered (it applies again if the hotkey comes back); readers
+    /// is not registered (it applies again if the hotkey comes back), except that an ended
+    /// quarantine of a hotkey that left is pruned ([`DepartureQueue`]); readers
     /// ([`mindos_primitives::QuarantineInfo`]) ignore entries of hotkeys not registered.
     ///
     /// TWOX-NOTE: as for [`OffenceHistory`].
@@ -479,7 +533,8 @@ pub mod pallet {
     /// The sentinel epochs of a miner hotkey's (second key) past offences on a subnet (first
     /// key), oldest first: what doubles its quarantines and deregisters it. Keyed by hotkey, not
     /// uid, so a new neuron in the slot starts clean and a deregistered one that comes back
-    /// does not. Entries older than the window are dropped at the next offence.
+    /// does not. Entries older than the window are dropped at the next offence, or when the
+    /// hotkey has left the subnet ([`DepartureQueue`]).
     ///
     /// TWOX-NOTE: as for [`SubnetEpoch`]; hotkeys, which users choose, are hashed with Blake2.
     #[pallet::storage]
@@ -499,7 +554,8 @@ pub mod pallet {
     /// escape it. Fed by [`mindos_primitives::EndpointObserver`]; at most [`MaxBoundKeys`],
     /// bindings that verify no usable evidence epoch any more are pruned at the next binding,
     /// and a rotation that would forget a recent key is refused. Entries stay after the hotkey
-    /// deregisters (evidence may land after it left), until part 2 clears them once too old.
+    /// leaves (evidence may land when it comes back), until no challenge from while it was
+    /// registered is recent enough ([`DepartureQueue`]).
     ///
     /// TWOX-NOTE: as for [`OffenceHistory`].
     #[pallet::storage]
@@ -602,6 +658,47 @@ pub mod pallet {
     #[pallet::storage]
     pub type Escalations<T: Config> =
         StorageMap<_, Twox64Concat, CaseId, EscalationOf<T>, OptionQuery>;
+
+    /// Dissolved subnets whose per-hotkey state is still being cleared, `MaxClearedPerBlock`
+    /// entries a block (the crate docs' "Dissolution"). The subnets pallet never reuses a
+    /// subnet id, so no live subnet can see what is left.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type Dissolved<T: Config> = StorageMap<_, Twox64Concat, NetUid, (), OptionQuery>;
+
+    /// The sentinel epoch in which a hotkey (second key) last left a subnet (first key), while
+    /// its state there waits in [`DepartureQueue`] to be pruned. Removed when the hotkey is
+    /// found registered again or nothing of its state is left to prune.
+    ///
+    /// TWOX-NOTE: as for [`OffenceHistory`].
+    #[pallet::storage]
+    pub type DepartedAt<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, NetUid, Blake2_128Concat, T::AccountId, u64, OptionQuery>;
+
+    /// Each subnet's departure queue: entry `i` (second key) names a hotkey of
+    /// [`DepartedAt`] (one entry each) and the sentinel epoch from which its state is
+    /// examined, in that order. Read at most `MaxDeparturesPerBoundary` a boundary.
+    ///
+    /// TWOX-NOTE: as for [`SlashQueue`].
+    #[pallet::storage]
+    pub type DepartureQueue<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Twox64Concat,
+        u64,
+        (T::AccountId, u64),
+        OptionQuery,
+    >;
+
+    /// Each subnet's departure queue bounds: `(head, tail)`, the entries `head..tail` of
+    /// [`DepartureQueue`] are live. Removed when the queue empties.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type DepartureQueueBounds<T: Config> =
+        StorageMap<_, Twox64Concat, NetUid, (u64, u64), ValueQuery>;
 
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -889,6 +986,40 @@ pub mod pallet {
             /// Burned from its stake.
             slashed: BalanceOf<T>,
         },
+        /// A subnet was dissolved: its open cases, canaries and audits were dropped and every
+        /// bond and deposit they held returned (a dissolution burns nothing). Its per-hotkey
+        /// state is cleared over the next blocks ([`Event::SubnetStateCleared`]).
+        SubnetStateReleased {
+            /// The dissolved subnet.
+            netuid: NetUid,
+            /// Open cases dropped.
+            cases: u32,
+            /// Report bonds returned to their reporters.
+            bonds_returned: BalanceOf<T>,
+            /// Canaries dropped.
+            canaries: u32,
+            /// Canary deposits returned to their committers.
+            canary_deposits_returned: BalanceOf<T>,
+            /// Open audits dropped.
+            audits: u32,
+            /// Appeal deposits returned to their appellants.
+            appeal_deposits_returned: BalanceOf<T>,
+        },
+        /// A dissolved subnet's pending slash was dropped unsettled (its audit window can no
+        /// longer pass); the deposits and bonds it held were returned.
+        PendingSlashDropped {
+            /// The dissolved subnet.
+            netuid: NetUid,
+            /// The miner's hotkey.
+            hotkey: T::AccountId,
+            /// The rate it would have been slashed at.
+            rate: Perbill,
+        },
+        /// Nothing of a dissolved subnet is left in this pallet.
+        SubnetStateCleared {
+            /// The dissolved subnet.
+            netuid: NetUid,
+        },
         /// A quarantined miner was released.
         MinerReleased {
             /// The subnet.
@@ -1108,6 +1239,14 @@ pub mod pallet {
             );
             assert!(T::MaxSubnets::get() > 0, "MaxSubnets must be positive");
             assert!(
+                T::MaxClearedPerBlock::get() > 0,
+                "MaxClearedPerBlock must be positive: a dissolved subnet must be cleared"
+            );
+            assert!(
+                T::MaxDeparturesPerBoundary::get() > 0,
+                "MaxDeparturesPerBoundary must be positive: departed hotkeys must be pruned"
+            );
+            assert!(
                 T::MaxSubnets::get() >= T::Subnets::max_subnets(),
                 "MaxSubnets must be at least the subnets pallet's MaxSubnets"
             );
@@ -1122,7 +1261,8 @@ pub mod pallet {
                 Pallet::<T>::max_on_initialize_weight()
                     .all_lte(max_block.checked_div(2).unwrap_or_default()),
                 "the worst on_initialize (MaxSubnets boundaries, MaxBoundariesPerBlock boundary works, \
-                 MaxSlashesPerBlock slashes) must fit half of BlockWeights::max_block"
+                 MaxSlashesPerBlock slashes, MaxClearedPerBlock cleared entries) must fit half of \
+                 BlockWeights::max_block"
             );
         }
 
@@ -1366,6 +1506,7 @@ pub mod pallet {
         /// undecided: returned, and the verdict stands.
         ///
         /// Emits [`Event::AuditOpened`]. Fails with [`Error::UnknownJudgment`],
+        /// [`Error::UnknownSubnet`] (the subnet was dissolved),
         /// [`Error::NotConvicted`], [`Error::NotAccusedOwner`], [`Error::AppealWindowOver`],
         /// [`Error::AlreadyAudited`], [`Error::TooManyAudits`], [`Error::NoAuditCommittee`] or
         /// [`Error::InsufficientAppealDeposit`].

@@ -133,6 +133,10 @@ parameter_types! {
     pub static AuditWindow: u32 = 2;
     /// `(netuid, hotkey, share)` of every reputation cut, in order.
     pub static ReputationCuts: Vec<(NetUid, AccountId, Perbill)> = Vec::new();
+    /// `MaxClearedPerBlock`.
+    pub static ClearedPerBlock: u32 = 64;
+    /// `MaxDeparturesPerBoundary`.
+    pub static DeparturesPerBoundary: u32 = 4;
 }
 
 /// Subnets from [`LiveSubnets`], each at a boundary every [`Tempo`] blocks.
@@ -380,6 +384,8 @@ impl pallet_sentinels::Config for Test {
     type MaxCandidates = ConstU32<64>;
     type MaxBoundariesPerBlock = MaxBoundaries;
     type MaxSubnets = ConstU32<8>;
+    type MaxClearedPerBlock = ClearedPerBlock;
+    type MaxDeparturesPerBoundary = DeparturesPerBoundary;
     type WeightInfo = ();
 }
 
@@ -425,6 +431,8 @@ impl ExtBuilder {
         SlashWeight::set(Weight::from_parts(1_000_000_000, 0));
         AuditWindow::set(2);
         ReputationCuts::set(Vec::new());
+        ClearedPerBlock::set(64);
+        DeparturesPerBoundary::set(4);
 
         let mut accounts: Vec<AccountId> = VALIDATORS.to_vec();
         accounts.extend([MINER_A, MINER_B, OUTSIDER]);

@@ -99,6 +99,23 @@ pub trait WeightInfo {
     /// `escalation_vote` in an electorate of at most `c` (`MaxCandidates`), without the
     /// decision ([`WeightInfo::close_audit`], [`WeightInfo::overturn`]).
     fn escalation_vote(c: u32) -> Weight;
+    /// The bounded part of a subnet's dissolution
+    /// ([`mindos_primitives::OnSubnetDissolved::on_subnet_dissolved`]): dropping `k` open
+    /// cases, `q` canaries and `a` open audits and returning what they hold, removing the
+    /// per-subnet items and taking the subnet off the queues.
+    fn on_subnet_dissolved(k: u32, q: u32, a: u32) -> Weight;
+    /// One block's clearing of a dissolved subnet: finding it and removing `e` per-hotkey
+    /// entries, without the pending slashes dropped ([`WeightInfo::drop_slash`] each).
+    fn clear_dissolved(e: u32) -> Weight;
+    /// Dropping one pending slash of a dissolved subnet: returning the canary deposits and
+    /// report bonds it holds (at most `MaxOffenceHistory` each) and forgetting its judgments.
+    fn drop_slash() -> Weight;
+    /// Noting a hotkey's departure
+    /// ([`mindos_primitives::EndpointObserver::on_neuron_left`]).
+    fn on_neuron_left() -> Weight;
+    /// Examining one entry of a departure queue: pruning the hotkey's key history, offence
+    /// history and ended quarantine, or putting it back.
+    fn prune_departure() -> Weight;
 }
 
 /// The estimates priced at `db`.
@@ -345,6 +362,69 @@ impl Estimates {
             CALL_BASE.saturating_add(items(u64::from(c).saturating_mul(2))),
         )
     }
+
+    // Reads: open cases, canaries, open audits, the boundary queue, the slash-due list (5).
+    // Writes: those five, epoch, mix, completed mix, snapshot, the two queue bounds, the
+    // dissolved set (12). Per case: the case, the reporter's account and holds (3 reads, 3
+    // writes). Per canary: the committer's account and holds (2, 2). Per audit: the audit, its
+    // judgment, the appellant's account and holds (4 reads), and those and its escalation (5
+    // writes). Decoding: the three lists, each case's and audit's members.
+    fn on_subnet_dissolved(&self, k: u32, q: u32, a: u32) -> Weight {
+        let (k, q, a) = (u64::from(k), u64::from(q), u64::from(a));
+        let per_item = k.saturating_mul(3).saturating_add(q.saturating_mul(2));
+        let decoded = k
+            .saturating_add(a)
+            .saturating_mul(max_members().saturating_add(1))
+            .saturating_add(q);
+        self.of(
+            5u64.saturating_add(per_item)
+                .saturating_add(a.saturating_mul(4)),
+            12u64
+                .saturating_add(per_item)
+                .saturating_add(a.saturating_mul(5)),
+            CALL_BASE.saturating_add(items(decoded)),
+        )
+    }
+
+    // Reads: the first dissolved subnet, and the start of each of the 8 maps cleared (9); per
+    // entry its key (1). Writes: per entry its removal (1), and the dissolved set.
+    fn clear_dissolved(&self, e: u32) -> Weight {
+        let e = u64::from(e);
+        self.of(
+            9u64.saturating_add(e),
+            1u64.saturating_add(e),
+            PER_ITEM.saturating_add(items(e)),
+        )
+    }
+
+    // Reads: the pending slash (1). Writes: its removal (1). Per canary deposit: the
+    // committer's account and holds (2 reads, 2 writes); per judgment: the judgment, the
+    // reporter's account and holds (3, 3); at most `MaxOffenceHistory` each. Decoding: the
+    // deposits and the cases.
+    fn drop_slash(&self) -> Weight {
+        let h = max_history();
+        let per = h.saturating_mul(5);
+        self.of(
+            1u64.saturating_add(per),
+            1u64.saturating_add(per),
+            CALL_BASE.saturating_add(items(h.saturating_mul(2))),
+        )
+    }
+
+    // Reads: epoch, the departure record, the queue bounds (3). Writes: the departure record,
+    // a queue entry, the queue bounds (3).
+    fn on_neuron_left(&self) -> Weight {
+        self.of(3, 3, CALL_BASE)
+    }
+
+    // Reads: the queue entry, the departure record, the hotkey's uid, key history, offence
+    // history, quarantine, the governed first quarantine length (7). Writes: the queue entry,
+    // the departure record, key history, offence history, quarantine, and putting it back (a
+    // queue entry, the bounds) (7). Decoding: the offence and key histories.
+    fn prune_departure(&self) -> Weight {
+        let compute = PER_ITEM.saturating_add(items(max_history().saturating_add(max_keys())));
+        self.of(7, 7, compute)
+    }
 }
 
 /// The estimates priced at the runtime's database weights.
@@ -414,6 +494,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn escalation_vote(c: u32) -> Weight {
         estimates(T::DbWeight::get()).escalation_vote(c)
     }
+    fn on_subnet_dissolved(k: u32, q: u32, a: u32) -> Weight {
+        estimates(T::DbWeight::get()).on_subnet_dissolved(k, q, a)
+    }
+    fn clear_dissolved(e: u32) -> Weight {
+        estimates(T::DbWeight::get()).clear_dissolved(e)
+    }
+    fn drop_slash() -> Weight {
+        estimates(T::DbWeight::get()).drop_slash()
+    }
+    fn on_neuron_left() -> Weight {
+        estimates(T::DbWeight::get()).on_neuron_left()
+    }
+    fn prune_departure() -> Weight {
+        estimates(T::DbWeight::get()).prune_departure()
+    }
 }
 
 /// The estimates priced at RocksDB's weights, for tests.
@@ -480,5 +575,20 @@ impl WeightInfo for () {
     }
     fn escalation_vote(c: u32) -> Weight {
         estimates(RocksDbWeight::get()).escalation_vote(c)
+    }
+    fn on_subnet_dissolved(k: u32, q: u32, a: u32) -> Weight {
+        estimates(RocksDbWeight::get()).on_subnet_dissolved(k, q, a)
+    }
+    fn clear_dissolved(e: u32) -> Weight {
+        estimates(RocksDbWeight::get()).clear_dissolved(e)
+    }
+    fn drop_slash() -> Weight {
+        estimates(RocksDbWeight::get()).drop_slash()
+    }
+    fn on_neuron_left() -> Weight {
+        estimates(RocksDbWeight::get()).on_neuron_left()
+    }
+    fn prune_departure() -> Weight {
+        estimates(RocksDbWeight::get()).prune_departure()
     }
 }

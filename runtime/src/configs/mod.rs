@@ -190,8 +190,9 @@ impl pallet_mindos_subnets::Config for Runtime {
     type BoundsOrigin = frame_system::EnsureNever<()>;
     /// Dissolving a subnet removes its neurons, its validator permits and its consensus
     /// state (weights, bonds, records, unpaid accrual); stake stays with the stakers (it is on
-    /// hotkeys, not subnets).
-    type OnDissolve = ((Neurons, Stake), Consensus);
+    /// hotkeys, not subnets). The sentinels pallet returns every bond and deposit it held for
+    /// the subnet, drops its pending slashes and clears the rest over the next blocks.
+    type OnDissolve = (((Neurons, Stake), Consensus), Sentinels);
     type WeightInfo = pallet_mindos_subnets::weights::SubstrateWeight<Runtime>;
 }
 
@@ -632,6 +633,13 @@ impl pallet_mindos_sentinels::Config for Runtime {
     type MaxBoundariesPerBlock = ConstU32<2>;
     /// The subnets pallet's `MaxSubnets` (`integrity_test` checks it is not smaller).
     type MaxSubnets = ConstU32<128>;
+    /// A dissolved subnet's per-hotkey state goes 16 entries a block (at worst 16 pending
+    /// slashes, each returning up to 8 deposits and 8 bonds: about 2 % of a block): a full
+    /// subnet's few thousand entries clear within an hour, and nothing live reads them.
+    type MaxClearedPerBlock = ConstU32<16>;
+    /// Each boundary examines at most 16 hotkeys that left the subnet: registration burns
+    /// make more departures per epoch than that costly, and a longer queue only waits.
+    type MaxDeparturesPerBoundary = ConstU32<16>;
     /// Hand estimates until the pallet is benchmarked.
     type WeightInfo = pallet_mindos_sentinels::weights::SubstrateWeight<Runtime>;
 }

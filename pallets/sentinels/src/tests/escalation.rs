@@ -412,3 +412,19 @@ fn an_overturn_lifts_only_the_quarantine_its_conviction_began() {
         }));
     });
 }
+
+#[test]
+fn dissolving_the_subnet_drops_an_open_escalation_and_returns_the_appeal_deposit() {
+    build_and_execute(|| {
+        escalated();
+        assert_ok!(escalation_vote(VALIDATORS[0], 0, true));
+        super::cleanup::dissolve(NET);
+        assert!(Escalations::<Test>::get(0).is_none());
+        assert!(Audits::<Test>::get(0).is_none());
+        assert_eq!(appeal_held(owner(MINER_A)), 0);
+        assert_noop!(
+            escalation_vote(VALIDATORS[1], 0, true),
+            Error::<Test>::UnknownEscalation
+        );
+    });
+}

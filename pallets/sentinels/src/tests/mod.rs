@@ -5,6 +5,7 @@
 mod audit;
 mod canary;
 mod cases;
+mod cleanup;
 mod committee;
 mod equivocation;
 mod escalation;
@@ -293,9 +294,11 @@ fn calls_are_charged_their_estimated_weights() {
 fn on_initialize_charges_the_base_each_boundary_and_each_slash() {
     use crate::WeightInfo;
     build_and_execute(|| {
+        // Every block also looks for a dissolved subnet to clear (none here).
+        let look = <() as WeightInfo>::clear_dissolved(0);
         assert_eq!(
             Sentinels::on_initialize(2),
-            <() as WeightInfo>::on_initialize_base(8)
+            <() as WeightInfo>::on_initialize_base(8) + look
         );
         System::set_block_number(10);
         // Two live subnets at their boundary: two epochs advanced with their candidates
@@ -307,6 +310,7 @@ fn on_initialize_charges_the_base_each_boundary_and_each_slash() {
                 + <() as WeightInfo>::advance_epoch(0)
                 + <() as WeightInfo>::boundary(9, 0, 0)
                 + <() as WeightInfo>::boundary(0, 0, 0)
+                + look
         );
     });
 }
