@@ -431,6 +431,8 @@ fn dissolving_a_subnet_returns_sentinel_deposits_and_clears_its_state() {
         }
         assert!(!pallet_mindos_sentinels::SubnetEpoch::<Runtime>::contains_key(netuid));
         Sentinels::do_try_state().expect("sentinel invariants hold");
+    });
+}
 
 /// A subnet of nine validators (hotkeys 0..=8, owned by coldkey 1) and one miner (hotkey 9,
 /// owned by coldkey 2), committees of 4 (`f = 1`): a case committee and a disjoint audit
@@ -549,6 +551,25 @@ fn an_overturned_guilty_voter_loses_half_its_reputation() {
                 false
             ));
         }
+        // The committees disagree: the subnet's permit holders confirm the overturn, deciding
+        // once more than 2/3 of their stake voted.
+        assert!(<Sentinels as QuarantineInfo>::is_quarantined(netuid, miner));
+        let escalation = pallet_mindos_sentinels::Escalations::<Runtime>::get(case)
+            .expect("the overturn escalated");
+        assert_eq!(escalation.electorate.len(), 9);
+        let mut voted = 0u128;
+        for elector in escalation.electorate.iter() {
+            if !pallet_mindos_sentinels::Escalations::<Runtime>::contains_key(case) {
+                break;
+            }
+            assert_ok!(Sentinels::escalation_vote(
+                RuntimeOrigin::signed(elector.hotkey.clone()),
+                case,
+                true
+            ));
+            voted += elector.stake;
+        }
+        assert!(voted * 3 > escalation.total * 2, "decided at the supermajority");
         assert!(!<Sentinels as QuarantineInfo>::is_quarantined(
             netuid, miner
         ));
@@ -565,6 +586,8 @@ fn an_overturned_guilty_voter_loses_half_its_reputation() {
             assert_eq!(reputation(*uid), expected, "seat {seat}");
         }
         assert!(reputation(members[0].0) < before[0]);
+    });
+}
 
 /// The runtime APIs as the node calls them, without the node.
 mod api {

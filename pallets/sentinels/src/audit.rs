@@ -19,7 +19,9 @@
 //!   committee seed of the latest completed mix (the next epoch's) hashed with the case id (the
 //!   draw applies the audit domain).
 //! - **Deciding**: votes to overturn count as "guilty" in the math crate's verdict: `2f + 1`
-//!   overturn, `f + 1` uphold. Expiry (`AuditDuration` blocks) without either: the verdict stands
+//!   overturn, `f + 1` uphold. An overturn is a disagreement between the committees and goes
+//!   to every permit holder first (the `escalation` module); it takes effect when they confirm
+//!   it, or at once if none of them holds stake. Expiry (`AuditDuration` blocks) without either: the verdict stands
 //!   and the appeal deposit is returned.
 //! - **The random pick** is [`randomly_audited`] over the subnet's running RANDAO accumulator
 //!   ([`Mix`]) at the verdict, which moves with every reveal.
@@ -41,8 +43,7 @@
 //!
 //! # Not done
 //!
-//! Escalation of a disagreement between the two committees to all permit holders; slashing
-//! audit members who do not vote; slashing (2%) the sentinels who dismissed a miner that is
+//! Slashing audit members who do not vote; slashing (2%) the sentinels who dismissed a miner that is
 //! later convicted by other evidence (only an overturned dismissal does).
 
 use crate::{
@@ -88,18 +89,25 @@ impl<T: Config> Pallet<T> {
     pub fn audit_vote_weight(decided: bool) -> Weight {
         let mut weight = T::WeightInfo::audit_vote();
         if decided {
-            let members = u64::from(<MaxCommitteeMembers as Get<u32>>::get());
-            let per_member = T::SlashWeight::get().saturating_add(T::ReputationSink::cut_weight());
-            weight.saturating_accrue(T::WeightInfo::close_audit(T::MaxOpenAuditsPerSubnet::get()));
+            // An overturn escalates, or, after reading an electorate without stake, takes
+            // effect at once.
             weight.saturating_accrue(
-                T::WeightInfo::overturn()
-                    .saturating_add(per_member.saturating_mul(members))
-                    .max(
-                        Self::sanction_weight().saturating_add(per_member.saturating_mul(members)),
-                    ),
+                Self::open_escalation_weight().saturating_add(Self::audit_decision_weight()),
             );
         }
         weight
+    }
+
+    /// The weight of closing an audit with its decision: at worst an overturn slashing every
+    /// member of the case committee, or a sanction.
+    pub(crate) fn audit_decision_weight() -> Weight {
+        let members = u64::from(<MaxCommitteeMembers as Get<u32>>::get());
+        let per_member = T::SlashWeight::get().saturating_add(T::ReputationSink::cut_weight());
+        T::WeightInfo::close_audit(T::MaxOpenAuditsPerSubnet::get()).saturating_add(
+            T::WeightInfo::overturn()
+                .saturating_add(per_member.saturating_mul(members))
+                .max(Self::sanction_weight().saturating_add(per_member.saturating_mul(members))),
+        )
     }
 
     /// The weight of opening an audit at a verdict.
@@ -416,6 +424,10 @@ impl<T: Config> Pallet<T> {
         uphold: bool,
     ) -> Result<bool, DispatchError> {
         let mut audit = Audits::<T>::get(id).ok_or(Error::<T>::UnknownAudit)?;
+        ensure!(
+            !Escalations::<T>::contains_key(id),
+            Error::<T>::AuditEscalated
+        );
         let now = frame_system::Pallet::<T>::block_number();
         ensure!(now <= audit.expires_at, Error::<T>::AuditExpired);
         let seat = audit
@@ -451,7 +463,12 @@ impl<T: Config> Pallet<T> {
                 Ok(true)
             }
             Verdict::Quarantine => {
-                Self::finish_audit(id, audit, AuditOutcome::Overturned);
+                // The committees disagree: everyone with a permit decides (`escalation`).
+                if Self::escalate(id, &mut audit) {
+                    Audits::<T>::insert(id, audit);
+                } else {
+                    Self::finish_audit(id, audit, AuditOutcome::Overturned);
+                }
                 Ok(true)
             }
         }
@@ -485,8 +502,9 @@ impl<T: Config> Pallet<T> {
 
     /// Closes audit `id` with `outcome`: the appeal deposit returned (overturned, expired) or
     /// burned (upheld), and the verdict undone when overturned.
-    fn finish_audit(id: CaseId, audit: AuditOf<T>, outcome: AuditOutcome) {
+    pub(crate) fn finish_audit(id: CaseId, audit: AuditOf<T>, outcome: AuditOutcome) {
         Audits::<T>::remove(id);
+        Escalations::<T>::remove(id);
         OpenAudits::<T>::mutate(audit.netuid, |open| open.retain(|o| *o != id));
         let (mut returned, mut burned) = (Zero::zero(), Zero::zero());
         if let Some((appellant, deposit)) = &audit.appellant {
@@ -539,7 +557,12 @@ impl<T: Config> Pallet<T> {
     fn overturn_conviction(id: CaseId, judgment: JudgmentOf<T>) {
         let netuid = judgment.netuid;
         let hotkey = &judgment.accused;
-        let lifted = Quarantines::<T>::take(netuid, hotkey).is_some();
+        // Only the quarantine this conviction began: by the time an audit and its escalation
+        // end, the miner may have served it and been quarantined again for another offence.
+        let lifted = Quarantines::<T>::get(netuid, hotkey)
+            .filter(|q| q.since_epoch == judgment.epoch)
+            .inspect(|_| Quarantines::<T>::remove(netuid, hotkey))
+            .is_some();
         OffenceHistory::<T>::mutate(netuid, hotkey, |history| {
             if let Some(i) = history.iter().rposition(|e| *e == judgment.epoch) {
                 history.remove(i);
@@ -681,8 +704,9 @@ impl<T: Config> Pallet<T> {
 }
 
 /// How long a sanction's slash can wait: `AuditWindowEpochs` epochs until it falls due, and
-/// then an appeal made just before that holds it for the audit's `AuditDuration` blocks and at
-/// most one more epoch, until the boundary that expires the audit if nobody closes it sooner
+/// then an appeal made just before that holds it for the audit's `AuditDuration` blocks, the
+/// `EscalationDuration` blocks of an escalation its last vote may open, and at most one more
+/// epoch, until the boundary that expires the audit if nobody closes it sooner
 /// ([`Pallet::close_audit`]). The directives registry keeps the unbonding period longer than
 /// this at the slowest tempo it allows, so an offender cannot withdraw before its slash.
 ///
@@ -695,7 +719,8 @@ impl<T: Config> mindos_primitives::AuditWindow for Pallet<T> {
     }
 
     fn extra_blocks() -> u64 {
-        T::AuditDuration::get().saturated_into()
+        let audit: u64 = T::AuditDuration::get().saturated_into();
+        audit.saturating_add(T::EscalationDuration::get().saturated_into())
     }
 }
 

@@ -67,6 +67,8 @@ impl<T: Config> Pallet<T> {
         let mut appeal_deposits = BalanceOf::<T>::zero();
         let audits = OpenAudits::<T>::take(netuid);
         for id in audits.iter() {
+            // An escalation goes with its audit (one write each, within the audit's estimate).
+            Escalations::<T>::remove(id);
             if let Some(audit) = Audits::<T>::take(id) {
                 if let Some((appellant, deposit)) = &audit.appellant {
                     appeal_deposits.saturating_accrue(Self::release_hold(

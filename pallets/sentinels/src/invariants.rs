@@ -11,7 +11,10 @@ use alloc::{
 use frame_support::{pallet_prelude::*, traits::fungible::InspectHold};
 use mindos_primitives::SubnetsInfo;
 use mindos_sentinels_math::{CommitteeSize, Verdict};
-use sp_runtime::{traits::Saturating, TryRuntimeError};
+use sp_runtime::{
+    traits::{Saturating, Zero},
+    SaturatedConversion, TryRuntimeError,
+};
 
 impl<T: Config> Pallet<T> {
     /// Invariants:
@@ -38,6 +41,8 @@ impl<T: Config> Pallet<T> {
     ///   sits in its subnet's settlement queue at its due epoch; each queue's entries are
     ///   exactly its bounds, in due-epoch order, and a queue whose head is past due waits in
     ///   [`SlashesDue`] (or behind a queued boundary); the subnet queues hold each subnet once;
+    /// - audits and escalations as [`Pallet::check_audits`] and [`Pallet::check_escalations`]
+    ///   state them;
     /// - nothing is kept for a subnet that neither exists nor is being cleared after its
     ///   dissolution, and one being cleared kept nothing its dissolution released (its holds
     ///   are covered by the checks above, which count every record that holds funds);
@@ -53,8 +58,70 @@ impl<T: Config> Pallet<T> {
         Self::check_canaries()?;
         Self::check_slashes()?;
         Self::check_audits()?;
+        Self::check_escalations()?;
         Self::check_dissolution()?;
         Self::check_departures()?;
+        Ok(())
+    }
+
+    /// Escalations: each belongs to an open audit (checked there) and ends at most
+    /// `EscalationDuration` from now; its electorate is distinct, without the accused miner,
+    /// with positive stakes summing to its total, and its tallies are the stakes voted each
+    /// way, undecided.
+    fn check_escalations() -> Result<(), TryRuntimeError> {
+        let now = frame_system::Pallet::<T>::block_number();
+        for (id, escalation) in Escalations::<T>::iter() {
+            ensure!(
+                Audits::<T>::contains_key(id),
+                "an escalation without its audit"
+            );
+            ensure!(
+                escalation.expires_at <= now.saturating_add(T::EscalationDuration::get()),
+                "an escalation ends later than EscalationDuration from now"
+            );
+            if let Some(judgment) = Judgments::<T>::get(id) {
+                ensure!(
+                    escalation
+                        .electorate
+                        .iter()
+                        .all(|e| e.hotkey != judgment.accused),
+                    "the accused miner votes on its own escalation"
+                );
+            }
+            let distinct: BTreeSet<&T::AccountId> =
+                escalation.electorate.iter().map(|e| &e.hotkey).collect();
+            ensure!(
+                distinct.len() == escalation.electorate.len(),
+                "an escalation's electorate repeats a hotkey"
+            );
+            let (mut total, mut overturn, mut uphold) = (
+                BalanceOf::<T>::zero(),
+                BalanceOf::<T>::zero(),
+                BalanceOf::<T>::zero(),
+            );
+            for elector in escalation.electorate.iter() {
+                ensure!(!elector.stake.is_zero(), "an elector without stake");
+                total = total.saturating_add(elector.stake);
+                match elector.vote {
+                    Some(true) => overturn = overturn.saturating_add(elector.stake),
+                    Some(false) => uphold = uphold.saturating_add(elector.stake),
+                    None => {}
+                }
+            }
+            ensure!(
+                (total, overturn, uphold)
+                    == (escalation.total, escalation.overturn, escalation.uphold),
+                "an escalation's tallies differ from its electorate's votes"
+            );
+            ensure!(
+                mindos_sentinels_math::escalation_verdict(
+                    overturn.saturated_into(),
+                    uphold.saturated_into(),
+                    total.saturated_into(),
+                ) == Ok(mindos_sentinels_math::EscalationVerdict::Open),
+                "an open escalation already has a decision"
+            );
+        }
         Ok(())
     }
 
@@ -117,6 +184,7 @@ impl<T: Config> Pallet<T> {
         netuids.extend(Cases::<T>::iter_values().map(|c| c.netuid));
         netuids.extend(Judgments::<T>::iter_values().map(|j| j.netuid));
         netuids.extend(Audits::<T>::iter_values().map(|a| a.netuid));
+        netuids.extend(Escalations::<T>::iter_values().map(|e| e.netuid));
         ensure!(
             netuids
                 .into_iter()
@@ -231,11 +299,24 @@ impl<T: Config> Pallet<T> {
                 audit.uphold & audit.overturn == 0,
                 "an audit seat voted both ways"
             );
-            ensure!(
-                mindos_sentinels_math::verdict(audit.size, audit.tally(), false)
-                    == Ok(Verdict::Open),
-                "an open audit already has a decision"
-            );
+            let decided = mindos_sentinels_math::verdict(audit.size, audit.tally(), false);
+            match Escalations::<T>::get(id) {
+                None => ensure!(
+                    decided == Ok(Verdict::Open),
+                    "an open audit already has a decision"
+                ),
+                Some(escalation) => {
+                    ensure!(
+                        decided == Ok(Verdict::Quarantine),
+                        "an escalated audit did not overturn"
+                    );
+                    ensure!(
+                        escalation.netuid == audit.netuid
+                            && escalation.expires_at == audit.expires_at,
+                        "an escalation's subnet or expiry differs from its audit's"
+                    );
+                }
+            }
             if let Some((appellant, deposit)) = &audit.appellant {
                 let held = deposits.entry(appellant.clone()).or_default();
                 *held = held.saturating_add(*deposit);

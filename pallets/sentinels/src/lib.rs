@@ -106,7 +106,13 @@
 //! [`Config::ReputationSink`] (the consensus pallet in the runtime; `()` does nothing).
 //! Overturned split dismissal: the miner is sanctioned and those who cleared it are slashed 2%
 //! (×3 likewise). Upheld appeal: the deposit is burned. The `audit` module documents the
-//! decisions and what is not done (escalation to all permit holders).
+//! decisions and what is not done.
+//!
+//! An audit that overturns means the two committees disagree, and neither decides alone: the
+//! overturn is *escalated* to every permit holder of the subnet ([`Pallet::escalation_vote`],
+//! weighted by the stake each held when it opened; more than 2/3 overturns or upholds, and
+//! undecided after `EscalationDuration` the verdict stands). The `escalation` module documents
+//! the electorate and why.
 //!
 //! ## Dissolution and departures (`cleanup.rs`)
 //!
@@ -160,8 +166,11 @@
 //! (slash rates included) and reads this pallet's [`mindos_primitives::AuditWindow`]; the
 //! subnets pallet's `OnDissolve` calls [`mindos_primitives::OnSubnetDissolved`].
 //!
-//! Not yet: escalation of a disagreement between the committees to all permit holders, the
-//! runtime API and RPC, and frame benchmarks (the weights are hand estimates).
+//! The read side: the runtime's `SentinelsApi` (built by the `views` module) behind the node's
+//! `mindos_committee`, `mindos_cases` and `mindos_quarantines`, and the metagraph's
+//! `quarantinedUntil`.
+//!
+//! Not yet: frame benchmarks run on the release node (the weights are hand estimates).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Code that runs in blocks must not abort them (review L15): panics only in tests.
@@ -184,6 +193,7 @@ pub use pallet::*;
 mod audit;
 mod cleanup;
 mod epochs;
+mod escalation;
 mod impls;
 mod invariants;
 #[cfg(test)]
@@ -200,10 +210,10 @@ pub use epochs::Randao;
 pub use mindos_primitives::NetUid;
 pub use types::{
     canary_commitment, response_message, Audit, AuditOutcome, Canary, CandidateSnapshot, Case,
-    CaseId, CaseOutcome, Challenge, CommitteeRecord, Hash32, JudgedOffence, Judgment, KeyBinding,
-    MaxBoundKeys, MaxCommitteeMembers, MaxOffenceHistory, OffenceKind, OpenCase, PendingSlash,
-    Quarantine, Response, SeenBlock, SignedResponse, SnapshotCandidate, CANARY_DOMAIN,
-    RESPONSE_DOMAIN,
+    CaseId, CaseOutcome, Challenge, CommitteeRecord, Elector, Escalation, Hash32, JudgedOffence,
+    Judgment, KeyBinding, MaxBoundKeys, MaxCommitteeMembers, MaxOffenceHistory, OffenceKind,
+    OpenCase, PendingSlash, Quarantine, Response, SeenBlock, SignedResponse, SnapshotCandidate,
+    CANARY_DOMAIN, RESPONSE_DOMAIN,
 };
 pub use weights::WeightInfo;
 
@@ -252,6 +262,14 @@ pub mod pallet {
     /// An audit as stored.
     pub type AuditOf<T> =
         Audit<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+    /// An escalation as stored.
+    pub type EscalationOf<T> = Escalation<
+        <T as frame_system::Config>::AccountId,
+        BalanceOf<T>,
+        BlockNumberFor<T>,
+        <T as Config>::MaxCandidates,
+    >;
 
     /// A pending slash as stored.
     pub type PendingSlashOf<T> = PendingSlash<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
@@ -307,6 +325,11 @@ pub mod pallet {
         /// Blocks an audit takes votes for, from its opening; then the verdict stands.
         #[pallet::constant]
         type AuditDuration: Get<BlockNumberFor<Self>>;
+
+        /// Blocks an escalation takes votes for, from the audit vote that overturned; then the
+        /// verdict stands ([`Pallet::escalation_vote`]).
+        #[pallet::constant]
+        type EscalationDuration: Get<BlockNumberFor<Self>>;
 
         /// Open audits a subnet may have at once; an appeal beyond it is refused, a random or
         /// split-vote audit beyond it is not opened ([`Event::AuditNotOpened`]).
@@ -636,6 +659,15 @@ pub mod pallet {
         ValueQuery,
     >;
 
+    /// Audits that overturned a verdict, put to every permit holder of their subnet, by the case
+    /// id of the audit (which stays in [`Audits`] until the escalation ends). At most one per
+    /// open audit, so at most `MaxOpenAuditsPerSubnet` per subnet.
+    ///
+    /// TWOX-NOTE: as for [`Judgments`].
+    #[pallet::storage]
+    pub type Escalations<T: Config> =
+        StorageMap<_, Twox64Concat, CaseId, EscalationOf<T>, OptionQuery>;
+
     /// Dissolved subnets whose per-hotkey state is still being cleared, `MaxClearedPerBlock`
     /// entries a block (the crate docs' "Dissolution"). The subnets pallet never reuses a
     /// subnet id, so no live subnet can see what is left.
@@ -890,6 +922,34 @@ pub mod pallet {
             /// Votes to overturn so far.
             overturn_votes: u8,
         },
+        /// The audit committee overturned the case committee's verdict: the disagreement goes
+        /// to every permit holder of the subnet, weighted by stake
+        /// ([`Pallet::escalation_vote`]). The audit stays open until it ends.
+        AuditEscalated {
+            /// The case re-judged.
+            case: CaseId,
+            /// The subnet.
+            netuid: NetUid,
+            /// Permit holders who may vote.
+            electors: u32,
+            /// Their stake: more than 2/3 of it overturns, 1/3 upholds.
+            stake: BalanceOf<T>,
+            /// Last block votes count; then the verdict stands.
+            expires_at: BlockNumberFor<T>,
+        },
+        /// A permit holder voted on an escalation.
+        EscalationVoted {
+            /// The case re-judged.
+            case: CaseId,
+            /// The permit holder's hotkey.
+            voter: T::AccountId,
+            /// Its vote: `true` to overturn the verdict.
+            overturn: bool,
+            /// Stake voted to overturn so far.
+            overturn_stake: BalanceOf<T>,
+            /// Stake voted to uphold so far.
+            uphold_stake: BalanceOf<T>,
+        },
         /// An audit closed: the verdict was upheld, overturned, or stands by expiry.
         AuditClosed {
             /// The case re-judged.
@@ -1102,6 +1162,17 @@ pub mod pallet {
         NotAuditMember,
         /// The audit's voting period has not ended.
         AuditNotExpired,
+        /// The audit committee already overturned; the escalation decides
+        /// ([`Pallet::escalation_vote`]).
+        AuditEscalated,
+        /// No escalation is open for this case.
+        UnknownEscalation,
+        /// The escalation's voting period is over.
+        EscalationExpired,
+        /// The caller was not in the escalation's electorate: it held no validator permit with
+        /// stake on the subnet (among the heaviest `MaxCandidates`) when the escalation opened,
+        /// was quarantined, or shares the accused miner's coldkey.
+        NotElector,
         /// A counter would overflow.
         Overflow,
     }
@@ -1131,6 +1202,10 @@ pub mod pallet {
             assert!(
                 !T::AuditDuration::get().is_zero(),
                 "AuditDuration must be positive"
+            );
+            assert!(
+                !T::EscalationDuration::get().is_zero(),
+                "EscalationDuration must be positive"
             );
             assert!(
                 T::MaxOpenAuditsPerSubnet::get() > 0,
@@ -1460,8 +1535,10 @@ pub mod pallet {
         /// - `case`: the audited case, within the audit's voting period.
         /// - `uphold`: keep the verdict (`true`) or overturn it.
         ///
-        /// `2f + 1` votes to overturn overturn it; `f + 1` to uphold uphold it (the verdict
-        /// stands unless a supermajority of the audit says otherwise). An overturned conviction
+        /// `f + 1` votes to uphold uphold it (the verdict stands unless a supermajority of the
+        /// audit says otherwise). `2f + 1` votes to overturn put the disagreement between the two
+        /// committees to every permit holder of the subnet ([`Pallet::escalation_vote`]), unless
+        /// none is eligible: then the overturn takes effect at once. An overturned conviction
         /// lifts the quarantine, drops the pending slash, returns the appeal deposit, burns the
         /// reporter's bond (and the canary committer's deposit), slashes each guilty voter
         /// the governed `overturned_sentinel` rate (0.1%, ×3 when `f + 1` of the committee,
@@ -1471,9 +1548,10 @@ pub mod pallet {
         /// likewise). An upheld appeal
         /// burns the deposit.
         ///
-        /// Emits [`Event::AuditVoted`], and on a decision [`Event::AuditClosed`] (with
-        /// [`Event::ConvictionOverturned`], [`Event::SentinelSlashed`] or the sanction's events).
-        /// Fails with [`Error::UnknownAudit`], [`Error::AuditExpired`],
+        /// Emits [`Event::AuditVoted`], and on a decision [`Event::AuditEscalated`] or
+        /// [`Event::AuditClosed`] (with [`Event::ConvictionOverturned`],
+        /// [`Event::SentinelSlashed`] or the sanction's events). Fails with
+        /// [`Error::UnknownAudit`], [`Error::AuditEscalated`], [`Error::AuditExpired`],
         /// [`Error::NotAuditMember`] or [`Error::AlreadyVoted`].
         #[pallet::call_index(8)]
         #[pallet::weight(Pallet::<T>::audit_vote_weight(true))]
@@ -1487,9 +1565,9 @@ pub mod pallet {
             Ok(Some(Self::audit_vote_weight(decided)).into())
         }
 
-        /// Close an audit whose voting period ended undecided: the verdict stands (no quorum
-        /// to overturn it), the appeal deposit is returned (an audit committee that did not
-        /// decide is no fault of the appellant), and the held slash may settle. Expired audits
+        /// Close an audit, or an escalation, whose voting period ended undecided: the verdict
+        /// stands (no quorum to overturn it), the appeal deposit is returned (voters who did not
+        /// decide are no fault of the appellant), and the held slash may settle. Expired audits
         /// are also closed at their subnet's next boundary.
         ///
         /// - `origin`: `Signed` by anyone.
@@ -1502,6 +1580,36 @@ pub mod pallet {
         pub fn close_audit(origin: OriginFor<T>, case: CaseId) -> DispatchResult {
             ensure_signed(origin)?;
             Self::do_close_audit(case)
+        }
+
+        /// Vote, with the stake held when it opened, on an escalated audit: whether the audit
+        /// committee's overturn of the case committee's verdict stands.
+        ///
+        /// - `origin`: `Signed` by a hotkey in the escalation's electorate: the subnet's
+        ///   validator-permit holders when it opened, except quarantined ones and those sharing
+        ///   the accused miner's coldkey.
+        /// - `case`: the escalated case, within the escalation's voting period.
+        /// - `overturn`: `true` to overturn the verdict, `false` to uphold it.
+        ///
+        /// More than 2/3 of the electorate's stake to overturn: the overturn takes effect as
+        /// [`Pallet::audit_vote`] describes it. More than 2/3 to uphold: the verdict stands and
+        /// an appeal's deposit is burned. Neither side able to reach 2/3 any more, or neither by
+        /// `EscalationDuration` blocks after it opened ([`Pallet::close_audit`]): the verdict
+        /// stands and the deposit is returned.
+        ///
+        /// Emits [`Event::EscalationVoted`], and on a decision [`Event::AuditClosed`] with the
+        /// overturn's events. Fails with [`Error::UnknownEscalation`],
+        /// [`Error::EscalationExpired`], [`Error::NotElector`] or [`Error::AlreadyVoted`].
+        #[pallet::call_index(10)]
+        #[pallet::weight(Pallet::<T>::escalation_vote_weight(true))]
+        pub fn escalation_vote(
+            origin: OriginFor<T>,
+            case: CaseId,
+            overturn: bool,
+        ) -> DispatchResultWithPostInfo {
+            let voter = ensure_signed(origin)?;
+            let decided = Self::do_escalation_vote(voter, case, overturn)?;
+            Ok(Some(Self::escalation_vote_weight(decided)).into())
         }
     }
 }

@@ -79,6 +79,8 @@ pub(crate) const CANARY_DEPOSIT: Balance = 40;
 pub(crate) const APPEAL_DEPOSIT: Balance = 300;
 /// Blocks an audit takes votes for.
 pub(crate) const AUDIT_DURATION: u64 = 12;
+/// Blocks an escalation takes votes for.
+pub(crate) const ESCALATION_DURATION: u64 = 45;
 
 /// The coldkey owning hotkey `hotkey`.
 pub(crate) fn owner(hotkey: AccountId) -> AccountId {
@@ -369,6 +371,7 @@ impl pallet_sentinels::Config for Test {
     type ReportBond = ConstU64<BOND>;
     type AppealDeposit = ConstU64<APPEAL_DEPOSIT>;
     type AuditDuration = ConstU64<AUDIT_DURATION>;
+    type EscalationDuration = ConstU64<ESCALATION_DURATION>;
     type MaxOpenAuditsPerSubnet = ConstU32<2>;
     type CaseDuration = ConstU64<CASE_DURATION>;
     type AuditWindowEpochs = AuditWindow;

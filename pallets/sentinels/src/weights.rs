@@ -92,6 +92,13 @@ pub trait WeightInfo {
     /// the bookkeeping of slashing each of the case committee's members, without
     /// `StakeInfo::slash` itself (`Config::SlashWeight` each).
     fn overturn() -> Weight;
+    /// Opening an escalation: reading the subnet's validators, at most `c` (`MaxCandidates`),
+    /// their uids, quarantines, owners and stakes, and writing the electorate. Charged to the
+    /// audit vote that overturns.
+    fn open_escalation(c: u32) -> Weight;
+    /// `escalation_vote` in an electorate of at most `c` (`MaxCandidates`), without the
+    /// decision ([`WeightInfo::close_audit`], [`WeightInfo::overturn`]).
+    fn escalation_vote(c: u32) -> Weight;
     /// The bounded part of a subnet's dissolution
     /// ([`mindos_primitives::OnSubnetDissolved::on_subnet_dissolved`]): dropping `k` open
     /// cases, `q` canaries and `a` open audits and returning what they hold, removing the
@@ -311,17 +318,17 @@ impl Estimates {
             .saturating_add(self.open_audit(c, a))
     }
 
-    // Reads: audit, block number (2). Writes: audit. Decoding: the audit's members.
+    // Reads: audit, escalation, block number (3). Writes: audit. Decoding: the audit's members.
     fn audit_vote(&self) -> Weight {
-        self.of(2, 1, CALL_BASE.saturating_add(items(max_members())))
+        self.of(3, 1, CALL_BASE.saturating_add(items(max_members())))
     }
 
     // Reads: audit, judgment, block number, open audits, account and holds (the deposit) (6).
-    // Writes: audit, judgment, open audits, account, holds, total issuance (6). Decoding: the
-    // open audits and the case's members.
+    // Writes: audit, escalation, judgment, open audits, account, holds, total issuance (7).
+    // Decoding: the open audits and the case's members.
     fn close_audit(&self, a: u32) -> Weight {
         let decoded = u64::from(a).saturating_add(max_members());
-        self.of(6, 6, CALL_BASE.saturating_add(items(decoded)))
+        self.of(6, 7, CALL_BASE.saturating_add(items(decoded)))
     }
 
     // Reads: quarantine, offence history, pending slash, the reporter's and the committer's
@@ -336,25 +343,47 @@ impl Estimates {
         self.of(9, 8, compute)
     }
 
+    // Reads: judgment, the accused's owner, the validators list, block number (4); per
+    // candidate its uid, quarantine, owner and stake (4). Writes: audit, escalation (2).
+    // Decoding and encoding the electorate.
+    fn open_escalation(&self, c: u32) -> Weight {
+        let c = u64::from(c);
+        self.of(
+            4u64.saturating_add(c.saturating_mul(4)),
+            2,
+            CALL_BASE.saturating_add(items(c.saturating_mul(2))),
+        )
+    }
+
+    // Reads: escalation, block number (2). Writes: escalation. Decoding and encoding the
+    // electorate.
+    fn escalation_vote(&self, c: u32) -> Weight {
+        self.of(
+            2,
+            1,
+            CALL_BASE.saturating_add(items(u64::from(c).saturating_mul(2))),
+        )
+    }
+
     // Reads: open cases, canaries, open audits, the boundary queue, the slash-due list (5).
     // Writes: those five, epoch, mix, completed mix, snapshot, the two queue bounds, the
     // dissolved set (12). Per case: the case, the reporter's account and holds (3 reads, 3
     // writes). Per canary: the committer's account and holds (2, 2). Per audit: the audit, its
-    // judgment, the appellant's account and holds (4, 4). Decoding: the three lists, each
-    // case's and audit's members.
+    // judgment, the appellant's account and holds (4 reads), and those and its escalation (5
+    // writes). Decoding: the three lists, each case's and audit's members.
     fn on_subnet_dissolved(&self, k: u32, q: u32, a: u32) -> Weight {
         let (k, q, a) = (u64::from(k), u64::from(q), u64::from(a));
-        let per_item = k
-            .saturating_mul(3)
-            .saturating_add(q.saturating_mul(2))
-            .saturating_add(a.saturating_mul(4));
+        let per_item = k.saturating_mul(3).saturating_add(q.saturating_mul(2));
         let decoded = k
             .saturating_add(a)
             .saturating_mul(max_members().saturating_add(1))
             .saturating_add(q);
         self.of(
-            5u64.saturating_add(per_item),
-            12u64.saturating_add(per_item),
+            5u64.saturating_add(per_item)
+                .saturating_add(a.saturating_mul(4)),
+            12u64
+                .saturating_add(per_item)
+                .saturating_add(a.saturating_mul(5)),
             CALL_BASE.saturating_add(items(decoded)),
         )
     }
@@ -461,6 +490,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn overturn() -> Weight {
         estimates(T::DbWeight::get()).overturn()
     }
+    fn open_escalation(c: u32) -> Weight {
+        estimates(T::DbWeight::get()).open_escalation(c)
+    }
+    fn escalation_vote(c: u32) -> Weight {
+        estimates(T::DbWeight::get()).escalation_vote(c)
+    }
     fn on_subnet_dissolved(k: u32, q: u32, a: u32) -> Weight {
         estimates(T::DbWeight::get()).on_subnet_dissolved(k, q, a)
     }
@@ -536,6 +571,12 @@ impl WeightInfo for () {
     }
     fn overturn() -> Weight {
         estimates(RocksDbWeight::get()).overturn()
+    }
+    fn open_escalation(c: u32) -> Weight {
+        estimates(RocksDbWeight::get()).open_escalation(c)
+    }
+    fn escalation_vote(c: u32) -> Weight {
+        estimates(RocksDbWeight::get()).escalation_vote(c)
     }
     fn on_subnet_dissolved(k: u32, q: u32, a: u32) -> Weight {
         estimates(RocksDbWeight::get()).on_subnet_dissolved(k, q, a)

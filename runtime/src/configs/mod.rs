@@ -435,10 +435,11 @@ impl pallet_mindos_directives::Config for Runtime {
     /// The sentinel committee the next wave stores is at most 64 validators.
     type MaxCommitteeSize = ConstU32<64>;
     /// A sentinel slash waits at most 3 epochs (the 2-epoch audit window and the boundary that
-    /// expires a late appeal's audit) and 1,200 blocks (that audit): at the launch bounds'
-    /// slowest tempo (14,400) 3 · 14,401 + 1,200 = 44,403 blocks, which the registry keeps
-    /// below the unbonding period (7 days: 100,800 blocks of 6 s); with 6 s blocks, raising the
-    /// slowest tempo past 33,198 would need a longer unbonding period first.
+    /// expires a late appeal's audit) and 2,400 blocks (that audit and the escalation its last
+    /// vote may open): at the launch bounds' slowest tempo (14,400) 3 · 14,401 + 2,400 = 45,603
+    /// blocks, which the registry keeps below the unbonding period (7 days: 100,800 blocks of
+    /// 6 s); with 6 s blocks, raising the slowest tempo past 32,798 would need a longer
+    /// unbonding period first.
     type AuditWindow = Sentinels;
     type LaunchParameters = LaunchParameters;
     type WeightInfo = pallet_mindos_directives::weights::SubstrateWeight<Runtime>;
@@ -596,6 +597,10 @@ impl pallet_mindos_sentinels::Config for Runtime {
     /// Audits take votes for two hours (1,200 blocks): the audit committee re-executes the
     /// stored transcripts; the convicted miner's slash waits for the audit to close.
     type AuditDuration = ConstU32<1200>;
+    /// An overturn the audit committee votes is put to every permit holder of the subnet for
+    /// two hours (1,200 blocks) too: time for each to re-execute the transcript; the slash
+    /// keeps waiting meanwhile.
+    type EscalationDuration = ConstU32<1200>;
     /// At most 8 audits open per subnet; random and split-vote audits past it are skipped
     /// (and say so in an event), appeals past it are refused until one closes.
     type MaxOpenAuditsPerSubnet = ConstU32<8>;

@@ -412,11 +412,12 @@ fn filling_the_proposal_table_burns_the_surcharges() {
     });
 }
 
-/// The runtime's audit window: a sentinel slash waits at most 3 epochs and 1,200 blocks, so
-/// at the launch bounds' slowest tempo (14,400) the unbonding period must exceed 44,403 blocks.
+/// The runtime's audit window: a sentinel slash waits at most 3 epochs and 2,400 blocks (an
+/// audit and its escalation), so at the launch bounds' slowest tempo (14,400) the unbonding
+/// period must exceed 45,603 blocks.
 fn runtime_audit_window() {
     AuditWindowEpochs::set(3);
-    AuditWindowBlocks::set(1_200);
+    AuditWindowBlocks::set(2_400);
 }
 
 #[test]
@@ -426,17 +427,17 @@ fn propose_refuses_an_unbonding_period_a_sentinel_slash_can_outwait() {
         use ParameterValue as V;
         assert_eq!(
             Directives::parameter_limits().audit_window_at(14_400),
-            44_403
+            45_603
         );
         assert_noop!(
             Directives::propose(
                 RuntimeOrigin::signed(ALICE),
-                set(V::UnbondingPeriod(44_403)),
+                set(V::UnbondingPeriod(45_603)),
                 Scope::Network
             ),
             Error::<Test>::InvalidParameter(ParameterError::UnbondingNotLongerThanAuditWindow)
         );
-        propose(ALICE, set(V::UnbondingPeriod(44_404)), Scope::Network);
+        propose(ALICE, set(V::UnbondingPeriod(45_604)), Scope::Network);
     });
 }
 
@@ -445,9 +446,9 @@ fn propose_refuses_a_slowest_tempo_that_outlasts_the_unbonding_period() {
     runtime_audit_window();
     build_and_execute(|| {
         use ParameterValue as V;
-        // The launch unbonding period is 100,800 blocks: 3 · (33,199 + 1) + 1,200 reaches it.
+        // The launch unbonding period is 100,800 blocks: 3 · (32,799 + 1) + 2,400 reaches it.
         let mut bounds = Directives::parameters().hyperparameter_bounds;
-        bounds.tempo.max = 33_199;
+        bounds.tempo.max = 32_799;
         assert_noop!(
             Directives::propose(
                 RuntimeOrigin::signed(ALICE),
@@ -456,7 +457,7 @@ fn propose_refuses_a_slowest_tempo_that_outlasts_the_unbonding_period() {
             ),
             Error::<Test>::InvalidParameter(ParameterError::UnbondingNotLongerThanAuditWindow)
         );
-        bounds.tempo.max = 33_198;
+        bounds.tempo.max = 32_798;
         propose(ALICE, set(V::HyperparameterBounds(bounds)), Scope::Network);
     });
 }

@@ -24,7 +24,7 @@ fn commitment(input: u8) -> [u8; 32] {
 
 /// Dissolves `netuid` as the runtime does: the subnet goes, the neurons and stake pallets drop
 /// its neurons and permits, then this pallet's hook runs.
-fn dissolve(netuid: NetUid) -> frame_support::weights::Weight {
+pub(super) fn dissolve(netuid: NetUid) -> frame_support::weights::Weight {
     LiveSubnets::mutate(|live| live.retain(|n| *n != netuid));
     Slots::mutate(|s| s.retain(|(n, _), _| *n != netuid));
     Permits::mutate(|p| p.retain(|(n, _)| *n != netuid));

@@ -8,6 +8,7 @@ mod cases;
 mod cleanup;
 mod committee;
 mod equivocation;
+mod escalation;
 mod quarantine;
 mod slashing;
 
@@ -218,15 +219,26 @@ fn calls_are_charged_their_estimated_weights() {
         // cut, free in the mock), or a sanction, whichever is heavier.
         let members = 13u64;
         let per_member = SlashWeight::get();
+        let decision = <() as WeightInfo>::close_audit(2)
+            + (<() as WeightInfo>::overturn() + per_member * members)
+                .max(worst_sanction + per_member * members);
+        // ... after opening the escalation among 64 candidates (an overturn whose electorate
+        // holds no stake reads it and then takes effect).
         assert_eq!(
             weight(crate::Call::audit_vote {
                 case: 0,
                 uphold: false
             }),
-            <() as WeightInfo>::audit_vote()
-                + <() as WeightInfo>::close_audit(2)
-                + (<() as WeightInfo>::overturn() + per_member * members)
-                    .max(worst_sanction + per_member * members)
+            <() as WeightInfo>::audit_vote() + <() as WeightInfo>::open_escalation(64) + decision
+        );
+        // An escalation vote that decides: the same decision, after the vote in an electorate
+        // of 64.
+        assert_eq!(
+            weight(crate::Call::escalation_vote {
+                case: 0,
+                overturn: true
+            }),
+            <() as WeightInfo>::escalation_vote(64) + decision
         );
         assert!(
             <() as WeightInfo>::appeal(0, 0).ref_time()
@@ -270,6 +282,8 @@ fn calls_are_charged_their_estimated_weights() {
             <() as WeightInfo>::audit_vote(),
             <() as WeightInfo>::close_audit(0),
             <() as WeightInfo>::overturn(),
+            <() as WeightInfo>::open_escalation(0),
+            <() as WeightInfo>::escalation_vote(0),
         ] {
             assert!(w.ref_time() > 0);
         }

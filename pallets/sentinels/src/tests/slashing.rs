@@ -270,11 +270,12 @@ fn slashes_settle_at_the_governed_rates() {
 #[test]
 fn the_audit_window_counts_the_appeal_after_the_due_epoch() {
     build_and_execute(|| {
-        // Due 2 epochs after the sanction, then an audit and the boundary that expires it.
+        // Due 2 epochs after the sanction, then an audit, its escalation and the boundary that
+        // expires it.
         assert_eq!(<Sentinels as mindos_primitives::AuditWindow>::epochs(), 3);
         assert_eq!(
             <Sentinels as mindos_primitives::AuditWindow>::extra_blocks(),
-            AUDIT_DURATION
+            AUDIT_DURATION + ESCALATION_DURATION
         );
     });
 }
