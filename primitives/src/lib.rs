@@ -53,7 +53,7 @@ pub use neuron::{
 pub use proofs::{ed25519_key_of, hotkey_consent_message, serve_proof_message};
 pub use sentinels::{
     AuditKind, AuditView, CaseView, CasesView, CommitteeDuty, CommitteeMember, CommitteeQueryError,
-    CommitteeView, QuarantineView, SentinelOffence, VoteStatus,
+    CommitteeView, ElectorView, EscalationView, QuarantineView, SentinelOffence, VoteStatus,
 };
 pub use traits::{
     AuditWindow, ConsensusParameters, EmissionRecorder, EndpointObserver, NeuronDeregistration,

@@ -225,10 +225,64 @@ pub struct AuditView<AccountId, Balance, BlockNumber> {
     pub uphold_at: u8,
     /// The sentinel epoch the verdict's slash falls due (it waits for the audit).
     pub slash_due_epoch: u64,
-    /// Last block in which votes count; then the verdict stands.
+    /// Last block in which votes count; then the verdict stands. Once escalated, the
+    /// escalation's.
     pub expires_at: BlockNumber,
-    /// Whether it still takes votes.
+    /// Whether it still takes votes (its members', or once escalated, the electorate's).
     pub status: VoteStatus,
+    /// Set once the audit committee voted to overturn: the permit holders decide
+    /// (`escalation_vote`), and the audit's own votes are closed.
+    pub escalation: Option<EscalationView<AccountId, Balance>>,
+}
+
+/// An audit's overturn put to every permit holder of the subnet, as `mindos_cases` returns it
+/// inside its audit.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "AccountId: serde::Serialize, Balance: core::fmt::Display",
+        deserialize = "AccountId: serde::Deserialize<'de>, Balance: core::str::FromStr + TryFrom<u64>"
+    ))
+)]
+pub struct EscalationView<AccountId, Balance> {
+    /// The permit holders who may vote, with the stake each held when it opened and its vote.
+    pub electors: Vec<ElectorView<AccountId, Balance>>,
+    /// Their stake.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::decimal"))]
+    pub total: Balance,
+    /// Stake voted to overturn.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::decimal"))]
+    pub overturn: Balance,
+    /// Stake voted to uphold.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::decimal"))]
+    pub uphold: Balance,
+    /// Stake either side needs to decide: the smallest amount above 2/3 of `total`.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::decimal"))]
+    pub decides_at: Balance,
+}
+
+/// One elector of an [`EscalationView`].
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "AccountId: serde::Serialize, Balance: core::fmt::Display",
+        deserialize = "AccountId: serde::Deserialize<'de>, Balance: core::str::FromStr + TryFrom<u64>"
+    ))
+)]
+pub struct ElectorView<AccountId, Balance> {
+    /// The validator's hotkey.
+    pub hotkey: AccountId,
+    /// What its vote weighs: its stake when the escalation opened.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::decimal"))]
+    pub stake: Balance,
+    /// `true` to overturn, `false` to uphold, `null` before it votes.
+    pub vote: Option<bool>,
 }
 
 /// The open cases and audits of one subnet or all, as `mindos_cases` returns them.

@@ -1,7 +1,7 @@
 //! The sentinels on chain ([`ChainClient::sentinels`]): reading committees, open cases and
 //! audits, and quarantines through the node's `mindos_committee`, `mindos_cases` and
 //! `mindos_quarantines` (typed as the `mindos_primitives` views, node errors as
-//! [`ChainError`] variants), and submitting the sentinels pallet's ten calls.
+//! [`ChainError`] variants), and submitting the sentinels pallet's calls.
 //!
 //! The calls take the pallet's types as generated from the metadata (re-exported here:
 //! [`SignedResponse`], [`JudgedOffence`], …); what each call checks and emits is documented on
@@ -255,10 +255,25 @@ impl Sentinels<'_> {
         self.client.submit(&call, signer).await
     }
 
-    /// `Sentinels::close_audit`: anyone closes the audit of `case` once its voting period is
-    /// over; the verdict stands.
+    /// `Sentinels::close_audit`: anyone closes the audit of `case` (or its escalation) once
+    /// its voting period is over; the verdict stands.
     pub async fn close_audit(&self, signer: &Keypair, case: u64) -> Result<Finalized, ChainError> {
         let call = runtime::transactions().sentinels().close_audit(case);
+        self.client.submit(&call, signer).await
+    }
+
+    /// `Sentinels::escalation_vote`: `signer` (a permit holder in the escalation's
+    /// electorate) votes, with the stake it held when the escalation opened, to overturn the
+    /// verdict of `case` (`true`) or uphold it.
+    pub async fn escalation_vote(
+        &self,
+        signer: &Keypair,
+        case: u64,
+        overturn: bool,
+    ) -> Result<Finalized, ChainError> {
+        let call = runtime::transactions()
+            .sentinels()
+            .escalation_vote(case, overturn);
         self.client.submit(&call, signer).await
     }
 }
@@ -267,7 +282,8 @@ impl Sentinels<'_> {
 mod tests {
     use super::*;
     use mindos_primitives::{
-        AuditKind, AuditView, CaseView, CommitteeDuty, CommitteeMember, SentinelOffence, VoteStatus,
+        AuditKind, AuditView, CaseView, CommitteeDuty, CommitteeMember, ElectorView,
+        EscalationView, SentinelOffence, VoteStatus,
     };
     use serde_json::json;
     use sp_core::crypto::{Ss58AddressFormat, Ss58Codec};
@@ -367,6 +383,24 @@ mod tests {
                 slash_due_epoch: 14,
                 expires_at: 1_300,
                 status: VoteStatus::Expired,
+                escalation: Some(EscalationView {
+                    electors: vec![
+                        ElectorView {
+                            hotkey: account(5),
+                            stake: 40_000_000_000_000_000_001,
+                            vote: Some(true),
+                        },
+                        ElectorView {
+                            hotkey: account(9),
+                            stake: 20_000_000_000_000_000_000,
+                            vote: None,
+                        },
+                    ],
+                    total: 60_000_000_000_000_000_001,
+                    overturn: 40_000_000_000_000_000_001,
+                    uphold: 0,
+                    decides_at: 40_000_000_000_000_000_001,
+                }),
             }],
         };
         let json = serde_json::to_value(&cases).unwrap();
@@ -386,6 +420,14 @@ mod tests {
         assert_eq!(audit["offence"], json!("canaryFailure"));
         assert_eq!(audit["slashDueEpoch"], json!(14));
         assert_eq!(audit["status"], json!("expired"));
+        let escalation = &audit["escalation"];
+        assert_eq!(escalation["decidesAt"], json!("40000000000000000001"));
+        assert_eq!(
+            escalation["electors"][0]["stake"],
+            json!("40000000000000000001")
+        );
+        assert_eq!(escalation["electors"][0]["vote"], json!(true));
+        assert_eq!(escalation["electors"][1]["vote"], json!(null));
         assert_eq!(serde_json::from_value::<Cases>(json).unwrap(), cases);
     }
 

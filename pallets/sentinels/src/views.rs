@@ -20,10 +20,13 @@ use alloc::vec::Vec;
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_primitives::{
     AuditKind, AuditView, CaseView, CasesView, CommitteeDuty, CommitteeMember, CommitteeQueryError,
-    CommitteeView, NetUid, NeuronView, NeuronsInfo, QuarantineView, SentinelOffence, SubnetsInfo,
-    VoteStatus, MAX_NEURONS_PER_SUBNET,
+    CommitteeView, ElectorView, EscalationView, NetUid, NeuronView, NeuronsInfo, QuarantineView,
+    SentinelOffence, SubnetsInfo, VoteStatus, MAX_NEURONS_PER_SUBNET,
 };
-use mindos_sentinels_math::{may_release, AuditReason, RandomnessSource, SEED_LOOKAHEAD_EPOCHS};
+use mindos_sentinels_math::{
+    may_release, supermajority, AuditReason, RandomnessSource, SEED_LOOKAHEAD_EPOCHS,
+};
+use sp_runtime::SaturatedConversion;
 
 /// Most rows [`Pallet::quarantines_view`] lists per subnet: as many as a subnet has uids, so
 /// every quarantined registered hotkey fits. Entries of hotkeys that left come after them and
@@ -84,6 +87,28 @@ fn voters<AccountId: Clone>(members: &[AccountId], bitmap: u16) -> Vec<AccountId
         })
         .map(|(_, member)| member.clone())
         .collect()
+}
+
+/// An escalation as `mindos_cases` shows it inside its audit.
+fn escalation_view<T: Config>(
+    escalation: EscalationOf<T>,
+) -> EscalationView<T::AccountId, BalanceOf<T>> {
+    let decides_at = supermajority(escalation.total.saturated_into()).saturated_into();
+    EscalationView {
+        electors: escalation
+            .electorate
+            .into_iter()
+            .map(|e| ElectorView {
+                hotkey: e.hotkey,
+                stake: e.stake,
+                vote: e.vote,
+            })
+            .collect(),
+        total: escalation.total,
+        overturn: escalation.overturn,
+        uphold: escalation.uphold,
+        decides_at,
+    }
 }
 
 /// Whether votes cast in the block after `now` still count for something expiring at `expires_at`.
@@ -219,6 +244,7 @@ impl<T: Config> Pallet<T> {
                     slash_due_epoch: judgment.due_epoch,
                     status: status(now, audit.expires_at),
                     expires_at: audit.expires_at,
+                    escalation: Escalations::<T>::get(id).map(escalation_view::<T>),
                 });
             }
         }
@@ -458,7 +484,37 @@ mod tests {
                     slash_due_epoch: Judgments::<Test>::get(0).unwrap().due_epoch,
                     expires_at: audit.expires_at,
                     status: VoteStatus::Voting,
+                    escalation: None,
                 }
+            );
+
+            // Two more overturn votes escalate it to the 9 validators; one of them votes.
+            for judge in &audit.members[1..3] {
+                assert_ok!(Sentinels::audit_vote(
+                    RuntimeOrigin::signed(*judge),
+                    0,
+                    false
+                ));
+            }
+            assert_ok!(Sentinels::escalation_vote(
+                RuntimeOrigin::signed(VALIDATORS[0]),
+                0,
+                false
+            ));
+            let view = Sentinels::cases_view(Some(NET)).unwrap();
+            let escalation = view.audits[0].escalation.clone().expect("escalated");
+            assert_eq!(escalation.electors.len(), 9);
+            assert_eq!(escalation.electors[0].hotkey, VALIDATORS[0]);
+            assert_eq!(escalation.electors[0].vote, Some(false));
+            assert!(escalation.electors[1..].iter().all(|e| e.vote.is_none()));
+            assert_eq!(
+                (escalation.total, escalation.overturn, escalation.uphold),
+                (9 * VALIDATOR_STAKE, 0, VALIDATOR_STAKE)
+            );
+            assert_eq!(escalation.decides_at, 6 * VALIDATOR_STAKE + 1);
+            assert_eq!(
+                view.audits[0].expires_at,
+                Escalations::<Test>::get(0).unwrap().expires_at
             );
         });
     }
