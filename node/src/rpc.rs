@@ -1,6 +1,6 @@
 //! The node's extra JSON-RPC methods, on top of the standard Substrate set
 //! (`system_*`, `chain_*`, `state_*`, `author_*`, `rpc_methods`) that `sc-service` adds:
-//! nonces, fees, and the `mindos_*` subnet and metagraph queries.
+//! nonces, fees, and the `mindos_*` queries (subnets, metagraphs, governance, sentinels).
 
 use std::sync::Arc;
 
@@ -19,7 +19,8 @@ pub(crate) struct FullDeps<C, P> {
     pub(crate) pool: Arc<P>,
 }
 
-/// `system_accountNextIndex`, the `payment_*` fee queries and `mindos_*`.
+/// `system_accountNextIndex`, the `payment_*` fee queries and `mindos_*` (two traits: the
+/// subnets' and governance's, and the sentinels').
 pub(crate) fn create_full<C, P>(
     deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
@@ -31,9 +32,10 @@ where
     C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
     C::Api: BlockBuilder<Block>,
     C::Api: mindos_rpc::MindosRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+    C::Api: mindos_rpc::SentinelsRuntimeApi<Block, AccountId, Balance, BlockNumber>,
     P: TransactionPool + 'static,
 {
-    use mindos_rpc::{Mindos, MindosApiServer};
+    use mindos_rpc::{Mindos, MindosApiServer, Sentinels, SentinelsApiServer};
     use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
     use substrate_frame_rpc_system::{System, SystemApiServer};
 
@@ -44,8 +46,13 @@ where
     module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
     module.merge(
         MindosApiServer::<_, AccountId, Balance, BlockNumber>::into_rpc(Mindos::<C, Block>::new(
-            client,
+            client.clone(),
         )),
+    )?;
+    module.merge(
+        SentinelsApiServer::<_, AccountId, Balance, BlockNumber>::into_rpc(
+            Sentinels::<C, Block>::new(client),
+        ),
     )?;
 
     Ok(module)

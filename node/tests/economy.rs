@@ -1,7 +1,8 @@
 //! End-to-end: the economy on a real `mindos-node --dev`. The demo subnets are there from
 //! genesis; a coldkey registers a hotkey (paying the burn, protected by `max_burn`), the
 //! hotkey serves its endpoint, stake is delegated to it, and `mindos_*` JSON-RPC shows it
-//! all. Bad input to `mindos_*` gets typed errors.
+//! all. Bad input to `mindos_*` gets typed errors; the sentinels' reads answer (empty on a
+//! fresh chain).
 
 #![allow(
     clippy::expect_used,
@@ -77,6 +78,28 @@ async fn scenario(node: DevNode, client: ChainClient, http: HttpClient) -> Resul
         missing.0, -32602,
         "a missing netuid is invalid params, got {missing:?}"
     );
+
+    // --- the sentinels' read side: nobody to judge on a fresh chain ---
+    let quarantines: serde_json::Value = http.request("mindos_quarantines", rpc_params![1]).await?;
+    assert_eq!(quarantines, serde_json::json!([]));
+    let cases: serde_json::Value = http.request("mindos_cases", rpc_params![]).await?;
+    assert_eq!(cases, serde_json::json!({"cases": [], "audits": []}));
+    let typed = client.sentinels().cases(None).await?;
+    assert!(typed.cases.is_empty() && typed.audits.is_empty());
+    // No validators, no committee: the error names the epochs the chain holds (none).
+    let no_committee = rpc_error_code(&http, "mindos_committee", rpc_params![1, 999]).await;
+    assert_eq!(
+        no_committee.0, 4003,
+        "committee not stored, got {no_committee:?}"
+    );
+    assert!(
+        no_committee.1.contains("sentinel epoch 999"),
+        "got {no_committee:?}"
+    );
+    for method in ["mindos_committee", "mindos_cases", "mindos_quarantines"] {
+        let unknown = rpc_error_code(&http, method, rpc_params![77]).await;
+        assert_eq!(unknown.0, 4001, "{method}: unknown subnet, got {unknown:?}");
+    }
 
     // --- Bob registers a hotkey on the digits subnet ---
     let bob = dev::bob();
@@ -180,6 +203,11 @@ async fn scenario(node: DevNode, client: ChainClient, http: HttpClient) -> Resul
     );
     assert_eq!(neuron["stake"], (500 * MIND).to_string());
     assert_eq!(neuron["immune"], true);
+    assert_eq!(
+        neuron.get("quarantinedUntil"),
+        Some(&serde_json::Value::Null),
+        "not quarantined"
+    );
     assert_eq!(neuron["device"]["class"], "Laptop");
     assert_eq!(neuron["device"]["power"], "Battery");
     assert_eq!(

@@ -33,6 +33,8 @@ mod constants;
 mod ids;
 mod neuron;
 pub mod proofs;
+pub mod rpc_errors;
+mod sentinels;
 #[cfg(feature = "serde")]
 pub mod serde_helpers;
 mod traits;
@@ -42,16 +44,21 @@ pub use constants::{
     MILLI_MIND, MILLI_SECS_PER_BLOCK, MIND, MINUTES, TEXT_EMBEDDING_MODEL_DIGEST,
     TEXT_EMBEDDING_TOKENIZER_DIGEST, TOKEN_DECIMALS, TOKEN_SYMBOL,
 };
+pub use mindos_sentinels_math::SlashRates;
 pub use neuron::{
     is_epoch_boundary, Contribution, DeviceClass, DeviceProfile, Endpoint, MultiaddrBytes,
     NeuronDetail, NeuronView, PeerIdBytes, PowerSource, SubnetView, MAX_MULTIADDRS,
     MAX_MULTIADDR_LEN, MAX_PEER_ID_LEN,
 };
 pub use proofs::{ed25519_key_of, hotkey_consent_message, serve_proof_message};
+pub use sentinels::{
+    AuditKind, AuditView, CaseView, CasesView, CommitteeDuty, CommitteeMember, CommitteeQueryError,
+    CommitteeView, ElectorView, EscalationView, QuarantineView, SentinelOffence, VoteStatus,
+};
 pub use traits::{
-    ConsensusParameters, EmissionRecorder, EndpointObserver, NeuronDeregistration, NeuronsInfo,
-    OnSubnetDissolved, QuarantineInfo, ReputationInfo, SaltSink, SentinelParameters, StakeInfo,
-    SubnetsInfo,
+    AuditWindow, ConsensusParameters, EmissionRecorder, EndpointObserver, NeuronDeregistration,
+    NeuronsInfo, OnSubnetDissolved, QuarantineInfo, ReputationInfo, ReputationSink, SaltSink,
+    SentinelParameters, StakeInfo, SubnetsInfo,
 };
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

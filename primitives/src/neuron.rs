@@ -163,6 +163,10 @@ pub struct NeuronView<AccountId, Balance, BlockNumber> {
     pub emission: Balance,
     /// Block at which it last set weights, if it ever did (validators).
     pub last_update: Option<BlockNumber>,
+    /// While its hotkey is quarantined by the sentinels (it earns nothing, routing skips it):
+    /// the first sentinel epoch of the subnet in which `unquarantine` may release it. It stays
+    /// quarantined past that epoch until released. `None`: not quarantined.
+    pub quarantined_until: Option<u64>,
 }
 
 /// What one neuron contributed and earned in one epoch.

@@ -66,6 +66,34 @@ pub mod hex {
     }
 }
 
+/// An optional byte container as `0x…` hex or `null`.
+pub mod hex_option {
+    use super::*;
+
+    /// Serializes `Some(bytes)` as `0x…`, `None` as `null`.
+    pub fn serialize<S: Serializer, T: AsRef<[u8]>>(
+        value: &Option<T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(bytes) => s.serialize_some(&to_hex(bytes.as_ref())),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Parses `0x…` (or bare) hex or `null`; length limits of bounded containers are enforced.
+    pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<Vec<u8>>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| {
+                let bytes = from_hex(&text).map_err(D::Error::custom)?;
+                T::try_from(bytes).map_err(|_| D::Error::custom("byte string has the wrong length"))
+            })
+            .transpose()
+    }
+}
+
 /// A list of byte containers as a list of `0x…` hex strings.
 pub mod hex_list {
     use super::*;

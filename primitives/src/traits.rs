@@ -3,14 +3,16 @@
 //! `sp-staking` serves staking and nomination-pools). The neurons and stake pallets even read
 //! each other: a trait in either crate would make a cycle.
 //!
-//! The sentinel traits at the end ([`SentinelParameters`], [`QuarantineInfo`], [`SaltSink`],
-//! [`ReputationInfo`], [`EndpointObserver`], [`NeuronDeregistration`]) connect the sentinels pallet to
-//! the directives, consensus and neurons pallets. Each has a `()` implementation that does
+//! The sentinel traits at the end ([`SentinelParameters`], [`AuditWindow`], [`QuarantineInfo`],
+//! [`SaltSink`], [`ReputationInfo`], [`ReputationSink`], [`EndpointObserver`],
+//! [`NeuronDeregistration`]) connect the sentinels pallet to the directives, consensus and
+//! neurons pallets. Each has a `()` implementation that does
 //! nothing (or answers neutrally), so a runtime or mock can leave out what it does not use.
 
 use crate::{Hyperparameters, NetUid, TaskSpec};
 use alloc::vec::Vec;
 use mindos_consensus_math::{EmissionSplit, EpochParams};
+use mindos_sentinels_math::SlashRates;
 use sp_arithmetic::Perbill;
 use sp_weights::Weight;
 
@@ -146,9 +148,34 @@ pub trait SentinelParameters {
     /// Epochs a first offence's quarantine lasts (at least 1); a second offence within the
     /// window doubles it, a third deregisters. The registry's launch value is 2 (issue 19).
     fn quarantine_epochs() -> u32;
-    /// Share of a quarantined miner's stake that is slashed. Not read by the sentinels pallet
-    /// yet, which slashes at the rates of `mindos-sentinels-math` (5% proven, 0.01% judged).
-    fn slash_share() -> Perbill;
+    /// The slash rates: miners on proven and on judged offences, sentinels proven wrong by an
+    /// audit, the correlation multiplier and the reporter's share of a miner's slash. The
+    /// registry's launch values are the math crate's [`SlashRates::default`] (5 %, 0.01 %,
+    /// 0.1 %, 2 %, ×3, 10 %).
+    fn slash_rates() -> SlashRates;
+}
+
+/// How long a sentinel sanction's slash can wait before it settles, so that the directives
+/// registry can keep the unbonding period longer (an offender must not withdraw its stake
+/// first). Implemented by the sentinels pallet, which knows its audit window; the registry
+/// turns epochs into blocks at the slowest tempo its hyperparameter bounds allow (an epoch is
+/// at most `tempo + 1` blocks, [`crate::is_epoch_boundary`]).
+pub trait AuditWindow {
+    /// Subnet epochs a slash can wait after its sanction, at most.
+    fn epochs() -> u32;
+    /// Blocks it can wait on top of those epochs, at most.
+    fn extra_blocks() -> u64;
+}
+
+/// Nothing is slashed late: no constraint on the unbonding period.
+impl AuditWindow for () {
+    fn epochs() -> u32 {
+        0
+    }
+
+    fn extra_blocks() -> u64 {
+        0
+    }
 }
 
 /// Which uids of a subnet are quarantined: the consensus pallet skips their incentive column and
@@ -200,6 +227,24 @@ impl ReputationInfo for () {
     }
 }
 
+/// Where the sentinels pallet cuts a sentinel's reputation when an audit overturns its guilty
+/// vote. The consensus pallet, which keeps reputation, implements it.
+pub trait ReputationSink<AccountId> {
+    /// Cut `hotkey`'s reputation on `netuid` by `share` (the audit passes 50 %). A hotkey not
+    /// registered there, or one without reputation of its own yet, is left alone.
+    fn cut(netuid: NetUid, hotkey: &AccountId, share: Perbill);
+
+    /// The most one [`ReputationSink::cut`] weighs; the caller charges it.
+    fn cut_weight() -> Weight {
+        Weight::zero()
+    }
+}
+
+/// Reputation is never cut.
+impl<AccountId> ReputationSink<AccountId> for () {
+    fn cut(_netuid: NetUid, _hotkey: &AccountId, _share: Perbill) {}
+}
+
 /// Where the neurons pallet reports every Ed25519 key a neuron binds by serving an endpoint (the
 /// key its PeerId names, [`crate::ed25519_key_of`]): a neuron signs its mesh messages with it, and
 /// sentinel evidence against a miner is verified with the key it had bound *when it answered*.
@@ -213,7 +258,15 @@ pub trait EndpointObserver<AccountId> {
     /// and the caller must then refuse the binding (a failed dispatch rolls the call back).
     fn on_key_bound(netuid: NetUid, hotkey: &AccountId, key: [u8; 32]) -> bool;
 
-    /// The most [`Self::on_key_bound`] can weigh; the caller charges it.
+    /// `hotkey` left `netuid` (deregistered, by its owner or by force, or pruned to make room
+    /// for a registration), so its endpoint is gone. Call it after the slot is freed. The
+    /// sentinels pallet notes the epoch, to forget the hotkey's keys and expired sanctions once
+    /// no evidence can need them, while a hotkey that comes back still finds its quarantine
+    /// and offences. By default nothing happens.
+    fn on_neuron_left(_netuid: NetUid, _hotkey: &AccountId) {}
+
+    /// The most [`Self::on_key_bound`] or [`Self::on_neuron_left`] can weigh; the caller
+    /// charges it for each.
     fn max_weight() -> Weight;
 }
 

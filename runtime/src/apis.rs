@@ -1,5 +1,6 @@
 //! The runtime APIs the node and clients call: block execution, metadata, transaction
-//! validation, consensus, session keys, nonces, fees and genesis presets.
+//! validation, consensus, session keys, nonces, fees, genesis presets, and the `mindos_*` reads
+//! (`MindosApi`, `SentinelsApi`).
 
 use alloc::vec::Vec;
 use frame_support::{
@@ -18,7 +19,10 @@ use sp_runtime::{
 use sp_session::OpaqueGeneratedSessionKeys;
 use sp_version::RuntimeVersion;
 
-use mindos_primitives::{NetUid, NeuronDetail, NeuronView, SubnetView};
+use mindos_primitives::{
+    CasesView, CommitteeQueryError, CommitteeView, NetUid, NeuronDetail, NeuronView,
+    QuarantineView, SubnetView,
+};
 
 use super::{
     AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, InherentDataExt, Nonce,
@@ -219,6 +223,7 @@ impl_runtime_apis! {
             let mut rows =
                 pallet_mindos_neurons::Pallet::<Runtime>::metagraph(netuid, offset, limit)?;
             pallet_mindos_consensus::Pallet::<Runtime>::decorate_metagraph(netuid, &mut rows);
+            pallet_mindos_sentinels::Pallet::<Runtime>::decorate_metagraph(netuid, &mut rows);
             Some(rows)
         }
 
@@ -228,6 +233,7 @@ impl_runtime_apis! {
         ) -> Option<NeuronDetail<AccountId, Balance, BlockNumber>> {
             let mut rows = alloc::vec![pallet_mindos_neurons::Pallet::<Runtime>::neuron(netuid, uid)?];
             pallet_mindos_consensus::Pallet::<Runtime>::decorate_metagraph(netuid, &mut rows);
+            pallet_mindos_sentinels::Pallet::<Runtime>::decorate_metagraph(netuid, &mut rows);
             let neuron = rows.pop()?;
             let contributions = pallet_mindos_consensus::Pallet::<Runtime>::contributions(
                 netuid,
@@ -247,6 +253,25 @@ impl_runtime_apis! {
 
         fn parameters() -> pallet_mindos_directives::GovernedParametersOf<Runtime> {
             pallet_mindos_directives::Pallet::<Runtime>::parameters()
+        }
+    }
+
+    impl mindos_runtime_api::SentinelsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+        fn committee(
+            netuid: NetUid,
+            epoch: Option<u64>,
+        ) -> Result<CommitteeView<AccountId, BlockNumber>, CommitteeQueryError> {
+            pallet_mindos_sentinels::Pallet::<Runtime>::committee_view(netuid, epoch)
+        }
+
+        fn cases(netuid: Option<NetUid>) -> Option<CasesView<AccountId, Balance, BlockNumber>> {
+            pallet_mindos_sentinels::Pallet::<Runtime>::cases_view(netuid)
+        }
+
+        fn quarantines(
+            netuid: Option<NetUid>,
+        ) -> Option<Vec<QuarantineView<AccountId, BlockNumber>>> {
+            pallet_mindos_sentinels::Pallet::<Runtime>::quarantines_view(netuid)
         }
     }
 

@@ -668,6 +668,17 @@ fn the_sentinel_audit_window_ends_before_stake_can_be_withdrawn() {
     externalities(DEV_RUNTIME_PRESET).execute_with(|| {
         assert!(window_blocks < Directives::parameters().unbonding_period);
     });
+
+    // The registry's own rule counts what can hold a slash longer: an appeal made just before
+    // it falls due keeps it for the audit (1,200 blocks), the escalation its last vote may open
+    // (1,200) and the boundary that expires it.
+    let longest = Directives::parameter_limits().audit_window_at(slowest_tempo);
+    assert_eq!(longest, 3 * 14_401 + 1_200 + 1_200);
+    externalities(DEV_RUNTIME_PRESET).execute_with(|| {
+        let parameters = Directives::parameters();
+        assert!(longest < u64::from(parameters.unbonding_period));
+        assert_eq!(parameters.validate(&Directives::parameter_limits()), Ok(()));
+    });
 }
 
 /// The sentinels pallet's bounds match the pallets it reads: every subnet fits its queues and

@@ -200,6 +200,7 @@ impl ChainSession {
                         reputation: f64::from(row.reputation.0) / 1e9,
                         incentive: row.incentive.0,
                         emission: row.emission,
+                        quarantined: row.quarantined_until.is_some(),
                     }
                 })
                 .collect()

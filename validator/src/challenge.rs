@@ -281,6 +281,7 @@ mod tests {
             reputation: 0.0,
             incentive: 0,
             emission: 0,
+            quarantined: false,
         }
     }
 

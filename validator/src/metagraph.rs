@@ -44,6 +44,9 @@ pub(crate) struct Neuron {
     pub(crate) incentive: u32,
     /// Emission of the last epoch, planck.
     pub(crate) emission: u128,
+    /// Quarantined by the sentinels (the metagraph's `quarantinedUntil` is set): it earns
+    /// nothing, and neither routing nor challenges use it until it is released.
+    pub(crate) quarantined: bool,
 }
 
 /// After this many failures in a row a miner rests (routing and challenges skip it) for
@@ -152,12 +155,13 @@ impl SubnetState {
         *self.own_uid.write().unwrap_or_else(PoisonError::into_inner) = uid;
     }
 
-    /// Miners with an endpoint, other than this validator: what challenges and routing use.
+    /// Miners with an endpoint, other than this validator and not quarantined: what challenges
+    /// and routing use.
     pub(crate) fn served_miners(&self) -> Vec<Neuron> {
         let own = self.own_uid();
         self.neurons()
             .iter()
-            .filter(|n| n.peer.is_some() && Some(n.uid) != own)
+            .filter(|n| n.peer.is_some() && Some(n.uid) != own && !n.quarantined)
             .cloned()
             .collect()
     }
@@ -230,6 +234,44 @@ pub(crate) fn percentile(samples: impl Iterator<Item = Duration>, q: f64) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn served_miners_skip_this_validator_the_unserved_and_the_quarantined() {
+        let peer = || Some(PeerId::random());
+        let neuron = |uid: u16, peer: Option<PeerId>, quarantined: bool| Neuron {
+            uid: Uid(uid),
+            hotkey: [0; 32],
+            peer,
+            addrs: Vec::new(),
+            validator_permit: false,
+            stake: 0,
+            reputation: 0.0,
+            incentive: 0,
+            emission: 0,
+            quarantined,
+        };
+        let subnet = SubnetState::new(
+            &ChainSubnet {
+                netuid: NetUid(1),
+                name: "digits".into(),
+                task: None,
+                tempo: 10,
+                commit_reveal: false,
+            },
+            mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default())
+                .expect("the digits engine loads"),
+            Scoreboard::new(0.1, Duration::from_millis(100)),
+        );
+        subnet.set_neurons(vec![
+            neuron(0, peer(), false),
+            neuron(1, peer(), false),
+            neuron(2, None, false),
+            neuron(3, peer(), true),
+        ]);
+        subnet.set_own_uid(Some(Uid(0)));
+        let uids: Vec<Uid> = subnet.served_miners().iter().map(|n| n.uid).collect();
+        assert_eq!(uids, vec![Uid(1)]);
+    }
 
     #[test]
     fn percentile_is_nearest_rank() {

@@ -303,6 +303,7 @@ async fn add_private_miners(
                 reputation: 0.0,
                 incentive: 0,
                 emission: 0,
+                quarantined: false,
             });
             subnet.set_neurons(neurons);
             weights::bind_beat_publishers(mesh, subnet).await;

@@ -12,6 +12,7 @@ pub mod follow;
 pub mod keys;
 pub mod neuron;
 pub mod nonce;
+pub mod sentinels;
 
 use std::time::Duration;
 
@@ -144,6 +145,29 @@ pub enum ChainError {
     /// whose key the chain can read to check the proof.
     #[error("the node key is not an ed25519 key; the chain serves only ed25519 PeerIds")]
     NodeKeyNotEd25519,
+    /// The node has no live subnet with this id (`mindos_*` error 4001).
+    #[error("no live subnet has id {netuid}")]
+    UnknownSubnet {
+        /// The subnet asked about.
+        netuid: mindos_primitives::NetUid,
+    },
+    /// The node holds no sentinel committee of the requested epoch (`mindos_committee` error
+    /// 4003): it keeps the current and the next epoch's, and an epoch with fewer than four
+    /// eligible validators has none.
+    #[error(
+        "no committee of subnet {netuid} for sentinel epoch {requested}: the chain holds the \
+         current epoch's ({current}) and the next one's, and of these has {stored:?}"
+    )]
+    CommitteeNotStored {
+        /// The subnet.
+        netuid: mindos_primitives::NetUid,
+        /// The epoch asked for (the current one when none was named).
+        requested: u64,
+        /// The subnet's sentinel epoch now.
+        current: u64,
+        /// The epochs whose committees the chain holds.
+        stored: Vec<u64>,
+    },
     /// The runtime refused a transaction with a pallet error that carries a value, such as
     /// `Directives::InvalidParameter` and the rule broken.
     #[error("{source}: {detail}")]
@@ -278,6 +302,8 @@ pub struct ChainClient {
     api: OnlineClient<MindConfig>,
     /// The same connection, for the plain RPCs subxt's typed client does not offer.
     rpc: LegacyRpcMethods<RpcConfigFor<MindConfig>>,
+    /// The same connection, for the node's own `mindos_*` methods.
+    raw_rpc: RpcClient,
 }
 
 impl ChainClient {
@@ -301,7 +327,8 @@ impl ChainClient {
                 })?;
             Ok(Self {
                 api,
-                rpc: LegacyRpcMethods::new(rpc),
+                rpc: LegacyRpcMethods::new(rpc.clone()),
+                raw_rpc: rpc,
             })
         };
         // A node that accepts the socket and never answers must not hang the caller.

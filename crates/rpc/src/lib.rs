@@ -17,12 +17,14 @@ use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_runtime::traits::Block as BlockT;
 
-/// JSON-RPC error code: no live subnet has the requested id.
-pub const UNKNOWN_SUBNET: i32 = 4001;
-/// JSON-RPC error code: the subnet exists but no neuron holds the requested uid.
-pub const UNKNOWN_NEURON: i32 = 4002;
-/// JSON-RPC error code: the runtime API call failed (e.g. unknown block hash).
-pub const RUNTIME_ERROR: i32 = 5001;
+mod sentinels;
+
+pub use sentinels::{Sentinels, SentinelsApiClient, SentinelsApiServer, SentinelsRuntimeApi};
+
+/// The JSON-RPC error codes (shared with the chain client, which reads them).
+pub use mindos_primitives::rpc_errors::{
+    COMMITTEE_NOT_STORED, RUNTIME_ERROR, UNKNOWN_NEURON, UNKNOWN_SUBNET,
+};
 
 /// Uid slots in a `mindos_metagraph` page when the caller names no `limit`: a full subnet is
 /// 4,096 rows and megabytes of JSON, more than a public node should build per call.

@@ -1,5 +1,6 @@
-//! The runtime API behind the node's `mindos_*` JSON-RPC methods. `no_std`: the runtime
-//! implements it in Wasm, the node calls it.
+//! The runtime APIs behind the node's `mindos_*` JSON-RPC methods, one concern per trait:
+//! [`MindosApi`] (subnets, metagraphs, directive governance) and [`SentinelsApi`] (committees,
+//! cases, quarantines). `no_std`: the runtime implements them in Wasm, the node calls them.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -7,7 +8,10 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::Codec;
-pub use mindos_primitives::{NetUid, NeuronDetail, NeuronView, SubnetView};
+pub use mindos_primitives::{
+    CasesView, CommitteeQueryError, CommitteeView, NetUid, NeuronDetail, NeuronView,
+    QuarantineView, SubnetView,
+};
 pub use pallet_mindos_directives::{DirectiveView, GovernedParameters, ProposalView};
 
 sp_api::decl_runtime_apis! {
@@ -38,5 +42,28 @@ sp_api::decl_runtime_apis! {
         fn proposals() -> Vec<ProposalView<AccountId, Balance, BlockNumber>>;
         /// The governed parameters in force.
         fn parameters() -> GovernedParameters<Balance, BlockNumber>;
+    }
+
+    /// Read access to the sentinels: committees, open cases and audits, quarantines. Every
+    /// epoch here is a subnet's sentinel epoch.
+    pub trait SentinelsApi<AccountId, Balance, BlockNumber>
+    where
+        AccountId: Codec,
+        Balance: Codec,
+        BlockNumber: Codec,
+    {
+        /// The committee of `netuid` for sentinel `epoch` (default: the current one); the
+        /// chain holds the current and the next epoch's. Fails for an unknown subnet or an
+        /// epoch whose committee is not held (the error names those held).
+        fn committee(
+            netuid: NetUid,
+            epoch: Option<u64>,
+        ) -> Result<CommitteeView<AccountId, BlockNumber>, CommitteeQueryError>;
+        /// The open judged cases and audits of `netuid`, or of every live subnet for `None`;
+        /// `None` for an unknown subnet.
+        fn cases(netuid: Option<NetUid>) -> Option<CasesView<AccountId, Balance, BlockNumber>>;
+        /// The quarantined hotkeys of `netuid`, or of every live subnet for `None`; `None`
+        /// for an unknown subnet.
+        fn quarantines(netuid: Option<NetUid>) -> Option<Vec<QuarantineView<AccountId, BlockNumber>>>;
     }
 }

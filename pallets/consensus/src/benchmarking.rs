@@ -18,7 +18,9 @@ use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
 use frame_support::{traits::Get, BoundedVec};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use mindos_primitives::{NetUid, OnSubnetDissolved, Perbill, MAX_NEURONS_PER_SUBNET};
+use mindos_primitives::{
+    NetUid, OnSubnetDissolved, Perbill, ReputationSink, MAX_NEURONS_PER_SUBNET,
+};
 use sp_core::H256;
 use sp_runtime::traits::Saturating;
 
@@ -258,6 +260,39 @@ mod benchmarks {
         }
 
         assert_eq!(Weights::<T>::iter_prefix(netuid).count(), 0);
+    }
+
+    /// Halving a sentinel's reputation on a full subnet: the whole [`Metrics`] row of
+    /// `MAX_NEURONS` uids is read and written (the cut does not depend on anything else).
+    #[benchmark]
+    fn cut_reputation() {
+        frame_system::Pallet::<T>::set_block_number(1u32.into());
+        let (netuid, hotkeys) = T::BenchmarkHelper::subnet_with_neurons(MAX_NEURONS, 1);
+        let hotkey = hotkeys.last().cloned().expect("a neuron registered");
+        LastEpochAt::<T>::insert(netuid, BlockNumberFor::<T>::from(2u32));
+        Metrics::<T>::insert(
+            netuid,
+            BoundedVec::truncate_from(
+                (0..MAX_NEURONS)
+                    .map(|_| UidMetrics {
+                        reputation: Perbill::from_percent(50),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+        );
+
+        #[block]
+        {
+            <Pallet<T> as ReputationSink<T::AccountId>>::cut(
+                netuid,
+                &hotkey,
+                Perbill::from_percent(50),
+            );
+        }
+
+        let last = Metrics::<T>::get(netuid).last().map(|m| m.reputation);
+        assert_eq!(last, Some(Perbill::from_percent(25)));
     }
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

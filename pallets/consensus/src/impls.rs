@@ -14,13 +14,14 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_consensus_math::{run_epoch, split_emission, EpochInput, ValidatorInput};
 use mindos_primitives::{
     Contribution, EmissionRecorder, NetUid, NeuronView, NeuronsInfo, OnSubnetDissolved, Perbill,
-    QuarantineInfo, ReputationInfo, SaltSink, StakeInfo, SubnetsInfo, MAX_NEURONS_PER_SUBNET,
+    QuarantineInfo, ReputationInfo, ReputationSink, SaltSink, StakeInfo, SubnetsInfo,
+    MAX_NEURONS_PER_SUBNET,
 };
 use sp_core::H256;
 use sp_runtime::{
     helpers_128bit::multiply_by_rational_with_rounding,
     traits::{BlakeTwo256, Hash, Saturating, Zero},
-    Rounding, SaturatedConversion,
+    PerThing, Rounding, SaturatedConversion,
 };
 
 /// One validator as the epoch reads it.
@@ -691,25 +692,61 @@ impl<T: Config> Pallet<T> {
     }
 }
 
+impl<T: Config> Pallet<T> {
+    /// Whether `uid`'s row of [`Metrics`] is its current neuron's: the neuron registered before
+    /// the last epoch's block. A newer one has no results yet (the row is its predecessor's),
+    /// and the next epoch starts it from zero. Two storage reads.
+    fn metrics_are_current(netuid: NetUid, uid: u16) -> bool {
+        let last_epoch = LastEpochAt::<T>::get(netuid)
+            .map(|b| b.saturated_into::<u64>())
+            .unwrap_or(0);
+        T::Neurons::registered_at(netuid)
+            .get(usize::from(uid))
+            .is_some_and(|r| *r != 0 && *r < last_epoch)
+    }
+}
+
 /// The reputation of the last epoch ([`Metrics`]): the sentinels pallet weighs committee seats
 /// by stake × reputation. A uid whose current neuron registered at or after that epoch's block
 /// has none yet (the stored value is its predecessor's), as the next epoch will treat it. Two
 /// storage reads of per-subnet vectors and one of the epoch's block.
 impl<T: Config> ReputationInfo for Pallet<T> {
     fn reputation(netuid: NetUid, uid: u16) -> Perbill {
-        let last_epoch = LastEpochAt::<T>::get(netuid)
-            .map(|b| b.saturated_into::<u64>())
-            .unwrap_or(0);
-        let held = T::Neurons::registered_at(netuid)
-            .get(usize::from(uid))
-            .is_some_and(|r| *r != 0 && *r < last_epoch);
-        if !held {
+        if !Self::metrics_are_current(netuid, uid) {
             return Perbill::zero();
         }
         Metrics::<T>::get(netuid)
             .get(usize::from(uid))
             .map(|m| m.reputation)
             .unwrap_or_default()
+    }
+}
+
+/// The sentinels pallet cuts a sentinel's reputation when an audit overturns its guilty vote
+/// (by half). The cut applies to the last epoch's value in [`Metrics`], so the next committee
+/// draw weighs it at once and the next epoch averages on from it (the moving average has to
+/// earn it back). A hotkey not registered on `netuid`, and one registered since the last
+/// epoch (its row is still its predecessor's), are left alone: nothing is written.
+impl<T: Config> ReputationSink<T::AccountId> for Pallet<T> {
+    fn cut(netuid: NetUid, hotkey: &T::AccountId, share: Perbill) {
+        let Some(uid) = T::Neurons::uid(netuid, hotkey) else {
+            return;
+        };
+        if !Self::metrics_are_current(netuid, uid) {
+            return;
+        }
+        let mut metrics = Metrics::<T>::get(netuid);
+        let Some(row) = metrics.get_mut(usize::from(uid)) else {
+            return;
+        };
+        // What is kept rounds down: the cut is never less than `share`.
+        row.reputation = row.reputation.saturating_mul(share.left_from_one());
+        Metrics::<T>::insert(netuid, metrics);
+    }
+
+    /// The benchmarked cut of a full subnet's row ([`WeightInfo::cut_reputation`]).
+    fn cut_weight() -> Weight {
+        T::WeightInfo::cut_reputation()
     }
 }
 

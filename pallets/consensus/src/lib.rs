@@ -51,6 +51,11 @@
 //! - **Records.** [`Metrics`] holds each uid's last results and reputation; [`History`] the
 //!   last [`Config::HistoryDepth`] epochs per uid (the contribution ring buffer read by
 //!   `mindos_neuron`); the neurons pallet gets each uid's emission for pruning.
+//! - **Reputation for the sentinels.** The pallet tells the sentinels pallet each uid's
+//!   reputation ([`mindos_primitives::ReputationInfo`], a committee seat's weight is stake ×
+//!   reputation) and takes its cuts ([`mindos_primitives::ReputationSink`]): an audit that
+//!   overturns a sentinel's guilty vote halves the reputation in [`Metrics`], so the next draw
+//!   weighs the cut at once and the moving average has to earn it back.
 //!
 //! ## Weight of the epoch
 //!

@@ -1038,3 +1038,78 @@ fn reputation_info_reads_the_last_epoch_and_ignores_a_predecessor() {
         assert_eq!(Consensus::reputation(netuid, 4), Perbill::zero());
     });
 }
+
+#[test]
+fn a_reputation_cut_halves_the_hotkeys_last_epoch_reputation() {
+    use mindos_primitives::{ReputationInfo, ReputationSink};
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = setup();
+        let honest: (&[u16], &[u16]) = (&[3, 4, 5], &[1, 2, 1]);
+        commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
+        run_to(29);
+        let before = Metrics::<Test>::get(netuid);
+        let reputation = before[4].reputation;
+        assert!(reputation > Perbill::zero());
+        Consensus::cut(netuid, &hotkey(4), Perbill::from_percent(50));
+        let after = Metrics::<Test>::get(netuid);
+        let halved = Perbill::from_parts(reputation.deconstruct() / 2);
+        assert_eq!(after[4].reputation, halved);
+        assert_eq!(Consensus::reputation(netuid, 4), halved);
+        // Only its reputation changed.
+        let mut expected = before.clone();
+        expected[4].reputation = halved;
+        assert_eq!(after, expected);
+        // Twice: a quarter.
+        Consensus::cut(netuid, &hotkey(4), Perbill::from_percent(50));
+        assert_eq!(
+            Consensus::reputation(netuid, 4),
+            Perbill::from_parts(halved.deconstruct() / 2)
+        );
+    });
+}
+
+#[test]
+fn a_reputation_cut_of_an_unknown_hotkey_or_subnet_changes_nothing() {
+    use mindos_primitives::ReputationSink;
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = setup();
+        // No reputation earned yet: nothing changes.
+        let initial: Vec<_> = Metrics::<Test>::iter().collect();
+        Consensus::cut(netuid, &hotkey(4), Perbill::from_percent(50));
+        assert_eq!(Metrics::<Test>::iter().collect::<Vec<_>>(), initial);
+        let honest: (&[u16], &[u16]) = (&[3, 4, 5], &[1, 2, 1]);
+        commit_and_reveal_all(netuid, &[honest, honest, honest], 19);
+        run_to(29);
+        let before = Metrics::<Test>::get(netuid);
+        // A hotkey never registered, a subnet that does not exist.
+        Consensus::cut(netuid, &hotkey(60), Perbill::from_percent(50));
+        Consensus::cut(NetUid(9), &hotkey(4), Perbill::from_percent(50));
+        assert!(!Metrics::<Test>::contains_key(NetUid(9)));
+        assert_eq!(Metrics::<Test>::get(netuid), before);
+        // A newcomer in uid 4's slot: the row is its predecessor's, left for the next epoch.
+        assert_ok!(Neurons::deregister(
+            RuntimeOrigin::signed(coldkey(4)),
+            netuid,
+            hotkey(4)
+        ));
+        assert_ok!(Neurons::register(
+            RuntimeOrigin::signed(coldkey(8)),
+            netuid,
+            hotkey(8),
+            1_000,
+            consent(8)
+        ));
+        Consensus::cut(netuid, &hotkey(8), Perbill::from_percent(50));
+        assert_eq!(Metrics::<Test>::get(netuid), before);
+    });
+}
+
+#[test]
+fn a_reputation_cut_is_charged_its_weight() {
+    use mindos_primitives::ReputationSink;
+    assert_eq!(
+        <Consensus as ReputationSink<AccountId>>::cut_weight(),
+        <() as WeightInfo>::cut_reputation()
+    );
+    assert!(<Consensus as ReputationSink<AccountId>>::cut_weight().ref_time() > 0);
+}

@@ -46,6 +46,7 @@ pub trait WeightInfo {
 	fn epoch(n: u32, v: u32, w: u32, ) -> Weight;
 	fn pay_miners(k: u32, ) -> Weight;
 	fn on_subnet_dissolved(r: u32, ) -> Weight;
+	fn cut_reputation() -> Weight;
 }
 
 /// Weights for `pallet_mindos_consensus` using the runtime's database weights.
@@ -260,6 +261,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 18885).saturating_mul(r.into()))
 	}
+	/// NOT YET BENCHMARKED: a hand estimate until `scripts/benchmark.sh` regenerates this file
+	/// from the `cut_reputation` benchmark. Reads `Neurons::Uids`, `Neurons::RegisteredAt`,
+	/// `Consensus::LastEpochAt` and `Consensus::Metrics` (4,096 rows), writes `Metrics`; 200 µs
+	/// of compute for decoding and encoding the rows (an epoch of 4,096 uids is charged about
+	/// 1.3 µs per uid for far more work).
+	/// Storage: `Consensus::Metrics` (r:1 w:1)
+	/// Proof: `Consensus::Metrics` (`max_values`: None, `max_size`: Some(98316), added: 100791, mode: `MaxEncodedLen`)
+	/// Storage: `Neurons::RegisteredAt` (r:1 w:0)
+	/// Proof: `Neurons::RegisteredAt` (`max_values`: None, `max_size`: Some(16396), added: 18871, mode: `MaxEncodedLen`)
+	fn cut_reputation() -> Weight {
+		Weight::from_parts(200_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 124686))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same weights with ParityDB costs, for tests and mocks.
@@ -322,5 +338,11 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 18885).saturating_mul(r.into()))
+	}
+	fn cut_reputation() -> Weight {
+		Weight::from_parts(200_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 124686))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

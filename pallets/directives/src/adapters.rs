@@ -9,8 +9,7 @@
 use crate::{pallet::*, ParameterSource, SentinelParameters};
 use frame_system::pallet_prelude::BlockNumberFor;
 use mindos_consensus_math::{EmissionSplit, EpochParams};
-use mindos_primitives::ConsensusParameters;
-use sp_runtime::Perbill;
+use mindos_primitives::{ConsensusParameters, SlashRates};
 
 impl<T: Config> ConsensusParameters<BalanceOf<T>> for Pallet<T> {
     /// The governed block emission, halved once per governed halving interval since genesis.
@@ -50,8 +49,8 @@ impl<T: Config> SentinelParameters for Pallet<T> {
         Parameters::<T>::get().sentinel_quarantine_epochs
     }
 
-    fn slash_share() -> Perbill {
-        Parameters::<T>::get().sentinel_slash_share
+    fn slash_rates() -> SlashRates {
+        Parameters::<T>::get().sentinel_slash_rates()
     }
 }
 

@@ -4,10 +4,10 @@
 //! nothing. Enactments run in their own storage layer, so a failed one changes nothing either.
 
 use crate::{
-    pallet::*, Directive, DirectiveId, DirectiveStatus, DirectiveView, HoldReason, ParameterError,
-    ParameterLimits, ParameterValue, Proposal, ProposalAction, ProposalIndex, ProposalStatus,
-    ProposalView, RejectionReason, Scope, SubnetsGovernance, Tally, Vote, VotingStake, WeightInfo,
-    LOG_TARGET, PRIME_DIRECTIVE,
+    pallet::*, AuditWindow, Directive, DirectiveId, DirectiveStatus, DirectiveView, HoldReason,
+    ParameterError, ParameterLimits, ParameterValue, Proposal, ProposalAction, ProposalIndex,
+    ProposalStatus, ProposalView, RejectionReason, Scope, SubnetsGovernance, Tally, Vote,
+    VotingStake, WeightInfo, LOG_TARGET, PRIME_DIRECTIVE,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::{
@@ -72,6 +72,8 @@ impl<T: Config> Pallet<T> {
         ParameterLimits {
             voting_period: T::VotingPeriod::get(),
             max_committee_size: T::MaxCommitteeSize::get(),
+            audit_window_epochs: T::AuditWindow::epochs(),
+            audit_window_blocks: T::AuditWindow::extra_blocks(),
         }
     }
 

@@ -15,13 +15,15 @@
 //!   value ([`Parameters`]): emission split and block emission with its halving interval,
 //!   the registration burn (increase factor, half-life, floor), the subnet lock deposit,
 //!   the unbonding period, the hyperparameter bounds subnet owners must respect, and the
-//!   sentinel parameters (committee size and threshold, quarantine epochs, slash share).
+//!   sentinel parameters (committee size and threshold, quarantine epochs, the slash rates
+//!   and the reporter's share).
 //!   Other pallets read it through traits, never constants:
 //!   [`mindos_primitives::ConsensusParameters`] and [`SentinelParameters`] are
 //!   implemented by [`Pallet`], and each scalar has a `Get` adapter ([`BurnFloor`],
 //!   [`UnbondingPeriod`], …) for other pallets' `Config`s. [`GovernedParameters::validate`]
-//!   refuses nonsense: a split that does not sum to 100%, a committee smaller than four, a
-//!   zero unbonding period.
+//!   refuses nonsense: a split that does not sum to 100%, a committee smaller than four, an
+//!   unbonding period not longer than a vote or than a sentinel slash can wait
+//!   ([`Config::AuditWindow`]), a slash rate outside its range.
 //! - **Proposals.** [`Pallet::propose`] puts up a deposit (held under
 //!   [`HoldReason::ProposalDeposit`]) for a [`ProposalAction`] — `AddDirective`,
 //!   `AmendDirective`, `RepealDirective` or `SetParameter` — in a [`Scope`]: `Network`, or
@@ -181,7 +183,7 @@ mod types;
 pub mod weights;
 
 pub use mindos_consensus_math::EmissionSplit;
-pub use mindos_primitives::{ConsensusParameters, NetUid};
+pub use mindos_primitives::{AuditWindow, ConsensusParameters, NetUid};
 // The registry, its errors, and one `Get` adapter per field (e.g. `BurnFloor`).
 pub use parameters::*;
 #[cfg(feature = "runtime-benchmarks")]
@@ -368,6 +370,12 @@ pub mod pallet {
         /// bound); at least [`MIN_COMMITTEE_SIZE`].
         #[pallet::constant]
         type MaxCommitteeSize: Get<u32>;
+
+        /// How long a sentinel slash can wait after its sanction (the sentinels pallet's audit
+        /// window): [`GovernedParameters::validate`] keeps the unbonding period longer at the
+        /// slowest tempo the hyperparameter bounds allow, so an offender cannot withdraw its
+        /// stake before the slash. `()` without a sentinels pallet.
+        type AuditWindow: AuditWindow;
 
         /// The governed parameters of a genesis config that names none: MindOS at launch in
         /// the runtime's blocks. (Block counts depend on the block time, which only the

@@ -41,6 +41,10 @@ parameter_types! {
     /// `MaxVotesPerProposal`: 5 keeps the list-full cases short; the dust test sets the
     /// runtime's 1,024.
     pub static MaxVotes: u32 = 5;
+    /// The sentinel audit window: none by default (so the voting period alone bounds the
+    /// unbonding period); the audit-window tests set one.
+    pub static AuditWindowEpochs: u32 = 0;
+    pub static AuditWindowBlocks: u64 = 0;
     pub const ProposalDeposit: Balance = 100;
     pub const MinVotingStake: Balance = 10;
     pub const VotingPeriod: u64 = 10;
@@ -50,6 +54,19 @@ parameter_types! {
     pub PrimeApprovalThreshold: Perbill = Perbill::from_rational(2u32, 3u32);
     pub const Quorum: Perbill = Perbill::from_percent(20);
     pub const DepositBurnThreshold: Perbill = Perbill::from_percent(5);
+}
+
+/// The audit window of [`AuditWindowEpochs`] and [`AuditWindowBlocks`].
+#[allow(unreachable_pub)] // named in the public `Config` impl of the mock runtime
+pub struct MockAuditWindow;
+impl mindos_primitives::AuditWindow for MockAuditWindow {
+    fn epochs() -> u32 {
+        AuditWindowEpochs::get()
+    }
+
+    fn extra_blocks() -> u64 {
+        AuditWindowBlocks::get()
+    }
 }
 
 /// Voting stake from [`StakeTable`] and [`Registrations`].
@@ -138,6 +155,7 @@ impl pallet_directives::Config for Test {
     type MaxTitleLength = ConstU32<32>;
     type MaxTextLength = ConstU32<128>;
     type MaxCommitteeSize = ConstU32<16>;
+    type AuditWindow = MockAuditWindow;
     type LaunchParameters = LaunchParameters;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]

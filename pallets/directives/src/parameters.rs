@@ -19,11 +19,12 @@ use mindos_consensus_math::EmissionSplit;
 use mindos_primitives::{
     HyperparameterBounds, Hyperparameters, Range, DAY_OF_6S_BLOCKS, MAX_NEURONS_PER_SUBNET, MIND,
 };
+use mindos_sentinels_math::SlashRates;
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_runtime::{
     traits::{AtLeast32BitUnsigned, One, Zero},
-    FixedU128, Perbill, SaturatedConversion,
+    FixedU128, PerThing, Perbill, SaturatedConversion,
 };
 
 mod table;
@@ -42,6 +43,41 @@ pub const MIN_COMMITTEE_SIZE: u32 = 4;
 pub const KAPPA_RANGE: Range<Perbill> = Range {
     min: Perbill::from_percent(50),
     max: Perbill::from_parts(666_666_667),
+};
+
+/// The share of a miner's stake a proven offence may cost. Evidence that proves itself cannot
+/// be wrong, so up to all of it; at least 1 %, or equivocating would cost little more than the
+/// quarantine.
+pub const PROVEN_SLASH_RANGE: Range<Perbill> = Range {
+    min: Perbill::from_percent(1),
+    max: Perbill::from_percent(100),
+};
+
+/// The share of a miner's stake a judged conviction may cost: at most 1 %, as a committee can
+/// be captured (≈ 0.5 % of committees of 7 at 20 % adversarial weight, `shared/sentinels.md`)
+/// and its verdict be wrong; zero leaves the quarantine as the whole penalty.
+pub const JUDGED_SLASH_RANGE: Range<Perbill> = Range {
+    min: Perbill::from_percent(0),
+    max: Perbill::from_percent(1),
+};
+
+/// The share of a sentinel's stake one wrong vote may cost before correlation: at most half.
+pub const SENTINEL_SLASH_RANGE: Range<Perbill> = Range {
+    min: Perbill::from_percent(0),
+    max: Perbill::from_percent(50),
+};
+
+/// The correlation multiplier: at least 1 (correlated errors never cost less than one) and at
+/// most 10, a multiplier of the base rate rather than a penalty of its own. The product with
+/// each sentinel rate must also stay at most 100 %
+/// ([`ParameterError::CorrelatedSlashAboveWholeStake`]).
+pub const CORRELATION_FACTOR_RANGE: Range<u32> = Range { min: 1, max: 10 };
+
+/// The reporter's share of a miner's slash: at most half, so a validator reporting its own
+/// (or a colluding) miner always loses at least half of what is slashed.
+pub const REPORTER_SHARE_RANGE: Range<Perbill> = Range {
+    min: Perbill::from_percent(0),
+    max: Perbill::from_percent(50),
 };
 
 /// The shortest activity cutoff: a validator committing every epoch reveals up to two tempos
@@ -63,8 +99,10 @@ struct EmissionSplitDef {
 // MindOS at launch (6 s blocks, 12 decimals): emission 18/41/41, 1 MIND per block halving
 // every 10,512,000 blocks (two years), registration burn ×1.2 per registration decaying to a
 // 1 MIND floor with a one-day half-life, subnet locks of 100 MIND plus 10 MIND per live subnet,
-// a seven-day unbonding period, and sentinel committees of 7 with a threshold of 5, three
-// quarantine epochs and a 10% slash.
+// a seven-day unbonding period, and sentinel committees of 7 with a threshold of 5, two
+// quarantine epochs and the sentinel slash rates of `mindos-sentinels-math` (5 % proven,
+// 0.01 % judged, 0.1 % and 2 % for sentinels proven wrong, ×3 correlated, 10 % to the
+// reporter).
 //
 // Append only: SCALE encodes the fields and variants by position (see `table.rs`).
 governed_parameters! {
@@ -110,9 +148,10 @@ governed_parameters! {
     /// Epochs a first offence's quarantine lasts (a second within 30 epochs doubles it); at
     /// least one. 2, issue 19's target: a garbage miner is out within 2 epochs.
     sentinel_quarantine_epochs: u32 = 2 => SentinelQuarantineEpochs as SentinelQuarantineEpochs;
-    /// Share of a quarantined miner's stake that is slashed.
-    sentinel_slash_share: Perbill = Perbill::from_percent(10)
-        => SentinelSlashShare as SentinelSlashShare;
+    /// Share of a miner's sentinel slash paid to whoever reported it (a canary's committer);
+    /// within [`REPORTER_SHARE_RANGE`]. 10 %, Polkadot's `slashRewardFraction`.
+    sentinel_reporter_share: Perbill = SlashRates::default().reporter_reward
+        => SentinelReporterShare as SentinelReporterShare;
     /// A subnet's hyperparameters, within the governed bounds; only in `Subnet` scope.
     SubnetHyperparameters(Hyperparameters<Balance>) outside the registry;
     /// Share of validator stake that must back a weight for it to count in consensus, the same
@@ -123,6 +162,29 @@ governed_parameters! {
     /// leave the epoch and its bonds decay. At least [`MIN_ACTIVITY_CUTOFF`].
     activity_cutoff: u32 = mindos_primitives::LAUNCH_ACTIVITY_CUTOFF
         => ActivityCutoff as ActivityCutoff;
+    /// Share of a miner's stake slashed for an offence that proves itself (equivocation, a
+    /// canary failure); within [`PROVEN_SLASH_RANGE`]. 5 %, the Cosmos double-sign slash.
+    sentinel_proven_slash: Perbill = SlashRates::default().miner_self_verifying
+        => SentinelProvenSlash as SentinelProvenSlash;
+    /// Share of a miner's stake slashed for a judged offence (a committee's `2f + 1` guilty
+    /// votes), on top of the quarantine; within [`JUDGED_SLASH_RANGE`]. 0.01 %, the Cosmos
+    /// downtime slash.
+    sentinel_judged_slash: Perbill = SlashRates::default().miner_judged
+        => SentinelJudgedSlash as SentinelJudgedSlash;
+    /// Share of a sentinel's stake slashed when an audit overturns the conviction it voted
+    /// for; within [`SENTINEL_SLASH_RANGE`]. 0.1 %, Polkadot's former `AgainstValid`.
+    sentinel_overturned_slash: Perbill = SlashRates::default().overturned_sentinel
+        => SentinelOverturnedSlash as SentinelOverturnedSlash;
+    /// Share of a sentinel's stake slashed when an audit convicts a miner it voted to clear;
+    /// within [`SENTINEL_SLASH_RANGE`]. 2 %, Polkadot's `ForInvalidApproved`: covering for a
+    /// miner is the profitable lie, so it costs 20 times a wrong accusation.
+    sentinel_cleared_slash: Perbill = SlashRates::default().cleared_bad_miner
+        => SentinelClearedSlash as SentinelClearedSlash;
+    /// What the two sentinel rates are multiplied by when at least `f + 1` members of one
+    /// committee are proven wrong together; within [`CORRELATION_FACTOR_RANGE`], and the
+    /// product stays at most 100 %. 3, Ethereum's correlation penalty.
+    sentinel_correlation_factor: u32 = SlashRates::default().correlation_factor
+        => SentinelCorrelationFactor as SentinelCorrelationFactor;
 }
 
 /// `n` MIND in planck.
@@ -216,6 +278,23 @@ pub enum ParameterError {
     KappaOutOfRange,
     /// The activity cutoff is shorter than [`MIN_ACTIVITY_CUTOFF`] epochs.
     ActivityCutoffTooShort,
+    /// The unbonding period does not outlast the longest wait of a sentinel slash (the audit
+    /// window at the slowest tempo the hyperparameter bounds allow): an offender could
+    /// withdraw its stake before its slash settles.
+    UnbondingNotLongerThanAuditWindow,
+    /// The proven-offence slash is outside [`PROVEN_SLASH_RANGE`] (1 % to 100 %).
+    ProvenSlashOutOfRange,
+    /// The judged-offence slash is outside [`JUDGED_SLASH_RANGE`] (0 to 1 %).
+    JudgedSlashOutOfRange,
+    /// A sentinel slash (overturned or cleared) is outside [`SENTINEL_SLASH_RANGE`] (0 to
+    /// 50 %).
+    SentinelSlashOutOfRange,
+    /// The correlation factor is outside [`CORRELATION_FACTOR_RANGE`] (1 to 10).
+    CorrelationFactorOutOfRange,
+    /// A sentinel slash times the correlation factor is above 100 % of the stake.
+    CorrelatedSlashAboveWholeStake,
+    /// The reporter's share is outside [`REPORTER_SHARE_RANGE`] (0 to 50 %).
+    ReporterShareOutOfRange,
 }
 
 /// Limits of a registry that come from the runtime, not from governance.
@@ -225,6 +304,23 @@ pub struct ParameterLimits<BlockNumber> {
     pub voting_period: BlockNumber,
     /// The largest sentinel committee the runtime's storage bounds allow.
     pub max_committee_size: u32,
+    /// Subnet epochs a sentinel slash can wait after its sanction, at most
+    /// ([`mindos_primitives::AuditWindow::epochs`]).
+    pub audit_window_epochs: u32,
+    /// Blocks it can wait on top ([`mindos_primitives::AuditWindow::extra_blocks`]).
+    pub audit_window_blocks: u64,
+}
+
+impl<BlockNumber> ParameterLimits<BlockNumber> {
+    /// The most blocks a sentinel slash can wait after its sanction when no subnet's tempo
+    /// exceeds `max_tempo`: an epoch is at most `tempo + 1` blocks
+    /// ([`mindos_primitives::is_epoch_boundary`]). Saturates (a window that large fails the
+    /// unbonding rule anyway).
+    pub fn audit_window_at(&self, max_tempo: u16) -> u64 {
+        u64::from(self.audit_window_epochs)
+            .saturating_mul(u64::from(max_tempo).saturating_add(1))
+            .saturating_add(self.audit_window_blocks)
+    }
 }
 
 /// Whether `threshold` of `size` members is a valid sentinel threshold: more than two thirds
@@ -272,6 +368,12 @@ where
         if !self.hyperparameter_bounds.is_valid() {
             return Err(InvalidHyperparameterBounds);
         }
+        // Checked against the whole registry, so a proposal that raises the slowest tempo past
+        // the unbonding period is refused as well as one that shortens the period.
+        let audit_window = limits.audit_window_at(self.hyperparameter_bounds.tempo.max);
+        if self.unbonding_period.clone().saturated_into::<u64>() <= audit_window {
+            return Err(UnbondingNotLongerThanAuditWindow);
+        }
         if self.sentinel_committee_size < MIN_COMMITTEE_SIZE {
             return Err(CommitteeTooSmall);
         }
@@ -288,7 +390,55 @@ where
         if self.activity_cutoff < MIN_ACTIVITY_CUTOFF {
             return Err(ActivityCutoffTooShort);
         }
+        self.validate_slash_rates()
+    }
+
+    /// The sentinel slash rules: each rate in its range, the factor in its range, and the
+    /// worst single slash (a sentinel rate times the factor) at most 100 % of the stake.
+    fn validate_slash_rates(&self) -> Result<(), ParameterError> {
+        use ParameterError::*;
+        if !PROVEN_SLASH_RANGE.contains(&self.sentinel_proven_slash) {
+            return Err(ProvenSlashOutOfRange);
+        }
+        if !JUDGED_SLASH_RANGE.contains(&self.sentinel_judged_slash) {
+            return Err(JudgedSlashOutOfRange);
+        }
+        let sentinel_rates = [self.sentinel_overturned_slash, self.sentinel_cleared_slash];
+        if !sentinel_rates
+            .iter()
+            .all(|r| SENTINEL_SLASH_RANGE.contains(r))
+        {
+            return Err(SentinelSlashOutOfRange);
+        }
+        if !CORRELATION_FACTOR_RANGE.contains(&self.sentinel_correlation_factor) {
+            return Err(CorrelationFactorOutOfRange);
+        }
+        // Exact in u64 (at most 5·10⁸ parts × 10 once the ranges hold), and compared before any
+        // clamping: the math crate's `slash_rate` would clamp an excess to 100 % silently.
+        let factor = u64::from(self.sentinel_correlation_factor);
+        let whole = u64::from(Perbill::ACCURACY);
+        if sentinel_rates
+            .iter()
+            .any(|r| u64::from(r.deconstruct()).saturating_mul(factor) > whole)
+        {
+            return Err(CorrelatedSlashAboveWholeStake);
+        }
+        if !REPORTER_SHARE_RANGE.contains(&self.sentinel_reporter_share) {
+            return Err(ReporterShareOutOfRange);
+        }
         Ok(())
+    }
+
+    /// The sentinel slash rates, as the sentinels pallet applies them.
+    pub fn sentinel_slash_rates(&self) -> SlashRates {
+        SlashRates {
+            miner_self_verifying: self.sentinel_proven_slash,
+            miner_judged: self.sentinel_judged_slash,
+            overturned_sentinel: self.sentinel_overturned_slash,
+            cleared_bad_miner: self.sentinel_cleared_slash,
+            correlation_factor: self.sentinel_correlation_factor,
+            reporter_reward: self.sentinel_reporter_share,
+        }
     }
 
     /// New issuance at `block`: the block emission halved once per elapsed halving interval.
@@ -310,473 +460,4 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    type Params = GovernedParameters<u128, u32>;
-
-    const LIMITS: ParameterLimits<u32> = ParameterLimits {
-        voting_period: 100,
-        max_committee_size: 64,
-    };
-
-    fn with(value: ParameterValue<u128, u32>) -> Result<Params, ParameterError> {
-        let mut p = Params::default();
-        value.apply_to(&mut p)?;
-        p.validate(&LIMITS).map(|_| p)
-    }
-
-    #[test]
-    fn defaults_are_valid_and_match_the_launch_economy() {
-        let p = Params::default();
-        assert_eq!(p.validate(&LIMITS), Ok(()));
-        assert_eq!(p.emission_split, EmissionSplit::default());
-        assert_eq!(p.block_emission, MIND);
-        assert_eq!(p.halving_interval, 10_512_000);
-        assert_eq!(p.burn_increase_factor, FixedU128::from_rational(12, 10));
-        assert_eq!(p.unbonding_period, 100_800);
-        assert_eq!((p.sentinel_committee_size, p.sentinel_threshold), (7, 5));
-        assert_eq!(p.sentinel_quarantine_epochs, 2);
-        assert_eq!(p.sentinel_slash_share, Perbill::from_percent(10));
-    }
-
-    #[test]
-    fn each_nonsense_value_is_named() {
-        use ParameterError::*;
-        use ParameterValue as V;
-        let bad_split = EmissionSplit {
-            owner: Perbill::from_percent(20),
-            miners: Perbill::from_percent(41),
-            validators: Perbill::from_percent(41),
-        };
-        let mut empty_bounds = Params::default().hyperparameter_bounds;
-        empty_bounds.tempo = Range { min: 10, max: 9 };
-        let cases: &[(V<u128, u32>, ParameterError)] = &[
-            (V::EmissionSplit(bad_split), EmissionSplitNotHundredPercent),
-            (V::HalvingInterval(0), ZeroHalvingInterval),
-            (
-                V::BurnIncreaseFactor(FixedU128::one()),
-                BurnIncreaseNotAboveOne,
-            ),
-            (V::BurnHalfLife(0), ZeroBurnHalfLife),
-            (V::BurnFloor(0), ZeroBurnFloor),
-            (V::SubnetLockBase(0), ZeroSubnetLockBase),
-            (V::UnbondingPeriod(0), UnbondingNotLongerThanVoting),
-            (V::UnbondingPeriod(100), UnbondingNotLongerThanVoting),
-            (
-                V::HyperparameterBounds(empty_bounds),
-                InvalidHyperparameterBounds,
-            ),
-            (
-                V::SentinelCommittee {
-                    size: 3,
-                    threshold: 3,
-                },
-                CommitteeTooSmall,
-            ),
-            (
-                V::SentinelCommittee {
-                    size: 65,
-                    threshold: 65,
-                },
-                CommitteeTooLarge,
-            ),
-            (
-                V::SentinelCommittee {
-                    size: 6,
-                    threshold: 4,
-                },
-                ThresholdNotSupermajority,
-            ),
-            (
-                V::SentinelCommittee {
-                    size: 6,
-                    threshold: 7,
-                },
-                ThresholdAboveCommittee,
-            ),
-            (V::SentinelQuarantineEpochs(0), ZeroQuarantineEpochs),
-        ];
-        for (value, expected) in cases {
-            assert_eq!(with(value.clone()), Err(*expected), "{value:?}");
-        }
-        let params = Hyperparameters {
-            tempo: 100,
-            max_neurons: 8,
-            max_validators: 2,
-            immunity_period: 0,
-            min_validator_stake: 0u128,
-            commit_reveal: true,
-        };
-        assert_eq!(
-            with(V::SubnetHyperparameters(params)),
-            Err(NotANetworkParameter)
-        );
-    }
-
-    #[test]
-    fn sensible_values_are_accepted_and_written() {
-        use ParameterValue as V;
-        let split = EmissionSplit {
-            owner: Perbill::from_percent(10),
-            miners: Perbill::from_percent(45),
-            validators: Perbill::from_percent(45),
-        };
-        assert_eq!(with(V::EmissionSplit(split)).unwrap().emission_split, split);
-        assert_eq!(with(V::UnbondingPeriod(101)).unwrap().unbonding_period, 101);
-        // The smallest committee: 3 of 4 is above two thirds (9 > 8), 2 of 4 is not.
-        assert!(with(V::SentinelCommittee {
-            size: 4,
-            threshold: 3
-        })
-        .is_ok());
-        assert_eq!(
-            with(V::SentinelCommittee {
-                size: 4,
-                threshold: 2
-            }),
-            Err(ParameterError::ThresholdNotSupermajority)
-        );
-        let p = with(V::SentinelCommittee {
-            size: 10,
-            threshold: 7,
-        })
-        .unwrap();
-        assert_eq!((p.sentinel_committee_size, p.sentinel_threshold), (10, 7));
-        assert_eq!(
-            with(V::SentinelSlashShare(Perbill::zero()))
-                .unwrap()
-                .sentinel_slash_share,
-            Perbill::zero()
-        );
-    }
-
-    #[test]
-    fn sentinel_threshold_is_strictly_above_two_thirds() {
-        // 7 members: 5 is the smallest threshold (15 > 14), 4 is not (12 > 14 fails).
-        assert_eq!(check_sentinel_threshold(7, 5), Ok(()));
-        assert_eq!(
-            check_sentinel_threshold(7, 4),
-            Err(ParameterError::ThresholdNotSupermajority)
-        );
-        // 6 members: exactly two thirds (4) is not enough.
-        assert_eq!(
-            check_sentinel_threshold(6, 4),
-            Err(ParameterError::ThresholdNotSupermajority)
-        );
-        assert_eq!(check_sentinel_threshold(6, 5), Ok(()));
-        assert_eq!(check_sentinel_threshold(u32::MAX, u32::MAX), Ok(()));
-    }
-
-    #[test]
-    fn block_emission_halves_per_interval_and_reaches_zero() {
-        let mut p = Params {
-            halving_interval: 10,
-            ..Default::default()
-        };
-        assert_eq!(p.block_emission_at(0), MIND);
-        assert_eq!(p.block_emission_at(9), MIND);
-        assert_eq!(p.block_emission_at(10), MIND / 2);
-        assert_eq!(p.block_emission_at(35), MIND / 8);
-        assert_eq!(p.block_emission_at(10 * 200), 0);
-        assert_eq!(p.block_emission_at(u64::MAX), 0);
-        p.halving_interval = 0;
-        assert_eq!(p.block_emission_at(1_000), MIND, "no interval, no halving");
-    }
-
-    #[test]
-    fn registry_json_round_trips() {
-        let p = Params::default();
-        let json = serde_json::to_value(&p).unwrap();
-        assert_eq!(json["emissionSplit"]["owner"], 180_000_000);
-        assert_eq!(json["sentinelCommitteeSize"], 7);
-        let back: Params = serde_json::from_value(json).unwrap();
-        assert_eq!(back, p);
-    }
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    /// One value of every `ParameterValue` variant, in declaration order, none of them a
-    /// default, so that each field's encoding shows.
-    fn one_of_each() -> Vec<ParameterValue<u128, u32>> {
-        use ParameterValue as V;
-        let mut bounds = Params::default().hyperparameter_bounds;
-        bounds.tempo = Range { min: 11, max: 12 };
-        bounds.min_validator_stake = Range {
-            min: 3,
-            max: ABOVE_2_53,
-        };
-        vec![
-            V::EmissionSplit(EmissionSplit {
-                owner: Perbill::from_percent(10),
-                miners: Perbill::from_percent(45),
-                validators: Perbill::from_percent(45),
-            }),
-            V::BlockEmission(ABOVE_2_53),
-            V::HalvingInterval(7),
-            V::BurnIncreaseFactor(FixedU128::from_rational(3, 2)),
-            V::BurnHalfLife(9),
-            V::BurnFloor(u128::MAX),
-            V::SubnetLockBase(5),
-            V::SubnetLockPerSubnet(6),
-            V::UnbondingPeriod(101),
-            V::HyperparameterBounds(bounds),
-            V::SentinelCommittee {
-                size: 10,
-                threshold: 7,
-            },
-            V::SentinelQuarantineEpochs(4),
-            V::SentinelSlashShare(Perbill::from_percent(25)),
-            V::SubnetHyperparameters(Hyperparameters {
-                tempo: 100,
-                max_neurons: 8,
-                max_validators: 2,
-                immunity_period: 1,
-                min_validator_stake: 12,
-                commit_reveal: true,
-            }),
-            V::Kappa(Perbill::from_percent(60)),
-            V::ActivityCutoff(9),
-        ]
-    }
-
-    #[test]
-    fn kappa_keeps_the_majority_guarantee_and_the_cutoff_forgives_a_missed_epoch() {
-        use ParameterValue as V;
-        let refused = |v| with(v).err();
-        assert_eq!(
-            refused(V::Kappa(Perbill::from_percent(49))),
-            Some(ParameterError::KappaOutOfRange)
-        );
-        assert_eq!(
-            refused(V::Kappa(Perbill::from_percent(67))),
-            Some(ParameterError::KappaOutOfRange)
-        );
-        assert_eq!(refused(V::Kappa(KAPPA_RANGE.min)), None);
-        assert_eq!(refused(V::Kappa(KAPPA_RANGE.max)), None);
-        assert_eq!(
-            refused(V::ActivityCutoff(MIN_ACTIVITY_CUTOFF - 1)),
-            Some(ParameterError::ActivityCutoffTooShort)
-        );
-        assert_eq!(refused(V::ActivityCutoff(MIN_ACTIVITY_CUTOFF)), None);
-    }
-
-    /// The SCALE bytes storage holds and the chain client decodes, pinned: reordering,
-    /// removing or retyping an entry of the table fails here.
-    #[test]
-    fn scale_encoding_is_pinned() {
-        use codec::Encode;
-        let registry = [
-            "0095ba0a801a7018801a70180010a5d4e800000000000000000000008066a00000007862a441a710",
-            "0000000000000000403800000010a5d4e8000000000000000000000000407a10f35a000000000000",
-            "0000000000a0724e180900000000000000000000c08901000a004038010000100100400000000000",
-            "c08901000010a5d4e80000000000000000000000000064a7b3b6e00d000000000000000007000000",
-            "050000000200000000e1f5050065cd1d04000000",
-        ]
-        .concat();
-        assert_eq!(hex(&Params::default().encode()), registry);
-        let values = [
-            "0000e1f5058074d21a8074d21a",
-            "0101000000000020000000000000000000",
-            "0207000000",
-            "030000167b0d12d1140000000000000000",
-            "0409000000",
-            "05ffffffffffffffffffffffffffffffff",
-            "0605000000000000000000000000000000",
-            "0706000000000000000000000000000000",
-            "0865000000",
-            concat!(
-                "090b000c00010000100100400000000000c0890100030000000000000000000000000000000100",
-                "0000000020000000000000000000",
-            ),
-            "0a0a00000007000000",
-            "0b04000000",
-            "0c80b2e60e",
-            "0d640008000200010000000c00000000000000000000000000000001",
-            "0e0046c323",
-            "0f09000000",
-        ];
-        let all = one_of_each();
-        assert_eq!(all.len(), values.len());
-        for (index, (value, bytes)) in all.iter().zip(values).enumerate() {
-            assert_eq!(hex(&value.encode()), bytes, "{value:?}");
-            assert_eq!(value.parameter().encode(), [index as u8], "{value:?}");
-        }
-        // The pallet reports these inside `Error::InvalidParameter`; the chain client decodes
-        // them by position too.
-        assert_eq!(ParameterError::EmissionSplitNotHundredPercent.encode(), [0]);
-        assert_eq!(ParameterError::NotANetworkParameter.encode(), [13]);
-    }
-
-    /// The JSON the node RPC (`mindos_parameters`) and chain specs show, pinned.
-    #[test]
-    fn json_shape_is_pinned() {
-        assert_eq!(
-            serde_json::to_string(&Params::default()).unwrap(),
-            concat!(
-                r#"{"emissionSplit":{"owner":180000000,"miners":410000000,"#,
-                r#""validators":410000000},"blockEmission":"1000000000000","#,
-                r#""halvingInterval":10512000,"burnIncreaseFactor":"1200000000000000000","#,
-                r#""burnHalfLife":14400,"burnFloor":"1000000000000","#,
-                r#""subnetLockBase":"100000000000000","#,
-                r#""subnetLockPerSubnet":"10000000000000","unbondingPeriod":100800,"#,
-                r#""hyperparameterBounds":{"tempo":{"min":10,"max":14400},"#,
-                r#""max_neurons":{"min":1,"max":4096},"max_validators":{"min":1,"max":64},"#,
-                r#""immunity_period":{"min":0,"max":100800},"#,
-                r#""min_validator_stake":{"min":"1000000000000","#,
-                r#""max":"1000000000000000000"}},"sentinelCommitteeSize":7,"#,
-                r#""sentinelThreshold":5,"sentinelQuarantineEpochs":2,"#,
-                r#""sentinelSlashShare":100000000,"kappa":500000000,"activityCutoff":4}"#,
-            )
-        );
-        let values = [
-            r#"{"emissionSplit":{"owner":100000000,"miners":450000000,"validators":450000000}}"#,
-            r#"{"blockEmission":"9007199254740993"}"#,
-            r#"{"halvingInterval":7}"#,
-            r#"{"burnIncreaseFactor":"1500000000000000000"}"#,
-            r#"{"burnHalfLife":9}"#,
-            r#"{"burnFloor":"340282366920938463463374607431768211455"}"#,
-            r#"{"subnetLockBase":"5"}"#,
-            r#"{"subnetLockPerSubnet":"6"}"#,
-            r#"{"unbondingPeriod":101}"#,
-            concat!(
-                r#"{"hyperparameterBounds":{"tempo":{"min":11,"max":12},"#,
-                r#""max_neurons":{"min":1,"max":4096},"max_validators":{"min":1,"max":64},"#,
-                r#""immunity_period":{"min":0,"max":100800},"#,
-                r#""min_validator_stake":{"min":"3","max":"9007199254740993"}}}"#,
-            ),
-            r#"{"sentinelCommittee":{"size":10,"threshold":7}}"#,
-            r#"{"sentinelQuarantineEpochs":4}"#,
-            r#"{"sentinelSlashShare":250000000}"#,
-            concat!(
-                r#"{"subnetHyperparameters":{"tempo":100,"max_neurons":8,"max_validators":2,"#,
-                r#""immunity_period":1,"min_validator_stake":"12","#,
-                r#""commit_reveal":true}}"#,
-            ),
-            r#"{"kappa":600000000}"#,
-            r#"{"activityCutoff":9}"#,
-        ];
-        let all = one_of_each();
-        assert_eq!(all.len(), values.len());
-        for (value, json) in all.iter().zip(values) {
-            assert_eq!(serde_json::to_string(value).unwrap(), json);
-            assert_eq!(
-                &serde_json::from_str::<ParameterValue<u128, u32>>(json).unwrap(),
-                value
-            );
-        }
-    }
-
-    /// 2^53 + 1 planck: the first integer a JavaScript number cannot hold exactly.
-    const ABOVE_2_53: u128 = 9_007_199_254_740_993;
-
-    #[test]
-    fn registry_balances_are_decimal_strings() {
-        let p = Params::default();
-        let json = serde_json::to_value(&p).unwrap();
-        assert_eq!(json["blockEmission"], "1000000000000");
-        assert_eq!(json["burnFloor"], "1000000000000");
-        assert_eq!(json["subnetLockBase"], "100000000000000");
-        assert_eq!(json["subnetLockPerSubnet"], "10000000000000");
-        assert_eq!(
-            json["hyperparameterBounds"]["min_validator_stake"],
-            serde_json::json!({"min": "1000000000000", "max": "1000000000000000000"})
-        );
-        // Block numbers, counts and ranges of small integers stay JSON numbers.
-        assert_eq!(json["halvingInterval"], 10_512_000);
-        assert_eq!(json["unbondingPeriod"], 100_800);
-        assert_eq!(json["hyperparameterBounds"]["tempo"]["max"], 14_400);
-        assert_eq!(serde_json::from_value::<Params>(json).unwrap(), p);
-
-        // Amounts a JavaScript number would round keep every digit.
-        let big = Params {
-            block_emission: ABOVE_2_53,
-            burn_floor: u128::MAX,
-            ..Params::default()
-        };
-        let text = serde_json::to_string(&big).unwrap();
-        assert!(
-            text.contains("\"blockEmission\":\"9007199254740993\""),
-            "{text}"
-        );
-        assert!(
-            text.contains(&format!("\"burnFloor\":\"{}\"", u128::MAX)),
-            "{text}"
-        );
-        assert_eq!(serde_json::from_str::<Params>(&text).unwrap(), big);
-    }
-
-    #[test]
-    fn parameter_value_balances_are_decimal_strings() {
-        use ParameterValue as V;
-        let value: V<u128, u32> = V::BlockEmission(ABOVE_2_53);
-        let json = serde_json::to_value(&value).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"blockEmission": "9007199254740993"})
-        );
-        assert_eq!(serde_json::from_value::<V<u128, u32>>(json).unwrap(), value);
-
-        let cases: &[(V<u128, u32>, serde_json::Value)] = &[
-            (
-                V::BurnFloor(u128::MAX),
-                serde_json::json!({"burnFloor": u128::MAX.to_string()}),
-            ),
-            (
-                V::SubnetLockBase(ABOVE_2_53),
-                serde_json::json!({"subnetLockBase": "9007199254740993"}),
-            ),
-            (
-                V::SubnetLockPerSubnet(1),
-                serde_json::json!({"subnetLockPerSubnet": "1"}),
-            ),
-            (
-                V::HalvingInterval(7),
-                serde_json::json!({"halvingInterval": 7}),
-            ),
-            (
-                V::SubnetHyperparameters(Hyperparameters {
-                    tempo: 100,
-                    max_neurons: 8,
-                    max_validators: 2,
-                    immunity_period: 0,
-                    min_validator_stake: ABOVE_2_53,
-                    commit_reveal: true,
-                }),
-                serde_json::json!({"subnetHyperparameters": {
-                    "tempo": 100,
-                    "max_neurons": 8,
-                    "max_validators": 2,
-                    "immunity_period": 0,
-                    "min_validator_stake": "9007199254740993",
-                    "commit_reveal": true
-                }}),
-            ),
-            (
-                V::HyperparameterBounds(Params::default().hyperparameter_bounds),
-                serde_json::json!({"hyperparameterBounds": {
-                    "tempo": {"min": 10, "max": 14_400},
-                    "max_neurons": {"min": 1, "max": 4096},
-                    "max_validators": {"min": 1, "max": 64},
-                    "immunity_period": {"min": 0, "max": 100_800},
-                    "min_validator_stake": {"min": "1000000000000", "max": "1000000000000000000"}
-                }}),
-            ),
-        ];
-        for (value, expected) in cases {
-            let json = serde_json::to_value(value).unwrap();
-            assert_eq!(&json, expected, "{value:?}");
-            assert_eq!(
-                &serde_json::from_value::<V<u128, u32>>(json).unwrap(),
-                value
-            );
-        }
-        // Plain JSON numbers (hand-written chain specs) still parse.
-        assert_eq!(
-            serde_json::from_value::<V<u128, u32>>(serde_json::json!({"burnFloor": 5})).unwrap(),
-            V::BurnFloor(5)
-        );
-    }
-}
+mod tests;

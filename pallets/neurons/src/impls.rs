@@ -74,6 +74,13 @@ impl<T: Config> Pallet<T> {
     /// for the subnet's size (the consent check and the pruned neuron's PeerId included).
     pub fn register_weight(netuid: NetUid) -> Weight {
         T::WeightInfo::register(Self::register_weight_size(netuid))
+            .saturating_add(T::EndpointObserver::max_weight())
+    }
+
+    /// The weight charged for `deregister`: [`WeightInfo::deregister`] and the
+    /// [`Config::EndpointObserver`] told of the departure.
+    pub fn deregister_weight() -> Weight {
+        T::WeightInfo::deregister().saturating_add(T::EndpointObserver::max_weight())
     }
 
     /// The weight charged for `serve`: [`WeightInfo::serve`] and the most the
@@ -251,6 +258,8 @@ impl<T: Config> Pallet<T> {
             reputation: Default::default(),
             emission: emissions.get(usize::from(uid)).copied().unwrap_or_default(),
             last_update: None,
+            // The sentinels pallet's to fill (the runtime API does).
+            quarantined_until: None,
         })
     }
 
@@ -402,7 +411,7 @@ impl<T: Config> Pallet<T> {
                 hotkey: pruned,
             } => {
                 Uids::<T>::remove(netuid, &pruned);
-                Self::remove_endpoint(netuid, &pruned);
+                Self::leave(netuid, &pruned);
                 log::debug!(target: LOG_TARGET, "pruned uid {uid} of subnet {netuid:?}");
                 Self::deposit_event(Event::NeuronPruned {
                     netuid,
@@ -468,11 +477,13 @@ impl<T: Config> Pallet<T> {
         })
     }
 
-    /// Removes `hotkey`'s endpoint on `netuid`, if any, and frees its PeerId.
-    fn remove_endpoint(netuid: NetUid, hotkey: &T::AccountId) {
+    /// `hotkey` leaves `netuid` (deregistered or pruned): removes its endpoint, if any, frees
+    /// its PeerId and tells [`Config::EndpointObserver`].
+    fn leave(netuid: NetUid, hotkey: &T::AccountId) {
         if let Some(served) = Axons::<T>::take(netuid, hotkey) {
             PeerIdOwner::<T>::remove(netuid, &served.endpoint.peer_id);
         }
+        T::EndpointObserver::on_neuron_left(netuid, hotkey);
     }
 
     pub(crate) fn do_serve(
@@ -591,7 +602,7 @@ impl<T: Config> Pallet<T> {
 
         Keys::<T>::remove(netuid, uid);
         Uids::<T>::remove(netuid, hotkey);
-        Self::remove_endpoint(netuid, hotkey);
+        Self::leave(netuid, hotkey);
         RegisteredAt::<T>::insert(netuid, registered_at);
         Emission::<T>::insert(netuid, emission);
         FreeUids::<T>::insert(netuid, free);
@@ -752,9 +763,9 @@ impl<T: Config> NeuronDeregistration for Pallet<T> {
     }
 
     /// The benchmarked `deregister` call: the same reads and writes, with a read of
-    /// [`Keys`] instead of [`HotkeyOwner`].
+    /// [`Keys`] instead of [`HotkeyOwner`], and the observer told of the departure.
     fn max_weight() -> Weight {
-        <T as Config>::WeightInfo::deregister()
+        Self::deregister_weight()
     }
 }
 

@@ -29,7 +29,8 @@
 //!   signatures with.
 //!   Serving a new PeerId reports its key to [`Config::EndpointObserver`] (the sentinels
 //!   pallet, which keeps the keys sentinel evidence is verified with) and is refused
-//!   ([`Error::KeyBindingRefused`]) when the observer cannot record it.
+//!   ([`Error::KeyBindingRefused`]) when the observer cannot record it. The observer is told
+//!   too when a hotkey leaves (deregistered or pruned).
 //! - [`Pallet::deregister`]: the owner frees the slot; the uid is reused by a later
 //!   registration. Another pallet may free a slot by force through
 //!   [`mindos_primitives::NeuronDeregistration`] (the sentinels pallet, after repeated
@@ -184,7 +185,9 @@ pub mod pallet {
 
         /// Told of every Ed25519 key a neuron binds by serving a new PeerId (the sentinels
         /// pallet keeps the recent keys of each hotkey to verify evidence with); a `false`
-        /// refuses the binding ([`Error::KeyBindingRefused`]). `()` accepts every key.
+        /// refuses the binding ([`Error::KeyBindingRefused`]). Told too of every hotkey that
+        /// leaves a subnet (deregistered or pruned), so it can forget the hotkey's keys once
+        /// too old. `()` accepts every key.
         type EndpointObserver: mindos_primitives::EndpointObserver<Self::AccountId>;
 
         /// Weights of this pallet's calls, from its benchmarks.
@@ -511,7 +514,7 @@ pub mod pallet {
         /// Emits [`Event::NeuronDeregistered`]. Fails with [`Error::NotRegistered`] or
         /// [`Error::NotHotkeyOwner`].
         #[pallet::call_index(2)]
-        #[pallet::weight(<T as Config>::WeightInfo::deregister())]
+        #[pallet::weight(Pallet::<T>::deregister_weight())]
         pub fn deregister(
             origin: OriginFor<T>,
             netuid: NetUid,

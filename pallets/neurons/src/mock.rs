@@ -40,6 +40,8 @@ parameter_types! {
     pub static BoundKeys: Vec<(NetUid, AccountId, [u8; 32])> = Vec::new();
     /// Whether the fake endpoint observer refuses every new key.
     pub static RefuseKeys: bool = false;
+    /// Every departure reported to the fake endpoint observer, in order.
+    pub static Departures: Vec<(NetUid, AccountId)> = Vec::new();
 }
 
 /// Records the keys [`BoundKeys`] and refuses them while [`RefuseKeys`] is set, as the
@@ -53,6 +55,10 @@ impl mindos_primitives::EndpointObserver<AccountId> for FakeObserver {
         }
         BoundKeys::mutate(|keys| keys.push((netuid, *hotkey, key)));
         true
+    }
+
+    fn on_neuron_left(netuid: NetUid, hotkey: &AccountId) {
+        Departures::mutate(|left| left.push((netuid, *hotkey)));
     }
 
     fn max_weight() -> frame_support::weights::Weight {

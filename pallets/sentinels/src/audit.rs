@@ -19,19 +19,31 @@
 //!   committee seed of the latest completed mix (the next epoch's) hashed with the case id (the
 //!   draw applies the audit domain).
 //! - **Deciding**: votes to overturn count as "guilty" in the math crate's verdict: `2f + 1`
-//!   overturn, `f + 1` uphold. Expiry (`AuditDuration` blocks) without either: the verdict stands
+//!   overturn, `f + 1` uphold. An overturn is a disagreement between the committees and goes
+//!   to every permit holder first (the `escalation` module); it takes effect when they confirm
+//!   it, or at once if none of them holds stake. Expiry (`AuditDuration` blocks) without either: the verdict stands
 //!   and the appeal deposit is returned.
 //! - **The random pick** is [`randomly_audited`] over the subnet's running RANDAO accumulator
 //!   ([`Mix`]) at the verdict, which moves with every reveal.
-//! - **Correlation**: a sentinel's slash is tripled when at least `f + 1` members of its case
-//!   committee are proven wrong together ([`correlated`]); as a conviction needs `2f + 1` guilty
-//!   votes and a vote dismissal `f + 1` not-guilty ones, every overturn of a voted verdict is
-//!   correlated. The reporter's report counts as its guilty vote, so it is slashed too.
+//! - **Correlation**: a sentinel's slash is multiplied by the governed correlation factor (×3)
+//!   when at least `f + 1` members of its case committee are proven wrong together
+//!   ([`correlated`]); as a conviction needs `2f + 1` guilty votes and a vote dismissal `f + 1`
+//!   not-guilty ones, every overturn of a voted verdict is correlated. The reporter's report
+//!   counts as its guilty vote, so it is slashed too.
+//!
+//!   *Counting across cases instead* (×3 only when `f + 1` members of one committee are proven
+//!   wrong in the overturns of one epoch, ×1 otherwise) was weighed and not done, because it
+//!   changes nothing and would cost state: every overturned verdict already proves at least
+//!   `f + 1` members wrong (`2f + 1` guilty voters, or the `f + 1` who cleared), so the count
+//!   reaches `f + 1` at the first overturn under either reading. A reading that spares a single
+//!   shared mistake (×3 only from the second overturned case of a committee) would need a
+//!   per-committee record kept for the whole audit window and a second, retroactive slash of
+//!   the members slashed at ×1 before the count was reached, for a lighter penalty that
+//!   governance can already set: a correlation factor of 1 turns the multiplier off.
 //!
 //! # Not done
 //!
-//! Escalation of a disagreement between the two committees to all permit holders; slashing
-//! audit members who do not vote; slashing (2%) the sentinels who dismissed a miner that is
+//! Slashing audit members who do not vote; slashing (2%) the sentinels who dismissed a miner that is
 //! later convicted by other evidence (only an overturned dismissal does).
 
 use crate::{
@@ -49,7 +61,9 @@ use frame_support::{
     },
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use mindos_primitives::{NetUid, NeuronsInfo, ReputationInfo, SentinelParameters, StakeInfo};
+use mindos_primitives::{
+    NetUid, NeuronsInfo, ReputationInfo, SentinelParameters, StakeInfo, SubnetsInfo,
+};
 use mindos_sentinels_math::{
     audit_reason, correlated, draw_audit_committee, randomly_audited, slash_rate, verdict,
     AuditReason, Candidate, Committee, CommitteeSize, Offence, RandomnessSource, Verdict,
@@ -60,23 +74,13 @@ use sp_runtime::{
     Perbill, SaturatedConversion,
 };
 
-/// Where a sentinel's reputation is cut when the audit overturns its guilty vote. The consensus
-/// pallet, which keeps reputation, implements it (not yet wired); `()` does nothing.
-pub trait ReputationSink<AccountId> {
-    /// Cut `hotkey`'s reputation on `netuid` by `share` (the audit passes 50%).
-    fn cut(netuid: NetUid, hotkey: &AccountId, share: Perbill);
+/// Where a sentinel's reputation is cut when the audit overturns its guilty vote: the
+/// consensus pallet, which keeps reputation, implements it (defined in `mindos-primitives`, so
+/// that pallet does not depend on this one); `()` does nothing.
+pub use mindos_primitives::ReputationSink;
 
-    /// The most one [`ReputationSink::cut`] weighs.
-    fn cut_weight() -> Weight {
-        Weight::zero()
-    }
-}
-
-impl<AccountId> ReputationSink<AccountId> for () {
-    fn cut(_netuid: NetUid, _hotkey: &AccountId, _share: Perbill) {}
-}
-
-/// The share of a sentinel's reputation an overturn cuts.
+/// The share of a sentinel's reputation an overturn cuts (`shared/sentinels.md`: −50 %). Not a
+/// governed parameter: the issue governs the slash rates only.
 pub const REPUTATION_CUT: Perbill = Perbill::from_percent(50);
 
 impl<T: Config> Pallet<T> {
@@ -85,18 +89,25 @@ impl<T: Config> Pallet<T> {
     pub fn audit_vote_weight(decided: bool) -> Weight {
         let mut weight = T::WeightInfo::audit_vote();
         if decided {
-            let members = u64::from(<MaxCommitteeMembers as Get<u32>>::get());
-            let per_member = T::SlashWeight::get().saturating_add(T::ReputationSink::cut_weight());
-            weight.saturating_accrue(T::WeightInfo::close_audit(T::MaxOpenAuditsPerSubnet::get()));
+            // An overturn escalates, or, after reading an electorate without stake, takes
+            // effect at once.
             weight.saturating_accrue(
-                T::WeightInfo::overturn()
-                    .saturating_add(per_member.saturating_mul(members))
-                    .max(
-                        Self::sanction_weight().saturating_add(per_member.saturating_mul(members)),
-                    ),
+                Self::open_escalation_weight().saturating_add(Self::audit_decision_weight()),
             );
         }
         weight
+    }
+
+    /// The weight of closing an audit with its decision: at worst an overturn slashing every
+    /// member of the case committee, or a sanction.
+    pub(crate) fn audit_decision_weight() -> Weight {
+        let members = u64::from(<MaxCommitteeMembers as Get<u32>>::get());
+        let per_member = T::SlashWeight::get().saturating_add(T::ReputationSink::cut_weight());
+        T::WeightInfo::close_audit(T::MaxOpenAuditsPerSubnet::get()).saturating_add(
+            T::WeightInfo::overturn()
+                .saturating_add(per_member.saturating_mul(members))
+                .max(Self::sanction_weight().saturating_add(per_member.saturating_mul(members))),
+        )
     }
 
     /// The weight of opening an audit at a verdict.
@@ -372,6 +383,11 @@ impl<T: Config> Pallet<T> {
 
     pub(crate) fn do_appeal(who: T::AccountId, id: CaseId) -> DispatchResult {
         let mut judgment = Judgments::<T>::get(id).ok_or(Error::<T>::UnknownJudgment)?;
+        // A dissolved subnet's convictions wait to be dropped with their slashes.
+        ensure!(
+            T::Subnets::exists(judgment.netuid),
+            Error::<T>::UnknownSubnet
+        );
         ensure!(judgment.convicted, Error::<T>::NotConvicted);
         ensure!(
             T::Neurons::hotkey_owner(&judgment.accused).as_ref() == Some(&who),
@@ -408,6 +424,10 @@ impl<T: Config> Pallet<T> {
         uphold: bool,
     ) -> Result<bool, DispatchError> {
         let mut audit = Audits::<T>::get(id).ok_or(Error::<T>::UnknownAudit)?;
+        ensure!(
+            !Escalations::<T>::contains_key(id),
+            Error::<T>::AuditEscalated
+        );
         let now = frame_system::Pallet::<T>::block_number();
         ensure!(now <= audit.expires_at, Error::<T>::AuditExpired);
         let seat = audit
@@ -443,7 +463,12 @@ impl<T: Config> Pallet<T> {
                 Ok(true)
             }
             Verdict::Quarantine => {
-                Self::finish_audit(id, audit, AuditOutcome::Overturned);
+                // The committees disagree: everyone with a permit decides (`escalation`).
+                if Self::escalate(id, &mut audit) {
+                    Audits::<T>::insert(id, audit);
+                } else {
+                    Self::finish_audit(id, audit, AuditOutcome::Overturned);
+                }
                 Ok(true)
             }
         }
@@ -477,8 +502,9 @@ impl<T: Config> Pallet<T> {
 
     /// Closes audit `id` with `outcome`: the appeal deposit returned (overturned, expired) or
     /// burned (upheld), and the verdict undone when overturned.
-    fn finish_audit(id: CaseId, audit: AuditOf<T>, outcome: AuditOutcome) {
+    pub(crate) fn finish_audit(id: CaseId, audit: AuditOf<T>, outcome: AuditOutcome) {
         Audits::<T>::remove(id);
+        Escalations::<T>::remove(id);
         OpenAudits::<T>::mutate(audit.netuid, |open| open.retain(|o| *o != id));
         let (mut returned, mut burned) = (Zero::zero(), Zero::zero());
         if let Some((appellant, deposit)) = &audit.appellant {
@@ -531,7 +557,12 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn overturn_conviction(id: CaseId, judgment: JudgmentOf<T>) {
         let netuid = judgment.netuid;
         let hotkey = &judgment.accused;
-        let lifted = Quarantines::<T>::take(netuid, hotkey).is_some();
+        // Only the quarantine this conviction began: by the time an audit and its escalation
+        // end, the miner may have served it and been quarantined again for another offence.
+        let lifted = Quarantines::<T>::get(netuid, hotkey)
+            .filter(|q| q.since_epoch == judgment.epoch)
+            .inspect(|_| Quarantines::<T>::remove(netuid, hotkey))
+            .is_some();
         OffenceHistory::<T>::mutate(netuid, hotkey, |history| {
             if let Some(i) = history.iter().rposition(|e| *e == judgment.epoch) {
                 history.remove(i);
@@ -647,7 +678,8 @@ impl<T: Config> Pallet<T> {
         })
     }
 
-    /// At settlement: releases the bonds the judgments of a settled slash held and forgets them.
+    /// When a slash settles (or a dissolved subnet's is dropped): releases the bonds its
+    /// judgments held and forgets them.
     pub(crate) fn settle_judgments(cases: &[CaseId]) {
         for id in cases {
             if let Some(judgment) = Judgments::<T>::take(id) {
@@ -668,6 +700,27 @@ impl<T: Config> Pallet<T> {
     /// Whether a pending slash's conviction is under audit (then it waits).
     pub(crate) fn under_audit(cases: &[CaseId]) -> bool {
         cases.iter().any(Audits::<T>::contains_key)
+    }
+}
+
+/// How long a sanction's slash can wait: `AuditWindowEpochs` epochs until it falls due, and
+/// then an appeal made just before that holds it for the audit's `AuditDuration` blocks, the
+/// `EscalationDuration` blocks of an escalation its last vote may open, and at most one more
+/// epoch, until the boundary that expires the audit if nobody closes it sooner
+/// ([`Pallet::close_audit`]). The directives registry keeps the unbonding period longer than
+/// this at the slowest tempo it allows, so an offender cannot withdraw before its slash.
+///
+/// Not counted: blocks a boundary's work or a settlement waits in its queue
+/// (`MaxBoundariesPerBlock`, `MaxSlashesPerBlock`), a few blocks that the runtime's margin
+/// covers.
+impl<T: Config> mindos_primitives::AuditWindow for Pallet<T> {
+    fn epochs() -> u32 {
+        T::AuditWindowEpochs::get().saturating_add(1)
+    }
+
+    fn extra_blocks() -> u64 {
+        let audit: u64 = T::AuditDuration::get().saturated_into();
+        audit.saturating_add(T::EscalationDuration::get().saturated_into())
     }
 }
 

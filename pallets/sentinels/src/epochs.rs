@@ -42,7 +42,8 @@ impl<T: Config> RandomnessSource for Randao<T> {
 impl<T: Config> Pallet<T> {
     /// Everything `on_initialize` does: advance the epoch of the subnets at a boundary, run
     /// the boundary work of up to `MaxBoundariesPerBlock` queued subnets, settle up to
-    /// `MaxSlashesPerBlock` slashes. Returns the weight used.
+    /// `MaxSlashesPerBlock` slashes, clear up to `MaxClearedPerBlock` entries a dissolved
+    /// subnet left. Returns the weight used.
     pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
         let mut weight = T::WeightInfo::on_initialize_base(T::MaxSubnets::get());
         let due = T::Subnets::epochs_due(now.saturated_into::<u64>());
@@ -71,6 +72,7 @@ impl<T: Config> Pallet<T> {
         weight.saturating_accrue(
             T::WeightInfo::release_canary_deposit().saturating_mul(u64::from(released)),
         );
+        weight.saturating_accrue(Self::clear_dissolved(T::MaxClearedPerBlock::get()));
         weight
     }
 
@@ -120,10 +122,12 @@ impl<T: Config> Pallet<T> {
     }
 
     /// A subnet's boundary work: drop the committees of past epochs, draw the next epoch's,
-    /// dismiss expired cases, drop expired canaries, mark due slashes. Returns its weight.
+    /// dismiss expired cases, drop expired canaries, mark due slashes, prune what departed
+    /// hotkeys left. Returns its weight.
     pub(crate) fn process_boundary(netuid: NetUid, now: BlockNumberFor<T>) -> Weight {
         if !T::Subnets::exists(netuid) {
-            // Dissolved while queued: no draw. Part 2 clears a dissolved subnet's other state.
+            // Cannot happen: a dissolution takes the subnet off the queue and clears its state
+            // (`OnSubnetDissolved`). Defensive, for a runtime that does not wire the hook.
             Candidates::<T>::remove(netuid);
             return T::WeightInfo::boundary(0, 0, 0);
         }
@@ -139,6 +143,7 @@ impl<T: Config> Pallet<T> {
         let (canaries, expired) = Self::expire_canaries(netuid, epoch);
         let (audits, audits_closed) = Self::expire_audits(netuid, now);
         Self::mark_slashes_due(netuid, epoch);
+        let departures = Self::prune_departures(netuid, epoch);
         let close = T::WeightInfo::close_case(examined);
         let close_audit = T::WeightInfo::close_audit(audits);
         T::WeightInfo::boundary(candidates, examined, canaries)
@@ -147,6 +152,7 @@ impl<T: Config> Pallet<T> {
                 T::WeightInfo::release_canary_deposit().saturating_mul(u64::from(expired)),
             )
             .saturating_add(close_audit.saturating_mul(u64::from(audits_closed)))
+            .saturating_add(T::WeightInfo::prune_departure().saturating_mul(u64::from(departures)))
     }
 
     /// Draws `netuid`'s committee for `epoch` from the completed mix and the candidates

@@ -57,10 +57,11 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// The slash rates: the math crate's defaults (5% proven, 0.01% judged, 10% to the
-    /// reporter).
+    /// The governed slash rates (at launch the math crate's defaults: 5% proven, 0.01%
+    /// judged, 0.1% and 2% for sentinels proven wrong, ×3 correlated, 10% to the reporter).
+    /// One read of the registry.
     pub fn slash_rates() -> SlashRates {
-        SlashRates::default()
+        T::Parameters::slash_rates()
     }
 
     /// The quarantine of the hotkey holding `uid` on `netuid` now, if any.
@@ -79,16 +80,19 @@ impl<T: Config> Pallet<T> {
 
     /// The most `on_initialize` can weigh: every subnet at its boundary in one block (each
     /// snapshotting `MaxCandidates`), `MaxBoundariesPerBlock` boundary works at their largest
-    /// (every open case expiring, every canary expiring) and `MaxSlashesPerBlock` settlements
-    /// each releasing the most canary deposits. `integrity_test` checks it fits the block.
+    /// (every open case expiring, every canary expiring, `MaxDeparturesPerBoundary` departures
+    /// examined), `MaxSlashesPerBlock` settlements each releasing the most canary deposits, and
+    /// the clearing of a dissolved subnet. `integrity_test` checks it fits the block.
     pub fn max_on_initialize_weight() -> Weight {
         let subnets = T::MaxSubnets::get();
         let candidates = T::MaxCandidates::get();
         let cases = T::MaxOpenCasesPerSubnet::get();
         let canaries = T::MaxCanariesPerSubnet::get();
         let release = T::WeightInfo::release_canary_deposit();
+        let departures = u64::from(T::MaxDeparturesPerBoundary::get());
         let boundary = T::WeightInfo::boundary(candidates, cases, canaries)
             .saturating_add(T::WeightInfo::close_case(cases).saturating_mul(u64::from(cases)))
+            .saturating_add(T::WeightInfo::prune_departure().saturating_mul(departures))
             .saturating_add(release.saturating_mul(u64::from(canaries)))
             .saturating_add(
                 T::WeightInfo::close_audit(T::MaxOpenAuditsPerSubnet::get())
@@ -105,6 +109,7 @@ impl<T: Config> Pallet<T> {
             )
             .saturating_add(boundary.saturating_mul(u64::from(boundaries)))
             .saturating_add(slash.saturating_mul(u64::from(T::MaxSlashesPerBlock::get())))
+            .saturating_add(Self::max_clear_weight())
     }
 
     /// The weight of a vote that `closed` its case, with a sanction or none.
@@ -751,8 +756,8 @@ impl<T: Config> SaltSink for Pallet<T> {
 }
 
 /// Records each key a miner binds, with the sentinel epoch, so that evidence is verified with the
-/// key the miner had when it answered ([`KeyHistory`]). The neurons pallet calls it from `serve`
-/// (wired in part 2; the mock calls it).
+/// key the miner had when it answered ([`KeyHistory`]), and each departure ([`DepartedAt`]).
+/// The neurons pallet calls it from `serve`, and when a hotkey is deregistered or pruned.
 impl<T: Config> EndpointObserver<T::AccountId> for Pallet<T> {
     fn on_key_bound(netuid: NetUid, hotkey: &T::AccountId, key: [u8; 32]) -> bool {
         let epoch = Self::epoch(netuid);
@@ -785,7 +790,13 @@ impl<T: Config> EndpointObserver<T::AccountId> for Pallet<T> {
         true
     }
 
+    /// Notes the departure, so that the hotkey's keys, old offences and ended quarantine are
+    /// pruned once nothing can need them (`cleanup.rs`).
+    fn on_neuron_left(netuid: NetUid, hotkey: &T::AccountId) {
+        Self::note_departure(netuid, hotkey);
+    }
+
     fn max_weight() -> Weight {
-        T::WeightInfo::on_key_bound()
+        T::WeightInfo::on_key_bound().max(T::WeightInfo::on_neuron_left())
     }
 }

@@ -1,5 +1,5 @@
 //! The sentinels pallet's invariants (`try_state`): committees, cases and their bonds,
-//! quarantines, canaries and the slash queues. Built with `std` too, as the other pallets'
+//! quarantines, canaries, the slash queues, dissolutions and departures. Built with `std` too, as the other pallets'
 //! invariants are, so a runtime test can check them after every block.
 #![cfg(any(feature = "try-runtime", feature = "std", test))]
 
@@ -9,8 +9,12 @@ use alloc::{
     vec::Vec,
 };
 use frame_support::{pallet_prelude::*, traits::fungible::InspectHold};
+use mindos_primitives::SubnetsInfo;
 use mindos_sentinels_math::{CommitteeSize, Verdict};
-use sp_runtime::{traits::Saturating, TryRuntimeError};
+use sp_runtime::{
+    traits::{Saturating, Zero},
+    SaturatedConversion, TryRuntimeError,
+};
 
 impl<T: Config> Pallet<T> {
     /// Invariants:
@@ -36,7 +40,16 @@ impl<T: Config> Pallet<T> {
     /// - pending slashes fall due at most `AuditWindowEpochs` after the current epoch and each
     ///   sits in its subnet's settlement queue at its due epoch; each queue's entries are
     ///   exactly its bounds, in due-epoch order, and a queue whose head is past due waits in
-    ///   [`SlashesDue`] (or behind a queued boundary); the subnet queues hold each subnet once.
+    ///   [`SlashesDue`] (or behind a queued boundary); the subnet queues hold each subnet once;
+    /// - audits and escalations as [`Pallet::check_audits`] and [`Pallet::check_escalations`]
+    ///   state them;
+    /// - nothing is kept for a subnet that neither exists nor is being cleared after its
+    ///   dissolution, and one being cleared kept nothing its dissolution released (its holds
+    ///   are covered by the checks above, which count every record that holds funds);
+    /// - each departed hotkey waits once in its subnet's departure queue.
+    ///
+    /// The checks of live state (committees, quarantines, histories, settlement queues) skip
+    /// what a dissolved subnet still leaves while it is cleared.
     pub fn do_try_state() -> Result<(), TryRuntimeError> {
         Self::check_committees()?;
         Self::check_cases()?;
@@ -45,6 +58,187 @@ impl<T: Config> Pallet<T> {
         Self::check_canaries()?;
         Self::check_slashes()?;
         Self::check_audits()?;
+        Self::check_escalations()?;
+        Self::check_dissolution()?;
+        Self::check_departures()?;
+        Ok(())
+    }
+
+    /// Escalations: each belongs to an open audit (checked there) and ends at most
+    /// `EscalationDuration` from now; its electorate is distinct, without the accused miner,
+    /// with positive stakes summing to its total, and its tallies are the stakes voted each
+    /// way, undecided.
+    fn check_escalations() -> Result<(), TryRuntimeError> {
+        let now = frame_system::Pallet::<T>::block_number();
+        for (id, escalation) in Escalations::<T>::iter() {
+            ensure!(
+                Audits::<T>::contains_key(id),
+                "an escalation without its audit"
+            );
+            ensure!(
+                escalation.expires_at <= now.saturating_add(T::EscalationDuration::get()),
+                "an escalation ends later than EscalationDuration from now"
+            );
+            if let Some(judgment) = Judgments::<T>::get(id) {
+                ensure!(
+                    escalation
+                        .electorate
+                        .iter()
+                        .all(|e| e.hotkey != judgment.accused),
+                    "the accused miner votes on its own escalation"
+                );
+            }
+            let distinct: BTreeSet<&T::AccountId> =
+                escalation.electorate.iter().map(|e| &e.hotkey).collect();
+            ensure!(
+                distinct.len() == escalation.electorate.len(),
+                "an escalation's electorate repeats a hotkey"
+            );
+            let (mut total, mut overturn, mut uphold) = (
+                BalanceOf::<T>::zero(),
+                BalanceOf::<T>::zero(),
+                BalanceOf::<T>::zero(),
+            );
+            for elector in escalation.electorate.iter() {
+                ensure!(!elector.stake.is_zero(), "an elector without stake");
+                total = total.saturating_add(elector.stake);
+                match elector.vote {
+                    Some(true) => overturn = overturn.saturating_add(elector.stake),
+                    Some(false) => uphold = uphold.saturating_add(elector.stake),
+                    None => {}
+                }
+            }
+            ensure!(
+                (total, overturn, uphold)
+                    == (escalation.total, escalation.overturn, escalation.uphold),
+                "an escalation's tallies differ from its electorate's votes"
+            );
+            ensure!(
+                mindos_sentinels_math::escalation_verdict(
+                    overturn.saturated_into(),
+                    uphold.saturated_into(),
+                    total.saturated_into(),
+                ) == Ok(mindos_sentinels_math::EscalationVerdict::Open),
+                "an open escalation already has a decision"
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether `netuid` is a dissolved subnet still being cleared: the checks of live state
+    /// skip what it has left (its epoch and queues are gone already).
+    fn clearing(netuid: NetUid) -> bool {
+        Dissolved::<T>::contains_key(netuid)
+    }
+
+    /// Dissolutions: every item kept for a subnet (by key, or by the subnet a case, judgment
+    /// or audit names) belongs to a live subnet or to one still being cleared
+    /// ([`Dissolved`]), which is not live; and a subnet being cleared has lost at once what its
+    /// dissolution releases: its per-subnet items, open cases, canaries and audits, and its
+    /// place in the boundary and settlement queues.
+    fn check_dissolution() -> Result<(), TryRuntimeError> {
+        let pending = PendingBoundaries::<T>::get();
+        let due = SlashesDue::<T>::get();
+        for netuid in Dissolved::<T>::iter_keys() {
+            ensure!(
+                !T::Subnets::exists(netuid),
+                "a live subnet is being cleared as dissolved"
+            );
+            ensure!(
+                !SubnetEpoch::<T>::contains_key(netuid)
+                    && !Mix::<T>::contains_key(netuid)
+                    && !CompletedMix::<T>::contains_key(netuid)
+                    && !Candidates::<T>::contains_key(netuid)
+                    && !OpenCases::<T>::contains_key(netuid)
+                    && !Canaries::<T>::contains_key(netuid)
+                    && !OpenAudits::<T>::contains_key(netuid)
+                    && !SlashQueueBounds::<T>::contains_key(netuid)
+                    && !DepartureQueueBounds::<T>::contains_key(netuid),
+                "a dissolved subnet kept what its dissolution releases"
+            );
+            ensure!(
+                !pending.contains(&netuid) && !due.contains(&netuid),
+                "a dissolved subnet is still queued for boundary work or settlement"
+            );
+        }
+        let mut netuids: BTreeSet<NetUid> = BTreeSet::new();
+        netuids.extend(SubnetEpoch::<T>::iter_keys());
+        netuids.extend(Mix::<T>::iter_keys());
+        netuids.extend(CompletedMix::<T>::iter_keys());
+        netuids.extend(Candidates::<T>::iter_keys());
+        netuids.extend(OpenCases::<T>::iter_keys());
+        netuids.extend(Canaries::<T>::iter_keys());
+        netuids.extend(OpenAudits::<T>::iter_keys());
+        netuids.extend(SlashQueueBounds::<T>::iter_keys());
+        netuids.extend(DepartureQueueBounds::<T>::iter_keys());
+        netuids.extend(pending.iter().copied());
+        netuids.extend(due.iter().copied());
+        netuids.extend(Committees::<T>::iter_keys().map(|(n, _)| n));
+        netuids.extend(Quarantines::<T>::iter_keys().map(|(n, _)| n));
+        netuids.extend(OffenceHistory::<T>::iter_keys().map(|(n, _)| n));
+        netuids.extend(KeyHistory::<T>::iter_keys().map(|(n, _)| n));
+        netuids.extend(PendingSlashes::<T>::iter_keys().map(|(n, _)| n));
+        netuids.extend(SlashQueue::<T>::iter_keys().map(|(n, _)| n));
+        netuids.extend(DepartedAt::<T>::iter_keys().map(|(n, _)| n));
+        netuids.extend(DepartureQueue::<T>::iter_keys().map(|(n, _)| n));
+        netuids.extend(Cases::<T>::iter_values().map(|c| c.netuid));
+        netuids.extend(Judgments::<T>::iter_values().map(|j| j.netuid));
+        netuids.extend(Audits::<T>::iter_values().map(|a| a.netuid));
+        netuids.extend(Escalations::<T>::iter_values().map(|e| e.netuid));
+        ensure!(
+            netuids
+                .into_iter()
+                .all(|n| T::Subnets::exists(n) || Self::clearing(n)),
+            "state kept for a subnet that neither exists nor is being cleared"
+        );
+        Ok(())
+    }
+
+    /// Departures, per live subnet: the departure queue's entries are exactly its bounds, one
+    /// for each hotkey of [`DepartedAt`] and none for another; no departure is from the future.
+    fn check_departures() -> Result<(), TryRuntimeError> {
+        let mut queued: BTreeMap<NetUid, BTreeMap<u64, T::AccountId>> = BTreeMap::new();
+        for (netuid, index, (hotkey, _)) in DepartureQueue::<T>::iter() {
+            if !Self::clearing(netuid) {
+                queued.entry(netuid).or_default().insert(index, hotkey);
+            }
+        }
+        for netuid in DepartureQueueBounds::<T>::iter_keys() {
+            ensure!(
+                queued.contains_key(&netuid),
+                "departure queue bounds without entries"
+            );
+        }
+        let mut waiting: BTreeSet<(NetUid, T::AccountId)> = BTreeSet::new();
+        for (netuid, entries) in queued.iter() {
+            let (head, tail) = DepartureQueueBounds::<T>::get(netuid);
+            ensure!(
+                entries.keys().copied().eq(head..tail),
+                "a departure queue's entries differ from its bounds"
+            );
+            for hotkey in entries.values() {
+                ensure!(
+                    waiting.insert((*netuid, hotkey.clone())),
+                    "a hotkey queued twice for pruning"
+                );
+            }
+        }
+        let mut departed = 0usize;
+        for (netuid, hotkey, epoch) in DepartedAt::<T>::iter() {
+            if Self::clearing(netuid) {
+                continue;
+            }
+            departed = departed.saturating_add(1);
+            ensure!(
+                waiting.contains(&(netuid, hotkey)),
+                "a departure not in its subnet's queue"
+            );
+            ensure!(epoch <= Self::epoch(netuid), "a departure from the future");
+        }
+        ensure!(
+            departed == waiting.len(),
+            "a departure queue names a hotkey with no departure"
+        );
         Ok(())
     }
 
@@ -105,11 +299,24 @@ impl<T: Config> Pallet<T> {
                 audit.uphold & audit.overturn == 0,
                 "an audit seat voted both ways"
             );
-            ensure!(
-                mindos_sentinels_math::verdict(audit.size, audit.tally(), false)
-                    == Ok(Verdict::Open),
-                "an open audit already has a decision"
-            );
+            let decided = mindos_sentinels_math::verdict(audit.size, audit.tally(), false);
+            match Escalations::<T>::get(id) {
+                None => ensure!(
+                    decided == Ok(Verdict::Open),
+                    "an open audit already has a decision"
+                ),
+                Some(escalation) => {
+                    ensure!(
+                        decided == Ok(Verdict::Quarantine),
+                        "an escalated audit did not overturn"
+                    );
+                    ensure!(
+                        escalation.netuid == audit.netuid
+                            && escalation.expires_at == audit.expires_at,
+                        "an escalation's subnet or expiry differs from its audit's"
+                    );
+                }
+            }
             if let Some((appellant, deposit)) = &audit.appellant {
                 let held = deposits.entry(appellant.clone()).or_default();
                 *held = held.saturating_add(*deposit);
@@ -162,6 +369,9 @@ impl<T: Config> Pallet<T> {
             );
         }
         for (netuid, epoch, committee) in Committees::<T>::iter() {
+            if Self::clearing(netuid) {
+                continue;
+            }
             let n = committee.size.n();
             ensure!(
                 CommitteeSize::new(n) == Some(committee.size),
@@ -293,6 +503,9 @@ impl<T: Config> Pallet<T> {
 
     fn check_quarantines() -> Result<(), TryRuntimeError> {
         for (netuid, _hotkey, q) in Quarantines::<T>::iter() {
+            if Self::clearing(netuid) {
+                continue;
+            }
             ensure!(
                 q.until_epoch > q.since_epoch,
                 "a quarantine does not end after it begins"
@@ -304,6 +517,9 @@ impl<T: Config> Pallet<T> {
             );
         }
         for (netuid, _hotkey, history) in OffenceHistory::<T>::iter() {
+            if Self::clearing(netuid) {
+                continue;
+            }
             ensure!(
                 history.windows(2).all(|w| matches!(w, [a, b] if a <= b)),
                 "an offence history out of order"
@@ -318,6 +534,9 @@ impl<T: Config> Pallet<T> {
 
     fn check_keys() -> Result<(), TryRuntimeError> {
         for (netuid, _hotkey, history) in KeyHistory::<T>::iter() {
+            if Self::clearing(netuid) {
+                continue;
+            }
             ensure!(
                 history
                     .windows(2)
@@ -391,7 +610,9 @@ impl<T: Config> Pallet<T> {
         // Every settlement queue: its entries are exactly `head..tail`, in due-epoch order.
         let mut queued: BTreeMap<NetUid, BTreeMap<u64, (T::AccountId, u64)>> = BTreeMap::new();
         for (netuid, index, entry) in SlashQueue::<T>::iter() {
-            queued.entry(netuid).or_default().insert(index, entry);
+            if !Self::clearing(netuid) {
+                queued.entry(netuid).or_default().insert(index, entry);
+            }
         }
         for (netuid, entries) in queued.iter() {
             let (head, tail) = SlashQueueBounds::<T>::get(netuid);
@@ -425,6 +646,9 @@ impl<T: Config> Pallet<T> {
             );
         }
         for (netuid, hotkey, slash) in PendingSlashes::<T>::iter() {
+            if Self::clearing(netuid) {
+                continue;
+            }
             let latest = Self::epoch(netuid).saturating_add(u64::from(T::AuditWindowEpochs::get()));
             ensure!(
                 slash.due_epoch <= latest,

@@ -36,9 +36,13 @@
 //!   or a deregistration fails (then the cap).
 //! - **Slashing** waits for an audit window: a sanction schedules a [`PendingSlash`] that is
 //!   settled `AuditWindowEpochs` sentinel epochs later, never earlier however many are pending
-//!   (one per miner hotkey, repeats merged at the larger rate), at the rates of the math crate
-//!   (5% for proven offences, 0.01% for judged ones), and the reporter is paid 10% of what was
+//!   (one per miner hotkey, repeats merged at the larger rate), at the governed rates
+//!   ([`mindos_primitives::SentinelParameters::slash_rates`]; at launch 5% for proven offences,
+//!   0.01% for judged ones), and the reporter is paid the governed share (10%) of what was
 //!   slashed (for a canary failure, the canary's committer, not whoever submitted the opening).
+//!   A slash's rate is fixed when it is scheduled; the reporter's share is read when it
+//!   settles. The directives registry keeps the unbonding period longer than a slash can wait
+//!   (this pallet's [`mindos_primitives::AuditWindow`]), so an offender cannot withdraw first.
 //!
 //! The chain stores hashes and signatures, never payloads.
 //!
@@ -98,25 +102,73 @@
 //! returned). A slash whose conviction is under audit waits for it, so an overturn always drops
 //! a pending slash and never refunds. Overturned conviction: quarantine lifted, offence
 //! forgotten, slash dropped, deposit returned, reporter bond and canary deposit burned, guilty
-//! voters slashed 0.1% (×3 when `f + 1`) with their reputation halved through
-//! [`Config::ReputationSink`] (the consensus pallet will implement it; `()` does nothing).
+//! voters slashed 0.1% (×3 when `f + 1`; both governed) with their reputation halved through
+//! [`Config::ReputationSink`] (the consensus pallet in the runtime; `()` does nothing).
 //! Overturned split dismissal: the miner is sanctioned and those who cleared it are slashed 2%
 //! (×3 likewise). Upheld appeal: the deposit is burned. The `audit` module documents the
-//! decisions and what is not done (escalation to all permit holders).
+//! decisions and what is not done.
+//!
+//! An audit that overturns means the two committees disagree, and neither decides alone: the
+//! overturn is *escalated* to every permit holder of the subnet ([`Pallet::escalation_vote`],
+//! weighted by the stake each held when it opened; more than 2/3 overturns or upholds, and
+//! undecided after `EscalationDuration` the verdict stands). The `escalation` module documents
+//! the electorate and why.
+//!
+//! ## Dissolution and departures (`cleanup.rs`)
+//!
+//! - **A dissolved subnet** ([`mindos_primitives::OnSubnetDissolved`], called by the subnets
+//!   pallet's `dissolve_subnet`) loses at once, in a bounded step, what is bounded per subnet:
+//!   its open cases, canaries and open audits, each returning what it holds (report bonds,
+//!   canary deposits, appeal deposits), its epoch, mix, snapshot and queue bounds, and its
+//!   place in the boundary and settlement queues ([`Event::SubnetStateReleased`]). **A
+//!   dissolution never burns or loses funds: every hold goes back to its owner.** What grows
+//!   with the subnet's hotkeys (pending slashes, the settlement queue, quarantines, offence and
+//!   key histories, departures, committees) is queued in [`Dissolved`] and cleared by
+//!   `on_initialize`, `MaxClearedPerBlock` entries a block ([`Event::SubnetStateCleared`]).
+//!   Nothing live reads it meanwhile, and since the subnets pallet never reuses a subnet id
+//!   (`NextNetUid`), no new subnet can see it; `try_state` checks that nothing is kept for a
+//!   subnet that neither exists nor is being cleared.
+//! - **Pending slashes of a dissolved subnet are dropped, not settled**
+//!   ([`Event::PendingSlashDropped`]), their canary deposits and report bonds returned. A slash
+//!   settles only after its audit window, counted in the subnet's sentinel epochs, which stop
+//!   with it; settling at once would slash before the window, while an appeal could still have
+//!   overturned the conviction (and the open audits go with the subnet). This matches the
+//!   other pallets: the stake pallet leaves stake on the hotkeys untouched, and the consensus
+//!   pallet forfeits the subnet's unpaid accrual rather than pay it out (so no reporter reward
+//!   is minted either). The miner keeps its stake; what it escapes is bounded by the owner's
+//!   cost of dissolving (the creation burn is not refunded), and its quarantine ends with the
+//!   subnet it was quarantined on.
+//! - **A hotkey that leaves a subnet** (deregistered, by its owner or by force, or pruned to
+//!   make room; the neurons pallet calls
+//!   [`mindos_primitives::EndpointObserver::on_neuron_left`]) keeps its quarantine, offence
+//!   history, key history and pending slash: coming back escapes nothing, evidence of a
+//!   challenge from before it left still lands when it is registered again, and its slash
+//!   settles on its due epoch (stake stays on the hotkey). The departure is noted
+//!   ([`DepartedAt`], [`DepartureQueue`]) and examined at the subnet's boundary
+//!   `max(MaxEvidenceAgeEpochs, 30)` epochs later, at most `MaxDeparturesPerBoundary` a
+//!   boundary: a hotkey registered again is left alone; otherwise its key history goes (no
+//!   evidence can name an epoch it was registered in any more), offences outside the 30-epoch
+//!   window go (they no longer count), an ended quarantine goes (only an `unquarantine` that
+//!   would succeed stood between it and release), and a running one stays and is examined
+//!   again later. So per-hotkey state is bounded by the registered hotkeys plus the recent
+//!   departures. Registered hotkeys prune as before: offences outside the window at the next
+//!   offence, stale keys at the next binding, a quarantine by `unquarantine`.
 //!
 //! ## Wired in the runtime, and not yet
 //!
-//! In the runtime (index 15): the neurons pallet reports every newly bound key through
-//! [`mindos_primitives::EndpointObserver`] (and refuses a binding this pallet declines) and
-//! deregisters by force through [`mindos_primitives::NeuronDeregistration`]; the consensus
-//! pallet feeds each reveal's salt hash to [`mindos_primitives::SaltSink`], skips quarantined
-//! uids through [`mindos_primitives::QuarantineInfo`] and provides
-//! [`mindos_primitives::ReputationInfo`].
+//! In the runtime (index 15): the neurons pallet reports every newly bound key and every
+//! departure through [`mindos_primitives::EndpointObserver`] (and refuses a binding this pallet
+//! declines) and deregisters by force through [`mindos_primitives::NeuronDeregistration`]; the
+//! consensus pallet feeds each reveal's salt hash to [`mindos_primitives::SaltSink`], skips
+//! quarantined uids through [`mindos_primitives::QuarantineInfo`], provides
+//! [`mindos_primitives::ReputationInfo`] and cuts an overturned sentinel's reputation as the
+//! [`ReputationSink`]; the directives pallet provides the governed [`Config::Parameters`]
+//! (slash rates included) and reads this pallet's [`mindos_primitives::AuditWindow`]; the
+//! subnets pallet's `OnDissolve` calls [`mindos_primitives::OnSubnetDissolved`].
 //!
-//! Not yet: the consensus pallet implementing [`ReputationSink`] (the runtime passes `()`, so
-//! an overturned sentinel is slashed but keeps its reputation), escalation of a disagreement
-//! between the committees to all permit holders, clearing state when a subnet dissolves or a
-//! hotkey leaves, and the runtime API and RPC.
+//! The read side: the runtime's `SentinelsApi` (built by the `views` module) behind the node's
+//! `mindos_committee`, `mindos_cases` and `mindos_quarantines`, and the metagraph's
+//! `quarantinedUntil`.
 //!
 //! ## Weights
 //!
@@ -145,7 +197,9 @@ pub use pallet::*;
 mod audit;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod cleanup;
 mod epochs;
+mod escalation;
 mod impls;
 mod invariants;
 #[cfg(test)]
@@ -154,6 +208,7 @@ mod sanctions;
 #[cfg(test)]
 mod tests;
 pub mod types;
+pub mod views;
 pub mod weights;
 
 pub use audit::{picked_at_random, ReputationSink, REPUTATION_CUT};
@@ -161,10 +216,10 @@ pub use epochs::Randao;
 pub use mindos_primitives::NetUid;
 pub use types::{
     canary_commitment, response_message, Audit, AuditOutcome, Canary, CandidateSnapshot, Case,
-    CaseId, CaseOutcome, Challenge, CommitteeRecord, Hash32, JudgedOffence, Judgment, KeyBinding,
-    MaxBoundKeys, MaxCommitteeMembers, MaxOffenceHistory, OffenceKind, OpenCase, PendingSlash,
-    Quarantine, Response, SeenBlock, SignedResponse, SnapshotCandidate, CANARY_DOMAIN,
-    RESPONSE_DOMAIN,
+    CaseId, CaseOutcome, Challenge, CommitteeRecord, Elector, Escalation, Hash32, JudgedOffence,
+    Judgment, KeyBinding, MaxBoundKeys, MaxCommitteeMembers, MaxOffenceHistory, OffenceKind,
+    OpenCase, PendingSlash, Quarantine, Response, SeenBlock, SignedResponse, SnapshotCandidate,
+    CANARY_DOMAIN, RESPONSE_DOMAIN,
 };
 #[cfg(feature = "runtime-benchmarks")]
 pub use types::{BenchmarkHelper, BENCHMARK_KEY_TYPE};
@@ -216,6 +271,14 @@ pub mod pallet {
     pub type AuditOf<T> =
         Audit<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
+    /// An escalation as stored.
+    pub type EscalationOf<T> = Escalation<
+        <T as frame_system::Config>::AccountId,
+        BalanceOf<T>,
+        BlockNumberFor<T>,
+        <T as Config>::MaxCandidates,
+    >;
+
     /// A pending slash as stored.
     pub type PendingSlashOf<T> = PendingSlash<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
@@ -249,14 +312,13 @@ pub mod pallet {
         type Reputation: ReputationInfo;
 
         /// Where a sentinel's reputation is cut when the audit overturns its guilty vote
-        /// (halved). The consensus pallet, which keeps reputation, will implement it; `()` does
-        /// nothing.
+        /// (halved): the consensus pallet, which keeps reputation; `()` does nothing.
         type ReputationSink: ReputationSink<Self::AccountId>;
 
         /// Frees the uid of a miner with three offences in the window.
         type Deregistration: NeuronDeregistration;
 
-        /// Governed committee size, threshold and first quarantine length.
+        /// Governed committee size, threshold, first quarantine length and slash rates.
         type Parameters: SentinelParameters;
 
         /// The bond a committee member holds while its report is open.
@@ -272,6 +334,11 @@ pub mod pallet {
         #[pallet::constant]
         type AuditDuration: Get<BlockNumberFor<Self>>;
 
+        /// Blocks an escalation takes votes for, from the audit vote that overturned; then the
+        /// verdict stands ([`Pallet::escalation_vote`]).
+        #[pallet::constant]
+        type EscalationDuration: Get<BlockNumberFor<Self>>;
+
         /// Open audits a subnet may have at once; an appeal beyond it is refused, a random or
         /// split-vote audit beyond it is not opened ([`Event::AuditNotOpened`]).
         #[pallet::constant]
@@ -283,8 +350,9 @@ pub mod pallet {
         type CaseDuration: Get<BlockNumberFor<Self>>;
 
         /// Sentinel epochs between a sanction and its slash: the audit window in which part 2's
-        /// audit committee can overturn it. Must be shorter than the stake unbonding period in
-        /// epochs, or the miner could unbond and withdraw first.
+        /// audit committee can overturn it. The stake unbonding period must be longer, or the
+        /// miner could unbond and withdraw first: the directives registry checks it through
+        /// this pallet's [`mindos_primitives::AuditWindow`] (which adds a late appeal's audit).
         #[pallet::constant]
         type AuditWindowEpochs: Get<u32>;
 
@@ -351,6 +419,18 @@ pub mod pallet {
         /// no expiries, slashes marked due a boundary late).
         #[pallet::constant]
         type MaxSubnets: Get<u32>;
+
+        /// Most entries of dissolved subnets' per-hotkey state (pending slashes, with the
+        /// deposits and bonds they hold, their settlement queue, quarantines, offence and key
+        /// histories, departures, committees) cleared in one block; the rest wait for the next
+        /// ([`Dissolved`]).
+        #[pallet::constant]
+        type MaxClearedPerBlock: Get<u32>;
+
+        /// Most departed hotkeys one boundary of a subnet examines for pruning
+        /// ([`DepartureQueue`]); the rest wait for its next boundary.
+        #[pallet::constant]
+        type MaxDeparturesPerBoundary: Get<u32>;
 
         /// Weights of this pallet's calls and hooks ([`weights`]; the crate docs say where they
         /// come from).
@@ -457,7 +537,8 @@ pub mod pallet {
     /// that deregisters, lets a throwaway take its freed uid and registers again elsewhere is
     /// still quarantined, and a newcomer in its old uid is not. An entry stays until
     /// [`Pallet::unquarantine`], even past its end (release is explicit) and while the hotkey
-    /// is not registered (it applies again if the hotkey comes back); readers
+    /// is not registered (it applies again if the hotkey comes back), except that an ended
+    /// quarantine of a hotkey that left is pruned ([`DepartureQueue`]); readers
     /// ([`mindos_primitives::QuarantineInfo`]) ignore entries of hotkeys not registered.
     ///
     /// TWOX-NOTE: as for [`OffenceHistory`].
@@ -475,7 +556,8 @@ pub mod pallet {
     /// The sentinel epochs of a miner hotkey's (second key) past offences on a subnet (first
     /// key), oldest first: what doubles its quarantines and deregisters it. Keyed by hotkey, not
     /// uid, so a new neuron in the slot starts clean and a deregistered one that comes back
-    /// does not. Entries older than the window are dropped at the next offence.
+    /// does not. Entries older than the window are dropped at the next offence, or when the
+    /// hotkey has left the subnet ([`DepartureQueue`]).
     ///
     /// TWOX-NOTE: as for [`SubnetEpoch`]; hotkeys, which users choose, are hashed with Blake2.
     #[pallet::storage]
@@ -495,7 +577,8 @@ pub mod pallet {
     /// escape it. Fed by [`mindos_primitives::EndpointObserver`]; at most [`MaxBoundKeys`],
     /// bindings that verify no usable evidence epoch any more are pruned at the next binding,
     /// and a rotation that would forget a recent key is refused. Entries stay after the hotkey
-    /// deregisters (evidence may land after it left), until part 2 clears them once too old.
+    /// leaves (evidence may land when it comes back), until no challenge from while it was
+    /// registered is recent enough ([`DepartureQueue`]).
     ///
     /// TWOX-NOTE: as for [`OffenceHistory`].
     #[pallet::storage]
@@ -589,6 +672,56 @@ pub mod pallet {
         BoundedVec<CaseId, T::MaxOpenAuditsPerSubnet>,
         ValueQuery,
     >;
+
+    /// Audits that overturned a verdict, put to every permit holder of their subnet, by the case
+    /// id of the audit (which stays in [`Audits`] until the escalation ends). At most one per
+    /// open audit, so at most `MaxOpenAuditsPerSubnet` per subnet.
+    ///
+    /// TWOX-NOTE: as for [`Judgments`].
+    #[pallet::storage]
+    pub type Escalations<T: Config> =
+        StorageMap<_, Twox64Concat, CaseId, EscalationOf<T>, OptionQuery>;
+
+    /// Dissolved subnets whose per-hotkey state is still being cleared, `MaxClearedPerBlock`
+    /// entries a block (the crate docs' "Dissolution"). The subnets pallet never reuses a
+    /// subnet id, so no live subnet can see what is left.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type Dissolved<T: Config> = StorageMap<_, Twox64Concat, NetUid, (), OptionQuery>;
+
+    /// The sentinel epoch in which a hotkey (second key) last left a subnet (first key), while
+    /// its state there waits in [`DepartureQueue`] to be pruned. Removed when the hotkey is
+    /// found registered again or nothing of its state is left to prune.
+    ///
+    /// TWOX-NOTE: as for [`OffenceHistory`].
+    #[pallet::storage]
+    pub type DepartedAt<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, NetUid, Blake2_128Concat, T::AccountId, u64, OptionQuery>;
+
+    /// Each subnet's departure queue: entry `i` (second key) names a hotkey of
+    /// [`DepartedAt`] (one entry each) and the sentinel epoch from which its state is
+    /// examined, in that order. Read at most `MaxDeparturesPerBoundary` a boundary.
+    ///
+    /// TWOX-NOTE: as for [`SlashQueue`].
+    #[pallet::storage]
+    pub type DepartureQueue<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        NetUid,
+        Twox64Concat,
+        u64,
+        (T::AccountId, u64),
+        OptionQuery,
+    >;
+
+    /// Each subnet's departure queue bounds: `(head, tail)`, the entries `head..tail` of
+    /// [`DepartureQueue`] are live. Removed when the queue empties.
+    ///
+    /// TWOX-NOTE: as for [`SubnetEpoch`].
+    #[pallet::storage]
+    pub type DepartureQueueBounds<T: Config> =
+        StorageMap<_, Twox64Concat, NetUid, (u64, u64), ValueQuery>;
 
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -803,6 +936,34 @@ pub mod pallet {
             /// Votes to overturn so far.
             overturn_votes: u8,
         },
+        /// The audit committee overturned the case committee's verdict: the disagreement goes
+        /// to every permit holder of the subnet, weighted by stake
+        /// ([`Pallet::escalation_vote`]). The audit stays open until it ends.
+        AuditEscalated {
+            /// The case re-judged.
+            case: CaseId,
+            /// The subnet.
+            netuid: NetUid,
+            /// Permit holders who may vote.
+            electors: u32,
+            /// Their stake: more than 2/3 of it overturns, 1/3 upholds.
+            stake: BalanceOf<T>,
+            /// Last block votes count; then the verdict stands.
+            expires_at: BlockNumberFor<T>,
+        },
+        /// A permit holder voted on an escalation.
+        EscalationVoted {
+            /// The case re-judged.
+            case: CaseId,
+            /// The permit holder's hotkey.
+            voter: T::AccountId,
+            /// Its vote: `true` to overturn the verdict.
+            overturn: bool,
+            /// Stake voted to overturn so far.
+            overturn_stake: BalanceOf<T>,
+            /// Stake voted to uphold so far.
+            uphold_stake: BalanceOf<T>,
+        },
         /// An audit closed: the verdict was upheld, overturned, or stands by expiry.
         AuditClosed {
             /// The case re-judged.
@@ -847,6 +1008,40 @@ pub mod pallet {
             rate: Perbill,
             /// Burned from its stake.
             slashed: BalanceOf<T>,
+        },
+        /// A subnet was dissolved: its open cases, canaries and audits were dropped and every
+        /// bond and deposit they held returned (a dissolution burns nothing). Its per-hotkey
+        /// state is cleared over the next blocks ([`Event::SubnetStateCleared`]).
+        SubnetStateReleased {
+            /// The dissolved subnet.
+            netuid: NetUid,
+            /// Open cases dropped.
+            cases: u32,
+            /// Report bonds returned to their reporters.
+            bonds_returned: BalanceOf<T>,
+            /// Canaries dropped.
+            canaries: u32,
+            /// Canary deposits returned to their committers.
+            canary_deposits_returned: BalanceOf<T>,
+            /// Open audits dropped.
+            audits: u32,
+            /// Appeal deposits returned to their appellants.
+            appeal_deposits_returned: BalanceOf<T>,
+        },
+        /// A dissolved subnet's pending slash was dropped unsettled (its audit window can no
+        /// longer pass); the deposits and bonds it held were returned.
+        PendingSlashDropped {
+            /// The dissolved subnet.
+            netuid: NetUid,
+            /// The miner's hotkey.
+            hotkey: T::AccountId,
+            /// The rate it would have been slashed at.
+            rate: Perbill,
+        },
+        /// Nothing of a dissolved subnet is left in this pallet.
+        SubnetStateCleared {
+            /// The dissolved subnet.
+            netuid: NetUid,
         },
         /// A quarantined miner was released.
         MinerReleased {
@@ -981,6 +1176,17 @@ pub mod pallet {
         NotAuditMember,
         /// The audit's voting period has not ended.
         AuditNotExpired,
+        /// The audit committee already overturned; the escalation decides
+        /// ([`Pallet::escalation_vote`]).
+        AuditEscalated,
+        /// No escalation is open for this case.
+        UnknownEscalation,
+        /// The escalation's voting period is over.
+        EscalationExpired,
+        /// The caller was not in the escalation's electorate: it held no validator permit with
+        /// stake on the subnet (among the heaviest `MaxCandidates`) when the escalation opened,
+        /// was quarantined, or shares the accused miner's coldkey.
+        NotElector,
         /// A counter would overflow.
         Overflow,
     }
@@ -1010,6 +1216,10 @@ pub mod pallet {
             assert!(
                 !T::AuditDuration::get().is_zero(),
                 "AuditDuration must be positive"
+            );
+            assert!(
+                !T::EscalationDuration::get().is_zero(),
+                "EscalationDuration must be positive"
             );
             assert!(
                 T::MaxOpenAuditsPerSubnet::get() > 0,
@@ -1052,6 +1262,14 @@ pub mod pallet {
             );
             assert!(T::MaxSubnets::get() > 0, "MaxSubnets must be positive");
             assert!(
+                T::MaxClearedPerBlock::get() > 0,
+                "MaxClearedPerBlock must be positive: a dissolved subnet must be cleared"
+            );
+            assert!(
+                T::MaxDeparturesPerBoundary::get() > 0,
+                "MaxDeparturesPerBoundary must be positive: departed hotkeys must be pruned"
+            );
+            assert!(
                 T::MaxSubnets::get() >= T::Subnets::max_subnets(),
                 "MaxSubnets must be at least the subnets pallet's MaxSubnets"
             );
@@ -1066,7 +1284,8 @@ pub mod pallet {
                 Pallet::<T>::max_on_initialize_weight()
                     .all_lte(max_block.checked_div(2).unwrap_or_default()),
                 "the worst on_initialize (MaxSubnets boundaries, MaxBoundariesPerBlock boundary works, \
-                 MaxSlashesPerBlock slashes) must fit half of BlockWeights::max_block"
+                 MaxSlashesPerBlock slashes, MaxClearedPerBlock cleared entries) must fit half of \
+                 BlockWeights::max_block"
             );
         }
 
@@ -1310,6 +1529,7 @@ pub mod pallet {
         /// undecided: returned, and the verdict stands.
         ///
         /// Emits [`Event::AuditOpened`]. Fails with [`Error::UnknownJudgment`],
+        /// [`Error::UnknownSubnet`] (the subnet was dissolved),
         /// [`Error::NotConvicted`], [`Error::NotAccusedOwner`], [`Error::AppealWindowOver`],
         /// [`Error::AlreadyAudited`], [`Error::TooManyAudits`], [`Error::NoAuditCommittee`] or
         /// [`Error::InsufficientAppealDeposit`].
@@ -1329,19 +1549,23 @@ pub mod pallet {
         /// - `case`: the audited case, within the audit's voting period.
         /// - `uphold`: keep the verdict (`true`) or overturn it.
         ///
-        /// `2f + 1` votes to overturn overturn it; `f + 1` to uphold uphold it (the verdict
-        /// stands unless a supermajority of the audit says otherwise). An overturned conviction
+        /// `f + 1` votes to uphold uphold it (the verdict stands unless a supermajority of the
+        /// audit says otherwise). `2f + 1` votes to overturn put the disagreement between the two
+        /// committees to every permit holder of the subnet ([`Pallet::escalation_vote`]), unless
+        /// none is eligible: then the overturn takes effect at once. An overturned conviction
         /// lifts the quarantine, drops the pending slash, returns the appeal deposit, burns the
         /// reporter's bond (and the canary committer's deposit), slashes each guilty voter
-        /// `overturned_sentinel` (0.1%, ×3 when `f + 1` of the committee, which a conviction's
-        /// `2f + 1` guilty votes always are) and halves its reputation
+        /// the governed `overturned_sentinel` rate (0.1%, ×3 when `f + 1` of the committee,
+        /// which a conviction's `2f + 1` guilty votes always are) and halves its reputation
         /// ([`Config::ReputationSink`]). An overturned dismissal sanctions the miner and
-        /// slashes each not-guilty voter `cleared_bad_miner` (2%, ×3 likewise). An upheld appeal
+        /// slashes each not-guilty voter the governed `cleared_bad_miner` rate (2%, ×3
+        /// likewise). An upheld appeal
         /// burns the deposit.
         ///
-        /// Emits [`Event::AuditVoted`], and on a decision [`Event::AuditClosed`] (with
-        /// [`Event::ConvictionOverturned`], [`Event::SentinelSlashed`] or the sanction's events).
-        /// Fails with [`Error::UnknownAudit`], [`Error::AuditExpired`],
+        /// Emits [`Event::AuditVoted`], and on a decision [`Event::AuditEscalated`] or
+        /// [`Event::AuditClosed`] (with [`Event::ConvictionOverturned`],
+        /// [`Event::SentinelSlashed`] or the sanction's events). Fails with
+        /// [`Error::UnknownAudit`], [`Error::AuditEscalated`], [`Error::AuditExpired`],
         /// [`Error::NotAuditMember`] or [`Error::AlreadyVoted`].
         #[pallet::call_index(8)]
         #[pallet::weight(Pallet::<T>::audit_vote_weight(true))]
@@ -1355,9 +1579,9 @@ pub mod pallet {
             Ok(Some(Self::audit_vote_weight(decided)).into())
         }
 
-        /// Close an audit whose voting period ended undecided: the verdict stands (no quorum
-        /// to overturn it), the appeal deposit is returned (an audit committee that did not
-        /// decide is no fault of the appellant), and the held slash may settle. Expired audits
+        /// Close an audit, or an escalation, whose voting period ended undecided: the verdict
+        /// stands (no quorum to overturn it), the appeal deposit is returned (voters who did not
+        /// decide are no fault of the appellant), and the held slash may settle. Expired audits
         /// are also closed at their subnet's next boundary.
         ///
         /// - `origin`: `Signed` by anyone.
@@ -1370,6 +1594,36 @@ pub mod pallet {
         pub fn close_audit(origin: OriginFor<T>, case: CaseId) -> DispatchResult {
             ensure_signed(origin)?;
             Self::do_close_audit(case)
+        }
+
+        /// Vote, with the stake held when it opened, on an escalated audit: whether the audit
+        /// committee's overturn of the case committee's verdict stands.
+        ///
+        /// - `origin`: `Signed` by a hotkey in the escalation's electorate: the subnet's
+        ///   validator-permit holders when it opened, except quarantined ones and those sharing
+        ///   the accused miner's coldkey.
+        /// - `case`: the escalated case, within the escalation's voting period.
+        /// - `overturn`: `true` to overturn the verdict, `false` to uphold it.
+        ///
+        /// More than 2/3 of the electorate's stake to overturn: the overturn takes effect as
+        /// [`Pallet::audit_vote`] describes it. More than 2/3 to uphold: the verdict stands and
+        /// an appeal's deposit is burned. Neither side able to reach 2/3 any more, or neither by
+        /// `EscalationDuration` blocks after it opened ([`Pallet::close_audit`]): the verdict
+        /// stands and the deposit is returned.
+        ///
+        /// Emits [`Event::EscalationVoted`], and on a decision [`Event::AuditClosed`] with the
+        /// overturn's events. Fails with [`Error::UnknownEscalation`],
+        /// [`Error::EscalationExpired`], [`Error::NotElector`] or [`Error::AlreadyVoted`].
+        #[pallet::call_index(10)]
+        #[pallet::weight(Pallet::<T>::escalation_vote_weight(true))]
+        pub fn escalation_vote(
+            origin: OriginFor<T>,
+            case: CaseId,
+            overturn: bool,
+        ) -> DispatchResultWithPostInfo {
+            let voter = ensure_signed(origin)?;
+            let decided = Self::do_escalation_vote(voter, case, overturn)?;
+            Ok(Some(Self::escalation_vote_weight(decided)).into())
         }
     }
 }

@@ -17,7 +17,8 @@ use frame_support::{
 };
 use mindos_primitives::{
     EndpointObserver, Hyperparameters, Modality, NetUid, NeuronDeregistration, NeuronsInfo,
-    Perbill, ReputationInfo, ScoringRule, SentinelParameters, StakeInfo, SubnetsInfo, TaskSpec,
+    Perbill, ReputationInfo, ScoringRule, SentinelParameters, SlashRates, StakeInfo, SubnetsInfo,
+    TaskSpec,
 };
 use sp_core::{ed25519, Pair};
 
@@ -78,6 +79,8 @@ pub(crate) const CANARY_DEPOSIT: Balance = 40;
 pub(crate) const APPEAL_DEPOSIT: Balance = 300;
 /// Blocks an audit takes votes for.
 pub(crate) const AUDIT_DURATION: u64 = 12;
+/// Blocks an escalation takes votes for.
+pub(crate) const ESCALATION_DURATION: u64 = 45;
 
 /// The coldkey owning hotkey `hotkey`.
 pub(crate) fn owner(hotkey: AccountId) -> AccountId {
@@ -123,6 +126,8 @@ parameter_types! {
     pub static ThresholdParam: u32 = 5;
     /// Governed first quarantine length.
     pub static QuarantineEpochsParam: u32 = 2;
+    /// Governed slash rates.
+    pub static SlashRatesParam: SlashRates = SlashRates::default();
     /// `MaxBoundariesPerBlock`.
     pub static MaxBoundaries: u32 = 4;
     /// `SlashWeight`.
@@ -131,6 +136,10 @@ parameter_types! {
     pub static AuditWindow: u32 = 2;
     /// `(netuid, hotkey, share)` of every reputation cut, in order.
     pub static ReputationCuts: Vec<(NetUid, AccountId, Perbill)> = Vec::new();
+    /// `MaxClearedPerBlock`.
+    pub static ClearedPerBlock: u32 = 64;
+    /// `MaxDeparturesPerBoundary`.
+    pub static DeparturesPerBoundary: u32 = 4;
 }
 
 /// Subnets from [`LiveSubnets`], each at a boundary every [`Tempo`] blocks.
@@ -344,8 +353,8 @@ impl SentinelParameters for FakeParameters {
         QuarantineEpochsParam::get()
     }
 
-    fn slash_share() -> Perbill {
-        Perbill::from_percent(10)
+    fn slash_rates() -> SlashRates {
+        SlashRatesParam::get()
     }
 }
 
@@ -362,6 +371,7 @@ impl pallet_sentinels::Config for Test {
     type ReportBond = ConstU64<BOND>;
     type AppealDeposit = ConstU64<APPEAL_DEPOSIT>;
     type AuditDuration = ConstU64<AUDIT_DURATION>;
+    type EscalationDuration = ConstU64<ESCALATION_DURATION>;
     type MaxOpenAuditsPerSubnet = ConstU32<2>;
     type CaseDuration = ConstU64<CASE_DURATION>;
     type AuditWindowEpochs = AuditWindow;
@@ -377,6 +387,8 @@ impl pallet_sentinels::Config for Test {
     type MaxCandidates = ConstU32<64>;
     type MaxBoundariesPerBlock = MaxBoundaries;
     type MaxSubnets = ConstU32<8>;
+    type MaxClearedPerBlock = ClearedPerBlock;
+    type MaxDeparturesPerBoundary = DeparturesPerBoundary;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = MockBenchmarkHelper;
@@ -461,10 +473,13 @@ impl ExtBuilder {
         CommitteeSizeParam::set(7);
         ThresholdParam::set(5);
         QuarantineEpochsParam::set(2);
+        SlashRatesParam::set(SlashRates::default());
         MaxBoundaries::set(4);
         SlashWeight::set(Weight::from_parts(1_000_000_000, 0));
         AuditWindow::set(2);
         ReputationCuts::set(Vec::new());
+        ClearedPerBlock::set(64);
+        DeparturesPerBoundary::set(4);
 
         let mut accounts: Vec<AccountId> = VALIDATORS.to_vec();
         accounts.extend([MINER_A, MINER_B, OUTSIDER]);

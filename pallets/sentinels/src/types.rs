@@ -646,3 +646,45 @@ pub trait BenchmarkHelper<AccountId> {
     /// Sets the governed committee size and threshold.
     fn set_committee(size: u32, threshold: u32);
 }
+
+/// A permit holder's place in an [`Escalation`]: its stake when the escalation opened and its
+/// vote.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Elector<AccountId, Balance> {
+    /// The validator's hotkey.
+    pub hotkey: AccountId,
+    /// Its stake when the escalation opened: what its vote weighs.
+    pub stake: Balance,
+    /// `Some(true)` to overturn, `Some(false)` to uphold, `None` before it votes.
+    pub vote: Option<bool>,
+}
+
+/// An audit whose committee overturned the case committee's verdict, put to every permit holder
+/// of the subnet (the `escalation` module's docs), by the same case id, in
+/// [`crate::Escalations`]. Its audit stays open, its votes closed, until it ends.
+#[derive(
+    CloneNoBound, DebugNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxElectors))]
+#[codec(mel_bound(AccountId: MaxEncodedLen, Balance: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
+pub struct Escalation<
+    AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+    Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+    BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+    MaxElectors: Get<u32>,
+> {
+    /// The subnet.
+    pub netuid: NetUid,
+    /// The permit holders who may vote, with their stakes.
+    pub electorate: BoundedVec<Elector<AccountId, Balance>, MaxElectors>,
+    /// The electorate's stake.
+    pub total: Balance,
+    /// Stake voted to overturn.
+    pub overturn: Balance,
+    /// Stake voted to uphold.
+    pub uphold: Balance,
+    /// Last block votes count; then the verdict stands.
+    pub expires_at: BlockNumber,
+}

@@ -95,6 +95,30 @@ pub trait WeightInfo {
     /// the bookkeeping of slashing each of the case committee's members, without
     /// `StakeInfo::slash` itself (`Config::SlashWeight` each).
     fn overturn() -> Weight;
+    /// Opening an escalation: reading the subnet's validators, at most `c` (`MaxCandidates`),
+    /// their uids, quarantines, owners and stakes, and writing the electorate. Charged to the
+    /// audit vote that overturns.
+    fn open_escalation(c: u32) -> Weight;
+    /// `escalation_vote` in an electorate of at most `c` (`MaxCandidates`), without the
+    /// decision ([`WeightInfo::close_audit`], [`WeightInfo::overturn`]).
+    fn escalation_vote(c: u32) -> Weight;
+    /// The bounded part of a subnet's dissolution
+    /// ([`mindos_primitives::OnSubnetDissolved::on_subnet_dissolved`]): dropping `k` open
+    /// cases, `q` canaries and `a` open audits and returning what they hold, removing the
+    /// per-subnet items and taking the subnet off the queues.
+    fn on_subnet_dissolved(k: u32, q: u32, a: u32) -> Weight;
+    /// One block's clearing of a dissolved subnet: finding it and removing `e` per-hotkey
+    /// entries, without the pending slashes dropped ([`WeightInfo::drop_slash`] each).
+    fn clear_dissolved(e: u32) -> Weight;
+    /// Dropping one pending slash of a dissolved subnet: returning the canary deposits and
+    /// report bonds it holds (at most `MaxOffenceHistory` each) and forgetting its judgments.
+    fn drop_slash() -> Weight;
+    /// Noting a hotkey's departure
+    /// ([`mindos_primitives::EndpointObserver::on_neuron_left`]).
+    fn on_neuron_left() -> Weight;
+    /// Examining one entry of a departure queue: pruning the hotkey's key history, offence
+    /// history and ended quarantine, or putting it back.
+    fn prune_departure() -> Weight;
 }
 
 /// The estimates priced at `db`.
@@ -252,14 +276,15 @@ impl Estimates {
     }
 
     // Reads: epoch, queue bounds, queue entry, pending slash, the reporter's account (the
-    // mint), total issuance, the open audit of each judgment it carries (6 + `MaxOffenceHistory`).
+    // mint), total issuance, the governed reporter share, the open audit of each judgment it
+    // carries (7 + `MaxOffenceHistory`).
     // Writes: queue entry, pending slash, queue bounds, account, total issuance, slash-due list
     // (6). Per judgment carried: the judgment read and removed, its bond released (account and
     // holds): 3 reads, 3 writes. Decoding: the pending slash's deposits and cases.
     fn settle_slash(&self) -> Weight {
         let h = max_history();
         self.of(
-            6u64.saturating_add(h.saturating_mul(4)),
+            7u64.saturating_add(h.saturating_mul(4)),
             6u64.saturating_add(h.saturating_mul(3)),
             CALL_BASE.saturating_add(items(h.saturating_mul(2))),
         )
@@ -296,28 +321,114 @@ impl Estimates {
             .saturating_add(self.open_audit(c, a))
     }
 
-    // Reads: audit, block number (2). Writes: audit. Decoding: the audit's members.
+    // Reads: audit, escalation, block number (3). Writes: audit. Decoding: the audit's members.
     fn audit_vote(&self) -> Weight {
-        self.of(2, 1, CALL_BASE.saturating_add(items(max_members())))
+        self.of(3, 1, CALL_BASE.saturating_add(items(max_members())))
     }
 
     // Reads: audit, judgment, block number, open audits, account and holds (the deposit) (6).
-    // Writes: audit, judgment, open audits, account, holds, total issuance (6). Decoding: the
-    // open audits and the case's members.
+    // Writes: audit, escalation, judgment, open audits, account, holds, total issuance (7).
+    // Decoding: the open audits and the case's members.
     fn close_audit(&self, a: u32) -> Weight {
         let decoded = u64::from(a).saturating_add(max_members());
-        self.of(6, 6, CALL_BASE.saturating_add(items(decoded)))
+        self.of(6, 7, CALL_BASE.saturating_add(items(decoded)))
     }
 
     // Reads: quarantine, offence history, pending slash, the reporter's and the committer's
-    // account and holds (4), total issuance (8). Writes: the same (8). Per member: its
+    // account and holds (4), total issuance, the governed slash rates (9). Writes: the same
+    // but the rates (8). Per member: its
     // reputation cut's event and bookkeeping (the slash itself is `SlashWeight`). Decoding: the
     // pending slash's deposits and cases, the offence history.
     fn overturn(&self) -> Weight {
         let compute = CALL_BASE
             .saturating_add(items(max_history().saturating_mul(3)))
             .saturating_add(items(max_members()));
-        self.of(8, 8, compute)
+        self.of(9, 8, compute)
+    }
+
+    // Reads: judgment, the accused's owner, the validators list, block number (4); per
+    // candidate its uid, quarantine, owner and stake (4). Writes: audit, escalation (2).
+    // Decoding and encoding the electorate.
+    fn open_escalation(&self, c: u32) -> Weight {
+        let c = u64::from(c);
+        self.of(
+            4u64.saturating_add(c.saturating_mul(4)),
+            2,
+            CALL_BASE.saturating_add(items(c.saturating_mul(2))),
+        )
+    }
+
+    // Reads: escalation, block number (2). Writes: escalation. Decoding and encoding the
+    // electorate.
+    fn escalation_vote(&self, c: u32) -> Weight {
+        self.of(
+            2,
+            1,
+            CALL_BASE.saturating_add(items(u64::from(c).saturating_mul(2))),
+        )
+    }
+
+    // Reads: open cases, canaries, open audits, the boundary queue, the slash-due list (5).
+    // Writes: those five, epoch, mix, completed mix, snapshot, the two queue bounds, the
+    // dissolved set (12). Per case: the case, the reporter's account and holds (3 reads, 3
+    // writes). Per canary: the committer's account and holds (2, 2). Per audit: the audit, its
+    // judgment, the appellant's account and holds (4 reads), and those and its escalation (5
+    // writes). Decoding: the three lists, each case's and audit's members.
+    fn on_subnet_dissolved(&self, k: u32, q: u32, a: u32) -> Weight {
+        let (k, q, a) = (u64::from(k), u64::from(q), u64::from(a));
+        let per_item = k.saturating_mul(3).saturating_add(q.saturating_mul(2));
+        let decoded = k
+            .saturating_add(a)
+            .saturating_mul(max_members().saturating_add(1))
+            .saturating_add(q);
+        self.of(
+            5u64.saturating_add(per_item)
+                .saturating_add(a.saturating_mul(4)),
+            12u64
+                .saturating_add(per_item)
+                .saturating_add(a.saturating_mul(5)),
+            CALL_BASE.saturating_add(items(decoded)),
+        )
+    }
+
+    // Reads: the first dissolved subnet, and the start of each of the 8 maps cleared (9); per
+    // entry its key (1). Writes: per entry its removal (1), and the dissolved set.
+    fn clear_dissolved(&self, e: u32) -> Weight {
+        let e = u64::from(e);
+        self.of(
+            9u64.saturating_add(e),
+            1u64.saturating_add(e),
+            PER_ITEM.saturating_add(items(e)),
+        )
+    }
+
+    // Reads: the pending slash (1). Writes: its removal (1). Per canary deposit: the
+    // committer's account and holds (2 reads, 2 writes); per judgment: the judgment, the
+    // reporter's account and holds (3, 3); at most `MaxOffenceHistory` each. Decoding: the
+    // deposits and the cases.
+    fn drop_slash(&self) -> Weight {
+        let h = max_history();
+        let per = h.saturating_mul(5);
+        self.of(
+            1u64.saturating_add(per),
+            1u64.saturating_add(per),
+            CALL_BASE.saturating_add(items(h.saturating_mul(2))),
+        )
+    }
+
+    // Reads: epoch, the departure record, the queue bounds (3). Writes: the departure record,
+    // a queue entry, the queue bounds (3).
+    fn on_neuron_left(&self) -> Weight {
+        self.of(3, 3, CALL_BASE)
+    }
+
+    // Reads: the queue entry, the departure record, the hotkey's uid, key history, offence
+    // history, quarantine, the governed first quarantine length (7). Writes: the queue entry,
+    // the departure record, key history, offence history, quarantine, and putting it back (a
+    // queue entry, the bounds) (7). Decoding: the offence and key histories.
+    fn prune_departure(&self) -> Weight {
+        let compute = PER_ITEM.saturating_add(items(max_history().saturating_add(max_keys())));
+        self.of(7, 7, compute)
     }
 }
 
@@ -382,6 +493,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn overturn() -> Weight {
         estimates(T::DbWeight::get()).overturn()
     }
+    fn open_escalation(c: u32) -> Weight {
+        estimates(T::DbWeight::get()).open_escalation(c)
+    }
+    fn escalation_vote(c: u32) -> Weight {
+        estimates(T::DbWeight::get()).escalation_vote(c)
+    }
+    fn on_subnet_dissolved(k: u32, q: u32, a: u32) -> Weight {
+        estimates(T::DbWeight::get()).on_subnet_dissolved(k, q, a)
+    }
+    fn clear_dissolved(e: u32) -> Weight {
+        estimates(T::DbWeight::get()).clear_dissolved(e)
+    }
+    fn drop_slash() -> Weight {
+        estimates(T::DbWeight::get()).drop_slash()
+    }
+    fn on_neuron_left() -> Weight {
+        estimates(T::DbWeight::get()).on_neuron_left()
+    }
+    fn prune_departure() -> Weight {
+        estimates(T::DbWeight::get()).prune_departure()
+    }
 }
 
 /// The estimates priced at RocksDB's weights, for tests.
@@ -442,5 +574,26 @@ impl WeightInfo for () {
     }
     fn overturn() -> Weight {
         estimates(RocksDbWeight::get()).overturn()
+    }
+    fn open_escalation(c: u32) -> Weight {
+        estimates(RocksDbWeight::get()).open_escalation(c)
+    }
+    fn escalation_vote(c: u32) -> Weight {
+        estimates(RocksDbWeight::get()).escalation_vote(c)
+    }
+    fn on_subnet_dissolved(k: u32, q: u32, a: u32) -> Weight {
+        estimates(RocksDbWeight::get()).on_subnet_dissolved(k, q, a)
+    }
+    fn clear_dissolved(e: u32) -> Weight {
+        estimates(RocksDbWeight::get()).clear_dissolved(e)
+    }
+    fn drop_slash() -> Weight {
+        estimates(RocksDbWeight::get()).drop_slash()
+    }
+    fn on_neuron_left() -> Weight {
+        estimates(RocksDbWeight::get()).on_neuron_left()
+    }
+    fn prune_departure() -> Weight {
+        estimates(RocksDbWeight::get()).prune_departure()
     }
 }

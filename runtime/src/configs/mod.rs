@@ -190,8 +190,9 @@ impl pallet_mindos_subnets::Config for Runtime {
     type BoundsOrigin = frame_system::EnsureNever<()>;
     /// Dissolving a subnet removes its neurons, its validator permits and its consensus
     /// state (weights, bonds, records, unpaid accrual); stake stays with the stakers (it is on
-    /// hotkeys, not subnets).
-    type OnDissolve = ((Neurons, Stake), Consensus);
+    /// hotkeys, not subnets). The sentinels pallet returns every bond and deposit it held for
+    /// the subnet, drops its pending slashes and clears the rest over the next blocks.
+    type OnDissolve = (((Neurons, Stake), Consensus), Sentinels);
     type WeightInfo = pallet_mindos_subnets::weights::SubstrateWeight<Runtime>;
 }
 
@@ -433,6 +434,13 @@ impl pallet_mindos_directives::Config for Runtime {
     type MaxTextLength = ConstU32<4096>;
     /// The sentinel committee the next wave stores is at most 64 validators.
     type MaxCommitteeSize = ConstU32<64>;
+    /// A sentinel slash waits at most 3 epochs (the 2-epoch audit window and the boundary that
+    /// expires a late appeal's audit) and 2,400 blocks (that audit and the escalation its last
+    /// vote may open): at the launch bounds' slowest tempo (14,400) 3 · 14,401 + 2,400 = 45,603
+    /// blocks, which the registry keeps below the unbonding period (7 days: 100,800 blocks of
+    /// 6 s); with 6 s blocks, raising the slowest tempo past 32,798 would need a longer
+    /// unbonding period first.
+    type AuditWindow = Sentinels;
     type LaunchParameters = LaunchParameters;
     type WeightInfo = pallet_mindos_directives::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
@@ -565,14 +573,16 @@ impl pallet_mindos_sentinels::Config for Runtime {
     type Stake = Stake;
     /// Seats are drawn by stake × the reputation consensus gave the validator's uid.
     type Reputation = Consensus;
-    /// Not yet wired: the consensus pallet does not implement the cut, so an overturned guilty
-    /// vote costs the sentinel its slash but not yet its reputation (issue 19, part 2).
-    type ReputationSink = ();
+    /// An overturned guilty vote halves the sentinel's reputation in the consensus pallet (the
+    /// last epoch's value: the next draw weighs it at once, the next epoch averages on from it).
+    type ReputationSink = Consensus;
     /// The third offence in 30 epochs frees the miner's uid in the neurons pallet.
     type Deregistration = Neurons;
     /// Governed: committees of 7 with a threshold of 5, a first quarantine of 2 epochs (the
     /// directives registry validates size ≥ 4, size ≤ its `MaxCommitteeSize`, 3·threshold >
-    /// 2·size and threshold ≤ size; the sentinels pallet caps committees at 13 on top).
+    /// 2·size and threshold ≤ size; the sentinels pallet caps committees at 13 on top), and the
+    /// slash rates (5 % proven, 0.01 % judged, 0.1 % overturned, 2 % cleared, ×3 correlated,
+    /// 10 % to the reporter; each validated within its range).
     type Parameters = Directives;
     /// A report holds 10 MIND (ten registration burns at the floor) until its case closes:
     /// with at most two open reports per reporter, spam costs more than it can block.
@@ -587,13 +597,17 @@ impl pallet_mindos_sentinels::Config for Runtime {
     /// Audits take votes for two hours (1,200 blocks): the audit committee re-executes the
     /// stored transcripts; the convicted miner's slash waits for the audit to close.
     type AuditDuration = ConstU32<1200>;
+    /// An overturn the audit committee votes is put to every permit holder of the subnet for
+    /// two hours (1,200 blocks) too: time for each to re-execute the transcript; the slash
+    /// keeps waiting meanwhile.
+    type EscalationDuration = ConstU32<1200>;
     /// At most 8 audits open per subnet; random and split-vote audits past it are skipped
     /// (and say so in an event), appeals past it are refused until one closes.
     type MaxOpenAuditsPerSubnet = ConstU32<8>;
-    /// A sanction's slash settles two sentinel epochs later. Two epochs of the slowest tempo
-    /// the launch bounds allow (14,400 blocks, a day) is two days, shorter than the voting
-    /// period (3 days), which the directives registry keeps below the unbonding period: so a
-    /// miner cannot unbond and withdraw before its slash (a runtime test checks it).
+    /// A sanction's slash settles two sentinel epochs later (an appeal can hold it longer:
+    /// the directives pallet's `AuditWindow` above counts that). The directives registry keeps
+    /// the unbonding period longer than that at the slowest tempo its bounds allow, so a miner
+    /// cannot unbond and withdraw before its slash (a runtime test checks the launch values).
     type AuditWindowEpochs = ConstU32<2>;
     /// A signed response is usable as evidence for 4 sentinel epochs; the neurons pallet
     /// refuses a key rotation that would forget a key still usable within them.
@@ -628,6 +642,13 @@ impl pallet_mindos_sentinels::Config for Runtime {
     type MaxBoundariesPerBlock = ConstU32<2>;
     /// The subnets pallet's `MaxSubnets` (`integrity_test` checks it is not smaller).
     type MaxSubnets = ConstU32<128>;
+    /// A dissolved subnet's per-hotkey state goes 16 entries a block (at worst 16 pending
+    /// slashes, each returning up to 8 deposits and 8 bonds: about 2 % of a block): a full
+    /// subnet's few thousand entries clear within an hour, and nothing live reads them.
+    type MaxClearedPerBlock = ConstU32<16>;
+    /// Each boundary examines at most 16 hotkeys that left the subnet: registration burns
+    /// make more departures per epoch than that costly, and a longer queue only waits.
+    type MaxDeparturesPerBoundary = ConstU32<16>;
     /// Hand estimates until `scripts/benchmark.sh sentinels` writes the benchmarks' weights.
     type WeightInfo = pallet_mindos_sentinels::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]

@@ -172,8 +172,8 @@ fn consensus_and_sentinel_parameters_follow_the_registry() {
         assert_eq!(<Directives as SentinelParameters>::threshold(), 7);
         assert_eq!(<Directives as SentinelParameters>::quarantine_epochs(), 2);
         assert_eq!(
-            <Directives as SentinelParameters>::slash_share(),
-            Perbill::from_percent(10)
+            <Directives as SentinelParameters>::slash_rates(),
+            mindos_primitives::SlashRates::default()
         );
     });
 }
@@ -200,7 +200,24 @@ fn every_get_adapter_reads_its_field() {
         assert_eq!(SentinelCommitteeSize::<Test>::get(), 7);
         assert_eq!(SentinelThreshold::<Test>::get(), 5);
         assert_eq!(SentinelQuarantineEpochs::<Test>::get(), 2);
-        assert_eq!(SentinelSlashShare::<Test>::get(), Perbill::from_percent(10));
+        assert_eq!(
+            SentinelReporterShare::<Test>::get(),
+            Perbill::from_percent(10)
+        );
+        assert_eq!(SentinelProvenSlash::<Test>::get(), Perbill::from_percent(5));
+        assert_eq!(
+            SentinelJudgedSlash::<Test>::get(),
+            Perbill::from_parts(100_000)
+        );
+        assert_eq!(
+            SentinelOverturnedSlash::<Test>::get(),
+            Perbill::from_parts(1_000_000)
+        );
+        assert_eq!(
+            SentinelClearedSlash::<Test>::get(),
+            Perbill::from_percent(2)
+        );
+        assert_eq!(SentinelCorrelationFactor::<Test>::get(), 3);
         assert_eq!(Kappa::<Test>::get(), p.kappa);
         assert_eq!(ActivityCutoff::<Test>::get(), p.activity_cutoff);
     });

@@ -82,3 +82,28 @@ fn genesis_config_json_names_directives_in_text() {
     assert_eq!(back.directives, GenesisConfig::<Test>::default().directives);
     assert_eq!(back.parameters, GenesisConfig::<Test>::default().parameters);
 }
+
+#[test]
+fn the_launch_registry_outlasts_the_runtime_audit_window() {
+    AuditWindowEpochs::set(3);
+    AuditWindowBlocks::set(1_200);
+    build_and_execute(|| {
+        assert_eq!(Directives::parameters(), GovernedParameters::default());
+        assert_eq!(
+            Directives::parameters().validate(&Directives::parameter_limits()),
+            Ok(())
+        );
+    });
+}
+
+#[test]
+#[should_panic(
+    expected = "genesis governed parameters are invalid: UnbondingNotLongerThanAuditWindow"
+)]
+fn genesis_refuses_an_unbonding_period_a_sentinel_slash_can_outwait() {
+    AuditWindowEpochs::set(3);
+    AuditWindowBlocks::set(1_200);
+    let mut config = GenesisConfig::<Test>::default();
+    config.parameters.unbonding_period = 44_403;
+    build_with(config);
+}

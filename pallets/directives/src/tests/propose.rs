@@ -411,3 +411,93 @@ fn filling_the_proposal_table_burns_the_surcharges() {
         assert_eq!(OpenProposalsOf::<Test>::iter().count(), 0);
     });
 }
+
+/// The runtime's audit window: a sentinel slash waits at most 3 epochs and 2,400 blocks (an
+/// audit and its escalation), so at the launch bounds' slowest tempo (14,400) the unbonding
+/// period must exceed 45,603 blocks.
+fn runtime_audit_window() {
+    AuditWindowEpochs::set(3);
+    AuditWindowBlocks::set(2_400);
+}
+
+#[test]
+fn propose_refuses_an_unbonding_period_a_sentinel_slash_can_outwait() {
+    runtime_audit_window();
+    build_and_execute(|| {
+        use ParameterValue as V;
+        assert_eq!(
+            Directives::parameter_limits().audit_window_at(14_400),
+            45_603
+        );
+        assert_noop!(
+            Directives::propose(
+                RuntimeOrigin::signed(ALICE),
+                set(V::UnbondingPeriod(45_603)),
+                Scope::Network
+            ),
+            Error::<Test>::InvalidParameter(ParameterError::UnbondingNotLongerThanAuditWindow)
+        );
+        propose(ALICE, set(V::UnbondingPeriod(45_604)), Scope::Network);
+    });
+}
+
+#[test]
+fn propose_refuses_a_slowest_tempo_that_outlasts_the_unbonding_period() {
+    runtime_audit_window();
+    build_and_execute(|| {
+        use ParameterValue as V;
+        // The launch unbonding period is 100,800 blocks: 3 · (32,799 + 1) + 2,400 reaches it.
+        let mut bounds = Directives::parameters().hyperparameter_bounds;
+        bounds.tempo.max = 32_799;
+        assert_noop!(
+            Directives::propose(
+                RuntimeOrigin::signed(ALICE),
+                set(V::HyperparameterBounds(bounds.clone())),
+                Scope::Network
+            ),
+            Error::<Test>::InvalidParameter(ParameterError::UnbondingNotLongerThanAuditWindow)
+        );
+        bounds.tempo.max = 32_798;
+        propose(ALICE, set(V::HyperparameterBounds(bounds)), Scope::Network);
+    });
+}
+
+#[test]
+fn propose_refuses_slash_rates_outside_their_ranges() {
+    build_and_execute(|| {
+        use ParameterValue as V;
+        let cases: Vec<(ParameterValueOf<Test>, ParameterError)> = vec![
+            (
+                V::SentinelProvenSlash(Perbill::zero()),
+                ParameterError::ProvenSlashOutOfRange,
+            ),
+            (
+                V::SentinelJudgedSlash(Perbill::from_percent(2)),
+                ParameterError::JudgedSlashOutOfRange,
+            ),
+            (
+                V::SentinelOverturnedSlash(Perbill::from_percent(51)),
+                ParameterError::SentinelSlashOutOfRange,
+            ),
+            (
+                V::SentinelCorrelationFactor(0),
+                ParameterError::CorrelationFactorOutOfRange,
+            ),
+            (
+                V::SentinelClearedSlash(Perbill::from_percent(34)),
+                ParameterError::CorrelatedSlashAboveWholeStake,
+            ),
+            (
+                V::SentinelReporterShare(Perbill::from_percent(51)),
+                ParameterError::ReporterShareOutOfRange,
+            ),
+        ];
+        for (value, error) in cases {
+            assert_noop!(
+                Directives::propose(RuntimeOrigin::signed(ALICE), set(value), Scope::Network),
+                Error::<Test>::InvalidParameter(error)
+            );
+        }
+        propose(ALICE, set(V::SentinelCorrelationFactor(10)), Scope::Network);
+    });
+}

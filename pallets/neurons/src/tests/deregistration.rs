@@ -31,6 +31,11 @@ fn deregister_frees_the_uid_and_clears_the_neuron() {
         assert_eq!(RegisteredAt::<Test>::get(netuid).into_inner(), vec![0, 1]);
         assert_eq!(NeuronCount::<Test>::get(netuid), 1);
         assert_eq!(HotkeyOwner::<Test>::get(HOT_A), Some(ALICE));
+        assert_eq!(
+            Departures::get(),
+            vec![(netuid, HOT_A)],
+            "the observer is told"
+        );
         // The owner may come back (at the current price).
         assert_eq!(register(ALICE, netuid, HOT_A), 0);
     });
@@ -97,8 +102,15 @@ fn forced_deregistration_frees_the_slot_as_deregister_does() {
         assert_eq!(NeuronCount::<Test>::get(netuid), 1);
         assert_eq!(HotkeyOwner::<Test>::get(HOT_A), Some(ALICE));
         assert_eq!(
+            Departures::get(),
+            vec![(netuid, HOT_A)],
+            "the observer is told"
+        );
+        assert_eq!(
             <Neurons as NeuronDeregistration>::max_weight(),
-            <() as WeightInfo>::deregister()
+            <() as WeightInfo>::deregister().saturating_add(
+                <FakeObserver as mindos_primitives::EndpointObserver<AccountId>>::max_weight()
+            )
         );
         // The slot is reused first, and the hotkey may come back.
         assert_eq!(register(ALICE, netuid, HOT_A), 0);
@@ -126,5 +138,10 @@ fn forced_deregistration_of_an_empty_slot_changes_nothing() {
         frame_support::assert_storage_noop!(assert!(
             !<Neurons as NeuronDeregistration>::deregister(other, 0)
         ));
+        assert_eq!(
+            Departures::get(),
+            vec![(netuid, HOT_A)],
+            "only the real departure was reported"
+        );
     });
 }

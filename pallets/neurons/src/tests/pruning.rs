@@ -34,6 +34,11 @@ fn a_full_subnet_prunes_the_lowest_emission_past_immunity() {
         assert_eq!(Uids::<Test>::get(netuid, HOT_B), None);
         assert!(Axons::<Test>::get(netuid, HOT_B).is_none());
         assert_eq!(
+            Departures::get(),
+            vec![(netuid, HOT_B)],
+            "the observer is told"
+        );
+        assert_eq!(
             HotkeyOwner::<Test>::get(HOT_B),
             Some(ALICE),
             "ownership survives"

@@ -16,11 +16,16 @@ fn register_is_charged_for_the_subnet_size() {
             .get_dispatch_info()
             .call_weight
         };
-        assert_eq!(weight_of(netuid), <() as WeightInfo>::register(8));
+        // A registration may prune a neuron, whose departure the observer is told of.
+        let observer =
+            <FakeObserver as mindos_primitives::EndpointObserver<AccountId>>::max_weight();
+        let charged = |n: u32| <() as WeightInfo>::register(n).saturating_add(observer);
+        assert_eq!(weight_of(netuid), charged(8));
         assert_eq!(
             weight_of(NetUid(9)),
-            <() as WeightInfo>::register(u32::from(MAX_NEURONS_PER_SUBNET))
+            charged(u32::from(MAX_NEURONS_PER_SUBNET))
         );
+
         // After the subnet shrinks (at once, as governance does it), the uids it already has
         // still count.
         for hotkey in 200..205 {
@@ -30,7 +35,7 @@ fn register_is_charged_for_the_subnet_size() {
             netuid,
             hyperparameters(2, 10)
         ));
-        assert_eq!(weight_of(netuid), <() as WeightInfo>::register(5));
+        assert_eq!(weight_of(netuid), charged(5));
         assert_eq!(
             crate::Call::<Test>::serve {
                 netuid,
@@ -54,7 +59,8 @@ fn register_is_charged_for_the_subnet_size() {
             }
             .get_dispatch_info()
             .call_weight,
-            <() as WeightInfo>::deregister()
+            <() as WeightInfo>::deregister().saturating_add(observer),
+            "deregister pays for telling the observer"
         );
     });
 }

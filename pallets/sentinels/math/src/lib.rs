@@ -53,6 +53,7 @@
 extern crate alloc;
 
 pub mod committee;
+pub mod escalation;
 pub mod quarantine;
 pub mod seed;
 pub mod slashing;
@@ -64,6 +65,7 @@ pub use committee::{
     draw_audit_committee, draw_committee, max_hash_calls, Candidate, Committee, CommitteeError,
     CommitteeSize, DEFAULT_COMMITTEE_SIZE, MAX_CANDIDATES, MAX_COMMITTEE_SIZE, MIN_COMMITTEE_SIZE,
 };
+pub use escalation::{escalation_verdict, supermajority, EscalationError, EscalationVerdict};
 pub use quarantine::{
     may_release, quarantine_epochs, sanction, QuarantineParams, Sanction, MAX_OFFENCE_HISTORY,
 };

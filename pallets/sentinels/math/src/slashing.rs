@@ -2,7 +2,11 @@
 //!
 //! # Why these rates
 //!
-//! Each default is anchored in a running system (see `shared/sentinels.md`):
+//! Every rate is a governed parameter: the directives registry holds them (each validated in
+//! a stated range, the correlated worst case at most 100%) and the sentinels pallet reads them
+//! as a [`SlashRates`]; the functions here take them as input and stay exact for any rates.
+//! [`SlashRates::default`] is the launch value, each default anchored in a running system (see
+//! `shared/sentinels.md`):
 //!
 //! | offence | default | anchor |
 //! |---|---|---|
@@ -31,7 +35,8 @@ use sp_arithmetic::{PerThing, Perbill};
 
 use crate::committee::CommitteeSize;
 
-/// Slash rates of a subnet.
+/// The slash rates, as governed (the directives registry's `sentinel_*_slash`,
+/// `sentinel_correlation_factor` and `sentinel_reporter_share`); `Default` is the launch value.
 #[derive(
     Clone,
     Copy,

@@ -15,7 +15,7 @@ use mindos_primitives::{Perbill, QuarantineInfo};
 use mindos_sentinels_math::{randomly_audited, AuditReason, Offence};
 
 /// A RANDAO accumulator under which case `case` is (or is not) picked for the random audit.
-fn mix_where(case: CaseId, picked: bool) -> [u8; 32] {
+pub(super) fn mix_where(case: CaseId, picked: bool) -> [u8; 32] {
     (0u8..=255)
         .map(|i| [i; 32])
         .find(|mix| picked_at_random(mix, case) == picked)
@@ -23,7 +23,7 @@ fn mix_where(case: CaseId, picked: bool) -> [u8; 32] {
 }
 
 /// Committees of 4 from epoch 2; returns the case committee sitting then.
-fn seated4() -> Vec<AccountId> {
+pub(super) fn seated4() -> Vec<AccountId> {
     CommitteeSizeParam::set(4);
     ThresholdParam::set(3);
     run_to_epoch(2);
@@ -34,7 +34,7 @@ fn seated4() -> Vec<AccountId> {
 
 /// `members[0]` reports the miner at `UID_A`, `members[1]` and `members[2]` vote guilty: case
 /// `id` convicts, with the random pick as `picked` says.
-fn convict(members: &[AccountId], id: CaseId, picked: bool) {
+pub(super) fn convict(members: &[AccountId], id: CaseId, picked: bool) {
     Mix::<Test>::insert(NET, mix_where(id, picked));
     assert_ok!(Sentinels::report(
         RuntimeOrigin::signed(members[0]),
@@ -49,15 +49,15 @@ fn convict(members: &[AccountId], id: CaseId, picked: bool) {
     assert!(Sentinels::is_quarantined(NET, UID_A));
 }
 
-fn appeal(case: CaseId) -> frame_support::dispatch::DispatchResult {
+pub(super) fn appeal(case: CaseId) -> frame_support::dispatch::DispatchResult {
     Sentinels::appeal(RuntimeOrigin::signed(owner(MINER_A)), case)
 }
 
-fn auditors(case: CaseId) -> Vec<AccountId> {
+pub(super) fn auditors(case: CaseId) -> Vec<AccountId> {
     Audits::<Test>::get(case).unwrap().members.into_inner()
 }
 
-fn audit_vote(voter: AccountId, case: CaseId, uphold: bool) {
+pub(super) fn audit_vote(voter: AccountId, case: CaseId, uphold: bool) {
     assert_ok!(Sentinels::audit_vote(
         RuntimeOrigin::signed(voter),
         case,
@@ -65,15 +65,32 @@ fn audit_vote(voter: AccountId, case: CaseId, uphold: bool) {
     ));
 }
 
-fn appeal_held(who: AccountId) -> Balance {
+pub(super) fn appeal_held(who: AccountId) -> Balance {
     Balances::balance_on_hold(
         &RuntimeHoldReason::Sentinels(HoldReason::AppealDeposit),
         &who,
     )
 }
 
+/// The permit holders confirm audit `case`'s overturn: 7 of the 9 validators' equal stakes are
+/// the first above 2/3 (`escalation` tests the thresholds).
+pub(super) fn escalation_overturns(case: CaseId) {
+    assert!(
+        Escalations::<Test>::contains_key(case),
+        "the overturn escalated"
+    );
+    for validator in &VALIDATORS[..7] {
+        assert_ok!(Sentinels::escalation_vote(
+            RuntimeOrigin::signed(*validator),
+            case,
+            true
+        ));
+    }
+    assert!(!Escalations::<Test>::contains_key(case), "7 of 9 decide");
+}
+
 /// The validators' stakes are their free balances too, so slashes burn (as on chain).
-fn burn_for_real() {
+pub(super) fn burn_for_real() {
     BurnFromBalances::set(true);
 }
 
@@ -195,6 +212,10 @@ fn an_overturned_appeal_undoes_the_conviction_and_slashes_the_guilty_voters() {
             "2 of the 3 overturning votes"
         );
         audit_vote(judges[2], 0, false);
+        // The two committees disagree: nothing is undone until the permit holders confirm.
+        assert!(Sentinels::is_quarantined(NET, UID_A));
+        assert_eq!(appeal_held(owner(MINER_A)), APPEAL_DEPOSIT);
+        escalation_overturns(0);
 
         // The miner: quarantine lifted, offence forgotten, pending slash dropped.
         assert!(!Sentinels::is_quarantined(NET, UID_A));
@@ -473,6 +494,11 @@ fn an_overturned_split_dismissal_convicts_and_slashes_the_clearers_two_percent_t
         for judge in &judges[..3] {
             audit_vote(*judge, 0, false);
         }
+        assert!(
+            !Sentinels::is_quarantined(NET, UID_A),
+            "not before the escalation"
+        );
+        escalation_overturns(0);
         // The miner is convicted now; the two who cleared it pay 2% ×3 = 6% of 1000.
         assert!(Sentinels::is_quarantined(NET, UID_A));
         assert!(PendingSlashes::<Test>::get(NET, MINER_A).is_some());
@@ -541,6 +567,7 @@ fn an_overturned_canary_conviction_forfeits_the_committers_deposit() {
         for judge in &auditors(0)[..3] {
             audit_vote(*judge, 0, false);
         }
+        escalation_overturns(0);
         assert!(!Sentinels::is_quarantined(NET, UID_A));
         assert!(PendingSlashes::<Test>::get(NET, MINER_A).is_none());
         assert_eq!(deposit_held(), 0);
@@ -652,5 +679,36 @@ fn an_expired_audit_is_closed_at_the_subnets_boundary() {
             .into(),
         );
         assert_eq!(appeal_held(owner(MINER_A)), 0);
+    });
+}
+
+#[test]
+fn an_overturn_slashes_the_guilty_voters_at_the_governed_rate_and_factor() {
+    build_and_execute(|| {
+        // Governance set 1 % for a wrong conviction and no correlation penalty.
+        SlashRatesParam::set(mindos_primitives::SlashRates {
+            overturned_sentinel: Perbill::from_percent(1),
+            correlation_factor: 1,
+            ..Default::default()
+        });
+        let members = seated4();
+        convict(&members, 0, false);
+        assert_ok!(appeal(0));
+        let judges = auditors(0);
+        for judge in &judges[..3] {
+            audit_vote(*judge, 0, false);
+        }
+        escalation_overturns(0);
+        let rate = Perbill::from_percent(1);
+        let each = rate.mul_floor(VALIDATOR_STAKE);
+        let expected: Vec<_> = members[..3].iter().map(|m| (*m, rate, each)).collect();
+        assert_eq!(Slashes::get(), expected);
+        assert!(events().contains(&Event::SentinelSlashed {
+            netuid: NET,
+            hotkey: members[0],
+            offence: Offence::OverturnedSentinel { correlated: true },
+            rate,
+            slashed: each,
+        }));
     });
 }

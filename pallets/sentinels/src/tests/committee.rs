@@ -254,8 +254,9 @@ fn a_subnet_dissolved_while_its_boundary_work_waits_is_skipped() {
         run_to(10);
         assert_eq!(PendingBoundaries::<Test>::get().into_inner(), vec![NET]);
         assert!(Candidates::<Test>::get(NET).is_some());
-        // NET is dissolved before its draw runs.
+        // NET is dissolved before its draw runs, as the subnets pallet does it.
         LiveSubnets::set(vec![OTHER_NET]);
+        <Sentinels as mindos_primitives::OnSubnetDissolved>::on_subnet_dissolved(NET);
         run_to(11);
         assert!(PendingBoundaries::<Test>::get().is_empty());
         assert!(
@@ -263,9 +264,9 @@ fn a_subnet_dissolved_while_its_boundary_work_waits_is_skipped() {
             "its snapshot is dropped"
         );
         assert!(Committees::<Test>::get(NET, 2).is_none(), "nothing drawn");
-        // Its later blocks do nothing for it.
+        // Its later blocks do nothing for it, and its epoch is forgotten with the rest.
         run_to(30);
-        assert_eq!(Sentinels::epoch(NET), 1);
+        assert_eq!(Sentinels::epoch(NET), 0);
         assert_eq!(Committees::<Test>::iter_prefix(NET).count(), 0);
     });
 }

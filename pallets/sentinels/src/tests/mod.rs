@@ -5,8 +5,10 @@
 mod audit;
 mod canary;
 mod cases;
+mod cleanup;
 mod committee;
 mod equivocation;
+mod escalation;
 mod quarantine;
 mod slashing;
 
@@ -223,15 +225,26 @@ fn calls_are_charged_their_estimated_weights() {
         // cut, free in the mock), or a sanction, whichever is heavier.
         let members = 13u64;
         let per_member = SlashWeight::get();
+        let decision = <() as WeightInfo>::close_audit(2)
+            + (<() as WeightInfo>::overturn() + per_member * members)
+                .max(worst_sanction + per_member * members);
+        // ... after opening the escalation among 64 candidates (an overturn whose electorate
+        // holds no stake reads it and then takes effect).
         assert_eq!(
             weight(crate::Call::audit_vote {
                 case: 0,
                 uphold: false
             }),
-            <() as WeightInfo>::audit_vote()
-                + <() as WeightInfo>::close_audit(2)
-                + (<() as WeightInfo>::overturn() + per_member * members)
-                    .max(worst_sanction + per_member * members)
+            <() as WeightInfo>::audit_vote() + <() as WeightInfo>::open_escalation(64) + decision
+        );
+        // An escalation vote that decides: the same decision, after the vote in an electorate
+        // of 64.
+        assert_eq!(
+            weight(crate::Call::escalation_vote {
+                case: 0,
+                overturn: true
+            }),
+            <() as WeightInfo>::escalation_vote(64) + decision
         );
         assert!(
             <() as WeightInfo>::appeal(0, 0).ref_time()
@@ -275,6 +288,8 @@ fn calls_are_charged_their_estimated_weights() {
             <() as WeightInfo>::audit_vote(),
             <() as WeightInfo>::close_audit(0),
             <() as WeightInfo>::overturn(),
+            <() as WeightInfo>::open_escalation(0),
+            <() as WeightInfo>::escalation_vote(0),
         ] {
             assert!(w.ref_time() > 0);
         }
@@ -285,9 +300,11 @@ fn calls_are_charged_their_estimated_weights() {
 fn on_initialize_charges_the_base_each_boundary_and_each_slash() {
     use crate::WeightInfo;
     build_and_execute(|| {
+        // Every block also looks for a dissolved subnet to clear (none here).
+        let look = <() as WeightInfo>::clear_dissolved(0);
         assert_eq!(
             Sentinels::on_initialize(2),
-            <() as WeightInfo>::on_initialize_base(8)
+            <() as WeightInfo>::on_initialize_base(8) + look
         );
         System::set_block_number(10);
         // Two live subnets at their boundary: two epochs advanced with their candidates
@@ -299,6 +316,7 @@ fn on_initialize_charges_the_base_each_boundary_and_each_slash() {
                 + <() as WeightInfo>::advance_epoch(0)
                 + <() as WeightInfo>::boundary(9, 0, 0)
                 + <() as WeightInfo>::boundary(0, 0, 0)
+                + look
         );
     });
 }

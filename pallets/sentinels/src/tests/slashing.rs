@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::JudgedOffence;
-use mindos_primitives::Perbill;
+use mindos_primitives::{Perbill, SlashRates};
 
 #[test]
 fn a_proven_offence_is_slashed_five_percent_after_the_audit_window() {
@@ -242,5 +242,40 @@ fn a_reward_that_cannot_be_minted_still_settles_the_slash() {
         assert_eq!(Balances::free_balance(VALIDATORS[0]), free);
         assert_eq!(Balances::total_issuance(), Balance::MAX);
         assert_eq!(PendingSlashes::<Test>::iter_prefix(NET).count(), 0);
+    });
+}
+
+#[test]
+fn slashes_settle_at_the_governed_rates() {
+    build_and_execute(|| {
+        // Governance set 7 % for proven offences and 20 % to the reporter.
+        SlashRatesParam::set(SlashRates {
+            miner_self_verifying: Perbill::from_percent(7),
+            reporter_reward: Perbill::from_percent(20),
+            ..SlashRates::default()
+        });
+        run_to_epoch(1);
+        equivocate(UID_A);
+        let free = Balances::free_balance(VALIDATORS[0]);
+        run_to_epoch(3);
+        let slashed = MINER_STAKE * 7 / 100;
+        assert_eq!(
+            Slashes::get(),
+            vec![(MINER_A, Perbill::from_percent(7), slashed)]
+        );
+        assert_eq!(Balances::free_balance(VALIDATORS[0]), free + slashed / 5);
+    });
+}
+
+#[test]
+fn the_audit_window_counts_the_appeal_after_the_due_epoch() {
+    build_and_execute(|| {
+        // Due 2 epochs after the sanction, then an audit, its escalation and the boundary that
+        // expires it.
+        assert_eq!(<Sentinels as mindos_primitives::AuditWindow>::epochs(), 3);
+        assert_eq!(
+            <Sentinels as mindos_primitives::AuditWindow>::extra_blocks(),
+            AUDIT_DURATION + ESCALATION_DURATION
+        );
     });
 }

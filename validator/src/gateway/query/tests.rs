@@ -42,6 +42,7 @@ fn neuron(uid: Uid, peer: PeerId) -> (PeerId, Neuron) {
             reputation: 0.0,
             incentive: 0,
             emission: 0,
+            quarantined: false,
         },
     )
 }

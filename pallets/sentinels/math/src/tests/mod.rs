@@ -2,6 +2,7 @@
 //! liveness, and exact money.
 
 mod committee;
+mod escalation;
 mod quarantine;
 mod sampling;
 mod seed;
