@@ -218,6 +218,16 @@ impl SaltSink for () {
 pub trait ReputationInfo {
     /// The reputation of `uid` on `netuid`.
     fn reputation(netuid: NetUid, uid: u16) -> Perbill;
+
+    /// The reputations of `uids` on `netuid`, in their order: [`ReputationInfo::reputation`]
+    /// of each, read together. A committee draw reads up to `MaxCandidates` of them, and an
+    /// implementation that keeps a subnet's reputations in one record should decode it once,
+    /// not once per candidate.
+    fn reputations(netuid: NetUid, uids: &[u16]) -> Vec<Perbill> {
+        uids.iter()
+            .map(|uid| Self::reputation(netuid, *uid))
+            .collect()
+    }
 }
 
 /// Everyone has full reputation, so committee seats are drawn by stake alone.

@@ -720,6 +720,28 @@ impl<T: Config> ReputationInfo for Pallet<T> {
             .map(|m| m.reputation)
             .unwrap_or_default()
     }
+
+    /// The same three storage reads for any number of uids (each per-subnet vector decoded
+    /// once).
+    fn reputations(netuid: NetUid, uids: &[u16]) -> Vec<Perbill> {
+        let last_epoch = LastEpochAt::<T>::get(netuid)
+            .map(|b| b.saturated_into::<u64>())
+            .unwrap_or(0);
+        let registered = T::Neurons::registered_at(netuid);
+        let metrics = Metrics::<T>::get(netuid);
+        uids.iter()
+            .map(|uid| {
+                let uid = usize::from(*uid);
+                let current = registered
+                    .get(uid)
+                    .is_some_and(|r| *r != 0 && *r < last_epoch);
+                current
+                    .then(|| metrics.get(uid).map(|m| m.reputation))
+                    .flatten()
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
 }
 
 /// The sentinels pallet cuts a sentinel's reputation when an audit overturns its guilty vote

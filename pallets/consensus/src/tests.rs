@@ -1022,6 +1022,15 @@ fn reputation_info_reads_the_last_epoch_and_ignores_a_predecessor() {
         assert_eq!(Consensus::reputation(netuid, 4), stored);
         assert_eq!(Consensus::reputation(netuid, 60), Perbill::zero());
         assert_eq!(Consensus::reputation(NetUid(9), 4), Perbill::zero());
+        // Read together (one decode of the subnet's records), each is what it is alone.
+        let uids = [5, 60, 4, 0, 3];
+        let alone = |netuid| -> Vec<Perbill> {
+            uids.iter()
+                .map(|u| Consensus::reputation(netuid, *u))
+                .collect()
+        };
+        assert_eq!(Consensus::reputations(netuid, &uids), alone(netuid));
+        assert_eq!(Consensus::reputations(NetUid(9), &uids), alone(NetUid(9)));
         // A newcomer in uid 4's slot has no reputation of its own yet.
         assert_ok!(Neurons::deregister(
             RuntimeOrigin::signed(coldkey(4)),
@@ -1036,6 +1045,8 @@ fn reputation_info_reads_the_last_epoch_and_ignores_a_predecessor() {
             consent(8)
         ));
         assert_eq!(Consensus::reputation(netuid, 4), Perbill::zero());
+        assert_eq!(Consensus::reputations(netuid, &uids), alone(netuid));
+        assert_eq!(Consensus::reputations(netuid, &[4])[0], Perbill::zero());
     });
 }
 

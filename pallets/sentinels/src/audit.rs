@@ -336,21 +336,27 @@ impl<T: Config> Pallet<T> {
         preimage.extend_from_slice(&id.to_le_bytes());
         let seed = sp_io::hashing::blake2_256(&preimage);
         let owner = T::Neurons::hotkey_owner(&judgment.accused);
-        let mut seats: Vec<(u16, T::AccountId, Candidate)> = T::Stake::validators(netuid)
+        let registered: Vec<(u16, T::AccountId)> = T::Stake::validators(netuid)
             .into_iter()
             .take(T::MaxCandidates::get() as usize)
-            .filter_map(|hotkey| {
-                let uid = T::Neurons::uid(netuid, &hotkey)?;
+            .filter_map(|hotkey| Some((T::Neurons::uid(netuid, &hotkey)?, hotkey)))
+            .collect();
+        let uids: Vec<u16> = registered.iter().map(|(uid, _)| *uid).collect();
+        let reputations = T::Reputation::reputations(netuid, &uids);
+        let mut seats: Vec<(u16, T::AccountId, Candidate)> = registered
+            .into_iter()
+            .zip(reputations)
+            .map(|((uid, hotkey), reputation)| {
                 let excluded = Quarantines::<T>::contains_key(netuid, &hotkey)
                     || judgment.members.contains(&hotkey)
                     || !Self::impartial(&hotkey, &judgment.accused, owner.as_ref());
                 let candidate = Candidate {
                     uid,
                     stake: T::Stake::hotkey_stake(&hotkey).saturated_into::<u128>(),
-                    reputation: T::Reputation::reputation(netuid, uid),
+                    reputation,
                     excluded,
                 };
-                Some((uid, hotkey, candidate))
+                (uid, hotkey, candidate)
             })
             .collect();
         seats.sort_by_key(|(uid, _, _)| *uid);

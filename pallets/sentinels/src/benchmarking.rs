@@ -18,7 +18,7 @@
 
 use super::*;
 use crate::types::{
-    Audit, Canary, Case, Challenge, CommitteeRecord, JudgedOffence, Judgment, KeyBinding,
+    Audit, Canary, Case, Challenge, CommitteeRecord, Elector, JudgedOffence, Judgment, KeyBinding,
     OffenceKind, OpenCase, PendingSlash, Quarantine, Response, SeenBlock, SignedResponse,
     SnapshotCandidate,
 };
@@ -1017,6 +1017,315 @@ mod benchmarks {
         }
 
         assert!(!Quarantines::<T>::contains_key(netuid, &miner));
+    }
+
+    /// Opening an escalation at the deciding overturn vote: the electorate read from `c`
+    /// staked validators (uid, quarantine, owner and stake each) and written with the audit.
+    #[benchmark]
+    fn open_escalation(c: Linear<1, { T::MaxCandidates::get() }>) {
+        let (netuid, hotkeys) = subnet::<T>(c + 1, c);
+        let accused = hotkeys[c as usize].clone();
+        let reporter: T::AccountId = account("reporter", 0, 0);
+        let mut judgment =
+            conviction::<T>(netuid, &accused, &reporter, accounts::<T>("member", SEATS));
+        judgment.audited = true;
+        Judgments::<T>::insert(0, judgment);
+        let mut open = audit::<T>(
+            netuid,
+            accounts::<T>("auditor", SEATS),
+            None,
+            1_000u32.into(),
+        );
+        open.overturn = seat_bits(0, SEATS_THRESHOLD);
+        OpenAudits::<T>::insert(netuid, BoundedVec::truncate_from(alloc::vec![0]));
+
+        #[block]
+        {
+            assert!(Pallet::<T>::escalate(0, &mut open));
+        }
+
+        assert_eq!(Escalations::<T>::get(0).unwrap().electorate.len() as u32, c);
+    }
+
+    /// A vote by the last of `c` electors that leaves the escalation open (nobody else voted,
+    /// equal stakes): the decision is charged apart.
+    #[benchmark]
+    fn escalation_vote(c: Linear<4, { T::MaxCandidates::get() }>) {
+        let (netuid, _) = subnet::<T>(1, 0);
+        let electors = accounts::<T>("elector", c);
+        let stake: BalanceOf<T> = 1_000u32.into();
+        let voter = electors[c as usize - 1].clone();
+        Escalations::<T>::insert(
+            0,
+            EscalationOf::<T> {
+                netuid,
+                electorate: BoundedVec::truncate_from(
+                    electors
+                        .into_iter()
+                        .map(|hotkey| Elector {
+                            hotkey,
+                            stake,
+                            vote: None,
+                        })
+                        .collect(),
+                ),
+                total: stake.saturating_mul(c.into()),
+                overturn: Zero::zero(),
+                uphold: Zero::zero(),
+                expires_at: 1_000u32.into(),
+            },
+        );
+
+        #[extrinsic_call]
+        _(RawOrigin::Signed(voter), 0, true);
+
+        assert_eq!(Escalations::<T>::get(0).unwrap().overturn, stake);
+    }
+
+    /// The bounded part of a dissolution with `k` open cases (each bond held by its own
+    /// reporter), `q` canaries (each deposit its own committer's) and `a` open appeal audits of
+    /// dismissals (deposit returned, judgment and escalation removed).
+    #[benchmark]
+    fn on_subnet_dissolved(
+        k: Linear<0, { T::MaxOpenCasesPerSubnet::get() }>,
+        q: Linear<0, { T::MaxCanariesPerSubnet::get() }>,
+        a: Linear<0, { T::MaxOpenAuditsPerSubnet::get() }>,
+    ) {
+        let (netuid, hotkeys) = subnet::<T>(1, 0);
+        let accused = hotkeys[0].clone();
+        let members = accounts::<T>("member", SEATS);
+        let mut open = Vec::new();
+        for i in 0..k {
+            let reporter: T::AccountId = account("reporter", i, 0);
+            hold::<T>(&reporter, HoldReason::ReportBond, T::ReportBond::get());
+            let id = u64::from(i);
+            Cases::<T>::insert(
+                id,
+                case::<T>(
+                    netuid,
+                    0,
+                    &accused,
+                    &reporter,
+                    members.clone(),
+                    1_000u32.into(),
+                ),
+            );
+            open.push(OpenCase {
+                id,
+                uid: 0,
+                reporter,
+            });
+        }
+        OpenCases::<T>::insert(netuid, BoundedVec::truncate_from(open));
+        let canaries: Vec<CanaryOf<T>> = (0..q)
+            .map(|i| {
+                let committer: T::AccountId = account("committer", i, 0);
+                hold::<T>(
+                    &committer,
+                    HoldReason::CanaryDeposit,
+                    T::CanaryDeposit::get(),
+                );
+                Canary {
+                    commitment: sp_io::hashing::blake2_256(&i.to_le_bytes()),
+                    committer,
+                    deposit: T::CanaryDeposit::get(),
+                    epoch: EPOCH,
+                    committed_at_block: 1u32.into(),
+                }
+            })
+            .collect();
+        Canaries::<T>::insert(netuid, BoundedVec::truncate_from(canaries));
+        let mut ids = Vec::new();
+        for i in 0..a {
+            let id = 2_000_000 + u64::from(i);
+            let appellant: T::AccountId = account("appellant", i, 0);
+            hold::<T>(
+                &appellant,
+                HoldReason::AppealDeposit,
+                T::AppealDeposit::get(),
+            );
+            Audits::<T>::insert(
+                id,
+                audit::<T>(netuid, members.clone(), Some(appellant), 1_000u32.into()),
+            );
+            let reporter: T::AccountId = account("reporter", 0, 0);
+            let mut judgment = conviction::<T>(netuid, &accused, &reporter, members.clone());
+            judgment.convicted = false;
+            judgment.audited = true;
+            Judgments::<T>::insert(id, judgment);
+            ids.push(id);
+        }
+        OpenAudits::<T>::insert(netuid, BoundedVec::truncate_from(ids));
+
+        #[block]
+        {
+            <Pallet<T> as mindos_primitives::OnSubnetDissolved>::on_subnet_dissolved(netuid);
+        }
+
+        assert!(Dissolved::<T>::contains_key(netuid));
+        assert!(OpenCases::<T>::get(netuid).is_empty());
+    }
+
+    /// One block's clearing of a dissolved subnet without pending slashes, `e` per-hotkey
+    /// entries spread over the maps it clears (quarantines, offence and key histories,
+    /// departures, committees).
+    #[benchmark]
+    fn clear_dissolved(e: Linear<0, { T::MaxClearedPerBlock::get() }>) {
+        let (netuid, _) = subnet::<T>(1, 0);
+        Dissolved::<T>::insert(netuid, ());
+        for i in 0..e {
+            let hotkey: T::AccountId = account("departed", i, 0);
+            match i % 5 {
+                0 => Quarantines::<T>::insert(
+                    netuid,
+                    &hotkey,
+                    Quarantine {
+                        uid: 0,
+                        offence: OffenceKind::Equivocation,
+                        since_epoch: EPOCH,
+                        since_block: 1u32.into(),
+                        until_epoch: EPOCH + 2,
+                        offences: 1,
+                    },
+                ),
+                1 => OffenceHistory::<T>::insert(
+                    netuid,
+                    &hotkey,
+                    BoundedVec::truncate_from(alloc::vec![EPOCH]),
+                ),
+                2 => KeyHistory::<T>::insert(
+                    netuid,
+                    &hotkey,
+                    BoundedVec::truncate_from(alloc::vec![KeyBinding {
+                        key: [i as u8; 32],
+                        from_epoch: EPOCH,
+                    }]),
+                ),
+                3 => DepartedAt::<T>::insert(netuid, &hotkey, EPOCH),
+                _ => Committees::<T>::insert(
+                    netuid,
+                    u64::from(i),
+                    committee::<T>(&[(0, hotkey.clone())]),
+                ),
+            }
+        }
+
+        #[block]
+        {
+            Pallet::<T>::clear_dissolved(e.max(1));
+        }
+
+        assert!(Quarantines::<T>::iter_prefix(netuid).next().is_none());
+    }
+
+    /// Dropping one pending slash of a dissolved subnet that holds `MaxOffenceHistory` canary
+    /// deposits (different committers) and as many judgments, each with a reporter's bond
+    /// held (different reporters): measured as a clearing of that one slash, so
+    /// `clear_dissolved(0)` is inside it.
+    #[benchmark]
+    fn drop_slash() {
+        let (netuid, hotkeys) = subnet::<T>(1, 0);
+        let miner = hotkeys[0].clone();
+        Dissolved::<T>::insert(netuid, ());
+        let reporter: T::AccountId = account("reporter", 0, 0);
+        pending_judged_slash::<T>(netuid, &miner, &reporter, 0, max_history());
+        let members = accounts::<T>("member", SEATS);
+        PendingSlashes::<T>::mutate(netuid, &miner, |slash| {
+            let slash = slash.as_mut().expect("just written");
+            slash.canary_deposits = BoundedVec::truncate_from(
+                (0..max_history())
+                    .map(|i| {
+                        let committer: T::AccountId = account("committer", i, 0);
+                        hold::<T>(
+                            &committer,
+                            HoldReason::CanaryDeposit,
+                            T::CanaryDeposit::get(),
+                        );
+                        (committer, T::CanaryDeposit::get())
+                    })
+                    .collect(),
+            );
+            for (i, id) in slash.cases.iter().enumerate() {
+                let reporter: T::AccountId = account("case-reporter", i as u32, 0);
+                hold::<T>(&reporter, HoldReason::ReportBond, T::ReportBond::get());
+                Judgments::<T>::insert(
+                    id,
+                    conviction::<T>(netuid, &miner, &reporter, members.clone()),
+                );
+            }
+        });
+        SlashQueue::<T>::remove(netuid, 0);
+        SlashQueueBounds::<T>::remove(netuid);
+
+        #[block]
+        {
+            Pallet::<T>::clear_dissolved(1);
+        }
+
+        assert!(!PendingSlashes::<T>::contains_key(netuid, &miner));
+    }
+
+    /// Noting the departure of a hotkey with no earlier one: a record and a queue entry.
+    #[benchmark]
+    fn on_neuron_left() {
+        let (netuid, hotkeys) = subnet::<T>(1, 0);
+        let hotkey = hotkeys[0].clone();
+
+        #[block]
+        {
+            <Pallet<T> as EndpointObserver<T::AccountId>>::on_neuron_left(netuid, &hotkey);
+        }
+
+        assert!(DepartedAt::<T>::contains_key(netuid, &hotkey));
+    }
+
+    /// Examining one departed hotkey at its time: not registered, a full key history pruned, a
+    /// full offence history with one offence still in the window (so it is put back at the
+    /// tail) and a quarantine still running.
+    #[benchmark]
+    fn prune_departure() {
+        let (netuid, _) = subnet::<T>(1, 0);
+        let hotkey: T::AccountId = account("departed", 0, 0);
+        let horizon = Pallet::<T>::departure_horizon();
+        let left = EPOCH - horizon - 1;
+        DepartedAt::<T>::insert(netuid, &hotkey, left);
+        DepartureQueue::<T>::insert(netuid, 0, (hotkey.clone(), left + horizon + 1));
+        DepartureQueueBounds::<T>::insert(netuid, (0, 1));
+        KeyHistory::<T>::insert(
+            netuid,
+            &hotkey,
+            BoundedVec::truncate_from(
+                (0..max_keys())
+                    .map(|i| KeyBinding {
+                        key: [i as u8; 32],
+                        from_epoch: left,
+                    })
+                    .collect(),
+            ),
+        );
+        let mut history: Vec<u64> = (1..u64::from(max_history())).collect();
+        history.push(EPOCH);
+        OffenceHistory::<T>::insert(netuid, &hotkey, BoundedVec::truncate_from(history));
+        Quarantines::<T>::insert(
+            netuid,
+            &hotkey,
+            Quarantine {
+                uid: 0,
+                offence: OffenceKind::Equivocation,
+                since_epoch: EPOCH,
+                since_block: 1u32.into(),
+                until_epoch: EPOCH + 2,
+                offences: 1,
+            },
+        );
+
+        #[block]
+        {
+            assert_eq!(Pallet::<T>::prune_departures(netuid, EPOCH), 1);
+        }
+
+        assert!(!KeyHistory::<T>::contains_key(netuid, &hotkey));
+        assert!(Quarantines::<T>::contains_key(netuid, &hotkey));
     }
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);

@@ -94,18 +94,22 @@ impl<T: Config> Pallet<T> {
     /// validators (the heaviest by stake), with stake, reputation and whether they are
     /// quarantined, in uid order. Returns how many.
     fn snapshot_candidates(netuid: NetUid, epoch: u64, now: BlockNumberFor<T>) -> u32 {
-        let mut candidates: Vec<SnapshotCandidate<T::AccountId>> = T::Stake::validators(netuid)
+        let registered: Vec<(u16, T::AccountId)> = T::Stake::validators(netuid)
             .into_iter()
             .take(T::MaxCandidates::get() as usize)
-            .filter_map(|hotkey| {
-                let uid = T::Neurons::uid(netuid, &hotkey)?;
-                Some(SnapshotCandidate {
-                    uid,
-                    stake: T::Stake::hotkey_stake(&hotkey).saturated_into::<u128>(),
-                    reputation: T::Reputation::reputation(netuid, uid),
-                    excluded: Quarantines::<T>::contains_key(netuid, &hotkey),
-                    hotkey,
-                })
+            .filter_map(|hotkey| Some((T::Neurons::uid(netuid, &hotkey)?, hotkey)))
+            .collect();
+        let uids: Vec<u16> = registered.iter().map(|(uid, _)| *uid).collect();
+        let reputations = T::Reputation::reputations(netuid, &uids);
+        let mut candidates: Vec<SnapshotCandidate<T::AccountId>> = registered
+            .into_iter()
+            .zip(reputations)
+            .map(|((uid, hotkey), reputation)| SnapshotCandidate {
+                uid,
+                stake: T::Stake::hotkey_stake(&hotkey).saturated_into::<u128>(),
+                reputation,
+                excluded: Quarantines::<T>::contains_key(netuid, &hotkey),
+                hotkey,
             })
             .collect();
         candidates.sort_by_key(|c| c.uid);
