@@ -66,8 +66,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1124`
 		//  Estimated: `11857`
-		// Minimum execution time: 56_405_000 picoseconds.
-		Weight::from_parts(58_880_000, 0)
+		// Minimum execution time: 56_685_000 picoseconds.
+		Weight::from_parts(59_030_000, 0)
 			.saturating_add(Weight::from_parts(0, 11857))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -93,10 +93,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1989 + k * (4 ±0)`
 		//  Estimated: `19861`
-		// Minimum execution time: 73_908_000 picoseconds.
-		Weight::from_parts(77_363_589, 0)
+		// Minimum execution time: 74_199_000 picoseconds.
+		Weight::from_parts(103_801_753, 0)
 			.saturating_add(Weight::from_parts(0, 19861))
-			.saturating_add(Weight::from_parts(39_657, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(36_934, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -115,15 +115,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1969 + k * (4 ±0)`
 		//  Estimated: `19875`
-		// Minimum execution time: 61_595_000 picoseconds.
-		Weight::from_parts(83_819_336, 0)
+		// Minimum execution time: 61_344_000 picoseconds.
+		Weight::from_parts(71_899_675, 0)
 			.saturating_add(Weight::from_parts(0, 19875))
-			.saturating_add(Weight::from_parts(31_005, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(33_040, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Directives::Parameters` (r:1 w:0)
-	/// Proof: `Directives::Parameters` (`max_values`: Some(1), `max_size`: Some(180), added: 675, mode: `MaxEncodedLen`)
+	/// Proof: `Directives::Parameters` (`max_values`: Some(1), `max_size`: Some(200), added: 695, mode: `MaxEncodedLen`)
 	/// Storage: `Consensus::Accrual` (r:1 w:1)
 	/// Proof: `Consensus::Accrual` (`max_values`: Some(1), `max_size`: Some(2306), added: 2801, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::SubnetCountedStake` (r:1 w:0)
@@ -131,12 +131,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 128]`.
 	fn accrue(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `341 + s * (36 ±0)`
+		//  Measured:  `361 + s * (36 ±0)`
 		//  Estimated: `3791`
-		// Minimum execution time: 9_297_000 picoseconds.
-		Weight::from_parts(13_964_838, 0)
+		// Minimum execution time: 9_307_000 picoseconds.
+		Weight::from_parts(13_883_199, 0)
 			.saturating_add(Weight::from_parts(0, 3791))
-			.saturating_add(Weight::from_parts(135_807, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(135_654, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -147,7 +147,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consensus::LastEpochAt` (r:1 w:1)
 	/// Proof: `Consensus::LastEpochAt` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	/// Storage: `Directives::Parameters` (r:1 w:0)
-	/// Proof: `Directives::Parameters` (`max_values`: Some(1), `max_size`: Some(180), added: 675, mode: `MaxEncodedLen`)
+	/// Proof: `Directives::Parameters` (`max_values`: Some(1), `max_size`: Some(200), added: 695, mode: `MaxEncodedLen`)
 	/// Storage: `Sentinels::Quarantines` (r:1 w:0)
 	/// Proof: `Sentinels::Quarantines` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::ValidatorPermits` (r:1 w:0)
@@ -191,12 +191,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + n * (58 ±0) + v * (932 ±0)`
 		//  Estimated: `101781 + v * (27077 ±0)`
-		// Minimum execution time: 2_645_913_000 picoseconds.
-		Weight::from_parts(2_653_718_000, 0)
+		// Minimum execution time: 2_682_261_000 picoseconds.
+		Weight::from_parts(2_749_647_000, 0)
 			.saturating_add(Weight::from_parts(0, 101781))
-			.saturating_add(Weight::from_parts(639_096, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(83_848_143, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(174_886, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(823_974, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(78_988_655, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(164_489, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
@@ -220,10 +220,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `180 + k * (239 ±0)`
 		//  Estimated: `77209 + k * (2603 ±0)`
-		// Minimum execution time: 281_000 picoseconds.
-		Weight::from_parts(330_000, 0)
+		// Minimum execution time: 311_000 picoseconds.
+		Weight::from_parts(341_000, 0)
 			.saturating_add(Weight::from_parts(0, 77209))
-			.saturating_add(Weight::from_parts(36_483_130, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(36_695_909, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -251,28 +251,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `464 + r * (30 ±0)`
 		//  Estimated: `3791 + r * (18885 ±0)`
-		// Minimum execution time: 30_738_000 picoseconds.
-		Weight::from_parts(31_398_000, 0)
+		// Minimum execution time: 30_778_000 picoseconds.
+		Weight::from_parts(31_609_000, 0)
 			.saturating_add(Weight::from_parts(0, 3791))
-			.saturating_add(Weight::from_parts(1_027_458, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(1_054_061, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 18885).saturating_mul(r.into()))
 	}
-	/// NOT YET BENCHMARKED: a hand estimate until `scripts/benchmark.sh` regenerates this file
-	/// from the `cut_reputation` benchmark. Reads `Neurons::Uids`, `Neurons::RegisteredAt`,
-	/// `Consensus::LastEpochAt` and `Consensus::Metrics` (4,096 rows), writes `Metrics`; 200 µs
-	/// of compute for decoding and encoding the rows (an epoch of 4,096 uids is charged about
-	/// 1.3 µs per uid for far more work).
-	/// Storage: `Consensus::Metrics` (r:1 w:1)
-	/// Proof: `Consensus::Metrics` (`max_values`: None, `max_size`: Some(98316), added: 100791, mode: `MaxEncodedLen`)
+	/// Storage: `Neurons::Uids` (r:1 w:0)
+	/// Proof: `Neurons::Uids` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Consensus::LastEpochAt` (r:1 w:0)
+	/// Proof: `Consensus::LastEpochAt` (`max_values`: None, `max_size`: Some(14), added: 2489, mode: `MaxEncodedLen`)
 	/// Storage: `Neurons::RegisteredAt` (r:1 w:0)
 	/// Proof: `Neurons::RegisteredAt` (`max_values`: None, `max_size`: Some(16396), added: 18871, mode: `MaxEncodedLen`)
+	/// Storage: `Consensus::Metrics` (r:1 w:1)
+	/// Proof: `Consensus::Metrics` (`max_values`: None, `max_size`: Some(98316), added: 100791, mode: `MaxEncodedLen`)
 	fn cut_reputation() -> Weight {
-		Weight::from_parts(200_000_000, 0)
-			.saturating_add(Weight::from_parts(0, 124686))
+		// Proof Size summary in bytes:
+		//  Measured:  `116396`
+		//  Estimated: `101781`
+		// Minimum execution time: 222_355_000 picoseconds.
+		Weight::from_parts(233_015_000, 0)
+			.saturating_add(Weight::from_parts(0, 101781))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -281,38 +284,38 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn commit_weights() -> Weight {
-		Weight::from_parts(58_880_000, 0)
+		Weight::from_parts(59_030_000, 0)
 			.saturating_add(Weight::from_parts(0, 11857))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn reveal_weights(k: u32, ) -> Weight {
-		Weight::from_parts(77_363_589, 0)
+		Weight::from_parts(103_801_753, 0)
 			.saturating_add(Weight::from_parts(0, 19861))
-			.saturating_add(Weight::from_parts(39_657, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(36_934, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_weights(k: u32, ) -> Weight {
-		Weight::from_parts(83_819_336, 0)
+		Weight::from_parts(71_899_675, 0)
 			.saturating_add(Weight::from_parts(0, 19875))
-			.saturating_add(Weight::from_parts(31_005, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(33_040, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn accrue(s: u32, ) -> Weight {
-		Weight::from_parts(13_964_838, 0)
+		Weight::from_parts(13_883_199, 0)
 			.saturating_add(Weight::from_parts(0, 3791))
-			.saturating_add(Weight::from_parts(135_807, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(135_654, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn epoch(n: u32, v: u32, w: u32, ) -> Weight {
-		Weight::from_parts(2_653_718_000, 0)
+		Weight::from_parts(2_749_647_000, 0)
 			.saturating_add(Weight::from_parts(0, 101781))
-			.saturating_add(Weight::from_parts(639_096, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(83_848_143, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(174_886, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(823_974, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(78_988_655, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(164_489, 0).saturating_mul(w.into()))
 			.saturating_add(ParityDbWeight::get().reads(21_u64))
 			.saturating_add(ParityDbWeight::get().reads((8_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
@@ -320,9 +323,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 27077).saturating_mul(v.into()))
 	}
 	fn pay_miners(k: u32, ) -> Weight {
-		Weight::from_parts(330_000, 0)
+		Weight::from_parts(341_000, 0)
 			.saturating_add(Weight::from_parts(0, 77209))
-			.saturating_add(Weight::from_parts(36_483_130, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(36_695_909, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -330,9 +333,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
 	fn on_subnet_dissolved(r: u32, ) -> Weight {
-		Weight::from_parts(31_398_000, 0)
+		Weight::from_parts(31_609_000, 0)
 			.saturating_add(Weight::from_parts(0, 3791))
-			.saturating_add(Weight::from_parts(1_027_458, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(1_054_061, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
@@ -340,8 +343,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 18885).saturating_mul(r.into()))
 	}
 	fn cut_reputation() -> Weight {
-		Weight::from_parts(200_000_000, 0)
-			.saturating_add(Weight::from_parts(0, 124686))
+		Weight::from_parts(233_015_000, 0)
+			.saturating_add(Weight::from_parts(0, 101781))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

@@ -57,7 +57,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Directives::Parameters` (r:1 w:0)
-	/// Proof: `Directives::Parameters` (`max_values`: Some(1), `max_size`: Some(180), added: 675, mode: `MaxEncodedLen`)
+	/// Proof: `Directives::Parameters` (`max_values`: Some(1), `max_size`: Some(200), added: 695, mode: `MaxEncodedLen`)
 	/// Storage: `Neurons::BurnOf` (r:1 w:1)
 	/// Proof: `Neurons::BurnOf` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
 	/// Storage: `Neurons::NeuronCount` (r:1 w:1)
@@ -74,19 +74,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Neurons::Axons` (r:1 w:1)
 	/// Proof: `Neurons::Axons` (`max_values`: None, `max_size`: Some(1177), added: 3652, mode: `MaxEncodedLen`)
+	/// Storage: `Sentinels::SubnetEpoch` (r:1 w:0)
+	/// Proof: `Sentinels::SubnetEpoch` (`max_values`: None, `max_size`: Some(18), added: 2493, mode: `MaxEncodedLen`)
+	/// Storage: `Sentinels::DepartedAt` (r:1 w:1)
+	/// Proof: `Sentinels::DepartedAt` (`max_values`: None, `max_size`: Some(66), added: 2541, mode: `MaxEncodedLen`)
+	/// Storage: `Sentinels::DepartureQueueBounds` (r:1 w:1)
+	/// Proof: `Sentinels::DepartureQueueBounds` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
+	/// Storage: `Sentinels::DepartureQueue` (r:0 w:1)
+	/// Proof: `Sentinels::DepartureQueue` (`max_values`: None, `max_size`: Some(66), added: 2541, mode: `MaxEncodedLen`)
 	/// Storage: `Neurons::PeerIdOwner` (r:0 w:1)
 	/// Proof: `Neurons::PeerIdOwner` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 4096]`.
 	fn register(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6311 + n * (20 ±0)`
+		//  Measured:  `6461 + n * (20 ±0)`
 		//  Estimated: `69013`
-		// Minimum execution time: 203_920_000 picoseconds.
-		Weight::from_parts(231_852_792, 0)
+		// Minimum execution time: 226_452_000 picoseconds.
+		Weight::from_parts(262_422_201, 0)
 			.saturating_add(Weight::from_parts(0, 69013))
-			.saturating_add(Weight::from_parts(59_810, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(Weight::from_parts(63_861, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(16_u64))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
 	/// Storage: `Neurons::Uids` (r:1 w:0)
 	/// Proof: `Neurons::Uids` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
@@ -104,8 +112,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1609`
 		//  Estimated: `4642`
-		// Minimum execution time: 119_693_000 picoseconds.
-		Weight::from_parts(125_083_000, 0)
+		// Minimum execution time: 120_335_000 picoseconds.
+		Weight::from_parts(126_155_000, 0)
 			.saturating_add(Weight::from_parts(0, 4642))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -124,19 +132,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Neurons::NeuronCount` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	/// Storage: `Neurons::Axons` (r:1 w:1)
 	/// Proof: `Neurons::Axons` (`max_values`: None, `max_size`: Some(1177), added: 3652, mode: `MaxEncodedLen`)
+	/// Storage: `Sentinels::SubnetEpoch` (r:1 w:0)
+	/// Proof: `Sentinels::SubnetEpoch` (`max_values`: None, `max_size`: Some(18), added: 2493, mode: `MaxEncodedLen`)
+	/// Storage: `Sentinels::DepartedAt` (r:1 w:1)
+	/// Proof: `Sentinels::DepartedAt` (`max_values`: None, `max_size`: Some(66), added: 2541, mode: `MaxEncodedLen`)
+	/// Storage: `Directives::Parameters` (r:1 w:0)
+	/// Proof: `Directives::Parameters` (`max_values`: Some(1), `max_size`: Some(200), added: 695, mode: `MaxEncodedLen`)
+	/// Storage: `Sentinels::DepartureQueueBounds` (r:1 w:1)
+	/// Proof: `Sentinels::DepartureQueueBounds` (`max_values`: None, `max_size`: Some(26), added: 2501, mode: `MaxEncodedLen`)
+	/// Storage: `Sentinels::DepartureQueue` (r:0 w:1)
+	/// Proof: `Sentinels::DepartureQueue` (`max_values`: None, `max_size`: Some(66), added: 2541, mode: `MaxEncodedLen`)
 	/// Storage: `Neurons::Keys` (r:0 w:1)
 	/// Proof: `Neurons::Keys` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Neurons::PeerIdOwner` (r:0 w:1)
 	/// Proof: `Neurons::PeerIdOwner` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `91692`
+		//  Measured:  `91995`
 		//  Estimated: `69013`
-		// Minimum execution time: 147_164_000 picoseconds.
-		Weight::from_parts(155_129_000, 0)
+		// Minimum execution time: 178_442_000 picoseconds.
+		Weight::from_parts(187_960_000, 0)
 			.saturating_add(Weight::from_parts(0, 69013))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Neurons::NeuronCount` (r:1 w:1)
 	/// Proof: `Neurons::NeuronCount` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
@@ -161,10 +179,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1854 + n * (279 ±0)`
 		//  Estimated: `3477 + n * (3652 ±0)`
-		// Minimum execution time: 30_938_000 picoseconds.
-		Weight::from_parts(31_779_000, 0)
+		// Minimum execution time: 31_679_000 picoseconds.
+		Weight::from_parts(32_010_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
-			.saturating_add(Weight::from_parts(6_731_138, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(6_906_823, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -176,28 +194,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn register(n: u32, ) -> Weight {
-		Weight::from_parts(231_852_792, 0)
+		Weight::from_parts(262_422_201, 0)
 			.saturating_add(Weight::from_parts(0, 69013))
-			.saturating_add(Weight::from_parts(59_810, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(13_u64))
-			.saturating_add(ParityDbWeight::get().writes(11_u64))
+			.saturating_add(Weight::from_parts(63_861, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(16_u64))
+			.saturating_add(ParityDbWeight::get().writes(14_u64))
 	}
 	fn serve() -> Weight {
-		Weight::from_parts(125_083_000, 0)
+		Weight::from_parts(126_155_000, 0)
 			.saturating_add(Weight::from_parts(0, 4642))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn deregister() -> Weight {
-		Weight::from_parts(155_129_000, 0)
+		Weight::from_parts(187_960_000, 0)
 			.saturating_add(Weight::from_parts(0, 69013))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	fn on_subnet_dissolved(n: u32, ) -> Weight {
-		Weight::from_parts(31_779_000, 0)
+		Weight::from_parts(32_010_000, 0)
 			.saturating_add(Weight::from_parts(0, 3477))
-			.saturating_add(Weight::from_parts(6_731_138, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(6_906_823, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
