@@ -173,8 +173,8 @@
 //! ## Weights
 //!
 //! `benchmarking.rs` measures every [`WeightInfo`] function in its worst case (each benchmark's
-//! doc says which); `scripts/benchmark.sh sentinels` writes [`weights`] from them. Until it has
-//! run on the release node, [`weights`] holds the hand estimates made before the benchmarks.
+//! doc says which); `scripts/benchmark.sh sentinels` writes [`weights`] from them on the release
+//! node (the file's header says with how many steps and repeats).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // Code that runs in blocks must not abort them (review L15): panics only in tests.
