@@ -142,6 +142,11 @@ fn next_boundary() -> crate::BlockNumber {
 
 /// Subnet 0, owned by coldkey 0, with `max_neurons` slots and `max_validators` permits.
 fn create_subnet(max_neurons: u16, max_validators: u16) {
+    create_subnet_scored(max_neurons, max_validators, ScoringRule::CosineSimilarity);
+}
+
+/// [`create_subnet`], scored by `scoring_rule` (exactly scored subnets take canaries).
+fn create_subnet_scored(max_neurons: u16, max_validators: u16, scoring_rule: ScoringRule) {
     assert_ok!(Subnets::create_subnet(
         RuntimeOrigin::signed(coldkey(0)),
         b"sentinels".to_vec().try_into().unwrap(),
@@ -150,7 +155,7 @@ fn create_subnet(max_neurons: u16, max_validators: u16) {
             model_digest: MODEL,
             input_schema: 1,
             output_schema: 1,
-            scoring_rule: ScoringRule::CosineSimilarity,
+            scoring_rule,
         },
         Hyperparameters {
             // Long enough that a validator can set weights (every 50 blocks at most) within
@@ -297,27 +302,8 @@ fn dissolving_a_subnet_returns_sentinel_deposits_and_clears_its_state() {
     use frame_support::traits::{fungible::InspectHold, Get};
     ext().execute_with(|| {
         let (owner, validator_owner, miner_owner) = (coldkey(0), coldkey(1), coldkey(2));
-        assert_ok!(Subnets::create_subnet(
-            RuntimeOrigin::signed(owner.clone()),
-            b"sentinels".to_vec().try_into().unwrap(),
-            TaskSpec {
-                modality: Modality::Text,
-                model_digest: MODEL,
-                input_schema: 1,
-                output_schema: 1,
-                // Exactly scored, so that it takes canaries.
-                scoring_rule: ScoringRule::Correctness,
-            },
-            Hyperparameters {
-                tempo: 20,
-                max_neurons: 4,
-                max_validators: 1,
-                immunity_period: 100,
-                min_validator_stake: MIND,
-                commit_reveal: false,
-            },
-            pallet_mindos_subnets::Visibility::Public,
-        ));
+        // Exactly scored, so that it takes canaries.
+        create_subnet_scored(4, 1, ScoringRule::Correctness);
         let netuid = NetUid(0);
         let (validator, miner) = (hotkey(0), hotkey(1));
         register(&validator_owner, 0);
@@ -358,22 +344,13 @@ fn dissolving_a_subnet_returns_sentinel_deposits_and_clears_its_state() {
             crate::Balances::balance_on_hold(&canary_reason, &validator),
             deposit
         );
-        let challenge = Challenge {
-            netuid,
-            uid: m,
-            hotkey: miner.clone(),
-            epoch: Sentinels::epoch(netuid),
-            nonce: 42,
-            input_hash: [9; 32],
-            model_digest: MODEL,
-            deadline: u64::from(System::block_number()) + 10,
-        };
+        let (first, second) = equivocation(&miner, m);
         assert_ok!(Sentinels::submit_equivocation(
             RuntimeOrigin::signed(validator.clone()),
             netuid,
             m,
-            answer(&challenge, 1),
-            answer(&challenge, 2)
+            first,
+            second
         ));
         assert!(pallet_mindos_sentinels::PendingSlashes::<Runtime>::contains_key(netuid, &miner));
         assert_ok!(Neurons::deregister(
@@ -438,26 +415,7 @@ fn dissolving_a_subnet_returns_sentinel_deposits_and_clears_its_state() {
 /// owned by coldkey 2), committees of 4 (`f = 1`): a case committee and a disjoint audit
 /// committee of 4 fit. Returns the validators' uids and the miner's.
 fn nine_validators_and_a_miner() -> (Vec<u16>, u16) {
-    assert_ok!(Subnets::create_subnet(
-        RuntimeOrigin::signed(coldkey(0)),
-        b"sentinels".to_vec().try_into().unwrap(),
-        TaskSpec {
-            modality: Modality::Text,
-            model_digest: MODEL,
-            input_schema: 1,
-            output_schema: 1,
-            scoring_rule: ScoringRule::CosineSimilarity,
-        },
-        Hyperparameters {
-            tempo: 20,
-            max_neurons: 10,
-            max_validators: 9,
-            immunity_period: 100,
-            min_validator_stake: MIND,
-            commit_reveal: false,
-        },
-        pallet_mindos_subnets::Visibility::Public,
-    ));
+    create_subnet(10, 9);
     // As an enacted `SentinelCommittee { size: 4, threshold: 3 }` proposal would.
     pallet_mindos_directives::Parameters::<Runtime>::mutate(|p| {
         p.sentinel_committee_size = 4;
