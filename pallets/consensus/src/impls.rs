@@ -724,6 +724,9 @@ impl<T: Config> ReputationInfo for Pallet<T> {
     /// The same three storage reads for any number of uids (each per-subnet vector decoded
     /// once).
     fn reputations(netuid: NetUid, uids: &[u16]) -> Vec<Perbill> {
+        if uids.is_empty() {
+            return Vec::new();
+        }
         let last_epoch = LastEpochAt::<T>::get(netuid)
             .map(|b| b.saturated_into::<u64>())
             .unwrap_or(0);

@@ -638,7 +638,7 @@ mod benchmarks {
 
         #[block]
         {
-            Pallet::<T>::advance_epoch(netuid, now);
+            Pallet::<T>::advance_epoch(netuid, now, true);
         }
 
         assert_eq!(

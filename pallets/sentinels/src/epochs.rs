@@ -49,8 +49,24 @@ impl<T: Config> Pallet<T> {
         let due = T::Subnets::epochs_due(now.saturated_into::<u64>());
         let mut pending = PendingBoundaries::<T>::get();
         if !due.is_empty() || !pending.is_empty() {
+            // When more are due than may snapshot, which come first is drawn from the block
+            // number's hash: boundaries often fall on blocks of one residue, so the block
+            // number itself would favour the same subnets every time.
+            let len = u64::try_from(due.len().max(1)).unwrap_or(1);
+            let hash = sp_io::hashing::blake2_256(&now.saturated_into::<u64>().to_le_bytes());
+            let mut word = [0u8; 8];
+            word.copy_from_slice(hash.get(..8).unwrap_or(&[0; 8]));
+            let start = u64::from_le_bytes(word)
+                .checked_rem(len)
+                .and_then(|s| usize::try_from(s).ok())
+                .unwrap_or(0);
+            let mut first = due.clone();
+            first.rotate_left(start);
+            first.truncate(T::MaxSnapshotsPerBlock::get() as usize);
+            // The boundary queue keeps the subnets' own order.
             for netuid in due {
-                let candidates = Self::advance_epoch(netuid, now);
+                let snapshot = first.contains(&netuid);
+                let candidates = Self::advance_epoch(netuid, now, snapshot);
                 weight.saturating_accrue(T::WeightInfo::advance_epoch(candidates));
                 if !pending.contains(&netuid) && pending.try_push(netuid).is_err() {
                     // Cannot happen while the queue holds `MaxSubnets`: a subnet is queued once.
@@ -76,18 +92,27 @@ impl<T: Config> Pallet<T> {
         weight
     }
 
-    /// Enters `netuid`'s next epoch, completes the mix of the one that ended, and snapshots
-    /// the candidates of the next epoch's draw. Returns the candidates read.
+    /// Enters `netuid`'s next epoch, completes the mix of the one that ended, and, if
+    /// `snapshot`, snapshots the candidates of the next epoch's draw (else that epoch gets no
+    /// committee). Returns the candidates read.
     ///
     /// The snapshot is taken here, in the block the mix completes and before any extrinsic of
     /// it, because the mix makes the draw's seed public: a draw that read stake when it ran
     /// (it may wait in [`PendingBoundaries`]) could be steered by staking in between.
-    pub(crate) fn advance_epoch(netuid: NetUid, now: BlockNumberFor<T>) -> u32 {
+    pub(crate) fn advance_epoch(netuid: NetUid, now: BlockNumberFor<T>, snapshot: bool) -> u32 {
         let ended = Self::epoch(netuid);
         let entered = ended.saturating_add(1);
         SubnetEpoch::<T>::insert(netuid, entered);
         CompletedMix::<T>::insert(netuid, (ended, Mix::<T>::get(netuid)));
-        Self::snapshot_candidates(netuid, entered.saturating_add(1), now)
+        let epoch = entered.saturating_add(1);
+        if !snapshot {
+            // A snapshot from an earlier boundary must not stand in for this one.
+            Candidates::<T>::remove(netuid);
+            log::warn!(target: LOG_TARGET, "too many boundaries in one block: subnet {netuid} epoch {epoch} gets no committee");
+            Self::deposit_event(Event::CandidatesNotSnapshotted { netuid, epoch });
+            return 0;
+        }
+        Self::snapshot_candidates(netuid, epoch, now)
     }
 
     /// Records the candidates for `netuid`'s committee of `epoch`: at most `MaxCandidates`

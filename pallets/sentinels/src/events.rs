@@ -25,6 +25,15 @@ mod events {
             /// The epoch left without a committee.
             epoch: u64,
         },
+        /// More subnets reached a boundary in this block than `MaxSnapshotsPerBlock`: this one
+        /// entered its epoch without a snapshot of its next draw's candidates, so that epoch
+        /// has no committee. Self-verifying evidence still works.
+        CandidatesNotSnapshotted {
+            /// The subnet.
+            netuid: NetUid,
+            /// The epoch that will have no committee.
+            epoch: u64,
+        },
         /// Two different signed outputs for one challenge were proven.
         EquivocationProven {
             /// The subnet.

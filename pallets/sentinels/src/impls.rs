@@ -78,8 +78,8 @@ impl<T: Config> Pallet<T> {
         T::WeightInfo::sanction().saturating_add(T::Deregistration::max_weight())
     }
 
-    /// The most `on_initialize` can weigh: every subnet at its boundary in one block (each
-    /// snapshotting `MaxCandidates`), `MaxBoundariesPerBlock` boundary works at their largest
+    /// The most `on_initialize` can weigh: every subnet at its boundary in one block
+    /// (`MaxSnapshotsPerBlock` of them snapshotting `MaxCandidates`, the rest only advancing), `MaxBoundariesPerBlock` boundary works at their largest
     /// (every open case expiring, every canary expiring, `MaxDeparturesPerBoundary` departures
     /// examined), `MaxSlashesPerBlock` settlements each releasing the most canary deposits, and
     /// the clearing of a dissolved subnet. `integrity_test` checks it fits the block.
@@ -99,13 +99,18 @@ impl<T: Config> Pallet<T> {
                     .saturating_mul(u64::from(T::MaxOpenAuditsPerSubnet::get())),
             );
         let boundaries = T::MaxBoundariesPerBlock::get().min(subnets);
+        let snapshots = T::MaxSnapshotsPerBlock::get().min(subnets);
         let deposits = <crate::MaxOffenceHistory as Get<u32>>::get();
         let slash = T::WeightInfo::settle_slash()
             .saturating_add(T::SlashWeight::get())
             .saturating_add(release.saturating_mul(u64::from(deposits)));
         T::WeightInfo::on_initialize_base(subnets)
             .saturating_add(
-                T::WeightInfo::advance_epoch(candidates).saturating_mul(u64::from(subnets)),
+                T::WeightInfo::advance_epoch(candidates).saturating_mul(u64::from(snapshots)),
+            )
+            .saturating_add(
+                T::WeightInfo::advance_epoch(0)
+                    .saturating_mul(u64::from(subnets.saturating_sub(snapshots))),
             )
             .saturating_add(boundary.saturating_mul(u64::from(boundaries)))
             .saturating_add(slash.saturating_mul(u64::from(T::MaxSlashesPerBlock::get())))

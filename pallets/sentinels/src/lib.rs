@@ -55,7 +55,11 @@
 //!   Advancing the epoch, completing the mix and snapshotting the next draw's candidates
 //!   ([`Candidates`]: at most `MaxCandidates` reads per due subnet) happen exactly at the
 //!   boundary, in `on_initialize` before any extrinsic: the completed mix makes the draw's seed
-//!   public, so stake read any later could be steered. The rest (the draw from the snapshot,
+//!   public, so stake read any later could be steered. At most `MaxSnapshotsPerBlock` subnets
+//!   snapshot in one block: when more reach a boundary together (their owners chose tempos and
+//!   creation blocks that align), the others enter their epoch without a snapshot and have no
+//!   committee in the next one ([`Event::CandidatesNotSnapshotted`]); which come first is drawn
+//!   from the block number's hash, so no alignment starves one subnet every time. The rest (the draw from the snapshot,
 //!   expiries, slashes) is queued in [`PendingBoundaries`] and done for at most
 //!   `MaxBoundariesPerBlock` subnets per block. A subnet whose queued work still waits at its
 //!   next boundary loses the draw of the epoch in between (its snapshot and mix are replaced;
@@ -418,6 +422,14 @@ pub mod pallet {
         /// in [`PendingBoundaries`].
         #[pallet::constant]
         type MaxBoundariesPerBlock: Get<u32>;
+
+        /// Most subnets reaching a boundary in one block whose next draw's candidates are
+        /// snapshotted (`MaxCandidates` reads each). The snapshot cannot wait for a later block
+        /// (the completed mix makes the seed public), so the others get no committee for that
+        /// epoch ([`Event::CandidatesNotSnapshotted`]); which subnets come first is drawn from
+        /// the block number's hash.
+        #[pallet::constant]
+        type MaxSnapshotsPerBlock: Get<u32>;
 
         /// Most live subnets; bounds [`PendingBoundaries`] and [`SlashesDue`], which hold each
         /// live subnet at most once. The runtime must set it to at least the subnets pallet's
@@ -794,6 +806,10 @@ pub mod pallet {
                 T::MaxCandidates::get() > 0
                     && T::MaxCandidates::get() as usize <= mindos_sentinels_math::MAX_CANDIDATES,
                 "MaxCandidates must be in 1..=MAX_CANDIDATES"
+            );
+            assert!(
+                T::MaxSnapshotsPerBlock::get() > 0,
+                "MaxSnapshotsPerBlock must be positive"
             );
             assert!(
                 T::MaxBoundariesPerBlock::get() > 0,

@@ -130,6 +130,7 @@ parameter_types! {
     pub static SlashRatesParam: SlashRates = SlashRates::default();
     /// `MaxBoundariesPerBlock`.
     pub static MaxBoundaries: u32 = 4;
+    pub static MaxSnapshots: u32 = 8;
     /// `SlashWeight`.
     pub static SlashWeight: Weight = Weight::from_parts(1_000_000_000, 0);
     /// `AuditWindowEpochs`.
@@ -386,6 +387,7 @@ impl pallet_sentinels::Config for Test {
     type MaxSlashesPerBlock = ConstU32<2>;
     type MaxCandidates = ConstU32<64>;
     type MaxBoundariesPerBlock = MaxBoundaries;
+    type MaxSnapshotsPerBlock = MaxSnapshots;
     type MaxSubnets = ConstU32<8>;
     type MaxClearedPerBlock = ClearedPerBlock;
     type MaxDeparturesPerBoundary = DeparturesPerBoundary;
@@ -475,6 +477,7 @@ impl ExtBuilder {
         QuarantineEpochsParam::set(2);
         SlashRatesParam::set(SlashRates::default());
         MaxBoundaries::set(4);
+        MaxSnapshots::set(8);
         SlashWeight::set(Weight::from_parts(1_000_000_000, 0));
         AuditWindow::set(2);
         ReputationCuts::set(Vec::new());

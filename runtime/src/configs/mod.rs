@@ -640,6 +640,11 @@ impl pallet_mindos_sentinels::Config for Runtime {
     /// 6 blocks, within that tempo (the pallet docs: a subnet still queued at its next
     /// boundary loses a draw).
     type MaxBoundariesPerBlock = ConstU32<2>;
+    /// At most 32 subnets snapshot their next draw's candidates in one block (64 reads each):
+    /// more boundaries in one block need 33 owners to align tempos and creation blocks, and
+    /// the overflow only goes without a committee for an epoch. With all 128 snapshotting,
+    /// the hooks alone could outgrow half a block (`the_heaviest_hook_block_stays_under_half_the_block`).
+    type MaxSnapshotsPerBlock = ConstU32<32>;
     /// The subnets pallet's `MaxSubnets` (`integrity_test` checks it is not smaller).
     type MaxSubnets = ConstU32<128>;
     /// A dissolved subnet's per-hotkey state goes 16 entries a block (at worst 16 pending

@@ -302,3 +302,43 @@ fn two_boundaries_before_a_queued_draw_leave_the_epoch_in_between_without_a_comm
         );
     });
 }
+
+#[test]
+fn more_boundaries_than_snapshots_leave_the_overflow_without_a_committee_and_rotate() {
+    build_and_execute(|| {
+        MaxSnapshots::set(1);
+        // Both subnets reach every boundary together; one snapshot a block.
+        let mut skipped = Vec::new();
+        for epoch in 1..=8u64 {
+            run_to_epoch(epoch);
+            let missed: Vec<NetUid> = events()
+                .into_iter()
+                .filter_map(|e| match e {
+                    Event::CandidatesNotSnapshotted { netuid, epoch: e } if e == epoch + 1 => {
+                        Some(netuid)
+                    }
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                missed.len(),
+                1,
+                "exactly one subnet over the limit at epoch {epoch}"
+            );
+            skipped.push(missed[0]);
+            if missed[0] == NET {
+                assert!(
+                    Committees::<Test>::get(NET, epoch + 1).is_none(),
+                    "no committee without a snapshot"
+                );
+            } else {
+                assert!(Committees::<Test>::get(NET, epoch + 1).is_some());
+            }
+        }
+        // The order is drawn per block: neither subnet is always the one left out.
+        assert!(
+            skipped.contains(&NET) && skipped.contains(&OTHER_NET),
+            "{skipped:?}"
+        );
+    });
+}
