@@ -189,7 +189,7 @@ async fn text_beyond_the_token_limit_is_refused_with_the_subnets_message() {
             .await
             .unwrap()
         {
-            InferResponse::Ok { payload } => {
+            InferResponse::Ok { payload, .. } => {
                 let payload: serde_json::Value = serde_json::from_str(payload.get()).unwrap();
                 assert_eq!(payload["embedding"].as_array().unwrap().len(), 384)
             }

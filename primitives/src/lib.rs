@@ -29,6 +29,7 @@
 extern crate alloc;
 
 mod constants;
+pub mod evidence;
 #[macro_use]
 mod ids;
 mod neuron;

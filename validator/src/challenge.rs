@@ -206,7 +206,7 @@ fn judge(
     latency: Duration,
 ) -> Result<Outcome, Unscored> {
     match answer {
-        Ok(InferResponse::Ok { payload }) => {
+        Ok(InferResponse::Ok { payload, .. }) => {
             Ok(match engine.decode_output(payload.get().as_bytes()).ok() {
                 Some(output) => Outcome::Answered {
                     quality: f64::from(engine.score(&output, reference)),

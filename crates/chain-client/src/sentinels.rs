@@ -15,14 +15,48 @@ use mindos_primitives::{
 use subxt::{rpcs::rpc_params, utils::AccountId32};
 use subxt_signer::sr25519::Keypair;
 
-/// The sentinels pallet's types as the metadata generates them: evidence and offences.
-pub use crate::runtime::runtime_types::pallet_mindos_sentinels::types::{
-    Challenge, JudgedOffence, Response, SeenBlock, SignedResponse,
+/// Evidence as the metadata generates it (defined in `mindos_primitives::evidence`): build it
+/// with [`evidence_from`] from the primitives' own types, which miners sign.
+pub use crate::runtime::runtime_types::mindos_primitives::evidence::{
+    Challenge, Response, SeenBlock, SignedResponse,
 };
+/// The sentinels pallet's judged offences as the metadata generates them.
+pub use crate::runtime::runtime_types::pallet_mindos_sentinels::types::JudgedOffence;
 use crate::{
     runtime::{self, runtime_types::mindos_primitives::NetUid as ChainNetUid},
     Balance, ChainClient, ChainError, Finalized,
 };
+
+/// A miner's signed response as the sentinels calls take it, from the
+/// `mindos_primitives::evidence` type miners sign and validators verify (the metadata
+/// generates this one from that one, field for field).
+pub fn evidence_from(
+    signed: &mindos_primitives::evidence::SignedResponse<[u8; 32]>,
+) -> SignedResponse<AccountId32> {
+    let response = &signed.response;
+    let challenge = &response.challenge;
+    SignedResponse {
+        response: Response {
+            challenge: Challenge {
+                netuid: ChainNetUid(challenge.netuid.0),
+                uid: challenge.uid,
+                hotkey: AccountId32(challenge.hotkey),
+                epoch: challenge.epoch,
+                nonce: challenge.nonce,
+                input_hash: challenge.input_hash,
+                model_digest: challenge.model_digest,
+                deadline: challenge.deadline,
+            },
+            seen_block: SeenBlock {
+                number: response.seen_block.number,
+                hash: response.seen_block.hash,
+            },
+            output_hash: response.output_hash,
+            latency_ms: response.latency_ms,
+        },
+        signature: signed.signature,
+    }
+}
 
 /// The chain's block numbers.
 pub type BlockNumber = u32;
@@ -289,6 +323,44 @@ mod tests {
     use sp_core::crypto::{Ss58AddressFormat, Ss58Codec};
 
     /// `[byte; 32]` as the node writes accounts: SS58 with MindOS's prefix 2424.
+    #[test]
+    fn evidence_converts_field_for_field() {
+        use mindos_primitives::evidence as ev;
+        let signed = ev::SignedResponse {
+            response: ev::Response {
+                challenge: ev::Challenge {
+                    netuid: NetUid(1),
+                    uid: 7,
+                    hotkey: [3; 32],
+                    epoch: 12,
+                    nonce: u64::MAX - 1,
+                    input_hash: [4; 32],
+                    model_digest: [5; 32],
+                    deadline: 4_100,
+                },
+                seen_block: ev::SeenBlock {
+                    number: 4_093,
+                    hash: [6; 32],
+                },
+                output_hash: [8; 32],
+                latency_ms: 12,
+            },
+            signature: [9; 64],
+        };
+        let chain = evidence_from(&signed);
+        let challenge = &chain.response.challenge;
+        assert_eq!(challenge.netuid.0, 1);
+        assert_eq!(challenge.uid, 7);
+        assert_eq!(challenge.hotkey, AccountId32([3; 32]));
+        assert_eq!(challenge.epoch, 12);
+        assert_eq!(challenge.nonce, u64::MAX - 1);
+        assert_eq!(challenge.deadline, 4_100);
+        assert_eq!(chain.response.seen_block.number, 4_093);
+        assert_eq!(chain.response.output_hash, [8; 32]);
+        assert_eq!(chain.response.latency_ms, 12);
+        assert_eq!(chain.signature, [9; 64]);
+    }
+
     fn ss58(byte: u8) -> String {
         sp_core::crypto::AccountId32::from([byte; 32])
             .to_ss58check_with_version(Ss58AddressFormat::custom(2424))

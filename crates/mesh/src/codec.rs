@@ -24,7 +24,7 @@ use libp2p::StreamProtocol;
 use serde_json::value::RawValue;
 
 use crate::{
-    wire::{ErrorCode, InferRequest, InferResponse},
+    wire::{ChallengeTerms, ErrorCode, InferRequest, InferResponse},
     NetUid,
 };
 
@@ -294,6 +294,8 @@ struct RequestInBody<'a> {
     request_id: u64,
     #[serde(borrow)]
     payload: &'a RawValue,
+    #[serde(default)]
+    challenge: Option<ChallengeTerms>,
 }
 
 /// A request body as the link hands it on; see [`read_request`].
@@ -310,6 +312,7 @@ fn parse_request(
         netuid,
         request_id,
         payload,
+        challenge,
     } = match serde_json::from_slice::<RequestInBody<'_>>(body) {
         Ok(request) => request,
         Err(e) => {
@@ -334,6 +337,7 @@ fn parse_request(
         netuid,
         request_id,
         payload: payload.to_owned(),
+        challenge,
     };
     RequestFrame::Request { tag, request }
 }

@@ -17,6 +17,7 @@ mod guard;
 mod inbound;
 pub mod keys;
 mod outbound;
+pub mod receipt;
 pub mod route;
 pub mod wire;
 
@@ -43,7 +44,8 @@ pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
 /// the mesh name the same types.
 pub use mindos_primitives::{NetUid, Uid};
 pub use wire::{
-    BeatError, CapacityBeat, ErrorCode, InferRequest, InferResponse, PowerSource, PowerStatus,
+    BeatError, CapacityBeat, ChallengeTerms, ErrorCode, InferRequest, InferResponse, PowerSource,
+    PowerStatus, Receipt,
 };
 
 /// Places in a miner's request queue each caller it serves (each permitted validator, the

@@ -12,7 +12,7 @@ use libp2p::gossipsub::IdentTopic;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
-use crate::NetUid;
+use crate::{NetUid, Uid};
 
 /// `load` value that means "fully loaded" (parts per billion, like `Perbill`).
 pub const LOAD_FULL: u32 = 1_000_000_000;
@@ -59,17 +59,66 @@ pub fn payload_from_value<T: Serialize + ?Sized>(
 
 /// One inference request: run subnet `netuid`'s task on `payload`.
 ///
-/// On the wire: `{"netuid":1,"request_id":42,"payload":…}`, the payload's text as given.
-/// Two requests are equal when their payloads are the same text.
+/// On the wire: `{"netuid":1,"request_id":42,"payload":…,"challenge":{…}}`, the payload's
+/// text as given; `challenge` is left out when `None`. Two requests are equal when their
+/// payloads are the same text and their other fields are equal.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InferRequest {
     /// The subnet whose task the caller wants served.
     pub netuid: NetUid,
-    /// Caller-chosen id, echoed in logs on both sides; not interpreted by the mesh.
+    /// Caller-chosen id, echoed in logs on both sides. When the request carries
+    /// [`ChallengeTerms`], it is also the challenge's nonce, so a validator draws it at random.
     pub request_id: u64,
     /// Task input, in the subnet's input schema, as JSON text; decode it with the subnet
     /// (its `decode_input`/`prepare_input` take [`InferRequest::payload_bytes`]).
     pub payload: Box<RawValue>,
+    /// What the answer must be signed against. Validators send it with every request, users'
+    /// queries and their own challenges alike, so that nothing tells the two apart and every
+    /// answer is evidence; the miner answers with a [`Receipt`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<ChallengeTerms>,
+}
+
+/// The sentinel challenge a request stands for, less what the request already says: with the
+/// request's `netuid`, its `request_id` as the nonce and the hash of its payload, these make
+/// the [`mindos_primitives::evidence::Challenge`] the miner signs its answer to.
+///
+/// On the wire: `{"uid":3,"hotkey":"0x…","epoch":12,"model_digest":"0x…","deadline":4100}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeTerms {
+    /// The miner's uid, as the validator's metagraph has it.
+    pub uid: Uid,
+    /// The miner's hotkey (its 32 account bytes): the answer is evidence against it.
+    #[serde(with = "mindos_primitives::serde_helpers::hex")]
+    pub hotkey: [u8; 32],
+    /// The subnet's sentinel epoch when the request was sent.
+    pub epoch: u64,
+    /// The model the subnet pins; a miner running another one refuses.
+    #[serde(with = "mindos_primitives::serde_helpers::hex")]
+    pub model_digest: [u8; 32],
+    /// The block number the answer is due by.
+    pub deadline: u64,
+}
+
+/// A miner's signature of its answer: the parts of the signed
+/// [`mindos_primitives::evidence::Response`] the request and the answer do not already give.
+///
+/// On the wire: `{"seen_block":4093,"seen_hash":"0x…","latency_ms":12,"signature":"0x…"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// The miner's best block when it answered.
+    pub seen_block: u64,
+    /// That block's hash.
+    #[serde(with = "mindos_primitives::serde_helpers::hex")]
+    pub seen_hash: [u8; 32],
+    /// How long the miner says it took.
+    pub latency_ms: u32,
+    /// The miner's Ed25519 signature, by the key its PeerId names, of
+    /// [`mindos_primitives::evidence::response_message`].
+    #[serde(with = "mindos_primitives::serde_helpers::hex")]
+    pub signature: [u8; 64],
 }
 
 impl InferRequest {
@@ -80,6 +129,7 @@ impl InferRequest {
             netuid,
             request_id,
             payload: payload_from_bytes(payload)?,
+            challenge: None,
         })
     }
 
@@ -93,6 +143,7 @@ impl InferRequest {
             netuid,
             request_id,
             payload: payload_from_value(payload)?,
+            challenge: None,
         })
     }
 
@@ -112,14 +163,15 @@ impl PartialEq for InferRequest {
         self.netuid == other.netuid
             && self.request_id == other.request_id
             && self.payload.get() == other.payload.get()
+            && self.challenge == other.challenge
     }
 }
 
 /// The answer to an [`InferRequest`].
 ///
-/// On the wire: `{"status":"ok","payload":…}` or
-/// `{"status":"err","code":"busy","message":"…"}`. Two answers are equal when their
-/// payloads are the same text.
+/// On the wire: `{"status":"ok","payload":…,"receipt":{…}}` (`receipt` left out when
+/// `None`) or `{"status":"err","code":"busy","message":"…"}`. Two answers are equal when their
+/// payloads are the same text and their receipts are equal.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum InferResponse {
@@ -128,6 +180,10 @@ pub enum InferResponse {
         /// Task output, as JSON text; decode it with the subnet's `decode_output`
         /// (from [`InferResponse::payload_bytes`]).
         payload: Box<RawValue>,
+        /// The miner's signature of this answer, when the request carried
+        /// [`ChallengeTerms`]; left out of the JSON when `None`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        receipt: Option<Receipt>,
     },
     /// The server refused or failed the request.
     Err {
@@ -147,7 +203,30 @@ impl InferResponse {
 
     /// An [`InferResponse::Ok`] with a payload already checked (or made by serde_json).
     pub fn ok_raw(payload: Box<RawValue>) -> Self {
-        Self::Ok { payload }
+        Self::Ok {
+            payload,
+            receipt: None,
+        }
+    }
+
+    /// This answer with `receipt` attached (an error response stays as it is).
+    #[must_use]
+    pub fn with_receipt(self, receipt: Receipt) -> Self {
+        match self {
+            Self::Ok { payload, .. } => Self::Ok {
+                payload,
+                receipt: Some(receipt),
+            },
+            err @ Self::Err { .. } => err,
+        }
+    }
+
+    /// The miner's signature of this answer, if it is an [`InferResponse::Ok`] that has one.
+    pub fn receipt(&self) -> Option<&Receipt> {
+        match self {
+            Self::Ok { receipt, .. } => receipt.as_ref(),
+            Self::Err { .. } => None,
+        }
     }
 
     /// An [`InferResponse::Ok`] whose payload is `payload` serialised.
@@ -174,7 +253,7 @@ impl InferResponse {
     /// The payload's JSON text, if this is an [`InferResponse::Ok`].
     pub fn payload_bytes(&self) -> Option<&[u8]> {
         match self {
-            Self::Ok { payload } => Some(payload.get().as_bytes()),
+            Self::Ok { payload, .. } => Some(payload.get().as_bytes()),
             Self::Err { .. } => None,
         }
     }
@@ -183,7 +262,16 @@ impl InferResponse {
 impl PartialEq for InferResponse {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Self::Ok { payload: a }, Self::Ok { payload: b }) => a.get() == b.get(),
+            (
+                Self::Ok {
+                    payload: a,
+                    receipt: receipt_a,
+                },
+                Self::Ok {
+                    payload: b,
+                    receipt: receipt_b,
+                },
+            ) => a.get() == b.get() && receipt_a == receipt_b,
             (
                 Self::Err { code, message },
                 Self::Err {
@@ -222,6 +310,8 @@ impl<'de> Deserialize<'de> for InferResponse {
             code: Option<Box<RawValue>>,
             #[serde(default, deserialize_with = "present")]
             message: Option<Box<RawValue>>,
+            #[serde(default)]
+            receipt: Option<Receipt>,
         }
 
         /// `Some` even for `null`, which is a payload like any other.
@@ -241,7 +331,10 @@ impl<'de> Deserialize<'de> for InferResponse {
         let fields = Fields::deserialize(deserializer)?;
         match fields.status {
             Status::Ok => match fields.payload {
-                Some(payload) => Ok(Self::Ok { payload }),
+                Some(payload) => Ok(Self::Ok {
+                    payload,
+                    receipt: fields.receipt,
+                }),
                 None => Err(D::Error::missing_field("payload")),
             },
             Status::Err => {
@@ -453,6 +546,65 @@ mod tests {
             },
             sent_at_ms: 10_000,
         }
+    }
+
+    #[test]
+    fn challenge_terms_and_receipts_travel_as_hex_and_round_trip() {
+        let mut request = InferRequest::new(NetUid(1), 42, b"{}").unwrap();
+        request.challenge = Some(ChallengeTerms {
+            uid: Uid(3),
+            hotkey: [0xab; 32],
+            epoch: 12,
+            model_digest: [0xcd; 32],
+            deadline: 4_100,
+        });
+        let text = serde_json::to_string(&request).unwrap();
+        assert!(
+            text.starts_with(&format!(
+                r#"{{"netuid":1,"request_id":42,"payload":{{}},"challenge":{{"uid":3,"hotkey":"0x{}""#,
+                "ab".repeat(32)
+            )),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<InferRequest>(&text).unwrap(),
+            request
+        );
+        // A request without terms leaves the field out and reads back as `None`.
+        let plain = InferRequest::new(NetUid(1), 42, b"{}").unwrap();
+        let text = serde_json::to_string(&plain).unwrap();
+        assert_eq!(text, r#"{"netuid":1,"request_id":42,"payload":{}}"#);
+        assert_eq!(serde_json::from_str::<InferRequest>(&text).unwrap(), plain);
+
+        let receipt = Receipt {
+            seen_block: 4_093,
+            seen_hash: [1; 32],
+            latency_ms: 12,
+            signature: [2; 64],
+        };
+        let answer = InferResponse::ok(b"[1]")
+            .unwrap()
+            .with_receipt(receipt.clone());
+        let text = serde_json::to_string(&answer).unwrap();
+        assert!(text.contains(r#""receipt":{"seen_block":4093,"#), "{text}");
+        let back: InferResponse = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, answer);
+        assert_eq!(back.receipt(), Some(&receipt));
+        // A receipt never attaches to an error.
+        let err = InferResponse::error(ErrorCode::Busy, "full").with_receipt(receipt);
+        assert_eq!(err.receipt(), None);
+    }
+
+    #[test]
+    fn malformed_terms_or_receipts_are_refused() {
+        let short_hotkey = r#"{"netuid":1,"request_id":1,"payload":{},"challenge":{"uid":3,"hotkey":"0xab","epoch":1,"model_digest":"0x00","deadline":1}}"#;
+        assert!(serde_json::from_str::<InferRequest>(short_hotkey).is_err());
+        let extra = format!(
+            r#"{{"status":"ok","payload":1,"receipt":{{"seen_block":1,"seen_hash":"0x{}","latency_ms":1,"signature":"0x{}","more":1}}}}"#,
+            "00".repeat(32),
+            "00".repeat(64)
+        );
+        assert!(serde_json::from_str::<InferResponse>(&extra).is_err());
     }
 
     #[test]

@@ -187,7 +187,7 @@ pub fn digit_zero() -> Value {
 /// The label of an ok digits answer; panics with the response otherwise.
 pub fn label(response: &InferResponse) -> u64 {
     match response {
-        InferResponse::Ok { payload } => serde_json::from_str::<Value>(payload.get())
+        InferResponse::Ok { payload, .. } => serde_json::from_str::<Value>(payload.get())
             .expect("JSON")["label"]
             .as_u64()
             .expect("a label"),

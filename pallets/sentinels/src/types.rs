@@ -1,112 +1,23 @@
-//! What the pallet stores and what evidence carries, and the bytes a miner signs.
+//! What the pallet stores and what evidence carries.
 //!
-//! # The signed response (for the miner's signer)
-//!
-//! A sentinel challenges a miner with a [`Challenge`]; the miner answers with a [`Response`]
-//! that repeats the challenge in full and signs, with the Ed25519 key its served PeerId names
-//! (its *bound key*, [`mindos_primitives::ed25519_key_of`]), the bytes of [`response_message`]:
-//!
-//! ```text
-//! b"mindos/sentinel/response/v1" ‖ SCALE((genesis_hash: Vec<u8>, response: Response))
-//! ```
-//!
-//! where `genesis_hash` is the chain's genesis block hash as a SCALE `Vec<u8>` (a compact length,
-//! then its 32 bytes) and [`Response`] is SCALE-encoded field by field, in declaration order:
-//!
-//! | field | type | SCALE |
-//! |---|---|---|
-//! | `challenge.netuid` | `NetUid` | u16 LE |
-//! | `challenge.uid` | `u16` | u16 LE |
-//! | `challenge.hotkey` | `AccountId` | the miner's hotkey, 32 bytes (the runtime's `AccountId32`) |
-//! | `challenge.epoch` | `u64` | u64 LE, the subnet's *sentinel* epoch ([`crate::SubnetEpoch`]) |
-//! | `challenge.nonce` | `u64` | u64 LE, chosen by the sentinel |
-//! | `challenge.input_hash` | `[u8; 32]` | 32 bytes, BLAKE2b-256 of the input |
-//! | `challenge.model_digest` | `[u8; 32]` | 32 bytes, the subnet's pinned model |
-//! | `challenge.deadline` | `u64` | u64 LE, block number the answer is due by |
-//! | `seen_block.number` | `u64` | u64 LE, the miner's best block when it answered |
-//! | `seen_block.hash` | `[u8; 32]` | 32 bytes, that block's hash |
-//! | `output_hash` | `[u8; 32]` | 32 bytes, BLAKE2b-256 of the output |
-//! | `latency_ms` | `u32` | u32 LE |
-//!
-//! The domain tag keeps the signature from meaning anything else; the genesis hash keeps it on
-//! one chain; the challenge in full binds the answer to one input, one model and one miner.
-//!
-//! ## Which key verifies
-//!
-//! The chain verifies a response with a key the challenged *hotkey* had bound on the subnet in
-//! the challenge's sentinel epoch, not with the key it serves when the evidence lands: the
-//! neurons pallet reports every key bound ([`mindos_primitives::EndpointObserver`]) and this
-//! pallet keeps the last [`MaxBoundKeys`] of each `(netuid, hotkey)` with the epoch each was
-//! bound in ([`crate::KeyHistory`]). So serving a new PeerId after answering does not escape
-//! the evidence. A key replaced during epoch `e` still verifies challenges of `e`.
-//! An honest miner signs at most one response per challenge: two signed responses to the same
-//! challenge with different output hashes are *equivocation*, which the chain punishes without a
-//! vote ([`crate::Pallet::submit_equivocation`]). Because the whole challenge must match, a
-//! sentinel cannot frame a deterministic miner by sending it two different inputs under one
-//! nonce, nor one input under another model (the challenge must name the subnet's pinned model
-//! digest).
-//!
-//! ## The signer's rule: sign once, re-send
-//!
-//! A miner whose output is not bit-for-bit deterministic (float kernels, batching, another
-//! GPU) would compute two different outputs if asked the same challenge twice, and a sentinel
-//! can always re-send a challenge. So **a miner's signer must keep the one response it signed
-//! for each `(netuid, hotkey, epoch, nonce)` and re-send that response, byte for byte, when the
-//! same challenge comes again, never compute and sign a second one**; a challenge that repeats
-//! `(netuid, hotkey, epoch, nonce)` with other fields is refused unsigned. It needs to keep them
-//! only while evidence is usable (`MaxEvidenceAgeEpochs` sentinel epochs). The chain cannot tell
-//! a re-signed honest answer from a lie, so this rule, implemented by the miner's client (issue
-//! 20), is what keeps an honest non-deterministic miner from being framed.
-//!
-//! ## The seen block
-//!
-//! The miner's signer fills `seen_block` from **its own best block** when it answers, never from
-//! anything the challenger sent: the challenge's `epoch` is chosen by the challenger, so it cannot
-//! prove *when* the miner answered, while a block hash cannot be known before the block exists.
-//! A canary failure counts only if the canary was committed in a block before `seen_block`, and
-//! the chain checks that `seen_block.hash` is the hash of block `seen_block.number`
-//! (`frame_system::block_hash`): so a sentinel cannot first ask a miner and then commit a
-//! "canary" for the answer it got. The chain keeps only the last `BlockHashCount` block hashes, so
-//! a canary failure must be submitted within that many blocks of the answer
-//! ([`crate::Error::SeenBlockTooOld`]). Equivocation evidence does not read the seen block.
-//!
-//! # Canary commitments
-//!
-//! A canary is an input whose right answer a validator knows in advance. What it commits is
-//! [`canary_commitment`]: `blake2_256(b"mindos/sentinel/canary/v1" ‖ SCALE((netuid, input_hash,
-//! expected_output_hash, salt)))`. The input hash is hidden behind the salt on purpose: were
-//! `H(input)` on chain, a miner could hash every input it gets, recognise canaries and answer
-//! only those honestly. The commitment is opened by [`crate::Pallet::submit_canary_failure`].
-//!
-//! A canary failure is self-verifying only *given an honest commitment*: the chain checks that
-//! the miner's signed output differs from the committed one, not that the committed one is the
-//! model's right output; the committer alone chooses it. So a canary holds the committer's
-//! deposit until it expires or the slash it caused settles (part 2's audit re-executes the opened
-//! canary on appeal and forfeits the deposit of a wrong one), and canaries are taken only on
-//! subnets that score exactly (`ScoringRule::Correctness`): a float subnet compares outputs
-//! within a tolerance, and an honest miner's output may differ from the committer's in its last
-//! bits, which an exact hash would call a failure. Both kinds of evidence must name the model
-//! the subnet pins (`TaskSpec::model_digest`).
+//! The evidence a miner signs ([`Challenge`], [`Response`], [`response_message`]) and a
+//! canary's commitment ([`canary_commitment`]) are defined in `mindos_primitives::evidence`,
+//! which documents the exact bytes: miners and validators build them off chain from the same
+//! definitions. They are re-exported here.
 
-use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
     traits::{ConstU32, Get},
     BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
+pub use mindos_primitives::evidence::{
+    canary_commitment, response_message, Challenge, Hash32, Response, SeenBlock, SignedResponse,
+    CANARY_DOMAIN, RESPONSE_DOMAIN,
+};
 use mindos_primitives::NetUid;
 use mindos_sentinels_math::{AuditReason, CommitteeSize, Tally, MAX_COMMITTEE_SIZE};
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
-
-/// Domain tag of the message a miner signs for a [`Response`].
-pub const RESPONSE_DOMAIN: &[u8] = b"mindos/sentinel/response/v1";
-
-/// Domain tag of a [`canary_commitment`].
-pub const CANARY_DOMAIN: &[u8] = b"mindos/sentinel/canary/v1";
-
-/// A 32-byte BLAKE2b-256 hash.
-pub type Hash32 = [u8; 32];
 
 /// Identifies a judged case.
 pub type CaseId = u64;
@@ -141,102 +52,6 @@ pub struct KeyBinding {
     /// The subnet's sentinel epoch it was bound in; it verifies challenges from this epoch to
     /// the epoch the next key was bound in, both included.
     pub from_epoch: u64,
-}
-
-/// A sentinel's challenge to a miner, as the miner's [`Response`] repeats it.
-#[derive(
-    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
-pub struct Challenge<AccountId> {
-    /// The subnet.
-    pub netuid: NetUid,
-    /// The challenged miner's uid.
-    pub uid: u16,
-    /// The challenged miner's hotkey: evidence is held against it (and verified with the key it
-    /// had bound in `epoch`), whatever it serves or whichever uid it holds later.
-    pub hotkey: AccountId,
-    /// The subnet's sentinel epoch the challenge was sent in ([`crate::SubnetEpoch`]).
-    pub epoch: u64,
-    /// Chosen by the sentinel; names the challenge.
-    pub nonce: u64,
-    /// BLAKE2b-256 of the input.
-    pub input_hash: Hash32,
-    /// The digest of the model the subnet pins.
-    pub model_digest: Hash32,
-    /// Block number the answer is due by.
-    pub deadline: u64,
-}
-
-/// A block of this chain as the miner saw it when it answered: its number and hash.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-)]
-pub struct SeenBlock {
-    /// The block's number.
-    pub number: u64,
-    /// Its hash (never zero).
-    pub hash: Hash32,
-}
-
-/// A miner's answer to a [`Challenge`].
-#[derive(
-    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
-pub struct Response<AccountId> {
-    /// The challenge answered, in full.
-    pub challenge: Challenge<AccountId>,
-    /// The miner's best block when it answered, filled in by the miner's signer (never by the
-    /// challenger): the answer cannot predate it, which is what dates a canary failure
-    /// ([`crate::Pallet::submit_canary_failure`]).
-    pub seen_block: SeenBlock,
-    /// BLAKE2b-256 of the output.
-    pub output_hash: Hash32,
-    /// How long the miner says it took.
-    pub latency_ms: u32,
-}
-
-/// A [`Response`] with the miner's Ed25519 signature of [`response_message`].
-#[derive(
-    Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
-pub struct SignedResponse<AccountId> {
-    /// What was signed.
-    pub response: Response<AccountId>,
-    /// Signature by the miner's bound key.
-    pub signature: [u8; 64],
-}
-
-/// The bytes a miner's bound key signs for `response` on the chain with `genesis_hash`:
-/// [`RESPONSE_DOMAIN`] followed by the SCALE encoding of `(genesis_hash, response)` (module docs).
-pub fn response_message<AccountId: Encode>(
-    genesis_hash: &[u8],
-    response: &Response<AccountId>,
-) -> Vec<u8> {
-    let mut message = RESPONSE_DOMAIN.to_vec();
-    (genesis_hash, response).encode_to(&mut message);
-    message
-}
-
-/// What a validator commits for a canary: `blake2_256(CANARY_DOMAIN ‖ SCALE((netuid,
-/// input_hash, expected_output_hash, salt)))` (module docs).
-pub fn canary_commitment(
-    netuid: NetUid,
-    input_hash: &Hash32,
-    expected_output_hash: &Hash32,
-    salt: &Hash32,
-) -> Hash32 {
-    let mut preimage = CANARY_DOMAIN.to_vec();
-    (netuid, input_hash, expected_output_hash, salt).encode_to(&mut preimage);
-    sp_io::hashing::blake2_256(&preimage)
 }
 
 /// What a committee judges: offences only re-execution or observation shows, so a vote

@@ -191,6 +191,7 @@ impl Gateway {
             netuid: subnet.netuid,
             request_id: base_id,
             payload,
+            challenge: None,
         };
         let timing = Timing {
             deadline,
@@ -621,7 +622,7 @@ impl Judge for SlotJudge<'_> {
         answer: Result<InferResponse, MeshError>,
     ) -> Verdict<Output> {
         let output = match answer {
-            Ok(InferResponse::Ok { payload }) => self
+            Ok(InferResponse::Ok { payload, .. }) => self
                 .subnet
                 .engine
                 .decode_output(payload.get().as_bytes())
