@@ -285,6 +285,12 @@ impl Subnet for Digits {
         score_label(response, reference.label)
     }
 
+    /// The label, one byte: it is what an answer is scored on, and the probabilities are
+    /// floats whose last bits differ between honest machines.
+    fn canonical_output(&self, output: &DigitsOutput) -> Vec<u8> {
+        vec![output.label]
+    }
+
     fn aggregate(
         &self,
         responses: &[DigitsOutput],

@@ -174,6 +174,12 @@ pub trait Subnet: Send + Sync + 'static {
     /// How good `response` is against `reference`, in 0..=1; 0 for an invalid response.
     fn score(&self, response: &Self::Output, reference: &Self::Output) -> f32;
 
+    /// What an answer means, as bytes: a miner signs their hash
+    /// ([`mindos_primitives::evidence::output_hash`]), so two answers that say the same thing
+    /// hash alike however their JSON is spelled, and two that differ never do. State it in the
+    /// subnet's docs; it is part of the evidence format.
+    fn canonical_output(&self, output: &Self::Output) -> Vec<u8>;
+
     /// Robust aggregate of `k` responses to the same input.
     fn aggregate(&self, responses: &[Self::Output])
         -> Result<Aggregate<Self::Output>, SubnetError>;
@@ -326,6 +332,17 @@ pub trait SubnetEngine: Send + Sync {
     /// another subnet.
     fn score(&self, response: &Output, reference: &Output) -> f32;
 
+    /// The answer's canonical bytes ([`Subnet::canonical_output`]); fails on an output of
+    /// another subnet.
+    fn canonical_output(&self, output: &Output) -> Result<Vec<u8>, SubnetError>;
+
+    /// The hash a miner signs for `output`: [`mindos_primitives::evidence::output_hash`] of its
+    /// canonical bytes. Fails on an output of another subnet.
+    fn output_hash(&self, output: &Output) -> Result<[u8; 32], SubnetError> {
+        self.canonical_output(output)
+            .map(|bytes| mindos_primitives::evidence::output_hash(&bytes))
+    }
+
     /// Robust aggregate of `k` responses to one input. Fails on no responses, a response of
     /// another subnet, or no valid response.
     fn aggregate(&self, responses: &[Output]) -> Result<Aggregate<Output>, SubnetError>;
@@ -417,6 +434,16 @@ where
             (Some(response), Some(reference)) => self.0.score(response, reference),
             _ => 0.0,
         }
+    }
+
+    fn canonical_output(&self, output: &Output) -> Result<Vec<u8>, SubnetError> {
+        S::Output::peek(output)
+            .map(|typed| self.0.canonical_output(typed))
+            .ok_or(SubnetError::WrongSubnet {
+                kind: "output",
+                expected: self.0.info().name,
+                got: output.subnet(),
+            })
     }
 
     fn aggregate(&self, responses: &[Output]) -> Result<Aggregate<Output>, SubnetError> {

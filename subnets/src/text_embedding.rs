@@ -378,6 +378,15 @@ impl Subnet for TextEmbedding {
             .clamp(0.0, 1.0)
     }
 
+    /// The coordinates as `f32` little-endian, in order (4 bytes each).
+    fn canonical_output(&self, output: &Embedding) -> Vec<u8> {
+        output
+            .embedding
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect()
+    }
+
     fn aggregate(&self, responses: &[Embedding]) -> Result<Aggregate<Embedding>, SubnetError> {
         aggregate_embeddings(responses)
     }

@@ -408,3 +408,38 @@ fn a_model_with_the_wrong_output_shape_is_an_error() {
     );
     assert!(!err.is_bad_input());
 }
+
+#[test]
+fn an_answer_is_signed_by_its_label_alone() {
+    let engine = engine("digits");
+    let answer = |label: u8, first: f32| {
+        let mut probabilities = vec![0.0; 10];
+        probabilities[0] = first;
+        probabilities[usize::from(label)] += 1.0 - first;
+        Output::Digits(DigitsOutput {
+            label,
+            probabilities,
+        })
+    };
+    assert_eq!(engine.canonical_output(&answer(3, 0.0)).unwrap(), vec![3]);
+    // Probabilities that differ in their last bits (as between honest machines) hash alike.
+    assert_eq!(
+        engine.output_hash(&answer(3, 0.0)).unwrap(),
+        engine.output_hash(&answer(3, 1e-7)).unwrap()
+    );
+    assert_eq!(
+        engine.output_hash(&answer(3, 0.0)).unwrap(),
+        mindos_primitives::evidence::output_hash(&[3])
+    );
+    assert_ne!(
+        engine.output_hash(&answer(3, 0.0)).unwrap(),
+        engine.output_hash(&answer(4, 0.0)).unwrap()
+    );
+    let other = Output::TextEmbedding(text_embedding::Embedding {
+        embedding: vec![1.0; 384],
+    });
+    assert!(matches!(
+        engine.canonical_output(&other),
+        Err(SubnetError::WrongSubnet { .. })
+    ));
+}

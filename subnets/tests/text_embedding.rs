@@ -562,3 +562,27 @@ fn model_and_tokenizer_load_from_paths_of_their_own() {
         other => panic!("expected DigestMismatch, got {other}"),
     }
 }
+
+#[test]
+fn an_answer_is_signed_by_its_coordinates_as_little_endian_f32() {
+    let engine = engine("text-embedding");
+    let mut coordinates = vec![0.0_f32; 384];
+    coordinates[0] = 1.0;
+    coordinates[1] = -0.5;
+    let output = Output::TextEmbedding(Embedding {
+        embedding: coordinates.clone(),
+    });
+    let bytes = engine.canonical_output(&output).unwrap();
+    assert_eq!(bytes.len(), 384 * 4);
+    assert_eq!(&bytes[..8], &[0, 0, 0x80, 0x3f, 0, 0, 0, 0xbf]);
+    // One coordinate's last bit changes the hash: float answers are compared within a
+    // tolerance by re-execution, never by their hash.
+    coordinates[2] = f32::from_bits(1);
+    let nudged = Output::TextEmbedding(Embedding {
+        embedding: coordinates,
+    });
+    assert_ne!(
+        engine.output_hash(&output).unwrap(),
+        engine.output_hash(&nudged).unwrap()
+    );
+}
