@@ -16,6 +16,9 @@ mod scoring;
 pub mod settings;
 mod start;
 mod store;
+// Filled by the answer-verification and evidence work of issue 20, which lands next.
+#[allow(dead_code)]
+mod transcript;
 mod weights;
 
 use mindos_primitives::NetUid;
@@ -131,6 +134,9 @@ pub(crate) struct Context {
     pub(crate) store: Arc<Store>,
     /// Challenge schedule and scoring.
     pub(crate) challenge: ChallengeSettings,
+    /// Where verified answers go as evidence.
+    #[allow(dead_code)]
+    pub(crate) transcripts: Arc<dyn transcript::TranscriptSink>,
     /// Fires when shutdown starts.
     pub(crate) cancel: CancellationToken,
 }

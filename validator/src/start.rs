@@ -56,6 +56,7 @@ impl Validator {
             metrics,
             store,
             challenge: config.challenge,
+            transcripts: Arc::new(crate::transcript::Discard),
             cancel: tasks.cancel_token(),
         });
         if let Some(session) = chain.session {
