@@ -1,0 +1,327 @@
+//! The sentinel duty's side of `/mindos/evidence/1`: fetch a transcript from the validator
+//! that keeps it, and believe it only once it checks out, since that validator may be the
+//! one lying:
+//!
+//! 1. it is the transcript asked for (its challenge, or the case's evidence hash);
+//! 2. its challenge names the model the subnet pins;
+//! 3. its input hashes to the challenge's `input_hash`;
+//! 4. its output decodes for the subnet, and hashes ([`SubnetEngine::output_hash`]) to the
+//!    `output_hash` the miner signed;
+//! 5. the miner's signature verifies with the miner's key ([`verify_answer`]): the PeerId the
+//!    chain binds to its hotkey (the metagraph's, or the sentinels pallet's key history for
+//!    an older epoch), never the one the transcript names.
+//!
+//! Only then is it evidence the duty can re-execute and vote on.
+
+use std::time::Duration;
+
+use mindos_mesh::{
+    evidence::{
+        EvidenceErrorCode, EvidenceItem, EvidenceRequest, EvidenceResponse, EvidenceTranscript,
+        TranscriptRef,
+    },
+    receipt::{verify_answer, ReceiptError},
+    MeshClient, MeshError, PeerId, Receipt,
+};
+use mindos_primitives::evidence::{input_hash, Hash32};
+use mindos_subnets::{SubnetEngine, SubnetError};
+
+use crate::metagraph::SubnetState;
+
+/// Why a transcript could not be had, or is not to be believed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum FetchError {
+    /// No answer came from the keeper.
+    #[error("asking {keeper} for evidence failed: {source}")]
+    Mesh {
+        /// The validator asked.
+        keeper: PeerId,
+        /// Why.
+        #[source]
+        source: MeshError,
+    },
+    /// The keeper refused the request as a whole.
+    #[error("{keeper} refused the evidence request ({code:?}): {message}")]
+    RequestRefused {
+        /// The validator asked.
+        keeper: PeerId,
+        /// Its error code.
+        code: EvidenceErrorCode,
+        /// What it said.
+        message: String,
+    },
+    /// The keeper does not let this validator read the subnet's transcripts.
+    #[error("{keeper} refused the transcript: {reason}")]
+    Refused {
+        /// The validator asked.
+        keeper: PeerId,
+        /// What it said.
+        reason: String,
+    },
+    /// The keeper keeps no such transcript.
+    #[error("{keeper} keeps no such transcript")]
+    NotFound {
+        /// The validator asked.
+        keeper: PeerId,
+    },
+    /// The transcript did not fit in an answer.
+    #[error("{keeper} has the transcript but it does not fit in an answer")]
+    TooLarge {
+        /// The validator asked.
+        keeper: PeerId,
+    },
+    /// The transcript is not the one asked for.
+    #[error("the transcript is not the one asked for")]
+    NotAsked,
+    /// The challenge names another model than the subnet pins.
+    #[error("the challenge names another model than the subnet pins")]
+    WrongModel,
+    /// The input does not hash to the challenge's `input_hash`.
+    #[error("the input does not hash to the challenge's input_hash")]
+    InputHash,
+    /// The output does not decode as the subnet's.
+    #[error("the output does not decode for the subnet: {0}")]
+    OutputDecode(#[source] SubnetError),
+    /// The output does not hash to what the miner signed.
+    #[error("the output does not hash to the output_hash the miner signed")]
+    OutputHash,
+    /// The chain binds no key to the miner's hotkey that this validator knows.
+    #[error("no PeerId is known for the miner's hotkey")]
+    UnknownMiner,
+    /// The miner's signature does not verify.
+    #[error("the miner's signature does not verify: {0}")]
+    Signature(#[source] ReceiptError),
+}
+
+/// Checks that `transcript` is the one `wanted` names and that it holds together: its
+/// payloads hash to what the miner signed, and `miner`'s key signed it on the chain with
+/// `genesis_hash` (see the module docs). Decodes the output: call it off the executor for a
+/// large subnet (text-embedding outputs are up to 16 KiB of JSON).
+pub(crate) fn check_transcript(
+    transcript: &EvidenceTranscript,
+    wanted: &TranscriptRef,
+    engine: &dyn SubnetEngine,
+    genesis_hash: &Hash32,
+    miner: &PeerId,
+) -> Result<(), FetchError> {
+    if !wanted.names(transcript) {
+        return Err(FetchError::NotAsked);
+    }
+    let signed = &transcript.evidence;
+    let challenge = &signed.response.challenge;
+    if challenge.model_digest != engine.model_digest() {
+        return Err(FetchError::WrongModel);
+    }
+    if input_hash(transcript.input.as_bytes()) != challenge.input_hash {
+        return Err(FetchError::InputHash);
+    }
+    let output = engine
+        .decode_output(transcript.output.as_bytes())
+        .map_err(FetchError::OutputDecode)?;
+    let output_hash = engine
+        .output_hash(&output)
+        .map_err(FetchError::OutputDecode)?;
+    if output_hash != signed.response.output_hash {
+        return Err(FetchError::OutputHash);
+    }
+    let receipt = Receipt {
+        seen_block: signed.response.seen_block.number,
+        seen_hash: signed.response.seen_block.hash,
+        latency_ms: signed.response.latency_ms,
+        signature: signed.signature,
+    };
+    verify_answer(
+        genesis_hash,
+        miner,
+        challenge.clone(),
+        output_hash,
+        &receipt,
+    )
+    .map_err(FetchError::Signature)?;
+    Ok(())
+}
+
+/// The PeerId the metagraph binds to `hotkey` on `subnet` (for a challenge of the current
+/// epoch; an older one needs the key the hotkey had bound then, from the key history).
+pub(crate) fn miner_peer(subnet: &SubnetState, hotkey: &[u8; 32]) -> Option<PeerId> {
+    subnet
+        .neurons()
+        .iter()
+        .find(|n| n.hotkey == *hotkey)
+        .and_then(|n| n.peer)
+}
+
+/// Asks `keeper` for the transcript `wanted` names, waiting at most `timeout`, unchecked.
+pub(crate) async fn fetch_transcript(
+    mesh: &MeshClient,
+    keeper: PeerId,
+    wanted: TranscriptRef,
+    timeout: Duration,
+) -> Result<EvidenceTranscript, FetchError> {
+    let request = EvidenceRequest { refs: vec![wanted] };
+    let answer = mesh
+        .fetch_evidence(keeper, &request, timeout)
+        .await
+        .map_err(|source| FetchError::Mesh { keeper, source })?;
+    let item = match answer {
+        EvidenceResponse::Items(items) => items.into_iter().next(),
+        EvidenceResponse::Error { code, message } => {
+            return Err(FetchError::RequestRefused {
+                keeper,
+                code,
+                message,
+            })
+        }
+    };
+    match item {
+        Some(EvidenceItem::Found(transcript)) => Ok(transcript),
+        Some(EvidenceItem::Refused(reason)) => Err(FetchError::Refused { keeper, reason }),
+        Some(EvidenceItem::TooLarge) => Err(FetchError::TooLarge { keeper }),
+        Some(EvidenceItem::NotFound) | None => Err(FetchError::NotFound { keeper }),
+    }
+}
+
+/// Fetches the transcript `wanted` names from `keeper` and checks it
+/// ([`check_transcript`], on a blocking thread) against `subnet`'s engine and `miner`'s key
+/// (default: the one the metagraph binds to the challenged hotkey).
+pub(crate) async fn fetch_checked(
+    mesh: &MeshClient,
+    keeper: PeerId,
+    wanted: TranscriptRef,
+    subnet: &SubnetState,
+    genesis_hash: Hash32,
+    miner: Option<PeerId>,
+    timeout: Duration,
+) -> Result<EvidenceTranscript, FetchError> {
+    let transcript = fetch_transcript(mesh, keeper, wanted, timeout).await?;
+    let hotkey = transcript.evidence.response.challenge.hotkey;
+    let miner = miner
+        .or_else(|| miner_peer(subnet, &hotkey))
+        .ok_or(FetchError::UnknownMiner)?;
+    let engine = subnet.engine.clone();
+    tokio::task::spawn_blocking(move || {
+        check_transcript(&transcript, &wanted, &*engine, &genesis_hash, &miner)
+            .map(|()| transcript)
+    })
+    .await
+    .map_err(|e| FetchError::Mesh {
+        keeper,
+        source: MeshError::Stream(format!("the check panicked: {e}")),
+    })?
+}
+
+#[cfg(test)]
+mod tests {
+    use mindos_mesh::{evidence::TranscriptId, Keypair, NetUid};
+    use mindos_subnets::EngineConfig;
+
+    use super::*;
+    use crate::evidence::tests::{signed_transcript, GENESIS};
+
+    /// A digits transcript the miner `key` signed honestly: the model's own answer to a
+    /// validation sample, with the subnet's pinned model digest.
+    fn honest(engine: &dyn SubnetEngine, key: &Keypair) -> EvidenceTranscript {
+        let challenge = engine.challenge(0).unwrap();
+        let input = String::from_utf8(engine.encode_input(&challenge.input).unwrap()).unwrap();
+        let output =
+            String::from_utf8(engine.encode_output(&challenge.reference).unwrap()).unwrap();
+        let hash = engine.output_hash(&challenge.reference).unwrap();
+        let mut transcript =
+            signed_transcript(key, NetUid(1), 3, 11, &input, &output, hash);
+        // Re-signed over the subnet's model digest.
+        let mut c = transcript.evidence.response.challenge.clone();
+        c.model_digest = engine.model_digest();
+        let (evidence, _) = mindos_mesh::receipt::sign_answer(
+            key,
+            &GENESIS,
+            c,
+            transcript.evidence.response.seen_block,
+            hash,
+            transcript.evidence.response.latency_ms,
+        )
+        .unwrap();
+        transcript.evidence = evidence;
+        transcript
+    }
+
+    #[test]
+    fn a_tampered_transcript_is_rejected() {
+        let engine = mindos_subnets::load("digits", &EngineConfig::default()).unwrap();
+        let engine = &*engine;
+        let key = Keypair::generate_ed25519();
+        let miner = key.public().to_peer_id();
+        let good = honest(engine, &key);
+        let wanted = TranscriptRef::Challenge(good.id());
+        let check = |t: &EvidenceTranscript| check_transcript(t, &wanted, engine, &GENESIS, &miner);
+        check(&good).unwrap();
+        check_transcript(
+            &good,
+            &TranscriptRef::Evidence {
+                netuid: NetUid(1),
+                hash: good.evidence_hash(),
+            },
+            engine,
+            &GENESIS,
+            &miner,
+        )
+        .unwrap();
+
+        // Another label than the miner signed.
+        let mut t = good.clone();
+        let label: serde_json::Value = serde_json::from_str(&t.output).unwrap();
+        let other = (label["label"].as_u64().unwrap() + 1) % 10;
+        t.output = t.output.replace(
+            &format!("\"label\":{}", label["label"]),
+            &format!("\"label\":{other}"),
+        );
+        assert_ne!(t.output, good.output);
+        assert!(matches!(check(&t), Err(FetchError::OutputHash)), "{:?}", check(&t));
+
+        // An output that is not the subnet's.
+        let mut t = good.clone();
+        t.output = r#"{"embedding":[0.5]}"#.into();
+        assert!(matches!(check(&t), Err(FetchError::OutputDecode(_))));
+
+        // Another input than the challenge's.
+        let mut t = good.clone();
+        t.input = t.input.replacen('0', "1", 1);
+        assert!(matches!(check(&t), Err(FetchError::InputHash)));
+
+        // A signed output hash rewritten to match a forged output: the signature fails.
+        let mut t = good.clone();
+        t.evidence.response.output_hash = [0; 32];
+        t.output = good.output.clone();
+        assert!(matches!(check(&t), Err(FetchError::OutputHash)));
+        let mut t = good.clone();
+        t.evidence.response.latency_ms += 1;
+        assert!(matches!(check(&t), Err(FetchError::Signature(_))));
+
+        // Another key than the chain binds to the miner.
+        let stranger = Keypair::generate_ed25519().public().to_peer_id();
+        assert!(matches!(
+            check_transcript(&good, &wanted, engine, &GENESIS, &stranger),
+            Err(FetchError::Signature(_))
+        ));
+        // Another chain.
+        assert!(matches!(
+            check_transcript(&good, &wanted, engine, &[9; 32], &miner),
+            Err(FetchError::Signature(_))
+        ));
+
+        // Another model.
+        let mut t = good.clone();
+        t.evidence.response.challenge.model_digest = [0; 32];
+        assert!(matches!(check(&t), Err(FetchError::WrongModel)));
+
+        // Not the transcript asked for.
+        let other = TranscriptRef::Challenge(TranscriptId {
+            nonce: 12,
+            ..good.id()
+        });
+        assert!(matches!(
+            check_transcript(&good, &other, engine, &GENESIS, &miner),
+            Err(FetchError::NotAsked)
+        ));
+    }
+}
