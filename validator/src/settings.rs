@@ -179,8 +179,8 @@ pub struct StateArgs {
     pub file: Option<PathBuf>,
 
     /// Most MiB of transcripts (verified answers kept as evidence) in the state store; past
-    /// it the oldest are evicted. A digits transcript costs about 3 KiB, a text-embedding
-    /// one up to about 115 KiB.
+    /// it the oldest are evicted. A digits transcript costs about 1 KiB (at most 3.3 KiB),
+    /// a text-embedding one about 5 KiB (at most 114 KiB).
     #[arg(
         long = "evidence-max-mib",
         value_name = "MIB",

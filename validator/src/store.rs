@@ -384,7 +384,10 @@ impl Store {
                     value.len().saturating_sub(SEQ_LEN),
                 ));
             }
-            let mut bytes = meta.get(META_BYTES).map_err(db_error)?.map_or(0, |v| v.value());
+            let mut bytes = meta
+                .get(META_BYTES)
+                .map_err(db_error)?
+                .map_or(0, |v| v.value());
             for (key, seq, encoded) in &old {
                 kept.remove(key.as_slice()).map_err(db_error)?;
                 if let Some(seq) = seq {
@@ -459,7 +462,10 @@ impl Store {
         let tx = self.db.begin_read().map_err(db_error)?;
         let kept = tx.open_table(TRANSCRIPTS).map_err(db_error)?;
         let meta = tx.open_table(TRANSCRIPT_META).map_err(db_error)?;
-        let bytes = meta.get(META_BYTES).map_err(db_error)?.map_or(0, |v| v.value());
+        let bytes = meta
+            .get(META_BYTES)
+            .map_err(db_error)?
+            .map_or(0, |v| v.value());
         Ok((kept.len().map_err(db_error)?, bytes))
     }
 }
@@ -562,7 +568,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("state.redb")).unwrap();
         let (a, b) = (transcript(NetUid(1), 3, 1), transcript(NetUid(1), 3, 2));
-        let outcome = store.put_transcripts(&[a.clone(), b.clone()], u64::MAX).unwrap();
+        let outcome = store
+            .put_transcripts(&[a.clone(), b.clone()], u64::MAX)
+            .unwrap();
         assert_eq!((outcome.stored, outcome.bytes), (2, cost(&a) + cost(&b)));
         let missing = TranscriptRef::Challenge(TranscriptId { nonce: 3, ..a.id() });
         assert_eq!(
@@ -570,12 +578,16 @@ mod tests {
             vec![Some(b.clone()), None, Some(a.clone())]
         );
         assert_eq!(
-            store.transcript_by_evidence(NetUid(1), a.evidence_hash()).unwrap(),
+            store
+                .transcript_by_evidence(NetUid(1), a.evidence_hash())
+                .unwrap(),
             Some(a.clone())
         );
         // A hash names a transcript of its own subnet only.
         assert_eq!(
-            store.transcript_by_evidence(NetUid(2), a.evidence_hash()).unwrap(),
+            store
+                .transcript_by_evidence(NetUid(2), a.evidence_hash())
+                .unwrap(),
             None
         );
         // One transcript per challenge: the first is kept.
@@ -604,7 +616,9 @@ mod tests {
         assert!(kept[3..].iter().all(Option::is_some));
         // Their index entries go with them.
         assert_eq!(
-            store.transcript_by_evidence(NetUid(1), all[0].evidence_hash()).unwrap(),
+            store
+                .transcript_by_evidence(NetUid(1), all[0].evidence_hash())
+                .unwrap(),
             None
         );
         assert_eq!(store.transcript_usage().unwrap(), (3, outcome.bytes));
@@ -612,7 +626,10 @@ mod tests {
         let mut big = transcript(NetUid(1), 3, 99);
         big.input = "x".repeat(usize::try_from(max).unwrap());
         let outcome = store.put_transcripts(&[big], max).unwrap();
-        assert_eq!((outcome.stored, outcome.too_large, outcome.evicted), (0, 1, 0));
+        assert_eq!(
+            (outcome.stored, outcome.too_large, outcome.evicted),
+            (0, 1, 0)
+        );
         assert_eq!(store.transcript_usage().unwrap().0, 3);
     }
 
@@ -635,9 +652,15 @@ mod tests {
             .iter()
             .map(Option::is_some)
             .collect();
-        assert_eq!(kept, [false, false, true, true, true], "subnet 2's epoch 2 stays");
         assert_eq!(
-            store.transcript_by_evidence(NetUid(1), all[0].evidence_hash()).unwrap(),
+            kept,
+            [false, false, true, true, true],
+            "subnet 2's epoch 2 stays"
+        );
+        assert_eq!(
+            store
+                .transcript_by_evidence(NetUid(1), all[0].evidence_hash())
+                .unwrap(),
             None
         );
         // Nothing left to prune there; the eviction order no longer holds the pruned ones.
@@ -666,7 +689,9 @@ mod tests {
         // The count and the order survive too: the next write evicts the oldest.
         assert_eq!(store.transcript_usage().unwrap(), (3, max));
         let newer = transcript(NetUid(1), 3, 9);
-        let outcome = store.put_transcripts(&[newer.clone()], max).unwrap();
+        let outcome = store
+            .put_transcripts(std::slice::from_ref(&newer), max)
+            .unwrap();
         assert_eq!(outcome.evicted, 1);
         let kept = store.transcripts(&[by_id(&all[0]), by_id(&newer)]).unwrap();
         assert!(kept[0].is_none() && kept[1].is_some());

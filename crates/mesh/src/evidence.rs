@@ -234,6 +234,8 @@ impl EvidenceRequest {
 }
 
 /// What a request gets for one ref.
+// At most 16 in an answer, most of them `Found`: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 pub enum EvidenceItem {
     /// The transcript.

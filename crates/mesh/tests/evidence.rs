@@ -257,7 +257,10 @@ async fn bad_requests_get_errors_and_the_stream_stays_usable() {
     let mut stream = voter.open_evidence_stream(keeper.peer_id()).await.unwrap();
 
     let (tag, answer) = exchange(&mut stream, 1, b"\xff\xff not scale").await;
-    assert_eq!((tag, code(&answer)), (1, Some(EvidenceErrorCode::Malformed)));
+    assert_eq!(
+        (tag, code(&answer)),
+        (1, Some(EvidenceErrorCode::Malformed))
+    );
 
     let oversized = vec![0u8; MAX_EVIDENCE_REQUEST_SIZE as usize + 1];
     let (tag, answer) = exchange(&mut stream, 2, &oversized).await;
@@ -287,7 +290,10 @@ async fn bad_requests_get_errors_and_the_stream_stays_usable() {
     };
     let (tag, answer) = exchange(&mut stream, 6, &good.to_bytes()).await;
     assert_eq!(tag, 6);
-    assert_eq!(answer, EvidenceResponse::Items(vec![EvidenceItem::Found(kept.clone())]));
+    assert_eq!(
+        answer,
+        EvidenceResponse::Items(vec![EvidenceItem::Found(kept.clone())])
+    );
 
     // A request too large to even drain is answered, then its stream closed; the peer's
     // next stream is served.
@@ -303,7 +309,10 @@ async fn bad_requests_get_errors_and_the_stream_stays_usable() {
         .fetch_evidence(keeper.peer_id(), &good, WAIT)
         .await
         .unwrap();
-    assert_eq!(answer, EvidenceResponse::Items(vec![EvidenceItem::Found(kept)]));
+    assert_eq!(
+        answer,
+        EvidenceResponse::Items(vec![EvidenceItem::Found(kept)])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

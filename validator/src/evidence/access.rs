@@ -39,7 +39,10 @@ impl Access {
     /// Whether `peer` may fetch transcripts of `netuid`; `Err` says why not.
     pub(crate) fn authorize(&self, peer: &PeerId, netuid: NetUid) -> Result<(), String> {
         let allowed = self.allowed.read().unwrap_or_else(PoisonError::into_inner);
-        if allowed.get(&netuid).is_some_and(|peers| peers.contains(peer)) {
+        if allowed
+            .get(&netuid)
+            .is_some_and(|peers| peers.contains(peer))
+        {
             Ok(())
         } else {
             Err(format!(
@@ -128,7 +131,10 @@ pub(crate) async fn follow(
     cancel: CancellationToken,
 ) {
     let retention = retention_epochs(&session).await;
-    tracing::info!(epochs = retention, "transcripts are kept this many sentinel epochs");
+    tracing::info!(
+        epochs = retention,
+        "transcripts are kept this many sentinel epochs"
+    );
     loop {
         refresh(&access, &session, &subnets, retention, &keep_from).await;
         tokio::select! {
@@ -187,8 +193,8 @@ mod tests {
     use mindos_chain_client::sentinels::Committee;
     use mindos_mesh::Uid;
     use mindos_primitives::{
-        AuditKind, AuditView, CaseView, CasesView, CommitteeDuty, CommitteeMember,
-        SentinelOffence, VoteStatus,
+        AuditKind, AuditView, CaseView, CasesView, CommitteeDuty, CommitteeMember, SentinelOffence,
+        VoteStatus,
     };
     use subxt::utils::AccountId32;
 
@@ -289,7 +295,14 @@ mod tests {
             .iter()
             .map(|&h| neuron(u16::from(h), h))
             .collect();
-        let peer = |h: u8| neurons.iter().find(|n| n.hotkey == [h; 32]).unwrap().peer.unwrap();
+        let peer = |h: u8| {
+            neurons
+                .iter()
+                .find(|n| n.hotkey == [h; 32])
+                .unwrap()
+                .peer
+                .unwrap()
+        };
         let mut next = committee(NETUID, &[5, 1, 2, 3]);
         next.epoch = 6;
         next.duty = CommitteeDuty::Next;
@@ -320,7 +333,17 @@ mod tests {
         // A set replaced: a member of the old committee only is out.
         access.set(
             NETUID,
-            peers_of(&entitled(NETUID, &committees[1..2], &CasesView { cases: vec![], audits: vec![] }), &neurons),
+            peers_of(
+                &entitled(
+                    NETUID,
+                    &committees[1..2],
+                    &CasesView {
+                        cases: vec![],
+                        audits: vec![],
+                    },
+                ),
+                &neurons,
+            ),
         );
         assert!(access.authorize(&peer(5), NETUID).is_ok());
         assert!(access.authorize(&peer(4), NETUID).is_err());

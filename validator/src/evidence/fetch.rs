@@ -37,9 +37,9 @@ pub(crate) enum FetchError {
     Mesh {
         /// The validator asked.
         keeper: PeerId,
-        /// Why.
+        /// Why (boxed: a mesh error is large, and this one is rare).
         #[source]
-        source: MeshError,
+        source: Box<MeshError>,
     },
     /// The keeper refused the request as a whole.
     #[error("{keeper} refused the evidence request ({code:?}): {message}")]
@@ -163,7 +163,10 @@ pub(crate) async fn fetch_transcript(
     let answer = mesh
         .fetch_evidence(keeper, &request, timeout)
         .await
-        .map_err(|source| FetchError::Mesh { keeper, source })?;
+        .map_err(|source| FetchError::Mesh {
+            keeper,
+            source: Box::new(source),
+        })?;
     let item = match answer {
         EvidenceResponse::Items(items) => items.into_iter().next(),
         EvidenceResponse::Error { code, message } => {
@@ -201,13 +204,12 @@ pub(crate) async fn fetch_checked(
         .ok_or(FetchError::UnknownMiner)?;
     let engine = subnet.engine.clone();
     tokio::task::spawn_blocking(move || {
-        check_transcript(&transcript, &wanted, &*engine, &genesis_hash, &miner)
-            .map(|()| transcript)
+        check_transcript(&transcript, &wanted, &*engine, &genesis_hash, &miner).map(|()| transcript)
     })
     .await
     .map_err(|e| FetchError::Mesh {
         keeper,
-        source: MeshError::Stream(format!("the check panicked: {e}")),
+        source: Box::new(MeshError::Stream(format!("the check panicked: {e}"))),
     })?
 }
 
@@ -227,8 +229,7 @@ mod tests {
         let output =
             String::from_utf8(engine.encode_output(&challenge.reference).unwrap()).unwrap();
         let hash = engine.output_hash(&challenge.reference).unwrap();
-        let mut transcript =
-            signed_transcript(key, NetUid(1), 3, 11, &input, &output, hash);
+        let mut transcript = signed_transcript(key, NetUid(1), 3, 11, &input, &output, hash);
         // Re-signed over the subnet's model digest.
         let mut c = transcript.evidence.response.challenge.clone();
         c.model_digest = engine.model_digest();
@@ -276,7 +277,11 @@ mod tests {
             &format!("\"label\":{other}"),
         );
         assert_ne!(t.output, good.output);
-        assert!(matches!(check(&t), Err(FetchError::OutputHash)), "{:?}", check(&t));
+        assert!(
+            matches!(check(&t), Err(FetchError::OutputHash)),
+            "{:?}",
+            check(&t)
+        );
 
         // An output that is not the subnet's.
         let mut t = good.clone();

@@ -122,8 +122,7 @@ pub(crate) mod tests {
             number: 90,
             hash: [1; 32],
         };
-        let (evidence, _) =
-            sign_answer(miner, &GENESIS, challenge, seen, output_hash, 12).unwrap();
+        let (evidence, _) = sign_answer(miner, &GENESIS, challenge, seen, output_hash, 12).unwrap();
         EvidenceTranscript {
             peer: miner.public().to_peer_id().to_bytes(),
             kind: TranscriptKind::Challenge,

@@ -87,10 +87,7 @@ impl TranscriptSink for StoreSink {
 
 fn count(metrics: &Metrics, outcome: &str, n: u64) {
     if n > 0 {
-        metrics
-            .transcripts
-            .with_label_values(&[outcome])
-            .inc_by(n);
+        metrics.transcripts.with_label_values(&[outcome]).inc_by(n);
     }
 }
 
@@ -114,7 +111,9 @@ pub(crate) async fn write(
     // Off once no follower moves the epochs (a validator without a chain).
     let mut pruning = true;
     let usage_store = store.clone();
-    if let Ok(Ok((_, bytes))) = tokio::task::spawn_blocking(move || usage_store.transcript_usage()).await {
+    if let Ok(Ok((_, bytes))) =
+        tokio::task::spawn_blocking(move || usage_store.transcript_usage()).await
+    {
         metrics
             .transcript_bytes
             .set(i64::try_from(bytes).unwrap_or(i64::MAX));
