@@ -90,6 +90,13 @@ pub const EVIDENCE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a server keeps a stream that carries no request.
 pub const EVIDENCE_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Longest refusal reason sent, in bytes (a longer one is cut at a character boundary).
+const MAX_REASON_LEN: usize = 256;
+
+/// Bytes of an answer kept for its envelope and for the items that are not transcripts (at
+/// most [`MAX_REFS_PER_REQUEST`] refusals of [`MAX_REASON_LEN`] bytes and their tags).
+const ANSWER_RESERVE: usize = 8 * 1024;
+
 /// Most refusals (`Busy`) being written at once; beyond, a stream over the limits is dropped
 /// without a word.
 const REFUSING_AT_ONCE: usize = 16;
@@ -453,14 +460,13 @@ impl EvidenceServer {
             }
         };
         let mut found = allowed.iter().zip(found);
-        // What the answer's envelope and item tags cost, beyond the transcripts.
         let mut room = usize::try_from(MAX_EVIDENCE_RESPONSE_SIZE)
             .unwrap_or(usize::MAX)
-            .saturating_sub(64);
+            .saturating_sub(ANSWER_RESERVE);
         let items = verdicts
             .into_iter()
             .map(|verdict| match verdict {
-                Err(reason) => EvidenceItem::Refused(reason),
+                Err(reason) => EvidenceItem::Refused(truncate(reason, MAX_REASON_LEN)),
                 Ok(()) => match found.next() {
                     // A source that answers another ref than asked is not believed.
                     Some((wanted, Some(transcript))) if wanted.names(&transcript) => {
@@ -477,6 +483,18 @@ impl EvidenceServer {
             .collect();
         EvidenceResponse::Items(items)
     }
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn truncate(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let cut = (0..=max)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        text.truncate(cut);
+    }
+    text
 }
 
 /// Counts a stream against its peer's and the server's allowance while it is served.
@@ -678,4 +696,44 @@ pub(crate) async fn fetch(
         }
     }
     Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_cut_at_a_character_boundary() {
+        assert_eq!(truncate("short".into(), 256), "short");
+        let long = "é".repeat(200);
+        let cut = truncate(long, 255);
+        assert_eq!(cut.len(), 254);
+        assert!(cut.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn requests_and_transcripts_round_trip_as_scale() {
+        let request = EvidenceRequest {
+            refs: vec![TranscriptRef::Evidence {
+                netuid: NetUid(1),
+                hash: [3; 32],
+            }],
+        };
+        assert_eq!(decode_all(&request.to_bytes()), Some(request.clone()));
+        let mut trailing = request.to_bytes();
+        trailing.push(0);
+        assert_eq!(decode_all::<EvidenceRequest>(&trailing), None);
+        // A ref is at most 51 bytes: sixteen fit in the request limit with room to spare.
+        let widest = TranscriptRef::Challenge(TranscriptId {
+            netuid: NetUid(u16::MAX),
+            hotkey: [0xff; 32],
+            epoch: u64::MAX,
+            nonce: u64::MAX,
+        });
+        assert_eq!(widest.encoded_size(), 51);
+        let full = EvidenceRequest {
+            refs: vec![widest; MAX_REFS_PER_REQUEST],
+        };
+        assert!(full.to_bytes().len() * 4 < MAX_EVIDENCE_REQUEST_SIZE as usize);
+    }
 }

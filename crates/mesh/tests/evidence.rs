@@ -351,3 +351,47 @@ async fn a_peer_gets_a_bounded_number_of_streams() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transcripts_that_do_not_fit_in_an_answer_are_too_large_items() {
+    let voter = node().await;
+    let big: Vec<EvidenceTranscript> = (0..5)
+        .map(|nonce| {
+            let mut t = transcript(nonce);
+            t.input = "x".repeat(1024 * 1024);
+            t
+        })
+        .collect();
+    let keeper = keeper(&[voter.peer_id()], &big).await;
+    connect(&voter, &keeper).await;
+    let all = EvidenceRequest {
+        refs: big.iter().map(by_id).collect(),
+    };
+    let answer = voter
+        .fetch_evidence(keeper.peer_id(), &all, WAIT)
+        .await
+        .unwrap();
+    let EvidenceResponse::Items(items) = answer else {
+        panic!("{answer:?}");
+    };
+    let found = items
+        .iter()
+        .filter(|i| matches!(i, EvidenceItem::Found(_)))
+        .count();
+    assert_eq!(found, 3, "three 1 MiB transcripts fit in 4 MiB, not four");
+    assert!(matches!(
+        items[3..],
+        [EvidenceItem::TooLarge, EvidenceItem::TooLarge]
+    ));
+    // Asked alone, it fits.
+    let alone = EvidenceRequest {
+        refs: vec![by_id(&big[4])],
+    };
+    assert_eq!(
+        voter
+            .fetch_evidence(keeper.peer_id(), &alone, WAIT)
+            .await
+            .unwrap(),
+        EvidenceResponse::Items(vec![EvidenceItem::Found(big[4].clone())])
+    );
+}

@@ -5,9 +5,10 @@
 //! every permit holder. Everyone else is refused.
 //!
 //! The sets are read from the chain at each new best block ([`follow`]: one `mindos_cases`
-//! call for all subnets and up to two `mindos_committee` calls per subnet), mapped to PeerIds
-//! through the subnets' metagraphs (each validator serves its PeerId on the subnets it
-//! validates), and replaced whole. A failed read keeps the previous set.
+//! call for all subnets and one `mindos_committee` call per subnet; the next epoch's
+//! committee, drawn at the last boundary, is read once per epoch), mapped to PeerIds through
+//! the subnets' metagraphs (each validator serves its PeerId on the subnets it validates),
+//! and replaced whole. A failed read keeps the previous set.
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
@@ -135,8 +136,9 @@ pub(crate) async fn follow(
         epochs = retention,
         "transcripts are kept this many sentinel epochs"
     );
+    let mut next = NextCommittees::new();
     loop {
-        refresh(&access, &session, &subnets, retention, &keep_from).await;
+        refresh(&access, &session, &subnets, retention, &keep_from, &mut next).await;
         tokio::select! {
             changed = blocks.changed() => if changed.is_err() { return },
             () = cancel.cancelled() => return,
@@ -144,12 +146,17 @@ pub(crate) async fn follow(
     }
 }
 
+/// Each subnet's next committee once read: fixed once drawn, so read until the chain holds
+/// it and then not again in the epoch.
+type NextCommittees = HashMap<NetUid, Committee>;
+
 async fn refresh(
     access: &Access,
     session: &ChainSession,
     subnets: &BTreeMap<NetUid, Arc<SubnetState>>,
     retention: u64,
     keep_from: &watch::Sender<KeepFrom>,
+    next: &mut NextCommittees,
 ) {
     let client = session.client();
     let sentinels = client.sentinels();
@@ -170,17 +177,26 @@ async fn refresh(
                 continue;
             }
         };
-        match sentinels
-            .committee(*netuid, Some(current.saturating_add(1)))
-            .await
-        {
-            Ok(next) => committees.push(next),
-            Err(ChainError::CommitteeNotStored { .. }) => {}
-            Err(e) => {
-                tracing::debug!(%netuid, error = %e, "cannot read the next committee; evidence access unchanged");
-                continue;
-            }
+        let upcoming_epoch = current.saturating_add(1);
+        let cached = next.get(netuid).filter(|c| c.epoch == upcoming_epoch);
+        let upcoming = match cached {
+            Some(committee) => Some(committee.clone()),
+            None => match sentinels
+                .committee(*netuid, Some(upcoming_epoch))
+                .await
+            {
+                Ok(committee) => Some(committee),
+                Err(ChainError::CommitteeNotStored { .. }) => None,
+                Err(e) => {
+                    tracing::debug!(%netuid, error = %e, "cannot read the next committee; evidence access unchanged");
+                    continue;
+                }
+            },
+        };
+        if let Some(committee) = &upcoming {
+            next.insert(*netuid, committee.clone());
         }
+        committees.extend(upcoming);
         let hotkeys = entitled(*netuid, &committees, &cases);
         access.set(*netuid, peers_of(&hotkeys, &subnet.neurons()));
         let from = current.saturating_sub(retention);
