@@ -42,7 +42,7 @@ pub(crate) struct StoreSink {
 }
 
 impl StoreSink {
-    /// The sink and the queue its writer ([`write`]) reads.
+    /// The sink and the queue its writer ([`write()`]) reads.
     pub(crate) fn new(metrics: Arc<Metrics>) -> (Self, mpsc::Receiver<Queued>) {
         let (queue, queued) = mpsc::channel(QUEUE_LEN);
         let budget = Arc::new(Semaphore::new(
