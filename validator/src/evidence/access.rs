@@ -138,7 +138,10 @@ pub(crate) async fn follow(
     );
     let mut next = NextCommittees::new();
     loop {
-        refresh(&access, &session, &subnets, retention, &keep_from, &mut next).await;
+        refresh(
+            &access, &session, &subnets, retention, &keep_from, &mut next,
+        )
+        .await;
         tokio::select! {
             changed = blocks.changed() => if changed.is_err() { return },
             () = cancel.cancelled() => return,
@@ -181,10 +184,7 @@ async fn refresh(
         let cached = next.get(netuid).filter(|c| c.epoch == upcoming_epoch);
         let upcoming = match cached {
             Some(committee) => Some(committee.clone()),
-            None => match sentinels
-                .committee(*netuid, Some(upcoming_epoch))
-                .await
-            {
+            None => match sentinels.committee(*netuid, Some(upcoming_epoch)).await {
                 Ok(committee) => Some(committee),
                 Err(ChainError::CommitteeNotStored { .. }) => None,
                 Err(e) => {

@@ -15,18 +15,25 @@
 
 use std::time::Duration;
 
+use mindos_chain_client::runtime::{self, runtime_types::mindos_primitives::NetUid as ChainNetUid};
 use mindos_mesh::{
     evidence::{
         EvidenceErrorCode, EvidenceItem, EvidenceRequest, EvidenceResponse, EvidenceTranscript,
         TranscriptRef,
     },
+    libp2p::{self, identity::ed25519},
     receipt::{verify_answer, ReceiptError},
-    MeshClient, MeshError, PeerId, Receipt,
+    MeshClient, MeshError, NetUid, PeerId, Receipt,
 };
 use mindos_primitives::evidence::{input_hash, Hash32};
 use mindos_subnets::{SubnetEngine, SubnetError};
+use subxt::utils::AccountId32;
 
-use crate::metagraph::SubnetState;
+use crate::{
+    chain::{chain_error, ChainSession},
+    metagraph::SubnetState,
+    ValidatorError,
+};
 
 /// Why a transcript could not be had, or is not to be believed.
 #[derive(Debug, thiserror::Error)]
@@ -95,15 +102,16 @@ pub(crate) enum FetchError {
 }
 
 /// Checks that `transcript` is the one `wanted` names and that it holds together: its
-/// payloads hash to what the miner signed, and `miner`'s key signed it on the chain with
-/// `genesis_hash` (see the module docs). Decodes the output: call it off the executor for a
+/// payloads hash to what the miner signed, and one of `miners`' keys (those the chain binds
+/// to the hotkey for the challenge's epoch) signed it on the chain with `genesis_hash` (see
+/// the module docs). Decodes the output: call it off the executor for a
 /// large subnet (text-embedding outputs are up to 16 KiB of JSON).
 pub(crate) fn check_transcript(
     transcript: &EvidenceTranscript,
     wanted: &TranscriptRef,
     engine: &dyn SubnetEngine,
     genesis_hash: &Hash32,
-    miner: &PeerId,
+    miners: &[PeerId],
 ) -> Result<(), FetchError> {
     if !wanted.names(transcript) {
         return Err(FetchError::NotAsked);
@@ -131,15 +139,66 @@ pub(crate) fn check_transcript(
         latency_ms: signed.response.latency_ms,
         signature: signed.signature,
     };
-    verify_answer(
-        genesis_hash,
-        miner,
-        challenge.clone(),
-        output_hash,
-        &receipt,
-    )
-    .map_err(FetchError::Signature)?;
-    Ok(())
+    let mut failure = FetchError::UnknownMiner;
+    for miner in miners {
+        match verify_answer(
+            genesis_hash,
+            miner,
+            challenge.clone(),
+            output_hash,
+            &receipt,
+        ) {
+            Ok(_) => return Ok(()),
+            Err(e) => failure = FetchError::Signature(e),
+        }
+    }
+    Err(failure)
+}
+
+/// The PeerIds of the Ed25519 keys `hotkey` had bound on `netuid` in sentinel `epoch`, as the
+/// sentinels pallet verifies evidence (its `KeyHistory`: a binding verifies epochs from its
+/// own to the next binding's, both included). Empty if the chain keeps none.
+pub(crate) async fn miner_keys(
+    session: &ChainSession,
+    netuid: NetUid,
+    hotkey: [u8; 32],
+    epoch: u64,
+) -> Result<Vec<PeerId>, ValidatorError> {
+    let at = session.at_best().await?;
+    let history = at
+        .storage()
+        .try_fetch(
+            runtime::storage().sentinels().key_history(),
+            (ChainNetUid(netuid.0), AccountId32(hotkey)),
+        )
+        .await
+        .map_err(chain_error)?
+        .map(|v| v.decode().map_err(chain_error))
+        .transpose()?
+        .map(|bindings| bindings.0)
+        .unwrap_or_default();
+    let bindings: Vec<(u64, [u8; 32])> = history.iter().map(|b| (b.from_epoch, b.key)).collect();
+    Ok(keys_at(&bindings, epoch)
+        .into_iter()
+        .filter_map(|key| ed25519::PublicKey::try_from_bytes(&key).ok())
+        .map(|key| libp2p::identity::PublicKey::from(key).to_peer_id())
+        .collect())
+}
+
+/// Of `bindings` (`(from_epoch, key)`, oldest first), the keys that verify challenges of
+/// `epoch`: the pallet's `keys_at`.
+fn keys_at(bindings: &[(u64, [u8; 32])], epoch: u64) -> Vec<[u8; 32]> {
+    let ends = bindings
+        .iter()
+        .skip(1)
+        .map(|(from, _)| Some(*from))
+        .chain(std::iter::once(None));
+    bindings
+        .iter()
+        .zip(ends)
+        .filter(|((from, _), end)| *from <= epoch && end.is_none_or(|end| epoch <= end))
+        .map(|((_, key), _)| *key)
+        .collect()
 }
 
 /// The PeerId the metagraph binds to `hotkey` on `subnet` (for a challenge of the current
@@ -186,25 +245,27 @@ pub(crate) async fn fetch_transcript(
 }
 
 /// Fetches the transcript `wanted` names from `keeper` and checks it
-/// ([`check_transcript`], on a blocking thread) against `subnet`'s engine and `miner`'s key
-/// (default: the one the metagraph binds to the challenged hotkey).
+/// ([`check_transcript`], on a blocking thread) against `subnet`'s engine and `miners`' keys:
+/// those [`miner_keys`] reads for the challenge's epoch, or if none are given, the one the
+/// metagraph binds to the challenged hotkey now.
 pub(crate) async fn fetch_checked(
     mesh: &MeshClient,
     keeper: PeerId,
     wanted: TranscriptRef,
     subnet: &SubnetState,
     genesis_hash: Hash32,
-    miner: Option<PeerId>,
+    mut miners: Vec<PeerId>,
     timeout: Duration,
 ) -> Result<EvidenceTranscript, FetchError> {
     let transcript = fetch_transcript(mesh, keeper, wanted, timeout).await?;
-    let hotkey = transcript.evidence.response.challenge.hotkey;
-    let miner = miner
-        .or_else(|| miner_peer(subnet, &hotkey))
-        .ok_or(FetchError::UnknownMiner)?;
+    if miners.is_empty() {
+        let hotkey = transcript.evidence.response.challenge.hotkey;
+        miners.extend(miner_peer(subnet, &hotkey));
+    }
     let engine = subnet.engine.clone();
     tokio::task::spawn_blocking(move || {
-        check_transcript(&transcript, &wanted, &*engine, &genesis_hash, &miner).map(|()| transcript)
+        check_transcript(&transcript, &wanted, &*engine, &genesis_hash, &miners)
+            .map(|()| transcript)
     })
     .await
     .map_err(|e| FetchError::Mesh {
@@ -247,6 +308,18 @@ mod tests {
     }
 
     #[test]
+    fn a_key_verifies_the_epochs_from_its_binding_to_the_next() {
+        let bindings = [(2, [1; 32]), (5, [2; 32]), (9, [3; 32])];
+        assert!(keys_at(&bindings, 1).is_empty());
+        assert_eq!(keys_at(&bindings, 2), vec![[1; 32]]);
+        // A key replaced during epoch 5 still verifies it.
+        assert_eq!(keys_at(&bindings, 5), vec![[1; 32], [2; 32]]);
+        assert_eq!(keys_at(&bindings, 7), vec![[2; 32]]);
+        assert_eq!(keys_at(&bindings, 100), vec![[3; 32]]);
+        assert!(keys_at(&[], 3).is_empty());
+    }
+
+    #[test]
     fn a_tampered_transcript_is_rejected() {
         let engine = mindos_subnets::load("digits", &EngineConfig::default()).unwrap();
         let engine = &*engine;
@@ -254,7 +327,8 @@ mod tests {
         let miner = key.public().to_peer_id();
         let good = honest(engine, &key);
         let wanted = TranscriptRef::Challenge(good.id());
-        let check = |t: &EvidenceTranscript| check_transcript(t, &wanted, engine, &GENESIS, &miner);
+        let check =
+            |t: &EvidenceTranscript| check_transcript(t, &wanted, engine, &GENESIS, &[miner]);
         check(&good).unwrap();
         check_transcript(
             &good,
@@ -264,7 +338,7 @@ mod tests {
             },
             engine,
             &GENESIS,
-            &miner,
+            &[miner],
         )
         .unwrap();
 
@@ -305,12 +379,18 @@ mod tests {
         // Another key than the chain binds to the miner.
         let stranger = Keypair::generate_ed25519().public().to_peer_id();
         assert!(matches!(
-            check_transcript(&good, &wanted, engine, &GENESIS, &stranger),
+            check_transcript(&good, &wanted, engine, &GENESIS, &[stranger]),
             Err(FetchError::Signature(_))
+        ));
+        // Any of the keys bound for the epoch verifies; none at all is an unknown miner.
+        check_transcript(&good, &wanted, engine, &GENESIS, &[stranger, miner]).unwrap();
+        assert!(matches!(
+            check_transcript(&good, &wanted, engine, &GENESIS, &[]),
+            Err(FetchError::UnknownMiner)
         ));
         // Another chain.
         assert!(matches!(
-            check_transcript(&good, &wanted, engine, &[9; 32], &miner),
+            check_transcript(&good, &wanted, engine, &[9; 32], &[miner]),
             Err(FetchError::Signature(_))
         ));
 
@@ -325,7 +405,7 @@ mod tests {
             ..good.id()
         });
         assert!(matches!(
-            check_transcript(&good, &other, engine, &GENESIS, &miner),
+            check_transcript(&good, &other, engine, &GENESIS, &[miner]),
             Err(FetchError::NotAsked)
         ));
     }
