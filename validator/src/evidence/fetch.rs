@@ -275,7 +275,7 @@ pub(crate) async fn fetch_checked(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use mindos_mesh::{evidence::TranscriptId, Keypair, NetUid};
     use mindos_subnets::EngineConfig;
 
@@ -284,7 +284,7 @@ mod tests {
 
     /// A digits transcript the miner `key` signed honestly: the model's own answer to a
     /// validation sample, with the subnet's pinned model digest.
-    fn honest(engine: &dyn SubnetEngine, key: &Keypair) -> EvidenceTranscript {
+    pub(crate) fn honest(engine: &dyn SubnetEngine, key: &Keypair) -> EvidenceTranscript {
         let challenge = engine.challenge(0).unwrap();
         let input = String::from_utf8(engine.encode_input(&challenge.input).unwrap()).unwrap();
         let output =

@@ -151,3 +151,132 @@ pub(crate) mod tests {
         )
     }
 }
+
+/// The keeper behind a real mesh: the validator's authorization and store answer
+/// `/mindos/evidence/1`, and the fetch side checks what it gets.
+#[cfg(test)]
+mod served {
+    use std::{collections::HashSet, time::Duration};
+
+    use mindos_mesh::{
+        evidence::TranscriptRef, libp2p::multiaddr::Protocol, Keypair, Mesh, MeshClient, MeshConfig,
+    };
+    use mindos_subnets::EngineConfig;
+
+    use super::{
+        fetch::{fetch_checked, tests::honest, FetchError},
+        tests::GENESIS,
+        *,
+    };
+    use crate::{
+        metagraph::{ChainSubnet, SubnetState},
+        scoring::Scoreboard,
+    };
+
+    async fn node() -> MeshClient {
+        let (client, mut events, event_loop) =
+            Mesh::new(MeshConfig::local(Keypair::generate_ed25519())).unwrap();
+        tokio::spawn(event_loop.run(std::future::pending()));
+        tokio::spawn(async move { while events.recv().await.is_some() {} });
+        client
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_member_gets_a_checked_transcript_and_a_stranger_is_refused() {
+        let engine = mindos_subnets::load("digits", &EngineConfig::default()).unwrap();
+        let chain = ChainSubnet {
+            netuid: NetUid(1),
+            name: "digits".into(),
+            task: None,
+            tempo: 0,
+            commit_reveal: false,
+        };
+        let subnet = SubnetState::new(
+            &chain,
+            engine.clone(),
+            Scoreboard::new(0.1, Duration::from_millis(100)),
+        );
+        let miner = Keypair::generate_ed25519();
+        let good = honest(&*engine, &miner);
+        // A keeper that rewrote the answer it kept: another label than the miner signed.
+        let mut forged = honest(&*engine, &miner);
+        let label = engine.decode_output(forged.output.as_bytes()).unwrap();
+        let mut other = engine.challenge(1).unwrap();
+        let mut i = 1;
+        while other.reference == label {
+            i += 1;
+            other = engine.challenge(i).unwrap();
+        }
+        forged.output = String::from_utf8(engine.encode_output(&other.reference).unwrap()).unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("state.redb")).unwrap());
+        store.put_transcripts(&[good.clone()], u64::MAX).unwrap();
+        let (keeper, voter, stranger) = (node().await, node().await, node().await);
+        let access = Arc::new(Access::default());
+        access.set(NetUid(1), HashSet::from([voter.peer_id()]));
+        keeper
+            .serve_evidence(Arc::new(Keeper {
+                store: store.clone(),
+                access,
+                metrics: Arc::new(Metrics::new().unwrap()),
+            }))
+            .unwrap();
+        let addr = keeper.listen_addrs().await.unwrap().remove(0);
+        let addr = addr.with(Protocol::P2p(keeper.peer_id()));
+        voter.dial(addr.clone()).await.unwrap();
+        stranger.dial(addr).await.unwrap();
+
+        let wait = Duration::from_secs(10);
+        let by_hash = TranscriptRef::Evidence {
+            netuid: NetUid(1),
+            hash: good.evidence_hash(),
+        };
+        let miners = vec![miner.public().to_peer_id()];
+        let fetched = fetch_checked(
+            &voter,
+            keeper.peer_id(),
+            by_hash,
+            &subnet,
+            GENESIS,
+            miners.clone(),
+            wait,
+        )
+        .await
+        .unwrap();
+        assert_eq!(fetched, good);
+
+        let refused = fetch_checked(
+            &stranger,
+            keeper.peer_id(),
+            by_hash,
+            &subnet,
+            GENESIS,
+            miners.clone(),
+            wait,
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(FetchError::Refused { .. })),
+            "{refused:?}"
+        );
+
+        // The forged transcript is served (the keeper's store checks nothing) but not believed.
+        store.prune_transcripts(NetUid(1), u64::MAX).unwrap();
+        store.put_transcripts(&[forged.clone()], u64::MAX).unwrap();
+        let tampered = fetch_checked(
+            &voter,
+            keeper.peer_id(),
+            TranscriptRef::Challenge(forged.id()),
+            &subnet,
+            GENESIS,
+            miners,
+            wait,
+        )
+        .await;
+        assert!(
+            matches!(tampered, Err(FetchError::OutputHash)),
+            "{tampered:?}"
+        );
+    }
+}
