@@ -211,7 +211,9 @@ mod served {
 
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(&dir.path().join("state.redb")).unwrap());
-        store.put_transcripts(&[good.clone()], u64::MAX).unwrap();
+        store
+            .put_transcripts(std::slice::from_ref(&good), u64::MAX)
+            .unwrap();
         let (keeper, voter, stranger) = (node().await, node().await, node().await);
         let access = Arc::new(Access::default());
         access.set(NetUid(1), HashSet::from([voter.peer_id()]));
@@ -263,7 +265,9 @@ mod served {
 
         // The forged transcript is served (the keeper's store checks nothing) but not believed.
         store.prune_transcripts(NetUid(1), u64::MAX).unwrap();
-        store.put_transcripts(&[forged.clone()], u64::MAX).unwrap();
+        store
+            .put_transcripts(std::slice::from_ref(&forged), u64::MAX)
+            .unwrap();
         let tampered = fetch_checked(
             &voter,
             keeper.peer_id(),
