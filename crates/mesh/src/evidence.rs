@@ -55,7 +55,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    codec::{self as frames, Direction, RawFrame, ReadError, HEADER_LEN},
+    codec::{self as frames, Direction, FrameTooLarge, RawFrame, ReadError, HEADER_LEN},
     receipt::{AnswerChallenge, SignedAnswer},
     MeshError, NetUid,
 };
@@ -269,8 +269,6 @@ pub enum EvidenceErrorCode {
     Busy,
     /// The server could not read its store.
     Internal,
-    /// This node keeps no evidence.
-    Unavailable,
 }
 
 /// An answer.
@@ -485,6 +483,17 @@ impl EvidenceServer {
     }
 }
 
+/// The answer to a request over [`MAX_EVIDENCE_REQUEST_SIZE`].
+fn request_too_large(too_large: &FrameTooLarge) -> EvidenceResponse {
+    EvidenceResponse::error(
+        EvidenceErrorCode::TooLarge,
+        format!(
+            "request of {} bytes exceeds the {MAX_EVIDENCE_REQUEST_SIZE}-byte limit",
+            too_large.size
+        ),
+    )
+}
+
 /// `text` cut to at most `max` bytes, at a character boundary.
 fn truncate(mut text: String, max: usize) -> String {
     if text.len() > max {
@@ -578,29 +587,13 @@ async fn serve(guard: StreamGuard, mut stream: Stream) {
             Ok(Ok(Some(RawFrame::Body { tag, body }))) => {
                 (tag, server.answer(peer, &body).await, false)
             }
-            Ok(Ok(Some(RawFrame::Skipped { tag, too_large }))) => (
-                tag,
-                EvidenceResponse::error(
-                    EvidenceErrorCode::TooLarge,
-                    format!(
-                        "request of {} bytes exceeds the {MAX_EVIDENCE_REQUEST_SIZE}-byte limit",
-                        too_large.size
-                    ),
-                ),
-                false,
-            ),
+            Ok(Ok(Some(RawFrame::Skipped { tag, too_large }))) => {
+                (tag, request_too_large(&too_large), false)
+            }
             // Too large to even drain: answered, then the stream is closed.
-            Ok(Err(ReadError::TooLarge { tag, too_large })) => (
-                tag,
-                EvidenceResponse::error(
-                    EvidenceErrorCode::TooLarge,
-                    format!(
-                        "request of {} bytes exceeds the {MAX_EVIDENCE_REQUEST_SIZE}-byte limit",
-                        too_large.size
-                    ),
-                ),
-                true,
-            ),
+            Ok(Err(ReadError::TooLarge { tag, too_large })) => {
+                (tag, request_too_large(&too_large), true)
+            }
             Ok(Err(ReadError::Io(e))) => {
                 tracing::debug!(%peer, error = %e, "evidence stream failed");
                 break;

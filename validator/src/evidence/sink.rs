@@ -216,41 +216,25 @@ async fn prune(store: &Arc<Store>, wanted: &KeepFrom, pruned: &mut KeepFrom, met
 mod tests {
     use std::time::Duration;
 
-    use mindos_mesh::{evidence::TranscriptRef, receipt::sign_answer, Keypair, Uid};
-    use mindos_primitives::evidence::{input_hash, Challenge, SeenBlock};
+    use mindos_mesh::{evidence::TranscriptRef, PeerId, Uid};
     use serde_json::value::RawValue;
 
     use super::*;
     use crate::transcript::RequestKind;
 
+    /// A recorded transcript, as the challenge path hands it over.
     fn transcript(nonce: u64, epoch: u64) -> Transcript {
-        let miner = Keypair::generate_ed25519();
-        let input = r#"{"pixels":[1]}"#;
-        let challenge = Challenge {
-            netuid: NetUid(1),
-            uid: 2,
-            hotkey: [4; 32],
-            epoch,
-            nonce,
-            input_hash: input_hash(input.as_bytes()),
-            model_digest: [7; 32],
-            deadline: 100,
-        };
-        let seen = SeenBlock {
-            number: 90,
-            hash: [1; 32],
-        };
-        let (evidence, _) = sign_answer(&miner, &[2; 32], challenge, seen, [8; 32], 3).unwrap();
+        let kept = crate::evidence::tests::transcript(NetUid(1), epoch, nonce);
         Transcript {
             netuid: NetUid(1),
-            uid: Uid(2),
-            peer: miner.public().to_peer_id(),
+            uid: Uid(kept.evidence.response.challenge.uid),
+            peer: PeerId::from_bytes(&kept.peer).unwrap(),
             kind: RequestKind::Challenge,
-            input: RawValue::from_string(input.into()).unwrap(),
-            output: RawValue::from_string(r#"{"label":1}"#.into()).unwrap(),
-            evidence,
-            sent_at_ms: 1,
-            answered_at_ms: 2,
+            input: RawValue::from_string(kept.input).unwrap(),
+            output: RawValue::from_string(kept.output).unwrap(),
+            evidence: kept.evidence,
+            sent_at_ms: kept.sent_at_ms,
+            answered_at_ms: kept.answered_at_ms,
         }
     }
 
