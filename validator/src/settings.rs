@@ -180,7 +180,8 @@ pub struct StateArgs {
 
     /// Most MiB of transcripts (verified answers kept as evidence) in the state store; past
     /// it the oldest are evicted. A digits transcript costs about 1 KiB (at most 3.3 KiB),
-    /// a text-embedding one about 5 KiB (at most 114 KiB).
+    /// a text-embedding one about 5 KiB (at most 114 KiB); the file takes up to about three
+    /// times the bound (redb's pages).
     #[arg(
         long = "evidence-max-mib",
         value_name = "MIB",
