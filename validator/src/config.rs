@@ -108,6 +108,8 @@ pub struct Config {
     pub node_key_file: PathBuf,
     /// The state store.
     pub state_file: PathBuf,
+    /// Most bytes of transcripts the state store keeps as evidence.
+    pub evidence_max_bytes: u64,
     /// ONNX Runtime library override.
     pub ort_dylib: Option<PathBuf>,
     /// Models directory override.
@@ -160,6 +162,7 @@ impl Config {
         Ok(Config {
             netuids: s.subnets.netuid,
             chain,
+            evidence_max_bytes: s.state.evidence_max_bytes()?,
             state_file: s.state.check(&keys.base_path),
             node_key_file: keys.node_key_file,
             ort_dylib: s.assets.ort_dylib,
@@ -211,6 +214,13 @@ impl SubnetArgs {
 impl StateArgs {
     fn check(self, base_path: &Path) -> PathBuf {
         self.file.unwrap_or_else(|| base_path.join(STATE_FILE))
+    }
+
+    /// `--evidence-max-mib` in bytes: 1 MiB to 1 TiB.
+    fn evidence_max_bytes(&self) -> Result<u64, ConfigError> {
+        let mib = self.evidence_max_mib.unwrap_or(DEFAULT_EVIDENCE_MAX_MIB);
+        let mib = in_range("evidence_max_mib", mib, 1, 1024 * 1024)?;
+        Ok(mib.saturating_mul(1024 * 1024))
     }
 }
 

@@ -9,6 +9,7 @@ mod crash;
 pub use mindos_chain_client::keys;
 mod challenge;
 pub mod config;
+mod evidence;
 pub mod gateway;
 mod metagraph;
 mod metrics;
@@ -16,7 +17,7 @@ mod scoring;
 pub mod settings;
 mod start;
 mod store;
-// Filled by the answer-verification and evidence work of issue 20, which lands next.
+// Filled by the answer-verification work of issue 20, which lands next.
 #[allow(dead_code)]
 mod transcript;
 mod weights;

@@ -9,6 +9,9 @@
 //! | `mindos_validator_miner_score{netuid,uid}` | gauge | a miner's challenge score, `0..=1` |
 //! | `mindos_validator_weights_total{netuid,action,outcome}` | counter | `commit`, `reveal`, `set` transactions: `ok`, `error` |
 //! | `mindos_validator_finalized_block` | gauge | the last finalized block followed |
+//! | `mindos_validator_transcripts_total{outcome}` | counter | transcripts recorded as evidence: `stored`, `duplicate` (one of the same challenge is kept), `too_large`, `dropped` (the writer's queue was full), `failed` (the write failed), and later `evicted` (byte bound) or `pruned` (out of the window) |
+//! | `mindos_validator_transcript_bytes` | gauge | what the kept transcripts cost against `--evidence-max-mib` |
+//! | `mindos_validator_evidence_requests_total{outcome}` | counter | transcripts asked of this validator over `/mindos/evidence/1`: `served`, `not_found`, `refused` |
 //!
 //! Each validator owns its registry, so several can run in one process (tests do).
 
@@ -25,6 +28,9 @@ pub(crate) struct Metrics {
     pub(crate) miner_score: GaugeVec,
     pub(crate) weights: IntCounterVec,
     pub(crate) finalized_block: IntGauge,
+    pub(crate) transcripts: IntCounterVec,
+    pub(crate) transcript_bytes: IntGauge,
+    pub(crate) evidence_requests: IntCounterVec,
 }
 
 impl Metrics {
@@ -79,6 +85,24 @@ impl Metrics {
             "mindos_validator_finalized_block",
             "The last finalized block followed.",
         )?;
+        let transcripts = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_transcripts_total",
+                "Transcripts recorded as evidence: stored, duplicate, too_large, dropped, failed, evicted, pruned.",
+            ),
+            &["outcome"],
+        )?;
+        let transcript_bytes = IntGauge::new(
+            "mindos_validator_transcript_bytes",
+            "What the kept transcripts cost against the evidence bound.",
+        )?;
+        let evidence_requests = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_evidence_requests_total",
+                "Transcripts asked of this validator over /mindos/evidence/1: served, not_found, refused.",
+            ),
+            &["outcome"],
+        )?;
         registry.register(Box::new(gateway_calls.clone()))?;
         registry.register(Box::new(query_duration.clone()))?;
         registry.register(Box::new(query_attempts.clone()))?;
@@ -86,6 +110,9 @@ impl Metrics {
         registry.register(Box::new(miner_score.clone()))?;
         registry.register(Box::new(weights.clone()))?;
         registry.register(Box::new(finalized_block.clone()))?;
+        registry.register(Box::new(transcripts.clone()))?;
+        registry.register(Box::new(transcript_bytes.clone()))?;
+        registry.register(Box::new(evidence_requests.clone()))?;
         Ok(Self {
             registry,
             gateway_calls,
@@ -95,6 +122,9 @@ impl Metrics {
             miner_score,
             weights,
             finalized_block,
+            transcripts,
+            transcript_bytes,
+            evidence_requests,
         })
     }
 

@@ -29,6 +29,8 @@ pub const DEFAULT_LISTEN: [&str; 1] = ["/ip4/0.0.0.0/tcp/30445"];
 pub const MAX_REDUNDANCY: u32 = 16;
 /// The state store's file name in the base path, unless `--state-file` says otherwise.
 pub const STATE_FILE: &str = "state.redb";
+/// Default bound of the transcripts kept as evidence, in MiB (see the README's "Evidence").
+pub const DEFAULT_EVIDENCE_MAX_MIB: u64 = 256;
 /// Default time between two challenge rounds, in milliseconds.
 pub const DEFAULT_CHALLENGE_INTERVAL_MS: u64 = 2000;
 /// Default time a miner has to answer a challenge, in milliseconds.
@@ -175,6 +177,17 @@ pub struct StateArgs {
     /// The state store (pending commits, salts, scores) [default: BASE_PATH/state.redb].
     #[arg(long = "state-file", value_name = "FILE")]
     pub file: Option<PathBuf>,
+
+    /// Most MiB of transcripts (verified answers kept as evidence) in the state store; past
+    /// it the oldest are evicted. A digits transcript costs about 1 KiB (at most 3.3 KiB),
+    /// a text-embedding one about 5 KiB (at most 114 KiB); the file takes up to about three
+    /// times the bound (redb's pages).
+    #[arg(
+        long = "evidence-max-mib",
+        value_name = "MIB",
+        default_value = DEFAULT_EVIDENCE_MAX_MIB.to_string()
+    )]
+    pub evidence_max_mib: Option<u64>,
 }
 
 /// `[challenge]`: how often miners are challenged, and how answers are scored.

@@ -8,6 +8,9 @@
 //! 5. [`publish_endpoint`]: `serve` the PeerId on each subnet;
 //! 6. [`spawn_tasks`]: follow the chain, set weights, challenge miners, serve the gateway
 //!    and the metrics.
+//!
+//! The evidence store ([`start_evidence`]) starts between the mesh and the tasks: its writer
+//! takes the transcripts the tasks record, and `/mindos/evidence/1` is served from then on.
 
 use mindos_primitives::{NetUid, Uid};
 use std::{collections::BTreeMap, sync::Arc};
@@ -24,12 +27,14 @@ use crate::{
     chain::{ChainSession, Served},
     challenge,
     config::{ChainMode, Config, GatewaySettings},
+    evidence,
     gateway::{self, Gateway},
     keys,
     metagraph::{ChainSubnet, Neuron, SubnetState},
     metrics::Metrics,
     scoring::Scoreboard,
     store::Store,
+    transcript::TranscriptSink,
     weights::{self, PendingServes},
     Context, Validator, ValidatorError,
 };
@@ -49,6 +54,7 @@ impl Validator {
         add_private_miners(&mesh.client, &subnets, &chain.private_miners).await?;
 
         let tasks = Tasks::new();
+        let evidence = start_evidence(&config, &store, &metrics, &mesh.client, &tasks)?;
         let ctx = Arc::new(Context {
             subnets,
             mesh: mesh.client.clone(),
@@ -56,13 +62,13 @@ impl Validator {
             metrics,
             store,
             challenge: config.challenge,
-            transcripts: Arc::new(crate::transcript::Discard),
+            transcripts: evidence.sink.clone(),
             cancel: tasks.cancel_token(),
         });
         if let Some(session) = chain.session {
             let serves = publish_endpoint(&session, &ctx, &config, peer_id, &mesh.listen_addrs);
             let serves = serves.await?;
-            follow_chain(&ctx, session, serves, &tasks).await?;
+            follow_chain(&ctx, session, serves, evidence, &tasks).await?;
         }
         spawn_tasks(ctx, &config, mesh, peer_id, tasks).await
     }
@@ -73,6 +79,48 @@ async fn open_store(config: &Config) -> Result<Arc<Store>, ValidatorError> {
     let state_file = config.state_file.clone();
     let store = blocking("opening the state store", move || Store::open(&state_file)).await??;
     Ok(Arc::new(store))
+}
+
+/// The evidence store's parts that run beside the validator's tasks.
+struct EvidencePhase {
+    /// Where the challenge and gateway paths record transcripts.
+    sink: Arc<dyn TranscriptSink>,
+    /// Who may fetch them; the chain follower refreshes it.
+    access: Arc<evidence::Access>,
+    /// The first sentinel epoch to keep per subnet, for the writer to prune by.
+    keep_from: watch::Sender<evidence::sink::KeepFrom>,
+}
+
+/// Starts the transcript writer and serves `/mindos/evidence/1` from the store (to nobody
+/// until the chain follower names the committees).
+fn start_evidence(
+    config: &Config,
+    store: &Arc<Store>,
+    metrics: &Arc<Metrics>,
+    mesh: &MeshClient,
+    tasks: &Tasks,
+) -> Result<EvidencePhase, ValidatorError> {
+    let (sink, queued) = evidence::StoreSink::new(metrics.clone());
+    let (keep_from, keep_from_rx) = watch::channel(evidence::sink::KeepFrom::new());
+    tasks.spawn(evidence::sink::write(
+        store.clone(),
+        queued,
+        keep_from_rx,
+        config.evidence_max_bytes,
+        metrics.clone(),
+        tasks.cancel_token(),
+    ));
+    let access = Arc::new(evidence::Access::default());
+    mesh.serve_evidence(Arc::new(evidence::Keeper {
+        store: store.clone(),
+        access: access.clone(),
+        metrics: metrics.clone(),
+    }))?;
+    Ok(EvidencePhase {
+        sink: Arc::new(sink),
+        access,
+        keep_from,
+    })
 }
 
 /// What the chain (or the private-mesh settings) says to validate.
@@ -365,6 +413,7 @@ async fn follow_chain(
     ctx: &Arc<Context>,
     session: ChainSession,
     serves: PendingServes,
+    evidence: EvidencePhase,
     tasks: &Tasks,
 ) -> Result<(), ValidatorError> {
     let at = session.at_finalized().await?;
@@ -381,6 +430,14 @@ async fn follow_chain(
             blocks_rx.clone(),
         ));
     }
+    tasks.spawn_abandoned_at_shutdown(evidence::access::follow(
+        evidence.access,
+        session.clone(),
+        ctx.subnets.clone(),
+        blocks_rx.clone(),
+        evidence.keep_from,
+        ctx.cancel.clone(),
+    ));
     tasks.spawn_abandoned_at_shutdown(weights::tick(ctx.clone(), session.clone(), blocks_tx));
     tasks.spawn_abandoned_at_shutdown(weights::follow(ctx.clone(), session, serves));
     Ok(())

@@ -3,8 +3,8 @@
 //! A transcript holds what re-execution needs (the input and the answer, as the miner saw and
 //! sent them), what the chain accepts (the miner's signed response) and the timing. The
 //! challenge and gateway paths hand each one to a [`TranscriptSink`] as soon as the answer's
-//! receipt verifies; the evidence store keeps them for the audit window and serves them to
-//! committee and audit members over `/mindos/evidence/1`.
+//! receipt verifies; the evidence store (`crate::evidence`) keeps them for the audit window
+//! and serves them to committee and audit members over `/mindos/evidence/1`.
 
 use mindos_mesh::{receipt::SignedAnswer, NetUid, PeerId, Uid};
 use serde_json::value::RawValue;
@@ -52,7 +52,8 @@ pub(crate) trait TranscriptSink: Send + Sync {
     fn record(&self, transcript: Transcript);
 }
 
-/// A sink that keeps nothing (until the evidence store takes transcripts).
+/// A sink that keeps nothing (for tests; a validator records to the evidence store's
+/// `crate::evidence::StoreSink`).
 pub(crate) struct Discard;
 
 impl TranscriptSink for Discard {

@@ -6,6 +6,7 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
+    evidence::{EvidenceRequest, EvidenceResponse, EvidenceServer, EvidenceSource},
     inbound::{Counters, InboundStats},
     outbound::Outbound,
     wire::{CapacityBeat, InferRequest, InferResponse},
@@ -196,6 +197,51 @@ impl MeshClient {
         }
         tracing::trace!(%peer, netuid = %request.netuid, request_id = request.request_id, "sending request");
         self.outbound.request(peer, &request, timeout).await
+    }
+
+    /// Serves `/mindos/evidence/1` from `source` from now on (see [`crate::evidence`]): each
+    /// request's subnets are authorized per requesting peer by
+    /// [`EvidenceSource::authorize`], then looked up on a blocking thread. Until this is
+    /// called the protocol is not offered. Fails with [`MeshError::Setup`] if it is served
+    /// already.
+    pub fn serve_evidence(&self, source: Arc<dyn EvidenceSource>) -> Result<(), MeshError> {
+        let mut control = self.outbound.control();
+        EvidenceServer::start(&mut control, source, self.outbound.stopped().clone())
+    }
+
+    /// Asks `peer` over `/mindos/evidence/1` for the transcripts `request` names, on a
+    /// stream of its own, and waits at most `timeout` for the answer. Dials the peer if
+    /// needed.
+    ///
+    /// A refusal of the request as a whole is `Ok(EvidenceResponse::Error { .. })`, and of
+    /// one transcript an [`EvidenceItem::Refused`](crate::evidence::EvidenceItem) in
+    /// `Ok(EvidenceResponse::Items(..))`, which holds one item per ref in order. `Err` means
+    /// no answer came: [`MeshError::InvalidRequest`] (no ref, or too many: nothing sent),
+    /// [`MeshError::Timeout`], [`MeshError::UnsupportedProtocol`] (the peer keeps no
+    /// evidence), [`MeshError::ResponseTooLarge`], [`MeshError::InvalidResponse`] (the
+    /// answer does not decode, or has another number of items), ….
+    pub async fn fetch_evidence(
+        &self,
+        peer: PeerId,
+        request: &EvidenceRequest,
+        timeout: Duration,
+    ) -> Result<EvidenceResponse, MeshError> {
+        if peer == self.peer_id {
+            return Err(MeshError::Unreachable(peer));
+        }
+        let control = self.outbound.control();
+        crate::evidence::fetch(control, self.outbound.stopped(), peer, request, timeout).await
+    }
+
+    /// Opens a raw `/mindos/evidence/1` stream to `peer`, for tests that speak the protocol
+    /// by hand (malformed and oversized requests).
+    #[cfg(feature = "testing")]
+    pub async fn open_evidence_stream(&self, peer: PeerId) -> Result<libp2p::Stream, MeshError> {
+        self.outbound
+            .control()
+            .open_stream(peer, crate::evidence::EVIDENCE_PROTOCOL)
+            .await
+            .map_err(|e| crate::outbound::open_error(peer, e))
     }
 
     /// Publishes `beat` on its subnet's capacity topic. Fails with

@@ -60,6 +60,10 @@ pub enum MeshError {
         /// The configured limit.
         limit: u64,
     },
+    /// The request is not one the protocol allows (an evidence request naming no transcript
+    /// or too many); nothing was sent.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
     /// The peer's response is larger than the local response limit (the request's subnet's,
     /// or the node's); it was not kept.
     #[error("response of {size} bytes exceeds the {limit}-byte limit")]

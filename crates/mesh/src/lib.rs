@@ -11,6 +11,7 @@ mod codec;
 mod config;
 mod error;
 mod event_loop;
+pub mod evidence;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod guard;

@@ -107,6 +107,16 @@ impl Outbound {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// A handle to open and accept streams of other protocols (`/mindos/evidence/1`).
+    pub(crate) fn control(&self) -> Control {
+        lock(&self.control).clone()
+    }
+
+    /// Cancelled when the event loop stops.
+    pub(crate) fn stopped(&self) -> &CancellationToken {
+        &self.stopped
+    }
+
     /// Limits answers to requests for subnet `netuid` to `bytes` of body.
     pub(crate) fn set_response_limit(&self, netuid: NetUid, bytes: u32) {
         self.response_limits
@@ -248,7 +258,7 @@ impl Outbound {
     }
 }
 
-fn open_error(peer: PeerId, error: OpenStreamError) -> MeshError {
+pub(crate) fn open_error(peer: PeerId, error: OpenStreamError) -> MeshError {
     match error {
         OpenStreamError::UnsupportedProtocol(_) => MeshError::UnsupportedProtocol,
         // How libp2p-stream reports a failed dial.
