@@ -21,6 +21,7 @@ use tokio::{
 };
 
 use crate::{
+    answers::Answers,
     chain::{ChainSession, Served},
     challenge,
     config::{ChainMode, Config, GatewaySettings},
@@ -30,6 +31,7 @@ use crate::{
     metrics::Metrics,
     scoring::Scoreboard,
     store::Store,
+    transcript::TranscriptSink,
     weights::{self, PendingServes},
     Context, Validator, ValidatorError,
 };
@@ -49,6 +51,10 @@ impl Validator {
         add_private_miners(&mesh.client, &subnets, &chain.private_miners).await?;
 
         let tasks = Tasks::new();
+        // Where verified answers go as evidence.
+        let transcripts: Arc<dyn TranscriptSink> = Arc::new(crate::transcript::Discard);
+        let genesis = chain.session.as_ref().map(ChainSession::genesis_hash);
+        let answers = Answers::new(genesis, metrics.clone(), transcripts);
         let ctx = Arc::new(Context {
             subnets,
             mesh: mesh.client.clone(),
@@ -56,7 +62,7 @@ impl Validator {
             metrics,
             store,
             challenge: config.challenge,
-            transcripts: Arc::new(crate::transcript::Discard),
+            answers: Arc::new(answers),
             cancel: tasks.cancel_token(),
         });
         if let Some(session) = chain.session {
@@ -432,6 +438,7 @@ async fn start_gateway(
         ctx.mesh.clone(),
         peers,
         ctx.metrics.clone(),
+        ctx.answers.clone(),
         settings,
     ));
     gateway::start(settings, gateway, ctx.cancel.clone()).await

@@ -5,7 +5,8 @@
 //! with the first candidate; when an attempt fails it sends to the next one; when
 //! [`FailoverPolicy::hedge_after`] passes with no answer it sends to the next one once more
 //! without cancelling the first, and the first useful answer wins. A [`Judge`] says what a
-//! useful answer is; every attempt's timeout is capped by the policy's deadline.
+//! useful answer is, and may make each peer its own request ([`Judge::request_for`]); every
+//! attempt's timeout is capped by the policy's deadline.
 
 use std::{future::Future, time::Duration};
 
@@ -167,23 +168,35 @@ pub enum Verdict<O> {
     Stop(MeshError),
 }
 
-/// The caller's side of [`request_with_policy`]: what counts as an answer, and what to note
-/// as attempts go out and come back (metrics, peer health). Called on the request's task, as
-/// each event happens.
+/// The caller's side of [`request_with_policy`]: what each peer is sent, what counts as an
+/// answer, and what to note as attempts go out and come back (metrics, peer health). Called on
+/// the request's task, as each event happens.
 pub trait Judge {
     /// What a served answer becomes.
     type Output;
+
+    /// The request to send `peer`, about to be sent for the reason `kind`: by default
+    /// `request` itself. A caller whose request names the peer it goes to makes it here (a
+    /// validator puts the miner's uid and hotkey in the
+    /// [`ChallengeTerms`](crate::wire::ChallengeTerms) and draws a fresh request id for every
+    /// send); [`Judge::judge`] is handed back what this returned with the peer's answer.
+    fn request_for(&mut self, peer: PeerId, kind: TryKind, request: &InferRequest) -> InferRequest {
+        let _ = (peer, kind);
+        request.clone()
+    }
 
     /// `peer` is being sent the request, for the reason `kind`.
     fn sent(&mut self, peer: PeerId, kind: TryKind) {
         let _ = (peer, kind);
     }
 
-    /// Judges `peer`'s `answer`, which came `latency` after sending.
+    /// Judges `peer`'s `answer` to `request` (as [`Judge::request_for`] made it), which came
+    /// `latency` after sending.
     fn judge(
         &mut self,
         peer: PeerId,
         latency: Duration,
+        request: &InferRequest,
         answer: Result<InferResponse, MeshError>,
     ) -> Verdict<Self::Output>;
 }
@@ -201,6 +214,7 @@ impl Judge for DefaultJudge {
         &mut self,
         peer: PeerId,
         _latency: Duration,
+        _request: &InferRequest,
         answer: Result<InferResponse, MeshError>,
     ) -> Verdict<InferResponse> {
         match answer {
@@ -269,13 +283,13 @@ impl FailoverPolicy {
     }
 }
 
-/// An attempt's peer, when it was first polled, and its answer.
-type Attempt = (PeerId, Instant, Result<InferResponse, MeshError>);
+/// An attempt's peer, when it was first polled, the request it was sent and its answer.
+type Attempt = (PeerId, Instant, InferRequest, Result<InferResponse, MeshError>);
 
 fn attempt<'a, T: InferTransport + ?Sized>(
     transport: &'a T,
     peer: PeerId,
-    request: &InferRequest,
+    request: InferRequest,
     timeout: Duration,
 ) -> BoxFuture<'a, Attempt> {
     let answer = transport.send(peer, request.clone(), timeout);
@@ -283,7 +297,7 @@ fn attempt<'a, T: InferTransport + ?Sized>(
         // tokio's clock, so tests with paused time measure latency as the runtime sees it.
         let started = Instant::now();
         let answer = answer.await;
-        (peer, started, answer)
+        (peer, started, request, answer)
     }
     .boxed()
 }
@@ -311,6 +325,7 @@ where
 {
     let mut candidates = candidates.into_iter();
     let launch = |peer: PeerId, kind: TryKind, judge: &mut J| {
+        let request = judge.request_for(peer, kind, request);
         judge.sent(peer, kind);
         attempt(transport, peer, request, policy.try_timeout(Instant::now()))
     };
@@ -329,11 +344,11 @@ where
     loop {
         tokio::select! {
             next = inflight.next() => {
-                let Some((peer, started, answer)) = next else {
+                let Some((peer, started, sent, answer)) = next else {
                     return Err(FailoverError::Exhausted { attempts: failed });
                 };
                 let latency = started.elapsed();
-                match judge.judge(peer, latency, answer) {
+                match judge.judge(peer, latency, &sent, answer) {
                     Verdict::Served(response) => {
                         return Ok(Served {
                             peer,
