@@ -485,6 +485,100 @@ mod tests {
         ));
     }
 
+    /// Answers `busy` to every peer but the last, recording every request it carries.
+    struct Recording {
+        last: PeerId,
+        carried: Mutex<Vec<(PeerId, InferRequest)>>,
+    }
+
+    impl InferTransport for Recording {
+        fn send(
+            &self,
+            peer: PeerId,
+            request: InferRequest,
+            _timeout: Duration,
+        ) -> impl Future<Output = Result<InferResponse, MeshError>> + Send {
+            self.carried.lock().unwrap().push((peer, request));
+            let answer = if peer == self.last {
+                InferResponse::encode_ok(&serde_json::json!("done")).unwrap()
+            } else {
+                InferResponse::error(ErrorCode::Busy, "hot")
+            };
+            async move { Ok(answer) }
+        }
+    }
+
+    /// Gives each peer its own request id (100, 101, … in the order they are sent) and notes
+    /// the id it is handed back with each answer.
+    struct PerPeer<'a> {
+        made: &'a Mutex<Vec<(PeerId, TryKind, u64)>>,
+        judged: &'a Mutex<Vec<(PeerId, u64)>>,
+    }
+
+    impl Judge for PerPeer<'_> {
+        type Output = InferResponse;
+
+        fn request_for(
+            &mut self,
+            peer: PeerId,
+            kind: TryKind,
+            request: &InferRequest,
+        ) -> InferRequest {
+            let mut made = self.made.lock().unwrap();
+            let mut own = request.clone();
+            own.request_id = 100 + made.len() as u64;
+            made.push((peer, kind, own.request_id));
+            own
+        }
+
+        fn judge(
+            &mut self,
+            peer: PeerId,
+            latency: Duration,
+            request: &InferRequest,
+            answer: Result<InferResponse, MeshError>,
+        ) -> Verdict<InferResponse> {
+            self.judged.lock().unwrap().push((peer, request.request_id));
+            DefaultJudge.judge(peer, latency, request, answer)
+        }
+    }
+
+    #[tokio::test]
+    async fn each_peer_gets_the_request_its_judge_made_and_the_judge_gets_it_back() {
+        let (a, b, c) = (peer(1), peer(2), peer(3));
+        let t = Recording {
+            last: c,
+            carried: Mutex::default(),
+        };
+        let (made, judged) = (Mutex::default(), Mutex::default());
+        let judge = PerPeer {
+            made: &made,
+            judged: &judged,
+        };
+        let policy = FailoverPolicy::sequential(Duration::from_secs(1));
+        let served = request_with_policy(&t, [a, b, c], &request(), policy, judge)
+            .await
+            .unwrap();
+        assert_eq!(served.peer, c);
+        let carried: Vec<(PeerId, u64)> = t
+            .carried
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(p, r)| (*p, r.request_id))
+            .collect();
+        assert_eq!(carried, vec![(a, 100), (b, 101), (c, 102)]);
+        assert_eq!(*judged.lock().unwrap(), carried);
+        assert_eq!(
+            *made.lock().unwrap(),
+            vec![
+                (a, TryKind::Primary, 100),
+                (b, TryKind::Failover, 101),
+                (c, TryKind::Failover, 102)
+            ]
+        );
+    }
+
     #[tokio::test]
     async fn failover_stops_on_non_retryable_outcomes() {
         let (a, b) = (peer(1), peer(2));
