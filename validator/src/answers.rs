@@ -57,8 +57,7 @@ const FINALITY_SLACK_BLOCKS: u64 = mindos_chain_client::MAX_FINALITY_LAG;
 /// deadline, on a chain of any block time. One margin for every request, whatever its own
 /// timeout: a deadline that followed the timeout would tell a challenge
 /// (`--challenge-timeout-ms`) from a query.
-pub(crate) const DEADLINE_MARGIN_BLOCKS: u64 =
-    MAX_REQUEST_TIMEOUT_MS
+pub(crate) const DEADLINE_MARGIN_BLOCKS: u64 = MAX_REQUEST_TIMEOUT_MS
     .div_ceil(FASTEST_BLOCK_MS)
     .saturating_add(FINALITY_SLACK_BLOCKS);
 
@@ -516,18 +515,30 @@ mod tests {
         assert_eq!(to_b.challenge.as_ref().unwrap().hotkey, [4; 32]);
         // One payload, three sends, three ids.
         let ids = [to_a.request_id, to_b.request_id, again.request_id];
-        assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2], "{ids:?}");
+        assert!(
+            ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2],
+            "{ids:?}"
+        );
         // The basis moves with the finalized block.
         subnet.set_terms_basis(TermsBasis {
             epoch: 13,
             finalized: 4_010,
             ..BASIS
         });
-        let later = answers.request(&subnet, Some(&a), payload()).challenge.unwrap();
-        assert_eq!((later.epoch, later.deadline), (13, 4_010 + DEADLINE_MARGIN_BLOCKS));
+        let later = answers
+            .request(&subnet, Some(&a), payload())
+            .challenge
+            .unwrap();
+        assert_eq!(
+            (later.epoch, later.deadline),
+            (13, 4_010 + DEADLINE_MARGIN_BLOCKS)
+        );
         // No chain, no terms; an unknown miner, none either.
         let private = Answers::new(None, metrics, Arc::new(crate::transcript::Discard));
-        assert_eq!(private.request(&subnet, Some(&a), payload()).challenge, None);
+        assert_eq!(
+            private.request(&subnet, Some(&a), payload()).challenge,
+            None
+        );
         assert_eq!(answers.request(&subnet, None, payload()).challenge, None);
     }
 
@@ -566,7 +577,10 @@ mod tests {
         let evidence = verdict(&key, &peer, &request, Signing::Honest)
             .unwrap()
             .unwrap();
-        assert_eq!(evidence.response.challenge, request.evidence_challenge().unwrap());
+        assert_eq!(
+            evidence.response.challenge,
+            request.evidence_challenge().unwrap()
+        );
         assert_eq!(
             evidence.response.output_hash,
             mindos_primitives::evidence::output_hash(&[3])
@@ -646,7 +660,12 @@ mod tests {
         assert_eq!(kept.len(), 1);
         let transcript = &kept[0];
         assert_eq!(
-            (transcript.netuid, transcript.uid, transcript.peer, transcript.kind),
+            (
+                transcript.netuid,
+                transcript.uid,
+                transcript.peer,
+                transcript.kind
+            ),
             (NetUid(1), Uid(3), peer, RequestKind::Challenge)
         );
         assert_eq!(transcript.input.get(), request.payload.get());
@@ -671,7 +690,11 @@ mod tests {
                 .get()
         };
         assert_eq!(
-            (count("missing"), count("bad_signature"), count("not_ed25519")),
+            (
+                count("missing"),
+                count("bad_signature"),
+                count("not_ed25519")
+            ),
             (1, 2, 0)
         );
     }

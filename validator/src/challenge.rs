@@ -294,7 +294,14 @@ mod tests {
         );
         let unauthorized = Ok(InferResponse::error(ErrorCode::Unauthorized, "who are you"));
         assert_eq!(
-            judge(&*engine, &reference, unauthorized, latency, decoded(&*engine)).ok(),
+            judge(
+                &*engine,
+                &reference,
+                unauthorized,
+                latency,
+                decoded(&*engine)
+            )
+            .ok(),
             None
         );
         // Failures that are the miner's own still count.
@@ -307,7 +314,14 @@ mod tests {
             Some(Outcome::Failed)
         );
         assert_eq!(
-            judge(&*engine, &reference, Err(MeshError::Timeout), latency, decoded(&*engine)).ok(),
+            judge(
+                &*engine,
+                &reference,
+                Err(MeshError::Timeout),
+                latency,
+                decoded(&*engine)
+            )
+            .ok(),
             Some(Outcome::Failed)
         );
         let garbage = Ok(InferResponse::encode_ok(&serde_json::json!({"label": "seven"})).unwrap());
@@ -342,7 +356,14 @@ mod tests {
         let latency = Duration::from_millis(10);
         let outcome = |signing| {
             let answer = Ok(digits_answer(&key, &request, right.label, signing));
-            judge_signed(&answers, &subnet, sent, &challenge.reference, answer, latency)
+            judge_signed(
+                &answers,
+                &subnet,
+                sent,
+                &challenge.reference,
+                answer,
+                latency,
+            )
         };
         // The right answer, signed: a full-quality sample, and evidence.
         assert_eq!(
@@ -354,7 +375,10 @@ mod tests {
         );
         let kept = sink.taken();
         assert_eq!(kept.len(), 1);
-        assert_eq!((kept[0].kind, kept[0].uid), (RequestKind::Challenge, miner.uid));
+        assert_eq!(
+            (kept[0].kind, kept[0].uid),
+            (RequestKind::Challenge, miner.uid)
+        );
         // The right answer, not signed for this challenge by this miner: an invalid answer.
         for signing in [
             Signing::Unsigned,
@@ -365,7 +389,12 @@ mod tests {
             assert_eq!(outcome(signing), Ok(Outcome::Failed), "{signing:?}");
         }
         assert!(sink.taken().is_empty());
-        let unsigned = |reason| metrics.unsigned_answers.with_label_values(&["1", reason]).get();
+        let unsigned = |reason| {
+            metrics
+                .unsigned_answers
+                .with_label_values(&["1", reason])
+                .get()
+        };
         assert_eq!((unsigned("missing"), unsigned("bad_signature")), (1, 3));
     }
 

@@ -413,9 +413,11 @@ async fn ask<T: InferTransport>(
             "the gateway is sending miners all the requests it may; try again shortly",
         ));
     }
-    let slots = firsts
-        .into_iter()
-        .map(|first| slot(transport, metrics, answers, subnet, request, first, spares, timing));
+    let slots = firsts.into_iter().map(|first| {
+        slot(
+            transport, metrics, answers, subnet, request, first, spares, timing,
+        )
+    });
     Ok(futures::future::join_all(slots).await)
 }
 
@@ -629,7 +631,12 @@ struct SlotJudge<'a> {
 impl Judge for SlotJudge<'_> {
     type Output = Output;
 
-    fn request_for(&mut self, peer: PeerId, _kind: TryKind, request: &InferRequest) -> InferRequest {
+    fn request_for(
+        &mut self,
+        peer: PeerId,
+        _kind: TryKind,
+        request: &InferRequest,
+    ) -> InferRequest {
         self.answers
             .request(self.subnet, self.miners.get(&peer), request.payload.clone())
     }

@@ -284,7 +284,12 @@ impl FailoverPolicy {
 }
 
 /// An attempt's peer, when it was first polled, the request it was sent and its answer.
-type Attempt = (PeerId, Instant, InferRequest, Result<InferResponse, MeshError>);
+type Attempt = (
+    PeerId,
+    Instant,
+    InferRequest,
+    Result<InferResponse, MeshError>,
+);
 
 fn attempt<'a, T: InferTransport + ?Sized>(
     transport: &'a T,

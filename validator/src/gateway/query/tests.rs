@@ -591,7 +591,10 @@ async fn every_send_of_a_hedged_query_names_its_own_miner_and_nonce() {
         assert_eq!(peer, expected_peer);
         let terms = request.challenge.as_ref().unwrap();
         assert_eq!((terms.uid, terms.hotkey), (miner.uid, miner.hotkey));
-        assert_eq!((terms.epoch, terms.model_digest), (BASIS.epoch, BASIS.model_digest));
+        assert_eq!(
+            (terms.epoch, terms.model_digest),
+            (BASIS.epoch, BASIS.model_digest)
+        );
         assert_eq!(request.payload.get(), r#"{"pixels":[0]}"#);
     }
     assert_ne!(received[0].1.request_id, received[1].1.request_id);
