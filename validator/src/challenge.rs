@@ -398,6 +398,132 @@ mod tests {
         assert_eq!((unsigned("missing"), unsigned("bad_signature")), (1, 3));
     }
 
+    /// A mesh node with `key` that answers every request with the right label of held-out
+    /// sample 0, signed as `signing` says; where to dial it.
+    async fn signing_miner(
+        key: mindos_mesh::Keypair,
+        signing: crate::answers::testing::Signing,
+    ) -> mindos_mesh::Multiaddr {
+        use mindos_mesh::{libp2p::multiaddr::Protocol, Mesh, MeshConfig, MeshEvent};
+        let Output::Digits(right) = digits().challenge(0).unwrap().reference else {
+            panic!("a digits reference");
+        };
+        let (client, mut events, event_loop) = Mesh::new(MeshConfig::local(key.clone())).unwrap();
+        tokio::spawn(event_loop.run(std::future::pending()));
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                if let MeshEvent::InboundRequest {
+                    request, responder, ..
+                } = event
+                {
+                    let answer = crate::answers::testing::digits_answer(
+                        &key,
+                        &request,
+                        right.label,
+                        signing,
+                    );
+                    responder.respond(answer);
+                }
+            }
+        });
+        let addr = client.listen_addrs().await.unwrap().remove(0);
+        addr.with(Protocol::P2p(client.peer_id()))
+    }
+
+    /// Over a real mesh: each miner gets the challenge with its own terms, and only the one
+    /// that signs its right answer is scored for it; the others' right answers fail.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_round_over_the_mesh_scores_only_signed_answers() {
+        use crate::answers::{
+            testing::{digits_on_chain, neuron, on_chain, Signing, BASIS},
+            DEADLINE_MARGIN_BLOCKS,
+        };
+        use mindos_mesh::{Keypair, Mesh, MeshConfig};
+        use mindos_primitives::{NetUid, Uid};
+        let dir = tempfile::tempdir().unwrap();
+        let (validator, _events, event_loop) =
+            Mesh::new(MeshConfig::local(Keypair::generate_ed25519())).unwrap();
+        tokio::spawn(event_loop.run(std::future::pending()));
+        let subnet = Arc::new(digits_on_chain());
+        let mut miners = Vec::new();
+        for (uid, signing) in [
+            (0, Signing::Honest),
+            (1, Signing::Unsigned),
+            (2, Signing::OtherKey),
+            (3, Signing::OtherRequest),
+        ] {
+            let key = Keypair::generate_ed25519();
+            let miner = neuron(uid, key.public().to_peer_id());
+            validator
+                .dial(signing_miner(key, signing).await)
+                .await
+                .unwrap();
+            miners.push(miner);
+        }
+        subnet.set_neurons(miners.clone());
+        let metrics = Arc::new(crate::metrics::Metrics::new().unwrap());
+        let (answers, sink) = on_chain(metrics.clone());
+        let ctx = Context {
+            subnets: Arc::new(std::collections::BTreeMap::from([(
+                NetUid(1),
+                subnet.clone(),
+            )])),
+            mesh: validator,
+            peers: Arc::new(crate::gateway::PeerSnapshot::new(Duration::from_secs(30))),
+            metrics: metrics.clone(),
+            store: Arc::new(crate::store::Store::open(&dir.path().join("state.redb")).unwrap()),
+            challenge: crate::config::ChallengeSettings {
+                interval: Duration::from_secs(60),
+                timeout: Duration::from_secs(10),
+                latency_ref: Duration::from_millis(100),
+                ema_alpha: 0.1,
+            },
+            answers: Arc::new(answers),
+            cancel: tokio_util::sync::CancellationToken::new(),
+        };
+        for miner in &miners {
+            challenge_one(&ctx, &subnet, miner.clone(), 0).await;
+        }
+        let scores = subnet.scores.lock().unwrap().scores().clone();
+        assert!(scores[&Uid(0)].score() > 0.0, "{:?}", scores[&Uid(0)]);
+        for uid in 1..=3 {
+            let score = &scores[&Uid(uid)];
+            assert_eq!((score.samples, score.score()), (1, 0.0), "uid {uid}");
+        }
+        let count = |outcome| metrics.challenges.with_label_values(&["1", outcome]).get();
+        assert_eq!((count("answered"), count("failed")), (1, 3));
+        let unsigned = |reason| {
+            metrics
+                .unsigned_answers
+                .with_label_values(&["1", reason])
+                .get()
+        };
+        assert_eq!((unsigned("missing"), unsigned("bad_signature")), (1, 2));
+        // The honest answer is evidence: the challenge names that miner, this chain's epoch,
+        // model and deadline, and the exact input sent.
+        let kept = sink.taken();
+        assert_eq!(kept.len(), 1);
+        let transcript = &kept[0];
+        assert_eq!(
+            (transcript.kind, transcript.uid, transcript.peer),
+            (RequestKind::Challenge, Uid(0), miners[0].peer.unwrap())
+        );
+        let challenge = &transcript.evidence.response.challenge;
+        assert_eq!((challenge.uid, challenge.hotkey), (0, miners[0].hotkey));
+        assert_eq!(
+            (challenge.epoch, challenge.model_digest, challenge.deadline),
+            (
+                BASIS.epoch,
+                BASIS.model_digest,
+                BASIS.finalized + DEADLINE_MARGIN_BLOCKS
+            )
+        );
+        assert_eq!(
+            challenge.input_hash,
+            mindos_primitives::evidence::input_hash(transcript.input.get().as_bytes())
+        );
+    }
+
     fn neuron(uid: u16) -> Neuron {
         Neuron {
             uid: mindos_primitives::Uid(uid),
