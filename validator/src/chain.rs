@@ -43,6 +43,17 @@ pub(crate) struct ChainCommit {
     pub(crate) epoch: u64,
 }
 
+/// What the validator follows of a subnet's record at every finalized block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SubnetParameters {
+    /// Blocks per epoch, minus one.
+    pub(crate) tempo: u16,
+    /// Whether weights go by commit and reveal.
+    pub(crate) commit_reveal: bool,
+    /// The model the subnet pins (`TaskSpec::model_digest`), which every request's terms name.
+    pub(crate) model_digest: [u8; 32],
+}
+
 /// How long a weight transaction (commit, reveal, set) may take to reach a best-chain
 /// block before it counts as failed and is retried at a later block. Blocks are 1-6 s; a
 /// transaction still out after this was dropped, or the connection is gone.
@@ -133,13 +144,13 @@ impl ChainSession {
             .collect())
     }
 
-    /// `(tempo, commit_reveal)` of `netuid` at `at`, or `None` for a subnet that is gone: one
-    /// storage read (`Subnets::SubnetInfoOf`), made at every finalized block.
+    /// `netuid`'s parameters at `at`, or `None` for a subnet that is gone: one storage read
+    /// (`Subnets::SubnetInfoOf`), made at every finalized block.
     pub(crate) async fn subnet_parameters(
         &self,
         at: &AtBlock,
         netuid: NetUid,
-    ) -> Result<Option<(u16, bool)>, ValidatorError> {
+    ) -> Result<Option<SubnetParameters>, ValidatorError> {
         let value = at
             .storage()
             .try_fetch(
@@ -150,14 +161,30 @@ impl ChainSession {
             .map_err(chain_error)?;
         value
             .map(|v| {
-                v.decode().map_err(chain_error).map(|subnet| {
-                    (
-                        subnet.hyperparameters.tempo,
-                        subnet.hyperparameters.commit_reveal,
-                    )
-                })
+                v.decode()
+                    .map_err(chain_error)
+                    .map(|subnet| SubnetParameters {
+                        tempo: subnet.hyperparameters.tempo,
+                        commit_reveal: subnet.hyperparameters.commit_reveal,
+                        model_digest: subnet.task.model_digest,
+                    })
             })
             .transpose()
+    }
+
+    /// `netuid`'s sentinel epoch at `at` (`Sentinels::SubnetEpoch`), which every request's
+    /// terms name.
+    pub(crate) async fn sentinel_epoch(
+        &self,
+        at: &AtBlock,
+        netuid: NetUid,
+    ) -> Result<u64, ValidatorError> {
+        Ok(self.client().sentinels().subnet_epoch(at, netuid).await?)
+    }
+
+    /// The chain's genesis hash, which every signed answer names.
+    pub(crate) fn genesis_hash(&self) -> [u8; 32] {
+        self.client().genesis_hash()
     }
 
     /// The neurons of `netuid` in uid order, or `None` for a subnet that is gone.

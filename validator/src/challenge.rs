@@ -1,8 +1,10 @@
 //! Challenges: every round (`--challenge-interval-ms`), each served miner of a subnet gets
 //! one held-out validation sample, picked at random, in an ordinary `/mindos/infer/1`
-//! request with a random request id — nothing tells it from a user's query. Its answer is
-//! scored by the subnet's rule against the reference answer and folded into the miner's
-//! averages ([`crate::scoring`]).
+//! request built as the gateway builds a user's (terms for that miner, a random request id:
+//! [`crate::answers`]) — nothing tells it from a user's query. Its answer is used only if its
+//! signature verifies (an unsigned answer scores as an invalid one); it is scored by the
+//! subnet's rule against the reference answer and folded into the miner's averages
+//! ([`crate::scoring`]).
 //!
 //! Rounds cover every served uid, so within a tempo (many rounds) every validator has
 //! scored every miner: consensus needs validators to overlap on the miners they weigh.
@@ -20,12 +22,18 @@ use std::{
 };
 
 use futures::StreamExt;
-use mindos_mesh::{ErrorCode, InferRequest, InferResponse, MeshError};
+use mindos_mesh::{
+    wire::{payload_from_value, Receipt},
+    ErrorCode, InferRequest, InferResponse, MeshError, PeerId,
+};
 use mindos_subnets::{Output, SubnetEngine};
+use serde_json::value::RawValue;
 
 use crate::{
+    answers::Answers,
     metagraph::{Neuron, SubnetState},
     scoring::{Outcome, Scoreboard},
+    transcript::RequestKind,
     Context, Rng,
 };
 
@@ -53,17 +61,12 @@ pub(crate) async fn run(ctx: Arc<Context>, subnet: Arc<SubnetState>) {
         if miners.is_empty() {
             continue;
         }
-        let picks: Vec<(Neuron, usize, u64)> = miners
+        let picks: Vec<(Neuron, usize)> = miners
             .into_iter()
-            .map(|m| {
-                let index = rng.below(subnet.engine.validation_len());
-                (m, index, rng.next_u64())
-            })
+            .map(|m| (m, rng.below(subnet.engine.validation_len())))
             .collect();
         let round = futures::stream::iter(picks)
-            .map(|(miner, index, request_id)| {
-                challenge_one(&ctx, &subnet, miner, index, request_id)
-            })
+            .map(|(miner, index)| challenge_one(&ctx, &subnet, miner, index))
             .buffer_unordered(CONCURRENCY)
             .collect::<Vec<()>>();
         tokio::select! {
@@ -95,17 +98,12 @@ pub(crate) async fn run(ctx: Arc<Context>, subnet: Arc<SubnetState>) {
     }
 }
 
-async fn challenge_one(
-    ctx: &Context,
-    subnet: &SubnetState,
-    miner: Neuron,
-    index: usize,
-    request_id: u64,
-) {
+async fn challenge_one(ctx: &Context, subnet: &SubnetState, miner: Neuron, index: usize) {
     let Context {
         mesh,
         challenge: settings,
         metrics,
+        answers,
         ..
     } = ctx;
     let netuid = subnet.netuid;
@@ -115,17 +113,23 @@ async fn challenge_one(
     let Some(challenge) = subnet.engine.challenge(index) else {
         return;
     };
-    let request = match InferRequest::encode(netuid, request_id, &challenge.input) {
-        Ok(request) => request,
+    let payload = match payload_from_value(&challenge.input) {
+        Ok(payload) => payload,
         Err(e) => {
             tracing::warn!(%netuid, error = %e, "cannot encode a challenge");
             return;
         }
     };
+    let request = answers.request(subnet, Some(&miner), payload);
     let started = Instant::now();
-    let answer = mesh.request(peer, request, settings.timeout).await;
+    let answer = mesh.request(peer, request.clone(), settings.timeout).await;
     let latency = started.elapsed();
-    let outcome = match judge(&*subnet.engine, &challenge.reference, answer, latency) {
+    let sent = Sent {
+        peer,
+        miner: &miner,
+        request: &request,
+    };
+    let outcome = match judge_signed(answers, subnet, sent, &challenge.reference, answer, latency) {
         Ok(outcome) => outcome,
         Err(unscored) => {
             metrics
@@ -196,25 +200,61 @@ fn fold_unscored(board: &mut Scoreboard, miner: &Neuron, unscored: Unscored) -> 
     }
 }
 
-/// What a challenge's `answer` says about the miner, or why it says nothing. An answer is
-/// decoded by the subnet, typed, from its JSON text; one over the subnet's response limit
-/// never got here (the mesh refused it as too large: a failure).
+/// A challenge as it was sent.
+#[derive(Clone, Copy)]
+struct Sent<'a> {
+    peer: PeerId,
+    miner: &'a Neuron,
+    request: &'a InferRequest,
+}
+
+/// [`judge`] of the answer to the challenge `sent` on `subnet`, used only if `answers` finds it
+/// signed as the challenge's terms require (and then kept as evidence).
+fn judge_signed(
+    answers: &Answers,
+    subnet: &SubnetState,
+    sent: Sent<'_>,
+    reference: &Output,
+    answer: Result<InferResponse, MeshError>,
+    latency: Duration,
+) -> Result<Outcome, Unscored> {
+    let usable = |payload, receipt: Option<Receipt>| {
+        answers
+            .check(
+                subnet,
+                sent.peer,
+                sent.miner.uid,
+                RequestKind::Challenge,
+                sent.request,
+                latency,
+                payload,
+                receipt.as_ref(),
+            )
+            .ok()
+    };
+    judge(&*subnet.engine, reference, answer, latency, usable)
+}
+
+/// What a challenge's `answer` says about the miner, or why it says nothing. `usable` makes
+/// an answer's payload and receipt the output to score, or nothing when the answer does not
+/// decode or is not signed as its terms require ([`crate::answers::Answers::check`]): that
+/// answer fails. One over the subnet's response limit never got here (the mesh refused it as
+/// too large: a failure).
 fn judge(
     engine: &dyn SubnetEngine,
     reference: &Output,
     answer: Result<InferResponse, MeshError>,
     latency: Duration,
+    usable: impl FnOnce(Box<RawValue>, Option<Receipt>) -> Option<Output>,
 ) -> Result<Outcome, Unscored> {
     match answer {
-        Ok(InferResponse::Ok { payload, .. }) => {
-            Ok(match engine.decode_output(payload.get().as_bytes()).ok() {
-                Some(output) => Outcome::Answered {
-                    quality: f64::from(engine.score(&output, reference)),
-                    latency,
-                },
-                None => Outcome::Failed,
-            })
-        }
+        Ok(InferResponse::Ok { payload, receipt }) => Ok(match usable(payload, receipt) {
+            Some(output) => Outcome::Answered {
+                quality: f64::from(engine.score(&output, reference)),
+                latency,
+            },
+            None => Outcome::Failed,
+        }),
         Ok(InferResponse::Err {
             code: ErrorCode::Unauthorized,
             ..
@@ -235,6 +275,13 @@ mod tests {
         mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default()).unwrap()
     }
 
+    /// Uses an answer that decodes, signed or not (as on a mesh without a chain).
+    fn decoded(
+        engine: &dyn SubnetEngine,
+    ) -> impl Fn(Box<RawValue>, Option<Receipt>) -> Option<Output> + Copy + '_ {
+        |payload, _| engine.decode_output(payload.get().as_bytes()).ok()
+    }
+
     #[test]
     fn a_busy_miner_is_not_scored_a_wrong_answer_and_a_silent_one_is() {
         let engine = digits();
@@ -242,12 +289,19 @@ mod tests {
         let latency = Duration::from_millis(3);
         let busy = Ok(InferResponse::error(ErrorCode::Busy, "the queue is full"));
         assert_eq!(
-            judge(&*engine, &reference, busy, latency),
+            judge(&*engine, &reference, busy, latency, decoded(&*engine)),
             Err(Unscored::Busy)
         );
         let unauthorized = Ok(InferResponse::error(ErrorCode::Unauthorized, "who are you"));
         assert_eq!(
-            judge(&*engine, &reference, unauthorized, latency).ok(),
+            judge(
+                &*engine,
+                &reference,
+                unauthorized,
+                latency,
+                decoded(&*engine)
+            )
+            .ok(),
             None
         );
         // Failures that are the miner's own still count.
@@ -256,17 +310,217 @@ mod tests {
             "the model failed",
         ));
         assert_eq!(
-            judge(&*engine, &reference, internal, latency).ok(),
+            judge(&*engine, &reference, internal, latency, decoded(&*engine)).ok(),
             Some(Outcome::Failed)
         );
         assert_eq!(
-            judge(&*engine, &reference, Err(MeshError::Timeout), latency).ok(),
+            judge(
+                &*engine,
+                &reference,
+                Err(MeshError::Timeout),
+                latency,
+                decoded(&*engine)
+            )
+            .ok(),
             Some(Outcome::Failed)
         );
         let garbage = Ok(InferResponse::encode_ok(&serde_json::json!({"label": "seven"})).unwrap());
         assert_eq!(
-            judge(&*engine, &reference, garbage, latency).ok(),
+            judge(&*engine, &reference, garbage, latency, decoded(&*engine)).ok(),
             Some(Outcome::Failed)
+        );
+    }
+
+    #[test]
+    fn a_challenge_answer_counts_only_if_its_miner_signed_it_for_the_challenge() {
+        use crate::answers::testing::{digits_answer, digits_on_chain, on_chain, Signing};
+        let metrics = Arc::new(crate::metrics::Metrics::new().unwrap());
+        let (answers, sink) = on_chain(metrics.clone());
+        let subnet = digits_on_chain();
+        let challenge = subnet.engine.challenge(0).unwrap();
+        let Output::Digits(ref right) = challenge.reference else {
+            panic!("a digits reference");
+        };
+        let key = mindos_mesh::Keypair::generate_ed25519();
+        let peer = key.public().to_peer_id();
+        let miner = crate::answers::testing::neuron(3, peer);
+        let payload = payload_from_value(&challenge.input).unwrap();
+        let request = answers.request(&subnet, Some(&miner), payload);
+        let terms = request.challenge.as_ref().unwrap();
+        assert_eq!((terms.uid, terms.hotkey), (miner.uid, miner.hotkey));
+        let sent = Sent {
+            peer,
+            miner: &miner,
+            request: &request,
+        };
+        let latency = Duration::from_millis(10);
+        let outcome = |signing| {
+            let answer = Ok(digits_answer(&key, &request, right.label, signing));
+            judge_signed(
+                &answers,
+                &subnet,
+                sent,
+                &challenge.reference,
+                answer,
+                latency,
+            )
+        };
+        // The right answer, signed: a full-quality sample, and evidence.
+        assert_eq!(
+            outcome(Signing::Honest),
+            Ok(Outcome::Answered {
+                quality: 1.0,
+                latency
+            })
+        );
+        let kept = sink.taken();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            (kept[0].kind, kept[0].uid()),
+            (RequestKind::Challenge, miner.uid)
+        );
+        // The right answer, not signed for this challenge by this miner: an invalid answer.
+        for signing in [
+            Signing::Unsigned,
+            Signing::OtherKey,
+            Signing::OtherRequest,
+            Signing::OtherOutput,
+        ] {
+            assert_eq!(outcome(signing), Ok(Outcome::Failed), "{signing:?}");
+        }
+        assert!(sink.taken().is_empty());
+        let unsigned = |reason| {
+            metrics
+                .unsigned_answers
+                .with_label_values(&["1", reason])
+                .get()
+        };
+        assert_eq!((unsigned("missing"), unsigned("bad_signature")), (1, 3));
+    }
+
+    /// A mesh node with `key` that answers every request with the right label of held-out
+    /// sample 0, signed as `signing` says; where to dial it.
+    async fn signing_miner(
+        key: mindos_mesh::Keypair,
+        signing: crate::answers::testing::Signing,
+    ) -> mindos_mesh::Multiaddr {
+        use mindos_mesh::{libp2p::multiaddr::Protocol, Mesh, MeshConfig, MeshEvent};
+        let Output::Digits(right) = digits().challenge(0).unwrap().reference else {
+            panic!("a digits reference");
+        };
+        let (client, mut events, event_loop) = Mesh::new(MeshConfig::local(key.clone())).unwrap();
+        tokio::spawn(event_loop.run(std::future::pending()));
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                if let MeshEvent::InboundRequest {
+                    request, responder, ..
+                } = event
+                {
+                    let answer = crate::answers::testing::digits_answer(
+                        &key,
+                        &request,
+                        right.label,
+                        signing,
+                    );
+                    responder.respond(answer);
+                }
+            }
+        });
+        let addr = client.listen_addrs().await.unwrap().remove(0);
+        addr.with(Protocol::P2p(client.peer_id()))
+    }
+
+    /// Over a real mesh: each miner gets the challenge with its own terms, and only the one
+    /// that signs its right answer is scored for it; the others' right answers fail.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_round_over_the_mesh_scores_only_signed_answers() {
+        use crate::answers::{
+            testing::{digits_on_chain, neuron, on_chain, Signing, BASIS},
+            DEADLINE_MARGIN_BLOCKS,
+        };
+        use mindos_mesh::{Keypair, Mesh, MeshConfig};
+        use mindos_primitives::{NetUid, Uid};
+        let dir = tempfile::tempdir().unwrap();
+        let (validator, _events, event_loop) =
+            Mesh::new(MeshConfig::local(Keypair::generate_ed25519())).unwrap();
+        tokio::spawn(event_loop.run(std::future::pending()));
+        let subnet = Arc::new(digits_on_chain());
+        let mut miners = Vec::new();
+        for (uid, signing) in [
+            (0, Signing::Honest),
+            (1, Signing::Unsigned),
+            (2, Signing::OtherKey),
+            (3, Signing::OtherRequest),
+        ] {
+            let key = Keypair::generate_ed25519();
+            let miner = neuron(uid, key.public().to_peer_id());
+            validator
+                .dial(signing_miner(key, signing).await)
+                .await
+                .unwrap();
+            miners.push(miner);
+        }
+        subnet.set_neurons(miners.clone());
+        let metrics = Arc::new(crate::metrics::Metrics::new().unwrap());
+        let (answers, sink) = on_chain(metrics.clone());
+        let ctx = Context {
+            subnets: Arc::new(std::collections::BTreeMap::from([(
+                NetUid(1),
+                subnet.clone(),
+            )])),
+            mesh: validator,
+            peers: Arc::new(crate::gateway::PeerSnapshot::new(Duration::from_secs(30))),
+            metrics: metrics.clone(),
+            store: Arc::new(crate::store::Store::open(&dir.path().join("state.redb")).unwrap()),
+            challenge: crate::config::ChallengeSettings {
+                interval: Duration::from_secs(60),
+                timeout: Duration::from_secs(10),
+                latency_ref: Duration::from_millis(100),
+                ema_alpha: 0.1,
+            },
+            answers: Arc::new(answers),
+            cancel: tokio_util::sync::CancellationToken::new(),
+        };
+        for miner in &miners {
+            challenge_one(&ctx, &subnet, miner.clone(), 0).await;
+        }
+        let scores = subnet.scores.lock().unwrap().scores().clone();
+        assert!(scores[&Uid(0)].score() > 0.0, "{:?}", scores[&Uid(0)]);
+        for uid in 1..=3 {
+            let score = &scores[&Uid(uid)];
+            assert_eq!((score.samples, score.score()), (1, 0.0), "uid {uid}");
+        }
+        let count = |outcome| metrics.challenges.with_label_values(&["1", outcome]).get();
+        assert_eq!((count("answered"), count("failed")), (1, 3));
+        let unsigned = |reason| {
+            metrics
+                .unsigned_answers
+                .with_label_values(&["1", reason])
+                .get()
+        };
+        assert_eq!((unsigned("missing"), unsigned("bad_signature")), (1, 2));
+        // The honest answer is evidence: the challenge names that miner, this chain's epoch,
+        // model and deadline, and the exact input sent.
+        let kept = sink.taken();
+        assert_eq!(kept.len(), 1);
+        let transcript = &kept[0];
+        assert_eq!(
+            (transcript.kind, transcript.uid(), transcript.peer),
+            (RequestKind::Challenge, Uid(0), miners[0].peer.unwrap())
+        );
+        let challenge = &transcript.evidence.response.challenge;
+        assert_eq!((challenge.uid, challenge.hotkey), (0, miners[0].hotkey));
+        assert_eq!(
+            (challenge.epoch, challenge.model_digest, challenge.deadline),
+            (
+                BASIS.epoch,
+                BASIS.model_digest,
+                BASIS.finalized + DEADLINE_MARGIN_BLOCKS
+            )
+        );
+        assert_eq!(
+            challenge.input_hash,
+            mindos_primitives::evidence::input_hash(transcript.input.get().as_bytes())
         );
     }
 
@@ -289,7 +543,13 @@ mod tests {
     fn challenge(board: &mut Scoreboard, miner: &Neuron, answer: Result<InferResponse, MeshError>) {
         let engine = digits();
         let reference = engine.challenge(0).unwrap().reference;
-        match judge(&*engine, &reference, answer, Duration::from_millis(10)) {
+        match judge(
+            &*engine,
+            &reference,
+            answer,
+            Duration::from_millis(10),
+            decoded(&*engine),
+        ) {
             Ok(outcome) => board.record(miner.uid, miner.hotkey, outcome),
             Err(unscored) => {
                 fold_unscored(board, miner, unscored);

@@ -244,7 +244,7 @@ impl ChallengeArgs {
                 self.timeout_ms,
                 DEFAULT_CHALLENGE_TIMEOUT_MS,
                 10,
-                120_000,
+                MAX_REQUEST_TIMEOUT_MS,
             )?,
             latency_ref: ms(
                 "latency_ref_ms",
@@ -371,7 +371,7 @@ impl GatewayArgs {
                 "query_timeout_ms",
                 timeout_ms,
                 10,
-                120_000,
+                MAX_REQUEST_TIMEOUT_MS,
             )?),
         }))
     }

@@ -2,6 +2,7 @@
 // Unwrap, expect and indexing in tests: see clippy.toml.
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects))]
 
+mod answers;
 mod chain;
 #[cfg(feature = "crash-points")]
 mod crash;
@@ -17,8 +18,6 @@ mod scoring;
 pub mod settings;
 mod start;
 mod store;
-// Filled by the answer-verification work of issue 20, which lands next.
-#[allow(dead_code)]
 mod transcript;
 mod weights;
 
@@ -135,9 +134,10 @@ pub(crate) struct Context {
     pub(crate) store: Arc<Store>,
     /// Challenge schedule and scoring.
     pub(crate) challenge: ChallengeSettings,
-    /// Where verified answers go as evidence.
-    #[allow(dead_code)]
-    pub(crate) transcripts: Arc<dyn transcript::TranscriptSink>,
+    /// Builds every request to a miner (its terms, a fresh request id) and checks every
+    /// answer's signature, for the challenges and the gateway alike; hands the verified ones
+    /// to the transcript sink as evidence.
+    pub(crate) answers: Arc<answers::Answers>,
     /// Fires when shutdown starts.
     pub(crate) cancel: CancellationToken,
 }

@@ -15,7 +15,7 @@ use mindos_mesh::{Multiaddr, PeerId};
 use mindos_primitives::{NetUid, TaskSpec, Uid};
 use mindos_subnets::SubnetEngine;
 
-use crate::scoring::Scoreboard;
+use crate::{answers::TermsBasis, scoring::Scoreboard};
 
 /// A subnet as listed on chain.
 #[derive(Clone, Debug)]
@@ -74,6 +74,9 @@ pub(crate) struct SubnetState {
     commit_reveal: AtomicBool,
     neurons: RwLock<Arc<Vec<Neuron>>>,
     own_uid: RwLock<Option<Uid>>,
+    /// What requests' terms are built from, as of the last finalized block read; `None`
+    /// without a chain.
+    terms_basis: RwLock<Option<TermsBasis>>,
     pub(crate) scores: Mutex<Scoreboard>,
     health: Mutex<HashMap<PeerId, Health>>,
     latencies: Mutex<VecDeque<Duration>>,
@@ -102,6 +105,7 @@ impl SubnetState {
             commit_reveal: AtomicBool::new(subnet.commit_reveal),
             neurons: RwLock::default(),
             own_uid: RwLock::default(),
+            terms_basis: RwLock::default(),
             scores: Mutex::new(scores),
             health: Mutex::default(),
             latencies: Mutex::default(),
@@ -153,6 +157,22 @@ impl SubnetState {
 
     pub(crate) fn set_own_uid(&self, uid: Option<Uid>) {
         *self.own_uid.write().unwrap_or_else(PoisonError::into_inner) = uid;
+    }
+
+    /// What the terms of a request sent now are built from (`None` without a chain).
+    pub(crate) fn terms_basis(&self) -> Option<TermsBasis> {
+        *self
+            .terms_basis
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records what the latest finalized block says requests' terms are built from.
+    pub(crate) fn set_terms_basis(&self, basis: TermsBasis) {
+        *self
+            .terms_basis
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(basis);
     }
 
     /// Miners with an endpoint, other than this validator and not quarantined: what challenges

@@ -6,6 +6,7 @@
 //! | `mindos_validator_query_duration_seconds{netuid}` | histogram | `subnet_query` receipt to answer, answered ones |
 //! | `mindos_validator_query_attempts_total{netuid,kind}` | counter | requests sent to miners for queries: `primary`, `hedge`, `failover` |
 //! | `mindos_validator_challenges_total{netuid,outcome}` | counter | challenges by outcome: `answered`, `failed`, `not_permitted`, `busy` (neither scored) |
+//! | `mindos_validator_unsigned_answers_total{netuid,reason}` | counter | answers not used because they are not signed as the request's terms require: `missing` (no receipt), `bad_signature`, `not_ed25519` (the peer's id names no key to check) |
 //! | `mindos_validator_miner_score{netuid,uid}` | gauge | a miner's challenge score, `0..=1` |
 //! | `mindos_validator_weights_total{netuid,action,outcome}` | counter | `commit`, `reveal`, `set` transactions: `ok`, `error` |
 //! | `mindos_validator_finalized_block` | gauge | the last finalized block followed |
@@ -25,6 +26,7 @@ pub(crate) struct Metrics {
     pub(crate) query_duration: HistogramVec,
     pub(crate) query_attempts: IntCounterVec,
     pub(crate) challenges: IntCounterVec,
+    pub(crate) unsigned_answers: IntCounterVec,
     pub(crate) miner_score: GaugeVec,
     pub(crate) weights: IntCounterVec,
     pub(crate) finalized_block: IntGauge,
@@ -67,6 +69,13 @@ impl Metrics {
             ),
             &["netuid", "outcome"],
         )?;
+        let unsigned_answers = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_unsigned_answers_total",
+                "Answers not used because they are not signed as their terms require: missing, bad_signature, not_ed25519.",
+            ),
+            &["netuid", "reason"],
+        )?;
         let miner_score = GaugeVec::new(
             Opts::new(
                 "mindos_validator_miner_score",
@@ -107,6 +116,7 @@ impl Metrics {
         registry.register(Box::new(query_duration.clone()))?;
         registry.register(Box::new(query_attempts.clone()))?;
         registry.register(Box::new(challenges.clone()))?;
+        registry.register(Box::new(unsigned_answers.clone()))?;
         registry.register(Box::new(miner_score.clone()))?;
         registry.register(Box::new(weights.clone()))?;
         registry.register(Box::new(finalized_block.clone()))?;
@@ -119,6 +129,7 @@ impl Metrics {
             query_duration,
             query_attempts,
             challenges,
+            unsigned_answers,
             miner_score,
             weights,
             finalized_block,

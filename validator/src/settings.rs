@@ -72,6 +72,10 @@ pub const DEFAULT_REDUNDANCY: u32 = 2;
 pub const DEFAULT_GATEWAY_MIN_AGREEMENT_PERCENT: u8 = 51;
 /// Default time budget of a query that gives none, in milliseconds.
 pub const DEFAULT_QUERY_TIMEOUT_MS: u64 = 5000;
+/// Longest time any request to a miner may be given, in milliseconds: the cap of
+/// `--challenge-timeout-ms`, `--query-timeout-ms` and a query's `timeout_ms` (every request's
+/// deadline block covers it).
+pub const MAX_REQUEST_TIMEOUT_MS: u64 = 120_000;
 
 /// The `mindos-validator` command line; parse it with [`Cli`].
 #[derive(Debug, Parser)]

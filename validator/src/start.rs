@@ -24,6 +24,7 @@ use tokio::{
 };
 
 use crate::{
+    answers::Answers,
     chain::{ChainSession, Served},
     challenge,
     config::{ChainMode, Config, GatewaySettings},
@@ -55,6 +56,10 @@ impl Validator {
 
         let tasks = Tasks::new();
         let evidence = start_evidence(&config, &store, &metrics, &mesh.client, &tasks)?;
+        // Verified answers go to the evidence store.
+        let transcripts: Arc<dyn TranscriptSink> = evidence.sink.clone();
+        let genesis = chain.session.as_ref().map(ChainSession::genesis_hash);
+        let answers = Answers::new(genesis, metrics.clone(), transcripts);
         let ctx = Arc::new(Context {
             subnets,
             mesh: mesh.client.clone(),
@@ -62,7 +67,7 @@ impl Validator {
             metrics,
             store,
             challenge: config.challenge,
-            transcripts: evidence.sink.clone(),
+            answers: Arc::new(answers),
             cancel: tasks.cancel_token(),
         });
         if let Some(session) = chain.session {
@@ -489,6 +494,7 @@ async fn start_gateway(
         ctx.mesh.clone(),
         peers,
         ctx.metrics.clone(),
+        ctx.answers.clone(),
         settings,
     ));
     gateway::start(settings, gateway, ctx.cancel.clone()).await

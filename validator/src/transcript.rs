@@ -6,7 +6,7 @@
 //! receipt verifies; the evidence store (`crate::evidence`) keeps them for the audit window
 //! and serves them to committee and audit members over `/mindos/evidence/1`.
 
-use mindos_mesh::{receipt::SignedAnswer, NetUid, PeerId, Uid};
+use mindos_mesh::{receipt::SignedAnswer, PeerId};
 use serde_json::value::RawValue;
 
 /// Why the validator sent the request a transcript records. Only the validator knows: the
@@ -18,6 +18,8 @@ pub(crate) enum RequestKind {
     /// A user's query through the gateway.
     Query,
     /// A canary: a challenge whose expected answer the validator committed on chain.
+    // Sent by the canary work of issue 20, which lands later.
+    #[allow(dead_code)]
     Canary,
 }
 
@@ -25,10 +27,6 @@ pub(crate) enum RequestKind {
 /// evidence is SCALE, as the chain takes it).
 #[derive(Clone, Debug)]
 pub(crate) struct Transcript {
-    /// The subnet.
-    pub(crate) netuid: NetUid,
-    /// The miner's uid when it answered.
-    pub(crate) uid: Uid,
     /// The peer that answered (its key signed `evidence`).
     pub(crate) peer: PeerId,
     /// What the request was, as the validator knows it.
@@ -46,6 +44,20 @@ pub(crate) struct Transcript {
     pub(crate) answered_at_ms: u64,
 }
 
+#[cfg(test)]
+/// Read from the signed challenge, which states them once.
+impl Transcript {
+    /// The subnet (as the signed challenge names it).
+    pub(crate) fn netuid(&self) -> mindos_mesh::NetUid {
+        self.evidence.response.challenge.netuid
+    }
+
+    /// The miner's uid when it answered (as the signed challenge names it).
+    pub(crate) fn uid(&self) -> mindos_mesh::Uid {
+        mindos_mesh::Uid(self.evidence.response.challenge.uid)
+    }
+}
+
 /// Takes verified answers. Never blocks: a sink that cannot keep up drops and counts them.
 pub(crate) trait TranscriptSink: Send + Sync {
     /// Keeps `transcript` (or drops it, counted, when full).
@@ -54,8 +66,10 @@ pub(crate) trait TranscriptSink: Send + Sync {
 
 /// A sink that keeps nothing (for tests; a validator records to the evidence store's
 /// `crate::evidence::StoreSink`).
+#[cfg(test)]
 pub(crate) struct Discard;
 
+#[cfg(test)]
 impl TranscriptSink for Discard {
     fn record(&self, _transcript: Transcript) {}
 }

@@ -1,9 +1,10 @@
 //! Following the chain and setting weights.
 //!
 //! [`follow`] reads every finalized block: each validated subnet's metagraph (miners'
-//! endpoints, permits, this hotkey's uid) and its tempo and commit-reveal flag (which the
+//! endpoints, permits, this hotkey's uid), its tempo and commit-reveal flag (which the
 //! owner may change at an epoch boundary, or governance at any block, while the validator
-//! runs).
+//! runs), and its sentinel epoch and pinned model, which with the block's number make the
+//! terms of every request to a miner ([`crate::answers`]).
 //!
 //! [`tick`] follows the head of the best chain and tells the weight tasks a block arrived.
 //! Epochs and reveal windows run on the best chain whether or not finality keeps up: a
@@ -46,6 +47,7 @@ use mindos_mesh::{MeshClient, Multiaddr, PeerId};
 use tokio::sync::watch;
 
 use crate::{
+    answers::TermsBasis,
     chain::{AtBlock, ChainSession, Served, WEIGHTS_TX_TIMEOUT},
     metagraph::SubnetState,
     metrics::Metrics,
@@ -79,7 +81,8 @@ fn in_commit_window(into_epoch: u64, tempo: u64, start_seen: bool) -> bool {
 /// A `serve` that must wait for the rate limit: `(netuid, allowed from block)`.
 pub(crate) type PendingServe = (NetUid, u64);
 
-/// Refreshes `subnet` from the chain at `at`: its tempo and commit-reveal flag, and from the
+/// Refreshes `subnet` from the chain at `at`: its tempo and commit-reveal flag, what requests'
+/// terms are built from (its sentinel epoch, pinned model and `at`'s number), and from the
 /// metagraph its neurons, own uid and miner addresses.
 pub(crate) async fn refresh(
     session: &ChainSession,
@@ -87,7 +90,8 @@ pub(crate) async fn refresh(
     subnet: &SubnetState,
     mesh: &MeshClient,
 ) -> Result<(), ValidatorError> {
-    if let Some((tempo, commit_reveal)) = session.subnet_parameters(at, subnet.netuid).await? {
+    if let Some(parameters) = session.subnet_parameters(at, subnet.netuid).await? {
+        let (tempo, commit_reveal) = (parameters.tempo, parameters.commit_reveal);
         if subnet.set_parameters(tempo, commit_reveal) {
             tracing::info!(
                 netuid = %subnet.netuid,
@@ -96,6 +100,11 @@ pub(crate) async fn refresh(
                 "subnet parameters changed"
             );
         }
+        subnet.set_terms_basis(TermsBasis {
+            epoch: session.sentinel_epoch(at, subnet.netuid).await?,
+            model_digest: parameters.model_digest,
+            finalized: at.block_number(),
+        });
     }
     let Some(neurons) = session.metagraph(at, subnet.netuid).await? else {
         tracing::warn!(netuid = %subnet.netuid, "the subnet is gone from the chain");

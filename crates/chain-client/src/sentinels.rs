@@ -23,6 +23,7 @@ pub use crate::runtime::runtime_types::mindos_primitives::evidence::{
 /// The sentinels pallet's judged offences as the metadata generates them.
 pub use crate::runtime::runtime_types::pallet_mindos_sentinels::types::JudgedOffence;
 use crate::{
+    neuron::AtBlock,
     runtime::{self, runtime_types::mindos_primitives::NetUid as ChainNetUid},
     Balance, ChainClient, ChainError, Finalized,
 };
@@ -121,6 +122,24 @@ fn read_error(
 }
 
 impl Sentinels<'_> {
+    /// `netuid`'s sentinel epoch at `at` (`Sentinels::SubnetEpoch`): the epoch challenges,
+    /// canary commitments and quarantines count in, which a signed answer names. 0 for a subnet
+    /// the pallet has seen no boundary of (the storage's default).
+    pub async fn subnet_epoch(&self, at: &AtBlock, netuid: NetUid) -> Result<u64, ChainError> {
+        let value = at
+            .storage()
+            .try_fetch(
+                runtime::storage().sentinels().subnet_epoch(),
+                (ChainNetUid(netuid.0),),
+            )
+            .await
+            .map_err(ChainError::from_subxt)?;
+        Ok(value
+            .map(|v| v.decode().map_err(ChainError::from_subxt))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
     /// `netuid`'s sentinel committee for sentinel `epoch` (default: the current one) at the
     /// best block. Fails with [`ChainError::UnknownSubnet`], or
     /// [`ChainError::CommitteeNotStored`] for an epoch the chain holds no committee of (it

@@ -53,9 +53,10 @@ impl Judge for Counting<'_> {
         &mut self,
         peer: PeerId,
         latency: Duration,
+        request: &InferRequest,
         answer: Result<InferResponse, MeshError>,
     ) -> Verdict<InferResponse> {
-        DefaultJudge.judge(peer, latency, answer)
+        DefaultJudge.judge(peer, latency, request, answer)
     }
 }
 

@@ -216,7 +216,7 @@ async fn prune(store: &Arc<Store>, wanted: &KeepFrom, pruned: &mut KeepFrom, met
 mod tests {
     use std::time::Duration;
 
-    use mindos_mesh::{evidence::TranscriptRef, PeerId, Uid};
+    use mindos_mesh::{evidence::TranscriptRef, PeerId};
     use serde_json::value::RawValue;
 
     use super::*;
@@ -226,8 +226,6 @@ mod tests {
     fn transcript(nonce: u64, epoch: u64) -> Transcript {
         let kept = crate::evidence::tests::transcript(NetUid(1), epoch, nonce);
         Transcript {
-            netuid: NetUid(1),
-            uid: Uid(kept.evidence.response.challenge.uid),
             peer: PeerId::from_bytes(&kept.peer).unwrap(),
             kind: RequestKind::Challenge,
             input: RawValue::from_string(kept.input).unwrap(),

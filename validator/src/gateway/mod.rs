@@ -29,7 +29,7 @@ use mindos_primitives::NetUid;
 use std::{
     collections::BTreeMap,
     net::SocketAddr,
-    sync::{atomic::AtomicU64, Arc, Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
@@ -61,7 +61,8 @@ use self::{
     limits::{ClientKey, ClientLimits, Closer, Connections, Limited, MinerBudget, MinerInFlight},
 };
 use crate::{
-    config::GatewaySettings, metagraph::SubnetState, metrics::Metrics, Rng, ValidatorError,
+    answers::Answers, config::GatewaySettings, metagraph::SubnetState, metrics::Metrics,
+    ValidatorError,
 };
 
 /// What the gateway's methods need.
@@ -72,7 +73,8 @@ pub(crate) struct Gateway {
     metrics: Arc<Metrics>,
     default_timeout: Duration,
     max_input_bytes: usize,
-    next_request_id: AtomicU64,
+    /// Builds each request to a miner (its terms, a fresh request id) and checks each answer.
+    answers: Arc<Answers>,
     /// Miner requests per second of the whole gateway.
     miner_budget: MinerBudget,
     /// Requests in flight per miner, capped to leave this validator's challenges room.
@@ -85,12 +87,14 @@ pub(crate) struct Gateway {
 
 impl Gateway {
     /// A gateway over `subnets` that reaches miners through `mesh` and ranks them with what
-    /// `peers` knows, with a router and request ids seeded from the OS.
+    /// `peers` knows, with a router seeded from the OS; `answers` makes its requests and
+    /// checks their answers.
     pub(crate) fn new(
         subnets: Arc<BTreeMap<NetUid, Arc<SubnetState>>>,
         mesh: MeshClient,
         peers: Arc<PeerSnapshot>,
         metrics: Arc<Metrics>,
+        answers: Arc<Answers>,
         settings: &GatewaySettings,
     ) -> Self {
         Self {
@@ -100,7 +104,7 @@ impl Gateway {
             metrics,
             default_timeout: settings.default_timeout,
             max_input_bytes: usize::try_from(settings.max_request_bytes).unwrap_or(usize::MAX),
-            next_request_id: AtomicU64::new(Rng::from_entropy().next_u64()),
+            answers,
             miner_budget: MinerBudget::new(settings.miner_rate),
             in_flight: MinerInFlight::default(),
             min_agreement: settings.min_agreement,

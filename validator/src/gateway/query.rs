@@ -2,6 +2,11 @@
 //! `redundancy` of them at once (each slot hedged and failed over by
 //! [`mindos_mesh::route::request_with_policy`]), and aggregate the answers.
 //!
+//! Every send is built for the miner it goes to, as a challenge is ([`Answers::request`]): its
+//! uid and hotkey in the terms, a request id drawn for that send. An answer is used only if it
+//! decodes and its signature verifies ([`Answers::check`]); one that does not is an invalid
+//! output from that miner, which the slot fails over from, and never reaches aggregation.
+//!
 //! What one query may cost the miners is bounded: at most `2 × redundancy` requests in all
 //! (each slot's first, then `redundancy` hedges and failovers shared by the slots), each
 //! also taking a token of the gateway's miner budget ([`MinerBudget`]). It fails over only
@@ -45,9 +50,14 @@ use super::{
     Gateway,
 };
 use crate::{
-    config::{DEFAULT_REDUNDANCY, MAX_PUBLIC_REDUNDANCY, MAX_REDUNDANCY, MIN_PUBLIC_REDUNDANCY},
+    answers::Answers,
+    config::{
+        DEFAULT_REDUNDANCY, MAX_PUBLIC_REDUNDANCY, MAX_REDUNDANCY, MAX_REQUEST_TIMEOUT_MS,
+        MIN_PUBLIC_REDUNDANCY,
+    },
     metagraph::{Neuron, SubnetState},
     metrics::Metrics,
+    transcript::RequestKind,
 };
 
 /// Inputs up to this many bytes are checked on the query's task (a short text tokenizes in
@@ -96,11 +106,11 @@ impl QueryOptions {
             ));
         }
         let timeout = match self.timeout_ms {
-            Some(ms) if (1..=120_000).contains(&ms) => Duration::from_millis(ms),
+            Some(ms) if (1..=MAX_REQUEST_TIMEOUT_MS).contains(&ms) => Duration::from_millis(ms),
             Some(ms) => {
                 return Err(error(
                     INVALID_INPUT,
-                    format!("timeout_ms {ms} is outside 1..=120000"),
+                    format!("timeout_ms {ms} is outside 1..={MAX_REQUEST_TIMEOUT_MS}"),
                 ))
             }
             None => default_timeout,
@@ -184,12 +194,11 @@ impl Gateway {
                 .unwrap_or(DEFAULT_HEDGE_DELAY)
                 .max(MIN_HEDGE_DELAY)
         });
-        let base_id = self
-            .next_request_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // What every miner asked is sent, less what names the miner: each send gets its own
+        // terms and request id (`SlotJudge::request_for`), so this one's are placeholders.
         let request = InferRequest {
             netuid: subnet.netuid,
-            request_id: base_id,
+            request_id: 0,
             payload,
             challenge: None,
         };
@@ -204,6 +213,7 @@ impl Gateway {
         ask(
             &transport,
             &self.metrics,
+            &self.answers,
             subnet,
             &request,
             k,
@@ -365,13 +375,13 @@ impl<'a> Spares<'a> {
         allowed.then(|| self.pop()).flatten()
     }
 
-    /// Every miner's uid, for the peers still queued.
-    fn uids(&self) -> Vec<(PeerId, Uid)> {
+    /// The miners still queued.
+    fn miners(&self) -> Vec<(PeerId, Neuron)> {
         self.queue
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
-            .map(|(peer, miner)| (*peer, miner.uid))
+            .cloned()
             .collect()
     }
 }
@@ -379,9 +389,11 @@ impl<'a> Spares<'a> {
 /// Starts `k` slots at once, slot i on the i-th best miner left, as many as the gateway's
 /// miner budget pays for; one result per slot started, or `rate_limited` if the budget
 /// could not pay for any.
+#[allow(clippy::too_many_arguments)]
 async fn ask<T: InferTransport>(
     transport: &T,
     metrics: &Metrics,
+    answers: &Answers,
     subnet: &SubnetState,
     request: &InferRequest,
     k: usize,
@@ -401,9 +413,11 @@ async fn ask<T: InferTransport>(
             "the gateway is sending miners all the requests it may; try again shortly",
         ));
     }
-    let slots = firsts
-        .into_iter()
-        .map(|first| slot(transport, metrics, subnet, request, first, spares, timing));
+    let slots = firsts.into_iter().map(|first| {
+        slot(
+            transport, metrics, answers, subnet, request, first, spares, timing,
+        )
+    });
     Ok(futures::future::join_all(slots).await)
 }
 
@@ -540,10 +554,13 @@ struct Timing {
 /// the hedge delay, fails over to spares on retryable errors, until one answers, the
 /// deadline passes or the query's allowance ([`Spares`]) is spent.
 /// The policy is the mesh's ([`request_with_policy`]); [`SlotJudge`] adds what only the
-/// gateway knows: which answers decode, the metrics and the miners' health.
+/// gateway knows: each miner's own request (its terms, a fresh request id), which answers
+/// decode and are signed, the metrics and the miners' health.
+#[allow(clippy::too_many_arguments)]
 async fn slot<T: InferTransport>(
     transport: &T,
     metrics: &Metrics,
+    answers: &Answers,
     subnet: &SubnetState,
     request: &InferRequest,
     first: Option<(PeerId, Neuron)>,
@@ -557,8 +574,8 @@ async fn slot<T: InferTransport>(
         return Err(SlotError::Exhausted);
     };
     // The slot's own miner and the spares still free: every peer it may ask.
-    let uids: HashMap<PeerId, Uid> = std::iter::once((first.0, first.1.uid))
-        .chain(spares.uids())
+    let miners: HashMap<PeerId, Neuron> = std::iter::once(first.clone())
+        .chain(spares.miners())
         .collect();
     // Set by the judge when a miner refuses the request itself: no other would take it.
     let hopeless = Arc::new(AtomicBool::new(false));
@@ -577,13 +594,15 @@ async fn slot<T: InferTransport>(
     }
     let judge = SlotJudge {
         metrics,
+        answers,
         subnet,
+        miners: &miners,
         netuid: subnet.netuid.to_string(),
         hopeless,
     };
     match request_with_policy(transport, candidates, request, policy, judge).await {
-        Ok(served) => match uids.get(&served.peer) {
-            Some(uid) => Ok((*uid, served.response, served.latency)),
+        Ok(served) => match miners.get(&served.peer) {
+            Some(miner) => Ok((miner.uid, served.response, served.latency)),
             // Cannot happen: every peer asked came from `uids`.
             None => Err(SlotError::Exhausted),
         },
@@ -592,13 +611,17 @@ async fn slot<T: InferTransport>(
     }
 }
 
-/// The gateway's judgement of a miner's answer: only an output that decodes counts; a
-/// retryable failure fails over, a refusal of the request itself (`invalid_input`,
-/// `too_large`) or a local mesh failure ends the slot. Counts each attempt and records each
-/// answer in the miner's health as it comes.
+/// The gateway's judgement of a miner's answer: only an output that decodes and is signed as
+/// the request's terms require ([`Answers::check`]) counts; a retryable failure fails over, a
+/// refusal of the request itself (`invalid_input`, `too_large`) or a local mesh failure ends
+/// the slot. Makes each miner its own request, counts each attempt and records each answer in
+/// the miner's health as it comes.
 struct SlotJudge<'a> {
     metrics: &'a Metrics,
+    answers: &'a Answers,
     subnet: &'a SubnetState,
+    /// Every miner the slot may ask, by PeerId.
+    miners: &'a HashMap<PeerId, Neuron>,
     /// The subnet as a metric label.
     netuid: String,
     /// Set when no other miner would answer: the slot draws no more candidates.
@@ -607,6 +630,16 @@ struct SlotJudge<'a> {
 
 impl Judge for SlotJudge<'_> {
     type Output = Output;
+
+    fn request_for(
+        &mut self,
+        peer: PeerId,
+        _kind: TryKind,
+        request: &InferRequest,
+    ) -> InferRequest {
+        self.answers
+            .request(self.subnet, self.miners.get(&peer), request.payload.clone())
+    }
 
     fn sent(&mut self, _peer: PeerId, kind: TryKind) {
         self.metrics
@@ -619,16 +652,28 @@ impl Judge for SlotJudge<'_> {
         &mut self,
         peer: PeerId,
         latency: Duration,
+        request: &InferRequest,
         answer: Result<InferResponse, MeshError>,
     ) -> Verdict<Output> {
         let output = match answer {
-            Ok(InferResponse::Ok { payload, .. }) => self
-                .subnet
-                .engine
-                .decode_output(payload.get().as_bytes())
-                .map_err(|e| AttemptError::Unusable {
-                    reason: e.to_string(),
-                }),
+            Ok(InferResponse::Ok { payload, receipt }) => {
+                // A peer not among the slot's miners cannot have been asked.
+                let uid = self.miners.get(&peer).map_or(Uid(u16::MAX), |m| m.uid);
+                self.answers
+                    .check(
+                        self.subnet,
+                        peer,
+                        uid,
+                        RequestKind::Query,
+                        request,
+                        latency,
+                        payload,
+                        receipt.as_ref(),
+                    )
+                    .map_err(|e| AttemptError::Unusable {
+                        reason: e.to_string(),
+                    })
+            }
             Ok(InferResponse::Err { code, message }) if !code.is_retryable() => {
                 // The request's own fault: not the miner's health, and no one else's turn.
                 tracing::debug!(%peer, ?code, %message, "miner refused the query itself");

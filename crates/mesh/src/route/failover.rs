@@ -5,7 +5,8 @@
 //! with the first candidate; when an attempt fails it sends to the next one; when
 //! [`FailoverPolicy::hedge_after`] passes with no answer it sends to the next one once more
 //! without cancelling the first, and the first useful answer wins. A [`Judge`] says what a
-//! useful answer is; every attempt's timeout is capped by the policy's deadline.
+//! useful answer is, and may make each peer its own request ([`Judge::request_for`]); every
+//! attempt's timeout is capped by the policy's deadline.
 
 use std::{future::Future, time::Duration};
 
@@ -167,23 +168,35 @@ pub enum Verdict<O> {
     Stop(MeshError),
 }
 
-/// The caller's side of [`request_with_policy`]: what counts as an answer, and what to note
-/// as attempts go out and come back (metrics, peer health). Called on the request's task, as
-/// each event happens.
+/// The caller's side of [`request_with_policy`]: what each peer is sent, what counts as an
+/// answer, and what to note as attempts go out and come back (metrics, peer health). Called on
+/// the request's task, as each event happens.
 pub trait Judge {
     /// What a served answer becomes.
     type Output;
+
+    /// The request to send `peer`, about to be sent for the reason `kind`: by default
+    /// `request` itself. A caller whose request names the peer it goes to makes it here (a
+    /// validator puts the miner's uid and hotkey in the
+    /// [`ChallengeTerms`](crate::wire::ChallengeTerms) and draws a fresh request id for every
+    /// send); [`Judge::judge`] is handed back what this returned with the peer's answer.
+    fn request_for(&mut self, peer: PeerId, kind: TryKind, request: &InferRequest) -> InferRequest {
+        let _ = (peer, kind);
+        request.clone()
+    }
 
     /// `peer` is being sent the request, for the reason `kind`.
     fn sent(&mut self, peer: PeerId, kind: TryKind) {
         let _ = (peer, kind);
     }
 
-    /// Judges `peer`'s `answer`, which came `latency` after sending.
+    /// Judges `peer`'s `answer` to `request` (as [`Judge::request_for`] made it), which came
+    /// `latency` after sending.
     fn judge(
         &mut self,
         peer: PeerId,
         latency: Duration,
+        request: &InferRequest,
         answer: Result<InferResponse, MeshError>,
     ) -> Verdict<Self::Output>;
 }
@@ -201,6 +214,7 @@ impl Judge for DefaultJudge {
         &mut self,
         peer: PeerId,
         _latency: Duration,
+        _request: &InferRequest,
         answer: Result<InferResponse, MeshError>,
     ) -> Verdict<InferResponse> {
         match answer {
@@ -269,13 +283,18 @@ impl FailoverPolicy {
     }
 }
 
-/// An attempt's peer, when it was first polled, and its answer.
-type Attempt = (PeerId, Instant, Result<InferResponse, MeshError>);
+/// An attempt's peer, when it was first polled, the request it was sent and its answer.
+type Attempt = (
+    PeerId,
+    Instant,
+    InferRequest,
+    Result<InferResponse, MeshError>,
+);
 
 fn attempt<'a, T: InferTransport + ?Sized>(
     transport: &'a T,
     peer: PeerId,
-    request: &InferRequest,
+    request: InferRequest,
     timeout: Duration,
 ) -> BoxFuture<'a, Attempt> {
     let answer = transport.send(peer, request.clone(), timeout);
@@ -283,7 +302,7 @@ fn attempt<'a, T: InferTransport + ?Sized>(
         // tokio's clock, so tests with paused time measure latency as the runtime sees it.
         let started = Instant::now();
         let answer = answer.await;
-        (peer, started, answer)
+        (peer, started, request, answer)
     }
     .boxed()
 }
@@ -311,6 +330,7 @@ where
 {
     let mut candidates = candidates.into_iter();
     let launch = |peer: PeerId, kind: TryKind, judge: &mut J| {
+        let request = judge.request_for(peer, kind, request);
         judge.sent(peer, kind);
         attempt(transport, peer, request, policy.try_timeout(Instant::now()))
     };
@@ -329,11 +349,11 @@ where
     loop {
         tokio::select! {
             next = inflight.next() => {
-                let Some((peer, started, answer)) = next else {
+                let Some((peer, started, sent, answer)) = next else {
                     return Err(FailoverError::Exhausted { attempts: failed });
                 };
                 let latency = started.elapsed();
-                match judge.judge(peer, latency, answer) {
+                match judge.judge(peer, latency, &sent, answer) {
                     Verdict::Served(response) => {
                         return Ok(Served {
                             peer,
@@ -468,6 +488,100 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// Answers `busy` to every peer but the last, recording every request it carries.
+    struct Recording {
+        last: PeerId,
+        carried: Mutex<Vec<(PeerId, InferRequest)>>,
+    }
+
+    impl InferTransport for Recording {
+        fn send(
+            &self,
+            peer: PeerId,
+            request: InferRequest,
+            _timeout: Duration,
+        ) -> impl Future<Output = Result<InferResponse, MeshError>> + Send {
+            self.carried.lock().unwrap().push((peer, request));
+            let answer = if peer == self.last {
+                InferResponse::encode_ok(&serde_json::json!("done")).unwrap()
+            } else {
+                InferResponse::error(ErrorCode::Busy, "hot")
+            };
+            async move { Ok(answer) }
+        }
+    }
+
+    /// Gives each peer its own request id (100, 101, … in the order they are sent) and notes
+    /// the id it is handed back with each answer.
+    struct PerPeer<'a> {
+        made: &'a Mutex<Vec<(PeerId, TryKind, u64)>>,
+        judged: &'a Mutex<Vec<(PeerId, u64)>>,
+    }
+
+    impl Judge for PerPeer<'_> {
+        type Output = InferResponse;
+
+        fn request_for(
+            &mut self,
+            peer: PeerId,
+            kind: TryKind,
+            request: &InferRequest,
+        ) -> InferRequest {
+            let mut made = self.made.lock().unwrap();
+            let mut own = request.clone();
+            own.request_id = 100 + made.len() as u64;
+            made.push((peer, kind, own.request_id));
+            own
+        }
+
+        fn judge(
+            &mut self,
+            peer: PeerId,
+            latency: Duration,
+            request: &InferRequest,
+            answer: Result<InferResponse, MeshError>,
+        ) -> Verdict<InferResponse> {
+            self.judged.lock().unwrap().push((peer, request.request_id));
+            DefaultJudge.judge(peer, latency, request, answer)
+        }
+    }
+
+    #[tokio::test]
+    async fn each_peer_gets_the_request_its_judge_made_and_the_judge_gets_it_back() {
+        let (a, b, c) = (peer(1), peer(2), peer(3));
+        let t = Recording {
+            last: c,
+            carried: Mutex::default(),
+        };
+        let (made, judged) = (Mutex::default(), Mutex::default());
+        let judge = PerPeer {
+            made: &made,
+            judged: &judged,
+        };
+        let policy = FailoverPolicy::sequential(Duration::from_secs(1));
+        let served = request_with_policy(&t, [a, b, c], &request(), policy, judge)
+            .await
+            .unwrap();
+        assert_eq!(served.peer, c);
+        let carried: Vec<(PeerId, u64)> = t
+            .carried
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(p, r)| (*p, r.request_id))
+            .collect();
+        assert_eq!(carried, vec![(a, 100), (b, 101), (c, 102)]);
+        assert_eq!(*judged.lock().unwrap(), carried);
+        assert_eq!(
+            *made.lock().unwrap(),
+            vec![
+                (a, TryKind::Primary, 100),
+                (b, TryKind::Failover, 101),
+                (c, TryKind::Failover, 102)
+            ]
+        );
     }
 
     #[tokio::test]

@@ -30,9 +30,10 @@
 //! [`request_with_policy`] sends a request to ranked candidates, one at a time, and moves
 //! to the next one when an attempt fails; with [`FailoverPolicy::hedge_after`] set it also
 //! sends to the next candidate once when the first is slow, and takes whichever answers
-//! first. A [`Judge`] decides what counts as an answer and sees every attempt (for
-//! metrics and peer health). [`request_with_failover`] is the common case: one attempt at a
-//! time, judged by [`ErrorCode::is_retryable`] and [`MeshError::is_retryable`]. Both are
+//! first. A [`Judge`] decides what counts as an answer, may make each peer its own request
+//! ([`Judge::request_for`]), and sees every attempt (for metrics and peer health).
+//! [`request_with_failover`] is the common case: one attempt at a time, judged by
+//! [`ErrorCode::is_retryable`] and [`MeshError::is_retryable`]. Both are
 //! written against [`InferTransport`], implemented by the [`MeshClient`] and by fakes in
 //! tests.
 //!

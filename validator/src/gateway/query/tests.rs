@@ -62,11 +62,16 @@ fn digits_subnet() -> SubnetState {
     )
 }
 
+/// Requests as on a private mesh: no terms, answers used unsigned.
+fn private(metrics: &Arc<Metrics>) -> Answers {
+    Answers::new(None, metrics.clone(), Arc::new(crate::transcript::Discard))
+}
+
 async fn run_slot(
     script: &[(Duration, Option<u8>)],
     hedge: Duration,
     budget: Duration,
-) -> (Result<(Uid, Output, Duration), SlotError>, Metrics) {
+) -> (Result<(Uid, Output, Duration), SlotError>, Arc<Metrics>) {
     let subnet = digits_subnet();
     let peers: Vec<PeerId> = script.iter().map(|_| PeerId::random()).collect();
     let transport = scripted(peers.iter().copied().zip(script.iter().copied()));
@@ -76,13 +81,14 @@ async fn run_slot(
         .map(|(i, p)| neuron(Uid(u16::try_from(i).unwrap()), *p))
         .collect();
     let first = queue.pop_front();
-    let metrics = Metrics::new().unwrap();
+    let metrics = Arc::new(Metrics::new().unwrap());
     let request = InferRequest::encode(NetUid(1), 1, &serde_json::Value::Null).unwrap();
     let deadline = tokio::time::Instant::now() + budget;
     let miner_budget = MinerBudget::new(1000);
     let result = slot(
         &transport,
         &metrics,
+        &private(&metrics),
         &subnet,
         &request,
         first,
@@ -203,7 +209,7 @@ async fn query_over(
     u64,
 ) {
     let subnet = digits_subnet();
-    let metrics = Metrics::new().unwrap();
+    let metrics = Arc::new(Metrics::new().unwrap());
     let miners: VecDeque<(PeerId, Neuron)> = miners
         .into_iter()
         .enumerate()
@@ -216,7 +222,11 @@ async fn query_over(
         hedge_delay: hedge,
     };
     let k = usize::try_from(redundancy).unwrap();
-    let result = ask(transport, &metrics, &subnet, &request, k, &spares, timing).await;
+    let answers = private(&metrics);
+    let result = ask(
+        transport, &metrics, &answers, &subnet, &request, k, &spares, timing,
+    )
+    .await;
     let sent = attempts(&metrics, "primary")
         + attempts(&metrics, "hedge")
         + attempts(&metrics, "failover");
@@ -330,8 +340,12 @@ async fn query_scripted(
         deadline: tokio::time::Instant::now() + checked.timeout,
         hedge_delay: None,
     };
-    let metrics = Metrics::new().unwrap();
-    let answers = ask(&transport, &metrics, &subnet, &request, k, &spares, timing).await?;
+    let metrics = Arc::new(Metrics::new().unwrap());
+    let answers = private(&metrics);
+    let answers = ask(
+        &transport, &metrics, &answers, &subnet, &request, k, &spares, timing,
+    )
+    .await?;
     aggregate(&subnet, answers, &checked)
 }
 
@@ -431,4 +445,201 @@ async fn the_gateway_keeps_room_for_its_own_challenges_at_each_miner() {
     assert_eq!(refused, 3, "only the requests past the cap are refused");
     assert_eq!(in_flight.count(&busy_miner), 0, "places are given back");
     assert!(!in_flight.is_full(&busy_miner));
+}
+
+/// The miners in `script` (each a neuron with uid its place, best first) as a digits subnet on
+/// a chain ranks them, and the answers the gateway makes on that chain.
+struct SignedRun {
+    transport: crate::answers::testing::SigningMiners,
+    miners: VecDeque<(PeerId, Neuron)>,
+    subnet: SubnetState,
+    metrics: Arc<Metrics>,
+    answers: Answers,
+    sink: Arc<crate::answers::testing::Recording>,
+}
+
+fn signed_run(script: Vec<crate::answers::testing::Miner>) -> SignedRun {
+    let miners = script
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let uid = u16::try_from(i).unwrap();
+            (m.peer(), crate::answers::testing::neuron(uid, m.peer()))
+        })
+        .collect();
+    let metrics = Arc::new(Metrics::new().unwrap());
+    let (answers, sink) = crate::answers::testing::on_chain(metrics.clone());
+    SignedRun {
+        transport: crate::answers::testing::SigningMiners::new(script),
+        miners,
+        subnet: crate::answers::testing::digits_on_chain(),
+        metrics,
+        answers,
+        sink,
+    }
+}
+
+impl SignedRun {
+    /// One query slot over the miners, hedging after `hedge`, with 10 s to answer.
+    async fn slot(&self, hedge: Option<Duration>) -> Result<Answer, SlotError> {
+        let mut queue = self.miners.clone();
+        let first = queue.pop_front();
+        let budget = MinerBudget::new(1000);
+        let request = InferRequest::new(NetUid(1), 0, br#"{"pixels":[0]}"#).unwrap();
+        slot(
+            &self.transport,
+            &self.metrics,
+            &self.answers,
+            &self.subnet,
+            &request,
+            first,
+            &Spares::new(queue, 1, &budget),
+            Timing {
+                deadline: tokio::time::Instant::now() + Duration::from_secs(10),
+                hedge_delay: hedge,
+            },
+        )
+        .await
+    }
+
+    /// What each miner asked received, in order.
+    fn received(&self) -> Vec<(PeerId, InferRequest)> {
+        self.transport.received.lock().unwrap().clone()
+    }
+
+    fn unsigned(&self, reason: &str) -> u64 {
+        self.metrics
+            .unsigned_answers
+            .with_label_values(&["1", reason])
+            .get()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_query_uses_only_answers_its_miner_signed_for_its_request() {
+    use crate::answers::testing::{Miner, Signing};
+    let ms = Duration::from_millis;
+    for (signing, reason) in [
+        (Signing::Unsigned, "missing"),
+        (Signing::OtherKey, "bad_signature"),
+        (Signing::OtherRequest, "bad_signature"),
+        (Signing::OtherOutput, "bad_signature"),
+    ] {
+        // The best miner answers at once, wrongly signed; the next one honestly.
+        let run = signed_run(vec![
+            Miner::new(ms(1), Some(5), signing),
+            Miner::new(ms(2), Some(3), Signing::Honest),
+        ]);
+        let (uid, output, _) = run.slot(None).await.unwrap();
+        assert_eq!(uid, Uid(1), "{signing:?}: served by the honest miner");
+        assert!(matches!(output, Output::Digits(ref d) if d.label == 3));
+        assert_eq!(attempts(&run.metrics, "failover"), 1, "{signing:?}");
+        assert_eq!(run.unsigned(reason), 1, "{signing:?}");
+        // Only the verified answer is evidence.
+        let kept = run.sink.taken();
+        assert_eq!(kept.len(), 1, "{signing:?}");
+        let honest = run.miners[1].0;
+        let (_, sent) = run.received().pop().unwrap();
+        assert_eq!(
+            (kept[0].peer, kept[0].uid(), kept[0].kind),
+            (honest, Uid(1), RequestKind::Query)
+        );
+        assert_eq!(
+            kept[0].evidence.response.challenge,
+            sent.evidence_challenge().unwrap()
+        );
+        assert_eq!(kept[0].input.get(), r#"{"pixels":[0]}"#);
+    }
+    // A signed answer from a miner whose id names no key to check it with.
+    let run = signed_run(vec![Miner::new(ms(1), Some(3), Signing::Honest)]);
+    let mut miners = run.miners.clone();
+    let stranger = PeerId::random();
+    miners[0] = (stranger, crate::answers::testing::neuron(0, stranger));
+    let run = SignedRun {
+        transport: crate::answers::testing::SigningMiners {
+            miners: run
+                .transport
+                .miners
+                .into_values()
+                .map(|m| (stranger, m))
+                .collect(),
+            ..Default::default()
+        },
+        miners,
+        ..run
+    };
+    assert!(matches!(run.slot(None).await, Err(SlotError::Exhausted)));
+    assert_eq!(run.unsigned("not_ed25519"), 1);
+    assert!(run.sink.taken().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_send_of_a_hedged_query_names_its_own_miner_and_nonce() {
+    use crate::answers::testing::{Miner, Signing, BASIS};
+    let ms = Duration::from_millis;
+    let run = signed_run(vec![
+        Miner::new(ms(5000), Some(3), Signing::Honest),
+        Miner::new(ms(10), Some(3), Signing::Honest),
+    ]);
+    let (uid, _, _) = run.slot(Some(ms(50))).await.unwrap();
+    assert_eq!(uid, Uid(1));
+    assert_eq!(attempts(&run.metrics, "hedge"), 1);
+    let received = run.received();
+    assert_eq!(received.len(), 2);
+    for (i, (peer, request)) in received.iter().enumerate() {
+        let (expected_peer, miner) = &run.miners[i];
+        assert_eq!(peer, expected_peer);
+        let terms = request.challenge.as_ref().unwrap();
+        assert_eq!((terms.uid, terms.hotkey), (miner.uid, miner.hotkey));
+        assert_eq!(
+            (terms.epoch, terms.model_digest),
+            (BASIS.epoch, BASIS.model_digest)
+        );
+        assert_eq!(request.payload.get(), r#"{"pixels":[0]}"#);
+    }
+    assert_ne!(received[0].1.request_id, received[1].1.request_id);
+    assert_ne!(received[0].1.request_id, 0, "not the template's id");
+    assert_eq!(run.sink.taken().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unsigned_answer_is_not_aggregated() {
+    use crate::answers::testing::{Miner, Signing};
+    let ms = Duration::from_millis;
+    // Two miners asked, no spare: one says 3 signed, the other 5 unsigned.
+    let run = signed_run(vec![
+        Miner::new(ms(1), Some(3), Signing::Honest),
+        Miner::new(ms(1), Some(5), Signing::Unsigned),
+    ]);
+    let checked = QueryOptions {
+        redundancy: Some(2),
+        ..QueryOptions::default()
+    }
+    .check(Duration::from_secs(5), true, 0.51)
+    .unwrap();
+    let budget = MinerBudget::new(10_000);
+    let spares = Spares::new(run.miners.clone(), checked.redundancy, &budget);
+    let request = InferRequest::new(NetUid(1), 0, b"null").unwrap();
+    let timing = Timing {
+        deadline: tokio::time::Instant::now() + checked.timeout,
+        hedge_delay: None,
+    };
+    let answers = ask(
+        &run.transport,
+        &run.metrics,
+        &run.answers,
+        &run.subnet,
+        &request,
+        2,
+        &spares,
+        timing,
+    )
+    .await
+    .unwrap();
+    let result = aggregate(&run.subnet, answers, &checked).unwrap();
+    assert_eq!(result.output["label"], 3);
+    assert_eq!(result.served_by.len(), 1);
+    assert_eq!(result.served_by[0].uid, Uid(0));
+    assert_eq!(result.agreement, 0.5, "one of the two answers asked for");
+    assert_eq!(run.unsigned("missing"), 1);
 }
