@@ -14,6 +14,7 @@ mod rpc;
 mod serve;
 mod service;
 pub mod settings;
+mod signer;
 mod start;
 mod status;
 
