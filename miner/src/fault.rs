@@ -11,7 +11,7 @@
 //!
 //! | value | behaviour |
 //! |---|---|
-//! | `garbage` | answers a well-formed but wrong output (another label, a random unit vector) |
+//! | `garbage` | answers a well-formed but wrong output (another label, a random unit vector); to a request with challenge terms it signs the wrong output (and re-sends it when the challenge comes again), so its lies are evidence |
 //! | `copy:MULTIADDR/p2p/PEER` | does not run its model: relays each request to that miner and returns its answer |
 //! | `slow:MS` | answers correctly after an extra delay of `MS` milliseconds |
 //! | `drop` | never answers (holds the request until the caller gives up) |
@@ -130,6 +130,10 @@ pub(crate) async fn answer(
     responder: Responder,
 ) {
     match fault {
+        // With terms the signer garbles before it signs (`Signer::sign_garbage`).
+        Fault::Garbage if request.challenge.is_some() => {
+            responder.respond(server.answer(peer, request).await);
+        }
         Fault::Garbage => {
             let honest = server.answer(peer, request).await;
             responder.respond(garble(honest));
@@ -200,6 +204,22 @@ pub(crate) async fn equivocate(
         Ok(receipt) => other.with_receipt(receipt),
         Err(e) => InferResponse::error(mindos_mesh::ErrorCode::Internal, e),
     }
+}
+
+/// A well-formed wrong output in place of `output` (what [`garble`] makes of its answer).
+pub(crate) fn garble_output(
+    engine: &dyn mindos_subnets::SubnetEngine,
+    output: &mindos_subnets::Output,
+) -> Result<mindos_subnets::Output, crate::ServeError> {
+    let internal = |e: String| crate::ServeError::Internal(e);
+    let honest = InferResponse::encode_ok(output).map_err(|e| internal(e.to_string()))?;
+    let wrong = garble(honest);
+    let bytes = wrong
+        .payload_bytes()
+        .ok_or_else(|| internal("no payload".to_owned()))?;
+    engine
+        .decode_output(bytes)
+        .map_err(|e| internal(e.to_string()))
 }
 
 /// A well-formed wrong answer in place of an honest one: another label (probabilities to

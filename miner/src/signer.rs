@@ -319,6 +319,9 @@ pub(crate) struct Signer {
     live: Arc<LiveState>,
     store: Mutex<AnswerStore>,
     metrics: Arc<Metrics>,
+    /// The `garbage` fault: sign (and store) a wrong output instead of the model's.
+    #[cfg(feature = "fault-injection")]
+    garbage: std::sync::atomic::AtomicBool,
 }
 
 /// What to do with a request that carries terms.
@@ -347,7 +350,17 @@ impl Signer {
             live,
             store: Mutex::new(AnswerStore::new(store_bytes)),
             metrics,
+            #[cfg(feature = "fault-injection")]
+            garbage: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// From now on, sign a wrong output in place of each one the model computes (the
+    /// `garbage` fault: a consistent liar, whose lies are evidence).
+    #[cfg(feature = "fault-injection")]
+    pub(crate) fn sign_garbage(&self) {
+        self.garbage
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn store(&self) -> MutexGuard<'_, AnswerStore> {
@@ -541,6 +554,19 @@ impl Ticket {
         output: &Output,
     ) -> Result<InferResponse, ServeError> {
         let latency_ms = latency_since(self.arrived);
+        #[cfg(feature = "fault-injection")]
+        let garbled;
+        #[cfg(feature = "fault-injection")]
+        let output = if self
+            .signer
+            .garbage
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            garbled = crate::fault::garble_output(engine, output)?;
+            &garbled
+        } else {
+            output
+        };
         let output_hash = engine
             .output_hash(output)
             .map_err(|e| ServeError::Internal(e.to_string()))?;

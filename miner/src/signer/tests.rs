@@ -375,3 +375,17 @@ async fn an_equivocating_miner_signs_two_outputs_for_one_challenge() {
     // The honest path re-sends the first.
     assert_eq!(f.ask(request).await, first);
 }
+
+#[cfg(feature = "fault-injection")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_garbage_miner_signs_its_wrong_answers() {
+    let f = Fixture::on_chain();
+    let honest = f.ask(f.request(1, None)).await;
+    f.server.signer.sign_garbage();
+    let request = f.request(2, Some(f.terms()));
+    let lie = f.ask(request.clone()).await;
+    f.verify(&GENESIS, &request, &lie).unwrap();
+    assert_ne!(f.output_hash(&lie), f.output_hash(&honest));
+    // A consistent liar: the same lie again.
+    assert_eq!(f.ask(request).await, lie);
+}
