@@ -175,11 +175,17 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
             let payload = &payloads[i % payloads.len()];
             raw_lat.push(raw_once(&engine, input));
             handoff_lat.push(handoff.once(input).await);
-            miner_lat.push(ask_timed(&caller, peer, netuid, payload).await);
+            // Signed and unsigned in turn first, so neither always follows the other.
             nonce += 1;
+            if i % 2 == 0 {
+                miner_lat.push(ask_timed(&caller, peer, netuid, payload).await);
+            }
             let (took, verified_in) = signer.ask(&caller, nonce, payload).await;
             signed_lat.push(took);
             verify_lat.push(verified_in);
+            if i % 2 == 1 {
+                miner_lat.push(ask_timed(&caller, peer, netuid, payload).await);
+            }
             if i % 10 == 0 {
                 // A challenge sent again: the stored answer, the model not run.
                 resent_lat.push(signer.ask(&caller, nonce, payload).await.0);

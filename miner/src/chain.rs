@@ -269,6 +269,12 @@ impl ChainSession {
         auth: &Authorizer,
         live: &LiveState,
     ) -> Result<(), MinerError> {
+        // First: the block is finalized whether or not the reads below succeed, and signed
+        // answers name it.
+        live.set_head(SeenBlock {
+            number: at.block_number(),
+            hash: at.block_hash().0,
+        });
         let peers = self.validator_peers(at).await?;
         let count = peers.len();
         if auth.set_validators(peers) {
@@ -286,10 +292,6 @@ impl ChainSession {
                 "the hotkey is no longer registered on the subnet (pruned or deregistered)"
             );
         }
-        live.set_head(SeenBlock {
-            number: at.block_number(),
-            hash: at.block_hash().0,
-        });
         Ok(())
     }
 

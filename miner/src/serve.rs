@@ -1,5 +1,6 @@
 //! The request path shared by the mesh and the owner RPC: who may call, which subnet,
-//! queueing, answering — and the outcome counted in the metrics.
+//! queueing, answering (signed, for a request with challenge terms: [`crate::signer`]) — and
+//! the outcome counted in the metrics.
 
 use mindos_primitives::NetUid;
 use std::{

@@ -267,7 +267,7 @@ pub struct DeviceArgs {
 pub struct SigningArgs {
     /// Bytes the signed answers kept to re-send may take (each challenge is signed once and
     /// its answer re-sent when it comes again): three quarters for answers (about 0.7 KiB a
-    /// digits answer, 4.9 KiB a text embedding), oldest evicted first, a quarter for
+    /// digits answer, 5.1 KiB a text embedding), oldest evicted first, a quarter for
     /// fingerprints of evicted challenges, which are then refused rather than signed twice.
     #[arg(long, value_name = "BYTES", default_value = DEFAULT_SIGNED_ANSWERS_BYTES.to_string())]
     pub signed_answers_bytes: Option<usize>,

@@ -161,9 +161,9 @@ enum Lookup {
 /// The signed answers kept to re-send, bounded by a byte budget.
 ///
 /// - An entry is counted at its answer's payload text plus [`ENTRY_OVERHEAD`]: about
-///   0.7 KiB for a digits answer (a label and ten probabilities), about 4.9 KiB for a
+///   0.7 KiB for a digits answer (a label and ten probabilities), about 5.1 KiB for a
 ///   text-embedding one (384 coordinates as JSON). Three quarters of the budget hold entries;
-///   at the default 32 MiB that is about 35,000 digits or 5,000 text answers.
+///   at the default 32 MiB that is about 37,000 digits or 4,800 text answers.
 /// - Past the budget the oldest entries are evicted first. An evicted key is not forgotten:
 ///   its fingerprint (a salted 64-bit hash, [`FINGERPRINT_COST`] bytes) is kept in the last
 ///   quarter of the budget (about 260,000 at the default), and a challenge with that key is

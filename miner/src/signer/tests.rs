@@ -389,3 +389,4 @@ async fn a_garbage_miner_signs_its_wrong_answers() {
     // A consistent liar: the same lie again.
     assert_eq!(f.ask(request).await, lie);
 }
+
