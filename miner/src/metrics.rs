@@ -20,9 +20,7 @@
 
 use std::time::Duration;
 
-use prometheus::{
-    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-};
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
 use crate::{serve::Outcome, signer::Refusal};
 
@@ -154,13 +152,16 @@ impl Metrics {
 
     /// Counts one request with terms refused for `reason`.
     pub(crate) fn terms_refused(&self, reason: Refusal) {
-        self.terms_refused.with_label_values(&[reason.label()]).inc();
+        self.terms_refused
+            .with_label_values(&[reason.label()])
+            .inc();
     }
 
     /// The signed-answer store's size now, and `evicted` more evictions.
     pub(crate) fn store(&self, entries: usize, bytes: usize, evicted: u64) {
         self.stored.set(i64::try_from(entries).unwrap_or(i64::MAX));
-        self.stored_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        self.stored_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
         self.evicted.inc_by(evicted);
     }
 
@@ -173,7 +174,9 @@ impl Metrics {
     /// Requests with terms refused for `reason` so far.
     #[cfg(test)]
     pub(crate) fn refused_count(&self, reason: Refusal) -> u64 {
-        self.terms_refused.with_label_values(&[reason.label()]).get()
+        self.terms_refused
+            .with_label_values(&[reason.label()])
+            .get()
     }
 
     /// Counts one answered request.

@@ -377,8 +377,10 @@ impl Signer {
         terms: &ChallengeTerms,
         arrived: Instant,
     ) -> Result<Begin, ServeError> {
-        self.check(terms).map_err(|(reason, e)| self.refused(reason, e))?;
-        let challenge = terms.challenge(request.netuid, request.request_id, request.payload_bytes());
+        self.check(terms)
+            .map_err(|(reason, e)| self.refused(reason, e))?;
+        let challenge =
+            terms.challenge(request.netuid, request.request_id, request.payload_bytes());
         let key = Key::of(&challenge);
         let lookup = self.store().begin(key, &challenge);
         match lookup {
@@ -470,9 +472,10 @@ impl Signer {
     /// The block an answer names: the newest finalized one (block 0 on a private mesh).
     fn seen(&self) -> Result<SeenBlock, ServeError> {
         match self.anchor {
-            Anchor::Chain { .. } => self.live.head().ok_or_else(|| {
-                ServeError::Busy("not synced: no finalized block seen yet".into())
-            }),
+            Anchor::Chain { .. } => self
+                .live
+                .head()
+                .ok_or_else(|| ServeError::Busy("not synced: no finalized block seen yet".into())),
             Anchor::Private => Ok(SeenBlock {
                 number: 0,
                 hash: [0; 32],
@@ -513,7 +516,10 @@ impl Signer {
     /// The challenge `request` stands for and the answer stored for it, if this exact
     /// challenge was answered (for the equivocating fault, which ignores the rule).
     #[cfg(feature = "fault-injection")]
-    pub(crate) fn stored(&self, request: &InferRequest) -> Option<(AnswerChallenge, InferResponse)> {
+    pub(crate) fn stored(
+        &self,
+        request: &InferRequest,
+    ) -> Option<(AnswerChallenge, InferResponse)> {
         let challenge = request.evidence_challenge()?;
         let stored = self.store().stored(&challenge)?;
         Some((challenge, stored))

@@ -195,7 +195,11 @@ signed_answers_bytes = 2097152
     );
     assert_eq!(config.batching.max_batch, 8, "the flag wins");
     assert_eq!(config.batching.workers, 2, "the file fills in");
-    assert_eq!(config.signed_answers_bytes, 2 * 1024 * 1024, "the file fills in");
+    assert_eq!(
+        config.signed_answers_bytes,
+        2 * 1024 * 1024,
+        "the file fills in"
+    );
     assert_eq!(config.mesh.allow_peers.len(), 1);
     assert_eq!(config.device.region, *b"DE");
     assert_eq!(

@@ -32,8 +32,8 @@ fn request(
     terms: Option<ChallengeTerms>,
 ) -> InferRequest {
     let input = engine.challenge(sample).unwrap().input;
-    let mut request = InferRequest::new(DIGITS, nonce, &engine.encode_input(&input).unwrap())
-        .unwrap();
+    let mut request =
+        InferRequest::new(DIGITS, nonce, &engine.encode_input(&input).unwrap()).unwrap();
     request.challenge = terms;
     request
 }
@@ -63,7 +63,12 @@ async fn answers_to_terms_are_signed_once_and_resent() {
         let ask = |request: InferRequest| {
             let client = caller.client.clone();
             let peer = miner.peer_id;
-            async move { client.request(peer, request, REQUEST_TIMEOUT).await.unwrap() }
+            async move {
+                client
+                    .request(peer, request, REQUEST_TIMEOUT)
+                    .await
+                    .unwrap()
+            }
         };
         let terms = ChallengeTerms {
             uid: Uid(0),

@@ -4,8 +4,8 @@
 use std::{sync::Arc, time::Duration};
 
 use mindos_mesh::{
-    receipt::verify_answer, wire::ChallengeTerms, ErrorCode, InferRequest, InferResponse,
-    PeerId, PowerSource, PowerStatus,
+    receipt::verify_answer, wire::ChallengeTerms, ErrorCode, InferRequest, InferResponse, PeerId,
+    PowerSource, PowerStatus,
 };
 use mindos_primitives::{evidence::SeenBlock, NetUid, Uid};
 use mindos_subnets::SubnetEngine;
@@ -45,10 +45,7 @@ fn a_challenge_is_answered_once_and_its_key_never_under_other_terms() {
     let key = Key::of(&first);
     assert_eq!(store.begin(key, &first), Lookup::Fresh);
     // While it runs, the same challenge is not computed a second time.
-    assert_eq!(
-        store.begin(key, &first),
-        Lookup::Refused(Refusal::InFlight)
-    );
+    assert_eq!(store.begin(key, &first), Lookup::Refused(Refusal::InFlight));
     let signed = answer(100);
     assert_eq!(store.complete(key, first.clone(), signed.clone()), 0);
     assert_eq!(store.begin(key, &first), Lookup::Stored(signed));
@@ -226,10 +223,7 @@ impl Fixture {
 
 fn refused(response: &InferResponse, code: ErrorCode, needle: &str) {
     match response {
-        InferResponse::Err {
-            code: got,
-            message,
-        } => {
+        InferResponse::Err { code: got, message } => {
             assert_eq!(*got, code, "{message}");
             assert!(message.contains(needle), "{message}");
         }
@@ -295,7 +289,12 @@ async fn terms_that_do_not_fit_the_miner_are_refused_unsigned() {
             Refusal::ModelDigest,
             "not the loaded model",
         ),
-        ("uid", |t| t.uid = Uid(4), Refusal::Uid, "not this miner's uid 3"),
+        (
+            "uid",
+            |t| t.uid = Uid(4),
+            Refusal::Uid,
+            "not this miner's uid 3",
+        ),
         (
             "deadline",
             |t| t.deadline = 49,
@@ -349,7 +348,13 @@ async fn a_private_miner_signs_for_no_chain() {
     let request = f.request(1, Some(terms.clone()));
     let answered = f.ask(request.clone()).await;
     let signed = f.verify(&[0; 32], &request, &answered).unwrap();
-    assert_eq!(signed.response.seen_block, SeenBlock { number: 0, hash: [0; 32] });
+    assert_eq!(
+        signed.response.seen_block,
+        SeenBlock {
+            number: 0,
+            hash: [0; 32]
+        }
+    );
     assert!(f.verify(&GENESIS, &request, &answered).is_err());
     terms.model_digest = [1; 32];
     refused(
@@ -389,4 +394,3 @@ async fn a_garbage_miner_signs_its_wrong_answers() {
     // A consistent liar: the same lie again.
     assert_eq!(f.ask(request).await, lie);
 }
-
