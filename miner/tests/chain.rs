@@ -50,7 +50,6 @@ use mindos_mesh::{
     receipt::verify_answer, wire::ChallengeTerms, ErrorCode, InferRequest, InferResponse, Uid,
 };
 use mindos_miner::{Config, Miner, MinerError, Settings};
-use mindos_subnets::SubnetEngine;
 use mindos_test_utils::{init_tracing, key, write_key, DevNode, NodeArgs};
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::dev, sr25519::Keypair};

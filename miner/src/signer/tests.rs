@@ -273,10 +273,13 @@ async fn an_answer_to_terms_is_signed_once_and_resent_byte_for_byte() {
     assert_eq!(f.metrics.signed_count(), 1);
 }
 
+/// What a case changes in the terms, why it is refused and what the message says.
+type Case = (&'static str, fn(&mut ChallengeTerms), Refusal, &'static str);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn terms_that_do_not_fit_the_miner_are_refused_unsigned() {
     let f = Fixture::on_chain();
-    let cases: [(&str, fn(&mut ChallengeTerms), Refusal, &str); 4] = [
+    let cases: [Case; 4] = [
         (
             "hotkey",
             |t| t.hotkey = [1; 32],
