@@ -125,9 +125,10 @@ impl Key {
     }
 }
 
-/// What a stored entry is counted at beyond its payload text: the key, the challenge, the
-/// receipt, the map and order entries and allocator slack (measured at about 450 bytes; a
-/// round upper bound).
+/// What a stored entry is counted at beyond its payload text: the key, the challenge and the
+/// receipt in the map's entry (328 bytes), the entry in the eviction order and the
+/// payload's allocation (a unit test checks they fit). The map's spare capacity comes on top:
+/// up to as much again right after it grows.
 pub(crate) const ENTRY_OVERHEAD: usize = 512;
 
 /// What each forgotten key's fingerprint is counted at: 8 bytes in a set and 8 in a queue,

@@ -66,6 +66,15 @@ fn a_challenge_is_answered_once_and_its_key_never_under_other_terms() {
 }
 
 #[test]
+fn an_entry_fits_in_its_counted_overhead() {
+    use std::mem::size_of;
+    // The map's entry with its control byte, the order's entry with a share of its node, the
+    // payload's allocation header.
+    let counted = size_of::<(Key, Slot)>() + 1 + size_of::<(u64, Key)>() + 32 + 16;
+    assert!(counted <= ENTRY_OVERHEAD, "{counted}");
+}
+
+#[test]
 fn the_store_evicts_oldest_first_within_its_budget_and_remembers_what_it_evicted() {
     // 4 KiB in all: 3 KiB of entries at 1 KiB each (512 payload + 512 overhead), fingerprints
     // for 1 KiB / 32 = 32 keys.
