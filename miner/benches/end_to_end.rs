@@ -15,7 +15,14 @@
 //!   once, and to one that answers from a thread after sleeping as long as the model runs
 //!   (minus that sleep) — what any server pays for threads that parked meanwhile.
 //!
-//! Latency requests alternate one by one (raw, raw handed to a thread, miner, bare mesh) and
+//! - Signed answers: the same requests carrying challenge terms (each with a fresh nonce, so
+//!   each is signed, never re-sent from the store), verified by the caller as a validator
+//!   does (`verify_answer` on the hash of the decoded answer), side by side with the same
+//!   requests without terms: the latency signing adds per request and the ratio. The
+//!   miner runs without a chain, so it signs for a zero genesis hash — the same work as on a
+//!   chain. And a challenge sent again (the answer re-sent from the store, the model not run).
+//!
+//! Latency requests alternate one by one (raw, raw handed to a thread, miner, signed, bare mesh) and
 //! throughput rounds alternate, so background load on the machine hits all alike.
 //! Run it with `miner/bench.sh` (release build). `BENCH_REQUESTS` (default 300) sets the
 //! requests per latency round, `BENCH_ROUNDS` (default 3) the rounds, `BENCH_SUBNET`
@@ -39,8 +46,9 @@ use std::{
 };
 
 use mindos_mesh::{
-    keys::keypair_from_secret, libp2p::multiaddr::Protocol, InferRequest, InferResponse, Keypair,
-    Mesh, MeshClient, MeshConfig, Multiaddr, PeerId,
+    keys::keypair_from_secret, libp2p::multiaddr::Protocol, receipt::verify_answer,
+    wire::ChallengeTerms, InferRequest, InferResponse, Keypair, Mesh, MeshClient, MeshConfig,
+    Multiaddr, PeerId, Uid,
 };
 use mindos_subnets::{EngineConfig, Input, SubnetEngine};
 
@@ -135,6 +143,24 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
     let (mut raw_lat, mut miner_lat, mut echo_lat) = (Vec::new(), Vec::new(), Vec::new());
     let mut slow_echo_over = Vec::new();
     let mut handoff_lat = Vec::new();
+    let (mut signed_lat, mut verify_lat, mut resent_lat) = (Vec::new(), Vec::new(), Vec::new());
+    let signer = SignedAsker {
+        engine: engine.clone(),
+        terms: ChallengeTerms {
+            uid: Uid(0),
+            hotkey: [7; 32],
+            epoch: 1,
+            model_digest: engine.info().model_digest,
+            deadline: u64::MAX,
+        },
+        peer,
+        netuid,
+    };
+    // Warm the signed path too (its first signature initialises the key's tables).
+    for (i, payload) in payloads.iter().take(20).enumerate() {
+        signer.ask(&caller, u64::MAX - i as u64, payload).await;
+    }
+    let mut nonce = 0u64;
     let (mut raw_tput, mut miner_tput) = (Vec::new(), Vec::new());
     let mut rss_peak = 0;
     let (mut model_sum, mut model_count) = (0.0, 0.0);
@@ -149,7 +175,21 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
             let payload = &payloads[i % payloads.len()];
             raw_lat.push(raw_once(&engine, input));
             handoff_lat.push(handoff.once(input).await);
-            miner_lat.push(ask_timed(&caller, peer, netuid, payload).await);
+            // Signed and unsigned in turn first, so neither always follows the other.
+            nonce += 1;
+            if i % 2 == 0 {
+                miner_lat.push(ask_timed(&caller, peer, netuid, payload).await);
+            }
+            let (took, verified_in) = signer.ask(&caller, nonce, payload).await;
+            signed_lat.push(took);
+            verify_lat.push(verified_in);
+            if i % 2 == 1 {
+                miner_lat.push(ask_timed(&caller, peer, netuid, payload).await);
+            }
+            if i % 10 == 0 {
+                // A challenge sent again: the stored answer, the model not run.
+                resent_lat.push(signer.ask(&caller, nonce, payload).await.0);
+            }
             echo_lat.push(ask_timed(&caller, echo_peer, netuid, payload).await);
             let round_trip = ask_timed(&caller, slow_echo_peer, netuid, payload).await;
             let hold = held.lock().unwrap().pop().unwrap_or_default();
@@ -175,6 +215,9 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
     echo_lat.sort();
     slow_echo_over.sort();
     handoff_lat.sort();
+    signed_lat.sort();
+    verify_lat.sort();
+    resent_lat.sort();
     let (e50, e99) = (percentile(&echo_lat, 50), percentile(&echo_lat, 99));
     let mean = |v: &[Duration]| {
         v.iter().map(Duration::as_secs_f64).sum::<f64>() / v.len().max(1) as f64 * 1000.0
@@ -238,6 +281,38 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
         ms(percentile(&slow_echo_over, 50)),
         ms(percentile(&slow_echo_over, 99)),
         mean(&slow_echo_over)
+    );
+    let (s50, s99) = (percentile(&signed_lat, 50), percentile(&signed_lat, 99));
+    println!("signed answers at concurrency 1 (requests with challenge terms, side by side with the same requests without)");
+    println!(
+        "  miner, signed, verified by caller {:>9.3} ms {:>9.3} ms {:>9.3} ms",
+        ms(s50),
+        ms(s99),
+        mean(&signed_lat)
+    );
+    println!(
+        "  added by signing and checking     {:>9.3} ms {:>9.3} ms {:>9.3} ms   (signed minus unsigned)",
+        added(s50, m50),
+        added(s99, m99),
+        mean(&signed_lat) - mean(&miner_lat)
+    );
+    println!(
+        "  signed / unsigned                 {:>9.3}x {:>9.3}x {:>9.3}x",
+        s50.as_secs_f64() / m50.as_secs_f64(),
+        s99.as_secs_f64() / m99.as_secs_f64(),
+        mean(&signed_lat) / mean(&miner_lat)
+    );
+    println!(
+        "    of it the caller's check        {:>9.3} ms {:>9.3} ms {:>9.3} ms   (decode the answer, hash it, verify_answer)",
+        ms(percentile(&verify_lat, 50)),
+        ms(percentile(&verify_lat, 99)),
+        mean(&verify_lat)
+    );
+    println!(
+        "  a challenge sent again            {:>9.3} ms {:>9.3} ms {:>9.3} ms   (the stored answer re-sent; the model does not run)",
+        ms(percentile(&resent_lat, 50)),
+        ms(percentile(&resent_lat, 99)),
+        mean(&resent_lat)
     );
     println!("throughput at concurrency {CONCURRENCY}");
     println!("  raw, one session                  {raw_t:>9.1} req/s");
@@ -396,6 +471,42 @@ async fn ask(
     match caller.request(peer, request, Duration::from_secs(30)).await {
         Ok(InferResponse::Ok { .. }) => {}
         other => panic!("the miner did not answer: {other:?}"),
+    }
+}
+
+/// Sends requests with challenge terms and checks their receipts as a validator does.
+struct SignedAsker {
+    engine: Arc<dyn SubnetEngine>,
+    terms: ChallengeTerms,
+    peer: PeerId,
+    netuid: mindos_mesh::NetUid,
+}
+
+impl SignedAsker {
+    /// The round trip of one request with terms (nonce `nonce`) including the caller's check
+    /// of the receipt, and the check alone.
+    async fn ask(
+        &self,
+        caller: &MeshClient,
+        nonce: u64,
+        payload: &serde_json::Value,
+    ) -> (Duration, Duration) {
+        let mut request = InferRequest::encode(self.netuid, nonce, payload).unwrap();
+        request.challenge = Some(self.terms.clone());
+        let started = Instant::now();
+        let challenge = request.evidence_challenge().unwrap();
+        let response = caller
+            .request(self.peer, request, Duration::from_secs(30))
+            .await
+            .unwrap();
+        let checking = Instant::now();
+        let (Some(bytes), Some(receipt)) = (response.payload_bytes(), response.receipt()) else {
+            panic!("the miner did not sign: {response:?}");
+        };
+        let output = self.engine.decode_output(bytes).unwrap();
+        let hash = self.engine.output_hash(&output).unwrap();
+        verify_answer(&[0; 32], &self.peer, challenge, hash, receipt).expect("a valid signature");
+        (started.elapsed(), checking.elapsed())
     }
 }
 

@@ -22,7 +22,7 @@ use mindos_chain_client::{
     ChainClient, ChainError,
 };
 use mindos_mesh::{Multiaddr, PeerId};
-use mindos_primitives::{NetUid, TaskSpec, Uid};
+use mindos_primitives::{evidence::SeenBlock, NetUid, TaskSpec, Uid};
 use subxt::utils::AccountId32;
 use subxt_signer::sr25519::Keypair;
 use tokio_util::sync::CancellationToken;
@@ -107,6 +107,16 @@ impl ChainSession {
             hotkey_id,
             node_key: Arc::new(node_key),
         })
+    }
+
+    /// The hotkey's 32 account bytes (what challenge terms name).
+    pub(crate) fn hotkey_bytes(&self) -> [u8; 32] {
+        self.hotkey_id.0
+    }
+
+    /// The chain's genesis hash (what signed answers bind).
+    pub(crate) fn genesis_hash(&self) -> [u8; 32] {
+        self.client.genesis_hash()
     }
 
     /// The hotkey's account, `0x`-hex.
@@ -259,6 +269,12 @@ impl ChainSession {
         auth: &Authorizer,
         live: &LiveState,
     ) -> Result<(), MinerError> {
+        // First: the block is finalized whether or not the reads below succeed, and signed
+        // answers name it.
+        live.set_head(SeenBlock {
+            number: at.block_number(),
+            hash: at.block_hash().0,
+        });
         let peers = self.validator_peers(at).await?;
         let count = peers.len();
         if auth.set_validators(peers) {
@@ -276,7 +292,6 @@ impl ChainSession {
                 "the hotkey is no longer registered on the subnet (pruned or deregistered)"
             );
         }
-        live.set_block(at.block_number());
         Ok(())
     }
 

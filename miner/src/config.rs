@@ -134,6 +134,8 @@ pub struct Config {
     pub power: PowerSettings,
     /// Device profile.
     pub device: DeviceSettings,
+    /// Most bytes the signed answers kept to re-send may take.
+    pub signed_answers_bytes: usize,
     /// Owner JSON-RPC address (loopback), if enabled.
     pub rpc_addr: Option<SocketAddr>,
     /// Prometheus address, if enabled.
@@ -195,6 +197,14 @@ impl Config {
             power: s.power.check(&batching)?,
             batching,
             device: s.device.check()?,
+            signed_answers_bytes: in_range(
+                "signed_answers_bytes",
+                s.signing
+                    .signed_answers_bytes
+                    .unwrap_or(DEFAULT_SIGNED_ANSWERS_BYTES),
+                1024 * 1024,
+                1024 * 1024 * 1024,
+            )?,
             rpc_addr: s.rpc.check()?,
             metrics_addr: s.metrics.check(DEFAULT_METRICS_ADDR)?,
         })

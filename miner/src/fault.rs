@@ -11,17 +11,21 @@
 //!
 //! | value | behaviour |
 //! |---|---|
-//! | `garbage` | answers a well-formed but wrong output (another label, a random unit vector) |
+//! | `garbage` | answers a well-formed but wrong output (another label, a random unit vector); to a request with challenge terms it signs the wrong output (and re-sends it when the challenge comes again), so its lies are evidence |
 //! | `copy:MULTIADDR/p2p/PEER` | does not run its model: relays each request to that miner and returns its answer |
 //! | `slow:MS` | answers correctly after an extra delay of `MS` milliseconds |
 //! | `drop` | never answers (holds the request until the caller gives up) |
+//! | `equivocate` | ignores the sign-once rule: the first time a challenge comes it answers honestly (signed and stored); each time the same challenge comes again it answers another output (another label, a random unit vector), freshly signed — two different signed outputs for one nonce, equivocation evidence |
 //!
 //! Even compiled in (a workspace test build unifies the feature into the `mindos-miner` it
 //! builds), a fault runs only against a chain whose node declares itself `Development` or
 //! `Local` (`system_chainType`), checked before anything is spent; a miner asked to
 //! misbehave on any other chain, or on a private mesh with no chain to ask, refuses to start.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use mindos_mesh::{
     libp2p::multiaddr::Protocol, InferRequest, InferResponse, MeshClient, Multiaddr, PeerId,
@@ -74,6 +78,7 @@ pub(crate) enum Fault {
     Copy { peer: PeerId, addr: Multiaddr },
     Slow(Duration),
     Drop,
+    Equivocate,
 }
 
 impl Fault {
@@ -94,6 +99,7 @@ impl Fault {
         match kind {
             "garbage" => Ok(Self::Garbage),
             "drop" => Ok(Self::Drop),
+            "equivocate" => Ok(Self::Equivocate),
             "slow" => arg
                 .parse::<u64>()
                 .map(|ms| Self::Slow(Duration::from_millis(ms)))
@@ -108,7 +114,7 @@ impl Fault {
                 }
             }
             other => Err(bad(format!(
-                "unknown fault `{other}` (garbage, copy:ADDR, slow:MS, drop)"
+                "unknown fault `{other}` (garbage, copy:ADDR, slow:MS, drop, equivocate)"
             ))),
         }
     }
@@ -124,6 +130,10 @@ pub(crate) async fn answer(
     responder: Responder,
 ) {
     match fault {
+        // With terms the signer garbles before it signs (`Signer::sign_garbage`).
+        Fault::Garbage if request.challenge.is_some() => {
+            responder.respond(server.answer(peer, request).await);
+        }
         Fault::Garbage => {
             let honest = server.answer(peer, request).await;
             responder.respond(garble(honest));
@@ -133,6 +143,7 @@ pub(crate) async fn answer(
             tokio::time::sleep(*delay).await;
             responder.respond(honest);
         }
+        Fault::Equivocate => responder.respond(equivocate(server, peer, request).await),
         Fault::Drop => {
             // Not tracked by shutdown: holding the responder is the misbehaviour.
             tokio::spawn(async move {
@@ -153,6 +164,62 @@ pub(crate) async fn answer(
             responder.respond(answer);
         }
     }
+}
+
+/// What an equivocating miner answers: a challenge seen before gets another output than the
+/// one it signed and stored, freshly signed; anything else is answered honestly (and a new
+/// challenge's answer signed and stored).
+pub(crate) async fn equivocate(
+    server: &Server,
+    peer: PeerId,
+    request: InferRequest,
+) -> InferResponse {
+    let arrived = Instant::now();
+    let repeat = server
+        .admit(&peer, request.netuid)
+        .ok()
+        .and_then(|()| server.signer.stored(&request));
+    let Some((challenge, stored)) = repeat else {
+        return server.answer(peer, request).await;
+    };
+    // `garble` drops the receipt: the other output is signed below.
+    let other = garble(stored);
+    let signed = other
+        .payload_bytes()
+        .ok_or_else(|| "the stored answer has no payload".to_owned())
+        .and_then(|bytes| {
+            server
+                .engine
+                .decode_output(bytes)
+                .and_then(|output| server.engine.output_hash(&output))
+                .map_err(|e| e.to_string())
+        })
+        .and_then(|hash| {
+            server
+                .signer
+                .sign_again(challenge, hash, arrived)
+                .map_err(|e| e.to_string())
+        });
+    match signed {
+        Ok(receipt) => other.with_receipt(receipt),
+        Err(e) => InferResponse::error(mindos_mesh::ErrorCode::Internal, e),
+    }
+}
+
+/// A well-formed wrong output in place of `output` (what [`garble`] makes of its answer).
+pub(crate) fn garble_output(
+    engine: &dyn mindos_subnets::SubnetEngine,
+    output: &mindos_subnets::Output,
+) -> Result<mindos_subnets::Output, crate::ServeError> {
+    let internal = |e: String| crate::ServeError::Internal(e);
+    let honest = InferResponse::encode_ok(output).map_err(|e| internal(e.to_string()))?;
+    let wrong = garble(honest);
+    let bytes = wrong
+        .payload_bytes()
+        .ok_or_else(|| internal("no payload".to_owned()))?;
+    engine
+        .decode_output(bytes)
+        .map_err(|e| internal(e.to_string()))
 }
 
 /// A well-formed wrong answer in place of an honest one: another label (probabilities to
@@ -217,6 +284,7 @@ mod tests {
             Fault::parse("slow:250").unwrap(),
             Fault::Slow(Duration::from_millis(250))
         );
+        assert_eq!(Fault::parse("equivocate").unwrap(), Fault::Equivocate);
         let peer = PeerId::random();
         let copy = Fault::parse(&format!("copy:/ip4/127.0.0.1/tcp/1/p2p/{peer}")).unwrap();
         assert!(matches!(copy, Fault::Copy { peer: p, .. } if p == peer));

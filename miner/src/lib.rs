@@ -14,6 +14,7 @@ mod rpc;
 mod serve;
 mod service;
 pub mod settings;
+mod signer;
 mod start;
 mod status;
 
@@ -301,6 +302,9 @@ async fn dispatch_with_fault(
     let Some(fault) = fault.map(Arc::new) else {
         return dispatch(events, server).await;
     };
+    if *fault == fault::Fault::Garbage {
+        server.signer.sign_garbage();
+    }
     while let Some(event) = events.recv().await {
         if let MeshEvent::InboundRequest {
             peer,

@@ -8,15 +8,21 @@
 //! | `mindos_miner_batch_size` | histogram | inputs per batch run |
 //! | `mindos_miner_batch_duration_seconds` | histogram | time the model took per batch |
 //! | `mindos_miner_low_power` | gauge | 1 while the power policy has lowered limits |
+//! | `mindos_miner_answers_signed_total` | counter | answers signed (each challenge once) |
+//! | `mindos_miner_answers_resent_total` | counter | repeated challenges answered with the stored signed answer, the model not run |
+//! | `mindos_miner_terms_refused_total{reason}` | counter | requests with challenge terms refused unsigned, by reason (`hotkey`, `model_digest`, `uid`, `deadline`, `not_synced`, `other_terms`, `forgotten`, `in_flight`, `signing`) |
+//! | `mindos_miner_signed_answers_stored` | gauge | signed answers kept to re-send |
+//! | `mindos_miner_signed_answers_bytes` | gauge | bytes they are counted at (bounded by `--signed-answers-bytes`) |
+//! | `mindos_miner_signed_answers_evicted_total` | counter | signed answers evicted, oldest first, to stay within the bound |
 //!
 //! Each miner owns its registry (not the process-global one), so several miners can run in
 //! one process (tests do).
 
 use std::time::Duration;
 
-use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
-use crate::serve::Outcome;
+use crate::{serve::Outcome, signer::Refusal};
 
 /// The miner's metrics.
 #[derive(Debug)]
@@ -28,6 +34,12 @@ pub(crate) struct Metrics {
     batch_size: Histogram,
     batch_duration: Histogram,
     low_power: IntGauge,
+    signed: IntCounter,
+    resent: IntCounter,
+    terms_refused: IntCounterVec,
+    stored: IntGauge,
+    stored_bytes: IntGauge,
+    evicted: IntCounter,
 }
 
 impl Metrics {
@@ -65,6 +77,42 @@ impl Metrics {
             "mindos_miner_low_power",
             "1 while the power policy has lowered batch size and workers",
         )?;
+        let signed = IntCounter::new(
+            "mindos_miner_answers_signed_total",
+            "Answers signed (each challenge once)",
+        )?;
+        let resent = IntCounter::new(
+            "mindos_miner_answers_resent_total",
+            "Repeated challenges answered with the stored signed answer",
+        )?;
+        let terms_refused = IntCounterVec::new(
+            Opts::new(
+                "mindos_miner_terms_refused_total",
+                "Requests with challenge terms refused unsigned, by reason",
+            ),
+            &["reason"],
+        )?;
+        let stored = IntGauge::new(
+            "mindos_miner_signed_answers_stored",
+            "Signed answers kept to re-send",
+        )?;
+        let stored_bytes = IntGauge::new(
+            "mindos_miner_signed_answers_bytes",
+            "Bytes the kept signed answers are counted at",
+        )?;
+        let evicted = IntCounter::new(
+            "mindos_miner_signed_answers_evicted_total",
+            "Signed answers evicted, oldest first, to stay within the bound",
+        )?;
+        registry.register(Box::new(signed.clone()))?;
+        registry.register(Box::new(resent.clone()))?;
+        registry.register(Box::new(terms_refused.clone()))?;
+        registry.register(Box::new(stored.clone()))?;
+        registry.register(Box::new(stored_bytes.clone()))?;
+        registry.register(Box::new(evicted.clone()))?;
+        for reason in Refusal::ALL {
+            terms_refused.with_label_values(&[reason.label()]);
+        }
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(queue_depth.clone()))?;
@@ -83,7 +131,52 @@ impl Metrics {
             batch_size,
             batch_duration,
             low_power,
+            signed,
+            resent,
+            terms_refused,
+            stored,
+            stored_bytes,
+            evicted,
         })
+    }
+
+    /// Counts one answer signed.
+    pub(crate) fn signed(&self) {
+        self.signed.inc();
+    }
+
+    /// Counts one stored answer re-sent.
+    pub(crate) fn resent(&self) {
+        self.resent.inc();
+    }
+
+    /// Counts one request with terms refused for `reason`.
+    pub(crate) fn terms_refused(&self, reason: Refusal) {
+        self.terms_refused
+            .with_label_values(&[reason.label()])
+            .inc();
+    }
+
+    /// The signed-answer store's size now, and `evicted` more evictions.
+    pub(crate) fn store(&self, entries: usize, bytes: usize, evicted: u64) {
+        self.stored.set(i64::try_from(entries).unwrap_or(i64::MAX));
+        self.stored_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        self.evicted.inc_by(evicted);
+    }
+
+    /// Answers signed so far.
+    #[cfg(test)]
+    pub(crate) fn signed_count(&self) -> u64 {
+        self.signed.get()
+    }
+
+    /// Requests with terms refused for `reason` so far.
+    #[cfg(test)]
+    pub(crate) fn refused_count(&self, reason: Refusal) -> u64 {
+        self.terms_refused
+            .with_label_values(&[reason.label()])
+            .get()
     }
 
     /// Counts one answered request.

@@ -1,5 +1,6 @@
 //! The request path shared by the mesh and the owner RPC: who may call, which subnet,
-//! queueing, answering — and the outcome counted in the metrics.
+//! queueing, answering (signed, for a request with challenge terms: [`crate::signer`]) — and
+//! the outcome counted in the metrics.
 
 use mindos_primitives::NetUid;
 use std::{
@@ -17,6 +18,7 @@ use mindos_subnets::{Output, SubnetEngine};
 use crate::{
     metrics::Metrics,
     service::{Caller, JobError, JobResult, ReplyTo, Service},
+    signer::{Begin, Signer, Ticket},
 };
 
 /// How a request ended, as counted in `mindos_miner_requests_total{outcome}`.
@@ -164,6 +166,8 @@ pub(crate) struct Server {
     pub(crate) service: Service,
     pub(crate) auth: Authorizer,
     pub(crate) metrics: Arc<Metrics>,
+    /// Signs answers to requests with challenge terms.
+    pub(crate) signer: Arc<Signer>,
     accepting: AtomicBool,
 }
 
@@ -174,6 +178,7 @@ impl Server {
         service: Service,
         auth: Authorizer,
         metrics: Arc<Metrics>,
+        signer: Arc<Signer>,
     ) -> Self {
         Self {
             netuid,
@@ -181,6 +186,7 @@ impl Server {
             service,
             auth,
             metrics,
+            signer,
             accepting: AtomicBool::new(true),
         }
     }
@@ -194,43 +200,53 @@ impl Server {
     /// answered at once; an output is answered by the inference worker that computed it, so
     /// no task has to wake in between (the mesh's dispatcher calls this for every request).
     /// The payload reaches the worker as the JSON text the mesh checked, and the subnet
-    /// decodes it typed there.
+    /// decodes it typed there. A request with challenge terms is checked and looked up by the
+    /// [`Signer`] first; its output is signed on the worker.
     pub(crate) fn answer_to(&self, peer: PeerId, request: InferRequest, responder: Responder) {
-        let answer = Answer {
-            responder,
+        self.answer_with(peer, request, Respond::Mesh(responder));
+    }
+
+    fn answer_with(&self, peer: PeerId, request: InferRequest, respond: Respond) {
+        let arrived = Instant::now();
+        let mut answer = Answer {
+            respond,
             metrics: self.metrics.clone(),
-            started: Instant::now(),
+            engine: self.engine.clone(),
+            started: arrived,
             peer,
             request_id: request.request_id,
+            ticket: None,
         };
-        match self
+        if let Err(e) = self
             .admit(&peer, request.netuid)
-            .and_then(|()| self.accept(request.into_payload_bytes()))
+            .and_then(|()| self.check_accepting())
         {
-            Ok(input) => {
-                // A refusal (queue full, shutting down) reaches the answer as `busy`.
-                let _ = self
-                    .service
-                    .submit_with(input, self.auth.caller(&peer), Box::new(answer));
-            }
-            Err(e) => answer.finish(Err(e)),
+            return answer.finish(Err(e));
         }
+        if let Some(terms) = &request.challenge {
+            match self.signer.begin(&request, terms, arrived) {
+                Ok(Begin::Run(ticket)) => answer.ticket = Some(ticket),
+                Ok(Begin::Resend(response)) => return answer.resend(response),
+                Err(e) => return answer.finish(Err(e)),
+            }
+        }
+        // A refusal (queue full, shutting down) reaches the answer as `busy`.
+        let _ = self.service.submit_with(
+            request.into_payload_bytes(),
+            self.auth.caller(&peer),
+            Box::new(answer),
+        );
     }
 
     /// [`Server::answer_to`], awaited: the response instead of a responder (for a faulty
-    /// miner that alters it).
-    #[cfg(feature = "fault-injection")]
+    /// miner that alters it, and tests).
+    #[cfg(any(test, feature = "fault-injection"))]
     pub(crate) async fn answer(&self, peer: PeerId, request: InferRequest) -> InferResponse {
-        let started = Instant::now();
-        let result = match self.admit(&peer, request.netuid) {
-            Ok(()) => {
-                let caller = self.auth.caller(&peer);
-                self.infer(request.into_payload_bytes(), caller).await
-            }
-            Err(e) => Err(e),
-        };
-        count(&self.metrics, &result, started);
-        into_response(result)
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        self.answer_with(peer, request, Respond::Channel(sender));
+        receiver.await.unwrap_or_else(|_| {
+            InferResponse::error(ErrorCode::Internal, "the inference worker stopped")
+        })
     }
 
     /// Runs `input` for the owner (RPC): the same validation and queue, no caller check.
@@ -250,7 +266,7 @@ impl Server {
     }
 
     /// Checks the caller and the subnet, in that order (an unknown caller learns nothing).
-    fn admit(&self, peer: &PeerId, netuid: NetUid) -> Result<(), ServeError> {
+    pub(crate) fn admit(&self, peer: &PeerId, netuid: NetUid) -> Result<(), ServeError> {
         if !self.auth.is_allowed(peer) {
             return Err(ServeError::Unauthorized(format!(
                 "peer {peer} is not a permitted validator of subnet {} nor allow-listed",
@@ -268,10 +284,10 @@ impl Server {
 
     /// Queues and runs one input (its JSON text); `busy` once shutdown has begun.
     async fn infer(&self, payload: Vec<u8>, caller: Caller) -> Result<Output, ServeError> {
-        let input = self.accept(payload)?;
+        self.check_accepting()?;
         let answer = self
             .service
-            .submit(input, caller)
+            .submit(payload, caller)
             .map_err(|e| ServeError::Busy(e.to_string()))?;
         let job = answer
             .await
@@ -279,40 +295,86 @@ impl Server {
         job_output(job)
     }
 
-    /// A payload's JSON text, unless shutdown has begun. The inference worker decodes and
-    /// checks it with the subnet (off the async executor: tokenizing can take milliseconds).
-    fn accept(&self, payload: Vec<u8>) -> Result<Vec<u8>, ServeError> {
+    /// `busy` once shutdown has begun. The inference worker decodes and checks the payload
+    /// with the subnet (off the async executor: tokenizing can take milliseconds).
+    fn check_accepting(&self) -> Result<(), ServeError> {
         if !self.accepting.load(Ordering::SeqCst) {
             return Err(ServeError::Busy("the miner is shutting down".into()));
         }
-        Ok(payload)
+        Ok(())
     }
 }
 
-/// A mesh request's way back: counts its outcome and answers through the responder.
+/// Where an answer goes.
+enum Respond {
+    /// Back over the mesh.
+    Mesh(Responder),
+    /// To a task awaiting it ([`Server::answer`]).
+    #[cfg(any(test, feature = "fault-injection"))]
+    Channel(tokio::sync::oneshot::Sender<InferResponse>),
+}
+
+impl Respond {
+    fn is_open(&self) -> bool {
+        match self {
+            Self::Mesh(responder) => responder.is_open(),
+            #[cfg(any(test, feature = "fault-injection"))]
+            Self::Channel(sender) => !sender.is_closed(),
+        }
+    }
+
+    fn send(self, response: InferResponse) {
+        match self {
+            Self::Mesh(responder) => responder.respond(response),
+            #[cfg(any(test, feature = "fault-injection"))]
+            Self::Channel(sender) => {
+                // The caller may have given up; nothing to do then.
+                let _ = sender.send(response);
+            }
+        }
+    }
+}
+
+/// A request's way back: signs its output if it carries terms, counts its outcome and
+/// answers.
 struct Answer {
-    responder: Responder,
+    respond: Respond,
     metrics: Arc<Metrics>,
+    engine: Arc<dyn SubnetEngine>,
     started: Instant,
     peer: PeerId,
     request_id: u64,
+    /// The reserved challenge, for a request with terms; dropped unsigned on a failure, which
+    /// releases it.
+    ticket: Option<Ticket>,
 }
 
 impl Answer {
-    fn finish(self, result: Result<Output, ServeError>) {
-        count(&self.metrics, &result, self.started);
-        if let Err(e) = &result {
+    fn finish(mut self, result: Result<Output, ServeError>) {
+        let response = match (result, self.ticket.take()) {
+            (Ok(output), Some(ticket)) => ticket.sign(&*self.engine, &output),
+            (result, _) => result.and_then(encode),
+        };
+        count(&self.metrics, &response, self.started);
+        let response = response.unwrap_or_else(|e| {
             let (peer, request_id) = (self.peer, self.request_id);
             tracing::debug!(%peer, request_id, code = ?e.code(), error = %e, "request refused");
-        }
-        self.responder.respond(into_response(result));
+            InferResponse::error(e.code(), e.to_string())
+        });
+        self.respond.send(response);
+    }
+
+    /// Re-sends an answer signed before, as it is.
+    fn resend(self, response: InferResponse) {
+        count::<()>(&self.metrics, &Ok(()), self.started);
+        self.respond.send(response);
     }
 }
 
 impl ReplyTo for Answer {
     /// The link is open and the request has not timed out: someone reads the answer.
     fn wanted(&self) -> bool {
-        self.responder.is_open()
+        self.respond.is_open()
     }
 
     fn send(self: Box<Self>, job: JobResult) {
@@ -332,12 +394,9 @@ fn job_output(job: JobResult) -> Result<Output, ServeError> {
     }
 }
 
-/// The answer: the output serialised straight to its JSON text (no tree), or the error.
-fn into_response(result: Result<Output, ServeError>) -> InferResponse {
-    let encoded = result.and_then(|output| {
-        InferResponse::encode_ok(&output).map_err(|e| ServeError::Internal(e.to_string()))
-    });
-    encoded.unwrap_or_else(|e| InferResponse::error(e.code(), e.to_string()))
+/// The answer: the output serialised straight to its JSON text (no tree).
+fn encode(output: Output) -> Result<InferResponse, ServeError> {
+    InferResponse::encode_ok(&output).map_err(|e| ServeError::Internal(e.to_string()))
 }
 
 fn count<T>(metrics: &Metrics, result: &Result<T, ServeError>, started: Instant) {

@@ -48,6 +48,8 @@ pub const DEFAULT_LOW_BATTERY_PERCENT: u8 = 20;
 pub const DEFAULT_LOW_POWER_WORKERS: usize = 1;
 /// Default region: unknown.
 pub const DEFAULT_REGION: &str = "ZZ";
+/// Default bytes the signed answers kept to re-send may take (32 MiB).
+pub const DEFAULT_SIGNED_ANSWERS_BYTES: usize = 32 * 1024 * 1024;
 
 /// The `mindos-miner` command line; parse it with [`Cli`].
 #[derive(Debug, Parser)]
@@ -114,6 +116,8 @@ pub struct Settings {
     pub power: PowerArgs,
     #[command(flatten)]
     pub device: DeviceArgs,
+    #[command(flatten)]
+    pub signing: SigningArgs,
     #[command(flatten)]
     pub rpc: RpcArgs,
     #[command(flatten)]
@@ -254,6 +258,19 @@ pub struct DeviceArgs {
     /// ISO 3166-1 alpha-2 region, two capital letters (ZZ: unknown).
     #[arg(long, value_name = "CC", default_value = DEFAULT_REGION)]
     pub region: Option<String>,
+}
+
+/// `[signing]`: signed answers (requests with challenge terms).
+#[derive(Clone, Debug, Default, clap::Args, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[command(next_help_heading = "Signing")]
+pub struct SigningArgs {
+    /// Bytes the signed answers kept to re-send may take (each challenge is signed once and
+    /// its answer re-sent when it comes again): three quarters for answers (about 0.7 KiB a
+    /// digits answer, 5.1 KiB a text embedding), oldest evicted first, a quarter for
+    /// fingerprints of evicted challenges, which are then refused rather than signed twice.
+    #[arg(long, value_name = "BYTES", default_value = DEFAULT_SIGNED_ANSWERS_BYTES.to_string())]
+    pub signed_answers_bytes: Option<usize>,
 }
 
 /// `[rpc]`: the owner's JSON-RPC endpoint.

@@ -26,6 +26,7 @@ use crate::{
     rpc,
     serve::{Authorizer, Server},
     service::{Model, Service, ServiceLimits},
+    signer::{Anchor, Signer},
     status::LiveState,
     Context, Miner, MinerError,
 };
@@ -69,19 +70,36 @@ impl Miner {
 
         // Before the mesh starts, so that links are admitted by it from the first one on.
         let auth = Authorizer::new(config.mesh.allow_peers.iter().copied());
+        let signer_key = node_key.clone();
         let mesh = start_mesh(&config, node_key, &auth, engine.info().max_request_bytes)?;
         let listen_addrs = mesh.client.listen_addrs().await?;
         let peer_id = mesh.client.peer_id();
         tracing::info!(%peer_id, addrs = ?listen_addrs, netuid = %config.netuid, %subnet, "mesh listening");
 
+        let live = Arc::new(LiveState::new(uid, power));
+        let anchor = match &chain {
+            Some(chain) => Anchor::Chain {
+                genesis: chain.session.genesis_hash(),
+                hotkey: chain.session.hotkey_bytes(),
+            },
+            None => Anchor::Private,
+        };
+        let signer = Arc::new(Signer::new(
+            signer_key,
+            anchor,
+            engine.info().model_digest,
+            live.clone(),
+            config.signed_answers_bytes,
+            metrics.clone(),
+        ));
         let server = Arc::new(Server::new(
             config.netuid,
             engine,
             service,
             auth,
             metrics.clone(),
+            signer,
         ));
-        let live = Arc::new(LiveState::new(uid, power));
         let tasks = Tasks::new();
         let hotkey = match chain {
             Some(chain) => {

@@ -1,10 +1,7 @@
 //! What `miner_status` reports, and the few live values behind it that change after start.
 
-use mindos_primitives::{NetUid, Uid};
-use std::sync::{
-    atomic::{AtomicU64, Ordering},
-    Mutex, PoisonError,
-};
+use mindos_primitives::{evidence::SeenBlock, NetUid, Uid};
+use std::sync::{Mutex, PoisonError};
 
 use mindos_mesh::{PowerSource, PowerStatus};
 use serde::{Deserialize, Serialize};
@@ -13,7 +10,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug)]
 pub(crate) struct LiveState {
     uid: Mutex<Option<Uid>>,
-    block: AtomicU64,
+    /// The newest finalized block seen, with its hash (what signed answers name).
+    head: Mutex<Option<SeenBlock>>,
     power: Mutex<PowerStatus>,
 }
 
@@ -21,7 +19,7 @@ impl LiveState {
     pub(crate) fn new(uid: Option<Uid>, power: PowerStatus) -> Self {
         Self {
             uid: Mutex::new(uid),
-            block: AtomicU64::new(0),
+            head: Mutex::new(None),
             power: Mutex::new(power),
         }
     }
@@ -38,12 +36,22 @@ impl LiveState {
         *self.uid.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn set_block(&self, block: u64) {
-        self.block.store(block, Ordering::Relaxed);
+    /// Records a newly finalized block; an older one (a reconnect to a node that lags) is
+    /// ignored, so the head never goes back.
+    pub(crate) fn set_head(&self, head: SeenBlock) {
+        let mut current = self.head.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.is_none_or(|c| c.number <= head.number) {
+            *current = Some(head);
+        }
+    }
+
+    /// The newest finalized block seen, if any.
+    pub(crate) fn head(&self) -> Option<SeenBlock> {
+        *self.head.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn block(&self) -> Option<u64> {
-        Some(self.block.load(Ordering::Relaxed)).filter(|b| *b > 0)
+        self.head().map(|h| h.number).filter(|b| *b > 0)
     }
 
     /// Sets the power status; returns the previous one.

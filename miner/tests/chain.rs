@@ -9,7 +9,10 @@
 //! 3. a hotkey another coldkey registered first stops start-up, naming both coldkeys;
 //! 4. a miner registers (Bob's coldkey pays), funds its hotkey and serves its endpoint, which
 //!    the metagraph shows; another hotkey cannot serve the miner's PeerId; a caller is refused
-//!    until it is bound on chain to a hotkey with a validator permit, then answered.
+//!    until it is bound on chain to a hotkey with a validator permit, then answered;
+//! 5. its answers to requests with challenge terms are signed for this chain (its genesis
+//!    hash, a finalized block it saw, its hotkey and uid) and verify for its PeerId; terms
+//!    naming another hotkey or uid, or a deadline already past, are refused unsigned.
 
 #![allow(
     clippy::expect_used,
@@ -43,7 +46,9 @@ use mindos_chain_client::{
         },
     },
 };
-use mindos_mesh::{ErrorCode, InferResponse};
+use mindos_mesh::{
+    receipt::verify_answer, wire::ChallengeTerms, ErrorCode, InferRequest, InferResponse, Uid,
+};
 use mindos_miner::{Config, Miner, MinerError, Settings};
 use mindos_test_utils::{init_tracing, key, write_key, DevNode, NodeArgs};
 use subxt::utils::AccountId32;
@@ -296,6 +301,61 @@ async fn scenario(dir: &Path) {
     let status = miner.status().await;
     assert_eq!(status.permitted_validators, 1);
     assert_eq!(status.served, 1);
+
+    // 5. Signed answers, for this chain.
+    let engine = mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default()).unwrap();
+    let head = client.finalized_number().await.unwrap();
+    let terms = ChallengeTerms {
+        uid: status.uid.unwrap(),
+        hotkey: key("//MindosMinerHot").public_key().0,
+        epoch: 1,
+        model_digest: engine.info().model_digest,
+        deadline: head + 1_000,
+    };
+    let ask = |nonce: u64, terms: ChallengeTerms| {
+        let client = caller.client.clone();
+        let peer = miner.peer_id;
+        let mut request = InferRequest::encode(DIGITS, nonce, &digit_zero()).unwrap();
+        request.challenge = Some(terms);
+        async move {
+            let response = client
+                .request(peer, request.clone(), common::REQUEST_TIMEOUT)
+                .await
+                .unwrap();
+            (request, response)
+        }
+    };
+    let (request, response) = ask(1, terms.clone()).await;
+    let output = engine
+        .decode_output(response.payload_bytes().expect("an answer"))
+        .unwrap();
+    let signed = verify_answer(
+        &client.genesis_hash(),
+        &miner.peer_id,
+        request.evidence_challenge().unwrap(),
+        engine.output_hash(&output).unwrap(),
+        response.receipt().expect("a receipt"),
+    )
+    .expect("signed for this chain by the miner's PeerId");
+    let seen = signed.response.seen_block;
+    assert!(seen.number >= head && seen.hash != [0; 32], "{seen:?}");
+    let mut other_hotkey = terms.clone();
+    other_hotkey.hotkey = validator.public_key().0;
+    let mut other_uid = terms.clone();
+    other_uid.uid = Uid(terms.uid.0 + 1);
+    let mut past = terms.clone();
+    past.deadline = 0;
+    for (nonce, (terms, needle)) in (2..).zip([
+        (other_hotkey, "not this miner's"),
+        (other_uid, "not this miner's uid"),
+        (past, "is past this miner's latest finalized block"),
+    ]) {
+        let (_, response) = ask(nonce, terms).await;
+        assert!(response.receipt().is_none());
+        let (code, message) = refusal(response);
+        assert_eq!(code, ErrorCode::InvalidInput, "{message}");
+        assert!(message.contains(needle), "{message}");
+    }
     miner.shutdown().await;
 }
 

@@ -64,6 +64,7 @@ fn defaults_fill_in_around_the_netuid() {
     assert_eq!(config.device.region, *b"ZZ");
     assert_eq!(config.rpc_addr.unwrap().to_string(), "127.0.0.1:9955");
     assert_eq!(config.metrics_addr.unwrap().to_string(), "127.0.0.1:9616");
+    assert_eq!(config.signed_answers_bytes, 32 * 1024 * 1024);
 }
 
 #[test]
@@ -99,6 +100,10 @@ fn bad_values_are_refused_naming_the_setting() {
     refused(&with(&["--max-burn", "0.0000000000001"]), "max_burn");
     refused(&with(&["--fund-hotkey", "1"]), "fund_hotkey");
     refused(&with(&["--region", "de"]), "region");
+    refused(
+        &with(&["--signed-answers-bytes", "1000"]),
+        "signed_answers_bytes",
+    );
     refused(&with(&["--rpc-addr", "0.0.0.0:9955"]), "rpc_addr");
     refused(&with(&["--metrics-addr", "localhost"]), "metrics_addr");
     refused(&with(&["--battery-percent", "101"]), "battery_percent");
@@ -159,6 +164,9 @@ class = "server"
 [model]
 model = "/models/minilm.onnx"
 tokenizer = "/models/minilm-tokenizer.json"
+
+[signing]
+signed_answers_bytes = 2097152
 "#
         ),
     )
@@ -187,6 +195,11 @@ tokenizer = "/models/minilm-tokenizer.json"
     );
     assert_eq!(config.batching.max_batch, 8, "the flag wins");
     assert_eq!(config.batching.workers, 2, "the file fills in");
+    assert_eq!(
+        config.signed_answers_bytes,
+        2 * 1024 * 1024,
+        "the file fills in"
+    );
     assert_eq!(config.mesh.allow_peers.len(), 1);
     assert_eq!(config.device.region, *b"DE");
     assert_eq!(
@@ -271,6 +284,7 @@ fn help_explains_every_setting() {
         "--device-class",
         "--compute-score",
         "--region",
+        "--signed-answers-bytes",
         "--rpc-addr",
         "--no-rpc",
         "--metrics-addr",
