@@ -12,6 +12,10 @@ MINDOS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export MINDOS_ROOT
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/mindos-target}
 export WASM_BUILD_WORKSPACE_HINT=${WASM_BUILD_WORKSPACE_HINT:-$MINDOS_ROOT}
+# No incremental compilation by default: the scripts build whole test suites once, where it
+# saves little, and its caches grew the target directory by 13 GB. Export
+# CARGO_INCREMENTAL=1 for an edit-compile loop.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 
 if [ -z "${WASM_BUILD_TOOLCHAIN:-}" ]; then
   _sysroot=$(rustc --print sysroot 2>/dev/null || true)
