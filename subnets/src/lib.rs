@@ -54,6 +54,7 @@ mod digest;
 pub mod digits;
 mod engine;
 mod error;
+mod fresh;
 mod graph;
 pub mod math;
 mod runtime;
@@ -67,6 +68,7 @@ pub use crate::{
     digest::{model_digest, to_hex},
     engine::{Aggregate, Challenge, PreparedInput, Subnet, SubnetEngine, SubnetInfo, Variant},
     error::SubnetError,
+    fresh::Disagreement,
     runtime::{EngineConfig, CACHE_DIR_ENV, MODELS_DIR_ENV, ORT_DYLIB_ENV, ORT_VERSION},
 };
 pub use mindos_primitives::ModelDigest;
