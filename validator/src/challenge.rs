@@ -1,8 +1,12 @@
 //! Challenges: every round (`--challenge-interval-ms`), each served miner of a subnet gets
-//! one held-out validation sample, picked at random, in an ordinary `/mindos/infer/1`
-//! request with a random request id — nothing tells it from a user's query. Its answer is
-//! scored by the subnet's rule against the reference answer and folded into the miner's
-//! averages ([`crate::scoring`]).
+//! an input made fresh for it (`SubnetEngine::fresh_input` from a random seed: an augmented
+//! digit, a text composed from the tokenizer's vocabulary), in an ordinary `/mindos/infer/1`
+//! request with a random request id. No miner can have seen the input before, so none can
+//! answer it from a table. The reference answer is the validator's own run of the pinned
+//! model on it ([`crate::reexec`], off the executor, the round's inputs in one batch). The
+//! answer is scored by the subnet's rule against that reference and folded into the miner's
+//! averages ([`crate::scoring`]); one that disagrees with it (`SubnetEngine::agrees`) is
+//! also kept as a [`Mismatch`] for the sentinel duty.
 //!
 //! Rounds cover every served uid, so within a tempo (many rounds) every validator has
 //! scored every miner: consensus needs validators to overlap on the miners they weigh.
@@ -21,11 +25,13 @@ use std::{
 
 use futures::StreamExt;
 use mindos_mesh::{ErrorCode, InferRequest, InferResponse, MeshError};
-use mindos_subnets::{Output, SubnetEngine};
+use mindos_subnets::{Disagreement, Input, Output, SubnetEngine};
 
 use crate::{
     metagraph::{Neuron, SubnetState},
+    reexec::Mismatch,
     scoring::{Outcome, Scoreboard},
+    transcript::RequestKind,
     Context, Rng,
 };
 
@@ -53,16 +59,27 @@ pub(crate) async fn run(ctx: Arc<Context>, subnet: Arc<SubnetState>) {
         if miners.is_empty() {
             continue;
         }
-        let picks: Vec<(Neuron, usize, u64)> = miners
+        // One fresh input per miner: miners comparing notes see different inputs.
+        let seeds: Vec<u64> = miners.iter().map(|_| rng.next_u64()).collect();
+        let fresh = tokio::select! {
+            () = cancel.cancelled() => return,
+            fresh = ctx.reexec.fresh(subnet.engine.clone(), seeds) => fresh,
+        };
+        let fresh = match fresh {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                tracing::warn!(netuid = %subnet.netuid, error = %e, "no references for a round");
+                continue;
+            }
+        };
+        let picks: Vec<(Neuron, (Input, Output), u64)> = miners
             .into_iter()
-            .map(|m| {
-                let index = rng.below(subnet.engine.validation_len());
-                (m, index, rng.next_u64())
-            })
+            .zip(fresh)
+            .map(|(m, fresh)| (m, fresh, rng.next_u64()))
             .collect();
         let round = futures::stream::iter(picks)
-            .map(|(miner, index, request_id)| {
-                challenge_one(&ctx, &subnet, miner, index, request_id)
+            .map(|(miner, (input, reference), request_id)| {
+                challenge_one(&ctx, &subnet, miner, input, reference, request_id)
             })
             .buffer_unordered(CONCURRENCY)
             .collect::<Vec<()>>();
@@ -99,23 +116,22 @@ async fn challenge_one(
     ctx: &Context,
     subnet: &SubnetState,
     miner: Neuron,
-    index: usize,
+    input: Input,
+    reference: Output,
     request_id: u64,
 ) {
     let Context {
         mesh,
         challenge: settings,
         metrics,
+        reexec,
         ..
     } = ctx;
     let netuid = subnet.netuid;
     let Some(peer) = miner.peer else {
         return;
     };
-    let Some(challenge) = subnet.engine.challenge(index) else {
-        return;
-    };
-    let request = match InferRequest::encode(netuid, request_id, &challenge.input) {
+    let request = match InferRequest::encode(netuid, request_id, &input) {
         Ok(request) => request,
         Err(e) => {
             tracing::warn!(%netuid, error = %e, "cannot encode a challenge");
@@ -125,8 +141,21 @@ async fn challenge_one(
     let started = Instant::now();
     let answer = mesh.request(peer, request, settings.timeout).await;
     let latency = started.elapsed();
-    let outcome = match judge(&*subnet.engine, &challenge.reference, answer, latency) {
-        Ok(outcome) => outcome,
+    let outcome = match judge(&*subnet.engine, &reference, answer, latency) {
+        Ok((outcome, disagreement)) => {
+            if let Some(reason) = disagreement {
+                reexec.mismatch(Mismatch {
+                    netuid,
+                    uid: miner.uid,
+                    hotkey: miner.hotkey,
+                    peer: Some(peer),
+                    kind: RequestKind::Challenge,
+                    input,
+                    reason,
+                });
+            }
+            outcome
+        }
         Err(unscored) => {
             metrics
                 .challenges
@@ -196,23 +225,33 @@ fn fold_unscored(board: &mut Scoreboard, miner: &Neuron, unscored: Unscored) -> 
     }
 }
 
-/// What a challenge's `answer` says about the miner, or why it says nothing. An answer is
-/// decoded by the subnet, typed, from its JSON text; one over the subnet's response limit
-/// never got here (the mesh refused it as too large: a failure).
+/// What a challenge's `answer` says about the miner, and how it disagrees with the
+/// re-executed `reference` if it does; or why it says nothing. An answer is decoded by the
+/// subnet, typed, from its JSON text; one over the subnet's response limit never got here
+/// (the mesh refused it as too large: a failure). A refusal or a timeout is no
+/// disagreement: only an answer can be wrong.
 fn judge(
     engine: &dyn SubnetEngine,
     reference: &Output,
     answer: Result<InferResponse, MeshError>,
     latency: Duration,
-) -> Result<Outcome, Unscored> {
+) -> Result<(Outcome, Option<Disagreement>), Unscored> {
     match answer {
         Ok(InferResponse::Ok { payload, .. }) => {
-            Ok(match engine.decode_output(payload.get().as_bytes()).ok() {
-                Some(output) => Outcome::Answered {
-                    quality: f64::from(engine.score(&output, reference)),
-                    latency,
-                },
-                None => Outcome::Failed,
+            Ok(match engine.decode_output(payload.get().as_bytes()) {
+                Ok(output) => (
+                    Outcome::Answered {
+                        quality: f64::from(engine.score(&output, reference)),
+                        latency,
+                    },
+                    engine.agrees(&output, reference).err(),
+                ),
+                Err(e) => (
+                    Outcome::Failed,
+                    Some(Disagreement::Invalid {
+                        reason: e.to_string(),
+                    }),
+                ),
             })
         }
         Ok(InferResponse::Err {
@@ -223,7 +262,7 @@ fn judge(
             code: ErrorCode::Busy,
             ..
         }) => Err(Unscored::Busy),
-        Ok(InferResponse::Err { .. }) | Err(_) => Ok(Outcome::Failed),
+        Ok(InferResponse::Err { .. }) | Err(_) => Ok((Outcome::Failed, None)),
     }
 }
 
@@ -247,7 +286,9 @@ mod tests {
         );
         let unauthorized = Ok(InferResponse::error(ErrorCode::Unauthorized, "who are you"));
         assert_eq!(
-            judge(&*engine, &reference, unauthorized, latency).ok(),
+            judge(&*engine, &reference, unauthorized, latency)
+                .ok()
+                .map(|(outcome, _)| outcome),
             None
         );
         // Failures that are the miner's own still count.
@@ -256,17 +297,79 @@ mod tests {
             "the model failed",
         ));
         assert_eq!(
-            judge(&*engine, &reference, internal, latency).ok(),
+            judge(&*engine, &reference, internal, latency)
+                .ok()
+                .map(|(outcome, _)| outcome),
             Some(Outcome::Failed)
         );
         assert_eq!(
-            judge(&*engine, &reference, Err(MeshError::Timeout), latency).ok(),
+            judge(&*engine, &reference, Err(MeshError::Timeout), latency)
+                .ok()
+                .map(|(outcome, _)| outcome),
             Some(Outcome::Failed)
         );
         let garbage = Ok(InferResponse::encode_ok(&serde_json::json!({"label": "seven"})).unwrap());
         assert_eq!(
-            judge(&*engine, &reference, garbage, latency).ok(),
+            judge(&*engine, &reference, garbage, latency)
+                .ok()
+                .map(|(outcome, _)| outcome),
             Some(Outcome::Failed)
+        );
+    }
+
+    /// A fresh input's reference is the validator's own run of the model; an answer with
+    /// another label scores 0 and disagrees, the same label agrees, a malformed one fails.
+    #[test]
+    fn answers_are_judged_against_the_re_executed_reference() {
+        let engine = digits();
+        let input = engine.fresh_input(7);
+        let reference = engine.infer_batch(vec![input]).unwrap().remove(0);
+        let Output::Digits(expected) = &reference else {
+            panic!("a digits output");
+        };
+        let latency = Duration::from_millis(3);
+        let answer = |label: u8| {
+            let mut probabilities = vec![0.01; 10];
+            probabilities[usize::from(label)] = 0.91;
+            Ok(InferResponse::encode_ok(
+                &serde_json::json!({"label": label, "probabilities": probabilities}),
+            )
+            .unwrap())
+        };
+        let (outcome, disagreement) =
+            judge(&*engine, &reference, answer(expected.label), latency).unwrap();
+        assert_eq!(
+            outcome,
+            Outcome::Answered {
+                quality: 1.0,
+                latency
+            }
+        );
+        assert_eq!(disagreement, None);
+        let wrong = (expected.label + 1) % 10;
+        let (outcome, disagreement) = judge(&*engine, &reference, answer(wrong), latency).unwrap();
+        assert_eq!(
+            outcome,
+            Outcome::Answered {
+                quality: 0.0,
+                latency
+            }
+        );
+        assert_eq!(
+            disagreement.unwrap().to_string(),
+            format!(
+                "answered label {wrong}, the pinned model gives label {}",
+                expected.label
+            )
+        );
+        let garbage = Ok(InferResponse::encode_ok(&serde_json::json!({"label": "seven"})).unwrap());
+        let (outcome, disagreement) = judge(&*engine, &reference, garbage, latency).unwrap();
+        assert_eq!(outcome, Outcome::Failed);
+        assert!(matches!(disagreement, Some(Disagreement::Invalid { .. })));
+        // A timeout is a failure but no wrong answer.
+        assert_eq!(
+            judge(&*engine, &reference, Err(MeshError::Timeout), latency),
+            Ok((Outcome::Failed, None))
         );
     }
 
@@ -290,7 +393,7 @@ mod tests {
         let engine = digits();
         let reference = engine.challenge(0).unwrap().reference;
         match judge(&*engine, &reference, answer, Duration::from_millis(10)) {
-            Ok(outcome) => board.record(miner.uid, miner.hotkey, outcome),
+            Ok((outcome, _)) => board.record(miner.uid, miner.hotkey, outcome),
             Err(unscored) => {
                 fold_unscored(board, miner, unscored);
             }

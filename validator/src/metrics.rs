@@ -7,6 +7,8 @@
 //! | `mindos_validator_query_attempts_total{netuid,kind}` | counter | requests sent to miners for queries: `primary`, `hedge`, `failover` |
 //! | `mindos_validator_challenges_total{netuid,outcome}` | counter | challenges by outcome: `answered`, `failed`, `not_permitted`, `busy` (neither scored) |
 //! | `mindos_validator_miner_score{netuid,uid}` | gauge | a miner's challenge score, `0..=1` |
+//! | `mindos_validator_reexecution_mismatches_total{netuid}` | counter | miners' answers (to fresh challenges and sampled queries) that disagree with the validator's own run of the pinned model |
+//! | `mindos_validator_reexecuted_queries_total{netuid,outcome}` | counter | user queries sampled for re-execution: `queued`, or `dropped` (the queue was full) |
 //! | `mindos_validator_weights_total{netuid,action,outcome}` | counter | `commit`, `reveal`, `set` transactions: `ok`, `error` |
 //! | `mindos_validator_finalized_block` | gauge | the last finalized block followed |
 //!
@@ -23,6 +25,8 @@ pub(crate) struct Metrics {
     pub(crate) query_attempts: IntCounterVec,
     pub(crate) challenges: IntCounterVec,
     pub(crate) miner_score: GaugeVec,
+    pub(crate) reexecution_mismatches: IntCounterVec,
+    pub(crate) reexecuted_queries: IntCounterVec,
     pub(crate) weights: IntCounterVec,
     pub(crate) finalized_block: IntGauge,
 }
@@ -68,6 +72,20 @@ impl Metrics {
             ),
             &["netuid", "uid"],
         )?;
+        let reexecution_mismatches = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_reexecution_mismatches_total",
+                "Miners' answers that disagree with the validator's own run of the pinned model.",
+            ),
+            &["netuid"],
+        )?;
+        let reexecuted_queries = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_reexecuted_queries_total",
+                "User queries sampled for re-execution: queued, or dropped (queue full).",
+            ),
+            &["netuid", "outcome"],
+        )?;
         let weights = IntCounterVec::new(
             Opts::new(
                 "mindos_validator_weights_total",
@@ -84,6 +102,8 @@ impl Metrics {
         registry.register(Box::new(query_attempts.clone()))?;
         registry.register(Box::new(challenges.clone()))?;
         registry.register(Box::new(miner_score.clone()))?;
+        registry.register(Box::new(reexecution_mismatches.clone()))?;
+        registry.register(Box::new(reexecuted_queries.clone()))?;
         registry.register(Box::new(weights.clone()))?;
         registry.register(Box::new(finalized_block.clone()))?;
         Ok(Self {
@@ -93,6 +113,8 @@ impl Metrics {
             query_attempts,
             challenges,
             miner_score,
+            reexecution_mismatches,
+            reexecuted_queries,
             weights,
             finalized_block,
         })

@@ -68,6 +68,9 @@ pub const DEFAULT_REDUNDANCY: u32 = 2;
 /// Least share of answers that must agree, in percent, for a client without an API key
 /// (its `min_agreement` may only raise it).
 pub const DEFAULT_GATEWAY_MIN_AGREEMENT_PERCENT: u8 = 51;
+/// Default share of user queries, in percent, whose answers the validator re-executes with
+/// the pinned model (a miner whose answer disagrees scores as a failed challenge).
+pub const DEFAULT_GATEWAY_REEXECUTE_PERCENT: u8 = 3;
 /// Default time budget of a query that gives none, in milliseconds.
 pub const DEFAULT_QUERY_TIMEOUT_MS: u64 = 5000;
 
@@ -332,6 +335,16 @@ pub struct GatewayArgs {
         default_value = DEFAULT_GATEWAY_MIN_AGREEMENT_PERCENT.to_string()
     )]
     pub min_agreement_percent: Option<u8>,
+
+    /// Share of user queries, in percent, whose answers are re-executed with the subnet's
+    /// pinned model after the user has the answer; a miner whose answer disagrees scores as
+    /// a failed challenge. 0 disables it.
+    #[arg(
+        long = "gateway-reexecute-percent",
+        value_name = "PERCENT",
+        default_value = DEFAULT_GATEWAY_REEXECUTE_PERCENT.to_string()
+    )]
+    pub reexecute_percent: Option<u8>,
 
     /// Time budget of a query when the caller gives none.
     #[arg(long, value_name = "MS", default_value = DEFAULT_QUERY_TIMEOUT_MS.to_string())]

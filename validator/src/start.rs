@@ -28,6 +28,7 @@ use crate::{
     keys,
     metagraph::{ChainSubnet, Neuron, SubnetState},
     metrics::Metrics,
+    reexec::{self, QuerySampler},
     scoring::Scoreboard,
     store::Store,
     weights::{self, PendingServes},
@@ -53,9 +54,10 @@ impl Validator {
             subnets,
             mesh: mesh.client.clone(),
             peers: mesh.peers.clone(),
-            metrics,
+            metrics: metrics.clone(),
             store,
             challenge: config.challenge,
+            reexec: Arc::new(crate::reexec::Reexecutor::new(metrics.clone())),
             transcripts: Arc::new(crate::transcript::Discard),
             cancel: tasks.cancel_token(),
         });
@@ -400,7 +402,13 @@ async fn spawn_tasks(
     }
     let (gateway_addr, gateway) = match &config.gateway {
         Some(settings) => {
-            let (addr, handle) = start_gateway(&ctx, settings, mesh.peers.clone()).await?;
+            let sampler = (settings.reexecute_percent > 0).then(|| {
+                let (sampler, checks) =
+                    QuerySampler::new(settings.reexecute_percent, ctx.metrics.clone());
+                tasks.spawn_abandoned_at_shutdown(reexec::check_queries(ctx.clone(), checks));
+                Arc::new(sampler)
+            });
+            let (addr, handle) = start_gateway(&ctx, settings, mesh.peers.clone(), sampler).await?;
             (Some(addr), Some(handle))
         }
         None => (None, None),
@@ -426,6 +434,7 @@ async fn start_gateway(
     ctx: &Context,
     settings: &GatewaySettings,
     peers: Arc<gateway::PeerSnapshot>,
+    sampler: Option<Arc<QuerySampler>>,
 ) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), ValidatorError> {
     let gateway = Arc::new(Gateway::new(
         ctx.subnets.clone(),
@@ -433,6 +442,7 @@ async fn start_gateway(
         peers,
         ctx.metrics.clone(),
         settings,
+        sampler,
     ));
     gateway::start(settings, gateway, ctx.cancel.clone()).await
 }

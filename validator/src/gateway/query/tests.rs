@@ -66,7 +66,7 @@ async fn run_slot(
     script: &[(Duration, Option<u8>)],
     hedge: Duration,
     budget: Duration,
-) -> (Result<(Uid, Output, Duration), SlotError>, Metrics) {
+) -> (Result<Answer, SlotError>, Metrics) {
     let subnet = digits_subnet();
     let peers: Vec<PeerId> = script.iter().map(|_| PeerId::random()).collect();
     let transport = scripted(peers.iter().copied().zip(script.iter().copied()));
@@ -109,7 +109,7 @@ async fn a_slow_request_is_hedged_and_the_faster_answer_wins() {
         ms(10_000),
     )
     .await;
-    let (uid, output, latency) = result.ok().unwrap();
+    let (uid, _peer, output, latency) = result.ok().unwrap();
     assert_eq!(uid, Uid(1));
     assert!(matches!(output, Output::Digits(ref d) if d.label == 4));
     assert_eq!(latency, ms(10));
