@@ -98,7 +98,11 @@ impl SeenInputs {
     /// [`SEEN_CAP`]). An input that does not decode counts as seen: its refusal passes
     /// through unchanged.
     fn seen_before(&self, engine: &dyn mindos_subnets::SubnetEngine, payload: &[u8]) -> bool {
-        let Some(key) = engine.decode_input(payload).ok().and_then(|i| input_key(engine, &i)) else {
+        let Some(key) = engine
+            .decode_input(payload)
+            .ok()
+            .and_then(|i| input_key(engine, &i))
+        else {
             return true;
         };
         let mut table = self.0.lock().unwrap_or_else(PoisonError::into_inner);

@@ -301,7 +301,11 @@ impl Subnet for Digits {
     }
 
     /// Equal labels (the canonical output); an invalid response disagrees.
-    fn agrees(&self, response: &DigitsOutput, reference: &DigitsOutput) -> Result<(), Disagreement> {
+    fn agrees(
+        &self,
+        response: &DigitsOutput,
+        reference: &DigitsOutput,
+    ) -> Result<(), Disagreement> {
         check_output(response).map_err(|e| Disagreement::Invalid {
             reason: e.to_string(),
         })?;
@@ -363,7 +367,9 @@ pub fn fresh_image(heldout: &[(DigitsInput, u8)], seed: u64) -> DigitsInput {
             if (1..=SIDE).contains(&x) && (1..=SIDE).contains(&y) {
                 let level = (f64::from(p) * scale as f64 / 100.0).round();
                 // In range: 1 ≤ x, y ≤ SIDE.
-                let to = (y.wrapping_sub(1)).wrapping_mul(SIDE).wrapping_add(x.wrapping_sub(1));
+                let to = (y.wrapping_sub(1))
+                    .wrapping_mul(SIDE)
+                    .wrapping_add(x.wrapping_sub(1));
                 if let Some(slot) = image.get_mut(to) {
                     *slot = level.clamp(0.0, f64::from(LEVELS)) as u8;
                 }
@@ -412,7 +418,10 @@ fn stroke(image: &mut [u8; PIXELS], rng: &mut SplitMix64) {
         if !(0..side).contains(&x) || !(0..side).contains(&y) {
             break;
         }
-        if let Some(p) = usize::try_from(y.wrapping_mul(side).wrapping_add(x)).ok().and_then(|i| image.get_mut(i)) {
+        if let Some(p) = usize::try_from(y.wrapping_mul(side).wrapping_add(x))
+            .ok()
+            .and_then(|i| image.get_mut(i))
+        {
             *p = (*p).max(level);
         }
         // Within a few pixels of the image: no overflow.

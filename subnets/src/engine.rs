@@ -478,8 +478,10 @@ where
                 got: output.subnet(),
             })
         }
-        self.0
-            .agrees(typed::<S::Output>(response)?, typed::<S::Output>(reference)?)
+        self.0.agrees(
+            typed::<S::Output>(response)?,
+            typed::<S::Output>(reference)?,
+        )
     }
 
     fn fresh_input(&self, seed: u64) -> Input {

@@ -282,10 +282,7 @@ fn judge_query(
             continue;
         };
         // The uid's holder now; one re-registered since the query is not blamed.
-        let Some(miner) = miners
-            .iter()
-            .find(|m| m.uid == uid && m.peer == Some(peer))
-        else {
+        let Some(miner) = miners.iter().find(|m| m.uid == uid && m.peer == Some(peer)) else {
             continue;
         };
         subnet
@@ -315,8 +312,8 @@ mod tests {
     use std::time::Duration;
 
     fn digits_subnet(peers: &[PeerId]) -> SubnetState {
-        let engine = mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default())
-            .unwrap();
+        let engine =
+            mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default()).unwrap();
         let chain = ChainSubnet {
             netuid: NetUid(1),
             name: "digits".into(),
@@ -356,7 +353,11 @@ mod tests {
         let subnet = digits_subnet(&peers);
         let reexec = Reexecutor::new(Arc::new(Metrics::new().unwrap()));
         let input = subnet.engine.fresh_input(11);
-        let reference = subnet.engine.infer_batch(vec![input.clone()]).unwrap().remove(0);
+        let reference = subnet
+            .engine
+            .infer_batch(vec![input.clone()])
+            .unwrap()
+            .remove(0);
         let Output::Digits(right) = &reference else {
             panic!("a digits output");
         };

@@ -83,8 +83,9 @@ pub const DEFAULT_QUERY_TIMEOUT_MS: u64 = 5000;
     long_about = "Score MindOS miners, set weights on chain and serve the JSON-RPC query gateway.\n\n\
         The validator registers its hotkey on each validated subnet if needed (the coldkey pays), \
         optionally stakes to it, publishes its PeerId with `serve` so miners answer it, follows \
-        finalized blocks, challenges every served miner with held-out validation samples each \
-        tempo, and commits then reveals weights. Users query subnets through its gateway \
+        finalized blocks, challenges every served miner with fresh inputs each tempo (checking \
+        answers by running the pinned model itself, as it does for a share of user queries), \
+        and commits then reveals weights. Users query subnets through its gateway \
         (subnet_list, subnet_info, subnet_query, mesh_peers).\n\n\
         Settings come from flags and an optional TOML file (--config) with one section per \
         heading below: `--gateway-rate 50` is `rate = 50` under `[gateway]`; flags win. With \

@@ -133,8 +133,11 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(&str, Proc)>) {
                 .await
                 .ok()?;
             let miners = info["miners"].as_array()?;
-            (miners.len() == 2 && miners.iter().all(|m| m["samples"].as_u64() >= Some(SAMPLES)))
-                .then_some(info)
+            (miners.len() == 2
+                && miners
+                    .iter()
+                    .all(|m| m["samples"].as_u64() >= Some(SAMPLES)))
+            .then_some(info)
         },
     )
     .await;
@@ -155,7 +158,9 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(&str, Proc)>) {
             .unwrap()
     };
     let (honest, table) = (score(HONEST_KEY), score(TABLE_KEY));
-    eprintln!("scores after {SAMPLES}+ fresh challenges: honest {honest:.3}, lookup table {table:.3}");
+    eprintln!(
+        "scores after {SAMPLES}+ fresh challenges: honest {honest:.3}, lookup table {table:.3}"
+    );
     assert!(honest > 0.5, "the honest miner lost its score: {info}");
     assert!(
         table < 0.05,
@@ -163,7 +168,9 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(&str, Proc)>) {
     );
     let mismatches = |text: &str| {
         text.lines()
-            .filter(|l| l.starts_with("mindos_validator_reexecution_mismatches_total{netuid=\"1\"}"))
+            .filter(|l| {
+                l.starts_with("mindos_validator_reexecution_mismatches_total{netuid=\"1\"}")
+            })
             .filter_map(|l| l.split_whitespace().last()?.parse::<f64>().ok())
             .sum::<f64>()
     };
@@ -171,7 +178,8 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(&str, Proc)>) {
     assert!(found >= SAMPLES as f64 / 2.0, "{found} mismatches counted");
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(
-        text.contains("disagrees with the pinned model") && text.contains("the pinned model gives label"),
+        text.contains("disagrees with the pinned model")
+            && text.contains("the pinned model gives label"),
         "no mismatch logged with its reason"
     );
 
@@ -201,8 +209,9 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(&str, Proc)>) {
     .await;
     let text = metrics::scrape(metrics_addr).await;
     assert!(
-        text.lines().any(|l| l
-            .starts_with("mindos_validator_reexecuted_queries_total{netuid=\"1\",outcome=\"queued\"}")),
+        text.lines().any(|l| l.starts_with(
+            "mindos_validator_reexecuted_queries_total{netuid=\"1\",outcome=\"queued\"}"
+        )),
         "{text}"
     );
 }
