@@ -60,7 +60,7 @@ pub(crate) async fn run(ctx: Arc<Context>, subnet: Arc<SubnetState>) {
             continue;
         }
         // One fresh input per miner: miners comparing notes see different inputs.
-        let seeds: Vec<u64> = miners.iter().map(|_| rng.next_u64()).collect();
+        let seeds: Vec<u64> = miners.iter().map(|_| fresh_seed(&mut rng)).collect();
         let fresh = tokio::select! {
             () = cancel.cancelled() => return,
             fresh = ctx.reexec.fresh(subnet.engine.clone(), seeds) => fresh,
@@ -108,6 +108,21 @@ pub(crate) async fn run(ctx: Arc<Context>, subnet: Arc<SubnetState>) {
             Ok(Err(e)) => tracing::warn!(%netuid, error = %e, "saving scores failed"),
             Err(e) => tracing::warn!(%netuid, error = %e, "saving scores failed"),
             Ok(Ok(())) => {}
+        }
+    }
+}
+
+/// A seed for a fresh input, from the OS. Not from `rng`: its outputs are also request ids,
+/// which miners see, and SplitMix64's state follows from one output; a miner that knew it
+/// could compute the coming challenges and tell them from users' queries. `rng` stands in
+/// only if the OS has no randomness to give.
+fn fresh_seed(rng: &mut Rng) -> u64 {
+    let mut seed = [0u8; 8];
+    match getrandom::getrandom(&mut seed) {
+        Ok(()) => u64::from_le_bytes(seed),
+        Err(e) => {
+            tracing::warn!(error = %e, "no OS randomness for a challenge seed");
+            rng.next_u64()
         }
     }
 }
@@ -371,6 +386,16 @@ mod tests {
             judge(&*engine, &reference, Err(MeshError::Timeout), latency),
             Ok((Outcome::Failed, None))
         );
+    }
+
+    /// Request ids come from `rng` and miners see them: a seed must not follow from them.
+    #[test]
+    fn challenge_seeds_do_not_follow_from_request_ids() {
+        let mut rng = Rng::from_entropy();
+        let mut observer = rng.clone();
+        let seeds: Vec<u64> = (0..8).map(|_| fresh_seed(&mut rng)).collect();
+        let predicted: Vec<u64> = (0..8).map(|_| observer.next_u64()).collect();
+        assert!(seeds.iter().all(|s| !predicted.contains(s)), "{seeds:?}");
     }
 
     fn neuron(uid: u16) -> Neuron {
