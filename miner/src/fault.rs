@@ -16,6 +16,7 @@
 //! | `slow:MS` | answers correctly after an extra delay of `MS` milliseconds |
 //! | `drop` | never answers (holds the request until the caller gives up) |
 //! | `equivocate` | ignores the sign-once rule: the first time a challenge comes it answers honestly (signed and stored); each time the same challenge comes again it answers another output (another label, a random unit vector), freshly signed — two different signed outputs for one nonce, equivocation evidence |
+//! | `lookup-table` | answers right only inputs it has seen before — the subnet's built-in validation set, and every input sent to it once — and garbage (as `garbage`) to new ones: a miner that memorises challenges and serves users junk |
 //!
 //! Even compiled in (a workspace test build unifies the feature into the `mindos-miner` it
 //! builds), a fault runs only against a chain whose node declares itself `Development` or
@@ -23,7 +24,9 @@
 //! misbehave on any other chain, or on a private mesh with no chain to ask, refuses to start.
 
 use std::{
-    sync::Arc,
+    collections::HashSet,
+    hash::{Hash, Hasher},
+    sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
@@ -79,7 +82,77 @@ pub(crate) enum Fault {
     Slow(Duration),
     Drop,
     Equivocate,
+    LookupTable(Arc<SeenInputs>),
 }
+
+/// Most inputs a `lookup-table` miner remembers (8 bytes each); past it, new inputs are
+/// answered garbage without being remembered.
+const SEEN_CAP: usize = 1 << 20;
+
+/// The inputs a `lookup-table` miner has seen, by a hash of their canonical JSON (what the
+/// subnet's `encode_input` makes of the decoded input, so two spellings of one input are
+/// one). Filled with the subnet's validation set on first use.
+#[derive(Default)]
+pub(crate) struct SeenInputs(Mutex<Option<HashSet<u64>>>);
+
+impl SeenInputs {
+    /// Whether the input in `payload` was seen before; remembers it either way (within
+    /// [`SEEN_CAP`]). An input that does not decode counts as seen: its refusal passes
+    /// through unchanged.
+    pub(crate) fn seen_before(
+        &self,
+        engine: &dyn mindos_subnets::SubnetEngine,
+        payload: &[u8],
+    ) -> bool {
+        let Some(key) = engine
+            .decode_input(payload)
+            .ok()
+            .and_then(|i| input_key(engine, &i))
+        else {
+            return true;
+        };
+        let mut table = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let table = table.get_or_insert_with(|| {
+            (0..engine.validation_len())
+                .filter_map(|index| engine.challenge(index))
+                .filter_map(|sample| input_key(engine, &sample.input))
+                .collect()
+        });
+        if table.contains(&key) {
+            return true;
+        }
+        if table.len() < SEEN_CAP {
+            table.insert(key);
+        }
+        false
+    }
+}
+
+/// The table's key of `input`.
+fn input_key(
+    engine: &dyn mindos_subnets::SubnetEngine,
+    input: &mindos_subnets::Input,
+) -> Option<u64> {
+    let bytes = engine.encode_input(input).ok()?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+impl std::fmt::Debug for SeenInputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SeenInputs")
+    }
+}
+
+/// A table is the fault's run-time state, not part of what the fault is: all compare equal.
+impl PartialEq for SeenInputs {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for SeenInputs {}
 
 impl Fault {
     /// The fault named by [`FAULT_ENV`], if set.
@@ -100,6 +173,7 @@ impl Fault {
             "garbage" => Ok(Self::Garbage),
             "drop" => Ok(Self::Drop),
             "equivocate" => Ok(Self::Equivocate),
+            "lookup-table" => Ok(Self::LookupTable(Arc::default())),
             "slow" => arg
                 .parse::<u64>()
                 .map(|ms| Self::Slow(Duration::from_millis(ms)))
@@ -114,7 +188,8 @@ impl Fault {
                 }
             }
             other => Err(bad(format!(
-                "unknown fault `{other}` (garbage, copy:ADDR, slow:MS, drop, equivocate)"
+                "unknown fault `{other}` (garbage, copy:ADDR, slow:MS, drop, equivocate, \
+                 lookup-table)"
             ))),
         }
     }
@@ -137,6 +212,16 @@ pub(crate) async fn answer(
         Fault::Garbage => {
             let honest = server.answer(peer, request).await;
             responder.respond(garble(honest));
+        }
+        // With terms the signer garbles what it has not seen before it signs
+        // (`Signer::sign_garbage_when`).
+        Fault::LookupTable(_) if request.challenge.is_some() => {
+            responder.respond(server.answer(peer, request).await);
+        }
+        Fault::LookupTable(table) => {
+            let seen = table.seen_before(&*server.engine, request.payload.get().as_bytes());
+            let honest = server.answer(peer, request).await;
+            responder.respond(if seen { honest } else { garble(honest) });
         }
         Fault::Slow(delay) => {
             let honest = server.answer(peer, request).await;
@@ -288,6 +373,10 @@ mod tests {
         let peer = PeerId::random();
         let copy = Fault::parse(&format!("copy:/ip4/127.0.0.1/tcp/1/p2p/{peer}")).unwrap();
         assert!(matches!(copy, Fault::Copy { peer: p, .. } if p == peer));
+        assert!(matches!(
+            Fault::parse("lookup-table").unwrap(),
+            Fault::LookupTable(_)
+        ));
         for bad in ["slow:x", "copy:/ip4/127.0.0.1/tcp/1", "explode"] {
             assert!(Fault::parse(bad).is_err(), "{bad}");
         }
@@ -324,5 +413,27 @@ mod tests {
             .map(|x| x.as_f64().unwrap().powi(2))
             .sum();
         assert!((norm - 1.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn a_lookup_table_knows_the_validation_set_and_what_it_was_sent() {
+        let engine =
+            mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default()).unwrap();
+        let table = SeenInputs::default();
+        let payload = |input: &mindos_subnets::Input| engine.encode_input(input).unwrap();
+        // The compiled-in set is known from the start, however a number is spelled.
+        let sample = engine.challenge(17).unwrap().input;
+        assert!(table.seen_before(&*engine, &payload(&sample)));
+        let spelled = String::from_utf8(payload(&sample))
+            .unwrap()
+            .replace(".0", ".00");
+        assert!(table.seen_before(&*engine, spelled.as_bytes()));
+        // A fresh input is new once, then known.
+        let fresh = engine.fresh_input(5);
+        assert!(!table.seen_before(&*engine, &payload(&fresh)));
+        assert!(table.seen_before(&*engine, &payload(&fresh)));
+        assert!(!table.seen_before(&*engine, &payload(&engine.fresh_input(6))));
+        // Undecodable input is passed on to be refused as it would be.
+        assert!(table.seen_before(&*engine, b"{\"pixels\": [1]}"));
     }
 }

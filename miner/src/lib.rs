@@ -302,8 +302,15 @@ async fn dispatch_with_fault(
     let Some(fault) = fault.map(Arc::new) else {
         return dispatch(events, server).await;
     };
-    if *fault == fault::Fault::Garbage {
-        server.signer.sign_garbage();
+    match &*fault {
+        fault::Fault::Garbage => server.signer.sign_garbage(),
+        fault::Fault::LookupTable(table) => {
+            let (table, engine) = (table.clone(), server.engine.clone());
+            server.signer.sign_garbage_when(Arc::new(move |request| {
+                !table.seen_before(&*engine, request.payload_bytes())
+            }));
+        }
+        _ => {}
     }
     while let Some(event) = events.recv().await {
         if let MeshEvent::InboundRequest {

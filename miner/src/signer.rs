@@ -320,10 +320,15 @@ pub(crate) struct Signer {
     live: Arc<LiveState>,
     store: Mutex<AnswerStore>,
     metrics: Arc<Metrics>,
-    /// The `garbage` fault: sign (and store) a wrong output instead of the model's.
+    /// The `garbage` and `lookup-table` faults: which requests get a wrong output signed
+    /// (and stored) instead of the model's.
     #[cfg(feature = "fault-injection")]
-    garbage: std::sync::atomic::AtomicBool,
+    garbage: std::sync::OnceLock<GarbageRule>,
 }
+
+/// Whether the answer to a request is garbled before it is signed (fault injection).
+#[cfg(feature = "fault-injection")]
+pub(crate) type GarbageRule = Arc<dyn Fn(&InferRequest) -> bool + Send + Sync>;
 
 /// What to do with a request that carries terms.
 pub(crate) enum Begin {
@@ -352,7 +357,7 @@ impl Signer {
             store: Mutex::new(AnswerStore::new(store_bytes)),
             metrics,
             #[cfg(feature = "fault-injection")]
-            garbage: std::sync::atomic::AtomicBool::new(false),
+            garbage: std::sync::OnceLock::new(),
         }
     }
 
@@ -360,8 +365,15 @@ impl Signer {
     /// `garbage` fault: a consistent liar, whose lies are evidence).
     #[cfg(feature = "fault-injection")]
     pub(crate) fn sign_garbage(&self) {
-        self.garbage
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.sign_garbage_when(Arc::new(|_| true));
+    }
+
+    /// From now on, sign a wrong output in place of the model's for each request `rule`
+    /// picks when it arrives (the `lookup-table` fault: garbage for inputs it has not seen).
+    /// The first rule set stays.
+    #[cfg(feature = "fault-injection")]
+    pub(crate) fn sign_garbage_when(&self, rule: GarbageRule) {
+        let _ = self.garbage.set(rule);
     }
 
     fn store(&self) -> MutexGuard<'_, AnswerStore> {
@@ -390,6 +402,8 @@ impl Signer {
                 key,
                 challenge: Some(challenge),
                 arrived,
+                #[cfg(feature = "fault-injection")]
+                garble: self.garbage.get().is_some_and(|rule| rule(request)),
             })),
             Lookup::Stored(response) => {
                 self.metrics.resent();
@@ -551,6 +565,9 @@ pub(crate) struct Ticket {
     /// `None` once signed.
     challenge: Option<AnswerChallenge>,
     arrived: Instant,
+    /// Sign a wrong output instead of the model's (fault injection).
+    #[cfg(feature = "fault-injection")]
+    garble: bool,
 }
 
 impl Ticket {
@@ -564,11 +581,7 @@ impl Ticket {
         #[cfg(feature = "fault-injection")]
         let garbled;
         #[cfg(feature = "fault-injection")]
-        let output = if self
-            .signer
-            .garbage
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
+        let output = if self.garble {
             garbled = crate::fault::garble_output(engine, output)?;
             &garbled
         } else {

@@ -13,6 +13,14 @@
 //! The validation set is the 360-sample held-out split (`models/digits/heldout.json`);
 //! the model gets 349 of them right (0.9694). A reference output there is the true label
 //! with a one-hot `probabilities`.
+//!
+//! Fresh challenges ([`Subnet::fresh_input`]) are held-out images augmented at random: a
+//! shift of up to one pixel each way, a brightness scale of 70–130 %, a stroke of 2–4
+//! pixels with probability ½, and noise of ±1..=4 grey levels on 2–8 pixels; integer grey
+//! levels in 0..=16 like the UCI images, never equal to a held-out sample. The reference is
+//! the model's own answer on the image, and an answer agrees with it when the labels (the
+//! canonical output) are equal: the MLP runs in float32 with a margin that makes the argmax
+//! the same on every honest machine (`subnets/README.md`).
 
 use mindos_primitives::{Modality, ModelDigest, ScoringRule};
 use ndarray::Array2;
@@ -22,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     digest,
     engine::{Aggregate, Subnet, SubnetInfo},
+    fresh::{Disagreement, SplitMix64},
     math,
     runtime::{read_asset, EngineConfig, SessionPool, MODELS_DIR_ENV},
     SubnetError,
@@ -291,6 +300,29 @@ impl Subnet for Digits {
         vec![output.label]
     }
 
+    /// Equal labels (the canonical output); an invalid response disagrees.
+    fn agrees(
+        &self,
+        response: &DigitsOutput,
+        reference: &DigitsOutput,
+    ) -> Result<(), Disagreement> {
+        check_output(response).map_err(|e| Disagreement::Invalid {
+            reason: e.to_string(),
+        })?;
+        if response.label == reference.label {
+            Ok(())
+        } else {
+            Err(Disagreement::Canonical {
+                got: format!("label {}", response.label),
+                expected: format!("label {}", reference.label),
+            })
+        }
+    }
+
+    fn fresh_input(&self, seed: u64) -> DigitsInput {
+        fresh_image(&self.heldout, seed)
+    }
+
     fn aggregate(
         &self,
         responses: &[DigitsOutput],
@@ -313,6 +345,111 @@ impl Subnet for Digits {
             )
         })
     }
+}
+
+/// Side of the image, in pixels.
+const SIDE: usize = 8;
+/// Grey levels, as integers: the UCI images' and the fresh ones'.
+const LEVELS: u8 = 16;
+
+/// A held-out image augmented as the [module docs](self) say, drawn from `seed`. With an
+/// empty held-out set (which [`heldout`] refuses) the base is a blank image.
+pub fn fresh_image(heldout: &[(DigitsInput, u8)], seed: u64) -> DigitsInput {
+    let mut rng = SplitMix64::new(seed);
+    let mut image = [0u8; PIXELS];
+    if let Some((base, _)) = heldout.get(rng.below(heldout.len())) {
+        let (dx, dy) = (rng.below(3), rng.below(3));
+        // Brightness in percent.
+        let scale = rng.between(70, 130);
+        for (i, &p) in base.pixels.iter().enumerate().take(PIXELS) {
+            // Shift by dx − 1, dy − 1: the pixel at (x, y) moves to (x + dx − 1, y + dy − 1).
+            let (x, y) = ((i % SIDE).saturating_add(dx), (i / SIDE).saturating_add(dy));
+            if (1..=SIDE).contains(&x) && (1..=SIDE).contains(&y) {
+                let level = (f64::from(p) * scale as f64 / 100.0).round();
+                // In range: 1 ≤ x, y ≤ SIDE.
+                let to = (y.wrapping_sub(1))
+                    .wrapping_mul(SIDE)
+                    .wrapping_add(x.wrapping_sub(1));
+                if let Some(slot) = image.get_mut(to) {
+                    *slot = level.clamp(0.0, f64::from(LEVELS)) as u8;
+                }
+            }
+        }
+    }
+    if rng.one_in(2) {
+        stroke(&mut image, &mut rng);
+    }
+    for _ in 0..rng.between(2, 8) {
+        nudge(&mut image, &mut rng);
+    }
+    // Equal to a held-out image only by a rare accident; each nudge changes one pixel, so
+    // a few make it new (bounded: the set has HELDOUT_LEN images).
+    for _ in 0..=heldout.len() {
+        if !heldout.iter().any(|(h, _)| same_image(h, &image)) {
+            break;
+        }
+        nudge(&mut image, &mut rng);
+    }
+    DigitsInput {
+        pixels: image.iter().map(|&p| f32::from(p)).collect(),
+    }
+}
+
+/// A straight stroke of 2–4 pixels in one of 8 directions, at grey level 8–16.
+fn stroke(image: &mut [u8; PIXELS], rng: &mut SplitMix64) {
+    const DIRECTIONS: [(isize, isize); 8] = [
+        (1, 0),
+        (-1, 0),
+        (0, 1),
+        (0, -1),
+        (1, 1),
+        (1, -1),
+        (-1, 1),
+        (-1, -1),
+    ];
+    let (dx, dy) = DIRECTIONS
+        .get(rng.below(DIRECTIONS.len()))
+        .copied()
+        .unwrap_or((1, 0));
+    let level = u8::try_from(rng.between(8, usize::from(LEVELS))).unwrap_or(LEVELS);
+    let side = SIDE as isize;
+    let (mut x, mut y) = (rng.below(SIDE) as isize, rng.below(SIDE) as isize);
+    for _ in 0..rng.between(2, 4) {
+        if !(0..side).contains(&x) || !(0..side).contains(&y) {
+            break;
+        }
+        if let Some(p) = usize::try_from(y.wrapping_mul(side).wrapping_add(x))
+            .ok()
+            .and_then(|i| image.get_mut(i))
+        {
+            *p = (*p).max(level);
+        }
+        // Within a few pixels of the image: no overflow.
+        (x, y) = (x.wrapping_add(dx), y.wrapping_add(dy));
+    }
+}
+
+/// One pixel moved by 1–4 grey levels, up or down, kept in 0..=16 (towards the side with
+/// room, so the pixel always changes).
+fn nudge(image: &mut [u8; PIXELS], rng: &mut SplitMix64) {
+    let delta = u8::try_from(rng.between(1, 4)).unwrap_or(1);
+    let up = rng.one_in(2);
+    if let Some(p) = image.get_mut(rng.below(PIXELS)) {
+        *p = if (up && *p < LEVELS) || *p == 0 {
+            p.saturating_add(delta).min(LEVELS)
+        } else {
+            p.saturating_sub(delta)
+        };
+    }
+}
+
+fn same_image(input: &DigitsInput, image: &[u8; PIXELS]) -> bool {
+    input.pixels.len() == PIXELS
+        && input
+            .pixels
+            .iter()
+            .zip(image)
+            .all(|(&a, &b)| a == f32::from(b))
 }
 
 fn score_label(response: &DigitsOutput, label: u8) -> f32 {

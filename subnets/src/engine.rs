@@ -6,7 +6,7 @@ use std::fmt::Debug;
 use mindos_primitives::{Modality, ModelDigest, ScoringRule, TaskSpec};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::{digest::to_hex, Input, Output, Prepared, SubnetError};
+use crate::{digest::to_hex, fresh::Disagreement, Input, Output, Prepared, SubnetError};
 
 /// What a subnet is, as the chain's `TaskSpec` describes it, plus local limits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,7 +124,9 @@ pub struct Aggregate<O> {
     pub valid: usize,
 }
 
-/// A validation sample: an input and the answer it must get.
+/// A validation sample: an input and the answer it must get. The validation sets are the
+/// subnets' accuracy tests (and a miner's warm-up input); validators challenge miners with
+/// [`SubnetEngine::fresh_input`] instead, which nobody can have seen before.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Challenge {
     /// Position in the subnet's validation set.
@@ -180,11 +182,24 @@ pub trait Subnet: Send + Sync + 'static {
     /// subnet's docs; it is part of the evidence format.
     fn canonical_output(&self, output: &Self::Output) -> Vec<u8>;
 
+    /// Whether `response` is what the pinned model answers, `reference` being the
+    /// validator's own run of it on the same input (re-execution). Exact where the model's
+    /// answer is exact (a class: equal canonical outputs), within a per-subnet tolerance
+    /// where floats differ between honest machines. State the rule and its tolerance in the
+    /// subnet's docs.
+    fn agrees(&self, response: &Self::Output, reference: &Self::Output)
+        -> Result<(), Disagreement>;
+
+    /// A challenge input nobody has seen before, drawn from `seed`: valid, the same for the
+    /// same seed (so tests and audits can regenerate it), and never one of the subnet's
+    /// validation samples. Its reference answer is the pinned model's output on it.
+    fn fresh_input(&self, seed: u64) -> Self::Input;
+
     /// Robust aggregate of `k` responses to the same input.
     fn aggregate(&self, responses: &[Self::Output])
         -> Result<Aggregate<Self::Output>, SubnetError>;
 
-    /// Size of the validation set.
+    /// Size of the validation set (accuracy tests; not used for challenges).
     fn validation_len(&self) -> usize;
 
     /// Validation sample `index`: input and reference answer.
@@ -343,11 +358,22 @@ pub trait SubnetEngine: Send + Sync {
             .map(|bytes| mindos_primitives::evidence::output_hash(&bytes))
     }
 
+    /// Whether `response` agrees with `reference`, the validator's own run of the pinned
+    /// model on the same input ([`Subnet::agrees`]); a response or reference of another
+    /// subnet disagrees.
+    fn agrees(&self, response: &Output, reference: &Output) -> Result<(), Disagreement>;
+
+    /// A fresh challenge input drawn from `seed` ([`Subnet::fresh_input`]): cheap to make
+    /// (a text is tokenized once to check its length), deterministic per seed, never a
+    /// validation sample. Its reference is [`SubnetEngine::infer_batch`] on it.
+    fn fresh_input(&self, seed: u64) -> Input;
+
     /// Robust aggregate of `k` responses to one input. Fails on no responses, a response of
     /// another subnet, or no valid response.
     fn aggregate(&self, responses: &[Output]) -> Result<Aggregate<Output>, SubnetError>;
 
-    /// Size of the validation set validators challenge miners with.
+    /// Size of the validation set: the subnet's accuracy tests and warm-up inputs.
+    /// Validators do not challenge with it ([`SubnetEngine::fresh_input`]).
     fn validation_len(&self) -> usize;
 
     /// Validation sample `index` (`None` past the end).
@@ -444,6 +470,22 @@ where
                 expected: self.0.info().name,
                 got: output.subnet(),
             })
+    }
+
+    fn agrees(&self, response: &Output, reference: &Output) -> Result<(), Disagreement> {
+        fn typed<O: Variant<Output>>(output: &Output) -> Result<&O, Disagreement> {
+            O::peek(output).ok_or(Disagreement::WrongSubnet {
+                got: output.subnet(),
+            })
+        }
+        self.0.agrees(
+            typed::<S::Output>(response)?,
+            typed::<S::Output>(reference)?,
+        )
+    }
+
+    fn fresh_input(&self, seed: u64) -> Input {
+        self.0.fresh_input(seed).wrap()
     }
 
     fn aggregate(&self, responses: &[Output]) -> Result<Aggregate<Output>, SubnetError> {

@@ -1,8 +1,10 @@
 //! What MindOS subnets compute.
 //!
 //! A subnet is a task with one ONNX model, a wire format, a scoring rule and a robust
-//! aggregation rule. Miners run the model; validators challenge miners with validation
-//! samples, score their answers and aggregate the answers of `k` miners for users.
+//! aggregation rule. Miners run the model; validators challenge miners with fresh inputs
+//! ([`SubnetEngine::fresh_input`]), check the answers against their own run of the pinned
+//! model ([`SubnetEngine::agrees`]), score them and aggregate the answers of `k` miners for
+//! users.
 //!
 //! # Overview
 //!
@@ -15,6 +17,7 @@
 //!   classifier). Wire formats, scoring and aggregation are documented on each module and
 //!   in `subnets/README.md`. Each is one module plus its line in the `subnets!` list below,
 //!   the one place that names every subnet.
+//! - [`Disagreement`]: why an answer is not the pinned model's (re-execution).
 //! - [`model_digest`]: the BLAKE2b-256 the chain pins in `TaskSpec::model_digest`.
 //!
 //! ```no_run
@@ -54,6 +57,7 @@ mod digest;
 pub mod digits;
 mod engine;
 mod error;
+mod fresh;
 mod graph;
 pub mod math;
 mod runtime;
@@ -67,6 +71,7 @@ pub use crate::{
     digest::{model_digest, to_hex},
     engine::{Aggregate, Challenge, PreparedInput, Subnet, SubnetEngine, SubnetInfo, Variant},
     error::SubnetError,
+    fresh::Disagreement,
     runtime::{EngineConfig, CACHE_DIR_ENV, MODELS_DIR_ENV, ORT_DYLIB_ENV, ORT_VERSION},
 };
 pub use mindos_primitives::ModelDigest;

@@ -8,6 +8,14 @@
 //! - Aggregate: coordinate-wise median of the unit-normalised responses, renormalised;
 //!   agreement is the share of responses with cosine ≥ [`AGREEMENT_COSINE`] to it.
 //!
+//! Fresh challenges ([`Subnet::fresh_input`]) are texts composed from the whole-word
+//! entries of the tokenizer's own WordPiece vocabulary ([`TextEmbedding::vocabulary`]:
+//! lowercase ASCII words of two letters or more, and `a` and `i`): 1 to
+//! [`FRESH_MAX_WORDS`] words, each capitalised now and then, with commas, sentence ends and
+//! a capital after each, cut to [`MAX_TOKENS`]. The reference is the validator's own
+//! embedding of the text, and an answer agrees with it at a cosine of at least
+//! [`REEXECUTION_COSINE`] (measured in `subnets/README.md`).
+//!
 //! The model and tokenizer are fetched by `scripts/fetch-models.sh` into
 //! `$MINDOS_MODELS_DIR/text-embedding/` and checked against [`MODEL_DIGEST`] and
 //! [`TOKENIZER_DIGEST`] at load.
@@ -21,6 +29,7 @@ use tokenizers::{Encoding, Tokenizer};
 use crate::{
     digest,
     engine::{Aggregate, Subnet, SubnetInfo},
+    fresh::{Disagreement, SplitMix64},
     math,
     runtime::{read_asset, EngineConfig, SessionPool, MODELS_DIR_ENV},
     SubnetError,
@@ -45,6 +54,15 @@ pub const MAX_REQUEST_BYTES: u32 = 6 * 16 * 1024 + 1024;
 pub const MAX_RESPONSE_BYTES: u32 = 16 * 1024;
 /// Cosine to the aggregate from which a response counts as agreeing.
 pub const AGREEMENT_COSINE: f32 = 0.99;
+/// Least cosine between a miner's embedding and the validator's own run of the pinned
+/// model on the same text for the two to agree ([`Subnet::agrees`]). Honest runs differ
+/// only in float rounding: on one machine, 500 fresh texts in batches of 1 to 64 with 1 to
+/// 4 threads gave bit-identical embeddings; the margin is for other instruction sets
+/// (`subnets/README.md`, "Fresh challenges and re-execution"). Another text's embedding
+/// reached at most 0.60, a cheaper int8 computation of the model 0.9954.
+pub const REEXECUTION_COSINE: f32 = 0.999;
+/// Most words of a fresh challenge text (it is cut to [`MAX_TOKENS`] tokens).
+pub const FRESH_MAX_WORDS: usize = 100;
 /// `TaskSpec::input_schema` of this subnet.
 pub const INPUT_SCHEMA: u32 = 1;
 /// `TaskSpec::output_schema` of this subnet.
@@ -88,6 +106,8 @@ pub struct TextEmbedding {
     pad_id: i64,
     pool: SessionPool,
     validation: Vec<(TextInput, Embedding)>,
+    /// Whole words of the tokenizer's vocabulary, by token id: what fresh texts are made of.
+    vocabulary: Vec<String>,
 }
 
 impl TextEmbedding {
@@ -125,6 +145,17 @@ impl TextEmbedding {
             .with_truncation(None)
             .map_err(|e| SubnetError::Tokenizer(e.to_string()))?;
 
+        let vocabulary = whole_words(&tokenizer);
+        if vocabulary.len() < MIN_VOCABULARY {
+            return Err(SubnetError::ValidationData {
+                subnet: NAME,
+                message: format!(
+                    "the tokenizer has {} whole words, fewer than the {MIN_VOCABULARY} fresh \
+                     challenges need",
+                    vocabulary.len()
+                ),
+            });
+        }
         let pool = SessionPool::new(model, config)?;
         Ok(Self {
             info: SubnetInfo {
@@ -142,7 +173,61 @@ impl TextEmbedding {
             pad_id,
             pool,
             validation: validation_set()?,
+            vocabulary,
         })
+    }
+
+    /// The words fresh challenge texts are made of: the whole-word entries of the pinned
+    /// tokenizer's WordPiece vocabulary (lowercase ASCII letters, two or more, plus `a` and
+    /// `i`), in token-id order. Each is one token, however it is capitalised (the tokenizer
+    /// lowercases).
+    pub fn vocabulary(&self) -> &[String] {
+        &self.vocabulary
+    }
+
+    /// The fresh text for `seed`, as the [module docs](self) describe it.
+    pub fn fresh_text(&self, seed: u64) -> String {
+        let mut rng = SplitMix64::new(seed);
+        let count = rng.between(1, FRESH_MAX_WORDS);
+        let mut words: Vec<String> = Vec::with_capacity(count);
+        let mut capital = !rng.one_in(4);
+        for i in 0..count {
+            let Some(word) = self.vocabulary.get(rng.below(self.vocabulary.len())) else {
+                break;
+            };
+            let mut word = if rng.one_in(100) {
+                word.to_ascii_uppercase()
+            } else if capital || rng.one_in(20) {
+                capitalised(word)
+            } else {
+                word.clone()
+            };
+            capital = false;
+            if i.saturating_add(1) < count {
+                if rng.one_in(10) {
+                    word.push(',');
+                } else if rng.one_in(12) {
+                    let marks = ['.', '?', '!', ';', ':'];
+                    word.push(marks.get(rng.below(marks.len())).copied().unwrap_or('.'));
+                    capital = true;
+                }
+            }
+            words.push(word);
+        }
+        match rng.below(8) {
+            0..=3 => words.last_mut().map(|w| w.push('.')),
+            4 => words.last_mut().map(|w| w.push('?')),
+            5 => words.last_mut().map(|w| w.push('!')),
+            _ => None,
+        };
+        // Cut to the token limit: every word is one token and each mark another, plus
+        // `[CLS]` and `[SEP]`; the tokenizer has the last word (an empty text cannot be
+        // too long).
+        let mut text = words.join(" ");
+        while self.encode(&text).is_err() && words.pop().is_some() {
+            text = words.join(" ");
+        }
+        text
     }
 
     /// Token ids of `text` (`[CLS] ... [SEP]`), or why it is not an acceptable input.
@@ -202,6 +287,32 @@ impl TextEmbedding {
         }
         (ids, mask, types)
     }
+}
+
+/// Fewest whole words a tokenizer must have for fresh challenges (the pinned one has far
+/// more; see [`TextEmbedding::vocabulary`]).
+const MIN_VOCABULARY: usize = 1000;
+
+fn whole_words(tokenizer: &Tokenizer) -> Vec<String> {
+    let mut words: Vec<(u32, String)> = tokenizer
+        .get_vocab(false)
+        .into_iter()
+        .filter(|(word, _)| {
+            (word.len() >= 2 || word == "a" || word == "i")
+                && word.bytes().all(|b| b.is_ascii_lowercase())
+        })
+        .map(|(word, id)| (id, word))
+        .collect();
+    // The vocabulary is a map: order it by id so a seed gives the same text everywhere.
+    words.sort_unstable();
+    words.into_iter().map(|(_, word)| word).collect()
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_ascii_uppercase().to_string() + chars.as_str()
+    })
 }
 
 fn validation_set() -> Result<Vec<(TextInput, Embedding)>, SubnetError> {
@@ -385,6 +496,29 @@ impl Subnet for TextEmbedding {
             .iter()
             .flat_map(|x| x.to_le_bytes())
             .collect()
+    }
+
+    /// Cosine to the reference at least [`REEXECUTION_COSINE`]; an invalid response
+    /// disagrees.
+    fn agrees(&self, response: &Embedding, reference: &Embedding) -> Result<(), Disagreement> {
+        check_embedding(response).map_err(|e| Disagreement::Invalid {
+            reason: e.to_string(),
+        })?;
+        let cosine = math::cosine(&response.embedding, &reference.embedding).unwrap_or(0.0);
+        if cosine >= REEXECUTION_COSINE {
+            Ok(())
+        } else {
+            Err(Disagreement::Cosine {
+                cosine,
+                min: REEXECUTION_COSINE,
+            })
+        }
+    }
+
+    fn fresh_input(&self, seed: u64) -> TextInput {
+        TextInput {
+            text: self.fresh_text(seed),
+        }
     }
 
     fn aggregate(&self, responses: &[Embedding]) -> Result<Aggregate<Embedding>, SubnetError> {

@@ -1,10 +1,14 @@
 //! Challenges: every round (`--challenge-interval-ms`), each served miner of a subnet gets
-//! one held-out validation sample, picked at random, in an ordinary `/mindos/infer/1`
+//! an input made fresh for it (`SubnetEngine::fresh_input` from a random seed: an augmented
+//! digit, a text composed from the tokenizer's vocabulary), in an ordinary `/mindos/infer/1`
 //! request built as the gateway builds a user's (terms for that miner, a random request id:
-//! [`crate::answers`]) — nothing tells it from a user's query. Its answer is used only if its
-//! signature verifies (an unsigned answer scores as an invalid one); it is scored by the
-//! subnet's rule against the reference answer and folded into the miner's averages
-//! ([`crate::scoring`]).
+//! [`crate::answers`]) — nothing tells it from a user's query, and no miner can have seen the
+//! input before, so none can answer it from a table. The reference answer is the validator's
+//! own run of the pinned model on it ([`crate::reexec`], off the executor, the round's inputs
+//! in one batch). The answer is used only if its signature verifies (an unsigned answer scores
+//! as an invalid one); it is scored by the subnet's rule against the reference and folded into
+//! the miner's averages ([`crate::scoring`]); a signed one that disagrees with the reference
+//! (`SubnetEngine::agrees`) is also kept as a [`Mismatch`] for the sentinel duty.
 //!
 //! Rounds cover every served uid, so within a tempo (many rounds) every validator has
 //! scored every miner: consensus needs validators to overlap on the miners they weigh.
@@ -26,12 +30,13 @@ use mindos_mesh::{
     wire::{payload_from_value, Receipt},
     ErrorCode, InferRequest, InferResponse, MeshError, PeerId,
 };
-use mindos_subnets::{Output, SubnetEngine};
+use mindos_subnets::{Disagreement, Input, Output, SubnetEngine};
 use serde_json::value::RawValue;
 
 use crate::{
-    answers::Answers,
+    answers::{Answers, Rejected},
     metagraph::{Neuron, SubnetState},
+    reexec::Mismatch,
     scoring::{Outcome, Scoreboard},
     transcript::RequestKind,
     Context, Rng,
@@ -61,12 +66,23 @@ pub(crate) async fn run(ctx: Arc<Context>, subnet: Arc<SubnetState>) {
         if miners.is_empty() {
             continue;
         }
-        let picks: Vec<(Neuron, usize)> = miners
-            .into_iter()
-            .map(|m| (m, rng.below(subnet.engine.validation_len())))
-            .collect();
-        let round = futures::stream::iter(picks)
-            .map(|(miner, index)| challenge_one(&ctx, &subnet, miner, index))
+        // One fresh input per miner: miners comparing notes see different inputs.
+        let seeds: Vec<u64> = miners.iter().map(|_| fresh_seed(&mut rng)).collect();
+        let fresh = tokio::select! {
+            () = cancel.cancelled() => return,
+            fresh = ctx.reexec.fresh(subnet.engine.clone(), seeds) => fresh,
+        };
+        let fresh = match fresh {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                tracing::warn!(netuid = %subnet.netuid, error = %e, "no references for a round");
+                continue;
+            }
+        };
+        let round = futures::stream::iter(miners.into_iter().zip(fresh))
+            .map(|(miner, (input, reference))| {
+                challenge_one(&ctx, &subnet, miner, input, reference)
+            })
             .buffer_unordered(CONCURRENCY)
             .collect::<Vec<()>>();
         tokio::select! {
@@ -98,22 +114,40 @@ pub(crate) async fn run(ctx: Arc<Context>, subnet: Arc<SubnetState>) {
     }
 }
 
-async fn challenge_one(ctx: &Context, subnet: &SubnetState, miner: Neuron, index: usize) {
+/// A seed for a fresh input, from the OS: SplitMix64's state follows from one output, so a
+/// seed from a generator whose outputs a miner might see (as request ids) would let it compute
+/// the coming challenges. `rng` stands in only if the OS has no randomness to give.
+fn fresh_seed(rng: &mut Rng) -> u64 {
+    let mut seed = [0u8; 8];
+    match getrandom::getrandom(&mut seed) {
+        Ok(()) => u64::from_le_bytes(seed),
+        Err(e) => {
+            tracing::warn!(error = %e, "no OS randomness for a challenge seed");
+            rng.next_u64()
+        }
+    }
+}
+
+async fn challenge_one(
+    ctx: &Context,
+    subnet: &SubnetState,
+    miner: Neuron,
+    input: Input,
+    reference: Output,
+) {
     let Context {
         mesh,
         challenge: settings,
         metrics,
         answers,
+        reexec,
         ..
     } = ctx;
     let netuid = subnet.netuid;
     let Some(peer) = miner.peer else {
         return;
     };
-    let Some(challenge) = subnet.engine.challenge(index) else {
-        return;
-    };
-    let payload = match payload_from_value(&challenge.input) {
+    let payload = match payload_from_value(&input) {
         Ok(payload) => payload,
         Err(e) => {
             tracing::warn!(%netuid, error = %e, "cannot encode a challenge");
@@ -129,8 +163,21 @@ async fn challenge_one(ctx: &Context, subnet: &SubnetState, miner: Neuron, index
         miner: &miner,
         request: &request,
     };
-    let outcome = match judge_signed(answers, subnet, sent, &challenge.reference, answer, latency) {
-        Ok(outcome) => outcome,
+    let outcome = match judge_signed(answers, subnet, sent, &reference, answer, latency) {
+        Ok((outcome, disagreement)) => {
+            if let Some(reason) = disagreement {
+                reexec.mismatch(Mismatch {
+                    netuid,
+                    uid: miner.uid,
+                    hotkey: miner.hotkey,
+                    peer: Some(peer),
+                    kind: RequestKind::Challenge,
+                    input,
+                    reason,
+                });
+            }
+            outcome
+        }
         Err(unscored) => {
             metrics
                 .challenges
@@ -217,43 +264,49 @@ fn judge_signed(
     reference: &Output,
     answer: Result<InferResponse, MeshError>,
     latency: Duration,
-) -> Result<Outcome, Unscored> {
+) -> Result<(Outcome, Option<Disagreement>), Unscored> {
     let usable = |payload, receipt: Option<Receipt>| {
-        answers
-            .check(
-                subnet,
-                sent.peer,
-                sent.miner.uid,
-                RequestKind::Challenge,
-                sent.request,
-                latency,
-                payload,
-                receipt.as_ref(),
-            )
-            .ok()
+        answers.check(
+            subnet,
+            sent.peer,
+            sent.miner.uid,
+            RequestKind::Challenge,
+            sent.request,
+            latency,
+            payload,
+            receipt.as_ref(),
+        )
     };
     judge(&*subnet.engine, reference, answer, latency, usable)
 }
 
-/// What a challenge's `answer` says about the miner, or why it says nothing. `usable` makes
-/// an answer's payload and receipt the output to score, or nothing when the answer does not
-/// decode or is not signed as its terms require ([`crate::answers::Answers::check`]): that
-/// answer fails. One over the subnet's response limit never got here (the mesh refused it as
-/// too large: a failure).
+/// What a challenge's `answer` says about the miner, and how it disagrees with the
+/// re-executed `reference` if it does; or why it says nothing. `usable` makes an answer's
+/// payload and receipt the output to score, or says why not: one that does not decode fails
+/// and disagrees ([`Disagreement::Invalid`]); one not signed as its terms require
+/// ([`crate::answers::Answers::check`]) fails but proves nothing. One over the subnet's
+/// response limit never got here (the mesh refused it as too large: a failure). A refusal or a
+/// timeout is no disagreement: only an answer can be wrong.
 fn judge(
     engine: &dyn SubnetEngine,
     reference: &Output,
     answer: Result<InferResponse, MeshError>,
     latency: Duration,
-    usable: impl FnOnce(Box<RawValue>, Option<Receipt>) -> Option<Output>,
-) -> Result<Outcome, Unscored> {
+    usable: impl FnOnce(Box<RawValue>, Option<Receipt>) -> Result<Output, Rejected>,
+) -> Result<(Outcome, Option<Disagreement>), Unscored> {
     match answer {
         Ok(InferResponse::Ok { payload, receipt }) => Ok(match usable(payload, receipt) {
-            Some(output) => Outcome::Answered {
-                quality: f64::from(engine.score(&output, reference)),
-                latency,
-            },
-            None => Outcome::Failed,
+            Ok(output) => (
+                Outcome::Answered {
+                    quality: f64::from(engine.score(&output, reference)),
+                    latency,
+                },
+                engine.agrees(&output, reference).err(),
+            ),
+            Err(Rejected::Invalid(reason)) => {
+                (Outcome::Failed, Some(Disagreement::Invalid { reason }))
+            }
+            Err(Rejected::Unsigned(_)) => (Outcome::Failed, None),
         }),
         Ok(InferResponse::Err {
             code: ErrorCode::Unauthorized,
@@ -263,7 +316,7 @@ fn judge(
             code: ErrorCode::Busy,
             ..
         }) => Err(Unscored::Busy),
-        Ok(InferResponse::Err { .. }) | Err(_) => Ok(Outcome::Failed),
+        Ok(InferResponse::Err { .. }) | Err(_) => Ok((Outcome::Failed, None)),
     }
 }
 
@@ -278,8 +331,12 @@ mod tests {
     /// Uses an answer that decodes, signed or not (as on a mesh without a chain).
     fn decoded(
         engine: &dyn SubnetEngine,
-    ) -> impl Fn(Box<RawValue>, Option<Receipt>) -> Option<Output> + Copy + '_ {
-        |payload, _| engine.decode_output(payload.get().as_bytes()).ok()
+    ) -> impl Fn(Box<RawValue>, Option<Receipt>) -> Result<Output, Rejected> + Copy + '_ {
+        |payload, _| {
+            engine
+                .decode_output(payload.get().as_bytes())
+                .map_err(|e| Rejected::Invalid(e.to_string()))
+        }
     }
 
     #[test]
@@ -301,7 +358,8 @@ mod tests {
                 latency,
                 decoded(&*engine)
             )
-            .ok(),
+            .ok()
+            .map(|(outcome, _)| outcome),
             None
         );
         // Failures that are the miner's own still count.
@@ -310,7 +368,9 @@ mod tests {
             "the model failed",
         ));
         assert_eq!(
-            judge(&*engine, &reference, internal, latency, decoded(&*engine)).ok(),
+            judge(&*engine, &reference, internal, latency, decoded(&*engine))
+                .ok()
+                .map(|(outcome, _)| outcome),
             Some(Outcome::Failed)
         );
         assert_eq!(
@@ -321,12 +381,15 @@ mod tests {
                 latency,
                 decoded(&*engine)
             )
-            .ok(),
+            .ok()
+            .map(|(outcome, _)| outcome),
             Some(Outcome::Failed)
         );
         let garbage = Ok(InferResponse::encode_ok(&serde_json::json!({"label": "seven"})).unwrap());
         assert_eq!(
-            judge(&*engine, &reference, garbage, latency, decoded(&*engine)).ok(),
+            judge(&*engine, &reference, garbage, latency, decoded(&*engine))
+                .ok()
+                .map(|(outcome, _)| outcome),
             Some(Outcome::Failed)
         );
     }
@@ -364,6 +427,7 @@ mod tests {
                 answer,
                 latency,
             )
+            .map(|(outcome, _)| outcome)
         };
         // The right answer, signed: a full-quality sample, and evidence.
         assert_eq!(
@@ -479,10 +543,13 @@ mod tests {
                 ema_alpha: 0.1,
             },
             answers: Arc::new(answers),
+            reexec: Arc::new(crate::reexec::Reexecutor::new(metrics.clone())),
             cancel: tokio_util::sync::CancellationToken::new(),
         };
+        let sample = subnet.engine.challenge(0).unwrap();
         for miner in &miners {
-            challenge_one(&ctx, &subnet, miner.clone(), 0).await;
+            let (input, reference) = (sample.input.clone(), sample.reference.clone());
+            challenge_one(&ctx, &subnet, miner.clone(), input, reference).await;
         }
         let scores = subnet.scores.lock().unwrap().scores().clone();
         assert!(scores[&Uid(0)].score() > 0.0, "{:?}", scores[&Uid(0)]);
@@ -524,6 +591,92 @@ mod tests {
         );
     }
 
+    /// A fresh input's reference is the validator's own run of the model; an answer with
+    /// another label scores 0 and disagrees, the same label agrees, a malformed one fails.
+    #[test]
+    fn answers_are_judged_against_the_re_executed_reference() {
+        let engine = digits();
+        let input = engine.fresh_input(7);
+        let reference = engine.infer_batch(vec![input]).unwrap().remove(0);
+        let Output::Digits(expected) = &reference else {
+            panic!("a digits output");
+        };
+        let latency = Duration::from_millis(3);
+        let answer = |label: u8| {
+            let mut probabilities = vec![0.01; 10];
+            probabilities[usize::from(label)] = 0.91;
+            Ok(InferResponse::encode_ok(
+                &serde_json::json!({"label": label, "probabilities": probabilities}),
+            )
+            .unwrap())
+        };
+        let (outcome, disagreement) = judge(
+            &*engine,
+            &reference,
+            answer(expected.label),
+            latency,
+            decoded(&*engine),
+        )
+        .unwrap();
+        assert_eq!(
+            outcome,
+            Outcome::Answered {
+                quality: 1.0,
+                latency
+            }
+        );
+        assert_eq!(disagreement, None);
+        let wrong = (expected.label + 1) % 10;
+        let (outcome, disagreement) = judge(
+            &*engine,
+            &reference,
+            answer(wrong),
+            latency,
+            decoded(&*engine),
+        )
+        .unwrap();
+        assert_eq!(
+            outcome,
+            Outcome::Answered {
+                quality: 0.0,
+                latency
+            }
+        );
+        assert_eq!(
+            disagreement.unwrap().to_string(),
+            format!(
+                "answered label {wrong}, the pinned model gives label {}",
+                expected.label
+            )
+        );
+        let garbage = Ok(InferResponse::encode_ok(&serde_json::json!({"label": "seven"})).unwrap());
+        let (outcome, disagreement) =
+            judge(&*engine, &reference, garbage, latency, decoded(&*engine)).unwrap();
+        assert_eq!(outcome, Outcome::Failed);
+        assert!(matches!(disagreement, Some(Disagreement::Invalid { .. })));
+        // A timeout is a failure but no wrong answer.
+        assert_eq!(
+            judge(
+                &*engine,
+                &reference,
+                Err(MeshError::Timeout),
+                latency,
+                decoded(&*engine)
+            ),
+            Ok((Outcome::Failed, None))
+        );
+    }
+
+    /// A seed must not follow from another generator's outputs that miners may see.
+    #[test]
+    fn challenge_seeds_do_not_follow_from_request_ids() {
+        let mut rng = Rng::from_entropy();
+        let mut observer = rng.clone();
+        let seeds: Vec<u64> = (0..8).map(|_| fresh_seed(&mut rng)).collect();
+        let predicted: Vec<u64> = (0..8).map(|_| observer.next_u64()).collect();
+        assert!(seeds.iter().all(|s| !predicted.contains(s)), "{seeds:?}");
+    }
+
     fn neuron(uid: u16) -> Neuron {
         Neuron {
             uid: mindos_primitives::Uid(uid),
@@ -550,7 +703,7 @@ mod tests {
             Duration::from_millis(10),
             decoded(&*engine),
         ) {
-            Ok(outcome) => board.record(miner.uid, miner.hotkey, outcome),
+            Ok((outcome, _)) => board.record(miner.uid, miner.hotkey, outcome),
             Err(unscored) => {
                 fold_unscored(board, miner, unscored);
             }

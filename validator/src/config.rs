@@ -94,6 +94,8 @@ pub struct GatewaySettings {
     pub min_agreement: f64,
     /// Default query time budget.
     pub default_timeout: Duration,
+    /// Share of queries re-executed with the pinned model, in percent (0: none).
+    pub reexecute_percent: u8,
 }
 
 /// A checked validator configuration; build it with [`Config::from_settings`].
@@ -373,6 +375,13 @@ impl GatewayArgs {
                 10,
                 MAX_REQUEST_TIMEOUT_MS,
             )?),
+            reexecute_percent: in_range(
+                "gateway_reexecute_percent",
+                self.reexecute_percent
+                    .unwrap_or(DEFAULT_GATEWAY_REEXECUTE_PERCENT),
+                0,
+                100,
+            )?,
         }))
     }
 }
@@ -516,6 +525,10 @@ mod tests {
                 "miner",
             ),
             (private_with(|s| s.gateway.rate = Some(0)), "gateway_rate"),
+            (
+                private_with(|s| s.gateway.reexecute_percent = Some(101)),
+                "gateway_reexecute_percent",
+            ),
             (chain_with(|s| s.subnets.stake = Some("5".into())), "stake"),
             (
                 chain_with(|s| s.chain.rpc = Some("http://x".into())),

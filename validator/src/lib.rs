@@ -14,6 +14,7 @@ mod evidence;
 pub mod gateway;
 mod metagraph;
 mod metrics;
+mod reexec;
 mod scoring;
 pub mod settings;
 mod start;
@@ -94,8 +95,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
     Validator::start(config).await?.run(shutdown).await
 }
 
-/// SplitMix64 seeded from the OS: challenge sample and request-id draws (nothing secret;
-/// salts use `getrandom` directly).
+/// SplitMix64 seeded from the OS: fresh-challenge seeds, request ids and the queries picked
+/// for re-execution (nothing secret; salts use `getrandom` directly).
 #[derive(Clone, Debug)]
 pub(crate) struct Rng(u64);
 
@@ -113,12 +114,6 @@ impl Rng {
         z = (z ^ z.wrapping_shr(30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ z.wrapping_shr(27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ z.wrapping_shr(31)
-    }
-
-    /// Uniform-ish in `0..n` (0 if `n` is 0).
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        let n64 = u64::try_from(n).unwrap_or(u64::MAX);
-        usize::try_from(self.next_u64().checked_rem(n64).unwrap_or(0)).unwrap_or(0)
     }
 }
 
@@ -138,6 +133,8 @@ pub(crate) struct Context {
     /// answer's signature, for the challenges and the gateway alike; hands the verified ones
     /// to the transcript sink as evidence.
     pub(crate) answers: Arc<answers::Answers>,
+    /// The validator's own runs of the pinned models, and the disagreements they found.
+    pub(crate) reexec: Arc<reexec::Reexecutor>,
     /// Fires when shutdown starts.
     pub(crate) cancel: CancellationToken,
 }
@@ -211,21 +208,5 @@ impl Validator {
         let _ = self.drain.await;
         tracing::info!("validator stopped");
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rng_below_stays_in_range() {
-        let mut rng = Rng(7);
-        assert_eq!(rng.below(0), 0);
-        let draws: Vec<usize> = (0..1000).map(|_| rng.below(10)).collect();
-        assert!(draws.iter().all(|d| *d < 10));
-        for v in 0..10 {
-            assert!(draws.contains(&v), "{v} never drawn");
-        }
     }
 }

@@ -8,6 +8,8 @@
 //! | `mindos_validator_challenges_total{netuid,outcome}` | counter | challenges by outcome: `answered`, `failed`, `not_permitted`, `busy` (neither scored) |
 //! | `mindos_validator_unsigned_answers_total{netuid,reason}` | counter | answers not used because they are not signed as the request's terms require: `missing` (no receipt), `bad_signature`, `not_ed25519` (the peer's id names no key to check) |
 //! | `mindos_validator_miner_score{netuid,uid}` | gauge | a miner's challenge score, `0..=1` |
+//! | `mindos_validator_reexecution_mismatches_total{netuid}` | counter | miners' answers (to fresh challenges and sampled queries) that disagree with the validator's own run of the pinned model |
+//! | `mindos_validator_reexecuted_queries_total{netuid,outcome}` | counter | user queries sampled for re-execution: `queued`, or `dropped` (the queue was full) |
 //! | `mindos_validator_weights_total{netuid,action,outcome}` | counter | `commit`, `reveal`, `set` transactions: `ok`, `error` |
 //! | `mindos_validator_finalized_block` | gauge | the last finalized block followed |
 //! | `mindos_validator_transcripts_total{outcome}` | counter | transcripts recorded as evidence: `stored`, `duplicate` (one of the same challenge is kept), `too_large`, `dropped` (the writer's queue was full), `failed` (the write failed), and later `evicted` (byte bound) or `pruned` (out of the window) |
@@ -28,6 +30,8 @@ pub(crate) struct Metrics {
     pub(crate) challenges: IntCounterVec,
     pub(crate) unsigned_answers: IntCounterVec,
     pub(crate) miner_score: GaugeVec,
+    pub(crate) reexecution_mismatches: IntCounterVec,
+    pub(crate) reexecuted_queries: IntCounterVec,
     pub(crate) weights: IntCounterVec,
     pub(crate) finalized_block: IntGauge,
     pub(crate) transcripts: IntCounterVec,
@@ -83,6 +87,20 @@ impl Metrics {
             ),
             &["netuid", "uid"],
         )?;
+        let reexecution_mismatches = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_reexecution_mismatches_total",
+                "Miners' answers that disagree with the validator's own run of the pinned model.",
+            ),
+            &["netuid"],
+        )?;
+        let reexecuted_queries = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_reexecuted_queries_total",
+                "User queries sampled for re-execution: queued, or dropped (queue full).",
+            ),
+            &["netuid", "outcome"],
+        )?;
         let weights = IntCounterVec::new(
             Opts::new(
                 "mindos_validator_weights_total",
@@ -118,6 +136,8 @@ impl Metrics {
         registry.register(Box::new(challenges.clone()))?;
         registry.register(Box::new(unsigned_answers.clone()))?;
         registry.register(Box::new(miner_score.clone()))?;
+        registry.register(Box::new(reexecution_mismatches.clone()))?;
+        registry.register(Box::new(reexecuted_queries.clone()))?;
         registry.register(Box::new(weights.clone()))?;
         registry.register(Box::new(finalized_block.clone()))?;
         registry.register(Box::new(transcripts.clone()))?;
@@ -131,6 +151,8 @@ impl Metrics {
             challenges,
             unsigned_answers,
             miner_score,
+            reexecution_mismatches,
+            reexecuted_queries,
             weights,
             finalized_block,
             transcripts,

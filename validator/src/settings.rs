@@ -70,6 +70,9 @@ pub const DEFAULT_REDUNDANCY: u32 = 2;
 /// Least share of answers that must agree, in percent, for a client without an API key
 /// (its `min_agreement` may only raise it).
 pub const DEFAULT_GATEWAY_MIN_AGREEMENT_PERCENT: u8 = 51;
+/// Default share of user queries, in percent, whose answers the validator re-executes with
+/// the pinned model (a miner whose answer disagrees scores as a failed challenge).
+pub const DEFAULT_GATEWAY_REEXECUTE_PERCENT: u8 = 3;
 /// Default time budget of a query that gives none, in milliseconds.
 pub const DEFAULT_QUERY_TIMEOUT_MS: u64 = 5000;
 /// Longest time any request to a miner may be given, in milliseconds: the cap of
@@ -86,8 +89,9 @@ pub const MAX_REQUEST_TIMEOUT_MS: u64 = 120_000;
     long_about = "Score MindOS miners, set weights on chain and serve the JSON-RPC query gateway.\n\n\
         The validator registers its hotkey on each validated subnet if needed (the coldkey pays), \
         optionally stakes to it, publishes its PeerId with `serve` so miners answer it, follows \
-        finalized blocks, challenges every served miner with held-out validation samples each \
-        tempo, and commits then reveals weights. Users query subnets through its gateway \
+        finalized blocks, challenges every served miner with fresh inputs each tempo (checking \
+        answers by running the pinned model itself, as it does for a share of user queries), \
+        and commits then reveals weights. Users query subnets through its gateway \
         (subnet_list, subnet_info, subnet_query, mesh_peers).\n\n\
         Settings come from flags and an optional TOML file (--config) with one section per \
         heading below: `--gateway-rate 50` is `rate = 50` under `[gateway]`; flags win. With \
@@ -349,6 +353,16 @@ pub struct GatewayArgs {
         default_value = DEFAULT_GATEWAY_MIN_AGREEMENT_PERCENT.to_string()
     )]
     pub min_agreement_percent: Option<u8>,
+
+    /// Share of user queries, in percent, whose answers are re-executed with the subnet's
+    /// pinned model after the user has the answer; a miner whose answer disagrees scores as
+    /// a failed challenge. 0 disables it.
+    #[arg(
+        long = "gateway-reexecute-percent",
+        value_name = "PERCENT",
+        default_value = DEFAULT_GATEWAY_REEXECUTE_PERCENT.to_string()
+    )]
+    pub reexecute_percent: Option<u8>,
 
     /// Time budget of a query when the caller gives none.
     #[arg(long, value_name = "MS", default_value = DEFAULT_QUERY_TIMEOUT_MS.to_string())]

@@ -33,6 +33,7 @@ use crate::{
     keys,
     metagraph::{ChainSubnet, Neuron, SubnetState},
     metrics::Metrics,
+    reexec::{self, QuerySampler},
     scoring::Scoreboard,
     store::Store,
     transcript::TranscriptSink,
@@ -64,10 +65,11 @@ impl Validator {
             subnets,
             mesh: mesh.client.clone(),
             peers: mesh.peers.clone(),
-            metrics,
+            metrics: metrics.clone(),
             store,
             challenge: config.challenge,
             answers: Arc::new(answers),
+            reexec: Arc::new(crate::reexec::Reexecutor::new(metrics.clone())),
             cancel: tasks.cancel_token(),
         });
         if let Some(session) = chain.session {
@@ -462,7 +464,13 @@ async fn spawn_tasks(
     }
     let (gateway_addr, gateway) = match &config.gateway {
         Some(settings) => {
-            let (addr, handle) = start_gateway(&ctx, settings, mesh.peers.clone()).await?;
+            let sampler = (settings.reexecute_percent > 0).then(|| {
+                let (sampler, checks) =
+                    QuerySampler::new(settings.reexecute_percent, ctx.metrics.clone());
+                tasks.spawn_abandoned_at_shutdown(reexec::check_queries(ctx.clone(), checks));
+                Arc::new(sampler)
+            });
+            let (addr, handle) = start_gateway(&ctx, settings, mesh.peers.clone(), sampler).await?;
             (Some(addr), Some(handle))
         }
         None => (None, None),
@@ -488,6 +496,7 @@ async fn start_gateway(
     ctx: &Context,
     settings: &GatewaySettings,
     peers: Arc<gateway::PeerSnapshot>,
+    sampler: Option<Arc<QuerySampler>>,
 ) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), ValidatorError> {
     let gateway = Arc::new(Gateway::new(
         ctx.subnets.clone(),
@@ -496,6 +505,7 @@ async fn start_gateway(
         ctx.metrics.clone(),
         ctx.answers.clone(),
         settings,
+        sampler,
     ));
     gateway::start(settings, gateway, ctx.cancel.clone()).await
 }

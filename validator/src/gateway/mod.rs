@@ -14,7 +14,7 @@
 //! |---|---|
 //! | `mod.rs` | `Gateway` (state and methods), `start` and the accept loop |
 //! | `api.rs` | the `#[rpc]` trait, its types, the error codes, [`OPENRPC`] |
-//! | `query.rs` | `subnet_query`: option and input checks, ranking, fan-out, aggregation |
+//! | `query.rs` | `subnet_query`: option and input checks, ranking, fan-out, aggregation, sampling for re-execution |
 //! | `limits.rs` | per-client limits and their jsonrpsee middleware, connection caps, the miner budget |
 //! | `client.rs` | who calls (trusted proxies, origins, API keys) and idle connections |
 //! | `peers.rs` | the mesh's peers by PeerId, kept current from mesh events, for ranking |
@@ -62,7 +62,7 @@ use self::{
 };
 use crate::{
     answers::Answers, config::GatewaySettings, metagraph::SubnetState, metrics::Metrics,
-    ValidatorError,
+    reexec::QuerySampler, ValidatorError,
 };
 
 /// What the gateway's methods need.
@@ -83,6 +83,8 @@ pub(crate) struct Gateway {
     min_agreement: f64,
     /// The mesh's peers as mesh events describe them.
     peers: Arc<PeerSnapshot>,
+    /// Picks the queries whose answers are re-executed (`None`: none are).
+    reexec: Option<Arc<QuerySampler>>,
 }
 
 impl Gateway {
@@ -96,6 +98,7 @@ impl Gateway {
         metrics: Arc<Metrics>,
         answers: Arc<Answers>,
         settings: &GatewaySettings,
+        reexec: Option<Arc<QuerySampler>>,
     ) -> Self {
         Self {
             subnets,
@@ -109,6 +112,7 @@ impl Gateway {
             in_flight: MinerInFlight::default(),
             min_agreement: settings.min_agreement,
             peers,
+            reexec,
         }
     }
 

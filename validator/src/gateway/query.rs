@@ -57,6 +57,7 @@ use crate::{
     },
     metagraph::{Neuron, SubnetState},
     metrics::Metrics,
+    reexec::QueryCheck,
     transcript::RequestKind,
 };
 
@@ -151,7 +152,25 @@ impl Gateway {
         let subnet = self.subnet(netuid)?.clone();
         let checked = options.check(self.default_timeout, authenticated, self.min_agreement)?;
         let payload = self.check_input(&subnet, &input).await?;
+        // A copy of the input for re-execution, only for the queries sampled.
+        let sampled = self
+            .reexec
+            .as_ref()
+            .filter(|sampler| sampler.sample())
+            .map(|sampler| (sampler.clone(), payload.clone()));
         let answers = self.fan_out(&subnet, payload, &checked).await?;
+        if let Some((sampler, payload)) = sampled {
+            // Queued without waiting; the check runs after the user has the answer.
+            sampler.submit(QueryCheck {
+                netuid,
+                payload,
+                answers: answers
+                    .iter()
+                    .filter_map(|a| a.as_ref().ok())
+                    .map(|(uid, peer, output, _)| (*uid, *peer, output.clone()))
+                    .collect(),
+            });
+        }
         let result = aggregate(&subnet, answers, &checked)?;
         self.metrics
             .query_duration
@@ -436,7 +455,7 @@ fn aggregate(
     let mut timed_out = false;
     for answer in answers {
         match answer {
-            Ok((uid, output, latency)) => {
+            Ok((uid, _peer, output, latency)) => {
                 outputs.push(output);
                 served_by.push(ServedBy {
                     uid,
@@ -531,8 +550,8 @@ impl<T: InferTransport> InferTransport for Capped<'_, T> {
     }
 }
 
-/// One slot's answer: the miner's uid, its decoded output and its latency.
-type Answer = (Uid, Output, Duration);
+/// One slot's answer: the miner's uid and peer, its decoded output and its latency.
+type Answer = (Uid, PeerId, Output, Duration);
 
 /// Why a slot has no answer.
 #[derive(Debug)]
@@ -602,8 +621,8 @@ async fn slot<T: InferTransport>(
     };
     match request_with_policy(transport, candidates, request, policy, judge).await {
         Ok(served) => match miners.get(&served.peer) {
-            Some(miner) => Ok((miner.uid, served.response, served.latency)),
-            // Cannot happen: every peer asked came from `uids`.
+            Some(miner) => Ok((miner.uid, served.peer, served.response, served.latency)),
+            // Cannot happen: every peer asked came from `miners`.
             None => Err(SlotError::Exhausted),
         },
         Err(e) if e.timed_out() => Err(SlotError::Timeout),

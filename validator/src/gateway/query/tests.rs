@@ -71,7 +71,7 @@ async fn run_slot(
     script: &[(Duration, Option<u8>)],
     hedge: Duration,
     budget: Duration,
-) -> (Result<(Uid, Output, Duration), SlotError>, Arc<Metrics>) {
+) -> (Result<Answer, SlotError>, Arc<Metrics>) {
     let subnet = digits_subnet();
     let peers: Vec<PeerId> = script.iter().map(|_| PeerId::random()).collect();
     let transport = scripted(peers.iter().copied().zip(script.iter().copied()));
@@ -115,7 +115,7 @@ async fn a_slow_request_is_hedged_and_the_faster_answer_wins() {
         ms(10_000),
     )
     .await;
-    let (uid, output, latency) = result.ok().unwrap();
+    let (uid, _peer, output, latency) = result.ok().unwrap();
     assert_eq!(uid, Uid(1));
     assert!(matches!(output, Output::Digits(ref d) if d.label == 4));
     assert_eq!(latency, ms(10));
@@ -530,7 +530,7 @@ async fn a_query_uses_only_answers_its_miner_signed_for_its_request() {
             Miner::new(ms(1), Some(5), signing),
             Miner::new(ms(2), Some(3), Signing::Honest),
         ]);
-        let (uid, output, _) = run.slot(None).await.unwrap();
+        let (uid, _, output, _) = run.slot(None).await.unwrap();
         assert_eq!(uid, Uid(1), "{signing:?}: served by the honest miner");
         assert!(matches!(output, Output::Digits(ref d) if d.label == 3));
         assert_eq!(attempts(&run.metrics, "failover"), 1, "{signing:?}");
@@ -581,7 +581,7 @@ async fn every_send_of_a_hedged_query_names_its_own_miner_and_nonce() {
         Miner::new(ms(5000), Some(3), Signing::Honest),
         Miner::new(ms(10), Some(3), Signing::Honest),
     ]);
-    let (uid, _, _) = run.slot(Some(ms(50))).await.unwrap();
+    let (uid, _, _, _) = run.slot(Some(ms(50))).await.unwrap();
     assert_eq!(uid, Uid(1));
     assert_eq!(attempts(&run.metrics, "hedge"), 1);
     let received = run.received();
