@@ -1,0 +1,1049 @@
+//! Canaries: challenge inputs whose expected output hash the validator commits on chain
+//! before sending them, so that a miner's wrong signed answer to one proves itself
+//! (`Sentinels::submit_canary_failure`) and quarantines the miner in the block that includes
+//! it, with no committee vote (`mindos_primitives::evidence`, "Canary commitments").
+//!
+//! Each validated subnet that scores exactly (`ScoringRule::Correctness`: digits; the chain
+//! refuses canaries elsewhere, as one hash cannot judge floats compared within a tolerance)
+//! keeps a **pool** of up to `--canary-pool` canaries ([`Canaries::maintain`], once per
+//! finalized block at most):
+//!
+//! 1. A fresh input (`SubnetEngine::fresh_input` from an OS-random seed), the validator's own
+//!    answer to it (the pinned model, off the executor: [`Reexecutor::fresh`]), its
+//!    `expected_output_hash` (`SubnetEngine::output_hash`), a random 32-byte salt, and the
+//!    commitment [`canary_commitment`]`(netuid, input_hash(payload), expected_output_hash,
+//!    salt)` over the payload's exact JSON text as it will be sent.
+//! 2. The canary is written to the state store **before** `commit_canary` is submitted: a
+//!    commitment that lands must always be openable. One stored but never committed is
+//!    harmless and dropped [`SUBMIT_GRACE_EPOCHS`] sentinel epochs later.
+//! 3. The chain is the truth for what stands: at each step the hotkey's canaries are read
+//!    from the latest finalized block (`Sentinels::Canaries`). A submitted one found there
+//!    becomes usable, with the epoch and block the chain recorded; one no longer there (opened,
+//!    or expired after `CanaryLifetimeEpochs`, which releases its deposit) is deleted.
+//! 4. A refused commitment (`InsufficientCanaryDeposit`, `TooManyCanariesOfCommitter`,
+//!    `TooManyCanaries`, …) is deleted, logged and counted, and the subnet backs off
+//!    ([`MIN_BACKOFF_BLOCKS`], doubling up to [`MAX_BACKOFF_BLOCKS`]); a transaction whose
+//!    fate is unknown keeps its canary for the next read to settle, and backs off too.
+//!
+//! **Sending** ([`Canaries::draw`]): a canary is usable once its commitment is finalized and
+//! the subnet's sentinel epoch (at the latest finalized block, which the request's terms name)
+//! is later than the commitment's, and while at least one epoch of its life is left. A
+//! challenge round sends at most one canary, in [`SEND_PERCENT`] of rounds, to one of the
+//! round's miners in place of its fresh input: the same request as any challenge (terms,
+//! a random request id), the payload the exact text committed. It is marked used in the store
+//! *before* it is sent: its input is burned whatever the answer, and never sent twice.
+//!
+//! **Opening** ([`Canaries::settle`]): the answer is scored like any challenge's; its
+//! transcript is kept with kind `Canary`. If its signed `output_hash` differs from the
+//! expected one, the canary is opened with `submit_canary_failure(netuid, uid, evidence,
+//! expected_output_hash, salt)` (on its own task: the round does not wait for the chain).
+//! A right answer uses the canary up without opening it; it stays on chain, holding one of the
+//! committer's `MaxCanariesPerCommitter` places and its deposit, until it expires.
+//!
+//! Every step is logged and counted in `mindos_validator_canaries_total{netuid,event}`
+//! ([`Event`]); `mindos_validator_canaries_pending{netuid}` counts the canaries not yet sent.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+};
+
+use futures::future::BoxFuture;
+use mindos_chain_client::ChainError;
+use mindos_mesh::{receipt::SignedAnswer, wire::payload_from_value};
+use mindos_primitives::{
+    evidence::{canary_commitment, input_hash, Hash32},
+    NetUid, ScoringRule, Uid,
+};
+use mindos_subnets::{Input, Output};
+use serde_json::value::RawValue;
+
+use crate::{
+    chain::ChainSession,
+    metagraph::SubnetState,
+    metrics::Metrics,
+    reexec::Reexecutor,
+    store::{CanaryState, Store, StoredCanary},
+    Rng,
+};
+
+/// Sentinel epochs a canary whose commitment was never seen on chain is kept before it is
+/// dropped: the transaction may still land a block or two after its submission's epoch.
+pub(crate) const SUBMIT_GRACE_EPOCHS: u64 = 2;
+/// The runtime's `CanaryLifetimeEpochs`: a canary is not sent in the last epoch of its
+/// life (its opening could land after it expired), and one older than this is deleted even
+/// if the chain cannot be read.
+pub(crate) const LIFETIME_EPOCHS: u64 = 8;
+/// Share of challenge rounds, in percent, that send a canary (when one is usable): at most
+/// one challenge in a round is a canary, so most challenges are not.
+pub(crate) const SEND_PERCENT: u64 = 25;
+/// First back-off after a refused or unsettled commitment, in blocks.
+pub(crate) const MIN_BACKOFF_BLOCKS: u64 = 10;
+/// Longest back-off, in blocks (an hour at 6 s blocks).
+pub(crate) const MAX_BACKOFF_BLOCKS: u64 = 600;
+
+/// What `mindos_validator_canaries_total{event}` counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// A commitment landed in a block.
+    Committed,
+    /// A commitment was refused by the chain (deposit, limits) or its fate is unknown.
+    CommitError,
+    /// A canary was sent to a miner.
+    Sent,
+    /// The miner answered right (signed): the canary is used up.
+    Passed,
+    /// The miner signed a wrong answer.
+    Failed,
+    /// No signed answer (a timeout, a refusal, an unsigned or undecodable answer): the
+    /// canary is used up and proves nothing.
+    Unanswered,
+    /// A failure was proven on chain (the miner is quarantined).
+    Opened,
+    /// The opening was refused or its fate is unknown.
+    OpenError,
+    /// A committed canary left the chain unused (expired).
+    Expired,
+}
+
+impl Event {
+    /// The `event` label.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::Committed => "committed",
+            Self::CommitError => "commit_error",
+            Self::Sent => "sent",
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::Unanswered => "unanswered",
+            Self::Opened => "opened",
+            Self::OpenError => "open_error",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// Why a canary transaction did not succeed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TxError {
+    /// It reached a block and failed there (the pallet's error): nothing is on chain.
+    #[error("refused on chain: {0}")]
+    Refused(String),
+    /// Its fate is unknown (pool, timeout, connection): it may still land.
+    #[error("not known to have landed: {0}")]
+    Unknown(String),
+}
+
+impl From<ChainError> for TxError {
+    fn from(e: ChainError) -> Self {
+        if e.is_dispatch_error() {
+            Self::Refused(e.to_string())
+        } else {
+            Self::Unknown(e.to_string())
+        }
+    }
+}
+
+/// One of the hotkey's canaries as the chain holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OnChain {
+    pub(crate) commitment: Hash32,
+    /// Its sentinel epoch.
+    pub(crate) epoch: u64,
+    /// Its block.
+    pub(crate) block: u64,
+}
+
+/// What the canary work needs of the chain (the validator's [`ChainSession`]; a script in
+/// tests).
+pub(crate) trait CanaryChain: Send + Sync {
+    /// `Sentinels::commit_canary(netuid, commitment)`.
+    fn commit(&self, netuid: NetUid, commitment: Hash32) -> BoxFuture<'_, Result<(), TxError>>;
+    /// `Sentinels::submit_canary_failure(netuid, uid, evidence, expected, salt)`.
+    fn open(
+        &self,
+        netuid: NetUid,
+        uid: Uid,
+        evidence: SignedAnswer,
+        expected_output_hash: Hash32,
+        salt: Hash32,
+    ) -> BoxFuture<'_, Result<(), TxError>>;
+    /// The hotkey's canaries on `netuid` at the latest finalized block.
+    fn own_canaries(&self, netuid: NetUid) -> BoxFuture<'_, Result<Vec<OnChain>, String>>;
+}
+
+impl CanaryChain for ChainSession {
+    fn commit(&self, netuid: NetUid, commitment: Hash32) -> BoxFuture<'_, Result<(), TxError>> {
+        Box::pin(async move { Ok(self.commit_canary(netuid, commitment).await?) })
+    }
+
+    fn open(
+        &self,
+        netuid: NetUid,
+        uid: Uid,
+        evidence: SignedAnswer,
+        expected_output_hash: Hash32,
+        salt: Hash32,
+    ) -> BoxFuture<'_, Result<(), TxError>> {
+        Box::pin(async move {
+            Ok(self
+                .submit_canary_failure(netuid, uid.0, &evidence, expected_output_hash, salt)
+                .await?)
+        })
+    }
+
+    fn own_canaries(&self, netuid: NetUid) -> BoxFuture<'_, Result<Vec<OnChain>, String>> {
+        Box::pin(async move {
+            let canaries = ChainSession::own_canaries(self, netuid)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(canaries
+                .into_iter()
+                .map(|(commitment, epoch, block)| OnChain {
+                    commitment,
+                    epoch,
+                    block,
+                })
+                .collect())
+        })
+    }
+}
+
+/// Whether `subnet` may have canaries: the chain takes them only where outputs are judged
+/// exactly.
+pub(crate) fn takes_canaries(subnet: &SubnetState) -> bool {
+    subnet.engine.info().scoring_rule == ScoringRule::Correctness
+}
+
+/// A canary drawn for a challenge round: what to send and what to expect.
+#[derive(Debug)]
+pub(crate) struct Drawn {
+    pub(crate) commitment: Hash32,
+    /// The payload, the exact text committed.
+    pub(crate) payload: Box<RawValue>,
+    /// The input it decodes to.
+    pub(crate) input: Input,
+    /// The validator's own answer: what the miner's is scored against.
+    pub(crate) reference: Output,
+    pub(crate) expected_output_hash: Hash32,
+    pub(crate) salt: Hash32,
+}
+
+/// The back-off of one subnet's commitments.
+#[derive(Clone, Copy, Debug, Default)]
+struct Backoff {
+    /// No commitment before this finalized block.
+    until: u64,
+    /// The next back-off's length (0: none yet).
+    next: u64,
+}
+
+/// The canary pools of the validated subnets.
+pub(crate) struct Canaries {
+    chain: Arc<dyn CanaryChain>,
+    store: Arc<Store>,
+    metrics: Arc<Metrics>,
+    /// Canaries kept per subnet at most, on chain and in the store (`--canary-pool`).
+    pool: usize,
+    /// Store updates are read-modify-write: one at a time (the pool's step and the rounds'
+    /// draws run on different tasks).
+    lock: tokio::sync::Mutex<()>,
+    backoff: Mutex<HashMap<NetUid, Backoff>>,
+    rng: Mutex<Rng>,
+}
+
+impl Canaries {
+    /// Pools of at most `pool` canaries per subnet (clamped to `MAX_CANARY_POOL`), committed
+    /// through `chain` and kept in `store`.
+    pub(crate) fn new(
+        chain: Arc<dyn CanaryChain>,
+        store: Arc<Store>,
+        metrics: Arc<Metrics>,
+        pool: u32,
+    ) -> Self {
+        Self {
+            chain,
+            store,
+            metrics,
+            pool: usize::try_from(pool.min(crate::settings::MAX_CANARY_POOL)).unwrap_or(0),
+            lock: tokio::sync::Mutex::new(()),
+            backoff: Mutex::default(),
+            rng: Mutex::new(Rng::from_entropy()),
+        }
+    }
+
+    fn count(&self, netuid: NetUid, event: Event) {
+        self.metrics
+            .canaries
+            .with_label_values(&[netuid.to_string().as_str(), event.label()])
+            .inc();
+    }
+
+    /// Runs `work` on the store off the executor (redb commits fsync).
+    async fn on_store<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Store) -> Result<T, crate::StoreError> + Send + 'static,
+    ) -> Result<T, String> {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || work(&store)).await {
+            Ok(result) => result.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// One step of `subnet`'s pool: settle the stored canaries against the chain, then, if
+    /// the pool has room and the subnet is not backing off, make and commit one canary.
+    pub(crate) async fn maintain(&self, subnet: &SubnetState, reexec: &Reexecutor) {
+        let netuid = subnet.netuid;
+        let Some(basis) = subnet.terms_basis() else {
+            return;
+        };
+        let on_chain = match self.chain.own_canaries(netuid).await {
+            Ok(on_chain) => on_chain,
+            Err(e) => {
+                tracing::debug!(%netuid, error = %e, "cannot read this validator's canaries; the pool waits");
+                return;
+            }
+        };
+        let live = match self.reconcile(netuid, basis.epoch, on_chain).await {
+            Ok(live) => live,
+            Err(e) => {
+                tracing::warn!(%netuid, error = %e, "reading the stored canaries failed");
+                return;
+            }
+        };
+        if live >= self.pool || self.backing_off(netuid, basis.finalized) {
+            return;
+        }
+        self.commit_one(subnet, reexec, basis.epoch, basis.finalized)
+            .await;
+    }
+
+    /// Settles `netuid`'s stored canaries against `on_chain` at sentinel epoch `epoch`;
+    /// returns how many are left (each holds a place on chain, or may).
+    async fn reconcile(
+        &self,
+        netuid: NetUid,
+        epoch: u64,
+        on_chain: Vec<OnChain>,
+    ) -> Result<usize, String> {
+        let _guard = self.lock.lock().await;
+        let stored = self.on_store(move |s| s.canaries(netuid)).await?;
+        let mut kept = Vec::new();
+        let mut gone = Vec::new();
+        let mut changed = Vec::new();
+        for mut canary in stored {
+            let found = on_chain.iter().find(|c| c.commitment == canary.commitment);
+            match (canary.state, found) {
+                (CanaryState::Submitted { .. }, Some(c)) => {
+                    tracing::info!(%netuid, commitment = %hex(&canary.commitment), epoch = c.epoch, block = c.block, "a canary is committed on chain");
+                    canary.state = CanaryState::Committed {
+                        epoch: c.epoch,
+                        block: c.block,
+                    };
+                    changed.push(canary.clone());
+                    kept.push(canary);
+                }
+                (CanaryState::Submitted { epoch: submitted }, None) => {
+                    if epoch > submitted.saturating_add(SUBMIT_GRACE_EPOCHS) {
+                        tracing::info!(%netuid, commitment = %hex(&canary.commitment), "a canary's commitment never landed; dropping it");
+                        gone.push(canary.commitment);
+                    } else {
+                        kept.push(canary);
+                    }
+                }
+                (
+                    CanaryState::Committed { epoch: at, .. } | CanaryState::Used { epoch: at, .. },
+                    found,
+                ) => {
+                    let expired = at.saturating_add(LIFETIME_EPOCHS) <= epoch;
+                    if found.is_none() || expired {
+                        if matches!(canary.state, CanaryState::Committed { .. }) {
+                            tracing::info!(%netuid, commitment = %hex(&canary.commitment), "a canary expired unused");
+                            self.count(netuid, Event::Expired);
+                        }
+                        gone.push(canary.commitment);
+                    } else {
+                        kept.push(canary);
+                    }
+                }
+            }
+        }
+        if !(gone.is_empty() && changed.is_empty()) {
+            self.on_store(move |s| {
+                for canary in &changed {
+                    s.put_canary(canary)?;
+                }
+                for commitment in &gone {
+                    s.remove_canary(netuid, commitment)?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        let pending = kept
+            .iter()
+            .filter(|c| !matches!(c.state, CanaryState::Used { .. }))
+            .count();
+        self.metrics
+            .canaries_pending
+            .with_label_values(&[netuid.to_string().as_str()])
+            .set(i64::try_from(pending).unwrap_or(i64::MAX));
+        Ok(kept.len())
+    }
+
+    fn backing_off(&self, netuid: NetUid, block: u64) -> bool {
+        self.backoff
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&netuid)
+            .is_some_and(|b| block < b.until)
+    }
+
+    /// Backs `netuid`'s commitments off from `block`, twice as long as the last time.
+    fn back_off(&self, netuid: NetUid, block: u64) {
+        let mut all = self.backoff.lock().unwrap_or_else(PoisonError::into_inner);
+        let backoff = all.entry(netuid).or_default();
+        let blocks = backoff.next.max(MIN_BACKOFF_BLOCKS);
+        backoff.until = block.saturating_add(blocks);
+        backoff.next = blocks.saturating_mul(2).min(MAX_BACKOFF_BLOCKS);
+    }
+
+    /// Makes one canary for `subnet`, stores it, then commits it.
+    async fn commit_one(&self, subnet: &SubnetState, reexec: &Reexecutor, epoch: u64, block: u64) {
+        let netuid = subnet.netuid;
+        let (Some(seed), Some(salt)) = (random::<8>(), random::<32>()) else {
+            tracing::warn!(%netuid, "no OS randomness for a canary");
+            return;
+        };
+        let fresh = reexec
+            .fresh(subnet.engine.clone(), vec![u64::from_le_bytes(seed)])
+            .await;
+        let made = fresh
+            .map_err(|e| e.to_string())
+            .and_then(|mut fresh| fresh.pop().ok_or_else(|| "no answer".to_owned()))
+            .and_then(|(input, output)| {
+                let payload = payload_from_value(&input).map_err(|e| e.to_string())?;
+                let reference = serde_json::to_string(&output).map_err(|e| e.to_string())?;
+                let expected = subnet
+                    .engine
+                    .output_hash(&output)
+                    .map_err(|e| e.to_string())?;
+                Ok((payload.get().to_owned(), reference, expected))
+            });
+        let (payload, reference, expected_output_hash) = match made {
+            Ok(made) => made,
+            Err(e) => {
+                tracing::warn!(%netuid, error = %e, "cannot make a canary");
+                return;
+            }
+        };
+        let commitment = canary_commitment(
+            netuid,
+            &input_hash(payload.as_bytes()),
+            &expected_output_hash,
+            &salt,
+        );
+        let canary = StoredCanary {
+            netuid,
+            commitment,
+            payload,
+            reference,
+            expected_output_hash,
+            salt,
+            state: CanaryState::Submitted { epoch },
+        };
+        // Stored before submitted: a commitment that lands must be openable.
+        let stored = {
+            let _guard = self.lock.lock().await;
+            self.on_store(move |s| s.put_canary(&canary)).await
+        };
+        if let Err(e) = stored {
+            tracing::warn!(%netuid, error = %e, "cannot store a canary; not committing it");
+            return;
+        }
+        match self.chain.commit(netuid, commitment).await {
+            Ok(()) => {
+                tracing::info!(%netuid, commitment = %hex(&commitment), "canary committed");
+                self.count(netuid, Event::Committed);
+                self.backoff
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&netuid);
+            }
+            Err(TxError::Refused(reason)) => {
+                tracing::warn!(%netuid, %reason, "the chain refused a canary commitment; backing off");
+                self.count(netuid, Event::CommitError);
+                self.back_off(netuid, block);
+                let _guard = self.lock.lock().await;
+                if let Err(e) = self
+                    .on_store(move |s| s.remove_canary(netuid, &commitment))
+                    .await
+                {
+                    tracing::warn!(%netuid, error = %e, "cannot delete a refused canary");
+                }
+            }
+            Err(TxError::Unknown(reason)) => {
+                // It may still land: the next reads settle it.
+                tracing::warn!(%netuid, %reason, "a canary commitment's fate is unknown; backing off");
+                self.count(netuid, Event::CommitError);
+                self.back_off(netuid, block);
+            }
+        }
+    }
+
+    /// A canary of `subnet` to send now, marked used in the store first; `None` if none is
+    /// usable: committed in a sentinel epoch before the current one (at the latest finalized
+    /// block), with an epoch of its life left.
+    pub(crate) async fn draw(&self, subnet: &SubnetState) -> Option<Drawn> {
+        let netuid = subnet.netuid;
+        let basis = subnet.terms_basis()?;
+        let _guard = self.lock.lock().await;
+        let stored = match self.on_store(move |s| s.canaries(netuid)).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::warn!(%netuid, error = %e, "reading the stored canaries failed");
+                return None;
+            }
+        };
+        let usable = |c: &StoredCanary| match c.state {
+            CanaryState::Committed { epoch, .. } => {
+                epoch < basis.epoch
+                    && basis.epoch.saturating_add(1) < epoch.saturating_add(LIFETIME_EPOCHS)
+            }
+            _ => false,
+        };
+        let mut canary = stored.into_iter().find(usable)?;
+        let (CanaryState::Committed { epoch, block } | CanaryState::Used { epoch, block }) =
+            canary.state
+        else {
+            return None;
+        };
+        let engine = &subnet.engine;
+        let decoded = wire_payload(&canary.payload).and_then(|payload| {
+            let input = engine
+                .decode_input(payload.get().as_bytes())
+                .map_err(|e| e.to_string())?;
+            let reference = engine
+                .decode_output(canary.reference.as_bytes())
+                .map_err(|e| e.to_string())?;
+            Ok((payload, input, reference))
+        });
+        // Burned before it is sent, whatever comes of it (an undecodable one too).
+        canary.state = CanaryState::Used { epoch, block };
+        let used = canary.clone();
+        if let Err(e) = self.on_store(move |s| s.put_canary(&used)).await {
+            tracing::warn!(%netuid, error = %e, "cannot mark a canary used; not sending it");
+            return None;
+        }
+        let (payload, input, reference) = match decoded {
+            Ok(decoded) => decoded,
+            Err(e) => {
+                tracing::warn!(%netuid, error = %e, "a stored canary does not decode; dropped");
+                return None;
+            }
+        };
+        Some(Drawn {
+            commitment: canary.commitment,
+            payload,
+            input,
+            reference,
+            expected_output_hash: canary.expected_output_hash,
+            salt: canary.salt,
+        })
+    }
+
+    /// Whether this round sends a canary ([`SEND_PERCENT`] of rounds).
+    pub(crate) fn this_round(&self) -> bool {
+        self.pool > 0
+            && self
+                .rng
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .next_u64()
+                % 100
+                < SEND_PERCENT
+    }
+
+    /// What came of `canary`, sent to the miner at `uid` of `netuid`: `evidence` is its
+    /// signed answer, if one verified. Opens the canary on chain if the answer is wrong.
+    pub(crate) async fn settle(
+        &self,
+        netuid: NetUid,
+        uid: Uid,
+        canary: &Drawn,
+        evidence: Option<SignedAnswer>,
+    ) {
+        self.count(netuid, Event::Sent);
+        let Some(evidence) = evidence else {
+            tracing::info!(%netuid, %uid, commitment = %hex(&canary.commitment), "a canary got no signed answer; it is used up");
+            self.count(netuid, Event::Unanswered);
+            return;
+        };
+        if evidence.response.output_hash == canary.expected_output_hash {
+            tracing::info!(%netuid, %uid, commitment = %hex(&canary.commitment), "a miner answered a canary right");
+            self.count(netuid, Event::Passed);
+            return;
+        }
+        tracing::info!(%netuid, %uid, commitment = %hex(&canary.commitment), "a miner signed a wrong answer to a canary; opening it on chain");
+        self.count(netuid, Event::Failed);
+        match self
+            .chain
+            .open(
+                netuid,
+                uid,
+                evidence,
+                canary.expected_output_hash,
+                canary.salt,
+            )
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(%netuid, %uid, commitment = %hex(&canary.commitment), "canary failure proven on chain");
+                self.count(netuid, Event::Opened);
+            }
+            Err(e) => {
+                tracing::warn!(%netuid, %uid, commitment = %hex(&canary.commitment), error = %e, "opening a canary failed");
+                self.count(netuid, Event::OpenError);
+            }
+        }
+    }
+}
+
+/// Runs `subnet`'s canary pool until shutdown: a step at each new finalized block.
+pub(crate) async fn run(
+    canaries: Arc<Canaries>,
+    subnet: Arc<SubnetState>,
+    reexec: Arc<Reexecutor>,
+    cancel: tokio_util::sync::CancellationToken,
+) {
+    let mut last = None;
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        let finalized = subnet.terms_basis().map(|b| b.finalized);
+        if finalized.is_none() || finalized == last {
+            continue;
+        }
+        last = finalized;
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = canaries.maintain(&subnet, &reexec) => {}
+        }
+    }
+}
+
+/// The payload `text` as it is sent (byte for byte).
+fn wire_payload(text: &str) -> Result<Box<RawValue>, String> {
+    mindos_mesh::wire::payload_from_bytes(text.as_bytes()).map_err(|e| e.to_string())
+}
+
+/// `N` bytes from the OS, or `None` if it has none to give.
+fn random<const N: usize>() -> Option<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// The first bytes of a commitment, hex, for logs.
+fn hex(commitment: &Hash32) -> String {
+    commitment
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::{
+        testing::{digits_answer, digits_on_chain, neuron, on_chain, Signing, BASIS, GENESIS},
+        TermsBasis,
+    };
+    use mindos_mesh::{InferResponse, Keypair};
+
+    /// A chain that takes every commitment (in the epoch and block it is told) unless told to
+    /// refuse, drops canaries when told, and records every call.
+    struct Script {
+        store: Arc<Store>,
+        /// The hotkey's canaries on chain.
+        on_chain: Mutex<Vec<OnChain>>,
+        /// Where a commitment lands: `(epoch, block)`.
+        lands_at: Mutex<(u64, u64)>,
+        /// What the next commitments get instead of landing.
+        refuse: Mutex<Option<TxError>>,
+        /// Each commitment submitted, and whether the store held its canary then.
+        commits: Mutex<Vec<(Hash32, bool)>>,
+        /// Each opening.
+        opens: Mutex<Vec<(NetUid, Uid, SignedAnswer, Hash32, Hash32)>>,
+    }
+
+    impl Script {
+        fn new(store: Arc<Store>) -> Self {
+            Self {
+                store,
+                on_chain: Mutex::default(),
+                lands_at: Mutex::new((BASIS.epoch, BASIS.finalized + 1)),
+                refuse: Mutex::default(),
+                commits: Mutex::default(),
+                opens: Mutex::default(),
+            }
+        }
+    }
+
+    impl CanaryChain for Script {
+        fn commit(&self, netuid: NetUid, commitment: Hash32) -> BoxFuture<'_, Result<(), TxError>> {
+            let stored = self
+                .store
+                .canaries(netuid)
+                .unwrap()
+                .iter()
+                .any(|c| c.commitment == commitment);
+            self.commits.lock().unwrap().push((commitment, stored));
+            let refused = self.refuse.lock().unwrap().clone();
+            if refused.is_none() {
+                let (epoch, block) = *self.lands_at.lock().unwrap();
+                self.on_chain.lock().unwrap().push(OnChain {
+                    commitment,
+                    epoch,
+                    block,
+                });
+            }
+            Box::pin(async move { refused.map_or(Ok(()), Err) })
+        }
+
+        fn open(
+            &self,
+            netuid: NetUid,
+            uid: Uid,
+            evidence: SignedAnswer,
+            expected_output_hash: Hash32,
+            salt: Hash32,
+        ) -> BoxFuture<'_, Result<(), TxError>> {
+            self.opens
+                .lock()
+                .unwrap()
+                .push((netuid, uid, evidence, expected_output_hash, salt));
+            Box::pin(async { Ok(()) })
+        }
+
+        fn own_canaries(&self, _: NetUid) -> BoxFuture<'_, Result<Vec<OnChain>, String>> {
+            let on_chain = self.on_chain.lock().unwrap().clone();
+            Box::pin(async move { Ok(on_chain) })
+        }
+    }
+
+    struct Setup {
+        _dir: tempfile::TempDir,
+        store: Arc<Store>,
+        script: Arc<Script>,
+        canaries: Canaries,
+        subnet: SubnetState,
+        reexec: Reexecutor,
+        metrics: Arc<Metrics>,
+    }
+
+    fn setup(pool: u32) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("state.redb")).unwrap());
+        let script = Arc::new(Script::new(store.clone()));
+        let metrics = Arc::new(Metrics::new().unwrap());
+        let canaries = Canaries::new(script.clone(), store.clone(), metrics.clone(), pool);
+        Setup {
+            _dir: dir,
+            store,
+            script,
+            canaries,
+            subnet: digits_on_chain(),
+            reexec: Reexecutor::new(metrics.clone()),
+            metrics,
+        }
+    }
+
+    impl Setup {
+        async fn step(&self) {
+            self.canaries.maintain(&self.subnet, &self.reexec).await;
+        }
+
+        fn at(&self, epoch: u64, finalized: u64) {
+            self.subnet.set_terms_basis(TermsBasis {
+                epoch,
+                finalized,
+                ..BASIS
+            });
+        }
+
+        fn stored(&self) -> Vec<StoredCanary> {
+            self.store.canaries(NetUid(1)).unwrap()
+        }
+
+        fn count(&self, event: Event) -> u64 {
+            self.metrics
+                .canaries
+                .with_label_values(&["1", event.label()])
+                .get()
+        }
+
+        fn pending(&self) -> i64 {
+            self.metrics
+                .canaries_pending
+                .with_label_values(&["1"])
+                .get()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_canary_is_stored_before_it_is_committed_and_sent_only_in_a_later_epoch() {
+        let s = setup(1);
+        s.step().await;
+        let commits = s.script.commits.lock().unwrap().clone();
+        assert_eq!(commits.len(), 1);
+        assert!(
+            commits[0].1,
+            "the canary was stored before its commitment was submitted"
+        );
+        let [canary] = s.stored().try_into().unwrap();
+        assert_eq!(canary.state, CanaryState::Submitted { epoch: BASIS.epoch });
+        assert_eq!(s.count(Event::Committed), 1);
+        // The commitment is the pallet's, over the payload's exact text.
+        assert_eq!(
+            canary.commitment,
+            canary_commitment(
+                NetUid(1),
+                &input_hash(canary.payload.as_bytes()),
+                &canary.expected_output_hash,
+                &canary.salt
+            )
+        );
+        let reference = s
+            .subnet
+            .engine
+            .decode_output(canary.reference.as_bytes())
+            .unwrap();
+        assert_eq!(
+            s.subnet.engine.output_hash(&reference).unwrap(),
+            canary.expected_output_hash
+        );
+        // Not seen on a finalized block yet: not usable.
+        assert!(s.canaries.draw(&s.subnet).await.is_none());
+        // The next step sees it on chain, in the commitment's epoch: still not usable.
+        s.at(BASIS.epoch, BASIS.finalized + 2);
+        s.step().await;
+        let [canary] = s.stored().try_into().unwrap();
+        assert_eq!(
+            canary.state,
+            CanaryState::Committed {
+                epoch: BASIS.epoch,
+                block: BASIS.finalized + 1
+            }
+        );
+        assert_eq!(s.pending(), 1);
+        assert!(s.canaries.draw(&s.subnet).await.is_none());
+        assert_eq!(
+            s.script.commits.lock().unwrap().len(),
+            1,
+            "the pool is full"
+        );
+        // An epoch later it is sent, once, as the exact text committed.
+        s.at(BASIS.epoch + 1, BASIS.finalized + 20);
+        let drawn = s.canaries.draw(&s.subnet).await.unwrap();
+        assert_eq!(drawn.payload.get(), canary.payload);
+        assert_eq!(drawn.commitment, canary.commitment);
+        assert_eq!(
+            (drawn.expected_output_hash, drawn.salt),
+            (canary.expected_output_hash, canary.salt)
+        );
+        assert_eq!(drawn.reference, reference);
+        let [used] = s.stored().try_into().unwrap();
+        assert!(
+            matches!(used.state, CanaryState::Used { .. }),
+            "{:?}",
+            used.state
+        );
+        assert!(
+            s.canaries.draw(&s.subnet).await.is_none(),
+            "a used canary is burned"
+        );
+        // In the last epoch of its life it is not sent.
+        let s = setup(1);
+        s.step().await;
+        s.step().await;
+        s.at(BASIS.epoch + LIFETIME_EPOCHS - 1, BASIS.finalized + 100);
+        assert!(s.canaries.draw(&s.subnet).await.is_none());
+    }
+
+    /// The evidence of a miner with `key` answering `label` to `drawn`, sent to it at uid 3.
+    fn signed(s: &Setup, key: &Keypair, drawn: &Drawn, label: u8) -> SignedAnswer {
+        let (answers, _) = on_chain(s.metrics.clone());
+        let peer = key.public().to_peer_id();
+        let request = answers.request(&s.subnet, Some(&neuron(3, peer)), drawn.payload.clone());
+        assert_eq!(
+            request.evidence_challenge().unwrap().input_hash,
+            input_hash(drawn.payload.get().as_bytes()),
+            "the request carries the committed input"
+        );
+        let answer = digits_answer(key, &request, label, Signing::Honest);
+        let InferResponse::Ok { payload, receipt } = answer else {
+            panic!("an answer")
+        };
+        let output = s
+            .subnet
+            .engine
+            .decode_output(payload.get().as_bytes())
+            .unwrap();
+        crate::answers::verify(
+            Some(&GENESIS),
+            &*s.subnet.engine,
+            &peer,
+            &request,
+            &output,
+            receipt.as_ref(),
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    async fn drawn(s: &Setup) -> Drawn {
+        s.at(BASIS.epoch, BASIS.finalized);
+        s.step().await;
+        s.step().await;
+        s.at(BASIS.epoch + 1, BASIS.finalized + 20);
+        s.canaries.draw(&s.subnet).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_wrong_signed_answer_opens_the_canary_and_a_right_one_uses_it_up() {
+        let s = setup(1);
+        let canary = drawn(&s).await;
+        let mindos_subnets::Output::Digits(expected) = &canary.reference else {
+            panic!("digits")
+        };
+        let key = Keypair::generate_ed25519();
+        // Right: used up, not opened.
+        let right = signed(&s, &key, &canary, expected.label);
+        s.canaries
+            .settle(NetUid(1), Uid(3), &canary, Some(right))
+            .await;
+        assert!(s.script.opens.lock().unwrap().is_empty());
+        assert_eq!((s.count(Event::Sent), s.count(Event::Passed)), (1, 1));
+        // No signed answer: nothing to open.
+        s.canaries.settle(NetUid(1), Uid(3), &canary, None).await;
+        assert!(s.script.opens.lock().unwrap().is_empty());
+        assert_eq!(s.count(Event::Unanswered), 1);
+        // Wrong, signed: opened with the evidence, the expected hash and the salt.
+        let wrong = signed(&s, &key, &canary, (expected.label + 1) % 10);
+        s.canaries
+            .settle(NetUid(1), Uid(3), &canary, Some(wrong.clone()))
+            .await;
+        let opens = s.script.opens.lock().unwrap().clone();
+        assert_eq!(
+            opens,
+            vec![(
+                NetUid(1),
+                Uid(3),
+                wrong,
+                canary.expected_output_hash,
+                canary.salt
+            )]
+        );
+        assert_eq!((s.count(Event::Failed), s.count(Event::Opened)), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn the_pool_is_bounded_and_canaries_gone_from_the_chain_are_pruned() {
+        let s = setup(3);
+        for block in 0..6 {
+            s.at(BASIS.epoch, BASIS.finalized + block);
+            s.step().await;
+        }
+        assert_eq!(s.script.commits.lock().unwrap().len(), 3);
+        assert_eq!(s.stored().len(), 3);
+        assert_eq!(s.pending(), 3);
+        // One is sent; then the chain drops them all (expired, or opened).
+        s.at(BASIS.epoch + 1, BASIS.finalized + 20);
+        s.canaries.draw(&s.subnet).await.unwrap();
+        s.step().await;
+        assert_eq!(s.pending(), 2, "a used canary is no longer pending");
+        assert_eq!(
+            s.script.commits.lock().unwrap().len(),
+            3,
+            "a used canary still holds its place"
+        );
+        s.script.on_chain.lock().unwrap().clear();
+        s.at(BASIS.epoch + LIFETIME_EPOCHS, BASIS.finalized + 200);
+        *s.script.lands_at.lock().unwrap() = (BASIS.epoch + LIFETIME_EPOCHS, BASIS.finalized + 201);
+        s.step().await;
+        assert_eq!(s.count(Event::Expired), 2, "the two unused ones expired");
+        // Their places are free again: the step that pruned them committed a new one.
+        let stored = s.stored();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(
+            stored[0].state,
+            CanaryState::Submitted {
+                epoch: BASIS.epoch + LIFETIME_EPOCHS
+            }
+        );
+        // Too old to be on chain, whatever the chain says: pruned.
+        let s = setup(1);
+        s.step().await;
+        s.step().await;
+        s.at(BASIS.epoch + LIFETIME_EPOCHS, BASIS.finalized + 200);
+        s.script
+            .refuse
+            .lock()
+            .unwrap()
+            .replace(TxError::Refused("full".into()));
+        s.step().await;
+        assert!(s.stored().is_empty());
+    }
+
+    #[tokio::test]
+    async fn refused_commitments_leave_nothing_stored_and_back_off() {
+        let s = setup(2);
+        s.script.refuse.lock().unwrap().replace(TxError::Refused(
+            "Sentinels::InsufficientCanaryDeposit".into(),
+        ));
+        let attempts = || s.script.commits.lock().unwrap().len();
+        let base = BASIS.finalized;
+        s.at(BASIS.epoch, base);
+        s.step().await;
+        assert_eq!(attempts(), 1);
+        assert!(s.stored().is_empty(), "a refused canary is not kept");
+        assert_eq!(s.count(Event::CommitError), 1);
+        // Backing off MIN_BACKOFF_BLOCKS, then twice that.
+        s.at(BASIS.epoch, base + MIN_BACKOFF_BLOCKS - 1);
+        s.step().await;
+        assert_eq!(attempts(), 1);
+        s.at(BASIS.epoch, base + MIN_BACKOFF_BLOCKS);
+        s.step().await;
+        assert_eq!(attempts(), 2);
+        s.at(BASIS.epoch, base + 3 * MIN_BACKOFF_BLOCKS - 1);
+        s.step().await;
+        assert_eq!(attempts(), 2);
+        s.at(BASIS.epoch, base + 3 * MIN_BACKOFF_BLOCKS);
+        s.step().await;
+        assert_eq!(attempts(), 3);
+        // A commitment whose fate is unknown is kept until it is seen on chain, or for
+        // SUBMIT_GRACE_EPOCHS epochs.
+        s.script
+            .refuse
+            .lock()
+            .unwrap()
+            .replace(TxError::Unknown("timed out".into()));
+        s.at(BASIS.epoch, base + 1_000);
+        s.step().await;
+        assert_eq!(attempts(), 4);
+        assert_eq!(s.stored().len(), 1);
+        s.at(BASIS.epoch + SUBMIT_GRACE_EPOCHS, base + 1_001);
+        s.step().await;
+        assert_eq!(s.stored().len(), 1, "still within its grace");
+        s.at(BASIS.epoch + SUBMIT_GRACE_EPOCHS + 1, base + 1_002);
+        s.step().await;
+        assert!(s.stored().is_empty(), "never landed: dropped");
+    }
+}
