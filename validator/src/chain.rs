@@ -518,4 +518,17 @@ impl ChainSession {
             )
             .ok()
     }
+
+    /// Whether the hotkey's free balance covers one more canary deposit
+    /// (`Sentinels::CanaryDeposit`) and keeps `reserve` for its transaction fees.
+    pub(crate) async fn affords_canary(&self, reserve: u128) -> Result<bool, ValidatorError> {
+        let client = self.client();
+        let at = client.at_finalized().await?;
+        let deposit = at
+            .constants()
+            .entry(runtime::constants().sentinels().canary_deposit())
+            .map_err(chain_error)?;
+        let free = client.free_balance(&self.hotkey_id).await?;
+        Ok(free >= deposit.saturating_add(reserve))
+    }
 }

@@ -510,6 +510,70 @@ mod tests {
         assert_eq!((unsigned("missing"), unsigned("bad_signature")), (1, 3));
     }
 
+    /// A canary is judged as any challenge; its transcript says `Canary`, and the signed
+    /// answer comes back to open it with (only a signed one).
+    #[test]
+    fn a_canary_answer_is_scored_kept_as_a_canary_and_returns_its_evidence() {
+        use crate::answers::testing::{digits_answer, digits_on_chain, neuron, on_chain, Signing};
+        let metrics = Arc::new(crate::metrics::Metrics::new().unwrap());
+        let (answers, sink) = on_chain(metrics);
+        let subnet = digits_on_chain();
+        let challenge = subnet.engine.challenge(0).unwrap();
+        let Output::Digits(ref right) = challenge.reference else {
+            panic!("a digits reference");
+        };
+        let wrong = (right.label + 1) % 10;
+        let key = mindos_mesh::Keypair::generate_ed25519();
+        let peer = key.public().to_peer_id();
+        let miner = neuron(3, peer);
+        let request = answers.request(
+            &subnet,
+            Some(&miner),
+            payload_from_value(&challenge.input).unwrap(),
+        );
+        let sent = Sent {
+            peer,
+            miner: &miner,
+            request: &request,
+            kind: RequestKind::Canary,
+        };
+        let latency = Duration::from_millis(10);
+        let judged = |signing| {
+            let answer = Ok(digits_answer(&key, &request, wrong, signing));
+            judge_signed(
+                &answers,
+                &subnet,
+                sent,
+                &challenge.reference,
+                answer,
+                latency,
+            )
+        };
+        let (outcome, evidence) = judged(Signing::Honest);
+        assert_eq!(
+            outcome.map(|(outcome, _)| outcome),
+            Ok(Outcome::Answered {
+                quality: 0.0,
+                latency
+            })
+        );
+        let evidence = evidence.unwrap();
+        assert_eq!(
+            evidence.response.output_hash,
+            mindos_primitives::evidence::output_hash(&[wrong])
+        );
+        let kept = sink.taken();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            (kept[0].kind, kept[0].evidence.clone()),
+            (RequestKind::Canary, evidence)
+        );
+        // Unsigned: a failure, and nothing to open a canary with.
+        let (outcome, evidence) = judged(Signing::Unsigned);
+        assert_eq!(outcome.map(|(outcome, _)| outcome), Ok(Outcome::Failed));
+        assert!(evidence.is_none());
+    }
+
     /// A mesh node with `key` that answers every request with the right label of held-out
     /// sample 0, signed as `signing` says; where to dial it.
     async fn signing_miner(

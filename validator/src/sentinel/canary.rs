@@ -20,7 +20,9 @@
 //!    from the latest finalized block (`Sentinels::Canaries`). A submitted one found there
 //!    becomes usable, with the epoch and block the chain recorded; one no longer there (opened,
 //!    or expired after `CanaryLifetimeEpochs`, which releases its deposit) is deleted.
-//! 4. A refused commitment (`InsufficientCanaryDeposit`, `TooManyCanariesOfCommitter`,
+//! 4. Only a validator-permit holder commits, and only while the hotkey's free balance
+//!    covers the deposit (`CanaryDeposit`, 10 MIND) and [`FEE_RESERVE`] for its fees.
+//!    A refused commitment (`InsufficientCanaryDeposit`, `TooManyCanariesOfCommitter`,
 //!    `TooManyCanaries`, …) is deleted, logged and counted, and the subnet backs off
 //!    ([`MIN_BACKOFF_BLOCKS`], doubling up to [`MAX_BACKOFF_BLOCKS`]); a transaction whose
 //!    fate is unknown keeps its canary for the next read to settle, and backs off too.
@@ -81,6 +83,9 @@ pub(crate) const SEND_PERCENT: u64 = 25;
 pub(crate) const MIN_BACKOFF_BLOCKS: u64 = 10;
 /// Longest back-off, in blocks (an hour at 6 s blocks).
 pub(crate) const MAX_BACKOFF_BLOCKS: u64 = 600;
+/// What a canary commitment must leave of the hotkey's free balance besides the deposit:
+/// the fees of its weights and sentinel transactions.
+pub(crate) const FEE_RESERVE: u128 = mindos_primitives::MIND;
 
 /// What `mindos_validator_canaries_total{event}` counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,6 +175,8 @@ pub(crate) trait CanaryChain: Send + Sync {
     ) -> BoxFuture<'_, Result<(), TxError>>;
     /// The hotkey's canaries on `netuid` at the latest finalized block.
     fn own_canaries(&self, netuid: NetUid) -> BoxFuture<'_, Result<Vec<OnChain>, String>>;
+    /// Whether the hotkey's free balance covers another canary deposit and [`FEE_RESERVE`].
+    fn affords_canary(&self) -> BoxFuture<'_, Result<bool, String>>;
 }
 
 impl CanaryChain for ChainSession {
@@ -189,6 +196,14 @@ impl CanaryChain for ChainSession {
             Ok(self
                 .submit_canary_failure(netuid, uid.0, &evidence, expected_output_hash, salt)
                 .await?)
+        })
+    }
+
+    fn affords_canary(&self) -> BoxFuture<'_, Result<bool, String>> {
+        Box::pin(async move {
+            ChainSession::affords_canary(self, FEE_RESERVE)
+                .await
+                .map_err(|e| e.to_string())
         })
     }
 
@@ -314,6 +329,29 @@ impl Canaries {
         };
         if live >= self.pool || self.backing_off(netuid, basis.finalized) {
             return;
+        }
+        // Only permit holders may commit (a permit comes at an epoch boundary after staking).
+        let own = subnet.own_uid();
+        let permitted = subnet
+            .neurons()
+            .iter()
+            .find(|n| Some(n.uid) == own)
+            .map(|n| n.validator_permit);
+        if permitted == Some(false) {
+            tracing::debug!(%netuid, "no validator permit yet: no canaries");
+            return;
+        }
+        match self.chain.affords_canary().await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(%netuid, "the hotkey's free balance does not cover another canary deposit and its fees; backing off");
+                self.back_off(netuid, basis.finalized);
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(%netuid, error = %e, "cannot read the hotkey's balance; the pool waits");
+                return;
+            }
         }
         self.commit_one(subnet, reexec, basis.epoch, basis.finalized)
             .await;
@@ -681,6 +719,8 @@ mod tests {
         commits: Mutex<Vec<(Hash32, bool)>>,
         /// Each opening.
         opens: Mutex<Vec<(NetUid, Uid, SignedAnswer, Hash32, Hash32)>>,
+        /// Whether the balance covers another deposit.
+        affords: Mutex<bool>,
     }
 
     impl Script {
@@ -692,6 +732,7 @@ mod tests {
                 refuse: Mutex::default(),
                 commits: Mutex::default(),
                 opens: Mutex::default(),
+                affords: Mutex::new(true),
             }
         }
     }
@@ -735,6 +776,11 @@ mod tests {
         fn own_canaries(&self, _: NetUid) -> BoxFuture<'_, Result<Vec<OnChain>, String>> {
             let on_chain = self.on_chain.lock().unwrap().clone();
             Box::pin(async move { Ok(on_chain) })
+        }
+
+        fn affords_canary(&self) -> BoxFuture<'_, Result<bool, String>> {
+            let affords = *self.affords.lock().unwrap();
+            Box::pin(async move { Ok(affords) })
         }
     }
 
@@ -1000,6 +1046,30 @@ mod tests {
             .replace(TxError::Refused("full".into()));
         s.step().await;
         assert!(s.stored().is_empty());
+    }
+
+    #[tokio::test]
+    async fn no_canary_without_a_permit_or_the_deposit() {
+        let s = setup(2);
+        let attempts = || s.script.commits.lock().unwrap().len();
+        // This validator holds uid 5, without a permit yet.
+        let mut own = neuron(5, Keypair::generate_ed25519().public().to_peer_id());
+        s.subnet.set_neurons(vec![own.clone()]);
+        s.subnet.set_own_uid(Some(own.uid));
+        s.step().await;
+        assert_eq!(attempts(), 0);
+        own.validator_permit = true;
+        s.subnet.set_neurons(vec![own]);
+        // Its balance does not cover a deposit and the fees: it backs off.
+        *s.script.affords.lock().unwrap() = false;
+        s.step().await;
+        assert_eq!(attempts(), 0);
+        *s.script.affords.lock().unwrap() = true;
+        s.step().await;
+        assert_eq!(attempts(), 0, "still backing off");
+        s.at(BASIS.epoch, BASIS.finalized + MIN_BACKOFF_BLOCKS);
+        s.step().await;
+        assert_eq!(attempts(), 1);
     }
 
     #[tokio::test]
