@@ -87,7 +87,10 @@ pub(crate) async fn run(ctx: Arc<Context>, subnet: Arc<SubnetState>) {
             .collect();
         // At most one canary a round, to one miner in place of its fresh input.
         if let Some(canaries) = ctx.canaries.as_ref().filter(|c| c.this_round()) {
-            let at = usize::try_from(rng.next_u64() % u64::try_from(tasks.len()).unwrap_or(1))
+            let at = u64::try_from(tasks.len())
+                .ok()
+                .and_then(|n| rng.next_u64().checked_rem(n))
+                .and_then(|at| usize::try_from(at).ok())
                 .unwrap_or(0);
             if let (Some(drawn), Some(task)) = (canaries.draw(&subnet).await, tasks.get_mut(at)) {
                 *task = Task::Canary(drawn);
@@ -291,6 +294,9 @@ struct Sent<'a> {
     kind: RequestKind,
 }
 
+/// What [`judge`] makes of an answer.
+type Judged = Result<(Outcome, Option<Disagreement>), Unscored>;
+
 /// [`judge`] of the answer to the challenge `sent` on `subnet`, used only if `answers` finds it
 /// signed as the challenge's terms require (and then kept as evidence); with the evidence.
 fn judge_signed(
@@ -300,10 +306,7 @@ fn judge_signed(
     reference: &Output,
     answer: Result<InferResponse, MeshError>,
     latency: Duration,
-) -> (
-    Result<(Outcome, Option<Disagreement>), Unscored>,
-    Option<SignedAnswer>,
-) {
+) -> (Judged, Option<SignedAnswer>) {
     let mut evidence = None;
     let usable = |payload, receipt: Option<Receipt>| {
         answers

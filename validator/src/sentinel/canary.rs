@@ -705,6 +705,9 @@ mod tests {
     };
     use mindos_mesh::{InferResponse, Keypair};
 
+    /// The arguments of one opening.
+    type Opening = (NetUid, Uid, SignedAnswer, Hash32, Hash32);
+
     /// A chain that takes every commitment (in the epoch and block it is told) unless told to
     /// refuse, drops canaries when told, and records every call.
     struct Script {
@@ -718,7 +721,7 @@ mod tests {
         /// Each commitment submitted, and whether the store held its canary then.
         commits: Mutex<Vec<(Hash32, bool)>>,
         /// Each opening.
-        opens: Mutex<Vec<(NetUid, Uid, SignedAnswer, Hash32, Hash32)>>,
+        opens: Mutex<Vec<Opening>>,
         /// Whether the balance covers another deposit.
         affords: Mutex<bool>,
     }
