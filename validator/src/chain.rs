@@ -507,16 +507,20 @@ impl ChainSession {
             .collect())
     }
 
-    /// The runtime's `MaxCanariesPerCommitter`, or `None` if it cannot be read.
-    pub(crate) async fn max_canaries_per_committer(&self) -> Option<u32> {
+    /// The runtime's `MaxCanariesPerCommitter` and `CanaryLifetimeEpochs`, or `None` if they
+    /// cannot be read.
+    pub(crate) async fn canary_limits(&self) -> Option<(u32, u32)> {
         let at = self.at_best().await.ok()?;
-        at.constants()
-            .entry(
-                runtime::constants()
-                    .sentinels()
-                    .max_canaries_per_committer(),
-            )
-            .ok()
+        let constants = runtime::constants().sentinels();
+        let max = at
+            .constants()
+            .entry(constants.max_canaries_per_committer())
+            .ok()?;
+        let lifetime = at
+            .constants()
+            .entry(constants.canary_lifetime_epochs())
+            .ok()?;
+        Some((max, lifetime))
     }
 
     /// Whether the hotkey's free balance covers one more canary deposit

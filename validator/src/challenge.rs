@@ -8,7 +8,9 @@
 //! in one batch). The answer is used only if its signature verifies (an unsigned answer scores
 //! as an invalid one); it is scored by the subnet's rule against the reference and folded into
 //! the miner's averages ([`crate::scoring`]); a signed one that disagrees with the reference
-//! (`SubnetEngine::agrees`) is also kept as a [`Mismatch`] for the sentinel duty.
+//! (`SubnetEngine::agrees`) is also kept as a [`Mismatch`] for the sentinel duty. Now and then
+//! one miner of a round gets a canary instead of its fresh input ([`crate::sentinel::canary`]):
+//! the same request, scored the same way, and opened on chain if its signed answer is wrong.
 //!
 //! Rounds cover every served uid, so within a tempo (many rounds) every validator has
 //! scored every miner: consensus needs validators to overlap on the miners they weigh.

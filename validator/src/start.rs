@@ -88,7 +88,7 @@ impl Validator {
 }
 
 /// The canary pools, if `--canary-pool` is not 0: at most the chain's
-/// `MaxCanariesPerCommitter` canaries per subnet.
+/// `MaxCanariesPerCommitter` canaries per subnet, living its `CanaryLifetimeEpochs`.
 async fn canary_pools(
     session: &ChainSession,
     config: &Config,
@@ -99,19 +99,27 @@ async fn canary_pools(
     if configured == 0 {
         return None;
     }
-    let pool = match session.max_canaries_per_committer().await {
-        Some(max) if max < configured => {
-            tracing::warn!(configured, max, "the chain takes fewer canaries per validator than --canary-pool; keeping its limit");
-            max
+    let (max, lifetime) = match session.canary_limits().await {
+        Some((max, lifetime)) => (max, u64::from(lifetime)),
+        None => {
+            tracing::warn!("cannot read the chain's canary limits; assuming the launch values");
+            (crate::settings::MAX_CANARY_POOL, canary::LIFETIME_EPOCHS)
         }
-        _ => configured,
     };
+    if max < configured {
+        tracing::warn!(
+            configured,
+            max,
+            "the chain takes fewer canaries per validator than --canary-pool; keeping its limit"
+        );
+    }
     let chain: Arc<dyn CanaryChain> = Arc::new(session.clone());
     Some(Arc::new(Canaries::new(
         chain,
         store.clone(),
         metrics.clone(),
-        pool,
+        configured.min(max),
+        lifetime,
     )))
 }
 

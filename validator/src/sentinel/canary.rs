@@ -72,9 +72,9 @@ use crate::{
 /// Sentinel epochs a canary whose commitment was never seen on chain is kept before it is
 /// dropped: the transaction may still land a block or two after its submission's epoch.
 pub(crate) const SUBMIT_GRACE_EPOCHS: u64 = 2;
-/// The runtime's `CanaryLifetimeEpochs`: a canary is not sent in the last epoch of its
-/// life (its opening could land after it expired), and one older than this is deleted even
-/// if the chain cannot be read.
+/// The runtime's `CanaryLifetimeEpochs` at launch, used if the chain's cannot be read: a
+/// canary is not sent in the last epoch of its life (its opening could land after it
+/// expired), and one older than this is deleted even if the chain cannot be read.
 pub(crate) const LIFETIME_EPOCHS: u64 = 8;
 /// Share of challenge rounds, in percent, that send a canary (when one is usable): at most
 /// one challenge in a round is a canary, so most challenges are not.
@@ -260,6 +260,8 @@ pub(crate) struct Canaries {
     metrics: Arc<Metrics>,
     /// Canaries kept per subnet at most, on chain and in the store (`--canary-pool`).
     pool: usize,
+    /// Sentinel epochs a commitment stays on chain (`CanaryLifetimeEpochs`).
+    lifetime: u64,
     /// Store updates are read-modify-write: one at a time (the pool's step and the rounds'
     /// draws run on different tasks).
     lock: tokio::sync::Mutex<()>,
@@ -269,18 +271,20 @@ pub(crate) struct Canaries {
 
 impl Canaries {
     /// Pools of at most `pool` canaries per subnet (clamped to `MAX_CANARY_POOL`), committed
-    /// through `chain` and kept in `store`.
+    /// through `chain` (whose canaries live `lifetime` sentinel epochs) and kept in `store`.
     pub(crate) fn new(
         chain: Arc<dyn CanaryChain>,
         store: Arc<Store>,
         metrics: Arc<Metrics>,
         pool: u32,
+        lifetime: u64,
     ) -> Self {
         Self {
             chain,
             store,
             metrics,
             pool: usize::try_from(pool.min(crate::settings::MAX_CANARY_POOL)).unwrap_or(0),
+            lifetime,
             lock: tokio::sync::Mutex::new(()),
             backoff: Mutex::default(),
             rng: Mutex::new(Rng::from_entropy()),
@@ -394,7 +398,7 @@ impl Canaries {
                     CanaryState::Committed { epoch: at, .. } | CanaryState::Used { epoch: at, .. },
                     found,
                 ) => {
-                    let expired = at.saturating_add(LIFETIME_EPOCHS) <= epoch;
+                    let expired = at.saturating_add(self.lifetime) <= epoch;
                     if found.is_none() || expired {
                         if matches!(canary.state, CanaryState::Committed { .. }) {
                             tracing::info!(%netuid, commitment = %hex(&canary.commitment), "a canary expired unused");
@@ -547,7 +551,7 @@ impl Canaries {
         let usable = |c: &StoredCanary| match c.state {
             CanaryState::Committed { epoch, .. } => {
                 epoch < basis.epoch
-                    && basis.epoch.saturating_add(1) < epoch.saturating_add(LIFETIME_EPOCHS)
+                    && basis.epoch.saturating_add(1) < epoch.saturating_add(self.lifetime)
             }
             _ => false,
         };

@@ -104,7 +104,13 @@ fn setup(pool: u32) -> Setup {
     let store = Arc::new(Store::open(&dir.path().join("state.redb")).unwrap());
     let script = Arc::new(Script::new(store.clone()));
     let metrics = Arc::new(Metrics::new().unwrap());
-    let canaries = Canaries::new(script.clone(), store.clone(), metrics.clone(), pool);
+    let canaries = Canaries::new(
+        script.clone(),
+        store.clone(),
+        metrics.clone(),
+        pool,
+        LIFETIME_EPOCHS,
+    );
     Setup {
         _dir: dir,
         store,
