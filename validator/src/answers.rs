@@ -233,6 +233,24 @@ impl Answers {
         payload: Box<RawValue>,
         receipt: Option<&Receipt>,
     ) -> Result<Output, Rejected> {
+        self.check_signed(subnet, peer, uid, kind, request, latency, payload, receipt)
+            .map(|(output, _)| output)
+    }
+
+    /// [`Self::check`], also returning the verified evidence (`None` without a chain): what
+    /// opens a canary the answer failed.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn check_signed(
+        &self,
+        subnet: &SubnetState,
+        peer: PeerId,
+        uid: mindos_mesh::Uid,
+        kind: RequestKind,
+        request: &InferRequest,
+        latency: Duration,
+        payload: Box<RawValue>,
+        receipt: Option<&Receipt>,
+    ) -> Result<(Output, Option<SignedAnswer>), Rejected> {
         let engine = &*subnet.engine;
         let output = engine
             .decode_output(payload.get().as_bytes())
@@ -245,7 +263,7 @@ impl Answers {
             &output,
             receipt,
         ) {
-            Ok(None) => Ok(output),
+            Ok(None) => Ok((output, None)),
             Ok(Some(evidence)) => {
                 let answered_at_ms = unix_time_ms();
                 let elapsed = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
@@ -254,11 +272,11 @@ impl Answers {
                     kind,
                     input: request.payload.clone(),
                     output: payload,
-                    evidence,
+                    evidence: evidence.clone(),
                     sent_at_ms: answered_at_ms.saturating_sub(elapsed),
                     answered_at_ms,
                 });
-                Ok(output)
+                Ok((output, Some(evidence)))
             }
             Err(Rejected::Unsigned(reason)) => {
                 self.metrics

@@ -434,4 +434,105 @@ impl ChainSession {
                 .set_weights(ChainNetUid(netuid.0), uids, weights);
         self.submit_weights_tx(&call).await
     }
+
+    /// Submits a sentinels transaction signed by the hotkey at the next nonce of the nonce
+    /// manager the weight tasks share (so neither races the other), waiting (bounded) until
+    /// it is in a best-chain block.
+    async fn submit_sentinels_tx<Call: subxt::transactions::Payload>(
+        &self,
+        call: &Call,
+    ) -> Result<(), ChainError> {
+        self.nonces
+            .submit(&self.client(), call, &self.hotkey, WEIGHTS_TX_TIMEOUT)
+            .await?;
+        Ok(())
+    }
+
+    /// `Sentinels::commit_canary` of `commitment` on `netuid`.
+    pub(crate) async fn commit_canary(
+        &self,
+        netuid: NetUid,
+        commitment: [u8; 32],
+    ) -> Result<(), ChainError> {
+        let call = runtime::transactions()
+            .sentinels()
+            .commit_canary(ChainNetUid(netuid.0), commitment);
+        self.submit_sentinels_tx(&call).await
+    }
+
+    /// `Sentinels::submit_canary_failure`: opens the canary the miner at `uid` answered
+    /// wrongly with `evidence`.
+    pub(crate) async fn submit_canary_failure(
+        &self,
+        netuid: NetUid,
+        uid: u16,
+        evidence: &mindos_mesh::receipt::SignedAnswer,
+        expected_output_hash: [u8; 32],
+        salt: [u8; 32],
+    ) -> Result<(), ChainError> {
+        let call = runtime::transactions().sentinels().submit_canary_failure(
+            ChainNetUid(netuid.0),
+            uid,
+            mindos_chain_client::sentinels::evidence_from(evidence),
+            expected_output_hash,
+            salt,
+        );
+        self.submit_sentinels_tx(&call).await
+    }
+
+    /// This hotkey's canaries on `netuid` at the latest finalized block
+    /// (`Sentinels::Canaries`): `(commitment, sentinel epoch, block)` of each.
+    pub(crate) async fn own_canaries(
+        &self,
+        netuid: NetUid,
+    ) -> Result<Vec<([u8; 32], u64, u64)>, ValidatorError> {
+        let at = self.at_finalized().await?;
+        let value = at
+            .storage()
+            .try_fetch(
+                runtime::storage().sentinels().canaries(),
+                (ChainNetUid(netuid.0),),
+            )
+            .await
+            .map_err(chain_error)?;
+        let canaries = value
+            .map(|v| v.decode().map_err(chain_error))
+            .transpose()?
+            .map(|all| all.0)
+            .unwrap_or_default();
+        Ok(canaries
+            .into_iter()
+            .filter(|c| c.committer == self.hotkey_id)
+            .map(|c| (c.commitment, c.epoch, u64::from(c.committed_at_block)))
+            .collect())
+    }
+
+    /// The runtime's `MaxCanariesPerCommitter` and `CanaryLifetimeEpochs`, or `None` if they
+    /// cannot be read.
+    pub(crate) async fn canary_limits(&self) -> Option<(u32, u32)> {
+        let at = self.at_best().await.ok()?;
+        let constants = runtime::constants().sentinels();
+        let max = at
+            .constants()
+            .entry(constants.max_canaries_per_committer())
+            .ok()?;
+        let lifetime = at
+            .constants()
+            .entry(constants.canary_lifetime_epochs())
+            .ok()?;
+        Some((max, lifetime))
+    }
+
+    /// Whether the hotkey's free balance covers one more canary deposit
+    /// (`Sentinels::CanaryDeposit`) and keeps `reserve` for its transaction fees.
+    pub(crate) async fn affords_canary(&self, reserve: u128) -> Result<bool, ValidatorError> {
+        let client = self.client();
+        let at = client.at_finalized().await?;
+        let deposit = at
+            .constants()
+            .entry(runtime::constants().sentinels().canary_deposit())
+            .map_err(chain_error)?;
+        let free = client.free_balance(&self.hotkey_id).await?;
+        Ok(free >= deposit.saturating_add(reserve))
+    }
 }

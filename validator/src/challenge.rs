@@ -8,7 +8,9 @@
 //! in one batch). The answer is used only if its signature verifies (an unsigned answer scores
 //! as an invalid one); it is scored by the subnet's rule against the reference and folded into
 //! the miner's averages ([`crate::scoring`]); a signed one that disagrees with the reference
-//! (`SubnetEngine::agrees`) is also kept as a [`Mismatch`] for the sentinel duty.
+//! (`SubnetEngine::agrees`) is also kept as a [`Mismatch`] for the sentinel duty. Now and then
+//! one miner of a round gets a canary instead of its fresh input ([`crate::sentinel::canary`]):
+//! the same request, scored the same way, and opened on chain if its signed answer is wrong.
 //!
 //! Rounds cover every served uid, so within a tempo (many rounds) every validator has
 //! scored every miner: consensus needs validators to overlap on the miners they weigh.
@@ -27,6 +29,7 @@ use std::{
 
 use futures::StreamExt;
 use mindos_mesh::{
+    receipt::SignedAnswer,
     wire::{payload_from_value, Receipt},
     ErrorCode, InferRequest, InferResponse, MeshError, PeerId,
 };
@@ -38,6 +41,7 @@ use crate::{
     metagraph::{Neuron, SubnetState},
     reexec::Mismatch,
     scoring::{Outcome, Scoreboard},
+    sentinel::canary::Drawn,
     transcript::RequestKind,
     Context, Rng,
 };
@@ -79,10 +83,23 @@ pub(crate) async fn run(ctx: Arc<Context>, subnet: Arc<SubnetState>) {
                 continue;
             }
         };
-        let round = futures::stream::iter(miners.into_iter().zip(fresh))
-            .map(|(miner, (input, reference))| {
-                challenge_one(&ctx, &subnet, miner, input, reference)
-            })
+        let mut tasks: Vec<Task> = fresh
+            .into_iter()
+            .map(|(input, reference)| Task::Fresh { input, reference })
+            .collect();
+        // At most one canary a round, to one miner in place of its fresh input.
+        if let Some(canaries) = ctx.canaries.as_ref().filter(|c| c.this_round()) {
+            let at = u64::try_from(tasks.len())
+                .ok()
+                .and_then(|n| rng.next_u64().checked_rem(n))
+                .and_then(|at| usize::try_from(at).ok())
+                .unwrap_or(0);
+            if let (Some(drawn), Some(task)) = (canaries.draw(&subnet).await, tasks.get_mut(at)) {
+                *task = Task::Canary(drawn);
+            }
+        }
+        let round = futures::stream::iter(miners.into_iter().zip(tasks))
+            .map(|(miner, task)| challenge_one(&ctx, &subnet, miner, task))
             .buffer_unordered(CONCURRENCY)
             .collect::<Vec<()>>();
         tokio::select! {
@@ -128,13 +145,16 @@ fn fresh_seed(rng: &mut Rng) -> u64 {
     }
 }
 
-async fn challenge_one(
-    ctx: &Context,
-    subnet: &SubnetState,
-    miner: Neuron,
-    input: Input,
-    reference: Output,
-) {
+/// What one miner of a round is sent.
+#[derive(Debug)]
+enum Task {
+    /// A fresh input and the validator's own answer to it.
+    Fresh { input: Input, reference: Output },
+    /// A canary ([`crate::sentinel::canary`]).
+    Canary(Drawn),
+}
+
+async fn challenge_one(ctx: &Context, subnet: &SubnetState, miner: Neuron, task: Task) {
     let Context {
         mesh,
         challenge: settings,
@@ -147,12 +167,24 @@ async fn challenge_one(
     let Some(peer) = miner.peer else {
         return;
     };
-    let payload = match payload_from_value(&input) {
-        Ok(payload) => payload,
-        Err(e) => {
-            tracing::warn!(%netuid, error = %e, "cannot encode a challenge");
-            return;
-        }
+    let (payload, input, reference, canary) = match task {
+        Task::Fresh { input, reference } => match payload_from_value(&input) {
+            Ok(payload) => (payload, input, reference, None),
+            Err(e) => {
+                tracing::warn!(%netuid, error = %e, "cannot encode a challenge");
+                return;
+            }
+        },
+        Task::Canary(drawn) => (
+            drawn.payload.clone(),
+            drawn.input.clone(),
+            drawn.reference.clone(),
+            Some(drawn),
+        ),
+    };
+    let kind = match canary {
+        Some(_) => RequestKind::Canary,
+        None => RequestKind::Challenge,
     };
     let request = answers.request(subnet, Some(&miner), payload);
     let started = Instant::now();
@@ -162,8 +194,15 @@ async fn challenge_one(
         peer,
         miner: &miner,
         request: &request,
+        kind,
     };
-    let outcome = match judge_signed(answers, subnet, sent, &reference, answer, latency) {
+    let (judged, evidence) = judge_signed(answers, subnet, sent, &reference, answer, latency);
+    if let (Some(canary), Some(canaries)) = (canary, ctx.canaries.clone()) {
+        // Opening waits for the chain: not on the round's time.
+        let uid = miner.uid;
+        tokio::spawn(async move { canaries.settle(netuid, uid, &canary, evidence).await });
+    }
+    let outcome = match judged {
         Ok((outcome, disagreement)) => {
             if let Some(reason) = disagreement {
                 reexec.mismatch(Mismatch {
@@ -171,7 +210,7 @@ async fn challenge_one(
                     uid: miner.uid,
                     hotkey: miner.hotkey,
                     peer: Some(peer),
-                    kind: RequestKind::Challenge,
+                    kind,
                     input,
                     reason,
                 });
@@ -253,10 +292,15 @@ struct Sent<'a> {
     peer: PeerId,
     miner: &'a Neuron,
     request: &'a InferRequest,
+    /// A challenge or a canary (the transcript says which).
+    kind: RequestKind,
 }
 
+/// What [`judge`] makes of an answer.
+type Judged = Result<(Outcome, Option<Disagreement>), Unscored>;
+
 /// [`judge`] of the answer to the challenge `sent` on `subnet`, used only if `answers` finds it
-/// signed as the challenge's terms require (and then kept as evidence).
+/// signed as the challenge's terms require (and then kept as evidence); with the evidence.
 fn judge_signed(
     answers: &Answers,
     subnet: &SubnetState,
@@ -264,20 +308,27 @@ fn judge_signed(
     reference: &Output,
     answer: Result<InferResponse, MeshError>,
     latency: Duration,
-) -> Result<(Outcome, Option<Disagreement>), Unscored> {
+) -> (Judged, Option<SignedAnswer>) {
+    let mut evidence = None;
     let usable = |payload, receipt: Option<Receipt>| {
-        answers.check(
-            subnet,
-            sent.peer,
-            sent.miner.uid,
-            RequestKind::Challenge,
-            sent.request,
-            latency,
-            payload,
-            receipt.as_ref(),
-        )
+        answers
+            .check_signed(
+                subnet,
+                sent.peer,
+                sent.miner.uid,
+                sent.kind,
+                sent.request,
+                latency,
+                payload,
+                receipt.as_ref(),
+            )
+            .map(|(output, signed)| {
+                evidence = signed;
+                output
+            })
     };
-    judge(&*subnet.engine, reference, answer, latency, usable)
+    let judged = judge(&*subnet.engine, reference, answer, latency, usable);
+    (judged, evidence)
 }
 
 /// What a challenge's `answer` says about the miner, and how it disagrees with the
@@ -415,6 +466,7 @@ mod tests {
             peer,
             miner: &miner,
             request: &request,
+            kind: RequestKind::Challenge,
         };
         let latency = Duration::from_millis(10);
         let outcome = |signing| {
@@ -427,6 +479,7 @@ mod tests {
                 answer,
                 latency,
             )
+            .0
             .map(|(outcome, _)| outcome)
         };
         // The right answer, signed: a full-quality sample, and evidence.
@@ -460,6 +513,70 @@ mod tests {
                 .get()
         };
         assert_eq!((unsigned("missing"), unsigned("bad_signature")), (1, 3));
+    }
+
+    /// A canary is judged as any challenge; its transcript says `Canary`, and the signed
+    /// answer comes back to open it with (only a signed one).
+    #[test]
+    fn a_canary_answer_is_scored_kept_as_a_canary_and_returns_its_evidence() {
+        use crate::answers::testing::{digits_answer, digits_on_chain, neuron, on_chain, Signing};
+        let metrics = Arc::new(crate::metrics::Metrics::new().unwrap());
+        let (answers, sink) = on_chain(metrics);
+        let subnet = digits_on_chain();
+        let challenge = subnet.engine.challenge(0).unwrap();
+        let Output::Digits(ref right) = challenge.reference else {
+            panic!("a digits reference");
+        };
+        let wrong = (right.label + 1) % 10;
+        let key = mindos_mesh::Keypair::generate_ed25519();
+        let peer = key.public().to_peer_id();
+        let miner = neuron(3, peer);
+        let request = answers.request(
+            &subnet,
+            Some(&miner),
+            payload_from_value(&challenge.input).unwrap(),
+        );
+        let sent = Sent {
+            peer,
+            miner: &miner,
+            request: &request,
+            kind: RequestKind::Canary,
+        };
+        let latency = Duration::from_millis(10);
+        let judged = |signing| {
+            let answer = Ok(digits_answer(&key, &request, wrong, signing));
+            judge_signed(
+                &answers,
+                &subnet,
+                sent,
+                &challenge.reference,
+                answer,
+                latency,
+            )
+        };
+        let (outcome, evidence) = judged(Signing::Honest);
+        assert_eq!(
+            outcome.map(|(outcome, _)| outcome),
+            Ok(Outcome::Answered {
+                quality: 0.0,
+                latency
+            })
+        );
+        let evidence = evidence.unwrap();
+        assert_eq!(
+            evidence.response.output_hash,
+            mindos_primitives::evidence::output_hash(&[wrong])
+        );
+        let kept = sink.taken();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            (kept[0].kind, kept[0].evidence.clone()),
+            (RequestKind::Canary, evidence)
+        );
+        // Unsigned: a failure, and nothing to open a canary with.
+        let (outcome, evidence) = judged(Signing::Unsigned);
+        assert_eq!(outcome.map(|(outcome, _)| outcome), Ok(Outcome::Failed));
+        assert!(evidence.is_none());
     }
 
     /// A mesh node with `key` that answers every request with the right label of held-out
@@ -541,15 +658,18 @@ mod tests {
                 timeout: Duration::from_secs(10),
                 latency_ref: Duration::from_millis(100),
                 ema_alpha: 0.1,
+                canary_pool: 0,
             },
             answers: Arc::new(answers),
             reexec: Arc::new(crate::reexec::Reexecutor::new(metrics.clone())),
+            canaries: None,
             cancel: tokio_util::sync::CancellationToken::new(),
         };
         let sample = subnet.engine.challenge(0).unwrap();
         for miner in &miners {
             let (input, reference) = (sample.input.clone(), sample.reference.clone());
-            challenge_one(&ctx, &subnet, miner.clone(), input, reference).await;
+            let task = Task::Fresh { input, reference };
+            challenge_one(&ctx, &subnet, miner.clone(), task).await;
         }
         let scores = subnet.scores.lock().unwrap().scores().clone();
         assert!(scores[&Uid(0)].score() > 0.0, "{:?}", scores[&Uid(0)]);

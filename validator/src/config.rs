@@ -58,6 +58,8 @@ pub struct ChallengeSettings {
     pub latency_ref: Duration,
     /// Weight of the newest sample in the moving averages, `0 < alpha ≤ 1`.
     pub ema_alpha: f64,
+    /// Canaries kept per exact-scoring subnet, `0..=MAX_CANARY_POOL` (0: none).
+    pub canary_pool: u32,
 }
 
 /// The JSON-RPC gateway.
@@ -256,6 +258,12 @@ impl ChallengeArgs {
                 60_000,
             )?,
             ema_alpha: f64::from(ema_percent) / 100.0,
+            canary_pool: in_range(
+                "canary_pool",
+                self.canary_pool.unwrap_or(DEFAULT_CANARY_POOL),
+                0,
+                MAX_CANARY_POOL,
+            )?,
         })
     }
 }
@@ -497,6 +505,7 @@ mod tests {
         assert_eq!(mesh.miners.len(), 1);
         assert_eq!(config.state_file, PathBuf::from("/tmp/v/state.redb"));
         assert!((config.challenge.ema_alpha - 0.1).abs() < 1e-12);
+        assert_eq!(config.challenge.canary_pool, DEFAULT_CANARY_POOL);
     }
 
     #[test]
@@ -525,6 +534,10 @@ mod tests {
                 "miner",
             ),
             (private_with(|s| s.gateway.rate = Some(0)), "gateway_rate"),
+            (
+                private_with(|s| s.challenge.canary_pool = Some(9)),
+                "canary_pool",
+            ),
             (
                 private_with(|s| s.gateway.reexecute_percent = Some(101)),
                 "gateway_reexecute_percent",

@@ -16,6 +16,7 @@ mod metagraph;
 mod metrics;
 mod reexec;
 mod scoring;
+mod sentinel;
 pub mod settings;
 mod start;
 mod store;
@@ -135,6 +136,8 @@ pub(crate) struct Context {
     pub(crate) answers: Arc<answers::Answers>,
     /// The validator's own runs of the pinned models, and the disagreements they found.
     pub(crate) reexec: Arc<reexec::Reexecutor>,
+    /// The canary pools (`None`: off, or no chain).
+    pub(crate) canaries: Option<Arc<sentinel::canary::Canaries>>,
     /// Fires when shutdown starts.
     pub(crate) cancel: CancellationToken,
 }

@@ -14,11 +14,15 @@
 //! | `mindos_validator_finalized_block` | gauge | the last finalized block followed |
 //! | `mindos_validator_transcripts_total{outcome}` | counter | transcripts recorded as evidence: `stored`, `duplicate` (one of the same challenge is kept), `too_large`, `dropped` (the writer's queue was full), `failed` (the write failed), and later `evicted` (byte bound) or `pruned` (out of the window) |
 //! | `mindos_validator_transcript_bytes` | gauge | what the kept transcripts cost against `--evidence-max-mib` |
+//! | `mindos_validator_canaries_total{netuid,event}` | counter | canaries: `committed`, `commit_error` (refused or unsettled), `sent`, `passed` (answered right), `failed` (a signed wrong answer), `unanswered`, `opened` (the failure proven on chain), `open_error`, `expired` (left the chain unused) |
+//! | `mindos_validator_canaries_pending{netuid}` | gauge | canaries stored and not yet sent (submitted or committed) |
 //! | `mindos_validator_evidence_requests_total{outcome}` | counter | transcripts asked of this validator over `/mindos/evidence/1`: `served`, `not_found`, `refused` |
 //!
 //! Each validator owns its registry, so several can run in one process (tests do).
 
-use prometheus::{GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{
+    GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+};
 
 /// The validator's metrics.
 #[derive(Debug)]
@@ -37,6 +41,8 @@ pub(crate) struct Metrics {
     pub(crate) transcripts: IntCounterVec,
     pub(crate) transcript_bytes: IntGauge,
     pub(crate) evidence_requests: IntCounterVec,
+    pub(crate) canaries: IntCounterVec,
+    pub(crate) canaries_pending: IntGaugeVec,
 }
 
 impl Metrics {
@@ -130,6 +136,22 @@ impl Metrics {
             ),
             &["outcome"],
         )?;
+        let canaries = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_canaries_total",
+                "Canaries: committed, commit_error, sent, passed, failed, unanswered, opened, open_error, expired.",
+            ),
+            &["netuid", "event"],
+        )?;
+        let canaries_pending = IntGaugeVec::new(
+            Opts::new(
+                "mindos_validator_canaries_pending",
+                "Canaries stored and not yet sent.",
+            ),
+            &["netuid"],
+        )?;
+        registry.register(Box::new(canaries.clone()))?;
+        registry.register(Box::new(canaries_pending.clone()))?;
         registry.register(Box::new(gateway_calls.clone()))?;
         registry.register(Box::new(query_duration.clone()))?;
         registry.register(Box::new(query_attempts.clone()))?;
@@ -158,6 +180,8 @@ impl Metrics {
             transcripts,
             transcript_bytes,
             evidence_requests,
+            canaries,
+            canaries_pending,
         })
     }
 

@@ -39,6 +39,10 @@ pub const DEFAULT_CHALLENGE_TIMEOUT_MS: u64 = 5000;
 pub const DEFAULT_LATENCY_REF_MS: u64 = 200;
 /// Default weight of the newest sample in the moving averages, in percent.
 pub const DEFAULT_EMA_PERCENT: u8 = 10;
+/// Default canaries kept per exact-scoring subnet (see the README's "Canaries").
+pub const DEFAULT_CANARY_POOL: u32 = 4;
+/// The most canaries kept per subnet: the runtime's `MaxCanariesPerCommitter`.
+pub const MAX_CANARY_POOL: u32 = 8;
 /// Default largest gateway request body, in bytes.
 pub const DEFAULT_GATEWAY_MAX_REQUEST_BYTES: u32 = 64 * 1024;
 /// Default sustained gateway calls per second per client IP (per /64 for IPv6). Each query
@@ -226,6 +230,17 @@ pub struct ChallengeArgs {
     /// Weight of the newest sample in each miner's moving averages, in percent.
     #[arg(long, value_name = "PERCENT", default_value = DEFAULT_EMA_PERCENT.to_string())]
     pub ema_percent: Option<u8>,
+
+    /// Canaries kept per subnet that scores exactly (digits): challenge inputs whose expected
+    /// answer is committed on chain first, each holding the chain's canary deposit (10 MIND)
+    /// until it expires; a miner that signs a wrong answer to one is quarantined without a
+    /// vote. At most 8 (the chain's limit per validator); 0 disables them.
+    #[arg(
+        long = "canary-pool",
+        value_name = "N",
+        default_value = DEFAULT_CANARY_POOL.to_string()
+    )]
+    pub canary_pool: Option<u32>,
 }
 
 /// `[inbound]`: what the validator's mesh node accepts from other peers.

@@ -35,6 +35,7 @@ use crate::{
     metrics::Metrics,
     reexec::{self, QuerySampler},
     scoring::Scoreboard,
+    sentinel::canary::{self, Canaries, CanaryChain},
     store::Store,
     transcript::TranscriptSink,
     weights::{self, PendingServes},
@@ -61,6 +62,10 @@ impl Validator {
         let transcripts: Arc<dyn TranscriptSink> = evidence.sink.clone();
         let genesis = chain.session.as_ref().map(ChainSession::genesis_hash);
         let answers = Answers::new(genesis, metrics.clone(), transcripts);
+        let canaries = match &chain.session {
+            Some(session) => canary_pools(session, &config, &store, &metrics).await,
+            None => None,
+        };
         let ctx = Arc::new(Context {
             subnets,
             mesh: mesh.client.clone(),
@@ -70,6 +75,7 @@ impl Validator {
             challenge: config.challenge,
             answers: Arc::new(answers),
             reexec: Arc::new(crate::reexec::Reexecutor::new(metrics.clone())),
+            canaries,
             cancel: tasks.cancel_token(),
         });
         if let Some(session) = chain.session {
@@ -79,6 +85,42 @@ impl Validator {
         }
         spawn_tasks(ctx, &config, mesh, peer_id, tasks).await
     }
+}
+
+/// The canary pools, if `--canary-pool` is not 0: at most the chain's
+/// `MaxCanariesPerCommitter` canaries per subnet, living its `CanaryLifetimeEpochs`.
+async fn canary_pools(
+    session: &ChainSession,
+    config: &Config,
+    store: &Arc<Store>,
+    metrics: &Arc<Metrics>,
+) -> Option<Arc<Canaries>> {
+    let configured = config.challenge.canary_pool;
+    if configured == 0 {
+        return None;
+    }
+    let (max, lifetime) = match session.canary_limits().await {
+        Some((max, lifetime)) => (max, u64::from(lifetime)),
+        None => {
+            tracing::warn!("cannot read the chain's canary limits; assuming the launch values");
+            (crate::settings::MAX_CANARY_POOL, canary::LIFETIME_EPOCHS)
+        }
+    };
+    if max < configured {
+        tracing::warn!(
+            configured,
+            max,
+            "the chain takes fewer canaries per validator than --canary-pool; keeping its limit"
+        );
+    }
+    let chain: Arc<dyn CanaryChain> = Arc::new(session.clone());
+    Some(Arc::new(Canaries::new(
+        chain,
+        store.clone(),
+        metrics.clone(),
+        configured.min(max),
+        lifetime,
+    )))
 }
 
 /// Opens the state store (blocking: off the executor).
@@ -461,6 +503,19 @@ async fn spawn_tasks(
 ) -> Result<Validator, ValidatorError> {
     for subnet in ctx.subnets.values() {
         tasks.spawn_abandoned_at_shutdown(challenge::run(ctx.clone(), subnet.clone()));
+        if let Some(canaries) = ctx
+            .canaries
+            .as_ref()
+            .filter(|_| canary::takes_canaries(subnet))
+        {
+            tracing::info!(netuid = %subnet.netuid, "keeping canaries");
+            tasks.spawn_abandoned_at_shutdown(canary::run(
+                canaries.clone(),
+                subnet.clone(),
+                ctx.reexec.clone(),
+                ctx.cancel.clone(),
+            ));
+        }
     }
     let (gateway_addr, gateway) = match &config.gateway {
         Some(settings) => {

@@ -11,9 +11,11 @@
 //! | `transcript_order` | sequence number | the transcript's key ‖ its evidence hash: the oldest first, for eviction |
 //! | `evidence_index` | evidence hash (32 bytes) | the transcript's key: what a judged case names |
 //! | `transcript_meta` | `"bytes"`, `"next_seq"` | what the transcripts cost in all, the next sequence number |
+//! | `canaries` | netuid ‖ commitment (34 bytes, netuid big-endian) | a canary's opening and state (JSON, [`StoredCanary`]) |
 //!
 //! A pending commit is written **before** the commit transaction is sent: a commit that
-//! lands must always be revealable.
+//! lands must always be revealable. So is a canary ([`StoredCanary`]) before its commitment:
+//! one that lands must always be openable.
 //!
 //! Transcripts are keyed subnet and epoch first, so the transcripts of a subnet's old epochs
 //! are one range to prune. Their cost is counted as the bytes of their entries in the three
@@ -38,6 +40,7 @@ const TRANSCRIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("transcr
 const TRANSCRIPT_ORDER: TableDefinition<u64, &[u8]> = TableDefinition::new("transcript_order");
 const EVIDENCE_INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("evidence_index");
 const TRANSCRIPT_META: TableDefinition<&str, u64> = TableDefinition::new("transcript_meta");
+const CANARIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("canaries");
 const META_BYTES: &str = "bytes";
 const META_NEXT_SEQ: &str = "next_seq";
 
@@ -131,6 +134,63 @@ pub(crate) struct PendingCommit {
     pub(crate) salt: [u8; 32],
 }
 
+/// Where a canary stands (`crate::sentinel::canary`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum CanaryState {
+    /// Stored, its commitment submitted (or about to be) while the subnet's sentinel epoch
+    /// was `epoch`; not yet seen on chain.
+    Submitted {
+        /// The sentinel epoch at submission (a canary never seen on chain is dropped some
+        /// epochs later).
+        epoch: u64,
+    },
+    /// On chain since block `block`, of sentinel epoch `epoch` (as the chain records it).
+    Committed {
+        /// The commitment's sentinel epoch.
+        epoch: u64,
+        /// The commitment's block.
+        block: u64,
+    },
+    /// Sent to a miner: its input is burned, it is never sent again. It stays until the
+    /// chain drops it (opened, or expired), as it holds one of the committer's places and
+    /// its deposit until then.
+    Used {
+        /// The commitment's sentinel epoch.
+        epoch: u64,
+        /// The commitment's block.
+        block: u64,
+    },
+}
+
+/// A canary as the store keeps it: everything needed to send it and to open it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredCanary {
+    /// The subnet.
+    pub(crate) netuid: NetUid,
+    /// `canary_commitment(netuid, input_hash(payload), expected_output_hash, salt)`.
+    pub(crate) commitment: Hash32,
+    /// The request payload, the exact JSON text to send (its hash is the input hash).
+    pub(crate) payload: String,
+    /// The validator's own answer (the subnet's output, JSON): what the answer is scored
+    /// against.
+    pub(crate) reference: String,
+    /// `SubnetEngine::output_hash` of the reference.
+    pub(crate) expected_output_hash: Hash32,
+    /// The commitment's salt.
+    pub(crate) salt: Hash32,
+    /// Where it stands.
+    pub(crate) state: CanaryState,
+}
+
+/// The key of a stored canary: its subnet first, so a subnet's canaries are one range.
+fn canary_key(netuid: NetUid, commitment: &Hash32) -> [u8; 34] {
+    let mut key = [0u8; 34];
+    let (head, tail) = key.split_at_mut(2);
+    head.copy_from_slice(&netuid.0.to_be_bytes());
+    tail.copy_from_slice(commitment);
+    key
+}
+
 /// The store; cheap to share behind an `Arc`.
 pub(crate) struct Store {
     db: Database,
@@ -175,6 +235,7 @@ impl Store {
         tx.open_table(TRANSCRIPT_ORDER).map_err(db_error)?;
         tx.open_table(EVIDENCE_INDEX).map_err(db_error)?;
         tx.open_table(TRANSCRIPT_META).map_err(db_error)?;
+        tx.open_table(CANARIES).map_err(db_error)?;
         tx.commit().map_err(db_error)?;
         Ok(Self { db })
     }
@@ -279,6 +340,59 @@ impl Store {
 }
 
 impl Store {
+    /// Writes `canary` (replacing the one of the same commitment), durably: blocking.
+    pub(crate) fn put_canary(&self, canary: &StoredCanary) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(canary).map_err(|e| StoreError::Decode {
+            what: "canary",
+            message: e.to_string(),
+        })?;
+        let key = canary_key(canary.netuid, &canary.commitment);
+        let tx = self.db.begin_write().map_err(db_error)?;
+        {
+            let mut t = tx.open_table(CANARIES).map_err(db_error)?;
+            t.insert(key.as_slice(), bytes.as_slice())
+                .map_err(db_error)?;
+        }
+        tx.commit().map_err(db_error)
+    }
+
+    /// Deletes `netuid`'s canary of `commitment` (if kept): blocking.
+    pub(crate) fn remove_canary(
+        &self,
+        netuid: NetUid,
+        commitment: &Hash32,
+    ) -> Result<(), StoreError> {
+        let key = canary_key(netuid, commitment);
+        let tx = self.db.begin_write().map_err(db_error)?;
+        {
+            let mut t = tx.open_table(CANARIES).map_err(db_error)?;
+            t.remove(key.as_slice()).map_err(db_error)?;
+        }
+        tx.commit().map_err(db_error)
+    }
+
+    /// `netuid`'s canaries, by commitment: blocking. The canary work keeps at most its pool
+    /// size of them per subnet (`--canary-pool`, at most 8).
+    pub(crate) fn canaries(&self, netuid: NetUid) -> Result<Vec<StoredCanary>, StoreError> {
+        let tx = self.db.begin_read().map_err(db_error)?;
+        let t = tx.open_table(CANARIES).map_err(db_error)?;
+        let start = canary_key(netuid, &[0; 32]);
+        let end = canary_key(netuid, &[0xff; 32]);
+        let mut kept = Vec::new();
+        for entry in t
+            .range(start.as_slice()..=end.as_slice())
+            .map_err(db_error)?
+        {
+            let (_, value) = entry.map_err(db_error)?;
+            let canary = serde_json::from_slice(value.value()).map_err(|e| StoreError::Decode {
+                what: "canary",
+                message: e.to_string(),
+            })?;
+            kept.push(canary);
+        }
+        Ok(kept)
+    }
+
     /// Writes `transcripts` in one transaction (blocking: call it off the executor), then
     /// evicts the oldest written until what all cost is at most `max_bytes`.
     pub(crate) fn put_transcripts(
@@ -695,6 +809,45 @@ mod tests {
         assert_eq!(outcome.evicted, 1);
         let kept = store.transcripts(&[by_id(&all[0]), by_id(&newer)]).unwrap();
         assert!(kept[0].is_none() && kept[1].is_some());
+    }
+
+    #[test]
+    fn canaries_survive_a_reopen_per_subnet() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.redb");
+        let canary = |netuid, byte| StoredCanary {
+            netuid: NetUid(netuid),
+            commitment: [byte; 32],
+            payload: r#"{"pixels":[0]}"#.into(),
+            reference: r#"{"label":3}"#.into(),
+            expected_output_hash: [1; 32],
+            salt: [2; 32],
+            state: CanaryState::Submitted { epoch: 4 },
+        };
+        let (a, b, other) = (canary(1, 3), canary(1, 0xff), canary(2, 3));
+        {
+            let store = Store::open(&path).unwrap();
+            for c in [&a, &b, &other] {
+                store.put_canary(c).unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.canaries(NetUid(1)).unwrap(),
+            vec![a.clone(), b.clone()]
+        );
+        let used = StoredCanary {
+            state: CanaryState::Used {
+                epoch: 4,
+                block: 40,
+            },
+            ..a.clone()
+        };
+        store.put_canary(&used).unwrap();
+        store.remove_canary(NetUid(1), &b.commitment).unwrap();
+        assert_eq!(store.canaries(NetUid(1)).unwrap(), vec![used]);
+        assert_eq!(store.canaries(NetUid(2)).unwrap(), vec![other]);
+        assert!(store.canaries(NetUid(3)).unwrap().is_empty());
     }
 
     #[test]

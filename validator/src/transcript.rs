@@ -18,8 +18,6 @@ pub(crate) enum RequestKind {
     /// A user's query through the gateway.
     Query,
     /// A canary: a challenge whose expected answer the validator committed on chain.
-    // Sent by the canary work of issue 20, which lands later.
-    #[allow(dead_code)]
     Canary,
 }
 

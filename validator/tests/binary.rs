@@ -33,18 +33,20 @@ async fn help_and_bad_settings() {
         "--stake",
         "--challenge-interval-ms",
         "--state-file",
+        "--canary-pool",
     ] {
         assert!(text.contains(flag), "--help lacks {flag}: {text}");
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (&["--no-chain"], "--subnet"),
         (
             &["--no-chain", "--subnet", "1=chess"],
             "unknown subnet `chess`",
         ),
         (&["--gateway-rate", "0"], "--gateway-rate"),
+        (&["--canary-pool", "9"], "--canary-pool"),
     ];
     for (args, expected) in cases {
         let out = Command::new(VALIDATOR_BIN)

@@ -1,0 +1,3 @@
+//! The sentinel duty off chain.
+
+pub(crate) mod canary;
