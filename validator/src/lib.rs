@@ -16,6 +16,7 @@ mod metagraph;
 mod metrics;
 mod reexec;
 mod scoring;
+mod sentinel;
 pub mod settings;
 mod start;
 mod store;

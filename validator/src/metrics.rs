@@ -15,10 +15,14 @@
 //! | `mindos_validator_transcripts_total{outcome}` | counter | transcripts recorded as evidence: `stored`, `duplicate` (one of the same challenge is kept), `too_large`, `dropped` (the writer's queue was full), `failed` (the write failed), and later `evicted` (byte bound) or `pruned` (out of the window) |
 //! | `mindos_validator_transcript_bytes` | gauge | what the kept transcripts cost against `--evidence-max-mib` |
 //! | `mindos_validator_evidence_requests_total{outcome}` | counter | transcripts asked of this validator over `/mindos/evidence/1`: `served`, `not_found`, `refused` |
+//! | `mindos_validator_sentinel_actions_total{netuid,action,outcome}` | counter | sentinel duty decisions (`report`, `vote_guilty`, `vote_not_guilty`, `audit_overturn`, `audit_uphold`, `escalation_overturn`, `escalation_uphold`, `equivocation`): `submitted`, `failed`, `done_by_other` (the chain says someone else did it), `skipped_<reason>` |
+//! | `mindos_validator_sentinel_member{netuid,duty}` | gauge | 1 when this validator sits on the subnet's `current` or `next` sentinel committee, else 0 |
 //!
 //! Each validator owns its registry, so several can run in one process (tests do).
 
-use prometheus::{GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{
+    GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+};
 
 /// The validator's metrics.
 #[derive(Debug)]
@@ -37,6 +41,8 @@ pub(crate) struct Metrics {
     pub(crate) transcripts: IntCounterVec,
     pub(crate) transcript_bytes: IntGauge,
     pub(crate) evidence_requests: IntCounterVec,
+    pub(crate) sentinel_actions: IntCounterVec,
+    pub(crate) sentinel_member: IntGaugeVec,
 }
 
 impl Metrics {
@@ -130,6 +136,20 @@ impl Metrics {
             ),
             &["outcome"],
         )?;
+        let sentinel_actions = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_sentinel_actions_total",
+                "Sentinel duty decisions by action and outcome (submitted, failed, done_by_other, skipped_<reason>).",
+            ),
+            &["netuid", "action", "outcome"],
+        )?;
+        let sentinel_member = IntGaugeVec::new(
+            Opts::new(
+                "mindos_validator_sentinel_member",
+                "1 when this validator sits on the subnet's current or next sentinel committee.",
+            ),
+            &["netuid", "duty"],
+        )?;
         registry.register(Box::new(gateway_calls.clone()))?;
         registry.register(Box::new(query_duration.clone()))?;
         registry.register(Box::new(query_attempts.clone()))?;
@@ -143,6 +163,8 @@ impl Metrics {
         registry.register(Box::new(transcripts.clone()))?;
         registry.register(Box::new(transcript_bytes.clone()))?;
         registry.register(Box::new(evidence_requests.clone()))?;
+        registry.register(Box::new(sentinel_actions.clone()))?;
+        registry.register(Box::new(sentinel_member.clone()))?;
         Ok(Self {
             registry,
             gateway_calls,
@@ -158,6 +180,8 @@ impl Metrics {
             transcripts,
             transcript_bytes,
             evidence_requests,
+            sentinel_actions,
+            sentinel_member,
         })
     }
 
