@@ -58,6 +58,8 @@ pub struct ChallengeSettings {
     pub latency_ref: Duration,
     /// Weight of the newest sample in the moving averages, `0 < alpha ≤ 1`.
     pub ema_alpha: f64,
+    /// Share of challenges sent a second time to catch equivocation, in percent.
+    pub reask_percent: u8,
 }
 
 /// The JSON-RPC gateway.
@@ -128,6 +130,8 @@ pub struct Config {
     pub accept_inference: bool,
     /// Challenges and scoring.
     pub challenge: ChallengeSettings,
+    /// Whether the validator does the sentinel duty (on a chain).
+    pub sentinel_duty: bool,
     /// The gateway, if enabled.
     pub gateway: Option<GatewaySettings>,
     /// Prometheus address, if enabled.
@@ -174,7 +178,8 @@ impl Config {
             mdns: mesh.mdns,
             allow_private_addrs: mesh.allow_private_addrs,
             accept_inference: s.inbound.accept_inference,
-            challenge: s.challenge.check()?,
+            challenge: s.challenge.check(&s.sentinel)?,
+            sentinel_duty: s.sentinel.duty.unwrap_or(true),
             gateway: s.gateway.check()?,
             metrics_addr: s.metrics.check(DEFAULT_METRICS_ADDR)?,
         })
@@ -227,7 +232,7 @@ impl StateArgs {
 }
 
 impl ChallengeArgs {
-    fn check(&self) -> Result<ChallengeSettings, ConfigError> {
+    fn check(&self, sentinel: &SentinelArgs) -> Result<ChallengeSettings, ConfigError> {
         let ms = |field, value: Option<u64>, default, min, max| {
             in_range(field, value.unwrap_or(default), min, max).map(Duration::from_millis)
         };
@@ -256,6 +261,14 @@ impl ChallengeArgs {
                 60_000,
             )?,
             ema_alpha: f64::from(ema_percent) / 100.0,
+            reask_percent: in_range(
+                "sentinel_reask_percent",
+                sentinel
+                    .reask_percent
+                    .unwrap_or(DEFAULT_SENTINEL_REASK_PERCENT),
+                0,
+                100,
+            )?,
         })
     }
 }

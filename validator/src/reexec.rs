@@ -74,6 +74,9 @@ pub(crate) struct Mismatch {
     pub(crate) input: Input,
     /// How the answer differs from the validator's.
     pub(crate) reason: Disagreement,
+    /// The transcript of the signed answer, for a request with challenge terms (fresh
+    /// challenges; a sampled user query names none): what the sentinel duty reports by.
+    pub(crate) challenge: Option<mindos_mesh::evidence::TranscriptId>,
 }
 
 /// Runs the pinned models for references and keeps the disagreements found.
@@ -103,6 +106,27 @@ impl Reexecutor {
             let inputs: Vec<Input> = seeds.iter().map(|s| engine.fresh_input(*s)).collect();
             let outputs = infer_all(&*engine, inputs.clone())?;
             Ok(inputs.into_iter().zip(outputs).collect())
+        })
+        .await
+    }
+
+    /// Re-checks a miner's answer for the sentinel duty: decodes `input` and `output` (the
+    /// payloads of a transcript), runs the pinned model on the input and compares. `Ok(Err)`:
+    /// the answer disagrees; `Err`: the payloads do not decode or the model failed.
+    pub(crate) async fn recheck(
+        &self,
+        engine: Arc<dyn SubnetEngine>,
+        input: String,
+        output: String,
+    ) -> Result<Result<(), Disagreement>, ReexecError> {
+        self.blocking(move || {
+            let input = engine.decode_input(input.as_bytes())?;
+            let output = engine.decode_output(output.as_bytes())?;
+            let reference = engine.infer_batch(vec![input])?;
+            let Some(reference) = reference.first() else {
+                return Err(ReexecError::Closed);
+            };
+            Ok(engine.agrees(&output, reference))
         })
         .await
     }
@@ -298,6 +322,7 @@ fn judge_query(
             kind: RequestKind::Query,
             input: input.clone(),
             reason,
+            challenge: None,
         });
     }
 }
@@ -422,6 +447,7 @@ mod tests {
                 reason: Disagreement::Invalid {
                     reason: "test".into(),
                 },
+                challenge: None,
             });
         }
         let kept = reexec.take_mismatches();

@@ -92,6 +92,31 @@ pub(crate) fn check_chain_type(chain_type: &str) -> Result<(), String> {
     }
 }
 
+/// The configured fault, refused unless the validator's chain (`None`: a private mesh) is a
+/// test chain; logs loudly when one is set.
+pub(crate) async fn refuse_outside_test_chains(
+    client: Option<&mindos_chain_client::ChainClient>,
+) -> Result<Option<Fault>, crate::ValidatorError> {
+    let refuse = |reason: String| {
+        crate::ValidatorError::from(mindos_daemon::start::StartError::runtime(
+            "sentinel fault injection",
+            std::io::Error::other(reason),
+        ))
+    };
+    let Some(fault) = Fault::from_env().map_err(refuse)? else {
+        return Ok(None);
+    };
+    let Some(client) = client else {
+        return Err(refuse(format!(
+            "refusing fault injection ({FAULT_ENV}) on a private mesh: it runs only against a \
+             Development or Local chain; unset {FAULT_ENV}"
+        )));
+    };
+    check_chain_type(&client.chain_type().await?).map_err(refuse)?;
+    tracing::warn!(?fault, "SENTINEL FAULT set: this validator's sentinel duty misbehaves on purpose");
+    Ok(Some(fault))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

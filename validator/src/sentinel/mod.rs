@@ -45,6 +45,7 @@
 //!   counted `done_by_other` and logged at info, not as a warning.
 
 pub(crate) mod fault;
+pub(crate) mod run;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
