@@ -239,7 +239,13 @@ fn reask_now(percent: u8) -> bool {
 /// evidence store finds a different output as equivocation for the sentinel duty
 /// ([`crate::store::Store::take_equivocations`]). An honest miner signs once and re-sends its
 /// answer. Not scored: the first answer was.
-async fn reask(ctx: &Context, subnet: &SubnetState, miner: &Neuron, peer: PeerId, request: &InferRequest) {
+async fn reask(
+    ctx: &Context,
+    subnet: &SubnetState,
+    miner: &Neuron,
+    peer: PeerId,
+    request: &InferRequest,
+) {
     let started = Instant::now();
     let answer = ctx
         .mesh

@@ -523,7 +523,10 @@ mod tests {
     fn the_sentinel_duty_is_on_by_default_and_can_be_turned_off() {
         let config = Config::from_settings(private()).unwrap();
         assert!(config.sentinel_duty);
-        assert_eq!(config.challenge.reask_percent, DEFAULT_SENTINEL_REASK_PERCENT);
+        assert_eq!(
+            config.challenge.reask_percent,
+            DEFAULT_SENTINEL_REASK_PERCENT
+        );
         let off = private_with(|s| {
             s.sentinel.duty = Some(false);
             s.sentinel.reask_percent = Some(0);
@@ -532,10 +535,12 @@ mod tests {
         assert!(!config.sentinel_duty);
         assert_eq!(config.challenge.reask_percent, 0);
         // From the command line and the file alike.
-        let cli = <Cli as clap::Parser>::try_parse_from(["mindos-validator", "--sentinel-duty", "false"])
-            .unwrap();
+        let cli =
+            <Cli as clap::Parser>::try_parse_from(["mindos-validator", "--sentinel-duty", "false"])
+                .unwrap();
         assert_eq!(cli.into_settings().unwrap().sentinel.duty, Some(false));
-        let file: Settings = toml::from_str("[sentinel]\nduty = false\nreask_percent = 5\n").unwrap();
+        let file: Settings =
+            toml::from_str("[sentinel]\nduty = false\nreask_percent = 5\n").unwrap();
         assert_eq!(
             (file.sentinel.duty, file.sentinel.reask_percent),
             (Some(false), Some(5))

@@ -656,9 +656,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("state.redb")).unwrap();
         let a = transcript(NetUid(1), 3, 1);
-        store.put_transcripts(&[a.clone()], u64::MAX).unwrap();
+        store
+            .put_transcripts(std::slice::from_ref(&a), u64::MAX)
+            .unwrap();
         // The same signed answer again (a re-sent challenge answered the same): no offence.
-        let outcome = store.put_transcripts(&[a.clone()], u64::MAX).unwrap();
+        let outcome = store
+            .put_transcripts(std::slice::from_ref(&a), u64::MAX)
+            .unwrap();
         assert_eq!((outcome.duplicates, outcome.equivocations), (1, 0));
         assert!(store.take_equivocations().is_empty());
         // Another signed output for the same challenge.

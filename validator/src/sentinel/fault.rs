@@ -113,7 +113,10 @@ pub(crate) async fn refuse_outside_test_chains(
         )));
     };
     check_chain_type(&client.chain_type().await?).map_err(refuse)?;
-    tracing::warn!(?fault, "SENTINEL FAULT set: this validator's sentinel duty misbehaves on purpose");
+    tracing::warn!(
+        ?fault,
+        "SENTINEL FAULT set: this validator's sentinel duty misbehaves on purpose"
+    );
     Ok(Some(fault))
 }
 

@@ -192,7 +192,8 @@ pub(crate) trait Judge: Sync {
     ) -> impl Future<Output = Judgment> + Send;
     /// One of this validator's own transcripts of an answer that agreed with the pinned
     /// model: `(uid, evidence hash)`. Only the `lying-reporter` fault uses it.
-    fn honest_sample(&self, netuid: NetUid) -> impl Future<Output = Option<(u16, [u8; 32])>> + Send;
+    fn honest_sample(&self, netuid: NetUid)
+        -> impl Future<Output = Option<(u16, [u8; 32])>> + Send;
 }
 
 /// A report waiting for a seat and room under the cap.
@@ -218,7 +219,10 @@ struct Equivocation {
 
 /// Whether `first` and `second` are equivocation evidence: the same challenge, different
 /// output hashes. (Their signatures are the caller's to have verified.)
-pub(crate) fn is_equivocation(first: &SignedResponse<Hotkey>, second: &SignedResponse<Hotkey>) -> bool {
+pub(crate) fn is_equivocation(
+    first: &SignedResponse<Hotkey>,
+    second: &SignedResponse<Hotkey>,
+) -> bool {
     first.response.challenge == second.response.challenge
         && first.response.output_hash != second.response.output_hash
 }
@@ -260,7 +264,10 @@ pub(crate) struct Duty {
 impl Duty {
     pub(crate) fn new(me: Hotkey, fault: Option<Fault>, metrics: Arc<Metrics>) -> Self {
         if let Some(fault) = fault {
-            tracing::warn!(?fault, "SENTINEL FAULT injected: this validator misbehaves on purpose");
+            tracing::warn!(
+                ?fault,
+                "SENTINEL FAULT injected: this validator misbehaves on purpose"
+            );
         }
         Self {
             me,
@@ -294,8 +301,10 @@ impl Duty {
         }
         state.candidates.push(candidate);
         // Newest first; the oldest beyond the bound go.
-        state.candidates.sort_by(|a, b| b.epoch.cmp(&a.epoch));
-        let dropped = state.candidates.split_off(state.candidates.len().min(MAX_CANDIDATES));
+        state.candidates.sort_by_key(|c| std::cmp::Reverse(c.epoch));
+        let dropped = state
+            .candidates
+            .split_off(state.candidates.len().min(MAX_CANDIDATES));
         for c in dropped {
             tracing::debug!(%netuid, uid = c.uid, "report candidate dropped: too many waiting");
             self.count(netuid, "report", "skipped_overflow");
@@ -330,7 +339,9 @@ impl Duty {
             self.count(netuid, "equivocation", "skipped_overflow");
             return;
         }
-        state.equivocations.push(Equivocation { uid, first, second });
+        state
+            .equivocations
+            .push(Equivocation { uid, first, second });
     }
 
     /// Whether this validator sits on `netuid`'s current committee (as last read).
@@ -362,7 +373,10 @@ impl Duty {
         self.remember(netuid, &cases);
         if self.fault == Some(Fault::Silent) {
             let state = self.subnets.entry(netuid).or_default();
-            let skipped = state.candidates.len().saturating_add(state.equivocations.len());
+            let skipped = state
+                .candidates
+                .len()
+                .saturating_add(state.equivocations.len());
             state.candidates.clear();
             state.equivocations.clear();
             if skipped > 0 {
@@ -434,8 +448,14 @@ impl Duty {
                 first: Box::new(e.first),
                 second: Box::new(e.second),
             };
-            self.submit(chain, netuid, "equivocation", &call, "two signed outputs for one challenge")
-                .await;
+            self.submit(
+                chain,
+                netuid,
+                "equivocation",
+                &call,
+                "two signed outputs for one challenge",
+            )
+            .await;
         }
     }
 
@@ -464,7 +484,7 @@ impl Duty {
             return; // only the current committee reports; candidates wait for a seat
         }
         if self.fault == Some(Fault::LyingReporter) {
-            self.lie(chain, judge, netuid, cases, epoch).await;
+            self.lie(chain, judge, netuid, cases).await;
             return;
         }
         let mine = cases
@@ -473,7 +493,12 @@ impl Duty {
             .filter(|c| c.reporter.0 == self.me)
             .count();
         let mut room = MAX_OPEN_REPORTS.saturating_sub(mine);
-        if room == 0 || self.subnets.get(&netuid).is_none_or(|s| s.candidates.is_empty()) {
+        if room == 0
+            || self
+                .subnets
+                .get(&netuid)
+                .is_none_or(|s| s.candidates.is_empty())
+        {
             return;
         }
         let quarantined = match chain.quarantined(netuid).await {
@@ -530,7 +555,6 @@ impl Duty {
         judge: &J,
         netuid: NetUid,
         cases: &Cases,
-        _epoch: u64,
     ) {
         if cases.cases.iter().any(|c| c.reporter.0 == self.me) {
             return; // one lie at a time
@@ -545,8 +569,14 @@ impl Duty {
             offence: ReportOffence::WrongOutput,
             evidence_hash,
         };
-        self.submit(chain, netuid, "report", &call, "lying-reporter fault: an honest answer")
-            .await;
+        self.submit(
+            chain,
+            netuid,
+            "report",
+            &call,
+            "lying-reporter fault: an honest answer",
+        )
+        .await;
     }
 
     async fn votes<C: DutyChain, J: Judge>(
@@ -561,7 +591,11 @@ impl Duty {
         for case in cases.cases.iter().filter(|c| c.netuid == netuid) {
             let may_vote = case.status == VoteStatus::Voting
                 && case.members.iter().any(|m| m.0 == me)
-                && !case.guilty.iter().chain(&case.not_guilty).any(|m| m.0 == me);
+                && !case
+                    .guilty
+                    .iter()
+                    .chain(&case.not_guilty)
+                    .any(|m| m.0 == me);
             let state = self.subnets.entry(netuid).or_default();
             if !may_vote || state.voted.contains(&case.id) {
                 continue;
@@ -576,10 +610,15 @@ impl Duty {
             let (guilty, reason) = match self.fault {
                 Some(Fault::VoteGuilty) => (true, "vote-guilty fault".to_owned()),
                 Some(Fault::VoteNotGuilty) => (false, "vote-not-guilty fault".to_owned()),
-                _ => match judge.judge(netuid, case.evidence_hash, case.reporter.0).await {
+                _ => match judge
+                    .judge(netuid, case.evidence_hash, case.reporter.0)
+                    .await
+                {
                     Judgment::Disagrees(why) => (true, format!("re-execution disagrees: {why}")),
                     Judgment::Agrees => (false, "re-execution agrees".to_owned()),
-                    Judgment::Invalid(why) => (false, format!("the transcript does not hold: {why}")),
+                    Judgment::Invalid(why) => {
+                        (false, format!("the transcript does not hold: {why}"))
+                    }
                     Judgment::Unavailable(why) => {
                         let state = self.subnets.entry(netuid).or_default();
                         let retry = state.retries.entry(case.id).or_insert(Retry {
@@ -601,13 +640,21 @@ impl Duty {
                     }
                 },
             };
-            let action = if guilty { "vote_guilty" } else { "vote_not_guilty" };
+            let action = if guilty {
+                "vote_guilty"
+            } else {
+                "vote_not_guilty"
+            };
             let call = Call::Vote {
                 case: case.id,
                 guilty,
             };
             if self.submit(chain, netuid, action, &call, &reason).await {
-                self.subnets.entry(netuid).or_default().voted.insert(case.id);
+                self.subnets
+                    .entry(netuid)
+                    .or_default()
+                    .voted
+                    .insert(case.id);
             }
         }
     }
@@ -629,11 +676,17 @@ impl Duty {
                 None => (
                     "audit",
                     audit.members.iter().any(|m| m.0 == me)
-                        && !audit.uphold.iter().chain(&audit.overturn).any(|m| m.0 == me),
+                        && !audit
+                            .uphold
+                            .iter()
+                            .chain(&audit.overturn)
+                            .any(|m| m.0 == me),
                 ),
                 Some(e) => (
                     "escalation",
-                    e.electors.iter().any(|el| el.hotkey.0 == me && el.vote.is_none()),
+                    e.electors
+                        .iter()
+                        .any(|el| el.hotkey.0 == me && el.vote.is_none()),
                 ),
             };
             let state = self.subnets.entry(netuid).or_default();
@@ -653,19 +706,31 @@ impl Duty {
                 };
                 tracing::debug!(%netuid, case = audit.case, why, "audit not voted: evidence unknown");
                 self.count(netuid, action_kind, "skipped_evidence_unknown");
-                mark(self.subnets.entry(netuid).or_default(), escalation.is_some(), audit.case);
+                mark(
+                    self.subnets.entry(netuid).or_default(),
+                    escalation.is_some(),
+                    audit.case,
+                );
                 continue;
             };
             let judgment = judge.judge(netuid, evidence_hash, reporter).await;
             let Some((overturn, reason)) = audit_decision(audit.convicted, &judgment) else {
                 tracing::debug!(%netuid, case = audit.case, ?judgment, "audit not voted: the transcript is unavailable");
                 self.count(netuid, action_kind, "skipped_unavailable");
-                mark(self.subnets.entry(netuid).or_default(), escalation.is_some(), audit.case);
+                mark(
+                    self.subnets.entry(netuid).or_default(),
+                    escalation.is_some(),
+                    audit.case,
+                );
                 continue;
             };
             let (action, call) = match escalation {
                 None => (
-                    if overturn { "audit_overturn" } else { "audit_uphold" },
+                    if overturn {
+                        "audit_overturn"
+                    } else {
+                        "audit_uphold"
+                    },
                     Call::AuditVote {
                         case: audit.case,
                         uphold: !overturn,
@@ -684,7 +749,11 @@ impl Duty {
                 ),
             };
             if self.submit(chain, netuid, action, &call, &reason).await {
-                mark(self.subnets.entry(netuid).or_default(), escalation.is_some(), audit.case);
+                mark(
+                    self.subnets.entry(netuid).or_default(),
+                    escalation.is_some(),
+                    audit.case,
+                );
             }
         }
     }

@@ -19,7 +19,9 @@ use mindos_primitives::NetUid;
 use mindos_subnets::Disagreement;
 use tokio::sync::watch;
 
-use super::{Call, Candidate, Duty, DutyChain, Fault, Hotkey, Judge, Judgment, ReportOffence, SubmitError};
+use super::{
+    Call, Candidate, Duty, DutyChain, Fault, Hotkey, Judge, Judgment, ReportOffence, SubmitError,
+};
 use crate::{
     chain::ChainSession,
     evidence::fetch::{self, FetchError},
@@ -113,7 +115,13 @@ impl DutyChain for ChainDuty {
                 second,
             } => {
                 sentinels
-                    .submit_equivocation(key, *netuid, *uid, evidence_from(first), evidence_from(second))
+                    .submit_equivocation(
+                        key,
+                        *netuid,
+                        *uid,
+                        evidence_from(first),
+                        evidence_from(second),
+                    )
                     .await
             }
         };
@@ -183,7 +191,9 @@ impl Judge for MeshJudge {
                 .await
             {
                 Ok(Ok(Some(t))) => t,
-                Ok(Ok(None)) => return Judgment::Unavailable("not in this validator's store".into()),
+                Ok(Ok(None)) => {
+                    return Judgment::Unavailable("not in this validator's store".into())
+                }
                 Ok(Err(e)) => return Judgment::Unavailable(e.to_string()),
                 Err(e) => return Judgment::Unavailable(e.to_string()),
             }
@@ -232,7 +242,12 @@ impl Judge for MeshJudge {
         let recent: Vec<_> = {
             let sink = self.recent.as_ref()?;
             let recent = sink.recent.lock().unwrap_or_else(PoisonError::into_inner);
-            recent.iter().rev().filter(|(n, _, _)| *n == netuid).copied().collect()
+            recent
+                .iter()
+                .rev()
+                .filter(|(n, _, _)| *n == netuid)
+                .copied()
+                .collect()
         };
         for (_, uid, hash) in recent {
             if self.judge(netuid, hash, self.me).await == Judgment::Agrees {
@@ -317,7 +332,10 @@ async fn resolve(ctx: &Context, duty: &mut Duty, pending: &mut VecDeque<Pending>
     if pending.is_empty() {
         return;
     }
-    let refs: Vec<TranscriptRef> = pending.iter().map(|p| TranscriptRef::Challenge(p.id)).collect();
+    let refs: Vec<TranscriptRef> = pending
+        .iter()
+        .map(|p| TranscriptRef::Challenge(p.id))
+        .collect();
     let store = ctx.store.clone();
     let found = match tokio::task::spawn_blocking(move || store.transcripts(&refs)).await {
         Ok(Ok(found)) => found,

@@ -156,7 +156,13 @@ fn candidate(miner: u8, epoch: u64) -> Candidate {
     }
 }
 
-fn case(id: u64, accused: u8, reporter: u8, members: &[u8], evidence: u8) -> CaseView<AccountId32, u128, u32> {
+fn case(
+    id: u64,
+    accused: u8,
+    reporter: u8,
+    members: &[u8],
+    evidence: u8,
+) -> CaseView<AccountId32, u128, u32> {
     CaseView {
         id,
         netuid: NET,
@@ -178,7 +184,12 @@ fn case(id: u64, accused: u8, reporter: u8, members: &[u8], evidence: u8) -> Cas
     }
 }
 
-fn audit(case: u64, accused: u8, members: &[u8], convicted: bool) -> AuditView<AccountId32, u128, u32> {
+fn audit(
+    case: u64,
+    accused: u8,
+    members: &[u8],
+    convicted: bool,
+) -> AuditView<AccountId32, u128, u32> {
     AuditView {
         case,
         netuid: NET,
@@ -267,7 +278,10 @@ async fn a_member_reports_a_mismatch_once_and_a_non_member_does_not() {
     outsider.on_block(&chain, &judge, NET, 100).await;
     assert!(chain.submitted().is_empty());
     assert_eq!(
-        metrics.sentinel_member.with_label_values(&["1", "next"]).get(),
+        metrics
+            .sentinel_member
+            .with_label_values(&["1", "next"])
+            .get(),
         1
     );
     // Its seat comes with the next epoch: then it reports.
@@ -317,7 +331,10 @@ async fn reports_stay_within_the_cap_newest_first_and_stale_ones_go() {
     }
     assert_eq!(d.subnets[&NET].candidates.len(), MAX_CANDIDATES);
     assert_eq!(counted(&metrics, "report", "skipped_overflow"), 3);
-    assert_eq!(d.subnets[&NET].candidates[0].epoch, u64::from(MAX_CANDIDATES as u8 + 2));
+    assert_eq!(
+        d.subnets[&NET].candidates[0].epoch,
+        u64::from(MAX_CANDIDATES as u8 + 2)
+    );
 }
 
 #[tokio::test]
@@ -375,9 +392,18 @@ async fn votes_guilty_only_on_a_disagreeing_transcript_and_once_per_case() {
     assert_eq!(
         chain.submitted(),
         vec![
-            Call::Vote { case: 10, guilty: true },
-            Call::Vote { case: 11, guilty: false },
-            Call::Vote { case: 12, guilty: false },
+            Call::Vote {
+                case: 10,
+                guilty: true
+            },
+            Call::Vote {
+                case: 11,
+                guilty: false
+            },
+            Call::Vote {
+                case: 12,
+                guilty: false
+            },
         ]
     );
     // Fetched from each case's reporter.
@@ -408,7 +434,13 @@ async fn an_unreachable_reporter_is_retried_with_back_off_then_cleared_before_ex
         d.on_block(&chain, &judge, NET, block).await;
     }
     // The fourth attempt (at 107) decides.
-    assert_eq!(chain.submitted(), vec![Call::Vote { case: 10, guilty: false }]);
+    assert_eq!(
+        chain.submitted(),
+        vec![Call::Vote {
+            case: 10,
+            guilty: false
+        }]
+    );
 
     // Near expiry it decides at once.
     let (mut d, _) = duty(None);
@@ -418,7 +450,13 @@ async fn an_unreachable_reporter_is_retried_with_back_off_then_cleared_before_ex
         s.cases.cases = vec![case(10, 20, 2, &[1, 2, 3, 4], 0xee)];
     });
     d.on_block(&chain, &judge, NET, 118).await;
-    assert_eq!(chain.submitted(), vec![Call::Vote { case: 10, guilty: false }]);
+    assert_eq!(
+        chain.submitted(),
+        vec![Call::Vote {
+            case: 10,
+            guilty: false
+        }]
+    );
 }
 
 #[tokio::test]
@@ -470,8 +508,14 @@ async fn audits_overturn_a_wrong_conviction_and_uphold_a_right_one() {
     assert_eq!(
         chain.submitted(),
         vec![
-            Call::AuditVote { case: 10, uphold: false },
-            Call::AuditVote { case: 11, uphold: true },
+            Call::AuditVote {
+                case: 10,
+                uphold: false
+            },
+            Call::AuditVote {
+                case: 11,
+                uphold: true
+            },
         ]
     );
     assert_eq!(counted(&metrics, "audit_overturn", "submitted"), 1);
@@ -487,8 +531,14 @@ async fn audits_overturn_a_wrong_conviction_and_uphold_a_right_one() {
         audit_decision(false, &Judgment::Disagrees("x".into())).map(|d| d.0),
         Some(true)
     );
-    assert_eq!(audit_decision(false, &Judgment::Agrees).map(|d| d.0), Some(false));
-    assert_eq!(audit_decision(true, &Judgment::Unavailable("x".into())), None);
+    assert_eq!(
+        audit_decision(false, &Judgment::Agrees).map(|d| d.0),
+        Some(false)
+    );
+    assert_eq!(
+        audit_decision(true, &Judgment::Unavailable("x".into())),
+        None
+    );
 }
 
 #[tokio::test]
@@ -527,7 +577,10 @@ async fn an_elector_votes_on_an_escalation_once() {
     d.on_block(&chain, &judge, NET, 102).await;
     assert_eq!(
         chain.submitted(),
-        vec![Call::EscalationVote { case: 10, overturn: true }]
+        vec![Call::EscalationVote {
+            case: 10,
+            overturn: true
+        }]
     );
     assert_eq!(counted(&metrics, "escalation_overturn", "submitted"), 1);
 }
