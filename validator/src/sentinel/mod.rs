@@ -114,6 +114,36 @@ pub(crate) enum Call {
     },
 }
 
+impl std::fmt::Display for Call {
+    /// A short form for logs (the signed responses are in the chain's events).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hex =
+            |bytes: &[u8]| -> String { bytes.iter().take(6).map(|b| format!("{b:02x}")).collect() };
+        match self {
+            Call::Report {
+                uid,
+                offence,
+                evidence_hash,
+                ..
+            } => write!(
+                f,
+                "report uid {uid} {offence:?} evidence 0x{}…",
+                hex(evidence_hash)
+            ),
+            Call::Vote { case, guilty } => write!(f, "vote case {case} guilty={guilty}"),
+            Call::AuditVote { case, uphold } => write!(f, "audit_vote case {case} uphold={uphold}"),
+            Call::EscalationVote { case, overturn } => {
+                write!(f, "escalation_vote case {case} overturn={overturn}")
+            }
+            Call::Equivocation { uid, first, .. } => write!(
+                f,
+                "submit_equivocation uid {uid} nonce {}",
+                first.response.challenge.nonce
+            ),
+        }
+    }
+}
+
 /// Why a submission did not succeed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum SubmitError {
@@ -441,7 +471,27 @@ impl Duty {
             Some(state) => std::mem::take(&mut state.equivocations),
             None => return,
         };
+        if waiting.is_empty() {
+            return;
+        }
+        // A quarantined miner is not accused again: another sentinel was first, and a second
+        // proof would only pile an offence on one misbehaviour.
+        let quarantined = match chain.quarantined(netuid).await {
+            Ok(q) => q,
+            Err(error) => {
+                tracing::warn!(%netuid, %error, "sentinel duty: reading quarantines failed");
+                if let Some(state) = self.subnets.get_mut(&netuid) {
+                    state.equivocations = waiting;
+                }
+                return;
+            }
+        };
         for e in waiting {
+            if quarantined.contains(&e.first.response.challenge.hotkey) {
+                tracing::debug!(%netuid, uid = e.uid, "equivocation not submitted: already quarantined");
+                self.count(netuid, "equivocation", "skipped_quarantined");
+                continue;
+            }
             let call = Call::Equivocation {
                 netuid,
                 uid: e.uid,
@@ -770,17 +820,17 @@ impl Duty {
     ) -> bool {
         match chain.submit(call).await {
             Ok(()) => {
-                tracing::info!(%netuid, action, ?call, reason, "sentinel duty: submitted");
+                tracing::info!(%netuid, action, %call, reason, "sentinel duty: submitted");
                 self.count(netuid, action, "submitted");
                 true
             }
             Err(SubmitError::DoneByOther(name)) => {
-                tracing::info!(%netuid, action, ?call, reason, error = %name, "sentinel duty: already done");
+                tracing::info!(%netuid, action, %call, reason, error = %name, "sentinel duty: already done");
                 self.count(netuid, action, "done_by_other");
                 true
             }
             Err(SubmitError::Failed(error)) => {
-                tracing::warn!(%netuid, action, ?call, reason, %error, "sentinel duty: submission failed");
+                tracing::warn!(%netuid, action, %call, reason, %error, "sentinel duty: submission failed");
                 self.count(netuid, action, "failed");
                 false
             }

@@ -619,6 +619,12 @@ async fn an_equivocation_is_submitted_without_a_committee() {
     d.offer_equivocation(NET, 9, signed(1), signed(2));
     d.on_block(&chain, &judge, NET, 103).await;
     assert_eq!(counted(&metrics, "equivocation", "done_by_other"), 1);
+    // A miner quarantined meanwhile is not accused again.
+    chain.edit(|s| s.quarantined.push([9; 32]));
+    d.offer_equivocation(NET, 9, signed(1), signed(2));
+    d.on_block(&chain, &judge, NET, 104).await;
+    assert_eq!(chain.submitted().len(), 2);
+    assert_eq!(counted(&metrics, "equivocation", "skipped_quarantined"), 1);
     // Different challenges are no equivocation either.
     let mut other = signed(2);
     other.response.challenge.nonce = 78;
