@@ -113,10 +113,7 @@ pub(crate) async fn refuse_outside_test_chains(
         )));
     };
     check_chain_type(&client.chain_type().await?).map_err(refuse)?;
-    tracing::warn!(
-        ?fault,
-        "SENTINEL FAULT set: this validator's sentinel duty misbehaves on purpose"
-    );
+    // `Duty::new` says so loudly when the duty starts.
     Ok(Some(fault))
 }
 
