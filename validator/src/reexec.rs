@@ -59,7 +59,8 @@ pub(crate) enum ReexecError {
 /// A miner's answer that disagrees with the validator's own run of the pinned model: what
 /// the sentinel duty reports as a wrong output.
 #[derive(Clone, Debug)]
-// `hotkey` and `input` are for the sentinel duty (issue 20), which lands next.
+// `input` is kept for a duty that reports without a transcript (a sampled user query);
+// the sentinel duty reports by the stored transcript today.
 #[allow(dead_code)]
 pub(crate) struct Mismatch {
     pub(crate) netuid: NetUid,
@@ -170,7 +171,6 @@ impl Reexecutor {
 
     /// The disagreements found since the last call, oldest first (at most
     /// [`MISMATCHES_KEPT`]): what the sentinel duty reports.
-    #[allow(dead_code)] // read by the sentinel duty (issue 20), which lands next
     pub(crate) fn take_mismatches(&self) -> Vec<Mismatch> {
         self.mismatches
             .lock()

@@ -497,7 +497,6 @@ impl Store {
     }
 
     /// The transcript of the case whose `evidence_hash` is `hash`, if kept. Blocking.
-    #[allow(dead_code)] // the sentinel duty's (issue 20): a case names its evidence hash
     pub(crate) fn transcript_by_evidence(
         &self,
         netuid: NetUid,
