@@ -213,6 +213,9 @@ async fn challenge_one(ctx: &Context, subnet: &SubnetState, miner: Neuron, task:
                     kind,
                     input,
                     reason,
+                    challenge: request
+                        .evidence_challenge()
+                        .map(|c| mindos_mesh::evidence::TranscriptId::of(&c)),
                 });
             }
             outcome
@@ -249,11 +252,59 @@ async fn challenge_one(ctx: &Context, subnet: &SubnetState, miner: Neuron, task:
         peer,
         matches!(outcome, Outcome::Answered { .. }).then_some(latency),
     );
+    let answered = matches!(outcome, Outcome::Answered { .. });
     subnet
         .scores
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .record(miner.uid, miner.hotkey, outcome);
+    if answered && request.challenge.is_some() && reask_now(settings.reask_percent) {
+        reask(ctx, subnet, &miner, peer, &request).await;
+    }
+}
+
+/// Whether to send this challenge again: `percent` of the time, drawn from the OS (a miner
+/// sees request ids, so nothing it sees may tell which challenges come again).
+fn reask_now(percent: u8) -> bool {
+    if percent == 0 {
+        return false;
+    }
+    let mut byte = [0u8; 4];
+    getrandom::getrandom(&mut byte).is_ok() && u32::from_le_bytes(byte) % 100 < u32::from(percent)
+}
+
+/// Sends `request` to the miner again (same request, same nonce) and checks the answer: a
+/// verified signed answer is recorded as a transcript of the same challenge, where the
+/// evidence store finds a different output as equivocation for the sentinel duty
+/// ([`crate::store::Store::take_equivocations`]). An honest miner signs once and re-sends its
+/// answer. Not scored: the first answer was.
+async fn reask(
+    ctx: &Context,
+    subnet: &SubnetState,
+    miner: &Neuron,
+    peer: PeerId,
+    request: &InferRequest,
+) {
+    let started = Instant::now();
+    let answer = ctx
+        .mesh
+        .request(peer, request.clone(), ctx.challenge.timeout)
+        .await;
+    let Ok(InferResponse::Ok { payload, receipt }) = answer else {
+        tracing::debug!(netuid = %subnet.netuid, uid = %miner.uid, %peer, "a re-sent challenge got no answer");
+        return;
+    };
+    let checked = ctx.answers.check(
+        subnet,
+        peer,
+        miner.uid,
+        RequestKind::Challenge,
+        request,
+        started.elapsed(),
+        payload,
+        receipt.as_ref(),
+    );
+    tracing::debug!(netuid = %subnet.netuid, uid = %miner.uid, %peer, usable = checked.is_ok(), "a challenge re-sent to catch equivocation");
 }
 
 /// Why a challenge's answer says nothing about the miner.
@@ -659,6 +710,7 @@ mod tests {
                 latency_ref: Duration::from_millis(100),
                 ema_alpha: 0.1,
                 canary_pool: 0,
+                reask_percent: 0,
             },
             answers: Arc::new(answers),
             reexec: Arc::new(crate::reexec::Reexecutor::new(metrics.clone())),

@@ -60,6 +60,8 @@ pub struct ChallengeSettings {
     pub ema_alpha: f64,
     /// Canaries kept per exact-scoring subnet, `0..=MAX_CANARY_POOL` (0: none).
     pub canary_pool: u32,
+    /// Share of challenges sent a second time to catch equivocation, in percent.
+    pub reask_percent: u8,
 }
 
 /// The JSON-RPC gateway.
@@ -130,6 +132,8 @@ pub struct Config {
     pub accept_inference: bool,
     /// Challenges and scoring.
     pub challenge: ChallengeSettings,
+    /// Whether the validator does the sentinel duty (on a chain).
+    pub sentinel_duty: bool,
     /// The gateway, if enabled.
     pub gateway: Option<GatewaySettings>,
     /// Prometheus address, if enabled.
@@ -176,7 +180,8 @@ impl Config {
             mdns: mesh.mdns,
             allow_private_addrs: mesh.allow_private_addrs,
             accept_inference: s.inbound.accept_inference,
-            challenge: s.challenge.check()?,
+            challenge: s.challenge.check(&s.sentinel)?,
+            sentinel_duty: s.sentinel.duty.unwrap_or(true),
             gateway: s.gateway.check()?,
             metrics_addr: s.metrics.check(DEFAULT_METRICS_ADDR)?,
         })
@@ -229,7 +234,7 @@ impl StateArgs {
 }
 
 impl ChallengeArgs {
-    fn check(&self) -> Result<ChallengeSettings, ConfigError> {
+    fn check(&self, sentinel: &SentinelArgs) -> Result<ChallengeSettings, ConfigError> {
         let ms = |field, value: Option<u64>, default, min, max| {
             in_range(field, value.unwrap_or(default), min, max).map(Duration::from_millis)
         };
@@ -263,6 +268,14 @@ impl ChallengeArgs {
                 self.canary_pool.unwrap_or(DEFAULT_CANARY_POOL),
                 0,
                 MAX_CANARY_POOL,
+            )?,
+            reask_percent: in_range(
+                "sentinel_reask_percent",
+                sentinel
+                    .reask_percent
+                    .unwrap_or(DEFAULT_SENTINEL_REASK_PERCENT),
+                0,
+                100,
             )?,
         })
     }
@@ -516,6 +529,34 @@ mod tests {
     }
 
     #[test]
+    fn the_sentinel_duty_is_on_by_default_and_can_be_turned_off() {
+        let config = Config::from_settings(private()).unwrap();
+        assert!(config.sentinel_duty);
+        assert_eq!(
+            config.challenge.reask_percent,
+            DEFAULT_SENTINEL_REASK_PERCENT
+        );
+        let off = private_with(|s| {
+            s.sentinel.duty = Some(false);
+            s.sentinel.reask_percent = Some(0);
+        });
+        let config = Config::from_settings(off).unwrap();
+        assert!(!config.sentinel_duty);
+        assert_eq!(config.challenge.reask_percent, 0);
+        // From the command line and the file alike.
+        let cli =
+            <Cli as clap::Parser>::try_parse_from(["mindos-validator", "--sentinel-duty", "false"])
+                .unwrap();
+        assert_eq!(cli.into_settings().unwrap().sentinel.duty, Some(false));
+        let file: Settings =
+            toml::from_str("[sentinel]\nduty = false\nreask_percent = 5\n").unwrap();
+        assert_eq!(
+            (file.sentinel.duty, file.sentinel.reask_percent),
+            (Some(false), Some(5))
+        );
+    }
+
+    #[test]
     fn bad_settings_name_their_field() {
         let cases: Vec<(Settings, &str)> = vec![
             (
@@ -541,6 +582,10 @@ mod tests {
             (
                 private_with(|s| s.gateway.reexecute_percent = Some(101)),
                 "gateway_reexecute_percent",
+            ),
+            (
+                private_with(|s| s.sentinel.reask_percent = Some(101)),
+                "sentinel_reask_percent",
             ),
             (chain_with(|s| s.subnets.stake = Some("5".into())), "stake"),
             (

@@ -17,6 +17,8 @@
 //! | `mindos_validator_canaries_total{netuid,event}` | counter | canaries: `committed`, `commit_error` (refused or unsettled), `sent`, `passed` (answered right), `failed` (a signed wrong answer), `unanswered`, `opened` (the failure proven on chain), `open_error`, `expired` (left the chain unused) |
 //! | `mindos_validator_canaries_pending{netuid}` | gauge | canaries stored and not yet sent (submitted or committed) |
 //! | `mindos_validator_evidence_requests_total{outcome}` | counter | transcripts asked of this validator over `/mindos/evidence/1`: `served`, `not_found`, `refused` |
+//! | `mindos_validator_sentinel_actions_total{netuid,action,outcome}` | counter | sentinel duty decisions (`report`, `vote_guilty`, `vote_not_guilty`, `audit_overturn`, `audit_uphold`, `escalation_overturn`, `escalation_uphold`, `equivocation`): `submitted`, `failed`, `done_by_other` (the chain says someone else did it), `skipped_<reason>` |
+//! | `mindos_validator_sentinel_member{netuid,duty}` | gauge | 1 when this validator sits on the subnet's `current` or `next` sentinel committee, else 0 |
 //!
 //! Each validator owns its registry, so several can run in one process (tests do).
 
@@ -43,6 +45,8 @@ pub(crate) struct Metrics {
     pub(crate) evidence_requests: IntCounterVec,
     pub(crate) canaries: IntCounterVec,
     pub(crate) canaries_pending: IntGaugeVec,
+    pub(crate) sentinel_actions: IntCounterVec,
+    pub(crate) sentinel_member: IntGaugeVec,
 }
 
 impl Metrics {
@@ -152,6 +156,20 @@ impl Metrics {
         )?;
         registry.register(Box::new(canaries.clone()))?;
         registry.register(Box::new(canaries_pending.clone()))?;
+        let sentinel_actions = IntCounterVec::new(
+            Opts::new(
+                "mindos_validator_sentinel_actions_total",
+                "Sentinel duty decisions by action and outcome (submitted, failed, done_by_other, skipped_<reason>).",
+            ),
+            &["netuid", "action", "outcome"],
+        )?;
+        let sentinel_member = IntGaugeVec::new(
+            Opts::new(
+                "mindos_validator_sentinel_member",
+                "1 when this validator sits on the subnet's current or next sentinel committee.",
+            ),
+            &["netuid", "duty"],
+        )?;
         registry.register(Box::new(gateway_calls.clone()))?;
         registry.register(Box::new(query_duration.clone()))?;
         registry.register(Box::new(query_attempts.clone()))?;
@@ -165,6 +183,8 @@ impl Metrics {
         registry.register(Box::new(transcripts.clone()))?;
         registry.register(Box::new(transcript_bytes.clone()))?;
         registry.register(Box::new(evidence_requests.clone()))?;
+        registry.register(Box::new(sentinel_actions.clone()))?;
+        registry.register(Box::new(sentinel_member.clone()))?;
         Ok(Self {
             registry,
             gateway_calls,
@@ -182,6 +202,8 @@ impl Metrics {
             evidence_requests,
             canaries,
             canaries_pending,
+            sentinel_actions,
+            sentinel_member,
         })
     }
 

@@ -59,7 +59,8 @@ pub(crate) enum ReexecError {
 /// A miner's answer that disagrees with the validator's own run of the pinned model: what
 /// the sentinel duty reports as a wrong output.
 #[derive(Clone, Debug)]
-// `hotkey` and `input` are for the sentinel duty (issue 20), which lands next.
+// `input` is kept for a duty that reports without a transcript (a sampled user query);
+// the sentinel duty reports by the stored transcript today.
 #[allow(dead_code)]
 pub(crate) struct Mismatch {
     pub(crate) netuid: NetUid,
@@ -74,6 +75,9 @@ pub(crate) struct Mismatch {
     pub(crate) input: Input,
     /// How the answer differs from the validator's.
     pub(crate) reason: Disagreement,
+    /// The transcript of the signed answer, for a request with challenge terms (fresh
+    /// challenges; a sampled user query names none): what the sentinel duty reports by.
+    pub(crate) challenge: Option<mindos_mesh::evidence::TranscriptId>,
 }
 
 /// Runs the pinned models for references and keeps the disagreements found.
@@ -103,6 +107,27 @@ impl Reexecutor {
             let inputs: Vec<Input> = seeds.iter().map(|s| engine.fresh_input(*s)).collect();
             let outputs = infer_all(&*engine, inputs.clone())?;
             Ok(inputs.into_iter().zip(outputs).collect())
+        })
+        .await
+    }
+
+    /// Re-checks a miner's answer for the sentinel duty: decodes `input` and `output` (the
+    /// payloads of a transcript), runs the pinned model on the input and compares. `Ok(Err)`:
+    /// the answer disagrees; `Err`: the payloads do not decode or the model failed.
+    pub(crate) async fn recheck(
+        &self,
+        engine: Arc<dyn SubnetEngine>,
+        input: String,
+        output: String,
+    ) -> Result<Result<(), Disagreement>, ReexecError> {
+        self.blocking(move || {
+            let input = engine.decode_input(input.as_bytes())?;
+            let output = engine.decode_output(output.as_bytes())?;
+            let reference = engine.infer_batch(vec![input])?;
+            let Some(reference) = reference.first() else {
+                return Err(ReexecError::Closed);
+            };
+            Ok(engine.agrees(&output, reference))
         })
         .await
     }
@@ -146,7 +171,6 @@ impl Reexecutor {
 
     /// The disagreements found since the last call, oldest first (at most
     /// [`MISMATCHES_KEPT`]): what the sentinel duty reports.
-    #[allow(dead_code)] // read by the sentinel duty (issue 20), which lands next
     pub(crate) fn take_mismatches(&self) -> Vec<Mismatch> {
         self.mismatches
             .lock()
@@ -298,6 +322,7 @@ fn judge_query(
             kind: RequestKind::Query,
             input: input.clone(),
             reason,
+            challenge: None,
         });
     }
 }
@@ -422,6 +447,7 @@ mod tests {
                 reason: Disagreement::Invalid {
                     reason: "test".into(),
                 },
+                challenge: None,
             });
         }
         let kept = reexec.take_mismatches();

@@ -31,6 +31,9 @@ pub const MAX_REDUNDANCY: u32 = 16;
 pub const STATE_FILE: &str = "state.redb";
 /// Default bound of the transcripts kept as evidence, in MiB (see the README's "Evidence").
 pub const DEFAULT_EVIDENCE_MAX_MIB: u64 = 256;
+/// Default share of challenges sent a second time (same request, same nonce) to catch a
+/// miner signing two outputs for one challenge, in percent.
+pub const DEFAULT_SENTINEL_REASK_PERCENT: u8 = 2;
 /// Default time between two challenge rounds, in milliseconds.
 pub const DEFAULT_CHALLENGE_INTERVAL_MS: u64 = 2000;
 /// Default time a miner has to answer a challenge, in milliseconds.
@@ -150,6 +153,8 @@ pub struct Settings {
     #[command(flatten)]
     pub challenge: ChallengeArgs,
     #[command(flatten)]
+    pub sentinel: SentinelArgs,
+    #[command(flatten)]
     pub inbound: InboundArgs,
     #[command(flatten)]
     pub gateway: GatewayArgs,
@@ -241,6 +246,33 @@ pub struct ChallengeArgs {
         default_value = DEFAULT_CANARY_POOL.to_string()
     )]
     pub canary_pool: Option<u32>,
+}
+
+/// `[sentinel]`: the sentinel duty (the README's "Sentinel duty").
+#[derive(Clone, Debug, Default, clap::Args, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[command(next_help_heading = "Sentinel")]
+pub struct SentinelArgs {
+    /// Do the sentinel duty on the chain: follow committee membership, report miners whose
+    /// signed answers disagree with the pinned model, vote on cases, audits and escalations,
+    /// submit equivocations. `false` makes the validator a plain scorer.
+    #[arg(
+        long = "sentinel-duty",
+        value_name = "BOOL",
+        default_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub duty: Option<bool>,
+
+    /// Share of challenges sent a second time, the same request with the same nonce, after
+    /// the first answer, in percent (0: none): a miner that signs another output the second
+    /// time has equivocated, which quarantines it without a vote.
+    #[arg(
+        long = "sentinel-reask-percent",
+        value_name = "PERCENT",
+        default_value = DEFAULT_SENTINEL_REASK_PERCENT.to_string()
+    )]
+    pub reask_percent: Option<u8>,
 }
 
 /// `[inbound]`: what the validator's mesh node accepts from other peers.

@@ -35,7 +35,10 @@ use crate::{
     metrics::Metrics,
     reexec::{self, QuerySampler},
     scoring::Scoreboard,
-    sentinel::canary::{self, Canaries, CanaryChain},
+    sentinel::{
+        self,
+        canary::{self, Canaries, CanaryChain},
+    },
     store::Store,
     transcript::TranscriptSink,
     weights::{self, PendingServes},
@@ -58,8 +61,18 @@ impl Validator {
 
         let tasks = Tasks::new();
         let evidence = start_evidence(&config, &store, &metrics, &mesh.client, &tasks)?;
-        // Verified answers go to the evidence store.
-        let transcripts: Arc<dyn TranscriptSink> = evidence.sink.clone();
+        // Verified answers go to the evidence store (through a window of recent ones when the
+        // lying-reporter fault needs honest answers to lie about).
+        let recent = (chain.fault == Some(sentinel::Fault::LyingReporter)).then(|| {
+            Arc::new(sentinel::run::RecentSink {
+                inner: evidence.sink.clone(),
+                recent: std::sync::Mutex::new(std::collections::VecDeque::new()),
+            })
+        });
+        let transcripts: Arc<dyn TranscriptSink> = match &recent {
+            Some(recent) => recent.clone(),
+            None => evidence.sink.clone(),
+        };
         let genesis = chain.session.as_ref().map(ChainSession::genesis_hash);
         let answers = Answers::new(genesis, metrics.clone(), transcripts);
         let canaries = match &chain.session {
@@ -81,7 +94,11 @@ impl Validator {
         if let Some(session) = chain.session {
             let serves = publish_endpoint(&session, &ctx, &config, peer_id, &mesh.listen_addrs);
             let serves = serves.await?;
-            follow_chain(&ctx, session, serves, evidence, &tasks).await?;
+            let duty = config.sentinel_duty.then_some(SentinelStart {
+                fault: chain.fault,
+                recent,
+            });
+            follow_chain(&ctx, session, serves, evidence, duty, &tasks).await?;
         }
         spawn_tasks(ctx, &config, mesh, peer_id, tasks).await
     }
@@ -172,8 +189,16 @@ fn start_evidence(
     })
 }
 
+/// How the sentinel duty starts (with `--sentinel-duty`).
+struct SentinelStart {
+    fault: Option<sentinel::Fault>,
+    recent: Option<Arc<sentinel::run::RecentSink>>,
+}
+
 /// What the chain (or the private-mesh settings) says to validate.
 struct ChainPhase {
+    /// The sentinel fault injected (`MINDOS_VALIDATOR_FAULT`, test chains only).
+    fault: Option<sentinel::Fault>,
     /// The session that validates, unless `--no-chain`.
     session: Option<ChainSession>,
     /// The subnets to validate.
@@ -203,7 +228,9 @@ async fn connect_chain(
                     commit_reveal: false,
                 })
                 .collect();
+            sentinel::fault::refuse_outside_test_chains(None).await?;
             return Ok(ChainPhase {
+                fault: None,
                 session: None,
                 subnets: non_empty(subnets)?,
                 private_miners: mesh.miners.clone(),
@@ -218,6 +245,7 @@ async fn connect_chain(
     let session = ChainSession::connect(&settings.rpc_url, hotkey, node_key.clone()).await?;
     #[cfg(feature = "crash-points")]
     crate::crash::refuse_outside_test_chains(&session.client()).await?;
+    let fault = sentinel::fault::refuse_outside_test_chains(Some(&session.client())).await?;
     let at = session.at_finalized().await?;
     let listed = session.subnets(&at).await?;
     let subnets = wanted_subnets(config, listed)?;
@@ -237,6 +265,7 @@ async fn connect_chain(
         session.ensure_staked(pair, target).await?;
     }
     Ok(ChainPhase {
+        fault,
         session: Some(session),
         subnets: non_empty(subnets)?,
         private_miners: Vec::new(),
@@ -463,6 +492,7 @@ async fn follow_chain(
     session: ChainSession,
     serves: PendingServes,
     evidence: EvidencePhase,
+    duty: Option<SentinelStart>,
     tasks: &Tasks,
 ) -> Result<(), ValidatorError> {
     let at = session.at_finalized().await?;
@@ -487,6 +517,16 @@ async fn follow_chain(
         evidence.keep_from,
         ctx.cancel.clone(),
     ));
+    match duty {
+        Some(duty) => tasks.spawn_abandoned_at_shutdown(sentinel::run::run(
+            ctx.clone(),
+            session.clone(),
+            blocks_rx.clone(),
+            duty.fault,
+            duty.recent,
+        )),
+        None => tracing::info!("sentinel duty off (--sentinel-duty false): scoring only"),
+    }
     tasks.spawn_abandoned_at_shutdown(weights::tick(ctx.clone(), session.clone(), blocks_tx));
     tasks.spawn_abandoned_at_shutdown(weights::follow(ctx.clone(), session, serves));
     Ok(())

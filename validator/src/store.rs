@@ -24,7 +24,10 @@
 //! than return to the file system), so the file can be larger than the bound, by a bounded
 //! factor, not without limit.
 
-use mindos_mesh::evidence::{EvidenceTranscript, TranscriptId, TranscriptRef};
+use mindos_mesh::{
+    evidence::{EvidenceTranscript, TranscriptId, TranscriptRef},
+    receipt::SignedAnswer,
+};
 use mindos_primitives::{evidence::Hash32, NetUid, Uid};
 use std::{collections::BTreeMap, path::Path};
 
@@ -91,6 +94,9 @@ pub(crate) struct PutOutcome {
     /// Transcripts not written: one of the same challenge is kept already (the first is kept;
     /// a second, different answer to one challenge is equivocation, for the sentinel duty).
     pub(crate) duplicates: u64,
+    /// Of the duplicates, those whose output differs from the kept one's: equivocations,
+    /// kept for the sentinel duty ([`Store::take_equivocations`]).
+    pub(crate) equivocations: u64,
     /// Transcripts not written: larger than the whole bound.
     pub(crate) too_large: u64,
     /// Older transcripts evicted to stay within the bound.
@@ -194,7 +200,17 @@ fn canary_key(netuid: NetUid, commitment: &Hash32) -> [u8; 34] {
 /// The store; cheap to share behind an `Arc`.
 pub(crate) struct Store {
     db: Database,
+    /// Equivocations found by [`Store::put_transcripts`] for the sentinel duty to take
+    /// ([`Store::take_equivocations`]); at most [`EQUIVOCATIONS_KEPT`], the oldest dropped.
+    equivocations: std::sync::Mutex<std::collections::VecDeque<Equivocation>>,
 }
+
+/// Equivocations kept for the sentinel duty at most (each two signed answers, ~600 bytes).
+pub(crate) const EQUIVOCATIONS_KEPT: usize = 64;
+
+/// Two verified signed answers of one miner to one challenge with different outputs: the kept
+/// one and the one that came later.
+pub(crate) type Equivocation = (SignedAnswer, SignedAnswer);
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -237,7 +253,10 @@ impl Store {
         tx.open_table(TRANSCRIPT_META).map_err(db_error)?;
         tx.open_table(CANARIES).map_err(db_error)?;
         tx.commit().map_err(db_error)?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            equivocations: std::sync::Mutex::new(std::collections::VecDeque::new()),
+        })
     }
 
     fn put_bytes(
@@ -401,6 +420,7 @@ impl Store {
         max_bytes: u64,
     ) -> Result<PutOutcome, StoreError> {
         let mut outcome = PutOutcome::default();
+        let mut found = Vec::new();
         let tx = self.db.begin_write().map_err(db_error)?;
         {
             let mut kept = tx.open_table(TRANSCRIPTS).map_err(db_error)?;
@@ -414,8 +434,20 @@ impl Store {
             let mut next_seq = read_meta(&meta, META_NEXT_SEQ)?;
             for transcript in transcripts {
                 let key = transcript_key(&transcript.id());
-                if kept.get(key.as_slice()).map_err(db_error)?.is_some() {
+                if let Some(first) = kept.get(key.as_slice()).map_err(db_error)? {
                     outcome.duplicates = outcome.duplicates.saturating_add(1);
+                    // A second answer to one challenge with another output is equivocation.
+                    let first = first
+                        .value()
+                        .get(SEQ_LEN..)
+                        .and_then(EvidenceTranscript::from_bytes);
+                    if let Some(first) = first.filter(|first| {
+                        first.evidence.response.output_hash
+                            != transcript.evidence.response.output_hash
+                    }) {
+                        outcome.equivocations = outcome.equivocations.saturating_add(1);
+                        found.push((first.evidence, transcript.evidence.clone()));
+                    }
                     continue;
                 }
                 let encoded = transcript.to_bytes();
@@ -461,7 +493,28 @@ impl Store {
             outcome.bytes = bytes;
         }
         tx.commit().map_err(db_error)?;
+        if !found.is_empty() {
+            let mut waiting = self
+                .equivocations
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for pair in found {
+                if waiting.len() >= EQUIVOCATIONS_KEPT {
+                    waiting.pop_front();
+                }
+                waiting.push_back(pair);
+            }
+        }
         Ok(outcome)
+    }
+
+    /// The equivocations [`Store::put_transcripts`] found since the last call, oldest first.
+    pub(crate) fn take_equivocations(&self) -> Vec<Equivocation> {
+        self.equivocations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .drain(..)
+            .collect()
     }
 
     /// Deletes `netuid`'s transcripts of sentinel epochs before `before_epoch` (blocking);
@@ -558,7 +611,6 @@ impl Store {
     }
 
     /// The transcript of the case whose `evidence_hash` is `hash`, if kept. Blocking.
-    #[allow(dead_code)] // the sentinel duty's (issue 20): a case names its evidence hash
     pub(crate) fn transcript_by_evidence(
         &self,
         netuid: NetUid,
@@ -710,6 +762,39 @@ mod tests {
         let outcome = store.put_transcripts(&[again], u64::MAX).unwrap();
         assert_eq!((outcome.stored, outcome.duplicates), (0, 1));
         assert_eq!(store.transcripts(&[by_id(&a)]).unwrap(), vec![Some(a)]);
+    }
+
+    #[test]
+    fn a_second_signed_output_for_one_challenge_is_kept_as_an_equivocation() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("state.redb")).unwrap();
+        let a = transcript(NetUid(1), 3, 1);
+        store
+            .put_transcripts(std::slice::from_ref(&a), u64::MAX)
+            .unwrap();
+        // The same signed answer again (a re-sent challenge answered the same): no offence.
+        let outcome = store
+            .put_transcripts(std::slice::from_ref(&a), u64::MAX)
+            .unwrap();
+        assert_eq!((outcome.duplicates, outcome.equivocations), (1, 0));
+        assert!(store.take_equivocations().is_empty());
+        // Another signed output for the same challenge.
+        let mut other = a.clone();
+        other.evidence.response.output_hash = [0xee; 32];
+        let outcome = store.put_transcripts(&[other.clone()], u64::MAX).unwrap();
+        assert_eq!((outcome.duplicates, outcome.equivocations), (1, 1));
+        assert_eq!(
+            store.take_equivocations(),
+            vec![(a.evidence.clone(), other.evidence.clone())]
+        );
+        assert!(store.take_equivocations().is_empty());
+        // Bounded: the oldest go.
+        for n in 0..(EQUIVOCATIONS_KEPT + 2) {
+            let mut again = other.clone();
+            again.evidence.response.output_hash = [n as u8; 32];
+            store.put_transcripts(&[again], u64::MAX).unwrap();
+        }
+        assert_eq!(store.take_equivocations().len(), EQUIVOCATIONS_KEPT);
     }
 
     #[test]

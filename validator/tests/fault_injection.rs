@@ -1,7 +1,9 @@
 //! L7: a `mindos-miner` built with fault injection (as `cargo test --workspace` builds it)
 //! refuses to misbehave against a chain that is not a test network. The node runs the local
 //! testnet's spec declared `Live` (a real network's chain type); the miner, told to answer
-//! garbage, must exit naming the refusal before it reads or spends anything.
+//! garbage, must exit naming the refusal before it reads or spends anything. So must a
+//! `mindos-validator` built with its `fault-injection` feature (its own tests enable it) told
+//! to vote guilty on every case (`MINDOS_VALIDATOR_FAULT`).
 //!
 //! Needs `mindos-node` and `mindos-miner` built with `fault-injection` (see `common`).
 
@@ -18,7 +20,7 @@ mod common;
 use mindos_primitives::NetUid;
 use std::time::Duration;
 
-use mindos_test_utils::{write_key, DevNode, NodeArgs};
+use mindos_test_utils::{spawn_validator_with_env, write_key, DevNode, NodeArgs};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_faulty_miner_refuses_a_live_chain() {
@@ -75,5 +77,47 @@ async fn a_faulty_miner_refuses_a_live_chain() {
     assert!(
         text.contains("refusing fault injection") && text.contains("`Live` chain"),
         "the miner did not name the refusal:\n{text}"
+    );
+
+    // A lying sentinel refuses the Live chain too.
+    let validator_dir = dir.path().join("liar");
+    std::fs::create_dir_all(&validator_dir).unwrap();
+    write_key(&validator_dir.join("hotkey"), "//MindosE2EFaultValidator");
+    let log = dir.path().join("liar.log");
+    let mut validator = spawn_validator_with_env(
+        std::path::Path::new(common::VALIDATOR_BIN),
+        &validator_dir,
+        &[
+            "--chain-rpc".into(),
+            node.ws_url(),
+            "--coldkey-address".into(),
+            "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty".into(),
+            "--metrics-addr".into(),
+            "127.0.0.1:0".into(),
+        ],
+        &[("MINDOS_VALIDATOR_FAULT", "vote-guilty")],
+        &log,
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = validator.exited() {
+            break status;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the lying validator still runs against a Live chain:\n{}",
+            validator.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        !status.success(),
+        "the lying validator kept running:\n{text}"
+    );
+    assert!(
+        text.contains("refusing fault injection (MINDOS_VALIDATOR_FAULT)")
+            && text.contains("`Live` chain"),
+        "the validator did not name the refusal:\n{text}"
     );
 }
