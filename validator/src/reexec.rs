@@ -20,7 +20,7 @@ use std::{
     sync::{Arc, Mutex, PoisonError},
 };
 
-use mindos_mesh::PeerId;
+use mindos_mesh::{evidence::TranscriptId, PeerId};
 use mindos_subnets::{Disagreement, Input, Output, SubnetEngine, SubnetError};
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, Semaphore};
@@ -75,9 +75,10 @@ pub(crate) struct Mismatch {
     pub(crate) input: Input,
     /// How the answer differs from the validator's.
     pub(crate) reason: Disagreement,
-    /// The transcript of the signed answer, for a request with challenge terms (fresh
-    /// challenges; a sampled user query names none): what the sentinel duty reports by.
-    pub(crate) challenge: Option<mindos_mesh::evidence::TranscriptId>,
+    /// The transcript of the signed answer, for a request with challenge terms (every request
+    /// on a chain, fresh challenges and sampled user queries alike): what the sentinel duty
+    /// reports by.
+    pub(crate) challenge: Option<TranscriptId>,
 }
 
 /// Runs the pinned models for references and keeps the disagreements found.
@@ -195,8 +196,8 @@ pub(crate) struct QueryCheck {
     pub(crate) netuid: NetUid,
     /// The input as the miners got it (the JSON text the subnet checked).
     pub(crate) payload: Box<RawValue>,
-    /// Each answering miner's uid, peer and decoded output.
-    pub(crate) answers: Vec<(Uid, PeerId, Output)>,
+    /// Each answering miner's uid, peer, decoded output and its transcript's id (when signed).
+    pub(crate) answers: Vec<(Uid, PeerId, Output, Option<TranscriptId>)>,
 }
 
 /// Picks the user queries to re-execute and queues them.
@@ -298,10 +299,10 @@ fn judge_query(
     subnet: &SubnetState,
     input: &Input,
     reference: &Output,
-    answers: Vec<(Uid, PeerId, Output)>,
+    answers: Vec<(Uid, PeerId, Output, Option<TranscriptId>)>,
 ) {
     let miners = subnet.served_miners();
-    for (uid, peer, output) in answers {
+    for (uid, peer, output, transcript) in answers {
         let Err(reason) = subnet.engine.agrees(&output, reference) else {
             continue;
         };
@@ -322,7 +323,7 @@ fn judge_query(
             kind: RequestKind::Query,
             input: input.clone(),
             reason,
-            challenge: None,
+            challenge: transcript,
         });
     }
 }
@@ -401,10 +402,17 @@ mod tests {
             );
         }
         // Uid 2's answer comes from a peer that no longer holds it: nobody is blamed.
+        // Uid 1's wrong answer was signed: the mismatch names its transcript.
+        let signed = TranscriptId {
+            netuid: NetUid(1),
+            hotkey: [1; 32],
+            epoch: 3,
+            nonce: 42,
+        };
         let answers = vec![
-            (Uid(0), peers[0], good),
-            (Uid(1), peers[1], bad.clone()),
-            (Uid(2), PeerId::random(), bad),
+            (Uid(0), peers[0], good, None),
+            (Uid(1), peers[1], bad.clone(), Some(signed)),
+            (Uid(2), PeerId::random(), bad, None),
         ];
         judge_query(&reexec, &subnet, &input, &reference, answers);
         let scores = subnet.scores.lock().unwrap().scores().clone();
@@ -418,6 +426,7 @@ mod tests {
         let kept = reexec.take_mismatches();
         assert_eq!(kept.len(), 1);
         assert_eq!((kept[0].uid, kept[0].kind), (Uid(1), RequestKind::Query));
+        assert_eq!(kept[0].challenge, Some(signed));
         assert_eq!(kept[0].input, input);
         assert!(matches!(kept[0].reason, Disagreement::Canonical { .. }));
         assert_eq!(

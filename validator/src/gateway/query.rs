@@ -31,6 +31,7 @@ use std::{
 
 use jsonrpsee::{core::RpcResult, types::ErrorObjectOwned};
 use mindos_mesh::{
+    evidence::TranscriptId,
     route::{
         request_with_policy, AttemptError, Candidate, FailoverPolicy, InferTransport, Judge,
         TryKind, Verdict,
@@ -167,7 +168,7 @@ impl Gateway {
                 answers: answers
                     .iter()
                     .filter_map(|a| a.as_ref().ok())
-                    .map(|(uid, peer, output, _)| (*uid, *peer, output.clone()))
+                    .map(|a| (a.uid, a.peer, a.output.clone(), a.transcript))
                     .collect(),
             });
         }
@@ -455,7 +456,12 @@ fn aggregate(
     let mut timed_out = false;
     for answer in answers {
         match answer {
-            Ok((uid, _peer, output, latency)) => {
+            Ok(Answer {
+                uid,
+                output,
+                latency,
+                ..
+            }) => {
                 outputs.push(output);
                 served_by.push(ServedBy {
                     uid,
@@ -550,8 +556,21 @@ impl<T: InferTransport> InferTransport for Capped<'_, T> {
     }
 }
 
-/// One slot's answer: the miner's uid and peer, its decoded output and its latency.
-type Answer = (Uid, PeerId, Output, Duration);
+/// One slot's answer.
+#[derive(Debug)]
+struct Answer {
+    /// The miner's uid.
+    uid: Uid,
+    /// The peer that answered.
+    peer: PeerId,
+    /// Its decoded output.
+    output: Output,
+    /// How long it took.
+    latency: Duration,
+    /// Its transcript's id, when the answer was signed against challenge terms (on a chain):
+    /// what the sentinel duty reports by if re-execution finds the answer wrong.
+    transcript: Option<TranscriptId>,
+}
 
 /// Why a slot has no answer.
 #[derive(Debug)]
@@ -621,7 +640,16 @@ async fn slot<T: InferTransport>(
     };
     match request_with_policy(transport, candidates, request, policy, judge).await {
         Ok(served) => match miners.get(&served.peer) {
-            Some(miner) => Ok((miner.uid, served.peer, served.response, served.latency)),
+            Some(miner) => {
+                let (output, transcript) = served.response;
+                Ok(Answer {
+                    uid: miner.uid,
+                    peer: served.peer,
+                    output,
+                    latency: served.latency,
+                    transcript,
+                })
+            }
             // Cannot happen: every peer asked came from `miners`.
             None => Err(SlotError::Exhausted),
         },
@@ -648,7 +676,8 @@ struct SlotJudge<'a> {
 }
 
 impl Judge for SlotJudge<'_> {
-    type Output = Output;
+    /// The decoded output, and the id of its transcript when it was signed.
+    type Output = (Output, Option<TranscriptId>);
 
     fn request_for(
         &mut self,
@@ -673,13 +702,13 @@ impl Judge for SlotJudge<'_> {
         latency: Duration,
         request: &InferRequest,
         answer: Result<InferResponse, MeshError>,
-    ) -> Verdict<Output> {
+    ) -> Verdict<Self::Output> {
         let output = match answer {
             Ok(InferResponse::Ok { payload, receipt }) => {
                 // A peer not among the slot's miners cannot have been asked.
                 let uid = self.miners.get(&peer).map_or(Uid(u16::MAX), |m| m.uid);
                 self.answers
-                    .check(
+                    .check_signed(
                         self.subnet,
                         peer,
                         uid,
@@ -689,6 +718,10 @@ impl Judge for SlotJudge<'_> {
                         payload,
                         receipt.as_ref(),
                     )
+                    .map(|(output, evidence)| {
+                        let transcript = evidence.map(|e| TranscriptId::of(&e.response.challenge));
+                        (output, transcript)
+                    })
                     .map_err(|e| AttemptError::Unusable {
                         reason: e.to_string(),
                     })

@@ -115,7 +115,12 @@ async fn a_slow_request_is_hedged_and_the_faster_answer_wins() {
         ms(10_000),
     )
     .await;
-    let (uid, _peer, output, latency) = result.ok().unwrap();
+    let Answer {
+        uid,
+        output,
+        latency,
+        ..
+    } = result.ok().unwrap();
     assert_eq!(uid, Uid(1));
     assert!(matches!(output, Output::Digits(ref d) if d.label == 4));
     assert_eq!(latency, ms(10));
@@ -126,7 +131,7 @@ async fn a_slow_request_is_hedged_and_the_faster_answer_wins() {
     // A fast primary is not hedged.
     let (result, metrics) =
         run_slot(&[(ms(10), Some(3)), (ms(10), Some(4))], ms(50), ms(10_000)).await;
-    assert_eq!(result.ok().unwrap().0, Uid(0));
+    assert_eq!(result.ok().unwrap().uid, Uid(0));
     assert_eq!(attempts(&metrics, "hedge"), 0);
 }
 
@@ -136,7 +141,7 @@ async fn failures_fail_over_and_the_budget_bounds_the_slot() {
     // A refusal, then an answer.
     let (result, metrics) =
         run_slot(&[(ms(1), None), (ms(1), Some(7))], ms(1000), ms(10_000)).await;
-    assert_eq!(result.ok().unwrap().0, Uid(1));
+    assert_eq!(result.ok().unwrap().uid, Uid(1));
     assert_eq!(attempts(&metrics, "failover"), 1);
     // Everyone refuses.
     let (result, _) = run_slot(&[(ms(1), None), (ms(1), None)], ms(1000), ms(10_000)).await;
@@ -530,7 +535,7 @@ async fn a_query_uses_only_answers_its_miner_signed_for_its_request() {
             Miner::new(ms(1), Some(5), signing),
             Miner::new(ms(2), Some(3), Signing::Honest),
         ]);
-        let (uid, _, output, _) = run.slot(None).await.unwrap();
+        let Answer { uid, output, .. } = run.slot(None).await.unwrap();
         assert_eq!(uid, Uid(1), "{signing:?}: served by the honest miner");
         assert!(matches!(output, Output::Digits(ref d) if d.label == 3));
         assert_eq!(attempts(&run.metrics, "failover"), 1, "{signing:?}");
@@ -581,7 +586,7 @@ async fn every_send_of_a_hedged_query_names_its_own_miner_and_nonce() {
         Miner::new(ms(5000), Some(3), Signing::Honest),
         Miner::new(ms(10), Some(3), Signing::Honest),
     ]);
-    let (uid, _, _, _) = run.slot(Some(ms(50))).await.unwrap();
+    let uid = run.slot(Some(ms(50))).await.unwrap().uid;
     assert_eq!(uid, Uid(1));
     assert_eq!(attempts(&run.metrics, "hedge"), 1);
     let received = run.received();
