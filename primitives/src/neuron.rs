@@ -156,7 +156,8 @@ pub struct NeuronView<AccountId, Balance, BlockNumber> {
     pub trust: Perbill,
     /// Share of its weights that survived clipping to consensus (validators).
     pub validator_trust: Perbill,
-    /// Moving average of its consensus over past epochs.
+    /// Moving average over past epochs of the consensus it received (miners) or of its
+    /// validator trust, if larger (validators).
     pub reputation: Perbill,
     /// What it earned in the last epoch.
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_helpers::decimal"))]

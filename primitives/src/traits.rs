@@ -213,8 +213,9 @@ impl SaltSink for () {
     fn on_reveal(_netuid: NetUid, _epoch: u64, _salt_hash: [u8; 32]) {}
 }
 
-/// The reputation consensus gave each uid (a moving average of its consensus): with stake, what
-/// a validator's seat weight in a sentinel committee draw is made of.
+/// The reputation consensus gave each uid (a moving average of the consensus a miner receives,
+/// or of a validator's validator trust): with stake, what a validator's seat weight in a
+/// sentinel committee draw is made of.
 pub trait ReputationInfo {
     /// The reputation of `uid` on `netuid`.
     fn reputation(netuid: NetUid, uid: u16) -> Perbill;

@@ -440,6 +440,48 @@ fn nine_validators_and_a_miner() -> (Vec<u16>, u16) {
     (validators, miner)
 }
 
+/// What a live chain does: validators weigh only miners, so none of them receives consensus;
+/// their reputation is earned by validator trust (weights that agree with consensus), and the
+/// committee is drawn from it. Reputation is never seeded by hand here.
+#[test]
+fn validators_weighting_only_miners_earn_reputation_and_a_committee_is_drawn() {
+    ext().execute_with(|| {
+        let netuid = NetUid(0);
+        let (validators, miner) = nine_validators_and_a_miner();
+        run_to(next_boundary());
+        run_to(next_boundary());
+        for i in 0..9u8 {
+            assert_ok!(Consensus::set_weights(
+                RuntimeOrigin::signed(hotkey(i)),
+                netuid,
+                vec![miner],
+                vec![1]
+            ));
+        }
+        for _ in 0..4 {
+            run_to(next_boundary());
+        }
+        let metrics = pallet_mindos_consensus::Metrics::<Runtime>::get(netuid);
+        for uid in &validators {
+            let m = metrics[usize::from(*uid)];
+            assert!(m.consensus.is_zero(), "uid {uid} is weighted by nobody");
+            assert_eq!(m.validator_trust, Perbill::one(), "uid {uid} agrees");
+            assert!(m.reputation > Perbill::zero(), "uid {uid}: {m:?}");
+        }
+        let committee = Sentinels::current_committee(netuid).expect("a committee sits");
+        let members: Vec<(u16, AccountId)> = committee.members.into_inner();
+        assert_eq!(members.len(), 4);
+        for (uid, key) in &members {
+            let i = validators
+                .iter()
+                .position(|v| v == uid)
+                .expect("every seat is a validator's");
+            assert_eq!(*key, hotkey(i as u8), "seat {uid} is its hotkey's");
+            assert!(<Consensus as ReputationInfo>::reputation(netuid, *uid) > Perbill::zero());
+        }
+    });
+}
+
 #[test]
 fn an_overturned_guilty_voter_loses_half_its_reputation() {
     ext().execute_with(|| {
@@ -635,7 +677,7 @@ fn the_sentinels_api_shows_the_committee_an_open_case_and_a_quarantine() {
             .expect("quarantined")
             .until_epoch;
 
-        // Seats weigh stake × reputation, and reputation takes epochs of consensus to build:
+        // Seats weigh stake × reputation, and reputation takes epochs of weights to build:
         // seat the four validators directly (the pallet's tests cover the draw).
         let epoch = Sentinels::epoch(netuid);
         let size = codec::Decode::decode(&mut &[4u8][..]).expect("a committee size is a u8");

@@ -707,7 +707,10 @@ impl<T: Config> Pallet<T> {
 }
 
 /// The reputation of the last epoch ([`Metrics`]): the sentinels pallet weighs committee seats
-/// by stake × reputation. A uid whose current neuron registered at or after that epoch's block
+/// by stake × reputation. A validator's reputation is the moving average of its validator trust
+/// (how much of its weight survives clipping to consensus), a miner's of the consensus it
+/// receives (`mindos-consensus-math`, step 6), so a validator whose weights agree with
+/// consensus earns its seat weight. A uid whose current neuron registered at or after that epoch's block
 /// has none yet (the stored value is its predecessor's), as the next epoch will treat it. Two
 /// storage reads of per-subnet vectors and one of the epoch's block.
 impl<T: Config> ReputationInfo for Pallet<T> {

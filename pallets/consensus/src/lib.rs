@@ -19,7 +19,8 @@
 //!   [`Config::MaxEpochsPerBlock`] epochs run per block. An epoch runs the sparse Yuma math of
 //!   `mindos-consensus-math` in O(nnz · log v): stake-weighted kappa-median consensus per
 //!   miner, clipping, validator trust, incentive, bonds (exponential moving average) and
-//!   dividends, and reputation (moving average of consensus).
+//!   dividends, and reputation (moving average of the consensus a miner receives or, for a
+//!   validator, of its validator trust: each uid is measured in the role it plays).
 //! - **Emission.** Each block mints nothing but *accrues*
 //!   [`ConsensusParameters::block_emission`] to the subnets (from their first epoch on,
 //!   [`Accrual`]) in proportion to their **counted stake**
@@ -53,9 +54,10 @@
 //!   `mindos_neuron`); the neurons pallet gets each uid's emission for pruning.
 //! - **Reputation for the sentinels.** The pallet tells the sentinels pallet each uid's
 //!   reputation ([`mindos_primitives::ReputationInfo`], a committee seat's weight is stake ×
-//!   reputation) and takes its cuts ([`mindos_primitives::ReputationSink`]): an audit that
-//!   overturns a sentinel's guilty vote halves the reputation in [`Metrics`], so the next draw
-//!   weighs the cut at once and the moving average has to earn it back.
+//!   reputation; a validator earns it by validator trust, weights that agree with consensus)
+//!   and takes its cuts ([`mindos_primitives::ReputationSink`]): an audit that overturns a
+//!   sentinel's guilty vote halves the reputation in [`Metrics`], so the next draw weighs the
+//!   cut at once and the moving average has to earn it back.
 //!
 //! ## Weight of the epoch
 //!

@@ -1080,6 +1080,47 @@ fn a_reputation_cut_halves_the_hotkeys_last_epoch_reputation() {
 }
 
 #[test]
+fn a_validator_earns_reputation_by_agreeing_with_consensus_and_can_have_it_cut() {
+    use mindos_primitives::{ReputationInfo, ReputationSink};
+    ExtBuilder::default().build_and_execute(|| {
+        let netuid = setup();
+        // Validators (uids 0, 1, 2; stakes 1k, 2k, 3k) weigh only miners, so they receive no
+        // consensus. Validators 1 and 2 agree; validator 0 puts everything on uid 5, of which
+        // consensus keeps a quarter (its validator trust is 25%, theirs 100%).
+        let honest: (&[u16], &[u16]) = (&[3, 4, 5], &[1, 2, 1]);
+        let lone: (&[u16], &[u16]) = (&[5], &[1]);
+        commit_and_reveal_all(netuid, &[lone, honest, honest], 19);
+        run_to(29);
+        let metrics = Metrics::<Test>::get(netuid);
+        assert!(metrics[..3].iter().all(|m| m.consensus.is_zero()));
+        assert_eq!(metrics[1].validator_trust, Perbill::one());
+        assert_eq!(metrics[0].validator_trust, Perbill::from_percent(25));
+        let reputation = |uid| Consensus::reputation(netuid, uid);
+        assert!(reputation(1) > Perbill::zero());
+        assert_eq!(reputation(1), reputation(2));
+        assert!(reputation(0) > Perbill::zero());
+        // A quarter of the agreeing validators' reputation, within a part of rounding.
+        assert!(
+            reputation(0).deconstruct().abs_diff(reputation(1).deconstruct() / 4) <= 1,
+            "{:?} vs {:?}",
+            reputation(0),
+            reputation(1)
+        );
+        // A miner's reputation is still the average of its consensus.
+        assert_eq!(metrics[4].consensus, Perbill::from_percent(50));
+        assert!(reputation(4) > Perbill::zero());
+
+        // An overturned guilty vote halves a validator's reputation (the sentinels' cut).
+        let earned = reputation(1);
+        Consensus::cut(netuid, &hotkey(1), Perbill::from_percent(50));
+        assert_eq!(
+            reputation(1),
+            Perbill::from_parts(earned.deconstruct() / 2)
+        );
+    });
+}
+
+#[test]
 fn a_reputation_cut_of_an_unknown_hotkey_or_subnet_changes_nothing() {
     use mindos_primitives::ReputationSink;
     ExtBuilder::default().build_and_execute(|| {

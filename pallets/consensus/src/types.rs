@@ -56,7 +56,8 @@ pub struct UidMetrics {
     pub trust: Perbill,
     /// Sum of its weights that survived clipping (validators).
     pub validator_trust: Perbill,
-    /// Moving average of consensus.
+    /// Moving average of the consensus it received (miners) or, for a validator with stake in
+    /// the epoch, of its validator trust if that is larger.
     pub reputation: Perbill,
 }
 

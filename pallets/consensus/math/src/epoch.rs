@@ -4,7 +4,7 @@ use alloc::{vec, vec::Vec};
 
 use crate::{
     fixed::{mul_div_floor, parts, perbill, sanitised, stake_shift, PARTS},
-    EpochInput, EpochOutput, ValidatorInput,
+    EpochInput, EpochOutput, Perbill, ValidatorInput,
 };
 
 /// One weight in a uid's column: `(normalised weight, validator index)`.
@@ -133,7 +133,7 @@ pub fn run_epoch(input: &EpochInput) -> EpochOutput {
         .map(|(&r, &u)| perbill(mul_div_floor(r, PARTS, u)))
         .collect();
 
-    let validator_trust = rows
+    let validator_trust: Vec<Perbill> = rows
         .iter()
         .map(|row| {
             perbill(row.iter().fold(0u128, |acc, &(uid, w)| {
@@ -200,15 +200,31 @@ pub fn run_epoch(input: &EpochInput) -> EpochOutput {
         .map(|&d| perbill(mul_div_floor(d, PARTS, dividend_total)))
         .collect();
 
+    // Reputation measures a uid in the role it plays: the consensus it receives as a miner, its
+    // validator trust as a validator (its row, matched to its `uid`), whichever is larger.
+    // Validators weigh only miners, so by consensus alone a validator would never earn any.
+    // Only validators with stake count: a zero-stake (inactive or quarantined) one steers
+    // nothing and earns nothing, reputation included.
+    let mut standing: Vec<u128> = consensus.iter().map(|&c| u128::from(c)).collect();
+    for ((v, vt), _) in validators
+        .iter()
+        .zip(&validator_trust)
+        .zip(&stake)
+        .filter(|(_, &s)| s > 0)
+    {
+        if let Some(x) = standing.get_mut(usize::from(v.uid)) {
+            *x = (*x).max(parts(*vt));
+        }
+    }
     let rep_alpha = parts(params.reputation_alpha);
     let rep_keep = PARTS.saturating_sub(rep_alpha);
-    let reputation = consensus
+    let reputation = standing
         .iter()
         .enumerate()
         .map(|(j, &c)| {
             let old = input.reputation.get(j).copied().map(parts).unwrap_or(0);
             let mixed = rep_alpha
-                .saturating_mul(u128::from(c))
+                .saturating_mul(c)
                 .saturating_add(rep_keep.saturating_mul(old));
             perbill(mixed.checked_div(PARTS).unwrap_or(0))
         })

@@ -7,8 +7,9 @@
 //!
 //! [`run_epoch`] takes each validator's stake, weights and previous bonds and computes, for every
 //! uid, the stake-weighted kappa-median **consensus**, the clipped **rank**, **incentive** and
-//! **trust**; for every validator its **validator trust**, new **bonds** and **dividends**; and the
-//! miners' **reputation** EMA. [`split_emission`] then pays an epoch's accrued emission out to the
+//! **trust**; for every validator its **validator trust**, new **bonds** and **dividends**; and every
+//! uid's **reputation** EMA (of the consensus it receives as a miner, or of its validator trust as
+//! a validator). [`split_emission`] then pays an epoch's accrued emission out to the
 //! subnet owner, the miners (by rank) and the validators (by dividend shares), exactly.
 //!
 //! Steps of an epoch (`s_i` = validator stake, `w_ij` = validator `i`'s normalised weight on uid
@@ -22,7 +23,12 @@
 //! 4. Bonds: `ΔB_ij = s_i · W̄_ij / R_j`, EMA `alpha · ΔB + (1 − alpha) · B`, column-normalised,
 //!    entries below `bond_floor` dropped.
 //! 5. Dividends `D_i = Σ_j B'_ij · I_j`.
-//! 6. Reputation `rep'_j = alpha · C_j + (1 − alpha) · rep_j`.
+//! 6. Reputation `rep'_j = alpha · X_j + (1 − alpha) · rep_j`, where `X_j` is the largest of
+//!    `C_j` and the `VT_i` of every validator `i` with effective stake whose `uid` is `j`. A uid is
+//!    measured in the role it plays: a miner by the consensus it receives, a validator by how
+//!    far its weights agree with consensus. Validators weigh only miners, so without `VT` no
+//!    validator would ever earn reputation (and the sentinels pallet, which seats committees by
+//!    stake × reputation, could never seat one). A zero-stake validator earns none.
 //!
 //! # Cost
 //!
@@ -63,7 +69,7 @@
 //!   `alpha · ΔB + (1 − alpha) · B` is exact (parts²), and the column normalisation floors once
 //!   more (`< 1` part), so a bond column sums to at most 10⁹ parts, and to more than `10⁹ − m`
 //!   for `m` entries before the floor drops any;
-//! - reputation: one floor per epoch, so with a constant consensus it settles at most
+//! - reputation: one floor per epoch, so with a constant input (`X_j` above) it settles at most
 //!   `1 / alpha` parts below it (10 parts for the default alpha of 10%).
 //!
 //! Payouts never round: [`pro_rata`] distributes the floored remainder by largest remainder, and
@@ -117,8 +123,9 @@ use scale_info::TypeInfo;
 /// One validator's input row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ValidatorInput<'a> {
-    /// The validator's own uid. The math matches rows by position and does not read it; the dense
-    /// reference epoch uses it as the matrix row.
+    /// The validator's own uid: its validator trust feeds this uid's reputation (ignored when
+    /// `uid >= n`). Every other output matches rows by position; the dense reference epoch also
+    /// uses it as the matrix row.
     pub uid: u16,
     /// Raw active stake (balance units). Zero-stake validators change nothing: they get no
     /// dividends and no bonds, and their weights and previous bonds are ignored (except for their
@@ -153,7 +160,8 @@ pub struct EpochParams {
     pub bonds_alpha: Perbill,
     /// Perbill parts; new bonds below this are dropped. Default 1,000 (10⁻⁶).
     pub bond_floor: u32,
-    /// Reputation EMA rate: `rep' = alpha · C + (1 − alpha) · rep`. Default 10%.
+    /// Reputation EMA rate: `rep' = alpha · max(C, VT) + (1 − alpha) · rep` (`VT` only for a staked
+    /// validator's own uid). Default 10%.
     pub reputation_alpha: Perbill,
 }
 
@@ -202,6 +210,7 @@ pub struct EpochOutput {
     /// Per validator, input order: new bonds `(uid, Perbill parts)`, sorted by uid, without
     /// entries below the bond floor. Empty for zero-stake validators.
     pub bonds: Vec<Vec<(u16, u32)>>,
-    /// Per uid: new reputation.
+    /// Per uid: new reputation, the moving average of the consensus it received or, for a staked
+    /// validator's uid, of its validator trust if that is larger.
     pub reputation: Vec<Perbill>,
 }

@@ -203,6 +203,15 @@ pub fn run_epoch_dense(input: &EpochInput) -> Option<EpochOutput> {
         .map(|&d| pb(floor_ratio(d, ONE, dividend_total)))
         .collect();
 
+    // Standing by uid: the consensus it received, or, for a validator with stake, its
+    // validator trust (its matrix row) if that is larger.
+    let mut standing: Vec<u128> = consensus.iter().map(|&c| c as u128).collect();
+    for (v, vt) in vals.iter().zip(&out.validator_trust) {
+        let r = v.uid as usize;
+        if stake[r] > 0 {
+            standing[r] = standing[r].max(vt.deconstruct() as u128);
+        }
+    }
     let rep_alpha = (input.params.reputation_alpha.deconstruct() as u128).min(ONE);
     out.reputation = (0..n)
         .map(|j| {
@@ -210,7 +219,7 @@ pub fn run_epoch_dense(input: &EpochInput) -> Option<EpochOutput> {
                 .reputation
                 .get(j)
                 .map_or(0, |p| (p.deconstruct() as u128).min(ONE));
-            pb((rep_alpha * consensus[j] as u128 + (ONE - rep_alpha) * old) / ONE)
+            pb((rep_alpha * standing[j] + (ONE - rep_alpha) * old) / ONE)
         })
         .collect();
     Some(out)

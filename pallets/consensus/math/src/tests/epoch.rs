@@ -26,7 +26,8 @@ use super::*;
 ///   D1 = 333_333_333·562.5M + 321_428_571·350M                       = 299_999_999_662_500_000
 ///   D2 = 142_857_142·350M + 285_714_285·87.5M                        =  74_999_999_637_500_000
 ///   Σ = 999_999_999_000_000_000 → 625_000_000, 299_999_999, 74_999_999.
-/// Reputation from 0: ⌊10% · C⌋ = 60M, 30M, 10M.
+/// Reputation from 0: ⌊10% · max(C, VT)⌋ (each uid here is both weighted and a validator) =
+/// ⌊10% · max(600M, 1e9)⌋, ⌊10% · max(300M, 800M)⌋, ⌊10% · max(100M, 300M)⌋ = 100M, 80M, 30M.
 #[test]
 fn three_by_three_by_hand() {
     let epoch = Epoch::new(
@@ -69,7 +70,7 @@ fn three_by_three_by_hand() {
         parts(&out.dividends),
         [625_000_000, 299_999_999, 74_999_999]
     );
-    assert_eq!(parts(&out.reputation), [60_000_000, 30_000_000, 10_000_000]);
+    assert_eq!(parts(&out.reputation), [100_000_000, 80_000_000, 30_000_000]);
     assert_eq!(epoch.run_dense(), Some(out));
 }
 
@@ -85,7 +86,8 @@ fn three_by_three_by_hand() {
 ///               column 999_999_999_900_000_000 → 445_714_285, 554_285_714;
 ///               uid 1: 90%·600M, 90%·400M, column 9e17 → 600M, 400M (no ΔB: renormalised back).
 /// D = 445_714_285·1e9, 554_285_714·1e9 → dividends ⌊D·1e9/ΣD⌋ = 445_714_285, 554_285_714.
-/// Reputation from (50%, 100%): ⌊(10%·1e9 + 90%·500M)⌋ = 550M; 90%·1e9 = 900M.
+/// Reputation from (50%, 100%), each uid's input max(C, VT): uid 0 max(1e9, 1e9),
+/// ⌊10%·1e9 + 90%·500M⌋ = 550M; uid 1 max(0, 500M), ⌊10%·500M + 90%·1e9⌋ = 950M.
 #[test]
 fn bond_ema_with_previous_bonds_by_hand() {
     let mut epoch = Epoch::new(
@@ -118,7 +120,7 @@ fn bond_ema_with_previous_bonds_by_hand() {
         [445_714_285 * 1_000_000_000, 554_285_714 * 1_000_000_000]
     );
     assert_eq!(parts(&out.dividends), [445_714_285, 554_285_714]);
-    assert_eq!(parts(&out.reputation), [550_000_000, 900_000_000]);
+    assert_eq!(parts(&out.reputation), [550_000_000, 950_000_000]);
     assert_eq!(epoch.run_dense(), Some(out.clone()));
 
     // A floor of 500M drops every bond below it, and dividends follow the surviving bonds.
@@ -270,4 +272,60 @@ fn huge_stakes_are_shifted() {
     assert_eq!(parts(&out.dividends), [ONE, 0, 0]);
     // The stake of 1 vanishes under the shift, so it is treated as stakeless: no bonds.
     assert!(out.bonds[2].is_empty());
+}
+
+/// Reputation measures a validator by its validator trust. Validators (uids 0, 1, 2; stakes 40,
+/// 30, 30) weigh only miners (uids 3, 4, 5), so no validator receives consensus:
+///   V0, V1: 1:1 on uids 3 and 4 → 500M each;
+///   V2: 1:3 on uids 4 and 5 → 250M, 750M.
+/// Consensus: uid 3 500M (70 ≥ 50); uid 4 500M (V0 + V1 = 70); uid 5 750M (30) never reaches 50
+/// → 0. VT: V0 = V1 = 1e9 (agree with consensus), V2 = 250M (its weight on uid 5 is clipped).
+/// Reputation from 0 (10%): validators 100M, 100M, 25M; miners 50M, 50M, 0 (consensus alone).
+#[test]
+fn validator_reputation_is_its_validator_trust() {
+    let mut epoch = Epoch::new(
+        6,
+        vec![
+            Validator::new(0, 40, &[(3, 1), (4, 1)]),
+            Validator::new(1, 30, &[(3, 1), (4, 1)]),
+            Validator::new(2, 30, &[(4, 1), (5, 3)]),
+        ],
+    );
+    let out = epoch.run();
+    assert_eq!(parts(&out.consensus), [0, 0, 0, 500_000_000, 500_000_000, 0]);
+    assert_eq!(parts(&out.validator_trust), [ONE, ONE, 250_000_000]);
+    assert_eq!(
+        parts(&out.reputation),
+        [100_000_000, 100_000_000, 25_000_000, 50_000_000, 50_000_000, 0]
+    );
+    assert_eq!(epoch.run_dense(), Some(out.clone()));
+
+    // Epoch after epoch the agreeing validators' reputation climbs towards their trust and the
+    // clipped one's stays at a quarter of theirs (within rounding).
+    for _ in 0..30 {
+        epoch.reputation = epoch.run().reputation;
+    }
+    let out = epoch.run();
+    let rep = parts(&out.reputation);
+    assert!(rep[0] > 950_000_000 && rep[0] == rep[1], "{rep:?}");
+    assert!(rep[2] > 237_000_000 && rep[2] <= 250_000_000, "{rep:?}");
+    assert!(rep[3] > 475_000_000 && rep[3] <= 500_000_000, "{rep:?}");
+    assert_eq!(epoch.run_dense(), Some(out));
+}
+
+/// A validator without stake (inactive or quarantined) earns no reputation, whatever it weighs;
+/// one whose uid is out of range changes nothing.
+#[test]
+fn zero_stake_or_out_of_range_validators_earn_no_reputation() {
+    let epoch = Epoch::new(
+        3,
+        vec![
+            Validator::new(0, 10, &[(2, 1)]),
+            Validator::new(1, 0, &[(2, 1)]),
+            Validator::new(7, 10, &[(2, 1)]),
+        ],
+    );
+    let out = epoch.run();
+    assert_eq!(parts(&out.validator_trust), [ONE, ONE, ONE]);
+    assert_eq!(parts(&out.reputation), [100_000_000, 0, 100_000_000]);
 }

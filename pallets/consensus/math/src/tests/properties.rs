@@ -277,6 +277,47 @@ proptest! {
         }
     }
 
+    /// (d′) A uid that is not a staked validator (a miner) keeps the reputation of consensus
+    /// alone, `⌊alpha · C + (1 − alpha) · rep⌋`; a staked validator's is at least that, and at
+    /// least what its validator trust alone would give.
+    #[test]
+    fn reputation_is_consensus_or_validator_trust(epoch in epoch(24, 8, true)) {
+        let out = epoch.run();
+        let alpha = u128::from(epoch.params.reputation_alpha.deconstruct());
+        let average = |j: usize, x: u128| {
+            let old = epoch
+                .reputation
+                .get(j)
+                .map_or(0, |p| u128::from(p.deconstruct()).min(u128::from(ONE)));
+            ((alpha * x + (u128::from(ONE) - alpha) * old) / u128::from(ONE)) as u32
+        };
+        // Effective stake, as the crate docs define it: huge stakes are shifted right together.
+        let bits = |x: u128| 128 - x.leading_zeros();
+        let positive = epoch.validators.iter().filter(|v| v.stake > 0).count() as u128;
+        let max = epoch.validators.iter().map(|v| v.stake).max().unwrap_or(0);
+        let shift = (bits(max) + bits(positive)).saturating_sub(98);
+        for j in 0..usize::from(epoch.n) {
+            let by_consensus = average(j, u128::from(out.consensus[j].deconstruct()));
+            let rep = out.reputation[j].deconstruct();
+            let validators: Vec<usize> = epoch
+                .validators
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| usize::from(v.uid) == j && v.stake >> shift > 0)
+                .map(|(i, _)| i)
+                .collect();
+            if validators.is_empty() {
+                prop_assert_eq!(rep, by_consensus, "uid {}", j);
+            } else {
+                prop_assert!(rep >= by_consensus, "uid {}", j);
+                for i in validators {
+                    let vt = u128::from(out.validator_trust[i].deconstruct());
+                    prop_assert!(rep >= average(j, vt), "uid {} validator {}", j, i);
+                }
+            }
+        }
+    }
+
     /// (e) The split pays out exactly what accrued, whatever the split and shares.
     #[test]
     fn split_emission_is_exact(
