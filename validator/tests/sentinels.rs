@@ -69,6 +69,8 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
     }
     for (i, coldkey) in ["//Alice", "//Bob"].iter().enumerate() {
         let name = format!("validator{i}");
+        // A validator permit (only permit holders may submit evidence) needs stake: the 200
+        // every `StakedValidator` stakes.
         let (validator, _log) = StakedValidator {
             dir,
             name: &name,
@@ -78,8 +80,6 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
             chain_rpc: node.ws_url(),
             netuids: &[DIGITS],
             fund_hotkey: 20,
-            // A validator permit (only permit holders may submit evidence) needs stake: the
-            // 200 every `StakedValidator` stakes.
             challenge_interval_ms: 500,
             // Re-send often, so the equivocating miner is caught within the test.
             extra_args: &["--sentinel-reask-percent", "25"],

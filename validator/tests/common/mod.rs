@@ -155,6 +155,12 @@ pub struct StakedValidator<'a> {
 impl StakedValidator<'_> {
     /// Writes its key files and starts it; returns the process and its log's path.
     pub fn spawn(&self) -> (Proc, PathBuf) {
+        let log = self.dir.join(format!("{}.log", self.name));
+        (self.spawn_logging_to(&log), log)
+    }
+
+    /// [`Self::spawn`] with its log at `log` (a restarted validator's, beside the first's).
+    pub fn spawn_logging_to(&self, log: &Path) -> Proc {
         let validator_dir = self.dir.join(self.name);
         std::fs::create_dir_all(&validator_dir).unwrap();
         write_key(&validator_dir.join("hotkey"), self.hotkey_uri);
@@ -180,9 +186,7 @@ impl StakedValidator<'_> {
             args.extend(["--netuid".into(), netuid.0.to_string()]);
         }
         args.extend(self.extra_args.iter().map(|s| s.to_string()));
-        let log = self.dir.join(format!("{}.log", self.name));
-        let proc = spawn_validator(Path::new(VALIDATOR_BIN), &validator_dir, &args, &log);
-        (proc, log)
+        spawn_validator(Path::new(VALIDATOR_BIN), &validator_dir, &args, log)
     }
 }
 
