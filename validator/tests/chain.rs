@@ -37,12 +37,14 @@ use std::{
     time::Duration,
 };
 
-use common::{code_of, cosine, floats, local_digits_label, query, VALIDATOR_BIN};
+use common::{
+    assert_fault_injected, code_of, cosine, floats, local_digits_label, query, StakedValidator,
+};
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_subnets::{EngineConfig, Output};
 use mindos_test_utils::{
-    http_client, metrics, node_key_peer, operator_client, spawn_validator, wait_for, write_key,
-    write_node_key, AddrLine, DevNode, NodeArgs, Proc,
+    http_client, metrics, node_key_peer, operator_client, wait_for, AddrLine, DevNode, NodeArgs,
+    Proc,
 };
 use mindos_validator::gateway::{INVALID_INPUT, UNKNOWN_SUBNET};
 use serde_json::{json, Value};
@@ -74,45 +76,35 @@ struct ValidatorProc {
 }
 
 async fn start_validator(setup: &Setup, log: &str) -> ValidatorProc {
-    let dir = setup.dir.join("validator");
-    std::fs::create_dir_all(&dir).unwrap();
-    write_key(&dir.join("hotkey"), "//MindosE2EValidator");
-    write_key(&dir.join("coldkey"), "//Bob");
-    if !dir.join("node.key").exists() {
-        write_node_key(&dir.join("node.key"), 40);
-    }
-    std::fs::write(dir.join("api-keys"), format!("{OPERATOR_KEY}\n")).unwrap();
-    let args: Vec<String> = [
-        "--chain-rpc",
-        &setup.node.ws_url(),
-        "--coldkey-file",
-        dir.join("coldkey").to_str().unwrap(),
-        "--max-burn",
-        "100",
-        "--fund-hotkey",
-        "10",
-        "--stake",
-        "200",
-        "--metrics-addr",
-        "127.0.0.1:0",
-        "--challenge-interval-ms",
-        "500",
+    let api_keys = setup.dir.join("validator").join("api-keys");
+    std::fs::create_dir_all(setup.dir.join("validator")).unwrap();
+    std::fs::write(&api_keys, format!("{OPERATOR_KEY}\n")).unwrap();
+    let mut proc = StakedValidator {
+        dir: &setup.dir,
+        name: "validator",
+        hotkey_uri: "//MindosE2EValidator",
+        coldkey: "//Bob",
+        node_key: 40,
+        chain_rpc: setup.node.ws_url(),
+        // No `--netuid`: the validator's default.
+        netuids: &[],
+        fund_hotkey: 10,
+        challenge_interval_ms: 500,
         // One test client makes hundreds of calls, and the stream below measures failover
         // at redundancy 1, which only an operator (an API key) may ask for: above the public
         // defaults (rate 5, agreement floor 0.51).
-        "--gateway-api-keys",
-        dir.join("api-keys").to_str().unwrap(),
-        "--gateway-rate",
-        "1000",
-        "--gateway-concurrency",
-        "64",
-        "--gateway-min-agreement-percent",
-        "0",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut proc = spawn_validator(Path::new(VALIDATOR_BIN), &dir, &args, &setup.dir.join(log));
+        extra_args: &[
+            "--gateway-api-keys",
+            api_keys.to_str().unwrap(),
+            "--gateway-rate",
+            "1000",
+            "--gateway-concurrency",
+            "64",
+            "--gateway-min-agreement-percent",
+            "0",
+        ],
+    }
+    .spawn_logging_to(&setup.dir.join(log));
     let gateway = proc.socket_addr(AddrLine::GATEWAY).await;
     let metrics = proc.socket_addr(AddrLine::METRICS).await;
     ValidatorProc {
@@ -210,12 +202,7 @@ async fn scenario(setup: &Setup, procs: &mut Procs) {
         },
     )
     .await;
-    let garbage_log = procs.get("digits3").log_text();
-    assert!(
-        garbage_log.contains("FAULT INJECTION"),
-        "the garbage miner runs without fault injection: build the miner with \
-         `cargo build -p mindos-miner --features fault-injection`"
-    );
+    assert_fault_injected(procs.get("digits3"), "garbage miner");
     let (honest, garbage) = (
         uid_of(&digits_info, 31).unwrap(),
         uid_of(&digits_info, 33).unwrap(),

@@ -69,24 +69,16 @@ async fn a_validator_killed_at_any_step_of_a_commit_reveals_it_or_left_nothing()
 }
 
 async fn scenario(dir: &Path, node: &DevNode) {
-    let miner_dir = dir.join("digits1");
-    std::fs::create_dir_all(&miner_dir).unwrap();
-    write_key(&miner_dir.join("hotkey"), "//MindosE2ECrashMiner");
-    write_key(&miner_dir.join("coldkey"), "//Charlie");
-    let _miner = common::miner(dir, "digits1", DIGITS, 71, None).spawn(&[
-        "--chain-rpc".into(),
+    let _miner = common::chain_miner(
+        dir,
         node.ws_url(),
-        "--hotkey-file".into(),
-        miner_dir.join("hotkey").to_str().unwrap().into(),
-        "--coldkey-file".into(),
-        miner_dir.join("coldkey").to_str().unwrap().into(),
-        "--max-burn".into(),
-        "100".into(),
-        "--fund-hotkey".into(),
-        "1".into(),
-        "--device-class".into(),
-        "server".into(),
-    ]);
+        "digits1",
+        "//MindosE2ECrashMiner",
+        DIGITS,
+        71,
+        "//Charlie",
+        None,
+    );
 
     let validator_dir = dir.join("validator");
     std::fs::create_dir_all(&validator_dir).unwrap();

@@ -22,11 +22,11 @@ mod common;
 use mindos_primitives::NetUid;
 use std::{path::Path, time::Duration};
 
-use common::VALIDATOR_BIN;
+use common::StakedValidator;
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_test_utils::{
-    best_number, finalized_number, spawn_validator, wait_for, wait_until_at_least, write_key,
-    write_node_key, DevNode, NodeArgs, RpcProxy, TRANSACTION_STATUS,
+    best_number, finalized_number, wait_for, wait_until_at_least, DevNode, NodeArgs, RpcProxy,
+    TRANSACTION_STATUS,
 };
 use serde_json::Value;
 
@@ -143,36 +143,19 @@ async fn scenario(dir: &Path) {
         None,
     );
     let proxy = RpcProxy::start(alice.rpc_addr()).await;
-    let validator_dir = dir.join("validator");
-    std::fs::create_dir_all(&validator_dir).unwrap();
-    write_key(&validator_dir.join("hotkey"), "//MindosE2EStallValidator");
-    write_key(&validator_dir.join("coldkey"), "//Bob");
-    write_node_key(&validator_dir.join("node.key"), 82);
-    let args: Vec<String> = [
-        "--chain-rpc",
-        &proxy.url(),
-        "--coldkey-file",
-        validator_dir.join("coldkey").to_str().unwrap(),
-        "--netuid",
-        "0",
-        "--netuid",
-        "1",
-        "--max-burn",
-        "100",
-        "--fund-hotkey",
-        "10",
-        "--stake",
-        "200",
-        "--metrics-addr",
-        "127.0.0.1:0",
-        "--challenge-interval-ms",
-        "500",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let log = dir.join("validator.log");
-    let _validator = spawn_validator(Path::new(VALIDATOR_BIN), &validator_dir, &args, &log);
+    let (_validator, log) = StakedValidator {
+        dir,
+        name: "validator",
+        hotkey_uri: "//MindosE2EStallValidator",
+        coldkey: "//Bob",
+        node_key: 82,
+        chain_rpc: proxy.url(),
+        netuids: &[TEXT, DIGITS],
+        fund_hotkey: 10,
+        challenge_interval_ms: 500,
+        extra_args: &[],
+    }
+    .spawn();
     let validator_log = || std::fs::read_to_string(&log).unwrap_or_default();
     let count = |marker: &str| validator_log().matches(marker).count();
 

@@ -26,13 +26,12 @@ mod common;
 use mindos_primitives::NetUid;
 use std::{path::Path, time::Duration};
 
-use common::{query, VALIDATOR_BIN};
+use common::{
+    assert_fault_injected, query, run_on_dev_chain, sum_of_samples, Procs, StakedValidator,
+};
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use mindos_subnets::EngineConfig;
-use mindos_test_utils::{
-    http_client, metrics, node_key_peer, spawn_validator, wait_for, write_key, write_node_key,
-    AddrLine, DevNode, NodeArgs, Proc,
-};
+use mindos_test_utils::{http_client, metrics, node_key_peer, wait_for, AddrLine, DevNode};
 use serde_json::{json, Value};
 
 const DIGITS: NetUid = NetUid(1);
@@ -43,33 +42,10 @@ const SAMPLES: u64 = 30;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fresh_challenges_catch_a_lookup_table_miner() {
-    mindos_test_utils::init_tracing();
-    let dir = tempfile::tempdir().unwrap();
-    let node = DevNode::start(NodeArgs::dev(
-        dir.path().join("chain"),
-        dir.path().join("node.log"),
-    ))
-    .await;
-    node.wait_for_finalized(1).await;
-    let mut procs: Vec<(&str, Proc)> = Vec::new();
-    let result = tokio::time::timeout(
-        Duration::from_secs(600),
-        scenario(dir.path(), &node, &mut procs),
-    )
-    .await;
-    if std::env::var_os("E2E_KEEP").is_some() {
-        eprintln!("logs kept in {}", dir.keep().display());
-    }
-    if !matches!(result, Ok(())) {
-        node.proc().print_tail(20);
-        for (_, proc) in &procs {
-            proc.print_tail(30);
-        }
-        panic!("scenario failed or timed out");
-    }
+    run_on_dev_chain(Duration::from_secs(600), 30, scenario).await;
 }
 
-async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(&str, Proc)>) {
+async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
     for (name, key, coldkey, fault) in [
         ("honest", HONEST_KEY, "//Charlie", None),
         ("table", TABLE_KEY, "//Dave", Some("lookup-table")),
@@ -84,43 +60,29 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(&str, Proc)>) {
             coldkey,
             fault,
         );
-        procs.push((name, proc));
+        procs.push((name.to_owned(), proc));
     }
-    let validator_dir = dir.join("validator");
-    std::fs::create_dir_all(&validator_dir).unwrap();
-    write_key(&validator_dir.join("hotkey"), "//MindosFreshValidator");
-    write_key(&validator_dir.join("coldkey"), "//Bob");
-    write_node_key(&validator_dir.join("node.key"), 50);
-    let args: Vec<String> = [
-        "--chain-rpc",
-        &node.ws_url(),
-        "--netuid",
-        "1",
-        "--coldkey-file",
-        validator_dir.join("coldkey").to_str().unwrap(),
-        "--max-burn",
-        "100",
-        "--fund-hotkey",
-        "10",
-        "--stake",
-        "200",
-        "--metrics-addr",
-        "127.0.0.1:0",
-        "--challenge-interval-ms",
-        "300",
-        "--gateway-rate",
-        "1000",
-        "--gateway-reexecute-percent",
-        "100",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let log = dir.join("validator.log");
-    let mut validator = spawn_validator(Path::new(VALIDATOR_BIN), &validator_dir, &args, &log);
+    let (mut validator, log) = StakedValidator {
+        dir,
+        name: "validator",
+        hotkey_uri: "//MindosFreshValidator",
+        coldkey: "//Bob",
+        node_key: 50,
+        chain_rpc: node.ws_url(),
+        netuids: &[DIGITS],
+        fund_hotkey: 10,
+        challenge_interval_ms: 300,
+        extra_args: &[
+            "--gateway-rate",
+            "1000",
+            "--gateway-reexecute-percent",
+            "100",
+        ],
+    }
+    .spawn();
     let gateway_addr = validator.socket_addr(AddrLine::GATEWAY).await;
     let metrics_addr = validator.socket_addr(AddrLine::METRICS).await;
-    procs.push(("validator", validator));
+    procs.push(("validator".to_owned(), validator));
     let gateway = http_client(gateway_addr);
 
     // 1. Fresh challenges: the honest miner keeps its score, the lookup table's falls.
@@ -141,12 +103,7 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(&str, Proc)>) {
         },
     )
     .await;
-    let table_log = procs[1].1.log_text();
-    assert!(
-        table_log.contains("FAULT INJECTION"),
-        "the lookup-table miner runs without fault injection: build the miner with \
-         `cargo build -p mindos-miner --features fault-injection`"
-    );
+    assert_fault_injected(&procs[1].1, "lookup-table miner");
     let score = |key: u8| {
         let peer = node_key_peer(key).to_string();
         info["miners"]
@@ -167,12 +124,11 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(&str, Proc)>) {
         "the lookup-table miner keeps {table:.3} (honest {honest:.3}): {info}"
     );
     let mismatches = |text: &str| {
-        text.lines()
-            .filter(|l| {
-                l.starts_with("mindos_validator_reexecution_mismatches_total{netuid=\"1\"}")
-            })
-            .filter_map(|l| l.split_whitespace().last()?.parse::<f64>().ok())
-            .sum::<f64>()
+        sum_of_samples(
+            text,
+            "mindos_validator_reexecution_mismatches_total{netuid=\"1\"}",
+            &[],
+        )
     };
     let found = mismatches(&metrics::scrape(metrics_addr).await);
     assert!(found >= SAMPLES as f64 / 2.0, "{found} mismatches counted");

@@ -22,14 +22,14 @@ mod common;
 use mindos_primitives::NetUid;
 use std::{path::Path, time::Duration};
 
-use common::VALIDATOR_BIN;
+use common::{run_on_dev_chain, Procs, StakedValidator};
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_chain_client::{
     keys::parse_key,
     runtime::{self, runtime_types::mindos_primitives::NetUid as ChainNetUid},
     ChainClient,
 };
-use mindos_test_utils::{spawn_validator, wait_for, write_key, write_node_key, DevNode, NodeArgs};
+use mindos_test_utils::{wait_for, DevNode};
 use serde_json::Value;
 
 const DIGITS: NetUid = NetUid(1);
@@ -38,79 +38,36 @@ const NEW_TEMPO: u16 = 30;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_validator_follows_commit_reveal_and_tempo_changes_without_a_restart() {
-    mindos_test_utils::init_tracing();
-    let dir = tempfile::tempdir().unwrap();
-    let node = DevNode::start(NodeArgs::dev(
-        dir.path().join("chain"),
-        dir.path().join("node.log"),
-    ))
-    .await;
-    node.wait_for_finalized(1).await;
-    let result = tokio::time::timeout(Duration::from_secs(600), scenario(dir.path(), &node)).await;
-    let failed = !matches!(result, Ok(()));
-    if failed {
-        node.proc().print_tail(20);
-        for log in ["digits1.log", "validator.log"] {
-            let text = std::fs::read_to_string(dir.path().join(log)).unwrap_or_default();
-            let tail: Vec<&str> = text.lines().rev().take(30).collect();
-            eprintln!("--- {log} (last lines, newest first)\n{}", tail.join("\n"));
-        }
-    }
-    // E2E_KEEP=1 keeps every log (and the chain) for a look afterwards.
-    if std::env::var_os("E2E_KEEP").is_some() {
-        eprintln!("logs kept in {}", dir.keep().display());
-    }
-    assert!(!failed, "scenario failed or timed out");
+    run_on_dev_chain(Duration::from_secs(600), 30, scenario).await;
 }
 
-async fn scenario(dir: &Path, node: &DevNode) {
-    let miner_dir = dir.join("digits1");
-    std::fs::create_dir_all(&miner_dir).unwrap();
-    write_key(&miner_dir.join("hotkey"), "//MindosE2EParamsMiner");
-    write_key(&miner_dir.join("coldkey"), "//Charlie");
-    let _miner = common::miner(dir, "digits1", DIGITS, 51, None).spawn(&[
-        "--chain-rpc".into(),
+async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
+    let miner = common::chain_miner(
+        dir,
         node.ws_url(),
-        "--hotkey-file".into(),
-        miner_dir.join("hotkey").to_str().unwrap().into(),
-        "--coldkey-file".into(),
-        miner_dir.join("coldkey").to_str().unwrap().into(),
-        "--max-burn".into(),
-        "100".into(),
-        "--fund-hotkey".into(),
-        "1".into(),
-        "--device-class".into(),
-        "server".into(),
-    ]);
+        "digits1",
+        "//MindosE2EParamsMiner",
+        DIGITS,
+        51,
+        "//Charlie",
+        None,
+    );
+    procs.push(("digits1".to_owned(), miner));
 
-    let validator_dir = dir.join("validator");
-    std::fs::create_dir_all(&validator_dir).unwrap();
-    write_key(&validator_dir.join("hotkey"), "//MindosE2EParamsValidator");
-    write_key(&validator_dir.join("coldkey"), "//Bob");
-    write_node_key(&validator_dir.join("node.key"), 52);
-    let args: Vec<String> = [
-        "--chain-rpc",
-        &node.ws_url(),
-        "--coldkey-file",
-        validator_dir.join("coldkey").to_str().unwrap(),
-        "--netuid",
-        "1",
-        "--max-burn",
-        "100",
-        "--fund-hotkey",
-        "10",
-        "--stake",
-        "200",
-        "--metrics-addr",
-        "127.0.0.1:0",
-        "--challenge-interval-ms",
-        "500",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let log = dir.join("validator.log");
-    let _validator = spawn_validator(Path::new(VALIDATOR_BIN), &validator_dir, &args, &log);
+    let (validator, log) = StakedValidator {
+        dir,
+        name: "validator",
+        hotkey_uri: "//MindosE2EParamsValidator",
+        coldkey: "//Bob",
+        node_key: 52,
+        chain_rpc: node.ws_url(),
+        netuids: &[DIGITS],
+        fund_hotkey: 10,
+        challenge_interval_ms: 500,
+        extra_args: &[],
+    }
+    .spawn();
+    procs.push(("validator".to_owned(), validator));
     let validator_log = || std::fs::read_to_string(&log).unwrap_or_default();
 
     // Commit-reveal is on: the validator commits.

@@ -29,48 +29,21 @@ mod common;
 use mindos_primitives::{NetUid, SentinelOffence};
 use std::{path::Path, time::Duration};
 
-use common::VALIDATOR_BIN;
-use mindos_chain_client::ChainClient;
-use mindos_test_utils::{
-    spawn_validator, wait_for, write_key, write_node_key, DevNode, NodeArgs, Proc,
+use common::{
+    account_of, assert_not_quarantined, run_on_dev_chain, wait_for_quarantine, Procs,
+    StakedValidator,
 };
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use mindos_chain_client::ChainClient;
+use mindos_test_utils::{wait_for, DevNode};
 
 const DIGITS: NetUid = NetUid(1);
 
-fn account(uri: &str) -> [u8; 32] {
-    let uri: SecretUri = uri.parse().unwrap();
-    Keypair::from_uri(&uri).unwrap().public_key().0
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_equivocating_miner_is_quarantined_without_a_vote_and_no_honest_one() {
-    mindos_test_utils::init_tracing();
-    let tmp = tempfile::tempdir().unwrap();
-    // E2E_KEEP keeps the logs, also when a wait below panics.
-    let (_guard, dir) = if std::env::var_os("E2E_KEEP").is_some() {
-        let dir = tmp.keep();
-        eprintln!("logs kept in {}", dir.display());
-        (None, dir)
-    } else {
-        let dir = tmp.path().to_owned();
-        (Some(tmp), dir)
-    };
-    let node = DevNode::start(NodeArgs::dev(dir.join("chain"), dir.join("node.log"))).await;
-    node.wait_for_finalized(1).await;
-    let mut procs: Vec<(String, Proc)> = Vec::new();
-    let result =
-        tokio::time::timeout(Duration::from_secs(480), scenario(&dir, &node, &mut procs)).await;
-    if !matches!(result, Ok(())) {
-        node.proc().print_tail(20);
-        for (_, proc) in &procs {
-            proc.print_tail(30);
-        }
-        panic!("scenario failed or timed out");
-    }
+    run_on_dev_chain(Duration::from_secs(480), 30, scenario).await;
 }
 
-async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(String, Proc)>) {
+async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
     let miners = [
         ("honest", "//MindosSentHonest", 61, "//Charlie", None),
         (
@@ -95,58 +68,36 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(String, Proc)>) {
         procs.push((name.to_owned(), proc));
     }
     for (i, coldkey) in ["//Alice", "//Bob"].iter().enumerate() {
-        let validator_dir = dir.join(format!("validator{i}"));
-        std::fs::create_dir_all(&validator_dir).unwrap();
-        write_key(
-            &validator_dir.join("hotkey"),
-            &format!("//MindosSentinel{i}"),
-        );
-        write_key(&validator_dir.join("coldkey"), coldkey);
-        write_node_key(&validator_dir.join("node.key"), 70 + i as u8);
-        let args: Vec<String> = [
-            "--chain-rpc",
-            &node.ws_url(),
-            "--netuid",
-            "1",
-            "--coldkey-file",
-            validator_dir.join("coldkey").to_str().unwrap(),
-            "--max-burn",
-            "100",
-            "--fund-hotkey",
-            "20",
-            // A validator permit (only permit holders may submit evidence) needs stake.
-            "--stake",
-            "200",
-            "--metrics-addr",
-            "127.0.0.1:0",
-            "--challenge-interval-ms",
-            "500",
+        let name = format!("validator{i}");
+        // A validator permit (only permit holders may submit evidence) needs stake: the 200
+        // every `StakedValidator` stakes.
+        let (validator, _log) = StakedValidator {
+            dir,
+            name: &name,
+            hotkey_uri: &format!("//MindosSentinel{i}"),
+            coldkey,
+            node_key: 70 + i as u8,
+            chain_rpc: node.ws_url(),
+            netuids: &[DIGITS],
+            fund_hotkey: 20,
+            challenge_interval_ms: 500,
             // Re-send often, so the equivocating miner is caught within the test.
-            "--sentinel-reask-percent",
-            "25",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let log = dir.join(format!("validator{i}.log"));
-        let validator = spawn_validator(Path::new(VALIDATOR_BIN), &validator_dir, &args, &log);
-        procs.push((format!("validator{i}"), validator));
+            extra_args: &["--sentinel-reask-percent", "25"],
+        }
+        .spawn();
+        procs.push((name, validator));
     }
 
     let client = ChainClient::connect(&node.ws_url()).await.unwrap();
-    let equivocate = account("//MindosSentEquivocate");
-    let honest = account("//MindosSentHonest");
-    let proven = wait_for(
+    let equivocate = account_of("//MindosSentEquivocate");
+    let honest = account_of("//MindosSentHonest");
+    let proven = wait_for_quarantine(
+        &client,
+        DIGITS,
+        equivocate,
+        honest,
         "the equivocating miner quarantined",
         Duration::from_secs(300),
-        || async {
-            let rows = client.sentinels().quarantines(Some(DIGITS)).await.ok()?;
-            assert!(
-                rows.iter().all(|r| r.hotkey.0 != honest),
-                "the honest miner was quarantined: {rows:?}"
-            );
-            rows.into_iter().find(|r| r.hotkey.0 == equivocate)
-        },
     )
     .await;
     eprintln!(
@@ -181,6 +132,5 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Vec<(String, Proc)>) {
     )
     .await;
     // Still, the honest miner is not quarantined.
-    let rows = client.sentinels().quarantines(Some(DIGITS)).await.unwrap();
-    assert!(rows.iter().all(|r| r.hotkey.0 != honest), "{rows:?}");
+    assert_not_quarantined(&client, DIGITS, honest).await;
 }

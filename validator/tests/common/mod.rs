@@ -16,15 +16,23 @@
 )]
 
 use mindos_primitives::NetUid;
-use std::net::SocketAddr;
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use jsonrpsee::{
     core::client::{ClientT, Error as ClientError},
     http_client::HttpClient,
     rpc_params,
 };
+use mindos_chain_client::{sentinels::Quarantine, ChainClient};
 use mindos_subnets::{Input, Output, SubnetEngine};
-use mindos_test_utils::{miner_bin, MinerSpec};
+use mindos_test_utils::{
+    miner_bin, spawn_validator, wait_for, write_key, write_node_key, DevNode, MinerSpec,
+    NodeArgs, Proc,
+};
 use serde_json::Value;
 
 pub const VALIDATOR_BIN: &str = env!("CARGO_BIN_EXE_mindos-validator");
@@ -88,6 +96,151 @@ pub fn chain_miner(
         "--device-class".into(),
         "server".into(),
     ])
+}
+
+/// The processes a dev-chain scenario started, by name; their log tails are printed when the
+/// scenario fails.
+pub type Procs = Vec<(String, Proc)>;
+
+/// Runs `scenario` against a fresh `mindos-node --dev` (finalized past block 1) in a temporary
+/// directory, and fails the test if it panics or is not done within `limit`, printing the
+/// node's last 20 log lines and the last `tail` lines of every process in its [`Procs`].
+/// With `E2E_KEEP` set, the directory (chain and logs) is kept, also when a wait panics.
+pub async fn run_on_dev_chain(
+    limit: Duration,
+    tail: usize,
+    scenario: impl AsyncFnOnce(&Path, &DevNode, &mut Procs),
+) {
+    mindos_test_utils::init_tracing();
+    let tmp = tempfile::tempdir().unwrap();
+    let (_guard, dir) = if std::env::var_os("E2E_KEEP").is_some() {
+        let dir = tmp.keep();
+        eprintln!("logs kept in {}", dir.display());
+        (None, dir)
+    } else {
+        let dir = tmp.path().to_owned();
+        (Some(tmp), dir)
+    };
+    let node = DevNode::start(NodeArgs::dev(dir.join("chain"), dir.join("node.log"))).await;
+    node.wait_for_finalized(1).await;
+    let mut procs = Procs::new();
+    let result = tokio::time::timeout(limit, scenario(&dir, &node, &mut procs)).await;
+    if !matches!(result, Ok(())) {
+        node.proc().print_tail(20);
+        for (_, proc) in &procs {
+            proc.print_tail(tail);
+        }
+        panic!("scenario failed or timed out");
+    }
+}
+
+/// A staked validator for a dev chain: its files in `dir/name` (hotkey `hotkey_uri`, funded
+/// and staked by the dev `coldkey`, libp2p node key `[node_key; 32]`), its log `dir/name.log`.
+/// It registers with a burn of at most 100, moves `fund_hotkey` MIND to its hotkey, stakes
+/// 200 (a validator permit), challenges every `challenge_interval_ms` and serves metrics on a
+/// free port; `extra_args` add to or refine that.
+pub struct StakedValidator<'a> {
+    pub dir: &'a Path,
+    pub name: &'a str,
+    pub hotkey_uri: &'a str,
+    pub coldkey: &'a str,
+    pub node_key: u8,
+    pub chain_rpc: String,
+    pub netuids: &'a [NetUid],
+    pub fund_hotkey: u32,
+    pub challenge_interval_ms: u32,
+    pub extra_args: &'a [&'a str],
+}
+
+impl StakedValidator<'_> {
+    /// Writes its key files and starts it; returns the process and its log's path.
+    pub fn spawn(&self) -> (Proc, PathBuf) {
+        let log = self.dir.join(format!("{}.log", self.name));
+        (self.spawn_logging_to(&log), log)
+    }
+
+    /// [`Self::spawn`] with its log at `log` (a restarted validator's, beside the first's).
+    pub fn spawn_logging_to(&self, log: &Path) -> Proc {
+        let validator_dir = self.dir.join(self.name);
+        std::fs::create_dir_all(&validator_dir).unwrap();
+        write_key(&validator_dir.join("hotkey"), self.hotkey_uri);
+        write_key(&validator_dir.join("coldkey"), self.coldkey);
+        write_node_key(&validator_dir.join("node.key"), self.node_key);
+        let mut args: Vec<String> = vec![
+            "--chain-rpc".into(),
+            self.chain_rpc.clone(),
+            "--coldkey-file".into(),
+            validator_dir.join("coldkey").to_str().unwrap().into(),
+            "--max-burn".into(),
+            "100".into(),
+            "--fund-hotkey".into(),
+            self.fund_hotkey.to_string(),
+            "--stake".into(),
+            "200".into(),
+            "--metrics-addr".into(),
+            "127.0.0.1:0".into(),
+            "--challenge-interval-ms".into(),
+            self.challenge_interval_ms.to_string(),
+        ];
+        for netuid in self.netuids {
+            args.extend(["--netuid".into(), netuid.0.to_string()]);
+        }
+        args.extend(self.extra_args.iter().map(|s| s.to_string()));
+        spawn_validator(Path::new(VALIDATOR_BIN), &validator_dir, &args, log)
+    }
+}
+
+/// The account (public key) of the sr25519 key at secret URI `uri`.
+pub fn account_of(uri: &str) -> [u8; 32] {
+    mindos_test_utils::key(uri).public_key().0
+}
+
+/// Fails the test, saying how to fix it, unless `miner` (a `--features fault-injection`
+/// build, told to misbehave) logged that it injects a fault.
+pub fn assert_fault_injected(miner: &Proc, what: &str) {
+    assert!(
+        miner.log_text().contains("FAULT INJECTION"),
+        "the {what} runs without fault injection: build the miner with \
+         `cargo build -p mindos-miner --features fault-injection`"
+    );
+}
+
+/// Waits up to `limit` until `culprit` is quarantined on `netuid` (read at the best block)
+/// and returns its row; fails the test as soon as `honest` is seen quarantined.
+pub async fn wait_for_quarantine(
+    chain: &ChainClient,
+    netuid: NetUid,
+    culprit: [u8; 32],
+    honest: [u8; 32],
+    what: &str,
+    limit: Duration,
+) -> Quarantine {
+    wait_for(what, limit, || async {
+        let rows = chain.sentinels().quarantines(Some(netuid)).await.ok()?;
+        assert!(
+            rows.iter().all(|q| q.hotkey.0 != honest),
+            "the honest miner was quarantined: {rows:?}"
+        );
+        rows.into_iter().find(|q| q.hotkey.0 == culprit)
+    })
+    .await
+}
+
+/// Fails the test if `honest` is quarantined on `netuid` now.
+pub async fn assert_not_quarantined(chain: &ChainClient, netuid: NetUid, honest: [u8; 32]) {
+    let rows = chain.sentinels().quarantines(Some(netuid)).await.unwrap();
+    assert!(rows.iter().all(|q| q.hotkey.0 != honest), "{rows:?}");
+}
+
+/// The sum of the samples in the Prometheus exposition `text` whose line starts with
+/// `prefix` (a metric's name and the start of its labels) and contains every one of
+/// `labels` (e.g. `event="opened"`).
+pub fn sum_of_samples(text: &str, prefix: &str, labels: &[&str]) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(prefix))
+        .filter(|l| labels.iter().all(|label| l.contains(label)))
+        .filter_map(|l| l.split_whitespace().last()?.parse::<f64>().ok())
+        .sum()
 }
 
 /// The JSON-RPC error code of a failed call; panics on success or a transport error.
