@@ -159,8 +159,9 @@ pub struct CaseView<AccountId, Balance, BlockNumber> {
     pub not_guilty: Vec<AccountId>,
     /// Guilty votes that convict (quarantine the miner).
     pub threshold: u8,
-    /// Not-guilty votes that dismiss the case (the conviction is then out of reach).
-    pub dismiss_at: u8,
+    /// Not-guilty votes that refute the report (`2f + 1`: its bond is burned). The case is
+    /// dismissed, its bond returned, once neither `threshold` nor this can be reached.
+    pub refute_at: u8,
     /// Block of the report.
     pub opened_at: BlockNumber,
     /// Last block in which votes count.

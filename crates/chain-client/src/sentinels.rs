@@ -451,7 +451,7 @@ mod tests {
                 guilty: vec![account(1)],
                 not_guilty: vec![account(3)],
                 threshold: 3,
-                dismiss_at: 2,
+                refute_at: 3,
                 opened_at: 300,
                 expires_at: 1_500,
                 status: VoteStatus::Voting,
@@ -503,7 +503,7 @@ mod tests {
         );
         assert_eq!(case["offence"], json!("wrongOutput"));
         assert_eq!(case["notGuilty"], json!([account(3).to_string()]));
-        assert_eq!(case["dismissAt"], json!(2));
+        assert_eq!(case["refuteAt"], json!(2));
         assert_eq!(case["status"], json!("voting"));
         let audit = &json["audits"][0];
         assert_eq!(audit["deposit"], json!("5000000000000"));

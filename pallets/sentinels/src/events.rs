@@ -114,7 +114,8 @@ mod events {
             /// Not-guilty votes so far.
             not_guilty_votes: u8,
         },
-        /// A case closed and its bond went back to the reporter.
+        /// A case closed; its bond went back to the reporter unless the case convicted (held
+        /// until the slash settles) or refuted the report (burned: [`Event::ReportRefuted`]).
         CaseClosed {
             /// The case.
             case: CaseId,
@@ -126,6 +127,20 @@ mod events {
             outcome: CaseOutcome,
             /// Bond released to the reporter.
             bond_returned: BalanceOf<T>,
+        },
+        /// `2f + 1` members of a case's committee re-executed the input and found the miner
+        /// right: the report was false and the reporter's bond is burned.
+        ReportRefuted {
+            /// The case.
+            case: CaseId,
+            /// The subnet.
+            netuid: NetUid,
+            /// The uid the report accused.
+            uid: u16,
+            /// The reporter's hotkey.
+            reporter: T::AccountId,
+            /// The bond burned.
+            bond_burned: BalanceOf<T>,
         },
         /// A miner was quarantined: it earns nothing until released.
         MinerQuarantined {

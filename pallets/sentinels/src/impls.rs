@@ -24,7 +24,7 @@ use mindos_primitives::{
     ScoringRule, SentinelParameters, StakeInfo, SubnetsInfo, TaskSpec,
 };
 use mindos_sentinels_math::{
-    may_release, mix_next, verdict, CommitteeSize, QuarantineParams, SlashRates, Verdict,
+    case_verdict, may_release, mix_next, CaseVerdict, CommitteeSize, QuarantineParams, SlashRates,
     MAX_COMMITTEE_SIZE, MIN_COMMITTEE_SIZE,
 };
 use sp_core::ed25519;
@@ -121,6 +121,8 @@ impl<T: Config> Pallet<T> {
     pub fn vote_weight(closed: bool, sanctioned: bool) -> Weight {
         let mut weight = T::WeightInfo::vote();
         if closed {
+            // A refuted case burns its bond where `close_case` (benchmarked) releases it: one
+            // more write (total issuance), and a refutation never opens the audit charged here.
             weight.saturating_accrue(T::WeightInfo::close_case(T::MaxOpenCasesPerSubnet::get()));
             weight.saturating_accrue(Self::open_audit_weight());
         }
@@ -591,16 +593,21 @@ impl<T: Config> Pallet<T> {
             not_guilty_votes: tally.not_guilty,
         });
         match Self::judge(&case, false) {
-            Verdict::Open => {
+            CaseVerdict::Open => {
                 Cases::<T>::insert(id, case);
                 Ok((false, false))
             }
-            Verdict::Dismissed => {
+            CaseVerdict::Dismissed => {
                 Self::audit_dismissal(id, &case);
                 Self::close(id, case, CaseOutcome::Dismissed);
                 Ok((true, false))
             }
-            Verdict::Quarantine => {
+            CaseVerdict::Refuted => {
+                // `2f + 1` not guilty: at most `f` guilty votes, never a split to audit.
+                Self::close(id, case, CaseOutcome::Refuted);
+                Ok((true, false))
+            }
+            CaseVerdict::Quarantine => {
                 // The verdict is about the hotkey reported, wherever it is now: if it left (the
                 // slot changed hands), its quarantine waits for it to come back, and the
                 // newcomer is untouched. A miner quarantined meanwhile by proven evidence is not
@@ -684,33 +691,34 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// The state of `case`: the math crate's verdict (`2f + 1` guilty quarantine, `f + 1` not
-    /// guilty or expiry dismiss), with the case's threshold for guilt, and dismissed as soon as
-    /// that threshold is out of reach.
+    /// The state of `case`: the math crate's [`case_verdict`] with the case's threshold for
+    /// guilt (`2f + 1` not guilty refute, dismissed when neither side can reach its threshold
+    /// or at expiry).
     pub(crate) fn judge(
         case: &Case<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
         expired: bool,
-    ) -> Verdict {
-        let tally = case.tally();
-        let math = verdict(case.size, tally, expired).unwrap_or_else(|_| {
+    ) -> CaseVerdict {
+        case_verdict(case.size, case.threshold, case.tally(), expired).unwrap_or_else(|_| {
             log::error!(target: LOG_TARGET, "a case holds more votes than seats");
-            Verdict::Dismissed
-        });
-        let n = u16::from(case.size.n());
-        let out_of_reach =
-            u16::from(tally.not_guilty) > n.saturating_sub(u16::from(case.threshold));
-        match math {
-            Verdict::Quarantine if tally.guilty >= case.threshold => Verdict::Quarantine,
-            // `2f + 1` reached but a higher governed threshold not yet.
-            Verdict::Quarantine | Verdict::Open if !expired && !out_of_reach => Verdict::Open,
-            _ => Verdict::Dismissed,
-        }
+            CaseVerdict::Dismissed
+        })
     }
 
     /// Closes `case`: releases the bond (except a conviction's, held until its slash settles
-    /// for the audit to forfeit), removes it, emits [`Event::CaseClosed`].
+    /// for the audit to forfeit, and a refuted report's, burned: [`Event::ReportRefuted`]),
+    /// removes it, emits [`Event::CaseClosed`].
     pub(crate) fn close(id: CaseId, case: CaseOf<T>, outcome: CaseOutcome) {
         let returned = if outcome == CaseOutcome::Guilty && Judgments::<T>::contains_key(id) {
+            Zero::zero()
+        } else if outcome == CaseOutcome::Refuted {
+            let burned = Self::burn_hold(HoldReason::ReportBond, &case.reporter, case.bond);
+            Self::deposit_event(Event::ReportRefuted {
+                case: id,
+                netuid: case.netuid,
+                uid: case.uid,
+                reporter: case.reporter.clone(),
+                bond_burned: burned,
+            });
             Zero::zero()
         } else {
             T::Currency::release(

@@ -10,7 +10,7 @@ use alloc::{
 };
 use frame_support::{pallet_prelude::*, traits::fungible::InspectHold};
 use mindos_primitives::SubnetsInfo;
-use mindos_sentinels_math::{CommitteeSize, Verdict};
+use mindos_sentinels_math::{CaseVerdict, CommitteeSize, Verdict};
 use sp_runtime::{
     traits::{Saturating, Zero},
     SaturatedConversion, TryRuntimeError,
@@ -477,7 +477,7 @@ impl<T: Config> Pallet<T> {
                 "a case's threshold is outside 2f + 1 ..= n"
             );
             ensure!(
-                Self::judge(&case, false) == Verdict::Open,
+                Self::judge(&case, false) == CaseVerdict::Open,
                 "an open case already has a verdict"
             );
             let bond = bonds.entry(case.reporter.clone()).or_default();

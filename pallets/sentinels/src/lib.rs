@@ -24,8 +24,9 @@
 //!   *given an honest commitment* (the committer alone chooses the expected output), which its
 //!   deposit and part 2's audit back.
 //! - **Judged offences**: a member of the current committee [`Pallet::report`]s a miner with a
-//!   bond; members [`Pallet::vote`]; the threshold (governed, 5 of 7) quarantines, enough
-//!   not-guilty votes or expiry ([`Pallet::close_case`]) dismiss.
+//!   bond; members [`Pallet::vote`]; the threshold (governed, 5 of 7) quarantines; `2f + 1`
+//!   not-guilty votes refute the report and burn its bond; a case neither side can decide any
+//!   more, or that expires ([`Pallet::close_case`]), is dismissed.
 //! - **Quarantine** is of the miner's hotkey, not its uid ([`Quarantines`]), so changing uid does
 //!   not escape it: the uid the hotkey holds earns nothing (the consensus pallet skips it through
 //!   [`mindos_primitives::QuarantineInfo`]) until its owner calls [`Pallet::unquarantine`] after
@@ -82,8 +83,10 @@
 //!   blocked round is retried. The runtime should set `CaseDuration` to about one tempo.
 //! - **Bonds** are fungible holds on the reporter's hotkey ([`HoldReason::ReportBond`]), as the
 //!   stake and directives pallets hold funds. A dismissed or expired case returns its bond when
-//!   it closes; a conviction keeps it held until the miner's slash settles after the audit
-//!   window, and an audit that overturns the conviction burns it. The bond bounds spam together
+//!   it closes; a refuted one burns it (`2f + 1` not-guilty votes hold `f + 1` honest members
+//!   who re-executed the input and found the miner right: the report was false, and a false
+//!   report must cost more than the fee); a conviction keeps it held until the miner's slash
+//!   settles after the audit window, and an audit that overturns the conviction burns it. The bond bounds spam together
 //!   with `MaxOpenReportsPerReporter`.
 //! - **Canary deposits** ([`HoldReason::CanaryDeposit`]): the committer alone chooses a canary's
 //!   expected output, so each canary holds `CanaryDeposit` (at most `MaxCanariesPerCommitter` per
@@ -984,7 +987,8 @@ pub mod pallet {
         ///
         /// - `origin`: `Signed` by a member (hotkey) of `netuid`'s committee of the current
         ///   sentinel epoch, whose coldkey does not own the accused; it must be able to hold
-        ///   `ReportBond`, returned when the case closes.
+        ///   `ReportBond`: returned when the case is dismissed or expires, held until the
+        ///   slash settles on a conviction, burned when the committee refutes the report.
         /// - `netuid`, `uid`: the accused miner, not quarantined, with no case open.
         /// - `offence`: what it did.
         /// - `evidence_hash`: BLAKE2b-256 of the transcript the members re-check off chain.
@@ -1023,11 +1027,14 @@ pub mod pallet {
         /// - `guilty`: the vote.
         ///
         /// At the threshold of guilty votes the miner is sanctioned (a 0.01% slash after the
-        /// audit window, 10% of it to the reporter); once the threshold is out of reach the
-        /// case is dismissed. Either way the reporter's bond is returned.
+        /// audit window, 10% of it to the reporter; the bond stays held until then). At
+        /// `2f + 1` not-guilty votes the report is refuted and the reporter's bond burned. Once
+        /// neither can be reached with the votes still to come, the case is dismissed and the
+        /// bond returned; until then it stays open (a blocking minority does not close it
+        /// before the others vote).
         ///
         /// Emits [`Event::Voted`], and on a verdict [`Event::CaseClosed`] (with the sanction's
-        /// events). Fails with [`Error::UnknownCase`], [`Error::CaseExpired`],
+        /// events, or [`Event::ReportRefuted`]). Fails with [`Error::UnknownCase`], [`Error::CaseExpired`],
         /// [`Error::NotCaseMember`], [`Error::AlreadyVoted`] or [`Error::ConflictOfInterest`].
         #[pallet::call_index(4)]
         #[pallet::weight(Pallet::<T>::vote_weight(true, true))]

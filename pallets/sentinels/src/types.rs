@@ -244,13 +244,17 @@ impl<AccountId, Balance, BlockNumber> Case<AccountId, Balance, BlockNumber> {
 pub enum CaseOutcome {
     /// The threshold of guilty votes was reached: the miner is sanctioned.
     Guilty,
-    /// Enough not-guilty votes that the threshold can no longer be reached.
+    /// Neither the guilty threshold nor a refutation can be reached any more: the bond is
+    /// returned (and a split vote audited).
     Dismissed,
     /// Its voting period ended without a verdict.
     Expired,
     /// Guilty, but the accused hotkey was quarantined meanwhile (by proven evidence): nothing
     /// more. A verdict on a hotkey that left its uid is not superseded: it follows the hotkey.
     Superseded,
+    /// `2f + 1` members voted not guilty: the report was false and the reporter's bond is
+    /// burned. Appended last: the variants' encoding is stable.
+    Refuted,
 }
 
 /// A quarantined miner.

@@ -189,13 +189,6 @@ impl<T: Config> Pallet<T> {
                     continue;
                 };
                 let members = case.members.into_inner();
-                // The conviction is out of reach once more than `n − threshold` said not
-                // guilty; `f + 1` not-guilty votes dismiss in any case (`Pallet::judge`).
-                let out_of_reach = case
-                    .size
-                    .n()
-                    .saturating_sub(case.threshold)
-                    .saturating_add(1);
                 view.cases.push(CaseView {
                     id: open.id,
                     netuid,
@@ -210,7 +203,7 @@ impl<T: Config> Pallet<T> {
                     not_guilty: voters(&members, case.not_guilty),
                     members,
                     threshold: case.threshold,
-                    dismiss_at: out_of_reach.min(case.size.blocking()),
+                    refute_at: case.size.threshold(),
                     opened_at: case.opened_at,
                     status: status(now, case.expires_at),
                     expires_at: case.expires_at,
@@ -420,8 +413,8 @@ mod tests {
                     guilty: vec![members[0]],
                     not_guilty: vec![members[1]],
                     threshold: 5,
-                    // Three not guilty put five of seven out of reach (`f + 1` too).
-                    dismiss_at: 3,
+                    // 2f + 1 of seven.
+                    refute_at: 5,
                     opened_at: 20,
                     expires_at: 20 + CASE_DURATION,
                     status: VoteStatus::Voting,

@@ -293,7 +293,7 @@ mod tests {
             guilty: Vec::new(),
             not_guilty: Vec::new(),
             threshold: 3,
-            dismiss_at: 2,
+            refute_at: 3,
             opened_at: 20,
             expires_at: 40,
             status: VoteStatus::Voting,

@@ -31,7 +31,8 @@
 //!   back-off (after 1, 2, 4 blocks) and, after [`MAX_JUDGE_ATTEMPTS`] attempts or when the
 //!   case is within [`DECIDE_MARGIN`] blocks of expiring, votes not guilty: a conviction must
 //!   rest on evidence the committee could check, and a reporter that withholds its evidence
-//!   should lose its case (its bond comes back either way; the pallet dismisses on expiry).
+//!   should lose its case: once `2f + 1` members vote not guilty the report is refuted and its
+//!   bond burned (fewer, and the case is dismissed at expiry with the bond returned).
 //! - **Audits without the transcript abstain.** An audit (and an escalation) names the case
 //!   but not its evidence hash; the duty remembers the evidence hash and reporter of every
 //!   case it saw open (the last [`CASES_REMEMBERED`] per subnet) and re-judges from those. An

@@ -177,7 +177,7 @@ fn case(
         guilty: vec![acc(reporter)],
         not_guilty: vec![],
         threshold: 3,
-        dismiss_at: 2,
+        refute_at: 3,
         opened_at: 100,
         expires_at: 120,
         status: VoteStatus::Voting,

@@ -13,8 +13,9 @@
 //! - [`committee`]: stake × reputation sampling without replacement (Ethereum sync-committee
 //!   style), the size rule (7, falling back to 4, none below 4, at most 13) and the disjoint audit
 //!   committee, in bounded work.
-//! - [`votes`]: the verdict of a judged case (`2f + 1` guilty quarantine, `f + 1` not guilty
-//!   dismiss), split votes and the random 10% audit.
+//! - [`votes`]: the state of a judged case (`2f + 1` guilty quarantine, `2f + 1` not guilty
+//!   refute the report, dismissed when neither is reachable), an audit's verdict (`2f + 1`
+//!   overturn, `f + 1` uphold), split votes and the random 10% audit.
 //! - [`quarantine`]: doubling quarantine lengths and "3 offences in 30 epochs → deregister".
 //! - [`slashing`]: Perbill slash rates and settlements that conserve every unit.
 //!
@@ -77,6 +78,6 @@ pub use slashing::{
 };
 pub use sp_arithmetic::Perbill;
 pub use votes::{
-    audit_reason, is_split, randomly_audited, verdict, AuditReason, Tally, Verdict, Vote,
-    VoteError, DEFAULT_AUDIT_RATE,
+    audit_reason, case_verdict, is_split, randomly_audited, verdict, AuditReason, CaseVerdict,
+    Tally, Verdict, Vote, VoteError, DEFAULT_AUDIT_RATE,
 };

@@ -239,33 +239,86 @@ fn the_threshold_of_guilty_votes_quarantines_and_holds_the_bond_until_the_slash_
 }
 
 #[test]
-fn enough_not_guilty_votes_dismiss() {
+fn two_f_plus_one_not_guilty_votes_refute_the_report_and_burn_its_bond() {
     build_and_execute(|| {
         let members = seated();
         assert_ok!(report(members[0], UID_A));
-        vote(members[1], 0, false);
-        vote(members[2], 0, false);
-        assert!(Cases::<Test>::get(0).is_some());
-        // f + 1 = 3 not guilty: five guilty votes are out of reach.
-        vote(members[3], 0, false);
+        let free = Balances::free_balance(members[0]);
+        let issuance = Balances::total_issuance();
+        // f + 1 = 3 not guilty put five guilty votes out of reach, but not a refutation: the
+        // case waits for the members still to vote.
+        for voter in &members[1..5] {
+            vote(*voter, 0, false);
+            assert!(Cases::<Test>::get(0).is_some());
+        }
+        // 2f + 1 = 5 not guilty: at least three honest members found the miner right.
+        vote(members[5], 0, false);
         assert!(Cases::<Test>::get(0).is_none());
+        assert!(OpenCases::<Test>::get(NET).is_empty());
         assert!(!Sentinels::is_quarantined(NET, UID_A));
         assert_eq!(held(members[0]), 0);
-        System::assert_last_event(
-            Event::CaseClosed {
+        assert_eq!(Balances::free_balance(members[0]), free, "the bond is not returned");
+        assert_eq!(Balances::total_issuance(), issuance - BOND, "the bond is burned");
+        assert!(Judgments::<Test>::get(0).is_none());
+        let evs = events();
+        assert!(evs.contains(&Event::ReportRefuted {
+            case: 0,
+            netuid: NET,
+            uid: UID_A,
+            reporter: members[0],
+            bond_burned: BOND,
+        }));
+        assert_eq!(
+            evs.last(),
+            Some(&Event::CaseClosed {
                 case: 0,
                 netuid: NET,
                 uid: UID_A,
-                outcome: CaseOutcome::Dismissed,
-                bond_returned: BOND,
-            }
-            .into(),
+                outcome: CaseOutcome::Refuted,
+                bond_returned: 0,
+            })
+        );
+        // Closed: no more votes.
+        assert_noop!(
+            Sentinels::vote(RuntimeOrigin::signed(members[6]), 0, false),
+            Error::<Test>::UnknownCase
         );
     });
 }
 
 #[test]
-fn a_higher_governed_threshold_needs_more_votes_and_dismisses_sooner() {
+fn a_case_neither_side_can_decide_is_dismissed_and_returns_the_bond() {
+    build_and_execute(|| {
+        let members = seated();
+        assert_ok!(report(members[0], UID_A));
+        let free = Balances::free_balance(members[0]);
+        vote(members[1], 0, true);
+        vote(members[2], 0, true);
+        vote(members[3], 0, false);
+        vote(members[4], 0, false);
+        assert!(Cases::<Test>::get(0).is_some(), "both thresholds in reach");
+        // Three guilty, three not guilty, one seat left: neither side can reach five.
+        vote(members[5], 0, false);
+        assert!(Cases::<Test>::get(0).is_none());
+        assert!(!Sentinels::is_quarantined(NET, UID_A));
+        assert_eq!(held(members[0]), 0);
+        assert_eq!(Balances::free_balance(members[0]), free + BOND);
+        let evs = events();
+        assert!(evs.contains(&Event::CaseClosed {
+            case: 0,
+            netuid: NET,
+            uid: UID_A,
+            outcome: CaseOutcome::Dismissed,
+            bond_returned: BOND,
+        }));
+        assert!(!evs
+            .iter()
+            .any(|e| matches!(e, Event::ReportRefuted { .. })));
+    });
+}
+
+#[test]
+fn a_higher_governed_threshold_needs_more_votes_to_convict_not_to_refute() {
     build_and_execute(|| {
         ThresholdParam::set(6);
         let members = seated();
@@ -278,12 +331,21 @@ fn a_higher_governed_threshold_needs_more_votes_and_dismisses_sooner() {
         vote(members[5], 0, true);
         assert!(Sentinels::is_quarantined(NET, UID_A));
 
-        // Two not guilty put six out of reach.
+        // Two not guilty put six out of reach; refuting takes 2f + 1 = 5 all the same.
         assert_ok!(report(members[0], UID_B));
-        vote(members[1], 1, false);
-        assert!(Cases::<Test>::get(1).is_some());
-        vote(members[2], 1, false);
+        for voter in &members[1..5] {
+            vote(*voter, 1, false);
+            assert!(Cases::<Test>::get(1).is_some());
+        }
+        vote(members[5], 1, false);
         assert!(Cases::<Test>::get(1).is_none());
+        assert!(events().contains(&Event::ReportRefuted {
+            case: 1,
+            netuid: NET,
+            uid: UID_B,
+            reporter: members[0],
+            bond_burned: BOND,
+        }));
     });
 }
 
