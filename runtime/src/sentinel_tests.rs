@@ -2,7 +2,9 @@
 //! for one challenge with the Ed25519 key it served is quarantined by a validator-permit
 //! holder's `submit_equivocation`, earns no emission in the next epoch, and is released by
 //! `unquarantine` once its quarantine is over; an audit that overturns a judged conviction
-//! halves the guilty voters' reputation in the consensus pallet; dissolving a subnet returns
+//! slashes the guilty voters, halves their reputation in the consensus pallet and burns the
+//! reporter's bond; validators that weigh only miners earn the reputation a committee is drawn
+//! by; dissolving a subnet returns
 //! what the pallet held for it. And the read side: the `SentinelsApi` runtime API and the
 //! metagraph's quarantine flag.
 
@@ -483,7 +485,7 @@ fn validators_weighting_only_miners_earn_reputation_and_a_committee_is_drawn() {
 }
 
 #[test]
-fn an_overturned_guilty_voter_loses_half_its_reputation() {
+fn an_overturned_conviction_slashes_the_guilty_voters_and_halves_their_reputation() {
     ext().execute_with(|| {
         let netuid = NetUid(0);
         let (validators, miner) = nine_validators_and_a_miner();
@@ -536,6 +538,20 @@ fn an_overturned_guilty_voter_loses_half_its_reputation() {
             ));
         }
         assert!(<Sentinels as QuarantineInfo>::is_quarantined(netuid, miner));
+        let stake_of = |hotkey: &AccountId| {
+            <Stake as mindos_primitives::StakeInfo<AccountId, Balance>>::hotkey_stake(hotkey)
+        };
+        let stakes: Vec<Balance> = members.iter().map(|(_, key)| stake_of(key)).collect();
+        let bond_held = |who: &AccountId| {
+            <crate::Balances as frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(
+                &crate::RuntimeHoldReason::Sentinels(
+                    pallet_mindos_sentinels::HoldReason::ReportBond,
+                ),
+                who,
+            )
+        };
+        let reporter_bond = bond_held(&members[0].1);
+        assert!(reporter_bond > 0, "a conviction holds the bond until its slash settles");
         assert_ok!(Sentinels::appeal(RuntimeOrigin::signed(coldkey(2)), case));
 
         // The audit committee, disjoint from the case's, overturns the conviction.
@@ -589,6 +605,26 @@ fn an_overturned_guilty_voter_loses_half_its_reputation() {
             assert_eq!(reputation(*uid), expected, "seat {seat}");
         }
         assert!(reputation(members[0].0) < before[0]);
+
+        // And their stake is slashed: 0.1 % for a guilty vote the audit overturned, ×3 because
+        // f + 1 = 2 or more of one committee were wrong together; the reporter's bond burned.
+        let rate = Perbill::from_parts(3 * 1_000_000);
+        for (seat, (_, key)) in members.iter().enumerate() {
+            let expected = if seat < 3 {
+                stakes[seat] - rate * stakes[seat]
+            } else {
+                stakes[seat]
+            };
+            assert_eq!(stake_of(key), expected, "seat {seat}");
+        }
+        assert_eq!(bond_held(&members[0].1), 0);
+        assert!(System::events().iter().any(|r| matches!(
+            &r.event,
+            crate::RuntimeEvent::Sentinels(SentinelEvent::ConvictionOverturned {
+                bond_forfeited,
+                ..
+            }) if *bond_forfeited == reporter_bond
+        )));
     });
 }
 
