@@ -162,34 +162,41 @@ async fn scenario(dir: &Path) {
     let commits = |netuid: NetUid| count(&committed_marker(netuid));
     let reveals = |netuid: NetUid| count(&format!("weights revealed netuid={netuid} "));
 
-    let mut first = Vec::new();
     for netuid in SUBNETS {
-        let epoch = wait_for(
+        wait_for(
             &format!("the validator's first weight commit on subnet {netuid}"),
             Duration::from_secs(240),
-            || async {
-                let log = validator_log();
-                let line = log
-                    .lines()
-                    .find(|l| l.contains(&committed_marker(netuid)))?;
-                epoch_in(line)
-            },
+            || async { (commits(netuid) > 0).then_some(()) },
         )
         .await;
-        first.push((netuid, epoch));
     }
 
-    // The commits are final while all three vote.
-    wait_for(
-        "the first commits to be final",
-        Duration::from_secs(60),
+    // A commit of each subnet final while all three vote and not yet revealed. The newest
+    // commit is taken at each try: one made just before its subnet's boundary is revealed a
+    // block or two later, possibly before it is final, and is then no longer the one to watch.
+    let newest_commit = |netuid: NetUid| {
+        validator_log()
+            .lines()
+            .filter(|l| l.contains(&committed_marker(netuid)))
+            .last()
+            .and_then(epoch_in)
+    };
+    let first = wait_for(
+        "a commit of each subnet final and not yet revealed",
+        Duration::from_secs(90),
         || async {
-            for &(netuid, epoch) in &first {
-                if !committed_on_finalized(&alice, netuid, epoch).await {
+            let mut pending = Vec::new();
+            for netuid in SUBNETS {
+                let epoch = newest_commit(netuid)?;
+                let revealing = format!("weights revealed netuid={netuid} epoch={} ", epoch + 1);
+                if validator_log().contains(&revealing)
+                    || !committed_on_finalized(&alice, netuid, epoch).await
+                {
                     return None;
                 }
+                pending.push((netuid, epoch));
             }
-            Some(())
+            Some(pending)
         },
     )
     .await;
