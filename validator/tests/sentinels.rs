@@ -6,12 +6,9 @@
 //! no committee: the miner is quarantined for `Equivocation` without a case or a vote, and
 //! the honest miner never is.
 //!
-//! Not covered here: a judged case (report, votes) needs a sentinel committee, and the
-//! sentinels pallet seats validators by stake × reputation, where reputation is the moving
-//! average of the consensus the validator's own uid receives. The validators weight miners
-//! only, so on a fresh dev chain every validator's reputation stays 0 and no committee is
-//! ever drawn (`mindos_committee` answers "not stored"). The decision logic of reports and
-//! votes is unit-tested against a scripted chain (`src/sentinel/tests.rs`).
+//! Two validators cannot form a committee (it takes four), so nothing but the self-verifying
+//! evidence could have quarantined it. Judged cases (report, votes) run end to end in
+//! `tests/judged.rs`.
 //!
 //! Needs `mindos-node` (built with `--features fast-blocks`: 1 s blocks, tempo 20) and
 //! `mindos-miner` (built with `--features fault-injection`), as `tests/chain.rs` does.

@@ -30,7 +30,7 @@ use jsonrpsee::{
 use mindos_chain_client::{sentinels::Quarantine, ChainClient};
 use mindos_subnets::{Input, Output, SubnetEngine};
 use mindos_test_utils::{
-    miner_bin, spawn_validator, wait_for, write_key, write_node_key, DevNode, MinerSpec,
+    miner_bin, spawn_validator_with_env, wait_for, write_key, write_node_key, DevNode, MinerSpec,
     NodeArgs, Proc,
 };
 use serde_json::Value;
@@ -159,8 +159,18 @@ impl StakedValidator<'_> {
         (self.spawn_logging_to(&log), log)
     }
 
+    /// [`Self::spawn`] with environment variables `envs` (e.g. `MINDOS_VALIDATOR_FAULT`).
+    pub fn spawn_with_env(&self, envs: &[(&str, &str)]) -> (Proc, PathBuf) {
+        let log = self.dir.join(format!("{}.log", self.name));
+        (self.spawn_process(&log, envs), log)
+    }
+
     /// [`Self::spawn`] with its log at `log` (a restarted validator's, beside the first's).
     pub fn spawn_logging_to(&self, log: &Path) -> Proc {
+        self.spawn_process(log, &[])
+    }
+
+    fn spawn_process(&self, log: &Path, envs: &[(&str, &str)]) -> Proc {
         let validator_dir = self.dir.join(self.name);
         std::fs::create_dir_all(&validator_dir).unwrap();
         write_key(&validator_dir.join("hotkey"), self.hotkey_uri);
@@ -186,7 +196,7 @@ impl StakedValidator<'_> {
             args.extend(["--netuid".into(), netuid.0.to_string()]);
         }
         args.extend(self.extra_args.iter().map(|s| s.to_string()));
-        spawn_validator(Path::new(VALIDATOR_BIN), &validator_dir, &args, log)
+        spawn_validator_with_env(Path::new(VALIDATOR_BIN), &validator_dir, &args, envs, log)
     }
 }
 
