@@ -551,7 +551,10 @@ fn an_overturned_conviction_slashes_the_guilty_voters_and_halves_their_reputatio
             )
         };
         let reporter_bond = bond_held(&members[0].1);
-        assert!(reporter_bond > 0, "a conviction holds the bond until its slash settles");
+        assert!(
+            reporter_bond > 0,
+            "a conviction holds the bond until its slash settles"
+        );
         assert_ok!(Sentinels::appeal(RuntimeOrigin::signed(coldkey(2)), case));
 
         // The audit committee, disjoint from the case's, overturns the conviction.

@@ -164,7 +164,11 @@ fn number(row: &Value, field: &str) -> u128 {
 
 /// Each miner's share of the miners' emission in the last epoch, in percent, by name.
 fn emission_shares(graph: &BTreeMap<[u8; 32], Value>) -> Vec<(&'static str, f64)> {
-    let emission = |m: &Miner| graph.get(&account_of(m.hotkey_uri)).map_or(0, |r| number(r, "emission"));
+    let emission = |m: &Miner| {
+        graph
+            .get(&account_of(m.hotkey_uri))
+            .map_or(0, |r| number(r, "emission"))
+    };
     let total: u128 = MINERS.iter().map(emission).sum();
     MINERS
         .iter()
@@ -198,7 +202,10 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
         procs.push((m.name.to_owned(), proc));
     }
     let mut gateway = None;
-    for (i, coldkey) in ["//Alice", "//Bob", "//Charlie", "//Dave"].iter().enumerate() {
+    for (i, coldkey) in ["//Alice", "//Bob", "//Charlie", "//Dave"]
+        .iter()
+        .enumerate()
+    {
         let name = format!("validator{i}");
         let validator = StakedValidator {
             dir,
@@ -246,23 +253,26 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
     }
 
     // A committee of the four validators, drawn by stake × reputation earned from weights.
-    let (first_epoch, committee) = wait_for(
-        "a sentinel committee",
-        Duration::from_secs(360),
-        || async {
+    let (first_epoch, committee) =
+        wait_for("a sentinel committee", Duration::from_secs(360), || async {
             let committee = chain.sentinels().committee(DIGITS, None).await.ok()?;
             Some((committee.current_epoch, committee))
-        },
-    )
-    .await;
+        })
+        .await;
     assert_eq!(committee.members.len(), 4, "{committee:?}");
     eprintln!("committee of 4 sits in sentinel epoch {first_epoch}");
     let before = emission_shares(&metagraph(&http).await);
     eprintln!("miners' emission shares before: {before:?}");
 
     // Both bad miners convicted by vote; no honest miner ever quarantined.
-    let honest: Vec<[u8; 32]> = MINERS[..2].iter().map(|m| account_of(m.hotkey_uri)).collect();
-    let bad: Vec<[u8; 32]> = MINERS[2..].iter().map(|m| account_of(m.hotkey_uri)).collect();
+    let honest: Vec<[u8; 32]> = MINERS[..2]
+        .iter()
+        .map(|m| account_of(m.hotkey_uri))
+        .collect();
+    let bad: Vec<[u8; 32]> = MINERS[2..]
+        .iter()
+        .map(|m| account_of(m.hotkey_uri))
+        .collect();
     let quarantines = wait_for(
         "the garbage and lookup-table miners quarantined",
         Duration::from_secs(120),
@@ -282,7 +292,10 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
     .await;
     for (q, m) in quarantines.iter().zip(&MINERS[2..]) {
         assert!(
-            matches!(q.offence, SentinelOffence::WrongOutput | SentinelOffence::MalformedOutput),
+            matches!(
+                q.offence,
+                SentinelOffence::WrongOutput | SentinelOffence::MalformedOutput
+            ),
             "{} convicted by vote: {q:?}",
             m.name
         );
@@ -293,15 +306,21 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
             q.since_block,
             q.since_epoch - first_epoch
         );
-        assert!(q.since_epoch <= first_epoch + 2, "{} took too long: {q:?}", m.name);
+        assert!(
+            q.since_epoch <= first_epoch + 2,
+            "{} took too long: {q:?}",
+            m.name
+        );
     }
     let landed = quarantines.iter().map(|q| q.since_block).max().unwrap();
 
     // The gateway skips them from the finalized block the quarantine lands in (and the
     // validator's next metagraph read).
-    wait_for("the quarantines finalized", Duration::from_secs(60), || async {
-        (chain.finalized_number().await.ok()? > u64::from(landed) + 1).then_some(())
-    })
+    wait_for(
+        "the quarantines finalized",
+        Duration::from_secs(60),
+        || async { (chain.finalized_number().await.ok()? > u64::from(landed) + 1).then_some(()) },
+    )
     .await;
     let engine = mindos_subnets::load("digits", &EngineConfig::default()).unwrap();
     let bad_uids: Vec<u64> = quarantines
@@ -315,7 +334,11 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
         let answer: Value = gateway
             .request(
                 "subnet_query",
-                rpc_params![DIGITS, input, json!({"redundancy": 2, "timeout_ms": 10_000})],
+                rpc_params![
+                    DIGITS,
+                    input,
+                    json!({"redundancy": 2, "timeout_ms": 10_000})
+                ],
             )
             .await
             .unwrap();
@@ -329,10 +352,17 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
 
     // The liar's false reports are refuted: its bond burned, never an honest reporter's.
     let liar = account_of(&format!("//MindosJudge{LIAR}"));
-    wait_for("a false report refuted", Duration::from_secs(120), || async {
-        let seen = seen.lock().unwrap();
-        seen.refuted.iter().any(|(reporter, _)| *reporter == liar).then_some(())
-    })
+    wait_for(
+        "a false report refuted",
+        Duration::from_secs(120),
+        || async {
+            let seen = seen.lock().unwrap();
+            seen.refuted
+                .iter()
+                .any(|(reporter, _)| *reporter == liar)
+                .then_some(())
+        },
+    )
     .await;
     {
         let seen = seen.lock().unwrap();
@@ -344,12 +374,16 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
     }
 
     // Slashed when the audit window ends, and earning nothing meanwhile.
-    wait_for("both bad miners slashed", Duration::from_secs(150), || async {
-        let seen = seen.lock().unwrap();
-        bad.iter()
-            .all(|b| seen.slashed.iter().any(|(h, amount)| h == b && *amount > 0))
-            .then_some(())
-    })
+    wait_for(
+        "both bad miners slashed",
+        Duration::from_secs(150),
+        || async {
+            let seen = seen.lock().unwrap();
+            bad.iter()
+                .all(|b| seen.slashed.iter().any(|(h, amount)| h == b && *amount > 0))
+                .then_some(())
+        },
+    )
     .await;
     let slashed_at = subnet_epoch(&chain).await;
     let graph = metagraph(&http).await;
@@ -365,5 +399,8 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
         assert!(number(&graph[h], "emission") > 0, "{}", graph[h]);
     }
     let rows = chain.sentinels().quarantines(Some(DIGITS)).await.unwrap();
-    assert!(rows.iter().all(|q| !honest.contains(&q.hotkey.0)), "{rows:?}");
+    assert!(
+        rows.iter().all(|q| !honest.contains(&q.hotkey.0)),
+        "{rows:?}"
+    );
 }

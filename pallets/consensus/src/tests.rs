@@ -1101,7 +1101,10 @@ fn a_validator_earns_reputation_by_agreeing_with_consensus_and_can_have_it_cut()
         assert!(reputation(0) > Perbill::zero());
         // A quarter of the agreeing validators' reputation, within a part of rounding.
         assert!(
-            reputation(0).deconstruct().abs_diff(reputation(1).deconstruct() / 4) <= 1,
+            reputation(0)
+                .deconstruct()
+                .abs_diff(reputation(1).deconstruct() / 4)
+                <= 1,
             "{:?} vs {:?}",
             reputation(0),
             reputation(1)
@@ -1113,10 +1116,7 @@ fn a_validator_earns_reputation_by_agreeing_with_consensus_and_can_have_it_cut()
         // An overturned guilty vote halves a validator's reputation (the sentinels' cut).
         let earned = reputation(1);
         Consensus::cut(netuid, &hotkey(1), Perbill::from_percent(50));
-        assert_eq!(
-            reputation(1),
-            Perbill::from_parts(earned.deconstruct() / 2)
-        );
+        assert_eq!(reputation(1), Perbill::from_parts(earned.deconstruct() / 2));
     });
 }
 

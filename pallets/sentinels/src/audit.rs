@@ -667,7 +667,11 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Burns `amount` held from `who` for `reason`; returns what was burned.
-    pub(crate) fn burn_hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+    pub(crate) fn burn_hold(
+        reason: HoldReason,
+        who: &T::AccountId,
+        amount: BalanceOf<T>,
+    ) -> BalanceOf<T> {
         if amount.is_zero() {
             return amount;
         }

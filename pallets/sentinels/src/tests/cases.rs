@@ -257,8 +257,16 @@ fn two_f_plus_one_not_guilty_votes_refute_the_report_and_burn_its_bond() {
         assert!(OpenCases::<Test>::get(NET).is_empty());
         assert!(!Sentinels::is_quarantined(NET, UID_A));
         assert_eq!(held(members[0]), 0);
-        assert_eq!(Balances::free_balance(members[0]), free, "the bond is not returned");
-        assert_eq!(Balances::total_issuance(), issuance - BOND, "the bond is burned");
+        assert_eq!(
+            Balances::free_balance(members[0]),
+            free,
+            "the bond is not returned"
+        );
+        assert_eq!(
+            Balances::total_issuance(),
+            issuance - BOND,
+            "the bond is burned"
+        );
         assert!(Judgments::<Test>::get(0).is_none());
         let evs = events();
         assert!(evs.contains(&Event::ReportRefuted {
@@ -311,9 +319,7 @@ fn a_case_neither_side_can_decide_is_dismissed_and_returns_the_bond() {
             outcome: CaseOutcome::Dismissed,
             bond_returned: BOND,
         }));
-        assert!(!evs
-            .iter()
-            .any(|e| matches!(e, Event::ReportRefuted { .. })));
+        assert!(!evs.iter().any(|e| matches!(e, Event::ReportRefuted { .. })));
     });
 }
 

@@ -70,7 +70,10 @@ fn three_by_three_by_hand() {
         parts(&out.dividends),
         [625_000_000, 299_999_999, 74_999_999]
     );
-    assert_eq!(parts(&out.reputation), [100_000_000, 80_000_000, 30_000_000]);
+    assert_eq!(
+        parts(&out.reputation),
+        [100_000_000, 80_000_000, 30_000_000]
+    );
     assert_eq!(epoch.run_dense(), Some(out));
 }
 
@@ -292,11 +295,21 @@ fn validator_reputation_is_its_validator_trust() {
         ],
     );
     let out = epoch.run();
-    assert_eq!(parts(&out.consensus), [0, 0, 0, 500_000_000, 500_000_000, 0]);
+    assert_eq!(
+        parts(&out.consensus),
+        [0, 0, 0, 500_000_000, 500_000_000, 0]
+    );
     assert_eq!(parts(&out.validator_trust), [ONE, ONE, 250_000_000]);
     assert_eq!(
         parts(&out.reputation),
-        [100_000_000, 100_000_000, 25_000_000, 50_000_000, 50_000_000, 0]
+        [
+            100_000_000,
+            100_000_000,
+            25_000_000,
+            50_000_000,
+            50_000_000,
+            0
+        ]
     );
     assert_eq!(epoch.run_dense(), Some(out.clone()));
 

@@ -281,9 +281,19 @@ fn an_honest_report_is_never_refuted() {
         votes.extend(vec![Vote::NotGuilty; usize::from(lying)]);
         let e = Epoch::new(size, votes, &mut rng);
         let closed = close_case(&e);
-        assert_ne!(closed, CaseVerdict::Refuted, "epoch {epoch}: n {}", size.n());
+        assert_ne!(
+            closed,
+            CaseVerdict::Refuted,
+            "epoch {epoch}: n {}",
+            size.n()
+        );
         if all_vote {
-            assert_eq!(closed, CaseVerdict::Quarantine, "epoch {epoch}: n {}", size.n());
+            assert_eq!(
+                closed,
+                CaseVerdict::Quarantine,
+                "epoch {epoch}: n {}",
+                size.n()
+            );
         }
     }
 }
