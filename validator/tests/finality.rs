@@ -178,7 +178,7 @@ async fn scenario(dir: &Path) {
         validator_log()
             .lines()
             .filter(|l| l.contains(&committed_marker(netuid)))
-            .last()
+            .next_back()
             .and_then(epoch_in)
     };
     let first = wait_for(
