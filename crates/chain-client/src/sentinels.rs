@@ -503,7 +503,7 @@ mod tests {
         );
         assert_eq!(case["offence"], json!("wrongOutput"));
         assert_eq!(case["notGuilty"], json!([account(3).to_string()]));
-        assert_eq!(case["refuteAt"], json!(2));
+        assert_eq!(case["refuteAt"], json!(3));
         assert_eq!(case["status"], json!("voting"));
         let audit = &json["audits"][0];
         assert_eq!(audit["deposit"], json!("5000000000000"));
