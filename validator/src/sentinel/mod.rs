@@ -28,8 +28,10 @@
 //!
 //! - **An unreachable reporter clears the miner, late.** A vote needs the transcript, which
 //!   only the reporter is sure to hold. When it cannot be fetched the duty retries with
-//!   back-off (after 1, 2, 4 blocks) and, after [`MAX_JUDGE_ATTEMPTS`] attempts or when the
-//!   case is within [`DECIDE_MARGIN`] blocks of expiring, votes not guilty: a conviction must
+//!   back-off (after 1, 2, 4 … 64 blocks: about 13 minutes of 6 s blocks in all, so a reporter
+//!   restarting or briefly offline is waited for, since `2f + 1` not-guilty votes burn its
+//!   bond) and, after [`MAX_JUDGE_ATTEMPTS`] attempts or when the case is within
+//!   [`DECIDE_MARGIN`] blocks of expiring, votes not guilty: a conviction must
 //!   rest on evidence the committee could check, and a reporter that withholds its evidence
 //!   should lose its case: once `2f + 1` members vote not guilty the report is refuted and its
 //!   bond burned (fewer, and the case is dismissed at expiry with the bond returned).
@@ -78,7 +80,7 @@ pub(crate) const MAX_EVIDENCE_AGE_EPOCHS: u64 = 4;
 /// lowest ids are forgotten first); 72 bytes each.
 pub(crate) const CASES_REMEMBERED: usize = 256;
 /// Attempts at fetching and judging a case's transcript before voting not guilty.
-pub(crate) const MAX_JUDGE_ATTEMPTS: u32 = 4;
+pub(crate) const MAX_JUDGE_ATTEMPTS: u32 = 8;
 /// Blocks before a case's expiry at which an unreachable reporter's case is decided.
 pub(crate) const DECIDE_MARGIN: u32 = 3;
 

@@ -420,20 +420,23 @@ async fn an_unreachable_reporter_is_retried_with_back_off_then_cleared_before_ex
     let chain = ScriptedChain::with(|s| {
         s.epoch = 5;
         s.committees.insert(5, vec![1, 2, 3, 4]);
-        s.cases.cases = vec![case(10, 20, 2, &[1, 2, 3, 4], 0xee)];
+        let mut far = case(10, 20, 2, &[1, 2, 3, 4], 0xee);
+        // Expiring far off: only the attempts decide.
+        far.expires_at = 1_000;
+        s.cases.cases = vec![far];
     });
     let judge = ScriptedJudge::default(); // everything unavailable
     let (mut d, _) = duty(None);
-    for block in 100..106 {
+    for block in 100..227 {
         d.on_block(&chain, &judge, NET, block).await;
     }
-    // Tried at 100, 101, 103: back-off, no vote yet.
-    assert_eq!(judge.asked.lock().unwrap().len(), 3);
+    // Tried at 100, 101, 103, 107, 115, 131, 163: back-off doubling, no vote yet.
+    assert_eq!(judge.asked.lock().unwrap().len(), MAX_JUDGE_ATTEMPTS as usize - 1);
     assert!(chain.submitted().is_empty());
-    for block in 106..110 {
+    for block in 227..230 {
         d.on_block(&chain, &judge, NET, block).await;
     }
-    // The fourth attempt (at 107) decides.
+    // The eighth attempt (at 227) decides.
     assert_eq!(
         chain.submitted(),
         vec![Call::Vote {
