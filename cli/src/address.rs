@@ -85,7 +85,7 @@ pub fn parse_account(text: &str) -> Result<AccountId32, AddressError> {
 
 /// Bytes from hex digits (no `0x`), `None` for an odd length or a non-hex digit.
 pub fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     hex.as_bytes()

@@ -107,7 +107,10 @@ mod tests {
         assert_eq!(parse_mind("2."), Ok(2 * MIND));
         assert_eq!(parse_mind("1_000.5"), Ok(1_000 * MIND + MIND / 2));
         assert_eq!(parse_mind(" 3.000000000000000 "), Ok(3 * MIND));
-        assert_eq!(parse_mind("123456.789012345678"), Ok(123_456_789_012_345_678));
+        assert_eq!(
+            parse_mind("123456.789012345678"),
+            Ok(123_456_789_012_345_678)
+        );
     }
 
     #[test]
@@ -116,7 +119,9 @@ mod tests {
             parse_mind("0.0000000000001"),
             Err(AmountError::TooManyDecimals(_))
         ));
-        for bad in ["", ".", "-1", "+1", "1e3", "1.2.3", "one", "1 000", "_1", "1_", "0x10", "1,5"] {
+        for bad in [
+            "", ".", "-1", "+1", "1e3", "1.2.3", "one", "1 000", "_1", "1_", "0x10", "1,5",
+        ] {
             assert!(
                 matches!(parse_mind(bad), Err(AmountError::Malformed(_))),
                 "{bad:?} parsed"
@@ -141,8 +146,20 @@ mod tests {
         assert_eq!(format_mind(1), "0.000000000001");
         assert_eq!(format_mind(2 * MIND), "2");
         assert_eq!(format_mind(0), "0");
-        assert_eq!(format_mind(u128::MAX), "340282366920938463463374607.431768211455");
-        for planck in [0, 1, 10, 999_999_999_999, MIND, MIND + 1, 123_456_789_000_000, u128::MAX] {
+        assert_eq!(
+            format_mind(u128::MAX),
+            "340282366920938463463374607.431768211455"
+        );
+        for planck in [
+            0,
+            1,
+            10,
+            999_999_999_999,
+            MIND,
+            MIND + 1,
+            123_456_789_000_000,
+            u128::MAX,
+        ] {
             assert_eq!(parse_mind(&format_mind(planck)), Ok(planck));
         }
     }

@@ -164,10 +164,15 @@ impl Sr25519Pair {
                 KeystoreError::BadSecret("a seed is 0x and 64 hex digits (32 bytes)".into())
             })?
         } else {
-            let mnemonic = Mnemonic::parse_in_normalized(subxt_signer::bip39::Language::English, phrase)
-                .map_err(|e| KeystoreError::BadSecret(format!("not a BIP-39 mnemonic: {e}")))?;
+            let mnemonic =
+                Mnemonic::parse_in_normalized(subxt_signer::bip39::Language::English, phrase)
+                    .map_err(|e| KeystoreError::BadSecret(format!("not a BIP-39 mnemonic: {e}")))?;
             let (mut entropy, len) = mnemonic.to_entropy_array();
-            let password = uri.password.as_ref().map(|p| p.expose_secret()).unwrap_or("");
+            let password = uri
+                .password
+                .as_ref()
+                .map(|p| p.expose_secret())
+                .unwrap_or("");
             let mini = substrate_bip39::mini_secret_from_entropy(
                 entropy.get(..len).unwrap_or_default(),
                 password,
@@ -178,16 +183,19 @@ impl Sr25519Pair {
         };
         // The same walk as `subxt_signer::sr25519::Keypair::derive` and sp-core: a hard
         // junction re-seeds from the secret, a soft one tweaks it.
-        let secret = uri.junctions.iter().fold(
-            mini.expand(ExpansionMode::Ed25519),
-            |secret, junction| match junction {
-                DeriveJunction::Soft(cc) => secret.derived_key_simple(ChainCode(*cc), []).0,
-                DeriveJunction::Hard(cc) => secret
-                    .hard_derive_mini_secret_key(Some(ChainCode(*cc)), b"")
-                    .0
-                    .expand(ExpansionMode::Ed25519),
-            },
-        );
+        let secret =
+            uri.junctions
+                .iter()
+                .fold(
+                    mini.expand(ExpansionMode::Ed25519),
+                    |secret, junction| match junction {
+                        DeriveJunction::Soft(cc) => secret.derived_key_simple(ChainCode(*cc), []).0,
+                        DeriveJunction::Hard(cc) => secret
+                            .hard_derive_mini_secret_key(Some(ChainCode(*cc)), b"")
+                            .0
+                            .expand(ExpansionMode::Ed25519),
+                    },
+                );
         Ok(Self(secret.into()))
     }
 
@@ -196,7 +204,11 @@ impl Sr25519Pair {
         let entropy_len = match words {
             12 => 16,
             24 => 32,
-            _ => return Err(KeystoreError::BadSecret("a mnemonic has 12 or 24 words".into())),
+            _ => {
+                return Err(KeystoreError::BadSecret(
+                    "a mnemonic has 12 or 24 words".into(),
+                ))
+            }
         };
         let mut entropy = Zeroizing::new([0u8; 32]);
         let entropy = entropy.get_mut(..entropy_len).unwrap_or_default();
@@ -399,7 +411,9 @@ impl Keystore {
         // Generation 3 only: the 64-byte expanded secret. Generations 1 and 2 (a 32-byte
         // seed) predate 2020 and polkadot-js re-exports them as generation 3.
         if pkcs8.len() != PKCS8_LEN {
-            return Err(damaged("the decrypted key is not a generation-3 pkcs8 body"));
+            return Err(damaged(
+                "the decrypted key is not a generation-3 pkcs8 body",
+            ));
         }
         let (header, rest) = pkcs8.split_at(PKCS8_HEADER.len());
         let (secret, rest) = rest.split_at(SECRET_LEN);
@@ -426,13 +440,22 @@ fn scrypt_key(
     p: u32,
     r: u32,
 ) -> Result<Key, KeystoreError> {
-    let params = scrypt::Params::new(log_n, r, p, 32)
-        .map_err(|_| KeystoreError::UnsupportedScrypt { n: 1 << log_n, p, r })?;
+    let params =
+        scrypt::Params::new(log_n, r, p, 32).map_err(|_| KeystoreError::UnsupportedScrypt {
+            n: 1 << log_n,
+            p,
+            r,
+        })?;
     let mut key = Key::default();
     // polkadot-js derives 64 bytes and keys the secretbox with the first 32; scrypt's
     // output is PBKDF2's, whose first 32 bytes do not depend on the length asked for.
-    scrypt::scrypt(password.as_bytes(), salt, &params, &mut key)
-        .map_err(|_| KeystoreError::UnsupportedScrypt { n: 1 << log_n, p, r })?;
+    scrypt::scrypt(password.as_bytes(), salt, &params, &mut key).map_err(|_| {
+        KeystoreError::UnsupportedScrypt {
+            n: 1 << log_n,
+            p,
+            r,
+        }
+    })?;
     Ok(key)
 }
 
@@ -482,8 +505,12 @@ mod tests {
         let pair = Sr25519Pair::from_uri(&uri(&format!("{DEV}//Bob"))).unwrap();
         let signature = subxt_signer::sr25519::Signature(pair.sign(b"payload"));
         let public = subxt_signer::sr25519::PublicKey(pair.account().0);
-        assert!(subxt_signer::sr25519::verify(&signature, b"payload", &public));
-        assert!(!subxt_signer::sr25519::verify(&signature, b"other", &public));
+        assert!(subxt_signer::sr25519::verify(
+            &signature, b"payload", &public
+        ));
+        assert!(!subxt_signer::sr25519::verify(
+            &signature, b"other", &public
+        ));
     }
 
     #[test]
@@ -525,7 +552,10 @@ mod tests {
         // 117 bytes of pkcs8 plus the 16-byte MAC.
         assert_eq!(body.len(), 68 + 117 + 16);
         let json: serde_json::Value = serde_json::from_str(&keystore.to_json()).unwrap();
-        assert_eq!(json["encoding"]["content"], serde_json::json!(["pkcs8", "sr25519"]));
+        assert_eq!(
+            json["encoding"]["content"],
+            serde_json::json!(["pkcs8", "sr25519"])
+        );
         assert_eq!(
             json["encoding"]["type"],
             serde_json::json!(["scrypt", "xsalsa20-poly1305"])

@@ -148,7 +148,13 @@ mod tests {
         assert_eq!(exit_code(&declined), EXIT_NOT_CONFIRMED);
         let amount: anyhow::Error = amount::parse_mind("1.0000000000001").unwrap_err().into();
         assert_eq!(exit_code(&amount), EXIT_INPUT);
-        for code in [EXIT_OK, EXIT_INPUT, EXIT_CHAIN, EXIT_PASSWORD, EXIT_NOT_CONFIRMED] {
+        for code in [
+            EXIT_OK,
+            EXIT_INPUT,
+            EXIT_CHAIN,
+            EXIT_PASSWORD,
+            EXIT_NOT_CONFIRMED,
+        ] {
             assert!(cli::EXIT_CODES.contains(&format!("  {code}  ")), "{code}");
         }
     }
@@ -156,7 +162,10 @@ mod tests {
     #[test]
     fn networks_are_dev_local_or_websocket_urls() {
         assert_eq!(Network::parse("dev").unwrap().url(), "ws://127.0.0.1:9944");
-        assert_eq!(Network::parse("local").unwrap().url(), "ws://127.0.0.1:9944");
+        assert_eq!(
+            Network::parse("local").unwrap().url(),
+            "ws://127.0.0.1:9944"
+        );
         assert_eq!(Network::parse("wss://x:443").unwrap().url(), "wss://x:443");
         assert!(Network::parse("http://x").is_err());
         assert!(Network::parse("mainnet").is_err());

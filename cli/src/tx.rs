@@ -107,9 +107,10 @@ pub async fn send(client: &ChainClient, signed: Signed, ui: &Ui) -> anyhow::Resu
                     ));
                 }
                 TransactionStatus::InFinalizedBlock(in_block) => {
-                    in_block.wait_for_success().await.map_err(|e| {
-                        ChainError::Subxt(Box::new(subxt::Error::from(e)))
-                    })?;
+                    in_block
+                        .wait_for_success()
+                        .await
+                        .map_err(|e| ChainError::Subxt(Box::new(subxt::Error::from(e))))?;
                     let block_hash = in_block.block_hash();
                     let block_number = block_number(client, block_hash).await?;
                     return Ok(Finalized {

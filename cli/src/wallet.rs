@@ -103,7 +103,11 @@ fn create(cx: &Context<'_>, name: &str, words: usize) -> anyhow::Result<()> {
 fn import(cx: &Context<'_>, name: &str, seed: bool) -> anyhow::Result<()> {
     check_name(name)?;
     cx.wallets.ensure_free(name)?;
-    let what = if seed { "seed (0x and 64 hex digits)" } else { "mnemonic" };
+    let what = if seed {
+        "seed (0x and 64 hex digits)"
+    } else {
+        "mnemonic"
+    };
     let secret = cx.ui.secret(what)?;
     if seed && !(secret.starts_with("0x") && secret.len() == 66) {
         bail!("a seed is 0x and 64 hex digits; use --mnemonic for a phrase");
@@ -130,22 +134,18 @@ fn import(cx: &Context<'_>, name: &str, seed: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn import_json(
-    cx: &Context<'_>,
-    file: &std::path::Path,
-    name: Option<&str>,
-) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("reading {}", file.display()))?;
+fn import_json(cx: &Context<'_>, file: &std::path::Path, name: Option<&str>) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let mut keystore =
         Keystore::from_json(&text).with_context(|| format!("reading {}", file.display()))?;
     let name = match name {
         Some(name) => name.to_owned(),
         None => match keystore.meta.name.as_deref() {
             Some(own) if check_name(own).is_ok() => own.to_owned(),
-            other => bail!(
-                "the export's name {other:?} is not a wallet name; give one with --name"
-            ),
+            other => {
+                bail!("the export's name {other:?} is not a wallet name; give one with --name")
+            }
         },
     };
     cx.wallets.ensure_free(&name)?;
@@ -161,7 +161,8 @@ fn import_json(
         keystore,
     };
     let document = describe(&wallet)?;
-    cx.ui.note(&format!("imported wallet `{name}` from {}", file.display()));
+    cx.ui
+        .note(&format!("imported wallet `{name}` from {}", file.display()));
     cx.ui.result(&wallet_line(&document), document);
     Ok(())
 }
@@ -177,14 +178,22 @@ fn export(cx: &Context<'_>, name: &str, output: Option<&std::path::Path>) -> any
         Some(path) => {
             let mut contents = text;
             contents.push('\n');
-            mindos_daemon::keyfile::write_private(path, contents.as_bytes())
-                .with_context(|| format!("writing {} (an existing file is never replaced)", path.display()))?;
+            mindos_daemon::keyfile::write_private(path, contents.as_bytes()).with_context(
+                || {
+                    format!(
+                        "writing {} (an existing file is never replaced)",
+                        path.display()
+                    )
+                },
+            )?;
             cx.ui.note(&format!(
                 "wrote wallet `{name}` to {}: polkadot-js restores it with the wallet's password",
                 path.display()
             ));
-            cx.ui
-                .result("", json!({"name": name, "path": path.display().to_string()}));
+            cx.ui.result(
+                "",
+                json!({"name": name, "path": path.display().to_string()}),
+            );
         }
     }
     Ok(())
@@ -214,11 +223,19 @@ fn list(cx: &Context<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A string field of a result document ("" if absent).
+fn field<'a>(document: &'a serde_json::Value, key: &str) -> &'a str {
+    document
+        .get(key)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+}
+
 fn wallet_line(document: &serde_json::Value) -> String {
     format!(
         "{}  {}",
-        document["name"].as_str().unwrap_or_default(),
-        document["address"].as_str().unwrap_or_default()
+        field(document, "name"),
+        field(document, "address")
     )
 }
 
@@ -229,12 +246,14 @@ fn show(cx: &Context<'_>, name: &str) -> anyhow::Result<()> {
         .keystore
         .meta
         .when_created
-        .map_or("unknown".to_owned(), |ms| format!("{ms} ms since the Unix epoch"));
+        .map_or("unknown".to_owned(), |ms| {
+            format!("{ms} ms since the Unix epoch")
+        });
     let text = format!(
         "name:        {}\naddress:     {}\npublic key:  {}\nkeystore:    {}\ncreated:     {created}",
         name,
-        document["address"].as_str().unwrap_or_default(),
-        document["public_key"].as_str().unwrap_or_default(),
+        field(&document, "address"),
+        field(&document, "public_key"),
         wallet.path.display(),
     );
     cx.ui.result(&text, document);
@@ -251,7 +270,10 @@ fn resolve_account(cx: &Context<'_>, text: &str) -> anyhow::Result<AccountId32> 
         }
     }
     address::parse_account(text).map_err(|e| {
-        anyhow::anyhow!("`{text}` is neither a wallet in {} nor an address: {e}", cx.wallets.dir().display())
+        anyhow::anyhow!(
+            "`{text}` is neither a wallet in {} nor an address: {e}",
+            cx.wallets.dir().display()
+        )
     })
 }
 

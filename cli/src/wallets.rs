@@ -20,9 +20,7 @@ pub const MAX_NAME_LEN: usize = 64;
 #[non_exhaustive]
 pub enum WalletError {
     /// The name has characters a folder name should not, or is empty or too long.
-    #[error(
-        "`{0}` is not a wallet name: use 1 to {MAX_NAME_LEN} letters, digits, `-` or `_`"
-    )]
+    #[error("`{0}` is not a wallet name: use 1 to {MAX_NAME_LEN} letters, digits, `-` or `_`")]
     BadName(String),
     /// No wallet of that name.
     #[error("no wallet `{name}` in {dir} (see `mindos wallet list`)")]
@@ -243,7 +241,10 @@ mod tests {
             wallets.create("a", &keystore),
             Err(WalletError::Exists { .. })
         ));
-        assert!(matches!(wallets.ensure_free("a"), Err(WalletError::Exists { .. })));
+        assert!(matches!(
+            wallets.ensure_free("a"),
+            Err(WalletError::Exists { .. })
+        ));
         let names: Vec<String> = wallets
             .list()
             .unwrap()

@@ -68,7 +68,10 @@ fn import_json_takes_a_polkadot_js_export_and_refuses_a_wrong_password() {
     )
     .expect_code(3);
     assert_eq!(wrong.json()["error"]["code"], 3);
-    assert!(!wallets.join("alice").exists(), "a wallet was written: {wrong:?}");
+    assert!(
+        !wallets.join("alice").exists(),
+        "a wallet was written: {wrong:?}"
+    );
 
     let run = mindos(
         &wallets,
@@ -143,7 +146,13 @@ fn polkadot_js_opens_a_wallet_mindos_wrote() {
     let exported = dir.path().join("interop.json");
     mindos(
         &wallets,
-        &["wallet", "export", "interop", "--output", exported.to_str().unwrap()],
+        &[
+            "wallet",
+            "export",
+            "interop",
+            "--output",
+            exported.to_str().unwrap(),
+        ],
         "",
         None,
     )
