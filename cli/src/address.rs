@@ -50,37 +50,31 @@ fn checksum(data: &[u8]) -> [u8; 2] {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AddressError {
-    /// Not base58, or not the length of a 32-byte account with a one- or two-byte prefix.
-    #[error("`{0}` is not an SS58 address of a 32-byte account nor 0x and 64 hex digits")]
-    Malformed(String),
-    /// The checksum does not match: most likely a typo.
-    #[error("`{0}` has a wrong SS58 checksum (a typo?)")]
-    BadChecksum(String),
+    /// `0x` without 64 hex digits after it.
+    #[error("`{0}` is not 0x and 64 hex digits")]
+    BadHex(String),
+    /// Not an SS58 address of a 32-byte account: bad base58, length or checksum (a typo?).
+    #[error("`{text}` is not an SS58 address ({reason})")]
+    BadSs58 {
+        /// What was given.
+        text: String,
+        /// subxt's reason, e.g. "Invalid checksum".
+        reason: String,
+    },
 }
 
 /// An account from an SS58 address (any prefix) or `0x` and 64 hex digits.
 pub fn parse_account(text: &str) -> Result<AccountId32, AddressError> {
     let text = text.trim();
-    let malformed = || AddressError::Malformed(text.to_owned());
-    if let Some(hex) = text.strip_prefix("0x") {
-        let bytes = decode_hex(hex).ok_or_else(malformed)?;
-        return bytes.try_into().map(AccountId32).map_err(|_| malformed());
+    if text.starts_with("0x") {
+        return mindos_chain_client::keys::parse_account(text)
+            .ok_or_else(|| AddressError::BadHex(text.to_owned()));
     }
-    let data = bs58::decode(text).into_vec().map_err(|_| malformed())?;
-    let prefix_len = match data.len() {
-        35 => 1,
-        36 => 2,
-        _ => return Err(malformed()),
-    };
-    let (body, sum) = data.split_at(data.len().saturating_sub(2));
-    if checksum(body) != sum {
-        return Err(AddressError::BadChecksum(text.to_owned()));
-    }
-    let key: [u8; 32] = body
-        .get(prefix_len..)
-        .and_then(|key| key.try_into().ok())
-        .ok_or_else(malformed)?;
-    Ok(AccountId32(key))
+    // subxt's parser reads one- and two-byte prefixes and checks the checksum.
+    text.parse().map_err(|e| AddressError::BadSs58 {
+        text: text.to_owned(),
+        reason: format!("{e}"),
+    })
 }
 
 /// Bytes from hex digits (no `0x`), `None` for an odd length or a non-hex digit.
@@ -129,9 +123,12 @@ mod tests {
         let typo = String::from_utf8(typo).unwrap();
         assert!(matches!(
             parse_account(&typo),
-            Err(AddressError::BadChecksum(_) | AddressError::Malformed(_))
+            Err(AddressError::BadSs58 { .. })
         ));
-        assert!(parse_account("0x1234").is_err());
+        assert!(matches!(
+            parse_account("0x1234"),
+            Err(AddressError::BadHex(_))
+        ));
         assert!(parse_account("0xzz").is_err());
         assert!(parse_account("alice").is_err());
         assert!(parse_account("").is_err());

@@ -4,8 +4,7 @@
 
 use anyhow::Context;
 use mindos_chain_client::{
-    bounded, neuron::AtBlock, ChainClient, ChainError, MindConfig, FINALIZED_TIMEOUT,
-    MAX_FINALITY_LAG, RPC_TIMEOUT,
+    bounded, ChainClient, ChainError, MindConfig, FINALIZED_TIMEOUT, RPC_TIMEOUT,
 };
 use subxt::{
     client::OnlineClientAtBlockImpl,
@@ -34,24 +33,10 @@ pub struct Finalized {
     pub extrinsic_hash: H256,
 }
 
-/// The block a transaction is signed at: the newest finalized block, or the best block once
-/// finality lags by more than [`MAX_FINALITY_LAG`] (a transaction is mortal for 32 blocks
-/// from there, as `ChainClient::submit` signs).
-async fn signing_block(client: &ChainClient) -> Result<AtBlock, ChainError> {
-    let finalized = bounded("the finalized block", RPC_TIMEOUT, async {
-        client
-            .api()
-            .at_current_block()
-            .await
-            .map_err(|e| ChainError::Subxt(Box::new(e.into())))
-    })
-    .await?;
-    let best = client.at_best().await?;
-    if best.block_number().saturating_sub(finalized.block_number()) > MAX_FINALITY_LAG {
-        Ok(best)
-    } else {
-        Ok(finalized)
-    }
+/// A subxt error as the chain client reports it (its `ChainError::Subxt`), so
+/// [`crate::exit_code`] sorts it as a chain error.
+pub fn chain_error(error: impl Into<subxt::Error>) -> ChainError {
+    ChainError::Subxt(Box::new(error.into()))
 }
 
 /// Signs `call` with `signer` at the next nonce and asks the node for its fee. Nothing is
@@ -61,17 +46,17 @@ pub async fn sign<Call: Payload>(
     call: &Call,
     signer: &Sr25519Pair,
 ) -> anyhow::Result<Signed> {
-    let mut txs = signing_block(client).await?.transactions();
+    // Signed at the finalized block, or the best one while finality lags (as the chain
+    // client signs): a transaction is mortal for 32 blocks from there.
+    let mut txs = client.signing_block().await?.transactions();
     let params = subxt::config::SubstrateExtrinsicParamsBuilder::<MindConfig>::new().build();
     let tx = txs
         .create_signed(call, signer, params)
         .await
-        .map_err(|e| ChainError::Subxt(Box::new(e.into())))
+        .map_err(chain_error)
         .context("signing the transaction")?;
     let fee = bounded("the fee estimate", RPC_TIMEOUT, async {
-        tx.partial_fee_estimate()
-            .await
-            .map_err(|e| ChainError::Subxt(Box::new(e.into())))
+        tx.partial_fee_estimate().await.map_err(chain_error)
     })
     .await
     .context("asking the node for the fee")?;
@@ -82,11 +67,7 @@ pub async fn sign<Call: Payload>(
 /// block and succeeded there; progress goes to stderr.
 pub async fn send(client: &ChainClient, signed: Signed, ui: &Ui) -> anyhow::Result<Finalized> {
     let watch = async {
-        let mut progress = signed
-            .tx
-            .submit_and_watch()
-            .await
-            .map_err(|e| ChainError::Subxt(Box::new(e.into())))?;
+        let mut progress = signed.tx.submit_and_watch().await.map_err(chain_error)?;
         ui.note(&format!("sent transaction {:?}", signed.tx.hash()));
         loop {
             let status = progress
@@ -96,7 +77,7 @@ pub async fn send(client: &ChainClient, signed: Signed, ui: &Ui) -> anyhow::Resu
                     status: "error",
                     message: "the node closed the transaction's status stream".into(),
                 })?
-                .map_err(|e| ChainError::Subxt(Box::new(e.into())))?;
+                .map_err(chain_error)?;
             match status {
                 TransactionStatus::InBestBlock(in_block) => {
                     let number = block_number(client, in_block.block_hash()).await;
@@ -107,10 +88,7 @@ pub async fn send(client: &ChainClient, signed: Signed, ui: &Ui) -> anyhow::Resu
                     ));
                 }
                 TransactionStatus::InFinalizedBlock(in_block) => {
-                    in_block
-                        .wait_for_success()
-                        .await
-                        .map_err(|e| ChainError::Subxt(Box::new(subxt::Error::from(e))))?;
+                    in_block.wait_for_success().await.map_err(chain_error)?;
                     let block_hash = in_block.block_hash();
                     let block_number = block_number(client, block_hash).await?;
                     return Ok(Finalized {
@@ -148,10 +126,6 @@ pub async fn send(client: &ChainClient, signed: Signed, ui: &Ui) -> anyhow::Resu
 }
 
 async fn block_number(client: &ChainClient, hash: H256) -> Result<u64, ChainError> {
-    let at = client
-        .api()
-        .at_block(hash)
-        .await
-        .map_err(|e| ChainError::Subxt(Box::new(e.into())))?;
+    let at = client.api().at_block(hash).await.map_err(chain_error)?;
     Ok(at.block_number())
 }

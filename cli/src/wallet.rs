@@ -3,7 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context as _};
-use mindos_chain_client::{runtime, ChainClient, ChainError};
+use mindos_chain_client::{runtime, ChainClient};
 use serde_json::json;
 use subxt::utils::AccountId32;
 use subxt_signer::SecretUri;
@@ -13,7 +13,7 @@ use crate::{
     amount::{format_mind, parse_mind},
     cli::WalletCommand,
     keystore::{Keystore, KeystoreError, Meta, Sr25519Pair},
-    tx,
+    tx::{self, chain_error},
     ui::Ui,
     wallets::{check_name, Wallet, Wallets},
     Network, WrongPassword,
@@ -286,23 +286,14 @@ struct Balances {
 }
 
 async fn balances(client: &ChainClient, who: &AccountId32) -> anyhow::Result<Balances> {
-    let at = client
-        .api()
-        .at_current_block()
-        .await
-        .map_err(|e| ChainError::Subxt(Box::new(e.into())))?;
+    let at = client.api().at_current_block().await.map_err(chain_error)?;
     let account = at
         .storage()
         .try_fetch(runtime::storage().system().account(), (*who,))
         .await
-        .map_err(|e| ChainError::Subxt(Box::new(e.into())))?;
+        .map_err(chain_error)?;
     let data = match account {
-        Some(value) => Some(
-            value
-                .decode()
-                .map_err(|e| ChainError::Subxt(Box::new(e.into())))?
-                .data,
-        ),
+        Some(value) => Some(value.decode().map_err(chain_error)?.data),
         None => None,
     };
     Ok(Balances {
@@ -411,10 +402,10 @@ async fn transfer(cx: &Context<'_>, from: &str, to: &str, amount: &str) -> anyho
         .api()
         .at_current_block()
         .await
-        .map_err(|e| ChainError::Subxt(Box::new(e.into())))?
+        .map_err(chain_error)?
         .constants()
         .entry(runtime::constants().balances().existential_deposit())
-        .map_err(|e| ChainError::Subxt(Box::new(e.into())))?;
+        .map_err(chain_error)?;
     let b = balances(&client, &source).await?;
     check_affordable(&b, amount, signed.fee, existential_deposit)?;
 

@@ -379,7 +379,7 @@ impl ChainClient {
     /// while finality stalls nothing could be sent at all — not even the reveal a validator
     /// must get into its window. The best block may be reorganised away, which costs that one
     /// transaction; callers retry.
-    async fn signing_block(&self) -> Result<neuron::AtBlock, ChainError> {
+    pub async fn signing_block(&self) -> Result<neuron::AtBlock, ChainError> {
         let finalized = bounded("the finalized block", RPC_TIMEOUT, async {
             self.api
                 .at_current_block()
