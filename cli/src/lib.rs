@@ -9,6 +9,9 @@
 //! - [`keystore`]: encrypted sr25519 coldkeys in polkadot-js's JSON export format.
 //! - [`wallets`]: the wallet directory (`NAME/coldkey.json`, mode `0600`).
 //! - [`wallet`]: `mindos wallet …`.
+//! - [`subnet`]: `mindos subnet …` (reads through the node's `mindos_*` methods).
+//! - [`neuron`]: `mindos neuron register|deregister`.
+//! - [`stake`]: `mindos stake …`.
 //! - [`amount`]: MIND with decimals to planck and back, exactly.
 //! - [`address`]: SS58 with MindOS's prefix.
 //! - [`tx`]: sign, show the fee, send, follow to finality.
@@ -24,6 +27,9 @@ pub mod address;
 pub mod amount;
 pub mod cli;
 pub mod keystore;
+pub mod neuron;
+pub mod stake;
+pub mod subnet;
 pub mod tx;
 pub mod ui;
 pub mod wallet;
@@ -98,15 +104,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let wallets = wallets::Wallets::new(dir);
     let network = Network::parse(&cli.global.network)?;
+    let cx = wallet::Context {
+        ui: &ui,
+        wallets: &wallets,
+        network: &network,
+    };
     match cli.command {
-        cli::Command::Wallet(command) => {
-            let cx = wallet::Context {
-                ui: &ui,
-                wallets: &wallets,
-                network: &network,
-            };
-            wallet::run(command, &cx).await
-        }
+        cli::Command::Wallet(command) => wallet::run(command, &cx).await,
+        cli::Command::Subnet(command) => subnet::run(command, &cx).await,
+        cli::Command::Neuron(command) => neuron::run(command, &cx).await,
+        cli::Command::Stake(command) => stake::run(command, &cx).await,
     }
 }
 
@@ -120,6 +127,10 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
             return EXIT_NOT_CONFIRMED;
         }
         if cause.is::<wallet::InsufficientBalance>() {
+            return EXIT_INPUT;
+        }
+        // A subnet id the chain does not know is the user's mistake, not the chain's.
+        if let Some(ChainError::UnknownSubnet { .. }) = cause.downcast_ref::<ChainError>() {
             return EXIT_INPUT;
         }
         if cause.is::<ChainError>() || cause.is::<subxt::Error>() {

@@ -39,6 +39,39 @@ pub fn chain_error(error: impl Into<subxt::Error>) -> ChainError {
     ChainError::Subxt(Box::new(error.into()))
 }
 
+/// The error of a transaction that failed in its block, as the user should read it: the
+/// pallet and error name (subxt's text), the error's value if it carries one, and the
+/// error's documentation from the runtime metadata — `Neurons::BurnAboveMax: The current
+/// registration price exceeds the caller's `max_burn`.` rather than a bare variant name.
+pub fn dispatch_error(error: subxt::error::TransactionEventsError) -> ChainError {
+    use subxt::error::{DispatchError, TransactionEventsError};
+    if let TransactionEventsError::ExtrinsicFailed(DispatchError::Module(module)) = &error {
+        if let Ok(details) = module.details() {
+            let docs = details.variant.docs.join(" ");
+            let docs = docs.split_whitespace().collect::<Vec<_>>().join(" ");
+            let value = if details.variant.fields.is_empty() {
+                None
+            } else {
+                module
+                    .as_root_error::<subxt::ext::scale_value::Value>()
+                    .ok()
+                    .map(|value| value.to_string())
+            };
+            let detail = match (value, docs.is_empty()) {
+                (Some(value), false) => format!("{value}; {docs}"),
+                (Some(value), true) => value,
+                (None, false) => docs,
+                (None, true) => "(the runtime documents no more)".to_owned(),
+            };
+            return ChainError::PalletError {
+                detail,
+                source: Box::new(error.into()),
+            };
+        }
+    }
+    chain_error(error)
+}
+
 /// Signs `call` with `signer` at the next nonce and asks the node for its fee. Nothing is
 /// sent.
 pub async fn sign<Call: Payload>(
@@ -88,7 +121,7 @@ pub async fn send(client: &ChainClient, signed: Signed, ui: &Ui) -> anyhow::Resu
                     ));
                 }
                 TransactionStatus::InFinalizedBlock(in_block) => {
-                    in_block.wait_for_success().await.map_err(chain_error)?;
+                    in_block.wait_for_success().await.map_err(dispatch_error)?;
                     let block_hash = in_block.block_hash();
                     let block_number = block_number(client, block_hash).await?;
                     return Ok(Finalized {

@@ -261,7 +261,7 @@ fn show(cx: &Context<'_>, name: &str) -> anyhow::Result<()> {
 }
 
 /// A wallet name or an address, as an account.
-fn resolve_account(cx: &Context<'_>, text: &str) -> anyhow::Result<AccountId32> {
+pub(crate) fn resolve_account(cx: &Context<'_>, text: &str) -> anyhow::Result<AccountId32> {
     if check_name(text).is_ok() {
         match cx.wallets.load(text) {
             Ok(wallet) => return Ok(wallet.keystore.account()?),
@@ -278,14 +278,14 @@ fn resolve_account(cx: &Context<'_>, text: &str) -> anyhow::Result<AccountId32> 
 }
 
 /// An account's balances at the newest finalized block.
-struct Balances {
-    free: u128,
-    reserved: u128,
-    frozen: u128,
-    block: u64,
+pub(crate) struct Balances {
+    pub(crate) free: u128,
+    pub(crate) reserved: u128,
+    pub(crate) frozen: u128,
+    pub(crate) block: u64,
 }
 
-async fn balances(client: &ChainClient, who: &AccountId32) -> anyhow::Result<Balances> {
+pub(crate) async fn balances(client: &ChainClient, who: &AccountId32) -> anyhow::Result<Balances> {
     let at = client.api().at_current_block().await.map_err(chain_error)?;
     let account = at
         .storage()
@@ -304,7 +304,7 @@ async fn balances(client: &ChainClient, who: &AccountId32) -> anyhow::Result<Bal
     })
 }
 
-fn mind_json(planck: u128) -> serde_json::Value {
+pub(crate) fn mind_json(planck: u128) -> serde_json::Value {
     // Planck as a string: JSON numbers past 2^53 lose digits in most parsers.
     json!({"planck": planck.to_string(), "mind": format_mind(planck)})
 }
@@ -334,11 +334,13 @@ async fn balance(cx: &Context<'_>, account: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Refuses a transfer the account cannot pay, before anything is sent: a transfer that
-/// keeps its sender alive fails in its block if the balance falls short, and the fee is
-/// paid all the same.
-fn check_affordable(
+/// Refuses a spend the account cannot pay, before anything is sent: a transfer that keeps
+/// its sender alive (or a burn, a stake) fails in its block if the balance falls short, and
+/// the fee is paid all the same. `what` says what the `amount` pays for ("burning",
+/// "staking", "sending").
+pub(crate) fn check_spend(
     b: &Balances,
+    what: &str,
     amount: u128,
     fee: u128,
     existential_deposit: u128,
@@ -350,7 +352,7 @@ fn check_affordable(
     let needed = amount.saturating_add(fee);
     if needed > spendable {
         return Err(InsufficientBalance(format!(
-            "insufficient balance: sending {} MIND plus a fee of about {} MIND needs {} MIND \
+            "insufficient balance: {what} {} MIND plus a fee of about {} MIND needs {} MIND \
              spendable, and the wallet can spend {} MIND (free {}, of which {} must stay: \
              frozen funds and the existential deposit). Nothing was sent.",
             format_mind(amount),
@@ -370,11 +372,52 @@ fn check_affordable(
 #[error("{0}")]
 pub struct InsufficientBalance(pub String);
 
-fn password_error(error: KeystoreError) -> anyhow::Error {
+pub(crate) fn password_error(error: KeystoreError) -> anyhow::Error {
     match error {
         KeystoreError::WrongPassword => WrongPassword(error.to_string()).into(),
         other => other.into(),
     }
+}
+
+/// Unlocks `wallet` with the password from the file, the environment or a prompt.
+pub(crate) fn unlock(cx: &Context<'_>, wallet: &Wallet) -> anyhow::Result<Sr25519Pair> {
+    let password = cx.ui.password(&wallet.name)?;
+    wallet.keystore.unlock(&password).map_err(password_error)
+}
+
+/// Signs `call` with `pair`, refuses it before sending if the account cannot pay `spend`
+/// (what the call moves out of its free balance: a transfer, a burn, a stake) plus the fee
+/// and stay alive, shows `summary` and the fee, asks (unless `--yes`), sends it and follows
+/// it to finality. Returns where it landed and the fee estimate. Nothing is sent on any
+/// error before the confirmation.
+pub(crate) async fn send_paid<Call: subxt::transactions::Payload>(
+    cx: &Context<'_>,
+    client: &ChainClient,
+    pair: &Sr25519Pair,
+    call: &Call,
+    what: &str,
+    spend: u128,
+    summary: &str,
+) -> anyhow::Result<(tx::Finalized, u128)> {
+    let signed = tx::sign(client, call, pair).await?;
+    let existential_deposit = client
+        .api()
+        .at_current_block()
+        .await
+        .map_err(chain_error)?
+        .constants()
+        .entry(runtime::constants().balances().existential_deposit())
+        .map_err(chain_error)?;
+    let b = balances(client, &pair.account()).await?;
+    check_spend(&b, what, spend, signed.fee, existential_deposit)?;
+    cx.ui.note(&format!(
+        "{summary}\nfee: about {} MIND",
+        format_mind(signed.fee)
+    ));
+    cx.ui.confirm("Sign and send?")?;
+    let fee = signed.fee;
+    let done = tx::send(client, signed, cx.ui).await?;
+    Ok((done, fee))
 }
 
 async fn transfer(cx: &Context<'_>, from: &str, to: &str, amount: &str) -> anyhow::Result<()> {
@@ -390,35 +433,17 @@ async fn transfer(cx: &Context<'_>, from: &str, to: &str, amount: &str) -> anyho
         bail!("`{to}` is the sending wallet itself");
     }
     let client = cx.network.connect().await?;
-    let password = cx.ui.password(from)?;
-    let pair = wallet.keystore.unlock(&password).map_err(password_error)?;
-    drop(password);
-
+    let pair = unlock(cx, &wallet)?;
     let call = runtime::transactions()
         .balances()
         .transfer_keep_alive(dest.into(), amount);
-    let signed = tx::sign(&client, &call, &pair).await?;
-    let existential_deposit = client
-        .api()
-        .at_current_block()
-        .await
-        .map_err(chain_error)?
-        .constants()
-        .entry(runtime::constants().balances().existential_deposit())
-        .map_err(chain_error)?;
-    let b = balances(&client, &source).await?;
-    check_affordable(&b, amount, signed.fee, existential_deposit)?;
-
-    cx.ui.note(&format!(
-        "transfer {} MIND from `{from}` ({}) to {}\nfee: about {} MIND",
+    let summary = format!(
+        "transfer {} MIND from `{from}` ({}) to {}",
         format_mind(amount),
         to_ss58(&source),
         to_ss58(&dest),
-        format_mind(signed.fee)
-    ));
-    cx.ui.confirm("Sign and send?")?;
-    let fee = signed.fee;
-    let done = tx::send(&client, signed, cx.ui).await?;
+    );
+    let (done, fee) = send_paid(cx, &client, &pair, &call, "sending", amount, &summary).await?;
     let text = format!(
         "sent {} MIND to {}: finalized in block #{} ({:?})",
         format_mind(amount),
@@ -456,19 +481,19 @@ mod tests {
             block: 1,
         };
         let ed = MIND / 1000;
-        assert!(check_affordable(&b, 9 * MIND, MIND / 100, ed).is_ok());
+        assert!(check_spend(&b, "sending", 9 * MIND, MIND / 100, ed).is_ok());
         // Everything but the existential deposit, fee included: exactly enough.
-        assert!(check_affordable(&b, 10 * MIND - ed - 5, 5, ed).is_ok());
-        assert!(check_affordable(&b, 10 * MIND - ed - 5, 6, ed).is_err());
-        assert!(check_affordable(&b, 10 * MIND, 0, ed).is_err());
+        assert!(check_spend(&b, "sending", 10 * MIND - ed - 5, 5, ed).is_ok());
+        assert!(check_spend(&b, "sending", 10 * MIND - ed - 5, 6, ed).is_err());
+        assert!(check_spend(&b, "sending", 10 * MIND, 0, ed).is_err());
         let frozen = Balances {
             frozen: 4 * MIND,
             reserved: MIND,
             ..b
         };
         // Frozen 4 with 1 reserved: 3 must stay in free.
-        assert!(check_affordable(&frozen, 7 * MIND, 0, ed).is_ok());
-        let err = check_affordable(&frozen, 7 * MIND + 1, 0, ed).unwrap_err();
+        assert!(check_spend(&frozen, "sending", 7 * MIND, 0, ed).is_ok());
+        let err = check_spend(&frozen, "sending", 7 * MIND + 1, 0, ed).unwrap_err();
         assert!(err.to_string().contains("Nothing was sent"), "{err}");
     }
 }

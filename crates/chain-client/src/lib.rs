@@ -408,6 +408,25 @@ impl ChainClient {
         .await
     }
 
+    /// Calls the node's `mindos_*` read `method` (`crates/rpc/README.md`) with `params` and
+    /// decodes its answer, bounded by [`RPC_TIMEOUT`]. The node's "unknown subnet" (4001)
+    /// about `netuid` comes back as [`ChainError::UnknownSubnet`], so callers can tell a
+    /// wrong subnet id from a failing node.
+    pub async fn mindos_read<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &'static str,
+        params: subxt::rpcs::client::RpcParams,
+        netuid: Option<mindos_primitives::NetUid>,
+    ) -> Result<T, ChainError> {
+        bounded(method, RPC_TIMEOUT, async {
+            self.raw_rpc
+                .request(method, params)
+                .await
+                .map_err(|e| sentinels::read_error(e, netuid, None))
+        })
+        .await
+    }
+
     /// The underlying subxt client, for calls this wrapper does not cover.
     pub fn api(&self) -> &OnlineClient<MindConfig> {
         &self.api
