@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  bad input: usage, a malformed amount or address, an unknown wallet, insufficient balance
+  1  bad input: usage, a malformed amount or address, an unknown wallet or subnet, insufficient balance, a burn above --max-burn, stake that is not there
   2  chain or network error: the node is unreachable, or refused or failed the transaction
   3  wrong password
   4  not confirmed: declined at the prompt, or --json without --yes where a confirmation is needed";
