@@ -290,9 +290,12 @@ async fn unbonding_period(client: &ChainClient) -> anyhow::Result<u64> {
     let parameters: serde_json::Value = client
         .mindos_read("mindos_parameters", subxt::rpcs::rpc_params![], None)
         .await?;
-    parameters["unbondingPeriod"].as_u64().ok_or_else(|| {
-        anyhow::anyhow!("the node's mindos_parameters has no unbondingPeriod: {parameters}")
-    })
+    parameters
+        .get("unbondingPeriod")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| {
+            anyhow::anyhow!("the node's mindos_parameters has no unbondingPeriod: {parameters}")
+        })
 }
 
 async fn withdraw(cx: &Context<'_>, wallet_name: &str) -> anyhow::Result<()> {

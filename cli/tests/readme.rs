@@ -2,7 +2,12 @@
 //! and parseable; the dev-node test (`tests/dev_node.rs`) checks each shape against the
 //! command's real output, so README and code cannot drift apart.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 
