@@ -98,6 +98,21 @@ else
   cargo install --locked --quiet cargo-fuzz --version "$CARGO_FUZZ_VERSION"
 fi
 
+# --- polkadot-js, for the keystore interop test ----------------------------------------------
+# cli/tests/polkadot_js.rs has @polkadot/keyring open a wallet `mindos` wrote; the packages are
+# pinned by cli/tests/polkadot-js/package-lock.json. Without node the test skips that check.
+pjs_dir="$(dirname "$0")/../cli/tests/polkadot-js"
+if ! command -v npm >/dev/null 2>&1; then
+  log "npm not found; the polkadot-js interop check of cli/ will be skipped"
+elif [ -f "$pjs_dir/node_modules/.package-lock.json" ] \
+  && cmp -s "$pjs_dir/package-lock.json" "$pjs_dir/node_modules/.mindos-lock"; then
+  log "polkadot-js packages present in cli/tests/polkadot-js/node_modules"
+else
+  log "installing the pinned polkadot-js packages (npm ci in cli/tests/polkadot-js)"
+  (cd "$pjs_dir" && npm ci --no-audit --no-fund --silent)
+  cp "$pjs_dir/package-lock.json" "$pjs_dir/node_modules/.mindos-lock"
+fi
+
 # --- inference assets ----------------------------------------------------------------------
 # ONNX Runtime library and the text-embedding model, pinned by sha256, into the cache.
 "$(dirname "$0")/fetch-models.sh"

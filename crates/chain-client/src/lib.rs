@@ -379,7 +379,7 @@ impl ChainClient {
     /// while finality stalls nothing could be sent at all — not even the reveal a validator
     /// must get into its window. The best block may be reorganised away, which costs that one
     /// transaction; callers retry.
-    async fn signing_block(&self) -> Result<neuron::AtBlock, ChainError> {
+    pub async fn signing_block(&self) -> Result<neuron::AtBlock, ChainError> {
         let finalized = bounded("the finalized block", RPC_TIMEOUT, async {
             self.api
                 .at_current_block()
@@ -404,6 +404,25 @@ impl ChainClient {
                 .system_chain_type()
                 .await
                 .map_err(|e| ChainError::Rpc(Box::new(e)))
+        })
+        .await
+    }
+
+    /// Calls the node's `mindos_*` read `method` (`crates/rpc/README.md`) with `params` and
+    /// decodes its answer, bounded by [`RPC_TIMEOUT`]. The node's "unknown subnet" (4001)
+    /// about `netuid` comes back as [`ChainError::UnknownSubnet`], so callers can tell a
+    /// wrong subnet id from a failing node.
+    pub async fn mindos_read<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &'static str,
+        params: subxt::rpcs::client::RpcParams,
+        netuid: Option<mindos_primitives::NetUid>,
+    ) -> Result<T, ChainError> {
+        bounded(method, RPC_TIMEOUT, async {
+            self.raw_rpc
+                .request(method, params)
+                .await
+                .map_err(|e| sentinels::read_error(e, netuid, None))
         })
         .await
     }

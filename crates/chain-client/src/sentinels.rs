@@ -93,7 +93,7 @@ impl ChainClient {
 
 /// The [`ChainError`] of a failed `mindos_*` sentinel read about `netuid` (`requested`: the
 /// committee epoch asked for, if any): the node's typed errors as their own variants.
-fn read_error(
+pub(crate) fn read_error(
     error: subxt::rpcs::Error,
     netuid: Option<NetUid>,
     requested: Option<u64>,

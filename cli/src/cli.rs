@@ -1,0 +1,272 @@
+//! The command line: global flags and the command groups, as `--help` shows them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit codes, as `--help` and the README list them.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  bad input: usage, a malformed amount or address, an unknown wallet or subnet, insufficient balance, a burn above --max-burn, stake that is not there
+  2  chain or network error: the node is unreachable, or refused or failed the transaction
+  3  wrong password
+  4  not confirmed: declined at the prompt, or --json without --yes where a confirmation is needed";
+
+/// `mindos`: wallets, subnets, neurons and stake on a MindOS chain.
+#[derive(Debug, Parser)]
+#[command(name = "mindos", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Flags every command takes.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The chain: `dev` or `local` (both ws://127.0.0.1:9944) or a node's WebSocket URL.
+    #[arg(long, global = true, default_value = "dev", env = "MINDOS_NETWORK")]
+    pub network: String,
+    /// Machine output: one JSON document on stdout, errors as {"error": …}. Never prompts,
+    /// so passwords come from --password-file or MINDOS_PASSWORD and confirmations need
+    /// --yes.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Answer yes to confirmations (the fee of a transaction).
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// Print only the result: no progress, notes or warnings on stderr.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// Where wallets live (one folder per wallet). Default: ~/.mindos/wallets.
+    #[arg(long, global = true, env = "MINDOS_WALLET_DIR")]
+    pub wallet_dir: Option<PathBuf>,
+    /// Read the wallet password from the first line of this file instead of prompting. The
+    /// environment variable MINDOS_PASSWORD works too (the file wins).
+    #[arg(long, global = true)]
+    pub password_file: Option<PathBuf>,
+}
+
+/// The command groups.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Coldkey wallets: create, import, export, list, show, balance, transfer.
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// Subnets: list them, show one's metagraph, its hyperparameters, its registration burn.
+    #[command(subcommand)]
+    Subnet(SubnetCommand),
+    /// Neurons: register a hotkey on a subnet (burning MIND), deregister it.
+    #[command(subcommand)]
+    Neuron(NeuronCommand),
+    /// Stake: add, remove (unbond), withdraw, list, claim dividends, set a hotkey's take.
+    #[command(subcommand)]
+    Stake(StakeCommand),
+}
+
+/// The read commands whose `--json` output the README documents (section "JSON output"),
+/// as `mindos` is typed without arguments. A test checks each documented shape against the
+/// command's real output.
+pub const READ_COMMANDS: [&str; 8] = [
+    "wallet list",
+    "wallet show",
+    "wallet balance",
+    "subnet list",
+    "subnet show",
+    "subnet hyperparameters",
+    "subnet burn-cost",
+    "stake list",
+];
+
+/// `mindos subnet …`. Reads at the node's best block.
+#[derive(Debug, Subcommand)]
+pub enum SubnetCommand {
+    /// Every live subnet: id, name, modality, neurons, tempo, registration burn, owner.
+    List,
+    /// A subnet's metagraph: per uid the hotkey, stake, incentive, dividends, trust,
+    /// reputation, quarantine and endpoint (one page call per 1,024 uid slots).
+    Show {
+        /// The subnet's id.
+        netuid: u16,
+    },
+    /// A subnet's hyperparameters.
+    Hyperparameters {
+        /// The subnet's id.
+        netuid: u16,
+    },
+    /// What registering a neuron on a subnet burns now.
+    BurnCost {
+        /// The subnet's id.
+        netuid: u16,
+    },
+}
+
+/// `mindos neuron …`.
+#[derive(Debug, Subcommand)]
+pub enum NeuronCommand {
+    /// Register a hotkey on a subnet: the wallet (coldkey) burns the current registration
+    /// price and owns the hotkey. Shows the burn and asks before paying. The chain refuses
+    /// the registration if the price is above --max-burn when it lands (default: the price
+    /// shown), so it never charges more than you agreed to.
+    Register {
+        /// The subnet's id.
+        netuid: u16,
+        /// The wallet that pays the burn and owns the hotkey.
+        #[arg(long)]
+        wallet: String,
+        /// The hotkey: a key file (a secret URI or hex seed, as the miner and validator
+        /// read it) or a secret URI such as //Bob (visible to other users of this machine:
+        /// use a file for real keys). Its first registration signs its consent to the
+        /// wallet owning it.
+        #[arg(long)]
+        hotkey: String,
+        /// The most MIND to burn. Refused before anything is sent if the price is already
+        /// higher.
+        #[arg(long)]
+        max_burn: Option<String>,
+    },
+    /// Deregister a hotkey from a subnet and free its uid. Nothing is refunded; the hotkey
+    /// keeps its owner and may register again.
+    Deregister {
+        /// The subnet's id.
+        netuid: u16,
+        /// The wallet (coldkey) that owns the hotkey.
+        #[arg(long)]
+        wallet: String,
+        /// The hotkey: an address, a key file or a secret URI.
+        #[arg(long)]
+        hotkey: String,
+    },
+}
+
+/// `mindos stake …`. Stake stays in the wallet's account, held; unbonding takes the chain's
+/// unbonding period.
+#[derive(Debug, Subcommand)]
+pub enum StakeCommand {
+    /// Stake MIND from a wallet on a registered hotkey (yours or a validator's: delegation).
+    Add {
+        /// The wallet whose MIND is staked.
+        #[arg(long)]
+        wallet: String,
+        /// The hotkey: an address, a key file or a secret URI.
+        #[arg(long)]
+        hotkey: String,
+        /// MIND, with up to 12 decimals.
+        amount: String,
+    },
+    /// Start unbonding stake: it stops counting at once and can be withdrawn after the
+    /// unbonding period. If less than the minimum stake would remain, all of it unbonds.
+    Remove {
+        /// The wallet that staked.
+        #[arg(long)]
+        wallet: String,
+        /// The hotkey the stake is on: an address, a key file or a secret URI.
+        #[arg(long)]
+        hotkey: String,
+        /// MIND, with up to 12 decimals.
+        amount: String,
+    },
+    /// Release every unbonding chunk of the wallet whose unlock block has passed.
+    Withdraw {
+        /// The wallet.
+        #[arg(long)]
+        wallet: String,
+    },
+    /// Per hotkey: the wallet's active stake and its unbonding chunks with their unlock
+    /// block and the estimated time until then.
+    List {
+        /// A wallet name or an address.
+        #[arg(long)]
+        wallet: String,
+    },
+    /// Pay out the wallet's share of the validator dividends a hotkey earned.
+    Claim {
+        /// The wallet that stakes.
+        #[arg(long)]
+        wallet: String,
+        /// The hotkey it stakes on: an address, a key file or a secret URI.
+        #[arg(long)]
+        hotkey: String,
+    },
+    /// Set the share of its nominators' dividends a hotkey you own keeps. A lower take
+    /// applies at once; a raise only one unbonding period later.
+    SetTake {
+        /// The wallet (coldkey) that owns the hotkey.
+        #[arg(long)]
+        wallet: String,
+        /// The hotkey: an address, a key file or a secret URI.
+        #[arg(long)]
+        hotkey: String,
+        /// The take in percent, up to 7 decimals (e.g. 9 or 12.5).
+        percent: String,
+    },
+}
+
+/// `mindos wallet …`.
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Create a wallet with a new sr25519 key. Its mnemonic is shown once: write it down.
+    Create {
+        /// The wallet's name (letters, digits, `-`, `_`).
+        name: String,
+        /// Words in the mnemonic: 12 or 24.
+        #[arg(long, default_value_t = 12)]
+        words: usize,
+    },
+    /// Import a key from a mnemonic or a seed, read from stdin or a hidden prompt (never
+    /// from the command line, where other users and the shell history would see it).
+    Import {
+        /// The wallet's name (letters, digits, `-`, `_`).
+        name: String,
+        /// The secret is a BIP-39 mnemonic, optionally with `//hard/soft` derivation and
+        /// `///passphrase` (a secret URI).
+        #[arg(long, conflicts_with = "seed", required_unless_present = "seed")]
+        mnemonic: bool,
+        /// The secret is a raw 32-byte seed: 0x and 64 hex digits.
+        #[arg(long)]
+        seed: bool,
+    },
+    /// Import a polkadot-js JSON export (Apps "Export account", the browser extension).
+    /// Its password stays the wallet's password.
+    ImportJson {
+        /// The exported JSON file.
+        file: PathBuf,
+        /// The wallet's name; default: the export's own name, if it is a valid one.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Print a wallet's keystore (polkadot-js JSON, still encrypted), or write it to a file.
+    Export {
+        /// The wallet.
+        name: String,
+        /// Write to this file (created 0600, never overwritten) instead of stdout.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+    /// List the wallets and their addresses.
+    List,
+    /// Show a wallet's address, public key, file and creation time.
+    Show {
+        /// The wallet.
+        name: String,
+    },
+    /// The balance of a wallet or any address (SS58 or 0x hex), at the finalized block.
+    Balance {
+        /// A wallet name or an address.
+        account: String,
+    },
+    /// Send MIND from a wallet, keeping it alive (it stays above the existential deposit).
+    /// Shows the fee and asks before signing; waits until the transfer is finalized.
+    Transfer {
+        /// The wallet that pays.
+        from: String,
+        /// A wallet name or an address.
+        to: String,
+        /// MIND, with up to 12 decimals (e.g. 1.5).
+        amount: String,
+    },
+}
