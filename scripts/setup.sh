@@ -18,6 +18,8 @@ command -v unzip >/dev/null 2>&1 || need_pkgs+=(unzip)
 command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)
 # python3: run.sh reads cargo's JSON messages with it.
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+# The CLI's keystore interop test runs polkadot-js (cli/tests/polkadot_js.rs).
+command -v npm >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_pkgs[*]}"
   as_root apt-get update -qq
@@ -100,11 +102,9 @@ fi
 
 # --- polkadot-js, for the keystore interop test ----------------------------------------------
 # cli/tests/polkadot_js.rs has @polkadot/keyring open a wallet `mindos` wrote; the packages are
-# pinned by cli/tests/polkadot-js/package-lock.json. Without node the test skips that check.
+# pinned by cli/tests/polkadot-js/package-lock.json (scripts/test.sh requires the check).
 pjs_dir="$(dirname "$0")/../cli/tests/polkadot-js"
-if ! command -v npm >/dev/null 2>&1; then
-  log "npm not found; the polkadot-js interop check of cli/ will be skipped"
-elif [ -f "$pjs_dir/node_modules/.package-lock.json" ] \
+if [ -f "$pjs_dir/node_modules/.package-lock.json" ] \
   && cmp -s "$pjs_dir/package-lock.json" "$pjs_dir/node_modules/.mindos-lock"; then
   log "polkadot-js packages present in cli/tests/polkadot-js/node_modules"
 else
