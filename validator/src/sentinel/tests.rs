@@ -431,7 +431,10 @@ async fn an_unreachable_reporter_is_retried_with_back_off_then_cleared_before_ex
         d.on_block(&chain, &judge, NET, block).await;
     }
     // Tried at 100, 101, 103, 107, 115, 131, 163: back-off doubling, no vote yet.
-    assert_eq!(judge.asked.lock().unwrap().len(), MAX_JUDGE_ATTEMPTS as usize - 1);
+    assert_eq!(
+        judge.asked.lock().unwrap().len(),
+        MAX_JUDGE_ATTEMPTS as usize - 1
+    );
     assert!(chain.submitted().is_empty());
     for block in 227..230 {
         d.on_block(&chain, &judge, NET, block).await;
