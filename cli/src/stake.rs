@@ -23,7 +23,30 @@ use crate::{
     subnet::{short, table},
     tx::chain_error,
     wallet::{mind_json, resolve_account, send_paid, unlock, Context},
+    wallets::Wallet,
 };
+
+/// What every signed stake command starts from: the wallet, its coldkey, and the chain at
+/// its finalized block (the state the command checks before it signs).
+struct Start {
+    wallet: Wallet,
+    coldkey: AccountId32,
+    client: ChainClient,
+    at: AtBlock,
+}
+
+async fn start(cx: &Context<'_>, wallet_name: &str) -> anyhow::Result<Start> {
+    let wallet = cx.wallets.load(wallet_name)?;
+    let coldkey = wallet.keystore.account()?;
+    let client = cx.network.connect().await?;
+    let at = client.at_finalized().await?;
+    Ok(Start {
+        wallet,
+        coldkey,
+        client,
+        at,
+    })
+}
 
 /// Runs a stake command.
 pub async fn run(command: StakeCommand, cx: &Context<'_>) -> anyhow::Result<()> {
@@ -130,11 +153,13 @@ async fn add(
     amount: &str,
 ) -> anyhow::Result<()> {
     let amount = positive(amount)?;
-    let wallet = cx.wallets.load(wallet_name)?;
-    let coldkey = wallet.keystore.account()?;
     let hotkey = hotkey_account(hotkey)?;
-    let client = cx.network.connect().await?;
-    let at = client.at_finalized().await?;
+    let Start {
+        wallet,
+        coldkey,
+        client,
+        at,
+    } = start(cx, wallet_name).await?;
     if client.hotkey_owner(&at, &hotkey).await?.is_none() {
         bail!(
             "hotkey {} has never been registered; stake goes on registered hotkeys only. \
@@ -228,11 +253,13 @@ async fn remove(
     amount: &str,
 ) -> anyhow::Result<()> {
     let amount = positive(amount)?;
-    let wallet = cx.wallets.load(wallet_name)?;
-    let coldkey = wallet.keystore.account()?;
     let hotkey = hotkey_account(hotkey)?;
-    let client = cx.network.connect().await?;
-    let at = client.at_finalized().await?;
+    let Start {
+        wallet,
+        coldkey,
+        client,
+        at,
+    } = start(cx, wallet_name).await?;
     let active = stake_of(&at, &hotkey, &coldkey).await?;
     if amount > active {
         bail!(
@@ -299,10 +326,12 @@ async fn unbonding_period(client: &ChainClient) -> anyhow::Result<u64> {
 }
 
 async fn withdraw(cx: &Context<'_>, wallet_name: &str) -> anyhow::Result<()> {
-    let wallet = cx.wallets.load(wallet_name)?;
-    let coldkey = wallet.keystore.account()?;
-    let client = cx.network.connect().await?;
-    let at = client.at_finalized().await?;
+    let Start {
+        wallet,
+        coldkey,
+        client,
+        at,
+    } = start(cx, wallet_name).await?;
     let chunks = chunks(&at, &coldkey).await?;
     // A chunk unlocks in the first block at or after `unlock_at`; the transaction lands in
     // a block after the finalized one read here.
@@ -356,11 +385,13 @@ async fn withdraw(cx: &Context<'_>, wallet_name: &str) -> anyhow::Result<()> {
 }
 
 async fn claim(cx: &Context<'_>, wallet_name: &str, hotkey: &str) -> anyhow::Result<()> {
-    let wallet = cx.wallets.load(wallet_name)?;
-    let coldkey = wallet.keystore.account()?;
     let hotkey = hotkey_account(hotkey)?;
-    let client = cx.network.connect().await?;
-    let at = client.at_finalized().await?;
+    let Start {
+        wallet,
+        coldkey,
+        client,
+        at,
+    } = start(cx, wallet_name).await?;
     let active = stake_of(&at, &hotkey, &coldkey).await?;
     if active == 0 {
         bail!(
@@ -438,11 +469,13 @@ async fn set_take(
     percent: &str,
 ) -> anyhow::Result<()> {
     let take = parse_percent(percent)?;
-    let wallet = cx.wallets.load(wallet_name)?;
-    let coldkey = wallet.keystore.account()?;
     let hotkey = hotkey_account(hotkey)?;
-    let client = cx.network.connect().await?;
-    let at = client.at_finalized().await?;
+    let Start {
+        wallet,
+        coldkey,
+        client,
+        at,
+    } = start(cx, wallet_name).await?;
     owned_by(&client, &at, &hotkey, &coldkey, wallet_name).await?;
     let max = at
         .constants()
