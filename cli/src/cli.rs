@@ -28,9 +28,14 @@ pub struct Cli {
 /// Flags every command takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The chain: `dev` or `local` (both ws://127.0.0.1:9944) or a node's WebSocket URL.
-    #[arg(long, global = true, default_value = "dev", env = "MINDOS_NETWORK")]
-    pub network: String,
+    /// The chain: `dev` or `local` (both ws://127.0.0.1:9944), a node's WebSocket URL, or a
+    /// network named in the config file. Default: the config file's `network`, else dev.
+    #[arg(long, global = true, env = "MINDOS_NETWORK")]
+    pub network: Option<String>,
+    /// The config file naming networks (see the README's "Networks"). Default:
+    /// ~/.mindos/config.toml if it exists.
+    #[arg(long, global = true, env = "MINDOS_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Machine output: one JSON document on stdout, errors as {"error": …}. Never prompts,
     /// so passwords come from --password-file or MINDOS_PASSWORD and confirmations need
     /// --yes.

@@ -12,6 +12,7 @@
 //! - [`subnet`]: `mindos subnet …` (reads through the node's `mindos_*` methods).
 //! - [`neuron`]: `mindos neuron register|deregister`.
 //! - [`stake`]: `mindos stake …`.
+//! - [`networks`]: what `--network` names; the optional config file of named networks.
 //! - [`amount`]: MIND with decimals to planck and back, exactly.
 //! - [`address`]: SS58 with MindOS's prefix.
 //! - [`tx`]: sign, show the fee, send, follow to finality.
@@ -27,6 +28,7 @@ pub mod address;
 pub mod amount;
 pub mod cli;
 pub mod keystore;
+pub mod networks;
 pub mod neuron;
 pub mod stake;
 pub mod subnet;
@@ -36,9 +38,10 @@ pub mod wallet;
 pub mod wallets;
 
 use anyhow::Context;
-use mindos_chain_client::{ChainClient, ChainError};
+use mindos_chain_client::ChainError;
 
 pub use cli::Cli;
+pub use networks::Network;
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
@@ -56,37 +59,11 @@ pub const EXIT_NOT_CONFIRMED: u8 = 4;
 #[error("{0}")]
 pub struct WrongPassword(pub String);
 
-/// The chain `--network` names.
-#[derive(Debug, Clone)]
-pub struct Network {
-    url: String,
-}
-
-impl Network {
-    /// `dev` and `local` are a node on this machine (ws://127.0.0.1:9944); anything else
-    /// must be a `ws://` or `wss://` URL.
-    pub fn parse(text: &str) -> anyhow::Result<Self> {
-        let url = match text {
-            "dev" | "local" => "ws://127.0.0.1:9944".to_owned(),
-            url if url.starts_with("ws://") || url.starts_with("wss://") => url.to_owned(),
-            other => anyhow::bail!(
-                "--network `{other}`: use dev, local or a node's WebSocket URL (ws://host:port)"
-            ),
-        };
-        Ok(Self { url })
-    }
-
-    /// The node's WebSocket URL.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Connects to the node.
-    pub async fn connect(&self) -> anyhow::Result<ChainClient> {
-        ChainClient::connect(&self.url)
-            .await
-            .with_context(|| format!("connecting to {}", self.url))
-    }
+/// `~/.mindos`: where wallets and the config file live by default.
+pub fn mindos_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|home| !home.is_empty())
+        .map(|home| std::path::PathBuf::from(home).join(".mindos"))
 }
 
 /// Runs a parsed command line.
@@ -103,7 +80,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .context("no home directory for ~/.mindos/wallets: set --wallet-dir")?,
     };
     let wallets = wallets::Wallets::new(dir);
-    let network = Network::parse(&cli.global.network)?;
+    let config = networks::Config::load(
+        cli.global.config.as_deref(),
+        mindos_dir().map(|dir| dir.join(networks::CONFIG_FILE)),
+    )?;
+    let network = config.resolve(cli.global.network.as_deref())?;
     let cx = wallet::Context {
         ui: &ui,
         wallets: &wallets,
@@ -168,18 +149,6 @@ mod tests {
         ] {
             assert!(cli::EXIT_CODES.contains(&format!("  {code}  ")), "{code}");
         }
-    }
-
-    #[test]
-    fn networks_are_dev_local_or_websocket_urls() {
-        assert_eq!(Network::parse("dev").unwrap().url(), "ws://127.0.0.1:9944");
-        assert_eq!(
-            Network::parse("local").unwrap().url(),
-            "ws://127.0.0.1:9944"
-        );
-        assert_eq!(Network::parse("wss://x:443").unwrap().url(), "wss://x:443");
-        assert!(Network::parse("http://x").is_err());
-        assert!(Network::parse("mainnet").is_err());
     }
 
     #[test]

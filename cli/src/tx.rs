@@ -1,6 +1,7 @@
 //! Signing and sending a transaction the way a user wants to see it: the fee before
-//! signing, progress while it waits for a block and for finality, and a dispatch error
-//! as the pallet names it.
+//! signing, progress while it waits for a block and for finality (a spinner with the block
+//! numbers on a terminal), and a dispatch error as the pallet names and documents it
+//! ([`ChainError::from_failed_transaction`]).
 
 use anyhow::Context;
 use mindos_chain_client::{
@@ -12,7 +13,10 @@ use subxt::{
     utils::H256,
 };
 
-use crate::{keystore::Sr25519Pair, ui::Ui};
+use crate::{
+    keystore::Sr25519Pair,
+    ui::{Heads, Ui, SPINNER_INTERVAL},
+};
 
 /// A signed transaction, not yet sent, with its fee.
 pub struct Signed {
@@ -36,40 +40,7 @@ pub struct Finalized {
 /// A subxt error as the chain client reports it (its `ChainError::Subxt`), so
 /// [`crate::exit_code`] sorts it as a chain error.
 pub fn chain_error(error: impl Into<subxt::Error>) -> ChainError {
-    ChainError::Subxt(Box::new(error.into()))
-}
-
-/// The error of a transaction that failed in its block, as the user should read it: the
-/// pallet and error name (subxt's text), the error's value if it carries one, and the
-/// error's documentation from the runtime metadata — `Neurons::BurnAboveMax: The current
-/// registration price exceeds the caller's `max_burn`.` rather than a bare variant name.
-pub fn dispatch_error(error: subxt::error::TransactionEventsError) -> ChainError {
-    use subxt::error::{DispatchError, TransactionEventsError};
-    if let TransactionEventsError::ExtrinsicFailed(DispatchError::Module(module)) = &error {
-        if let Ok(details) = module.details() {
-            let docs = details.variant.docs.join(" ");
-            let docs = docs.split_whitespace().collect::<Vec<_>>().join(" ");
-            let value = if details.variant.fields.is_empty() {
-                None
-            } else {
-                module
-                    .as_root_error::<subxt::ext::scale_value::Value>()
-                    .ok()
-                    .map(|value| value.to_string())
-            };
-            let detail = match (value, docs.is_empty()) {
-                (Some(value), false) => format!("{value}; {docs}"),
-                (Some(value), true) => value,
-                (None, false) => docs,
-                (None, true) => "(the runtime documents no more)".to_owned(),
-            };
-            return ChainError::PalletError {
-                detail,
-                source: Box::new(error.into()),
-            };
-        }
-    }
-    chain_error(error)
+    ChainError::from_subxt(error)
 }
 
 /// Signs `call` with `signer` at the next nonce and asks the node for its fee. Nothing is
@@ -97,31 +68,58 @@ pub async fn sign<Call: Payload>(
 }
 
 /// Sends `signed` and waits, at most [`FINALIZED_TIMEOUT`], until it is in a finalized
-/// block and succeeded there; progress goes to stderr.
+/// block and succeeded there. Progress goes to stderr ([`Ui::progress`]): on a terminal a
+/// spinner with the stage and the chain's best and finalized block, redrawn until the
+/// transaction is final.
 pub async fn send(client: &ChainClient, signed: Signed, ui: &Ui) -> anyhow::Result<Finalized> {
+    let mut progress = ui.progress();
+    // The chain's heads for the spinner, read once a second while it turns.
+    let (heads_tx, heads) = tokio::sync::watch::channel(None);
+    let watcher = progress
+        .is_live()
+        .then(|| AbortOnDrop(tokio::spawn(watch_heads(client.clone(), heads_tx))));
+    let mut ticks = tokio::time::interval(SPINNER_INTERVAL);
     let watch = async {
-        let mut progress = signed.tx.submit_and_watch().await.map_err(chain_error)?;
-        ui.note(&format!("sent transaction {:?}", signed.tx.hash()));
+        let mut statuses = signed
+            .tx
+            .submit_and_watch()
+            .await
+            .map_err(ChainError::from_subxt)?;
+        progress.stage(format!(
+            "sent transaction {:?}; waiting for a block",
+            signed.tx.hash()
+        ));
         loop {
-            let status = progress
-                .next()
-                .await
+            let status = tokio::select! {
+                status = statuses.next() => status,
+                _ = ticks.tick() => {
+                    progress.tick(*heads.borrow());
+                    continue;
+                }
+            };
+            let status = status
                 .ok_or_else(|| ChainError::Pool {
                     status: "error",
                     message: "the node closed the transaction's status stream".into(),
                 })?
-                .map_err(chain_error)?;
+                .map_err(ChainError::from_subxt)?;
+            if let Some(error) = ChainError::from_pool_status(&status) {
+                return Err(error);
+            }
             match status {
                 TransactionStatus::InBestBlock(in_block) => {
                     let number = block_number(client, in_block.block_hash()).await;
-                    ui.note(&format!(
-                        "in block #{} ({:?}); waiting for finality…",
+                    progress.stage(format!(
+                        "in block #{} ({:?}); waiting for finality",
                         number.map_or("?".into(), |n| n.to_string()),
                         in_block.block_hash()
                     ));
                 }
                 TransactionStatus::InFinalizedBlock(in_block) => {
-                    in_block.wait_for_success().await.map_err(dispatch_error)?;
+                    in_block
+                        .wait_for_success()
+                        .await
+                        .map_err(ChainError::from_failed_transaction)?;
                     let block_hash = in_block.block_hash();
                     let block_number = block_number(client, block_hash).await?;
                     return Ok(Finalized {
@@ -130,32 +128,46 @@ pub async fn send(client: &ChainClient, signed: Signed, ui: &Ui) -> anyhow::Resu
                         extrinsic_hash: in_block.extrinsic_hash(),
                     });
                 }
-                TransactionStatus::Invalid { message } => {
-                    return Err(ChainError::Pool {
-                        status: "invalid",
-                        message,
-                    })
-                }
-                TransactionStatus::Dropped { message } => {
-                    return Err(ChainError::Pool {
-                        status: "dropped",
-                        message,
-                    })
-                }
-                TransactionStatus::Error { message } => {
-                    return Err(ChainError::Pool {
-                        status: "error",
-                        message,
-                    })
-                }
                 TransactionStatus::NoLongerInBestBlock => {
-                    ui.note("the block was reorganised away; waiting for the next one…");
+                    progress.stage(
+                        "the block was reorganised away; waiting for the next one".to_owned(),
+                    );
                 }
-                TransactionStatus::Validated | TransactionStatus::Broadcasted => {}
+                _ => {}
             }
         }
     };
-    Ok(bounded("the transaction to be finalized", FINALIZED_TIMEOUT, watch).await?)
+    let outcome = bounded("the transaction to be finalized", FINALIZED_TIMEOUT, watch).await;
+    drop(watcher);
+    progress.finish();
+    Ok(outcome?)
+}
+
+/// Publishes the chain's best and finalized block numbers once a second until aborted.
+async fn watch_heads(client: ChainClient, heads: tokio::sync::watch::Sender<Option<Heads>>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        every.tick().await;
+        let read = async {
+            let best = client.at_best().await?.block_number();
+            let finalized = client.finalized_number().await?;
+            Ok::<_, ChainError>(Heads { best, finalized })
+        };
+        // A slow or failed read leaves the last heads shown; the wait itself is bounded
+        // elsewhere.
+        if let Ok(now) = bounded("the chain's heads", RPC_TIMEOUT, read).await {
+            heads.send_replace(Some(now));
+        }
+    }
+}
+
+/// Aborts a background task when dropped, so an early return cannot leave it running.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn block_number(client: &ChainClient, hash: H256) -> Result<u64, ChainError> {

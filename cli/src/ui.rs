@@ -7,6 +7,7 @@
 use std::{
     io::{BufRead, IsTerminal, Write},
     path::PathBuf,
+    time::{Duration, Instant},
 };
 
 use anyhow::{bail, Context};
@@ -49,6 +50,20 @@ impl Ui {
     pub fn warn(&self, text: &str) {
         if !self.json {
             eprintln!("{text}");
+        }
+    }
+
+    /// A progress reporter for something that waits on the chain: a spinner line on a
+    /// terminal, plain lines when stderr is a file or a pipe, nothing with `--quiet` or
+    /// `--json`.
+    pub fn progress(&self) -> Progress {
+        let shown = !self.quiet && !self.json;
+        Progress {
+            shown,
+            live: shown && std::io::stderr().is_terminal(),
+            frame: 0,
+            stage: String::new(),
+            started: Instant::now(),
         }
     }
 
@@ -180,5 +195,133 @@ impl Ui {
             );
         }
         Ok(())
+    }
+}
+
+/// The chain's heads as a progress line shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heads {
+    /// The best block's number.
+    pub best: u64,
+    /// The finalized block's number.
+    pub finalized: u64,
+}
+
+/// How often a spinner redraws.
+pub const SPINNER_INTERVAL: Duration = Duration::from_millis(125);
+
+const SPINNER_FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/// Progress of a wait on the chain ([`Ui::progress`]). On a terminal one line is redrawn in
+/// place — a spinner, the stage, the chain's best and finalized block and the seconds
+/// waited — and cleared when done; elsewhere each stage is printed once, so logs stay
+/// readable and free of control characters.
+#[derive(Debug)]
+pub struct Progress {
+    shown: bool,
+    live: bool,
+    frame: usize,
+    stage: String,
+    started: Instant,
+}
+
+impl Progress {
+    /// Whether a spinner is drawn (stderr is a terminal): only then are the chain's heads
+    /// worth reading.
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
+    /// Enters a new stage, e.g. "in block #12, waiting for finality".
+    pub fn stage(&mut self, stage: String) {
+        if !self.shown {
+            return;
+        }
+        if !self.live {
+            eprintln!("{stage}");
+        }
+        self.stage = stage;
+    }
+
+    /// Redraws the spinner line (on a terminal; otherwise nothing).
+    pub fn tick(&mut self, heads: Option<Heads>) {
+        if !self.live {
+            return;
+        }
+        self.frame = self.frame.wrapping_add(1);
+        let line = spinner_line(self.frame, &self.stage, heads, self.started.elapsed());
+        let mut stderr = std::io::stderr().lock();
+        // Carriage return and "erase line", then the new text: the line is redrawn in place.
+        write!(stderr, "\r\x1b[2K{line}").ok();
+        stderr.flush().ok();
+    }
+
+    /// Clears the spinner line, leaving the terminal as it was.
+    pub fn finish(&mut self) {
+        if self.live {
+            eprint!("\r\x1b[2K");
+            std::io::stderr().flush().ok();
+            self.live = false;
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// One frame of the spinner line: `⠹ in block #12, waiting for finality · best #13,
+/// finalized #11 · 4 s`.
+pub fn spinner_line(frame: usize, stage: &str, heads: Option<Heads>, waited: Duration) -> String {
+    let spinner = SPINNER_FRAMES
+        .get(frame.checked_rem(SPINNER_FRAMES.len()).unwrap_or_default())
+        .copied()
+        .unwrap_or('·');
+    let heads = heads.map_or(String::new(), |h| {
+        format!(" · best #{}, finalized #{}", h.best, h.finalized)
+    });
+    format!("{spinner} {stage}{heads} · {} s", waited.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spinner_line_shows_the_stage_the_heads_and_the_wait() {
+        let heads = Heads {
+            best: 13,
+            finalized: 11,
+        };
+        let line = spinner_line(
+            2,
+            "in block #12, waiting for finality",
+            Some(heads),
+            Duration::from_millis(4_900),
+        );
+        assert_eq!(
+            line,
+            "⠹ in block #12, waiting for finality · best #13, finalized #11 · 4 s"
+        );
+        // Before the heads are read, and the frames cycle.
+        assert_eq!(
+            spinner_line(10, "in the pool", None, Duration::ZERO),
+            "⠋ in the pool · 0 s"
+        );
+    }
+
+    #[test]
+    fn without_a_terminal_or_with_quiet_there_is_no_spinner() {
+        let ui = Ui {
+            json: false,
+            quiet: true,
+            yes: false,
+            password_file: None,
+        };
+        assert!(!ui.progress().is_live());
+        let ui = Ui { json: true, ..ui };
+        assert!(!ui.progress().is_live());
     }
 }

@@ -54,6 +54,18 @@ fn now_ms() -> u64 {
         .unwrap_or_default()
 }
 
+/// A polkadot-js `whenCreated` (milliseconds since the Unix epoch) as a person reads it:
+/// `2026-12-07 16:35:54 UTC`.
+fn utc_time(ms: u64) -> String {
+    i64::try_from(ms)
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or_else(
+            || format!("{ms} ms since the Unix epoch"),
+            |at| at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        )
+}
+
 fn describe(wallet: &Wallet) -> anyhow::Result<serde_json::Value> {
     let account = wallet.keystore.account()?;
     Ok(json!({
@@ -246,9 +258,7 @@ fn show(cx: &Context<'_>, name: &str) -> anyhow::Result<()> {
         .keystore
         .meta
         .when_created
-        .map_or("unknown".to_owned(), |ms| {
-            format!("{ms} ms since the Unix epoch")
-        });
+        .map_or("unknown".to_owned(), utc_time);
     let text = format!(
         "name:        {}\naddress:     {}\npublic key:  {}\nkeystore:    {}\ncreated:     {created}",
         name,
@@ -471,6 +481,17 @@ async fn transfer(cx: &Context<'_>, from: &str, to: &str, amount: &str) -> anyho
 mod tests {
     use super::*;
     use mindos_primitives::MIND;
+
+    #[test]
+    fn creation_times_print_as_utc_dates() {
+        assert_eq!(utc_time(1_796_661_354_000), "2026-12-07 16:35:54 UTC");
+        assert_eq!(utc_time(0), "1970-01-01 00:00:00 UTC");
+        // Beyond what a date can hold: the raw value, not a panic.
+        assert_eq!(
+            utc_time(u64::MAX),
+            format!("{} ms since the Unix epoch", u64::MAX)
+        );
+    }
 
     #[test]
     fn a_transfer_must_leave_frozen_funds_and_the_existential_deposit() {

@@ -101,9 +101,7 @@ impl Wallets {
 
     /// `~/.mindos/wallets`, or `None` without a home directory.
     pub fn default_dir() -> Option<PathBuf> {
-        std::env::var_os("HOME")
-            .filter(|home| !home.is_empty())
-            .map(|home| PathBuf::from(home).join(".mindos").join("wallets"))
+        crate::mindos_dir().map(|dir| dir.join("wallets"))
     }
 
     /// The wallet directory.

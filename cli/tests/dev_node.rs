@@ -171,6 +171,42 @@ async fn wallets_subnets_neurons_and_stake_as_a_user_types_them() {
         .expect_code(0);
         assert_eq!(planck(&by_address.json()), 5 * MIND / 2);
 
+        // As a person sees it: the fee, then progress to finality on stderr (plain lines when
+        // stderr is not a terminal: no spinner control characters in logs), the result on
+        // stdout. To Bob's account, by its hex public key.
+        // The node named in a config file as the default network: no --network needed.
+        let bob = "0x8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48";
+        let config = tmp.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!("network = \"e2e\"\n\n[networks.e2e]\nurl = \"{net}\"\n"),
+        )
+        .unwrap();
+        let config = config.to_str().unwrap();
+        let shown = mindos(
+            &wallets,
+            &[
+                "--yes", "--config", config, "wallet", "transfer", "alice", bob, "0.5",
+            ],
+            "",
+            Some(PASSWORD),
+        )
+        .await
+        .expect_code(0);
+        for step in [
+            "fee: about",
+            "waiting for a block",
+            "in block #",
+            "waiting for finality",
+        ] {
+            assert!(shown.stderr.contains(step), "no `{step}`: {shown:?}");
+        }
+        assert!(
+            !shown.stderr.contains('\x1b') && !shown.stderr.contains('\r'),
+            "control characters outside a terminal: {shown:?}"
+        );
+        assert!(shown.stdout.contains("0.5"), "{shown:?}");
+
         let alice_nonce = chain.next_nonce(&alice).await.unwrap();
 
         // A wrong password: exit 3, nothing sent.

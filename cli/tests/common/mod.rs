@@ -50,6 +50,9 @@ pub fn mindos(wallets: &Path, args: &[&str], stdin: &str, password: Option<&str>
         .env_remove("MINDOS_PASSWORD")
         .env_remove("MINDOS_NETWORK")
         .env_remove("MINDOS_WALLET_DIR")
+        .env_remove("MINDOS_CONFIG")
+        // Not the developer's own ~/.mindos/config.toml.
+        .env("HOME", wallets)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

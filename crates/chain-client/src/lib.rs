@@ -168,11 +168,12 @@ pub enum ChainError {
         /// The epochs whose committees the chain holds.
         stored: Vec<u64>,
     },
-    /// The runtime refused a transaction with a pallet error that carries a value, such as
-    /// `Directives::InvalidParameter` and the rule broken.
+    /// The runtime refused a transaction with a pallet error: the error's value if it carries
+    /// one (such as `Directives::InvalidParameter` and the rule broken) and its documentation.
     #[error("{source}: {detail}")]
     PalletError {
-        /// The error with its value, e.g. `Directives(InvalidParameter(ZeroBurnFloor))`.
+        /// The error's value, e.g. `Directives(InvalidParameter(ZeroBurnFloor))`, and its
+        /// documentation from the runtime metadata.
         detail: String,
         /// The dispatch error as subxt reports it (pallet and variant only).
         #[source]
@@ -211,29 +212,62 @@ pub async fn bounded<T>(
 }
 
 impl ChainError {
-    fn from_subxt(error: impl Into<subxt::Error>) -> Self {
+    /// A subxt error as this crate reports it.
+    pub fn from_subxt(error: impl Into<subxt::Error>) -> Self {
         ChainError::Subxt(Box::new(error.into()))
     }
 
-    /// The error of a transaction that failed in its block. subxt names a pallet error by its
-    /// pallet and variant only; for a variant that carries a value the value is decoded too,
-    /// since only it says what was wrong.
-    fn from_failed_transaction(error: subxt::error::TransactionEventsError) -> Self {
+    /// The error of a transaction that failed in its block, as a person should read it.
+    /// subxt names a pallet error by its pallet and variant only; this adds the variant's
+    /// value if it carries one (only it says what was wrong, e.g. which parameter rule broke)
+    /// and the variant's documentation from the runtime metadata:
+    /// `Neurons::BurnAboveMax: The current registration price exceeds the caller's max_burn.`
+    /// rather than a bare name.
+    pub fn from_failed_transaction(error: subxt::error::TransactionEventsError) -> Self {
         use subxt::error::{DispatchError, TransactionEventsError};
         if let TransactionEventsError::ExtrinsicFailed(DispatchError::Module(module)) = &error {
-            let carries_value = module
-                .details()
-                .is_ok_and(|details| !details.variant.fields.is_empty());
-            if carries_value {
-                if let Ok(detail) = module.as_root_error::<subxt::ext::scale_value::Value>() {
-                    return ChainError::PalletError {
-                        detail: detail.to_string(),
-                        source: Box::new(error.into()),
-                    };
-                }
+            if let Ok(details) = module.details() {
+                let docs = details.variant.docs.join(" ");
+                let docs = docs.split_whitespace().collect::<Vec<_>>().join(" ");
+                let value = if details.variant.fields.is_empty() {
+                    None
+                } else {
+                    module
+                        .as_root_error::<subxt::ext::scale_value::Value>()
+                        .ok()
+                        .map(|value| value.to_string())
+                };
+                let detail = match (value, docs.is_empty()) {
+                    (Some(value), false) => format!("{value}; {docs}"),
+                    (Some(value), true) => value,
+                    (None, false) => docs,
+                    (None, true) => "(the runtime documents no more)".to_owned(),
+                };
+                return ChainError::PalletError {
+                    detail,
+                    source: Box::new(error.into()),
+                };
             }
         }
         Self::from_subxt(error)
+    }
+
+    /// The error a final pool status means (the pool declared the transaction invalid,
+    /// dropped it, or failed), or `None` for a status on the way to a block.
+    pub fn from_pool_status<T, C>(status: &TransactionStatus<T, C>) -> Option<Self>
+    where
+        T: subxt::config::Config,
+    {
+        let (status, message) = match status {
+            TransactionStatus::Invalid { message } => ("invalid", message),
+            TransactionStatus::Dropped { message } => ("dropped", message),
+            TransactionStatus::Error { message } => ("error", message),
+            _ => return None,
+        };
+        Some(ChainError::Pool {
+            status,
+            message: message.clone(),
+        })
     }
 
     /// Whether the pool refused the transaction because another transaction of the same
@@ -580,27 +614,12 @@ impl ChainClient {
                         ))
                     })?
                     .map_err(ChainError::from_subxt)?;
+                if let Some(error) = ChainError::from_pool_status(&status) {
+                    return Err(error);
+                }
                 let (in_block, finalized) = match status {
                     TransactionStatus::InBestBlock(b) => (b, false),
                     TransactionStatus::InFinalizedBlock(b) => (b, true),
-                    TransactionStatus::Invalid { message } => {
-                        return Err(ChainError::Pool {
-                            status: "invalid",
-                            message,
-                        })
-                    }
-                    TransactionStatus::Dropped { message } => {
-                        return Err(ChainError::Pool {
-                            status: "dropped",
-                            message,
-                        })
-                    }
-                    TransactionStatus::Error { message } => {
-                        return Err(ChainError::Pool {
-                            status: "error",
-                            message,
-                        })
-                    }
                     _ => continue,
                 };
                 in_block
