@@ -85,9 +85,11 @@ pub async fn send(client: &ChainClient, signed: Signed, ui: &Ui) -> anyhow::Resu
             .submit_and_watch()
             .await
             .map_err(ChainError::from_subxt)?;
+        // Stages stay short: a spinner line that wraps cannot be redrawn in place. The
+        // result names the full hashes.
         progress.stage(format!(
-            "sent transaction {:?}; waiting for a block",
-            signed.tx.hash()
+            "sent {}; waiting for a block",
+            short_hash(signed.tx.hash())
         ));
         loop {
             let status = tokio::select! {
@@ -110,9 +112,8 @@ pub async fn send(client: &ChainClient, signed: Signed, ui: &Ui) -> anyhow::Resu
                 TransactionStatus::InBestBlock(in_block) => {
                     let number = block_number(client, in_block.block_hash()).await;
                     progress.stage(format!(
-                        "in block #{} ({:?}); waiting for finality",
+                        "in block #{}; waiting for finality",
                         number.map_or("?".into(), |n| n.to_string()),
-                        in_block.block_hash()
                     ));
                 }
                 TransactionStatus::InFinalizedBlock(in_block) => {
@@ -161,6 +162,20 @@ async fn watch_heads(client: ChainClient, heads: tokio::sync::watch::Sender<Opti
     }
 }
 
+/// `0x0b17b596…1f125aab`: enough of a hash to recognise it in a progress line.
+fn short_hash(hash: H256) -> String {
+    let bytes = hash.as_bytes();
+    let (head, tail) = (
+        bytes.get(..4).unwrap_or_default(),
+        bytes.get(28..).unwrap_or_default(),
+    );
+    format!(
+        "0x{}…{}",
+        mindos_chain_client::to_hex(head),
+        mindos_chain_client::to_hex(tail)
+    )
+}
+
 /// Aborts a background task when dropped, so an early return cannot leave it running.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -173,4 +188,15 @@ impl Drop for AbortOnDrop {
 async fn block_number(client: &ChainClient, hash: H256) -> Result<u64, ChainError> {
     let at = client.api().at_block(hash).await.map_err(chain_error)?;
     Ok(at.block_number())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_names_a_hash_by_its_ends() {
+        let hash = H256::from([0xab; 32]);
+        assert_eq!(short_hash(hash), "0xabababab…abababab");
+    }
 }
