@@ -41,8 +41,9 @@ pub struct Global {
     /// --yes.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Answer yes to confirmations (the fee of a transaction).
-    #[arg(long, short = 'y', global = true)]
+    /// Answer yes to confirmations (the fee of a transaction). MINDOS_YES=1 does the same
+    /// for a whole script.
+    #[arg(long, short = 'y', global = true, env = "MINDOS_YES")]
     pub yes: bool,
     /// Print only the result: no progress, notes or warnings on stderr.
     #[arg(long, short = 'q', global = true)]

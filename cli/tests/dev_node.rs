@@ -571,6 +571,61 @@ async fn neurons_and_stake(
         .expect_code(1);
     assert!(early.stderr.contains(&format!("#{unlock_at}")), "{early:?}");
     assert_eq!(chain.next_nonce(alice).await.unwrap(), nonce);
+
+    // Withdraw after the period. The unbonding period is a governed parameter of 7 days
+    // (longer, by the registry's rules, than the 3-day voting period), in blocks even with
+    // fast blocks; the dev chain's sudo key shortens it to a few blocks so a chunk matures
+    // within the test. Only chunks unbonded after that mature early.
+    shorten_unbonding_period(chain, SHORT_UNBONDING).await;
+    run(vec![
+        "--json", "--yes", "stake", "remove", "--wallet", "alice", "--hotkey", hotkey_arg, "2",
+    ])
+    .await
+    .expect_code(0);
+    let list = run(vec!["--json", "stake", "list", "--wallet", "alice"])
+        .await
+        .expect_code(0)
+        .json();
+    let short_unlock = list["hotkeys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["unbonding"].as_array().unwrap().iter())
+        .map(|c| c["unlock_at"].as_u64().unwrap())
+        .min()
+        .unwrap();
+    assert!(short_unlock < unlock_at, "{list}");
+    mindos_test_utils::wait_until_at_least("the short chunk's unlock block", short_unlock, || {
+        chain.finalized_number()
+    })
+    .await;
+    let free_before = free_of(wallets, net, "alice").await;
+    let withdrawn = run(vec![
+        "--json", "--yes", "stake", "withdraw", "--wallet", "alice",
+    ])
+    .await
+    .expect_code(0)
+    .json();
+    assert_eq!(planck_of(&withdrawn["amount"]), 2 * MIND, "{withdrawn}");
+    let fee = planck_of(&withdrawn["fee_estimate"]);
+    let free_after = free_of(wallets, net, "alice").await;
+    assert!(
+        free_after + fee >= free_before + 2 * MIND && free_after < free_before + 2 * MIND,
+        "free {free_before} → {free_after}, fee about {fee}"
+    );
+    // The 3 MIND unbonded under the 7-day period still wait.
+    let list = run(vec!["--json", "stake", "list", "--wallet", "alice"])
+        .await
+        .expect_code(0)
+        .json();
+    let chunks: Vec<u128> = list["hotkeys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["unbonding"].as_array().unwrap().iter())
+        .map(|c| planck_of(&c["amount"]))
+        .collect();
+    assert_eq!(chunks, vec![3 * MIND], "{list}");
     // The saver holds 2.5 MIND: staking 100 is refused before signing.
     let broke = run(vec![
         "--yes", "stake", "add", "--wallet", "saver", "--hotkey", &hotkey, "100",
@@ -579,6 +634,63 @@ async fn neurons_and_stake(
     .expect_code(1);
     assert!(broke.stderr.contains("insufficient balance"), "{broke:?}");
     assert_eq!(chain.next_nonce(saver).await.unwrap(), 0);
+}
+
+/// The unbonding period, in blocks, [`shorten_unbonding_period`] sets.
+const SHORT_UNBONDING: u32 = 4;
+
+/// Sets the governed unbonding period to `blocks` through the dev chain's sudo key
+/// (`System::set_storage` on `Directives::Parameters`): governance could not, since the
+/// registry keeps it above the voting period.
+async fn shorten_unbonding_period(chain: &mindos_chain_client::ChainClient, blocks: u32) {
+    use mindos_chain_client::runtime::{
+        self,
+        runtime_types::{frame_system::pallet::Call as SystemCall, mindos_runtime::RuntimeCall},
+    };
+    use subxt::ext::scale_encode::EncodeAsType;
+    let at = chain.api().at_current_block().await.unwrap();
+    let mut parameters = at
+        .storage()
+        .fetch(runtime::storage().directives().parameters(), ())
+        .await
+        .unwrap()
+        .decode()
+        .unwrap();
+    parameters.unbonding_period = blocks;
+    let metadata = at.metadata();
+    let value_type = metadata
+        .pallet_by_name("Directives")
+        .and_then(|pallet| pallet.storage())
+        .and_then(|storage| storage.entry_by_name("Parameters"))
+        .unwrap()
+        .value_ty();
+    let value = parameters
+        .encode_as_type(value_type, metadata.types())
+        .unwrap();
+    let key = [
+        sp_crypto_hashing::twox_128(b"Directives"),
+        sp_crypto_hashing::twox_128(b"Parameters"),
+    ]
+    .concat();
+    let call = RuntimeCall::System(SystemCall::set_storage {
+        items: vec![(key, value)],
+    });
+    chain
+        .submit(
+            &runtime::transactions().sudo().sudo(call),
+            &subxt_signer::sr25519::dev::alice(),
+        )
+        .await
+        .unwrap();
+    let at = chain.api().at_current_block().await.unwrap();
+    let now = at
+        .storage()
+        .fetch(runtime::storage().directives().parameters(), ())
+        .await
+        .unwrap()
+        .decode()
+        .unwrap();
+    assert_eq!(now.unbonding_period, blocks);
 }
 
 /// Planck as the MIND a user types.

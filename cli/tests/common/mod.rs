@@ -51,6 +51,7 @@ pub fn mindos(wallets: &Path, args: &[&str], stdin: &str, password: Option<&str>
         .env_remove("MINDOS_NETWORK")
         .env_remove("MINDOS_WALLET_DIR")
         .env_remove("MINDOS_CONFIG")
+        .env_remove("MINDOS_YES")
         // Not the developer's own ~/.mindos/config.toml.
         .env("HOME", wallets)
         .stdin(Stdio::piped())
@@ -205,5 +206,64 @@ fn check(command: &str, shape: &Shape, value: &serde_json::Value, path: &str) {
             }
         }
         (shape, value) => panic!("`{command}` --json at {path}: {value} is not {shape:?}"),
+    }
+}
+
+/// The shell commands of a user journey in the root README: the ```sh block that follows
+/// the marker `<!-- journey: NAME -->`. The README walks each journey with these exact
+/// commands, and the dev-node test runs them, so the two cannot drift apart.
+pub fn readme_journey(name: &str) -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("read README.md");
+    let marker = format!("<!-- journey: {name} -->");
+    let mut parts = readme.split(marker.as_str());
+    let after = parts
+        .nth(1)
+        .unwrap_or_else(|| panic!("README.md has no `{marker}`"));
+    assert!(parts.next().is_none(), "README.md has `{marker}` twice");
+    let block = after
+        .trim_start()
+        .strip_prefix("```sh\n")
+        .unwrap_or_else(|| panic!("`{marker}` is not followed by a ```sh block"));
+    let end = block
+        .find("\n```")
+        .unwrap_or_else(|| panic!("the block after `{marker}` is not closed"));
+    block[..end].to_owned()
+}
+
+/// Runs the README journey `name` with bash (`set -euo pipefail`: the first failing command
+/// fails the journey), `mindos` and the other binaries of this build first on PATH, HOME a
+/// test directory, and `env` (the network, wallet directory, password, MINDOS_YES) set as a
+/// user's shell would have them. Prints each command as it runs (`set -x`).
+pub fn run_readme_journey(name: &str, home: &Path, env: &[(&str, &str)]) -> Run {
+    let script = readme_journey(name);
+    let bin_dir = Path::new(MINDOS_BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut command = Command::new("bash");
+    command
+        .arg("-c")
+        .arg(format!("set -euxo pipefail\n{script}\n"))
+        .env("PATH", path)
+        .env("HOME", home)
+        .env_remove("MINDOS_PASSWORD")
+        .env_remove("MINDOS_NETWORK")
+        .env_remove("MINDOS_WALLET_DIR")
+        .env_remove("MINDOS_CONFIG")
+        .env_remove("MINDOS_YES")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("run bash");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
 }
