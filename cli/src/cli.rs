@@ -43,7 +43,14 @@ pub struct Global {
     pub json: bool,
     /// Answer yes to confirmations (the fee of a transaction). MINDOS_YES=1 does the same
     /// for a whole script.
-    #[arg(long, short = 'y', global = true, env = "MINDOS_YES")]
+    #[arg(
+        long,
+        short = 'y',
+        global = true,
+        env = "MINDOS_YES",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub yes: bool,
     /// Print only the result: no progress, notes or warnings on stderr.
     #[arg(long, short = 'q', global = true)]
@@ -270,7 +277,8 @@ pub enum WalletCommand {
     Transfer {
         /// The wallet that pays.
         from: String,
-        /// A wallet name or an address.
+        /// A wallet name, an address, or a hotkey's key file (a path: the miner's or
+        /// validator's hotkey, which pays its own transaction fees).
         to: String,
         /// MIND, with up to 12 decimals (e.g. 1.5).
         amount: String,

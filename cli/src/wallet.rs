@@ -279,9 +279,17 @@ pub(crate) fn resolve_account(cx: &Context<'_>, text: &str) -> anyhow::Result<Ac
             Err(e) => return Err(e.into()),
         }
     }
+    // A hotkey's key file (as the miner and validator keep it): what a miner's owner sends
+    // its serve fee to. Wallet names cannot contain `/`, so a path is never a name.
+    let path = std::path::Path::new(text);
+    if text.contains('/') && path.is_file() {
+        let pair = mindos_chain_client::keys::load_key(path)
+            .with_context(|| format!("reading the key file {text}"))?;
+        return Ok(pair.public_key().into());
+    }
     address::parse_account(text).map_err(|e| {
         anyhow::anyhow!(
-            "`{text}` is neither a wallet in {} nor an address: {e}",
+            "`{text}` is neither a wallet in {}, a key file nor an address: {e}",
             cx.wallets.dir().display()
         )
     })

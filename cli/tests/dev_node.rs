@@ -343,6 +343,7 @@ async fn wallets_subnets_neurons_and_stake_as_a_user_types_them() {
         common::assert_shape("wallet show", &shown.json());
 
         neurons_and_stake(&wallets, net, &chain, &hotkey_file, &alice, &saver).await;
+        readme_journeys(net, &tmp.path().join("journeys")).await;
     };
     if tokio::time::timeout(Duration::from_secs(600), scenario)
         .await
@@ -351,6 +352,55 @@ async fn wallets_subnets_neurons_and_stake_as_a_user_types_them() {
         node.proc().print_tail(20);
         panic!("the dev-node scenario timed out");
     }
+}
+
+/// The root README's journeys, run as written: a user's HOME with the hotkeys the miner and
+/// the validator create on their first start, the network in MINDOS_NETWORK, the password in
+/// MINDOS_PASSWORD and MINDOS_YES=1 for the prompts. Each journey must succeed as a whole
+/// (`set -e`), and what it did must show on chain.
+async fn readme_journeys(net: &str, home: &Path) {
+    for (binary, uri) in [
+        ("mindos-miner", "//ReadmeMinerHotkey"),
+        ("mindos-validator", "//ReadmeValidatorHotkey"),
+    ] {
+        let dir = home.join(".local/share").join(binary);
+        std::fs::create_dir_all(&dir).unwrap();
+        mindos_daemon::keyfile::write_private(&dir.join("hotkey"), format!("{uri}\n").as_bytes())
+            .unwrap();
+    }
+    let net = net.to_owned();
+    let journey = |name: &'static str| {
+        let (home, net) = (home.to_path_buf(), net.clone());
+        async move {
+            let run = tokio::task::spawn_blocking(move || {
+                let env = [
+                    ("MINDOS_NETWORK", net.as_str()),
+                    ("MINDOS_PASSWORD", PASSWORD),
+                    ("MINDOS_YES", "1"),
+                ];
+                common::run_readme_journey(name, &home, &env)
+            })
+            .await
+            .unwrap();
+            assert_eq!(run.code, 0, "README journey `{name}` failed: {run:#?}");
+            run
+        }
+    };
+    let wallet = journey("wallet").await;
+    assert!(wallet.stdout.contains("300"), "{wallet:#?}");
+    let miner = journey("miner").await;
+    let miner_hotkey = to_ss58_of("//ReadmeMinerHotkey");
+    assert!(miner.stdout.contains(&miner_hotkey[..6]), "{miner:#?}");
+    let stake = journey("stake").await;
+    let validator_hotkey = to_ss58_of("//ReadmeValidatorHotkey");
+    assert!(stake.stdout.contains(&validator_hotkey[..6]), "{stake:#?}");
+    assert!(stake.stdout.contains("110"), "{stake:#?}");
+}
+
+/// The SS58 address of the key a secret URI names.
+fn to_ss58_of(uri: &str) -> String {
+    let pair = mindos_test_utils::key(uri);
+    mindos_cli::address::to_ss58(&pair.public_key().into())
 }
 
 fn planck_of(amount: &serde_json::Value) -> u128 {
