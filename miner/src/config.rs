@@ -95,6 +95,10 @@ pub struct PowerSettings {
     pub battery_percent: Option<u8>,
     /// Low-power threshold on battery.
     pub low_battery_percent: u8,
+    /// The thermal class directory (sysfs).
+    pub thermal_dir: PathBuf,
+    /// Low-power threshold of the hottest thermal zone, in °C.
+    pub hot_celsius: u8,
     /// Largest batch in low-power mode.
     pub low_power_max_batch: usize,
     /// Batches at once in low-power mode.
@@ -333,6 +337,17 @@ impl PowerArgs {
                     .unwrap_or(DEFAULT_LOW_BATTERY_PERCENT),
                 0,
                 100,
+            )?,
+            thermal_dir: self
+                .thermal_dir
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_THERMAL_DIR)),
+            // Below 40 °C an idle device would count as hot; above 110 °C silicon is past its
+            // own limits before the miner reacts.
+            hot_celsius: in_range(
+                "hot_celsius",
+                self.hot_celsius.unwrap_or(DEFAULT_HOT_CELSIUS),
+                40,
+                110,
             )?,
             low_power_max_batch: in_range(
                 "low_power_max_batch",

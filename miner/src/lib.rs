@@ -39,7 +39,12 @@ pub use crate::{
     serve::ServeError,
     status::{MinerStatus, PowerView},
 };
-use crate::{power::PowerMonitor, serve::Server, service::Service, status::LiveState};
+use crate::{
+    power::{LowPowerCause, PowerMonitor},
+    serve::Server,
+    service::Service,
+    status::LiveState,
+};
 
 /// After the last in-flight answer is handed to the mesh, how long it gets to write it out
 /// before the mesh stops (the mesh's shutdown does not flush queued answers itself).
@@ -92,10 +97,10 @@ pub enum MinerError {
     },
     /// The hotkey is not registered and no coldkey is configured to register it.
     #[error(
-        "hotkey {hotkey} is not registered on subnet {netuid}; set --coldkey-file (a coldkey with \
-         enough MIND for the burn, capped by --max-burn) to let the miner register it, or submit \
-         Neurons::register({netuid}, {hotkey}, max_burn, consent) from your coldkey's wallet, \
-         with the hotkey's signed consent to that coldkey"
+        "hotkey {hotkey} is not registered on subnet {netuid}; register it from your wallet \
+         with `mindos neuron register {netuid} --wallet WALLET --hotkey HOTKEY_FILE` (this \
+         miner's --hotkey-file), or set --coldkey-file (a coldkey with enough MIND for the \
+         burn, capped by --max-burn) to let the miner register it"
     )]
     NotRegistered {
         /// The hotkey's account, hex.
@@ -105,8 +110,9 @@ pub enum MinerError {
     },
     /// The hotkey holds no MIND to pay the `serve` fee.
     #[error(
-        "hotkey {hotkey} has no MIND to pay the serve fee; transfer some to it, or set \
-         --fund-hotkey (with --coldkey-file) to let the miner top it up"
+        "hotkey {hotkey} has no MIND to pay the serve fee; transfer some to it (`mindos \
+         wallet transfer WALLET {hotkey} 1`), or set --fund-hotkey (with --coldkey-file) to let \
+         the miner top it up"
     )]
     HotkeyUnfunded {
         /// The hotkey's account, hex.
@@ -332,7 +338,7 @@ async fn dispatch_with_fault(
 async fn beats(
     ctx: Arc<Context>,
     mesh: MeshClient,
-    monitor: PowerMonitor,
+    mut monitor: PowerMonitor,
     config: Config,
     cancel: CancellationToken,
 ) {
@@ -348,10 +354,12 @@ async fn beats(
         let power = monitor.status(reading);
         let before = ctx.live.set_power(power);
         if power.low_power != before.low_power {
-            if power.low_power {
+            if monitor.cause() == Some(LowPowerCause::Heat) {
+                tracing::warn!(celsius = ?reading.celsius, "running hot: lowering batch size and workers");
+            } else if power.low_power {
                 tracing::warn!(battery = ?power.battery_percent, "on low battery: lowering batch size and workers");
             } else {
-                tracing::info!("power restored: back to full batch size and workers");
+                tracing::info!("power restored and cool: back to full batch size and workers");
             }
             apply_power_limits(service, &ctx.server.metrics, &config, power.low_power);
         }

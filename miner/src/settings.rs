@@ -44,6 +44,11 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 64;
 pub const DEFAULT_POWER_SUPPLY_DIR: &str = "/sys/class/power_supply";
 /// Default charge, in percent, below which the miner goes low-power on battery.
 pub const DEFAULT_LOW_BATTERY_PERCENT: u8 = 20;
+/// Default thermal class directory (thermal zones, temperatures in millidegrees Celsius).
+pub const DEFAULT_THERMAL_DIR: &str = "/sys/class/thermal";
+/// Default temperature, in degrees Celsius, at which the miner goes low-power: below the
+/// 85 °C where a Raspberry Pi's firmware starts throttling on its own.
+pub const DEFAULT_HOT_CELSIUS: u8 = 80;
 /// Default batches at once in low-power mode.
 pub const DEFAULT_LOW_POWER_WORKERS: usize = 1;
 /// Default region: unknown.
@@ -206,7 +211,7 @@ pub struct BatchingArgs {
     pub queue_capacity: Option<usize>,
 }
 
-/// `[power]`: how the miner learns it runs on battery, and what it does then.
+/// `[power]`: how the miner learns it runs on battery or runs hot, and what it does then.
 #[derive(Clone, Debug, Default, clap::Args, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[command(next_help_heading = "Power")]
@@ -232,6 +237,17 @@ pub struct PowerArgs {
     /// On battery below this charge the miner goes low-power.
     #[arg(long, value_name = "PERCENT", default_value = DEFAULT_LOW_BATTERY_PERCENT.to_string())]
     pub low_battery_percent: Option<u8>,
+
+    /// Where to read the device's temperatures (thermal zones' `temp`, in millidegrees
+    /// Celsius); the hottest plausible zone counts. Missing on most VMs: then heat plays no
+    /// part.
+    #[arg(long = "thermal-dir", value_name = "DIR", default_value = DEFAULT_THERMAL_DIR)]
+    pub thermal_dir: Option<PathBuf>,
+
+    /// At or above this temperature (°C) the miner goes low-power, as on low battery, and
+    /// leaves that mode once 5 °C cooler.
+    #[arg(long, value_name = "CELSIUS", default_value = DEFAULT_HOT_CELSIUS.to_string())]
+    pub hot_celsius: Option<u8>,
 
     /// Largest batch in low-power mode [default: a quarter of --max-batch, at least 1].
     #[arg(long, value_name = "N")]

@@ -37,7 +37,7 @@ impl Miner {
     pub async fn start(config: Config) -> Result<Self, MinerError> {
         let node_key = mindos_mesh::keys::load_or_create_keypair(&config.mesh.node_key_file)?;
         let metrics = Arc::new(metrics::Metrics::new()?);
-        let monitor = PowerMonitor::new(config.power.clone());
+        let mut monitor = PowerMonitor::new(config.power.clone());
         let reading = monitor.read();
         let power = monitor.status(reading);
 

@@ -131,6 +131,11 @@ async fn scenario(dir: &Path) {
         "{err}"
     );
     assert!(err.to_string().contains("--coldkey-file"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("mindos neuron register 1 --wallet WALLET --hotkey HOTKEY_FILE"),
+        "{err}"
+    );
 
     // A subnet that does not exist.
     let mut settings = chain_settings(&dir.join("unknown"), &node, "//MindosMinerUnknown");

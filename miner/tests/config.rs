@@ -111,6 +111,8 @@ fn bad_values_are_refused_naming_the_setting() {
         &with(&["--low-battery-percent", "101"]),
         "low_battery_percent",
     );
+    refused(&with(&["--hot-celsius", "39"]), "hot_celsius");
+    refused(&with(&["--hot-celsius", "111"]), "hot_celsius");
     refused(
         &with(&["--max-batch", "8", "--low-power-max-batch", "9"]),
         "low_power_max_batch",
