@@ -12,6 +12,7 @@
 //! - [`subnet`]: `mindos subnet …` (reads through the node's `mindos_*` methods).
 //! - [`neuron`]: `mindos neuron register|deregister`.
 //! - [`stake`]: `mindos stake …`.
+//! - [`query`]: `mindos query NETUID INPUT`, through a validator's [`gateway`].
 //! - [`amount`]: MIND with decimals to planck and back, exactly.
 //! - [`address`]: SS58 with MindOS's prefix.
 //! - [`tx`]: sign, show the fee, send, follow to finality.
@@ -26,8 +27,10 @@
 pub mod address;
 pub mod amount;
 pub mod cli;
+pub mod gateway;
 pub mod keystore;
 pub mod neuron;
+pub mod query;
 pub mod stake;
 pub mod subnet;
 pub mod tx;
@@ -114,6 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         cli::Command::Subnet(command) => subnet::run(command, &cx).await,
         cli::Command::Neuron(command) => neuron::run(command, &cx).await,
         cli::Command::Stake(command) => stake::run(command, &cx).await,
+        cli::Command::Query(args) => query::run(args, &cx).await,
     }
 }
 
@@ -128,6 +132,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         }
         if cause.is::<wallet::InsufficientBalance>() {
             return EXIT_INPUT;
+        }
+        if let Some(e) = cause.downcast_ref::<gateway::GatewayError>() {
+            return e.exit_code();
         }
         // A subnet id the chain does not know is the user's mistake, not the chain's.
         if let Some(ChainError::UnknownSubnet { .. }) = cause.downcast_ref::<ChainError>() {

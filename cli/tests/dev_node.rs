@@ -4,10 +4,13 @@
 //! small, `--json` without `--yes`, an unreachable node. Then subnets, neurons and stake:
 //! read the subnets, register a hotkey (after a refused too-low `--max-burn`), stake on it,
 //! see it in the metagraph, unbond part and see the chunk; and the refusals that send
-//! nothing. Every read's `--json` output is checked against the README's shape.
+//! nothing. Every read's `--json` output is checked against the README's shape. Then a
+//! query through a validator's gateway, with miners and the validator started against the
+//! same node (`dev_node/query.rs`).
 //!
 //! Needs `mindos-node` (`MINDOS_NODE_BIN` or `$CARGO_TARGET_DIR/debug/mindos-node`, see
-//! `mindos_test_utils::node_bin`).
+//! `mindos_test_utils::node_bin`), and for the query `mindos-miner` and `mindos-validator`
+//! (`MINDOS_MINER_BIN`, `MINDOS_VALIDATOR_BIN`, or the same directory).
 
 #![allow(
     clippy::unwrap_used,
@@ -17,6 +20,8 @@
 )]
 
 mod common;
+#[path = "dev_node/query.rs"]
+mod query;
 
 use std::{path::Path, time::Duration};
 
@@ -307,6 +312,8 @@ async fn wallets_subnets_neurons_and_stake_as_a_user_types_them() {
         common::assert_shape("wallet show", &shown.json());
 
         neurons_and_stake(&wallets, net, &chain, &hotkey_file, &alice, &saver).await;
+
+        query::query_through_a_gateway(tmp.path(), &node, &wallets).await;
     };
     if tokio::time::timeout(Duration::from_secs(600), scenario)
         .await

@@ -50,6 +50,8 @@ pub fn mindos(wallets: &Path, args: &[&str], stdin: &str, password: Option<&str>
         .env_remove("MINDOS_PASSWORD")
         .env_remove("MINDOS_NETWORK")
         .env_remove("MINDOS_WALLET_DIR")
+        .env_remove("MINDOS_GATEWAY")
+        .env_remove("MINDOS_GATEWAY_API_KEY")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
