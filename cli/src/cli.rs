@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  bad input: usage, a malformed amount or address, an unknown wallet or subnet, insufficient balance, a burn above --max-burn, stake that is not there
-  2  chain or network error: the node is unreachable, or refused or failed the transaction
+  1  bad input: usage, a malformed amount or address, an unknown wallet or subnet, insufficient balance, a burn above --max-burn, stake that is not there; a query's malformed or oversized input, or one its subnet refuses
+  2  chain or network error: the node is unreachable, or refused or failed the transaction; the gateway is unreachable or could not answer a query (no miner, a timeout, too little agreement, rate limited)
   3  wrong password
   4  not confirmed: declined at the prompt, or --json without --yes where a confirmation is needed";
 
@@ -79,12 +79,15 @@ pub enum Command {
     /// Stake: add, remove (unbond), withdraw, list, claim dividends, set a hotkey's take.
     #[command(subcommand)]
     Stake(StakeCommand),
+    /// Ask a subnet through a validator's gateway: prints the answer, how far the miners
+    /// agree on it, who served it and how long it took.
+    Query(QueryArgs),
 }
 
 /// The read commands whose `--json` output the README documents (section "JSON output"),
 /// as `mindos` is typed without arguments. A test checks each documented shape against the
 /// command's real output.
-pub const READ_COMMANDS: [&str; 8] = [
+pub const READ_COMMANDS: [&str; 9] = [
     "wallet list",
     "wallet show",
     "wallet balance",
@@ -93,6 +96,7 @@ pub const READ_COMMANDS: [&str; 8] = [
     "subnet hyperparameters",
     "subnet burn-cost",
     "stake list",
+    "query",
 ];
 
 /// `mindos subnet …`. Reads at the node's best block.
@@ -283,4 +287,56 @@ pub enum WalletCommand {
         /// MIND, with up to 12 decimals (e.g. 1.5).
         amount: String,
     },
+}
+
+/// `mindos query NETUID INPUT`: one query through a validator's JSON-RPC gateway.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Inputs are the subnets' wire formats:
+  digits (image)           {\"pixels\": [64 grey levels 0..=16, row by row]}
+  text-embedding (text)    {\"text\": \"...\"}
+Examples:
+  mindos query 0 --text 'The cat sat on the mat.'
+  mindos query 1 @digit.json --redundancy 3
+  echo '{\"text\": \"hello\"}' | mindos --json query 0 -")]
+pub struct QueryArgs {
+    /// The subnet's id (on the dev chain: 0 text-embedding, 1 digits).
+    pub netuid: u16,
+    /// The input in the subnet's JSON wire format: inline JSON, @FILE, or - for stdin.
+    /// Checked to be a JSON object and to fit the gateway's 65,536-byte request limit before
+    /// anything is sent.
+    #[arg(
+        value_name = "INPUT",
+        required_unless_present_any = ["text", "pixels"],
+        conflicts_with_all = ["text", "pixels"]
+    )]
+    pub input: Option<String>,
+    /// Instead of INPUT, for a text subnet: sends {"text": TEXT}.
+    #[arg(long, conflicts_with = "pixels")]
+    pub text: Option<String>,
+    /// Instead of INPUT, for an image subnet: grey levels separated by commas or spaces,
+    /// row by row; sends {"pixels": [...]}.
+    #[arg(long, allow_hyphen_values = true)]
+    pub pixels: Option<String>,
+    /// The validator's gateway: an http:// or https:// URL, or host:port. Default: the
+    /// `gateway` of the network in the config file, else the one scripts/run.sh starts
+    /// (http://127.0.0.1:9946).
+    #[arg(long, env = "MINDOS_GATEWAY")]
+    pub gateway: Option<String>,
+    /// Miners asked at once: 2 or 3 (the gateway's default 2), 1 to 16 with an API key.
+    #[arg(long)]
+    pub redundancy: Option<u32>,
+    /// The query's time budget at the gateway in ms, 1 to 120000 (default: the gateway's,
+    /// 5000 unless it was started with another --query-timeout-ms).
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
+    /// The least share of the miners asked whose answers must agree, 0 to 1. Without an API
+    /// key it can only raise the gateway's floor (0.51 by default).
+    #[arg(long)]
+    pub min_agreement: Option<f64>,
+    /// A gateway API key: the file's first line (else the environment variable
+    /// MINDOS_GATEWAY_API_KEY). It lifts the public limits on --redundancy and
+    /// --min-agreement.
+    #[arg(long, value_name = "FILE")]
+    pub api_key_file: Option<PathBuf>,
 }

@@ -13,6 +13,7 @@
 //! - [`neuron`]: `mindos neuron register|deregister`.
 //! - [`stake`]: `mindos stake …`.
 //! - [`networks`]: what `--network` names; the optional config file of named networks.
+//! - [`query`]: `mindos query NETUID INPUT`, through a validator's [`gateway`].
 //! - [`amount`]: MIND with decimals to planck and back, exactly.
 //! - [`address`]: SS58 with MindOS's prefix.
 //! - [`tx`]: sign, show the fee, send, follow to finality.
@@ -27,9 +28,11 @@
 pub mod address;
 pub mod amount;
 pub mod cli;
+pub mod gateway;
 pub mod keystore;
 pub mod networks;
 pub mod neuron;
+pub mod query;
 pub mod stake;
 pub mod subnet;
 pub mod tx;
@@ -95,6 +98,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         cli::Command::Subnet(command) => subnet::run(command, &cx).await,
         cli::Command::Neuron(command) => neuron::run(command, &cx).await,
         cli::Command::Stake(command) => stake::run(command, &cx).await,
+        cli::Command::Query(args) => query::run(args, &cx).await,
     }
 }
 
@@ -109,6 +113,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         }
         if cause.is::<wallet::InsufficientBalance>() {
             return EXIT_INPUT;
+        }
+        if let Some(e) = cause.downcast_ref::<gateway::GatewayError>() {
+            return e.exit_code();
         }
         // A subnet id the chain does not know is the user's mistake, not the chain's.
         if let Some(ChainError::UnknownSubnet { .. }) = cause.downcast_ref::<ChainError>() {

@@ -4,10 +4,13 @@
 //! small, `--json` without `--yes`, an unreachable node. Then subnets, neurons and stake:
 //! read the subnets, register a hotkey (after a refused too-low `--max-burn`), stake on it,
 //! see it in the metagraph, unbond part and see the chunk; and the refusals that send
-//! nothing. Every read's `--json` output is checked against the README's shape.
+//! nothing. Every read's `--json` output is checked against the README's shape. Then a
+//! query through a validator's gateway, with miners and the validator started against the
+//! same node (`dev_node/query.rs`).
 //!
 //! Needs `mindos-node` (`MINDOS_NODE_BIN` or `$CARGO_TARGET_DIR/debug/mindos-node`, see
-//! `mindos_test_utils::node_bin`).
+//! `mindos_test_utils::node_bin`), and for the query `mindos-miner` and `mindos-validator`
+//! (`MINDOS_MINER_BIN`, `MINDOS_VALIDATOR_BIN`, or the same directory).
 
 #![allow(
     clippy::unwrap_used,
@@ -17,6 +20,8 @@
 )]
 
 mod common;
+#[path = "dev_node/query.rs"]
+mod query;
 
 use std::{path::Path, time::Duration};
 
@@ -343,7 +348,9 @@ async fn wallets_subnets_neurons_and_stake_as_a_user_types_them() {
         common::assert_shape("wallet show", &shown.json());
 
         neurons_and_stake(&wallets, net, &chain, &hotkey_file, &alice, &saver).await;
-        readme_journeys(net, &tmp.path().join("journeys")).await;
+        let journeys = tmp.path().join("journeys");
+        readme_journeys(net, &journeys).await;
+        query::query_through_a_gateway(tmp.path(), &node, &wallets, &journeys).await;
     };
     if tokio::time::timeout(Duration::from_secs(600), scenario)
         .await
@@ -368,24 +375,7 @@ async fn readme_journeys(net: &str, home: &Path) {
         mindos_daemon::keyfile::write_private(&dir.join("hotkey"), format!("{uri}\n").as_bytes())
             .unwrap();
     }
-    let net = net.to_owned();
-    let journey = |name: &'static str| {
-        let (home, net) = (home.to_path_buf(), net.clone());
-        async move {
-            let run = tokio::task::spawn_blocking(move || {
-                let env = [
-                    ("MINDOS_NETWORK", net.as_str()),
-                    ("MINDOS_PASSWORD", PASSWORD),
-                    ("MINDOS_YES", "1"),
-                ];
-                common::run_readme_journey(name, &home, &env)
-            })
-            .await
-            .unwrap();
-            assert_eq!(run.code, 0, "README journey `{name}` failed: {run:#?}");
-            run
-        }
-    };
+    let journey = |name: &'static str| run_journey(name, home, net, &[]);
     let wallet = journey("wallet").await;
     assert!(wallet.stdout.contains("300"), "{wallet:#?}");
     let miner = journey("miner").await;
@@ -395,6 +385,34 @@ async fn readme_journeys(net: &str, home: &Path) {
     let validator_hotkey = to_ss58_of("//ReadmeValidatorHotkey");
     assert!(stake.stdout.contains(&validator_hotkey[..6]), "{stake:#?}");
     assert!(stake.stdout.contains("110"), "{stake:#?}");
+}
+
+/// Runs the root README's journey `name` (see [`readme_journeys`]) with `extra` in its
+/// environment; panics unless it succeeds.
+pub(crate) async fn run_journey(
+    name: &'static str,
+    home: &Path,
+    net: &str,
+    extra: &[(&str, &str)],
+) -> Run {
+    let (home, net) = (home.to_path_buf(), net.to_owned());
+    let extra: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let run = tokio::task::spawn_blocking(move || {
+        let mut env = vec![
+            ("MINDOS_NETWORK", net.as_str()),
+            ("MINDOS_PASSWORD", PASSWORD),
+            ("MINDOS_YES", "1"),
+        ];
+        env.extend(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        common::run_readme_journey(name, &home, &env)
+    })
+    .await
+    .unwrap();
+    assert_eq!(run.code, 0, "README journey `{name}` failed: {run:#?}");
+    run
 }
 
 /// The SS58 address of the key a secret URI names.

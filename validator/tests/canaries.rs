@@ -61,6 +61,7 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
     }
     let (honest, garbage) = (hotkeys[0], hotkeys[1]);
     let (mut validator, log) = StakedValidator {
+        bin: common::VALIDATOR_BIN.as_ref(),
         dir,
         name: "validator",
         hotkey_uri: "//MindosCanaryValidator",

@@ -80,6 +80,7 @@ async fn start_validator(setup: &Setup, log: &str) -> ValidatorProc {
     std::fs::create_dir_all(setup.dir.join("validator")).unwrap();
     std::fs::write(&api_keys, format!("{OPERATOR_KEY}\n")).unwrap();
     let mut proc = StakedValidator {
+        bin: common::VALIDATOR_BIN.as_ref(),
         dir: &setup.dir,
         name: "validator",
         hotkey_uri: "//MindosE2EValidator",

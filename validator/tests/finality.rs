@@ -144,6 +144,7 @@ async fn scenario(dir: &Path) {
     );
     let proxy = RpcProxy::start(alice.rpc_addr()).await;
     let (_validator, log) = StakedValidator {
+        bin: common::VALIDATOR_BIN.as_ref(),
         dir,
         name: "validator",
         hotkey_uri: "//MindosE2EStallValidator",

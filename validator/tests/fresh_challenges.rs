@@ -63,6 +63,7 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
         procs.push((name.to_owned(), proc));
     }
     let (mut validator, log) = StakedValidator {
+        bin: common::VALIDATOR_BIN.as_ref(),
         dir,
         name: "validator",
         hotkey_uri: "//MindosFreshValidator",

@@ -208,6 +208,7 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
     {
         let name = format!("validator{i}");
         let validator = StakedValidator {
+            bin: common::VALIDATOR_BIN.as_ref(),
             dir,
             name: &name,
             hotkey_uri: &format!("//MindosJudge{i}"),

@@ -55,6 +55,7 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
     procs.push(("digits1".to_owned(), miner));
 
     let (validator, log) = StakedValidator {
+        bin: common::VALIDATOR_BIN.as_ref(),
         dir,
         name: "validator",
         hotkey_uri: "//MindosE2EParamsValidator",

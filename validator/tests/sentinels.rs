@@ -69,6 +69,7 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
         // A validator permit (only permit holders may submit evidence) needs stake: the 200
         // every `StakedValidator` stakes.
         let (validator, _log) = StakedValidator {
+            bin: common::VALIDATOR_BIN.as_ref(),
             dir,
             name: &name,
             hotkey_uri: &format!("//MindosSentinel{i}"),

@@ -54,6 +54,8 @@ pub fn mindos(wallets: &Path, args: &[&str], stdin: &str, password: Option<&str>
         .env_remove("MINDOS_YES")
         // Not the developer's own ~/.mindos/config.toml.
         .env("HOME", wallets)
+        .env_remove("MINDOS_GATEWAY")
+        .env_remove("MINDOS_GATEWAY_API_KEY")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -249,6 +251,8 @@ pub fn run_readme_journey(name: &str, home: &Path, env: &[(&str, &str)]) -> Run 
         .arg(format!("set -euxo pipefail\n{script}\n"))
         .env("PATH", path)
         .env("HOME", home)
+        // Files a journey writes land in the user's home, not in the source tree.
+        .current_dir(home)
         .env_remove("MINDOS_PASSWORD")
         .env_remove("MINDOS_NETWORK")
         .env_remove("MINDOS_WALLET_DIR")

@@ -40,3 +40,14 @@ pub fn miner_bin() -> PathBuf {
         "build it with `cargo build -p mindos-miner --features fault-injection`",
     )
 }
+
+/// The `mindos-validator` binary, for tests outside the validator's own crate (which run the
+/// one cargo built for them, with its test-only features): `MINDOS_VALIDATOR_BIN` or
+/// `$CARGO_TARGET_DIR/debug/mindos-validator`.
+pub fn validator_bin() -> PathBuf {
+    target_bin(
+        "mindos-validator",
+        "MINDOS_VALIDATOR_BIN",
+        "build it with `cargo build -p mindos-validator`",
+    )
+}

@@ -12,7 +12,8 @@
 //! - [`DevNode`]: a `mindos-node` (by default `--dev`) started with [`NodeArgs`], with its
 //!   JSON-RPC and Prometheus addresses.
 //! - [`MinerSpec`] and [`spawn_validator`] start `mindos-miner` and `mindos-validator`
-//!   processes on loopback.
+//!   processes on loopback; [`chain_miner`] and [`StakedValidator`] start them registered,
+//!   funded and (the validator) staked on a dev chain.
 //! - [`wait_for`] polls a check until it gives a value; [`wait_until_at_least`] waits for a
 //!   number (a block height) to reach a target.
 //! - [`http_client`] talks JSON-RPC over HTTP to any of them; [`raw_http`] sends bytes a
@@ -36,7 +37,8 @@
 //!
 //! The node and, for the validator's tests, the miner are built outside the test's own
 //! crate; they are found next to the test binary (`$CARGO_TARGET_DIR/debug/`) or at
-//! `MINDOS_NODE_BIN` / `MINDOS_MINER_BIN` ([`node_bin`], [`miner_bin`]).
+//! `MINDOS_NODE_BIN` / `MINDOS_MINER_BIN` ([`node_bin`], [`miner_bin`]); so is the validator
+//! for tests of other crates (`MINDOS_VALIDATOR_BIN`, [`validator_bin`]).
 //!
 //! # Errors
 //!
@@ -56,7 +58,7 @@ mod proxy;
 mod services;
 mod wait;
 
-pub use bins::{miner_bin, node_bin, target_bin};
+pub use bins::{miner_bin, node_bin, target_bin, validator_bin};
 pub use http::{http_client, http_get, operator_client, raw_http};
 pub use keys::{key, node_key_peer, write_key, write_node_key};
 pub use log::{print_log_tail, AddrLine};
@@ -67,5 +69,7 @@ pub use node::{
 pub use ports::free_port;
 pub use proc::Proc;
 pub use proxy::{RpcProxy, TRANSACTION_STATUS};
-pub use services::{spawn_validator, spawn_validator_with_env, MinerSpec};
+pub use services::{
+    chain_miner, spawn_validator, spawn_validator_with_env, MinerSpec, StakedValidator,
+};
 pub use wait::{init_tracing, wait_for, POLL};

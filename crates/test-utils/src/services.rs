@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{write_node_key, Proc};
+use mindos_mesh::NetUid;
+
+use crate::{miner_bin, write_key, write_node_key, Proc};
 
 /// A `mindos-miner` process for subnet `netuid`, named `name`: base path `dir/name`, node
 /// key `[key; 32]`, log `dir/name.log`.
@@ -105,4 +107,128 @@ pub fn spawn_validator_with_env(
     ];
     args.extend_from_slice(extra);
     Proc::spawn(bin, args, envs, log)
+}
+
+/// A chain miner named `name` in `dir` ([`miner_bin`]): its hotkey `hotkey_uri`, registered on
+/// `netuid` and funded by the dev `coldkey` through the node at `chain_ws`, node key
+/// `[key; 32]`, misbehaving as `fault` says. It registers with a burn of at most 100 and
+/// moves 1 MIND to its hotkey.
+#[allow(clippy::too_many_arguments)]
+pub fn chain_miner(
+    dir: &Path,
+    chain_ws: String,
+    name: &str,
+    hotkey_uri: &str,
+    netuid: NetUid,
+    key: u8,
+    coldkey: &str,
+    fault: Option<&str>,
+) -> Proc {
+    let miner_dir = dir.join(name);
+    std::fs::create_dir_all(&miner_dir)
+        .unwrap_or_else(|e| panic!("create {}: {e}", miner_dir.display()));
+    write_key(&miner_dir.join("hotkey"), hotkey_uri);
+    write_key(&miner_dir.join("coldkey"), coldkey);
+    let spec = MinerSpec {
+        bin: miner_bin(),
+        dir,
+        name,
+        netuid,
+        key,
+        fault,
+    };
+    spec.spawn(&[
+        "--chain-rpc".into(),
+        chain_ws,
+        "--hotkey-file".into(),
+        miner_dir.join("hotkey").display().to_string(),
+        "--coldkey-file".into(),
+        miner_dir.join("coldkey").display().to_string(),
+        "--max-burn".into(),
+        "100".into(),
+        "--fund-hotkey".into(),
+        "1".into(),
+        "--device-class".into(),
+        "server".into(),
+    ])
+}
+
+/// A staked validator for a dev chain: the binary `bin` ([`crate::validator_bin`], or the one
+/// cargo built for the validator's own tests), its files in `dir/name` (hotkey `hotkey_uri`,
+/// funded and staked by the dev `coldkey`, libp2p node key `[node_key; 32]`), its log
+/// `dir/name.log`. It registers with a burn of at most 100, moves `fund_hotkey` MIND to its
+/// hotkey, stakes 200 (a validator permit), challenges every `challenge_interval_ms` and
+/// serves metrics on a free port; `extra_args` add to or refine that.
+pub struct StakedValidator<'a> {
+    /// The `mindos-validator` binary.
+    pub bin: &'a Path,
+    /// The directory that holds this validator's directory and log.
+    pub dir: &'a Path,
+    /// Its name: its directory and log file.
+    pub name: &'a str,
+    /// Its hotkey's secret URI.
+    pub hotkey_uri: &'a str,
+    /// The dev coldkey that pays its registration, funding and stake.
+    pub coldkey: &'a str,
+    /// Its libp2p node key is `[node_key; 32]`.
+    pub node_key: u8,
+    /// The node's WebSocket URL.
+    pub chain_rpc: String,
+    /// The subnets it validates (`--netuid`); empty: every subnet the build knows.
+    pub netuids: &'a [NetUid],
+    /// MIND moved to its hotkey for fees and deposits.
+    pub fund_hotkey: u32,
+    /// Time between challenge rounds.
+    pub challenge_interval_ms: u32,
+    /// More flags, after the others.
+    pub extra_args: &'a [&'a str],
+}
+
+impl StakedValidator<'_> {
+    /// Writes its key files and starts it; returns the process and its log's path.
+    pub fn spawn(&self) -> (Proc, PathBuf) {
+        let log = self.dir.join(format!("{}.log", self.name));
+        (self.spawn_logging_to(&log), log)
+    }
+
+    /// [`Self::spawn`] with environment variables `envs` (e.g. `MINDOS_VALIDATOR_FAULT`).
+    pub fn spawn_with_env(&self, envs: &[(&str, &str)]) -> (Proc, PathBuf) {
+        let log = self.dir.join(format!("{}.log", self.name));
+        (self.spawn_process(&log, envs), log)
+    }
+
+    /// [`Self::spawn`] with its log at `log` (a restarted validator's, beside the first's).
+    pub fn spawn_logging_to(&self, log: &Path) -> Proc {
+        self.spawn_process(log, &[])
+    }
+
+    fn spawn_process(&self, log: &Path, envs: &[(&str, &str)]) -> Proc {
+        let validator_dir = self.dir.join(self.name);
+        std::fs::create_dir_all(&validator_dir)
+            .unwrap_or_else(|e| panic!("create {}: {e}", validator_dir.display()));
+        write_key(&validator_dir.join("hotkey"), self.hotkey_uri);
+        write_key(&validator_dir.join("coldkey"), self.coldkey);
+        write_node_key(&validator_dir.join("node.key"), self.node_key);
+        let mut args: Vec<String> = vec![
+            "--chain-rpc".into(),
+            self.chain_rpc.clone(),
+            "--coldkey-file".into(),
+            validator_dir.join("coldkey").display().to_string(),
+            "--max-burn".into(),
+            "100".into(),
+            "--fund-hotkey".into(),
+            self.fund_hotkey.to_string(),
+            "--stake".into(),
+            "200".into(),
+            "--metrics-addr".into(),
+            "127.0.0.1:0".into(),
+            "--challenge-interval-ms".into(),
+            self.challenge_interval_ms.to_string(),
+        ];
+        for netuid in self.netuids {
+            args.extend(["--netuid".into(), netuid.0.to_string()]);
+        }
+        args.extend(self.extra_args.iter().map(|s| (*s).to_owned()));
+        spawn_validator_with_env(self.bin, &validator_dir, &args, envs, log)
+    }
 }

@@ -1,6 +1,7 @@
 //! What only the validator's end-to-end tests need on top of `mindos-test-utils`: the
 //! validator binary, the reference answers of this process's own models, gateway queries and
-//! raw HTTP to the gateway.
+//! raw HTTP to the gateway. Chain miners and staked validators come from `mindos-test-utils`
+//! (re-exported here), which the CLI's tests share.
 //!
 //! The miner binary must be built with the `fault-injection` feature
 //! (`cargo build -p mindos-miner --features fault-injection`); the node with `fast-blocks`
@@ -16,11 +17,7 @@
 )]
 
 use mindos_primitives::NetUid;
-use std::{
-    net::SocketAddr,
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{net::SocketAddr, path::Path, time::Duration};
 
 use jsonrpsee::{
     core::client::{ClientT, Error as ClientError},
@@ -29,10 +26,10 @@ use jsonrpsee::{
 };
 use mindos_chain_client::{sentinels::Quarantine, ChainClient};
 use mindos_subnets::{Input, Output, SubnetEngine};
-use mindos_test_utils::{
-    miner_bin, spawn_validator_with_env, wait_for, write_key, write_node_key, DevNode, MinerSpec,
-    NodeArgs, Proc,
-};
+// Re-exported for the tests that start them; like the rest of this module, not every test does.
+#[allow(unused_imports)]
+pub use mindos_test_utils::{chain_miner, StakedValidator};
+use mindos_test_utils::{miner_bin, wait_for, DevNode, MinerSpec, NodeArgs, Proc};
 use serde_json::Value;
 
 pub const VALIDATOR_BIN: &str = env!("CARGO_BIN_EXE_mindos-validator");
@@ -63,39 +60,6 @@ pub fn miner<'a>(
         key,
         fault,
     }
-}
-
-/// A chain miner named `name` in `dir`: its hotkey `hotkey_uri`, registered on `netuid` and
-/// funded by the dev `coldkey` through the node at `chain_ws`, misbehaving as `fault` says.
-#[allow(clippy::too_many_arguments)]
-pub fn chain_miner(
-    dir: &std::path::Path,
-    chain_ws: String,
-    name: &str,
-    hotkey_uri: &str,
-    netuid: NetUid,
-    key: u8,
-    coldkey: &str,
-    fault: Option<&str>,
-) -> mindos_test_utils::Proc {
-    let miner_dir = dir.join(name);
-    std::fs::create_dir_all(&miner_dir).unwrap();
-    mindos_test_utils::write_key(&miner_dir.join("hotkey"), hotkey_uri);
-    mindos_test_utils::write_key(&miner_dir.join("coldkey"), coldkey);
-    miner(dir, name, netuid, key, fault).spawn(&[
-        "--chain-rpc".into(),
-        chain_ws,
-        "--hotkey-file".into(),
-        miner_dir.join("hotkey").to_str().unwrap().into(),
-        "--coldkey-file".into(),
-        miner_dir.join("coldkey").to_str().unwrap().into(),
-        "--max-burn".into(),
-        "100".into(),
-        "--fund-hotkey".into(),
-        "1".into(),
-        "--device-class".into(),
-        "server".into(),
-    ])
 }
 
 /// The processes a dev-chain scenario started, by name; their log tails are printed when the
@@ -131,72 +95,6 @@ pub async fn run_on_dev_chain(
             proc.print_tail(tail);
         }
         panic!("scenario failed or timed out");
-    }
-}
-
-/// A staked validator for a dev chain: its files in `dir/name` (hotkey `hotkey_uri`, funded
-/// and staked by the dev `coldkey`, libp2p node key `[node_key; 32]`), its log `dir/name.log`.
-/// It registers with a burn of at most 100, moves `fund_hotkey` MIND to its hotkey, stakes
-/// 200 (a validator permit), challenges every `challenge_interval_ms` and serves metrics on a
-/// free port; `extra_args` add to or refine that.
-pub struct StakedValidator<'a> {
-    pub dir: &'a Path,
-    pub name: &'a str,
-    pub hotkey_uri: &'a str,
-    pub coldkey: &'a str,
-    pub node_key: u8,
-    pub chain_rpc: String,
-    pub netuids: &'a [NetUid],
-    pub fund_hotkey: u32,
-    pub challenge_interval_ms: u32,
-    pub extra_args: &'a [&'a str],
-}
-
-impl StakedValidator<'_> {
-    /// Writes its key files and starts it; returns the process and its log's path.
-    pub fn spawn(&self) -> (Proc, PathBuf) {
-        let log = self.dir.join(format!("{}.log", self.name));
-        (self.spawn_logging_to(&log), log)
-    }
-
-    /// [`Self::spawn`] with environment variables `envs` (e.g. `MINDOS_VALIDATOR_FAULT`).
-    pub fn spawn_with_env(&self, envs: &[(&str, &str)]) -> (Proc, PathBuf) {
-        let log = self.dir.join(format!("{}.log", self.name));
-        (self.spawn_process(&log, envs), log)
-    }
-
-    /// [`Self::spawn`] with its log at `log` (a restarted validator's, beside the first's).
-    pub fn spawn_logging_to(&self, log: &Path) -> Proc {
-        self.spawn_process(log, &[])
-    }
-
-    fn spawn_process(&self, log: &Path, envs: &[(&str, &str)]) -> Proc {
-        let validator_dir = self.dir.join(self.name);
-        std::fs::create_dir_all(&validator_dir).unwrap();
-        write_key(&validator_dir.join("hotkey"), self.hotkey_uri);
-        write_key(&validator_dir.join("coldkey"), self.coldkey);
-        write_node_key(&validator_dir.join("node.key"), self.node_key);
-        let mut args: Vec<String> = vec![
-            "--chain-rpc".into(),
-            self.chain_rpc.clone(),
-            "--coldkey-file".into(),
-            validator_dir.join("coldkey").to_str().unwrap().into(),
-            "--max-burn".into(),
-            "100".into(),
-            "--fund-hotkey".into(),
-            self.fund_hotkey.to_string(),
-            "--stake".into(),
-            "200".into(),
-            "--metrics-addr".into(),
-            "127.0.0.1:0".into(),
-            "--challenge-interval-ms".into(),
-            self.challenge_interval_ms.to_string(),
-        ];
-        for netuid in self.netuids {
-            args.extend(["--netuid".into(), netuid.0.to_string()]);
-        }
-        args.extend(self.extra_args.iter().map(|s| s.to_string()));
-        spawn_validator_with_env(Path::new(VALIDATOR_BIN), &validator_dir, &args, envs, log)
     }
 }
 
