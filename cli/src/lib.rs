@@ -12,6 +12,8 @@
 //! - [`subnet`]: `mindos subnet …` (reads through the node's `mindos_*` methods).
 //! - [`neuron`]: `mindos neuron register|deregister`.
 //! - [`stake`]: `mindos stake …`.
+//! - [`gov`]: `mindos gov …` (directives, governed parameters, proposals and votes).
+//! - [`dry_run`]: a signed transaction tried on the best block's state, nothing sent.
 //! - [`amount`]: MIND with decimals to planck and back, exactly.
 //! - [`address`]: SS58 with MindOS's prefix.
 //! - [`tx`]: sign, show the fee, send, follow to finality.
@@ -26,6 +28,8 @@
 pub mod address;
 pub mod amount;
 pub mod cli;
+pub mod dry_run;
+pub mod gov;
 pub mod keystore;
 pub mod neuron;
 pub mod stake;
@@ -114,6 +118,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         cli::Command::Subnet(command) => subnet::run(command, &cx).await,
         cli::Command::Neuron(command) => neuron::run(command, &cx).await,
         cli::Command::Stake(command) => stake::run(command, &cx).await,
+        cli::Command::Gov(command) => gov::run(command, &cx).await,
     }
 }
 

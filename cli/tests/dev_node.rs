@@ -4,7 +4,8 @@
 //! small, `--json` without `--yes`, an unreachable node. Then subnets, neurons and stake:
 //! read the subnets, register a hotkey (after a refused too-low `--max-burn`), stake on it,
 //! see it in the metagraph, unbond part and see the chunk; and the refusals that send
-//! nothing. Every read's `--json` output is checked against the README's shape.
+//! nothing. Then governance (`dev_node/gov.rs`): propose, vote, see the tally, and the
+//! refusals. Every read's `--json` output is checked against the README's shape.
 //!
 //! Needs `mindos-node` (`MINDOS_NODE_BIN` or `$CARGO_TARGET_DIR/debug/mindos-node`, see
 //! `mindos_test_utils::node_bin`).
@@ -17,6 +18,8 @@
 )]
 
 mod common;
+#[path = "dev_node/gov.rs"]
+mod gov;
 
 use std::{path::Path, time::Duration};
 
@@ -307,6 +310,7 @@ async fn wallets_subnets_neurons_and_stake_as_a_user_types_them() {
         common::assert_shape("wallet show", &shown.json());
 
         neurons_and_stake(&wallets, net, &chain, &hotkey_file, &alice, &saver).await;
+        gov::governance(&wallets, net, &chain, tmp.path()).await;
     };
     if tokio::time::timeout(Duration::from_secs(600), scenario)
         .await
