@@ -18,7 +18,7 @@ use mindos_cli::address::parse_account;
 use mindos_primitives::MIND;
 use serde_json::Value;
 
-use crate::{common, mindos, planck_of, PASSWORD};
+use crate::{common, common::Run, mindos, planck_of, PASSWORD};
 
 /// The subnet the voters' hotkey registers on.
 const NETUID: &str = "1";
@@ -150,125 +150,46 @@ pub(crate) async fn governance(wallets: &Path, net: &str, chain: &ChainClient, d
 
     // Refusals before any proposal: nothing is sent.
     let nonce = chain.next_nonce(&eve).await.unwrap();
-    let unknown = run(
-        vec![
-            "--yes",
-            "gov",
-            "propose",
-            "set-parameter",
-            "voting-period",
-            "10",
-            "--wallet",
-            "gov-eve",
-        ],
-        "",
+    let no = |args: String, needles: &'static [&'static str]| refused(wallets, net, args, needles);
+    no(
+        "propose set-parameter voting-period 10 --wallet gov-eve".into(),
+        &["unknown parameter `voting-period`", "unbonding-period"],
     )
-    .await
-    .expect_code(1);
-    assert!(
-        unknown.stderr.contains("unknown parameter `voting-period`"),
-        "{unknown:?}"
-    );
-    assert!(
-        unknown.stderr.contains("unbonding-period"),
-        "lists them: {unknown:?}"
-    );
-    let long_title = "t".repeat(129);
-    let long = run(
-        vec![
-            "--yes",
-            "gov",
-            "propose",
-            "add-directive",
-            "--wallet",
-            "gov-eve",
-            "--title",
-            &long_title,
-            "--text",
-            "x",
-        ],
-        "",
+    .await;
+    no(
+        format!(
+            "propose add-directive --wallet gov-eve --title {} --text x",
+            "t".repeat(129)
+        ),
+        &["129 bytes long", "at most 128"],
     )
-    .await
-    .expect_code(1);
-    assert!(long.stderr.contains("at most 128"), "{long:?}");
-    let prime = run(
-        vec![
-            "--yes",
-            "gov",
-            "propose",
-            "repeal-directive",
-            "0",
-            "--wallet",
-            "gov-eve",
-        ],
-        "",
+    .await;
+    no(
+        "propose repeal-directive 0 --wallet gov-eve".into(),
+        &["never repealed"],
     )
-    .await
-    .expect_code(1);
-    assert!(prime.stderr.contains("never repealed"), "{prime:?}");
+    .await;
     // A value whose rule only the runtime knows in full: tried on the chain's state, refused
     // with the pallet's error, nothing sent.
-    let short = run(
-        vec![
-            "--yes",
-            "gov",
-            "propose",
-            "set-parameter",
-            "unbonding-period",
-            "10",
-            "--wallet",
-            "gov-eve",
-        ],
-        "",
+    no(
+        "propose set-parameter unbonding-period 10 --wallet gov-eve".into(),
+        &["InvalidParameter(UnbondingNotLongerThanVoting)"],
     )
-    .await
-    .expect_code(1);
-    assert!(
-        short
-            .stderr
-            .contains("InvalidParameter(UnbondingNotLongerThanVoting)"),
-        "{short:?}"
-    );
-    let decimals = run(
-        vec![
-            "--yes",
-            "gov",
-            "propose",
-            "set-parameter",
-            "burn-floor",
-            "0.0000000000001",
-            "--wallet",
-            "gov-eve",
-        ],
-        "",
+    .await;
+    no(
+        "propose set-parameter burn-floor 0.0000000000001 --wallet gov-eve".into(),
+        &["more than 12 decimals"],
     )
-    .await
-    .expect_code(1);
-    assert!(
-        decimals.stderr.contains("more than 12 decimals"),
-        "{decimals:?}"
-    );
+    .await;
     assert_eq!(chain.next_nonce(&eve).await.unwrap(), nonce);
     // The empty wallet cannot hold the deposit.
-    let broke = run(
-        vec![
-            "--yes",
-            "gov",
-            "propose",
-            "add-directive",
-            "--wallet",
-            "gov-outsider",
-            "--title",
-            "Broke",
-            "--text",
-            "No deposit.",
-        ],
-        "",
+    let broke = refused(
+        wallets,
+        net,
+        "propose add-directive --wallet gov-outsider --title Broke --text none".into(),
+        &["insufficient balance"],
     )
-    .await
-    .expect_code(1);
-    assert!(broke.stderr.contains("insufficient balance"), "{broke:?}");
+    .await;
     assert!(
         broke.stderr.contains(&format!(
             "holding as the deposit {} MIND",
@@ -424,64 +345,37 @@ pub(crate) async fn governance(wallets: &Path, net: &str, chain: &ChainClient, d
         missing.stderr.contains("no live proposal has index 999"),
         "{missing:?}"
     );
-    let missing = run(
-        vec!["--yes", "gov", "vote", "999", "aye", "--wallet", "gov-eve"],
-        "",
+    no(
+        "vote 999 aye --wallet gov-eve".into(),
+        &["no live proposal has index 999"],
     )
-    .await
-    .expect_code(1);
-    assert!(
-        missing.stderr.contains("no live proposal has index 999"),
-        "{missing:?}"
-    );
+    .await;
     // The pallet lets a coldkey change its vote; the same vote again changes nothing and is
     // refused before it costs a fee.
-    let twice = run(
-        vec!["--yes", "gov", "vote", &index, "aye", "--wallet", "gov-eve"],
-        "",
+    no(
+        format!("vote {index} aye --wallet gov-eve"),
+        &["already voted aye"],
     )
-    .await
-    .expect_code(1);
-    assert!(twice.stderr.contains("already voted aye"), "{twice:?}");
-    let outsider_vote = run(
-        vec![
-            "--yes",
-            "gov",
-            "vote",
-            &index,
-            "nay",
-            "--wallet",
-            "gov-outsider",
-        ],
-        "",
+    .await;
+    no(
+        format!("vote {index} nay --wallet gov-outsider"),
+        &["0 MIND of active stake", "at least"],
     )
-    .await
-    .expect_code(1);
-    assert!(
-        outsider_vote.stderr.contains("0 MIND of active stake"),
-        "{outsider_vote:?}"
-    );
-    let early = run(
-        vec!["--yes", "gov", "close", &index, "--wallet", "gov-ferdie"],
-        "",
+    .await;
+    let early = refused(
+        wallets,
+        net,
+        format!("close {index} --wallet gov-ferdie"),
+        &["it can be closed from then on"],
     )
-    .await
-    .expect_code(1);
+    .await;
     assert!(
         early
             .stderr
             .contains(&format!("ends at block #{voting_ends}")),
         "{early:?}"
     );
-    let bad_ballot = run(
-        vec![
-            "--yes", "gov", "vote", &index, "maybe", "--wallet", "gov-eve",
-        ],
-        "",
-    )
-    .await
-    .expect_code(1);
-    assert!(bad_ballot.stderr.contains("maybe"), "{bad_ballot:?}");
+    no(format!("vote {index} maybe --wallet gov-eve"), &["maybe"]).await;
     assert_eq!(chain.next_nonce(&eve).await.unwrap(), eve_nonce);
     assert_eq!(chain.next_nonce(&ferdie).await.unwrap(), ferdie_nonce);
     assert_eq!(chain.next_nonce(&outsider).await.unwrap(), 0);
@@ -544,6 +438,20 @@ pub(crate) async fn governance(wallets: &Path, net: &str, chain: &ChainClient, d
         .clone();
     assert_eq!(row["action"]["summary"], "set kappa to 60 %");
     assert_eq!(row["scope"], "network");
+}
+
+/// Runs `mindos --network NET --yes gov ARGS` (ARGS split at spaces) and expects a refusal:
+/// exit 1 and each of `needles` on stderr.
+async fn refused(wallets: &Path, net: &str, args: String, needles: &[&str]) -> Run {
+    let mut full = vec!["--network", net, "--yes", "gov"];
+    full.extend(args.split(' '));
+    let run = mindos(wallets, &full, "", Some(PASSWORD))
+        .await
+        .expect_code(1);
+    for needle in needles {
+        assert!(run.stderr.contains(needle), "{needle:?} missing: {run:?}");
+    }
+    run
 }
 
 async fn reserved(wallets: &Path, net: &str, wallet: &str) -> u128 {
