@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  bad input: usage, a malformed amount or address, an unknown wallet or subnet, insufficient balance, a burn above --max-burn, stake that is not there; a query's malformed or oversized input, or one its subnet refuses
+  1  bad input: usage, a malformed amount or address, an unknown wallet or subnet, insufficient balance, a burn above --max-burn, stake that is not there, an unknown proposal or parameter, a transaction the chain would refuse (tried before signing); a query's malformed or oversized input, or one its subnet refuses
   2  chain or network error: the node is unreachable, or refused or failed the transaction; the gateway is unreachable or could not answer a query (no miner, a timeout, too little agreement, rate limited)
   3  wrong password
   4  not confirmed: declined at the prompt, or --json without --yes where a confirmation is needed";
@@ -82,12 +82,15 @@ pub enum Command {
     /// Ask a subnet through a validator's gateway: prints the answer, how far the miners
     /// agree on it, who served it and how long it took.
     Query(QueryArgs),
+    /// Governance: directives, governed parameters, proposals; propose, vote, close.
+    #[command(subcommand)]
+    Gov(GovCommand),
 }
 
 /// The read commands whose `--json` output the README documents (section "JSON output"),
 /// as `mindos` is typed without arguments. A test checks each documented shape against the
 /// command's real output.
-pub const READ_COMMANDS: [&str; 9] = [
+pub const READ_COMMANDS: [&str; 13] = [
     "wallet list",
     "wallet show",
     "wallet balance",
@@ -97,6 +100,10 @@ pub const READ_COMMANDS: [&str; 9] = [
     "subnet burn-cost",
     "stake list",
     "query",
+    "gov directives",
+    "gov parameters",
+    "gov proposals",
+    "gov show",
 ];
 
 /// `mindos subnet …`. Reads at the node's best block.
@@ -339,4 +346,159 @@ pub struct QueryArgs {
     /// --min-agreement.
     #[arg(long, value_name = "FILE")]
     pub api_key_file: Option<PathBuf>,
+}
+
+/// `mindos gov …`: the directives pallet. Reads at the node's best block; votes weigh the
+/// voter's active stake.
+#[derive(Debug, Subcommand)]
+pub enum GovCommand {
+    /// Every directive in id order (0 is the prime directive), repealed ones marked.
+    Directives,
+    /// The governed parameters in force, in the units `gov propose set-parameter` takes, and
+    /// the chain's voting rules (period, quorum, thresholds, deposit).
+    Parameters,
+    /// The live proposals: voting, or passed and waiting for enactment, with their tallies.
+    Proposals,
+    /// One proposal: its action, deposit, votes and tally (ayes and nays stake, approval,
+    /// turnout against the quorum, supermajority or not), when voting ends and its status.
+    Show {
+        /// The proposal's index.
+        index: u32,
+    },
+    /// Propose a change, holding a deposit until the proposal is closed (shown before you
+    /// sign; it grows while many proposals are live, and is lost if the proposal fails with
+    /// almost no ayes).
+    #[command(subcommand)]
+    Propose(ProposeCommand),
+    /// Vote aye or nay on a proposal, or change your vote. The vote weighs the wallet's active
+    /// stake in the proposal's scope (all its stake; for a subnet proposal its stake on the
+    /// subnet's hotkeys), at least the chain's minimum voting stake.
+    Vote {
+        /// The proposal's index.
+        index: u32,
+        /// `aye` (for) or `nay` (against).
+        ballot: Ballot,
+        /// The wallet (coldkey) that votes.
+        #[arg(long)]
+        wallet: String,
+    },
+    /// Count the votes of a proposal whose voting period is over: it passes (enacted after
+    /// the enactment delay) or is rejected. Anyone may close; the closer pays only the fee.
+    Close {
+        /// The proposal's index.
+        index: u32,
+        /// The wallet that signs (and pays the fee).
+        #[arg(long)]
+        wallet: String,
+    },
+}
+
+/// A vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Ballot {
+    /// For the proposal.
+    Aye,
+    /// Against the proposal.
+    Nay,
+}
+
+/// A directive's text: on the command line or from a file.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct DirectiveText {
+    /// The directive's text.
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Read the directive's text from this file (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub text_file: Option<PathBuf>,
+}
+
+/// `mindos gov propose …`: one subcommand per action a proposal can take.
+#[derive(Debug, Subcommand)]
+pub enum ProposeCommand {
+    /// Add a directive under the next free id.
+    AddDirective {
+        /// The wallet that proposes and holds the deposit.
+        #[arg(long)]
+        wallet: String,
+        /// A short title (at most the chain's MaxTitleLength bytes).
+        #[arg(long)]
+        title: String,
+        /// What the directive requires: --text or --text-file (at most the chain's
+        /// MaxTextLength bytes).
+        #[command(flatten)]
+        text: DirectiveText,
+    },
+    /// Replace an active directive's title and text (what is not given stays). Amending the
+    /// prime directive (0) needs a two-thirds supermajority and a longer enactment delay.
+    AmendDirective {
+        /// The directive's id.
+        id: u32,
+        /// The wallet that proposes and holds the deposit.
+        #[arg(long)]
+        wallet: String,
+        /// The new title; default: the current one.
+        #[arg(long)]
+        title: Option<String>,
+        /// The new text (--text or --text-file); default: the current one.
+        #[command(flatten)]
+        text: DirectiveText,
+    },
+    /// Repeal an active directive (it stays on record, marked repealed). The prime directive
+    /// (0) can never be repealed.
+    RepealDirective {
+        /// The directive's id.
+        id: u32,
+        /// The wallet that proposes and holds the deposit.
+        #[arg(long)]
+        wallet: String,
+    },
+    /// Change one governed network parameter (`mindos gov parameters` lists them).
+    ///
+    /// VALUE is written in the parameter's units, the way `mindos gov parameters` prints it:
+    /// MIND with decimals (`burn-floor 2.5`), a block count (`unbonding-period 700000`), a
+    /// number of epochs or a count, a percentage with up to 7 decimals (`kappa 60`), a factor
+    /// (`burn-increase-factor 1.25`). The grouped parameters take KEY=VALUE pairs, and keys not
+    /// given keep their value: `emission-split owner=20,miners=40,validators=40` (percent),
+    /// `sentinel-committee size=9,threshold=7`, `hyperparameter-bounds tempo=10..7200` (keys
+    /// tempo, max-neurons, max-validators, immunity-period, min-validator-stake in MIND, each
+    /// MIN..MAX).
+    SetParameter {
+        /// The parameter, e.g. unbonding-period (`mindos gov parameters` lists them).
+        name: String,
+        /// Its new value, in the parameter's units.
+        value: String,
+        /// The wallet that proposes and holds the deposit.
+        #[arg(long)]
+        wallet: String,
+    },
+    /// Change a subnet's hyperparameters by a vote of the stake on that subnet's hotkeys
+    /// (subnet scope). What is not given keeps its current value; the result must lie
+    /// within the governed hyperparameter bounds.
+    SetHyperparameters {
+        /// The subnet's id.
+        netuid: u16,
+        /// The wallet that proposes and holds the deposit.
+        #[arg(long)]
+        wallet: String,
+        /// Blocks between two consensus epochs.
+        #[arg(long)]
+        tempo: Option<u16>,
+        /// Uid slots.
+        #[arg(long)]
+        max_neurons: Option<u16>,
+        /// How many of the top-staked neurons hold a validator permit.
+        #[arg(long)]
+        max_validators: Option<u16>,
+        /// Blocks a new neuron cannot be pruned.
+        #[arg(long)]
+        immunity_period: Option<u32>,
+        /// MIND a hotkey needs staked for a validator permit.
+        #[arg(long)]
+        min_validator_stake: Option<String>,
+        /// Whether validators commit their weights before revealing them.
+        #[arg(long)]
+        commit_reveal: Option<bool>,
+    },
 }

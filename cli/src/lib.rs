@@ -14,6 +14,8 @@
 //! - [`stake`]: `mindos stake …`.
 //! - [`networks`]: what `--network` names; the optional config file of named networks.
 //! - [`query`]: `mindos query NETUID INPUT`, through a validator's [`gateway`].
+//! - [`gov`]: `mindos gov …` (directives, governed parameters, proposals and votes).
+//! - [`dry_run`]: a signed transaction tried on the best block's state, nothing sent.
 //! - [`amount`]: MIND with decimals to planck and back, exactly.
 //! - [`address`]: SS58 with MindOS's prefix.
 //! - [`tx`]: sign, show the fee, send, follow to finality.
@@ -28,7 +30,9 @@
 pub mod address;
 pub mod amount;
 pub mod cli;
+pub mod dry_run;
 pub mod gateway;
+pub mod gov;
 pub mod keystore;
 pub mod networks;
 pub mod neuron;
@@ -99,6 +103,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         cli::Command::Neuron(command) => neuron::run(command, &cx).await,
         cli::Command::Stake(command) => stake::run(command, &cx).await,
         cli::Command::Query(args) => query::run(args, &cx).await,
+        cli::Command::Gov(command) => gov::run(command, &cx).await,
     }
 }
 

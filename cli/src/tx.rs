@@ -26,6 +26,13 @@ pub struct Signed {
     pub fee: u128,
 }
 
+impl Signed {
+    /// The signed transaction's SCALE bytes, as the node receives them.
+    pub fn encoded(&self) -> &[u8] {
+        self.tx.encoded()
+    }
+}
+
 /// Where the transaction ended up.
 #[derive(Debug, Clone, Copy)]
 pub struct Finalized {

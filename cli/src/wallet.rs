@@ -404,10 +404,11 @@ pub(crate) fn unlock(cx: &Context<'_>, wallet: &Wallet) -> anyhow::Result<Sr2551
 }
 
 /// Signs `call` with `pair`, refuses it before sending if the account cannot pay `spend`
-/// (what the call moves out of its free balance: a transfer, a burn, a stake) plus the fee
-/// and stay alive, shows `summary` and the fee, asks (unless `--yes`), sends it and follows
-/// it to finality. Returns where it landed and the fee estimate. Nothing is sent on any
-/// error before the confirmation.
+/// (what the call moves out of its free balance: a transfer, a burn, a stake, a deposit) plus
+/// the fee and stay alive, or if the runtime would refuse it on the best block's state
+/// ([`crate::dry_run`]), shows `summary` and the fee, asks (unless `--yes`), sends it and
+/// follows it to finality. Returns where it landed and the fee estimate. Nothing is sent on
+/// any error before the confirmation.
 pub(crate) async fn send_paid<Call: subxt::transactions::Payload>(
     cx: &Context<'_>,
     client: &ChainClient,
@@ -428,6 +429,11 @@ pub(crate) async fn send_paid<Call: subxt::transactions::Payload>(
         .map_err(chain_error)?;
     let b = balances(client, &pair.account()).await?;
     check_spend(&b, what, spend, signed.fee, existential_deposit)?;
+    if let crate::dry_run::Outcome::Untried(reason) =
+        crate::dry_run::dry_run(client, &signed).await?
+    {
+        cx.ui.note(&format!("note: {reason}"));
+    }
     cx.ui.note(&format!(
         "{summary}\nfee: about {} MIND",
         format_mind(signed.fee)

@@ -4,9 +4,11 @@
 //! small, `--json` without `--yes`, an unreachable node. Then subnets, neurons and stake:
 //! read the subnets, register a hotkey (after a refused too-low `--max-burn`), stake on it,
 //! see it in the metagraph, unbond part and see the chunk; and the refusals that send
-//! nothing. Every read's `--json` output is checked against the README's shape. Then a
-//! query through a validator's gateway, with miners and the validator started against the
-//! same node (`dev_node/query.rs`).
+//! nothing. Then governance (`dev_node/gov.rs`): propose, vote, see the tally, and the
+//! refusals; the root README's journeys, run as written; and a query through a
+//! validator's gateway, with miners and the validator started against the same node
+//! (`dev_node/query.rs`). Every read's `--json` output is checked against the README's
+//! shape.
 //!
 //! Needs `mindos-node` (`MINDOS_NODE_BIN` or `$CARGO_TARGET_DIR/debug/mindos-node`, see
 //! `mindos_test_utils::node_bin`), and for the query `mindos-miner` and `mindos-validator`
@@ -20,6 +22,8 @@
 )]
 
 mod common;
+#[path = "dev_node/gov.rs"]
+mod gov;
 #[path = "dev_node/query.rs"]
 mod query;
 
@@ -348,8 +352,11 @@ async fn wallets_subnets_neurons_and_stake_as_a_user_types_them() {
         common::assert_shape("wallet show", &shown.json());
 
         neurons_and_stake(&wallets, net, &chain, &hotkey_file, &alice, &saver).await;
+        // The README's journeys first: on a fresh network, as the README assumes (its proposal
+        // is the chain's first, index 0).
         let journeys = tmp.path().join("journeys");
         readme_journeys(net, &journeys).await;
+        gov::governance(&wallets, net, &chain, tmp.path()).await;
         query::query_through_a_gateway(tmp.path(), &node, &wallets, &journeys).await;
     };
     if tokio::time::timeout(Duration::from_secs(600), scenario)
@@ -385,6 +392,10 @@ async fn readme_journeys(net: &str, home: &Path) {
     let validator_hotkey = to_ss58_of("//ReadmeValidatorHotkey");
     assert!(stake.stdout.contains(&validator_hotkey[..6]), "{stake:#?}");
     assert!(stake.stdout.contains("110"), "{stake:#?}");
+    let vote = journey("vote").await;
+    // `gov show 0` after the vote: the wallet's 110 MIND of stake are the ayes.
+    assert!(vote.stdout.contains("Explain refusals"), "{vote:#?}");
+    assert!(vote.stdout.contains("110"), "{vote:#?}");
 }
 
 /// Runs the root README's journey `name` (see [`readme_journeys`]) with `extra` in its
@@ -644,7 +655,7 @@ async fn neurons_and_stake(
     // (longer, by the registry's rules, than the 3-day voting period), in blocks even with
     // fast blocks; the dev chain's sudo key shortens it to a few blocks so a chunk matures
     // within the test. Only chunks unbonded after that mature early.
-    shorten_unbonding_period(chain, SHORT_UNBONDING).await;
+    let unbonding_period = set_unbonding_period(chain, SHORT_UNBONDING).await;
     run(vec![
         "--json", "--yes", "stake", "remove", "--wallet", "alice", "--hotkey", hotkey_arg, "2",
     ])
@@ -694,6 +705,8 @@ async fn neurons_and_stake(
         .map(|c| planck_of(&c["amount"]))
         .collect();
     assert_eq!(chunks, vec![3 * MIND], "{list}");
+    // Back to the registry's rules: every governance proposal is checked against them all.
+    set_unbonding_period(chain, unbonding_period).await;
     // The saver holds 2.5 MIND: staking 100 is refused before signing.
     let broke = run(vec![
         "--yes", "stake", "add", "--wallet", "saver", "--hotkey", &hotkey, "100",
@@ -704,13 +717,13 @@ async fn neurons_and_stake(
     assert_eq!(chain.next_nonce(saver).await.unwrap(), 0);
 }
 
-/// The unbonding period, in blocks, [`shorten_unbonding_period`] sets.
+/// The unbonding period, in blocks, the withdrawal test sets.
 const SHORT_UNBONDING: u32 = 4;
 
 /// Sets the governed unbonding period to `blocks` through the dev chain's sudo key
-/// (`System::set_storage` on `Directives::Parameters`): governance could not, since the
-/// registry keeps it above the voting period.
-async fn shorten_unbonding_period(chain: &mindos_chain_client::ChainClient, blocks: u32) {
+/// (`System::set_storage` on `Directives::Parameters`) and returns the previous one:
+/// governance could not shorten it, since the registry keeps it above the voting period.
+async fn set_unbonding_period(chain: &mindos_chain_client::ChainClient, blocks: u32) -> u32 {
     use mindos_chain_client::runtime::{
         self,
         runtime_types::{frame_system::pallet::Call as SystemCall, mindos_runtime::RuntimeCall},
@@ -724,7 +737,7 @@ async fn shorten_unbonding_period(chain: &mindos_chain_client::ChainClient, bloc
         .unwrap()
         .decode()
         .unwrap();
-    parameters.unbonding_period = blocks;
+    let previous = std::mem::replace(&mut parameters.unbonding_period, blocks);
     let metadata = at.metadata();
     let value_type = metadata
         .pallet_by_name("Directives")
@@ -759,6 +772,7 @@ async fn shorten_unbonding_period(chain: &mindos_chain_client::ChainClient, bloc
         .decode()
         .unwrap();
     assert_eq!(now.unbonding_period, blocks);
+    previous
 }
 
 /// Planck as the MIND a user types.
