@@ -11,6 +11,9 @@
 //! - [`wallet`]: `mindos wallet …`.
 //! - [`subnet`]: `mindos subnet …` (reads through the node's `mindos_*` methods).
 //! - [`neuron`]: `mindos neuron register|deregister`.
+//! - [`serve`]: `mindos neuron serve` (the hotkey signs, the node key proves the PeerId).
+//! - [`subnet_owner`]: `mindos subnet create|set-hyperparameters`.
+//! - [`sentinel`]: `mindos sentinel …` (committees, cases, quarantines, appeals).
 //! - [`stake`]: `mindos stake …`.
 //! - [`amount`]: MIND with decimals to planck and back, exactly.
 //! - [`address`]: SS58 with MindOS's prefix.
@@ -28,8 +31,11 @@ pub mod amount;
 pub mod cli;
 pub mod keystore;
 pub mod neuron;
+pub mod sentinel;
+pub mod serve;
 pub mod stake;
 pub mod subnet;
+pub mod subnet_owner;
 pub mod tx;
 pub mod ui;
 pub mod wallet;
@@ -114,6 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         cli::Command::Subnet(command) => subnet::run(command, &cx).await,
         cli::Command::Neuron(command) => neuron::run(command, &cx).await,
         cli::Command::Stake(command) => stake::run(command, &cx).await,
+        cli::Command::Sentinel(command) => sentinel::run(command, &cx).await,
     }
 }
 

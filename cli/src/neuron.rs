@@ -1,4 +1,4 @@
-//! `mindos neuron register|deregister`.
+//! `mindos neuron register|deregister` (`serve` is in [`crate::serve`]).
 //!
 //! Registration uses the chain client's pieces that `ChainClient::ensure_registered` (the
 //! miner's and validator's path) is built from — the owner check, the uid lookup, the
@@ -72,6 +72,25 @@ pub async fn run(command: NeuronCommand, cx: &Context<'_>) -> anyhow::Result<()>
             wallet,
             hotkey,
         } => deregister(cx, netuid, &wallet, &hotkey).await,
+        NeuronCommand::Serve {
+            netuid,
+            hotkey,
+            node_key_file,
+            multiaddrs,
+            device_class,
+            compute_score,
+            power,
+            region,
+        } => {
+            let args = crate::serve::ServeArgs {
+                multiaddrs,
+                class: device_class,
+                compute_score,
+                power,
+                region,
+            };
+            crate::serve::serve(cx, netuid, &hotkey, &node_key_file, &args).await
+        }
     }
 }
 

@@ -101,6 +101,47 @@ pub async fn run(command: SubnetCommand, cx: &Context<'_>) -> anyhow::Result<()>
         SubnetCommand::Show { netuid } => show(cx, &client, netuid, at).await,
         SubnetCommand::Hyperparameters { netuid } => hyperparameters(cx, &client, netuid, at).await,
         SubnetCommand::BurnCost { netuid } => burn_cost(cx, &client, netuid, at).await,
+        SubnetCommand::Create {
+            wallet,
+            name,
+            task,
+            modality,
+            model_digest,
+            model,
+            input_schema,
+            output_schema,
+            scoring_rule,
+            allow,
+            hyperparameters,
+        } => {
+            let flags = crate::subnet_owner::TaskFlags {
+                task,
+                modality,
+                model_digest,
+                model,
+                input_schema,
+                output_schema,
+                scoring_rule,
+            };
+            crate::subnet_owner::create(
+                cx,
+                &client,
+                &wallet,
+                name.as_deref(),
+                &flags,
+                &allow,
+                &hyperparameters,
+            )
+            .await
+        }
+        SubnetCommand::SetHyperparameters {
+            netuid,
+            wallet,
+            hyperparameters,
+        } => {
+            crate::subnet_owner::set_hyperparameters(cx, &client, netuid, &wallet, &hyperparameters)
+                .await
+        }
     }
 }
 

@@ -4,7 +4,10 @@
 //! small, `--json` without `--yes`, an unreachable node. Then subnets, neurons and stake:
 //! read the subnets, register a hotkey (after a refused too-low `--max-burn`), stake on it,
 //! see it in the metagraph, unbond part and see the chunk; and the refusals that send
-//! nothing. Every read's `--json` output is checked against the README's shape.
+//! nothing. Then the subnet owner's and the sentinels' journey
+//! (`dev_node/owner_and_sentinels.rs`): sentinel reads, a refused appeal, creating a subnet,
+//! changing its hyperparameters, serving an endpoint. Every read's `--json` output is
+//! checked against the README's shape.
 //!
 //! Needs `mindos-node` (`MINDOS_NODE_BIN` or `$CARGO_TARGET_DIR/debug/mindos-node`, see
 //! `mindos_test_utils::node_bin`).
@@ -17,6 +20,10 @@
 )]
 
 mod common;
+// Each journey beyond the first two in a file of its own, under `tests/dev_node/` (which
+// cargo does not take for a test target of its own).
+#[path = "dev_node/owner_and_sentinels.rs"]
+mod owner_and_sentinels;
 
 use std::{path::Path, time::Duration};
 
@@ -307,6 +314,15 @@ async fn wallets_subnets_neurons_and_stake_as_a_user_types_them() {
         common::assert_shape("wallet show", &shown.json());
 
         neurons_and_stake(&wallets, net, &chain, &hotkey_file, &alice, &saver).await;
+        owner_and_sentinels::journey(owner_and_sentinels::Setup {
+            wallets: &wallets,
+            net,
+            chain: &chain,
+            dir: tmp.path(),
+            alice: &alice,
+            saver: &saver,
+        })
+        .await;
     };
     if tokio::time::timeout(Duration::from_secs(600), scenario)
         .await
