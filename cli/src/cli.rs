@@ -132,30 +132,9 @@ pub enum SubnetCommand {
         /// The subnet's name, 1 to 64 bytes; default: the built-in task's name.
         #[arg(long)]
         name: Option<String>,
-        /// `digits` or `text-embedding` (the dev chain's tasks), or a JSON file holding a
-        /// task: {"modality": "Image", "model_digest": "0x…", "input_schema": 2,
-        /// "output_schema": 2, "scoring_rule": "Correctness"} (the `task` of the node's
-        /// `mindos_subnet`).
-        #[arg(long)]
-        task: Option<String>,
-        /// The kind of input.
-        #[arg(long, value_enum)]
-        modality: Option<ModalityArg>,
-        /// BLAKE2b-256 of the ONNX model miners run: 0x and 64 hex digits.
-        #[arg(long, conflicts_with = "model")]
-        model_digest: Option<String>,
-        /// The ONNX model file; its BLAKE2b-256 becomes the model digest.
-        #[arg(long)]
-        model: Option<PathBuf>,
-        /// The input encoding's id (1 text, 2 digit pixels).
-        #[arg(long)]
-        input_schema: Option<u32>,
-        /// The output encoding's id (1 embedding, 2 digit label).
-        #[arg(long)]
-        output_schema: Option<u32>,
-        /// How validators score answers.
-        #[arg(long, value_enum)]
-        scoring_rule: Option<ScoringRuleArg>,
+        /// What the subnet computes.
+        #[command(flatten)]
+        task: TaskArgs,
         /// Only these hotkeys may register (an address, key file or secret URI; repeat the
         /// flag). Default: anyone may.
         #[arg(long = "allow", value_name = "HOTKEY")]
@@ -179,6 +158,36 @@ pub enum SubnetCommand {
         #[command(flatten)]
         hyperparameters: HyperparameterArgs,
     },
+}
+
+/// A subnet's task as flags (`subnet create`): `--task`, and flags that override its
+/// fields (or give them all, without `--task`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TaskArgs {
+    /// `digits` or `text-embedding` (the dev chain's tasks), or a JSON file holding a
+    /// task: {"modality": "Image", "model_digest": "0x…", "input_schema": 2,
+    /// "output_schema": 2, "scoring_rule": "Correctness"} (the `task` of the node's
+    /// `mindos_subnet`).
+    #[arg(long)]
+    pub task: Option<String>,
+    /// The kind of input.
+    #[arg(long, value_enum)]
+    pub modality: Option<ModalityArg>,
+    /// BLAKE2b-256 of the ONNX model miners run: 0x and 64 hex digits.
+    #[arg(long, conflicts_with = "model")]
+    pub model_digest: Option<String>,
+    /// The ONNX model file; its BLAKE2b-256 becomes the model digest.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// The input encoding's id (1 text, 2 digit pixels).
+    #[arg(long)]
+    pub input_schema: Option<u32>,
+    /// The output encoding's id (1 embedding, 2 digit label).
+    #[arg(long)]
+    pub output_schema: Option<u32>,
+    /// How validators score answers.
+    #[arg(long, value_enum)]
+    pub scoring_rule: Option<ScoringRuleArg>,
 }
 
 /// A subnet's hyperparameters as flags (`subnet create`, `subnet set-hyperparameters`).
@@ -334,23 +343,31 @@ pub enum NeuronCommand {
         /// The miner's libp2p node key file; never created here.
         #[arg(long)]
         node_key_file: PathBuf,
-        /// An address the miner listens on, e.g. /ip4/203.0.113.7/tcp/30444 (repeat for up
-        /// to 8). A /p2p/ part must name the node key's PeerId.
-        #[arg(long = "multiaddr", value_name = "MULTIADDR", required = true)]
-        multiaddrs: Vec<String>,
-        /// The device class declared.
-        #[arg(long, value_enum, default_value = "desktop")]
-        device_class: DeviceClassArg,
-        /// Relative compute capacity declared (the miner publishes its measured one).
-        #[arg(long, default_value_t = 0)]
-        compute_score: u32,
-        /// The power supply declared.
-        #[arg(long, value_enum, default_value = "mains")]
-        power: PowerArg,
-        /// ISO 3166-1 alpha-2 region, two capital letters (ZZ: unknown, the miner's default).
-        #[arg(long, default_value = "ZZ")]
-        region: String,
+        /// Where it is reached and what it declares.
+        #[command(flatten)]
+        endpoint: EndpointArgs,
     },
+}
+
+/// What `neuron serve` publishes besides the PeerId.
+#[derive(Debug, Clone, Args)]
+pub struct EndpointArgs {
+    /// An address the miner listens on, e.g. /ip4/203.0.113.7/tcp/30444 (repeat for up
+    /// to 8). A /p2p/ part must name the node key's PeerId.
+    #[arg(long = "multiaddr", value_name = "MULTIADDR", required = true)]
+    pub multiaddrs: Vec<String>,
+    /// The device class declared.
+    #[arg(long, value_enum, default_value = "desktop")]
+    pub device_class: DeviceClassArg,
+    /// Relative compute capacity declared (the miner publishes its measured one).
+    #[arg(long, default_value_t = 0)]
+    pub compute_score: u32,
+    /// The power supply declared.
+    #[arg(long, value_enum, default_value = "mains")]
+    pub power: PowerArg,
+    /// ISO 3166-1 alpha-2 region, two capital letters (ZZ: unknown, the miner's default).
+    #[arg(long, default_value = "ZZ")]
+    pub region: String,
 }
 
 /// `--device-class`.

@@ -76,21 +76,8 @@ pub async fn run(command: NeuronCommand, cx: &Context<'_>) -> anyhow::Result<()>
             netuid,
             hotkey,
             node_key_file,
-            multiaddrs,
-            device_class,
-            compute_score,
-            power,
-            region,
-        } => {
-            let args = crate::serve::ServeArgs {
-                multiaddrs,
-                class: device_class,
-                compute_score,
-                power,
-                region,
-            };
-            crate::serve::serve(cx, netuid, &hotkey, &node_key_file, &args).await
-        }
+            endpoint,
+        } => crate::serve::serve(cx, netuid, &hotkey, &node_key_file, &endpoint).await,
     }
 }
 

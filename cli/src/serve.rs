@@ -34,27 +34,12 @@ use subxt::utils::AccountId32;
 
 use crate::{
     address::to_ss58,
-    cli::{DeviceClassArg, PowerArg},
+    cli::{DeviceClassArg, EndpointArgs, PowerArg},
     neuron::hotkey_pair,
     subnet::{self, Pinned},
     tx::chain_error,
     wallet::{mind_json, send_paid, Context, InsufficientBalance},
 };
-
-/// What `neuron serve` publishes besides the PeerId.
-#[derive(Debug, Clone)]
-pub struct ServeArgs {
-    /// `--multiaddr`, as typed.
-    pub multiaddrs: Vec<String>,
-    /// `--device-class`.
-    pub class: DeviceClassArg,
-    /// `--compute-score`.
-    pub compute_score: u32,
-    /// `--power`.
-    pub power: PowerArg,
-    /// `--region`.
-    pub region: String,
-}
 
 /// The multiaddrs as the chain stores them (binary), refused unless each parses, fits the
 /// chain's limits and names no other PeerId than `peer_id` (base58) in a `/p2p/` part.
@@ -95,7 +80,7 @@ pub fn parse_multiaddrs(texts: &[String], peer_id: &str) -> anyhow::Result<Vec<M
 }
 
 /// The declared device, refused unless the region is two ASCII capitals.
-pub fn device(args: &ServeArgs) -> anyhow::Result<DeviceProfile> {
+pub fn device(args: &EndpointArgs) -> anyhow::Result<DeviceProfile> {
     let region: [u8; 2] = args
         .region
         .as_bytes()
@@ -109,7 +94,7 @@ pub fn device(args: &ServeArgs) -> anyhow::Result<DeviceProfile> {
             )
         })?;
     Ok(DeviceProfile {
-        class: match args.class {
+        class: match args.device_class {
             DeviceClassArg::Phone => DeviceClass::Phone,
             DeviceClassArg::Laptop => DeviceClass::Laptop,
             DeviceClassArg::Desktop => DeviceClass::Desktop,
@@ -126,8 +111,8 @@ pub fn device(args: &ServeArgs) -> anyhow::Result<DeviceProfile> {
     })
 }
 
-fn device_json(args: &ServeArgs) -> serde_json::Value {
-    let class = match args.class {
+fn device_json(args: &EndpointArgs) -> serde_json::Value {
+    let class = match args.device_class {
         DeviceClassArg::Phone => "phone",
         DeviceClassArg::Laptop => "laptop",
         DeviceClassArg::Desktop => "desktop",
@@ -200,7 +185,7 @@ pub async fn serve(
     netuid: u16,
     hotkey: &str,
     node_key_file: &Path,
-    args: &ServeArgs,
+    args: &EndpointArgs,
 ) -> anyhow::Result<()> {
     // What the user typed is checked before the network.
     let hotkey = hotkey_pair(hotkey)?;
@@ -361,10 +346,10 @@ pub async fn serve(
 mod tests {
     use super::*;
 
-    fn args(region: &str) -> ServeArgs {
-        ServeArgs {
+    fn args(region: &str) -> EndpointArgs {
+        EndpointArgs {
             multiaddrs: vec![],
-            class: DeviceClassArg::Server,
+            device_class: DeviceClassArg::Server,
             compute_score: 7,
             power: PowerArg::Battery,
             region: region.into(),

@@ -105,30 +105,15 @@ pub async fn run(command: SubnetCommand, cx: &Context<'_>) -> anyhow::Result<()>
             wallet,
             name,
             task,
-            modality,
-            model_digest,
-            model,
-            input_schema,
-            output_schema,
-            scoring_rule,
             allow,
             hyperparameters,
         } => {
-            let flags = crate::subnet_owner::TaskFlags {
-                task,
-                modality,
-                model_digest,
-                model,
-                input_schema,
-                output_schema,
-                scoring_rule,
-            };
             crate::subnet_owner::create(
                 cx,
                 &client,
                 &wallet,
                 name.as_deref(),
-                &flags,
+                &task,
                 &allow,
                 &hyperparameters,
             )
@@ -352,14 +337,7 @@ async fn hyperparameters(
         json!({
             "block": at.number,
             "netuid": netuid,
-            "hyperparameters": {
-                "tempo": h.tempo,
-                "max_neurons": h.max_neurons,
-                "max_validators": h.max_validators,
-                "immunity_period": h.immunity_period,
-                "min_validator_stake": mind_json(h.min_validator_stake),
-                "commit_reveal": h.commit_reveal,
-            },
+            "hyperparameters": hyperparameters_json(h),
             "permissioned": subnet.permissioned,
         }),
     );
@@ -388,6 +366,18 @@ async fn burn_cost(
         }),
     );
     Ok(())
+}
+
+/// A subnet's hyperparameters as `subnet hyperparameters --json` prints them.
+pub fn hyperparameters_json(h: &mindos_primitives::Hyperparameters<u128>) -> serde_json::Value {
+    json!({
+        "tempo": h.tempo,
+        "max_neurons": h.max_neurons,
+        "max_validators": h.max_validators,
+        "immunity_period": h.immunity_period,
+        "min_validator_stake": mind_json(h.min_validator_stake),
+        "commit_reveal": h.commit_reveal,
+    })
 }
 
 /// Rows as a left-aligned table, columns two spaces apart.

@@ -161,6 +161,14 @@ pub(crate) async fn journey(setup: Setup<'_>) {
             "{name}"
         );
     }
+    // So are the default hyperparameters: the demo subnets'.
+    for subnet in genesis.as_array().unwrap() {
+        assert_eq!(
+            subnet["hyperparameters"],
+            serde_json::to_value(mindos_cli::subnet_owner::default_hyperparameters()).unwrap(),
+            "{subnet}"
+        );
+    }
     let live_before = genesis.as_array().unwrap().len();
 
     let nonce = chain.next_nonce(alice).await.unwrap();
@@ -354,22 +362,26 @@ pub(crate) async fn journey(setup: Setup<'_>) {
     mindos_daemon::keyfile::write_private(&node_key, "2a".repeat(32).as_bytes()).unwrap();
     let node_key_arg = node_key.to_str().unwrap();
     let address = "/ip4/127.0.0.1/tcp/30999";
+    // `mindos --yes neuron serve NETUID --hotkey … ARGS` (the node key and address in ARGS).
+    let serve = |args: Vec<&'static str>, key: &str| {
+        let mut full = vec![
+            "--yes".to_owned(),
+            "neuron".to_owned(),
+            "serve".to_owned(),
+            netuid_text.clone(),
+            "--hotkey".to_owned(),
+            hotkey_arg.to_owned(),
+            "--node-key-file".to_owned(),
+            key.to_owned(),
+        ];
+        full.extend(args.into_iter().map(str::to_owned));
+        async move { run(full.iter().map(String::as_str).collect()).await }
+    };
 
     // Not registered yet: refused before the fee.
-    let unregistered = run(vec![
-        "--yes",
-        "neuron",
-        "serve",
-        netuid_arg,
-        "--hotkey",
-        hotkey_arg,
-        "--node-key-file",
-        node_key_arg,
-        "--multiaddr",
-        address,
-    ])
-    .await
-    .expect_code(1);
+    let unregistered = serve(vec!["--multiaddr", address], node_key_arg)
+        .await
+        .expect_code(1);
     assert!(
         unregistered.stderr.contains("is not registered on subnet"),
         "{unregistered:?}"
@@ -385,57 +397,25 @@ pub(crate) async fn journey(setup: Setup<'_>) {
     let hotkey_id = mindos_cli::address::parse_account(&hotkey).unwrap();
 
     // The hotkey signs and pays: unfunded, it is refused before anything is sent.
-    let unfunded = run(vec![
-        "--yes",
-        "neuron",
-        "serve",
-        netuid_arg,
-        "--hotkey",
-        hotkey_arg,
-        "--node-key-file",
-        node_key_arg,
-        "--multiaddr",
-        address,
-    ])
-    .await
-    .expect_code(1);
+    let unfunded = serve(vec!["--multiaddr", address], node_key_arg)
+        .await
+        .expect_code(1);
     assert!(
         unfunded.stderr.contains("insufficient balance"),
         "{unfunded:?}"
     );
     // Malformed input is refused before the chain is asked anything.
-    let malformed = run(vec![
-        "--yes",
-        "neuron",
-        "serve",
-        netuid_arg,
-        "--hotkey",
-        hotkey_arg,
-        "--node-key-file",
-        node_key_arg,
-        "--multiaddr",
-        "127.0.0.1:30999",
-    ])
-    .await
-    .expect_code(1);
+    let malformed = serve(vec!["--multiaddr", "127.0.0.1:30999"], node_key_arg)
+        .await
+        .expect_code(1);
     assert!(
         malformed.stderr.contains("is not a multiaddr"),
         "{malformed:?}"
     );
-    let no_key = run(vec![
-        "--yes",
-        "neuron",
-        "serve",
-        netuid_arg,
-        "--hotkey",
-        hotkey_arg,
-        "--node-key-file",
-        dir.join("absent.key").to_str().unwrap(),
-        "--multiaddr",
-        address,
-    ])
-    .await
-    .expect_code(1);
+    let absent = dir.join("absent.key");
+    let no_key = serve(vec!["--multiaddr", address], absent.to_str().unwrap())
+        .await
+        .expect_code(1);
     assert!(no_key.stderr.contains("no node key file"), "{no_key:?}");
     assert_eq!(chain.next_nonce(&hotkey_id).await.unwrap(), 0);
 
@@ -444,21 +424,10 @@ pub(crate) async fn journey(setup: Setup<'_>) {
     ])
     .await
     .expect_code(0);
-    let served = run(vec![
-        "--json",
-        "--yes",
-        "neuron",
-        "serve",
-        netuid_arg,
-        "--hotkey",
-        hotkey_arg,
-        "--node-key-file",
+    let served = serve(
+        vec!["--json", "--multiaddr", address, "--region", "DE"],
         node_key_arg,
-        "--multiaddr",
-        address,
-        "--region",
-        "DE",
-    ])
+    )
     .await
     .expect_code(0)
     .json();
@@ -487,21 +456,10 @@ pub(crate) async fn journey(setup: Setup<'_>) {
     assert!(table.stdout.contains(address), "{table:?}");
     // The same endpoint again: nothing to send.
     let nonce = chain.next_nonce(&hotkey_id).await.unwrap();
-    let same = run(vec![
-        "--json",
-        "--yes",
-        "neuron",
-        "serve",
-        netuid_arg,
-        "--hotkey",
-        hotkey_arg,
-        "--node-key-file",
+    let same = serve(
+        vec!["--json", "--multiaddr", address, "--region", "DE"],
         node_key_arg,
-        "--multiaddr",
-        address,
-        "--region",
-        "DE",
-    ])
+    )
     .await
     .expect_code(0)
     .json();
