@@ -70,10 +70,12 @@ pub enum Command {
     /// Coldkey wallets: create, import, export, list, show, balance, transfer.
     #[command(subcommand)]
     Wallet(WalletCommand),
-    /// Subnets: list them, show one's metagraph, its hyperparameters, its registration burn.
+    /// Subnets: list them, show one's metagraph, its hyperparameters, its registration burn;
+    /// create one, change its hyperparameters.
     #[command(subcommand)]
     Subnet(SubnetCommand),
-    /// Neurons: register a hotkey on a subnet (burning MIND), deregister it.
+    /// Neurons: register a hotkey on a subnet (burning MIND), serve its endpoint, deregister
+    /// it.
     #[command(subcommand)]
     Neuron(NeuronCommand),
     /// Stake: add, remove (unbond), withdraw, list, claim dividends, set a hotkey's take.
@@ -85,12 +87,16 @@ pub enum Command {
     /// Governance: directives, governed parameters, proposals; propose, vote, close.
     #[command(subcommand)]
     Gov(GovCommand),
+    /// Sentinels: a subnet's committee, open cases and audits, quarantines; appeal a
+    /// conviction, release a quarantine that is over.
+    #[command(subcommand)]
+    Sentinel(SentinelCommand),
 }
 
 /// The read commands whose `--json` output the README documents (section "JSON output"),
 /// as `mindos` is typed without arguments. A test checks each documented shape against the
 /// command's real output.
-pub const READ_COMMANDS: [&str; 13] = [
+pub const READ_COMMANDS: [&str; 16] = [
     "wallet list",
     "wallet show",
     "wallet balance",
@@ -104,9 +110,13 @@ pub const READ_COMMANDS: [&str; 13] = [
     "gov parameters",
     "gov proposals",
     "gov show",
+    "sentinel committee",
+    "sentinel cases",
+    "sentinel quarantines",
 ];
 
-/// `mindos subnet …`. Reads at the node's best block.
+/// `mindos subnet …`. Reads at the node's best block; `create` and `set-hyperparameters`
+/// check at the best block and sign.
 #[derive(Debug, Subcommand)]
 pub enum SubnetCommand {
     /// Every live subnet: id, name, modality, neurons, tempo, registration burn, owner.
@@ -126,6 +136,180 @@ pub enum SubnetCommand {
     BurnCost {
         /// The subnet's id.
         netuid: u16,
+    },
+    /// Create a subnet owned by the wallet. It burns the creation burn (never refunded) and
+    /// holds the lock deposit (returned when the subnet is dissolved); both are shown before
+    /// anything is signed. One subnet may be created network-wide per creation interval.
+    ///
+    /// The task is a built-in one (`--task digits`, `--task text-embedding`: what the dev
+    /// chain's subnets 1 and 0 run), a JSON file, or flags; flags override the task's fields.
+    /// The name selects the implementation `mindos-miner` and `mindos-validator` load, so a
+    /// subnet they should serve is named after its task (the default for a built-in task).
+    ///
+    /// Hyperparameters not given are the dev chain's demo subnets': tempo 20, 256 neurons,
+    /// 8 validators, immunity 200 blocks, 100 MIND validator stake, commit-reveal on. All
+    /// must lie within the governed bounds (`mindos_parameters`), checked before signing.
+    Create {
+        /// The wallet that pays, owns the subnet and tunes it.
+        #[arg(long)]
+        wallet: String,
+        /// The subnet's name, 1 to 64 bytes; default: the built-in task's name.
+        #[arg(long)]
+        name: Option<String>,
+        /// What the subnet computes.
+        #[command(flatten)]
+        task: TaskArgs,
+        /// Only these hotkeys may register (an address, key file or secret URI; repeat the
+        /// flag). Default: anyone may.
+        #[arg(long = "allow", value_name = "HOTKEY")]
+        allow: Vec<String>,
+        /// The hyperparameters (defaults above).
+        #[command(flatten)]
+        hyperparameters: HyperparameterArgs,
+    },
+    /// Change a subnet's hyperparameters (its owner only). The change is queued and takes
+    /// effect at the subnet's next epoch boundary; values not given stay as they are (or as
+    /// an already queued change sets them, which this one replaces). Checked before signing
+    /// against the governed bounds, the owner's rate limit (one change per two epochs) and a
+    /// governance cooldown.
+    SetHyperparameters {
+        /// The subnet's id.
+        netuid: u16,
+        /// The wallet that owns the subnet.
+        #[arg(long)]
+        wallet: String,
+        /// The new values.
+        #[command(flatten)]
+        hyperparameters: HyperparameterArgs,
+    },
+}
+
+/// A subnet's task as flags (`subnet create`): `--task`, and flags that override its
+/// fields (or give them all, without `--task`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TaskArgs {
+    /// `digits` or `text-embedding` (the dev chain's tasks), or a JSON file holding a
+    /// task: {"modality": "Image", "model_digest": "0x…", "input_schema": 2,
+    /// "output_schema": 2, "scoring_rule": "Correctness"} (the `task` of the node's
+    /// `mindos_subnet`).
+    #[arg(long)]
+    pub task: Option<String>,
+    /// The kind of input.
+    #[arg(long, value_enum)]
+    pub modality: Option<ModalityArg>,
+    /// BLAKE2b-256 of the ONNX model miners run: 0x and 64 hex digits.
+    #[arg(long, conflicts_with = "model")]
+    pub model_digest: Option<String>,
+    /// The ONNX model file; its BLAKE2b-256 becomes the model digest.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// The input encoding's id (1 text, 2 digit pixels).
+    #[arg(long)]
+    pub input_schema: Option<u32>,
+    /// The output encoding's id (1 embedding, 2 digit label).
+    #[arg(long)]
+    pub output_schema: Option<u32>,
+    /// How validators score answers.
+    #[arg(long, value_enum)]
+    pub scoring_rule: Option<ScoringRuleArg>,
+}
+
+/// A subnet's hyperparameters as flags (`subnet create`, `subnet set-hyperparameters`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct HyperparameterArgs {
+    /// Blocks between two consensus epochs.
+    #[arg(long)]
+    pub tempo: Option<u16>,
+    /// Uid slots; when full, registering prunes the weakest non-immune neuron.
+    #[arg(long)]
+    pub max_neurons: Option<u16>,
+    /// How many of the top-staked neurons hold a validator permit (at most max-neurons).
+    #[arg(long)]
+    pub max_validators: Option<u16>,
+    /// Blocks a new neuron cannot be pruned.
+    #[arg(long)]
+    pub immunity_period: Option<u32>,
+    /// MIND a hotkey needs staked to be considered for a validator permit.
+    #[arg(long)]
+    pub min_validator_stake: Option<String>,
+    /// Whether validators commit their weights before revealing them (copying protection).
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub commit_reveal: Option<bool>,
+}
+
+/// `--modality`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModalityArg {
+    /// Natural-language text.
+    Text,
+    /// Images.
+    Image,
+    /// Audio.
+    Audio,
+    /// Sensor or tabular readings.
+    Sensor,
+    /// Raw bytes.
+    Bytes,
+}
+
+/// `--scoring-rule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScoringRuleArg {
+    /// Cosine similarity of vectors (embeddings), aggregated by coordinate-wise median.
+    CosineSimilarity,
+    /// Exact class match, aggregated by majority vote.
+    Correctness,
+}
+
+/// `mindos sentinel …`. Epochs are a subnet's sentinel epochs (the boundaries the sentinels
+/// pallet has counted), not blocks. Reads at the node's best block.
+#[derive(Debug, Subcommand)]
+pub enum SentinelCommand {
+    /// The sentinel committee of a subnet for a sentinel epoch (default: the current one):
+    /// its members, size, fault tolerance and the guilty votes that convict. The chain holds
+    /// the current and the next epoch's committee; a subnet with fewer than four eligible
+    /// validators has none, which is said, not an error.
+    Committee {
+        /// The subnet's id.
+        netuid: u16,
+        /// The sentinel epoch: the current one or the next.
+        #[arg(long)]
+        epoch: Option<u64>,
+    },
+    /// Open judged cases and audits, and the convictions that can still be appealed, of a
+    /// subnet or of every subnet.
+    Cases {
+        /// The subnet's id; default: every live subnet.
+        netuid: Option<u16>,
+    },
+    /// Quarantined hotkeys of a subnet or of every subnet: why, until which epoch, and
+    /// whether `sentinel unquarantine` would release them now.
+    Quarantines {
+        /// The subnet's id; default: every live subnet.
+        netuid: Option<u16>,
+    },
+    /// Appeal a conviction of a hotkey the wallet owns: an audit committee drawn outside the
+    /// case committee re-judges it. Holds the appeal deposit (returned if the conviction is
+    /// overturned or the audit ends undecided, burned if it is upheld). Taken before the
+    /// conviction's slash falls due, once per conviction; `sentinel cases` lists the case ids.
+    Appeal {
+        /// The conviction's case id.
+        case: u64,
+        /// The wallet (coldkey) that owns the convicted hotkey.
+        #[arg(long)]
+        wallet: String,
+    },
+    /// Release a quarantined miner whose quarantine is over (`sentinel quarantines` says
+    /// `releasable`); it earns again from the next epoch. Signed by the wallet that owns the
+    /// hotkey.
+    Unquarantine {
+        /// The subnet's id.
+        netuid: u16,
+        /// The uid the quarantined hotkey holds.
+        uid: u16,
+        /// The wallet (coldkey) that owns the hotkey.
+        #[arg(long)]
+        wallet: String,
     },
 }
 
@@ -165,6 +349,75 @@ pub enum NeuronCommand {
         #[arg(long)]
         hotkey: String,
     },
+    /// Publish where a registered hotkey's miner is reached: the PeerId of its node key,
+    /// its multiaddrs and its device, as `mindos-miner` does at start (use this for a miner
+    /// behind an address it cannot see itself, or to publish ahead of it).
+    ///
+    /// The hotkey signs and pays the fee (fund it with `mindos wallet transfer`). The chain
+    /// binds the PeerId to the hotkey only with a proof signed by the node key, so the
+    /// node key file is needed: the miner's `node.key` (`<base_path>/node.key`, its
+    /// `node_key_file`: 32 raw bytes or 64 hex digits, the ed25519 identity its PeerId
+    /// names). One PeerId serves one hotkey per subnet; later serves are rate limited.
+    Serve {
+        /// The subnet's id.
+        netuid: u16,
+        /// The hotkey: a key file (as the miner reads it) or a secret URI. It signs.
+        #[arg(long)]
+        hotkey: String,
+        /// The miner's libp2p node key file; never created here.
+        #[arg(long)]
+        node_key_file: PathBuf,
+        /// Where it is reached and what it declares.
+        #[command(flatten)]
+        endpoint: EndpointArgs,
+    },
+}
+
+/// What `neuron serve` publishes besides the PeerId.
+#[derive(Debug, Clone, Args)]
+pub struct EndpointArgs {
+    /// An address the miner listens on, e.g. /ip4/203.0.113.7/tcp/30444 (repeat for up
+    /// to 8). A /p2p/ part must name the node key's PeerId.
+    #[arg(long = "multiaddr", value_name = "MULTIADDR", required = true)]
+    pub multiaddrs: Vec<String>,
+    /// The device class declared.
+    #[arg(long, value_enum, default_value = "desktop")]
+    pub device_class: DeviceClassArg,
+    /// Relative compute capacity declared (the miner publishes its measured one).
+    #[arg(long, default_value_t = 0)]
+    pub compute_score: u32,
+    /// The power supply declared.
+    #[arg(long, value_enum, default_value = "mains")]
+    pub power: PowerArg,
+    /// ISO 3166-1 alpha-2 region, two capital letters (ZZ: unknown, the miner's default).
+    #[arg(long, default_value = "ZZ")]
+    pub region: String,
+}
+
+/// `--device-class`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceClassArg {
+    /// A phone or tablet.
+    Phone,
+    /// A laptop.
+    Laptop,
+    /// A desktop or workstation.
+    Desktop,
+    /// A server or cloud instance.
+    Server,
+    /// A single-board computer or other embedded device.
+    Embedded,
+}
+
+/// `--power`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PowerArg {
+    /// Mains power.
+    Mains,
+    /// A battery.
+    Battery,
+    /// Solar or another intermittent supply.
+    Renewable,
 }
 
 /// `mindos stake …`. Stake stays in the wallet's account, held; unbonding takes the chain's

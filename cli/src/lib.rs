@@ -11,6 +11,9 @@
 //! - [`wallet`]: `mindos wallet …`.
 //! - [`subnet`]: `mindos subnet …` (reads through the node's `mindos_*` methods).
 //! - [`neuron`]: `mindos neuron register|deregister`.
+//! - [`serve`]: `mindos neuron serve` (the hotkey signs, the node key proves the PeerId).
+//! - [`subnet_owner`]: `mindos subnet create|set-hyperparameters`.
+//! - [`sentinel`]: `mindos sentinel …` (committees, cases, quarantines, appeals).
 //! - [`stake`]: `mindos stake …`.
 //! - [`networks`]: what `--network` names; the optional config file of named networks.
 //! - [`query`]: `mindos query NETUID INPUT`, through a validator's [`gateway`].
@@ -37,8 +40,11 @@ pub mod keystore;
 pub mod networks;
 pub mod neuron;
 pub mod query;
+pub mod sentinel;
+pub mod serve;
 pub mod stake;
 pub mod subnet;
+pub mod subnet_owner;
 pub mod tx;
 pub mod ui;
 pub mod wallet;
@@ -104,6 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         cli::Command::Stake(command) => stake::run(command, &cx).await,
         cli::Command::Query(args) => query::run(args, &cx).await,
         cli::Command::Gov(command) => gov::run(command, &cx).await,
+        cli::Command::Sentinel(command) => sentinel::run(command, &cx).await,
     }
 }
 

@@ -1,4 +1,4 @@
-//! `mindos neuron register|deregister`.
+//! `mindos neuron register|deregister` (`serve` is in [`crate::serve`]).
 //!
 //! Registration uses the chain client's pieces that `ChainClient::ensure_registered` (the
 //! miner's and validator's path) is built from — the owner check, the uid lookup, the
@@ -72,6 +72,12 @@ pub async fn run(command: NeuronCommand, cx: &Context<'_>) -> anyhow::Result<()>
             wallet,
             hotkey,
         } => deregister(cx, netuid, &wallet, &hotkey).await,
+        NeuronCommand::Serve {
+            netuid,
+            hotkey,
+            node_key_file,
+            endpoint,
+        } => crate::serve::serve(cx, netuid, &hotkey, &node_key_file, &endpoint).await,
     }
 }
 

@@ -127,7 +127,7 @@ async fn chunks(at: &AtBlock, coldkey: &AccountId32) -> anyhow::Result<Vec<Chunk
 }
 
 /// Milliseconds per block: twice the timestamp pallet's `MinimumPeriod` (Aura's slot).
-fn block_ms(at: &AtBlock) -> anyhow::Result<u64> {
+pub(crate) fn block_ms(at: &AtBlock) -> anyhow::Result<u64> {
     let period = at
         .constants()
         .entry(runtime::constants().timestamp().minimum_period())

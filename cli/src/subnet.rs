@@ -101,6 +101,32 @@ pub async fn run(command: SubnetCommand, cx: &Context<'_>) -> anyhow::Result<()>
         SubnetCommand::Show { netuid } => show(cx, &client, netuid, at).await,
         SubnetCommand::Hyperparameters { netuid } => hyperparameters(cx, &client, netuid, at).await,
         SubnetCommand::BurnCost { netuid } => burn_cost(cx, &client, netuid, at).await,
+        SubnetCommand::Create {
+            wallet,
+            name,
+            task,
+            allow,
+            hyperparameters,
+        } => {
+            crate::subnet_owner::create(
+                cx,
+                &client,
+                &wallet,
+                name.as_deref(),
+                &task,
+                &allow,
+                &hyperparameters,
+            )
+            .await
+        }
+        SubnetCommand::SetHyperparameters {
+            netuid,
+            wallet,
+            hyperparameters,
+        } => {
+            crate::subnet_owner::set_hyperparameters(cx, &client, netuid, &wallet, &hyperparameters)
+                .await
+        }
     }
 }
 
@@ -311,14 +337,7 @@ async fn hyperparameters(
         json!({
             "block": at.number,
             "netuid": netuid,
-            "hyperparameters": {
-                "tempo": h.tempo,
-                "max_neurons": h.max_neurons,
-                "max_validators": h.max_validators,
-                "immunity_period": h.immunity_period,
-                "min_validator_stake": mind_json(h.min_validator_stake),
-                "commit_reveal": h.commit_reveal,
-            },
+            "hyperparameters": hyperparameters_json(h),
             "permissioned": subnet.permissioned,
         }),
     );
@@ -347,6 +366,18 @@ async fn burn_cost(
         }),
     );
     Ok(())
+}
+
+/// A subnet's hyperparameters as `subnet hyperparameters --json` prints them.
+pub fn hyperparameters_json(h: &mindos_primitives::Hyperparameters<u128>) -> serde_json::Value {
+    json!({
+        "tempo": h.tempo,
+        "max_neurons": h.max_neurons,
+        "max_validators": h.max_validators,
+        "immunity_period": h.immunity_period,
+        "min_validator_stake": mind_json(h.min_validator_stake),
+        "commit_reveal": h.commit_reveal,
+    })
 }
 
 /// Rows as a left-aligned table, columns two spaces apart.

@@ -9,14 +9,11 @@ use mindos_chain_client::{
 };
 use subxt::{
     client::OnlineClientAtBlockImpl,
-    transactions::{Payload, SubmittableTransaction, TransactionStatus},
+    transactions::{Payload, Signer, SubmittableTransaction, TransactionStatus},
     utils::H256,
 };
 
-use crate::{
-    keystore::Sr25519Pair,
-    ui::{Heads, Ui, SPINNER_INTERVAL},
-};
+use crate::ui::{Heads, Ui, SPINNER_INTERVAL};
 
 /// A signed transaction, not yet sent, with its fee.
 pub struct Signed {
@@ -50,12 +47,12 @@ pub fn chain_error(error: impl Into<subxt::Error>) -> ChainError {
     ChainError::from_subxt(error)
 }
 
-/// Signs `call` with `signer` at the next nonce and asks the node for its fee. Nothing is
-/// sent.
-pub async fn sign<Call: Payload>(
+/// Signs `call` with `signer` (a wallet's [`Sr25519Pair`](crate::keystore::Sr25519Pair), or a
+/// hotkey's key pair) at the next nonce and asks the node for its fee. Nothing is sent.
+pub async fn sign<Call: Payload, S: Signer<MindConfig>>(
     client: &ChainClient,
     call: &Call,
-    signer: &Sr25519Pair,
+    signer: &S,
 ) -> anyhow::Result<Signed> {
     // Signed at the finalized block, or the best one while finality lags (as the chain
     // client signs): a transaction is mortal for 32 blocks from there.

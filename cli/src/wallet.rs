@@ -403,21 +403,26 @@ pub(crate) fn unlock(cx: &Context<'_>, wallet: &Wallet) -> anyhow::Result<Sr2551
     wallet.keystore.unlock(&password).map_err(password_error)
 }
 
-/// Signs `call` with `pair`, refuses it before sending if the account cannot pay `spend`
-/// (what the call moves out of its free balance: a transfer, a burn, a stake, a deposit) plus
-/// the fee and stay alive, or if the runtime would refuse it on the best block's state
-/// ([`crate::dry_run`]), shows `summary` and the fee, asks (unless `--yes`), sends it and
-/// follows it to finality. Returns where it landed and the fee estimate. Nothing is sent on
-/// any error before the confirmation.
-pub(crate) async fn send_paid<Call: subxt::transactions::Payload>(
+/// Signs `call` with `pair` (a wallet's key, or a hotkey's for the calls a hotkey signs),
+/// refuses it before sending if the account cannot pay `spend` (what the call moves out of
+/// its free balance: a transfer, a burn, a stake, a deposit held) plus the fee and stay
+/// alive, or if the runtime would refuse it on the best block's state ([`crate::dry_run`]),
+/// shows `summary` and the fee, asks (unless `--yes`), sends it and follows it to finality.
+/// Returns where it landed and the fee estimate. Nothing is sent on any error before the
+/// confirmation.
+pub(crate) async fn send_paid<Call, S>(
     cx: &Context<'_>,
     client: &ChainClient,
-    pair: &Sr25519Pair,
+    pair: &S,
     call: &Call,
     what: &str,
     spend: u128,
     summary: &str,
-) -> anyhow::Result<(tx::Finalized, u128)> {
+) -> anyhow::Result<(tx::Finalized, u128)>
+where
+    Call: subxt::transactions::Payload,
+    S: subxt::transactions::Signer<mindos_chain_client::MindConfig>,
+{
     let signed = tx::sign(client, call, pair).await?;
     let existential_deposit = client
         .api()
@@ -427,7 +432,7 @@ pub(crate) async fn send_paid<Call: subxt::transactions::Payload>(
         .constants()
         .entry(runtime::constants().balances().existential_deposit())
         .map_err(chain_error)?;
-    let b = balances(client, &pair.account()).await?;
+    let b = balances(client, &pair.account_id()).await?;
     check_spend(&b, what, spend, signed.fee, existential_deposit)?;
     if let crate::dry_run::Outcome::Untried(reason) =
         crate::dry_run::dry_run(client, &signed).await?

@@ -4,11 +4,13 @@
 //! small, `--json` without `--yes`, an unreachable node. Then subnets, neurons and stake:
 //! read the subnets, register a hotkey (after a refused too-low `--max-burn`), stake on it,
 //! see it in the metagraph, unbond part and see the chunk; and the refusals that send
-//! nothing. Then governance (`dev_node/gov.rs`): propose, vote, see the tally, and the
-//! refusals; the root README's journeys, run as written; and a query through a
-//! validator's gateway, with miners and the validator started against the same node
-//! (`dev_node/query.rs`). Every read's `--json` output is checked against the README's
-//! shape.
+//! nothing. Then the root README's journeys, run as written; governance
+//! (`dev_node/gov.rs`): propose, vote, see the tally, and the refusals; the subnet
+//! owner's and the sentinels' journey (`dev_node/owner_and_sentinels.rs`): sentinel
+//! reads, a refused appeal, creating a subnet, changing its hyperparameters, serving
+//! an endpoint; and a query through a validator's gateway, with miners and the
+//! validator started against the same node (`dev_node/query.rs`). Every read's
+//! `--json` output is checked against the README's shape.
 //!
 //! Needs `mindos-node` (`MINDOS_NODE_BIN` or `$CARGO_TARGET_DIR/debug/mindos-node`, see
 //! `mindos_test_utils::node_bin`), and for the query `mindos-miner` and `mindos-validator`
@@ -22,8 +24,12 @@
 )]
 
 mod common;
+// Each journey beyond the first two in a file of its own, under `tests/dev_node/` (which
+// cargo does not take for a test target of its own).
 #[path = "dev_node/gov.rs"]
 mod gov;
+#[path = "dev_node/owner_and_sentinels.rs"]
+mod owner_and_sentinels;
 #[path = "dev_node/query.rs"]
 mod query;
 
@@ -357,6 +363,15 @@ async fn wallets_subnets_neurons_and_stake_as_a_user_types_them() {
         let journeys = tmp.path().join("journeys");
         readme_journeys(net, &journeys).await;
         gov::governance(&wallets, net, &chain, tmp.path()).await;
+        owner_and_sentinels::journey(owner_and_sentinels::Setup {
+            wallets: &wallets,
+            net,
+            chain: &chain,
+            dir: tmp.path(),
+            alice: &alice,
+            saver: &saver,
+        })
+        .await;
         query::query_through_a_gateway(tmp.path(), &node, &wallets, &journeys).await;
     };
     if tokio::time::timeout(Duration::from_secs(600), scenario)
