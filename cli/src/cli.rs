@@ -13,7 +13,8 @@ Exit codes:
   3  wrong password
   4  not confirmed: declined at the prompt, or --json without --yes where a confirmation is needed";
 
-/// `mindos`: wallets, subnets, neurons and stake on a MindOS chain.
+/// `mindos`: wallets, subnets, neurons, stake, governance, sentinels and subnet queries on a
+/// MindOS network.
 #[derive(Debug, Parser)]
 #[command(name = "mindos", version, about, after_help = EXIT_CODES)]
 pub struct Cli {

@@ -158,3 +158,46 @@ fn sentinel_rows_have_their_documented_shapes() {
     common::assert_shape("sentinel quarantines", &document);
     assert!(text.contains("epoch 5"), "{text}");
 }
+
+/// `mindos --help` and every group's and command's `--help` explain themselves: each
+/// command has an about text and each argument a help text, all the way down.
+#[test]
+fn every_command_and_argument_explains_itself() {
+    use clap::CommandFactory;
+    fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        command
+            .get_about()
+            .is_none()
+            .then(|| missing.push(format!("`{path}` has no about")));
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            if arg.get_help().is_none() {
+                missing.push(format!("`{path}` argument `{id}` has no help"));
+            }
+        }
+        for sub in command.get_subcommands() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut command = mindos_cli::Cli::command();
+    command.build();
+    let mut missing = Vec::new();
+    walk(&command, "mindos", &mut missing);
+    assert!(missing.is_empty(), "{missing:#?}");
+    // The checker is not vacuous: it sees the groups and their commands.
+    let groups: Vec<&str> = command
+        .get_subcommands()
+        .map(clap::Command::get_name)
+        .collect();
+    for group in [
+        "wallet", "subnet", "neuron", "stake", "gov", "sentinel", "query",
+    ] {
+        assert!(groups.contains(&group), "{groups:?}");
+    }
+}
