@@ -353,16 +353,6 @@ async fn extrinsic_events(
     )
 }
 
-fn finalized_json(fields: &mut serde_json::Map<String, Value>, done: &tx::Finalized, fee: u128) {
-    fields.insert("fee_estimate".into(), mind_json(fee));
-    fields.insert("block_hash".into(), json!(format!("{:?}", done.block_hash)));
-    fields.insert("block_number".into(), json!(done.block_number));
-    fields.insert(
-        "extrinsic_hash".into(),
-        json!(format!("{:?}", done.extrinsic_hash)),
-    );
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

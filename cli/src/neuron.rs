@@ -172,18 +172,18 @@ async fn register(
     );
     cx.ui.result(
         &text,
-        json!({
-            "netuid": netuid,
-            "hotkey": to_ss58(&hotkey_id),
-            "coldkey": to_ss58(&coldkey),
-            "uid": uid,
-            "burn_quoted": mind_json(price),
-            "max_burn": mind_json(max_burn),
-            "fee_estimate": mind_json(fee),
-            "block_hash": format!("{:?}", done.block_hash),
-            "block_number": done.block_number,
-            "extrinsic_hash": format!("{:?}", done.extrinsic_hash),
-        }),
+        crate::tx::receipt_json(
+            json!({
+                "netuid": netuid,
+                "hotkey": to_ss58(&hotkey_id),
+                "coldkey": to_ss58(&coldkey),
+                "uid": uid,
+                "burn_quoted": mind_json(price),
+                "max_burn": mind_json(max_burn),
+            }),
+            &done,
+            fee,
+        ),
     );
     Ok(())
 }
@@ -227,15 +227,15 @@ async fn deregister(
     );
     cx.ui.result(
         &text,
-        json!({
-            "netuid": netuid,
-            "hotkey": to_ss58(&hotkey_id),
-            "uid": uid.0,
-            "fee_estimate": mind_json(fee),
-            "block_hash": format!("{:?}", done.block_hash),
-            "block_number": done.block_number,
-            "extrinsic_hash": format!("{:?}", done.extrinsic_hash),
-        }),
+        crate::tx::receipt_json(
+            json!({
+                "netuid": netuid,
+                "hotkey": to_ss58(&hotkey_id),
+                "uid": uid.0,
+            }),
+            &done,
+            fee,
+        ),
     );
     Ok(())
 }

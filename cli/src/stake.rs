@@ -232,16 +232,16 @@ async fn finish(
     );
     cx.ui.result(
         &text,
-        json!({
-            "hotkey": to_ss58(hotkey),
-            "coldkey": to_ss58(coldkey),
-            "amount": amount.map(mind_json),
-            "stake": mind_json(stake),
-            "fee_estimate": mind_json(fee),
-            "block_hash": format!("{:?}", done.block_hash),
-            "block_number": done.block_number,
-            "extrinsic_hash": format!("{:?}", done.extrinsic_hash),
-        }),
+        crate::tx::receipt_json(
+            json!({
+                "hotkey": to_ss58(hotkey),
+                "coldkey": to_ss58(coldkey),
+                "amount": amount.map(mind_json),
+                "stake": mind_json(stake),
+            }),
+            &done,
+            fee,
+        ),
     );
     Ok(())
 }
@@ -372,14 +372,14 @@ async fn withdraw(cx: &Context<'_>, wallet_name: &str) -> anyhow::Result<()> {
     );
     cx.ui.result(
         &text,
-        json!({
-            "coldkey": to_ss58(&coldkey),
-            "amount": mind_json(ready),
-            "fee_estimate": mind_json(fee),
-            "block_hash": format!("{:?}", done.block_hash),
-            "block_number": done.block_number,
-            "extrinsic_hash": format!("{:?}", done.extrinsic_hash),
-        }),
+        crate::tx::receipt_json(
+            json!({
+                "coldkey": to_ss58(&coldkey),
+                "amount": mind_json(ready),
+            }),
+            &done,
+            fee,
+        ),
     );
     Ok(())
 }
@@ -523,15 +523,15 @@ async fn set_take(
     );
     cx.ui.result(
         &text,
-        json!({
-            "hotkey": to_ss58(&hotkey),
-            "take_ppb": take,
-            "previous_take_ppb": current,
-            "fee_estimate": mind_json(fee),
-            "block_hash": format!("{:?}", done.block_hash),
-            "block_number": done.block_number,
-            "extrinsic_hash": format!("{:?}", done.extrinsic_hash),
-        }),
+        crate::tx::receipt_json(
+            json!({
+                "hotkey": to_ss58(&hotkey),
+                "take_ppb": take,
+                "previous_take_ppb": current,
+            }),
+            &done,
+            fee,
+        ),
     );
     Ok(())
 }

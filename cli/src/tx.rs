@@ -41,6 +41,36 @@ pub struct Finalized {
     pub extrinsic_hash: H256,
 }
 
+/// Adds the fields every transaction command prints under `--json` (the README's "JSON
+/// output"): `fee_estimate` (the node's estimate shown before signing), and where the
+/// transaction landed, `block_hash`, `block_number` and `extrinsic_hash`.
+pub fn add_receipt(
+    fields: &mut serde_json::Map<String, serde_json::Value>,
+    done: &Finalized,
+    fee: u128,
+) {
+    use serde_json::json;
+    fields.insert("fee_estimate".into(), crate::wallet::mind_json(fee));
+    fields.insert("block_hash".into(), json!(format!("{:?}", done.block_hash)));
+    fields.insert("block_number".into(), json!(done.block_number));
+    fields.insert(
+        "extrinsic_hash".into(),
+        json!(format!("{:?}", done.extrinsic_hash)),
+    );
+}
+
+/// A transaction command's `--json` result: its own `fields` (an object) and
+/// [`add_receipt`]'s.
+pub fn receipt_json(fields: serde_json::Value, done: &Finalized, fee: u128) -> serde_json::Value {
+    let mut map = match fields {
+        serde_json::Value::Object(map) => map,
+        // Every caller passes an object; anything else would lose its value, so keep it.
+        other => serde_json::Map::from_iter([("result".to_owned(), other)]),
+    };
+    add_receipt(&mut map, done, fee);
+    serde_json::Value::Object(map)
+}
+
 /// A subxt error as the chain client reports it (its `ChainError::Subxt`), so
 /// [`crate::exit_code`] sorts it as a chain error.
 pub fn chain_error(error: impl Into<subxt::Error>) -> ChainError {

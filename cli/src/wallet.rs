@@ -482,15 +482,15 @@ async fn transfer(cx: &Context<'_>, from: &str, to: &str, amount: &str) -> anyho
     );
     cx.ui.result(
         &text,
-        json!({
-            "from": to_ss58(&source),
-            "to": to_ss58(&dest),
-            "amount": mind_json(amount),
-            "fee_estimate": mind_json(fee),
-            "block_hash": format!("{:?}", done.block_hash),
-            "block_number": done.block_number,
-            "extrinsic_hash": format!("{:?}", done.extrinsic_hash),
-        }),
+        crate::tx::receipt_json(
+            json!({
+                "from": to_ss58(&source),
+                "to": to_ss58(&dest),
+                "amount": mind_json(amount),
+            }),
+            &done,
+            fee,
+        ),
     );
     Ok(())
 }

@@ -735,15 +735,11 @@ async fn neurons_and_stake(
 /// The unbonding period, in blocks, the withdrawal test sets.
 const SHORT_UNBONDING: u32 = 4;
 
-/// Sets the governed unbonding period to `blocks` through the dev chain's sudo key
-/// (`System::set_storage` on `Directives::Parameters`) and returns the previous one:
-/// governance could not shorten it, since the registry keeps it above the voting period.
+/// Sets the governed unbonding period to `blocks` through the dev chain's sudo key and
+/// returns the previous one: governance could not shorten it, since the registry keeps it
+/// above the voting period.
 async fn set_unbonding_period(chain: &mindos_chain_client::ChainClient, blocks: u32) -> u32 {
-    use mindos_chain_client::runtime::{
-        self,
-        runtime_types::{frame_system::pallet::Call as SystemCall, mindos_runtime::RuntimeCall},
-    };
-    use subxt::ext::scale_encode::EncodeAsType;
+    use mindos_chain_client::runtime;
     let at = chain.api().at_current_block().await.unwrap();
     let mut parameters = at
         .storage()
@@ -753,19 +749,47 @@ async fn set_unbonding_period(chain: &mindos_chain_client::ChainClient, blocks: 
         .decode()
         .unwrap();
     let previous = std::mem::replace(&mut parameters.unbonding_period, blocks);
+    sudo_set_storage(chain, "Directives", "Parameters", &[], &parameters).await;
+    let at = chain.api().at_current_block().await.unwrap();
+    let now = at
+        .storage()
+        .fetch(runtime::storage().directives().parameters(), ())
+        .await
+        .unwrap()
+        .decode()
+        .unwrap();
+    assert_eq!(now.unbonding_period, blocks);
+    previous
+}
+
+/// Writes `value` into `pallet`'s storage entry `entry` at the hashed map key `map_key`
+/// (empty for a plain value) through the dev chain's sudo key (`System::set_storage`): how a
+/// test skips a wait of days of blocks, e.g. an unbonding or a voting period. The value is
+/// encoded as the runtime's metadata types the entry.
+pub(crate) async fn sudo_set_storage(
+    chain: &mindos_chain_client::ChainClient,
+    pallet: &str,
+    entry: &str,
+    map_key: &[u8],
+    value: &impl subxt::ext::scale_encode::EncodeAsType,
+) {
+    use mindos_chain_client::runtime::{
+        self,
+        runtime_types::{frame_system::pallet::Call as SystemCall, mindos_runtime::RuntimeCall},
+    };
+    let at = chain.api().at_current_block().await.unwrap();
     let metadata = at.metadata();
     let value_type = metadata
-        .pallet_by_name("Directives")
+        .pallet_by_name(pallet)
         .and_then(|pallet| pallet.storage())
-        .and_then(|storage| storage.entry_by_name("Parameters"))
-        .unwrap()
+        .and_then(|storage| storage.entry_by_name(entry))
+        .unwrap_or_else(|| panic!("no storage entry {pallet}::{entry}"))
         .value_ty();
-    let value = parameters
-        .encode_as_type(value_type, metadata.types())
-        .unwrap();
+    let value = value.encode_as_type(value_type, metadata.types()).unwrap();
     let key = [
-        sp_crypto_hashing::twox_128(b"Directives"),
-        sp_crypto_hashing::twox_128(b"Parameters"),
+        &sp_crypto_hashing::twox_128(pallet.as_bytes())[..],
+        &sp_crypto_hashing::twox_128(entry.as_bytes())[..],
+        map_key,
     ]
     .concat();
     let call = RuntimeCall::System(SystemCall::set_storage {
@@ -778,16 +802,6 @@ async fn set_unbonding_period(chain: &mindos_chain_client::ChainClient, blocks: 
         )
         .await
         .unwrap();
-    let at = chain.api().at_current_block().await.unwrap();
-    let now = at
-        .storage()
-        .fetch(runtime::storage().directives().parameters(), ())
-        .await
-        .unwrap()
-        .decode()
-        .unwrap();
-    assert_eq!(now.unbonding_period, blocks);
-    previous
 }
 
 /// Planck as the MIND a user types.

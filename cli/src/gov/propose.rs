@@ -15,8 +15,8 @@ use mindos_primitives::{HyperparameterBounds, HyperparameterError, Hyperparamete
 use serde_json::{json, Value};
 
 use super::{
-    extrinsic_events, finalized_json, hyperparameters_text, parameters, Action, Chain, Directive,
-    DirectiveStatus, Scope, Status,
+    extrinsic_events, hyperparameters_text, parameters, Action, Chain, Directive, DirectiveStatus,
+    Scope, Status,
 };
 use crate::{
     address::to_ss58,
@@ -423,7 +423,7 @@ pub(super) async fn propose(cx: &Context<'_>, command: ProposeCommand) -> anyhow
     fields.insert("netuid".into(), json!(prepared.scope.netuid()));
     fields.insert("deposit".into(), mind_json(proposed.deposit));
     fields.insert("voting_ends".into(), json!(proposed.voting_ends));
-    finalized_json(&mut fields, &done, fee);
+    crate::tx::add_receipt(&mut fields, &done, fee);
     cx.ui.result(&text, Value::Object(fields));
     Ok(())
 }

@@ -5,7 +5,7 @@ use mindos_chain_client::runtime;
 use serde_json::{json, Value};
 use subxt::{rpcs::rpc_params, utils::AccountId32};
 
-use super::{extrinsic_events, finalized_json, projection, Action, Chain, Proposal, Status};
+use super::{extrinsic_events, projection, Action, Chain, Proposal, Status};
 use crate::{
     address::to_ss58,
     amount::format_mind,
@@ -147,7 +147,7 @@ pub(super) async fn vote(
     fields.insert("weight".into(), mind_json(weight));
     fields.insert("ayes".into(), mind_json(ayes));
     fields.insert("nays".into(), mind_json(nays));
-    finalized_json(&mut fields, &done, fee);
+    crate::tx::add_receipt(&mut fields, &done, fee);
     cx.ui.result(&text, Value::Object(fields));
     Ok(())
 }
@@ -244,7 +244,7 @@ pub(super) async fn close(cx: &Context<'_>, index: u32, wallet_name: &str) -> an
         .sum();
     fields.insert("deposit_returned".into(), mind_json(returned));
     fields.insert("deposit_burned".into(), mind_json(burned));
-    finalized_json(&mut fields, &done, fee);
+    crate::tx::add_receipt(&mut fields, &done, fee);
     let text = format!(
         "{text}; deposit: {} MIND returned, {} MIND burned; finalized in block #{} ({:?})",
         format_mind(returned),

@@ -192,18 +192,18 @@ pub(super) async fn appeal(cx: &Context<'_>, case: u64, wallet_name: &str) -> an
     );
     cx.ui.result(
         &text,
-        json!({
-            "case": case,
-            "netuid": conviction.netuid,
-            "uid": conviction.uid,
-            "hotkey": to_ss58(&conviction.accused),
-            "coldkey": to_ss58(&coldkey),
-            "deposit": mind_json(deposit),
-            "fee_estimate": mind_json(fee),
-            "block_hash": format!("{:?}", done.block_hash),
-            "block_number": done.block_number,
-            "extrinsic_hash": format!("{:?}", done.extrinsic_hash),
-        }),
+        crate::tx::receipt_json(
+            json!({
+                "case": case,
+                "netuid": conviction.netuid,
+                "uid": conviction.uid,
+                "hotkey": to_ss58(&conviction.accused),
+                "coldkey": to_ss58(&coldkey),
+                "deposit": mind_json(deposit),
+            }),
+            &done,
+            fee,
+        ),
     );
     Ok(())
 }
@@ -298,15 +298,15 @@ pub(super) async fn unquarantine(
     );
     cx.ui.result(
         &text,
-        json!({
-            "netuid": netuid,
-            "uid": uid,
-            "hotkey": hotkey,
-            "fee_estimate": mind_json(fee),
-            "block_hash": format!("{:?}", done.block_hash),
-            "block_number": done.block_number,
-            "extrinsic_hash": format!("{:?}", done.extrinsic_hash),
-        }),
+        crate::tx::receipt_json(
+            json!({
+                "netuid": netuid,
+                "uid": uid,
+                "hotkey": hotkey,
+            }),
+            &done,
+            fee,
+        ),
     );
     Ok(())
 }

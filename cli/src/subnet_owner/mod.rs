@@ -299,20 +299,20 @@ pub async fn create(
     );
     cx.ui.result(
         &text,
-        json!({
-            "netuid": netuid,
-            "name": name,
-            "owner": to_ss58(&coldkey),
-            "task": serde_json::to_value(&task)?,
-            "hyperparameters": hyperparameters_json(&params),
-            "permissioned": !allow.is_empty(),
-            "deposit": mind_json(created.deposit),
-            "burned": mind_json(created.burned),
-            "fee_estimate": mind_json(fee),
-            "block_hash": format!("{:?}", done.block_hash),
-            "block_number": done.block_number,
-            "extrinsic_hash": format!("{:?}", done.extrinsic_hash),
-        }),
+        crate::tx::receipt_json(
+            json!({
+                "netuid": netuid,
+                "name": name,
+                "owner": to_ss58(&coldkey),
+                "task": serde_json::to_value(&task)?,
+                "hyperparameters": hyperparameters_json(&params),
+                "permissioned": !allow.is_empty(),
+                "deposit": mind_json(created.deposit),
+                "burned": mind_json(created.burned),
+            }),
+            &done,
+            fee,
+        ),
     );
     Ok(())
 }
@@ -539,17 +539,17 @@ pub async fn set_hyperparameters(
     );
     cx.ui.result(
         &text,
-        json!({
-            "netuid": netuid,
-            "hyperparameters": hyperparameters_json(&new),
-            "previous": hyperparameters_json(&current),
-            "replaced_pending": replacing,
-            "effective_at": effective_at,
-            "fee_estimate": mind_json(fee),
-            "block_hash": format!("{:?}", done.block_hash),
-            "block_number": done.block_number,
-            "extrinsic_hash": format!("{:?}", done.extrinsic_hash),
-        }),
+        crate::tx::receipt_json(
+            json!({
+                "netuid": netuid,
+                "hyperparameters": hyperparameters_json(&new),
+                "previous": hyperparameters_json(&current),
+                "replaced_pending": replacing,
+                "effective_at": effective_at,
+            }),
+            &done,
+            fee,
+        ),
     );
     Ok(())
 }

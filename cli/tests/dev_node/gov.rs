@@ -438,6 +438,82 @@ pub(crate) async fn governance(wallets: &Path, net: &str, chain: &ChainClient, d
         .clone();
     assert_eq!(row["action"]["summary"], "set kappa to 60 %");
     assert_eq!(row["scope"], "network");
+
+    // Close after the voting period. It lasts three days of blocks even with fast blocks, so
+    // the dev chain's sudo key moves the proposal's end to now; then `gov close` counts the
+    // votes as `gov show` projected, and the proposer's deposit leaves its held balance
+    // (returned, or burned if the proposal failed badly).
+    let before = run(vec!["--json", "gov", "show", &index], "")
+        .await
+        .expect_code(0)
+        .json();
+    let projection = before["tally"]["projection"].as_str().unwrap().to_owned();
+    end_voting_now(chain, index.parse().unwrap()).await;
+    let held_before = reserved(wallets, net, "gov-eve").await;
+    let closed = run(
+        vec![
+            "--json",
+            "--yes",
+            "gov",
+            "close",
+            &index,
+            "--wallet",
+            "gov-ferdie",
+        ],
+        "",
+    )
+    .await
+    .expect_code(0)
+    .json();
+    let outcome = if projection == "passing" {
+        "approved"
+    } else {
+        "rejected"
+    };
+    assert_eq!(closed["outcome"], outcome, "{before} → {closed}");
+    assert_eq!(
+        held_before - reserved(wallets, net, "gov-eve").await,
+        planck_at(&before, "deposit"),
+        "{closed}"
+    );
+    let after = run(vec!["--json", "gov", "show", &index], "").await;
+    if outcome == "approved" {
+        let after = after.expect_code(0).json();
+        assert_eq!(after["status"], "approved", "{after}");
+        assert_eq!(after["enact_at"], closed["enact_at"], "{after}");
+    } else {
+        after.expect_code(1);
+    }
+    // Closed once: a second close is refused before it costs a fee.
+    let ferdie_nonce = chain.next_nonce(&ferdie).await.unwrap();
+    refused(
+        wallets,
+        net,
+        format!("close {index} --wallet gov-ferdie"),
+        &[&format!("proposal {index}")],
+    )
+    .await;
+    assert_eq!(chain.next_nonce(&ferdie).await.unwrap(), ferdie_nonce);
+}
+
+/// Moves proposal `index`'s voting end to the current block, through the dev chain's sudo
+/// key: `close` is allowed from its voting end on.
+async fn end_voting_now(chain: &ChainClient, index: u32) {
+    use codec::Encode;
+    use mindos_chain_client::runtime;
+    let at = chain.api().at_current_block().await.unwrap();
+    let mut proposal = at
+        .storage()
+        .fetch(runtime::storage().directives().proposals(), (index,))
+        .await
+        .unwrap()
+        .decode()
+        .unwrap();
+    proposal.voting_ends = u32::try_from(at.block_number()).unwrap();
+    // `Proposals` is a Twox64Concat map: the hash of the SCALE key, then the key.
+    let key = index.encode();
+    let map_key = [&sp_crypto_hashing::twox_64(&key)[..], &key[..]].concat();
+    crate::sudo_set_storage(chain, "Directives", "Proposals", &map_key, &proposal).await;
 }
 
 /// Runs `mindos --network NET --yes gov ARGS` (ARGS split at spaces) and expects a refusal:
