@@ -25,14 +25,14 @@ use mindos_chain_client::{
     ChainClient,
 };
 use mindos_primitives::NetUid;
-use serde_json::{json, Value};
+use serde_json::Value;
 use subxt::{rpcs::rpc_params, utils::AccountId32};
 
 use crate::{
     cli::{Ballot, GovCommand},
     stake::duration,
     tx::{self, chain_error},
-    wallet::{mind_json, Context},
+    wallet::Context,
 };
 use view::hyperparameters_text;
 pub use view::{printable, Action, Directive, DirectiveStatus, Proposal, Scope, Status};

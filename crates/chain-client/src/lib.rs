@@ -197,6 +197,10 @@ pub const FINALIZED_TIMEOUT: Duration = Duration::from_secs(120);
 /// blocks to land in.
 pub const MAX_FINALITY_LAG: u64 = 16;
 
+/// How often [`ChainClient::at_best`] asks for the best block when the one it was told of is
+/// gone by the time it reads its header.
+pub const BEST_BLOCK_ATTEMPTS: u32 = 3;
+
 /// How long a plain read (a nonce, the best block's hash, the chain type) may take.
 pub const RPC_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -385,20 +389,34 @@ impl ChainClient {
 
     /// The chain at the head of the best chain: ahead of finality, and moving on when
     /// finality stalls. A reorg may replace it.
+    ///
+    /// The best block's hash and its header are two calls; between them a best block on a
+    /// fork that finality just displaced can be pruned (seen on a loaded machine with one
+    /// second blocks), so a vanished block is asked for again, up to [`BEST_BLOCK_ATTEMPTS`]
+    /// times.
     pub async fn at_best(&self) -> Result<neuron::AtBlock, ChainError> {
         bounded("the best block", RPC_TIMEOUT, async {
-            let hash = self
-                .rpc
-                .chain_get_block_hash(None)
-                .await
-                .map_err(|e| ChainError::Rpc(Box::new(e)))?
-                .ok_or_else(|| {
-                    ChainError::from_subxt(subxt::Error::other_str("the node has no best block"))
-                })?;
-            self.api
-                .at_block(hash)
-                .await
-                .map_err(ChainError::from_subxt)
+            let mut attempt = 1;
+            loop {
+                let hash = self
+                    .rpc
+                    .chain_get_block_hash(None)
+                    .await
+                    .map_err(|e| ChainError::Rpc(Box::new(e)))?
+                    .ok_or_else(|| {
+                        ChainError::from_subxt(subxt::Error::other_str(
+                            "the node has no best block",
+                        ))
+                    })?;
+                match self.api.at_block(hash).await {
+                    Ok(at) => return Ok(at),
+                    Err(e) if attempt < BEST_BLOCK_ATTEMPTS => {
+                        tracing::debug!(target: "mindos::chain", ?hash, error = %e, "the best block vanished; asking again");
+                        attempt = attempt.saturating_add(1);
+                    }
+                    Err(e) => return Err(ChainError::from_subxt(e)),
+                }
+            }
         })
         .await
     }
