@@ -101,7 +101,8 @@ else
       "crate take tens of minutes on two cores (the node alone about 20); later runs reuse it"
   fi
   test_bins=$(cargo test --locked --workspace --features mindos-node/fast-blocks --no-run \
-    --message-format=json-render-diagnostics | python3 "$status_py" cargo-bins)
+    --message-format=json-render-diagnostics \
+    | python3 "$status_py" cargo-bins mindos-miner:+fault-injection mindos)
   # The next build re-links debug/mindos-miner to the miner without fault injection: keep
   # the test build's under a name of its own (a hard link: same file system, no copy).
   mkdir -p "$CARGO_TARGET_DIR/run-sh"
@@ -115,28 +116,8 @@ else
   # reports.
   echo "[run] building mindos-miner and mindos-validator without test-only features"
   built=$(cargo build --locked -p mindos-miner -p mindos-validator \
-    --message-format=json-render-diagnostics | python3 -c '
-import json, sys
-test_only = {"mindos-miner": "fault-injection", "mindos-validator": "crash-points"}
-found = {}
-for line in sys.stdin:
-    try:
-        message = json.loads(line)
-    except ValueError:
-        continue
-    target = message.get("target") or {}
-    name = target.get("name")
-    if message.get("reason") != "compiler-artifact" or "bin" not in target.get("kind", []):
-        continue
-    if name in test_only:
-        if test_only[name] in message.get("features", []):
-            sys.exit("[run] " + name + " was built with " + test_only[name])
-        found[name] = message["executable"]
-if set(found) != set(test_only):
-    sys.exit("[run] cargo reported no binary for " + ", ".join(sorted(set(test_only) - set(found))))
-print(found["mindos-miner"])
-print(found["mindos-validator"])
-')
+    --message-format=json-render-diagnostics \
+    | python3 "$status_py" cargo-bins mindos-miner:-fault-injection mindos-validator:-crash-points)
   miner_bin=$(sed -n 1p <<<"$built")
   validator_bin=$(sed -n 2p <<<"$built")
 fi

@@ -16,8 +16,8 @@ without a network (`python3 scripts/lib/run_status.py self-test`, which scripts/
   "Gateway reference").
 
 Subcommands (run.sh's only interface to this file):
-  cargo-bins                          cargo's JSON messages on stdin: the mindos-miner
-                                      (must have fault-injection) and mindos executables
+  cargo-bins NAME[:+FEATURE|:-FEATURE]...   cargo's JSON messages on stdin: those
+                                      binaries' paths, checked for (or against) a feature
   record-query NETUID QUERY LATENCY   merge a query's served_by into LATENCY; print a line
   progress NETUID SHOW LOGDIR         "revealed paid": 0/1 each
   epoch-key SHOW                      what changes when an epoch pays (to refresh on it)
@@ -200,9 +200,14 @@ TABLE_NOTE = (
 )
 
 
-def cargo_bins(lines):
-    """From `cargo ... --message-format=json`: the fault-injection mindos-miner and the
-    mindos CLI. Raises SystemExit naming what is missing."""
+def cargo_bins(lines, wanted):
+    """The executables of the binaries `wanted` names, in its order, from cargo's
+    `--message-format=json` lines. Each is `NAME`, `NAME:+FEATURE` (built with FEATURE) or
+    `NAME:-FEATURE` (built without it). Raises SystemExit naming what is missing or wrong."""
+    rules = {}
+    for spec in wanted:
+        name, _, rule = spec.partition(":")
+        rules[name] = rule
     found = {}
     for line in lines:
         try:
@@ -216,16 +221,18 @@ def cargo_bins(lines):
         if (message.get("profile") or {}).get("test"):
             continue
         name = target.get("name")
-        if name == "mindos-miner":
-            if "fault-injection" not in message.get("features", []):
-                raise SystemExit("[run] the test build's mindos-miner lacks fault-injection")
-            found[name] = message["executable"]
-        elif name == "mindos":
-            found[name] = message["executable"]
-    missing = {"mindos-miner", "mindos"} - set(found)
+        if name not in rules:
+            continue
+        rule, features = rules[name], message.get("features", [])
+        if rule.startswith("+") and rule[1:] not in features:
+            raise SystemExit(f"[run] {name} was built without {rule[1:]}")
+        if rule.startswith("-") and rule[1:] in features:
+            raise SystemExit(f"[run] {name} was built with {rule[1:]}")
+        found[name] = message["executable"]
+    missing = [name for name in rules if name not in found]
     if missing:
-        raise SystemExit("[run] cargo reported no binary for " + ", ".join(sorted(missing)))
-    return found["mindos-miner"], found["mindos"]
+        raise SystemExit("[run] cargo reported no binary for " + ", ".join(missing))
+    return [found[name] for name in rules]
 
 
 def load(path, default=None):
@@ -239,7 +246,7 @@ def load(path, default=None):
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "cargo-bins":
-        for path in cargo_bins(sys.stdin):
+        for path in cargo_bins(sys.stdin, argv[2:]):
             print(path)
     elif cmd == "record-query":
         netuid, query_path, latency_path = argv[2:5]
@@ -352,14 +359,22 @@ def self_test():
                           "profile": {"test": True},
                           "target": {"name": "mindos", "kind": ["bin"]},
                           "executable": "/t/debug/deps/mindos-0123"})
-    assert cargo_bins(bins) == ("/t/debug/mindos-miner", "/t/debug/mindos")
-    assert cargo_bins(bins + [harness]) == ("/t/debug/mindos-miner", "/t/debug/mindos")
+    test_build = ["mindos-miner:+fault-injection", "mindos"]
+    assert cargo_bins(bins, test_build) == ["/t/debug/mindos-miner", "/t/debug/mindos"]
+    assert cargo_bins(bins + [harness], test_build) == ["/t/debug/mindos-miner",
+                                                        "/t/debug/mindos"]
     honest = [bins[0].replace('["fault-injection"]', "[]"), bins[2]]
-    try:
-        cargo_bins(honest)
-        raise AssertionError("a miner without fault-injection was taken")
-    except SystemExit as e:
-        assert "lacks fault-injection" in str(e)
+    assert cargo_bins(honest, ["mindos-miner:-fault-injection"]) == ["/t/debug/mindos-miner"]
+    for lines, wanted, error in [
+        (honest, test_build, "mindos-miner was built without fault-injection"),
+        (bins, ["mindos-miner:-fault-injection"], "mindos-miner was built with fault-injection"),
+        (bins, ["mindos", "mindos-validator"], "no binary for mindos-validator"),
+    ]:
+        try:
+            cargo_bins(lines, wanted)
+            raise AssertionError(f"{wanted} taken from {lines}")
+        except SystemExit as e:
+            assert error in str(e), e
     print("[run_status] self-test passed")
 
 
