@@ -22,6 +22,9 @@
 #                                  port and the next four, the validators on +9 and +10)
 #   MINDOS_BASE_PATH=~/.mindos-dev scripts/run.sh   keep chain data and keys between runs
 #   MINDOS_CHAIN_ONLY=1 scripts/run.sh              only the chain
+#   MINDOS_DASHBOARD_URL=URL       the dashboard address printed (default: validator-a's
+#                                  gateway port, path /dashboard)
+#   MINDOS_RUN_POLL=S              seconds between two reads of the metagraphs (default 3)
 #   MINDOS_RUN_PREBUILT=DIR scripts/run.sh          build nothing: take mindos-node, mindos,
 #                                  mindos-validator and the fault-injection mindos-miner from
 #                                  DIR (e.g. $CARGO_TARGET_DIR/debug after scripts/test.sh);
