@@ -2,9 +2,10 @@
 //! misbehaves on purpose, so validator tests can check that scoring and routing notice.
 //! Nothing in the build stops a release build from enabling the feature. What keeps it out of
 //! a miner that serves real traffic: only test builds enable it (the validator's
-//! dev-dependency on the miner), `scripts/run.sh` runs binaries it built with
-//! `cargo build -p` (no dev-dependencies, so the feature is not unified in), and a fault
-//! runs only against a test chain (the chain type check described below).
+//! dev-dependency on the miner), `scripts/run.sh` runs its honest miners from binaries it
+//! built with `cargo build -p` (no dev-dependencies, so the feature is not unified in) and
+//! only its one deliberately faulty miner, labelled as such, from the test build, and a
+//! fault runs only against a test chain (the chain type check described below).
 //!
 //! The behaviour comes from `MINDOS_MINER_FAULT` at start (one per process, which is how the
 //! end-to-end tests run miners: as separate binaries):
