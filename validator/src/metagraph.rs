@@ -56,11 +56,16 @@ const FAILURES_TO_REST: u32 = 3;
 const REST: Duration = Duration::from_secs(10);
 /// Latencies kept per subnet for the hedging percentile.
 const LATENCY_WINDOW: usize = 256;
+/// Latencies kept per miner for the gateway's `validator_status` (the dashboard's
+/// sparklines).
+pub(crate) const RECENT_LATENCIES: usize = 16;
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Health {
     failures: u32,
     resting_until: Option<Instant>,
+    /// The miner's latest answer latencies, oldest first, at most [`RECENT_LATENCIES`].
+    recent: VecDeque<Duration>,
 }
 
 /// Everything the validator keeps about one subnet.
@@ -147,6 +152,11 @@ impl SubnetState {
                 .collect()
         };
         let changed = served(&current) != served(&neurons);
+        // Health is kept for the PeerIds neurons serve now only, so the map stays bounded.
+        self.health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|peer, _| neurons.iter().any(|n| n.peer.as_ref() == Some(peer)));
         *current = Arc::new(neurons);
         changed
     }
@@ -202,7 +212,12 @@ impl SubnetState {
         let entry = health.entry(peer).or_default();
         match latency {
             Some(latency) => {
-                *entry = Health::default();
+                entry.failures = 0;
+                entry.resting_until = None;
+                if entry.recent.len() >= RECENT_LATENCIES {
+                    entry.recent.pop_front();
+                }
+                entry.recent.push_back(latency);
                 drop(health);
                 let mut window = self
                     .latencies
@@ -226,6 +241,16 @@ impl SubnetState {
                 }
             }
         }
+    }
+
+    /// `peer`'s latest answer latencies (challenges and gateway queries), oldest first.
+    pub(crate) fn recent_latencies(&self, peer: &PeerId) -> Vec<Duration> {
+        self.health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(peer)
+            .map(|h| h.recent.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// The 90th percentile of recent answer latencies, if there are enough to tell.

@@ -336,6 +336,26 @@ impl GatewayApiServer for Stub {
     ) -> jsonrpsee::core::RpcResult<Vec<gateway::PeerSummary>> {
         Ok(Vec::new())
     }
+    async fn validator_status(&self) -> jsonrpsee::core::RpcResult<gateway::ValidatorStatus> {
+        Err(jsonrpsee::types::ErrorObjectOwned::owned(
+            UNKNOWN_SUBNET,
+            "stub",
+            None::<()>,
+        ))
+    }
+    async fn network_overview(&self) -> jsonrpsee::core::RpcResult<gateway::NetworkOverview> {
+        Err(jsonrpsee::types::ErrorObjectOwned::owned(
+            gateway::CHAIN_UNAVAILABLE,
+            "stub",
+            None::<()>,
+        ))
+    }
+    async fn subscribe_blocks(
+        &self,
+        _: jsonrpsee::PendingSubscriptionSink,
+    ) -> jsonrpsee::core::SubscriptionResult {
+        Ok(())
+    }
     fn discover(&self) -> jsonrpsee::core::RpcResult<Value> {
         Ok(Value::Null)
     }
