@@ -14,6 +14,8 @@
   // Without block notifications (no chain, or a stalled follower), read this often.
   const IDLE_REFRESH_MS = 10000;
   const CALL_TIMEOUT_MS = 30000;
+  // Neurons charted at most per subnet (the table has them all).
+  const CHART_MAX = 128;
 
   const state = {
     status: null,
@@ -277,7 +279,7 @@
   function renderSubnets() {
     const subnets = state.status ? state.status.subnets : [];
     const cards = subnets.map((local) => subnetCard(local));
-    replace('subnet-list', h('div', { class: 'cards' }, cards),
+    replace('subnet-list', h('div', { class: 'cards subnets' }, cards),
       state.chainNote ? h('p', { class: 'note' }, `Chain: ${state.chainNote}`) : null);
   }
 
@@ -356,16 +358,26 @@
       h('div', { class: 'digest' }, h('span', { class: 'muted' }, 'model digest '),
         h('code', { 'data-field': 'model-digest' }, digest || '–'),
         mismatch ? h('span', { class: 'bad' }, ' (this validator runs another model!)') : null),
-      rows.length ? chart(rows) : h('p', { class: 'note' }, state.overview ? 'No neurons registered yet.' : 'No chain data.'),
+      rows.length ? chart(chartRows(rows)) : h('p', { class: 'note' }, state.overview ? 'No neurons registered yet.' : 'No chain data.'),
+      rows.length > CHART_MAX ? h('p', { class: 'note' }, `The chart shows the ${CHART_MAX} neurons of largest incentive of ${rows.length}.`) : null,
       rows.length ? metagraphTable(local.netuid, rows) : minersOnly(local));
   }
 
+  // A subnet of thousands of neurons: chart those of largest incentive, in uid order.
+  function chartRows(rows) {
+    if (rows.length <= CHART_MAX) return rows;
+    return rows.slice().sort((a, b) => num(b.incentive) - num(a.incentive) || a.uid - b.uid)
+      .slice(0, CHART_MAX).sort((a, b) => a.uid - b.uid);
+  }
+
   function chart(rows) {
-    const width = Math.max(320, rows.length * 36 + 40);
+    // Drawn at the width it is shown at (no scaling): the list's width less the card's padding.
+    const room = document.getElementById('subnet-list').clientWidth - 26;
+    const width = Math.max(280, room, rows.length * 24 + 40);
     const height = 140;
     const base = 112;
-    const slot = (width - 40) / rows.length;
-    const bar = Math.max(3, Math.min(10, slot / 4));
+    const slot = Math.min(80, (width - 40) / rows.length);
+    const bar = Math.max(3, Math.min(12, slot / 4));
     const maxStake = Math.max(...rows.map((r) => num(r.stake) || 0), 1);
     const parts = [s('line', { class: 'axis', x1: 30, y1: base, x2: width - 4, y2: base })];
     for (const [v, label] of [[0, '0'], [0.5, '50%'], [1, '100%']]) {
@@ -388,7 +400,7 @@
       if (quarantined) parts.push(s('rect', { class: 'quarantine', x: x.toFixed(1), y: base + 18, width: 3 * bar, height: 3 }));
     });
     return h('div', null,
-      s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'incentive, reputation and stake by uid' }, parts),
+      h('div', { class: 'scroll' }, s('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'incentive, reputation and stake by uid' }, parts)),
       h('div', { class: 'legend' }, h('span', { class: 'incentive' }, 'incentive'), h('span', { class: 'reputation' }, 'reputation'), h('span', { class: 'stake' }, 'stake (of the largest)')));
   }
 
@@ -439,7 +451,7 @@
     replace('mesh-peers', table('peers', ['peer', 'neurons', 'connected', 'ping', 'beat subnet', 'load', 'queue'],
       peers.map((p) => h('tr', { 'data-peer': p.peer_id },
         h('td', { class: 'mono', title: p.peer_id }, short(p.peer_id, 8)),
-        h('td', null, p.neurons.map((n) => `${n.netuid}/${n.uid}`).join(', ')),
+        h('td', null, p.neurons.map((n) => `subnet ${n.netuid} uid ${n.uid}`).join(', ')),
         h('td', { class: p.connected ? 'good' : 'bad' }, yes(p.connected)),
         h('td', null, ms(p.rtt_ms)),
         h('td', null, p.beat_netuid ?? '–'),

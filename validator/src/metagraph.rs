@@ -319,6 +319,51 @@ mod tests {
     }
 
     #[test]
+    fn recent_latencies_are_kept_per_served_peer_and_bounded() {
+        let subnet = SubnetState::new(
+            &ChainSubnet {
+                netuid: NetUid(1),
+                name: "digits".into(),
+                task: None,
+                tempo: 10,
+                commit_reveal: false,
+            },
+            mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default())
+                .expect("the digits engine loads"),
+            Scoreboard::new(0.1, Duration::from_millis(100)),
+        );
+        let (a, b) = (PeerId::random(), PeerId::random());
+        let neuron = |uid: u16, peer: PeerId| Neuron {
+            uid: Uid(uid),
+            hotkey: [0; 32],
+            peer: Some(peer),
+            addrs: Vec::new(),
+            validator_permit: false,
+            stake: 0,
+            reputation: 0.0,
+            incentive: 0,
+            emission: 0,
+            quarantined: false,
+        };
+        subnet.set_neurons(vec![neuron(0, a), neuron(1, b)]);
+        for ms in 1..=20u64 {
+            subnet.record_attempt(a, Some(Duration::from_millis(ms)));
+        }
+        // A failure keeps the latencies; the window holds the latest 16, oldest first.
+        subnet.record_attempt(a, None);
+        let kept = subnet.recent_latencies(&a);
+        assert_eq!(kept.len(), RECENT_LATENCIES);
+        assert_eq!(kept.first(), Some(&Duration::from_millis(5)));
+        assert_eq!(kept.last(), Some(&Duration::from_millis(20)));
+        assert!(subnet.recent_latencies(&b).is_empty());
+        // A peer that no neuron serves any more is forgotten.
+        subnet.record_attempt(b, Some(Duration::from_millis(3)));
+        subnet.set_neurons(vec![neuron(0, a)]);
+        assert!(subnet.recent_latencies(&b).is_empty());
+        assert_eq!(subnet.recent_latencies(&a).len(), RECENT_LATENCIES);
+    }
+
+    #[test]
     fn percentile_is_nearest_rank() {
         let ms = |n: u64| Duration::from_millis(n);
         assert_eq!(percentile((1..=5).map(ms), 0.9), None);
