@@ -210,8 +210,8 @@
         state.overview = await rpc.call('network_overview');
         state.chainNote = null;
       } catch (e) {
-        state.chainNote = e.message;
-        if (e.code !== 4208) throw e;
+        // The chain's part stays as last read (none without a chain), and says why.
+        state.chainNote = state.overview ? `${e.message} (showing block #${state.overview.block.number})` : e.message;
       }
       render();
     } catch (e) {

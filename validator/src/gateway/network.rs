@@ -10,7 +10,7 @@
 use std::{sync::Arc, time::Duration};
 
 use jsonrpsee::types::ErrorObjectOwned;
-use mindos_chain_client::ChainClient;
+use mindos_chain_client::{ChainClient, ChainError};
 use mindos_primitives::NetUid;
 use serde_json::Value;
 use subxt::rpcs::rpc_params;
@@ -82,7 +82,7 @@ impl ChainView {
 }
 
 /// A node read that failed, as the gateway reports it.
-fn unavailable(method: &str, e: &mindos_chain_client::ChainError) -> ErrorObjectOwned {
+fn unavailable(method: &str, e: &ChainError) -> ErrorObjectOwned {
     tracing::debug!(method, error = %e, "gateway: a chain read failed");
     error(
         CHAIN_UNAVAILABLE,
@@ -145,15 +145,20 @@ async fn read_overview(
             netuid,
             neurons: Value::Array(rows),
         });
-        // The chain holds no committee before a subnet's first sentinel epochs: `null`.
-        let committee = client
+        // A subnet may have no committee for its current epoch (too few candidates, or
+        // before its first sentinel epochs): `null`. Any other failure fails the overview.
+        let committee = match client
             .mindos_read::<Value>(
                 "mindos_committee",
                 rpc_params![netuid.0, Option::<u64>::None, at],
                 Some(netuid),
             )
             .await
-            .unwrap_or(Value::Null);
+        {
+            Ok(committee) => committee,
+            Err(ChainError::CommitteeNotStored { .. }) => Value::Null,
+            Err(e) => return Err(unavailable("mindos_committee", &e)),
+        };
         committees.push(CommitteeOf { netuid, committee });
     }
     let none = Option::<u16>::None;
