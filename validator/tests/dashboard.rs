@@ -259,6 +259,8 @@ async fn read_methods(
         .request("validator_status", rpc_params![])
         .await
         .unwrap();
+    // The answers have the documented types.
+    serde_json::from_value::<mindos_validator::gateway::ValidatorStatus>(status.clone()).unwrap();
     let finalized = status["finalized"]["number"].as_u64().unwrap();
     assert!(finalized > 0, "{status}");
     for subnet in status["subnets"].as_array().unwrap() {
@@ -281,6 +283,7 @@ async fn read_methods(
         .request("network_overview", rpc_params![])
         .await
         .unwrap();
+    serde_json::from_value::<mindos_validator::gateway::NetworkOverview>(overview.clone()).unwrap();
     assert!(overview["block"]["number"].as_u64().unwrap() >= finalized);
     let subnets: Vec<u64> = overview["subnets"]
         .as_array()

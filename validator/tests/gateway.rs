@@ -360,7 +360,9 @@ impl GatewayApiServer for Stub {
             None::<()>,
         ))
     }
-    async fn network_overview(&self) -> jsonrpsee::core::RpcResult<gateway::NetworkOverview> {
+    async fn network_overview(
+        &self,
+    ) -> jsonrpsee::core::RpcResult<Box<serde_json::value::RawValue>> {
         Err(jsonrpsee::types::ErrorObjectOwned::owned(
             gateway::CHAIN_UNAVAILABLE,
             "stub",

@@ -337,8 +337,9 @@ pub trait GatewayApi {
 
     /// The chain's view of the validated subnets and their network at the latest finalized
     /// block, read once per block however many clients ask.
+    /// The answer is a [`NetworkOverview`], sent as the JSON text cached for the block.
     #[method(name = "network_overview")]
-    async fn network_overview(&self) -> RpcResult<NetworkOverview>;
+    async fn network_overview(&self) -> RpcResult<Box<serde_json::value::RawValue>>;
 
     /// Each finalized block the validator follows, from the latest one.
     #[subscription(

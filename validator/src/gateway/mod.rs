@@ -167,6 +167,14 @@ impl Gateway {
     }
 }
 
+/// The subnet's pinned model digest, `0x` hex.
+fn model_digest(subnet: &SubnetState) -> String {
+    format!(
+        "0x{}",
+        mindos_subnets::to_hex(&subnet.engine.model_digest())
+    )
+}
+
 fn modality(subnet: &SubnetState) -> String {
     format!("{:?}", subnet.engine.info().modality).to_lowercase()
 }
@@ -212,7 +220,7 @@ impl GatewayApiServer for Arc<Gateway> {
                 scoring_rule: scoring_rule(s),
                 input_schema: s.engine.info().input_schema,
                 output_schema: s.engine.info().output_schema,
-                model_digest: format!("0x{}", mindos_subnets::to_hex(&s.engine.model_digest())),
+                model_digest: model_digest(s),
                 tempo: s.tempo(),
                 miners: s
                     .served_miners()
@@ -291,11 +299,11 @@ impl GatewayApiServer for Arc<Gateway> {
         result
     }
 
-    async fn network_overview(&self) -> RpcResult<NetworkOverview> {
+    async fn network_overview(&self) -> RpcResult<Box<serde_json::value::RawValue>> {
         let result = match &self.chain {
             Some(chain) => {
                 let netuids: Vec<NetUid> = self.subnets.keys().copied().collect();
-                chain.overview(&netuids).await.map(|o| (*o).clone())
+                chain.overview(&netuids).await
             }
             None => Err(error(
                 CHAIN_UNAVAILABLE,
@@ -371,7 +379,7 @@ impl Gateway {
                 SubnetStatus {
                     netuid: s.netuid,
                     name: s.name.clone(),
-                    model_digest: format!("0x{}", mindos_subnets::to_hex(&s.engine.model_digest())),
+                    model_digest: model_digest(s),
                     own_uid: s.own_uid(),
                     miners,
                 }

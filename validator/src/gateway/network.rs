@@ -12,7 +12,7 @@ use std::{sync::Arc, time::Duration};
 use jsonrpsee::types::ErrorObjectOwned;
 use mindos_chain_client::{ChainClient, ChainError};
 use mindos_primitives::NetUid;
-use serde_json::Value;
+use serde_json::{value::RawValue, Value};
 use subxt::rpcs::rpc_params;
 use tokio::sync::{watch, Mutex};
 
@@ -40,8 +40,9 @@ pub(crate) struct Feed {
 pub(crate) struct ChainView {
     reader: ChainReader,
     heads: watch::Receiver<Option<Head>>,
-    /// The overview of the latest block read; one reader at a time, the others wait for it.
-    cached: Mutex<Option<Arc<NetworkOverview>>>,
+    /// The overview of the latest block read, as the JSON text every caller is sent (copied,
+    /// not rebuilt, per call); one reader at a time, the others wait for it.
+    cached: Mutex<Option<(Head, Box<RawValue>)>>,
 }
 
 impl ChainView {
@@ -54,12 +55,12 @@ impl ChainView {
         }
     }
 
-    /// The overview of the latest finalized block the follower has seen, for `netuids`:
-    /// cached, or read now.
+    /// The overview of the latest finalized block the follower has seen, for `netuids`, as
+    /// JSON: cached, or read now.
     pub(crate) async fn overview(
         &self,
         netuids: &[NetUid],
-    ) -> Result<Arc<NetworkOverview>, ErrorObjectOwned> {
+    ) -> Result<Box<RawValue>, ErrorObjectOwned> {
         let head = self.heads.borrow().clone().ok_or_else(|| {
             error(
                 CHAIN_UNAVAILABLE,
@@ -67,7 +68,7 @@ impl ChainView {
             )
         })?;
         let mut cached = self.cached.lock().await;
-        if let Some(overview) = cached.as_ref().filter(|o| o.block == head) {
+        if let Some((_, overview)) = cached.as_ref().filter(|(block, _)| *block == head) {
             return Ok(overview.clone());
         }
         let client = self.reader.client();
@@ -75,8 +76,9 @@ impl ChainView {
         let overview = tokio::time::timeout(OVERVIEW_TIMEOUT, read)
             .await
             .map_err(|_| error(CHAIN_UNAVAILABLE, "the node did not answer in time"))??;
-        let overview = Arc::new(overview);
-        *cached = Some(overview.clone());
+        let overview = serde_json::value::to_raw_value(&overview)
+            .map_err(|e| error(CHAIN_UNAVAILABLE, format!("encoding the overview: {e}")))?;
+        *cached = Some((head, overview.clone()));
         Ok(overview)
     }
 }
