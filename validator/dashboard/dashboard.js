@@ -56,9 +56,19 @@
     }
   }
 
+  // Redraws the element `id` with `children`, keeping where the reader scrolled its
+  // sideways-scrolling parts (on a phone, a wide table) across the redraw.
   function replace(id, ...children) {
     const el = document.getElementById(id);
+    const scrolled = new Map();
+    for (const part of el.querySelectorAll('[data-scroll]')) {
+      scrolled.set(part.getAttribute('data-scroll'), part.scrollLeft);
+    }
     el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
+    for (const part of el.querySelectorAll('[data-scroll]')) {
+      const left = scrolled.get(part.getAttribute('data-scroll'));
+      if (left) part.scrollLeft = left;
+    }
   }
 
   // --- formatting ----------------------------------------------------------------------------
@@ -358,7 +368,7 @@
       h('div', { class: 'digest' }, h('span', { class: 'muted' }, 'model digest '),
         h('code', { 'data-field': 'model-digest' }, digest || '–'),
         mismatch ? h('span', { class: 'bad' }, ' (this validator runs another model!)') : null),
-      rows.length ? chart(chartRows(rows)) : h('p', { class: 'note' }, state.overview ? 'No neurons registered yet.' : 'No chain data.'),
+      rows.length ? chart(local.netuid, chartRows(rows)) : h('p', { class: 'note' }, state.overview ? 'No neurons registered yet.' : 'No chain data.'),
       rows.length > CHART_MAX ? h('p', { class: 'note' }, `The chart shows the ${CHART_MAX} neurons of largest incentive of ${rows.length}.`) : null,
       rows.length ? metagraphTable(local.netuid, rows) : minersOnly(local));
   }
@@ -370,7 +380,7 @@
       .slice(0, CHART_MAX).sort((a, b) => a.uid - b.uid);
   }
 
-  function chart(rows) {
+  function chart(netuid, rows) {
     // Drawn at the width it is shown at (no scaling): the list's width less the card's padding.
     const room = document.getElementById('subnet-list').clientWidth - 26;
     const width = Math.max(280, room, rows.length * 24 + 40);
@@ -400,7 +410,7 @@
       if (quarantined) parts.push(s('rect', { class: 'quarantine', x: x.toFixed(1), y: base + 18, width: 3 * bar, height: 3 }));
     });
     return h('div', null,
-      h('div', { class: 'scroll' }, s('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'incentive, reputation and stake by uid' }, parts)),
+      h('div', { class: 'scroll', 'data-scroll': `chart-${netuid}` }, s('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'incentive, reputation and stake by uid' }, parts)),
       h('div', { class: 'legend' }, h('span', { class: 'incentive' }, 'incentive'), h('span', { class: 'reputation' }, 'reputation'), h('span', { class: 'stake' }, 'stake (of the largest)')));
   }
 
@@ -426,13 +436,13 @@
       'data-uid': r.uid,
       class: [r.own ? 'own' : '', r.quarantinedUntil !== null && r.quarantinedUntil !== undefined ? 'quarantined' : ''].join(' ').trim() || null,
     }, COLUMNS.map((c) => h('td', null, c[3](r)))));
-    return h('div', { class: 'scroll' }, h('table', { class: 'metagraph', 'data-netuid': netuid }, h('thead', null, head), h('tbody', null, body)));
+    return h('div', { class: 'scroll', 'data-scroll': `metagraph-${netuid}` }, h('table', { class: 'metagraph', 'data-netuid': netuid }, h('thead', null, head), h('tbody', null, body)));
   }
 
   // Without a chain: the miners this validator was told of.
   function minersOnly(local) {
     if (!local.miners.length) return h('p', { class: 'note' }, 'No miners served.');
-    return h('div', { class: 'scroll' }, h('table', { class: 'metagraph', 'data-netuid': local.netuid },
+    return h('div', { class: 'scroll', 'data-scroll': `miners-${local.netuid}` }, h('table', { class: 'metagraph', 'data-netuid': local.netuid },
       h('thead', null, h('tr', null, ['uid', 'peer', 'score', 'latency', 'load'].map((t) => h('th', null, t)))),
       h('tbody', null, local.miners.map((m) => h('tr', { 'data-uid': m.uid },
         h('td', null, m.uid), h('td', { class: 'mono', title: m.peer_id }, short(m.peer_id)),
@@ -441,7 +451,7 @@
 
   function table(cls, headings, rows, empty) {
     if (!rows.length) return h('p', { class: 'note' }, empty);
-    return h('div', { class: 'scroll' }, h('table', { class: cls },
+    return h('div', { class: 'scroll', 'data-scroll': cls }, h('table', { class: cls },
       h('thead', null, h('tr', null, headings.map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, rows)));
   }

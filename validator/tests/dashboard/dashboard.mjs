@@ -9,7 +9,9 @@
 // 2. Without a reload, the page follows the chain: the block number moves on and, when
 //    `payment` is set (no epoch had paid at load), a listed miner's incentive goes from 0 to
 //    more than 0 once an epoch pays.
-// 3. The metagraph sorts by a clicked column; on a phone-sized screen nothing overflows sideways.
+// 3. The metagraph sorts by a clicked column, and stays sorted across redraws; on a
+//    phone-sized screen nothing overflows the page sideways, and a wide table scrolled
+//    sideways stays scrolled across redraws.
 // 4. No console error, page error or failed request from start to end.
 // Screenshots: OUT/dashboard.png (desktop, full page) and OUT/dashboard-phone.png.
 // Prints one JSON line with what it saw; exits 1 with the reason on the first failure.
@@ -125,6 +127,24 @@ try {
   await new Promise((r) => setTimeout(r, 500));
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 1) fail(`on a phone the page is ${overflow} px wider than the screen`);
+  // A wide table scrolled sideways stays where the reader put it when the page redraws.
+  const scrolledAt = await page.evaluate((sel) => {
+    const table = document.querySelector(sel);
+    table.dataset.old = 'yes';
+    table.parentElement.scrollLeft = 120;
+    return {
+      left: table.parentElement.scrollLeft,
+      block: Number(document.querySelector('#block').getAttribute('data-block')),
+    };
+  }, table);
+  if (!(scrolledAt.left > 0)) fail('on a phone the metagraph table does not scroll sideways');
+  await page.waitForFunction((sel) => {
+    const now = document.querySelector(sel);
+    return now && !now.dataset.old;
+  }, { timeout: 60000, polling: 250 }, table);
+  const left = await page.$eval(table, (t) => t.parentElement.scrollLeft);
+  if (Math.abs(left - scrolledAt.left) > 1) fail(`a redraw moved the table's scroll from ${scrolledAt.left} to ${left}`);
+  await page.evaluate((sel) => { document.querySelector(sel).parentElement.scrollLeft = 0; }, table);
   await page.screenshot({ path: join(args.out, 'dashboard-phone.png') });
 
   // 4. No error on the way.
