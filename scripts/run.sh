@@ -65,8 +65,8 @@ gateway_port=${MINDOS_GATEWAY_PORT:-9946}
 mesh_port=${MINDOS_MESH_PORT:-30401}
 run_timeout=${MINDOS_RUN_TIMEOUT:-600}
 poll=${MINDOS_RUN_POLL:-3}
-# DASHBOARD URL — the validator's web dashboard (issue 22) is built separately and served on
-# validator-a's gateway port; its path is to be confirmed when it lands: change it here.
+# The validator's web dashboard: validator-a's gateway serves it at /dashboard
+# (validator/README.md, "Dashboard").
 dashboard_url=${MINDOS_DASHBOARD_URL:-http://127.0.0.1:$gateway_port/dashboard}
 base_path=${MINDOS_BASE_PATH:-}
 if [ -z "$base_path" ]; then
@@ -356,9 +356,13 @@ for netuid in 0 1; do
   last_key[$netuid]=$(python3 "$status_py" epoch-key "$base_path/show-$netuid.json")
 done
 python3 "$status_py" note | fold -s -w 96 | sed 's/ *$//; s/^/[run]   /'
+if ! curl -sf -o /dev/null "$dashboard_url"; then
+  echo "[run] the dashboard is not served at $dashboard_url" >&2
+  [ "$once" = 1 ] && { echo "[run] --once: FAILED (no dashboard)" >&2; exit 1; }
+fi
 if [ "$once" = 1 ]; then
-  echo "[run] --once: an epoch paid on both subnets and both sample queries were answered," \
-    "$(elapsed) s after the chain started"
+  echo "[run] --once: an epoch paid on both subnets, both sample queries were answered and the" \
+    "dashboard is served, $(elapsed) s after the chain started"
   exit 0
 fi
 
@@ -367,11 +371,7 @@ echo "[run]   gateway:   $gateway (subnet_list, subnet_info, subnet_query; valid
 echo "[run]   query:     $cli_bin query 1 --pixels $pixels"
 echo "[run]              $cli_bin query 0 --text \"$text\""
 echo "[run]   metagraph: $cli_bin subnet show 1"
-if curl -sf -o /dev/null "$dashboard_url" 2>/dev/null; then
-  echo "[run]   dashboard: $dashboard_url"
-else
-  echo "[run]   dashboard: $dashboard_url (not served by this validator build yet)"
-fi
+echo "[run]   dashboard: $dashboard_url (open it in a browser)"
 echo "[run] printing a subnet's table again whenever an epoch changes it (Ctrl-C stops everything)"
 while :; do
   services_alive || exit 1

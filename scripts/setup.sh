@@ -20,12 +20,14 @@ command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 # The CLI's keystore interop test runs polkadot-js (cli/tests/polkadot_js.rs).
 command -v npm >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
+# The validator's dashboard test drives Debian's chromium (validator/tests/dashboard.rs).
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_pkgs[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 else
-  log "system packages present (protoc, clang, libclang-dev, curl, unzip, shellcheck, python3)"
+  log "system packages present (protoc, clang, libclang-dev, curl, unzip, shellcheck, python3, npm, chromium)"
 fi
 
 # --- Rust toolchain for the Wasm runtime ---------------------------------------------------
@@ -111,6 +113,19 @@ else
   log "installing the pinned polkadot-js packages (npm ci in cli/tests/polkadot-js)"
   (cd "$pjs_dir" && npm ci --no-audit --no-fund --silent)
   cp "$pjs_dir/package-lock.json" "$pjs_dir/node_modules/.mindos-lock"
+fi
+
+# --- puppeteer-core, for the dashboard's browser test ------------------------------------------
+# validator/tests/dashboard.rs has puppeteer-core drive the system chromium (it downloads no
+# browser); pinned by validator/tests/dashboard/package-lock.json (scripts/test.sh requires it).
+dash_dir="$(dirname "$0")/../validator/tests/dashboard"
+if [ -f "$dash_dir/node_modules/.package-lock.json" ] \
+  && cmp -s "$dash_dir/package-lock.json" "$dash_dir/node_modules/.mindos-lock"; then
+  log "puppeteer-core present in validator/tests/dashboard/node_modules"
+else
+  log "installing the pinned puppeteer-core (npm ci in validator/tests/dashboard)"
+  (cd "$dash_dir" && npm ci --no-audit --no-fund --silent)
+  cp "$dash_dir/package-lock.json" "$dash_dir/node_modules/.mindos-lock"
 fi
 
 # --- inference assets ----------------------------------------------------------------------

@@ -59,6 +59,22 @@ pub(crate) struct SubnetParameters {
 /// transaction still out after this was dropped, or the connection is gone.
 pub(crate) const WEIGHTS_TX_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The session's live connection without its keys: what the gateway reads the chain with.
+#[derive(Clone)]
+pub(crate) struct ChainReader {
+    live: Arc<std::sync::RwLock<ChainClient>>,
+}
+
+impl ChainReader {
+    /// The live connection (cheap: a handle).
+    pub(crate) fn client(&self) -> ChainClient {
+        self.live
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
 /// One hotkey's view of the chain.
 #[derive(Clone)]
 pub(crate) struct ChainSession {
@@ -100,6 +116,13 @@ impl ChainSession {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// A handle that reads through the live connection and holds no key (the gateway's).
+    pub(crate) fn reader(&self) -> ChainReader {
+        ChainReader {
+            live: self.live.clone(),
+        }
     }
 
     /// Replaces the connection for every task of the session (after a reconnect).

@@ -715,6 +715,7 @@ mod tests {
             answers: Arc::new(answers),
             reexec: Arc::new(crate::reexec::Reexecutor::new(metrics.clone())),
             canaries: None,
+            heads: tokio::sync::watch::channel(None).0,
             cancel: tokio_util::sync::CancellationToken::new(),
         };
         let sample = subnet.engine.challenge(0).unwrap();

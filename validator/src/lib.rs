@@ -138,6 +138,9 @@ pub(crate) struct Context {
     pub(crate) reexec: Arc<reexec::Reexecutor>,
     /// The canary pools (`None`: off, or no chain).
     pub(crate) canaries: Option<Arc<sentinel::canary::Canaries>>,
+    /// The latest finalized block the follower has read (the gateway's `network_block`
+    /// notifications); stays `None` without a chain.
+    pub(crate) heads: tokio::sync::watch::Sender<Option<gateway::Head>>,
     /// Fires when shutdown starts.
     pub(crate) cancel: CancellationToken,
 }

@@ -56,11 +56,16 @@ const FAILURES_TO_REST: u32 = 3;
 const REST: Duration = Duration::from_secs(10);
 /// Latencies kept per subnet for the hedging percentile.
 const LATENCY_WINDOW: usize = 256;
+/// Latencies kept per miner for the gateway's `validator_status` (the dashboard's
+/// sparklines).
+pub(crate) const RECENT_LATENCIES: usize = 16;
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Health {
     failures: u32,
     resting_until: Option<Instant>,
+    /// The miner's latest answer latencies, oldest first, at most [`RECENT_LATENCIES`].
+    recent: VecDeque<Duration>,
 }
 
 /// Everything the validator keeps about one subnet.
@@ -147,6 +152,11 @@ impl SubnetState {
                 .collect()
         };
         let changed = served(&current) != served(&neurons);
+        // Health is kept for the PeerIds neurons serve now only, so the map stays bounded.
+        self.health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|peer, _| neurons.iter().any(|n| n.peer.as_ref() == Some(peer)));
         *current = Arc::new(neurons);
         changed
     }
@@ -202,7 +212,12 @@ impl SubnetState {
         let entry = health.entry(peer).or_default();
         match latency {
             Some(latency) => {
-                *entry = Health::default();
+                entry.failures = 0;
+                entry.resting_until = None;
+                if entry.recent.len() >= RECENT_LATENCIES {
+                    entry.recent.pop_front();
+                }
+                entry.recent.push_back(latency);
                 drop(health);
                 let mut window = self
                     .latencies
@@ -226,6 +241,16 @@ impl SubnetState {
                 }
             }
         }
+    }
+
+    /// `peer`'s latest answer latencies (challenges and gateway queries), oldest first.
+    pub(crate) fn recent_latencies(&self, peer: &PeerId) -> Vec<Duration> {
+        self.health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(peer)
+            .map(|h| h.recent.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// The 90th percentile of recent answer latencies, if there are enough to tell.
@@ -291,6 +316,51 @@ mod tests {
         subnet.set_own_uid(Some(Uid(0)));
         let uids: Vec<Uid> = subnet.served_miners().iter().map(|n| n.uid).collect();
         assert_eq!(uids, vec![Uid(1)]);
+    }
+
+    #[test]
+    fn recent_latencies_are_kept_per_served_peer_and_bounded() {
+        let subnet = SubnetState::new(
+            &ChainSubnet {
+                netuid: NetUid(1),
+                name: "digits".into(),
+                task: None,
+                tempo: 10,
+                commit_reveal: false,
+            },
+            mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default())
+                .expect("the digits engine loads"),
+            Scoreboard::new(0.1, Duration::from_millis(100)),
+        );
+        let (a, b) = (PeerId::random(), PeerId::random());
+        let neuron = |uid: u16, peer: PeerId| Neuron {
+            uid: Uid(uid),
+            hotkey: [0; 32],
+            peer: Some(peer),
+            addrs: Vec::new(),
+            validator_permit: false,
+            stake: 0,
+            reputation: 0.0,
+            incentive: 0,
+            emission: 0,
+            quarantined: false,
+        };
+        subnet.set_neurons(vec![neuron(0, a), neuron(1, b)]);
+        for ms in 1..=20u64 {
+            subnet.record_attempt(a, Some(Duration::from_millis(ms)));
+        }
+        // A failure keeps the latencies; the window holds the latest 16, oldest first.
+        subnet.record_attempt(a, None);
+        let kept = subnet.recent_latencies(&a);
+        assert_eq!(kept.len(), RECENT_LATENCIES);
+        assert_eq!(kept.first(), Some(&Duration::from_millis(5)));
+        assert_eq!(kept.last(), Some(&Duration::from_millis(20)));
+        assert!(subnet.recent_latencies(&b).is_empty());
+        // A peer that no neuron serves any more is forgotten.
+        subnet.record_attempt(b, Some(Duration::from_millis(3)));
+        subnet.set_neurons(vec![neuron(0, a)]);
+        assert!(subnet.recent_latencies(&b).is_empty());
+        assert_eq!(subnet.recent_latencies(&a).len(), RECENT_LATENCIES);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use tokio::{
 
 use crate::{
     answers::Answers,
-    chain::{ChainSession, Served},
+    chain::{ChainReader, ChainSession, Served},
     challenge,
     config::{ChainMode, Config, GatewaySettings},
     evidence,
@@ -89,8 +89,11 @@ impl Validator {
             answers: Arc::new(answers),
             reexec: Arc::new(crate::reexec::Reexecutor::new(metrics.clone())),
             canaries,
+            heads: watch::channel(None).0,
             cancel: tasks.cancel_token(),
         });
+        // The gateway reads the chain through the session's live connection, without its keys.
+        let reader = chain.session.as_ref().map(ChainSession::reader);
         if let Some(session) = chain.session {
             let serves = publish_endpoint(&session, &ctx, &config, peer_id, &mesh.listen_addrs);
             let serves = serves.await?;
@@ -100,7 +103,7 @@ impl Validator {
             });
             follow_chain(&ctx, session, serves, evidence, duty, &tasks).await?;
         }
-        spawn_tasks(ctx, &config, mesh, peer_id, tasks).await
+        spawn_tasks(ctx, &config, mesh, peer_id, tasks, reader).await
     }
 }
 
@@ -500,6 +503,7 @@ async fn follow_chain(
         weights::refresh(&session, &at, subnet, &ctx.mesh).await?;
     }
     ctx.forget_gone_peers();
+    ctx.heads.send_replace(Some(weights::head_of(&at)));
     let (blocks_tx, blocks_rx) = watch::channel(at.block_number());
     for subnet in ctx.subnets.values() {
         tasks.spawn_abandoned_at_shutdown(weights::run(
@@ -540,6 +544,7 @@ async fn spawn_tasks(
     mesh: MeshPhase,
     peer_id: PeerId,
     tasks: Tasks,
+    reader: Option<ChainReader>,
 ) -> Result<Validator, ValidatorError> {
     for subnet in ctx.subnets.values() {
         tasks.spawn_abandoned_at_shutdown(challenge::run(ctx.clone(), subnet.clone()));
@@ -565,7 +570,8 @@ async fn spawn_tasks(
                 tasks.spawn_abandoned_at_shutdown(reexec::check_queries(ctx.clone(), checks));
                 Arc::new(sampler)
             });
-            let (addr, handle) = start_gateway(&ctx, settings, mesh.peers.clone(), sampler).await?;
+            let (addr, handle) =
+                start_gateway(&ctx, settings, mesh.peers.clone(), sampler, reader).await?;
             (Some(addr), Some(handle))
         }
         None => (None, None),
@@ -592,15 +598,20 @@ async fn start_gateway(
     settings: &GatewaySettings,
     peers: Arc<gateway::PeerSnapshot>,
     sampler: Option<Arc<QuerySampler>>,
+    reader: Option<ChainReader>,
 ) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), ValidatorError> {
     let gateway = Arc::new(Gateway::new(
         ctx.subnets.clone(),
         ctx.mesh.clone(),
-        peers,
         ctx.metrics.clone(),
         ctx.answers.clone(),
         settings,
         sampler,
+        gateway::Feed {
+            peers,
+            heads: ctx.heads.subscribe(),
+            chain: reader,
+        },
     ));
     gateway::start(settings, gateway, ctx.cancel.clone()).await
 }

@@ -182,10 +182,22 @@ pub(crate) async fn follow(ctx: Arc<Context>, session: ChainSession, mut serves:
         }
         ctx.forget_gone_peers();
         let number = at.block_number();
+        ctx.heads.send_replace(Some(head_of(&at)));
         ctx.metrics
             .finalized_block
             .set(i64::try_from(number).unwrap_or(i64::MAX));
         retry_serves(&session, number, &mut serves).await;
+    }
+}
+
+/// `at`'s number and hash, as the gateway announces blocks.
+pub(crate) fn head_of(at: &AtBlock) -> crate::gateway::Head {
+    crate::gateway::Head {
+        number: at.block_number(),
+        hash: format!(
+            "0x{}",
+            mindos_chain_client::to_hex(at.block_hash().as_ref())
+        ),
     }
 }
 

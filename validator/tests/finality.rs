@@ -178,8 +178,7 @@ async fn scenario(dir: &Path) {
     let newest_commit = |netuid: NetUid| {
         validator_log()
             .lines()
-            .filter(|l| l.contains(&committed_marker(netuid)))
-            .next_back()
+            .rfind(|l| l.contains(&committed_marker(netuid)))
             .and_then(epoch_in)
     };
     let first = wait_for(

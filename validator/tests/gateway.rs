@@ -2,7 +2,8 @@
 //! binaries on loopback.
 //!
 //! 1. Three digits miners; `subnet_query` answers held-out samples with their labels at
-//!    redundancy 2 and 3, `subnet_list`, `subnet_info` and `mesh_peers` describe them.
+//!    redundancy 2 and 3, `subnet_list`, `subnet_info`, `validator_status` and `mesh_peers`
+//!    describe them; `network_overview` needs a chain.
 //! 2. Bad input — malformed JSON, unknown method, wrong types, an oversized body, an
 //!    oversized or malformed input, an unknown subnet, bad options — gets the documented
 //!    errors, and the gateway keeps serving.
@@ -178,6 +179,22 @@ async fn scenario(mesh: &Mesh) {
     assert_eq!(list[0]["name"], "digits");
     assert_eq!(list[0]["scoring_rule"], "correctness");
     assert_eq!(list[0]["miners"], 3);
+    // What the dashboard reads: the validator's own view, public; no chain to overview.
+    let status: Value = client
+        .request("validator_status", rpc_params![])
+        .await
+        .unwrap();
+    assert_eq!(status["finalized"], Value::Null, "{status}");
+    let miners = status["subnets"][0]["miners"].as_array().unwrap();
+    assert_eq!(miners.len(), 3, "{status}");
+    assert!(
+        miners
+            .iter()
+            .all(|m| !m["latency_ms"].as_array().unwrap().is_empty()),
+        "every scored miner has latencies: {status}"
+    );
+    let overview: Result<Value, _> = client.request("network_overview", rpc_params![]).await;
+    assert_eq!(code_of(overview), gateway::CHAIN_UNAVAILABLE);
     // The mesh's peers are for operators (an API key) only.
     let public: Result<Value, _> = client.request("mesh_peers", rpc_params![]).await;
     assert_eq!(code_of(public), UNAUTHORIZED);
@@ -335,6 +352,28 @@ impl GatewayApiServer for Stub {
         _: &jsonrpsee::server::Extensions,
     ) -> jsonrpsee::core::RpcResult<Vec<gateway::PeerSummary>> {
         Ok(Vec::new())
+    }
+    async fn validator_status(&self) -> jsonrpsee::core::RpcResult<gateway::ValidatorStatus> {
+        Err(jsonrpsee::types::ErrorObjectOwned::owned(
+            UNKNOWN_SUBNET,
+            "stub",
+            None::<()>,
+        ))
+    }
+    async fn network_overview(
+        &self,
+    ) -> jsonrpsee::core::RpcResult<Box<serde_json::value::RawValue>> {
+        Err(jsonrpsee::types::ErrorObjectOwned::owned(
+            gateway::CHAIN_UNAVAILABLE,
+            "stub",
+            None::<()>,
+        ))
+    }
+    async fn subscribe_blocks(
+        &self,
+        _: jsonrpsee::PendingSubscriptionSink,
+    ) -> jsonrpsee::core::SubscriptionResult {
+        Ok(())
     }
     fn discover(&self) -> jsonrpsee::core::RpcResult<Value> {
         Ok(Value::Null)

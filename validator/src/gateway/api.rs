@@ -2,7 +2,11 @@
 //! codes and the OpenRPC document that describes them (`validator/openrpc.json`, served by
 //! `rpc.discover`; `tests/gateway.rs` keeps it, the README and this file in sync).
 
-use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
+use jsonrpsee::{
+    core::{RpcResult, SubscriptionResult},
+    proc_macros::rpc,
+    types::ErrorObjectOwned,
+};
 use mindos_primitives::{NetUid, Uid};
 use serde::{Deserialize, Serialize};
 
@@ -23,9 +27,11 @@ pub const RATE_LIMITED: i32 = 4205;
 pub const LOW_AGREEMENT: i32 = 4206;
 /// The method or option needs an API key.
 pub const UNAUTHORIZED: i32 = 4207;
+/// The validator has no chain (`--no-chain`), or its node did not answer a read.
+pub const CHAIN_UNAVAILABLE: i32 = 4208;
 
 /// Every gateway error code with its name, as documented.
-pub const ERROR_CODES: [(i32, &str); 7] = [
+pub const ERROR_CODES: [(i32, &str); 8] = [
     (UNKNOWN_SUBNET, "unknown_subnet"),
     (NO_MINER_AVAILABLE, "no_miner_available"),
     (TIMEOUT, "timeout"),
@@ -33,14 +39,19 @@ pub const ERROR_CODES: [(i32, &str); 7] = [
     (RATE_LIMITED, "rate_limited"),
     (LOW_AGREEMENT, "low_agreement"),
     (UNAUTHORIZED, "unauthorized"),
+    (CHAIN_UNAVAILABLE, "chain_unavailable"),
 ];
 
 /// The gateway's methods (metric labels).
-pub(super) const METHODS: [&str; 5] = [
+pub(super) const METHODS: [&str; 9] = [
     "subnet_list",
     "subnet_info",
     "subnet_query",
     "mesh_peers",
+    "validator_status",
+    "network_overview",
+    "network_subscribe_blocks",
+    "network_unsubscribe_blocks",
     "rpc.discover",
 ];
 
@@ -165,6 +176,137 @@ pub struct PeerSummary {
     pub queue_depth: Option<u32>,
 }
 
+/// A block, in `network_overview` and the `network_block` notifications.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    /// Its number.
+    pub number: u64,
+    /// Its hash, `0x` hex.
+    pub hash: String,
+}
+
+/// A miner in `validator_status`: what this validator measures of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MinerStatus {
+    /// Its uid.
+    pub uid: Uid,
+    /// Its PeerId.
+    pub peer_id: String,
+    /// This validator's challenge score, `0..=1`.
+    pub score: f64,
+    /// Challenges scored.
+    pub samples: u64,
+    /// Skipped by routing for now after repeated failures.
+    pub resting: bool,
+    /// Whether the mesh has a connection to it.
+    pub connected: bool,
+    /// Last ping round trip in ms.
+    pub rtt_ms: Option<f64>,
+    /// Its latest answer latencies in ms (challenges and queries), oldest first, at most 16.
+    pub latency_ms: Vec<f64>,
+    /// Load of its latest capacity beat, `0..=1`.
+    pub load: Option<f64>,
+    /// Queue depth of its latest capacity beat.
+    pub queue_depth: Option<u32>,
+}
+
+/// A subnet in `validator_status`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubnetStatus {
+    /// The subnet's id.
+    pub netuid: NetUid,
+    /// Its task name.
+    pub name: String,
+    /// BLAKE2b-256 of the model this validator re-executes, `0x` hex.
+    pub model_digest: String,
+    /// This validator's uid on it, if registered.
+    pub own_uid: Option<Uid>,
+    /// Served miners that are not quarantined.
+    pub miners: Vec<MinerStatus>,
+}
+
+/// A neuron by subnet and uid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeuronRef {
+    /// The subnet's id.
+    pub netuid: NetUid,
+    /// The neuron's uid on it.
+    pub uid: Uid,
+}
+
+/// A mesh peer in `validator_status`: no addresses (those are for `mesh_peers`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeighbourStatus {
+    /// Its PeerId.
+    pub peer_id: String,
+    /// The validated subnets' neurons that serve this PeerId.
+    pub neurons: Vec<NeuronRef>,
+    /// Whether a connection is open.
+    pub connected: bool,
+    /// Last ping round trip in ms.
+    pub rtt_ms: Option<f64>,
+    /// Subnet of its latest capacity beat.
+    pub beat_netuid: Option<NetUid>,
+    /// Load of its latest capacity beat, `0..=1`.
+    pub load: Option<f64>,
+    /// Queue depth of its latest capacity beat.
+    pub queue_depth: Option<u32>,
+}
+
+/// `validator_status`'s answer: what this validator itself sees.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ValidatorStatus {
+    /// The validator's PeerId.
+    pub peer_id: String,
+    /// The latest finalized block it has followed (`None` without a chain).
+    pub finalized: Option<Head>,
+    /// The subnets it validates.
+    pub subnets: Vec<SubnetStatus>,
+    /// The mesh peers it knows that are neurons of those subnets.
+    pub peers: Vec<NeighbourStatus>,
+}
+
+/// One subnet's metagraph in `network_overview`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetagraphRows {
+    /// The subnet's id.
+    pub netuid: NetUid,
+    /// `mindos_metagraph`'s rows, as the node writes them.
+    pub neurons: serde_json::Value,
+}
+
+/// One subnet's sentinel committee in `network_overview`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CommitteeOf {
+    /// The subnet's id.
+    pub netuid: NetUid,
+    /// `mindos_committee`'s answer for the current sentinel epoch, as the node writes it;
+    /// `null` while the chain holds none.
+    pub committee: serde_json::Value,
+}
+
+/// `network_overview`'s answer: the node's `mindos_*` reads at one finalized block, for the
+/// validated subnets, as the node writes them (`crates/rpc/README.md`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetworkOverview {
+    /// The finalized block everything was read at.
+    pub block: Head,
+    /// `mindos_subnets`' rows of the validated subnets.
+    pub subnets: serde_json::Value,
+    /// `mindos_metagraph` of each validated subnet.
+    pub metagraphs: Vec<MetagraphRows>,
+    /// `mindos_directives`.
+    pub directives: serde_json::Value,
+    /// `mindos_proposals`.
+    pub proposals: serde_json::Value,
+    /// `mindos_committee` of each validated subnet.
+    pub committees: Vec<CommitteeOf>,
+    /// `mindos_cases` of every subnet.
+    pub cases: serde_json::Value,
+    /// `mindos_quarantines` of every subnet.
+    pub quarantines: serde_json::Value,
+}
+
 /// The gateway's methods.
 #[rpc(server)]
 pub trait GatewayApi {
@@ -188,6 +330,24 @@ pub trait GatewayApi {
     /// What the mesh knows about its peers (API key only).
     #[method(name = "mesh_peers", with_extensions)]
     async fn mesh_peers(&self) -> RpcResult<Vec<PeerSummary>>;
+
+    /// What this validator sees of its subnets' miners and the mesh.
+    #[method(name = "validator_status")]
+    async fn validator_status(&self) -> RpcResult<ValidatorStatus>;
+
+    /// The chain's view of the validated subnets and their network at the latest finalized
+    /// block, read once per block however many clients ask.
+    /// The answer is a [`NetworkOverview`], sent as the JSON text cached for the block.
+    #[method(name = "network_overview")]
+    async fn network_overview(&self) -> RpcResult<Box<serde_json::value::RawValue>>;
+
+    /// Each finalized block the validator follows, from the latest one.
+    #[subscription(
+        name = "network_subscribe_blocks" => "network_block",
+        unsubscribe = "network_unsubscribe_blocks",
+        item = Head
+    )]
+    async fn subscribe_blocks(&self) -> SubscriptionResult;
 
     /// This API's OpenRPC document.
     #[method(name = "rpc.discover")]

@@ -8,7 +8,9 @@
 //! - A page in a browser must not reach a gateway on loopback (L5): there the `Host` must be
 //!   a loopback name and an `Origin`, if sent, a local page or one of
 //!   `--gateway-allow-origin`; otherwise the answer is HTTP 403 before any method runs. A
-//!   public gateway takes any origin unless `--gateway-allow-origin` lists some.
+//!   public gateway takes any origin unless `--gateway-allow-origin` lists some. The
+//!   gateway's own origin (an `Origin` naming the request's `Host`: its `/dashboard` page)
+//!   is always allowed.
 //! - A client with an API key (`Authorization: Bearer KEY`, keys from
 //!   `--gateway-api-keys`) is authenticated.
 //! - [`Activity`] and [`watch`]: a connection that makes no call within
@@ -79,7 +81,13 @@ impl Policy {
         }
         if let Some(origin) = header("origin") {
             let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-            let listed = self.allowed_origins.contains(&origin);
+            // The gateway's own page (`/dashboard`) calls from the gateway's own address.
+            let same_origin = header("host").is_some_and(|host| {
+                let host = host.trim().to_ascii_lowercase();
+                origin.strip_prefix("http://") == Some(host.as_str())
+                    || origin.strip_prefix("https://") == Some(host.as_str())
+            });
+            let listed = same_origin || self.allowed_origins.contains(&origin);
             let allowed = listed
                 || if self.local_only {
                     is_local_origin(&origin)
@@ -468,6 +476,25 @@ mod tests {
         assert!(!ok(&[("origin", "https://evil.example")]));
         assert!(!ok(&[("origin", "null")]));
         assert!(!ok(&[("origin", "http://localhost.evil.example")]));
+        // The gateway's own page is same-origin; on a public gateway too.
+        let listing = Policy {
+            allowed_origins: vec!["https://app.example".into()],
+            ..Policy::default()
+        };
+        let own = [
+            ("host", "gw.example:9933"),
+            ("origin", "http://gw.example:9933"),
+        ];
+        assert!(identify(&listing, "192.0.2.1", &own).is_ok());
+        let other = [
+            ("host", "gw.example:9933"),
+            ("origin", "http://gw.example:9934"),
+        ];
+        assert!(identify(&listing, "192.0.2.1", &other).is_err());
+        assert!(ok(&[
+            ("host", "127.0.0.1:9933"),
+            ("origin", "http://127.0.0.1:9933")
+        ]));
         // A public gateway takes any origin unless some are listed.
         let public = Policy::default();
         assert!(identify(&public, "192.0.2.1", &[("origin", "https://any.example")]).is_ok());

@@ -96,7 +96,7 @@ impl ClientLimits {
     }
 
     /// Takes a token and an in-flight permit for `client`, or says which limit stopped it.
-    fn admit(
+    pub(super) fn admit(
         &self,
         client: ClientKey,
         now: Instant,

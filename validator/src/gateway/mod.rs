@@ -18,10 +18,14 @@
 //! | `limits.rs` | per-client limits and their jsonrpsee middleware, connection caps, the miner budget |
 //! | `client.rs` | who calls (trusted proxies, origins, API keys) and idle connections |
 //! | `peers.rs` | the mesh's peers by PeerId, kept current from mesh events, for ranking |
+//! | `network.rs` | `network_overview` (the node's `mindos_*` reads, once per block) and the finalized blocks |
+//! | `dashboard.rs` | the dashboard page at `GET /dashboard`, in front of JSON-RPC |
 
 mod api;
 mod client;
+mod dashboard;
 mod limits;
+mod network;
 mod peers;
 mod query;
 
@@ -34,31 +38,38 @@ use std::{
 };
 
 use jsonrpsee::{
-    core::{async_trait, RpcResult},
+    core::{async_trait, RpcResult, SubscriptionResult},
     server::{
         middleware::rpc::RpcServiceBuilder, serve_with_graceful_shutdown, stop_channel,
-        BatchRequestConfig, Extensions, PingConfig, Server, ServerHandle, StopHandle,
+        BatchRequestConfig, Extensions, PendingSubscriptionSink, PingConfig, Server, ServerHandle,
+        StopHandle, SubscriptionMessage,
     },
     types::ErrorObjectOwned,
     RpcModule,
 };
 use mindos_mesh::{
     route::{RouteConfig, Router},
-    MeshClient,
+    MeshClient, PeerId,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use self::api::{
-    GatewayApiServer, MinerInfo, PeerSummary, QueryOptions, QueryResult, ServedBy, SubnetDetail,
-    SubnetSummary, ERROR_CODES, INVALID_INPUT, LOW_AGREEMENT, NO_MINER_AVAILABLE, OPENRPC,
-    RATE_LIMITED, TIMEOUT, UNAUTHORIZED, UNKNOWN_SUBNET,
+    CommitteeOf, GatewayApiServer, Head, MetagraphRows, MinerInfo, MinerStatus, NeighbourStatus,
+    NetworkOverview, NeuronRef, PeerSummary, QueryOptions, QueryResult, ServedBy, SubnetDetail,
+    SubnetStatus, SubnetSummary, ValidatorStatus, CHAIN_UNAVAILABLE, ERROR_CODES, INVALID_INPUT,
+    LOW_AGREEMENT, NO_MINER_AVAILABLE, OPENRPC, RATE_LIMITED, TIMEOUT, UNAUTHORIZED,
+    UNKNOWN_SUBNET,
 };
-pub(crate) use self::peers::{neuron_peers, PeerSnapshot};
 use self::{
     api::{error, error_name},
     client::{Activity, Client, Guarded, IdentifyLayer, Policy},
+    dashboard::DashboardLayer,
     limits::{ClientKey, ClientLimits, Closer, Connections, Limited, MinerBudget, MinerInFlight},
+};
+pub(crate) use self::{
+    network::{ChainView, Feed},
+    peers::{neuron_peers, PeerSnapshot},
 };
 use crate::{
     answers::Answers, config::GatewaySettings, metagraph::SubnetState, metrics::Metrics,
@@ -85,24 +96,35 @@ pub(crate) struct Gateway {
     peers: Arc<PeerSnapshot>,
     /// Picks the queries whose answers are re-executed (`None`: none are).
     reexec: Option<Arc<QuerySampler>>,
+    /// This validator's PeerId.
+    peer_id: PeerId,
+    /// The finalized blocks the follower has seen (`None` until the first, and without a
+    /// chain).
+    heads: tokio::sync::watch::Receiver<Option<Head>>,
+    /// The chain's reads for `network_overview` (`None` without a chain).
+    chain: Option<ChainView>,
 }
 
 impl Gateway {
     /// A gateway over `subnets` that reaches miners through `mesh` and ranks them with what
-    /// `peers` knows, with a router seeded from the OS; `answers` makes its requests and
-    /// checks their answers.
+    /// the feed's `peers` knows, with a router seeded from the OS; `answers` makes its
+    /// requests and checks their answers; the feed's blocks and chain serve
+    /// `network_overview` and `network_subscribe_blocks`.
     pub(crate) fn new(
         subnets: Arc<BTreeMap<NetUid, Arc<SubnetState>>>,
         mesh: MeshClient,
-        peers: Arc<PeerSnapshot>,
         metrics: Arc<Metrics>,
         answers: Arc<Answers>,
         settings: &GatewaySettings,
         reexec: Option<Arc<QuerySampler>>,
+        network::Feed {
+            peers,
+            heads,
+            chain,
+        }: network::Feed,
     ) -> Self {
         Self {
             subnets,
-            mesh,
             router: Mutex::new(Router::from_entropy(RouteConfig::default())),
             metrics,
             default_timeout: settings.default_timeout,
@@ -111,8 +133,12 @@ impl Gateway {
             miner_budget: MinerBudget::new(settings.miner_rate),
             in_flight: MinerInFlight::default(),
             min_agreement: settings.min_agreement,
+            peer_id: mesh.peer_id(),
+            mesh,
             peers,
             reexec,
+            chain: chain.map(|reader| ChainView::new(reader, heads.clone())),
+            heads,
         }
     }
 
@@ -139,6 +165,14 @@ impl Gateway {
             .with_label_values(&[method, outcome])
             .inc();
     }
+}
+
+/// The subnet's pinned model digest, `0x` hex.
+fn model_digest(subnet: &SubnetState) -> String {
+    format!(
+        "0x{}",
+        mindos_subnets::to_hex(&subnet.engine.model_digest())
+    )
 }
 
 fn modality(subnet: &SubnetState) -> String {
@@ -186,7 +220,7 @@ impl GatewayApiServer for Arc<Gateway> {
                 scoring_rule: scoring_rule(s),
                 input_schema: s.engine.info().input_schema,
                 output_schema: s.engine.info().output_schema,
-                model_digest: format!("0x{}", mindos_subnets::to_hex(&s.engine.model_digest())),
+                model_digest: model_digest(s),
                 tempo: s.tempo(),
                 miners: s
                     .served_miners()
@@ -258,9 +292,135 @@ impl GatewayApiServer for Arc<Gateway> {
         result
     }
 
+    async fn validator_status(&self) -> RpcResult<ValidatorStatus> {
+        self.peers.refresh_rtts(&self.mesh).await;
+        let result = Ok(self.status());
+        self.observe("validator_status", &result);
+        result
+    }
+
+    async fn network_overview(&self) -> RpcResult<Box<serde_json::value::RawValue>> {
+        let result = match &self.chain {
+            Some(chain) => {
+                let netuids: Vec<NetUid> = self.subnets.keys().copied().collect();
+                chain.overview(&netuids).await
+            }
+            None => Err(error(
+                CHAIN_UNAVAILABLE,
+                "this validator runs without a chain (--no-chain)",
+            )),
+        };
+        self.observe("network_overview", &result);
+        result
+    }
+
+    async fn subscribe_blocks(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        let mut heads = self.heads.clone();
+        let sink = pending.accept().await?;
+        self.metrics
+            .gateway_calls
+            .with_label_values(&["network_subscribe_blocks", "ok"])
+            .inc();
+        loop {
+            let head = heads.borrow_and_update().clone();
+            if let Some(head) = head {
+                sink.send(SubscriptionMessage::from_json(&head)?).await?;
+            }
+            tokio::select! {
+                changed = heads.changed() => if changed.is_err() { return Ok(()) },
+                () = sink.closed() => return Ok(()),
+            }
+        }
+    }
+
     fn discover(&self) -> RpcResult<serde_json::Value> {
         serde_json::from_str(OPENRPC)
             .map_err(|e| error(NO_MINER_AVAILABLE, format!("the OpenRPC document: {e}")))
+    }
+}
+
+impl Gateway {
+    /// `validator_status`'s answer, from what the validator holds now.
+    fn status(&self) -> ValidatorStatus {
+        let now = Instant::now();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let subnets = self
+            .subnets
+            .values()
+            .map(|s| {
+                let scores = s
+                    .scores
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .scores()
+                    .clone();
+                let miners = s
+                    .served_miners()
+                    .into_iter()
+                    .filter_map(|m| {
+                        let peer = m.peer?;
+                        let score = scores.get(&m.uid).filter(|sc| sc.hotkey == m.hotkey);
+                        let seen = self.peers.get(&peer).unwrap_or_default();
+                        let beat = seen.beat.as_ref().filter(|b| b.netuid == s.netuid);
+                        Some(MinerStatus {
+                            uid: m.uid,
+                            peer_id: peer.to_string(),
+                            score: score.map_or(0.0, |sc| sc.score()),
+                            samples: score.map_or(0, |sc| sc.samples),
+                            resting: s.is_resting(&peer, now),
+                            connected: seen.connected,
+                            rtt_ms: seen.rtt.map(ms),
+                            latency_ms: s.recent_latencies(&peer).into_iter().map(ms).collect(),
+                            load: beat.map(|b| b.load_fraction()),
+                            queue_depth: beat.map(|b| b.queue_depth),
+                        })
+                    })
+                    .collect();
+                SubnetStatus {
+                    netuid: s.netuid,
+                    name: s.name.clone(),
+                    model_digest: model_digest(s),
+                    own_uid: s.own_uid(),
+                    miners,
+                }
+            })
+            .collect();
+        let mut neurons: BTreeMap<PeerId, Vec<NeuronRef>> = BTreeMap::new();
+        for s in self.subnets.values() {
+            for n in s.neurons().iter() {
+                if let Some(peer) = n.peer {
+                    neurons.entry(peer).or_default().push(NeuronRef {
+                        netuid: s.netuid,
+                        uid: n.uid,
+                    });
+                }
+            }
+        }
+        let peers = self
+            .peers
+            .list()
+            .into_iter()
+            .filter_map(|(peer, seen)| {
+                // Only neurons: their PeerIds are on chain already; other peers are the
+                // operator's business (`mesh_peers`).
+                let neurons = neurons.get(&peer)?.clone();
+                Some(NeighbourStatus {
+                    peer_id: peer.to_string(),
+                    neurons,
+                    connected: seen.connected,
+                    rtt_ms: seen.rtt.map(ms),
+                    beat_netuid: seen.beat.as_ref().map(|b| b.netuid),
+                    load: seen.beat.as_ref().map(|b| b.load_fraction()),
+                    queue_depth: seen.beat.as_ref().map(|b| b.queue_depth),
+                })
+            })
+            .collect();
+        ValidatorStatus {
+            peer_id: self.peer_id.to_string(),
+            finalized: self.heads.borrow().clone(),
+            subnets,
+            peers,
+        }
     }
 }
 
@@ -406,12 +566,22 @@ impl Acceptor {
             peer,
             policy: self.policy.clone(),
         };
+        let dashboard = DashboardLayer {
+            peer,
+            limits: self.limits.clone(),
+            activity: activity.clone(),
+        };
         let service = Server::builder()
             .max_request_body_size(self.max_body)
             .max_response_body_size(16 * 1024 * 1024)
             .set_batch_request_config(BatchRequestConfig::Limit(32))
             .enable_ws_ping(ws_ping())
-            .set_http_middleware(tower::ServiceBuilder::new().layer(identify))
+            .max_subscriptions_per_connection(4)
+            .set_http_middleware(
+                tower::ServiceBuilder::new()
+                    .layer(identify)
+                    .layer(dashboard),
+            )
             .set_rpc_middleware(middleware)
             .to_service_builder()
             .build(self.methods.clone(), self.stop_handle.clone());

@@ -113,6 +113,25 @@ impl PeerSnapshot {
         Some(seen)
     }
 
+    /// Every peer known, with what is known of it (beats past the age limit left out), in
+    /// PeerId order.
+    pub(crate) fn list(&self) -> Vec<(PeerId, Seen)> {
+        let now = Instant::now();
+        let peers = self.peers.read().unwrap_or_else(PoisonError::into_inner);
+        let mut list: Vec<(PeerId, Seen)> = peers
+            .iter()
+            .map(|(peer, entry)| {
+                let mut seen = entry.seen.clone();
+                if self.is_stale(entry, now) {
+                    seen.beat = None;
+                }
+                (*peer, seen)
+            })
+            .collect();
+        list.sort_unstable_by_key(|(peer, _)| peer.to_bytes());
+        list
+    }
+
     /// Forgets every peer `is_neuron` rejects (deregistered, or never a neuron of a
     /// validated subnet) and every beat past the age limit. Called whenever the metagraph
     /// is read.
