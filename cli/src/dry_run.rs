@@ -8,12 +8,13 @@
 //! governed parameter that breaks a rule of the registry, say).
 
 use mindos_chain_client::ChainClient;
+use mindos_chain_client::ChainError;
 use subxt::{
     error::{DispatchError, ModuleError},
     ext::scale_value::{Composite, Value, ValueDef},
 };
 
-use crate::tx::{chain_error, Signed};
+use crate::tx::Signed;
 
 /// The runtime would refuse the transaction: exit code 1 (bad input), nothing sent.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +39,7 @@ pub async fn dry_run(client: &ChainClient, signed: &Signed) -> anyhow::Result<Ou
         .runtime_apis()
         .call_raw("BlockBuilder_apply_extrinsic", Some(signed.encoded()))
         .await
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     // ApplyExtrinsicResult = Result<Result<(), DispatchError>, TransactionValidityError>.
     match bytes.as_slice() {
         [0, 0] => Ok(Outcome::Succeeds),

@@ -19,6 +19,7 @@ mod view;
 mod vote;
 
 use anyhow::{anyhow, bail, Context as _};
+use mindos_chain_client::ChainError;
 use mindos_chain_client::{
     neuron::AtBlock,
     runtime::{self, runtime_types::mindos_primitives::NetUid as ChainNetUid},
@@ -31,7 +32,7 @@ use subxt::{rpcs::rpc_params, utils::AccountId32};
 use crate::{
     cli::{Ballot, GovCommand},
     stake::duration,
-    tx::{self, chain_error},
+    tx,
     wallet::Context,
 };
 use view::hyperparameters_text;
@@ -125,7 +126,7 @@ impl Rules {
         let d = runtime::constants().directives();
         macro_rules! get {
             ($entry:expr) => {
-                c.entry($entry).map_err(chain_error)?
+                c.entry($entry).map_err(ChainError::from_subxt)?
             };
         }
         Ok(Rules {
@@ -236,16 +237,16 @@ impl Chain {
             Scope::Network => Ok(storage
                 .fetch(runtime::storage().stake().coldkey_stake(), (*coldkey,))
                 .await
-                .map_err(chain_error)?
+                .map_err(ChainError::from_subxt)?
                 .decode()
-                .map_err(chain_error)?),
+                .map_err(ChainError::from_subxt)?),
             Scope::Subnet(netuid) => {
                 let hotkeys = storage
                     .fetch(runtime::storage().stake().staked_hotkeys(), (*coldkey,))
                     .await
-                    .map_err(chain_error)?
+                    .map_err(ChainError::from_subxt)?
                     .decode()
-                    .map_err(chain_error)?
+                    .map_err(ChainError::from_subxt)?
                     .0;
                 let mut sum: u128 = 0;
                 for hotkey in hotkeys {
@@ -260,9 +261,9 @@ impl Chain {
                     let stake = storage
                         .fetch(runtime::storage().stake().stake_of(), (hotkey, *coldkey))
                         .await
-                        .map_err(chain_error)?
+                        .map_err(ChainError::from_subxt)?
                         .decode()
-                        .map_err(chain_error)?;
+                        .map_err(ChainError::from_subxt)?;
                     sum = sum.saturating_add(stake);
                 }
                 Ok(sum)
@@ -278,18 +279,18 @@ impl Chain {
             Scope::Network => storage
                 .fetch(runtime::storage().stake().total_stake(), ())
                 .await
-                .map_err(chain_error)?
+                .map_err(ChainError::from_subxt)?
                 .decode()
-                .map_err(chain_error)?,
+                .map_err(ChainError::from_subxt)?,
             Scope::Subnet(netuid) => storage
                 .fetch(
                     runtime::storage().stake().subnet_stake(),
                     (ChainNetUid(netuid),),
                 )
                 .await
-                .map_err(chain_error)?
+                .map_err(ChainError::from_subxt)?
                 .decode()
-                .map_err(chain_error)?,
+                .map_err(ChainError::from_subxt)?,
         };
         Ok(value)
     }
@@ -301,9 +302,9 @@ impl Chain {
             .storage()
             .fetch(runtime::storage().directives().votes_of(), (index,))
             .await
-            .map_err(chain_error)?
+            .map_err(ChainError::from_subxt)?
             .decode()
-            .map_err(chain_error)?;
+            .map_err(ChainError::from_subxt)?;
         Ok(votes
             .0
             .into_iter()
@@ -338,12 +339,16 @@ async fn extrinsic_events(
         .api()
         .at_block(done.block_hash)
         .await
-        .map_err(chain_error)?;
-    let extrinsics = at.extrinsics().fetch().await.map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
+    let extrinsics = at
+        .extrinsics()
+        .fetch()
+        .await
+        .map_err(ChainError::from_subxt)?;
     for extrinsic in extrinsics.iter() {
-        let extrinsic = extrinsic.map_err(chain_error)?;
+        let extrinsic = extrinsic.map_err(ChainError::from_subxt)?;
         if extrinsic.hash() == done.extrinsic_hash {
-            return Ok(extrinsic.events().await.map_err(chain_error)?);
+            return Ok(extrinsic.events().await.map_err(ChainError::from_subxt)?);
         }
     }
     bail!(

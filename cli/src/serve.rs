@@ -10,6 +10,7 @@
 //! (registered, PeerId not served by another hotkey, unchanged endpoint, rate limit) and then
 //! shows the fee and asks.
 
+use mindos_chain_client::ChainError;
 use std::path::Path;
 
 use anyhow::{bail, Context as _};
@@ -37,7 +38,6 @@ use crate::{
     cli::{DeviceClassArg, EndpointArgs, PowerArg},
     neuron::hotkey_pair,
     subnet::{self, Pinned},
-    tx::chain_error,
     wallet::{mind_json, send_paid, Context, InsufficientBalance},
 };
 
@@ -221,8 +221,8 @@ pub async fn serve(
             (ChainNetUid(netuid), BoundedVec(peer_bytes.clone())),
         )
         .await
-        .map_err(chain_error)?
-        .map(|v| v.decode().map_err(chain_error))
+        .map_err(ChainError::from_subxt)?
+        .map(|v| v.decode().map_err(ChainError::from_subxt))
         .transpose()?;
     let binary: Vec<Vec<u8>> = addresses.iter().map(Multiaddr::to_vec).collect();
     let current = at
@@ -232,8 +232,8 @@ pub async fn serve(
             (ChainNetUid(netuid), hotkey_id),
         )
         .await
-        .map_err(chain_error)?
-        .map(|v| v.decode().map_err(chain_error))
+        .map_err(ChainError::from_subxt)?
+        .map(|v| v.decode().map_err(ChainError::from_subxt))
         .transpose()?;
     let served = current.map(|c| {
         // The generated types have no `PartialEq`; their `Debug` shows every field.
@@ -250,7 +250,7 @@ pub async fn serve(
     let rate_limit = at
         .constants()
         .entry(runtime::constants().neurons().serve_rate_limit())
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     let texts: Vec<String> = addresses.iter().map(ToString::to_string).collect();
     let unchanged = check_serve(
         netuid,

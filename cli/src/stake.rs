@@ -7,6 +7,7 @@
 //! so the common mistakes cost no fee; the chain checks again when it lands.
 
 use anyhow::bail;
+use mindos_chain_client::ChainError;
 use mindos_chain_client::{
     neuron::AtBlock,
     runtime::{self, runtime_types::sp_arithmetic::per_things::Perbill},
@@ -21,7 +22,6 @@ use crate::{
     cli::StakeCommand,
     neuron::{hotkey_account, owned_by},
     subnet::{short, table},
-    tx::chain_error,
     wallet::{mind_json, resolve_account, send_paid, unlock, Context},
     wallets::Wallet,
 };
@@ -91,9 +91,9 @@ async fn stake_of(
         .storage()
         .fetch(runtime::storage().stake().stake_of(), (*hotkey, *coldkey))
         .await
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .decode()
-        .map_err(chain_error)?)
+        .map_err(ChainError::from_subxt)?)
 }
 
 /// One unbonding chunk as the chain holds it.
@@ -112,9 +112,9 @@ async fn chunks(at: &AtBlock, coldkey: &AccountId32) -> anyhow::Result<Vec<Chunk
         .storage()
         .fetch(runtime::storage().stake().unbonding(), (*coldkey,))
         .await
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .decode()
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     Ok(chunks
         .0
         .into_iter()
@@ -131,7 +131,7 @@ pub(crate) fn block_ms(at: &AtBlock) -> anyhow::Result<u64> {
     let period = at
         .constants()
         .entry(runtime::constants().timestamp().minimum_period())
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     Ok(period.saturating_mul(2))
 }
 
@@ -170,7 +170,7 @@ async fn add(
     let min_stake = at
         .constants()
         .entry(runtime::constants().stake().min_stake())
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     if amount < min_stake {
         bail!(
             "{} MIND is below the minimum stake of {} MIND; nothing was sent",
@@ -219,7 +219,7 @@ async fn finish(
         .api()
         .at_block(done.block_hash)
         .await
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     let stake = stake_of(&at, hotkey, coldkey).await?;
     let text = format!(
         "{verb}{}: stake on {} is {} MIND (was {}); finalized in block #{} ({:?})",
@@ -272,7 +272,7 @@ async fn remove(
     let min_stake = at
         .constants()
         .entry(runtime::constants().stake().min_stake())
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     let left = active.saturating_sub(amount);
     let unbonding = if left > 0 && left < min_stake {
         cx.ui.note(&format!(
@@ -480,7 +480,7 @@ async fn set_take(
     let max = at
         .constants()
         .entry(runtime::constants().stake().max_take())
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .0;
     if take > max {
         bail!(
@@ -493,9 +493,9 @@ async fn set_take(
         .storage()
         .fetch(runtime::storage().stake().take_of(), (hotkey,))
         .await
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .decode()
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .0;
     let when = if take > current {
         "a raise: it applies one unbonding period from now, and only one raise is allowed per \
@@ -546,9 +546,9 @@ async fn list(cx: &Context<'_>, account: &str) -> anyhow::Result<()> {
         .storage()
         .fetch(runtime::storage().stake().staked_hotkeys(), (coldkey,))
         .await
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .decode()
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .0;
     let chunks = chunks(&at, &coldkey).await?;
     // Hotkeys in the order the coldkey first staked, then those it only unbonds from.

@@ -71,12 +71,6 @@ pub fn receipt_json(fields: serde_json::Value, done: &Finalized, fee: u128) -> s
     serde_json::Value::Object(map)
 }
 
-/// A subxt error as the chain client reports it (its `ChainError::Subxt`), so
-/// [`crate::exit_code`] sorts it as a chain error.
-pub fn chain_error(error: impl Into<subxt::Error>) -> ChainError {
-    ChainError::from_subxt(error)
-}
-
 /// Signs `call` with `signer` (a wallet's [`Sr25519Pair`](crate::keystore::Sr25519Pair), or a
 /// hotkey's key pair) at the next nonce and asks the node for its fee. Nothing is sent.
 pub async fn sign<Call: Payload, S: Signer<MindConfig>>(
@@ -91,10 +85,12 @@ pub async fn sign<Call: Payload, S: Signer<MindConfig>>(
     let tx = txs
         .create_signed(call, signer, params)
         .await
-        .map_err(chain_error)
+        .map_err(ChainError::from_subxt)
         .context("signing the transaction")?;
     let fee = bounded("the fee estimate", RPC_TIMEOUT, async {
-        tx.partial_fee_estimate().await.map_err(chain_error)
+        tx.partial_fee_estimate()
+            .await
+            .map_err(ChainError::from_subxt)
     })
     .await
     .context("asking the node for the fee")?;
@@ -220,7 +216,11 @@ impl Drop for AbortOnDrop {
 }
 
 async fn block_number(client: &ChainClient, hash: H256) -> Result<u64, ChainError> {
-    let at = client.api().at_block(hash).await.map_err(chain_error)?;
+    let at = client
+        .api()
+        .at_block(hash)
+        .await
+        .map_err(ChainError::from_subxt)?;
     Ok(at.block_number())
 }
 

@@ -1,5 +1,6 @@
 //! `mindos wallet …`: the commands.
 
+use mindos_chain_client::ChainError;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context as _};
@@ -13,7 +14,7 @@ use crate::{
     amount::{format_mind, parse_mind},
     cli::WalletCommand,
     keystore::{Keystore, KeystoreError, Meta, Sr25519Pair},
-    tx::{self, chain_error},
+    tx,
     ui::Ui,
     wallets::{check_name, Wallet, Wallets},
     Network, WrongPassword,
@@ -304,14 +305,18 @@ pub(crate) struct Balances {
 }
 
 pub(crate) async fn balances(client: &ChainClient, who: &AccountId32) -> anyhow::Result<Balances> {
-    let at = client.api().at_current_block().await.map_err(chain_error)?;
+    let at = client
+        .api()
+        .at_current_block()
+        .await
+        .map_err(ChainError::from_subxt)?;
     let account = at
         .storage()
         .try_fetch(runtime::storage().system().account(), (*who,))
         .await
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     let data = match account {
-        Some(value) => Some(value.decode().map_err(chain_error)?.data),
+        Some(value) => Some(value.decode().map_err(ChainError::from_subxt)?.data),
         None => None,
     };
     Ok(Balances {
@@ -428,10 +433,10 @@ where
         .api()
         .at_current_block()
         .await
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .constants()
         .entry(runtime::constants().balances().existential_deposit())
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     let b = balances(client, &pair.account_id()).await?;
     check_spend(&b, what, spend, signed.fee, existential_deposit)?;
     if let crate::dry_run::Outcome::Untried(reason) =

@@ -11,6 +11,7 @@ use mindos_chain_client::runtime::{
         pallet_mindos_directives::parameters::ParameterValue,
     },
 };
+use mindos_chain_client::ChainError;
 use mindos_primitives::{HyperparameterBounds, HyperparameterError, Hyperparameters};
 use serde_json::{json, Value};
 
@@ -24,7 +25,6 @@ use crate::{
     cli::{DirectiveText, ProposeCommand},
     stake::format_percent,
     subnet,
-    tx::chain_error,
     wallet::{mind_json, send_paid, unlock, Context},
 };
 
@@ -399,7 +399,7 @@ pub(super) async fn propose(cx: &Context<'_>, command: ProposeCommand) -> anyhow
     let proposed = events
         .find_first::<runtime::directives::events::Proposed>()
         .ok_or_else(|| anyhow!("the transaction succeeded but emitted no Proposed event"))?
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     let text = format!(
         "proposal {} submitted: {}; {} MIND deposit held; voting until block #{} ({}); finalized \
          in block #{} ({:?})\nvote on it with `mindos gov vote {} aye|nay --wallet W`",

@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context as _};
 use mindos_chain_client::runtime;
+use mindos_chain_client::ChainError;
 use serde_json::{json, Value};
 use subxt::{rpcs::rpc_params, utils::AccountId32};
 
@@ -9,7 +10,6 @@ use super::{extrinsic_events, projection, Action, Chain, Proposal, Status};
 use crate::{
     address::to_ss58,
     amount::format_mind,
-    tx::chain_error,
     wallet::{mind_json, send_paid, unlock, Context},
 };
 
@@ -197,7 +197,7 @@ pub(super) async fn close(cx: &Context<'_>, index: u32, wallet_name: &str) -> an
     let text = if let Some(approved) =
         events.find_first::<runtime::directives::events::ProposalApproved>()
     {
-        let approved = approved.map_err(chain_error)?;
+        let approved = approved.map_err(ChainError::from_subxt)?;
         fields.insert("outcome".into(), json!("approved"));
         fields.insert("reason".into(), Value::Null);
         fields.insert("ayes".into(), mind_json(approved.ayes));
@@ -215,7 +215,7 @@ pub(super) async fn close(cx: &Context<'_>, index: u32, wallet_name: &str) -> an
     } else if let Some(rejected) =
         events.find_first::<runtime::directives::events::ProposalRejected>()
     {
-        let rejected = rejected.map_err(chain_error)?;
+        let rejected = rejected.map_err(ChainError::from_subxt)?;
         let reason = format!("{:?}", rejected.reason);
         fields.insert("outcome".into(), json!("rejected"));
         fields.insert("reason".into(), json!(reason));

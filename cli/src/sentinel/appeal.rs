@@ -3,6 +3,7 @@
 
 use anyhow::bail;
 use mindos_chain_client::runtime::{self, runtime_types::mindos_primitives::NetUid as ChainNetUid};
+use mindos_chain_client::ChainError;
 use mindos_primitives::NetUid;
 use serde_json::json;
 use subxt::{rpcs::rpc_params, utils::AccountId32};
@@ -11,7 +12,6 @@ use super::{conviction, offence_name, Conviction, Quarantine};
 use crate::{
     address::{parse_account, to_ss58},
     amount::format_mind,
-    tx::chain_error,
     wallet::{mind_json, send_paid, unlock, Context},
 };
 
@@ -24,9 +24,9 @@ async fn judgment(
         .storage()
         .try_fetch(runtime::storage().sentinels().judgments(), (case,))
         .await
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     Ok(value
-        .map(|v| v.decode().map_err(chain_error))
+        .map(|v| v.decode().map_err(ChainError::from_subxt))
         .transpose()?
         .map(|j| conviction(case, j)))
 }
@@ -130,7 +130,7 @@ pub(super) async fn appeal(cx: &Context<'_>, case: u64, wallet_name: &str) -> an
             (ChainNetUid(netuid.0),),
         )
         .await
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .is_some();
     let open_audits = at
         .storage()
@@ -139,8 +139,8 @@ pub(super) async fn appeal(cx: &Context<'_>, case: u64, wallet_name: &str) -> an
             (ChainNetUid(netuid.0),),
         )
         .await
-        .map_err(chain_error)?
-        .map(|v| v.decode().map_err(chain_error))
+        .map_err(ChainError::from_subxt)?
+        .map(|v| v.decode().map_err(ChainError::from_subxt))
         .transpose()?
         .map_or(0, |audits| audits.0.len());
     let max_audits = at
@@ -150,7 +150,7 @@ pub(super) async fn appeal(cx: &Context<'_>, case: u64, wallet_name: &str) -> an
                 .sentinels()
                 .max_open_audits_per_subnet(),
         )
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     let context = AppealContext {
         subnet_live,
         owner: client.hotkey_owner(&at, &conviction.accused).await?,
@@ -161,7 +161,7 @@ pub(super) async fn appeal(cx: &Context<'_>, case: u64, wallet_name: &str) -> an
     let deposit = at
         .constants()
         .entry(runtime::constants().sentinels().appeal_deposit())
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     let pair = unlock(cx, &wallet)?;
     let call = runtime::transactions().sentinels().appeal(case);
     let summary = format!(

@@ -33,7 +33,6 @@ use crate::{
     address::to_ss58,
     cli::SentinelCommand,
     subnet::{self, short, table, Pinned},
-    tx::chain_error,
     wallet::{mind_json, Context},
 };
 
@@ -316,16 +315,16 @@ async fn convictions(
         .storage()
         .iter(runtime::storage().sentinels().judgments(), ())
         .await
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     let mut found = Vec::new();
     while let Some(entry) = entries.next().await {
-        let entry = entry.map_err(chain_error)?;
+        let entry = entry.map_err(ChainError::from_subxt)?;
         let (case,) = entry
             .key()
-            .map_err(chain_error)?
+            .map_err(ChainError::from_subxt)?
             .decode()
-            .map_err(chain_error)?;
-        let judgment = entry.value().decode().map_err(chain_error)?;
+            .map_err(ChainError::from_subxt)?;
+        let judgment = entry.value().decode().map_err(ChainError::from_subxt)?;
         let conviction = conviction(case, judgment);
         if conviction.convicted && netuid.is_none_or(|n| n == conviction.netuid) {
             found.push(conviction);
@@ -349,7 +348,11 @@ async fn cases(cx: &Context<'_>, netuid: Option<u16>) -> anyhow::Result<()> {
             netuid.map(NetUid),
         )
         .await?;
-    let block = client.api().at_block(at.hash).await.map_err(chain_error)?;
+    let block = client
+        .api()
+        .at_block(at.hash)
+        .await
+        .map_err(ChainError::from_subxt)?;
     let convictions = convictions(&block, netuid).await?;
     let mut epochs = std::collections::BTreeMap::new();
     for c in &convictions {

@@ -17,6 +17,7 @@
 mod params;
 
 use anyhow::bail;
+use mindos_chain_client::ChainError;
 use mindos_chain_client::{
     neuron::AtBlock,
     runtime::{self, runtime_types::mindos_primitives as chain},
@@ -39,7 +40,6 @@ use crate::{
     neuron::hotkey_account,
     stake::{block_ms, duration},
     subnet::{self, hyperparameters_json, Pinned},
-    tx::chain_error,
     wallet::{mind_json, send_paid, unlock, Context},
 };
 
@@ -49,11 +49,11 @@ async fn bounds(at: &AtBlock) -> anyhow::Result<HyperparameterBounds<u128>> {
         .storage()
         .try_fetch(runtime::storage().subnets().hyperparameter_bounds_of(), ())
         .await
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
     else {
         bail!("the chain has no hyperparameter bounds yet, so no subnet can be created or tuned; nothing was sent");
     };
-    let b = value.decode().map_err(chain_error)?;
+    let b = value.decode().map_err(ChainError::from_subxt)?;
     Ok(HyperparameterBounds {
         tempo: Range {
             min: b.tempo.min,
@@ -87,15 +87,15 @@ async fn events_of<E: subxt::events::DecodeAsEvent>(
         .api()
         .at_block(hash)
         .await
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .events()
         .fetch()
         .await
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     Ok(events
         .find::<E>()
         .collect::<Result<Vec<_>, _>>()
-        .map_err(chain_error)?)
+        .map_err(ChainError::from_subxt)?)
 }
 
 /// A governed amount of `mindos_parameters` (a decimal string).
@@ -170,7 +170,7 @@ pub async fn create(
 
     let at = client.at_best().await?;
     let constants = runtime::constants().subnets();
-    let entry = |e| at.constants().entry(e).map_err(chain_error);
+    let entry = |e| at.constants().entry(e).map_err(ChainError::from_subxt);
     let max_name = entry(constants.max_name_length())?;
     let max_subnets = entry(constants.max_subnets())?;
     let max_allow = entry(constants.max_allow_list())?;
@@ -178,7 +178,7 @@ pub async fn create(
     let burn = at
         .constants()
         .entry(constants.creation_burn())
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     if name.len() > usize::try_from(max_name).unwrap_or(usize::MAX) {
         bail!(
             "the name is {} bytes, more than the chain's {max_name}; nothing was sent",
@@ -195,9 +195,9 @@ pub async fn create(
         .storage()
         .fetch(runtime::storage().subnets().subnet_count(), ())
         .await
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .decode()
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     if live >= max_subnets {
         bail!("{live} subnets are live, the chain's most; nothing was sent");
     }
@@ -205,8 +205,8 @@ pub async fn create(
         .storage()
         .try_fetch(runtime::storage().subnets().last_subnet_created_at(), ())
         .await
-        .map_err(chain_error)?
-        .map(|v| v.decode().map_err(chain_error))
+        .map_err(ChainError::from_subxt)?
+        .map(|v| v.decode().map_err(ChainError::from_subxt))
         .transpose()?;
     check_creation_interval(
         at.block_number().saturating_add(1),
@@ -444,36 +444,36 @@ pub async fn set_hyperparameters(
         .storage()
         .try_fetch(storage.governed_until(), key())
         .await
-        .map_err(chain_error)?
-        .map(|v| v.decode().map_err(chain_error))
+        .map_err(ChainError::from_subxt)?
+        .map(|v| v.decode().map_err(ChainError::from_subxt))
         .transpose()?;
     let pending = at
         .storage()
         .try_fetch(storage.pending_hyperparameters(), key())
         .await
-        .map_err(chain_error)?
-        .map(|v| v.decode().map_err(chain_error))
+        .map_err(ChainError::from_subxt)?
+        .map(|v| v.decode().map_err(ChainError::from_subxt))
         .transpose()?
         .map(from_chain_hyperparameters);
     let queued_at = at
         .storage()
         .try_fetch(storage.hyperparameters_queued_at(), key())
         .await
-        .map_err(chain_error)?
-        .map(|v| v.decode().map_err(chain_error))
+        .map_err(ChainError::from_subxt)?
+        .map(|v| v.decode().map_err(ChainError::from_subxt))
         .transpose()?;
     let rate_limit = at
         .constants()
         .entry(runtime::constants().subnets().hyperparameters_rate_limit())
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     let next = at.block_number().saturating_add(1);
     let schedule = at
         .storage()
         .fetch(storage.epoch_schedule(), ())
         .await
-        .map_err(chain_error)?
+        .map_err(ChainError::from_subxt)?
         .decode()
-        .map_err(chain_error)?;
+        .map_err(ChainError::from_subxt)?;
     let boundary = schedule
         .0
         .iter()
