@@ -50,7 +50,7 @@ use std::{
     collections::BTreeMap,
     path::Path,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use common::{
@@ -377,7 +377,11 @@ async fn scenario(browser: Option<Browser>, dir: &Path, node: &DevNode, procs: &
         .await;
     assert_eq!(committee.members.len(), 4, "{committee:?}");
     eprintln!("committee of 4 sits in sentinel epoch {first_epoch}");
+    // What the dashboard's checks add to the scenario's time (the browser itself watches
+    // alongside it).
+    let mut held_up = Instant::now();
     overview_shows_the_committee(&gateway, &committee).await;
+    let mut dashboard_time = held_up.elapsed();
     // The dashboard watches from here until the quarantines, alongside the scenario.
     let graph = metagraph(&http).await;
     let to_quarantine: Vec<Value> = MINERS[2..]
@@ -468,15 +472,21 @@ async fn scenario(browser: Option<Browser>, dir: &Path, node: &DevNode, procs: &
         || async { (chain.finalized_number().await.ok()? > u64::from(landed) + 1).then_some(()) },
     )
     .await;
+    held_up = Instant::now();
     overview_shows_the_quarantines(&gateway, &quarantines).await;
     if let Some(watch) = watch {
-        let seen = watch.await.unwrap();
+        // The browser's failure as it was raised.
+        let seen = watch
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         eprintln!(
             "the dashboard showed: {seen}; screenshots in {}",
             out.display()
         );
         page_cases_were_opened(&seen["cases"], &seen_events).await;
     }
+    dashboard_time += held_up.elapsed();
+    eprintln!("the dashboard's checks held the scenario up for {dashboard_time:?}");
     let engine = mindos_subnets::load("digits", &EngineConfig::default()).unwrap();
     let bad_uids: Vec<u64> = quarantines
         .iter()

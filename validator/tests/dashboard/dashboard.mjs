@@ -57,6 +57,16 @@ async function step(message) {
   if (answer.error) fail(`the caller failed ${JSON.stringify(message)}: ${answer.error}`);
 }
 
+// page.waitForFunction(fn, …fnArgs), failing with what it waited for rather than puppeteer's
+// bare "Waiting failed".
+async function until(page, what, ms, fn, ...fnArgs) {
+  try {
+    await page.waitForFunction(fn, { timeout: ms, polling: 250 }, ...fnArgs);
+  } catch (e) {
+    fail(`${what}: not within ${ms / 1000} s (${e.message})`);
+  }
+}
+
 const blockOf = (page) => page.$eval('#block', (el) => Number(el.getAttribute('data-block')));
 
 // Waits for the page to redraw at a block after the one it shows now.
@@ -189,7 +199,7 @@ async function proposalTally(page, title) {
   const none = await page.$eval('#proposals', (el) => el.textContent);
   if (!none.includes('No proposal is open.')) fail(`proposals before one was opened: ${none}`);
   await step({ step: 'propose' });
-  await page.waitForSelector('#proposals table.proposals tbody tr', { timeout: 60000, polling: 250 });
+  await until(page, 'the proposal shown', 60000, () => document.querySelector('#proposals table.proposals tbody tr'));
   const opened = await proposalRow(page, null);
   const expected = { action: `add directive “${title}”`, scope: 'network', ayes: '0', nays: '0', voters: '0', status: 'voting' };
   for (const [key, value] of Object.entries(expected)) {
@@ -198,9 +208,8 @@ async function proposalTally(page, title) {
   }
   if (JSON.stringify(opened.tally) !== JSON.stringify(['0%', '0%'])) fail(`an empty tally drawn as ${opened.tally}`);
   await step({ step: 'vote', proposal: opened.index });
-  await page.waitForFunction((index) => document.querySelector(
-    `#proposals tr[data-proposal="${index}"] [data-field="voters"]`)?.textContent === '1',
-  { timeout: 60000, polling: 250 }, opened.index);
+  await until(page, 'the vote shown', 60000, (index) => document.querySelector(
+    `#proposals tr[data-proposal="${index}"] [data-field="voters"]`)?.textContent === '1', opened.index);
   const voted = await proposalRow(page, opened.index);
   if (!(parseFloat(voted.ayes) > 0) || voted.nays !== '0') fail(`the tally after an aye: ${JSON.stringify(voted)}`);
   if (JSON.stringify(voted.tally) !== JSON.stringify(['100%', '0%'])) fail(`an aye drawn as ${voted.tally}`);
@@ -226,8 +235,9 @@ async function sentinels(page) {
     new MutationObserver(record).observe(document.getElementById('cases'), { childList: true, subtree: true });
   });
   const committeeRow = `#committees table.committees tr[data-netuid="${netuid}"]`;
-  await page.waitForFunction((sel, size) => document.querySelector(`${sel} [data-field="size"]`)?.textContent === String(size),
-    { timeout: 60000, polling: 250 }, committeeRow, members.length);
+  await until(page, `a committee of ${members.length} shown`, 60000,
+    (sel, size) => document.querySelector(`${sel} [data-field="size"]`)?.textContent === String(size),
+    committeeRow, members.length);
   const drawn = await page.$eval(committeeRow, (row) => ({
     size: row.querySelector('[data-field="size"]').textContent,
     members: row.querySelector('[data-field="members"]').textContent,
@@ -241,10 +251,10 @@ async function sentinels(page) {
     const row = document.querySelector(`#quarantines table.quarantines tr[data-netuid="${netuid}"][data-uid="${uid}"]`);
     return Boolean(row) && row.querySelector('td.mono').getAttribute('title') === hotkey;
   });
-  await page.waitForFunction(() => window.seenCases.size > 0, { timeout, polling: 250 });
+  await until(page, 'an open case shown', timeout, () => window.seenCases.size > 0);
   const section = await page.$('#sentinels');
   await section.screenshot({ path: join(args.out, 'sentinels-case.png') });
-  await page.waitForFunction(quarantinedShown, { timeout, polling: 250 }, netuid, quarantined);
+  await until(page, `quarantines shown: ${JSON.stringify(quarantined)}`, timeout, quarantinedShown, netuid, quarantined);
   const rows = await page.$$eval(`#quarantines table.quarantines tbody tr`, (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
   const cases = await page.evaluate(() => [...window.seenCases.values()]);
   // From the top, or the sticky navigation is drawn where the section's screenshot scrolled.
