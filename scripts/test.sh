@@ -24,8 +24,9 @@ git ls-files -z '*.sh' .ci/run | xargs -0 shellcheck
 # setup.sh installed node and the pinned polkadot-js packages: the keystore interop check
 # must run, not skip.
 export MINDOS_REQUIRE_POLKADOT_JS=1
-# setup.sh installed chromium and the pinned puppeteer-core: the dashboard's browser test
-# (validator/tests/dashboard.rs) must run, not skip.
+# setup.sh installed chromium and the pinned puppeteer-core: the dashboard's browser tests
+# (validator/tests/dashboard.rs, and the sentinels' part of validator/tests/judged.rs) must
+# run, not skip.
 export MINDOS_REQUIRE_CHROMIUM=1
 echo "[test] cargo test --workspace --features mindos-node/fast-blocks (target: $CARGO_TARGET_DIR)"
 cargo test --locked --workspace --features mindos-node/fast-blocks "$@"

@@ -84,6 +84,7 @@
   const mind = (planck) => {
     const v = num(planck) / PLANCK_PER_MIND;
     if (!Number.isFinite(v)) return '–';
+    if (v === 0) return '0';
     return v >= 1000 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(4);
   };
   const short = (text, n = 6) => {
@@ -91,6 +92,8 @@
     return t.length > 2 * n + 1 ? `${t.slice(0, n)}…${t.slice(-n)}` : t;
   };
   const yes = (b) => (b ? 'yes' : 'no');
+  // The chain's camelCase names for people: `wrongOutput` → `wrong output`.
+  const words = (name) => String(name ?? '–').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
   const statusText = (st) => {
     if (typeof st === 'string') return st;
     if (st && typeof st === 'object') {
@@ -103,6 +106,23 @@
       return k;
     }
     return '–';
+  };
+  // A proposal's action as `mindos_proposals` writes it (`{"addDirective": {"title",
+  // "text"}}`, `{"setParameter": {"kappa": 600000000}}`, …): one line, and the full text.
+  const actionText = (action) => {
+    const [kind, body] = action && typeof action === 'object' ? Object.entries(action)[0] || [] : [];
+    if (kind === 'addDirective' && body) return [`add directive “${body.title}”`, body.text];
+    if (kind === 'amendDirective' && body) return [`amend directive ${body.id} to “${body.title}”`, body.text];
+    if (kind === 'repealDirective' && body) return [`repeal directive ${body.id}`, null];
+    if (kind === 'setParameter' && body && typeof body === 'object') {
+      const [name, value] = Object.entries(body)[0] || [];
+      if (name) return [`set ${name} to ${summary(value)}`, null];
+    }
+    return [summary(action), null];
+  };
+  const scopeText = (scope) => {
+    if (scope && typeof scope === 'object' && scope.subnet !== undefined) return `subnet ${scope.subnet}`;
+    return summary(scope);
   };
   const summary = (value) => {
     if (value === null || value === undefined) return '–';
@@ -449,10 +469,13 @@
         h('td', null, m.score.toFixed(3)), h('td', null, latencyCell(m)), h('td', null, loadCell(m)))))));
   }
 
+  // A table of `rows` under `headings` (a heading `[label, 'text']` heads a column of text,
+  // aligned left), or the note `empty`.
   function table(cls, headings, rows, empty) {
     if (!rows.length) return h('p', { class: 'note' }, empty);
     return h('div', { class: 'scroll', 'data-scroll': cls }, h('table', { class: cls },
-      h('thead', null, h('tr', null, headings.map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', null, h('tr', null, headings.map((t) => (Array.isArray(t)
+        ? h('th', { scope: 'col', class: t[1] }, t[0]) : h('th', { scope: 'col' }, t))))),
       h('tbody', null, rows)));
   }
 
@@ -485,7 +508,7 @@
       : h('p', { class: 'note' }, 'No directives.'));
     const proposals = Array.isArray(o.proposals) ? o.proposals : [];
     replace('proposals', h('h4', null, 'open proposals'), table('proposals',
-      ['#', 'action', 'scope', 'ayes', 'nays', 'tally', 'voters', 'voting ends', 'status'],
+      ['#', ['action', 'text'], 'scope', 'ayes (MIND)', 'nays (MIND)', 'tally', 'voters', 'voting ends (block)', 'status'],
       proposals.map((p) => {
         const ayes = num(p.ayes) || 0;
         const nays = num(p.nays) || 0;
@@ -495,14 +518,17 @@
         tally.children[0].style.width = `${total ? (ayes / total) * 100 : 0}%`;
         tally.children[1].style.width = `${total ? (nays / total) * 100 : 0}%`;
         const voters = Array.isArray(p.voters) ? p.voters.length : (p.voters ?? '–');
+        const [action, text] = actionText(p.action);
         return h('tr', { 'data-proposal': p.index },
           h('td', null, p.index),
-          h('td', { class: 'text mono' }, summary(p.action)),
-          h('td', { class: 'text' }, summary(p.scope)),
-          h('td', null, mind(p.ayes)), h('td', null, mind(p.nays)), h('td', null, tally),
-          h('td', null, voters),
+          h('td', { class: 'text', 'data-field': 'action' }, action,
+            text ? h('div', { class: 'muted' }, text) : null),
+          h('td', { 'data-field': 'scope' }, scopeText(p.scope)),
+          h('td', { 'data-field': 'ayes' }, mind(p.ayes)), h('td', { 'data-field': 'nays' }, mind(p.nays)),
+          h('td', null, tally),
+          h('td', { 'data-field': 'voters' }, voters),
           h('td', null, field(p, 'votingEnds', 'voting_ends') ?? '–'),
-          h('td', null, statusText(p.status)));
+          h('td', { 'data-field': 'status' }, statusText(p.status)));
       }), 'No proposal is open.'));
   }
 
@@ -516,31 +542,31 @@
     }
     const committees = Array.isArray(o.committees) ? o.committees : [];
     replace('committees', h('h4', null, 'committees'), table('committees',
-      ['subnet', 'epoch', 'duty', 'size', 'f', 'threshold', 'members (uid)'],
+      ['subnet', 'epoch', 'duty', 'size', 'f', 'threshold', ['members (uid)', 'text']],
       committees.map(({ netuid, committee: c }) => h('tr', { 'data-netuid': netuid },
         h('td', null, netuid),
         c ? [
-          h('td', null, c.epoch), h('td', null, c.duty), h('td', null, c.size),
+          h('td', null, c.epoch), h('td', null, c.duty), h('td', { 'data-field': 'size' }, c.size),
           h('td', null, field(c, 'faultTolerance', 'fault_tolerance')), h('td', null, c.threshold),
-          h('td', { class: 'text' }, (c.members || []).map((m) => m.uid).join(', ') || '–'),
+          h('td', { class: 'text', 'data-field': 'members' }, (c.members || []).map((m) => m.uid).join(', ') || '–'),
         ] : h('td', { class: 'text', colspan: 6 }, 'none drawn yet'))),
       'No subnet.'));
     const cases = o.cases && Array.isArray(o.cases.cases) ? o.cases.cases : [];
     const audits = o.cases && Array.isArray(o.cases.audits) ? o.cases.audits : [];
     const count = (list) => (Array.isArray(list) ? list.length : 0);
     replace('cases', h('h4', null, 'open cases'), table('cases',
-      ['case', 'subnet', 'uid', 'offence', 'guilty', 'not guilty', 'expires at', 'status'],
-      cases.map((c) => h('tr', { 'data-case': c.id },
-        h('td', null, c.id), h('td', null, c.netuid), h('td', null, c.uid), h('td', null, c.offence),
+      ['case', 'subnet', 'uid', 'offence', 'guilty', 'not guilty', 'expires at (block)', 'status'],
+      cases.map((c) => h('tr', { 'data-case': c.id, 'data-uid': c.uid },
+        h('td', null, c.id), h('td', null, c.netuid), h('td', null, c.uid), h('td', null, words(c.offence)),
         h('td', null, `${count(c.guilty)} / ${c.threshold}`),
         h('td', null, `${count(field(c, 'notGuilty', 'not_guilty'))} / ${field(c, 'refuteAt', 'refute_at')}`),
         h('td', null, field(c, 'expiresAt', 'expires_at')), h('td', null, statusText(c.status)))),
       'No open case.'),
     h('h4', null, 'open audits'), table('audits',
-      ['case', 'subnet', 'uid', 'offence', 'reason', 'uphold', 'overturn', 'expires at', 'status'],
-      audits.map((a) => h('tr', { 'data-audit': a.case },
-        h('td', null, a.case), h('td', null, a.netuid), h('td', null, a.uid), h('td', null, a.offence),
-        h('td', null, a.reason),
+      ['case', 'subnet', 'uid', 'offence', 'reason', 'uphold', 'overturn', 'expires at (block)', 'status'],
+      audits.map((a) => h('tr', { 'data-audit': a.case, 'data-uid': a.uid },
+        h('td', null, a.case), h('td', null, a.netuid), h('td', null, a.uid), h('td', null, words(a.offence)),
+        h('td', null, words(a.reason)),
         h('td', null, `${count(a.uphold)} / ${field(a, 'upholdAt', 'uphold_at')}`),
         h('td', null, `${count(a.overturn)} / ${field(a, 'overturnAt', 'overturn_at')}`),
         h('td', null, field(a, 'expiresAt', 'expires_at')), h('td', null, statusText(a.status)))),
@@ -548,9 +574,9 @@
     const quarantines = Array.isArray(o.quarantines) ? o.quarantines : [];
     replace('quarantines', h('h4', null, 'quarantines'), table('quarantines',
       ['subnet', 'uid', 'hotkey', 'offence', 'since epoch', 'until epoch', 'offences', 'releasable'],
-      quarantines.map((q) => h('tr', { 'data-netuid': q.netuid },
+      quarantines.map((q) => h('tr', { 'data-netuid': q.netuid, 'data-uid': q.uid ?? null, 'data-hotkey': q.hotkey },
         h('td', null, q.netuid), h('td', null, q.uid ?? 'left'),
-        h('td', { class: 'mono', title: q.hotkey }, short(q.hotkey)), h('td', null, q.offence),
+        h('td', { class: 'mono', title: q.hotkey }, short(q.hotkey)), h('td', null, words(q.offence)),
         h('td', null, field(q, 'sinceEpoch', 'since_epoch')), h('td', null, field(q, 'untilEpoch', 'until_epoch')),
         h('td', null, q.offences), h('td', null, yes(q.releasable)))),
       'Nobody is quarantined.'));

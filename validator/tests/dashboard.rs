@@ -2,10 +2,15 @@
 //! text-embedding miner and a staked validator (all binaries), `tests/dashboard/dashboard.mjs`
 //! drives Debian's `chromium` through puppeteer-core (pinned by its `package-lock.json`;
 //! `scripts/setup.sh` installs both) at the gateway's `/dashboard`: both subnets and their
-//! metagraphs with the running miners are shown; without a reload the page follows the
-//! chain, and a miner's incentive appears when the first epoch pays; the table sorts; on a
-//! phone-sized screen nothing overflows; no console error. Screenshots are saved in
-//! `$CARGO_TARGET_TMPDIR/dashboard/` (the path is printed).
+//! metagraphs with the running miners are shown; while the page is open, //Alice proposes a
+//! directive and //Bob (the validator's staked coldkey) votes aye, and without a reload the
+//! proposals section shows none, then the proposal with an empty tally, then Bob's stake as
+//! its ayes and one voter — the stake `mindos_proposals` and `network_overview` recorded;
+//! without a reload the page follows the chain, and a miner's incentive appears when the
+//! first epoch pays; the table sorts; on a phone-sized screen nothing overflows (the
+//! proposal shown); no console error. Screenshots are saved in
+//! `$CARGO_TARGET_TMPDIR/dashboard/` (the path is printed). The sentinel sections filled
+//! (committee, cases, quarantines) are checked in `tests/judged.rs`.
 //!
 //! Without chromium, node or the packages the test says so and passes, unless
 //! `MINDOS_REQUIRE_CHROMIUM` is set (as `scripts/test.sh` sets it, where setup ran).
@@ -25,63 +30,34 @@
 
 mod common;
 
-use mindos_primitives::NetUid;
+use mindos_primitives::{NetUid, MIND};
 use std::{
     collections::BTreeMap,
-    path::{Path, PathBuf},
+    path::Path,
     time::{Duration, Instant},
 };
 
-use common::{run_on_dev_chain, Procs, StakedValidator};
+use common::{run_on_dev_chain, Browser, Procs, StakedValidator};
 use jsonrpsee::{core::client::ClientT, rpc_params};
-use mindos_test_utils::{http_client, node_key_peer, wait_for, AddrLine, DevNode};
+use mindos_chain_client::{
+    runtime::{
+        self,
+        // The call's own argument types (the runtime API's view types share their names).
+        directives::calls::propose::{Action as ProposalAction, Scope},
+        runtime_types::bounded_collections::bounded_vec::BoundedVec,
+    },
+    ChainClient,
+};
+use mindos_test_utils::{http_client, key, node_key_peer, wait_for, AddrLine, DevNode};
 use serde_json::{json, Value};
 
 const TEXT: NetUid = NetUid(0);
 const DIGITS: NetUid = NetUid(1);
 
-/// What the browser test needs, or why it cannot run here.
-struct Browser {
-    chromium: PathBuf,
-    script_dir: PathBuf,
-}
-
-fn browser() -> Result<Browser, String> {
-    let chromium = std::env::var_os("MINDOS_CHROMIUM")
-        .map(PathBuf::from)
-        .or_else(|| {
-            ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-                .iter()
-                .map(PathBuf::from)
-                .find(|p| p.is_file())
-        })
-        .ok_or("no chromium (Debian's `chromium` package; scripts/setup.sh installs it)")?;
-    let node = std::process::Command::new("node").arg("--version").output();
-    if !node.is_ok_and(|o| o.status.success()) {
-        return Err("no node (scripts/setup.sh installs nodejs)".into());
-    }
-    let script_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dashboard");
-    if !script_dir.join("node_modules/puppeteer-core").is_dir() {
-        return Err(format!(
-            "{} has no node_modules (run scripts/setup.sh, or `npm ci` there)",
-            script_dir.display()
-        ));
-    }
-    Ok(Browser {
-        chromium,
-        script_dir,
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_the_network_live_in_a_browser() {
-    let browser = match browser() {
-        Ok(browser) => browser,
-        Err(why) if std::env::var_os("MINDOS_REQUIRE_CHROMIUM").is_none() => {
-            eprintln!("skipping the dashboard's browser test: {why}");
-            return;
-        }
-        Err(why) => panic!("MINDOS_REQUIRE_CHROMIUM is set, but {why}"),
+    let Some(browser) = Browser::find("the dashboard's browser test") else {
+        return;
     };
     run_on_dev_chain(
         Duration::from_secs(480),
@@ -172,29 +148,42 @@ async fn scenario(browser: &Browser, dir: &Path, node: &DevNode, procs: &mut Pro
         .collect();
     let args = json!({
         "url": format!("http://{gateway}/dashboard"),
-        "chromium": browser.chromium,
         "out": out,
         "miners": miners,
         "payment": !paid,
+        "proposal": {"title": PROPOSAL.0},
         "timeout_ms": 300_000,
     });
-    let run = tokio::process::Command::new("node")
-        .arg(browser.script_dir.join("dashboard.mjs"))
-        .arg(args.to_string())
-        .current_dir(&browser.script_dir)
-        .kill_on_drop(true)
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        run.status.success(),
-        "the browser test failed ({}):\n{stderr}\n{stdout}",
-        run.status
-    );
-    let seen: Value = serde_json::from_str(stdout.trim().lines().last().unwrap()).unwrap();
+    // While the page is open: Alice proposes a directive, then Bob (the validator's staked
+    // coldkey) votes aye on it.
+    let chain = ChainClient::connect(&node.ws_url()).await.unwrap();
+    let seen = browser
+        .run(args, async |asked: &Value| {
+            let submitted = match (asked["step"].as_str(), asked["proposal"].as_u64()) {
+                (Some("propose"), _) => {
+                    let (title, text) = PROPOSAL;
+                    let call = runtime::transactions().directives().propose(
+                        ProposalAction::AddDirective {
+                            title: BoundedVec(title.as_bytes().to_vec()),
+                            text: BoundedVec(text.as_bytes().to_vec()),
+                        },
+                        Scope::Network,
+                    );
+                    chain.submit(&call, &key("//Alice")).await
+                }
+                (Some("vote"), Some(index)) => {
+                    let call = runtime::transactions()
+                        .directives()
+                        .vote(u32::try_from(index).unwrap(), true);
+                    chain.submit(&call, &key("//Bob")).await
+                }
+                _ => return Err(format!("no such step: {asked}")),
+            };
+            submitted.map(drop).map_err(|e| e.to_string())
+        })
+        .await;
     eprintln!("the browser saw: {seen}");
+    proposal_as_the_chain_has_it(&node.http(), &client, &seen["proposal"]).await;
     eprintln!(
         "screenshots: {} and {}",
         out.join("dashboard.png").display(),
@@ -204,6 +193,53 @@ async fn scenario(browser: &Browser, dir: &Path, node: &DevNode, procs: &mut Pro
     if !paid {
         assert!(seen["paid"].is_object(), "{seen}");
     }
+}
+
+/// The directive proposal the test opens while the page is open: title, text.
+const PROPOSAL: (&str, &str) = (
+    "Open models",
+    "Subnet models are published with their digests.",
+);
+
+/// The proposal the page showed after the vote (`seen`: the browser's `{opened, voted}`) is
+/// the one `mindos_proposals` and `network_overview` hold: Bob's aye stake, one voter.
+async fn proposal_as_the_chain_has_it(
+    node: &jsonrpsee::http_client::HttpClient,
+    gateway: &jsonrpsee::http_client::HttpClient,
+    seen: &Value,
+) {
+    let proposals: Value = node
+        .request("mindos_proposals", rpc_params![])
+        .await
+        .unwrap();
+    let [proposal] = proposals.as_array().unwrap().as_slice() else {
+        panic!("one proposal: {proposals}");
+    };
+    assert_eq!(seen["voted"]["index"], proposal["index"], "{seen}");
+    assert_eq!(proposal["voters"], 1, "{proposal}");
+    assert_eq!(proposal["nays"], "0", "{proposal}");
+    let ayes: u128 = proposal["ayes"].as_str().unwrap().parse().unwrap();
+    assert!(ayes >= 10 * MIND, "Bob's stake voted: {proposal}");
+    // The page shows MIND with two decimals, whole MIND from 1,000 on.
+    let shown: f64 = seen["voted"]["ayes"].as_str().unwrap().parse().unwrap();
+    let rounding = if ayes < 1_000 * MIND { 0.005 } else { 0.5 };
+    assert!(
+        (shown - ayes as f64 / MIND as f64).abs() <= rounding,
+        "the page shows {shown} MIND of ayes, the chain {ayes} planck"
+    );
+    let overview: Value = wait_for(
+        "network_overview with the vote",
+        Duration::from_secs(30),
+        || async {
+            let overview: Value = gateway
+                .request("network_overview", rpc_params![])
+                .await
+                .ok()?;
+            (overview["proposals"][0]["voters"] == 1).then_some(overview)
+        },
+    )
+    .await;
+    assert_eq!(overview["proposals"][0]["ayes"], proposal["ayes"]);
 }
 
 /// The page's files come with their types and security headers; other paths and methods

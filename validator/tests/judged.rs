@@ -20,6 +20,15 @@
 //! - the liar's reports of honest miners are refuted by the three honest members (`2f + 1`
 //!   not guilty), which burns its 10 MIND bond each time; no honest miner is ever quarantined.
 //!
+//! The dashboard shows it (`tests/dashboard/dashboard.mjs` with `expect_sentinels`, in
+//! Debian's `chromium`, skipped as in `tests/dashboard.rs` unless `MINDOS_REQUIRE_CHROMIUM`
+//! is set): opened on validator 0's gateway when the committee sits and watching alongside
+//! the scenario, it shows the committee's four member uids, at least one open case — each
+//! one the chain opened (`CaseOpened`), against that uid — and both bad miners' quarantine
+//! rows with their uids and hotkeys; nothing overflows a phone's width; no console error.
+//! Screenshots in `$CARGO_TARGET_TMPDIR/judged/`. `network_overview` reports the committee
+//! and the quarantines as the chain has them.
+//!
 //! It prints the epochs each step took and the miners' emission shares before and after.
 //!
 //! Needs `mindos-node` (built with `--features fast-blocks`) and `mindos-miner` (built with
@@ -41,14 +50,17 @@ use std::{
     collections::BTreeMap,
     path::Path,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
-use common::{account_of, assert_fault_injected, run_on_dev_chain, Procs, StakedValidator};
+use common::{
+    account_of, assert_fault_injected, run_on_dev_chain, Browser, Procs, StakedValidator,
+};
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use mindos_chain_client::{
     follow::FinalizedBlocks,
     runtime::{self, sentinels::events as sentinel_events},
+    sentinels::{Committee, Quarantine},
     ChainClient,
 };
 use mindos_subnets::EngineConfig;
@@ -68,7 +80,15 @@ const LIAR: usize = 3;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_committee_of_four_convicts_bad_miners_and_refutes_a_lying_sentinel() {
-    run_on_dev_chain(Duration::from_secs(720), 40, scenario).await;
+    let browser = Browser::find("the sentinels' dashboard in a browser");
+    run_on_dev_chain(
+        Duration::from_secs(720),
+        40,
+        async |dir: &Path, node: &DevNode, procs: &mut Procs| {
+            scenario(browser, dir, node, procs).await
+        },
+    )
+    .await;
 }
 
 /// A miner of the scenario.
@@ -109,6 +129,8 @@ const MINERS: [Miner; 4] = [
 /// Sentinel events seen in finalized blocks.
 #[derive(Default)]
 struct Seen {
+    /// `CaseOpened`: (case, accused uid).
+    opened: Vec<(u64, u16)>,
     /// `ReportRefuted`: (reporter, bond burned).
     refuted: Vec<([u8; 32], u128)>,
     /// `MinerSlashed`: (hotkey, amount).
@@ -126,6 +148,9 @@ fn record_events(client: ChainClient, url: String, cancel: CancellationToken) ->
                 continue;
             };
             let mut seen = shared.lock().unwrap();
+            for e in events.find::<sentinel_events::CaseOpened>().flatten() {
+                seen.opened.push((e.case, e.uid));
+            }
             for e in events.find::<sentinel_events::ReportRefuted>().flatten() {
                 seen.refuted.push((e.reporter.0, e.bond_burned));
             }
@@ -176,17 +201,106 @@ fn emission_shares(graph: &BTreeMap<[u8; 32], Value>) -> Vec<(&'static str, f64)
         .collect()
 }
 
+/// `network_overview` on the gateway shows `committee` (once its block is finalized).
+async fn overview_shows_the_committee(gateway: &HttpClient, committee: &Committee) {
+    let members: Vec<(u64, [u8; 32])> = committee
+        .members
+        .iter()
+        .map(|m| (u64::from(m.uid), m.hotkey.0))
+        .collect();
+    wait_for(
+        "network_overview with the committee",
+        Duration::from_secs(30),
+        || async {
+            let overview: Value = gateway
+                .request("network_overview", rpc_params![])
+                .await
+                .ok()?;
+            let row = overview["committees"]
+                .as_array()?
+                .iter()
+                .find(|c| c["netuid"] == DIGITS.0)?;
+            let shown: Vec<(u64, [u8; 32])> = row["committee"]["members"]
+                .as_array()?
+                .iter()
+                .map(|m| Some((m["uid"].as_u64()?, account(&m["hotkey"]).0)))
+                .collect::<Option<_>>()?;
+            (row["committee"]["size"] == 4 && shown == members).then_some(())
+        },
+    )
+    .await;
+}
+
+/// `network_overview` on the gateway shows each of `quarantines` with its uid (once the
+/// validator follows their finalized block).
+async fn overview_shows_the_quarantines(gateway: &HttpClient, quarantines: &[Quarantine]) {
+    wait_for(
+        "network_overview with the quarantines",
+        Duration::from_secs(30),
+        || async {
+            let overview: Value = gateway
+                .request("network_overview", rpc_params![])
+                .await
+                .ok()?;
+            let rows = overview["quarantines"].as_array()?;
+            quarantines
+                .iter()
+                .all(|q| {
+                    rows.iter().any(|row| {
+                        row["netuid"] == DIGITS.0
+                            && row["uid"].as_u64() == q.uid.map(u64::from)
+                            && account(&row["hotkey"]) == q.hotkey
+                    })
+                })
+                .then_some(())
+        },
+    )
+    .await;
+}
+
+/// Every case row the dashboard showed (`shown`: the browser's `cases`) is one the chain
+/// opened on the digits subnet, against that uid; it showed at least one.
+async fn page_cases_were_opened(shown: &Value, seen: &Mutex<Seen>) {
+    let shown = shown.as_array().unwrap();
+    assert!(!shown.is_empty(), "the page showed no case");
+    for case in shown {
+        assert_eq!(case["netuid"], DIGITS.0, "{case}");
+        // The event recorder follows finalized blocks too, maybe a little behind the page.
+        wait_for(
+            &format!("the chain's CaseOpened of {case}"),
+            Duration::from_secs(30),
+            || async {
+                let seen = seen.lock().unwrap();
+                seen.opened
+                    .iter()
+                    .any(|(id, uid)| {
+                        case["id"].as_u64() == Some(*id)
+                            && case["uid"].as_u64() == Some(u64::from(*uid))
+                    })
+                    .then_some(())
+            },
+        )
+        .await;
+    }
+}
+
+/// An SS58 account as the node writes it.
+fn account(value: &Value) -> AccountId32 {
+    value.as_str().unwrap().parse().unwrap()
+}
+
 async fn subnet_epoch(chain: &ChainClient) -> u64 {
     let at = chain.at_best().await.unwrap();
     chain.sentinels().subnet_epoch(&at, DIGITS).await.unwrap()
 }
 
-async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
+async fn scenario(browser: Option<Browser>, dir: &Path, node: &DevNode, procs: &mut Procs) {
     let chain = ChainClient::connect(&node.ws_url()).await.unwrap();
     let http = node.http();
     let cancel = CancellationToken::new();
     let _stop_recording = cancel.clone().drop_guard();
-    let seen = record_events(chain.clone(), node.ws_url(), cancel);
+    let seen_events = record_events(chain.clone(), node.ws_url(), cancel);
+    let seen = seen_events.clone();
 
     for (i, m) in MINERS.iter().enumerate() {
         let proc = common::chain_miner(
@@ -231,7 +345,8 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
         }
         procs.push((name, proc));
     }
-    let gateway = http_client(gateway.unwrap());
+    let gateway_addr = gateway.unwrap();
+    let gateway = http_client(gateway_addr);
 
     // Stake on each miner's hotkey once it is registered, from its coldkey.
     for m in &MINERS {
@@ -262,6 +377,40 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
         .await;
     assert_eq!(committee.members.len(), 4, "{committee:?}");
     eprintln!("committee of 4 sits in sentinel epoch {first_epoch}");
+    // What the dashboard's checks add to the scenario's time (the browser itself watches
+    // alongside it).
+    let mut held_up = Instant::now();
+    overview_shows_the_committee(&gateway, &committee).await;
+    let mut dashboard_time = held_up.elapsed();
+    // The dashboard watches from here until the quarantines, alongside the scenario.
+    let graph = metagraph(&http).await;
+    let to_quarantine: Vec<Value> = MINERS[2..]
+        .iter()
+        .map(|m| {
+            let row = &graph[&account_of(m.hotkey_uri)];
+            json!({"uid": row["uid"], "hotkey": row["hotkey"]})
+        })
+        .collect();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("judged");
+    let args = json!({
+        "url": format!("http://{gateway_addr}/dashboard"),
+        "out": out,
+        "expect_sentinels": {
+            "netuid": DIGITS.0,
+            "members": committee.members.iter().map(|m| m.uid).collect::<Vec<_>>(),
+            "quarantined": to_quarantine,
+        },
+        "timeout_ms": 240_000,
+    });
+    let watch = browser.map(|browser| {
+        tokio::spawn(async move {
+            browser
+                .run(args, async |asked: &Value| {
+                    Err(format!("no such step: {asked}"))
+                })
+                .await
+        })
+    });
     let before = emission_shares(&metagraph(&http).await);
     eprintln!("miners' emission shares before: {before:?}");
 
@@ -323,6 +472,21 @@ async fn scenario(dir: &Path, node: &DevNode, procs: &mut Procs) {
         || async { (chain.finalized_number().await.ok()? > u64::from(landed) + 1).then_some(()) },
     )
     .await;
+    held_up = Instant::now();
+    overview_shows_the_quarantines(&gateway, &quarantines).await;
+    if let Some(watch) = watch {
+        // The browser's failure as it was raised.
+        let seen = watch
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        eprintln!(
+            "the dashboard showed: {seen}; screenshots in {}",
+            out.display()
+        );
+        page_cases_were_opened(&seen["cases"], &seen_events).await;
+    }
+    dashboard_time += held_up.elapsed();
+    eprintln!("the dashboard's checks held the scenario up for {dashboard_time:?}");
     let engine = mindos_subnets::load("digits", &EngineConfig::default()).unwrap();
     let bad_uids: Vec<u64> = quarantines
         .iter()

@@ -17,7 +17,12 @@
 )]
 
 use mindos_primitives::NetUid;
-use std::{net::SocketAddr, path::Path, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
 
 use jsonrpsee::{
     core::client::{ClientT, Error as ClientError},
@@ -33,6 +38,112 @@ use mindos_test_utils::{miner_bin, wait_for, DevNode, MinerSpec, NodeArgs, Proc}
 use serde_json::Value;
 
 pub const VALIDATOR_BIN: &str = env!("CARGO_BIN_EXE_mindos-validator");
+
+/// What the dashboard's browser checks need: Debian's `chromium`, `node`, and
+/// `tests/dashboard/` with its `node_modules` (`scripts/setup.sh` installs all three).
+pub struct Browser {
+    chromium: PathBuf,
+    script_dir: PathBuf,
+}
+
+impl Browser {
+    /// The browser, or `None` (saying why `what` is skipped) without one, unless
+    /// `MINDOS_REQUIRE_CHROMIUM` is set (as `scripts/test.sh` sets it, where setup ran): then
+    /// the test fails.
+    pub fn find(what: &str) -> Option<Browser> {
+        match Self::why_not() {
+            Ok(browser) => Some(browser),
+            Err(why) if std::env::var_os("MINDOS_REQUIRE_CHROMIUM").is_none() => {
+                eprintln!("skipping {what}: {why}");
+                None
+            }
+            Err(why) => panic!("MINDOS_REQUIRE_CHROMIUM is set, but {why}"),
+        }
+    }
+
+    fn why_not() -> Result<Browser, String> {
+        let chromium = std::env::var_os("MINDOS_CHROMIUM")
+            .map(PathBuf::from)
+            .or_else(|| {
+                ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+                    .iter()
+                    .map(PathBuf::from)
+                    .find(|p| p.is_file())
+            })
+            .ok_or("no chromium (Debian's `chromium` package; scripts/setup.sh installs it)")?;
+        let node = std::process::Command::new("node").arg("--version").output();
+        if !node.is_ok_and(|o| o.status.success()) {
+            return Err("no node (scripts/setup.sh installs nodejs)".into());
+        }
+        let script_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dashboard");
+        if !script_dir.join("node_modules/puppeteer-core").is_dir() {
+            return Err(format!(
+                "{} has no node_modules (run scripts/setup.sh, or `npm ci` there)",
+                script_dir.display()
+            ));
+        }
+        Ok(Browser {
+            chromium,
+            script_dir,
+        })
+    }
+
+    /// Runs `tests/dashboard/dashboard.mjs` with `args` (its JSON argument, `chromium` added)
+    /// and returns what it saw (its last line). Each step it asks for on the way (a line
+    /// `{"step": …}`) is done by `step`, whose outcome is its answer. Fails the test, with
+    /// the script's output, if the script fails.
+    pub async fn run(
+        &self,
+        mut args: Value,
+        mut step: impl AsyncFnMut(&Value) -> Result<(), String>,
+    ) -> Value {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+        args["chromium"] = Value::from(self.chromium.display().to_string());
+        let mut child = tokio::process::Command::new("node")
+            .arg(self.script_dir.join("dashboard.mjs"))
+            .arg(args.to_string())
+            .current_dir(&self.script_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let errors = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text).await;
+            text
+        });
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut printed = Vec::new();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let asked: Option<Value> = serde_json::from_str(&line).ok();
+            if let Some(asked) = asked.filter(|v| v.get("step").is_some()) {
+                let answer = match step(&asked).await {
+                    Ok(()) => serde_json::json!({ "done": true }),
+                    Err(error) => serde_json::json!({ "error": error }),
+                };
+                eprintln!("browser step {asked}: {answer}");
+                stdin
+                    .write_all(format!("{answer}\n").as_bytes())
+                    .await
+                    .unwrap();
+            }
+            printed.push(line);
+        }
+        let status = child.wait().await.unwrap();
+        let errors = errors.await.unwrap();
+        let printed = printed.join("\n");
+        assert!(
+            status.success(),
+            "the browser test failed ({status}):\n{errors}\n{printed}"
+        );
+        serde_json::from_str(printed.lines().last().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("the browser test's result: {e}: {printed}"))
+    }
+}
 
 /// The label this process's digits model gives `input` — what honest miners, which run the
 /// same model, must answer.
