@@ -30,7 +30,7 @@
 //! chain ([`cli::EXIT_CODES`] lists the codes): a wrong password, a chain error, a declined
 //! confirmation, anything else is bad input.
 
-pub mod address;
+pub use mindos_chain_client::address;
 pub mod amount;
 pub mod cli;
 pub mod dry_run;

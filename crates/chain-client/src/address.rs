@@ -1,4 +1,5 @@
-//! SS58 addresses with MindOS's prefix, and accounts from whatever a user types.
+//! SS58 addresses with MindOS's prefix, and accounts from whatever a user types: one
+//! spelling of an account for every binary (the CLI, and the miner's and validator's notices).
 //!
 //! `subxt`'s `AccountId32` prints the generic Substrate prefix (42, addresses starting with
 //! `5`); MindOS addresses use the chain's own prefix, [`SS58_PREFIX`], as polkadot-js shows
@@ -8,8 +9,8 @@
 use subxt::utils::AccountId32;
 
 /// MindOS's SS58 prefix: the runtime's `SS58_PREFIX`, which its metadata carries as the
-/// constant `System::SS58Prefix` (a test reads it from the chain client's metadata, so the
-/// two cannot drift apart).
+/// constant `System::SS58Prefix` (a test in the CLI reads it from this crate's metadata, so
+/// the two cannot drift apart).
 pub const SS58_PREFIX: u16 = 2424;
 
 /// What the SS58 checksum hashes before the payload.
@@ -67,7 +68,7 @@ pub enum AddressError {
 pub fn parse_account(text: &str) -> Result<AccountId32, AddressError> {
     let text = text.trim();
     if text.starts_with("0x") {
-        return mindos_chain_client::keys::parse_account(text)
+        return crate::keys::parse_account(text)
             .ok_or_else(|| AddressError::BadHex(text.to_owned()));
     }
     // subxt's parser reads one- and two-byte prefixes and checks the checksum.
@@ -115,7 +116,7 @@ mod tests {
         let alice = AccountId32(subxt_signer::sr25519::dev::alice().public_key().0);
         assert_eq!(parse_account(&to_ss58(&alice)).unwrap(), alice);
         assert_eq!(parse_account(&alice.to_string()).unwrap(), alice);
-        let hex = format!("0x{}", mindos_chain_client::to_hex(&alice.0));
+        let hex = format!("0x{}", crate::to_hex(&alice.0));
         assert_eq!(parse_account(&hex).unwrap(), alice);
 
         let mut typo = to_ss58(&alice).into_bytes();

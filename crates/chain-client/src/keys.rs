@@ -185,8 +185,9 @@ pub fn load_or_create_key(path: &Path) -> Result<Keypair, KeyError> {
 /// losing the file loses whatever is funded, staked or registered with it.
 pub fn new_key_notice(path: &Path, account: &AccountId32) -> String {
     format!(
-        "created a new hotkey {account} (0x{hex}) in {path}: BACK UP THIS FILE now — it is the \
+        "created a new hotkey {address} (0x{hex}) in {path}: BACK UP THIS FILE now — it is the \
          only copy of the key, and funds, stake and registrations of this hotkey are lost with it",
+        address = crate::address::to_ss58(account),
         hex = crate::to_hex(&account.0),
         path = path.display(),
     )
@@ -215,6 +216,19 @@ pub fn parse_key(text: &str) -> Result<Keypair, String> {
 mod tests {
     use super::*;
     use subxt_signer::sr25519::dev;
+
+    #[test]
+    fn a_new_hotkey_is_announced_as_mindos_addresses_are_spelled() {
+        let alice = AccountId32(dev::alice().public_key().0);
+        let notice = new_key_notice(Path::new("/keys/hotkey"), &alice);
+        // The spelling `mindos` shows and takes (prefix 2424, `iR…`), not the generic `5…`.
+        assert!(
+            notice.contains(&crate::address::to_ss58(&alice)),
+            "{notice}"
+        );
+        assert!(!notice.contains(&alice.to_string()), "{notice}");
+        assert!(notice.contains("/keys/hotkey"), "{notice}");
+    }
 
     #[test]
     fn uris_and_hex_seeds_parse() {

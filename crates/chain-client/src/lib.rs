@@ -8,6 +8,7 @@
 //!
 //! Binaries (miner, validator) use this crate and never link the runtime.
 
+pub mod address;
 pub mod follow;
 pub mod keys;
 pub mod neuron;
