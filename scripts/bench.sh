@@ -71,7 +71,7 @@ cargo run --locked --quiet --release -p mindos-bench-report -- \
   --command "scripts/bench.sh${quick[*]:+ ${quick[*]}}" \
   --seconds "$seconds" \
   --date "$started" \
-  --commit "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')" \
+  --commit "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!docs/benchmarks.md' ':!docs/benchmarks' 2>/dev/null || echo ' (with uncommitted changes)')" \
   --rustc "$(rustc --version)" \
   --load-before "$load_before" \
   "${files[@]}"

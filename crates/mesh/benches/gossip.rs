@@ -234,6 +234,17 @@ fn bandwidth(registry: &Registry) -> (u64, u64) {
     (inbound, outbound)
 }
 
+/// CPU time (user and system) this process has used: every node's share of it.
+fn process_cpu() -> Duration {
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable rusage.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    assert_eq!(rc, 0, "getrusage failed");
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
 /// Bytes every node received and sent in total.
 fn total_bandwidth(nodes: &[Node]) -> (u64, u64) {
     nodes
@@ -376,11 +387,14 @@ async fn main() {
     let window = (GAP * messages) + TAIL;
     tokio::time::sleep(TAIL).await;
     let before_quiet = total_bandwidth(&nodes);
+    let cpu_before_quiet = process_cpu();
     tokio::time::sleep(window).await;
     let after_quiet = total_bandwidth(&nodes);
+    let cpu_quiet = process_cpu() - cpu_before_quiet;
 
     // The messages, each from a different node.
     let before = total_bandwidth(&nodes);
+    let cpu_before = process_cpu();
     let window_start = Instant::now();
     let mut convergence = Vec::new();
     let mut node_median = Vec::new();
@@ -405,6 +419,7 @@ async fn main() {
     }
     tokio::time::sleep(TAIL).await;
     let after = total_bandwidth(&nodes);
+    let cpu_busy = process_cpu() - cpu_before;
     let window_secs = window_start.elapsed().as_secs_f64();
     stop(nodes).await;
 
@@ -418,6 +433,13 @@ async fn main() {
     let msg_in = (busy_in - quiet_in * window_secs) / f64::from(messages);
     let msg_out = (busy_out - quiet_out * window_secs) / f64::from(messages);
     let payload = serde_json::to_vec(&beat(0)).unwrap().len();
+    // CPU the messages cost, all nodes together, and the convergence that alone allows on
+    // this machine's cores (every node shares them).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpu_per_msg = (cpu_busy.as_secs_f64() - cpu_quiet.as_secs_f64() / quiet_secs * window_secs)
+        / f64::from(messages)
+        * 1e3;
+    let cpu_floor = cpu_per_msg / cores as f64;
 
     let median_convergence = median(&mut convergence.clone());
     let max_convergence = convergence.iter().copied().fold(0.0, f64::max);
@@ -440,6 +462,10 @@ async fn main() {
          median {median_hops} hops"
     );
     println!(
+        "process CPU per message (all nodes, less the quiet rate): {cpu_per_msg:.1} ms, \
+         {cpu_floor:.1} ms on {cores} cores"
+    );
+    println!(
         "bytes per node: quiet {quiet_in:.0} B/s in, {quiet_out:.0} B/s out; per message \
          {msg_in:.0} B in, {msg_out:.0} B out (beat payload {payload} B)"
     );
@@ -453,8 +479,8 @@ async fn main() {
             "name": "mesh",
             "title": format!("Mesh: gossip convergence on {count} nodes in one process"),
             "command": format!(
-                "cargo bench -p mindos-mesh --features bandwidth-metrics --bench gossip --{}",
-                if quick { " --quick" } else { "" }
+                "cargo bench -p mindos-mesh --features bandwidth-metrics --bench gossip{}",
+                if quick { " -- --quick" } else { "" }
             ),
             "quick": quick,
             "seconds": seconds,
@@ -473,8 +499,12 @@ async fn main() {
                  connections' substreams after decryption and demultiplexing, so noise, yamux \
                  and TCP/IP overhead is not counted. The bytes a message costs are the window's \
                  bytes (the messages plus {} s of IHAVE gossip after the last) less the quiet \
-                 rate (pings, heartbeats) measured over as long a window just before.",
-                std::thread::available_parallelism().map_or(1, |n| n.get()),
+                 rate (pings, heartbeats) measured over as long a window just before. All \
+                 nodes share this process's cores, so a beat's convergence also waits for the \
+                 CPU every node spends on it (signature checks, noise, yamux, validation): the \
+                 process's CPU time per message (getrusage, less the quiet rate) divided by \
+                 the cores is the floor that sets, shown beside the hop bound.",
+                cores,
                 GAP.as_millis(),
                 hop_times.len(),
                 TAIL.as_secs(),
@@ -495,10 +525,13 @@ async fn main() {
                         ["one hop on a 2-node mesh, median", format!("{hop:.2} ms")],
                         ["lower bound (hops × one hop), median", format!("{:.2} ms", median_hops * hop)],
                         ["convergence / lower bound, median", format!("{ratio:.1}")],
+                        ["process CPU per message, all nodes", format!("{cpu_per_msg:.1} ms")],
+                        [format!("… divided by {cores} cores: the CPU floor"), format!("{cpu_floor:.1} ms")],
+                        ["convergence / CPU floor, medians", format!("{:.1}", median_convergence / cpu_floor)],
                     ],
                 },
                 {
-                    "caption": "Bytes per node (libp2p bandwidth counters: substream bytes)",
+                    "caption": "Bytes per node, mean (libp2p bandwidth counters: substream bytes; in one process every byte a node sends another receives, so the means are equal)",
                     "columns": ["figure", "received", "sent"],
                     "rows": [
                         ["quiet mesh, per second", format!("{quiet_in:.0} B"), format!("{quiet_out:.0} B")],
@@ -532,6 +565,7 @@ async fn main() {
                         { "name": "last node", "points": convergence.iter().enumerate().map(|(i, y)| json!([i as f64, y])).collect::<Vec<_>>() },
                         { "name": "median node", "points": node_median.iter().enumerate().map(|(i, y)| json!([i as f64, y])).collect::<Vec<_>>() },
                         { "name": "lower bound (hops × one hop)", "points": hops_of.iter().enumerate().map(|(i, h)| json!([i as f64, h * hop])).collect::<Vec<_>>() },
+                        { "name": "CPU floor (process CPU per message ÷ cores, mean)", "points": [[0.0, cpu_floor], [f64::from(messages - 1), cpu_floor]] },
                     ],
                 },
             ],

@@ -461,8 +461,8 @@ fn main() {
         "name": "epoch",
         "title": "Consensus epoch: sparse against the dense reference",
         "command": format!(
-            "cargo bench -p mindos-consensus-math --features reference --bench epoch --{}",
-            if args.quick { " --quick" } else { "" }
+            "cargo bench -p mindos-consensus-math --features reference --bench epoch{}",
+            if args.quick { " -- --quick" } else { "" }
         ),
         "quick": args.quick,
         "seconds": seconds,
