@@ -23,9 +23,9 @@ const COLOURS: [RGBColor; 6] = [
     RGBColor(140, 86, 75),
 ];
 
-/// The range that holds `values` with a margin: a factor on a log axis, a share of the span
-/// on a linear one (which starts at 0 when every value is positive).
-fn range(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
+/// The range that holds `values` with a margin: a factor on a log axis, `top` times the
+/// span on a linear one (which starts at 0 when every value is positive).
+fn range(values: impl Iterator<Item = f64>, log: bool, top: f64) -> Range<f64> {
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
@@ -33,7 +33,7 @@ fn range(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
         (lo / 1.5)..(hi * 1.5)
     } else {
         let lo = if lo > 0.0 { 0.0 } else { lo };
-        let pad = if hi > lo { (hi - lo) * 0.08 } else { 1.0 };
+        let pad = if hi > lo { (hi - lo) * top } else { 1.0 };
         lo..(hi + pad)
     }
 }
@@ -41,8 +41,9 @@ fn range(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
 /// Draws `plot` into an SVG file at `file`.
 pub(crate) fn draw(plot: &Plot, file: &Path) -> anyhow::Result<()> {
     let points = || plot.series.iter().flat_map(|s| s.points.iter());
-    let x = range(points().map(|p| p.0), plot.log_x);
-    let y = range(points().map(|p| p.1), plot.log_y);
+    let x = range(points().map(|p| p.0), plot.log_x, 0.05);
+    // Room for the legend (upper left) above the data.
+    let y = range(points().map(|p| p.1), plot.log_y, 0.4);
     let root = SVGBackend::new(file, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
     let base = plot.x_log_base.unwrap_or(10.0);
@@ -154,9 +155,9 @@ mod tests {
     }
 
     #[test]
-    fn linear_axes_start_at_zero_and_log_axes_keep_a_margin() {
-        assert_eq!(range([2.0, 10.0].into_iter(), false), 0.0..10.8);
-        let r = range([1.0, 100.0].into_iter(), true);
+    fn linear_axes_start_at_zero_with_room_for_the_legend_and_log_axes_keep_a_margin() {
+        assert_eq!(range([2.0, 10.0].into_iter(), false, 0.4), 0.0..14.0);
+        let r = range([1.0, 100.0].into_iter(), true, 0.4);
         assert!(r.start < 1.0 && r.end > 100.0);
     }
 

@@ -552,6 +552,7 @@ async fn main() {
                     "series": [
                         { "name": "deliveries", "points": cdf },
                         { "name": "lower bound for the farthest node, median", "points": [[median_hops * hop, 0.0], [median_hops * hop, 100.0]] },
+                        { "name": "CPU floor (process CPU per message ÷ cores, mean)", "points": [[cpu_floor, 0.0], [cpu_floor, 100.0]] },
                     ],
                 },
                 {
