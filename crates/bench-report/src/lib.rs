@@ -60,6 +60,16 @@ pub fn write_report(out: &Path, run: &Run, results: &[PathBuf]) -> anyhow::Resul
     let plots_dir = plots_dir(out)?;
     std::fs::create_dir_all(&plots_dir)
         .with_context(|| format!("creating {}", plots_dir.display()))?;
+    // The directory is the report's: plots of an earlier run that this one no longer draws
+    // must not linger beside it.
+    for entry in
+        std::fs::read_dir(&plots_dir).with_context(|| format!("reading {}", plots_dir.display()))?
+    {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "svg") {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
     for result in &parsed {
         for p in &result.plots {
             let file = plots_dir.join(format!("{}.svg", p.id));
@@ -80,5 +90,55 @@ fn plots_dir(out: &Path) -> anyhow::Result<PathBuf> {
     match out.extension().and_then(|e| e.to_str()) {
         Some("md") => Ok(out.with_extension("")),
         _ => bail!("the report must be a .md file, not {}", out.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, plot_id: &str) -> PathBuf {
+        let mut v = result::tests::sample();
+        v["plots"][0]["id"] = plot_id.into();
+        let path = dir.join(name);
+        std::fs::write(&path, v.to_string()).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_report_replaces_the_plots_of_the_last_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("benchmarks.md");
+        let run = Run {
+            quick: true,
+            ..Run::default()
+        };
+        let first = write(dir.path(), "a.json", "old-plot");
+        write_report(&out, &run, &[first]).unwrap();
+        assert!(dir.path().join("benchmarks/old-plot.svg").exists());
+
+        let second = write(dir.path(), "b.json", "new-plot");
+        write_report(&out, &run, &[second]).unwrap();
+        assert!(dir.path().join("benchmarks/new-plot.svg").exists());
+        assert!(!dir.path().join("benchmarks/old-plot.svg").exists());
+        assert!(std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("benchmarks/new-plot.svg"));
+    }
+
+    #[test]
+    fn quick_results_never_make_a_full_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let quick = write(dir.path(), "a.json", "p");
+        let out = dir.path().join("benchmarks.md");
+        let err = write_report(&out, &Run::default(), &[quick]).unwrap_err();
+        assert!(err.to_string().contains("--quick run"), "{err:#}");
+        assert!(!out.exists());
+    }
+
+    #[test]
+    fn the_report_must_be_markdown() {
+        assert!(plots_dir(Path::new("docs/benchmarks.md")).is_ok());
+        assert!(plots_dir(Path::new("docs/benchmarks")).is_err());
     }
 }
