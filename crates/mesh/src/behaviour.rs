@@ -34,23 +34,47 @@ pub(crate) struct Behaviour {
     pub(crate) mdns: Toggle<mdns::tokio::Behaviour>,
 }
 
+fn setup(e: &dyn std::fmt::Display) -> MeshError {
+    MeshError::Setup(e.to_string())
+}
+
+/// The `SwarmBuilder` chain, with `.$layer($arg)` between the transports and the behaviour
+/// if given. A macro because each builder phase has its own type, which libp2p does not name.
+macro_rules! swarm {
+    ($config:expr $(, $layer:ident($arg:expr))?) => {{
+        let config: &MeshConfig = $config;
+        SwarmBuilder::with_existing_identity(config.keypair.clone())
+            .with_tokio()
+            .with_tcp(
+                tcp::Config::new().nodelay(true),
+                noise::Config::new,
+                yamux::Config::default,
+            )
+            .map_err(|e| setup(&e))?
+            .with_quic()
+            $(.$layer($arg))?
+            .with_behaviour(|key| build_behaviour(key, config))
+            .map_err(|e| setup(&e))?
+            .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_connection_timeout))
+            .build()
+    }};
+}
+
 /// Builds the swarm: TCP (noise + yamux) and QUIC transports carrying [`Behaviour`].
 pub(crate) fn build_swarm(config: &MeshConfig) -> Result<Swarm<Behaviour>, MeshError> {
-    let setup = |e: &dyn std::fmt::Display| MeshError::Setup(e.to_string());
-    let swarm = SwarmBuilder::with_existing_identity(config.keypair.clone())
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::new().nodelay(true),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .map_err(|e| setup(&e))?
-        .with_quic()
-        .with_behaviour(|key| build_behaviour(key, config))
-        .map_err(|e| setup(&e))?
-        .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_connection_timeout))
-        .build();
-    Ok(swarm)
+    Ok(swarm!(config))
+}
+
+/// [`build_swarm`] with libp2p's bandwidth counters (`libp2p_bandwidth_bytes_total`, by
+/// direction and protocol stack) registered in `registry`. They count the bytes of every
+/// substream of every connection, after decryption and demultiplexing: what the protocols
+/// send and receive, without noise, yamux, TCP or QUIC overhead.
+#[cfg(feature = "bandwidth-metrics")]
+pub(crate) fn build_swarm_with_bandwidth_metrics(
+    config: &MeshConfig,
+    registry: &mut libp2p::metrics::Registry,
+) -> Result<Swarm<Behaviour>, MeshError> {
+    Ok(swarm!(config, with_bandwidth_metrics(registry)))
 }
 
 fn build_behaviour(

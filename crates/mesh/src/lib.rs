@@ -86,6 +86,10 @@ pub fn publishable(
         .collect()
 }
 
+/// What [`Mesh::new`] returns: the client handle, the stream of [`MeshEvent`]s and the
+/// [`EventLoop`] to spawn.
+pub type MeshParts = (MeshClient, mpsc::Receiver<MeshEvent>, EventLoop);
+
 /// Room for commands from [`MeshClient`]s before senders wait.
 const COMMAND_BUFFER: usize = 256;
 
@@ -102,12 +106,34 @@ impl Mesh {
     /// Must be called inside a Tokio runtime. Fails with [`MeshError::InvalidConfig`],
     /// [`MeshError::Setup`] or [`MeshError::Listen`].
     #[allow(clippy::new_ret_no_self)] // the mesh is its three parts; there is no `Mesh` value
-    pub fn new(
-        config: MeshConfig,
-    ) -> Result<(MeshClient, mpsc::Receiver<MeshEvent>, EventLoop), MeshError> {
+    pub fn new(config: MeshConfig) -> Result<MeshParts, MeshError> {
         config.validate()?;
-        let mut swarm = behaviour::build_swarm(&config)?;
+        let swarm = behaviour::build_swarm(&config)?;
+        Self::assemble(config, swarm)
+    }
 
+    /// [`Mesh::new`], with libp2p's bandwidth counters registered in `registry`: the counter
+    /// family `libp2p_bandwidth_bytes_total`, labelled by `direction` (`inbound`,
+    /// `outbound`) and `protocols` (the transport stack, e.g. `/ip4/tcp`). They count the
+    /// bytes of every substream (gossip, identify, ping, inference links) after decryption
+    /// and demultiplexing, so noise, yamux, TCP and QUIC overhead is not included.
+    ///
+    /// Fails as [`Mesh::new`] does.
+    #[cfg(feature = "bandwidth-metrics")]
+    pub fn with_bandwidth_metrics(
+        config: MeshConfig,
+        registry: &mut libp2p::metrics::Registry,
+    ) -> Result<MeshParts, MeshError> {
+        config.validate()?;
+        let swarm = behaviour::build_swarm_with_bandwidth_metrics(&config, registry)?;
+        Self::assemble(config, swarm)
+    }
+
+    /// Listens, dials the bootstrap peers and wires `swarm` to a client and an event loop.
+    fn assemble(
+        config: MeshConfig,
+        mut swarm: libp2p::Swarm<behaviour::Behaviour>,
+    ) -> Result<MeshParts, MeshError> {
         let mut listeners = HashMap::new();
         for addr in &config.listen_addrs {
             let id = swarm
