@@ -11,9 +11,12 @@
 # the results into the markdown and the SVG plots. To add a benchmark, add a line to
 # `benches` below (crates/bench-report/README.md has the result format).
 #
-# Everything is built first (release, in $CARGO_TARGET_DIR), so a compile error shows before
-# any long run and no benchmark's time includes a build; the duration in the report is the
-# running time after that.
+# Everything is built first, so a compile error shows before any long run and no benchmark's
+# time includes a build; the duration in the report is the running time after that. A full
+# run builds optimised code (the bench profile); --quick only checks that every benchmark and
+# the report still build and run, so it uses the dev profile whose dependencies
+# scripts/test.sh has just built, instead of a second, optimised build of libp2p and the rest
+# (about 15 minutes on a cold CI machine).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/env.sh
@@ -35,9 +38,11 @@ benches=(
 )
 
 if [ "${#quick[@]}" -gt 0 ]; then
+  profile=(--profile dev)
   work=$CARGO_TARGET_DIR/bench-quick
   report=$work/benchmarks.md
 else
+  profile=(--profile bench)
   work=$CARGO_TARGET_DIR/bench-full
   report=$MINDOS_ROOT/docs/benchmarks.md
 fi
@@ -48,9 +53,9 @@ mkdir -p "$results"
 echo "[bench] building"
 for entry in "${benches[@]}"; do
   # shellcheck disable=SC2086 # the arguments are separate words
-  cargo bench --locked ${entry#*|} --no-run
+  cargo bench --locked "${profile[@]}" ${entry#*|} --no-run
 done
-cargo build --locked --release -p mindos-bench-report
+cargo build --locked "${profile[@]}" -p mindos-bench-report
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 # Other work on the machine, and our own priority: the mesh figures are wall-clock times.
@@ -61,12 +66,12 @@ for entry in "${benches[@]}"; do
   name=${entry%%|*}
   echo "[bench] $name: cargo bench ${entry#*|} -- ${quick[*]:-}"
   # shellcheck disable=SC2086 # the arguments are separate words
-  cargo bench --locked ${entry#*|} -- "${quick[@]}" --out "$results/$name.json"
+  cargo bench --locked "${profile[@]}" ${entry#*|} -- "${quick[@]}" --out "$results/$name.json"
   files+=("$results/$name.json")
 done
 seconds=$(( $(date +%s) - start ))
 
-cargo run --locked --quiet --release -p mindos-bench-report -- \
+cargo run --locked --quiet "${profile[@]}" -p mindos-bench-report -- \
   --out "$report" "${quick[@]}" \
   --command "scripts/bench.sh${quick[*]:+ ${quick[*]}}" \
   --seconds "$seconds" \
