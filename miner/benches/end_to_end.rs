@@ -45,7 +45,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{ask, caller, connect, percentile, self_rss_kib, MinerProcess};
+use common::{ask, caller, connect, percentile, self_rss_kib, spawn_load, MinerProcess};
 use mindos_mesh::{
     libp2p::multiaddr::Protocol, receipt::verify_answer, wire::ChallengeTerms, InferRequest,
     InferResponse, Keypair, Mesh, MeshClient, MeshConfig, Multiaddr, PeerId, Uid,
@@ -425,21 +425,8 @@ async fn miner_throughput(
     n: usize,
     miner: &MinerProcess,
 ) -> (f64, u64) {
-    let per_task = n / CONCURRENCY;
     let started = Instant::now();
-    let tasks: Vec<_> = (0..CONCURRENCY)
-        .map(|t| {
-            let caller = caller.clone();
-            let payloads: Vec<_> = (0..per_task)
-                .map(|i| payloads[(t * per_task + i) % payloads.len()].clone())
-                .collect();
-            tokio::spawn(async move {
-                for payload in payloads {
-                    ask(&caller, peer, netuid, payload).await;
-                }
-            })
-        })
-        .collect();
+    let (tasks, sent) = spawn_load(caller, peer, netuid, payloads, n, CONCURRENCY);
     let mut peak = 0;
     let all = futures::future::join_all(tasks);
     tokio::pin!(all);
@@ -452,10 +439,7 @@ async fn miner_throughput(
             () = tokio::time::sleep(Duration::from_millis(20)) => peak = peak.max(miner.rss_kib()),
         }
     }
-    (
-        (per_task * CONCURRENCY) as f64 / started.elapsed().as_secs_f64(),
-        peak,
-    )
+    (sent as f64 / started.elapsed().as_secs_f64(), peak)
 }
 
 /// Sends requests with challenge terms and checks their receipts as a validator does.

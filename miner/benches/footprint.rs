@@ -45,7 +45,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{ask, caller, connect, reset_hwm, status_kib, steady_rss_kib, MinerProcess};
+use common::{caller, connect, reset_hwm, spawn_load, status_kib, steady_rss_kib, MinerProcess};
 use mindos_mesh::{Keypair, MeshClient, NetUid, PeerId};
 use mindos_subnets::EngineConfig;
 
@@ -345,24 +345,11 @@ async fn load(
     requests: usize,
     concurrency: usize,
 ) -> f64 {
-    let per_task = requests / concurrency;
     let started = Instant::now();
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|t| {
-            let caller = caller.clone();
-            let mine: Vec<_> = (0..per_task)
-                .map(|i| payloads[(t * per_task + i) % payloads.len()].clone())
-                .collect();
-            tokio::spawn(async move {
-                for payload in mine {
-                    ask(&caller, peer, netuid, payload).await;
-                }
-            })
-        })
-        .collect();
+    let (tasks, sent) = spawn_load(caller, peer, netuid, payloads, requests, concurrency);
     for task in futures::future::join_all(tasks).await {
         task.unwrap();
     }
     let took = started.elapsed().max(Duration::from_micros(1));
-    (per_task * concurrency) as f64 / took.as_secs_f64()
+    sent as f64 / took.as_secs_f64()
 }

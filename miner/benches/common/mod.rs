@@ -36,6 +36,33 @@ pub(crate) async fn ask(
     }
 }
 
+/// Starts `concurrency` tasks that send `requests` of `payloads` (cycling) between them, each
+/// task one request after another; returns the tasks and how many requests they send.
+pub(crate) fn spawn_load(
+    caller: &MeshClient,
+    peer: PeerId,
+    netuid: mindos_mesh::NetUid,
+    payloads: &[serde_json::Value],
+    requests: usize,
+    concurrency: usize,
+) -> (Vec<tokio::task::JoinHandle<()>>, usize) {
+    let per_task = requests / concurrency;
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|t| {
+            let caller = caller.clone();
+            let mine: Vec<_> = (0..per_task)
+                .map(|i| payloads[(t * per_task + i) % payloads.len()].clone())
+                .collect();
+            tokio::spawn(async move {
+                for payload in mine {
+                    ask(&caller, peer, netuid, payload).await;
+                }
+            })
+        })
+        .collect();
+    (tasks, per_task * concurrency)
+}
+
 pub(crate) fn caller(key: Keypair) -> MeshClient {
     let (client, mut events, event_loop) = Mesh::new(MeshConfig::local(key)).unwrap();
     tokio::spawn(event_loop.run(std::future::pending()));
