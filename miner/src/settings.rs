@@ -166,8 +166,8 @@ pub struct ModelArgs {
     /// Lower resident memory under load, answers unchanged: ONNX Runtime frees each
     /// operator's activations as it goes instead of keeping one planned block per input
     /// shape it has seen (memory patterns off). On MiniLM the miner's peak under load was
-    /// 4-7 MiB lower (20 MiB for a steady run of full batches); its cost in speed was within
-    /// the noise of our runs (miner/README.md, Footprint). It does not lower the idle
+    /// 0-7 MiB lower in our runs (20 MiB under steady full batches of 16); its cost in speed
+    /// was within the noise (miner/README.md, Footprint). It does not lower the idle
     /// footprint.
     #[arg(long)]
     pub low_memory: bool,
