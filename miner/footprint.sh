@@ -4,7 +4,7 @@
 # table per subnet and, last, the ratio miner / floor. Release build of the floor example
 # (mindos-subnets) and the bench (this crate).
 #
-#   miner/footprint.sh            2,048 requests per run (about 4 minutes on 2 cores)
+#   miner/footprint.sh            2,048 requests per run (about 2 minutes on 2 cores once built)
 #   miner/footprint.sh --quick    256 requests per run
 #
 # FOOTPRINT_PROFILE_ARGS (default `--profile bench`) picks the cargo profile and target, e.g.
