@@ -38,17 +38,17 @@
     missing_docs
 )]
 
+mod common;
+
 use std::{
-    path::Path,
-    process::Stdio,
     sync::Arc,
     time::{Duration, Instant},
 };
 
+use common::{ask, caller, connect, percentile, self_rss_kib, spawn_load, MinerProcess};
 use mindos_mesh::{
-    keys::keypair_from_secret, libp2p::multiaddr::Protocol, receipt::verify_answer,
-    wire::ChallengeTerms, InferRequest, InferResponse, Keypair, Mesh, MeshClient, MeshConfig,
-    Multiaddr, PeerId, Uid,
+    libp2p::multiaddr::Protocol, receipt::verify_answer, wire::ChallengeTerms, InferRequest,
+    InferResponse, Keypair, Mesh, MeshClient, MeshConfig, Multiaddr, PeerId, Uid,
 };
 use mindos_subnets::{EngineConfig, Input, SubnetEngine};
 
@@ -103,7 +103,12 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
     let dir = tempfile::tempdir().unwrap();
     let caller_key = Keypair::generate_ed25519();
     let caller_id = caller_key.public().to_peer_id();
-    let miner = MinerProcess::spawn(dir.path(), subnet, netuid, caller_id).await;
+    let miner_args: Vec<String> = std::env::var("BENCH_MINER_ARGS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let miner = MinerProcess::spawn(dir.path(), subnet, netuid, caller_id, &miner_args).await;
     let caller = caller(caller_key);
     let peer = connect(&caller, &miner.addr).await;
     let rss_idle = miner.rss_kib();
@@ -342,14 +347,6 @@ async fn bench(subnet: &str, requests: usize, rounds: usize) {
     );
 }
 
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() - 1) * p + 50) / 100;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 fn median_f64(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(0.0)
@@ -428,21 +425,8 @@ async fn miner_throughput(
     n: usize,
     miner: &MinerProcess,
 ) -> (f64, u64) {
-    let per_task = n / CONCURRENCY;
     let started = Instant::now();
-    let tasks: Vec<_> = (0..CONCURRENCY)
-        .map(|t| {
-            let caller = caller.clone();
-            let payloads: Vec<_> = (0..per_task)
-                .map(|i| payloads[(t * per_task + i) % payloads.len()].clone())
-                .collect();
-            tokio::spawn(async move {
-                for payload in payloads {
-                    ask(&caller, peer, netuid, payload).await;
-                }
-            })
-        })
-        .collect();
+    let (tasks, sent) = spawn_load(caller, peer, netuid, payloads, n, CONCURRENCY);
     let mut peak = 0;
     let all = futures::future::join_all(tasks);
     tokio::pin!(all);
@@ -455,23 +439,7 @@ async fn miner_throughput(
             () = tokio::time::sleep(Duration::from_millis(20)) => peak = peak.max(miner.rss_kib()),
         }
     }
-    (
-        (per_task * CONCURRENCY) as f64 / started.elapsed().as_secs_f64(),
-        peak,
-    )
-}
-
-async fn ask(
-    caller: &MeshClient,
-    peer: PeerId,
-    netuid: mindos_mesh::NetUid,
-    payload: serde_json::Value,
-) {
-    let request = InferRequest::encode(netuid, 0, &payload).unwrap();
-    match caller.request(peer, request, Duration::from_secs(30)).await {
-        Ok(InferResponse::Ok { .. }) => {}
-        other => panic!("the miner did not answer: {other:?}"),
-    }
+    (sent as f64 / started.elapsed().as_secs_f64(), peak)
 }
 
 /// Sends requests with challenge terms and checks their receipts as a validator does.
@@ -508,13 +476,6 @@ impl SignedAsker {
         verify_answer(&[0; 32], &self.peer, challenge, hash, receipt).expect("a valid signature");
         (started.elapsed(), checking.elapsed())
     }
-}
-
-fn caller(key: Keypair) -> MeshClient {
-    let (client, mut events, event_loop) = Mesh::new(MeshConfig::local(key)).unwrap();
-    tokio::spawn(event_loop.run(std::future::pending()));
-    tokio::spawn(async move { while events.recv().await.is_some() {} });
-    client
 }
 
 /// A mesh node in this process that answers every request with `output`: at once, or with
@@ -555,145 +516,4 @@ fn echo_node(
         .remove(0);
     std::mem::forget(client);
     addr.with(Protocol::P2p(peer))
-}
-
-async fn connect(caller: &MeshClient, addr: &Multiaddr) -> PeerId {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match caller.dial(addr.clone()).await {
-            Ok(peer) => return peer,
-            Err(e) if Instant::now() > deadline => {
-                panic!("the miner never listened at {addr}: {e}")
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-}
-
-/// Cumulative times from the miner's metrics, in seconds.
-struct ServedTimes {
-    model_sum: f64,
-    model_count: f64,
-    handled_sum: f64,
-    handled_count: f64,
-}
-
-/// The `mindos-miner` binary (release, next to this bench) in private mode.
-struct MinerProcess {
-    child: tokio::process::Child,
-    addr: Multiaddr,
-    metrics_port: u16,
-}
-
-impl MinerProcess {
-    async fn spawn(dir: &Path, subnet: &str, netuid: mindos_mesh::NetUid, caller: PeerId) -> Self {
-        let secret = [42u8; 32];
-        write_private(&dir.join("node.key"), &secret);
-        let peer = keypair_from_secret(secret).unwrap().public().to_peer_id();
-        let port = mindos_test_utils::free_port();
-        let listen = format!("/ip4/127.0.0.1/tcp/{port}");
-        let metrics_port = mindos_test_utils::free_port();
-        std::fs::create_dir_all(dir.join("power_supply")).unwrap();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mindos-miner"))
-            .args([
-                "--no-chain",
-                "--subnet",
-                subnet,
-                "--netuid",
-                &netuid.to_string(),
-            ])
-            .args(["--no-mdns", "--allow-private-addrs", "--no-rpc"])
-            .args(["--compute-score", "1"])
-            .args(["--metrics-addr", &format!("127.0.0.1:{metrics_port}")])
-            .args(["--listen", &listen, "--allow-peer", &caller.to_string()])
-            .arg("--base-path")
-            .arg(dir)
-            .arg("--power-supply-dir")
-            .arg(dir.join("power_supply"))
-            .args(
-                std::env::var("BENCH_MINER_ARGS")
-                    .unwrap_or_default()
-                    .split_whitespace(),
-            )
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn mindos-miner");
-        let addr: Multiaddr = listen.parse().unwrap();
-        Self {
-            child,
-            addr: addr.with(Protocol::P2p(peer)),
-            metrics_port,
-        }
-    }
-
-    /// Sums and counts of the miner's batch and request durations.
-    async fn model_time(&self) -> ServedTimes {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.metrics_port))
-            .await
-            .unwrap();
-        stream
-            .write_all(b"GET /metrics HTTP/1.0\r\n\r\n")
-            .await
-            .unwrap();
-        let mut text = String::new();
-        stream.read_to_string(&mut text).await.unwrap();
-        let value = |name: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        ServedTimes {
-            model_sum: value("mindos_miner_batch_duration_seconds_sum "),
-            model_count: value("mindos_miner_batch_duration_seconds_count "),
-            handled_sum: value("mindos_miner_request_duration_seconds_sum "),
-            handled_count: value("mindos_miner_request_duration_seconds_count "),
-        }
-    }
-
-    fn rss_kib(&self) -> u64 {
-        status_kib(
-            &self.child.id().expect("miner running").to_string(),
-            "VmRSS:",
-        )
-    }
-
-    fn hwm_kib(&self) -> u64 {
-        status_kib(
-            &self.child.id().expect("miner running").to_string(),
-            "VmHWM:",
-        )
-    }
-
-    async fn stop(mut self) {
-        if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
-                .status();
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
-    }
-}
-
-/// A field of `/proc/<pid>/status` in KiB (0 if unreadable).
-fn status_kib(pid: &str, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-fn self_rss_kib() -> u64 {
-    status_kib("self", "VmRSS:")
-}
-
-fn write_private(path: &Path, contents: &[u8]) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, contents).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }

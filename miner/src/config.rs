@@ -10,6 +10,7 @@ use mindos_daemon::{
     config::{self, in_range, invalid, parse_socket},
 };
 use mindos_mesh::{libp2p::multiaddr::Protocol, Multiaddr, PeerId, MIN_SIZE_LIMIT};
+use mindos_subnets::EngineConfig;
 
 pub use crate::settings::*;
 pub use mindos_daemon::{
@@ -41,6 +42,8 @@ pub struct ModelSettings {
     pub tokenizer: Option<PathBuf>,
     /// ONNX Runtime intra-op threads.
     pub intra_threads: usize,
+    /// ONNX Runtime's low-memory profile ([`mindos_subnets::EngineConfig::low_memory`]).
+    pub low_memory: bool,
 }
 
 /// The mesh node.
@@ -188,6 +191,7 @@ impl Config {
                 1,
                 64,
             )?,
+            low_memory: s.model.low_memory,
         };
         let addrs = s.mesh.check(&DEFAULT_LISTEN)?;
         let mesh = s.peers.check(keys.node_key_file, addrs, allow_peers)?;
@@ -212,6 +216,21 @@ impl Config {
             rpc_addr: s.rpc.check()?,
             metrics_addr: s.metrics.check(DEFAULT_METRICS_ADDR)?,
         })
+    }
+}
+
+impl Config {
+    /// How `mindos-subnets` loads the model for this configuration: one session per worker.
+    pub fn engine_config(&self) -> EngineConfig {
+        let mut engine = EngineConfig::default();
+        engine.ort_dylib_path = self.model.ort_dylib.clone();
+        engine.models_dir = self.model.models_dir.clone();
+        engine.model_path = self.model.model.clone();
+        engine.tokenizer_path = self.model.tokenizer.clone();
+        engine.intra_threads = self.model.intra_threads;
+        engine.low_memory = self.model.low_memory;
+        engine.sessions = self.batching.workers;
+        engine
     }
 }
 

@@ -14,7 +14,7 @@ use mindos_chain_client::keys::Coldkey;
 use mindos_daemon::start::{blocking, StartError, StoppableTask, Tasks};
 use mindos_mesh::{Mesh, MeshClient, MeshConfig, MeshEvent, Multiaddr, PeerId, PowerSource};
 use mindos_primitives::{NetUid, TaskSpec, Uid};
-use mindos_subnets::{EngineConfig, SubnetEngine, SubnetError};
+use mindos_subnets::{SubnetEngine, SubnetError};
 use tokio::sync::mpsc::Receiver;
 
 use crate::{
@@ -186,13 +186,7 @@ async fn load_engine(
     subnet: &str,
     task: Option<TaskSpec>,
 ) -> Result<Arc<dyn SubnetEngine>, MinerError> {
-    let mut engine_config = EngineConfig::default();
-    engine_config.ort_dylib_path = config.model.ort_dylib.clone();
-    engine_config.models_dir = config.model.models_dir.clone();
-    engine_config.model_path = config.model.model.clone();
-    engine_config.tokenizer_path = config.model.tokenizer.clone();
-    engine_config.intra_threads = config.model.intra_threads;
-    engine_config.sessions = config.batching.workers;
+    let engine_config = config.engine_config();
     let name = subnet.to_owned();
     let netuid = config.netuid;
     let on_chain = task.is_some();

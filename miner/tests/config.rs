@@ -65,6 +65,44 @@ fn defaults_fill_in_around_the_netuid() {
     assert_eq!(config.rpc_addr.unwrap().to_string(), "127.0.0.1:9955");
     assert_eq!(config.metrics_addr.unwrap().to_string(), "127.0.0.1:9616");
     assert_eq!(config.signed_answers_bytes, 32 * 1024 * 1024);
+    assert!(!config.model.low_memory);
+    let engine = config.engine_config();
+    assert!(!engine.low_memory);
+    assert_eq!((engine.sessions, engine.intra_threads), (1, 1));
+}
+
+#[test]
+fn low_memory_reaches_the_engine_from_the_flag_and_the_file() {
+    let config = parse(&["--netuid", "1", "--low-memory"]).unwrap();
+    assert!(config.model.low_memory);
+    assert!(config.engine_config().low_memory);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("miner.toml");
+    std::fs::write(&file, "[subnet]\nnetuid = 1\n[model]\nlow_memory = true\n").unwrap();
+    let config = parse(&["--config", file.to_str().unwrap()]).unwrap();
+    assert!(config.engine_config().low_memory, "the file's key");
+
+    // The other model and batching settings reach the engine alongside it.
+    let config = parse(&[
+        "--netuid",
+        "1",
+        "--low-memory",
+        "--workers",
+        "2",
+        "--intra-threads",
+        "3",
+        "--model",
+        "/models/m.onnx",
+    ])
+    .unwrap();
+    let engine = config.engine_config();
+    assert!(engine.low_memory);
+    assert_eq!((engine.sessions, engine.intra_threads), (2, 3));
+    assert_eq!(
+        engine.model_path.as_deref(),
+        Some(std::path::Path::new("/models/m.onnx"))
+    );
 }
 
 #[test]
@@ -263,6 +301,7 @@ fn help_explains_every_setting() {
         "--model",
         "--tokenizer",
         "--intra-threads",
+        "--low-memory",
         "--listen",
         "--public-addr",
         "--bootstrap",
