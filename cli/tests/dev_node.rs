@@ -9,7 +9,9 @@
 //! owner's and the sentinels' journey (`dev_node/owner_and_sentinels.rs`): sentinel
 //! reads, a refused appeal, creating a subnet, changing its hyperparameters, serving
 //! an endpoint; and a query through a validator's gateway, with miners and the
-//! validator started against the same node (`dev_node/query.rs`). Every read's
+//! validator started against the same node (`dev_node/query.rs`); and last a miner installed
+//! by `scripts/install-miner.sh` in a fresh HOME and registered with the commands it prints
+//! (`dev_node/install_miner.rs`). Every read's
 //! `--json` output is checked against the README's shape.
 //!
 //! Needs `mindos-node` (`MINDOS_NODE_BIN` or `$CARGO_TARGET_DIR/debug/mindos-node`, see
@@ -28,6 +30,8 @@ mod common;
 // cargo does not take for a test target of its own).
 #[path = "dev_node/gov.rs"]
 mod gov;
+#[path = "dev_node/install_miner.rs"]
+mod install_miner;
 #[path = "dev_node/owner_and_sentinels.rs"]
 mod owner_and_sentinels;
 #[path = "dev_node/query.rs"]
@@ -373,6 +377,9 @@ async fn wallets_subnets_neurons_and_stake_as_a_user_types_them() {
         })
         .await;
         query::query_through_a_gateway(tmp.path(), &node, &wallets, &journeys).await;
+        // Last: the miner it installs stays registered on the digits subnet, offline, which
+        // the query journey's wait for every miner to answer would never see.
+        install_miner::install_a_miner(tmp.path(), net, &wallets).await;
     };
     if tokio::time::timeout(Duration::from_secs(600), scenario)
         .await
