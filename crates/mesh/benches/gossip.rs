@@ -160,12 +160,34 @@ async fn connect(nodes: &[Node]) {
         for t in targets {
             let client = node.client.clone();
             let addr = addrs[t].clone();
-            dials.push(tokio::spawn(async move { client.dial(addr).await }));
+            let target = nodes[t].client.peer_id();
+            dials.push(tokio::spawn(async move {
+                dial_until_linked(&client, addr, target).await
+            }));
         }
     }
     for dial in dials {
-        dial.await.unwrap().expect("dial succeeds");
+        dial.await.unwrap();
     }
+}
+
+/// Dials `addr` until `client` is linked to `target`. Two nodes that dial each other at the
+/// same moment can both fail the handshake (libp2p's simultaneous open); the link then comes
+/// from a second try, or already exists from the other side's dial.
+async fn dial_until_linked(client: &MeshClient, addr: Multiaddr, target: PeerId) {
+    let mut last = None;
+    for attempt in 0..5u64 {
+        match client.dial(addr.clone()).await {
+            Ok(_) => return,
+            Err(e) => last = Some(e),
+        }
+        let peers = client.peers().await.unwrap();
+        if peers.iter().any(|p| p.peer_id == target && p.connected) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50 * (attempt + 1))).await;
+    }
+    panic!("dial {addr} failed 5 times: {last:?}");
 }
 
 /// The connection graph as adjacency lists of node indices.
