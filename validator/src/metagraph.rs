@@ -280,6 +280,22 @@ pub(crate) fn percentile(samples: impl Iterator<Item = Duration>, q: f64) -> Opt
 mod tests {
     use super::*;
 
+    /// The digits subnet with its real engine, as the validator keeps it.
+    fn digits_subnet() -> SubnetState {
+        SubnetState::new(
+            &ChainSubnet {
+                netuid: NetUid(1),
+                name: "digits".into(),
+                task: None,
+                tempo: 10,
+                commit_reveal: false,
+            },
+            mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default())
+                .expect("the digits engine loads"),
+            Scoreboard::new(0.1, Duration::from_millis(100)),
+        )
+    }
+
     #[test]
     fn served_miners_skip_this_validator_the_unserved_and_the_quarantined() {
         let peer = || Some(PeerId::random());
@@ -295,18 +311,7 @@ mod tests {
             emission: 0,
             quarantined,
         };
-        let subnet = SubnetState::new(
-            &ChainSubnet {
-                netuid: NetUid(1),
-                name: "digits".into(),
-                task: None,
-                tempo: 10,
-                commit_reveal: false,
-            },
-            mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default())
-                .expect("the digits engine loads"),
-            Scoreboard::new(0.1, Duration::from_millis(100)),
-        );
+        let subnet = digits_subnet();
         subnet.set_neurons(vec![
             neuron(0, peer(), false),
             neuron(1, peer(), false),
@@ -320,18 +325,7 @@ mod tests {
 
     #[test]
     fn recent_latencies_are_kept_per_served_peer_and_bounded() {
-        let subnet = SubnetState::new(
-            &ChainSubnet {
-                netuid: NetUid(1),
-                name: "digits".into(),
-                task: None,
-                tempo: 10,
-                commit_reveal: false,
-            },
-            mindos_subnets::load("digits", &mindos_subnets::EngineConfig::default())
-                .expect("the digits engine loads"),
-            Scoreboard::new(0.1, Duration::from_millis(100)),
-        );
+        let subnet = digits_subnet();
         let (a, b) = (PeerId::random(), PeerId::random());
         let neuron = |uid: u16, peer: PeerId| Neuron {
             uid: Uid(uid),
